@@ -1,0 +1,41 @@
+"""dualgrad: PyTorch's eager autograd and TensorFlow 1's static graphs over one op registry,
+with numpy and jax (XLA) kernels and sympy closed forms.
+
+    import dualgrad as dg            # eager
+    import dualgrad.static as ds     # static graphs and Session.run
+    from dualgrad import symbolic    # closed-form gradients
+"""
+from __future__ import annotations
+
+from . import autograd, cuda, ops
+from .dtypes import DType
+from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)
+from .dtypes import float16, float32, float64, int8, int16, int32, int64, uint8
+from .eager import Size, Tensor
+from .eager.api import (
+    abs, add, amax, amin, argmax, argmin, bmm, broadcast_to, cat, clamp, clip, concat, concatenate,
+    cos, div, divide, dot, eq, exp, expand, expm1, flatten, ge, getitem, gt, le, log, log1p,
+    log_softmax, logical_not, logsumexp, lt, masked_fill, masked_select, matmul, max, maximum, mean,
+    min, minimum, mm, mul, multiply, mv, ne, neg, negative, norm, permute, pow, prod, reciprocal,
+    relu, reshape, sigmoid, sign, sin, softmax, softplus, sqrt, square, squeeze, stack, std, sub,
+    subtract, sum, swapaxes, t, tan, tanh, transpose, true_divide, unsqueeze, var, view, where,
+)
+from .eager.creation import (
+    DoubleTensor, FloatTensor, LongTensor, arange, empty, eye, from_numpy, full, full_like, linspace,
+    manual_seed, normal, ones, ones_like, rand, rand_like, randn, randn_like, tensor, zeros,
+    zeros_like,
+)
+from .eager.devices import Device as device
+from .eager.devices import get_default_device, set_default_device
+from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+
+float = float32  # noqa: A001
+double = float64
+half = float16
+int = int32  # noqa: A001
+long = int64
+short = int16
+
+__version__ = "0.1.0"
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,117 @@
+"""The one reverse walker, shared by eager `backward`/`autograd.grad`, static `gradients` and
+`symbolic.ad_grad`.
+
+It sees a graph only through a small node protocol:
+
+- `node.next_edges`: one `(child_node or None, output_index)` per input;
+- `node.apply(grads, needed)`: gradients for the node's outputs in, one per input out
+  (`needed[i]` False means nobody wants input i's gradient: don't compute it);
+- `node.input_like(i)`: a value with input i's shape, to sum broadcast gradients back to;
+- `node.hooks` (falsy, or `node.run_hooks(grads)` returns possibly replaced grads);
+- `node.release()`: free saved values once the node has run (when the graph is not retained);
+- `node.is_sink`: a node whose incoming gradient is captured rather than applied (a leaf).
+
+Order is Kahn's algorithm over dependency counts, never recursion, so a chain of a million
+ops is fine. Gradients are accumulated with the registry `add`, and each input's gradient is
+summed to its shape in one place with the registry `sum_to_like`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from . import ops
+
+
+def _discover(roots: Iterable) -> list:
+    """Every node reachable from roots, children before parents (iterative post-order)."""
+    seen: set = set()
+    order: list = []
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for child, _ in edges:
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child.next_edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _same_shape(a, b) -> bool:
+    return tuple(a.shape) == tuple(b.shape)
+
+
+def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None = None,
+                  retain_graph: bool = True) -> dict:
+    """Push `grads` (one per `(node, output_index)` root) backwards.
+
+    With `targets`, only nodes on a path to a target run, and the gradients arriving at each
+    target are captured; without, every reachable node runs and sink nodes are captured.
+    Returns `{captured_node: [gradient per output]}`; nothing is written anywhere else, so an
+    exception part-way leaves every `.grad` as it was.
+    """
+    root_nodes = [node for node, _ in roots]
+    order = _discover(root_nodes)
+    if targets is None:
+        useful = set(order)
+        captured = {n for n in order if n.is_sink}
+    else:
+        useful = set()
+        for node in order:  # children first, so a node knows whether its children matter
+            if node in targets or any(c in useful for c, _ in node.next_edges if c is not None):
+                useful.add(node)
+        captured = targets
+    pending: dict = dict.fromkeys(useful, 0)
+    for node in useful:
+        for child, _ in node.next_edges:
+            if child is not None and child in useful:
+                pending[child] += 1
+
+    buffers: dict = {}
+    for (node, index), g in zip(roots, grads, strict=True):
+        if node in useful:
+            _accumulate(buffers, node, index, g)
+    ready = [n for n in dict.fromkeys(root_nodes) if n in useful and pending[n] == 0]
+    result: dict = {}
+    while ready:
+        node = ready.pop()
+        node_grads = buffers.pop(node, None) or [None] * node.num_outputs
+        if node.hooks:
+            node_grads = node.run_hooks(node_grads)
+        if node in captured:
+            result[node] = node_grads
+            if node.is_sink or targets is not None and not any(
+                    c in useful for c, _ in node.next_edges if c is not None):
+                continue
+        edges = node.next_edges
+        needed = [c is not None and c in useful for c, _ in edges]
+        input_grads = node.apply(node_grads, needed)
+        for i, (child, index) in enumerate(edges):
+            if not needed[i]:
+                continue
+            g = input_grads[i]
+            if g is not None:
+                like = node.input_like(i)
+                if not _same_shape(g, like):
+                    g = ops.sum_to_like(g, like)
+                _accumulate(buffers, child, index, g)
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
+        if not retain_graph:
+            node.release()
+    return result
+
+
+def _accumulate(buffers: dict, node, index: int, g) -> None:
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * node.num_outputs
+    slots[index] = g if slots[index] is None else ops.add(slots[index], g)

@@ -1,0 +1,117 @@
+"""dtypes shared by both front ends, and PyTorch's type-promotion rule.
+
+A `DType` wraps a numpy dtype so that `t.dtype == dg.float32` and `repr` read like PyTorch,
+while kernels keep working with plain numpy dtypes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class DType:
+    """A dualgrad dtype: a named wrapper of one numpy dtype."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_integer", "is_bool", "legacy_type")
+
+    def __init__(self, name: str, np_dtype: type, legacy_type: str):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_integer = self.np.kind in "iu"
+        self.is_bool = self.np.kind == "b"
+        self.legacy_type = legacy_type
+
+    def __repr__(self) -> str:
+        return f"dualgrad.{self.name}"
+
+    def __reduce__(self):
+        return (from_numpy_dtype, (self.np.str,))
+
+
+float16 = DType("float16", np.float16, "HalfTensor")
+float32 = DType("float32", np.float32, "FloatTensor")
+float64 = DType("float64", np.float64, "DoubleTensor")
+int8 = DType("int8", np.int8, "CharTensor")
+uint8 = DType("uint8", np.uint8, "ByteTensor")
+int16 = DType("int16", np.int16, "ShortTensor")
+int32 = DType("int32", np.int32, "IntTensor")
+int64 = DType("int64", np.int64, "LongTensor")
+bool_ = DType("bool", np.bool_, "BoolTensor")
+
+ALL = (float16, float32, float64, int8, uint8, int16, int32, int64, bool_)
+_BY_NUMPY = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL} | {
+    "float": float32, "double": float64, "half": float16, "int": int32, "long": int64,
+    "short": int16, "bool_": bool_,
+}
+DEFAULT_FLOAT = float32
+DEFAULT_INT = int64
+
+
+def from_numpy_dtype(np_dtype) -> DType:
+    """The DType of a numpy (or jax) dtype; raises TypeError for unsupported ones."""
+    d = _BY_NUMPY.get(np.dtype(np_dtype))
+    if d is None:
+        raise TypeError(f"dualgrad does not support arrays of dtype {np.dtype(np_dtype)}")
+    return d
+
+
+def as_dtype(spec) -> DType | None:
+    """Accept a DType, a numpy dtype, a Python type, or a name ('float32', 'float')."""
+    if spec is None or isinstance(spec, DType):
+        return spec
+    if isinstance(spec, str):
+        name = spec.rsplit(".", 1)[-1]
+        if name in _BY_NAME:
+            return _BY_NAME[name]
+        raise TypeError(f"unknown dtype {spec!r}")
+    if spec is float:
+        return DEFAULT_FLOAT
+    if spec is int:
+        return DEFAULT_INT
+    if spec is bool:
+        return bool_
+    return from_numpy_dtype(spec)
+
+
+def _category(d: DType) -> int:
+    return 2 if d.is_floating_point else (0 if d.is_bool else 1)
+
+
+def promote(a: DType, b: DType) -> DType:
+    """PyTorch's promotion of two tensor dtypes: a float beats an int of any size."""
+    if a is b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return from_numpy_dtype(np.promote_types(a.np, b.np))
+
+
+def promote_with_scalar(d: DType, scalar) -> DType:
+    """Python scalars are 'weak': they only lift the category (int tensor * 2.5 -> float32)."""
+    if isinstance(scalar, bool):
+        return d
+    if isinstance(scalar, float) and not d.is_floating_point:
+        return DEFAULT_FLOAT
+    if isinstance(scalar, int) and d.is_bool:
+        return DEFAULT_INT
+    return d
+
+
+def result_dtype(args) -> DType | None:
+    """Promote the dtypes of `args` (arrays and Python scalars) the PyTorch way."""
+    tensor_dtype = None
+    scalars = []
+    for a in args:
+        dt = getattr(a, "dtype", None)
+        if dt is None:
+            scalars.append(a)
+            continue
+        d = dt if isinstance(dt, DType) else from_numpy_dtype(dt)
+        tensor_dtype = d if tensor_dtype is None else promote(tensor_dtype, d)
+    if tensor_dtype is None:
+        return None
+    for s in scalars:
+        tensor_dtype = promote_with_scalar(tensor_dtype, s)
+    return tensor_dtype

@@ -1,0 +1,320 @@
+"""PyTorch's names for registry ops: `dg.add`, `dg.sum(x, dim, keepdim)`, `t.view(...)`.
+
+Each function only maps PyTorch's spelling (`dim`/`keepdim`, with `axis`/`keepdims` accepted
+as aliases) onto a registry op; none holds math.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .. import dtypes, ops
+from ..errors import ShapeError, user_frame
+from .tensor import Tensor, as_key, inplace, wrap
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _dim(dim, axis):
+    return axis if dim is None else dim
+
+
+def _keep(keepdim, keepdims) -> bool:
+    return bool(keepdims if keepdims is not None else keepdim)
+
+
+def _shape_args(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+# -- elementwise ----------------------------------------------------------------------------
+def add(input, other, alpha=1):
+    return ops.add(input, other if alpha == 1 else ops.multiply(other, alpha))
+
+
+def sub(input, other, alpha=1):
+    return ops.subtract(input, other if alpha == 1 else ops.multiply(other, alpha))
+
+
+def mul(input, other):
+    return ops.multiply(input, other)
+
+
+def div(input, other):
+    return ops.divide(input, other)
+
+
+def pow(input, exponent):
+    return ops.power(input, exponent)
+
+
+def clamp(input, min=None, max=None):
+    return ops.clip(input, min=min, max=max)
+
+
+neg, exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, reciprocal, sign = (
+    ops.negative, ops.exp, ops.log, ops.log1p, ops.expm1, ops.sqrt, ops.abs, ops.sin, ops.cos,
+    ops.tan, ops.tanh, ops.sigmoid, ops.relu, ops.reciprocal, ops.sign)
+square, maximum, minimum, softplus = ops.square, ops.maximum, ops.minimum, ops.softplus
+eq, ne, lt, le, gt, ge = ops.equal, ops.not_equal, ops.less, ops.less_equal, ops.greater, ops.greater_equal
+logical_not = ops.logical_not
+subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp
+
+
+def where(condition, input, other):
+    return ops.where(condition, input, other)
+
+
+def masked_fill(input, mask, value):
+    return ops.masked_fill(input, mask, value)
+
+
+def masked_select(input, mask):
+    mask = as_key(mask)
+    if mask.shape != tuple(input.shape):
+        input = expand(input, *mask.shape)
+    return ops.masked_select(input, np.broadcast_to(mask, tuple(input.shape)))
+
+
+# -- reductions ------------------------------------------------------------------------------
+def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    x = input if dtype is None else to(input, dtype)
+    return ops.sum(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.mean(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.prod(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def _extreme(full, along, find, pairwise):
+    def reduce(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        if isinstance(dim, Tensor):  # dg.max(a, b): the elementwise maximum
+            return pairwise(input, dim)
+        dim, keep = _dim(dim, axis), _keep(keepdim, keepdims)
+        if dim is None:
+            return full(input, axis=None, keepdims=False)
+        return values_indices(along(input, axis=dim, keepdims=keep), find(input, axis=dim, keepdims=keep))
+
+    return reduce
+
+
+max = _extreme(ops.amax, ops.max_dim, ops.argmax, ops.maximum)
+min = _extreme(ops.amin, ops.min_dim, ops.argmin, ops.minimum)
+
+
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.amax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.amin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.argmax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.argmin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def var(input, dim=None, unbiased=True, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    corr = (1 if unbiased else 0) if correction is None else correction
+    return ops.var(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
+
+
+def std(input, dim=None, unbiased=True, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    corr = (1 if unbiased else 0) if correction is None else correction
+    return ops.std(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
+
+
+def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    p = 2 if p in (None, "fro") else p
+    return ops.norm(input, p=p, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return ops.logsumexp(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
+
+
+def softmax(input, dim=None, *, axis=None):
+    return ops.softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
+
+
+def log_softmax(input, dim=None, *, axis=None):
+    return ops.log_softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
+
+
+# -- linear algebra ---------------------------------------------------------------------------
+def _require_ndim(name: str, t, ndim: int, what: str) -> None:
+    if len(t.shape) != ndim:
+        raise ShapeError(f"{name}: {what} must be a {ndim}D tensor, got shape {tuple(t.shape)} "
+                         f"(at {user_frame()})")
+
+
+def mm(input, mat2):
+    _require_ndim("mm", input, 2, "self")
+    _require_ndim("mm", mat2, 2, "mat2")
+    return ops.matmul(input, mat2)
+
+
+def dot(input, other):
+    _require_ndim("dot", input, 1, "1st argument")
+    _require_ndim("dot", other, 1, "2nd argument")
+    return ops.matmul(input, other)
+
+
+def matmul(input, other):
+    return ops.matmul(input, other)
+
+
+def mv(input, vec):
+    return ops.matmul(input, vec)
+
+
+bmm = matmul
+
+
+# -- movement ------------------------------------------------------------------------------
+def reshape(input, *shape):
+    return ops.reshape(input, shape=_shape_args(shape))
+
+
+view = reshape
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    shape = tuple(input.shape)
+    if not shape:
+        return ops.reshape(input, shape=(1,))
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    return ops.reshape(input, shape=shape[:start] + (-1,) + shape[end + 1:])
+
+
+def unsqueeze(input, dim=None, *, axis=None):
+    return ops.expand_dims(input, axis=_dim(dim, axis))
+
+
+def squeeze(input, dim=None, *, axis=None):
+    return ops.squeeze(input, axis=_dim(dim, axis))
+
+
+def expand(input, *sizes):
+    sizes = _shape_args(sizes)
+    shape = tuple(input.shape)
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return ops.broadcast_to(input, shape=target)
+
+
+def expand_as(input, other):
+    return ops.broadcast_to(input, shape=tuple(other.shape))
+
+
+def broadcast_to(input, shape):
+    return ops.broadcast_to(input, shape=tuple(shape))
+
+
+def permute(input, *dims):
+    return ops.transpose(input, axes=_shape_args(dims))
+
+
+def transpose(input, dim0, dim1):
+    axes = list(range(len(input.shape)))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return ops.transpose(input, axes=tuple(axes))
+
+
+swapaxes = transpose
+
+
+def t(input):
+    if len(input.shape) > 2:
+        raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(input.shape)}D")
+    return input if len(input.shape) < 2 else ops.transpose(input)
+
+
+def cat(tensors, dim=0, *, axis=None):
+    return ops.concatenate(*tensors, axis=_dim(dim, axis) or 0)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, axis=None):
+    return ops.stack(*tensors, axis=_dim(dim, axis) or 0)
+
+
+def getitem(input, key):
+    return ops.getitem(input, key=as_key(key))
+
+
+# -- dtype and device -----------------------------------------------------------------------
+def to(input, *args, dtype=None, device=None, **kwargs):
+    """`t.to(dtype)`, `t.to(device)` or both; returns `input` itself when nothing changes."""
+    from .devices import Device, device_of, place
+
+    for a in args:
+        if isinstance(a, dtypes.DType) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        else:
+            device = a
+    out = input
+    if dtype is not None and dtypes.as_dtype(dtype) is not input.dtype:
+        out = ops.cast(out, dtype=dtypes.as_dtype(dtype))
+    if device is not None and Device(device) != device_of(out._data):
+        moved = wrap(place(out._data, device), out.grad_fn, out.requires_grad)
+        moved._output_nr = out._output_nr
+        out = moved
+    return out
+
+
+def type_(input, dtype=None):
+    if dtype is None:
+        return f"dualgrad.{input.dtype.legacy_type}"
+    if isinstance(dtype, str):
+        legacy = {d.legacy_type: d for d in dtypes.ALL}
+        dtype = legacy.get(dtype.rsplit(".", 1)[-1]) or dtypes.as_dtype(dtype)
+    return to(input, dtype)
+
+
+# -- in place --------------------------------------------------------------------------------
+def add_(input, other, alpha=1):
+    return inplace(input, ops.add, other if alpha == 1 else ops.multiply(other, alpha))
+
+
+def sub_(input, other, alpha=1):
+    return inplace(input, ops.subtract, other if alpha == 1 else ops.multiply(other, alpha))
+
+
+def mul_(input, other):
+    return inplace(input, ops.multiply, other)
+
+
+def div_(input, other):
+    return inplace(input, ops.divide, other)
+
+
+def clamp_(input, min=None, max=None):
+    return inplace(input, ops.clip, min=min, max=max)
+
+
+def fill_(input, value):
+    return inplace(input, ops.setitem, value, key=Ellipsis)
+
+
+def zero_(input):
+    return fill_(input, 0)
+
+
+def copy_(input, src):
+    return inplace(input, ops.setitem, src, key=Ellipsis)

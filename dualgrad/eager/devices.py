@@ -1,0 +1,97 @@
+"""Devices of eager tensors: 'cpu' holds numpy arrays, 'jax' holds jax arrays on jax's default
+device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import is_jax_array, jax_numpy
+from ..errors import DualgradError
+
+
+class DeviceError(DualgradError, RuntimeError):
+    """A device that does not exist here, or a mix of devices in one op."""
+
+
+class Device:
+    """`device(type='cpu')`, comparable with strings: `t.device == 'cpu'`."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec="cpu", index: int | None = None):
+        if isinstance(spec, Device):
+            spec, index = spec.type, spec.index
+        kind, _, number = str(spec).partition(":")
+        kind = {"gpu": "cuda"}.get(kind, kind)
+        if kind not in ("cpu", "cuda", "jax"):
+            raise DeviceError(f"Expected one of cpu, cuda, gpu, jax device type at start of device "
+                              f"string: {spec}")
+        self.type = kind
+        self.index = int(number) if number else index
+
+    def __eq__(self, other) -> bool:
+        try:
+            other = Device(other)
+        except (DeviceError, TypeError):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index or 0))
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+_default = Device("cpu")
+
+
+def set_default_device(device) -> None:
+    global _default
+    _default = Device(device)
+
+
+def get_default_device() -> Device:
+    return _default
+
+
+def device_of(data) -> Device:
+    if not is_jax_array(data):
+        return Device("cpu")
+    platform = next(iter(data.devices())).platform
+    return Device("cuda" if platform == "gpu" else "jax")
+
+
+def jax_device(device: Device):
+    import jax
+
+    if device.type == "jax":
+        return jax.devices()[0]
+    gpus = [d for d in jax.devices() if d.platform == "gpu"] if gpu_available() else []
+    if not gpus:
+        raise DeviceError("Found no NVIDIA driver on your system: no GPU is visible to jax "
+                          "(use device='jax' for jax arrays on the CPU)")
+    return gpus[device.index or 0]
+
+
+def gpu_available() -> bool:
+    try:
+        import jax
+
+        return any(d.platform == "gpu" for d in jax.devices())
+    except RuntimeError:
+        return False
+
+
+def place(array, device) -> object:
+    """`array` on `device` (numpy for 'cpu', a jax array otherwise)."""
+    device = Device(device) if device is not None else _default
+    if device.type == "cpu":
+        return np.asarray(array)
+    jnp = jax_numpy()
+    import jax
+
+    return jax.device_put(jnp.asarray(array), jax_device(device))

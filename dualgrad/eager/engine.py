@@ -1,0 +1,116 @@
+"""`backward` and `autograd.grad`: seed the roots, run the shared walker, commit the result.
+
+Without `create_graph` the walker carries plain arrays, so the VJP rules run kernels directly
+and record nothing; with it, it carries Tensors under grad mode, so the rules record a graph
+that can itself be differentiated. Leaf gradients are committed only after the whole walk
+succeeded: an error part-way leaves every `.grad` as it was.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autodiff import backpropagate
+from ..errors import GraphError
+from . import grad_mode
+from .node import AccumulateGrad
+from .tensor import Tensor, edge, wrap
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _seed(outputs: list, grad_outputs: list, create_graph: bool) -> list:
+    """One root gradient per output: the given one, or ones for a one-element output."""
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise GraphError(f"grad can be implicitly created only for scalar outputs; got "
+                         f"{len(grad_outputs)} gradients for {len(outputs)} outputs")
+    seeds = []
+    for i, out in enumerate(outputs):
+        if not out.requires_grad:
+            raise GraphError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        g = grad_outputs[i] if grad_outputs else None
+        if g is None:
+            if out.numel() != 1:
+                raise GraphError("grad can be implicitly created only for scalar outputs")
+            g = wrap(np.ones_like(np.asarray(out._data)) if not hasattr(out._data, "devices")
+                     else out._data * 0 + 1)
+        elif not isinstance(g, Tensor):
+            g = wrap(np.asarray(g, dtype=out._data.dtype))
+        if tuple(g.shape) != tuple(out.shape):
+            raise GraphError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                             f"output[{i}] has a shape of {out.shape}.")
+        seeds.append(g if create_graph else g._data)
+    return seeds
+
+
+def _target(t: Tensor) -> tuple:
+    if not t.requires_grad:
+        raise GraphError("One of the differentiated Tensors does not require grad")
+    return edge(t)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate d(tensors)/d(leaf) into each leaf's `.grad` (or only into `inputs`)."""
+    outputs = _as_list(tensors)
+    seeds = _seed(outputs, _as_list(grad_tensors), create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    wanted = _as_list(inputs)
+    targets = {_target(t)[0]: t for t in wanted} if wanted else None
+    with grad_mode.set_grad_enabled(create_graph):
+        captured = backpropagate([edge(t) for t in outputs], seeds,
+                                 targets=set(targets) if targets else None, retain_graph=retain)
+    for node, grads in captured.items():
+        if targets is not None:
+            t = targets[node]
+            _accumulate_grad(t, grads[t._output_nr if t.grad_fn is not None else 0], create_graph)
+        elif isinstance(node, AccumulateGrad):
+            _accumulate_grad(node.variable, grads[0], create_graph)
+
+
+def _accumulate_grad(t: Tensor, g, create_graph: bool) -> None:
+    if g is None:
+        return
+    if create_graph:
+        t._grad = g if t._grad is None else t._grad + g
+        return
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if t._grad is None:
+        t._grad = wrap(np.array(g) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
+    elif isinstance(t._grad._data, np.ndarray) and t._grad._data.shape == np.shape(g):
+        t._grad._data += g
+        t._grad._version[0] += 1
+    else:
+        t._grad = wrap(t._grad._data + g)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False, materialize_grads: bool = False) -> tuple:
+    """The gradients of `outputs` with respect to `inputs`, returned (not accumulated)."""
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    seeds = _seed(outs, _as_list(grad_outputs), create_graph)
+    retain = create_graph if retain_graph is None else retain_graph
+    edges = [_target(t) for t in ins]
+    with grad_mode.set_grad_enabled(create_graph):
+        captured = backpropagate([edge(t) for t in outs], seeds, targets={n for n, _ in edges},
+                                 retain_graph=retain)
+    result = []
+    for t, (node, index) in zip(ins, edges, strict=True):
+        g = captured.get(node, [None] * node.num_outputs)[index]
+        if g is None:
+            if materialize_grads:
+                g = np.zeros_like(np.asarray(t._data))
+            elif not allow_unused:
+                raise GraphError("One of the differentiated Tensors appears to not have been used in "
+                                 "the graph. Set allow_unused=True if this is the desired behavior.")
+            else:
+                result.append(None)
+                continue
+        result.append(g if isinstance(g, Tensor) else wrap(g))
+    return tuple(result)
+

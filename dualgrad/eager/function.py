@@ -1,0 +1,158 @@
+"""`autograd.Function`: a user-defined op with its own forward and backward.
+
+The ctx passed to `forward` is the graph node itself (as in PyTorch), so `ctx.saved_tensors`
+and `ctx.needs_input_grad` live where `backward` can read them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import GraphError, user_frame
+from . import grad_mode
+from .node import FREED, check_nan
+from .tensor import Tensor, check_version, edge, wrap
+
+
+class FunctionCtx:
+    """What `forward(ctx, ...)` and `backward(ctx, ...)` see; also the backward graph node."""
+
+    num_outputs = 1
+    is_sink = False
+
+    def __init__(self, inputs: tuple):
+        self.inputs = inputs
+        self.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in inputs)
+        self.next_edges = tuple(edge(a) if need else (None, 0)
+                                for a, need in zip(inputs, self.needs_input_grad, strict=True))
+        self.hooks = None
+        self.where = user_frame() if grad_mode.state.anomaly else None
+        self._saved: tuple | None = ()
+        self._versions: tuple = ()
+        self.materialize_grads = True
+        self.output_shapes: list = []
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        return self.next_edges
+
+    def save_for_backward(self, *tensors) -> None:
+        self._saved = tensors
+        self._versions = tuple(t._version[0] if isinstance(t, Tensor) else None for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is None:
+            raise GraphError(FREED)
+        for t, v in zip(self._saved, self._versions, strict=True):
+            if v is not None:
+                check_version(t, v, self)
+        return self._saved
+
+    def mark_dirty(self, *tensors) -> None:
+        """Accepted for compatibility: in-place writes are tracked by version counters."""
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        for t in tensors:
+            t._requires_grad = False
+            t.grad_fn = None
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+    # -- the walker's protocol --------------------------------------------------------------
+    def add_hook(self, index: int, fn):
+        from .node import Node
+
+        return Node.add_hook(self, index, fn)
+
+    def run_hooks(self, grads):
+        from .node import Node
+
+        return Node.run_hooks(self, grads)
+
+    def input_like(self, i: int):
+        return self.inputs[i]._data
+
+    def release(self) -> None:
+        self._saved = None
+
+    def apply(self, grads: list, needed: list) -> list:
+        if self._saved is None:
+            raise GraphError(FREED)
+        raw = not any(isinstance(g, Tensor) for g in grads)
+        shown = []
+        for g, shape in zip(grads, self.output_shapes, strict=True):
+            if g is None and self.materialize_grads:  # an output that did not reach the loss
+                g = np.zeros(shape, dtype=np.float64 if not self.inputs else self._float_dtype())
+            shown.append(wrap(g) if g is not None and not isinstance(g, Tensor) else g)
+        with grad_mode.set_grad_enabled(not raw):
+            result = type(self).backward_fn(self, *shown)
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) < len(needed):
+            raise GraphError(f"function {type(self).__name__} returned an incorrect number of "
+                             f"gradients (expected {len(needed)}, got {len(result)})")
+        out = []
+        for i, need in enumerate(needed):
+            g = result[i] if need else None
+            if g is not None and not isinstance(g, Tensor):
+                g = wrap(np.asarray(g))
+            out.append(g._data if raw and g is not None else g)
+        if grad_mode.state.anomaly:
+            check_nan(self, out)
+        return out
+
+    def _float_dtype(self):
+        for a in self.inputs:
+            if isinstance(a, Tensor) and a.dtype.is_floating_point:
+                return a._data.dtype
+        return np.float32
+
+
+class Function:
+    """Subclass with static `forward(ctx, *args)` and `backward(ctx, *grads)`; call `.apply`."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must implement forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must implement backward")
+
+    @classmethod
+    def apply(cls, *args):
+        node_type = _node_type(cls)
+        ctx = node_type(args)
+        with grad_mode.no_grad():
+            raw = cls.forward(ctx, *args)
+        many = isinstance(raw, tuple)
+        outs = raw if many else (raw,)
+        record = grad_mode.state.enabled and any(ctx.needs_input_grad)
+        result = []
+        for i, o in enumerate(outs):
+            if isinstance(o, Tensor) and record and o.dtype.is_floating_point:
+                t = wrap(o._data, ctx, True)
+                t._output_nr = i
+                result.append(t)
+            else:
+                result.append(o)
+        ctx.num_outputs = len(outs)
+        ctx.output_shapes = [tuple(o.shape) if isinstance(o, Tensor) else () for o in outs]
+        return tuple(result) if many else result[0]
+
+
+_NODE_TYPES: dict[type, type] = {}
+
+
+def _node_type(cls: type) -> type:
+    node = _NODE_TYPES.get(cls)
+    if node is None:
+        node = _NODE_TYPES[cls] = type(f"{cls.__name__}Backward", (FunctionCtx,),
+                                       {"backward_fn": staticmethod(cls.backward)})
+    return node

@@ -1,0 +1,77 @@
+"""Tensor methods and operators, bound to the functions of `api` (PyTorch's method names)."""
+from __future__ import annotations
+
+from .. import dtypes, ops
+from ..ops.registry import Op, array_ufunc
+from . import api
+from .tensor import Tensor, inplace
+
+
+def _reflected(op):
+    return lambda self, other: op(other, self)
+
+
+
+def _caster(dtype):
+    return lambda self: api.to(self, dtype)
+
+
+_METHODS = {
+    # arithmetic and elementwise math
+    "add": api.add, "sub": api.sub, "subtract": api.sub, "mul": api.mul, "multiply": api.mul,
+    "div": api.div, "divide": api.div, "true_divide": api.div, "pow": api.pow, "neg": api.neg,
+    "negative": api.neg, "exp": api.exp, "log": api.log, "log1p": api.log1p, "expm1": api.expm1,
+    "sqrt": api.sqrt, "abs": api.abs, "sin": api.sin, "cos": api.cos, "tan": api.tan,
+    "tanh": api.tanh, "sigmoid": api.sigmoid, "relu": api.relu, "reciprocal": api.reciprocal,
+    "sign": api.sign, "square": api.square, "clamp": api.clamp, "clip": api.clamp,
+    "maximum": api.maximum, "minimum": api.minimum, "softplus": api.softplus,
+    "eq": api.eq, "ne": api.ne, "lt": api.lt, "le": api.le, "gt": api.gt, "ge": api.ge,
+    "logical_not": api.logical_not, "where": lambda self, cond, other: api.where(cond, self, other),
+    "masked_fill": api.masked_fill, "masked_select": api.masked_select,
+    # reductions
+    "sum": api.sum, "mean": api.mean, "prod": api.prod, "max": api.max, "min": api.min,
+    "amax": api.amax, "amin": api.amin, "argmax": api.argmax, "argmin": api.argmin, "std": api.std,
+    "var": api.var, "norm": api.norm, "logsumexp": api.logsumexp, "softmax": api.softmax,
+    "log_softmax": api.log_softmax,
+    # linear algebra
+    "mm": api.mm, "matmul": api.matmul, "dot": api.dot, "mv": api.mv, "bmm": api.bmm,
+    # movement
+    "view": api.view, "reshape": api.reshape, "flatten": api.flatten, "unsqueeze": api.unsqueeze,
+    "squeeze": api.squeeze, "expand": api.expand, "expand_as": api.expand_as,
+    "broadcast_to": api.broadcast_to, "permute": api.permute, "transpose": api.transpose,
+    "swapaxes": api.transpose, "t": api.t, "contiguous": lambda self: self,
+    "view_as": lambda self, other: api.reshape(self, tuple(other.shape)),
+    "reshape_as": lambda self, other: api.reshape(self, tuple(other.shape)),
+    # dtype and device
+    "to": api.to, "type": api.type_, "float": _caster(dtypes.float32),
+    "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
+    "long": _caster(dtypes.int64), "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool_),
+    "cuda": lambda self, device=None: api.to(self, "cuda" if device is None else f"cuda:{device}"),
+    "cpu": lambda self: api.to(self, "cpu"),
+    # in place
+    "add_": api.add_, "sub_": api.sub_, "mul_": api.mul_, "div_": api.div_, "clamp_": api.clamp_,
+    "fill_": api.fill_, "zero_": api.zero_, "copy_": api.copy_,
+    # operators
+    "__add__": ops.add, "__radd__": _reflected(ops.add), "__sub__": ops.subtract,
+    "__rsub__": _reflected(ops.subtract), "__mul__": ops.multiply, "__rmul__": _reflected(ops.multiply),
+    "__truediv__": ops.divide, "__rtruediv__": _reflected(ops.divide), "__pow__": ops.power,
+    "__rpow__": _reflected(ops.power), "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul),
+    "__neg__": ops.negative, "__abs__": ops.abs, "__invert__": ops.logical_not,
+    "__eq__": ops.equal, "__ne__": ops.not_equal, "__lt__": ops.less, "__le__": ops.less_equal,
+    "__gt__": ops.greater, "__ge__": ops.greater_equal, "__getitem__": api.getitem,
+    "__iadd__": lambda self, other: inplace(self, ops.add, other),
+    "__isub__": lambda self, other: inplace(self, ops.subtract, other),
+    "__imul__": lambda self, other: inplace(self, ops.multiply, other),
+    "__itruediv__": lambda self, other: inplace(self, ops.divide, other),
+    "__array_ufunc__": array_ufunc,
+}
+
+def _as_method(fn):
+    """Ops are callables, not functions: give them a function so they bind `self`."""
+    if isinstance(fn, Op):
+        return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+    return fn
+
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _as_method(_fn))

@@ -1,0 +1,181 @@
+"""Eager graph nodes: a tensor's `grad_fn`.
+
+`Node` records one registry op call: the op, its attrs, the inputs it saved and its output.
+Its class is generated per op (`MulBackward0`, `SumBackward0`), as PyTorch's are, so printing
+matches the notes people learn from. `AccumulateGrad` is the sink at a leaf that requires grad.
+Both speak the protocol of `dualgrad.autodiff`.
+"""
+from __future__ import annotations
+
+import weakref
+
+from ..errors import GraphError
+from . import grad_mode
+from ..ops import Op
+
+FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through "
+    "the graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+class RemovableHandle:
+    """What `register_hook` returns: `.remove()` takes the hook out again."""
+
+    __slots__ = ("_hooks", "_entry")
+
+    def __init__(self, hooks: list, entry):
+        self._hooks = hooks
+        self._entry = entry
+
+    def remove(self) -> None:
+        if self._entry in self._hooks:
+            self._hooks.remove(self._entry)
+
+
+class Node:
+    """Base of generated `<Op>Backward0` classes."""
+
+    __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges",
+                 "hooks", "where", "__weakref__")
+    num_outputs = 1
+    is_sink = False
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple(self.next_edges)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """A hook on the gradient of this node's output, like `Tensor.register_hook`."""
+        return self.add_hook(0, fn)
+
+    def add_hook(self, index: int, fn) -> RemovableHandle:
+        if self.hooks is None:
+            self.hooks = []
+        entry = (index, fn)
+        self.hooks.append(entry)
+        return RemovableHandle(self.hooks, entry)
+
+    def run_hooks(self, grads: list) -> list:
+        from .tensor import call_hook
+
+        grads = list(grads)
+        for index, fn in list(self.hooks):
+            if grads[index] is not None:
+                grads[index] = call_hook(fn, grads[index])
+        return grads
+
+    def apply(self, grads: list, needed: list) -> list:
+        from .tensor import Tensor, check_version, version_error, wrap
+
+        g = grads[0]
+        if self.inputs is None:
+            raise GraphError(FREED)
+        if g is None:
+            return [None] * len(needed)
+        op = self.op
+        if op.saves_inputs:
+            for t, v in zip(self.inputs, self.versions, strict=True):
+                if v is not None:
+                    check_version(t, v, self)
+        if op.saves_out:
+            counter, expected = self.out_version
+            if counter[0] != expected:
+                raise version_error(self.out, counter[0], expected, self)
+        if type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
+            inputs = self.inputs
+            out = wrap(self.out, grad_fn=self) if op.saves_out else None
+        else:
+            inputs = tuple(a._data if type(a) is Tensor else a for a in self.inputs)
+            out = self.out
+        attrs = self.attrs
+        grads = [op.grad(i, g, out, inputs, attrs) if needed[i] else None for i in range(len(needed))]
+        if grad_mode.state.anomaly:
+            check_nan(self, grads)
+        return grads
+
+    def input_like(self, i: int):
+        a = self.inputs[i]
+        return a._data if hasattr(a, "_data") else a
+
+    def release(self) -> None:
+        self.inputs = None
+        self.out = None
+
+
+_CLASSES: dict[str, type] = {}
+
+
+def node_class(op: Op) -> type:
+    """The generated `grad_fn` class of an op (cached)."""
+    cls = _CLASSES.get(op.name)
+    if cls is None:
+        cls = _CLASSES[op.name] = type(f"{op.grad_name}Backward0", (Node,), {"__slots__": ()})
+    return cls
+
+
+class AccumulateGrad:
+    """The sink of a leaf that requires grad; the engine adds what reaches it to `.grad`."""
+
+    __slots__ = ("variable", "__weakref__")
+    next_edges = ()
+    num_outputs = 1
+    is_sink = True
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        return ()
+
+    @property
+    def hooks(self):
+        return self.variable._hooks
+
+    def run_hooks(self, grads: list) -> list:
+        from .tensor import call_hook
+
+        g = grads[0]
+        for fn in list(self.variable._hooks):
+            if g is not None:
+                g = call_hook(fn, g)
+        return [g]
+
+    def apply(self, grads, needed):  # never called: sinks are captured
+        return []
+
+    def release(self) -> None:
+        pass
+
+
+def accumulator(tensor) -> AccumulateGrad:
+    """The one AccumulateGrad of a leaf, held weakly by the leaf (as in PyTorch)."""
+    ref = tensor._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(tensor)
+        tensor._acc = weakref.ref(acc)
+    return acc
+
+
+def check_nan(node, grads) -> None:
+    """detect_anomaly: a NaN gradient names the backward function and the forward line."""
+    import numpy as np
+
+    for i, g in enumerate(grads):
+        if g is not None and np.isnan(np.asarray(getattr(g, "_data", g))).any():
+            where = getattr(node, "where", None)
+            raise GraphError(f"Function '{type(node).__name__}' returned nan values in its {i}th output."
+                             + (f" The forward op was created at {where}." if where else ""))

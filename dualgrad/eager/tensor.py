@@ -1,0 +1,454 @@
+"""The eager `Tensor` and the eager front end of the registry.
+
+A Tensor holds a numpy (or jax) array and, when it was made by a recorded op, the `grad_fn`
+node that made it. `bind` is what every registry op calls when an argument is a Tensor: run
+the kernel on the arrays, and record one node if grad mode is on and an input requires grad.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..backend import is_jax_array
+from ..errors import DualgradError, GraphError, user_frame
+from ..ops import Op, Spec, register_frontend
+from . import grad_mode
+from .node import accumulator, node_class
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array that can record how it was computed (PyTorch's `Tensor`).
+
+    Construct with `dg.tensor(data)`; `dg.Tensor(*sizes_or_data)` is the legacy spelling.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version", "_name",
+                 "_acc", "_hooks", "_retains_grad", "_where", "__weakref__")
+    __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
+
+    def __new__(cls, *args, **kwargs):
+        from .creation import legacy_tensor
+
+        return legacy_tensor(*args, **kwargs)
+
+    # -- core attributes ------------------------------------------------------------------
+    @property
+    def data(self) -> Tensor:
+        """The same storage, detached from the graph and its version counter."""
+        return wrap(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value._data if type(value) is Tensor else np.asarray(value)
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise GraphError("you can only change requires_grad flags of leaf variables. If you want "
+                             "to use a computed variable in a subgraph that doesn't require "
+                             "differentiation use var_no_grad = var.detach().")
+        if requires_grad and not self.dtype.is_floating_point:
+            raise GraphError("only Tensors of floating point dtype can require gradients")
+        if self.grad_fn is None:
+            self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if type(value) is not Tensor:
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if tuple(value.shape) != tuple(self.shape):
+                raise GraphError(f"assigned grad has data of a different size: {tuple(value.shape)} "
+                                 f"vs {tuple(self.shape)}")
+        self._grad = value
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        from .devices import device_of
+
+        return device_of(self._data)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def name(self) -> str | None:
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = value
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    def size(self, dim: int | None = None):
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # -- conversion -----------------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return np.asarray(self._data).reshape(()).item()
+
+    def tolist(self):
+        return np.asarray(self._data).tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise GraphError("Can't call numpy() on Tensor that requires grad. "
+                             "Use tensor.detach().numpy() instead.")
+        return np.asarray(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def detach(self) -> Tensor:
+        """The same storage and version counter, cut from the graph."""
+        t = wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` of a non-leaf after backward (leaves always keep theirs)."""
+        if not self._requires_grad:
+            raise GraphError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def retain(g):
+            t = ref()
+            if t is not None:
+                t._grad = g.detach() if t._grad is None else wrap(t._grad._data + g._data)
+
+        self.grad_fn.add_hook(self._output_nr, retain)
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` with this tensor's summed gradient on every backward; it may
+        return a replacement gradient. Returns a handle with `.remove()`."""
+        from .node import RemovableHandle
+
+        if not self._requires_grad:
+            raise GraphError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.add_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        from .engine import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                 create_graph=create_graph, inputs=inputs)
+
+    # -- in place ---------------------------------------------------------------------------
+    def __setitem__(self, key, value) -> None:
+        from ..ops import setitem
+
+        key = as_key(key)
+        if type(value) is Tensor and (value._requires_grad or self._requires_grad) and grad_mode.state.enabled:
+            check_leaf_inplace(self)
+            result = setitem(shadow(self), value, key=key)
+            self._data[key] = result._data[key]
+            adopt(self, result)
+        else:
+            if not isinstance(self._data, np.ndarray):
+                self._data = np.array(self._data)
+            self._data[key] = value._data if type(value) is Tensor else value
+            self._version[0] += 1
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like PyTorch's `torch.Size([2, 3])`."""
+
+    def __repr__(self) -> str:
+        return f"dualgrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self))
+
+
+def wrap(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
+    """A Tensor around an array, with no copy (the hot path of every op)."""
+    t = _new(Tensor)
+    t._data = data
+    t.grad_fn = grad_fn
+    t._requires_grad = requires_grad or grad_fn is not None
+    t._output_nr = 0
+    t._grad = None
+    t._version = [0]
+    t._name = None
+    t._acc = None
+    t._hooks = None
+    t._retains_grad = False
+    t._where = None
+    return t
+
+
+def edge(t: Tensor) -> tuple:
+    """Where a gradient for `t` goes: its grad_fn, or the accumulator of a leaf."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (accumulator(t), 0)
+
+
+def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
+    """The eager front end: run the kernel, record a node when gradients are wanted."""
+    data = []
+    record = False
+    device = None
+    for a in args:
+        if type(a) is Tensor:
+            d = a._data
+            if a._requires_grad:
+                record = True
+            if is_jax_array(d):
+                device = _check_device(op, device, a)
+            data.append(d)
+        elif isinstance(a, (list, tuple)):
+            data.append(np.asarray(a))
+        else:
+            data.append(a)
+    try:
+        out = op.compute(data, attrs)
+    except DualgradError:
+        raise
+    except Exception as e:  # phrase the kernel's complaint in the op's own terms
+        raise explain(op, args, attrs, e) from None
+    if not (record and op.differentiable and grad_mode.state.enabled):
+        return wrap(out)
+    node = node_class(op)()
+    node.op = op
+    node.attrs = attrs
+    node.inputs = args
+    node.hooks = None
+    node.where = user_frame() if grad_mode.state.anomaly else None
+    node.next_edges = tuple(
+        edge(a) if type(a) is Tensor and a._requires_grad and op.input_differentiable(i) else (None, 0)
+        for i, a in enumerate(args))
+    node.versions = tuple(a._version[0] if type(a) is Tensor else None for a in args) \
+        if op.saves_inputs else None
+    t = wrap(out, node, True)
+    if op.saves_out:
+        node.out = out
+        node.out_version = (t._version, 0)
+    else:
+        node.out = None
+    return t
+
+
+register_frontend(Tensor, bind)
+
+
+def _check_device(op: Op, device, t: Tensor):
+    from .devices import device_of
+
+    d = device_of(t._data)
+    if device is not None and d != device:
+        raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
+                         f"least two devices, {device} and {d}! (at {user_frame()})")
+    return d
+
+
+def spec_of(a) -> Spec:
+    if type(a) is Tensor:
+        return Spec(tuple(a._data.shape), a.dtype)
+    if hasattr(a, "shape") and hasattr(a, "dtype"):
+        return Spec(tuple(a.shape), dtypes.from_numpy_dtype(a.dtype))
+    return Spec((), None)
+
+
+def explain(op: Op, args, attrs, error: Exception) -> Exception:
+    """A kernel failed: let the op's shape rule name the problem, else wrap the raw error."""
+    specs = [spec_of(a) for a in args]
+    try:
+        op.infer(specs, attrs)
+    except DualgradError as e:
+        return e
+    except Exception:
+        pass
+    shapes = ", ".join(str(s.shape) for s in specs)
+    kind = type(error) if isinstance(error, (ValueError, TypeError, IndexError)) else RuntimeError
+    cls = type(f"Dualgrad{kind.__name__}", (DualgradError, kind), {})
+    return cls(f"{op.name}: {error} (input shapes {shapes}; at {user_frame()})")
+
+
+def as_key(key):
+    """Tensors inside an index become arrays (bool tensors become masks)."""
+    if type(key) is Tensor:
+        return np.asarray(key._data)
+    if isinstance(key, tuple):
+        return tuple(np.asarray(k._data) if type(k) is Tensor else k for k in key)
+    if isinstance(key, list):
+        return np.asarray(key)
+    return key
+
+
+# -- version counters, hooks and in-place helpers -----------------------------------------
+
+
+def version_error(data, current: int, expected: int, node) -> GraphError:
+    shape = list(getattr(data, "shape", ()))
+    kind = dtypes.from_numpy_dtype(data.dtype).legacy_type if hasattr(data, "dtype") else "Tensor"
+    return GraphError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [dualgrad.{kind} {shape}], which is used by {node.name()}, is at version "
+        f"{current}; expected version {expected} instead.")
+
+
+def check_version(t, expected: int, node) -> None:
+    if type(t) is Tensor and t._version[0] != expected:
+        raise version_error(t._data, t._version[0], expected, node)
+
+
+def call_hook(fn, g):
+    """Hooks see Tensors; in a plain (no create_graph) backward the engine carries arrays."""
+    raw = type(g) is not Tensor
+    result = fn(wrap(g) if raw else g)
+    if result is None:
+        return g
+    return result._data if raw and type(result) is Tensor else result
+
+
+def check_leaf_inplace(t: Tensor) -> None:
+    if t.grad_fn is None and t._requires_grad and grad_mode.state.enabled:
+        raise GraphError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+def shadow(t: Tensor, copy: bool = False) -> Tensor:
+    """The value `t` had before an in-place op, as a graph input of that op."""
+    s = wrap(t._data.copy() if copy else t._data, t.grad_fn, t._requires_grad)
+    s._output_nr = t._output_nr
+    s._acc = t._acc
+    return s
+
+
+def adopt(t: Tensor, result: Tensor) -> None:
+    """After an in-place op: `t` takes the result's place in the graph, one version later."""
+    t._version[0] += 1
+    t.grad_fn = result.grad_fn
+    t._requires_grad = result._requires_grad
+    t._output_nr = 0
+    node = result.grad_fn
+    if node is not None and node.op.saves_out:
+        node.out_version = (t._version, t._version[0])
+
+
+def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
+    """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
+    recording = grad_mode.state.enabled and (
+        t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
+    if recording:
+        check_leaf_inplace(t)
+        result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
+    else:
+        result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)
+    value = result._data
+    if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
+        raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
+                         f"cast to the desired output type {t.dtype.name}")
+    if is_jax_array(t._data) or not isinstance(t._data, np.ndarray):
+        t._data = value.astype(t._data.dtype)
+    else:
+        if value.shape != t._data.shape:
+            raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
+                             f"broadcast shape {list(value.shape)}")
+        t._data[...] = value
+    if recording:
+        adopt(t, result)
+    else:
+        t._version[0] += 1
+    return t

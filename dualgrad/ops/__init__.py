@@ -1,0 +1,97 @@
+"""The op registry (`REGISTRY`) and every op as a callable: `ops.multiply(a, b)`.
+
+Primitives are declared in the modules below; composites (`ops.composite`) are functions of
+primitives. Front ends import from here and hold no math of their own.
+"""
+from . import composite, elementwise, indexing, linalg, movement, nn, reductions
+from .composite import (
+    logsumexp,
+    masked_fill,
+    masked_select,
+    norm,
+    softmax_cross_entropy,
+    softplus,
+    square,
+    std,
+    var,
+)
+from .elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    cos,
+    divide,
+    equal,
+    exp,
+    expm1,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_not,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    power,
+    reciprocal,
+    relu,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    subtract,
+    tan,
+    tanh,
+    where,
+)
+from .indexing import getitem, scatter_like, setitem
+from .linalg import matmul
+from .movement import (
+    broadcast_to,
+    broadcast_to_like,
+    concatenate,
+    expand_dims,
+    reshape,
+    reshape_like,
+    squeeze,
+    stack,
+    sum_to_like,
+    transpose,
+)
+from .nn import log_softmax, softmax
+from .reductions import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    first_max_mask,
+    first_min_mask,
+    max_dim,
+    mean,
+    min_dim,
+    prod,
+    size,
+    sum,
+)
+from .registry import REGISTRY, Op, Spec, declare, register_frontend
+
+__all__ = [
+    "REGISTRY", "Op", "Spec", "declare", "register_frontend",
+    "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
+    "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
+    "square", "std", "var",
+    "abs", "add", "cast", "clip", "cos", "divide", "equal", "exp", "expm1", "greater",
+    "greater_equal", "less", "less_equal", "log", "log1p", "logical_not", "maximum", "minimum",
+    "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
+    "sqrt", "subtract", "tan", "tanh", "where",
+    "getitem", "scatter_like", "setitem", "matmul",
+    "broadcast_to", "broadcast_to_like", "concatenate", "expand_dims", "reshape", "reshape_like",
+    "squeeze", "stack", "sum_to_like", "transpose", "log_softmax", "softmax",
+    "amax", "amin", "argmax", "argmin", "first_max_mask", "first_min_mask", "max_dim", "mean",
+    "min_dim", "prod", "size", "sum",
+]

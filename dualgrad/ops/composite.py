@@ -1,0 +1,62 @@
+"""Composite ops: plain functions of registry ops. They get their VJP, sympy form and shape
+rule for free from the primitives they are built of."""
+from __future__ import annotations
+
+from . import elementwise as ew
+from . import indexing as ix
+from . import movement as mv
+from . import nn
+from . import reductions as rd
+
+
+def square(x):
+    return ew.multiply(x, x)
+
+
+def var(x, axis=None, keepdims=False, correction=1):
+    """Variance with Bessel's correction by default (PyTorch's `unbiased=True`)."""
+    centred = ew.subtract(x, rd.mean(x, axis=axis, keepdims=True))
+    total = rd.sum(square(centred), axis=axis, keepdims=keepdims)
+    count = rd.reduced_count(x, axis)
+    return ew.divide(total, ew.subtract(count, correction))
+
+
+def std(x, axis=None, keepdims=False, correction=1):
+    return ew.sqrt(var(x, axis=axis, keepdims=keepdims, correction=correction))
+
+
+def norm(x, p=2, axis=None, keepdims=False):
+    """Vector p-norm over axis (all elements when None)."""
+    if p == 1:
+        return rd.sum(ew.abs(x), axis=axis, keepdims=keepdims)
+    if p in (float("inf"), "inf"):
+        return rd.amax(ew.abs(x), axis=axis, keepdims=keepdims)
+    if p == 2:
+        return ew.sqrt(rd.sum(square(x), axis=axis, keepdims=keepdims))
+    return ew.power(rd.sum(ew.power(ew.abs(x), p), axis=axis, keepdims=keepdims), 1.0 / p)
+
+
+def softplus(x):
+    """log(1 + exp(x)) without overflow."""
+    return ew.add(ew.log1p(ew.exp(ew.negative(ew.abs(x)))), ew.relu(x))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    shift = rd.amax(x, axis=axis, keepdims=True)
+    total = rd.sum(ew.exp(ew.subtract(x, shift)), axis=axis, keepdims=True)
+    out = ew.add(ew.log(total), shift)
+    return out if keepdims else mv.squeeze(out, axis=rd.reduce_axes(x, axis))
+
+
+def softmax_cross_entropy(labels, logits, axis=-1):
+    """-sum(labels * log_softmax(logits)) along axis, one value per example."""
+    return ew.negative(rd.sum(ew.multiply(labels, nn.log_softmax(logits, axis=axis)), axis=axis))
+
+
+def masked_fill(x, mask, value):
+    return ew.where(mask, value, x)
+
+
+def masked_select(x, mask):
+    """The elements of x where the (concrete, boolean) mask is true, as a 1-D tensor."""
+    return ix.getitem(x, key=mask)

@@ -1,0 +1,197 @@
+"""Elementwise ops: arithmetic, transcendental functions, activations and comparisons.
+
+Each declaration holds the op's whole math: kernel, VJP in registry ops, scalar sympy formula,
+shape rule and test domain. Broadcasting is not the rules' business: the reverse walker sums
+each gradient back to its input's shape.
+"""
+from __future__ import annotations
+
+from . import specs
+from .lazy import sympy as sp
+from .registry import declare, promote_args
+
+POSITIVE = (0.2, 4.0)
+UNIT = (-0.9, 0.9)
+
+
+def _unary(name, kernel, vjp, formula, *, domain=(-3.0, 3.0), grad_name=None, floating=True,
+           differentiable=True, doc="", **saves):
+    return declare(name, kernel, vjp=(vjp,), sympy=formula, shape=specs.same, domain=(domain,),
+                   grad_name=grad_name, floating=floating, elementwise=True,
+                   differentiable=differentiable, doc=doc, **saves)
+
+
+def _binary(name, kernel, vjp, formula, *, domain=((-3.0, 3.0), (-3.0, 3.0)), grad_name=None,
+            floating=False, doc="", **saves):
+    return declare(name, kernel, vjp=vjp, sympy=formula, shape=specs.broadcast, domain=domain,
+                   nin=2, grad_name=grad_name, promotes=True, floating=floating,
+                   elementwise=True, doc=doc, **saves)
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+add = _binary("add", lambda xp, x, y: xp.add(x, y),
+              (lambda g, out, x, y: g, lambda g, out, x, y: g),
+              lambda x, y: x + y, doc="x + y", saves_inputs=False)
+subtract = _binary("subtract", lambda xp, x, y: xp.subtract(x, y),
+                   (lambda g, out, x, y: g, lambda g, out, x, y: negative(g)),
+                   lambda x, y: x - y, grad_name="Sub", doc="x - y", saves_inputs=False)
+multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
+                   (lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x)),
+                   lambda x, y: x * y, grad_name="Mul", doc="x * y")
+divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
+                 (lambda g, out, x, y: divide(g, y),
+                  lambda g, out, x, y: negative(multiply(g, divide(divide(x, y), y)))),
+                 lambda x, y: x / y, grad_name="Div", floating=True,
+                 domain=((-3.0, 3.0), POSITIVE), doc="x / y (true division)")
+
+
+def _pow_base_grad(g, out, x, y):
+    return multiply(g, multiply(y, power(x, subtract(y, 1))))
+
+
+def _pow_exponent_grad(g, out, x, y):
+    return multiply(g, where(equal(x, 0), 0, multiply(out, log(x))))
+
+
+power = _binary("power", lambda xp, x, y: xp.power(x, y), (_pow_base_grad, _pow_exponent_grad),
+                lambda x, y: x ** y, grad_name="Pow", domain=(POSITIVE, (-2.0, 2.0)),
+                doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", saves_out=True)
+
+
+def _max_grad(mine, other):
+    """Ties split the gradient in half, as PyTorch's maximum/minimum do."""
+    return lambda g, out, *xy: where(equal(xy[0], xy[1]), divide(g, 2),
+                                     where(equal(out, xy[mine]), g, 0))
+
+
+maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y), (_max_grad(0, 1), _max_grad(1, 0)),
+                  lambda x, y: sp.Max(x, y), doc="elementwise max; ties share the gradient", saves_out=True)
+minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y), (_max_grad(0, 1), _max_grad(1, 0)),
+                  lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", saves_out=True)
+
+negative = _unary("negative", lambda xp, x: xp.negative(x), lambda g, out, x: negative(g),
+                  lambda x: -x, grad_name="Neg", floating=False, saves_inputs=False)
+reciprocal = _unary("reciprocal", lambda xp, x: xp.reciprocal(x),
+                    lambda g, out, x: negative(multiply(g, multiply(out, out))),
+                    lambda x: 1 / x, domain=POSITIVE, saves_inputs=False, saves_out=True)
+
+# -- transcendental ------------------------------------------------------------------------
+exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, out, x: multiply(g, out), lambda x: sp.exp(x), saves_inputs=False, saves_out=True)
+log = _unary("log", lambda xp, x: xp.log(x), lambda g, out, x: divide(g, x), lambda x: sp.log(x),
+             domain=POSITIVE)
+log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, out, x: divide(g, add(x, 1)),
+               lambda x: sp.log(1 + x), domain=UNIT)
+expm1 = _unary("expm1", lambda xp, x: xp.expm1(x), lambda g, out, x: multiply(g, add(out, 1)),
+               lambda x: sp.exp(x) - 1, saves_inputs=False, saves_out=True)
+sqrt = _unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, out, x: divide(g, multiply(out, 2)),
+              lambda x: sp.sqrt(x), domain=POSITIVE, saves_inputs=False, saves_out=True)
+sin = _unary("sin", lambda xp, x: xp.sin(x), lambda g, out, x: multiply(g, cos(x)), lambda x: sp.sin(x))
+cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, out, x: negative(multiply(g, sin(x))),
+             lambda x: sp.cos(x))
+tan = _unary("tan", lambda xp, x: xp.tan(x), lambda g, out, x: multiply(g, add(multiply(out, out), 1)),
+             lambda x: sp.tan(x), domain=(-1.2, 1.2), saves_inputs=False, saves_out=True)
+tanh = _unary("tanh", lambda xp, x: xp.tanh(x),
+              lambda g, out, x: multiply(g, subtract(1, multiply(out, out))), lambda x: sp.tanh(x), saves_inputs=False, saves_out=True)
+
+
+def _sigmoid_kernel(xp, x):
+    # exp of a negative number never overflows: pick the stable branch per element
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+sigmoid = _unary("sigmoid", _sigmoid_kernel,
+                 lambda g, out, x: multiply(g, multiply(out, subtract(1, out))),
+                 lambda x: 1 / (1 + sp.exp(-x)), saves_inputs=False, saves_out=True)
+
+# -- piecewise ----------------------------------------------------------------------------
+relu = _unary("relu", lambda xp, x: xp.maximum(x, 0),
+              lambda g, out, x: where(greater(out, 0), g, 0),
+              lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
+              doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
+abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
+             lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch")
+sign = _unary("sign", lambda xp, x: xp.sign(x), None, lambda x: sp.sign(x), floating=False,
+              differentiable=False)
+
+
+def _clip_kernel(xp, x, min=None, max=None):
+    if min is not None:
+        x = xp.maximum(x, xp.asarray(min, dtype=x.dtype))
+    if max is not None:
+        x = xp.minimum(x, xp.asarray(max, dtype=x.dtype))
+    return x
+
+
+def _clip_grad(g, out, x, min=None, max=None):
+    if min is not None:
+        g = where(greater_equal(x, min), g, 0)
+    if max is not None:
+        g = where(less_equal(x, max), g, 0)
+    return g
+
+
+def _clip_formula(x, min=None, max=None):
+    if min is not None:
+        x = sp.Max(x, min)
+    if max is not None:
+        x = sp.Min(x, max)
+    return x
+
+
+clip = declare("clip", _clip_kernel, vjp=(_clip_grad,), sympy=_clip_formula, shape=specs.same,
+               domain=((-3.0, 3.0),), grad_name="Clamp", elementwise=True,
+               doc="clamp to [min, max]; the gradient passes where min <= x <= max")
+
+# -- comparisons and selection -----------------------------------------------------------
+
+
+def _predicate(name, kernel, formula):
+    return declare(name, kernel, sympy=formula, shape=specs.predicate, nin=2,
+                   differentiable=False, elementwise=True, promotes=True)
+
+
+equal = _predicate("equal", lambda xp, x, y: xp.equal(x, y), lambda x, y: sp.Eq(x, y))
+not_equal = _predicate("not_equal", lambda xp, x, y: xp.not_equal(x, y), lambda x, y: sp.Ne(x, y))
+less = _predicate("less", lambda xp, x, y: xp.less(x, y), lambda x, y: x < y)
+less_equal = _predicate("less_equal", lambda xp, x, y: xp.less_equal(x, y), lambda x, y: x <= y)
+greater = _predicate("greater", lambda xp, x, y: xp.greater(x, y), lambda x, y: x > y)
+greater_equal = _predicate("greater_equal", lambda xp, x, y: xp.greater_equal(x, y),
+                           lambda x, y: x >= y)
+logical_not = declare("logical_not", lambda xp, x: xp.logical_not(x), sympy=lambda x: sp.Not(x),
+                      shape=lambda op, x: specs.predicate(op, x), differentiable=False,
+                      elementwise=True)
+
+
+def _where_kernel(xp, cond, x, y):
+    x, y = promote_args(xp, (x, y), False)
+    return xp.where(cond, x, y)
+
+
+def _where_shape(op, cond, x, y):
+    shape = specs.broadcast_shapes(op, (cond, x, y))
+    return specs.Spec(shape, specs.result_dtype(op, (x, y)))
+
+
+where = declare("where", _where_kernel,
+                vjp=(None, lambda g, out, c, x, y: where(c, g, 0), lambda g, out, c, x, y: where(c, 0, g)),
+                sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), shape=_where_shape, nin=3,
+                domain=("bool", (-3.0, 3.0), (-3.0, 3.0)), elementwise=True,
+                grad_name="Where", doc="cond ? x : y, broadcasting all three")
+
+
+def _cast_kernel(xp, x, dtype):
+    return x.astype(dtype.np)
+
+
+cast = declare("cast", _cast_kernel,
+               vjp=(lambda g, out, x, dtype: cast(g, dtype=_dtype_of(x)),),
+               sympy=lambda x, dtype: x, shape=lambda op, x, dtype: specs.Spec(tuple(x.shape), dtype),
+               grad_name="ToCopy", elementwise=True, saves_inputs=False,
+               doc="change dtype; the gradient is cast back to the input's dtype")
+
+
+def _dtype_of(x):
+    from ..dtypes import as_dtype
+
+    return as_dtype(x.dtype)

@@ -1,0 +1,173 @@
+"""Indexing: reading (`getitem`), functional writing (`setitem`), and `scatter_like`, the
+adjoint of reading. Keys are numpy-style: ints, slices, None, Ellipsis, integer arrays and
+boolean masks (front ends turn tensors inside keys into arrays)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import Spec, declare, shape_error
+from .symarray import SymArray, SymbolicUnsupported, is_concrete
+
+
+def as_key_tuple(key) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
+def is_basic(key) -> bool:
+    """Only ints, slices, None and Ellipsis: a view, and a map from output to input index."""
+    return all(k is None or k is Ellipsis or isinstance(k, (int, slice, np.integer))
+               for k in as_key_tuple(key))
+
+
+def basic_plan(shape: tuple, key) -> tuple[tuple, list]:
+    """(output shape, per-input-dim plan) of a basic key. A plan entry is ('at', i) for an int
+    index or ('slice', output_dim, start, step); unknown (None) dims stay unknown."""
+    items = list(as_key_tuple(key))
+    consumed = sum(1 for k in items if k is not None and k is not Ellipsis)
+    if Ellipsis in items:
+        pos = items.index(Ellipsis)
+        items[pos:pos + 1] = [slice(None)] * (len(shape) - consumed)
+    else:
+        items += [slice(None)] * (len(shape) - consumed)
+    if sum(1 for k in items if k is not None) != len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    out_shape, plan, dim = [], [], 0
+    for k in items:
+        if k is None:
+            out_shape.append(1)
+            continue
+        size = shape[dim]
+        if isinstance(k, slice):
+            if size is None:
+                start, step, n = k.start or 0, k.step or 1, None
+            else:
+                start, stop, step = k.indices(size)
+                n = len(range(start, stop, step))
+            plan.append(("slice", len(out_shape), start, step))
+            out_shape.append(n)
+        else:
+            i = int(k)
+            if size is not None and not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+            plan.append(("at", i % size if size is not None else i))
+        dim += 1
+    return tuple(out_shape), plan
+
+
+def _getitem_shape(op, x: Spec, key):
+    try:
+        if None in x.shape:
+            if not is_basic(key):
+                return Spec(tuple(None for _ in range(len(x.shape))), x.dtype)
+            return Spec(basic_plan(x.shape, key)[0], x.dtype)
+        probe = np.broadcast_to(np.empty((), np.int8), x.shape)
+        return Spec(probe[key].shape, x.dtype)
+    except IndexError as e:
+        raise shape_error(op, [x], str(e)) from None
+
+
+def _input_index_fn(shape: tuple, key):
+    """out index -> in index for `key`; advanced keys need concrete indices (a lookup table)."""
+    if is_basic(key):
+        _, plan = basic_plan(shape, key)
+
+        def basic(*idx):
+            return tuple(p[1] if p[0] == "at" else p[2] + p[3] * idx[p[1]] for p in plan)
+
+        return basic
+    table = np.arange(int(np.prod(shape))).reshape(shape)[key]
+
+    def advanced(*idx):
+        if not is_concrete(idx):
+            raise SymbolicUnsupported("advanced indexing with symbolic indices")
+        return tuple(int(i) for i in np.unravel_index(int(table[tuple(int(i) for i in idx)]), shape))
+
+    return advanced
+
+
+def _getitem_form(x: SymArray, key) -> SymArray:
+    out_shape = np.broadcast_to(np.empty((), np.int8), x.shape)[key].shape
+    source = _input_index_fn(x.shape, key)
+    return SymArray(out_shape, lambda *idx: x.at(*source(*idx)))
+
+
+getitem = declare(
+    "getitem", lambda xp, x, key: x[key],
+    vjp=(lambda g, out, x, key: scatter_like(g, x, key=key),), sympy=_getitem_form,
+    shape=_getitem_shape, grad_name="Index",
+    saves_inputs=False, doc="x[key] with numpy's rules; the gradient scatters back (adding at repeated indices)")
+
+
+def _writes(shape: tuple, key) -> dict:
+    """input flat position -> list of positions (in key's result) written there."""
+    table = np.arange(int(np.prod(shape))).reshape(shape)[key]
+    writes: dict[int, list] = {}
+    for pos in np.ndindex(table.shape):
+        writes.setdefault(int(table[pos]), []).append(pos)
+    return writes
+
+
+def _setitem_kernel(xp, x, value, key):
+    if xp is np:
+        out = x.copy()
+        out[key] = value
+        return out
+    return x.at[key].set(value)
+
+
+def _setitem_form(x: SymArray, value: SymArray, key) -> SymArray:
+    writes = _writes(x.shape, key)
+    out_shape = np.broadcast_to(np.empty((), np.int8), x.shape)[key].shape
+    n = len(out_shape)
+
+    def at(*idx):
+        if not is_concrete(idx):
+            raise SymbolicUnsupported("setitem with symbolic indices")
+        hit = writes.get(int(np.ravel_multi_index(tuple(int(i) for i in idx), x.shape)))
+        if hit is None:
+            return x.at(*idx)
+        lead = n - value.ndim
+        return value.at(*(0 if d == 1 else hit[-1][lead + k] for k, d in enumerate(value.shape)))
+
+    return SymArray(x.shape, at)
+
+
+setitem = declare(
+    "setitem", _setitem_kernel,
+    vjp=(lambda g, out, x, value, key: setitem(g, 0, key=key),
+         lambda g, out, x, value, key: getitem(g, key=key)),
+    sympy=_setitem_form, shape=lambda op, x, value, key: Spec(tuple(x.shape), x.dtype), nin=2,
+    grad_name="CopySlices", saves_inputs=False, doc="a copy of x with x[key] = value (the eager front end writes in place)")
+
+
+def _scatter_kernel(xp, x, like, key):
+    if xp is np:
+        out = np.zeros(like.shape, dtype=x.dtype)
+        if is_basic(key):
+            out[key] = x
+        else:
+            np.add.at(out, key, x)
+        return out
+    return xp.zeros(like.shape, dtype=x.dtype).at[key].add(x)
+
+
+def _scatter_form(x: SymArray, like: SymArray, key) -> SymArray:
+    writes = _writes(like.shape, key)
+    n = len(np.broadcast_to(np.empty((), np.int8), like.shape)[key].shape)
+
+    def at(*idx):
+        if not is_concrete(idx):
+            raise SymbolicUnsupported("scatter with symbolic indices")
+        hits = writes.get(int(np.ravel_multi_index(tuple(int(i) for i in idx), like.shape)), [])
+        lead = n - x.ndim
+        return sum((x.at(*(0 if d == 1 else h[lead + k] for k, d in enumerate(x.shape))) for h in hits),
+                   0)
+
+    return SymArray(like.shape, at)
+
+
+scatter_like = declare(
+    "scatter_like", _scatter_kernel, vjp=(lambda g, out, x, like, key: getitem(g, key=key), None),
+    sympy=_scatter_form, shape=lambda op, x, like, key: Spec(tuple(like.shape), x.dtype), nin=2,
+    grad_name="IndexBackward",
+    saves_inputs=False, doc="zeros shaped like `like` with x added at key: the adjoint of getitem")

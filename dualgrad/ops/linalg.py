@@ -1,0 +1,73 @@
+"""Matrix products: `matmul` with numpy's rules (1-D operands, broadcast batch dims)."""
+from __future__ import annotations
+
+from . import elementwise as ew
+from . import movement as mv
+from . import specs
+from .registry import Spec, declare, shape_error
+from .symarray import SymArray, aligned, broadcast_shape, summed
+
+
+def _matmul_shape(op, a: Spec, b: Spec):
+    if not a.shape or not b.shape:
+        raise shape_error(op, [a, b], "both arguments to matmul need to be at least 1D")
+    ka = a.shape[-1]
+    kb = b.shape[0] if len(b.shape) == 1 else b.shape[-2]
+    if None not in (ka, kb) and ka != kb:
+        raise shape_error(op, [a, b], f"mat1 and mat2 shapes cannot be multiplied "
+                                      f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))})")
+    batch = specs.broadcast_shapes(op, [Spec(a.shape[:-2], None), Spec(b.shape[:-2], None)])
+    rows = a.shape[-2:-1] if len(a.shape) > 1 else ()
+    cols = b.shape[-1:] if len(b.shape) > 1 else ()
+    return Spec(tuple(batch) + tuple(rows) + tuple(cols), specs.result_dtype(op, [a, b]))
+
+
+def _swap_last(x):
+    n = len(x.shape)
+    return mv.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _grad_a(g, out, a, b):
+    if len(b.shape) == 1:
+        return ew.multiply(mv.expand_dims(g, axis=-1), b)
+    if len(a.shape) == 1:
+        return mv.squeeze(matmul(b, mv.expand_dims(g, axis=-1)), axis=-1)
+    return matmul(g, _swap_last(b))
+
+
+def _grad_b(g, out, a, b):
+    if len(a.shape) == 1:
+        if len(b.shape) == 1:
+            return ew.multiply(g, a)
+        return ew.multiply(mv.expand_dims(a, axis=-1), mv.expand_dims(g, axis=-2))
+    if len(b.shape) == 1:
+        return mv.squeeze(matmul(_swap_last(a), mv.expand_dims(g, axis=-1)), axis=-1)
+    return matmul(_swap_last(a), g)
+
+
+def _matmul_form(a: SymArray, b: SymArray) -> SymArray:
+    a2 = a if a.ndim > 1 else SymArray((1,) + a.shape, lambda i, k: a.at(k))
+    b2 = b if b.ndim > 1 else SymArray(b.shape + (1,), lambda k, j: b.at(k))
+    batch_a, batch_b = SymArray(a2.shape[:-2], None), SymArray(b2.shape[:-2], None)
+    batch = broadcast_shape([batch_a.shape, batch_b.shape])
+    n = len(batch)
+
+    def at2(*idx):
+        bi, i, j = idx[:n], idx[n], idx[n + 1]
+        ia, ib = aligned(batch_a, bi, n), aligned(batch_b, bi, n)
+        return summed(lambda k: a2.at(*ia, i, k) * b2.at(*ib, k, j), [a2.shape[-1]])
+
+    shape = batch + a2.shape[-2:-1] + b2.shape[-1:]
+    full = SymArray(shape, at2)
+    if a.ndim == 1 and b.ndim == 1:
+        return SymArray((), lambda: full.at(0, 0))
+    if a.ndim == 1:
+        return SymArray(batch + b2.shape[-1:], lambda *idx: full.at(*idx[:-1], 0, idx[-1]))
+    if b.ndim == 1:
+        return SymArray(batch + a2.shape[-2:-1], lambda *idx: full.at(*idx, 0))
+    return full
+
+
+matmul = declare("matmul", lambda xp, a, b: xp.matmul(a, b), vjp=(_grad_a, _grad_b),
+                 sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True, grad_name="Mm",
+                 doc="matrix product with numpy's rules; mm, dot and @ map here")

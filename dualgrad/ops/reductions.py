@@ -1,0 +1,183 @@
+"""Reductions over an `axis` (None: all axes) with `keepdims`: sum, mean, prod, amax/amin
+(ties share the gradient), max_dim/min_dim (the gradient goes to the first extreme, like
+PyTorch's `max(dim)`), argmax/argmin and size."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import elementwise as ew
+from . import movement as mv
+from . import specs
+from .lazy import sympy as sp
+from .registry import Spec, declare
+from .symarray import SymArray, SymbolicUnsupported, summed
+
+
+def reduce_axes(x, axis) -> tuple[int, ...]:
+    ndim = len(x.shape)
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
+def expand_back(g, x, axis, keepdims):
+    """Broadcast a reduced gradient back over the reduced axes of x."""
+    if not keepdims:
+        axes = reduce_axes(x, axis)
+        if axes:
+            g = mv.expand_dims(g, axis=axes)
+    return mv.broadcast_to_like(g, x)
+
+
+def reduced_count(x, axis):
+    """How many elements go into each output: a Python int when those dims are known."""
+    dims = [tuple(x.shape)[a] for a in reduce_axes(x, axis)]
+    if None not in dims:
+        return math.prod(dims)
+    return size(x, axis=axis)
+
+
+def _reduce_form(combine):
+    """A sympy form for a reduction written as `combine(term, dims)` over fresh indices."""
+
+    def form(x: SymArray, axis=None, keepdims=False) -> SymArray:
+        axes = reduce_axes(x, axis)
+        kept = [k for k in range(x.ndim) if k not in axes]
+        shape = [1 if k in axes else x.shape[k] for k in range(x.ndim)] if keepdims else \
+            [x.shape[k] for k in kept]
+
+        def at(*idx):
+            outer = [idx[k] for k in kept] if keepdims else list(idx)
+
+            def term(*inner):
+                full, it_o, it_i = [], iter(outer), iter(inner)
+                for k in range(x.ndim):
+                    full.append(next(it_i) if k in axes else next(it_o))
+                return x.at(*full)
+
+            return combine(term, [x.shape[k] for k in axes])
+
+        return SymArray(shape, at)
+
+    return form
+
+
+def _mean_combine(term, dims):
+    return summed(term, dims) / math.prod(dims) if dims else term()
+
+
+def _product(term, dims):
+    if not dims:
+        return term()
+    indices = [sp.Symbol(f"p{k}", integer=True, nonnegative=True) for k in range(len(dims))]
+    return sp.Product(term(*indices), *[(i, 0, d - 1) for i, d in zip(indices, dims, strict=True)])
+
+
+def _extreme(pick):
+    def combine(term, dims):
+        if not all(isinstance(d, int) for d in dims):
+            raise SymbolicUnsupported("max/min over a symbolic size")
+        return pick(*(term(*idx) for idx in np.ndindex(*dims))) if dims else term()
+
+    return combine
+
+
+sum = declare(
+    "sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims),
+    vjp=(lambda g, out, x, axis=None, keepdims=False: expand_back(g, x, axis, keepdims),),
+    sympy=_reduce_form(summed), shape=specs.reduce, saves_inputs=False, doc="sum over axis")
+
+mean = declare(
+    "mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims),
+    vjp=(lambda g, out, x, axis=None, keepdims=False:
+         ew.divide(expand_back(g, x, axis, keepdims), reduced_count(x, axis)),),
+    sympy=_reduce_form(_mean_combine), shape=specs.reduce, floating=True,
+    saves_inputs=False, doc="mean over axis (a primitive, so grad_fn prints MeanBackward0)")
+
+prod = declare(
+    "prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
+    vjp=(lambda g, out, x, axis=None, keepdims=False:
+         ew.divide(ew.multiply(expand_back(g, x, axis, keepdims), expand_back(out, x, axis, keepdims)), x),),
+    sympy=_reduce_form(_product), shape=specs.reduce, domain=((0.5, 1.5),),
+    saves_out=True, doc="product over axis; its gradient divides by x, so it is undefined where x == 0")
+
+
+def _shared_extreme_grad(g, out, x, axis=None, keepdims=False):
+    hits = ew.equal(x, expand_back(out, x, axis, keepdims))
+    share = expand_back(sum(hits, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    return ew.divide(ew.where(hits, expand_back(g, x, axis, keepdims), 0), share)
+
+
+amax = declare(
+    "amax", lambda xp, x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims),
+    vjp=(_shared_extreme_grad,), sympy=_reduce_form(_extreme(lambda *a: sp.Max(*a))),
+    shape=specs.reduce, grad_name="Max", saves_out=True, doc="max over axis; tied maxima share the gradient")
+amin = declare(
+    "amin", lambda xp, x, axis=None, keepdims=False: xp.min(x, axis=axis, keepdims=keepdims),
+    vjp=(_shared_extreme_grad,), sympy=_reduce_form(_extreme(lambda *a: sp.Min(*a))),
+    shape=specs.reduce, grad_name="Min", saves_out=True, doc="min over axis; tied minima share the gradient")
+
+
+def _first_extreme_mask(xp, x, axis, find):
+    idx = xp.expand_dims(find(x, axis=axis), axis)
+    positions = xp.arange(x.shape[axis]).reshape((-1,) + (1,) * (x.ndim - axis % x.ndim - 1))
+    return positions == idx
+
+
+first_max_mask = declare(
+    "first_max_mask", lambda xp, x, axis: _first_extreme_mask(xp, x, axis, xp.argmax),
+    shape=lambda op, x, axis: Spec(tuple(x.shape), specs.dtypes.bool_), differentiable=False,
+    sympy=None, doc="one-hot of the first maximum along axis")
+first_min_mask = declare(
+    "first_min_mask", lambda xp, x, axis: _first_extreme_mask(xp, x, axis, xp.argmin),
+    shape=lambda op, x, axis: Spec(tuple(x.shape), specs.dtypes.bool_), differentiable=False,
+    sympy=None, doc="one-hot of the first minimum along axis")
+
+
+def _first_extreme_grad(mask_op):
+    def rule(g, out, x, axis, keepdims=False):
+        return ew.where(mask_op(x, axis=axis), expand_back(g, x, axis, keepdims), 0)
+
+    return rule
+
+
+max_dim = declare(
+    "max_dim", lambda xp, x, axis, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims),
+    vjp=(_first_extreme_grad(first_max_mask),), sympy=_reduce_form(_extreme(lambda *a: sp.Max(*a))),
+    shape=specs.reduce, grad_name="Max", doc="max along one dim; the gradient goes to argmax")
+min_dim = declare(
+    "min_dim", lambda xp, x, axis, keepdims=False: xp.min(x, axis=axis, keepdims=keepdims),
+    vjp=(_first_extreme_grad(first_min_mask),), sympy=_reduce_form(_extreme(lambda *a: sp.Min(*a))),
+    shape=specs.reduce, grad_name="Min", doc="min along one dim; the gradient goes to argmin")
+
+
+def _arg_kernel(find):
+    def kernel(xp, x, axis=None, keepdims=False):
+        if axis is None:
+            r = find(xp.reshape(x, (-1,)))
+            return xp.reshape(r, (1,) * x.ndim) if keepdims else r
+        return find(x, axis=axis, keepdims=keepdims)
+
+    return kernel
+
+
+argmax = declare("argmax", _arg_kernel(lambda a, **kw: a.argmax(**kw)), shape=specs.index_result,
+                 differentiable=False, doc="index of the first maximum")
+argmin = declare("argmin", _arg_kernel(lambda a, **kw: a.argmin(**kw)), shape=specs.index_result,
+                 differentiable=False, doc="index of the first minimum")
+
+
+def _size_kernel(xp, x, axis=None):
+    return xp.asarray(math.prod(x.shape[a] for a in reduce_axes(x, axis)), dtype=np.int64)
+
+
+def _size_form(x: SymArray, axis=None):
+    return SymArray((), lambda: sp.Integer(math.prod(x.shape[a] for a in reduce_axes(x, axis))))
+
+
+size = declare("size", _size_kernel, shape=lambda op, x, axis=None: Spec((), specs.dtypes.int64),
+               differentiable=False, sympy=_size_form,
+               doc="the number of elements (along axis), read at run time")

@@ -1,0 +1,176 @@
+"""The op registry: every differentiable operation is declared here once.
+
+An `Op` carries its forward kernel (one function for numpy and jax.numpy), one VJP rule per
+input written in registry ops, its sympy form, its shape/dtype rule and the input domain the
+tests draw from. Calling an op dispatches on its arguments (HIPS autograd's `primitive`, JAX's
+`bind` without trace levels): a front end that registered its tensor type builds its own kind
+of value (an eager tensor with a node, a static graph node, a symbolic array); plain arrays and
+Python numbers run the kernel directly.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from .. import dtypes
+from ..backend import namespace_of
+from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
+
+
+class Spec(NamedTuple):
+    """What a shape rule sees of a value: its shape (None for unknown dims) and dtype.
+
+    A Python scalar has shape () and dtype None: it is 'weak' and does not promote tensors.
+    """
+
+    shape: tuple
+    dtype: dtypes.DType | None
+
+
+Rule = Callable[..., Any]
+
+REGISTRY: dict[str, Op] = {}
+_FRONTENDS: dict[type, Callable[[Op, tuple, dict], Any]] = {}
+
+
+def register_frontend(tensor_type: type, bind: Callable[[Op, tuple, dict], Any]) -> None:
+    """Route calls whose arguments include `tensor_type` to `bind(op, args, attrs)`."""
+    _FRONTENDS[tensor_type] = bind
+
+
+class Op:
+    """One registry entry. Call it like a function: `ops.multiply(a, b)`."""
+
+    __slots__ = (
+        "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
+        "differentiable", "nin", "grad_name", "promotes", "floating", "saves_inputs", "saves_out",
+        "doc",
+    )
+
+    def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
+                 grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out):
+        self.name = name
+        self.kernel = kernel
+        self.vjps = vjp if isinstance(vjp, tuple) else None
+        self.vjp_each = vjp if callable(vjp) else None
+        self.sympy = sympy
+        self.elementwise = elementwise
+        self.shape_rule = shape
+        self.domain = domain
+        self.differentiable = differentiable
+        self.nin = nin
+        self.grad_name = grad_name
+        self.promotes = promotes
+        self.floating = floating
+        self.saves_inputs = saves_inputs
+        self.saves_out = saves_out
+        self.doc = doc
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+    def __call__(self, *args, **attrs):
+        frontend = None
+        for a in args:
+            bind = _FRONTENDS.get(type(a))
+            if bind is not None and bind is not frontend:
+                if frontend is not None:
+                    raise mixing_error(self, args)
+                frontend = bind
+        if frontend is None:
+            return self.compute(args, attrs)
+        return frontend(self, args, attrs)
+
+    # -- the three things every front end asks of an op ---------------------------------
+    def compute(self, args: Sequence, attrs: dict):
+        """Run the kernel on arrays/scalars, with PyTorch's dtype promotion."""
+        xp = namespace_of(*args)
+        if self.promotes or self.floating:
+            args = promote_args(xp, args, self.floating)
+        return self.kernel(xp, *args, **attrs)
+
+    def grad(self, index: int, g, out, inputs: Sequence, attrs: dict):
+        """The VJP of input `index`, built with registry ops on whatever values it is given."""
+        if self.vjp_each is not None:
+            return self.vjp_each(index, g, out, *inputs, **attrs)
+        rule = self.vjps[index]
+        return None if rule is None else rule(g, out, *inputs, **attrs)
+
+    def infer(self, specs: Sequence[Spec], attrs: dict) -> Spec:
+        """Output shape and dtype; raises a ShapeError/DTypeError naming the op and shapes."""
+        return self.shape_rule(self, *specs, **attrs)
+
+    def input_differentiable(self, index: int) -> bool:
+        if not self.differentiable:
+            return False
+        return self.vjp_each is not None or (index < len(self.vjps) and self.vjps[index] is not None)
+
+
+def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=None,
+            differentiable: bool = True, nin: int | None = 1, grad_name: str | None = None,
+            promotes: bool = False, floating: bool = False, elementwise: bool = False,
+            saves_inputs: bool = True, saves_out: bool = False, doc: str = "") -> Op:
+    """Add an op to the registry and return it (so modules can bind it to a name).
+
+    `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
+    then does an in-place change of them make a later backward raise."""
+    if name in REGISTRY:
+        raise DualgradError(f"op {name!r} is declared twice")
+    op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,
+            differentiable=differentiable, nin=nin,
+            grad_name=grad_name or name.title().replace("_", ""), promotes=promotes,
+            floating=floating, elementwise=elementwise, doc=doc, saves_inputs=saves_inputs,
+            saves_out=saves_out)
+    REGISTRY[name] = op
+    return op
+
+
+def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
+    """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
+    float64); Python scalars stay weak. Fast when every array already has that dtype."""
+    target = dtypes.result_dtype(args)
+    if target is None:
+        return args
+    if floating and not target.is_floating_point:
+        target = dtypes.DEFAULT_FLOAT
+    want = target.np
+    out = None
+    for i, a in enumerate(args):
+        dt = getattr(a, "dtype", None)
+        if dt is not None and dt != want:
+            if out is None:
+                out = list(args)
+            out[i] = a.astype(want)
+    return args if out is None else out
+
+
+def mixing_error(op: Op, args: Sequence) -> GraphError:
+    kinds = sorted({type(a).__module__.split(".")[1] if "." in type(a).__module__ else
+                    type(a).__name__ for a in args if type(a) in _FRONTENDS})
+    return GraphError(
+        f"{op.name}: cannot mix {' and '.join(kinds)} tensors in one op (at {user_frame()}); "
+        "convert an eager tensor with .numpy() (or .detach().numpy()) to use it in a static graph"
+    )
+
+
+def shape_error(op: Op, specs: Sequence[Spec], why: str) -> ShapeError:
+    shapes = ", ".join(str(tuple(s.shape)) for s in specs)
+    return ShapeError(f"{op.name}: {why} (input shapes {shapes}; at {user_frame()})")
+
+
+def dtype_error(op: Op, specs: Sequence[Spec], why: str) -> DTypeError:
+    names = ", ".join(s.dtype.name if s.dtype else "scalar" for s in specs)
+    return DTypeError(f"{op.name}: {why} (input dtypes {names}; at {user_frame()})")
+
+
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs"}
+
+
+def array_ufunc(tensor, ufunc, method: str, *inputs, **kwargs):
+    """`__array_ufunc__` for tensor types: numpy ufuncs on a tensor become registry ops, so
+    `np.power(x, 2) * w` and `np.exp(t)` build graph ops (HIPS autograd's numpy boxes)."""
+    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
+    op = REGISTRY.get(name)
+    if method != "__call__" or kwargs or op is None or not op.elementwise:
+        return NotImplemented
+    return op(*inputs)

@@ -1,0 +1,109 @@
+"""Shared shape/dtype rules. Static graphs call them with `None` for unknown dims; eager mode
+calls them to phrase the error when a kernel refuses its inputs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import dtypes
+from .registry import Op, Spec, dtype_error, shape_error
+
+
+def result_dtype(op: Op, specs: Sequence[Spec]) -> dtypes.DType:
+    """PyTorch promotion over specs; a rule for an op that needs floats lifts ints to float32."""
+    tensor = None
+    for s in specs:
+        if s.dtype is not None:
+            tensor = s.dtype if tensor is None else dtypes.promote(tensor, s.dtype)
+    if tensor is None:
+        tensor = dtypes.DEFAULT_FLOAT
+    if op.floating and not tensor.is_floating_point:
+        tensor = dtypes.DEFAULT_FLOAT
+    return tensor
+
+
+def broadcast_shapes(op: Op, specs: Sequence[Spec]) -> tuple:
+    """numpy broadcasting, where None (unknown) matches anything."""
+    ndim = max((len(s.shape) for s in specs), default=0)
+    out = []
+    for axis in range(-ndim, 0):
+        dim = 1
+        for s in specs:
+            if -axis > len(s.shape):
+                continue
+            d = s.shape[axis]
+            if d == 1 or d == dim:
+                continue
+            if dim == 1:
+                dim = d
+            elif d is None:
+                continue
+            elif dim is None:
+                dim = d
+            else:
+                raise shape_error(op, specs, "shapes cannot be broadcast together")
+        out.append(dim)
+    return tuple(out)
+
+
+def normalize_axes(op: Op, axis, ndim: int, specs: Sequence[Spec] = ()) -> tuple[int, ...]:
+    """Axis argument (None, int or sequence, negatives allowed) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise shape_error(op, specs, f"dimension {a} is out of range for a {ndim}-d tensor")
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(set(out)))
+
+
+def same(op: Op, x: Spec, **attrs) -> Spec:
+    """Elementwise unary: shape unchanged; float ops lift ints to float32."""
+    return Spec(tuple(x.shape), result_dtype(op, [x]))
+
+
+def broadcast(op: Op, *specs: Spec, **attrs) -> Spec:
+    """Elementwise n-ary: broadcast shapes, promoted dtype."""
+    return Spec(broadcast_shapes(op, specs), result_dtype(op, specs))
+
+
+def predicate(op: Op, *specs: Spec, **attrs) -> Spec:
+    """Comparisons: broadcast shapes, bool result."""
+    return Spec(broadcast_shapes(op, specs), dtypes.bool_)
+
+
+def reduce(op: Op, x: Spec, axis=None, keepdims: bool = False, **attrs) -> Spec:
+    """A reduction over `axis` (all axes when None)."""
+    axes = normalize_axes(op, axis, len(x.shape), [x])
+    if keepdims:
+        shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
+    else:
+        shape = tuple(d for i, d in enumerate(x.shape) if i not in axes)
+    dtype = x.dtype
+    if op.floating and not (dtype and dtype.is_floating_point):
+        dtype = dtypes.DEFAULT_FLOAT
+    if op.name in ("sum", "prod") and dtype is not None and (dtype.is_bool or dtype.is_integer):
+        dtype = dtypes.int64
+    return Spec(shape, dtype)
+
+
+def index_result(op: Op, x: Spec, axis=None, keepdims: bool = False, **attrs) -> Spec:
+    """argmax/argmin: a reduction that returns int64 indices."""
+    return Spec(reduce(op, x, axis=axis, keepdims=keepdims).shape, dtypes.int64)
+
+
+def like_first(op: Op, x: Spec, *rest: Spec, **attrs) -> Spec:
+    """Ops whose result has the shape and dtype of their first input."""
+    return Spec(tuple(x.shape), x.dtype)
+
+
+def like_second(op: Op, x: Spec, like: Spec, *rest: Spec, **attrs) -> Spec:
+    """`*_like` ops: the shape of the second input, the dtype of the first."""
+    return Spec(tuple(like.shape), x.dtype)
+
+
+def require_float(op: Op, specs: Sequence[Spec]) -> None:
+    for s in specs:
+        if s.dtype is not None and not s.dtype.is_floating_point:
+            raise dtype_error(op, specs, "expected floating-point inputs")

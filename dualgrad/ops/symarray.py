@@ -1,0 +1,115 @@
+"""Symbolic arrays in index notation: the value type of every op's sympy form.
+
+A `SymArray` is a shape plus a function from an index tuple to a sympy scalar. Indices may be
+integers (a concrete element) or integer symbols (index notation), so `sum` becomes a `Sum`
+over a fresh index and `matmul` a `Sum` over the shared one, with the true sizes as bounds.
+sympy is imported only when a symbolic form is evaluated.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+
+class SymbolicUnsupported(Exception):
+    """This form needs concrete indices (a table lookup, a Max over elements); callers retry
+    with a small concrete shape."""
+
+
+_counter = itertools.count()
+
+
+def fresh_index(name: str = "i"):
+    import sympy
+
+    return sympy.Symbol(f"{name}{next(_counter)}", integer=True, nonnegative=True)
+
+
+def reset_index_names() -> None:
+    """Restart index numbering, so printed formulas are stable from one call to the next."""
+    global _counter
+    _counter = itertools.count()
+
+
+class SymArray:
+    """shape (ints, or sympy symbols for unknown sizes) and `at(*index) -> sympy scalar`."""
+
+    __slots__ = ("shape", "at", "dtype")
+
+    def __init__(self, shape: Sequence, at: Callable, dtype=None):
+        self.shape = tuple(shape)
+        self.at = at
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def scalar(self):
+        """The sympy expression of a 0-d array (or of a 1-element one)."""
+        return self.at(*([0] * self.ndim))
+
+    def __repr__(self) -> str:
+        return f"SymArray(shape={self.shape})"
+
+
+def as_symarray(value) -> SymArray:
+    if isinstance(value, SymArray):
+        return value
+    import numpy as np
+    import sympy
+
+    if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
+        arr = np.asarray(value)
+        return SymArray(arr.shape, lambda *idx: _concrete_entry(arr, idx))
+    scalar = value.item() if hasattr(value, "item") else value
+    return SymArray((), lambda: sympy.sympify(scalar))
+
+
+def _concrete_entry(arr, idx):
+    import sympy
+
+    if all(isinstance(i, int) or getattr(i, "is_Integer", False) for i in idx):
+        return sympy.sympify(arr[tuple(int(i) for i in idx)].item())
+    raise SymbolicUnsupported("a constant array indexed by a symbol")
+
+
+def broadcast_shape(shapes: Sequence[tuple]) -> tuple:
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for axis in range(-ndim, 0):
+        dim = 1
+        for s in shapes:
+            if -axis <= len(s) and s[axis] != 1:
+                dim = s[axis]
+        out.append(dim)
+    return tuple(out)
+
+
+def aligned(a: SymArray, idx: tuple, out_ndim: int) -> tuple:
+    """The index into `a` that broadcasting maps `idx` (of the output) to."""
+    lead = out_ndim - a.ndim
+    return tuple(0 if d == 1 else idx[lead + k] for k, d in enumerate(a.shape))
+
+
+def lift(formula: Callable, *values) -> SymArray:
+    """Apply a scalar sympy formula elementwise, with numpy broadcasting."""
+    arrays = [as_symarray(v) for v in values]
+    shape = broadcast_shape([a.shape for a in arrays])
+    n = len(shape)
+    return SymArray(shape, lambda *idx: formula(*(a.at(*aligned(a, idx, n)) for a in arrays)))
+
+
+def summed(term: Callable, dims: Sequence):
+    """Sum of term(*indices) over fresh indices running over `dims`."""
+    import sympy
+
+    if not dims:
+        return term()
+    indices = [fresh_index() for _ in dims]
+    limits = [(i, 0, d - 1) for i, d in zip(indices, dims, strict=True)]
+    return sympy.Sum(term(*indices), *limits)
+
+
+def is_concrete(idx: Sequence) -> bool:
+    return all(isinstance(i, int) or getattr(i, "is_Integer", False) for i in idx)

@@ -113,3 +113,22 @@ def summed(term: Callable, dims: Sequence):
 
 def is_concrete(idx: Sequence) -> bool:
     return all(isinstance(i, int) or getattr(i, "is_Integer", False) for i in idx)
+
+
+def apply_form(op, args: Sequence, attrs: dict) -> SymArray:
+    """Evaluate an op's sympy form: elementwise formulas are lifted with broadcasting, the
+    others take and return SymArrays. This is the symbolic front end of the registry."""
+    if op.sympy is None:
+        raise SymbolicUnsupported(f"{op.name} has no sympy form")
+    if op.elementwise:
+        return lift(lambda *xs: op.sympy(*xs, **attrs), *args)
+    return op.sympy(*(as_symarray(a) for a in args), **attrs)
+
+
+def _register() -> None:
+    from .registry import register_frontend
+
+    register_frontend(SymArray, apply_form)
+
+
+_register()

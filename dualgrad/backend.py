@@ -56,3 +56,59 @@ def to_numpy(a) -> np.ndarray:
     if isinstance(a, np.ndarray):
         return a
     return np.asarray(a)
+
+
+_JITTED: dict = {}
+_JIT_CACHE_LIMIT = 4096
+
+
+def _freeze(value):
+    """A hashable stand-in for an attr value (None when it cannot be one: arrays in keys)."""
+    if isinstance(value, (tuple, list)):
+        parts = tuple(_freeze(v) for v in value)
+        return None if any(p is None and v is not None for p, v in zip(parts, value, strict=True)) else parts
+    if isinstance(value, slice):
+        return ("slice", value.start, value.stop, value.step)
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
+
+
+def is_tracer(a) -> bool:
+    import jax
+
+    return isinstance(a, jax.core.Tracer)
+
+
+def run_jitted(op, args, attrs: dict):
+    """Run `op` on jax arrays through a kernel jitted once per (op, attrs, Python scalars).
+
+    Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are); attrs
+    that cannot be hashed (index arrays) fall back to an un-jitted call. Returns NotImplemented
+    when the call should not be jitted (inside an outer trace)."""
+    if any(is_tracer(a) for a in args):
+        return NotImplemented
+    frozen = _freeze(tuple(sorted(attrs.items())))
+    if frozen is None:
+        return NotImplemented
+    scalars = tuple(None if hasattr(a, "shape") else (type(a), a) for a in args)
+    key = (op.name, frozen, scalars)
+    fn = _JITTED.get(key)
+    if fn is None:
+        import jax
+
+        positions = [i for i, s in enumerate(scalars) if s is None]
+
+        def kernel(*arrays):
+            full = list(args)
+            for i, a in zip(positions, arrays, strict=True):
+                full[i] = a
+            return op.compute(full, attrs)
+
+        fn = jax.jit(kernel)
+        if len(_JITTED) >= _JIT_CACHE_LIMIT:
+            _JITTED.clear()
+        _JITTED[key] = fn
+    return fn(*(a for a in args if hasattr(a, "shape")))

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from .. import dtypes
-from ..backend import namespace_of
+import numpy as np
+
+from ..backend import namespace_of, run_jitted
 from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
 
 
@@ -85,6 +87,10 @@ class Op:
     def compute(self, args: Sequence, attrs: dict):
         """Run the kernel on arrays/scalars, with PyTorch's dtype promotion."""
         xp = namespace_of(*args)
+        if xp is not np:  # jax arrays: a kernel jitted once per (op, attrs)
+            out = run_jitted(self, args, attrs)
+            if out is not NotImplemented:
+                return out
         if self.promotes or self.floating:
             args = promote_args(xp, args, self.floating)
         return self.kernel(xp, *args, **attrs)

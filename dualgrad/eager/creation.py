@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import user_frame
+from ..errors import DualgradError, user_frame
 from .devices import get_default_device, place
 from .tensor import Tensor, wrap
 
 _rng = np.random.default_rng()
+
+
+class AllocationError(DualgradError, RuntimeError):
+    """A tensor larger than memory."""
 
 
 def manual_seed(seed: int) -> None:
@@ -44,9 +48,9 @@ def as_array(data) -> np.ndarray:
         a = np.array(data)
     except ValueError as e:
         raise ValueError(f"tensor: expected a rectangular sequence of numbers ({e})") from None
-    if a.dtype == object:
-        raise TypeError(f"tensor: could not infer dtype of {type(data).__name__} with ragged or "
-                        "non-numeric elements")
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: could not infer dtype of {type(data).__name__}: expected numbers, "
+                        f"got elements of dtype {a.dtype}")
     if a.dtype.kind == "f":
         return a.astype(np.float32)
     if a.dtype.kind in "iu":
@@ -74,9 +78,22 @@ def _sizes(size) -> tuple:
     return tuple(int(s) for s in size)
 
 
+def _allocate(make, shape: tuple, dtype: dtypes.DType):
+    """Allocate, turning numpy's MemoryError into a RuntimeError that names the size."""
+    try:
+        return make()
+    except MemoryError:
+        raise AllocationError(f"can't allocate memory: you tried to allocate a tensor of shape "
+                              f"{shape} and dtype {dtype.name} (at {user_frame()})") from None
+
+
 def _filled(fill, size, dtype, requires_grad, device, default=dtypes.DEFAULT_FLOAT) -> Tensor:
     d = dtypes.as_dtype(dtype) or default
-    return _leaf(np.full(_sizes(size), fill, dtype=d.np), None, requires_grad, device)
+    shape = _sizes(size)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"Trying to create tensor with negative dimension: {shape}")
+    data = _allocate(lambda: np.full(shape, fill, dtype=d.np), shape, d)
+    return _leaf(data, None, requires_grad, device)
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
@@ -134,7 +151,9 @@ def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
 
 def _random(draw, size, dtype, requires_grad, device) -> Tensor:
     d = dtypes.as_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _leaf(np.asarray(draw(_sizes(size))).astype(d.np), None, requires_grad, device)
+    shape = _sizes(size)
+    data = _allocate(lambda: np.asarray(draw(shape)).astype(d.np), shape, d)
+    return _leaf(data, None, requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, device=None) -> Tensor:

@@ -361,7 +361,7 @@ def explain(op: Op, args, attrs, error: Exception) -> Exception:
     except Exception:
         pass
     shapes = ", ".join(str(s.shape) for s in specs)
-    kind = type(error) if isinstance(error, (ValueError, TypeError, IndexError)) else RuntimeError
+    kind = next((k for k in (TypeError, IndexError, ValueError) if isinstance(error, k)), RuntimeError)
     cls = type(f"Dualgrad{kind.__name__}", (DualgradError, kind), {})
     return cls(f"{op.name}: {error} (input shapes {shapes}; at {user_frame()})")
 

@@ -27,16 +27,23 @@ class _Formatter:
         if not self.floating:
             self.max_width = max((len(self._plain(v)) for v in flat), default=1)
             return
-        finite = np.abs(flat[np.isfinite(flat)].astype(np.float64))
-        nonzero = finite[finite != 0]
-        if nonzero.size:
-            lo, hi = nonzero.min(), nonzero.max()
-            self.int_mode = bool(np.all(np.ceil(nonzero) == nonzero))
-            if self.int_mode:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
-            else:
-                self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        self.max_width = max((len(self._raw(float(v))) for v in flat), default=1)
+        values64 = flat.astype(np.float64)
+        shown = values64[np.isfinite(values64) & (values64 != 0)]
+        if not shown.size:
+            return
+        finite = np.abs(shown)
+        lo, hi = finite.min(), finite.max()
+        self.int_mode = bool(np.all(np.ceil(shown) == shown))
+        with np.errstate(over="ignore"):
+            self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        # widths come from the non-zero finite values only (as in PyTorch); nan/inf/0 pad to it
+        extra = 1 if self.int_mode and not self.sci_mode else 0
+        self.max_width = max(len(self._raw_unmarked(float(v))) + extra for v in shown)
+
+    def _raw_unmarked(self, v: float) -> str:
+        if self.sci_mode:
+            return f"{v:.{PRECISION}e}"
+        return f"{v:.0f}" if self.int_mode else f"{v:.{PRECISION}f}"
 
     @staticmethod
     def _plain(v) -> str:
@@ -66,7 +73,7 @@ def _body(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
     if a.ndim == 0:
         return fmt.format(a.item())
     if a.ndim == 1:
-        items = [("..." if i is None else fmt.format(a[i])) for i in _summary_rows(a, summarize)]
+        items = [(" ..." if i is None else fmt.format(a[i])) for i in _summary_rows(a, summarize)]
         per_line = max(1, math.floor((LINEWIDTH - indent) / (fmt.max_width + 2)))
         lines = [", ".join(items[k:k + per_line]) for k in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
@@ -92,7 +99,7 @@ def tensor_repr(t) -> str:
     suffixes = []
     if a.size == 0:
         body = "[]"
-        if a.shape != (0,):
+        if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")
     else:
         fmt = _Formatter(_summarized(a) if summarize else a)
@@ -101,14 +108,15 @@ def tensor_repr(t) -> str:
     if device.type != "cpu":
         suffixes.append(f"device='{device}'")
     d = dtypes.from_numpy_dtype(a.dtype)
-    if d not in (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_):
+    shown_by_default = (dtypes.DEFAULT_FLOAT,) if a.size == 0 else (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_)
+    if d not in shown_by_default:
         suffixes.append(f"dtype={d!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     out = prefix + body
-    last_line = len(out.rsplit("\n", 1)[-1])
+    last_line = len(out) - out.rfind("\n") + 1  # PyTorch's count (two more than the line)
     for s in suffixes:
         if last_line + len(s) + 2 > LINEWIDTH:
             out += ",\n" + " " * indent + s

@@ -1,0 +1,76 @@
+"""PyTorch as an independent oracle: printing and gradients compared with torch's own.
+
+Skipped as a module where torch is not installed; the rest of the suite never needs torch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import dualgrad as dg
+
+torch = pytest.importorskip("torch")
+
+
+def _torch_repr(t) -> str:
+    return repr(t).replace("torch.", "dualgrad.")
+
+
+_floats = st.one_of(
+    st.floats(-1024.0, 1024.0, width=32), st.floats(-2.0**40, 2.0**40, width=32), st.integers(-50, 50).map(float),
+    st.floats(-2.0**-10, 2.0**-10, width=32), st.sampled_from([0.0, float("nan"), float("inf"), -float("inf")]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(hnp.arrays(np.float32, hnp.array_shapes(min_dims=0, max_dims=3, max_side=7), elements=_floats))
+def test_float32_repr_matches_torch(a: np.ndarray) -> None:
+    assert repr(dg.tensor(a)) == _torch_repr(torch.tensor(a))
+
+
+@settings(max_examples=60, deadline=None)
+@given(hnp.arrays(st.sampled_from([np.float64, np.int64, np.int32, np.bool_]),
+                  hnp.array_shapes(min_dims=1, max_dims=2, max_side=12)))
+def test_other_dtypes_repr_matches_torch(a: np.ndarray) -> None:
+    assert repr(dg.tensor(a)) == _torch_repr(torch.tensor(a))
+
+
+@pytest.mark.parametrize("shape", [(2001,), (40, 40), (3, 400), (1, 1, 1200)])
+def test_summarised_repr_matches_torch(shape) -> None:
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    assert repr(dg.tensor(a)) == _torch_repr(torch.tensor(a))
+
+
+def test_autograd_repr_matches_torch() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    x, tx = dg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    assert repr(x) == _torch_repr(tx)
+    assert repr(x * 2) == _torch_repr(tx * 2)
+    assert repr((x * 2).sum()) == _torch_repr((tx * 2).sum())
+
+
+def _mlp(lib, x, w1, w2):
+    h = (x @ w1).tanh()
+    return (h @ w2).sigmoid().log().mean() + (h * h).sum() / 7
+
+
+def test_gradients_match_torch() -> None:
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((5, 4), (4, 6), (6, 3))]
+    ours = [dg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    _mlp(dg, *ours).backward()
+    _mlp(torch, *theirs).backward()
+    for o, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_kinks_follow_torch() -> None:
+    values = [-1.0, 0.0, 0.0, 2.0, 2.0]
+    for fn in (lambda t: t.relu().sum(), lambda t: t.abs().sum(), lambda t: t.max(),
+               lambda t: t.max(dim=0).values, lambda t: t.clamp(0.0, 2.0).sum()):
+        x, tx = dg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+        fn(x).backward()
+        fn(tx).backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import DualgradError, user_frame
+from ..errors import DTypeError, DualgradError, ShapeError, user_frame
 from .devices import get_default_device, place
 from .tensor import Tensor, wrap
 
@@ -47,10 +47,11 @@ def as_array(data) -> np.ndarray:
     try:
         a = np.array(data)
     except ValueError as e:
-        raise ValueError(f"tensor: expected a rectangular sequence of numbers ({e})") from None
+        raise ShapeError(f"tensor: expected a rectangular sequence of numbers ({e}; at "
+                         f"{user_frame()})") from None
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"tensor: could not infer dtype of {type(data).__name__}: expected numbers, "
-                        f"got elements of dtype {a.dtype}")
+        raise DTypeError(f"tensor: could not infer dtype of {type(data).__name__}: expected numbers, "
+                         f"got elements of dtype {a.dtype} (at {user_frame()})")
     if a.dtype.kind == "f":
         return a.astype(np.float32)
     if a.dtype.kind in "iu":

@@ -299,7 +299,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 device = _check_device(op, device, a)
             data.append(d)
         elif isinstance(a, (list, tuple)):
-            data.append(np.asarray(a))
+            from .creation import as_array
+
+            data.append(as_array(a))
         else:
             data.append(a)
     try:

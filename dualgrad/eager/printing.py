@@ -108,8 +108,9 @@ def tensor_repr(t) -> str:
     if device.type != "cpu":
         suffixes.append(f"device='{device}'")
     d = dtypes.from_numpy_dtype(a.dtype)
-    shown_by_default = (dtypes.DEFAULT_FLOAT,) if a.size == 0 else (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_)
-    if d not in shown_by_default:
+    # an empty tensor shows every non-float32 dtype: there are no elements to infer it from
+    implied = (dtypes.DEFAULT_FLOAT,) if a.size == 0 else (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_)
+    if d not in implied:
         suffixes.append(f"dtype={d!r}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")

@@ -57,7 +57,8 @@ def test_autograd_suffixes() -> None:
 
 @pytest.mark.parametrize("make, name", [
     (lambda x: x * 2, "MulBackward0"), (lambda x: x - 1, "SubBackward0"), (lambda x: x / 2, "DivBackward0"),
-    (lambda x: x.sum(), "SumBackward0"), (lambda x: x ** 2, "PowBackward0"), (lambda x: x.exp(), "ExpBackward0"),
+    (lambda x: x.sum(), "SumBackward0"), (lambda x: x ** 2, "PowBackward0"),
+    (lambda x: x.exp(), "ExpBackward0"),
     (lambda x: x.view(4), "ViewBackward0"), (lambda x: -x, "NegBackward0"), (lambda x: x @ x, "MmBackward0"),
     (lambda x: x[[0, 1]], "IndexBackward0"), (lambda x: x.tanh(), "TanhBackward0"),
 ])

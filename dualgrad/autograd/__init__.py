@@ -5,8 +5,8 @@ from ..eager import functional
 from ..eager.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ..eager.engine import backward, grad
 from ..eager.function import Function, FunctionCtx
-from ..eager.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from ..eager.grad_mode import enable_grad, no_grad, set_grad_enabled
+from ..eager.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .variable import Variable
 
 __all__ = [

@@ -10,8 +10,8 @@ from __future__ import annotations
 import weakref
 
 from ..errors import GraphError
-from . import grad_mode
 from ..ops import Op
+from . import grad_mode
 
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "

@@ -76,7 +76,8 @@ reciprocal = _unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                     lambda x: 1 / x, domain=POSITIVE, saves_inputs=False, saves_out=True)
 
 # -- transcendental ------------------------------------------------------------------------
-exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, out, x: multiply(g, out), lambda x: sp.exp(x), saves_inputs=False, saves_out=True)
+exp = _unary("exp", lambda xp, x: xp.exp(x), lambda g, out, x: multiply(g, out), lambda x: sp.exp(x),
+            saves_inputs=False, saves_out=True)
 log = _unary("log", lambda xp, x: xp.log(x), lambda g, out, x: divide(g, x), lambda x: sp.log(x),
              domain=POSITIVE)
 log1p = _unary("log1p", lambda xp, x: xp.log1p(x), lambda g, out, x: divide(g, add(x, 1)),
@@ -91,7 +92,8 @@ cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, out, x: negative(multiply
 tan = _unary("tan", lambda xp, x: xp.tan(x), lambda g, out, x: multiply(g, add(multiply(out, out), 1)),
              lambda x: sp.tan(x), domain=(-1.2, 1.2), saves_inputs=False, saves_out=True)
 tanh = _unary("tanh", lambda xp, x: xp.tanh(x),
-              lambda g, out, x: multiply(g, subtract(1, multiply(out, out))), lambda x: sp.tanh(x), saves_inputs=False, saves_out=True)
+              lambda g, out, x: multiply(g, subtract(1, multiply(out, out))), lambda x: sp.tanh(x),
+              saves_inputs=False, saves_out=True)
 
 
 def _sigmoid_kernel(xp, x):

@@ -95,7 +95,8 @@ getitem = declare(
     "getitem", lambda xp, x, key: x[key],
     vjp=(lambda g, out, x, key: scatter_like(g, x, key=key),), sympy=_getitem_form,
     shape=_getitem_shape, grad_name="Index",
-    saves_inputs=False, doc="x[key] with numpy's rules; the gradient scatters back (adding at repeated indices)")
+    saves_inputs=False,
+    doc="x[key] with numpy's rules; the gradient scatters back (adding at repeated indices)")
 
 
 def _writes(shape: tuple, key) -> dict:
@@ -137,7 +138,8 @@ setitem = declare(
     vjp=(lambda g, out, x, value, key: setitem(g, 0, key=key),
          lambda g, out, x, value, key: getitem(g, key=key)),
     sympy=_setitem_form, shape=lambda op, x, value, key: Spec(tuple(x.shape), x.dtype), nin=2,
-    grad_name="CopySlices", saves_inputs=False, doc="a copy of x with x[key] = value (the eager front end writes in place)")
+    grad_name="CopySlices", saves_inputs=False,
+    doc="a copy of x with x[key] = value (the eager front end writes in place)")
 
 
 def _scatter_kernel(xp, x, like, key):

@@ -30,11 +30,13 @@ softmax = declare(
     vjp=(lambda g, out, x, axis=-1:
          ew.multiply(out, ew.subtract(g, rd.sum(ew.multiply(g, out), axis=axis, keepdims=True))),),
     sympy=lambda x, axis=-1: SymArray(x.shape, lambda *i: sp.exp(x.at(*i)) / _normaliser(x, axis, i)),
-    shape=specs.same, floating=True, saves_inputs=False, saves_out=True, doc="exp(x) / sum(exp(x)) along axis, computed stably")
+    shape=specs.same, floating=True, saves_inputs=False, saves_out=True,
+    doc="exp(x) / sum(exp(x)) along axis, computed stably")
 
 log_softmax = declare(
     "log_softmax", _log_softmax_kernel,
     vjp=(lambda g, out, x, axis=-1:
          ew.subtract(g, ew.multiply(ew.exp(out), rd.sum(g, axis=axis, keepdims=True))),),
     sympy=lambda x, axis=-1: SymArray(x.shape, lambda *i: x.at(*i) - sp.log(_normaliser(x, axis, i))),
-    shape=specs.same, floating=True, saves_inputs=False, saves_out=True, doc="x - log(sum(exp(x))) along axis, computed stably")
+    shape=specs.same, floating=True, saves_inputs=False, saves_out=True,
+    doc="x - log(sum(exp(x))) along axis, computed stably")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .. import dtypes
 import numpy as np
 
+from .. import dtypes
 from ..backend import namespace_of, run_jitted
 from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
 

@@ -74,7 +74,8 @@ class Tensor:
     def grad(self, value) -> None:
         if value is not None:
             if type(value) is not Tensor:
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+                raise TypeError("assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
             if tuple(value.shape) != tuple(self.shape):
                 raise GraphError(f"assigned grad has data of a different size: {tuple(value.shape)} "
                                  f"vs {tuple(self.shape)}")
@@ -97,6 +98,13 @@ class Tensor:
     @property
     def ndim(self) -> int:
         return self._data.ndim
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """The dims reversed (a recorded transpose)."""
+        from ..ops import transpose
+
+        return transpose(self)
 
     @property
     def name(self) -> str | None:
@@ -239,7 +247,8 @@ class Tensor:
         from ..ops import setitem
 
         key = as_key(key)
-        if type(value) is Tensor and (value._requires_grad or self._requires_grad) and grad_mode.state.enabled:
+        tracked = type(value) is Tensor and (value._requires_grad or self._requires_grad)
+        if tracked and grad_mode.state.enabled:
             check_leaf_inplace(self)
             result = setitem(shadow(self), value, key=key)
             self._data[key] = result._data[key]
@@ -289,14 +298,14 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     """The eager front end: run the kernel, record a node when gradients are wanted."""
     data = []
     record = False
-    device = None
+    on_jax = False
     for a in args:
         if type(a) is Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
-            if is_jax_array(d):
-                device = _check_device(op, device, a)
+            if not on_jax and is_jax_array(d):
+                on_jax = True
             data.append(d)
         elif isinstance(a, (list, tuple)):
             from .creation import as_array
@@ -304,6 +313,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             data.append(as_array(a))
         else:
             data.append(a)
+    if on_jax:
+        check_same_device(op, args)
     try:
         out = op.compute(data, attrs)
     except DualgradError:
@@ -335,14 +346,15 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
 register_frontend(Tensor, bind)
 
 
-def _check_device(op: Op, device, t: Tensor):
+def check_same_device(op: Op, args) -> None:
+    """PyTorch's rule: every tensor of one op on one device (0-d CPU tensors excepted)."""
     from .devices import device_of
 
-    d = device_of(t._data)
-    if device is not None and d != device:
+    seen = {device_of(a._data) for a in args if type(a) is Tensor and (a._data.ndim or is_jax_array(a._data))}
+    if len(seen) > 1:
+        first, second = sorted(seen, key=str)[:2]
         raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
-                         f"least two devices, {device} and {d}! (at {user_frame()})")
-    return d
+                         f"least two devices, {first} and {second}! (at {user_frame()})")
 
 
 def spec_of(a) -> Spec:

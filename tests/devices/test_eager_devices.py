@@ -1,0 +1,98 @@
+"""Eager tensors on the 'jax' device (jax arrays on jax's default device: the GPU path, testable
+on a CPU-only machine) and the device API."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+from dualgrad import backend
+from dualgrad.errors import DualgradError
+
+
+def test_jax_tensor_holds_a_jax_array_and_reports_its_device():
+    t = dg.tensor([1.0, 2.0], device="jax")
+    assert backend.is_jax_array(t._data)
+    assert t.device == "jax" and t.device.type == "jax"
+    assert repr(t) == "tensor([1., 2.], device='jax')"
+    assert isinstance(t.numpy(), np.ndarray)  # copies to host, as .cpu().numpy() does
+
+
+def test_gradients_on_jax_match_numpy():
+    a = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    results = []
+    for device in ("cpu", "jax"):
+        x = dg.tensor(a, requires_grad=True, device=device)
+        w = dg.tensor(a.T, requires_grad=True, device=device)
+        loss = (x.mm(w).tanh() * 3).sum() + x.exp().mean()
+        loss.backward()
+        results.append((loss.item(), x.grad.numpy(), w.grad.numpy()))
+    (l0, gx0, gw0), (l1, gx1, gw1) = results
+    assert l0 == pytest.approx(l1, rel=1e-12)
+    np.testing.assert_allclose(gx0, gx1, rtol=1e-12)
+    np.testing.assert_allclose(gw0, gw1, rtol=1e-12)
+
+
+def test_second_order_on_jax():
+    x = dg.tensor(1.5, dtype=dg.float64, requires_grad=True, device="jax")
+    (g,) = dg.autograd.grad(x ** 3, [x], create_graph=True)
+    (h,) = dg.autograd.grad(g, [x])
+    assert g.item() == pytest.approx(3 * 1.5 ** 2) and h.item() == pytest.approx(6 * 1.5)
+
+
+def test_mixing_devices_names_both():
+    with pytest.raises(DualgradError, match="cpu and jax"):
+        dg.ones(2, device="jax") + dg.ones(2)
+
+
+def test_to_and_cpu_move_between_devices_and_keep_the_graph():
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 2).to("jax")
+    assert y.device == "jax" and y.grad_fn is not None
+    z = (y * y).cpu()
+    assert z.device == "cpu"
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [8.0, 16.0])
+
+
+def test_in_place_update_under_no_grad_on_jax():
+    w = dg.tensor([1.0, 2.0], requires_grad=True, device="jax")
+    (w * w).sum().backward()
+    with dg.no_grad():
+        w -= 0.5 * w.grad
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
+    assert w.device == "jax"
+
+
+def test_kernels_are_compiled_once_per_op_and_attrs():
+    x = dg.tensor(np.arange(6.0).reshape(2, 3), device="jax")
+    x.sum(dim=0)
+    before = len(backend._JITTED)
+    for _ in range(5):
+        x.sum(dim=0)
+    assert len(backend._JITTED) == before
+    x.sum(dim=1)
+    assert len(backend._JITTED) == before + 1
+
+
+def test_default_device():
+    dg.set_default_device("jax")
+    try:
+        assert dg.zeros(2).device == "jax"
+    finally:
+        dg.set_default_device("cpu")
+    assert dg.zeros(2).device == "cpu"
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    if dg.cuda.is_available():
+        assert dg.ones(2).cuda().device == "cuda"
+        return
+    assert dg.cuda.device_count() == 0
+    with pytest.raises(DualgradError, match="no GPU"):
+        dg.ones(2).cuda()
+
+
+def test_unknown_device_string():
+    with pytest.raises(DualgradError, match="device type"):
+        dg.ones(2, device="tpu7")

@@ -453,13 +453,13 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     value = result._data
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
-                         f"cast to the desired output type {t.dtype.name}")
+                         f"cast to the desired output type {t.dtype.name} (at {user_frame()})")
     if is_jax_array(t._data) or not isinstance(t._data, np.ndarray):
         t._data = value.astype(t._data.dtype)
     else:
         if value.shape != t._data.shape:
             raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
-                             f"broadcast shape {list(value.shape)}")
+                             f"broadcast shape {list(value.shape)} (at {user_frame()})")
         t._data[...] = value
     if recording:
         adopt(t, result)

@@ -1,0 +1,126 @@
+"""In-place ops, version counters and the errors they protect against."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+
+
+def _version(t) -> int:
+    return t._version_value
+
+
+@pytest.mark.parametrize("method, arg, expected", [
+    ("add_", 2.0, [3.0, 4.0]), ("sub_", 1.0, [0.0, 1.0]), ("mul_", 3.0, [3.0, 6.0]),
+    ("div_", 2.0, [0.5, 1.0]), ("fill_", 7.0, [7.0, 7.0]), ("copy_", dg.tensor([5.0, 6.0]), [5.0, 6.0]),
+])
+def test_inplace_methods_write_storage_and_bump_version(method, arg, expected) -> None:
+    t = dg.tensor([1.0, 2.0])
+    storage = t.numpy()
+    v = _version(t)
+    assert getattr(t, method)(arg) is t
+    assert t.tolist() == expected and storage.tolist() == expected
+    assert _version(t) == v + 1
+
+
+def test_inplace_operators_keep_identity() -> None:
+    t = dg.tensor([1.0, 2.0])
+    before = t
+    t += 1
+    t -= 0.5
+    t *= 4
+    t /= 2
+    assert t is before and t.tolist() == [3.0, 5.0] and _version(t) == 4
+    t.zero_()
+    assert t.tolist() == [0.0, 0.0]
+
+
+def test_inplace_add_with_alpha() -> None:
+    t = dg.tensor([1.0, 2.0])
+    t.add_(dg.tensor([1.0, 1.0]), alpha=3)
+    assert t.tolist() == [4.0, 5.0]
+
+
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad() -> None:
+    w = dg.tensor([1.0, 2.0], requires_grad=True)
+    for op in (lambda: w.add_(1.0), lambda: w.mul_(2.0), lambda: w.zero_(), lambda: w.__iadd__(1.0)):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            op()
+        assert w.tolist() == [1.0, 2.0] and _version(w) == 0
+    with dg.no_grad():
+        w.mul_(2.0)
+    assert w.tolist() == [2.0, 4.0] and w.is_leaf and w.requires_grad
+
+
+def test_modifying_a_saved_tensor_raises_at_backward() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * y  # saves y
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as e:
+        z.sum().backward()
+    assert "MulBackward0" in str(e.value) and "is at version 1; expected version 0" in str(e.value)
+    assert x.grad is None
+
+
+def test_modifying_a_saved_output_raises_at_backward() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()  # saves its output
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_inplace_on_unsaved_tensor_is_differentiated() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 0  # add saves nothing
+    y.mul_(3.0)
+    y.add_(x)
+    assert type(y.grad_fn).__name__ == "AddBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_inplace_with_a_tensor_that_requires_grad() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    buf = dg.zeros(2)
+    buf += x * x
+    assert buf.requires_grad and not buf.is_leaf
+    buf.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_inplace_dtype_rules() -> None:
+    i = dg.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i.add_(0.5)
+    assert i.tolist() == [1, 2] and _version(i) == 0
+    f = dg.tensor([1.0])
+    f += dg.tensor([1])
+    assert f.dtype is dg.float32 and f.tolist() == [2.0]
+
+
+def test_inplace_shape_mismatch_leaves_tensor_unchanged() -> None:
+    t = dg.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"output with shape \[2\] doesn't match the broadcast shape "
+                       r"\[2, 2\].*test_inplace.py:\d+"):
+        t.add_(dg.ones(2, 2))
+    assert t.tolist() == [1.0, 2.0] and _version(t) == 0
+
+
+def test_detach_shares_the_version_counter() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.detach().mul_(2.0)
+    assert _version(y) == 1
+    with pytest.raises(RuntimeError, match="inplace"):
+        y.sum().backward()
+
+
+def test_grad_accumulation_bumps_grad_version() -> None:
+    x = dg.tensor([1.0], requires_grad=True)
+    x.sum().backward()
+    g = x.grad
+    x.sum().backward()
+    assert g is x.grad and g.item() == 2.0

@@ -73,10 +73,12 @@ def masked_fill(input, mask, value):
 
 
 def masked_select(input, mask):
-    mask = as_key(mask)
-    if mask.shape != tuple(input.shape):
-        input = expand(input, *mask.shape)
-    return ops.masked_select(input, np.broadcast_to(mask, tuple(input.shape)))
+    """The elements where `mask` (broadcast with `input`, as in PyTorch) is true, as 1-D."""
+    mask = np.asarray(as_key(mask), dtype=bool)
+    shape = np.broadcast_shapes(mask.shape, tuple(input.shape))
+    if shape != tuple(input.shape):
+        input = expand(input, *shape)
+    return ops.masked_select(input, np.broadcast_to(mask, shape))
 
 
 # -- reductions ------------------------------------------------------------------------------
@@ -241,14 +243,14 @@ def t(input):
     return input if len(input.shape) < 2 else ops.transpose(input)
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors, dim=None, *, axis=None):
     return ops.concatenate(*tensors, axis=_dim(dim, axis) or 0)
 
 
 concat = concatenate = cat
 
 
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors, dim=None, *, axis=None):
     return ops.stack(*tensors, axis=_dim(dim, axis) or 0)
 
 

@@ -371,6 +371,8 @@ def explain(op: Op, args, attrs, error: Exception) -> Exception:
     try:
         op.infer(specs, attrs)
     except DualgradError as e:
+        if isinstance(error, IndexError) and not isinstance(e, IndexError):
+            return type(f"Dualgrad{type(e).__name__}", (type(e), IndexError), {})(str(e))
         return e
     except Exception:
         pass

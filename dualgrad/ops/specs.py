@@ -26,21 +26,23 @@ def broadcast_shapes(op: Op, specs: Sequence[Spec]) -> tuple:
     ndim = max((len(s.shape) for s in specs), default=0)
     out = []
     for axis in range(-ndim, 0):
-        dim = 1
-        for s in specs:
+        dim, owner = 1, 0
+        for k, s in enumerate(specs):
             if -axis > len(s.shape):
                 continue
             d = s.shape[axis]
             if d == 1 or d == dim:
                 continue
             if dim == 1:
-                dim = d
+                dim, owner = d, k
             elif d is None:
                 continue
             elif dim is None:
-                dim = d
-            else:
-                raise shape_error(op, specs, "shapes cannot be broadcast together")
+                dim, owner = d, k
+            else:  # PyTorch's wording
+                raise shape_error(op, specs, f"The size of tensor {'abcdefgh'[owner % 8]} ({dim}) must "
+                                  f"match the size of tensor {'abcdefgh'[k % 8]} ({d}) at non-singleton "
+                                  f"dimension {axis + ndim}")
         out.append(dim)
     return tuple(out)
 

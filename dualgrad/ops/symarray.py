@@ -100,15 +100,51 @@ def lift(formula: Callable, *values) -> SymArray:
     return SymArray(shape, lambda *idx: formula(*(a.at(*aligned(a, idx, n)) for a in arrays)))
 
 
+_expand_limit = 0
+
+
+class expanded_sums:
+    """Within this context, a sum over known sizes of at most `limit` terms is written out
+    term by term (concrete indices), so forms that need concrete indices (advanced indexing,
+    max over elements) still evaluate; `dualgrad.symbolic` uses it for its small-shape fallback."""
+
+    def __init__(self, limit: int = 512):
+        self.limit = limit
+
+    def __enter__(self):
+        global _expand_limit
+        self.previous, _expand_limit = _expand_limit, self.limit
+
+    def __exit__(self, *exc):
+        global _expand_limit
+        _expand_limit = self.previous
+
+
 def summed(term: Callable, dims: Sequence):
     """Sum of term(*indices) over fresh indices running over `dims`."""
     import sympy
 
     if not dims:
         return term()
+    if _expand_limit and all(isinstance(d, int) for d in dims):
+        import math
+
+        import numpy as np
+
+        if math.prod(dims) <= _expand_limit:
+            return sympy.Add(*(_countable(term(*idx)) for idx in np.ndindex(*dims)))
     indices = [fresh_index() for _ in dims]
     limits = [(i, 0, d - 1) for i, d in zip(indices, dims, strict=True)]
-    return sympy.Sum(term(*indices), *limits)
+    return sympy.Sum(_countable(term(*indices)), *limits)
+
+
+def _countable(value):
+    """Summing booleans counts them (numpy's rule): a condition becomes 1 or 0."""
+    import sympy
+
+    if isinstance(value, (sympy.logic.boolalg.Boolean, sympy.core.relational.Relational)):
+        return sympy.Piecewise((1, value), (0, True))
+    return value
 
 
 def is_concrete(idx: Sequence) -> bool:

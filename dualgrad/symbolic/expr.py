@@ -1,0 +1,312 @@
+"""`expr`: a recorded computation as a sympy expression, by running each op's sympy form.
+
+Three modes, tried in order of readability:
+- *elementwise*: every op is elementwise, so every input is one scalar symbol and the result is
+  a scalar formula (`x*sin(x)`), whatever the arrays' shapes;
+- *index*: inputs are `IndexedBase`s (size-1 inputs plain symbols, unknown sizes symbols
+  `N`, `M`, ...) and reductions/matmul become `Sum`s with their true bounds;
+- *concrete*: forms that need concrete indices (advanced indexing, a max over elements) get
+  them: unknown sizes become small numbers and sums are written out term by term.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..ops.symarray import (
+    SymArray,
+    SymbolicUnsupported,
+    apply_form,
+    expanded_sums,
+    lift,
+    reset_index_names,
+)
+from . import program as P
+from .budget import Budget, BudgetExceeded
+
+DIM_NAMES = ("N", "M", "K", "L")
+FREE_NAMES = ("j", "k", "l", "m", "n", "o")
+CONCRETE_SIZE = 3
+EXPAND_LIMIT = 512
+
+
+def sym():
+    import sympy
+
+    return sympy
+
+
+def dim_symbol(axis: int):
+    name = DIM_NAMES[axis] if axis < len(DIM_NAMES) else f"N{axis}"
+    return sym().Symbol(name, integer=True, positive=True)
+
+
+def index_symbol(k: int):
+    name = FREE_NAMES[k] if k < len(FREE_NAMES) else f"j{k}"
+    return sym().Symbol(name, integer=True, nonnegative=True)
+
+
+def number(v):
+    """A scalar constant as an exact sympy number (float32 0.2 -> 1/5, through its repr)."""
+    sp = sym()
+    v = np.asarray(v).reshape(())[()]
+    if isinstance(v, (bool, np.bool_)):
+        return sp.true if v else sp.false
+    if isinstance(v, (int, np.integer)):
+        return sp.Integer(int(v))
+    if np.isnan(v):
+        return sp.nan
+    if np.isinf(v):
+        return sp.oo if v > 0 else -sp.oo
+    return sp.Rational(str(v)) if abs(float(v)) < 1e15 else sp.Float(float(v))
+
+
+@dataclass
+class Leaf:
+    """The symbol of one named input: a scalar Symbol, or an IndexedBase over its non-unit dims."""
+
+    name: str
+    shape: tuple            # full shape, unknown dims as symbols
+    base: object            # sympy Symbol or IndexedBase
+    kept: tuple             # axes with size != 1 (the IndexedBase's axes)
+    value: object = None    # numeric value when known (constants, eager leaves)
+    constant: bool = False
+
+    @property
+    def scalar(self) -> bool:
+        return not self.kept
+
+    def element(self, idx: Sequence):
+        if not self.kept:
+            return self.base
+        sub = tuple(idx[a] for a in self.kept)
+        return self.base[sub if len(sub) > 1 else sub[0]]
+
+    def array(self) -> SymArray:
+        return SymArray(self.shape, lambda *idx: self.element(idx))
+
+    @property
+    def index_shape(self) -> tuple:
+        return tuple(self.shape[a] for a in self.kept)
+
+
+@dataclass
+class Symbolized:
+    """A program evaluated with symbolic values: one SymArray (or tuple of them) per step."""
+
+    program: P.Program
+    mode: str
+    values: list
+    leaves: dict = field(default_factory=dict)     # step index -> Leaf
+    constants: dict = field(default_factory=dict)  # name -> numeric value of constant symbols
+    sizes: dict = field(default_factory=dict)      # dim symbol -> concrete size (concrete mode)
+    notes: list = field(default_factory=list)
+    root_expr: object = None
+    operands: dict = field(default_factory=dict)   # step index -> the values its op was given
+
+    def value(self, ref):
+        if isinstance(ref, P.Raw):
+            return ref.value
+        k, o = ref
+        v = self.values[k]
+        return v[o] if isinstance(v, tuple) else v
+
+    @property
+    def root(self) -> SymArray:
+        return self.value(self.program.root)
+
+    def leaf(self, x) -> Leaf:
+        k = self.program.leaf_of(x)
+        if k not in self.leaves:
+            raise SymbolicUnsupported(f"{self.program.steps[k].name} is a constant here")
+        return self.leaves[k]
+
+    def dims(self) -> dict:
+        """Every unknown-size symbol, with the concrete size to use for numbers."""
+        out = dict(self.sizes)
+        for leaf in self.leaves.values():
+            for d in leaf.shape:
+                if not isinstance(d, int):
+                    out.setdefault(d, CONCRETE_SIZE)
+        return out
+
+
+def elementwise_program(program: P.Program) -> bool:
+    for s in program.steps:
+        if s.kind == P.OP and not s.op.elementwise:
+            return False
+        if s.kind == P.FUNCTION and not getattr(s.function, "elementwise", False) \
+                and getattr(s.function, "sympy", None) is not None:
+            return False
+    return True
+
+
+def symbolize(program: P.Program, mode: str, budget: Budget | None = None) -> Symbolized:
+    """Run every step's sympy form in the given mode."""
+    budget = budget or Budget()
+    result = Symbolized(program, mode, [None] * len(program.steps))
+    counter = [0]
+    for k, step in enumerate(program.steps):
+        budget.check()
+        if step.kind in (P.LEAF, P.CONST):
+            result.values[k] = _input_array(result, k, step, counter)
+        elif step.kind == P.OP:
+            args = result.operands[k] = [_operand(result, ref, counter) for ref in step.inputs]
+            result.values[k] = apply_form(step.op, args, step.attrs)
+        else:
+            args = result.operands[k] = [_operand(result, r, counter) for r in step.inputs]
+            result.values[k] = _function_form(result, step, args)
+    return result
+
+
+def _shape(step: P.Step, mode: str, result: Symbolized) -> tuple:
+    shape = []
+    for axis, d in enumerate(step.shape or ()):
+        if d is None:
+            s = dim_symbol(axis)
+            if mode == "concrete":
+                result.sizes[s] = CONCRETE_SIZE
+                d = CONCRETE_SIZE
+            else:
+                d = s
+        shape.append(d)
+    return tuple(shape)
+
+
+def _input_array(result: Symbolized, k: int, step: P.Step, counter) -> SymArray:
+    sp = sym()
+    value = step.value
+    if step.kind == P.CONST:
+        if value is None:
+            raise SymbolicUnsupported(f"constant {step.name} has no value")
+        return _constant(result, value, step.name, counter)
+    shape = _shape(step, result.mode, result)
+    if result.mode == "elementwise":
+        leaf = Leaf(step.name, (), sp.Symbol(step.name, real=True), (), value)
+        result.leaves[k] = leaf
+        return SymArray((), lambda: leaf.base)
+    kept = tuple(a for a, d in enumerate(shape) if d != 1)
+    base = sp.Symbol(step.name, real=True) if not kept else \
+        sp.IndexedBase(step.name, shape=tuple(shape[a] for a in kept), real=True)
+    leaf = Leaf(step.name, shape, base, kept, value)
+    result.leaves[k] = leaf
+    return leaf.array()
+
+
+def _constant(result: Symbolized, value, name, counter) -> SymArray:
+    """Size-1 constants are inlined; float arrays become named symbols; bool/int arrays are
+    tables read at concrete indices."""
+    sp = sym()
+    arr = np.asarray(value)
+    if arr.size == 1:
+        n = number(arr)
+        return SymArray(arr.shape, lambda *idx: n)
+    if arr.dtype.kind not in "fc":
+        from ..ops.symarray import as_symarray
+
+        return as_symarray(arr)
+    if name is None or name in result.constants:
+        while f"c{counter[0]}" in result.constants:
+            counter[0] += 1
+        name = f"c{counter[0]}"
+    result.constants[name] = arr
+    if result.mode == "elementwise":
+        s = sp.Symbol(name, real=True)
+        return SymArray((), lambda: s)
+    kept = tuple(a for a, d in enumerate(arr.shape) if d != 1)
+    leaf = Leaf(name, arr.shape, sp.IndexedBase(name, shape=tuple(arr.shape[a] for a in kept),
+                                                real=True), kept, arr, constant=True)
+    return leaf.array()
+
+
+def _operand(result: Symbolized, ref, counter):
+    if isinstance(ref, P.Raw):
+        v = ref.value
+        if isinstance(v, (int, float, bool, np.number, np.ndarray)) or hasattr(v, "__array__"):
+            return _constant(result, v, None, counter)
+        return v
+    return result.value(ref)
+
+
+def _function_form(result: Symbolized, step: P.Step, args: list):
+    """A custom autograd.Function: its declared `sympy(*arrays)` form, else an opaque sympy
+    function of scalar inputs (`Square(x)`), differentiable only numerically."""
+    sp = sym()
+    cls = step.function
+    form = getattr(cls, "sympy", None)
+    if form is not None:
+        out = form(*args)
+        if isinstance(out, (tuple, list)):
+            return tuple(o if isinstance(o, SymArray) else lift(lambda: o) for o in out)
+        return out if isinstance(out, SymArray) else SymArray((), lambda: out)
+    name = cls.__name__ if cls is not None else "F"
+    scalars = []
+    for a in args:
+        if isinstance(a, SymArray):
+            if any(d != 1 for d in a.shape):
+                raise SymbolicUnsupported(f"custom Function {name} has no sympy form and array "
+                                          "inputs; declare a staticmethod `sympy(*arrays)`")
+            scalars.append(a.scalar())
+    if step.num_outputs == 1:
+        f = sp.Function(name)(*scalars)
+        return SymArray((), lambda: f)
+    return tuple(SymArray((), (lambda f=sp.Function(f"{name}_{i}")(*scalars): f))
+                 for i in range(step.num_outputs))
+
+
+def symbolized(program: P.Program, budget: Budget | None = None, mode: str | None = None) -> Symbolized:
+    """The most readable mode that works within the budget (see the module docstring)."""
+    budget = budget or Budget()
+    modes = [mode] if mode else (["elementwise"] if elementwise_program(program) else []) + ["index", "concrete"]
+    notes, last = [], None
+    for m in modes:
+        try:
+            s = symbolize(program, m, budget)
+            reset_index_names()
+            s.root_expr = root_element(s, s.root)  # unsupported forms raise here
+            if m == "index":
+                from .canonical import tidy
+
+                s.root_expr = tidy(s.root_expr)
+            s.notes = notes + s.notes
+            return s
+        except SymbolicUnsupported as e:
+            last = e
+            notes.append(f"{m} form unavailable ({e}); ")
+        except BudgetExceeded:
+            raise
+    raise SymbolicUnsupported("".join(notes).strip() or str(last))
+
+
+def root_element(s: Symbolized, array: SymArray):
+    """The sympy value of an array: a scalar, the element at free indices `j, k, ...`, or (in
+    concrete mode) a sympy Array of every element."""
+    sp = sym()
+    if s.mode == "concrete":
+        with expanded_sums(EXPAND_LIMIT):
+            if all(d == 1 for d in array.shape):
+                return array.at(*([0] * array.ndim))
+            kept = [d for d in array.shape if d != 1]
+            entries = [array.at(*idx) for idx in np.ndindex(*array.shape)]
+        return sp.ImmutableDenseNDimArray(entries, kept)
+    if s.mode == "elementwise" or all(d == 1 for d in array.shape):
+        return array.at(*([0] * array.ndim))
+    idx, n = [], 0
+    for d in array.shape:
+        if d == 1:
+            idx.append(0)
+        else:
+            idx.append(index_symbol(n))
+            n += 1
+    return array.at(*idx)
+
+
+def expr(t, *, budget: float | None = None):
+    """The sympy expression of `t`'s recorded computation (eager) or graph (static).
+
+    Inputs are named by their `name` (unnamed eager leaves get `t0`, `t1`, ... and keep it);
+    a non-scalar result is its element at free indices `j, k, ...` (a sympy Array when only
+    concrete indices work)."""
+    return symbolized(P.build(t), Budget(budget)).root_expr

@@ -1,0 +1,325 @@
+"""One flat view of a recorded computation, whichever front end recorded it.
+
+`build(y, cuts)` walks an eager tensor's `grad_fn` graph or a static graph tensor's ops
+(iteratively, inputs before users) into a list of `Step`s: leaves (named inputs), constants,
+registry op calls and opaque custom `autograd.Function` calls. Everything symbolic and numeric
+in `dualgrad.symbolic` runs over this list, so neither front end is special-cased elsewhere.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import GraphError
+
+LEAF, CONST, OP, FUNCTION = "leaf", "const", "op", "function"
+
+FREED = ("symbolic: the graph of this tensor was freed by backward(); call the symbolic function "
+         "before backward(), or call backward(retain_graph=True)")
+
+_LEAF_TYPES = {"Placeholder", "PlaceholderV2", "Variable", "VariableV2", "VarHandleOp"}
+_PASS_TYPES = {"Identity", "ReadVariableOp", "Snapshot", "StopGradient"}
+
+
+class Raw:
+    """A constant that sits directly in an op's inputs (a Python number, a numpy array)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class Step:
+    """One value-producing thing in the program; `inputs` holds `(step_index, output)` or Raw."""
+
+    __slots__ = ("kind", "name", "shape", "dtype", "value", "op", "attrs", "inputs", "source",
+                 "num_outputs", "function")
+
+    def __init__(self, kind, *, name=None, shape=(), dtype=None, value=None, op=None, attrs=None,
+                 inputs=(), source=None, num_outputs=1, function=None):
+        self.kind = kind
+        self.name = name
+        self.shape = tuple(shape) if shape is not None else None
+        self.dtype = dtype
+        self.value = value
+        self.op = op
+        self.attrs = attrs or {}
+        self.inputs = list(inputs)
+        self.source = source
+        self.num_outputs = num_outputs
+        self.function = function  # the autograd.Function subclass of a FUNCTION step
+
+    def __repr__(self) -> str:
+        what = self.op.name if self.op is not None else (self.function.__name__ if self.function else "")
+        return f"Step({self.kind}, {self.name or what}, shape={self.shape})"
+
+    @property
+    def floating(self) -> bool:
+        dt = np.dtype(self.dtype) if self.dtype is not None else np.dtype(np.float64)
+        return dt.kind in "fc"
+
+
+class Program:
+    """Steps in topological order; `root` is `(step_index, output)` of the tensor asked about."""
+
+    def __init__(self, steps: list[Step], root: tuple[int, int], front_end: str, keys: dict):
+        self.steps = steps
+        self.root = root
+        self.front_end = front_end
+        self._keys = keys
+
+    @property
+    def root_shape(self) -> tuple:
+        step = self.steps[self.root[0]]
+        return step.shape if step.num_outputs == 1 else step.shape[self.root[1]]
+
+    def leaves(self) -> list[int]:
+        return [k for k, s in enumerate(self.steps) if s.kind == LEAF]
+
+    def leaf_of(self, x) -> int:
+        """The step index of leaf (or cut) `x`, given as a tensor or a name."""
+        if isinstance(x, str):
+            for k in self.leaves():
+                if self.steps[k].name == _clean(x):
+                    return k
+            raise GraphError(f"symbolic: no input named {x!r} in this computation "
+                             f"(inputs: {', '.join(self.steps[k].name for k in self.leaves())})")
+        key = _key_of(x)
+        k = self._keys.get(key)
+        if k is None or self.steps[k].kind not in (LEAF, CONST):
+            name = getattr(x, "name", None)
+            raise GraphError(f"symbolic: {name or 'this tensor'} is not an input of the computation; "
+                             "pass it in `xs` so the graph is cut there")
+        return k
+
+    def describe(self) -> str:
+        return f"{len(self.steps)} steps ({sum(s.kind in (OP, FUNCTION) for s in self.steps)} ops)"
+
+
+def _clean(name: str) -> str:
+    """'w:0' -> 'w'; other characters that are not identifier characters become '_'."""
+    name = re.sub(r":0$", "", str(name))
+    name = re.sub(r"\W", "_", name)
+    return name if name and not name[0].isdigit() else f"v_{name}"
+
+
+def _key_of(x):
+    grad_fn = getattr(x, "grad_fn", None)
+    if hasattr(x, "_data"):  # eager tensor: identity, or the node output it is
+        return ("t", id(x))
+    if hasattr(x, "op") and hasattr(x, "value_index"):
+        return ("s", id(x.op), x.value_index)
+    return ("o", id(x), grad_fn)
+
+
+def is_eager(t) -> bool:
+    from ..eager.tensor import Tensor
+
+    return isinstance(t, Tensor)
+
+
+def is_static(t) -> bool:
+    return hasattr(t, "op") and hasattr(t, "value_index") and not hasattr(t, "_data")
+
+
+def build(y, cuts: Sequence = ()) -> Program:
+    """The program that computes `y`, with `cuts` (tensors) treated as named inputs."""
+    if is_eager(y):
+        return _build_eager(y, cuts)
+    if is_static(y):
+        return _build_static(y, cuts)
+    raise TypeError(f"symbolic: expected a dualgrad tensor (eager or static), got {type(y).__name__}")
+
+
+# -- eager -----------------------------------------------------------------------------------------
+
+
+def _build_eager(y, cuts: Sequence) -> Program:
+    from ..eager.function import _NODE_TYPES, FunctionCtx
+    from ..eager.tensor import Tensor
+
+    cut_ids = {id(c) for c in cuts}
+    cut_outputs = {(id(c.grad_fn), c._output_nr): c for c in cuts if is_eager(c) and c.grad_fn is not None}
+    functions = {node_type: cls for cls, node_type in _NODE_TYPES.items()}
+    steps: list[Step] = []
+    keys: dict = {}
+    used_names: set = set()
+
+    def ref_key(t) -> tuple:
+        if id(t) in cut_ids or t.grad_fn is None:
+            return ("t", id(t))
+        cut = cut_outputs.get((id(t.grad_fn), t._output_nr))
+        if cut is not None:
+            return ("t", id(cut))
+        return ("n", id(t.grad_fn))
+
+    def children(t) -> list:
+        key = ref_key(t)
+        if key[0] == "t":
+            return []
+        node = t.grad_fn
+        inputs = node.inputs
+        if inputs is None or (isinstance(node, FunctionCtx) and node._saved is None):
+            raise GraphError(FREED)
+        return [a for a in inputs if isinstance(a, Tensor)]
+
+    # iterative post-order over tensors
+    order: list = []
+    seen: set = set()
+    stack = [(y, iter(children(y)))]
+    seen.add(ref_key(y))
+    while stack:
+        t, it = stack[-1]
+        for c in it:
+            k = ref_key(c)
+            if k not in seen:
+                seen.add(k)
+                stack.append((c, iter(children(c))))
+                break
+        else:
+            stack.pop()
+            order.append(t)
+
+    def ref(a):
+        if isinstance(a, Tensor):
+            k = keys[ref_key(a)]
+            return (k, a._output_nr if ref_key(a)[0] == "n" else 0)
+        return Raw(a)
+
+    pending_names = []
+    for t in order:
+        key = ref_key(t)
+        if key[0] == "t":
+            leaf = t if id(t) in cut_ids else _cut_of(t, cut_outputs)
+            data = np.asarray(leaf._data)
+            floating = data.dtype.kind in "fc"
+            step = Step(LEAF if floating else CONST, name=leaf.name and _clean(leaf.name),
+                        shape=data.shape, dtype=data.dtype, value=data, source=leaf)
+            if step.kind == LEAF:
+                if step.name is None:
+                    pending_names.append(step)
+                else:
+                    used_names.add(step.name)
+        else:
+            node = t.grad_fn
+            if isinstance(node, FunctionCtx):
+                cls = functions.get(type(node))
+                shapes = tuple(tuple(s) for s in node.output_shapes)
+                step = Step(FUNCTION, shape=shapes if node.num_outputs > 1 else shapes[0],
+                            dtype=np.asarray(t._data).dtype, inputs=[ref(a) for a in node.inputs],
+                            source=node, num_outputs=node.num_outputs, function=cls)
+            else:
+                out = node.out
+                shape = np.shape(out) if out is not None else tuple(t.shape)
+                step = Step(OP, op=node.op, attrs=node.attrs, shape=shape,
+                            dtype=np.asarray(t._data).dtype, inputs=[ref(a) for a in node.inputs],
+                            source=node)
+        keys[key] = len(steps)
+        steps.append(step)
+    # unnamed leaves get stable names, in the order the program reads them (and keep them)
+    counter = 0
+    for step in pending_names:
+        while f"t{counter}" in used_names:
+            counter += 1
+        step.name = f"t{counter}"
+        used_names.add(step.name)
+        step.source.name = step.name
+    root = (keys[ref_key(y)], y._output_nr if ref_key(y)[0] == "n" else 0)
+    return Program(steps, root, "eager", keys)
+
+
+def _cut_of(t, cut_outputs):
+    if t.grad_fn is not None:
+        return cut_outputs.get((id(t.grad_fn), t._output_nr), t)
+    return t
+
+
+# -- static ----------------------------------------------------------------------------------------
+
+
+def _static_shape(t) -> tuple:
+    shape = getattr(t, "shape", ())
+    if hasattr(shape, "as_list"):
+        shape = shape.as_list()
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _build_static(y, cuts: Sequence) -> Program:
+    cut_keys = {_key_of(c) for c in cuts}
+    steps: list[Step] = []
+    keys: dict = {}
+
+    def tensor_inputs(t) -> list:
+        op = t.op
+        if _key_of(t) in cut_keys or op.type in _LEAF_TYPES or op.type == "Const":
+            return []
+        return [a for a in op.inputs if is_static(a)]
+
+    order: list = []
+    seen = {_key_of(y)}
+    stack = [(y, iter(tensor_inputs(y)))]
+    while stack:
+        t, it = stack[-1]
+        for c in it:
+            k = _key_of(c)
+            if k not in seen:
+                seen.add(k)
+                stack.append((c, iter(tensor_inputs(c))))
+                break
+        else:
+            stack.pop()
+            order.append(t)
+
+    def ref(a):
+        if is_static(a):
+            return (keys[_key_of(a)], 0)
+        return Raw(a)
+
+    for t in order:
+        op = t.op
+        key = _key_of(t)
+        dtype = _np_dtype(getattr(t, "dtype", None))
+        if key in cut_keys or op.type in _LEAF_TYPES:
+            kind = LEAF if dtype.kind in "fc" else CONST
+            step = Step(kind, name=_clean(op.name if key not in cut_keys or t.value_index == 0
+                                          else t.name),
+                        shape=_static_shape(t), dtype=dtype, source=t)
+        elif op.type == "Const":
+            value = np.asarray(op.attrs.get("value"))
+            step = Step(CONST, name=_clean(op.name), shape=value.shape, dtype=value.dtype,
+                        value=value, source=t)
+        elif op.type in _PASS_TYPES and len(op.inputs) == 1:
+            keys[key] = keys[_key_of(op.inputs[0])] if is_static(op.inputs[0]) else None
+            if keys[key] is None:
+                raise GraphError(f"symbolic: cannot follow {op.type} op {op.name!r}")
+            continue
+        elif getattr(op, "registry_op", None) is not None:
+            step = Step(OP, op=op.registry_op, attrs=dict(op.attrs or {}), shape=_static_shape(t),
+                        dtype=dtype, inputs=[ref(a) for a in op.inputs], source=t)
+        else:
+            raise GraphError(f"symbolic: op {op.name!r} of type {op.type!r} has no registry op, "
+                             "so it has no sympy form")
+        keys[key] = len(steps)
+        steps.append(step)
+    return Program(steps, (keys[_key_of(y)], 0), "static", keys)
+
+
+def _np_dtype(dtype) -> np.dtype:
+    if dtype is None:
+        return np.dtype(np.float32)
+    np_attr = getattr(dtype, "np", None)
+    if np_attr is not None:
+        return np.dtype(np_attr)
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        name = getattr(dtype, "name", str(dtype))
+        return np.dtype(name)
+
+
+def value_of(step: Step) -> Any:
+    return step.value

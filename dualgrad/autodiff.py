@@ -45,7 +45,8 @@ def _discover(roots: Iterable) -> list:
 
 
 def _same_shape(a, b) -> bool:
-    return tuple(a.shape) == tuple(b.shape)
+    sa, sb = a.shape, b.shape  # None: a static graph tensor of unknown rank
+    return sa is not None and sb is not None and tuple(sa) == tuple(sb)
 
 
 def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None = None,

@@ -1,0 +1,127 @@
+"""`import dualgrad.static as ds`: TensorFlow-1-style graphs over dualgrad's op registry.
+
+    x = ds.placeholder(ds.float32, shape=(None, 1))
+    w = ds.Variable(ds.random_uniform([1], 0, 1.0))
+    loss = ds.reduce_mean(ds.square(x * w - 1))
+    train = ds.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with ds.Session() as sess:                 # backend='jax' (XLA) or 'numpy'
+        sess.run(ds.global_variables_initializer())
+        sess.run(train, feed_dict={x: data})
+
+See docs/static.md for the run semantics and where dualgrad differs from TF1.
+"""
+from __future__ import annotations
+
+from . import nn, train
+from .api import (
+    abs,
+    add,
+    add_n,
+    argmax,
+    argmin,
+    cast,
+    clip_by_value,
+    concat,
+    cos,
+    div,
+    divide,
+    equal,
+    exp,
+    expand_dims,
+    expm1,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_not,
+    matmul,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    neg,
+    negative,
+    not_equal,
+    pow,
+    realdiv,
+    reciprocal,
+    reduce_logsumexp,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+    reshape,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    size,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    sub,
+    subtract,
+    tan,
+    tanh,
+    transpose,
+    truediv,
+    where,
+)
+from .creation import (
+    DType,
+    as_dtype,
+    bool,
+    constant,
+    convert_to_tensor,
+    fill,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    ones,
+    ones_like,
+    placeholder,
+    random_normal,
+    random_uniform,
+    set_random_seed,
+    truncated_normal,
+    uint8,
+    zeros,
+    zeros_like,
+)
+from .gradients import gradients
+from .graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from .session import InteractiveSession, Session, get_default_session
+from .variables import (
+    Variable,
+    all_variables,
+    assign,
+    assign_add,
+    assign_sub,
+    global_variables,
+    global_variables_initializer,
+    group,
+    initialize_all_variables,
+    local_variables_initializer,
+    no_op,
+    trainable_variables,
+    variables_initializer,
+)
+
+double = float64
+half = float16
+
+
+def name_scope(name: str):
+    """Prefix the names of ops created inside with `name/` (TF1's `tf.name_scope`)."""
+    return get_default_graph().name_scope(name)
+
+
+__all__ = [name for name in dir() if not name.startswith("_")]

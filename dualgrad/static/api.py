@@ -1,0 +1,224 @@
+"""TensorFlow 1's names for registry ops: `ds.reduce_mean(x, axis, keepdims)`, `ds.matmul`...
+
+Each function maps TF's spelling (`axis`, `keepdims`, `perm`, `name=`, and the old aliases
+`reduction_indices`, `keep_dims`) onto a registry op; none holds math.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import ops
+from .creation import as_dtype, convert_to_tensor
+from .graph import Tensor, rename
+
+
+def _n(t, name):
+    return rename(t, name)
+
+
+# -- elementwise --------------------------------------------------------------------------------
+def add(x, y, name=None):
+    return _n(ops.add(x, y), name)
+
+
+def subtract(x, y, name=None):
+    return _n(ops.subtract(x, y), name)
+
+
+def multiply(x, y, name=None):
+    return _n(ops.multiply(x, y), name)
+
+
+def divide(x, y, name=None):
+    return _n(ops.divide(x, y), name)
+
+
+truediv = realdiv = div = divide
+sub, mul = subtract, multiply
+
+
+def negative(x, name=None):
+    return _n(ops.negative(x), name)
+
+
+neg = negative
+
+
+def pow(x, y, name=None):  # noqa: A001 (TF's name)
+    return _n(ops.power(x, y), name)
+
+
+def square(x, name=None):
+    return _n(ops.square(_tensor(x)), name)
+
+
+def _unary(op):
+    def f(x, name=None):
+        return _n(op(_tensor(x)), name)
+
+    f.__name__ = op.name
+    f.__doc__ = f"`{op.name}` of the registry, elementwise."
+    return f
+
+
+sqrt, exp, log, log1p, expm1 = (_unary(o) for o in (ops.sqrt, ops.exp, ops.log, ops.log1p, ops.expm1))
+sin, cos, tan, tanh, sigmoid = (_unary(o) for o in (ops.sin, ops.cos, ops.tan, ops.tanh, ops.sigmoid))
+abs, sign, reciprocal = (_unary(o) for o in (ops.abs, ops.sign, ops.reciprocal))  # noqa: A001
+logical_not = _unary(ops.logical_not)
+
+
+def rsqrt(x, name=None):
+    return _n(ops.reciprocal(ops.sqrt(_tensor(x))), name)
+
+
+def maximum(x, y, name=None):
+    return _n(ops.maximum(x, y), name)
+
+
+def minimum(x, y, name=None):
+    return _n(ops.minimum(x, y), name)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    return _n(ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max), name)
+
+
+def _compare(op):
+    def f(x, y, name=None):
+        return _n(op(x, y), name)
+
+    f.__name__ = op.name
+    return f
+
+
+equal, not_equal, less, less_equal, greater, greater_equal = (
+    _compare(o) for o in (ops.equal, ops.not_equal, ops.less, ops.less_equal, ops.greater,
+                          ops.greater_equal))
+
+
+def where(condition, x=None, y=None, name=None):
+    """`condition ? x : y` elementwise (with broadcasting)."""
+    if x is None or y is None:
+        raise NotImplementedError("ds.where(condition) without x and y (indices) is not supported")
+    return _n(ops.where(condition, x, y), name)
+
+
+def cast(x, dtype, name=None):
+    x = _tensor(x)
+    d = as_dtype(dtype)
+    if d is x.dtype:
+        return x
+    return _n(ops.cast(x, dtype=d), name)
+
+
+def add_n(inputs: Sequence, name=None):
+    """The sum of a list of tensors."""
+    inputs = list(inputs)
+    total = inputs[0]
+    for t in inputs[1:]:
+        total = ops.add(total, t)
+    return _n(_tensor(total), name)
+
+
+# -- linear algebra --------------------------------------------------------------------------
+def _swap_last(x):
+    n = len(x.shape)
+    return ops.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, name=None):
+    a, b = _tensor(a), _tensor(b, like=a)
+    if transpose_a:
+        a = _swap_last(a)
+    if transpose_b:
+        b = _swap_last(b)
+    return _n(ops.matmul(a, b), name)
+
+
+# -- reductions --------------------------------------------------------------------------------
+def _axis(axis, reduction_indices):
+    axis = reduction_indices if axis is None else axis
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return axis
+
+
+def _reduction(op):
+    def f(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
+          keep_dims=None):
+        keep = bool(keepdims if keepdims is not None else keep_dims)
+        return _n(op(_tensor(input_tensor), axis=_axis(axis, reduction_indices), keepdims=keep), name)
+
+    f.__name__ = f"reduce_{op.name}"
+    f.__doc__ = f"`{op.name}` over `axis` (all axes when None) of the registry."
+    return f
+
+
+reduce_sum, reduce_mean, reduce_prod = _reduction(ops.sum), _reduction(ops.mean), _reduction(ops.prod)
+reduce_max, reduce_min = _reduction(ops.amax), _reduction(ops.amin)
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    return _n(ops.logsumexp(_tensor(input_tensor), axis=_axis(axis, None), keepdims=keepdims), name)
+
+
+def argmax(input, axis=None, name=None, dimension=None, output_type=None):  # noqa: A002
+    """Index of the largest value along `axis` (TF1: axis 0 when not given), as int64."""
+    axis = dimension if axis is None else axis
+    out = ops.argmax(_tensor(input), axis=0 if axis is None else axis)
+    return _n(out if output_type is None else cast(out, output_type), name)
+
+
+def argmin(input, axis=None, name=None, dimension=None, output_type=None):  # noqa: A002
+    axis = dimension if axis is None else axis
+    out = ops.argmin(_tensor(input), axis=0 if axis is None else axis)
+    return _n(out if output_type is None else cast(out, output_type), name)
+
+
+# -- shapes --------------------------------------------------------------------------------------
+def reshape(tensor, shape, name=None):
+    return _n(ops.reshape(_tensor(tensor), shape=tuple(int(d) for d in shape)), name)
+
+
+def transpose(a, perm=None, name=None):
+    return _n(ops.transpose(_tensor(a), axes=None if perm is None else tuple(perm)), name)
+
+
+def expand_dims(input, axis, name=None):  # noqa: A002
+    return _n(ops.expand_dims(_tensor(input), axis=axis), name)
+
+
+def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    axis = squeeze_dims if axis is None else axis
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return _n(ops.squeeze(_tensor(input), axis=axis), name)
+
+
+def concat(values: Sequence, axis: int, name=None):
+    values = _tensors(values)
+    return _n(ops.concatenate(*values, axis=axis), name)
+
+
+def stack(values: Sequence, axis: int = 0, name=None):
+    values = _tensors(values)
+    return _n(ops.stack(*values, axis=axis), name)
+
+
+def size(input, name=None, out_type=None):  # noqa: A002
+    """The number of elements (known at run time for unknown dims), int64."""
+    return _n(ops.size(_tensor(input)), name)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _tensor(x, like=None):
+    if isinstance(x, Tensor):
+        return x
+    dtype = like.dtype if isinstance(like, Tensor) and not isinstance(x, Tensor) else None
+    return convert_to_tensor(x, dtype=dtype)
+
+
+def _tensors(values):
+    values = list(values)
+    first = next((v for v in values if isinstance(v, Tensor)), None)
+    return [_tensor(v, like=first) for v in values]

@@ -1,0 +1,142 @@
+"""`ds.gradients`: symbolic differentiation of a static graph.
+
+No derivative lives here. Each graph op is shown to the one reverse walker
+(`dualgrad.autodiff.backpropagate`) through a small adapter; the walker calls the registry's
+VJP rules with graph tensors, so the rules add new ops to the graph. The gradient graph is an
+ordinary graph, so `gradients` of it works the same way (second order).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import ops
+from ..autodiff import backpropagate
+from .creation import ones_like
+from .graph import Operation, Tensor
+
+
+class _GradNode:
+    """The walker's view of one graph op (Operation -> node protocol of autodiff.py)."""
+
+    __slots__ = ("op", "next_edges")
+    num_outputs = 1
+    hooks = None
+    is_sink = False
+
+    def __init__(self, op: Operation, next_edges: tuple):
+        self.op = op
+        self.next_edges = next_edges
+
+    def apply(self, grads: list, needed: list) -> list:
+        g = grads[0]
+        if g is None:
+            return [None] * len(needed)
+        op = self.op
+        rop = op.registry_op
+        inputs, attrs, out = op.inputs, op.attrs, op.outputs[0]
+        result = []
+        for i, want in enumerate(needed):
+            gi = rop.grad(i, g, out, inputs, attrs) if want else None
+            if gi is not None and rop.elementwise and _maybe_broadcast(inputs[i]):
+                # unknown dims may hide a broadcast that the walker's static shape test
+                # cannot see: reduce at run time (a no-op when the shapes already match)
+                gi = ops.sum_to_like(gi, inputs[i])
+            result.append(gi)
+        return result
+
+    def input_like(self, i: int):
+        return self.op.inputs[i]
+
+    def run_hooks(self, grads):  # never called: hooks is None
+        return grads
+
+    def release(self) -> None:
+        pass
+
+
+def _maybe_broadcast(x) -> bool:
+    return isinstance(x, Tensor) and (x.shape is None or None in x.shape)
+
+
+def _differentiable(t) -> bool:
+    return isinstance(t, Tensor) and t.dtype.is_floating_point
+
+
+def _build_nodes(roots: Sequence[Operation]) -> dict:
+    """One adapter per op reachable from `roots` through differentiable inputs."""
+    nodes: dict = {}
+    stack = list(roots)
+    pending: list = []
+    while stack:
+        op = stack.pop()
+        if op in nodes:
+            continue
+        nodes[op] = None
+        pending.append(op)
+        if op.registry_op is not None and op.registry_op.differentiable:
+            for i, a in enumerate(op.inputs):
+                if _differentiable(a) and op.registry_op.input_differentiable(i):
+                    stack.append(a.op)
+    for op in pending:
+        nodes[op] = _GradNode(op, ())
+    for op in pending:
+        rop = op.registry_op
+        if rop is None or not rop.differentiable:
+            continue
+        nodes[op].next_edges = tuple(
+            (nodes[a.op], a.value_index) if _differentiable(a) and rop.input_differentiable(i)
+            else (None, 0)
+            for i, a in enumerate(op.inputs))
+    return nodes
+
+
+def gradients(ys, xs, grad_ys=None, name: str = "gradients", **kwargs) -> list:
+    """d(sum of ys)/d(x) for each x in xs, as graph tensors; None where x does not reach ys.
+
+    `grad_ys` weights each y (default: ones). xs may be any tensors, not only variables (TF1
+    semantics: the gradient arriving at that tensor). Extra TF1 keyword arguments
+    (`colocate_gradients_with_ops`, `gate_gradients`, `aggregation_method`) are accepted and
+    ignored.
+    """
+    ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
+    single_x = not isinstance(xs, (list, tuple))
+    xs = [xs] if single_x else list(xs)
+    if grad_ys is None:
+        grad_ys = [None] * len(ys)
+    elif not isinstance(grad_ys, (list, tuple)):
+        grad_ys = [grad_ys]
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+    for t in ys + xs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"ds.gradients takes graph tensors, got {type(t).__name__}")
+    graph = ys[0].graph
+    for t in ys + xs:
+        if t.graph is not graph:
+            from ..errors import GraphError
+            from .graph import describe
+
+            raise GraphError(f"ds.gradients: {describe(t)} is from another graph")
+    with graph.as_default(), graph.name_scope(name):
+        seeds = []
+        for y, gy in zip(ys, grad_ys, strict=True):
+            if gy is None:
+                gy = ones_like(y, name="grad_ys")
+            elif not isinstance(gy, Tensor):
+                from .creation import constant
+
+                gy = constant(gy, dtype=y.dtype, name="grad_ys")
+            seeds.append(gy)
+        nodes = _build_nodes([y.op for y in ys])
+        targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}
+        roots = [(nodes[y.op], y.value_index) for y in ys]
+        if targets:
+            result = backpropagate(roots, seeds, targets=targets, retain_graph=True)
+        else:
+            result = {}
+    out = []
+    for x in xs:
+        node = nodes.get(x.op) if _differentiable(x) else None
+        captured = result.get(node) if node is not None else None
+        out.append(None if captured is None else captured[x.value_index])
+    return out

@@ -1,0 +1,471 @@
+"""TF1-style static graphs: `Graph`, `Operation`, `Tensor`, the default graph, and the static
+front end of the op registry (`bind`).
+
+Contract that other parts of dualgrad (symbolic printing, reliability tests) rely on:
+
+- A graph tensor `t` has `t.op` (its `Operation`), `t.name` (``'w:0'``), `t.shape` (a tuple,
+  ``None`` for unknown dims), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
+- An `Operation` has `op.type`, `op.registry_op`, `op.inputs`, `op.attrs`, `op.name`,
+  `op.outputs`, `op.graph`, `op.control_inputs` and `op.where` (the user's ``file:line``).
+- `op.type` is ``'Placeholder'``, ``'Variable'`` (TF1 calls it VariableV2; we use the short
+  name), ``'Const'``, ``'Assign'``/``'AssignAdd'``/``'AssignSub'``, ``'NoOp'`` (groups such as
+  ``init`` and an optimizer's train op), ``'RandomUniform'``/``'RandomStandardNormal'``/
+  ``'TruncatedNormal'``, or, for everything computed, the registry op's name (``'multiply'``).
+- `op.registry_op` is the registry `Op` for computed ops and ``None`` for every other type.
+- `op.inputs` is a tuple of graph tensors, or Python/numpy constants exactly as they were
+  passed to the registry op. An Assign's inputs are ``(variable, value)``.
+- `op.attrs` holds the registry op's keyword attributes (``axis``, ``keepdims``, ...); for a
+  Const, ``attrs['value']`` is its numpy value; Placeholder and Variable carry ``'dtype'`` and
+  ``'shape'``.
+- A `Variable` is a `Tensor` subclass: the output 0 of its ``'Variable'`` op, so its name
+  without ``':0'`` is `op.name`.
+
+A tensor compares and hashes by identity (as in TF1): use `ds.equal` for elementwise equality.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import GraphError, user_frame
+from ..ops import Op, Spec, register_frontend
+from ..ops import registry as _registry
+
+# -- the default graph ---------------------------------------------------------------------
+
+
+class _DefaultStack(threading.local):
+    def __init__(self) -> None:
+        self.graphs: list[Graph] = []
+
+
+_stack = _DefaultStack()
+_global_default: Graph | None = None
+_global_lock = threading.Lock()
+
+
+def get_default_graph() -> Graph:
+    """The innermost `g.as_default()` graph of this thread, else the global default graph."""
+    if _stack.graphs:
+        return _stack.graphs[-1]
+    global _global_default
+    if _global_default is None:
+        with _global_lock:
+            if _global_default is None:
+                _global_default = Graph()
+    return _global_default
+
+
+def reset_default_graph() -> None:
+    """Start a fresh global default graph (TF1: not allowed inside `as_default()`)."""
+    global _global_default
+    if _stack.graphs:
+        raise GraphError("Do not use reset_default_graph() inside a graph.as_default() block")
+    _global_default = Graph()
+
+
+# -- graphs ----------------------------------------------------------------------------------
+
+
+class Graph:
+    """A dataflow graph: operations in creation order, unique names, variable collections."""
+
+    def __init__(self) -> None:
+        self._ops: list[Operation] = []
+        self._by_name: dict[str, Operation] = {}
+        self._used_names: set[str] = set()
+        self._name_counts: dict[str, int] = {}
+        self._scopes: list[str] = []
+        self._collections: dict[str, list] = {}
+        self._lock = threading.RLock()
+        self._finalized = False
+        self.seed: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<ds.Graph object at {hex(id(self))}>"
+
+    # -- context ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def as_default(self) -> Iterator[Graph]:
+        """Make this the default graph of the current thread inside the `with` block."""
+        _stack.graphs.append(self)
+        try:
+            yield self
+        finally:
+            _stack.graphs.pop()
+
+    @contextlib.contextmanager
+    def name_scope(self, name: str | None) -> Iterator[str]:
+        """Prefix the names of ops created inside with ``name/`` (unique per graph)."""
+        if not name:
+            yield self._prefix()
+            return
+        scope = self.unique_name(name.rstrip("/"), mark_used=True)
+        self._scopes.append(scope)
+        try:
+            yield scope + "/"
+        finally:
+            self._scopes.pop()
+
+    @contextlib.contextmanager
+    def exact_scope(self, scope: str) -> Iterator[str]:
+        """Re-enter the scope `scope` (a full name such as an op's) without renaming it."""
+        self._scopes.append(scope)
+        try:
+            yield scope + "/"
+        finally:
+            self._scopes.pop()
+
+    def _prefix(self) -> str:
+        return self._scopes[-1] + "/" if self._scopes else ""
+
+    # -- finalising -----------------------------------------------------------------------
+    def finalize(self) -> None:
+        """Forbid new operations (so a shared graph cannot grow from several threads)."""
+        self._finalized = True
+
+    @property
+    def finalized(self) -> bool:
+        return self._finalized
+
+    # -- names ------------------------------------------------------------------------------
+    def unique_name(self, name: str, mark_used: bool = True) -> str:
+        """`name` inside the current scope, with ``_1``, ``_2``... appended when taken."""
+        full = self._prefix() + name
+        with self._lock:
+            count = self._name_counts.get(full, 0)
+            candidate = full if count == 0 else f"{full}_{count}"
+            while candidate in self._used_names:
+                count += 1
+                candidate = f"{full}_{count}"
+            if mark_used:
+                self._name_counts[full] = count + 1
+                self._used_names.add(candidate)
+        return candidate
+
+    # -- lookup -----------------------------------------------------------------------------
+    def get_operations(self) -> list[Operation]:
+        return list(self._ops)
+
+    def get_operation_by_name(self, name: str) -> Operation:
+        op = self._by_name.get(name)
+        if op is None:
+            raise KeyError(f"The name {name!r} refers to an Operation not in the graph.")
+        return op
+
+    def get_tensor_by_name(self, name: str) -> Tensor:
+        """A tensor from its name ``'op_name:index'``."""
+        if ":" not in name:
+            raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, not a "
+                             "Tensor. Tensor names must be of the form \"<op_name>:<output_index>\".")
+        op_name, _, index = name.rpartition(":")
+        op = self._by_name.get(op_name)
+        if op is None:
+            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist. The operation, "
+                           f"{op_name!r}, does not exist in the graph.")
+        i = int(index)
+        if i >= len(op.outputs):
+            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist. The operation, "
+                           f"{op_name!r}, exists but only has {len(op.outputs)} outputs.")
+        return op.outputs[i]
+
+    def as_graph_element(self, obj):
+        """A Tensor, Variable or Operation of this graph, from itself or its name."""
+        if isinstance(obj, str):
+            return self.get_tensor_by_name(obj) if ":" in obj else self.get_operation_by_name(obj)
+        if isinstance(obj, (Tensor, Operation)):
+            if obj.graph is not self:
+                raise GraphError(f"{describe(obj)} is not an element of this graph.")
+            return obj
+        raise TypeError(f"Can not convert a {type(obj).__name__} into a Tensor or Operation.")
+
+    # -- collections ------------------------------------------------------------------------
+    def add_to_collection(self, name: str, value) -> None:
+        with self._lock:
+            self._collections.setdefault(name, []).append(value)
+
+    def get_collection(self, name: str) -> list:
+        return list(self._collections.get(name, ()))
+
+    # -- building ---------------------------------------------------------------------------
+    def create_op(self, op_type: str, inputs: Sequence, attrs: dict, out_specs: Sequence[Spec],
+                  registry_op: Op | None = None, name: str | None = None,
+                  control_inputs: Sequence[Operation] = (), tensor_class: type | None = None
+                  ) -> Operation:
+        """Add one operation with one output per spec (no shape checks here: callers ran the
+        op's shape rule)."""
+        if self._finalized:
+            raise GraphError("Graph is finalized and cannot be modified.")
+        op = Operation.__new__(Operation)
+        op.graph = self
+        op.type = op_type
+        op.registry_op = registry_op
+        op.inputs = tuple(inputs)
+        op.attrs = attrs
+        op.control_inputs = tuple(control_inputs)
+        op.where = user_frame()
+        cls = tensor_class or Tensor
+        outs = []
+        for i, s in enumerate(out_specs):
+            t = object.__new__(cls)
+            t.op = op
+            t.value_index = i
+            t.shape = None if s.shape is None else tuple(s.shape)
+            t.dtype = s.dtype
+            outs.append(t)
+        op.outputs = tuple(outs)
+        with self._lock:
+            op.name = self.unique_name(name or op_type)
+            op._id = len(self._ops)
+            self._ops.append(op)
+            self._by_name[op.name] = op
+        return op
+
+
+class Operation:
+    """One node of a graph. Fetching an operation runs it and returns None."""
+
+    __slots__ = ("graph", "type", "name", "registry_op", "inputs", "attrs", "outputs",
+                 "control_inputs", "where", "_id", "__weakref__")
+
+    def __repr__(self) -> str:
+        return f"<ds.Operation '{self.name}' type={self.type}>"
+
+    @property
+    def values(self) -> tuple:
+        return self.outputs
+
+    def run(self, feed_dict=None, session=None) -> None:
+        """Run this op in `session` (default: the current default session)."""
+        from .session import default_session
+
+        (session or default_session()).run(self, feed_dict)
+
+
+class Tensor:
+    """A symbolic value: the output `value_index` of an operation, with its static shape."""
+
+    __slots__ = ("op", "value_index", "shape", "dtype", "__weakref__")
+    __array_priority__ = 1000  # numpy defers: `np_array * tensor` builds a graph op
+    __array_ufunc__ = _registry.array_ufunc
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("graph tensors are made by ops (ds.constant, ds.placeholder, ...), "
+                        "not constructed directly")
+
+    @property
+    def name(self) -> str:
+        return f"{self.op.name}:{self.value_index}"
+
+    @property
+    def graph(self) -> Graph:
+        return self.op.graph
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def get_shape(self) -> tuple:
+        return self.shape
+
+    def __repr__(self) -> str:
+        return f"<ds.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    def __str__(self) -> str:
+        return f'Tensor("{self.name}", shape={self.shape}, dtype={self.dtype.name})'
+
+    def __bool__(self) -> bool:
+        raise TypeError("Using a ds.Tensor as a Python `bool` is not allowed: its value is only "
+                        "known inside Session.run. Use ds.where or ds.cond-style selection instead.")
+
+    def __iter__(self):
+        raise TypeError("a ds.Tensor is not iterable: its values exist only inside Session.run")
+
+    def eval(self, feed_dict=None, session=None):
+        """This tensor's value in `session` (default: the current default session)."""
+        from .session import default_session
+
+        return (session or default_session()).run(self, feed_dict)
+
+    # -- operators (TF1 semantics: == and hash are identity) --------------------------------
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __pow__(self, other):
+        return _ops().power(self, other)
+
+    def __rpow__(self, other):
+        return _ops().power(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __abs__(self):
+        return _ops().abs(self)
+
+    def __lt__(self, other):
+        return _ops().less(self, other)
+
+    def __le__(self, other):
+        return _ops().less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops().greater(self, other)
+
+    def __ge__(self, other):
+        return _ops().greater_equal(self, other)
+
+    def __invert__(self):
+        return _ops().logical_not(self)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        if isinstance(key, list):
+            key = np.asarray(key)
+        elif isinstance(key, tuple):
+            key = tuple(np.asarray(k) if isinstance(k, list) else k for k in key)
+        if isinstance(key, Tensor) or isinstance(key, tuple) and any(isinstance(k, Tensor) for k in key):
+            raise TypeError("indexing a ds.Tensor with a graph tensor is not supported; "
+                            "use a numpy array or Python ints and slices")
+        return _ops().getitem(self, key=key)
+
+
+def _ops():
+    from .. import ops
+
+    return ops
+
+
+def describe(obj) -> str:
+    """How errors name a tensor or op: its name and where the user created it."""
+    op = obj.op if isinstance(obj, Tensor) else obj
+    return f"{type(obj).__name__} '{obj.name}' (created at {op.where})"
+
+
+# -- the static front end of the registry ------------------------------------------------
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _const_arg(a):
+    """Non-tensor arguments as the registry expects them: numpy scalars become weak Python
+    scalars (TF1 converts them to the tensor's dtype), lists become arrays."""
+    if isinstance(a, np.generic):
+        return a.item()
+    if isinstance(a, (list, tuple)):
+        return np.asarray(a)
+    if type(a) in (int, float, bool, complex) or isinstance(a, np.ndarray) or a is None:
+        return a
+    if hasattr(a, "__array__") and hasattr(a, "dtype"):  # jax arrays and the like
+        return np.asarray(a)
+    return a
+
+
+def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
+    """Add `op` to the graph of its tensor arguments, after its shape rule.
+
+    numpy arrays meeting graph tensors in an arithmetic op take the tensors' dtype, as TF1's
+    `convert_to_tensor` does: float64 data does not silently widen a float32 model.
+    """
+    graph = None
+    tensor_dtype = None
+    conv = list(args)
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            g = a.op.graph
+            if graph is None:
+                graph = g
+            elif g is not graph:
+                raise GraphError(f"{op.name}: {describe(a)} must be from the same graph as the other "
+                                 f"inputs (at {user_frame()})")
+            d = a.dtype
+            tensor_dtype = d if tensor_dtype is None else dtypes.promote(tensor_dtype, d)
+        else:
+            conv[i] = _const_arg(a)
+    if op.promotes and tensor_dtype is not None and not tensor_dtype.is_bool:
+        for i, a in enumerate(conv):
+            if isinstance(a, np.ndarray) and a.dtype != tensor_dtype.np and a.dtype.kind in "iuf":
+                if tensor_dtype.is_floating_point or a.dtype.kind != "f":
+                    conv[i] = a.astype(tensor_dtype.np)
+    specs = [Spec(a.shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
+    if any(s.shape is None for s in specs):
+        out = _infer_unknown_rank(op, specs, attrs)
+    else:
+        out = op.infer(specs, attrs)
+    return graph.create_op(op.name, conv, attrs, (out,), registry_op=op).outputs[0]
+
+
+_FULL_REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "size"}
+
+
+def _infer_unknown_rank(op: Op, specs: list, attrs: dict) -> Spec:
+    """An input of unknown rank (`placeholder(dtype)` with no shape): the dtype from the
+    op's rule on scalar stand-ins, the shape unknown unless a full reduction makes it ()."""
+    guess = [Spec(() if s.shape is None else s.shape, s.dtype) for s in specs]
+    try:
+        dtype = op.infer(guess, {**attrs, "axis": None} if "axis" in attrs else attrs).dtype
+    except Exception:
+        from ..ops import specs as rules
+
+        dtype = rules.result_dtype(op, specs)
+    full = op.name in _FULL_REDUCTIONS and attrs.get("axis") is None and not attrs.get("keepdims")
+    return Spec(() if full else None, dtype)
+
+
+def spec_of_constant(a) -> Spec:
+    if isinstance(a, np.ndarray):
+        return Spec(a.shape, dtypes.from_numpy_dtype(a.dtype))
+    return Spec((), None)
+
+
+def rename(t: Tensor, name: str | None) -> Tensor:
+    """Give the op that made `t` the user's `name=` (it was created just now by an API call)."""
+    if not name:
+        return t
+    op = t.op
+    g = op.graph
+    with g._lock:
+        if g._by_name.get(op.name) is op:
+            del g._by_name[op.name]
+            g._used_names.discard(op.name)
+        op.name = g.unique_name(name)
+        g._by_name[op.name] = op
+    return t
+
+
+register_frontend(Tensor, bind)

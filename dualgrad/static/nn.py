@@ -1,0 +1,93 @@
+"""`ds.nn`: TF1's neural-network names over registry ops (activations, softmax, losses)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from .api import _n, _tensor, cast
+from .graph import Tensor
+
+
+def relu(features, name=None):
+    return _n(ops.relu(_tensor(features)), name)
+
+
+def relu6(features, name=None):
+    return _n(ops.clip(_tensor(features), min=0, max=6), name)
+
+
+def sigmoid(x, name=None):
+    return _n(ops.sigmoid(_tensor(x)), name)
+
+
+def tanh(x, name=None):
+    return _n(ops.tanh(_tensor(x)), name)
+
+
+def softplus(features, name=None):
+    return _n(ops.softplus(_tensor(features)), name)
+
+
+def softmax(logits, axis=None, name=None, dim=None):
+    axis = dim if axis is None else axis
+    return _n(ops.softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
+
+
+def log_softmax(logits, axis=None, name=None, dim=None):
+    axis = dim if axis is None else axis
+    return _n(ops.log_softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
+
+
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
+                                      axis=None):
+    """-sum(labels * log_softmax(logits)) along the class axis: one loss per example. Call with
+    keywords (`labels=`, `logits=`) as TF1 requires."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments "
+                         "(labels=..., logits=...)")
+    axis = dim if axis is None else axis
+    logits = _tensor(logits)
+    labels = _tensor(labels, like=logits)
+    return _n(ops.softmax_cross_entropy(labels, logits, axis=axis), name)
+
+
+softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
+
+
+def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Cross entropy with integer class labels (the class count must be known)."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named arguments")
+    logits = _tensor(logits)
+    n = logits.shape[-1]
+    if n is None:
+        raise ValueError("sparse_softmax_cross_entropy_with_logits needs a known number of classes")
+    classes = np.arange(n)
+    onehot = cast(ops.equal(ops.expand_dims(_tensor(labels), axis=-1), classes), logits.dtype)
+    return _n(ops.softmax_cross_entropy(onehot, logits, axis=-1), name)
+
+
+def l2_loss(t, name=None):
+    """sum(t ** 2) / 2."""
+    t = _tensor(t)
+    return _n(ops.divide(ops.sum(ops.square(t)), 2), name)
+
+
+def bias_add(value, bias, name=None):
+    return _n(ops.add(_tensor(value), bias), name)
+
+
+def moments(x, axes, keepdims=False, name=None):
+    """(mean, variance) over `axes` (population variance, as TF1)."""
+    x = _tensor(x)
+    axes = tuple(axes)
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    variance = ops.mean(ops.square(ops.subtract(x, mean)), axis=axes, keepdims=keepdims)
+    if not keepdims:
+        mean = ops.squeeze(mean, axis=axes)
+    return mean, variance
+
+
+__all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+           "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
+           "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "moments", "Tensor"]

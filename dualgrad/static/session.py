@@ -1,0 +1,352 @@
+"""`ds.Session`: runs pruned graphs and keeps variable values between runs.
+
+Each distinct call shape of `run` (the fetch structure, the feed keys, their shapes and
+dtypes) gets a `_Runner` once: the pruned plan, the feed checks done ahead of time, and the
+compiled function. With `backend='jax'` that function is `jax.jit` of the plan's closure, so
+XLA sees the whole step (forward, gradients, assigns) as one program; variable values stay on
+the device between runs and only fetched values come back as numpy. With
+`backend='numpy'` the same closure is interpreted with numpy kernels.
+
+A run that updates state holds the session lock from reading the variables to committing
+their new values, so concurrent `assign_add` runs never lose an update; a run that fails
+(an error anywhere before the commit) changes nothing.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+
+import numpy as np
+
+from .. import dtypes
+from ..backend import namespace_named
+from ..errors import FeedError, GraphError, UninitializedError
+from .compile import Plan, build_plan
+from .creation import draw, random_generator
+from .fetches import flatten, structure_key
+from .graph import Graph, Operation, Tensor, describe, get_default_graph
+from .variables import Variable
+
+_LEAVES = frozenset({Tensor, Variable, Operation, str})  # exact types: the hot-path key test
+
+
+class _DefaultSessions(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[Session] = []
+
+
+_defaults = _DefaultSessions()
+
+
+def default_session() -> Session:
+    if not _defaults.stack:
+        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is registered. "
+                         "Use `with sess.as_default()` or pass an explicit session to `eval(session=sess)`")
+    return _defaults.stack[-1]
+
+
+def get_default_session() -> Session | None:
+    return _defaults.stack[-1] if _defaults.stack else None
+
+
+class Session:
+    """`ds.Session(graph=None, backend='jax')`: a context manager that runs graphs.
+
+    `run(fetches, feed_dict)` accepts a tensor, variable, operation, a name, or any nesting of
+    lists/tuples/dicts of them, and returns numpy values in the same structure (None for an
+    operation).
+    """
+
+    def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
+                 target: str | None = None):
+        if isinstance(graph, str):  # TF1's positional `target`
+            graph = None
+        self.graph: Graph = graph if graph is not None else get_default_graph()
+        if backend not in ("jax", "numpy"):
+            raise ValueError(f"unknown backend {backend!r}: expected 'jax' or 'numpy'")
+        self.backend = backend
+        self._xp = namespace_named(backend)
+        self._values: dict[Variable, object] = {}
+        self._lock = threading.RLock()
+        self._runners: dict = {}
+        self._compiled: dict = {}
+        self._rngs: dict = {}
+        self._closed = False
+        self._contexts: list = []
+        self.compile_count = 0  # jax traces so far (each is one XLA compilation)
+        self._donate = False
+        if backend == "jax":
+            import jax
+
+            self._donate = jax.default_backend() != "cpu"  # CPU ignores donation (and warns)
+
+    # -- context ----------------------------------------------------------------------------
+    def __enter__(self) -> Session:
+        ctx = self.graph.as_default()
+        ctx.__enter__()
+        self._contexts.append(ctx)
+        _defaults.stack.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if _defaults.stack and _defaults.stack[-1] is self:
+            _defaults.stack.pop()
+        if self._contexts:
+            self._contexts.pop().__exit__(None, None, None)
+        self.close()
+
+    def as_default(self):
+        """Make this the default session (for `t.eval()`) inside a `with` block."""
+        import contextlib
+
+        @contextlib.contextmanager
+        def ctx():
+            _defaults.stack.append(self)
+            try:
+                yield self
+            finally:
+                _defaults.stack.remove(self)
+
+        return ctx()
+
+    def close(self) -> None:
+        """Free the variable values and compiled programs; later runs raise."""
+        with self._lock:
+            self._closed = True
+            self._values = {}
+            self._runners.clear()
+            self._compiled.clear()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Compute `fetches` given `feed_dict`; assigns in the pruned graph take effect when the
+        run ends (reads inside the run see the values from before it)."""
+        ft = type(fetches)
+        if ft in _LEAVES:
+            key = fetches
+        elif ft is list or ft is tuple:
+            key = (ft, *fetches)
+        else:
+            key = None
+        if feed_dict:
+            parts = [key]
+            vals = []
+            for k, v in feed_dict.items():
+                if type(v) is not np.ndarray:
+                    v = _feed_array(v)
+                vals.append(v)
+                parts += (k, v.shape, v.dtype)
+            key = tuple(parts)
+        else:
+            vals = ()
+        try:
+            runner = self._runners[key]
+        except (KeyError, TypeError):
+            runner = self._runner_for(fetches, feed_dict, vals, key)
+        return runner.run(self, vals)
+
+    def _runner_for(self, fetches, feed_dict, vals, fast_key) -> _Runner:
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        skey = structure_key(fetches)
+        fkeys = tuple((k, v.shape, v.dtype) for k, v in zip(feed_dict or (), vals, strict=True))
+        slow_key = ("structural", skey, fkeys)
+        with self._lock:
+            runner = self._runners.get(slow_key)
+            if runner is None:
+                runner = self._make_runner(fetches, feed_dict or {}, vals)
+                self._runners[slow_key] = runner
+            try:
+                self._runners[fast_key] = runner
+            except TypeError:
+                pass
+        return runner
+
+    def _make_runner(self, fetches, feed_dict, vals) -> _Runner:
+        graph = self.graph
+        items, rebuild = flatten(graph, fetches)
+        fed: dict = {}
+        for pos, (k, v) in enumerate(zip(feed_dict, vals, strict=True)):
+            t = _feed_key(graph, k)
+            cast = _check_feed(t, v)
+            fed[t] = (pos, cast)
+        plan = build_plan(graph, items, set(fed))
+        ckey = (tuple(items), plan.feeds)
+        fn = self._compiled.get(ckey)
+        if fn is None:
+            fn = self._compile(plan)
+            self._compiled[ckey] = fn
+        feed_pos = tuple(fed[t][0] for t in plan.feeds)
+        casts = tuple((j, fed[t][1]) for j, t in enumerate(plan.feeds) if fed[t][1] is not None)
+        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy")
+
+    def _compile(self, plan: Plan):
+        if self.backend == "numpy":
+            return plan.function()
+
+        def traced():
+            self.compile_count += 1
+
+        import jax
+
+        fn = plan.function(on_trace=traced)
+        donate = ()
+        if self._donate:
+            donate = tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return jax.jit(fn, donate_argnums=donate)
+
+    def _rng(self, op) -> np.random.Generator:
+        rng = self._rngs.get(op)
+        if rng is None:
+            rng = self._rngs[op] = random_generator(op)
+        return rng
+
+    # -- state access (Saver, Variable.load, tests) --------------------------------------------
+    def _device(self, value, var: Variable):
+        arr = np.asarray(value)
+        if arr.shape != var.shape:
+            raise FeedError(f"Cannot load a value of shape {arr.shape} into variable {var.op.name} of "
+                            f"shape {var.shape}")
+        arr = arr.astype(var.dtype.np, copy=True)
+        return self._xp.asarray(arr) if self.backend == "jax" else arr
+
+    def load(self, var: Variable, value) -> None:
+        """Set one variable's value (TF1's `Variable.load`)."""
+        self.set_values({var: value})
+
+    def set_values(self, values: dict) -> None:
+        """Set several variables at once: every value is checked first, then all are stored."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        staged = {}
+        for var, value in values.items():
+            if var.graph is not self.graph:
+                raise GraphError(f"{describe(var)} is not an element of this session's graph")
+            staged[var] = self._device(value, var)
+        with self._lock:
+            self._values.update(staged)
+
+    def get_values(self, variables) -> dict:
+        """Current values (numpy copies) of initialised variables among `variables`."""
+        with self._lock:
+            return {v: np.array(self._values[v]) for v in variables if v in self._values}
+
+    def is_initialized(self, var: Variable) -> bool:
+        return var in self._values
+
+
+class InteractiveSession(Session):
+    """A Session that installs itself as the default session when created (for notebooks)."""
+
+    def __init__(self, graph: Graph | None = None, backend: str = "jax", **kwargs):
+        super().__init__(graph, backend, **kwargs)
+        _defaults.stack.append(self)
+
+    def close(self) -> None:
+        if self in _defaults.stack:
+            _defaults.stack.remove(self)
+        super().close()
+
+
+class _Runner:
+    """One compiled call shape of `Session.run`; `run` is the hot path."""
+
+    __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "randoms",
+                 "nf", "copy")
+
+    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool):
+        self.plan = plan
+        self.fn = fn
+        self.feed_pos = feed_pos
+        self.casts = casts
+        self.rebuild = rebuild
+        self.state_in = plan.state_in
+        self.writes = plan.writes
+        self.randoms = plan.randoms
+        self.nf = plan.n_fetch_values
+        self.copy = copy
+
+    def run(self, sess: Session, vals):
+        feeds = [vals[i] for i in self.feed_pos]
+        for j, dt in self.casts:
+            feeds[j] = feeds[j].astype(dt)
+        nf = self.nf
+        with sess._lock:
+            if sess._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            state = sess._values
+            try:
+                args = [state[v] for v in self.state_in]
+            except KeyError:
+                raise self._uninitialized(state) from None
+            args += feeds
+            if self.randoms:
+                args += [draw(op, sess._rng(op)) for op in self.randoms]
+            outs = self.fn(*args)
+            if self.writes:
+                for v, value in zip(self.writes, outs[nf:], strict=True):
+                    state[v] = value
+        values = []
+        it = iter(outs[:nf])
+        for f in self.plan.fetches:
+            if isinstance(f, Tensor):
+                a = np.array(next(it))
+                values.append(a[()] if a.ndim == 0 else a)
+            else:
+                values.append(None)
+        return self.rebuild(values)
+
+    def _uninitialized(self, state) -> UninitializedError:
+        missing = [v for v in self.state_in if v not in state]
+        v = min(missing, key=lambda v: v.op._id)
+        return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
+                                  f"created at {v.op.where})")
+
+
+def _feed_array(v):
+    """A feed value as an array: jax arrays stay on their device, the rest goes to numpy."""
+    if hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, (Tensor,)):
+        return v
+    if isinstance(v, Tensor):
+        raise TypeError(f"The value of a feed cannot be a ds.Tensor ({v.name}); feed numpy arrays, "
+                        "Python numbers or lists")
+    return np.asarray(v)
+
+
+def _feed_key(graph: Graph, k) -> Tensor:
+    if isinstance(k, str):
+        k = graph.get_tensor_by_name(k)
+    if not isinstance(k, Tensor):
+        raise TypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor")
+    if k.graph is not graph:
+        raise GraphError(f"Cannot interpret feed_dict key as Tensor: {describe(k)} is not an element "
+                         "of this graph.")
+    return k
+
+
+def _check_feed(t: Tensor, v):
+    """Validate one feed against its tensor; return the numpy dtype to cast to, or None."""
+    shape = tuple(v.shape)
+    if t.shape is not None and (len(shape) != len(t.shape) or any(
+            d is not None and d != s for d, s in zip(t.shape, shape, strict=True))):
+        raise FeedError(f"Cannot feed value of shape {shape} for Tensor '{t.name}', which has shape "
+                        f"{t.shape} (created at {t.op.where})")
+    try:
+        src = dtypes.from_numpy_dtype(v.dtype)
+    except TypeError:
+        raise FeedError(f"Cannot feed a value of dtype {v.dtype} for Tensor '{t.name}' of dtype "
+                        f"{t.dtype.name} (created at {t.op.where})") from None
+    if src is t.dtype:
+        return None
+    ok = (t.dtype.is_floating_point and not src.is_bool) or (
+        t.dtype.is_integer and src.is_integer) or (t.dtype.is_bool and src.is_bool)
+    if not ok:
+        raise FeedError(f"Cannot feed value of dtype {src.name} for Tensor '{t.name}' of dtype "
+                        f"{t.dtype.name} (created at {t.op.where}); cast it first")
+    return t.dtype.np

@@ -1,0 +1,211 @@
+"""`ds.train`: TF1 optimizers (gradient descent, momentum, Adam) and the Saver.
+
+An optimizer builds graph ops only: `gradients` from the registry's VJP rules, then assign
+ops for the update. Because every read in a run sees the value from before the run, one
+`sess.run(train_op)` computes the whole step from one consistent state, and the update is
+committed when the run ends. Slot variables (`w/Momentum`, `w/Adam`, `w/Adam_1`) and Adam's
+`beta1_power`/`beta2_power` follow TF1's names and semantics.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import ops
+from .creation import constant, convert_to_tensor, zeros
+from .gradients import gradients
+from .graph import Operation, Tensor
+from .saver import Saver, latest_checkpoint
+from .variables import TRAINABLE_VARIABLES, Variable, global_variables, group
+
+GLOBAL_STEP = "global_step"
+
+
+def get_global_step(graph=None) -> Variable | None:
+    from .graph import get_default_graph
+
+    found = (graph or get_default_graph()).get_collection(GLOBAL_STEP)
+    return found[0] if found else None
+
+
+def create_global_step(graph=None) -> Variable:
+    from .graph import get_default_graph
+
+    graph = graph or get_default_graph()
+    if get_global_step(graph) is not None:
+        raise ValueError("global_step already exists.")
+    with graph.as_default():
+        step = Variable(constant(0, dtype="int64"), name="global_step", trainable=False)
+    graph.add_to_collection(GLOBAL_STEP, step)
+    return step
+
+
+def get_or_create_global_step(graph=None) -> Variable:
+    return get_global_step(graph) or create_global_step(graph)
+
+
+class Optimizer:
+    """Base class: `minimize` = `compute_gradients` + `apply_gradients`."""
+
+    def __init__(self, learning_rate, use_locking: bool = False, name: str = "Optimizer"):
+        self._lr = learning_rate
+        self._name = name
+        self._slots: dict[str, dict[Variable, Variable]] = {}
+        self._non_slots: dict[str, Variable] = {}
+
+    # -- the TF1 API -------------------------------------------------------------------------
+    def compute_gradients(self, loss: Tensor, var_list: Sequence[Variable] | None = None,
+                          **kwargs) -> list[tuple]:
+        """[(gradient or None, variable)] for the trainable variables (or `var_list`)."""
+        if var_list is None:
+            var_list = loss.graph.get_collection(TRAINABLE_VARIABLES)
+        var_list = list(var_list)
+        if not var_list:
+            raise ValueError("No variables to optimize.")
+        grads = gradients(loss, var_list)
+        return list(zip(grads, var_list, strict=True))
+
+    def apply_gradients(self, grads_and_vars, global_step: Variable | None = None,
+                        name: str | None = None) -> Operation:
+        """One op that applies every (gradient, variable) update (and bumps global_step)."""
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if not pairs:
+            raise ValueError("No gradients provided for any variable: "
+                             f"{[v.name for _, v in grads_and_vars]}")
+        graph = pairs[0][1].graph
+        with graph.as_default():
+            self._create_slots([v for _, v in pairs])
+            with graph.name_scope(name or self._name):
+                updates = [self._apply_dense(g, v) for g, v in pairs]
+                updates.extend(self._finish())
+                if global_step is not None:
+                    updates.append(global_step.assign_add(1))
+                return group(*updates, name="update")
+
+    def minimize(self, loss: Tensor, global_step: Variable | None = None,
+                 var_list: Sequence[Variable] | None = None, name: str | None = None,
+                 **kwargs) -> Operation:
+        """The train op: compute gradients of `loss` and apply them."""
+        grads_and_vars = self.compute_gradients(loss, var_list)
+        return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+
+    def get_slot(self, var: Variable, name: str) -> Variable | None:
+        return self._slots.get(name, {}).get(var)
+
+    def get_slot_names(self) -> list[str]:
+        return sorted(self._slots)
+
+    def variables(self) -> list[Variable]:
+        out = list(self._non_slots.values())
+        for slots in self._slots.values():
+            out.extend(slots.values())
+        return out
+
+    # -- for subclasses ------------------------------------------------------------------------
+    def _create_slots(self, var_list: list[Variable]) -> None:
+        pass
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
+        raise NotImplementedError
+
+    def _finish(self) -> list:
+        return []
+
+    def _zeros_slot(self, var: Variable, slot_name: str, op_name: str) -> Variable:
+        slots = self._slots.setdefault(slot_name, {})
+        if var not in slots:
+            slots[var] = Variable(zeros(var.shape, var.dtype), name=f"{var.op.name}/{op_name}",
+                                  trainable=False)
+        return slots[var]
+
+    def _non_slot(self, name: str, value, like: Variable) -> Variable:
+        if name not in self._non_slots:
+            self._non_slots[name] = Variable(constant(value, dtype=like.dtype), name=name,
+                                             trainable=False)
+        return self._non_slots[name]
+
+    def _lr_tensor(self, var: Variable):
+        lr = self._lr() if callable(self._lr) else self._lr
+        return lr if not isinstance(lr, Tensor) else ops.cast(lr, dtype=var.dtype) \
+            if lr.dtype is not var.dtype else lr
+
+
+class GradientDescentOptimizer(Optimizer):
+    """var -= learning_rate * grad."""
+
+    def __init__(self, learning_rate, use_locking: bool = False, name: str = "GradientDescent"):
+        super().__init__(learning_rate, use_locking, name)
+
+    def _apply_dense(self, grad, var):
+        return var.assign_sub(ops.multiply(self._lr_tensor(var), grad))
+
+
+class MomentumOptimizer(Optimizer):
+    """accum = momentum * accum + grad; var -= lr * accum (Nesterov: var -= lr * (grad +
+    momentum * accum)), with one `Momentum` slot per variable, as TF1."""
+
+    def __init__(self, learning_rate, momentum, use_locking: bool = False, name: str = "Momentum",
+                 use_nesterov: bool = False):
+        super().__init__(learning_rate, use_locking, name)
+        self._momentum = momentum
+        self._nesterov = use_nesterov
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._zeros_slot(v, "momentum", self._name)
+
+    def _apply_dense(self, grad, var):
+        accum = self.get_slot(var, "momentum")
+        lr, mu = self._lr_tensor(var), self._momentum
+        new_accum = accum.assign(ops.add(ops.multiply(accum, mu), grad))
+        step = ops.add(grad, ops.multiply(new_accum, mu)) if self._nesterov else new_accum
+        return var.assign_sub(ops.multiply(lr, step))
+
+
+class AdamOptimizer(Optimizer):
+    """TF1's Adam: slots `m` (`w/Adam`) and `v` (`w/Adam_1`), and the non-slot variables
+    `beta1_power`, `beta2_power` that start at beta1, beta2 and are multiplied in each step.
+
+        lr_t = lr * sqrt(1 - beta2_power) / (1 - beta1_power)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        var -= lr_t * m / (sqrt(v) + epsilon)
+    """
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 use_locking: bool = False, name: str = "Adam"):
+        super().__init__(learning_rate, use_locking, name)
+        self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
+
+    def _create_slots(self, var_list):
+        first = min(var_list, key=lambda v: v.op.name)
+        self._non_slot("beta1_power", self._beta1, first)
+        self._non_slot("beta2_power", self._beta2, first)
+        for v in var_list:
+            self._zeros_slot(v, "m", self._name)
+            self._zeros_slot(v, "v", f"{self._name}_1")
+
+    def _apply_dense(self, grad, var):
+        b1, b2 = self._beta1, self._beta2
+        b1p = _as(self._non_slots["beta1_power"], var)
+        b2p = _as(self._non_slots["beta2_power"], var)
+        lr_t = ops.divide(ops.multiply(self._lr_tensor(var), ops.sqrt(ops.subtract(1, b2p))),
+                          ops.subtract(1, b1p))
+        m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
+        m_t = m.assign(ops.add(ops.multiply(m, b1), ops.multiply(grad, 1 - b1)))
+        v_t = v.assign(ops.add(ops.multiply(v, b2), ops.multiply(ops.square(grad), 1 - b2)))
+        step = ops.divide(ops.multiply(lr_t, m_t), ops.add(ops.sqrt(v_t), self._epsilon))
+        return var.assign_sub(step)
+
+    def _finish(self):
+        b1p, b2p = self._non_slots["beta1_power"], self._non_slots["beta2_power"]
+        return [b1p.assign(ops.multiply(b1p, self._beta1)),
+                b2p.assign(ops.multiply(b2p, self._beta2))]
+
+
+def _as(t: Tensor, like: Variable):
+    return t if t.dtype is like.dtype else ops.cast(t, dtype=like.dtype)
+
+
+__all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "Saver",
+           "latest_checkpoint", "get_global_step", "create_global_step", "get_or_create_global_step",
+           "global_variables", "convert_to_tensor"]

@@ -1,0 +1,209 @@
+"""Variables (state that lives in a Session between runs), assign ops and initialisers.
+
+A `Variable` is a graph `Tensor` (the output of its 'Variable' op): using it in an op reads
+its value as of the start of the run. `assign`, `assign_add` and `assign_sub` build ops whose
+output is the new value; the new value is stored when the run ends.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import dtypes
+from ..errors import DTypeError, ShapeError, user_frame
+from ..ops import Spec, register_frontend
+from .creation import as_dtype, convert_to_tensor
+from .graph import Operation, Tensor, bind, get_default_graph
+
+GLOBAL_VARIABLES = "variables"
+TRAINABLE_VARIABLES = "trainable_variables"
+ASSIGN_TYPES = ("Assign", "AssignAdd", "AssignSub")
+
+
+class Variable(Tensor):
+    """`ds.Variable(initial_value, name=None, trainable=True, dtype=None)`.
+
+    The initial value may be a graph tensor (`ds.random_uniform([1])`), a numpy array or a
+    Python value; it is computed when `initializer` (or `global_variables_initializer()`)
+    runs.
+    """
+
+    __slots__ = ("initial_value", "initializer", "trainable")
+
+    def __new__(cls, initial_value=None, trainable: bool = True, name: str | None = None,
+                dtype=None, **kwargs):
+        if initial_value is None:
+            raise ValueError("initial_value must be specified.")
+        if kwargs.pop("validate_shape", True) is False:
+            raise NotImplementedError("validate_shape=False is not supported")
+        kwargs.pop("collections", None)
+        if kwargs:
+            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        if callable(initial_value):
+            initial_value = initial_value()
+        graph = initial_value.graph if isinstance(initial_value, Tensor) else get_default_graph()
+        with graph.as_default():
+            init = convert_to_tensor(initial_value, dtype=dtype)
+            if init.shape is None or None in init.shape:
+                raise ShapeError(f"ds.Variable needs an initial value of fully known shape, got "
+                                 f"{init.shape} (at {user_frame()})")
+            d = init.dtype
+            op = graph.create_op("Variable", (), {"dtype": d, "shape": init.shape},
+                                 (Spec(init.shape, d),), name=name or "Variable", tensor_class=cls)
+            var = op.outputs[0]
+            var.initial_value = init
+            var.trainable = bool(trainable)
+            with graph.exact_scope(op.name):
+                var.initializer = _assign_op("Assign", var, init, "Assign").op
+        graph.add_to_collection(GLOBAL_VARIABLES, var)
+        if trainable:
+            graph.add_to_collection(TRAINABLE_VARIABLES, var)
+        return var
+
+    def __init__(self, *args, **kwargs):  # everything happens in __new__
+        pass
+
+    def __repr__(self) -> str:
+        return f"<ds.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    def __reduce__(self):
+        raise TypeError("a ds.Variable cannot be pickled; save its value with ds.train.Saver")
+
+    # -- TF1 methods -------------------------------------------------------------------------
+    def value(self) -> Variable:
+        return self
+
+    def read_value(self) -> Variable:
+        return self
+
+    def initialized_value(self) -> Tensor:
+        """The initial value (so another variable can be initialised from this one)."""
+        return self.initial_value
+
+    def assign(self, value, use_locking: bool = False, name: str | None = None,
+               read_value: bool = True) -> Tensor:
+        """An op setting this variable to `value`; its output is the new value."""
+        return _assign_op("Assign", self, value, name or "Assign")
+
+    def assign_add(self, delta, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Tensor:
+        return _assign_op("AssignAdd", self, delta, name or "AssignAdd")
+
+    def assign_sub(self, delta, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Tensor:
+        return _assign_op("AssignSub", self, delta, name or "AssignSub")
+
+    def load(self, value, session=None) -> None:
+        """Write `value` into this variable in `session` without adding ops to the graph."""
+        from .session import default_session
+
+        (session or default_session()).load(self, value)
+
+
+register_frontend(Variable, bind)
+
+
+def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
+    if not isinstance(var, Variable):
+        raise TypeError(f"{op_type} needs a ds.Variable, got {type(var).__name__}")
+    with var.graph.as_default():
+        value = convert_to_tensor(value)
+    if value.graph is not var.graph:
+        raise ValueError(f"{op_type}: the value and {var.name} are from different graphs")
+    if value.shape is not None and len(value.shape) != len(var.shape) or value.shape is not None and any(
+            a is not None and a != b for a, b in zip(value.shape, var.shape, strict=False)):
+        raise ShapeError(f"{op_type}: cannot assign a value of shape {value.shape} to variable "
+                         f"{var.op.name} of shape {var.shape} (at {user_frame()})")
+    if value.dtype is not var.dtype and not _castable(value.dtype, var.dtype):
+        raise DTypeError(f"{op_type}: cannot assign a {value.dtype.name} value to variable "
+                         f"{var.op.name} of dtype {var.dtype.name} (at {user_frame()})")
+    op = var.graph.create_op(op_type, (var, value), {}, (Spec(var.shape, var.dtype),), name=name)
+    return op.outputs[0]
+
+
+def _castable(src: dtypes.DType, dst: dtypes.DType) -> bool:
+    """Assignments convert within a kind and from ints/bools to floats, never float -> int."""
+    if dst.is_floating_point:
+        return True
+    return not src.is_floating_point
+
+
+def assign(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+    return ref.assign(value, name=name)
+
+
+def assign_add(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+    return ref.assign_add(value, name=name)
+
+
+def assign_sub(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+    return ref.assign_sub(value, name=name)
+
+
+# -- collections and initialisers --------------------------------------------------------------
+
+
+def global_variables(graph=None) -> list[Variable]:
+    return (graph or get_default_graph()).get_collection(GLOBAL_VARIABLES)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(graph=None) -> list[Variable]:
+    return (graph or get_default_graph()).get_collection(TRAINABLE_VARIABLES)
+
+
+def group(*inputs, name: str | None = None) -> Operation:
+    """One op that runs all of `inputs` (tensors or ops); fetching it returns None."""
+    flat: list = []
+    for i in inputs:
+        if isinstance(i, (list, tuple)):
+            flat.extend(i)
+        else:
+            flat.append(i)
+    ops = [x.op if isinstance(x, Tensor) else x for x in flat if x is not None]
+    graph = ops[0].graph if ops else get_default_graph()
+    for o in ops:
+        if o.graph is not graph:
+            raise ValueError("ds.group: all inputs must be from the same graph")
+    return graph.create_op("NoOp", (), {}, (), name=name or "NoOp", control_inputs=ops)
+
+
+def no_op(name: str | None = None) -> Operation:
+    return group(name=name or "NoOp")
+
+
+def variables_initializer(var_list: Iterable[Variable], name: str = "init") -> Operation:
+    """An op that runs the initialisers of `var_list`."""
+    var_list = list(var_list)
+    graph = var_list[0].graph if var_list else get_default_graph()
+    return graph.create_op("NoOp", (), {}, (), name=name,
+                           control_inputs=[v.initializer for v in var_list])
+
+
+def global_variables_initializer() -> Operation:
+    """An op that initialises every variable of the default graph created so far."""
+    return variables_initializer(global_variables(), name="init")
+
+
+initialize_all_variables = global_variables_initializer
+
+
+def local_variables_initializer() -> Operation:
+    """dualgrad has no local variables: a no-op, so TF1 boilerplate keeps working."""
+    return group(name="init_1")
+
+
+def is_assign(op: Operation) -> bool:
+    return op.type in ASSIGN_TYPES
+
+
+def as_var_dtype(value, var: Variable):
+    """Cast an assigned value to the variable's dtype (inside a run)."""
+    want = var.dtype.np
+    return value if value.dtype == want else value.astype(want)
+
+
+__all__ = ["Variable", "assign", "assign_add", "assign_sub", "global_variables", "trainable_variables",
+           "group", "no_op", "variables_initializer", "global_variables_initializer",
+           "initialize_all_variables", "local_variables_initializer", "as_dtype"]

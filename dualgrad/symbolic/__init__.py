@@ -1,11 +1,30 @@
-"""Closed forms of recorded computations: `expr`, `grad`, `ad_grad`, `check`, `pprint_grad`,
-`latex`, `lambdify` (SPEC §4). sympy is imported only when these run."""
+"""Closed forms of recorded computations (SPEC §4).
+
+    from dualgrad import symbolic
+    symbolic.expr(loss)              # sympy expression of an eager tape or a static graph
+    symbolic.grad(loss, w)           # sympy.diff of it: the closed form
+    symbolic.ad_grad(loss, w)        # what dualgrad's VJP rules build, run on symbols
+    symbolic.check(loss, [w, b])     # proves (or refutes) that the two, and the engine, agree
+    print(symbolic.pprint_grad(loss, w))   # d(loss)/d(w) = ...
+    symbolic.latex(...), symbolic.lambdify(expr, backend="numpy" | "jax")
+
+Every call takes `budget=` seconds (default 10) and falls back to cheaper methods rather than
+hang. sympy is imported only when these run. See docs/symbolic.md.
+"""
 from __future__ import annotations
 
-from ..ops.symarray import SymArray, SymbolicUnsupported
+from ..ops.symarray import SymArray, SymbolicUnsupported, lift
 from .budget import DEFAULT_BUDGET, BudgetExceeded
+from .check import CheckReport, InputCheck, check
 from .derivative import ad_grad, grad
 from .expr import expr
+from .lambdify import Lambdified, lambdify
+from .printing import Formula, latex, pprint_grad, tidy_indices
 
-__all__ = ["expr", "grad", "ad_grad", "SymArray", "SymbolicUnsupported", "BudgetExceeded",
-           "DEFAULT_BUDGET"]
+elementwise = lift  # `elementwise(formula, *arrays)`: a scalar formula lifted over SymArrays
+
+__all__ = [
+    "expr", "grad", "ad_grad", "check", "pprint_grad", "latex", "lambdify", "CheckReport",
+    "InputCheck", "Formula", "Lambdified", "SymArray", "SymbolicUnsupported", "BudgetExceeded",
+    "DEFAULT_BUDGET", "elementwise", "tidy_indices",
+]

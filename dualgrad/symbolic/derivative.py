@@ -109,12 +109,6 @@ def adjoint_form(s: Symbolized, leaf: Leaf, g) -> object:
     return tidy(out)
 
 
-def _prepare(y, x, budget: Budget, modes=None):
-    """(Symbolized, Leaf) for y and input x, trying readable modes first."""
-    program = P.build(y, cuts=[x] if not isinstance(x, str) else [])
-    return program, symbolized(program, budget)
-
-
 def _first_working(y, x, build, budget: Budget):
     """Run `build(s, leaf)` in the most readable mode where it works."""
     program = P.build(y, cuts=[x] if not isinstance(x, str) else [])
@@ -137,9 +131,11 @@ def _modes(program: P.Program) -> list[str]:
 
 def grad(y, x, *, budget: float | None = None):
     """d y / d x as sympy, by `sympy.diff` of `expr(y)`: the closed form dualgrad is judged by."""
+    from .printing import tidy_indices
+
     b = Budget(budget)
     reset_index_names()
-    return _first_working(y, x, lambda s, leaf: closed_form(s, leaf, b), b)
+    return tidy_indices(_first_working(y, x, lambda s, leaf: closed_form(s, leaf, b), b))
 
 
 def ad_grad(y, x, *, budget: float | None = None):
@@ -153,7 +149,9 @@ def ad_grad(y, x, *, budget: float | None = None):
         g = adjoint(s, [k])[k]
         return adjoint_form(s, leaf, g)
 
-    return _first_working(y, x, build, b)
+    from .printing import tidy_indices
+
+    return tidy_indices(_first_working(y, x, build, b))
 
 
 __all__ = ["grad", "ad_grad", "BudgetExceeded"]

@@ -309,4 +309,6 @@ def expr(t, *, budget: float | None = None):
     Inputs are named by their `name` (unnamed eager leaves get `t0`, `t1`, ... and keep it);
     a non-scalar result is its element at free indices `j, k, ...` (a sympy Array when only
     concrete indices work)."""
-    return symbolized(P.build(t), Budget(budget)).root_expr
+    from .printing import tidy_indices
+
+    return tidy_indices(symbolized(P.build(t), Budget(budget)).root_expr)

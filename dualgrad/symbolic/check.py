@@ -1,0 +1,384 @@
+"""`check(y, xs)`: prove or refute that dualgrad's gradients equal the closed form.
+
+Two comparisons per input:
+1. symbolic: `grad` (sympy.diff of the expression) minus `ad_grad` (the VJP rules run on
+   symbols) simplified to zero, within the time budget;
+2. numeric: the engine's numbers (the same rules run on numpy arrays by the same walker, or a
+   custom Function's own backward) against the closed form evaluated at the recorded point
+   (eager) and at random points; without a closed form, against central finite differences.
+
+A mismatch is classified: a *non-differentiable point* (one-sided slopes differ and the engine
+returned a value between them, e.g. relu at 0), *finite-difference noise* (within the
+differences' own error estimate), or a *wrong rule*.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..ops.symarray import SymbolicUnsupported, reset_index_names
+from . import program as P
+from .budget import Budget, BudgetExceeded
+from .canonical import is_zero
+from .derivative import adjoint, adjoint_form, closed_form, free_indices
+from .expr import CONCRETE_SIZE, Leaf, Symbolized, sym, symbolized
+from .lambdify import Lambdified
+from .numeric import Replay, finite_difference
+
+OK_VERDICTS = ("exact", "numeric", "fd_noise", "nondifferentiable")
+MAX_POSITIONS = 12
+
+
+@dataclass
+class InputCheck:
+    """The verdict for one input."""
+
+    name: str
+    ok: bool = True
+    verdict: str = "unchecked"   # exact | numeric | fd_noise | nondifferentiable | wrong_rule | unchecked
+    method: str = ""
+    max_diff: float = 0.0
+    detail: str = ""
+    points: int = 0
+
+    def __str__(self) -> str:
+        mark = "ok" if self.ok else "WRONG"
+        text = f"{self.name}: {mark} [{self.verdict}] {self.method}; largest difference {self.max_diff:.3g}"
+        return text + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass
+class CheckReport:
+    """What `check` found: `ok`, one `InputCheck` per input (`report['w']`), the method, the
+    largest difference and notes (fallbacks taken, budget spent)."""
+
+    y: str
+    inputs: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    mode: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.inputs) and all(c.ok for c in self.inputs.values())
+
+    @property
+    def method(self) -> str:
+        verdicts = {c.verdict for c in self.inputs.values()}
+        if verdicts and verdicts <= {"exact"}:
+            return "exact simplification"
+        return "numeric evaluation at random points" if "unchecked" not in verdicts else "incomplete"
+
+    @property
+    def max_diff(self) -> float:
+        return max((c.max_diff for c in self.inputs.values()), default=0.0)
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, c in self.inputs.items() if not c.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __getitem__(self, name: str) -> InputCheck:
+        return self.inputs[name]
+
+    def __str__(self) -> str:
+        head = (f"symbolic.check({self.y}): {'ok' if self.ok else 'NOT ok'} — {self.method}, "
+                f"largest difference {self.max_diff:.3g}, {self.seconds:.2f} s")
+        lines = [head] + [f"  {c}" for c in self.inputs.values()]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_latex_(self) -> str:
+        rows = " \\\\ ".join(
+            f"\\text{{{c.name}}} & \\text{{{'ok' if c.ok else 'WRONG'}}} & \\text{{{c.verdict}}} & "
+            f"{c.max_diff:.3g}" for c in self.inputs.values())
+        return (f"$\\text{{check}}({self.y}): \\textbf{{{'ok' if self.ok else 'not ok'}}}"
+                f"\\quad\\begin{{array}}{{llll}} {rows} \\end{{array}}$")
+
+
+def _name(t, fallback: str) -> str:
+    name = getattr(t, "name", None)
+    return P._clean(name) if name else fallback
+
+
+def _default_targets(program: P.Program) -> list[int]:
+    leaves = program.leaves()
+    wanted = []
+    for k in leaves:
+        src = program.steps[k].source
+        if program.front_end == "eager" and getattr(src, "requires_grad", False):
+            wanted.append(k)
+        elif program.front_end == "static" and src.op.type not in ("Placeholder", "PlaceholderV2"):
+            wanted.append(k)
+    return wanted or leaves
+
+
+def check(y, xs=None, *, budget: float | None = None, points: int = 3, seed: int = 0,
+          rtol: float = 1e-5, atol: float = 1e-7) -> CheckReport:
+    """Check d y / d x for each x in `xs` (default: the inputs that require grad, or the static
+    graph's variables). Returns a CheckReport; never raises for a wrong gradient."""
+    start = time.monotonic()
+    b = Budget(budget)
+    xs = [] if xs is None else list(xs) if isinstance(xs, (list, tuple)) else [xs]
+    program = P.build(y, cuts=[x for x in xs if not isinstance(x, str)])
+    targets = [program.leaf_of(x) for x in xs] if xs else _default_targets(program)
+    report = CheckReport(_name(y, "y"))
+    for k in targets:
+        report.inputs[program.steps[k].name] = InputCheck(program.steps[k].name)
+
+    sym_state = _symbolic_stage(program, targets, b, report)
+    _numeric_stage(program, targets, sym_state, b, report, points, seed, rtol, atol)
+    for k in targets:
+        c = report.inputs[program.steps[k].name]
+        c.ok = c.verdict in OK_VERDICTS
+    report.seconds = time.monotonic() - start
+    return report
+
+
+@dataclass
+class _SymState:
+    s: Symbolized | None = None
+    closed: dict = field(default_factory=dict)   # step -> closed form
+    exact: dict = field(default_factory=dict)    # step -> True / None
+
+
+def _symbolic_stage(program, targets, b: Budget, report: CheckReport) -> _SymState:
+    state = _SymState()
+    reset_index_names()
+    try:
+        s = state.s = symbolized(program, b)
+        report.mode = s.mode
+        report.notes += [n.strip() for n in s.notes]
+        if s.mode == "concrete" and s.sizes:
+            report.notes.append("index notation did not evaluate; used the small concrete shape "
+                                + ", ".join(f"{d}={n}" for d, n in s.sizes.items()))
+    except (SymbolicUnsupported, BudgetExceeded) as e:
+        report.notes.append(f"no closed form ({e}); compared with finite differences")
+        return state
+    for k in targets:
+        leaf = s.leaves.get(k)
+        if leaf is None:
+            continue
+        try:
+            with b.limit(0.5):
+                state.closed[k] = closed_form(s, leaf, b)
+        except (SymbolicUnsupported, BudgetExceeded) as e:
+            report.notes.append(f"{leaf.name}: sympy.diff unavailable ({e})")
+    try:
+        adj = adjoint(s, [k for k in targets if k in state.closed])
+    except (SymbolicUnsupported, BudgetExceeded) as e:
+        report.notes.append(f"ad_grad unavailable ({e}); checked the engine's numbers instead")
+        return state
+    for k in state.closed:
+        leaf = s.leaves[k]
+        try:
+            ad = adjoint_form(s, leaf, adj.get(k))
+            state.exact[k] = is_zero(state.closed[k] - ad, b, fraction=0.5 / max(len(targets), 1))
+        except (SymbolicUnsupported, BudgetExceeded, TypeError, ValueError) as e:
+            report.notes.append(f"{leaf.name}: exact comparison failed ({e})")
+            state.exact[k] = None
+        if state.exact[k] is None and not b.expired():
+            report.notes.append(f"{leaf.name}: simplification did not reach 0; compared numerically")
+    return state
+
+
+def _sizes(state: _SymState) -> dict:
+    if state.s is None:
+        return {}
+    return {str(d): n for d, n in state.s.dims().items()}
+
+
+def _shape_of(step: P.Step, sizes: dict) -> tuple:
+    from .expr import dim_symbol
+
+    return tuple(sizes.get(str(dim_symbol(a)), CONCRETE_SIZE) if d is None else d
+                 for a, d in enumerate(step.shape))
+
+
+def _points(program, sizes, points: int, rng):
+    """The recorded point first (eager), then random ones near it (or in [0.5, 1.5])."""
+    leaves = program.leaves()
+    base = {}
+    for k in leaves:
+        step = program.steps[k]
+        if step.value is not None:
+            base[k] = np.asarray(step.value, dtype=np.float64)
+    out = []
+    if len(base) == len(leaves):
+        out.append(base)
+    while len(out) < points:
+        p = {}
+        for k in leaves:
+            step = program.steps[k]
+            if k in base:
+                v = base[k]
+                p[k] = v * (1 + 0.1 * rng.standard_normal(v.shape)) + 0.1 * rng.standard_normal(v.shape)
+            else:
+                p[k] = rng.uniform(0.5, 1.5, size=_shape_of(step, sizes))
+        out.append(p)
+    return out
+
+
+def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckReport,
+                   points: int, seed: int, rtol: float, atol: float) -> None:
+    rng = np.random.default_rng(seed)
+    sizes = _sizes(state)
+    compiled = {}
+    for k, closed in state.closed.items():
+        try:
+            compiled[k] = Lambdified(closed)
+        except Exception as e:  # noqa: BLE001 — a printer gap must not sink the check
+            report.notes.append(f"{program.steps[k].name}: closed form not evaluable ({e})")
+    attempts = 0
+    done = 0
+    for point in _points(program, sizes, points + 3, rng):
+        if done >= points or b.expired():
+            break
+        attempts += 1
+        try:
+            with np.errstate(all="ignore"):
+                replay = Replay(program, point)
+                if not np.all(np.isfinite(replay.root)):
+                    continue
+                engine = replay.gradients(targets)
+        except (ValueError, FloatingPointError, ZeroDivisionError) as e:
+            report.notes.append(f"numeric replay failed at a point ({e})")
+            continue
+        done += 1
+        for k in targets:
+            _compare_at(program, state, compiled.get(k), k, point, replay, engine[k], report,
+                        rtol, atol, rng)
+    if done == 0:
+        report.notes.append("no point with finite values was found; numbers not compared")
+    for k in targets:
+        c = report.inputs[program.steps[k].name]
+        exact = state.exact.get(k)
+        if c.verdict == "wrong_rule":
+            continue
+        if exact is True:
+            c.verdict = "exact"
+            c.method = ("sympy.diff and the VJP rules simplify to the same expression; engine "
+                        f"numbers match it at {c.points} point(s)")
+        elif c.points and c.verdict == "unchecked":
+            c.verdict = "numeric"
+
+
+def _env(state: _SymState, point: dict) -> dict:
+    env = {}
+    s = state.s
+    if s is None:
+        return env
+    for k, leaf in s.leaves.items():
+        v = point[k]
+        env[leaf.name] = float(v.reshape(-1)[0]) if leaf.scalar and s.mode != "elementwise" else v
+    env.update(s.constants)
+    return env
+
+
+def _sum_to(value, shape) -> np.ndarray:
+    value = np.asarray(value, dtype=np.float64)
+    lead = value.ndim - len(shape)
+    if lead > 0:
+        value = value.sum(axis=tuple(range(lead)))
+    axes = tuple(a for a, d in enumerate(shape) if d == 1 and value.shape[a] != 1)
+    if axes:
+        value = value.sum(axis=axes, keepdims=True)
+    return np.broadcast_to(value, shape)
+
+
+def _reference(state, fn, k, point, replay, positions):
+    """The closed form at `point`, as {position: value} over the leaf's full shape."""
+    s = state.s
+    leaf: Leaf = s.leaves[k]
+    env = _env(state, point)
+    shape = np.shape(point[k])
+    if s.mode == "elementwise":
+        full = np.broadcast_to(np.asarray(fn(**env), dtype=np.float64), replay.root.shape)
+        full = _sum_to(full, shape)
+        return {p: float(full[p]) for p in positions}
+    if leaf.scalar:
+        v = float(fn(**env))
+        return {p: v for p in positions}
+    if fn.is_array:
+        arr = np.asarray(fn(**env), dtype=np.float64).reshape(shape)
+        return {p: float(arr[p]) for p in positions}
+    free = free_indices(leaf)
+    out = {}
+    for p in positions:
+        idx = {str(f): int(p[a]) for f, a in zip(free, leaf.kept, strict=True)}
+        out[p] = float(fn(**env, **idx))
+    return out
+
+
+def _positions(shape, rng) -> list:
+    all_pos = list(np.ndindex(*shape))
+    if len(all_pos) <= MAX_POSITIONS:
+        return all_pos
+    picks = rng.choice(len(all_pos), size=MAX_POSITIONS - 2, replace=False)
+    return [all_pos[0], all_pos[-1]] + [all_pos[i] for i in sorted(picks)]
+
+
+def _compare_at(program, state, fn, k, point, replay, engine, report, rtol, atol, rng) -> None:
+    c: InputCheck = report.inputs[program.steps[k].name]
+    if c.verdict == "wrong_rule":  # keep the first counterexample
+        return
+    shape = np.shape(point[k])
+    positions = _positions(shape, rng)
+    reference = None
+    if fn is not None:
+        try:
+            with np.errstate(all="ignore"):
+                reference = _reference(state, fn, k, point, replay, positions)
+            method = "engine vs closed form at random points"
+        except Exception as e:  # noqa: BLE001
+            report.notes.append(f"{c.name}: closed form evaluation failed ({type(e).__name__}: {e})")
+    if reference is None:
+        method = "engine vs central finite differences"
+    c.points += 1
+    c.method = c.method or method
+    engine = np.broadcast_to(np.asarray(engine, dtype=np.float64), shape)
+    for p in positions:
+        e = float(engine[p])
+        direction = np.zeros(shape)
+        direction[p] = 1.0
+        scale = max(1.0, abs(float(point[k][p])))
+        if reference is not None:
+            r, noise = reference[p], 0.0
+        else:
+            r, _, _ = finite_difference(program, point, k, direction, 1e-5 * scale)
+            r2, _, _ = finite_difference(program, point, k, direction, 1e-4 * scale)
+            noise = abs(r - r2) + 1e-7 * (1 + abs(r))
+        diff = abs(e - r) if np.isfinite(r) else 0.0
+        c.max_diff = max(c.max_diff, diff)
+        if not np.isfinite(r) or diff <= atol + rtol * abs(r):
+            continue
+        where = f"{c.name}{list(p) if p else ''} at point {c.points}"
+        _, left, right = finite_difference(program, point, k, direction, 1e-6 * scale)
+        lo, hi = min(left, right), max(left, right)
+        kink = abs(left - right) > 1e-3 * (1 + abs(left) + abs(right))
+        if kink and lo - 1e-6 <= e <= hi + 1e-6:
+            if c.verdict != "wrong_rule":
+                c.verdict = "nondifferentiable"
+                c.detail = (f"{where} is a non-differentiable point: one-sided slopes {left:.4g} "
+                            f"and {right:.4g}, engine gives {e:.4g}")
+            continue
+        if reference is None and diff <= 100 * noise:
+            if c.verdict not in ("wrong_rule", "nondifferentiable"):
+                c.verdict = "fd_noise"
+                c.detail = (f"{where}: engine {e:.6g} vs finite differences {r:.6g}, within their "
+                            f"error estimate {noise:.2g}")
+            continue
+        c.verdict = "wrong_rule"
+        c.method = method
+        c.detail = (f"the gradient of {c.name} is wrong: {where} engine gives {e:.6g}, "
+                    f"{'closed form' if reference is not None else 'finite differences'} {r:.6g}")
+        return
+
+
+__all__ = ["check", "CheckReport", "InputCheck"]

@@ -1,0 +1,119 @@
+"""Readable output: `pprint_grad` (`d(loss)/d(w) = ...` with common subexpressions named),
+`latex`, and index renaming (`i0, i7` -> `i, p`) so printed formulas are stable."""
+from __future__ import annotations
+
+from typing import TextIO
+
+from .expr import sym
+
+DUMMY_NAMES = ("i", "p", "q", "r", "s", "u", "v")
+
+
+def tidy_indices(e):
+    """Summation indices renamed by nesting depth to i, p, q, ... (avoiding names in use)."""
+    sp = sym()
+    if isinstance(e, sp.NDimArray):
+        return e.applyfunc(tidy_indices)
+    taken = {s.name for s in e.free_symbols}
+    pool = [n for n in DUMMY_NAMES if n not in taken] + [f"i{k}" for k in range(10)]
+
+    def walk(e, depth):
+        if not e.args:
+            return e
+        if isinstance(e, sp.Sum):
+            reps, limits = {}, []
+            for n, (var, lo, hi) in enumerate(e.limits):
+                name = pool[min(depth + n, len(pool) - 1)]
+                new = sp.Symbol(name, integer=True, nonnegative=True)
+                reps[var] = new
+                limits.append((new, lo, hi))
+            return sp.Sum(walk(e.function.xreplace(reps), depth + len(e.limits)), *limits)
+        return e.func(*(walk(a, depth) for a in e.args))
+
+    return walk(e, 0)
+
+
+class Formula(str):
+    """The text of a printed derivative (a str), with the sympy expression at `.expr` and
+    LaTeX for notebooks."""
+
+    expr = None
+    latex_text = ""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex_text}$"
+
+
+def _cse(e, min_ops: int = 3):
+    """sympy.cse, keeping only subexpressions worth a name: at least `min_ops` operations and
+    no summation index (a name outside its Sum would read wrong)."""
+    sp = sym()
+    if isinstance(e, sp.NDimArray):
+        return [], e
+    bound = set()
+    for s in e.atoms(sp.Sum):
+        bound |= {lim[0] for lim in s.limits}
+    replacements, (reduced,) = sp.cse(e, symbols=sp.numbered_symbols("x", start=0, real=True),
+                                      order="none")
+    kept, inline = [], {}
+    for name, sub in replacements:
+        sub = sub.xreplace(inline)
+        if sp.count_ops(sub) < min_ops or sub.free_symbols & bound:
+            inline[name] = sub
+        else:
+            kept.append((name, sub))
+    reduced = reduced.xreplace(inline)
+    if not kept:
+        return [], e
+    # renumber the kept names x0, x1, ... in order
+    taken = {s.name for s in e.free_symbols}
+    names = [n for n in (f"x{k}" for k in range(100)) if n not in taken]
+    renum = {old: sp.Symbol(new, real=True) for (old, _), new in zip(kept, names, strict=False)}
+    kept = [(renum[n], s.xreplace(renum)) for n, s in kept]
+    return kept, reduced.xreplace(renum)
+
+
+def _label(t, fallback: str) -> str:
+    from .program import _clean
+
+    name = getattr(t, "name", None) if not isinstance(t, str) else t
+    return _clean(name) if name else fallback
+
+
+def pprint_grad(y, x, *, cse: bool = True, budget: float | None = None,
+                file: TextIO | None = None) -> Formula:
+    """`d(loss)/d(w) = <closed form>` as a Formula (a str); with `file`, also written there.
+    Repeated subexpressions are named `x0, x1, ...` and listed below when `cse` is on."""
+    sp = sym()
+    from .derivative import grad
+
+    g = tidy_indices(grad(y, x, budget=budget))
+    num, den = _label(y, "y"), _label(x, "x")
+    lhs = f"d({num})/d({den})"
+    replacements, reduced = _cse(g) if cse else ([], g)
+    lines = [f"{lhs} = {sp.sstr(reduced)}"]
+    lines += [f"  where {sp.sstr(n)} = {sp.sstr(s)}" for n, s in replacements]
+    out = Formula("\n".join(lines))
+    out.expr = g
+    out.latex_text = (f"\\frac{{\\partial {sp.latex(sp.Symbol(num))}}}{{\\partial "
+                      f"{sp.latex(sp.Symbol(den))}}} = {sp.latex(g)}")
+    if file is not None:
+        print(out, file=file)
+    return out
+
+
+def latex(obj, **settings) -> str:
+    """LaTeX of a closed form, a tensor's expression, a Formula or a check report."""
+    sp = sym()
+    if isinstance(obj, Formula):
+        return obj.latex_text
+    if hasattr(obj, "_repr_latex_") and not isinstance(obj, (sp.Basic, sp.NDimArray)):
+        return obj._repr_latex_().strip("$")
+    if not isinstance(obj, (sp.Basic, sp.NDimArray)):
+        from .expr import expr
+
+        obj = expr(obj)
+    return sp.latex(tidy_indices(obj), **settings)

@@ -23,7 +23,7 @@ from . import program as P
 from .budget import Budget, BudgetExceeded
 from .canonical import is_zero
 from .derivative import adjoint, adjoint_form, closed_form, free_indices
-from .expr import CONCRETE_SIZE, Leaf, Symbolized, sym, symbolized
+from .expr import CONCRETE_SIZE, Leaf, Symbolized, symbolized
 from .lambdify import Lambdified
 from .numeric import Replay, finite_difference
 

@@ -20,7 +20,6 @@ from ..ops.symarray import (
     SymbolicUnsupported,
     apply_form,
     expanded_sums,
-    lift,
     reset_index_names,
 )
 from . import program as P
@@ -239,8 +238,8 @@ def _function_form(result: Symbolized, step: P.Step, args: list):
     if form is not None:
         out = form(*args)
         if isinstance(out, (tuple, list)):
-            return tuple(o if isinstance(o, SymArray) else lift(lambda: o) for o in out)
-        return out if isinstance(out, SymArray) else SymArray((), lambda: out)
+            return tuple(_as_array(o) for o in out)
+        return _as_array(out)
     name = cls.__name__ if cls is not None else "F"
     scalars = []
     for a in args:
@@ -252,14 +251,21 @@ def _function_form(result: Symbolized, step: P.Step, args: list):
     if step.num_outputs == 1:
         f = sp.Function(name)(*scalars)
         return SymArray((), lambda: f)
-    return tuple(SymArray((), (lambda f=sp.Function(f"{name}_{i}")(*scalars): f))
-                 for i in range(step.num_outputs))
+    return tuple(_as_array(sp.Function(f"{name}_{i}")(*scalars)) for i in range(step.num_outputs))
+
+
+def _as_array(value) -> SymArray:
+    """A user form may return a SymArray or a plain sympy scalar."""
+    if isinstance(value, SymArray):
+        return value
+    return SymArray((), lambda: value)
 
 
 def symbolized(program: P.Program, budget: Budget | None = None, mode: str | None = None) -> Symbolized:
     """The most readable mode that works within the budget (see the module docstring)."""
     budget = budget or Budget()
-    modes = [mode] if mode else (["elementwise"] if elementwise_program(program) else []) + ["index", "concrete"]
+    modes = [mode] if mode else \
+        (["elementwise"] if elementwise_program(program) else []) + ["index", "concrete"]
     notes, last = [], None
     for m in modes:
         try:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..errors import ShapeError, user_frame
-from .tensor import Tensor, as_key, inplace, wrap
+from .tensor import Tensor, as_eager_error, as_key, inplace, wrap
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -157,19 +157,19 @@ def log_softmax(input, dim=None, *, axis=None):
 # -- linear algebra ---------------------------------------------------------------------------
 def _require_ndim(name: str, t, ndim: int, what: str) -> None:
     if len(t.shape) != ndim:
-        raise ShapeError(f"{name}: {what} must be a {ndim}D tensor, got shape {tuple(t.shape)} "
-                         f"(at {user_frame()})")
+        raise as_eager_error(ShapeError(
+            f"{name}: {what} (got a {len(t.shape)}D tensor of shape {tuple(t.shape)}; at {user_frame()})"))
 
 
 def mm(input, mat2):
-    _require_ndim("mm", input, 2, "self")
-    _require_ndim("mm", mat2, 2, "mat2")
+    _require_ndim("mm", input, 2, "self must be a matrix")
+    _require_ndim("mm", mat2, 2, "mat2 must be a matrix")
     return ops.matmul(input, mat2)
 
 
 def dot(input, other):
-    _require_ndim("dot", input, 1, "1st argument")
-    _require_ndim("dot", other, 1, "2nd argument")
+    _require_ndim("dot", input, 1, "1D tensors expected, but got the 1st argument")
+    _require_ndim("dot", other, 1, "1D tensors expected, but got the 2nd argument")
     return ops.matmul(input, other)
 
 
@@ -239,7 +239,8 @@ swapaxes = transpose
 
 def t(input):
     if len(input.shape) > 2:
-        raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is {len(input.shape)}D")
+        raise as_eager_error(ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                                        f"{len(input.shape)}D (at {user_frame()})"))
     return input if len(input.shape) < 2 else ops.transpose(input)
 
 

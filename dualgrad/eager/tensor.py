@@ -371,15 +371,30 @@ def explain(op: Op, args, attrs, error: Exception) -> Exception:
     try:
         op.infer(specs, attrs)
     except DualgradError as e:
-        if isinstance(error, IndexError) and not isinstance(e, IndexError):
-            return type(f"Dualgrad{type(e).__name__}", (type(e), IndexError), {})(str(e))
-        return e
+        return as_eager_error(e, IndexError if isinstance(error, IndexError) else RuntimeError)
     except Exception:
         pass
     shapes = ", ".join(str(s.shape) for s in specs)
     kind = next((k for k in (TypeError, IndexError, ValueError) if isinstance(error, k)), RuntimeError)
     cls = type(f"Dualgrad{kind.__name__}", (DualgradError, kind), {})
     return cls(f"{op.name}: {error} (input shapes {shapes}; at {user_frame()})")
+
+
+_EAGER_ERRORS: dict = {}
+
+
+def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
+    """The same error, also an instance of `also`: PyTorch raises RuntimeError for shape
+    mismatches (IndexError for bad indices), so code that catches those keeps working."""
+    if isinstance(error, also):
+        return error
+    key = (type(error), also)
+    cls = _EAGER_ERRORS.get(key)
+    if cls is None:
+        cls = _EAGER_ERRORS[key] = type(type(error).__name__, (type(error), also), {})
+    new = cls(*error.args)
+    new.__traceback__ = error.__traceback__
+    return new
 
 
 def as_key(key):

@@ -188,7 +188,7 @@ def _input_array(result: Symbolized, k: int, step: P.Step, counter) -> SymArray:
         return SymArray((), lambda: leaf.base)
     kept = tuple(a for a, d in enumerate(shape) if d != 1)
     base = sp.Symbol(step.name, real=True) if not kept else \
-        sp.IndexedBase(step.name, shape=tuple(shape[a] for a in kept), real=True)
+        sp.IndexedBase(step.name, real=True)
     leaf = Leaf(step.name, shape, base, kept, value)
     result.leaves[k] = leaf
     return leaf.array()
@@ -215,8 +215,7 @@ def _constant(result: Symbolized, value, name, counter) -> SymArray:
         s = sp.Symbol(name, real=True)
         return SymArray((), lambda: s)
     kept = tuple(a for a, d in enumerate(arr.shape) if d != 1)
-    leaf = Leaf(name, arr.shape, sp.IndexedBase(name, shape=tuple(arr.shape[a] for a in kept),
-                                                real=True), kept, arr, constant=True)
+    leaf = Leaf(name, arr.shape, sp.IndexedBase(name, real=True), kept, arr, constant=True)
     return leaf.array()
 
 

@@ -37,6 +37,8 @@ class Lambdified:
         dims = [self.dims[n] for n in sorted(self.dims)]
         self._dim_order = [d.name for d in dims]
         self._fn = sp.lambdify(symbols + dims, body, modules=_MODULES[backend])
+        self._ranks = atoms["ranks"]
+        self._dim_axes = atoms["dim_axes"]
 
     def __repr__(self) -> str:
         return f"<lambdified {self.backend} closed form of ({', '.join(self.args)})>"
@@ -70,12 +72,12 @@ class Lambdified:
     def _as_array(self, v, base, sizes: dict):
         xp = _namespace(self.backend)
         a = xp.asarray(v)
-        shape = base.shape or ()
-        if shape and a.ndim != len(shape):
+        rank = self._ranks.get(base.label.name)
+        if rank is not None and a.ndim != rank:
             a = xp.reshape(a, tuple(d for d in a.shape if d != 1))
-        for d, actual in zip(shape, a.shape, strict=False):
-            if isinstance(d, sym().Symbol):
-                sizes.setdefault(d.name, actual)
+        for dim, axis in self._dim_axes.get(base.label.name, ()):
+            if axis < a.ndim:
+                sizes.setdefault(dim, a.shape[axis])
         return a
 
 
@@ -91,20 +93,28 @@ def _atoms(expression) -> dict:
     sp = sym()
     items = list(expression) if isinstance(expression, sp.NDimArray) else [expression]
     bases, scalars, dims, bound = set(), set(), set(), set()
+    ranks: dict = {}
+    dim_axes: dict = {}   # base name -> [(dim name, axis)]: where a size can be read off
     for e in items:
         e = sp.sympify(e)
         for ind in e.atoms(sp.Indexed):
             bases.add(ind.base)
-            for d in ind.base.shape or ():
-                dims |= {s for s in sp.sympify(d).free_symbols}
+            ranks[ind.base.label.name] = len(ind.indices)
         for s in e.atoms(sp.Sum, sp.Product):
             bound |= {lim[0] for lim in s.limits}
-            for lim in s.limits:
-                dims |= {x for x in sp.sympify(lim[2]).free_symbols if x.is_positive and x.is_integer}
+            for var, _, hi in s.limits:
+                sizes = {x for x in sp.sympify(hi).free_symbols if x.is_positive and x.is_integer}
+                dims |= sizes
+                if len(sizes) == 1 and sp.sympify(hi) == next(iter(sizes)) - 1:
+                    (d,) = sizes
+                    for ind in s.function.atoms(sp.Indexed):
+                        for axis, index in enumerate(ind.indices):
+                            if index == var:
+                                dim_axes.setdefault(ind.base.label.name, []).append((d.name, axis))
         scalars |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
     labels = {b.label for b in bases}
     scalars -= labels | dims | bound
-    return {"bases": bases, "scalars": scalars, "dims": dims}
+    return {"bases": bases, "scalars": scalars, "dims": dims, "ranks": ranks, "dim_axes": dim_axes}
 
 
 def lambdify(expression, args: Sequence | None = None, backend: str = "numpy") -> Lambdified:

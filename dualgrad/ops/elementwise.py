@@ -186,9 +186,18 @@ def _cast_kernel(xp, x, dtype):
     return x.astype(dtype.np)
 
 
+def _cast_formula(x, dtype):
+    """Casting to an integer truncates toward zero, to bool tests for nonzero."""
+    if dtype.is_bool:
+        return sp.Ne(x, 0)
+    if dtype.is_integer:
+        return sp.sign(x) * sp.floor(sp.Abs(x))
+    return x
+
+
 cast = declare("cast", _cast_kernel,
                vjp=(lambda g, out, x, dtype: cast(g, dtype=_dtype_of(x)),),
-               sympy=lambda x, dtype: x, shape=lambda op, x, dtype: specs.Spec(tuple(x.shape), dtype),
+               sympy=_cast_formula, shape=lambda op, x, dtype: specs.Spec(tuple(x.shape), dtype),
                grad_name="ToCopy", elementwise=True, saves_inputs=False,
                doc="change dtype; the gradient is cast back to the input's dtype")
 

@@ -54,11 +54,45 @@ def basic_plan(shape: tuple, key) -> tuple[tuple, list]:
     return tuple(out_shape), plan
 
 
+def _is_mask(k) -> bool:
+    return isinstance(k, np.ndarray) and k.dtype == np.bool_
+
+
+def advanced_unknown_shape(shape: tuple, key) -> tuple:
+    """The result shape of an advanced key on a shape with unknown (None) dims.
+
+    Index a probe twice, the unknown dims at two different sizes (larger than any index in
+    the key): the result dims that change with them are unknown. A boolean mask fixes the dims
+    it covers (they must match it), so its count of True is known."""
+    items = list(as_key_tuple(key))
+    width = lambda k: np.ndim(k) if _is_mask(k) else 1
+    consumed = sum(width(k) for k in items if k is not None and k is not Ellipsis)
+    ellipsis = [i for i, k in enumerate(items) if k is Ellipsis]
+    if ellipsis:
+        items[ellipsis[0]:ellipsis[0] + 1] = [slice(None)] * (len(shape) - consumed)
+    fixed, dim, bound = list(shape), 0, 1
+    for k in items:
+        if k is None or k is Ellipsis:
+            continue
+        if _is_mask(k):
+            for j, n in enumerate(k.shape):
+                fixed[dim + j] = n if fixed[dim + j] is None else fixed[dim + j]
+        elif isinstance(k, slice):
+            bound = max([bound] + [abs(int(b)) + 1 for b in (k.start, k.stop) if b is not None])
+        elif np.size(k):
+            bound = max(bound, int(np.max(np.abs(k))) + 1)
+        dim += width(k)
+    results = [np.broadcast_to(np.empty((), np.int8), tuple(bound + extra if d is None else d
+                                                             for d in fixed))[key].shape
+               for extra in (1, 2)]
+    return tuple(a if a == b else None for a, b in zip(*results, strict=True))
+
+
 def _getitem_shape(op, x: Spec, key):
     try:
         if None in x.shape:
             if not is_basic(key):
-                return Spec(tuple(None for _ in range(len(x.shape))), x.dtype)
+                return Spec(advanced_unknown_shape(tuple(x.shape), key), x.dtype)
             return Spec(basic_plan(x.shape, key)[0], x.dtype)
         probe = np.broadcast_to(np.empty((), np.int8), x.shape)
         return Spec(probe[key].shape, x.dtype)

@@ -1,0 +1,167 @@
+"""Sample calls for every registry op and composite (PyTorch's OpInfo `sample_inputs`).
+
+An op's declaration says what it computes; it cannot say which shapes, attrs and values make
+a good test of it (`sum` needs an `axis`, `getitem` a key, `amax` values without ties). This
+table says that once, so `check_op(name)`, the hypothesis strategies and the registry test
+all draw from the same place. An op missing here makes the registry test fail.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+
+#: Input kinds: "float" (values inside the op's domain), "bool" (a mask), "shape" (a float
+#: array that only lends its shape, like the second input of `sum_to_like`).
+FLOAT, BOOL, SHAPE = "float", "bool", "shape"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One call of an op: the shape of each array input, the attrs, and each input's kind."""
+
+    shapes: tuple[tuple[int, ...], ...]
+    attrs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    kinds: tuple[str, ...] = ()
+
+    def kind(self, i: int) -> str:
+        return self.kinds[i] if i < len(self.kinds) else FLOAT
+
+
+@dataclass(frozen=True)
+class Samples:
+    """How to test one op: its sample calls and how to keep values off its kinks.
+
+    `avoid`: points where the op is not differentiable (relu at 0); drawn values keep a gap.
+    `distinct`: values inside one input never tie (amax, max_dim, sorting-like ops).
+    `interleave`: inputs take values from offset lattices, so they never tie with each other
+    (maximum/minimum). `broadcast`: the hypothesis strategy also draws mutually broadcastable
+    shapes for the float inputs (elementwise ops). `domain`: overrides the op's own domain
+    (composites have none of their own). `grad`: False for a sample whose output is not a
+    float64 value worth differentiating (cast to float32)."""
+
+    cases: tuple[Sample, ...]
+    avoid: tuple[float, ...] = ()
+    distinct: bool = False
+    interleave: bool = False
+    broadcast: bool = False
+    domain: tuple | None = None
+
+
+def _s(*shapes, kinds=(), **attrs) -> Sample:
+    return Sample(tuple(tuple(s) for s in shapes), MappingProxyType(attrs), tuple(kinds))
+
+
+_BINARY = (_s((2, 3), (2, 3)), _s((2, 3), (3,)), _s((2, 1), (1, 3)), _s((), (2,)), _s((3,), ()))
+_UNARY = (_s((2, 3)), _s(()), _s((4,)))
+_REDUCE = (_s((2, 3)), _s((2, 3), axis=0), _s((2, 3, 2), axis=(0, 2), keepdims=True),
+           _s((3, 2), axis=-1, keepdims=True), _s((4,), axis=0))
+_ALONG = (_s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True), _s((4,), axis=-1))
+_PREDICATE = Samples(_BINARY, broadcast=True)
+_LIKE = (FLOAT, SHAPE)
+
+OPS: dict[str, Samples] = {
+    # -- elementwise arithmetic ------------------------------------------------------------
+    "add": Samples(_BINARY, broadcast=True),
+    "subtract": Samples(_BINARY, broadcast=True),
+    "multiply": Samples(_BINARY, broadcast=True),
+    "divide": Samples(_BINARY, broadcast=True),
+    "power": Samples(_BINARY, broadcast=True),
+    "maximum": Samples(_BINARY, broadcast=True, interleave=True),
+    "minimum": Samples(_BINARY, broadcast=True, interleave=True),
+    "negative": Samples(_UNARY, broadcast=True),
+    "reciprocal": Samples(_UNARY, broadcast=True),
+    # -- transcendental ---------------------------------------------------------------------
+    **{name: Samples(_UNARY, broadcast=True) for name in (
+        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid")},
+    # -- piecewise ---------------------------------------------------------------------------
+    "relu": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
+    "abs": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
+    "sign": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
+    "clip": Samples((_s((2, 3), min=-1.0, max=1.5), _s((4,), min=0.5), _s((3,), max=-0.5)),
+                    broadcast=True, avoid=(-1.0, 1.5, 0.5, -0.5)),
+    # -- comparisons and selection ---------------------------------------------------------
+    "equal": _PREDICATE, "not_equal": _PREDICATE, "less": _PREDICATE,
+    "less_equal": _PREDICATE, "greater": _PREDICATE, "greater_equal": _PREDICATE,
+    "logical_not": Samples((_s((2, 3), kinds=(BOOL,)), _s((), kinds=(BOOL,)))),
+    "where": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
+                      _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    "cast": Samples((_s((2, 3), dtype=dtypes.float64), _s((3,), dtype=dtypes.float32),
+                     _s((2,), dtype=dtypes.int64))),
+    # -- indexing ------------------------------------------------------------------------------
+    "getitem": Samples((
+        _s((3, 4), key=(0, slice(1, 3))), _s((3, 4), key=(Ellipsis, None, 1)),
+        _s((4, 2), key=(slice(None, None, -2),)), _s((4,), key=np.array([0, 2, 0])),
+        _s((3, 2), key=(np.array([2, 0]), slice(None))),
+        _s((2, 3), key=np.array([[True, False, True], [False, True, True]])))),
+    "setitem": Samples((
+        _s((3, 4), (4,), key=1), _s((3, 4), (), key=(slice(None, 2), 0)),
+        _s((4, 2), (2, 2), key=np.array([3, 1])), _s((2, 3), (3,), key=np.array([True, False])))),
+    "scatter_like": Samples((
+        _s((2,), (3, 4), kinds=_LIKE, key=(0, slice(1, 3))),
+        _s((3,), (4,), kinds=_LIKE, key=np.array([0, 2, 0])),
+        _s((2, 2, 1), (2, 2), kinds=_LIKE, key=(Ellipsis, None)))),
+    # -- movement -------------------------------------------------------------------------------
+    "reshape": Samples((_s((2, 3), shape=(3, 2)), _s((2, 3), shape=(-1,)), _s((4,), shape=(2, 1, -1)),
+                        _s((), shape=(1, 1)))),
+    "reshape_like": Samples((_s((2, 3), (6,), kinds=_LIKE), _s((4,), (2, 2), kinds=_LIKE))),
+    "transpose": Samples((_s((2, 3)), _s((2, 3, 2), axes=(1, 0, 2)), _s((2, 1, 3), axes=(2, 0, 1)))),
+    "expand_dims": Samples((_s((2, 3), axis=0), _s((2, 3), axis=-1), _s((3,), axis=(0, 2)))),
+    "squeeze": Samples((_s((2, 1, 3)), _s((1, 3, 1), axis=0), _s((1, 3), axis=-1), _s((2, 1), axis=(1,)))),
+    "broadcast_to": Samples((_s((3,), shape=(2, 3)), _s((2, 1), shape=(2, 3)), _s((), shape=(2,)))),
+    "broadcast_to_like": Samples((_s((3,), (2, 3), kinds=_LIKE),
+                                  _s((2, 1), (3, 2, 4), kinds=_LIKE))),
+    "sum_to_like": Samples((_s((2, 3), (3,), kinds=_LIKE), _s((2, 3, 4), (3, 1), kinds=_LIKE),
+                            _s((2, 3), (2, 3), kinds=_LIKE), _s((2, 2), (), kinds=_LIKE))),
+    "concatenate": Samples((_s((2, 3), (1, 3), (2, 3)), _s((2, 1), (2, 3), axis=-1), _s((3,), (2,), axis=0))),
+    "stack": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), axis=1), _s((), (), axis=0))),
+    # -- reductions -----------------------------------------------------------------------------
+    "sum": Samples(_REDUCE),
+    "mean": Samples(_REDUCE),
+    "prod": Samples(_REDUCE),
+    "amax": Samples(_REDUCE, distinct=True),
+    "amin": Samples(_REDUCE, distinct=True),
+    "max_dim": Samples(_ALONG, distinct=True),
+    "min_dim": Samples(_ALONG, distinct=True),
+    "first_max_mask": Samples((_s((2, 3), axis=1), _s((3, 2), axis=0), _s((4,), axis=0)), distinct=True),
+    "first_min_mask": Samples((_s((2, 3), axis=1), _s((3, 2), axis=0), _s((4,), axis=0)), distinct=True),
+    "argmax": Samples((_s((2, 3)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True),
+                       _s((2, 2), keepdims=True)), distinct=True),
+    "argmin": Samples((_s((2, 3)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True),
+                       _s((2, 2), keepdims=True)), distinct=True),
+    "size": Samples((_s((2, 3)), _s((2, 3), axis=1), _s((2, 3, 2), axis=(0, 2)))),
+    "softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
+    "log_softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
+    # -- linear algebra ------------------------------------------------------------------------
+    "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
+                       _s((2, 1, 2, 3), (3, 3, 2)))),
+}
+
+#: Composites are functions of registry ops, called as `ops.<name>(*arrays, **attrs)`.
+COMPOSITES: dict[str, Samples] = {
+    "var": Samples((_s((4,)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True, correction=0)),
+                   distinct=True),
+    "std": Samples((_s((4,)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True, correction=0)),
+                   distinct=True),
+    "norm": Samples((_s((4,)), _s((2, 3), axis=1, p=1), _s((2, 3), p=3), _s((3, 2), axis=0, p="inf"),
+                     _s((2, 2), axis=1, keepdims=True)), distinct=True, domain=((0.2, 3.0),)),
+    "softplus": Samples(_UNARY, avoid=(0.0,)),
+    "logsumexp": Samples((_s((4,)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True)), distinct=True),
+    "softmax_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((4,), (4,)), _s((3, 2), (3, 2), axis=0)),
+                                     domain=((0.0, 1.0), (-3.0, 3.0))),
+    "masked_fill": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL), value=1.5),
+                            _s((2, 3), (3,), kinds=(FLOAT, BOOL), value=-2.0))),
+}
+
+
+def entry(name: str) -> Samples:
+    """The samples of an op or composite; a KeyError names what to add here."""
+    found = OPS.get(name) or COMPOSITES.get(name)
+    if found is None:
+        raise KeyError(f"no samples for {name!r}: add an entry to dualgrad/testing/samples.py")
+    return found

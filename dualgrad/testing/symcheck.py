@@ -1,0 +1,95 @@
+"""An op's sympy form against its kernel (the value) and against its VJP rule (`sympy.diff`).
+
+Every float input becomes an array of real element symbols (`x0[i, j]`, Indexed so that the
+`Sum`s of index notation expand onto them); the form is evaluated on those, expanded with
+`.doit()`, and its value and derivatives are evaluated at the sample point. The form and the
+VJP are written independently, so a wrong one of the two shows up here.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .asserts import assert_close
+from .subjects import Subject, is_float_array
+
+SYM_RTOL, SYM_ATOL = 1e-7, 1e-9
+
+
+def element_array(index: int, shape: tuple):
+    """A SymArray of real element symbols `x<index>[i, j, ...]` (a plain symbol when 0-d)."""
+    import sympy
+
+    from ..ops.symarray import SymArray
+
+    if not shape:
+        sym = sympy.Symbol(f"x{index}", real=True)
+        return SymArray((), lambda: sym)
+    base = sympy.IndexedBase(f"x{index}", real=True)
+    return SymArray(shape, lambda *idx: base[idx])
+
+
+def _number(expr):
+    import sympy
+
+    if isinstance(expr, (bool, np.bool_)) or expr in (sympy.true, sympy.false):
+        return bool(expr)
+    value = sympy.sympify(expr).evalf()
+    if not value.is_number:
+        raise AssertionError(f"sympy form did not evaluate to a number: {expr}")
+    return complex(value).real
+
+
+def symbolic_inputs(args: Sequence) -> tuple[list, dict]:
+    """Element-symbol arrays for the float inputs (others stay numeric) and the values map."""
+    import sympy
+
+    sym_args, values = [], {}
+    for i, a in enumerate(args):
+        if not is_float_array(a):
+            sym_args.append(a)
+            continue
+        arr = element_array(i, a.shape)
+        sym_args.append(arr)
+        for idx in np.ndindex(*a.shape):
+            values[arr.at(*idx)] = sympy.Float(float(a[idx]), 30)
+    return sym_args, values
+
+
+def check_symbolic(subject: Subject, args: Sequence, attrs: dict, rng: np.random.Generator | None = None,
+                   *, gradients: bool = True) -> bool:
+    """The form's value equals the kernel's; with `gradients`, `sympy.diff` of the form equals
+    the VJP for a random cotangent. Returns False when the subject has no sympy form."""
+    import sympy
+
+    sym_args, values = symbolic_inputs(args)
+    form = subject.symbolic(sym_args, attrs)
+    if form is None:
+        return False
+    expected = subject.forward(args, attrs)
+    assert_close(form.shape, expected.shape, msg=f"{subject.name}: shape of the sympy form")
+    elements = [sympy.sympify(form.at(*idx)).doit() for idx in np.ndindex(*form.shape)]
+    got = np.array([_number(e.xreplace(values)) for e in elements]).reshape(expected.shape)
+    if expected.dtype.kind == "b":
+        assert_close(got.astype(bool), expected, msg=f"{subject.name}: sympy form vs kernel")
+    else:
+        assert_close(got, expected.astype(np.float64), rtol=1e-6, atol=1e-9,
+                     msg=f"{subject.name}: sympy form vs kernel")
+    if not gradients or expected.dtype != np.float64:
+        return True
+    wanted = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and subject.differentiable(i, a)]
+    if not wanted:
+        return True
+    rng = rng or np.random.default_rng(0)
+    g = rng.standard_normal(expected.shape)
+    loss = sum((sympy.Float(float(gk)) * e for gk, e in zip(g.reshape(-1), elements, strict=True)),
+               sympy.Integer(0))
+    grads = subject.vjp(args, attrs, g)
+    for i in wanted:
+        arr = sym_args[i]
+        diffs = np.array([_number(sympy.diff(loss, arr.at(*idx)).xreplace(values))
+                          for idx in np.ndindex(*args[i].shape)]).reshape(args[i].shape)
+        assert_close(np.asarray(grads[i]), diffs, rtol=SYM_RTOL, atol=SYM_ATOL,
+                     msg=f"{subject.name}: VJP of input {i} vs sympy.diff of the sympy form")
+    return True

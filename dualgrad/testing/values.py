@@ -1,0 +1,89 @@
+"""Turn uniform draws into an op's inputs: inside its domain and off its kinks by construction.
+
+Both the hypothesis strategies and `check_op` (numpy's rng) draw numbers in [0, 1]; this
+module is the one place that maps them to values, so the two never disagree on what a valid
+input is. Kinks are avoided by construction, not by filtering, so no draw is ever rejected.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..ops import REGISTRY
+from .samples import BOOL, FLOAT, SHAPE, Sample, Samples, entry
+
+DEFAULT_DOMAIN = (-3.0, 3.0)
+KINK_GAP = 0.1  # distance kept from a kink: far beyond the finite-difference step
+
+
+def domain_of(name: str, index: int) -> tuple[float, float]:
+    """The (lo, hi) range of input `index`: the samples' override, the op's, or the default."""
+    override = entry(name).domain
+    if override is not None:
+        return override[min(index, len(override) - 1)]
+    op = REGISTRY.get(name)
+    dom = op.domain if op is not None else None
+    if not dom:
+        return DEFAULT_DOMAIN
+    d = dom[min(index, len(dom) - 1)]
+    return DEFAULT_DOMAIN if d is None or d == "bool" else d
+
+
+def spread_distinct(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Distinct values in [lo, hi], in the order of `x`: evenly spaced by rank, plus a
+    jitter of under half a step (so adjacent values stay at least half a step apart)."""
+    flat = x.reshape(-1)
+    n = flat.size
+    if n == 0:
+        return x
+    ranks = np.argsort(np.argsort(flat, kind="stable"), kind="stable")
+    step = (hi - lo) / (n + 1)
+    unit = (flat - lo) / (hi - lo) if hi > lo else np.zeros_like(flat)
+    return (lo + step * (ranks + 0.5) + 0.4 * step * np.clip(unit, 0, 1)).reshape(x.shape)
+
+
+def interleave(x: np.ndarray, which: int, period: float = 0.5) -> np.ndarray:
+    """Snap input `which` onto its own lattice: input 0 lies in [k/2 + .075, k/2 + .175],
+    input 1 in [k/2 + .325, k/2 + .425], so the two are never within 0.15 of each other."""
+    cell = np.floor(x / period)
+    frac = x / period - cell
+    return cell * period + (0.125 + 0.25 * (which % 2)) + 0.1 * (frac - 0.5)
+
+
+def avoid_points(x: np.ndarray, points: Sequence[float], gap: float = KINK_GAP) -> np.ndarray:
+    """Move values closer than `gap` to a kink out to exactly `gap` away (on their side)."""
+    for p in points:
+        near = np.abs(x - p) < gap
+        x = np.where(near, np.where(x >= p, p + gap, p - gap), x)
+    return x
+
+
+def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The inputs of one call of op `name`, from one array of [0, 1] draws per input."""
+    spec: Samples = entry(name)
+    out = []
+    for i, u in enumerate(units):
+        u = np.asarray(u, dtype=np.float64)
+        kind = sample.kind(i)
+        if kind == BOOL:
+            out.append(u > 0.5)
+            continue
+        lo, hi = domain_of(name, i)
+        x = lo + (hi - lo) * u
+        if kind == FLOAT:
+            if spec.distinct:
+                x = spread_distinct(x, lo, hi)
+            if spec.interleave:
+                x = interleave(x, i)
+            if spec.avoid:
+                x = avoid_points(x, spec.avoid)
+        elif kind != SHAPE:
+            raise ValueError(f"unknown input kind {kind!r} in the samples of {name}")
+        out.append(np.asarray(x, dtype=np.float64))
+    return out
+
+
+def draw_inputs(name: str, sample: Sample, rng: np.random.Generator) -> list[np.ndarray]:
+    """One call's inputs from numpy's rng (what `check_op` uses without hypothesis)."""
+    return make_inputs(name, sample, [rng.uniform(size=shape) for shape in sample.shapes])

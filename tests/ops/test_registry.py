@@ -1,0 +1,139 @@
+"""Every registry op and composite, checked on hypothesis-drawn inputs inside its domain.
+
+One parametrised test per check (so a failure names the op and the check): VJP against finite
+differences, against `sympy.diff` of the op's sympy form, and against `jax.vjp` of an
+independent jax.numpy reference; second order; the shape rule against both backends; numpy
+against jax. Kinks are kept out of the drawn values by construction (see
+`dualgrad.testing.values`); `test_conventions.py` pins what happens exactly at them.
+"""
+from __future__ import annotations
+
+import jax
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dualgrad.ops import REGISTRY, composite
+from dualgrad.testing import COMPOSITES, OPS, assert_close, check_declaration
+from dualgrad.testing.backends import check_backend_parity, check_shape_rule, check_unknown_dims
+from dualgrad.testing.gradcheck import check_second_order, check_vjp_numeric
+from dualgrad.testing.strategies import op_calls
+from dualgrad.testing.subjects import subject_for
+from dualgrad.testing.symcheck import check_symbolic
+
+from .reference import REFERENCE
+
+OP_NAMES = sorted(REGISTRY)
+SUBJECT_NAMES = OP_NAMES + sorted(COMPOSITES)
+DIFFERENTIABLE = [n for n in SUBJECT_NAMES if n not in REGISTRY or REGISTRY[n].differentiable]
+FAST = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _rng(data) -> np.random.Generator:
+    """Cotangents and directions come from hypothesis too, so a failure replays exactly."""
+    return np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+
+
+# -- the registry is complete -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SUBJECT_NAMES)
+def test_declaration_is_complete(name):
+    """Samples exist; kernel and shape rule always; VJP and sympy form when differentiable."""
+    check_declaration(name)
+
+
+def test_samples_name_only_existing_ops():
+    assert sorted(set(OPS) - set(REGISTRY)) == []
+    assert [n for n in COMPOSITES if not callable(getattr(composite, n, None))] == []
+
+
+def test_every_op_and_composite_has_a_jax_reference():
+    assert sorted(set(SUBJECT_NAMES) - set(REFERENCE)) == []
+
+
+# -- numeric and symbolic gradients ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=15, **FAST)
+@given(data=st.data())
+def test_vjp_matches_finite_differences(name, data):
+    args, attrs = data.draw(op_calls(name), label="call")
+    check_vjp_numeric(subject_for(name), args, attrs, _rng(data))
+
+
+@pytest.mark.parametrize("name", SUBJECT_NAMES)
+@settings(max_examples=5, **FAST)
+@given(data=st.data())
+def test_sympy_form_and_its_derivative(name, data):
+    """The sympy form equals the kernel; `sympy.diff` of it equals the VJP."""
+    args, attrs = data.draw(op_calls(name), label="call")
+    subject = subject_for(name)
+    has_form = check_symbolic(subject, args, attrs, _rng(data),
+                              gradients=name in DIFFERENTIABLE)
+    assert has_form or name not in DIFFERENTIABLE, f"{name} is differentiable but has no sympy form"
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=8, **FAST)
+@given(data=st.data())
+def test_second_order_matches_finite_differences(name, data):
+    args, attrs = data.draw(op_calls(name), label="call")
+    check_second_order(subject_for(name), args, attrs, _rng(data))
+
+
+# -- jax as an independent oracle --------------------------------------------------------------------
+
+def _jax_args(args):
+    return [jax.numpy.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+@pytest.mark.parametrize("name", SUBJECT_NAMES)
+@settings(max_examples=8, **FAST)
+@given(data=st.data())
+def test_forward_and_vjp_match_jax_reference(name, data):
+    args, attrs = data.draw(op_calls(name), label="call")
+    subject = subject_for(name)
+    ref = REFERENCE[name]
+    expected = np.asarray(ref(*_jax_args(args), **attrs))
+    got = subject.forward(args, attrs)
+    if expected.dtype.kind == "b" or got.dtype.kind in "biu":
+        assert_close(got, expected.astype(got.dtype), msg=f"{name}: forward vs jax reference")
+    else:
+        assert_close(got, expected, rtol=1e-10, atol=1e-12, msg=f"{name}: forward vs jax reference")
+    if name not in DIFFERENTIABLE or got.dtype != np.float64:
+        return
+    wanted = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and subject.differentiable(i, a)]
+
+    def restricted(*diff):
+        full = _jax_args(args)
+        for i, d in zip(wanted, diff, strict=True):
+            full[i] = d
+        return ref(*full, **attrs)
+
+    g = _rng(data).standard_normal(got.shape)
+    _, pullback = jax.vjp(restricted, *(jax.numpy.asarray(args[i]) for i in wanted))
+    expected_grads = pullback(jax.numpy.asarray(g))
+    grads = subject.vjp(args, attrs, g)
+    for i, e in zip(wanted, expected_grads, strict=True):
+        assert_close(grads[i], np.asarray(e), rtol=1e-9, atol=1e-11,
+                     msg=f"{name}: VJP of input {i} vs jax.vjp of the reference")
+
+
+# -- shape rules and backends -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=10, **FAST)
+@given(data=st.data())
+def test_shape_rule_matches_both_backends(name, data):
+    args, attrs = data.draw(op_calls(name), label="call")
+    check_shape_rule(REGISTRY[name], args, attrs)
+    check_unknown_dims(REGISTRY[name], args, attrs)
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+@settings(max_examples=6, **FAST)
+@given(data=st.data())
+def test_numpy_and_jax_agree(name, data):
+    args, attrs = data.draw(op_calls(name), label="call")
+    check_backend_parity(REGISTRY[name], args, attrs, _rng(data))

@@ -1,0 +1,174 @@
+"""symbolic.check: it proves right gradients right and names the input of a wrong one, and it
+tells a wrong rule from finite-difference noise and from a non-differentiable point."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+import dualgrad.static as ds
+from dualgrad import ops, symbolic
+from dualgrad.errors import GraphError
+
+
+class WrongSquare(dg.autograd.Function):
+    """x**2 whose backward forgets the factor 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x
+
+
+class GoodSquare(dg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x
+
+
+class WrongInSecond(dg.autograd.Function):
+    """x * y with a wrong gradient for y only."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * y, g * y
+
+
+class NoisyCube(dg.autograd.Function):
+    """x**3 computed in float32 (so finite differences are noisy), exact backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x.float() ** 3).double()
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * g * x * x
+
+
+def leaf(values, name):
+    return dg.tensor(values, dtype=dg.float64, requires_grad=True, name=name)
+
+
+def test_wrong_backward_is_reported_with_the_input_named():
+    x = leaf([0.5, 1.5, -2.0], "x")
+    report = symbolic.check((WrongSquare.apply(x) * dg.sin(x)).sum(), [x])
+    assert not report.ok and not bool(report)
+    assert report.failed == ["x"]
+    assert report["x"].verdict == "wrong_rule"
+    assert "x" in report["x"].detail and "wrong" in str(report)
+
+
+def test_wrong_backward_against_a_declared_sympy_form():
+    class Declared(WrongSquare):
+        @staticmethod
+        def sympy(x):
+            return ops.multiply(x, x)
+
+    x = leaf([0.5, 1.5], "x")
+    report = symbolic.check(Declared.apply(x).sum(), [x])
+    assert report.failed == ["x"]
+    assert "closed form" in report["x"].detail
+
+
+def test_correct_custom_function_is_ok():
+    x = leaf([0.5, 1.5, -2.0], "x")
+    report = symbolic.check((GoodSquare.apply(x) * dg.sin(x)).sum(), [x])
+    assert report.ok, report
+
+
+def test_only_the_wrong_input_is_named():
+    x, y = leaf([0.5, 1.5], "x"), leaf([2.0, -1.0], "y")
+    report = symbolic.check(WrongInSecond.apply(x, y).sum(), [x, y])
+    assert report.failed == ["y"]
+    assert report["x"].ok
+
+
+def test_finite_difference_noise_is_not_a_wrong_rule():
+    x = leaf([0.3, 1.1, 2.5], "x")
+    report = symbolic.check(NoisyCube.apply(x).sum(), [x])
+    assert report.ok, report
+    assert report["x"].verdict == "fd_noise"
+
+
+def test_non_differentiable_point_is_told_apart():
+    # clamp passes the gradient at its bound (PyTorch); sympy says Heaviside(0) = 1/2 there
+    x = leaf([0.0, 0.7], "x")
+    report = symbolic.check(dg.clamp(x, min=0.0).sum(), [x])
+    assert report.ok, report
+    assert report["x"].verdict == "nondifferentiable"
+    assert "non-differentiable" in report["x"].detail
+
+
+def test_a_wrong_registry_rule_is_caught(monkeypatch):
+    sin = ops.REGISTRY["sin"]
+    monkeypatch.setattr(sin, "vjps", (lambda g, out, x: ops.multiply(g, ops.sin(x)),))
+    x = leaf([0.4, 1.2], "x")
+    report = symbolic.check((dg.sin(x) * x).sum(), [x])
+    assert report.failed == ["x"]
+    assert report["x"].verdict == "wrong_rule"
+
+    ds.reset_default_graph()
+    v = ds.Variable(np.array([0.4, 1.2]), name="v", dtype=ds.float64)
+    report = symbolic.check(ds.reduce_sum(ds.sin(v) * v), [v])
+    assert report.failed == ["v"]
+
+
+def test_default_inputs_are_those_requiring_grad():
+    x = leaf([1.0, 2.0], "x")
+    c = dg.tensor([3.0, 4.0], dtype=dg.float64, name="c")
+    report = symbolic.check((x * c).sum())
+    assert list(report.inputs) == ["x"]
+    assert report.method == "exact simplification"
+
+
+def test_report_renders_as_text_and_latex():
+    x = leaf([1.0, 2.0], "x")
+    report = symbolic.check((x * x).sum(), [x])
+    assert str(report).startswith("symbolic.check(")
+    assert report._repr_latex_().startswith("$") and "ok" in report._repr_latex_()
+    assert report.max_diff < 1e-12
+
+
+def test_an_exhausted_budget_returns_an_incomplete_report():
+    x = leaf([1.0, 2.0], "x")
+    report = symbolic.check((dg.tanh(x) * x).sum(), [x], budget=1e-9)
+    assert not report.ok
+    assert report.method == "incomplete"
+    assert any("budget" in n for n in report.notes)
+
+
+def test_grad_raises_when_its_budget_is_spent():
+    x = leaf([1.0, 2.0], "x")
+    with pytest.raises(symbolic.BudgetExceeded):
+        symbolic.grad((dg.tanh(x) * x).sum(), x, budget=1e-9)
+
+
+def test_a_freed_graph_says_how_to_keep_it():
+    x = leaf([1.0, 2.0], "x")
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(GraphError, match="retain_graph=True"):
+        symbolic.expr(y)
+    z = (x * x).sum()
+    z.backward(retain_graph=True)
+    assert symbolic.check(z, [x]).ok

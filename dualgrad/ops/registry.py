@@ -131,23 +131,42 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
     return op
 
 
+_WEAK_SCALARS = frozenset((bool, int, float))
+_PROMOTED: dict = {}  # (floating, dtype-or-scalar-type per arg) -> numpy target dtype or None
+
+
 def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
     """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
-    float64); Python scalars stay weak. Fast when every array already has that dtype."""
-    target = dtypes.result_dtype(args)
-    if target is None:
+    float64); Python scalars stay weak. The target depends only on the arguments' dtypes and
+    scalar types, so it is computed once per combination (this runs on every eager op)."""
+    key = (floating, *[type(a) if type(a) in _WEAK_SCALARS else getattr(a, "dtype", type(a))
+                       for a in args])
+    try:
+        want = _PROMOTED[key]
+    except KeyError:
+        want = _PROMOTED[key] = _promotion_target(args, floating)
+    except TypeError:  # an unhashable dtype-like: no caching
+        want = _promotion_target(args, floating)
+    if want is None:
         return args
-    if floating and not target.is_floating_point:
-        target = dtypes.DEFAULT_FLOAT
-    want = target.np
     out = None
     for i, a in enumerate(args):
-        dt = getattr(a, "dtype", None)
-        if dt is not None and dt != want:
-            if out is None:
-                out = list(args)
-            out[i] = a.astype(want)
+        if type(a) not in _WEAK_SCALARS:
+            dt = getattr(a, "dtype", None)
+            if dt is not None and dt != want:
+                if out is None:
+                    out = list(args)
+                out[i] = a.astype(want)
     return args if out is None else out
+
+
+def _promotion_target(args: Sequence, floating: bool):
+    target = dtypes.result_dtype(args)
+    if target is None:
+        return None
+    if floating and not target.is_floating_point:
+        target = dtypes.DEFAULT_FLOAT
+    return target.np
 
 
 def mixing_error(op: Op, args: Sequence) -> GraphError:

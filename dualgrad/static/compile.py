@@ -24,7 +24,8 @@ from .variables import Variable, as_var_dtype
 class Plan:
     """What one kind of run needs: inputs (state, feeds, random draws) and outputs."""
 
-    __slots__ = ("order", "fetches", "feeds", "state_in", "must_init", "writes", "randoms")
+    __slots__ = ("order", "fetches", "feeds", "state_in", "must_init", "writes", "randoms",
+                 "write_src", "extra_writes")
 
     def __init__(self, order, fetches, feeds, state_in, must_init, writes, randoms):
         self.order: list[Operation] = order
@@ -34,15 +35,33 @@ class Plan:
         self.must_init: tuple[Variable, ...] = must_init  # ... of which these must be set
         self.writes: tuple[Variable, ...] = writes   # variables assigned, in order
         self.randoms: tuple[Operation, ...] = randoms
+        # where each write's new value sits in the function's outputs: a fetched assign output
+        # is returned once and reused as the new state (fewer buffers out of XLA)
+        fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
+        last: dict = {}
+        for op in order:
+            if op.type in ("Assign", "AssignAdd", "AssignSub"):
+                last[op.inputs[0]] = op.outputs[0]
+        src, extra = [], []
+        for v in writes:
+            out = last[v]
+            if out in fetch_tensors and out not in feeds:
+                src.append(fetch_tensors.index(out))
+            else:
+                src.append(len(fetch_tensors) + len(extra))
+                extra.append(v)
+        self.write_src: tuple[int, ...] = tuple(src)
+        self.extra_writes: tuple[Variable, ...] = tuple(extra)
 
     @property
     def n_fetch_values(self) -> int:
         return sum(1 for f in self.fetches if isinstance(f, Tensor))
 
     def function(self, on_trace=None):
-        """`fn(*state_in, *feeds, *random_draws) -> (*fetched values, *new values of writes)`."""
+        """`fn(*state_in, *feeds, *random_draws) -> (*fetched values, *new values of
+        extra_writes)`; the new value of `writes[i]` is output `write_src[i]`."""
         order, fetches = self.order, self.fetches
-        state_in, feeds, randoms, writes = self.state_in, self.feeds, self.randoms, self.writes
+        state_in, feeds, randoms, writes = self.state_in, self.feeds, self.randoms, self.extra_writes
         n_state, n_feed = len(state_in), len(feeds)
         random_outputs = [op.outputs[0] for op in randoms]
         fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
@@ -98,6 +117,11 @@ class Plan:
 
 def _broadcast_check(op: Operation, value, var: Variable):
     shape = tuple(getattr(value, "shape", ()))
+    if shape != var.shape and len(shape) <= len(var.shape) and all(
+            a in (1, b) for a, b in zip(reversed(shape), reversed(var.shape), strict=False)):
+        from ..backend import namespace_of
+
+        return namespace_of(value).broadcast_to(value, var.shape)
     if shape != var.shape:
         from ..errors import ShapeError
 

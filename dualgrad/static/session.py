@@ -195,7 +195,7 @@ class Session:
 
         fn = plan.function(on_trace=traced)
         donate = ()
-        if self._donate:
+        if self._donate:  # the old value of a variable this run overwrites is dead afterwards
             donate = tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -257,8 +257,8 @@ class InteractiveSession(Session):
 class _Runner:
     """One compiled call shape of `Session.run`; `run` is the hot path."""
 
-    __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "randoms",
-                 "nf", "copy")
+    __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
+                 "randoms", "nf", "copy", "all_tensors", "convert")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool):
         self.plan = plan
@@ -268,15 +268,18 @@ class _Runner:
         self.rebuild = rebuild
         self.state_in = plan.state_in
         self.writes = plan.writes
+        self.write_src = plan.write_src
         self.randoms = plan.randoms
         self.nf = plan.n_fetch_values
         self.copy = copy
+        tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
+        self.all_tensors = len(tensors) == len(plan.fetches)
+        self.convert = tuple(_converter(t.shape) for t in tensors)
 
     def run(self, sess: Session, vals):
         feeds = [vals[i] for i in self.feed_pos]
         for j, dt in self.casts:
             feeds[j] = feeds[j].astype(dt)
-        nf = self.nf
         with sess._lock:
             if sess._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
@@ -290,14 +293,20 @@ class _Runner:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             outs = self.fn(*args)
             if self.writes:
-                for v, value in zip(self.writes, outs[nf:], strict=True):
-                    state[v] = value
+                if self.copy:  # numpy backend: never share storage with feeds or results
+                    for v, i in zip(self.writes, self.write_src, strict=True):
+                        state[v] = np.array(outs[i])
+                else:
+                    for v, i in zip(self.writes, self.write_src, strict=True):
+                        state[v] = outs[i]
+        if self.all_tensors:
+            return self.rebuild([c(o) for c, o in zip(self.convert, outs, strict=False)])
+        it = iter(zip(self.convert, outs, strict=False))
         values = []
-        it = iter(outs[:nf])
         for f in self.plan.fetches:
             if isinstance(f, Tensor):
-                a = np.array(next(it))
-                values.append(a[()] if a.ndim == 0 else a)
+                c, o = next(it)
+                values.append(c(o))
             else:
                 values.append(None)
         return self.rebuild(values)
@@ -307,6 +316,24 @@ class _Runner:
         v = min(missing, key=lambda v: v.op._id)
         return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
                                   f"created at {v.op.where})")
+
+
+def _scalar(o):
+    return np.asarray(o)[()]
+
+
+def _any_shape(o):
+    a = np.array(o)
+    return a[()] if a.ndim == 0 else a
+
+
+def _converter(shape):
+    """How a fetched value comes back: numpy scalars for 0-d (as TF1), writable arrays else."""
+    if shape == ():
+        return _scalar
+    if shape is None:
+        return _any_shape
+    return np.array
 
 
 def _feed_array(v):

@@ -109,8 +109,7 @@ def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
         value = convert_to_tensor(value)
     if value.graph is not var.graph:
         raise ValueError(f"{op_type}: the value and {var.name} are from different graphs")
-    if value.shape is not None and len(value.shape) != len(var.shape) or value.shape is not None and any(
-            a is not None and a != b for a, b in zip(value.shape, var.shape, strict=False)):
+    if value.shape is not None and not _fits(value.shape, var.shape):
         raise ShapeError(f"{op_type}: cannot assign a value of shape {value.shape} to variable "
                          f"{var.op.name} of shape {var.shape} (at {user_frame()})")
     if value.dtype is not var.dtype and not _castable(value.dtype, var.dtype):
@@ -118,6 +117,14 @@ def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
                          f"{var.op.name} of dtype {var.dtype.name} (at {user_frame()})")
     op = var.graph.create_op(op_type, (var, value), {}, (Spec(var.shape, var.dtype),), name=name)
     return op.outputs[0]
+
+
+def _fits(shape: tuple, target: tuple) -> bool:
+    """A value of `shape` can be assigned to a variable of shape `target` (broadcasting, so
+    `v.assign_add(1)` works on any variable)."""
+    if len(shape) > len(target):
+        return False
+    return all(a is None or a == 1 or a == b for a, b in zip(reversed(shape), reversed(target), strict=False))
 
 
 def _castable(src: dtypes.DType, dst: dtypes.DType) -> bool:

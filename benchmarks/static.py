@@ -1,0 +1,326 @@
+"""Static-graph benchmarks: dualgrad's Session (jax and numpy backends) side by side with
+tf.compat.v1 (where installed), jax.jit by hand and numpy by hand.
+
+    python benchmarks/static.py            # full run
+    python benchmarks/static.py --quick    # fewer repetitions
+
+(1) `sess.run` latency of `x*2+1` with a feed; (2) the tutorial regression, 2000 steps of
+`sess.run([loss, new_w, new_b], feed_dict)`; (3) an MLP 784-256-256-10, batch 64, one training
+step via `minimize`; (4) the first-run (compile) time of (3). Times are the best of several
+repeats; ratios are against dualgrad's jax Session.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import dualgrad.static as ds  # noqa: E402
+from dualgrad.backend import jax_numpy  # noqa: E402
+
+jnp = jax_numpy()
+import jax  # noqa: E402
+
+try:  # the TF1 column
+    import tensorflow.compat.v1 as tf1  # type: ignore
+
+    tf1.disable_eager_execution()
+except Exception:  # noqa: BLE001 - not installed (or broken): skip the column
+    tf1 = None
+
+
+def best(fn, repeats: int) -> float:
+    """Best wall time of `fn()` over `repeats` calls (seconds)."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def per_call(fn, n: int, repeats: int) -> float:
+    def loop():
+        for _ in range(n):
+            fn()
+
+    loop()  # warm up (compiles)
+    return best(loop, repeats) / n
+
+
+def row(label: str, seconds: float | None, ref: float | None, unit: str = "us") -> None:
+    if seconds is None:
+        print(f"  {label:<34} {'not installed':>14}")
+        return
+    scale = {"us": 1e6, "ms": 1e3, "s": 1.0}[unit]
+    ratio = f"{seconds / ref:6.2f}x" if ref else ""
+    print(f"  {label:<34} {seconds * scale:11.2f} {unit}  {ratio}")
+
+
+# -- (1) latency ---------------------------------------------------------------------------------
+def latency(quick: bool) -> dict:
+    n, reps = (2000, 3) if quick else (20000, 5)
+    xs = np.random.rand(100, 1).astype(np.float32)
+    out = {}
+    g = ds.Graph()
+    with g.as_default():
+        x = ds.placeholder(ds.float32, shape=(None, 1))
+        y = x * 2 + 1
+    for backend in ("jax", "numpy"):
+        with ds.Session(graph=g, backend=backend) as sess:
+            out[f"dualgrad Session ({backend})"] = per_call(lambda s=sess: s.run(y, {x: xs}), n, reps)
+    f = jax.jit(lambda a: a * 2 + 1)
+    out["jax.jit by hand (+ np.asarray)"] = per_call(lambda: np.asarray(f(xs)), n, reps)
+    out["numpy by hand"] = per_call(lambda: xs * 2 + 1, n, reps)
+    if tf1 is not None:
+        tg = tf1.Graph()
+        with tg.as_default():
+            tx = tf1.placeholder(tf1.float32, shape=(None, 1))
+            ty = tx * 2 + 1
+            with tf1.Session(graph=tg) as s:
+                out["tf.compat.v1 Session"] = per_call(lambda: s.run(ty, {tx: xs}), n // 10, reps)
+    else:
+        out["tf.compat.v1 Session"] = None
+    return out
+
+
+# -- (2) the tutorial regression -----------------------------------------------------------------
+def regression_data():
+    np.random.seed(100)
+    xs = np.linspace(-1, 1, 100).reshape(100, 1)
+    ys = 3 * np.power(xs, 2) + 2 + 0.2 * np.random.rand(xs.size).reshape(100, 1)
+    return xs, ys
+
+
+def regression(quick: bool) -> dict:
+    steps, reps, lr = 2000, (2 if quick else 5), 0.01
+    xs, ys = regression_data()
+    out = {}
+    g = ds.Graph()
+    with g.as_default():
+        x1 = ds.placeholder(ds.float32, shape=(None, 1))
+        y1 = ds.placeholder(ds.float32, shape=(None, 1))
+        w = ds.Variable(ds.random_uniform([1], 0, 1.0))
+        b = ds.Variable(ds.zeros([1]))
+        y_pred = np.power(xs, 2) * w + b
+        loss = ds.reduce_mean(ds.square(ys - y_pred))
+        grad_w, grad_b = ds.gradients(loss, [w, b])
+        new_w = w.assign(w - lr * grad_w)
+        new_b = b.assign(b - lr * grad_b)
+        init = ds.global_variables_initializer()
+    for backend in ("jax", "numpy"):
+        with ds.Session(graph=g, backend=backend) as sess:
+            def train(sess=sess):
+                sess.run(init)
+                for _ in range(steps):
+                    sess.run([loss, new_w, new_b], feed_dict={x1: xs, y1: ys})
+
+            train()
+            out[f"dualgrad Session ({backend})"] = best(train, reps)
+
+    xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
+
+    @jax.jit
+    def step(w, b):
+        def f(w, b):
+            return jnp.mean(jnp.square(ys32 - (xs32 ** 2 * w + b)))
+
+        value, (gw, gb) = jax.value_and_grad(f, argnums=(0, 1))(w, b)
+        return value, w - lr * gw, b - lr * gb
+
+    def train_jax():
+        w, b = jnp.asarray(np.random.rand(1).astype(np.float32)), jnp.zeros(1, jnp.float32)
+        for _ in range(steps):
+            value, w, b = step(w, b)
+            np.asarray(value), np.asarray(w), np.asarray(b)
+
+    train_jax()
+    out["jax.jit by hand"] = best(train_jax, reps)
+
+    def train_numpy():
+        w, b = np.random.rand(1).astype(np.float32), np.zeros(1, np.float32)
+        x2 = xs32 ** 2
+        for _ in range(steps):
+            r = ys32 - (x2 * w + b)
+            value = np.mean(r * r)
+            gw = np.mean(-2 * r * x2, axis=0)
+            gb = np.mean(-2 * r, axis=0)
+            w, b = w - lr * gw, b - lr * gb
+        return value
+
+    out["numpy by hand"] = best(train_numpy, reps)
+    if tf1 is not None:
+        tg = tf1.Graph()
+        with tg.as_default():
+            tx = tf1.placeholder(tf1.float32, shape=(None, 1))
+            ty = tf1.placeholder(tf1.float32, shape=(None, 1))
+            tw = tf1.Variable(tf1.random_uniform([1], 0, 1.0))
+            tb = tf1.Variable(tf1.zeros([1]))
+            tloss = tf1.reduce_mean(tf1.square(ys - (np.power(xs, 2) * tw + tb)))
+            tgw, tgb = tf1.gradients(tloss, [tw, tb])
+            nw, nb = tw.assign(tw - lr * tgw), tb.assign(tb - lr * tgb)
+            tinit = tf1.global_variables_initializer()
+            with tf1.Session(graph=tg) as s:
+                def train_tf():
+                    s.run(tinit)
+                    for _ in range(steps):
+                        s.run([tloss, nw, nb], feed_dict={tx: xs, ty: ys})
+
+                out["tf.compat.v1 Session"] = best(train_tf, max(1, reps // 2))
+    else:
+        out["tf.compat.v1 Session"] = None
+    return out
+
+
+# -- (3, 4) MLP training step ------------------------------------------------------------------
+SIZES = (784, 256, 256, 10)
+BATCH = 64
+
+
+def mlp_params(rng):
+    params = []
+    for a, b in zip(SIZES[:-1], SIZES[1:], strict=True):
+        params.append(rng.standard_normal((a, b)).astype(np.float32) * np.sqrt(2.0 / a))
+        params.append(np.zeros(b, np.float32))
+    return params
+
+
+def mlp(quick: bool) -> tuple[dict, dict]:
+    (n, reps), lr = ((50, 3) if quick else (300, 5)), 0.05
+    rng = np.random.default_rng(0)
+    batch_x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    batch_y = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
+    init_params = mlp_params(rng)
+    steps, compiles = {}, {}
+
+    g = ds.Graph()
+    with g.as_default():
+        x = ds.placeholder(ds.float32, shape=(None, SIZES[0]))
+        y = ds.placeholder(ds.float32, shape=(None, SIZES[-1]))
+        vs = [ds.Variable(p) for p in init_params]
+        h = x
+        for i in range(0, len(vs), 2):
+            h = ds.matmul(h, vs[i]) + vs[i + 1]
+            if i + 2 < len(vs):
+                h = ds.nn.relu(h)
+        loss = ds.reduce_mean(ds.nn.softmax_cross_entropy_with_logits(labels=y, logits=h))
+        train_op = ds.train.GradientDescentOptimizer(lr).minimize(loss)
+        init = ds.global_variables_initializer()
+    for backend in ("jax", "numpy"):
+        with ds.Session(graph=g, backend=backend) as sess:
+            sess.run(init)
+            t = time.perf_counter()
+            sess.run([train_op, loss], {x: batch_x, y: batch_y})
+            compiles[f"dualgrad Session ({backend})"] = time.perf_counter() - t
+            steps[f"dualgrad Session ({backend})"] = per_call(
+                lambda s=sess: s.run([train_op, loss], {x: batch_x, y: batch_y}),
+                n if backend == "jax" else max(5, n // 10), reps)
+
+    def loss_fn(params, xb, yb):
+        h = xb
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = jax.nn.relu(h)
+        return jnp.mean(-jnp.sum(yb * jax.nn.log_softmax(h, axis=-1), axis=-1))
+
+    @jax.jit
+    def jstep(params, xb, yb):
+        value, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
+        return [p - lr * gp for p, gp in zip(params, grads, strict=True)], value
+
+    state = {"p": [jnp.asarray(p) for p in init_params]}
+
+    def hand_step():
+        state["p"], value = jstep(state["p"], batch_x, batch_y)
+        return np.asarray(value)
+
+    t = time.perf_counter()
+    hand_step()
+    compiles["jax.jit(value_and_grad) by hand"] = time.perf_counter() - t
+    steps["jax.jit(value_and_grad) by hand"] = per_call(hand_step, n, reps)
+
+    nstate = {"p": [p.copy() for p in init_params]}
+
+    def numpy_step():
+        p = nstate["p"]
+        acts, h = [batch_x], batch_x
+        for i in range(0, len(p), 2):
+            h = h @ p[i] + p[i + 1]
+            if i + 2 < len(p):
+                h = np.maximum(h, 0)
+            acts.append(h)
+        z = h - h.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        value = -(batch_y * logp).sum(axis=1).mean()
+        g = (np.exp(logp) - batch_y) / BATCH
+        new = list(p)
+        for i in range(len(p) - 2, -1, -2):
+            a = acts[i // 2]
+            new[i], new[i + 1] = p[i] - lr * a.T @ g, p[i + 1] - lr * g.sum(axis=0)
+            if i:
+                g = (g @ p[i].T) * (acts[i // 2] > 0)
+        nstate["p"] = new
+        return value
+
+    steps["numpy by hand"] = per_call(numpy_step, max(5, n // 10), reps)
+    if tf1 is not None:
+        tg = tf1.Graph()
+        with tg.as_default():
+            tx = tf1.placeholder(tf1.float32, shape=(None, SIZES[0]))
+            ty = tf1.placeholder(tf1.float32, shape=(None, SIZES[-1]))
+            tvs = [tf1.Variable(p) for p in init_params]
+            h = tx
+            for i in range(0, len(tvs), 2):
+                h = tf1.matmul(h, tvs[i]) + tvs[i + 1]
+                if i + 2 < len(tvs):
+                    h = tf1.nn.relu(h)
+            tloss = tf1.reduce_mean(tf1.nn.softmax_cross_entropy_with_logits_v2(labels=ty, logits=h))
+            ttrain = tf1.train.GradientDescentOptimizer(lr).minimize(tloss)
+            with tf1.Session(graph=tg) as s:
+                s.run(tf1.global_variables_initializer())
+                t = time.perf_counter()
+                s.run([ttrain, tloss], {tx: batch_x, ty: batch_y})
+                compiles["tf.compat.v1 Session"] = time.perf_counter() - t
+                steps["tf.compat.v1 Session"] = per_call(
+                    lambda: s.run([ttrain, tloss], {tx: batch_x, ty: batch_y}), n, reps)
+    else:
+        steps["tf.compat.v1 Session"] = compiles["tf.compat.v1 Session"] = None
+    return steps, compiles
+
+
+def report(title: str, results: dict, unit: str) -> None:
+    print(title)
+    ref = results.get("dualgrad Session (jax)")
+    for label, seconds in results.items():
+        row(label, seconds, ref, unit)
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    print(f"python {platform.python_version()}, numpy {np.__version__}, jax {jax.__version__} "
+          f"({jax.default_backend()}), {os.cpu_count()} CPUs, tf.compat.v1: "
+          f"{'installed' if tf1 is not None else 'not installed'}")
+    print("ratios: time / dualgrad Session (jax)\n")
+    report("(1) sess.run latency of x*2+1 with a feed (target <= 25 us)", latency(args.quick), "us")
+    report("(2) tutorial regression, 2000 steps of sess.run([loss, new_w, new_b]) (target <= 0.1 s)",
+           regression(args.quick), "s")
+    steps, compiles = mlp(args.quick)
+    report("(3) MLP 784-256-256-10, batch 64, one minimize step (target <= 1.15x jax.jit by hand)",
+           steps, "ms")
+    ratio = steps["dualgrad Session (jax)"] / steps["jax.jit(value_and_grad) by hand"]
+    print(f"  dualgrad jax / jax.jit by hand = {ratio:.3f}\n")
+    report("(4) first run of (3): trace + compile + one step", compiles, "s")
+
+
+if __name__ == "__main__":
+    main()

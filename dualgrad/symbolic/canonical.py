@@ -12,6 +12,8 @@ from __future__ import annotations
 from .budget import Budget, BudgetExceeded
 from .expr import sym
 
+MAX_SIMPLIFY_OPS = 300
+
 
 def eliminate_deltas(e):
     sp = sym()
@@ -113,12 +115,16 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
     """True when `e` simplifies to 0 within the budget; None when that could not be shown."""
     sp = sym()
     if isinstance(e, sp.NDimArray):
-        verdicts = [is_zero(x, budget, fraction) for x in e]
-        return True if all(v is True for v in verdicts) else None
+        for x in e:  # stop at the first entry that cannot be shown zero
+            if is_zero(x, budget, fraction) is not True:
+                return None
+        return True
     try:
         e = canonical(tidy(e))
         if e == 0:
             return True
+        if sp.count_ops(e) > MAX_SIMPLIFY_OPS:  # simplify would take long: leave it to numbers
+            return None
         with budget.limit(fraction):
             e = sp.expand(e)
             if e == 0:

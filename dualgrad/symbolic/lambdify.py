@@ -26,6 +26,7 @@ class Lambdified:
         self.backend = backend
         self.is_array = isinstance(expression, sp.NDimArray)
         body = list(expression) if self.is_array else expression
+        body = _printable(body)
         atoms = _atoms(expression)
         self.bases = {b.label.name: b for b in atoms["bases"]}
         self.dims = {d.name: d for d in atoms["dims"]}
@@ -79,6 +80,17 @@ class Lambdified:
             if axis < a.ndim:
                 sizes.setdefault(dim, a.shape[axis])
         return a
+
+
+def _printable(body):
+    """Heaviside(z) as (sign(z) + 1)/2 (the same values, H(0) = 1/2): sympy's numpy printer
+    would rewrite it to a Piecewise and run simplify_logic on it, which takes seconds."""
+    sp = sym()
+
+    def rewrite(e):
+        return e.replace(sp.Heaviside, lambda z, *h0: (sp.sign(z) + 1) / 2) if e.has(sp.Heaviside) else e
+
+    return [rewrite(sp.sympify(e)) for e in body] if isinstance(body, list) else rewrite(body)
 
 
 def _namespace(backend: str):

@@ -80,7 +80,7 @@ class Saver:
             raise CheckpointError(f"Attempting to save uninitialized variables: {missing}")
         entries, arrays = [], {}
         for i, (name, var) in enumerate(sorted(self._vars.items())):
-            a = np.ascontiguousarray(values[var])
+            a = np.array(values[var], order="C")
             key = f"a{i}"
             arrays[key] = a
             entries.append({"name": name, "key": key, "shape": list(a.shape), "dtype": var.dtype.name})

@@ -1,0 +1,128 @@
+"""Saver: pickle-free checkpoints, atomic writes, validation before any change."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import dualgrad.static as ds
+from dualgrad.static.saver import CheckpointError
+
+
+def model():
+    w = ds.Variable(np.arange(6.0).reshape(2, 3), name="w")
+    b = ds.Variable(np.float32(1.5), name="b")
+    step = w.assign(w * 2)
+    return w, b, step
+
+
+def test_round_trip(tmp_path, backend):
+    w, b, step = model()
+    saver = ds.train.Saver()
+    prefix = str(tmp_path / "ckpt" / "model")
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        sess.run(step)
+        assert saver.save(sess, prefix) == prefix
+        assert saver.save(sess, prefix, global_step=7) == prefix + "-7"
+    assert sorted(os.listdir(tmp_path / "ckpt")) == [
+        "checkpoint", "model-7.index.json", "model-7.npz", "model.index.json", "model.npz"]
+    assert ds.train.latest_checkpoint(str(tmp_path / "ckpt")) == prefix + "-7"
+    with ds.Session(backend=backend) as sess:
+        saver.restore(sess, prefix)
+        np.testing.assert_array_equal(sess.run(w), np.arange(6.0).reshape(2, 3) * 2)
+        assert sess.run(b) == np.float32(1.5)
+        sess.run(step)  # restored variables are ordinary state
+        np.testing.assert_array_equal(sess.run(w), np.arange(6.0).reshape(2, 3) * 4)
+
+
+def saved(tmp_path):
+    w, b, step = model()
+    prefix = str(tmp_path / "m")
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        ds.train.Saver().save(sess, prefix)
+    return w, b, prefix
+
+
+def _assert_restore_fails_and_changes_nothing(prefix, w, b, pattern, saver=None):
+    with ds.Session() as sess:
+        sess.run(w.assign(np.full(w.shape, -1.0)))
+        sess.run(b.assign(-1.0))
+        with pytest.raises(CheckpointError, match=pattern):
+            (saver or ds.train.Saver([w, b])).restore(sess, prefix)
+        np.testing.assert_array_equal(sess.run(w), np.full(w.shape, -1.0))
+        assert sess.run(b) == -1.0
+
+
+def test_truncated_data_is_a_clear_error(tmp_path):
+    w, b, prefix = saved(tmp_path)
+    data = open(prefix + ".npz", "rb").read()
+    with open(prefix + ".npz", "wb") as f:
+        f.write(data[: len(data) // 2])
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "truncated or was altered")
+
+
+def test_altered_data_is_a_clear_error(tmp_path):
+    w, b, prefix = saved(tmp_path)
+    data = bytearray(open(prefix + ".npz", "rb").read())
+    data[-40] ^= 0xFF
+    with open(prefix + ".npz", "wb") as f:
+        f.write(bytes(data))
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "truncated or was altered")
+
+
+def test_damaged_index_is_a_clear_error(tmp_path):
+    w, b, prefix = saved(tmp_path)
+    with open(prefix + ".index.json", "w") as f:
+        f.write('{"format": "dualgrad-checkpoint", "vers')
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "damaged")
+
+
+def test_pickled_object_arrays_are_refused(tmp_path):
+    """Even a consistent index cannot make restore unpickle: arrays load with allow_pickle=False."""
+    import hashlib
+    import io
+
+    w, b, prefix = saved(tmp_path)
+    buf = io.BytesIO()
+    np.savez(buf, a0=np.array([object()], dtype=object), a1=np.zeros((2, 3)))
+    data = buf.getvalue()
+    with open(prefix + ".npz", "wb") as f:
+        f.write(data)
+    index = json.load(open(prefix + ".index.json"))
+    index.update(npz_sha256=hashlib.sha256(data).hexdigest(), npz_size=len(data))
+    with open(prefix + ".index.json", "w") as f:
+        json.dump(index, f)
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "damaged")
+
+
+def test_mismatched_graph_changes_nothing(tmp_path):
+    _, _, prefix = saved(tmp_path)
+    ds.reset_default_graph()
+    w = ds.Variable(np.zeros((3, 2)), name="w")  # another shape
+    b = ds.Variable(np.float32(0), name="b")
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "shapes")
+    ds.reset_default_graph()
+    w = ds.Variable(np.zeros((2, 3), np.float32), name="w")  # another dtype
+    b = ds.Variable(np.float32(0), name="b")
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "dtype")
+    ds.reset_default_graph()
+    w = ds.Variable(np.zeros((2, 3)), name="w")
+    b = ds.Variable(np.float32(0), name="bias")  # a name the checkpoint lacks
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "bias not found")
+
+
+def test_missing_checkpoint(tmp_path):
+    w, b, _ = model()
+    with ds.Session() as sess, pytest.raises(CheckpointError, match="no checkpoint"):
+        ds.train.Saver().restore(sess, str(tmp_path / "nothing"))
+
+
+def test_save_refuses_uninitialized(tmp_path):
+    model()
+    with ds.Session() as sess, pytest.raises(CheckpointError, match="uninitialized"):
+        ds.train.Saver().save(sess, str(tmp_path / "m"))
+    assert not os.path.exists(tmp_path / "m.npz")

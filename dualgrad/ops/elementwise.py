@@ -46,11 +46,16 @@ divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
 
 
 def _pow_base_grad(g, out, x, y):
-    return multiply(g, multiply(y, power(x, subtract(y, 1))))
+    """y * x**(y-1), taken as 0 where y == 0 (PyTorch: d(x**0)/dx = 0, even at x = 0)."""
+    flat = equal(y, 0)
+    return multiply(g, where(flat, 0, multiply(y, power(where(flat, 1, x), subtract(y, 1)))))
 
 
 def _pow_exponent_grad(g, out, x, y):
-    return multiply(g, where(equal(x, 0), 0, multiply(out, log(x))))
+    """out * log(x), taken as 0 where x == 0; log reads 1 there, so no -inf/nan is ever made
+    (a masked nan would still poison the double backward)."""
+    zero = equal(x, 0)
+    return multiply(g, where(zero, 0, multiply(out, log(where(zero, 1, x)))))
 
 
 power = _binary("power", lambda xp, x, y: xp.power(x, y), (_pow_base_grad, _pow_exponent_grad),

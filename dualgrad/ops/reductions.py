@@ -97,12 +97,23 @@ mean = declare(
     sympy=_reduce_form(_mean_combine), shape=specs.reduce, floating=True,
     saves_inputs=False, doc="mean over axis (a primitive, so grad_fn prints MeanBackward0)")
 
+def _prod_grad(g, out, x, axis=None, keepdims=False):
+    """out / x where x != 0; at a zero, the product of the others if it is the only zero in
+    its slice, else 0 (PyTorch's finite gradient; dividing by x would give nan there). The
+    zeros are replaced by 1 before dividing, so no branch ever divides by zero."""
+    zero = ew.equal(x, 0)
+    safe = ew.where(zero, 1, x)
+    zeros = expand_back(sum(ew.where(zero, 1, 0), axis=axis, keepdims=keepdims), x, axis, keepdims)
+    others = expand_back(prod(safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    local = ew.where(zero, ew.where(ew.equal(zeros, 1), others, 0),
+                     ew.divide(expand_back(out, x, axis, keepdims), safe))
+    return ew.multiply(expand_back(g, x, axis, keepdims), local)
+
+
 prod = declare(
     "prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
-    vjp=(lambda g, out, x, axis=None, keepdims=False:
-         ew.divide(ew.multiply(expand_back(g, x, axis, keepdims), expand_back(out, x, axis, keepdims)), x),),
-    sympy=_reduce_form(_product), shape=specs.reduce, domain=((0.5, 1.5),),
-    saves_out=True, doc="product over axis; its gradient divides by x, so it is undefined where x == 0")
+    vjp=(_prod_grad,), sympy=_reduce_form(_product), shape=specs.reduce, domain=((-1.5, 1.5),),
+    saves_out=True, doc="product over axis; at a zero the gradient is the product of the others")
 
 
 def _shared_extreme_grad(g, out, x, axis=None, keepdims=False):

@@ -22,11 +22,20 @@ from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_fra
 class Spec(NamedTuple):
     """What a shape rule sees of a value: its shape (None for unknown dims) and dtype.
 
-    A Python scalar has shape () and dtype None: it is 'weak' and does not promote tensors.
+    A Python scalar is 'weak' (PyTorch): `Spec.scalar(2.5)` keeps its kind, so an int tensor
+    times 2.5 is float32, while a float32 tensor times 2.5 stays float32. `Spec((), None)` is
+    a scalar of unknown kind, which promotes nothing.
     """
 
     shape: tuple
     dtype: dtypes.DType | None
+    weak: bool = False
+
+    @staticmethod
+    def scalar(value) -> Spec:
+        """The spec of a Python number: bool, int64 or float32 by its type, and weak."""
+        kind = bool if isinstance(value, bool) else int if isinstance(value, int) else float
+        return Spec((), dtypes.as_dtype(kind), True)
 
 
 Rule = Callable[..., Any]

@@ -9,13 +9,22 @@ from .registry import Op, Spec, dtype_error, shape_error
 
 
 def result_dtype(op: Op, specs: Sequence[Spec]) -> dtypes.DType:
-    """PyTorch promotion over specs; a rule for an op that needs floats lifts ints to float32."""
+    """PyTorch promotion over specs; a rule for an op that needs floats lifts ints to float32.
+    Weak (Python scalar) specs only lift the category: int tensor * 2.5 is float32."""
     tensor = None
+    weak = []
     for s in specs:
-        if s.dtype is not None:
+        if s.dtype is not None and getattr(s, "weak", False):
+            weak.append(s.dtype)
+        elif s.dtype is not None:
             tensor = s.dtype if tensor is None else dtypes.promote(tensor, s.dtype)
     if tensor is None:
         tensor = dtypes.DEFAULT_FLOAT
+    for w in weak:
+        if w.is_floating_point and not tensor.is_floating_point:
+            tensor = dtypes.DEFAULT_FLOAT
+        elif w.is_integer and tensor.is_bool:
+            tensor = dtypes.DEFAULT_INT
     if op.floating and not tensor.is_floating_point:
         tensor = dtypes.DEFAULT_FLOAT
     return tensor

@@ -50,7 +50,9 @@ def check_vjp_numeric(subject: Subject, args: Sequence, attrs: dict, rng: np.ran
         gi = grads[i]
         if gi is None:
             raise AssertionError(f"{subject.name}: no gradient for differentiable input {i}")
-        assert_close(np.shape(gi), args[i].shape, msg=f"{subject.name}: shape of the VJP of input {i}")
+        if np.shape(gi) != args[i].shape:
+            raise AssertionError(f"{subject.name}: the VJP of input {i} has shape {np.shape(gi)}, "
+                                 f"the input {args[i].shape}")
         if np.asarray(gi).dtype != np.float64:
             raise AssertionError(f"{subject.name}: VJP of input {i} has dtype {np.asarray(gi).dtype}, "
                                  "expected float64 for a float64 input")
@@ -91,7 +93,9 @@ def check_second_order(subject: Subject, args: Sequence, attrs: dict, rng: np.ra
     f = lambda a: _vjp_dot(subject, a, attrs, g, ws)
     for i, h in zip(wanted, second, strict=True):
         h = np.zeros_like(args[i]) if h is None else np.asarray(h._data)
-        assert_close(h.shape, args[i].shape, msg=f"{subject.name}: shape of the second-order gradient")
+        if h.shape != args[i].shape:
+            raise AssertionError(f"{subject.name}: second-order gradient of input {i} has shape {h.shape}, "
+                                 f"the input {args[i].shape}")
         v = rng.standard_normal(args[i].shape)
         assert_close(np.sum(h * v), _directional(f, args, i, v, eps), rtol=rtol, atol=atol,
                      msg=f"{subject.name}: second-order gradient of input {i} vs finite differences "

@@ -1,0 +1,105 @@
+"""What happens exactly at kinks and ties: PyTorch's conventions, pinned.
+
+The registry test keeps its random inputs off these points on purpose (finite differences
+mean nothing there); these tests put inputs exactly on them. Expected values are PyTorch's
+documented behaviour, written out by hand.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import dualgrad as dg
+from dualgrad import ops
+from dualgrad.testing import assert_close
+
+
+def _grads(fn, *values):
+    xs = [dg.tensor(np.asarray(v, dtype=np.float64), requires_grad=True) for v in values]
+    out = fn(*xs)
+    return [np.asarray(g._data) for g in dg.autograd.grad(ops.sum(out), xs)]
+
+
+def test_relu_gradient_at_zero_is_zero():
+    (g,) = _grads(ops.relu, [-1.0, 0.0, 2.0])
+    assert_close(g, [0.0, 0.0, 1.0])
+
+
+def test_abs_gradient_at_zero_is_zero():
+    (g,) = _grads(ops.abs, [-2.0, 0.0, 3.0])
+    assert_close(g, [-1.0, 0.0, 1.0])
+
+
+def test_maximum_and_minimum_split_ties_in_half():
+    gx, gy = _grads(ops.maximum, [1.0, 2.0, 5.0], [1.0, 3.0, 4.0])
+    assert_close(gx, [0.5, 0.0, 1.0])
+    assert_close(gy, [0.5, 1.0, 0.0])
+    gx, gy = _grads(ops.minimum, [1.0, 2.0, 5.0], [1.0, 3.0, 4.0])
+    assert_close(gx, [0.5, 1.0, 0.0])
+    assert_close(gy, [0.5, 0.0, 1.0])
+
+
+def test_maximum_tie_under_broadcasting_sums_the_halves():
+    gx, gy = _grads(ops.maximum, [[2.0, 2.0], [2.0, 1.0]], [2.0])
+    assert_close(gx, [[0.5, 0.5], [0.5, 0.0]])
+    assert_close(gy, [2.5])
+
+
+def test_amax_and_amin_share_the_gradient_among_ties():
+    (g,) = _grads(lambda x: ops.amax(x), [3.0, 1.0, 3.0])
+    assert_close(g, [0.5, 0.0, 0.5])
+    (g,) = _grads(lambda x: ops.amax(x, axis=1), [[1.0, 1.0, 0.0], [2.0, 0.0, 0.0]])
+    assert_close(g, [[0.5, 0.5, 0.0], [1.0, 0.0, 0.0]])
+    (g,) = _grads(lambda x: ops.amin(x, axis=0), [[1.0, 0.0], [1.0, 2.0], [1.0, 0.0]])
+    assert_close(g, [[1 / 3, 0.5], [1 / 3, 0.0], [1 / 3, 0.5]])
+
+
+def test_full_max_and_min_share_ties_like_amax():
+    (g,) = _grads(lambda x: dg.max(x), [[4.0, 4.0], [0.0, 4.0]])
+    assert_close(g, [[1 / 3, 1 / 3], [0.0, 1 / 3]])
+    (g,) = _grads(lambda x: dg.min(x), [0.0, 0.0, 1.0])
+    assert_close(g, [0.5, 0.5, 0.0])
+
+
+def test_max_along_a_dim_gives_the_gradient_to_the_first_index():
+    x = dg.tensor(np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 2.0]]), requires_grad=True)
+    values, indices = dg.max(x, dim=1)
+    assert indices.tolist() == [0, 1]
+    (g,) = dg.autograd.grad(ops.sum(values), [x])
+    assert_close(g, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    values, indices = dg.min(x, dim=0)
+    assert indices.tolist() == [1, 0, 1]
+    (g,) = dg.autograd.grad(ops.sum(values), [x])
+    assert_close(g, [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+
+
+def test_argmax_and_argmin_pick_the_first_of_ties():
+    x = np.array([[1.0, 5.0, 5.0], [7.0, 7.0, 0.0]])
+    assert ops.argmax(x, axis=1).tolist() == [1, 0]
+    assert int(ops.argmax(x)) == 3
+    assert ops.argmin(np.array([2.0, 0.0, 0.0]), axis=0).tolist() == 1
+
+
+def test_clamp_passes_the_gradient_at_its_bounds():
+    """PyTorch's clamp backward uses min <= x <= max, so the bounds themselves pass."""
+    (g,) = _grads(lambda x: ops.clip(x, min=-1.0, max=1.0), [-2.0, -1.0, 0.0, 1.0, 2.0])
+    assert_close(g, [0.0, 1.0, 1.0, 1.0, 0.0])
+
+
+def test_power_at_zero_base():
+    """d(x**2)/dx = 0 at x = 0, and d(0**y)/dy is taken as 0 (PyTorch's masking)."""
+    gx, gy = _grads(ops.power, [0.0, 2.0], [2.0, 3.0])
+    assert_close(gx, [0.0, 12.0])
+    assert_close(gy, [0.0, 8.0 * np.log(2.0)])
+
+
+def test_prod_gradient_with_a_zero_is_the_product_of_the_others():
+    """PyTorch computes prod's gradient without dividing by x, so a zero gives a finite value."""
+    (g,) = _grads(lambda x: ops.prod(x), [2.0, 0.0, 3.0])
+    assert_close(g, [0.0, 6.0, 0.0])
+    (g,) = _grads(lambda x: ops.prod(x, axis=1), [[0.0, 0.0, 3.0], [1.0, 2.0, 3.0]])
+    assert_close(g, [[0.0, 0.0, 0.0], [6.0, 3.0, 2.0]])
+
+
+def test_power_with_zero_exponent_has_zero_base_gradient():
+    (gx, _) = _grads(ops.power, [0.0, 3.0], [0.0, 0.0])
+    assert_close(gx, [0.0, 0.0])

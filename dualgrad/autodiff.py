@@ -59,21 +59,19 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
     exception part-way leaves every `.grad` as it was.
     """
     root_nodes = [node for node, _ in roots]
-    order = _discover(root_nodes)
-    if targets is None:
-        useful = set(order)
-        captured = {n for n in order if n.is_sink}
+    if targets is None:  # every reachable node runs: count dependencies in one pass
+        pending = _dependencies(root_nodes)
+        useful = pending
     else:
         useful = set()
-        for node in order:  # children first, so a node knows whether its children matter
+        for node in _discover(root_nodes):  # children first: a node knows if its children matter
             if node in targets or any(c in useful for c, _ in node.next_edges if c is not None):
                 useful.add(node)
-        captured = targets
-    pending: dict = dict.fromkeys(useful, 0)
-    for node in useful:
-        for child, _ in node.next_edges:
-            if child is not None and child in useful:
-                pending[child] += 1
+        pending = dict.fromkeys(useful, 0)
+        for node in useful:
+            for child, _ in node.next_edges:
+                if child is not None and child in useful:
+                    pending[child] += 1
 
     buffers: dict = {}
     for (node, index), g in zip(roots, grads, strict=True):
@@ -81,18 +79,24 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
             _accumulate(buffers, node, index, g)
     ready = [n for n in dict.fromkeys(root_nodes) if n in useful and pending[n] == 0]
     result: dict = {}
-    while ready:
+    add, sum_to_like = ops.add, ops.sum_to_like
+    while ready:  # the per-node work below runs once per recorded op: keep it flat
         node = ready.pop()
         node_grads = buffers.pop(node, None) or [None] * node.num_outputs
         if node.hooks:
             node_grads = node.run_hooks(node_grads)
-        if node in captured:
-            result[node] = node_grads
-            if node.is_sink or targets is not None and not any(
-                    c in useful for c, _ in node.next_edges if c is not None):
-                continue
         edges = node.next_edges
-        needed = [c is not None and c in useful for c, _ in edges]
+        if targets is None:
+            if node.is_sink:
+                result[node] = node_grads
+                continue
+            needed = [c is not None for c, _ in edges]
+        else:
+            needed = [c is not None and c in useful for c, _ in edges]
+            if node in targets:
+                result[node] = node_grads
+                if node.is_sink or not any(needed):
+                    continue
         input_grads = node.apply(node_grads, needed)
         for i, (child, index) in enumerate(edges):
             if not needed[i]:
@@ -100,15 +104,41 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
             g = input_grads[i]
             if g is not None:
                 like = node.input_like(i)
-                if not _same_shape(g, like):
-                    g = ops.sum_to_like(g, like)
-                _accumulate(buffers, child, index, g)
-            pending[child] -= 1
-            if pending[child] == 0:
+                shape = g.shape
+                if shape is None or shape != like.shape and not _same_shape(g, like):
+                    g = sum_to_like(g, like)
+                slots = buffers.get(child)
+                if slots is None:
+                    slots = buffers[child] = [None] * child.num_outputs
+                old = slots[index]
+                slots[index] = g if old is None else add(old, g)
+            left = pending[child] - 1
+            pending[child] = left
+            if left == 0:
                 ready.append(child)
         if not retain_graph:
             node.release()
     return result
+
+
+def _dependencies(root_nodes: Sequence) -> dict:
+    """{node: number of edges into it} for every node reachable from the roots (a stack, not
+    recursion, so a chain of a million ops is fine)."""
+    pending: dict = {}
+    stack = []
+    for root in root_nodes:
+        if root not in pending:
+            pending[root] = 0
+            stack.append(root)
+    while stack:
+        for child, _ in stack.pop().next_edges:
+            if child is not None:
+                if child in pending:
+                    pending[child] += 1
+                else:
+                    pending[child] = 1
+                    stack.append(child)
+    return pending
 
 
 def _accumulate(buffers: dict, node, index: int, g) -> None:

@@ -4,11 +4,34 @@ from __future__ import annotations
 from .. import dtypes, ops
 from ..ops.registry import Op, array_ufunc
 from . import api
-from .tensor import Tensor, inplace
+from .tensor import Tensor, bind, inplace
 
 
-def _reflected(op):
-    return lambda self, other: op(other, self)
+_EAGER_ARGS = frozenset((Tensor, float, int, bool))  # arguments that bind() takes directly
+
+
+def _binary(op: Op):
+    """`self op other`: straight to the eager front end when `other` is a Tensor or a Python
+    number (the common case); anything else (a static tensor, an array) goes through the
+    registry's dispatch, which also reports mixing errors."""
+
+    def method(self, other):
+        if type(other) in _EAGER_ARGS:
+            return bind(op, (self, other), {})
+        return op(self, other)
+
+    method.__name__ = op.name
+    return method
+
+
+def _reflected(op: Op):
+    def method(self, other):
+        if type(other) in _EAGER_ARGS:
+            return bind(op, (other, self), {})
+        return op(other, self)
+
+    method.__name__ = f"r{op.name}"
+    return method
 
 
 
@@ -52,13 +75,15 @@ _METHODS = {
     "add_": api.add_, "sub_": api.sub_, "mul_": api.mul_, "div_": api.div_, "clamp_": api.clamp_,
     "fill_": api.fill_, "zero_": api.zero_, "copy_": api.copy_,
     # operators
-    "__add__": ops.add, "__radd__": _reflected(ops.add), "__sub__": ops.subtract,
-    "__rsub__": _reflected(ops.subtract), "__mul__": ops.multiply, "__rmul__": _reflected(ops.multiply),
-    "__truediv__": ops.divide, "__rtruediv__": _reflected(ops.divide), "__pow__": ops.power,
-    "__rpow__": _reflected(ops.power), "__matmul__": ops.matmul, "__rmatmul__": _reflected(ops.matmul),
-    "__neg__": ops.negative, "__abs__": ops.abs, "__invert__": ops.logical_not,
-    "__eq__": ops.equal, "__ne__": ops.not_equal, "__lt__": ops.less, "__le__": ops.less_equal,
-    "__gt__": ops.greater, "__ge__": ops.greater_equal, "__getitem__": api.getitem,
+    "__add__": _binary(ops.add), "__radd__": _reflected(ops.add), "__sub__": _binary(ops.subtract),
+    "__rsub__": _reflected(ops.subtract), "__mul__": _binary(ops.multiply),
+    "__rmul__": _reflected(ops.multiply), "__truediv__": _binary(ops.divide),
+    "__rtruediv__": _reflected(ops.divide), "__pow__": _binary(ops.power),
+    "__rpow__": _reflected(ops.power), "__matmul__": _binary(ops.matmul),
+    "__rmatmul__": _reflected(ops.matmul), "__neg__": ops.negative, "__abs__": ops.abs,
+    "__invert__": ops.logical_not, "__eq__": _binary(ops.equal), "__ne__": _binary(ops.not_equal),
+    "__lt__": _binary(ops.less), "__le__": _binary(ops.less_equal), "__gt__": _binary(ops.greater),
+    "__ge__": _binary(ops.greater_equal), "__getitem__": api.getitem,
     "__iadd__": lambda self, other: inplace(self, ops.add, other),
     "__isub__": lambda self, other: inplace(self, ops.subtract, other),
     "__imul__": lambda self, other: inplace(self, ops.multiply, other),
@@ -67,10 +92,19 @@ _METHODS = {
 }
 
 def _as_method(fn):
-    """Ops are callables, not functions: give them a function so they bind `self`."""
-    if isinstance(fn, Op):
-        return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
-    return fn
+    """Ops are callables, not functions: give them a function so they bind `self` (and go
+    straight to the eager front end when every argument is a Tensor or a Python number)."""
+    if not isinstance(fn, Op):
+        return fn
+
+    def method(self, *args, **attrs):
+        for a in args:
+            if type(a) not in _EAGER_ARGS:
+                return fn(self, *args, **attrs)
+        return bind(fn, (self, *args), attrs)
+
+    method.__name__ = fn.name
+    return method
 
 
 for _name, _fn in _METHODS.items():

@@ -12,6 +12,7 @@ import weakref
 from ..errors import GraphError
 from ..ops import Op
 from . import grad_mode
+from . import tensor as _T  # a cycle: its attributes are read only at call time
 
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -74,37 +75,43 @@ class Node:
         return grads
 
     def apply(self, grads: list, needed: list) -> list:
-        from .tensor import Tensor, check_version, version_error, wrap
-
         g = grads[0]
-        if self.inputs is None:
+        inputs = self.inputs
+        if inputs is None:
             raise GraphError(FREED)
         if g is None:
             return [None] * len(needed)
         op = self.op
-        if op.saves_inputs:
-            for t, v in zip(self.inputs, self.versions, strict=True):
-                if v is not None:
-                    check_version(t, v, self)
-        if op.saves_out:
+        versions = self.versions
+        if versions is not None:  # a saved input changed in place since the forward?
+            for t, v in zip(inputs, versions, strict=True):
+                if v is not None and t._version[0] != v:
+                    raise _T.version_error(t._data, t._version[0], v, self)
+        if self.out_version is not None:
             counter, expected = self.out_version
             if counter[0] != expected:
-                raise version_error(self.out, counter[0], expected, self)
+                raise _T.version_error(self.out, counter[0], expected, self)
+        Tensor = _T.Tensor
         if type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
-            inputs = self.inputs
-            out = wrap(self.out, grad_fn=self) if op.saves_out else None
-        else:
-            inputs = tuple(a._data if type(a) is Tensor else a for a in self.inputs)
+            values = inputs
+            out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
+        else:  # plain backward: rules run kernels on the arrays
+            values = [a._data if type(a) is Tensor else a for a in inputs]
             out = self.out
         attrs = self.attrs
-        grads = [op.grad(i, g, out, inputs, attrs) if needed[i] else None for i in range(len(needed))]
+        vjps = op.vjps
+        if vjps is None:
+            rule = op.vjp_each
+            result = [rule(i, g, out, *values, **attrs) if need else None for i, need in enumerate(needed)]
+        else:
+            result = [vjps[i](g, out, *values, **attrs) if need else None for i, need in enumerate(needed)]
         if grad_mode.state.anomaly:
-            check_nan(self, grads)
-        return grads
+            check_nan(self, result)
+        return result
 
     def input_like(self, i: int):
         a = self.inputs[i]
-        return a._data if hasattr(a, "_data") else a
+        return a._data if type(a) is _T.Tensor else a
 
     def release(self) -> None:
         self.inputs = None

@@ -295,19 +295,24 @@ def edge(t: Tensor) -> tuple:
 
 
 def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
-    """The eager front end: run the kernel, record a node when gradients are wanted."""
+    """The eager front end: run the kernel, record a node when gradients are wanted.
+
+    This is the hot path of every eager op, so it is written flat: one pass over the
+    arguments, the kernel, then (only when recording) one node with its edges and the
+    versions of what it saved."""
     data = []
     record = False
     on_jax = False
     for a in args:
-        if type(a) is Tensor:
+        ta = type(a)
+        if ta is Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
-            if not on_jax and is_jax_array(d):
+            if type(d) is not _ndarray and not on_jax and is_jax_array(d):
                 on_jax = True
             data.append(d)
-        elif isinstance(a, (list, tuple)):
+        elif ta is list or ta is tuple:
             from .creation import as_array
 
             data.append(as_array(a))
@@ -321,26 +326,74 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         raise
     except Exception as e:  # phrase the kernel's complaint in the op's own terms
         raise explain(op, args, attrs, e) from None
-    if not (record and op.differentiable and grad_mode.state.enabled):
-        return wrap(out)
-    node = node_class(op)()
+    t = _new(Tensor)
+    t._data = out
+    t._output_nr = 0
+    t._grad = None
+    t._version = [0]
+    t._name = None
+    t._acc = None
+    t._hooks = None
+    t._retains_grad = False
+    t._where = None
+    state = _grad_state
+    if not (record and op.differentiable and state.enabled):
+        t.grad_fn = None
+        t._requires_grad = False
+        return t
+    node = (_NODE_CLASSES.get(op) or node_class(op))()
     node.op = op
     node.attrs = attrs
     node.inputs = args
     node.hooks = None
-    node.where = user_frame() if grad_mode.state.anomaly else None
-    node.next_edges = tuple(
-        edge(a) if type(a) is Tensor and a._requires_grad and op.input_differentiable(i) else (None, 0)
-        for i, a in enumerate(args))
-    node.versions = tuple(a._version[0] if type(a) is Tensor else None for a in args) \
-        if op.saves_inputs else None
-    t = wrap(out, node, True)
+    node.where = user_frame() if state.anomaly else None
+    flags = _INPUT_FLAGS.get(op)
+    if flags is None:
+        flags = _input_flags(op)
+    edges = []
+    versions = [] if op.saves_inputs else None
+    for i, a in enumerate(args):
+        if type(a) is Tensor:
+            if a._requires_grad and (flags is True or i < len(flags) and flags[i]):
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
+            else:
+                edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(a._version[0])
+        else:
+            edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(None)
+    node.next_edges = tuple(edges)
+    node.versions = versions
     if op.saves_out:
         node.out = out
         node.out_version = (t._version, 0)
     else:
         node.out = None
+        node.out_version = None
+    t.grad_fn = node
+    t._requires_grad = True
     return t
+
+
+_ndarray = np.ndarray
+_grad_state = grad_mode.state
+_NO_EDGE = (None, 0)
+_NODE_CLASSES: dict = {}
+_INPUT_FLAGS: dict = {}
+
+
+def _input_flags(op: Op):
+    """Which inputs of `op` can carry a gradient: True for all (n-ary ops), else a tuple."""
+    if op.vjp_each is not None:
+        flags = True  # only reached for differentiable ops
+    else:
+        flags = tuple(op.input_differentiable(i) for i in range(len(op.vjps)))
+    _NODE_CLASSES[op] = node_class(op)
+    _INPUT_FLAGS[op] = flags
+    return flags
 
 
 register_frontend(Tensor, bind)

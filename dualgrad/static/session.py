@@ -131,7 +131,7 @@ class Session:
         elif ft is list or ft is tuple:
             key = (ft, *fetches)
         else:
-            key = None
+            key = structure_key(fetches)
         if feed_dict:
             parts = [key]
             vals = []

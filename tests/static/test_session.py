@@ -34,6 +34,19 @@ def test_fetch_structures(backend):
         assert isinstance(s, np.float32) and s == 6.0  # 0-d results are numpy scalars, as TF1
 
 
+def test_distinct_structures_do_not_share_a_cache_entry(backend):
+    a, b = ds.constant(1.0), ds.constant(2.0)
+    x = ds.placeholder(ds.float32, shape=())
+    with ds.Session(backend=backend) as sess:
+        for feed in (None, {x: 0.0}):
+            assert sess.run({"a": a}, feed) == {"a": 1.0}
+            assert sess.run({"b": b}, feed) == {"b": 2.0}
+            assert sess.run({"a": [a, {"b": b}]}, feed) == {"a": [1.0, {"b": 2.0}]}
+            assert sess.run({"a": [b, {"b": a}]}, feed) == {"a": [2.0, {"b": 1.0}]}
+            assert sess.run([a, [b]], feed) == [1.0, [2.0]]
+            assert sess.run([b, [a]], feed) == [2.0, [1.0]]
+
+
 def test_duplicate_fetches_are_computed_once(backend):
     w = ds.Variable(0.0, name="w")
     inc = w.assign_add(1.0)

@@ -148,6 +148,19 @@ def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
     """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
     float64); Python scalars stay weak. The target depends only on the arguments' dtypes and
     scalar types, so it is computed once per combination (this runs on every eager op)."""
+    common = None
+    for a in args:  # the common case first: numpy arrays of one float dtype, Python scalars
+        kind = type(a)
+        if kind is np.ndarray:
+            if common is None:
+                common = a.dtype
+            elif a.dtype is not common:
+                break
+        elif kind not in _WEAK_SCALARS:
+            break
+    else:
+        if common is not None and common.kind == "f":
+            return args
     key = (floating, *[type(a) if type(a) in _WEAK_SCALARS else getattr(a, "dtype", type(a))
                        for a in args])
     try:

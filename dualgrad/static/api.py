@@ -210,6 +210,22 @@ def size(input, name=None, out_type=None):  # noqa: A002
     return _n(ops.size(_tensor(input)), name)
 
 
+def identity(input, name=None):  # noqa: A002
+    """The same value as a new tensor (gradients pass through: a `reshape_like` to itself)."""
+    x = _tensor(input)
+    return _n(ops.reshape_like(x, x), name or "Identity")
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    """The same value, but `ds.gradients` does not look through it (op type 'StopGradient',
+    no registry op: a leaf for the walker)."""
+    from ..ops import Spec
+
+    x = _tensor(input)
+    return x.graph.create_op("StopGradient", (x,), {}, (Spec(x.shape, x.dtype),),
+                             name=name or "StopGradient").outputs[0]
+
+
 # -- helpers --------------------------------------------------------------------------------------
 def _tensor(x, like=None):
     if isinstance(x, Tensor):

@@ -93,6 +93,10 @@ class Plan:
                     var = op.outputs[0]
                     if var not in fed:
                         env[var] = args[state_pos[var]]
+                elif kind == "StopGradient":
+                    out = op.outputs[0]
+                    if out not in fed:
+                        env[out] = env[op.inputs[0]]
                 elif kind == "Const":
                     out = op.outputs[0]
                     if out not in fed:
@@ -135,6 +139,8 @@ def _op_inputs(op: Operation) -> list[Tensor]:
         return [a for a in op.inputs if isinstance(a, Tensor)]
     if op.type in ("Assign", "AssignAdd", "AssignSub"):
         return [op.inputs[1]]  # the variable's own value comes from the run's state
+    if op.type == "StopGradient":
+        return [op.inputs[0]]
     return []
 
 

@@ -182,7 +182,8 @@ class Session:
             self._compiled[ckey] = fn
         feed_pos = tuple(fed[t][0] for t in plan.feeds)
         casts = tuple((j, fed[t][1]) for j, t in enumerate(plan.feeds) if fed[t][1] is not None)
-        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy")
+        donates = self._donate and any(v in plan.writes for v in plan.state_in)
+        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates)
 
     def _compile(self, plan: Plan):
         if self.backend == "numpy":
@@ -258,9 +259,9 @@ class _Runner:
     """One compiled call shape of `Session.run`; `run` is the hot path."""
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
-                 "randoms", "nf", "copy", "all_tensors", "convert")
+                 "randoms", "nf", "copy", "donates", "all_tensors", "convert")
 
-    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool):
+    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool = False):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -272,6 +273,7 @@ class _Runner:
         self.randoms = plan.randoms
         self.nf = plan.n_fetch_values
         self.copy = copy
+        self.donates = donates
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
         self.convert = tuple(_converter(t.shape) for t in tensors)
@@ -296,6 +298,8 @@ class _Runner:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = np.array(outs[i])
+                elif self.donates:  # a buffer donated next run must belong to one variable only
+                    _store_unaliased(state, self.writes, [outs[i] for i in self.write_src], args)
                 else:
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = outs[i]
@@ -316,6 +320,17 @@ class _Runner:
         v = min(missing, key=lambda v: v.op._id)
         return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
                                   f"created at {v.op.where})")
+
+
+def _store_unaliased(state: dict, writes, values, args) -> None:
+    """Store new values, copying any that is an input or another variable's value (jax may
+    forward an input unchanged): donating it later would free someone else's buffer."""
+    seen = {id(a) for a in args} | {id(v) for k, v in state.items() if k not in writes}
+    for var, value in zip(writes, values, strict=True):
+        if id(value) in seen:
+            value = value.copy()
+        seen.add(id(value))
+        state[var] = value
 
 
 def _scalar(o):

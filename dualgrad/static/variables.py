@@ -29,8 +29,16 @@ class Variable(Tensor):
 
     __slots__ = ("initial_value", "initializer", "trainable")
 
-    def __new__(cls, initial_value=None, trainable: bool = True, name: str | None = None,
+    def __new__(cls, initial_value=None, *args, name: str | None = None, trainable: bool = True,
                 dtype=None, **kwargs):
+        # one optional positional argument: the name (SPEC order) or, TF1's order, trainable
+        if len(args) > 1:
+            raise TypeError("ds.Variable takes initial_value and then keyword arguments")
+        if args:
+            if isinstance(args[0], str):
+                name = args[0]
+            else:
+                trainable = args[0]
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
         if kwargs.pop("validate_shape", True) is False:
@@ -64,6 +72,8 @@ class Variable(Tensor):
 
     def __repr__(self) -> str:
         return f"<ds.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+    __str__ = __repr__
 
     def __reduce__(self):
         raise TypeError("a ds.Variable cannot be pickled; save its value with ds.train.Saver")

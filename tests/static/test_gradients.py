@@ -113,3 +113,13 @@ def test_gradients_checks_its_arguments():
         y = ds.Variable(1.0)
     with pytest.raises(dg.errors.GraphError if hasattr(dg, "errors") else Exception):
         ds.gradients(y * 2, [x])
+
+
+def test_stop_gradient_and_identity(backend):
+    x = ds.Variable(np.array([1.0, 2.0]))
+    y = ds.reduce_sum(x * ds.stop_gradient(x) + ds.identity(x))
+    assert ds.stop_gradient(x).op.type == "StopGradient"
+    (g,) = ds.gradients(y, [x])
+    np.testing.assert_allclose(_run(g, backend=backend), [2.0, 3.0])
+    (none,) = ds.gradients(ds.stop_gradient(x), [x])
+    assert none is None

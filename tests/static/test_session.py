@@ -243,3 +243,19 @@ def test_threads_assign_add_exactly():
         for t in threads:
             t.join()
         assert sess.run(counter) == 8 * 1500
+
+
+def test_donated_state_never_shares_buffers():
+    """On GPU variable buffers are donated; a value forwarded from an input must be copied.
+    Forcing the donating path on CPU checks the bookkeeping (CPU ignores donation itself)."""
+    a = ds.Variable(np.ones(3), name="a")
+    b = ds.Variable(np.full(3, 2.0), name="b")
+    with ds.Session() as sess:
+        sess._donate = True
+        sess.run(ds.global_variables_initializer())
+        sess.run(a.assign(b))  # a's new value may be b's own buffer
+        assert sess._values[a] is not sess._values[b]
+        sess.run(a.assign_add(1.0))
+        np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [2, 2, 2]])
+        sess.run([a.assign(a), b.assign(b * 3)])
+        np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [6, 6, 6]])

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import dtypes
+from .. import backend as _backend
 from ..backend import namespace_of, run_jitted
 from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
 
@@ -95,7 +96,7 @@ class Op:
     # -- the three things every front end asks of an op ---------------------------------
     def compute(self, args: Sequence, attrs: dict):
         """Run the kernel on arrays/scalars, with PyTorch's dtype promotion."""
-        xp = namespace_of(*args)
+        xp = np if _backend._jnp is None else namespace_of(*args)  # no jax loaded: numpy
         if xp is not np:  # jax arrays: a kernel jitted once per (op, attrs)
             out = run_jitted(self, args, attrs)
             if out is not NotImplemented:

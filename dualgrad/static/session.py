@@ -183,7 +183,7 @@ class Session:
         feed_pos = tuple(fed[t][0] for t in plan.feeds)
         casts = tuple((j, fed[t][1]) for j, t in enumerate(plan.feeds) if fed[t][1] is not None)
         donates = self._donate and any(v in plan.writes for v in plan.state_in)
-        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates)
+        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals))
 
     def _compile(self, plan: Plan):
         if self.backend == "numpy":
@@ -259,9 +259,11 @@ class _Runner:
     """One compiled call shape of `Session.run`; `run` is the hot path."""
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
-                 "randoms", "nf", "copy", "donates", "all_tensors", "convert")
+                 "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
+                 "feeds_as_given")
 
-    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool = False):
+    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
+                 n_given: int):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -277,11 +279,21 @@ class _Runner:
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
         self.convert = tuple(_converter(t.shape) for t in tensors)
+        # fast paths: one fetched tensor (`sess.run(t)`), and runs that touch no state
+        self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
+            rebuild([0]) == 0 else None
+        self.stateless = not (plan.state_in or plan.writes or plan.randoms)
+        self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
 
     def run(self, sess: Session, vals):
-        feeds = [vals[i] for i in self.feed_pos]
-        for j, dt in self.casts:
-            feeds[j] = feeds[j].astype(dt)
+        if self.stateless:  # no variables, no random draws: no lock, no bookkeeping
+            if sess._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            outs = self.fn(*vals) if self.feeds_as_given else self.fn(*self._feeds(vals))
+            if self.single is not None:
+                return self.single(outs[0])
+            return self._results(outs)
+        feeds = self._feeds(vals)
         with sess._lock:
             if sess._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
@@ -303,6 +315,17 @@ class _Runner:
                 else:
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = outs[i]
+        if self.single is not None:
+            return self.single(outs[0])
+        return self._results(outs)
+
+    def _feeds(self, vals) -> list:
+        feeds = [vals[i] for i in self.feed_pos]
+        for j, dt in self.casts:
+            feeds[j] = feeds[j].astype(dt)
+        return feeds
+
+    def _results(self, outs):
         if self.all_tensors:
             return self.rebuild([c(o) for c, o in zip(self.convert, outs, strict=False)])
         it = iter(zip(self.convert, outs, strict=False))

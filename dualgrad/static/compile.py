@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..backend import namespace_of
 from ..errors import GraphError
 from ..ops import REGISTRY
-from .creation import RANDOM_TYPES
+from .creation import RANDOM_TYPES, uniform_like_kernel
 from .graph import Operation, Tensor, describe
 from .variables import Variable, as_var_dtype
 
@@ -63,7 +64,7 @@ class Plan:
         order, fetches = self.order, self.fetches
         state_in, feeds, randoms, writes = self.state_in, self.feeds, self.randoms, self.extra_writes
         n_state, n_feed = len(state_in), len(feeds)
-        random_outputs = [op.outputs[0] for op in randoms]
+        random_outputs = [op.outputs[0] for op in randoms]  # for *Like ops: their seed
         fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
         fed = set(feeds)
         state_pos = {v: i for i, v in enumerate(state_in)}
@@ -93,6 +94,12 @@ class Plan:
                     var = op.outputs[0]
                     if var not in fed:
                         env[var] = args[state_pos[var]]
+                elif kind == "RandomUniformLike":
+                    out = op.outputs[0]
+                    if out not in fed:
+                        like = env[op.inputs[0]]
+                        env[out] = uniform_like_kernel(namespace_of(like, env[out]), env[out], like,
+                                                       op.attrs["dtype"])
                 elif kind == "StopGradient":
                     out = op.outputs[0]
                     if out not in fed:
@@ -139,7 +146,7 @@ def _op_inputs(op: Operation) -> list[Tensor]:
         return [a for a in op.inputs if isinstance(a, Tensor)]
     if op.type in ("Assign", "AssignAdd", "AssignSub"):
         return [op.inputs[1]]  # the variable's own value comes from the run's state
-    if op.type == "StopGradient":
+    if op.type in ("StopGradient", "RandomUniformLike"):
         return [op.inputs[0]]
     return []
 

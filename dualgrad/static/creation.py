@@ -137,7 +137,7 @@ def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
 
 # -- random initialisers ----------------------------------------------------------------------
 
-RANDOM_TYPES = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal")
+RANDOM_TYPES = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformLike")
 
 
 def _random(op_type: str, shape: Sequence, dtype, seed, name, **params) -> Tensor:
@@ -189,9 +189,32 @@ def random_generator(op) -> np.random.Generator:
                                   seed if seed is not None else op._id])
 
 
+def random_uniform_like(x: Tensor, seed: int | None = None, name: str | None = None) -> Tensor:
+    """Uniform [0, 1) numbers shaped like `x`, whose shape may be known only at run time.
+
+    The host draws one 32-bit seed per run; the numbers are made inside the run (with
+    `jax.random` under jax, a numpy generator under numpy), so no shape is needed in advance.
+    """
+    d = x.dtype if x.dtype.is_floating_point else float32
+    return x.graph.create_op("RandomUniformLike", (x,), {"dtype": d, "seed": seed},
+                             (Spec(x.shape, d),), name=name or "random_uniform_like").outputs[0]
+
+
+def uniform_like_kernel(xp, seed, like, dtype) -> object:
+    """The values of a RandomUniformLike op from its per-run seed."""
+    shape = tuple(getattr(like, "shape", ()))
+    if xp is np:
+        return np.random.default_rng(int(seed)).random(shape).astype(dtype.np)
+    import jax
+
+    return jax.random.uniform(jax.random.key(seed), shape, dtype=dtype.np)
+
+
 def draw(op, rng: np.random.Generator) -> np.ndarray:
-    """One run's values of a random op."""
+    """One run's values of a random op (for RandomUniformLike: its seed)."""
     a = op.attrs
+    if op.type == "RandomUniformLike":
+        return np.uint32(rng.integers(2**32))
     shape, d = a["shape"], a["dtype"]
     if op.type == "RandomUniform":
         if d.is_floating_point:

@@ -67,6 +67,22 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     return _n(ops.softmax_cross_entropy(onehot, logits, axis=-1), name)
 
 
+def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
+    """Keep each element with probability `keep_prob` (or `1 - rate`) and scale it by
+    1/keep_prob; a fresh mask each run. `keep_prob` may be a placeholder (TF1's idiom)."""
+    if noise_shape is not None:
+        raise NotImplementedError("dropout(noise_shape=...) is not supported")
+    if (keep_prob is None) == (rate is None):
+        raise ValueError("dropout needs exactly one of keep_prob and rate")
+    x = _tensor(x)
+    if keep_prob is None:
+        keep_prob = ops.subtract(1, rate)
+    from .creation import random_uniform_like
+
+    keep = ops.cast(ops.less(random_uniform_like(x, seed=seed), keep_prob), dtype=x.dtype)
+    return _n(ops.divide(ops.multiply(x, keep), keep_prob), name)
+
+
 def l2_loss(t, name=None):
     """sum(t ** 2) / 2."""
     t = _tensor(t)
@@ -90,4 +106,4 @@ def moments(x, axes, keepdims=False, name=None):
 
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
-           "sparse_softmax_cross_entropy_with_logits", "l2_loss", "bias_add", "moments", "Tensor"]
+           "sparse_softmax_cross_entropy_with_logits", "dropout", "l2_loss", "bias_add", "moments", "Tensor"]

@@ -259,3 +259,17 @@ def test_donated_state_never_shares_buffers():
         np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [2, 2, 2]])
         sess.run([a.assign(a), b.assign(b * 3)])
         np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [6, 6, 6]])
+
+
+def test_dropout_with_keep_prob_placeholder(backend):
+    x = ds.placeholder(ds.float32, shape=(None, 500))
+    keep_prob = ds.placeholder(ds.float32, shape=())
+    y = ds.nn.dropout(x, keep_prob)
+    (g,) = ds.gradients(ds.reduce_sum(y), [x])
+    with ds.Session(backend=backend) as sess:
+        a, ga = sess.run([y, g], {x: np.ones((4, 500)), keep_prob: 0.5})
+        assert set(np.unique(a)) == {0.0, 2.0} and 0.4 < np.mean(a == 0) < 0.6
+        np.testing.assert_array_equal(a, ga)  # the gradient uses the same mask as the value
+        b = sess.run(y, {x: np.ones((4, 500)), keep_prob: 0.5})
+        assert not np.array_equal(a, b)  # a fresh mask each run
+        np.testing.assert_array_equal(sess.run(y, {x: np.ones((3, 500)), keep_prob: 1.0}), 1.0)

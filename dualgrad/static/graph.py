@@ -79,7 +79,7 @@ class Graph:
         self._by_name: dict[str, Operation] = {}
         self._used_names: set[str] = set()
         self._name_counts: dict[str, int] = {}
-        self._scopes: list[str] = []
+        self._scope_stacks = threading.local()  # name scopes are per thread, as TF1's
         self._collections: dict[str, list] = {}
         self._lock = threading.RLock()
         self._finalized = False
@@ -120,8 +120,16 @@ class Graph:
         finally:
             self._scopes.pop()
 
+    @property
+    def _scopes(self) -> list[str]:
+        stack = getattr(self._scope_stacks, "stack", None)
+        if stack is None:
+            stack = self._scope_stacks.stack = []
+        return stack
+
     def _prefix(self) -> str:
-        return self._scopes[-1] + "/" if self._scopes else ""
+        scopes = self._scopes
+        return scopes[-1] + "/" if scopes else ""
 
     # -- finalising -----------------------------------------------------------------------
     def finalize(self) -> None:
@@ -273,7 +281,8 @@ class Tensor:
         return self.shape
 
     def __repr__(self) -> str:
-        return f"<ds.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+        shape = "<unknown>" if self.shape is None else self.shape
+        return f"<ds.Tensor '{self.name}' shape={shape} dtype={self.dtype.name}>"
 
     def __str__(self) -> str:
         return f'Tensor("{self.name}", shape={self.shape}, dtype={self.dtype.name})'
@@ -284,6 +293,10 @@ class Tensor:
 
     def __iter__(self):
         raise TypeError("a ds.Tensor is not iterable: its values exist only inside Session.run")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"Cannot convert a symbolic ds.Tensor ({self.name}) to a numpy array: its "
+                        "value exists only inside Session.run (fetch it with sess.run)")
 
     def eval(self, feed_dict=None, session=None):
         """This tensor's value in `session` (default: the current default session)."""

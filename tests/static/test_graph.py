@@ -193,3 +193,40 @@ def test_unknown_rank_placeholder():
         np.testing.assert_allclose(sess.run(y, {x: [[1.0, 2.0]]}), [[3.0, 5.0]])
         (g,) = ds.gradients(x * x, [x])
         np.testing.assert_allclose(sess.run(g, {x: [1.0, 3.0]}), [2.0, 6.0])
+
+
+SPEC_MATH = {  # SPEC §3's list, with the registry op each must build
+    "add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
+    "square": "multiply", "sqrt": "sqrt", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
+    "tanh": "tanh", "sigmoid": "sigmoid", "pow": "power", "abs": "abs", "matmul": "matmul",
+    "reduce_sum": "sum", "reduce_mean": "mean", "reduce_max": "amax", "argmax": "argmax",
+    "reshape": "reshape", "transpose": "transpose", "expand_dims": "expand_dims",
+    "squeeze": "squeeze", "concat": "concatenate", "stack": "stack", "where": "where",
+    "cast": "cast",
+}
+
+
+def test_every_spec_function_maps_to_a_registry_op():
+    a = ds.placeholder(ds.float32, shape=(2, 2))
+    b = ds.placeholder(ds.float32, shape=(2, 2))
+    calls = {
+        "add": (a, b), "subtract": (a, b), "multiply": (a, b), "divide": (a, b), "pow": (a, b),
+        "matmul": (a, b), "reshape": (a, [4]), "expand_dims": (a, 0), "squeeze": (a,),
+        "concat": ([a, b], 0), "stack": ([a, b],), "where": (a > b, a, b),
+        "cast": (a, ds.float64), "transpose": (a,),
+    }
+    for name, op_name in SPEC_MATH.items():
+        args = calls.get(name, (a,))
+        t = getattr(ds, name)(*args)
+        if name == "squeeze":
+            assert t is not a and t.op.type == "squeeze"
+            continue
+        assert t.op.type == op_name, name
+        assert t.op.registry_op is ops.REGISTRY[op_name]
+    nn = {"relu": "relu", "softmax": "softmax", "log_softmax": "log_softmax", "sigmoid": "sigmoid"}
+    for name, op_name in nn.items():
+        assert getattr(ds.nn, name)(a).op.type == op_name
+    ce = ds.nn.softmax_cross_entropy_with_logits(labels=b, logits=a)
+    assert ce.shape == (2,) and ce.op.type == "negative"
+    for name in ("float32", "float64", "int32", "int64", "bool"):
+        assert getattr(ds, name) is getattr(dg, name if name != "bool" else "bool")

@@ -56,6 +56,7 @@ from .api import (
     reduce_sum,
     reshape,
     rsqrt,
+    shape,
     sigmoid,
     sign,
     sin,

@@ -210,6 +210,21 @@ def size(input, name=None, out_type=None):  # noqa: A002
     return _n(ops.size(_tensor(input)), name)
 
 
+def shape(input, name=None, out_type=None):  # noqa: A002
+    """The shape of `input` as a 1-D int32 tensor (a Const when fully known, else a 'Shape'
+    op read at run time)."""
+    from ..ops import Spec
+    from .creation import constant
+
+    x = _tensor(input)
+    d = as_dtype(out_type) if out_type is not None else as_dtype("int32")
+    if x.shape is not None and None not in x.shape:
+        return constant(list(x.shape), dtype=d, name=name or "Shape")
+    rank = None if x.shape is None else len(x.shape)
+    return x.graph.create_op("Shape", (x,), {"dtype": d}, (Spec((rank,), d),),
+                             name=name or "Shape").outputs[0]
+
+
 def identity(input, name=None):  # noqa: A002
     """The same value as a new tensor (gradients pass through: a `reshape_like` to itself)."""
     x = _tensor(input)

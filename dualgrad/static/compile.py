@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..backend import namespace_of
 from ..errors import GraphError
 from ..ops import REGISTRY
@@ -100,6 +102,11 @@ class Plan:
                         like = env[op.inputs[0]]
                         env[out] = uniform_like_kernel(namespace_of(like, env[out]), env[out], like,
                                                        op.attrs["dtype"])
+                elif kind == "Shape":
+                    out = op.outputs[0]
+                    if out not in fed:
+                        value = env[op.inputs[0]]
+                        env[out] = np.asarray(getattr(value, "shape", ()), dtype=op.attrs["dtype"].np)
                 elif kind == "StopGradient":
                     out = op.outputs[0]
                     if out not in fed:
@@ -146,7 +153,7 @@ def _op_inputs(op: Operation) -> list[Tensor]:
         return [a for a in op.inputs if isinstance(a, Tensor)]
     if op.type in ("Assign", "AssignAdd", "AssignSub"):
         return [op.inputs[1]]  # the variable's own value comes from the run's state
-    if op.type in ("StopGradient", "RandomUniformLike"):
+    if op.type in ("StopGradient", "RandomUniformLike", "Shape"):
         return [op.inputs[0]]
     return []
 

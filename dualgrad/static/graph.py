@@ -10,7 +10,9 @@ Contract that other parts of dualgrad (symbolic printing, reliability tests) rel
 - `op.type` is ``'Placeholder'``, ``'Variable'`` (TF1 calls it VariableV2; we use the short
   name), ``'Const'``, ``'Assign'``/``'AssignAdd'``/``'AssignSub'``, ``'NoOp'`` (groups such as
   ``init`` and an optimizer's train op), ``'RandomUniform'``/``'RandomStandardNormal'``/
-  ``'TruncatedNormal'``, or, for everything computed, the registry op's name (``'multiply'``).
+  ``'TruncatedNormal'``/``'RandomUniformLike'`` (dropout masks), ``'StopGradient'`` and
+  ``'Shape'`` (identity and shape read, both leaves for gradients), or, for everything
+  computed, the registry op's name (``'multiply'``).
 - `op.registry_op` is the registry `Op` for computed ops and ``None`` for every other type.
 - `op.inputs` is a tuple of graph tensors, or Python/numpy constants exactly as they were
   passed to the registry op. An Assign's inputs are ``(variable, value)``.

@@ -273,3 +273,16 @@ def test_dropout_with_keep_prob_placeholder(backend):
         b = sess.run(y, {x: np.ones((4, 500)), keep_prob: 0.5})
         assert not np.array_equal(a, b)  # a fresh mask each run
         np.testing.assert_array_equal(sess.run(y, {x: np.ones((3, 500)), keep_prob: 1.0}), 1.0)
+
+
+def test_shape_is_read_at_run_time(backend):
+    x = ds.placeholder(ds.float32, shape=(None, 3))
+    s = ds.shape(x)
+    assert s.shape == (2,) and s.dtype == ds.int32
+    batch = ds.cast(s[0], ds.float32)
+    mean = ds.reduce_sum(x) / batch
+    with ds.Session(backend=backend) as sess:
+        got_s, got_mean = sess.run([s, mean], {x: np.ones((5, 3))})
+        np.testing.assert_array_equal(got_s, [5, 3])
+        assert got_mean == 3.0
+    assert ds.shape(ds.zeros([2, 4])).op.type == "Const"

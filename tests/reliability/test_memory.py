@@ -5,6 +5,7 @@ import gc
 import tracemalloc
 
 import numpy as np
+import pytest
 
 import dualgrad as dg
 
@@ -24,19 +25,30 @@ def _eager_step(x, y, w, b, lr=0.01):
     return loss
 
 
-def _growth(step, steps: int) -> int:
-    """Bytes still allocated after `steps` more steps than a warm-up did."""
+def _live_objects() -> int:
+    gc.collect()
+    return len(gc.get_objects())
+
+
+def _growth(step, steps: int) -> tuple[int, int]:
+    """(objects, bytes) still alive after `steps` more steps than a warm-up left alive.
+
+    Objects are counted with the garbage collector (cheap, exact); bytes with tracemalloc over
+    the last tenth of the steps only, since tracing every allocation is slow."""
     for _ in range(200):
+        step()
+    objects_before = _live_objects()
+    for _ in range(steps - steps // 10):
         step()
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    for _ in range(steps):
+    for _ in range(steps // 10):
         step()
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    return after - before
+    return _live_objects() - objects_before, after - before
 
 
 def test_eager_training_memory_is_flat():
@@ -44,10 +56,10 @@ def test_eager_training_memory_is_flat():
     y = 3 * x.pow(2) + 2
     w = dg.rand(1, 1, requires_grad=True)
     b = dg.rand(1, 1, requires_grad=True)
-    leaked = _growth(lambda: _eager_step(x, y, w, b), STEPS)
-    assert leaked < 64 * 1024, leaked
+    objects, leaked = _growth(lambda: _eager_step(x, y, w, b), STEPS)
+    assert objects < 50 and leaked < 64 * 1024, (objects, leaked)
     assert abs(w.item() - 3.0) < 0.2
-    report("eager regression memory", f"{STEPS} steps, {leaked} bytes retained")
+    report("eager regression memory", f"{STEPS} steps: {objects} objects and {leaked} bytes retained")
 
 
 def test_create_graph_leaves_no_uncollectable_cycle():
@@ -60,6 +72,36 @@ def test_create_graph_leaves_no_uncollectable_cycle():
         w.grad = None
         (w ** 3).sum().backward(create_graph=True)
 
-    leaked = _growth(step, 2000)
-    assert leaked < 64 * 1024, leaked
-    report("create_graph backward memory", f"2000 steps, {leaked} bytes retained")
+    objects, leaked = _growth(step, 2000)
+    assert objects < 50 and leaked < 64 * 1024, (objects, leaked)
+    report("create_graph backward memory", f"2000 steps: {objects} objects and {leaked} bytes retained")
+
+
+def test_static_training_memory_and_graph_are_flat():
+    import dualgrad.static as ds
+
+    graph = ds.Graph()
+    with graph.as_default():
+        xs = np.linspace(-1, 1, 100).reshape(100, 1)
+        ys = 3 * xs**2 + 2
+        x = ds.placeholder(ds.float32, shape=(None, 1))
+        y = ds.placeholder(ds.float32, shape=(None, 1))
+        w = ds.Variable(ds.zeros([1]))
+        b = ds.Variable(ds.zeros([1]))
+        loss = ds.reduce_mean(ds.square(y - (ds.square(x) * w + b)))
+        grad_w, grad_b = ds.gradients(loss, [w, b])
+        train = [w.assign(w - 0.1 * grad_w), b.assign(b - 0.1 * grad_b)]
+        init = ds.global_variables_initializer()
+    operations = len(graph.get_operations())
+    graph.finalize()
+    with ds.Session(graph=graph) as sess:
+        sess.run(init)
+        feed = {x: xs, y: ys}
+        objects, leaked = _growth(lambda: sess.run([loss, train], feed), STEPS)
+        assert abs(sess.run(w)[0] - 3.0) < 0.1
+    assert len(graph.get_operations()) == operations
+    assert objects < 50 and leaked < 64 * 1024, (objects, leaked)
+    with pytest.raises(RuntimeError, match="finalized"), graph.as_default():
+        ds.constant(1.0)
+    report("static regression memory", f"{STEPS} runs: {objects} objects and {leaked} bytes retained, "
+           f"graph stays at {operations} ops; a finalized graph refuses new ops")

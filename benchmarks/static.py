@@ -7,7 +7,8 @@ tf.compat.v1 (where installed), jax.jit by hand and numpy by hand.
 (1) `sess.run` latency of `x*2+1` with a feed; (2) the tutorial regression, 2000 steps of
 `sess.run([loss, new_w, new_b], feed_dict)`; (3) an MLP 784-256-256-10, batch 64, one training
 step via `minimize`; (4) the first-run (compile) time of (3). Times are the best of several
-repeats; ratios are against dualgrad's jax Session.
+interleaved rounds (every contender runs once per round, so load bursts on a shared machine
+hit all alike); ratios are against dualgrad's jax Session.
 """
 from __future__ import annotations
 
@@ -35,23 +36,34 @@ except Exception:  # noqa: BLE001 - not installed (or broken): skip the column
     tf1 = None
 
 
-def best(fn, repeats: int) -> float:
-    """Best wall time of `fn()` over `repeats` calls (seconds)."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+class Race:
+    """Contenders measured in interleaved rounds (each round runs every contender once), so a
+    burst of load on a shared machine hits all of them alike; the best round counts."""
 
+    def __init__(self, rounds: int):
+        self.rounds = rounds
+        self.entries: dict = {}
 
-def per_call(fn, n: int, repeats: int) -> float:
-    def loop():
-        for _ in range(n):
-            fn()
+    def add(self, label: str, fn, n: int = 1) -> None:
+        """`fn()` is one unit of work; a round times `n` calls and reports seconds per call."""
+        fn()  # warm up (compiles)
+        self.entries[label] = (fn, n)
 
-    loop()  # warm up (compiles)
-    return best(loop, repeats) / n
+    def skip(self, label: str) -> None:
+        self.entries[label] = None
+
+    def run(self) -> dict:
+        times = {label: [] for label in self.entries}
+        for _ in range(self.rounds):
+            for label, entry in self.entries.items():
+                if entry is None:
+                    continue
+                fn, n = entry
+                t = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                times[label].append((time.perf_counter() - t) / n)
+        return {label: (min(ts) if ts else None) for label, ts in times.items()}
 
 
 def row(label: str, seconds: float | None, ref: float | None, unit: str = "us") -> None:
@@ -65,29 +77,29 @@ def row(label: str, seconds: float | None, ref: float | None, unit: str = "us") 
 
 # -- (1) latency ---------------------------------------------------------------------------------
 def latency(quick: bool) -> dict:
-    n, reps = (2000, 3) if quick else (20000, 5)
+    n, rounds = (1000, 5) if quick else (2000, 25)
     xs = np.random.rand(100, 1).astype(np.float32)
-    out = {}
+    race = Race(rounds)
     g = ds.Graph()
     with g.as_default():
         x = ds.placeholder(ds.float32, shape=(None, 1))
         y = x * 2 + 1
     for backend in ("jax", "numpy"):
-        with ds.Session(graph=g, backend=backend) as sess:
-            out[f"dualgrad Session ({backend})"] = per_call(lambda s=sess: s.run(y, {x: xs}), n, reps)
+        sess = ds.Session(graph=g, backend=backend)
+        race.add(f"dualgrad Session ({backend})", lambda s=sess: s.run(y, {x: xs}), n)
     f = jax.jit(lambda a: a * 2 + 1)
-    out["jax.jit by hand (+ np.asarray)"] = per_call(lambda: np.asarray(f(xs)), n, reps)
-    out["numpy by hand"] = per_call(lambda: xs * 2 + 1, n, reps)
+    race.add("jax.jit by hand (+ np.asarray)", lambda: np.asarray(f(xs)), n)
+    race.add("numpy by hand", lambda: xs * 2 + 1, n)
     if tf1 is not None:
         tg = tf1.Graph()
         with tg.as_default():
             tx = tf1.placeholder(tf1.float32, shape=(None, 1))
             ty = tx * 2 + 1
-            with tf1.Session(graph=tg) as s:
-                out["tf.compat.v1 Session"] = per_call(lambda: s.run(ty, {tx: xs}), n // 10, reps)
+        s = tf1.Session(graph=tg)
+        race.add("tf.compat.v1 Session", lambda: s.run(ty, {tx: xs}), n // 10)
     else:
-        out["tf.compat.v1 Session"] = None
-    return out
+        race.skip("tf.compat.v1 Session")
+    return race.run()
 
 
 # -- (2) the tutorial regression -----------------------------------------------------------------
@@ -99,9 +111,9 @@ def regression_data():
 
 
 def regression(quick: bool) -> dict:
-    steps, reps, lr = 2000, (2 if quick else 5), 0.01
+    steps, lr = 2000, 0.01
+    race = Race(2 if quick else 7)
     xs, ys = regression_data()
-    out = {}
     g = ds.Graph()
     with g.as_default():
         x1 = ds.placeholder(ds.float32, shape=(None, 1))
@@ -115,14 +127,14 @@ def regression(quick: bool) -> dict:
         new_b = b.assign(b - lr * grad_b)
         init = ds.global_variables_initializer()
     for backend in ("jax", "numpy"):
-        with ds.Session(graph=g, backend=backend) as sess:
-            def train(sess=sess):
-                sess.run(init)
-                for _ in range(steps):
-                    sess.run([loss, new_w, new_b], feed_dict={x1: xs, y1: ys})
+        sess = ds.Session(graph=g, backend=backend)
 
-            train()
-            out[f"dualgrad Session ({backend})"] = best(train, reps)
+        def train(sess=sess):
+            sess.run(init)
+            for _ in range(steps):
+                sess.run([loss, new_w, new_b], feed_dict={x1: xs, y1: ys})
+
+        race.add(f"dualgrad Session ({backend})", train)
 
     xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
 
@@ -140,8 +152,7 @@ def regression(quick: bool) -> dict:
             value, w, b = step(w, b)
             np.asarray(value), np.asarray(w), np.asarray(b)
 
-    train_jax()
-    out["jax.jit by hand"] = best(train_jax, reps)
+    race.add("jax.jit by hand", train_jax)
 
     def train_numpy():
         w, b = np.random.rand(1).astype(np.float32), np.zeros(1, np.float32)
@@ -154,7 +165,7 @@ def regression(quick: bool) -> dict:
             w, b = w - lr * gw, b - lr * gb
         return value
 
-    out["numpy by hand"] = best(train_numpy, reps)
+    race.add("numpy by hand", train_numpy)
     if tf1 is not None:
         tg = tf1.Graph()
         with tg.as_default():
@@ -166,16 +177,17 @@ def regression(quick: bool) -> dict:
             tgw, tgb = tf1.gradients(tloss, [tw, tb])
             nw, nb = tw.assign(tw - lr * tgw), tb.assign(tb - lr * tgb)
             tinit = tf1.global_variables_initializer()
-            with tf1.Session(graph=tg) as s:
-                def train_tf():
-                    s.run(tinit)
-                    for _ in range(steps):
-                        s.run([tloss, nw, nb], feed_dict={tx: xs, ty: ys})
+        s = tf1.Session(graph=tg)
 
-                out["tf.compat.v1 Session"] = best(train_tf, max(1, reps // 2))
+        def train_tf():
+            s.run(tinit)
+            for _ in range(steps):
+                s.run([tloss, nw, nb], feed_dict={tx: xs, ty: ys})
+
+        race.add("tf.compat.v1 Session", train_tf)
     else:
-        out["tf.compat.v1 Session"] = None
-    return out
+        race.skip("tf.compat.v1 Session")
+    return race.run()
 
 
 # -- (3, 4) MLP training step ------------------------------------------------------------------
@@ -191,13 +203,19 @@ def mlp_params(rng):
     return params
 
 
+def timed_first(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def mlp(quick: bool) -> tuple[dict, dict]:
-    (n, reps), lr = ((50, 3) if quick else (300, 5)), 0.05
+    (n, rounds), lr = ((20, 3) if quick else (50, 15)), 0.05
     rng = np.random.default_rng(0)
     batch_x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
     batch_y = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
     init_params = mlp_params(rng)
-    steps, compiles = {}, {}
+    race, compiles = Race(rounds), {}
 
     g = ds.Graph()
     with g.as_default():
@@ -213,14 +231,12 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         train_op = ds.train.GradientDescentOptimizer(lr).minimize(loss)
         init = ds.global_variables_initializer()
     for backend in ("jax", "numpy"):
-        with ds.Session(graph=g, backend=backend) as sess:
-            sess.run(init)
-            t = time.perf_counter()
-            sess.run([train_op, loss], {x: batch_x, y: batch_y})
-            compiles[f"dualgrad Session ({backend})"] = time.perf_counter() - t
-            steps[f"dualgrad Session ({backend})"] = per_call(
-                lambda s=sess: s.run([train_op, loss], {x: batch_x, y: batch_y}),
-                n if backend == "jax" else max(5, n // 10), reps)
+        sess = ds.Session(graph=g, backend=backend)
+        sess.run(init)
+        label = f"dualgrad Session ({backend})"
+        step = lambda s=sess: s.run([train_op, loss], {x: batch_x, y: batch_y})  # noqa: E731
+        compiles[label] = timed_first(step)
+        race.add(label, step, n if backend == "jax" else max(2, n // 10))
 
     def loss_fn(params, xb, yb):
         h = xb
@@ -241,10 +257,9 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         state["p"], value = jstep(state["p"], batch_x, batch_y)
         return np.asarray(value)
 
-    t = time.perf_counter()
-    hand_step()
-    compiles["jax.jit(value_and_grad) by hand"] = time.perf_counter() - t
-    steps["jax.jit(value_and_grad) by hand"] = per_call(hand_step, n, reps)
+    label = "jax.jit(value_and_grad) by hand"
+    compiles[label] = timed_first(hand_step)
+    race.add(label, hand_step, n)
 
     nstate = {"p": [p.copy() for p in init_params]}
 
@@ -269,7 +284,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         nstate["p"] = new
         return value
 
-    steps["numpy by hand"] = per_call(numpy_step, max(5, n // 10), reps)
+    race.add("numpy by hand", numpy_step, max(2, n // 10))
     if tf1 is not None:
         tg = tf1.Graph()
         with tg.as_default():
@@ -283,16 +298,16 @@ def mlp(quick: bool) -> tuple[dict, dict]:
                     h = tf1.nn.relu(h)
             tloss = tf1.reduce_mean(tf1.nn.softmax_cross_entropy_with_logits_v2(labels=ty, logits=h))
             ttrain = tf1.train.GradientDescentOptimizer(lr).minimize(tloss)
-            with tf1.Session(graph=tg) as s:
-                s.run(tf1.global_variables_initializer())
-                t = time.perf_counter()
-                s.run([ttrain, tloss], {tx: batch_x, ty: batch_y})
-                compiles["tf.compat.v1 Session"] = time.perf_counter() - t
-                steps["tf.compat.v1 Session"] = per_call(
-                    lambda: s.run([ttrain, tloss], {tx: batch_x, ty: batch_y}), n, reps)
+            tinit = tf1.global_variables_initializer()
+        s = tf1.Session(graph=tg)
+        s.run(tinit)
+        tf_step = lambda: s.run([ttrain, tloss], {tx: batch_x, ty: batch_y})  # noqa: E731
+        compiles["tf.compat.v1 Session"] = timed_first(tf_step)
+        race.add("tf.compat.v1 Session", tf_step, n)
     else:
-        steps["tf.compat.v1 Session"] = compiles["tf.compat.v1 Session"] = None
-    return steps, compiles
+        race.skip("tf.compat.v1 Session")
+        compiles["tf.compat.v1 Session"] = None
+    return race.run(), compiles
 
 
 def report(title: str, results: dict, unit: str) -> None:

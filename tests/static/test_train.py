@@ -123,3 +123,30 @@ def test_mlp_training_reduces_the_loss(backend):
             sess.run(train_op, {x: xs, y: labels})
         last, acc = sess.run([loss, accuracy], {x: xs, y: labels})
     assert last < first / 4 and acc > 0.9
+
+
+def test_tf1_softmax_tutorial_idioms():
+    """The TF1 'MNIST for beginners' program, on synthetic data, as written for TF1."""
+    rng = np.random.default_rng(5)
+    centers = rng.normal(size=(10, 20)) * 3
+    labels = rng.integers(0, 10, 500)
+    images = (centers[labels] + rng.normal(size=(500, 20))).astype(np.float32)
+    onehot = np.eye(10, dtype=np.float32)[labels]
+
+    x = ds.placeholder(ds.float32, [None, 20])
+    W = ds.Variable(ds.zeros([20, 10]))
+    b = ds.Variable(ds.zeros([10]))
+    y = ds.nn.softmax(ds.matmul(x, W) + b)
+    y_ = ds.placeholder(ds.float32, [None, 10])
+    cross_entropy = ds.reduce_mean(-ds.reduce_sum(y_ * ds.log(y + 1e-9), reduction_indices=[1]))
+    train_step = ds.train.GradientDescentOptimizer(0.1).minimize(cross_entropy)
+    sess = ds.InteractiveSession()
+    ds.global_variables_initializer().run()
+    for i in range(100):
+        batch = slice(i % 5 * 100, i % 5 * 100 + 100)
+        sess.run(train_step, feed_dict={x: images[batch], y_: onehot[batch]})
+    correct_prediction = ds.equal(ds.argmax(y, 1), ds.argmax(y_, 1))
+    accuracy = ds.reduce_mean(ds.cast(correct_prediction, ds.float32))
+    assert accuracy.eval(feed_dict={x: images, y_: onehot}) > 0.95
+    sess.close()
+    assert ds.get_default_session() is None

@@ -89,6 +89,11 @@ def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
 
             return rename(ops.cast(value, dtype=as_dtype(dtype)), name)
         return value
+    if type(value).__module__.startswith("dualgrad.eager"):
+        from ..errors import GraphError, user_frame
+
+        raise GraphError(f"an eager dualgrad tensor cannot be used in a static graph (at {user_frame()}); "
+                         "convert it explicitly with .numpy() (or .detach().numpy())")
     return constant(value, dtype=dtype, name=name)
 
 

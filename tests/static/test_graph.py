@@ -230,3 +230,12 @@ def test_every_spec_function_maps_to_a_registry_op():
     assert ce.shape == (2,) and ce.op.type == "negative"
     for name in ("float32", "float64", "int32", "int64", "bool"):
         assert getattr(ds, name) is getattr(dg, name if name != "bool" else "bool")
+
+
+def test_eager_tensors_are_never_converted_implicitly():
+    t = dg.tensor([1.0, 2.0])
+    with pytest.raises(GraphError, match=r"\.numpy\(\).*|eager"):
+        ds.square(t)
+    with pytest.raises(GraphError, match="eager"):
+        ds.Variable(t)
+    assert ds.Variable(t.numpy()).shape == (2,)

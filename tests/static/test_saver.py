@@ -126,3 +126,20 @@ def test_save_refuses_uninitialized(tmp_path):
     with ds.Session() as sess, pytest.raises(CheckpointError, match="uninitialized"):
         ds.train.Saver().save(sess, str(tmp_path / "m"))
     assert not os.path.exists(tmp_path / "m.npz")
+
+
+def test_max_to_keep_and_named_var_list(tmp_path):
+    w, b, step = model()
+    saver = ds.train.Saver({"weights": w}, max_to_keep=2)
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        for i in range(4):
+            saver.save(sess, str(tmp_path / "m"), global_step=i)
+    kept = sorted(p for p in os.listdir(tmp_path) if p.endswith(".npz"))
+    assert kept == ["m-2.npz", "m-3.npz"]
+    index = json.load(open(tmp_path / "m-3.index.json"))
+    assert [e["name"] for e in index["variables"]] == ["weights"]
+    with ds.Session() as sess:
+        saver.restore(sess, str(tmp_path / "m-3"))
+        np.testing.assert_array_equal(sess.run(w), np.arange(6.0).reshape(2, 3))
+        assert not sess.is_initialized(b)

@@ -31,7 +31,6 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v) by the double-vjp trick: J v = d/du (u^T J) v."""
-    single = not isinstance(inputs, (tuple, list))
     xs = _prepare(inputs)
     vs = _tuple(v) if v is not None else tuple(wrap(np.ones(x.shape, x._data.dtype)) for x in xs)
     with enable_grad():

@@ -6,7 +6,6 @@ from ..ops.registry import Op, array_ufunc
 from . import api
 from .tensor import Tensor, bind, inplace
 
-
 _EAGER_ARGS = frozenset((Tensor, float, int, bool))  # arguments that bind() takes directly
 
 

@@ -6,6 +6,8 @@ the kernel on the arrays, and record one node if grad mode is on and an input re
 """
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from .. import dtypes
@@ -278,7 +280,7 @@ def wrap(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
     t._requires_grad = requires_grad or grad_fn is not None
     t._output_nr = 0
     t._grad = None
-    t._version = [0]
+    t._version = _new_counter()
     t._name = None
     t._acc = None
     t._hooks = None
@@ -330,7 +332,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t._data = out
     t._output_nr = 0
     t._grad = None
-    t._version = [0]
+    t._version = _new_counter()
     t._name = None
     t._acc = None
     t._hooks = None
@@ -366,7 +368,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             if versions is not None:
                 versions.append(None)
     node.next_edges = tuple(edges)
-    node.versions = versions
+    node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
     if op.saves_out:
         node.out = out
         node.out_version = (t._version, 0)
@@ -380,6 +382,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
 
 _ndarray = np.ndarray
 _grad_state = grad_mode.state
+# A tensor's version counter: a one-slot int64 array, mutable and (unlike a list) not tracked
+# by Python's cyclic GC, which matters when a graph holds a million tensors.
+_new_counter = array("q", (0,)).__copy__
 _NO_EDGE = (None, 0)
 _NODE_CLASSES: dict = {}
 _INPUT_FLAGS: dict = {}

@@ -66,7 +66,8 @@ def test_item_tolist_numpy() -> None:
     ("view", (3, 2), A.reshape(3, 2)), ("view", ((6,),), A.reshape(6)), ("reshape", (-1,), A.reshape(-1)),
     ("unsqueeze", (0,), A[None]), ("unsqueeze", (-1,), A[..., None]), ("permute", (1, 0), A.T),
     ("transpose", (0, 1), A.T), ("t", (), A.T), ("flatten", (), A.reshape(-1)), ("contiguous", (), A),
-    ("expand", (4, 2, 3), np.broadcast_to(A, (4, 2, 3))), ("expand", (2, -1, -1), np.broadcast_to(A, (2, 2, 3))),
+    ("expand", (4, 2, 3), np.broadcast_to(A, (4, 2, 3))),
+    ("expand", (2, -1, -1), np.broadcast_to(A, (2, 2, 3))),
 ])
 def test_movement_methods(method: str, args: tuple, expected: np.ndarray) -> None:
     np.testing.assert_array_equal(getattr(dg.tensor(A), method)(*args).numpy(), expected)
@@ -86,7 +87,8 @@ def test_reductions(method: str, fn) -> None:
     t = dg.tensor(A)
     np.testing.assert_allclose(getattr(t, method)().numpy(), fn(A))
     np.testing.assert_allclose(getattr(t, method)(dim=1).numpy(), fn(A, axis=1))
-    np.testing.assert_allclose(getattr(t, method)(0, keepdim=True).numpy(), fn(A, axis=0, keepdims=True))
+    np.testing.assert_allclose(getattr(t, method)(0, keepdim=True).numpy(),
+                               fn(A, axis=0, keepdims=True))
     np.testing.assert_allclose(getattr(t, method)(axis=0, keepdims=True).numpy(), fn(A, axis=0, keepdims=True))
 
 

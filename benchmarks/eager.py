@@ -1,0 +1,327 @@
+"""Eager benchmarks: dualgrad against PyTorch (CPU), HIPS autograd and numpy by hand.
+
+    python benchmarks/eager.py [--quick]
+
+Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + backward, in
+µs per op; (2) one SGD step of an MLP 784-256-256-10 at batch 64, in ms; (3) backward of a
+chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
+(4) `import dualgrad` time. Ratios are dualgrad / PyTorch. Timings are the best of several
+repeats (the least disturbed run); peers that are not installed are left out.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+
+def have(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def best_of(fn, repeats: int, inner: int = 1) -> float:
+    """Seconds per call of fn: the minimum over `repeats` runs of `inner` calls."""
+    fn()  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        best = min(best, (time.perf_counter() - t) / inner)
+    return best
+
+
+# -- (1) 100 elementwise ops on 10 elements ---------------------------------------------------
+N_OPS = 100
+
+
+def chain_ops(x, c, sin):
+    """The same 100 ops for every library: mul/add by scalars and a tensor, and sin."""
+    y = x
+    for i in range(N_OPS // 4):
+        y = y * 1.001
+        y = y + c
+        y = sin(y)
+        y = y - 0.5 if i % 2 else y * c
+    return y
+
+
+def small_dualgrad() -> callable:
+    import dualgrad as dg
+
+    x = dg.tensor(np.linspace(0.1, 1.0, 10), dtype=dg.float32, requires_grad=True)
+    c = dg.tensor(np.full(10, 0.9, np.float32))
+
+    def step():
+        chain_ops(x, c, dg.sin).sum().backward()
+        x.grad = None
+
+    return step
+
+
+def small_torch() -> callable:
+    import torch
+
+    torch.set_num_threads(1)
+    x = torch.tensor(np.linspace(0.1, 1.0, 10), dtype=torch.float32, requires_grad=True)
+    c = torch.full((10,), 0.9)
+
+    def step():
+        chain_ops(x, c, torch.sin).sum().backward()
+        x.grad = None
+
+    return step
+
+
+def small_hips() -> callable:
+    import autograd
+    import autograd.numpy as anp
+
+    x = np.linspace(0.1, 1.0, 10).astype(np.float32)
+    c = np.full(10, 0.9, np.float32)
+    g = autograd.grad(lambda v: anp.sum(chain_ops(v, c, anp.sin)))
+    return lambda: g(x)
+
+
+def small_numpy() -> callable:
+    """Forward keeping what backward needs, then the chain rule by hand."""
+    x = np.linspace(0.1, 1.0, 10).astype(np.float32)
+    c = np.full(10, 0.9, np.float32)
+
+    def step():
+        y, saved = x, []
+        for i in range(N_OPS // 4):
+            y = y * np.float32(1.001)
+            y = y + c
+            saved.append(y)
+            y = np.sin(y)
+            y = y - np.float32(0.5) if i % 2 else y * c
+        g = np.ones_like(y)
+        for i in reversed(range(N_OPS // 4)):
+            g = g if i % 2 else g * c
+            g = g * np.cos(saved[i])
+            g = g * np.float32(1.001)
+        return g
+
+    return step
+
+
+# -- (2) MLP 784-256-256-10, batch 64, one SGD step ------------------------------------------------
+SIZES = (784, 256, 256, 10)
+BATCH = 64
+LR = 0.01
+
+
+def mlp_data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    labels = rng.integers(0, SIZES[-1], BATCH)
+    onehot = np.eye(SIZES[-1], dtype=np.float32)[labels]
+    params = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True):
+        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
+        params.append(np.zeros(n_out, np.float32))
+    return x, onehot, params
+
+
+def mlp_dualgrad() -> callable:
+    import dualgrad as dg
+
+    x, onehot, arrays = mlp_data()
+    x, onehot = dg.tensor(x), dg.tensor(onehot)
+    params = [dg.tensor(p, requires_grad=True) for p in arrays]
+
+    def step():
+        h = x
+        for k in range(0, len(params), 2):
+            h = h @ params[k] + params[k + 1]
+            if k + 2 < len(params):
+                h = h.relu()
+        loss = -(h.log_softmax(dim=1) * onehot).sum() / BATCH
+        loss.backward()
+        with dg.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+
+    return step
+
+
+def mlp_torch() -> callable:
+    import torch
+
+    torch.set_num_threads(1)
+    x, onehot, arrays = mlp_data()
+    x, onehot = torch.tensor(x), torch.tensor(onehot)
+    params = [torch.tensor(p, requires_grad=True) for p in arrays]
+
+    def step():
+        h = x
+        for k in range(0, len(params), 2):
+            h = h @ params[k] + params[k + 1]
+            if k + 2 < len(params):
+                h = h.relu()
+        loss = -(h.log_softmax(dim=1) * onehot).sum() / BATCH
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+
+    return step
+
+
+def mlp_hips() -> callable:
+    import autograd
+    import autograd.numpy as anp
+
+    x, onehot, params = mlp_data()
+
+    def loss(ps):
+        h = x
+        for k in range(0, len(ps), 2):
+            h = anp.dot(h, ps[k]) + ps[k + 1]
+            if k + 2 < len(ps):
+                h = anp.maximum(h, 0.0)
+        z = h - anp.max(h, axis=1, keepdims=True)
+        logp = z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))
+        return -anp.sum(logp * onehot) / BATCH
+
+    g = autograd.grad(loss)
+
+    def step():
+        for p, d in zip(params, g(params), strict=True):
+            p -= LR * d
+
+    return step
+
+
+def mlp_numpy() -> callable:
+    x, onehot, params = mlp_data()
+
+    def step():
+        acts, h = [x], x
+        for k in range(0, len(params), 2):
+            h = h @ params[k] + params[k + 1]
+            if k + 2 < len(params):
+                h = np.maximum(h, 0)
+            acts.append(h)
+        z = h - h.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        g = (p - onehot) / BATCH
+        for k in reversed(range(0, len(params), 2)):
+            gw, gb = acts[k // 2].T @ g, g.sum(axis=0)
+            if k:
+                g = (g @ params[k].T) * (acts[k // 2] > 0)
+            params[k] -= LR * gw
+            params[k + 1] -= LR * gb
+
+    return step
+
+
+# -- (3) a chain of 1e6 ops: backward time and peak memory (one subprocess per library) -----------
+CHAIN_CHILD = r"""
+import resource, sys, time
+import numpy as np
+lib, n = sys.argv[1], int(sys.argv[2])
+if lib == "dualgrad":
+    import dualgrad as m
+else:
+    import torch as m
+    m.set_num_threads(1)
+x = m.tensor([1.0], requires_grad=True)
+def rss_kb():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS"))
+base = rss_kb()
+t0 = time.perf_counter()
+y = x
+for _ in range(n):
+    y = y * 1.0
+t1 = time.perf_counter()
+y.backward()
+t2 = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(t1 - t0, t2 - t1, (peak - base) / 1024, x.grad.item())
+"""
+
+
+def chain_child(lib: str, n: int) -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", CHAIN_CHILD, lib, str(n)], capture_output=True,
+                         text=True, check=True, cwd=ROOT, env=bench_env())
+    fwd, bwd, peak_mb, grad = out.stdout.split()
+    assert float(grad) == 1.0
+    return float(fwd), float(bwd), float(peak_mb)
+
+
+# -- (4) import time --------------------------------------------------------------------------------
+def import_seconds(repeats: int) -> float:
+    code = "import time; t = time.perf_counter(); import dualgrad; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True, cwd=ROOT, env=bench_env()).stdout) for _ in range(repeats)]
+    return min(runs)
+
+
+def bench_env() -> dict:
+    env = dict(os.environ)
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(key, None)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def row(name: str, values: dict, unit: str, digits: int = 2) -> None:
+    cells = [f"{lib}={v:.{digits}f}{unit}" for lib, v in values.items() if v is not None]
+    ratio = ""
+    if values.get("dualgrad") and values.get("torch"):
+        ratio = f"   dualgrad/torch = {values['dualgrad'] / values['torch']:.2f}x"
+    print(f"{name:<28} " + "  ".join(cells) + ratio)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, a 2e5-op chain")
+    parser.add_argument("--only", choices=["small", "mlp", "chain", "import"], default=None)
+    args = parser.parse_args()
+    reps = 5 if args.quick else 20
+    peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True}
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}, numpy {np.__version__}"
+          + (f", torch {__import__('torch').__version__}" if peers["torch"] else ""))
+
+    if args.only in (None, "small"):
+        makers = {"dualgrad": small_dualgrad, "torch": small_torch, "hips": small_hips, "numpy": small_numpy}
+        values = {lib: best_of(make(), reps, inner=20) / N_OPS * 1e6
+                  for lib, make in makers.items() if peers.get(lib, True)}
+        row("100 ops x 10 elem, fwd+bwd", values, " us/op")
+
+    if args.only in (None, "mlp"):
+        makers = {"dualgrad": mlp_dualgrad, "torch": mlp_torch, "hips": mlp_hips, "numpy": mlp_numpy}
+        values = {lib: best_of(make(), reps, inner=5) * 1e3 for lib, make in makers.items()
+                  if peers.get(lib, True)}
+        row("MLP 784-256-256-10 SGD step", values, " ms")
+
+    if args.only in (None, "chain"):
+        n = 200_000 if args.quick else 1_000_000
+        results = {lib: chain_child(lib, n) for lib in ("dualgrad", "torch") if peers.get(lib, True)}
+        row(f"chain of {n:.0e} ops: forward", {k: v[0] for k, v in results.items()}, " s")
+        row(f"chain of {n:.0e} ops: backward", {k: v[1] for k, v in results.items()}, " s")
+        row(f"chain of {n:.0e} ops: peak", {k: v[2] for k, v in results.items()}, " MB", 0)
+
+    if args.only in (None, "import"):
+        print(f"{'import dualgrad':<28} {import_seconds(7):.3f} s (target <= 0.3 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -89,7 +89,8 @@ def test_reductions(method: str, fn) -> None:
     np.testing.assert_allclose(getattr(t, method)(dim=1).numpy(), fn(A, axis=1))
     np.testing.assert_allclose(getattr(t, method)(0, keepdim=True).numpy(),
                                fn(A, axis=0, keepdims=True))
-    np.testing.assert_allclose(getattr(t, method)(axis=0, keepdims=True).numpy(), fn(A, axis=0, keepdims=True))
+    np.testing.assert_allclose(getattr(t, method)(axis=0, keepdims=True).numpy(),
+                               fn(A, axis=0, keepdims=True))
 
 
 def test_norm_and_argmax() -> None:

@@ -162,6 +162,16 @@ def _symbolic_stage(program, targets, b: Budget, report: CheckReport) -> _SymSta
     except (SymbolicUnsupported, BudgetExceeded) as e:
         report.notes.append(f"no closed form ({e}); compared with finite differences")
         return state
+    try:
+        _closed_forms(s, targets, b, report, state)
+    except RecursionError:
+        report.notes.append("the closed form nests too deeply for sympy; compared numerically")
+        state.closed.clear()
+        state.exact.clear()
+    return state
+
+
+def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) -> None:
     for k in targets:
         leaf = s.leaves.get(k)
         if leaf is None:
@@ -175,7 +185,7 @@ def _symbolic_stage(program, targets, b: Budget, report: CheckReport) -> _SymSta
         adj = adjoint(s, [k for k in targets if k in state.closed])
     except (SymbolicUnsupported, BudgetExceeded) as e:
         report.notes.append(f"ad_grad unavailable ({e}); checked the engine's numbers instead")
-        return state
+        return
     for k in state.closed:
         leaf = s.leaves[k]
         try:
@@ -186,7 +196,6 @@ def _symbolic_stage(program, targets, b: Budget, report: CheckReport) -> _SymSta
             state.exact[k] = None
         if state.exact[k] is None and not b.expired():
             report.notes.append(f"{leaf.name}: simplification did not reach 0; compared numerically")
-    return state
 
 
 def _sizes(state: _SymState) -> dict:

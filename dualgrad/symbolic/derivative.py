@@ -117,9 +117,13 @@ def _first_working(y, x, build, budget: Budget):
     for mode in _modes(program):
         try:
             s = symbolized(program, budget, mode=mode)
-            return build(s, s.leaves[k]) if k in s.leaves else sym().Integer(0)
+            with budget.limit():
+                return build(s, s.leaves[k]) if k in s.leaves else sym().Integer(0)
         except SymbolicUnsupported as e:
             notes.append(f"{mode}: {e}")
+        except RecursionError:
+            raise SymbolicUnsupported(f"the derivative nests too deeply for sympy "
+                                      f"({program.describe()})") from None
     raise SymbolicUnsupported("; ".join(notes))
 
 

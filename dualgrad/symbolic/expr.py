@@ -23,7 +23,7 @@ from ..ops.symarray import (
     reset_index_names,
 )
 from . import program as P
-from .budget import Budget, BudgetExceeded
+from .budget import Budget
 
 DIM_NAMES = ("N", "M", "K", "L")
 FREE_NAMES = ("j", "k", "l", "m", "n", "o")
@@ -153,11 +153,47 @@ def symbolize(program: P.Program, mode: str, budget: Budget | None = None) -> Sy
             result.values[k] = _input_array(result, k, step, counter)
         elif step.kind == P.OP:
             args = result.operands[k] = [_operand(result, ref, counter) for ref in step.inputs]
-            result.values[k] = apply_form(step.op, args, step.attrs)
+            result.values[k] = materialize(apply_form(step.op, args, step.attrs))
         else:
             args = result.operands[k] = [_operand(result, r, counter) for r in step.inputs]
-            result.values[k] = _function_form(result, step, args)
+            out = _function_form(result, step, args)
+            result.values[k] = tuple(map(materialize, out)) if isinstance(out, tuple) else materialize(out)
     return result
+
+
+def materialize(a):
+    """Evaluate a lazy SymArray once, at generic indices, so a long chain of ops does not nest
+    one Python call per op when an element is read (a 1000-op graph stays shallow)."""
+    if not isinstance(a, SymArray):
+        return a
+    try:
+        if all(d == 1 for d in a.shape):
+            e = a.at(*([0] * a.ndim))
+            return SymArray(a.shape, lambda *idx: e)
+        free = tuple(0 if d == 1 else _generic_index(n) for n, d in enumerate(a.shape))
+        e = a.at(*free)
+    except SymbolicUnsupported:
+        return a  # needs concrete indices: stay lazy
+    if all(f == 0 for f in free):
+        return SymArray(a.shape, lambda *idx: e)
+
+    def at(*idx):
+        if idx == free:  # the common case in a chain of elementwise ops: no substitution
+            return e
+        return e.xreplace({f: i for f, i in zip(free, idx, strict=True) if f != 0})
+
+    return SymArray(a.shape, at)
+
+
+_GENERIC: list = []
+
+
+def _generic_index(axis: int):
+    """The same placeholder index per axis for every materialized array: reading an input at
+    the indices it was materialized at then needs no substitution."""
+    while len(_GENERIC) <= axis:
+        _GENERIC.append(sym().Dummy(f"m{len(_GENERIC)}", integer=True, nonnegative=True))
+    return _GENERIC[axis]
 
 
 def _shape(step: P.Step, mode: str, result: Symbolized) -> tuple:
@@ -268,21 +304,29 @@ def symbolized(program: P.Program, budget: Budget | None = None, mode: str | Non
     notes, last = [], None
     for m in modes:
         try:
-            s = symbolize(program, m, budget)
-            reset_index_names()
-            s.root_expr = root_element(s, s.root)  # unsupported forms raise here
-            if m == "index":
-                from .canonical import tidy
-
-                s.root_expr = tidy(s.root_expr)
+            with budget.limit():
+                s = _symbolize_root(program, m, budget)
             s.notes = notes + s.notes
             return s
         except SymbolicUnsupported as e:
             last = e
             notes.append(f"{m} form unavailable ({e}); ")
-        except BudgetExceeded:
-            raise
+        except RecursionError:
+            raise SymbolicUnsupported(
+                f"the expression nests too deeply for sympy ({program.describe()} in a chain); "
+                "compare numbers instead (symbolic.check does)") from None
     raise SymbolicUnsupported("".join(notes).strip() or str(last))
+
+
+def _symbolize_root(program: P.Program, m: str, budget: Budget) -> Symbolized:
+    s = symbolize(program, m, budget)
+    reset_index_names()
+    s.root_expr = root_element(s, s.root)  # unsupported forms raise here
+    if m == "index":
+        from .canonical import tidy
+
+        s.root_expr = tidy(s.root_expr)
+    return s
 
 
 def root_element(s: Symbolized, array: SymArray):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .. import autodiff
-from ..ops.symarray import SymbolicUnsupported
+from ..ops.symarray import SymArray, SymbolicUnsupported
 from . import program as P
 
 
@@ -60,8 +60,13 @@ class _Apply:
         if g is None:
             return [None] * len(needed)
         op, attrs = step.op, step.attrs
-        return [op.grad(i, g, self.out, self.operands, attrs) if needed[i] else None
-                for i in range(len(needed))]
+        grads = [op.grad(i, g, self.out, self.operands, attrs) if needed[i] else None
+                 for i in range(len(needed))]
+        if isinstance(g, SymArray):  # keep long chains shallow (see expr.materialize)
+            from .expr import materialize
+
+            grads = [materialize(x) for x in grads]
+        return grads
 
     def input_like(self, i: int):
         return self.operands[i]

@@ -149,6 +149,18 @@ class Session:
             runner = self._runner_for(fetches, feed_dict, vals, key)
         return runner.run(self, vals)
 
+    def make_callable(self, fetches, feed_list=()):
+        """A function `f(*feed_values)` equivalent to `run(fetches, dict(zip(feed_list,
+        feed_values)))` (TF1's `Session.make_callable`)."""
+        feed_list = list(feed_list)
+
+        def call(*values):
+            if len(values) != len(feed_list):
+                raise TypeError(f"expected {len(feed_list)} feed values, got {len(values)}")
+            return self.run(fetches, dict(zip(feed_list, values, strict=True)) if feed_list else None)
+
+        return call
+
     def _runner_for(self, fetches, feed_dict, vals, fast_key) -> _Runner:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")

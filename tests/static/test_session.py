@@ -286,3 +286,16 @@ def test_shape_is_read_at_run_time(backend):
         np.testing.assert_array_equal(got_s, [5, 3])
         assert got_mean == 3.0
     assert ds.shape(ds.zeros([2, 4])).op.type == "Const"
+
+
+def test_make_callable(backend):
+    x = ds.placeholder(ds.float32, shape=(None,))
+    w = ds.Variable(1.0)
+    step = w.assign_add(ds.reduce_sum(x))
+    with ds.Session(backend=backend) as sess:
+        sess.run(w.initializer)
+        f = sess.make_callable([step, w], [x])
+        assert f(np.array([1.0, 2.0])) == [4.0, 1.0]
+        assert sess.make_callable(w)() == 4.0
+        with pytest.raises(TypeError):
+            f()

@@ -497,6 +497,46 @@ def check_leaf_inplace(t: Tensor) -> None:
         raise GraphError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
+_VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))
+
+
+def view_chain(t: Tensor) -> list:
+    """[(view, node, base), ...] from `t` outwards while `t` is a recorded view that shares
+    memory with a base in the graph (what an in-place op on `t` silently writes through)."""
+    chain = []
+    while True:
+        node = t.grad_fn
+        if node is None or getattr(node, "op", None) is None or node.op.name not in _VIEW_OPS \
+                or not node.inputs:
+            return chain
+        base = node.inputs[0]
+        if not (type(base) is Tensor and base._requires_grad and type(t._data) is _ndarray
+                and type(base._data) is _ndarray and np.shares_memory(t._data, base._data)):
+            return chain
+        chain.append((t, node, base))
+        t = base
+
+
+def rebase_views(chain: list) -> None:
+    """After an in-place op on a view: give each base the history of its new contents
+    (PyTorch's CopySlices), so gradients through the base see the change."""
+    from .. import ops
+
+    for view, node, base in chain:
+        attrs = node.attrs
+        with grad_mode.enable_grad():
+            if node.op.name == "getitem":
+                new = ops.setitem(shadow(base), view, key=attrs["key"])
+            elif node.op.name == "transpose":
+                axes = attrs.get("axes")
+                n = base._data.ndim
+                axes = tuple(range(n))[::-1] if axes is None else tuple(a % n for a in axes)
+                new = ops.transpose(view, axes=tuple(int(i) for i in np.argsort(axes)))
+            else:
+                new = ops.reshape(view, shape=tuple(base._data.shape))
+        adopt(base, new)
+
+
 def shadow(t: Tensor, copy: bool = False) -> Tensor:
     """The value `t` had before an in-place op, as a graph input of that op."""
     s = wrap(t._data.copy() if copy else t._data, t.grad_fn, t._requires_grad)
@@ -522,6 +562,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:
         check_leaf_inplace(t)
+        views = view_chain(t)
         result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
     else:
         result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)
@@ -535,9 +576,15 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         if value.shape != t._data.shape:
             raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
                              f"broadcast shape {list(value.shape)} (at {user_frame()})")
+        if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory
+            raise GraphError("unsupported operation: more than one element of the written-to tensor "
+                             "refers to a single memory location. Please clone() the tensor before "
+                             f"performing the operation. (at {user_frame()})")
         t._data[...] = value
     if recording:
         adopt(t, result)
+        if views:
+            rebase_views(views)
     else:
         t._version[0] += 1
     return t

@@ -124,3 +124,40 @@ def test_grad_accumulation_bumps_grad_version() -> None:
     g = x.grad
     x.sum().backward()
     assert g is x.grad and g.item() == 2.0
+
+
+def test_inplace_on_a_view_rewrites_the_base_history() -> None:
+    # expected gradients worked by hand: h = 2a, h[0:2] *= 3, loss = sum(h^2)
+    a = dg.ones(3, requires_grad=True)
+    h = a * 2
+    h[0:2].mul_(3)
+    assert h.tolist() == [6.0, 6.0, 2.0] and type(h.grad_fn).__name__ == "CopySlicesBackward0"
+    (h * h).sum().backward()
+    assert a.grad.tolist() == [2 * 6 * 6, 2 * 6 * 6, 2 * 2 * 2]
+
+
+def test_augmented_assignment_into_a_slice() -> None:
+    a = dg.ones(3, requires_grad=True)
+    h = a * 2
+    h[0:2] *= 3
+    h[2] += a[0]
+    (h * h).sum().backward()
+    # h = [6a0, 6a1, 2a2 + a0]: d/da0 = 2*6*6 + 2*3*1, d/da1 = 72, d/da2 = 2*3*2
+    assert a.grad.tolist() == [78.0, 72.0, 12.0]
+
+
+def test_inplace_through_a_chain_of_views() -> None:
+    a = dg.ones(4, requires_grad=True)
+    h = a * 1
+    row = h.view(2, 2)[1]
+    row.mul_(a[0:2])
+    assert h.tolist() == [1.0, 1.0, 1.0, 1.0]
+    (h * h).sum().backward()
+    # h = [a0, a1, a2*a0, a3*a1]
+    assert a.grad.tolist() == [2 + 2, 2 + 2, 2.0, 2.0]
+
+
+def test_inplace_into_an_expanded_tensor_raises() -> None:
+    e = dg.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        e.add_(1.0)

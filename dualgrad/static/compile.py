@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..backend import namespace_of
-from ..errors import GraphError
+from ..errors import GraphError, ShapeError
 from ..ops import REGISTRY
 from .creation import RANDOM_TYPES, uniform_like_kernel
 from .graph import Operation, Tensor, describe
@@ -137,12 +137,8 @@ def _broadcast_check(op: Operation, value, var: Variable):
     shape = tuple(getattr(value, "shape", ()))
     if shape != var.shape and len(shape) <= len(var.shape) and all(
             a in (1, b) for a, b in zip(reversed(shape), reversed(var.shape), strict=False)):
-        from ..backend import namespace_of
-
         return namespace_of(value).broadcast_to(value, var.shape)
     if shape != var.shape:
-        from ..errors import ShapeError
-
         raise ShapeError(f"{op.type}: cannot assign a value of shape {shape} to variable "
                          f"{var.op.name} of shape {var.shape} (op '{op.name}' created at {op.where})")
     return value

@@ -46,9 +46,10 @@ divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
 
 
 def _pow_base_grad(g, out, x, y):
-    """y * x**(y-1), taken as 0 where y == 0 (PyTorch: d(x**0)/dx = 0, even at x = 0)."""
-    flat = equal(y, 0)
-    return multiply(g, where(flat, 0, multiply(y, power(where(flat, 1, x), subtract(y, 1)))))
+    """y * x**(y-1); where x == y == 0 that is 0 * inf, taken as 0 (PyTorch: d(x**0)/dx = 0).
+    Only that point is masked, so the derivative in y stays right at y == 0, x != 0."""
+    both_zero = equal(add(abs(x), abs(y)), 0)
+    return multiply(g, where(both_zero, 0, multiply(y, power(where(both_zero, 1, x), subtract(y, 1)))))
 
 
 def _pow_exponent_grad(g, out, x, y):

@@ -50,14 +50,15 @@ def _unit_arrays(shapes_: tuple) -> st.SearchStrategy[list[np.ndarray]]:
 
 
 @st.composite
-def op_calls(draw, name: str) -> tuple[list[np.ndarray], dict]:
+def op_calls(draw, name: str, draw_shapes: bool = True) -> tuple[list[np.ndarray], dict]:
     """`(inputs, attrs)` for one call of op (or composite) `name`: a sample case from
     `dualgrad.testing.samples`, values inside the op's domain and off its kinks; elementwise
-    ops also get freshly drawn (mutually broadcastable) shapes."""
+    ops also get freshly drawn (mutually broadcastable) shapes unless `draw_shapes` is False
+    (then only the sample shapes occur, which keeps jax from compiling for every example)."""
     spec = entry(name)
     case: Sample = draw(st.sampled_from(spec.cases))
     shapes_ = case.shapes
-    if spec.broadcast:
+    if spec.broadcast and draw_shapes:
         free = [i for i in range(len(shapes_)) if case.kind(i) in (FLOAT, BOOL, SHAPE)]
         drawn = draw(broadcastable_shapes(len(free)) if len(free) > 1 else shapes().map(lambda s: (s,)))
         new = list(shapes_)

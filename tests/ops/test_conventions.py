@@ -10,7 +10,7 @@ import numpy as np
 
 import dualgrad as dg
 from dualgrad import ops
-from dualgrad.testing import assert_close
+from dualgrad.testing import assert_close, check_call
 
 
 def _grads(fn, *values):
@@ -103,3 +103,9 @@ def test_prod_gradient_with_a_zero_is_the_product_of_the_others():
 def test_power_with_zero_exponent_has_zero_base_gradient():
     (gx, _) = _grads(ops.power, [0.0, 3.0], [0.0, 0.0])
     assert_close(gx, [0.0, 0.0])
+
+
+def test_power_second_order_is_right_at_a_zero_exponent():
+    """Only x == y == 0 is masked, so d2/dy dx at y == 0, x != 0 is still the true value."""
+    check_call("power", [np.array([0.5, 2.0]), np.array([0.0, 0.0])], {},
+               checks=("vjp", "second_order", "sympy"))

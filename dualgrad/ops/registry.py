@@ -14,8 +14,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import dtypes
 from .. import backend as _backend
+from .. import dtypes
 from ..backend import namespace_of, run_jitted
 from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
 

@@ -309,13 +309,16 @@ def symbolized(program: P.Program, budget: Budget | None = None, mode: str | Non
             s.notes = notes + s.notes
             return s
         except SymbolicUnsupported as e:
+            if last is not None and str(e) == str(last):
+                notes[-1] = notes[-1].replace(" form unavailable", f" and {m} forms unavailable", 1)
+            else:
+                notes.append(f"{m} form unavailable ({e})")
             last = e
-            notes.append(f"{m} form unavailable ({e}); ")
         except RecursionError:
             raise SymbolicUnsupported(
                 f"the expression nests too deeply for sympy ({program.describe()} in a chain); "
                 "compare numbers instead (symbolic.check does)") from None
-    raise SymbolicUnsupported("".join(notes).strip() or str(last))
+    raise SymbolicUnsupported("; ".join(notes) or str(last))
 
 
 def _symbolize_root(program: P.Program, m: str, budget: Budget) -> Symbolized:

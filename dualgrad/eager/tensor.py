@@ -13,7 +13,7 @@ import numpy as np
 from .. import dtypes
 from ..backend import is_jax_array
 from ..errors import DualgradError, GraphError, user_frame
-from ..ops import Op, Spec, register_frontend
+from ..ops import REGISTRY, Op, Spec, register_frontend
 from . import grad_mode
 from .node import accumulator, node_class
 
@@ -338,6 +338,10 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._where = None
+    if op in _VIEW_OP_SET:  # a view shares its base's version counter, as in PyTorch
+        base = args[0]
+        if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
+            t._version = base._version
     state = _grad_state
     if not (record and op.differentiable and state.enabled):
         t.grad_fn = None
@@ -498,6 +502,7 @@ def check_leaf_inplace(t: Tensor) -> None:
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))
+_VIEW_OP_SET = frozenset(REGISTRY[name] for name in _VIEW_OPS | {"broadcast_to"} if name in REGISTRY)
 
 
 def view_chain(t: Tensor) -> list:

@@ -161,3 +161,18 @@ def test_inplace_into_an_expanded_tensor_raises() -> None:
     e = dg.ones(3).expand(2, 3)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         e.add_(1.0)
+
+
+def test_views_share_the_version_counter_of_their_base() -> None:
+    w = dg.ones(4, requires_grad=True)
+    c = dg.ones(4)
+    y = (w * c).sum()  # saves c
+    view = c.view(2, 2)
+    view[0].add_(1.0)  # writes into c's storage through two views
+    assert c.tolist() == [2.0, 2.0, 1.0, 1.0]
+    assert c._version_value == view._version_value > 0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    copy = c[[0, 1]]  # advanced indexing copies: its own counter
+    copy.add_(1.0)
+    assert c.tolist() == [2.0, 2.0, 1.0, 1.0] and copy._version_value == 1

@@ -12,7 +12,7 @@ from . import movement as mv
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare
-from .symarray import SymArray, SymbolicUnsupported, summed
+from .symarray import SymArray, SymbolicUnsupported, is_concrete, summed
 
 
 def reduce_axes(x, axis) -> tuple[int, ...]:
@@ -138,14 +138,33 @@ def _first_extreme_mask(xp, x, axis, find):
     return positions == idx
 
 
+def _is_first_extreme(x: SymArray, axis: int, idx: tuple, beats):
+    """True where x[idx] is the first extreme along axis: it beats every earlier element
+    strictly and is not beaten by any later one (concrete sizes and indices only)."""
+    n, k = x.shape[axis], idx[axis]
+    if not (isinstance(n, int) and is_concrete([k])):
+        raise SymbolicUnsupported("the first max/min needs concrete sizes and indices")
+    k = int(k)
+    at = lambda j: x.at(*idx[:axis], j, *idx[axis + 1:])
+    return sp.And(*(beats(at(k), at(j)) if j < k else sp.Not(beats(at(j), at(k)))
+                    for j in range(n) if j != k))
+
+
+def _first_extreme_form(beats):
+    def form(x: SymArray, axis) -> SymArray:
+        return SymArray(x.shape, lambda *idx: _is_first_extreme(x, axis % x.ndim, idx, beats))
+
+    return form
+
+
 first_max_mask = declare(
     "first_max_mask", lambda xp, x, axis: _first_extreme_mask(xp, x, axis, xp.argmax),
     shape=lambda op, x, axis: Spec(tuple(x.shape), specs.dtypes.bool_), differentiable=False,
-    sympy=None, doc="one-hot of the first maximum along axis")
+    sympy=_first_extreme_form(lambda a, b: a > b), doc="one-hot of the first maximum along axis")
 first_min_mask = declare(
     "first_min_mask", lambda xp, x, axis: _first_extreme_mask(xp, x, axis, xp.argmin),
     shape=lambda op, x, axis: Spec(tuple(x.shape), specs.dtypes.bool_), differentiable=False,
-    sympy=None, doc="one-hot of the first minimum along axis")
+    sympy=_first_extreme_form(lambda a, b: a < b), doc="one-hot of the first minimum along axis")
 
 
 def _first_extreme_grad(mask_op):
@@ -175,10 +194,33 @@ def _arg_kernel(find):
     return kernel
 
 
+def _arg_form(beats):
+    """sum_k k * [x_k is the first extreme], over the flattened x when axis is None."""
+
+    def form(x: SymArray, axis=None, keepdims=False) -> SymArray:
+        if axis is None:
+            flat = mv.reshape(x, shape=(-1,))
+            found = form(flat, axis=0)
+            return mv.reshape(found, shape=(1,) * x.ndim) if keepdims else found
+        axis = axis % x.ndim
+
+        def at(*idx):
+            outer = [i for k, i in enumerate(idx) if k != axis] if keepdims else list(idx)
+            full = lambda j: tuple(outer[:axis]) + (j,) + tuple(outer[axis:])
+            return sp.Add(*(sp.Piecewise((j, _is_first_extreme(x, axis, full(j), beats)), (0, True))
+                            for j in range(x.shape[axis])))
+
+        shape = [1 if k == axis else d for k, d in enumerate(x.shape)] if keepdims else \
+            [d for k, d in enumerate(x.shape) if k != axis]
+        return SymArray(shape, at)
+
+    return form
+
+
 argmax = declare("argmax", _arg_kernel(lambda a, **kw: a.argmax(**kw)), shape=specs.index_result,
-                 differentiable=False, doc="index of the first maximum")
+                 sympy=_arg_form(lambda a, b: a > b), differentiable=False, doc="index of the first maximum")
 argmin = declare("argmin", _arg_kernel(lambda a, **kw: a.argmin(**kw)), shape=specs.index_result,
-                 differentiable=False, doc="index of the first minimum")
+                 sympy=_arg_form(lambda a, b: a < b), differentiable=False, doc="index of the first minimum")
 
 
 def _size_kernel(xp, x, axis=None):

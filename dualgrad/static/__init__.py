@@ -45,6 +45,7 @@ from .api import (
     neg,
     negative,
     not_equal,
+    one_hot,
     pow,
     realdiv,
     reciprocal,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import ops
 from .creation import as_dtype, convert_to_tensor
 from .graph import Tensor, rename
@@ -223,6 +225,17 @@ def shape(input, name=None, out_type=None):  # noqa: A002
     rank = None if x.shape is None else len(x.shape)
     return x.graph.create_op("Shape", (x,), {"dtype": d}, (Spec((rank,), d),),
                              name=name or "Shape").outputs[0]
+
+
+def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=None, name=None):
+    """One-hot rows along a new last axis: `on_value` where the class equals the index."""
+    if axis != -1:
+        raise NotImplementedError("one_hot supports axis=-1 only")
+    d = as_dtype(dtype) if dtype is not None else as_dtype("float32")
+    hit = ops.equal(ops.expand_dims(_tensor(indices), axis=-1), np.arange(int(depth)))
+    if (on_value, off_value) == (1.0, 0.0):
+        return _n(ops.cast(hit, dtype=d), name)
+    return _n(ops.cast(ops.where(hit, on_value, off_value), dtype=d), name)
 
 
 def identity(input, name=None):  # noqa: A002

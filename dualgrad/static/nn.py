@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import ops
 from .api import _n, _tensor, cast
-from .graph import Tensor
 
 
 def relu(features, name=None):
@@ -83,6 +82,17 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     return _n(ops.divide(ops.multiply(x, keep), keep_prob), name)
 
 
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """Elementwise logistic loss, computed stably: max(x, 0) - x * z + log(1 + exp(-|x|))."""
+    if _sentinel is not None or labels is None or logits is None:
+        raise ValueError("Only call `sigmoid_cross_entropy_with_logits` with named arguments")
+    x = _tensor(logits)
+    z = _tensor(labels, like=x)
+    loss = ops.add(ops.subtract(ops.relu(x), ops.multiply(x, z)),
+                   ops.log1p(ops.exp(ops.negative(ops.abs(x)))))
+    return _n(loss, name)
+
+
 def l2_loss(t, name=None):
     """sum(t ** 2) / 2."""
     t = _tensor(t)
@@ -106,4 +116,5 @@ def moments(x, axes, keepdims=False, name=None):
 
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
-           "sparse_softmax_cross_entropy_with_logits", "dropout", "l2_loss", "bias_add", "moments", "Tensor"]
+           "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
+           "dropout", "l2_loss", "bias_add", "moments"]

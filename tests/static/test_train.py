@@ -150,3 +150,24 @@ def test_tf1_softmax_tutorial_idioms():
     assert accuracy.eval(feed_dict={x: images, y_: onehot}) > 0.95
     sess.close()
     assert ds.get_default_session() is None
+
+
+def test_logistic_regression_with_one_hot_and_sigmoid_loss(backend):
+    rng = np.random.default_rng(2)
+    xs = rng.normal(size=(200, 2))
+    ys = (xs @ np.array([2.0, -1.0]) > 0).astype(np.float64)
+    x = ds.placeholder(ds.float64, shape=(None, 2))
+    y = ds.placeholder(ds.float64, shape=(None,))
+    w = ds.Variable(np.zeros(2))
+    logits = ds.reduce_sum(x * w, axis=1)
+    loss = ds.reduce_mean(ds.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits))
+    train_op = ds.train.GradientDescentOptimizer(1.0).minimize(loss)
+    hot = ds.one_hot(ds.cast(y, ds.int64), 2)
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        start = sess.run(loss, {x: xs, y: ys})
+        np.testing.assert_allclose(start, np.log(2))
+        for _ in range(100):
+            sess.run(train_op, {x: xs, y: ys})
+        assert sess.run(loss, {x: xs, y: ys}) < 0.2
+        np.testing.assert_array_equal(sess.run(hot, {y: ys[:3]}), np.eye(2)[ys[:3].astype(int)])

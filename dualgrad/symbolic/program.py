@@ -203,7 +203,7 @@ def _build_eager(y, cuts: Sequence) -> Program:
                 if step.name is None:
                     pending_names.append(step)
                 else:
-                    used_names.add(step.name)
+                    step.name = _unique(step.name, used_names)
         else:
             node = t.grad_fn
             if isinstance(node, FunctionCtx):
@@ -230,6 +230,16 @@ def _build_eager(y, cuts: Sequence) -> Program:
         step.source.name = step.name
     root = (keys[ref_key(y)], y._output_nr if ref_key(y)[0] == "n" else 0)
     return Program(steps, root, "eager", keys)
+
+
+def _unique(name: str, used: set) -> str:
+    """Two different inputs with one name get `x`, `x_1`, ... (one symbol would merge them)."""
+    out, n = name, 0
+    while out in used:
+        n += 1
+        out = f"{name}_{n}"
+    used.add(out)
+    return out
 
 
 def _cut_of(t, cut_outputs):

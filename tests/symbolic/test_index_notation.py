@@ -109,3 +109,22 @@ def test_unknown_input_is_named_in_the_error():
     other = dg.tensor(2.0, requires_grad=True, name="other")
     with pytest.raises(GraphError, match="not an input"):
         symbolic.grad(x * x, other)
+
+
+def test_two_inputs_with_one_name_stay_two_symbols():
+    a = dg.tensor(1.0, requires_grad=True, name="x")
+    b = dg.tensor(2.0, requires_grad=True, name="x")
+    x, x1 = sp.symbols("x x_1", real=True)
+    assert symbolic.expr(a * b * b) == x * x1 ** 2
+    assert symbolic.grad(a * b * b, b) == 2 * x * x1
+    assert symbolic.check(a * b * b).ok
+
+
+def test_static_graph_cut_at_an_intermediate_tensor():
+    ds.reset_default_graph()
+    x = ds.placeholder(ds.float64, shape=(), name="x")
+    h = ds.sin(x)
+    y = h * h
+    hs = sp.Symbol(h.name.split(":")[0], real=True)
+    assert symbolic.grad(y, h) == 2 * hs
+    assert symbolic.check(y, [h]).ok

@@ -299,3 +299,19 @@ def test_make_callable(backend):
         assert sess.make_callable(w)() == 4.0
         with pytest.raises(TypeError):
             f()
+
+
+def test_shape_error_found_inside_a_run_commits_nothing(backend):
+    from dualgrad.errors import ShapeError
+
+    v = ds.Variable(np.zeros(3), name="v")
+    u = ds.Variable(np.zeros(3), name="u")
+    x = ds.placeholder(ds.float64, shape=(None,))
+    both = [u.assign_add(np.ones(3)), v.assign(x)]
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        with pytest.raises(ShapeError, match=r"shape \(4,\) to variable v of shape \(3,\)"):
+            sess.run(both, {x: np.ones(4)})
+        np.testing.assert_array_equal(sess.run([u, v]), np.zeros((2, 3)))
+        sess.run(both, {x: np.full(3, 7.0)})
+        np.testing.assert_array_equal(sess.run([u, v]), [[1, 1, 1], [7, 7, 7]])

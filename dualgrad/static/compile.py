@@ -18,7 +18,6 @@ import numpy as np
 
 from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
-from ..ops import REGISTRY
 from .creation import RANDOM_TYPES, uniform_like_kernel
 from .graph import Operation, Tensor, describe
 from .variables import Variable, as_var_dtype
@@ -27,15 +26,15 @@ from .variables import Variable, as_var_dtype
 class Plan:
     """What one kind of run needs: inputs (state, feeds, random draws) and outputs."""
 
-    __slots__ = ("order", "fetches", "feeds", "state_in", "must_init", "writes", "randoms",
+    __slots__ = ("order", "fetches", "feeds", "state_in", "writes", "randoms",
                  "write_src", "extra_writes")
 
-    def __init__(self, order, fetches, feeds, state_in, must_init, writes, randoms):
+    def __init__(self, order, fetches, feeds, state_in, writes, randoms):
         self.order: list[Operation] = order
         self.fetches: tuple = fetches          # Tensors (values) or Operations (None)
         self.feeds: tuple[Tensor, ...] = feeds  # fed tensors the pruned graph uses
-        self.state_in: tuple[Variable, ...] = state_in  # variables whose value goes in
-        self.must_init: tuple[Variable, ...] = must_init  # ... of which these must be set
+        self.state_in: tuple[Variable, ...] = state_in  # variables whose value goes in (and
+        # so must be initialised): the ones read, and the ones assign_add/sub update
         self.writes: tuple[Variable, ...] = writes   # variables assigned, in order
         self.randoms: tuple[Operation, ...] = randoms
         # where each write's new value sits in the function's outputs: a fetched assign output
@@ -189,7 +188,6 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     order = _stable_topo(order, fed)
     used_feeds: set = set()
     state_in: list = []
-    must_init: list = []
     writes: list = []
     randoms: list = []
     for op in order:
@@ -205,14 +203,10 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
                                  f"{t.dtype.name} and shape {shape} (created at {op.where})")
         elif kind == "Variable":
             var = op.outputs[0]
-            if var not in fed and var not in must_init:
-                must_init.append(var)
-                if var not in state_in:
-                    state_in.append(var)
+            if var not in fed and var not in state_in:
+                state_in.append(var)
         elif kind in ("AssignAdd", "AssignSub"):
             var = op.inputs[0]
-            if var not in must_init:
-                must_init.append(var)
             if var not in state_in:
                 state_in.append(var)
             if var not in writes:
@@ -227,10 +221,9 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     for f in fetches:
         if isinstance(f, Tensor) and f in fed:
             used_feeds.add(f)
-    # a run that only assigns (no read) still needs the old value to chain assigns: give it
-    # the state when it exists; `Assign` never requires initialisation
+    # (a plain `Assign` needs no old value, so it never requires initialisation)
     feeds = tuple(sorted(used_feeds, key=lambda t: (t.op._id, t.value_index)))
-    return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(must_init), tuple(writes),
+    return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
                 tuple(randoms))
 
 
@@ -263,7 +256,3 @@ def _stable_topo(ops: list[Operation], fed: set) -> list[Operation]:
             if indeg[u] == 0:
                 heapq.heappush(heap, (u._id, u))
     return out
-
-
-def is_registry_type(op_type: str) -> bool:
-    return op_type in REGISTRY

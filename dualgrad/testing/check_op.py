@@ -2,7 +2,7 @@
 the same numeric and symbolic checks for a user's own `autograd.Function`.
 
 The checks (each also usable alone, on inputs you choose):
-  "declaration"   the op has a kernel, a shape rule, a VJP and a sympy form where it needs them;
+  "declaration"   the op has a kernel, a shape rule, a sympy form, and a VJP when differentiable;
   "vjp"           VJP against central finite differences (float64, random directions);
   "sympy"         the sympy form against the kernel, and `sympy.diff` of it against the VJP;
   "second_order"  double backward (`create_graph=True`) against finite differences of the VJP;
@@ -28,8 +28,9 @@ CHECKS = ("vjp", "sympy", "second_order", "shape", "backends")
 
 
 def check_declaration(name: str) -> None:
-    """The op (or composite) has samples, and an op declares everything its kind needs:
-    a kernel and a shape rule always; a VJP rule and a sympy form when differentiable."""
+    """The op (or composite) has samples, and an op declares everything it needs: a kernel,
+    a shape rule and a sympy form always (symbolic front ends evaluate every op), a VJP rule
+    when differentiable."""
     samples.entry(name)
     if name not in ops.REGISTRY:
         if not callable(getattr(ops.composite, name, None)):
@@ -41,12 +42,10 @@ def check_declaration(name: str) -> None:
         problems.append("no kernel")
     if not callable(op.shape_rule):
         problems.append("no shape rule")
-    if op.differentiable:
-        n = op.nin or 1
-        if not any(op.input_differentiable(i) for i in range(n)):
-            problems.append("differentiable but no VJP rule for any input")
-        if not callable(op.sympy):
-            problems.append("differentiable but no sympy form")
+    if not callable(op.sympy):
+        problems.append("no sympy form")
+    if op.differentiable and not any(op.input_differentiable(i) for i in range(op.nin or 1)):
+        problems.append("differentiable but no VJP rule for any input")
     if op.domain is not None and op.nin is not None and len(op.domain) != op.nin:
         problems.append(f"domain has {len(op.domain)} entries for {op.nin} inputs")
     if problems:

@@ -92,3 +92,60 @@ def test_static_matches_eager(data, direction, steps):
             np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-9)
         for a, b in zip(hvp, want_h, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-8)
+
+
+# -- run semantics against a reference model ---------------------------------------------------
+# (kind, variable, function of the pre-run values (a, b) giving the assigned value or delta)
+STATE_OPS = [
+    ("read", "a", None),
+    ("read", "b", None),
+    ("Assign", "a", lambda a, b: b + 1.0),
+    ("AssignAdd", "b", lambda a, b: a * 2.0),
+    ("AssignSub", "a", lambda a, b: 0.5),
+    ("AssignAdd", "a", lambda a, b: b),
+    ("Assign", "b", lambda a, b: a - b),
+]
+
+
+def reference_run(values, chosen):
+    pre = dict(values)
+    pending = dict(values)
+    out = []
+    for kind, var, f in chosen:  # creation order
+        if kind == "read":
+            out.append(pre[var])
+            continue
+        v = f(pre["a"], pre["b"])
+        pending[var] = v if kind == "Assign" else pending[var] + v if kind == "AssignAdd" \
+            else pending[var] - v
+        out.append(pending[var])
+    return out, pending
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=len(STATE_OPS), max_size=len(STATE_OPS))
+                .filter(any), min_size=1, max_size=4))
+def test_run_semantics_match_the_reference_model(runs):
+    g = ds.Graph()
+    with g.as_default():
+        var = {"a": ds.Variable(1.0, name="a"), "b": ds.Variable(2.0, name="b")}
+        a, b = var["a"], var["b"]
+        tensors = []
+        for kind, name, f in STATE_OPS:
+            v = var[name]
+            if kind == "read":
+                tensors.append(v)
+            else:
+                tensors.append({"Assign": v.assign, "AssignAdd": v.assign_add,
+                                "AssignSub": v.assign_sub}[kind](f(a, b)))
+        init = ds.global_variables_initializer()
+    for backend in ("jax", "numpy"):
+        with ds.Session(graph=g, backend=backend) as sess:
+            sess.run(init)
+            model = {"a": 1.0, "b": 2.0}
+            for mask in runs:
+                fetch = [t for t, m in zip(tensors, mask, strict=True) if m]
+                chosen = [o for o, m in zip(STATE_OPS, mask, strict=True) if m]
+                want, model = reference_run(model, chosen)
+                np.testing.assert_allclose(sess.run(fetch), want, rtol=1e-6)
+                np.testing.assert_allclose(sess.run([a, b]), [model["a"], model["b"]], rtol=1e-6)

@@ -86,13 +86,16 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
         if node.hooks:
             node_grads = node.run_hooks(node_grads)
         edges = node.next_edges
+        needed = []  # plain loops: cheaper than comprehensions for a node's one or two edges
         if targets is None:
             if node.is_sink:
                 result[node] = node_grads
                 continue
-            needed = [c is not None for c, _ in edges]
+            for c, _ in edges:
+                needed.append(c is not None)
         else:
-            needed = [c is not None and c in useful for c, _ in edges]
+            for c, _ in edges:
+                needed.append(c is not None and c in useful)
             if node in targets:
                 result[node] = node_grads
                 if node.is_sink or not any(needed):

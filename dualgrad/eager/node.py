@@ -96,15 +96,22 @@ class Node:
             values = inputs
             out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
         else:  # plain backward: rules run kernels on the arrays
-            values = [a._data if type(a) is Tensor else a for a in inputs]
+            values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
+            for a in inputs:
+                values.append(a._data if type(a) is Tensor else a)
             out = self.out
         attrs = self.attrs
         vjps = op.vjps
-        if vjps is None:
-            rule = op.vjp_each
-            result = [rule(i, g, out, *values, **attrs) if need else None for i, need in enumerate(needed)]
-        else:
-            result = [vjps[i](g, out, *values, **attrs) if need else None for i, need in enumerate(needed)]
+        result = []
+        i = 0
+        for need in needed:
+            if not need:
+                result.append(None)
+            elif vjps is None:
+                result.append(op.vjp_each(i, g, out, *values, **attrs))
+            else:
+                result.append(vjps[i](g, out, *values, **attrs))
+            i += 1
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result

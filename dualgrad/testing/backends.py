@@ -68,3 +68,17 @@ def check_backend_parity(op: Op, args: Sequence, attrs: dict, rng: np.random.Gen
         if b is not None:
             assert_close(np.asarray(a), b, rtol=1e-10, atol=1e-12,
                          msg=f"{op.name}: VJP of input {i} on jax vs numpy")
+
+
+def check_vjp_dtypes(op: Op, args: Sequence, attrs: dict, rng: np.random.Generator) -> None:
+    """With float32 inputs, each VJP is float32 too (a rule that builds float64 constants
+    would silently upcast every gradient of a float32 model)."""
+    args32 = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+              for a in args]
+    out = op.compute(list(args32), attrs)
+    if not op.differentiable or np.asarray(out).dtype != np.float32:
+        return
+    g = rng.standard_normal(np.shape(out)).astype(np.float32)
+    for i, gi in enumerate(rule_vjp(op, args32, attrs, g)):
+        if gi is not None and np.asarray(gi).dtype != np.float32:
+            raise AssertionError(f"{op.name}: the VJP of float32 input {i} is {np.asarray(gi).dtype}")

@@ -6,7 +6,8 @@ The checks (each also usable alone, on inputs you choose):
   "vjp"           VJP against central finite differences (float64, random directions);
   "sympy"         the sympy form against the kernel, and `sympy.diff` of it against the VJP;
   "second_order"  double backward (`create_graph=True`) against finite differences of the VJP;
-  "shape"         `op.infer` against the numpy and jax results (and with unknown dims);
+  "shape"         `op.infer` against the numpy and jax results (and with unknown dims), and
+                  float32 inputs get float32 VJPs;
   "backends"      numpy against jax: the value and the VJP.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from .. import ops
 from ..ops.registry import Op
 from . import samples
-from .backends import check_backend_parity, check_shape_rule, check_unknown_dims
+from .backends import check_backend_parity, check_shape_rule, check_unknown_dims, check_vjp_dtypes
 from .gradcheck import check_second_order, check_vjp_numeric
 from .subjects import EagerSubject, Subject, function_subject, subject_for
 from .symcheck import check_symbolic
@@ -69,6 +70,7 @@ def check_call(name: str, args: Sequence, attrs: dict, *, checks: Iterable[str] 
         if "shape" in checks:
             check_shape_rule(subject.op, args, attrs)
             check_unknown_dims(subject.op, args, attrs)
+            check_vjp_dtypes(subject.op, args, attrs, rng)
         if "backends" in checks:
             check_backend_parity(subject.op, args, attrs, rng)
 

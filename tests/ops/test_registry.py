@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 from dualgrad import dtypes
 from dualgrad.ops import REGISTRY, Spec, composite
 from dualgrad.testing import COMPOSITES, OPS, assert_close, check_declaration
-from dualgrad.testing.backends import check_backend_parity, check_shape_rule, check_unknown_dims
+from dualgrad.testing.backends import (
+    check_backend_parity,
+    check_shape_rule,
+    check_unknown_dims,
+    check_vjp_dtypes,
+)
 from dualgrad.testing.gradcheck import check_second_order, check_vjp_numeric
 from dualgrad.testing.strategies import op_calls
 from dualgrad.testing.subjects import subject_for
@@ -140,12 +145,14 @@ def test_forward_and_vjp_match_jax_reference(name, data):
 @settings(max_examples=6, **FAST)
 @given(data=st.data())
 def test_shape_rule_and_backends_agree(name, data):
-    """`op.infer` matches the numpy and jax results (also with unknown dims); numpy and jax
-    agree on the value and on the VJP."""
+    """`op.infer` matches the numpy and jax results (also with unknown dims); float32 inputs
+    get float32 VJPs; numpy and jax agree on the value and on the VJP."""
     args, attrs = data.draw(op_calls(name, draw_shapes=False), label="call")
     check_shape_rule(REGISTRY[name], args, attrs)
     check_unknown_dims(REGISTRY[name], args, attrs)
-    check_backend_parity(REGISTRY[name], args, attrs, _rng(data))
+    rng = _rng(data)
+    check_vjp_dtypes(REGISTRY[name], args, attrs, rng)
+    check_backend_parity(REGISTRY[name], args, attrs, rng)
 
 
 @pytest.mark.parametrize("name", [n for n in OP_NAMES if OPS[n].broadcast])

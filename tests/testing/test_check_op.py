@@ -104,3 +104,13 @@ def test_an_op_without_samples_is_reported(monkeypatch):
 def test_check_call_on_chosen_inputs():
     check_call("divide", [np.array([1.0, -2.0]), np.array([[0.5], [2.0]])], {})
     check_call("sum", [np.arange(6.0).reshape(2, 3)], {"axis": 1, "keepdims": True})
+
+
+def test_a_vjp_that_upcasts_float32_fails(monkeypatch):
+    from dualgrad import dtypes
+
+    upcast = lambda g, out, x: ops.multiply(g, ops.cast(ops.cos(x), dtype=dtypes.float64))
+    _fake_sin(monkeypatch, vjp=(upcast,))
+    check_op(NAME, checks=("vjp",))
+    with pytest.raises(AssertionError, match="float32 input 0 is float64"):
+        check_op(NAME, checks=("shape",))

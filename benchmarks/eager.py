@@ -7,18 +7,29 @@ Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + 
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
 (4) `import dualgrad` time. Ratios are dualgrad / PyTorch. Timings are the best of several
 repeats (the least disturbed run); peers that are not installed are left out.
+
+Every library gets the same number of BLAS/intra-op threads: DUALGRAD_BENCH_THREADS (default
+1; a shared 2-core machine makes multi-threaded BLAS numbers meaningless). OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE are removed from this process's environment before numpy loads.
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
 import os
-import platform
-import subprocess
-import sys
-import time
 
-import numpy as np
+for _key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # only inside the benchmark
+    os.environ.pop(_key, None)
+THREADS = int(os.environ.setdefault("DUALGRAD_BENCH_THREADS", "1"))
+for _key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_key] = str(THREADS)
+
+import argparse  # noqa: E402  (the thread settings above must precede numpy's import)
+import importlib.util  # noqa: E402
+import platform  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -72,7 +83,7 @@ def small_dualgrad() -> callable:
 def small_torch() -> callable:
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     x = torch.tensor(np.linspace(0.1, 1.0, 10), dtype=torch.float32, requires_grad=True)
     c = torch.full((10,), 0.9)
 
@@ -160,7 +171,7 @@ def mlp_dualgrad() -> callable:
 def mlp_torch() -> callable:
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     x, onehot, arrays = mlp_data()
     x, onehot = torch.tensor(x), torch.tensor(onehot)
     params = [torch.tensor(p, requires_grad=True) for p in arrays]
@@ -239,7 +250,7 @@ if lib == "dualgrad":
     import dualgrad as m
 else:
     import torch as m
-    m.set_num_threads(1)
+    m.set_num_threads(int(sys.argv[3]))
 x = m.tensor([1.0], requires_grad=True)
 def rss_kb():
     with open("/proc/self/status") as f:
@@ -258,7 +269,7 @@ print(t1 - t0, t2 - t1, (peak - base) / 1024, x.grad.item())
 
 
 def chain_child(lib: str, n: int) -> tuple[float, float, float]:
-    out = subprocess.run([sys.executable, "-c", CHAIN_CHILD, lib, str(n)], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", CHAIN_CHILD, lib, str(n), str(THREADS)], capture_output=True,
                          text=True, check=True, cwd=ROOT, env=bench_env())
     fwd, bwd, peak_mb, grad = out.stdout.split()
     assert float(grad) == 1.0
@@ -274,9 +285,7 @@ def import_seconds(repeats: int) -> float:
 
 
 def bench_env() -> dict:
-    env = dict(os.environ)
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        env.pop(key, None)
+    env = dict(os.environ)  # already without OPENBLAS_CORETYPE/L2_SIZE, with the thread counts
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
@@ -297,7 +306,7 @@ def main() -> None:
     reps = 5 if args.quick else 20
     peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True}
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, numpy {np.__version__}"
+          f"{THREADS} BLAS thread(s), Python {platform.python_version()}, numpy {np.__version__}"
           + (f", torch {__import__('torch').__version__}" if peers["torch"] else ""))
 
     if args.only in (None, "small"):

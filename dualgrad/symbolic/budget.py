@@ -40,10 +40,13 @@ class Budget:
             raise BudgetExceeded(f"symbolic work ran past its budget of {self.seconds:g} s")
 
     @contextlib.contextmanager
-    def limit(self, fraction: float = 1.0) -> Iterator[None]:
-        """Run the body with at most `fraction` of the remaining time; raise BudgetExceeded
-        inside it when that runs out (only where SIGALRM is usable: the main thread)."""
+    def limit(self, fraction: float = 1.0, cap: float | None = None) -> Iterator[None]:
+        """Run the body with at most `fraction` of the remaining time (and at most `cap`
+        seconds); raise BudgetExceeded inside it when that runs out (only where SIGALRM is
+        usable: the main thread)."""
         seconds = self.left() * fraction
+        if cap is not None:
+            seconds = min(seconds, cap)
         if seconds <= 0:
             raise BudgetExceeded(f"symbolic work ran past its budget of {self.seconds:g} s")
         with _alarm(seconds):

@@ -13,6 +13,8 @@ from .budget import Budget, BudgetExceeded
 from .expr import sym
 
 MAX_SIMPLIFY_OPS = 300
+MERGE_SECONDS = 1.0      # at most this long expanding merged sums
+SIMPLIFY_SECONDS = 3.0   # and this long in sympy.simplify, per input
 
 
 def eliminate_deltas(e):
@@ -111,6 +113,33 @@ def canonical(e):
     return walk(e, 0)
 
 
+def merged_is_zero(e) -> bool:
+    """Cheap proof: distribute constant factors, merge sums with the same (canonical) limits,
+    and expand each merged body; zero when everything cancels. Avoids sympy.simplify, which
+    takes seconds on nested transcendental bodies that cancel term by term."""
+    sp = sym()
+    groups: dict = {}
+    rest = []
+    for term in sp.Add.make_args(sp.expand(e, deep=False)):
+        coeff, found = sp.Integer(1), None
+        for factor in sp.Mul.make_args(term):
+            if isinstance(factor, sp.Sum) and found is None:
+                found = factor
+            else:
+                coeff *= factor
+        if found is None or coeff.free_symbols & {lim[0] for lim in found.limits}:
+            rest.append(term)
+            continue
+        groups.setdefault(found.limits, []).append(coeff * found.function)
+    if rest and sp.expand(sp.Add(*rest)) != 0:
+        return False
+    for bodies in groups.values():
+        body = sp.Add(*bodies)
+        if body != 0 and not (body.has(sp.Sum) and merged_is_zero(body)) and sp.expand(body) != 0:
+            return False
+    return True
+
+
 def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
     """True when `e` simplifies to 0 within the budget; None when that could not be shown."""
     sp = sym()
@@ -123,9 +152,15 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
         e = canonical(tidy(e))
         if e == 0:
             return True
+        try:
+            with budget.limit(fraction, cap=MERGE_SECONDS):
+                if merged_is_zero(e):
+                    return True
+        except BudgetExceeded:  # the bodies swell when expanded: try simplify, then numbers
+            pass
         if sp.count_ops(e) > MAX_SIMPLIFY_OPS:  # simplify would take long: leave it to numbers
             return None
-        with budget.limit(fraction):
+        with budget.limit(fraction, cap=SIMPLIFY_SECONDS):
             e = sp.expand(e)
             if e == 0:
                 return True

@@ -166,6 +166,7 @@ def materialize(a):
     one Python call per op when an element is read (a 1000-op graph stays shallow)."""
     if not isinstance(a, SymArray):
         return a
+    sp = sym()
     try:
         if all(d == 1 for d in a.shape):
             e = a.at(*([0] * a.ndim))
@@ -180,7 +181,14 @@ def materialize(a):
     def at(*idx):
         if idx == free:  # the common case in a chain of elementwise ops: no substitution
             return e
-        return e.xreplace({f: i for f, i in zip(free, idx, strict=True) if f != 0})
+        reps = {f: i for f, i in zip(free, idx, strict=True) if f != 0}
+        if all(isinstance(i, sp.Symbol) for i in reps.values()) and \
+                len(set(reps.values())) == len(reps):
+            # a pure renaming of indices enables no new evaluation: skip sympy's (slow)
+            # re-evaluation of every rebuilt node
+            with sp.evaluate(False):
+                return e.xreplace(reps)
+        return e.xreplace(reps)
 
     return SymArray(a.shape, at)
 

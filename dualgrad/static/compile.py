@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
 from .creation import RANDOM_TYPES, uniform_like_kernel
@@ -59,77 +60,116 @@ class Plan:
     def n_fetch_values(self) -> int:
         return sum(1 for f in self.fetches if isinstance(f, Tensor))
 
-    def function(self, on_trace=None):
+    def function(self, xp=None, on_trace=None):
         """`fn(*state_in, *feeds, *random_draws) -> (*fetched values, *new values of
-        extra_writes)`; the new value of `writes[i]` is output `write_src[i]`."""
-        order, fetches = self.order, self.fetches
-        state_in, feeds, randoms, writes = self.state_in, self.feeds, self.randoms, self.extra_writes
-        n_state, n_feed = len(state_in), len(feeds)
-        random_outputs = [op.outputs[0] for op in randoms]  # for *Like ops: their seed
-        fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
-        fed = set(feeds)
-        state_pos = {v: i for i, v in enumerate(state_in)}
+        extra_writes)`; the new value of `writes[i]` is output `write_src[i]`.
+
+        The ops are turned once into a flat list of steps (constants and inputs pre-placed),
+        so a run — or a jax trace — is one tight loop over registry kernels. With `xp` given
+        (the backend's namespace), an op whose inputs already have the dtype the registry's
+        promotion would give calls its kernel directly, skipping the per-call dispatch."""
+        fed = set(self.feeds)
+        inputs = list(self.state_in) + list(self.feeds) + [op.outputs[0] for op in self.randoms]
+        consts: dict = {}
+        steps: list = []
+        for op in self.order:
+            kind = op.type
+            out = op.outputs[0] if op.outputs else None
+            if op.registry_op is not None:
+                if out not in fed:
+                    rop = op.registry_op
+                    ins = tuple((isinstance(a, Tensor), a) for a in op.inputs)
+                    if xp is not None and not _needs_promotion(rop, op.inputs):
+                        steps.append((_KERNEL, out, rop.kernel, ins, op.attrs))
+                    else:
+                        steps.append((_COMPUTE, out, rop.compute, ins, op.attrs))
+            elif kind in ("Assign", "AssignAdd", "AssignSub"):
+                steps.append((_ASSIGN, None if out in fed else out, op, kind))
+            elif out is None or out in fed:
+                continue
+            elif kind == "Const":
+                consts[out] = op.attrs["value"]
+            elif kind == "RandomUniformLike":
+                steps.append((_UNIFORM_LIKE, out, op.inputs[0], op.attrs["dtype"]))
+            elif kind == "Shape":
+                steps.append((_SHAPE, out, op.inputs[0], op.attrs["dtype"].np))
+            elif kind == "StopGradient":
+                steps.append((_IDENTITY, out, op.inputs[0]))
+            # Variable reads and RandomUniform & co. come in as arguments; Placeholders are fed
+        fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
+        state_in, extra_writes = self.state_in, self.extra_writes
 
         def fn(*args):
             if on_trace is not None:
                 on_trace()
-            env: dict = {}
-            pending: dict = {}
-            for v, a in zip(state_in, args[:n_state], strict=True):
-                pending[v] = a
-            for t, a in zip(feeds, args[n_state:n_state + n_feed], strict=True):
-                env[t] = a
-            for t, a in zip(random_outputs, args[n_state + n_feed:], strict=True):
-                env[t] = a
-            for op in order:
-                rop = op.registry_op
-                if rop is not None:
-                    out = op.outputs[0]
-                    if out in fed:
-                        continue
-                    vals = [env[a] if isinstance(a, Tensor) else a for a in op.inputs]
-                    env[out] = rop.compute(vals, op.attrs)
-                    continue
-                kind = op.type
-                if kind == "Variable":
-                    var = op.outputs[0]
-                    if var not in fed:
-                        env[var] = args[state_pos[var]]
-                elif kind == "RandomUniformLike":
-                    out = op.outputs[0]
-                    if out not in fed:
-                        like = env[op.inputs[0]]
-                        env[out] = uniform_like_kernel(namespace_of(like, env[out]), env[out], like,
-                                                       op.attrs["dtype"])
-                elif kind == "Shape":
-                    out = op.outputs[0]
-                    if out not in fed:
-                        value = env[op.inputs[0]]
-                        env[out] = np.asarray(getattr(value, "shape", ()), dtype=op.attrs["dtype"].np)
-                elif kind == "StopGradient":
-                    out = op.outputs[0]
-                    if out not in fed:
-                        env[out] = env[op.inputs[0]]
-                elif kind == "Const":
-                    out = op.outputs[0]
-                    if out not in fed:
-                        env[out] = op.attrs["value"]
-                elif kind in ("Assign", "AssignAdd", "AssignSub"):
-                    var, value = op.inputs
-                    value = env[value]
+            env = dict(consts)
+            env.update(zip(inputs, args, strict=True))
+            pending = dict(zip(state_in, args, strict=False))
+            for step in steps:
+                code = step[0]
+                if code is _KERNEL:
+                    _, out, kernel, ins, attrs = step
+                    env[out] = kernel(xp, *[env[a] if is_tensor else a for is_tensor, a in ins], **attrs)
+                elif code is _COMPUTE:
+                    _, out, compute, ins, attrs = step
+                    env[out] = compute([env[a] if is_tensor else a for is_tensor, a in ins], attrs)
+                elif code is _ASSIGN:
+                    _, out, op, kind = step
+                    var = op.inputs[0]
+                    value = env[op.inputs[1]]
                     if kind != "Assign":
                         old = pending[var]
                         value = old + value if kind == "AssignAdd" else old - value
-                    value = as_var_dtype(_broadcast_check(op, value, var), var)
-                    pending[var] = value
-                    out = op.outputs[0]
-                    if out not in fed:
+                    value = pending[var] = as_var_dtype(_broadcast_check(op, value, var), var)
+                    if out is not None:
                         env[out] = value
+                elif code is _UNIFORM_LIKE:
+                    _, out, like, dtype = step
+                    seed, like = env[out], env[like]
+                    env[out] = uniform_like_kernel(namespace_of(like, seed), seed, like, dtype)
+                elif code is _SHAPE:
+                    _, out, x, dtype = step
+                    env[out] = np.asarray(getattr(env[x], "shape", ()), dtype=dtype)
+                else:
+                    env[step[1]] = env[step[2]]
             results = [env[t] for t in fetch_tensors]
-            results.extend(pending[v] for v in writes)
+            results.extend(pending[v] for v in extra_writes)
             return tuple(results)
 
         return fn
+
+
+_KERNEL, _COMPUTE, _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY = (
+    "kernel", "compute", "assign", "uniform", "shape", "identity")
+
+
+def _needs_promotion(rop, inputs) -> bool:
+    """Would `rop.compute` cast any of these inputs? Decided once from the static dtypes (feeds
+    and variables always arrive in their tensor's dtype)."""
+    if not (rop.promotes or rop.floating):
+        return False
+    found = []
+    for a in inputs:
+        if isinstance(a, Tensor):
+            found.append(a.dtype)
+        elif hasattr(a, "dtype"):
+            found.append(dtypes.from_numpy_dtype(a.dtype))
+        elif not isinstance(a, (bool, int, float)):
+            return True
+    target = dtypes.result_dtype([_DtypeOnly(d) for d in found] + [
+        a for a in inputs if isinstance(a, (bool, int, float))])
+    if target is None:
+        return True
+    if rop.floating and not target.is_floating_point:
+        return True
+    return any(d is not target for d in found)
+
+
+class _DtypeOnly:
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = dtype
 
 
 def _broadcast_check(op: Operation, value, var: Variable):

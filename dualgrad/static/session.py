@@ -199,14 +199,14 @@ class Session:
 
     def _compile(self, plan: Plan):
         if self.backend == "numpy":
-            return plan.function()
+            return plan.function(self._xp)
 
         def traced():
             self.compile_count += 1
 
         import jax
 
-        fn = plan.function(on_trace=traced)
+        fn = plan.function(self._xp, on_trace=traced)
         donate = ()
         if self._donate:  # the old value of a variable this run overwrites is dead afterwards
             donate = tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)

@@ -315,3 +315,19 @@ def test_shape_error_found_inside_a_run_commits_nothing(backend):
         np.testing.assert_array_equal(sess.run([u, v]), np.zeros((2, 3)))
         sess.run(both, {x: np.full(3, 7.0)})
         np.testing.assert_array_equal(sess.run([u, v]), [[1, 1, 1], [7, 7, 7]])
+
+
+def test_a_finalized_graph_still_runs(backend):
+    x = ds.placeholder(ds.float32, shape=(None,))
+    w = ds.Variable(0.0)
+    train_op = ds.train.GradientDescentOptimizer(0.5).minimize(ds.reduce_mean(ds.square(x - w)))
+    init = ds.global_variables_initializer()
+    g = ds.get_default_graph()
+    g.finalize()
+    n_ops = len(g.get_operations())
+    with ds.Session(backend=backend) as sess:
+        sess.run(init)
+        for _ in range(20):
+            sess.run(train_op, {x: [1.0, 3.0]})
+        assert abs(sess.run(w) - 2.0) < 1e-3
+    assert len(g.get_operations()) == n_ops

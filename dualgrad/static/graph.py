@@ -4,7 +4,8 @@ front end of the op registry (`bind`).
 Contract that other parts of dualgrad (symbolic printing, reliability tests) rely on:
 
 - A graph tensor `t` has `t.op` (its `Operation`), `t.name` (``'w:0'``), `t.shape` (a tuple,
-  ``None`` for unknown dims), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
+  ``None`` for unknown dims; ``None`` itself for a placeholder of unknown rank and what is
+  computed from it), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
 - An `Operation` has `op.type`, `op.registry_op`, `op.inputs`, `op.attrs`, `op.name`,
   `op.outputs`, `op.graph`, `op.control_inputs` and `op.where` (the user's ``file:line``).
 - `op.type` is ``'Placeholder'``, ``'Variable'`` (TF1 calls it VariableV2; we use the short

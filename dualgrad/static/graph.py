@@ -15,8 +15,10 @@ Contract that other parts of dualgrad (symbolic printing, reliability tests) rel
   ``'Shape'`` (identity and shape read, both leaves for gradients), or, for everything
   computed, the registry op's name (``'multiply'``).
 - `op.registry_op` is the registry `Op` for computed ops and ``None`` for every other type.
-- `op.inputs` is a tuple of graph tensors, or Python/numpy constants exactly as they were
-  passed to the registry op. An Assign's inputs are ``(variable, value)``.
+- `op.inputs` is a tuple of graph tensors, or the Python/numpy constants passed to the
+  registry op (lists as arrays, numpy scalars as Python numbers, numpy arrays in an arithmetic
+  op cast to the dtype of the graph tensors they meet). An Assign's inputs are
+  ``(variable, value)``; StopGradient, Shape and RandomUniformLike have one input tensor.
 - `op.attrs` holds the registry op's keyword attributes (``axis``, ``keepdims``, ...); for a
   Const, ``attrs['value']`` is its numpy value; Placeholder and Variable carry ``'dtype'`` and
   ``'shape'``.

@@ -178,14 +178,17 @@ def materialize(a):
     if all(f == 0 for f in free):
         return SymArray(a.shape, lambda *idx: e)
 
+    big = _larger_than(e, BIG_EXPRESSION)
+
     def at(*idx):
         if idx == free:  # the common case in a chain of elementwise ops: no substitution
             return e
         reps = {f: i for f, i in zip(free, idx, strict=True) if f != 0}
-        if all(isinstance(i, sp.Symbol) for i in reps.values()) and \
+        if big and all(isinstance(i, sp.Symbol) for i in reps.values()) and \
                 len(set(reps.values())) == len(reps):
-            # a pure renaming of indices enables no new evaluation: skip sympy's (slow)
-            # re-evaluation of every rebuilt node
+            # renaming indices in a big expression: skip sympy's re-evaluation of every
+            # rebuilt node (a renaming enables no new evaluation; on small expressions the
+            # evaluated form is faster to work with later)
             with sp.evaluate(False):
                 return e.xreplace(reps)
         return e.xreplace(reps)
@@ -194,6 +197,17 @@ def materialize(a):
 
 
 _GENERIC: list = []
+BIG_EXPRESSION = 2000
+
+
+def _larger_than(e, limit: int) -> bool:
+    """Whether e's tree has more than `limit` nodes (stops counting there)."""
+    from sympy import preorder_traversal
+
+    for n, _ in enumerate(preorder_traversal(e)):
+        if n >= limit:
+            return True
+    return False
 
 
 def _generic_index(axis: int):

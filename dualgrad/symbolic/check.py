@@ -182,14 +182,16 @@ def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) 
         except (SymbolicUnsupported, BudgetExceeded) as e:
             report.notes.append(f"{leaf.name}: sympy.diff unavailable ({e})")
     try:
-        adj = adjoint(s, [k for k in targets if k in state.closed])
+        with b.limit(0.5):
+            adj = adjoint(s, [k for k in targets if k in state.closed])
     except (SymbolicUnsupported, BudgetExceeded) as e:
         report.notes.append(f"ad_grad unavailable ({e}); checked the engine's numbers instead")
         return
     for k in state.closed:
         leaf = s.leaves[k]
         try:
-            ad = adjoint_form(s, leaf, adj.get(k))
+            with b.limit(0.5):
+                ad = adjoint_form(s, leaf, adj.get(k))
             state.exact[k] = is_zero(state.closed[k] - ad, b, fraction=0.5 / max(len(targets), 1))
         except (SymbolicUnsupported, BudgetExceeded, TypeError, ValueError) as e:
             report.notes.append(f"{leaf.name}: exact comparison failed ({e})")

@@ -56,6 +56,34 @@ class Plan:
         self.write_src: tuple[int, ...] = tuple(src)
         self.extra_writes: tuple[Variable, ...] = tuple(extra)
 
+    def signature(self) -> tuple:
+        """A hashable description of what this plan computes: op types, attrs, constant values
+        and wiring, with variables by identity and feeds by position. Two plans with the same
+        signature compute the same function of the same arguments, so they share one compiled
+        program — `sess.run(v.assign_add(1))` in a loop builds a new op each time but compiles
+        once."""
+        index = {op: i for i, op in enumerate(self.order)}
+        feed_pos = {t: i for i, t in enumerate(self.feeds)}
+
+        def ref(a):
+            if not isinstance(a, Tensor):
+                return ("c", _freeze(a))
+            if a in feed_pos:
+                return ("f", feed_pos[a])
+            if isinstance(a, Variable):
+                return ("v", a)
+            return ("o", index.get(a.op, a.op), a.value_index)
+
+        ops = []
+        for op in self.order:
+            entry = (op.type, _freeze(op.attrs), tuple(ref(a) for a in op.inputs),
+                     tuple(index.get(c, c) for c in op.control_inputs))
+            if op.type == "Variable":
+                entry += (op.outputs[0],)
+            ops.append(entry)
+        fetches = tuple(ref(f) if isinstance(f, Tensor) else ("op", index.get(f, f)) for f in self.fetches)
+        return (tuple(ops), fetches, len(self.feeds), self.state_in, self.writes)
+
     @property
     def n_fetch_values(self) -> int:
         return sum(1 for f in self.fetches if isinstance(f, Tensor))
@@ -137,6 +165,27 @@ class Plan:
             return tuple(results)
 
         return fn
+
+
+def _freeze(x):
+    """A hashable stand-in for an attribute or constant (equal only when the values are)."""
+    if isinstance(x, np.ndarray):
+        return ("nd", x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, np.generic):
+        return ("g", x.dtype.str, x.tobytes())
+    if isinstance(x, (bool, int, str)) or x is None:
+        return (type(x).__name__, x)
+    if isinstance(x, float):
+        return ("float", repr(x))  # keeps -0.0 apart from 0.0
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, tuple(_freeze(i) for i in x))
+    if isinstance(x, dict):
+        return ("dict", tuple((k, _freeze(v)) for k, v in sorted(x.items())))
+    if isinstance(x, slice):
+        return ("slice", _freeze(x.start), _freeze(x.stop), _freeze(x.step))
+    if isinstance(x, dtypes.DType):
+        return ("dtype", x.name)
+    return ("id", x)  # anything else: only itself
 
 
 _KERNEL, _COMPUTE, _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY = (

@@ -187,7 +187,11 @@ class Session:
             cast = _check_feed(t, v)
             fed[t] = (pos, cast)
         plan = build_plan(graph, items, set(fed))
-        ckey = (tuple(items), plan.feeds)
+        ckey = plan.signature()
+        try:
+            hash(ckey)
+        except TypeError:  # an attribute we cannot describe: share by identity only
+            ckey = (tuple(items), plan.feeds)
         fn = self._compiled.get(ckey)
         if fn is None:
             fn = self._compile(plan)

@@ -331,3 +331,19 @@ def test_a_finalized_graph_still_runs(backend):
             sess.run(train_op, {x: [1.0, 3.0]})
         assert abs(sess.run(w) - 2.0) < 1e-3
     assert len(g.get_operations()) == n_ops
+
+
+def test_new_but_identical_ops_reuse_the_compiled_program():
+    v = ds.Variable(0, dtype=ds.int64, name="v")
+    with ds.Session() as sess:
+        sess.run(v.initializer)
+        for _ in range(20):
+            sess.run(v.assign_add(1))  # a new op every time (a TF1 anti-pattern, but common)
+        assert sess.run(v) == 20
+        assert sess.compile_count <= 3  # initializer, assign_add, read
+        before = sess.compile_count
+        sess.run(v.assign_add(2))  # another constant: another program
+        sess.run(v.assign_sub(1))
+        assert sess.run(v) == 21 and sess.compile_count == before + 2
+        c0, c1 = ds.constant(0.0), ds.constant(-0.0)
+        assert str(sess.run(c1)) == "-0.0" and str(sess.run(c0)) == "0.0"

@@ -94,6 +94,22 @@ def small_torch() -> callable:
     return step
 
 
+def small_split(lib_name: str, repeats: int) -> tuple[float, float]:
+    """(forward, backward) µs per op of the same 100-op chain, best of `repeats`."""
+    lib = __import__(lib_name)
+    x = lib.tensor(np.linspace(0.1, 1.0, 10), dtype=lib.float32, requires_grad=True)
+    c = lib.tensor(np.full(10, 0.9, np.float32))
+    forward = backward = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        y = chain_ops(x, c, lib.sin).sum()
+        t1 = time.perf_counter()
+        y.backward()
+        t2 = time.perf_counter()
+        forward, backward = min(forward, t1 - t0), min(backward, t2 - t1)
+    return forward / N_OPS * 1e6, backward / N_OPS * 1e6
+
+
 def small_hips() -> callable:
     import autograd
     import autograd.numpy as anp
@@ -314,6 +330,9 @@ def main() -> None:
         values = {lib: best_of(make(), reps, inner=20) / N_OPS * 1e6
                   for lib, make in makers.items() if peers.get(lib, True)}
         row("100 ops x 10 elem, fwd+bwd", values, " us/op")
+        split = {lib: small_split(lib, 10 * reps) for lib in ("dualgrad", "torch") if peers.get(lib, True)}
+        row("  forward only", {k: v[0] for k, v in split.items()}, " us/op")
+        row("  backward only", {k: v[1] for k, v in split.items()}, " us/op")
 
     if args.only in (None, "mlp"):
         makers = {"dualgrad": mlp_dualgrad, "torch": mlp_torch, "hips": mlp_hips, "numpy": mlp_numpy}

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 
 from .. import ops
 from ..autodiff import backpropagate
-from .creation import ones_like
-from .graph import Operation, Tensor
+from ..errors import GraphError
+from .creation import constant, ones_like
+from .graph import Operation, Tensor, describe
 
 
 class _GradNode:
@@ -113,9 +114,6 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", **kwargs) -> list:
     graph = ys[0].graph
     for t in ys + xs:
         if t.graph is not graph:
-            from ..errors import GraphError
-            from .graph import describe
-
             raise GraphError(f"ds.gradients: {describe(t)} is from another graph")
     with graph.as_default(), graph.name_scope(name):
         seeds = []
@@ -123,8 +121,6 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", **kwargs) -> list:
             if gy is None:
                 gy = ones_like(y, name="grad_ys")
             elif not isinstance(gy, Tensor):
-                from .creation import constant
-
                 gy = constant(gy, dtype=y.dtype, name="grad_ys")
             seeds.append(gy)
         nodes = _build_nodes([y.op for y in ys])

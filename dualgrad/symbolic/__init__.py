@@ -14,6 +14,7 @@ hang. sympy is imported only when these run. See docs/symbolic.md.
 from __future__ import annotations
 
 from ..ops.symarray import SymArray, SymbolicUnsupported, lift
+from . import sympy_fixes
 from .budget import DEFAULT_BUDGET, BudgetExceeded
 from .check import CheckReport, InputCheck, check
 from .derivative import ad_grad, grad

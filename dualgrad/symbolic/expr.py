@@ -34,6 +34,9 @@ EXPAND_LIMIT = 512
 def sym():
     import sympy
 
+    from . import sympy_fixes
+
+    sympy_fixes.apply()
     return sympy
 
 

@@ -128,3 +128,18 @@ def test_static_graph_cut_at_an_intermediate_tensor():
     hs = sp.Symbol(h.name.split(":")[0], real=True)
     assert symbolic.grad(y, h) == 2 * hs
     assert symbolic.check(y, [h]).ok
+
+
+def test_piecewise_stays_inside_its_sum():
+    """sympy would fold a Piecewise out of the inner Sum that binds its index (see
+    dualgrad/symbolic/sympy_fixes.py); stacked arrays and relu inside nested sums hit it."""
+    x = dg.tensor([0.5, 1.2, -0.7], dtype=dg.float64, requires_grad=True, name="x")
+    xb = sp.IndexedBase("x", real=True)
+    e = symbolic.expr((dg.stack([x, x * x]).sum(0) ** 2).sum())
+    known = sp.Add(*((xb[n] + xb[n] ** 2) ** 2 for n in range(3)))
+    assert sp.simplify(e.doit() - known) == 0
+    assert symbolic.check((dg.stack([x, x * x]).sum(0) ** 2).sum()).ok
+
+    a = dg.tensor([[0.3, -0.2, 0.1], [-0.5, 0.4, 0.9]], dtype=dg.float64, requires_grad=True, name="A")
+    report = symbolic.check((dg.relu(a).sum(1) ** 2).sum())
+    assert report.ok, report

@@ -1,0 +1,42 @@
+"""A fix for one sympy behaviour that makes index notation wrong.
+
+When a `Sum` is built, sympy "folds" every `Piecewise` in its body that mentions the summation
+variable out to the top of the body — including a Piecewise that sits inside an inner `Sum`
+and uses *that* Sum's variable, which moves it out of its binder. For example
+`Sum(Sum(Piecewise((x[i], Eq(k, 0)), (x[i]**2, True)), (k, 0, 1))**2, (i, 0, 1))` becomes
+`Sum(Piecewise((Sum(x[i], (k, 0, 1))**2, Eq(k, 0)), ...), (i, 0, 1))`, with `k` free. Stacked
+arrays, `where` and `relu` inside nested reductions produce exactly these shapes.
+
+`apply()` wraps sympy's `_common_new` so inner Sums/Products holding a Piecewise are masked
+while the outer body is folded: folding is only an optimisation, skipping it is always sound.
+"""
+from __future__ import annotations
+
+_APPLIED = False
+
+
+def apply() -> None:
+    global _APPLIED
+    if _APPLIED:
+        return
+    from sympy import Dummy, Piecewise, sympify
+    from sympy.concrete import expr_with_limits as ewl
+
+    original = ewl._common_new
+
+    def common_new(cls, function, *symbols, **kwargs):
+        function = sympify(function)
+        reps = {}
+        if hasattr(function, "atoms") and function.has(Piecewise):
+            inner = [e for e in function.atoms(ewl.ExprWithLimits) if e.has(Piecewise)]
+            outermost = [e for e in inner if not any(o is not e and o.has(e) for o in inner)]
+            reps = {e: Dummy() for e in outermost}
+            if function in reps:  # the body is itself a Sum: let sympy merge the limits
+                reps = {}
+        if not reps:
+            return original(cls, function, *symbols, **kwargs)
+        out, limits, orientation = original(cls, function.xreplace(reps), *symbols, **kwargs)
+        return out.xreplace({d: e for e, d in reps.items()}), limits, orientation
+
+    ewl._common_new = common_new
+    _APPLIED = True

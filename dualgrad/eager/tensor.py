@@ -322,6 +322,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             data.append(a)
     if on_jax:
         check_same_device(op, args)
+    if attrs and "key" in attrs:  # tensors inside an index become arrays (masks, positions)
+        attrs = {**attrs, "key": as_key(attrs["key"])}
     try:
         out = op.compute(data, attrs)
     except DualgradError:

@@ -140,3 +140,14 @@ def test_comparisons_return_bool_tensors(op: str, ref) -> None:
         assert r.dtype is dg.bool and not r.requires_grad
         np.testing.assert_array_equal(r.numpy(), ref(a, b))
     assert (~(x > 2)).tolist() == [True, True, False]
+
+
+def test_registry_getitem_accepts_tensor_keys() -> None:
+    from dualgrad import ops
+
+    x = dg.tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    picked = ops.getitem(x, key=x > 0)
+    assert picked.tolist() == [1.0, 3.0]
+    picked.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    assert ops.getitem(x, key=(dg.tensor([1, 0]), 0)).tolist() == [3.0, 1.0]

@@ -7,6 +7,7 @@ index notation; or, in the small-concrete-shape fallback, a sympy Array of all p
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -133,7 +134,7 @@ def _modes(program: P.Program) -> list[str]:
     return (["elementwise"] if elementwise_program(program) else []) + ["index", "concrete"]
 
 
-def grad(y, x, *, budget: float | None = None):
+def grad(y, x, *, budget: float | None = None) -> Any:
     """d y / d x as sympy, by `sympy.diff` of `expr(y)`: the closed form dualgrad is judged by."""
     from .printing import tidy_indices
 
@@ -142,7 +143,7 @@ def grad(y, x, *, budget: float | None = None):
     return tidy_indices(_first_working(y, x, lambda s, leaf: closed_form(s, leaf, b), b))
 
 
-def ad_grad(y, x, *, budget: float | None = None):
+def ad_grad(y, x, *, budget: float | None = None) -> Any:
     """The expression of the gradient graph dualgrad's own VJP rules build for d y / d x: the
     reverse walker run over the recorded graph with symbolic values."""
     b = Budget(budget)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -380,7 +381,7 @@ def root_element(s: Symbolized, array: SymArray):
     return array.at(*idx)
 
 
-def expr(t, *, budget: float | None = None):
+def expr(t, *, budget: float | None = None) -> Any:
     """The sympy expression of `t`'s recorded computation (eager) or graph (static).
 
     Inputs are named by their `name` (unnamed eager leaves get `t0`, `t1`, ... and keep it);

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -330,6 +329,3 @@ def _np_dtype(dtype) -> np.dtype:
         name = getattr(dtype, "name", str(dtype))
         return np.dtype(name)
 
-
-def value_of(step: Step) -> Any:
-    return step.value

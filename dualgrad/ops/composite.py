@@ -2,6 +2,8 @@
 rule for free from the primitives they are built of."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import elementwise as ew
 from . import indexing as ix
 from . import movement as mv
@@ -58,5 +60,6 @@ def masked_fill(x, mask, value):
 
 
 def masked_select(x, mask):
-    """The elements of x where the (concrete, boolean) mask is true, as a 1-D tensor."""
-    return ix.getitem(x, key=mask)
+    """The elements of x where the (concrete, boolean) mask is true, as a 1-D tensor. The mask
+    becomes a plain array: it is a key (an attr), never a graph input."""
+    return ix.getitem(x, key=np.asarray(mask, dtype=bool))

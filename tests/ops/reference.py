@@ -88,4 +88,6 @@ REFERENCE = {
     "softmax_cross_entropy": lambda labels, logits, axis=-1: -jnp.sum(
         labels * jax.nn.log_softmax(logits, axis=axis), axis=axis),
     "masked_fill": lambda x, mask, value: jnp.where(mask, value, x),
+    "square": jnp.square,
+    "masked_select": lambda x, mask: x[mask],
 }

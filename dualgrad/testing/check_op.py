@@ -90,8 +90,8 @@ def check_op(name: str, *, examples: int = 2, seed: int = 0, checks: Iterable[st
 
 def check_function(fn: type | Callable, *inputs, sympy: Callable | None = None, second_order: bool = False,
                    directions: int = 3, seed: int = 0) -> tuple[str, ...]:
-    """Check a user's `autograd.Function` subclass (or any function of eager Tensors) at the
-    given inputs: its backward against finite differences, with `second_order` its double
+    """Check a user's `autograd.Function` subclass (or any function of eager Tensors) with one
+    output at the given inputs: its backward against finite differences, with `second_order` its double
     backward too, and, when it has a sympy form (a staticmethod `sympy(*SymArrays)` on the
     class, or the `sympy` argument), the form against forward and `sympy.diff` against backward.
 

@@ -347,3 +347,17 @@ def test_new_but_identical_ops_reuse_the_compiled_program():
         assert sess.run(v) == 21 and sess.compile_count == before + 2
         c0, c1 = ds.constant(0.0), ds.constant(-0.0)
         assert str(sess.run(c1)) == "-0.0" and str(sess.run(c0)) == "0.0"
+
+
+def test_graph_seed_makes_initial_values_reproducible(backend):
+    def build():
+        g = ds.Graph()
+        with g.as_default():
+            ds.set_random_seed(42)
+            w = ds.Variable(ds.random_normal([4]))
+            init = ds.global_variables_initializer()
+        with ds.Session(graph=g, backend=backend) as sess:
+            sess.run(init)
+            return sess.run(w)
+
+    np.testing.assert_array_equal(build(), build())

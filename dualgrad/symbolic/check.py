@@ -23,7 +23,7 @@ from . import program as P
 from .budget import Budget, BudgetExceeded
 from .canonical import is_zero
 from .derivative import adjoint, adjoint_form, closed_form, free_indices
-from .expr import CONCRETE_SIZE, Leaf, Symbolized, symbolized
+from .expr import CONCRETE_SIZE, Leaf, Symbolized, sym, symbolized
 from .lambdify import Lambdified
 from .numeric import Replay, finite_difference
 
@@ -243,6 +243,10 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
     sizes = _sizes(state)
     compiled = {}
     for k, closed in state.closed.items():
+        if closed.has(sym().Derivative):
+            report.notes.append(f"{program.steps[k].name}: the closed form holds the derivative of "
+                                "a custom Function without a sympy form; used finite differences")
+            continue
         try:
             with b.limit(0.5):
                 compiled[k] = Lambdified(closed)

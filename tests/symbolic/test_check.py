@@ -176,3 +176,36 @@ def test_a_freed_graph_says_how_to_keep_it():
     z = (x * x).sum()
     z.backward(retain_graph=True)
     assert symbolic.check(z, [x]).ok
+
+
+class TwoOutputs(dg.autograd.Function):
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * 2, t * t
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        (t,) = ctx.saved_tensors
+        return 2 * g1 + 2 * g2 * t
+
+
+def test_a_function_with_two_outputs_is_checked_on_each_path():
+    v = leaf([0.5, 1.5], "v")
+    a, c = TwoOutputs.apply(v)
+    assert symbolic.check((a * c).sum(), [v]).ok
+    a, _ = TwoOutputs.apply(v)   # the second output does not reach the loss
+    assert symbolic.check(a.sum(), [v]).ok
+
+
+def test_static_dense_layer_with_relu_and_softmax_cross_entropy():
+    ds.reset_default_graph()
+    x = ds.placeholder(ds.float64, shape=(None, 3), name="x")
+    lab = ds.placeholder(ds.float64, shape=(None, 2), name="lab")
+    w = ds.Variable(np.array([[0.1, 0.2], [0.3, -0.1], [0.2, 0.5]]), name="W", dtype=ds.float64)
+    b = ds.Variable(np.array([0.1, -0.2]), name="b", dtype=ds.float64)
+    logits = ds.nn.relu(ds.matmul(x, w) + b)
+    loss = ds.reduce_mean(ds.nn.softmax_cross_entropy_with_logits(labels=lab, logits=logits))
+    report = symbolic.check(loss, [w, b], budget=4)
+    assert report.ok, report
+    assert set(report.inputs) == {"W", "b"}

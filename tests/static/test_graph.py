@@ -96,6 +96,9 @@ def test_numpy_arrays_build_graph_ops_on_either_side():
     assert isinstance(e, ds.Tensor) and e.op.type == "exp"
     r = 2.0 / w
     assert r.op.type == "divide" and r.op.inputs[0] == 2.0
+    x = ds.placeholder(ds.float32, shape=(None, 1))
+    p = np.power(x, 2) * w + b  # a numpy ufunc on a graph tensor builds the registry op
+    assert p.op.inputs[0].op.inputs[0].op.type == "power" and p.shape == (None, 1)
 
 
 def test_contract_for_graph_walkers():

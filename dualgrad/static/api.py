@@ -179,6 +179,10 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=None):  # no
 
 # -- shapes --------------------------------------------------------------------------------------
 def reshape(tensor, shape, name=None):
+    """A new shape (one -1 infers a dim). `shape` is a Python sequence: a shape tensor (as
+    TF1 allows) is not supported, since the registry's reshape takes its shape as an attr."""
+    if isinstance(shape, Tensor) or any(isinstance(d, Tensor) for d in shape):
+        raise TypeError("ds.reshape takes a Python shape (ints, one -1), not a graph tensor")
     return _n(ops.reshape(_tensor(tensor), shape=tuple(int(d) for d in shape)), name)
 
 

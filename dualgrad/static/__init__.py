@@ -128,4 +128,4 @@ def name_scope(name: str):
     return get_default_graph().name_scope(name)
 
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

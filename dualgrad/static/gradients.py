@@ -37,7 +37,14 @@ class _GradNode:
         inputs, attrs, out = op.inputs, op.attrs, op.outputs[0]
         result = []
         for i, want in enumerate(needed):
-            gi = rop.grad(i, g, out, inputs, attrs) if want else None
+            try:
+                gi = rop.grad(i, g, out, inputs, attrs) if want else None
+            except TypeError:
+                if any(isinstance(a, Tensor) and a.shape is None for a in inputs):
+                    raise GraphError(f"the gradient of {rop.name} (op '{op.name}' created at "
+                                     f"{op.where}) needs inputs of known rank; give the "
+                                     "placeholder a shape (None dims are fine)") from None
+                raise
             if gi is not None and rop.elementwise and _maybe_broadcast(inputs[i]):
                 # unknown dims may hide a broadcast that the walker's static shape test
                 # cannot see: reduce at run time (a no-op when the shapes already match)

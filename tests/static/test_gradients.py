@@ -124,3 +124,9 @@ def test_stop_gradient_and_identity(backend):
     np.testing.assert_allclose(_run(g, backend=backend), [2.0, 3.0])
     (none,) = ds.gradients(ds.stop_gradient(x), [x])
     assert none is None
+
+
+def test_unknown_rank_gradient_through_a_reduction_is_a_clear_error():
+    x = ds.placeholder(ds.float32)
+    with pytest.raises(GraphError, match=r"gradient of sum .*known rank"):
+        ds.gradients(ds.reduce_sum(x * x), [x])

@@ -10,10 +10,12 @@ from array import array
 
 import numpy as np
 
+from .. import backend as _backend
 from .. import dtypes
 from ..backend import is_jax_array
 from ..errors import DualgradError, GraphError, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
+from ..ops.registry import promote_args
 from . import grad_mode
 from .node import accumulator, node_class
 
@@ -325,7 +327,12 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if attrs and "key" in attrs:  # tensors inside an index become arrays (masks, positions)
         attrs = {**attrs, "key": as_key(attrs["key"])}
     try:
-        out = op.compute(data, attrs)
+        if _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
+            if op.promotes or op.floating:
+                data = promote_args(np, data, op.floating)
+            out = op.kernel(np, *data, **attrs)
+        else:
+            out = op.compute(data, attrs)
     except DualgradError:
         raise
     except Exception as e:  # phrase the kernel's complaint in the op's own terms
@@ -349,15 +356,14 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         t.grad_fn = None
         t._requires_grad = False
         return t
-    node = (_NODE_CLASSES.get(op) or node_class(op))()
+    info = _NODE_INFO.get(op) or _node_info(op)
+    node = info[0]()
+    flags = info[1]
     node.op = op
     node.attrs = attrs
     node.inputs = args
     node.hooks = None
     node.where = user_frame() if state.anomaly else None
-    flags = _INPUT_FLAGS.get(op)
-    if flags is None:
-        flags = _input_flags(op)
     edges = []
     versions = [] if op.saves_inputs else None
     for i, a in enumerate(args):
@@ -392,19 +398,17 @@ _grad_state = grad_mode.state
 # by Python's cyclic GC, which matters when a graph holds a million tensors.
 _new_counter = array("q", (0,)).__copy__
 _NO_EDGE = (None, 0)
-_NODE_CLASSES: dict = {}
-_INPUT_FLAGS: dict = {}
+_NODE_INFO: dict = {}  # op -> (generated node class, which inputs can carry a gradient)
 
 
-def _input_flags(op: Op):
-    """Which inputs of `op` can carry a gradient: True for all (n-ary ops), else a tuple."""
+def _node_info(op: Op) -> tuple:
+    """The node class of `op` and its input flags: True for all (n-ary ops), else a tuple."""
     if op.vjp_each is not None:
         flags = True  # only reached for differentiable ops
     else:
         flags = tuple(op.input_differentiable(i) for i in range(len(op.vjps)))
-    _NODE_CLASSES[op] = node_class(op)
-    _INPUT_FLAGS[op] = flags
-    return flags
+    info = _NODE_INFO[op] = (node_class(op), flags)
+    return info
 
 
 register_frontend(Tensor, bind)

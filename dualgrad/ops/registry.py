@@ -89,9 +89,14 @@ class Op:
                 if frontend is not None:
                     raise mixing_error(self, args)
                 frontend = bind
-        if frontend is None:
-            return self.compute(args, attrs)
-        return frontend(self, args, attrs)
+        if frontend is not None:
+            return frontend(self, args, attrs)
+        # plain arrays (e.g. a VJP rule inside a plain backward): `compute`, inlined
+        if _backend._jnp is None:
+            if self.promotes or self.floating:
+                args = promote_args(np, args, self.floating)
+            return self.kernel(np, *args, **attrs)
+        return self.compute(args, attrs)
 
     # -- the three things every front end asks of an op ---------------------------------
     def compute(self, args: Sequence, attrs: dict):

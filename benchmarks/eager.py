@@ -327,7 +327,8 @@ def main() -> None:
 
     if args.only in (None, "small"):
         makers = {"dualgrad": small_dualgrad, "torch": small_torch, "hips": small_hips, "numpy": small_numpy}
-        values = {lib: best_of(make(), reps, inner=20) / N_OPS * 1e6
+        # single runs, best of many: one step is ~0.7 ms, so this is robust to passing load
+        values = {lib: best_of(make(), 10 * reps) / N_OPS * 1e6
                   for lib, make in makers.items() if peers.get(lib, True)}
         row("100 ops x 10 elem, fwd+bwd", values, " us/op")
         split = {lib: small_split(lib, 10 * reps) for lib in ("dualgrad", "torch") if peers.get(lib, True)}

@@ -193,7 +193,10 @@ def _cast_kernel(xp, x, dtype):
 
 
 def _cast_formula(x, dtype):
-    """Casting to an integer truncates toward zero, to bool tests for nonzero."""
+    """Casting to an integer truncates toward zero, to bool tests for nonzero (dtype None, an
+    unknown dtype as symbolic values have, leaves x as it is)."""
+    if dtype is None:
+        return x
     if dtype.is_bool:
         return sp.Ne(x, 0)
     if dtype.is_integer:

@@ -4,7 +4,8 @@ the same numeric and symbolic checks for a user's own `autograd.Function`.
 The checks (each also usable alone, on inputs you choose):
   "declaration"   the op has a kernel, a shape rule, a sympy form, and a VJP when differentiable;
   "vjp"           VJP against central finite differences (float64, random directions);
-  "sympy"         the sympy form against the kernel, and `sympy.diff` of it against the VJP;
+  "sympy"         the sympy form against the kernel, `sympy.diff` of it against the VJP, and
+                  the VJP rule run on symbolic arrays against the rule on numpy arrays;
   "second_order"  double backward (`create_graph=True`) against finite differences of the VJP;
   "shape"         `op.infer` against the numpy and jax results (and with unknown dims), and
                   float32 inputs get float32 VJPs;
@@ -22,7 +23,7 @@ from . import samples
 from .backends import check_backend_parity, check_shape_rule, check_unknown_dims, check_vjp_dtypes
 from .gradcheck import check_second_order, check_vjp_numeric
 from .subjects import EagerSubject, Subject, function_subject, subject_for
-from .symcheck import check_symbolic
+from .symcheck import check_symbolic, check_symbolic_vjp
 from .values import draw_inputs
 
 CHECKS = ("vjp", "sympy", "second_order", "shape", "backends")
@@ -64,6 +65,8 @@ def check_call(name: str, args: Sequence, attrs: dict, *, checks: Iterable[str] 
         check_vjp_numeric(subject, args, attrs, rng)
     if "sympy" in checks:
         check_symbolic(subject, args, attrs, rng, gradients=differentiable)
+        if subject.op is not None:
+            check_symbolic_vjp(subject.op, args, attrs, rng)
     if "second_order" in checks and differentiable:
         check_second_order(subject, args, attrs, rng)
     if subject.op is not None:

@@ -95,3 +95,44 @@ def check_symbolic(subject: Subject, args: Sequence, attrs: dict, rng: np.random
         assert_close(np.asarray(grads[i]), diffs, rtol=SYM_RTOL, atol=SYM_ATOL,
                      msg=f"{subject.name}: VJP of input {i} vs sympy.diff of the sympy form")
     return True
+
+
+def check_symbolic_vjp(op, args: Sequence, attrs: dict, rng: np.random.Generator | None = None) -> bool:
+    """The op's VJP rule, run on symbolic arrays (what `symbolic.ad_grad` and every non-numpy
+    front end do), gives the same numbers as on numpy arrays. A rule that reaches for raw
+    numpy, or for a registry op without a sympy form, fails here. Returns False when a form
+    on the way needs concrete indices (`SymbolicUnsupported`, the documented fallback)."""
+    import sympy
+
+    from .. import ops
+    from ..ops.symarray import SymbolicUnsupported, apply_form
+    from .subjects import rule_vjp
+
+    out = np.asarray(op.compute(list(args), attrs))
+    if not op.differentiable or out.dtype != np.float64:
+        return False
+    rng = rng or np.random.default_rng(0)
+    g = rng.standard_normal(out.shape)
+    expected = rule_vjp(op, args, attrs, g)
+    sym_args, values = symbolic_inputs(args)
+    g_sym = element_array(len(args), out.shape)
+    for idx in np.ndindex(*out.shape):
+        values[g_sym.at(*idx)] = sympy.Float(float(g[idx]), 30)
+    try:
+        out_sym = apply_form(op, sym_args, attrs)
+        for i, want in enumerate(expected):
+            if want is None:
+                continue
+            gi = op.grad(i, g_sym, out_sym, sym_args, attrs)
+            if tuple(gi.shape) != args[i].shape:
+                gi = ops.sum_to_like(gi, sym_args[i])
+            got = np.array([_number(sympy.sympify(gi.at(*idx)).doit().xreplace(values))
+                            for idx in np.ndindex(*args[i].shape)]).reshape(args[i].shape)
+            assert_close(got, want, rtol=SYM_RTOL, atol=SYM_ATOL,
+                         msg=f"{op.name}: VJP rule of input {i} on symbolic arrays vs on numpy arrays")
+    except SymbolicUnsupported:
+        return False
+    except (TypeError, AttributeError, ValueError) as e:
+        raise AssertionError(f"{op.name}: the VJP rule fails on symbolic arrays ({type(e).__name__}: {e}); "
+                             "VJP rules must be written in registry ops") from e
+    return True

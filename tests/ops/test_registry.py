@@ -28,7 +28,7 @@ from dualgrad.testing.backends import (
 from dualgrad.testing.gradcheck import check_second_order, check_vjp_numeric
 from dualgrad.testing.strategies import op_calls
 from dualgrad.testing.subjects import subject_for
-from dualgrad.testing.symcheck import check_symbolic
+from dualgrad.testing.symcheck import check_symbolic, check_symbolic_vjp
 
 from .reference import REFERENCE
 
@@ -80,11 +80,15 @@ def test_vjp_matches_finite_differences(name, data):
 @settings(max_examples=4, **FAST)
 @given(data=st.data())
 def test_sympy_form_and_its_derivative(name, data):
-    """The sympy form equals the kernel; `sympy.diff` of it equals the VJP."""
+    """The sympy form equals the kernel; `sympy.diff` of it equals the VJP; the VJP rule gives
+    the same numbers on symbolic arrays as on numpy arrays."""
     args, attrs = data.draw(op_calls(name), label="call")
     subject = subject_for(name)
-    assert check_symbolic(subject, args, attrs, _rng(data), gradients=name in DIFFERENTIABLE), \
+    rng = _rng(data)
+    assert check_symbolic(subject, args, attrs, rng, gradients=name in DIFFERENTIABLE), \
         f"{name} has no sympy form"
+    if subject.op is not None:
+        check_symbolic_vjp(subject.op, args, attrs, rng)
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)

@@ -114,3 +114,10 @@ def test_a_vjp_that_upcasts_float32_fails(monkeypatch):
     check_op(NAME, checks=("vjp",))
     with pytest.raises(AssertionError, match="float32 input 0 is float64"):
         check_op(NAME, checks=("shape",))
+
+
+def test_a_vjp_written_in_raw_numpy_fails_the_symbolic_run(monkeypatch):
+    _fake_sin(monkeypatch, vjp=(lambda g, out, x: ops.multiply(g, np.cos(x)),))
+    check_op(NAME, checks=("vjp",))
+    with pytest.raises(AssertionError, match="VJP rule fails on symbolic arrays"):
+        check_op(NAME, checks=("sympy",))

@@ -12,6 +12,8 @@ See docs/static.md for the run semantics and where dualgrad differs from TF1.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from . import nn, train
 from .api import (
     abs,
@@ -20,6 +22,7 @@ from .api import (
     argmax,
     argmin,
     cast,
+    check_numerics,
     clip_by_value,
     concat,
     cos,
@@ -119,6 +122,7 @@ from .variables import (
     variables_initializer,
 )
 
+debugging = SimpleNamespace(check_numerics=check_numerics)  # TF1's tf.debugging
 double = float64
 half = float16
 

@@ -248,6 +248,14 @@ def identity(input, name=None):  # noqa: A002
     return _n(ops.reshape_like(x, x), name or "Identity")
 
 
+def check_numerics(tensor, message: str, name=None):
+    """The same value; a run that computes it fails (committing nothing) when it holds a NaN
+    or an infinity — TF1's `tf.debugging.check_numerics`. Gradients pass through."""
+    y = identity(tensor, name=name or "CheckNumerics")
+    y.graph.numeric_checks[y] = message
+    return y
+
+
 def stop_gradient(input, name=None):  # noqa: A002
     """The same value, but `ds.gradients` does not look through it (op type 'StopGradient',
     no registry op: a leaf for the walker)."""

@@ -28,9 +28,9 @@ class Plan:
     """What one kind of run needs: inputs (state, feeds, random draws) and outputs."""
 
     __slots__ = ("order", "fetches", "feeds", "state_in", "writes", "randoms",
-                 "write_src", "extra_writes")
+                 "write_src", "extra_writes", "checks")
 
-    def __init__(self, order, fetches, feeds, state_in, writes, randoms):
+    def __init__(self, order, fetches, feeds, state_in, writes, randoms, checks=()):
         self.order: list[Operation] = order
         self.fetches: tuple = fetches          # Tensors (values) or Operations (None)
         self.feeds: tuple[Tensor, ...] = feeds  # fed tensors the pruned graph uses
@@ -38,6 +38,9 @@ class Plan:
         # so must be initialised): the ones read, and the ones assign_add/sub update
         self.writes: tuple[Variable, ...] = writes   # variables assigned, in order
         self.randoms: tuple[Operation, ...] = randoms
+        # (tensor, message) of each check_numerics the run computes: a finiteness flag per
+        # check is appended after every other output
+        self.checks: tuple = checks
         # where each write's new value sits in the function's outputs: a fetched assign output
         # is returned once and reused as the new state (fewer buffers out of XLA)
         fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
@@ -82,7 +85,8 @@ class Plan:
                 entry += (op.outputs[0],)
             ops.append(entry)
         fetches = tuple(ref(f) if isinstance(f, Tensor) else ("op", index.get(f, f)) for f in self.fetches)
-        return (tuple(ops), fetches, len(self.feeds), self.state_in, self.writes)
+        checks = tuple(ref(t) for t, _ in self.checks)
+        return (tuple(ops), fetches, len(self.feeds), self.state_in, self.writes, checks)
 
     @property
     def n_fetch_values(self) -> int:
@@ -126,6 +130,7 @@ class Plan:
             # Variable reads and RandomUniform & co. come in as arguments; Placeholders are fed
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
         state_in, extra_writes = self.state_in, self.extra_writes
+        checked = [t for t, _ in self.checks]
 
         def fn(*args):
             if on_trace is not None:
@@ -162,6 +167,7 @@ class Plan:
                     env[step[1]] = env[step[2]]
             results = [env[t] for t in fetch_tensors]
             results.extend(pending[v] for v in extra_writes)
+            results.extend(all_finite(env[t]) for t in checked)
             return tuple(results)
 
         return fn
@@ -312,8 +318,16 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
             used_feeds.add(f)
     # (a plain `Assign` needs no old value, so it never requires initialisation)
     feeds = tuple(sorted(used_feeds, key=lambda t: (t.op._id, t.value_index)))
+    computed = {op.outputs[0] for op in order if op.outputs}
+    checks = tuple((t, m) for t, m in graph.numeric_checks.items() if t in computed)
     return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
-                tuple(randoms))
+                tuple(randoms), checks)
+
+
+def all_finite(value):
+    """A flag the run checks before it commits anything (see `check_numerics`)."""
+    xp = namespace_of(value)
+    return xp.all(xp.isfinite(value))
 
 
 def _deps(op: Operation, fed: set) -> list[Operation]:

@@ -88,6 +88,8 @@ class Graph:
         self._collections: dict[str, list] = {}
         self._lock = threading.RLock()
         self._finalized = False
+        # tensor -> message of `check_numerics`: a run that computes the tensor verifies it
+        self.numeric_checks: dict = {}
         self.seed: int | None = None
 
     def __repr__(self) -> str:

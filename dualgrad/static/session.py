@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import namespace_named
-from ..errors import FeedError, GraphError, UninitializedError
+from ..errors import DualgradError, FeedError, GraphError, UninitializedError
 from .compile import Plan, build_plan
 from .creation import draw, random_generator
 from .fetches import flatten, structure_key
@@ -306,6 +306,8 @@ class _Runner:
             if sess._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
             outs = self.fn(*vals) if self.feeds_as_given else self.fn(*self._feeds(vals))
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
             if self.single is not None:
                 return self.single(outs[0])
             return self._results(outs)
@@ -322,6 +324,8 @@ class _Runner:
             if self.randoms:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             outs = self.fn(*args)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
             if self.writes:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
@@ -359,6 +363,18 @@ class _Runner:
         v = min(missing, key=lambda v: v.op._id)
         return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
                                   f"created at {v.op.where})")
+
+
+class NumericsError(DualgradError, ValueError):
+    """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
+
+
+def _verify_numerics(checks, outs) -> None:
+    """Raise before the run commits anything if a checked tensor is not finite."""
+    flags = outs[len(outs) - len(checks):]
+    for (t, message), ok in zip(checks, flags, strict=True):
+        if not bool(ok):
+            raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
 
 
 def _store_unaliased(state: dict, writes, values, args) -> None:

@@ -63,6 +63,21 @@ def test_kernel_error_mid_run_commits_nothing(model, monkeypatch):
         np.testing.assert_array_equal(got, want)
 
 
+def test_nan_check_commits_nothing(model):
+    sess, x, w, b, step, _ = model
+    graph = sess.graph
+    with graph.as_default():
+        checked = ds.debugging.check_numerics(ds.log(x) * w, "log of the input")
+        update = w.assign_add(ds.reduce_sum(checked, axis=0))
+    before = _values(sess, w, b)
+    with pytest.raises(DualgradError, match="log of the input : Tensor had NaN or Inf"):
+        sess.run([update, b.assign(b + 1.0)], {x: np.array([[1.0, -1.0]], np.float32)})
+    for got, want in zip(_values(sess, w, b), before, strict=True):
+        np.testing.assert_array_equal(got, want)
+    sess.run(update, {x: np.array([[1.0, 1.0]], np.float32)})  # finite input: runs and commits
+    np.testing.assert_array_equal(_values(sess, w)[0], before[0])  # log(1) == 0
+
+
 def test_interrupted_save_keeps_previous_checkpoint(model, tmp_path, monkeypatch):
     sess, x, w, b, step, saver = model
     prefix = saver.save(sess, str(tmp_path / "model"))
@@ -116,5 +131,6 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(model, tmp_path, how)
 
 
 def test_fault_figures():
-    report("static faults", "failed runs (3 bad feeds, 1 kernel fault) x 2 backends commit 0 updates; "
-           "interrupted save keeps the previous checkpoint; 5 kinds of damaged checkpoint refused")
+    report("static faults", "failed runs (3 bad feeds, 1 kernel fault, 1 NaN check) x 2 backends "
+           "commit 0 updates; interrupted save keeps the previous checkpoint; "
+           "5 kinds of damaged checkpoint refused")

@@ -25,6 +25,7 @@ from .compile import Plan, build_plan
 from .creation import draw, random_generator
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
+from .placement import Placement
 from .variables import Variable
 
 _LEAVES = frozenset({Tensor, Variable, Operation, str})  # exact types: the hot-path key test
@@ -58,7 +59,7 @@ class Session:
     """
 
     def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
-                 target: str | None = None):
+                 target: str | None = None, device=None, mesh=None, batch_axis: str | None = None):
         if isinstance(graph, str):  # TF1's positional `target`
             graph = None
         self.graph: Graph = graph if graph is not None else get_default_graph()
@@ -75,10 +76,16 @@ class Session:
         self._contexts: list = []
         self.compile_count = 0  # jax traces so far (each is one XLA compilation)
         self._donate = False
+        self._placement = None
         if backend == "jax":
             import jax
 
             self._donate = jax.default_backend() != "cpu"  # CPU ignores donation (and warns)
+            if device is not None or mesh is not None:
+                self._placement = Placement(device=device, mesh=mesh, batch_axis=batch_axis)
+                self._donate = False  # placed arguments are fresh buffers: nothing to donate
+        elif device is not None or mesh is not None:
+            raise ValueError("device= and mesh= need backend='jax' (the numpy backend runs on the CPU)")
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -216,7 +223,10 @@ class Session:
             donate = tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return jax.jit(fn, donate_argnums=donate)
+            jitted = jax.jit(fn, donate_argnums=donate)
+        if self._placement is not None:
+            return self._placement.wrap(jitted, len(plan.state_in))
+        return jitted
 
     def _rng(self, op) -> np.random.Generator:
         rng = self._rngs.get(op)
@@ -231,6 +241,8 @@ class Session:
             raise FeedError(f"Cannot load a value of shape {arr.shape} into variable {var.op.name} of "
                             f"shape {var.shape}")
         arr = arr.astype(var.dtype.np, copy=True)
+        if self._placement is not None:
+            return self._placement.state(arr)
         return self._xp.asarray(arr) if self.backend == "jax" else arr
 
     def load(self, var: Variable, value) -> None:
@@ -335,6 +347,9 @@ class _Runner:
                 else:
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = outs[i]
+                if sess._placement is not None:  # keep variables where the session puts them
+                    for v in self.writes:
+                        state[v] = sess._placement.state(state[v])
         if self.single is not None:
             return self.single(outs[0])
         return self._results(outs)

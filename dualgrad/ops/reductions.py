@@ -118,7 +118,8 @@ prod = declare(
 
 def _shared_extreme_grad(g, out, x, axis=None, keepdims=False):
     hits = ew.equal(x, expand_back(out, x, axis, keepdims))
-    share = expand_back(sum(hits, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    # count the ties as numbers, not by summing booleans (sympy cannot add True and False)
+    share = expand_back(sum(ew.where(hits, 1, 0), axis=axis, keepdims=keepdims), x, axis, keepdims)
     return ew.divide(ew.where(hits, expand_back(g, x, axis, keepdims), 0), share)
 
 

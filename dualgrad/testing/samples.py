@@ -60,7 +60,7 @@ def _s(*shapes, kinds=(), **attrs) -> Sample:
 _BINARY = (_s((2, 3), (2, 3)), _s((2, 3), (3,)), _s((2, 1), (1, 3)), _s((), (2,)), _s((3,), ()))
 _UNARY = (_s((2, 3)), _s(()), _s((4,)))
 _REDUCE = (_s((2, 3)), _s((2, 3), axis=0), _s((2, 3, 2), axis=(0, 2), keepdims=True),
-           _s((3, 2), axis=-1, keepdims=True), _s((4,), axis=0))
+           _s((3, 2), axis=-1, keepdims=True), _s((4,), axis=0), _s(()))
 _ALONG = (_s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True), _s((4,), axis=-1))
 _PREDICATE = Samples(_BINARY, broadcast=True)
 _LIKE = (FLOAT, SHAPE)
@@ -98,7 +98,9 @@ OPS: dict[str, Samples] = {
         _s((3, 4), key=(0, slice(1, 3))), _s((3, 4), key=(Ellipsis, None, 1)),
         _s((4, 2), key=(slice(None, None, -2),)), _s((4,), key=np.array([0, 2, 0])),
         _s((3, 2), key=(np.array([2, 0]), slice(None))),
-        _s((2, 3), key=np.array([[True, False, True], [False, True, True]])))),
+        _s((2, 3), key=np.array([[True, False, True], [False, True, True]])),
+        _s((3, 4), key=(-1, slice(None, None, 2))),
+        _s((2, 3, 4), key=(np.array([1, 0]), slice(None), np.array([2, 2]))))),
     "setitem": Samples((
         _s((3, 4), (4,), key=1), _s((3, 4), (), key=(slice(None, 2), 0)),
         _s((4, 2), (2, 2), key=np.array([3, 1])), _s((2, 3), (3,), key=np.array([True, False])))),
@@ -112,13 +114,15 @@ OPS: dict[str, Samples] = {
     "reshape_like": Samples((_s((2, 3), (6,), kinds=_LIKE), _s((4,), (2, 2), kinds=_LIKE))),
     "transpose": Samples((_s((2, 3)), _s((2, 3, 2), axes=(1, 0, 2)), _s((2, 1, 3), axes=(2, 0, 1)))),
     "expand_dims": Samples((_s((2, 3), axis=0), _s((2, 3), axis=-1), _s((3,), axis=(0, 2)))),
-    "squeeze": Samples((_s((2, 1, 3)), _s((1, 3, 1), axis=0), _s((1, 3), axis=-1), _s((2, 1), axis=(1,)))),
+    "squeeze": Samples((_s((2, 1, 3)), _s((1, 3, 1), axis=0), _s((1, 3), axis=-1), _s((2, 1), axis=(1,)),
+                        _s((1,)), _s((2, 3), axis=0))),
     "broadcast_to": Samples((_s((3,), shape=(2, 3)), _s((2, 1), shape=(2, 3)), _s((), shape=(2,)))),
     "broadcast_to_like": Samples((_s((3,), (2, 3), kinds=_LIKE),
                                   _s((2, 1), (3, 2, 4), kinds=_LIKE))),
     "sum_to_like": Samples((_s((2, 3), (3,), kinds=_LIKE), _s((2, 3, 4), (3, 1), kinds=_LIKE),
                             _s((2, 3), (2, 3), kinds=_LIKE), _s((2, 2), (), kinds=_LIKE))),
-    "concatenate": Samples((_s((2, 3), (1, 3), (2, 3)), _s((2, 1), (2, 3), axis=-1), _s((3,), (2,), axis=0))),
+    "concatenate": Samples((_s((2, 3), (1, 3), (2, 3)), _s((2, 1), (2, 3), axis=-1), _s((3,), (2,), axis=0),
+                            _s((2, 1), (2, 2), (2, 3), axis=1))),
     "stack": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), axis=1), _s((), (), axis=0))),
     # -- reductions -----------------------------------------------------------------------------
     "sum": Samples(_REDUCE),
@@ -139,7 +143,7 @@ OPS: dict[str, Samples] = {
     "log_softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     # -- linear algebra ------------------------------------------------------------------------
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
-                       _s((2, 1, 2, 3), (3, 3, 2)))),
+                       _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }
 
 #: Composites are functions of registry ops, called as `ops.<name>(*arrays, **attrs)`.

@@ -76,10 +76,28 @@ def _freeze(value):
     return value
 
 
-def is_tracer(a) -> bool:
-    import jax
+_TRACER: type | None = None
 
-    return isinstance(a, jax.core.Tracer)
+
+def is_tracer(a) -> bool:
+    global _TRACER
+    if _TRACER is None:
+        import jax
+
+        _TRACER = jax.core.Tracer
+    return isinstance(a, _TRACER)
+
+
+def _jit_key(op, args, attrs: dict):
+    """(op, attrs, Python scalars) as a dict key, or None when an attr cannot be hashed."""
+    scalars = tuple(None if hasattr(a, "shape") else (type(a), a) for a in args)
+    key = (op, tuple(attrs.items()), scalars)
+    try:
+        hash(key)
+        return key
+    except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
+        frozen = _freeze(tuple(sorted(attrs.items())))
+        return None if frozen is None else (op, frozen, scalars)
 
 
 def run_jitted(op, args, attrs: dict):
@@ -88,18 +106,17 @@ def run_jitted(op, args, attrs: dict):
     Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are); attrs
     that cannot be hashed (index arrays) fall back to an un-jitted call. Returns NotImplemented
     when the call should not be jitted (inside an outer trace)."""
-    if any(is_tracer(a) for a in args):
+    for a in args:
+        if is_tracer(a):
+            return NotImplemented
+    key = _jit_key(op, args, attrs)
+    if key is None:
         return NotImplemented
-    frozen = _freeze(tuple(sorted(attrs.items())))
-    if frozen is None:
-        return NotImplemented
-    scalars = tuple(None if hasattr(a, "shape") else (type(a), a) for a in args)
-    key = (op.name, frozen, scalars)
     fn = _JITTED.get(key)
     if fn is None:
         import jax
 
-        positions = [i for i, s in enumerate(scalars) if s is None]
+        positions = [i for i, a in enumerate(args) if hasattr(a, "shape")]
 
         def kernel(*arrays):
             full = list(args)
@@ -111,4 +128,4 @@ def run_jitted(op, args, attrs: dict):
         if len(_JITTED) >= _JIT_CACHE_LIMIT:
             _JITTED.clear()
         _JITTED[key] = fn
-    return fn(*(a for a in args if hasattr(a, "shape")))
+    return fn(*[a for a in args if hasattr(a, "shape")])

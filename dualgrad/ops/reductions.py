@@ -103,9 +103,12 @@ def _prod_grad(g, out, x, axis=None, keepdims=False):
     zeros are replaced by 1 before dividing, so no branch ever divides by zero."""
     zero = ew.equal(x, 0)
     safe = ew.where(zero, 1, x)
-    zeros = expand_back(sum(ew.where(zero, 1, 0), axis=axis, keepdims=keepdims), x, axis, keepdims)
+    # "the only zero" as "all the others are nonzero", counted with sign(|x|): a count built
+    # from where(...) would put a Piecewise inside the condition, which sympy mangles
+    nonzero = expand_back(sum(ew.sign(ew.abs(x)), axis=axis, keepdims=keepdims), x, axis, keepdims)
+    alone = ew.equal(nonzero, ew.subtract(reduced_count(x, axis), 1))
     others = expand_back(prod(safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
-    local = ew.where(zero, ew.where(ew.equal(zeros, 1), others, 0),
+    local = ew.where(zero, ew.where(alone, others, 0),
                      ew.divide(expand_back(out, x, axis, keepdims), safe))
     return ew.multiply(expand_back(g, x, axis, keepdims), local)
 

@@ -109,3 +109,10 @@ def test_power_second_order_is_right_at_a_zero_exponent():
     """Only x == y == 0 is masked, so d2/dy dx at y == 0, x != 0 is still the true value."""
     check_call("power", [np.array([0.5, 2.0]), np.array([0.0, 0.0])], {},
                checks=("vjp", "second_order", "sympy"))
+
+
+def test_prod_at_a_single_zero_passes_every_check():
+    """One zero per slice: first and second order, sympy and jax all agree there too."""
+    x = np.array([[1.5, 0.0, -2.0], [0.5, 0.75, 1.0]])
+    for attrs in ({}, {"axis": 1}, {"axis": 0, "keepdims": True}):
+        check_call("prod", [x], attrs)

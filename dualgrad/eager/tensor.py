@@ -430,6 +430,8 @@ def spec_of(a) -> Spec:
         return Spec(tuple(a._data.shape), a.dtype)
     if hasattr(a, "shape") and hasattr(a, "dtype"):
         return Spec(tuple(a.shape), dtypes.from_numpy_dtype(a.dtype))
+    if isinstance(a, (bool, int, float)):
+        return Spec.scalar(a)
     return Spec((), None)
 
 

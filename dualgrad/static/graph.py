@@ -470,7 +470,7 @@ def _infer_unknown_rank(op: Op, specs: list, attrs: dict) -> Spec:
 def spec_of_constant(a) -> Spec:
     if isinstance(a, np.ndarray):
         return Spec(a.shape, dtypes.from_numpy_dtype(a.dtype))
-    return Spec((), None)
+    return Spec.scalar(a)
 
 
 def rename(t: Tensor, name: str | None) -> Tensor:

@@ -129,3 +129,14 @@ def run_jitted(op, args, attrs: dict):
             _JITTED.clear()
         _JITTED[key] = fn
     return fn(*[a for a in args if hasattr(a, "shape")])
+
+
+def full_on(ref, shape, value, dtype=None):
+    """An array of `shape` filled with `value`, in the same library (and device) as `ref`."""
+    xp = namespace_of(ref)
+    out = xp.full(tuple(shape), value, dtype=dtype if dtype is not None else ref.dtype)
+    if xp is np:
+        return out
+    import jax
+
+    return jax.device_put(out, next(iter(ref.devices())))

@@ -20,6 +20,10 @@ class ShapeError(DualgradError, ValueError):
     """Shapes that an op cannot combine."""
 
 
+class IndexShapeError(ShapeError, IndexError):
+    """A dimension or index out of range (PyTorch raises IndexError for these)."""
+
+
 class DTypeError(DualgradError, TypeError):
     """A dtype an op cannot take."""
 

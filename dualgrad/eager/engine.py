@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autodiff import backpropagate
+from ..backend import full_on
 from ..errors import GraphError
 from . import grad_mode
 from .node import AccumulateGrad
@@ -35,8 +36,7 @@ def _seed(outputs: list, grad_outputs: list, create_graph: bool) -> list:
         if g is None:
             if out.numel() != 1:
                 raise GraphError("grad can be implicitly created only for scalar outputs")
-            g = wrap(np.ones_like(np.asarray(out._data)) if not hasattr(out._data, "devices")
-                     else out._data * 0 + 1)
+            g = wrap(full_on(out._data, out._data.shape, 1))
         elif not isinstance(g, Tensor):
             g = wrap(np.asarray(g, dtype=out._data.dtype))
         if tuple(g.shape) != tuple(out.shape):
@@ -81,8 +81,11 @@ def _accumulate_grad(t: Tensor, g, create_graph: bool) -> None:
         g = g.astype(t._data.dtype)
     if t._grad is None:
         t._grad = wrap(np.array(g) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
-    elif isinstance(t._grad._data, np.ndarray) and t._grad._data.shape == np.shape(g):
-        t._grad._data += g
+    elif t._grad._data.shape == np.shape(g):  # accumulate into the same .grad tensor
+        if isinstance(t._grad._data, np.ndarray):
+            t._grad._data += g
+        else:  # jax arrays are immutable: the tensor keeps its identity, its array is replaced
+            t._grad._data = t._grad._data + g
         t._grad._version[0] += 1
     else:
         t._grad = wrap(t._grad._data + g)
@@ -104,7 +107,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         g = captured.get(node, [None] * node.num_outputs)[index]
         if g is None:
             if materialize_grads:
-                g = np.zeros_like(np.asarray(t._data))
+                g = full_on(t._data, t._data.shape, 0)
             elif not allow_unused:
                 raise GraphError("One of the differentiated Tensors appears to not have been used in "
                                  "the graph. Set allow_unused=True if this is the desired behavior.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import full_on
 from ..errors import GraphError, user_frame
 from . import grad_mode
 from .node import FREED, check_nan
@@ -89,7 +90,7 @@ class FunctionCtx:
         shown = []
         for g, shape in zip(grads, self.output_shapes, strict=True):
             if g is None and self.materialize_grads:  # an output that did not reach the loss
-                g = np.zeros(shape, dtype=np.float64 if not self.inputs else self._float_dtype())
+                g = full_on(self._reference(), shape, 0)
             shown.append(wrap(g) if g is not None and not isinstance(g, Tensor) else g)
         with grad_mode.set_grad_enabled(not raw):
             result = type(self).backward_fn(self, *shown)
@@ -107,11 +108,13 @@ class FunctionCtx:
             check_nan(self, out)
         return out
 
-    def _float_dtype(self):
+    def _reference(self):
+        """The array of the first floating-point input: zeros for unused outputs follow its
+        dtype and device."""
         for a in self.inputs:
             if isinstance(a, Tensor) and a.dtype.is_floating_point:
-                return a._data.dtype
-        return np.float32
+                return a._data
+        return np.zeros((), np.float32)
 
 
 class Function:

@@ -1,8 +1,7 @@
 """`autograd.functional`: jacobian, hessian, vjp and jvp, built on `autograd.grad`."""
 from __future__ import annotations
 
-import numpy as np
-
+from ..backend import full_on
 from .engine import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor, wrap
@@ -32,14 +31,14 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v) by the double-vjp trick: J v = d/du (u^T J) v."""
     xs = _prepare(inputs)
-    vs = _tuple(v) if v is not None else tuple(wrap(np.ones(x.shape, x._data.dtype)) for x in xs)
+    vs = _tuple(v) if v is not None else tuple(wrap(full_on(x._data, x.shape, 1)) for x in xs)
     with enable_grad():
         out = func(*xs)
-        u = wrap(np.zeros(out.shape, out._data.dtype)).requires_grad_(True)
+        u = wrap(full_on(out._data, out.shape, 0)).requires_grad_(True)
         g = grad(out, xs, grad_outputs=u, create_graph=True, allow_unused=True, materialize_grads=True)
         live = [(gi, vi) for gi, vi in zip(g, vs, strict=True) if gi.requires_grad]
         if not live:
-            jv = wrap(np.zeros(out.shape, out._data.dtype))
+            jv = wrap(full_on(out._data, out.shape, 0))
         else:
             (jv,) = grad([gi for gi, _ in live], [u], grad_outputs=[vi for _, vi in live],
                          create_graph=create_graph, allow_unused=True, materialize_grads=True)
@@ -67,7 +66,7 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
 
             table.append(tuple(
                 reshape(stack(r), tuple(o.shape) + tuple(x.shape)) if r else
-                wrap(np.zeros(tuple(o.shape) + tuple(x.shape), x._data.dtype))
+                wrap(full_on(x._data, tuple(o.shape) + tuple(x.shape), 0))
                 for r, x in zip(rows, xs, strict=True)))
     if not create_graph:
         table = [tuple(j.detach() for j in row) for row in table]

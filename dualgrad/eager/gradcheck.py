@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DualgradError
+from .devices import place
 from .engine import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor, wrap
@@ -23,6 +24,14 @@ def _flat_outputs(func, inputs) -> list:
         return [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)]
 
 
+def _set_element(x: Tensor, original, k: int, value) -> None:
+    """Put `value` at flat position k of x: in place for numpy, a new array for jax."""
+    if isinstance(original, np.ndarray):
+        original.flat[k] = value
+    else:
+        x._data = original.reshape(-1).at[k].set(value).reshape(original.shape)
+
+
 def numerical_jacobian(func, inputs, eps: float) -> list:
     """J[out][inp] as arrays of shape (out.numel, inp.numel), by central differences."""
     base = [np.asarray(o._data) for o in _flat_outputs(func, inputs)]
@@ -30,14 +39,14 @@ def numerical_jacobian(func, inputs, eps: float) -> list:
     for j, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        flat = x._data.reshape(-1)
-        for k in range(flat.size):
-            orig = flat[k].copy()
-            flat[k] = orig + eps
+        original = x._data
+        start = np.array(original).reshape(-1)
+        for k in range(start.size):
+            _set_element(x, original, k, start[k] + eps)
             plus = [np.asarray(o._data, dtype=np.float64).reshape(-1) for o in _flat_outputs(func, inputs)]
-            flat[k] = orig - eps
+            _set_element(x, original, k, start[k] - eps)
             minus = [np.asarray(o._data, dtype=np.float64).reshape(-1) for o in _flat_outputs(func, inputs)]
-            flat[k] = orig
+            _set_element(x, original, k, start[k])
             for i in range(len(base)):
                 jac[i][j][:, k] = (plus[i] - minus[i]) / (2 * eps)
     return jac
@@ -96,7 +105,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     outs = _flat_outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(wrap(rng.standard_normal(o.shape).astype(o._data.dtype)) for o in outs)
+        grad_outputs = tuple(wrap(place(rng.standard_normal(o.shape).astype(o._data.dtype), o.device))
+                             for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
 
     def first_order(*xs):

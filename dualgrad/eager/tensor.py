@@ -255,12 +255,19 @@ class Tensor:
         if tracked and grad_mode.state.enabled:
             check_leaf_inplace(self)
             result = setitem(shadow(self), value, key=key)
-            self._data[key] = result._data[key]
+            if is_jax_array(self._data):  # immutable: take the new array
+                self._data = result._data
+            else:
+                self._data[key] = result._data[key]
             adopt(self, result)
         else:
-            if not isinstance(self._data, np.ndarray):
-                self._data = np.array(self._data)
-            self._data[key] = value._data if type(value) is Tensor else value
+            new = value._data if type(value) is Tensor else value
+            if is_jax_array(self._data):
+                self._data = self._data.at[key].set(new)
+            else:
+                if not isinstance(self._data, np.ndarray):
+                    self._data = np.array(self._data)
+                self._data[key] = new
             self._version[0] += 1
 
 
@@ -583,12 +590,12 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
                          f"cast to the desired output type {t.dtype.name} (at {user_frame()})")
+    if value.shape != t._data.shape:
+        raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
+                         f"broadcast shape {list(value.shape)} (at {user_frame()})")
     if is_jax_array(t._data) or not isinstance(t._data, np.ndarray):
         t._data = value.astype(t._data.dtype)
     else:
-        if value.shape != t._data.shape:
-            raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
-                             f"broadcast shape {list(value.shape)} (at {user_frame()})")
         if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory
             raise GraphError("unsupported operation: more than one element of the written-to tensor "
                              "refers to a single memory location. Please clone() the tensor before "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import IndexShapeError
 from .registry import Spec, declare, shape_error
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
 
@@ -97,7 +98,7 @@ def _getitem_shape(op, x: Spec, key):
         probe = np.broadcast_to(np.empty((), np.int8), x.shape)
         return Spec(probe[key].shape, x.dtype)
     except IndexError as e:
-        raise shape_error(op, [x], str(e)) from None
+        raise shape_error(op, [x], str(e), IndexShapeError) from None
 
 
 def _input_index_fn(shape: tuple, key):
@@ -125,8 +126,14 @@ def _getitem_form(x: SymArray, key) -> SymArray:
     return SymArray(out_shape, lambda *idx: x.at(*source(*idx)))
 
 
+def _getitem_kernel(xp, x, key):
+    if xp is not np:  # jax clamps out-of-range indices; numpy's rules say IndexError
+        np.broadcast_to(np.empty((), np.int8), x.shape)[key]
+    return x[key]
+
+
 getitem = declare(
-    "getitem", lambda xp, x, key: x[key],
+    "getitem", _getitem_kernel,
     vjp=(lambda g, out, x, key: scatter_like(g, x, key=key),), sympy=_getitem_form,
     shape=_getitem_shape, grad_name="Index",
     saves_inputs=False,

@@ -206,9 +206,9 @@ def mixing_error(op: Op, args: Sequence) -> GraphError:
     )
 
 
-def shape_error(op: Op, specs: Sequence[Spec], why: str) -> ShapeError:
+def shape_error(op: Op, specs: Sequence[Spec], why: str, kind: type = ShapeError) -> ShapeError:
     shapes = ", ".join(str(tuple(s.shape)) for s in specs)
-    return ShapeError(f"{op.name}: {why} (input shapes {shapes}; at {user_frame()})")
+    return kind(f"{op.name}: {why} (input shapes {shapes}; at {user_frame()})")
 
 
 def dtype_error(op: Op, specs: Sequence[Spec], why: str) -> DTypeError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import dtypes
+from ..errors import IndexShapeError
 from .registry import Op, Spec, dtype_error, shape_error
 
 
@@ -64,7 +65,8 @@ def normalize_axes(op: Op, axis, ndim: int, specs: Sequence[Spec] = ()) -> tuple
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise shape_error(op, specs, f"dimension {a} is out of range for a {ndim}-d tensor")
+            raise shape_error(op, specs, f"dimension {a} is out of range for a {ndim}-d tensor",
+                              IndexShapeError)
         out.append(a % ndim if ndim else 0)
     return tuple(sorted(set(out)))
 

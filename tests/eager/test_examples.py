@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.cpu_only  # runs the examples in subprocesses on their own default device
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 

@@ -11,6 +11,8 @@ import pytest
 import dualgrad as dg
 from dualgrad import autograd
 
+pytestmark = pytest.mark.cpu_only  # the million-op chain and memory figures are CPU measurements
+
 N = 1_000_000
 
 

@@ -15,6 +15,7 @@ def _version(t) -> int:
     ("add_", 2.0, [3.0, 4.0]), ("sub_", 1.0, [0.0, 1.0]), ("mul_", 3.0, [3.0, 6.0]),
     ("div_", 2.0, [0.5, 1.0]), ("fill_", 7.0, [7.0, 7.0]), ("copy_", dg.tensor([5.0, 6.0]), [5.0, 6.0]),
 ])
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_inplace_methods_write_storage_and_bump_version(method, arg, expected) -> None:
     t = dg.tensor([1.0, 2.0])
     storage = t.numpy()
@@ -126,6 +127,7 @@ def test_grad_accumulation_bumps_grad_version() -> None:
     assert g is x.grad and g.item() == 2.0
 
 
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_inplace_on_a_view_rewrites_the_base_history() -> None:
     # expected gradients worked by hand: h = 2a, h[0:2] *= 3, loss = sum(h^2)
     a = dg.ones(3, requires_grad=True)
@@ -146,6 +148,7 @@ def test_augmented_assignment_into_a_slice() -> None:
     assert a.grad.tolist() == [78.0, 72.0, 12.0]
 
 
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_inplace_through_a_chain_of_views() -> None:
     a = dg.ones(4, requires_grad=True)
     h = a * 1
@@ -157,12 +160,14 @@ def test_inplace_through_a_chain_of_views() -> None:
     assert a.grad.tolist() == [2 + 2, 2 + 2, 2.0, 2.0]
 
 
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_inplace_into_an_expanded_tensor_raises() -> None:
     e = dg.ones(3).expand(2, 3)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         e.add_(1.0)
 
 
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_views_share_the_version_counter_of_their_base() -> None:
     w = dg.ones(4, requires_grad=True)
     c = dg.ones(4)

@@ -8,6 +8,8 @@ import pytest
 
 import dualgrad as dg
 
+pytestmark = pytest.mark.cpu_only  # exact CPU reprs (device suffixes are tested in tests/devices)
+
 NAN, INF = float("nan"), float("inf")
 
 

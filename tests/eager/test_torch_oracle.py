@@ -13,6 +13,8 @@ from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 
+pytestmark = pytest.mark.cpu_only  # compares CPU reprs with torch CPU
+
 torch = pytest.importorskip("torch")
 
 

@@ -1,0 +1,26 @@
+"""Every eager test runs twice: on 'cpu' (numpy arrays) and on 'jax' (jax arrays through the
+jitted kernels — the GPU path, runnable on a CPU-only machine). A test about something only the
+CPU has (numpy memory sharing, exact CPU printing, the million-op memory test) is marked
+`cpu_only` and runs once."""
+from __future__ import annotations
+
+import pytest
+
+import dualgrad as dg
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "cpu_only: an eager test about numpy-backed tensors only")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    if "eager_device" in metafunc.fixturenames:
+        cpu_only = metafunc.definition.get_closest_marker("cpu_only") is not None
+        metafunc.parametrize("eager_device", ["cpu"] if cpu_only else ["cpu", "jax"], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def eager_device(request):
+    dg.set_default_device(request.param)
+    yield request.param
+    dg.set_default_device("cpu")

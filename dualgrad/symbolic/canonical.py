@@ -92,9 +92,9 @@ def _tidy(e, bounds, sp):
     return e
 
 
-def canonical(e):
-    """Rename summation indices `_s0, _s1, ...` by nesting depth, so `Sum(f(i), (i, ..))` and
-    `Sum(f(k), (k, ..))` are the same object."""
+def rename_sum_indices(e, name_for):
+    """Rename each Sum's indices to `name_for(depth, position)`, depth counting the indices of
+    the enclosing Sums: a stable naming, whatever names the indices had."""
     sp = sym()
 
     def walk(e, depth):
@@ -103,14 +103,19 @@ def canonical(e):
         if isinstance(e, sp.Sum):
             reps, limits = {}, []
             for n, (var, lo, hi) in enumerate(e.limits):
-                new = sp.Symbol(f"_s{depth}_{n}", integer=True, nonnegative=True)
+                new = sp.Symbol(name_for(depth, n), integer=True, nonnegative=True)
                 reps[var] = new
                 limits.append((new, lo, hi))
-            body = walk(e.function.xreplace(reps), depth + 1)
-            return sp.Sum(body, *limits)
+            return sp.Sum(walk(e.function.xreplace(reps), depth + len(e.limits)), *limits)
         return e.func(*(walk(a, depth) for a in e.args))
 
     return walk(e, 0)
+
+
+def canonical(e):
+    """Rename summation indices `_s0_0, _s1_0, ...` by nesting depth, so `Sum(f(i), (i, ..))`
+    and `Sum(f(k), (k, ..))` are the same object."""
+    return rename_sum_indices(e, lambda depth, n: f"_s{depth}_{n}")
 
 
 def merged_is_zero(e) -> bool:

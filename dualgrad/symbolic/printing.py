@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from .canonical import rename_sum_indices
 from .expr import sym
 
 DUMMY_NAMES = ("i", "p", "q", "r", "s", "u", "v")
@@ -16,21 +17,7 @@ def tidy_indices(e):
         return e.applyfunc(tidy_indices)
     taken = {s.name for s in e.free_symbols}
     pool = [n for n in DUMMY_NAMES if n not in taken] + [f"i{k}" for k in range(10)]
-
-    def walk(e, depth):
-        if not e.args:
-            return e
-        if isinstance(e, sp.Sum):
-            reps, limits = {}, []
-            for n, (var, lo, hi) in enumerate(e.limits):
-                name = pool[min(depth + n, len(pool) - 1)]
-                new = sp.Symbol(name, integer=True, nonnegative=True)
-                reps[var] = new
-                limits.append((new, lo, hi))
-            return sp.Sum(walk(e.function.xreplace(reps), depth + len(e.limits)), *limits)
-        return e.func(*(walk(a, depth) for a in e.args))
-
-    return walk(e, 0)
+    return rename_sum_indices(e, lambda depth, n: pool[min(depth + n, len(pool) - 1)])
 
 
 class Formula(str):

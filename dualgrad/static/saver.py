@@ -91,8 +91,16 @@ class Saver:
                  "npz_sha256": hashlib.sha256(data).hexdigest(), "npz_size": len(data)}
         directory = os.path.dirname(os.path.abspath(save_path))
         os.makedirs(directory, exist_ok=True)
-        _atomic_write(save_path + ".npz", data)
+        # the data file is named by its content and the index, written last, names it: the
+        # index's rename is the one commit point, so a crash at any moment leaves the previous
+        # checkpoint whole (its index still names its own data file)
+        data_file = f"{os.path.basename(save_path)}.{index['npz_sha256'][:16]}.npz"
+        index["npz_file"] = data_file
+        previous = _data_file_of(save_path)
+        _atomic_write(os.path.join(directory, data_file), data)
         _atomic_write(save_path + ".index.json", json.dumps(index, indent=1).encode())
+        if previous and previous != data_file and os.path.exists(os.path.join(directory, previous)):
+            os.unlink(os.path.join(directory, previous))
         _atomic_write(os.path.join(directory, "checkpoint"),
                       json.dumps({"latest": os.path.basename(save_path)}).encode())
         self._track(save_path)
@@ -104,9 +112,13 @@ class Saver:
         self._kept.append(prefix)
         while self.max_to_keep and len(self._kept) > self.max_to_keep:
             old = self._kept.pop(0)
-            for suffix in (".npz", ".index.json"):
-                if os.path.exists(old + suffix):
-                    os.unlink(old + suffix)
+            data_file = _data_file_of(old)
+            paths = [old + ".index.json"]
+            if data_file:
+                paths.append(os.path.join(os.path.dirname(os.path.abspath(old)), data_file))
+            for path in paths:
+                if os.path.exists(path):
+                    os.unlink(path)
 
     def restore(self, sess, save_path: str) -> None:
         """Load every saved variable into `sess`; all checks run before anything changes."""
@@ -126,13 +138,10 @@ class Saver:
         sess.set_values(staged)
 
 
-def read_checkpoint(save_path: str) -> dict[str, np.ndarray]:
-    """Validate a checkpoint and return {variable name: array}; raise CheckpointError."""
+def _read_index(save_path: str) -> dict:
     try:
         with open(save_path + ".index.json", "rb") as f:
             raw = f.read()
-        with open(save_path + ".npz", "rb") as f:
-            data = f.read()
     except FileNotFoundError as e:
         raise CheckpointError(f"no checkpoint at {save_path!r}: {e.filename} is missing") from None
     try:
@@ -141,10 +150,33 @@ def read_checkpoint(save_path: str) -> dict[str, np.ndarray]:
         raise CheckpointError(f"checkpoint index {save_path}.index.json is damaged: {e}") from None
     if not isinstance(index, dict) or index.get("format") != FORMAT:
         raise CheckpointError(f"{save_path}.index.json is not a dualgrad checkpoint index")
+    return index
+
+
+def _data_file_of(save_path: str) -> str | None:
+    """The data file an existing checkpoint's index names (None if there is none)."""
+    try:
+        name = _read_index(save_path).get("npz_file")
+    except CheckpointError:
+        return None
+    return name if isinstance(name, str) and os.sep not in name else None
+
+
+def read_checkpoint(save_path: str) -> dict[str, np.ndarray]:
+    """Validate a checkpoint and return {variable name: array}; raise CheckpointError."""
+    index = _read_index(save_path)
+    data_file = index.get("npz_file")
+    if not isinstance(data_file, str) or os.sep in data_file or data_file.startswith("."):
+        raise CheckpointError(f"{save_path}.index.json names no valid data file")
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(save_path)), data_file), "rb") as f:
+            data = f.read()
+    except FileNotFoundError as e:
+        raise CheckpointError(f"no checkpoint at {save_path!r}: {e.filename} is missing") from None
     if index.get("version") != VERSION:
         raise CheckpointError(f"checkpoint format version {index.get('version')!r} is not supported")
     if len(data) != index.get("npz_size") or hashlib.sha256(data).hexdigest() != index.get("npz_sha256"):
-        raise CheckpointError(f"checkpoint data {save_path}.npz is truncated or was altered "
+        raise CheckpointError(f"checkpoint data {data_file} is truncated or was altered "
                               "(its size or SHA-256 does not match the index)")
     entries = index.get("variables")
     if not isinstance(entries, list):

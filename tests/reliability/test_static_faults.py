@@ -78,22 +78,35 @@ def test_nan_check_commits_nothing(model):
     np.testing.assert_array_equal(_values(sess, w)[0], before[0])  # log(1) == 0
 
 
-def test_interrupted_save_keeps_previous_checkpoint(model, tmp_path, monkeypatch):
+@pytest.mark.parametrize("call, nth", [("fsync", 1), ("fsync", 2), ("replace", 1), ("replace", 2),
+                                       ("replace", 3)])
+def test_interrupted_save_keeps_previous_checkpoint(model, tmp_path, monkeypatch, call, nth):
+    """A crash at any write of a save (mid-write, or at any of its renames) leaves a whole
+    checkpoint: the previous one while the index's rename (the commit point, replace #2) has
+    not happened, the new one after it (replace #3 only updates the 'latest' pointer)."""
     sess, x, w, b, step, saver = model
     prefix = saver.save(sess, str(tmp_path / "model"))
     saved = _values(sess, w, b)
     sess.run(step, {x: np.ones((1, 2), np.float32)})
+    real = getattr(os, call)
+    calls = []
 
-    def crash(*args, **kwargs):
-        raise OSError("disk full (injected)")
+    def crash_on_nth(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == nth:
+            raise OSError(f"disk full at {call} #{nth} (injected)")
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    at_save = _values(sess, w, b)
+    expected = at_save if (call, nth) == ("replace", 3) else saved
+    monkeypatch.setattr(os, call, crash_on_nth)
+    with pytest.raises(OSError, match="injected"):
         saver.save(sess, str(tmp_path / "model"))
     monkeypatch.undo()
-    assert not [p for p in os.listdir(tmp_path) if ".tmp" in p], os.listdir(tmp_path)
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp")], os.listdir(tmp_path)
+    sess.run(step, {x: np.ones((1, 2), np.float32)})
     saver.restore(sess, prefix)
-    for got, want in zip(_values(sess, w, b), saved, strict=True):
+    for got, want in zip(_values(sess, w, b), expected, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -113,7 +126,7 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(model, tmp_path, how)
     sess.run(step, {x: np.ones((1, 2), np.float32)})
     current = _values(sess, w, b)
     files = sorted(os.listdir(tmp_path))
-    data_file = next(str(tmp_path / f) for f in files if f.endswith(".npz"))
+    data_file = str(tmp_path / json.load(open(prefix + ".index.json"))["npz_file"])
     index_file = next((str(tmp_path / f) for f in files if f.endswith(".json")), None)
     if how in ("truncate", "flip"):
         _damage(data_file, how)
@@ -132,5 +145,5 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(model, tmp_path, how)
 
 def test_fault_figures():
     report("static faults", "failed runs (3 bad feeds, 1 kernel fault, 1 NaN check) x 2 backends "
-           "commit 0 updates; interrupted save keeps the previous checkpoint; "
+           "commit 0 updates; a save interrupted at any of 5 points keeps the previous checkpoint; "
            "5 kinds of damaged checkpoint refused")

@@ -30,6 +30,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+from workloads import N_OPS, chain_ops, eager_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -53,20 +54,6 @@ def best_of(fn, repeats: int, inner: int = 1) -> float:
 
 
 # -- (1) 100 elementwise ops on 10 elements ---------------------------------------------------
-N_OPS = 100
-
-
-def chain_ops(x, c, sin):
-    """The same 100 ops for every library: mul/add by scalars and a tensor, and sin."""
-    y = x
-    for i in range(N_OPS // 4):
-        y = y * 1.001
-        y = y + c
-        y = sin(y)
-        y = y - 0.5 if i % 2 else y * c
-    return y
-
-
 def small_dualgrad() -> callable:
     import dualgrad as dg
 
@@ -165,23 +152,8 @@ def mlp_dualgrad() -> callable:
     import dualgrad as dg
 
     x, onehot, arrays = mlp_data()
-    x, onehot = dg.tensor(x), dg.tensor(onehot)
     params = [dg.tensor(p, requires_grad=True) for p in arrays]
-
-    def step():
-        h = x
-        for k in range(0, len(params), 2):
-            h = h @ params[k] + params[k + 1]
-            if k + 2 < len(params):
-                h = h.relu()
-        loss = -(h.log_softmax(dim=1) * onehot).sum() / BATCH
-        loss.backward()
-        with dg.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-
-    return step
+    return eager_sgd_step(dg, dg.tensor(x), dg.tensor(onehot), params, LR, BATCH)
 
 
 def mlp_torch() -> callable:
@@ -189,23 +161,8 @@ def mlp_torch() -> callable:
 
     torch.set_num_threads(THREADS)
     x, onehot, arrays = mlp_data()
-    x, onehot = torch.tensor(x), torch.tensor(onehot)
     params = [torch.tensor(p, requires_grad=True) for p in arrays]
-
-    def step():
-        h = x
-        for k in range(0, len(params), 2):
-            h = h @ params[k] + params[k + 1]
-            if k + 2 < len(params):
-                h = h.relu()
-        loss = -(h.log_softmax(dim=1) * onehot).sum() / BATCH
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-
-    return step
+    return eager_sgd_step(torch, torch.tensor(x), torch.tensor(onehot), params, LR, BATCH)
 
 
 def mlp_hips() -> callable:

@@ -32,6 +32,7 @@ import traceback
 from collections.abc import Callable
 
 import numpy as np
+from workloads import N_OPS, chain_ops, dense_logits
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -47,7 +48,6 @@ SIZES = {  # per --sizes: the MLP widths, its batch sizes, elementwise length, e
               "eager_n": 1024, "rounds": 3},
 }
 LR = 0.01
-N_OPS = 100
 
 
 class Race:
@@ -119,11 +119,7 @@ def mlp(sizes: tuple[int, ...], batch: int, steps: int, rounds: int, feed: str) 
         y = ds.placeholder(ds.float32, shape=(None, sizes[-1]))
         # zeros as initial values keep megabyte constants out of the graph; values are loaded
         vs = [ds.Variable(ds.zeros(p.shape)) for p in init]
-        h = x
-        for i in range(0, len(vs), 2):
-            h = ds.matmul(h, vs[i]) + vs[i + 1]
-            if i + 2 < len(vs):
-                h = ds.nn.relu(h)
+        h = dense_logits(ds.matmul, ds.nn.relu, x, vs)
         loss = ds.reduce_mean(ds.nn.softmax_cross_entropy_with_logits(labels=y, logits=h))
         train = ds.train.GradientDescentOptimizer(LR).minimize(loss)
     sess = ds.Session(graph=g)
@@ -222,17 +218,6 @@ def elementwise(n: int, steps: int, rounds: int) -> dict:
 
 
 # -- (3) eager per-op overhead ---------------------------------------------------------------------
-def chain_ops(x, c, sin):
-    """The 100 elementwise ops of benchmarks/eager.py: mul/add by scalars and a tensor, sin."""
-    y = x
-    for i in range(N_OPS // 4):
-        y = y * 1.001
-        y = y + c
-        y = sin(y)
-        y = y - 0.5 if i % 2 else y * c
-    return y
-
-
 def eager(n: int, inner: int, rounds: int) -> tuple[dict, str, bool]:
     """µs per op of K = `inner` forward+backward passes of the 100-op chain, each unit ended by
     reading one gradient element on the host (`x.grad[0].item()`, the same for every library)."""

@@ -22,6 +22,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from workloads import dense_logits  # noqa: E402
+
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy  # noqa: E402
 
@@ -222,11 +224,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         x = ds.placeholder(ds.float32, shape=(None, SIZES[0]))
         y = ds.placeholder(ds.float32, shape=(None, SIZES[-1]))
         vs = [ds.Variable(p) for p in init_params]
-        h = x
-        for i in range(0, len(vs), 2):
-            h = ds.matmul(h, vs[i]) + vs[i + 1]
-            if i + 2 < len(vs):
-                h = ds.nn.relu(h)
+        h = dense_logits(ds.matmul, ds.nn.relu, x, vs)
         loss = ds.reduce_mean(ds.nn.softmax_cross_entropy_with_logits(labels=y, logits=h))
         train_op = ds.train.GradientDescentOptimizer(lr).minimize(loss)
         init = ds.global_variables_initializer()
@@ -291,11 +289,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
             tx = tf1.placeholder(tf1.float32, shape=(None, SIZES[0]))
             ty = tf1.placeholder(tf1.float32, shape=(None, SIZES[-1]))
             tvs = [tf1.Variable(p) for p in init_params]
-            h = tx
-            for i in range(0, len(tvs), 2):
-                h = tf1.matmul(h, tvs[i]) + tvs[i + 1]
-                if i + 2 < len(tvs):
-                    h = tf1.nn.relu(h)
+            h = dense_logits(tf1.matmul, tf1.nn.relu, tx, tvs)
             tloss = tf1.reduce_mean(tf1.nn.softmax_cross_entropy_with_logits_v2(labels=ty, logits=h))
             ttrain = tf1.train.GradientDescentOptimizer(lr).minimize(tloss)
             tinit = tf1.global_variables_initializer()

@@ -42,7 +42,7 @@ def demo() -> int:
     ds.reset_default_graph()
     np.random.seed(100)
     xs = np.linspace(-1, 1, 100).reshape(100, 1)
-    ys = 3 * np.power(xs, 2) + 2 + 0.2 * np.random.rand(xs.size).reshape(100, 1)
+    ys = 3 * xs**2 + 2 + 0.2 * np.random.rand(xs.size).reshape(100, 1)
     xp = ds.placeholder(ds.float32, shape=(None, 1), name="x")
     yp = ds.placeholder(ds.float32, shape=(None, 1), name="y")
     wv = ds.Variable(ds.random_uniform([1], 0, 1.0, seed=1), name="w")

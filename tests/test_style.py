@@ -23,7 +23,8 @@ def test_no_machine_paths_in_tracked_files():
         if path.suffix not in {".py", ".md", ".toml", ".txt", ""} or not path.is_file():
             continue
         text = path.read_text(errors="ignore")
-        for marker in ("/work/", "/root/", "/home/"):
-            if marker + "main" in text or marker + "shared" in text:
-                offenders.append(f"{name}: {marker}")
+        for top in ("work", "root", "home"):
+            for place in ("main", "shared"):
+                if f"/{top}/{place}" in text:
+                    offenders.append(f"{name}: /{top}/{place}")
     assert offenders == []

@@ -1,0 +1,43 @@
+"""The programs the benchmarks time, written once and run by every library: each library is
+passed in (its module or functions), as a script ported by changing imports would be."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+N_OPS = 100
+
+
+def chain_ops(x, c, sin):
+    """100 elementwise ops: mul/add by scalars and a tensor, and sin."""
+    y = x
+    for i in range(N_OPS // 4):
+        y = y * 1.001
+        y = y + c
+        y = sin(y)
+        y = y - 0.5 if i % 2 else y * c
+    return y
+
+
+def dense_logits(matmul: Callable, relu: Callable, x, params: Sequence):
+    """An MLP's logits: `params` alternate weights and biases; relu between layers."""
+    h = x
+    for i in range(0, len(params), 2):
+        h = matmul(h, params[i]) + params[i + 1]
+        if i + 2 < len(params):
+            h = relu(h)
+    return h
+
+
+def eager_sgd_step(lib, x, onehot, params: Sequence, lr: float, batch: int) -> Callable[[], None]:
+    """One SGD step of the MLP in a PyTorch-style library (`lib` is `dualgrad` or `torch`)."""
+
+    def step() -> None:
+        h = dense_logits(lambda a, b: a @ b, lambda a: a.relu(), x, params)
+        loss = -(h.log_softmax(dim=1) * onehot).sum() / batch
+        loss.backward()
+        with lib.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+
+    return step

@@ -15,7 +15,7 @@ import dualgrad as dg
 
 pytestmark = pytest.mark.cpu_only  # compares CPU reprs with torch CPU
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402  (collected only where torch is installed: see conftest.py)
 
 
 def _unwrap_suffixes(s: str) -> str:

@@ -200,7 +200,7 @@ BATCH = 64
 def mlp_params(rng):
     params = []
     for a, b in zip(SIZES[:-1], SIZES[1:], strict=True):
-        params.append(rng.standard_normal((a, b)).astype(np.float32) * np.sqrt(2.0 / a))
+        params.append((rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32))
         params.append(np.zeros(b, np.float32))
     return params
 

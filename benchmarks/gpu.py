@@ -32,7 +32,7 @@ import traceback
 from collections.abc import Callable
 
 import numpy as np
-from workloads import N_OPS, chain_ops, dense_logits
+from workloads import N_OPS, chain_ops, dense_logits, jax_mlp_loss
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -132,13 +132,7 @@ def mlp(sizes: tuple[int, ...], batch: int, steps: int, rounds: int, feed: str) 
             sess.run(train, feed_dict)
         return float(sess.run([train, loss], feed_dict)[1])  # waits for all K steps
 
-    def loss_fn(params, xv, yv):
-        h = xv
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                h = jax.nn.relu(h)
-        return jnp.mean(-jnp.sum(yv * jax.nn.log_softmax(h, axis=-1), axis=-1))
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
 
     def sgd(params, xv, yv):
         value, grads = jax.value_and_grad(loss_fn)(params, xv, yv)

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from workloads import dense_logits  # noqa: E402
+from workloads import graph_sgd_step, jax_mlp_loss  # noqa: E402
 
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy  # noqa: E402
@@ -221,13 +221,8 @@ def mlp(quick: bool) -> tuple[dict, dict]:
 
     g = ds.Graph()
     with g.as_default():
-        x = ds.placeholder(ds.float32, shape=(None, SIZES[0]))
-        y = ds.placeholder(ds.float32, shape=(None, SIZES[-1]))
-        vs = [ds.Variable(p) for p in init_params]
-        h = dense_logits(ds.matmul, ds.nn.relu, x, vs)
-        loss = ds.reduce_mean(ds.nn.softmax_cross_entropy_with_logits(labels=y, logits=h))
-        train_op = ds.train.GradientDescentOptimizer(lr).minimize(loss)
-        init = ds.global_variables_initializer()
+        x, y, loss, train_op, init = graph_sgd_step(
+            ds, ds.nn.softmax_cross_entropy_with_logits, SIZES, init_params, lr)
     for backend in ("jax", "numpy"):
         sess = ds.Session(graph=g, backend=backend)
         sess.run(init)
@@ -236,13 +231,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         compiles[label] = timed_first(step)
         race.add(label, step, n if backend == "jax" else max(2, n // 10))
 
-    def loss_fn(params, xb, yb):
-        h = xb
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                h = jax.nn.relu(h)
-        return jnp.mean(-jnp.sum(yb * jax.nn.log_softmax(h, axis=-1), axis=-1))
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
 
     @jax.jit
     def jstep(params, xb, yb):
@@ -286,13 +275,8 @@ def mlp(quick: bool) -> tuple[dict, dict]:
     if tf1 is not None:
         tg = tf1.Graph()
         with tg.as_default():
-            tx = tf1.placeholder(tf1.float32, shape=(None, SIZES[0]))
-            ty = tf1.placeholder(tf1.float32, shape=(None, SIZES[-1]))
-            tvs = [tf1.Variable(p) for p in init_params]
-            h = dense_logits(tf1.matmul, tf1.nn.relu, tx, tvs)
-            tloss = tf1.reduce_mean(tf1.nn.softmax_cross_entropy_with_logits_v2(labels=ty, logits=h))
-            ttrain = tf1.train.GradientDescentOptimizer(lr).minimize(tloss)
-            tinit = tf1.global_variables_initializer()
+            tx, ty, tloss, ttrain, tinit = graph_sgd_step(
+                tf1, tf1.nn.softmax_cross_entropy_with_logits_v2, SIZES, init_params, lr)
         s = tf1.Session(graph=tg)
         s.run(tinit)
         tf_step = lambda: s.run([ttrain, tloss], {tx: batch_x, ty: batch_y})  # noqa: E731

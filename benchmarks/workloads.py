@@ -41,3 +41,26 @@ def eager_sgd_step(lib, x, onehot, params: Sequence, lr: float, batch: int) -> C
                 p.grad = None
 
     return step
+
+
+def graph_sgd_step(lib, xent: Callable, sizes: Sequence[int], params: Sequence, lr: float):
+    """The MLP training step as a TF1-style graph (`lib` is `dualgrad.static` or
+    `tf.compat.v1`; `xent(labels=, logits=)` is its softmax cross-entropy).
+    Returns (x, y, loss, train_op, init_op) in the current default graph."""
+    x = lib.placeholder(lib.float32, shape=(None, sizes[0]))
+    y = lib.placeholder(lib.float32, shape=(None, sizes[-1]))
+    variables = [lib.Variable(p) for p in params]
+    logits = dense_logits(lib.matmul, lib.nn.relu, x, variables)
+    loss = lib.reduce_mean(xent(labels=y, logits=logits))
+    train = lib.train.GradientDescentOptimizer(lr).minimize(loss)
+    return x, y, loss, train, lib.global_variables_initializer()
+
+
+def jax_mlp_loss(jnp, jax_nn):
+    """The same model's loss, written directly in jax, as a hand-written peer would."""
+
+    def loss(params, x, y):
+        logits = dense_logits(jnp.matmul, jax_nn.relu, x, params)
+        return jnp.mean(-jnp.sum(y * jax_nn.log_softmax(logits, axis=-1), axis=-1))
+
+    return loss

@@ -53,6 +53,9 @@ class Budget:
             yield
 
 
+_REFIRE_SECONDS = 0.05
+
+
 def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
@@ -68,6 +71,9 @@ def _alarm(seconds: float) -> Iterator[None]:
         return
 
     def _raise(signum, frame):
+        # The exception can land where Python swallows it (a gc callback, a __del__): fire
+        # again shortly, until it reaches the body and the `finally` below disarms the timer.
+        signal.setitimer(signal.ITIMER_REAL, _REFIRE_SECONDS)
         raise BudgetExceeded(f"symbolic step interrupted after {seconds:.2g} s")
 
     previous = signal.signal(signal.SIGALRM, _raise)

@@ -2,6 +2,8 @@
 tells a wrong rule from finite-difference noise and from a non-differentiable point."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -209,3 +211,22 @@ def test_static_dense_layer_with_relu_and_softmax_cross_entropy():
     report = symbolic.check(loss, [w, b], budget=4)
     assert report.ok, report
     assert set(report.inputs) == {"W", "b"}
+
+
+def test_a_budget_interruption_swallowed_once_fires_again():
+    """An alarm that lands in a gc callback or a __del__ is swallowed by Python; the budget
+    must still stop the step."""
+    from dualgrad.symbolic.budget import Budget
+
+    swallowed = 0
+    give_up = time.monotonic() + 2.0  # without a second alarm the loop would end here
+    with pytest.raises(symbolic.BudgetExceeded):
+        with Budget(5).limit(cap=0.05):
+            while time.monotonic() < give_up:
+                try:
+                    time.sleep(0.01)
+                except symbolic.BudgetExceeded:
+                    if swallowed:
+                        raise
+                    swallowed += 1
+    assert swallowed == 1

@@ -7,6 +7,7 @@ arrays themselves. jax is imported only when a jax array or a jax device is aske
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -80,55 +81,122 @@ _TRACER: type | None = None
 
 
 def is_tracer(a) -> bool:
+    return isinstance(a, _TRACER or _tracer_type())
+
+
+def _tracer_type() -> type:
     global _TRACER
     if _TRACER is None:
         import jax
 
         _TRACER = jax.core.Tracer
-    return isinstance(a, _TRACER)
+    return _TRACER
 
 
-def _jit_key(op, args, attrs: dict):
-    """(op, attrs, Python scalars) as a dict key, or None when an attr cannot be hashed."""
-    scalars = tuple(None if hasattr(a, "shape") else (type(a), a) for a in args)
-    key = (op, tuple(attrs.items()), scalars)
-    try:
-        hash(key)
-        return key
-    except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
-        frozen = _freeze(tuple(sorted(attrs.items())))
-        return None if frozen is None else (op, frozen, scalars)
-
-
-def run_jitted(op, args, attrs: dict):
-    """Run `op` on jax arrays through a kernel jitted once per (op, attrs, Python scalars).
-
-    Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are); attrs
-    that cannot be hashed (index arrays) fall back to an un-jitted call. Returns NotImplemented
-    when the call should not be jitted (inside an outer trace)."""
+def _split(args: Sequence) -> tuple | None:
+    """(the arrays among `args`, a hashable picture of the rest: Python scalars by type and
+    value, None where an array goes), or None when an argument is a tracer (an outer trace
+    is running: jitting inside it would only nest)."""
+    tracer = _TRACER or _tracer_type()
+    arrays = []
+    statics = []
     for a in args:
-        if is_tracer(a):
-            return NotImplemented
-    key = _jit_key(op, args, attrs)
-    if key is None:
-        return NotImplemented
-    fn = _JITTED.get(key)
+        if hasattr(a, "shape"):
+            if isinstance(a, tracer):
+                return None
+            arrays.append(a)
+            statics.append(None)
+        else:
+            statics.append((type(a), a))
+    return arrays, tuple(statics)
+
+
+def _jitted(key: tuple, args: Sequence, body: Callable):
+    """The cached `jax.jit` of `body(all_args)` taking the arrays among `args`; the other
+    arguments are baked in (they are part of `key`, whose [1] holds the attrs). None when
+    an attr cannot be hashed (index arrays)."""
+    try:
+        fn = _JITTED.get(key)
+    except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
+        frozen = _freeze(key[1])
+        if frozen is None:
+            return None
+        key = (key[0], frozen, *key[2:])
+        fn = _JITTED.get(key)
     if fn is None:
+        if not _may_bake(key):
+            return None
         import jax
 
         positions = [i for i, a in enumerate(args) if hasattr(a, "shape")]
+        template = [None if hasattr(a, "shape") else a for a in args]  # holds no arrays
 
         def kernel(*arrays):
-            full = list(args)
+            full = list(template)
             for i, a in zip(positions, arrays, strict=True):
                 full[i] = a
-            return op.compute(full, attrs)
+            return body(full)
 
         fn = jax.jit(kernel)
         if len(_JITTED) >= _JIT_CACHE_LIMIT:
             _JITTED.clear()
+            _BAKED.clear()
         _JITTED[key] = fn
-    return fn(*[a for a in args if hasattr(a, "shape")])
+    return fn
+
+
+_BAKED_VALUES_LIMIT = 4  # programs per (op, attrs, scalar types) before scalars stop being baked
+_BAKED: dict = {}  # (op, attrs, scalar types, ...) -> programs compiled with baked-in scalars
+
+
+def _may_bake(key: tuple) -> bool:
+    """Baking Python scalars into a program is right for `x * 2`, but a scalar that changes
+    every step (a decaying learning rate) would compile a program per value (tens of ms
+    each). After a few values of one signature, its calls run un-jitted: jax's own
+    per-primitive kernels take scalars as (weakly typed) arguments and never recompile."""
+    statics = key[2]
+    if all(s is None for s in statics):
+        return True
+    family = (key[0], key[1], tuple(None if s is None else s[0] for s in statics), *key[3:])
+    baked = _BAKED.get(family, 0)
+    if baked >= _BAKED_VALUES_LIMIT:
+        return False
+    _BAKED[family] = baked + 1
+    return True
+
+
+def run_jitted(op, args: Sequence, attrs: dict):
+    """Run `op` on jax arrays through a kernel jitted once per (op, attrs, Python scalars).
+
+    Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are). Returns
+    NotImplemented when the call should not be jitted: inside an outer trace, or with attrs
+    that cannot be hashed (index arrays)."""
+    split = _split(args)
+    if split is None:
+        return NotImplemented
+    arrays, statics = split
+    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics), args,
+                 lambda full: op.compute(full, attrs))
+    return NotImplemented if fn is None else fn(*arrays)
+
+
+def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
+    """The input gradients of one recorded `op` call that `needed` asks for, as ONE jitted
+    program: an eager backward step on jax is one dispatch, however many registry ops its
+    VJP rules use. NotImplemented where `run_jitted` would decline."""
+    args = (g, out, *inputs)
+    split = _split(args)
+    if split is None:
+        return NotImplemented
+    arrays, statics = split
+
+    def body(full):
+        g, out, *values = full
+        return [op.grad(i, g, out, values, attrs) if need else None
+                for i, need in enumerate(needed)]
+
+    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, needed), args, body)
+    return NotImplemented if fn is None else fn(*arrays)
 
 
 def full_on(ref, shape, value, dtype=None):

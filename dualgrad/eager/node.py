@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
+from ..backend import is_jax_array, run_vjps_jitted
 from ..errors import GraphError
 from ..ops import Op
 from . import grad_mode
@@ -100,18 +103,11 @@ class Node:
             for a in inputs:
                 values.append(a._data if type(a) is Tensor else a)
             out = self.out
-        attrs = self.attrs
-        vjps = op.vjps
-        result = []
-        i = 0
-        for need in needed:
-            if not need:
-                result.append(None)
-            elif vjps is None:
-                result.append(op.vjp_each(i, g, out, *values, **attrs))
-            else:
-                result.append(vjps[i](g, out, *values, **attrs))
-            i += 1
+        result = NotImplemented
+        if type(g) is not _ndarray and is_jax_array(g):  # one jitted program for all rules
+            result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
+        if result is NotImplemented:
+            result = _run_rules(op, needed, g, out, values, self.attrs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result
@@ -125,6 +121,23 @@ class Node:
         self.out = None
 
 
+def _run_rules(op: Op, needed: list, g, out, values: list, attrs: dict) -> list:
+    """The VJP rules of the inputs that `needed` asks for, called one by one."""
+    vjps = op.vjps
+    result = []
+    i = 0
+    for need in needed:  # (a plain loop: cheaper than a comprehension for one or two inputs)
+        if not need:
+            result.append(None)
+        elif vjps is None:
+            result.append(op.vjp_each(i, g, out, *values, **attrs))
+        else:
+            result.append(vjps[i](g, out, *values, **attrs))
+        i += 1
+    return result
+
+
+_ndarray = np.ndarray
 _CLASSES: dict[str, type] = {}
 
 

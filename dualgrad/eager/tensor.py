@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import dtypes
-from ..backend import is_jax_array
+from ..backend import is_jax_array, run_jitted
 from ..errors import DualgradError, GraphError, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.registry import promote_args
@@ -338,6 +338,10 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             if op.promotes or op.floating:
                 data = promote_args(np, data, op.floating)
             out = op.kernel(np, *data, **attrs)
+        elif on_jax:  # the jitted kernel first (Op.compute would look for jax arrays again)
+            out = run_jitted(op, data, attrs)
+            if out is NotImplemented:
+                out = op.compute(data, attrs)
         else:
             out = op.compute(data, attrs)
     except DualgradError:
@@ -423,6 +427,15 @@ register_frontend(Tensor, bind)
 
 def check_same_device(op: Op, args) -> None:
     """PyTorch's rule: every tensor of one op on one device (0-d CPU tensors excepted)."""
+    sharding = None  # fast path: jax arrays on one device have equal (often identical) shardings
+    for a in args:
+        if type(a) is Tensor:
+            s = getattr(a._data, "sharding", None)
+            if s is None or (sharding is not None and s is not sharding and s != sharding):
+                break
+            sharding = s
+    else:
+        return
     from .devices import device_of
 
     seen = {device_of(a._data) for a in args if type(a) is Tensor and (a._data.ndim or is_jax_array(a._data))}

@@ -78,9 +78,7 @@ class Session:
         self._donate = False
         self._placement = None
         if backend == "jax":
-            import jax
-
-            self._donate = jax.default_backend() != "cpu"  # CPU ignores donation (and warns)
+            self._donate = True  # variables' old buffers are reused in place (CPU and GPU)
             if device is not None or mesh is not None:
                 self._placement = Placement(device=device, mesh=mesh, batch_axis=batch_axis)
                 self._donate = False  # placed arguments are fresh buffers: nothing to donate
@@ -205,7 +203,7 @@ class Session:
             self._compiled[ckey] = fn
         feed_pos = tuple(fed[t][0] for t in plan.feeds)
         casts = tuple((j, fed[t][1]) for j, t in enumerate(plan.feeds) if fed[t][1] is not None)
-        donates = self._donate and any(v in plan.writes for v in plan.state_in)
+        donates = bool(self._donated(plan))
         return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals))
 
     def _compile(self, plan: Plan):
@@ -218,15 +216,20 @@ class Session:
         import jax
 
         fn = plan.function(self._xp, on_trace=traced)
-        donate = ()
-        if self._donate:  # the old value of a variable this run overwrites is dead afterwards
-            donate = tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            jitted = jax.jit(fn, donate_argnums=donate)
+            jitted = jax.jit(fn, donate_argnums=self._donated(plan))
         if self._placement is not None:
             return self._placement.wrap(jitted, len(plan.state_in))
         return jitted
+
+    def _donated(self, plan: Plan) -> tuple:
+        """Positions of the variables whose old buffers XLA may reuse for their new values:
+        those the run overwrites. None when a numerics check can still fail the run after
+        the program ran: a donated buffer is gone, and a failed run must commit nothing."""
+        if not self._donate or plan.checks:
+            return ()
+        return tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)
 
     def _rng(self, op) -> np.random.Generator:
         rng = self._rngs.get(op)
@@ -350,9 +353,11 @@ class _Runner:
                 if sess._placement is not None:  # keep variables where the session puts them
                     for v in self.writes:
                         state[v] = sess._placement.state(state[v])
-        if self.single is not None:
-            return self.single(outs[0])
-        return self._results(outs)
+            # still under the lock: a fetch may be a variable's own buffer, which the next run
+            # (another thread's) donates to XLA
+            if self.single is not None:
+                return self.single(outs[0])
+            return self._results(outs)
 
     def _feeds(self, vals) -> list:
         feeds = [vals[i] for i in self.feed_pos]

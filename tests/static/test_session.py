@@ -246,12 +246,11 @@ def test_threads_assign_add_exactly():
 
 
 def test_donated_state_never_shares_buffers():
-    """On GPU variable buffers are donated; a value forwarded from an input must be copied.
-    Forcing the donating path on CPU checks the bookkeeping (CPU ignores donation itself)."""
+    """Variable buffers are donated to XLA; a value forwarded from an input must be copied,
+    or the next run would free another variable's buffer."""
     a = ds.Variable(np.ones(3), name="a")
     b = ds.Variable(np.full(3, 2.0), name="b")
     with ds.Session() as sess:
-        sess._donate = True
         sess.run(ds.global_variables_initializer())
         sess.run(a.assign(b))  # a's new value may be b's own buffer
         assert sess._values[a] is not sess._values[b]
@@ -259,6 +258,22 @@ def test_donated_state_never_shares_buffers():
         np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [2, 2, 2]])
         sess.run([a.assign(a), b.assign(b * 3)])
         np.testing.assert_array_equal(sess.run([a, b]), [[3, 3, 3], [6, 6, 6]])
+
+
+def test_a_variable_update_reuses_the_old_buffer():
+    """jax Sessions donate the buffers of overwritten variables (the update is in place, on
+    CPU as on GPU), while a fetched value stays readable and a run that reads only keeps it."""
+    w = ds.Variable(np.zeros(1000), name="w")
+    step = w.assign_add(ds.ones([1000], dtype=ds.float64))
+    with ds.Session() as sess:
+        sess.run(w.initializer)
+        old = sess._values[w]
+        fetched = sess.run(step)
+        assert old.is_deleted()
+        np.testing.assert_array_equal(fetched, np.ones(1000))
+        kept = sess._values[w]
+        sess.run(w * 2.0)
+        assert not kept.is_deleted()
 
 
 def test_dropout_with_keep_prob_placeholder(backend):

@@ -138,7 +138,7 @@ def mlp(sizes: tuple[int, ...], batch: int, steps: int, rounds: int, feed: str) 
         value, grads = jax.value_and_grad(loss_fn)(params, xv, yv)
         return [p - LR * gp for p, gp in zip(params, grads, strict=True)], value
 
-    jstep = jax.jit(sgd, donate_argnums=() if on_cpu() else (0,))  # the Session donates on GPU
+    jstep = jax.jit(sgd, donate_argnums=(0,))  # parameters donated, as the Session's variables are
     state = {"p": [jnp.asarray(p) for p in init]}
 
     def hand_unit() -> float:

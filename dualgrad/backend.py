@@ -52,6 +52,15 @@ def namespace_named(name: str) -> ModuleType:
     raise ValueError(f"unknown backend {name!r}: expected 'numpy' or 'jax'")
 
 
+def matmul_precision() -> str | None:
+    """float32 matrix products at full precision, PyTorch's default (jax's default on recent
+    NVIDIA GPUs is TF32, ~1e-3 relative error); a `jax_default_matmul_precision` the user set
+    is respected (None lets it apply)."""
+    import jax
+
+    return None if jax.config.jax_default_matmul_precision is not None else "highest"
+
+
 def to_numpy(a) -> np.ndarray:
     """A host numpy array for any backend array (copies from a device only when needed)."""
     if isinstance(a, np.ndarray):

@@ -59,10 +59,24 @@ def get_default_device() -> Device:
 
 
 def device_of(data) -> Device:
+    """The device a tensor holding `data` reports: 'cuda:N' for a GPU (as PyTorch prints it),
+    'jax' for a jax array elsewhere, 'cpu' for numpy."""
     if not is_jax_array(data):
         return Device("cpu")
-    platform = next(iter(data.devices())).platform
-    return Device("cuda" if platform == "gpu" else "jax")
+    return _reported(next(iter(data.devices())))
+
+
+def _reported(jax_dev) -> Device:
+    return Device("cuda", jax_dev.id) if jax_dev.platform == "gpu" else Device("jax")
+
+
+def resolve(device) -> Device:
+    """The device that tensors made with `device=` report: 'jax' means jax's default device,
+    which is 'cuda:0' on a machine where jax sees a GPU."""
+    device = Device(device)
+    if device.type == "cpu":
+        return device
+    return _reported(jax_device(device))
 
 
 def jax_device(device: Device):

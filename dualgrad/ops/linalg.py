@@ -1,6 +1,9 @@
 """Matrix products: `matmul` with numpy's rules (1-D operands, broadcast batch dims)."""
 from __future__ import annotations
 
+import numpy as np
+
+from ..backend import matmul_precision
 from . import elementwise as ew
 from . import movement as mv
 from . import specs
@@ -68,6 +71,12 @@ def _matmul_form(a: SymArray, b: SymArray) -> SymArray:
     return full
 
 
-matmul = declare("matmul", lambda xp, a, b: xp.matmul(a, b), vjp=(_grad_a, _grad_b),
+def _matmul_kernel(xp, a, b):
+    if xp is np:
+        return np.matmul(a, b)
+    return xp.matmul(a, b, precision=matmul_precision())
+
+
+matmul = declare("matmul", _matmul_kernel, vjp=(_grad_a, _grad_b),
                  sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True, grad_name="Mm",
                  doc="matrix product with numpy's rules; mm, dot and @ map here")

@@ -7,14 +7,17 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import backend, ops
+from dualgrad.eager.devices import resolve
 from dualgrad.errors import DualgradError
+
+JAX = str(resolve("jax"))  # what 'jax' tensors report: 'jax' here, 'cuda:0' where jax sees a GPU
 
 
 def test_jax_tensor_holds_a_jax_array_and_reports_its_device():
     t = dg.tensor([1.0, 2.0], device="jax")
     assert backend.is_jax_array(t._data)
-    assert t.device == "jax" and t.device.type == "jax"
-    assert repr(t) == "tensor([1., 2.], device='jax')"
+    assert t.device == JAX and str(t.device) == JAX
+    assert repr(t) == f"tensor([1., 2.], device='{JAX}')"
     assert isinstance(t.numpy(), np.ndarray)  # copies to host, as .cpu().numpy() does
 
 
@@ -41,14 +44,14 @@ def test_second_order_on_jax():
 
 
 def test_mixing_devices_names_both():
-    with pytest.raises(DualgradError, match="cpu and jax"):
+    with pytest.raises(DualgradError, match=f"cpu and {JAX}"):
         dg.ones(2, device="jax") + dg.ones(2)
 
 
 def test_to_and_cpu_move_between_devices_and_keep_the_graph():
     x = dg.tensor([1.0, 2.0], requires_grad=True)
     y = (x * 2).to("jax")
-    assert y.device == "jax" and y.grad_fn is not None
+    assert y.device == JAX and y.grad_fn is not None
     z = (y * y).cpu()
     assert z.device == "cpu"
     z.sum().backward()
@@ -61,7 +64,7 @@ def test_in_place_update_under_no_grad_on_jax():
     with dg.no_grad():
         w -= 0.5 * w.grad
     np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0])
-    assert w.device == "jax"
+    assert w.device == JAX
 
 
 def test_kernels_are_compiled_once_per_op_and_attrs():
@@ -90,7 +93,7 @@ def test_a_backward_step_on_jax_is_one_jitted_program_per_op():
 def test_default_device():
     dg.set_default_device("jax")
     try:
-        assert dg.zeros(2).device == "jax"
+        assert dg.zeros(2).device == JAX
     finally:
         dg.set_default_device("cpu")
     assert dg.zeros(2).device == "cpu"
@@ -98,7 +101,9 @@ def test_default_device():
 
 def test_cuda_without_a_gpu_is_a_clear_error():
     if dg.cuda.is_available():
-        assert dg.ones(2).cuda().device == "cuda"
+        t = dg.ones(2).cuda()
+        assert t.device == "cuda" and str(t.device) == "cuda:0"
+        assert repr(t) == "tensor([1., 1.], device='cuda:0')"  # as PyTorch prints it
         return
     assert dg.cuda.device_count() == 0
     with pytest.raises(DualgradError, match="no GPU"):
@@ -125,3 +130,16 @@ def test_a_scalar_that_changes_every_step_stops_being_compiled_in():
         x.grad = None
     programs = [key for key in backend._JITTED if key[0] is ops.multiply]
     assert len(programs) <= 2 * backend._BAKED_VALUES_LIMIT  # the forward's and the VJP's
+
+
+def test_float32_matmuls_on_jax_ask_for_full_precision():
+    """PyTorch multiplies float32 matrices in full float32 on a GPU; jax's default there is
+    TF32. The CPU ignores the request, so the compiled program is what is checked."""
+    import jax
+
+    a = jax.numpy.ones((2, 2), jax.numpy.float32)
+    text = jax.jit(lambda x: ops.matmul(x, x)).lower(a).as_text()
+    assert "precision = [HIGHEST, HIGHEST]" in text
+    with jax.default_matmul_precision("bfloat16"):  # a choice the user made is kept
+        text = jax.jit(lambda x: ops.matmul(x, x)).lower(a).as_text()
+    assert "HIGHEST" not in text

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The GPU checks of docs/performance.md ("GPU"), as one prepared run for a lent GPU machine
+# (whose image has jax with CUDA, PyTorch, pytest, hypothesis and sympy; nothing to install):
+# the whole test suite with the GPU visible, then benchmarks/gpu.py side by side with jax by
+# hand and PyTorch CUDA. Logs go to $OUT (the device tool's folder) or ./gpu-check.
+#
+#   bash benchmarks/gpu_check.sh                       # on the GPU machine, from the repo root
+#   TESTS=tests/devices BENCH_ARGS="--sizes small --rounds 1" bash benchmarks/gpu_check.sh
+#                                                      # a quick dry run of the script on a CPU
+set -u -o pipefail
+out=${OUT:-gpu-check}
+mkdir -p "$out"
+py=${PYTHON:-python3}
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export XLA_PYTHON_CLIENT_PREALLOCATE=false  # test workers share one GPU: no 75% grab each
+
+{
+  nvidia-smi -L 2>/dev/null || echo "nvidia-smi: not found"
+  $py -c "import jax, numpy, sympy; print('jax', jax.__version__, jax.devices()); print('numpy', numpy.__version__, 'sympy', sympy.__version__)"
+  $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" 2>&1 | tail -1
+  $py -m dualgrad info
+} 2>&1 | tee "$out/devices.txt"
+
+workers=""
+$py -c "import xdist" 2>/dev/null && workers="-n ${WORKERS:-6}"
+# shellcheck disable=SC2086  # $TESTS and $workers are lists of words
+timeout "${TEST_SECONDS:-330}" $py -m pytest -p no:cacheprovider $workers ${TESTS:-} 2>&1 \
+  | tee "$out/tests.log" | tail -n 25
+tests_rc=$?
+
+# shellcheck disable=SC2086
+timeout "${BENCH_SECONDS:-240}" $py benchmarks/gpu.py ${BENCH_ARGS:-} 2>&1 | tee "$out/gpu.log"
+bench_rc=$?
+
+echo "tests exit ${tests_rc}, benchmark exit ${bench_rc} (logs in ${out}/)"
+[ "$tests_rc" -eq 0 ] && [ "$bench_rc" -eq 0 ]

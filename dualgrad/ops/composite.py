@@ -11,14 +11,10 @@ from . import nn
 from . import reductions as rd
 
 
-def square(x):
-    return ew.multiply(x, x)
-
-
 def var(x, axis=None, keepdims=False, correction=1):
     """Variance with Bessel's correction by default (PyTorch's `unbiased=True`)."""
     centred = ew.subtract(x, rd.mean(x, axis=axis, keepdims=True))
-    total = rd.sum(square(centred), axis=axis, keepdims=keepdims)
+    total = rd.sum(ew.square(centred), axis=axis, keepdims=keepdims)
     count = rd.reduced_count(x, axis)
     return ew.divide(total, ew.subtract(count, correction))
 
@@ -34,7 +30,7 @@ def norm(x, p=2, axis=None, keepdims=False):
     if p in (float("inf"), "inf"):
         return rd.amax(ew.abs(x), axis=axis, keepdims=keepdims)
     if p == 2:
-        return ew.sqrt(rd.sum(square(x), axis=axis, keepdims=keepdims))
+        return ew.sqrt(rd.sum(ew.square(x), axis=axis, keepdims=keepdims))
     return ew.power(rd.sum(ew.power(ew.abs(x), p), axis=axis, keepdims=keepdims), 1.0 / p)
 
 

@@ -38,6 +38,10 @@ subtract = _binary("subtract", lambda xp, x, y: xp.subtract(x, y),
 multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
                    (lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x)),
                    lambda x, y: x * y, grad_name="Mul", doc="x * y")
+# a primitive, not multiply(x, x): its VJP is one product, and `sum(square(y))` stays one
+# fused reduction in XLA (PyTorch's square is pow(x, 2), hence PowBackward0)
+square = _unary("square", lambda xp, x: xp.square(x), lambda g, out, x: multiply(g, multiply(x, 2)),
+                lambda x: x**2, grad_name="Pow", floating=False, doc="x * x")
 divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
                  (lambda g, out, x, y: divide(g, y),
                   lambda g, out, x, y: negative(multiply(g, divide(divide(x, y), y)))),
@@ -98,8 +102,8 @@ cos = _unary("cos", lambda xp, x: xp.cos(x), lambda g, out, x: negative(multiply
 tan = _unary("tan", lambda xp, x: xp.tan(x), lambda g, out, x: multiply(g, add(multiply(out, out), 1)),
              lambda x: sp.tan(x), domain=(-1.2, 1.2), saves_inputs=False, saves_out=True)
 tanh = _unary("tanh", lambda xp, x: xp.tanh(x),
-              lambda g, out, x: multiply(g, subtract(1, multiply(out, out))), lambda x: sp.tanh(x),
-              saves_inputs=False, saves_out=True)
+              lambda g, out, x: multiply(multiply(g, add(1, out)), subtract(1, out)),
+              lambda x: sp.tanh(x), saves_inputs=False, saves_out=True)
 
 
 def _sigmoid_kernel(xp, x):

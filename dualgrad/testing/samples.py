@@ -79,6 +79,7 @@ OPS: dict[str, Samples] = {
     # -- transcendental ---------------------------------------------------------------------
     **{name: Samples(_UNARY, broadcast=True) for name in (
         "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid")},
+    "square": Samples(_UNARY, broadcast=True),
     # -- piecewise ---------------------------------------------------------------------------
     "relu": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
     "abs": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
@@ -160,7 +161,6 @@ COMPOSITES: dict[str, Samples] = {
     "logsumexp": Samples((_s((4,)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True)), distinct=True),
     "softmax_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((4,), (4,)), _s((3, 2), (3, 2), axis=0)),
                                      domain=((0.0, 1.0), (-3.0, 3.0))),
-    "square": Samples(_UNARY),
     "masked_select": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL)), _s((4,), (4,), kinds=(FLOAT, BOOL)))),
     "masked_fill": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL), value=1.5),
                             _s((2, 3), (3,), kinds=(FLOAT, BOOL), value=-2.0))),

@@ -48,6 +48,7 @@ REFERENCE = {
     "power": jnp.power, "maximum": jnp.maximum, "minimum": jnp.minimum, "negative": jnp.negative,
     "reciprocal": lambda x: 1.0 / x,
     "exp": jnp.exp, "log": jnp.log, "log1p": jnp.log1p, "expm1": jnp.expm1, "sqrt": jnp.sqrt,
+    "square": jnp.square,
     "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
     "relu": jax.nn.relu, "abs": jnp.abs, "sign": jnp.sign,
     "clip": lambda x, min=None, max=None: jnp.clip(x, min, max),
@@ -88,6 +89,5 @@ REFERENCE = {
     "softmax_cross_entropy": lambda labels, logits, axis=-1: -jnp.sum(
         labels * jax.nn.log_softmax(logits, axis=axis), axis=axis),
     "masked_fill": lambda x, mask, value: jnp.where(mask, value, x),
-    "square": jnp.square,
     "masked_select": lambda x, mask: x[mask],
 }

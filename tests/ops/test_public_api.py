@@ -92,7 +92,7 @@ CASES = {
     "relu": (lambda x: dg.relu(x), {"relu"}, np.maximum(X, 0)),
     "sign": (lambda x: dg.sign(x), {"sign"}, np.sign(X)),
     "softplus": (lambda x: dg.softplus(x), set(), np.log1p(np.exp(X))),
-    "square": (lambda x: dg.square(x), {"multiply"}, X * X),
+    "square": (lambda x: dg.square(x), {"square"}, X * X),
     "clamp": (lambda x: dg.clamp(x, min=-0.5, max=1.0), {"clip"}, np.clip(X, -0.5, 1.0)),
     "clip": (lambda x: dg.clip(x, -0.5, 1.0), {"clip"}, np.clip(X, -0.5, 1.0)),
     "maximum": (lambda x, y: dg.maximum(x, y), {"maximum"}, np.maximum(X, Y)),

@@ -200,7 +200,7 @@ def test_unknown_rank_placeholder():
 
 SPEC_MATH = {  # SPEC §3's list, with the registry op each must build
     "add": "add", "subtract": "subtract", "multiply": "multiply", "divide": "divide",
-    "square": "multiply", "sqrt": "sqrt", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
+    "square": "square", "sqrt": "sqrt", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos",
     "tanh": "tanh", "sigmoid": "sigmoid", "pow": "power", "abs": "abs", "matmul": "matmul",
     "reduce_sum": "sum", "reduce_mean": "mean", "reduce_max": "amax", "argmax": "argmax",
     "reshape": "reshape", "transpose": "transpose", "expand_dims": "expand_dims",

@@ -30,7 +30,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from workloads import N_OPS, chain_ops, eager_sgd_step  # noqa: E402
+from workloads import N_OPS, chain_ops, eager_sgd_step, numpy_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -194,22 +194,7 @@ def mlp_numpy() -> callable:
     x, onehot, params = mlp_data()
 
     def step():
-        acts, h = [x], x
-        for k in range(0, len(params), 2):
-            h = h @ params[k] + params[k + 1]
-            if k + 2 < len(params):
-                h = np.maximum(h, 0)
-            acts.append(h)
-        z = h - h.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        g = (p - onehot) / BATCH
-        for k in reversed(range(0, len(params), 2)):
-            gw, gb = acts[k // 2].T @ g, g.sum(axis=0)
-            if k:
-                g = (g @ params[k].T) * (acts[k // 2] > 0)
-            params[k] -= LR * gw
-            params[k + 1] -= LR * gb
+        params[:], _ = numpy_sgd_step(params, x, onehot, LR)
 
     return step
 

@@ -27,11 +27,11 @@ import importlib.util
 import os
 import platform
 import sys
-import time
 import traceback
 from collections.abc import Callable
 
 import numpy as np
+from race import Race
 from workloads import N_OPS, chain_ops, dense_logits, jax_mlp_loss
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -48,34 +48,6 @@ SIZES = {  # per --sizes: the MLP widths, its batch sizes, elementwise length, e
               "eager_n": 1024, "rounds": 3},
 }
 LR = 0.01
-
-
-class Race:
-    """Contenders measured in interleaved rounds; the best round counts (as static.py)."""
-
-    def __init__(self, rounds: int):
-        self.rounds = rounds
-        self.entries: dict[str, tuple[Callable[[], object], int] | None] = {}
-
-    def add(self, label: str, fn: Callable[[], object], n: int = 1) -> None:
-        """`fn()` is one unit of work (warmed up here); a round reports seconds per unit / n."""
-        fn()
-        self.entries[label] = (fn, n)
-
-    def skip(self, label: str) -> None:
-        self.entries[label] = None
-
-    def run(self) -> dict[str, float | None]:
-        times: dict[str, list[float]] = {label: [] for label in self.entries}
-        for _ in range(self.rounds):
-            for label, entry in self.entries.items():
-                if entry is None:
-                    continue
-                fn, n = entry
-                t = time.perf_counter()
-                fn()
-                times[label].append((time.perf_counter() - t) / n)
-        return {label: (min(ts) if ts else None) for label, ts in times.items()}
 
 
 def have(name: str) -> bool:
@@ -151,8 +123,8 @@ def mlp(sizes: tuple[int, ...], batch: int, steps: int, rounds: int, feed: str) 
     first_d, first_h = dualgrad_unit(), hand_unit()  # same start, same K steps: same loss
     if not np.isclose(first_d, first_h, rtol=1e-3, atol=1e-4):
         print(f"  warning: losses differ after {steps} steps: dualgrad {first_d} vs jax {first_h}")
-    race.add("dualgrad Session", dualgrad_unit, steps)
-    race.add("jax.jit(value_and_grad) by hand", hand_unit, steps)
+    race.add("dualgrad Session", dualgrad_unit, units=steps)
+    race.add("jax.jit(value_and_grad) by hand", hand_unit, units=steps)
     out = race.run()
     sess.close()
     return out
@@ -204,8 +176,8 @@ def elementwise(n: int, steps: int, rounds: int) -> dict:
     gd = sess.run(grad_x)
     if not np.allclose(gd[:1000], np.asarray(state["g"][:1000]), rtol=1e-4, atol=1e-6):
         print("  warning: gradients differ between dualgrad and jax")
-    race.add("dualgrad Session", dualgrad_unit, steps)
-    race.add("jax.jit(value_and_grad) by hand", hand_unit, steps)
+    race.add("dualgrad Session", dualgrad_unit, units=steps)
+    race.add("jax.jit(value_and_grad) by hand", hand_unit, units=steps)
     out = race.run()
     sess.close()
     return out
@@ -234,7 +206,7 @@ def eager(n: int, inner: int, rounds: int) -> tuple[dict, str, bool]:
 
         return unit
 
-    race.add(f"dualgrad device='{dev}'", dualgrad_maker(dev), per)
+    race.add(f"dualgrad device='{dev}'", dualgrad_maker(dev), units=per)
     torch_cuda = False
     if have("torch"):
         import torch
@@ -250,13 +222,13 @@ def eager(n: int, inner: int, rounds: int) -> tuple[dict, str, bool]:
                     chain_ops(x, c, torch.sin).sum().backward()
                 return x.grad[0].item()
 
-            race.add("PyTorch CUDA", torch_unit, per)
+            race.add("PyTorch CUDA", torch_unit, units=per)
         else:
             race.skip("PyTorch CUDA")
     else:
         race.skip("PyTorch CUDA")
-    race.add("dualgrad device='cpu' (numpy; context)", dualgrad_maker("cpu"), per)
-    race.add("jax.jit per op, forward only (context)", jax_dispatch_floor(data, inner), per)
+    race.add("dualgrad device='cpu' (numpy; context)", dualgrad_maker("cpu"), units=per)
+    race.add("jax.jit per op, forward only (context)", jax_dispatch_floor(data, inner), units=per)
     return race.run(), dev, torch_cuda
 
 

@@ -22,7 +22,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from workloads import graph_sgd_step, jax_mlp_loss  # noqa: E402
+from race import Race  # noqa: E402
+from workloads import graph_sgd_step, jax_mlp_loss, numpy_sgd_step  # noqa: E402
 
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy  # noqa: E402
@@ -36,36 +37,6 @@ try:  # the TF1 column
     tf1.disable_eager_execution()
 except Exception:  # noqa: BLE001 - not installed (or broken): skip the column
     tf1 = None
-
-
-class Race:
-    """Contenders measured in interleaved rounds (each round runs every contender once), so a
-    burst of load on a shared machine hits all of them alike; the best round counts."""
-
-    def __init__(self, rounds: int):
-        self.rounds = rounds
-        self.entries: dict = {}
-
-    def add(self, label: str, fn, n: int = 1) -> None:
-        """`fn()` is one unit of work; a round times `n` calls and reports seconds per call."""
-        fn()  # warm up (compiles)
-        self.entries[label] = (fn, n)
-
-    def skip(self, label: str) -> None:
-        self.entries[label] = None
-
-    def run(self) -> dict:
-        times = {label: [] for label in self.entries}
-        for _ in range(self.rounds):
-            for label, entry in self.entries.items():
-                if entry is None:
-                    continue
-                fn, n = entry
-                t = time.perf_counter()
-                for _ in range(n):
-                    fn()
-                times[label].append((time.perf_counter() - t) / n)
-        return {label: (min(ts) if ts else None) for label, ts in times.items()}
 
 
 def row(label: str, seconds: float | None, ref: float | None, unit: str = "us") -> None:
@@ -251,24 +222,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
     nstate = {"p": [p.copy() for p in init_params]}
 
     def numpy_step():
-        p = nstate["p"]
-        acts, h = [batch_x], batch_x
-        for i in range(0, len(p), 2):
-            h = h @ p[i] + p[i + 1]
-            if i + 2 < len(p):
-                h = np.maximum(h, 0)
-            acts.append(h)
-        z = h - h.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        value = -(batch_y * logp).sum(axis=1).mean()
-        g = (np.exp(logp) - batch_y) / BATCH
-        new = list(p)
-        for i in range(len(p) - 2, -1, -2):
-            a = acts[i // 2]
-            new[i], new[i + 1] = p[i] - lr * a.T @ g, p[i + 1] - lr * g.sum(axis=0)
-            if i:
-                g = (g @ p[i].T) * (acts[i // 2] > 0)
-        nstate["p"] = new
+        nstate["p"], value = numpy_sgd_step(nstate["p"], batch_x, batch_y, lr)
         return value
 
     race.add("numpy by hand", numpy_step, max(2, n // 10))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 N_OPS = 100
 
 
@@ -64,3 +66,26 @@ def jax_mlp_loss(jnp, jax_nn):
         return jnp.mean(-jnp.sum(y * jax_nn.log_softmax(logits, axis=-1), axis=-1))
 
     return loss
+
+
+def numpy_sgd_step(params: Sequence, x, onehot, lr: float) -> tuple[list, float]:
+    """The same SGD step written by hand in numpy (forward, softmax cross-entropy, backward),
+    the floor every library's step is measured against. Returns (new params, loss)."""
+    acts, h = [x], x
+    for i in range(0, len(params), 2):
+        h = h @ params[i] + params[i + 1]
+        if i + 2 < len(params):
+            h = np.maximum(h, 0)
+        acts.append(h)
+    z = h - h.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    batch = x.shape[0]
+    loss = -(onehot * logp).sum() / batch
+    g = (np.exp(logp) - onehot) / batch
+    new = list(params)
+    for i in range(len(params) - 2, -1, -2):
+        a = acts[i // 2]
+        new[i], new[i + 1] = params[i] - lr * (a.T @ g), params[i + 1] - lr * g.sum(axis=0)
+        if i:
+            g = (g @ params[i].T) * (a > 0)
+    return new, loss

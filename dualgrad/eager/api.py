@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..errors import ShapeError, user_frame
-from .tensor import Tensor, as_eager_error, as_key, inplace, wrap
+from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, wrap
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -181,7 +181,10 @@ def mv(input, vec):
     return ops.matmul(input, vec)
 
 
-bmm = matmul
+def bmm(input, mat2):
+    _require_ndim("bmm", input, 3, "batch1 must be a 3D tensor")
+    _require_ndim("bmm", mat2, 3, "batch2 must be a 3D tensor")
+    return spelled(ops.matmul(input, mat2), "BmmBackward0")
 
 
 # -- movement ------------------------------------------------------------------------------
@@ -231,7 +234,24 @@ def permute(input, *dims):
 def transpose(input, dim0, dim1):
     axes = list(range(len(input.shape)))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-    return ops.transpose(input, axes=tuple(axes))
+    return spelled(ops.transpose(input, axes=tuple(axes)), "TransposeBackward0")
+
+
+def matrix_transpose(input):
+    """`t.mT`: the last two dims swapped (batched matrix transpose)."""
+    if len(input.shape) < 2:
+        raise as_eager_error(ShapeError(f"tensor.mT is only supported on matrices or batches of "
+                                        f"matrices. Got {len(input.shape)}-D tensor. (at {user_frame()})"))
+    return transpose(input, -2, -1)
+
+
+def spelled(out, grad_fn_name: str):
+    """Name `out`'s node as PyTorch names this spelling of a registry op (`t()` and
+    `transpose()` are the one `transpose` op, printed TBackward0 / TransposeBackward0)."""
+    node = getattr(out, "grad_fn", None)
+    if node is not None:
+        node.__class__ = node_class_named(grad_fn_name)
+    return out
 
 
 swapaxes = transpose
@@ -241,7 +261,7 @@ def t(input):
     if len(input.shape) > 2:
         raise as_eager_error(ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                         f"{len(input.shape)}D (at {user_frame()})"))
-    return input if len(input.shape) < 2 else ops.transpose(input)
+    return input if len(input.shape) < 2 else spelled(ops.transpose(input), "TBackward0")
 
 
 def cat(tensors, dim=None, *, axis=None):

@@ -142,10 +142,17 @@ _CLASSES: dict[str, type] = {}
 
 
 def node_class(op: Op) -> type:
-    """The generated `grad_fn` class of an op (cached)."""
-    cls = _CLASSES.get(op.name)
+    """The generated `grad_fn` class of an op's usual calls (cached)."""
+    stem = op.grad_name
+    return node_class_named(stem if "Backward" in stem else f"{stem}Backward0")
+
+
+def node_class_named(name: str) -> type:
+    """The generated `grad_fn` class called `name` (cached; all share Node's layout, so a
+    front-end spelling can re-class a node: `t()` makes a transpose a `TBackward0`)."""
+    cls = _CLASSES.get(name)
     if cls is None:
-        cls = _CLASSES[op.name] = type(f"{op.grad_name}Backward0", (Node,), {"__slots__": ()})
+        cls = _CLASSES[name] = type(name, (Node,), {"__slots__": ()})
     return cls
 
 

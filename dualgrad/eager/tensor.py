@@ -17,7 +17,7 @@ from ..errors import DualgradError, GraphError, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.registry import promote_args
 from . import grad_mode
-from .node import accumulator, node_class
+from .node import accumulator, node_class, node_class_named
 
 _new = object.__new__
 
@@ -109,6 +109,13 @@ class Tensor:
         from ..ops import transpose
 
         return transpose(self)
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+        """The last two dims swapped (a batched matrix transpose)."""
+        from .api import matrix_transpose
+
+        return matrix_transpose(self)
 
     @property
     def name(self) -> str | None:
@@ -368,7 +375,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         t._requires_grad = False
         return t
     info = _NODE_INFO.get(op) or _node_info(op)
-    node = info[0]()
+    node = info[0]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
     flags = info[1]
     node.op = op
     node.attrs = attrs

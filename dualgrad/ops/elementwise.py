@@ -152,7 +152,7 @@ def _clip_formula(x, min=None, max=None):
 
 
 clip = declare("clip", _clip_kernel, vjp=(_clip_grad,), sympy=_clip_formula, shape=specs.same,
-               domain=((-3.0, 3.0),), grad_name="Clamp", elementwise=True,
+               domain=((-3.0, 3.0),), grad_name="ClampBackward1", elementwise=True,
                doc="clamp to [min, max]; the gradient passes where min <= x <= max")
 
 # -- comparisons and selection -----------------------------------------------------------

@@ -132,10 +132,30 @@ def _getitem_kernel(xp, x, key):
     return x[key]
 
 
+def _index_grad_name(arrays, attrs) -> str:
+    """PyTorch names basic indexing after the last view it applies (`x[0]` SelectBackward0,
+    `x[1:]` SliceBackward0, `x[:, None]` UnsqueezeBackward0, `x[...]` AliasBackward0);
+    indexing with arrays or masks is IndexBackward0."""
+    key = attrs["key"]
+    parts = key if isinstance(key, tuple) else (key,)
+    last = "Alias"
+    for k in parts:
+        if k is None:
+            last = "Unsqueeze"
+        elif isinstance(k, slice):
+            if k != slice(None) or len(parts) == 1:
+                last = "Slice"
+        elif isinstance(k, (int, np.integer)) and not isinstance(k, bool):
+            last = "Select"
+        elif k is not Ellipsis:
+            return "IndexBackward0"
+    return f"{last}Backward0"
+
+
 getitem = declare(
     "getitem", _getitem_kernel,
     vjp=(lambda g, out, x, key: scatter_like(g, x, key=key),), sympy=_getitem_form,
-    shape=_getitem_shape, grad_name="Index",
+    shape=_getitem_shape, grad_name=_index_grad_name,
     saves_inputs=False,
     doc="x[key] with numpy's rules; the gradient scatters back (adding at repeated indices)")
 

@@ -77,6 +77,15 @@ def _matmul_kernel(xp, a, b):
     return xp.matmul(a, b, precision=matmul_precision())
 
 
+_MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+                 (1, 2): "SqueezeBackward4"}  # PyTorch's names; batched products are views
+
+
+def _matmul_grad_name(arrays, attrs) -> str:
+    return _MATMUL_NAMES.get((arrays[0].ndim, arrays[1].ndim), "UnsafeViewBackward0")
+
+
 matmul = declare("matmul", _matmul_kernel, vjp=(_grad_a, _grad_b),
-                 sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True, grad_name="Mm",
+                 sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True,
+                 grad_name=_matmul_grad_name,
                  doc="matrix product with numpy's rules; mm, dot and @ map here")

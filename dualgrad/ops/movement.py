@@ -175,6 +175,7 @@ def _squeeze_form(x: SymArray, axis=None) -> SymArray:
 squeeze = declare(
     "squeeze", _squeeze_kernel, vjp=(lambda g, out, x, axis=None: reshape_like(g, x),),
     sympy=_squeeze_form, shape=_squeeze_shape,
+    grad_name=lambda arrays, attrs: "SqueezeBackward0" if attrs.get("axis") is None else "SqueezeBackward1",
     saves_inputs=False, doc="drop size-1 dims (PyTorch: a named dim that is not 1 is left alone)")
 
 # -- broadcasting and its adjoint --------------------------------------------------------

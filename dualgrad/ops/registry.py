@@ -55,8 +55,8 @@ class Op:
 
     __slots__ = (
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
-        "differentiable", "nin", "grad_name", "promotes", "floating", "saves_inputs", "saves_out",
-        "doc",
+        "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
+        "saves_out", "doc",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
@@ -71,7 +71,10 @@ class Op:
         self.domain = domain
         self.differentiable = differentiable
         self.nin = nin
-        self.grad_name = grad_name
+        if callable(grad_name):  # the name depends on the call: `grad_name(arrays, attrs)`
+            self.grad_name, self.grad_names = name.title().replace("_", ""), grad_name
+        else:
+            self.grad_name, self.grad_names = grad_name, None
         self.promotes = promotes
         self.floating = floating
         self.saves_inputs = saves_inputs
@@ -128,13 +131,17 @@ class Op:
 
 
 def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=None,
-            differentiable: bool = True, nin: int | None = 1, grad_name: str | None = None,
+            differentiable: bool = True, nin: int | None = 1, grad_name: str | Callable | None = None,
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
             saves_inputs: bool = True, saves_out: bool = False, doc: str = "") -> Op:
     """Add an op to the registry and return it (so modules can bind it to a name).
 
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
-    then does an in-place change of them make a later backward raise."""
+    then does an in-place change of them make a later backward raise. `grad_name` is the stem
+    of the eager `grad_fn` class (`"Mul"` -> `MulBackward0`), a whole name (`"ClampBackward1"`),
+    or a function of (arrays, attrs)
+    giving the whole class name where PyTorch's differs by call (`x[0]` is `SelectBackward0`,
+    `x[1:]` `SliceBackward0`)."""
     if name in REGISTRY:
         raise DualgradError(f"op {name!r} is declared twice")
     op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,

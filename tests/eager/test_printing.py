@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 import dualgrad as dg
@@ -68,6 +69,39 @@ def test_grad_fn_class_names(make, name: str) -> None:
     out = make(dg.ones(2, 2, requires_grad=True))
     assert type(out.grad_fn).__name__ == name
     assert re.fullmatch(rf"<{name} object at 0x[0-9a-f]+>", repr(out.grad_fn))
+
+
+#: Spellings whose grad_fn name PyTorch picks by the call, not by the op: (expression, name).
+#: `lib` is dualgrad (or torch, in test_torch_oracle.py); x is 3x4, a is 3, B 2x3x4, C 2x4x5.
+SPELLED_GRAD_FN_NAMES = [
+    ("x[0]", "SelectBackward0"), ("x[:, 1]", "SelectBackward0"), ("x[1:3]", "SliceBackward0"),
+    ("x[0, 1:3]", "SliceBackward0"), ("x[:]", "SliceBackward0"), ("x[None]", "UnsqueezeBackward0"),
+    ("x[...]", "AliasBackward0"), ("x[:, :]", "AliasBackward0"), ("x[[0, 2]]", "IndexBackward0"),
+    ("x[x > 0]", "IndexBackward0"),
+    ("x.T", "PermuteBackward0"), ("x.permute(1, 0)", "PermuteBackward0"), ("x.t()", "TBackward0"),
+    ("x.transpose(0, 1)", "TransposeBackward0"), ("x.mT", "TransposeBackward0"),
+    ("x @ x.T", "MmBackward0"), ("a @ a", "DotBackward0"), ("x.T @ a", "MvBackward0"),
+    ("a @ x", "SqueezeBackward4"), ("B @ C", "UnsafeViewBackward0"), ("lib.bmm(B, C)", "BmmBackward0"),
+    ("x.sum()", "SumBackward0"), ("x.sum(0)", "SumBackward1"), ("x.mean(1)", "MeanBackward1"),
+    ("x.prod(0)", "ProdBackward1"), ("x.max()", "MaxBackward1"), ("x.amax(0)", "AmaxBackward0"),
+    ("x.min()", "MinBackward1"), ("x.amin(0)", "AminBackward0"), ("x.max(0)[0]", "MaxBackward0"),
+    ("x.clamp(0, 1)", "ClampBackward1"), ("x[None].squeeze(0)", "SqueezeBackward1"),
+    ("x[None].squeeze()", "SqueezeBackward0"), ("lib.square(x)", "PowBackward0"),
+]
+
+
+def grad_fn_operands(lib) -> dict:
+    rng = np.random.default_rng(0)
+    shapes = {"x": (3, 4), "a": (3,), "B": (2, 3, 4), "C": (2, 4, 5)}
+    values = {k: lib.tensor(rng.standard_normal(s), requires_grad=True) for k, s in shapes.items()}
+    return {"lib": lib, **values}
+
+
+@pytest.mark.parametrize("expression, name", SPELLED_GRAD_FN_NAMES)
+def test_grad_fn_names_follow_pytorchs_spelling(expression: str, name: str) -> None:
+    out = eval(expression, grad_fn_operands(dg))  # noqa: S307 (a fixed table of expressions)
+    assert type(out.grad_fn).__name__ == name
+    out.sum().backward()  # a renamed node still differentiates
 
 
 def test_long_suffixes_wrap_like_pytorch() -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from test_printing import SPELLED_GRAD_FN_NAMES, grad_fn_operands
 
 import dualgrad as dg
 
@@ -63,6 +64,13 @@ def test_autograd_repr_matches_torch() -> None:
     assert _our_repr(x) == _torch_repr(tx)
     assert _our_repr(x * 2) == _torch_repr(tx * 2)
     assert _our_repr((x * 2).sum()) == _torch_repr((tx * 2).sum())
+
+
+@pytest.mark.parametrize("expression, name", SPELLED_GRAD_FN_NAMES)
+def test_grad_fn_name_table_is_pytorchs(expression: str, name: str) -> None:
+    """The names test_printing.py expects are the ones torch itself gives."""
+    out = eval(expression, grad_fn_operands(torch))  # noqa: S307 (a fixed table of expressions)
+    assert type(out.grad_fn).__name__ == name
 
 
 def _mlp(lib, x, w1, w2):

@@ -102,6 +102,12 @@ def _tracer_type() -> type:
     return _TRACER
 
 
+def is_array_arg(a) -> bool:
+    """An argument passed to a jitted kernel as an array (numpy numbers are baked in like
+    Python's, so they stay weak in promotion)."""
+    return hasattr(a, "shape") and not isinstance(a, np.generic)
+
+
 def _split(args: Sequence) -> tuple | None:
     """(the arrays among `args`, a hashable picture of the rest: Python scalars by type and
     value, None where an array goes), or None when an argument is a tracer (an outer trace
@@ -110,7 +116,7 @@ def _split(args: Sequence) -> tuple | None:
     arrays = []
     statics = []
     for a in args:
-        if hasattr(a, "shape"):
+        if is_array_arg(a):
             if isinstance(a, tracer):
                 return None
             arrays.append(a)
@@ -137,8 +143,8 @@ def _jitted(key: tuple, args: Sequence, body: Callable):
             return None
         import jax
 
-        positions = [i for i, a in enumerate(args) if hasattr(a, "shape")]
-        template = [None if hasattr(a, "shape") else a for a in args]  # holds no arrays
+        positions = [i for i, a in enumerate(args) if is_array_arg(a)]
+        template = [None if is_array_arg(a) else a for a in args]  # holds no arrays
 
         def kernel(*arrays):
             full = list(template)

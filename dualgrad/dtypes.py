@@ -88,30 +88,54 @@ def promote(a: DType, b: DType) -> DType:
     return from_numpy_dtype(np.promote_types(a.np, b.np))
 
 
-def promote_with_scalar(d: DType, scalar) -> DType:
-    """Python scalars are 'weak': they only lift the category (int tensor * 2.5 -> float32)."""
-    if isinstance(scalar, bool):
-        return d
-    if isinstance(scalar, float) and not d.is_floating_point:
-        return DEFAULT_FLOAT
-    if isinstance(scalar, int) and d.is_bool:
+def weak_dtype(scalar) -> DType:
+    """The dtype a Python (or numpy) number stands for in promotion: bool, int64 or the
+    default float, PyTorch's 'wrapped number' types."""
+    if isinstance(scalar, (bool, np.bool_)):
+        return bool_
+    if isinstance(scalar, (int, np.integer)):
         return DEFAULT_INT
-    return d
+    return DEFAULT_FLOAT
+
+
+def _combine(higher: DType | None, lower: DType | None) -> DType | None:
+    """PyTorch's `combine_categories`: a lower-priority group changes the result only when
+    its category (bool < int < float) is higher, so `int32 + int64 0-d` stays int32."""
+    if higher is None:
+        return lower
+    if lower is None or higher.is_floating_point:
+        return higher
+    if higher.is_bool or lower.is_floating_point:
+        return promote(higher, lower)
+    return higher
+
+
+def promote_groups(dims, zero_dims, weaks) -> DType | None:
+    """PyTorch's result type from three groups of dtypes in priority order: tensors with
+    dimensions, 0-d tensors, Python numbers (`weak_dtype`). `float32 vector + float64 0-d`
+    is float32, `int32 vector + float64 0-d` float64, `int64 vector * 2.5` float32."""
+    found = []
+    for group in (dims, zero_dims, weaks):
+        d = None
+        for x in group:
+            d = x if d is None else promote(d, x)
+        found.append(d)
+    return _combine(found[0], _combine(found[1], found[2]))
 
 
 def result_dtype(args) -> DType | None:
-    """Promote the dtypes of `args` (arrays and Python scalars) the PyTorch way."""
-    tensor_dtype = None
-    scalars = []
+    """The PyTorch result dtype of `args` (arrays and Python or numpy numbers); None when
+    there is no array among them."""
+    dims, zero_dims, weaks = [], [], []
     for a in args:
+        if isinstance(a, (bool, int, float, np.generic)):
+            weaks.append(weak_dtype(a))
+            continue
         dt = getattr(a, "dtype", None)
         if dt is None:
-            scalars.append(a)
             continue
         d = dt if isinstance(dt, DType) else from_numpy_dtype(dt)
-        tensor_dtype = d if tensor_dtype is None else promote(tensor_dtype, d)
-    if tensor_dtype is None:
+        (zero_dims if getattr(a, "ndim", 1) == 0 else dims).append(d)
+    if not dims and not zero_dims:
         return None
-    for s in scalars:
-        tensor_dtype = promote_with_scalar(tensor_dtype, s)
-    return tensor_dtype
+    return promote_groups(dims, zero_dims, weaks)

@@ -455,6 +455,8 @@ def check_same_device(op: Op, args) -> None:
 def spec_of(a) -> Spec:
     if type(a) is Tensor:
         return Spec(tuple(a._data.shape), a.dtype)
+    if isinstance(a, np.generic):  # numpy numbers are weak, as Python's are
+        return Spec.scalar(a)
     if hasattr(a, "shape") and hasattr(a, "dtype"):
         return Spec(tuple(a.shape), dtypes.from_numpy_dtype(a.dtype))
     if isinstance(a, (bool, int, float)):

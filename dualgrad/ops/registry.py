@@ -34,9 +34,8 @@ class Spec(NamedTuple):
 
     @staticmethod
     def scalar(value) -> Spec:
-        """The spec of a Python number: bool, int64 or float32 by its type, and weak."""
-        kind = bool if isinstance(value, bool) else int if isinstance(value, int) else float
-        return Spec((), dtypes.as_dtype(kind), True)
+        """The spec of a Python (or numpy) number: bool, int64 or float32 by its kind, weak."""
+        return Spec((), dtypes.weak_dtype(value), True)
 
 
 Rule = Callable[..., Any]
@@ -159,8 +158,9 @@ _PROMOTED: dict = {}  # (floating, dtype-or-scalar-type per arg) -> numpy target
 
 def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
     """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
-    float64); Python scalars stay weak. The target depends only on the arguments' dtypes and
-    scalar types, so it is computed once per combination (this runs on every eager op)."""
+    float64); Python scalars stay weak and 0-d arrays rank below dimensioned ones. The target
+    depends only on the arguments' dtypes, 0-d-ness and scalar types, so it is computed once
+    per combination (this runs on every eager op)."""
     common = None
     for a in args:  # the common case first: numpy arrays of one float dtype, Python scalars
         kind = type(a)
@@ -174,8 +174,7 @@ def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
     else:
         if common is not None and common.kind == "f":
             return args
-    key = (floating, *[type(a) if type(a) in _WEAK_SCALARS else getattr(a, "dtype", type(a))
-                       for a in args])
+    key = (floating, *[_promotion_key(a) for a in args])
     try:
         want = _PROMOTED[key]
     except KeyError:
@@ -193,6 +192,14 @@ def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
                     out = list(args)
                 out[i] = a.astype(want)
     return args if out is None else out
+
+
+def _promotion_key(a):
+    """What promotion sees of an argument: a number's type (weak), an array's dtype and
+    whether it is 0-d (0-d tensors rank below dimensioned ones)."""
+    if type(a) in _WEAK_SCALARS or isinstance(a, np.generic):
+        return type(a)
+    return getattr(a, "dtype", type(a)), getattr(a, "ndim", 1) == 0
 
 
 def _promotion_target(args: Sequence, floating: bool):

@@ -10,25 +10,19 @@ from .registry import Op, Spec, dtype_error, shape_error
 
 
 def result_dtype(op: Op, specs: Sequence[Spec]) -> dtypes.DType:
-    """PyTorch promotion over specs; a rule for an op that needs floats lifts ints to float32.
-    Weak (Python scalar) specs only lift the category: int tensor * 2.5 is float32."""
-    tensor = None
-    weak = []
+    """PyTorch promotion over specs (`dtypes.promote_groups`: dimensioned tensors, then 0-d
+    tensors, then weak Python numbers); a rule for an op that needs floats lifts ints to
+    float32."""
+    dims, zero_dims, weaks = [], [], []
     for s in specs:
-        if s.dtype is not None and getattr(s, "weak", False):
-            weak.append(s.dtype)
-        elif s.dtype is not None:
-            tensor = s.dtype if tensor is None else dtypes.promote(tensor, s.dtype)
-    if tensor is None:
-        tensor = dtypes.DEFAULT_FLOAT
-    for w in weak:
-        if w.is_floating_point and not tensor.is_floating_point:
-            tensor = dtypes.DEFAULT_FLOAT
-        elif w.is_integer and tensor.is_bool:
-            tensor = dtypes.DEFAULT_INT
-    if op.floating and not tensor.is_floating_point:
-        tensor = dtypes.DEFAULT_FLOAT
-    return tensor
+        if s.dtype is None:
+            continue
+        group = weaks if getattr(s, "weak", False) else zero_dims if s.shape == () else dims
+        group.append(s.dtype)
+    out = dtypes.promote_groups(dims, zero_dims, weaks) or dtypes.DEFAULT_FLOAT
+    if op.floating and not out.is_floating_point:
+        out = dtypes.DEFAULT_FLOAT
+    return out
 
 
 def broadcast_shapes(op: Op, specs: Sequence[Spec]) -> tuple:

@@ -151,6 +151,19 @@ def test_dtype_promotion_follows_pytorch() -> None:
     assert (i * 2.5).dtype is dg.float32 and (i * 2).dtype is dg.int64
     assert (i + f).dtype is dg.float32 and (f + d).dtype is dg.float64 and (f * 2.0).dtype is dg.float32
     assert (i / i).dtype is dg.float32 and (dg.tensor([True]) + 1).dtype is dg.int64
+    # 0-d tensors rank below tensors with dims: they only lift the category
+    assert (f + d.sum()).dtype is dg.float32 and (d.sum() + f.sum()).dtype is dg.float64
+    assert (i.int() + dg.tensor(1.5, dtype=dg.float64)).dtype is dg.float64
+    assert (i.int() * dg.tensor(3)).dtype is dg.int32
+
+
+def test_a_float64_scalar_tensor_keeps_float32_gradients() -> None:
+    x = dg.tensor([1.0, 2.0], requires_grad=True)
+    scale = dg.tensor(3.0, dtype=dg.float64)
+    loss = (x * scale).sum()
+    assert loss.dtype is dg.float32
+    loss.backward()
+    assert x.grad.dtype is dg.float32 and x.grad.tolist() == [3.0, 3.0]
 
 
 def test_functions_exist_under_dg() -> None:

@@ -1,7 +1,9 @@
 """PyTorch's type promotion, through the registry's `compute` and shape rules on both backends.
 
 numpy alone would widen int64 * float32 to float64 and int / int to float64; PyTorch keeps
-float32 and treats Python numbers as 'weak'. Expected dtypes are PyTorch's, written by hand.
+float32, treats Python numbers as 'weak' and ranks 0-d tensors below tensors with dims.
+Expected dtypes are PyTorch's, written by hand and compared with torch's own by
+test_promotion_torch.py where torch is installed.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ I32 = np.array([1, 2, 3], dtype=np.int32)
 F32 = np.array([0.5, 1.5, 2.5], dtype=np.float32)
 F64 = np.array([0.5, 1.5, 2.5], dtype=np.float64)
 B = np.array([True, False, True])
+Z64 = np.array(1.5)  # 0-d tensors rank below tensors with dims: they only lift the category
+ZF32 = np.array(1.5, dtype=np.float32)
+ZI64 = np.array(2)
 
 CASES = [
     # (op, args, PyTorch's result dtype)
@@ -57,11 +62,27 @@ CASES = [
     ("mean", (F32,), np.float32),
     ("concatenate", (I64, F32), np.float32),
     ("stack", (F32, F64), np.float64),
+    # 0-d tensors and numpy numbers
+    ("add", (F32, Z64), np.float32),
+    ("add", (Z64, F32), np.float32),
+    ("add", (I32, Z64), np.float64),
+    ("add", (I32, ZI64), np.int32),
+    ("add", (B, ZI64), np.int64),
+    ("add", (B, Z64), np.float64),
+    ("add", (Z64, ZF32), np.float64),
+    ("add", (ZF32, F64), np.float64),
+    ("add", (ZI64, 2.5), np.float32),
+    ("multiply", (I64, ZF32), np.float32),
+    ("multiply", (I32, Z64), np.float64),
+    ("multiply", (I64, np.float64(2.5)), np.float32),
+    ("multiply", (F32, np.float64(2.5)), np.float32),
+    ("add", (I32, np.int64(2)), np.int32),
+    ("where", (B, F32, Z64), np.float32),
 ]
 
 
 def _spec(a) -> Spec:
-    if hasattr(a, "dtype"):
+    if hasattr(a, "dtype") and not isinstance(a, np.generic):
         return Spec(tuple(np.shape(a)), dtypes.from_numpy_dtype(a.dtype))
     return Spec.scalar(a)
 

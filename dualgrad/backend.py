@@ -72,10 +72,10 @@ _JITTED: dict = {}
 _JIT_CACHE_LIMIT = 4096
 
 
-def _freeze(value):
+def freeze(value):
     """A hashable stand-in for an attr value (None when it cannot be one: arrays in keys)."""
     if isinstance(value, (tuple, list)):
-        parts = tuple(_freeze(v) for v in value)
+        parts = tuple(freeze(v) for v in value)
         return None if any(p is None and v is not None for p, v in zip(parts, value, strict=True)) else parts
     if isinstance(value, slice):
         return ("slice", value.start, value.stop, value.step)
@@ -133,7 +133,7 @@ def _jitted(key: tuple, args: Sequence, body: Callable):
     try:
         fn = _JITTED.get(key)
     except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
-        frozen = _freeze(key[1])
+        frozen = freeze(key[1])
         if frozen is None:
             return None
         key = (key[0], frozen, *key[2:])

@@ -12,7 +12,7 @@ import numpy as np
 from ..autodiff import backpropagate
 from ..backend import full_on
 from ..errors import GraphError
-from . import grad_mode
+from . import compiled, grad_mode
 from .node import AccumulateGrad
 from .tensor import Tensor, edge, wrap
 
@@ -60,9 +60,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     retain = create_graph if retain_graph is None else retain_graph
     wanted = _as_list(inputs)
     targets = {_target(t)[0]: t for t in wanted} if wanted else None
-    with grad_mode.set_grad_enabled(create_graph):
-        captured = backpropagate([edge(t) for t in outputs], seeds,
-                                 targets=set(targets) if targets else None, retain_graph=retain)
+    roots = [edge(t) for t in outputs]
+    captured = None
+    if targets is None and not create_graph:  # a training step's backward: one XLA program?
+        captured = compiled.try_backward(roots, seeds, retain)
+    if captured is None:
+        with grad_mode.set_grad_enabled(create_graph):
+            captured = backpropagate(roots, seeds, targets=set(targets) if targets else None,
+                                     retain_graph=retain)
     for node, grads in captured.items():
         if targets is not None:
             t = targets[node]

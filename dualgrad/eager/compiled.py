@@ -1,0 +1,199 @@
+"""One XLA program for a whole eager backward pass on jax arrays.
+
+Node by node, an eager backward on jax is one dispatch per recorded op, and on a GPU each
+dispatch costs a launch. A training loop records the same graph every step, so the second
+time a graph of the same structure is differentiated, its whole backward (the same registry
+VJP rules, walked by the same `autodiff.backpropagate`, over stand-in nodes whose saved values
+are tracers) is compiled with `jax.jit` and run as one program; later steps only compute the
+structure's key and make that one call. This is PyTorch's "compiled autograd" idea, kept to
+the plain case: `.backward()` with no `inputs=`, no `create_graph`, no hooks, no custom
+Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node by node.
+"""
+from __future__ import annotations
+
+from ..autodiff import backpropagate
+from ..backend import freeze, is_array_arg, is_jax_array
+from . import grad_mode
+from .node import AccumulateGrad, Node, _run_rules
+from .tensor import Tensor
+
+MAX_NODES = 2000  # larger graphs compile for longer than they save
+_SEEN_BEFORE_COMPILING = 1  # a structure is compiled the second time it is seen
+_CACHE_LIMIT = 256
+_programs: dict = {}  # structure key -> jitted backward (or _UNTRACEABLE)
+_UNTRACEABLE = object()
+_sightings: dict = {}  # structure key -> times seen without a program
+
+
+class _Ineligible(Exception):
+    """This backward runs node by node."""
+
+
+def try_backward(roots: list, seeds: list, retain_graph: bool) -> dict | None:
+    """What `backpropagate(roots, seeds)` returns, computed by one compiled program; None
+    where this backward is not one to compile (yet)."""
+    if grad_mode.state.anomaly or not all(is_jax_array(s) for s in seeds):
+        return None
+    try:
+        nodes, sinks, key, arrays = _flatten(roots)
+    except _Ineligible:
+        return None
+    program = _programs.get(key)
+    if program is _UNTRACEABLE:
+        return None
+    if program is None:
+        seen = _sightings.get(key, 0)
+        if seen < _SEEN_BEFORE_COMPILING:
+            if len(_sightings) >= _CACHE_LIMIT:
+                _sightings.clear()
+            _sightings[key] = seen + 1
+            return None
+        program = _compile(key, [node.attrs for node in nodes])
+        try:
+            grads = program(list(seeds), arrays)  # the first call traces the rules
+        except Exception:  # noqa: BLE001 - a rule that needs concrete values: walk node by node
+            _programs[key] = _UNTRACEABLE
+            return None
+    else:
+        grads = program(list(seeds), arrays)
+    if not retain_graph:
+        for node in nodes:
+            node.release()
+    return {sink: [g] for sink, g in zip(sinks, grads, strict=True) if g is not None}
+
+
+def _flatten(roots: list) -> tuple:
+    """The nodes reachable from the roots (parents first), the sinks, a hashable key of the
+    graph's structure and the arrays the backward reads; raises _Ineligible."""
+    order: list = []
+    index: dict = {}
+    stack = [node for node, _ in roots]
+    while stack:  # any order that numbers each node once; the walker orders the work itself
+        node = stack.pop()
+        if node in index:
+            continue
+        index[node] = len(order)
+        order.append(node)
+        if len(order) > MAX_NODES:
+            raise _Ineligible
+        for child, _ in node.next_edges:
+            if child is not None and child not in index:
+                stack.append(child)
+    nodes, sinks, parts, arrays = [], [], [], []
+    for node in order:
+        if type(node) is AccumulateGrad:
+            if node.variable._hooks:
+                raise _Ineligible
+            sinks.append(node)
+            parts.append(None)
+            continue
+        if not isinstance(node, Node) or node.hooks or node.inputs is None:
+            raise _Ineligible
+        versions = node.versions
+        statics = []
+        for i, a in enumerate(node.inputs):  # (this loop runs per input per step: kept flat)
+            if type(a) is Tensor:
+                if versions is not None and versions[i] is not None and a._version[0] != versions[i]:
+                    raise _Ineligible  # changed in place: the node-by-node walk raises
+                arrays.append(a._data)
+                statics.append(None)
+            elif is_array_arg(a):
+                arrays.append(a)
+                statics.append(None)
+            else:
+                statics.append((type(a), a))
+        if node.out_version is not None:
+            counter, expected = node.out_version
+            if counter[0] != expected:
+                raise _Ineligible
+        if node.op.saves_out:
+            arrays.append(node.out)
+        edges = tuple((None, 0) if c is None else (index[c], k) for c, k in node.next_edges)
+        attrs = freeze(tuple(node.attrs.items())) if node.attrs else ()
+        if attrs is None:  # an index array in the attrs (fancy indexing): not a structure
+            raise _Ineligible
+        parts.append((type(node), node.op, attrs, tuple(statics), edges))
+        nodes.append(node)
+    key = (tuple(parts), tuple((index[n], k) for n, k in roots))
+    try:
+        hash(key)
+    except TypeError:  # an unhashable Python value among the inputs
+        raise _Ineligible from None
+    if not nodes:
+        raise _Ineligible
+    return nodes, sinks, key, arrays
+
+
+def _compile(key: tuple, attrs_of_nodes: list):
+    """The jitted backward of a structure; `attrs_of_nodes` are the attrs as recorded (the
+    key holds a frozen, hashable copy)."""
+    import jax
+
+    parts, root_refs = key
+
+    def backward(seeds, arrays):
+        values = iter(arrays)
+        attrs_in_order = iter(attrs_of_nodes)
+        stand_ins: list = []
+        for part in parts:
+            if part is None:
+                stand_ins.append(_Sink())
+                continue
+            _, op, _, statics, edges = part
+            inputs = [next(values) if s is None else s[1] for s in statics]
+            out = next(values) if op.saves_out else None
+            stand_ins.append(_Replay(op, next(attrs_in_order), inputs, out, edges))
+        for s in stand_ins:
+            s.link(stand_ins)
+        captured = backpropagate([(stand_ins[i], k) for i, k in root_refs], seeds)
+        return [captured.get(s, [None])[0] for s in stand_ins if type(s) is _Sink]
+
+    program = jax.jit(backward)
+    if len(_programs) >= _CACHE_LIMIT:
+        _programs.clear()
+    _programs[key] = program
+    _sightings.pop(key, None)
+    return program
+
+
+class _Sink:
+    """Where a leaf's gradient is captured (AccumulateGrad's part, inside the trace)."""
+
+    next_edges = ()
+    num_outputs = 1
+    is_sink = True
+    hooks = None
+
+    def link(self, stand_ins: list) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
+class _Replay:
+    """A recorded node's stand-in inside the trace: the same op, attrs and VJP rules, with
+    the saved values as tracers."""
+
+    num_outputs = 1
+    is_sink = False
+    hooks = None
+
+    def __init__(self, op, attrs: dict, inputs: list, out, edges: tuple):
+        self.op, self.attrs, self.inputs, self.out, self.edges = op, attrs, inputs, out, edges
+        self.next_edges = ()
+
+    def link(self, stand_ins: list) -> None:
+        self.next_edges = tuple((None, 0) if i is None else (stand_ins[i], k) for i, k in self.edges)
+
+    def apply(self, grads: list, needed: list) -> list:
+        g = grads[0]
+        if g is None:
+            return [None] * len(needed)
+        return _run_rules(self.op, needed, g, self.out, self.inputs, self.attrs)
+
+    def input_like(self, i: int):
+        return self.inputs[i]
+
+    def release(self) -> None:
+        pass

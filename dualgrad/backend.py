@@ -126,10 +126,10 @@ def _split(args: Sequence) -> tuple | None:
     return arrays, tuple(statics)
 
 
-def _jitted(key: tuple, args: Sequence, body: Callable):
-    """The cached `jax.jit` of `body(all_args)` taking the arrays among `args`; the other
-    arguments are baked in (they are part of `key`, whose [1] holds the attrs). None when
-    an attr cannot be hashed (index arrays)."""
+def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
+    """The cached `jax.jit` of `make_body(*how)(all_args)` taking the arrays among `args`;
+    the other arguments are baked in (they are part of `key`, whose [1] holds the attrs).
+    None when an attr cannot be hashed (index arrays). The body is only made on a miss."""
     try:
         fn = _JITTED.get(key)
     except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
@@ -145,6 +145,8 @@ def _jitted(key: tuple, args: Sequence, body: Callable):
 
         positions = [i for i, a in enumerate(args) if is_array_arg(a)]
         template = [None if is_array_arg(a) else a for a in args]  # holds no arrays
+
+        body = make_body(*how)
 
         def kernel(*arrays):
             full = list(template)
@@ -190,9 +192,12 @@ def run_jitted(op, args: Sequence, attrs: dict):
     if split is None:
         return NotImplemented
     arrays, statics = split
-    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics), args,
-                 lambda full: op.compute(full, attrs))
+    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics), args, _compute_body, op, attrs)
     return NotImplemented if fn is None else fn(*arrays)
+
+
+def _compute_body(op, attrs: dict) -> Callable:
+    return lambda full: op.compute(full, attrs)
 
 
 def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
@@ -204,14 +209,18 @@ def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
     if split is None:
         return NotImplemented
     arrays, statics = split
+    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, needed), args, _vjps_body,
+                 op, needed, attrs)
+    return NotImplemented if fn is None else fn(*arrays)
 
+
+def _vjps_body(op, needed: tuple, attrs: dict) -> Callable:
     def body(full):
         g, out, *values = full
         return [op.grad(i, g, out, values, attrs) if need else None
                 for i, need in enumerate(needed)]
 
-    fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, needed), args, body)
-    return NotImplemented if fn is None else fn(*arrays)
+    return body
 
 
 def full_on(ref, shape, value, dtype=None):

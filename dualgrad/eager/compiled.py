@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..autodiff import backpropagate
 from ..backend import freeze, is_array_arg, is_jax_array
 from . import grad_mode
-from .node import AccumulateGrad, Node, _run_rules
+from .node import AccumulateGrad, Node, run_rules
 from .tensor import Tensor
 
 MAX_NODES = 2000  # larger graphs compile for longer than they save
@@ -190,7 +190,7 @@ class _Replay:
         g = grads[0]
         if g is None:
             return [None] * len(needed)
-        return _run_rules(self.op, needed, g, self.out, self.inputs, self.attrs)
+        return run_rules(self.op, needed, g, self.out, self.inputs, self.attrs)
 
     def input_like(self, i: int):
         return self.inputs[i]

@@ -107,7 +107,7 @@ class Node:
         if type(g) is not _ndarray and is_jax_array(g):  # one jitted program for all rules
             result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
         if result is NotImplemented:
-            result = _run_rules(op, needed, g, out, values, self.attrs)
+            result = run_rules(op, needed, g, out, values, self.attrs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result
@@ -121,7 +121,7 @@ class Node:
         self.out = None
 
 
-def _run_rules(op: Op, needed: list, g, out, values: list, attrs: dict) -> list:
+def run_rules(op: Op, needed: list, g, out, values: list, attrs: dict) -> list:
     """The VJP rules of the inputs that `needed` asks for, called one by one."""
     vjps = op.vjps
     result = []

@@ -63,8 +63,8 @@ def try_backward(roots: list, seeds: list, retain_graph: bool) -> dict | None:
 
 
 def _flatten(roots: list) -> tuple:
-    """The nodes reachable from the roots (parents first), the sinks, a hashable key of the
-    graph's structure and the arrays the backward reads; raises _Ineligible."""
+    """The nodes reachable from the roots (each numbered once), the sinks, a hashable key of
+    the graph's structure and the arrays the backward reads; raises _Ineligible."""
     order: list = []
     index: dict = {}
     stack = [node for node, _ in roots]

@@ -24,8 +24,10 @@ def reduce_axes(x, axis) -> tuple[int, ...]:
 
 
 def expand_back(g, x, axis, keepdims):
-    """Broadcast a reduced gradient back over the reduced axes of x."""
-    if not keepdims:
+    """Broadcast a reduced gradient back over the reduced axes of x. A whole reduction's
+    gradient is 0-d and broadcasts as it is, so x's rank may be unknown (a static
+    placeholder with no shape)."""
+    if not keepdims and axis is not None:
         axes = reduce_axes(x, axis)
         if axes:
             g = mv.expand_dims(g, axis=axes)
@@ -34,6 +36,8 @@ def expand_back(g, x, axis, keepdims):
 
 def reduced_count(x, axis):
     """How many elements go into each output: a Python int when those dims are known."""
+    if x.shape is None:  # unknown rank: counted at run time
+        return size(x, axis=axis)
     dims = [tuple(x.shape)[a] for a in reduce_axes(x, axis)]
     if None not in dims:
         return math.prod(dims)

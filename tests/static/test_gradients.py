@@ -126,7 +126,25 @@ def test_stop_gradient_and_identity(backend):
     assert none is None
 
 
-def test_unknown_rank_gradient_through_a_reduction_is_a_clear_error():
+def test_unknown_rank_gradient_through_a_reduction_along_an_axis_is_a_clear_error():
     x = ds.placeholder(ds.float32)
     with pytest.raises(GraphError, match=r"gradient of sum .*known rank"):
-        ds.gradients(ds.reduce_sum(x * x), [x])
+        ds.gradients(ds.reduce_sum(x * x, axis=1), [x])
+
+
+def test_whole_reductions_and_reshapes_of_unknown_rank_differentiate(backend):
+    """TF1 differentiates `reduce_sum(placeholder(tf.float32))`: a whole reduction's gradient
+    broadcasts back whatever the rank, and mean counts the elements at run time."""
+    x = ds.placeholder(ds.float32)  # no shape at all
+    w = ds.Variable(np.array([1.0, 2.0, 3.0], np.float32))
+    loss = (ds.reduce_sum(x * w) + ds.reduce_mean(ds.reshape(x, [-1]) * 2.0)
+            + ds.reduce_max(x) + ds.reduce_prod(x))
+    gx, gw = ds.gradients(loss, [x, w])
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+    with ds.Session(backend=backend) as sess:
+        sess.run(w.initializer)
+        got_x, got_w = sess.run([gx, gw], {x: a})
+    at_max = (a == a.max()).astype(np.float32)
+    np.testing.assert_allclose(got_x, np.array([1.0, 2.0, 3.0]) + 2.0 / a.size + at_max + a.prod() / a,
+                               rtol=1e-6)
+    np.testing.assert_allclose(got_w, a.sum(axis=0), rtol=1e-6)

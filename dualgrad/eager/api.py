@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..errors import ShapeError, user_frame
-from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, wrap
+from ..ops import specs
+from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, spec_of, wrap
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -232,8 +233,11 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    axes = list(range(len(input.shape)))
-    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    n = len(input.shape)
+    where = [spec_of(input)]
+    (d0,), (d1,) = (specs.normalize_axes(ops.transpose, d, n, where) for d in (dim0, dim1))
+    axes = list(range(n))
+    axes[d0], axes[d1] = axes[d1], axes[d0]
     return spelled(ops.transpose(input, axes=tuple(axes)), "TransposeBackward0")
 
 

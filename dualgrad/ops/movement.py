@@ -147,7 +147,10 @@ def _squeeze_axes(shape, axis):
     if axis is None:
         return tuple(i for i, d in enumerate(shape) if d == 1)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    return tuple(a % max(len(shape), 1) for a in axes if shape and shape[a % len(shape)] == 1)
+    n = max(len(shape), 1)
+    if any(not -n <= a < n for a in axes):
+        raise IndexError(f"squeeze: dimension out of range for a {len(shape)}-d tensor")
+    return tuple(a % n for a in axes if shape and shape[a % len(shape)] == 1)
 
 
 def _squeeze_kernel(xp, x, axis=None):
@@ -155,6 +158,8 @@ def _squeeze_kernel(xp, x, axis=None):
 
 
 def _squeeze_shape(op, x: Spec, axis=None):
+    if axis is not None:
+        specs.normalize_axes(op, axis, len(x.shape), [x])  # raises, naming the op and shape
     axes = _squeeze_axes(x.shape, axis)
     return Spec(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)
 

@@ -86,7 +86,12 @@ def test_index_errors() -> None:
         t.sum(dim=3)  # PyTorch raises IndexError here too
     with pytest.raises(IndexError, match=rf"out of bounds.*{HERE}:\d+"):
         t[5]
+    with pytest.raises(IndexError, match=rf"transpose: dimension 5 is out of range for a 2-d.*{HERE}:\d+"):
+        t.transpose(0, 5)
+    with pytest.raises(IndexError, match=rf"squeeze: dimension -3 is out of range.*\(2, 3\).*{HERE}:\d+"):
+        t.squeeze(-3)
     _assert_unchanged(_snapshot(t), (t,))
+    assert t.transpose(-1, 0).shape == (3, 2) and t[None].squeeze(-3).shape == (2, 3)
 
 
 def test_numpy_of_tensor_requiring_grad() -> None:

@@ -458,7 +458,8 @@ def spec_of(a) -> Spec:
     if isinstance(a, np.generic):  # numpy numbers are weak, as Python's are
         return Spec.scalar(a)
     if hasattr(a, "shape") and hasattr(a, "dtype"):
-        return Spec(tuple(a.shape), dtypes.from_numpy_dtype(a.dtype))
+        dt = a.dtype
+        return Spec(tuple(a.shape), dt if isinstance(dt, dtypes.DType) else dtypes.from_numpy_dtype(dt))
     if isinstance(a, (bool, int, float)):
         return Spec.scalar(a)
     return Spec((), None)

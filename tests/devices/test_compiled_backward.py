@@ -134,3 +134,42 @@ def test_every_op_backward_traces_into_the_compiled_program(name, data):
         for g, w in zip(got, want, strict=True):
             if w is not None:
                 assert_close(g, w, rtol=1e-6, atol=1e-8)
+
+
+_UNARY = {"sin": dg.sin, "tanh": dg.tanh, "exp": lambda t: (t * 0.5).exp(), "square": dg.square,
+          "sum0": lambda t: t.sum(0) if t.ndim else t, "t": lambda t: t.t() if t.ndim == 2 else t}
+_BINARY = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sub": lambda a, b: a - b,
+           "max": dg.maximum}
+_LEAVES = {"a": (2, 3), "b": (3,), "c": ()}
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(program=st.lists(st.tuples(st.sampled_from(sorted(_UNARY) + sorted(_BINARY)),
+                                  st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=8))
+def test_random_graphs_give_numpys_gradients_compiled(program):
+    """Random DAGs (shared intermediates, broadcasting leaves, reductions, transposes)."""
+
+    def grads(device: str, times: int):
+        for _ in range(times):
+            rng = np.random.default_rng(7)
+            leaves = {k: dg.tensor(rng.uniform(0.2, 1.0, s), device=device, requires_grad=True)
+                      for k, s in _LEAVES.items()}
+            values = list(leaves.values())
+            for name, i, j in program:
+                x, y = values[i % len(values)], values[j % len(values)]
+                if name in _UNARY:
+                    values.append(_UNARY[name](x))
+                else:
+                    try:
+                        values.append(_BINARY[name](x, y))
+                    except RuntimeError:  # shapes that do not broadcast: skip this step
+                        continue
+            loss = sum((v * v).sum() for v in values[len(leaves):]) if len(values) > 3 else values[0].sum()
+            loss.backward()
+        return [t.grad.numpy() if t.grad is not None else None for t in leaves.values()]
+
+    want = grads("cpu", 1)
+    for g, w in zip(grads("jax", 3), want, strict=True):
+        if w is not None:
+            assert_close(g, w, rtol=1e-10, atol=1e-12)
+    assert _programs() and _untraceable() == 0  # the third run was the compiled program

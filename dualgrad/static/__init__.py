@@ -132,4 +132,9 @@ def name_scope(name: str):
     return get_default_graph().name_scope(name)
 
 
+def control_dependencies(control_inputs):
+    """Ops created inside also run `control_inputs` (TF1's `tf.control_dependencies`)."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

@@ -84,7 +84,7 @@ class Graph:
         self._by_name: dict[str, Operation] = {}
         self._used_names: set[str] = set()
         self._name_counts: dict[str, int] = {}
-        self._scope_stacks = threading.local()  # name scopes are per thread, as TF1's
+        self._scope_stacks = threading.local()  # name scopes and control deps are per thread
         self._collections: dict[str, list] = {}
         self._lock = threading.RLock()
         self._finalized = False
@@ -117,6 +117,37 @@ class Graph:
             yield scope + "/"
         finally:
             self._scopes.pop()
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs) -> Iterator[None]:
+        """Ops created inside also run `control_inputs` (operations or tensors of this graph)
+        whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer ones.
+        Reads inside a run still see the variables' values from before it (see Session)."""
+        frames = self._control_frames
+        if control_inputs is None:
+            saved = frames[:]
+            frames.clear()
+            try:
+                yield
+            finally:
+                frames[:] = saved
+            return
+        ops = []
+        for c in control_inputs:
+            element = self.as_graph_element(c)
+            ops.append(element.op if isinstance(element, Tensor) else element)
+        frames.append(ops)
+        try:
+            yield
+        finally:
+            frames.pop()
+
+    @property
+    def _control_frames(self) -> list[list[Operation]]:
+        frames = getattr(self._scope_stacks, "control", None)
+        if frames is None:
+            frames = self._scope_stacks.control = []
+        return frames
 
     @contextlib.contextmanager
     def exact_scope(self, scope: str) -> Iterator[str]:
@@ -221,7 +252,8 @@ class Graph:
         op.registry_op = registry_op
         op.inputs = tuple(inputs)
         op.attrs = attrs
-        op.control_inputs = tuple(control_inputs)
+        active = [c for frame in self._control_frames for c in frame]
+        op.control_inputs = tuple(dict.fromkeys([*control_inputs, *active]))
         op.where = user_frame()
         cls = tensor_class or Tensor
         outs = []

@@ -49,7 +49,8 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         graph = initial_value.graph if isinstance(initial_value, Tensor) else get_default_graph()
-        with graph.as_default():
+        # a variable and its initializer never wait on control dependencies (TF1's init_scope)
+        with graph.as_default(), graph.control_dependencies(None):
             init = convert_to_tensor(initial_value, dtype=dtype)
             if init.shape is None or None in init.shape:
                 raise ShapeError(f"ds.Variable needs an initial value of fully known shape, got "

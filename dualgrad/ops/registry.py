@@ -138,9 +138,8 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
     then does an in-place change of them make a later backward raise. `grad_name` is the stem
     of the eager `grad_fn` class (`"Mul"` -> `MulBackward0`), a whole name (`"ClampBackward1"`),
-    or a function of (arrays, attrs)
-    giving the whole class name where PyTorch's differs by call (`x[0]` is `SelectBackward0`,
-    `x[1:]` `SliceBackward0`)."""
+    or a function of (arrays, attrs) giving the whole name where PyTorch's depends on the call
+    (`x[0]` is `SelectBackward0`, `x[1:]` `SliceBackward0`)."""
     if name in REGISTRY:
         raise DualgradError(f"op {name!r} is declared twice")
     op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,
@@ -153,7 +152,7 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
 
 
 _WEAK_SCALARS = frozenset((bool, int, float))
-_PROMOTED: dict = {}  # (floating, dtype-or-scalar-type per arg) -> numpy target dtype or None
+_PROMOTED: dict = {}  # (floating, `_promotion_key` per arg) -> numpy target dtype or None
 
 
 def promote_args(xp, args: Sequence, floating: bool) -> Sequence:

@@ -223,12 +223,27 @@ def _vjps_body(op, needed: tuple, attrs: dict) -> Callable:
     return body
 
 
+_FILLED: dict = {}  # (shape, value, dtype, device) -> a small filled jax array (immutable)
+_FILLED_MAX_SIZE = 1 << 16
+
+
 def full_on(ref, shape, value, dtype=None):
-    """An array of `shape` filled with `value`, in the same library (and device) as `ref`."""
-    xp = namespace_of(ref)
-    out = xp.full(tuple(shape), value, dtype=dtype if dtype is not None else ref.dtype)
-    if xp is np:
-        return out
+    """An array of `shape` filled with `value`, in the same library (and device) as `ref`.
+
+    On jax, small ones are made once and shared (jax arrays are immutable): every eager
+    `loss.backward()` seeds its walk with a ones array, and making one costs two jax calls."""
+    dtype = np.dtype(dtype if dtype is not None else ref.dtype)
+    if namespace_of(ref) is np:
+        return np.full(tuple(shape), value, dtype=dtype)
     import jax
 
-    return jax.device_put(out, next(iter(ref.devices())))
+    device = next(iter(ref.devices()))
+    key = (tuple(shape), value, dtype, device)
+    out = _FILLED.get(key)
+    if out is None:
+        out = jax.device_put(np.full(key[0], value, dtype=dtype), device)
+        if out.size <= _FILLED_MAX_SIZE:
+            if len(_FILLED) >= 256:
+                _FILLED.clear()
+            _FILLED[key] = out
+    return out

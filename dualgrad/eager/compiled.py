@@ -109,19 +109,30 @@ def _flatten(roots: list) -> tuple:
         if node.op.saves_out:
             arrays.append(node.out)
         edges = tuple((None, 0) if c is None else (index[c], k) for c, k in node.next_edges)
-        attrs = freeze(tuple(node.attrs.items())) if node.attrs else ()
-        if attrs is None:  # an index array in the attrs (fancy indexing): not a structure
-            raise _Ineligible
-        parts.append((type(node), node.op, attrs, tuple(statics), edges))
+        parts.append((type(node), node.op, tuple(node.attrs.items()) if node.attrs else (),
+                      tuple(statics), edges))
         nodes.append(node)
     key = (tuple(parts), tuple((index[n], k) for n, k in roots))
     try:
         hash(key)
-    except TypeError:  # an unhashable Python value among the inputs
-        raise _Ineligible from None
+    except TypeError:  # slices or lists in attrs: freeze them; index arrays cannot be
+        key = (tuple(_frozen(part) for part in parts), key[1])
+        try:
+            hash(key)
+        except TypeError:
+            raise _Ineligible from None
     if not nodes:
         raise _Ineligible
     return nodes, sinks, key, arrays
+
+
+def _frozen(part):
+    if part is None or not part[2]:
+        return part
+    attrs = freeze(part[2])
+    if attrs is None:  # an index array in the attrs (fancy indexing): not a structure
+        raise _Ineligible
+    return (*part[:2], attrs, *part[3:])
 
 
 def _compile(key: tuple, attrs_of_nodes: list):

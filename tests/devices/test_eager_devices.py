@@ -143,3 +143,15 @@ def test_float32_matmuls_on_jax_ask_for_full_precision():
     with jax.default_matmul_precision("bfloat16"):  # a choice the user made is kept
         text = jax.jit(lambda x: ops.matmul(x, x)).lower(a).as_text()
     assert "HIGHEST" not in text
+
+
+def test_shared_seed_arrays_cannot_leak_between_backward_calls():
+    """On jax the ones that seed a backward are made once and shared; a .grad that is that
+    array, changed in place, must not change the next seed."""
+    x = dg.tensor(2.0, device="jax", requires_grad=True)
+    x.backward()  # a leaf as the root: its .grad is the seed itself
+    with dg.no_grad():
+        x.grad += 41.0
+    y = dg.tensor(3.0, device="jax", requires_grad=True)
+    y.backward()
+    assert x.grad.item() == 42.0 and y.grad.item() == 1.0

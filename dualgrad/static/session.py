@@ -14,7 +14,6 @@ their new values, so concurrent `assign_add` runs never lose an update; a run th
 from __future__ import annotations
 
 import threading
-import warnings
 
 import numpy as np
 
@@ -216,17 +215,15 @@ class Session:
         import jax
 
         fn = plan.function(self._xp, on_trace=traced)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            jitted = jax.jit(fn, donate_argnums=self._donated(plan))
+        jitted = jax.jit(fn, donate_argnums=self._donated(plan))
         if self._placement is not None:
             return self._placement.wrap(jitted, len(plan.state_in))
         return jitted
 
     def _donated(self, plan: Plan) -> tuple:
         """Positions of the variables whose old buffers XLA may reuse for their new values:
-        those the run overwrites. None when a numerics check can still fail the run after
-        the program ran: a donated buffer is gone, and a failed run must commit nothing."""
+        those the run overwrites. None of them when a numerics check can still fail the run
+        after the program ran: a donated buffer is gone, and a failed run must commit nothing."""
         if not self._donate or plan.checks:
             return ()
         return tuple(i for i, v in enumerate(plan.state_in) if v in plan.writes)

@@ -105,6 +105,19 @@ from .creation import (
 )
 from .gradients import gradients
 from .graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from .scopes import (
+    AUTO_REUSE,
+    VariableScope,
+    constant_initializer,
+    get_variable,
+    get_variable_scope,
+    glorot_uniform_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    variable_scope,
+    zeros_initializer,
+)
 from .session import InteractiveSession, Session, get_default_session
 from .variables import (
     Variable,

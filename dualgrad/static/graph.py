@@ -150,6 +150,18 @@ class Graph:
         return frames
 
     @contextlib.contextmanager
+    def root_name_scope(self) -> Iterator[None]:
+        """No name scope inside (variables made by `get_variable` are named by their variable
+        scope alone, whatever name scope is open)."""
+        scopes = self._scopes
+        saved = scopes[:]
+        scopes.clear()
+        try:
+            yield
+        finally:
+            scopes[:] = saved
+
+    @contextlib.contextmanager
     def exact_scope(self, scope: str) -> Iterator[str]:
         """Re-enter the scope `scope` (a full name such as an op's) without renaming it."""
         self._scopes.append(scope)

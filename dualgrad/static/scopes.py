@@ -1,0 +1,200 @@
+"""TF1's variable sharing: `variable_scope`, `get_variable` and the initializers they use.
+
+A graph keeps one store of variables made by `get_variable`, keyed by their full name
+(`"layer1/w"`). Whether a call makes a variable or returns the stored one is decided by the
+`reuse` of the innermost variable scope, as in TF1: `False`/`None` must make a new one,
+`True` must find one, `AUTO_REUSE` does whichever applies. A variable scope also opens a name
+scope, so ops made inside are named `layer1/MatMul` (`layer1_1/...` on re-entry, while the
+variables keep `layer1/...`).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, zeros
+from .graph import Graph, Tensor, get_default_graph
+from .variables import Variable
+
+AUTO_REUSE = "AUTO_REUSE"  # get_variable makes the variable if missing, else returns it
+
+
+class VariableScope:
+    """A scope's name, reuse flag and default initializer (what `variable_scope` yields)."""
+
+    def __init__(self, name: str, reuse, initializer=None):
+        self.name = name
+        self.reuse = reuse
+        self.initializer = initializer
+
+    def __repr__(self) -> str:
+        return f"<ds.VariableScope {self.name!r} reuse={self.reuse!r}>"
+
+
+def _scopes(graph: Graph) -> list[VariableScope]:
+    stacks = graph._scope_stacks  # per thread, like name scopes
+    stack = getattr(stacks, "variable", None)
+    if stack is None:
+        stack = stacks.variable = []
+    return stack
+
+
+def _store(graph: Graph) -> dict:
+    store = getattr(graph, "_variable_store", None)
+    if store is None:
+        store = graph._variable_store = {}
+    return store
+
+
+def get_variable_scope() -> VariableScope:
+    """The innermost variable scope of the default graph (the root scope is named '')."""
+    stack = _scopes(get_default_graph())
+    return stack[-1] if stack else VariableScope("", False)
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope, default_name: str | None = None, reuse=None,
+                   initializer=None) -> Iterator[VariableScope]:
+    """Prefix the names of variables made by `get_variable` inside (and of ops, through a name
+    scope); `reuse` (True, False/None: inherit, or `AUTO_REUSE`) decides sharing."""
+    graph = get_default_graph()
+    outer = get_variable_scope()
+    if isinstance(name_or_scope, VariableScope):
+        name = name_or_scope.name
+        base = name.rsplit("/", 1)[-1]
+    else:
+        base = name_or_scope or default_name
+        if not base:
+            raise ValueError("variable_scope needs a name_or_scope or a default_name")
+        if name_or_scope is None:  # default_name: made unique, as TF1 does
+            base = graph.unique_name(base, mark_used=False).rsplit("/", 1)[-1]
+        name = f"{outer.name}/{base}" if outer.name else base
+    inherited = outer.reuse if reuse is None else reuse
+    scope = VariableScope(name, inherited, initializer if initializer is not None else outer.initializer)
+    stack = _scopes(graph)
+    stack.append(scope)
+    try:
+        with graph.name_scope(base):
+            yield scope
+    finally:
+        stack.pop()
+
+
+def get_variable(name: str, shape=None, dtype=None, initializer=None, trainable: bool = True):
+    """The variable `<scope>/<name>`: made with `initializer` (the scope's, else Glorot uniform
+    for floats and zeros otherwise), or the stored one when the scope reuses."""
+    graph = get_default_graph()
+    scope = get_variable_scope()
+    full = f"{scope.name}/{name}" if scope.name else name
+    store = _store(graph)
+    found = store.get(full)
+    if found is not None:
+        if scope.reuse is not True and scope.reuse != AUTO_REUSE:
+            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
+                             "reuse=True or reuse=ds.AUTO_REUSE in VarScope?")
+        if shape is not None and tuple(shape) != tuple(found.shape):
+            raise ValueError(f"Trying to share variable {full}, but specified shape "
+                             f"{tuple(shape)} and found shape {tuple(found.shape)}.")
+        return found
+    if scope.reuse is True:
+        raise ValueError(f"Variable {full} does not exist, or was not created with "
+                         "ds.get_variable(). Did you mean to set reuse=ds.AUTO_REUSE in VarScope?")
+    with graph.control_dependencies(None):  # as Variable itself: never waits on anything
+        chosen = initializer if initializer is not None else scope.initializer
+        initial = _initial_value(full, shape, dtype, chosen)
+        with graph.root_name_scope(), graph.exact_scope(scope.name) if scope.name else _nothing():
+            var = Variable(initial, name=name, trainable=trainable)
+    store[full] = var
+    return var
+
+
+@contextlib.contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _initial_value(full: str, shape, dtype, initializer):
+    """What the new variable starts from: an initializer called with (shape, dtype), or a
+    value (tensor, array, number) whose own shape is the variable's."""
+    d = as_dtype(dtype) if dtype is not None else None
+    if initializer is None:
+        d = d or float32
+        initializer = glorot_uniform_initializer() if d.is_floating_point else zeros_initializer()
+    if callable(initializer) and not isinstance(initializer, Tensor):
+        if shape is None:
+            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
+                             "instead was None.")
+        return initializer(tuple(shape), d or float32)
+    value = initializer if isinstance(initializer, Tensor) else constant(initializer, dtype=d)
+    if shape is not None and tuple(shape) != tuple(value.shape):
+        raise ValueError(f"If initializer is a constant, do not specify shape ({full}: shape "
+                         f"{tuple(shape)}, initializer shape {tuple(value.shape)}).")
+    return value
+
+
+# -- initializers: called with (shape, dtype), they return the initial-value tensor -------------
+class zeros_initializer:  # noqa: N801 (TF1's name)
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        return zeros(shape, dtype=dtype)
+
+
+class ones_initializer:  # noqa: N801
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        return ones(shape, dtype=dtype)
+
+
+class constant_initializer:  # noqa: N801
+    """A number (filled in at run time) or an array of the variable's shape."""
+
+    def __init__(self, value=0):
+        self.value = value
+
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        if np.ndim(self.value) == 0:
+            return zeros(shape, dtype=dtype) + as_dtype(dtype).np.type(self.value)  # stays weak
+        value = np.asarray(self.value, dtype=as_dtype(dtype).np)
+        if value.shape != tuple(shape):
+            raise ValueError(f"constant_initializer: a value of shape {value.shape} cannot "
+                             f"initialize a variable of shape {tuple(shape)}")
+        return constant(value)
+
+
+class random_uniform_initializer:  # noqa: N801
+    def __init__(self, minval=-0.05, maxval=0.05, seed: int | None = None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        return random_uniform(shape, self.minval, self.maxval, dtype=dtype, seed=self.seed)
+
+
+class random_normal_initializer:  # noqa: N801
+    def __init__(self, mean=0.0, stddev=1.0, seed: int | None = None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        return random_normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
+
+
+class glorot_uniform_initializer:  # noqa: N801
+    """Uniform in ±sqrt(6 / (fan_in + fan_out)): TF1's default for `get_variable`."""
+
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        fan_in, fan_out = _fans(tuple(shape))
+        limit = math.sqrt(6.0 / max(1.0, fan_in + fan_out))
+        return random_uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
+
+
+def _fans(shape: tuple) -> tuple[float, float]:
+    """TF1's fan-in and fan-out: the last two dims times the receptive field before them."""
+    if not shape:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = math.prod(shape[:-2])
+    return float(shape[-2] * receptive), float(shape[-1] * receptive)

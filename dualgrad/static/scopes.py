@@ -120,6 +120,8 @@ def _initial_value(full: str, shape, dtype, initializer):
     """What the new variable starts from: an initializer called with (shape, dtype), or a
     value (tensor, array, number) whose own shape is the variable's."""
     d = as_dtype(dtype) if dtype is not None else None
+    if isinstance(initializer, type):  # `initializer=ds.zeros_initializer`, the class itself
+        initializer = initializer()
     if initializer is None:
         d = d or float32
         initializer = glorot_uniform_initializer() if d.is_floating_point else zeros_initializer()

@@ -77,7 +77,7 @@ def test_reuse_rules_and_their_errors():
 def test_initializers(backend):
     with ds.variable_scope("init", initializer=ds.constant_initializer(0.5)):
         from_scope = ds.get_variable("from_scope", shape=(2, 2))
-        own = ds.get_variable("own", shape=(3,), initializer=ds.ones_initializer())
+        own = ds.get_variable("own", shape=(3,), initializer=ds.ones_initializer)  # a class works too
         array = ds.get_variable("array", initializer=np.arange(3.0))
         counts = ds.get_variable("counts", shape=(2,), dtype=ds.int64, initializer=ds.constant_initializer(7))
     glorot = ds.get_variable("glorot", shape=(40, 60), initializer=ds.glorot_uniform_initializer(seed=1))

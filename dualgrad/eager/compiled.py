@@ -89,12 +89,11 @@ def _flatten(roots: list) -> tuple:
             continue
         if not isinstance(node, Node) or node.hooks or node.inputs is None:
             raise _Ineligible
-        versions = node.versions
+        if (node.versions is not None or node.out_version is not None) and node.saved_changed():
+            raise _Ineligible  # a saved value changed in place: the node-by-node walk raises
         statics = []
-        for i, a in enumerate(node.inputs):  # (this loop runs per input per step: kept flat)
+        for a in node.inputs:  # (this loop runs per input per step: kept flat)
             if type(a) is Tensor:
-                if versions is not None and versions[i] is not None and a._version[0] != versions[i]:
-                    raise _Ineligible  # changed in place: the node-by-node walk raises
                 arrays.append(a._data)
                 statics.append(None)
             elif is_array_arg(a):
@@ -102,10 +101,6 @@ def _flatten(roots: list) -> tuple:
                 statics.append(None)
             else:
                 statics.append((type(a), a))
-        if node.out_version is not None:
-            counter, expected = node.out_version
-            if counter[0] != expected:
-                raise _Ineligible
         if node.op.saves_out:
             arrays.append(node.out)
         edges = tuple((None, 0) if c is None else (index[c], k) for c, k in node.next_edges)

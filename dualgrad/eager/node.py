@@ -85,15 +85,10 @@ class Node:
         if g is None:
             return [None] * len(needed)
         op = self.op
-        versions = self.versions
-        if versions is not None:  # a saved input changed in place since the forward?
-            for t, v in zip(inputs, versions, strict=True):
-                if v is not None and t._version[0] != v:
-                    raise _T.version_error(t._data, t._version[0], v, self)
-        if self.out_version is not None:
-            counter, expected = self.out_version
-            if counter[0] != expected:
-                raise _T.version_error(self.out, counter[0], expected, self)
+        if self.versions is not None or self.out_version is not None:
+            error = self.saved_changed()
+            if error is not None:
+                raise error
         Tensor = _T.Tensor
         if type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
             values = inputs
@@ -111,6 +106,19 @@ class Node:
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result
+
+    def saved_changed(self) -> GraphError | None:
+        """The error to raise when a saved input or output was changed in place since the
+        forward, else None."""
+        if self.versions is not None:
+            for t, v in zip(self.inputs, self.versions, strict=True):
+                if v is not None and t._version[0] != v:
+                    return _T.version_error(t._data, t._version[0], v, self)
+        if self.out_version is not None:
+            counter, expected = self.out_version
+            if counter[0] != expected:
+                return _T.version_error(self.out, counter[0], expected, self)
+        return None
 
     def input_like(self, i: int):
         a = self.inputs[i]

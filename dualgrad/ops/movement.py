@@ -10,7 +10,7 @@ import numpy as np
 
 from . import indexing, specs
 from .lazy import sympy as sp
-from .registry import Spec, declare, shape_error
+from .registry import Spec, declare, named_by_axis, shape_error
 from .symarray import SymArray, aligned, is_concrete, summed
 
 
@@ -180,7 +180,7 @@ def _squeeze_form(x: SymArray, axis=None) -> SymArray:
 squeeze = declare(
     "squeeze", _squeeze_kernel, vjp=(lambda g, out, x, axis=None: reshape_like(g, x),),
     sympy=_squeeze_form, shape=_squeeze_shape,
-    grad_name=lambda arrays, attrs: "SqueezeBackward0" if attrs.get("axis") is None else "SqueezeBackward1",
+    grad_name=named_by_axis("SqueezeBackward0", "SqueezeBackward1"),
     saves_inputs=False, doc="drop size-1 dims (PyTorch: a named dim that is not 1 is left alone)")
 
 # -- broadcasting and its adjoint --------------------------------------------------------

@@ -11,7 +11,7 @@ from . import elementwise as ew
 from . import movement as mv
 from . import specs
 from .lazy import sympy as sp
-from .registry import Spec, declare
+from .registry import Spec, declare, named_by_axis
 from .symarray import SymArray, SymbolicUnsupported, is_concrete, summed
 
 
@@ -89,25 +89,18 @@ def _extreme(pick):
     return combine
 
 
-def _named_by_axis(whole: str, along: str):
-    """PyTorch's grad_fn name of a reduction: one for the whole tensor, one along dims
-    (`x.sum()` is SumBackward0, `x.sum(0)` SumBackward1; `x.max()` MaxBackward1, `x.amax(0)`
-    AmaxBackward0)."""
-    return lambda arrays, attrs: whole if attrs.get("axis") is None else along
-
-
 sum = declare(
     "sum", lambda xp, x, axis=None, keepdims=False: xp.sum(x, axis=axis, keepdims=keepdims),
     vjp=(lambda g, out, x, axis=None, keepdims=False: expand_back(g, x, axis, keepdims),),
     sympy=_reduce_form(summed), shape=specs.reduce, saves_inputs=False, doc="sum over axis",
-    grad_name=_named_by_axis("SumBackward0", "SumBackward1"))
+    grad_name=named_by_axis("SumBackward0", "SumBackward1"))
 
 mean = declare(
     "mean", lambda xp, x, axis=None, keepdims=False: xp.mean(x, axis=axis, keepdims=keepdims),
     vjp=(lambda g, out, x, axis=None, keepdims=False:
          ew.divide(expand_back(g, x, axis, keepdims), reduced_count(x, axis)),),
     sympy=_reduce_form(_mean_combine), shape=specs.reduce, floating=True,
-    grad_name=_named_by_axis("MeanBackward0", "MeanBackward1"),
+    grad_name=named_by_axis("MeanBackward0", "MeanBackward1"),
     saves_inputs=False, doc="mean over axis (a primitive, so grad_fn prints MeanBackward0)")
 
 def _prod_grad(g, out, x, axis=None, keepdims=False):
@@ -129,7 +122,7 @@ def _prod_grad(g, out, x, axis=None, keepdims=False):
 prod = declare(
     "prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
     vjp=(_prod_grad,), sympy=_reduce_form(_product), shape=specs.reduce, domain=((-1.5, 1.5),),
-    grad_name=_named_by_axis("ProdBackward0", "ProdBackward1"),
+    grad_name=named_by_axis("ProdBackward0", "ProdBackward1"),
     saves_out=True, doc="product over axis; at a zero the gradient is the product of the others")
 
 
@@ -143,12 +136,12 @@ def _shared_extreme_grad(g, out, x, axis=None, keepdims=False):
 amax = declare(
     "amax", lambda xp, x, axis=None, keepdims=False: xp.max(x, axis=axis, keepdims=keepdims),
     vjp=(_shared_extreme_grad,), sympy=_reduce_form(_extreme(lambda *a: sp.Max(*a))),
-    shape=specs.reduce, grad_name=_named_by_axis("MaxBackward1", "AmaxBackward0"), saves_out=True,
+    shape=specs.reduce, grad_name=named_by_axis("MaxBackward1", "AmaxBackward0"), saves_out=True,
     doc="max over axis; tied maxima share the gradient")
 amin = declare(
     "amin", lambda xp, x, axis=None, keepdims=False: xp.min(x, axis=axis, keepdims=keepdims),
     vjp=(_shared_extreme_grad,), sympy=_reduce_form(_extreme(lambda *a: sp.Min(*a))),
-    shape=specs.reduce, grad_name=_named_by_axis("MinBackward1", "AminBackward0"), saves_out=True,
+    shape=specs.reduce, grad_name=named_by_axis("MinBackward1", "AminBackward0"), saves_out=True,
     doc="min over axis; tied minima share the gradient")
 
 

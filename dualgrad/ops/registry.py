@@ -151,6 +151,13 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
     return op
 
 
+def named_by_axis(whole: str, along: str) -> Callable[[Sequence, dict], str]:
+    """A `grad_name` for ops PyTorch names by whether a dim was given (`x.sum()` is
+    SumBackward0, `x.sum(0)` SumBackward1; `x.max()` MaxBackward1, `x.amax(0)` AmaxBackward0;
+    `squeeze()` / `squeeze(0)`)."""
+    return lambda arrays, attrs: whole if attrs.get("axis") is None else along
+
+
 _WEAK_SCALARS = frozenset((bool, int, float))
 _PROMOTED: dict = {}  # (floating, `_promotion_key` per arg) -> numpy target dtype or None
 

@@ -22,7 +22,8 @@ export XLA_PYTHON_CLIENT_PREALLOCATE=false  # test workers share one GPU: no 75%
 } 2>&1 | tee "$out/devices.txt"
 
 workers=""
-$py -c "import xdist" 2>/dev/null && workers="-n ${WORKERS:-6}"
+# whole files per worker: the reliability fuzz modules report their figures in a last test
+$py -c "import xdist" 2>/dev/null && workers="-n ${WORKERS:-6} --dist loadfile"
 if ! $py -c "import ruff" 2>/dev/null; then  # the GPU image has no ruff; CI runs the lint
   echo "ruff not installed here: tests/test_style.py left to CI" | tee -a "$out/devices.txt"
   workers="$workers --ignore=tests/test_style.py"

@@ -84,7 +84,8 @@ class Graph:
         self._by_name: dict[str, Operation] = {}
         self._used_names: set[str] = set()
         self._name_counts: dict[str, int] = {}
-        self._scope_stacks = threading.local()  # name scopes and control deps are per thread
+        self._scope_stacks = threading.local()  # name/variable scopes, control deps: per thread
+        self._variable_store: dict = {}  # get_variable's variables by full name (static/scopes.py)
         self._collections: dict[str, list] = {}
         self._lock = threading.RLock()
         self._finalized = False
@@ -123,14 +124,10 @@ class Graph:
         """Ops created inside also run `control_inputs` (operations or tensors of this graph)
         whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer ones.
         Reads inside a run still see the variables' values from before it (see Session)."""
-        frames = self._control_frames
+        frames = self.thread_stack("control")
         if control_inputs is None:
-            saved = frames[:]
-            frames.clear()
-            try:
+            with _emptied(frames):
                 yield
-            finally:
-                frames[:] = saved
             return
         ops = []
         for c in control_inputs:
@@ -142,24 +139,18 @@ class Graph:
         finally:
             frames.pop()
 
-    @property
-    def _control_frames(self) -> list[list[Operation]]:
-        frames = getattr(self._scope_stacks, "control", None)
-        if frames is None:
-            frames = self._scope_stacks.control = []
-        return frames
+    def thread_stack(self, kind: str) -> list:
+        """This thread's stack of `kind` ('names', 'control', 'variable' scopes)."""
+        stack = getattr(self._scope_stacks, kind, None)
+        if stack is None:
+            stack = []
+            setattr(self._scope_stacks, kind, stack)
+        return stack
 
-    @contextlib.contextmanager
-    def root_name_scope(self) -> Iterator[None]:
+    def root_name_scope(self) -> contextlib.AbstractContextManager:
         """No name scope inside (variables made by `get_variable` are named by their variable
         scope alone, whatever name scope is open)."""
-        scopes = self._scopes
-        saved = scopes[:]
-        scopes.clear()
-        try:
-            yield
-        finally:
-            scopes[:] = saved
+        return _emptied(self._scopes)
 
     @contextlib.contextmanager
     def exact_scope(self, scope: str) -> Iterator[str]:
@@ -172,10 +163,7 @@ class Graph:
 
     @property
     def _scopes(self) -> list[str]:
-        stack = getattr(self._scope_stacks, "stack", None)
-        if stack is None:
-            stack = self._scope_stacks.stack = []
-        return stack
+        return self.thread_stack("names")
 
     def _prefix(self) -> str:
         scopes = self._scopes
@@ -264,7 +252,7 @@ class Graph:
         op.registry_op = registry_op
         op.inputs = tuple(inputs)
         op.attrs = attrs
-        active = [c for frame in self._control_frames for c in frame]
+        active = [c for frame in self.thread_stack("control") for c in frame]
         op.control_inputs = tuple(dict.fromkeys([*control_inputs, *active]))
         op.where = user_frame()
         cls = tensor_class or Tensor
@@ -283,6 +271,17 @@ class Graph:
             self._ops.append(op)
             self._by_name[op.name] = op
         return op
+
+
+@contextlib.contextmanager
+def _emptied(stack: list) -> Iterator[None]:
+    """`stack` empty inside the block, as it was after."""
+    saved = stack[:]
+    stack.clear()
+    try:
+        yield
+    finally:
+        stack[:] = saved
 
 
 class Operation:

@@ -35,18 +35,7 @@ class VariableScope:
 
 
 def _scopes(graph: Graph) -> list[VariableScope]:
-    stacks = graph._scope_stacks  # per thread, like name scopes
-    stack = getattr(stacks, "variable", None)
-    if stack is None:
-        stack = stacks.variable = []
-    return stack
-
-
-def _store(graph: Graph) -> dict:
-    store = getattr(graph, "_variable_store", None)
-    if store is None:
-        store = graph._variable_store = {}
-    return store
+    return graph.thread_stack("variable")
 
 
 def get_variable_scope() -> VariableScope:
@@ -89,7 +78,7 @@ def get_variable(name: str, shape=None, dtype=None, initializer=None, trainable:
     graph = get_default_graph()
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
-    store = _store(graph)
+    store = graph._variable_store
     found = store.get(full)
     if found is not None:
         if scope.reuse is not True and scope.reuse != AUTO_REUSE:
@@ -105,15 +94,11 @@ def get_variable(name: str, shape=None, dtype=None, initializer=None, trainable:
     with graph.control_dependencies(None):  # as Variable itself: never waits on anything
         chosen = initializer if initializer is not None else scope.initializer
         initial = _initial_value(full, shape, dtype, chosen)
-        with graph.root_name_scope(), graph.exact_scope(scope.name) if scope.name else _nothing():
+        inside = graph.exact_scope(scope.name) if scope.name else contextlib.nullcontext()
+        with graph.root_name_scope(), inside:
             var = Variable(initial, name=name, trainable=trainable)
     store[full] = var
     return var
-
-
-@contextlib.contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _initial_value(full: str, shape, dtype, initializer):

@@ -347,8 +347,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             out = op.kernel(np, *data, **attrs)
         elif on_jax:  # the jitted kernel first (Op.compute would look for jax arrays again)
             out = run_jitted(op, data, attrs)
-            if out is NotImplemented:
-                out = op.compute(data, attrs)
+            if out is NotImplemented:  # index arrays, a scalar that keeps changing
+                out = op.run_kernel(_backend._jnp, data, attrs)
         else:
             out = op.compute(data, attrs)
     except DualgradError:

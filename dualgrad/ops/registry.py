@@ -108,6 +108,10 @@ class Op:
             out = run_jitted(self, args, attrs)
             if out is not NotImplemented:
                 return out
+        return self.run_kernel(xp, args, attrs)
+
+    def run_kernel(self, xp, args: Sequence, attrs: dict):
+        """The kernel itself (no jit), after PyTorch's dtype promotion."""
         if self.promotes or self.floating:
             args = promote_args(xp, args, self.floating)
         return self.kernel(xp, *args, **attrs)

@@ -40,6 +40,11 @@ class UninitializedError(DualgradError, RuntimeError):
     """A static Variable read before it was initialised (TF1's FailedPreconditionError)."""
 
 
+class CheckpointError(DualgradError, ValueError):
+    """A checkpoint or saved file that is missing, not a regular file, truncated, altered, or
+    that does not match the graph; the message names the file and the reason."""
+
+
 def user_frame(skip_package: str = _PACKAGE_DIR) -> str:
     """'file.py:LINE' of the innermost frame outside dualgrad (cheap: no traceback objects)."""
     f = sys._getframe(1)

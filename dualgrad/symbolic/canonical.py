@@ -17,42 +17,132 @@ MERGE_SECONDS = 1.0      # at most this long expanding merged sums
 SIMPLIFY_SECONDS = 3.0   # and this long in sympy.simplify, per input
 
 
-def eliminate_deltas(e):
+def eliminate_deltas(e, bounds: dict | None = None):
+    """`Sum(f*KroneckerDelta(i, a), (i, lo, hi))` -> `f(i=a)`, guarded by `lo <= a <= hi` unless
+    `bounds` (index -> size, for free indices; enclosing sums add theirs) show it always holds.
+
+    One pass over the expression tree (recursion depth = the tree's depth, not the data's size);
+    each Sum's indices are resolved one at a time by a loop."""
     sp = sym()
     if not e.has(sp.KroneckerDelta):
         return e
-    if isinstance(e, sp.Sum):
-        if len(e.limits) > 1:  # Sum(f, l1, l2) is Sum(Sum(f, l1), l2)
-            nested = e.function
-            for lim in e.limits:
-                nested = sp.Sum(nested, lim)
-            return eliminate_deltas(nested)
-        body = eliminate_deltas(e.function)
-        (var, lo, hi), = e.limits
-        kept, done = [], []
-        for term in sp.Add.make_args(sp.expand_mul(body) if body.has(sp.KroneckerDelta) else body):
-            target = _delta_partner(term, var)
-            if target is None:
-                kept.append(term)
-            else:
-                delta, other = target
-                done.append(term.xreplace({delta: sp.Integer(1)}).xreplace({var: other}))
-        return sp.Add(*done) + (sp.Sum(sp.Add(*kept), (var, lo, hi)) if kept else 0)
-    if not e.args:
+    bounds = {k: (sp.Integer(0), n - 1) for k, n in (bounds or {}).items()}
+    return _eliminate(e, bounds, sp)
+
+
+def _eliminate(e, ranges: dict, sp):
+    if not e.args or not e.has(sp.KroneckerDelta):
         return e
-    return e.func(*(eliminate_deltas(a) for a in e.args))
+    if isinstance(e, sp.Sum):
+        limits = [tuple(lim) for lim in e.limits]
+        inner = dict(ranges)
+        inner.update({var: (lo, hi) for var, lo, hi in limits})
+        body = _eliminate(e.function, inner, sp)
+        return sp.Add(*(_sum_term(term, limits, ranges, sp) for term in _terms(body, limits, sp)))
+    args = [_eliminate(a, ranges, sp) for a in e.args]
+    return e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
 
 
-def _delta_partner(term, var):
-    sp = sym()
-    for factor in sp.Mul.make_args(term):
-        if isinstance(factor, sp.KroneckerDelta):
-            a, b = factor.args
-            if a == var and not b.has(var):
-                return factor, b
-            if b == var and not a.has(var):
-                return factor, a
+def _terms(body, limits, sp) -> list:
+    """The body's additive terms; a term that holds a delta of a summation index inside a
+    non-factor position (`(a + b*delta)*c`) is expanded so the delta becomes a factor."""
+    variables = {lim[0] for lim in limits}
+    out = []
+    for term in sp.Add.make_args(body):
+        if any(_delta_of(term, v, sp) is None and _mentions_delta(term, v, sp) for v in variables):
+            out.extend(sp.Add.make_args(sp.expand_mul(term)))
+        else:
+            out.append(term)
+    return out
+
+
+def _mentions_delta(term, var, sp) -> bool:
+    return any(var in d.free_symbols for d in term.atoms(sp.KroneckerDelta))
+
+
+def _factors(term, sp):
+    """The multiplicative factors of a term, looking through the bodies of nested Sums whose
+    limits do not depend on the outer index (a factor of their body is a factor of the term)."""
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        for f in sp.Mul.make_args(t):
+            if isinstance(f, sp.Sum):
+                stack.append(f.function)
+            elif f.is_Pow and isinstance(f.base, sp.KroneckerDelta) and f.exp.is_positive:
+                yield f.base  # delta**n is delta
+            else:
+                yield f
+
+
+def _delta_of(term, var, sp):
+    """(delta, solution) for a factor KroneckerDelta(a, b) with `a - b` linear in `var`
+    (coefficient +-1), so summing over var sets var = solution; None when there is none."""
+    inner_vars = {lim[0] for s in term.atoms(sp.Sum) for lim in s.limits}
+    for f in _factors(term, sp):
+        if not isinstance(f, sp.KroneckerDelta) or var not in f.free_symbols:
+            continue
+        a, b = f.args
+        d = a - b
+        c = d.diff(var)
+        rest = sp.expand(d - c * var)
+        if c not in (1, -1) or rest.has(var):
+            continue
+        solution = -rest / c
+        if solution.free_symbols & inner_vars:
+            continue
+        return f, solution
     return None
+
+
+def _within(value, lo, hi, ranges: dict, sp):
+    """The condition lo <= value <= hi, with each side dropped when the ranges of the indices
+    in `value` imply it (value is linear in one index, so its ends decide)."""
+    sides = []
+    for rel in (sp.Ge(value, lo), sp.Le(value, hi)):
+        syms = rel.free_symbols & set(ranges)
+        if len(syms) == 1 and rel not in (sp.true, sp.false):
+            (s,) = syms
+            ends = [rel.xreplace({s: end}) for end in ranges[s]]
+            if all(end is sp.true for end in ends):
+                continue
+        sides.append(rel)
+    return sp.And(*sides)
+
+
+def _sum_term(term, limits: list, ranges: dict, sp):
+    """Sum of one term over `limits`, resolving every index a delta fixes."""
+    remaining = list(limits)
+    conditions = []
+    progress = True
+    while progress:
+        progress = False
+        for n, (var, lo, hi) in enumerate(remaining):
+            found = _delta_of(term, var, sp)
+            if found is None:
+                continue
+            delta, solution = found
+            others = {lim[0]: lim for lim in remaining if lim[0] != var}
+            if solution.free_symbols & set(others):
+                # a delta between two summation indices: only when they run over one range
+                lim = others.get(solution)
+                if lim is None or (lim[1], lim[2]) != (lo, hi):
+                    continue
+                cond = sp.true
+            else:
+                cond = _within(solution, lo, hi, ranges, sp)
+            term = term.xreplace({delta: sp.Integer(1)}).xreplace({var: solution})
+            conditions.append(cond)
+            del remaining[n]
+            progress = True
+            break
+    body = sp.Sum(term, *remaining) if remaining else term
+    cond = sp.And(*conditions)
+    if cond is sp.true:
+        return body
+    if cond is sp.false:
+        return sp.Integer(0)
+    return sp.Piecewise((body, cond), (0, True))
 
 
 def tidy(e, bounds: dict | None = None):
@@ -77,7 +167,10 @@ def _tidy(e, bounds, sp):
                 if lo == 0:
                     inner[var] = hi + 1
         body = _tidy(body, inner, sp)
-        return sp.Sum(body, *limits) if limits else body
+        constant = [lim for lim in limits if not body.has(lim[0])]  # a sum of equal terms
+        count = sp.Mul(*(hi - lo + 1 for _, lo, hi in constant))
+        limits = [lim for lim in limits if body.has(lim[0])]
+        return count * (sp.Sum(body, *limits) if limits else body)
     args = [_tidy(a, bounds, sp) for a in e.args]
     e = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
     if isinstance(e, sp.Mod):

@@ -43,27 +43,12 @@ def closed_form(s: Symbolized, leaf: Leaf, budget: Budget):
         return sp.ImmutableDenseNDimArray(entries, leaf.index_shape)
     free = free_indices(leaf)
     d = sp.diff(e, leaf.base[free if len(free) > 1 else free[0]])
+    bounds = dict(zip(free, leaf.index_shape, strict=True))
     with budget.limit(0.5):
-        d = tidy(eliminate_deltas(d), dict(zip(free, leaf.index_shape, strict=True)))
+        d = tidy(eliminate_deltas(d, bounds), bounds)
     if d.has(sp.Derivative):
         raise SymbolicUnsupported("index notation stayed unevaluated (a Derivative)")
     return d
-
-
-def drop_index_bounds(e, free: Sequence, sizes: Sequence):
-    """Replace conditions like `j <= N - 1` that hold for every index in range by True."""
-    sp = sym()
-    bounds = dict(zip(free, sizes, strict=True))
-    reps = {}
-    for rel in e.atoms(sp.Rel):
-        syms = rel.free_symbols & set(free)
-        if len(syms) != 1 or not (rel.free_symbols - syms) <= {d for d in sizes if isinstance(d, sp.Basic)}:
-            continue
-        (j,) = syms
-        lo, hi = rel.subs(j, 0), rel.subs(j, bounds[j] - 1)
-        if lo is sp.true and hi is sp.true:
-            reps[rel] = sp.true
-    return e.xreplace(reps) if reps else e
 
 
 def seed(s: Symbolized) -> SymArray:
@@ -122,10 +107,28 @@ def _first_working(y, x, build, budget: Budget):
                 return build(s, s.leaves[k]) if k in s.leaves else sym().Integer(0)
         except SymbolicUnsupported as e:
             notes.append(f"{mode}: {e}")
+        except BudgetExceeded as e:
+            raise BudgetExceeded(f"the budget of {budget.seconds:g} s ran out ({e}) building "
+                                 f"the {mode} closed form of {_size_of(program)}; "
+                                 "pass a larger budget= or compare numbers with "
+                                 "symbolic.check") from None
         except RecursionError:
-            raise SymbolicUnsupported(f"the derivative nests too deeply for sympy "
+            raise SymbolicUnsupported(f"the derivative nests more deeply than sympy's recursion "
+                                      f"allows: a chain of {P.depth(program)} ops "
                                       f"({program.describe()})") from None
     raise SymbolicUnsupported("; ".join(notes))
+
+
+def _size_of(program: P.Program) -> str:
+    """What a budget message names: the graph's size and its inputs' shapes."""
+    shapes = ", ".join(f"{program.steps[k].name} {_shape_text(program.steps[k].shape)}"
+                       for k in program.leaves())
+    return f"a graph of {program.describe()} (inputs: {shapes or 'none'})"
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape or ()) + \
+        ("," if len(shape or ()) == 1 else "") + ")"
 
 
 def _modes(program: P.Program) -> list[str]:

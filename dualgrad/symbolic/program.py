@@ -99,6 +99,15 @@ class Program:
         return f"{len(self.steps)} steps ({sum(s.kind in (OP, FUNCTION) for s in self.steps)} ops)"
 
 
+def depth(program: Program) -> int:
+    """The longest chain of op calls in the program (one pass: steps are in topological order)."""
+    level = [0] * len(program.steps)
+    for k, step in enumerate(program.steps):
+        if step.kind in (OP, FUNCTION):
+            level[k] = 1 + max((level[r[0]] for r in step.inputs if not isinstance(r, Raw)), default=0)
+    return level[program.root[0]] if level else 0
+
+
 def _clean(name: str) -> str:
     """'w:0' -> 'w'; other characters that are not identifier characters become '_'."""
     name = re.sub(r":0$", "", str(name))

@@ -12,7 +12,7 @@ Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node
 from __future__ import annotations
 
 from ..autodiff import backpropagate
-from ..backend import freeze, is_array_arg, is_jax_array
+from ..backend import freeze, in_x64, is_array_arg, is_jax_array
 from . import grad_mode
 from .node import AccumulateGrad, Node, run_rules
 from .tensor import Tensor
@@ -154,7 +154,7 @@ def _compile(key: tuple, attrs_of_nodes: list):
         captured = backpropagate([(stand_ins[i], k) for i, k in root_refs], seeds)
         return [captured.get(s, [None])[0] for s in stand_ins if type(s) is _Sink]
 
-    program = jax.jit(backward)
+    program = in_x64(jax.jit(backward))  # traced and called with jax's float64 on
     if len(_programs) >= _CACHE_LIMIT:
         _programs.clear()
     _programs[key] = program

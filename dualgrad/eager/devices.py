@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import is_jax_array, jax_numpy
+from ..backend import is_jax_array, jax_numpy, x64
 from ..errors import DualgradError
 
 
@@ -108,4 +108,5 @@ def place(array, device) -> object:
     jnp = jax_numpy()
     import jax
 
-    return jax.device_put(jnp.asarray(array), jax_device(device))
+    with x64():
+        return jax.device_put(jnp.asarray(array), jax_device(device))

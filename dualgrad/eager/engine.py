@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autodiff import backpropagate
-from ..backend import full_on
+from ..backend import full_on, is_jax_array, x64
 from ..errors import GraphError
 from . import compiled, grad_mode
 from .node import AccumulateGrad
@@ -79,6 +79,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 def _accumulate_grad(t: Tensor, g, create_graph: bool) -> None:
     if g is None:
         return
+    if is_jax_array(g):  # jax's float64 for dualgrad's own arithmetic only
+        with x64():
+            return _accumulate(t, g, create_graph)
+    return _accumulate(t, g, create_graph)
+
+
+def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     if create_graph:
         t._grad = g if t._grad is None else t._grad + g
         return

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import dtypes
-from ..backend import is_jax_array, run_jitted
+from ..backend import is_jax_array, run_jitted, x64
 from ..errors import DualgradError, GraphError, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.registry import promote_args
@@ -270,7 +270,8 @@ class Tensor:
         else:
             new = value._data if type(value) is Tensor else value
             if is_jax_array(self._data):
-                self._data = self._data.at[key].set(new)
+                with x64():
+                    self._data = self._data.at[key].set(new)
             else:
                 if not isinstance(self._data, np.ndarray):
                     self._data = np.array(self._data)
@@ -616,7 +617,10 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if value.shape != t._data.shape:
         raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
                          f"broadcast shape {list(value.shape)} (at {user_frame()})")
-    if is_jax_array(t._data) or not isinstance(t._data, np.ndarray):
+    if is_jax_array(t._data):
+        with x64():
+            t._data = value.astype(t._data.dtype)
+    elif not isinstance(t._data, np.ndarray):
         t._data = value.astype(t._data.dtype)
     else:
         if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory

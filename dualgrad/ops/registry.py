@@ -111,7 +111,14 @@ class Op:
         return self.run_kernel(xp, args, attrs)
 
     def run_kernel(self, xp, args: Sequence, attrs: dict):
-        """The kernel itself (no jit), after PyTorch's dtype promotion."""
+        """The kernel itself (no jit), after PyTorch's dtype promotion; jax kernels run with
+        jax's 64-bit types on for this call only (`backend.x64`)."""
+        if xp is not np:
+            with _backend.x64():
+                return self._promoted_kernel(xp, args, attrs)
+        return self._promoted_kernel(xp, args, attrs)
+
+    def _promoted_kernel(self, xp, args: Sequence, attrs: dict):
         if self.promotes or self.floating:
             args = promote_args(xp, args, self.floating)
         return self.kernel(xp, *args, **attrs)

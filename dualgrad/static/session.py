@@ -18,7 +18,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..backend import namespace_named
+from ..backend import namespace_named, x64
 from ..errors import DualgradError, FeedError, GraphError, UninitializedError
 from .compile import Plan, build_plan
 from .creation import draw, random_generator
@@ -151,6 +151,9 @@ class Session:
             runner = self._runners[key]
         except (KeyError, TypeError):
             runner = self._runner_for(fetches, feed_dict, vals, key)
+        if self.backend == "jax":  # jax's float64 for this run only (the user's jax is untouched)
+            with x64():
+                return runner.run(self, vals)
         return runner.run(self, vals)
 
     def make_callable(self, fetches, feed_list=()):
@@ -241,9 +244,10 @@ class Session:
             raise FeedError(f"Cannot load a value of shape {arr.shape} into variable {var.op.name} of "
                             f"shape {var.shape}")
         arr = arr.astype(var.dtype.np, copy=True)
-        if self._placement is not None:
-            return self._placement.state(arr)
-        return self._xp.asarray(arr) if self.backend == "jax" else arr
+        if self.backend == "numpy":
+            return arr
+        with x64():
+            return self._placement.state(arr) if self._placement is not None else self._xp.asarray(arr)
 
     def load(self, var: Variable, value) -> None:
         """Set one variable's value (TF1's `Variable.load`)."""

@@ -1,48 +1,57 @@
-"""`ds.train.Saver`: checkpoints without pickle.
+"""`ds.train.Saver`: checkpoints that never run code, never lose or mix data.
 
-A checkpoint at prefix `p` is two files: `p.npz` (one array per variable, read back with
-`allow_pickle=False`, so loading can never run code) and `p.index.json` (format version,
-variable names, shapes, dtypes, array keys, and the SHA-256 and size of the `.npz`). Each is
-written to a temporary file in the same directory and renamed into place, so a crash never
-leaves a half-written checkpoint under the real name. `restore` checks the index, the digest,
-and every name, shape and dtype against the graph before it changes anything.
+A checkpoint at prefix `p` (directory `d = dirname(p)`, name `b = basename(p)`, as TF1 splits
+it, so `p = 'ckpt/'` writes `ckpt/.index.json`) is:
+
+* `d/b.<16 random hex>.safetensors`: one tensor per variable, named by the variable, in the
+  safetensors format (any safetensors reader opens it; no pickle);
+* `d/b.index.json`: format, version, the data file's name, size and SHA-256, and per variable
+  its name, dtype, shape and a SHA-256 over (name, dtype, shape, bytes), plus a SHA-256 of
+  the index itself. Swapped, duplicated, edited or bit-flipped entries are refused.
+* `d/checkpoint` naming the latest prefix, for `latest_checkpoint`.
+
+A save holds the directory's lock (`serialization.ownership`), creates the data file under a
+fresh name with O_EXCL, writes the index to a temporary file and renames it into place: that
+rename is the one commit point. It then deletes only files the ledger proves it made that no
+index in the directory names (so copies of an index keep their data), plus temporary files of
+interrupted saves. `restore` verifies everything before it changes any variable.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
-import json
 import os
-import tempfile
-import zipfile
+import secrets
+import threading
 
 import numpy as np
 
 from .. import dtypes
-from ..errors import DualgradError
+from ..errors import CheckpointError
+from ..serialization import bounded_json, ownership
+from ..serialization import safetensors as st
+from ..serialization.digest import canonical, document_digest, is_hex_digest, tensor_digest
+from ..serialization.files import fsync_dir, open_regular, read_small_file, temp_name, write_new
 from .variables import Variable, global_variables
 
 FORMAT = "dualgrad-checkpoint"
-VERSION = 1
+VERSION = 2
+STATE_FILE = "checkpoint"
+_INDEX_KEYS = {"format", "version", "data_file", "data_size", "data_sha256", "variables",
+               "index_sha256"}
+_ENTRY_KEYS = {"name", "dtype", "shape", "sha256"}
+
+__all__ = ["CheckpointError", "Saver", "latest_checkpoint", "read_checkpoint"]
 
 
-class CheckpointError(DualgradError, ValueError):
-    """A checkpoint that is missing, truncated, altered, or does not match the graph."""
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def _split(save_path) -> tuple[str, str, str]:
+    """(directory, base name, prefix) of a save path, as TF1 splits it (`os.path.dirname`)."""
+    if not isinstance(save_path, (str, os.PathLike)):
+        raise TypeError(f"save_path must be a str or path, got {type(save_path).__name__}")
+    prefix = os.fspath(save_path)
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError("save_path must be a non-empty str")
+    return os.path.dirname(prefix) or ".", os.path.basename(prefix), prefix
 
 
 class Saver:
@@ -67,61 +76,64 @@ class Saver:
             raise ValueError("No variables to save")
         self.max_to_keep = max_to_keep
         self._kept: list[str] = []
+        self._kept_lock = threading.Lock()
 
-    def save(self, sess, save_path: str, global_step=None, **kwargs) -> str:
+    @property
+    def last_checkpoints(self) -> list[str]:
+        """Prefixes of the checkpoints this Saver made and has not deleted, oldest first."""
+        with self._kept_lock:
+            return list(self._kept)
+
+    def save(self, sess, save_path, global_step=None, **kwargs) -> str:
         """Write the values of the variables to `save_path` (+ `-step`); return the prefix."""
+        directory, base, prefix = _split(save_path)
         if global_step is not None:
             step = int(sess.run(global_step) if not isinstance(global_step, (int, np.integer))
                        else global_step)
-            save_path = f"{save_path}-{step}"
-        values = sess.get_values(self._vars.values())
+            prefix, base = f"{prefix}-{step}", f"{base}-{step}"
+        values = sess.get_values(self._vars.values())  # one consistent snapshot
         missing = [n for n, v in self._vars.items() if v not in values]
         if missing:
             raise CheckpointError(f"Attempting to save uninitialized variables: {missing}")
-        entries, arrays = [], {}
-        for i, (name, var) in enumerate(sorted(self._vars.items())):
-            a = np.array(values[var], order="C")
-            key = f"a{i}"
-            arrays[key] = a
-            entries.append({"name": name, "key": key, "shape": list(a.shape), "dtype": var.dtype.name})
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        data = buf.getvalue()
-        index = {"format": FORMAT, "version": VERSION, "variables": entries,
-                 "npz_sha256": hashlib.sha256(data).hexdigest(), "npz_size": len(data)}
-        directory = os.path.dirname(os.path.abspath(save_path))
+        arrays = {name: np.asarray(values[var], var.dtype.np) for name, var in self._vars.items()}
+        entries = [{"name": name, "dtype": self._vars[name].dtype.name, "shape": list(a.shape),
+                    "sha256": tensor_digest(name, a)} for name, a in sorted(arrays.items())]
+        chunks = st.encode(arrays, {"format": FORMAT})
+        data_hash = hashlib.sha256()
+        for chunk in chunks:
+            data_hash.update(chunk)
         os.makedirs(directory, exist_ok=True)
-        # the data file is named by its content and the index, written last, names it: the
-        # index's rename is the one commit point, so a crash at any moment leaves the previous
-        # checkpoint whole (its index still names its own data file)
-        data_file = f"{os.path.basename(save_path)}.{index['npz_sha256'][:16]}.npz"
-        index["npz_file"] = data_file
-        previous = _data_file_of(save_path)
-        _atomic_write(os.path.join(directory, data_file), data)
-        _atomic_write(save_path + ".index.json", json.dumps(index, indent=1).encode())
-        if previous and previous != data_file and os.path.exists(os.path.join(directory, previous)):
-            os.unlink(os.path.join(directory, previous))
-        _atomic_write(os.path.join(directory, "checkpoint"),
-                      json.dumps({"latest": os.path.basename(save_path)}).encode())
-        self._track(save_path)
-        return save_path
+        with ownership.locked(directory, exclusive=True):
+            ledger = ownership.Ledger(directory)
+            ledger.collect_garbage()
+            data_file = f"{base}.{secrets.token_hex(8)}.safetensors"
+            index = {"format": FORMAT, "version": VERSION, "data_file": data_file,
+                     "data_size": sum(len(c) for c in chunks), "data_sha256": data_hash.hexdigest(),
+                     "variables": entries}
+            index["index_sha256"] = document_digest("index", index)
+            index_name = base + ownership.INDEX_SUFFIX
+            made = _commit(directory, ledger, data_file, chunks, index_name, index, base)
+            ledger.made(made)
+            ledger.collect_garbage()
+        for old in self._track(prefix):
+            _delete_checkpoint(old)
+        return prefix
 
-    def _track(self, prefix: str) -> None:
-        if prefix in self._kept:
-            self._kept.remove(prefix)
-        self._kept.append(prefix)
-        while self.max_to_keep and len(self._kept) > self.max_to_keep:
-            old = self._kept.pop(0)
-            data_file = _data_file_of(old)
-            paths = [old + ".index.json"]
-            if data_file:
-                paths.append(os.path.join(os.path.dirname(os.path.abspath(old)), data_file))
-            for path in paths:
-                if os.path.exists(path):
-                    os.unlink(path)
+    def _track(self, prefix: str) -> list[str]:
+        """Remember `prefix`; return the prefixes beyond `max_to_keep` (oldest first)."""
+        with self._kept_lock:
+            if prefix in self._kept:
+                self._kept.remove(prefix)
+            self._kept.append(prefix)
+            dropped = []
+            while self.max_to_keep and len(self._kept) > self.max_to_keep:
+                dropped.append(self._kept.pop(0))
+            return dropped
 
-    def restore(self, sess, save_path: str) -> None:
+    def restore(self, sess, save_path) -> None:
         """Load every saved variable into `sess`; all checks run before anything changes."""
+        if save_path is None:
+            raise ValueError("Can't load save_path when it is None.")
         arrays = read_checkpoint(save_path)
         staged = {}
         for name, var in self._vars.items():
@@ -138,72 +150,144 @@ class Saver:
         sess.set_values(staged)
 
 
-def _read_index(save_path: str) -> dict:
+def _commit(directory: str, ledger, data_file: str, chunks, index_name: str, index: dict,
+            base: str) -> dict:
+    """Write the data file, then the index and state file through temporary names; the
+    index's rename commits. On failure before it, everything written is removed again."""
+    index_tmp, state_tmp = temp_name(index_name), temp_name(STATE_FILE)
+    ledger.intend(data_file, index_tmp, state_tmp)
+    path = lambda name: os.path.join(directory, name)
+    committed = False
     try:
-        with open(save_path + ".index.json", "rb") as f:
-            raw = f.read()
-    except FileNotFoundError as e:
-        raise CheckpointError(f"no checkpoint at {save_path!r}: {e.filename} is missing") from None
-    try:
-        index = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CheckpointError(f"checkpoint index {save_path}.index.json is damaged: {e}") from None
-    if not isinstance(index, dict) or index.get("format") != FORMAT:
-        raise CheckpointError(f"{save_path}.index.json is not a dualgrad checkpoint index")
-    return index
-
-
-def _data_file_of(save_path: str) -> str | None:
-    """The data file an existing checkpoint's index names (None if there is none)."""
-    try:
-        name = _read_index(save_path).get("npz_file")
-    except CheckpointError:
-        return None
-    return name if isinstance(name, str) and os.sep not in name else None
-
-
-def read_checkpoint(save_path: str) -> dict[str, np.ndarray]:
-    """Validate a checkpoint and return {variable name: array}; raise CheckpointError."""
-    index = _read_index(save_path)
-    data_file = index.get("npz_file")
-    if not isinstance(data_file, str) or os.sep in data_file or data_file.startswith("."):
-        raise CheckpointError(f"{save_path}.index.json names no valid data file")
-    try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(save_path)), data_file), "rb") as f:
-            data = f.read()
-    except FileNotFoundError as e:
-        raise CheckpointError(f"no checkpoint at {save_path!r}: {e.filename} is missing") from None
-    if index.get("version") != VERSION:
-        raise CheckpointError(f"checkpoint format version {index.get('version')!r} is not supported")
-    if len(data) != index.get("npz_size") or hashlib.sha256(data).hexdigest() != index.get("npz_sha256"):
-        raise CheckpointError(f"checkpoint data {data_file} is truncated or was altered "
-                              "(its size or SHA-256 does not match the index)")
-    entries = index.get("variables")
-    if not isinstance(entries, list):
-        raise CheckpointError("checkpoint index has no variable list")
-    try:
-        npz = np.load(io.BytesIO(data), allow_pickle=False)
-        out = {}
-        for e in entries:
-            name, key, shape, dtype = e["name"], e["key"], e["shape"], e["dtype"]
-            a = npz[key]
-            if list(a.shape) != list(shape) or a.dtype != dtypes.as_dtype(dtype).np:
-                raise CheckpointError(f"checkpoint entry {name} does not match its index")
-            out[name] = a
-    except CheckpointError:
+        data_stat = write_new(path(data_file), chunks)
+        index_stat = write_new(path(index_tmp), [canonical(index)])
+        write_new(path(state_tmp), [canonical({"latest": base})])
+        os.replace(path(index_tmp), path(index_name))
+        committed = True
+        os.replace(path(state_tmp), path(STATE_FILE))
+    except BaseException:
+        leftovers = [index_tmp, state_tmp] + ([] if committed else [data_file])
+        for name in leftovers:
+            with contextlib.suppress(OSError):
+                os.unlink(path(name))
         raise
-    except (KeyError, TypeError, ValueError, OSError, zipfile.BadZipFile) as e:
-        raise CheckpointError(f"checkpoint {save_path} is damaged: {e}") from None
-    return out
+    fsync_dir(directory)
+    return {data_file: data_stat, index_name: index_stat}
 
 
-def latest_checkpoint(checkpoint_dir: str) -> str | None:
+def _delete_checkpoint(prefix: str) -> None:
+    """max_to_keep: delete an old checkpoint's index if it is still the one we wrote, then any
+    of our data files that no index names any more."""
+    directory, base, _ = _split(prefix)
+    with ownership.locked(directory, exclusive=True):
+        ledger = ownership.Ledger(directory)
+        ledger.delete([base + ownership.INDEX_SUFFIX])
+        ledger.collect_garbage()
+
+
+def _refuse(path: str, reason: str):
+    raise CheckpointError(f"checkpoint index {path}: {reason}")
+
+
+def _check_index(path: str, index) -> None:
+    """Schema and self-digest of an index; CheckpointError naming `path` and the reason."""
+    if not isinstance(index, dict) or index.get("format") != FORMAT:
+        _refuse(path, "is not a dualgrad checkpoint index")
+    if index.get("version") != VERSION:
+        _refuse(path, f"format version {index.get('version')!r} is not supported (this dualgrad "
+                f"reads version {VERSION}; version 1 .npz checkpoints must be re-saved)")
+    if set(index) != _INDEX_KEYS:
+        _refuse(path, f"has keys {sorted(index)}, expected {sorted(_INDEX_KEYS)}")
+    body = {k: v for k, v in index.items() if k != "index_sha256"}
+    if index["index_sha256"] != document_digest("index", body):
+        _refuse(path, "its SHA-256 does not match its contents (the index was altered or damaged)")
+    data_file = index["data_file"]
+    if not isinstance(data_file, str) or os.sep in data_file or "/" in data_file \
+            or not ownership.DATA.fullmatch(data_file):
+        _refuse(path, f"names {data_file!r}, which is not a checkpoint data file name")
+    if type(index["data_size"]) is not int or not is_hex_digest(index["data_sha256"]):
+        _refuse(path, "has an invalid data_size or data_sha256")
+    variables = index["variables"]
+    if not isinstance(variables, list):
+        _refuse(path, "has no variable list")
+    seen = set()
+    for e in variables:
+        if not isinstance(e, dict) or set(e) != _ENTRY_KEYS or not isinstance(e["name"], str) \
+                or not is_hex_digest(e["sha256"]) or not isinstance(e["shape"], list) \
+                or not all(type(d) is int and d >= 0 for d in e["shape"]):
+            _refuse(path, f"has an invalid variable entry {str(e)[:200]}")
+        if e["name"] in seen:
+            _refuse(path, f"lists variable {e['name']!r} twice")
+        seen.add(e["name"])
+        try:
+            if not isinstance(e["dtype"], str):
+                raise TypeError
+            dtypes.as_dtype(e["dtype"])
+        except TypeError:
+            _refuse(path, f"variable {e['name']!r} has unknown dtype {e['dtype']!r}")
+
+
+def read_checkpoint(save_path) -> dict[str, np.ndarray]:
+    """Verify a checkpoint and return {variable name: array}; raise CheckpointError.
+
+    Only regular files are opened (never a link, FIFO or device; nothing blocks), the data
+    file's size is checked against the index before anything is allocated, and every array is
+    checked against its name-bound digest.
+    """
+    directory, base, prefix = _split(save_path)
+    index_path = prefix + ownership.INDEX_SUFFIX
+    with ownership.locked(directory, exclusive=False):
+        try:
+            raw = read_small_file(index_path, ownership.MAX_INDEX, follow_symlinks=False)
+        except CheckpointError as e:
+            if not os.path.lexists(index_path):
+                raise CheckpointError(f"no checkpoint at {prefix!r}: {index_path} is missing") from None
+            raise e from None
+        index = bounded_json.loads(raw, f"checkpoint index {index_path}", max_bytes=ownership.MAX_INDEX,
+                                   max_depth=8)
+        _check_index(index_path, index)
+        data_path = os.path.join(directory, index["data_file"])
+        try:
+            fd, size = open_regular(data_path, follow_symlinks=False)
+        except CheckpointError as e:
+            if not os.path.lexists(data_path):
+                raise CheckpointError(f"no checkpoint at {prefix!r}: its data file {data_path} "
+                                      "is missing") from None
+            raise e from None
+        try:
+            if size != index["data_size"]:
+                raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered: "
+                                      f"{size} bytes, the index says {index['data_size']}")
+            data_hash = hashlib.sha256()
+            arrays, _ = st.read(fd, size, data_path, hasher=data_hash)
+        finally:
+            os.close(fd)
+    if data_hash.hexdigest() != index["data_sha256"]:
+        raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered (its "
+                              "SHA-256 does not match the index)")
+    entries = {e["name"]: e for e in index["variables"]}
+    if set(arrays) != set(entries):
+        raise CheckpointError(f"checkpoint data {data_path} holds {sorted(arrays)[:20]}, the index "
+                              f"lists {sorted(entries)[:20]}")
+    for name, a in arrays.items():
+        e = entries[name]
+        if list(a.shape) != e["shape"] or a.dtype != dtypes.as_dtype(e["dtype"]).np \
+                or tensor_digest(name, a) != e["sha256"]:
+            raise CheckpointError(f"checkpoint entry {name!r} in {data_path} does not match its "
+                                  "index (name, dtype, shape or SHA-256)")
+    return arrays
+
+
+def latest_checkpoint(checkpoint_dir) -> str | None:
     """The prefix of the last checkpoint saved in `checkpoint_dir`, or None."""
+    path = os.path.join(os.fspath(checkpoint_dir), STATE_FILE)
     try:
-        with open(os.path.join(checkpoint_dir, "checkpoint"), "rb") as f:
-            latest = json.loads(f.read().decode("utf-8")).get("latest")
-    except (OSError, ValueError, AttributeError):
+        state = bounded_json.loads(read_small_file(path, 1 << 16, follow_symlinks=False), path,
+                                   max_bytes=1 << 16, max_depth=2)
+    except CheckpointError:
         return None
-    if not isinstance(latest, str) or os.sep in latest or latest.startswith("."):
+    latest = state.get("latest") if isinstance(state, dict) else None
+    if not isinstance(latest, str) or "/" in latest or os.sep in latest or "\0" in latest \
+            or latest in (".", ".."):
         return None
-    return os.path.join(checkpoint_dir, latest)
+    return os.path.join(os.fspath(checkpoint_dir), latest)

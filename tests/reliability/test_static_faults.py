@@ -78,12 +78,13 @@ def test_nan_check_commits_nothing(model):
     np.testing.assert_array_equal(_values(sess, w)[0], before[0])  # log(1) == 0
 
 
-@pytest.mark.parametrize("call, nth", [("fsync", 1), ("fsync", 2), ("replace", 1), ("replace", 2),
-                                       ("replace", 3)])
+@pytest.mark.parametrize("call, nth", [("fsync", n) for n in range(1, 5)] + [("replace", 1),
+                                                                         ("replace", 2)])
 def test_interrupted_save_keeps_previous_checkpoint(model, tmp_path, monkeypatch, call, nth):
     """A crash at any write of a save (mid-write, or at any of its renames) leaves a whole
-    checkpoint: the previous one while the index's rename (the commit point, replace #2) has
-    not happened, the new one after it (replace #3 only updates the 'latest' pointer)."""
+    checkpoint: the previous one while the index's rename (the commit point, replace #1; fsyncs
+    1-4 are the ledger's intent record and the three new files) has not happened, the new one after it
+    (replace #2 only updates the 'latest' pointer)."""
     sess, x, w, b, step, saver = model
     prefix = saver.save(sess, str(tmp_path / "model"))
     saved = _values(sess, w, b)
@@ -98,12 +99,12 @@ def test_interrupted_save_keeps_previous_checkpoint(model, tmp_path, monkeypatch
         return real(*args, **kwargs)
 
     at_save = _values(sess, w, b)
-    expected = at_save if (call, nth) == ("replace", 3) else saved
+    expected = at_save if (call, nth) == ("replace", 2) else saved
     monkeypatch.setattr(os, call, crash_on_nth)
     with pytest.raises(OSError, match="injected"):
         saver.save(sess, str(tmp_path / "model"))
     monkeypatch.undo()
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp")], os.listdir(tmp_path)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".dgtmp")], os.listdir(tmp_path)
     sess.run(step, {x: np.ones((1, 2), np.float32)})
     saver.restore(sess, prefix)
     for got, want in zip(_values(sess, w, b), expected, strict=True):
@@ -126,7 +127,7 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(model, tmp_path, how)
     sess.run(step, {x: np.ones((1, 2), np.float32)})
     current = _values(sess, w, b)
     files = sorted(os.listdir(tmp_path))
-    data_file = str(tmp_path / json.load(open(prefix + ".index.json"))["npz_file"])
+    data_file = str(tmp_path / json.load(open(prefix + ".index.json"))["data_file"])
     index_file = next((str(tmp_path / f) for f in files if f.endswith(".json")), None)
     if how in ("truncate", "flip"):
         _damage(data_file, how)
@@ -145,5 +146,5 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(model, tmp_path, how)
 
 def test_fault_figures():
     report("static faults", "failed runs (3 bad feeds, 1 kernel fault, 1 NaN check) x 2 backends "
-           "commit 0 updates; a save interrupted at any of 5 points keeps the previous checkpoint; "
+           "commit 0 updates; a save interrupted at any of 6 points keeps a whole checkpoint; "
            "5 kinds of damaged checkpoint refused")

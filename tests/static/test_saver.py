@@ -1,4 +1,5 @@
-"""Saver: pickle-free checkpoints, atomic writes, validation before any change."""
+"""Saver: pickle-free checkpoints, atomic writes, validation before any change (the attacks and
+concurrency are in test_saver_safety.py and tests/reliability/test_checkpoint_security.py)."""
 from __future__ import annotations
 
 import json
@@ -12,10 +13,13 @@ from dualgrad.static.saver import CheckpointError
 
 
 def data_path(prefix: str) -> str:
-    """The data file a checkpoint's index names (content-addressed: '<prefix>.<sha>.npz')."""
-    name = json.load(open(prefix + ".index.json"))["npz_file"]
-    assert name.startswith(os.path.basename(prefix) + ".") and name.endswith(".npz")
+    """The data file a checkpoint's index names ('<prefix>.<16 random hex>.safetensors')."""
+    name = json.load(open(prefix + ".index.json"))["data_file"]
+    assert name.startswith(os.path.basename(prefix) + ".") and name.endswith(".safetensors")
     return os.path.join(os.path.dirname(prefix), name)
+
+
+OWN = [".dualgrad-checkpoint.lock", ".dualgrad-checkpoint.owned"]
 
 
 def model():
@@ -34,7 +38,7 @@ def test_round_trip(tmp_path, backend):
         sess.run(step)
         assert saver.save(sess, prefix) == prefix
         assert saver.save(sess, prefix, global_step=7) == prefix + "-7"
-    assert sorted(os.listdir(tmp_path / "ckpt")) == sorted([
+    assert sorted(os.listdir(tmp_path / "ckpt")) == sorted(OWN + [
         "checkpoint", "model-7.index.json", os.path.basename(data_path(prefix + "-7")),
         "model.index.json", os.path.basename(data_path(prefix))])
     assert ds.train.latest_checkpoint(str(tmp_path / "ckpt")) == prefix + "-7"
@@ -89,22 +93,14 @@ def test_damaged_index_is_a_clear_error(tmp_path):
     _assert_restore_fails_and_changes_nothing(prefix, w, b, "damaged")
 
 
-def test_pickled_object_arrays_are_refused(tmp_path):
-    """Even a consistent index cannot make restore unpickle: arrays load with allow_pickle=False."""
-    import hashlib
-    import io
-
+def test_object_dtype_is_refused(tmp_path):
+    """No dtype can make restore unpickle: the container's dtypes are a whitelist of plain
+    numbers; an 'O' (object) tensor is refused before its index or digests are even looked at."""
     w, b, prefix = saved(tmp_path)
-    buf = io.BytesIO()
-    np.savez(buf, a0=np.array([object()], dtype=object), a1=np.zeros((2, 3)))
-    data = buf.getvalue()
+    header = json.dumps({"w": {"dtype": "O", "shape": [1], "data_offsets": [0, 8]}}).encode()
     with open(data_path(prefix), "wb") as f:
-        f.write(data)
-    index = json.load(open(prefix + ".index.json"))
-    index.update(npz_sha256=hashlib.sha256(data).hexdigest(), npz_size=len(data))
-    with open(prefix + ".index.json", "w") as f:
-        json.dump(index, f)
-    _assert_restore_fails_and_changes_nothing(prefix, w, b, "damaged")
+        f.write(len(header).to_bytes(8, "little") + header + bytes(8))
+    _assert_restore_fails_and_changes_nothing(prefix, w, b, "truncated or was altered|unsupported dtype")
 
 
 def test_mismatched_graph_changes_nothing(tmp_path):
@@ -133,7 +129,7 @@ def test_save_refuses_uninitialized(tmp_path):
     model()
     with ds.Session() as sess, pytest.raises(CheckpointError, match="uninitialized"):
         ds.train.Saver().save(sess, str(tmp_path / "m"))
-    assert not [p for p in os.listdir(tmp_path) if p.endswith(".npz")]
+    assert os.listdir(tmp_path) == []
 
 
 def test_max_to_keep_and_named_var_list(tmp_path):
@@ -143,7 +139,7 @@ def test_max_to_keep_and_named_var_list(tmp_path):
         sess.run(ds.global_variables_initializer())
         for i in range(4):
             saver.save(sess, str(tmp_path / "m"), global_step=i)
-    kept = sorted(p for p in os.listdir(tmp_path) if p.endswith(".npz"))
+    kept = sorted(p for p in os.listdir(tmp_path) if p.endswith(".safetensors"))
     assert kept == sorted(os.path.basename(data_path(str(tmp_path / f"m-{i}"))) for i in (2, 3))
     index = json.load(open(tmp_path / "m-3.index.json"))
     assert [e["name"] for e in index["variables"]] == ["weights"]

@@ -43,8 +43,13 @@ class InputCheck:
     detail: str = ""
     points: int = 0
 
+    @property
+    def mark(self) -> str:
+        """ok, WRONG (a counterexample was found), or UNCHECKED (nothing could be compared)."""
+        return "ok" if self.ok else "WRONG" if self.verdict == "wrong_rule" else "UNCHECKED"
+
     def __str__(self) -> str:
-        mark = "ok" if self.ok else "WRONG"
+        mark = self.mark
         text = f"{self.name}: {mark} [{self.verdict}] {self.method}; largest difference {self.max_diff:.3g}"
         return text + (f" ({self.detail})" if self.detail else "")
 
@@ -86,7 +91,9 @@ class CheckReport:
         return self.inputs[name]
 
     def __str__(self) -> str:
-        head = (f"symbolic.check({self.y}): {'ok' if self.ok else 'NOT ok'} — {self.method}, "
+        state = "ok" if self.ok else "NOT ok" if any(c.verdict == "wrong_rule" for c in
+                                                      self.inputs.values()) else "not checked"
+        head = (f"symbolic.check({self.y}): {state} — {self.method}, "
                 f"largest difference {self.max_diff:.3g}, {self.seconds:.2f} s")
         lines = [head] + [f"  {c}" for c in self.inputs.values()]
         lines += [f"  note: {n}" for n in self.notes]
@@ -96,7 +103,7 @@ class CheckReport:
 
     def _repr_latex_(self) -> str:
         rows = " \\\\ ".join(
-            f"\\text{{{c.name}}} & \\text{{{'ok' if c.ok else 'WRONG'}}} & \\text{{{c.verdict}}} & "
+            f"\\text{{{c.name}}} & \\text{{{c.mark}}} & \\text{{{c.verdict}}} & "
             f"{c.max_diff:.3g}" for c in self.inputs.values())
         return (f"$\\text{{check}}({self.y}): \\textbf{{{'ok' if self.ok else 'not ok'}}}"
                 f"\\quad\\begin{{array}}{{llll}} {rows} \\end{{array}}$")
@@ -132,6 +139,11 @@ def check(y, xs=None, *, budget: float | None = None, points: int = 3, seed: int
     for k in targets:
         report.inputs[program.steps[k].name] = InputCheck(program.steps[k].name)
 
+    if program.sizes:
+        from .expr import dim_symbol
+
+        report.notes.append("unknown sizes, from the graph's shapes: " + ", ".join(
+            f"{dim_symbol(a)}={n}" for a, n in program.sizes.items()))
     # symbolic work gets at most half the budget, so the numbers are always compared
     sym_state = _symbolic_stage(program, targets, Budget(b.left() * 0.5), report)
     _numeric_stage(program, targets, sym_state, b, report, points, seed, rtol, atol)
@@ -200,17 +212,9 @@ def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) 
             report.notes.append(f"{leaf.name}: simplification did not reach 0; compared numerically")
 
 
-def _sizes(state: _SymState) -> dict:
-    if state.s is None:
-        return {}
-    return {str(d): n for d, n in state.s.dims().items()}
-
-
 def _shape_of(step: P.Step, sizes: dict) -> tuple:
-    from .expr import dim_symbol
-
-    return tuple(sizes.get(str(dim_symbol(a)), CONCRETE_SIZE) if d is None else d
-                 for a, d in enumerate(step.shape))
+    """A leaf's shape with its unknown axes at the sizes the graph's shapes force."""
+    return tuple(sizes.get(a, CONCRETE_SIZE) if d is None else d for a, d in enumerate(step.shape))
 
 
 def _points(program, sizes, points: int, rng):
@@ -240,7 +244,7 @@ def _points(program, sizes, points: int, rng):
 def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckReport,
                    points: int, seed: int, rtol: float, atol: float) -> None:
     rng = np.random.default_rng(seed)
-    sizes = _sizes(state)
+    sizes = program.sizes
     compiled = {}
     for k, closed in state.closed.items():
         if closed.has(sym().Derivative):
@@ -280,10 +284,13 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
             continue
         if exact is True:
             c.verdict = "exact"
-            c.method = ("sympy.diff and the VJP rules simplify to the same expression; engine "
-                        f"numbers match it at {c.points} point(s)")
+            c.method = ("sympy.diff and the VJP rules simplify to the same expression; " +
+                        (f"engine numbers match it at {c.points} point(s)" if c.points else
+                         "the engine's numbers could not be compared (see the notes)"))
         elif c.points and c.verdict == "unchecked":
             c.verdict = "numeric"
+        elif c.verdict == "unchecked":
+            c.method = "nothing could be compared (see the notes)"
 
 
 def _env(state: _SymState, point: dict) -> dict:

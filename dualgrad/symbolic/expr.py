@@ -227,9 +227,8 @@ def _shape(step: P.Step, mode: str, result: Symbolized) -> tuple:
     for axis, d in enumerate(step.shape or ()):
         if d is None:
             s = dim_symbol(axis)
-            if mode == "concrete":
-                result.sizes[s] = CONCRETE_SIZE
-                d = CONCRETE_SIZE
+            if mode == "concrete":  # the size the graph's shapes force (symbolic/sizes.py)
+                d = result.sizes[s] = result.program.sizes.get(axis, CONCRETE_SIZE)
             else:
                 d = s
         shape.append(d)

@@ -70,6 +70,16 @@ class Program:
         self.root = root
         self.front_end = front_end
         self._keys = keys
+        self._sizes: dict | None = None
+
+    @property
+    def sizes(self) -> dict[int, int]:
+        """Sizes for unknown input axes, solved from the graph's shapes (symbolic/sizes.py)."""
+        if self._sizes is None:
+            from .sizes import solve
+
+            self._sizes = solve(self)
+        return self._sizes
 
     @property
     def root_shape(self) -> tuple:

@@ -3,7 +3,7 @@
 Primitives are declared in the modules below; composites (`ops.composite`) are functions of
 primitives. Front ends import from here and hold no math of their own.
 """
-from . import composite, elementwise, indexing, linalg, movement, nn, reductions
+from . import composite, elementwise, indexing, layers, linalg, losses, movement, nn, reductions
 from .composite import (
     logsumexp,
     masked_fill,
@@ -80,8 +80,12 @@ from .reductions import (
 )
 from .registry import REGISTRY, Op, Spec, declare, register_frontend
 
+#: Modules of composites: their public functions are checked by the registry test.
+COMPOSITE_MODULES = (composite, layers, losses)
+
 __all__ = [
-    "REGISTRY", "Op", "Spec", "declare", "register_frontend",
+    "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
+    "layers", "losses",
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
     "std", "var",

@@ -35,8 +35,11 @@ def norm(x, p=2, axis=None, keepdims=False):
 
 
 def softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    return ew.add(ew.log1p(ew.exp(ew.negative(ew.abs(x)))), ew.relu(x))
+    """log(1 + exp(x)) without overflow, as relu(x) + log1p(exp(-|x|)) with -|x| written
+    x - 2 relu(x): abs'(0) = relu'(0) = 0 would make the gradient at 0 read 0, this reads
+    sigmoid(0) = 0.5 (PyTorch's)."""
+    positive = ew.relu(x)
+    return ew.add(ew.log1p(ew.exp(ew.subtract(x, ew.multiply(positive, 2)))), positive)
 
 
 def logsumexp(x, axis=None, keepdims=False):

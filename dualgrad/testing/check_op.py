@@ -35,7 +35,7 @@ def check_declaration(name: str) -> None:
     when differentiable."""
     samples.entry(name)
     if name not in ops.REGISTRY:
-        if not callable(getattr(ops.composite, name, None)):
+        if not any(callable(getattr(m, name, None)) for m in ops.COMPOSITE_MODULES):
             raise AssertionError(f"{name!r} is neither a registry op nor a composite")
         return
     op: Op = ops.REGISTRY[name]

@@ -64,6 +64,13 @@ _REDUCE = (_s((2, 3)), _s((2, 3), axis=0), _s((2, 3, 2), axis=(0, 2), keepdims=T
 _ALONG = (_s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True), _s((4,), axis=-1))
 _PREDICATE = Samples(_BINARY, broadcast=True)
 _LIKE = (FLOAT, SHAPE)
+_MASKED = (FLOAT, BOOL)
+_LOSS_CASES = (_s((2, 3), (2, 3)), _s((3,), (3,), reduction="none"), _s((2, 2), (2, 2), reduction="sum"))
+_CLASS_CASES = (_s((3, 4), (3, 4), kinds=_MASKED, reduction="sum"),
+                _s((3, 4), (3, 4), (4,), kinds=_MASKED + (FLOAT,), reduction="none"),
+                _s((4,), (4,), kinds=_MASKED, reduction="sum"),
+                _s((2, 3, 2), (2, 3, 2), (3,), kinds=_MASKED + (FLOAT,), reduction="sum"))
+_CLASS_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0), (0.2, 2.0))
 
 OPS: dict[str, Samples] = {
     # -- elementwise arithmetic ------------------------------------------------------------
@@ -157,13 +164,37 @@ COMPOSITES: dict[str, Samples] = {
                    distinct=True),
     "norm": Samples((_s((4,)), _s((2, 3), axis=1, p=1), _s((2, 3), p=3), _s((3, 2), axis=0, p="inf"),
                      _s((2, 2), axis=1, keepdims=True)), distinct=True, domain=((0.2, 3.0),)),
-    "softplus": Samples(_UNARY, avoid=(0.0,)),
+    "softplus": Samples(_UNARY),
     "logsumexp": Samples((_s((4,)), _s((2, 3), axis=1), _s((3, 2), axis=0, keepdims=True)), distinct=True),
     "softmax_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((4,), (4,)), _s((3, 2), (3, 2), axis=0)),
                                      domain=((0.0, 1.0), (-3.0, 3.0))),
     "masked_select": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL)), _s((4,), (4,), kinds=(FLOAT, BOOL)))),
     "masked_fill": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL), value=1.5),
                             _s((2, 3), (3,), kinds=(FLOAT, BOOL), value=-2.0))),
+    # -- ops.layers and ops.losses (class-index masks may be all False: 'mean' would be 0/0,
+    # so those losses are sampled with 'sum' and 'none'; tests/nn checks 'mean') -----------
+    "linear": Samples((_s((2, 3), (4, 3), (4,)), _s((3,), (2, 3)), _s((2, 2, 3), (4, 3), (4,)))),
+    "dropout_apply": Samples((_s((2, 3), (2, 3), kinds=(FLOAT, BOOL), p=0.25),
+                              _s((4,), (4,), kinds=(FLOAT, BOOL), p=0.5))),
+    "reduce_loss": Samples((_s((2, 3), reduction="none"), _s((2, 3), reduction="sum"),
+                            _s((3,), reduction="mean"))),
+    "mse_loss": Samples(_LOSS_CASES),
+    "l1_loss": Samples(_LOSS_CASES, interleave=True),
+    "nll_loss": Samples(_CLASS_CASES, domain=_CLASS_DOMAIN),
+    "cross_entropy": Samples(_CLASS_CASES + (
+        _s((3, 4), (3, 4), kinds=_MASKED, reduction="sum", label_smoothing=0.1),
+        _s((3, 4), (3, 4), (4,), kinds=_MASKED + (FLOAT,), reduction="none", label_smoothing=0.2)),
+        domain=_CLASS_DOMAIN),
+    "cross_entropy_probs": Samples((
+        _s((3, 4), (3, 4)), _s((4,), (4,), reduction="sum"),
+        _s((3, 4), (3, 4), (4,), reduction="none", label_smoothing=0.2),
+        _s((2, 3, 2), (2, 3, 2), (3,), label_smoothing=0.1)), domain=((-3.0, 3.0), (0.0, 1.0), (0.2, 2.0))),
+    "binary_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
+                                     _s((2, 2), (2, 2), (2,), reduction="sum")),
+                                    domain=((0.05, 0.95), (0.0, 1.0), (0.2, 2.0))),
+    "binary_cross_entropy_with_logits": Samples((
+        _s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
+        _s((2, 3), (2, 3), (2, 3), (3,), reduction="sum")), domain=((-3.0, 3.0), (0.0, 1.0), (0.2, 2.0))),
 }
 
 

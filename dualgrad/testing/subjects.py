@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops
 from ..ops.registry import Op
-from ..ops.symarray import SymArray, apply_form
+from ..ops.symarray import SymArray, SymbolicUnsupported, apply_form, expanded_sums
 
 
 def is_float_array(x) -> bool:
@@ -85,7 +85,18 @@ class CompositeSubject(Subject):
         return self.fn(*args, **attrs)
 
     def symbolic(self, args, attrs):
-        return self.fn(*args, **attrs)
+        """The composite on SymArrays; an element whose form indexes a constant array (a
+        boolean mask) by a summation symbol is retried with its sums written out."""
+        form = self.fn(*args, **attrs)
+
+        def at(*idx):
+            try:
+                return form.at(*idx)
+            except SymbolicUnsupported:
+                with expanded_sums():
+                    return form.at(*idx)
+
+        return SymArray(form.shape, at)
 
 
 class EagerSubject(Subject):
@@ -120,10 +131,11 @@ def subject_for(name: str) -> Subject:
     """The subject behind a registry op name or a composite name (`"var"`)."""
     if name in ops.REGISTRY:
         return OpSubject(ops.REGISTRY[name])
-    fn = getattr(ops.composite, name, None)
-    if callable(fn):
-        return CompositeSubject(name, fn)
-    raise KeyError(f"{name!r} is neither a registry op nor a composite in dualgrad.ops.composite")
+    for module in ops.COMPOSITE_MODULES:
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return CompositeSubject(name, fn)
+    raise KeyError(f"{name!r} is neither a registry op nor a composite in ops.COMPOSITE_MODULES")
 
 
 def rule_vjp(op: Op, args: Sequence, attrs: dict, g: np.ndarray) -> list:

@@ -43,6 +43,58 @@ def _norm(x, p=2, axis=None, keepdims=False):
     return jnp.linalg.vector_norm(x, ord=jnp.inf if p == "inf" else p, axis=axis, keepdims=keepdims)
 
 
+def _class_axis(x):
+    return 1 if x.ndim >= 2 else 0
+
+
+def _per_class(weight, x, axis):
+    w = jnp.ones(x.shape[axis], x.dtype) if weight is None else weight
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    return w.reshape(shape)
+
+
+def _reduce(loss, reduction="mean"):
+    return {"none": loss, "sum": jnp.sum(loss), "mean": jnp.mean(loss)}[reduction]
+
+
+def _class_loss(logp, mask, weight, reduction, label_smoothing):
+    """PyTorch's nll / cross entropy written as a target distribution q: (1 - eps) on the
+    target class plus eps / C on every class of a counted example; 'mean' divides by the
+    total weight of the targets."""
+    axis = _class_axis(logp)
+    w = _per_class(weight, logp, axis)
+    hits = mask.astype(logp.dtype)
+    q = (1 - label_smoothing) * hits + label_smoothing / logp.shape[axis] * jnp.sum(hits, axis, keepdims=True)
+    loss = -jnp.sum(q * w * logp, axis=axis)
+    if reduction == "mean":
+        return jnp.sum(loss) / jnp.sum(hits * w)
+    return _reduce(loss, reduction)
+
+
+def _ce_probs(logits, target, weight=None, reduction="mean", label_smoothing=0.0):
+    axis = _class_axis(logits)
+    q = target * (1 - label_smoothing) + label_smoothing / logits.shape[axis]
+    logp = jax.nn.log_softmax(logits, axis=axis)
+    return _reduce(-jnp.sum(q * _per_class(weight, logits, axis) * logp, axis=axis), reduction)
+
+
+def _bce(x, y, weight=None, reduction="mean"):
+    loss = -(y * jnp.maximum(jnp.log(x), -100.0) + (1 - y) * jnp.maximum(jnp.log1p(-x), -100.0))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _bce_logits(x, y, weight=None, pos_weight=None, reduction="mean"):
+    """-(pos_weight * y * log sigmoid(x) + (1 - y) * log sigmoid(-x))."""
+    pw = 1.0 if pos_weight is None else pos_weight
+    loss = -(pw * y * jax.nn.log_sigmoid(x) + (1 - y) * jax.nn.log_sigmoid(-x))
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
+def _linear(x, w, b=None):
+    return x @ w.T + (0.0 if b is None else b)
+
+
 REFERENCE = {
     "add": jnp.add, "subtract": jnp.subtract, "multiply": jnp.multiply, "divide": jnp.true_divide,
     "power": jnp.power, "maximum": jnp.maximum, "minimum": jnp.minimum, "negative": jnp.negative,
@@ -90,4 +142,16 @@ REFERENCE = {
         labels * jax.nn.log_softmax(logits, axis=axis), axis=axis),
     "masked_fill": lambda x, mask, value: jnp.where(mask, value, x),
     "masked_select": lambda x, mask: x[mask],
+    "linear": _linear,
+    "dropout_apply": lambda x, keep, p=0.5: jnp.where(keep, x / (1 - p), 0.0),
+    "reduce_loss": _reduce,
+    "mse_loss": lambda x, y, reduction="mean": _reduce((x - y) ** 2, reduction),
+    "l1_loss": lambda x, y, reduction="mean": _reduce(jnp.abs(x - y), reduction),
+    "nll_loss": lambda logp, mask, weight=None, reduction="mean": _class_loss(logp, mask, weight,
+                                                                               reduction, 0.0),
+    "cross_entropy": lambda x, mask, weight=None, reduction="mean", label_smoothing=0.0: _class_loss(
+        jax.nn.log_softmax(x, axis=_class_axis(x)), mask, weight, reduction, label_smoothing),
+    "cross_entropy_probs": _ce_probs,
+    "binary_cross_entropy": _bce,
+    "binary_cross_entropy_with_logits": _bce_logits,
 }

@@ -29,6 +29,17 @@ def test_abs_gradient_at_zero_is_zero():
     assert_close(g, [-1.0, 0.0, 1.0])
 
 
+def test_softplus_is_smooth_at_zero():
+    """softplus is built of relu and abs-like parts; its gradient at 0 is still sigmoid(0),
+    first and second order (its kinks must cancel, not read 0)."""
+    x = dg.tensor([-1.0, 0.0, 2.0], dtype=dg.float64, requires_grad=True)
+    (g,) = dg.autograd.grad(ops.sum(ops.softplus(x)), [x], create_graph=True)
+    assert_close(np.asarray(g._data), 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0]))))
+    (h,) = dg.autograd.grad(ops.sum(g), [x])
+    s = 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0])))
+    assert_close(np.asarray(h._data), s * (1 - s))
+
+
 def test_maximum_and_minimum_split_ties_in_half():
     gx, gy = _grads(ops.maximum, [1.0, 2.0, 5.0], [1.0, 3.0, 4.0])
     assert_close(gx, [0.5, 0.0, 1.0])

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dualgrad import dtypes
-from dualgrad.ops import REGISTRY, Spec, composite
+from dualgrad.ops import COMPOSITE_MODULES, REGISTRY, Spec
 from dualgrad.testing import COMPOSITES, OPS, assert_close, check_declaration
 from dualgrad.testing.backends import (
     check_backend_parity,
@@ -53,12 +53,13 @@ def test_declaration_is_complete(name):
 
 def test_samples_name_only_existing_ops():
     assert sorted(set(OPS) - set(REGISTRY)) == []
-    assert [n for n in COMPOSITES if not callable(getattr(composite, n, None))] == []
+    assert [n for n in COMPOSITES if not any(callable(getattr(m, n, None)) for m in COMPOSITE_MODULES)] == []
 
 
 def test_every_composite_has_samples():
-    public = [n for n, f in vars(composite).items()
-              if inspect.isfunction(f) and f.__module__ == composite.__name__ and not n.startswith("_")]
+    """Public functions of every composite module (ops.composite, ops.losses, ...)."""
+    public = [n for m in COMPOSITE_MODULES for n, f in vars(m).items()
+              if inspect.isfunction(f) and f.__module__ == m.__name__ and not n.startswith("_")]
     assert sorted(set(public) - set(COMPOSITES)) == []
 
 

@@ -1,0 +1,120 @@
+"""PyTorch's losses as composites of registry ops, so each gets its VJP, sympy form and shape
+rule from the primitives it is built of (`nn.functional` only maps PyTorch's arguments here).
+
+Class scores sit on axis 1 (axis 0 for a single unbatched example), as in PyTorch. Class
+indices arrive as a boolean `mask` shaped like the scores (True at each example's class, a
+row of False for an ignored example): the front end builds it with `equal`, so indices never
+become graph inputs and every composite here is differentiable in its float inputs.
+"""
+from __future__ import annotations
+
+from . import composite as cp
+from . import elementwise as ew
+from . import movement as mv
+from . import nn
+from . import reductions as rd
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _class_axis(x) -> int:
+    return 1 if len(x.shape) >= 2 else 0
+
+
+def reduce_loss(loss, reduction: str = "mean"):
+    """PyTorch's `reduction`: 'none' keeps each element's loss, 'mean' averages, 'sum' adds."""
+    if reduction == "none":
+        return loss
+    return rd.sum(loss) if reduction == "sum" else rd.mean(loss)
+
+
+def _along(weight, x, axis: int):
+    """A per-class weight (C,) shaped to broadcast along x's class axis."""
+    shape = [1] * len(x.shape)
+    shape[axis] = -1
+    return mv.reshape(weight, shape=tuple(shape))
+
+
+def mse_loss(input, target, reduction="mean"):
+    return reduce_loss(ew.square(ew.subtract(input, target)), reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    return reduce_loss(ew.abs(ew.subtract(input, target)), reduction)
+
+
+def _picked(logp, mask, weight, axis):
+    """(-w[y] * logp[y] per example, w[y] per example): w is 1 without a weight; an ignored
+    example (a row of False) gets 0 for both."""
+    if weight is None:
+        return (ew.negative(rd.sum(ew.where(mask, logp, 0), axis=axis)),
+                rd.sum(ew.where(mask, 1, 0), axis=axis))
+    w = _along(weight, logp, axis)
+    return (ew.negative(rd.sum(ew.where(mask, ew.multiply(logp, w), 0), axis=axis)),
+            rd.sum(ew.where(mask, w, 0), axis=axis))
+
+
+def _weighted_reduce(loss, counts, reduction):
+    """'mean' divides by the total weight of the examples counted (PyTorch's nll_loss)."""
+    if reduction == "mean":
+        return ew.divide(rd.sum(loss), rd.sum(counts))
+    return reduce_loss(loss, reduction)
+
+
+def nll_loss(logp, mask, weight=None, reduction="mean"):
+    """-logp[target], weighted by weight[target]; 'mean' divides by the sum of those weights."""
+    loss, counts = _picked(logp, mask, weight, _class_axis(logp))
+    return _weighted_reduce(loss, counts, reduction)
+
+
+def cross_entropy(logits, mask, weight=None, reduction="mean", label_smoothing=0.0):
+    """Cross entropy against class indices (as `mask`): (1 - eps) * nll + eps / C * the
+    smoothing term, whose 'mean' divides by the same weight total as nll (PyTorch's
+    `cross_entropy_loss_label_smoothing`)."""
+    axis = _class_axis(logits)
+    logp = nn.log_softmax(logits, axis=axis)
+    loss, counts = _picked(logp, mask, weight, axis)
+    if label_smoothing:
+        spread = logp if weight is None else ew.multiply(logp, _along(weight, logp, axis))
+        kept = rd.sum(ew.where(mask, 1, 0), axis=axis)  # 0 for an ignored example
+        smooth = ew.multiply(ew.negative(rd.sum(spread, axis=axis)), kept)
+        classes = logits.shape[axis]
+        loss = ew.add(ew.multiply(loss, 1.0 - label_smoothing),
+                      ew.multiply(smooth, label_smoothing / classes))
+    return _weighted_reduce(loss, counts, reduction)
+
+
+def cross_entropy_probs(logits, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """Cross entropy against class probabilities; 'mean' averages over examples (the weight
+    does not divide, as in PyTorch)."""
+    axis = _class_axis(logits)
+    logp = nn.log_softmax(logits, axis=axis)
+    if label_smoothing:
+        target = ew.add(ew.multiply(target, 1.0 - label_smoothing), label_smoothing / logits.shape[axis])
+    terms = ew.multiply(logp, target)
+    if weight is not None:
+        terms = ew.multiply(terms, _along(weight, logp, axis))
+    return reduce_loss(ew.negative(rd.sum(terms, axis=axis)), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch does (so x = 0 or
+    1 gives a finite loss)."""
+    log_x = ew.clip(ew.log(input), min=-100.0)
+    log_not_x = ew.clip(ew.log(ew.subtract(1, input)), min=-100.0)
+    loss = ew.negative(ew.add(ew.multiply(target, log_x),
+                              ew.multiply(ew.subtract(1, target), log_not_x)))
+    if weight is not None:
+        loss = ew.multiply(loss, weight)
+    return reduce_loss(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
+    """(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x): stable for any logit."""
+    softplus_neg = cp.softplus(ew.negative(input))
+    if pos_weight is not None:
+        softplus_neg = ew.multiply(softplus_neg, ew.add(ew.multiply(ew.subtract(pos_weight, 1), target), 1))
+    loss = ew.add(ew.multiply(ew.subtract(1, target), input), softplus_neg)
+    if weight is not None:
+        loss = ew.multiply(loss, weight)
+    return reduce_loss(loss, reduction)

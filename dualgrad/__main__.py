@@ -1,5 +1,6 @@
 """`python -m dualgrad demo` runs the seed examples end to end; `python -m dualgrad info`
-prints versions, backends and devices (SPEC §6)."""
+prints versions, backends and devices (SPEC §6); `python -m dualgrad graph SCRIPT.py` draws
+the graph of a script's final loss."""
 from __future__ import annotations
 
 import argparse
@@ -99,12 +100,44 @@ def info() -> int:
     return 0
 
 
+def graph(script: str, tensor: str, output: str | None) -> int:
+    """Run `script` as `python script` would, then draw the tensor its globals call `tensor`
+    (an eager tensor's autograd graph, or a static tensor's pruned graph)."""
+    import os
+    import runpy
+
+    from dualgrad import viz
+
+    sys.argv = [script]
+    scope = runpy.run_path(script, run_name="__main__")
+    if tensor not in scope:
+        found = sorted(k for k, v in scope.items() if type(v).__name__ in ("Tensor", "Operation"))
+        print(f"python -m dualgrad graph: {script} defines no global {tensor!r}; pick one with "
+              f"--tensor (tensors it defines: {', '.join(found) or 'none'})", file=sys.stderr)
+        return 2
+    path = output or os.path.splitext(os.path.basename(script))[0] + "-graph.svg"
+    try:
+        viz.render(scope[tensor], path)
+    except (viz.GraphvizMissing, TypeError, ValueError) as e:
+        print(f"python -m dualgrad graph: {e}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dualgrad", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="run the seed examples end to end")
     sub.add_parser("info", help="print versions, backends and devices")
+    drawing = sub.add_parser("graph", help="run a script and draw the graph of its final loss")
+    drawing.add_argument("script", help="the Python script to run")
+    drawing.add_argument("--tensor", default="loss", help="the script's global to draw (default: loss)")
+    drawing.add_argument("-o", "--output", help="picture to write: .svg, .png, .pdf or .dot "
+                         "(default: SCRIPT-graph.svg in the current directory)")
     args = parser.parse_args(argv)
+    if args.command == "graph":
+        return graph(args.script, args.tensor, args.output)
     return demo() if args.command == "demo" else info()
 
 

@@ -6,9 +6,12 @@ variables the run reads and writes. `Plan.function` is one closure that evaluate
 with the registry kernels; the Session runs it directly (numpy backend) or wraps it in
 `jax.jit` (jax backend). No source code is generated.
 
-Run semantics (SPEC §3): every read of a variable sees its value from before the run; an
-assign's output is the new value; assigns to the same variable chain in graph order (so two
-`assign_add` ops in one run both count); all new values are committed after the run.
+Run semantics (SPEC §3), as TF1: a read of a variable (an op taking it as an input) that is
+ordered after assigns of it — through data edges or control inputs, however indirectly — sees
+the value the last of those assigns wrote; a read ordered after none sees the value from
+before the run. An assign's output is the new value; assigns to the same variable chain in
+graph order (so two `assign_add` ops in one run both count); all new values are committed
+after the run, and only if it succeeds.
 """
 from __future__ import annotations
 
@@ -28,10 +31,13 @@ class Plan:
     """What one kind of run needs: inputs (state, feeds, random draws) and outputs."""
 
     __slots__ = ("order", "fetches", "feeds", "state_in", "writes", "randoms",
-                 "write_src", "extra_writes", "checks")
+                 "write_src", "extra_writes", "checks", "reads_after")
 
-    def __init__(self, order, fetches, feeds, state_in, writes, randoms, checks=()):
+    def __init__(self, order, fetches, feeds, state_in, writes, randoms, checks=(),
+                 reads_after=None):
         self.order: list[Operation] = order
+        # op -> {variable: the assign whose value the op's read of that variable sees}
+        self.reads_after: dict = reads_after or {}
         self.fetches: tuple = fetches          # Tensors (values) or Operations (None)
         self.feeds: tuple[Tensor, ...] = feeds  # fed tensors the pruned graph uses
         self.state_in: tuple[Variable, ...] = state_in  # variables whose value goes in (and
@@ -104,19 +110,22 @@ class Plan:
         inputs = list(self.state_in) + list(self.feeds) + [op.outputs[0] for op in self.randoms]
         consts: dict = {}
         steps: list = []
+        reads_after = self.reads_after
         for op in self.order:
             kind = op.type
             out = op.outputs[0] if op.outputs else None
+            seen = reads_after.get(op)
             if op.registry_op is not None:
                 if out not in fed:
                     rop = op.registry_op
-                    ins = tuple((isinstance(a, Tensor), a) for a in op.inputs)
+                    ins = tuple((isinstance(a, Tensor), _source(a, seen)) for a in op.inputs)
                     if xp is not None and not _needs_promotion(rop, op.inputs):
                         steps.append((_KERNEL, out, rop.kernel, ins, op.attrs))
                     else:
                         steps.append((_COMPUTE, out, rop.compute, ins, op.attrs))
             elif kind in ("Assign", "AssignAdd", "AssignSub"):
-                steps.append((_ASSIGN, None if out in fed else out, op, kind))
+                steps.append((_ASSIGN, None if out in fed else out, op, kind,
+                              _source(op.inputs[1], seen)))
             elif out is None or out in fed:
                 continue
             elif kind == "Const":
@@ -126,7 +135,7 @@ class Plan:
             elif kind == "Shape":
                 steps.append((_SHAPE, out, op.inputs[0], op.attrs["dtype"].np))
             elif kind == "StopGradient":
-                steps.append((_IDENTITY, out, op.inputs[0]))
+                steps.append((_IDENTITY, out, _source(op.inputs[0], seen)))
             # Variable reads and RandomUniform & co. come in as arguments; Placeholders are fed
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
         state_in, extra_writes = self.state_in, self.extra_writes
@@ -147,13 +156,13 @@ class Plan:
                     _, out, compute, ins, attrs = step
                     env[out] = compute([env[a] if is_tensor else a for is_tensor, a in ins], attrs)
                 elif code is _ASSIGN:
-                    _, out, op, kind = step
+                    _, out, op, kind, src = step
                     var = op.inputs[0]
-                    value = env[op.inputs[1]]
+                    value = env[src]
                     if kind != "Assign":
                         old = pending[var]
                         value = old + value if kind == "AssignAdd" else old - value
-                    value = pending[var] = as_var_dtype(_broadcast_check(op, value, var), var)
+                    value = pending[var] = env[op] = as_var_dtype(_broadcast_check(op, value, var), var)
                     if out is not None:
                         env[out] = value
                 elif code is _UNIFORM_LIKE:
@@ -171,6 +180,14 @@ class Plan:
             return tuple(results)
 
         return fn
+
+
+def _source(a, seen: dict | None):
+    """Where a step finds input `a`: a variable read ordered after an assign of it takes that
+    assign's value (stored in the run's environment under the assign op)."""
+    if seen and isinstance(a, Variable):
+        return seen.get(a, a)
+    return a
 
 
 def _freeze(x):
@@ -320,8 +337,48 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     feeds = tuple(sorted(used_feeds, key=lambda t: (t.op._id, t.value_index)))
     computed = {op.outputs[0] for op in order if op.outputs}
     checks = tuple((t, m) for t, m in graph.numeric_checks.items() if t in computed)
+    reads_after = _ordered_reads(order, fed, set(writes))
     return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
-                tuple(randoms), checks)
+                tuple(randoms), checks, reads_after)
+
+
+def _ordered_reads(order: list[Operation], fed: set, written: set) -> dict:
+    """For each op that reads a variable the run assigns, the assign it is ordered after (the
+    latest in the chain of that variable's assigns among the op's ancestors, through data
+    edges and control inputs); reads ordered after no assign are left out (they see the
+    value from before the run). A fed variable is read as fed."""
+    if not written:
+        return {}
+    position = {op: i for i, op in enumerate(order)}
+    before: dict = {}  # op -> {variable: latest assign among the op and its ancestors}
+    reads: dict = {}
+    empty: dict = {}
+    for op in order:
+        merged = empty
+        for d in _deps(op, fed):
+            m = before.get(d, empty)
+            if not m or m is merged:
+                continue
+            if merged is empty:
+                merged = m
+                continue
+            merged = dict(merged)
+            for var, a in m.items():
+                if var not in merged or position[a] > position[merged[var]]:
+                    merged[var] = a
+        if merged:
+            seen = {a: merged[a] for a in op.inputs
+                    if isinstance(a, Variable) and a in merged and a not in fed}
+            if op.type in ("Assign", "AssignAdd", "AssignSub"):
+                seen.pop(op.inputs[0], None)  # its own variable comes from the chain
+                if op.inputs[1] in merged and op.inputs[1] not in fed:
+                    seen[op.inputs[1]] = merged[op.inputs[1]]
+            if seen:
+                reads[op] = seen
+        if op.type in ("Assign", "AssignAdd", "AssignSub") and op.inputs[0] in written:
+            merged = {**merged, op.inputs[0]: op}
+        before[op] = merged
+    return reads
 
 
 def all_finite(value):

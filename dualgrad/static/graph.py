@@ -122,8 +122,9 @@ class Graph:
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs) -> Iterator[None]:
         """Ops created inside also run `control_inputs` (operations or tensors of this graph)
-        whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer ones.
-        Reads inside a run still see the variables' values from before it (see Session)."""
+        first whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer
+        ones. A variable read made inside sees what assigns among `control_inputs` (or their
+        ancestors) wrote (see `compile.py`)."""
         frames = self.thread_stack("control")
         if control_inputs is None:
             with _emptied(frames):

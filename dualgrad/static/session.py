@@ -127,8 +127,9 @@ class Session:
 
     # -- running ------------------------------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
-        """Compute `fetches` given `feed_dict`; assigns in the pruned graph take effect when the
-        run ends (reads inside the run see the values from before it)."""
+        """Compute `fetches` given `feed_dict`; assigns in the pruned graph are committed when
+        the run succeeds. A read ordered after an assign sees its value, other reads the value
+        from before the run (SPEC §3)."""
         ft = type(fetches)
         if ft in _LEAVES:
             key = fetches

@@ -1,10 +1,11 @@
 """`ds.train`: TF1 optimizers (gradient descent, momentum, Adam) and the Saver.
 
 An optimizer builds graph ops only: `gradients` from the registry's VJP rules, then assign
-ops for the update. Because every read in a run sees the value from before the run, one
-`sess.run(train_op)` computes the whole step from one consistent state, and the update is
-committed when the run ends. Slot variables (`w/Momentum`, `w/Adam`, `w/Adam_1`) and Adam's
-`beta1_power`/`beta2_power` follow TF1's names and semantics.
+ops for the update. The gradient ops are not ordered after the updates, so (SPEC §3) they
+read the values from before the run: one `sess.run(train_op)` computes the whole step from
+one consistent state, and the update is committed when the run ends. Slot variables
+(`w/Momentum`, `w/Adam`, `w/Adam_1`) and Adam's `beta1_power`/`beta2_power` follow TF1's
+names and semantics.
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Variables (state that lives in a Session between runs), assign ops and initialisers.
 
 A `Variable` is a graph `Tensor` (the output of its 'Variable' op): using it in an op reads
-its value as of the start of the run. `assign`, `assign_add` and `assign_sub` build ops whose
-output is the new value; the new value is stored when the run ends.
+its value — the value an assign of it wrote when the op is ordered after that assign (data
+edges or control inputs), else its value from the start of the run (SPEC §3). `assign`, `assign_add` and
+`assign_sub` build ops whose output is the new value; the new value is stored when the run
+ends.
 """
 from __future__ import annotations
 

@@ -64,16 +64,21 @@ def test_update_ops_run_with_the_training_step(backend):
         np.testing.assert_allclose(sess.run(w), [3.0 - 2.0 * 0.5**3])
 
 
-def test_reads_in_the_same_run_see_the_value_from_before_it(backend):
-    """Every read sees the pre-run value, dependencies or not (Session's one rule)."""
+def test_a_read_ordered_after_an_assign_sees_the_new_value(backend):
+    """TF1: a read made inside the frame of an assign runs after it and sees its value; a read
+    with no ordering against the assign sees the value from before the run (SPEC §3)."""
     v = ds.Variable(np.array([1.0]))
     bump = v.assign_add(np.array([10.0]))
     with ds.control_dependencies([bump]):
         read = ds.identity(v)
+    unordered = ds.identity(v)
     with ds.Session(backend=backend) as sess:
         sess.run(v.initializer)
-        np.testing.assert_array_equal(sess.run(read), [1.0])
+        np.testing.assert_array_equal(sess.run(read), [11.0])
         np.testing.assert_array_equal(sess.run(v), [11.0])
+        got_read, got_unordered = sess.run([read, unordered])
+        np.testing.assert_array_equal(got_read, [21.0])
+        np.testing.assert_array_equal(got_unordered, [11.0])
 
 
 def test_a_tensor_may_be_a_dependency_and_another_graphs_op_may_not():

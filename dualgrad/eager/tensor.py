@@ -29,7 +29,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version", "_name",
-                 "_acc", "_hooks", "_retains_grad", "_where", "__weakref__")
+                 "_acc", "_hooks", "_retains_grad", "_where", "_origin", "__weakref__")
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 
     def __new__(cls, *args, **kwargs):
@@ -374,6 +374,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if not (record and op.differentiable and state.enabled):
         t.grad_fn = None
         t._requires_grad = False
+        if state.enabled and not record and out.dtype.kind == "f":
+            keep_origin(t, op, args, attrs)
         return t
     info = _NODE_INFO.get(op) or _node_info(op)
     node = info[0]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
@@ -409,6 +411,27 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t.grad_fn = node
     t._requires_grad = True
     return t
+
+
+ORIGIN_DEPTH = 64
+
+
+def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
+    """A float result computed from named data (nothing requires grad) remembers its op, so
+    `symbolic.expr` prints `x[i]**2`, not an anonymous input (SPEC §4). Saved with the versions
+    of it and its inputs (an in-place change makes symbolic treat it as plain data); chains stop
+    after ORIGIN_DEPTH ops, so a loop cannot grow one without bound."""
+    depth = -1
+    for a in args:
+        if type(a) is Tensor:
+            if a._name is not None:
+                depth = max(depth, 0)
+            origin = getattr(a, "_origin", None)
+            if origin is not None:
+                depth = max(depth, origin[3] + 1)
+    if 0 <= depth < ORIGIN_DEPTH:
+        versions = tuple(a._version[0] if type(a) is Tensor else None for a in args)
+        t._origin = (op, attrs, args, depth, t._version, t._version[0], versions)
 
 
 _ndarray = np.ndarray

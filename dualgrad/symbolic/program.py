@@ -7,7 +7,6 @@ in `dualgrad.symbolic` runs over this list, so neither front end is special-case
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -119,10 +118,10 @@ def depth(program: Program) -> int:
 
 
 def _clean(name: str) -> str:
-    """'w:0' -> 'w'; other characters that are not identifier characters become '_'."""
-    name = re.sub(r":0$", "", str(name))
-    name = re.sub(r"\W", "_", name)
-    return name if name and not name[0].isdigit() else f"v_{name}"
+    """'w:0' -> 'w'; every other name stays exactly as the user wrote it (sympy takes any
+    string as a symbol name): `layer/w` and `layer_w` must stay two symbols (SPEC §4)."""
+    name = str(name)
+    return name[:-2] if name.endswith(":0") else name
 
 
 def _key_of(x):
@@ -168,8 +167,10 @@ def _build_eager(y, cuts: Sequence) -> Program:
     used_names: set = set()
 
     def ref_key(t) -> tuple:
-        if id(t) in cut_ids or t.grad_fn is None:
+        if id(t) in cut_ids:
             return ("t", id(t))
+        if t.grad_fn is None:
+            return ("o", id(t)) if _origin(t) is not None else ("t", id(t))
         cut = cut_outputs.get((id(t.grad_fn), t._output_nr))
         if cut is not None:
             return ("t", id(cut))
@@ -179,6 +180,8 @@ def _build_eager(y, cuts: Sequence) -> Program:
         key = ref_key(t)
         if key[0] == "t":
             return []
+        if key[0] == "o":
+            return [a for a in _origin(t)[2] if isinstance(a, Tensor)]
         node = t.grad_fn
         inputs = node.inputs
         if inputs is None or (isinstance(node, FunctionCtx) and node._saved is None):
@@ -222,6 +225,10 @@ def _build_eager(y, cuts: Sequence) -> Program:
                     pending_names.append(step)
                 else:
                     step.name = _unique(step.name, used_names)
+        elif key[0] == "o":  # data computed from named data: its op, not a new input
+            op, attrs, args = _origin(t)[:3]
+            step = Step(OP, op=op, attrs=attrs, shape=np.shape(t._data),
+                        dtype=np.asarray(t._data).dtype, inputs=[ref(a) for a in args], source=t)
         else:
             node = t.grad_fn
             if isinstance(node, FunctionCtx):
@@ -248,6 +255,19 @@ def _build_eager(y, cuts: Sequence) -> Program:
         step.source.name = step.name
     root = (keys[ref_key(y)], y._output_nr if ref_key(y)[0] == "n" else 0)
     return Program(steps, root, "eager", keys)
+
+
+def _origin(t):
+    """The op that computed data tensor `t` from named data (eager `keep_origin`), or None when
+    there is none or `t` or one of its inputs changed in place since."""
+    origin = getattr(t, "_origin", None)
+    if origin is None or t._name is not None:  # a tensor the user named is an input by that name
+        return None
+    _, _, args, _, counter, version, versions = origin
+    if counter[0] != version or any(v is not None and a._version[0] != v
+                                    for a, v in zip(args, versions, strict=True)):
+        return None
+    return origin
 
 
 def _unique(name: str, used: set) -> str:
@@ -280,6 +300,7 @@ def _build_static(y, cuts: Sequence) -> Program:
     cut_keys = {_key_of(c) for c in cuts}
     steps: list[Step] = []
     keys: dict = {}
+    used_names: set = set()
 
     def tensor_inputs(t) -> list:
         op = t.op
@@ -313,12 +334,13 @@ def _build_static(y, cuts: Sequence) -> Program:
         dtype = _np_dtype(getattr(t, "dtype", None))
         if key in cut_keys or op.type in _LEAF_TYPES:
             kind = LEAF if dtype.kind in "fc" else CONST
-            step = Step(kind, name=_clean(op.name if key not in cut_keys or t.value_index == 0
-                                          else t.name),
+            step = Step(kind, name=_unique(_clean(op.name if key not in cut_keys or
+                                                  t.value_index == 0 else t.name), used_names),
                         shape=_static_shape(t), dtype=dtype, source=t)
         elif op.type == "Const":
             value = np.asarray(op.attrs.get("value"))
-            step = Step(CONST, name=_clean(op.name), shape=value.shape, dtype=value.dtype,
+            step = Step(CONST, name=_unique(_clean(op.name), used_names), shape=value.shape,
+                        dtype=value.dtype,
                         value=value, source=t)
         elif op.type in _PASS_TYPES and len(op.inputs) == 1:
             keys[key] = keys[_key_of(op.inputs[0])] if is_static(op.inputs[0]) else None

@@ -117,6 +117,7 @@ from .eager.creation import (
 from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .eager.interop import from_dlpack
 from .serialization.objects import load, save
 
 float = float32  # noqa: A001

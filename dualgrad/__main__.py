@@ -61,8 +61,8 @@ def demo() -> int:
 
     print("\n== the gradient of the loss, in closed form ==")
     print(symbolic.expr(static_loss))
-    print(symbolic.pprint_grad(static_loss, wv))
-    print(symbolic.pprint_grad(static_loss, bv))
+    symbolic.pprint_grad(static_loss, wv)
+    symbolic.pprint_grad(static_loss, bv)
     report = symbolic.check(static_loss, [wv, bv])
     print(report)
     print(f"\ndemo finished in {time.perf_counter() - start:.1f} s")

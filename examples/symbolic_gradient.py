@@ -19,8 +19,8 @@ b = ds.Variable(ds.zeros([1]), name="b")
 loss = ds.reduce_mean(ds.square(y - (ds.square(x) * w + b)), name="loss")
 
 print("loss         =", symbolic.expr(loss))
-print(symbolic.pprint_grad(loss, w))
-print(symbolic.pprint_grad(loss, b))
+symbolic.pprint_grad(loss, w)   # prints d(loss)/d(w) = ...
+symbolic.pprint_grad(loss, b)
 print(symbolic.check(loss, [w, b]))
 
 # evaluate the closed form with numpy and compare with Session.run

@@ -5,7 +5,8 @@
     symbolic.grad(loss, w)           # sympy.diff of it: the closed form
     symbolic.ad_grad(loss, w)        # what dualgrad's VJP rules build, run on symbols
     symbolic.check(loss, [w, b])     # proves (or refutes) that the two, and the engine, agree
-    print(symbolic.pprint_grad(loss, w))   # d(loss)/d(w) = ...
+    symbolic.pprint_grad(loss, w)    # prints d(loss)/d(w) = ...
+    symbolic.format_grad(loss, w)    # the same formula as an object (LaTeX in notebooks)
     symbolic.latex(...), symbolic.lambdify(expr, backend="numpy" | "jax")
 
 Every call takes `budget=` seconds (default 10) and falls back to cheaper methods rather than
@@ -20,12 +21,12 @@ from .check import CheckReport, InputCheck, check
 from .derivative import ad_grad, grad
 from .expr import expr
 from .lambdify import Lambdified, lambdify
-from .printing import Formula, latex, pprint_grad, tidy_indices
+from .printing import Formula, format_grad, latex, pprint_grad, tidy_indices
 
 elementwise = lift  # `elementwise(formula, *arrays)`: a scalar formula lifted over SymArrays
 
 __all__ = [
-    "expr", "grad", "ad_grad", "check", "pprint_grad", "latex", "lambdify", "CheckReport",
-    "InputCheck", "Formula", "Lambdified", "SymArray", "SymbolicUnsupported", "BudgetExceeded",
+    "expr", "grad", "ad_grad", "check", "pprint_grad", "format_grad", "latex", "lambdify",
+    "CheckReport", "InputCheck", "Formula", "Lambdified", "SymArray", "SymbolicUnsupported", "BudgetExceeded",
     "DEFAULT_BUDGET", "elementwise", "tidy_indices",
 ]

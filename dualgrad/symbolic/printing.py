@@ -1,7 +1,9 @@
-"""Readable output: `pprint_grad` (`d(loss)/d(w) = ...` with common subexpressions named),
+"""Readable output: `format_grad` / `pprint_grad` (`d(loss)/d(w) = ...`, in matrix notation
+when there is one, else index notation with common subexpressions named),
 `latex`, and index renaming (`i0, i7` -> `i, p`) so printed formulas are stable."""
 from __future__ import annotations
 
+import sys
 from typing import TextIO
 
 from .canonical import rename_sum_indices
@@ -24,7 +26,8 @@ class Formula(str):
     """The text of a printed derivative (a str), with the sympy expression at `.expr` and
     LaTeX for notebooks."""
 
-    expr = None
+    expr = None      # the index-notation closed form (sympy)
+    matrix = None    # the matrix-notation form, when there is one
     latex_text = ""
 
     def __repr__(self) -> str:
@@ -70,26 +73,52 @@ def _label(t, fallback: str) -> str:
     return _clean(name) if name else fallback
 
 
-def pprint_grad(y, x, *, cse: bool = True, budget: float | None = None,
-                file: TextIO | None = None) -> Formula:
-    """`d(loss)/d(w) = <closed form>` as a Formula (a str); with `file`, also written there.
-    Repeated subexpressions are named `x0, x1, ...` and listed below when `cse` is on."""
+NOTATIONS = ("matrix", "index")
+
+
+def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
+                budget: float | None = None) -> Formula:
+    """`d(loss)/d(w) = <closed form>` as a Formula: a str (that line, and `where` lines naming
+    repeated subexpressions `x0, x1, ...` when `cse` is on) with the sympy expression at
+    `.expr` and LaTeX for notebooks. `notation="matrix"` writes the gradient with matrix
+    products, transposes and elementwise functions when it can (see symbolic/matrix.py), else
+    in index notation; `notation="index"` always uses index notation."""
     sp = sym()
     from .derivative import grad
 
+    if notation not in NOTATIONS:
+        raise ValueError(f"format_grad: notation must be one of {NOTATIONS}, got {notation!r}")
     g = tidy_indices(grad(y, x, budget=budget))
     num, den = _label(y, "y"), _label(x, "x")
     lhs = f"d({num})/d({den})"
-    replacements, reduced = _cse(g) if cse else ([], g)
-    lines = [f"{lhs} = {sp.sstr(reduced)}"]
-    lines += [f"  where {sp.sstr(n)} = {sp.sstr(s)}" for n, s in replacements]
-    out = Formula("\n".join(lines))
+    lhs_latex = (f"\\frac{{\\partial {sp.latex(sp.Symbol(num))}}}{{\\partial "
+                 f"{sp.latex(sp.Symbol(den))}}}")
+    matrix = _matrix_form(y, x, g, budget) if notation == "matrix" else None
+    if matrix is not None:
+        out = Formula(f"{lhs} = {matrix.text}")
+        out.latex_text = f"{lhs_latex} = {matrix.latex}"
+    else:
+        replacements, reduced = _cse(g) if cse else ([], g)
+        lines = [f"{lhs} = {sp.sstr(reduced)}"]
+        lines += [f"  where {sp.sstr(n)} = {sp.sstr(s)}" for n, s in replacements]
+        out = Formula("\n".join(lines))
+        out.latex_text = f"{lhs_latex} = {sp.latex(g)}"
     out.expr = g
-    out.latex_text = (f"\\frac{{\\partial {sp.latex(sp.Symbol(num))}}}{{\\partial "
-                      f"{sp.latex(sp.Symbol(den))}}} = {sp.latex(g)}")
-    if file is not None:
-        print(out, file=file)
+    out.matrix = matrix
     return out
+
+
+def _matrix_form(y, x, g, budget):
+    """The gradient in matrix notation, or None when it has none (symbolic/matrix.py)."""
+    return None
+
+
+def pprint_grad(y, x, *, notation: str = "matrix", cse: bool = True, budget: float | None = None,
+                file: TextIO | None = None) -> None:
+    """Print `d(loss)/d(w) = <closed form>` to stdout (or `file`), as sympy's `pprint` does;
+    `format_grad` returns the same formula as an object."""
+    print(format_grad(y, x, notation=notation, cse=cse, budget=budget),
+          file=sys.stdout if file is None else file)
 
 
 def latex(obj, **settings) -> str:

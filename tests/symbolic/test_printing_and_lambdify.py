@@ -1,9 +1,10 @@
-"""pprint_grad, latex and lambdify (numpy and jax)."""
+"""format_grad / pprint_grad, latex and lambdify (numpy and jax)."""
 from __future__ import annotations
 
 import io
 
 import numpy as np
+import pytest
 import sympy as sp
 
 import dualgrad as dg
@@ -21,20 +22,29 @@ def tutorial_graph():
     return x, y, w, b, loss
 
 
-def test_pprint_grad_prints_the_tutorial_gradient():
+def test_pprint_grad_prints_the_tutorial_gradient(capsys):
     *_, w, _, loss = tutorial_graph()
-    text = symbolic.pprint_grad(loss, w)
+    text = symbolic.format_grad(loss, w, notation="index")
     assert text.startswith("d(loss)/d(w) = Sum(")
     assert "(i, 0, N - 1))/N" in text
+    assert symbolic.pprint_grad(loss, w, notation="index") is None
+    assert capsys.readouterr().out == text + "\n"  # printed to stdout, as sympy's pprint
     sink = io.StringIO()
-    symbolic.pprint_grad(loss, w, file=sink)
-    assert sink.getvalue().strip() == text
+    symbolic.pprint_grad(loss, w, notation="index", file=sink)
+    assert sink.getvalue() == text + "\n"
+    assert capsys.readouterr().out == ""
+
+
+def test_format_grad_rejects_an_unknown_notation():
+    *_, w, _, loss = tutorial_graph()
+    with pytest.raises(ValueError, match="notation"):
+        symbolic.format_grad(loss, w, notation="tensor")
 
 
 def test_pprint_grad_names_repeated_subexpressions():
     x = dg.tensor(0.3, dtype=dg.float64, requires_grad=True, name="x")
     y = dg.exp(dg.sin(x) * dg.cos(x)) * dg.sin(x) * dg.cos(x)
-    text = symbolic.pprint_grad(y, x)
+    text = symbolic.format_grad(y, x)
     assert "where x0 = " in text
     lhs, _, rest = text.partition(" = ")
     assert lhs == "d(y)/d(x)"
@@ -48,7 +58,7 @@ def test_latex_of_expressions_formulas_and_tensors():
     *_, w, _, loss = tutorial_graph()
     assert "\\sum" in symbolic.latex(symbolic.grad(loss, w))
     assert "\\sum" in symbolic.latex(loss)
-    formula = symbolic.pprint_grad(loss, w)
+    formula = symbolic.format_grad(loss, w)
     assert formula._repr_latex_().startswith("$\\frac{\\partial loss}{\\partial w}")
     assert symbolic.latex(formula) == formula.latex_text
 

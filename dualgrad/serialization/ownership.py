@@ -112,7 +112,9 @@ class Ledger:
             elif op == "gone":
                 self.records.pop(name, None)
 
-    def append(self, records: list[dict]) -> None:
+    def append(self, records: list[dict], durable: bool = False) -> None:
+        """Append records; only intents must reach the disk before the files they announce
+        (a lost `made` or `gone` leaves an intent, which still proves ownership)."""
         if not records:
             return
         if self._error is not None:
@@ -123,7 +125,8 @@ class Ledger:
             view = memoryview(data.encode())
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         self._newline = False
@@ -138,7 +141,7 @@ class Ledger:
 
     def intend(self, *names: str) -> None:
         """Record, before creating them, files about to be made under fresh random names."""
-        self.append([{"op": "intent", "name": n} for n in names])
+        self.append([{"op": "intent", "name": n} for n in names], durable=True)
 
     def made(self, files: dict[str, os.stat_result]) -> None:
         self.append([{"op": "made", "name": n, "ino": s.st_ino, "dev": s.st_dev}

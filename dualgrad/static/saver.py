@@ -121,12 +121,14 @@ class Saver:
 
     def _track(self, prefix: str) -> list[str]:
         """Remember `prefix`; return the prefixes beyond `max_to_keep` (oldest first)."""
+        if not self.max_to_keep:  # None or 0: keep every checkpoint, as in TF1
+            return []
         with self._kept_lock:
             if prefix in self._kept:
                 self._kept.remove(prefix)
             self._kept.append(prefix)
             dropped = []
-            while self.max_to_keep and len(self._kept) > self.max_to_keep:
+            while len(self._kept) > self.max_to_keep:
                 dropped.append(self._kept.pop(0))
             return dropped
 
@@ -179,6 +181,8 @@ def _delete_checkpoint(prefix: str) -> None:
     """max_to_keep: delete an old checkpoint's index if it is still the one we wrote, then any
     of our data files that no index names any more."""
     directory, base, _ = _split(prefix)
+    if not os.path.lexists(os.path.join(directory, base + ownership.INDEX_SUFFIX)):
+        return  # already gone (deleted by the user, or its directory was removed)
     with ownership.locked(directory, exclusive=True):
         ledger = ownership.Ledger(directory)
         ledger.delete([base + ownership.INDEX_SUFFIX])

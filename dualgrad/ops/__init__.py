@@ -50,7 +50,18 @@ from .elementwise import (
     where,
 )
 from .indexing import getitem, scatter_like, setitem
+from .layers import dropout_apply, linear
 from .linalg import matmul
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    cross_entropy_probs,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    reduce_loss,
+)
 from .movement import (
     broadcast_to,
     broadcast_to_like,
@@ -85,7 +96,9 @@ COMPOSITE_MODULES = (composite, layers, losses)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
-    "layers", "losses",
+    "layers", "losses", "dropout_apply", "linear", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "cross_entropy", "cross_entropy_probs", "l1_loss", "mse_loss",
+    "nll_loss", "reduce_loss",
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
     "std", "var",

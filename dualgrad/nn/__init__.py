@@ -1,0 +1,16 @@
+"""`dualgrad.nn`: PyTorch's `torch.nn` — Module, Parameter, layers, activations, losses,
+`functional`, `init` and `utils` — over the eager engine and the op registry."""
+from __future__ import annotations
+
+from . import functional, init, utils
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, StateDictError
+from .parameter import Parameter
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
+    "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
+    "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils",
+]

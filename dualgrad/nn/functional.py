@@ -1,0 +1,198 @@
+"""`nn.functional`: PyTorch's functional layer and loss API. Each function checks and maps
+PyTorch's arguments onto registry ops and composites (`ops.layers`, `ops.losses`); the math
+lives there."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import dtypes, ops
+from ..eager import api
+from ..eager.creation import tensor as _tensor
+from ..eager.grad_mode import is_grad_enabled
+from ..eager.tensor import Tensor
+from ..eager.tensor import inplace as _inplace
+from ..errors import IndexShapeError, ShapeError, user_frame
+from ..ops.losses import REDUCTIONS
+
+
+class ReductionError(ShapeError):
+    """An unknown `reduction` (PyTorch raises ValueError)."""
+
+
+# -- layers and activations -------------------------------------------------------------------
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    if input.shape and input.shape[-1] != weight.shape[-1]:
+        raise ShapeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
+                         f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))} and "
+                         f"{weight.shape[1]}x{weight.shape[0]}) (at {user_frame()})")
+    return ops.linear(input, weight) if bias is None else ops.linear(input, weight, bias)
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    return _inplace(input, ops.relu) if inplace else ops.relu(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ops.tanh(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return ops.sigmoid(input)
+
+
+def softplus(input: Tensor) -> Tensor:
+    return ops.softplus(input)
+
+
+def implicit_softmax_dim(ndim: int) -> int:
+    """PyTorch's legacy choice when `dim` is not given (with its deprecation warning)."""
+    warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    x = input if dtype is None else api.to(input, dtype)
+    return ops.softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    x = input if dtype is None else api.to(input, dtype)
+    return ops.log_softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p); the mask is drawn
+    from dualgrad's generator (`dg.manual_seed`)."""
+    if not 0.0 <= p <= 1.0:
+        raise ShapeError(f"dropout probability has to be between 0 and 1, but got {p} (at {user_frame()})")
+    if not training or p == 0.0:
+        return input
+    from ..eager import creation
+
+    if inplace and input.requires_grad and is_grad_enabled():
+        raise ShapeError("dropout(inplace=True) on a tensor that requires grad is not supported by "
+                         f"dualgrad; use inplace=False (at {user_frame()})")
+    keep = creation._rng.random(tuple(input.shape)) >= p
+    out = ops.dropout_apply(input, keep, p=float(p))
+    return api.copy_(input, out) if inplace else out
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot codes along a new last dim."""
+    if tensor.dtype is not dtypes.int64:
+        raise ShapeError(f"one_hot is only applicable to index tensor of type LongTensor, got "
+                         f"{tensor.dtype.name} (at {user_frame()})")
+    labels = np.asarray(tensor._data)
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise IndexShapeError(f"one_hot: Class values must be smaller than num_classes "
+                              f"({num_classes}) and non-negative (at {user_frame()})")
+    return api.to(ops.equal(ops.expand_dims(tensor, axis=-1), _tensor(np.arange(num_classes))), dtypes.int64)
+
+
+# -- losses ----------------------------------------------------------------------------------------
+def _reduction(reduction: str, size_average=None, reduce=None) -> str:
+    """PyTorch's legacy `size_average`/`reduce` flags, then the check of `reduction`."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "none" if not reduce else ("mean" if size_average else "sum")
+    if reduction not in REDUCTIONS:
+        raise ReductionError(f"{reduction} is not a valid value for reduction (at {user_frame()})")
+    return reduction
+
+
+def _same_size(name: str, input: Tensor, target: Tensor) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
+                      f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    _same_size("mse_loss", input, target)
+    return ops.mse_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    _same_size("l1_loss", input, target)
+    return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
+
+
+def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
+    """The boolean mask of each example's class (a row of False where ignored), after
+    PyTorch's checks of the target's shape and values."""
+    axis = 1 if input.ndim >= 2 else 0
+    expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
+    labels = np.asarray(target._data)
+    if input.ndim >= 2 and labels.ndim and labels.shape[0] != input.shape[0]:
+        raise ShapeError(f"{name}: Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({labels.shape[0]}). (at {user_frame()})")
+    if labels.shape != expected:
+        raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
+                         f"{tuple(input.shape)}, got {labels.shape} (at {user_frame()})")
+    classes = input.shape[axis]
+    valid = labels != ignore_index
+    bad = valid & ((labels < 0) | (labels >= classes))
+    if bad.any():
+        raise IndexShapeError(f"{name}: Target {int(labels[bad].flat[0])} is out of bounds "
+                              f"(classes 0..{classes - 1}; at {user_frame()})")
+    ids = np.arange(classes).reshape((-1,) + (1,) * (labels.ndim - 1 if labels.ndim else 0))
+    return (np.expand_dims(labels, axis) == ids) & np.expand_dims(valid, axis)
+
+
+def _check_weight(name: str, weight, input: Tensor) -> None:
+    classes = input.shape[1 if input.ndim >= 2 else 0]
+    if weight is not None and tuple(weight.shape) != (classes,):
+        raise ShapeError(f"{name}: weight tensor should be defined either for all {classes} classes or no "
+                         f"classes but got weight tensor of shape: {list(weight.shape)} (at {user_frame()})")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean") -> Tensor:
+    reduction = _reduction(reduction, size_average, reduce)
+    _check_weight("nll_loss", weight, input)
+    mask = _class_mask("nll_loss", input, target, ignore_index)
+    return ops.nll_loss(input, mask, weight, reduction=reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Class indices (an integer target) or class probabilities (a float target shaped like
+    the input), as in PyTorch."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ShapeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
+                         f"{label_smoothing} (at {user_frame()})")
+    _check_weight("cross_entropy", weight, input)
+    if target.dtype.is_floating_point:
+        if tuple(target.shape) != tuple(input.shape):
+            raise ShapeError(f"cross_entropy: a probability target must have the input's shape "
+                             f"{tuple(input.shape)}, got {tuple(target.shape)} (at {user_frame()})")
+        return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
+                                       label_smoothing=float(label_smoothing))
+    mask = _class_mask("cross_entropy", input, target, ignore_index)
+    return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:
+    reduction = _reduction(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(f"binary_cross_entropy: Using a target size ({target.shape}) that is different to "
+                         f"the input size ({input.shape}) is deprecated. Please ensure they have the same "
+                         f"size. (at {user_frame()})")
+    return ops.binary_cross_entropy(input, target, weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    reduction = _reduction(reduction, size_average, reduce)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ShapeError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must be the same "
+                         f"as input size ({input.shape}) (at {user_frame()})")
+    return ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction=reduction)

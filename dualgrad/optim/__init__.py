@@ -1,0 +1,12 @@
+"""`dualgrad.optim`: PyTorch's optimizers and learning-rate schedules. The update formulas
+are registry-op functions in `dualgrad.ops.updates`."""
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer, OptimizerError
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "OptimizerError", "RMSprop", "lr_scheduler"]

@@ -1,0 +1,63 @@
+"""`optim.Adam` and `optim.AdamW` (amsgrad, maximize): PyTorch's formulas, from
+`ops.updates.adam` (AdamW decays the weights directly, `decoupled=True`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import full_on
+from ..ops import updates
+from .optimizer import Optimizer, OptimizerError, state_tensor, write
+
+
+class Adam(Optimizer):
+    decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach=None, capturable: bool = False,
+                 differentiable: bool = False, fused=None) -> None:
+        if not 0.0 <= lr:
+            raise OptimizerError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise OptimizerError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise OptimizerError(f"Invalid beta parameter at index {i}: {beta}")
+        if not 0.0 <= weight_decay:
+            raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    def update(self, group: dict, params: list) -> None:
+        beta1, beta2 = group["betas"]
+        for p in params:
+            state = self.state[p]
+            if not state:
+                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["exp_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
+                state["exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
+            step = float(state["step"]._data) + 1
+            write(state["step"], np.asarray(step, np.float32))
+            most = state.get("max_exp_avg_sq")
+            new, exp_avg, exp_avg_sq, new_most = updates.adam(
+                p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                None if most is None else most._data, step, lr=group["lr"], beta1=beta1, beta2=beta2,
+                eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
+                maximize=group["maximize"], decoupled=self.decoupled)
+            write(p, new)
+            write(state["exp_avg"], exp_avg)
+            write(state["exp_avg_sq"], exp_avg_sq)
+            if most is not None:
+                write(most, new_most)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 1e-2, as in PyTorch)."""
+
+    decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, **kwargs) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kwargs)

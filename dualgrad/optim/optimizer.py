@@ -1,0 +1,181 @@
+"""`optim.Optimizer`: PyTorch's base class — parameter groups with per-group hyperparameters,
+per-parameter state, `zero_grad`, `state_dict` / `load_state_dict`.
+
+Subclasses give `update(group, params)`, which computes new values with the update rules of
+`dualgrad.ops.updates` on the parameters' storage (no graph is recorded: `step` runs under
+`no_grad`) and writes them back in place, one version later, as PyTorch's in-place updates do.
+"""
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from ..backend import is_jax_array
+from ..eager.grad_mode import enable_grad, no_grad
+from ..eager.tensor import Tensor, wrap
+from ..errors import DualgradError, user_frame
+
+
+class OptimizerError(DualgradError, ValueError):
+    """A bad optimizer argument, parameter group or state dict (PyTorch raises ValueError)."""
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+def write(t: Tensor, value) -> None:
+    """Store `value` (an array) into t in place and count a new version (jax arrays are
+    immutable: the tensor takes the new array)."""
+    data = t._data
+    if isinstance(data, np.ndarray) and data.flags.writeable and not is_jax_array(value):
+        data[...] = value
+    else:
+        t._data = value.astype(data.dtype) if value.dtype != data.dtype else value
+    t._version[0] += 1
+
+
+def state_tensor(value) -> Tensor:
+    """An optimizer state entry as a Tensor (what `state_dict` shows)."""
+    return wrap(value)
+
+
+class Optimizer:
+    """Base of all optimizers: `Optimizer(params, defaults)`; `params` is an iterable of
+    tensors or of dicts (parameter groups with their own hyperparameters)."""
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = defaults
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
+                            f"dicts, but got {type(params).__name__}")
+        groups = list(params)
+        if not groups:
+            raise OptimizerError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def __repr__(self) -> str:
+        text = type(self).__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}"
+            for key in sorted(group):
+                if key != "params":
+                    text += f"\n    {key}: {group[key]}"
+        return text + "\n)"
+
+    def add_param_group(self, param_group: dict) -> None:
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
+                            "ordering of tensors in sets will change between runs. Please use a list "
+                            "instead.")
+        else:
+            params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise OptimizerError(f"can't optimize a non-leaf Tensor (at {user_frame()})")
+        group = dict(param_group, params=params)
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise OptimizerError(f"parameter group didn't specify a value of required optimization "
+                                     f"parameter {name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if seen & {id(p) for p in params} or len({id(p) for p in params}) != len(params):
+            raise OptimizerError("some parameters appear in more than one parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach_()
+                    p.grad.zero_()
+
+    def step(self, closure: Callable | None = None):
+        """One update of every parameter that has a gradient; `closure` re-evaluates the
+        loss (with grad mode on) and its value is returned."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                live = [p for p in group["params"] if p.grad is not None]
+                if live:
+                    self.update(group, live)
+        return loss
+
+    def update(self, group: dict, params: list[Tensor]) -> None:
+        raise NotImplementedError
+
+    # -- state -------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]} — PyTorch's
+        layout, parameters numbered in group order. State tensors are references."""
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Take hyperparameters and state from `state_dict` (checked before anything changes;
+        state tensors are copied, floating ones cast to their parameter's dtype)."""
+        groups, saved = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved):
+            raise OptimizerError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved, strict=True)):
+            raise OptimizerError("loaded state dict contains a parameter group that doesn't match the size "
+                                 "of optimizer's group")
+        by_index = {i: p for g, s in zip(groups, saved, strict=True)
+                    for i, p in zip(s["params"], g["params"], strict=True)}
+        state: defaultdict = defaultdict(dict)
+        for i, entries in state_dict["state"].items():
+            if i not in by_index:
+                continue
+            param = by_index[i]
+            state[param] = {k: _copied(v, param, k) for k, v in entries.items()}
+        self.state = state
+        self.param_groups = [dict(copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
+                                  params=g["params"]) for g, s in zip(groups, saved, strict=True)]
+
+
+def _copied(value, param: Tensor, key: str):
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    data = np.array(value._data) if not is_jax_array(value._data) else value._data
+    if key != "step" and value.dtype.is_floating_point and data.dtype != param._data.dtype:
+        data = data.astype(param._data.dtype)
+    return wrap(data)
+
+
+__all__ = ["Optimizer", "OptimizerError", "required"]

@@ -1,0 +1,46 @@
+"""`optim.RMSprop` (momentum, centered, weight decay, maximize): PyTorch's formulas, from
+`ops.updates.rmsprop`."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import full_on
+from ..ops import updates
+from .optimizer import Optimizer, OptimizerError, state_tensor, write
+
+
+class RMSprop(Optimizer):
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                            ("weight_decay value", weight_decay), ("alpha value", alpha)):
+            if value < 0.0:
+                raise OptimizerError(f"Invalid {name}: {value}")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def update(self, group: dict, params: list) -> None:
+        for p in params:
+            state = self.state[p]
+            if not state:
+                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["square_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
+                if group["momentum"] > 0:
+                    state["momentum_buffer"] = state_tensor(full_on(p._data, p._data.shape, 0))
+                if group["centered"]:
+                    state["grad_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
+            write(state["step"], np.asarray(float(state["step"]._data) + 1, np.float32))
+            grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
+            new, square_avg, new_grad_avg, new_buf = updates.rmsprop(
+                p._data, p.grad._data, state["square_avg"]._data,
+                None if grad_avg is None else grad_avg._data, None if buf is None else buf._data,
+                lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
+            write(p, new)
+            write(state["square_avg"], square_avg)
+            if grad_avg is not None:
+                write(grad_avg, new_grad_avg)
+            if buf is not None:
+                write(buf, new_buf)

@@ -1,0 +1,35 @@
+"""`optim.SGD` (momentum, dampening, nesterov, weight decay, maximize): PyTorch's formulas,
+from `ops.updates.sgd`."""
+from __future__ import annotations
+
+from ..ops import updates
+from .optimizer import Optimizer, OptimizerError, required, state_tensor, write
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach=None, differentiable: bool = False, fused=None) -> None:
+        if lr is not required and lr < 0.0:
+            raise OptimizerError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise OptimizerError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise OptimizerError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
+
+    def update(self, group: dict, params: list) -> None:
+        hyper = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize")}
+        for p in params:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            new, new_buf = updates.sgd(p._data, p.grad._data, None if buf is None else buf._data, **hyper)
+            write(p, new)
+            if new_buf is not None:
+                if buf is None:
+                    state["momentum_buffer"] = state_tensor(new_buf.copy())
+                else:
+                    write(buf, new_buf)

@@ -1,0 +1,35 @@
+"""`dg.Generator`: PyTorch's explicit random generator (a seeded numpy generator), for
+`DataLoader(shuffle=True, generator=g)` and the `generator=` argument of `nn.init`."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Generator:
+    """`Generator().manual_seed(n)`: draws independent of `dg.manual_seed`'s global stream."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self.device = device
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self._rng = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+
+def numpy_rng(generator: Generator | None) -> np.random.Generator:
+    """The numpy generator to draw from: the given one's, else dualgrad's global stream."""
+    if generator is not None:
+        return generator._rng
+    from .eager import creation
+
+    return creation._rng

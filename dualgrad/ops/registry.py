@@ -87,10 +87,15 @@ class Op:
         frontend = None
         for a in args:
             bind = _FRONTENDS.get(type(a))
-            if bind is not None and bind is not frontend:
+            if bind is None:
+                if type(a) not in _NUMBERS and holds_text(a):
+                    raise text_operand_error(self, a)
+            elif bind is not frontend:
                 if frontend is not None:
                     raise mixing_error(self, args)
                 frontend = bind
+        if attrs and any(holds_text(v) for v in attrs.values()):
+            raise text_operand_error(self, next(v for v in attrs.values() if holds_text(v)))
         if frontend is not None:
             return frontend(self, args, attrs)
         # plain arrays (e.g. a VJP rule inside a plain backward): `compute`, inlined
@@ -226,6 +231,35 @@ def _promotion_target(args: Sequence, floating: bool):
     if floating and not target.is_floating_point:
         target = dtypes.DEFAULT_FLOAT
     return target.np
+
+
+_NUMBERS = frozenset((bool, int, float, complex, np.float32, np.float64, np.int64, np.bool_))
+_TEXT = (str, bytes, bytearray, np.str_, np.bytes_)
+
+
+def holds_text(value) -> bool:
+    """Whether an operand or attr is, or contains, text. Text is never a number: a string
+    operand would reach sympy later, whose `sympify` evaluates it as code (SPEC §4)."""
+    if isinstance(value, _TEXT):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(holds_text(v) for v in value)
+    if isinstance(value, slice):
+        return holds_text((value.start, value.stop, value.step))
+    dtype = getattr(value, "dtype", None)
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "US":
+            return True
+        if dtype.kind == "O":
+            return any(holds_text(v) for v in np.asarray(value).flat)
+    return False
+
+
+def text_operand_error(op: Op, value) -> DTypeError:
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return DTypeError(f"{op.name}: an operand is text ({type(value).__name__} {shown}); ops take "
+                      f"numbers, arrays and tensors, never strings (at {user_frame()})")
 
 
 def mixing_error(op: Op, args: Sequence) -> GraphError:

@@ -57,20 +57,51 @@ def as_symarray(value) -> SymArray:
     if isinstance(value, SymArray):
         return value
     import numpy as np
-    import sympy
 
     if hasattr(value, "shape") and getattr(value, "ndim", 0) > 0:
         arr = np.asarray(value)
         return SymArray(arr.shape, lambda *idx: _concrete_entry(arr, idx))
-    scalar = value.item() if hasattr(value, "item") else value
-    return SymArray((), lambda: sympy.sympify(scalar))
+    scalar = as_sympy(value)
+    return SymArray((), lambda: scalar)
+
+
+def as_sympy(value, exact: bool = False):
+    """A sympy value built from a number by construction (never `sympify`, which would run a
+    string as code): sympy objects pass through, bools become true/false, integers Integer,
+    floats Float at their full binary precision (or, with `exact`, the Rational of their
+    shortest decimal repr: float32 0.2 -> 1/5), complex numbers re + I*im. Anything else is a
+    TypeError (SPEC §4: only numbers become sympy constants)."""
+    import decimal
+
+    import numpy as np
+    import sympy
+
+    if isinstance(value, (sympy.Basic, sympy.NDimArray)):
+        return value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)):
+        return sympy.true if value else sympy.false
+    if isinstance(value, (int, np.integer)):
+        return sympy.Integer(int(value))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return sympy.nan
+        if np.isinf(value):
+            return sympy.oo if value > 0 else -sympy.oo
+        if exact and abs(float(value)) < 1e15:
+            # the shortest decimal that round-trips in the value's own precision, as p/q
+            return sympy.Rational(*decimal.Decimal(str(value)).as_integer_ratio())
+        return sympy.Float(float(value), precision=53)
+    if isinstance(value, (complex, np.complexfloating)):
+        return as_sympy(value.real, exact) + sympy.I * as_sympy(value.imag, exact)
+    raise TypeError(f"symbolic: {type(value).__name__} is not a number; only numbers become "
+                    "sympy constants")
 
 
 def _concrete_entry(arr, idx):
-    import sympy
-
     if all(isinstance(i, int) or getattr(i, "is_Integer", False) for i in idx):
-        return sympy.sympify(arr[tuple(int(i) for i in idx)].item())
+        return as_sympy(arr[tuple(int(i) for i in idx)])
     raise SymbolicUnsupported("a constant array indexed by a symbol")
 
 

@@ -21,7 +21,7 @@ from .expr import EXPAND_LIMIT, Leaf, Symbolized, index_symbol, sym, symbolized
 
 
 def free_indices(leaf: Leaf) -> tuple:
-    return tuple(index_symbol(n) for n in range(len(leaf.kept)))
+    return tuple(index_symbol(n, leaf.taken) for n in range(len(leaf.kept)))
 
 
 def _require_scalar(s: Symbolized) -> None:

@@ -10,16 +10,19 @@ Three modes, tried in order of readability:
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..ops.registry import holds_text
 from ..ops.symarray import (
     SymArray,
     SymbolicUnsupported,
     apply_form,
+    as_sympy,
     expanded_sums,
     reset_index_names,
 )
@@ -41,29 +44,35 @@ def sym():
     return sympy
 
 
-def dim_symbol(axis: int):
-    name = DIM_NAMES[axis] if axis < len(DIM_NAMES) else f"N{axis}"
-    return sym().Symbol(name, integer=True, positive=True)
+def dim_symbol(axis: int, taken=frozenset()):
+    """The size symbol of an unknown dimension: `N`, `M`, ..., skipping names of inputs
+    (`taken`), and an integer symbol, so it never equals a (real) input's symbol."""
+    return sym().Symbol(_nth_free(DIM_NAMES, "N", axis, taken), integer=True, positive=True)
 
 
-def index_symbol(k: int):
-    name = FREE_NAMES[k] if k < len(FREE_NAMES) else f"j{k}"
-    return sym().Symbol(name, integer=True, nonnegative=True)
+def index_symbol(k: int, taken=frozenset()):
+    """The k-th free index `j`, `k`, ..., skipping names of inputs (`taken`)."""
+    return sym().Symbol(_nth_free(FREE_NAMES, "j", k, taken), integer=True, nonnegative=True)
+
+
+def _nth_free(names: Sequence[str], stem: str, n: int, taken) -> str:
+    """The n-th name of `names`, then `stem4`, `stem5`, ..., leaving out names in `taken`."""
+    seen = 0
+    for candidate in itertools.chain(names, (f"{stem}{i}" for i in itertools.count(len(names)))):
+        if candidate not in taken:
+            if seen == n:
+                return candidate
+            seen += 1
+    raise AssertionError("unreachable: the candidates are endless")
 
 
 def number(v):
-    """A scalar constant as an exact sympy number (float32 0.2 -> 1/5, through its repr)."""
-    sp = sym()
-    v = np.asarray(v).reshape(())[()]
-    if isinstance(v, (bool, np.bool_)):
-        return sp.true if v else sp.false
-    if isinstance(v, (int, np.integer)):
-        return sp.Integer(int(v))
-    if np.isnan(v):
-        return sp.nan
-    if np.isinf(v):
-        return sp.oo if v > 0 else -sp.oo
-    return sp.Rational(str(v)) if abs(float(v)) < 1e15 else sp.Float(float(v))
+    """A scalar constant as an exact sympy number (float32 0.2 -> 1/5), built by construction
+    from the number (see `as_sympy`): a value that is not a number is a TypeError."""
+    arr = np.asarray(v)
+    if arr.size != 1 or arr.dtype.kind not in "biufc":
+        raise TypeError(f"symbolic: a constant of dtype {arr.dtype} is not a number")
+    return as_sympy(arr.reshape(())[()], exact=True)
 
 
 @dataclass
@@ -76,6 +85,7 @@ class Leaf:
     kept: tuple             # axes with size != 1 (the IndexedBase's axes)
     value: object = None    # numeric value when known (constants, eager leaves)
     constant: bool = False
+    taken: frozenset = frozenset()  # every input name of the program (index names avoid them)
 
     @property
     def scalar(self) -> bool:
@@ -108,6 +118,8 @@ class Symbolized:
     notes: list = field(default_factory=list)
     root_expr: object = None
     operands: dict = field(default_factory=dict)   # step index -> the values its op was given
+    taken: frozenset = frozenset()  # every input/constant name: size, index and generated
+    #                                 constant names avoid them, so no two symbols share a name
 
     def value(self, ref):
         if isinstance(ref, P.Raw):
@@ -149,7 +161,8 @@ def elementwise_program(program: P.Program) -> bool:
 def symbolize(program: P.Program, mode: str, budget: Budget | None = None) -> Symbolized:
     """Run every step's sympy form in the given mode."""
     budget = budget or Budget()
-    result = Symbolized(program, mode, [None] * len(program.steps))
+    result = Symbolized(program, mode, [None] * len(program.steps),
+                        taken=frozenset(s.name for s in program.steps if s.name is not None))
     counter = [0]
     for k, step in enumerate(program.steps):
         budget.check()
@@ -226,7 +239,7 @@ def _shape(step: P.Step, mode: str, result: Symbolized) -> tuple:
     shape = []
     for axis, d in enumerate(step.shape or ()):
         if d is None:
-            s = dim_symbol(axis)
+            s = dim_symbol(axis, result.taken)
             if mode == "concrete":  # the size the graph's shapes force (symbolic/sizes.py)
                 d = result.sizes[s] = result.program.sizes.get(axis, CONCRETE_SIZE)
             else:
@@ -244,13 +257,13 @@ def _input_array(result: Symbolized, k: int, step: P.Step, counter) -> SymArray:
         return _constant(result, value, step.name, counter)
     shape = _shape(step, result.mode, result)
     if result.mode == "elementwise":
-        leaf = Leaf(step.name, (), sp.Symbol(step.name, real=True), (), value)
+        leaf = Leaf(step.name, (), sp.Symbol(step.name, real=True), (), value, taken=result.taken)
         result.leaves[k] = leaf
         return SymArray((), lambda: leaf.base)
     kept = tuple(a for a, d in enumerate(shape) if d != 1)
     base = sp.Symbol(step.name, real=True) if not kept else \
         sp.IndexedBase(step.name, real=True)
-    leaf = Leaf(step.name, shape, base, kept, value)
+    leaf = Leaf(step.name, shape, base, kept, value, taken=result.taken)
     result.leaves[k] = leaf
     return leaf.array()
 
@@ -268,7 +281,7 @@ def _constant(result: Symbolized, value, name, counter) -> SymArray:
 
         return as_symarray(arr)
     if name is None or name in result.constants:
-        while f"c{counter[0]}" in result.constants:
+        while f"c{counter[0]}" in result.constants or f"c{counter[0]}" in result.taken:
             counter[0] += 1
         name = f"c{counter[0]}"
     result.constants[name] = arr
@@ -276,13 +289,16 @@ def _constant(result: Symbolized, value, name, counter) -> SymArray:
         s = sp.Symbol(name, real=True)
         return SymArray((), lambda: s)
     kept = tuple(a for a, d in enumerate(arr.shape) if d != 1)
-    leaf = Leaf(name, arr.shape, sp.IndexedBase(name, real=True), kept, arr, constant=True)
+    leaf = Leaf(name, arr.shape, sp.IndexedBase(name, real=True), kept, arr, constant=True,
+                taken=result.taken)
     return leaf.array()
 
 
 def _operand(result: Symbolized, ref, counter):
     if isinstance(ref, P.Raw):
         v = ref.value
+        if holds_text(v):  # refused when the op was called; a graph built otherwise stops here
+            raise TypeError(f"symbolic: an operand of step {ref} is text, not a number")
         if isinstance(v, (int, float, bool, np.number, np.ndarray)) or hasattr(v, "__array__"):
             return _constant(result, v, None, counter)
         return v
@@ -375,7 +391,7 @@ def root_element(s: Symbolized, array: SymArray):
         if d == 1:
             idx.append(0)
         else:
-            idx.append(index_symbol(n))
+            idx.append(index_symbol(n, s.taken))
             n += 1
     return array.at(*idx)
 

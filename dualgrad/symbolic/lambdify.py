@@ -3,6 +3,12 @@
 The returned function takes its inputs by name (or positionally, in `f.args` order). Arrays for
 `IndexedBase` inputs may keep their size-1 axes (a `(N, 1)` placeholder value is fine for an
 `x[i]` that dropped them), and unknown sizes (`N`) are read off the arrays' shapes.
+
+Names never reach the generated code: sympy's lambdify writes Python source and `exec`s it, so
+every symbol (inputs, sizes, summation indices) is first replaced by a generated name `_dg<n>`
+and the user's names live only in the mapping from keyword to position. A leaf named `exp`,
+`range`, `builtins` or `__import__('os')` is then just a key; no name can shadow a numpy or
+builtin function, and no name is ever run as code.
 """
 from __future__ import annotations
 
@@ -10,9 +16,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..ops.symarray import SymbolicUnsupported, as_sympy
+from .budget import deep_call
 from .expr import sym
 
 _MODULES = {"numpy": "numpy", "np": "numpy", "jax": "jax"}
+SAFE_PREFIX = "_dg"
 
 
 class Lambdified:
@@ -25,19 +34,28 @@ class Lambdified:
         self.expression = expression
         self.backend = backend
         self.is_array = isinstance(expression, sp.NDimArray)
-        body = list(expression) if self.is_array else expression
-        body = _printable(body)
-        atoms = _atoms(expression)
-        self.bases = {b.label.name: b for b in atoms["bases"]}
-        self.dims = {d.name: d for d in atoms["dims"]}
-        scalars = {s.name: s for s in atoms["scalars"]}
+        items = [as_sympy(e) for e in expression] if self.is_array else [as_sympy(expression)]
+        _refuse_undefined_functions(items)
+        atoms = _atoms(items)
+        self.bases = {_unique_name(atoms["bases"], lambda b: b.label.name, b): b for b in atoms["bases"]}
+        self.dims = {_unique_name(atoms["dims"], _name, d): d for d in atoms["dims"]}
+        scalars = {_unique_name(atoms["scalars"], _name, s): s for s in atoms["scalars"]}
         names = list(args) if args is not None else sorted(self.bases) + sorted(scalars)
-        names = [getattr(a, "name", None) or str(getattr(a, "label", a)) for a in names]
+        names = [a if isinstance(a, str) else _arg_name(a) for a in names]
         self.args = tuple(n for n in names if n not in self.dims)
+        clash = set(self.args) & set(self.dims)
+        if clash or len(set(self.args)) != len(self.args):
+            raise ValueError(f"lambdify: the input name(s) {sorted(clash) or self.args} are not "
+                             "unique; sizes and inputs need distinct names")
         symbols = [self.bases.get(n) or scalars.get(n) or sp.Symbol(n) for n in self.args]
         dims = [self.dims[n] for n in sorted(self.dims)]
-        self._dim_order = [d.name for d in dims]
-        self._fn = sp.lambdify(symbols + dims, body, modules=_MODULES[backend])
+        self._dim_order = [_name(d) for d in dims]
+        renames = _safe_names(items, symbols + dims)
+        safe_args = [_renamed(s, renames) for s in symbols + dims]
+        body = [_printable(e.xreplace(renames)) for e in items]
+        self._fn = deep_call(lambda: sp.lambdify(safe_args, body if self.is_array else body[0],
+                                                 modules=_MODULES[backend], dummify=False),
+                             "lambdify", _depth(items))
         self._ranks = atoms["ranks"]
         self._dim_axes = atoms["dim_axes"]
 
@@ -58,39 +76,121 @@ class Lambdified:
             v = values[n]
             base = self.bases.get(n)
             if base is not None:
-                v = self._as_array(v, base, sizes)
+                v = self._as_array(v, base, n, sizes)
             call.append(v)
         for n in self._dim_order:
             if n not in sizes:
                 raise TypeError(f"cannot tell the size {n}: pass it, e.g. {n}=3")
             call.append(int(sizes[n]))
-        out = self._fn(*call)
+        out = deep_call(lambda: self._fn(*call), "a lambdified closed form", None)
         if self.is_array:
             xp = _namespace(self.backend)
             return xp.reshape(xp.asarray(out), self.expression.shape)
         return out
 
-    def _as_array(self, v, base, sizes: dict):
+    def _as_array(self, v, base, name: str, sizes: dict):
         xp = _namespace(self.backend)
         a = xp.asarray(v)
-        rank = self._ranks.get(base.label.name)
+        rank = self._ranks.get(base)
         if rank is not None and a.ndim != rank:
             a = xp.reshape(a, tuple(d for d in a.shape if d != 1))
-        for dim, axis in self._dim_axes.get(base.label.name, ()):
+        for dim, axis in self._dim_axes.get(base, ()):
             if axis < a.ndim:
-                sizes.setdefault(dim, a.shape[axis])
+                sizes.setdefault(_name(dim), a.shape[axis])
         return a
 
 
-def _printable(body):
+def _name(s) -> str:
+    return s.name
+
+
+def _arg_name(a) -> str:
+    """The keyword of an `args` entry given as a symbol or an IndexedBase."""
+    label = getattr(a, "label", None)
+    return label.name if label is not None else a.name
+
+
+def _unique_name(group, name_of, item) -> str:
+    name = name_of(item)
+    if sum(name_of(other) == name for other in group) > 1:
+        raise ValueError(f"lambdify: two different symbols are both named {name!r}; call "
+                         "lambdify with expressions whose inputs have distinct names")
+    return name
+
+
+def _refuse_undefined_functions(items) -> None:
+    """An opaque function (a custom autograd.Function without a sympy form) has no numeric
+    definition, and its name would be written into the generated code."""
+    sp = sym()
+    from sympy.core.function import AppliedUndef
+
+    for e in items:
+        undefined = e.atoms(AppliedUndef)
+        if undefined:
+            names = ", ".join(sorted({type(f).__name__ for f in undefined}))
+            raise SymbolicUnsupported(f"lambdify: {names} has no numeric form (a custom Function "
+                                      "without a `sympy` form); compare numbers instead")
+        if e.has(sp.Derivative):
+            raise SymbolicUnsupported("lambdify: the expression holds an unevaluated Derivative")
+
+
+def _safe_names(items, args) -> dict:
+    """Every symbol of the expression (inputs, sizes, bound indices, dummies) -> a fresh
+    `_dg<n>` symbol with the same assumptions; IndexedBases get relabelled copies."""
+    sp = sym()
+    symbols: list = []
+    seen: set = set()
+
+    def add(s):
+        if s not in seen:
+            seen.add(s)
+            symbols.append(s)
+
+    for a in args:
+        add(a.label if isinstance(a, sp.IndexedBase) else a)
+    for e in items:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, sp.Symbol):  # Dummy is a Symbol
+                add(node)
+            elif isinstance(node, sp.IndexedBase):
+                add(node.label)
+    out = {}
+    for n, s in enumerate(symbols):
+        out[s] = sp.Symbol(f"{SAFE_PREFIX}{n}", **s.assumptions0)
+    for e in items:
+        for b in e.atoms(sp.IndexedBase):
+            out[b] = sp.IndexedBase(out[b.label])
+    for a in args:
+        if isinstance(a, sp.IndexedBase) and a not in out:
+            out[a] = sp.IndexedBase(out[a.label])
+    return out
+
+
+def _renamed(s, renames: dict):
+    sp = sym()
+    if isinstance(s, sp.IndexedBase):
+        return renames.get(s) or sp.IndexedBase(renames[s.label])
+    return renames[s]
+
+
+def _printable(e):
     """Heaviside(z) as (sign(z) + 1)/2 (the same values, H(0) = 1/2): sympy's numpy printer
     would rewrite it to a Piecewise and run simplify_logic on it, which takes seconds."""
     sp = sym()
+    if not e.has(sp.Heaviside):
+        return e
+    return e.replace(sp.Heaviside, lambda z, *h0: (sp.sign(z) + 1) / 2)
 
-    def rewrite(e):
-        return e.replace(sp.Heaviside, lambda z, *h0: (sp.sign(z) + 1) / 2) if e.has(sp.Heaviside) else e
 
-    return [rewrite(sp.sympify(e)) for e in body] if isinstance(body, list) else rewrite(body)
+def _depth(items) -> int:
+    """The nesting depth of the expressions (iteratively: a deep tree must not recurse here)."""
+    best = 0
+    stack = [(e, 1) for e in items]
+    while stack:
+        node, d = stack.pop()
+        best = max(best, d)
+        stack.extend((a, d + 1) for a in getattr(node, "args", ()))
+    return best
 
 
 def _namespace(backend: str):
@@ -101,28 +201,26 @@ def _namespace(backend: str):
     return np
 
 
-def _atoms(expression) -> dict:
+def _atoms(items) -> dict:
     sp = sym()
-    items = list(expression) if isinstance(expression, sp.NDimArray) else [expression]
     bases, scalars, dims, bound = set(), set(), set(), set()
     ranks: dict = {}
-    dim_axes: dict = {}   # base name -> [(dim name, axis)]: where a size can be read off
+    dim_axes: dict = {}   # base -> [(dim symbol, axis)]: where a size can be read off
     for e in items:
-        e = sp.sympify(e)
         for ind in e.atoms(sp.Indexed):
             bases.add(ind.base)
-            ranks[ind.base.label.name] = len(ind.indices)
+            ranks[ind.base] = len(ind.indices)
         for s in e.atoms(sp.Sum, sp.Product):
             bound |= {lim[0] for lim in s.limits}
             for var, _, hi in s.limits:
-                sizes = {x for x in sp.sympify(hi).free_symbols if x.is_positive and x.is_integer}
+                sizes = {x for x in hi.free_symbols if x.is_positive and x.is_integer}
                 dims |= sizes
-                if len(sizes) == 1 and sp.sympify(hi) == next(iter(sizes)) - 1:
+                if len(sizes) == 1 and hi == next(iter(sizes)) - 1:
                     (d,) = sizes
                     for ind in s.function.atoms(sp.Indexed):
                         for axis, index in enumerate(ind.indices):
                             if index == var:
-                                dim_axes.setdefault(ind.base.label.name, []).append((d.name, axis))
+                                dim_axes.setdefault(ind.base, []).append((d, axis))
         scalars |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
     labels = {b.label for b in bases}
     scalars -= labels | dims | bound

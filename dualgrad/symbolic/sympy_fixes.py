@@ -19,15 +19,14 @@ def apply() -> None:
     global _APPLIED
     if _APPLIED:
         return
-    from sympy import Dummy, Piecewise, sympify
+    from sympy import Basic, Dummy, Piecewise
     from sympy.concrete import expr_with_limits as ewl
 
     original = ewl._common_new
 
     def common_new(cls, function, *symbols, **kwargs):
-        function = sympify(function)
-        reps = {}
-        if hasattr(function, "atoms") and function.has(Piecewise):
+        reps = {}  # only sympy bodies are inspected; anything else goes to sympy unchanged
+        if isinstance(function, Basic) and function.has(Piecewise):
             inner = [e for e in function.atoms(ewl.ExprWithLimits) if e.has(Piecewise)]
             outermost = [e for e in inner if not any(o is not e and o.has(e) for o in inner)]
             reps = {e: Dummy() for e in outermost}

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..ops.symarray import as_sympy
 from .asserts import assert_close
 from .subjects import Subject, is_float_array
 
@@ -35,7 +36,7 @@ def _number(expr):
 
     if isinstance(expr, (bool, np.bool_)) or expr in (sympy.true, sympy.false):
         return bool(expr)
-    value = sympy.sympify(expr).evalf()
+    value = as_sympy(expr).evalf()
     if not value.is_number:
         raise AssertionError(f"sympy form did not evaluate to a number: {expr}")
     return complex(value).real
@@ -71,7 +72,7 @@ def check_symbolic(subject: Subject, args: Sequence, attrs: dict, rng: np.random
     if tuple(form.shape) != expected.shape:
         raise AssertionError(f"{subject.name}: the sympy form has shape {tuple(form.shape)}, "
                              f"the kernel's result {expected.shape}")
-    elements = [sympy.sympify(form.at(*idx)).doit() for idx in np.ndindex(*form.shape)]
+    elements = [as_sympy(form.at(*idx)).doit() for idx in np.ndindex(*form.shape)]
     got = np.array([_number(e.xreplace(values)) for e in elements]).reshape(expected.shape)
     if expected.dtype.kind == "b":
         assert_close(got.astype(bool), expected, msg=f"{subject.name}: sympy form vs kernel")
@@ -126,7 +127,7 @@ def check_symbolic_vjp(op, args: Sequence, attrs: dict, rng: np.random.Generator
             gi = op.grad(i, g_sym, out_sym, sym_args, attrs)
             if tuple(gi.shape) != args[i].shape:
                 gi = ops.sum_to_like(gi, sym_args[i])
-            got = np.array([_number(sympy.sympify(gi.at(*idx)).doit().xreplace(values))
+            got = np.array([_number(as_sympy(gi.at(*idx)).doit().xreplace(values))
                             for idx in np.ndindex(*args[i].shape)]).reshape(args[i].shape)
             assert_close(got, want, rtol=SYM_RTOL, atol=SYM_ATOL,
                          msg=f"{op.name}: VJP rule of input {i} on symbolic arrays vs on numpy arrays")

@@ -258,15 +258,9 @@ class Tensor:
         from ..ops import setitem
 
         key = as_key(key)
-        tracked = type(value) is Tensor and (value._requires_grad or self._requires_grad)
-        if tracked and grad_mode.state.enabled:
-            check_leaf_inplace(self)
-            result = setitem(shadow(self), value, key=key)
-            if is_jax_array(self._data):  # immutable: take the new array
-                self._data = result._data
-            else:
-                self._data[key] = result._data[key]
-            adopt(self, result)
+        wanted = self._requires_grad or type(value) is Tensor and value._requires_grad
+        if wanted and grad_mode.state.enabled:
+            inplace(self, setitem, value, key=key)  # recorded (CopySlices), even for a number
         else:
             new = value._data if type(value) is Tensor else value
             if is_jax_array(self._data):
@@ -328,8 +322,11 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
-            if type(d) is not _ndarray and not on_jax and is_jax_array(d):
-                on_jax = True
+            if type(d) is not _ndarray:
+                if isinstance(d, np.generic):  # a 0-d tensor, not a weak Python-like number
+                    d = np.asarray(d)
+                elif not on_jax and is_jax_array(d):
+                    on_jax = True
             data.append(d)
         elif ta is list or ta is tuple:
             from .creation import as_array
@@ -371,7 +368,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
             t._version = base._version
     state = _grad_state
-    if not (record and op.differentiable and state.enabled):
+    # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
+    if not (record and op.differentiable and state.enabled and out.dtype.kind == "f"):
         t.grad_fn = None
         t._requires_grad = False
         if state.enabled and not record and out.dtype.kind == "f":
@@ -558,9 +556,17 @@ def call_hook(fn, g):
     return result._data if raw and type(result) is Tensor else result
 
 
-def check_leaf_inplace(t: Tensor) -> None:
-    if t.grad_fn is None and t._requires_grad and grad_mode.state.enabled:
-        raise GraphError("a leaf Variable that requires grad is being used in an in-place operation.")
+def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
+    """PyTorch's rule: outside no_grad, no in-place write to a leaf that requires grad, directly
+    or through a view of it (`views`: the tensor's `view_chain`)."""
+    if not grad_mode.state.enabled:
+        return
+    if t.grad_fn is None and t._requires_grad:
+        raise GraphError("a leaf Variable that requires grad is being used in an in-place operation. "
+                         f"(at {user_frame()})")
+    if views and views[-1][2].grad_fn is None:
+        raise GraphError("a view of a leaf Variable that requires grad is being used in an in-place "
+                         f"operation. (at {user_frame()})")
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))
@@ -628,8 +634,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     recording = grad_mode.state.enabled and (
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:
-        check_leaf_inplace(t)
         views = view_chain(t)
+        check_leaf_inplace(t, views)
         result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
     else:
         result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)

@@ -208,14 +208,24 @@ def _cast_formula(x, dtype):
     return x
 
 
-cast = declare("cast", _cast_kernel,
-               vjp=(lambda g, out, x, dtype: cast(g, dtype=_dtype_of(x)),),
+def _cast_grad(g, out, x, dtype):
+    """The gradient cast back to x's dtype; none at all when either side is not floating
+    (PyTorch ends the graph at an integer cast; TF1's Cast gradient is None)."""
+    source = _dtype_of(x)  # None: not known (a symbolic array), taken as floating
+    if any(d is not None and not d.is_floating_point for d in (dtype, source)):
+        return None
+    return g if source is None else cast(g, dtype=source)
+
+
+cast = declare("cast", _cast_kernel, vjp=(_cast_grad,),
                sympy=_cast_formula, shape=lambda op, x, dtype: specs.Spec(tuple(x.shape), dtype),
                grad_name="ToCopy", elementwise=True, saves_inputs=False,
-               doc="change dtype; the gradient is cast back to the input's dtype")
+               doc="change dtype; the gradient is cast back to the input's dtype, and there is "
+                   "none through an integer or bool dtype")
 
 
 def _dtype_of(x):
     from ..dtypes import as_dtype
 
-    return as_dtype(x.dtype)
+    dt = getattr(x, "dtype", None)
+    return None if dt is None else as_dtype(dt)

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .. import ops
+from ..eager.gradcheck import GradcheckInputError
+from ..errors import user_frame
 from .asserts import assert_close
 from .subjects import EagerSubject, Subject, eager_tensors, eager_vjp
 
@@ -114,16 +116,44 @@ def gradcheck(fn: Callable, *inputs, second_order: bool = False, seed: int = 0, 
     naming the input on a mismatch, return True otherwise.
 
     `fn` takes eager Tensors (one per input) and returns a Tensor; `inputs` are numpy arrays or
-    Tensors, converted to float64 so that finite differences are accurate."""
+    Tensors, converted to float64 so that finite differences are accurate. One tuple of inputs
+    (PyTorch's spelling, `gradcheck(fn, (a, b))`) is the same as `gradcheck(fn, a, b)`: `fn` is
+    called with `a` and `b`, never with one stacked array."""
+    inputs = _unpack(inputs)
     args = [np.asarray(getattr(x, "_data", x), dtype=np.float64) if _is_float(x) else np.asarray(x)
             for x in inputs]
     subject = EagerSubject(getattr(fn, "__name__", "fn"), fn)
+    _check_checkable(subject, args)
     rng = np.random.default_rng(seed)
     for _ in range(directions):
         check_vjp_numeric(subject, args, {}, rng, eps=eps, rtol=rtol, atol=atol)
         if second_order:
             check_second_order(subject, args, {}, rng)
     return True
+
+
+def _check_checkable(subject: Subject, args: list) -> None:
+    """Refuse what would otherwise pass without checking anything: no floating-point input,
+    or an output finite differences cannot check (not float64)."""
+    if not _wanted(subject, args):
+        raise GradcheckInputError(f"gradcheck({subject.name}): no floating-point input to check "
+                                  f"(input dtypes {[str(np.asarray(a).dtype) for a in args]}; "
+                                  f"at {user_frame()})")
+    out = subject.forward(args, {})
+    if out.dtype != np.float64:
+        raise GradcheckInputError(f"gradcheck({subject.name}): the output is {out.dtype}, not float64, "
+                                  f"so finite differences cannot check it (at {user_frame()})")
+
+
+def _unpack(inputs: tuple) -> tuple:
+    """`(a, b)` given as one argument: the inputs themselves (a list only when it holds arrays
+    or tensors; a list of numbers is one input)."""
+    if len(inputs) == 1:
+        only = inputs[0]
+        if isinstance(only, tuple) or (isinstance(only, list) and only
+                                       and all(hasattr(x, "shape") for x in only)):
+            return tuple(only)
+    return inputs
 
 
 def _is_float(x) -> bool:

@@ -6,12 +6,16 @@ compiled program stays a pure function of its inputs).
 """
 from __future__ import annotations
 
+import builtins
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from .. import dtypes
+from ..errors import DTypeError, ShapeError, user_frame
 from ..ops import Spec
+from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
 
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
@@ -28,13 +32,29 @@ def as_dtype(dtype) -> dtypes.DType:
     return d
 
 
-def _shape_arg(shape) -> tuple | None:
-    """A static shape: None (unknown rank) or a tuple with None for unknown dims."""
+def _shape_arg(shape, op: str = "placeholder") -> tuple | None:
+    """A static shape: None (unknown rank) or a tuple of ints >= 0 with None (or -1) for
+    unknown dims; anything else is refused with the op's name."""
     if shape is None:
         return None
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(None if d is None or d == -1 else int(d) for d in shape)
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (builtins.bool, np.bool_)):
+        shape = (shape,)
+    if isinstance(shape, Tensor) or not isinstance(shape, (list, tuple)):
+        raise DTypeError(f"ds.{op}: shape must be a list or tuple of ints, got {shape!r} (at "
+                         f"{user_frame()})")
+    dims = []
+    for d in shape:
+        if d is None:
+            dims.append(None)
+            continue
+        if isinstance(d, (builtins.bool, np.bool_)) or not isinstance(d, (int, np.integer)):
+            raise DTypeError(f"ds.{op}: shape {tuple(shape)} has a dimension {d!r} of type "
+                             f"{type(d).__name__}: dimensions are ints (at {user_frame()})")
+        if d < -1:
+            raise ShapeError(f"ds.{op}: shape {tuple(shape)} has a negative dimension {int(d)} "
+                             f"(at {user_frame()})")
+        dims.append(None if d == -1 else int(d))
+    return tuple(dims)
 
 
 def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
@@ -46,38 +66,44 @@ def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
                        name=name or "Placeholder").outputs[0]
 
 
-def _default_dtype(value: np.ndarray) -> dtypes.DType:
-    """TF1's defaults: Python floats are float32, Python ints int32; numpy keeps its dtype."""
-    if value.dtype.kind == "f" and value.dtype == np.float64:
-        return float64
-    return dtypes.from_numpy_dtype(value.dtype)
-
-
 def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
     """A constant tensor (its value is `op.attrs['value']`)."""
-    if isinstance(value, Tensor):
-        raise TypeError("ds.constant takes a Python or numpy value, not a graph tensor")
-    is_numpy = isinstance(value, (np.ndarray, np.generic))
-    arr = np.asarray(value)
-    if dtype is not None:
-        d = as_dtype(dtype)
-    elif is_numpy:
-        d = dtypes.from_numpy_dtype(arr.dtype)
-    elif arr.dtype.kind == "f":
-        d = float32
-    elif arr.dtype.kind in "iu":
-        d = int32
-    else:
-        d = dtypes.from_numpy_dtype(arr.dtype)
-    arr = arr.astype(d.np)
+    arr, d = _value_array(value, dtype, "constant")
     if shape is not None:
-        shape = tuple(int(s) for s in shape)
-        arr = np.broadcast_to(arr, shape) if arr.size == 1 else arr.reshape(shape)
+        shape = _full_shape(shape, "constant")
+        if arr.size == 1:
+            arr = np.broadcast_to(arr.reshape(()), shape)
+        elif arr.size == math.prod(shape):
+            arr = arr.reshape(shape)
+        else:
+            raise ShapeError(f"ds.constant: a value of shape {arr.shape} ({arr.size} elements) "
+                             f"cannot be shaped {shape} (at {user_frame()})")
         arr = np.array(arr)
     arr.setflags(write=False)
     g = get_default_graph()
     return g.create_op("Const", (), {"value": arr, "dtype": d}, (Spec(arr.shape, d),),
                        name=name or "Const").outputs[0]
+
+
+def _value_array(value, dtype, op: str) -> tuple[np.ndarray, dtypes.DType]:
+    """(exact numpy value, DType) of a Python or numpy value (see `convert.py`)."""
+    if isinstance(value, Tensor):
+        raise TypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor (at {user_frame()})")
+    d = as_dtype(dtype) if dtype is not None else None
+    if isinstance(value, (np.ndarray, np.generic)) or _is_array(value):
+        arr = np.asarray(value)
+        try:
+            src = dtypes.from_numpy_dtype(arr.dtype)
+        except TypeError:
+            raise DTypeError(f"ds.{op}: arrays of dtype {arr.dtype} are not supported (at "
+                             f"{user_frame()})") from None
+        return (arr, src) if d is None else (cast_array(arr, d, f"ds.{op}"), d)
+    return python_data(value, d, f"ds.{op}")
+
+
+def _is_array(value) -> bool:
+    """A jax (or other array-API) array: it has a dtype and a shape and is not Python data."""
+    return hasattr(value, "__array__") and hasattr(value, "dtype") and hasattr(value, "shape")
 
 
 def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
@@ -98,28 +124,32 @@ def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
 
 
 def fill(dims, value, name: str | None = None) -> Tensor:
-    arr = np.asarray(value)
-    d = _default_dtype(arr) if isinstance(value, (np.ndarray, np.generic)) else \
-        (float32 if arr.dtype.kind == "f" else int32 if arr.dtype.kind in "iu" else
-         dtypes.from_numpy_dtype(arr.dtype))
-    return constant(np.full(tuple(dims), value, dtype=d.np), dtype=d, name=name or "Fill")
+    """`dims` filled with the scalar `value` (its dtype by TF1's rules, as `constant`)."""
+    arr, d = _value_array(value, None, "fill")
+    if arr.ndim:
+        raise ShapeError(f"ds.fill: value must be a scalar, got shape {arr.shape} (at {user_frame()})")
+    return constant(np.full(_full_shape(dims, "fill"), arr, dtype=d.np), dtype=d, name=name or "Fill")
 
 
 def zeros(shape, dtype=float32, name: str | None = None) -> Tensor:
     d = as_dtype(dtype)
-    return constant(np.zeros(_full_shape(shape), d.np), dtype=d, name=name or "zeros")
+    return constant(np.zeros(_full_shape(shape, "zeros"), d.np), dtype=d, name=name or "zeros")
 
 
 def ones(shape, dtype=float32, name: str | None = None) -> Tensor:
     d = as_dtype(dtype)
-    return constant(np.ones(_full_shape(shape), d.np), dtype=d, name=name or "ones")
+    return constant(np.ones(_full_shape(shape, "ones"), d.np), dtype=d, name=name or "ones")
 
 
-def _full_shape(shape) -> tuple:
-    shape = _shape_arg(shape)
-    if shape is None or None in shape:
-        raise ValueError(f"a fully known shape is required, got {shape}")
-    return shape
+def _full_shape(shape, op: str) -> tuple:
+    """A shape with every dimension known (zeros, ones, fill, random ops)."""
+    if shape is None:
+        raise ShapeError(f"ds.{op}: a fully known shape is required, got None (at {user_frame()})")
+    dims = _shape_arg(shape, op)
+    if None in dims or any(d == -1 for d in shape if d is not None):
+        raise ShapeError(f"ds.{op}: a fully known shape is required, got {tuple(shape)} (at "
+                         f"{user_frame()})")
+    return dims
 
 
 def _like(tensor, fill_value, dtype, name):
@@ -143,25 +173,57 @@ def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
 # -- random initialisers ----------------------------------------------------------------------
 
 RANDOM_TYPES = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformLike")
+name_of_random = {"RandomUniform": "random_uniform", "RandomStandardNormal": "random_normal",
+                  "TruncatedNormal": "truncated_normal"}
 
 
 def _random(op_type: str, shape: Sequence, dtype, seed, name, **params) -> Tensor:
+    api = name_of_random[op_type]
     d = as_dtype(dtype)
     if not d.is_floating_point and op_type != "RandomUniform":
-        raise TypeError(f"{op_type} needs a floating dtype, got {d.name}")
-    shape = _full_shape(shape)
+        raise DTypeError(f"ds.{api}: needs a floating dtype, got {d.name} (at {user_frame()})")
+    shape = _full_shape(shape, api)
+    if seed is not None and (isinstance(seed, builtins.bool) or not isinstance(seed, (int, np.integer))):
+        raise DTypeError(f"ds.{api}: seed must be an int or None, got {seed!r} (at {user_frame()})")
+    for key, v in params.items():
+        _number(api, key, v)
+    if params.get("stddev", 0) < 0:
+        raise ArgumentError(f"ds.{api}: stddev must be >= 0, got {params['stddev']!r} (at {user_frame()})")
     g = get_default_graph()
     attrs = {"shape": shape, "dtype": d, "seed": seed, **params}
     return g.create_op(op_type, (), attrs, (Spec(shape, d),), name=name).outputs[0]
 
 
+def _number(api: str, key: str, v) -> None:
+    """Random ops draw on the host: their parameters must be finite numbers now."""
+    number = isinstance(v, (int, float, np.integer, np.floating))
+    if isinstance(v, (builtins.bool, np.bool_)) or not number or not np.isfinite(v):
+        raise DTypeError(f"ds.{api}: {key} must be a finite Python or numpy number, got {v!r} "
+                         f"(at {user_frame()})")
+
+
 def random_uniform(shape, minval=0, maxval=None, dtype=float32, seed: int | None = None,
                    name: str | None = None) -> Tensor:
     """Uniform in [minval, maxval) (maxval defaults to 1 for floats), drawn anew each run."""
+    d = as_dtype(dtype)
     if maxval is None:
-        if not as_dtype(dtype).is_floating_point:
-            raise ValueError("Must specify maxval for integer dtype")
+        if not d.is_floating_point:
+            raise ArgumentError("ds.random_uniform: Must specify maxval for integer dtype (at "
+                                f"{user_frame()})")
         maxval = 1
+    for key, v in (("minval", minval), ("maxval", maxval)):
+        _number("random_uniform", key, v)
+        if not d.is_floating_point and not isinstance(v, (int, np.integer)):
+            raise DTypeError(f"ds.random_uniform: {key} must be an int for dtype {d.name}, got {v!r} "
+                             f"(at {user_frame()})")
+    if (not minval < maxval) if not d.is_floating_point else minval > maxval:
+        raise ArgumentError(f"ds.random_uniform: Need minval < maxval, got minval={minval!r}, "
+                            f"maxval={maxval!r} (at {user_frame()})")
+    if not d.is_floating_point:
+        info = np.iinfo(d.np)
+        for v in (minval, maxval - 1):
+            if not info.min <= v <= info.max:
+                raise overflow("ds.random_uniform", int(v), d)
     return _random("RandomUniform", shape, dtype, seed, name or "random_uniform",
                    minval=minval, maxval=maxval)
 

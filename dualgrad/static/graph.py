@@ -39,6 +39,7 @@ from .. import dtypes
 from ..errors import GraphError, user_frame
 from ..ops import Op, Spec, register_frontend
 from ..ops import registry as _registry
+from .convert import check_int_range
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -485,7 +486,11 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         for i, a in enumerate(conv):
             if isinstance(a, np.ndarray) and a.dtype != tensor_dtype.np and a.dtype.kind in "iuf":
                 if tensor_dtype.is_floating_point or a.dtype.kind != "f":
+                    check_int_range(a, tensor_dtype, f"{op.name}: an array operand (at {user_frame()})")
                     conv[i] = a.astype(tensor_dtype.np)
+            elif tensor_dtype.is_integer and type(a) is int:  # a weak Python int takes the dtype
+                check_int_range(np.asarray([a], dtype=object), tensor_dtype,
+                                f"{op.name}: a Python int operand (at {user_frame()})")
     specs = [Spec(a.shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
     if any(s.shape is None for s in specs):
         out = _infer_unknown_rank(op, specs, attrs)

@@ -18,9 +18,10 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..backend import namespace_named, x64
-from ..errors import DualgradError, FeedError, GraphError, UninitializedError
+from ..backend import block, describe_arrays, namespace_named, x64
+from ..errors import DualgradError, FeedError, GraphError, UninitializedError, is_out_of_memory, out_of_memory
 from .compile import Plan, build_plan
+from .convert import cast_array, check_int_range, python_data
 from .creation import draw, random_generator
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
@@ -240,11 +241,17 @@ class Session:
 
     # -- state access (Saver, Variable.load, tests) --------------------------------------------
     def _device(self, value, var: Variable):
-        arr = np.asarray(value)
+        """`value` as the variable's dtype: Python data exactly (a Python float into an int
+        variable, or an int out of range, is refused), arrays by `cast_array`'s rules."""
+        what = f"load into variable {var.op.name} (created at {var.op.where})"
+        if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array__"):
+            arr = cast_array(np.asarray(value), var.dtype, what)
+        else:
+            arr, _ = python_data(value, var.dtype, what)
         if arr.shape != var.shape:
             raise FeedError(f"Cannot load a value of shape {arr.shape} into variable {var.op.name} of "
                             f"shape {var.shape}")
-        arr = arr.astype(var.dtype.np, copy=True)
+        arr = np.array(arr, dtype=var.dtype.np, copy=True)
         if self.backend == "numpy":
             return arr
         with x64():
@@ -322,7 +329,7 @@ class _Runner:
         if self.stateless:  # no variables, no random draws: no lock, no bookkeeping
             if sess._closed:
                 raise RuntimeError("Attempted to use a closed Session.")
-            outs = self.fn(*vals) if self.feeds_as_given else self.fn(*self._feeds(vals))
+            outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
             if self.plan.checks:
                 _verify_numerics(self.plan.checks, outs)
             if self.single is not None:
@@ -340,7 +347,7 @@ class _Runner:
             args += feeds
             if self.randoms:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
-            outs = self.fn(*args)
+            outs = self._call(sess, args)
             if self.plan.checks:
                 _verify_numerics(self.plan.checks, outs)
             if self.writes:
@@ -361,9 +368,44 @@ class _Runner:
                 return self.single(outs[0])
             return self._results(outs)
 
+    def _call(self, sess: Session, args) -> list:
+        """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
+        RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
+        the failed buffer to numpy would abort the process) raises before anything is committed.
+        jax results are waited for when they are fetched anyway, or before variables are written
+        on the CPU, where XLA allocates when the program runs rather than when it is dispatched."""
+        try:
+            outs = self.fn(*args)
+        except Exception as e:
+            if not is_out_of_memory(e):
+                raise
+            raise self._out_of_memory(sess, e, None) from None
+        if not self.copy and (self.convert or self.writes and _on_cpu(outs)):
+            try:
+                block(outs)
+            except Exception as e:
+                if not is_out_of_memory(e):
+                    raise
+                raise self._out_of_memory(sess, e, outs) from None
+        return outs
+
+    def _out_of_memory(self, sess: Session, error: Exception, outs) -> Exception:
+        fetched = ", ".join(describe(f) for f in self.plan.fetches) or "no fetches"
+        # a buffer donated to the failed program is gone: its variable reads as uninitialized
+        lost = [v for v in self.state_in if getattr(sess._values.get(v), "is_deleted", bool)()]
+        for v in lost:
+            sess._values.pop(v, None)
+        results = f" computing {describe_arrays(outs)}" if outs is not None else ""
+        note = f"; variables {', '.join(v.op.name for v in lost)} lost their donated buffers" if lost else ""
+        return out_of_memory(f"Session.run of {fetched}{results}{note}", error)
+
     def _feeds(self, vals) -> list:
         feeds = [vals[i] for i in self.feed_pos]
         for j, dt in self.casts:
+            t = self.plan.feeds[j]
+            if t.dtype.is_integer:  # an int feed narrower than its data: every value must fit
+                check_int_range(feeds[j], t.dtype, f"Cannot feed Tensor '{t.name}' (created at "
+                                                   f"{t.op.where})")
             feeds[j] = feeds[j].astype(dt)
         return feeds
 
@@ -408,6 +450,10 @@ def _store_unaliased(state: dict, writes, values, args) -> None:
             value = value.copy()
         seen.add(id(value))
         state[var] = value
+
+
+def _on_cpu(outs) -> bool:
+    return bool(outs) and next(iter(outs[0].devices())).platform == "cpu"
 
 
 def _scalar(o):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, user_frame
 from ..ops import Spec, register_frontend
@@ -118,8 +120,8 @@ register_frontend(Variable, bind)
 def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
     if not isinstance(var, Variable):
         raise TypeError(f"{op_type} needs a ds.Variable, got {type(var).__name__}")
-    with var.graph.as_default():
-        value = convert_to_tensor(value)
+    with var.graph.as_default():  # Python and numpy data take the variable's dtype, exactly
+        value = convert_to_tensor(value, dtype=None if isinstance(value, Tensor) else var.dtype)
     if value.graph is not var.graph:
         raise ValueError(f"{op_type}: the value and {var.name} are from different graphs")
     if value.shape is not None and not _fits(value.shape, var.shape):
@@ -141,10 +143,13 @@ def _fits(shape: tuple, target: tuple) -> bool:
 
 
 def _castable(src: dtypes.DType, dst: dtypes.DType) -> bool:
-    """Assignments convert within a kind and from ints/bools to floats, never float -> int."""
+    """Assignments convert between floats and from ints/bools to floats; into ints only from
+    ints no wider (a wider one could wrap) and bools; into bool only from bool."""
     if dst.is_floating_point:
         return True
-    return not src.is_floating_point
+    if dst.is_bool:
+        return src.is_bool
+    return src.is_bool or (src.is_integer and np.can_cast(src.np, dst.np))
 
 
 def assign(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:

@@ -3,6 +3,8 @@
 1. TF1 ordering inside one run (SPEC §3): a read ordered after an assign sees its value,
    checked against hand-worked TF1 values and, for random programs, against a pure-Python
    reference interpreter of the SPEC rule (written here, independent of `compile.py`).
+2. Creation: ints that do not fit are refused (never wrapped), Python floats into int dtypes
+   are TF1's TypeError, and float64 paths keep Python floats exact (numpy float64 oracle).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 import dualgrad.static as ds
 from dualgrad.errors import DualgradError
+from dualgrad.static.convert import ValueOverflowError
 
 # -- 1. ordering: hand-worked TF1 values ----------------------------------------------------------
 
@@ -220,3 +223,116 @@ def test_random_programs_follow_the_ordering_rule_on_both_backends(steps, n_vars
                 got = sess.run(fetches)
                 assert got == pytest.approx(out, rel=1e-12), backend
                 assert sess.run(vs) == pytest.approx([after[v] for v in vs], rel=1e-12), backend
+
+
+# -- 2. creation: no overflow, no precision loss ---------------------------------------------------
+
+
+def _run(t, feed=None, backend="numpy"):
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        return sess.run(t, feed)
+
+
+def test_an_int_that_does_not_fit_is_refused_everywhere_it_can_enter():
+    """TF1 refuses these; dualgrad wrapped them (2**40 fed to int32 gave 0, 2**63 became 0)."""
+    i32 = ds.placeholder(ds.int32, shape=(None,))
+    with pytest.raises(ValueOverflowError, match="int32"):
+        _run(i32, {i32: [2**40]})
+    with pytest.raises(ValueOverflowError, match="int32"):
+        _run(i32, {i32: np.array([1, -(2**31) - 1], np.int64)})
+    with pytest.raises(OverflowError):
+        ds.Variable([2**63])
+    with pytest.raises(OverflowError):
+        ds.constant(2**40, dtype=ds.int32)
+    with pytest.raises(OverflowError):
+        ds.fill([2], 2**64)
+    v = ds.Variable(np.int32([1]))
+    with pytest.raises(OverflowError):
+        v.assign(2**40)
+    with pytest.raises(TypeError, match="int64 value to variable"):
+        v.assign(ds.constant([2**40]))
+    with pytest.raises(OverflowError, match="add"):
+        v + 2**40
+    with pytest.raises(OverflowError, match="add"):
+        v + np.array([2**40])
+    with pytest.raises(OverflowError):
+        ds.random_uniform([2], 0, 2**40, dtype=ds.int32)
+    with ds.Session(backend="numpy") as sess:
+        sess.run(v.initializer)
+        with pytest.raises(OverflowError):
+            v.load([2**40], sess)
+        np.testing.assert_array_equal(sess.run(v), [1])
+
+
+def test_a_python_float_into_an_int_dtype_is_tf1s_type_error():
+    with pytest.raises(TypeError, match=r"Expected int32, got 1.5 of type 'float' instead."):
+        ds.constant(1.5, dtype=ds.int32)
+    with pytest.raises(TypeError, match="Expected int64"):
+        ds.Variable([1, 2.0], dtype=ds.int64)
+    with pytest.raises(TypeError, match="Expected int32"):
+        ds.constant(np.array([1.0, 2.5]), dtype=ds.int32)
+    np.testing.assert_array_equal(_run(ds.constant(np.array([1.0, -2.0]), dtype=ds.int32)), [1, -2])
+
+
+def test_python_ints_take_int32_or_int64_as_tf1():
+    assert ds.constant([1, 2]).dtype is ds.int32
+    big = ds.constant([1, 2**40])
+    assert big.dtype is ds.int64
+    np.testing.assert_array_equal(_run(big), np.array([1, 2**40], np.int64))
+    assert ds.constant([-(2**63), 2**63 - 1]).dtype is ds.int64
+
+
+_floats = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True)
+_float_data = st.one_of(_floats, st.lists(_floats, min_size=1, max_size=4),
+                        st.lists(st.lists(_floats, min_size=2, max_size=2), min_size=1, max_size=3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=_float_data)
+def test_float64_paths_keep_python_floats_exact(data):
+    """Every static way in for Python floats with float64 asked for holds the doubles
+    themselves (numpy float64 is the oracle), and float32 rounds exactly once."""
+    ds.reset_default_graph()
+    want = np.array(data, dtype=np.float64)
+    ph = ds.placeholder(ds.float64, shape=want.shape)
+    v = ds.Variable(data, dtype=ds.float64)
+    loaded = ds.Variable(np.zeros(want.shape))
+    first = want.flat[0]
+    filled = ds.fill([2], np.float64(first))
+    with ds.Session(backend="numpy") as sess:
+        sess.run(ds.global_variables_initializer())
+        loaded.load(data, sess)
+        got = sess.run([ds.constant(data, dtype=ds.float64), v, ph, loaded, filled,
+                        ds.constant(data, dtype=ds.float32), ds.fill([2], float(first))],
+                       {ph: data})
+    for g in got[:4]:
+        np.testing.assert_array_equal(g, want)
+        assert np.asarray(g).dtype == np.float64
+    np.testing.assert_array_equal(got[4], [first, first])
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as numpy rounds it
+        np.testing.assert_array_equal(got[5], want.astype(np.float32))
+        np.testing.assert_array_equal(got[6], np.float32([first, first]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.integers(-(2**70), 2**70), dtype=st.sampled_from(["int32", "int64", "uint8"]))
+def test_python_ints_fit_exactly_or_are_refused(value, dtype):
+    ds.reset_default_graph()
+    d = ds.as_dtype(dtype)
+    info = np.iinfo(d.np)
+    fits = info.min <= value <= info.max
+    ph = ds.placeholder(d, shape=())
+    if fits:
+        assert int(_run(ds.constant(value, dtype=d))) == value
+        assert int(_run(ds.Variable(value, dtype=d))) == value
+        if -(2**63) <= value < 2**63:
+            assert int(_run(ph, {ph: value})) == value
+    else:
+        with pytest.raises(OverflowError):
+            ds.constant(value, dtype=d)
+        with pytest.raises(OverflowError):
+            ds.Variable([value], dtype=d)
+        if -(2**63) <= value < 2**63:
+            with pytest.raises(ValueError):  # refused as a feed, never wrapped
+                _run(ph, {ph: value})

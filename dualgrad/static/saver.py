@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import secrets
 import threading
@@ -162,7 +163,7 @@ def _commit(directory: str, ledger, data_file: str, chunks, index_name: str, ind
     committed = False
     try:
         data_stat = write_new(path(data_file), chunks)
-        index_stat = write_new(path(index_tmp), [canonical(index)])
+        index_stat = write_new(path(index_tmp), [json.dumps(index, indent=1).encode()])
         write_new(path(state_tmp), [canonical({"latest": base})])
         os.replace(path(index_tmp), path(index_name))
         committed = True

@@ -209,8 +209,8 @@ def test_a_rewritten_index_is_refused(tmp_path, mutate, pattern):
 def test_swapped_or_duplicated_index_entries_without_a_new_digest_are_refused(tmp_path):
     m, prefix = saved(tmp_path)
     text = open(prefix + ".index.json").read()
-    swapped = text.replace('"name":"w"', '"name":"@"').replace('"name":"b"', '"name":"w"') \
-        .replace('"name":"@"', '"name":"b"')
+    swapped = text.replace('"name": "w"', '"name": "@"').replace('"name": "b"', '"name": "w"') \
+        .replace('"name": "@"', '"name": "b"')
     assert swapped != text
     open(prefix + ".index.json", "w").write(swapped)
     assert_refused(m, prefix, "SHA-256 does not match its contents")

@@ -24,7 +24,6 @@ from ..ops.symarray import (
     apply_form,
     as_sympy,
     expanded_sums,
-    reset_index_names,
 )
 from . import program as P
 from .budget import Budget
@@ -364,7 +363,8 @@ def symbolized(program: P.Program, budget: Budget | None = None, mode: str | Non
 
 def _symbolize_root(program: P.Program, m: str, budget: Budget) -> Symbolized:
     s = symbolize(program, m, budget)
-    reset_index_names()
+    # no reset of index names here: the VJP rules build sums over the forward values, and an
+    # index reused inside them would capture the forward's (printing renames them anyway)
     s.root_expr = root_element(s, s.root)  # unsupported forms raise here
     if m == "index":
         from .canonical import tidy

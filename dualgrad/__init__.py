@@ -95,7 +95,6 @@ from .eager.creation import (
     FloatTensor,
     LongTensor,
     arange,
-    as_tensor,
     empty,
     eye,
     from_numpy,

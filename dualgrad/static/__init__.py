@@ -12,7 +12,7 @@ See docs/static.md for the run semantics and where dualgrad differs from TF1.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import SimpleNamespace as _Namespace
 
 from . import nn, train
 from .api import (
@@ -135,7 +135,7 @@ from .variables import (
     variables_initializer,
 )
 
-debugging = SimpleNamespace(check_numerics=check_numerics)  # TF1's tf.debugging
+debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
 double = float64
 half = float16
 

@@ -98,13 +98,14 @@ def _build_nodes(roots: Sequence[Operation]) -> dict:
     return nodes
 
 
-def gradients(ys, xs, grad_ys=None, name: str = "gradients", **kwargs) -> list:
+def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_with_ops: bool = False,
+              gate_gradients: bool = False, aggregation_method=None) -> list:
     """d(sum of ys)/d(x) for each x in xs, as graph tensors; None where x does not reach ys.
 
     `grad_ys` weights each y (default: ones). xs may be any tensors, not only variables (TF1
-    semantics: the gradient arriving at that tensor). Extra TF1 keyword arguments
-    (`colocate_gradients_with_ops`, `gate_gradients`, `aggregation_method`) are accepted and
-    ignored.
+    semantics: the gradient arriving at that tensor). The TF1 keyword arguments
+    `colocate_gradients_with_ops`, `gate_gradients` and `aggregation_method` do not change
+    values here and are accepted; any other keyword is a TypeError.
     """
     ys = list(ys) if isinstance(ys, (list, tuple)) else [ys]
     single_x = not isinstance(xs, (list, tuple))

@@ -124,13 +124,19 @@ def _initial_value(full: str, shape, dtype, initializer):
 
 # -- initializers: called with (shape, dtype), they return the initial-value tensor -------------
 class zeros_initializer:  # noqa: N801 (TF1's name)
-    def __call__(self, shape, dtype=float32) -> Tensor:
-        return zeros(shape, dtype=dtype)
+    def __init__(self, dtype=None):
+        self.dtype = dtype
+
+    def __call__(self, shape, dtype=None) -> Tensor:
+        return zeros(shape, dtype=dtype or self.dtype or float32)
 
 
 class ones_initializer:  # noqa: N801
-    def __call__(self, shape, dtype=float32) -> Tensor:
-        return ones(shape, dtype=dtype)
+    def __init__(self, dtype=None):
+        self.dtype = dtype
+
+    def __call__(self, shape, dtype=None) -> Tensor:
+        return ones(shape, dtype=dtype or self.dtype or float32)
 
 
 class constant_initializer:  # noqa: N801

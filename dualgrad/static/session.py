@@ -19,9 +19,18 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import block, describe_arrays, namespace_named, x64
-from ..errors import DualgradError, FeedError, GraphError, UninitializedError, is_out_of_memory, out_of_memory
+from ..errors import (
+    DTypeError,
+    DualgradError,
+    FeedError,
+    GraphError,
+    UninitializedError,
+    is_out_of_memory,
+    out_of_memory,
+    user_frame,
+)
 from .compile import Plan, build_plan
-from .convert import cast_array, check_int_range, python_data
+from .convert import ArgumentError, cast_array, check_int_range, python_data
 from .creation import draw, random_generator
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
@@ -61,10 +70,17 @@ class Session:
     def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
                  target: str | None = None, device=None, mesh=None, batch_axis: str | None = None):
         if isinstance(graph, str):  # TF1's positional `target`
-            graph = None
+            graph, target = None, graph
+        if graph is not None and not isinstance(graph, Graph):
+            raise DTypeError(f"ds.Session: graph must be a ds.Graph or None, got {type(graph).__name__} "
+                             f"(at {user_frame()})")
+        if target is not None and not isinstance(target, str):
+            raise DTypeError(f"ds.Session: target must be a str, got {type(target).__name__} (at "
+                             f"{user_frame()})")
         self.graph: Graph = graph if graph is not None else get_default_graph()
         if backend not in ("jax", "numpy"):
-            raise ValueError(f"unknown backend {backend!r}: expected 'jax' or 'numpy'")
+            raise ArgumentError(f"ds.Session: unknown backend {backend!r}: expected 'jax' or 'numpy' "
+                                f"(at {user_frame()})")
         self.backend = backend
         self._xp = namespace_named(backend)
         self._values: dict[Variable, object] = {}
@@ -285,8 +301,10 @@ class Session:
 class InteractiveSession(Session):
     """A Session that installs itself as the default session when created (for notebooks)."""
 
-    def __init__(self, graph: Graph | None = None, backend: str = "jax", **kwargs):
-        super().__init__(graph, backend, **kwargs)
+    def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
+                 target: str | None = None, device=None, mesh=None, batch_axis: str | None = None):
+        super().__init__(graph, backend, config=config, target=target, device=device, mesh=mesh,
+                         batch_axis=batch_axis)
         _defaults.stack.append(self)
 
     def close(self) -> None:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import ops
+from ..errors import DTypeError, ShapeError, user_frame
+from .convert import ArgumentError
 from .creation import constant, convert_to_tensor, zeros
 from .gradients import gradients
 from .graph import Operation, Tensor
@@ -48,6 +52,15 @@ class Optimizer:
     """Base class: `minimize` = `compute_gradients` + `apply_gradients`."""
 
     def __init__(self, learning_rate, use_locking: bool = False, name: str = "Optimizer"):
+        who = type(self).__name__
+        if not (callable(learning_rate) or isinstance(learning_rate, Tensor)):
+            _hyper(who, "learning_rate", learning_rate)
+        elif isinstance(learning_rate, Tensor) and not (
+                learning_rate.dtype.is_floating_point and learning_rate.shape in ((), None)):
+            raise DTypeError(f"{who}: learning_rate must be a float scalar, got {learning_rate} (at "
+                             f"{user_frame()})")
+        if not isinstance(name, str) or not name:
+            raise DTypeError(f"{who}: name must be a non-empty str, got {name!r} (at {user_frame()})")
         self._lr = learning_rate
         self._name = name
         self._slots: dict[str, dict[Variable, Variable]] = {}
@@ -55,23 +68,45 @@ class Optimizer:
 
     # -- the TF1 API -------------------------------------------------------------------------
     def compute_gradients(self, loss: Tensor, var_list: Sequence[Variable] | None = None,
-                          **kwargs) -> list[tuple]:
-        """[(gradient or None, variable)] for the trainable variables (or `var_list`)."""
+                          gate_gradients: int = 1, aggregation_method=None,
+                          colocate_gradients_with_ops: bool = False, grad_loss=None) -> list[tuple]:
+        """[(gradient or None, variable)] for the trainable variables (or `var_list`);
+        `grad_loss` weights the loss (TF1). The gating/aggregation/colocation options do not
+        change values here and are accepted for TF1 code."""
+        if not isinstance(loss, Tensor):
+            raise DTypeError(f"{type(self).__name__}.compute_gradients: loss must be a graph tensor, "
+                             f"got {type(loss).__name__} (at {user_frame()})")
+        if not loss.dtype.is_floating_point:
+            raise ArgumentError(f"Invalid type {loss.dtype.name} for {loss.name}, expected: [float16, "
+                                f"float32, float64]. (loss created at {loss.op.where})")
         if var_list is None:
             var_list = loss.graph.get_collection(TRAINABLE_VARIABLES)
-        var_list = list(var_list)
+        var_list = _variables(var_list, type(self).__name__)
         if not var_list:
-            raise ValueError("No variables to optimize.")
-        grads = gradients(loss, var_list)
+            raise ArgumentError(f"No variables to optimize. (at {user_frame()})")
+        grads = gradients(loss, var_list, grad_ys=grad_loss)
         return list(zip(grads, var_list, strict=True))
 
     def apply_gradients(self, grads_and_vars, global_step: Variable | None = None,
                         name: str | None = None) -> Operation:
         """One op that applies every (gradient, variable) update (and bumps global_step)."""
+        grads_and_vars = list(grads_and_vars)
+        if global_step is not None and not isinstance(global_step, Variable):
+            raise DTypeError(f"{type(self).__name__}.apply_gradients: global_step must be a ds.Variable, "
+                             f"got {type(global_step).__name__} (at {user_frame()})")
+        for pair in grads_and_vars:
+            if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[1], Variable)
+                    and (pair[0] is None or isinstance(pair[0], Tensor))):
+                raise DTypeError(f"{type(self).__name__}.apply_gradients: expected (gradient tensor or "
+                                 f"None, ds.Variable) pairs, got {pair!r} (at {user_frame()})")
+            g, v = pair
+            if g is not None and g.shape is not None and not _same_shape(g.shape, v.shape):
+                raise ShapeError(f"{type(self).__name__}.apply_gradients: gradient of shape {g.shape} "
+                                 f"for variable {v.op.name} of shape {v.shape} (at {user_frame()})")
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
-            raise ValueError("No gradients provided for any variable: "
-                             f"{[v.name for _, v in grads_and_vars]}")
+            raise ArgumentError("No gradients provided for any variable: "
+                                f"{[v.name for _, v in grads_and_vars]}. (at {user_frame()})")
         graph = pairs[0][1].graph
         with graph.as_default():
             self._create_slots([v for _, v in pairs])
@@ -83,10 +118,17 @@ class Optimizer:
                 return group(*updates, name="update")
 
     def minimize(self, loss: Tensor, global_step: Variable | None = None,
-                 var_list: Sequence[Variable] | None = None, name: str | None = None,
-                 **kwargs) -> Operation:
-        """The train op: compute gradients of `loss` and apply them."""
-        grads_and_vars = self.compute_gradients(loss, var_list)
+                 var_list: Sequence[Variable] | None = None, gate_gradients: int = 1,
+                 aggregation_method=None, colocate_gradients_with_ops: bool = False,
+                 name: str | None = None, grad_loss=None) -> Operation:
+        """The train op: compute gradients of `loss` and apply them. A loss with no gradient
+        to any of the variables is TF1's ValueError, not a train op that does nothing."""
+        grads_and_vars = self.compute_gradients(loss, var_list, grad_loss=grad_loss)
+        if all(g is None for g, _ in grads_and_vars):
+            raise ArgumentError(
+                "No gradients provided for any variable, check your graph for ops that do not "
+                f"support gradients, between variables {[repr(v) for _, v in grads_and_vars]} and "
+                f"loss {loss} (loss created at {loss.op.where})")
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
 
     def get_slot(self, var: Variable, name: str) -> Variable | None:
@@ -147,6 +189,7 @@ class MomentumOptimizer(Optimizer):
     def __init__(self, learning_rate, momentum, use_locking: bool = False, name: str = "Momentum",
                  use_nesterov: bool = False):
         super().__init__(learning_rate, use_locking, name)
+        _hyper(type(self).__name__, "momentum", momentum)
         self._momentum = momentum
         self._nesterov = use_nesterov
 
@@ -175,6 +218,14 @@ class AdamOptimizer(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
                  use_locking: bool = False, name: str = "Adam"):
         super().__init__(learning_rate, use_locking, name)
+        for key, value in (("beta1", beta1), ("beta2", beta2), ("epsilon", epsilon)):
+            _hyper("AdamOptimizer", key, value)
+        for key, value in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= value < 1:
+                raise ArgumentError(f"AdamOptimizer: {key} must be in [0, 1), got {value!r} (at "
+                                    f"{user_frame()})")
+        if epsilon < 0:
+            raise ArgumentError(f"AdamOptimizer: epsilon must be >= 0, got {epsilon!r} (at {user_frame()})")
         self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
 
     def _create_slots(self, var_list):
@@ -201,6 +252,29 @@ class AdamOptimizer(Optimizer):
         b1p, b2p = self._non_slots["beta1_power"], self._non_slots["beta2_power"]
         return [b1p.assign(ops.multiply(b1p, self._beta1)),
                 b2p.assign(ops.multiply(b2p, self._beta2))]
+
+
+def _hyper(who: str, key: str, value) -> None:
+    """A hyperparameter given as a number must be a finite real one."""
+    number = isinstance(value, (int, float, np.integer, np.floating))
+    if isinstance(value, (bool, np.bool_)) or not number or not np.isfinite(value):
+        raise DTypeError(f"{who}: {key} must be a finite number (or, for learning_rate, a float "
+                         f"scalar tensor or a callable), got {value!r} (at {user_frame()})")
+
+
+def _variables(var_list, who: str) -> list[Variable]:
+    if isinstance(var_list, (Tensor, str)) or not hasattr(var_list, "__iter__"):
+        raise DTypeError(f"{who}: var_list must be a list of ds.Variable, got {type(var_list).__name__} "
+                         f"(at {user_frame()})")
+    var_list = list(var_list)
+    for v in var_list:
+        if not isinstance(v, Variable):
+            raise DTypeError(f"{who}: var_list holds {v!r}, which is not a ds.Variable (at {user_frame()})")
+    return var_list
+
+
+def _same_shape(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is None or x == y for x, y in zip(a, b, strict=True))
 
 
 def _as(t: Tensor, like: Variable):

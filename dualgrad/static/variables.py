@@ -34,7 +34,7 @@ class Variable(Tensor):
     __slots__ = ("initial_value", "initializer", "trainable")
 
     def __new__(cls, initial_value=None, *args, name: str | None = None, trainable: bool = True,
-                dtype=None, **kwargs):
+                dtype=None, validate_shape: bool = True, collections=None):
         # one optional positional argument: the name (SPEC order) or, TF1's order, trainable
         if len(args) > 1:
             raise TypeError("ds.Variable takes initial_value and then keyword arguments")
@@ -45,11 +45,12 @@ class Variable(Tensor):
                 trainable = args[0]
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
-        if kwargs.pop("validate_shape", True) is False:
+        if validate_shape is False:
             raise NotImplementedError("validate_shape=False is not supported")
-        kwargs.pop("collections", None)
-        if kwargs:
-            raise TypeError(f"unexpected arguments {sorted(kwargs)}")
+        if collections is not None and (isinstance(collections, str) or not all(
+                isinstance(c, str) for c in collections)):
+            raise DTypeError(f"ds.Variable: collections must be a list of names, got {collections!r} "
+                             f"(at {user_frame()})")
         if callable(initial_value):
             initial_value = initial_value()
         graph = initial_value.graph if isinstance(initial_value, Tensor) else get_default_graph()
@@ -67,12 +68,14 @@ class Variable(Tensor):
             var.trainable = bool(trainable)
             with graph.exact_scope(op.name):
                 var.initializer = _assign_op("Assign", var, init, "Assign").op
-        graph.add_to_collection(GLOBAL_VARIABLES, var)
-        if trainable:
-            graph.add_to_collection(TRAINABLE_VARIABLES, var)
+        # TF1: the variable joins `collections` (default: the global variables) and, when
+        # trainable, the trainable ones
+        for c in dict.fromkeys([*(collections if collections is not None else [GLOBAL_VARIABLES]),
+                                *([TRAINABLE_VARIABLES] if trainable else [])]):
+            graph.add_to_collection(c, var)
         return var
 
-    def __init__(self, *args, **kwargs):  # everything happens in __new__
+    def __init__(self, *args, **kwargs):  # everything (argument checks too) happens in __new__
         pass
 
     def __repr__(self) -> str:
@@ -117,6 +120,13 @@ class Variable(Tensor):
 register_frontend(Variable, bind)
 
 
+def _assign_target(ref, fn: str, validate_shape) -> None:
+    if not isinstance(ref, Variable):
+        raise DTypeError(f"ds.{fn}: ref must be a ds.Variable, got {type(ref).__name__} (at {user_frame()})")
+    if validate_shape is False:
+        raise NotImplementedError(f"ds.{fn}: validate_shape=False is not supported (at {user_frame()})")
+
+
 def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
     if not isinstance(var, Variable):
         raise TypeError(f"{op_type} needs a ds.Variable, got {type(var).__name__}")
@@ -152,15 +162,24 @@ def _castable(src: dtypes.DType, dst: dtypes.DType) -> bool:
     return src.is_bool or (src.is_integer and np.can_cast(src.np, dst.np))
 
 
-def assign(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+def assign(ref: Variable, value, use_locking=None, name: str | None = None,
+           validate_shape=None) -> Tensor:
+    """TF1's `tf.assign(ref, value)`: `ref.assign(value)`."""
+    _assign_target(ref, "assign", validate_shape)
     return ref.assign(value, name=name)
 
 
-def assign_add(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+def assign_add(ref: Variable, value, use_locking=None, name: str | None = None,
+               validate_shape=None) -> Tensor:
+    """TF1's `tf.assign_add(ref, value)`: `ref.assign_add(value)`."""
+    _assign_target(ref, "assign_add", validate_shape)
     return ref.assign_add(value, name=name)
 
 
-def assign_sub(ref: Variable, value, name: str | None = None, **kwargs) -> Tensor:
+def assign_sub(ref: Variable, value, use_locking=None, name: str | None = None,
+               validate_shape=None) -> Tensor:
+    """TF1's `tf.assign_sub(ref, value)`: `ref.assign_sub(value)`."""
+    _assign_target(ref, "assign_sub", validate_shape)
     return ref.assign_sub(value, name=name)
 
 

@@ -336,3 +336,68 @@ def test_python_ints_fit_exactly_or_are_refused(value, dtype):
         if -(2**63) <= value < 2**63:
             with pytest.raises(ValueError):  # refused as a feed, never wrapped
                 _run(ph, {ph: value})
+
+
+# -- 4. no silently ignored arguments --------------------------------------------------------------
+
+_BOGUS = "definitely_not_an_argument"
+
+
+def _public_callables():
+    """Every public function and class of ds, ds.nn and ds.train, and every public method of
+    the objects a user holds (Variable, Tensor, Operation, Graph, Session, optimizers)."""
+    found = []
+    for mod, prefix in ((ds, "ds"), (ds.nn, "ds.nn"), (ds.train, "ds.train")):
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj) and not isinstance(obj, ds.DType) and obj not in (ds.Tensor, ds.Operation) \
+                    and name != "Saver":  # the checkpoint module is checked in its own tests
+                found.append((f"{prefix}.{name}", obj))
+    g = ds.Graph()
+    with g.as_default():
+        v = ds.Variable(1.0)
+        t = v * 2.0
+        holders = [("Variable", v), ("Tensor", t), ("Operation", t.op), ("Graph", g),
+                   ("Session", ds.Session(graph=g)), ("Adam", ds.train.AdamOptimizer()),
+                   ("Momentum", ds.train.MomentumOptimizer(0.1, 0.9))]
+    for label, obj in holders:
+        for name in dir(obj):
+            member = getattr(obj, name)
+            if not name.startswith("_") and callable(member) and not isinstance(member, type):
+                found.append((f"{label}.{name}", member))
+    return found
+
+
+@pytest.mark.parametrize("name,fn", _public_callables(), ids=lambda x: x if isinstance(x, str) else "")
+def test_every_public_static_callable_refuses_an_unknown_keyword(name, fn):
+    with pytest.raises(TypeError, match=_BOGUS):
+        fn(**{_BOGUS: 1})
+
+
+def test_a_misspelt_var_list_does_not_train_every_variable():
+    w = ds.Variable(1.0, name="w")
+    ds.Variable(2.0, name="other")
+    loss = ds.square(w)
+    with pytest.raises(TypeError, match="var_lst"):
+        ds.train.GradientDescentOptimizer(0.1).minimize(loss, var_lst=[w])
+
+
+def test_minimize_without_any_gradient_is_tf1s_value_error():
+    w = ds.Variable(np.ones(3, np.float32), name="w")
+    unrelated = ds.Variable(1.0, name="unrelated")
+    through_int = ds.reduce_sum(ds.cast(ds.cast(w * 2.7, ds.int32), ds.float32))
+    opt = ds.train.GradientDescentOptimizer(0.1)
+    with pytest.raises(ValueError, match=r"No gradients provided for any variable, check your graph "
+                                         r"for ops that do not support gradients, between variables"):
+        opt.minimize(ds.square(unrelated) * 0.0 + ds.reduce_sum(ds.constant([1.0])), var_list=[w])
+    with pytest.raises(ValueError, match=r"No gradients provided for any variable.*w:0.*and loss"):
+        opt.minimize(through_int, var_list=[w])
+    with pytest.raises(ValueError, match="Invalid type int32"):
+        opt.minimize(ds.cast(ds.reduce_sum(w), ds.int32))
+
+
+def test_grad_loss_weights_the_loss_as_tf1():
+    w = ds.Variable(np.float64(3.0))
+    opt = ds.train.GradientDescentOptimizer(0.5)
+    (g, _), = opt.compute_gradients(ds.square(w), grad_loss=ds.constant(np.float64(0.25)))
+    assert _run(g) == 0.25 * 2 * 3.0

@@ -84,7 +84,7 @@ def same(a, b) -> bool:
 
 
 @pytest.mark.cpu_only
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(trees)
 def test_nested_state_round_trips_exactly(tmp_path_factory, obj):
     path = str(tmp_path_factory.mktemp("tree") / "obj.safetensors")

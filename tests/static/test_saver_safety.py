@@ -379,6 +379,10 @@ set_both = [w.assign(ds.ones([size]) * v), b.assign(v)]
 saver = ds.train.Saver([w, b])
 with ds.Session(backend="numpy") as sess:
     sess.run(ds.global_variables_initializer())
+    if os.environ.get("GO_FILE"):  # start saving together with the other process
+        print("ready", flush=True)
+        while not os.path.exists(os.environ["GO_FILE"]):
+            time.sleep(0.005)
     i = 0
     while count < 0 or i < count:
         sess.run(set_both, {v: who * 1000 + i})
@@ -389,21 +393,26 @@ with ds.Session(backend="numpy") as sess:
 """
 
 
-def _child(prefix: str, who: int, count: int, size: int, pause_before: str = "") -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def _child(prefix: str, who: int, count: int, size: int, pause_before: str = "",
+           go_file: str = "") -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               GO_FILE=go_file)
     args = [prefix, str(who), str(count), str(size)] + ([pause_before] if pause_before else [])
     return subprocess.Popen([sys.executable, "-c", CHILD, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env, text=True)
 
 
 def test_two_processes_saving_one_prefix(tmp_path):
-    prefix = str(tmp_path / "model")
-    children = [_child(prefix, who, 15, 4096) for who in (1, 2)]
-    errors, restored = [], 0
+    prefix = str(tmp_path / "ckpt" / "model")
+    go = str(tmp_path / "go")
+    children = [_child(prefix, who, 15, 4096, go_file=go) for who in (1, 2)]
+    for c in children:
+        assert c.stdout.readline() == "ready\n", c.stderr.read()
+    open(go, "w").close()
+    errors = []
     while any(c.poll() is None for c in children):
         try:
-            consistent_value(prefix)
-            restored += 1
+            consistent_value(prefix)  # each restore sees one whole save
         except CheckpointError as e:
             if "no checkpoint" not in str(e):
                 errors.append(str(e))
@@ -411,7 +420,7 @@ def test_two_processes_saving_one_prefix(tmp_path):
     assert [c.returncode for c in children] == [0, 0], outputs
     assert not errors, errors
     assert consistent_value(prefix) in (1014.0, 2014.0)
-    assert_clean(tmp_path, [prefix])
+    assert_clean(tmp_path / "ckpt", [prefix])
 
 
 @pytest.mark.parametrize("pause_before, survivor", [

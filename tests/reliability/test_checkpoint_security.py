@@ -8,6 +8,7 @@ each attempt a save into the same directory must keep every file that is not the
 own (a source file, a look-alike data file, a copied checkpoint)."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -46,6 +47,8 @@ SESSION.run(INIT)
 SAVED = {name: np.array(value) for name, value in zip(VARS, SESSION.run(list(VARS.values())), strict=True)}
 SENTINEL = {name: np.full_like(a, 99) for name, a in SAVED.items()}
 PRISTINE = tempfile.mkdtemp(prefix="dualgrad-pristine-")
+atexit.register(shutil.rmtree, PRISTINE, True)
+atexit.register(SESSION.close)
 SAVER.save(SESSION, os.path.join(PRISTINE, "model"))
 DATA_FILE = json.load(open(os.path.join(PRISTINE, "model.index.json")))["data_file"]
 FOREIGN = {"source.py": b"print('precious')\n", "user.0123456789abcdef.safetensors": b"user data"}

@@ -16,7 +16,11 @@ def var(x, axis=None, keepdims=False, correction=1):
     centred = ew.subtract(x, rd.mean(x, axis=axis, keepdims=True))
     total = rd.sum(ew.square(centred), axis=axis, keepdims=keepdims)
     count = rd.reduced_count(x, axis)
-    return ew.divide(total, ew.subtract(count, correction))
+    # PyTorch divides by max(count - correction, 0): no elements (or one, unbiased) give nan, not
+    # -0 or a negative variance; a count known here stays a Python number, so the dtype is x's
+    dof = max(count - correction, 0) if isinstance(count, int) else \
+        ew.maximum(ew.subtract(count, correction), 0)
+    return ew.divide(total, dof)
 
 
 def std(x, axis=None, keepdims=False, correction=1):

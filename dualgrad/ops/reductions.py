@@ -127,7 +127,10 @@ prod = declare(
 
 
 def _shared_extreme_grad(g, out, x, axis=None, keepdims=False):
-    hits = ew.equal(x, expand_back(out, x, axis, keepdims))
+    """Ties share the gradient; where the extreme is nan (numpy's max propagates it), the nans
+    are the ties, as PyTorch's `max()` has it (`[nan, 1]` gives `[1, 0]`, not nan everywhere)."""
+    wide = expand_back(out, x, axis, keepdims)
+    hits = ew.where(ew.not_equal(wide, wide), ew.not_equal(x, x), ew.equal(x, wide))
     # count the ties as numbers, not by summing booleans (sympy cannot add True and False)
     share = expand_back(sum(ew.where(hits, 1, 0), axis=axis, keepdims=keepdims), x, axis, keepdims)
     return ew.divide(ew.where(hits, expand_back(g, x, axis, keepdims), 0), share)

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
+from ..aliases import DuplicateStaticArgumentError, resolve
+from ..errors import DTypeError, ShapeError, user_frame
+from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Tensor, rename
 
@@ -99,9 +102,12 @@ equal, not_equal, less, less_equal, greater, greater_equal = (
 
 
 def where(condition, x=None, y=None, name=None):
-    """`condition ? x : y` elementwise (with broadcasting)."""
+    """`condition ? x : y` elementwise (with broadcasting); the condition is bool, as TF1."""
     if x is None or y is None:
         raise NotImplementedError("ds.where(condition) without x and y (indices) is not supported")
+    condition = _tensor(condition)
+    if not condition.dtype.is_bool:
+        raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} (at {user_frame()})")
     return _n(ops.where(condition, x, y), name)
 
 
@@ -115,7 +121,11 @@ def cast(x, dtype, name=None):
 
 def add_n(inputs: Sequence, name=None):
     """The sum of a list of tensors."""
-    inputs = list(inputs)
+    inputs = _nonempty("add_n", inputs, "inputs")
+    shapes = {tuple(t.shape) for t in _tensors(inputs) if t.shape is not None and None not in t.shape}
+    if len(shapes) > 1:  # TF1 adds tensors of one shape, without broadcasting
+        raise ShapeError(f"ds.add_n: inputs must all have the same shape, got {sorted(shapes)} (at "
+                         f"{user_frame()})")
     total = inputs[0]
     for t in inputs[1:]:
         total = ops.add(total, t)
@@ -123,23 +133,28 @@ def add_n(inputs: Sequence, name=None):
 
 
 # -- linear algebra --------------------------------------------------------------------------
-def _swap_last(x):
+def _swap_last(x, flag: str):
     n = len(x.shape)
+    if n < 2:
+        raise ShapeError(f"ds.matmul: {flag}=True needs a tensor of rank >= 2, got shape {x.shape} (at "
+                         f"{user_frame()})")
     return ops.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, name=None):
     a, b = _tensor(a), _tensor(b, like=a)
     if transpose_a:
-        a = _swap_last(a)
+        a = _swap_last(a, "transpose_a")
     if transpose_b:
-        b = _swap_last(b)
+        b = _swap_last(b, "transpose_b")
     return _n(ops.matmul(a, b), name)
 
 
 # -- reductions --------------------------------------------------------------------------------
-def _axis(axis, reduction_indices):
-    axis = reduction_indices if axis is None else axis
+def _axis(axis, reduction_indices, function: str = "reduce"):
+    """`axis`, or TF1's older name `reduction_indices`; both given raises ValueError as TF1 does."""
+    axis = resolve(function, "axis", axis, "reduction_indices", reduction_indices,
+                   error=DuplicateStaticArgumentError)
     if isinstance(axis, list):
         axis = tuple(axis)
     return axis
@@ -148,8 +163,13 @@ def _axis(axis, reduction_indices):
 def _reduction(op):
     def f(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
           keep_dims=None):
-        keep = bool(keepdims if keepdims is not None else keep_dims)
-        return _n(op(_tensor(input_tensor), axis=_axis(axis, reduction_indices), keepdims=keep), name)
+        keep = resolve(f.__name__, "keepdims", keepdims, "keep_dims", keep_dims,
+                       error=DuplicateStaticArgumentError)
+        if keep is not None and not isinstance(keep, (bool, np.bool_)):
+            raise DTypeError(f"ds.{f.__name__}: keepdims must be a bool, got {keep!r} (at {user_frame()})")
+        keep = bool(keep)
+        axis = _axis(axis, reduction_indices, f.__name__)
+        return _n(op(_tensor(input_tensor), axis=axis, keepdims=keep), name)
 
     f.__name__ = f"reduce_{op.name}"
     f.__doc__ = f"`{op.name}` over `axis` (all axes when None) of the registry."
@@ -166,23 +186,29 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
 
 def argmax(input, axis=None, name=None, dimension=None, output_type=None):  # noqa: A002
     """Index of the largest value along `axis` (TF1: axis 0 when not given), as int64."""
-    axis = dimension if axis is None else axis
+    axis = resolve("argmax", "axis", axis, "dimension", dimension, error=DuplicateStaticArgumentError)
     out = ops.argmax(_tensor(input), axis=0 if axis is None else axis)
-    return _n(out if output_type is None else cast(out, output_type), name)
+    return _n(out if output_type is None else cast(out, _int_type("argmax", "output_type", output_type)),
+              name)
 
 
 def argmin(input, axis=None, name=None, dimension=None, output_type=None):  # noqa: A002
-    axis = dimension if axis is None else axis
+    axis = resolve("argmin", "axis", axis, "dimension", dimension, error=DuplicateStaticArgumentError)
     out = ops.argmin(_tensor(input), axis=0 if axis is None else axis)
-    return _n(out if output_type is None else cast(out, output_type), name)
+    return _n(out if output_type is None else cast(out, _int_type("argmin", "output_type", output_type)),
+              name)
 
 
 # -- shapes --------------------------------------------------------------------------------------
 def reshape(tensor, shape, name=None):
     """A new shape (one -1 infers a dim). `shape` is a Python sequence: a shape tensor (as
     TF1 allows) is not supported, since the registry's reshape takes its shape as an attr."""
-    if isinstance(shape, Tensor) or any(isinstance(d, Tensor) for d in shape):
-        raise TypeError("ds.reshape takes a Python shape (ints, one -1), not a graph tensor")
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
+        shape = (shape,)
+    if not isinstance(shape, (list, tuple)) or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in shape):
+        raise DTypeError(f"ds.reshape takes a Python shape (ints, one -1), got {shape!r} (at "
+                         f"{user_frame()})")
     return _n(ops.reshape(_tensor(tensor), shape=tuple(int(d) for d in shape)), name)
 
 
@@ -195,25 +221,35 @@ def expand_dims(input, axis, name=None):  # noqa: A002
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
-    axis = squeeze_dims if axis is None else axis
+    axis = resolve("squeeze", "axis", axis, "squeeze_dims", squeeze_dims, error=DuplicateStaticArgumentError)
     if isinstance(axis, list):
         axis = tuple(axis)
-    return _n(ops.squeeze(_tensor(input), axis=axis), name)
+    x = _tensor(input)
+    out = ops.squeeze(x, axis=axis)  # checks the axes are dims of x
+    if axis is not None and x.shape is not None:
+        for a in (axis if isinstance(axis, tuple) else (axis,)):
+            size = x.shape[a]
+            if size is not None and size != 1:  # TF1 refuses; PyTorch would keep the dim
+                raise ShapeError(f"ds.squeeze: Can not squeeze dim[{a}], expected a dimension of 1, got "
+                                 f"{size} (input shape {x.shape}; at {user_frame()})")
+    return _n(out, name)
 
 
 def concat(values: Sequence, axis: int, name=None):
-    values = _tensors(values)
+    values = _tensors(_nonempty("concat", values, "values"))
     return _n(ops.concatenate(*values, axis=axis), name)
 
 
 def stack(values: Sequence, axis: int = 0, name=None):
-    values = _tensors(values)
+    values = _tensors(_nonempty("stack", values, "values"))
     return _n(ops.stack(*values, axis=axis), name)
 
 
 def size(input, name=None, out_type=None):  # noqa: A002
-    """The number of elements (known at run time for unknown dims), int64."""
-    return _n(ops.size(_tensor(input)), name)
+    """The number of elements (known at run time for unknown dims), int64 unless `out_type`
+    (int32 or int64) says otherwise."""
+    out = ops.size(_tensor(input))
+    return _n(out if out_type is None else cast(out, _int_type("size", "out_type", out_type)), name)
 
 
 def shape(input, name=None, out_type=None):  # noqa: A002
@@ -223,7 +259,7 @@ def shape(input, name=None, out_type=None):  # noqa: A002
     from .creation import constant
 
     x = _tensor(input)
-    d = as_dtype(out_type) if out_type is not None else as_dtype("int32")
+    d = _int_type("shape", "out_type", out_type) if out_type is not None else as_dtype("int32")
     if x.shape is not None and None not in x.shape:
         return constant(list(x.shape), dtype=d, name=name or "Shape")
     rank = None if x.shape is None else len(x.shape)
@@ -235,8 +271,14 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=Non
     """One-hot rows along a new last axis: `on_value` where the class equals the index."""
     if axis != -1:
         raise NotImplementedError("one_hot supports axis=-1 only")
+    if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise DTypeError(f"ds.one_hot: depth must be an int >= 0, got {depth!r} (at {user_frame()})")
+    indices = _tensor(indices)
+    if not indices.dtype.is_integer:
+        raise DTypeError(f"ds.one_hot: indices must be integers, got {indices.dtype.name} (at "
+                         f"{user_frame()})")
     d = as_dtype(dtype) if dtype is not None else as_dtype("float32")
-    hit = ops.equal(ops.expand_dims(_tensor(indices), axis=-1), np.arange(int(depth)))
+    hit = ops.equal(ops.expand_dims(indices, axis=-1), np.arange(int(depth)))
     if (on_value, off_value) == (1.0, 0.0):
         return _n(ops.cast(hit, dtype=d), name)
     return _n(ops.cast(ops.where(hit, on_value, off_value), dtype=d), name)
@@ -251,6 +293,8 @@ def identity(input, name=None):  # noqa: A002
 def check_numerics(tensor, message: str, name=None):
     """The same value; a run that computes it fails (committing nothing) when it holds a NaN
     or an infinity — TF1's `tf.debugging.check_numerics`. Gradients pass through."""
+    if not isinstance(message, str):
+        raise DTypeError(f"ds.check_numerics: message must be a str, got {message!r} (at {user_frame()})")
     y = identity(tensor, name=name or "CheckNumerics")
     y.graph.numeric_checks[y] = message
     return y
@@ -267,6 +311,23 @@ def stop_gradient(input, name=None):  # noqa: A002
 
 
 # -- helpers --------------------------------------------------------------------------------------
+def _nonempty(fn: str, values, what: str) -> list:
+    if isinstance(values, Tensor) or not isinstance(values, (list, tuple)):
+        raise DTypeError(f"ds.{fn}: {what} must be a list of tensors, got {type(values).__name__} (at "
+                         f"{user_frame()})")
+    if not values:
+        raise ArgumentError(f"ds.{fn}: {what} must hold at least one tensor (at {user_frame()})")
+    return list(values)
+
+
+def _int_type(fn: str, key: str, dtype):
+    d = as_dtype(dtype)
+    if d not in (as_dtype("int32"), as_dtype("int64")):
+        raise DTypeError(f"ds.{fn}: {key} must be int32 or int64, got {d.name} (at {user_frame()})")
+    return d
+
+
+
 def _tensor(x, like=None):
     if isinstance(x, Tensor):
         return x

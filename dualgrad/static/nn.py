@@ -4,7 +4,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..aliases import DuplicateStaticArgumentError, resolve
+from ..errors import DTypeError, ShapeError, user_frame
 from .api import _n, _tensor, cast
+from .convert import ArgumentError
+from .graph import Tensor
 
 
 def relu(features, name=None):
@@ -28,7 +32,7 @@ def softplus(features, name=None):
 
 
 def softmax(logits, axis=None, name=None, dim=None):
-    axis = dim if axis is None else axis
+    axis = resolve("softmax", "axis", axis, "dim", dim, error=DuplicateStaticArgumentError)
     return _n(ops.softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
 
 
@@ -42,11 +46,12 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     """-sum(labels * log_softmax(logits)) along the class axis: one loss per example. Call with
     keywords (`labels=`, `logits=`) as TF1 requires."""
     if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("Only call `softmax_cross_entropy_with_logits` with named arguments "
+        raise ArgumentError("Only call `softmax_cross_entropy_with_logits` with named arguments "
                          "(labels=..., logits=...)")
     axis = dim if axis is None else axis
     logits = _tensor(logits)
     labels = _tensor(labels, like=logits)
+    _same_shapes("softmax_cross_entropy_with_logits", labels, logits)
     return _n(ops.softmax_cross_entropy(labels, logits, axis=axis), name)
 
 
@@ -56,13 +61,20 @@ softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     """Cross entropy with integer class labels (the class count must be known)."""
     if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("Only call `sparse_softmax_cross_entropy_with_logits` with named arguments")
-    logits = _tensor(logits)
-    n = logits.shape[-1]
-    if n is None:
-        raise ValueError("sparse_softmax_cross_entropy_with_logits needs a known number of classes")
-    classes = np.arange(n)
-    onehot = cast(ops.equal(ops.expand_dims(_tensor(labels), axis=-1), classes), logits.dtype)
+        raise ArgumentError("Only call `sparse_softmax_cross_entropy_with_logits` with named arguments")
+    logits, labels = _tensor(logits), _tensor(labels)
+    if logits.shape is None or not logits.shape or logits.shape[-1] is None:
+        raise ShapeError("sparse_softmax_cross_entropy_with_logits needs logits of known rank >= 1 and "
+                         f"a known number of classes, got shape {logits.shape} (at {user_frame()})")
+    if not labels.dtype.is_integer:
+        raise DTypeError("sparse_softmax_cross_entropy_with_logits: labels must be integer class "
+                         f"indices, got {labels.dtype.name} (at {user_frame()})")
+    if labels.shape is not None and not _compatible(labels.shape, logits.shape[:-1]):
+        raise ShapeError("sparse_softmax_cross_entropy_with_logits: labels of shape "
+                         f"{labels.shape} do not match logits of shape {logits.shape} (labels must "
+                         f"have the logits' shape without its last dim; at {user_frame()})")
+    classes = np.arange(logits.shape[-1])
+    onehot = cast(ops.equal(ops.expand_dims(labels, axis=-1), classes), logits.dtype)
     return _n(ops.softmax_cross_entropy(onehot, logits, axis=-1), name)
 
 
@@ -72,7 +84,16 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if noise_shape is not None:
         raise NotImplementedError("dropout(noise_shape=...) is not supported")
     if (keep_prob is None) == (rate is None):
-        raise ValueError("dropout needs exactly one of keep_prob and rate")
+        raise ArgumentError(f"dropout needs exactly one of keep_prob and rate (at {user_frame()})")
+    for key, value, ok in (("keep_prob", keep_prob, lambda p: 0 < p <= 1),
+                           ("rate", rate, lambda r: 0 <= r < 1)):
+        if value is None or isinstance(value, Tensor):
+            continue
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if not number or not ok(value):
+            raise ArgumentError(f"dropout: {key} must be a scalar tensor or a float in the range "
+                                f"{'(0, 1]' if key == 'keep_prob' else '[0, 1)'}, got {value!r} (at "
+                                f"{user_frame()})")
     x = _tensor(x)
     if keep_prob is None:
         keep_prob = ops.subtract(1, rate)
@@ -85,9 +106,10 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
     """Elementwise logistic loss, computed stably: max(x, 0) - x * z + log(1 + exp(-|x|))."""
     if _sentinel is not None or labels is None or logits is None:
-        raise ValueError("Only call `sigmoid_cross_entropy_with_logits` with named arguments")
+        raise ArgumentError("Only call `sigmoid_cross_entropy_with_logits` with named arguments")
     x = _tensor(logits)
     z = _tensor(labels, like=x)
+    _same_shapes("sigmoid_cross_entropy_with_logits", z, x)
     loss = ops.add(ops.subtract(ops.relu(x), ops.multiply(x, z)),
                    ops.log1p(ops.exp(ops.negative(ops.abs(x)))))
     return _n(loss, name)
@@ -100,7 +122,14 @@ def l2_loss(t, name=None):
 
 
 def bias_add(value, bias, name=None):
-    return _n(ops.add(_tensor(value), bias), name)
+    """value + bias along the last dim; bias is 1-D with the last dim's size (TF1)."""
+    value, bias = _tensor(value), _tensor(bias)
+    if bias.shape is not None and value.shape is not None and (
+            len(bias.shape) != 1 or not value.shape
+            or not _compatible(bias.shape, value.shape[-1:])):
+        raise ShapeError(f"bias_add: bias must be 1-D of the last dim of value, got bias shape "
+                         f"{bias.shape} and value shape {value.shape} (at {user_frame()})")
+    return _n(ops.add(value, bias), name)
 
 
 def moments(x, axes, keepdims=False, name=None):
@@ -112,6 +141,17 @@ def moments(x, axes, keepdims=False, name=None):
     if not keepdims:
         mean = ops.squeeze(mean, axis=axes)
     return mean, variance
+
+
+def _compatible(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def _same_shapes(fn: str, labels, logits) -> None:
+    """TF1: logits and labels must have the same shape (no broadcasting)."""
+    if labels.shape is not None and logits.shape is not None and not _compatible(labels.shape, logits.shape):
+        raise ShapeError(f"{fn}: logits and labels must have the same shape ({logits.shape} vs "
+                         f"{labels.shape}) (at {user_frame()})")
 
 
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",

@@ -209,9 +209,9 @@ class Ledger:
 
 
 def named_data_tags(directory: str) -> set[str] | None:
-    """The tags of every data file any `*.index.json` in `directory` mentions (found in its raw
-    bytes, so a damaged or foreign index still keeps what it names); None if some index could
-    not be read (then no data file may be collected)."""
+    """The tags of every data file any `*.index.json` in `directory` mentions (searched in its
+    raw bytes, so a damaged or foreign index still keeps what it names, and in its parsed
+    `data_file`); None if some index could not be read (then no data file may be collected)."""
     tags = set()
     try:
         names = os.listdir(directory)
@@ -238,4 +238,17 @@ def named_data_tags(directory: str) -> set[str] | None:
                 continue
             return None
         tags.update(m.decode() for m in _TAG_IN_TEXT.findall(raw))
+        tags.update(_decoded_tag(raw, path))
     return tags
+
+
+def _decoded_tag(raw: bytes, path: str) -> list[str]:
+    """The tag of the data file a parseable index names (JSON escapes can hide it from the
+    byte search)."""
+    try:
+        index = bounded_json.loads(raw, path, max_bytes=MAX_INDEX, max_depth=8)
+    except CheckpointError:
+        return []
+    name = index.get("data_file") if isinstance(index, dict) else None
+    match = DATA.fullmatch(name) if isinstance(name, str) else None
+    return [match["tag"]] if match else []

@@ -451,3 +451,17 @@ def test_kill_9_during_a_save_keeps_a_whole_checkpoint_and_the_next_save_cleans_
         m.saver.save(sess, prefix)
     assert consistent_value(prefix) == before
     assert_clean(tmp_path, [prefix])
+
+
+def test_an_index_that_hides_its_data_file_name_in_json_escapes_still_keeps_it(tmp_path):
+    m = Model()
+    prefix = str(tmp_path / "model")
+    with m.session() as sess:
+        m.set(sess, 1.0)
+        m.saver.save(sess, prefix)
+        escaped = open(prefix + ".index.json").read().replace(
+            data_file(prefix), "".join(f"\\u{ord(c):04x}" for c in data_file(prefix)))
+        open(tmp_path / "best.index.json", "w").write(escaped)
+        m.set(sess, 2.0)
+        m.saver.save(sess, prefix)
+    assert consistent_value(str(tmp_path / "best")) == 1.0

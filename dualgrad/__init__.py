@@ -95,6 +95,7 @@ from .eager.creation import (
     FloatTensor,
     LongTensor,
     arange,
+    as_tensor,
     empty,
     eye,
     from_numpy,

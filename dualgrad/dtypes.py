@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import DTypeError
+
 
 class DType:
     """A dualgrad dtype: a named wrapper of one numpy dtype."""
@@ -49,29 +51,50 @@ DEFAULT_INT = int64
 
 
 def from_numpy_dtype(np_dtype) -> DType:
-    """The DType of a numpy (or jax) dtype; raises TypeError for unsupported ones."""
-    d = _BY_NUMPY.get(np.dtype(np_dtype))
+    """The DType of a numpy (or jax) dtype; raises DTypeError (a TypeError) for unsupported
+    ones and for things that are not dtypes."""
+    try:
+        dt = np.dtype(np_dtype)
+    except (TypeError, ValueError):
+        raise DTypeError(f"{np_dtype!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32"
+                         ) from None
+    d = _BY_NUMPY.get(dt)
+    if d is None and dt.kind in "biuf":
+        d = _BY_NUMPY.get(dt.newbyteorder("="))  # a byte-swapped array of a supported type
     if d is None:
-        raise TypeError(f"dualgrad does not support arrays of dtype {np.dtype(np_dtype)}")
+        kind = "complex numbers are" if dt.kind == "c" else f"dtype {dt} is"
+        raise DTypeError(f"dualgrad does not support arrays of dtype {dt}: {kind} not supported "
+                         f"(supported: {', '.join(x.name for x in ALL)})")
     return d
 
 
 def as_dtype(spec) -> DType | None:
-    """Accept a DType, a numpy dtype, a Python type, or a name ('float32', 'float')."""
+    """Accept a DType, a numpy dtype, a Python type, or a name ('float32', 'float'). A Python
+    `float` is the default float (TF1's reading; eager code uses `as_torch_dtype`)."""
     if spec is None or isinstance(spec, DType):
         return spec
     if isinstance(spec, str):
         name = spec.rsplit(".", 1)[-1]
         if name in _BY_NAME:
             return _BY_NAME[name]
-        raise TypeError(f"unknown dtype {spec!r}")
+        raise DTypeError(f"unknown dtype {spec!r}")
     if spec is float:
         return DEFAULT_FLOAT
     if spec is int:
         return DEFAULT_INT
     if spec is bool:
         return bool_
+    if isinstance(spec, (bool, int, float, complex)):  # np.dtype(5) would be a cryptic error
+        raise DTypeError(f"{spec!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32")
     return from_numpy_dtype(spec)
+
+
+def as_torch_dtype(spec) -> DType | None:
+    """`as_dtype` in PyTorch's reading of Python types: `float` is float64 (as in
+    `torch.zeros(2, dtype=float)`), `int` int64, `bool` bool."""
+    if spec is float:
+        return float64
+    return as_dtype(spec)
 
 
 def _category(d: DType) -> int:

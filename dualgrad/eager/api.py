@@ -284,20 +284,24 @@ def getitem(input, key):
 
 
 # -- dtype and device -----------------------------------------------------------------------
-def to(input, *args, dtype=None, device=None, **kwargs):
-    """`t.to(dtype)`, `t.to(device)` or both; returns `input` itself when nothing changes."""
+def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+    """`t.to(dtype)`, `t.to(device)`, `t.to(other)` or both; returns `input` itself when nothing
+    changes unless `copy=True` (a recorded copy). `float` means float64, as in PyTorch;
+    `non_blocking` and `memory_format` have nothing to do on numpy and jax arrays."""
     from .devices import Device, device_of, place
 
     for a in args:
-        if isinstance(a, dtypes.DType) or a in (float, int, bool):
-            dtype = a
-        elif isinstance(a, Tensor):
+        if isinstance(a, Tensor):
             dtype, device = a.dtype, a.device
+        elif isinstance(a, (dtypes.DType, np.dtype)) or a in (float, int, bool) \
+                or isinstance(a, type) and issubclass(a, np.generic):
+            dtype = a  # (`a in` after the Tensor test: a tensor's == is elementwise)
         else:
             device = a
+    d = dtypes.as_torch_dtype(dtype)
     out = input
-    if dtype is not None and dtypes.as_dtype(dtype) is not input.dtype:
-        out = ops.cast(out, dtype=dtypes.as_dtype(dtype))
+    if d is not None and d is not input.dtype or copy:
+        out = ops.cast(out, dtype=d or input.dtype)  # astype: always a new array
     if device is not None and Device(device) != device_of(out._data):
         moved = wrap(place(out._data, device), out.grad_fn, out.requires_grad)
         moved._output_nr = out._output_nr
@@ -310,8 +314,8 @@ def type_(input, dtype=None):
         return f"dualgrad.{input.dtype.legacy_type}"
     if isinstance(dtype, str):
         legacy = {d.legacy_type: d for d in dtypes.ALL}
-        dtype = legacy.get(dtype.rsplit(".", 1)[-1]) or dtypes.as_dtype(dtype)
-    return to(input, dtype)
+        dtype = legacy.get(dtype.rsplit(".", 1)[-1]) or dtypes.as_torch_dtype(dtype)
+    return to(input, dtypes.as_torch_dtype(dtype))
 
 
 # -- in place --------------------------------------------------------------------------------

@@ -1,13 +1,20 @@
 """Creation functions with PyTorch's signatures and dtype defaults (float32 for Python floats,
-int64 for Python ints)."""
+int64 for Python ints, bool for bools, a numpy array's own dtype).
+
+Values are converted exactly (`convert`): a Python float asked for as float64 stays that
+double, and an int that does not fit the requested integer dtype is refused, not wrapped.
+"""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .. import dtypes
 from ..errors import DTypeError, DualgradError, ShapeError, user_frame
-from .devices import get_default_device, place
-from .tensor import Tensor, wrap
+from . import convert
+from .devices import Device, get_default_device, place
+from .tensor import Size, Tensor, as_eager_error, wrap
 
 _rng = np.random.default_rng()
 
@@ -22,10 +29,16 @@ def manual_seed(seed: int) -> None:
     _rng = np.random.default_rng(seed)
 
 
-def _leaf(data, dtype=None, requires_grad=False, device=None, name=None) -> Tensor:
-    d = dtypes.as_dtype(dtype)
-    if d is not None and data.dtype != d.np:
-        data = data.astype(d.np)
+def dtype_arg(dtype, op: str) -> dtypes.DType | None:
+    """A `dtype=` argument in PyTorch's reading (`float` is float64, `int` int64), refused
+    with the op's name when it is not a dtype."""
+    try:
+        return dtypes.as_torch_dtype(dtype)
+    except DTypeError as e:
+        raise DTypeError(f"{op}(): argument 'dtype': {e} (at {user_frame()})") from None
+
+
+def _leaf(data: np.ndarray, requires_grad=False, device=None, name=None) -> Tensor:
     if device is not None or get_default_device().type != "cpu":
         data = place(data, device)
     t = wrap(data)
@@ -37,154 +50,280 @@ def _leaf(data, dtype=None, requires_grad=False, device=None, name=None) -> Tens
 
 
 def as_array(data) -> np.ndarray:
-    """Python data as an array with PyTorch's defaults: floats float32, ints int64."""
-    if isinstance(data, Tensor):
-        return np.array(data._data)
-    if isinstance(data, np.ndarray) or np.isscalar(data) and isinstance(data, np.generic):
-        return np.array(data)
-    if isinstance(data, (list, tuple)):
-        data = [np.asarray(d._data) if isinstance(d, Tensor) else d for d in data]
-    try:
-        a = np.array(data)
-    except ValueError as e:
-        raise ShapeError(f"tensor: expected a rectangular sequence of numbers ({e}; at "
-                         f"{user_frame()})") from None
-    if a.dtype.kind not in "biuf":
-        raise DTypeError(f"tensor: could not infer dtype of {type(data).__name__}: expected numbers, "
-                         f"got elements of dtype {a.dtype} (at {user_frame()})")
-    if a.dtype.kind == "f":
-        return a.astype(np.float32)
-    if a.dtype.kind in "iu":
-        return a.astype(np.int64)
-    return a
+    """Python data as a new array with PyTorch's defaults: floats float32, ints int64."""
+    return convert.array_from_data(data)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, device=None, name: str | None = None) -> Tensor:
     """A new leaf tensor holding a copy of `data`."""
-    return _leaf(as_array(data), dtype, requires_grad, device, name)
+    array = convert.array_from_data(data, dtype_arg(dtype, "tensor"), "tensor")
+    return _leaf(array, requires_grad, device, name)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """PyTorch's `as_tensor`: `data` itself when it is a tensor of that dtype and device (else
+    a recorded `.to`), a tensor sharing memory with a CPU numpy array of that dtype, else a copy."""
+    d = dtype_arg(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        args = [a for a in (d, device) if a is not None]
+        return data.to(*args) if args else data
+    target = Device(device) if device is not None else get_default_device()
+    if isinstance(data, np.ndarray) and target.type == "cpu" \
+            and (d is None or d.np == data.dtype) and data.dtype.isnative:
+        return from_numpy(data)
+    return tensor(data, dtype=d, device=device)
 
 
 def from_numpy(a: np.ndarray) -> Tensor:
     """A tensor that shares memory with the numpy array `a`."""
     if not isinstance(a, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+        raise DTypeError(f"from_numpy: expected np.ndarray (got {type(a).__name__}) (at {user_frame()})")
+    convert.array_dtype(a, "from_numpy")
+    if not a.dtype.isnative:
+        raise DTypeError(f"from_numpy: given numpy array has byte order different from the native byte "
+                         f"order ({a.dtype.str}); copy it with dg.tensor(a) (at {user_frame()})")
     t = wrap(a)
     t._where = user_frame()
     return t
 
 
-def _sizes(size) -> tuple:
+def _sizes(size, op: str) -> tuple:
+    """`(2, 3)`, `((2, 3),)` or `([2, 3],)` as a shape of ints (PyTorch's TypeError otherwise,
+    and its RuntimeError for a negative size)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    return tuple(int(s) for s in size)
+    shape = tuple(convert.size_value(s, op) for s in size)
+    if any(s < 0 for s in shape):
+        raise as_eager_error(ShapeError(f"{op}: Trying to create tensor with negative dimension: "
+                                        f"{list(shape)} (at {user_frame()})"))
+    return shape
 
 
 def _allocate(make, shape: tuple, dtype: dtypes.DType):
     """Allocate, turning numpy's MemoryError into a RuntimeError that names the size."""
     try:
         return make()
-    except MemoryError:
+    except (MemoryError, ValueError) as e:
+        if isinstance(e, ValueError) and "size" not in str(e):
+            raise
         raise AllocationError(f"can't allocate memory: you tried to allocate a tensor of shape "
                               f"{shape} and dtype {dtype.name} (at {user_frame()})") from None
 
 
-def _filled(fill, size, dtype, requires_grad, device, default=dtypes.DEFAULT_FLOAT) -> Tensor:
-    d = dtypes.as_dtype(dtype) or default
-    shape = _sizes(size)
-    if any(s < 0 for s in shape):
-        raise ValueError(f"Trying to create tensor with negative dimension: {shape}")
-    data = _allocate(lambda: np.full(shape, fill, dtype=d.np), shape, d)
-    return _leaf(data, None, requires_grad, device)
+def _filled(op: str, fill, size, dtype, requires_grad, device, default=dtypes.DEFAULT_FLOAT) -> Tensor:
+    d = dtype_arg(dtype, op) or default
+    shape = _sizes(size, op)
+    value = convert.scalar_value(fill, d, op)
+    data = _allocate(lambda: np.full(shape, value, dtype=d.np), shape, d)
+    return _leaf(data, requires_grad, device)
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _filled(0, size, dtype, requires_grad, device)
+    return _filled("zeros", 0, size, dtype, requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    return _filled(1, size, dtype, requires_grad, device)
+    return _filled("ones", 1, size, dtype, requires_grad, device)
 
 
 def empty(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     """Zero-filled (PyTorch leaves it uninitialised; zeros are a safe reading of that)."""
-    return _filled(0, size, dtype, requires_grad, device)
+    return _filled("empty", 0, size, dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
-    default = dtypes.as_dtype(type(fill_value)) if isinstance(fill_value, (bool, int, float)) else None
-    return _filled(fill_value, (size,), dtype, requires_grad, device, default or dtypes.DEFAULT_FLOAT)
+    """`size` filled with `fill_value`; its dtype follows the value (bool, int64, or the
+    default float) unless `dtype` is given. A value that overflows the dtype raises."""
+    value = convert.number(fill_value, "full", "fill_value")
+    return _filled("full", value, (size,), dtype, requires_grad, device, convert.number_dtype(value))
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad=False, device=None) -> Tensor:
-    d = dtypes.as_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _leaf(np.eye(n, m, dtype=d.np), None, requires_grad, device)
+    d = dtype_arg(dtype, "eye") or dtypes.DEFAULT_FLOAT
+    rows = convert.size_value(n, "eye", "n")
+    cols = rows if m is None else convert.size_value(m, "eye", "m")
+    for name, v in (("n", rows), ("m", cols)):
+        if v < 0:
+            raise as_eager_error(ShapeError(f"eye: {name} must be greater or equal to 0, got {v} (at "
+                                            f"{user_frame()})"))
+    return _leaf(_allocate(lambda: np.eye(rows, cols, dtype=d.np), (rows, cols), d), requires_grad, device)
+
+
+def _range_error(message: str) -> Exception:
+    return as_eager_error(ShapeError(f"{message} (at {user_frame()})"))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """PyTorch's `arange`: `start + i * step` for `i < ceil((end - start) / step)`, computed
+    in float64 (or exact integers) and rounded once to the dtype; float arguments make the
+    default float dtype, ints int64. Values that overflow an integer dtype raise."""
     if end is None:
         start, end = 0, start
-    floats = any(isinstance(v, float) for v in (start, end, step))
-    d = dtypes.as_dtype(dtype) or (dtypes.DEFAULT_FLOAT if floats else dtypes.int64)
-    return _leaf(np.arange(start, end, step).astype(d.np), None, requires_grad, device)
+    start, end, step = (convert.number(v, "arange", w) for v, w in ((start, "start"), (end, "end"),
+                                                                    (step, "step")))
+    floats = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
+    d = dtype_arg(dtype, "arange") or (dtypes.DEFAULT_FLOAT if floats else dtypes.int64)
+    if d.is_bool:
+        convert.require_floating(d, "arange", "arange_cpu")
+    if not all(math.isfinite(v) for v in (start, end)):
+        raise _range_error(f"arange: unsupported range: {start} -> {end}")
+    if step == 0:
+        raise _range_error("arange: step must be nonzero")
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
+        raise _range_error(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start {start}, end {end}, step {step})")
+    if d.is_integer:
+        data = _integer_range(start, end, step, d)
+    else:
+        n = _length(start, end, step, d)
+        values = _allocate(lambda: np.arange(n, dtype=np.float64), (n,), d) * float(step) + float(start)
+        with np.errstate(over="ignore"):
+            data = values.astype(d.np)
+    return _leaf(data, requires_grad, device)
+
+
+def _length(start, end, step, d: dtypes.DType) -> int:
+    """ceil((end - start) / step) in float64, PyTorch's length of a range with float bounds."""
+    q = (float(end) - float(start)) / float(step)
+    if not math.isfinite(q):
+        raise AllocationError(f"arange: a range from {start} to {end} by {step} has {q} elements; can't "
+                              f"allocate a tensor of dtype {d.name} (at {user_frame()})")
+    return math.ceil(q)
+
+
+def _integer_range(start, end, step, d: dtypes.DType) -> np.ndarray:
+    """An integer arange, exactly: PyTorch truncates float bounds and step to ints first (so
+    `arange(0.5, 5, 1.5, dtype=int64)` is `arange(0, 5, 1)`), and every value must fit `d`."""
+    start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise _range_error("arange: step must be nonzero (it truncates to 0 for an integer dtype)")
+    n = -((start - end) // step)
+    n = max(n, 0)
+    if n:
+        for v in (start, start + (n - 1) * step):  # a monotone range: its ends bound it
+            convert.int_value(v, d, "arange")
+    if abs(start) < 2**62 and abs(n * step) < 2**62:  # int64 arithmetic cannot overflow
+        values = _allocate(lambda: np.arange(n, dtype=np.int64), (n,), d) * step + start
+    else:
+        exact = range(start, start + n * step, step)  # Python ints: no intermediate overflow
+        values = _allocate(lambda: np.fromiter(exact, np.int64, count=n), (n,), d)
+    return values.astype(d.np)
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad=False, device=None) -> Tensor:
-    d = dtypes.as_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    return _leaf(np.linspace(start, end, steps).astype(d.np), None, requires_grad, device)
+    """`steps` values from `start` to `end` (PyTorch's symmetric formula in float64: the first
+    half counts up from `start`, the second down from `end`, so both ends are exact)."""
+    start = float(convert.number(start, "linspace", "start"))
+    end = float(convert.number(end, "linspace", "end"))
+    n = convert.size_value(steps, "linspace", "steps")
+    if n < 0:
+        raise _range_error("linspace: number of steps must be non-negative")
+    d = dtype_arg(dtype, "linspace") or dtypes.DEFAULT_FLOAT
+    if d.is_bool:
+        convert.require_floating(d, "linspace", "linspace_cpu")
+    i = _allocate(lambda: np.arange(n, dtype=np.float64), (n,), d)
+    if n <= 1:
+        values = np.full(n, start)
+    else:
+        step = (end - start) / (n - 1)
+        values = np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
+        values[0], values[-1] = start, end  # (-0.0 + 0.0 would lose the sign of a zero end)
+    if d.is_integer:
+        return _leaf(convert.to_int(values, d, "linspace"), requires_grad, device)
+    with np.errstate(over="ignore"):
+        return _leaf(values.astype(d.np), requires_grad, device)
 
 
-def _like(t: Tensor, fill, dtype, requires_grad) -> Tensor:
-    d = dtypes.as_dtype(dtype) or t.dtype
-    return _leaf(np.full(t._data.shape, fill, dtype=d.np), None, requires_grad, t.device)
+def _base(t, op: str) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise DTypeError(f"{op}(): argument 'input' must be Tensor, not {type(t).__name__} (at "
+                         f"{user_frame()})")
+    return t
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _like(t, 0, dtype, requires_grad)
+def _like(op: str, t: Tensor, fill, dtype, requires_grad, device) -> Tensor:
+    t = _base(t, op)
+    d = dtype_arg(dtype, op) or t.dtype
+    value = convert.scalar_value(fill, d, op)
+    shape = tuple(t._data.shape)
+    data = _allocate(lambda: np.full(shape, value, dtype=d.np), shape, d)
+    return _leaf(data, requires_grad, t.device if device is None else device)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _like(t, 1, dtype, requires_grad)
+def zeros_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _like("zeros_like", t, 0, dtype, requires_grad, device)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return _like(t, fill_value, dtype, requires_grad)
+def ones_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _like("ones_like", t, 1, dtype, requires_grad, device)
 
 
-def _random(draw, size, dtype, requires_grad, device) -> Tensor:
-    d = dtypes.as_dtype(dtype) or dtypes.DEFAULT_FLOAT
-    shape = _sizes(size)
-    data = _allocate(lambda: np.asarray(draw(shape)).astype(d.np), shape, d)
-    return _leaf(data, None, requires_grad, device)
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
+    return _like("full_like", t, fill_value, dtype, requires_grad, device)
+
+
+def _uniform(shape: tuple, d: dtypes.DType) -> np.ndarray:
+    """Uniform on [0, 1) in `d` itself: rounding a float64 draw to float32 could give 1.0."""
+    if d is dtypes.float16:
+        return (_rng.integers(0, 2**11, shape) * 2.0**-11).astype(np.float16)
+    return _rng.random(shape, dtype=d.np)
+
+
+def _random(op: str, kernel: str, draw, size, dtype, requires_grad, device) -> Tensor:
+    d = dtype_arg(dtype, op) or dtypes.DEFAULT_FLOAT
+    convert.require_floating(d, op, kernel)
+    shape = _sizes(size, op)
+    data = _allocate(lambda: np.asarray(draw(shape, d)).astype(d.np, copy=False), shape, d)
+    return _leaf(data, requires_grad, device)
 
 
 def rand(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     """Uniform on [0, 1)."""
-    return _random(lambda s: _rng.random(s), size, dtype, requires_grad, device)
+    return _random("rand", "check_uniform_bounds", _uniform, size, dtype, requires_grad, device)
 
 
 def randn(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     """Standard normal."""
-    return _random(lambda s: _rng.standard_normal(s), size, dtype, requires_grad, device)
+    return _random("randn", "normal_kernel_cpu", lambda s, d: _rng.standard_normal(s), size, dtype,
+                   requires_grad, device)
 
 
 def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, device=None) -> Tensor:
-    size = () if size is None else size
-    return _random(lambda s: _rng.normal(mean, std, s), (size,), dtype, requires_grad, device)
+    """Normal with `mean` and `std` (numbers, or tensors that broadcast to the result's shape)."""
+    mean, std = (convert.array_from_data(v, dtypes.float64, "normal") for v in (mean, std))
+    if not (std >= 0.0).all():
+        raise as_eager_error(ShapeError(f"normal: normal expects std >= 0.0, but found std "
+                                        f"{std.min()} (at {user_frame()})"))
+    shape = None if size is None else _sizes((size,), "normal")  # None: the shape of mean and std
+    return _random("normal", "normal_kernel_cpu", lambda s, d: _rng.normal(mean, std, shape), (), dtype,
+                   requires_grad, device)
 
 
-def rand_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _random(lambda s: _rng.random(s), (t.shape,), dtype or t.dtype, requires_grad, t.device)
+def rand_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    t = _base(t, "rand_like")
+    return _random("rand_like", "check_uniform_bounds", _uniform, (tuple(t.shape),), dtype or t.dtype,
+                   requires_grad, t.device if device is None else device)
 
 
-def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _random(lambda s: _rng.standard_normal(s), (t.shape,), dtype or t.dtype, requires_grad, t.device)
+def randn_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    t = _base(t, "randn_like")
+    return _random("randn_like", "normal_kernel_cpu", lambda s, d: _rng.standard_normal(s), (tuple(t.shape),),
+                   dtype or t.dtype, requires_grad, t.device if device is None else device)
 
 
 def legacy_tensor(*args, dtype=dtypes.DEFAULT_FLOAT, device=None) -> Tensor:
-    """`Tensor(2, 3)` (zeros of that size) or `Tensor([1, 2])` (float data): PyTorch's legacy
-    constructor, which always makes float32 unless it is FloatTensor's sibling."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    """`Tensor(2, 3)` (zeros of that size), `Tensor()` (empty) or `Tensor([1, 2])` (data, as
+    float32 unless it is a sibling such as DoubleTensor): PyTorch's legacy constructor."""
+    op = dtype.legacy_type
+    if not args:
+        return zeros(0, dtype=dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], Size):
+        return zeros(*args[0], dtype=dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], (list, tuple, np.ndarray, Tensor)):
         return tensor(args[0], dtype=dtype, device=device)
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        raise DTypeError(f"{op}(): data must be a sequence (got {type(args[0]).__name__}) (at "
+                         f"{user_frame()})")
     return zeros(*args, dtype=dtype, device=device)
 
 
@@ -198,3 +337,31 @@ def DoubleTensor(*args, device=None) -> Tensor:  # noqa: N802
 
 def LongTensor(*args, device=None) -> Tensor:  # noqa: N802
     return legacy_tensor(*args, dtype=dtypes.int64, device=device)
+
+
+# -- Tensor.new_*: PyTorch's creation methods, which inherit the tensor's dtype and device ------
+def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A copy of `data` with `self`'s dtype and device unless given (never inferred from `data`)."""
+    d = dtype_arg(dtype, "new_tensor") or self.dtype
+    device = self.device if device is None else device
+    return tensor(data, dtype=d, device=device, requires_grad=requires_grad)
+
+
+def new_full(self: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _filled("new_full", fill_value, (size,), dtype, requires_grad,
+                   self.device if device is None else device, self.dtype)
+
+
+def _new_filled(op: str, fill):
+    def method(self: Tensor, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        return _filled(op, fill, size, dtype, requires_grad, self.device if device is None else device,
+                       self.dtype)
+
+    method.__name__ = op
+    method.__doc__ = f"`{op}(*size)` with this tensor's dtype and device unless given."
+    return method
+
+
+new_zeros = _new_filled("new_zeros", 0)
+new_ones = _new_filled("new_ones", 1)
+new_empty = _new_filled("new_empty", 0)

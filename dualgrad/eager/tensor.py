@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend as _backend
 from .. import dtypes
 from ..backend import is_jax_array, run_jitted, x64
-from ..errors import DualgradError, GraphError, user_frame
+from ..errors import DTypeError, DualgradError, GraphError, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.registry import promote_args
 from . import grad_mode
@@ -45,7 +45,10 @@ class Tensor:
 
     @data.setter
     def data(self, value) -> None:
-        self._data = value._data if type(value) is Tensor else np.asarray(value)
+        if not isinstance(value, Tensor):
+            raise DTypeError(f"Variable data has to be a tensor, but got {type(value).__name__} (wrap "
+                             f"it with dualgrad.tensor; at {user_frame()})")
+        self._data = value._data
 
     @property
     def requires_grad(self) -> bool:
@@ -187,22 +190,56 @@ class Tensor:
 
     # -- conversion -----------------------------------------------------------------------
     def item(self):
+        """The one value as a Python number (float64 values exactly)."""
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise GraphError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
+                             f"(shape {tuple(self._data.shape)}; at {user_frame()})")
         return np.asarray(self._data).reshape(()).item()
 
     def tolist(self):
+        """Nested lists of Python numbers (a fresh copy; float64 values exactly)."""
         return np.asarray(self._data).tolist()
 
-    def numpy(self) -> np.ndarray:
-        if self._requires_grad:
-            raise GraphError("Can't call numpy() on Tensor that requires grad. "
-                             "Use tensor.detach().numpy() instead.")
-        return np.asarray(self._data)
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The numpy array sharing this CPU tensor's memory (a read-only snapshot on a jax
+        device); refused for a tensor that requires grad unless `force` (PyTorch's rule)."""
+        from .numpy_exit import check_no_grad, host_array
+
+        check_no_grad(self, force)
+        return host_array(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        a = np.asarray(self._data)
-        return a if dtype is None else a.astype(dtype)
+        """numpy 2's protocol: `np.array(t)` copies, `np.asarray(t)` shares, `copy=False` raises
+        ValueError when only a copy can be made; refused for a tensor that requires grad."""
+        from .numpy_exit import array_protocol, check_no_grad
+
+        check_no_grad(self)
+        return array_protocol(self._data, dtype, copy)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import new_tensor
+
+        return new_tensor(self, data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import new_full
+
+        return new_full(self, size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import new_zeros
+
+        return new_zeros(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import new_ones
+
+        return new_ones(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        from .creation import new_empty
+
+        return new_empty(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def detach(self) -> Tensor:
         """The same storage and version counter, cut from the graph."""

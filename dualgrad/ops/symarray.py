@@ -10,10 +10,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
+from ..errors import DualgradError
 
-class SymbolicUnsupported(Exception):
-    """This form needs concrete indices (a table lookup, a Max over elements); callers retry
-    with a small concrete shape."""
+
+class SymbolicUnsupported(DualgradError, RuntimeError):
+    """This form needs concrete indices (a table lookup, a Max over elements), or the
+    expression cannot be built (too deep); callers retry with a small concrete shape or
+    compare numbers."""
 
 
 _counter = itertools.count()

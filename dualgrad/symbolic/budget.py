@@ -147,8 +147,8 @@ def _traced(seconds: float) -> Iterator[None]:
 
 
 # -- depth ------------------------------------------------------------------------------------
-FRAMES_PER_LEVEL = 6     # sympy's printers use up to ~5 Python frames per level of a tree
-HEADROOM_FRAMES = 200    # frames the caller may already be using when it prints the result
+FRAMES_PER_LEVEL = 5     # sympy's str/latex/pretty/srepr use at most ~5 frames per level
+HEADROOM_FRAMES = 150    # frames the caller may already be using when it prints the result
 DEEP_RECURSION_LIMIT = 60_000
 DEEP_STACK_BYTES = 512 * 1024 * 1024
 
@@ -178,9 +178,10 @@ def depth_of(e) -> int:
     return best
 
 
-def check_depth(e, what: str) -> None:
-    """Refuse an expression `str()` could not print (a raw RecursionError for the user)."""
-    depth, limit = depth_of(e), printable_depth()
+def check_depth(e, what: str, spare: int = 0) -> None:
+    """Refuse an expression `str()` could not print (a raw RecursionError for the user), with
+    `spare` levels left for what will be built from it."""
+    depth, limit = depth_of(e), printable_depth() - spare
     if depth > limit:
         raise DepthExceeded(
             f"{what}: the expression nests {depth} levels deep; sympy prints and simplifies at "

@@ -11,6 +11,7 @@ Three modes, tried in order of readability:
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,12 +27,13 @@ from ..ops.symarray import (
     expanded_sums,
 )
 from . import program as P
-from .budget import Budget
+from .budget import Budget, DepthExceeded, check_depth
 
 DIM_NAMES = ("N", "M", "K", "L")
 FREE_NAMES = ("j", "k", "l", "m", "n", "o")
 CONCRETE_SIZE = 3
 EXPAND_LIMIT = 512
+DERIVATIVE_LEVELS = 16  # how much deeper than y's expression its derivatives may nest
 
 
 def sym():
@@ -348,16 +350,21 @@ def symbolized(program: P.Program, budget: Budget | None = None, mode: str | Non
                 s = _symbolize_root(program, m, budget)
             s.notes = notes + s.notes
             return s
+        except DepthExceeded:
+            raise
         except SymbolicUnsupported as e:
             if last is not None and str(e) == str(last):
                 notes[-1] = notes[-1].replace(" form unavailable", f" and {m} forms unavailable", 1)
             else:
                 notes.append(f"{m} form unavailable ({e})")
             last = e
-        except RecursionError:
-            raise SymbolicUnsupported(
-                f"the expression nests too deeply for sympy ({program.describe()} in a chain); "
-                "compare numbers instead (symbolic.check does)") from None
+        except RecursionError as e:
+            if isinstance(e, DepthExceeded):
+                raise
+            raise DepthExceeded(
+                f"the expression nests too deeply for sympy ({program.describe()} in a chain, "
+                f"recursion limit {sys.getrecursionlimit()}); compare numbers instead "
+                "(symbolic.check does)") from None
     raise SymbolicUnsupported("; ".join(notes) or str(last))
 
 
@@ -366,6 +373,8 @@ def _symbolize_root(program: P.Program, m: str, budget: Budget) -> Symbolized:
     # no reset of index names here: the VJP rules build sums over the forward values, and an
     # index reused inside them would capture the forward's (printing renames them anyway)
     s.root_expr = root_element(s, s.root)  # unsupported forms raise here
+    # refuse what `str()` could not print, leaving room for a derivative's few extra levels
+    check_depth(s.root_expr, f"symbolic ({program.describe()})", DERIVATIVE_LEVELS)
     if m == "index":
         from .canonical import tidy
 

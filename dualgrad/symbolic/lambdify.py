@@ -54,7 +54,8 @@ class Lambdified:
         safe_args = [_renamed(s, renames) for s in symbols + dims]
         body = [_printable(e.xreplace(renames)) for e in items]
         self._fn = deep_call(lambda: sp.lambdify(safe_args, body if self.is_array else body[0],
-                                                 modules=_MODULES[backend], dummify=False),
+                                                 modules=_MODULES[backend], dummify=False,
+                                                 cse=_split_deep),
                              "lambdify", _depth(items))
         self._ranks = atoms["ranks"]
         self._dim_axes = atoms["dim_axes"]
@@ -180,6 +181,47 @@ def _printable(e):
     if not e.has(sp.Heaviside):
         return e
     return e.replace(sp.Heaviside, lambda z, *h0: (sp.sign(z) + 1) / 2)
+
+
+SPLIT_LEVELS = 40  # deeper trees are written as several assignments of at most this depth
+
+
+def _split_deep(body):
+    """A `cse` for sympy's lambdify that cuts a deep tree into assignments `_dgc<n> = ...` of
+    at most SPLIT_LEVELS levels each: Python's parser refuses more than 200 nested parentheses
+    and the printer recurses once per level. Nodes that mention an index bound by an enclosing
+    Sum stay inside it. Iterative, so any depth is fine."""
+    sp = sym()
+    exprs = body if isinstance(body, list) else [body]
+    bound = set()
+    for e in exprs:
+        for s in e.atoms(sp.Sum, sp.Product):
+            bound |= {lim[0] for lim in s.limits}
+    assignments: list = []
+    rebuilt: dict = {}   # node -> (replacement, height, mentions a bound index)
+    for e in exprs:
+        stack = [(e, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node in rebuilt:
+                continue
+            if not ready:
+                stack.append((node, True))
+                stack.extend((a, False) for a in node.args if a not in rebuilt)
+                continue
+            args = [rebuilt[a] for a in node.args]
+            height = 1 + max((h for _, h, _ in args), default=0)
+            binds = node in bound or any(b for _, _, b in args)
+            new = node.func(*(r for r, _, _ in args)) if any(r is not a for (r, _, _), a in
+                                                             zip(args, node.args, strict=True)) else node
+            if height >= SPLIT_LEVELS and not binds and isinstance(node, sp.Expr) \
+                    and not isinstance(node, sp.Indexed):
+                name = sp.Symbol(f"{SAFE_PREFIX}c{len(assignments)}")
+                assignments.append((name, new))
+                new, height = name, 1
+            rebuilt[node] = (new, height, binds)
+    out = [rebuilt[e][0] for e in exprs]
+    return assignments, out if isinstance(body, list) else out[0]
 
 
 def _depth(items) -> int:

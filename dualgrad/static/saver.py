@@ -62,7 +62,7 @@ class Saver:
     variables that exist when the Saver is made, as in TF1.
     """
 
-    def __init__(self, var_list=None, max_to_keep: int = 5, **kwargs):
+    def __init__(self, var_list=None, max_to_keep: int = 5):
         if var_list is None:
             var_list = global_variables()
         if isinstance(var_list, dict):
@@ -85,7 +85,7 @@ class Saver:
         with self._kept_lock:
             return list(self._kept)
 
-    def save(self, sess, save_path, global_step=None, **kwargs) -> str:
+    def save(self, sess, save_path, global_step=None) -> str:
         """Write the values of the variables to `save_path` (+ `-step`); return the prefix."""
         directory, base, prefix = _split(save_path)
         if global_step is not None:
@@ -145,10 +145,11 @@ class Saver:
             a = arrays[name]
             if tuple(a.shape) != tuple(var.shape):
                 raise CheckpointError(f"Assign requires shapes of both tensors to match: variable "
-                                      f"{name} has shape {var.shape}, checkpoint has {tuple(a.shape)}")
+                                      f"{name} has shape {var.shape}, checkpoint {save_path} has "
+                                      f"{tuple(a.shape)}")
             if a.dtype != var.dtype.np:
-                raise CheckpointError(f"variable {name} has dtype {var.dtype.name}, checkpoint has "
-                                      f"{a.dtype}")
+                raise CheckpointError(f"variable {name} has dtype {var.dtype.name}, checkpoint "
+                                      f"{save_path} has {a.dtype}")
             staged[var] = a
         sess.set_values(staged)
 

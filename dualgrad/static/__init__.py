@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as _Namespace
 
-from . import nn, train
+from . import nn, summary, train
 from .api import (
     abs,
     add,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from ..errors import DTypeError, user_frame
 from .graph import Graph, Operation, Tensor
 
 LEAF_TYPES: tuple = (Tensor, Operation, str)
@@ -13,14 +14,15 @@ LEAF_TYPES: tuple = (Tensor, Operation, str)
 
 def structure_key(fetches):
     """A hashable key for a fetch structure (identity of its elements, shape of its nesting)."""
-    if isinstance(fetches, LEAF_TYPES):
+    if isinstance(fetches, LEAF_TYPES) or hasattr(fetches, "fetch_adapter"):
         return fetches
     if isinstance(fetches, Mapping):
         return (type(fetches), tuple((k, structure_key(v)) for k, v in fetches.items()))
     if isinstance(fetches, (list, tuple)):
         return (type(fetches), tuple(structure_key(v) for v in fetches))
-    raise TypeError(f"Fetch argument {fetches!r} has invalid type {type(fetches).__name__}: must be a "
-                    "Tensor, Variable, Operation, their name, or a list, tuple or dict of them")
+    raise DTypeError(f"Fetch argument {fetches!r} has invalid type {type(fetches).__name__}: must be a "
+                     "Tensor, Variable, Operation, their name, or a list, tuple or dict of them (at "
+                     f"{user_frame()})")
 
 
 def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
@@ -39,6 +41,9 @@ def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
     def walk(f):
         if isinstance(f, LEAF_TYPES):
             return leaf(f)
+        if hasattr(f, "fetch_adapter"):  # several tensors fetched, one value built (summaries)
+            parts, make = f.fetch_adapter()
+            return (_Adapter, (make, [walk(p) for p in parts]))
         if isinstance(f, Mapping):
             return (type(f), [(k, walk(v)) for k, v in f.items()])
         if isinstance(f, (list, tuple)):
@@ -60,6 +65,9 @@ def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
         if isinstance(t, int):
             return values[t]
         kind, children = t
+        if kind is _Adapter:
+            make, parts = children
+            return make([build(c, values) for c in parts])
         if issubclass(kind, Mapping):
             pairs = [(k, build(c, values)) for k, c in children]
             try:
@@ -77,6 +85,11 @@ def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
             return tuple(parts)
 
     return items, lambda values: build(template, values)
+
+
+class _Adapter:
+    """Marks a fetch that builds its value from the values of its parts (`fetch_adapter()`
+    returns (tensors, make(values) -> value)); TF1's fetch mappers do this for summaries."""
 
 
 def _flat(template) -> bool:

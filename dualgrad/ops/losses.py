@@ -8,11 +8,15 @@ become graph inputs and every composite here is differentiable in its float inpu
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import composite as cp
 from . import elementwise as ew
 from . import movement as mv
-from . import nn
+from . import nn, specs
 from . import reductions as rd
+from .lazy import sympy as sp
+from .registry import declare
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -97,13 +101,35 @@ def cross_entropy_probs(logits, target, weight=None, reduction="mean", label_smo
     return reduce_loss(ew.negative(rd.sum(terms, axis=axis)), reduction)
 
 
+def _bce_kernel(xp, x, y):
+    with np.errstate(divide="ignore"):  # log(0) is clamped to -100 right away
+        log_x = xp.maximum(xp.log(x), -100.0).astype(x.dtype)
+        log_not_x = xp.maximum(xp.log1p(-x), -100.0).astype(x.dtype)
+    return -(y * log_x + (1 - y) * log_not_x)
+
+
+def _bce_input_grad(g, out, x, y):
+    """PyTorch's: (x - y) / max(x (1 - x), 1e-12), finite at x = 0 and x = 1."""
+    return ew.multiply(g, ew.divide(ew.subtract(x, y), ew.maximum(ew.multiply(x, ew.subtract(1, x)), 1e-12)))
+
+
+def _bce_target_grad(g, out, x, y):
+    return ew.multiply(g, ew.subtract(ew.clip(ew.log(ew.subtract(1, x)), min=-100.0),
+                                      ew.clip(ew.log(x), min=-100.0)))
+
+
+binary_cross_entropy_terms = declare(
+    "binary_cross_entropy_terms", _bce_kernel, vjp=(_bce_input_grad, _bce_target_grad),
+    sympy=lambda x, y: -(y * sp.log(x) + (1 - y) * sp.log(1 - x)), shape=specs.broadcast, nin=2,
+    domain=((0.05, 0.95), (0.0, 1.0)), promotes=True, floating=True, elementwise=True,
+    grad_name="BinaryCrossEntropy",
+    doc="-(y log x + (1 - y) log(1 - x)), each log clamped at -100 (PyTorch's BCE); a primitive "
+        "so its gradient is PyTorch's finite one at x = 0 and 1")
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch does (so x = 0 or
-    1 gives a finite loss)."""
-    log_x = ew.clip(ew.log(input), min=-100.0)
-    log_not_x = ew.clip(ew.log(ew.subtract(1, input)), min=-100.0)
-    loss = ew.negative(ew.add(ew.multiply(target, log_x),
-                              ew.multiply(ew.subtract(1, target), log_not_x)))
+    """PyTorch's BCE on probabilities: the elementwise terms, weighted, reduced."""
+    loss = binary_cross_entropy_terms(input, target)
     if weight is not None:
         loss = ew.multiply(loss, weight)
     return reduce_loss(loss, reduction)

@@ -152,6 +152,7 @@ OPS: dict[str, Samples] = {
     "softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     "log_softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     # -- linear algebra ------------------------------------------------------------------------
+    "binary_cross_entropy_terms": Samples(_BINARY, broadcast=True),
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }

@@ -153,5 +153,6 @@ REFERENCE = {
         jax.nn.log_softmax(x, axis=_class_axis(x)), mask, weight, reduction, label_smoothing),
     "cross_entropy_probs": _ce_probs,
     "binary_cross_entropy": _bce,
+    "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),
     "binary_cross_entropy_with_logits": _bce_logits,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as _Namespace
 
-from . import nn, summary, train
+from . import layers, nn, summary, train
 from .api import (
     abs,
     add,
@@ -78,6 +78,7 @@ from .api import (
     truediv,
     where,
 )
+from .compat import ConfigProto, GPUOptions, disable_eager_execution, disable_v2_behavior, logging
 from .creation import (
     DType,
     as_dtype,

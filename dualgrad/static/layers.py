@@ -1,0 +1,40 @@
+"""`ds.layers`: TF1's `tf.layers.dense`, built from `variable_scope` + `get_variable` and registry
+ops, so its variables are named, shared and saved exactly as TF1's (`dense/kernel:0`,
+`dense/bias:0`, then `dense_1/...`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import ShapeError, user_frame
+from . import api
+from .convert import ArgumentError
+from .creation import convert_to_tensor
+from .scopes import get_variable, variable_scope, zeros_initializer
+
+__all__ = ["dense"]
+
+
+def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool = True,
+          kernel_initializer=None, bias_initializer=zeros_initializer, kernel_regularizer=None,
+          bias_regularizer=None, trainable: bool = True, name: str | None = None, reuse=None):
+    """`activation(inputs @ kernel + bias)` over the last axis of `inputs` (TF1's tf.layers.dense);
+    the kernel starts Glorot-uniform and the bias at zero unless initializers are given."""
+    if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        raise ArgumentError(f"ds.layers.dense: units must be a positive int, got {units!r} "
+                            f"(at {user_frame()})")
+    if kernel_regularizer is not None or bias_regularizer is not None:
+        raise ArgumentError(f"ds.layers.dense: regularizers are not supported; add the penalty to the loss "
+                            f"(at {user_frame()})")
+    x = convert_to_tensor(inputs)
+    if x.shape is None or not x.shape or x.shape[-1] is None:
+        raise ShapeError(f"ds.layers.dense: the last dimension of the inputs should be defined, got shape "
+                         f"{x.shape} (at {user_frame()})")
+    with variable_scope(name, default_name="dense", reuse=reuse):
+        kernel = get_variable("kernel", [x.shape[-1], units], dtype=x.dtype,
+                              initializer=kernel_initializer, trainable=trainable)
+        out = api.matmul(x, kernel)  # batched over leading axes, as numpy's matmul
+        if use_bias:
+            bias = get_variable("bias", [units], dtype=x.dtype, initializer=bias_initializer,
+                                trainable=trainable)
+            out = api.add(out, bias)
+        return activation(out) if activation is not None else out

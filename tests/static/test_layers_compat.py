@@ -1,0 +1,91 @@
+"""`ds.layers.dense` against numpy (values) and jax (gradients), with TF1's variable names and
+sharing; and the compatibility calls TF1 scripts make."""
+from __future__ import annotations
+
+import logging
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import dualgrad.static as ds
+from dualgrad.errors import DualgradError
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    ds.reset_default_graph()
+
+
+@pytest.mark.parametrize("backend", ["jax", "numpy"])
+def test_dense_matches_numpy_and_its_gradients_match_jax(backend):
+    x = ds.placeholder(ds.float64, shape=(None, 3), name="x")
+    h = ds.layers.dense(x, 4, activation=ds.tanh)
+    y = ds.layers.dense(h, 2, name="head")
+    loss = ds.reduce_sum(ds.square(y))
+    names = [v.name for v in ds.trainable_variables()]
+    assert names == ["dense/kernel:0", "dense/bias:0", "head/kernel:0", "head/bias:0"]
+    grads = ds.gradients(loss, ds.trainable_variables())
+    data = np.random.default_rng(0).normal(size=(5, 3))
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        k1, b1, k2, b2 = sess.run(ds.trainable_variables())
+        got_y, got_grads = sess.run([y, grads], {x: data})
+    assert not b1.any() and not b2.any()  # zeros initializer
+    limit = np.sqrt(6 / (3 + 4))  # Glorot uniform bounds
+    assert np.all(np.abs(k1) <= limit) and k1.std() > 0
+    np.testing.assert_allclose(got_y, np.tanh(data @ k1 + b1) @ k2 + b2, rtol=1e-12)
+
+    def reference(params):
+        a, c, d, e = params
+        return jnp.sum(jnp.square(jnp.tanh(data @ a + c) @ d + e))
+
+    with jax.enable_x64(True):
+        expected = jax.grad(reference)([jnp.asarray(p) for p in (k1, b1, k2, b2)])
+    for g, e in zip(got_grads, expected, strict=True):
+        np.testing.assert_allclose(g, np.asarray(e), rtol=1e-10)
+
+
+def test_dense_reuse_batched_inputs_and_training():
+    x = ds.placeholder(ds.float32, shape=(None, 2, 3), name="x")
+    first = ds.layers.dense(x, 1, name="shared", use_bias=False)
+    second = ds.layers.dense(x, 1, name="shared", reuse=True, use_bias=False)
+    assert [v.name for v in ds.trainable_variables()] == ["shared/kernel:0"]
+    assert first.shape == (None, 2, 1)
+    loss = ds.reduce_mean(ds.square(first - 1.0))
+    train = ds.train.GradientDescentOptimizer(0.1).minimize(loss)
+    data = np.ones((4, 2, 3), np.float32)
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        before = sess.run(loss, {x: data})
+        for _ in range(50):
+            sess.run(train, {x: data})
+        a, b = sess.run([first, second], {x: data})
+        assert sess.run(loss, {x: data}) < before * 1e-3
+    np.testing.assert_array_equal(a, b)
+
+
+def test_dense_refuses_what_cannot_be_built():
+    with pytest.raises(DualgradError, match=r"units must be a positive int.*test_layers_compat.py:\d+"):
+        ds.layers.dense(ds.zeros([2, 3]), 0)
+    with pytest.raises(ValueError, match="last dimension of the inputs should be defined"):
+        ds.layers.dense(ds.placeholder(ds.float32, shape=(2, None)), 3)
+    with pytest.raises(DualgradError, match="already exists"):
+        ds.layers.dense(ds.zeros([2, 3]), 2, name="same")
+        ds.layers.dense(ds.zeros([2, 3]), 2, name="same")
+
+
+def test_tf1_compatibility_calls(caplog):
+    ds.disable_v2_behavior()
+    ds.disable_eager_execution()
+    config = ds.ConfigProto(allow_soft_placement=True, gpu_options=ds.GPUOptions(allow_growth=True))
+    assert config.gpu_options.allow_growth and ds.ConfigProto().gpu_options is not None
+    c = ds.constant(2.0) * 3.0
+    with ds.Session(config=config) as sess:
+        assert sess.run(c) == 6.0
+    ds.logging.set_verbosity(ds.logging.INFO)
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        ds.logging.info("step %d", 3)
+    assert "step 3" in caplog.text
+    assert not hasattr(ds, "enable_eager_execution")  # would mean something: not accepted silently

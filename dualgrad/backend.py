@@ -13,6 +13,8 @@ from types import ModuleType
 
 import numpy as np
 
+from .errors import is_out_of_memory, out_of_memory
+
 _jnp: ModuleType | None = None
 _X64 = None  # jax's `enable_x64` config state, once jax is imported
 
@@ -101,10 +103,54 @@ def matmul_precision() -> str | None:
 
 
 def to_numpy(a) -> np.ndarray:
-    """A host numpy array for any backend array (copies from a device only when needed)."""
+    """A host numpy array for any backend array (copies from a device only when needed).
+
+    A jax array is waited for first: when XLA could not allocate it (out of memory), handing
+    its buffer to numpy aborts the whole process, while waiting raises."""
     if isinstance(a, np.ndarray):
         return a
+    if is_jax_array(a):
+        wait(a)
     return np.asarray(a)
+
+
+def block(arrays) -> None:
+    """Block until jax `arrays` (any pytree) are computed; raises jax's error if one failed."""
+    import jax
+
+    jax.block_until_ready(arrays)
+
+
+def wait(arrays) -> None:
+    """`block`, with an allocation that failed raised as `OutOfMemoryError` naming the
+    arrays' shapes and sizes."""
+    try:
+        block(arrays)
+    except Exception as e:
+        if not is_out_of_memory(e):
+            raise
+        raise out_of_memory(f"computing {describe_arrays(arrays)} or an array it depends on", e) from None
+
+
+def describe_arrays(arrays) -> str:
+    """'float32 array of shape (1048576, 1048576) (4.00 TiB)' for each array in a pytree."""
+    import jax
+
+    parts = []
+    for a in jax.tree_util.tree_leaves(arrays):
+        shape = tuple(getattr(a, "shape", ()))
+        dtype = np.dtype(getattr(a, "dtype", np.float64))
+        size = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        parts.append(f"{dtype} array of shape {shape} ({_bytes(size)})")
+    return ", ".join(parts) or "nothing"
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} TiB"
 
 
 _JITTED: dict = {}

@@ -45,6 +45,27 @@ class CheckpointError(DualgradError, ValueError):
     that does not match the graph; the message names the file and the reason."""
 
 
+class OutOfMemoryError(DualgradError, RuntimeError):
+    """A result larger than the memory left (PyTorch's `torch.OutOfMemoryError` is a
+    RuntimeError too). Nothing is committed: the process, its tensors, variables and
+    sessions stay usable."""
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """numpy's MemoryError, or XLA's RESOURCE_EXHAUSTED (a jax RuntimeError; dispatching a
+    program on a buffer that failed to allocate says 'Out of memory' under INTERNAL)."""
+    if isinstance(error, MemoryError):
+        return True
+    return isinstance(error, RuntimeError) and ("RESOURCE_EXHAUSTED" in str(error) or
+                                                "Out of memory" in str(error))
+
+
+def out_of_memory(what: str, error: BaseException) -> OutOfMemoryError:
+    """`what` ('multiply of shapes (2, 1), (1, 2)', 'fetching ...') ran out of memory."""
+    detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return OutOfMemoryError(f"out of memory: {what} ({detail}; at {user_frame()})")
+
+
 def user_frame(skip_package: str = _PACKAGE_DIR) -> str:
     """'file.py:LINE' of the innermost frame outside dualgrad (cheap: no traceback objects)."""
     f = sys._getframe(1)

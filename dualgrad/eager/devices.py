@@ -2,9 +2,7 @@
 device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..backend import is_jax_array, jax_numpy, x64
+from ..backend import is_jax_array, jax_numpy, to_numpy, x64
 from ..errors import DualgradError
 
 
@@ -104,7 +102,7 @@ def place(array, device) -> object:
     """`array` on `device` (numpy for 'cpu', a jax array otherwise)."""
     device = Device(device) if device is not None else _default
     if device.type == "cpu":
-        return np.asarray(array)
+        return to_numpy(array)  # waits for a jax array: a failed one raises OutOfMemoryError
     jnp = jax_numpy()
     import jax
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..backend import to_numpy
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -92,7 +93,7 @@ def _summarized(a: np.ndarray) -> np.ndarray:
 
 
 def tensor_repr(t) -> str:
-    a = np.asarray(t._data)
+    a = to_numpy(t._data)
     prefix = "tensor("
     indent = len(prefix)
     summarize = a.size > THRESHOLD

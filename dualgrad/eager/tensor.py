@@ -12,8 +12,8 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import dtypes
-from ..backend import is_jax_array, run_jitted, x64
-from ..errors import DTypeError, DualgradError, GraphError, user_frame
+from ..backend import is_jax_array, run_jitted, to_numpy, x64
+from ..errors import DTypeError, DualgradError, GraphError, is_out_of_memory, out_of_memory, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.registry import promote_args
 from . import grad_mode
@@ -194,11 +194,11 @@ class Tensor:
         if self._data.size != 1:
             raise GraphError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
                              f"(shape {tuple(self._data.shape)}; at {user_frame()})")
-        return np.asarray(self._data).reshape(()).item()
+        return to_numpy(self._data).reshape(()).item()
 
     def tolist(self):
         """Nested lists of Python numbers (a fresh copy; float64 values exactly)."""
-        return np.asarray(self._data).tolist()
+        return to_numpy(self._data).tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The numpy array sharing this CPU tensor's memory (a read-only snapshot on a jax
@@ -527,6 +527,8 @@ def spec_of(a) -> Spec:
 def explain(op: Op, args, attrs, error: Exception) -> Exception:
     """A kernel failed: let the op's shape rule name the problem, else wrap the raw error."""
     specs = [spec_of(a) for a in args]
+    if is_out_of_memory(error):
+        return out_of_memory(f"{op.name} of input shapes {', '.join(str(s.shape) for s in specs)}", error)
     try:
         op.infer(specs, attrs)
     except DualgradError as e:

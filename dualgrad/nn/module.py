@@ -389,6 +389,9 @@ class Module:
         """`module.to(device)`, `.to(dtype)` or both; only floating-point tensors change dtype."""
         from ..eager.api import to as tensor_to
 
+        unknown = sorted(set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"})
+        if unknown:  # checked here too: a module without parameters never reaches Tensor.to
+            raise TypeError(f"to() got an unexpected keyword argument {unknown[0]!r}")
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, dtypes.DType):

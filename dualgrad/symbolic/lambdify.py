@@ -66,6 +66,10 @@ class Lambdified:
     def __call__(self, *positional, **named):
         if len(positional) > len(self.args):
             raise TypeError(f"expected at most {len(self.args)} positional inputs {self.args}")
+        unknown = [n for n in named if n not in self.args and n not in self._dim_order]
+        if unknown:
+            raise TypeError(f"got an unexpected keyword argument {unknown[0]!r}: the inputs are "
+                            f"{', '.join(self.args)}")
         values = dict(zip(self.args, positional, strict=False))
         values.update(named)
         missing = [n for n in self.args if n not in values]

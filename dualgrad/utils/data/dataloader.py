@@ -16,7 +16,11 @@ class DataLoader:
     def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
                  sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn: Callable | None = None,
                  pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
-                 worker_init_fn=None, generator: Generator | None = None, **kwargs) -> None:
+                 worker_init_fn=None, generator: Generator | None = None, *, prefetch_factor=None,
+                 persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True) -> None:
+        """PyTorch's arguments; the worker and memory-pinning ones change nothing here (batches are
+        loaded in this process), and unknown ones raise TypeError."""
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):

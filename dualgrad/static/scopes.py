@@ -15,6 +15,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError, user_frame
+from .convert import ArgumentError
 from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, zeros
 from .graph import Graph, Tensor, get_default_graph
 from .variables import Variable
@@ -33,6 +35,11 @@ class VariableScope:
     def __repr__(self) -> str:
         return f"<ds.VariableScope {self.name!r} reuse={self.reuse!r}>"
 
+    def reuse_variables(self) -> None:
+        """From now on `get_variable` in this scope returns the stored variables (TF1's
+        `scope.reuse_variables()`); scopes opened inside inherit it."""
+        self.reuse = True
+
 
 def _scopes(graph: Graph) -> list[VariableScope]:
     return graph.thread_stack("variable")
@@ -44,11 +51,24 @@ def get_variable_scope() -> VariableScope:
     return stack[-1] if stack else VariableScope("", False)
 
 
-@contextlib.contextmanager
 def variable_scope(name_or_scope, default_name: str | None = None, reuse=None,
-                   initializer=None) -> Iterator[VariableScope]:
+                   initializer=None) -> contextlib.AbstractContextManager[VariableScope]:
     """Prefix the names of variables made by `get_variable` inside (and of ops, through a name
-    scope); `reuse` (True, False/None: inherit, or `AUTO_REUSE`) decides sharing."""
+    scope); `reuse` (True, False/None: inherit, or `AUTO_REUSE`) decides sharing. Arguments
+    are checked here, so an error names the user's line."""
+    for key, value in (("name_or_scope", name_or_scope), ("default_name", default_name)):
+        if value is not None and not isinstance(value, (str, VariableScope)):
+            raise DTypeError(f"variable_scope: {key} must be a str, got {value!r} (at {user_frame()})")
+    if reuse not in (None, True, False, AUTO_REUSE):
+        raise ArgumentError(f"variable_scope: reuse must be True, False, None or ds.AUTO_REUSE, got "
+                            f"{reuse!r} (at {user_frame()})")
+    if not (name_or_scope or default_name):
+        raise ArgumentError(f"variable_scope needs a name_or_scope or a default_name (at {user_frame()})")
+    return _variable_scope(name_or_scope, default_name, reuse, initializer)
+
+
+@contextlib.contextmanager
+def _variable_scope(name_or_scope, default_name, reuse, initializer) -> Iterator[VariableScope]:
     graph = get_default_graph()
     outer = get_variable_scope()
     if isinstance(name_or_scope, VariableScope):
@@ -56,8 +76,6 @@ def variable_scope(name_or_scope, default_name: str | None = None, reuse=None,
         base = name.rsplit("/", 1)[-1]
     else:
         base = name_or_scope or default_name
-        if not base:
-            raise ValueError("variable_scope needs a name_or_scope or a default_name")
         if name_or_scope is None:  # default_name: made unique, as TF1 does
             base = graph.unique_name(base, mark_used=False).rsplit("/", 1)[-1]
         name = f"{outer.name}/{base}" if outer.name else base
@@ -82,14 +100,14 @@ def get_variable(name: str, shape=None, dtype=None, initializer=None, trainable:
     found = store.get(full)
     if found is not None:
         if scope.reuse is not True and scope.reuse != AUTO_REUSE:
-            raise ValueError(f"Variable {full} already exists, disallowed. Did you mean to set "
+            raise ArgumentError(f"Variable {full} already exists, disallowed. Did you mean to set "
                              "reuse=True or reuse=ds.AUTO_REUSE in VarScope?")
         if shape is not None and tuple(shape) != tuple(found.shape):
-            raise ValueError(f"Trying to share variable {full}, but specified shape "
-                             f"{tuple(shape)} and found shape {tuple(found.shape)}.")
+            raise ShapeError(f"Trying to share variable {full}, but specified shape "
+                             f"{tuple(shape)} and found shape {tuple(found.shape)}. (at {user_frame()})")
         return found
     if scope.reuse is True:
-        raise ValueError(f"Variable {full} does not exist, or was not created with "
+        raise ArgumentError(f"Variable {full} does not exist, or was not created with "
                          "ds.get_variable(). Did you mean to set reuse=ds.AUTO_REUSE in VarScope?")
     with graph.control_dependencies(None):  # as Variable itself: never waits on anything
         chosen = initializer if initializer is not None else scope.initializer
@@ -112,13 +130,13 @@ def _initial_value(full: str, shape, dtype, initializer):
         initializer = glorot_uniform_initializer() if d.is_floating_point else zeros_initializer()
     if callable(initializer) and not isinstance(initializer, Tensor):
         if shape is None:
-            raise ValueError(f"Shape of a new variable ({full}) must be fully defined, but "
+            raise ArgumentError(f"Shape of a new variable ({full}) must be fully defined, but "
                              "instead was None.")
         return initializer(tuple(shape), d or float32)
     value = initializer if isinstance(initializer, Tensor) else constant(initializer, dtype=d)
     if shape is not None and tuple(shape) != tuple(value.shape):
-        raise ValueError(f"If initializer is a constant, do not specify shape ({full}: shape "
-                         f"{tuple(shape)}, initializer shape {tuple(value.shape)}).")
+        raise ShapeError(f"If initializer is a constant, do not specify shape ({full}: shape "
+                         f"{tuple(shape)}, initializer shape {tuple(value.shape)}). (at {user_frame()})")
     return value
 
 
@@ -150,8 +168,8 @@ class constant_initializer:  # noqa: N801
             return zeros(shape, dtype=dtype) + as_dtype(dtype).np.type(self.value)  # stays weak
         value = np.asarray(self.value, dtype=as_dtype(dtype).np)
         if value.shape != tuple(shape):
-            raise ValueError(f"constant_initializer: a value of shape {value.shape} cannot "
-                             f"initialize a variable of shape {tuple(shape)}")
+            raise ShapeError(f"constant_initializer: a value of shape {value.shape} cannot "
+                             f"initialize a variable of shape {tuple(shape)} (at {user_frame()})")
         return constant(value)
 
 

@@ -89,3 +89,18 @@ def test_tf1_compatibility_calls(caplog):
         ds.logging.info("step %d", 3)
     assert "step 3" in caplog.text
     assert not hasattr(ds, "enable_eager_execution")  # would mean something: not accepted silently
+
+
+def test_scope_reuse_variables_shares_from_then_on():
+    with ds.variable_scope("model") as scope:
+        first = ds.layers.dense(ds.zeros([2, 3]), 2, name="fc")
+        scope.reuse_variables()
+        second = ds.layers.dense(ds.ones([2, 3]), 2, name="fc")
+        with pytest.raises(DualgradError, match="does not exist"):
+            ds.get_variable("new", shape=[1])
+    assert [v.name for v in ds.trainable_variables()] == ["model/fc/kernel:0", "model/fc/bias:0"]
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        kernel, bias = sess.run(ds.trainable_variables())
+        np.testing.assert_allclose(sess.run(second), np.ones((2, 3)) @ kernel + bias, rtol=1e-6)
+        np.testing.assert_allclose(sess.run(first), np.broadcast_to(bias, (2, 2)))

@@ -99,6 +99,8 @@ def _getitem_shape(op, x: Spec, key):
         return Spec(probe[key].shape, x.dtype)
     except IndexError as e:
         raise shape_error(op, [x], str(e), IndexShapeError) from None
+    except ValueError as e:  # a zero step: numpy's words, our error
+        raise shape_error(op, [x], f"invalid index {key!r}: {e}", IndexShapeError) from None
 
 
 def _input_index_fn(shape: tuple, key):

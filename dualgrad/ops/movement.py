@@ -94,6 +94,8 @@ def _inverse(axes):
 
 
 def _transpose_shape(op, x: Spec, axes=None):
+    if axes is not None:
+        axes = tuple(specs.check_axis(op, a, len(x.shape), [x]) for a in specs.axis_tuple(op, axes, [x]))
     axes = _axes_or_reversed(axes, len(x.shape))
     if sorted(axes) != list(range(len(x.shape))):
         raise shape_error(op, [x], f"axes {axes} are not a permutation of the dims")
@@ -121,7 +123,12 @@ def _expand_dims_axes(axis, ndim_out):
 
 
 def _expand_dims_shape(op, x: Spec, axis):
-    axes = _expand_dims_axes(axis, len(x.shape) + (1 if isinstance(axis, int) else len(axis)))
+    given = specs.axis_tuple(op, axis, [x])
+    n_out = len(x.shape) + len(given)
+    axes = [specs.check_axis(op, a, n_out, [x]) for a in given]
+    if len(set(axes)) != len(axes):
+        raise shape_error(op, [x], f"axes {given} repeat a dimension")
+    axes = _expand_dims_axes(axis, n_out)
     shape = list(x.shape)
     for a in axes:
         shape.insert(a, 1)
@@ -265,7 +272,9 @@ sum_to_like = declare(
 
 def _concat_shape(op, *xs: Spec, axis=0):
     ndim = len(xs[0].shape)
-    axis = axis % max(ndim, 1)
+    if ndim == 0:
+        raise shape_error(op, xs, "zero-dimensional tensors cannot be concatenated")
+    axis = specs.check_axis(op, axis, ndim, xs)
     total = 0
     for s in xs:
         if len(s.shape) != ndim:
@@ -319,7 +328,7 @@ def _stack_shape(op, *xs: Spec, axis=0):
         if len(s.shape) != len(first) or any(
                 None not in (a, b) and a != b for a, b in zip(s.shape, first, strict=True)):
             raise shape_error(op, xs, "stack expects each tensor to be equal size")
-    axis = axis % (len(first) + 1)
+    axis = specs.check_axis(op, axis, len(first) + 1, xs)
     shape = list(first)
     shape.insert(axis, len(xs))
     return Spec(tuple(shape), specs.result_dtype(op, xs))

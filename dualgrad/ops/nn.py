@@ -25,12 +25,19 @@ def _normaliser(x: SymArray, axis: int, idx: tuple):
     return summed(lambda k: sp.exp(x.at(*idx[:axis], k, *idx[axis + 1:])), [x.shape[axis]])
 
 
+def _along_axis(op, x, axis=-1):
+    """softmax-like ops: the shape of x, after checking `axis` names one of its dims."""
+    if x.shape:
+        specs.check_axis(op, axis, len(x.shape), [x])
+    return specs.same(op, x)
+
+
 softmax = declare(
     "softmax", _softmax_kernel,
     vjp=(lambda g, out, x, axis=-1:
          ew.multiply(out, ew.subtract(g, rd.sum(ew.multiply(g, out), axis=axis, keepdims=True))),),
     sympy=lambda x, axis=-1: SymArray(x.shape, lambda *i: sp.exp(x.at(*i)) / _normaliser(x, axis, i)),
-    shape=specs.same, floating=True, saves_inputs=False, saves_out=True,
+    shape=_along_axis, floating=True, saves_inputs=False, saves_out=True,
     doc="exp(x) / sum(exp(x)) along axis, computed stably")
 
 log_softmax = declare(
@@ -38,5 +45,5 @@ log_softmax = declare(
     vjp=(lambda g, out, x, axis=-1:
          ew.subtract(g, ew.multiply(ew.exp(out), rd.sum(g, axis=axis, keepdims=True))),),
     sympy=lambda x, axis=-1: SymArray(x.shape, lambda *i: x.at(*i) - sp.log(_normaliser(x, axis, i))),
-    shape=specs.same, floating=True, saves_inputs=False, saves_out=True,
+    shape=_along_axis, floating=True, saves_inputs=False, saves_out=True,
     doc="x - log(sum(exp(x))) along axis, computed stably")

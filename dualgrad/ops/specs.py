@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from .. import dtypes
-from ..errors import IndexShapeError
+from ..errors import DTypeError, IndexShapeError, user_frame
 from .registry import Op, Spec, dtype_error, shape_error
 
 
@@ -55,14 +57,41 @@ def normalize_axes(op: Op, axis, ndim: int, specs: Sequence[Spec] = ()) -> tuple
     """Axis argument (None, int or sequence, negatives allowed) as sorted non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = axis_tuple(op, axis, specs)
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise shape_error(op, specs, f"dimension {a} is out of range for a {ndim}-d tensor",
                               IndexShapeError)
         out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+    if len(set(out)) != len(out):
+        raise shape_error(op, specs, f"dim {max(out, key=out.count)} appears multiple times in the "
+                          f"list of dims {tuple(axes)}")
+    return tuple(sorted(out))
+
+
+def axis_tuple(op: Op, axis, specs: Sequence[Spec]) -> tuple[int, ...]:
+    """An int or a sequence of ints (numpy ints too, never bools or floats) as a tuple."""
+    items = (axis,) if not isinstance(axis, (list, tuple)) else tuple(axis)
+    for a in items:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise DTypeError(f"{op.name}: an axis must be an int or a sequence of ints, got {axis!r} "
+                             f"(input shapes {', '.join(str(tuple(s.shape)) for s in specs)}; at "
+                             f"{user_frame()})")
+    return tuple(int(a) for a in items)
+
+
+def check_axis(op: Op, axis, ndim: int, specs: Sequence[Spec]) -> int:
+    """One axis in [-ndim, ndim) as a non-negative int (`ndim` counts the result's dims for ops
+    that insert one, such as stack and expand_dims)."""
+    if isinstance(axis, (list, tuple)):
+        raise DTypeError(f"{op.name}: axis must be one int, got {axis!r} (at {user_frame()})")
+    (a,) = axis_tuple(op, axis, specs)
+    if not -max(ndim, 1) <= a < max(ndim, 1):
+        raise shape_error(op, specs, f"dimension {axis!r} is out of range for a {ndim}-d "
+                          f"{'result' if op.name in ('stack', 'expand_dims') else 'tensor'}",
+                          IndexShapeError)
+    return a % ndim if ndim else 0
 
 
 def same(op: Op, x: Spec, **attrs) -> Spec:

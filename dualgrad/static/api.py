@@ -271,8 +271,10 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=Non
     """One-hot rows along a new last axis: `on_value` where the class equals the index."""
     if axis != -1:
         raise NotImplementedError("one_hot supports axis=-1 only")
-    if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)) or depth < 0:
-        raise DTypeError(f"ds.one_hot: depth must be an int >= 0, got {depth!r} (at {user_frame()})")
+    if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)):
+        raise DTypeError(f"ds.one_hot: depth must be an int, got {depth!r} (at {user_frame()})")
+    if depth < 0:
+        raise ArgumentError(f"ds.one_hot: depth must be >= 0, got {depth} (at {user_frame()})")
     indices = _tensor(indices)
     if not indices.dtype.is_integer:
         raise DTypeError(f"ds.one_hot: indices must be integers, got {indices.dtype.name} (at "

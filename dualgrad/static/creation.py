@@ -28,7 +28,7 @@ def as_dtype(dtype) -> dtypes.DType:
     """Accept a dualgrad DType, a numpy dtype, a Python type or a name ('float32')."""
     d = dtypes.as_dtype(dtype)
     if d is None:
-        raise TypeError("a dtype is required")
+        raise DTypeError("a dtype is required")
     return d
 
 
@@ -88,7 +88,7 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
 def _value_array(value, dtype, op: str) -> tuple[np.ndarray, dtypes.DType]:
     """(exact numpy value, DType) of a Python or numpy value (see `convert.py`)."""
     if isinstance(value, Tensor):
-        raise TypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor (at {user_frame()})")
+        raise DTypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor (at {user_frame()})")
     d = as_dtype(dtype) if dtype is not None else None
     if isinstance(value, (np.ndarray, np.generic)) or _is_array(value):
         arr = np.asarray(value)
@@ -243,6 +243,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed: int | Non
 
 def set_random_seed(seed: int | None) -> None:
     """The graph-level seed: random ops without their own seed become reproducible."""
+    if seed is not None and (isinstance(seed, builtins.bool) or not isinstance(seed, (int, np.integer))):
+        raise DTypeError(f"ds.set_random_seed: seed must be an int or None, got {seed!r} (at {user_frame()})")
     get_default_graph().seed = seed
 
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from .. import ops
 from ..autodiff import backpropagate
-from ..errors import GraphError
+from ..errors import DTypeError, GraphError, ShapeError, user_frame
+from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
 
@@ -98,6 +99,20 @@ def _build_nodes(roots: Sequence[Operation]) -> dict:
     return nodes
 
 
+def _check_seed(y: Tensor, gy: Tensor) -> None:
+    """TF1: each grad_ys entry has its y's shape (no broadcasting) and a float dtype."""
+    if gy.graph is not y.graph:
+        raise GraphError(f"ds.gradients: {describe(gy)} is from another graph")
+    if not gy.dtype.is_floating_point and y.dtype.is_floating_point:
+        raise DTypeError(f"ds.gradients: grad_ys for {y.name} must be floating point, got "
+                         f"{gy.dtype.name} (at {user_frame()})")
+    if gy.shape is not None and y.shape is not None and (len(gy.shape) != len(y.shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(gy.shape, y.shape, strict=True))):
+        raise ShapeError(f"ds.gradients: Incompatible shapes between op input and calculated input "
+                         f"gradient: grad_ys of shape {gy.shape} for {y.name} of shape {y.shape} (at "
+                         f"{user_frame()})")
+
+
 def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_with_ops: bool = False,
               gate_gradients: bool = False, aggregation_method=None) -> list:
     """d(sum of ys)/d(x) for each x in xs, as graph tensors; None where x does not reach ys.
@@ -114,11 +129,14 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
         grad_ys = [None] * len(ys)
     elif not isinstance(grad_ys, (list, tuple)):
         grad_ys = [grad_ys]
+    if not ys:
+        raise ArgumentError(f"ds.gradients: ys must hold at least one tensor (at {user_frame()})")
     if len(grad_ys) != len(ys):
-        raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
+        raise ArgumentError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys (at {user_frame()})")
     for t in ys + xs:
         if not isinstance(t, Tensor):
-            raise TypeError(f"ds.gradients takes graph tensors, got {type(t).__name__}")
+            raise DTypeError(f"ds.gradients takes graph tensors, got {type(t).__name__} (at "
+                             f"{user_frame()})")
     graph = ys[0].graph
     for t in ys + xs:
         if t.graph is not graph:
@@ -130,6 +148,7 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
                 gy = ones_like(y, name="grad_ys")
             elif not isinstance(gy, Tensor):
                 gy = constant(gy, dtype=y.dtype, name="grad_ys")
+            _check_seed(y, gy)
             seeds.append(gy)
         nodes = _build_nodes([y.op for y in ys])
         targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from .. import dtypes
-from ..errors import GraphError, user_frame
+from ..errors import DTypeError, GraphError, user_frame
 from ..ops import Op, Spec, register_frontend
 from ..ops import registry as _registry
 from .convert import check_int_range
@@ -107,9 +107,15 @@ class Graph:
         finally:
             _stack.graphs.pop()
 
+    def name_scope(self, name: str | None) -> contextlib.AbstractContextManager[str]:
+        """Prefix the names of ops created inside with ``name/`` (unique per graph). The name
+        is checked here, so an error names the user's line, not the `with` machinery."""
+        if name:
+            _check_name("name_scope", name)
+        return self._name_scope(name)
+
     @contextlib.contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
-        """Prefix the names of ops created inside with ``name/`` (unique per graph)."""
+    def _name_scope(self, name: str | None) -> Iterator[str]:
         if not name:
             yield self._prefix()
             return
@@ -120,21 +126,29 @@ class Graph:
         finally:
             self._scopes.pop()
 
-    @contextlib.contextmanager
-    def control_dependencies(self, control_inputs) -> Iterator[None]:
+    def control_dependencies(self, control_inputs) -> contextlib.AbstractContextManager[None]:
         """Ops created inside also run `control_inputs` (operations or tensors of this graph)
         first whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer
         ones. A variable read made inside sees what assigns among `control_inputs` (or their
-        ancestors) wrote (see `compile.py`)."""
-        frames = self.thread_stack("control")
+        ancestors) wrote (see `compile.py`). The inputs are checked here, at the user's line."""
         if control_inputs is None:
-            with _emptied(frames):
-                yield
-            return
+            return self._control_frame(None)
+        if isinstance(control_inputs, (Tensor, Operation, str)) or not hasattr(control_inputs, "__iter__"):
+            raise DTypeError(f"control_dependencies: control_inputs must be a list of operations or "
+                             f"tensors, got {type(control_inputs).__name__} (at {user_frame()})")
         ops = []
         for c in control_inputs:
             element = self.as_graph_element(c)
             ops.append(element.op if isinstance(element, Tensor) else element)
+        return self._control_frame(ops)
+
+    @contextlib.contextmanager
+    def _control_frame(self, ops: list | None) -> Iterator[None]:
+        frames = self.thread_stack("control")
+        if ops is None:
+            with _emptied(frames):
+                yield
+            return
         frames.append(ops)
         try:
             yield
@@ -229,7 +243,8 @@ class Graph:
             if obj.graph is not self:
                 raise GraphError(f"{describe(obj)} is not an element of this graph.")
             return obj
-        raise TypeError(f"Can not convert a {type(obj).__name__} into a Tensor or Operation.")
+        raise DTypeError(f"Can not convert a {type(obj).__name__} into a Tensor or Operation. (at "
+                         f"{user_frame()})")
 
     # -- collections ------------------------------------------------------------------------
     def add_to_collection(self, name: str, value) -> None:
@@ -248,6 +263,8 @@ class Graph:
         op's shape rule)."""
         if self._finalized:
             raise GraphError("Graph is finalized and cannot be modified.")
+        if name is not None:
+            _check_name(op_type, name)
         op = Operation.__new__(Operation)
         op.graph = self
         op.type = op_type
@@ -273,6 +290,13 @@ class Graph:
             self._ops.append(op)
             self._by_name[op.name] = op
         return op
+
+
+def _check_name(op: str, name) -> None:
+    """Op and scope names are strings (TF1 refuses anything else)."""
+    if not isinstance(name, str):
+        raise DTypeError(f"{op}: name must be a str, got {name!r} of type {type(name).__name__} (at "
+                         f"{user_frame()})")
 
 
 @contextlib.contextmanager
@@ -526,6 +550,7 @@ def rename(t: Tensor, name: str | None) -> Tensor:
     """Give the op that made `t` the user's `name=` (it was created just now by an API call)."""
     if not name:
         return t
+    _check_name(t.op.type, name)
     op = t.op
     g = op.graph
     with g._lock:

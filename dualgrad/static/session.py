@@ -99,7 +99,7 @@ class Session:
                 self._placement = Placement(device=device, mesh=mesh, batch_axis=batch_axis)
                 self._donate = False  # placed arguments are fresh buffers: nothing to donate
         elif device is not None or mesh is not None:
-            raise ValueError("device= and mesh= need backend='jax' (the numpy backend runs on the CPU)")
+            raise ArgumentError("device= and mesh= need backend='jax' (the numpy backend runs on the CPU)")
 
     # -- context ----------------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -155,6 +155,9 @@ class Session:
         else:
             key = structure_key(fetches)
         if feed_dict:
+            if not isinstance(feed_dict, dict):
+                raise DTypeError(f"Session.run: feed_dict must be a dict of tensor: value, got "
+                                 f"{type(feed_dict).__name__} (at {user_frame()})")
             parts = [key]
             vals = []
             for k, v in feed_dict.items():
@@ -177,11 +180,14 @@ class Session:
     def make_callable(self, fetches, feed_list=()):
         """A function `f(*feed_values)` equivalent to `run(fetches, dict(zip(feed_list,
         feed_values)))` (TF1's `Session.make_callable`)."""
+        if isinstance(feed_list, (str, Tensor)) or not isinstance(feed_list, (list, tuple)):
+            raise DTypeError(f"Session.make_callable: feed_list must be a list of tensors, got "
+                             f"{type(feed_list).__name__} (at {user_frame()})")
         feed_list = list(feed_list)
 
         def call(*values):
             if len(values) != len(feed_list):
-                raise TypeError(f"expected {len(feed_list)} feed values, got {len(values)}")
+                raise DTypeError(f"expected {len(feed_list)} feed values, got {len(values)}")
             return self.run(fetches, dict(zip(feed_list, values, strict=True)) if feed_list else None)
 
         return call
@@ -497,7 +503,7 @@ def _feed_array(v):
     if hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, (Tensor,)):
         return v
     if isinstance(v, Tensor):
-        raise TypeError(f"The value of a feed cannot be a ds.Tensor ({v.name}); feed numpy arrays, "
+        raise DTypeError(f"The value of a feed cannot be a ds.Tensor ({v.name}); feed numpy arrays, "
                         "Python numbers or lists")
     return np.asarray(v)
 
@@ -506,7 +512,7 @@ def _feed_key(graph: Graph, k) -> Tensor:
     if isinstance(k, str):
         k = graph.get_tensor_by_name(k)
     if not isinstance(k, Tensor):
-        raise TypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor")
+        raise DTypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor (at {user_frame()})")
     if k.graph is not graph:
         raise GraphError(f"Cannot interpret feed_dict key as Tensor: {describe(k)} is not an element "
                          "of this graph.")

@@ -37,7 +37,7 @@ def create_global_step(graph=None) -> Variable:
 
     graph = graph or get_default_graph()
     if get_global_step(graph) is not None:
-        raise ValueError("global_step already exists.")
+        raise ArgumentError("global_step already exists.")
     with graph.as_default():
         step = Variable(constant(0, dtype="int64"), name="global_step", trainable=False)
     graph.add_to_collection(GLOBAL_STEP, step)

@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, user_frame
 from ..ops import Spec, register_frontend
+from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Operation, Tensor, bind, get_default_graph
 
@@ -37,14 +38,14 @@ class Variable(Tensor):
                 dtype=None, validate_shape: bool = True, collections=None):
         # one optional positional argument: the name (SPEC order) or, TF1's order, trainable
         if len(args) > 1:
-            raise TypeError("ds.Variable takes initial_value and then keyword arguments")
+            raise DTypeError("ds.Variable takes initial_value and then keyword arguments")
         if args:
             if isinstance(args[0], str):
                 name = args[0]
             else:
                 trainable = args[0]
         if initial_value is None:
-            raise ValueError("initial_value must be specified.")
+            raise ArgumentError("initial_value must be specified.")
         if validate_shape is False:
             raise NotImplementedError("validate_shape=False is not supported")
         if collections is not None and (isinstance(collections, str) or not all(
@@ -129,11 +130,11 @@ def _assign_target(ref, fn: str, validate_shape) -> None:
 
 def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
     if not isinstance(var, Variable):
-        raise TypeError(f"{op_type} needs a ds.Variable, got {type(var).__name__}")
+        raise DTypeError(f"{op_type} needs a ds.Variable, got {type(var).__name__}")
     with var.graph.as_default():  # Python and numpy data take the variable's dtype, exactly
         value = convert_to_tensor(value, dtype=None if isinstance(value, Tensor) else var.dtype)
     if value.graph is not var.graph:
-        raise ValueError(f"{op_type}: the value and {var.name} are from different graphs")
+        raise ArgumentError(f"{op_type}: the value and {var.name} are from different graphs")
     if value.shape is not None and not _fits(value.shape, var.shape):
         raise ShapeError(f"{op_type}: cannot assign a value of shape {value.shape} to variable "
                          f"{var.op.name} of shape {var.shape} (at {user_frame()})")
@@ -205,11 +206,14 @@ def group(*inputs, name: str | None = None) -> Operation:
             flat.extend(i)
         else:
             flat.append(i)
+    for x in flat:
+        if x is not None and not isinstance(x, (Tensor, Operation)):
+            raise DTypeError(f"ds.group: inputs must be tensors or operations, got {x!r} (at {user_frame()})")
     ops = [x.op if isinstance(x, Tensor) else x for x in flat if x is not None]
     graph = ops[0].graph if ops else get_default_graph()
     for o in ops:
         if o.graph is not graph:
-            raise ValueError("ds.group: all inputs must be from the same graph")
+            raise ArgumentError("ds.group: all inputs must be from the same graph")
     return graph.create_op("NoOp", (), {}, (), name=name or "NoOp", control_inputs=ops)
 
 
@@ -219,7 +223,13 @@ def no_op(name: str | None = None) -> Operation:
 
 def variables_initializer(var_list: Iterable[Variable], name: str = "init") -> Operation:
     """An op that runs the initialisers of `var_list`."""
+    if isinstance(var_list, (Tensor, str)) or not isinstance(var_list, Iterable):
+        raise DTypeError(f"ds.variables_initializer: var_list must be a list of ds.Variable, got "
+                         f"{var_list!r} (at {user_frame()})")
     var_list = list(var_list)
+    for v in var_list:
+        if not isinstance(v, Variable):
+            raise DTypeError(f"ds.variables_initializer: {v!r} is not a ds.Variable (at {user_frame()})")
     graph = var_list[0].graph if var_list else get_default_graph()
     return graph.create_op("NoOp", (), {}, (), name=name,
                            control_inputs=[v.initializer for v in var_list])

@@ -28,7 +28,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..errors import CheckpointError
+from ..errors import CheckpointError, DualgradError
 from ..serialization import bounded_json, ownership
 from ..serialization import safetensors as st
 from ..serialization.digest import canonical, document_digest, is_hex_digest, tensor_digest
@@ -43,6 +43,10 @@ _INDEX_KEYS = {"format", "version", "data_file", "data_size", "data_sha256", "va
 _ENTRY_KEYS = {"name", "dtype", "shape", "sha256"}
 
 __all__ = ["CheckpointError", "Saver", "latest_checkpoint", "read_checkpoint"]
+
+
+class UnsupportedSaverOption(DualgradError, NotImplementedError):
+    """A TF1 Saver option that would change what is kept or restored, which dualgrad lacks."""
 
 
 def _split(save_path) -> tuple[str, str, str]:
@@ -62,7 +66,21 @@ class Saver:
     variables that exist when the Saver is made, as in TF1.
     """
 
-    def __init__(self, var_list=None, max_to_keep: int = 5):
+    def __init__(self, var_list=None, reshape: bool = False, sharded: bool = False,
+                 max_to_keep: int | None = 5, keep_checkpoint_every_n_hours: float = 10000.0,
+                 name=None, restore_sequentially: bool = False, saver_def=None, builder=None,
+                 defer_build: bool = False, allow_empty: bool = False, write_version=2,
+                 pad_step_number: bool = False, save_relative_paths: bool = False, filename=None):
+        # TF1's graph-building options (name, sharded, restore_sequentially, defer_build,
+        # write_version, save_relative_paths, filename) change nothing here: there are no save
+        # ops, one data file, and the `checkpoint` file always holds relative names. Options
+        # that would change what is kept or restored are refused rather than ignored.
+        for option, value, default in (("reshape", reshape, False), ("saver_def", saver_def, None),
+                                       ("builder", builder, None),
+                                       ("keep_checkpoint_every_n_hours",
+                                        keep_checkpoint_every_n_hours, 10000.0)):
+            if value != default:
+                raise UnsupportedSaverOption(f"Saver({option}={value!r}) is not supported by dualgrad")
         if var_list is None:
             var_list = global_variables()
         if isinstance(var_list, dict):
@@ -73,9 +91,10 @@ class Saver:
                 if not isinstance(v, Variable):
                     raise TypeError(f"Saver takes ds.Variables, got {type(v).__name__}")
                 self._vars[v.op.name] = v
-        if not self._vars:
+        if not self._vars and not allow_empty:
             raise ValueError("No variables to save")
         self.max_to_keep = max_to_keep
+        self.pad_step_number = pad_step_number
         self._kept: list[str] = []
         self._kept_lock = threading.Lock()
 
@@ -85,13 +104,26 @@ class Saver:
         with self._kept_lock:
             return list(self._kept)
 
-    def save(self, sess, save_path, global_step=None) -> str:
-        """Write the values of the variables to `save_path` (+ `-step`); return the prefix."""
+    def save(self, sess, save_path, global_step=None, latest_filename: str | None = None,
+             meta_graph_suffix: str = "meta", write_meta_graph: bool = True,
+             write_state: bool = True, strip_default_attrs: bool = False,
+             save_debug_info: bool = False) -> str | None:
+        """Write the values of the variables to `save_path` (+ `-step`); return the prefix.
+
+        As in TF1, `latest_filename` names the state file (default 'checkpoint') and
+        `write_state=False` leaves it alone. No `.meta` graph file is written, so the meta
+        graph options change nothing. A Saver made with `allow_empty=True` and no variables
+        saves nothing and returns None.
+        """
+        if not self._vars:
+            return None
+        state_file = _state_file_name(latest_filename)
         directory, base, prefix = _split(save_path)
         if global_step is not None:
             step = int(sess.run(global_step) if not isinstance(global_step, (int, np.integer))
                        else global_step)
-            prefix, base = f"{prefix}-{step}", f"{base}-{step}"
+            step_text = f"{step:08d}" if self.pad_step_number else str(step)
+            prefix, base = f"{prefix}-{step_text}", f"{base}-{step_text}"
         values = sess.get_values(self._vars.values())  # one consistent snapshot
         missing = [n for n, v in self._vars.items() if v not in values]
         if missing:
@@ -113,7 +145,8 @@ class Saver:
                      "variables": entries}
             index["index_sha256"] = document_digest("index", index)
             index_name = base + ownership.INDEX_SUFFIX
-            made = _commit(directory, ledger, data_file, chunks, index_name, index, base)
+            made = _commit(directory, ledger, data_file, chunks, index_name, index,
+                           {state_file: base} if write_state else {})
             ledger.made(made)
             ledger.collect_garbage()
         for old in self._track(prefix):
@@ -137,6 +170,8 @@ class Saver:
         """Load every saved variable into `sess`; all checks run before anything changes."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
+        if not self._vars:
+            return
         arrays = read_checkpoint(save_path)
         staged = {}
         for name, var in self._vars.items():
@@ -155,22 +190,26 @@ class Saver:
 
 
 def _commit(directory: str, ledger, data_file: str, chunks, index_name: str, index: dict,
-            base: str) -> dict:
-    """Write the data file, then the index and state file through temporary names; the
-    index's rename commits. On failure before it, everything written is removed again."""
-    index_tmp, state_tmp = temp_name(index_name), temp_name(STATE_FILE)
-    ledger.intend(data_file, index_tmp, state_tmp)
+            state: dict[str, str]) -> dict:
+    """Write the data file, then the index and the state file ({file name: latest prefix},
+    or nothing) through temporary names; the index's rename commits. On failure before it,
+    everything written is removed again."""
+    index_tmp = temp_name(index_name)
+    state_tmps = {name: temp_name(name) for name in state}
+    ledger.intend(data_file, index_tmp, *state_tmps.values())
     path = lambda name: os.path.join(directory, name)
     committed = False
     try:
         data_stat = write_new(path(data_file), chunks)
         index_stat = write_new(path(index_tmp), [json.dumps(index, indent=1).encode()])
-        write_new(path(state_tmp), [canonical({"latest": base})])
+        for name, tmp in state_tmps.items():
+            write_new(path(tmp), [canonical({"latest": state[name]})])
         os.replace(path(index_tmp), path(index_name))
         committed = True
-        os.replace(path(state_tmp), path(STATE_FILE))
+        for name, tmp in state_tmps.items():
+            os.replace(path(tmp), path(name))
     except BaseException:
-        leftovers = [index_tmp, state_tmp] + ([] if committed else [data_file])
+        leftovers = [index_tmp, *state_tmps.values()] + ([] if committed else [data_file])
         for name in leftovers:
             with contextlib.suppress(OSError):
                 os.unlink(path(name))
@@ -284,9 +323,20 @@ def read_checkpoint(save_path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def latest_checkpoint(checkpoint_dir) -> str | None:
+def _state_file_name(latest_filename: str | None) -> str:
+    """TF1's `latest_filename`, which must not be a name the checkpoint files use."""
+    name = STATE_FILE if latest_filename is None else latest_filename
+    if (not isinstance(name, str) or name in ("", ".", "..") or "/" in name or os.sep in name
+            or name.endswith((ownership.INDEX_SUFFIX, ".safetensors"))
+            or name.startswith(".dualgrad-checkpoint")):
+        raise ValueError(f"latest_filename {name!r} must be a plain file name that is not a "
+                         "checkpoint file's")
+    return name
+
+
+def latest_checkpoint(checkpoint_dir, latest_filename: str | None = None) -> str | None:
     """The prefix of the last checkpoint saved in `checkpoint_dir`, or None."""
-    path = os.path.join(os.fspath(checkpoint_dir), STATE_FILE)
+    path = os.path.join(os.fspath(checkpoint_dir), _state_file_name(latest_filename))
     try:
         state = bounded_json.loads(read_small_file(path, 1 << 16, follow_symlinks=False), path,
                                    max_bytes=1 << 16, max_depth=2)

@@ -147,3 +147,36 @@ def test_max_to_keep_and_named_var_list(tmp_path):
         saver.restore(sess, str(tmp_path / "m-3"))
         np.testing.assert_array_equal(sess.run(w), np.arange(6.0).reshape(2, 3))
         assert not sess.is_initialized(b)
+
+
+def test_tf1_save_options(tmp_path):
+    """TF1's keyword arguments work as in TF1, the ones that would change what is kept are
+    refused, and an unknown one is a TypeError (never silently ignored)."""
+    w, b, step = model()
+    saver = ds.train.Saver(pad_step_number=True, sharded=True, name="save", write_version=2)
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        assert saver.save(sess, str(tmp_path / "m"), global_step=7, write_meta_graph=False) \
+            == str(tmp_path / "m-00000007")
+        saver.save(sess, str(tmp_path / "other"), write_state=False)
+        assert ds.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "m-00000007")
+        saver.save(sess, str(tmp_path / "x"), latest_filename="state")
+        assert ds.train.latest_checkpoint(str(tmp_path), latest_filename="state") == str(tmp_path / "x")
+        assert ds.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "m-00000007")
+        with pytest.raises(ValueError, match="plain file name"):
+            saver.save(sess, str(tmp_path / "y"), latest_filename="m.index.json")
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            saver.save(sess, str(tmp_path / "y"), max_to_kep=1)
+    assert not (tmp_path / "y.index.json").exists() and "m.index.json" not in os.listdir(tmp_path)
+    with pytest.raises(NotImplementedError, match="keep_checkpoint_every_n_hours"):
+        ds.train.Saver(keep_checkpoint_every_n_hours=1.0)
+    with pytest.raises(NotImplementedError, match="reshape"):
+        ds.train.Saver(reshape=True)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        ds.train.Saver(max_to_kep=1)
+    ds.reset_default_graph()
+    empty = ds.train.Saver(allow_empty=True)
+    with ds.Session() as sess:
+        assert empty.save(sess, str(tmp_path / "nothing")) is None
+        empty.restore(sess, str(tmp_path / "nothing"))
+    assert not (tmp_path / "nothing.index.json").exists()

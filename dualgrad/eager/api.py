@@ -5,11 +5,14 @@ as aliases) onto a registry op; none holds math.
 """
 from __future__ import annotations
 
+import sys
 from collections import namedtuple
+from types import SimpleNamespace
 
 import numpy as np
 
 from .. import dtypes, ops
+from ..aliases import resolve
 from ..errors import ShapeError, user_frame
 from ..ops import specs
 from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, spec_of, wrap
@@ -17,11 +20,17 @@ from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, s
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
-def _dim(dim, axis):
+def _dim(dim, axis, function: str | None = None):
+    """`dim`, or its alias `axis`; both given raises TypeError naming both."""
+    if dim is not None and axis is not None:
+        resolve(function or sys._getframe(1).f_code.co_name, "dim", dim, "axis", axis)
     return axis if dim is None else dim
 
 
-def _keep(keepdim, keepdims) -> bool:
+def _keep(keepdim, keepdims, function: str | None = None) -> bool:
+    """`keepdim`, or its alias `keepdims`; both given raises TypeError naming both."""
+    if keepdims is not None and keepdim is not False:
+        resolve(function or sys._getframe(1).f_code.co_name, "keepdim", keepdim, "keepdims", keepdims)
     return bool(keepdims if keepdims is not None else keepdim)
 
 
@@ -96,11 +105,11 @@ def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return ops.prod(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def _extreme(full, along, find, pairwise):
+def _extreme(name, full, along, find, pairwise):
     def reduce(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
         if isinstance(dim, Tensor):  # dg.max(a, b): the elementwise maximum
             return pairwise(input, dim)
-        dim, keep = _dim(dim, axis), _keep(keepdim, keepdims)
+        dim, keep = _dim(dim, axis, name), _keep(keepdim, keepdims, name)
         if dim is None:
             return full(input, axis=None, keepdims=False)
         return values_indices(along(input, axis=dim, keepdims=keep), find(input, axis=dim, keepdims=keep))
@@ -108,8 +117,8 @@ def _extreme(full, along, find, pairwise):
     return reduce
 
 
-max = _extreme(ops.amax, ops.max_dim, ops.argmax, ops.maximum)
-min = _extreme(ops.amin, ops.min_dim, ops.argmin, ops.minimum)
+max = _extreme("max", ops.amax, ops.max_dim, ops.argmax, ops.maximum)
+min = _extreme("min", ops.amin, ops.min_dim, ops.argmin, ops.minimum)
 
 
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -197,10 +206,18 @@ view = reshape
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """Dims start_dim..end_dim merged into one; a dim out of range raises IndexError and
+    start_dim after end_dim RuntimeError, as in PyTorch (a 0-d tensor becomes shape (1,))."""
     shape = tuple(input.shape)
+    where = [spec_of(input)]
+    named = SimpleNamespace(name="flatten")  # the errors name the function the user called
+    (start,), (end,) = (specs.normalize_axes(named, d, len(shape), where) for d in (start_dim, end_dim))
+    if start > end:
+        raise as_eager_error(ShapeError(f"flatten() has invalid args: start_dim cannot come after "
+                                        f"end_dim (start_dim={start_dim}, end_dim={end_dim}, shape "
+                                        f"{shape}; at {user_frame()})"))
     if not shape:
         return ops.reshape(input, shape=(1,))
-    start, end = start_dim % len(shape), end_dim % len(shape)
     return ops.reshape(input, shape=shape[:start] + (-1,) + shape[end + 1:])
 
 

@@ -7,11 +7,13 @@ succeeded: an error part-way leaves every `.grad` as it was.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
-from ..errors import GraphError
+from ..errors import GraphError, user_frame
 from . import compiled, grad_mode
 from .node import AccumulateGrad
 from .tensor import Tensor, edge, wrap
@@ -59,6 +61,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     seeds = _seed(outputs, _as_list(grad_tensors), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     wanted = _as_list(inputs)
+    if inputs is not None and not wanted:
+        raise GraphError(f"`inputs` argument to `backward()` cannot be empty. (at {user_frame()})")
     targets = {_target(t)[0]: t for t in wanted} if wanted else None
     roots = [edge(t) for t in outputs]
     captured = None
@@ -68,12 +72,19 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         with grad_mode.set_grad_enabled(create_graph):
             captured = backpropagate(roots, seeds, targets=set(targets) if targets else None,
                                      retain_graph=retain)
-    for node, grads in captured.items():
-        if targets is not None:
-            t = targets[node]
-            _accumulate_grad(t, grads[t._output_nr if t.grad_fn is not None else 0], create_graph)
-        elif isinstance(node, AccumulateGrad):
-            _accumulate_grad(node.variable, grads[0], create_graph)
+    with _COMMIT:  # read-add-write of shared .grad arrays, one backward at a time
+        for node, grads in captured.items():
+            if targets is not None:
+                t = targets[node]
+                _accumulate_grad(t, grads[t._output_nr if t.grad_fn is not None else 0], create_graph)
+            elif isinstance(node, AccumulateGrad):
+                _accumulate_grad(node.variable, grads[0], create_graph)
+
+
+# Held only while a finished walk adds into `.grad`: numpy releases the GIL inside a large
+# in-place add, so two threads accumulating into one leaf would otherwise lose updates (and both
+# could see `.grad is None` and one result be dropped). The walks themselves run concurrently.
+_COMMIT = threading.Lock()
 
 
 def _accumulate_grad(t: Tensor, g, create_graph: bool) -> None:
@@ -108,6 +119,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     """The gradients of `outputs` with respect to `inputs`, returned (not accumulated)."""
     outs = _as_list(outputs)
     ins = _as_list(inputs)
+    if not ins:
+        raise GraphError(f"grad requires non-empty inputs. (at {user_frame()})")
     seeds = _seed(outs, _as_list(grad_outputs), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     edges = [_target(t) for t in ins]

@@ -587,12 +587,26 @@ def check_version(t, expected: int, node) -> None:
 
 
 def call_hook(fn, g):
-    """Hooks see Tensors; in a plain (no create_graph) backward the engine carries arrays."""
+    """Hooks see Tensors; in a plain (no create_graph) backward the engine carries arrays. A
+    replacement must be a Tensor of the gradient's shape and dtype (PyTorch's rule: a hook
+    cannot silently change `.grad`'s shape)."""
     raw = type(g) is not Tensor
     result = fn(wrap(g) if raw else g)
     if result is None:
         return g
-    return result._data if raw and type(result) is Tensor else result
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if type(result) is not Tensor:
+        raise DTypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}' "
+                         f"(at {user_frame()})")
+    old = g._data if not raw else g
+    if tuple(result._data.shape) != tuple(np.shape(old)):
+        raise GraphError(f"hook '{name}' has changed the size of value: the gradient has shape "
+                         f"{tuple(np.shape(old))}, the hook returned {tuple(result._data.shape)} "
+                         f"(at {user_frame()})")
+    if result._data.dtype != old.dtype:
+        raise GraphError(f"hook '{name}' has changed the type of value (was {old.dtype}, got "
+                         f"{result._data.dtype}; at {user_frame()})")
+    return result._data if raw else result
 
 
 def check_leaf_inplace(t: Tensor, views: list = ()) -> None:

@@ -131,7 +131,11 @@ def _getitem_form(x: SymArray, key) -> SymArray:
 def _getitem_kernel(xp, x, key):
     if xp is not np:  # jax clamps out-of-range indices; numpy's rules say IndexError
         np.broadcast_to(np.empty((), np.int8), x.shape)[key]
-    return x[key]
+        return x[key]
+    out = x[key]
+    if type(out) is not np.ndarray and is_basic(key):  # `x[1]` of a vector: numpy's copied
+        out = x[(*as_key_tuple(key), Ellipsis)]  # scalar; a 0-d view, so `x[1].fill_(7)` writes x
+    return out
 
 
 def _index_grad_name(arrays, attrs) -> str:

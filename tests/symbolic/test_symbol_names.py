@@ -94,3 +94,23 @@ def test_static_names_never_merge_symbols_in_index_notation(names):
     grad = symbolic.lambdify(symbolic.grad(loss, w), args=[nx, nw])
     assert np.isclose(grad(xs, 0.5), engine.reshape(()))
     assert symbolic.check(loss, [w], budget=3).ok
+
+
+def test_generated_argument_names_cannot_meet_a_namespace_name():
+    import jax.numpy as jnp
+
+    from dualgrad.symbolic.lambdify import SAFE_PREFIX
+
+    namespaces = set(dir(np)) | set(dir(jnp)) | set(dir(builtins)) | set(dir(sympy))
+    assert not [n for n in namespaces if n.startswith(SAFE_PREFIX)]
+
+
+def test_namespace_names_on_the_jax_backend():
+    names = ["exp", "range", "builtins", "jnp", "_dg0"]
+    leaves = [dg.tensor(0.1 * (k + 2), dtype=dg.float64, requires_grad=True, name=n)
+              for k, n in enumerate(names)]
+    y = leaves[0] * dg.exp(leaves[1]) + leaves[2] * leaves[3] - dg.sin(leaves[4])
+    f = symbolic.lambdify(y, backend="jax")
+    assert set(f.args) == set(names)
+    got = f(**{n: 0.1 * (k + 2) for k, n in enumerate(names)})
+    assert np.isclose(float(got), float(y.detach().numpy()))

@@ -1,12 +1,12 @@
 """`dualgrad.autograd`: PyTorch's `torch.autograd` names over the eager engine."""
 from __future__ import annotations
 
-from ..eager import functional
 from ..eager.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ..eager.engine import backward, grad
 from ..eager.function import Function, FunctionCtx
 from ..eager.grad_mode import enable_grad, no_grad, set_grad_enabled
 from ..eager.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import functional
 from .variable import Variable
 
 __all__ = [

@@ -28,7 +28,7 @@ def as_dtype(dtype) -> dtypes.DType:
     """Accept a dualgrad DType, a numpy dtype, a Python type or a name ('float32')."""
     d = dtypes.as_dtype(dtype)
     if d is None:
-        raise DTypeError("a dtype is required")
+        raise DTypeError(f"a dtype is required (at {user_frame()})")
     return d
 
 
@@ -68,7 +68,7 @@ def placeholder(dtype, shape=None, name: str | None = None) -> Tensor:
 
 def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
     """A constant tensor (its value is `op.attrs['value']`)."""
-    arr, d = _value_array(value, dtype, "constant")
+    arr, d = value_array(value, dtype, "constant")
     if shape is not None:
         shape = _full_shape(shape, "constant")
         if arr.size == 1:
@@ -85,7 +85,7 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
                        name=name or "Const").outputs[0]
 
 
-def _value_array(value, dtype, op: str) -> tuple[np.ndarray, dtypes.DType]:
+def value_array(value, dtype, op: str) -> tuple[np.ndarray, dtypes.DType]:
     """(exact numpy value, DType) of a Python or numpy value (see `convert.py`)."""
     if isinstance(value, Tensor):
         raise DTypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor (at {user_frame()})")
@@ -125,7 +125,7 @@ def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
 
 def fill(dims, value, name: str | None = None) -> Tensor:
     """`dims` filled with the scalar `value` (its dtype by TF1's rules, as `constant`)."""
-    arr, d = _value_array(value, None, "fill")
+    arr, d = value_array(value, None, "fill")
     if arr.ndim:
         raise ShapeError(f"ds.fill: value must be a scalar, got shape {arr.shape} (at {user_frame()})")
     return constant(np.full(_full_shape(dims, "fill"), arr, dtype=d.np), dtype=d, name=name or "Fill")

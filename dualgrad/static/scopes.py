@@ -13,11 +13,9 @@ import contextlib
 import math
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..errors import DTypeError, ShapeError, user_frame
 from .convert import ArgumentError
-from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, zeros
+from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, value_array, zeros
 from .graph import Graph, Tensor, get_default_graph
 from .variables import Variable
 
@@ -164,9 +162,10 @@ class constant_initializer:  # noqa: N801
         self.value = value
 
     def __call__(self, shape, dtype=float32) -> Tensor:
-        if np.ndim(self.value) == 0:
-            return zeros(shape, dtype=dtype) + as_dtype(dtype).np.type(self.value)  # stays weak
-        value = np.asarray(self.value, dtype=as_dtype(dtype).np)
+        d = as_dtype(dtype)
+        value, _ = value_array(self.value, d, "constant_initializer")  # exact, or refused
+        if value.shape == ():
+            return zeros(shape, dtype=d) + value.item()  # a weak scalar: filled in at run time
         if value.shape != tuple(shape):
             raise ShapeError(f"constant_initializer: a value of shape {value.shape} cannot "
                              f"initialize a variable of shape {tuple(shape)} (at {user_frame()})")

@@ -258,6 +258,10 @@ def test_an_int_that_does_not_fit_is_refused_everywhere_it_can_enter():
         v + np.array([2**40])
     with pytest.raises(OverflowError):
         ds.random_uniform([2], 0, 2**40, dtype=ds.int32)
+    with pytest.raises(OverflowError):
+        ds.get_variable("big", shape=[2], dtype=ds.int32, initializer=ds.constant_initializer(2**40))
+    with pytest.raises(TypeError, match="Expected int32"):
+        ds.get_variable("half", shape=[2], dtype=ds.int32, initializer=ds.constant_initializer(1.5))
     with ds.Session(backend="numpy") as sess:
         sess.run(v.initializer)
         with pytest.raises(OverflowError):
@@ -300,19 +304,22 @@ def test_float64_paths_keep_python_floats_exact(data):
     loaded = ds.Variable(np.zeros(want.shape))
     first = want.flat[0]
     filled = ds.fill([2], np.float64(first))
+    initialised = ds.get_variable("init", shape=[2], dtype=ds.float64,
+                                  initializer=ds.constant_initializer(float(first)))
     with ds.Session(backend="numpy") as sess:
         sess.run(ds.global_variables_initializer())
         loaded.load(data, sess)
-        got = sess.run([ds.constant(data, dtype=ds.float64), v, ph, loaded, filled,
+        got = sess.run([ds.constant(data, dtype=ds.float64), v, ph, loaded, filled, initialised,
                         ds.constant(data, dtype=ds.float32), ds.fill([2], float(first))],
                        {ph: data})
     for g in got[:4]:
         np.testing.assert_array_equal(g, want)
         assert np.asarray(g).dtype == np.float64
     np.testing.assert_array_equal(got[4], [first, first])
+    np.testing.assert_array_equal(got[5], [first, first])
     with np.errstate(over="ignore"):  # beyond float32's range: inf, as numpy rounds it
-        np.testing.assert_array_equal(got[5], want.astype(np.float32))
-        np.testing.assert_array_equal(got[6], np.float32([first, first]))
+        np.testing.assert_array_equal(got[6], want.astype(np.float32))
+        np.testing.assert_array_equal(got[7], np.float32([first, first]))
 
 
 @settings(max_examples=60, deadline=None)

@@ -24,17 +24,26 @@ class GPUOptions:
     """TF1's `tf.GPUOptions(allow_growth=True, per_process_gpu_memory_fraction=...)`: recorded,
     not acted on (jax manages GPU memory; see docs/devices.md for XLA_PYTHON_CLIENT_* settings)."""
 
-    def __init__(self, **options):
-        self.__dict__.update(options)
+    def __init__(self, *, per_process_gpu_memory_fraction=None, allow_growth=None, allocator_type=None,
+                 deferred_deletion_bytes=None, visible_device_list=None, polling_active_delay_usecs=None,
+                 polling_inactive_delay_msecs=None, force_gpu_compatible=None, experimental=None):
+        # TF1's fields only: a misspelt option is a TypeError naming it (TF1: ValueError)
+        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
 
 
 class ConfigProto:
     """TF1's `tf.ConfigProto(...)` for `Session(config=...)`: its options are recorded and not
     acted on (XLA picks threads and placement); `gpu_options` defaults to a `GPUOptions`."""
 
-    def __init__(self, **options):
-        self.gpu_options = options.pop("gpu_options", None) or GPUOptions()
-        self.__dict__.update(options)
+    def __init__(self, *, device_count=None, intra_op_parallelism_threads=None,
+                 inter_op_parallelism_threads=None, use_per_session_threads=None,
+                 session_inter_op_thread_pool=None, placement_period=None, device_filters=None,
+                 gpu_options=None, allow_soft_placement=None, log_device_placement=None,
+                 graph_options=None, operation_timeout_in_ms=None, rpc_options=None, cluster_def=None,
+                 isolate_session_state=None, experimental=None):
+        # TF1's fields only: a misspelt option is a TypeError naming it (TF1: ValueError)
+        self.__dict__.update({k: v for k, v in locals().items() if k != "self"})
+        self.gpu_options = gpu_options or GPUOptions()
 
 
 _LOGGER = _logging.getLogger("tensorflow")  # the logger name TF1 scripts configure

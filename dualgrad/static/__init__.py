@@ -79,6 +79,7 @@ from .api import (
     where,
 )
 from .compat import ConfigProto, GPUOptions, disable_eager_execution, disable_v2_behavior, logging
+from .control_flow import cond, while_loop
 from .creation import (
     DType,
     as_dtype,

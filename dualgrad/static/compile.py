@@ -22,6 +22,8 @@ import numpy as np
 from .. import dtypes
 from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
+from .control_flow import KINDS as CONTROL_FLOW
+from .control_flow import control_writes
 from .creation import RANDOM_TYPES, uniform_like_kernel
 from .graph import Operation, Tensor, describe
 from .variables import Variable, as_var_dtype
@@ -54,10 +56,11 @@ class Plan:
         for op in order:
             if op.type in ("Assign", "AssignAdd", "AssignSub"):
                 last[op.inputs[0]] = op.outputs[0]
+            last.update(dict.fromkeys(control_writes(op)))  # new values come from `pending`
         src, extra = [], []
         for v in writes:
             out = last[v]
-            if out in fetch_tensors and out not in feeds:
+            if out is not None and out in fetch_tensors and out not in feeds:
                 src.append(fetch_tensors.index(out))
             else:
                 src.append(len(fetch_tensors) + len(extra))
@@ -126,6 +129,9 @@ class Plan:
             elif kind in ("Assign", "AssignAdd", "AssignSub"):
                 steps.append((_ASSIGN, None if out in fed else out, op, kind,
                               _source(op.inputs[1], seen)))
+            elif kind in CONTROL_FLOW:
+                ins = tuple((isinstance(a, Tensor), _source(a, seen)) for a in op.inputs)
+                steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins))
             elif out is None or out in fed:
                 continue
             elif kind == "Const":
@@ -169,6 +175,12 @@ class Plan:
                     _, out, like, dtype = step
                     seed, like = env[out], env[like]
                     env[out] = uniform_like_kernel(namespace_of(like, seed), seed, like, dtype)
+                elif code is _CONTROL:  # ds.cond / ds.while_loop (control_flow.py)
+                    _, op, run, ins = step
+                    outs, new = run([env[a] if is_tensor else a for is_tensor, a in ins])
+                    env.update(zip(op.outputs, outs, strict=True))
+                    for var, value in zip(op.attrs["writes"], new, strict=True):
+                        pending[var] = env[(op, var)] = value
                 elif code is _SHAPE:
                     _, out, x, dtype = step
                     env[out] = np.asarray(getattr(env[x], "shape", ()), dtype=dtype)
@@ -211,8 +223,8 @@ def _freeze(x):
     return ("id", x)  # anything else: only itself
 
 
-_KERNEL, _COMPUTE, _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY = (
-    "kernel", "compute", "assign", "uniform", "shape", "identity")
+_KERNEL, _COMPUTE, _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY, _CONTROL = (
+    "kernel", "compute", "assign", "uniform", "shape", "identity", "control")
 
 
 def _needs_promotion(rop, inputs) -> bool:
@@ -262,6 +274,8 @@ def _op_inputs(op: Operation) -> list[Tensor]:
         return [op.inputs[1]]  # the variable's own value comes from the run's state
     if op.type in ("StopGradient", "RandomUniformLike", "Shape"):
         return [op.inputs[0]]
+    if op.type in CONTROL_FLOW:  # what its branches read; their own ops are not deps of the run
+        return [a for a in op.inputs if isinstance(a, Tensor)]
     return []
 
 
@@ -330,6 +344,9 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
         elif kind in RANDOM_TYPES:
             if op.outputs[0] not in fed:
                 randoms.append(op)
+        for var in control_writes(op):
+            if var not in writes:
+                writes.append(var)
     for f in fetches:
         if isinstance(f, Tensor) and f in fed:
             used_feeds.add(f)
@@ -377,6 +394,9 @@ def _ordered_reads(order: list[Operation], fed: set, written: set) -> dict:
                 reads[op] = seen
         if op.type in ("Assign", "AssignAdd", "AssignSub") and op.inputs[0] in written:
             merged = {**merged, op.inputs[0]: op}
+        for var in control_writes(op):  # a cond's new value sits in the run under (op, var)
+            position[(op, var)] = position[op]
+            merged = {**merged, var: (op, var)}
         before[op] = merged
     return reads
 

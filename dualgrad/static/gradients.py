@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from .. import ops
 from ..autodiff import backpropagate
 from ..errors import DTypeError, GraphError, ShapeError, user_frame
+from .control_flow import KINDS as CONTROL_FLOW
+from .control_flow_grad import ControlFlowNode
 from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
@@ -71,8 +73,9 @@ def _differentiable(t) -> bool:
     return isinstance(t, Tensor) and t.dtype.is_floating_point
 
 
-def _build_nodes(roots: Sequence[Operation]) -> dict:
-    """One adapter per op reachable from `roots` through differentiable inputs."""
+def _build_nodes(roots: Sequence[Operation], stop: frozenset = frozenset()) -> dict:
+    """One adapter per op reachable from `roots` through differentiable inputs, not past the
+    ops in `stop` (a branch gradient stops at what its branch captures)."""
     nodes: dict = {}
     stack = list(roots)
     pending: list = []
@@ -82,15 +85,22 @@ def _build_nodes(roots: Sequence[Operation]) -> dict:
             continue
         nodes[op] = None
         pending.append(op)
-        if op.registry_op is not None and op.registry_op.differentiable:
+        if op in stop:
+            continue
+        if op.type in CONTROL_FLOW:  # ds.cond / ds.while_loop: through what the op reads
+            stack.extend(a.op for a in op.inputs if _differentiable(a))
+        elif op.registry_op is not None and op.registry_op.differentiable:
             for i, a in enumerate(op.inputs):
                 if _differentiable(a) and op.registry_op.input_differentiable(i):
                     stack.append(a.op)
     for op in pending:
-        nodes[op] = _GradNode(op, ())
+        nodes[op] = ControlFlowNode(op) if op.type in CONTROL_FLOW else _GradNode(op, ())
     for op in pending:
         rop = op.registry_op
-        if rop is None or not rop.differentiable:
+        if op.type in CONTROL_FLOW and op not in stop:
+            nodes[op].next_edges = tuple((nodes[a.op], a.value_index) if _differentiable(a) else (None, 0)
+                                         for a in op.inputs)
+        if op in stop or rop is None or not rop.differentiable:
             continue
         nodes[op].next_edges = tuple(
             (nodes[a.op], a.value_index) if _differentiable(a) and rop.input_differentiable(i)

@@ -1,0 +1,247 @@
+"""Gradient rules of the control-flow ops, built from graph ops (see `control_flow.py`).
+
+- **Cond**: the gradient is another `Cond` on the same predicate whose branches are the
+  gradients of the two branches (w.r.t. everything they capture). Each gradient branch
+  re-runs its forward branch's ops (they are owned by it too), so only the taken branch's
+  forward and backward ops run, and nothing forward is stored; the re-run commits no assign.
+- **While**: the gradient is a `WhileGrad` op. Its per-iteration vector-Jacobian product is a
+  traced function of graph ops (the gradient of the body, w.r.t. the loop variables and what
+  the body captures, with the cotangents as parameters). The backends run the loop again,
+  recording each iteration's loop variables, then apply that function from the last iteration
+  to the first: the numpy backend keeps a Python list of the values of the actual trip count;
+  jax with `maximum_iterations` records them in a `lax.scan` of that length and masks the
+  iterations past the real trip count; jax without a bound counts the trips with
+  `lax.while_loop` and recomputes iteration k's values from the start (O(n^2) body runs, no
+  storage). Gradients of a `WhileGrad` (second order through a loop) are refused.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..errors import GraphError
+from ..ops import Spec
+from .control_flow import (
+    SubProgram,
+    _cond_op,
+    _is_numpy,
+    _merge_branches,
+    declare,
+    loop_programs,
+    trace,
+)
+from .creation import zeros_like
+from .graph import Operation, Tensor
+
+GRADIENTS: dict[str, Callable] = {}  # op type -> rule(op, output grads, needed) -> input grads
+
+
+class ControlFlowNode:
+    """The reverse walker's view of a control-flow op (several outputs); a leaf when it is in
+    a branch gradient's stop set."""
+
+    __slots__ = ("op", "next_edges", "num_outputs")
+    hooks = None
+    is_sink = False
+
+    def __init__(self, op: Operation):
+        self.op = op
+        self.next_edges: tuple = ()
+        self.num_outputs = len(op.outputs)
+
+    def apply(self, grads: list, needed: list) -> list:
+        return GRADIENTS[self.op.type](self.op, grads, needed)
+
+    def input_like(self, i: int):
+        return self.op.inputs[i]
+
+    def run_hooks(self, grads):  # never called: hooks is None
+        return grads
+
+    def release(self) -> None:
+        pass
+
+
+def branch_gradients(ys: Sequence[Tensor], xs: Sequence[Tensor], grad_ys: Sequence) -> list:
+    """d(ys . grad_ys)/d(xs), stopping at the ops of `xs` (a traced function's parameters and
+    captures: what lies beyond them is the outer graph's gradient's business)."""
+    from ..autodiff import backpropagate
+    from .gradients import _build_nodes, _differentiable
+
+    pairs = [(y, g) for y, g in zip(ys, grad_ys, strict=True) if g is not None and _differentiable(y)]
+    nodes = _build_nodes([y.op for y, _ in pairs], frozenset(x.op for x in xs))
+    targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}
+    result = {}
+    if pairs and targets:
+        result = backpropagate([(nodes[y.op], y.value_index) for y, _ in pairs], [g for _, g in pairs],
+                               targets=targets, retain_graph=True)
+    out = []
+    for x in xs:
+        captured = result.get(nodes.get(x.op)) if _differentiable(x) else None
+        out.append(None if captured is None else captured[x.value_index])
+    return out
+
+
+def _seeds(op: Operation, grads: list) -> list:
+    """Incoming gradients, zeros where an output got none (None for non-float outputs)."""
+    return [None if not o.dtype.is_floating_point else g if g is not None else zeros_like(o)
+            for o, g in zip(op.outputs, grads, strict=True)]
+
+
+def _cond_grad(op: Operation, grads: list, needed: list) -> list:
+    pred, captures = op.inputs[0], op.inputs[1:]
+    wanted = [c for c, want in zip(captures, needed[1:], strict=True) if want]
+    result: list = [None] * len(op.inputs)
+    if not wanted:
+        return result
+    graph = op.graph
+    seeds = _seeds(op, grads)
+
+    def gradient_of(sub):
+        def fn():
+            gs = branch_gradients(sub.outputs, wanted, seeds)
+            return [g if g is not None else zeros_like(c) for g, c in zip(gs, wanted, strict=True)]
+        return fn
+
+    with graph.as_default(), graph.name_scope(op.name.rsplit("/", 1)[0] + "_grad"):
+        subs = [trace(graph, gradient_of(sub), (), "gradient of ds.cond", op.where,
+                      extra_owned=sub.owned, convert=False) for sub in op.attrs["branches"]]
+        specs = _merge_branches(subs[0], subs[1], op.where)
+        outs = _cond_op(graph, pred, subs[0], subs[1], specs, strict=True)
+    it = iter(outs)
+    for i, want in enumerate(needed):
+        if i and want:
+            result[i] = next(it)
+    return result
+
+
+def _while_grad(op: Operation, grads: list, needed: list) -> list:
+    n = op.attrs["n_vars"]
+    inits, captures = op.inputs[:n], op.inputs[n:]
+    body = op.attrs["body"]
+    float_vars = [i for i in range(n) if op.outputs[i].dtype.is_floating_point]
+    wanted = [j for j in range(len(captures)) if needed[n + j]]
+    result: list = [None] * len(op.inputs)
+    if not wanted and not any(needed[:n]):
+        return result
+    graph = op.graph
+    seeds = [s for s in _seeds(op, grads) if s is not None]
+    with graph.as_default(), graph.name_scope(op.name.rsplit("/", 1)[0] + "_grad"):
+        cots = [graph.create_op("LoopVar", (), {"dtype": op.outputs[i].dtype, "shape": op.outputs[i].shape},
+                                [Spec(op.outputs[i].shape, op.outputs[i].dtype)], name="Cotangent").outputs[0]
+                for i in float_vars]
+        xs = [body.params[i] for i in float_vars] + [captures[j] for j in wanted]
+
+        def vjp():
+            gs = branch_gradients([body.outputs[i] for i in float_vars], xs, cots)
+            return [g if g is not None else zeros_like(x) for g, x in zip(gs, xs, strict=True)]
+
+        sub = trace(graph, vjp, tuple(body.params) + tuple(cots), "gradient of ds.while_loop", op.where,
+                    extra_owned=body.owned, convert=False)
+        caps = tuple(dict.fromkeys(tuple(captures) + sub.captures))
+        specs = [Spec(op.outputs[i].shape, op.outputs[i].dtype) for i in float_vars] + [
+            Spec(captures[j].shape, captures[j].dtype) for j in wanted]
+        grad_op = graph.create_op("WhileGrad", (*inits, *seeds, *caps),
+                                  {"forward": op, "vjp": sub, "n_float": len(float_vars), "writes": (),
+                                   "wanted": tuple(captures[j] for j in wanted)},
+                                  specs, name="WhileGrad")
+    for k, i in enumerate(float_vars):
+        result[i] = grad_op.outputs[k] if needed[i] else None
+    for k, j in enumerate(wanted):
+        result[n + j] = grad_op.outputs[len(float_vars) + k]
+    return result
+
+
+def _no_second_order(op: Operation, grads: list, needed: list) -> list:
+    raise GraphError(f"the gradient of the gradient of a ds.while_loop ({op.attrs['forward'].name}, "
+                     f"created at {op.attrs['forward'].where}) is not supported")
+
+
+GRADIENTS.update({"Cond": _cond_grad, "While": _while_grad, "WhileGrad": _no_second_order})
+
+
+@declare("WhileGrad")
+def _run_while_grad(op: Operation, xp):
+    fwd = op.attrs["forward"]
+    n, nf = fwd.attrs["n_vars"], op.attrs["n_float"]
+    limit = fwd.attrs["maximum_iterations"]
+    caps = op.inputs[n + nf:]
+    slot = {t: i for i, t in enumerate(caps)}
+    fwd_slots = [slot[c] for c in fwd.inputs[n:]]
+    step, keep_going = loop_programs(fwd, xp)
+    vjp = SubProgram(op.attrs["vjp"], xp, caps)
+    out_dtypes = [t.dtype.np for t in op.outputs]
+
+    def vjp_step(vals, g, cap_vals):
+        outs, _ = vjp.call(list(vals) + list(g), cap_vals)
+        outs = [xp.asarray(o, dtype=d) for o, d in zip(outs, out_dtypes, strict=True)]
+        return outs[:nf], outs[nf:]
+
+    def split(values):
+        cap_vals = list(values[n + nf:])
+        seeds = [xp.asarray(s, dtype=d) for s, d in zip(values[n:n + nf], out_dtypes, strict=False)]
+        return tuple(values[:n]), seeds, cap_vals, [cap_vals[i] for i in fwd_slots]
+
+    def zero_caps(cap_vals):
+        shapes = [cap_vals[slot[c]] for c in op.attrs["wanted"]]
+        return [xp.zeros(np.shape(v), dtype=d) for v, d in zip(shapes, out_dtypes[nf:], strict=True)]
+
+    if _is_numpy(xp):
+        def run(values):
+            vals, g, cap_vals, fcaps = split(values)
+            history = []
+            while (limit is None or len(history) < limit) and bool(keep_going(vals, fcaps)):
+                history.append(vals)
+                vals = step(vals, fcaps)
+            gc = zero_caps(cap_vals)
+            for vals in reversed(history):
+                g, gk = vjp_step(vals, g, cap_vals)
+                gc = [a + b for a, b in zip(gc, gk, strict=True)]
+            return list(g) + gc, []
+        return run
+
+    import jax
+
+    lax = jax.lax
+
+    def accumulate(vals, carry, cap_vals):
+        g, gc = carry
+        g2, gk = vjp_step(vals, g, cap_vals)
+        return g2, [a + b for a, b in zip(gc, gk, strict=True)]
+
+    def run_bounded(values):
+        vals, g, cap_vals, fcaps = split(values)
+
+        def forward(carry, _):
+            v, active = carry
+            go = xp.logical_and(active, keep_going(v, fcaps))
+            new = lax.cond(go, lambda a: step(a, fcaps), lambda a: tuple(a), v)
+            return (new, go), (v, go)
+
+        _, (hist, gos) = lax.scan(forward, (vals, xp.asarray(True)), None, length=limit)
+
+        def backward(carry, rec):
+            v, go = rec
+            return lax.cond(go, lambda c: accumulate(v, c, cap_vals), lambda c: c, carry), None
+
+        (g, gc), _ = lax.scan(backward, (g, zero_caps(cap_vals)), (hist, gos), reverse=True)
+        return list(g) + list(gc), []
+
+    def run_unbounded(values):
+        vals, g, cap_vals, fcaps = split(values)
+        trips, _ = lax.while_loop(lambda c: keep_going(c[1], fcaps),
+                                  lambda c: (c[0] + 1, step(c[1], fcaps)), (xp.asarray(0), vals))
+
+        def values_at(k):  # iteration k's loop variables, recomputed from the start
+            return lax.fori_loop(0, k, lambda _, v: step(v, fcaps), vals)
+
+        def backward(c):
+            k, carry = c
+            return k - 1, accumulate(values_at(k - 1), carry, cap_vals)
+
+        _, (g, gc) = lax.while_loop(lambda c: c[0] > 0, backward, (trips, (g, zero_caps(cap_vals))))
+        return list(g) + list(gc), []
+
+    return run_bounded if limit is not None else run_unbounded
+

@@ -42,8 +42,12 @@ def sigmoid(input: Tensor) -> Tensor:
     return ops.sigmoid(input)
 
 
-def softplus(input: Tensor) -> Tensor:
-    return ops.softplus(input)
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, computed stably everywhere: PyTorch switches to x above
+    `threshold`, which differs from this by less than exp(-threshold)."""
+    if beta == 1:
+        return ops.softplus(input)
+    return ops.divide(ops.softplus(ops.multiply(input, beta)), beta)
 
 
 def implicit_softmax_dim(ndim: int) -> int:
@@ -91,7 +95,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise IndexShapeError(f"one_hot: Class values must be smaller than num_classes "
                               f"({num_classes}) and non-negative (at {user_frame()})")
-    return api.to(ops.equal(ops.expand_dims(tensor, axis=-1), _tensor(np.arange(num_classes))), dtypes.int64)
+    classes = _tensor(np.arange(num_classes), device=tensor.device)
+    return api.to(ops.equal(ops.expand_dims(tensor, axis=-1), classes), dtypes.int64)
 
 
 # -- losses ----------------------------------------------------------------------------------------

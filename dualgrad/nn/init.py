@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 
+from ..eager.creation import tensor as as_tensor
 from ..eager.grad_mode import no_grad
-from ..eager.tensor import Tensor, wrap
+from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_frame
 from ..random import numpy_rng
 
@@ -52,7 +53,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 def _fill_from(tensor: Tensor, draw) -> Tensor:
     """Write `draw(shape)` (a numpy array) into tensor in place, keeping its dtype."""
     with no_grad():
-        tensor.copy_(wrap(draw(tuple(tensor.shape)).astype(tensor.dtype.np)))
+        tensor.copy_(as_tensor(draw(tuple(tensor.shape)), dtype=tensor.dtype, device=tensor.device))
     return tensor
 
 

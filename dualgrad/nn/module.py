@@ -355,12 +355,14 @@ class Module:
         if errors:
             raise StateDictError("Error(s) in loading state_dict for {}:\n\t{}\n(at {})".format(
                 type(self).__name__, "\n\t".join(errors), user_frame()))
+        from ..eager.api import to as tensor_to
+
         with no_grad():
             for key, target, value in pairs:
                 if assign:
                     self._assign(key, target, value)
                 else:
-                    target.copy_(value.detach())
+                    target.copy_(tensor_to(value.detach(), target.device))
         return _IncompatibleKeys(missing, unexpected)
 
     def _assign(self, key: str, target: Tensor, value: Tensor) -> None:

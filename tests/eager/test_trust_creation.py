@@ -19,7 +19,7 @@ from dualgrad.errors import DualgradError
 # Python floats, biased toward ones float32 cannot hold (0.1, 0.7, 1/3, ...).
 finite = st.floats(allow_nan=False, allow_infinity=False)
 awkward = st.one_of(finite, st.sampled_from([0.1, 0.7, 1 / 3, 2.0**-60 + 1.0, 1e300, -5e-324, 2.0**53 + 2]))
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=25, deadline=None)
 
 
 def f64() -> dg.Tensor:
@@ -343,6 +343,24 @@ def test_random_float_dtypes_still_work() -> None:
         assert u.dtype is dtype and 0.0 <= u.min().item() and u.max().item() < 1.0
         assert dg.rand_like(dg.tensor([1, 2]), dtype=dtype).dtype is dtype
     assert tuple(dg.normal(dg.zeros(3), 1.0).shape) == (3,)
+
+
+class _HighestDraws:
+    """A generator that always draws the largest value below 1 (of the dtype asked for)."""
+
+    def random(self, shape, dtype=np.float64):
+        return np.full(shape, np.nextafter(np.ones((), dtype), np.zeros((), dtype)))
+
+    def integers(self, low, high, shape):
+        return np.full(shape, high - 1)
+
+
+def test_rand_stays_below_one_in_every_float_dtype(monkeypatch) -> None:
+    """A float64 draw just below 1 rounds to 1.0 in float32: rand must draw in its own dtype."""
+    monkeypatch.setattr(dg.eager.creation, "_rng", _HighestDraws())
+    for dtype in (dg.float16, dg.float32, dg.float64):
+        assert dg.rand(3, dtype=dtype).max().item() < 1.0
+        assert dg.rand_like(dg.zeros(2, dtype=dtype)).max().item() < 1.0
 
 
 def test_legacy_constructor_sizes_are_pytorchs() -> None:

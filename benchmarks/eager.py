@@ -5,8 +5,9 @@
 Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + backward, in
 µs per op; (2) one SGD step of an MLP 784-256-256-10 at batch 64, in ms; (3) backward of a
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
-(4) `import dualgrad` time. Ratios are dualgrad / PyTorch. Timings are the best of several
-repeats (the least disturbed run); peers that are not installed are left out.
+(4) `import dualgrad` time; (5) one training epoch of the same MLP written with nn + optim.Adam
++ DataLoader (1024 samples, batch 64), in ms. Ratios are dualgrad / PyTorch. Timings are the
+best of several repeats (the least disturbed run); peers that are not installed are left out.
 
 Every library gets the same number of BLAS/intra-op threads: DUALGRAD_BENCH_THREADS (default
 1; a shared 2-core machine makes multi-threaded BLAS numbers meaningless). OPENBLAS_CORETYPE
@@ -226,6 +227,38 @@ print(t1 - t0, t2 - t1, (peak - base) / 1024, x.grad.item())
 """
 
 
+# -- (5) one training epoch with nn + optim + DataLoader ---------------------------------------
+EPOCH_SAMPLES = 1024
+
+
+def nn_epoch(lib) -> callable:
+    """One epoch (16 batches of 64) of the MLP as a PyTorch user writes it: nn.Sequential,
+    CrossEntropyLoss, optim.Adam, a shuffling DataLoader; `lib` is `dualgrad` or `torch`,
+    the code is the same for both."""
+    if lib.__name__ == "torch":
+        lib.set_num_threads(THREADS)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((EPOCH_SAMPLES, SIZES[0])).astype(np.float32)
+    labels = rng.integers(0, SIZES[-1], EPOCH_SAMPLES)
+    layers = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True):
+        layers += [lib.nn.Linear(n_in, n_out), lib.nn.ReLU()]
+    model = lib.nn.Sequential(*layers[:-1])
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = lib.nn.CrossEntropyLoss()
+    data = lib.utils.data
+    loader = data.DataLoader(data.TensorDataset(lib.tensor(x), lib.tensor(labels)), batch_size=BATCH,
+                             shuffle=True)
+
+    def epoch():
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    return epoch
+
+
 def chain_child(lib: str, n: int) -> tuple[float, float, float]:
     out = subprocess.run([sys.executable, "-c", CHAIN_CHILD, lib, str(n), str(THREADS)], capture_output=True,
                          text=True, check=True, cwd=ROOT, env=bench_env())
@@ -259,7 +292,7 @@ def row(name: str, values: dict, unit: str, digits: int = 2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, a 2e5-op chain")
-    parser.add_argument("--only", choices=["small", "mlp", "chain", "import"], default=None)
+    parser.add_argument("--only", choices=["small", "mlp", "nn", "chain", "import"], default=None)
     args = parser.parse_args()
     reps = 5 if args.quick else 20
     peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True}
@@ -282,6 +315,12 @@ def main() -> None:
         values = {lib: best_of(make(), reps, inner=5) * 1e3 for lib, make in makers.items()
                   if peers.get(lib, True)}
         row("MLP 784-256-256-10 SGD step", values, " ms")
+
+    if args.only in (None, "nn"):
+        libs = {"dualgrad": "dualgrad", "torch": "torch"}
+        values = {lib: best_of(nn_epoch(__import__(name)), max(3, reps // 4)) * 1e3
+                  for lib, name in libs.items() if peers.get(lib, True)}
+        row("MLP epoch, nn+Adam+loader", values, " ms")
 
     if args.only in (None, "chain"):
         n = 200_000 if args.quick else 1_000_000

@@ -49,7 +49,7 @@ def _values(outputs: list) -> list:
 def _with_element(x: Tensor, original, k: int, value):
     """A copy of `original` (x's array) with flat (C-order) element k set to `value`, on x's
     device."""
-    a = np.array(original, copy=True)
+    a = np.array(original, copy=True, order="C")  # (C order: reshape(-1) is then a view)
     a.reshape(-1)[k] = value
     return a if isinstance(original, np.ndarray) or np.isscalar(original) else place(a, x.device)
 

@@ -204,7 +204,7 @@ def _build(steps, n_vars):
     return vs, made
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)  # each example compiles a jax program
 @given(steps=st.lists(_step, min_size=1, max_size=9), n_vars=st.integers(1, 3),
        fetch=st.lists(st.integers(0, 40), min_size=1, max_size=4))
 def test_random_programs_follow_the_ordering_rule_on_both_backends(steps, n_vars, fetch):

@@ -87,6 +87,10 @@ _METHODS = {
     "__isub__": lambda self, other: inplace(self, ops.subtract, other),
     "__imul__": lambda self, other: inplace(self, ops.multiply, other),
     "__itruediv__": lambda self, other: inplace(self, ops.divide, other),
+    # without it Python would fall back to `x = x ** y`: a new tensor, the original untouched
+    # (PyTorch's `**=` is in place; its `@=` is not, so neither is ours)
+    "__ipow__": lambda self, other: inplace(self, ops.power, other),
+    "pow_": lambda self, exponent: inplace(self, ops.power, exponent),
     "__array_ufunc__": array_ufunc,
 }
 

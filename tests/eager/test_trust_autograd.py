@@ -33,7 +33,7 @@ INPLACE_ON_LEAF = {
     "div_": lambda x: x.div_(2), "zero_": lambda x: x.zero_(), "fill_": lambda x: x.fill_(2.0),
     "copy_": lambda x: x.copy_(dg.zeros(3)), "clamp_": lambda x: x.clamp_(0, 0.5),
     "+=": lambda x: x.__iadd__(1), "-=": lambda x: x.__isub__(1), "*=": lambda x: x.__imul__(2),
-    "/=": lambda x: x.__itruediv__(2),
+    "/=": lambda x: x.__itruediv__(2), "**=": lambda x: x.__ipow__(2), "pow_": lambda x: x.pow_(2),
 }
 
 INPLACE_ON_VIEW_OF_LEAF = {
@@ -77,6 +77,21 @@ def test_inplace_on_a_leaf_is_allowed_where_pytorch_allows_it():
     x.detach()[1] = 4.0  # so is detach()
     np.testing.assert_array_equal(x.detach().numpy(), [6.0, 4.0, 0.5])
     assert x.is_leaf and x.requires_grad and x.grad_fn is None
+
+
+def test_power_in_place_writes_the_same_tensor():
+    """`w **= 2` used to fall back to `w = w ** 2`: under no_grad a parameter was left as it was."""
+    w = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    same = w
+    with dg.no_grad():
+        w **= 2
+    assert w is same
+    np.testing.assert_array_equal(same.detach().numpy(), [1.0, 4.0, 9.0])
+    a = dg.tensor([1.0, 2.0], dtype=dg.float64, requires_grad=True)
+    b = a * 1
+    b **= 3
+    b.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), 3 * np.array([1.0, 2.0]) ** 2)
 
 
 KEYS = {

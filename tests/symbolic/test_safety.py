@@ -53,8 +53,8 @@ def assert_refused(call, op_name: str | None = None):
     with pytest.raises(TypeError) as info:
         call()
     assert isinstance(info.value, DualgradError), repr(info.value)
-    if op_name is not None:
-        assert str(info.value).startswith(f"{op_name}:"), str(info.value)
+    if op_name is not None:  # the registry op, or the API function that checked first
+        assert str(info.value).split(":")[0] in op_name.split("|"), str(info.value)
     assert THIS_FILE in str(info.value), str(info.value)
     TRIED["refused"] += 1
 
@@ -116,7 +116,7 @@ def eager_calls(s):
         ("multiply", lambda: s * w),
         ("maximum", lambda: dg.maximum(w, s)),
         ("power", lambda: w ** s),
-        ("clip", lambda: dg.clamp(w, min=s)),
+        ("clip|clamp", lambda: dg.clamp(w, min=s)),
     ]
 
 
@@ -131,7 +131,7 @@ def static_calls(s):
         ("maximum", lambda: ds.maximum(x, s)),
         ("power", lambda: ds.pow(x, s)),
         ("subtract", lambda: s - x),
-        ("clip", lambda: ds.clip_by_value(x, s, 1.0)),
+        ("clip|clip_by_value", lambda: ds.clip_by_value(x, s, 1.0)),
     ]
 
 

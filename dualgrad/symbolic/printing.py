@@ -93,7 +93,7 @@ def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
     lhs = f"d({num})/d({den})"
     lhs_latex = (f"\\frac{{\\partial {sp.latex(sp.Symbol(num))}}}{{\\partial "
                  f"{sp.latex(sp.Symbol(den))}}}")
-    matrix = _matrix_form(y, x, g, budget) if notation == "matrix" else None
+    matrix = _matrix_form(y, x, g) if notation == "matrix" else None
     if matrix is not None:
         out = Formula(f"{lhs} = {matrix.text}")
         out.latex_text = f"{lhs_latex} = {matrix.latex}"
@@ -108,9 +108,30 @@ def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
     return out
 
 
-def _matrix_form(y, x, g, budget):
+def _matrix_form(y, x, g):
     """The gradient in matrix notation, or None when it has none (symbolic/matrix.py)."""
-    return None
+    sp = sym()
+    from .matrix import matrix_form
+    from .program import build
+
+    if isinstance(g, sp.NDimArray) or not g.has(sp.Indexed):
+        return None
+    free = tuple(sorted((s for s in g.free_symbols
+                         if isinstance(s, sp.Symbol) and s.is_integer and s.is_nonnegative
+                         and not s.is_positive),  # indices j, k; sizes N are positive
+                        key=lambda s: s.name))
+    shape = getattr(x, "shape", None)
+    if isinstance(x, str) or shape is None:
+        return None
+    shape = shape.as_list() if hasattr(shape, "as_list") else list(shape)
+    sizes = tuple(3 if d is None else int(d) for d in shape if d != 1)
+    if len(sizes) != len(free):
+        return None
+    program = build(y, cuts=[x])
+    columns = frozenset(s.name for s in program.steps  # (n, 1) inputs are column vectors
+                        if s.name and s.shape and len(s.shape) == 2 and s.shape[1] == 1
+                        and s.shape[0] != 1)
+    return matrix_form(g, free, sizes, columns, column_result=len(shape) == 2 and shape[1] == 1)
 
 
 def pprint_grad(y, x, *, notation: str = "matrix", cse: bool = True, budget: float | None = None,

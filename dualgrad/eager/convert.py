@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Sequence
 
 import numpy as np
 
 from .. import dtypes
 from ..backend import is_jax_array
 from ..errors import DTypeError, DualgradError, ShapeError, user_frame
+from .tensor import Tensor
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _EXACT_IN_FLOAT64 = 2.0**53  # every integer below this is a float64 exactly
@@ -100,12 +102,12 @@ _PLAIN = {float: dtypes.DEFAULT_FLOAT, int: dtypes.int64, bool: dtypes.bool_}
 def infer(data, op: str) -> tuple[dtypes.DType | None, bool]:
     """(PyTorch's dtype of `data`, whether it holds arrays or tensors), checking every leaf is
     a number. The dtype is None for an empty sequence (PyTorch then uses the default float)."""
-    from .tensor import Tensor
-
     if isinstance(data, Tensor):
         return data.dtype, True
-    if isinstance(data, np.ndarray) or is_jax_array(data):
-        return array_dtype(data, op), True
+    if isinstance(data, np.ndarray) or is_jax_array(data) or _array_like(data):
+        return array_dtype(np.asarray(data) if _array_like(data) else data, op), True
+    if _other_sequence(data):
+        return infer(list(data), op)
     if not isinstance(data, (list, tuple)):
         return _scalar_dtype(data, op), False
     found, nested = None, False
@@ -123,15 +125,25 @@ def infer(data, op: str) -> tuple[dtypes.DType | None, bool]:
     return found, nested
 
 
-def plain(data):
-    """`data` with every tensor replaced by a host numpy array (numpy reads those itself)."""
-    from .tensor import Tensor
+def _array_like(data) -> bool:
+    """Another library's array (it has `__array__` and a dtype), read as numpy reads it."""
+    return hasattr(data, "__array__") and hasattr(data, "dtype") and not isinstance(
+        data, (Tensor, np.ndarray, np.generic))
 
+
+def _other_sequence(data) -> bool:
+    """A sequence that is not a list or tuple (`range(3)`): PyTorch reads any sequence."""
+    return isinstance(data, Sequence) and not isinstance(data, (list, tuple, str, bytes))
+
+
+def plain(data):
+    """`data` with every tensor (or other array) replaced by a host numpy array and every
+    sequence by a list (numpy reads those itself)."""
     if isinstance(data, Tensor):
         return np.asarray(data._data)
-    if is_jax_array(data):
+    if is_jax_array(data) or _array_like(data):
         return np.asarray(data)
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, (list, tuple)) or _other_sequence(data):
         return [plain(d) for d in data]
     return data
 
@@ -248,10 +260,9 @@ def array_from_data(data, dtype: dtypes.DType | None = None, op: str = "tensor")
     exactly and refused when they overflow `dtype`."""
     inferred, holds_arrays = infer(data, op)
     target = dtype or inferred or dtypes.DEFAULT_FLOAT
-    if holds_arrays and not isinstance(data, (list, tuple)):  # one array or tensor: a cast
-        a = plain(data)
-        return np.array(a, dtype=target.np)
-    if holds_arrays:
+    if holds_arrays and not isinstance(data, (list, tuple)) and not _other_sequence(data):
+        return np.array(plain(data), dtype=target.np)  # one array or tensor: a cast
+    if holds_arrays or _other_sequence(data):
         data = plain(data)
     if target.is_floating_point:
         return to_float(data, target, op)
@@ -264,7 +275,8 @@ def scalar_value(value, dtype: dtypes.DType, op: str):
     """One fill value as a numpy scalar of `dtype`, checked as PyTorch's `full` checks it: an
     int that overflows, a float beyond the type's finite range, or nan/inf for an int type
     raise instead of wrapping or rounding to inf."""
-    value = number(value, op, "fill_value")
+    if type(value) is not int:  # (ints, the common fill, need no unwrapping)
+        value = number(value, op, "fill_value")
     if dtype.is_bool:
         return np.bool_(bool(value))
     if dtype.is_integer:
@@ -281,8 +293,6 @@ def scalar_value(value, dtype: dtypes.DType, op: str):
 def number(value, op: str, what: str):
     """A Python or numpy number (a one-element tensor gives its value); anything else is
     refused with a TypeError, complex with a dualgrad limitation."""
-    from .tensor import Tensor
-
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise DTypeError(f"{op}: {what} must be a number or a one-element tensor, got a tensor of "

@@ -145,7 +145,7 @@ INFERRED = [
     ([np.float16(1), 2], dg.float16), ([np.uint8(1), np.int8(1)], dg.int16),
     (np.array([0.7]), dg.float64), (np.array([7], np.int32), dg.int32), (np.array([1], np.uint8), dg.uint8),
     ([np.array([1.0]), np.array([2.0])], dg.float64), ([np.array([1], np.int32), [1.5]], dg.float32),
-    (np.array([1.5], ">f8"), dg.float64),
+    (np.array([1.5], ">f8"), dg.float64), (range(3), dg.int64), ([range(2), [0.5, 1]], dg.float32),
 ]
 
 

@@ -54,7 +54,7 @@ def control_writes(op: Operation) -> tuple:
 # -- tracing --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: the compile cache keys on op attributes
 class SubGraph:
     """A traced function: `params` (its argument tensors), flat `outputs`, the `owned` ops it
     created, and the outside tensors it reads (`captures`, in first-use order)."""
@@ -354,8 +354,7 @@ def _as_structure(result, structure):
 def _invariants(inits: list, shape_invariants, structure, where: str) -> list:
     if shape_invariants is None:
         return [t.shape for t in inits]
-    given, st = flatten(shape_invariants) if isinstance(shape_invariants, (list, tuple)) and any(
-        isinstance(s, (list, tuple)) or s is None for s in shape_invariants) else ([shape_invariants], None)
+    given = _shapes_like(structure, shape_invariants, where)
     if len(given) != len(inits):
         raise ShapeError(f"ds.while_loop: {len(given)} shape_invariants for {len(inits)} loop variables "
                          f"(at {where})")
@@ -368,6 +367,18 @@ def _invariants(inits: list, shape_invariants, structure, where: str) -> list:
                              f"with its shape invariant {s} (at {where})")
         shapes.append(s)
     return shapes
+
+
+def _shapes_like(structure, nest, where: str) -> list:
+    """The shape invariants, one per loop variable: `nest` follows loop_vars' nesting with a
+    shape (a list or tuple of dims, or None) where each loop variable is."""
+    if structure is None:
+        return [nest]
+    if not isinstance(nest, (list, tuple)) or len(nest) != len(structure[1]):
+        raise ShapeError(f"ds.while_loop: shape_invariants must follow the nesting of loop_vars "
+                         f"(at {where})")
+    return [s for (_, sub), item in zip(structure[1], nest, strict=True)
+            for s in _shapes_like(sub, item, where)]
 
 
 def _check_body(body_sg: SubGraph, structure, params: list, where: str) -> None:

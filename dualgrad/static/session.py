@@ -18,7 +18,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..backend import block, describe_arrays, namespace_named, x64
+from ..backend import describe_arrays, namespace_named, x64, x64_state
 from ..errors import (
     DTypeError,
     DualgradError,
@@ -29,6 +29,7 @@ from ..errors import (
     out_of_memory,
     user_frame,
 )
+from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
 from .convert import ArgumentError, cast_array, check_int_range, python_data
 from .creation import draw, random_generator
@@ -68,7 +69,8 @@ class Session:
     """
 
     def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
-                 target: str | None = None, device=None, mesh=None, batch_axis: str | None = None):
+                 target: str | None = None, device=None, mesh=None, batch_axis: str | None = None,
+                 compile_in_background: bool = False):
         if isinstance(graph, str):  # TF1's positional `target`
             graph, target = None, graph
         if graph is not None and not isinstance(graph, Graph):
@@ -82,7 +84,15 @@ class Session:
             raise ArgumentError(f"ds.Session: unknown backend {backend!r}: expected 'jax' or 'numpy' "
                                 f"(at {user_frame()})")
         self.backend = backend
-        self._xp = namespace_named(backend)
+        if not isinstance(compile_in_background, bool):
+            raise DTypeError(f"ds.Session: compile_in_background must be a bool, got "
+                             f"{type(compile_in_background).__name__} (at {user_frame()})")
+        # first runs of each new signature interpreted while XLA compiles (background.py)
+        self._background = compile_in_background and backend == "jax" and device is None \
+            and mesh is None
+        self._xp = None if self._background else namespace_named(backend)
+        if self._background:
+            import_jax_soon()
         self._values: dict[Variable, object] = {}
         self._lock = threading.RLock()
         self._runners: dict = {}
@@ -154,7 +164,15 @@ class Session:
             key = (ft, *fetches)
         else:
             key = structure_key(fetches)
-        if feed_dict:
+        if not feed_dict:
+            vals = ()
+        elif type(feed_dict) is dict and len(feed_dict) == 1:  # the common case, unrolled
+            ((k, v),) = feed_dict.items()
+            if type(v) is not np.ndarray:
+                v = _feed_array(v)
+            vals = (v,)
+            key = (key, k, v.shape, v.dtype)
+        else:
             if not isinstance(feed_dict, dict):
                 raise DTypeError(f"Session.run: feed_dict must be a dict of tensor: value, got "
                                  f"{type(feed_dict).__name__} (at {user_frame()})")
@@ -166,16 +184,18 @@ class Session:
                 vals.append(v)
                 parts += (k, v.shape, v.dtype)
             key = tuple(parts)
-        else:
-            vals = ()
         try:
             runner = self._runners[key]
         except (KeyError, TypeError):
             runner = self._runner_for(fetches, feed_dict, vals, key)
-        if self.backend == "jax":  # jax's float64 for this run only (the user's jax is untouched)
-            with x64():
+        if runner.x64:  # jax's float64 for this run only (the user's jax is untouched)
+            flag = x64_state()  # `with x64():` inlined (a third of its cost)
+            prev = flag.swap_local(True)
+            try:
                 return runner.run(self, vals)
-        return runner.run(self, vals)
+            finally:
+                flag.set_local(prev)
+        return runner.host(self, vals)
 
     def make_callable(self, fetches, feed_list=()):
         """A function `f(*feed_values)` equivalent to `run(fetches, dict(zip(feed_list,
@@ -230,18 +250,41 @@ class Session:
         feed_pos = tuple(fed[t][0] for t in plan.feeds)
         casts = tuple((j, fed[t][1]) for j, t in enumerate(plan.feeds) if fed[t][1] is not None)
         donates = bool(self._donated(plan))
-        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals))
+        program = None
+        if isinstance(fn, BackgroundProgram):
+            fn, program = fn.compiled, (None if fn.compiled is not None else fn)
+        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
+                       program)
+
+    def _namespace(self):
+        if self._xp is None:
+            self._xp = namespace_named(self.backend)
+        return self._xp
 
     def _compile(self, plan: Plan):
         if self.backend == "numpy":
             return plan.function(self._xp)
+        if self._background:
+            return BackgroundProgram(plan.function(np), lambda specs: self._build(plan, specs))
+        return self._jit(plan)
 
+    def _build(self, plan: Plan, specs: list):
+        """On the compile worker: jit the plan and compile it for these argument specs (a
+        later call with arrays of the same shapes and dtypes finds jax's cached program)."""
+        import jax
+
+        jitted = self._jit(plan)
+        with x64():
+            jitted.lower(*[jax.ShapeDtypeStruct(s, d) for s, d in specs]).compile()
+        return jitted
+
+    def _jit(self, plan: Plan):
         def traced():
             self.compile_count += 1
 
         import jax
 
-        fn = plan.function(self._xp, on_trace=traced)
+        fn = plan.function(self._namespace(), on_trace=traced)
         jitted = jax.jit(fn, donate_argnums=self._donated(plan))
         if self._placement is not None:
             return self._placement.wrap(jitted, len(plan.state_in))
@@ -277,7 +320,8 @@ class Session:
         if self.backend == "numpy":
             return arr
         with x64():
-            return self._placement.state(arr) if self._placement is not None else self._xp.asarray(arr)
+            return self._placement.state(arr) if self._placement is not None else \
+                self._namespace().asarray(arr)
 
     def load(self, var: Variable, value) -> None:
         """Set one variable's value (TF1's `Variable.load`)."""
@@ -324,10 +368,10 @@ class _Runner:
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given")
+                 "feeds_as_given", "x64", "program", "host")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
-                 n_given: int):
+                 n_given: int, program: BackgroundProgram | None = None):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -339,6 +383,11 @@ class _Runner:
         self.randoms = plan.randoms
         self.nf = plan.n_fetch_values
         self.copy = copy
+        # x64: a jax program, traced and run with jax's 64-bit types on; `host` runs the rest
+        # (numpy backend; or interpreted while `program` compiles, switching once it is built)
+        self.program = program
+        self.x64 = not copy and program is None
+        self.host = self.run if program is None else self._run_pending
         self.donates = donates
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
@@ -392,6 +441,67 @@ class _Runner:
                 return self.single(outs[0])
             return self._results(outs)
 
+    def _run_pending(self, sess: Session, vals):
+        """Interpret until the background build is done, then switch to the compiled program
+        for good (`fn` is set before `program` is cleared and `x64` set: a thread that read
+        the old `x64` comes here and finds the compiled program)."""
+        program = self.program
+        if program is not None:
+            compiled = program.poll()
+            if compiled is None:
+                if program.error is not None:
+                    program.warn_failed(", ".join(describe(f) for f in self.plan.fetches) or
+                                        "no fetches", user_frame())
+                return self._interpret(sess, program, vals)
+            with sess._lock, x64():  # interpreted runs left host arrays: upload them once
+                state = sess._values
+                for v in self.state_in:
+                    if type(state.get(v)) is np.ndarray:
+                        state[v] = sess._namespace().asarray(state[v])
+            self.fn = compiled
+            self.program = None
+            self.x64 = True
+        with x64():
+            return self.run(sess, vals)
+
+    def _interpret(self, sess: Session, program: BackgroundProgram, vals):
+        """One run on the numpy interpreter, with the numpy backend's semantics (state read
+        as host arrays, new values stored as copies); the first call starts the build."""
+        vals = [np.asarray(v) for v in vals]
+        feeds = self._feeds(vals)
+        if self.stateless:
+            if sess._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            program.start(feeds)
+            outs = self._interpret_call(sess, program, feeds)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            return self._results(outs)
+        with sess._lock:
+            if sess._closed:
+                raise RuntimeError("Attempted to use a closed Session.")
+            state = sess._values
+            try:
+                args = [np.asarray(state[v]) for v in self.state_in]
+            except KeyError:
+                raise self._uninitialized(state) from None
+            args += feeds
+            if self.randoms:
+                args += [draw(op, sess._rng(op)) for op in self.randoms]
+            program.start(args)
+            outs = self._interpret_call(sess, program, args)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            for v, i in zip(self.writes, self.write_src, strict=True):
+                state[v] = np.array(outs[i])
+            return self._results(outs)
+
+    def _interpret_call(self, sess: Session, program: BackgroundProgram, args) -> list:
+        try:
+            return program.interpret(*args)
+        except MemoryError as e:
+            raise self._out_of_memory(sess, e, None) from None
+
     def _call(self, sess: Session, args) -> list:
         """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
         RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
@@ -406,7 +516,8 @@ class _Runner:
             raise self._out_of_memory(sess, e, None) from None
         if not self.copy and (self.convert or self.writes and _on_cpu(outs)):
             try:
-                block(outs)
+                for o in outs:  # each array's own wait: a tenth of `jax.block_until_ready`'s cost
+                    o.block_until_ready()
             except Exception as e:
                 if not is_out_of_memory(e):
                     raise

@@ -1,0 +1,189 @@
+"""Session.run's hot path and `compile_in_background`: the interpreter runs a new signature
+while its XLA program builds on a worker, then the Session switches to the compiled program.
+
+The worker is replaced by a gate the test opens, so which runs are interpreted and which are
+compiled is decided by the test, not by timing."""
+from __future__ import annotations
+
+import threading
+import warnings
+from concurrent.futures import Future
+
+import numpy as np
+import pytest
+
+import dualgrad.static as ds
+from dualgrad.errors import FeedError
+from dualgrad.static import background
+from dualgrad.static.convert import ValueOverflowError
+
+
+class _Gate:
+    """An executor that holds every task until `open()` runs them on the caller's thread."""
+
+    def __init__(self, fail: bool = False):
+        self.tasks: list = []
+        self.fail = fail
+
+    def submit(self, fn, *args):
+        future: Future = Future()
+        self.tasks.append((fn, args, future))
+        return future
+
+    def open(self) -> None:
+        for fn, args, future in self.tasks:
+            if self.fail and args:  # the builds fail, the jax import does not
+                future.set_exception(RuntimeError("injected build failure"))
+                continue
+            try:
+                future.set_result(fn(*args))
+            except Exception as e:  # noqa: BLE001 - handed to the Session like the real pool
+                future.set_exception(e)
+        self.tasks.clear()
+
+
+@pytest.fixture
+def gate(monkeypatch):
+    g = _Gate()
+    monkeypatch.setattr(background, "_pool", g)
+    return g
+
+
+def _regression():
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((32, 3)).astype(np.float32)
+    ys = xs @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.1
+    x = ds.placeholder(ds.float32, shape=(None, 3))
+    y = ds.placeholder(ds.float32, shape=(None, 1))
+    w = ds.Variable(np.full((3, 1), 0.1, np.float32), name="w")
+    b = ds.Variable(np.zeros(1, np.float32), name="b")
+    loss = ds.reduce_mean(ds.square(ds.matmul(x, w) + b - y))
+    gw, gb = ds.gradients(loss, [w, b])
+    step = [loss, w.assign(w - 0.1 * gw), b.assign(b - 0.1 * gb)]
+    return step, {x: xs, y: ys}, (w, b)
+
+
+def _train(sess, step, feed, n, between=None):
+    out = []
+    for i in range(n):
+        if between is not None and i == n // 2:
+            between()
+        out.append(sess.run(step, feed))
+    return out
+
+
+def test_results_equal_across_the_switch(gate):
+    """The first runs are interpreted, the later ones compiled; every step's loss and new
+    values match a plain jax Session's run for run (float tolerance) and the state carries
+    over the switch."""
+    step, feed, (w, b) = _regression()
+    init = ds.global_variables_initializer()
+    with ds.Session() as plain:
+        plain.run(init)
+        expected = _train(plain, step, feed, 12)
+    with ds.Session(compile_in_background=True) as sess:
+        sess.run(init)
+        seen = []
+
+        def switch():
+            seen.append(sess.compile_count)
+            gate.open()
+
+        got = _train(sess, step, feed, 12, between=switch)
+        assert seen == [0]  # nothing compiled before the gate opened
+        assert sess.compile_count >= 1
+        assert all(r.program is None for r in sess._runners.values() if r.plan.writes and
+                   len(r.plan.fetches) == 3)
+        for e, g in zip(expected, got, strict=True):
+            for a, c in zip(e, g, strict=True):
+                np.testing.assert_allclose(c, a, rtol=1e-5, atol=1e-6)
+                assert np.asarray(c).dtype == np.asarray(a).dtype
+        for value, want in zip(sess.run([w, b]), expected[-1][1:], strict=True):
+            np.testing.assert_allclose(value, want, rtol=1e-5)
+
+
+def test_no_assign_is_lost_or_repeated_across_the_switch(gate):
+    counter = ds.Variable(0, dtype=ds.int64, name="counter")
+    bump = counter.assign_add(1)
+    with ds.Session(compile_in_background=True) as sess:
+        sess.run(counter.initializer)
+        values = [sess.run(bump) for _ in range(5)]
+        gate.open()
+        values += [sess.run(bump) for _ in range(5)]
+        assert values == list(range(1, 11))
+        assert sess.run(counter) == 10
+        assert isinstance(values[0], np.integer) and isinstance(values[-1], np.integer)
+
+
+def test_concurrent_runs_across_a_real_background_compile():
+    """Threads update a counter while the real worker compiles; no update is lost."""
+    counter = ds.Variable(0.0, dtype=ds.float64, name="counter")
+    bump = counter.assign_add(1.0)
+    with ds.Session(compile_in_background=True) as sess:
+        sess.run(counter.initializer)
+
+        def work():
+            for _ in range(150):
+                sess.run(bump)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sess.run(counter) == 600.0
+
+
+def test_a_failed_build_warns_once_and_stays_on_the_interpreter(monkeypatch):
+    gate = _Gate(fail=True)
+    monkeypatch.setattr(background, "_pool", gate)
+    x = ds.placeholder(ds.float32, shape=(None,))
+    y = x * 2.0 + 1.0
+    feed = {x: np.arange(4, dtype=np.float32)}
+    with ds.Session(compile_in_background=True) as sess:
+        np.testing.assert_array_equal(sess.run(y, feed), [1, 3, 5, 7])
+        gate.open()
+        with pytest.warns(RuntimeWarning, match="failed to compile in the background.*injected"):
+            np.testing.assert_array_equal(sess.run(y, feed), [1, 3, 5, 7])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # reported once only
+            np.testing.assert_array_equal(sess.run(y, feed), [1, 3, 5, 7])
+        assert sess.compile_count == 0
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")  # numpy's, as the numpy backend
+def test_interpreted_runs_keep_the_feed_checks_and_commit_nothing_on_failure(gate):
+    x = ds.placeholder(ds.int8, shape=(2,))
+    v = ds.Variable(np.ones(2, np.float32), name="v")
+    checked = ds.check_numerics(v / ds.cast(x, ds.float32), "bad divisor")
+    update = v.assign(checked)
+    with ds.Session(compile_in_background=True) as sess:
+        sess.run(v.initializer)
+        with pytest.raises(FeedError, match="shape"):
+            sess.run(update, {x: np.ones(3, np.int8)})
+        with pytest.raises(ValueOverflowError, match="300"):
+            sess.run(update, {x: np.array([1, 300])})  # does not fit int8
+        with pytest.raises(ValueError, match="bad divisor"):
+            sess.run(update, {x: np.array([1, 0], np.int8)})
+        np.testing.assert_array_equal(sess.run(v), [1, 1])  # the failed runs committed nothing
+        np.testing.assert_array_equal(sess.run(update, {x: np.array([2, 4], np.int8)}), [0.5, 0.25])
+
+
+def test_one_feed_fast_key_tells_shapes_dtypes_and_names_apart():
+    x = ds.placeholder(ds.float32, shape=(None,), name="xin")
+    y = x * 2.0
+    with ds.Session() as sess:
+        a = sess.run(y, {x: np.ones(2, np.float32)})
+        b = sess.run(y, {x: np.ones(3, np.float64)})  # cast to float32
+        c = sess.run(y, {"xin:0": [1.0, 2.0]})
+        assert a.shape == (2,) and b.shape == (3,) and b.dtype == np.float32
+        np.testing.assert_array_equal(c, [2.0, 4.0])
+        with pytest.raises(FeedError, match="shape"):
+            sess.run(y, {x: np.ones((2, 2), np.float32)})
+        a[0] = 7.0  # results are the caller's own, writable copies
+        np.testing.assert_array_equal(sess.run(y, {x: np.ones(2, np.float32)}), [2.0, 2.0])
+
+
+def test_compile_in_background_must_be_a_bool():
+    with pytest.raises(TypeError, match="compile_in_background"):
+        ds.Session(compile_in_background="yes")

@@ -52,7 +52,8 @@ class Lambdified:
         self._dim_order = [_name(d) for d in dims]
         renames = _safe_names(items, symbols + dims)
         safe_args = [_renamed(s, renames) for s in symbols + dims]
-        body = [_printable(e.xreplace(renames)) for e in items]
+        with sp.evaluate(False):  # a renaming enables no new evaluation; skip sympy's
+            body = [_printable(e.xreplace(renames)) for e in items]
         self._fn = deep_call(lambda: sp.lambdify(safe_args, body if self.is_array else body[0],
                                                  modules=_MODULES[backend], dummify=False,
                                                  cse=_split_deep),
@@ -216,8 +217,11 @@ def _split_deep(body):
             args = [rebuilt[a] for a in node.args]
             height = 1 + max((h for _, h, _ in args), default=0)
             binds = node in bound or any(b for _, _, b in args)
-            new = node.func(*(r for r, _, _ in args)) if any(r is not a for (r, _, _), a in
-                                                             zip(args, node.args, strict=True)) else node
+            if any(r is not a for (r, _, _), a in zip(args, node.args, strict=True)):
+                with sp.evaluate(False):  # the same node over names: nothing to re-evaluate
+                    new = node.func(*(r for r, _, _ in args))
+            else:
+                new = node
             if height >= SPLIT_LEVELS and not binds and isinstance(node, sp.Expr) \
                     and not isinstance(node, sp.Indexed):
                 name = sp.Symbol(f"{SAFE_PREFIX}c{len(assignments)}")

@@ -68,12 +68,12 @@ def test_concurrent_backward_into_one_large_leaf_loses_no_update():
     for _ in range(rounds):
         start = threading.Barrier(THREADS)
 
-        def work() -> None:
-            start.wait(5)
+        def work(barrier: threading.Barrier) -> None:
+            barrier.wait(5)
             for _ in range(steps):
                 (w * c).sum().backward()
 
-        threads = [threading.Thread(target=work) for _ in range(THREADS)]
+        threads = [threading.Thread(target=work, args=(start,)) for _ in range(THREADS)]
         for t in threads:
             t.start()
         for t in threads:

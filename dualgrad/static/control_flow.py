@@ -20,6 +20,8 @@ import numpy as np
 
 from ..errors import DTypeError, GraphError, ShapeError, user_frame
 from ..ops import Spec
+from ..ops.registry import REGISTRY
+from ..ops.symarray import SymbolicUnsupported
 from .creation import RANDOM_TYPES, convert_to_tensor
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .variables import Variable
@@ -49,6 +51,24 @@ def declare(name: str) -> Callable:
 def control_writes(op: Operation) -> tuple:
     """The variables a control-flow op may assign (empty for every other op)."""
     return op.attrs["writes"] if op.type in KINDS else ()
+
+
+def is_control_flow(t) -> bool:
+    """Is `t` an output of a dualgrad control-flow op (not, say, a TensorFlow tensor)?"""
+    return isinstance(t, Tensor) and t.op.type in KINDS
+
+
+def symbolic_form(t: Tensor) -> tuple:
+    """(registry op, inputs) that `dualgrad.symbolic` prints for a control-flow output: a Cond's
+    output is `where(pred, true branch's, false branch's)`, a sympy `Piecewise`. A loop has no
+    closed form (its trip count is known only when it runs)."""
+    op = t.op
+    if op.type == "Cond":
+        true_sg, false_sg = op.attrs["branches"]
+        i = t.value_index
+        return REGISTRY["where"], (op.inputs[0], true_sg.outputs[i], false_sg.outputs[i])
+    raise SymbolicUnsupported(f"symbolic: {op.type} op {op.name!r} (created at {op.where}) is not "
+                              "closed form: a ds.while_loop's trip count is known only when it runs")
 
 
 # -- tracing --------------------------------------------------------------------------------

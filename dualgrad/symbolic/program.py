@@ -297,6 +297,8 @@ def _static_shape(t) -> tuple:
 
 
 def _build_static(y, cuts: Sequence) -> Program:
+    from ..static.control_flow import is_control_flow, symbolic_form  # ds.cond / ds.while_loop
+
     cut_keys = {_key_of(c) for c in cuts}
     steps: list[Step] = []
     keys: dict = {}
@@ -306,6 +308,8 @@ def _build_static(y, cuts: Sequence) -> Program:
         op = t.op
         if _key_of(t) in cut_keys or op.type in _LEAF_TYPES or op.type == "Const":
             return []
+        if is_control_flow(t):
+            return [a for a in symbolic_form(t)[1] if is_static(a)]
         return [a for a in op.inputs if is_static(a)]
 
     order: list = []
@@ -347,6 +351,10 @@ def _build_static(y, cuts: Sequence) -> Program:
             if keys[key] is None:
                 raise GraphError(f"symbolic: cannot follow {op.type} op {op.name!r}")
             continue
+        elif is_control_flow(t):  # ds.cond: where(pred, branches' outputs) (control_flow.py)
+            rop, ins = symbolic_form(t)
+            step = Step(OP, op=rop, attrs={}, shape=_static_shape(t), dtype=dtype,
+                        inputs=[ref(a) for a in ins], source=t)
         elif getattr(op, "registry_op", None) is not None:
             step = Step(OP, op=op.registry_op, attrs=dict(op.attrs or {}), shape=_static_shape(t),
                         dtype=dtype, inputs=[ref(a) for a in op.inputs], source=t)

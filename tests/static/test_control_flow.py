@@ -373,3 +373,27 @@ def test_training_through_while_with_optimizer(backend):
         sess.run(train, {x: 1.0})
         # d/dw (w^3 - 1)^2 = 2 (w^3 - 1) 3 w^2 at 0.5
         assert sess.run(w) == pytest.approx(0.5 - 0.1 * 2 * (0.125 - 1) * 3 * 0.25, rel=1e-6)
+
+
+# -- symbolic -----------------------------------------------------------------------------
+
+
+def test_symbolic_expr_of_cond_is_piecewise_and_loops_are_not_closed_form():
+    import sympy as sp
+
+    from dualgrad import symbolic
+    from dualgrad.ops.symarray import SymbolicUnsupported
+
+    x = ds.placeholder(ds.float32, [], name="x")
+    w = ds.Variable(2.0, name="w")
+    y = ds.cond(x > 1.0, lambda: x * x * w, lambda: ds.sin(x))
+    e = symbolic.expr(y)
+    assert isinstance(e, sp.Piecewise)
+    names = {s.name: s for s in e.free_symbols}
+    assert set(names) == {"x", "w"}
+    for xv in (-0.5, 0.9, 1.5, 3.0):
+        want = 2.0 * xv * xv if xv > 1 else np.sin(xv)
+        assert float(e.subs({names["x"]: xv, names["w"]: 2.0})) == pytest.approx(want)
+    _, z = ds.while_loop(lambda i, z: i < 3, lambda i, z: (i + 1, z * x), [ds.constant(0), x])
+    with pytest.raises(SymbolicUnsupported, match=r"test_control_flow.py:\d+\) is not closed form"):
+        symbolic.expr(z)

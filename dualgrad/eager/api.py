@@ -137,13 +137,22 @@ def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return ops.argmin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def var(input, dim=None, unbiased=True, keepdim=False, *, axis=None, keepdims=None, correction=None):
-    corr = (1 if unbiased else 0) if correction is None else correction
+def _correction(unbiased, correction, function: str):
+    """`correction`, or the older `unbiased` (True: 1, False: 0; neither: 1); both raise."""
+    if unbiased is not None and correction is not None:
+        resolve(function, "correction", correction, "unbiased", unbiased)  # raises, naming both
+    if correction is not None:
+        return correction
+    return 0 if unbiased is not None and not unbiased else 1
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    corr = _correction(unbiased, correction, "var")
     return ops.var(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
-def std(input, dim=None, unbiased=True, keepdim=False, *, axis=None, keepdims=None, correction=None):
-    corr = (1 if unbiased else 0) if correction is None else correction
+def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    corr = _correction(unbiased, correction, "std")
     return ops.std(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 

@@ -304,6 +304,15 @@ def test_max_of_nan_and_one_on_every_device():
     np.testing.assert_array_equal(y.grad.numpy(), [[0.0, 1.0]])
 
 
+def test_unbiased_and_correction_spell_the_same_divisor():
+    a = np.array([1.0, 2.0, 4.0, -0.5])
+    x = dg.tensor(a, dtype=dg.float64)
+    for kwargs, ddof in (({}, 1), ({"unbiased": True}, 1), ({"unbiased": False}, 0),
+                         ({"correction": 0}, 0), ({"correction": 2}, 2)):
+        np.testing.assert_allclose(x.var(**kwargs).item(), np.var(a, ddof=ddof), rtol=1e-15)
+        np.testing.assert_allclose(x.std(0, **kwargs).item(), np.std(a, ddof=ddof), rtol=1e-15)
+
+
 def test_std_of_nothing_is_nan_in_the_input_dtype():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -386,6 +395,8 @@ DIM_AXIS = {
     "unsqueeze": lambda x: x.unsqueeze(dim=0, axis=1), "squeeze": lambda x: x.squeeze(dim=0, axis=1),
     "cat": lambda x: dg.cat([x, x], dim=0, axis=1), "stack": lambda x: dg.stack([x, x], dim=0, axis=1),
     "sum keepdims": lambda x: dg.sum(x, 0, keepdim=True, keepdims=True),
+    "var unbiased": lambda x: x.var(unbiased=False, correction=1),
+    "std unbiased": lambda x: dg.std(x, 0, True, correction=0),
 }
 
 
@@ -396,7 +407,8 @@ def test_an_argument_given_under_both_names_raises_type_error_naming_both(name):
         DIM_AXIS[name](x)
     msg = str(e.value)
     assert isinstance(e.value, DualgradError) and "test_trust_autograd.py:" in msg
-    assert ("'dim'" in msg and "'axis'" in msg) or ("'keepdim'" in msg and "'keepdims'" in msg)
+    assert any(f"'{a}'" in msg and f"'{b}'" in msg
+               for a, b in (("dim", "axis"), ("keepdim", "keepdims"), ("correction", "unbiased")))
 
 
 STATIC_ALIASES = {

@@ -148,13 +148,14 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
     captures: dict = {}
     control: dict = {}
     writes: dict = {}
-    for op in sorted(owned, key=lambda o: o._id):
+    for op in sorted(created, key=lambda o: o._id):
         if op.type == "Variable":
             raise GraphError(f"{what}: variable {op.name} is created inside a control-flow "
                              f"construct; create it outside (ds.cond/while_loop called at {where})")
         if op.type in RANDOM_TYPES or op.type == "RandomUniformLike":
             raise GraphError(f"{what}: random op {op.name} inside a control-flow construct is not "
                              f"supported; draw outside and pass the value in (at {where})")
+    for op in sorted(_needed(outputs, owned), key=lambda o: o._id):
         for a in op.inputs:
             if isinstance(a, Tensor) and a.op not in owned and a not in param_set:
                 captures[a] = None
@@ -173,6 +174,21 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
         captures[v] = None
     return SubGraph(tuple(params), tuple(outputs), structure, owned, tuple(captures),
                     tuple(control), tuple(writes))
+
+
+def _needed(outputs, owned: frozenset) -> set:
+    """The owned ops the outputs depend on (through data and control inputs): only those run,
+    so only their captures and assigns count."""
+    needed: set = set()
+    stack = [t.op for t in outputs if t.op in owned]
+    while stack:
+        op = stack.pop()
+        if op in needed:
+            continue
+        needed.add(op)
+        stack.extend(a.op for a in op.inputs if isinstance(a, Tensor) and a.op in owned)
+        stack.extend(c for c in op.control_inputs if c in owned)
+    return needed
 
 
 # -- running a traced function --------------------------------------------------------------

@@ -107,6 +107,11 @@ def _cond_grad(op: Operation, grads: list, needed: list) -> list:
     with graph.as_default(), graph.name_scope(op.name.rsplit("/", 1)[0] + "_grad"):
         subs = [trace(graph, gradient_of(sub), (), "gradient of ds.cond", op.where,
                       extra_owned=sub.owned, convert=False) for sub in op.attrs["branches"]]
+        clash = [v for sub in subs for v in sub.captures if v in op.attrs["writes"]]
+        if clash:  # the gradient would read the value the cond wrote, not the one it used
+            raise GraphError(f"ds.gradients through the ds.cond {op.name} (created at {op.where}) needs "
+                             f"variable {clash[0].op.name}, which the cond assigns; gradients through a "
+                             "cond that assigns what its gradient reads are not supported")
         specs = _merge_branches(subs[0], subs[1], op.where)
         outs = _cond_op(graph, pred, subs[0], subs[1], specs, strict=True)
     it = iter(outs)

@@ -79,6 +79,7 @@ from .api import (
     where,
 )
 from .compat import ConfigProto, GPUOptions, disable_eager_execution, disable_v2_behavior, logging
+from .compile_cache import enable_compilation_cache
 from .control_flow import cond, while_loop
 from .creation import (
     DType,

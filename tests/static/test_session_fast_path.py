@@ -5,6 +5,8 @@ The worker is replaced by a gate the test opens, so which runs are interpreted a
 compiled is decided by the test, not by timing."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import warnings
 from concurrent.futures import Future
@@ -14,7 +16,7 @@ import pytest
 
 import dualgrad.static as ds
 from dualgrad.errors import FeedError
-from dualgrad.static import background
+from dualgrad.static import background, compile_cache
 from dualgrad.static.convert import ValueOverflowError
 
 
@@ -115,23 +117,37 @@ def test_no_assign_is_lost_or_repeated_across_the_switch(gate):
         assert isinstance(values[0], np.integer) and isinstance(values[-1], np.integer)
 
 
-def test_concurrent_runs_across_a_real_background_compile():
-    """Threads update a counter while the real worker compiles; no update is lost."""
+def test_concurrent_runs_across_the_switch(gate):
+    """Threads update a counter while the program is built and the Session switches to it;
+    every update is counted exactly once."""
     counter = ds.Variable(0.0, dtype=ds.float64, name="counter")
     bump = counter.assign_add(1.0)
     with ds.Session(compile_in_background=True) as sess:
         sess.run(counter.initializer)
+        stop = threading.Event()
+        counts = [0] * 3
 
-        def work():
-            for _ in range(150):
+        def work(i):
+            while not stop.is_set():
                 sess.run(bump)
+                counts[i] += 1
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
+        def wait_for(n):
+            while min(counts) < n:
+                stop.wait(0.001)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
         for t in threads:
             t.start()
+        wait_for(5)
+        gate.open()  # builds here, while the threads keep running
+        before = list(counts)
+        wait_for(max(before) + 5)
+        stop.set()
         for t in threads:
             t.join()
-        assert sess.run(counter) == 600.0
+        assert sess.compile_count >= 1
+        assert sess.run(counter) == float(sum(counts))
 
 
 def test_a_failed_build_warns_once_and_stays_on_the_interpreter(monkeypatch):
@@ -187,3 +203,43 @@ def test_one_feed_fast_key_tells_shapes_dtypes_and_names_apart():
 def test_compile_in_background_must_be_a_bool():
     with pytest.raises(TypeError, match="compile_in_background"):
         ds.Session(compile_in_background="yes")
+
+
+# -- ds.enable_compilation_cache --------------------------------------------------------------------
+
+def test_the_default_cache_directory_is_the_users_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compile_cache.default_cache_dir() == tmp_path / "dualgrad" / "xla"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert compile_cache.default_cache_dir() == tmp_path / "home" / ".cache" / "dualgrad" / "xla"
+
+
+def test_a_cache_directory_others_can_write_is_refused(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(PermissionError, match="writable by group or others.*test_session_fast_path.py"):
+        ds.enable_compilation_cache(shared)
+
+
+_CACHED_RUN = """
+import os, sys
+import numpy as np
+import dualgrad.static as ds
+path = ds.enable_compilation_cache(sys.argv[1])
+x = ds.placeholder(ds.float32, shape=(None,))
+with ds.Session() as sess:
+    print(sess.run(ds.reduce_sum(ds.sin(x) * 3.0), {x: np.arange(3, dtype=np.float32)}))
+print(oct(os.stat(path).st_mode & 0o777), len(os.listdir(path)))
+"""
+
+
+def test_compiled_programs_are_kept_in_the_cache_directory(tmp_path):
+    """In a fresh interpreter (the setting is process-wide): the directory is created 0700
+    and holds the compiled program afterwards."""
+    target = tmp_path / "cache" / "xla"
+    out = subprocess.run([sys.executable, "-c", _CACHED_RUN, str(target)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    np.testing.assert_allclose(float(out[0]), 3.0 * np.sin(np.arange(3)).sum(), rtol=1e-6)
+    assert out[1] == "0o700" and int(out[2]) >= 1

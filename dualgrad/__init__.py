@@ -7,7 +7,7 @@ with numpy and jax (XLA) kernels and sympy closed forms.
 """
 from __future__ import annotations
 
-from . import autograd, cuda, nn, ops, optim, utils
+from . import autograd, cuda, linalg, nn, ops, optim, utils
 from .dtypes import DType, float16, float32, float64, int8, int16, int32, int64, uint8
 from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)
 from .eager import Size, Tensor
@@ -118,6 +118,27 @@ from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
+from .eager.methods_more import (
+    all,
+    allclose,
+    any,
+    argsort,
+    chunk,
+    clone,
+    cumsum,
+    gather,
+    index_select,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    scatter,
+    sort,
+    split,
+    topk,
+    tril,
+    triu,
+)
 from .random import Generator
 from .serialization.objects import load, save
 

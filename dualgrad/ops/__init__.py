@@ -3,7 +3,7 @@
 Primitives are declared in the modules below; composites (`ops.composite`) are functions of
 primitives. Front ends import from here and hold no math of their own.
 """
-from . import composite, elementwise, indexing, layers, linalg, losses, movement, nn, reductions
+from . import composite, elementwise, indexing, layers, linalg, losses, movement, nn, reductions, selection
 from .composite import (
     logsumexp,
     masked_fill,
@@ -90,15 +90,29 @@ from .reductions import (
     sum,
 )
 from .registry import REGISTRY, Op, Spec, declare, register_frontend
+from .selection import (
+    argsort,
+    clone,
+    cumsum,
+    isfinite,
+    isinf,
+    isnan,
+    logical_and,
+    logical_or,
+    repeat,
+    tril,
+    triu,
+)
 
 #: Modules of composites: their public functions are checked by the registry test.
-COMPOSITE_MODULES = (composite, layers, losses)
+COMPOSITE_MODULES = (composite, layers, losses, selection)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
     "layers", "losses", "dropout_apply", "linear", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "cross_entropy_probs", "l1_loss", "mse_loss",
-    "nll_loss", "reduce_loss",
+    "nll_loss", "reduce_loss", "selection", "argsort", "clone", "cumsum", "isfinite", "isinf", "isnan",
+    "logical_and", "logical_or", "repeat", "tril", "triu",
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
     "std", "var",

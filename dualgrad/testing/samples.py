@@ -153,6 +153,14 @@ OPS: dict[str, Samples] = {
     "log_softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     # -- linear algebra ------------------------------------------------------------------------
     "binary_cross_entropy_terms": Samples(_BINARY, broadcast=True),
+    # -- ops.selection -----------------------------------------------------------------------
+    "clone": Samples(_UNARY, broadcast=True),
+    "isnan": Samples(_UNARY), "isinf": Samples(_UNARY), "isfinite": Samples(_UNARY),
+    "logical_and": Samples((_s((2, 3), (2, 3), kinds=(BOOL, BOOL)), _s((2, 1), (3,), kinds=(BOOL, BOOL)))),
+    "logical_or": Samples((_s((2, 3), (2, 3), kinds=(BOOL, BOOL)), _s((2, 1), (3,), kinds=(BOOL, BOOL)))),
+    "cumsum": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
+    "argsort": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0, descending=True)),
+                       distinct=True),
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }
@@ -193,6 +201,9 @@ COMPOSITES: dict[str, Samples] = {
     "binary_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
                                      _s((2, 2), (2, 2), (2,), reduction="sum")),
                                     domain=((0.05, 0.95), (0.0, 1.0), (0.2, 2.0))),
+    "tril": Samples((_s((3, 3)), _s((2, 3, 4), diagonal=1), _s((4, 3), diagonal=-1))),
+    "triu": Samples((_s((3, 3)), _s((2, 3, 4), diagonal=1), _s((4, 3), diagonal=-1))),
+    "repeat": Samples((_s((2, 3), repeats=(2, 1)), _s((3,), repeats=(2, 2)), _s((2, 1), repeats=(1, 3)))),
     "binary_cross_entropy_with_logits": Samples((
         _s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
         _s((2, 3), (2, 3), (2, 3), (3,), reduction="sum")), domain=((-3.0, 3.0), (0.0, 1.0), (0.2, 2.0))),

@@ -153,6 +153,13 @@ REFERENCE = {
         jax.nn.log_softmax(x, axis=_class_axis(x)), mask, weight, reduction, label_smoothing),
     "cross_entropy_probs": _ce_probs,
     "binary_cross_entropy": _bce,
+    "clone": lambda x: x, "isnan": jnp.isnan, "isinf": jnp.isinf, "isfinite": jnp.isfinite,
+    "logical_and": jnp.logical_and, "logical_or": jnp.logical_or,
+    "cumsum": lambda x, axis: jnp.cumsum(x, axis=axis),
+    "argsort": lambda x, axis=-1, descending=False: jnp.argsort(x, axis=axis, stable=True,
+                                                                descending=descending),
+    "tril": lambda x, diagonal=0: jnp.tril(x, diagonal), "triu": lambda x, diagonal=0: jnp.triu(x, diagonal),
+    "repeat": lambda x, repeats: jnp.tile(x, repeats),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),
     "binary_cross_entropy_with_logits": _bce_logits,
 }

@@ -1,0 +1,131 @@
+"""Copies, tests of values, cumulative sums, sorting order and triangular/tiled layouts:
+primitives with their VJPs and sympy forms, and composites of registry ops (PyTorch's
+`clone`, `isnan`/`isinf`/`isfinite`, `logical_and`/`logical_or`, `cumsum`, `argsort`,
+`tril`/`triu`, `repeat`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import elementwise as ew
+from . import movement as mv
+from . import reductions as rd
+from . import specs
+from .lazy import sympy as sp
+from .registry import Spec, declare
+from .symarray import SymArray, SymbolicUnsupported, is_concrete
+
+clone = declare("clone", lambda xp, x: xp.array(x, copy=True), vjp=(lambda g, out, x: g,),
+                sympy=lambda x: x, shape=specs.like_first, domain=((-3.0, 3.0),), elementwise=True,
+                saves_inputs=False, doc="a copy with its own storage; the gradient passes through")
+
+
+def _test(name, kernel, formula, doc):
+    return declare(name, kernel, sympy=formula, shape=lambda op, x: specs.predicate(op, x),
+                   differentiable=False, elementwise=True, doc=doc)
+
+
+isnan = _test("isnan", lambda xp, x: xp.isnan(x), lambda x: sp.false, "x is NaN")
+isinf = _test("isinf", lambda xp, x: xp.isinf(x), lambda x: sp.false, "x is +-infinity")
+isfinite = _test("isfinite", lambda xp, x: xp.isfinite(x), lambda x: sp.true, "x is neither NaN nor infinite")
+
+
+def _logical(name, kernel, formula):
+    return declare(name, kernel, sympy=formula, shape=specs.predicate, nin=2, differentiable=False,
+                   elementwise=True, domain=("bool", "bool"), doc=f"elementwise {name[8:]} of truth values")
+
+
+logical_and = _logical("logical_and", lambda xp, x, y: xp.logical_and(x, y), lambda x, y: sp.And(x, y))
+logical_or = _logical("logical_or", lambda xp, x, y: xp.logical_or(x, y), lambda x, y: sp.Or(x, y))
+
+
+def _cumsum_form(x: SymArray, axis: int) -> SymArray:
+    axis = axis % x.ndim
+
+    def at(*idx):
+        k = sp.Symbol(f"c{len(idx)}", integer=True, nonnegative=True)
+        return sp.Sum(x.at(*idx[:axis], k, *idx[axis + 1:]), (k, 0, idx[axis]))
+
+    return SymArray(x.shape, at)
+
+
+def _cumsum_grad(g, out, x, axis):
+    """The reversed cumulative sum of g: sum(g) - cumsum(g) + g."""
+    return ew.add(ew.subtract(rd.sum(g, axis=axis, keepdims=True), cumsum(g, axis=axis)), g)
+
+
+def _cumsum_shape(op, x: Spec, axis):
+    specs.normalize_axes(op, axis, len(x.shape), [x])
+    dtype = x.dtype
+    if dtype is not None and (dtype.is_bool or dtype.is_integer):
+        dtype = specs.dtypes.int64
+    return Spec(tuple(x.shape), dtype)
+
+
+def _cumsum_kernel(xp, x, axis):
+    out = xp.cumsum(x, axis=axis)
+    return out if x.dtype.kind == "f" else out.astype(np.int64)
+
+
+cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_form, shape=_cumsum_shape,
+                 saves_inputs=False, doc="running sum along axis (integers sum in int64, as in PyTorch)")
+
+
+def _argsort_kernel(xp, x, axis=-1, descending=False):
+    order = xp.argsort(-x if descending else x, axis=axis, stable=True)
+    return order.astype(np.int64)
+
+
+def _argsort_form(x: SymArray, axis=-1, descending=False) -> SymArray:
+    """out[p] = sum_k k [rank(x_k) == p], rank(x_k) = #{j: x_j before x_k} (ties by position,
+    a stable sort)."""
+    axis = axis % x.ndim
+    n = x.shape[axis]
+    if not isinstance(n, int):
+        raise SymbolicUnsupported("argsort over a symbolic size")
+
+    def at(*idx):
+        if not is_concrete(idx):
+            raise SymbolicUnsupported("argsort with symbolic indices")
+        pick = lambda k: x.at(*idx[:axis], k, *idx[axis + 1:])  # noqa: E731
+        before = (lambda a, b: a > b) if descending else (lambda a, b: a < b)
+        total = 0
+        for k in range(n):
+            rank = sum(sp.Piecewise((1, before(pick(j), pick(k))), (0, True)) for j in range(n) if j != k)
+            rank += sum(sp.Piecewise((1, sp.Eq(pick(j), pick(k))), (0, True)) for j in range(k))
+            total += k * sp.Piecewise((1, sp.Eq(rank, int(idx[axis]))), (0, True))
+        return total
+
+    return SymArray(x.shape, at)
+
+
+argsort = declare("argsort", _argsort_kernel, sympy=_argsort_form,
+                  shape=lambda op, x, axis=-1, descending=False: Spec(tuple(x.shape), specs.dtypes.int64),
+                  differentiable=False, doc="the order that sorts x along axis (stable)")
+
+
+def _band(shape: tuple, diagonal: int, lower: bool) -> np.ndarray:
+    rows, cols = shape[-2], shape[-1]
+    keep = np.tri(rows, cols, diagonal, dtype=bool)
+    return keep if lower else ~np.tri(rows, cols, diagonal - 1, dtype=bool)
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dims (above `diagonal` zeroed)."""
+    return ew.where(_band(tuple(x.shape), diagonal, True), x, 0)
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dims (below `diagonal` zeroed)."""
+    return ew.where(_band(tuple(x.shape), diagonal, False), x, 0)
+
+
+def repeat(x, repeats=()):
+    """PyTorch's `repeat` (numpy's `tile`): x tiled `repeats[i]` times along each dim; extra
+    leading repeats add dims. Built as a broadcast between interleaved size-1 dims."""
+    shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
+    spread = []
+    for n in shape:
+        spread += [1, n]
+    tiled = mv.broadcast_to(mv.reshape(x, shape=tuple(spread)),
+                            shape=tuple(v for r, n in zip(repeats, shape, strict=True) for v in (r, n)))
+    return mv.reshape(tiled, shape=tuple(r * n for r, n in zip(repeats, shape, strict=True)))

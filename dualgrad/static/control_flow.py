@@ -22,6 +22,7 @@ from ..errors import DTypeError, GraphError, ShapeError, user_frame
 from ..ops import Spec
 from ..ops.registry import REGISTRY
 from ..ops.symarray import SymbolicUnsupported
+from .api import identity
 from .creation import RANDOM_TYPES, convert_to_tensor
 from .graph import Graph, Operation, Tensor, get_default_graph
 from .variables import Variable
@@ -121,10 +122,12 @@ def pack(structure, leaves: Sequence):
 
 
 def trace(graph: Graph, fn: Callable, params: Sequence, what: str, where: str,
-          extra_owned: frozenset = frozenset(), convert: bool = True) -> SubGraph:
+          extra_owned: frozenset = frozenset(), convert: bool = True,
+          operation_as: Tensor | None = None) -> SubGraph:
     """Call `fn()` (a closure over `params`, the traced function's flat argument tensors) and
     record the ops it adds to `graph` (plus `extra_owned`, ops of a traced function that a
-    gradient re-runs)."""
+    gradient re-runs). An operation returned stands for `operation_as` run after it (TF1's
+    cond returns the predicate for a branch that returns an op)."""
     start = len(graph._ops)
     with graph.as_default():
         result = fn()
@@ -132,7 +135,10 @@ def trace(graph: Graph, fn: Callable, params: Sequence, what: str, where: str,
         if convert:
             outs = []
             for leaf in leaves:
-                if isinstance(leaf, Operation) or leaf is None:
+                if isinstance(leaf, Operation) and operation_as is not None:
+                    with graph.control_dependencies([leaf]):
+                        leaf = identity(operation_as)
+                elif isinstance(leaf, Operation) or leaf is None:
                     raise DTypeError(f"{what} must return tensors, got {leaf!r} (ds.cond/while_loop "
                                      f"called at {where})")
                 outs.append(convert_to_tensor(leaf))
@@ -238,8 +244,8 @@ def cond(pred, true_fn=None, false_fn=None, strict: bool = False, name: str | No
     graph = pred.graph if isinstance(pred, Tensor) else get_default_graph()
     with graph.as_default(), graph.name_scope(name or "cond"):
         pred = _check_pred(convert_to_tensor(pred), "ds.cond", where)
-        true_sg = trace(graph, true_fn, (), "ds.cond: true_fn", where)
-        false_sg = trace(graph, false_fn, (), "ds.cond: false_fn", where)
+        true_sg = trace(graph, true_fn, (), "ds.cond: true_fn", where, operation_as=pred)
+        false_sg = trace(graph, false_fn, (), "ds.cond: false_fn", where, operation_as=pred)
         specs = _merge_branches(true_sg, false_sg, where)
         return _cond_op(graph, pred, true_sg, false_sg, specs, strict)
 

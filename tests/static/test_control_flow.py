@@ -149,6 +149,21 @@ def test_cond_gradient_refuses_to_reread_a_variable_the_cond_assigns():
         assert sess.run(gx, {x: 2.0, p: True}) == 4.0
 
 
+def test_cond_branches_returning_train_ops(backend):
+    """TF1's `tf.cond(p, lambda: train_op, lambda: tf.no_op())`: only the taken op runs."""
+    x = ds.placeholder(ds.float32, [])
+    p = ds.placeholder(ds.bool, [])
+    w = ds.Variable(1.0)
+    loss = (w * x - 3.0) ** 2
+    step = ds.cond(p, lambda: ds.train.GradientDescentOptimizer(0.1).minimize(loss), lambda: ds.no_op())
+    assert step.dtype is ds.bool
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        assert not sess.run(step, {x: 1.0, p: False}) and sess.run(w) == 1.0
+        assert sess.run(step, {x: 1.0, p: True})
+        assert sess.run(w) == pytest.approx(1.0 - 0.1 * 2 * (1.0 - 3.0))
+
+
 def test_cond_placeholders_and_variables_only_needed_when_used():
     x = ds.placeholder(ds.float32, [])
     p = ds.placeholder(ds.bool, [])
@@ -212,6 +227,8 @@ def test_cond_errors_name_the_user_line():
         ds.cond(ds.placeholder(ds.bool, [2]), lambda: x, lambda: x)
     with pytest.raises(DTypeError, match="must return tensors"):
         ds.cond(p, lambda: None, lambda: x)
+    with pytest.raises(DTypeError, match="must return tensors"):
+        ds.while_loop(lambda a: a < 3, lambda a: ds.no_op(), [ds.constant(0)])
     with pytest.raises(GraphError, match="random op"):
         ds.cond(p, lambda: ds.random_uniform([2]), lambda: x)
 

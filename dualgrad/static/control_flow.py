@@ -348,9 +348,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         raise DTypeError(f"ds.while_loop: cond and body must be callable (at {where})")
     if not isinstance(loop_vars, (list, tuple)) or not loop_vars:
         raise DTypeError(f"ds.while_loop: loop_vars must be a non-empty list or tuple (at {where})")
+    if isinstance(maximum_iterations, Tensor) and maximum_iterations.op.type == "Const":
+        maximum_iterations = np.asarray(maximum_iterations.op.attrs["value"]).item()
     if maximum_iterations is not None and (isinstance(maximum_iterations, bool) or not isinstance(
             maximum_iterations, (int, np.integer)) or maximum_iterations < 0):
-        raise DTypeError(f"ds.while_loop: maximum_iterations must be a Python int >= 0, got "
+        raise DTypeError(f"ds.while_loop: maximum_iterations must be an int >= 0 (a Python int or a "
+                         f"constant tensor), got "
                          f"{maximum_iterations!r} (at {where})")
     leaves, structure = flatten(loop_vars)
     graph = next((t.graph for t in leaves if isinstance(t, Tensor)), None) or get_default_graph()

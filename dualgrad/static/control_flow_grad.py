@@ -186,7 +186,8 @@ def _run_while_grad(op: Operation, xp):
     def split(values):
         cap_vals = list(values[n + nf:])
         seeds = [xp.asarray(s, dtype=d) for s, d in zip(values[n:n + nf], out_dtypes, strict=False)]
-        return tuple(values[:n]), seeds, cap_vals, [cap_vals[i] for i in fwd_slots]
+        vals = tuple(xp.asarray(v, dtype=t.dtype.np) for v, t in zip(values[:n], fwd.outputs, strict=True))
+        return vals, seeds, cap_vals, [cap_vals[i] for i in fwd_slots]
 
     def zero_caps(cap_vals):
         shapes = [cap_vals[slot[c]] for c in op.attrs["wanted"]]

@@ -251,7 +251,7 @@ def test_while_forward_several_vars_dtypes_and_maximum_iterations(backend):
     i, s, flag = ds.while_loop(lambda i, s, f: i < 5, lambda i, s, f: (i + 1, s * 2.0, ds.logical_not(f)),
                                [ds.constant(0), x, ds.constant(True)])
     j = ds.while_loop(lambda j: j < 100, lambda j: j + 3, [ds.constant(0, dtype=ds.int64)],
-                      maximum_iterations=7)
+                      maximum_iterations=ds.constant(7))
     assert s.shape == (None,) and j.dtype is ds.int64
     with ds.Session(backend=backend) as sess:
         vi, vs, vf, vj = sess.run([i, s, flag, j], {x: [1.0, 3.0]})
@@ -297,6 +297,9 @@ def test_while_errors_name_the_user_line():
         ds.while_loop(lambda a: a < 3, lambda a: a, [x], shape_invariants=[(3,)])
     with pytest.raises(DTypeError, match="maximum_iterations"):
         ds.while_loop(lambda a: a < 3, lambda a: a + 1, [ds.constant(0)], maximum_iterations=-1)
+    with pytest.raises(DTypeError, match="maximum_iterations"):
+        ds.while_loop(lambda a: a < 3, lambda a: a + 1, [ds.constant(0)],
+                      maximum_iterations=ds.placeholder(ds.int32, []))
     v = ds.Variable(0.0)
     with pytest.raises(GraphError, match="assigning variables inside the loop"):
         ds.while_loop(lambda a: a < 3, lambda a: a + ds.cast(ds.greater(v.assign(1.0), 0.0), ds.int32),

@@ -315,8 +315,14 @@ def _run_cond(op: Operation, xp):
 
     run_true, run_false = (branch(s) for s in op.attrs["branches"])
 
+    def check_pred(pred):  # a pred of unknown rank is checked when its value's shape is known
+        if np.ndim(pred) != 0:
+            raise ShapeError(f"ds.cond: pred of {op.name} (created at {op.where}) must be a scalar, "
+                             f"got shape {np.shape(pred)}")
+
     if _is_numpy(xp):
         def run(values):
+            check_pred(values[0])
             taken = run_true if bool(values[0]) else run_false
             return taken(values[1:])
         return run
@@ -324,6 +330,7 @@ def _run_cond(op: Operation, xp):
     import jax
 
     def run_jax(values):
+        check_pred(values[0])
         try:
             return jax.lax.cond(values[0], run_true, run_false, tuple(values[1:]))
         except TypeError as e:

@@ -233,6 +233,15 @@ def test_cond_errors_name_the_user_line():
         ds.cond(p, lambda: ds.random_uniform([2]), lambda: x)
 
 
+def test_cond_pred_of_unknown_rank_is_checked_at_run_time(backend):
+    p = ds.placeholder(ds.bool)
+    out = ds.cond(p, lambda: ds.constant(1.0), lambda: ds.constant(2.0))
+    with ds.Session(backend=backend) as sess:
+        assert sess.run(out, {p: False}) == 2.0
+        with pytest.raises(ShapeError, match=r"must be a scalar, got shape \(2,\)"):
+            sess.run(out, {p: [True, False]})
+
+
 def test_cond_jax_refuses_branches_of_different_runtime_shapes():
     x = ds.placeholder(ds.float32, [None])
     p = ds.placeholder(ds.bool, [])

@@ -14,7 +14,7 @@ only the taken branch) and, in `control_flow_grad.py`, its gradient rule built f
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,7 +78,9 @@ def symbolic_form(t: Tensor) -> tuple:
 @dataclass(eq=False)  # hashed by identity: the compile cache keys on op attributes
 class SubGraph:
     """A traced function: `params` (its argument tensors), flat `outputs`, the `owned` ops it
-    created, and the outside tensors it reads (`captures`, in first-use order)."""
+    created, the outside tensors it reads (`captures`, in first-use order), the outside ops its
+    ops had as control inputs (`control`, moved onto the control-flow op) and the variables it
+    assigns (`writes`)."""
 
     params: tuple
     outputs: tuple
@@ -86,7 +88,7 @@ class SubGraph:
     owned: frozenset
     captures: tuple = ()
     control: tuple = ()
-    writes: tuple = field(default=())
+    writes: tuple = ()
 
 
 def flatten(nest) -> tuple[list, object]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..ops.symarray import as_sympy
 from .expr import sym
 
 FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
@@ -458,7 +459,7 @@ def shapes_of(e, free: tuple, free_sizes: tuple, columns: frozenset = frozenset(
             if isinstance(d, sp.Symbol) and d.is_integer and d.is_positive}
     shapes = {}
     for ind in e.atoms(sp.Indexed):
-        n = [int(sp.sympify(size[i]).xreplace(dims)) if i in size else None for i in ind.indices]
+        n = [int(as_sympy(size[i]).xreplace(dims)) if i in size else None for i in ind.indices]
         if None in n:
             raise NoMatrixForm(f"cannot tell the shape of {ind.base}")
         name = ind.base.label.name
@@ -487,7 +488,7 @@ def verified(index_form, coeff, node: Node, free: tuple, free_sizes: tuple,
     arrays = [env[b.label.name].reshape(-1) if 1 in env[b.label.name].shape else env[b.label.name]
               for b in bases]
     values = [float(scalars[s]) if s in scalars else dims[s] for s in symbols]
-    want_shape = tuple(int(sp.sympify(n).xreplace(dims)) for n in free_sizes)
+    want_shape = tuple(int(as_sympy(n).xreplace(dims)) for n in free_sizes)
     size = int(np.prod(want_shape))
     full = got.reshape(want_shape) if got.size == size else \
         np.broadcast_to(got, (1, size) if len(want_shape) == 1 else want_shape).reshape(want_shape)
@@ -512,7 +513,7 @@ class MatrixForm:
 
     def __call__(self, **values) -> np.ndarray:
         sp = sym()
-        scalars = {s: sp.sympify(values[s.name]) for s in self.coeff.free_symbols
+        scalars = {s: as_sympy(values[s.name]) for s in self.coeff.free_symbols
                    if s.name in values}
         env: dict = {"__scalars__": scalars}
         for name, v in values.items():

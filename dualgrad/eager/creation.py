@@ -103,8 +103,8 @@ def _allocate(make, shape: tuple, dtype: dtypes.DType):
     """Allocate, turning numpy's MemoryError into a RuntimeError that names the size."""
     try:
         return make()
-    except (MemoryError, ValueError) as e:
-        if isinstance(e, ValueError) and "size" not in str(e):
+    except (MemoryError, OverflowError, ValueError) as e:  # numpy's errors for a size beyond its index
+        if isinstance(e, ValueError) and not str(e).startswith(("Maximum allowed", "array is too big")):
             raise
         raise AllocationError(f"can't allocate memory: you tried to allocate a tensor of shape "
                               f"{shape} and dtype {dtype.name} (at {user_frame()})") from None

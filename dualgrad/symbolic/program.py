@@ -92,7 +92,7 @@ class Program:
         """The step index of leaf (or cut) `x`, given as a tensor or a name."""
         if isinstance(x, str):
             for k in self.leaves():
-                if self.steps[k].name == _clean(x):
+                if self.steps[k].name in (x, _clean(x)):
                     return k
             raise GraphError(f"symbolic: no input named {x!r} in this computation "
                              f"(inputs: {', '.join(self.steps[k].name for k in self.leaves())})")
@@ -218,7 +218,7 @@ def _build_eager(y, cuts: Sequence) -> Program:
             leaf = t if id(t) in cut_ids else _cut_of(t, cut_outputs)
             data = np.asarray(leaf._data)
             floating = data.dtype.kind in "fc"
-            step = Step(LEAF if floating else CONST, name=leaf.name and _clean(leaf.name),
+            step = Step(LEAF if floating else CONST, name=leaf.name and str(leaf.name),
                         shape=data.shape, dtype=data.dtype, value=data, source=leaf)
             if step.kind == LEAF:
                 if step.name is None:

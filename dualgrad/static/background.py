@@ -10,6 +10,7 @@ ready. A build that fails leaves the signature on the interpreter and is reporte
 """
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 from collections.abc import Callable
@@ -30,6 +31,17 @@ def _worker() -> Executor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dualgrad-compile")
         return _pool
+
+
+def _forget_worker() -> None:
+    """A forked child has no worker thread: its next build starts a fresh one (builds the
+    parent had queued stay on the interpreter in the child)."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_worker)
 
 
 def import_jax_soon() -> None:

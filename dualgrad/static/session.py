@@ -5,7 +5,9 @@ dtypes) gets a `_Runner` once: the pruned plan, the feed checks done ahead of ti
 compiled function. With `backend='jax'` that function is `jax.jit` of the plan's closure, so
 XLA sees the whole step (forward, gradients, assigns) as one program; variable values stay on
 the device between runs and only fetched values come back as numpy. With
-`backend='numpy'` the same closure is interpreted with numpy kernels.
+`backend='numpy'` the same closure is interpreted with numpy kernels. With
+`compile_in_background=True` a jax Session interprets a new call shape with numpy until its
+program is built on a worker thread (background.py), then switches.
 
 A run that updates state holds the session lock from reading the variables to committing
 their new values, so concurrent `assign_add` runs never lose an update; a run that fails

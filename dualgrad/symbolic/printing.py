@@ -125,7 +125,7 @@ def _matrix_form(y, x, g):
         return None
     shape = shape.as_list() if hasattr(shape, "as_list") else list(shape)
     sizes = tuple(3 if d is None else int(d) for d in shape if d != 1)
-    if len(sizes) != len(free):
+    if not free or len(sizes) != len(free):  # a scalar input's gradient reads best as it is
         return None
     program = build(y, cuts=[x])
     columns = frozenset(s.name for s in program.steps  # (n, 1) inputs are column vectors

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DTypeError
+from .errors import DTypeError, user_frame
 
 
 class DType:
@@ -56,15 +56,15 @@ def from_numpy_dtype(np_dtype) -> DType:
     try:
         dt = np.dtype(np_dtype)
     except (TypeError, ValueError):
-        raise DTypeError(f"{np_dtype!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32"
-                         ) from None
+        raise DTypeError(f"{np_dtype!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32 "
+                         f"(at {user_frame()})") from None
     d = _BY_NUMPY.get(dt)
     if d is None and dt.kind in "biuf":
         d = _BY_NUMPY.get(dt.newbyteorder("="))  # a byte-swapped array of a supported type
     if d is None:
         kind = "complex numbers are" if dt.kind == "c" else f"dtype {dt} is"
         raise DTypeError(f"dualgrad does not support arrays of dtype {dt}: {kind} not supported "
-                         f"(supported: {', '.join(x.name for x in ALL)})")
+                         f"(supported: {', '.join(x.name for x in ALL)}; at {user_frame()})")
     return d
 
 
@@ -77,7 +77,7 @@ def as_dtype(spec) -> DType | None:
         name = spec.rsplit(".", 1)[-1]
         if name in _BY_NAME:
             return _BY_NAME[name]
-        raise DTypeError(f"unknown dtype {spec!r}")
+        raise DTypeError(f"unknown dtype {spec!r} (at {user_frame()})")
     if spec is float:
         return DEFAULT_FLOAT
     if spec is int:
@@ -85,7 +85,8 @@ def as_dtype(spec) -> DType | None:
     if spec is bool:
         return bool_
     if isinstance(spec, (bool, int, float, complex)):  # np.dtype(5) would be a cryptic error
-        raise DTypeError(f"{spec!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32")
+        raise DTypeError(f"{spec!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32 "
+                         f"(at {user_frame()})")
     return from_numpy_dtype(spec)
 
 

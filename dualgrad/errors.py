@@ -6,8 +6,11 @@ can tell ours from a raw numpy/jax failure.
 """
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sys
+from collections.abc import Callable
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -45,6 +48,96 @@ class CheckpointError(DualgradError, ValueError):
     that does not match the graph; the message names the file and the reason."""
 
 
+class DualgradTypeError(DualgradError, TypeError):
+    """An argument of a type the function cannot take."""
+
+
+class DualgradValueError(DualgradError, ValueError):
+    """An argument whose value the function cannot take."""
+
+
+class DualgradIndexError(DualgradError, IndexError):
+    """A dimension or index out of range."""
+
+
+class DualgradRuntimeError(DualgradError, RuntimeError):
+    """A call that cannot run as asked."""
+
+
+class DualgradNotImplementedError(DualgradError, NotImplementedError):
+    """A form of a call dualgrad does not offer."""
+
+
+_REFUSALS = ((NotImplementedError, DualgradNotImplementedError),
+             (IndexError, DualgradIndexError), (TypeError, DualgradTypeError),
+             (AttributeError, DualgradTypeError), (ValueError, DualgradValueError),
+             (KeyError, DualgradValueError))
+REFUSED = (TypeError, ValueError, IndexError, AttributeError, KeyError, RuntimeError, ArithmeticError)
+
+
+def refusal(name: str, args, error: BaseException) -> DualgradError:
+    """A raw numpy/jax/Python error from inside `name`, as the dualgrad error of the matching
+    Python type (an attribute missing on a wrong-typed argument is a TypeError, an axis out
+    of range an IndexError, as in PyTorch), naming the function, its arguments and the
+    user's line."""
+    if is_out_of_memory(error):
+        return out_of_memory(f"{name} of {describe_args(args)}", error)
+    kind = next((k for raw, k in _REFUSALS if isinstance(error, raw)), DualgradRuntimeError)
+    return kind(f"{name}: {error} (arguments {describe_args(args)}; at {user_frame()})")
+
+
+def refusing(fn: Callable, name: str | None = None) -> Callable:
+    """`fn`, with a raw numpy/jax/Python error from a bad argument (`dg.transpose(3, 0, 1)`,
+    `t.size(1.5)`) raised as `refusal(name, ...)`; errors we raise on purpose pass through.
+    For public functions that do their own argument handling before reaching an op."""
+    if getattr(fn, "_dualgrad_refusing", False):
+        return fn
+    name = name or fn.__name__
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DualgradError as e:
+            raise _named(e, name) from None
+        except (*REFUSED, MemoryError) as e:
+            raise refusal(name, args, e) from None
+
+    call._dualgrad_refusing = True
+    return call
+
+
+_OP_PREFIX = re.compile(r"^[\w.]+(\(\))?: ")
+
+
+def _named(error: DualgradError, name: str) -> DualgradError:
+    """`error`, its message led by `name` when it names no op yet (a tensor used as a size
+    deep inside `expand`); the same error where a new one cannot be made."""
+    text = str(error)
+    if name in text or _OP_PREFIX.match(text) or isinstance(error, OutOfMemoryError):
+        return error  # (out of memory names the computation that failed)
+    try:
+        renamed = type(error)(f"{name}: {text}")
+    except Exception:  # noqa: BLE001 - an error class with other arguments: keep it as it is
+        return error
+    renamed.__traceback__ = error.__traceback__
+    return renamed
+
+
+def describe_args(args) -> str:
+    """'Tensor(shape (2, 3), float32), NoneType, int 5' (never a whole value)."""
+    parts = []
+    for a in args:
+        shape = getattr(a, "shape", None) if hasattr(a, "dtype") else None
+        if isinstance(shape, (tuple, list)):
+            parts.append(f"{type(a).__name__}(shape {tuple(shape)}, {getattr(a.dtype, 'name', a.dtype)})")
+        elif isinstance(a, (bool, int, float, complex)):
+            parts.append(f"{type(a).__name__} {a!r}")
+        else:
+            parts.append(type(a).__name__)
+    return ", ".join(parts) or "none"
+
+
 class OutOfMemoryError(DualgradError, RuntimeError):
     """A result larger than the memory left (PyTorch's `torch.OutOfMemoryError` is a
     RuntimeError too). Nothing is committed: the process, its tensors, variables and
@@ -66,10 +159,29 @@ def out_of_memory(what: str, error: BaseException) -> OutOfMemoryError:
     return OutOfMemoryError(f"out of memory: {what} ({detail}; at {user_frame()})")
 
 
-def user_frame(skip_package: str = _PACKAGE_DIR) -> str:
-    """'file.py:LINE' of the innermost frame outside dualgrad (cheap: no traceback objects)."""
+_LIBRARIES = ("numpy", "jax", "jaxlib", "sympy")
+_skipped: tuple = ((), (_PACKAGE_DIR,))  # (which libraries were loaded, the directories to skip)
+
+
+def _skipped_dirs() -> tuple:
+    """dualgrad's own directory and those of the array libraries it calls into (an error
+    raised while numpy calls back into a tensor still names the user's line)."""
+    global _skipped
+    loaded = tuple(name in sys.modules for name in _LIBRARIES)
+    if loaded != _skipped[0]:
+        dirs = [_PACKAGE_DIR] + [os.path.dirname(os.path.abspath(sys.modules[n].__file__)) + os.sep
+                                 for n, here in zip(_LIBRARIES, loaded, strict=True)
+                                 if here and getattr(sys.modules[n], "__file__", None)]
+        _skipped = (loaded, tuple(dirs))
+    return _skipped[1]
+
+
+def user_frame() -> str:
+    """'file.py:LINE' of the innermost frame outside dualgrad and the array libraries
+    (cheap: no traceback objects)."""
+    skipped = _skipped_dirs()
     f = sys._getframe(1)
-    while f is not None and f.f_code.co_filename.startswith(skip_package):
+    while f is not None and f.f_code.co_filename.startswith(skipped):
         f = f.f_back
     if f is None:
         return "<unknown>"

@@ -5,6 +5,7 @@ as aliases) onto a registry op; none holds math.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 from collections import namedtuple
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import ShapeError, user_frame
+from ..errors import ShapeError, refusing, user_frame
 from ..ops import specs
 from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, spec_of, wrap
 
@@ -375,3 +376,10 @@ def zero_(input):
 
 def copy_(input, src):
     return inplace(input, ops.setitem, src, key=Ellipsis)
+
+
+# every public function: a raw numpy/Python error from a bad argument (`dg.transpose(3, 0, 1)`)
+# becomes the dualgrad error of its type, naming the function, its arguments and the user's line
+for _name, _fn in list(globals().items()):
+    if not _name.startswith("_") and inspect.isfunction(_fn) and _fn.__module__ == __name__:
+        globals()[_name] = refusing(_fn, "type" if _name == "type_" else _name)

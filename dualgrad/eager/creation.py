@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, DualgradError, ShapeError, user_frame
+from ..errors import DTypeError, DualgradError, ShapeError, refusing, user_frame
 from . import convert
 from .devices import Device, get_default_device, place
 from .tensor import Size, Tensor, as_eager_error, wrap
@@ -365,3 +365,11 @@ def _new_filled(op: str, fill):
 new_zeros = _new_filled("new_zeros", 0)
 new_ones = _new_filled("new_ones", 1)
 new_empty = _new_filled("new_empty", 0)
+
+
+# every public function: a raw numpy/Python error from a bad argument becomes the dualgrad error
+# of its type, naming the function, its arguments and the user's line (errors.refusing)
+for _name, _fn in list(globals().items()):
+    if not _name.startswith("_") and callable(_fn) and getattr(_fn, "__module__", None) == __name__ \
+            and not isinstance(_fn, type):
+        globals()[_name] = refusing(_fn, _name)

@@ -3,7 +3,7 @@ device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
 from __future__ import annotations
 
 from ..backend import is_jax_array, jax_numpy, to_numpy, x64
-from ..errors import DualgradError
+from ..errors import DualgradError, user_frame
 
 
 class DeviceError(DualgradError, RuntimeError):
@@ -22,7 +22,7 @@ class Device:
         kind = {"gpu": "cuda"}.get(kind, kind)
         if kind not in ("cpu", "cuda", "jax"):
             raise DeviceError(f"Expected one of cpu, cuda, gpu, jax device type at start of device "
-                              f"string: {spec}")
+                              f"string: {spec} (at {user_frame()})")
         self.type = kind
         self.index = int(number) if number else index
 
@@ -84,8 +84,8 @@ def jax_device(device: Device):
         return jax.devices()[0]
     gpus = [d for d in jax.devices() if d.platform == "gpu"] if gpu_available() else []
     if not gpus:
-        raise DeviceError("Found no NVIDIA driver on your system: no GPU is visible to jax "
-                          "(use device='jax' for jax arrays on the CPU)")
+        raise DeviceError(f"device '{device}': Found no NVIDIA driver on your system: no GPU is "
+                          f"visible to jax (use device='jax' for jax arrays on the CPU; at {user_frame()})")
     return gpus[device.index or 0]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import dtypes, ops
+from ..errors import refusing
 from ..ops.registry import Op, array_ufunc
 from . import api
 from .tensor import Tensor, bind, inplace
@@ -111,4 +112,5 @@ def _as_method(fn):
 
 
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _as_method(_fn))
+    setattr(Tensor, _name, _as_method(_fn) if isinstance(_fn, Op) else refusing(_fn, _name))
+Tensor.size = refusing(Tensor.size)  # `t.size(1.5)`, `t.size(5)`: located errors of their type

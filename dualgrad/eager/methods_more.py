@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import ops
-from ..errors import IndexShapeError, ShapeError, user_frame
+from ..errors import IndexShapeError, ShapeError, refusing, user_frame
 from ..ops import specs
 from . import api
 from .tensor import Tensor, inplace, spec_of
@@ -267,5 +267,10 @@ FUNCTIONS = {
 }
 METHODS = {**FUNCTIONS, "type_as": type_as, "scatter_": scatter_, "repeat": repeat, "normal_": normal_,
            "uniform_": uniform_, "fill_diagonal_": fill_diagonal_}
+# a raw numpy/Python error from a bad argument becomes the dualgrad error of its type, naming
+# the function, its arguments and the user's line (errors.refusing)
+METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+FUNCTIONS = {name: METHODS[name] for name in FUNCTIONS}
+globals().update(METHODS)
 for _name, _fn in METHODS.items():
     setattr(Tensor, _name, _fn)

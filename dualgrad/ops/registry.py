@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend as _backend
 from .. import dtypes
 from ..backend import namespace_of, run_jitted
-from ..errors import DTypeError, DualgradError, GraphError, ShapeError, user_frame
+from ..errors import REFUSED, DTypeError, DualgradError, GraphError, ShapeError, refusal, user_frame
 
 
 class Spec(NamedTuple):
@@ -88,22 +88,32 @@ class Op:
         for a in args:
             bind = _FRONTENDS.get(type(a))
             if bind is None:
-                if type(a) not in _NUMBERS and holds_text(a):
-                    raise text_operand_error(self, a)
+                if type(a) not in _NUMBERS:
+                    if holds_text(a):
+                        raise text_operand_error(self, a)
+                    if not is_operand(a):
+                        raise operand_error(self, a)
+                elif type(a) is complex:
+                    raise operand_error(self, a)
             elif bind is not frontend:
                 if frontend is not None:
                     raise mixing_error(self, args)
                 frontend = bind
         if attrs and any(holds_text(v) for v in attrs.values()):
             raise text_operand_error(self, next(v for v in attrs.values() if holds_text(v)))
-        if frontend is not None:
-            return frontend(self, args, attrs)
-        # plain arrays (e.g. a VJP rule inside a plain backward): `compute`, inlined
-        if _backend._jnp is None:
-            if self.promotes or self.floating:
-                args = promote_args(np, args, self.floating)
-            return self.kernel(np, *args, **attrs)
-        return self.compute(args, attrs)
+        try:
+            if frontend is not None:
+                return frontend(self, args, attrs)
+            # plain arrays (e.g. a VJP rule inside a plain backward): `compute`, inlined
+            if _backend._jnp is None:
+                if self.promotes or self.floating:
+                    args = promote_args(np, args, self.floating)
+                return self.kernel(np, *args, **attrs)
+            return self.compute(args, attrs)
+        except DualgradError:
+            raise
+        except (*REFUSED, MemoryError) as e:  # numpy/jax/Python's words, as our error of its type
+            raise refusal(self.name, args, e) from None
 
     # -- the three things every front end asks of an op ---------------------------------
     def compute(self, args: Sequence, attrs: dict):
@@ -253,6 +263,34 @@ def holds_text(value) -> bool:
         if dtype.kind == "O":
             return any(holds_text(v) for v in np.asarray(value).flat)
     return False
+
+
+_OPERAND_LIST_CHECKED = 64  # elements of a list operand looked at here (the kernel sees the rest)
+
+
+def is_operand(value) -> bool:
+    """A real number, an array (or jax tracer) of numbers, or a list/tuple of them: what a
+    kernel can take. None, dicts, dtypes, complex numbers (no complex dtypes here) and other
+    objects are refused when the op is called, so a static graph never holds an op that can
+    only fail when it runs."""
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(type(v) in _FRONTENDS or is_operand(v) for v in value[:_OPERAND_LIST_CHECKED])
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or not hasattr(value, "shape"):
+        return False
+    try:
+        return np.dtype(dtype).kind in "biuf"
+    except TypeError:
+        return False
+
+
+def operand_error(op: Op, value) -> DTypeError:
+    kind = getattr(value, "dtype", None)
+    what = f"an array of dtype {kind}" if kind is not None else type(value).__name__
+    return DTypeError(f"{op.name}: an operand is {what}; ops take real numbers, arrays and tensors "
+                      f"(at {user_frame()})")
 
 
 def text_operand_error(op: Op, value) -> DTypeError:

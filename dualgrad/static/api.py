@@ -5,13 +5,15 @@ Each function maps TF's spelling (`axis`, `keepdims`, `perm`, `name=`, and the o
 """
 from __future__ import annotations
 
+import inspect as _inspect
 from collections.abc import Sequence
 
 import numpy as np
 
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, refusing, user_frame
+from ..ops.registry import is_operand
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Tensor, rename
@@ -85,6 +87,13 @@ def minimum(x, y, name=None):
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    bounds = (clip_value_min, clip_value_max)
+    if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
+        return _n(ops.minimum(ops.maximum(_tensor(t), clip_value_min), clip_value_max), name)
+    for b in bounds:
+        if b is not None and not is_operand(b):
+            raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "
+                             f"array (at {user_frame()})")
     return _n(ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max), name)
 
 
@@ -341,3 +350,10 @@ def _tensors(values):
     values = list(values)
     first = next((v for v in values if isinstance(v, Tensor)), None)
     return [_tensor(v, like=first) for v in values]
+
+
+# every public function: a raw numpy/Python error from a bad argument (`ds.sub(1, None)`) becomes
+# the dualgrad error of its type, naming the function, its arguments and the user's line
+for _name, _fn in list(globals().items()):
+    if not _name.startswith("_") and _inspect.isfunction(_fn) and _fn.__module__ == __name__:
+        globals()[_name] = refusing(_fn, _name)

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
 from .expr import sym
@@ -65,6 +66,12 @@ class Lambdified:
         return f"<lambdified {self.backend} closed form of ({', '.join(self.args)})>"
 
     def __call__(self, *positional, **named):
+        if self.backend == "jax":  # float64 inputs stay float64; the user's jax setting is untouched
+            with x64():
+                return self._evaluate(positional, named)
+        return self._evaluate(positional, named)
+
+    def _evaluate(self, positional: tuple, named: dict):
         if len(positional) > len(self.args):
             raise TypeError(f"expected at most {len(self.args)} positional inputs {self.args}")
         unknown = [n for n in named if n not in self.args and n not in self._dim_order]

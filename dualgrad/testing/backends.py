@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
-from ..backend import jax_numpy
+from ..backend import jax_numpy, x64
 from ..ops.registry import Op, Spec
 from .asserts import assert_close
 from .subjects import rule_vjp
@@ -24,8 +24,10 @@ def spec_of(x) -> Spec:
 
 
 def to_jax(args: Sequence) -> list:
+    """numpy arrays as jax arrays of the same dtype (float64 stays float64: `backend.x64`)."""
     jnp = jax_numpy()
-    return [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+    with x64():
+        return [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
 
 
 def check_shape_rule(op: Op, args: Sequence, attrs: dict) -> None:

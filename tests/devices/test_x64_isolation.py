@@ -69,6 +69,10 @@ SCRIPT = textwrap.dedent('''
         w.load(b, s)
         out["static_load"] = s.run(w)
 
+    from dualgrad import symbolic
+    leaf = dg.tensor(a, requires_grad=True)
+    out["lambdify_jax"] = np.asarray(symbolic.lambdify((leaf * 3.3).sum(), backend="jax")(a))
+
     during = []  # dualgrad in another thread while the user's code runs in this one
     t = threading.Thread(target=lambda: during.append((x * 2).detach()))
     t.start(); t.join()
@@ -97,6 +101,7 @@ EXPECTED = {  # numpy float64, the independent oracle
     "static_fetch": (A - 0.1 * B) * B,
     "static_load": B,
     "thread": A * 2,
+    "lambdify_jax": np.sum(A * 3.3),
 }
 
 

@@ -3,7 +3,19 @@
 Primitives are declared in the modules below; composites (`ops.composite`) are functions of
 primitives. Front ends import from here and hold no math of their own.
 """
-from . import composite, elementwise, indexing, layers, linalg, losses, movement, nn, reductions, selection
+from . import (
+    composite,
+    elementwise,
+    gathering,
+    indexing,
+    layers,
+    linalg,
+    losses,
+    movement,
+    nn,
+    reductions,
+    selection,
+)
 from .composite import (
     logsumexp,
     masked_fill,
@@ -49,6 +61,7 @@ from .elementwise import (
     tanh,
     where,
 )
+from .gathering import ceil, clip_by_norm, floor, gather_nd, logical_xor, pad, round, take, take_add
 from .indexing import getitem, scatter_like, setitem
 from .layers import dropout_apply, linear
 from .linalg import matmul
@@ -105,7 +118,7 @@ from .selection import (
 )
 
 #: Modules of composites: their public functions are checked by the registry test.
-COMPOSITE_MODULES = (composite, layers, losses, selection)
+COMPOSITE_MODULES = (composite, gathering, layers, losses, selection)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
@@ -113,6 +126,8 @@ __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "cross_entropy_probs", "l1_loss", "mse_loss",
     "nll_loss", "reduce_loss", "selection", "argsort", "clone", "cumsum", "isfinite", "isinf", "isnan",
     "logical_and", "logical_or", "repeat", "tril", "triu",
+    "gathering", "ceil", "clip_by_norm", "floor", "gather_nd", "logical_xor", "pad", "round", "take",
+    "take_add",
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
     "std", "var",

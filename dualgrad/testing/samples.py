@@ -17,8 +17,9 @@ import numpy as np
 from .. import dtypes
 
 #: Input kinds: "float" (values inside the op's domain), "bool" (a mask), "shape" (a float
-#: array that only lends its shape, like the second input of `sum_to_like`).
-FLOAT, BOOL, SHAPE = "float", "bool", "shape"
+#: array that only lends its shape, like the second input of `sum_to_like`), "index" (int64
+#: positions in [lo, hi) of the input's domain, such as the indices of `take`).
+FLOAT, BOOL, SHAPE, INDEX = "float", "bool", "shape", "index"
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,20 @@ OPS: dict[str, Samples] = {
     "cumsum": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
     "argsort": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0, descending=True)),
                        distinct=True),
+    # -- ops.gathering ---------------------------------------------------------------------
+    "round": Samples(_UNARY, broadcast=True, avoid=(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)),
+    "floor": Samples(_UNARY, broadcast=True, avoid=(-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)),
+    "ceil": Samples(_UNARY, broadcast=True, avoid=(-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)),
+    "logical_xor": Samples((_s((2, 3), (2, 3), kinds=(BOOL, BOOL)), _s((2, 1), (3,), kinds=(BOOL, BOOL)))),
+    "take": Samples((_s((3, 2), (4,), kinds=(FLOAT, INDEX)), _s((2, 3), (2, 2), kinds=(FLOAT, INDEX), axis=1),
+                     _s((3,), (), kinds=(FLOAT, INDEX)), _s((2, 3, 2), (3,), kinds=(FLOAT, INDEX), axis=-1)),
+                    domain=((-3.0, 3.0), (0, 2))),
+    "take_add": Samples((_s((4, 2), (3, 2), (4,), kinds=(FLOAT, SHAPE, INDEX)),
+                         _s((2, 2, 2), (2, 3), (2, 2), kinds=(FLOAT, SHAPE, INDEX), axis=1),
+                         _s((), (3,), (), kinds=(FLOAT, SHAPE, INDEX))),
+                        domain=((-3.0, 3.0), (-3.0, 3.0), (0, 2))),
+    "pad": Samples((_s((2, 3), paddings=((1, 0), (2, 1))),
+                    _s((3,), paddings=((0, 2),), constant_values=1.5))),
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }
@@ -201,6 +216,11 @@ COMPOSITES: dict[str, Samples] = {
     "binary_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
                                      _s((2, 2), (2, 2), (2,), reduction="sum")),
                                     domain=((0.05, 0.95), (0.0, 1.0), (0.2, 2.0))),
+    "gather_nd": Samples((_s((3, 2), (4, 1), kinds=(FLOAT, INDEX)),
+                          _s((2, 3, 2), (2, 2), kinds=(FLOAT, INDEX)),
+                          _s((2, 2), (2,), kinds=(FLOAT, INDEX))), domain=((-3.0, 3.0), (0, 2))),
+    "clip_by_norm": Samples((_s((2, 3), clip_norm=1.0), _s((2, 3), clip_norm=0.5, axes=1),
+                             _s((4,), clip_norm=10.0))),
     "tril": Samples((_s((3, 3)), _s((2, 3, 4), diagonal=1), _s((4, 3), diagonal=-1))),
     "triu": Samples((_s((3, 3)), _s((2, 3, 4), diagonal=1), _s((4, 3), diagonal=-1))),
     "repeat": Samples((_s((2, 3), repeats=(2, 1)), _s((3,), repeats=(2, 2)), _s((2, 1), repeats=(1, 3)))),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..ops import REGISTRY
-from .samples import BOOL, FLOAT, SHAPE, Sample, Samples, entry
+from .samples import BOOL, FLOAT, INDEX, SHAPE, Sample, Samples, entry
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 KINK_GAP = 0.1  # distance kept from a kink: far beyond the finite-difference step
@@ -71,6 +71,9 @@ def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[
             continue
         lo, hi = domain_of(name, i)
         x = lo + (hi - lo) * u
+        if kind == INDEX:
+            out.append(np.minimum(np.floor(x), hi - 1).astype(np.int64))
+            continue
         if kind == FLOAT:
             if spec.distinct:
                 x = spread_distinct(x, lo, hi)

@@ -160,6 +160,14 @@ REFERENCE = {
                                                                 descending=descending),
     "tril": lambda x, diagonal=0: jnp.tril(x, diagonal), "triu": lambda x, diagonal=0: jnp.triu(x, diagonal),
     "repeat": lambda x, repeats: jnp.tile(x, repeats),
+    "round": jnp.round, "floor": jnp.floor, "ceil": jnp.ceil, "logical_xor": jnp.logical_xor,
+    "take": lambda p, i, axis=0: jnp.take(p, i, axis=axis),
+    "take_add": lambda g, like, i, axis=0: jnp.zeros_like(like).at[
+        (slice(None),) * (axis % like.ndim) + (i,)].add(g),
+    "pad": lambda x, paddings, constant_values=0: jnp.pad(x, paddings, constant_values=constant_values),
+    "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
+    "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
+        jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),
     "binary_cross_entropy_with_logits": _bce_logits,
 }

@@ -122,6 +122,29 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
+from .tf_ops import (
+    argsort,
+    boolean_mask,
+    ceil,
+    clip_by_global_norm,
+    clip_by_norm,
+    cumsum,
+    floor,
+    gather,
+    gather_nd,
+    global_norm,
+    logical_and,
+    logical_or,
+    logical_xor,
+    pad,
+    placeholder_with_default,
+    range,
+    reduce_all,
+    reduce_any,
+    round,
+    split,
+    tile,
+)
 from .variables import (
     Variable,
     all_variables,

@@ -158,3 +158,21 @@ __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softm
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
            "dropout", "l2_loss", "bias_add", "moments"]
+
+
+def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
+                     max_norm=None):
+    """Rows of `params` at integer `ids` (`ds.gather` along axis 0); one shard only."""
+    from .tf_ops import gather
+
+    if isinstance(params, (list, tuple)):
+        if len(params) != 1:
+            raise NotImplementedError(f"ds.nn.embedding_lookup: {len(params)} sharded params are not "
+                                      f"supported, only one tensor (at {user_frame()})")
+        params = params[0]
+    if max_norm is not None:
+        raise NotImplementedError(f"ds.nn.embedding_lookup: max_norm is not supported (at {user_frame()})")
+    return gather(params, ids, name=name)
+
+
+__all__ += ["embedding_lookup"]

@@ -1,0 +1,344 @@
+"""More of TensorFlow 1's names over registry ops: rounding, truth values, gathering, tiling,
+splitting, padding, norm clipping, `placeholder_with_default`, `range`, `cumsum`,
+`reduce_any/all`, `argsort`. Each maps TF1's signature onto registry ops and checks what TF1
+checks when the graph is built; none holds math.
+"""
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import ops
+from ..errors import DTypeError, ShapeError, user_frame
+from ..ops import Spec
+from .convert import ArgumentError
+from .creation import as_dtype, constant, convert_to_tensor
+from .graph import Tensor, rename
+
+
+def _t(x, like: Tensor | None = None) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    return convert_to_tensor(x, dtype=like.dtype if like is not None else None)
+
+
+def _concrete(fn: str, what: str, value) -> np.ndarray:
+    """A build-time constant argument (TF1 takes a tensor too; here its value must be known)."""
+    if isinstance(value, Tensor):
+        if value.op.type == "Const":
+            return np.asarray(value.op.attrs["value"])
+        raise DTypeError(f"ds.{fn}: {what} must be known when the graph is built (a list, a numpy "
+                         f"array or a ds.constant), got the tensor {value.name} (at {user_frame()})")
+    return np.asarray(value)
+
+
+def _known_dim(fn: str, x: Tensor, axis: int) -> int:
+    if x.shape is None:
+        raise ShapeError(f"ds.{fn}: the input's rank must be known (at {user_frame()})")
+    if not -len(x.shape) <= axis < builtins.max(len(x.shape), 1):
+        raise ShapeError(f"ds.{fn}: axis {axis} is out of range for input shape {x.shape} (at "
+                         f"{user_frame()})")
+    d = x.shape[axis]
+    if d is None:
+        raise ShapeError(f"ds.{fn}: dimension {axis} of shape {x.shape} must be known (at {user_frame()})")
+    return d
+
+
+def _int_axis(fn: str, axis) -> int:
+    if isinstance(axis, Tensor):
+        axis = _concrete(fn, "axis", axis)
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) and not (
+            isinstance(axis, np.ndarray) and axis.ndim == 0 and axis.dtype.kind in "iu"):
+        raise DTypeError(f"ds.{fn}: axis must be an int, got {axis!r} (at {user_frame()})")
+    return int(axis)
+
+
+# -- rounding and truth values --------------------------------------------------------------------
+def round(x, name=None):  # noqa: A001 (TF's name)
+    """Nearest integer, ties to even; no gradient (TF1's `tf.round`)."""
+    return rename(ops.round(_t(x)), name)
+
+
+def floor(x, name=None):
+    """No gradient, as in TF1."""
+    return rename(ops.floor(_t(x)), name)
+
+
+def ceil(x, name=None):
+    """No gradient, as in TF1."""
+    return rename(ops.ceil(_t(x)), name)
+
+
+def _logical(fn: str, op):
+    def f(x, y, name=None):
+        a, b = _t(x), _t(y)
+        for v in (a, b):
+            if not v.dtype.is_bool:
+                raise DTypeError(f"ds.{fn}: inputs must be bool, got {v.dtype.name} ({v.name}; at "
+                                 f"{user_frame()})")
+        return rename(op(a, b), name)
+
+    f.__name__ = fn
+    f.__doc__ = f"TF1's `tf.{fn}`: elementwise on bool tensors, no gradient."
+    return f
+
+
+logical_and = _logical("logical_and", ops.logical_and)
+logical_or = _logical("logical_or", ops.logical_or)
+logical_xor = _logical("logical_xor", ops.logical_xor)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None, reduction_indices=None):
+    """True where any element along `axis` is true (bool input, as in TF1)."""
+    x = _bool_input("reduce_any", input_tensor)
+    axis = reduction_indices if axis is None else axis
+    return rename(ops.greater(ops.sum(x, axis=axis, keepdims=bool(keepdims)), 0), name)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None, reduction_indices=None):
+    """True where every element along `axis` is true (bool input, as in TF1)."""
+    x = _bool_input("reduce_all", input_tensor)
+    axis = reduction_indices if axis is None else axis
+    return rename(ops.logical_not(ops.greater(ops.sum(ops.logical_not(x), axis=axis,
+                                                      keepdims=bool(keepdims)), 0)), name)
+
+
+def _bool_input(fn: str, x) -> Tensor:
+    t = _t(x)
+    if not t.dtype.is_bool:
+        raise DTypeError(f"ds.{fn}: input must be bool, got {t.dtype.name} (at {user_frame()})")
+    return t
+
+
+# -- gathering ----------------------------------------------------------------------------------------
+def _indices(fn: str, indices) -> Tensor:
+    t = indices if isinstance(indices, Tensor) else convert_to_tensor(
+        np.asarray(indices, dtype=np.int32) if not isinstance(indices, np.ndarray) else indices)
+    if not t.dtype.is_integer:
+        raise DTypeError(f"ds.{fn}: indices must be int32 or int64, got {t.dtype.name} (at {user_frame()})")
+    return t
+
+
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """Slices of params along `axis` (0 when None) at integer `indices` (a tensor, fed or
+    computed). Out-of-range indices: the numpy backend raises; a compiled jax program cannot,
+    and reads NaN there (docs/static.md)."""
+    if batch_dims:
+        raise NotImplementedError(f"ds.gather: batch_dims={batch_dims} is not supported (at {user_frame()})")
+    p = _t(params)
+    a = 0 if axis is None else _int_axis("gather", axis)
+    return rename(ops.take(p, _indices("gather", indices), axis=a), name)
+
+
+def gather_nd(params, indices, name=None, batch_dims=0):
+    """`params[indices[..., 0], indices[..., 1], ...]`: the last dim of indices (known) picks
+    among the leading dims of params (their sizes known)."""
+    if batch_dims:
+        raise NotImplementedError(f"ds.gather_nd: batch_dims={batch_dims} is not supported (at "
+                                  f"{user_frame()})")
+    p, i = _t(params), _indices("gather_nd", indices)
+    if i.shape is None or not i.shape or i.shape[-1] is None:
+        raise ShapeError(f"ds.gather_nd: the last dimension of indices must be known, got shape "
+                         f"{i.shape} (at {user_frame()})")
+    k = i.shape[-1]
+    if p.shape is None or k > len(p.shape) or None in p.shape[:k]:
+        raise ShapeError(f"ds.gather_nd: indices of shape {i.shape} index the first {k} dims of params, "
+                         f"which must exist and be known; params shape {p.shape} (at {user_frame()})")
+    if sum(d is None for d in p.shape[k:]) > 1:
+        raise ShapeError(f"ds.gather_nd: at most one unknown trailing dim of params, got shape "
+                         f"{p.shape} (at {user_frame()})")
+    return rename(ops.gather_nd(p, i), name)
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    """`input` repeated `multiples[i]` times along dim i (multiples known at build time)."""
+    x = _t(input)
+    m = _concrete("tile", "multiples", multiples)
+    if m.ndim != 1 or m.dtype.kind not in "iu":
+        raise DTypeError(f"ds.tile: multiples must be a 1-D list of ints, got {multiples!r} (at "
+                         f"{user_frame()})")
+    if x.shape is not None and len(m) != len(x.shape):
+        raise ShapeError(f"ds.tile: multiples has {len(m)} entries for an input of shape {x.shape} (at "
+                         f"{user_frame()})")
+    if np.any(m < 0):
+        raise ArgumentError(f"ds.tile: multiples must be >= 0, got {m.tolist()} (at {user_frame()})")
+    if x.shape is not None and None not in x.shape:
+        return rename(ops.repeat(x, repeats=tuple(int(v) for v in m)), name)
+    out = x  # unknown dims: copies joined along each repeated axis
+    for axis, r in enumerate(m.tolist()):
+        if r != 1:
+            lead = (slice(None),) * axis
+            out = ops.concatenate(*[out] * r, axis=axis) if r else ops.getitem(out, key=lead + (slice(0, 0),))
+    return rename(out, name)
+
+
+def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
+    """The entries of `tensor` where `mask` (known at build time: its count of True fixes the
+    result's size) is true; the mask covers dims axis..axis+mask.ndim."""
+    x = _t(tensor)
+    m = _concrete("boolean_mask", "mask", mask)
+    if m.dtype != np.bool_:
+        raise DTypeError(f"ds.boolean_mask: mask must be bool, got {m.dtype} (at {user_frame()})")
+    a = 0 if axis is None else _int_axis("boolean_mask", axis)
+    if m.ndim == 0:
+        raise ShapeError(f"ds.boolean_mask: mask cannot be a scalar (at {user_frame()})")
+    if x.shape is None or a + m.ndim > len(x.shape) or any(
+            d is not None and d != e for d, e in zip(x.shape[a:a + m.ndim], m.shape, strict=True)):
+        raise ShapeError(f"ds.boolean_mask: mask of shape {m.shape} does not match tensor of shape "
+                         f"{x.shape} at axis {a} (at {user_frame()})")
+    return rename(ops.getitem(x, key=(slice(None),) * a + (m,)), None if name == "boolean_mask" else name)
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """A list of pieces along `axis` (its size known): `n` equal pieces, or pieces of the given
+    sizes (one may be -1: the rest)."""
+    x = _t(value)
+    a = _int_axis("split", axis)
+    n = _known_dim("split", x, a)
+    a = a % len(x.shape)
+    sizes = _concrete("split", "num_or_size_splits", num_or_size_splits)
+    if sizes.ndim == 0:
+        count = int(sizes)
+        if count <= 0 or n % count:
+            raise ShapeError(f"ds.split: dimension {a} of size {n} cannot be split into {count} equal "
+                             f"pieces (input shape {x.shape}; at {user_frame()})")
+        sizes = np.full(count, n // count)
+    else:
+        sizes = sizes.astype(np.int64)
+        if np.sum(sizes == -1) == 1:
+            sizes[sizes == -1] = n - (np.sum(sizes) + 1)
+        if np.any(sizes < 0) or int(np.sum(sizes)) != n:
+            raise ShapeError(f"ds.split: sizes {list(num_or_size_splits)} do not add up to dimension {a} "
+                             f"of size {n} (input shape {x.shape}; at {user_frame()})")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    lead = (slice(None),) * a
+    return [ops.getitem(x, key=lead + (slice(int(b), int(e)),)) for b, e in zip(bounds[:-1], bounds[1:],
+                                                                                   strict=True)]
+
+
+def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
+    """Pad each dim by paddings[i] = [before, after] (known at build time). CONSTANT fills with
+    `constant_values`; REFLECT and SYMMETRIC mirror the input (the padded dims must be known)."""
+    x = _t(tensor)
+    p = _concrete("pad", "paddings", paddings)
+    rank = None if x.shape is None else len(x.shape)
+    if p.dtype.kind not in "iu" or p.ndim != 2 or p.shape[1] != 2 or rank not in (None, p.shape[0]):
+        raise ShapeError(f"ds.pad: paddings must be an int array of shape ({rank}, 2), got "
+                         f"{np.asarray(paddings).tolist()} (input shape {x.shape}; at {user_frame()})")
+    pairs = tuple((int(b), int(e)) for b, e in p)
+    kind = str(mode).upper()
+    if kind == "CONSTANT":
+        if isinstance(constant_values, Tensor):
+            constant_values = _concrete("pad", "constant_values", constant_values)[()]
+        return rename(ops.pad(x, paddings=pairs, constant_values=constant_values), name)
+    if kind not in ("REFLECT", "SYMMETRIC"):
+        raise ArgumentError(f"ds.pad: mode must be CONSTANT, REFLECT or SYMMETRIC, got {mode!r} (at "
+                            f"{user_frame()})")
+    out = x
+    for axis, (b, e) in enumerate(pairs):
+        if b or e:
+            n = _known_dim("pad", x, axis)
+            limit = n - 1 if kind == "REFLECT" else n
+            if b > limit or e > limit:
+                raise ShapeError(f"ds.pad: {kind} paddings {[b, e]} must be at most {limit} for dimension "
+                                 f"{axis} of size {n} (at {user_frame()})")
+            order = np.pad(np.arange(n), (b, e), mode="reflect" if kind == "REFLECT" else "symmetric")
+            out = ops.getitem(out, key=(slice(None),) * axis + (order,))
+    return rename(out, name)
+
+
+# -- norms ---------------------------------------------------------------------------------------------
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """t * clip_norm / max(||t||_2, clip_norm) (TF1's `tf.clip_by_norm`)."""
+    return rename(ops.clip_by_norm(_t(t), clip_norm, axes=axes), name)
+
+
+def global_norm(t_list: Sequence, name=None) -> Tensor:
+    """sqrt(sum of the squares of every element of every tensor); None entries are skipped."""
+    tensors = _tensor_list("global_norm", t_list)
+    if not tensors:
+        raise ArgumentError(f"ds.global_norm: t_list holds no tensor (at {user_frame()})")
+    total = ops.sum(ops.square(tensors[0]))
+    for v in tensors[1:]:
+        total = ops.add(total, ops.sum(ops.square(v)))
+    return rename(ops.sqrt(total), name)
+
+
+def clip_by_global_norm(t_list: Sequence, clip_norm, use_norm=None, name=None) -> tuple[list, Tensor]:
+    """(each tensor * clip_norm / max(global_norm, clip_norm), global_norm), None entries kept
+    (TF1's `tf.clip_by_global_norm`)."""
+    tensors = _tensor_list("clip_by_global_norm", t_list)
+    norm = global_norm(tensors) if use_norm is None else _t(use_norm)
+    scale = ops.multiply(clip_norm, ops.minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
+    clipped = iter([ops.multiply(v, ops.cast(scale, dtype=v.dtype)) for v in tensors])
+    return [None if v is None else next(clipped) for v in t_list], norm
+
+
+def _tensor_list(fn: str, t_list) -> list:
+    if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
+        raise DTypeError(f"ds.{fn}: t_list must be a list of tensors, got {type(t_list).__name__} (at "
+                         f"{user_frame()})")
+    return [_t(v) for v in t_list if v is not None]
+
+
+# -- creation and misc --------------------------------------------------------------------------------
+def placeholder_with_default(input, shape, name=None) -> Tensor:  # noqa: A002
+    """A tensor that evaluates `input` unless fed; a feed may take any shape compatible with
+    `shape` (None dims). Gradients flow to `input` when it is not fed."""
+    from .creation import _shape_arg
+
+    x = _t(input)
+    want = _shape_arg(shape, "placeholder_with_default")
+    if want is not None and x.shape is not None and (len(want) != len(x.shape) or any(
+            w is not None and w != d for w, d in zip(want, x.shape, strict=True))):
+        raise ShapeError(f"ds.placeholder_with_default: the default's shape {x.shape} is not compatible "
+                         f"with shape {want} (at {user_frame()})")
+    return x.graph.create_op("PlaceholderWithDefault", (x, x), {}, (Spec(want, x.dtype),),
+                             registry_op=ops.REGISTRY["reshape_like"],
+                             name=name or "PlaceholderWithDefault").outputs[0]
+
+
+def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (TF's name)
+    """[start, limit) by delta as a constant (arguments known at build time); int32 when they
+    are all ints, float32 otherwise, as in TF1."""
+    if limit is None:
+        start, limit = 0, start
+    bounds = [_concrete("range", "start/limit/delta", v)[()] for v in (start, limit, delta)]
+    if bounds[2] == 0:
+        raise ArgumentError(f"ds.range: delta must not be 0 (at {user_frame()})")
+    ints = all(isinstance(v, (int, np.integer)) for v in bounds)
+    d = as_dtype(dtype) if dtype is not None else as_dtype("int32" if ints else "float32")
+    return constant(np.arange(*bounds).astype(d.np), name=name)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running sum along `axis`; `exclusive` leaves out the current element, `reverse` sums
+    from the end. Integer inputs keep their dtype, as in TF1."""
+    t = _t(x)
+    a = _int_axis("cumsum", axis)
+    rank = None if t.shape is None else len(t.shape)
+    if rank is None or not -builtins.max(rank, 1) <= a < builtins.max(rank, 1):
+        raise ShapeError(f"ds.cumsum: axis {a} is out of range for input shape {t.shape} (at {user_frame()})")
+    a %= builtins.max(rank, 1)
+    flip = (slice(None),) * a + (slice(None, None, -1),)
+    v = ops.getitem(t, key=flip) if reverse else t
+    out = ops.cumsum(v, axis=a)
+    if exclusive:
+        padded = ops.pad(out, paddings=tuple((1, 0) if i == a else (0, 0) for i in builtins.range(rank)))
+        out = ops.getitem(padded, key=(slice(None),) * a + (slice(0, -1),))
+    if reverse:
+        out = ops.getitem(out, key=flip)
+    if out.dtype != t.dtype:
+        out = ops.cast(out, dtype=t.dtype)
+    return rename(out, name)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The int32 order that sorts `values` along `axis` (stable)."""
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ArgumentError(f"ds.argsort: direction must be ASCENDING or DESCENDING, got {direction!r} "
+                            f"(at {user_frame()})")
+    order = ops.argsort(_t(values), axis=_int_axis("argsort", axis), descending=direction == "DESCENDING")
+    return rename(ops.cast(order, dtype=as_dtype("int32")), name)

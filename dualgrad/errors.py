@@ -6,6 +6,7 @@ can tell ours from a raw numpy/jax failure.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -46,6 +47,11 @@ class UninitializedError(DualgradError, RuntimeError):
 class CheckpointError(DualgradError, ValueError):
     """A checkpoint or saved file that is missing, not a regular file, truncated, altered, or
     that does not match the graph; the message names the file and the reason."""
+
+
+class ValueOverflowError(DualgradError, OverflowError, ValueError, RuntimeError):
+    """A value that does not fit the dtype it is stored in, eager or static (PyTorch raises
+    RuntimeError or ValueError for these, TF1 ValueError, Python OverflowError; all catch it)."""
 
 
 class DualgradTypeError(DualgradError, TypeError):
@@ -160,18 +166,23 @@ def out_of_memory(what: str, error: BaseException) -> OutOfMemoryError:
 
 
 _LIBRARIES = ("numpy", "jax", "jaxlib", "sympy")
-_skipped: tuple = ((), (_PACKAGE_DIR,))  # (which libraries were loaded, the directories to skip)
+# The standard library's wrappers between a user's line and dualgrad's code: entering a
+# generator-based `with` (contextlib) and partialmethod/singledispatch (functools).
+_WRAPPERS = (contextlib.contextmanager.__code__.co_filename, functools.wraps.__code__.co_filename)
+_skipped: tuple = ((), (_PACKAGE_DIR,))  # (which libraries were loaded, the paths to skip)
 
 
 def _skipped_dirs() -> tuple:
-    """dualgrad's own directory and those of the array libraries it calls into (an error
-    raised while numpy calls back into a tensor still names the user's line)."""
+    """dualgrad's own directory, the standard library's wrapper modules and the directories
+    of the array libraries it calls into (an error raised while numpy calls back into a
+    tensor, or on entering a dualgrad `with`, still names the user's line)."""
     global _skipped
     loaded = tuple(name in sys.modules for name in _LIBRARIES)
     if loaded != _skipped[0]:
-        dirs = [_PACKAGE_DIR] + [os.path.dirname(os.path.abspath(sys.modules[n].__file__)) + os.sep
-                                 for n, here in zip(_LIBRARIES, loaded, strict=True)
-                                 if here and getattr(sys.modules[n], "__file__", None)]
+        dirs = [_PACKAGE_DIR, *_WRAPPERS]
+        dirs += [os.path.dirname(os.path.abspath(sys.modules[n].__file__)) + os.sep
+                 for n, here in zip(_LIBRARIES, loaded, strict=True)
+                 if here and getattr(sys.modules[n], "__file__", None)]
         _skipped = (loaded, tuple(dirs))
     return _skipped[1]
 

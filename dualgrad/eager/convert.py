@@ -15,16 +15,11 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import is_jax_array
-from ..errors import DTypeError, DualgradError, ShapeError, user_frame
+from ..errors import DTypeError, DualgradError, ShapeError, ValueOverflowError, user_frame
 from .tensor import Tensor
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _EXACT_IN_FLOAT64 = 2.0**53  # every integer below this is a float64 exactly
-
-
-class ValueOverflowError(DualgradError, OverflowError, ValueError, RuntimeError):
-    """A value that does not fit the dtype it is stored in (PyTorch raises ValueError or
-    RuntimeError for these, Python OverflowError; all three catch this)."""
 
 
 class NotImplementedForDType(DTypeError, NotImplementedError):

@@ -13,12 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, DualgradError, ShapeError, user_frame
-
-
-class ValueOverflowError(DualgradError, OverflowError, ValueError):
-    """A value that does not fit the integer dtype it would be stored in (TF1 refuses these;
-    OverflowError and ValueError both catch it)."""
+from ..errors import DTypeError, DualgradError, ShapeError, ValueOverflowError, user_frame
 
 
 class ArgumentError(DualgradError, ValueError):

@@ -114,8 +114,12 @@ def _bool_input(fn: str, x) -> Tensor:
 
 # -- gathering ----------------------------------------------------------------------------------------
 def _indices(fn: str, indices) -> Tensor:
-    t = indices if isinstance(indices, Tensor) else convert_to_tensor(
-        np.asarray(indices, dtype=np.int32) if not isinstance(indices, np.ndarray) else indices)
+    if not isinstance(indices, Tensor):
+        values = np.asarray(indices)
+        if values.dtype.kind in "iu" and not isinstance(indices, np.ndarray):
+            values = values.astype(np.int32)  # a Python list of ints: TF1's int32
+        indices = convert_to_tensor(values)
+    t = indices
     if not t.dtype.is_integer:
         raise DTypeError(f"ds.{fn}: indices must be int32 or int64, got {t.dtype.name} (at {user_frame()})")
     return t
@@ -166,9 +170,10 @@ def tile(input, multiples, name=None):  # noqa: A002
         raise ArgumentError(f"ds.tile: multiples must be >= 0, got {m.tolist()} (at {user_frame()})")
     if x.shape is not None and None not in x.shape:
         return rename(ops.repeat(x, repeats=tuple(int(v) for v in m)), name)
-    out = x  # unknown dims: copies joined along each repeated axis
+    out = x  # unknown dims stay whole (multiple 1); known ones are repeated by joining copies
     for axis, r in enumerate(m.tolist()):
         if r != 1:
+            _known_dim("tile", x, axis)
             lead = (slice(None),) * axis
             out = ops.concatenate(*[out] * r, axis=axis) if r else ops.getitem(out, key=lead + (slice(0, 0),))
     return rename(out, name)

@@ -21,6 +21,7 @@ def _binary(op: Op):
         return op(self, other)
 
     method.__name__ = op.name
+    method.__doc__ = f"self {op.name} other: {op.doc}"
     return method
 
 
@@ -31,6 +32,7 @@ def _reflected(op: Op):
         return op(other, self)
 
     method.__name__ = f"r{op.name}"
+    method.__doc__ = f"other {op.name} self (the reflected operator): {op.doc}"
     return method
 
 
@@ -108,8 +110,33 @@ def _as_method(fn):
         return bind(fn, (self, *args), attrs)
 
     method.__name__ = fn.name
+    method.__doc__ = f"Tensor.{fn.name}: {fn.doc}"
     return method
 
+
+# docstrings of the `_METHODS` entries written inline above (PyTorch's Tensor methods)
+_DOCS = {
+    "where": "`torch.where(condition, self, other)`: self where condition holds, else other.",
+    "contiguous": "This tensor (dualgrad tensors are always contiguous; Tensor.contiguous).",
+    "view_as": "This tensor viewed in the shape of `other` (Tensor.view_as).",
+    "reshape_as": "This tensor reshaped to the shape of `other` (Tensor.reshape_as).",
+    "float": "A float32 copy (Tensor.float); this tensor when it is float32 already.",
+    "double": "A float64 copy (Tensor.double); this tensor when it is float64 already.",
+    "half": "A float16 copy (Tensor.half); this tensor when it is float16 already.",
+    "long": "An int64 copy (Tensor.long); this tensor when it is int64 already.",
+    "int": "An int32 copy (Tensor.int); this tensor when it is int32 already.",
+    "bool": "A bool copy (Tensor.bool); this tensor when it is bool already.",
+    "cuda": "This tensor on the GPU `cuda:device` (Tensor.cuda).",
+    "cpu": "This tensor on the CPU (Tensor.cpu).",
+    "__iadd__": "`self += other` in place (PyTorch's in-place add).",
+    "__isub__": "`self -= other` in place (PyTorch's in-place sub).",
+    "__imul__": "`self *= other` in place (PyTorch's in-place mul).",
+    "__itruediv__": "`self /= other` in place (PyTorch's in-place div).",
+    "__ipow__": "`self **= other` in place (PyTorch's in-place pow).",
+    "pow_": "`self ** exponent` written into this tensor (Tensor.pow_).",
+}
+for _name, _doc in _DOCS.items():
+    _METHODS[_name].__doc__ = _doc
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _as_method(_fn) if isinstance(_fn, Op) else refusing(_fn, _name))

@@ -8,17 +8,42 @@ from __future__ import annotations
 
 from . import specs
 from .lazy import sympy as sp
-from .registry import declare, promote_args
+from .registry import check_weak_ints, declare, promote_args
 
 POSITIVE = (0.2, 4.0)
 UNIT = (-0.9, 0.9)
+
+
+# what each op does, in PyTorch's and TF1's names (the ops' `doc`, hence their docstrings)
+_DOCS = {
+    "negative": "-x elementwise (torch.neg, tf.negative)",
+    "reciprocal": "1 / x elementwise (torch.reciprocal, tf.math.reciprocal)",
+    "exp": "e ** x elementwise (torch.exp, tf.exp)",
+    "log": "natural logarithm elementwise (torch.log, tf.log)",
+    "log1p": "log(1 + x), accurate near 0 (torch.log1p, tf.log1p)",
+    "expm1": "exp(x) - 1, accurate near 0 (torch.expm1, tf.expm1)",
+    "sqrt": "square root elementwise (torch.sqrt, tf.sqrt)",
+    "sin": "sine elementwise (torch.sin, tf.sin)",
+    "cos": "cosine elementwise (torch.cos, tf.cos)",
+    "tan": "tangent elementwise (torch.tan, tf.tan)",
+    "tanh": "hyperbolic tangent elementwise (torch.tanh, tf.tanh)",
+    "sigmoid": "1 / (1 + exp(-x)), computed stably (torch.sigmoid, tf.sigmoid)",
+    "sign": "-1, 0 or 1 by the sign of x; no gradient (torch.sign, tf.sign)",
+    "equal": "x == y elementwise, broadcasting, as bool (torch.eq, tf.equal)",
+    "not_equal": "x != y elementwise, broadcasting, as bool (torch.ne, tf.not_equal)",
+    "less": "x < y elementwise, broadcasting, as bool (torch.lt, tf.less)",
+    "less_equal": "x <= y elementwise, broadcasting, as bool (torch.le, tf.less_equal)",
+    "greater": "x > y elementwise, broadcasting, as bool (torch.gt, tf.greater)",
+    "greater_equal": "x >= y elementwise, broadcasting, as bool (torch.ge, tf.greater_equal)",
+    "logical_not": "elementwise not of truth values (torch.logical_not, tf.logical_not)",
+}
 
 
 def _unary(name, kernel, vjp, formula, *, domain=(-3.0, 3.0), grad_name=None, floating=True,
            differentiable=True, doc="", **saves):
     return declare(name, kernel, vjp=(vjp,), sympy=formula, shape=specs.same, domain=(domain,),
                    grad_name=grad_name, floating=floating, elementwise=True,
-                   differentiable=differentiable, doc=doc, **saves)
+                   differentiable=differentiable, doc=doc or _DOCS[name], **saves)
 
 
 def _binary(name, kernel, vjp, formula, *, domain=((-3.0, 3.0), (-3.0, 3.0)), grad_name=None,
@@ -160,7 +185,7 @@ clip = declare("clip", _clip_kernel, vjp=(_clip_grad,), sympy=_clip_formula, sha
 
 def _predicate(name, kernel, formula):
     return declare(name, kernel, sympy=formula, shape=specs.predicate, nin=2,
-                   differentiable=False, elementwise=True, promotes=True)
+                   differentiable=False, elementwise=True, promotes=True, doc=_DOCS[name])
 
 
 equal = _predicate("equal", lambda xp, x, y: xp.equal(x, y), lambda x, y: sp.Eq(x, y))
@@ -172,11 +197,12 @@ greater_equal = _predicate("greater_equal", lambda xp, x, y: xp.greater_equal(x,
                            lambda x, y: x >= y)
 logical_not = declare("logical_not", lambda xp, x: xp.logical_not(x), sympy=lambda x: sp.Not(x),
                       shape=lambda op, x: specs.predicate(op, x), differentiable=False,
-                      elementwise=True)
+                      elementwise=True, doc=_DOCS["logical_not"])
 
 
 def _where_kernel(xp, cond, x, y):
     x, y = promote_args(xp, (x, y), False)
+    check_weak_ints((x, y), "where")
     return xp.where(cond, x, y)
 
 

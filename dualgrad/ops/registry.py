@@ -155,6 +155,19 @@ class Op:
         return self.vjp_each is not None or (index < len(self.vjps) and self.vjps[index] is not None)
 
 
+class _OpDoc:
+    """`Op.__doc__` is the class's text; `ops.exp.__doc__` (so `help(dg.exp)`) is that op's `doc`."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __get__(self, op, cls=None):
+        return self.text if op is None else op.doc or None
+
+
+Op.__doc__ = _OpDoc(Op.__doc__)
+
+
 def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=None,
             differentiable: bool = True, nin: int | None = 1, grad_name: str | Callable | None = None,
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
@@ -224,6 +237,22 @@ def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
                     out = list(args)
                 out[i] = a.astype(want)
     return args if out is None else out
+
+
+def check_weak_ints(args: Sequence, op: str) -> None:
+    """PyTorch's checked conversion of a Python int into an integer result (`where(c, int32,
+    2**40)`): refused when it does not fit, where numpy would store it wrapped. Call after
+    `promote_args`, when the arrays share the result dtype."""
+    arrays = [a for a in args if type(a) not in _WEAK_SCALARS and hasattr(a, "dtype")]
+    if not arrays or np.dtype(arrays[0].dtype).kind not in "iu":
+        return
+    info = np.iinfo(arrays[0].dtype)
+    for a in args:
+        if type(a) is int and not info.min <= a <= info.max:
+            from ..errors import ValueOverflowError
+
+            raise ValueOverflowError(f"{op}: value {a!r} cannot be converted to type "
+                                     f"{np.dtype(arrays[0].dtype).name} without overflow (at {user_frame()})")
 
 
 def _promotion_key(a):

@@ -7,6 +7,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import dualgrad.static as ds
 from dualgrad.errors import DualgradError, ShapeError
@@ -184,3 +187,24 @@ def test_build_time_errors_name_the_op_and_the_line(build, words):
 def test_shape_errors_are_shape_errors():
     with pytest.raises(ShapeError):
         ds.split(ds.constant(X), 2, axis=1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), data=st.data())
+def test_pad_tile_split_match_numpy_on_drawn_shapes(shape, data):
+    """Property: on any small shape, pad (every mode), tile and split equal numpy's."""
+    ds.reset_default_graph()
+    value = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    mode = data.draw(st.sampled_from(["CONSTANT", "REFLECT", "SYMMETRIC"]))
+    top = 1 if mode == "REFLECT" else 2
+    paddings = [[data.draw(st.integers(0, top)), data.draw(st.integers(0, top))] for _ in shape]
+    multiples = [data.draw(st.integers(0, 3)) for _ in shape]
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = ds.constant(value)
+    got = _run("numpy", [ds.pad(x, paddings, mode=mode, constant_values=-1.0), ds.tile(x, multiples),
+                         ds.split(x, [1, -1], axis=axis)])
+    np.testing.assert_array_equal(got[0], np.pad(value, paddings, mode=mode.lower(), **(
+        {"constant_values": -1.0} if mode == "CONSTANT" else {})))
+    np.testing.assert_array_equal(got[1], np.tile(value, multiples))
+    for g, w in zip(got[2], np.split(value, [1], axis=axis), strict=True):
+        np.testing.assert_array_equal(g, w)

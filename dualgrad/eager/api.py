@@ -43,26 +43,32 @@ def _shape_args(shape) -> tuple:
 
 # -- elementwise ----------------------------------------------------------------------------
 def add(input, other, alpha=1):
+    """`input + alpha * other`, broadcasting (torch.add)."""
     return ops.add(input, other if alpha == 1 else ops.multiply(other, alpha))
 
 
 def sub(input, other, alpha=1):
+    """`input - alpha * other`, broadcasting (torch.sub)."""
     return ops.subtract(input, other if alpha == 1 else ops.multiply(other, alpha))
 
 
 def mul(input, other):
+    """`input * other` elementwise, broadcasting (torch.mul)."""
     return ops.multiply(input, other)
 
 
 def div(input, other):
+    """`input / other`, true division, broadcasting (torch.div)."""
     return ops.divide(input, other)
 
 
 def pow(input, exponent):
+    """`input ** exponent` elementwise (torch.pow)."""
     return ops.power(input, exponent)
 
 
 def clamp(input, min=None, max=None):
+    """Each element clamped to [min, max]; either bound may be None (torch.clamp)."""
     return ops.clip(input, min=min, max=max)
 
 
@@ -76,10 +82,12 @@ subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, ne
 
 
 def where(condition, input, other):
+    """Elements of `input` where `condition` holds, else of `other` (torch.where)."""
     return ops.where(condition, input, other)
 
 
 def masked_fill(input, mask, value):
+    """A copy of `input` with `value` where `mask` is true (torch.masked_fill)."""
     return ops.masked_fill(input, mask, value)
 
 
@@ -94,15 +102,18 @@ def masked_select(input, mask):
 
 # -- reductions ------------------------------------------------------------------------------
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+    """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
     x = input if dtype is None else to(input, dtype)
     return ops.sum(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Mean of elements, over `dim` if given (torch.mean)."""
     return ops.mean(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Product of elements, over `dim` if given (torch.prod)."""
     return ops.prod(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
@@ -115,6 +126,8 @@ def _extreme(name, full, along, find, pairwise):
             return full(input, axis=None, keepdims=False)
         return values_indices(along(input, axis=dim, keepdims=keep), find(input, axis=dim, keepdims=keep))
 
+    reduce.__doc__ = (f"torch.{name}: the {name} of all elements; with `dim`, (values, indices) along "
+                      f"it; with a tensor second, the elementwise {name}imum.")
     return reduce
 
 
@@ -123,18 +136,22 @@ min = _extreme("min", ops.amin, ops.min_dim, ops.argmin, ops.minimum)
 
 
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Maximum over `dim` (all elements when None); ties share the gradient (torch.amax)."""
     return ops.amax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Minimum over `dim` (all elements when None); ties share the gradient (torch.amin)."""
     return ops.amin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the first maximum, over `dim` or of the flattened tensor (torch.argmax)."""
     return ops.argmax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Index of the first minimum, over `dim` or of the flattened tensor (torch.argmin)."""
     return ops.argmin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
@@ -148,29 +165,35 @@ def _correction(unbiased, correction, function: str):
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var)."""
     corr = _correction(unbiased, correction, "var")
     return ops.var(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+    """Standard deviation over `dim`, corrected like `var` (torch.std)."""
     corr = _correction(unbiased, correction, "std")
     return ops.std(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
 def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The p-norm over `dim` (all elements when None) (torch.norm)."""
     p = 2 if p in (None, "fro") else p
     return ops.norm(input, p=p, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """log(sum(exp(input))) over `dim`, computed stably (torch.logsumexp)."""
     return ops.logsumexp(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
 def softmax(input, dim=None, *, axis=None):
+    """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax)."""
     return ops.softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
 
 def log_softmax(input, dim=None, *, axis=None):
+    """log(softmax(x)) along `dim`, computed stably (torch.log_softmax)."""
     return ops.log_softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
 
@@ -182,26 +205,31 @@ def _require_ndim(name: str, t, ndim: int, what: str) -> None:
 
 
 def mm(input, mat2):
+    """Matrix product of two 2-D tensors (torch.mm)."""
     _require_ndim("mm", input, 2, "self must be a matrix")
     _require_ndim("mm", mat2, 2, "mat2 must be a matrix")
     return ops.matmul(input, mat2)
 
 
 def dot(input, other):
+    """Inner product of two 1-D tensors (torch.dot)."""
     _require_ndim("dot", input, 1, "1D tensors expected, but got the 1st argument")
     _require_ndim("dot", other, 1, "1D tensors expected, but got the 2nd argument")
     return ops.matmul(input, other)
 
 
 def matmul(input, other):
+    """Matrix product with broadcasting batch dims, as `@` (torch.matmul)."""
     return ops.matmul(input, other)
 
 
 def mv(input, vec):
+    """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv)."""
     return ops.matmul(input, vec)
 
 
 def bmm(input, mat2):
+    """Batched matrix product of two 3-D tensors (torch.bmm)."""
     _require_ndim("bmm", input, 3, "batch1 must be a 3D tensor")
     _require_ndim("bmm", mat2, 3, "batch2 must be a 3D tensor")
     return spelled(ops.matmul(input, mat2), "BmmBackward0")
@@ -209,6 +237,7 @@ def bmm(input, mat2):
 
 # -- movement ------------------------------------------------------------------------------
 def reshape(input, *shape):
+    """The same elements in a new shape; one dim may be -1 (torch.reshape / Tensor.view)."""
     return ops.reshape(input, shape=_shape_args(shape))
 
 
@@ -232,14 +261,17 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unsqueeze(input, dim=None, *, axis=None):
+    """Inserts a size-1 dim at `dim` (torch.unsqueeze)."""
     return ops.expand_dims(input, axis=_dim(dim, axis))
 
 
 def squeeze(input, dim=None, *, axis=None):
+    """Drops size-1 dims, or only `dim` if it has size 1 (torch.squeeze)."""
     return ops.squeeze(input, axis=_dim(dim, axis))
 
 
 def expand(input, *sizes):
+    """A broadcast view to `sizes`; -1 keeps a dim (Tensor.expand)."""
     sizes = _shape_args(sizes)
     shape = tuple(input.shape)
     lead = len(sizes) - len(shape)
@@ -248,18 +280,22 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    """`input` expanded to the shape of `other` (Tensor.expand_as)."""
     return ops.broadcast_to(input, shape=tuple(other.shape))
 
 
 def broadcast_to(input, shape):
+    """`input` broadcast to `shape` (torch.broadcast_to)."""
     return ops.broadcast_to(input, shape=tuple(shape))
 
 
 def permute(input, *dims):
+    """The dims reordered as `dims` (torch.permute)."""
     return ops.transpose(input, axes=_shape_args(dims))
 
 
 def transpose(input, dim0, dim1):
+    """Dims `dim0` and `dim1` swapped (torch.transpose)."""
     n = len(input.shape)
     where = [spec_of(input)]
     (d0,), (d1,) = (specs.normalize_axes(ops.transpose, d, n, where) for d in (dim0, dim1))
@@ -289,6 +325,7 @@ swapaxes = transpose
 
 
 def t(input):
+    """Transpose of a tensor of at most 2 dims (torch.t)."""
     if len(input.shape) > 2:
         raise as_eager_error(ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                         f"{len(input.shape)}D (at {user_frame()})"))
@@ -296,6 +333,7 @@ def t(input):
 
 
 def cat(tensors, dim=None, *, axis=None):
+    """Tensors joined along an existing dim (torch.cat)."""
     return ops.concatenate(*tensors, axis=_dim(dim, axis) or 0)
 
 
@@ -303,10 +341,12 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim=None, *, axis=None):
+    """Tensors joined along a new dim (torch.stack)."""
     return ops.stack(*tensors, axis=_dim(dim, axis) or 0)
 
 
 def getitem(input, key):
+    """`input[key]` with PyTorch's indexing rules (Tensor.__getitem__)."""
     return ops.getitem(input, key=as_key(key))
 
 
@@ -337,6 +377,7 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, me
 
 
 def type_(input, dtype=None):
+    """The dtype's name with no argument, else a copy cast to `dtype` (Tensor.type)."""
     if dtype is None:
         return f"dualgrad.{input.dtype.legacy_type}"
     if isinstance(dtype, str):
@@ -347,34 +388,42 @@ def type_(input, dtype=None):
 
 # -- in place --------------------------------------------------------------------------------
 def add_(input, other, alpha=1):
+    """In-place `self += alpha * other` (Tensor.add_)."""
     return inplace(input, ops.add, other if alpha == 1 else ops.multiply(other, alpha))
 
 
 def sub_(input, other, alpha=1):
+    """In-place `self -= alpha * other` (Tensor.sub_)."""
     return inplace(input, ops.subtract, other if alpha == 1 else ops.multiply(other, alpha))
 
 
 def mul_(input, other):
+    """In-place `self *= other` (Tensor.mul_)."""
     return inplace(input, ops.multiply, other)
 
 
 def div_(input, other):
+    """In-place `self /= other` (Tensor.div_)."""
     return inplace(input, ops.divide, other)
 
 
 def clamp_(input, min=None, max=None):
+    """In-place clamp to [min, max] (Tensor.clamp_)."""
     return inplace(input, ops.clip, min=min, max=max)
 
 
 def fill_(input, value):
+    """Fills this tensor with `value` in place (Tensor.fill_)."""
     return inplace(input, ops.setitem, value, key=Ellipsis)
 
 
 def zero_(input):
+    """Fills this tensor with zeros in place (Tensor.zero_)."""
     return fill_(input, 0)
 
 
 def copy_(input, src):
+    """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_)."""
     return inplace(input, ops.setitem, src, key=Ellipsis)
 
 

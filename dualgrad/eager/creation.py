@@ -119,10 +119,12 @@ def _filled(op: str, fill, size, dtype, requires_grad, device, default=dtypes.DE
 
 
 def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """A tensor of zeros of the given shape (torch.zeros)."""
     return _filled("zeros", 0, size, dtype, requires_grad, device)
 
 
 def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """A tensor of ones of the given shape (torch.ones)."""
     return _filled("ones", 1, size, dtype, requires_grad, device)
 
 
@@ -139,6 +141,7 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tens
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """The n x m identity matrix (torch.eye)."""
     d = dtype_arg(dtype, "eye") or dtypes.DEFAULT_FLOAT
     rows = convert.size_value(n, "eye", "n")
     cols = rows if m is None else convert.size_value(m, "eye", "m")
@@ -251,14 +254,17 @@ def _like(op: str, t: Tensor, fill, dtype, requires_grad, device) -> Tensor:
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """Zeros with `input`'s shape, dtype and device (torch.zeros_like)."""
     return _like("zeros_like", t, 0, dtype, requires_grad, device)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """Ones with `input`'s shape, dtype and device (torch.ones_like)."""
     return _like("ones_like", t, 1, dtype, requires_grad, device)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """`fill_value` in `input`'s shape, dtype and device (torch.full_like)."""
     return _like("full_like", t, fill_value, dtype, requires_grad, device)
 
 
@@ -300,12 +306,14 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, device
 
 
 def rand_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """Uniform samples in [0, 1) in `input`'s shape (torch.rand_like)."""
     t = _base(t, "rand_like")
     return _random("rand_like", "check_uniform_bounds", _uniform, (tuple(t.shape),), dtype or t.dtype,
                    requires_grad, t.device if device is None else device)
 
 
 def randn_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """Standard normal samples in `input`'s shape (torch.randn_like)."""
     t = _base(t, "randn_like")
     return _random("randn_like", "normal_kernel_cpu", lambda s, d: _rng.standard_normal(s), (tuple(t.shape),),
                    dtype or t.dtype, requires_grad, t.device if device is None else device)
@@ -328,14 +336,17 @@ def legacy_tensor(*args, dtype=dtypes.DEFAULT_FLOAT, device=None) -> Tensor:
 
 
 def FloatTensor(*args, device=None) -> Tensor:  # noqa: N802 (PyTorch's name)
+    """A float32 tensor from data or of a shape (PyTorch's legacy torch.FloatTensor)."""
     return legacy_tensor(*args, dtype=dtypes.float32, device=device)
 
 
 def DoubleTensor(*args, device=None) -> Tensor:  # noqa: N802
+    """A float64 tensor from data or of a shape (PyTorch's legacy torch.DoubleTensor)."""
     return legacy_tensor(*args, dtype=dtypes.float64, device=device)
 
 
 def LongTensor(*args, device=None) -> Tensor:  # noqa: N802
+    """An int64 tensor from data or of a shape (PyTorch's legacy torch.LongTensor)."""
     return legacy_tensor(*args, dtype=dtypes.int64, device=device)
 
 
@@ -348,6 +359,7 @@ def new_tensor(self: Tensor, data, dtype=None, device=None, requires_grad=False)
 
 
 def new_full(self: Tensor, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of `fill_value` with this tensor's dtype and device (Tensor.new_full)."""
     return _filled("new_full", fill_value, (size,), dtype, requires_grad,
                    self.device if device is None else device, self.dtype)
 

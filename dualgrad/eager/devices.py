@@ -48,11 +48,13 @@ _default = Device("cpu")
 
 
 def set_default_device(device) -> None:
+    """Sets the device new tensors are made on (torch.set_default_device)."""
     global _default
     _default = Device(device)
 
 
 def get_default_device() -> Device:
+    """The device new tensors are made on (torch.get_default_device)."""
     return _default
 
 
@@ -78,6 +80,7 @@ def resolve(device) -> Device:
 
 
 def jax_device(device: Device):
+    """The jax device a dualgrad device name maps to."""
     import jax
 
     if device.type == "jax":
@@ -90,6 +93,7 @@ def jax_device(device: Device):
 
 
 def gpu_available() -> bool:
+    """Whether a jax GPU device exists (as torch.cuda.is_available)."""
     try:
         import jax
 

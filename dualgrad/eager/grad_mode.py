@@ -18,6 +18,7 @@ state = _State()
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations are recorded for backward now (torch.is_grad_enabled)."""
     return state.enabled
 
 

@@ -33,26 +33,32 @@ def _index_array(index) -> np.ndarray:
 
 # -- copies, value tests, closeness ---------------------------------------------------------
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy with its own storage; the gradient passes through (torch.clone)."""
     return ops.clone(input)
 
 
 def isnan(input: Tensor) -> Tensor:
+    """Bool tensor, true where NaN (torch.isnan)."""
     return ops.isnan(input)
 
 
 def isinf(input: Tensor) -> Tensor:
+    """Bool tensor, true where +-infinity (torch.isinf)."""
     return ops.isinf(input)
 
 
 def isfinite(input: Tensor) -> Tensor:
+    """Bool tensor, true where neither NaN nor infinite (torch.isfinite)."""
     return ops.isfinite(input)
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """Whether any element (over `dim` if given) is true (torch.any)."""
     return ops.greater(ops.sum(ops.not_equal(input, 0), axis=dim, keepdims=keepdim), 0)
 
 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """Whether every element (over `dim` if given) is true (torch.all)."""
     return ops.logical_not(any(ops.equal(input, 0), dim, keepdim))
 
 
@@ -73,10 +79,12 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
 
 
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether |input - other| <= atol + rtol * |other| everywhere (torch.allclose)."""
     return bool(all(isclose(input, other, rtol, atol, equal_nan)).item())
 
 
 def type_as(input: Tensor, other: Tensor) -> Tensor:
+    """This tensor cast to `other`'s dtype (Tensor.type_as)."""
     return api.to(input, other.dtype)
 
 
@@ -88,6 +96,7 @@ def _slices(x: Tensor, axis: int, bounds: list[int]) -> tuple:
 
 
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of `split_size_or_sections` along `dim`, as a tuple (torch.split)."""
     axis = _axis("split", tensor, dim)
     n = tensor.shape[axis]
     if isinstance(split_size_or_sections, int):
@@ -106,6 +115,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """`chunks` near-equal pieces along `dim` (torch.chunk)."""
     if chunks <= 0:
         raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks} (at {user_frame()})")
     n = input.shape[_axis("chunk", input, dim)]
@@ -113,6 +123,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 
 def index_select(input: Tensor, dim: int, index) -> Tensor:
+    """The entries of `input` at integer `index` along `dim` (torch.index_select)."""
     axis = _axis("index_select", input, dim)
     idx = _index_array(index).reshape(-1)
     if idx.size and (idx.min() < -input.shape[axis] or idx.max() >= input.shape[axis]):
@@ -139,6 +150,7 @@ def _gather_key(shape: tuple, axis: int, idx: np.ndarray, size: int) -> tuple:
 
 
 def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+    """Values of `input` along `dim` at the positions in `index` (torch.gather)."""
     axis = _axis("gather", input, dim)
     idx = _index_array(index)
     return ops.getitem(input, key=_gather_key(tuple(input.shape), axis, idx, input.shape[axis]))
@@ -166,6 +178,7 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
 
 
 def scatter_(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+    """Writes `src` into this tensor along `dim` at `index`, in place (Tensor.scatter_)."""
     if reduce is not None:
         raise ShapeError(f"scatter_: reduce={reduce!r} is not supported by dualgrad (at {user_frame()})")
     axis = _axis("scatter_", input, dim)
@@ -176,6 +189,7 @@ def scatter_(input: Tensor, dim: int, index, src=None, *, value=None, reduce=Non
 
 # -- order ---------------------------------------------------------------------------------------------
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort `input` along `dim` (stable) (torch.argsort)."""
     return ops.argsort(input, axis=_axis("argsort", input, dim), descending=descending)
 
 
@@ -188,6 +202,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result:  # noqa: A002
+    """The `k` largest (or smallest) values along `dim` and their indices (torch.topk)."""
     axis = _axis("topk", input, dim)
     if not 0 <= k <= input.shape[axis]:
         raise IndexShapeError(f"topk: selected index k ({k}) out of range for dimension {dim} of size "
@@ -198,12 +213,14 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """Running sum along `dim` (torch.cumsum)."""
     x = input if dtype is None else api.to(input, dtype)
     return ops.cumsum(x, axis=_axis("cumsum", x, dim))
 
 
 # -- layout -----------------------------------------------------------------------------------------------
 def repeat(input: Tensor, *sizes) -> Tensor:
+    """This tensor tiled `sizes` times along each dim (Tensor.repeat)."""
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
     if len(sizes) < input.ndim:
         raise ShapeError(f"Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
@@ -218,17 +235,20 @@ def _matrix(name: str, x: Tensor) -> None:
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Lower triangle of a matrix (below the `diagonal`), the rest zero (torch.tril)."""
     _matrix("tril", input)
     return ops.tril(input, diagonal=diagonal)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Upper triangle of a matrix (above the `diagonal`), the rest zero (torch.triu)."""
     _matrix("triu", input)
     return ops.triu(input, diagonal=diagonal)
 
 
 # -- in-place fills ---------------------------------------------------------------------------------------
 def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fills this tensor in place with normal samples (Tensor.normal_)."""
     from ..random import numpy_rng
     from .creation import tensor
 
@@ -237,6 +257,7 @@ def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=Non
 
 
 def uniform_(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fills this tensor in place with uniform samples in [from, to) (Tensor.uniform_)."""
     from ..random import numpy_rng
     from .creation import tensor
 

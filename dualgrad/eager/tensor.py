@@ -52,6 +52,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor (Tensor.requires_grad)."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -59,6 +60,7 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Sets `requires_grad` in place and returns this tensor (Tensor.requires_grad_)."""
         if self.grad_fn is not None and not requires_grad:
             raise GraphError("you can only change requires_grad flags of leaf variables. If you want "
                              "to use a computed variable in a subgraph that doesn't require "
@@ -71,10 +73,12 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op, whose `.grad` backward fills (Tensor.is_leaf)."""
         return self.grad_fn is None
 
     @property
     def grad(self) -> Tensor | None:
+        """The gradient accumulated by `backward()`, or None (Tensor.grad)."""
         return self._grad
 
     @grad.setter
@@ -90,20 +94,24 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
+        """The sizes of the dims, as a dg.Size (Tensor.shape)."""
         return Size(self._data.shape)
 
     @property
     def dtype(self) -> dtypes.DType:
+        """The element type, a dg dtype such as dg.float32 (Tensor.dtype)."""
         return dtypes.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
+        """The device holding the values (Tensor.device)."""
         from .devices import device_of
 
         return device_of(self._data)
 
     @property
     def ndim(self) -> int:
+        """The number of dims (Tensor.ndim)."""
         return self._data.ndim
 
     @property
@@ -122,6 +130,7 @@ class Tensor:
 
     @property
     def name(self) -> str | None:
+        """An optional label used by printing and the graph pictures (dualgrad's own; no PyTorch twin)."""
         return self._name
 
     @name.setter
@@ -130,6 +139,7 @@ class Tensor:
 
     @property
     def output_nr(self) -> int:
+        """Which output of its grad_fn this tensor is (Tensor.output_nr)."""
         return self._output_nr
 
     @property
@@ -137,12 +147,15 @@ class Tensor:
         return self._version[0]
 
     def size(self, dim: int | None = None):
+        """The shape, or the size of dim `dim` (Tensor.size)."""
         return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
+        """The number of dims (Tensor.dim)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements (Tensor.numel)."""
         return int(self._data.size)
 
     nelement = numel
@@ -217,26 +230,31 @@ class Tensor:
         return array_protocol(self._data, dtype, copy)
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A copy of `data` with this tensor's dtype and device unless given (Tensor.new_tensor)."""
         from .creation import new_tensor
 
         return new_tensor(self, data, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of `fill_value` with this tensor's dtype and device (Tensor.new_full)."""
         from .creation import new_full
 
         return new_full(self, size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Zeros with this tensor's dtype and device (Tensor.new_zeros)."""
         from .creation import new_zeros
 
         return new_zeros(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """Ones with this tensor's dtype and device (Tensor.new_ones)."""
         from .creation import new_ones
 
         return new_ones(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+        """A tensor of `size` (zeros here) with this tensor's dtype and device (Tensor.new_empty)."""
         from .creation import new_empty
 
         return new_empty(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -248,6 +266,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        """Detaches this tensor from the graph in place, making it a leaf (Tensor.detach_)."""
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -285,6 +304,8 @@ class Tensor:
         return RemovableHandle(self._hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulates d(self)/d(leaf) into each leaf's `.grad` (torch's Tensor.backward); a
+        non-scalar tensor needs `gradient`."""
         from .engine import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
@@ -317,6 +338,7 @@ class Size(tuple):
         return f"dualgrad.Size({list(self)})"
 
     def numel(self) -> int:
+        """The number of elements, the product of the sizes (torch.Size.numel)."""
         return int(np.prod(self))
 
 

@@ -163,15 +163,17 @@ __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softm
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
                      max_norm=None):
     """Rows of `params` at integer `ids` (`ds.gather` along axis 0); one shard only."""
+    from ..errors import DualgradNotImplementedError
     from .tf_ops import gather
 
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
-            raise NotImplementedError(f"ds.nn.embedding_lookup: {len(params)} sharded params are not "
+            raise DualgradNotImplementedError(f"ds.nn.embedding_lookup: {len(params)} sharded params are not "
                                       f"supported, only one tensor (at {user_frame()})")
         params = params[0]
     if max_norm is not None:
-        raise NotImplementedError(f"ds.nn.embedding_lookup: max_norm is not supported (at {user_frame()})")
+        raise DualgradNotImplementedError(f"ds.nn.embedding_lookup: max_norm is not supported (at "
+                                          f"{user_frame()})")
     return gather(params, ids, name=name)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame
 from ..ops import Spec
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
@@ -32,6 +32,15 @@ def _concrete(fn: str, what: str, value) -> np.ndarray:
         raise DTypeError(f"ds.{fn}: {what} must be known when the graph is built (a list, a numpy "
                          f"array or a ds.constant), got the tensor {value.name} (at {user_frame()})")
     return np.asarray(value)
+
+
+def _numbers(fn: str, what: str, value, kinds: str = "iu") -> np.ndarray:
+    """A build-time argument that must hold numbers of the given kinds ("iu": integers)."""
+    arr = _concrete(fn, what, value) if value is not None else None
+    if arr is None or arr.dtype.kind not in kinds:
+        kind = "integers" if kinds == "iu" else "real numbers"
+        raise DTypeError(f"ds.{fn}: {what} must be {kind}, got {value!r} (at {user_frame()})")
+    return arr
 
 
 def _known_dim(fn: str, x: Tensor, axis: int) -> int:
@@ -130,7 +139,8 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
     computed). Out-of-range indices: the numpy backend raises; a compiled jax program cannot,
     and reads NaN there (docs/static.md)."""
     if batch_dims:
-        raise NotImplementedError(f"ds.gather: batch_dims={batch_dims} is not supported (at {user_frame()})")
+        raise DualgradNotImplementedError(f"ds.gather: batch_dims={batch_dims} is not supported (at "
+                                          f"{user_frame()})")
     p = _t(params)
     a = 0 if axis is None else _int_axis("gather", axis)
     return rename(ops.take(p, _indices("gather", indices), axis=a), name)
@@ -140,7 +150,7 @@ def gather_nd(params, indices, name=None, batch_dims=0):
     """`params[indices[..., 0], indices[..., 1], ...]`: the last dim of indices (known) picks
     among the leading dims of params (their sizes known)."""
     if batch_dims:
-        raise NotImplementedError(f"ds.gather_nd: batch_dims={batch_dims} is not supported (at "
+        raise DualgradNotImplementedError(f"ds.gather_nd: batch_dims={batch_dims} is not supported (at "
                                   f"{user_frame()})")
     p, i = _t(params), _indices("gather_nd", indices)
     if i.shape is None or not i.shape or i.shape[-1] is None:
@@ -159,7 +169,7 @@ def gather_nd(params, indices, name=None, batch_dims=0):
 def tile(input, multiples, name=None):  # noqa: A002
     """`input` repeated `multiples[i]` times along dim i (multiples known at build time)."""
     x = _t(input)
-    m = _concrete("tile", "multiples", multiples)
+    m = _numbers("tile", "multiples", multiples)
     if m.ndim != 1 or m.dtype.kind not in "iu":
         raise DTypeError(f"ds.tile: multiples must be a 1-D list of ints, got {multiples!r} (at "
                          f"{user_frame()})")
@@ -203,7 +213,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     a = _int_axis("split", axis)
     n = _known_dim("split", x, a)
     a = a % len(x.shape)
-    sizes = _concrete("split", "num_or_size_splits", num_or_size_splits)
+    sizes = _numbers("split", "num_or_size_splits", num_or_size_splits)
     if sizes.ndim == 0:
         count = int(sizes)
         if count <= 0 or n % count:
@@ -227,7 +237,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     """Pad each dim by paddings[i] = [before, after] (known at build time). CONSTANT fills with
     `constant_values`; REFLECT and SYMMETRIC mirror the input (the padded dims must be known)."""
     x = _t(tensor)
-    p = _concrete("pad", "paddings", paddings)
+    p = _numbers("pad", "paddings", paddings)
     rank = None if x.shape is None else len(x.shape)
     if p.dtype.kind not in "iu" or p.ndim != 2 or p.shape[1] != 2 or rank not in (None, p.shape[0]):
         raise ShapeError(f"ds.pad: paddings must be an int array of shape ({rank}, 2), got "
@@ -235,8 +245,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     pairs = tuple((int(b), int(e)) for b, e in p)
     kind = str(mode).upper()
     if kind == "CONSTANT":
-        if isinstance(constant_values, Tensor):
-            constant_values = _concrete("pad", "constant_values", constant_values)[()]
+        constant_values = _numbers("pad", "constant_values", constant_values, "biuf")[()]
         return rename(ops.pad(x, paddings=pairs, constant_values=constant_values), name)
     if kind not in ("REFLECT", "SYMMETRIC"):
         raise ArgumentError(f"ds.pad: mode must be CONSTANT, REFLECT or SYMMETRIC, got {mode!r} (at "
@@ -310,7 +319,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (
     are all ints, float32 otherwise, as in TF1."""
     if limit is None:
         start, limit = 0, start
-    bounds = [_concrete("range", "start/limit/delta", v)[()] for v in (start, limit, delta)]
+    bounds = [_numbers("range", "start, limit and delta", v, "iuf")[()] for v in (start, limit, delta)]
     if bounds[2] == 0:
         raise ArgumentError(f"ds.range: delta must not be 0 (at {user_frame()})")
     ints = all(isinstance(v, (int, np.integer)) for v in bounds)

@@ -178,6 +178,10 @@ def test_out_of_range_gather_raises_on_numpy_backend():
     (lambda: ds.placeholder_with_default(ds.constant(X), [None, 4]), "not compatible"),
     (lambda: ds.gather_nd(ds.constant(P), [[0, 1, 2]]), "first 3 dims"),
     (lambda: ds.cumsum(ds.constant(X), axis=2), "out of range"),
+    (lambda: ds.split(ds.constant(X), 1.5, axis=1), "must be integers"),
+    (lambda: ds.pad(ds.constant(X), [[0, 0], [1, 1]], constant_values=None), "must be real numbers"),
+    (lambda: ds.range("5"), "must be real numbers"),
+    (lambda: ds.nn.embedding_lookup([ds.constant(P), ds.constant(P)], [0]), "sharded"),
 ])
 def test_build_time_errors_name_the_op_and_the_line(build, words):
     with pytest.raises(DualgradError, match=rf"{words}.*test_tf_ops.py:\d+"):

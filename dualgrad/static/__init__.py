@@ -142,6 +142,7 @@ from .tf_ops import (
     reduce_all,
     reduce_any,
     round,
+    sort,
     split,
     tile,
 )

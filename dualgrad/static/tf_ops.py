@@ -356,3 +356,26 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
                             f"(at {user_frame()})")
     order = ops.argsort(_t(values), axis=_int_axis("argsort", axis), descending=direction == "DESCENDING")
     return rename(ops.cast(order, dtype=as_dtype("int32")), name)
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """`values` sorted along `axis` (TF1's `tf.sort`; the shape must be known). Built as a
+    `take` of the flattened values at the sorting order, so the gradient routes each output
+    back to the element it came from."""
+    x = _t(values)
+    if x.shape is None or None in x.shape or not x.shape:
+        raise ShapeError(f"ds.sort: the shape of values must be known and not scalar, got {x.shape} (at "
+                         f"{user_frame()})")
+    a = _int_axis("sort", axis)
+    _known_dim("sort", x, a)
+    a %= len(x.shape)
+    perm = [d for d in builtins.range(len(x.shape)) if d != a] + [a]
+    moved = ops.transpose(x, axes=tuple(perm)) if a != len(x.shape) - 1 else x
+    n = moved.shape[-1]
+    rows = int(np.prod(moved.shape[:-1]))
+    order = argsort(moved, axis=-1, direction=direction)
+    offsets = (np.arange(rows, dtype=np.int32) * n).reshape(moved.shape[:-1] + (1,))
+    out = ops.take(ops.reshape(moved, shape=(rows * n,)), ops.add(order, offsets), axis=0)
+    if a != len(x.shape) - 1:
+        out = ops.transpose(out, axes=tuple(int(i) for i in np.argsort(perm)))
+    return rename(out, name)

@@ -145,6 +145,15 @@ def test_placeholder_with_default_fed_or_not(backend):
         np.testing.assert_allclose(s.run(y, {d: X}), np.sum(X * X), rtol=1e-5)
 
 
+def test_sort_values_and_gradient(backend):
+    v = RNG.permutation(12).astype(np.float32).reshape(3, 4)  # no ties: the gradient is defined
+    weights = np.arange(4.0, dtype=np.float32)
+    _value_and_grad(backend, lambda x: ds.sort(x) ** 2, lambda x: jnp.sort(x, axis=-1) ** 2, v,
+                    batch_known=True)
+    _value_and_grad(backend, lambda x: ds.sort(x, axis=0, direction="DESCENDING") * weights,
+                    lambda x: -jnp.sort(-x, axis=0) * jnp.arange(4.0), v, batch_known=True)
+
+
 def test_range_argsort():
     with ds.Session() as s:
         r = ds.range(1, 7, 2)

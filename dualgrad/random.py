@@ -14,15 +14,18 @@ class Generator:
         self._rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Reseeds this generator and returns it (torch.Generator.manual_seed)."""
         self._seed = int(seed)
         self._rng = np.random.default_rng(self._seed)
         return self
 
     def seed(self) -> int:
+        """Reseeds from fresh entropy and returns the seed (torch.Generator.seed)."""
         self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
         return self._seed
 
     def initial_seed(self) -> int:
+        """The seed last set (torch.Generator.initial_seed)."""
         return self._seed
 
 

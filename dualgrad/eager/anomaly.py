@@ -20,8 +20,10 @@ class detect_anomaly:  # noqa: N801 (PyTorch's name)
 
 
 def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on (torch.is_anomaly_enabled)."""
     return grad_mode.state.anomaly
 
 
 def set_detect_anomaly(mode: bool) -> None:
+    """Turns anomaly detection on or off (torch.autograd.set_detect_anomaly)."""
     grad_mode.state.anomaly = bool(mode)

@@ -36,18 +36,22 @@ class FunctionCtx:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     def name(self) -> str:
+        """The node's name, its Function class's name (torch's grad_fn.name())."""
         return type(self).__name__
 
     @property
     def next_functions(self) -> tuple:
+        """(node, output index) of each input, as torch's grad_fn.next_functions."""
         return self.next_edges
 
     def save_for_backward(self, *tensors) -> None:
+        """Keeps tensors for backward, checked for in-place changes (ctx.save_for_backward)."""
         self._saved = tensors
         self._versions = tuple(t._version[0] if isinstance(t, Tensor) else None for t in tensors)
 
     @property
     def saved_tensors(self) -> tuple:
+        """The tensors given to save_for_backward; raises once freed or modified (ctx.saved_tensors)."""
         if self._saved is None:
             raise GraphError(FREED)
         for t, v in zip(self._saved, self._versions, strict=True):
@@ -59,31 +63,38 @@ class FunctionCtx:
         """Accepted for compatibility: in-place writes are tracked by version counters."""
 
     def mark_non_differentiable(self, *tensors) -> None:
+        """Marks outputs as not requiring grad (ctx.mark_non_differentiable)."""
         for t in tensors:
             t._requires_grad = False
             t.grad_fn = None
 
     def set_materialize_grads(self, value: bool) -> None:
+        """Whether unused outputs' grads reach backward as zeros or as None (ctx.set_materialize_grads)."""
         self.materialize_grads = bool(value)
 
     # -- the walker's protocol --------------------------------------------------------------
     def add_hook(self, index: int, fn):
+        """Registers a hook on this node's gradient for input `index` (the walker's protocol)."""
         from .node import Node
 
         return Node.add_hook(self, index, fn)
 
     def run_hooks(self, grads):
+        """The gradients after this node's hooks (the walker's protocol)."""
         from .node import Node
 
         return Node.run_hooks(self, grads)
 
     def input_like(self, i: int):
+        """The array of input `i`, to shape and place its zero gradient (the walker's protocol)."""
         return self.inputs[i]._data
 
     def release(self) -> None:
+        """Frees the saved tensors after backward unless retain_graph (the walker's protocol)."""
         self._saved = None
 
     def apply(self, grads: list, needed: list) -> list:
+        """Runs the user's `backward` on the output gradients (the walker's protocol)."""
         if self._saved is None:
             raise GraphError(FREED)
         raw = not any(isinstance(g, Tensor) for g in grads)
@@ -122,14 +133,17 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """The computation on plain values; subclasses define it (torch.autograd.Function.forward)."""
         raise NotImplementedError("a Function subclass must implement forward")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """Gradients of the inputs from those of the outputs; subclasses define it (Function.backward)."""
         raise NotImplementedError("a Function subclass must implement backward")
 
     @classmethod
     def apply(cls, *args):
+        """Runs forward and records a node whose backward is this class's (torch.autograd.Function.apply)."""
         node_type = _node_type(cls)
         ctx = node_type(args)
         with grad_mode.no_grad():

@@ -47,10 +47,12 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
+        """Adds `module` at the end and returns self (nn.Sequential.append)."""
         self.add_module(str(len(self)), module)
         return self
 
     def forward(self, input):
+        """`input` passed through each module in order."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -88,15 +90,18 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
+        """Adds `module` at the end and returns self (nn.ModuleList.append)."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Adds each of `modules` at the end and returns self (nn.ModuleList.extend)."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Inserts `module` before `index` (nn.ModuleList.insert)."""
         items = list(self._modules.values())
         items.insert(index, module)
         self._modules.clear()
@@ -130,18 +135,23 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The keys, in insertion order (nn.ModuleDict.keys)."""
         return self._modules.keys()
 
     def values(self):
+        """The modules, in insertion order (nn.ModuleDict.values)."""
         return self._modules.values()
 
     def items(self):
+        """(key, module) pairs, in insertion order (nn.ModuleDict.items)."""
         return self._modules.items()
 
     def pop(self, key: str) -> Module:
+        """Removes `key` and returns its module (nn.ModuleDict.pop)."""
         return self._modules.pop(key)
 
     def update(self, modules) -> None:
+        """Adds or replaces modules from a mapping or (key, module) pairs (nn.ModuleDict.update)."""
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module

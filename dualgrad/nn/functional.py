@@ -23,6 +23,7 @@ class ReductionError(ShapeError):
 
 # -- layers and activations -------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """`input @ weight.T + bias` (torch.nn.functional.linear)."""
     if input.shape and input.shape[-1] != weight.shape[-1]:
         raise ShapeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
                          f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))} and "
@@ -31,14 +32,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise; in place when `inplace` (torch.nn.functional.relu)."""
     return _inplace(input, ops.relu) if inplace else ops.relu(input)
 
 
 def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent elementwise (torch.nn.functional.tanh)."""
     return ops.tanh(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid elementwise (torch.nn.functional.sigmoid)."""
     return ops.sigmoid(input)
 
 
@@ -58,11 +62,13 @@ def implicit_softmax_dim(ndim: int) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """Softmax along `dim`, PyTorch's implicit dim when None (torch.nn.functional.softmax)."""
     x = input if dtype is None else api.to(input, dtype)
     return ops.softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+    """Log-softmax along `dim`, PyTorch's implicit dim when None (torch.nn.functional.log_softmax)."""
     x = input if dtype is None else api.to(input, dtype)
     return ops.log_softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
 
@@ -119,11 +125,13 @@ def _same_size(name: str, input: Tensor, target: Tensor) -> None:
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean squared error, reduced by `reduction` (torch.nn.functional.mse_loss)."""
     _same_size("mse_loss", input, target)
     return ops.mse_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Mean absolute error, reduced by `reduction` (torch.nn.functional.l1_loss)."""
     _same_size("l1_loss", input, target)
     return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
@@ -159,6 +167,7 @@ def _check_weight(name: str, weight, input: Tensor) -> None:
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
              reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities at the target classes (F.nll_loss)."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
     mask = _class_mask("nll_loss", input, target, ignore_index)
@@ -186,6 +195,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
+    """Binary cross entropy of probabilities, logs clamped at -100 (F.binary_cross_entropy)."""
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy: Using a target size ({target.shape}) that is different to "
@@ -196,6 +206,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction: str = "mean", pos_weight=None) -> Tensor:
+    """Sigmoid + binary cross entropy, computed stably (F.binary_cross_entropy_with_logits)."""
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must be the same "

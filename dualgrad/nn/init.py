@@ -58,34 +58,41 @@ def _fill_from(tensor: Tensor, draw) -> Tensor:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fills `tensor` in place from U(a, b) (torch.nn.init.uniform_)."""
     return _fill_from(tensor, lambda shape: numpy_rng(generator).uniform(a, b, shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fills `tensor` in place from N(mean, std^2) (torch.nn.init.normal_)."""
     return _fill_from(tensor, lambda shape: numpy_rng(generator).normal(mean, std, shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fills `tensor` in place with `val` (torch.nn.init.constant_)."""
     with no_grad():
         tensor.fill_(val)
     return tensor
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fills `tensor` in place with zeros (torch.nn.init.zeros_)."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fills `tensor` in place with ones (torch.nn.init.ones_)."""
     return constant_(tensor, 1.0)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """Glorot uniform init in place: U(-a, a), a = gain*sqrt(6/(fan_in+fan_out)) (nn.init.xavier_uniform_)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
+    """Glorot normal init in place: std = gain*sqrt(2/(fan_in+fan_out)) (nn.init.xavier_normal_)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
@@ -99,12 +106,14 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator=None) -> Tensor:
+    """He uniform init in place, bound from the fan and the gain (torch.nn.init.kaiming_uniform_)."""
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator=None) -> Tensor:
+    """He normal init in place, std = gain/sqrt(fan) (torch.nn.init.kaiming_normal_)."""
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 

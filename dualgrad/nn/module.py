@@ -77,6 +77,7 @@ class Module:
         setter("_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
+        """The computation; subclasses define it and call the module, not forward (nn.Module.forward)."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
                                   "function")
 
@@ -106,6 +107,7 @@ class Module:
             raise KeyError(f'{kind} name can\'t be empty string ""')
 
     def register_parameter(self, name: str, param: Tensor | None) -> None:
+        """Adds a parameter (or None) under `name` (nn.Module.register_parameter)."""
         self._check_name(name, "parameter")
         if hasattr(self, name) and name not in self._parameters:
             raise KeyError(f"attribute '{name}' already exists")
@@ -115,6 +117,7 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Adds a tensor that is state but not a parameter (nn.Module.register_buffer)."""
         self._check_name(name, "buffer")
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
@@ -128,6 +131,7 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Adds a child module under `name` (nn.Module.add_module)."""
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -190,6 +194,7 @@ class Module:
     # -- traversal ------------------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(name, module) for this module and every descendant, once each (nn.Module.named_modules)."""
         memo = set() if memo is None else memo
         if remove_duplicate:
             if self in memo:
@@ -202,10 +207,12 @@ class Module:
             yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every descendant, once each (nn.Module.modules)."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) of the direct children (nn.Module.named_children)."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and module not in seen:
@@ -213,6 +220,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The direct child modules (nn.Module.children)."""
         for _, module in self.named_children():
             yield module
 
@@ -230,21 +238,26 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True,
                          remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs, shared ones once (nn.Module.named_parameters)."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The parameters, shared ones once, for an optimizer (nn.Module.parameters)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs (nn.Module.named_buffers)."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers (nn.Module.buffers)."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def get_submodule(self, target: str) -> Module:
+        """The descendant at dotted path `target` (nn.Module.get_submodule)."""
         module = self
         for item in target.split(".") if target else []:
             if item not in module._modules:
@@ -253,6 +266,7 @@ class Module:
         return module
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Calls `fn` on every descendant, then on self; returns self (nn.Module.apply)."""
         for module in self.children():
             module.apply(fn)
         fn(self)
@@ -260,6 +274,7 @@ class Module:
 
     # -- modes and gradients ------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Sets training mode on self and descendants; returns self (nn.Module.train)."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -268,14 +283,17 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Sets evaluation mode, as `train(False)` (nn.Module.eval)."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Sets `requires_grad` on every parameter; returns self (nn.Module.requires_grad_)."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears every parameter's `.grad` (to None by default) (nn.Module.zero_grad)."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -410,22 +428,28 @@ class Module:
         return self._apply_to_tensors(convert)
 
     def cpu(self) -> Module:
+        """Moves parameters and buffers to the CPU (nn.Module.cpu)."""
         return self.to("cpu")
 
     def cuda(self, device=None) -> Module:
+        """Moves parameters and buffers to the GPU (nn.Module.cuda)."""
         return self.to("cuda" if device is None else f"cuda:{device}")
 
     def float(self) -> Module:
+        """Casts floating parameters and buffers to float32 (nn.Module.float)."""
         return self.to(dtypes.float32)
 
     def double(self) -> Module:
+        """Casts floating parameters and buffers to float64 (nn.Module.double)."""
         return self.to(dtypes.float64)
 
     def half(self) -> Module:
+        """Casts floating parameters and buffers to float16 (nn.Module.half)."""
         return self.to(dtypes.float16)
 
     # -- printing ---------------------------------------------------------------------------------
     def extra_repr(self) -> str:
+        """The text inside this module's repr parentheses; subclasses override it (nn.Module.extra_repr)."""
         return ""
 
     def _get_name(self) -> str:

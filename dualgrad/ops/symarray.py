@@ -46,6 +46,7 @@ class SymArray:
 
     @property
     def ndim(self) -> int:
+        """The number of dims (numpy's ndarray.ndim)."""
         return len(self.shape)
 
     def scalar(self):

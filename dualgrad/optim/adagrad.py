@@ -10,6 +10,8 @@ from .optimizer import Optimizer, OptimizerError, state_tensor, write
 
 
 class Adagrad(Optimizer):
+    """Adagrad: each step scaled by 1/sqrt(sum of squared gradients) (torch.optim.Adagrad)."""
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach=None, *,
                  maximize: bool = False, differentiable: bool = False, fused=None) -> None:
@@ -36,6 +38,7 @@ class Adagrad(Optimizer):
             self._init_state(group, p)
 
     def update(self, group: dict, params: list) -> None:
+        """One Adagrad step for `params` of `group`, as torch.optim.Adagrad.step."""
         for p in params:
             state = self.state[p]
             step = float(state["step"]._data) + 1

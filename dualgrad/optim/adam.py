@@ -10,6 +10,8 @@ from .optimizer import Optimizer, OptimizerError, state_tensor, write
 
 
 class Adam(Optimizer):
+    """Adam with bias correction, optional amsgrad and L2 weight decay (torch.optim.Adam)."""
+
     decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -29,6 +31,7 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize))
 
     def update(self, group: dict, params: list) -> None:
+        """One Adam (or AdamW) step for `params` of `group`, as torch.optim.Adam.step."""
         beta1, beta2 = group["betas"]
         for p in params:
             state = self.state[p]

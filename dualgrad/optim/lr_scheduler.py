@@ -30,12 +30,15 @@ class LRScheduler:
         self.step()
 
     def get_lr(self) -> list[float]:
+        """The learning rates for the current epoch (LRScheduler.get_lr); subclasses define it."""
         raise NotImplementedError
 
     def get_last_lr(self) -> list[float]:
+        """The learning rates the last `step` set (LRScheduler.get_last_lr)."""
         return self._last_lr
 
     def step(self, epoch: int | None = None) -> None:
+        """Advances one epoch (or to `epoch`) and sets each group's lr (LRScheduler.step)."""
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1
@@ -48,9 +51,11 @@ class LRScheduler:
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def state_dict(self) -> dict:
+        """The scheduler's state, without the optimizer (LRScheduler.state_dict)."""
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restores state from `state_dict` (LRScheduler.load_state_dict)."""
         self.__dict__.update(state_dict)
 
     def _lrs(self) -> list[float]:
@@ -67,6 +72,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """lr times gamma every `step_size` epochs (torch.optim.lr_scheduler.StepLR)."""
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -83,6 +89,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """lr times gamma every epoch (torch.optim.lr_scheduler.ExponentialLR)."""
         if self.last_epoch == 0:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
@@ -101,6 +108,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """lr on a cosine from the base lr to eta_min over T_max epochs (lr_scheduler.CosineAnnealingLR)."""
         t, T = self.last_epoch, self.T_max  # noqa: N806
         if t == 0:
             return self._lrs()
@@ -131,6 +139,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """base lr times lr_lambda(epoch) per group (torch.optim.lr_scheduler.LambdaLR)."""
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 

@@ -76,6 +76,7 @@ class Optimizer:
         return text + "\n)"
 
     def add_param_group(self, param_group: dict) -> None:
+        """Adds a parameter group with its own hyperparameters (Optimizer.add_param_group)."""
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         params = param_group["params"]
@@ -105,6 +106,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears the parameters' `.grad` (to None by default) (Optimizer.zero_grad)."""
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -130,6 +132,7 @@ class Optimizer:
         return loss
 
     def update(self, group: dict, params: list[Tensor]) -> None:
+        """The algorithm's step for one group's live parameters; each optimizer defines it."""
         raise NotImplementedError
 
     # -- state -------------------------------------------------------------------------------

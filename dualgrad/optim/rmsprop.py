@@ -10,6 +10,8 @@ from .optimizer import Optimizer, OptimizerError, state_tensor, write
 
 
 class RMSprop(Optimizer):
+    """RMSprop: steps scaled by a running RMS of gradients, optionally centred (torch.optim.RMSprop)."""
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  capturable: bool = False, foreach=None, maximize: bool = False,
@@ -22,6 +24,7 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def update(self, group: dict, params: list) -> None:
+        """One RMSprop step for `params` of `group`, as torch.optim.RMSprop.step."""
         for p in params:
             state = self.state[p]
             if not state:

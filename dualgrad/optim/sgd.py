@@ -7,6 +7,8 @@ from .optimizer import Optimizer, OptimizerError, required, state_tensor, write
 
 
 class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, Nesterov, weight decay (torch.optim.SGD)."""
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
                  foreach=None, differentiable: bool = False, fused=None) -> None:
@@ -22,6 +24,7 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def update(self, group: dict, params: list) -> None:
+        """One SGD step for `params` of `group`, as torch.optim.SGD.step."""
         hyper = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize")}
         for p in params:
             state = self.state[p]

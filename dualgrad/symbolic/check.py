@@ -67,10 +67,12 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """Whether every input's gradient was checked and agreed."""
         return bool(self.inputs) and all(c.ok for c in self.inputs.values())
 
     @property
     def method(self) -> str:
+        """How it was shown: exact simplification, numeric evaluation at random points, or incomplete."""
         verdicts = {c.verdict for c in self.inputs.values()}
         if verdicts and verdicts <= {"exact"}:
             return "exact simplification"
@@ -78,10 +80,12 @@ class CheckReport:
 
     @property
     def max_diff(self) -> float:
+        """The largest difference found over all inputs."""
         return max((c.max_diff for c in self.inputs.values()), default=0.0)
 
     @property
     def failed(self) -> list[str]:
+        """The names of the inputs whose gradients disagreed."""
         return [n for n, c in self.inputs.items() if not c.ok]
 
     def __bool__(self) -> bool:

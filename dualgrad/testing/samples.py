@@ -31,6 +31,7 @@ class Sample:
     kinds: tuple[str, ...] = ()
 
     def kind(self, i: int) -> str:
+        """The kind of input `i` (float by default): what values the samples draw for it."""
         return self.kinds[i] if i < len(self.kinds) else FLOAT
 
 

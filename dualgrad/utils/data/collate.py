@@ -14,6 +14,7 @@ from ...errors import ShapeError, user_frame
 
 
 def default_collate(batch: list):
+    """A batch of samples stacked into tensors, recursing into tuples, lists and dicts (default_collate)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)

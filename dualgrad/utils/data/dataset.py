@@ -33,6 +33,8 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
+    """The items of `dataset` at `indices` (torch.utils.data.Subset)."""
+
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = indices

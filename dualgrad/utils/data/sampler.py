@@ -7,11 +7,15 @@ from ...random import Generator, numpy_rng
 
 
 class Sampler:
+    """Base class: an iterable of dataset indices (torch.utils.data.Sampler)."""
+
     def __iter__(self) -> Iterator:
         raise NotImplementedError
 
 
 class SequentialSampler(Sampler):
+    """Indices 0..len-1 in order (torch.utils.data.SequentialSampler)."""
+
     def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
@@ -38,6 +42,7 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices one epoch draws (RandomSampler.num_samples)."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:

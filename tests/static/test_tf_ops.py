@@ -120,16 +120,15 @@ def test_logical_ops_values_and_no_gradient(backend):
 
 
 def test_cumsum_variants(backend):
-    for exclusive in (False, True):
-        for reverse in (False, True):
-            def ref(x, e=exclusive, r=reverse):
-                x = x[:, ::-1] if r else x
-                c = jnp.cumsum(x, axis=1)
-                c = c - x if e else c
-                return c[:, ::-1] if r else c
+    for exclusive, reverse in ((False, False), (True, True), (True, False)):
+        def ref(x, e=exclusive, r=reverse):
+            x = x[:, ::-1] if r else x
+            c = jnp.cumsum(x, axis=1)
+            c = c - x if e else c
+            return c[:, ::-1] if r else c
 
-            _value_and_grad(backend, lambda x, e=exclusive, r=reverse: ds.cumsum(x, 1, e, r) ** 2,
-                            lambda x, f=ref: f(x) ** 2, X)
+        _value_and_grad(backend, lambda x, e=exclusive, r=reverse: ds.cumsum(x, 1, e, r) ** 2,
+                        lambda x, f=ref: f(x) ** 2, X)
 
 
 def test_placeholder_with_default_fed_or_not(backend):

@@ -132,11 +132,13 @@ def fill(dims, value, name: str | None = None) -> Tensor:
 
 
 def zeros(shape, dtype=float32, name: str | None = None) -> Tensor:
+    """A constant of zeros of `shape` (tf.zeros)."""
     d = as_dtype(dtype)
     return constant(np.zeros(_full_shape(shape, "zeros"), d.np), dtype=d, name=name or "zeros")
 
 
 def ones(shape, dtype=float32, name: str | None = None) -> Tensor:
+    """A constant of ones of `shape` (tf.ones)."""
     d = as_dtype(dtype)
     return constant(np.ones(_full_shape(shape, "ones"), d.np), dtype=d, name=name or "ones")
 
@@ -163,10 +165,12 @@ def _like(tensor, fill_value, dtype, name):
 
 
 def zeros_like(tensor, dtype=None, name: str | None = None) -> Tensor:
+    """Zeros with `tensor`'s shape, and its dtype unless `dtype` is given (tf.zeros_like)."""
     return _like(tensor, 0, dtype, name or "zeros_like")
 
 
 def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
+    """Ones with `tensor`'s shape, and its dtype unless `dtype` is given (tf.ones_like)."""
     return _like(tensor, 1, dtype, name or "ones_like")
 
 
@@ -230,6 +234,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=float32, seed: int | None
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed: int | None = None,
                   name: str | None = None) -> Tensor:
+    """An op drawing N(mean, stddev^2) samples each run (tf.random_normal)."""
     return _random("RandomStandardNormal", shape, dtype, seed, name or "random_normal",
                    mean=mean, stddev=stddev)
 

@@ -192,6 +192,7 @@ class Graph:
 
     @property
     def finalized(self) -> bool:
+        """Whether `finalize()` forbade new operations (tf.Graph.finalized)."""
         return self._finalized
 
     # -- names ------------------------------------------------------------------------------
@@ -211,9 +212,11 @@ class Graph:
 
     # -- lookup -----------------------------------------------------------------------------
     def get_operations(self) -> list[Operation]:
+        """The graph's operations in creation order (tf.Graph.get_operations)."""
         return list(self._ops)
 
     def get_operation_by_name(self, name: str) -> Operation:
+        """The operation called `name`; KeyError if none (tf.Graph.get_operation_by_name)."""
         op = self._by_name.get(name)
         if op is None:
             raise KeyError(f"The name {name!r} refers to an Operation not in the graph.")
@@ -248,10 +251,12 @@ class Graph:
 
     # -- collections ------------------------------------------------------------------------
     def add_to_collection(self, name: str, value) -> None:
+        """Appends `value` to collection `name` (tf.Graph.add_to_collection)."""
         with self._lock:
             self._collections.setdefault(name, []).append(value)
 
     def get_collection(self, name: str) -> list:
+        """A copy of collection `name`'s list (tf.Graph.get_collection)."""
         return list(self._collections.get(name, ()))
 
     # -- building ---------------------------------------------------------------------------
@@ -321,6 +326,7 @@ class Operation:
 
     @property
     def values(self) -> tuple:
+        """The operation's output tensors (tf.Operation.values)."""
         return self.outputs
 
     def run(self, feed_dict=None, session=None) -> None:
@@ -343,17 +349,21 @@ class Tensor:
 
     @property
     def name(self) -> str:
+        """`op_name:index`, as TF1 names tensors (tf.Tensor.name)."""
         return f"{self.op.name}:{self.value_index}"
 
     @property
     def graph(self) -> Graph:
+        """The graph this tensor's op belongs to (tf.Tensor.graph)."""
         return self.op.graph
 
     @property
     def ndim(self) -> int:
+        """The number of dims of the static shape (tf.Tensor.ndim)."""
         return len(self.shape)
 
     def get_shape(self) -> tuple:
+        """The static shape, with None for unknown dims (tf.Tensor.get_shape)."""
         return self.shape
 
     def __repr__(self) -> str:

@@ -140,6 +140,8 @@ def _initial_value(full: str, shape, dtype, initializer):
 
 # -- initializers: called with (shape, dtype), they return the initial-value tensor -------------
 class zeros_initializer:  # noqa: N801 (TF1's name)
+    """Initialises a variable with zeros (tf.zeros_initializer)."""
+
     def __init__(self, dtype=None):
         self.dtype = dtype
 
@@ -148,6 +150,8 @@ class zeros_initializer:  # noqa: N801 (TF1's name)
 
 
 class ones_initializer:  # noqa: N801
+    """Initialises a variable with ones (tf.ones_initializer)."""
+
     def __init__(self, dtype=None):
         self.dtype = dtype
 
@@ -173,6 +177,8 @@ class constant_initializer:  # noqa: N801
 
 
 class random_uniform_initializer:  # noqa: N801
+    """Initialises a variable from U(minval, maxval) (tf.random_uniform_initializer)."""
+
     def __init__(self, minval=-0.05, maxval=0.05, seed: int | None = None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
@@ -181,6 +187,8 @@ class random_uniform_initializer:  # noqa: N801
 
 
 class random_normal_initializer:  # noqa: N801
+    """Initialises a variable from N(mean, stddev^2) (tf.random_normal_initializer)."""
+
     def __init__(self, mean=0.0, stddev=1.0, seed: int | None = None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 

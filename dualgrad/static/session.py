@@ -59,6 +59,7 @@ def default_session() -> Session:
 
 
 def get_default_session() -> Session | None:
+    """The innermost session entered with `with`, or None (tf.get_default_session)."""
     return _defaults.stack[-1] if _defaults.stack else None
 
 
@@ -152,6 +153,7 @@ class Session:
 
     @property
     def closed(self) -> bool:
+        """Whether `close()` was called on this session."""
         return self._closed
 
     # -- running ------------------------------------------------------------------------------
@@ -347,6 +349,7 @@ class Session:
             return {v: np.array(self._values[v]) for v in variables if v in self._values}
 
     def is_initialized(self, var: Variable) -> bool:
+        """Whether `var` has a value in this session (as tf.is_variable_initialized)."""
         return var in self._values
 
 
@@ -360,6 +363,7 @@ class InteractiveSession(Session):
         _defaults.stack.append(self)
 
     def close(self) -> None:
+        """Closes the session and stops it being the default (tf.InteractiveSession.close)."""
         if self in _defaults.stack:
             _defaults.stack.remove(self)
         super().close()

@@ -26,6 +26,7 @@ GLOBAL_STEP = "global_step"
 
 
 def get_global_step(graph=None) -> Variable | None:
+    """The graph's global step variable, or None (tf.train.get_global_step)."""
     from .graph import get_default_graph
 
     found = (graph or get_default_graph()).get_collection(GLOBAL_STEP)
@@ -33,6 +34,7 @@ def get_global_step(graph=None) -> Variable | None:
 
 
 def create_global_step(graph=None) -> Variable:
+    """Creates the int64 global step variable; raises if it exists (tf.train.create_global_step)."""
     from .graph import get_default_graph
 
     graph = graph or get_default_graph()
@@ -45,6 +47,7 @@ def create_global_step(graph=None) -> Variable:
 
 
 def get_or_create_global_step(graph=None) -> Variable:
+    """The global step variable, created if missing (tf.train.get_or_create_global_step)."""
     return get_global_step(graph) or create_global_step(graph)
 
 
@@ -132,12 +135,15 @@ class Optimizer:
         return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
 
     def get_slot(self, var: Variable, name: str) -> Variable | None:
+        """The slot variable `name` (e.g. 'm') kept for `var`, or None (tf.train.Optimizer.get_slot)."""
         return self._slots.get(name, {}).get(var)
 
     def get_slot_names(self) -> list[str]:
+        """The names of the slots this optimizer keeps (tf.train.Optimizer.get_slot_names)."""
         return sorted(self._slots)
 
     def variables(self) -> list[Variable]:
+        """The optimizer's own variables: slots and counters (tf.train.Optimizer.variables)."""
         out = list(self._non_slots.values())
         for slots in self._slots.values():
             out.extend(slots.values())

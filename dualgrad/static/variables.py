@@ -89,9 +89,11 @@ class Variable(Tensor):
 
     # -- TF1 methods -------------------------------------------------------------------------
     def value(self) -> Variable:
+        """This variable, read where used (tf.Variable.value)."""
         return self
 
     def read_value(self) -> Variable:
+        """This variable, read where used (tf.Variable.read_value)."""
         return self
 
     def initialized_value(self) -> Tensor:
@@ -105,10 +107,12 @@ class Variable(Tensor):
 
     def assign_add(self, delta, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Tensor:
+        """An op adding `delta` to this variable; its output is the new value (tf.Variable.assign_add)."""
         return _assign_op("AssignAdd", self, delta, name or "AssignAdd")
 
     def assign_sub(self, delta, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Tensor:
+        """An op subtracting `delta` from this variable, output the new value (tf.Variable.assign_sub)."""
         return _assign_op("AssignSub", self, delta, name or "AssignSub")
 
     def load(self, value, session=None) -> None:
@@ -188,6 +192,7 @@ def assign_sub(ref: Variable, value, use_locking=None, name: str | None = None,
 
 
 def global_variables(graph=None) -> list[Variable]:
+    """The graph's global variables, in creation order (tf.global_variables)."""
     return (graph or get_default_graph()).get_collection(GLOBAL_VARIABLES)
 
 
@@ -195,6 +200,7 @@ all_variables = global_variables
 
 
 def trainable_variables(graph=None) -> list[Variable]:
+    """The variables made with trainable=True (tf.trainable_variables)."""
     return (graph or get_default_graph()).get_collection(TRAINABLE_VARIABLES)
 
 
@@ -218,6 +224,7 @@ def group(*inputs, name: str | None = None) -> Operation:
 
 
 def no_op(name: str | None = None) -> Operation:
+    """An op that does nothing, for control dependencies (tf.no_op)."""
     return group(name=name or "NoOp")
 
 

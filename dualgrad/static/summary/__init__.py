@@ -42,6 +42,7 @@ class SummaryOp:
         return f"<ds.summary '{self.name}' tags={[tag for _, tag, _ in self.parts]}>"
 
     def fetch_adapter(self) -> tuple[list[Tensor], Callable[[list], bytes]]:
+        """The tensors Session.run fetches for this summary and the function making its bytes."""
         return [tensor for *_, tensor in self.parts], self._serialize
 
     def _serialize(self, values: list) -> bytes:
@@ -137,6 +138,7 @@ class FileWriter:
             self.add_graph(graph)
 
     def get_logdir(self) -> str:
+        """The directory events are written to (tf.summary.FileWriter.get_logdir)."""
         return self._logdir
 
     def _write(self, event: bytes) -> None:
@@ -161,10 +163,12 @@ class FileWriter:
         self._write(records.event(time.time(), global_step or 0, graph_def=records.graph_def(nodes)))
 
     def flush(self) -> None:
+        """Writes buffered events to disk (tf.summary.FileWriter.flush)."""
         if self._file is not None:
             self._file.flush()
 
     def close(self) -> None:
+        """Flushes and closes the event file (tf.summary.FileWriter.close)."""
         if self._file is not None:
             self._file.close()
             self._file = None

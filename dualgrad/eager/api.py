@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import ShapeError, refusing, user_frame
+from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame
 from ..ops import specs
 from .tensor import Tensor, as_eager_error, as_key, inplace, node_class_named, spec_of, wrap
 
@@ -67,8 +67,18 @@ def pow(input, exponent):
     return ops.power(input, exponent)
 
 
+def _clamps_to_float(input, min, max) -> bool:
+    """PyTorch promotes an integer or bool tensor clamped by a float bound to the default float
+    (`int32.clamp(max=2.5)` is [1., 2., 2.5]); the kernel clamps in the input's dtype, which
+    would truncate the bound."""
+    return (type(input) is Tensor and not input.dtype.is_floating_point
+            and any(isinstance(b, (float, np.floating)) for b in (min, max)))
+
+
 def clamp(input, min=None, max=None):
     """Each element clamped to [min, max]; either bound may be None (torch.clamp)."""
+    if _clamps_to_float(input, min, max):
+        input = input.to(dtypes.DEFAULT_FLOAT)
     return ops.clip(input, min=min, max=max)
 
 
@@ -409,12 +419,17 @@ def div_(input, other):
 
 def clamp_(input, min=None, max=None):
     """In-place clamp to [min, max] (Tensor.clamp_)."""
+    if _clamps_to_float(input, min, max):
+        raise DualgradRuntimeError(f"clamp_: result type {dtypes.DEFAULT_FLOAT.name} can't be cast to the "
+                                   f"desired output type {input.dtype.name} (at {user_frame()})")
     return inplace(input, ops.clip, min=min, max=max)
 
 
 def fill_(input, value):
     """Fills this tensor with `value` in place (Tensor.fill_)."""
-    return inplace(input, ops.setitem, value, key=Ellipsis)
+    from .convert import write_value
+
+    return inplace(input, ops.setitem, write_value(value, input.dtype, "fill_"), key=Ellipsis)
 
 
 def zero_(input):
@@ -424,6 +439,9 @@ def zero_(input):
 
 def copy_(input, src):
     """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_)."""
+    if type(src) is not Tensor:  # PyTorch: a list or array would be converted with guessed rules
+        raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
+                         f"{type(src).__name__} (at {user_frame()})")
     return inplace(input, ops.setitem, src, key=Ellipsis)
 
 

@@ -285,6 +285,18 @@ def scalar_value(value, dtype: dtypes.DType, op: str):
     return dtype.np.type(as_float)
 
 
+def write_value(value, dtype: dtypes.DType, op: str):
+    """A value written into a tensor of `dtype` (`t[k] = value`, `fill_`, `copy_`): a tensor or
+    array as it is (cast as `.to` casts); a Python or numpy number, or nested lists of them,
+    converted exactly and checked as PyTorch checks them (`t_int32[0] = 2**40` and nan into an
+    int tensor raise instead of wrapping; 0.7 into float64 stays the double 0.7)."""
+    if isinstance(value, (Tensor, np.ndarray)) or is_jax_array(value):
+        return value
+    if isinstance(value, (list, tuple)) or _other_sequence(value):
+        return array_from_data(value, dtype, op)
+    return scalar_value(value, dtype, op)
+
+
 def number(value, op: str, what: str):
     """A Python or numpy number (a one-element tensor gives its value); anything else is
     refused with a TypeError, complex with a dualgrad limitation."""

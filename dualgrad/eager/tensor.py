@@ -314,8 +314,10 @@ class Tensor:
     # -- in place ---------------------------------------------------------------------------
     def __setitem__(self, key, value) -> None:
         from ..ops import setitem
+        from .convert import write_value
 
         key = as_key(key)
+        value = write_value(value, self.dtype, "setitem")
         wanted = self._requires_grad or type(value) is Tensor and value._requires_grad
         if wanted and grad_mode.state.enabled:
             inplace(self, setitem, value, key=key)  # recorded (CopySlices), even for a number
@@ -387,10 +389,10 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 elif not on_jax and is_jax_array(d):
                     on_jax = True
             data.append(d)
-        elif ta is list or ta is tuple:
-            from .creation import as_array
-
-            data.append(as_array(a))
+        elif ta is list or ta is tuple:  # PyTorch refuses these: a guessed dtype loses digits
+            raise DTypeError(f"{op.name}(): argument {len(data) + 1} must be a Tensor or a number, not "
+                             f"{ta.__name__} (make it a tensor with dg.tensor(..., dtype=...) to choose "
+                             f"its dtype; at {user_frame()})")
         else:
             data.append(a)
     if on_jax:
@@ -706,6 +708,10 @@ def adopt(t: Tensor, result: Tensor) -> None:
 
 def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
+    if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
+        from .convert import write_value
+
+        others = (write_value(others[0], t.dtype, op.name), *others[1:])
     recording = grad_mode.state.enabled and (
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:

@@ -9,6 +9,7 @@ Python numbers run the kernel directly.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -303,6 +304,9 @@ def is_operand(value) -> bool:
     objects are refused when the op is called, so a static graph never holds an op that can
     only fail when it runs."""
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return True
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and isinstance(value, sympy.Basic):  # sizes and constants of symbolic walks
         return True
     if isinstance(value, (list, tuple)):
         return all(type(v) in _FRONTENDS or is_operand(v) for v in value[:_OPERAND_LIST_CHECKED])

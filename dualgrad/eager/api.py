@@ -70,7 +70,11 @@ def pow(input, exponent):
 def _clamps_to_float(input, min, max) -> bool:
     """PyTorch promotes an integer or bool tensor clamped by a float bound to the default float
     (`int32.clamp(max=2.5)` is [1., 2., 2.5]); the kernel clamps in the input's dtype, which
-    would truncate the bound."""
+    would truncate the bound. A list bound is refused, as PyTorch refuses it."""
+    for b in (min, max):
+        if isinstance(b, (list, tuple)):
+            raise DTypeError(f"clamp: a bound must be a number or a Tensor, not {type(b).__name__} (at "
+                             f"{user_frame()})")
     return (type(input) is Tensor and not input.dtype.is_floating_point
             and any(isinstance(b, (float, np.floating)) for b in (min, max)))
 
@@ -97,7 +101,13 @@ def where(condition, input, other):
 
 
 def masked_fill(input, mask, value):
-    """A copy of `input` with `value` where `mask` is true (torch.masked_fill)."""
+    """A copy of `input` with `value` where `mask` is true (torch.masked_fill). A number is
+    converted to input's dtype first, checked, as PyTorch does (`int32.masked_fill(m, 2.5)` is
+    int32 2; nan into an int tensor raises)."""
+    if type(input) is Tensor and isinstance(value, (bool, int, float, np.number, np.bool_)):
+        from .convert import scalar_value
+
+        value = scalar_value(value, input.dtype, "masked_fill")
     return ops.masked_fill(input, mask, value)
 
 

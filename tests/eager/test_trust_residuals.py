@@ -215,3 +215,29 @@ def test_int_writes_and_clamp_match_torch():
         tt.fill_(math.nan)
     assert tt.tolist() == [1, 2, 3]
     assert tt.clamp(max=2.5).tolist() == dg.tensor([1, 2, 3], dtype=dg.int32).clamp(max=2.5).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(-100, 100), min_size=1, max_size=5), st.floats(-1e3, 1e3, allow_nan=False))
+def test_masked_fill_converts_a_number_to_the_inputs_dtype_as_pytorch(values, v):
+    t = dg.tensor(values, dtype=dg.int32)
+    got = t.masked_fill(t > 0, v)
+    assert got.dtype == dg.int32
+    assert got.tolist() == [int(v) if x > 0 else x for x in values]  # Python's truncation: the oracle
+    f64 = dg.tensor([float(x) for x in values], dtype=dg.float64)
+    assert f64.masked_fill(f64 > 0, v).tolist() == [v if x > 0 else float(x) for x in values]
+
+
+def test_a_list_clamp_bound_is_refused_and_masked_fill_matches_torch():
+    t = dg.tensor([1, 2, 3], dtype=dg.int32)
+    for call in (lambda: t.clamp(min=[1.5]), lambda: t.clamp_(max=(2,)), lambda: dg.clamp(t, [0], None)):
+        with pytest.raises(TypeError, match="bound must be a number"):
+            call()
+    assert t.tolist() == [1, 2, 3]
+    torch = pytest.importorskip("torch")
+    tt = torch.tensor([1, 2, 3], dtype=torch.int32)
+    assert t.masked_fill(t > 1, 2.5).tolist() == tt.masked_fill(tt > 1, 2.5).tolist()
+    with pytest.raises(RuntimeError, match="overflow"):
+        tt.masked_fill(tt > 1, math.nan)
+    with pytest.raises(RuntimeError, match="overflow"):
+        t.masked_fill(t > 1, math.nan)

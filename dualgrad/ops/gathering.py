@@ -17,7 +17,7 @@ from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error, shape_error
-from .symarray import SymArray, SymbolicUnsupported, is_concrete
+from .symarray import SymArray, SymbolicUnsupported, as_sympy, is_concrete
 
 
 # -- rounding and truth values (no gradient, as in TF1) ----------------------------------------
@@ -133,7 +133,7 @@ def _pad_form(x: SymArray, paddings=(), constant_values=0) -> SymArray:
         inner = tuple(int(j) - b for j, (b, _) in zip(i, paddings, strict=True))
         if all(0 <= j < d for j, d in zip(inner, x.shape, strict=True)):
             return x.at(*inner)
-        return sp.sympify(float(constant_values))
+        return as_sympy(float(constant_values))
 
     return SymArray(shape, at)
 

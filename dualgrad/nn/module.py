@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from .. import dtypes
 from ..eager.creation import tensor as _as_tensor
 from ..eager.grad_mode import no_grad
+from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
 from ..errors import DualgradError, user_frame
 from .parameter import Parameter, is_parameter
@@ -294,14 +295,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears every parameter's `.grad` (to None by default) (nn.Module.zero_grad)."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.detach_()
-                p.grad.zero_()
+        clear_grads(self.parameters(), set_to_none)
 
     # -- hooks -------------------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backend import is_jax_array
 from ..eager.grad_mode import enable_grad, no_grad
+from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
 from ..errors import DualgradError, user_frame
 
@@ -107,15 +108,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears the parameters' `.grad` (to None by default) (Optimizer.zero_grad)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_()
-                    p.grad.zero_()
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable | None = None):
         """One update of every parameter that has a gradient; `closure` re-evaluates the

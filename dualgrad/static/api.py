@@ -25,18 +25,22 @@ def _n(t, name):
 
 # -- elementwise --------------------------------------------------------------------------------
 def add(x, y, name=None):
+    """x + y elementwise, broadcasting (tf.add)."""
     return _n(ops.add(x, y), name)
 
 
 def subtract(x, y, name=None):
+    """x - y elementwise, broadcasting (tf.subtract / tf.sub)."""
     return _n(ops.subtract(x, y), name)
 
 
 def multiply(x, y, name=None):
+    """x * y elementwise, broadcasting (tf.multiply / tf.mul)."""
     return _n(ops.multiply(x, y), name)
 
 
 def divide(x, y, name=None):
+    """x / y, true division, broadcasting (tf.divide / tf.div / tf.truediv)."""
     return _n(ops.divide(x, y), name)
 
 
@@ -45,6 +49,7 @@ sub, mul = subtract, multiply
 
 
 def negative(x, name=None):
+    """-x elementwise (tf.negative / tf.neg)."""
     return _n(ops.negative(x), name)
 
 
@@ -52,10 +57,12 @@ neg = negative
 
 
 def pow(x, y, name=None):  # noqa: A001 (TF's name)
+    """x ** y elementwise, broadcasting (tf.pow)."""
     return _n(ops.power(x, y), name)
 
 
 def square(x, name=None):
+    """x * x elementwise (tf.square)."""
     return _n(ops.square(_tensor(x)), name)
 
 
@@ -64,7 +71,7 @@ def _unary(op):
         return _n(op(_tensor(x)), name)
 
     f.__name__ = op.name
-    f.__doc__ = f"`{op.name}` of the registry, elementwise."
+    f.__doc__ = f"tf.{op.name}: {op.doc}."
     return f
 
 
@@ -75,18 +82,22 @@ logical_not = _unary(ops.logical_not)
 
 
 def rsqrt(x, name=None):
+    """1 / sqrt(x) elementwise (tf.rsqrt)."""
     return _n(ops.reciprocal(ops.sqrt(_tensor(x))), name)
 
 
 def maximum(x, y, name=None):
+    """The larger of x and y elementwise, broadcasting (tf.maximum)."""
     return _n(ops.maximum(x, y), name)
 
 
 def minimum(x, y, name=None):
+    """The smaller of x and y elementwise, broadcasting (tf.minimum)."""
     return _n(ops.minimum(x, y), name)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
     bounds = (clip_value_min, clip_value_max)
     if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
         return _n(ops.minimum(ops.maximum(_tensor(t), clip_value_min), clip_value_max), name)
@@ -102,6 +113,7 @@ def _compare(op):
         return _n(op(x, y), name)
 
     f.__name__ = op.name
+    f.__doc__ = f"tf.{op.name}: {op.doc}."
     return f
 
 
@@ -121,6 +133,7 @@ def where(condition, x=None, y=None, name=None):
 
 
 def cast(x, dtype, name=None):
+    """`x` converted to `dtype`; `x` itself when it has that dtype already (tf.cast)."""
     x = _tensor(x)
     d = as_dtype(dtype)
     if d is x.dtype:
@@ -151,6 +164,7 @@ def _swap_last(x, flag: str):
 
 
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, name=None):
+    """Matrix product, batched over leading dims, optionally transposing a or b (tf.matmul)."""
     a, b = _tensor(a), _tensor(b, like=a)
     if transpose_a:
         a = _swap_last(a, "transpose_a")
@@ -169,6 +183,9 @@ def _axis(axis, reduction_indices, function: str = "reduce"):
     return axis
 
 
+_TF_REDUCTION = {"amax": "max", "amin": "min"}  # registry name -> TF1's `reduce_*` name
+
+
 def _reduction(op):
     def f(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
           keep_dims=None):
@@ -181,7 +198,7 @@ def _reduction(op):
         return _n(op(_tensor(input_tensor), axis=axis, keepdims=keep), name)
 
     f.__name__ = f"reduce_{op.name}"
-    f.__doc__ = f"`{op.name}` over `axis` (all axes when None) of the registry."
+    f.__doc__ = f"tf.reduce_{_TF_REDUCTION.get(op.name, op.name)}: {op.doc}, all axes when `axis` is None."
     return f
 
 
@@ -190,6 +207,7 @@ reduce_max, reduce_min = _reduction(ops.amax), _reduction(ops.amin)
 
 
 def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """log(sum(exp(x))) over `axis` (all axes when None), computed stably (tf.reduce_logsumexp)."""
     return _n(ops.logsumexp(_tensor(input_tensor), axis=_axis(axis, None), keepdims=keepdims), name)
 
 
@@ -202,6 +220,7 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=None):  # no
 
 
 def argmin(input, axis=None, name=None, dimension=None, output_type=None):  # noqa: A002
+    """Index of the smallest value along `axis` (TF1: axis 0 when not given), as int64 (tf.argmin)."""
     axis = resolve("argmin", "axis", axis, "dimension", dimension, error=DuplicateStaticArgumentError)
     out = ops.argmin(_tensor(input), axis=0 if axis is None else axis)
     return _n(out if output_type is None else cast(out, _int_type("argmin", "output_type", output_type)),
@@ -222,14 +241,17 @@ def reshape(tensor, shape, name=None):
 
 
 def transpose(a, perm=None, name=None):
+    """Dims permuted by `perm` (reversed when None) (tf.transpose)."""
     return _n(ops.transpose(_tensor(a), axes=None if perm is None else tuple(perm)), name)
 
 
 def expand_dims(input, axis, name=None):  # noqa: A002
+    """A size-1 dim inserted at `axis` (tf.expand_dims)."""
     return _n(ops.expand_dims(_tensor(input), axis=axis), name)
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    """Size-1 dims removed (only `axis` if given; a non-1 dim there raises, as TF1) (tf.squeeze)."""
     axis = resolve("squeeze", "axis", axis, "squeeze_dims", squeeze_dims, error=DuplicateStaticArgumentError)
     if isinstance(axis, list):
         axis = tuple(axis)
@@ -245,11 +267,13 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
 
 
 def concat(values: Sequence, axis: int, name=None):
+    """Tensors joined along an existing `axis` (tf.concat)."""
     values = _tensors(_nonempty("concat", values, "values"))
     return _n(ops.concatenate(*values, axis=axis), name)
 
 
 def stack(values: Sequence, axis: int = 0, name=None):
+    """Tensors joined along a new `axis` (tf.stack)."""
     values = _tensors(_nonempty("stack", values, "values"))
     return _n(ops.stack(*values, axis=axis), name)
 

@@ -12,31 +12,38 @@ from .graph import Tensor
 
 
 def relu(features, name=None):
+    """max(features, 0) elementwise (tf.nn.relu)."""
     return _n(ops.relu(_tensor(features)), name)
 
 
 def relu6(features, name=None):
+    """min(max(features, 0), 6) elementwise (tf.nn.relu6)."""
     return _n(ops.clip(_tensor(features), min=0, max=6), name)
 
 
 def sigmoid(x, name=None):
+    """1 / (1 + exp(-x)) elementwise (tf.nn.sigmoid)."""
     return _n(ops.sigmoid(_tensor(x)), name)
 
 
 def tanh(x, name=None):
+    """Hyperbolic tangent elementwise (tf.nn.tanh)."""
     return _n(ops.tanh(_tensor(x)), name)
 
 
 def softplus(features, name=None):
+    """log(1 + exp(features)), computed stably (tf.nn.softplus)."""
     return _n(ops.softplus(_tensor(features)), name)
 
 
 def softmax(logits, axis=None, name=None, dim=None):
+    """Softmax along `axis` (the last when None) (tf.nn.softmax)."""
     axis = resolve("softmax", "axis", axis, "dim", dim, error=DuplicateStaticArgumentError)
     return _n(ops.softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
 
 
 def log_softmax(logits, axis=None, name=None, dim=None):
+    """Log-softmax along `axis` (the last when None) (tf.nn.log_softmax)."""
     axis = dim if axis is None else axis
     return _n(ops.log_softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
 

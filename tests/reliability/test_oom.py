@@ -20,7 +20,7 @@ import pytest
 from .report import report
 
 SCRIPT = textwrap.dedent('''
-    import json, resource, sys
+    import json, sys
     import numpy as np
     import dualgrad as dg
     import dualgrad.static as ds
@@ -63,7 +63,10 @@ SCRIPT = textwrap.dedent('''
         (w * w).sum().backward()
         result["grad"] = w.grad.cpu().numpy().tolist()
         result["w"] = w.detach().cpu().numpy().tolist()
-    result["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the peak resident size of this process image (VmHWM); ru_maxrss would also count the
+    # parent's pages from before exec, so it depended on how big pytest had grown
+    peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    result["max_rss_mib"] = int(peak.split()[1]) / 1024
     print(json.dumps(result))
 ''')
 

@@ -22,6 +22,7 @@ def _binary(op: Op):
 
     method.__name__ = op.name
     method.__doc__ = f"self {op.name} other: {op.doc}"
+    method._dualgrad_refusing = True  # bind and Op.__call__ already locate every refusal
     return method
 
 
@@ -33,6 +34,7 @@ def _reflected(op: Op):
 
     method.__name__ = f"r{op.name}"
     method.__doc__ = f"other {op.name} self (the reflected operator): {op.doc}"
+    method._dualgrad_refusing = True  # (as in _binary: no second error wrapper on the hot path)
     return method
 
 

@@ -358,6 +358,7 @@ def wrap(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._where = None
+    t._origin = None
     return t
 
 
@@ -424,6 +425,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t._hooks = None
     t._retains_grad = False
     t._where = None
+    t._origin = None
     if op in _VIEW_OP_SET:  # a view shares its base's version counter, as in PyTorch
         base = args[0]
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
@@ -485,7 +487,7 @@ def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
         if type(a) is Tensor:
             if a._name is not None:
                 depth = max(depth, 0)
-            origin = getattr(a, "_origin", None)
+            origin = a._origin
             if origin is not None:
                 depth = max(depth, origin[3] + 1)
     if 0 <= depth < ORIGIN_DEPTH:

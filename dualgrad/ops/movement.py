@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import GraphError, user_frame
 from . import indexing, specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, named_by_axis, shape_error
@@ -291,10 +290,10 @@ def _concat_shape(op, *xs: Spec, axis=0):
 
 def _concat_grad(i, g, out, *xs, axis=0):
     axis = axis % _ndim(xs[0])
-    if any(_shape_of(x)[axis] is None for x in xs[:i + 1]):
-        raise GraphError(f"the gradient of concatenate along axis {axis} needs the inputs' sizes along "
-                         f"it, and one is unknown (None) (at {user_frame()}); give that placeholder "
-                         "a known size along the joined axis")
+    if any(_shape_of(x)[axis] is None for x in xs[:i + 1]):  # sizes known only when it runs
+        from .gathering import concat_part
+
+        return concat_part(g, *xs, index=i, axis=axis)
     start = sum(_shape_of(x)[axis] for x in xs[:i])
     key = (slice(None),) * axis + (slice(start, start + _shape_of(xs[i])[axis]),)
     return indexing.getitem(g, key=key)

@@ -164,6 +164,10 @@ REFERENCE = {
     "take": lambda p, i, axis=0: jnp.take(p, i, axis=axis),
     "take_add": lambda g, like, i, axis=0: jnp.zeros_like(like).at[
         (slice(None),) * (axis % like.ndim) + (i,)].add(g),
+    "concat_part": lambda g, *xs, index=0, axis=0: jnp.split(
+        g, [sum(x.shape[axis] for x in xs[:k + 1]) for k in range(len(xs) - 1)], axis=axis)[index],
+    "concat_pad": lambda g, *xs, index=0, axis=0: jnp.concatenate(
+        [g if j == index else jnp.zeros(x.shape, g.dtype) for j, x in enumerate(xs)], axis=axis),
     "pad": lambda x, paddings, constant_values=0: jnp.pad(x, paddings, constant_values=constant_values),
     "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
     "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(

@@ -16,7 +16,7 @@ import pytest
 import dualgrad.static as ds
 from dualgrad import ops
 from dualgrad.dtypes import float64
-from dualgrad.errors import DualgradError, GraphError
+from dualgrad.errors import DualgradError
 from dualgrad.ops import Spec
 
 
@@ -203,11 +203,3 @@ def test_the_registry_shape_rules_refuse_the_axes(op, n_inputs, attrs, kind):
     assert isinstance(info.value, kind)
     assert op.name in str(info.value)
 
-
-def test_gradient_through_concat_along_an_unknown_dim_is_a_located_graph_error():
-    x = ds.placeholder(ds.float32, shape=(None, 2))
-    w = ds.Variable(ds.ones([1, 2]))
-    loss = ds.reduce_sum(ds.concat([x, w], axis=0))
-    where = r"test_build_time_validation.py:\d+"
-    with pytest.raises(GraphError, match=r"concatenate along axis 0 .* unknown \(None\).*" + where):
-        ds.gradients(loss, [w])

@@ -1,25 +1,127 @@
-"""Optimizer update rules (PyTorch's `torch.optim` single-tensor formulas) as plain functions
-of registry ops. They run on arrays (the optimizers call them under `no_grad` on the
-parameters' storage) or on any front end's tensors, and return the new values; writing them
-back is the optimizer's business."""
+"""Optimizer update rules (PyTorch's `torch.optim` single-tensor formulas).
+
+The arithmetic of a step is a handful of fused registry ops (`ema`, `add_square`,
+`rms_update`, `add_scaled`): each does in one call what took three or four elementwise ops,
+so an Adam step is three op calls per parameter instead of thirteen, and on numpy each kernel
+reuses its own temporaries instead of allocating one array per elementwise op (PyTorch's
+in-place `lerp_`/`addcmul_`/`addcdiv_` for the same reason). They compute exactly the
+operations, in the same order, of the elementwise formulas they replace, so trajectories are
+bit-for-bit those of the unfused rules. They are not differentiable (PyTorch's fused
+optimizers are not either); the rule functions below run them on arrays (the optimizers call
+them under `no_grad` on the parameters' storage) or on any front end's tensors, and return
+the new values; writing them back is the optimizer's business.
+"""
 from __future__ import annotations
 
+import numpy as np
+
 from . import elementwise as ew
+from . import specs
+from .lazy import sympy as sp
+from .registry import declare
+
+_VALUES = (-3.0, 3.0)
+_POSITIVE = (0.2, 4.0)
+
+
+def _reuse(xp, name: str, a, b, temp):
+    """`xp.<name>(a, b)`, written over `temp` (an array this kernel made, of the result's
+    shape) where numpy can; jax arrays are immutable, and numpy scalars are not arrays."""
+    f = getattr(xp, name)
+    if type(temp) is _ndarray and _fits(a, temp.shape) and _fits(b, temp.shape):
+        return f(a, b, out=temp)
+    return f(a, b)
+
+
+def _fits(value, shape: tuple) -> bool:
+    """Whether `value` (an array or a number) leaves a result of `shape` that shape."""
+    return type(value) is not _ndarray or value.shape == shape or not value.ndim
+
+
+_ndarray = np.ndarray
+
+
+def _ema_kernel(xp, avg, x, *, weight):
+    diff = xp.subtract(x, avg)
+    if weight < 0.5:
+        return _reuse(xp, "add", avg, _reuse(xp, "multiply", diff, weight, diff), diff)
+    return _reuse(xp, "subtract", x, _reuse(xp, "multiply", diff, 1 - weight, diff), diff)
+
+
+def _ema_form(avg, x, *, weight):
+    return avg + (x - avg) * weight if weight < 0.5 else x - (x - avg) * (1 - weight)
+
+
+ema = declare(
+    "ema", _ema_kernel, sympy=_ema_form, shape=specs.broadcast, domain=(_VALUES, _VALUES), nin=2,
+    differentiable=False, floating=True, promotes=True, elementwise=True,
+    doc="avg + weight * (x - avg): a moving average step, PyTorch's lerp_ (computed from x's "
+        "side when weight >= 0.5, as PyTorch does); not differentiable")
+
+
+def _add_square_kernel(xp, acc, x, *, decay=1.0, scale=1.0):
+    square = xp.multiply(x, x)
+    if scale != 1.0:
+        square = _reuse(xp, "multiply", square, scale, square)
+    if decay != 1.0:
+        acc = xp.multiply(acc, decay)
+        return _reuse(xp, "add", acc, square, acc)
+    return _reuse(xp, "add", acc, square, square)
+
+
+def _add_square_form(acc, x, *, decay=1.0, scale=1.0):
+    return acc * decay + x * x * scale
+
+
+add_square = declare(
+    "add_square", _add_square_kernel, sympy=_add_square_form, shape=specs.broadcast,
+    domain=(_VALUES, _VALUES), nin=2, differentiable=False, floating=True, promotes=True,
+    elementwise=True,
+    doc="acc * decay + x * x * scale: a running (decayed) sum of squares, PyTorch's "
+        "mul_(decay).addcmul_(x, x, value=scale); not differentiable")
+
+
+def _rms_update_kernel(xp, param, step, sq, *, lr, eps, correction=1.0):
+    denom = xp.sqrt(sq)
+    if correction != 1.0:
+        denom = _reuse(xp, "divide", denom, correction, denom)
+    denom = _reuse(xp, "add", denom, eps, denom)
+    scaled = _reuse(xp, "divide", step, denom, denom)
+    scaled = _reuse(xp, "multiply", scaled, -lr, scaled)
+    return _reuse(xp, "add", param, scaled, scaled)
+
+
+def _rms_update_form(param, step, sq, *, lr, eps, correction=1.0):
+    return param + step / (sp.sqrt(sq) / correction + eps) * -lr
+
+
+rms_update = declare(
+    "rms_update", _rms_update_kernel, sympy=_rms_update_form, shape=specs.broadcast,
+    domain=(_VALUES, _VALUES, _POSITIVE), nin=3, differentiable=False, floating=True,
+    promotes=True, elementwise=True,
+    doc="param - lr * step / (sqrt(sq) / correction + eps): the step of Adam, RMSprop and "
+        "Adagrad, PyTorch's addcdiv_; not differentiable")
+
+
+def _add_scaled_kernel(xp, x, y, *, alpha):
+    scaled = xp.multiply(y, alpha)
+    return _reuse(xp, "add", x, scaled, scaled)
+
+
+add_scaled = declare(
+    "add_scaled", _add_scaled_kernel, sympy=lambda x, y, *, alpha: x + y * alpha,
+    shape=specs.broadcast, domain=(_VALUES, _VALUES), nin=2, differentiable=False, floating=True,
+    promotes=True, elementwise=True,
+    doc="x + y * alpha, PyTorch's add_(y, alpha=alpha) (an SGD step, L2 weight decay); not "
+        "differentiable")
 
 
 def _decayed(grad, param, weight_decay: float, maximize: bool):
     if maximize:
         grad = ew.negative(grad)
     if weight_decay:
-        grad = ew.add(grad, ew.multiply(param, weight_decay))
+        grad = add_scaled(grad, param, alpha=weight_decay)
     return grad
-
-
-def lerp(start, end, weight: float):
-    """start + weight * (end - start), PyTorch's `lerp_` (weight < 0.5 branch)."""
-    if weight < 0.5:
-        return ew.add(start, ew.multiply(ew.subtract(end, start), weight))
-    return ew.subtract(end, ew.multiply(ew.subtract(end, start), 1 - weight))
 
 
 def sgd(param, grad, buf, *, lr: float, momentum: float = 0.0, dampening: float = 0.0,
@@ -28,8 +130,8 @@ def sgd(param, grad, buf, *, lr: float, momentum: float = 0.0, dampening: float 
     grad = _decayed(grad, param, weight_decay, maximize)
     if momentum:
         buf = grad if buf is None else ew.add(ew.multiply(buf, momentum), ew.multiply(grad, 1 - dampening))
-        grad = ew.add(grad, ew.multiply(buf, momentum)) if nesterov else buf
-    return ew.subtract(param, ew.multiply(grad, lr)), buf
+        grad = add_scaled(grad, buf, alpha=momentum) if nesterov else buf
+    return add_scaled(param, grad, alpha=-lr), buf
 
 
 def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step: int, *, lr: float, beta1: float,
@@ -43,16 +145,14 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step: int, *, lr: flo
         if decoupled:
             param = ew.multiply(param, 1 - lr * weight_decay)
         else:
-            grad = ew.add(grad, ew.multiply(param, weight_decay))
-    exp_avg = lerp(exp_avg, grad, 1 - beta1)
-    exp_avg_sq = ew.add(ew.multiply(exp_avg_sq, beta2), ew.multiply(ew.multiply(grad, grad), 1 - beta2))
-    step_size = lr / (1 - beta1**step)
-    correction2_sqrt = (1 - beta2**step) ** 0.5
+            grad = add_scaled(grad, param, alpha=weight_decay)
+    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
+    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
     second = exp_avg_sq
     if amsgrad:
         max_exp_avg_sq = second = ew.maximum(max_exp_avg_sq, exp_avg_sq)
-    denom = ew.add(ew.divide(ew.sqrt(second), correction2_sqrt), eps)
-    param = ew.add(param, ew.multiply(ew.divide(exp_avg, denom), -step_size))
+    param = rms_update(param, exp_avg, second, lr=lr / (1 - beta1**step), eps=eps,
+                       correction=(1 - beta2**step) ** 0.5)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
@@ -61,16 +161,18 @@ def rmsprop(param, grad, square_avg, grad_avg, buf, *, lr: float, alpha: float, 
             maximize: bool = False):
     """(param, square_avg, grad_avg or None, momentum buffer or None)."""
     grad = _decayed(grad, param, weight_decay, maximize)
-    square_avg = ew.add(ew.multiply(square_avg, alpha), ew.multiply(ew.multiply(grad, grad), 1 - alpha))
+    square_avg = add_square(square_avg, grad, decay=alpha, scale=1 - alpha)
+    if not centered and momentum <= 0:
+        return rms_update(param, grad, square_avg, lr=lr, eps=eps), square_avg, grad_avg, buf
     if centered:
-        grad_avg = lerp(grad_avg, grad, 1 - alpha)
+        grad_avg = ema(grad_avg, grad, weight=1 - alpha)
         avg = ew.sqrt(ew.subtract(square_avg, ew.multiply(grad_avg, grad_avg)))
     else:
         avg = ew.sqrt(square_avg)
     avg = ew.add(avg, eps)
     if momentum > 0:
         buf = ew.add(ew.multiply(buf, momentum), ew.divide(grad, avg))
-        param = ew.subtract(param, ew.multiply(buf, lr))
+        param = add_scaled(param, buf, alpha=-lr)
     else:
         param = ew.add(param, ew.multiply(ew.divide(grad, avg), -lr))
     return param, square_avg, grad_avg, buf
@@ -80,7 +182,5 @@ def adagrad(param, grad, state_sum, step: int, *, lr: float, lr_decay: float = 0
             weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False):
     """(param, state_sum) after step number `step` (counted from 1)."""
     grad = _decayed(grad, param, weight_decay, maximize)
-    clr = lr / (1 + (step - 1) * lr_decay)
-    state_sum = ew.add(state_sum, ew.multiply(grad, grad))
-    std = ew.add(ew.sqrt(state_sum), eps)
-    return ew.add(param, ew.multiply(ew.divide(grad, std), -clr)), state_sum
+    state_sum = add_square(state_sum, grad)
+    return rms_update(param, grad, state_sum, lr=lr / (1 + (step - 1) * lr_decay), eps=eps), state_sum

@@ -101,6 +101,15 @@ OPS: dict[str, Samples] = {
     "logical_not": Samples((_s((2, 3), kinds=(BOOL,)), _s((), kinds=(BOOL,)))),
     "where": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
                       _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    # -- optimizer updates (ops.updates) ----------------------------------------------------
+    "ema": Samples((_s((2, 3), (2, 3), weight=0.1), _s((3,), (3,), weight=0.7), _s((2, 3), (3,), weight=0.25)),
+                   broadcast=True),
+    "add_square": Samples((_s((2, 3), (2, 3), decay=0.999, scale=0.001), _s((4,), (4,)),
+                           _s((2, 3), (3,), decay=0.9, scale=0.1)), broadcast=True),
+    "rms_update": Samples((_s((2, 3), (2, 3), (2, 3), lr=0.1, eps=1e-8, correction=0.5),
+                           _s((4,), (4,), (4,), lr=0.01, eps=1e-3), _s((2, 3), (3,), (2, 3), lr=2.0, eps=0.1)),
+                          broadcast=True),
+    "add_scaled": Samples((_s((2, 3), (2, 3), alpha=-0.1), _s((2, 3), (3,), alpha=2.0)), broadcast=True),
     "cast": Samples((_s((2, 3), dtype=dtypes.float64), _s((3,), dtype=dtypes.float32),
                      _s((2,), dtype=dtypes.int64))),
     # -- indexing ------------------------------------------------------------------------------

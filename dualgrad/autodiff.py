@@ -1,15 +1,9 @@
 """The one reverse walker, shared by eager `backward`/`autograd.grad`, static `gradients` and
 `symbolic.ad_grad`.
 
-It sees a graph only through a small node protocol:
-
-- `node.next_edges`: one `(child_node or None, output_index)` per input;
-- `node.apply(grads, needed)`: gradients for the node's outputs in, one per input out
-  (`needed[i]` False means nobody wants input i's gradient: don't compute it);
-- `node.input_like(i)`: a value with input i's shape, to sum broadcast gradients back to;
-- `node.hooks` (falsy, or `node.run_hooks(grads)` returns possibly replaced grads);
-- `node.release()`: free saved values once the node has run (when the graph is not retained);
-- `node.is_sink`: a node whose incoming gradient is captured rather than applied (a leaf).
+It sees a graph only through the node protocol that `GradNode` states in code: edges to the
+children, `apply` (output gradients in, input gradients out), `input_like`, hooks, `release`
+and `is_sink`. Every front end's node class derives from it.
 
 Order is Kahn's algorithm over dependency counts, never recursion, so a chain of a million
 ops is fine. Gradients are accumulated with the registry `add`, and each input's gradient is
@@ -20,6 +14,51 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from . import ops
+
+
+class GradNode:
+    """What the walker asks of a node; subclasses override `apply` and `input_like`, and
+    whatever default below does not fit them.
+
+    - `next_edges`: one `(child_node or None, output_index)` per input;
+    - `apply(grads, needed)`: gradients for the node's outputs in, one per input out
+      (`needed[i]` False means nobody wants input i's gradient: don't compute it);
+    - `input_like(i)`: a value with input i's shape, to sum broadcast gradients back to;
+    - `hooks` (falsy, or `run_hooks(grads)` returns possibly replaced grads);
+    - `release()`: free saved values once the node has run (when the graph is not retained);
+    - `is_sink`: a node whose incoming gradient is captured rather than applied (a leaf).
+    """
+
+    __slots__ = ()
+    next_edges: tuple = ()
+    num_outputs = 1
+    is_sink = False
+    hooks = None
+
+    def apply(self, grads: list, needed: list) -> list:
+        """One gradient (or None) per input, from the gradients of the node's outputs."""
+        raise NotImplementedError(f"{type(self).__name__}.apply")
+
+    def input_like(self, i: int):
+        """A value shaped like input `i`."""
+        raise NotImplementedError(f"{type(self).__name__}.input_like")
+
+    def run_hooks(self, grads: list) -> list:
+        """The output gradients after the node's hooks (called only when `hooks` is truthy)."""
+        return grads
+
+    def release(self) -> None:
+        """Drop saved values after the node ran (when the graph is not retained)."""
+
+
+class SinkNode(GradNode):
+    """A leaf: the walker captures what reaches it and never calls `apply`."""
+
+    __slots__ = ()
+    is_sink = True
+
+    def apply(self, grads: list, needed: list) -> list:
+        return []
 
 
 def _discover(roots: Iterable) -> list:

@@ -312,8 +312,7 @@ def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
 def _vjps_body(op, needed: tuple, attrs: dict) -> Callable:
     def body(full):
         g, out, *values = full
-        return [op.grad(i, g, out, values, attrs) if need else None
-                for i, need in enumerate(needed)]
+        return op.vjp(needed, g, out, values, attrs)
 
     return body
 

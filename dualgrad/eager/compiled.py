@@ -11,10 +11,10 @@ Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node
 """
 from __future__ import annotations
 
-from ..autodiff import backpropagate
+from ..autodiff import GradNode, SinkNode, backpropagate
 from ..backend import freeze, in_x64, is_array_arg, is_jax_array
 from . import grad_mode
-from .node import AccumulateGrad, Node, run_rules
+from .node import AccumulateGrad, Node
 from .tensor import Tensor
 
 MAX_NODES = 2000  # larger graphs compile for longer than they save
@@ -162,28 +162,16 @@ def _compile(key: tuple, attrs_of_nodes: list):
     return program
 
 
-class _Sink:
+class _Sink(SinkNode):
     """Where a leaf's gradient is captured (AccumulateGrad's part, inside the trace)."""
-
-    next_edges = ()
-    num_outputs = 1
-    is_sink = True
-    hooks = None
 
     def link(self, stand_ins: list) -> None:
         pass
 
-    def release(self) -> None:
-        pass
 
-
-class _Replay:
+class _Replay(GradNode):
     """A recorded node's stand-in inside the trace: the same op, attrs and VJP rules, with
     the saved values as tracers."""
-
-    num_outputs = 1
-    is_sink = False
-    hooks = None
 
     def __init__(self, op, attrs: dict, inputs: list, out, edges: tuple):
         self.op, self.attrs, self.inputs, self.out, self.edges = op, attrs, inputs, out, edges
@@ -196,10 +184,7 @@ class _Replay:
         g = grads[0]
         if g is None:
             return [None] * len(needed)
-        return run_rules(self.op, needed, g, self.out, self.inputs, self.attrs)
+        return self.op.vjp(needed, g, self.out, self.inputs, self.attrs)
 
     def input_like(self, i: int):
         return self.inputs[i]
-
-    def release(self) -> None:
-        pass

@@ -10,15 +10,13 @@ import numpy as np
 from ..backend import full_on
 from ..errors import GraphError, user_frame
 from . import grad_mode
-from .node import FREED, check_nan
-from .tensor import Tensor, check_version, edge, wrap
+from .bind import edge
+from .node import FREED, HookedNode, check_nan
+from .tensor import Tensor, check_version, wrap
 
 
-class FunctionCtx:
+class FunctionCtx(HookedNode):
     """What `forward(ctx, ...)` and `backward(ctx, ...)` see; also the backward graph node."""
-
-    num_outputs = 1
-    is_sink = False
 
     def __init__(self, inputs: tuple):
         self.inputs = inputs
@@ -31,18 +29,6 @@ class FunctionCtx:
         self._versions: tuple = ()
         self.materialize_grads = True
         self.output_shapes: list = []
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} object at {hex(id(self))}>"
-
-    def name(self) -> str:
-        """The node's name, its Function class's name (torch's grad_fn.name())."""
-        return type(self).__name__
-
-    @property
-    def next_functions(self) -> tuple:
-        """(node, output index) of each input, as torch's grad_fn.next_functions."""
-        return self.next_edges
 
     def save_for_backward(self, *tensors) -> None:
         """Keeps tensors for backward, checked for in-place changes (ctx.save_for_backward)."""
@@ -73,18 +59,6 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
     # -- the walker's protocol --------------------------------------------------------------
-    def add_hook(self, index: int, fn):
-        """Registers a hook on this node's gradient for input `index` (the walker's protocol)."""
-        from .node import Node
-
-        return Node.add_hook(self, index, fn)
-
-    def run_hooks(self, grads):
-        """The gradients after this node's hooks (the walker's protocol)."""
-        from .node import Node
-
-        return Node.run_hooks(self, grads)
-
     def input_like(self, i: int):
         """The array of input `i`, to shape and place its zero gradient (the walker's protocol)."""
         return self.inputs[i]._data

@@ -11,6 +11,7 @@ import weakref
 
 import numpy as np
 
+from ..autodiff import GradNode, SinkNode
 from ..backend import is_jax_array, run_vjps_jitted
 from ..errors import GraphError
 from ..ops import Op
@@ -39,15 +40,14 @@ class RemovableHandle:
             self._hooks.remove(self._entry)
 
 
-class Node:
-    """Base of generated `<Op>Backward0` classes."""
+class HookedNode(GradNode):
+    """What every eager `grad_fn` shares (registry-op nodes and custom Functions): its name,
+    `next_functions` and gradient hooks, as PyTorch's `Node` has them."""
 
-    __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges",
-                 "hooks", "where", "__weakref__")
-    num_outputs = 1
-    is_sink = False
+    __slots__ = ()
 
     def name(self) -> str:
+        """The node's class name (torch's grad_fn.name())."""
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -55,13 +55,11 @@ class Node:
 
     @property
     def next_functions(self) -> tuple:
+        """(node, output index) of each input, as torch's grad_fn.next_functions."""
         return tuple(self.next_edges)
 
-    def register_hook(self, fn) -> RemovableHandle:
-        """A hook on the gradient of this node's output, like `Tensor.register_hook`."""
-        return self.add_hook(0, fn)
-
     def add_hook(self, index: int, fn) -> RemovableHandle:
+        """Registers `fn` on the gradient of output `index`; `.remove()` on the handle undoes it."""
         if self.hooks is None:
             self.hooks = []
         entry = (index, fn)
@@ -76,6 +74,17 @@ class Node:
             if grads[index] is not None:
                 grads[index] = call_hook(fn, grads[index])
         return grads
+
+
+class Node(HookedNode):
+    """Base of generated `<Op>Backward0` classes."""
+
+    __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges",
+                 "hooks", "where", "__weakref__")
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """A hook on the gradient of this node's output, like `Tensor.register_hook`."""
+        return self.add_hook(0, fn)
 
     def apply(self, grads: list, needed: list) -> list:
         g = grads[0]
@@ -102,7 +111,7 @@ class Node:
         if type(g) is not _ndarray and is_jax_array(g):  # one jitted program for all rules
             result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
         if result is NotImplemented:
-            result = run_rules(op, needed, g, out, values, self.attrs)
+            result = op.vjp(needed, g, out, values, self.attrs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result
@@ -129,22 +138,6 @@ class Node:
         self.out = None
 
 
-def run_rules(op: Op, needed: list, g, out, values: list, attrs: dict) -> list:
-    """The VJP rules of the inputs that `needed` asks for, called one by one."""
-    vjps = op.vjps
-    result = []
-    i = 0
-    for need in needed:  # (a plain loop: cheaper than a comprehension for one or two inputs)
-        if not need:
-            result.append(None)
-        elif vjps is None:
-            result.append(op.vjp_each(i, g, out, *values, **attrs))
-        else:
-            result.append(vjps[i](g, out, *values, **attrs))
-        i += 1
-    return result
-
-
 _ndarray = np.ndarray
 _CLASSES: dict[str, type] = {}
 
@@ -164,13 +157,10 @@ def node_class_named(name: str) -> type:
     return cls
 
 
-class AccumulateGrad:
+class AccumulateGrad(SinkNode):
     """The sink of a leaf that requires grad; the engine adds what reaches it to `.grad`."""
 
     __slots__ = ("variable", "__weakref__")
-    next_edges = ()
-    num_outputs = 1
-    is_sink = True
 
     def __init__(self, variable):
         self.variable = variable
@@ -194,12 +184,6 @@ class AccumulateGrad:
             if g is not None:
                 g = call_hook(fn, g)
         return [g]
-
-    def apply(self, grads, needed):  # never called: sinks are captured
-        return []
-
-    def release(self) -> None:
-        pass
 
 
 def accumulator(tensor) -> AccumulateGrad:

@@ -141,12 +141,23 @@ class Op:
             args = promote_args(xp, args, self.floating)
         return self.kernel(xp, *args, **attrs)
 
-    def grad(self, index: int, g, out, inputs: Sequence, attrs: dict):
-        """The VJP of input `index`, built with registry ops on whatever values it is given."""
-        if self.vjp_each is not None:
-            return self.vjp_each(index, g, out, *inputs, **attrs)
-        rule = self.vjps[index]
-        return None if rule is None else rule(g, out, *inputs, **attrs)
+    def vjp(self, needed: Sequence, g, out, inputs: Sequence, attrs: dict) -> list:
+        """The one way every walker runs an op's rules: the VJP of each input that `needed`
+        asks for (None for the others), built with registry ops on whatever values it is
+        given (arrays, eager or graph tensors, SymArrays, jax tracers)."""
+        vjps = self.vjps
+        result = []
+        i = 0
+        for need in needed:  # (a plain loop: cheaper than a comprehension for one or two inputs)
+            if not need:
+                result.append(None)
+            elif vjps is None:
+                result.append(self.vjp_each(i, g, out, *inputs, **attrs))
+            else:
+                rule = vjps[i]
+                result.append(None if rule is None else rule(g, out, *inputs, **attrs))
+            i += 1
+        return result
 
     def infer(self, specs: Sequence[Spec], attrs: dict) -> Spec:
         """Output shape and dtype; raises a ShapeError/DTypeError naming the op and shapes."""

@@ -22,45 +22,28 @@ import numpy as np
 
 from ..errors import GraphError
 from ..ops import Spec
-from .control_flow import (
-    SubProgram,
-    _cond_op,
-    _is_numpy,
-    _merge_branches,
-    declare,
-    loop_programs,
-    trace,
-)
+from .control_flow import _cond_op, _merge_branches
+from .control_flow_loop import loop_programs
+from .control_flow_trace import SubProgram, declare, is_numpy, trace
 from .creation import zeros_like
 from .graph import Operation, Tensor
+from .op_node import OpNode
 
 GRADIENTS: dict[str, Callable] = {}  # op type -> rule(op, output grads, needed) -> input grads
 
 
-class ControlFlowNode:
+class ControlFlowNode(OpNode):
     """The reverse walker's view of a control-flow op (several outputs); a leaf when it is in
     a branch gradient's stop set."""
 
-    __slots__ = ("op", "next_edges", "num_outputs")
-    hooks = None
-    is_sink = False
+    __slots__ = ("num_outputs",)
 
     def __init__(self, op: Operation):
-        self.op = op
-        self.next_edges: tuple = ()
+        super().__init__(op)
         self.num_outputs = len(op.outputs)
 
     def apply(self, grads: list, needed: list) -> list:
         return GRADIENTS[self.op.type](self.op, grads, needed)
-
-    def input_like(self, i: int):
-        return self.op.inputs[i]
-
-    def run_hooks(self, grads):  # never called: hooks is None
-        return grads
-
-    def release(self) -> None:
-        pass
 
 
 def branch_gradients(ys: Sequence[Tensor], xs: Sequence[Tensor], grad_ys: Sequence) -> list:
@@ -193,7 +176,7 @@ def _run_while_grad(op: Operation, xp):
         shapes = [cap_vals[slot[c]] for c in op.attrs["wanted"]]
         return [xp.zeros(np.shape(v), dtype=d) for v, d in zip(shapes, out_dtypes[nf:], strict=True)]
 
-    if _is_numpy(xp):
+    if is_numpy(xp):
         def run(values):
             vals, g, cap_vals, fcaps = split(values)
             history = []

@@ -17,19 +17,13 @@ from .control_flow_grad import ControlFlowNode
 from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
+from .op_node import OpNode
 
 
-class _GradNode:
-    """The walker's view of one graph op (Operation -> node protocol of autodiff.py)."""
+class _GradNode(OpNode):
+    """The walker's view of one registry-op graph op: its VJP rules build graph ops."""
 
-    __slots__ = ("op", "next_edges")
-    num_outputs = 1
-    hooks = None
-    is_sink = False
-
-    def __init__(self, op: Operation, next_edges: tuple):
-        self.op = op
-        self.next_edges = next_edges
+    __slots__ = ()
 
     def apply(self, grads: list, needed: list) -> list:
         g = grads[0]
@@ -38,31 +32,21 @@ class _GradNode:
         op = self.op
         rop = op.registry_op
         inputs, attrs, out = op.inputs, op.attrs, op.outputs[0]
-        result = []
-        for i, want in enumerate(needed):
-            try:
-                gi = rop.grad(i, g, out, inputs, attrs) if want else None
-            except TypeError:
-                if any(isinstance(a, Tensor) and a.shape is None for a in inputs):
-                    raise GraphError(f"the gradient of {rop.name} (op '{op.name}' created at "
-                                     f"{op.where}) needs inputs of known rank; give the "
-                                     "placeholder a shape (None dims are fine)") from None
-                raise
-            if gi is not None and rop.elementwise and _maybe_broadcast(inputs[i]):
-                # unknown dims may hide a broadcast that the walker's static shape test
-                # cannot see: reduce at run time (a no-op when the shapes already match)
-                gi = ops.sum_to_like(gi, inputs[i])
-            result.append(gi)
-        return result
-
-    def input_like(self, i: int):
-        return self.op.inputs[i]
-
-    def run_hooks(self, grads):  # never called: hooks is None
+        try:
+            grads = rop.vjp(needed, g, out, inputs, attrs)
+        except TypeError:
+            if any(isinstance(a, Tensor) and a.shape is None for a in inputs):
+                raise GraphError(f"the gradient of {rop.name} (op '{op.name}' created at "
+                                 f"{op.where}) needs inputs of known rank; give the "
+                                 "placeholder a shape (None dims are fine)") from None
+            raise
+        if rop.elementwise:
+            for i, gi in enumerate(grads):
+                if gi is not None and _maybe_broadcast(inputs[i]):
+                    # unknown dims may hide a broadcast that the walker's static shape test
+                    # cannot see: reduce at run time (a no-op when the shapes already match)
+                    grads[i] = ops.sum_to_like(gi, inputs[i])
         return grads
-
-    def release(self) -> None:
-        pass
 
 
 def _maybe_broadcast(x) -> bool:

@@ -14,32 +14,20 @@ from ..ops.symarray import SymArray, SymbolicUnsupported
 from . import program as P
 
 
-class _Sink:
+class _Sink(autodiff.SinkNode):
     """A leaf: the walker captures what reaches it."""
 
     __slots__ = ("step", "value")
-    next_edges = ()
-    num_outputs = 1
-    is_sink = True
-    hooks = None
 
     def __init__(self, step: int, value):
         self.step = step
         self.value = value
 
-    def apply(self, grads, needed):
-        return []
 
-    def release(self) -> None:
-        pass
-
-
-class _Apply:
+class _Apply(autodiff.GradNode):
     """One op (or custom Function) call of the program."""
 
     __slots__ = ("step", "out", "operands", "next_edges", "num_outputs", "backward")
-    is_sink = False
-    hooks = None
 
     def __init__(self, step: P.Step, out, operands: Sequence, backward: Callable | None):
         self.step = step
@@ -60,8 +48,7 @@ class _Apply:
         if g is None:
             return [None] * len(needed)
         op, attrs = step.op, step.attrs
-        grads = [op.grad(i, g, self.out, self.operands, attrs) if needed[i] else None
-                 for i in range(len(needed))]
+        grads = op.vjp(needed, g, self.out, self.operands, attrs)
         if isinstance(g, SymArray):  # keep long chains shallow (see expr.materialize)
             from .expr import materialize
 
@@ -70,9 +57,6 @@ class _Apply:
 
     def input_like(self, i: int):
         return self.operands[i]
-
-    def release(self) -> None:
-        pass
 
 
 def backward(program: P.Program, values: Sequence, operands: dict, targets: Sequence[int], seed,

@@ -142,12 +142,9 @@ def rule_vjp(op: Op, args: Sequence, attrs: dict, g: np.ndarray) -> list:
     """Each input's VJP straight from the op's rule, summed to the input's shape."""
     args = list(args)
     out = op.compute(args, attrs)
+    needed = [is_float_array(x) and op.input_differentiable(i) for i, x in enumerate(args)]
     grads = []
-    for i, x in enumerate(args):
-        if not (is_float_array(x) and op.input_differentiable(i)):
-            grads.append(None)
-            continue
-        gi = op.grad(i, g, out, args, attrs)
+    for x, gi in zip(args, op.vjp(needed, g, out, args, attrs), strict=True):
         if gi is None:
             grads.append(None)
             continue

@@ -121,10 +121,10 @@ def check_symbolic_vjp(op, args: Sequence, attrs: dict, rng: np.random.Generator
         values[g_sym.at(*idx)] = sympy.Float(float(g[idx]), 30)
     try:
         out_sym = apply_form(op, sym_args, attrs)
-        for i, want in enumerate(expected):
+        sym_grads = op.vjp([want is not None for want in expected], g_sym, out_sym, sym_args, attrs)
+        for i, (want, gi) in enumerate(zip(expected, sym_grads, strict=True)):
             if want is None:
                 continue
-            gi = op.grad(i, g_sym, out_sym, sym_args, attrs)
             if tuple(gi.shape) != args[i].shape:
                 gi = ops.sum_to_like(gi, sym_args[i])
             got = np.array([_number(as_sympy(gi.at(*idx)).doit().xreplace(values))

@@ -2,6 +2,7 @@
 Newton's square roots against numpy, and the fitted series rate against the data's exp(2x)."""
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import subprocess
@@ -15,9 +16,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("backend", ["jax", "numpy"])
 def test_tf1_control_flow_example(backend):
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "tf1_control_flow.py"),
                              "--backend", backend], capture_output=True, text=True, cwd=ROOT,
-                            timeout=300)
+                            timeout=300, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "tf1_control_flow: ok" in out

@@ -1,0 +1,189 @@
+"""`ds.while_loop`: TF1's loop as a `While` graph op over traced `cond` and `body` functions.
+
+On jax it becomes `lax.while_loop` (bounded by `maximum_iterations` through the carried
+counter), on numpy a Python `while`. The gradient rule is in `control_flow_grad.py`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DTypeError, GraphError, ShapeError, user_frame
+from ..ops import Spec
+from .control_flow_trace import (
+    SubGraph,
+    SubProgram,
+    check_pred,
+    declare,
+    flatten,
+    is_numpy,
+    pack,
+    same_nesting,
+    trace,
+)
+from .creation import convert_to_tensor
+from .graph import Operation, Tensor, get_default_graph
+
+
+def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations: int = 10,
+               back_prop: bool = True, swap_memory: bool = False, name: str | None = None,
+               maximum_iterations=None, return_same_structure: bool = False):
+    """TF1's `tf.while_loop`: repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`
+    (and fewer than `maximum_iterations` times). `cond` and `body` are traced once, now; the
+    loop variables keep their dtypes and shapes (or `shape_invariants`, where `None` dims may
+    change between iterations on the numpy backend)."""
+    where = user_frame()
+    if not callable(cond) or not callable(body):
+        raise DTypeError(f"ds.while_loop: cond and body must be callable (at {where})")
+    if not isinstance(loop_vars, (list, tuple)) or not loop_vars:
+        raise DTypeError(f"ds.while_loop: loop_vars must be a non-empty list or tuple (at {where})")
+    if isinstance(maximum_iterations, Tensor) and maximum_iterations.op.type == "Const":
+        maximum_iterations = np.asarray(maximum_iterations.op.attrs["value"]).item()
+    if maximum_iterations is not None and (isinstance(maximum_iterations, bool) or not isinstance(
+            maximum_iterations, (int, np.integer)) or maximum_iterations < 0):
+        raise DTypeError(f"ds.while_loop: maximum_iterations must be an int >= 0 (a Python int or a "
+                         f"constant tensor), got "
+                         f"{maximum_iterations!r} (at {where})")
+    leaves, structure = flatten(loop_vars)
+    graph = next((t.graph for t in leaves if isinstance(t, Tensor)), None) or get_default_graph()
+    with graph.as_default(), graph.name_scope(name or "while"):
+        inits = [convert_to_tensor(t) for t in leaves]
+        shapes = _invariants(inits, shape_invariants, structure, where)
+        params = [graph.create_op("LoopVar", (), {"dtype": t.dtype, "shape": s}, [Spec(s, t.dtype)],
+                                  name="LoopVar").outputs[0] for t, s in zip(inits, shapes, strict=True)]
+        args = pack(structure, params)
+        cond_sg = trace(graph, lambda: cond(*args), params, "ds.while_loop: cond", where)
+        if len(cond_sg.outputs) != 1:
+            raise DTypeError(f"ds.while_loop: cond must return one bool scalar (at {where})")
+        check_pred(cond_sg.outputs[0], "ds.while_loop: cond", where)
+        body_sg = trace(graph, lambda: _as_structure(body(*args), structure), params,
+                        "ds.while_loop: body", where)
+        _check_body(body_sg, structure, params, where)
+        for sub in (cond_sg, body_sg):
+            if sub.writes:
+                raise GraphError(f"ds.while_loop: assigning variables inside the loop is not supported "
+                                 f"({', '.join(v.op.name for v in sub.writes)}; at {where})")
+        captures = tuple(dict.fromkeys(cond_sg.captures + body_sg.captures))
+        control = tuple(dict.fromkeys(cond_sg.control + body_sg.control))
+        op = graph.create_op("While", (*inits, *captures),
+                             {"cond": cond_sg, "body": body_sg, "n_vars": len(inits),
+                              "maximum_iterations": None if maximum_iterations is None
+                              else int(maximum_iterations),
+                              "writes": ()},
+                             [Spec(s, t.dtype) for t, s in zip(inits, shapes, strict=True)],
+                             name="Exit", control_inputs=control)
+    out = pack(structure, op.outputs)
+    if not return_same_structure and len(op.outputs) == 1:
+        return op.outputs[0]
+    return out
+
+
+def _as_structure(result, structure):
+    """TF1 accepts a bare tensor from the body of a one-variable loop."""
+    if structure[1] == ((1, None),) and not isinstance(result, (list, tuple)):
+        return structure[0]([result])
+    return result
+
+
+def _invariants(inits: list, shape_invariants, structure, where: str) -> list:
+    if shape_invariants is None:
+        return [t.shape for t in inits]
+    given = _shapes_like(structure, shape_invariants, where)
+    if len(given) != len(inits):
+        raise ShapeError(f"ds.while_loop: {len(given)} shape_invariants for {len(inits)} loop variables "
+                         f"(at {where})")
+    shapes = []
+    for i, (t, s) in enumerate(zip(inits, given, strict=True)):
+        s = None if s is None else tuple(None if d is None or d == -1 else int(d) for d in s)
+        if s is not None and t.shape is not None and (len(s) != len(t.shape) or any(
+                a is not None and a != b for a, b in zip(s, t.shape, strict=True))):
+            raise ShapeError(f"ds.while_loop: loop variable {i} has shape {t.shape}, not compatible "
+                             f"with its shape invariant {s} (at {where})")
+        shapes.append(s)
+    return shapes
+
+
+def _shapes_like(structure, nest, where: str) -> list:
+    """The shape invariants, one per loop variable: `nest` follows loop_vars' nesting with a
+    shape (a list or tuple of dims, or None) where each loop variable is."""
+    if structure is None:
+        return [nest]
+    if not isinstance(nest, (list, tuple)) or len(nest) != len(structure[1]):
+        raise ShapeError(f"ds.while_loop: shape_invariants must follow the nesting of loop_vars "
+                         f"(at {where})")
+    return [s for (_, sub), item in zip(structure[1], nest, strict=True)
+            for s in _shapes_like(sub, item, where)]
+
+
+def _check_body(body_sg: SubGraph, structure, params: list, where: str) -> None:
+    if not same_nesting(body_sg.structure, structure):
+        raise ShapeError(f"ds.while_loop: body must return the same structure as loop_vars: "
+                         f"{len(params)} loop variables, got {len(body_sg.outputs)} tensors in "
+                         f"{'a different' if len(body_sg.outputs) == len(params) else 'another'} nesting "
+                         f"(at {where})")
+    for i, (p, out) in enumerate(zip(params, body_sg.outputs, strict=True)):
+        if out.dtype is not p.dtype:
+            raise DTypeError(f"ds.while_loop: loop variable {i} enters as {p.dtype.name} but the body "
+                             f"returns {out.dtype.name} (at {where})")
+        inv, got = p.shape, out.shape
+        if inv is None:
+            continue
+        if got is None or len(got) != len(inv) or any(
+                a is not None and a != b for a, b in zip(inv, got, strict=True)):
+            raise ShapeError(f"ds.while_loop: loop variable {i} enters with shape {inv} but has shape "
+                             f"{got} after one iteration; pass shape_invariants to allow it (at {where})")
+
+
+def loop_programs(op: Operation, xp):
+    """(step, keep_going) functions of a While op's body and cond over (vars, captures)."""
+    n = op.attrs["n_vars"]
+    captures = op.inputs[n:]
+    cond_sg, body_sg = op.attrs["cond"], op.attrs["body"]
+    cond_p = SubProgram(cond_sg, xp, captures)
+    body_p = SubProgram(body_sg, xp, captures)
+    dtypes_ = [t.dtype.np for t in op.outputs]
+
+    def keep_going(vals, caps):
+        return cond_p.call(vals, caps)[0][0]
+
+    def step(vals, caps):
+        outs = body_p.call(vals, caps)[0]
+        return tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True))
+    return step, keep_going
+
+
+@declare("While")
+def _run_while(op: Operation, xp):
+    n = op.attrs["n_vars"]
+    limit = op.attrs["maximum_iterations"]
+    step, keep_going = loop_programs(op, xp)
+
+    if is_numpy(xp):
+        def run(values):
+            vals, caps = tuple(values[:n]), values[n:]
+            i = 0
+            while (limit is None or i < limit) and bool(keep_going(vals, caps)):
+                vals = step(vals, caps)
+                i += 1
+            return list(vals), []
+        return run
+
+    import jax
+
+    def run_jax(values):
+        caps = values[n:]
+        init = (xp.asarray(0), tuple(xp.asarray(v, dtype=t.dtype.np)
+                                     for v, t in zip(values[:n], op.outputs, strict=True)))
+
+        def go(carry):
+            i, vals = carry
+            ok = keep_going(vals, caps)
+            return ok if limit is None else xp.logical_and(i < limit, ok)
+
+        try:
+            _, vals = jax.lax.while_loop(go, lambda c: (c[0] + 1, step(c[1], caps)), init)
+        except TypeError as e:
+            raise ShapeError(f"ds.while_loop {op.name} (created at {op.where}): a loop variable changes "
+                             f"shape between iterations, which the jax backend cannot compile; run it "
+                             f"with backend='numpy' ({e})") from None
+        return list(vals), []
+    return run_jax

@@ -1,0 +1,217 @@
+"""The machinery under `ds.cond` / `ds.while_loop`: the table of control-flow kinds, tracing a
+Python function into the graph as a `SubGraph`, and running a traced function (`SubProgram`).
+
+A branch (or a loop's `cond`/`body`) is traced once at build time, as TF1 does, into the same
+graph; the ops it creates are *owned* by the branch. The control-flow op takes as inputs what
+the branch reads from outside (its *captures*: tensors, placeholders, variables), so the run's
+pruning never reaches the owned ops: they run only when the control-flow op runs them.
+
+Each kind is declared once in `KINDS`: how a backend runs it (`runner(op, xp)` returns
+`run(input values) -> (output values, new values of the variables it assigns)`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import DTypeError, GraphError, ShapeError
+from .api import identity
+from .creation import RANDOM_TYPES, convert_to_tensor
+from .graph import Graph, Operation, Tensor
+from .variables import Variable
+
+_ASSIGNS = ("Assign", "AssignAdd", "AssignSub")
+
+
+@dataclass(frozen=True)
+class ControlFlowKind:
+    """How one control-flow op type runs on each backend (its gradient is declared in
+    `control_flow_grad.GRADIENTS`)."""
+
+    name: str
+    runner: Callable  # (op, xp) -> run(values) -> (outputs, new values of op.attrs['writes'])
+
+
+KINDS: dict[str, ControlFlowKind] = {}
+
+
+def declare(name: str) -> Callable:
+    def register(runner: Callable) -> Callable:
+        KINDS[name] = ControlFlowKind(name, runner)
+        return runner
+    return register
+
+
+def control_writes(op: Operation) -> tuple:
+    """The variables a control-flow op may assign (empty for every other op)."""
+    return op.attrs["writes"] if op.type in KINDS else ()
+
+
+def is_control_flow(t) -> bool:
+    """Is `t` an output of a dualgrad control-flow op (not, say, a TensorFlow tensor)?"""
+    return isinstance(t, Tensor) and t.op.type in KINDS
+
+
+@dataclass(eq=False)  # hashed by identity: the compile cache keys on op attributes
+class SubGraph:
+    """A traced function: `params` (its argument tensors), flat `outputs`, the `owned` ops it
+    created, the outside tensors it reads (`captures`, in first-use order), the outside ops its
+    ops had as control inputs (`control`, moved onto the control-flow op) and the variables it
+    assigns (`writes`)."""
+
+    params: tuple
+    outputs: tuple
+    structure: object
+    owned: frozenset
+    captures: tuple = ()
+    control: tuple = ()
+    writes: tuple = ()
+
+
+def flatten(nest) -> tuple[list, object]:
+    """(flat leaves, structure) of a nest of lists and tuples."""
+    if isinstance(nest, (list, tuple)):
+        leaves, parts = [], []
+        for item in nest:
+            sub, st = flatten(item)
+            leaves.extend(sub)
+            parts.append((len(sub), st))
+        return leaves, (type(nest), tuple(parts))
+    return [nest], None
+
+
+def same_nesting(a, b) -> bool:
+    """Structures equal up to list-versus-tuple (TF1 accepts a tuple body for list loop_vars)."""
+    if a is None or b is None:
+        return a is b
+    return len(a[1]) == len(b[1]) and all(
+        n == m and same_nesting(x, y) for (n, x), (m, y) in zip(a[1], b[1], strict=True))
+
+
+def pack(structure, leaves: Sequence):
+    """Rebuild a nest from `flatten`'s structure."""
+    if structure is None:
+        return leaves[0]
+    kind, parts = structure
+    out, i = [], 0
+    for n, st in parts:
+        out.append(pack(st, leaves[i:i + n]))
+        i += n
+    return kind(out)
+
+
+def trace(graph: Graph, fn: Callable, params: Sequence, what: str, where: str,
+          extra_owned: frozenset = frozenset(), convert: bool = True,
+          operation_as: Tensor | None = None) -> SubGraph:
+    """Call `fn()` (a closure over `params`, the traced function's flat argument tensors) and
+    record the ops it adds to `graph` (plus `extra_owned`, ops of a traced function that a
+    gradient re-runs). An operation returned stands for `operation_as` run after it (TF1's
+    cond returns the predicate for a branch that returns an op)."""
+    start = len(graph._ops)
+    with graph.as_default():
+        result = fn()
+        leaves, structure = flatten(result)
+        if convert:
+            outs = []
+            for leaf in leaves:
+                if isinstance(leaf, Operation) and operation_as is not None:
+                    with graph.control_dependencies([leaf]):
+                        leaf = identity(operation_as)
+                elif isinstance(leaf, Operation) or leaf is None:
+                    raise DTypeError(f"{what} must return tensors, got {leaf!r} (ds.cond/while_loop "
+                                     f"called at {where})")
+                outs.append(convert_to_tensor(leaf))
+            leaves = outs
+    created = frozenset(graph._ops[start:])
+    return _finish(params, leaves, structure, created, created | extra_owned, what, where)
+
+
+def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph:
+    """Captures, outside control inputs (moved to the control-flow op) and the variables the
+    function assigns (only its own assigns: a gradient re-running a branch commits nothing)."""
+    param_set = set(params)
+    captures: dict = {}
+    control: dict = {}
+    writes: dict = {}
+    for op in sorted(created, key=lambda o: o._id):
+        if op.type == "Variable":
+            raise GraphError(f"{what}: variable {op.name} is created inside a control-flow "
+                             f"construct; create it outside (ds.cond/while_loop called at {where})")
+        if op.type in RANDOM_TYPES or op.type == "RandomUniformLike":
+            raise GraphError(f"{what}: random op {op.name} inside a control-flow construct is not "
+                             f"supported; draw outside and pass the value in (at {where})")
+    for op in sorted(_needed(outputs, owned), key=lambda o: o._id):
+        for a in op.inputs:
+            if isinstance(a, Tensor) and a.op not in owned and a not in param_set:
+                captures[a] = None
+        if op in created:
+            if op.type in _ASSIGNS:
+                writes[op.inputs[0]] = None
+            writes.update(dict.fromkeys(control_writes(op)))
+        kept = tuple(c for c in op.control_inputs if c in owned)
+        if len(kept) != len(op.control_inputs):
+            control.update(dict.fromkeys(c for c in op.control_inputs if c not in owned))
+            op.control_inputs = kept
+    for t in outputs:
+        if t.op not in owned and t not in param_set:
+            captures[t] = None
+    for v in writes:
+        captures[v] = None
+    return SubGraph(tuple(params), tuple(outputs), structure, owned, tuple(captures),
+                    tuple(control), tuple(writes))
+
+
+def _needed(outputs, owned: frozenset) -> set:
+    """The owned ops the outputs depend on (through data and control inputs): only those run,
+    so only their captures and assigns count."""
+    needed: set = set()
+    stack = [t.op for t in outputs if t.op in owned]
+    while stack:
+        op = stack.pop()
+        if op in needed:
+            continue
+        needed.add(op)
+        stack.extend(a.op for a in op.inputs if isinstance(a, Tensor) and a.op in owned)
+        stack.extend(c for c in op.control_inputs if c in owned)
+    return needed
+
+
+# -- running a traced function --------------------------------------------------------------
+
+
+class SubProgram:
+    """A traced function compiled like a run: `call(param values, capture values)` returns
+    (output values, {variable: new value}). Variables among the captures are state."""
+
+    def __init__(self, sub: SubGraph, xp, captures: Sequence):
+        from .compile import build_plan
+
+        fed = set(sub.params) | {c for c in captures if not isinstance(c, Variable)}
+        plan = build_plan(sub.outputs[0].graph, list(sub.outputs), fed)
+        position = {t: ("p", i) for i, t in enumerate(sub.params)}
+        position.update({t: ("c", i) for i, t in enumerate(captures)})
+        self.state = tuple(position[v] for v in plan.state_in)
+        self.feeds = tuple(position[t] for t in plan.feeds)
+        self.n_out = plan.n_fetch_values
+        self.writes = tuple(zip(plan.writes, plan.write_src, strict=True))
+        self.fn = plan.function(xp)
+
+    def call(self, params: Sequence, captures: Sequence) -> tuple[list, dict]:
+        pick = {"p": params, "c": captures}
+        args = [pick[k][i] for k, i in self.state] + [pick[k][i] for k, i in self.feeds]
+        outs = self.fn(*args)
+        return list(outs[:self.n_out]), {v: outs[i] for v, i in self.writes}
+
+
+def is_numpy(xp) -> bool:
+    return xp is np
+
+
+def check_pred(pred: Tensor, api: str, where: str) -> Tensor:
+    if not pred.dtype.is_bool:
+        raise DTypeError(f"{api}: pred must be a bool tensor, got {pred.dtype.name} (at {where})")
+    if pred.shape is not None and pred.shape != ():
+        raise ShapeError(f"{api}: pred must be a scalar, got shape {pred.shape} (at {where})")
+    return pred

@@ -74,6 +74,10 @@ class DualgradNotImplementedError(DualgradError, NotImplementedError):
     """A form of a call dualgrad does not offer."""
 
 
+class StateDictError(DualgradError, RuntimeError):
+    """A state dict that does not fit the module (missing or unexpected keys, wrong shapes)."""
+
+
 _REFUSALS = ((NotImplementedError, DualgradNotImplementedError),
              (IndexError, DualgradIndexError), (TypeError, DualgradTypeError),
              (AttributeError, DualgradTypeError), (ValueError, DualgradValueError),

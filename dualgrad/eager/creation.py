@@ -13,8 +13,9 @@ import numpy as np
 from .. import dtypes
 from ..errors import DTypeError, DualgradError, ShapeError, refusing, user_frame
 from . import convert
+from .bind import as_eager_error
 from .devices import Device, get_default_device, place
-from .tensor import Size, Tensor, as_eager_error, wrap
+from .tensor import Size, Tensor, wrap
 
 _rng = np.random.default_rng()
 

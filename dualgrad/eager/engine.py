@@ -15,8 +15,9 @@ from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
 from ..errors import GraphError, user_frame
 from . import compiled, grad_mode
+from .bind import edge
 from .node import AccumulateGrad
-from .tensor import Tensor, edge, wrap
+from .tensor import Tensor, wrap
 
 
 def _as_list(x) -> list:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import DTypeError, user_frame
+from . import api
 from .tensor import Tensor, wrap
 
 KDL_CPU = 1
@@ -73,8 +74,6 @@ def _reduction(name: str, dg_name: str | None = None,
     """`np.<name>(t, axis=, keepdims=, dtype=)` as `dg.<dg_name>(t, dim=, keepdim=)`."""
 
     def call(a, axis=None, *args, **kwargs):
-        import dualgrad
-
         if args:
             raise TypeError(f"np.{name}(tensor, ...) on dualgrad tensors takes axis and keywords only "
                             f"(at {user_frame()})")
@@ -82,7 +81,7 @@ def _reduction(name: str, dg_name: str | None = None,
         dtype = kwargs.get("dtype")
         x = a if dtype is None else a.to(np.dtype(dtype))
         axis = tuple(axis) if isinstance(axis, list) else axis
-        return getattr(dualgrad, dg_name or name)(x, dim=axis, keepdim=bool(kwargs.get("keepdims", False)))
+        return getattr(api, dg_name or name)(x, dim=axis, keepdim=bool(kwargs.get("keepdims", False)))
 
     return call
 
@@ -104,12 +103,10 @@ def _std_like(name: str) -> Callable:
     """std/var with numpy's `ddof` (default 0, not PyTorch's 1)."""
 
     def call(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kwargs):
-        import dualgrad
-
         _refuse(name, {"out": out, **kwargs}, ())
         x = a if dtype is None else a.to(np.dtype(dtype))
         axis = tuple(axis) if isinstance(axis, list) else axis
-        return getattr(dualgrad, name)(x, dim=axis, keepdim=bool(keepdims), correction=ddof)
+        return getattr(api, name)(x, dim=axis, keepdim=bool(keepdims), correction=ddof)
 
     return call
 

@@ -1,11 +1,22 @@
-"""Tensor methods and operators, bound to the functions of `api` (PyTorch's method names)."""
+"""Tensor methods and operators, bound to the functions of `api` (PyTorch's method names).
+
+Also the methods lifted out of `tensor.py` because they reach up to higher floors (creation,
+the engine, in-place writes, hooks): `tensor.py` stays below all of them, with no import circle.
+"""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes, ops
-from ..errors import refusing
+from ..backend import is_jax_array, x64
+from ..errors import GraphError, refusing
 from ..ops.registry import Op, array_ufunc
-from . import api
-from .tensor import Tensor, bind, inplace
+from . import api, creation, engine, grad_mode
+from .bind import as_key, bind
+from .convert import write_value
+from .inplace import inplace
+from .node import RemovableHandle
+from .tensor import Tensor
 
 _EAGER_ARGS = frozenset((Tensor, float, int, bool))  # arguments that bind() takes directly
 
@@ -143,3 +154,84 @@ for _name, _doc in _DOCS.items():
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _as_method(_fn) if isinstance(_fn, Op) else refusing(_fn, _name))
 Tensor.size = refusing(Tensor.size)  # `t.size(1.5)`, `t.size(5)`: located errors of their type
+
+
+# -- methods lifted out of tensor.py (they need the floors above it) -------------------------
+def _legacy_new(cls, *args, **kwargs):
+    """`dg.Tensor(*sizes_or_data)`: PyTorch's legacy constructor (see `creation.legacy_tensor`)."""
+    return creation.legacy_tensor(*args, **kwargs)
+
+
+def _mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+    """The last two dims swapped (a batched matrix transpose)."""
+    return api.matrix_transpose(self)
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A copy of `data` with this tensor's dtype and device unless given (Tensor.new_tensor)."""
+    return creation.new_tensor(self, data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of `fill_value` with this tensor's dtype and device (Tensor.new_full)."""
+    return creation.new_full(self, size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros with this tensor's dtype and device (Tensor.new_zeros)."""
+    return creation.new_zeros(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Ones with this tensor's dtype and device (Tensor.new_ones)."""
+    return creation.new_ones(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of `size` (zeros here) with this tensor's dtype and device (Tensor.new_empty)."""
+    return creation.new_empty(self, *size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def register_hook(self, hook) -> RemovableHandle:
+    """Call `hook(grad)` with this tensor's summed gradient on every backward; it may
+    return a replacement gradient. Returns a handle with `.remove()`."""
+    if not self._requires_grad:
+        raise GraphError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        return self.grad_fn.add_hook(self._output_nr, hook)
+    if self._hooks is None:
+        self._hooks = []
+    self._hooks.append(hook)
+    return RemovableHandle(self._hooks, hook)
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulates d(self)/d(leaf) into each leaf's `.grad` (torch's Tensor.backward); a
+    non-scalar tensor needs `gradient`."""
+    engine.backward([self], None if gradient is None else [gradient], retain_graph=retain_graph,
+                    create_graph=create_graph, inputs=inputs)
+
+
+def __setitem__(self, key, value) -> None:
+    """`self[key] = value` in place, recorded when gradients are wanted (PyTorch's CopySlices)."""
+    key = as_key(key)
+    value = write_value(value, self.dtype, "setitem")
+    wanted = self._requires_grad or type(value) is Tensor and value._requires_grad
+    if wanted and grad_mode.state.enabled:
+        inplace(self, ops.setitem, value, key=key)  # recorded (CopySlices), even for a number
+    else:
+        new = value._data if type(value) is Tensor else value
+        if is_jax_array(self._data):
+            with x64():
+                self._data = self._data.at[key].set(new)
+        else:
+            if not isinstance(self._data, np.ndarray):
+                self._data = np.array(self._data)
+            self._data[key] = new
+        self._version[0] += 1
+
+
+Tensor.__new__ = staticmethod(_legacy_new)
+Tensor.mT = property(_mT)
+for _fn in (new_tensor, new_full, new_zeros, new_ones, new_empty, register_hook, backward, __setitem__):
+    setattr(Tensor, _fn.__name__, _fn)

@@ -13,7 +13,9 @@ from .. import ops
 from ..errors import IndexShapeError, ShapeError, refusing, user_frame
 from ..ops import specs
 from . import api
-from .tensor import Tensor, inplace, spec_of
+from .bind import spec_of
+from .inplace import inplace
+from .tensor import Tensor
 
 sort_result = namedtuple("sort_result", ["values", "indices"])
 topk_result = namedtuple("topk_result", ["values", "indices"])

@@ -11,8 +11,8 @@ from .. import dtypes, ops
 from ..eager import api
 from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
+from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor
-from ..eager.tensor import inplace as _inplace
 from ..errors import IndexShapeError, ShapeError, user_frame
 from ..ops.losses import REDUCTIONS
 

@@ -8,29 +8,15 @@ so a failed load leaves the module unchanged (PyTorch copies the matching entrie
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
 from .. import dtypes
-from ..eager.creation import tensor as _as_tensor
-from ..eager.grad_mode import no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
-from ..errors import DualgradError, user_frame
-from .parameter import Parameter, is_parameter
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What `load_state_dict` returns; prints as PyTorch's when everything matched."""
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-
-class StateDictError(DualgradError, RuntimeError):
-    """A state dict that does not fit the module (missing or unexpected keys, wrong shapes)."""
+from ..errors import StateDictError
+from .parameter import is_parameter
+from .state_dict import StateDictMixin
 
 
 class RemovableHandle:
@@ -59,7 +45,7 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
-class Module:
+class Module(StateDictMixin):
     """Base class of all layers and models: subclass it, set layers as attributes in
     `__init__` (after `super().__init__()`), and write `forward`."""
 
@@ -309,81 +295,6 @@ class Module:
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         return handle
-
-    # -- state ---------------------------------------------------------------------------------------
-    def _state_entries(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
-        for name, p in self._parameters.items():
-            if p is not None:
-                yield prefix + name, p
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                yield prefix + name, b
-
-    def state_dict(self, destination: dict | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict:
-        """Parameters and persistent buffers by dotted name (detached unless `keep_vars`)."""
-        destination = OrderedDict() if destination is None else destination
-        for key, value in self._state_entries(prefix):
-            destination[key] = value if keep_vars else value.detach()
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination, prefix + name + ".", keep_vars)
-        return destination
-
-    def _all_state_entries(self) -> OrderedDict:
-        out = OrderedDict()
-        for prefix, module in self.named_modules():
-            out.update(module._state_entries(prefix + "." if prefix else ""))
-        return out
-
-    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy the values of `state_dict` into this module's parameters and buffers.
-
-        Returns `(missing_keys, unexpected_keys)`; with `strict`, either raises PyTorch's
-        error. Everything is checked before anything is copied."""
-        if not hasattr(state_dict, "keys"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
-        own = self._all_state_entries()
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors, pairs = [], []
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            value = value if isinstance(value, Tensor) else _as_tensor(value)
-            if tuple(value.shape) != tuple(target.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                              f"checkpoint, the shape in current model is {target.shape}.")
-                continue
-            pairs.append((key, target, value))
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise StateDictError("Error(s) in loading state_dict for {}:\n\t{}\n(at {})".format(
-                type(self).__name__, "\n\t".join(errors), user_frame()))
-        from ..eager.api import to as tensor_to
-
-        with no_grad():
-            for key, target, value in pairs:
-                if assign:
-                    self._assign(key, target, value)
-                else:
-                    target.copy_(tensor_to(value.detach(), target.device))
-        return _IncompatibleKeys(missing, unexpected)
-
-    def _assign(self, key: str, target: Tensor, value: Tensor) -> None:
-        owner_name, _, name = key.rpartition(".")
-        owner = self.get_submodule(owner_name)
-        if is_parameter(target):
-            setattr(owner, name, Parameter(value.detach(), requires_grad=target.requires_grad))
-        else:
-            owner._buffers[name] = value
 
     # -- devices and dtypes ---------------------------------------------------------------------
     def _apply_to_tensors(self, convert: Callable[[Tensor], Tensor]) -> Module:

@@ -155,7 +155,7 @@ def _public_math() -> list[str]:
     for name in dg.__all__:
         value = getattr(dg, name)
         if isinstance(value, Op) or (inspect.isfunction(value) and value.__module__ in (
-                "dualgrad.eager.api", "dualgrad.ops.composite")):
+                "dualgrad.eager.api", "dualgrad.eager.layout", "dualgrad.ops.composite")):
             names.append(name)
     return sorted(names)
 

@@ -1,0 +1,251 @@
+"""The eager front end of the registry: `bind` runs an op on tensors and records its node.
+
+Every registry op called with a Tensor argument lands in `bind` (registered below with
+`register_frontend`): run the kernel on the arrays, and record one node if grad mode is on
+and an input requires grad. The helpers that phrase a failed kernel in the op's terms
+(`explain`, `as_eager_error`) and turn tensors in an index into arrays (`as_key`) live here too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend as _backend
+from .. import dtypes
+from ..backend import is_jax_array, run_jitted
+from ..errors import DTypeError, DualgradError, GraphError, is_out_of_memory, out_of_memory, user_frame
+from ..ops import REGISTRY, Op, Spec, register_frontend
+from ..ops.registry import promote_args
+from . import grad_mode
+from .devices import device_of
+from .node import accumulator, node_class, node_class_named
+from .tensor import Tensor, _new, _new_counter
+
+
+def edge(t: Tensor) -> tuple:
+    """Where a gradient for `t` goes: its grad_fn, or the accumulator of a leaf."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (accumulator(t), 0)
+
+
+def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
+    """The eager front end: run the kernel, record a node when gradients are wanted.
+
+    This is the hot path of every eager op, so it is written flat: one pass over the
+    arguments, the kernel, then (only when recording) one node with its edges and the
+    versions of what it saved."""
+    data = []
+    record = False
+    on_jax = False
+    for a in args:
+        ta = type(a)
+        if ta is Tensor:
+            d = a._data
+            if a._requires_grad:
+                record = True
+            if type(d) is not _ndarray:
+                if isinstance(d, np.generic):  # a 0-d tensor, not a weak Python-like number
+                    d = np.asarray(d)
+                elif not on_jax and is_jax_array(d):
+                    on_jax = True
+            data.append(d)
+        elif ta is list or ta is tuple:  # PyTorch refuses these: a guessed dtype loses digits
+            raise DTypeError(f"{op.name}(): argument {len(data) + 1} must be a Tensor or a number, not "
+                             f"{ta.__name__} (make it a tensor with dg.tensor(..., dtype=...) to choose "
+                             f"its dtype; at {user_frame()})")
+        else:
+            data.append(a)
+    if on_jax:
+        check_same_device(op, args)
+    if attrs and "key" in attrs:  # tensors inside an index become arrays (masks, positions)
+        attrs = {**attrs, "key": as_key(attrs["key"])}
+    try:
+        if _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
+            if op.promotes or op.floating:
+                data = promote_args(np, data, op.floating)
+            out = op.kernel(np, *data, **attrs)
+        elif on_jax:  # the jitted kernel first (Op.compute would look for jax arrays again)
+            out = run_jitted(op, data, attrs)
+            if out is NotImplemented:  # index arrays, a scalar that keeps changing
+                out = op.run_kernel(_backend._jnp, data, attrs)
+        else:
+            out = op.compute(data, attrs)
+    except DualgradError:
+        raise
+    except Exception as e:  # phrase the kernel's complaint in the op's own terms
+        raise explain(op, args, attrs, e) from None
+    t = _new(Tensor)
+    t._data = out
+    t._output_nr = 0
+    t._grad = None
+    t._version = _new_counter()
+    t._name = None
+    t._acc = None
+    t._hooks = None
+    t._retains_grad = False
+    t._where = None
+    t._origin = None
+    if op in _VIEW_OP_SET:  # a view shares its base's version counter, as in PyTorch
+        base = args[0]
+        if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
+            t._version = base._version
+    state = _grad_state
+    # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
+    if not (record and op.differentiable and state.enabled and out.dtype.kind == "f"):
+        t.grad_fn = None
+        t._requires_grad = False
+        if state.enabled and not record and out.dtype.kind == "f":
+            keep_origin(t, op, args, attrs)
+        return t
+    info = _NODE_INFO.get(op) or _node_info(op)
+    node = info[0]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
+    flags = info[1]
+    node.op = op
+    node.attrs = attrs
+    node.inputs = args
+    node.hooks = None
+    node.where = user_frame() if state.anomaly else None
+    edges = []
+    versions = [] if op.saves_inputs else None
+    for i, a in enumerate(args):
+        if type(a) is Tensor:
+            if a._requires_grad and (flags is True or i < len(flags) and flags[i]):
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
+            else:
+                edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(a._version[0])
+        else:
+            edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(None)
+    node.next_edges = tuple(edges)
+    node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
+    if op.saves_out:
+        node.out = out
+        node.out_version = (t._version, 0)
+    else:
+        node.out = None
+        node.out_version = None
+    t.grad_fn = node
+    t._requires_grad = True
+    return t
+
+
+ORIGIN_DEPTH = 64
+
+
+def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
+    """A float result computed from named data (nothing requires grad) remembers its op, so
+    `symbolic.expr` prints `x[i]**2`, not an anonymous input (SPEC §4). Saved with the versions
+    of it and its inputs (an in-place change makes symbolic treat it as plain data); chains stop
+    after ORIGIN_DEPTH ops, so a loop cannot grow one without bound."""
+    depth = -1
+    for a in args:
+        if type(a) is Tensor:
+            if a._name is not None:
+                depth = max(depth, 0)
+            origin = a._origin
+            if origin is not None:
+                depth = max(depth, origin[3] + 1)
+    if 0 <= depth < ORIGIN_DEPTH:
+        versions = tuple(a._version[0] if type(a) is Tensor else None for a in args)
+        t._origin = (op, attrs, args, depth, t._version, t._version[0], versions)
+
+_ndarray = np.ndarray
+_grad_state = grad_mode.state
+_NO_EDGE = (None, 0)
+_NODE_INFO: dict = {}  # op -> (generated node class, which inputs can carry a gradient)
+
+
+def _node_info(op: Op) -> tuple:
+    """The node class of `op` and its input flags: True for all (n-ary ops), else a tuple."""
+    if op.vjp_each is not None:
+        flags = True  # only reached for differentiable ops
+    else:
+        flags = tuple(op.input_differentiable(i) for i in range(len(op.vjps)))
+    info = _NODE_INFO[op] = (node_class(op), flags)
+    return info
+
+
+register_frontend(Tensor, bind)
+
+def check_same_device(op: Op, args) -> None:
+    """PyTorch's rule: every tensor of one op on one device (0-d CPU tensors excepted)."""
+    sharding = None  # fast path: jax arrays on one device have equal (often identical) shardings
+    for a in args:
+        if type(a) is Tensor:
+            s = getattr(a._data, "sharding", None)
+            if s is None or (sharding is not None and s is not sharding and s != sharding):
+                break
+            sharding = s
+    else:
+        return
+    seen = {device_of(a._data) for a in args if type(a) is Tensor and (a._data.ndim or is_jax_array(a._data))}
+    if len(seen) > 1:
+        first, second = sorted(seen, key=str)[:2]
+        raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
+                         f"least two devices, {first} and {second}! (at {user_frame()})")
+
+
+def spec_of(a) -> Spec:
+    if type(a) is Tensor:
+        return Spec(tuple(a._data.shape), a.dtype)
+    if isinstance(a, np.generic):  # numpy numbers are weak, as Python's are
+        return Spec.scalar(a)
+    if hasattr(a, "shape") and hasattr(a, "dtype"):
+        dt = a.dtype
+        return Spec(tuple(a.shape), dt if isinstance(dt, dtypes.DType) else dtypes.from_numpy_dtype(dt))
+    if isinstance(a, (bool, int, float)):
+        return Spec.scalar(a)
+    return Spec((), None)
+
+
+def explain(op: Op, args, attrs, error: Exception) -> Exception:
+    """A kernel failed: let the op's shape rule name the problem, else wrap the raw error."""
+    specs = [spec_of(a) for a in args]
+    if is_out_of_memory(error):
+        return out_of_memory(f"{op.name} of input shapes {', '.join(str(s.shape) for s in specs)}", error)
+    try:
+        op.infer(specs, attrs)
+    except DualgradError as e:
+        return as_eager_error(e, IndexError if isinstance(error, IndexError) else RuntimeError)
+    except Exception:
+        pass
+    shapes = ", ".join(str(s.shape) for s in specs)
+    kind = next((k for k in (TypeError, IndexError, ValueError) if isinstance(error, k)), RuntimeError)
+    cls = type(f"Dualgrad{kind.__name__}", (DualgradError, kind), {})
+    return cls(f"{op.name}: {error} (input shapes {shapes}; at {user_frame()})")
+
+
+_EAGER_ERRORS: dict = {}
+
+
+def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
+    """The same error, also an instance of `also`: PyTorch raises RuntimeError for shape
+    mismatches (IndexError for bad indices), so code that catches those keeps working."""
+    if isinstance(error, also):
+        return error
+    key = (type(error), also)
+    cls = _EAGER_ERRORS.get(key)
+    if cls is None:
+        cls = _EAGER_ERRORS[key] = type(type(error).__name__, (type(error), also), {})
+    new = cls(*error.args)
+    new.__traceback__ = error.__traceback__
+    return new
+
+
+def as_key(key):
+    """Tensors inside an index become arrays (bool tensors become masks)."""
+    if type(key) is Tensor:
+        return np.asarray(key._data)
+    if isinstance(key, tuple):
+        return tuple(np.asarray(k._data) if type(k) is Tensor else k for k in key)
+    if isinstance(key, list):
+        return np.asarray(key)
+    return key
+
+
+_VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))
+_VIEW_OP_SET = frozenset(REGISTRY[name] for name in _VIEW_OPS | {"broadcast_to"} if name in REGISTRY)

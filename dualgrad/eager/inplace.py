@@ -1,0 +1,127 @@
+"""In-place writes on eager tensors: `t op= other`, `t[k] = v`, `fill_`, `copy_`...
+
+The value is computed functionally, written into the tensor's storage, and the tensor moves
+to the new node in the graph one version later (PyTorch's semantics, views included: an
+in-place op on a view rebases its base, as PyTorch's CopySlices does).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes, ops
+from ..backend import is_jax_array, x64
+from ..errors import GraphError, user_frame
+from ..ops import Op
+from . import grad_mode
+from .bind import _VIEW_OPS
+from .convert import write_value
+from .tensor import Tensor, wrap
+
+_ndarray = np.ndarray
+
+
+def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
+    """PyTorch's rule: outside no_grad, no in-place write to a leaf that requires grad, directly
+    or through a view of it (`views`: the tensor's `view_chain`)."""
+    if not grad_mode.state.enabled:
+        return
+    if t.grad_fn is None and t._requires_grad:
+        raise GraphError("a leaf Variable that requires grad is being used in an in-place operation. "
+                         f"(at {user_frame()})")
+    if views and views[-1][2].grad_fn is None:
+        raise GraphError("a view of a leaf Variable that requires grad is being used in an in-place "
+                         f"operation. (at {user_frame()})")
+
+
+
+def view_chain(t: Tensor) -> list:
+    """[(view, node, base), ...] from `t` outwards while `t` is a recorded view that shares
+    memory with a base in the graph (what an in-place op on `t` silently writes through)."""
+    chain = []
+    while True:
+        node = t.grad_fn
+        if node is None or getattr(node, "op", None) is None or node.op.name not in _VIEW_OPS \
+                or not node.inputs:
+            return chain
+        base = node.inputs[0]
+        if not (type(base) is Tensor and base._requires_grad and type(t._data) is _ndarray
+                and type(base._data) is _ndarray and np.shares_memory(t._data, base._data)):
+            return chain
+        chain.append((t, node, base))
+        t = base
+
+
+def rebase_views(chain: list) -> None:
+    """After an in-place op on a view: give each base the history of its new contents
+    (PyTorch's CopySlices), so gradients through the base see the change."""
+    for view, node, base in chain:
+        attrs = node.attrs
+        with grad_mode.enable_grad():
+            if node.op.name == "getitem":
+                new = ops.setitem(shadow(base), view, key=attrs["key"])
+            elif node.op.name == "transpose":
+                axes = attrs.get("axes")
+                n = base._data.ndim
+                axes = tuple(range(n))[::-1] if axes is None else tuple(a % n for a in axes)
+                new = ops.transpose(view, axes=tuple(int(i) for i in np.argsort(axes)))
+            else:
+                new = ops.reshape(view, shape=tuple(base._data.shape))
+        adopt(base, new)
+
+
+def shadow(t: Tensor, copy: bool = False) -> Tensor:
+    """The value `t` had before an in-place op, as a graph input of that op."""
+    s = wrap(t._data.copy() if copy else t._data, t.grad_fn, t._requires_grad)
+    s._output_nr = t._output_nr
+    s._acc = t._acc
+    return s
+
+
+def adopt(t: Tensor, result: Tensor) -> None:
+    """After an in-place op: `t` takes the result's place in the graph, one version later."""
+    t._version[0] += 1
+    t.grad_fn = result.grad_fn
+    t._requires_grad = result._requires_grad
+    t._output_nr = 0
+    node = result.grad_fn
+    if node is not None and node.op.saves_out:
+        node.out_version = (t._version, t._version[0])
+
+
+def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
+    """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
+    if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
+        others = (write_value(others[0], t.dtype, op.name), *others[1:])
+    recording = grad_mode.state.enabled and (
+        t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
+    if recording:
+        views = view_chain(t)
+        check_leaf_inplace(t, views)
+        result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
+    else:
+        result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)
+    value = result._data
+    if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
+        raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
+                         f"cast to the desired output type {t.dtype.name} (at {user_frame()})")
+    if value.shape != t._data.shape:
+        raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
+                         f"broadcast shape {list(value.shape)} (at {user_frame()})")
+    if is_jax_array(t._data):
+        with x64():
+            t._data = value.astype(t._data.dtype)
+    elif not isinstance(t._data, np.ndarray):
+        t._data = value.astype(t._data.dtype)
+    else:
+        if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory
+            raise GraphError("unsupported operation: more than one element of the written-to tensor "
+                             "refers to a single memory location. Please clone() the tensor before "
+                             f"performing the operation. (at {user_frame()})")
+        t._data[...] = value
+    if recording:
+        adopt(t, result)
+        if views:
+            rebase_views(views)
+    else:
+        t._version[0] += 1
+    return t

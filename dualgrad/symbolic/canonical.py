@@ -131,7 +131,8 @@ def _sum_term(term, limits: list, ranges: dict, sp):
                 cond = sp.true
             else:
                 cond = _within(solution, lo, hi, ranges, sp)
-            term = term.xreplace({delta: sp.Integer(1)}).xreplace({var: solution})
+            # one rebuild: xreplace matches the delta itself before the index inside it
+            term = term.xreplace({delta: sp.Integer(1), var: solution})
             conditions.append(cond)
             del remaining[n]
             progress = True
@@ -168,6 +169,8 @@ def _tidy(e, bounds, sp):
                     inner[var] = hi + 1
         body = _tidy(body, inner, sp)
         constant = [lim for lim in limits if not body.has(lim[0])]  # a sum of equal terms
+        if body is e.function and not constant and len(limits) == len(e.limits):
+            return e  # unchanged: rebuilding would re-run sympy's evaluation of every node
         count = sp.Mul(*(hi - lo + 1 for _, lo, hi in constant))
         limits = [lim for lim in limits if body.has(lim[0])]
         return count * (sp.Sum(body, *limits) if limits else body)
@@ -187,22 +190,29 @@ def _tidy(e, bounds, sp):
 
 def rename_sum_indices(e, name_for):
     """Rename each Sum's indices to `name_for(depth, position)`, depth counting the indices of
-    the enclosing Sums: a stable naming, whatever names the indices had."""
+    the enclosing Sums: a stable naming, whatever names the indices had. One pass: a node is
+    rebuilt (and so re-evaluated by sympy) only when something below it was renamed."""
     sp = sym()
 
-    def walk(e, depth):
-        if not e.args or not e.has(sp.Sum):
-            return e
+    def walk(e, depth, reps):
         if isinstance(e, sp.Sum):
-            reps, limits = {}, []
+            inner, limits = dict(reps), []
             for n, (var, lo, hi) in enumerate(e.limits):
                 new = sp.Symbol(name_for(depth, n), integer=True, nonnegative=True)
-                reps[var] = new
-                limits.append((new, lo, hi))
-            return sp.Sum(walk(e.function.xreplace(reps), depth + len(e.limits)), *limits)
-        return e.func(*(walk(a, depth) for a in e.args))
+                limits.append((new, walk(lo, depth, inner), walk(hi, depth, inner)))
+                inner[var] = new  # later limits and the body see the new name
+            body = walk(e.function, depth + len(e.limits), inner)
+            if body is e.function and all(a == b for a, b in zip(limits, e.limits, strict=True)):
+                return e
+            return sp.Sum(body, *limits)
+        if not e.args:
+            return reps.get(e, e)
+        args = [walk(a, depth, reps) for a in e.args]
+        if all(a is b for a, b in zip(args, e.args, strict=True)):
+            return e
+        return e.func(*args)
 
-    return walk(e, 0)
+    return walk(e, 0, {})
 
 
 def canonical(e):
@@ -243,10 +253,13 @@ def rational_is_zero(e) -> bool:
     """Whether `e` is zero as a rational function of its sums and function calls taken as
     independent symbols (`exp(-s)`, `tanh(s)`, an inner `Sum`): a sufficient proof, and fast
     where the rules write a derivative in another form (`out*(1 - out)` for sympy's
-    `exp(-z)/(1 + exp(-z))**2`)."""
+    `exp(-z)/(1 + exp(-z))**2`). The atoms are replaced without sympy's evaluation (which
+    would ask its assumptions about every rebuilt power of a sum, the slowest part of the
+    proof); `together` and `expand` then evaluate the rational function of plain symbols."""
     sp = sym()
-    e = e.xreplace({s: sp.Dummy() for s in e.atoms(sp.Sum)})
-    e = e.xreplace({f: sp.Dummy() for f in e.atoms(sp.Function)})
+    with sp.evaluate(False):
+        e = e.xreplace({s: sp.Dummy() for s in e.atoms(sp.Sum)})
+        e = e.xreplace({f: sp.Dummy() for f in e.atoms(sp.Function)})
     numerator, _ = sp.together(e).as_numer_denom()
     return sp.expand(numerator) == 0
 

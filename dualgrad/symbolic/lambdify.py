@@ -20,6 +20,7 @@ from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
 from .expr import sym
+from .sympy_fixes import free_symbols
 
 _MODULES = {"numpy": "numpy", "np": "numpy", "jax": "jax"}
 SAFE_PREFIX = "_dg"
@@ -56,8 +57,9 @@ class Lambdified:
         with sp.evaluate(False):  # a renaming enables no new evaluation; skip sympy's
             body = [_printable(e.xreplace(renames)) for e in items]
         self._fn = deep_call(lambda: sp.lambdify(safe_args, body if self.is_array else body[0],
-                                                 modules=_MODULES[backend], dummify=False,
-                                                 cse=_split_deep),
+                                                 modules=_modules(backend), dummify=False,
+                                                 cse=_split_deep, printer=_printer(backend),
+                                                 docstring_limit=0),
                              "lambdify", _depth(items))
         self._ranks = atoms["ranks"]
         self._dim_axes = atoms["dim_axes"]
@@ -111,6 +113,35 @@ class Lambdified:
             if axis < a.ndim:
                 sizes.setdefault(_name(dim), a.shape[axis])
         return a
+
+
+def _modules(backend: str):
+    """What lambdify evaluates in: for numpy, the names sympy's `modules="numpy"` puts in scope
+    (numpy's, then numpy.linalg's, then `I` and sympy's one translation) taken from the modules'
+    own dicts. sympy runs `from numpy import *`, which first imports every lazy submodule numpy
+    lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
+    if _MODULES[backend] != "numpy":
+        return _MODULES[backend]
+    if not _NUMPY_NAMESPACE:
+        linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
+        _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside})
+    return [_NUMPY_NAMESPACE]
+
+
+_NUMPY_NAMESPACE: dict = {}
+
+
+def _printer(backend: str):
+    """sympy's own printer for the backend, as lambdify would make it, but writing sums in the
+    expression's order: sorting the terms asks sympy's assumptions about every term, which
+    costs more than the rest of the printing (the order of a sum does not change its value
+    beyond rounding). (`docstring_limit=0` above skips printing the whole expression again,
+    sorted, into the generated function's docstring, which nothing reads.)"""
+    from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+
+    printer = JaxPrinter if backend == "jax" else NumPyPrinter
+    return printer({"fully_qualified_modules": False, "inline": True,
+                    "allow_unknown_functions": True, "order": "none"})
 
 
 def _name(s) -> str:
@@ -270,7 +301,7 @@ def _atoms(items) -> dict:
         for s in e.atoms(sp.Sum, sp.Product):
             bound |= {lim[0] for lim in s.limits}
             for var, _, hi in s.limits:
-                sizes = {x for x in hi.free_symbols if x.is_positive and x.is_integer}
+                sizes = {x for x in free_symbols(hi) if x.is_positive and x.is_integer}
                 dims |= sizes
                 if len(sizes) == 1 and hi == next(iter(sizes)) - 1:
                     (d,) = sizes
@@ -278,7 +309,7 @@ def _atoms(items) -> dict:
                         for axis, index in enumerate(ind.indices):
                             if index == var:
                                 dim_axes.setdefault(ind.base, []).append((d, axis))
-        scalars |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+        scalars |= free_symbols(e)
     labels = {b.label for b in bases}
     scalars -= labels | dims | bound
     return {"bases": bases, "scalars": scalars, "dims": dims, "ranks": ranks, "dim_axes": dim_axes}

@@ -39,3 +39,28 @@ def apply() -> None:
 
     ewl._common_new = common_new
     _APPLIED = True
+
+
+def free_symbols(e) -> set:
+    """The plain symbols free in `e`, without sympy's cost: sympy's `Sum.free_symbols`
+    rebuilds the body (an `xreplace` of each index by itself), which re-runs the evaluation and
+    assumption queries of every node in it, nested sums again at each level. Here: one
+    iterative walk, each Sum's/Product's indices bound in its body and later limits."""
+    from sympy import Product, Sum, Symbol
+
+    out: set = set()
+    stack = [(e, frozenset())]
+    while stack:
+        node, bound = stack.pop()
+        if isinstance(node, Symbol):
+            if node not in bound:
+                out.add(node)
+        elif isinstance(node, (Sum, Product)):
+            inner = bound
+            for var, *ends in node.limits:
+                stack.extend((end, inner) for end in ends)
+                inner = inner | {var}
+            stack.append((node.function, inner))
+        else:
+            stack.extend((a, bound) for a in getattr(node, "args", ()))
+    return out

@@ -7,6 +7,8 @@ and an input requires grad. The helpers that phrase a failed kernel in the op's 
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .. import backend as _backend
@@ -26,6 +28,15 @@ def edge(t: Tensor) -> tuple:
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     return (accumulator(t), 0)
+
+
+class _Tracing(threading.local):
+    """Set by `dg.compile` while it traces a step on this thread (compiler/trace.py)."""
+
+    hook = None
+
+
+tracing = _Tracing()
 
 
 def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
@@ -60,7 +71,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if attrs and "key" in attrs:  # tensors inside an index become arrays (masks, positions)
         attrs = {**attrs, "key": as_key(attrs["key"])}
     try:
-        if _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
+        if tracing.hook is not None:  # dg.compile is tracing: a graph op (compiler/trace.py)
+            out = tracing.hook(op, args, data, attrs)
+        elif _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
             if op.promotes or op.floating:
                 data = promote_args(np, data, op.floating)
             out = op.kernel(np, *data, **attrs)

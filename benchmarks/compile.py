@@ -1,0 +1,141 @@
+"""`dg.compile` benchmark: one eager MLP SGD step (784-256-256-10, batch 64) compiled, side by
+side with the same step eager, jax.jit by hand, PyTorch eager and torch.compile.
+
+    python benchmarks/compile.py [--quick]
+
+Every contender runs the same PyTorch-style step (`workloads.eager_sgd_step`: forward,
+`loss.backward()`, `p -= lr * p.grad` under `no_grad`, `p.grad = None`); the jax peer is the
+same model written with `jax.value_and_grad` under `jax.jit` with the parameters donated, the
+way a jax user would write it. Contenders run in interleaved rounds (race.py), best round
+counts; ratios are against dg.compile (jax). The dg.compile step also copies the updated
+parameters back into the eager tensors every call (they stay visible to eager code), which
+the jax peer does not do. torch.compile needs a C compiler; where it fails its row says why.
+"""
+from __future__ import annotations
+
+import os
+
+THREADS = int(os.environ.setdefault("DUALGRAD_BENCH_THREADS", "1"))
+for _key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_key] = str(THREADS)
+
+import argparse  # noqa: E402  (the thread settings above must precede numpy's import)
+import sys  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+from race import Race  # noqa: E402
+from workloads import eager_sgd_step, jax_mlp_loss  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+SIZES = (784, 256, 256, 10)
+BATCH = 64
+LR = 0.01
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    onehot = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
+    params = []
+    for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True):
+        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
+        params.append(np.zeros(n_out, np.float32))
+    return x, onehot, params
+
+
+def dualgrad_step(compiled: str | None):
+    import dualgrad as dg
+
+    x, onehot, arrays = data()
+    params = [dg.tensor(p, requires_grad=True) for p in arrays]
+    step = eager_sgd_step(dg, dg.tensor(x), dg.tensor(onehot), params, LR, BATCH)
+    return step if compiled is None else dg.compile(step, backend=compiled)
+
+
+def torch_step(compiled: bool):
+    import torch
+
+    torch.set_num_threads(THREADS)
+    x, onehot, arrays = data()
+    params = [torch.tensor(p, requires_grad=True) for p in arrays]
+    step = eager_sgd_step(torch, torch.tensor(x), torch.tensor(onehot), params, LR, BATCH)
+    return torch.compile(step) if compiled else step
+
+
+def jax_step():
+    from dualgrad.backend import jax_numpy
+
+    jnp = jax_numpy()
+    import jax
+
+    x, onehot, arrays = data()
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
+
+    def update(params, xb, yb):
+        grads = jax.grad(loss_fn)(params, xb, yb)
+        return [p - LR * g for p, g in zip(params, grads, strict=True)]
+
+    update = jax.jit(update, donate_argnums=0)
+    state = {"p": [jnp.asarray(p) for p in arrays]}
+    xb, yb = jnp.asarray(x), jnp.asarray(onehot)
+
+    def step():
+        state["p"] = update(state["p"], xb, yb)
+        jax.block_until_ready(state["p"])
+
+    return step
+
+
+def first_call(race: Race, label: str, make) -> str | None:
+    """Add `make()` to the race; a contender that cannot run reports why instead."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)  # a dg.compile fallback would time eager code
+            t = time.perf_counter()
+            fn = make()
+            race.add(label, fn)
+            print(f"  {label}: first call (trace + compile) {time.perf_counter() - t:.2f} s")
+    except Exception as e:  # noqa: BLE001 - report any peer that does not run, and go on
+        race.skip(label)
+        return f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = parser.parse_args()
+    rounds, calls = (5, 10) if args.quick else (15, 20)
+    race = Race(rounds)
+    contenders = {
+        "dg.compile (jax)": lambda: dualgrad_step("jax"),
+        "jax.jit by hand": jax_step,
+        "dualgrad eager": lambda: dualgrad_step(None),
+        "dg.compile (numpy)": lambda: dualgrad_step("numpy"),
+        "torch eager": lambda: torch_step(False),
+        "torch.compile": lambda: torch_step(True),
+    }
+    print(f"MLP {'-'.join(map(str, SIZES))} SGD step, batch {BATCH}, {os.cpu_count()} CPUs, "
+          f"{THREADS} BLAS thread(s)")
+    failures = {label: first_call(race, label, make) for label, make in contenders.items()}
+    for label, (fn, _, units) in [(k, v) for k, v in race.entries.items() if v is not None]:
+        race.entries[label] = (fn, calls, units)
+    times = race.run()
+    base = times.get("dg.compile (jax)")
+    for label, t in times.items():
+        if t is None:
+            print(f"{label:<22} did not run: {failures[label]}")
+            continue
+        ratio = f"   {t / base:.2f}x dg.compile (jax)" if base else ""
+        print(f"{label:<22} {t * 1e3:8.3f} ms{ratio}")
+    if base:
+        for peer in ("jax.jit by hand", "torch eager", "torch.compile", "dualgrad eager"):
+            if times.get(peer):
+                print(f"dg.compile (jax) / {peer} = {base / times[peer]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""`dg.compile(fn)`: trace an eager step once per guard key, then run it as one program.
+
+The guard key (docs/compile.md) is made of the arguments (tensors by shape, dtype and
+requires_grad; Python values by value; other objects by identity), the grad mode, and the
+walk of what the function can reach (discover.py). A step that cannot be traced runs eagerly
+from then on for that key, with one warning per function naming the user's line.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+import warnings
+
+import numpy as np
+
+from ..eager import grad_mode
+from ..eager.tensor import Tensor
+from ..errors import _skipped_dirs, user_frame
+from .discover import Walk
+from .program import Program
+from .symbolic import Untraceable
+from .trace import trace
+
+CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)
+_EAGER = object()  # a guard key whose step runs eagerly
+
+
+class CompileWarning(UserWarning):
+    """A compiled function runs (part of its calls) eagerly."""
+
+
+class CompiledFunction:
+    """The callable `dg.compile` returns; `fn` is the eager function it stands for."""
+
+    __slots__ = ("fn", "backend", "programs", "warned", "__wrapped__", "__dict__")
+
+    def __init__(self, fn, backend: str | None) -> None:
+        self.fn = fn
+        self.backend = backend or _default_backend()
+        self.programs: dict = {}
+        self.warned: set[str] = set()  # fallback messages already shown
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        feeds: list[Tensor] = []
+        try:
+            arg_key = _arguments((args, kwargs), feeds)
+            before = Walk(feeds)
+            self._roots(before, args, kwargs)
+        except Untraceable as e:
+            self._fallback(e)
+            return self.fn(*args, **kwargs)
+        key = (arg_key, tuple(before.key), grad_mode.state.enabled)
+        program = self.programs.get(key)
+        if program is None:
+            program = self._trace(key, args, kwargs, feeds, before)
+        if program is _EAGER:
+            return self.fn(*args, **kwargs)
+        return program.run(feeds)
+
+    def _roots(self, walk: Walk, args, kwargs) -> Walk:
+        walk.visit(self.fn)
+        walk.visit(args)
+        walk.visit(kwargs)
+        return walk
+
+    def _trace(self, key, args, kwargs, feeds, before):
+        if len(self.programs) >= CACHE_LIMIT:
+            self._fallback(Untraceable(f"it was traced {CACHE_LIMIT} times (guards keep changing; "
+                                       "see docs/compile.md)"))
+            return _EAGER
+        try:
+            parts = trace(self.fn, args, kwargs, feeds, before,
+                          lambda: self._roots(Walk(feeds), args, kwargs))
+            program = Program(*parts, before, feeds, self.backend)
+        except Exception as e:  # noqa: BLE001 - any failure to trace means: run it eagerly
+            self.programs[key] = _EAGER
+            self._fallback(e)
+            return _EAGER
+        self.programs[key] = program
+        return program
+
+    def _fallback(self, error: Exception) -> None:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        message = f"dg.compile: {name} runs eagerly: {_reason(error)} (at {_user_line(error)})"
+        if message not in self.warned:
+            self.warned.add(message)
+            warnings.warn(message, CompileWarning, stacklevel=_stacklevel())
+
+
+def _default_backend() -> str:
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return "numpy"
+    return "jax"
+
+
+def _arguments(tree, feeds: list):
+    """The arguments' part of the guard key; their tensors are appended to `feeds`."""
+    kind = type(tree)
+    if kind is Tensor:
+        data = tree._data
+        if not isinstance(data, np.ndarray):
+            raise Untraceable(f"an argument holds a {type(data).__name__}, not a numpy array")
+        if tree._requires_grad and tree.grad_fn is not None:
+            raise Untraceable("an argument has a grad_fn (backward through a compiled call's "
+                              "inputs into an outer graph is not compiled)")
+        feeds.append(tree)
+        return ("T", data.shape, data.dtype, tree._requires_grad)
+    if kind in (tuple, list):
+        return (kind, tuple(_arguments(v, feeds) for v in tree))
+    if kind is dict:
+        return (dict, tuple((k, _arguments(v, feeds)) for k, v in tree.items()))
+    if kind in (bool, int, float, str, type(None)):
+        return (kind, tree)
+    if isinstance(tree, np.ndarray):
+        raise Untraceable("an argument is a numpy array; pass a tensor (dg.from_numpy)")
+    return ("id", id(tree))
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    cut = text.rfind(" (at ")
+    return text[:cut] if cut > 0 else f"{type(error).__name__}: {text}"
+
+
+def _stacklevel() -> int:
+    """The `stacklevel` of the first frame outside dualgrad (the user's call)."""
+    skipped = _skipped_dirs()
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _user_line(error: Exception) -> str:
+    """'file.py:LINE' of the innermost frame of the user's code in the error's traceback (the
+    call's line when the error arose before the function ran)."""
+    skipped = _skipped_dirs()
+    line = user_frame()
+    for frame in traceback.extract_tb(error.__traceback__):
+        if not frame.filename.startswith(skipped):
+            line = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+    return line

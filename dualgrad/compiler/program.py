@@ -1,0 +1,146 @@
+"""A traced step as one Session call, and the syncs that keep eager tensors current.
+
+Captured tensors live in the Session as Variables between calls (so the jax backend keeps
+them on the device and donates the buffers it overwrites). Before a call, a captured tensor
+that eager code changed since the last sync (another array, or a new version) is loaded
+again; after it, every value the step wrote is copied into its eager tensor in place (with a
+new version, as the eager in-place update would), and slots the step filled (`.grad` after
+`zero_grad()` + `backward()`, new optimizer state) get fresh tensors.
+"""
+from __future__ import annotations
+
+from ..optim.optimizer import write
+from ..static.session import Session
+from ..static.variables import Variable
+from .trace import fresh, put
+
+
+class _State:
+    """A captured tensor and its Variable; `locate()` finds the tensor now (a `.grad` is
+    found through its owner: each backward may make a new one)."""
+
+    __slots__ = ("locate", "var", "data", "version")
+
+    def __init__(self, locate, var: Variable, tensor) -> None:
+        self.locate = locate
+        self.var = var
+        self.synced(tensor)
+
+    def synced(self, t) -> None:
+        self.data = t._data
+        self.version = t._version[0]
+
+
+class Program:
+    """What one trace compiled to: a Session callable and the syncs around it."""
+
+    def __init__(self, tracer, out, writes: list, slots: list, before, feeds: list, backend: str):
+        graph = tracer.graph
+        self.session = Session(graph, backend=backend)
+        self.state: list[_State] = []
+        by_tensor: dict[int, _State] = {}
+        initial = {}
+        for e in tracer.lifted.values():
+            if isinstance(e.source, Variable):
+                owner = before.grad_of.get(id(e.t))
+                locate = (lambda o=owner: o._grad) if owner is not None else (lambda t=e.t: t)
+                by_tensor[id(e.t)] = s = _State(locate, e.source, e.t)
+                self.state.append(s)
+                initial[e.source] = e.saved[0]
+        self.session.set_values(initial)
+        fetches = []
+        self.syncs = []  # (kind, target, fetch position)
+        feed_pos = {id(t): i for i, t in enumerate(feeds)}
+        with graph.as_default():
+            for e, new in writes:
+                if isinstance(e.source, Variable):
+                    self.syncs.append(("state", by_tensor[id(e.t)], len(fetches)))
+                    fetches.append(e.source.assign(new.t))
+                else:  # an argument the step changed in place
+                    self.syncs.append(("feed", feed_pos[id(e.t)], len(fetches)))
+                    fetches.append(new.t)
+            self.slots = []  # (owner, key, is_attr, traced tensor or object, fetch position)
+            for owner, key, is_attr, value in slots:
+                if not _is_traced(value):
+                    self.slots.append((owner, key, is_attr, value, None))
+                    continue
+                before_value = _slot_tensor(before, owner, key)
+                kept = by_tensor.get(id(before_value)) if before_value is not None else None
+                # a `.grad` replaced by a new one: its Variable takes the value too, so the
+                # Session and the eager tensor agree without a load next call
+                fetch = value._data.t if kept is None else kept.var.assign(value._data.t)
+                self.slots.append((owner, key, is_attr, value, len(fetches), kept))
+                fetches.append(fetch)
+        self.out_tree, out_fetches = _flatten(out, len(fetches))
+        fetches += out_fetches
+        self.call = self.session.make_callable(fetches, [tracer.lifted[id(t)].source for t in feeds])
+
+    def run(self, feeds: list):
+        loads = {}
+        for s in self.state:
+            t = s.locate()
+            if t._data is not s.data or t._version[0] != s.version:
+                loads[s.var] = t._data
+                s.synced(t)
+        if loads:
+            self.session.set_values(loads)
+        values = self.call(*[t._data for t in feeds])
+        for kind, target, i in self.syncs:
+            t = target.locate() if kind == "state" else feeds[target]
+            write(t, values[i])
+            if kind == "state":
+                target.synced(t)
+        for owner, key, is_attr, value, i, *kept in self.slots:
+            if i is None:
+                put(owner, key, is_attr, value)
+                continue
+            t = fresh(value, values[i])
+            put(owner, key, is_attr, t)
+            if kept[0] is not None:
+                kept[0].synced(t)
+        return _build(self.out_tree, values)
+
+
+def _is_traced(value) -> bool:
+    from ..eager.tensor import Tensor
+    from .symbolic import Traced
+
+    return type(value) is Tensor and type(value._data) is Traced
+
+
+def _slot_tensor(walk, owner, key):
+    for o, k, _, v in walk.slots:
+        if o is owner and k == key:
+            return v
+    return None
+
+
+def _flatten(tree, start: int) -> tuple:
+    """(a template of `tree` with fetch positions for traced tensors, the fetches)."""
+    fetches: list = []
+
+    def go(x):
+        if _is_traced(x):
+            fetches.append(x._data.t)
+            return ("fetch", start + len(fetches) - 1)
+        if isinstance(x, (tuple, list)):
+            return (type(x), [go(v) for v in x])
+        if isinstance(x, dict):
+            return (dict, {k: go(v) for k, v in x.items()})
+        return ("value", x)
+
+    return go(tree), fetches
+
+
+def _build(template, values):
+    kind, body = template
+    if kind == "fetch":
+        from ..eager.tensor import wrap
+
+        return wrap(values[body])
+    if kind == "value":
+        return body
+    if kind is dict:
+        return {k: _build(v, values) for k, v in body.items()}
+    items = [_build(v, values) for v in body]
+    return kind(items) if kind in (list, tuple) else kind(*items)

@@ -1,0 +1,129 @@
+"""`Traced`: what an eager tensor holds as its data while `dg.compile` traces a step.
+
+During a trace every eager tensor the step touches holds a `Traced` in `_data` instead of an
+array: a graph tensor of the static graph being built, with the numpy-like face (`shape`,
+`dtype`, `astype`, arithmetic) that the eager machinery (bind, the backward engine, the
+optimizers' update rules) asks of its arrays. Registry ops called on it build graph ops
+through the static front end, so one registry rule serves eager, static and traced values
+(HOUSE 5.2 item 2). Anything that needs a concrete value (`float()`, `bool()`, `.item()`,
+`np.asarray`) raises `Untraceable`, which makes the compiled function fall back to eager.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DualgradError, user_frame
+from ..ops import REGISTRY, Op, register_frontend
+from ..static.graph import Tensor as GraphTensor
+
+
+class Untraceable(DualgradError, RuntimeError):
+    """The step needs a concrete value of a traced tensor (data-dependent Python)."""
+
+
+class Traced:
+    """A graph tensor dressed as an array (`shape`, numpy `dtype`, operators)."""
+
+    __slots__ = ("t", "shape", "dtype")
+    __array_ufunc__ = None  # numpy defers binary operators to ours
+
+    def __init__(self, t: GraphTensor):
+        self.t = t
+        self.shape = tuple(t.shape)
+        self.dtype = t.dtype.np
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self) -> str:
+        return f"<traced {self.t.name} shape={self.shape} dtype={self.dtype}>"
+
+    def astype(self, dtype, copy: bool = True) -> Traced:
+        from ..dtypes import from_numpy_dtype
+
+        if np.dtype(dtype) == self.dtype:
+            return self
+        return REGISTRY["cast"](self, dtype=from_numpy_dtype(np.dtype(dtype)))
+
+    def copy(self) -> Traced:
+        return self  # graph values are never written in place: a copy is the value itself
+
+    def reshape(self, *shape) -> Traced:
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        return REGISTRY["reshape"](self, shape=tuple(shape))
+
+    # -- what needs a concrete value: the step cannot be traced -------------------------
+    def _concrete(self, what: str):
+        raise Untraceable(f"{what} needs the value of a tensor, which a trace does not have "
+                          f"(data-dependent Python; at {user_frame()})")
+
+    def __array__(self, dtype=None, copy=None):
+        self._concrete("converting to a numpy array")
+
+    def __bool__(self):
+        self._concrete("bool()")
+
+    def __float__(self):
+        self._concrete("float()")
+
+    def __int__(self):
+        self._concrete("int()")
+
+    def __index__(self):
+        self._concrete("using as an index")
+
+    def item(self):
+        self._concrete(".item()")
+
+    def tolist(self):
+        self._concrete(".tolist()")
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+
+def _operator(name: str, reflected: bool = False):
+    op = REGISTRY[name]
+
+    def method(self, other):
+        return op(other, self) if reflected else op(self, other)
+
+    return method
+
+
+for _dunder, _name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                       ("truediv", "divide"), ("matmul", "matmul"), ("pow", "power")):
+    setattr(Traced, f"__{_dunder}__", _operator(_name))
+    setattr(Traced, f"__r{_dunder}__", _operator(_name, reflected=True))
+    setattr(Traced, f"__i{_dunder}__", _operator(_name))
+Traced.__neg__ = lambda self: REGISTRY["negative"](self)
+
+
+def graph_operand(a):
+    """A registry operand for the static front end: graph tensors for traced values and
+    arrays (so the static front end's TF1 conversion of bare arrays never applies)."""
+    if type(a) is Traced:
+        return a.t
+    if isinstance(a, (np.ndarray, np.generic)):
+        from ..static.creation import constant
+
+        arr = np.asarray(a)
+        return constant(arr, dtype=arr.dtype)
+    return a
+
+
+def bind_traced(op: Op, args: tuple, attrs: dict) -> Traced:
+    """The registry front end of `Traced` values: the op joins the graph being traced."""
+    graph = next(a.t.graph for a in args if type(a) is Traced)
+    with graph.as_default():
+        return Traced(op(*[graph_operand(a) for a in args], **attrs))
+
+
+register_frontend(Traced, bind_traced)

@@ -1,0 +1,149 @@
+"""One trace of an eager step into a static graph, and the program that replays it.
+
+The trace runs the user's function once with every reachable eager tensor holding a
+`Traced` value: arguments read placeholders, captured tensors (parameters, buffers, `.grad`
+slots, optimizer state) read Variables. Eager code runs unchanged — its ops (forward, the
+eager engine's VJP rules during `backward()`, optimizer updates under `no_grad`) reach
+`bind`, whose trace hook turns each into a graph op. Afterwards, every captured tensor whose
+value the step replaced gets an `assign`, and tensors the step stored where none were
+(`.grad` after backward, new optimizer state) are fetched. Then everything is put back as it
+was, and the `Program` runs the graph through a `ds.Session` for this call and the next ones.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..eager import bind as eager_bind
+from ..eager import creation
+from ..eager.tensor import Tensor, wrap
+from ..errors import user_frame
+from ..static.creation import placeholder
+from ..static.graph import Graph
+from ..static.variables import Variable
+from .discover import Walk, changed_scalars
+from .symbolic import Traced, Untraceable, graph_operand
+
+
+class Lifted:
+    """An eager tensor the trace swapped to a graph value, with what to put back."""
+
+    __slots__ = ("t", "source", "start", "saved")
+
+    def __init__(self, t: Tensor, source) -> None:
+        self.t = t
+        self.source = source  # a placeholder (arguments) or a Variable (captured)
+        self.start = Traced(source)
+        self.saved = (t._data, t._version[0], t.grad_fn, t._requires_grad, t._output_nr, t._grad)
+        t._data = self.start
+
+    def restore(self) -> None:
+        t = self.t
+        t._data, t._version[0], t.grad_fn, t._requires_grad, t._output_nr, t._grad = self.saved
+
+
+class Tracer:
+    """The state of one trace: the graph and the tensors swapped into it."""
+
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self.lifted: dict[int, Lifted] = {}
+
+    def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
+        entry = self.lifted.get(id(t))
+        if entry is None:
+            data = t._data
+            with self.graph.as_default():
+                if as_feed:
+                    from ..dtypes import from_numpy_dtype
+
+                    source = placeholder(from_numpy_dtype(data.dtype), data.shape)
+                else:
+                    source = Variable(np.zeros(data.shape, data.dtype), trainable=False)
+            entry = self.lifted[id(t)] = Lifted(t, source)
+        return entry
+
+    def hook(self, op, args: tuple, data: list, attrs: dict) -> Traced:
+        """bind's trace hook: the op becomes a graph op; an eager tensor still holding an
+        array (made in the step, or reached some way the walk did not see) becomes a
+        Variable holding that array (so a later change of it is seen, never baked in)."""
+        conv = []
+        with self.graph.as_default():
+            for a, d in zip(args, data, strict=True):
+                if type(a) is Tensor and type(d) is not Traced:
+                    d = self.lift(a).start
+                conv.append(graph_operand(d))
+            return Traced(op(*conv, **attrs))
+
+
+def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tuple:
+    """Run `fn` once on traced values; (tracer, outputs, writes, slots) where `writes` are
+    (lifted, new Traced value) and `slots` (owner, key, is_attr, value or Traced tensor)."""
+    tracer = Tracer()
+    real_rng = creation._rng
+    rng = real_rng.bit_generator.state
+    creation._rng = _NoDraws()
+    try:
+        for t in feeds:
+            tracer.lift(t, as_feed=True)
+        for t in before.tensors.values():
+            tracer.lift(t)
+        eager_bind.tracing.hook = tracer.hook
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            eager_bind.tracing.hook = None
+        if real_rng.bit_generator.state != rng:
+            raise Untraceable(_NoDraws.WHY)
+        after = roots()
+        side = changed_scalars(before, after)
+        if side:
+            raise Untraceable(f"the step changes {len(side)} Python value(s) it can reach (e.g. "
+                              f"{side[0][1]!r}); a compiled call would not repeat that")
+        writes = [(e, e.t._data) for e in tracer.lifted.values() if e.t._data is not e.start]
+        slots = _new_slots(before, after, tracer)
+        return tracer, out, writes, slots
+    finally:
+        creation._rng = real_rng
+        real_rng.bit_generator.state = rng
+        for e in tracer.lifted.values():
+            e.restore()
+        for owner, key, is_attr, value in before.slots:
+            put(owner, key, is_attr, value)
+
+
+class _NoDraws:
+    """dualgrad's global random stream while a step is traced: a draw is refused where it
+    happens (a compiled call would repeat the traced numbers instead of drawing new ones)."""
+
+    WHY = "the step draws random numbers (dg.rand*, dropout, init): each call needs new ones"
+
+    def __getattr__(self, name):
+        raise Untraceable(f"{self.WHY} (at {user_frame()})")
+
+
+def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
+    """Slots the step filled with a tensor made during the trace, or emptied."""
+    known = {(id(o), k): v for o, k, _, v in before.slots}
+    out = []
+    for owner, key, is_attr, value in after.slots:
+        if type(value) is Tensor and type(value._data) is Traced and id(value) not in tracer.lifted:
+            out.append((owner, key, is_attr, value))
+        elif (id(owner), key) in known and known[(id(owner), key)] is not value:
+            out.append((owner, key, is_attr, value))
+    return out
+
+
+def put(owner, key, is_attr: bool, value) -> None:
+    """Store `value` where a walk found a tensor (a tuple's items never change)."""
+    if is_attr:
+        if getattr(owner, key, None) is not value:
+            setattr(owner, key, value)
+    elif not isinstance(owner, tuple) and owner[key] is not value:
+        owner[key] = value
+
+
+def fresh(t: Tensor, value) -> Tensor:
+    """A new eager tensor for a slot the step filled: `value`, a leaf like the traced one."""
+    out = wrap(value)
+    out._requires_grad = t._requires_grad and t.grad_fn is None
+    return out

@@ -1,0 +1,1 @@
+"""dg.compile: compiled steps against the same steps run eagerly."""

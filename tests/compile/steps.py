@@ -1,0 +1,36 @@
+"""Helpers the dg.compile tests share: twin states and comparisons of compiled vs eager."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import dualgrad as dg
+
+
+def same(a, b, backend: str) -> None:
+    """Bit-for-bit on the numpy interpreter, to float32 tolerance on XLA."""
+    a = a.detach().numpy() if isinstance(a, dg.Tensor) else np.asarray(a)
+    b = b.detach().numpy() if isinstance(b, dg.Tensor) else np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    if backend == "numpy":
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
+def same_tensors(xs, ys, backend: str) -> None:
+    xs, ys = list(xs), list(ys)
+    assert len(xs) == len(ys)
+    for x, y in zip(xs, ys, strict=True):
+        same(x, y, backend)
+        assert (x.grad is None) == (y.grad is None)
+        if x.grad is not None:
+            same(x.grad, y.grad, backend)
+
+
+def quietly(fn, *args):
+    """Call `fn`, failing the test on any dg.compile fallback warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        return fn(*args)

@@ -1,0 +1,92 @@
+"""Random eager programs (forward, backward, SGD update under no_grad) compiled and run
+eagerly from the same state: equal bit for bit on the numpy interpreter, to float tolerance
+on XLA, for several calls (the first traces, later ones replay the program)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad as dg
+
+from .steps import quietly, same, same_tensors
+
+UNARY = ["tanh", "sin", "relu", "sigmoid", "square", "neg", "exp_small"]
+BINARY = ["add_w", "mul_b", "sub_scalar", "matmul_w", "mul_x", "div_scalar"]
+ENDINGS = ["sum", "mean", "sum_axis_mean", "max"]
+
+
+def apply(name: str, h, x, w, b):
+    if name == "exp_small":
+        return (h * 0.1).exp()
+    if name == "neg":
+        return -h
+    if name in UNARY:
+        return getattr(h, name)()
+    return {"add_w": lambda: h + w[0], "mul_b": lambda: h * b, "sub_scalar": lambda: h - 0.25,
+            "matmul_w": lambda: h @ w, "mul_x": lambda: h * x, "div_scalar": lambda: h / 3.0}[name]()
+
+
+def make_step(program: list, ending: str, lr: float, w, b, use_grad_fn: bool):
+    def step(x):
+        h = x @ w + b
+        for name in program:
+            h = apply(name, h, x, w, b)
+        loss = {"sum": h.sum, "mean": h.mean, "max": h.max,
+                "sum_axis_mean": lambda: h.sum(dim=1).mean()}[ending]()
+        if use_grad_fn:
+            gw, gb = dg.autograd.grad(loss, [w, b])
+        else:
+            loss.backward()
+            gw, gb = w.grad, b.grad
+        with dg.no_grad():
+            w.sub_(lr * gw)
+            b.sub_(lr * gb)
+        if not use_grad_fn:
+            w.grad = None
+            b.grad = None
+        return loss, h.detach()
+
+    return step
+
+
+def twins(seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    w = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    return [(dg.tensor(x), dg.tensor(w, requires_grad=True), dg.tensor(b, requires_grad=True))
+            for _ in range(2)]
+
+
+def check(program, ending, lr, seed, use_grad_fn, backend, calls=3):
+    (x1, w1, b1), (x2, w2, b2) = twins(seed)
+    eager = make_step(program, ending, lr, w1, b1, use_grad_fn)
+    compiled = dg.compile(make_step(program, ending, lr, w2, b2, use_grad_fn), backend=backend)
+    for i in range(calls):
+        xi = x1 * (i + 1)
+        got = quietly(compiled, xi)
+        want = eager(xi)
+        for g, e in zip(got, want, strict=True):
+            same(g, e, backend)
+        same_tensors([w2, b2], [w1, b1], backend)
+    assert len(compiled.programs) == 1  # one trace served every call
+
+
+programs = st.lists(st.sampled_from(UNARY + BINARY), min_size=1, max_size=6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(programs, st.sampled_from(ENDINGS), st.sampled_from([0.1, 0.01]), st.integers(0, 2**16),
+       st.booleans())
+def test_random_programs_numpy_interpreter_bit_for_bit(program, ending, lr, seed, use_grad_fn):
+    check(program, ending, lr, seed, use_grad_fn, "numpy")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_programs_on_xla_to_float_tolerance(seed):
+    """Three drawn programs (each compiles an XLA program: kept few for the suite's time)."""
+    rng = np.random.default_rng(seed)
+    program = list(rng.choice(UNARY + BINARY, size=rng.integers(2, 7)))
+    check(program, ENDINGS[seed], 0.1, seed, bool(seed % 2), "jax", calls=2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import indexing, specs
+from .concat_parts import concat_part
 from .lazy import sympy as sp
 from .registry import Spec, declare, named_by_axis, shape_error
 from .symarray import SymArray, aligned, is_concrete, summed
@@ -291,8 +292,6 @@ def _concat_shape(op, *xs: Spec, axis=0):
 def _concat_grad(i, g, out, *xs, axis=0):
     axis = axis % _ndim(xs[0])
     if any(_shape_of(x)[axis] is None for x in xs[:i + 1]):  # sizes known only when it runs
-        from .gathering import concat_part
-
         return concat_part(g, *xs, index=i, axis=axis)
     start = sum(_shape_of(x)[axis] for x in xs[:i])
     key = (slice(None),) * axis + (slice(start, start + _shape_of(xs[i])[axis]),)

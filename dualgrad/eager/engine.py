@@ -104,7 +104,7 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     if t._grad is None:
-        t._grad = wrap(np.array(g) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
+        t._grad = wrap(_own_copy(g, t._data) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
     elif t._grad._data.shape == np.shape(g):  # accumulate into the same .grad tensor
         if isinstance(t._grad._data, np.ndarray):
             t._grad._data += g
@@ -113,6 +113,13 @@ def _accumulate(t: Tensor, g, create_graph: bool) -> None:
         t._grad._version[0] += 1
     else:
         t._grad = wrap(t._grad._data + g)
+
+
+def _own_copy(g, like):
+    """A copy of a gradient for `.grad`, laid out like its leaf (PyTorch's layout contract):
+    a transposed weight's gradient arrives transposed, and an optimizer's elementwise update
+    mixing that with row-major parameters and state runs at half speed in numpy."""
+    return np.array(g, order="C" if isinstance(like, np.ndarray) and like.flags.c_contiguous else "K")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,

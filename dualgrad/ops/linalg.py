@@ -85,7 +85,18 @@ def _matmul_grad_name(arrays, attrs) -> str:
     return _MATMUL_NAMES.get((arrays[0].ndim, arrays[1].ndim), "UnsafeViewBackward0")
 
 
-matmul = declare("matmul", _matmul_kernel, vjp=(_grad_a, _grad_b),
+def _grad_b_laid_out(g, out, a, b):
+    """`_grad_b`, laid out like `b`: where b is a transposed row-major matrix (a Linear
+    layer's `weight.T`), computed as (g^T a)^T, as PyTorch's mm backward does, so the
+    transpose's VJP hands the weight a row-major gradient. Otherwise the weight's `.grad` is
+    column-major, and re-laying it out costs as much as the product, or every optimizer
+    update mixing it with row-major state runs at half speed."""
+    if type(b) is np.ndarray and b.ndim == 2 == a.ndim and b.flags.f_contiguous and not b.flags.c_contiguous:
+        return mv.transpose(matmul(mv.transpose(g), a))
+    return _grad_b(g, out, a, b)
+
+
+matmul = declare("matmul", _matmul_kernel, vjp=(_grad_a, _grad_b_laid_out),
                  sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True,
                  grad_name=_matmul_grad_name,
                  doc="matrix product with numpy's rules; mm, dot and @ map here")

@@ -35,6 +35,7 @@ from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
 from .convert import ArgumentError, cast_array, check_int_range, python_data
 from .creation import draw, random_generator
+from .donation import fits
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
 from .placement import Placement
@@ -258,7 +259,7 @@ class Session:
         if isinstance(fn, BackgroundProgram):
             fn, program = fn.compiled, (None if fn.compiled is not None else fn)
         return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
-                       program)
+                       program, lambda: self._jit(plan, donate=False))
 
     def _namespace(self):
         if self._xp is None:
@@ -282,14 +283,14 @@ class Session:
             jitted.lower(*[jax.ShapeDtypeStruct(s, d) for s, d in specs]).compile()
         return jitted
 
-    def _jit(self, plan: Plan):
+    def _jit(self, plan: Plan, donate: bool = True):
         def traced():
             self.compile_count += 1
 
         import jax
 
         fn = plan.function(self._namespace(), on_trace=traced)
-        jitted = jax.jit(fn, donate_argnums=self._donated(plan))
+        jitted = jax.jit(fn, donate_argnums=self._donated(plan) if donate else ())
         if self._placement is not None:
             return self._placement.wrap(jitted, len(plan.state_in))
         return jitted
@@ -374,10 +375,10 @@ class _Runner:
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given", "x64", "program", "host")
+                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
-                 n_given: int, program: BackgroundProgram | None = None):
+                 n_given: int, program: BackgroundProgram | None = None, undonated=None):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -395,6 +396,9 @@ class _Runner:
         self.x64 = not copy and program is None
         self.host = self.run if program is None else self._run_pending
         self.donates = donates
+        # a donating program's memory need is checked against free memory before its first run
+        self.unchecked = donates
+        self.undonated = undonated
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
         self.convert = tuple(_converter(t.shape) for t in tensors)
@@ -511,16 +515,17 @@ class _Runner:
     def _call(self, sess: Session, args) -> list:
         """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
         RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
-        the failed buffer to numpy would abort the process) raises before anything is committed.
-        jax results are waited for when they are fetched anyway, or before variables are written
-        on the CPU, where XLA allocates when the program runs rather than when it is dispatched."""
+        the failed buffer to numpy would abort the process) raises before anything is committed:
+        jax results are waited for before any is fetched or written to a variable."""
+        if self.unchecked:
+            self._check_fits(args)
         try:
             outs = self.fn(*args)
         except Exception as e:
             if not is_out_of_memory(e):
                 raise
             raise self._out_of_memory(sess, e, None) from None
-        if not self.copy and (self.convert or self.writes and _on_cpu(outs)):
+        if not self.copy and (self.convert or self.writes):
             try:
                 for o in outs:  # each array's own wait: a tenth of `jax.block_until_ready`'s cost
                     o.block_until_ready()
@@ -529,6 +534,14 @@ class _Runner:
                     raise
                 raise self._out_of_memory(sess, e, outs) from None
         return outs
+
+    def _check_fits(self, args) -> None:
+        """Before the first run of a donating program: keep donation only if the program fits
+        in free memory (donation.py), so a run that fails for memory has donated nothing."""
+        if not fits(self.fn, args, _device_of(args[0])):
+            self.fn = self.undonated()
+            self.donates = False
+        self.unchecked = False
 
     def _out_of_memory(self, sess: Session, error: Exception, outs) -> Exception:
         fetched = ", ".join(describe(f) for f in self.plan.fetches) or "no fetches"
@@ -593,8 +606,13 @@ def _store_unaliased(state: dict, writes, values, args) -> None:
         state[var] = value
 
 
-def _on_cpu(outs) -> bool:
-    return bool(outs) and next(iter(outs[0].devices())).platform == "cpu"
+def _device_of(array):
+    """The device holding a variable's value (jax's default device for a host array)."""
+    if hasattr(array, "devices"):
+        return next(iter(array.devices()))
+    import jax
+
+    return jax.devices()[0]
 
 
 def _scalar(o):

@@ -1,0 +1,108 @@
+"""A jax Session donates the buffers of the variables a run overwrites, and jax deletes a
+donated buffer when the program is dispatched. A run that then fails for memory must still
+leave every variable as it was: programs that may not fit in free memory run undonated
+(static/donation.py). Each out-of-memory scenario runs in a child process, so a regression
+kills the child, not pytest; the program's temporary (an N x N product, N = 2**20: 4 TiB) is
+far beyond any machine, so the allocation fails at once."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+import dualgrad.static as ds
+from dualgrad.static import donation
+
+SCRIPT = textwrap.dedent('''
+    import json
+    import numpy as np
+    import dualgrad.static as ds
+    from dualgrad.errors import OutOfMemoryError
+
+    N = 2 ** 20
+    x = ds.placeholder(ds.float32, [None, 2])
+    y = ds.placeholder(ds.float32, [None, 1])
+    v = ds.Variable(np.arange(3.0), dtype=ds.float64)
+    w = ds.Variable(np.full(2, 5.0), dtype=ds.float64)
+    step = v.assign_add(ds.ones((3,), ds.float64))
+    product = ds.matmul(x, ds.transpose(x))  # N x N: 4 TiB, materialized as a matmul operand
+    total = ds.cast(ds.reduce_sum(ds.matmul(product, y)), ds.float64)
+    runs = {
+        "write_only": ds.group(v.assign_add(ds.ones((3,), ds.float64) * total), w.assign(w * 2.0)),
+        "write_and_fetch": [v.assign(v * total), total],
+        "fetch_result_and_write": [product, step],
+    }
+    reset = [v.assign(np.arange(3.0)), w.assign(np.full(2, 5.0))]
+    big = {x: np.ones((N, 2), np.float32), y: np.ones((N, 1), np.float32)}
+    small = {x: np.ones((2, 2), np.float32), y: np.ones((2, 1), np.float32)}
+    result = {}
+    with ds.Session(backend="jax") as s:
+        s.run(ds.global_variables_initializer())
+        for name, fetches in runs.items():
+            before = s._values[v]
+            try:
+                s.run(fetches, big)
+                got = {"type": None}
+            except OutOfMemoryError as e:
+                got = {"type": type(e).__name__, "message": str(e)}
+            got["donated"] = before.is_deleted()
+            got["after"] = [a.tolist() for a in s.run([v, w])]
+            s.run(reset)
+            old = s._values[v]
+            s.run(fetches, small)  # the same run at a size that fits: donated as before
+            got["small_donated"] = old.is_deleted()
+            got["small_after"] = s.run(v).tolist()
+            s.run(reset)
+            result[name] = got
+    print(json.dumps(result))
+''')
+
+
+def test_a_failed_donating_run_keeps_every_variable():
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.returncode == 0, f"child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    for name, run in got.items():
+        # each failed in the run that caused it (a write-only one included), named the user's line
+        assert run["type"] == "OutOfMemoryError", (name, run)
+        assert run["message"].startswith("out of memory") and "<string>:" in run["message"], run
+        assert "lost" not in run["message"], run
+        assert not run["donated"], (name, run)
+        assert run["after"] == [[0.0, 1.0, 2.0], [5.0, 5.0]], (name, run)  # nothing committed
+        assert run["small_donated"], (name, run)
+    # the small runs computed as numpy does: 2x2 ones @ 2x2 ones = 2s; @ ones(2, 1) sums to 8
+    assert got["write_only"]["small_after"] == [8.0, 9.0, 10.0]
+    assert got["write_and_fetch"]["small_after"] == [0.0, 8.0, 16.0]
+    assert got["fetch_result_and_write"]["small_after"] == [1.0, 2.0, 3.0]
+
+
+class _Device:
+    def __init__(self, platform: str, stats: dict | None):
+        self.platform, self.stats = platform, stats
+
+    def memory_stats(self):
+        return self.stats
+
+
+def test_free_memory_of_a_device():
+    assert donation.free_bytes(_Device("gpu", {"bytes_limit": 1000, "bytes_in_use": 300})) == 700
+    assert donation.free_bytes(_Device("tpu", None)) is None  # unknown: nothing is donated
+    free = donation.free_bytes(_Device("cpu", None))
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert free is not None and 0 < free <= physical
+
+
+def test_nothing_is_donated_where_free_memory_is_unknown(monkeypatch):
+    monkeypatch.setattr(donation, "free_bytes", lambda device: None)
+    w = ds.Variable(np.zeros(4), name="w")
+    with ds.Session(backend="jax") as sess:
+        sess.run(w.initializer)
+        old = sess._values[w]
+        np.testing.assert_array_equal(sess.run(w.assign_add(np.ones(4))), np.ones(4))
+        assert not old.is_deleted()
+        np.testing.assert_array_equal(np.asarray(old), np.zeros(4))

@@ -54,6 +54,11 @@ class ValueOverflowError(DualgradError, OverflowError, ValueError, RuntimeError)
     RuntimeError or ValueError for these, TF1 ValueError, Python OverflowError; all catch it)."""
 
 
+class LinAlgError(DualgradError, RuntimeError):
+    """A matrix an op cannot factor: singular for inv/solve (PyTorch's
+    `torch.linalg.LinAlgError`, also a RuntimeError)."""
+
+
 class DualgradTypeError(DualgradError, TypeError):
     """An argument of a type the function cannot take."""
 

@@ -10,6 +10,7 @@ from . import (
     indexing,
     layers,
     linalg,
+    linalg_solve,
     losses,
     movement,
     nn,
@@ -65,6 +66,7 @@ from .gathering import ceil, clip_by_norm, floor, gather_nd, logical_xor, pad, r
 from .indexing import getitem, scatter_like, setitem
 from .layers import dropout_apply, linear
 from .linalg import matmul
+from .linalg_solve import det, det_sign, inv, logabsdet, solve
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -136,6 +138,7 @@ __all__ = [
     "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "sqrt", "square", "subtract", "tan", "tanh", "where",
     "getitem", "scatter_like", "setitem", "matmul",
+    "linalg_solve", "det", "det_sign", "inv", "logabsdet", "solve",
     "broadcast_to", "broadcast_to_like", "concatenate", "expand_dims", "reshape", "reshape_like",
     "squeeze", "stack", "sum_to_like", "transpose", "log_softmax", "softmax",
     "amax", "amin", "argmax", "argmin", "first_max_mask", "first_min_mask", "max_dim", "mean",

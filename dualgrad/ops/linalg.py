@@ -25,7 +25,8 @@ def _matmul_shape(op, a: Spec, b: Spec):
     return Spec(tuple(batch) + tuple(rows) + tuple(cols), specs.result_dtype(op, [a, b]))
 
 
-def _swap_last(x):
+def swap_last(x):
+    """x with its last two dims swapped (a batch of matrix transposes)."""
     n = len(x.shape)
     return mv.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
 
@@ -35,7 +36,7 @@ def _grad_a(g, out, a, b):
         return ew.multiply(mv.expand_dims(g, axis=-1), b)
     if len(a.shape) == 1:
         return mv.squeeze(matmul(b, mv.expand_dims(g, axis=-1)), axis=-1)
-    return matmul(g, _swap_last(b))
+    return matmul(g, swap_last(b))
 
 
 def _grad_b(g, out, a, b):
@@ -44,8 +45,8 @@ def _grad_b(g, out, a, b):
             return ew.multiply(g, a)
         return ew.multiply(mv.expand_dims(a, axis=-1), mv.expand_dims(g, axis=-2))
     if len(b.shape) == 1:
-        return mv.squeeze(matmul(_swap_last(a), mv.expand_dims(g, axis=-1)), axis=-1)
-    return matmul(_swap_last(a), g)
+        return mv.squeeze(matmul(swap_last(a), mv.expand_dims(g, axis=-1)), axis=-1)
+    return matmul(swap_last(a), g)
 
 
 def _matmul_form(a: SymArray, b: SymArray) -> SymArray:

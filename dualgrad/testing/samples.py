@@ -18,8 +18,10 @@ from .. import dtypes
 
 #: Input kinds: "float" (values inside the op's domain), "bool" (a mask), "shape" (a float
 #: array that only lends its shape, like the second input of `sum_to_like`), "index" (int64
-#: positions in [lo, hi) of the input's domain, such as the indices of `take`).
-FLOAT, BOOL, SHAPE, INDEX = "float", "bool", "shape", "index"
+#: positions in [lo, hi) of the input's domain, such as the indices of `take`), "matrix"
+#: (square float matrices in the last two dims, far from singular: the domain's values plus
+#: +-n on the diagonal, for inv/det/solve).
+FLOAT, BOOL, SHAPE, INDEX, MATRIX = "float", "bool", "shape", "index", "matrix"
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,14 @@ OPS: dict[str, Samples] = {
                            _s((2, 1), (2, 1), (2, 3), kinds=(FLOAT, SHAPE, SHAPE), index=0, axis=1))),
     "pad": Samples((_s((2, 3), paddings=((1, 0), (2, 1))),
                     _s((3,), paddings=((0, 2),), constant_values=1.5))),
+    # inv/det/solve: well-conditioned matrices (MATRIX), small: the sympy check inverts each
+    **{name: Samples((_s((2, 2), kinds=(MATRIX,)), _s((2, 2, 2), kinds=(MATRIX,))), domain=((-0.5, 0.5),))
+       for name in ("inv", "logabsdet", "det_sign")},
+    "det": Samples((_s((2, 2), kinds=(MATRIX,)), _s((3, 3), kinds=(MATRIX,)), _s((2, 2, 2), kinds=(MATRIX,))),
+                   domain=((-0.5, 0.5),)),
+    "solve": Samples((_s((2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (2, 3), kinds=(MATRIX,)),
+                      _s((2, 2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (3, 2, 1), kinds=(MATRIX,)),
+                      _s((2, 2, 2), (2, 2), kinds=(MATRIX,))), domain=((-0.5, 0.5), (-3.0, 3.0))),
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..ops import REGISTRY
-from .samples import BOOL, FLOAT, INDEX, SHAPE, Sample, Samples, entry
+from .samples import BOOL, FLOAT, INDEX, MATRIX, SHAPE, Sample, Samples, entry
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 KINK_GAP = 0.1  # distance kept from a kink: far beyond the finite-difference step
@@ -59,6 +59,14 @@ def avoid_points(x: np.ndarray, points: Sequence[float], gap: float = KINK_GAP) 
     return x
 
 
+def well_conditioned(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Square matrices (last two dims) far from singular: x plus +-n on the diagonal, the sign
+    taken from the draw of that diagonal entry (so determinants of both signs occur)."""
+    n = x.shape[-1]
+    diagonal = np.where(np.diagonal(u, axis1=-2, axis2=-1) > 0.5, n, -n) * 1.0
+    return x + np.eye(n) * diagonal[..., None, :]
+
+
 def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The inputs of one call of op `name`, from one array of [0, 1] draws per input."""
     spec: Samples = entry(name)
@@ -73,6 +81,9 @@ def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[
         x = lo + (hi - lo) * u
         if kind == INDEX:
             out.append(np.minimum(np.floor(x), hi - 1).astype(np.int64))
+            continue
+        if kind == MATRIX:
+            out.append(well_conditioned(x, u))
             continue
         if kind == FLOAT:
             if spec.distinct:

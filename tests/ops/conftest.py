@@ -4,4 +4,5 @@ from __future__ import annotations
 
 import importlib.util
 
-collect_ignore = [] if importlib.util.find_spec("torch") else ["test_promotion_torch.py"]
+_TORCH_ORACLES = ["test_promotion_torch.py", "test_linalg_torch.py"]
+collect_ignore = [] if importlib.util.find_spec("torch") else _TORCH_ORACLES

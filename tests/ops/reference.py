@@ -95,6 +95,17 @@ def _linear(x, w, b=None):
     return x @ w.T + (0.0 if b is None else b)
 
 
+def _solve(a, b):
+    """torch.linalg.solve: B is a vector per batch element when 1-d or of A's shape less its
+    last dim, else a matrix of right-hand sides; batch dims broadcast."""
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    rhs = b[..., None] if vector else b
+    batch = jnp.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    x = jnp.linalg.solve(jnp.broadcast_to(a, batch + a.shape[-2:]),
+                         jnp.broadcast_to(rhs, batch + rhs.shape[-2:]))
+    return x[..., 0] if vector else x
+
+
 REFERENCE = {
     "add": jnp.add, "subtract": jnp.subtract, "multiply": jnp.multiply, "divide": jnp.true_divide,
     "power": jnp.power, "maximum": jnp.maximum, "minimum": jnp.minimum, "negative": jnp.negative,
@@ -134,6 +145,8 @@ REFERENCE = {
     "softmax": lambda x, axis=-1: jax.nn.softmax(x, axis=axis),
     "log_softmax": lambda x, axis=-1: jax.nn.log_softmax(x, axis=axis),
     "matmul": jnp.matmul,
+    "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": _solve,
+    "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
     # composites
     "var": lambda x, axis=None, keepdims=False, correction=1: jnp.var(x, axis=axis, ddof=correction,
                                                                       keepdims=keepdims),

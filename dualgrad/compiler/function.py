@@ -122,9 +122,11 @@ def _arguments(tree, feeds: list):
 
 
 def _reason(error: Exception) -> str:
+    """The error's words without its location (the warning names the line itself)."""
     text = str(error)
     cut = text.rfind(" (at ")
-    return text[:cut] if cut > 0 else f"{type(error).__name__}: {text}"
+    text = text[:cut] if cut > 0 else text
+    return text if isinstance(error, Untraceable) else f"{type(error).__name__}: {text}"
 
 
 def _stacklevel() -> int:

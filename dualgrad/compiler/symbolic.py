@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DualgradError, user_frame
+from ..errors import DualgradError
 from ..ops import REGISTRY, Op, register_frontend
 from ..static.graph import Tensor as GraphTensor
 
@@ -60,7 +60,7 @@ class Traced:
     # -- what needs a concrete value: the step cannot be traced -------------------------
     def _concrete(self, what: str):
         raise Untraceable(f"{what} needs the value of a tensor, which a trace does not have "
-                          f"(data-dependent Python; at {user_frame()})")
+                          "(data-dependent Python)")
 
     def __array__(self, dtype=None, copy=None):
         self._concrete("converting to a numpy array")

@@ -16,7 +16,6 @@ import numpy as np
 from ..eager import bind as eager_bind
 from ..eager import creation
 from ..eager.tensor import Tensor, wrap
-from ..errors import user_frame
 from ..static.creation import placeholder
 from ..static.graph import Graph
 from ..static.variables import Variable
@@ -118,7 +117,7 @@ class _NoDraws:
     WHY = "the step draws random numbers (dg.rand*, dropout, init): each call needs new ones"
 
     def __getattr__(self, name):
-        raise Untraceable(f"{self.WHY} (at {user_frame()})")
+        raise Untraceable(self.WHY)
 
 
 def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:

@@ -207,3 +207,8 @@ def user_frame() -> str:
         return "<unknown>"
     return f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"
 
+
+
+def closed_session() -> RuntimeError:
+    """The error of any use of a closed `ds.Session` (TF1's message)."""
+    return RuntimeError("Attempted to use a closed Session.")

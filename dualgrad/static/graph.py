@@ -331,7 +331,7 @@ class Operation:
 
     def run(self, feed_dict=None, session=None) -> None:
         """Run this op in `session` (default: the current default session)."""
-        from .session import default_session
+        from .defaults import default_session
 
         (session or default_session()).run(self, feed_dict)
 
@@ -386,7 +386,7 @@ class Tensor:
 
     def eval(self, feed_dict=None, session=None):
         """This tensor's value in `session` (default: the current default session)."""
-        from .session import default_session
+        from .defaults import default_session
 
         return (session or default_session()).run(self, feed_dict)
 

@@ -1,7 +1,7 @@
 """`ds.Session`: runs pruned graphs and keeps variable values between runs.
 
 Each distinct call shape of `run` (the fetch structure, the feed keys, their shapes and
-dtypes) gets a `_Runner` once: the pruned plan, the feed checks done ahead of time, and the
+dtypes) gets a `Runner` once: the pruned plan, the feed checks done ahead of time, and the
 compiled function. With `backend='jax'` that function is `jax.jit` of the plan's closure, so
 XLA sees the whole step (forward, gradients, assigns) as one program; variable values stay on
 the device between runs and only fetched values come back as numpy. With
@@ -9,9 +9,8 @@ the device between runs and only fetched values come back as numpy. With
 `compile_in_background=True` a jax Session interprets a new call shape with numpy until its
 program is built on a worker thread (background.py), then switches.
 
-A run that updates state holds the session lock from reading the variables to committing
-their new values, so concurrent `assign_add` runs never lose an update; a run that fails
-(an error anywhere before the commit) changes nothing.
+The per-call hot path lives in runner.py, feed checks in feeds.py, the choice to donate
+variables' buffers in donation.py.
 """
 from __future__ import annotations
 
@@ -19,49 +18,21 @@ import threading
 
 import numpy as np
 
-from .. import dtypes
-from ..backend import describe_arrays, namespace_named, x64, x64_state
-from ..errors import (
-    DTypeError,
-    DualgradError,
-    FeedError,
-    GraphError,
-    UninitializedError,
-    is_out_of_memory,
-    out_of_memory,
-    user_frame,
-)
+from ..backend import namespace_named, x64, x64_state
+from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame
 from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
-from .convert import ArgumentError, cast_array, check_int_range, python_data
-from .creation import draw, random_generator
-from .donation import fits
+from .convert import ArgumentError, cast_array, python_data
+from .creation import random_generator
+from .defaults import default_session, defaults, get_default_session  # noqa: F401  (re-exported)
+from .feeds import check_feed, feed_array, feed_key
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
 from .placement import Placement
+from .runner import Runner
 from .variables import Variable
 
 _LEAVES = frozenset({Tensor, Variable, Operation, str})  # exact types: the hot-path key test
-
-
-class _DefaultSessions(threading.local):
-    def __init__(self) -> None:
-        self.stack: list[Session] = []
-
-
-_defaults = _DefaultSessions()
-
-
-def default_session() -> Session:
-    if not _defaults.stack:
-        raise ValueError("Cannot evaluate tensor using `eval()`: No default session is registered. "
-                         "Use `with sess.as_default()` or pass an explicit session to `eval(session=sess)`")
-    return _defaults.stack[-1]
-
-
-def get_default_session() -> Session | None:
-    """The innermost session entered with `with`, or None (tf.get_default_session)."""
-    return _defaults.stack[-1] if _defaults.stack else None
 
 
 class Session:
@@ -120,12 +91,12 @@ class Session:
         ctx = self.graph.as_default()
         ctx.__enter__()
         self._contexts.append(ctx)
-        _defaults.stack.append(self)
+        defaults.stack.append(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        if _defaults.stack and _defaults.stack[-1] is self:
-            _defaults.stack.pop()
+        if defaults.stack and defaults.stack[-1] is self:
+            defaults.stack.pop()
         if self._contexts:
             self._contexts.pop().__exit__(None, None, None)
         self.close()
@@ -136,11 +107,11 @@ class Session:
 
         @contextlib.contextmanager
         def ctx():
-            _defaults.stack.append(self)
+            defaults.stack.append(self)
             try:
                 yield self
             finally:
-                _defaults.stack.remove(self)
+                defaults.stack.remove(self)
 
         return ctx()
 
@@ -174,7 +145,7 @@ class Session:
         elif type(feed_dict) is dict and len(feed_dict) == 1:  # the common case, unrolled
             ((k, v),) = feed_dict.items()
             if type(v) is not np.ndarray:
-                v = _feed_array(v)
+                v = feed_array(v)
             vals = (v,)
             key = (key, k, v.shape, v.dtype)
         else:
@@ -185,7 +156,7 @@ class Session:
             vals = []
             for k, v in feed_dict.items():
                 if type(v) is not np.ndarray:
-                    v = _feed_array(v)
+                    v = feed_array(v)
                 vals.append(v)
                 parts += (k, v.shape, v.dtype)
             key = tuple(parts)
@@ -217,9 +188,9 @@ class Session:
 
         return call
 
-    def _runner_for(self, fetches, feed_dict, vals, fast_key) -> _Runner:
+    def _runner_for(self, fetches, feed_dict, vals, fast_key) -> Runner:
         if self._closed:
-            raise RuntimeError("Attempted to use a closed Session.")
+            raise closed_session()
         skey = structure_key(fetches)
         fkeys = tuple((k, v.shape, v.dtype) for k, v in zip(feed_dict or (), vals, strict=True))
         slow_key = ("structural", skey, fkeys)
@@ -234,13 +205,13 @@ class Session:
                 pass
         return runner
 
-    def _make_runner(self, fetches, feed_dict, vals) -> _Runner:
+    def _make_runner(self, fetches, feed_dict, vals) -> Runner:
         graph = self.graph
         items, rebuild = flatten(graph, fetches)
         fed: dict = {}
         for pos, (k, v) in enumerate(zip(feed_dict, vals, strict=True)):
-            t = _feed_key(graph, k)
-            cast = _check_feed(t, v)
+            t = feed_key(graph, k)
+            cast = check_feed(t, v)
             fed[t] = (pos, cast)
         plan = build_plan(graph, items, set(fed))
         ckey = plan.signature()
@@ -258,7 +229,7 @@ class Session:
         program = None
         if isinstance(fn, BackgroundProgram):
             fn, program = fn.compiled, (None if fn.compiled is not None else fn)
-        return _Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
+        return Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
                        program, lambda: self._jit(plan, donate=False))
 
     def _namespace(self):
@@ -335,7 +306,7 @@ class Session:
     def set_values(self, values: dict) -> None:
         """Set several variables at once: every value is checked first, then all are stored."""
         if self._closed:
-            raise RuntimeError("Attempted to use a closed Session.")
+            raise closed_session()
         staged = {}
         for var, value in values.items():
             if var.graph is not self.graph:
@@ -361,316 +332,10 @@ class InteractiveSession(Session):
                  target: str | None = None, device=None, mesh=None, batch_axis: str | None = None):
         super().__init__(graph, backend, config=config, target=target, device=device, mesh=mesh,
                          batch_axis=batch_axis)
-        _defaults.stack.append(self)
+        defaults.stack.append(self)
 
     def close(self) -> None:
         """Closes the session and stops it being the default (tf.InteractiveSession.close)."""
-        if self in _defaults.stack:
-            _defaults.stack.remove(self)
+        if self in defaults.stack:
+            defaults.stack.remove(self)
         super().close()
-
-
-class _Runner:
-    """One compiled call shape of `Session.run`; `run` is the hot path."""
-
-    __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
-                 "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated")
-
-    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
-                 n_given: int, program: BackgroundProgram | None = None, undonated=None):
-        self.plan = plan
-        self.fn = fn
-        self.feed_pos = feed_pos
-        self.casts = casts
-        self.rebuild = rebuild
-        self.state_in = plan.state_in
-        self.writes = plan.writes
-        self.write_src = plan.write_src
-        self.randoms = plan.randoms
-        self.nf = plan.n_fetch_values
-        self.copy = copy
-        # x64: a jax program, traced and run with jax's 64-bit types on; `host` runs the rest
-        # (numpy backend; or interpreted while `program` compiles, switching once it is built)
-        self.program = program
-        self.x64 = not copy and program is None
-        self.host = self.run if program is None else self._run_pending
-        self.donates = donates
-        # a donating program's memory need is checked against free memory before its first run
-        self.unchecked = donates
-        self.undonated = undonated
-        tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
-        self.all_tensors = len(tensors) == len(plan.fetches)
-        self.convert = tuple(_converter(t.shape) for t in tensors)
-        # fast paths: one fetched tensor (`sess.run(t)`), and runs that touch no state
-        self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
-            rebuild([0]) == 0 else None
-        self.stateless = not (plan.state_in or plan.writes or plan.randoms)
-        self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
-
-    def run(self, sess: Session, vals):
-        if self.stateless:  # no variables, no random draws: no lock, no bookkeeping
-            if sess._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
-            outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
-            if self.single is not None:
-                return self.single(outs[0])
-            return self._results(outs)
-        feeds = self._feeds(vals)
-        with sess._lock:
-            if sess._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
-            state = sess._values
-            try:
-                args = [state[v] for v in self.state_in]
-            except KeyError:
-                raise self._uninitialized(state) from None
-            args += feeds
-            if self.randoms:
-                args += [draw(op, sess._rng(op)) for op in self.randoms]
-            outs = self._call(sess, args)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
-            if self.writes:
-                if self.copy:  # numpy backend: never share storage with feeds or results
-                    for v, i in zip(self.writes, self.write_src, strict=True):
-                        state[v] = np.array(outs[i])
-                elif self.donates:  # a buffer donated next run must belong to one variable only
-                    _store_unaliased(state, self.writes, [outs[i] for i in self.write_src], args)
-                else:
-                    for v, i in zip(self.writes, self.write_src, strict=True):
-                        state[v] = outs[i]
-                if sess._placement is not None:  # keep variables where the session puts them
-                    for v in self.writes:
-                        state[v] = sess._placement.state(state[v])
-            # still under the lock: a fetch may be a variable's own buffer, which the next run
-            # (another thread's) donates to XLA
-            if self.single is not None:
-                return self.single(outs[0])
-            return self._results(outs)
-
-    def _run_pending(self, sess: Session, vals):
-        """Interpret until the background build is done, then switch to the compiled program
-        for good (`fn` is set before `program` is cleared and `x64` set: a thread that read
-        the old `x64` comes here and finds the compiled program)."""
-        program = self.program
-        if program is not None:
-            compiled = program.poll()
-            if compiled is None:
-                if program.error is not None:
-                    program.warn_failed(", ".join(describe(f) for f in self.plan.fetches) or
-                                        "no fetches", user_frame())
-                return self._interpret(sess, program, vals)
-            with sess._lock, x64():  # interpreted runs left host arrays: upload them once
-                state = sess._values
-                for v in self.state_in:
-                    if type(state.get(v)) is np.ndarray:
-                        state[v] = sess._namespace().asarray(state[v])
-            self.fn = compiled
-            self.program = None
-            self.x64 = True
-        with x64():
-            return self.run(sess, vals)
-
-    def _interpret(self, sess: Session, program: BackgroundProgram, vals):
-        """One run on the numpy interpreter, with the numpy backend's semantics (state read
-        as host arrays, new values stored as copies); the first call starts the build."""
-        vals = [np.asarray(v) for v in vals]
-        feeds = self._feeds(vals)
-        if self.stateless:
-            if sess._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
-            program.start(feeds)
-            outs = self._interpret_call(sess, program, feeds)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
-            return self._results(outs)
-        with sess._lock:
-            if sess._closed:
-                raise RuntimeError("Attempted to use a closed Session.")
-            state = sess._values
-            try:
-                args = [np.asarray(state[v]) for v in self.state_in]
-            except KeyError:
-                raise self._uninitialized(state) from None
-            args += feeds
-            if self.randoms:
-                args += [draw(op, sess._rng(op)) for op in self.randoms]
-            program.start(args)
-            outs = self._interpret_call(sess, program, args)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
-            for v, i in zip(self.writes, self.write_src, strict=True):
-                state[v] = np.array(outs[i])
-            return self._results(outs)
-
-    def _interpret_call(self, sess: Session, program: BackgroundProgram, args) -> list:
-        try:
-            return program.interpret(*args)
-        except MemoryError as e:
-            raise self._out_of_memory(sess, e, None) from None
-
-    def _call(self, sess: Session, args) -> list:
-        """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
-        RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
-        the failed buffer to numpy would abort the process) raises before anything is committed:
-        jax results are waited for before any is fetched or written to a variable."""
-        if self.unchecked:
-            self._check_fits(args)
-        try:
-            outs = self.fn(*args)
-        except Exception as e:
-            if not is_out_of_memory(e):
-                raise
-            raise self._out_of_memory(sess, e, None) from None
-        if not self.copy and (self.convert or self.writes):
-            try:
-                for o in outs:  # each array's own wait: a tenth of `jax.block_until_ready`'s cost
-                    o.block_until_ready()
-            except Exception as e:
-                if not is_out_of_memory(e):
-                    raise
-                raise self._out_of_memory(sess, e, outs) from None
-        return outs
-
-    def _check_fits(self, args) -> None:
-        """Before the first run of a donating program: keep donation only if the program fits
-        in free memory (donation.py), so a run that fails for memory has donated nothing."""
-        if not fits(self.fn, args, _device_of(args[0])):
-            self.fn = self.undonated()
-            self.donates = False
-        self.unchecked = False
-
-    def _out_of_memory(self, sess: Session, error: Exception, outs) -> Exception:
-        fetched = ", ".join(describe(f) for f in self.plan.fetches) or "no fetches"
-        # a buffer donated to the failed program is gone: its variable reads as uninitialized
-        lost = [v for v in self.state_in if getattr(sess._values.get(v), "is_deleted", bool)()]
-        for v in lost:
-            sess._values.pop(v, None)
-        results = f" computing {describe_arrays(outs)}" if outs is not None else ""
-        note = f"; variables {', '.join(v.op.name for v in lost)} lost their donated buffers" if lost else ""
-        return out_of_memory(f"Session.run of {fetched}{results}{note}", error)
-
-    def _feeds(self, vals) -> list:
-        feeds = [vals[i] for i in self.feed_pos]
-        for j, dt in self.casts:
-            t = self.plan.feeds[j]
-            if t.dtype.is_integer:  # an int feed narrower than its data: every value must fit
-                check_int_range(feeds[j], t.dtype, f"Cannot feed Tensor '{t.name}' (created at "
-                                                   f"{t.op.where})")
-            feeds[j] = feeds[j].astype(dt)
-        return feeds
-
-    def _results(self, outs):
-        if self.all_tensors:
-            return self.rebuild([c(o) for c, o in zip(self.convert, outs, strict=False)])
-        it = iter(zip(self.convert, outs, strict=False))
-        values = []
-        for f in self.plan.fetches:
-            if isinstance(f, Tensor):
-                c, o = next(it)
-                values.append(c(o))
-            else:
-                values.append(None)
-        return self.rebuild(values)
-
-    def _uninitialized(self, state) -> UninitializedError:
-        missing = [v for v in self.state_in if v not in state]
-        v = min(missing, key=lambda v: v.op._id)
-        return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
-                                  f"created at {v.op.where})")
-
-
-class NumericsError(DualgradError, ValueError):
-    """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
-
-
-def _verify_numerics(checks, outs) -> None:
-    """Raise before the run commits anything if a checked tensor is not finite."""
-    flags = outs[len(outs) - len(checks):]
-    for (t, message), ok in zip(checks, flags, strict=True):
-        if not bool(ok):
-            raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
-
-
-def _store_unaliased(state: dict, writes, values, args) -> None:
-    """Store new values, copying any that is an input or another variable's value (jax may
-    forward an input unchanged): donating it later would free someone else's buffer."""
-    seen = {id(a) for a in args} | {id(v) for k, v in state.items() if k not in writes}
-    for var, value in zip(writes, values, strict=True):
-        if id(value) in seen:
-            value = value.copy()
-        seen.add(id(value))
-        state[var] = value
-
-
-def _device_of(array):
-    """The device holding a variable's value (jax's default device for a host array)."""
-    if hasattr(array, "devices"):
-        return next(iter(array.devices()))
-    import jax
-
-    return jax.devices()[0]
-
-
-def _scalar(o):
-    return np.asarray(o)[()]
-
-
-def _any_shape(o):
-    a = np.array(o)
-    return a[()] if a.ndim == 0 else a
-
-
-def _converter(shape):
-    """How a fetched value comes back: numpy scalars for 0-d (as TF1), writable arrays else."""
-    if shape == ():
-        return _scalar
-    if shape is None:
-        return _any_shape
-    return np.array
-
-
-def _feed_array(v):
-    """A feed value as an array: jax arrays stay on their device, the rest goes to numpy."""
-    if hasattr(v, "shape") and hasattr(v, "dtype") and not isinstance(v, (Tensor,)):
-        return v
-    if isinstance(v, Tensor):
-        raise DTypeError(f"The value of a feed cannot be a ds.Tensor ({v.name}); feed numpy arrays, "
-                        "Python numbers or lists")
-    return np.asarray(v)
-
-
-def _feed_key(graph: Graph, k) -> Tensor:
-    if isinstance(k, str):
-        k = graph.get_tensor_by_name(k)
-    if not isinstance(k, Tensor):
-        raise DTypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor (at {user_frame()})")
-    if k.graph is not graph:
-        raise GraphError(f"Cannot interpret feed_dict key as Tensor: {describe(k)} is not an element "
-                         "of this graph.")
-    return k
-
-
-def _check_feed(t: Tensor, v):
-    """Validate one feed against its tensor; return the numpy dtype to cast to, or None."""
-    shape = tuple(v.shape)
-    if t.shape is not None and (len(shape) != len(t.shape) or any(
-            d is not None and d != s for d, s in zip(t.shape, shape, strict=True))):
-        raise FeedError(f"Cannot feed value of shape {shape} for Tensor '{t.name}', which has shape "
-                        f"{t.shape} (created at {t.op.where})")
-    try:
-        src = dtypes.from_numpy_dtype(v.dtype)
-    except TypeError:
-        raise FeedError(f"Cannot feed a value of dtype {v.dtype} for Tensor '{t.name}' of dtype "
-                        f"{t.dtype.name} (created at {t.op.where})") from None
-    if src is t.dtype:
-        return None
-    ok = (t.dtype.is_floating_point and not src.is_bool) or (
-        t.dtype.is_integer and src.is_integer) or (t.dtype.is_bool and src.is_bool)
-    if not ok:
-        raise FeedError(f"Cannot feed value of dtype {src.name} for Tensor '{t.name}' of dtype "
-                        f"{t.dtype.name} (created at {t.op.where}); cast it first")
-    return t.dtype.np

@@ -117,7 +117,7 @@ class Variable(Tensor):
 
     def load(self, value, session=None) -> None:
         """Write `value` into this variable in `session` without adding ops to the graph."""
-        from .session import default_session
+        from .defaults import default_session
 
         (session or default_session()).load(self, value)
 

@@ -1,0 +1,296 @@
+"""The per-call hot path of `Session.run`: one `_Runner` per call shape (fetch structure,
+feed keys, their shapes and dtypes) holds the pruned plan, its compiled function and the
+feed casts decided ahead of time.
+
+A run that updates state holds the session lock from reading the variables to committing
+their new values (and to copying fetches, which may be a variable's own buffer that the next
+run donates), so concurrent `assign_add` runs never lose an update; a run that fails (an
+error anywhere before the commit) changes nothing.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..backend import describe_arrays, x64
+from ..errors import (
+    DualgradError,
+    UninitializedError,
+    closed_session,
+    is_out_of_memory,
+    out_of_memory,
+    user_frame,
+)
+from .background import BackgroundProgram
+from .compile import Plan
+from .convert import check_int_range
+from .creation import draw
+from .donation import fits
+from .graph import Tensor, describe
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+class Runner:
+    """One compiled call shape of `Session.run`; `run` is the hot path."""
+
+    __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
+                 "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
+                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated")
+
+    def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
+                 n_given: int, program: BackgroundProgram | None = None, undonated=None):
+        self.plan = plan
+        self.fn = fn
+        self.feed_pos = feed_pos
+        self.casts = casts
+        self.rebuild = rebuild
+        self.state_in = plan.state_in
+        self.writes = plan.writes
+        self.write_src = plan.write_src
+        self.randoms = plan.randoms
+        self.nf = plan.n_fetch_values
+        self.copy = copy
+        # x64: a jax program, traced and run with jax's 64-bit types on; `host` runs the rest
+        # (numpy backend; or interpreted while `program` compiles, switching once it is built)
+        self.program = program
+        self.x64 = not copy and program is None
+        self.host = self.run if program is None else self._run_pending
+        self.donates = donates
+        # a donating program's memory need is checked against free memory before its first run
+        self.unchecked = donates
+        self.undonated = undonated
+        tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
+        self.all_tensors = len(tensors) == len(plan.fetches)
+        self.convert = tuple(_converter(t.shape) for t in tensors)
+        # fast paths: one fetched tensor (`sess.run(t)`), and runs that touch no state
+        self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
+            rebuild([0]) == 0 else None
+        self.stateless = not (plan.state_in or plan.writes or plan.randoms)
+        self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
+
+    def run(self, sess: Session, vals):
+        if self.stateless:  # no variables, no random draws: no lock, no bookkeeping
+            if sess._closed:
+                raise closed_session()
+            outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            if self.single is not None:
+                return self.single(outs[0])
+            return self._results(outs)
+        feeds = self._feeds(vals)
+        with sess._lock:
+            if sess._closed:
+                raise closed_session()
+            state = sess._values
+            try:
+                args = [state[v] for v in self.state_in]
+            except KeyError:
+                raise self._uninitialized(state) from None
+            args += feeds
+            if self.randoms:
+                args += [draw(op, sess._rng(op)) for op in self.randoms]
+            outs = self._call(sess, args)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            if self.writes:
+                if self.copy:  # numpy backend: never share storage with feeds or results
+                    for v, i in zip(self.writes, self.write_src, strict=True):
+                        state[v] = np.array(outs[i])
+                elif self.donates:  # a buffer donated next run must belong to one variable only
+                    _store_unaliased(state, self.writes, [outs[i] for i in self.write_src], args)
+                else:
+                    for v, i in zip(self.writes, self.write_src, strict=True):
+                        state[v] = outs[i]
+                if sess._placement is not None:  # keep variables where the session puts them
+                    for v in self.writes:
+                        state[v] = sess._placement.state(state[v])
+            # still under the lock: a fetch may be a variable's own buffer, which the next run
+            # (another thread's) donates to XLA
+            if self.single is not None:
+                return self.single(outs[0])
+            return self._results(outs)
+
+    def _run_pending(self, sess: Session, vals):
+        """Interpret until the background build is done, then switch to the compiled program
+        for good (`fn` is set before `program` is cleared and `x64` set: a thread that read
+        the old `x64` comes here and finds the compiled program)."""
+        program = self.program
+        if program is not None:
+            compiled = program.poll()
+            if compiled is None:
+                if program.error is not None:
+                    program.warn_failed(", ".join(describe(f) for f in self.plan.fetches) or
+                                        "no fetches", user_frame())
+                return self._interpret(sess, program, vals)
+            with sess._lock, x64():  # interpreted runs left host arrays: upload them once
+                state = sess._values
+                for v in self.state_in:
+                    if type(state.get(v)) is np.ndarray:
+                        state[v] = sess._namespace().asarray(state[v])
+            self.fn = compiled
+            self.program = None
+            self.x64 = True
+        with x64():
+            return self.run(sess, vals)
+
+    def _interpret(self, sess: Session, program: BackgroundProgram, vals):
+        """One run on the numpy interpreter, with the numpy backend's semantics (state read
+        as host arrays, new values stored as copies); the first call starts the build."""
+        vals = [np.asarray(v) for v in vals]
+        feeds = self._feeds(vals)
+        if self.stateless:
+            if sess._closed:
+                raise closed_session()
+            program.start(feeds)
+            outs = self._interpret_call(sess, program, feeds)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            return self._results(outs)
+        with sess._lock:
+            if sess._closed:
+                raise closed_session()
+            state = sess._values
+            try:
+                args = [np.asarray(state[v]) for v in self.state_in]
+            except KeyError:
+                raise self._uninitialized(state) from None
+            args += feeds
+            if self.randoms:
+                args += [draw(op, sess._rng(op)) for op in self.randoms]
+            program.start(args)
+            outs = self._interpret_call(sess, program, args)
+            if self.plan.checks:
+                _verify_numerics(self.plan.checks, outs)
+            for v, i in zip(self.writes, self.write_src, strict=True):
+                state[v] = np.array(outs[i])
+            return self._results(outs)
+
+    def _interpret_call(self, sess: Session, program: BackgroundProgram, args) -> list:
+        try:
+            return program.interpret(*args)
+        except MemoryError as e:
+            raise self._out_of_memory(sess, e, None) from None
+
+    def _call(self, sess: Session, args) -> list:
+        """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
+        RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
+        the failed buffer to numpy would abort the process) raises before anything is committed:
+        jax results are waited for before any is fetched or written to a variable."""
+        if self.unchecked:
+            self._check_fits(args)
+        try:
+            outs = self.fn(*args)
+        except Exception as e:
+            if not is_out_of_memory(e):
+                raise
+            raise self._out_of_memory(sess, e, None) from None
+        if not self.copy and (self.convert or self.writes):
+            try:
+                for o in outs:  # each array's own wait: a tenth of `jax.block_until_ready`'s cost
+                    o.block_until_ready()
+            except Exception as e:
+                if not is_out_of_memory(e):
+                    raise
+                raise self._out_of_memory(sess, e, outs) from None
+        return outs
+
+    def _check_fits(self, args) -> None:
+        """Before the first run of a donating program: keep donation only if the program fits
+        in free memory (donation.py), so a run that fails for memory has donated nothing."""
+        if not fits(self.fn, args, _device_of(args[0])):
+            self.fn = self.undonated()
+            self.donates = False
+        self.unchecked = False
+
+    def _out_of_memory(self, sess: Session, error: Exception, outs) -> Exception:
+        fetched = ", ".join(describe(f) for f in self.plan.fetches) or "no fetches"
+        # a buffer donated to the failed program is gone: its variable reads as uninitialized
+        lost = [v for v in self.state_in if getattr(sess._values.get(v), "is_deleted", bool)()]
+        for v in lost:
+            sess._values.pop(v, None)
+        results = f" computing {describe_arrays(outs)}" if outs is not None else ""
+        note = f"; variables {', '.join(v.op.name for v in lost)} lost their donated buffers" if lost else ""
+        return out_of_memory(f"Session.run of {fetched}{results}{note}", error)
+
+    def _feeds(self, vals) -> list:
+        feeds = [vals[i] for i in self.feed_pos]
+        for j, dt in self.casts:
+            t = self.plan.feeds[j]
+            if t.dtype.is_integer:  # an int feed narrower than its data: every value must fit
+                check_int_range(feeds[j], t.dtype, f"Cannot feed Tensor '{t.name}' (created at "
+                                                   f"{t.op.where})")
+            feeds[j] = feeds[j].astype(dt)
+        return feeds
+
+    def _results(self, outs):
+        if self.all_tensors:
+            return self.rebuild([c(o) for c, o in zip(self.convert, outs, strict=False)])
+        it = iter(zip(self.convert, outs, strict=False))
+        values = []
+        for f in self.plan.fetches:
+            if isinstance(f, Tensor):
+                c, o = next(it)
+                values.append(c(o))
+            else:
+                values.append(None)
+        return self.rebuild(values)
+
+    def _uninitialized(self, state) -> UninitializedError:
+        missing = [v for v in self.state_in if v not in state]
+        v = min(missing, key=lambda v: v.op._id)
+        return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
+                                  f"created at {v.op.where})")
+
+
+class NumericsError(DualgradError, ValueError):
+    """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
+
+
+def _verify_numerics(checks, outs) -> None:
+    """Raise before the run commits anything if a checked tensor is not finite."""
+    flags = outs[len(outs) - len(checks):]
+    for (t, message), ok in zip(checks, flags, strict=True):
+        if not bool(ok):
+            raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
+
+
+def _store_unaliased(state: dict, writes, values, args) -> None:
+    """Store new values, copying any that is an input or another variable's value (jax may
+    forward an input unchanged): donating it later would free someone else's buffer."""
+    seen = {id(a) for a in args} | {id(v) for k, v in state.items() if k not in writes}
+    for var, value in zip(writes, values, strict=True):
+        if id(value) in seen:
+            value = value.copy()
+        seen.add(id(value))
+        state[var] = value
+
+
+def _device_of(array):
+    """The device holding a variable's value (jax's default device for a host array)."""
+    if hasattr(array, "devices"):
+        return next(iter(array.devices()))
+    import jax
+
+    return jax.devices()[0]
+
+
+def _scalar(o):
+    return np.asarray(o)[()]
+
+
+def _any_shape(o):
+    a = np.array(o)
+    return a[()] if a.ndim == 0 else a
+
+
+def _converter(shape):
+    """How a fetched value comes back: numpy scalars for 0-d (as TF1), writable arrays else."""
+    if shape == ():
+        return _scalar
+    if shape is None:
+        return _any_shape
+    return np.array

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as _Namespace
 
-from . import layers, nn, summary, train
+from . import control_flow_grad, control_flow_second, layers, nn, summary, train  # noqa: F401 (rules)
 from .api import (
     abs,
     add,
@@ -78,7 +78,18 @@ from .api import (
     truediv,
     where,
 )
-from .compat import ConfigProto, GPUOptions, disable_eager_execution, disable_v2_behavior, logging
+from .compat import (
+    ConfigProto,
+    GPUOptions,
+    GraphKeys,
+    add_to_collection,
+    add_to_collections,
+    device,
+    disable_eager_execution,
+    disable_v2_behavior,
+    get_collection,
+    logging,
+)
 from .compile_cache import enable_compilation_cache
 from .control_flow import cond, while_loop
 from .creation import (

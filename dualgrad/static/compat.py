@@ -1,15 +1,27 @@
 """The calls TF1 scripts make that mean nothing here, accepted so the scripts run unchanged:
 `tf.disable_v2_behavior()`, `tf.disable_eager_execution()`, `tf.ConfigProto(...)` and
-`tf.GPUOptions(...)` passed to `Session(config=...)`; `tf.logging` goes to Python's `logging`.
+`tf.GPUOptions(...)` passed to `Session(config=...)`, `with tf.device(...)` (a Session is placed
+as a whole: `Session(device=...)`); `tf.logging` goes to Python's `logging`. Also TF1's
+collection calls on the default graph (`tf.get_collection`, `tf.add_to_collection`,
+`tf.GraphKeys`), which mean what they mean in TF1.
 
 Calls that would mean something (`enable_eager_execution`, which would switch front ends) are
 not accepted silently: use `import dualgrad as dg` for eager code."""
 from __future__ import annotations
 
 import logging as _logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import SimpleNamespace
 
-__all__ = ["ConfigProto", "GPUOptions", "disable_eager_execution", "disable_v2_behavior", "logging"]
+from .graph import get_default_graph
+from .summary import SUMMARIES
+from .train import GLOBAL_STEP
+from .variables import GLOBAL_VARIABLES, TRAINABLE_VARIABLES
+
+__all__ = ["ConfigProto", "GPUOptions", "GraphKeys", "add_to_collection", "add_to_collections", "device",
+           "disable_eager_execution", "disable_v2_behavior", "get_collection", "logging"]
 
 
 def disable_v2_behavior() -> None:
@@ -53,3 +65,44 @@ logging = SimpleNamespace(DEBUG=10, INFO=20, WARN=30, WARNING=30, ERROR=40, FATA
                           debug=_LOGGER.debug, info=_LOGGER.info, warning=_LOGGER.warning,
                           warn=_LOGGER.warning, error=_LOGGER.error, fatal=_LOGGER.critical)
 """`tf.logging`: TF1's verbosity levels and functions, on Python's `logging` logger 'tensorflow'."""
+
+
+class GraphKeys:
+    """TF1's standard collection names (`tf.GraphKeys`), the keys dualgrad itself fills."""
+
+    GLOBAL_VARIABLES = VARIABLES = GLOBAL_VARIABLES
+    TRAINABLE_VARIABLES = TRAINABLE_VARIABLES
+    SUMMARIES = SUMMARIES
+    GLOBAL_STEP = GLOBAL_STEP
+    LOCAL_VARIABLES = "local_variables"
+    MODEL_VARIABLES = "model_variables"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    REGULARIZATION_LOSSES = "regularization_losses"
+
+
+def get_collection(key: str, scope: str | None = None) -> list:
+    """The default graph's collection `key` (a copy); with `scope`, only the items whose
+    `name` matches it from the start (TF1's `re.match`), items without a name dropped."""
+    items = get_default_graph().get_collection(key)
+    if scope is None:
+        return items
+    return [v for v in items if isinstance(getattr(v, "name", None), str) and re.match(scope, v.name)]
+
+
+def add_to_collection(name: str, value) -> None:
+    """Append `value` to the default graph's collection `name` (tf.add_to_collection)."""
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names: Sequence[str], value) -> None:
+    """Append `value` to each collection in `names` once (tf.add_to_collections)."""
+    for name in dict.fromkeys([names] if isinstance(names, str) else names):
+        add_to_collection(name, value)
+
+
+@contextmanager
+def device(device_name) -> Iterator[None]:
+    """TF1's `with tf.device(...)`: accepted and ignored. A Session runs its whole program on one
+    device (`Session(device=...)`, docs/devices.md); values do not depend on placement."""
+    yield

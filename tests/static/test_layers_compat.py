@@ -104,3 +104,30 @@ def test_scope_reuse_variables_shares_from_then_on():
         kernel, bias = sess.run(ds.trainable_variables())
         np.testing.assert_allclose(sess.run(second), np.ones((2, 3)) @ kernel + bias, rtol=1e-6)
         np.testing.assert_allclose(sess.run(first), np.broadcast_to(bias, (2, 2)))
+
+
+def test_collections_graph_keys_and_device():
+    with ds.variable_scope("model"):
+        w = ds.Variable(1.0, name="w")
+        step = ds.train.get_or_create_global_step()
+    v = ds.Variable(2.0, name="other/v", trainable=False)
+    loss = ds.square(w)
+    summary = ds.summary.scalar("loss", loss)
+    # the collections dualgrad fills, under TF1's key names
+    assert ds.get_collection(ds.GraphKeys.TRAINABLE_VARIABLES) == [w]
+    assert ds.get_collection(ds.GraphKeys.GLOBAL_VARIABLES) == [w, step, v]
+    assert ds.get_collection(ds.GraphKeys.VARIABLES, scope="model/") == [w, step]
+    assert ds.get_collection(ds.GraphKeys.GLOBAL_VARIABLES, scope="other") == [v]
+    assert ds.get_collection(ds.GraphKeys.GLOBAL_STEP) == [step]
+    assert ds.get_collection(ds.GraphKeys.SUMMARIES) == [summary]
+    ds.add_to_collection(ds.GraphKeys.LOSSES, loss)
+    ds.add_to_collections(["a", "b", "a"], 7)  # TF1: once per distinct name; unnamed items
+    assert ds.get_collection(ds.GraphKeys.LOSSES) == [loss]
+    assert ds.get_collection("a") == ds.get_collection("b") == [7]
+    assert ds.get_collection("a", scope=".*") == []  # have no name for a scope to match
+    assert ds.get_collection("never filled") == []
+    with ds.device("/cpu:0"):  # accepted; the Session places the whole program
+        y = w * 3.0
+    with ds.Session() as sess:
+        sess.run(ds.global_variables_initializer())
+        assert sess.run(y) == 3.0

@@ -8,6 +8,7 @@ from then on for that key, with one warning per function naming the user's line.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import sys
 import traceback
@@ -91,11 +92,8 @@ class CompiledFunction:
 
 
 def _default_backend() -> str:
-    try:
-        import jax  # noqa: F401
-    except ImportError:
-        return "numpy"
-    return "jax"
+    """jax where it is installed (found without importing it), else numpy."""
+    return "jax" if importlib.util.find_spec("jax") is not None else "numpy"
 
 
 def _arguments(tree, feeds: list):

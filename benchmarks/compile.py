@@ -5,11 +5,13 @@ side with the same step eager, jax.jit by hand, PyTorch eager and torch.compile.
 
 Every contender runs the same PyTorch-style step (`workloads.eager_sgd_step`: forward,
 `loss.backward()`, `p -= lr * p.grad` under `no_grad`, `p.grad = None`); the jax peer is the
-same model written with `jax.value_and_grad` under `jax.jit` with the parameters donated, the
+same model written with `jax.grad` under `jax.jit` with the parameters donated, the
 way a jax user would write it. Contenders run in interleaved rounds (race.py), best round
-counts; ratios are against dg.compile (jax). The dg.compile step also copies the updated
-parameters back into the eager tensors every call (they stay visible to eager code), which
-the jax peer does not do. torch.compile needs a C compiler; where it fails its row says why.
+counts; ratios are against dg.compile (jax). Each race runs twice: timed by the wall clock,
+then by the CPU time of all the process's threads (less disturbed by other processes on a
+shared machine). The dg.compile step also copies the updated parameters back into the eager
+tensors every call (they stay visible to eager code), which the jax peer does not do.
+torch.compile needs a C compiler; where it fails its row says why.
 """
 from __future__ import annotations
 
@@ -24,32 +26,16 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
-import numpy as np  # noqa: E402
+from eager import BATCH, LR, SIZES, mlp_data  # noqa: E402  (the same data as eager.py's MLP row)
 from race import Race  # noqa: E402
 from workloads import eager_sgd_step, jax_mlp_loss  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-SIZES = (784, 256, 256, 10)
-BATCH = 64
-LR = 0.01
-
-
-def data():
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
-    onehot = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
-    params = []
-    for n_in, n_out in zip(SIZES[:-1], SIZES[1:], strict=True):
-        params.append((rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)).astype(np.float32))
-        params.append(np.zeros(n_out, np.float32))
-    return x, onehot, params
-
-
 def dualgrad_step(compiled: str | None):
     import dualgrad as dg
 
-    x, onehot, arrays = data()
+    x, onehot, arrays = mlp_data()
     params = [dg.tensor(p, requires_grad=True) for p in arrays]
     step = eager_sgd_step(dg, dg.tensor(x), dg.tensor(onehot), params, LR, BATCH)
     return step if compiled is None else dg.compile(step, backend=compiled)
@@ -59,7 +45,7 @@ def torch_step(compiled: bool):
     import torch
 
     torch.set_num_threads(THREADS)
-    x, onehot, arrays = data()
+    x, onehot, arrays = mlp_data()
     params = [torch.tensor(p, requires_grad=True) for p in arrays]
     step = eager_sgd_step(torch, torch.tensor(x), torch.tensor(onehot), params, LR, BATCH)
     return torch.compile(step) if compiled else step
@@ -71,7 +57,7 @@ def jax_step():
     jnp = jax_numpy()
     import jax
 
-    x, onehot, arrays = data()
+    x, onehot, arrays = mlp_data()
     loss_fn = jax_mlp_loss(jnp, jax.nn)
 
     def update(params, xb, yb):
@@ -123,7 +109,13 @@ def main() -> None:
     failures = {label: first_call(race, label, make) for label, make in contenders.items()}
     for label, (fn, _, units) in [(k, v) for k, v in race.entries.items() if v is not None]:
         race.entries[label] = (fn, calls, units)
-    times = race.run()
+    for clock, what in ((time.perf_counter, "wall"), (time.process_time, "CPU, all threads")):
+        race.clock = clock
+        report(race.run(), failures, what)
+
+
+def report(times: dict, failures: dict, what: str) -> None:
+    print(f"-- ms per step ({what}; best round)")
     base = times.get("dg.compile (jax)")
     for label, t in times.items():
         if t is None:

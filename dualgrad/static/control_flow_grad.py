@@ -12,11 +12,11 @@
   jax with `maximum_iterations` records them in a `lax.scan` of that length and masks the
   iterations past the real trip count; jax without a bound counts the trips with
   `lax.while_loop` and recomputes iteration k's values from the start (O(n^2) body runs, no
-  storage). Gradients of a `WhileGrad` (second order through a loop) are refused.
+  storage). Gradients of a `WhileGrad` (second order through a loop) are in
+  `control_flow_second.py`. The walker reaches these rules through `GRADIENTS`
+  (`control_flow_trace.py`).
 """
 from __future__ import annotations
-
-from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -24,49 +24,13 @@ from ..errors import GraphError
 from ..ops import Spec
 from .control_flow import _cond_op, _merge_branches
 from .control_flow_loop import loop_programs
-from .control_flow_trace import SubProgram, declare, is_numpy, trace
+from .control_flow_trace import GRADIENTS, SubProgram, declare, is_numpy, trace
 from .creation import zeros_like
-from .graph import Operation, Tensor
-from .op_node import OpNode
-
-GRADIENTS: dict[str, Callable] = {}  # op type -> rule(op, output grads, needed) -> input grads
+from .gradients import branch_gradients
+from .graph import Operation
 
 
-class ControlFlowNode(OpNode):
-    """The reverse walker's view of a control-flow op (several outputs); a leaf when it is in
-    a branch gradient's stop set."""
-
-    __slots__ = ("num_outputs",)
-
-    def __init__(self, op: Operation):
-        super().__init__(op)
-        self.num_outputs = len(op.outputs)
-
-    def apply(self, grads: list, needed: list) -> list:
-        return GRADIENTS[self.op.type](self.op, grads, needed)
-
-
-def branch_gradients(ys: Sequence[Tensor], xs: Sequence[Tensor], grad_ys: Sequence) -> list:
-    """d(ys . grad_ys)/d(xs), stopping at the ops of `xs` (a traced function's parameters and
-    captures: what lies beyond them is the outer graph's gradient's business)."""
-    from ..autodiff import backpropagate
-    from .gradients import _build_nodes, _differentiable
-
-    pairs = [(y, g) for y, g in zip(ys, grad_ys, strict=True) if g is not None and _differentiable(y)]
-    nodes = _build_nodes([y.op for y, _ in pairs], frozenset(x.op for x in xs))
-    targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}
-    result = {}
-    if pairs and targets:
-        result = backpropagate([(nodes[y.op], y.value_index) for y, _ in pairs], [g for _, g in pairs],
-                               targets=targets, retain_graph=True)
-    out = []
-    for x in xs:
-        captured = result.get(nodes.get(x.op)) if _differentiable(x) else None
-        out.append(None if captured is None else captured[x.value_index])
-    return out
-
-
-def _seeds(op: Operation, grads: list) -> list:
+def incoming(op: Operation, grads: list) -> list:
     """Incoming gradients, zeros where an output got none (None for non-float outputs)."""
     return [None if not o.dtype.is_floating_point else g if g is not None else zeros_like(o)
             for o, g in zip(op.outputs, grads, strict=True)]
@@ -79,7 +43,7 @@ def _cond_grad(op: Operation, grads: list, needed: list) -> list:
     if not wanted:
         return result
     graph = op.graph
-    seeds = _seeds(op, grads)
+    seeds = incoming(op, grads)
 
     def gradient_of(sub):
         def fn():
@@ -114,7 +78,7 @@ def _while_grad(op: Operation, grads: list, needed: list) -> list:
     if not wanted and not any(needed[:n]):
         return result
     graph = op.graph
-    seeds = [s for s in _seeds(op, grads) if s is not None]
+    seeds = [s for s in incoming(op, grads) if s is not None]
     with graph.as_default(), graph.name_scope(op.name.rsplit("/", 1)[0] + "_grad"):
         cots = [graph.create_op("LoopVar", (), {"dtype": op.outputs[i].dtype, "shape": op.outputs[i].shape},
                                 [Spec(op.outputs[i].shape, op.outputs[i].dtype)], name="Cotangent").outputs[0]
@@ -141,12 +105,7 @@ def _while_grad(op: Operation, grads: list, needed: list) -> list:
     return result
 
 
-def _no_second_order(op: Operation, grads: list, needed: list) -> list:
-    raise GraphError(f"the gradient of the gradient of a ds.while_loop ({op.attrs['forward'].name}, "
-                     f"created at {op.attrs['forward'].where}) is not supported")
-
-
-GRADIENTS.update({"Cond": _cond_grad, "While": _while_grad, "WhileGrad": _no_second_order})
+GRADIENTS.update({"Cond": _cond_grad, "While": _while_grad})
 
 
 @declare("WhileGrad")

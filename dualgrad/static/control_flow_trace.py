@@ -28,13 +28,16 @@ _ASSIGNS = ("Assign", "AssignAdd", "AssignSub")
 @dataclass(frozen=True)
 class ControlFlowKind:
     """How one control-flow op type runs on each backend (its gradient is declared in
-    `control_flow_grad.GRADIENTS`)."""
+    `GRADIENTS`)."""
 
     name: str
     runner: Callable  # (op, xp) -> run(values) -> (outputs, new values of op.attrs['writes'])
 
 
 KINDS: dict[str, ControlFlowKind] = {}
+#: op type -> gradient rule(op, output grads, needed) -> input grads, built from graph ops;
+#: filled by control_flow_grad.py and control_flow_second.py
+GRADIENTS: dict[str, Callable] = {}
 
 
 def declare(name: str) -> Callable:

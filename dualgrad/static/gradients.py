@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from .. import ops
 from ..autodiff import backpropagate
 from ..errors import DTypeError, GraphError, ShapeError, user_frame
-from .control_flow import KINDS as CONTROL_FLOW
-from .control_flow_grad import ControlFlowNode
+from .control_flow_trace import GRADIENTS as CONTROL_FLOW_GRADIENTS
+from .control_flow_trace import KINDS as CONTROL_FLOW
 from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
@@ -47,6 +47,20 @@ class _GradNode(OpNode):
                     # cannot see: reduce at run time (a no-op when the shapes already match)
                     grads[i] = ops.sum_to_like(gi, inputs[i])
         return grads
+
+
+class ControlFlowNode(OpNode):
+    """The walker's view of a control-flow op (several outputs; its rule, built from graph ops,
+    is in `control_flow_grad.py`); a leaf when it is in a branch gradient's stop set."""
+
+    __slots__ = ("num_outputs",)
+
+    def __init__(self, op: Operation):
+        super().__init__(op)
+        self.num_outputs = len(op.outputs)
+
+    def apply(self, grads: list, needed: list) -> list:
+        return CONTROL_FLOW_GRADIENTS[self.op.type](self.op, grads, needed)
 
 
 def _maybe_broadcast(x) -> bool:
@@ -144,16 +158,23 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
                 gy = constant(gy, dtype=y.dtype, name="grad_ys")
             _check_seed(y, gy)
             seeds.append(gy)
-        nodes = _build_nodes([y.op for y in ys])
-        targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}
-        roots = [(nodes[y.op], y.value_index) for y in ys]
-        if targets:
-            result = backpropagate(roots, seeds, targets=targets, retain_graph=True)
-        else:
-            result = {}
+        return branch_gradients(ys, xs, seeds, stop=False)
+
+
+def branch_gradients(ys: Sequence[Tensor], xs: Sequence[Tensor], grad_ys: Sequence,
+                     stop: bool = True) -> list:
+    """d(ys . grad_ys)/d(xs), as graph tensors (None where x does not reach ys). With `stop`, the
+    walk ends at the ops of `xs` (a traced function's parameters and captures: what lies beyond
+    them is the outer graph's gradient's business)."""
+    pairs = [(y, g) for y, g in zip(ys, grad_ys, strict=True) if g is not None and _differentiable(y)]
+    nodes = _build_nodes([y.op for y, _ in pairs], frozenset(x.op for x in xs) if stop else frozenset())
+    targets = {nodes[x.op] for x in xs if x.op in nodes and _differentiable(x)}
+    result = {}
+    if pairs and targets:
+        result = backpropagate([(nodes[y.op], y.value_index) for y, _ in pairs], [g for _, g in pairs],
+                               targets=targets, retain_graph=True)
     out = []
     for x in xs:
-        node = nodes.get(x.op) if _differentiable(x) else None
-        captured = result.get(node) if node is not None else None
+        captured = result.get(nodes.get(x.op)) if _differentiable(x) else None
         out.append(None if captured is None else captured[x.value_index])
     return out

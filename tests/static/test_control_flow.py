@@ -402,14 +402,6 @@ def test_nested_while_and_cond_inside_loop(backend):
             assert vg == pytest.approx(float(_grad(ref, xv)[0]), rel=1e-10)
 
 
-def test_while_second_order_is_refused():
-    x = ds.placeholder(ds.float64, [])
-    _, y = ds.while_loop(lambda i, y: i < 2, lambda i, y: (i + 1, y * y), [ds.constant(0), x])
-    (g,) = ds.gradients(y, [x])
-    with pytest.raises(GraphError, match="gradient of the gradient of a ds.while_loop"):
-        ds.gradients(g, [x])
-
-
 def test_training_through_while_with_optimizer(backend):
     x = ds.placeholder(ds.float32, [])
     w = ds.Variable(np.float32(0.5))

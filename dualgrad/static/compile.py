@@ -24,8 +24,9 @@ from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
 from .control_flow import KINDS as CONTROL_FLOW
 from .control_flow import control_writes
-from .creation import RANDOM_TYPES, uniform_like_kernel
+from .creation import uniform_like_kernel
 from .graph import Operation, Tensor, describe
+from .kinds import ASSIGN, ASSIGN_TYPES, CONST, FED, IDENTITY, SHAPE, STATE, UNIFORM_LIKE, kind_of
 from .variables import Variable, as_var_dtype
 
 
@@ -54,7 +55,7 @@ class Plan:
         fetch_tensors = [f for f in fetches if isinstance(f, Tensor)]
         last: dict = {}
         for op in order:
-            if op.type in ("Assign", "AssignAdd", "AssignSub"):
+            if op.type in ASSIGN_TYPES:
                 last[op.inputs[0]] = op.outputs[0]
             last.update(dict.fromkeys(control_writes(op)))  # new values come from `pending`
         src, extra = [], []
@@ -90,7 +91,8 @@ class Plan:
         for op in self.order:
             entry = (op.type, _freeze(op.attrs), tuple(ref(a) for a in op.inputs),
                      tuple(index.get(c, c) for c in op.control_inputs))
-            if op.type == "Variable":
+            row = kind_of(op)
+            if row is not None and row.step is STATE:
                 entry += (op.outputs[0],)
             ops.append(entry)
         fetches = tuple(ref(f) if isinstance(f, Tensor) else ("op", index.get(f, f)) for f in self.fetches)
@@ -116,6 +118,8 @@ class Plan:
         reads_after = self.reads_after
         for op in self.order:
             kind = op.type
+            row = kind_of(op)
+            step = row.step if row is not None else None
             out = op.outputs[0] if op.outputs else None
             seen = reads_after.get(op)
             if op.registry_op is not None:
@@ -126,23 +130,23 @@ class Plan:
                         steps.append((_KERNEL, out, rop.kernel, ins, op.attrs))
                     else:
                         steps.append((_COMPUTE, out, rop.compute, ins, op.attrs))
-            elif kind in ("Assign", "AssignAdd", "AssignSub"):
-                steps.append((_ASSIGN, None if out in fed else out, op, kind,
+            elif step is ASSIGN:
+                steps.append((_ASSIGN, None if out in fed else out, op, row.combine,
                               _source(op.inputs[1], seen)))
             elif kind in CONTROL_FLOW:
                 ins = tuple((isinstance(a, Tensor), _source(a, seen)) for a in op.inputs)
                 steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins))
             elif out is None or out in fed:
                 continue
-            elif kind == "Const":
+            elif step is CONST:
                 consts[out] = op.attrs["value"]
-            elif kind == "RandomUniformLike":
+            elif step is UNIFORM_LIKE:
                 steps.append((_UNIFORM_LIKE, out, op.inputs[0], op.attrs["dtype"]))
-            elif kind == "Shape":
+            elif step is SHAPE:
                 steps.append((_SHAPE, out, op.inputs[0], op.attrs["dtype"].np))
-            elif kind == "StopGradient":
+            elif step is IDENTITY:
                 steps.append((_IDENTITY, out, _source(op.inputs[0], seen)))
-            # Variable reads and RandomUniform & co. come in as arguments; Placeholders are fed
+            # variable reads (STATE) and random draws (DRAW) come in as arguments; FED is fed
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
         state_in, extra_writes = self.state_in, self.extra_writes
         checked = [t for t, _ in self.checks]
@@ -162,12 +166,11 @@ class Plan:
                     _, out, compute, ins, attrs = step
                     env[out] = compute([env[a] if is_tensor else a for is_tensor, a in ins], attrs)
                 elif code is _ASSIGN:
-                    _, out, op, kind, src = step
+                    _, out, op, combine, src = step
                     var = op.inputs[0]
                     value = env[src]
-                    if kind != "Assign":
-                        old = pending[var]
-                        value = old + value if kind == "AssignAdd" else old - value
+                    if combine is not None:
+                        value = combine(pending[var], value)
                     value = pending[var] = env[op] = as_var_dtype(_broadcast_check(op, value, var), var)
                     if out is not None:
                         env[out] = value
@@ -223,8 +226,8 @@ def _freeze(x):
     return ("id", x)  # anything else: only itself
 
 
-_KERNEL, _COMPUTE, _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY, _CONTROL = (
-    "kernel", "compute", "assign", "uniform", "shape", "identity", "control")
+_KERNEL, _COMPUTE, _CONTROL = "kernel", "compute", "control"  # steps of registry ops, control flow
+_ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY = ASSIGN, UNIFORM_LIKE, SHAPE, IDENTITY  # kinds.py's
 
 
 def _needs_promotion(rop, inputs) -> bool:
@@ -270,10 +273,9 @@ def _broadcast_check(op: Operation, value, var: Variable):
 def _op_inputs(op: Operation) -> list[Tensor]:
     if op.registry_op is not None:
         return [a for a in op.inputs if isinstance(a, Tensor)]
-    if op.type in ("Assign", "AssignAdd", "AssignSub"):
-        return [op.inputs[1]]  # the variable's own value comes from the run's state
-    if op.type in ("StopGradient", "RandomUniformLike", "Shape"):
-        return [op.inputs[0]]
+    row = kind_of(op)
+    if row is not None:  # (an assign's variable comes from the run's state, not its input 0)
+        return [op.inputs[i] for i in row.reads]
     if op.type in CONTROL_FLOW:  # what its branches read; their own ops are not deps of the run
         return [a for a in op.inputs if isinstance(a, Tensor)]
     return []
@@ -317,31 +319,29 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     writes: list = []
     randoms: list = []
     for op in order:
-        kind = op.type
+        row = kind_of(op)
         for t in _op_inputs(op):
             if t in fed:
                 used_feeds.add(t)
-        if kind == "Placeholder":
+        if row is None:
+            pass
+        elif row.step is FED:
             t = op.outputs[0]
             if t not in fed:
                 shape = "<unknown>" if t.shape is None else t.shape
                 raise GraphError(f"You must feed a value for placeholder tensor '{t.name}' with dtype "
                                  f"{t.dtype.name} and shape {shape} (created at {op.where})")
-        elif kind == "Variable":
+        elif row.step is STATE:
             var = op.outputs[0]
             if var not in fed and var not in state_in:
                 state_in.append(var)
-        elif kind in ("AssignAdd", "AssignSub"):
+        elif row.writes_state:
             var = op.inputs[0]
-            if var not in state_in:
+            if row.reads_state and var not in state_in:
                 state_in.append(var)
             if var not in writes:
                 writes.append(var)
-        elif kind == "Assign":
-            var = op.inputs[0]
-            if var not in writes:
-                writes.append(var)
-        elif kind in RANDOM_TYPES:
+        elif row.random:
             if op.outputs[0] not in fed:
                 randoms.append(op)
         for var in control_writes(op):
@@ -386,13 +386,13 @@ def _ordered_reads(order: list[Operation], fed: set, written: set) -> dict:
         if merged:
             seen = {a: merged[a] for a in op.inputs
                     if isinstance(a, Variable) and a in merged and a not in fed}
-            if op.type in ("Assign", "AssignAdd", "AssignSub"):
+            if op.type in ASSIGN_TYPES:
                 seen.pop(op.inputs[0], None)  # its own variable comes from the chain
                 if op.inputs[1] in merged and op.inputs[1] not in fed:
                     seen[op.inputs[1]] = merged[op.inputs[1]]
             if seen:
                 reads[op] = seen
-        if op.type in ("Assign", "AssignAdd", "AssignSub") and op.inputs[0] in written:
+        if op.type in ASSIGN_TYPES and op.inputs[0] in written:
             merged = {**merged, op.inputs[0]: op}
         for var in control_writes(op):  # a cond's new value sits in the run under (op, var)
             position[(op, var)] = position[op]

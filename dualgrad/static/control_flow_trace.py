@@ -18,11 +18,10 @@ import numpy as np
 
 from ..errors import DTypeError, GraphError, ShapeError
 from .api import identity
-from .creation import RANDOM_TYPES, convert_to_tensor
+from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor
+from .kinds import ASSIGN_TYPES, STATE, kind_of
 from .variables import Variable
-
-_ASSIGNS = ("Assign", "AssignAdd", "AssignSub")
 
 
 @dataclass(frozen=True)
@@ -139,10 +138,11 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
     control: dict = {}
     writes: dict = {}
     for op in sorted(created, key=lambda o: o._id):
-        if op.type == "Variable":
+        row = kind_of(op)
+        if row is not None and row.step is STATE:
             raise GraphError(f"{what}: variable {op.name} is created inside a control-flow "
                              f"construct; create it outside (ds.cond/while_loop called at {where})")
-        if op.type in RANDOM_TYPES or op.type == "RandomUniformLike":
+        if row is not None and row.random:
             raise GraphError(f"{what}: random op {op.name} inside a control-flow construct is not "
                              f"supported; draw outside and pass the value in (at {where})")
     for op in sorted(_needed(outputs, owned), key=lambda o: o._id):
@@ -150,7 +150,7 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
             if isinstance(a, Tensor) and a.op not in owned and a not in param_set:
                 captures[a] = None
         if op in created:
-            if op.type in _ASSIGNS:
+            if op.type in ASSIGN_TYPES:
                 writes[op.inputs[0]] = None
             writes.update(dict.fromkeys(control_writes(op)))
         kept = tuple(c for c in op.control_inputs if c in owned)

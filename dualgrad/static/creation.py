@@ -176,7 +176,6 @@ def ones_like(tensor, dtype=None, name: str | None = None) -> Tensor:
 
 # -- random initialisers ----------------------------------------------------------------------
 
-RANDOM_TYPES = ("RandomUniform", "RandomStandardNormal", "TruncatedNormal", "RandomUniformLike")
 name_of_random = {"RandomUniform": "random_uniform", "RandomStandardNormal": "random_normal",
                   "TruncatedNormal": "truncated_normal"}
 

@@ -21,7 +21,6 @@ from .graph import Operation, Tensor, bind, get_default_graph
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
-ASSIGN_TYPES = ("Assign", "AssignAdd", "AssignSub")
 
 
 class Variable(Tensor):
@@ -253,10 +252,6 @@ initialize_all_variables = global_variables_initializer
 def local_variables_initializer() -> Operation:
     """dualgrad has no local variables: a no-op, so TF1 boilerplate keeps working."""
     return group(name="init_1")
-
-
-def is_assign(op: Operation) -> bool:
-    return op.type in ASSIGN_TYPES
 
 
 def as_var_dtype(value, var: Variable):

@@ -118,6 +118,13 @@ def _name(t, fallback: str) -> str:
     return P._clean(name) if name else fallback
 
 
+def _is_placeholder(op) -> bool:
+    from ..static.kinds import FED, kind_of  # a static program: the static front end is loaded
+
+    row = kind_of(op)
+    return row is not None and row.step is FED
+
+
 def _default_targets(program: P.Program) -> list[int]:
     leaves = program.leaves()
     wanted = []
@@ -125,7 +132,7 @@ def _default_targets(program: P.Program) -> list[int]:
         src = program.steps[k].source
         if program.front_end == "eager" and getattr(src, "requires_grad", False):
             wanted.append(k)
-        elif program.front_end == "static" and src.op.type not in ("Placeholder", "PlaceholderV2"):
+        elif program.front_end == "static" and not _is_placeholder(src.op):
             wanted.append(k)
     return wanted or leaves
 

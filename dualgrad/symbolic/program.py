@@ -18,8 +18,6 @@ LEAF, CONST, OP, FUNCTION = "leaf", "const", "op", "function"
 FREED = ("symbolic: the graph of this tensor was freed by backward(); call the symbolic function "
          "before backward(), or call backward(retain_graph=True)")
 
-_LEAF_TYPES = {"Placeholder", "PlaceholderV2", "Variable", "VariableV2", "VarHandleOp"}
-_PASS_TYPES = {"Identity", "ReadVariableOp", "Snapshot", "StopGradient"}
 
 
 class Raw:
@@ -298,6 +296,8 @@ def _static_shape(t) -> tuple:
 
 def _build_static(y, cuts: Sequence) -> Program:
     from ..static.control_flow import is_control_flow, symbolic_form  # ds.cond / ds.while_loop
+    from ..static.kinds import CONST as STATIC_CONST
+    from ..static.kinds import kind_of
 
     cut_keys = {_key_of(c) for c in cuts}
     steps: list[Step] = []
@@ -306,7 +306,8 @@ def _build_static(y, cuts: Sequence) -> Program:
 
     def tensor_inputs(t) -> list:
         op = t.op
-        if _key_of(t) in cut_keys or op.type in _LEAF_TYPES or op.type == "Const":
+        row = kind_of(op)
+        if _key_of(t) in cut_keys or row is not None and (row.symbol or row.step is STATIC_CONST):
             return []
         if is_control_flow(t):
             return [a for a in symbolic_form(t)[1] if is_static(a)]
@@ -336,17 +337,18 @@ def _build_static(y, cuts: Sequence) -> Program:
         op = t.op
         key = _key_of(t)
         dtype = _np_dtype(getattr(t, "dtype", None))
-        if key in cut_keys or op.type in _LEAF_TYPES:
+        row = kind_of(op)
+        if key in cut_keys or row is not None and row.symbol:
             kind = LEAF if dtype.kind in "fc" else CONST
             step = Step(kind, name=_unique(_clean(op.name if key not in cut_keys or
                                                   t.value_index == 0 else t.name), used_names),
                         shape=_static_shape(t), dtype=dtype, source=t)
-        elif op.type == "Const":
+        elif row is not None and row.step is STATIC_CONST:
             value = np.asarray(op.attrs.get("value"))
             step = Step(CONST, name=_unique(_clean(op.name), used_names), shape=value.shape,
                         dtype=value.dtype,
                         value=value, source=t)
-        elif op.type in _PASS_TYPES and len(op.inputs) == 1:
+        elif row is not None and row.passes:
             keys[key] = keys[_key_of(op.inputs[0])] if is_static(op.inputs[0]) else None
             if keys[key] is None:
                 raise GraphError(f"symbolic: cannot follow {op.type} op {op.name!r}")

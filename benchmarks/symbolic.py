@@ -5,9 +5,10 @@ closed forms of real models cost beside plain sympy.
     python benchmarks/symbolic.py --models [--repeat 3]
 
 `--models`: for each model (static graph, `None` batch size, a 784-input MLP layer), `grad` +
-`format_grad` in a fresh process (imports excluded, first call included), then the logistic
-regression's `check` beside plain `sympy.diff` of the same loss's expression, each with sympy's
-cache cleared first (imports warm).
+`pprint_grad` in a fresh process (imports excluded, first call included); then the logistic
+regression's `check` beside the same loss written in sympy by hand and differentiated with plain
+`sympy.diff`, each in a fresh process. Wall and CPU seconds: on a shared machine the CPU
+seconds of the process are the steadier figure.
 
 Two families of graphs of `n` ops on a vector x (size 8) and a weight w (shape (1,)):
 - *wide*: a sum of n/4 terms `mean(tanh(x * w + c_k))`: the expression grows in width;
@@ -106,14 +107,39 @@ MODELS = ("linear", "logistic", "softmax_ce", "mlp_layer", "mlp_layer_784", "wei
           "two_layer")
 
 
-def fresh_grad_and_print(name: str) -> float:
-    """grad + format_grad of one model in a new Python process (imports not counted)."""
-    code = ("import time, sys; sys.path.insert(0, 'benchmarks'); import symbolic as b; "
-            "from dualgrad import symbolic; import sympy; "
-            f"loss, w = b.model({name!r}); t = time.perf_counter(); "
-            "symbolic.format_grad(loss, w); print(time.perf_counter() - t)")
+def fresh(body: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of `body` run in a new Python process; imports and the set-up lines
+    of `body` before `START` are not counted, the first call is (its lazy imports included)."""
+    setup, timed_part = body.split("START\n")
+    code = ("import sys, time; sys.path.insert(0, 'benchmarks'); import symbolic as b; "
+            "from dualgrad import symbolic; import sympy as sp\n" + setup +
+            "wall, cpu = time.perf_counter(), time.process_time()\n" + timed_part +
+            "print(time.perf_counter() - wall, time.process_time() - cpu)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
+
+
+def best_fresh(body: str, repeat: int) -> tuple[float, float]:
+    runs = [fresh(body) for _ in range(repeat)]
+    return min(w for w, _ in runs), min(c for _, c in runs)
+
+
+GRAD_AND_PRINT = ("import io\nloss, w = b.model({name!r})\nSTART\nsymbolic.grad(loss, w)\n"
+                  "symbolic.pprint_grad(loss, w, file=io.StringIO())\n")
+
+CHECK = ("loss, W = b.eager_logistic()\nSTART\nreport = symbolic.check(loss)\n"
+         "assert report['W'].verdict == 'exact', report\n")
+
+# the same loss written in sympy by hand, then differentiated by plain sympy
+BY_HAND = """START
+X, Y, W = (sp.IndexedBase(n, real=True) for n in "XYW")
+i, c, p, j, k = sp.symbols("i c p j k", integer=True, nonnegative=True)
+z = sp.Sum(X[i, p] * W[p, c], (p, 0, 2))
+q = 1 / (1 + sp.exp(-z))
+loss = sp.Sum(-(Y[i, c] * sp.log(q) + (1 - Y[i, c]) * sp.log(1 - q)), (i, 0, 3), (c, 0, 1)) / 8
+sp.diff(loss, W[j, k])
+"""
 
 
 def eager_logistic():
@@ -128,42 +154,19 @@ def eager_logistic():
 
 
 def models(repeat: int) -> None:
-    import sympy as sp
-
-    print("| model (static, None batch) | grad + format_grad, fresh process (s) |")
-    print("|---|---:|")
+    print("| model (static, None batch) | grad + pprint_grad, fresh process: wall (s) | CPU (s) |")
+    print("|---|---:|---:|")
     for name in MODELS:
-        seconds = min(fresh_grad_and_print(name) for _ in range(repeat))
-        print(f"| {name} | {seconds:.3f} |")
+        wall, cpu = best_fresh(GRAD_AND_PRINT.format(name=name), repeat)
+        print(f"| {name} | {wall:.3f} | {cpu:.3f} |")
         sys.stdout.flush()
-    from sympy.core.cache import clear_cache
-
-    loss, W = eager_logistic()
-    symbolic.check(loss)  # imports (lambdify's numpy namespace) once, untimed
-    e = symbolic.expr(loss)
-    j, k = sp.symbols("j k", integer=True, nonnegative=True)
-
-    def cold(fn):  # sympy's cache cleared first, as in a fresh process
-        def run():
-            clear_cache()
-            return fn()
-        return run
-
-    def by_hand():  # the loss written in sympy by hand, then differentiated
-        X, Y, Wb = (sp.IndexedBase(n, real=True) for n in "XYW")
-        i, c, p = sp.symbols("i c p", integer=True, nonnegative=True)
-        z = sp.Sum(X[i, p] * Wb[p, c], (p, 0, 2))
-        q = 1 / (1 + sp.exp(-z))
-        hand = sp.Sum(-(Y[i, c] * sp.log(q) + (1 - Y[i, c]) * sp.log(1 - q)), (i, 0, 3), (c, 0, 1)) / 8
-        return sp.diff(hand, Wb[j, k])
-
-    t_expr_diff, _ = best(cold(lambda: sp.diff(e, sp.IndexedBase("W", real=True)[j, k])), repeat)
-    t_diff, _ = best(cold(by_hand), repeat)
-    t_check, report = best(cold(lambda: symbolic.check(loss)), repeat)
-    print(f"\nlogistic regression (4x3 inputs, 3x2 weights), sympy's cache cleared before each "
-          f"call:\n  check {t_check:.3f} s ({report['W'].verdict})\n  the loss written in sympy "
-          f"by hand + sympy.diff {t_diff:.3f} s (check / that = {t_check / t_diff:.1f}x)\n  "
-          f"sympy.diff of dualgrad's expression alone {t_expr_diff:.3f} s")
+    check_wall, check_cpu = best_fresh(CHECK, repeat)
+    hand_wall, hand_cpu = best_fresh(BY_HAND, repeat)
+    print(f"\nlogistic regression (4x3 inputs, 3x2 weights), each in a fresh process, best of "
+          f"{repeat}:\n  check (verdict exact)          wall {check_wall:.3f} s, CPU "
+          f"{check_cpu:.3f} s\n  by hand in sympy + sympy.diff  wall {hand_wall:.3f} s, CPU "
+          f"{hand_cpu:.3f} s\n  check / sympy.diff: wall {check_wall / hand_wall:.2f}x, "
+          f"CPU {check_cpu / hand_cpu:.2f}x (goal <= 2x)")
 
 
 def main(argv=None) -> int:

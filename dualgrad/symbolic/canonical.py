@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .budget import Budget, BudgetExceeded
 from .expr import sym
+from .sympy_fixes import free_symbols
 
 MAX_SIMPLIFY_OPS = 300
 MERGE_SECONDS = 1.0      # at most this long expanding merged sums
@@ -228,7 +229,7 @@ def merged_is_zero(e) -> bool:
     sp = sym()
     groups: dict = {}
     rest = []
-    for term in sp.Add.make_args(sp.expand(e, deep=False)):
+    for term in _distributed_terms(e, sp):
         coeff, found = sp.Integer(1), None
         for factor in sp.Mul.make_args(term):
             if isinstance(factor, sp.Sum) and found is None:
@@ -247,6 +248,38 @@ def merged_is_zero(e) -> bool:
                 not rational_is_zero(body):
             return False
     return True
+
+
+def _distributed_terms(e, sp) -> list:
+    """The additive terms of `e` with constant factors distributed over sums of sums:
+    `(S1 + S2)/(2*N) - S3` -> `[S1/(2*N), S2/(2*N), -S3]` (`expand(deep=False)` stops at the top
+    level, so a factor over a parenthesised sum stayed outside it)."""
+    terms = []
+    for term in sp.Add.make_args(sp.expand(e, deep=False)):
+        if term.is_Mul and any(f.is_Add for f in term.args):
+            terms.extend(sp.Add.make_args(sp.expand_mul(term, deep=False)))
+        else:
+            terms.append(term)
+    return terms
+
+
+def factor_sums(e):
+    """`Sum(c*f(i), (i, ..))` -> `c*Sum(f(i), (i, ..))` for every factor `c` free of the
+    summation indices, innermost sums first, so two ways of writing one sum compare equal."""
+    sp = sym()
+    if not e.args:
+        return e
+    args = [factor_sums(a) for a in e.args]
+    if isinstance(e, sp.Sum):
+        body, variables = args[0], {lim[0] for lim in e.limits}
+        if body.is_Mul:
+            outside = [f for f in body.args if not free_symbols(f) & variables]
+            if outside:
+                inside = [f for f in body.args if free_symbols(f) & variables]
+                return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *e.limits)
+    if all(a is b for a, b in zip(args, e.args, strict=True)):
+        return e
+    return e.func(*args)
 
 
 def rational_is_zero(e) -> bool:
@@ -279,6 +312,11 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
         try:
             with budget.limit(fraction, cap=MERGE_SECONDS):
                 if merged_is_zero(e):
+                    return True
+                # the rules may keep a factor inside a sum that sympy.diff left outside
+                # (softmax's normaliser, a hidden layer's weight): pull such factors out
+                factored = canonical(factor_sums(e))
+                if factored != e and merged_is_zero(factored):
                     return True
         except BudgetExceeded:  # the bodies swell when expanded: try simplify, then numbers
             pass

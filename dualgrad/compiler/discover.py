@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import types
 
+import numpy as np
+
 from ..eager.tensor import Tensor
-from .symbolic import Untraceable
+from .symbolic import Traced, Untraceable
 
 _SCALARS = (bool, int, float, str, bytes, complex, type(None))
 _SKIPPED = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType)
@@ -91,6 +93,9 @@ class Walk:
         if grad_of is not None:
             self.grad_of[key] = grad_of
         data = t._data
+        if not isinstance(data, (np.ndarray, Traced)):
+            raise Untraceable(f"the step reaches a tensor holding a {type(data).__name__} (a jax "
+                              "device tensor); dg.compile takes numpy-backed tensors")
         guard = "grad" if grad_of is not None else "argument" if key in self.arguments else key
         self.key.append((guard, data.shape, data.dtype,
                          t._requires_grad, t.grad_fn is None))

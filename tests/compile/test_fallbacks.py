@@ -130,3 +130,18 @@ def test_a_failing_step_raises_the_eager_error_and_changes_nothing():
         compiled(dg.ones(3))
     np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0])
     assert w.grad is None and w._data.dtype == np.float32
+
+
+@pytest.mark.parametrize("captured", [False, True])
+def test_jax_device_tensors_fall_back_and_stay_on_their_device(captured):
+    w = dg.tensor([1.0, 2.0], device="jax", requires_grad=True)
+    x = dg.tensor([3.0, 4.0], device="jax")
+
+    def step(*args):
+        (x * w).sum().backward()
+
+    compiled = dg.compile(step, backend="numpy")
+    with pytest.warns(CompileWarning, match="jax"):
+        compiled() if captured else compiled(x)
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 4.0])
+    assert w.device == dg.device("jax") and w.grad.device == dg.device("jax")

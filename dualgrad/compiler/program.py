@@ -9,6 +9,8 @@ new version, as the eager in-place update would), and slots the step filled (`.g
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
@@ -53,9 +55,9 @@ class Program:
         feed_pos = {id(t): i for i, t in enumerate(feeds)}
         with graph.as_default():
             for e, new in writes:
-                if isinstance(e.source, Variable):
-                    self.syncs.append(("state", by_tensor[id(e.t)], len(fetches)))
-                    fetches.append(e.source.assign(new.t))
+                if isinstance(e.source, Variable):  # run, not fetched: read from the Session
+                    self.syncs.append(("state", by_tensor[id(e.t)], None))
+                    fetches.append(e.source.assign(new.t).op)
                 else:  # an argument the step changed in place
                     self.syncs.append(("feed", feed_pos[id(e.t)], len(fetches)))
                     fetches.append(new.t)
@@ -85,11 +87,14 @@ class Program:
         if loads:
             self.session.set_values(loads)
         values = self.call(*[t._data for t in feeds])
+        written = self._written()
         for kind, target, i in self.syncs:
-            t = target.locate() if kind == "state" else feeds[target]
-            write(t, values[i])
             if kind == "state":
+                t = target.locate()
+                write(t, written[target.var])
                 target.synced(t)
+            else:
+                write(feeds[target], values[i])
         for owner, key, is_attr, value, i, *kept in self.slots:
             if i is None:
                 put(owner, key, is_attr, value)
@@ -99,6 +104,16 @@ class Program:
             if kept[0] is not None:
                 kept[0].synced(t)
         return _build(self.out_tree, values)
+
+
+    def _written(self) -> dict:
+        """The new values of the variables the step wrote, as the Session holds them: one
+        copy (into the eager tensor) instead of a fetch's copy and then that one. A jax
+        buffer is read before the next call can donate it."""
+        session = self.session
+        with session._lock:
+            return {s.var: np.asarray(session._values[s.var]) for kind, s, _ in self.syncs
+                    if kind == "state"}
 
 
 def _is_traced(value) -> bool:

@@ -18,7 +18,7 @@ from .trace import fresh, put
 
 
 class _State:
-    """A captured tensor and its Variable; `locate()` finds the tensor now (a `.grad` is
+    """A captured tensor and its Variable; `locate(feeds)` finds the tensor now (a `.grad` is
     found through its owner: each backward may make a new one)."""
 
     __slots__ = ("locate", "var", "data", "version")
@@ -33,6 +33,26 @@ class _State:
         self.version = t._version[0]
 
 
+def _locator(t, owner, feed_pos: dict):
+    """How each call finds the captured tensor `t`: itself, or the `.grad` of its owner (of
+    this call's argument where the owner is an argument)."""
+    if owner is None:
+        return lambda feeds: t
+    if id(owner) in feed_pos:
+        index = feed_pos[id(owner)]
+        return lambda feeds: feeds[index]._grad
+    return lambda feeds: owner._grad
+
+
+class _Argument:
+    """A slot's owner that is the call's argument at `index` (a new tensor each call)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
 class Program:
     """What one trace compiled to: a Session callable and the syncs around it."""
 
@@ -42,17 +62,16 @@ class Program:
         self.state: list[_State] = []
         by_tensor: dict[int, _State] = {}
         initial = {}
+        feed_pos = {id(t): i for i, t in enumerate(feeds)}
         for e in tracer.lifted.values():
             if isinstance(e.source, Variable):
                 owner = before.grad_of.get(id(e.t))
-                locate = (lambda o=owner: o._grad) if owner is not None else (lambda t=e.t: t)
-                by_tensor[id(e.t)] = s = _State(locate, e.source, e.t)
+                by_tensor[id(e.t)] = s = _State(_locator(e.t, owner, feed_pos), e.source, e.t)
                 self.state.append(s)
                 initial[e.source] = e.saved[0]
         self.session.set_values(initial)
         fetches = []
         self.syncs = []  # (kind, target, fetch position)
-        feed_pos = {id(t): i for i, t in enumerate(feeds)}
         with graph.as_default():
             for e, new in writes:
                 if isinstance(e.source, Variable):  # run, not fetched: read from the Session
@@ -61,17 +80,19 @@ class Program:
                 else:  # an argument the step changed in place
                     self.syncs.append(("feed", feed_pos[id(e.t)], len(fetches)))
                     fetches.append(new.t)
-            self.slots = []  # (owner, key, is_attr, traced tensor or object, fetch position)
+            # (owner or argument position, key, is_attr, traced tensor or object, fetch position)
+            self.slots = []
             for owner, key, is_attr, value in slots:
+                where = _Argument(feed_pos[id(owner)]) if id(owner) in feed_pos else owner
                 if not _is_traced(value):
-                    self.slots.append((owner, key, is_attr, value, None))
+                    self.slots.append((where, key, is_attr, value, None))
                     continue
                 before_value = _slot_tensor(before, owner, key)
                 kept = by_tensor.get(id(before_value)) if before_value is not None else None
                 # a `.grad` replaced by a new one: its Variable takes the value too, so the
                 # Session and the eager tensor agree without a load next call
                 fetch = value._data.t if kept is None else kept.var.assign(value._data.t)
-                self.slots.append((owner, key, is_attr, value, len(fetches), kept))
+                self.slots.append((where, key, is_attr, value, len(fetches), kept))
                 fetches.append(fetch)
         self.out_tree, out_fetches = _flatten(out, len(fetches))
         fetches += out_fetches
@@ -80,7 +101,7 @@ class Program:
     def run(self, feeds: list):
         loads = {}
         for s in self.state:
-            t = s.locate()
+            t = s.locate(feeds)
             if t._data is not s.data or t._version[0] != s.version:
                 loads[s.var] = t._data
                 s.synced(t)
@@ -90,12 +111,13 @@ class Program:
         written = self._written()
         for kind, target, i in self.syncs:
             if kind == "state":
-                t = target.locate()
+                t = target.locate(feeds)
                 write(t, written[target.var])
                 target.synced(t)
             else:
                 write(feeds[target], values[i])
-        for owner, key, is_attr, value, i, *kept in self.slots:
+        for where, key, is_attr, value, i, *kept in self.slots:
+            owner = feeds[where.index] if type(where) is _Argument else where
             if i is None:
                 put(owner, key, is_attr, value)
                 continue

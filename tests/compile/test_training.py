@@ -112,3 +112,21 @@ def test_outputs_are_detached_values_and_inputs_changed_in_place_are_written_bac
     assert total.item() == 6.0 and total.grad_fn is None and not total.requires_grad
     np.testing.assert_array_equal(extra["twice"].numpy(), [2.0, 4.0])
     assert extra["note"] == "kept"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_grad_of_each_calls_own_argument(backend):
+    """The input's .grad lands on the tensor passed in this call, not the traced one."""
+    w = dg.tensor([2.0, -1.0])
+
+    def step(x):
+        (x * w).square().sum().backward()
+
+    f = dg.compile(step, backend=backend)
+    xs = [dg.tensor([float(i), 2.0], requires_grad=True) for i in range(3)]
+    for x in xs:
+        f(x)
+    for i, x in enumerate(xs):
+        want = 2 * (np.array([i, 2.0]) * [2.0, -1.0]) * [2.0, -1.0]
+        same(x.grad, want.astype(np.float32), backend)
+    assert len(f.programs) == 1

@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import dtypes
-from ..backend import is_jax_array, run_jitted
+from ..backend import is_jax_array
 from ..errors import DTypeError, DualgradError, GraphError, is_out_of_memory, out_of_memory, user_frame
 from ..ops import REGISTRY, Op, Spec, register_frontend
+from ..ops.jit import run_jitted
 from ..ops.registry import promote_args
 from . import grad_mode
 from .devices import device_of

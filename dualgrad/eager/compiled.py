@@ -12,7 +12,8 @@ Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node
 from __future__ import annotations
 
 from ..autodiff import GradNode, SinkNode, backpropagate
-from ..backend import freeze, in_x64, is_array_arg, is_jax_array
+from ..backend import in_x64, is_jax_array
+from ..ops.jit import freeze, is_array_arg
 from . import grad_mode
 from .node import AccumulateGrad, Node
 from .tensor import Tensor

@@ -12,9 +12,10 @@ import weakref
 import numpy as np
 
 from ..autodiff import GradNode, SinkNode
-from ..backend import is_jax_array, run_vjps_jitted
+from ..backend import is_jax_array
 from ..errors import GraphError
 from ..ops import Op
+from ..ops.jit import run_vjps_jitted
 from . import grad_mode
 from . import tensor as _T  # a cycle: its attributes are read only at call time
 

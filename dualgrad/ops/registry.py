@@ -17,8 +17,9 @@ import numpy as np
 
 from .. import backend as _backend
 from .. import dtypes
-from ..backend import namespace_of, run_jitted
+from ..backend import namespace_of
 from ..errors import REFUSED, DTypeError, DualgradError, GraphError, ShapeError, refusal, user_frame
+from .jit import run_jitted
 
 
 class Spec(NamedTuple):

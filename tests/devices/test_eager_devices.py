@@ -9,6 +9,7 @@ import dualgrad as dg
 from dualgrad import backend, ops
 from dualgrad.eager.devices import resolve
 from dualgrad.errors import DualgradError
+from dualgrad.ops import jit
 
 JAX = str(resolve("jax"))  # what 'jax' tensors report: 'jax' here, 'cuda:0' where jax sees a GPU
 
@@ -68,25 +69,25 @@ def test_in_place_update_under_no_grad_on_jax():
 
 
 def test_kernels_are_compiled_once_per_op_and_attrs():
-    backend._JITTED.clear()  # a cache filled by earlier tests would be emptied at its limit
+    jit._JITTED.clear()  # a cache filled by earlier tests would be emptied at its limit
     x = dg.tensor(np.arange(6.0).reshape(2, 3), device="jax")
     x.sum(dim=0)
-    before = len(backend._JITTED)
+    before = len(jit._JITTED)
     for _ in range(5):
         x.sum(dim=0)
-    assert len(backend._JITTED) == before
+    assert len(jit._JITTED) == before
     x.sum(dim=1)
-    assert len(backend._JITTED) == before + 1
+    assert len(jit._JITTED) == before + 1
 
 
 def test_a_backward_step_on_jax_is_one_jitted_program_per_op():
     """sin's VJP uses two registry ops (cos, multiply); on jax they run as one program."""
-    backend._JITTED.clear()
+    jit._JITTED.clear()
     x = dg.tensor([0.5, 1.0], device="jax", requires_grad=True)
     y = dg.sin(x)
-    forward_programs = len(backend._JITTED)
+    forward_programs = len(jit._JITTED)
     y.backward(dg.ones_like(y))
-    assert len(backend._JITTED) == forward_programs + 1
+    assert len(jit._JITTED) == forward_programs + 1
     np.testing.assert_allclose(x.grad.numpy(), np.cos([0.5, 1.0]), rtol=1e-6)
 
 
@@ -117,8 +118,8 @@ def test_unknown_device_string():
 
 def test_a_scalar_that_changes_every_step_stops_being_compiled_in():
     """A decaying learning rate must not compile a program per value (tens of ms each)."""
-    backend._JITTED.clear()
-    backend._BAKED.clear()
+    jit._JITTED.clear()
+    jit._BAKED.clear()
     x = dg.tensor(np.ones(3, np.float32), device="jax", requires_grad=True)
     for step in range(12):
         lr = 0.1 * 0.9**step
@@ -128,8 +129,8 @@ def test_a_scalar_that_changes_every_step_stops_being_compiled_in():
         y.sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), np.full(3, lr, np.float32), rtol=1e-6)
         x.grad = None
-    programs = [key for key in backend._JITTED if key[0] is ops.multiply]
-    assert len(programs) <= 2 * backend._BAKED_VALUES_LIMIT  # the forward's and the VJP's
+    programs = [key for key in jit._JITTED if key[0] is ops.multiply]
+    assert len(programs) <= 2 * jit._BAKED_VALUES_LIMIT  # the forward's and the VJP's
 
 
 def test_float32_matmuls_on_jax_ask_for_full_precision():

@@ -1,0 +1,177 @@
+"""The jit dispatch of registry ops on jax arrays, beside the registry it serves.
+
+An op called on jax arrays runs as one `jax.jit` program cached per (op, attrs, Python
+scalars); an eager backward step runs all of an op's VJP rules as one program. Both programs
+call the op itself (`Op.run_kernel`, `Op.vjp`), never the dispatcher again. `backend` only
+picks array namespaces; this module is what makes jax calls cheap (jax's own
+`xla_primitive_callable(prim, **params)` cache, `jax/_src/dispatch.py`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from ..backend import jax_numpy, x64_state
+
+_JITTED: dict = {}
+_JIT_CACHE_LIMIT = 4096
+
+
+def freeze(value):
+    """A hashable stand-in for attrs (`tuple(attrs.items())`) whose plain tuple does not hash:
+    lists become tuples, slices tagged tuples; None when a part cannot be one (an index array
+    in a key: such calls are not cached)."""
+    if isinstance(value, (tuple, list)):
+        parts = tuple(freeze(v) for v in value)
+        return None if any(p is None and v is not None for p, v in zip(parts, value, strict=True)) else parts
+    if isinstance(value, slice):
+        return ("slice", value.start, value.stop, value.step)
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return value
+
+
+_TRACER: type | None = None
+
+
+def _tracer_type() -> type:
+    global _TRACER
+    if _TRACER is None:
+        import jax
+
+        _TRACER = jax.core.Tracer
+    return _TRACER
+
+
+def is_array_arg(a) -> bool:
+    """An argument passed to a jitted kernel as an array (numpy numbers are baked in like
+    Python's, so they stay weak in promotion)."""
+    return hasattr(a, "shape") and not isinstance(a, np.generic)
+
+
+def _split(args: Sequence) -> tuple | None:
+    """(the arrays among `args`, a hashable picture of the rest: Python scalars by type and
+    value, None where an array goes), or None when an argument is a tracer (an outer trace
+    is running: jitting inside it would only nest)."""
+    tracer = _TRACER or _tracer_type()
+    arrays = []
+    statics = []
+    for a in args:
+        if is_array_arg(a):
+            if isinstance(a, tracer):
+                return None
+            arrays.append(a)
+            statics.append(None)
+        else:
+            statics.append((type(a), a))
+    return arrays, tuple(statics)
+
+
+def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
+    """The cached `jax.jit` of `make_body(*how)(all_args)` taking the arrays among `args`;
+    the other arguments are baked in (they are part of `key`, whose [1] holds the attrs).
+    None when an attr cannot be hashed (index arrays). The body is only made on a miss."""
+    try:
+        fn = _JITTED.get(key)
+    except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
+        frozen = freeze(key[1])
+        if frozen is None:
+            return None
+        key = (key[0], frozen, *key[2:])
+        fn = _JITTED.get(key)
+    if fn is None:
+        if not _may_bake(key):
+            return None
+        import jax
+
+        positions = [i for i, a in enumerate(args) if is_array_arg(a)]
+        template = [None if is_array_arg(a) else a for a in args]  # holds no arrays
+
+        body = make_body(*how)
+
+        def kernel(*arrays):
+            full = list(template)
+            for i, a in zip(positions, arrays, strict=True):
+                full[i] = a
+            return body(full)
+
+        fn = jax.jit(kernel)
+        if len(_JITTED) >= _JIT_CACHE_LIMIT:
+            _JITTED.clear()
+            _BAKED.clear()
+        _JITTED[key] = fn
+    return fn
+
+
+_BAKED_VALUES_LIMIT = 4  # programs per (op, attrs, scalar types) before scalars stop being baked
+_BAKED: dict = {}  # (op, attrs, scalar types, ...) -> programs compiled with baked-in scalars
+
+
+def _may_bake(key: tuple) -> bool:
+    """Baking Python scalars into a program is right for `x * 2`, but a scalar that changes
+    every step (a decaying learning rate) would compile a program per value (tens of ms
+    each). After a few values of one signature, its calls run un-jitted: jax's own
+    per-primitive kernels take scalars as (weakly typed) arguments and never recompile."""
+    statics = key[2]
+    if all(s is None for s in statics):
+        return True
+    family = (key[0], key[1], tuple(None if s is None else s[0] for s in statics), *key[3:])
+    baked = _BAKED.get(family, 0)
+    if baked >= _BAKED_VALUES_LIMIT:
+        return False
+    _BAKED[family] = baked + 1
+    return True
+
+
+def run_jitted(op, args: Sequence, attrs: dict):
+    """Run `op` on jax arrays through a kernel jitted once per (op, attrs, Python scalars).
+
+    Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are). Returns
+    NotImplemented when the call should not be jitted: inside an outer trace, or with attrs
+    that cannot be hashed (index arrays)."""
+    split = _split(args)
+    if split is None:
+        return NotImplemented
+    arrays, statics = split
+    state = x64_state()
+    prev = state.swap_local(True)
+    try:
+        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics), args, _compute_body, op, attrs)
+        return NotImplemented if fn is None else fn(*arrays)
+    finally:
+        state.set_local(prev)
+
+
+def _compute_body(op, attrs: dict) -> Callable:
+    jnp = jax_numpy()
+    return lambda full: op.run_kernel(jnp, full, attrs)  # the kernel itself: no dispatch inside
+
+
+def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
+    """The input gradients of one recorded `op` call that `needed` asks for, as ONE jitted
+    program: an eager backward step on jax is one dispatch, however many registry ops its
+    VJP rules use. NotImplemented where `run_jitted` would decline."""
+    args = (g, out, *inputs)
+    split = _split(args)
+    if split is None:
+        return NotImplemented
+    arrays, statics = split
+    state = x64_state()
+    prev = state.swap_local(True)
+    try:
+        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, needed), args, _vjps_body,
+                     op, needed, attrs)
+        return NotImplemented if fn is None else fn(*arrays)
+    finally:
+        state.set_local(prev)
+
+
+def _vjps_body(op, needed: tuple, attrs: dict) -> Callable:
+    def body(full):
+        g, out, *values = full
+        return op.vjp(needed, g, out, values, attrs)
+
+    return body

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace as _Namespace
 
-from . import control_flow_grad, control_flow_second, layers, nn, summary, train  # noqa: F401 (rules)
+from . import control_flow_grad, control_flow_second, layers, losses, nn, summary, train  # noqa: F401
 from .api import (
     abs,
     add,

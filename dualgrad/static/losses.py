@@ -1,0 +1,165 @@
+"""`ds.losses`: TF1's `tf.losses`, compositions of graph ops (no math of their own).
+
+Each loss computes TF1's per-element loss, weights it (`weights` broadcast to the loss's
+shape) and reduces it as TF1's `compute_weighted_loss` does; the default reduction,
+`SUM_BY_NONZERO_WEIGHTS`, divides the weighted sum by the number of non-zero weights (0 when
+there are none). The result is added to the `LOSSES` collection, which `get_losses` and
+`get_total_loss` read, as in TF1. `scope` (TF1: the name scope of the loss's ops) is accepted
+and changes nothing.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ..errors import ShapeError, user_frame
+from . import api, nn
+from .compat import GraphKeys, get_collection
+from .convert import ArgumentError
+from .creation import convert_to_tensor, ones_like, zeros_like
+from .graph import Tensor, get_default_graph
+
+__all__ = ["Reduction", "absolute_difference", "compute_weighted_loss", "get_losses",
+           "get_regularization_losses", "get_total_loss", "huber_loss", "log_loss", "mean_squared_error",
+           "sigmoid_cross_entropy", "softmax_cross_entropy", "sparse_softmax_cross_entropy"]
+
+LOSSES = GraphKeys.LOSSES
+
+Reduction = SimpleNamespace(  # tf.losses.Reduction
+    NONE="none", SUM="weighted_sum", MEAN="weighted_mean",
+    SUM_OVER_BATCH_SIZE="weighted_sum_over_batch_size",
+    SUM_BY_NONZERO_WEIGHTS="weighted_sum_by_nonzero_weights",
+    SUM_OVER_NONZERO_WEIGHTS="weighted_sum_by_nonzero_weights")
+_REDUCTIONS = frozenset(vars(Reduction).values())
+
+
+def _safe_div(total: Tensor, count: Tensor) -> Tensor:
+    positive = api.greater(count, 0)
+    return api.where(positive, total / api.where(positive, count, ones_like(count)), zeros_like(total))
+
+
+def _check_weights(weights: Tensor, losses: Tensor) -> None:
+    """TF1: the weights broadcast to the losses' shape, never beyond it."""
+    w, shape = weights.shape, losses.shape
+    if w is None or shape is None:
+        return
+    if len(w) > len(shape) or any(a not in (1, None) and b is not None and a != b
+                                  for a, b in zip(reversed(w), reversed(shape), strict=False)):
+        raise ShapeError(f"ds.losses: weights of shape {w} cannot be broadcast to the losses' shape "
+                         f"{shape} (at {user_frame()})")
+
+
+def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSES,
+                          reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """`losses * weights` reduced by `reduction` (TF1's tf.losses.compute_weighted_loss)."""
+    if reduction not in _REDUCTIONS:
+        raise ArgumentError(f"ds.losses: unknown reduction {reduction!r}; use one of ds.losses.Reduction "
+                            f"(at {user_frame()})")
+    losses = convert_to_tensor(losses)
+    weights = api.cast(convert_to_tensor(weights), losses.dtype)
+    _check_weights(weights, losses)
+    weighted = losses * weights
+    if reduction == Reduction.NONE:
+        loss = weighted
+    else:
+        total = api.reduce_sum(weighted)
+        every = weights * ones_like(losses)  # the weights broadcast to the losses' shape
+        if reduction == Reduction.SUM:
+            loss = total
+        elif reduction == Reduction.MEAN:
+            loss = _safe_div(total, api.reduce_sum(every))
+        elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
+            loss = _safe_div(total, api.cast(api.size(losses), losses.dtype))
+        else:
+            loss = _safe_div(total, api.reduce_sum(api.cast(api.not_equal(every, 0), losses.dtype)))
+    if loss_collection is not None:
+        loss.graph.add_to_collection(loss_collection, loss)
+    return loss
+
+
+def _pair(labels, predictions) -> tuple[Tensor, Tensor]:
+    predictions = convert_to_tensor(predictions)
+    return api.cast(convert_to_tensor(labels), predictions.dtype), predictions
+
+
+def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
+                        reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """|predictions - labels|, weighted and reduced (TF1's tf.losses.absolute_difference)."""
+    labels, predictions = _pair(labels, predictions)
+    return compute_weighted_loss(api.abs(predictions - labels), weights, scope, loss_collection, reduction)
+
+
+def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
+                       reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """(predictions - labels)^2, weighted and reduced (TF1's tf.losses.mean_squared_error)."""
+    labels, predictions = _pair(labels, predictions)
+    return compute_weighted_loss(api.square(predictions - labels), weights, scope, loss_collection, reduction)
+
+
+def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_collection=LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta), e = predictions - labels."""
+    labels, predictions = _pair(labels, predictions)
+    error = api.abs(predictions - labels)
+    quadratic = api.minimum(error, delta)
+    losses = 0.5 * quadratic * quadratic + delta * (error - quadratic)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None, loss_collection=LOSSES,
+             reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """-labels log(predictions + epsilon) - (1 - labels) log(1 - predictions + epsilon)."""
+    labels, predictions = _pair(labels, predictions)
+    losses = -labels * api.log(predictions + epsilon) - (1.0 - labels) * api.log(1.0 - predictions + epsilon)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0.0, scope=None,
+                          loss_collection=LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """Cross entropy of one-hot labels (smoothed towards 1/classes by `label_smoothing`) and
+    logits, one loss per example, weighted and reduced."""
+    labels, logits = _pair(onehot_labels, logits)
+    if label_smoothing:
+        classes = logits.shape[-1] if logits.shape else None
+        if classes is None:
+            raise ArgumentError(f"ds.losses.softmax_cross_entropy: label_smoothing needs the number of "
+                                f"classes known, got logits of shape {logits.shape} (at {user_frame()})")
+        labels = labels * (1.0 - label_smoothing) + label_smoothing / classes
+    losses = nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None, loss_collection=LOSSES,
+                                 reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """Cross entropy of integer class labels and logits, weighted and reduced."""
+    losses = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothing=0.0, scope=None,
+                          loss_collection=LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """Elementwise logistic loss (labels smoothed towards 1/2 by `label_smoothing`), weighted
+    and reduced."""
+    labels, logits = _pair(multi_class_labels, logits)
+    if label_smoothing:
+        labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    losses = nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def get_losses(scope=None, loss_collection=LOSSES) -> list:
+    """The losses added to `loss_collection` of the default graph (tf.losses.get_losses)."""
+    return get_collection(loss_collection, scope)
+
+
+def get_regularization_losses(scope=None) -> list:
+    """The default graph's REGULARIZATION_LOSSES collection (empty unless the user fills it)."""
+    return get_collection(GraphKeys.REGULARIZATION_LOSSES, scope)
+
+
+def get_total_loss(add_regularization_losses: bool = True, name: str = "total_loss", scope=None) -> Tensor:
+    """The sum of the collected losses (and regularization losses) (tf.losses.get_total_loss)."""
+    losses = get_losses(scope) + (get_regularization_losses(scope) if add_regularization_losses else [])
+    if not losses:
+        raise ArgumentError(f"ds.losses.get_total_loss: no losses have been collected in "
+                            f"{get_default_graph()!r} (at {user_frame()})")
+    return api.add_n(losses, name=name)

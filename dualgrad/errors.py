@@ -36,6 +36,18 @@ class GraphError(DualgradError, RuntimeError):
     """Misuse of a graph: freed buffers, in-place conflicts, wrong graph, unfed placeholders."""
 
 
+class SymbolicUnsupported(DualgradError, RuntimeError):
+    """This form needs concrete indices (a table lookup, a Max over elements), or the
+    expression cannot be built (too deep); callers retry with a small concrete shape or
+    compare numbers."""
+
+
+class NotClosedForm(SymbolicUnsupported):
+    """A static graph has no closed form: a `ds.while_loop` whose trip count is known only when
+    it runs (its condition reads the data) or that runs more iterations than `symbolic`
+    unrolls."""
+
+
 class FeedError(DualgradError, ValueError):
     """A feed_dict value that cannot match its placeholder."""
 

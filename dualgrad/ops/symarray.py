@@ -10,14 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 
-from ..errors import DualgradError
-
-
-class SymbolicUnsupported(DualgradError, RuntimeError):
-    """This form needs concrete indices (a table lookup, a Max over elements), or the
-    expression cannot be built (too deep); callers retry with a small concrete shape or
-    compare numbers."""
-
+from ..errors import SymbolicUnsupported  # declared in errors.py; ops import it from here
 
 _counter = itertools.count()
 

@@ -146,7 +146,9 @@ def build(y, cuts: Sequence = ()) -> Program:
     if is_eager(y):
         return _build_eager(y, cuts)
     if is_static(y):
-        return _build_static(y, cuts)
+        from .static_program import build_static
+
+        return build_static(y, cuts)
     raise TypeError(f"symbolic: expected a dualgrad tensor (eager or static), got {type(y).__name__}")
 
 
@@ -282,101 +284,3 @@ def _cut_of(t, cut_outputs):
     if t.grad_fn is not None:
         return cut_outputs.get((id(t.grad_fn), t._output_nr), t)
     return t
-
-
-# -- static ----------------------------------------------------------------------------------------
-
-
-def _static_shape(t) -> tuple:
-    shape = getattr(t, "shape", ())
-    if hasattr(shape, "as_list"):
-        shape = shape.as_list()
-    return tuple(None if d is None else int(d) for d in shape)
-
-
-def _build_static(y, cuts: Sequence) -> Program:
-    from ..static.control_flow import is_control_flow, symbolic_form  # ds.cond / ds.while_loop
-    from ..static.kinds import CONST as STATIC_CONST
-    from ..static.kinds import kind_of
-
-    cut_keys = {_key_of(c) for c in cuts}
-    steps: list[Step] = []
-    keys: dict = {}
-    used_names: set = set()
-
-    def tensor_inputs(t) -> list:
-        op = t.op
-        row = kind_of(op)
-        if _key_of(t) in cut_keys or row is not None and (row.symbol or row.step is STATIC_CONST):
-            return []
-        if is_control_flow(t):
-            return [a for a in symbolic_form(t)[1] if is_static(a)]
-        return [a for a in op.inputs if is_static(a)]
-
-    order: list = []
-    seen = {_key_of(y)}
-    stack = [(y, iter(tensor_inputs(y)))]
-    while stack:
-        t, it = stack[-1]
-        for c in it:
-            k = _key_of(c)
-            if k not in seen:
-                seen.add(k)
-                stack.append((c, iter(tensor_inputs(c))))
-                break
-        else:
-            stack.pop()
-            order.append(t)
-
-    def ref(a):
-        if is_static(a):
-            return (keys[_key_of(a)], 0)
-        return Raw(a)
-
-    for t in order:
-        op = t.op
-        key = _key_of(t)
-        dtype = _np_dtype(getattr(t, "dtype", None))
-        row = kind_of(op)
-        if key in cut_keys or row is not None and row.symbol:
-            kind = LEAF if dtype.kind in "fc" else CONST
-            step = Step(kind, name=_unique(_clean(op.name if key not in cut_keys or
-                                                  t.value_index == 0 else t.name), used_names),
-                        shape=_static_shape(t), dtype=dtype, source=t)
-        elif row is not None and row.step is STATIC_CONST:
-            value = np.asarray(op.attrs.get("value"))
-            step = Step(CONST, name=_unique(_clean(op.name), used_names), shape=value.shape,
-                        dtype=value.dtype,
-                        value=value, source=t)
-        elif row is not None and row.passes:
-            keys[key] = keys[_key_of(op.inputs[0])] if is_static(op.inputs[0]) else None
-            if keys[key] is None:
-                raise GraphError(f"symbolic: cannot follow {op.type} op {op.name!r}")
-            continue
-        elif is_control_flow(t):  # ds.cond: where(pred, branches' outputs) (control_flow.py)
-            rop, ins = symbolic_form(t)
-            step = Step(OP, op=rop, attrs={}, shape=_static_shape(t), dtype=dtype,
-                        inputs=[ref(a) for a in ins], source=t)
-        elif getattr(op, "registry_op", None) is not None:
-            step = Step(OP, op=op.registry_op, attrs=dict(op.attrs or {}), shape=_static_shape(t),
-                        dtype=dtype, inputs=[ref(a) for a in op.inputs], source=t)
-        else:
-            raise GraphError(f"symbolic: op {op.name!r} of type {op.type!r} has no registry op, "
-                             "so it has no sympy form")
-        keys[key] = len(steps)
-        steps.append(step)
-    return Program(steps, (keys[_key_of(y)], 0), "static", keys)
-
-
-def _np_dtype(dtype) -> np.dtype:
-    if dtype is None:
-        return np.dtype(np.float32)
-    np_attr = getattr(dtype, "np", None)
-    if np_attr is not None:
-        return np.dtype(np_attr)
-    try:
-        return np.dtype(dtype)
-    except TypeError:
-        name = getattr(dtype, "name", str(dtype))
-        return np.dtype(name)
-

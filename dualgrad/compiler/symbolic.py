@@ -24,13 +24,14 @@ class Untraceable(DualgradError, RuntimeError):
 class Traced:
     """A graph tensor dressed as an array (`shape`, numpy `dtype`, operators)."""
 
-    __slots__ = ("t", "shape", "dtype")
+    __slots__ = ("t", "shape", "dtype", "is_view")
     __array_ufunc__ = None  # numpy defers binary operators to ours
 
-    def __init__(self, t: GraphTensor):
+    def __init__(self, t: GraphTensor, is_view: bool = False):
         self.t = t
         self.shape = tuple(t.shape)
         self.dtype = t.dtype.np
+        self.is_view = is_view  # made by a view op (x[i], x.reshape(...)) of a traced value
 
     @property
     def ndim(self) -> int:
@@ -51,7 +52,16 @@ class Traced:
         return REGISTRY["cast"](self, dtype=from_numpy_dtype(np.dtype(dtype)))
 
     def copy(self) -> Traced:
-        return self  # graph values are never written in place: a copy is the value itself
+        return Traced(self.t)  # the same graph value, as a storage of its own
+
+    def write_in_place(self, value: Traced) -> None:
+        """An eager in-place update (`t.add_(...)`): this storage now holds `value`, so every
+        tensor sharing it (`.data`, `.detach()`) sees the write, as with a numpy array. A
+        view's writes would have to reach its base, which a graph value cannot do."""
+        if self.is_view:
+            raise Untraceable("an in-place write into a view (x[i], x.view(...), x.T) of a tensor "
+                              "(its base would not see it in the trace)")
+        self.t = value.astype(self.dtype).t
 
     def reshape(self, *shape) -> Traced:
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -119,11 +129,14 @@ def graph_operand(a):
     return a
 
 
+VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
+
+
 def bind_traced(op: Op, args: tuple, attrs: dict) -> Traced:
     """The registry front end of `Traced` values: the op joins the graph being traced."""
     graph = next(a.t.graph for a in args if type(a) is Traced)
     with graph.as_default():
-        return Traced(op(*[graph_operand(a) for a in args], **attrs))
+        return Traced(op(*[graph_operand(a) for a in args], **attrs), op.name in VIEW_OPS)
 
 
 register_frontend(Traced, bind_traced)

@@ -20,7 +20,7 @@ from ..static.creation import placeholder
 from ..static.graph import Graph
 from ..static.variables import Variable
 from .discover import Walk, changed_scalars
-from .symbolic import Traced, Untraceable, graph_operand
+from .symbolic import VIEW_OPS, Traced, Untraceable, graph_operand
 
 
 class Lifted:
@@ -31,7 +31,7 @@ class Lifted:
     def __init__(self, t: Tensor, source) -> None:
         self.t = t
         self.source = source  # a placeholder (arguments) or a Variable (captured)
-        self.start = Traced(source)
+        self.start = Traced(source)  # eager in-place writes change its `.t` (write_in_place)
         self.saved = (t._data, t._version[0], t.grad_fn, t._requires_grad, t._output_nr, t._grad)
         t._data = self.start
 
@@ -71,7 +71,7 @@ class Tracer:
                 if type(a) is Tensor and type(d) is not Traced:
                     d = self.lift(a).start
                 conv.append(graph_operand(d))
-            return Traced(op(*conv, **attrs))
+            return Traced(op(*conv, **attrs), op.name in VIEW_OPS)
 
 
 def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tuple:
@@ -98,7 +98,8 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         if side:
             raise Untraceable(f"the step changes {len(side)} Python value(s) it can reach (e.g. "
                               f"{side[0][1]!r}); a compiled call would not repeat that")
-        writes = [(e, e.t._data) for e in tracer.lifted.values() if e.t._data is not e.start]
+        writes = [(e, e.t._data) for e in tracer.lifted.values()
+                  if e.t._data is not e.start or e.start.t is not e.source]
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
     finally:

@@ -75,10 +75,18 @@ def label_step(w, x):
 
 
 VALUE = "needs the value of a tensor"
+def view_step(w, x):
+    loss = (x * w).sum()
+    loss.backward()
+    with dg.no_grad():
+        w.detach()[1:].mul_(0.5)  # VIEW
+    return loss
+
+
 CASES = [(item_step, "ITEM", VALUE), (bool_step, "BOOL", VALUE), (numpy_step, "NUMPY", VALUE),
          (float_step, "FLOAT", VALUE), (random_step, "RANDOM", "random numbers"),
          (side_effect_step, "SIDE", "Python value(s) it can reach (e.g. 'calls')"),
-         (label_step, "LABELS", VALUE)]
+         (label_step, "LABELS", VALUE), (view_step, "VIEW", "in-place write into a view")]
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
@@ -98,6 +106,7 @@ def test_fallback_warns_once_naming_the_line_and_runs_eagerly(step, marker, reas
             want = step(w_eager, x)
             np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
             np.testing.assert_array_equal(w_comp.grad.numpy(), w_eager.grad.numpy())
+            np.testing.assert_array_equal(w_comp.detach().numpy(), w_eager.detach().numpy())
     mine = [w for w in caught if issubclass(w.category, CompileWarning)]
     assert len(mine) == 1, [str(w.message) for w in caught]
     text = str(mine[0].message)

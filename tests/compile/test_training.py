@@ -130,3 +130,30 @@ def test_grad_of_each_calls_own_argument(backend):
         want = 2 * (np.array([i, 2.0]) * [2.0, -1.0]) * [2.0, -1.0]
         same(x.grad, want.astype(np.float32), backend)
     assert len(f.programs) == 1
+
+
+@pytest.mark.parametrize("alias", ["data", "detach"])
+def test_in_place_updates_through_data_and_detach_reach_the_parameter(alias):
+    """Old-style `p.data.sub_(lr * p.grad)`: the write goes through the alias, as eagerly."""
+    def run(compiled):
+        w = dg.tensor([1.0, 2.0], requires_grad=True)
+
+        def step(x):
+            loss = (w * x).square().sum()
+            loss.backward()
+            with dg.no_grad():
+                (w.data if alias == "data" else w.detach()).sub_(0.1 * w.grad)
+            w.grad = None
+            return loss
+
+        f = step if compiled is None else dg.compile(step, backend=compiled)
+        return [f(dg.tensor([1.0, 3.0])) for _ in range(3)], w
+
+    want, w_eager = run(None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        got, w = run("numpy")
+    for g, e in zip(got, want, strict=True):
+        same(g, e, "numpy")
+    same(w, w_eager, "numpy")
+    assert not np.array_equal(w.detach().numpy(), [1.0, 2.0])

@@ -110,6 +110,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if is_jax_array(t._data):
         with x64():
             t._data = value.astype(t._data.dtype)
+    elif hasattr(t._data, "write_in_place"):  # dg.compile's traced storage (compiler/symbolic.py)
+        t._data.write_in_place(value)
     elif not isinstance(t._data, np.ndarray):
         t._data = value.astype(t._data.dtype)
     else:

@@ -3,16 +3,9 @@
 Never one of two given values silently preferred."""
 from __future__ import annotations
 
-from .errors import DualgradError, user_frame
+from .errors import DuplicateArgumentError, DuplicateStaticArgumentError, user_frame
 
-
-class DuplicateArgumentError(DualgradError, TypeError):
-    """One argument given under both of its names (PyTorch raises TypeError)."""
-
-
-class DuplicateStaticArgumentError(DualgradError, ValueError):
-    """One argument given under both of its names (TF1 raises ValueError: 'Cannot specify
-    both ...')."""
+__all__ = ["DuplicateArgumentError", "DuplicateStaticArgumentError", "resolve"]
 
 
 def resolve(function: str, name: str, value, alias: str, alias_value, *, unset=None,

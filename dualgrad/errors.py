@@ -95,6 +95,94 @@ class StateDictError(DualgradError, RuntimeError):
     """A state dict that does not fit the module (missing or unexpected keys, wrong shapes)."""
 
 
+class GradcheckError(DualgradError, RuntimeError):
+    """Raised by gradcheck when the analytical and numerical Jacobians disagree."""
+
+
+class GradcheckInputError(DualgradError, ValueError):
+    """gradcheck was given nothing it can check (PyTorch raises ValueError)."""
+
+
+class DeviceError(DualgradError, RuntimeError):
+    """A device that does not exist here, or a mix of devices in one op."""
+
+
+class AllocationError(DualgradError, RuntimeError):
+    """A tensor larger than memory."""
+
+
+class CopyRequiredError(DualgradError, ValueError):
+    """`np.array(t, copy=False)` where no array can share the tensor's memory."""
+
+
+class NotImplementedForDType(DTypeError, NotImplementedError):
+    """An op that PyTorch does not implement for a dtype (random numbers of an integer dtype)."""
+
+
+class ReductionError(ShapeError):
+    """An unknown `reduction` (PyTorch raises ValueError)."""
+
+
+class OptimizerError(DualgradError, ValueError):
+    """A bad optimizer argument, parameter group or state dict (PyTorch raises ValueError)."""
+
+
+class DuplicateArgumentError(DualgradError, TypeError):
+    """One argument given under both of its names (PyTorch raises TypeError)."""
+
+
+class DuplicateStaticArgumentError(DualgradError, ValueError):
+    """One argument given under both of its names (TF1 raises ValueError: 'Cannot specify
+    both ...')."""
+
+
+class GraphvizMissing(DualgradError, RuntimeError):
+    """Rendering needs Graphviz's `dot` program, which is not on PATH."""
+
+
+# -- PyTorch's types for eager errors -----------------------------------------------------------
+# PyTorch raises RuntimeError for a shape or dtype mismatch and IndexError for a bad index; an
+# eager op's error is also one of those, so code written for PyTorch catches it. Each pair is
+# declared here, never built at run time.
+
+
+class EagerShapeError(ShapeError, RuntimeError):
+    """A shape mismatch in an eager op (PyTorch raises RuntimeError)."""
+
+
+class EagerIndexShapeError(IndexShapeError, RuntimeError):
+    """A dim or index out of range found by an eager op whose kernel failed otherwise."""
+
+
+class EagerDTypeError(DTypeError, RuntimeError):
+    """A dtype an eager op cannot take (PyTorch raises RuntimeError)."""
+
+
+class EagerDTypeIndexError(DTypeError, IndexError):
+    """A dtype an eager indexing op cannot take (PyTorch raises IndexError)."""
+
+
+_EAGER_TWINS = {
+    (ShapeError, RuntimeError): EagerShapeError,
+    (ShapeError, IndexError): IndexShapeError,
+    (IndexShapeError, RuntimeError): EagerIndexShapeError,
+    (DTypeError, RuntimeError): EagerDTypeError,
+    (DTypeError, IndexError): EagerDTypeIndexError,
+    (DualgradError, RuntimeError): DualgradRuntimeError,
+    (DualgradError, IndexError): DualgradIndexError,
+}
+
+
+def eager_twin(cls: type, also: type) -> type:
+    """The declared error class that is both the nearest `_EAGER_TWINS` base of `cls` and
+    `also` (RuntimeError or IndexError)."""
+    for base in cls.__mro__:
+        twin = _EAGER_TWINS.get((base, also))
+        if twin is not None:
+            return twin
+    raise TypeError(f"eager_twin: {cls.__name__} is not a DualgradError")  # a bug of ours, never a user's
+
+
 _REFUSALS = ((NotImplementedError, DualgradNotImplementedError),
              (IndexError, DualgradIndexError), (TypeError, DualgradTypeError),
              (AttributeError, DualgradTypeError), (ValueError, DualgradValueError),
@@ -218,6 +306,11 @@ def user_frame() -> str:
     if f is None:
         return "<unknown>"
     return f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"
+
+
+def where() -> str:
+    """'(at file.py:LINE)', the suffix every located error ends with: the user's line."""
+    return f"(at {user_frame()})"
 
 
 

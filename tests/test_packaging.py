@@ -71,6 +71,12 @@ def test_wheel_metadata_has_spdx_license_and_the_one_version(built):
     assert "\nversion =" not in project and 'dynamic = ["version"]' in project
 
 
+def test_wheel_ships_the_types(built):
+    """PEP 561: py.typed and the declarations of Tensor's attached methods (tests/test_typing.py)."""
+    with zipfile.ZipFile(built["wheel"]) as whl:
+        assert {"dualgrad/py.typed", "dualgrad/eager/declared.pyi"} <= set(whl.namelist())
+
+
 def test_wheel_installs_in_a_fresh_venv_and_runs_the_demo_from_an_empty_directory(built):
     env_dir = built["work"] / "venv"
     # the venv sees the already-installed dependencies (numpy, jax, sympy), not this checkout

@@ -14,7 +14,20 @@ import numpy as np
 from .. import backend as _backend
 from .. import dtypes
 from ..backend import is_jax_array
-from ..errors import DTypeError, DualgradError, GraphError, is_out_of_memory, out_of_memory, user_frame
+from ..errors import (
+    DTypeError,
+    DualgradError,
+    DualgradIndexError,
+    DualgradRuntimeError,
+    DualgradTypeError,
+    DualgradValueError,
+    GraphError,
+    eager_twin,
+    is_out_of_memory,
+    out_of_memory,
+    user_frame,
+    where,
+)
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.jit import run_jitted
 from ..ops.registry import promote_args
@@ -200,7 +213,7 @@ def check_same_device(op: Op, args) -> None:
     if len(seen) > 1:
         first, second = sorted(seen, key=str)[:2]
         raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
-                         f"least two devices, {first} and {second}! (at {user_frame()})")
+                         f"least two devices, {first} and {second}! {where()}")
 
 
 def spec_of(a) -> Spec:
@@ -228,12 +241,12 @@ def explain(op: Op, args, attrs, error: Exception) -> Exception:
     except Exception:
         pass
     shapes = ", ".join(str(s.shape) for s in specs)
-    kind = next((k for k in (TypeError, IndexError, ValueError) if isinstance(error, k)), RuntimeError)
-    cls = type(f"Dualgrad{kind.__name__}", (DualgradError, kind), {})
+    cls = next((c for k, c in _RAW_TWINS if isinstance(error, k)), DualgradRuntimeError)
     return cls(f"{op.name}: {error} (input shapes {shapes}; at {user_frame()})")
 
 
-_EAGER_ERRORS: dict = {}
+_RAW_TWINS = ((TypeError, DualgradTypeError), (IndexError, DualgradIndexError),
+              (ValueError, DualgradValueError))
 
 
 def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
@@ -241,11 +254,7 @@ def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
     mismatches (IndexError for bad indices), so code that catches those keeps working."""
     if isinstance(error, also):
         return error
-    key = (type(error), also)
-    cls = _EAGER_ERRORS.get(key)
-    if cls is None:
-        cls = _EAGER_ERRORS[key] = type(type(error).__name__, (type(error), also), {})
-    new = cls(*error.args)
+    new = eager_twin(type(error), also)(*error.args)
     new.__traceback__ = error.__traceback__
     return new
 

@@ -15,15 +15,18 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import is_jax_array
-from ..errors import DTypeError, DualgradError, ShapeError, ValueOverflowError, user_frame
+from ..errors import (
+    DTypeError,
+    DualgradError,
+    NotImplementedForDType,
+    ShapeError,
+    ValueOverflowError,
+    user_frame,
+)
 from .tensor import Tensor
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _EXACT_IN_FLOAT64 = 2.0**53  # every integer below this is a float64 exactly
-
-
-class NotImplementedForDType(DTypeError, NotImplementedError):
-    """An op that PyTorch does not implement for a dtype (random numbers of an integer dtype)."""
 
 
 def torch_type_name(dtype: dtypes.DType) -> str:

@@ -11,17 +11,13 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, DualgradError, ShapeError, refusing, user_frame
+from ..errors import AllocationError, DTypeError, ShapeError, refusing, user_frame
 from . import convert
 from .bind import as_eager_error
 from .devices import Device, get_default_device, place
 from .tensor import Size, Tensor, wrap
 
 _rng = np.random.default_rng()
-
-
-class AllocationError(DualgradError, RuntimeError):
-    """A tensor larger than memory."""
 
 
 def manual_seed(seed: int) -> None:

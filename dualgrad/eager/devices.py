@@ -3,11 +3,7 @@ device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
 from __future__ import annotations
 
 from ..backend import is_jax_array, jax_numpy, to_numpy, x64
-from ..errors import DualgradError, user_frame
-
-
-class DeviceError(DualgradError, RuntimeError):
-    """A device that does not exist here, or a mix of devices in one op."""
+from ..errors import DeviceError, user_frame
 
 
 class Device:

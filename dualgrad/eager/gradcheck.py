@@ -13,19 +13,11 @@ import warnings
 
 import numpy as np
 
-from ..errors import DualgradError, user_frame
+from ..errors import GradcheckError, GradcheckInputError, user_frame
 from .devices import place
 from .engine import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor, wrap
-
-
-class GradcheckError(DualgradError, RuntimeError):
-    """Raised by gradcheck when the analytical and numerical Jacobians disagree."""
-
-
-class GradcheckInputError(DualgradError, ValueError):
-    """gradcheck was given nothing it can check (PyTorch raises ValueError)."""
 
 
 def _as_tuple(x) -> tuple:

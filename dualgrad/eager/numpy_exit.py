@@ -12,15 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import to_numpy
-from ..errors import DualgradError, GraphError, user_frame
+from ..errors import CopyRequiredError, GraphError, user_frame
 from . import grad_mode
 
 NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
                        "Use tensor.detach().numpy() instead.")
-
-
-class CopyRequiredError(DualgradError, ValueError):
-    """`np.array(t, copy=False)` where no array can share the tensor's memory."""
 
 
 def check_no_grad(t, force: bool = False) -> None:

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import weakref
 from array import array
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import dtypes
 from ..backend import to_numpy
-from ..errors import DTypeError, GraphError, user_frame
+from ..errors import DTypeError, GraphError, user_frame, where
 from ..ops import transpose
 from .devices import device_of
 from .numpy_exit import array_protocol, check_no_grad, host_array
 from .printing import tensor_repr
 
+if TYPE_CHECKING:  # the methods methods.py attaches, declared for type checkers (declared.pyi)
+    from .declared import TensorMethods
+else:
+    TensorMethods = object
+
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """A multi-dimensional array that can record how it was computed (PyTorch's `Tensor`).
 
     Construct with `dg.tensor(data)`; `dg.Tensor(*sizes_or_data)` is the legacy spelling.
@@ -299,12 +305,12 @@ def call_hook(fn, g):
     name = getattr(fn, "__name__", type(fn).__name__)
     if type(result) is not Tensor:
         raise DTypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}' "
-                         f"(at {user_frame()})")
+                         f"{where()}")
     old = g._data if not raw else g
     if tuple(result._data.shape) != tuple(np.shape(old)):
         raise GraphError(f"hook '{name}' has changed the size of value: the gradient has shape "
                          f"{tuple(np.shape(old))}, the hook returned {tuple(result._data.shape)} "
-                         f"(at {user_frame()})")
+                         f"{where()}")
     if result._data.dtype != old.dtype:
         raise GraphError(f"hook '{name}' has changed the type of value (was {old.dtype}, got "
                          f"{result._data.dtype}; at {user_frame()})")

@@ -13,12 +13,8 @@ from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor
-from ..errors import IndexShapeError, ShapeError, user_frame
+from ..errors import IndexShapeError, ReductionError, ShapeError, user_frame
 from ..ops.losses import REDUCTIONS
-
-
-class ReductionError(ShapeError):
-    """An unknown `reduction` (PyTorch raises ValueError)."""
 
 
 # -- layers and activations -------------------------------------------------------------------

@@ -17,11 +17,7 @@ from ..backend import is_jax_array
 from ..eager.grad_mode import enable_grad, no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
-from ..errors import DualgradError, user_frame
-
-
-class OptimizerError(DualgradError, ValueError):
-    """A bad optimizer argument, parameter group or state dict (PyTorch raises ValueError)."""
+from ..errors import OptimizerError, user_frame
 
 
 class _Required:

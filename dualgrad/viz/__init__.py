@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 
-from ..errors import DualgradError
+from ..errors import DualgradError, GraphvizMissing
 from ..static.graph import Graph, Operation
 from ..static.graph import Tensor as GraphTensor
 
@@ -23,10 +23,6 @@ FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 INSTALL_HINT = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
                 "(macOS), `conda install graphviz`, or https://graphviz.org/download/; "
                 "`viz.to_dot(obj)` gives the DOT text without it")
-
-
-class GraphvizMissing(DualgradError, RuntimeError):
-    """Rendering needs Graphviz's `dot` program, which is not on PATH."""
 
 
 class Dot(str):

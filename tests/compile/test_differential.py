@@ -4,7 +4,6 @@ on XLA, for several calls (the first traces, later ones replay the program)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,9 +83,7 @@ def test_random_programs_numpy_interpreter_bit_for_bit(program, ending, lr, seed
     check(program, ending, lr, seed, use_grad_fn, "numpy")
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_random_programs_on_xla_to_float_tolerance(seed):
-    """Three drawn programs (each compiles an XLA program: kept few for the suite's time)."""
-    rng = np.random.default_rng(seed)
-    program = list(rng.choice(UNARY + BINARY, size=rng.integers(2, 7)))
-    check(program, ENDINGS[seed], 0.1, seed, bool(seed % 2), "jax", calls=2)
+@settings(max_examples=3, deadline=None)  # each example compiles an XLA program: kept few
+@given(programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
+def test_random_programs_on_xla_to_float_tolerance(program, ending, seed, use_grad_fn):
+    check(program, ending, 0.1, seed, use_grad_fn, "jax", calls=2)

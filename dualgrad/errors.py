@@ -313,7 +313,6 @@ def where() -> str:
     return f"(at {user_frame()})"
 
 
-
 def closed_session() -> RuntimeError:
     """The error of any use of a closed `ds.Session` (TF1's message)."""
     return RuntimeError("Attempted to use a closed Session.")

@@ -11,9 +11,10 @@ summed to its shape in one place with the registry `sum_to_like`.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from . import ops
+from .traversal import postorder
 
 
 class GradNode:
@@ -61,26 +62,8 @@ class SinkNode(GradNode):
         return []
 
 
-def _discover(roots: Iterable) -> list:
-    """Every node reachable from roots, children before parents (iterative post-order)."""
-    seen: set = set()
-    order: list = []
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, edges = stack[-1]
-            for child, _ in edges:
-                if child is not None and child not in seen:
-                    seen.add(child)
-                    stack.append((child, iter(child.next_edges)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+def _children(node) -> list:
+    return [c for c, _ in node.next_edges if c is not None]
 
 
 def _same_shape(a, b) -> bool:
@@ -103,7 +86,7 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
         useful = pending
     else:
         useful = set()
-        for node in _discover(root_nodes):  # children first: a node knows if its children matter
+        for node in postorder(root_nodes, _children):  # children first: a node knows if its children matter
             if node in targets or any(c in useful for c, _ in node.next_edges if c is not None):
                 useful.add(node)
         pending = dict.fromkeys(useful, 0)

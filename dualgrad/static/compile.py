@@ -22,8 +22,9 @@ import numpy as np
 from .. import dtypes
 from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
-from .control_flow import KINDS as CONTROL_FLOW
-from .control_flow import control_writes
+from ..traversal import kahn, postorder
+from .control_flow_trace import KINDS as CONTROL_FLOW
+from .control_flow_trace import control_writes
 from .creation import uniform_like_kernel
 from .graph import Operation, Tensor, describe
 from .kinds import ASSIGN, ASSIGN_TYPES, CONST, FED, IDENTITY, SHAPE, STATE, UNIFORM_LIKE, kind_of
@@ -294,26 +295,10 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
                 roots.append(f.op)
         else:
             roots.append(f)
-    # iterative post-order DFS: an op after everything it needs
-    seen: set = set()
-    order: list[Operation] = []
-    for root in roots:
-        if root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(_deps(root, fed)))]
-        while stack:
-            op, deps = stack[-1]
-            for d in deps:
-                if d not in seen:
-                    seen.add(d)
-                    stack.append((d, iter(_deps(d, fed))))
-                    break
-            else:
-                stack.pop()
-                order.append(op)
-    # ops after their inputs; among independent ops, creation order (assigns chain predictably)
-    order = _stable_topo(order, fed)
+    # an op after everything it needs; among independent ops, creation order (assigns chain
+    # predictably)
+    order = postorder(roots, lambda op: _deps(op, fed))
+    order = kahn(order, lambda op: _deps(op, fed), priority=lambda op: op._id)
     used_feeds: set = set()
     state_in: list = []
     writes: list = []
@@ -411,28 +396,3 @@ def _deps(op: Operation, fed: set) -> list[Operation]:
     deps = [t.op for t in _op_inputs(op) if t not in fed]
     deps.extend(op.control_inputs)
     return deps
-
-
-def _stable_topo(ops: list[Operation], fed: set) -> list[Operation]:
-    """Kahn's algorithm with creation order breaking ties (heap on op id)."""
-    import heapq
-
-    members = set(ops)
-    indeg = {op: 0 for op in ops}
-    users: dict = {op: [] for op in ops}
-    for op in ops:
-        for d in set(_deps(op, fed)):
-            if d in members:
-                indeg[op] += 1
-                users[d].append(op)
-    heap = [(op._id, op) for op in ops if indeg[op] == 0]
-    heapq.heapify(heap)
-    out = []
-    while heap:
-        _, op = heapq.heappop(heap)
-        out.append(op)
-        for u in users[op]:
-            indeg[u] -= 1
-            if indeg[u] == 0:
-                heapq.heappush(heap, (u._id, u))
-    return out

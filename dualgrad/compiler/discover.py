@@ -51,29 +51,33 @@ class Walk:
         if kind is Tensor:
             self._tensor(obj)
             return
-        if id(obj) in self._seen or depth > MAX_DEPTH or isinstance(obj, _SKIPPED) or _internal(obj):
+        how = _HOW.get(kind)
+        if how is None:
+            how = _how(kind)
+        if how == _SKIP or id(obj) in self._seen or depth > MAX_DEPTH:
             return
         self._seen.add(id(obj))
         if len(self._seen) > MAX_ENTRIES:
             raise Untraceable(f"the step reaches more than {MAX_ENTRIES} objects")
-        if isinstance(obj, dict):
-            self.key.append(len(obj))
+        key = self.key
+        if how == _DICT:
+            key.append(len(obj))
             for k, v in list(obj.items()):
-                self.key.append(k if type(k) in _SCALARS else id(k))
+                key.append(k if type(k) in _SCALARS else id(k))
                 self._held(obj, k, False, v, depth)
-        elif isinstance(obj, (list, tuple)):
-            self.key.append(len(obj))
+        elif how == _SEQUENCE:
+            key.append(len(obj))
             for i, v in enumerate(obj):
                 self._held(obj, i, False, v, depth)
-        elif isinstance(obj, types.FunctionType):
+        elif how == _FUNCTION:
             self._function(obj, depth)
-        elif isinstance(obj, types.MethodType):
+        elif how == _METHOD:
             self.visit(obj.__self__, depth + 1)
             self.visit(obj.__func__, depth + 1)
-        elif hasattr(obj, "__dict__") and not callable(getattr(obj, "__array__", None)):
-            self.key.append(id(obj))
+        elif hasattr(obj, "__dict__"):
+            key.append(id(obj))
             for k, v in list(vars(obj).items()):
-                self.key.append(k)
+                key.append(k)
                 self._held(obj, k, True, v, depth)
 
     def _held(self, owner, key, is_attr: bool, value, depth: int) -> None:
@@ -123,15 +127,30 @@ class Walk:
             self.visit(default, depth + 1)
 
 
-def _internal(obj) -> bool:
-    """dualgrad's own objects other than modules and optimizers (graphs, sessions, compiled
-    functions): not state a step reads."""
-    if not type(obj).__module__.startswith("dualgrad."):
-        return False
+_SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _OBJECT = range(6)
+_HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
+
+
+def _how(kind: type) -> int:
     from ..nn.module import Module
     from ..optim.optimizer import Optimizer
 
-    return not isinstance(obj, (Module, Optimizer))
+    if issubclass(kind, dict):
+        how = _DICT
+    elif issubclass(kind, (list, tuple)):
+        how = _SEQUENCE
+    elif issubclass(kind, types.FunctionType):
+        how = _FUNCTION
+    elif issubclass(kind, types.MethodType):
+        how = _METHOD
+    elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):
+        how = _SKIP  # modules, classes, builtins; arrays are read when traced (docs/compile.md)
+    elif kind.__module__.startswith("dualgrad.") and not issubclass(kind, (Module, Optimizer)):
+        how = _SKIP  # dualgrad's own objects (graphs, sessions, compiled functions)
+    else:
+        how = _OBJECT
+    _HOW[kind] = how
+    return how
 
 
 def changed_scalars(before: Walk, after: Walk) -> list:

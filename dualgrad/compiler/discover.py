@@ -12,6 +12,7 @@ or bool met on the way. A different key means a different trace.
 """
 from __future__ import annotations
 
+import functools
 import types
 
 import numpy as np
@@ -160,10 +161,11 @@ def changed_scalars(before: Walk, after: Walk) -> list:
             if k in after.scalars and (type(after.scalars[k]) is not type(v) or after.scalars[k] != v)]
 
 
-def global_names(code: types.CodeType) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def global_names(code: types.CodeType) -> tuple[str, ...]:
     """The names `code` and the functions defined in it may read as globals."""
     names = list(code.co_names)
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names.extend(global_names(const))
-    return names
+    return tuple(dict.fromkeys(names))

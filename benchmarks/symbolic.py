@@ -115,7 +115,9 @@ def fresh(body: str) -> tuple[float, float]:
             "from dualgrad import symbolic; import sympy as sp\n" + setup +
             "wall, cpu = time.perf_counter(), time.process_time()\n" + timed_part +
             "print(time.perf_counter() - wall, time.process_time() - cpu)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"the timed process failed:\n{out.stderr[-2000:]}")
     wall, cpu = out.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)
 

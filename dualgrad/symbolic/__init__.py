@@ -17,11 +17,13 @@ from __future__ import annotations
 from ..ops.symarray import SymArray, SymbolicUnsupported, lift
 from . import sympy_fixes
 from .budget import DEFAULT_BUDGET, BudgetExceeded
-from .check import CheckReport, InputCheck, check
+from .canonical import tidy_indices
+from .check import check
 from .derivative import ad_grad, grad
 from .expr import expr
 from .lambdify import Lambdified, lambdify
-from .printing import Formula, format_grad, latex, pprint_grad, tidy_indices
+from .printing import Formula, format_grad, latex, pprint_grad
+from .report import CheckReport, InputCheck
 
 elementwise = lift  # `elementwise(formula, *arrays)`: a scalar formula lifted over SymArrays
 

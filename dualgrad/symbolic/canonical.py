@@ -10,8 +10,7 @@
 from __future__ import annotations
 
 from .budget import Budget, BudgetExceeded
-from .expr import sym
-from .sympy_fixes import free_symbols
+from .sympy_fixes import free_symbols, sym
 
 MAX_SIMPLIFY_OPS = 300
 MERGE_SECONDS = 1.0      # at most this long expanding merged sums
@@ -337,3 +336,16 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
     except (TypeError, ValueError, RecursionError, NotImplementedError, AttributeError):
         return None
     return None
+
+
+DUMMY_NAMES = ("i", "p", "q", "r", "s", "u", "v")
+
+
+def tidy_indices(e):
+    """Summation indices renamed by nesting depth to i, p, q, ... (avoiding names in use)."""
+    sp = sym()
+    if isinstance(e, sp.NDimArray):
+        return e.applyfunc(tidy_indices)
+    taken = {s.name for s in e.free_symbols}
+    pool = [n for n in DUMMY_NAMES if n not in taken] + [f"i{k}" for k in range(10)]
+    return rename_sum_indices(e, lambda depth, n: pool[min(depth + n, len(pool) - 1)])

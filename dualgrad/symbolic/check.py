@@ -23,99 +23,20 @@ from . import program as P
 from .budget import Budget, BudgetExceeded
 from .canonical import is_zero
 from .derivative import adjoint, adjoint_form, closed_form, free_indices
-from .expr import CONCRETE_SIZE, Leaf, Symbolized, sym, symbolized
+from .expr import CONCRETE_SIZE, Leaf, Symbolized, dim_symbol, symbolized
 from .lambdify import Lambdified
 from .numeric import Replay, finite_difference
+from .report import CheckReport, InputCheck
+from .sizes import sizes_of
+from .sympy_fixes import sym
 
 OK_VERDICTS = ("exact", "numeric", "fd_noise", "nondifferentiable")
 MAX_POSITIONS = 12
 
 
-@dataclass
-class InputCheck:
-    """The verdict for one input."""
-
-    name: str
-    ok: bool = True
-    verdict: str = "unchecked"   # exact | numeric | fd_noise | nondifferentiable | wrong_rule | unchecked
-    method: str = ""
-    max_diff: float = 0.0
-    detail: str = ""
-    points: int = 0
-
-    @property
-    def mark(self) -> str:
-        """ok, WRONG (a counterexample was found), or UNCHECKED (nothing could be compared)."""
-        return "ok" if self.ok else "WRONG" if self.verdict == "wrong_rule" else "UNCHECKED"
-
-    def __str__(self) -> str:
-        mark = self.mark
-        text = f"{self.name}: {mark} [{self.verdict}] {self.method}; largest difference {self.max_diff:.3g}"
-        return text + (f" ({self.detail})" if self.detail else "")
-
-
-@dataclass
-class CheckReport:
-    """What `check` found: `ok`, one `InputCheck` per input (`report['w']`), the method, the
-    largest difference and notes (fallbacks taken, budget spent)."""
-
-    y: str
-    inputs: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
-    mode: str = ""
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        """Whether every input's gradient was checked and agreed."""
-        return bool(self.inputs) and all(c.ok for c in self.inputs.values())
-
-    @property
-    def method(self) -> str:
-        """How it was shown: exact simplification, numeric evaluation at random points, or incomplete."""
-        verdicts = {c.verdict for c in self.inputs.values()}
-        if verdicts and verdicts <= {"exact"}:
-            return "exact simplification"
-        return "numeric evaluation at random points" if "unchecked" not in verdicts else "incomplete"
-
-    @property
-    def max_diff(self) -> float:
-        """The largest difference found over all inputs."""
-        return max((c.max_diff for c in self.inputs.values()), default=0.0)
-
-    @property
-    def failed(self) -> list[str]:
-        """The names of the inputs whose gradients disagreed."""
-        return [n for n, c in self.inputs.items() if not c.ok]
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __getitem__(self, name: str) -> InputCheck:
-        return self.inputs[name]
-
-    def __str__(self) -> str:
-        state = "ok" if self.ok else "NOT ok" if any(c.verdict == "wrong_rule" for c in
-                                                      self.inputs.values()) else "not checked"
-        head = (f"symbolic.check({self.y}): {state} — {self.method}, "
-                f"largest difference {self.max_diff:.3g}, {self.seconds:.2f} s")
-        lines = [head] + [f"  {c}" for c in self.inputs.values()]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_latex_(self) -> str:
-        rows = " \\\\ ".join(
-            f"\\text{{{c.name}}} & \\text{{{c.mark}}} & \\text{{{c.verdict}}} & "
-            f"{c.max_diff:.3g}" for c in self.inputs.values())
-        return (f"$\\text{{check}}({self.y}): \\textbf{{{'ok' if self.ok else 'not ok'}}}"
-                f"\\quad\\begin{{array}}{{llll}} {rows} \\end{{array}}$")
-
-
 def _name(t, fallback: str) -> str:
     name = getattr(t, "name", None)
-    return P._clean(name) if name else fallback
+    return P.clean_name(name) if name else fallback
 
 
 def _is_placeholder(op) -> bool:
@@ -150,11 +71,9 @@ def check(y, xs=None, *, budget: float | None = None, points: int = 3, seed: int
     for k in targets:
         report.inputs[program.steps[k].name] = InputCheck(program.steps[k].name)
 
-    if program.sizes:
-        from .expr import dim_symbol
-
+    if sizes_of(program):
         report.notes.append("unknown sizes, from the graph's shapes: " + ", ".join(
-            f"{dim_symbol(a)}={n}" for a, n in program.sizes.items()))
+            f"{dim_symbol(a)}={n}" for a, n in sizes_of(program).items()))
     # symbolic work gets at most half the budget, so the numbers are always compared
     sym_state = _symbolic_stage(program, targets, Budget(b.left() * 0.5), report)
     _numeric_stage(program, targets, sym_state, b, report, points, seed, rtol, atol)
@@ -255,7 +174,7 @@ def _points(program, sizes, points: int, rng):
 def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckReport,
                    points: int, seed: int, rtol: float, atol: float) -> None:
     rng = np.random.default_rng(seed)
-    sizes = program.sizes
+    sizes = sizes_of(program)
     compiled = {}
     for k, closed in state.closed.items():
         if closed.has(sym().Derivative):
@@ -431,4 +350,4 @@ def _one_sided(program, point, k, direction, scale):
     return left, right, kink
 
 
-__all__ = ["check", "CheckReport", "InputCheck"]
+__all__ = ["check"]

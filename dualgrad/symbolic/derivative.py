@@ -16,8 +16,9 @@ from ..ops.symarray import SymArray, SymbolicUnsupported, expanded_sums, reset_i
 from . import program as P
 from . import walk
 from .budget import Budget, BudgetExceeded
-from .canonical import eliminate_deltas, tidy
-from .expr import EXPAND_LIMIT, Leaf, Symbolized, index_symbol, sym, symbolized
+from .canonical import eliminate_deltas, tidy, tidy_indices
+from .expr import EXPAND_LIMIT, Leaf, Symbolized, elementwise_program, index_symbol, symbolized
+from .sympy_fixes import sym
 
 
 def free_indices(leaf: Leaf) -> tuple:
@@ -132,15 +133,11 @@ def _shape_text(shape) -> str:
 
 
 def _modes(program: P.Program) -> list[str]:
-    from .expr import elementwise_program
-
     return (["elementwise"] if elementwise_program(program) else []) + ["index", "concrete"]
 
 
 def grad(y, x, *, budget: float | None = None) -> Any:
     """d y / d x as sympy, by `sympy.diff` of `expr(y)`: the closed form dualgrad is judged by."""
-    from .printing import tidy_indices
-
     b = Budget(budget)
     reset_index_names()
     return tidy_indices(_first_working(y, x, lambda s, leaf: closed_form(s, leaf, b), b))
@@ -156,8 +153,6 @@ def ad_grad(y, x, *, budget: float | None = None) -> Any:
         k = next(k for k, lf in s.leaves.items() if lf is leaf)
         g = adjoint(s, [k])[k]
         return adjoint_form(s, leaf, g)
-
-    from .printing import tidy_indices
 
     return tidy_indices(_first_working(y, x, build, b))
 

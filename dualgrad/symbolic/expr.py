@@ -23,26 +23,22 @@ from ..ops.symarray import (
     SymArray,
     SymbolicUnsupported,
     apply_form,
+    as_symarray,
     as_sympy,
     expanded_sums,
 )
 from . import program as P
 from .budget import Budget, DepthExceeded, check_depth
+from .canonical import tidy, tidy_indices
+from .materialize import materialize
+from .sizes import sizes_of
+from .sympy_fixes import sym
 
 DIM_NAMES = ("N", "M", "K", "L")
 FREE_NAMES = ("j", "k", "l", "m", "n", "o")
 CONCRETE_SIZE = 3
 EXPAND_LIMIT = 512
 DERIVATIVE_LEVELS = 16  # how much deeper than y's expression its derivatives may nest
-
-
-def sym():
-    import sympy
-
-    from . import sympy_fixes
-
-    sympy_fixes.apply()
-    return sympy
 
 
 def dim_symbol(axis: int, taken=frozenset()):
@@ -179,70 +175,13 @@ def symbolize(program: P.Program, mode: str, budget: Budget | None = None) -> Sy
     return result
 
 
-def materialize(a):
-    """Evaluate a lazy SymArray once, at generic indices, so a long chain of ops does not nest
-    one Python call per op when an element is read (a 1000-op graph stays shallow)."""
-    if not isinstance(a, SymArray):
-        return a
-    sp = sym()
-    try:
-        if all(d == 1 for d in a.shape):
-            e = a.at(*([0] * a.ndim))
-            return SymArray(a.shape, lambda *idx: e)
-        free = tuple(0 if d == 1 else _generic_index(n) for n, d in enumerate(a.shape))
-        e = a.at(*free)
-    except SymbolicUnsupported:
-        return a  # needs concrete indices: stay lazy
-    if all(f == 0 for f in free):
-        return SymArray(a.shape, lambda *idx: e)
-
-    big = _larger_than(e, BIG_EXPRESSION)
-
-    def at(*idx):
-        if idx == free:  # the common case in a chain of elementwise ops: no substitution
-            return e
-        reps = {f: i for f, i in zip(free, idx, strict=True) if f != 0}
-        if big and all(isinstance(i, sp.Symbol) for i in reps.values()) and \
-                len(set(reps.values())) == len(reps):
-            # renaming indices in a big expression: skip sympy's re-evaluation of every
-            # rebuilt node (a renaming enables no new evaluation; on small expressions the
-            # evaluated form is faster to work with later)
-            with sp.evaluate(False):
-                return e.xreplace(reps)
-        return e.xreplace(reps)
-
-    return SymArray(a.shape, at)
-
-
-_GENERIC: list = []
-BIG_EXPRESSION = 2000
-
-
-def _larger_than(e, limit: int) -> bool:
-    """Whether e's tree has more than `limit` nodes (stops counting there)."""
-    from sympy import preorder_traversal
-
-    for n, _ in enumerate(preorder_traversal(e)):
-        if n >= limit:
-            return True
-    return False
-
-
-def _generic_index(axis: int):
-    """The same placeholder index per axis for every materialized array: reading an input at
-    the indices it was materialized at then needs no substitution."""
-    while len(_GENERIC) <= axis:
-        _GENERIC.append(sym().Dummy(f"m{len(_GENERIC)}", integer=True, nonnegative=True))
-    return _GENERIC[axis]
-
-
 def _shape(step: P.Step, mode: str, result: Symbolized) -> tuple:
     shape = []
     for axis, d in enumerate(step.shape or ()):
         if d is None:
             s = dim_symbol(axis, result.taken)
             if mode == "concrete":  # the size the graph's shapes force (symbolic/sizes.py)
-                d = result.sizes[s] = result.program.sizes.get(axis, CONCRETE_SIZE)
+                d = result.sizes[s] = sizes_of(result.program).get(axis, CONCRETE_SIZE)
             else:
                 d = s
         shape.append(d)
@@ -278,8 +217,6 @@ def _constant(result: Symbolized, value, name, counter) -> SymArray:
         n = number(arr)
         return SymArray(arr.shape, lambda *idx: n)
     if arr.dtype.kind not in "fc":
-        from ..ops.symarray import as_symarray
-
         return as_symarray(arr)
     if name is None or name in result.constants:
         while f"c{counter[0]}" in result.constants or f"c{counter[0]}" in result.taken:
@@ -376,8 +313,6 @@ def _symbolize_root(program: P.Program, m: str, budget: Budget) -> Symbolized:
     # refuse what `str()` could not print, leaving room for a derivative's few extra levels
     check_depth(s.root_expr, f"symbolic ({program.describe()})", DERIVATIVE_LEVELS)
     if m == "index":
-        from .canonical import tidy
-
         s.root_expr = tidy(s.root_expr)
     return s
 
@@ -411,6 +346,4 @@ def expr(t, *, budget: float | None = None) -> Any:
     Inputs are named by their `name` (unnamed eager leaves get `t0`, `t1`, ... and keep it);
     a non-scalar result is its element at free indices `j, k, ...` (a sympy Array when only
     concrete indices work)."""
-    from .printing import tidy_indices
-
     return tidy_indices(symbolized(P.build(t), Budget(budget)).root_expr)

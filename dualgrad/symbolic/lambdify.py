@@ -19,8 +19,8 @@ import numpy as np
 from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
-from .expr import sym
-from .sympy_fixes import free_symbols
+from .expr import expr
+from .sympy_fixes import free_symbols, sym
 
 _MODULES = {"numpy": "numpy", "np": "numpy", "jax": "jax"}
 SAFE_PREFIX = "_dg"
@@ -319,7 +319,5 @@ def lambdify(expression, args: Sequence | None = None, backend: str = "numpy") -
     """A numpy (or jax: `backend="jax"`) function of a closed form; a tensor is turned into its
     `expr` first. Call it with inputs by name: `f(x=xs, w=0.5)`."""
     if not isinstance(expression, sym().Basic) and not isinstance(expression, sym().NDimArray):
-        from .expr import expr
-
         expression = expr(expression)
     return Lambdified(expression, args, backend)

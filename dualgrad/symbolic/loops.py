@@ -14,7 +14,7 @@ from collections import ChainMap
 import numpy as np
 
 from ..errors import NotClosedForm
-from .program import LEAF, _key_of, is_static
+from .steps import LEAF, is_static, key_of
 
 MAX_UNROLL = 1000  # iterations; a longer loop is refused (its closed form would be that long)
 
@@ -24,10 +24,10 @@ def unroll(walk, op, keys) -> None:
     step of its final value."""
     n, limit = op.attrs["n_vars"], op.attrs["maximum_iterations"]
     cond_sg, body_sg = op.attrs["cond"], op.attrs["body"]
-    current = [keys[_key_of(t)] for t in op.inputs[:n]]
+    current = [keys[key_of(t)] for t in op.inputs[:n]]
     count = 0
     while limit is None or count < limit:
-        scope = ChainMap({_key_of(p): k for p, k in zip(cond_sg.params, current, strict=True)}, keys)
+        scope = ChainMap({key_of(p): k for p, k in zip(cond_sg.params, current, strict=True)}, keys)
         go = _value(walk, cond_sg.outputs[0], scope, {})
         if go is None:
             raise NotClosedForm(f"symbolic: ds.while_loop {op.name!r} (created at {op.where}) is not "
@@ -40,17 +40,17 @@ def unroll(walk, op, keys) -> None:
             raise NotClosedForm(f"symbolic: ds.while_loop {op.name!r} (created at {op.where}) runs "
                                 f"more than {MAX_UNROLL} iterations; symbolic unrolls at most "
                                 f"{MAX_UNROLL}")
-        body = ChainMap({_key_of(p): k for p, k in zip(body_sg.params, current, strict=True)}, keys)
+        body = ChainMap({key_of(p): k for p, k in zip(body_sg.params, current, strict=True)}, keys)
         walk.emit(list(body_sg.outputs), body)
-        current = [body[_key_of(t)] for t in body_sg.outputs]
+        current = [body[key_of(t)] for t in body_sg.outputs]
         count += 1
     for t, k in zip(op.outputs, current, strict=True):
-        keys[_key_of(t)] = k
+        keys[key_of(t)] = k
 
 
 def _value(walk, t, scope, memo: dict):
     """`t`'s value when it is computable without the data, else None (numpy, like a run)."""
-    key = _key_of(t)
+    key = key_of(t)
     if key in scope:
         return walk.known.get(scope[key])
     if key in memo:
@@ -75,14 +75,14 @@ def _data_read(walk, cond_sg, scope) -> str:
     reads, stack, seen = [], list(cond_sg.outputs), set()
     while stack:
         t = stack.pop()
-        key = _key_of(t)
+        key = key_of(t)
         if key in seen:
             continue
         seen.add(key)
         if key in scope:
             k = scope[key]
             if k not in walk.known:
-                params = [_key_of(p) for p in cond_sg.params]
+                params = [key_of(p) for p in cond_sg.params]
                 reads.append(f"loop variable {params.index(key)} (from the data)" if key in params else
                              f"{walk.steps[k].name!r}" if walk.steps[k].kind == LEAF else
                              f"{t.op.name!r} (computed from the data)")

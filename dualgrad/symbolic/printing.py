@@ -6,20 +6,13 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .canonical import rename_sum_indices
-from .expr import sym
-
-DUMMY_NAMES = ("i", "p", "q", "r", "s", "u", "v")
-
-
-def tidy_indices(e):
-    """Summation indices renamed by nesting depth to i, p, q, ... (avoiding names in use)."""
-    sp = sym()
-    if isinstance(e, sp.NDimArray):
-        return e.applyfunc(tidy_indices)
-    taken = {s.name for s in e.free_symbols}
-    pool = [n for n in DUMMY_NAMES if n not in taken] + [f"i{k}" for k in range(10)]
-    return rename_sum_indices(e, lambda depth, n: pool[min(depth + n, len(pool) - 1)])
+from .canonical import tidy_indices
+from .derivative import grad
+from .expr import expr
+from .matrix import matrix_form
+from .program import build
+from .steps import clean_name
+from .sympy_fixes import sym
 
 
 class Formula(str):
@@ -67,10 +60,8 @@ def _cse(e, min_ops: int = 3):
 
 
 def _label(t, fallback: str) -> str:
-    from .program import _clean
-
     name = getattr(t, "name", None) if not isinstance(t, str) else t
-    return _clean(name) if name else fallback
+    return clean_name(name) if name else fallback
 
 
 NOTATIONS = ("matrix", "index")
@@ -84,8 +75,6 @@ def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
     products, transposes and elementwise functions when it can (see symbolic/matrix.py), else
     in index notation; `notation="index"` always uses index notation."""
     sp = sym()
-    from .derivative import grad
-
     if notation not in NOTATIONS:
         raise ValueError(f"format_grad: notation must be one of {NOTATIONS}, got {notation!r}")
     g = tidy_indices(grad(y, x, budget=budget))
@@ -111,9 +100,6 @@ def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
 def _matrix_form(y, x, g):
     """The gradient in matrix notation, or None when it has none (symbolic/matrix.py)."""
     sp = sym()
-    from .matrix import matrix_form
-    from .program import build
-
     if isinstance(g, sp.NDimArray) or not g.has(sp.Indexed):
         return None
     free = tuple(sorted((s for s in g.free_symbols
@@ -150,7 +136,5 @@ def latex(obj, **settings) -> str:
     if hasattr(obj, "_repr_latex_") and not isinstance(obj, (sp.Basic, sp.NDimArray)):
         return obj._repr_latex_().strip("$")
     if not isinstance(obj, (sp.Basic, sp.NDimArray)):
-        from .expr import expr
-
         obj = expr(obj)
     return sp.latex(tidy_indices(obj), **settings)

@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 
 from . import program as P
+from .numeric import Replay
 
 DEFAULT_SIZE = 3
 MAX_TRIALS = 32
@@ -26,6 +27,13 @@ def unknown_axes(program: P.Program) -> list[int]:
     """The axes that are unknown in some input of the program."""
     return sorted({a for k in program.leaves() for a, d in enumerate(program.steps[k].shape or ())
                    if d is None})
+
+
+def sizes_of(program: P.Program) -> dict[int, int]:
+    """axis -> size for every unknown input axis, solved once per program."""
+    if program.solved_sizes is None:
+        program.solved_sizes = solve(program)
+    return program.solved_sizes
 
 
 def solve(program: P.Program) -> dict[int, int]:
@@ -110,8 +118,6 @@ def _unified(program: P.Program, axes: list[int]) -> dict[int, list[int]]:
 
 def _consistent(program: P.Program, sizes: dict[int, int]) -> bool:
     """Whether the forward pass runs at these sizes and gives every step its recorded shape."""
-    from .numeric import Replay
-
     rng = np.random.default_rng(0)
     inputs = {}
     for k in program.leaves():

@@ -10,7 +10,8 @@ from collections.abc import MutableMapping, Sequence
 import numpy as np
 
 from ..errors import GraphError
-from .program import CONST, LEAF, OP, Program, Raw, Step, _clean, _key_of, _unique, is_static
+from .loops import unroll
+from .steps import CONST, LEAF, OP, Program, Raw, Step, clean_name, is_static, key_of, unique_name
 
 KNOWN_SIZE = 10_000  # constants computed ahead (a loop's trip count) have at most this many elements
 
@@ -27,7 +28,7 @@ class StaticWalk:
 
         self._is_control_flow, self._symbolic_form = is_control_flow, symbolic_form
         self._kind_of, self._static_const = kind_of, STATIC_CONST
-        self.cut_keys = {_key_of(c) for c in cuts}
+        self.cut_keys = {key_of(c) for c in cuts}
         self.steps: list[Step] = []
         self.known: dict[int, np.ndarray] = {}   # step index -> value known without the data
         self.constants: dict = {}                # Const op key -> its step (one per Const op)
@@ -37,7 +38,7 @@ class StaticWalk:
         """The tensors `t`'s step reads (none for a named input or a constant)."""
         op = t.op
         row = self._kind_of(op)
-        if _key_of(t) in self.cut_keys or row is not None and (row.symbol or
+        if key_of(t) in self.cut_keys or row is not None and (row.symbol or
                                                                 row.step is self._static_const):
             return []
         if op.type != "While" and self._is_control_flow(t):
@@ -46,52 +47,50 @@ class StaticWalk:
 
     def emit(self, roots: Sequence, keys: MutableMapping) -> None:
         order: list = []
-        seen = {_key_of(r) for r in roots}
-        stack = [(r, iter(self.inputs_of(r))) for r in roots if _key_of(r) not in keys][::-1]
+        seen = {key_of(r) for r in roots}
+        stack = [(r, iter(self.inputs_of(r))) for r in roots if key_of(r) not in keys][::-1]
         while stack:
             t, it = stack[-1]
             for c in it:
-                k = _key_of(c)
+                k = key_of(c)
                 if k not in seen and k not in keys:
                     seen.add(k)
                     stack.append((c, iter(self.inputs_of(c))))
                     break
             else:
                 stack.pop()
-                if _key_of(t) not in keys:
+                if key_of(t) not in keys:
                     order.append(t)
         for t in order:
-            if _key_of(t) not in keys:  # a loop maps all its outputs at once
+            if key_of(t) not in keys:  # a loop maps all its outputs at once
                 self._emit_one(t, keys)
 
     def ref(self, a, keys) -> tuple | Raw:
-        return (keys[_key_of(a)], 0) if is_static(a) else Raw(a)
+        return (keys[key_of(a)], 0) if is_static(a) else Raw(a)
 
     def _emit_one(self, t, keys: MutableMapping) -> None:
-        op, key = t.op, _key_of(t)
+        op, key = t.op, key_of(t)
         dtype = _np_dtype(getattr(t, "dtype", None))
         row = self._kind_of(op)
         if key in self.cut_keys or row is not None and row.symbol:
             kind = LEAF if dtype.kind in "fc" else CONST
             name = op.name if key not in self.cut_keys or t.value_index == 0 else t.name
-            step = Step(kind, name=_unique(_clean(name), self.used_names),
+            step = Step(kind, name=unique_name(clean_name(name), self.used_names),
                         shape=_static_shape(t), dtype=dtype, source=t)
         elif row is not None and row.step is self._static_const:
             if key in self.constants:  # a constant inside a loop body: one step for all iterations
                 keys[key] = self.constants[key]
                 return
             value = np.asarray(op.attrs.get("value"))
-            step = Step(CONST, name=_unique(_clean(op.name), self.used_names), shape=value.shape,
+            step = Step(CONST, name=unique_name(clean_name(op.name), self.used_names), shape=value.shape,
                         dtype=value.dtype, value=value, source=t)
             self.constants[key] = len(self.steps)
         elif row is not None and row.passes:
             if not is_static(op.inputs[0]):
                 raise GraphError(f"symbolic: cannot follow {op.type} op {op.name!r}")
-            keys[key] = keys[_key_of(op.inputs[0])]
+            keys[key] = keys[key_of(op.inputs[0])]
             return
         elif op.type == "While":
-            from .loops import unroll
-
             unroll(self, op, keys)
             return
         elif self._is_control_flow(t):  # ds.cond: where(pred, branches' outputs)
@@ -127,7 +126,7 @@ def build_static(y, cuts: Sequence) -> Program:
     walk = StaticWalk(cuts)
     keys: dict = {}
     walk.emit([y], keys)
-    return Program(walk.steps, (keys[_key_of(y)], 0), "static", keys)
+    return Program(walk.steps, (keys[key_of(y)], 0), "static", keys)
 
 
 def _static_shape(t) -> tuple:

@@ -1,18 +1,30 @@
-"""A fix for one sympy behaviour that makes index notation wrong.
+"""How `dualgrad.symbolic` reaches sympy: `sym()` (sympy, imported on first use, with the fix
+below applied) and `free_symbols` (a cheaper walk than sympy's for sums), and one fix.
 
-When a `Sum` is built, sympy "folds" every `Piecewise` in its body that mentions the summation
-variable out to the top of the body — including a Piecewise that sits inside an inner `Sum`
-and uses *that* Sum's variable, which moves it out of its binder. For example
+The fix: when a `Sum` is built, sympy "folds" every `Piecewise` in its body that mentions the
+summation variable out to the top of the body — including a Piecewise that sits inside an inner
+`Sum` and uses *that* Sum's variable, which moves it out of its binder. For example
 `Sum(Sum(Piecewise((x[i], Eq(k, 0)), (x[i]**2, True)), (k, 0, 1))**2, (i, 0, 1))` becomes
 `Sum(Piecewise((Sum(x[i], (k, 0, 1))**2, Eq(k, 0)), ...), (i, 0, 1))`, with `k` free. Stacked
 arrays, `where` and `relu` inside nested reductions produce exactly these shapes.
 
 `apply()` wraps sympy's `_common_new` so inner Sums/Products holding a Piecewise are masked
 while the outer body is folded: folding is only an optimisation, skipping it is always sound.
+It stays on for the process, not only during dualgrad's calls: sympy rebuilds the sums of a
+returned closed form whenever the user differentiates or substitutes into it.
 """
 from __future__ import annotations
 
 _APPLIED = False
+
+
+def sym():
+    """sympy, with the fix below applied: every symbolic module reaches sympy through this, so
+    sympy is imported only when a symbolic form is first built."""
+    import sympy
+
+    apply()
+    return sympy
 
 
 def apply() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from .. import autodiff
 from ..ops.symarray import SymArray, SymbolicUnsupported
 from . import program as P
+from .materialize import materialize
 
 
 class _Sink(autodiff.SinkNode):
@@ -49,8 +50,7 @@ class _Apply(autodiff.GradNode):
             return [None] * len(needed)
         op, attrs = step.op, step.attrs
         grads = op.vjp(needed, g, self.out, self.operands, attrs)
-        if isinstance(g, SymArray):  # keep long chains shallow (see expr.materialize)
-            from .expr import materialize
+        if isinstance(g, SymArray):  # keep long chains shallow (see materialize.py)
 
             grads = [materialize(x) for x in grads]
         return grads

@@ -140,6 +140,15 @@ class GraphvizMissing(DualgradError, RuntimeError):
     """Rendering needs Graphviz's `dot` program, which is not on PATH."""
 
 
+class Untraceable(DualgradError, RuntimeError):
+    """`dg.compile` cannot trace a step (it needs a tensor's value, draws random numbers,
+    changes Python state...): the compiled function runs it eagerly instead."""
+
+
+class CompileWarning(UserWarning):
+    """A `dg.compile`d function runs a step eagerly; the message says why and names the line."""
+
+
 # -- PyTorch's types for eager errors -----------------------------------------------------------
 # PyTorch raises RuntimeError for a shape or dtype mismatch and IndexError for a bad index; an
 # eager op's error is also one of those, so code written for PyTorch catches it. Each pair is

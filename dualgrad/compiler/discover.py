@@ -18,7 +18,8 @@ import types
 import numpy as np
 
 from ..eager.tensor import Tensor
-from .symbolic import Traced, Untraceable
+from ..errors import Untraceable
+from .symbolic import Traced
 
 _SCALARS = (bool, int, float, str, bytes, complex, type(None))
 _SKIPPED = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType)

@@ -18,18 +18,13 @@ import numpy as np
 
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
-from ..errors import _skipped_dirs, user_frame
+from ..errors import CompileWarning, Untraceable, _skipped_dirs, user_frame
 from .discover import Walk
 from .program import Program
-from .symbolic import Untraceable
 from .trace import trace
 
 CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)
 _EAGER = object()  # a guard key whose step runs eagerly
-
-
-class CompileWarning(UserWarning):
-    """A compiled function runs (part of its calls) eagerly."""
 
 
 class CompiledFunction:

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DualgradError
+from ..errors import Untraceable
 from ..ops import REGISTRY, Op, register_frontend
 from ..static.graph import Tensor as GraphTensor
-
-
-class Untraceable(DualgradError, RuntimeError):
-    """The step needs a concrete value of a traced tensor (data-dependent Python)."""
 
 
 class Traced:

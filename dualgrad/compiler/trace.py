@@ -16,11 +16,12 @@ import numpy as np
 from ..eager import bind as eager_bind
 from ..eager import creation
 from ..eager.tensor import Tensor, wrap
+from ..errors import Untraceable
 from ..static.creation import placeholder
 from ..static.graph import Graph
 from ..static.variables import Variable
 from .discover import Walk, changed_scalars
-from .symbolic import VIEW_OPS, Traced, Untraceable, graph_operand
+from .symbolic import VIEW_OPS, Traced, graph_operand
 
 
 class Lifted:

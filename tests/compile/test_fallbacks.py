@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import dualgrad as dg
-from dualgrad.compiler.function import CompileWarning
-from dualgrad.errors import ShapeError
+from dualgrad.errors import CompileWarning, ShapeError
 
 SOURCE = pathlib.Path(__file__).read_text().splitlines()
 

@@ -11,7 +11,8 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn, optim
-from dualgrad.compiler.function import CACHE_LIMIT, CompileWarning
+from dualgrad.compiler.function import CACHE_LIMIT
+from dualgrad.errors import CompileWarning
 
 from .steps import quietly, same, same_tensors
 

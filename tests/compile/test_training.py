@@ -9,7 +9,7 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn, optim
-from dualgrad.compiler.function import CompileWarning
+from dualgrad.errors import CompileWarning
 
 from .steps import same, same_tensors
 

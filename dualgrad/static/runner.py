@@ -38,7 +38,7 @@ class Runner:
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated")
+                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated", "checks", "wait")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
                  n_given: int, program: BackgroundProgram | None = None, undonated=None):
@@ -62,6 +62,7 @@ class Runner:
         # a donating program's memory need is checked against free memory before its first run
         self.unchecked = donates
         self.undonated = undonated
+        self.checks = plan.checks
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
         self.convert = tuple(_converter(t.shape) for t in tensors)
@@ -69,6 +70,8 @@ class Runner:
         self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
             rebuild([0]) == 0 else None
         self.stateless = not (plan.state_in or plan.writes or plan.randoms)
+        # jax results are waited for before any is fetched or written (see `_call`)
+        self.wait = not copy and bool(self.convert or self.writes)
         self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
 
     def run(self, sess: Session, vals):
@@ -76,8 +79,8 @@ class Runner:
             if sess._closed:
                 raise closed_session()
             outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
+            if self.checks:
+                _verify_numerics(self.checks, outs)
             if self.single is not None:
                 return self.single(outs[0])
             return self._results(outs)
@@ -94,8 +97,8 @@ class Runner:
             if self.randoms:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             outs = self._call(sess, args)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
+            if self.checks:
+                _verify_numerics(self.checks, outs)
             if self.writes:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
@@ -147,8 +150,8 @@ class Runner:
                 raise closed_session()
             program.start(feeds)
             outs = self._interpret_call(sess, program, feeds)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
+            if self.checks:
+                _verify_numerics(self.checks, outs)
             return self._results(outs)
         with sess._lock:
             if sess._closed:
@@ -163,8 +166,8 @@ class Runner:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             program.start(args)
             outs = self._interpret_call(sess, program, args)
-            if self.plan.checks:
-                _verify_numerics(self.plan.checks, outs)
+            if self.checks:
+                _verify_numerics(self.checks, outs)
             for v, i in zip(self.writes, self.write_src, strict=True):
                 state[v] = np.array(outs[i])
             return self._results(outs)
@@ -188,7 +191,7 @@ class Runner:
             if not is_out_of_memory(e):
                 raise
             raise self._out_of_memory(sess, e, None) from None
-        if not self.copy and (self.convert or self.writes):
+        if self.wait:
             try:
                 for o in outs:  # each array's own wait: a tenth of `jax.block_until_ready`'s cost
                     o.block_until_ready()
@@ -259,9 +262,11 @@ def _verify_numerics(checks, outs) -> None:
 
 
 def _store_unaliased(state: dict, writes, values, args) -> None:
-    """Store new values, copying any that is an input or another variable's value (jax may
-    forward an input unchanged): donating it later would free someone else's buffer."""
-    seen = {id(a) for a in args} | {id(v) for k, v in state.items() if k not in writes}
+    """Store new values, copying any that is an input (jax may forward an input unchanged:
+    donating it later would free someone else's buffer, a feed's or another variable's) or
+    that two variables would share. A program returns only fresh buffers and its inputs, so
+    the inputs are all there is to check (not every variable of the session, on each run)."""
+    seen = {id(a) for a in args}
     for var, value in zip(writes, values, strict=True):
         if id(value) in seen:
             value = value.copy()

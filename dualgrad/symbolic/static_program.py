@@ -46,6 +46,7 @@ class StaticWalk:
         return [a for a in op.inputs if is_static(a)]
 
     def emit(self, roots: Sequence, keys: MutableMapping) -> None:
+        """Add the steps `roots` need, inputs first, mapping each tensor in `keys`."""
         order: list = []
         seen = {key_of(r) for r in roots}
         stack = [(r, iter(self.inputs_of(r))) for r in roots if key_of(r) not in keys][::-1]
@@ -66,6 +67,7 @@ class StaticWalk:
                 self._emit_one(t, keys)
 
     def ref(self, a, keys) -> tuple | Raw:
+        """A step input: `(step index, 0)` for a graph tensor, `Raw` for a Python value."""
         return (keys[key_of(a)], 0) if is_static(a) else Raw(a)
 
     def _emit_one(self, t, keys: MutableMapping) -> None:
@@ -123,6 +125,7 @@ class StaticWalk:
 
 
 def build_static(y, cuts: Sequence) -> Program:
+    """The program that computes static tensor `y`, with `cuts` treated as named inputs."""
     walk = StaticWalk(cuts)
     keys: dict = {}
     walk.emit([y], keys)

@@ -106,6 +106,8 @@ def clean_name(name: str) -> str:
 
 
 def key_of(x):
+    """What identifies a tensor in a program: an eager tensor by identity, a static one by
+    (op, output index)."""
     grad_fn = getattr(x, "grad_fn", None)
     if hasattr(x, "_data"):  # eager tensor: identity, or the node output it is
         return ("t", id(x))
@@ -115,12 +117,14 @@ def key_of(x):
 
 
 def is_eager(t) -> bool:
+    """Whether `t` is an eager `dg.Tensor`."""
     from ..eager.tensor import Tensor
 
     return isinstance(t, Tensor)
 
 
 def is_static(t) -> bool:
+    """Whether `t` is a static graph tensor (it has an op and an output index)."""
     return hasattr(t, "op") and hasattr(t, "value_index") and not hasattr(t, "_data")
 
 

@@ -133,12 +133,21 @@ from .eager.methods_more import (
     isfinite,
     isinf,
     isnan,
-    scatter,
     sort,
     split,
     topk,
     tril,
     triu,
+)
+from .eager.methods_scatter import (
+    cumprod,
+    det,
+    inverse,
+    logdet,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    slogdet,
 )
 from .random import Generator
 from .serialization.objects import load, save

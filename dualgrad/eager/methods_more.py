@@ -1,7 +1,8 @@
 """More of PyTorch's Tensor methods and `dg.*` functions: copies, value tests, closeness,
-splitting, gathering and scattering by index, sorting, cumulative sums, tiling, triangles and
-in-place random fills. Each maps PyTorch's arguments onto registry ops (index arguments
-become indexing keys, as in `masked_select`); they are attached to `Tensor` at import."""
+splitting, gathering by index (scatters: methods_scatter.py), sorting, cumulative sums,
+tiling, triangles and in-place random fills. Each maps PyTorch's arguments onto registry ops
+(index arguments become indexing keys, as in `masked_select`); they are attached to `Tensor`
+at import."""
 from __future__ import annotations
 
 import builtins
@@ -159,36 +160,6 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
 
 
 
-def _scatter_values(src, idx: np.ndarray):
-    if isinstance(src, Tensor):
-        if src.ndim != idx.ndim or builtins.any(s < i for s, i in zip(src.shape, idx.shape, strict=True)):
-            raise ShapeError(f"scatter: src of shape {tuple(src.shape)} must be at least as large as index "
-                             f"{idx.shape} in every dim (at {user_frame()})")
-        return ops.getitem(src, key=tuple(slice(0, n) for n in idx.shape))
-    return src
-
-
-def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
-    """A copy of input with input[..., index[i], ...] = src[i] (PyTorch's `scatter`)."""
-    if reduce is not None:
-        raise ShapeError(f"scatter: reduce={reduce!r} is not supported by dualgrad (at {user_frame()})")
-    axis = _axis("scatter", input, dim)
-    idx = _index_array(index)
-    key = _gather_key(tuple(input.shape), axis, idx, input.shape[axis])
-    values = _scatter_values(value if src is None else src, idx)
-    return ops.setitem(input, values, key=key)
-
-
-def scatter_(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
-    """Writes `src` into this tensor along `dim` at `index`, in place (Tensor.scatter_)."""
-    if reduce is not None:
-        raise ShapeError(f"scatter_: reduce={reduce!r} is not supported by dualgrad (at {user_frame()})")
-    axis = _axis("scatter_", input, dim)
-    idx = _index_array(index)
-    key = _gather_key(tuple(input.shape), axis, idx, input.shape[axis])
-    return inplace(input, ops.setitem, _scatter_values(value if src is None else src, idx), key=key)
-
-
 # -- order ---------------------------------------------------------------------------------------------
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable) (torch.argsort)."""
@@ -285,10 +256,10 @@ def fill_diagonal_(input: Tensor, fill_value, wrap: bool = False) -> Tensor:
 FUNCTIONS = {
     "clone": clone, "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "any": any, "all": all,
     "isclose": isclose, "allclose": allclose, "split": split, "chunk": chunk, "index_select": index_select,
-    "gather": gather, "scatter": scatter, "argsort": argsort, "sort": sort, "topk": topk, "cumsum": cumsum,
+    "gather": gather, "argsort": argsort, "sort": sort, "topk": topk, "cumsum": cumsum,
     "tril": tril, "triu": triu,
 }
-METHODS = {**FUNCTIONS, "type_as": type_as, "scatter_": scatter_, "repeat": repeat, "normal_": normal_,
+METHODS = {**FUNCTIONS, "type_as": type_as, "repeat": repeat, "normal_": normal_,
            "uniform_": uniform_, "fill_diagonal_": fill_diagonal_}
 # a raw numpy/Python error from a bad argument becomes the dualgrad error of its type, naming
 # the function, its arguments and the user's line (errors.refusing)

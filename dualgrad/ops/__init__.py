@@ -4,6 +4,7 @@ Primitives are declared in the modules below; composites (`ops.composite`) are f
 primitives. Front ends import from here and hold no math of their own.
 """
 from . import (
+    accumulate,
     composite,
     elementwise,
     gathering,
@@ -17,6 +18,7 @@ from . import (
     reductions,
     selection,
 )
+from .accumulate import cumprod, scatter_reduce
 from .composite import (
     logsumexp,
     masked_fill,
@@ -138,6 +140,7 @@ __all__ = [
     "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "sqrt", "square", "subtract", "tan", "tanh", "where",
     "getitem", "scatter_like", "setitem", "matmul",
+    "accumulate", "cumprod", "scatter_reduce",
     "linalg_solve", "det", "det_sign", "inv", "logabsdet", "solve",
     "broadcast_to", "broadcast_to_like", "concatenate", "expand_dims", "reshape", "reshape_like",
     "squeeze", "stack", "sum_to_like", "transpose", "log_softmax", "softmax",

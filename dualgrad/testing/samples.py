@@ -76,6 +76,9 @@ _CLASS_CASES = (_s((3, 4), (3, 4), kinds=_MASKED, reduction="sum"),
                 _s((2, 3, 2), (2, 3, 2), (3,), kinds=_MASKED + (FLOAT,), reduction="sum"))
 _CLASS_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0), (0.2, 2.0))
 
+_SCATTER_2D = (np.array([[0, 1], [2, 0], [0, 0], [1, 2]]), np.array([[0, 1]]))  # src (4, 2) into (3, 2)
+_SCATTER_1D = (np.array([1, 1, 0]),)  # position 2 keeps its value
+
 OPS: dict[str, Samples] = {
     # -- elementwise arithmetic ------------------------------------------------------------
     "add": Samples(_BINARY, broadcast=True),
@@ -200,6 +203,15 @@ OPS: dict[str, Samples] = {
     "solve": Samples((_s((2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (2, 3), kinds=(MATRIX,)),
                       _s((2, 2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (3, 2, 1), kinds=(MATRIX,)),
                       _s((2, 2, 2), (2, 2), kinds=(MATRIX,))), domain=((-0.5, 0.5), (-3.0, 3.0))),
+    # -- ops.accumulate ---------------------------------------------------------------------
+    "cumprod": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0)), avoid=(0.0,)),
+    # each reduction with and without x's values; src values never tie with x's (interleave)
+    # nor with each other (distinct), so amax/amin stay differentiable
+    # (tests/ops/test_scatter_torch.py and test_accumulate.py check every combination)
+    **{f"scatter_{r}": Samples((_s((3, 2), (4, 2), key=_SCATTER_2D),
+                                _s((3,), (3,), key=_SCATTER_1D, include_self=False)),
+                               distinct=True, interleave=True)
+       for r in ("sum", "prod", "mean", "amax", "amin")},
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
 }

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 import importlib.util
 
-_TORCH_ORACLES = ["test_promotion_torch.py", "test_linalg_torch.py"]
+_TORCH_ORACLES = ["test_promotion_torch.py", "test_linalg_torch.py", "test_scatter_torch.py"]
 collect_ignore = [] if importlib.util.find_spec("torch") else _TORCH_ORACLES

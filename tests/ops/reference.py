@@ -5,6 +5,7 @@ kernels, so `jax.vjp` of these is a second opinion on both the kernels and the V
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -106,6 +107,25 @@ def _solve(a, b):
     return x[..., 0] if vector else x
 
 
+def _scatter_reduce(x, src, key, reduce="sum", include_self=True):
+    """torch.scatter_reduce written with jax's .at updates; 'mean' divides by the number of
+    values reduced into each position (the input's own value counted when included)."""
+    if reduce == "prod":  # jax cannot differentiate .at[].multiply with repeated indices: one-hot
+        targets = jnp.ravel_multi_index(jnp.broadcast_arrays(*key), x.shape, mode="clip").reshape(-1)
+        hits = targets[None, :] == jnp.arange(x.size)[:, None]
+        product = jnp.prod(jnp.where(hits, src.reshape(-1)[None, :], 1.0), axis=1).reshape(x.shape)
+        own = x if include_self else jnp.where(jnp.any(hits, axis=1).reshape(x.shape), 1.0, x)
+        return own * product
+    start = {"sum": 0.0, "mean": 0.0, "amax": -jnp.inf, "amin": jnp.inf}[reduce]
+    base = x if include_self else x.at[key].set(start)
+    at = base.at[key]
+    out = {"sum": at.add, "mean": at.add, "amax": at.max, "amin": at.min}[reduce](src)
+    if reduce != "mean":
+        return out
+    hits = jnp.zeros(x.shape).at[key].add(1.0)
+    return out / jnp.where(hits > 0, hits + (1.0 if include_self else 0.0), 1.0)
+
+
 REFERENCE = {
     "add": jnp.add, "subtract": jnp.subtract, "multiply": jnp.multiply, "divide": jnp.true_divide,
     "power": jnp.power, "maximum": jnp.maximum, "minimum": jnp.minimum, "negative": jnp.negative,
@@ -145,6 +165,9 @@ REFERENCE = {
     "softmax": lambda x, axis=-1: jax.nn.softmax(x, axis=axis),
     "log_softmax": lambda x, axis=-1: jax.nn.log_softmax(x, axis=axis),
     "matmul": jnp.matmul,
+    "cumprod": lambda x, axis: jnp.cumprod(x, axis=axis),
+    **{f"scatter_{r}": functools.partial(_scatter_reduce, reduce=r)
+       for r in ("sum", "prod", "mean", "amax", "amin")},
     "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": _solve,
     "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
     # composites

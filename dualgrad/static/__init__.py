@@ -119,6 +119,11 @@ from .creation import (
 )
 from .gradients import gradients
 from .graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from .initializers import (
+    glorot_normal_initializer,
+    truncated_normal_initializer,
+    variance_scaling_initializer,
+)
 from .scopes import (
     AUTO_REUSE,
     VariableScope,

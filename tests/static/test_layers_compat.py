@@ -131,3 +131,32 @@ def test_collections_graph_keys_and_device():
     with ds.Session() as sess:
         sess.run(ds.global_variables_initializer())
         assert sess.run(y) == 3.0
+
+
+TRUNC = 0.87962566103423978  # TF1's std of a unit normal cut at +-2 (it divides stddevs by it)
+
+
+@pytest.mark.parametrize(("make", "variance", "bound"), [
+    # (initializer, the variance TF1 documents for shape (400, 100), the largest |value|)
+    (lambda: ds.truncated_normal_initializer(0.0, 0.5, seed=1), (0.5 * TRUNC) ** 2, 1.0),
+    (lambda: ds.variance_scaling_initializer(2.0, "fan_in", seed=2), 2 / 400, 2 * (2 / 400) ** 0.5 / TRUNC),
+    (lambda: ds.variance_scaling_initializer(1.0, "fan_out", "uniform", seed=3), 1 / 100, (3 / 100) ** 0.5),
+    (lambda: ds.variance_scaling_initializer(1.0, "fan_avg", "untruncated_normal", seed=4), 1.0 / 250, None),
+    (lambda: ds.glorot_normal_initializer(seed=5), 2.0 / 500, 2 * (2.0 / 500) ** 0.5 / TRUNC),
+])
+def test_initializers_draw_tf1s_distributions(make, variance, bound):
+    v = ds.get_variable("v", [400, 100], initializer=make())
+    with ds.Session(backend="numpy") as sess:
+        sess.run(ds.global_variables_initializer())
+        values = sess.run(v).astype(np.float64)
+    assert abs(values.mean()) < 4 * (variance / values.size) ** 0.5 + 1e-12
+    assert values.var() == pytest.approx(variance, rel=0.03)
+    if bound is not None:
+        assert np.abs(values).max() <= bound * (1 + 1e-6)
+
+
+def test_variance_scaling_refuses_unknown_modes():
+    with pytest.raises(DualgradError, match="mode must be one of"):
+        ds.variance_scaling_initializer(mode="fan_sum")
+    with pytest.raises(DualgradError, match="scale must be positive"):
+        ds.variance_scaling_initializer(scale=0.0)

@@ -30,7 +30,7 @@ MAX_ENTRIES = 20000  # more than this is not a training step's state; refused, r
 class Walk:
     """The tensors and scalars a step can reach, in a fixed order."""
 
-    __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "_seen")
+    __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen")
 
     def __init__(self, arguments=()) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
@@ -42,6 +42,7 @@ class Walk:
         self.slots: list = []  # (owner, key, is_attr, object held): where tensors and grads live
         self.key: list = []
         self.scalars: dict = {}  # (id(owner), key) -> a Python value held there
+        self.generators: list = []  # dg.Generators the step can draw from
         self._seen: set[int] = set()
 
     def visit(self, obj, depth: int = 0) -> None:
@@ -76,6 +77,8 @@ class Walk:
         elif how == _METHOD:
             self.visit(obj.__self__, depth + 1)
             self.visit(obj.__func__, depth + 1)
+        elif how == _GENERATOR:
+            self.generators.append(obj)
         elif hasattr(obj, "__dict__"):
             key.append(id(obj))
             for k, v in list(vars(obj).items()):
@@ -129,13 +132,14 @@ class Walk:
             self.visit(default, depth + 1)
 
 
-_SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _OBJECT = range(6)
+_SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
 def _how(kind: type) -> int:
     from ..nn.module import Module
     from ..optim.optimizer import Optimizer
+    from ..random import Generator
 
     if issubclass(kind, dict):
         how = _DICT
@@ -145,6 +149,8 @@ def _how(kind: type) -> int:
         how = _FUNCTION
     elif issubclass(kind, types.MethodType):
         how = _METHOD
+    elif issubclass(kind, Generator):
+        how = _GENERATOR
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):
         how = _SKIP  # modules, classes, builtins; arrays are read when traced (docs/compile.md)
     elif kind.__module__.startswith("dualgrad.") and not issubclass(kind, (Module, Optimizer)):

@@ -95,6 +95,9 @@ def _arguments(tree, feeds: list):
     """The arguments' part of the guard key; their tensors are appended to `feeds`."""
     kind = type(tree)
     if kind is Tensor:
+        for i, seen in enumerate(feeds):
+            if seen is tree:  # the same tensor twice: one placeholder, so part of the key
+                return ("same as argument", i)
         data = tree._data
         if not isinstance(data, np.ndarray):
             raise Untraceable(f"an argument holds a {type(data).__name__}, not a numpy array")

@@ -11,6 +11,8 @@ was, and the `Program` runs the graph through a `ds.Session` for this call and t
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..eager import bind as eager_bind
@@ -79,9 +81,10 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
     """Run `fn` once on traced values; (tracer, outputs, writes, slots) where `writes` are
     (lifted, new Traced value) and `slots` (owner, key, is_attr, value or Traced tensor)."""
     tracer = Tracer()
-    real_rng = creation._rng
-    rng = real_rng.bit_generator.state
-    creation._rng = _NoDraws()
+    # random streams (the global one, dg.Generators the step reaches) refuse draws meanwhile
+    streams = [(creation, creation._rng), *((g, g._rng) for g in before.generators)]
+    for owner, rng in streams:
+        owner._rng = _NoDraws(rng)
     try:
         for t in feeds:
             tracer.lift(t, as_feed=True)
@@ -92,8 +95,6 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             out = fn(*args, **kwargs)
         finally:
             eager_bind.tracing.hook = None
-        if real_rng.bit_generator.state != rng:
-            raise Untraceable(_NoDraws.WHY)
         after = roots()
         side = changed_scalars(before, after)
         if side:
@@ -104,8 +105,8 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
     finally:
-        creation._rng = real_rng
-        real_rng.bit_generator.state = rng
+        for owner, rng in streams:
+            owner._rng = rng
         for e in tracer.lifted.values():
             e.restore()
         for owner, key, is_attr, value in before.slots:
@@ -113,13 +114,20 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
 
 
 class _NoDraws:
-    """dualgrad's global random stream while a step is traced: a draw is refused where it
-    happens (a compiled call would repeat the traced numbers instead of drawing new ones)."""
+    """A random stream while a step is traced: a draw on the tracing thread is refused
+    where it happens (a compiled call would repeat the traced numbers instead of
+    drawing new ones); other threads draw as usual."""
 
     WHY = "the step draws random numbers (dg.rand*, dropout, init): each call needs new ones"
 
+    def __init__(self, real) -> None:
+        self.real = real
+        self.thread = threading.get_ident()
+
     def __getattr__(self, name):
-        raise Untraceable(self.WHY)
+        if threading.get_ident() == self.thread:
+            raise Untraceable(self.WHY)
+        return getattr(self.real, name)
 
 
 def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:

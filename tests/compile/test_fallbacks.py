@@ -54,6 +54,16 @@ def random_step(w, x):
     return loss
 
 
+GEN = dg.Generator().manual_seed(3)
+
+
+def generator_step(w, x):
+    noise = dg.nn.init.uniform_(dg.zeros(3), generator=GEN)  # GENERATOR
+    loss = (x * w + noise).sum()
+    loss.backward()
+    return loss
+
+
 COUNTER = {"calls": 0}
 
 
@@ -84,6 +94,7 @@ def view_step(w, x):
 
 CASES = [(item_step, "ITEM", VALUE), (bool_step, "BOOL", VALUE), (numpy_step, "NUMPY", VALUE),
          (float_step, "FLOAT", VALUE), (random_step, "RANDOM", "random numbers"),
+         (generator_step, "GENERATOR", "random numbers"),
          (side_effect_step, "SIDE", "Python value(s) it can reach (e.g. 'calls')"),
          (label_step, "LABELS", VALUE), (view_step, "VIEW", "in-place write into a view")]
 
@@ -100,8 +111,10 @@ def test_fallback_warns_once_naming_the_line_and_runs_eagerly(step, marker, reas
         warnings.simplefilter("always")
         for _ in range(3):
             dg.manual_seed(7)
+            GEN.manual_seed(7)
             got = compiled(w_comp, x)  # CALL
             dg.manual_seed(7)
+            GEN.manual_seed(7)
             want = step(w_eager, x)
             np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
             np.testing.assert_array_equal(w_comp.grad.numpy(), w_eager.grad.numpy())

@@ -129,3 +129,11 @@ def test_after_cache_limit_traces_new_guards_run_eagerly_with_one_warning():
         out = f(dg.ones(CACHE_LIMIT + 1))
     np.testing.assert_array_equal(out.numpy(), np.full(CACHE_LIMIT + 1, 2.0, np.float32))
     assert len(f.programs) == CACHE_LIMIT
+
+
+def test_the_same_tensor_passed_twice_is_part_of_the_key():
+    f = dg.compile(lambda a, b: a * 2 + b, backend="numpy")
+    x, y = dg.tensor([1.0, 2.0]), dg.tensor([10.0, 20.0])
+    np.testing.assert_array_equal(quietly(f, x, x).numpy(), [3.0, 6.0])
+    np.testing.assert_array_equal(quietly(f, x, y).numpy(), [12.0, 24.0])
+    assert len(f.programs) == 2

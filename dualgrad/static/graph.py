@@ -1,5 +1,5 @@
-"""TF1-style static graphs: `Graph`, `Operation`, `Tensor`, the default graph, and the static
-front end of the op registry (`bind`).
+"""TF1-style static graphs: `Graph`, `Operation`, `Tensor` and the default graph (the static
+front end of the op registry, which adds operations to a graph, is `bind.py`).
 
 Contract that other parts of dualgrad (symbolic printing, reliability tests) rely on:
 
@@ -8,12 +8,10 @@ Contract that other parts of dualgrad (symbolic printing, reliability tests) rel
   computed from it), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
 - An `Operation` has `op.type`, `op.registry_op`, `op.inputs`, `op.attrs`, `op.name`,
   `op.outputs`, `op.graph`, `op.control_inputs` and `op.where` (the user's ``file:line``).
-- `op.type` is ``'Placeholder'``, ``'Variable'`` (TF1 calls it VariableV2; we use the short
-  name), ``'Const'``, ``'Assign'``/``'AssignAdd'``/``'AssignSub'``, ``'NoOp'`` (groups such as
-  ``init`` and an optimizer's train op), ``'RandomUniform'``/``'RandomStandardNormal'``/
-  ``'TruncatedNormal'``/``'RandomUniformLike'`` (dropout masks), ``'StopGradient'`` and
-  ``'Shape'`` (identity and shape read, both leaves for gradients), or, for everything
-  computed, the registry op's name (``'multiply'``).
+- `op.type` is the registry op's name for everything computed (``'multiply'``); the other
+  types (``'Placeholder'``, ``'Variable'``, ``'Const'``, the assign family, random draws,
+  ``'StopGradient'``, ``'Shape'``, ``'NoOp'``) are declared in `kinds.py`, control flow in
+  `control_flow_trace.py`.
 - `op.registry_op` is the registry `Op` for computed ops and ``None`` for every other type.
 - `op.inputs` is a tuple of graph tensors, or the Python/numpy constants passed to the
   registry op (lists as arrays, numpy scalars as Python numbers, numpy arrays in an arithmetic
@@ -31,15 +29,16 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import ops
 from ..errors import DTypeError, GraphError, user_frame
-from ..ops import Op, Spec, register_frontend
+from ..ops import Op, Spec
 from ..ops import registry as _registry
-from .convert import check_int_range
+from ..ops.operators import OPERATORS, REFLECTED
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -336,6 +335,34 @@ class Operation:
         (session or default_session()).run(self, feed_dict)
 
 
+def _operator(dunder: str) -> Callable[[Any, Any], Tensor]:
+    """The binary (or reflected) operator method `dunder` names in `ops.OPERATORS`."""
+    name, how = OPERATORS[dunder]
+    op = ops.REGISTRY[name]
+    if how == REFLECTED:
+        def method(self, other):
+            return op(other, self)
+    else:
+        def method(self, other):
+            return op(self, other)
+    method.__name__ = dunder
+    method.__doc__ = f"`{dunder}`: the registry op {name}, in the graph"
+    return method
+
+
+def _unary(dunder: str) -> Callable[[Any], Tensor]:
+    """The unary operator method `dunder` names in `ops.OPERATORS`."""
+    name, _ = OPERATORS[dunder]
+    op = ops.REGISTRY[name]
+
+    def method(self):
+        return op(self)
+
+    method.__name__ = dunder
+    method.__doc__ = f"`{dunder}`: the registry op {name}, in the graph"
+    return method
+
+
 class Tensor:
     """A symbolic value: the output `value_index` of an operation, with its static shape."""
 
@@ -390,64 +417,16 @@ class Tensor:
 
         return (session or default_session()).run(self, feed_dict)
 
-    # -- operators (TF1 semantics: == and hash are identity) --------------------------------
-    def __add__(self, other):
-        return _ops().add(self, other)
-
-    def __radd__(self, other):
-        return _ops().add(other, self)
-
-    def __sub__(self, other):
-        return _ops().subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops().subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops().multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops().multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops().divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops().divide(other, self)
-
-    def __pow__(self, other):
-        return _ops().power(self, other)
-
-    def __rpow__(self, other):
-        return _ops().power(other, self)
-
-    def __matmul__(self, other):
-        return _ops().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
-
-    def __neg__(self):
-        return _ops().negative(self)
-
-    def __abs__(self):
-        return _ops().abs(self)
-
-    def __lt__(self, other):
-        return _ops().less(self, other)
-
-    def __le__(self, other):
-        return _ops().less_equal(self, other)
-
-    def __gt__(self, other):
-        return _ops().greater(self, other)
-
-    def __ge__(self, other):
-        return _ops().greater_equal(self, other)
-
-    def __invert__(self):
-        return _ops().logical_not(self)
-
+    # -- operators, from the table both front ends share (TF1: == and hash are identity) --
+    __add__, __radd__ = _operator("__add__"), _operator("__radd__")
+    __sub__, __rsub__ = _operator("__sub__"), _operator("__rsub__")
+    __mul__, __rmul__ = _operator("__mul__"), _operator("__rmul__")
+    __truediv__, __rtruediv__ = _operator("__truediv__"), _operator("__rtruediv__")
+    __pow__, __rpow__ = _operator("__pow__"), _operator("__rpow__")
+    __matmul__, __rmatmul__ = _operator("__matmul__"), _operator("__rmatmul__")
+    __lt__, __le__ = _operator("__lt__"), _operator("__le__")
+    __gt__, __ge__ = _operator("__gt__"), _operator("__ge__")
+    __neg__, __abs__, __invert__ = _unary("__neg__"), _unary("__abs__"), _unary("__invert__")
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
@@ -459,101 +438,13 @@ class Tensor:
         if isinstance(key, Tensor) or isinstance(key, tuple) and any(isinstance(k, Tensor) for k in key):
             raise TypeError("indexing a ds.Tensor with a graph tensor is not supported; "
                             "use a numpy array or Python ints and slices")
-        return _ops().getitem(self, key=key)
-
-
-def _ops():
-    from .. import ops
-
-    return ops
+        return ops.getitem(self, key=key)
 
 
 def describe(obj) -> str:
     """How errors name a tensor or op: its name and where the user created it."""
     op = obj.op if isinstance(obj, Tensor) else obj
     return f"{type(obj).__name__} '{obj.name}' (created at {op.where})"
-
-
-# -- the static front end of the registry ------------------------------------------------
-
-
-def is_tensor(x) -> bool:
-    return isinstance(x, Tensor)
-
-
-def _const_arg(a):
-    """Non-tensor arguments as the registry expects them: numpy scalars become weak Python
-    scalars (TF1 converts them to the tensor's dtype), lists become arrays."""
-    if isinstance(a, np.generic):
-        return a.item()
-    if isinstance(a, (list, tuple)):
-        return np.asarray(a)
-    if type(a) in (int, float, bool, complex) or isinstance(a, np.ndarray) or a is None:
-        return a
-    if hasattr(a, "__array__") and hasattr(a, "dtype"):  # jax arrays and the like
-        return np.asarray(a)
-    return a
-
-
-def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
-    """Add `op` to the graph of its tensor arguments, after its shape rule.
-
-    numpy arrays meeting graph tensors in an arithmetic op take the tensors' dtype, as TF1's
-    `convert_to_tensor` does: float64 data does not silently widen a float32 model.
-    """
-    graph = None
-    tensor_dtype = None
-    conv = list(args)
-    for i, a in enumerate(args):
-        if isinstance(a, Tensor):
-            g = a.op.graph
-            if graph is None:
-                graph = g
-            elif g is not graph:
-                raise GraphError(f"{op.name}: {describe(a)} must be from the same graph as the other "
-                                 f"inputs (at {user_frame()})")
-            d = a.dtype
-            tensor_dtype = d if tensor_dtype is None else dtypes.promote(tensor_dtype, d)
-        else:
-            conv[i] = _const_arg(a)
-    if op.promotes and tensor_dtype is not None and not tensor_dtype.is_bool:
-        for i, a in enumerate(conv):
-            if isinstance(a, np.ndarray) and a.dtype != tensor_dtype.np and a.dtype.kind in "iuf":
-                if tensor_dtype.is_floating_point or a.dtype.kind != "f":
-                    check_int_range(a, tensor_dtype, f"{op.name}: an array operand (at {user_frame()})")
-                    conv[i] = a.astype(tensor_dtype.np)
-            elif tensor_dtype.is_integer and type(a) is int:  # a weak Python int takes the dtype
-                check_int_range(np.asarray([a], dtype=object), tensor_dtype,
-                                f"{op.name}: a Python int operand (at {user_frame()})")
-    specs = [Spec(a.shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
-    if any(s.shape is None for s in specs):
-        out = _infer_unknown_rank(op, specs, attrs)
-    else:
-        out = op.infer(specs, attrs)
-    return graph.create_op(op.name, conv, attrs, (out,), registry_op=op).outputs[0]
-
-
-_FULL_REDUCTIONS = {"sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "size"}
-
-
-def _infer_unknown_rank(op: Op, specs: list, attrs: dict) -> Spec:
-    """An input of unknown rank (`placeholder(dtype)` with no shape): the dtype from the
-    op's rule on scalar stand-ins, the shape unknown unless a full reduction makes it ()."""
-    guess = [Spec(() if s.shape is None else s.shape, s.dtype) for s in specs]
-    try:
-        dtype = op.infer(guess, {**attrs, "axis": None} if "axis" in attrs else attrs).dtype
-    except Exception:
-        from ..ops import specs as rules
-
-        dtype = rules.result_dtype(op, specs)
-    full = op.name in _FULL_REDUCTIONS and attrs.get("axis") is None and not attrs.get("keepdims")
-    return Spec(() if full else None, dtype)
-
-
-def spec_of_constant(a) -> Spec:
-    if isinstance(a, np.ndarray):
-        return Spec(a.shape, dtypes.from_numpy_dtype(a.dtype))
-    return Spec.scalar(a)
 
 
 def rename(t: Tensor, name: str | None) -> Tensor:
@@ -571,5 +462,3 @@ def rename(t: Tensor, name: str | None) -> Tensor:
         g._by_name[op.name] = op
     return t
 
-
-register_frontend(Tensor, bind)

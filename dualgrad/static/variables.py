@@ -15,9 +15,10 @@ import numpy as np
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, user_frame
 from ..ops import Spec, register_frontend
+from .bind import bind
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
-from .graph import Operation, Tensor, bind, get_default_graph
+from .graph import Operation, Tensor, get_default_graph
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"

@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from ..eager import bind as eager_bind
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
 from ..errors import CompileWarning, Untraceable, _skipped_dirs, user_frame
@@ -40,6 +41,8 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
+        if eager_bind.tracing.hook is not None:  # called by a step being traced: inline it
+            return self.fn(*args, **kwargs)
         feeds: list[Tensor] = []
         try:
             arg_key = _arguments((args, kwargs), feeds)

@@ -137,3 +137,11 @@ def test_the_same_tensor_passed_twice_is_part_of_the_key():
     np.testing.assert_array_equal(quietly(f, x, x).numpy(), [3.0, 6.0])
     np.testing.assert_array_equal(quietly(f, x, y).numpy(), [12.0, 24.0])
     assert len(f.programs) == 2
+
+
+def test_a_compiled_function_called_inside_a_traced_step_is_inlined():
+    inner = dg.compile(lambda a: a.exp(), backend="numpy")
+    outer = dg.compile(lambda a: inner(a) * 2, backend="numpy")
+    x = dg.tensor([0.0, 1.0])
+    np.testing.assert_array_equal(quietly(outer, x).numpy(), (x.exp() * 2).numpy())
+    assert len(outer.programs) == 1 and not inner.programs

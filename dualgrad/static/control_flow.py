@@ -18,7 +18,6 @@ from .control_flow_loop import while_loop
 from .control_flow_trace import (
     KINDS,
     SubGraph,
-    SubProgram,
     check_pred,
     control_writes,
     declare,
@@ -30,6 +29,7 @@ from .control_flow_trace import (
 )
 from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor, get_default_graph
+from .subprogram import SubProgram
 
 __all__ = ["KINDS", "cond", "control_writes", "is_control_flow", "symbolic_form", "while_loop"]
 

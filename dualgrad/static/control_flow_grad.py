@@ -24,10 +24,11 @@ from ..errors import GraphError
 from ..ops import Spec
 from .control_flow import _cond_op, _merge_branches
 from .control_flow_loop import loop_programs
-from .control_flow_trace import GRADIENTS, SubProgram, declare, is_numpy, trace
+from .control_flow_trace import GRADIENTS, declare, is_numpy, trace
 from .creation import zeros_like
 from .gradients import branch_gradients
 from .graph import Operation
+from .subprogram import SubProgram
 
 
 def incoming(op: Operation, grads: list) -> list:

@@ -11,7 +11,6 @@ from ..errors import DTypeError, GraphError, ShapeError, user_frame
 from ..ops import Spec
 from .control_flow_trace import (
     SubGraph,
-    SubProgram,
     check_pred,
     declare,
     flatten,
@@ -22,6 +21,7 @@ from .control_flow_trace import (
 )
 from .creation import convert_to_tensor
 from .graph import Operation, Tensor, get_default_graph
+from .subprogram import SubProgram
 
 
 def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations: int = 10,

@@ -1,5 +1,5 @@
 """The machinery under `ds.cond` / `ds.while_loop`: the table of control-flow kinds, tracing a
-Python function into the graph as a `SubGraph`, and running a traced function (`SubProgram`).
+Python function into the graph as a `SubGraph` (`subprogram.py` runs one).
 
 A branch (or a loop's `cond`/`body`) is traced once at build time, as TF1 does, into the same
 graph; the ops it creates are *owned* by the branch. The control-flow op takes as inputs what
@@ -21,7 +21,6 @@ from .api import identity
 from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor
 from .kinds import ASSIGN_TYPES, STATE, kind_of
-from .variables import Variable
 
 
 @dataclass(frozen=True)
@@ -179,33 +178,6 @@ def _needed(outputs, owned: frozenset) -> set:
         stack.extend(a.op for a in op.inputs if isinstance(a, Tensor) and a.op in owned)
         stack.extend(c for c in op.control_inputs if c in owned)
     return needed
-
-
-# -- running a traced function --------------------------------------------------------------
-
-
-class SubProgram:
-    """A traced function compiled like a run: `call(param values, capture values)` returns
-    (output values, {variable: new value}). Variables among the captures are state."""
-
-    def __init__(self, sub: SubGraph, xp, captures: Sequence):
-        from .compile import build_plan
-
-        fed = set(sub.params) | {c for c in captures if not isinstance(c, Variable)}
-        plan = build_plan(sub.outputs[0].graph, list(sub.outputs), fed)
-        position = {t: ("p", i) for i, t in enumerate(sub.params)}
-        position.update({t: ("c", i) for i, t in enumerate(captures)})
-        self.state = tuple(position[v] for v in plan.state_in)
-        self.feeds = tuple(position[t] for t in plan.feeds)
-        self.n_out = plan.n_fetch_values
-        self.writes = tuple(zip(plan.writes, plan.write_src, strict=True))
-        self.fn = plan.function(xp)
-
-    def call(self, params: Sequence, captures: Sequence) -> tuple[list, dict]:
-        pick = {"p": params, "c": captures}
-        args = [pick[k][i] for k, i in self.state] + [pick[k][i] for k, i in self.feeds]
-        outs = self.fn(*args)
-        return list(outs[:self.n_out]), {v: outs[i] for v, i in self.writes}
 
 
 def is_numpy(xp) -> bool:

@@ -4,6 +4,8 @@ against numpy."""
 from __future__ import annotations
 
 import struct
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -88,6 +90,17 @@ def summaries(path) -> list[tuple[int, str, object]]:
     return out
 
 
+def tensorboard_reader():
+    """TensorBoard's `event_accumulator` (the `tensorboard` extra), loaded on its TensorFlow-free
+    path: with TensorFlow installed its reader would otherwise import it (~20 s) for nothing
+    it needs here. `tensorboard.compat.notf` is the marker TensorBoard's own TF-free build uses."""
+    pytest.importorskip("tensorboard")
+    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+    from tensorboard.backend.event_processing import event_accumulator
+
+    return event_accumulator
+
+
 def build_regression():
     ds.reset_default_graph()
     x = ds.placeholder(ds.float32, shape=(None, 1), name="x")
@@ -133,7 +146,7 @@ def test_scalars_and_histograms_round_trip_with_numpy_values(tmp_path, backend):
 
 
 def test_tensorboards_reader_loads_the_file(tmp_path):
-    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    event_accumulator = tensorboard_reader()
     x, w, loss, train = build_regression()
     merged = ds.summary.merge_all()
     with ds.Session() as sess:

@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtypes, ops
 from ..backend import is_jax_array, x64
 from ..errors import GraphError, refusing
+from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
 from . import api, creation, engine, grad_mode
 from .bind import as_key, bind
@@ -89,16 +90,8 @@ _METHODS = {
     # in place
     "add_": api.add_, "sub_": api.sub_, "mul_": api.mul_, "div_": api.div_, "clamp_": api.clamp_,
     "fill_": api.fill_, "zero_": api.zero_, "copy_": api.copy_,
-    # operators
-    "__add__": _binary(ops.add), "__radd__": _reflected(ops.add), "__sub__": _binary(ops.subtract),
-    "__rsub__": _reflected(ops.subtract), "__mul__": _binary(ops.multiply),
-    "__rmul__": _reflected(ops.multiply), "__truediv__": _binary(ops.divide),
-    "__rtruediv__": _reflected(ops.divide), "__pow__": _binary(ops.power),
-    "__rpow__": _reflected(ops.power), "__matmul__": _binary(ops.matmul),
-    "__rmatmul__": _reflected(ops.matmul), "__neg__": ops.negative, "__abs__": ops.abs,
-    "__invert__": ops.logical_not, "__eq__": _binary(ops.equal), "__ne__": _binary(ops.not_equal),
-    "__lt__": _binary(ops.less), "__le__": _binary(ops.less_equal), "__gt__": _binary(ops.greater),
-    "__ge__": _binary(ops.greater_equal), "__getitem__": api.getitem,
+    # operators: the arithmetic and comparison ones come from ops.OPERATORS (below)
+    "__getitem__": api.getitem,
     "__iadd__": lambda self, other: inplace(self, ops.add, other),
     "__isub__": lambda self, other: inplace(self, ops.subtract, other),
     "__imul__": lambda self, other: inplace(self, ops.multiply, other),
@@ -109,6 +102,8 @@ _METHODS = {
     "pow_": lambda self, exponent: inplace(self, ops.power, exponent),
     "__array_ufunc__": array_ufunc,
 }
+_MAKERS = {BINARY: _binary, REFLECTED: _reflected, UNARY: lambda op: op}
+_METHODS.update({dunder: _MAKERS[how](ops.REGISTRY[name]) for dunder, (name, how) in OPERATORS.items()})
 
 def _as_method(fn):
     """Ops are callables, not functions: give them a function so they bind `self` (and go

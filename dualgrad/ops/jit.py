@@ -132,17 +132,7 @@ def run_jitted(op, args: Sequence, attrs: dict):
     Python scalars are baked in (so they stay weakly typed, as PyTorch's scalars are). Returns
     NotImplemented when the call should not be jitted: inside an outer trace, or with attrs
     that cannot be hashed (index arrays)."""
-    split = _split(args)
-    if split is None:
-        return NotImplemented
-    arrays, statics = split
-    state = x64_state()
-    prev = state.swap_local(True)
-    try:
-        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics), args, _compute_body, op, attrs)
-        return NotImplemented if fn is None else fn(*arrays)
-    finally:
-        state.set_local(prev)
+    return _run(op, attrs, args, (), _compute_body, op, attrs)
 
 
 def _compute_body(op, attrs: dict) -> Callable:
@@ -154,7 +144,12 @@ def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
     """The input gradients of one recorded `op` call that `needed` asks for, as ONE jitted
     program: an eager backward step on jax is one dispatch, however many registry ops its
     VJP rules use. NotImplemented where `run_jitted` would decline."""
-    args = (g, out, *inputs)
+    return _run(op, attrs, (g, out, *inputs), (needed,), _vjps_body, op, needed, attrs)
+
+
+def _run(op, attrs: dict, args: Sequence, extra_key: tuple, make_body: Callable, *how):
+    """The cached program for (op, attrs, the Python scalars among `args`, `extra_key`) called
+    on the arrays among `args`, with jax's 64-bit types on; NotImplemented where it declines."""
     split = _split(args)
     if split is None:
         return NotImplemented
@@ -162,8 +157,7 @@ def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
     state = x64_state()
     prev = state.swap_local(True)
     try:
-        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, needed), args, _vjps_body,
-                     op, needed, attrs)
+        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, *extra_key), args, make_body, *how)
         return NotImplemented if fn is None else fn(*arrays)
     finally:
         state.set_local(prev)

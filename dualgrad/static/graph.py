@@ -39,6 +39,7 @@ from ..errors import DTypeError, GraphError, user_frame
 from ..ops import Op, Spec
 from ..ops import registry as _registry
 from ..ops.operators import OPERATORS, REFLECTED
+from .naming import Naming, check_name
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -76,7 +77,7 @@ def reset_default_graph() -> None:
 # -- graphs ----------------------------------------------------------------------------------
 
 
-class Graph:
+class Graph(Naming):
     """A dataflow graph: operations in creation order, unique names, variable collections."""
 
     def __init__(self) -> None:
@@ -106,25 +107,6 @@ class Graph:
         finally:
             _stack.graphs.pop()
 
-    def name_scope(self, name: str | None) -> contextlib.AbstractContextManager[str]:
-        """Prefix the names of ops created inside with ``name/`` (unique per graph). The name
-        is checked here, so an error names the user's line, not the `with` machinery."""
-        if name:
-            _check_name("name_scope", name)
-        return self._name_scope(name)
-
-    @contextlib.contextmanager
-    def _name_scope(self, name: str | None) -> Iterator[str]:
-        if not name:
-            yield self._prefix()
-            return
-        scope = self.unique_name(name.rstrip("/"), mark_used=True)
-        self._scopes.append(scope)
-        try:
-            yield scope + "/"
-        finally:
-            self._scopes.pop()
-
     def control_dependencies(self, control_inputs) -> contextlib.AbstractContextManager[None]:
         """Ops created inside also run `control_inputs` (operations or tensors of this graph)
         first whenever they run: TF1's `tf.control_dependencies`. `None` clears the outer
@@ -141,49 +123,6 @@ class Graph:
             ops.append(element.op if isinstance(element, Tensor) else element)
         return self._control_frame(ops)
 
-    @contextlib.contextmanager
-    def _control_frame(self, ops: list | None) -> Iterator[None]:
-        frames = self.thread_stack("control")
-        if ops is None:
-            with _emptied(frames):
-                yield
-            return
-        frames.append(ops)
-        try:
-            yield
-        finally:
-            frames.pop()
-
-    def thread_stack(self, kind: str) -> list:
-        """This thread's stack of `kind` ('names', 'control', 'variable' scopes)."""
-        stack = getattr(self._scope_stacks, kind, None)
-        if stack is None:
-            stack = []
-            setattr(self._scope_stacks, kind, stack)
-        return stack
-
-    def root_name_scope(self) -> contextlib.AbstractContextManager:
-        """No name scope inside (variables made by `get_variable` are named by their variable
-        scope alone, whatever name scope is open)."""
-        return _emptied(self._scopes)
-
-    @contextlib.contextmanager
-    def exact_scope(self, scope: str) -> Iterator[str]:
-        """Re-enter the scope `scope` (a full name such as an op's) without renaming it."""
-        self._scopes.append(scope)
-        try:
-            yield scope + "/"
-        finally:
-            self._scopes.pop()
-
-    @property
-    def _scopes(self) -> list[str]:
-        return self.thread_stack("names")
-
-    def _prefix(self) -> str:
-        scopes = self._scopes
-        return scopes[-1] + "/" if scopes else ""
-
     # -- finalising -----------------------------------------------------------------------
     def finalize(self) -> None:
         """Forbid new operations (so a shared graph cannot grow from several threads)."""
@@ -193,21 +132,6 @@ class Graph:
     def finalized(self) -> bool:
         """Whether `finalize()` forbade new operations (tf.Graph.finalized)."""
         return self._finalized
-
-    # -- names ------------------------------------------------------------------------------
-    def unique_name(self, name: str, mark_used: bool = True) -> str:
-        """`name` inside the current scope, with ``_1``, ``_2``... appended when taken."""
-        full = self._prefix() + name
-        with self._lock:
-            count = self._name_counts.get(full, 0)
-            candidate = full if count == 0 else f"{full}_{count}"
-            while candidate in self._used_names:
-                count += 1
-                candidate = f"{full}_{count}"
-            if mark_used:
-                self._name_counts[full] = count + 1
-                self._used_names.add(candidate)
-        return candidate
 
     # -- lookup -----------------------------------------------------------------------------
     def get_operations(self) -> list[Operation]:
@@ -268,7 +192,7 @@ class Graph:
         if self._finalized:
             raise GraphError("Graph is finalized and cannot be modified.")
         if name is not None:
-            _check_name(op_type, name)
+            check_name(op_type, name)
         op = Operation.__new__(Operation)
         op.graph = self
         op.type = op_type
@@ -294,24 +218,6 @@ class Graph:
             self._ops.append(op)
             self._by_name[op.name] = op
         return op
-
-
-def _check_name(op: str, name) -> None:
-    """Op and scope names are strings (TF1 refuses anything else)."""
-    if not isinstance(name, str):
-        raise DTypeError(f"{op}: name must be a str, got {name!r} of type {type(name).__name__} (at "
-                         f"{user_frame()})")
-
-
-@contextlib.contextmanager
-def _emptied(stack: list) -> Iterator[None]:
-    """`stack` empty inside the block, as it was after."""
-    saved = stack[:]
-    stack.clear()
-    try:
-        yield
-    finally:
-        stack[:] = saved
 
 
 class Operation:
@@ -451,7 +357,7 @@ def rename(t: Tensor, name: str | None) -> Tensor:
     """Give the op that made `t` the user's `name=` (it was created just now by an API call)."""
     if not name:
         return t
-    _check_name(t.op.type, name)
+    check_name(t.op.type, name)
     op = t.op
     g = op.graph
     with g._lock:

@@ -150,7 +150,10 @@ def test_declared_pyi_names_every_attached_method_with_its_parameters():
     attached = {k: v for k, v in vars(Tensor).items()
                 if k not in skip and type(v).__name__ != "member_descriptor"}
     declared = _declared()
-    assert sorted(set(attached) ^ set(declared)) == []
+    missing = [f"    def {name}({', '.join(['self', *_runtime_params(name, attached[name])])}) -> Tensor: ..."
+               for name in sorted(set(attached) - set(declared))]
+    assert not missing, "declare in dualgrad/eager/declared.pyi (with types):\n" + "\n".join(missing)
+    assert sorted(set(declared) - set(attached)) == [], "declared.pyi names methods Tensor does not have"
     for name, fn in attached.items():
         if isinstance(fn, property):
             continue

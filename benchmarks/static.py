@@ -27,7 +27,13 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from race import Race  # noqa: E402
-from workloads import graph_sgd_step, jax_mlp_loss, numpy_sgd_step  # noqa: E402
+from workloads import (  # noqa: E402
+    graph_regression,
+    graph_sgd_step,
+    jax_mlp_loss,
+    jax_regression_step,
+    numpy_sgd_step,
+)
 
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy  # noqa: E402
@@ -93,16 +99,7 @@ def regression(quick: bool) -> dict:
     xs, ys = regression_data()
     g = ds.Graph()
     with g.as_default():
-        x1 = ds.placeholder(ds.float32, shape=(None, 1))
-        y1 = ds.placeholder(ds.float32, shape=(None, 1))
-        w = ds.Variable(ds.random_uniform([1], 0, 1.0))
-        b = ds.Variable(ds.zeros([1]))
-        y_pred = np.power(xs, 2) * w + b
-        loss = ds.reduce_mean(ds.square(ys - y_pred))
-        grad_w, grad_b = ds.gradients(loss, [w, b])
-        new_w = w.assign(w - lr * grad_w)
-        new_b = b.assign(b - lr * grad_b)
-        init = ds.global_variables_initializer()
+        (x1, y1), fetches, init = graph_regression(ds, xs, ys, lr)
     for label, kwargs in (("jax", {}), ("numpy", {"backend": "numpy"}),
                           ("jax, compile_in_background", {"compile_in_background": True})):
         sess = ds.Session(graph=g, **kwargs)
@@ -110,19 +107,12 @@ def regression(quick: bool) -> dict:
         def train(sess=sess):
             sess.run(init)
             for _ in range(steps):
-                sess.run([loss, new_w, new_b], feed_dict={x1: xs, y1: ys})
+                sess.run(fetches, feed_dict={x1: xs, y1: ys})
 
         race.add(f"dualgrad Session ({label})", train)
 
     xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
-
-    @jax.jit
-    def step(w, b):
-        def f(w, b):
-            return jnp.mean(jnp.square(ys32 - (xs32 ** 2 * w + b)))
-
-        value, (gw, gb) = jax.value_and_grad(f, argnums=(0, 1))(w, b)
-        return value, w - lr * gw, b - lr * gb
+    step = jax_regression_step(jax, jnp, xs, ys, lr)
 
     def train_jax():
         w, b = jnp.asarray(np.random.rand(1).astype(np.float32)), jnp.zeros(1, jnp.float32)
@@ -147,20 +137,13 @@ def regression(quick: bool) -> dict:
     if tf1 is not None:
         tg = tf1.Graph()
         with tg.as_default():
-            tx = tf1.placeholder(tf1.float32, shape=(None, 1))
-            ty = tf1.placeholder(tf1.float32, shape=(None, 1))
-            tw = tf1.Variable(tf1.random_uniform([1], 0, 1.0))
-            tb = tf1.Variable(tf1.zeros([1]))
-            tloss = tf1.reduce_mean(tf1.square(ys - (np.power(xs, 2) * tw + tb)))
-            tgw, tgb = tf1.gradients(tloss, [tw, tb])
-            nw, nb = tw.assign(tw - lr * tgw), tb.assign(tb - lr * tgb)
-            tinit = tf1.global_variables_initializer()
+            (tx, ty), tfetches, tinit = graph_regression(tf1, xs, ys, lr)
         s = tf1.Session(graph=tg)
 
         def train_tf():
             s.run(tinit)
             for _ in range(steps):
-                s.run([tloss, nw, nb], feed_dict={tx: xs, ty: ys})
+                s.run(tfetches, feed_dict={tx: xs, ty: ys})
 
         race.add("tf.compat.v1 Session", train_tf)
     else:

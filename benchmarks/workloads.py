@@ -89,3 +89,33 @@ def numpy_sgd_step(params: Sequence, x, onehot, lr: float) -> tuple[list, float]
         if i:
             g = (g @ params[i].T) * (a > 0)
     return new, loss
+
+
+def jax_regression_step(jax, jnp, xs, ys, lr: float) -> Callable:
+    """The tutorial regression's SGD step written directly in jax (float32, jitted):
+    `step(w, b) -> (loss, new w, new b)`."""
+    xs32, ys32 = xs.astype(np.float32), ys.astype(np.float32)
+
+    @jax.jit
+    def step(w, b):
+        def f(w, b):
+            return jnp.mean(jnp.square(ys32 - (xs32 ** 2 * w + b)))
+
+        value, (gw, gb) = jax.value_and_grad(f, argnums=(0, 1))(w, b)
+        return value, w - lr * gw, b - lr * gb
+
+    return step
+
+
+def graph_regression(lib, xs, ys, lr: float) -> tuple:
+    """The tutorial regression as a TF1-style graph (`lib` is `dualgrad.static` or
+    `tf.compat.v1`). Its placeholders are fed but unused (the loss reads the arrays), as in
+    the tutorial. Returns ((x, y), [loss, new_w, new_b], init_op) in the default graph."""
+    x = lib.placeholder(lib.float32, shape=(None, 1))
+    y = lib.placeholder(lib.float32, shape=(None, 1))
+    w = lib.Variable(lib.random_uniform([1], 0, 1.0))
+    b = lib.Variable(lib.zeros([1]))
+    loss = lib.reduce_mean(lib.square(ys - (np.power(xs, 2) * w + b)))
+    grad_w, grad_b = lib.gradients(loss, [w, b])
+    fetches = [loss, w.assign(w - lr * grad_w), b.assign(b - lr * grad_b)]
+    return (x, y), fetches, lib.global_variables_initializer()

@@ -119,6 +119,29 @@ from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
+from .eager.methods_extra import (
+    addcmul,
+    addmm,
+    ceil,
+    clamp_max,
+    clamp_min,
+    diag,
+    diagonal,
+    diff,
+    equal,
+    flip,
+    floor,
+    lerp,
+    meshgrid,
+    narrow,
+    outer,
+    repeat_interleave,
+    roll,
+    round,
+    rsqrt,
+    trace,
+    unbind,
+)
 from .eager.methods_more import (
     all,
     allclose,

@@ -1,0 +1,225 @@
+"""Commonly used PyTorch Tensor methods and `dg.*` functions that are short compositions of
+registry ops (so their gradients come from the ops'): rounding, flips and rolls, diagonals
+and traces, outer products, `lerp`/`addcmul`/`addmm`, `meshgrid`, `repeat_interleave`,
+`diff`, and in-place forms of the unary ops. Attached to `Tensor` at import."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..errors import ShapeError, refusing, user_frame
+from .inplace import inplace
+from .methods_more import _axis, _index_array
+from .tensor import Tensor
+
+
+def _dims(x: Tensor, dims) -> tuple[int, ...]:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return tuple(_axis("dims", x, d) for d in dims)
+
+
+def floor(input: Tensor) -> Tensor:
+    """The largest integer <= x, elementwise (torch.floor); gradient 0."""
+    return ops.floor(input)
+
+
+def ceil(input: Tensor) -> Tensor:
+    """The smallest integer >= x, elementwise (torch.ceil); gradient 0."""
+    return ops.ceil(input)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """Round half to even, to `decimals` places (torch.round scales by 10**decimals too)."""
+    if decimals == 0:
+        return ops.round(input)
+    scale = 10.0 ** decimals
+    return ops.divide(ops.round(ops.multiply(input, scale)), scale)
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(x) (torch.rsqrt)."""
+    return ops.reciprocal(ops.sqrt(input))
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """The elements in reverse order along each of `dims` (torch.flip)."""
+    key = [slice(None)] * input.ndim
+    for d in _dims(input, dims):
+        key[d] = slice(None, None, -1)
+    return ops.getitem(input, key=tuple(key))
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Elements shifted cyclically by `shifts` along `dims` (the flattened tensor when None)."""
+    if dims is None:
+        return ops.reshape(roll(ops.reshape(input, shape=(-1,)), shifts, 0), shape=tuple(input.shape))
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = _dims(input, dims)
+    if len(shifts) != len(dims):
+        raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)} "
+                         f"(at {user_frame()})")
+    out = input
+    for s, d in zip(shifts, dims, strict=True):
+        n = input.shape[d]
+        order = (np.arange(n) - s) % n if n else np.arange(0)
+        out = ops.getitem(out, key=(slice(None),) * d + (order,))
+    return out
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """The slices along `dim`, as a tuple (torch.unbind)."""
+    d = _axis("unbind", input, dim)
+    return tuple(ops.getitem(input, key=(slice(None),) * d + (i,)) for i in range(input.shape[d]))
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """`length` elements along `dim` from `start` (torch.narrow)."""
+    d = _axis("narrow", input, dim)
+    n = input.shape[d]
+    start = start + n if start < 0 else start
+    if not (0 <= start <= n and 0 <= length and start + length <= n):
+        raise ShapeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) "
+                         f"(at {user_frame()})")
+    return ops.getitem(input, key=(slice(None),) * d + (slice(start, start + length),))
+
+
+def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int) -> Tensor:
+    d1, d2 = _axis("diagonal", input, dim1), _axis("diagonal", input, dim2)
+    if d1 == d2:
+        raise ShapeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2} (at {user_frame()})")
+    rows_n, cols_n = input.shape[d1], input.shape[d2]
+    rows = np.arange(max(0, -offset), max(0, min(rows_n, cols_n - offset)))
+    moved = ops.transpose(input, axes=tuple(i for i in range(input.ndim) if i not in (d1, d2)) + (d1, d2))
+    return ops.getitem(moved, key=(Ellipsis, rows, rows + offset))
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) matrices, as the last dim (torch.diagonal)."""
+    return _diagonal_of(input, offset, dim1, dim2)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-d input as the `diagonal` of a square matrix; a 2-d input's diagonal (torch.diag)."""
+    if input.ndim == 2:
+        return _diagonal_of(input, diagonal, 0, 1)
+    if input.ndim != 1:
+        raise ShapeError(f"diag: expected a 1D or 2D tensor, got shape {tuple(input.shape)} "
+                         f"(at {user_frame()})")
+    n = input.shape[0] + abs(diagonal)
+    rows = np.arange(input.shape[0]) + max(0, -diagonal)
+    return ops.scatter_like(input, np.zeros((n, n)), key=(rows, rows + diagonal))
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of the main diagonal of a 2-d tensor (torch.trace)."""
+    if input.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix, got shape {tuple(input.shape)} (at {user_frame()})")
+    return ops.sum(diagonal(input))
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """input[i] * vec2[j] (torch.outer)."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise ShapeError(f"outer: expected 1-d tensors, got shapes {tuple(input.shape)} and "
+                         f"{tuple(vec2.shape)} (at {user_frame()})")
+    return ops.multiply(ops.expand_dims(input, axis=1), ops.expand_dims(vec2, axis=0))
+
+
+def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
+    """input + weight * (end - input) (torch.lerp)."""
+    return ops.add(input, ops.multiply(weight, ops.subtract(end, input)))
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (torch.addcmul)."""
+    return ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2) (torch.addmm)."""
+    return ops.add(ops.multiply(beta, input), ops.multiply(alpha, ops.matmul(mat1, mat2)))
+
+
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """max(x, min) (Tensor.clamp_min)."""
+    return input.clamp(min=min)
+
+
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002 (PyTorch's name)
+    """min(x, max) (Tensor.clamp_max)."""
+    return input.clamp(max=max)
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether both have the same shape and elements (torch.equal)."""
+    return tuple(input.shape) == tuple(other.shape) and bool(ops.sum(ops.not_equal(input, other)).item() == 0)
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1) -> Tensor:
+    """The n-th forward difference along `dim` (torch.diff without prepend/append)."""
+    d = _axis("diff", input, dim)
+    out = input
+    for _ in range(n):
+        lead = (slice(None),) * d
+        later = ops.getitem(out, key=lead + (slice(1, None),))
+        out = ops.subtract(later, ops.getitem(out, key=lead + (slice(None, -1),)))
+    return out
+
+
+def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:
+    """Each element repeated `repeats` times (an int or one count per element) along `dim`
+    (the flattened tensor when None) (torch.repeat_interleave)."""
+    x = ops.reshape(input, shape=(-1,)) if dim is None else input
+    d = 0 if dim is None else _axis("repeat_interleave", input, dim)
+    counts = repeats if isinstance(repeats, int) else _index_array(repeats)
+    order = np.repeat(np.arange(x.shape[d]), counts)
+    return ops.getitem(x, key=(slice(None),) * d + (order,))
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids of 1-d tensors, 'ij' (matrix) or 'xy' (Cartesian) indexing (torch.meshgrid)."""
+    tensors = tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
+    if indexing not in ("ij", "xy"):
+        raise ShapeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r} (at {user_frame()})")
+    sizes = [t.shape[0] for t in tensors]
+    swap = indexing == "xy" and len(tensors) > 1
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for k, t in enumerate(tensors):
+        position = {0: 1, 1: 0}.get(k, k) if swap else k
+        shape = [1] * len(tensors)
+        shape[position] = -1
+        out.append(ops.broadcast_to(ops.reshape(t, shape=tuple(shape)), shape=tuple(sizes)))
+    return tuple(out)
+
+
+def _inplace_unary(op):
+    def method(input: Tensor) -> Tensor:
+        return inplace(input, op)
+
+    method.__name__ = f"{op.name}_"
+    method.__doc__ = f"`{op.name}`, written into this tensor (Tensor.{op.name}_)."
+    return method
+
+
+def masked_fill_(input: Tensor, mask, value) -> Tensor:
+    """Writes value where mask is true, in place (Tensor.masked_fill_)."""
+    return input.copy_(input.masked_fill(mask, value))
+
+
+FUNCTIONS = {"floor": floor, "ceil": ceil, "round": round, "rsqrt": rsqrt, "flip": flip, "roll": roll,
+             "unbind": unbind, "narrow": narrow, "diagonal": diagonal, "diag": diag, "trace": trace,
+             "outer": outer, "lerp": lerp, "addcmul": addcmul, "addmm": addmm, "clamp_min": clamp_min,
+             "clamp_max": clamp_max, "equal": equal, "diff": diff, "repeat_interleave": repeat_interleave}
+INPLACE = {f"{name}_": _inplace_unary(getattr(ops, op))
+           for name, op in (("abs", "abs"), ("exp", "exp"), ("log", "log"), ("sqrt", "sqrt"), ("sin", "sin"),
+                            ("cos", "cos"), ("neg", "negative"), ("sign", "sign"), ("floor", "floor"),
+                            ("ceil", "ceil"), ("round", "round"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))}
+METHODS = {**FUNCTIONS, **INPLACE, "masked_fill_": masked_fill_}
+METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+FUNCTIONS = {**{name: METHODS[name] for name in FUNCTIONS}, "meshgrid": refusing(meshgrid, "meshgrid")}
+globals().update(METHODS)
+meshgrid = FUNCTIONS["meshgrid"]
+for _name, _fn in METHODS.items():
+    setattr(Tensor, _name, _fn)

@@ -140,6 +140,31 @@ class GraphvizMissing(DualgradError, RuntimeError):
     """Rendering needs Graphviz's `dot` program, which is not on PATH."""
 
 
+class UnsupportedSaverOption(DualgradError, NotImplementedError):
+    """A TF1 Saver option that would change what is kept or restored, which dualgrad lacks."""
+
+
+class CacheDirectoryError(DualgradError, PermissionError):
+    """The cache directory is not the user's own, or others can write to it."""
+
+
+class NumericsError(DualgradError, ValueError):
+    """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
+
+
+class ArgumentError(DualgradError, ValueError):
+    """An argument value a static function cannot take (an empty random range, a negative
+    standard deviation, a learning rate that is not a number...)."""
+
+
+class BudgetExceeded(DualgradError, RuntimeError):
+    """The time budget ran out while a symbolic step was running."""
+
+
+class DepthExceeded(SymbolicUnsupported, DualgradError, RecursionError):
+    """An expression nests more deeply than sympy's recursive algorithms (and printing) take."""
+
+
 class Untraceable(DualgradError, RuntimeError):
     """`dg.compile` cannot trace a step (it needs a tensor's value, draws random numbers,
     changes Python state...): the compiled function runs it eagerly instead."""

@@ -14,11 +14,7 @@ import stat
 from pathlib import Path
 
 from ..backend import jax_numpy
-from ..errors import DualgradError, user_frame
-
-
-class CacheDirectoryError(DualgradError, PermissionError):
-    """The cache directory is not the user's own, or others can write to it."""
+from ..errors import CacheDirectoryError, user_frame
 
 
 def default_cache_dir() -> Path:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, DualgradError, ShapeError, ValueOverflowError, user_frame
-
-
-class ArgumentError(DualgradError, ValueError):
-    """An argument value a static function cannot take (an empty random range, a negative
-    standard deviation, a learning rate that is not a number...)."""
-
+from ..errors import (
+    ArgumentError,  # noqa: F401  (the static modules import it from here)
+    DTypeError,
+    DualgradError,
+    ShapeError,
+    ValueOverflowError,
+    user_frame,
+)
 
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backend import describe_arrays, x64
 from ..errors import (
-    DualgradError,
+    NumericsError,
     UninitializedError,
     closed_session,
     is_out_of_memory,
@@ -247,10 +247,6 @@ class Runner:
         v = min(missing, key=lambda v: v.op._id)
         return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
                                   f"created at {v.op.where})")
-
-
-class NumericsError(DualgradError, ValueError):
-    """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
 
 
 def _verify_numerics(checks, outs) -> None:

@@ -28,7 +28,7 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..errors import CheckpointError, DualgradError
+from ..errors import CheckpointError, UnsupportedSaverOption
 from ..serialization import bounded_json, ownership
 from ..serialization import safetensors as st
 from ..serialization.digest import canonical, document_digest, is_hex_digest, tensor_digest
@@ -43,10 +43,6 @@ _INDEX_KEYS = {"format", "version", "data_file", "data_size", "data_sha256", "va
 _ENTRY_KEYS = {"name", "dtype", "shape", "sha256"}
 
 __all__ = ["CheckpointError", "Saver", "latest_checkpoint", "read_checkpoint"]
-
-
-class UnsupportedSaverOption(DualgradError, NotImplementedError):
-    """A TF1 Saver option that would change what is kept or restored, which dualgrad lacks."""
 
 
 def _split(save_path) -> tuple[str, str, str]:

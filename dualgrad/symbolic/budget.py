@@ -33,18 +33,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import DualgradError
-from ..ops.symarray import SymbolicUnsupported
+from ..errors import BudgetExceeded, DepthExceeded, DualgradError
 
 DEFAULT_BUDGET = 10.0
-
-
-class BudgetExceeded(DualgradError, RuntimeError):
-    """The time budget ran out while a symbolic step was running."""
-
-
-class DepthExceeded(SymbolicUnsupported, DualgradError, RecursionError):
-    """An expression nests more deeply than sympy's recursive algorithms (and printing) take."""
 
 
 class _Interrupt(BaseException):

@@ -13,8 +13,10 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import dualgrad.static as ds
+from dualgrad.errors import OutOfMemoryError
 from dualgrad.static import donation
 
 SCRIPT = textwrap.dedent('''
@@ -106,3 +108,35 @@ def test_nothing_is_donated_where_free_memory_is_unknown(monkeypatch):
         np.testing.assert_array_equal(sess.run(w.assign_add(np.ones(4))), np.ones(4))
         assert not old.is_deleted()
         np.testing.assert_array_equal(np.asarray(old), np.zeros(4))
+
+
+class _Pending:
+    """A result an accelerator's asynchronous queue reports as failed only when waited for."""
+
+    class _Accelerator:
+        platform = "gpu"
+
+    def devices(self):
+        return {self._Accelerator()}
+
+    def block_until_ready(self):
+        raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 32 bytes")
+
+
+def test_a_write_only_run_raises_its_own_out_of_memory():
+    """A run that fetches nothing still waits for what it writes, on any platform, so its
+    failure raises in that run (not at a later fetch) and nothing is committed."""
+    w = ds.Variable(np.zeros(4), name="w")
+    step = w.assign_add(np.ones(4))
+    with ds.Session(backend="jax") as sess:
+        sess.run(w.initializer)
+        assert sess.run(step.op) is None  # write-only: the op, no value fetched
+        runner = sess._runners[step.op]
+        kept, undonated = runner.fn, runner.undonated()
+        runner.fn = lambda *args: [_Pending() for _ in undonated(*args)]
+        with pytest.raises(OutOfMemoryError, match="out of memory"):
+            sess.run(step.op)
+        runner.fn = kept
+        np.testing.assert_array_equal(sess.run(w), np.ones(4))  # the failed run committed nothing
+        sess.run(step.op)
+        np.testing.assert_array_equal(sess.run(w), np.full(4, 2.0))

@@ -264,21 +264,46 @@ def _distributed_terms(e, sp) -> list:
 
 def factor_sums(e):
     """`Sum(c*f(i), (i, ..))` -> `c*Sum(f(i), (i, ..))` for every factor `c` free of the
-    summation indices, innermost sums first, so two ways of writing one sum compare equal."""
+    summation indices, innermost sums first, so two ways of writing one sum compare equal. A
+    sum over several independent indices is nested first, the index in the most factors
+    outermost, on a tie the first (sympy.diff writes `Sum(f, (i, ..), (c, ..))` where the rules
+    nest the sum over `c` inside the one over `i`)."""
     sp = sym()
     if not e.args:
         return e
     args = [factor_sums(a) for a in e.args]
     if isinstance(e, sp.Sum):
-        body, variables = args[0], {lim[0] for lim in e.limits}
-        if body.is_Mul:
-            outside = [f for f in body.args if not free_symbols(f) & variables]
-            if outside:
-                inside = [f for f in body.args if free_symbols(f) & variables]
-                return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *e.limits)
+        body, limits = args[0], list(e.limits)
+        variables = {lim[0] for lim in limits}
+        if len(limits) > 1 and body.is_Mul and not any(
+                free_symbols(lo) & variables or free_symbols(hi) & variables
+                for _, lo, hi in limits):
+            factors = [free_symbols(f) for f in body.args]
+            order = {lim: n for n, lim in enumerate(limits)}  # ties: the first limit outermost
+            limits.sort(key=lambda lim: (sum(lim[0] in fs for fs in factors), -order[lim]))
+            for lim in limits:
+                body = _factor_out(sp.Sum(body, lim), sp)
+            return body
+        return _factor_out(e if body is e.function else sp.Sum(body, *limits), sp)
     if all(a is b for a, b in zip(args, e.args, strict=True)):
         return e
     return e.func(*args)
+
+
+def _factor_out(s, sp):
+    """`Sum(c*f(i), ..)` -> `c*Sum(f(i), ..)` for the factors `c` free of the sum's indices,
+    numbers inside a factor's terms included (`(a/4 + b/4)` is `(a + b)/4`)."""
+    if not isinstance(s, sp.Sum):
+        return s
+    variables = {lim[0] for lim in s.limits}
+    outside, inside = [], []
+    for f in sp.Mul.make_args(s.function):
+        content, f = f.as_content_primitive() if f.is_Add else (sp.Integer(1), f)
+        outside.append(content)
+        (inside if free_symbols(f) & variables else outside).append(f)
+    if all(f == 1 for f in outside):
+        return s
+    return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), *s.limits)
 
 
 def rational_is_zero(e) -> bool:
@@ -308,17 +333,15 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
         e = canonical(tidy(e))
         if e == 0:
             return True
-        try:
-            with budget.limit(fraction, cap=MERGE_SECONDS):
-                if merged_is_zero(e):
-                    return True
-                # the rules may keep a factor inside a sum that sympy.diff left outside
-                # (softmax's normaliser, a hidden layer's weight): pull such factors out
-                factored = canonical(factor_sums(e))
-                if factored != e and merged_is_zero(factored):
-                    return True
-        except BudgetExceeded:  # the bodies swell when expanded: try simplify, then numbers
-            pass
+        # the rules may keep a factor inside a sum that sympy.diff left outside (softmax's
+        # normaliser, a hidden layer's weight): the second try pulls such factors out
+        for attempt in (lambda: e, lambda: canonical(factor_sums(e))):
+            try:
+                with budget.limit(fraction, cap=MERGE_SECONDS):
+                    if merged_is_zero(attempt()):
+                        return True
+            except BudgetExceeded:  # the bodies swell when expanded: next, simplify, numbers
+                pass
         if sp.count_ops(e) > MAX_SIMPLIFY_OPS:  # simplify would take long: leave it to numbers
             return None
         with budget.limit(fraction, cap=SIMPLIFY_SECONDS):

@@ -238,17 +238,12 @@ def test_static_model_gradients(name, batch):
         np.testing.assert_allclose(np.reshape(got, oracle.shape), oracle, rtol=1e-9, atol=1e-12)
 
 
-# check proves these exactly (sympy.diff and the VJP rules simplify to one expression); the
-# two-layer MLP's first layer sums over the batch and the output in the other order in the two
-# forms, so its W and b are compared numerically (engine vs closed form)
-PROVED = {"linear", "logistic", "softmax_ce", "mlp_layer", "weight_decay"}
-
-
 def _assert_checked(name: str, report) -> None:
+    """check proves every model's gradients exactly (sympy.diff and the VJP rules simplify to
+    one expression) and compares the engine's numbers with that closed form."""
     assert report.ok and set(report.inputs) == set(MODELS[name][3]), report
     assert all(c.points > 0 for c in report.inputs.values())
-    if name in PROVED:
-        assert all(c.verdict == "exact" for c in report.inputs.values()), report
+    assert all(c.verdict == "exact" for c in report.inputs.values()), report
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -7,10 +7,9 @@ import numpy as np
 
 from . import elementwise as ew
 from . import indexing as ix
-from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
-from .selection import cumsum, logical_and
+from .selection import cumsum, cumulative_shape, logical_and
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
@@ -60,16 +59,8 @@ def _cumprod_grad(g, out, x, axis):
     return ew.where(before, upto_zero, ew.where(first, at_zero, 0))
 
 
-def _cumprod_shape(op, x: Spec, axis):
-    specs.normalize_axes(op, axis, len(x.shape), [x])
-    dtype = x.dtype
-    if dtype is not None and (dtype.is_bool or dtype.is_integer):
-        dtype = specs.dtypes.int64
-    return Spec(tuple(x.shape), dtype)
-
-
-cumprod = declare("cumprod", _cumprod_kernel, vjp=(_cumprod_grad,), sympy=_cumprod_form, shape=_cumprod_shape,
-                  domain=((-1.5, 1.5),), saves_out=True,
+cumprod = declare("cumprod", _cumprod_kernel, vjp=(_cumprod_grad,), sympy=_cumprod_form,
+                  shape=cumulative_shape, domain=((-1.5, 1.5),), saves_out=True,
                   doc="running product along axis; exact gradient at zeros (integers multiply in int64)")
 
 # -- scatter_reduce --------------------------------------------------------------------------------

@@ -96,14 +96,14 @@ def _linear(x, w, b=None):
     return x @ w.T + (0.0 if b is None else b)
 
 
-def _solve(a, b):
+def solve_reference(a, b, xp=jnp):
     """torch.linalg.solve: B is a vector per batch element when 1-d or of A's shape less its
-    last dim, else a matrix of right-hand sides; batch dims broadcast."""
+    last dim, else a matrix of right-hand sides; batch dims broadcast (jax.numpy or numpy)."""
     vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
     rhs = b[..., None] if vector else b
-    batch = jnp.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
-    x = jnp.linalg.solve(jnp.broadcast_to(a, batch + a.shape[-2:]),
-                         jnp.broadcast_to(rhs, batch + rhs.shape[-2:]))
+    batch = xp.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    x = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]),
+                        xp.broadcast_to(rhs, batch + rhs.shape[-2:]))
     return x[..., 0] if vector else x
 
 
@@ -168,7 +168,7 @@ REFERENCE = {
     "cumprod": lambda x, axis: jnp.cumprod(x, axis=axis),
     **{f"scatter_{r}": functools.partial(_scatter_reduce, reduce=r)
        for r in ("sum", "prod", "mean", "amax", "amin")},
-    "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": _solve,
+    "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": solve_reference,
     "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
     # composites
     "var": lambda x, axis=None, keepdims=False, correction=1: jnp.var(x, axis=axis, ddof=correction,

@@ -40,7 +40,8 @@ def test_cumprod_gradient_is_exact_at_zeros(x, seed):
 
 @settings(**SETTINGS)
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
-                  elements=st.floats(-2, 2)), st.integers(0, 2), st.integers(0, 2**32 - 1))
+                  elements=st.floats(-2, 2, allow_subnormal=False)),  # out/x: subnormals lose bits
+       st.integers(0, 2), st.integers(0, 2**32 - 1))
 def test_cumprod_along_any_dim_matches_numpy(x, dim, seed):
     dim = dim % x.ndim
     g = np.random.default_rng(seed).standard_normal(x.shape)
@@ -80,9 +81,9 @@ def scatter_calls(draw):
     index_shape = tuple(draw(st.integers(1, 4)) if d == dim else draw(st.integers(1, n))
                         for d, n in enumerate(shape))
     index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, shape[dim] - 1)))
-    floats = st.floats(-2, 2, allow_subnormal=False)
-    x = draw(hnp.arrays(np.float64, shape, elements=floats))
-    src = draw(hnp.arrays(np.float64, index_shape, elements=floats, unique=True))  # no ties: a kink
+    grid = st.integers(-40, 40).map(lambda k: k / 20)  # values 0.05 apart: far beyond a difference step
+    x = draw(hnp.arrays(np.float64, shape, elements=grid))
+    src = draw(hnp.arrays(np.float64, index_shape, elements=grid, unique=True))  # no ties: a kink
     return x, dim, index, src
 
 

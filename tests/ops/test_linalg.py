@@ -3,6 +3,8 @@ values against numpy float64, gradients against `jax.vjp` of jax.numpy's linalg;
 PyTorch raises (singular, non-square, integer, mismatched shapes)."""
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,6 +16,8 @@ from hypothesis.extra import numpy as hnp
 import dualgrad as dg
 from dualgrad.errors import DTypeError, DualgradNotImplementedError, LinAlgError, ShapeError
 from dualgrad.testing import assert_close
+
+from .reference import solve_reference
 
 jax.config.update("jax_enable_x64", True)
 
@@ -68,17 +72,6 @@ def test_inv_det_slogdet_values_and_gradients_match_numpy(a):
     assert np.array_equal(dg.linalg.slogdet(dg.tensor(a)).sign.numpy(), np.linalg.slogdet(a)[0])
 
 
-def _solve_ref(a, b):
-    """torch.linalg.solve's reading of B, written with numpy: a vector per batch element
-    when 1-d or of A's shape less its last dim, else a matrix; batch dims broadcast."""
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
-    rhs = b[..., None] if vector else b
-    batch = np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
-    x = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
-                        np.broadcast_to(rhs, batch + rhs.shape[-2:]))
-    return x[..., 0] if vector else x
-
-
 RHS = ["vector", "batched vector", "matrix", "broadcast matrix"]
 
 
@@ -94,7 +87,7 @@ def test_solve_values_and_gradients_match_numpy(a, rhs, k, seed):
     """B as PyTorch reads it: a 1-d vector, a batch of vectors (A's shape less a dim), a
     matrix of k right-hand sides, and one with extra batch dims that broadcast against A's."""
     b = np.random.default_rng(seed).uniform(-2, 2, _rhs_shape(a.shape, rhs, k))
-    _check(dg.linalg.solve, _solve_ref, a, b)
+    _check(dg.linalg.solve, functools.partial(solve_reference, xp=np), a, b)
 
 
 JAX_CASES = [((2, 3, 3), "batched vector"), ((3, 3), "broadcast matrix")]

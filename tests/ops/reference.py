@@ -140,7 +140,8 @@ REFERENCE = {
     "where": jnp.where,
     "ema": lambda avg, x, weight: avg + weight * (x - avg),
     "add_square": lambda acc, x, decay=1.0, scale=1.0: decay * acc + scale * jnp.square(x),
-    "rms_update": lambda p, step, sq, lr, eps, correction=1.0: p - lr * step / (jnp.sqrt(sq) / correction + eps),
+    "rms_update": lambda p, step, sq, lr, eps, correction=1.0: p - lr * step / (jnp.sqrt(sq) / correction
+                                                                                 + eps),
     "add_scaled": lambda x, y, alpha: x + alpha * y,
     "cast": lambda x, dtype: x.astype(dtype.np),
     "getitem": lambda x, key: x[key],

@@ -67,18 +67,12 @@ logging = SimpleNamespace(DEBUG=10, INFO=20, WARN=30, WARNING=30, ERROR=40, FATA
 """`tf.logging`: TF1's verbosity levels and functions, on Python's `logging` logger 'tensorflow'."""
 
 
-class GraphKeys:
-    """TF1's standard collection names (`tf.GraphKeys`), the keys dualgrad itself fills."""
-
-    GLOBAL_VARIABLES = VARIABLES = GLOBAL_VARIABLES
-    TRAINABLE_VARIABLES = TRAINABLE_VARIABLES
-    SUMMARIES = SUMMARIES
-    GLOBAL_STEP = GLOBAL_STEP
-    LOCAL_VARIABLES = "local_variables"
-    MODEL_VARIABLES = "model_variables"
-    UPDATE_OPS = "update_ops"
-    LOSSES = "losses"
-    REGULARIZATION_LOSSES = "regularization_losses"
+GraphKeys = SimpleNamespace(  # TF1's standard collection names; dualgrad fills the first four
+    GLOBAL_VARIABLES=GLOBAL_VARIABLES, VARIABLES=GLOBAL_VARIABLES, TRAINABLE_VARIABLES=TRAINABLE_VARIABLES,
+    GLOBAL_STEP=GLOBAL_STEP, SUMMARIES=SUMMARIES, LOCAL_VARIABLES="local_variables",
+    MODEL_VARIABLES="model_variables", UPDATE_OPS="update_ops", LOSSES="losses",
+    REGULARIZATION_LOSSES="regularization_losses")
+"""`tf.GraphKeys`: the names of TF1's standard collections, for get_collection / add_to_collection."""
 
 
 def get_collection(key: str, scope: str | None = None) -> list:

@@ -172,6 +172,7 @@ from .eager.methods_scatter import (
     scatter_reduce,
     slogdet,
 )
+from .eager.random_ints import randint, randperm
 from .random import Generator
 from .serialization.objects import load, save
 

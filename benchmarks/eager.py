@@ -1,13 +1,15 @@
 """Eager benchmarks: dualgrad against PyTorch (CPU), HIPS autograd and numpy by hand.
 
-    python benchmarks/eager.py [--quick]
+    python benchmarks/eager.py [--quick] [--cpu] [--only small|mlp|nn|chain|import]
 
 Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + backward, in
 µs per op; (2) one SGD step of an MLP 784-256-256-10 at batch 64, in ms; (3) backward of a
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
 (4) `import dualgrad` time; (5) one training epoch of the same MLP written with nn + optim.Adam
 + DataLoader (1024 samples, batch 64), in ms. Ratios are dualgrad / PyTorch. Timings are the
-best of several repeats (the least disturbed run); peers that are not installed are left out.
+best of several repeats (the least disturbed run), the libraries taking turns within each
+repeat; `--cpu` times rows (1), (2) and (5) in CPU time instead of wall time (steadier on a
+shared machine). Peers that are not installed are left out.
 
 Every library gets the same number of BLAS/intra-op threads: DUALGRAD_BENCH_THREADS (default
 1; a shared 2-core machine makes multi-threaded BLAS numbers meaningless). OPENBLAS_CORETYPE
@@ -42,15 +44,23 @@ def have(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def best_of(fn, repeats: int, inner: int = 1) -> float:
-    """Seconds per call of fn: the minimum over `repeats` runs of `inner` calls."""
-    fn()  # warm up
-    best = float("inf")
+CLOCK = time.perf_counter  # --cpu: time.process_time
+
+
+def interleaved(makers: dict, repeats: int, inner: int = 1) -> dict:
+    """{library: seconds per call of its step}, the minimum over `repeats` rounds of `inner`
+    calls; the libraries take turns within each round, so a change in the machine's load
+    during the run hits all of them alike."""
+    steps = {lib: make() for lib, make in makers.items()}
+    for step in steps.values():
+        step()  # warm up
+    best = dict.fromkeys(steps, float("inf"))
     for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        best = min(best, (time.perf_counter() - t) / inner)
+        for lib, step in steps.items():
+            t = CLOCK()
+            for _ in range(inner):
+                step()
+            best[lib] = min(best[lib], (CLOCK() - t) / inner)
     return best
 
 
@@ -89,11 +99,11 @@ def small_split(lib_name: str, repeats: int) -> tuple[float, float]:
     c = lib.tensor(np.full(10, 0.9, np.float32))
     forward = backward = float("inf")
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         y = chain_ops(x, c, lib.sin).sum()
-        t1 = time.perf_counter()
+        t1 = CLOCK()
         y.backward()
-        t2 = time.perf_counter()
+        t2 = CLOCK()
         forward, backward = min(forward, t1 - t0), min(backward, t2 - t1)
     return forward / N_OPS * 1e6, backward / N_OPS * 1e6
 
@@ -293,7 +303,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, a 2e5-op chain")
     parser.add_argument("--only", choices=["small", "mlp", "nn", "chain", "import"], default=None)
+    parser.add_argument("--cpu", action="store_true",
+                        help="time rows (1), (2), (5) in this process's CPU time: on a shared machine "
+                             "other jobs' load shows up as waiting, which CPU time leaves out")
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
     reps = 5 if args.quick else 20
     peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True}
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -303,8 +319,8 @@ def main() -> None:
     if args.only in (None, "small"):
         makers = {"dualgrad": small_dualgrad, "torch": small_torch, "hips": small_hips, "numpy": small_numpy}
         # single runs, best of many: one step is ~0.7 ms, so this is robust to passing load
-        values = {lib: best_of(make(), 10 * reps) / N_OPS * 1e6
-                  for lib, make in makers.items() if peers.get(lib, True)}
+        values = {lib: t / N_OPS * 1e6 for lib, t in interleaved(
+            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, 10 * reps).items()}
         row("100 ops x 10 elem, fwd+bwd", values, " us/op")
         split = {lib: small_split(lib, 10 * reps) for lib in ("dualgrad", "torch") if peers.get(lib, True)}
         row("  forward only", {k: v[0] for k, v in split.items()}, " us/op")
@@ -312,14 +328,15 @@ def main() -> None:
 
     if args.only in (None, "mlp"):
         makers = {"dualgrad": mlp_dualgrad, "torch": mlp_torch, "hips": mlp_hips, "numpy": mlp_numpy}
-        values = {lib: best_of(make(), reps, inner=5) * 1e3 for lib, make in makers.items()
-                  if peers.get(lib, True)}
+        values = {lib: t * 1e3 for lib, t in interleaved(
+            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, reps, inner=5).items()}
         row("MLP 784-256-256-10 SGD step", values, " ms")
 
     if args.only in (None, "nn"):
         libs = {"dualgrad": "dualgrad", "torch": "torch"}
-        values = {lib: best_of(nn_epoch(__import__(name)), max(3, reps // 4)) * 1e3
-                  for lib, name in libs.items() if peers.get(lib, True)}
+        values = {lib: t * 1e3 for lib, t in interleaved(
+            {lib: lambda name=name: nn_epoch(__import__(name)) for lib, name in libs.items()
+             if peers.get(lib, True)}, max(3, reps // 4)).items()}
         row("MLP epoch, nn+Adam+loader", values, " ms")
 
     if args.only in (None, "chain"):

@@ -62,13 +62,20 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     data = []
     record = False
     on_jax = False
+    common = None  # the one dtype of all array arguments, False if they differ (or are not numpy)
     for a in args:
         ta = type(a)
         if ta is Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
-            if type(d) is not _ndarray:
+            if type(d) is _ndarray:
+                if common is None:
+                    common = d.dtype
+                elif d.dtype is not common:
+                    common = False
+            else:
+                common = False
                 if isinstance(d, np.generic):  # a 0-d tensor, not a weak Python-like number
                     d = np.asarray(d)
                 elif not on_jax and is_jax_array(d):
@@ -79,6 +86,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                              f"{ta.__name__} (make it a tensor with dg.tensor(..., dtype=...) to choose "
                              f"its dtype; at {user_frame()})")
         else:
+            if ta is not float and ta is not int:
+                common = False
             data.append(a)
     if on_jax:
         check_same_device(op, args)
@@ -88,7 +97,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         if tracing.hook is not None:  # dg.compile is tracing: a graph op (compiler/trace.py)
             out = tracing.hook(op, args, data, attrs)
         elif _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
-            if op.promotes or op.floating:
+            if (op.promotes or op.floating) and not (common and common.kind == "f"):
                 data = promote_args(np, data, op.floating)
             out = op.kernel(np, *data, **attrs)
         elif on_jax:  # the jitted kernel first (Op.compute would look for jax arrays again)

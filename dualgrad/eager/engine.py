@@ -7,6 +7,7 @@ succeeded: an error part-way leaves every `.grad` as it was.
 """
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
@@ -79,7 +80,27 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
                 t = targets[node]
                 _accumulate_grad(t, grads[t._output_nr if t.grad_fn is not None else 0], create_graph)
             elif isinstance(node, AccumulateGrad):
-                _accumulate_grad(node.variable, grads[0], create_graph)
+                g = grads[0]
+                unshared = type(g) is np.ndarray and g.base is None and _ref_count(g) <= _UNSHARED_REFS
+                _accumulate_grad(node.variable, g, create_graph, unshared)
+
+
+def _ref_count(g) -> int:
+    return sys.getrefcount(g)
+
+
+def _unshared_refs() -> int:
+    """The references to a gradient that only the walk's result holds, counted where
+    `backward` counts them (a slot of the result's list, a local, the calls' arguments): a
+    leaf's `.grad` takes such an array without a copy, as PyTorch's AccumulateGrad steals a
+    gradient whose use count says nothing else holds it. A seed, an array that reached two
+    leaves or that a hook kept, or the base of a view, has more."""
+    grads = [np.empty(0)]
+    g = grads[0]
+    return _ref_count(g)
+
+
+_UNSHARED_REFS = _unshared_refs()
 
 
 # Held only while a finished walk adds into `.grad`: numpy releases the GIL inside a large
@@ -88,23 +109,26 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 _COMMIT = threading.Lock()
 
 
-def _accumulate_grad(t: Tensor, g, create_graph: bool) -> None:
+def _accumulate_grad(t: Tensor, g, create_graph: bool, unshared: bool = False) -> None:
     if g is None:
         return
     if is_jax_array(g):  # jax's float64 for dualgrad's own arithmetic only
         with x64():
             return _accumulate(t, g, create_graph)
-    return _accumulate(t, g, create_graph)
+    return _accumulate(t, g, create_graph, unshared)
 
 
-def _accumulate(t: Tensor, g, create_graph: bool) -> None:
+def _accumulate(t: Tensor, g, create_graph: bool, unshared: bool = False) -> None:
     if create_graph:
         t._grad = g if t._grad is None else t._grad + g
         return
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
     if t._grad is None:
-        t._grad = wrap(_own_copy(g, t._data) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
+        if unshared and (g.flags.c_contiguous or not t._data.flags.c_contiguous) and g.flags.writeable:
+            t._grad = wrap(g)  # nothing else holds it: no copy
+        else:
+            t._grad = wrap(_own_copy(g, t._data) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
     elif t._grad._data.shape == np.shape(g):  # accumulate into the same .grad tensor
         if isinstance(t._grad._data, np.ndarray):
             t._grad._data += g

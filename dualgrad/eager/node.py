@@ -95,7 +95,12 @@ class Node(HookedNode):
         if g is None:
             return [None] * len(needed)
         op = self.op
-        if self.versions is not None or self.out_version is not None:
+        versions = self.versions
+        if versions is not None:  # (inline: this runs once per node of every backward)
+            for t, v in zip(inputs, versions, strict=True):
+                if v is not None and t._version[0] != v:
+                    raise self.saved_changed()
+        if self.out_version is not None:
             error = self.saved_changed()
             if error is not None:
                 raise error
@@ -108,11 +113,12 @@ class Node(HookedNode):
             for a in inputs:
                 values.append(a._data if type(a) is Tensor else a)
             out = self.out
-        result = NotImplemented
-        if type(g) is not _ndarray and is_jax_array(g):  # one jitted program for all rules
-            result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
-        if result is NotImplemented:
+        if type(g) is _ndarray or not is_jax_array(g):
             result = op.vjp(needed, g, out, values, self.attrs)
+        else:  # one jitted program for all rules
+            result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
+            if result is NotImplemented:
+                result = op.vjp(needed, g, out, values, self.attrs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import GraphError
+from ..traversal import postorder
 from .static_program import build_static
 from .steps import (
     CONST,
@@ -82,21 +83,7 @@ def _build_eager(y, cuts: Sequence) -> Program:
         return [a for a in inputs if isinstance(a, Tensor)]
 
     # iterative post-order over tensors
-    order: list = []
-    seen: set = set()
-    stack = [(y, iter(children(y)))]
-    seen.add(ref_key(y))
-    while stack:
-        t, it = stack[-1]
-        for c in it:
-            k = ref_key(c)
-            if k not in seen:
-                seen.add(k)
-                stack.append((c, iter(children(c))))
-                break
-        else:
-            stack.pop()
-            order.append(t)
+    order = postorder([y], children, key=ref_key)
 
     def ref(a):
         if isinstance(a, Tensor):

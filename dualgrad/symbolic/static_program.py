@@ -10,6 +10,7 @@ from collections.abc import MutableMapping, Sequence
 import numpy as np
 
 from ..errors import GraphError
+from ..traversal import postorder
 from .loops import unroll
 from .steps import CONST, LEAF, OP, Program, Raw, Step, clean_name, is_static, key_of, unique_name
 
@@ -47,21 +48,8 @@ class StaticWalk:
 
     def emit(self, roots: Sequence, keys: MutableMapping) -> None:
         """Add the steps `roots` need, inputs first, mapping each tensor in `keys`."""
-        order: list = []
-        seen = {key_of(r) for r in roots}
-        stack = [(r, iter(self.inputs_of(r))) for r in roots if key_of(r) not in keys][::-1]
-        while stack:
-            t, it = stack[-1]
-            for c in it:
-                k = key_of(c)
-                if k not in seen and k not in keys:
-                    seen.add(k)
-                    stack.append((c, iter(self.inputs_of(c))))
-                    break
-            else:
-                stack.pop()
-                if key_of(t) not in keys:
-                    order.append(t)
+        order = postorder(roots, lambda t: [c for c in self.inputs_of(t) if key_of(c) not in keys],
+                          key=key_of)
         for t in order:
             if key_of(t) not in keys:  # a loop maps all its outputs at once
                 self._emit_one(t, keys)

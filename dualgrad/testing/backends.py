@@ -65,7 +65,7 @@ def check_backend_parity(op: Op, args: Sequence, attrs: dict, rng: np.random.Gen
     if not op.differentiable or np.asarray(ref).dtype != np.float64:
         return
     g = rng.standard_normal(np.shape(ref))
-    for i, (a, b) in enumerate(zip(rule_vjp(op, to_jax(args), attrs, jax_numpy().asarray(g)),
+    for i, (a, b) in enumerate(zip(rule_vjp(op, to_jax(args), attrs, to_jax([g])[0]),
                                    rule_vjp(op, args, attrs, g), strict=True)):
         if b is not None:
             assert_close(np.asarray(a), b, rtol=1e-10, atol=1e-12,

@@ -68,6 +68,8 @@ class HookedNode(GradNode):
         return RemovableHandle(self.hooks, entry)
 
     def run_hooks(self, grads: list) -> list:
+        """Each registered hook on its output's gradient, in registration order (PyTorch's
+        `Node.register_hook`); a hook's non-None return replaces that gradient."""
         from .tensor import call_hook
 
         grads = list(grads)

@@ -104,6 +104,25 @@ def test_every_registry_op_refuses_a_text_operand_in_every_front_end(name, marke
     assert not marker.exists()
 
 
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_drawn_text_operands_are_refused_by_every_op(data, marker):
+    """Hypothesis draws the op, the front end, the operand position and the text (payloads and
+    arbitrary strings, str/bytes/numpy str): every draw is a TypeError at the call."""
+    name = data.draw(st.sampled_from(OPS), label="op")
+    op = REGISTRY[name]
+    n = operand_count(op)
+    if n == 0:
+        return
+    tensor = data.draw(st.sampled_from(sorted(front_ends().items())), label="front end")[1]
+    text = data.draw(payload_strategy(marker), label="text")
+    text = data.draw(st.sampled_from([text, text.encode(), np.str_(text), [text]]), label="as")
+    args = [tensor] * n
+    args[data.draw(st.integers(0, n - 1), label="position")] = text
+    assert_refused(lambda: op(*args), name)
+    assert not marker.exists()
+
+
 # -- the ways in that the issue found, through the public front ends ---------------------------
 def eager_calls(s):
     w = dg.tensor([1.0, 2.0], requires_grad=True, name="w")

@@ -49,6 +49,7 @@ reveal_type(x.mean(0).exp())
 reveal_type(-x.T)
 reveal_type(w.grad)
 reveal_type(loss)
+reveal_type(dg.cat([dg.matmul(x, w), z.view(16, 1)], 1))
 
 # TF1's idioms: placeholder, Variable, Session.run
 xp = tf.placeholder(tf.float32, [None, 4], name="x")
@@ -100,7 +101,7 @@ def test_a_user_script_type_checks_and_planted_mistakes_are_reported(tmp_path):
     assert errors == [], "\n".join(errors)
     revealed = [re.search(r'Revealed type is "(.*)"', line).group(1) for line in clean if "Revealed" in line]
     tensor = "dualgrad.eager.tensor.Tensor"
-    assert revealed == [tensor] * 4 + [f"{tensor} | None", tensor, "dualgrad.static.graph.Tensor"]
+    assert revealed == [tensor] * 4 + [f"{tensor} | None", tensor, tensor, "dualgrad.static.graph.Tensor"]
 
     first = USER_SCRIPT.count("\n") + 1
     planted = [line for line in out["planted.py"] if ": error:" in line]

@@ -55,33 +55,33 @@ values_indices = namedtuple("values_indices", ["values", "indices"])
 
 
 # -- elementwise ----------------------------------------------------------------------------
-def add(input, other, alpha=1):
+def add(input, other, alpha=1) -> Tensor:
     """`input + alpha * other`, broadcasting (torch.add)."""
     return ops.add(input, other if alpha == 1 else ops.multiply(other, alpha))
 
 
-def sub(input, other, alpha=1):
+def sub(input, other, alpha=1) -> Tensor:
     """`input - alpha * other`, broadcasting (torch.sub)."""
     return ops.subtract(input, other if alpha == 1 else ops.multiply(other, alpha))
 
 
-def mul(input, other):
+def mul(input, other) -> Tensor:
     """`input * other` elementwise, broadcasting (torch.mul)."""
     return ops.multiply(input, other)
 
 
-def div(input, other):
+def div(input, other) -> Tensor:
     """`input / other`, true division, broadcasting (torch.div)."""
     return ops.divide(input, other)
 
 
-def pow(input, exponent):
+def pow(input, exponent) -> Tensor:
     """`input ** exponent` elementwise (torch.pow)."""
     return ops.power(input, exponent)
 
 
 
-def clamp(input, min=None, max=None):
+def clamp(input, min=None, max=None) -> Tensor:
     """Each element clamped to [min, max]; either bound may be None (torch.clamp)."""
     if _clamps_to_float(input, min, max):
         input = input.to(dtypes.DEFAULT_FLOAT)
@@ -97,12 +97,12 @@ logical_not = ops.logical_not
 subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp
 
 
-def where(condition, input, other):
+def where(condition, input, other) -> Tensor:
     """Elements of `input` where `condition` holds, else of `other` (torch.where)."""
     return ops.where(condition, input, other)
 
 
-def masked_fill(input, mask, value):
+def masked_fill(input, mask, value) -> Tensor:
     """A copy of `input` with `value` where `mask` is true (torch.masked_fill). A number is
     converted to input's dtype first, checked, as PyTorch does (`int32.masked_fill(m, 2.5)` is
     int32 2; nan into an int tensor raises)."""
@@ -111,7 +111,7 @@ def masked_fill(input, mask, value):
     return ops.masked_fill(input, mask, value)
 
 
-def masked_select(input, mask):
+def masked_select(input, mask) -> Tensor:
     """The elements where `mask` (broadcast with `input`, as in PyTorch) is true, as 1-D."""
     mask = np.asarray(as_key(mask), dtype=bool)
     shape = np.broadcast_shapes(mask.shape, tuple(input.shape))
@@ -121,18 +121,18 @@ def masked_select(input, mask):
 
 
 # -- reductions ------------------------------------------------------------------------------
-def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
     x = input if dtype is None else to(input, dtype)
     return ops.sum(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Mean of elements, over `dim` if given (torch.mean)."""
     return ops.mean(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Product of elements, over `dim` if given (torch.prod)."""
     return ops.prod(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
@@ -155,22 +155,22 @@ max = _extreme("max", ops.amax, ops.max_dim, ops.argmax, ops.maximum)
 min = _extreme("min", ops.amin, ops.min_dim, ops.argmin, ops.minimum)
 
 
-def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Maximum over `dim` (all elements when None); ties share the gradient (torch.amax)."""
     return ops.amax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Minimum over `dim` (all elements when None); ties share the gradient (torch.amin)."""
     return ops.amin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the first maximum, over `dim` or of the flattened tensor (torch.argmax)."""
     return ops.argmax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the first minimum, over `dim` or of the flattened tensor (torch.argmin)."""
     return ops.argmin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
@@ -184,35 +184,37 @@ def _correction(unbiased, correction, function: str):
     return 0 if unbiased is not None and not unbiased else 1
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
+        correction=None) -> Tensor:
     """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var)."""
     corr = _correction(unbiased, correction, "var")
     return ops.var(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
-def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None, correction=None):
+def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
+        correction=None) -> Tensor:
     """Standard deviation over `dim`, corrected like `var` (torch.std)."""
     corr = _correction(unbiased, correction, "std")
     return ops.std(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
-def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """The p-norm over `dim` (all elements when None) (torch.norm)."""
     p = 2 if p in (None, "fro") else p
     return ops.norm(input, p=p, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
+def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed stably (torch.logsumexp)."""
     return ops.logsumexp(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
-def softmax(input, dim=None, *, axis=None):
+def softmax(input, dim=None, *, axis=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax)."""
     return ops.softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
 
-def log_softmax(input, dim=None, *, axis=None):
+def log_softmax(input, dim=None, *, axis=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably (torch.log_softmax)."""
     return ops.log_softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
@@ -224,31 +226,31 @@ def _require_ndim(name: str, x, ndim: int, what: str) -> None:
             f"{name}: {what} (got a {len(x.shape)}D tensor of shape {tuple(x.shape)}; at {user_frame()})"))
 
 
-def mm(input, mat2):
+def mm(input, mat2) -> Tensor:
     """Matrix product of two 2-D tensors (torch.mm)."""
     _require_ndim("mm", input, 2, "self must be a matrix")
     _require_ndim("mm", mat2, 2, "mat2 must be a matrix")
     return ops.matmul(input, mat2)
 
 
-def dot(input, other):
+def dot(input, other) -> Tensor:
     """Inner product of two 1-D tensors (torch.dot)."""
     _require_ndim("dot", input, 1, "1D tensors expected, but got the 1st argument")
     _require_ndim("dot", other, 1, "1D tensors expected, but got the 2nd argument")
     return ops.matmul(input, other)
 
 
-def matmul(input, other):
+def matmul(input, other) -> Tensor:
     """Matrix product with broadcasting batch dims, as `@` (torch.matmul)."""
     return ops.matmul(input, other)
 
 
-def mv(input, vec):
+def mv(input, vec) -> Tensor:
     """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv)."""
     return ops.matmul(input, vec)
 
 
-def bmm(input, mat2):
+def bmm(input, mat2) -> Tensor:
     """Batched matrix product of two 3-D tensors (torch.bmm)."""
     _require_ndim("bmm", input, 3, "batch1 must be a 3D tensor")
     _require_ndim("bmm", mat2, 3, "batch2 must be a 3D tensor")

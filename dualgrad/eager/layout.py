@@ -57,7 +57,7 @@ def _clamps_to_float(input, min, max) -> bool:
 
 
 # -- movement ------------------------------------------------------------------------------
-def reshape(input, *shape):
+def reshape(input, *shape) -> Tensor:
     """The same elements in a new shape; one dim may be -1 (torch.reshape / Tensor.view)."""
     return ops.reshape(input, shape=_shape_args(shape))
 
@@ -65,7 +65,7 @@ def reshape(input, *shape):
 view = reshape
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
     """Dims start_dim..end_dim merged into one; a dim out of range raises IndexError and
     start_dim after end_dim RuntimeError, as in PyTorch (a 0-d tensor becomes shape (1,))."""
     shape = tuple(input.shape)
@@ -81,17 +81,17 @@ def flatten(input, start_dim=0, end_dim=-1):
     return ops.reshape(input, shape=shape[:start] + (-1,) + shape[end + 1:])
 
 
-def unsqueeze(input, dim=None, *, axis=None):
+def unsqueeze(input, dim=None, *, axis=None) -> Tensor:
     """Inserts a size-1 dim at `dim` (torch.unsqueeze)."""
     return ops.expand_dims(input, axis=_dim(dim, axis))
 
 
-def squeeze(input, dim=None, *, axis=None):
+def squeeze(input, dim=None, *, axis=None) -> Tensor:
     """Drops size-1 dims, or only `dim` if it has size 1 (torch.squeeze)."""
     return ops.squeeze(input, axis=_dim(dim, axis))
 
 
-def expand(input, *sizes):
+def expand(input, *sizes) -> Tensor:
     """A broadcast view to `sizes`; -1 keeps a dim (Tensor.expand)."""
     sizes = _shape_args(sizes)
     shape = tuple(input.shape)
@@ -100,22 +100,22 @@ def expand(input, *sizes):
     return ops.broadcast_to(input, shape=target)
 
 
-def expand_as(input, other):
+def expand_as(input, other) -> Tensor:
     """`input` expanded to the shape of `other` (Tensor.expand_as)."""
     return ops.broadcast_to(input, shape=tuple(other.shape))
 
 
-def broadcast_to(input, shape):
+def broadcast_to(input, shape) -> Tensor:
     """`input` broadcast to `shape` (torch.broadcast_to)."""
     return ops.broadcast_to(input, shape=tuple(shape))
 
 
-def permute(input, *dims):
+def permute(input, *dims) -> Tensor:
     """The dims reordered as `dims` (torch.permute)."""
     return ops.transpose(input, axes=_shape_args(dims))
 
 
-def transpose(input, dim0, dim1):
+def transpose(input, dim0, dim1) -> Tensor:
     """Dims `dim0` and `dim1` swapped (torch.transpose)."""
     n = len(input.shape)
     where = [spec_of(input)]
@@ -125,7 +125,7 @@ def transpose(input, dim0, dim1):
     return spelled(ops.transpose(input, axes=tuple(axes)), "TransposeBackward0")
 
 
-def matrix_transpose(input):
+def matrix_transpose(input) -> Tensor:
     """`t.mT`: the last two dims swapped (batched matrix transpose)."""
     if len(input.shape) < 2:
         raise as_eager_error(ShapeError(f"tensor.mT is only supported on matrices or batches of "
@@ -145,7 +145,7 @@ def spelled(out, grad_fn_name: str):
 swapaxes = transpose
 
 
-def t(input):
+def t(input) -> Tensor:
     """Transpose of a tensor of at most 2 dims (torch.t)."""
     if len(input.shape) > 2:
         raise as_eager_error(ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
@@ -153,7 +153,7 @@ def t(input):
     return input if len(input.shape) < 2 else spelled(ops.transpose(input), "TBackward0")
 
 
-def cat(tensors, dim=None, *, axis=None):
+def cat(tensors, dim=None, *, axis=None) -> Tensor:
     """Tensors joined along an existing dim (torch.cat)."""
     return ops.concatenate(*tensors, axis=_dim(dim, axis) or 0)
 
@@ -161,18 +161,18 @@ def cat(tensors, dim=None, *, axis=None):
 concat = concatenate = cat
 
 
-def stack(tensors, dim=None, *, axis=None):
+def stack(tensors, dim=None, *, axis=None) -> Tensor:
     """Tensors joined along a new dim (torch.stack)."""
     return ops.stack(*tensors, axis=_dim(dim, axis) or 0)
 
 
-def getitem(input, key):
+def getitem(input, key) -> Tensor:
     """`input[key]` with PyTorch's indexing rules (Tensor.__getitem__)."""
     return ops.getitem(input, key=as_key(key))
 
 
 # -- dtype and device -----------------------------------------------------------------------
-def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None):
+def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, memory_format=None) -> Tensor:
     """`t.to(dtype)`, `t.to(device)`, `t.to(other)` or both; returns `input` itself when nothing
     changes unless `copy=True` (a recorded copy). `float` means float64, as in PyTorch;
     `non_blocking` and `memory_format` have nothing to do on numpy and jax arrays."""
@@ -206,27 +206,27 @@ def type_(input, dtype=None):
 
 
 # -- in place --------------------------------------------------------------------------------
-def add_(input, other, alpha=1):
+def add_(input, other, alpha=1) -> Tensor:
     """In-place `self += alpha * other` (Tensor.add_)."""
     return inplace(input, ops.add, other if alpha == 1 else ops.multiply(other, alpha))
 
 
-def sub_(input, other, alpha=1):
+def sub_(input, other, alpha=1) -> Tensor:
     """In-place `self -= alpha * other` (Tensor.sub_)."""
     return inplace(input, ops.subtract, other if alpha == 1 else ops.multiply(other, alpha))
 
 
-def mul_(input, other):
+def mul_(input, other) -> Tensor:
     """In-place `self *= other` (Tensor.mul_)."""
     return inplace(input, ops.multiply, other)
 
 
-def div_(input, other):
+def div_(input, other) -> Tensor:
     """In-place `self /= other` (Tensor.div_)."""
     return inplace(input, ops.divide, other)
 
 
-def clamp_(input, min=None, max=None):
+def clamp_(input, min=None, max=None) -> Tensor:
     """In-place clamp to [min, max] (Tensor.clamp_)."""
     if _clamps_to_float(input, min, max):
         raise DualgradRuntimeError(f"clamp_: result type {dtypes.DEFAULT_FLOAT.name} can't be cast to the "
@@ -234,17 +234,17 @@ def clamp_(input, min=None, max=None):
     return inplace(input, ops.clip, min=min, max=max)
 
 
-def fill_(input, value):
+def fill_(input, value) -> Tensor:
     """Fills this tensor with `value` in place (Tensor.fill_)."""
     return inplace(input, ops.setitem, write_value(value, input.dtype, "fill_"), key=Ellipsis)
 
 
-def zero_(input):
+def zero_(input) -> Tensor:
     """Fills this tensor with zeros in place (Tensor.zero_)."""
     return fill_(input, 0)
 
 
-def copy_(input, src):
+def copy_(input, src) -> Tensor:
     """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_)."""
     if type(src) is not Tensor:  # PyTorch: a list or array would be converted with guessed rules
         raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "

@@ -104,6 +104,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             out = run_jitted(op, data, attrs)
             if out is NotImplemented:  # index arrays, a scalar that keeps changing
                 out = op.run_kernel(_backend._jnp, data, attrs)
+            if op.check is not None:  # (a singular matrix: LinAlgError, as on numpy)
+                op.verify(out, data, user_frame)
         else:
             out = op.compute(data, attrs)
     except DualgradError:

@@ -46,6 +46,11 @@ def _tracer_type() -> type:
     return _TRACER
 
 
+def is_tracer(a) -> bool:
+    """Whether `a` is an abstract value of a running jax trace (no number to look at)."""
+    return isinstance(a, _TRACER or _tracer_type())
+
+
 def is_array_arg(a) -> bool:
     """An argument passed to a jitted kernel as an array (numpy numbers are baked in like
     Python's, so they stay weak in promotion)."""
@@ -143,7 +148,10 @@ def _compute_body(op, attrs: dict) -> Callable:
 def run_vjps_jitted(op, needed: tuple, g, out, inputs: Sequence, attrs: dict):
     """The input gradients of one recorded `op` call that `needed` asks for, as ONE jitted
     program: an eager backward step on jax is one dispatch, however many registry ops its
-    VJP rules use. NotImplemented where `run_jitted` would decline."""
+    VJP rules use. NotImplemented where `run_jitted` would decline, or where the rules call
+    ops with a `check` (`op.vjp_checks`): those run op by op so each check sees its result."""
+    if op.vjp_checks:
+        return NotImplemented
     return _run(op, attrs, (g, out, *inputs), (needed,), _vjps_body, op, needed, attrs)
 
 

@@ -1,14 +1,16 @@
 """Inverse, determinant and linear solves of (batches of) square matrices: PyTorch's
 `linalg.inv`, `linalg.det`, `linalg.slogdet` and `linalg.solve`, leading dims a batch.
 
-Kernels are numpy's / jax's LAPACK calls; a singular matrix is a `LinAlgError` on numpy (as
-in PyTorch), where jax returns inf/nan (docs/eager.md says so). VJPs are registry ops (solve
+Kernels are numpy's / jax's LAPACK calls; a singular matrix is a `LinAlgError` (as in
+PyTorch): numpy's kernel raises it, and on jax, whose jitted kernel returns inf/nan, the ops'
+`SingularCheck` flags it for the front ends to raise once the result is concrete. VJPs are registry ops (solve
 and matmul of transposes); sympy forms are sympy's adjugate and determinant of each matrix.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..backend import jax_numpy, x64
 from ..errors import LinAlgError, user_frame
 from . import elementwise as ew
 from . import movement as mv
@@ -88,9 +90,58 @@ def _lapack(name: str, fn, a, *rest):
     except np.linalg.LinAlgError:
         dets = np.linalg.det(np.asarray(a, dtype=np.float64)).reshape(-1)
         at = np.unravel_index(int(np.argmin(np.abs(dets))), a.shape[:-2]) if a.ndim > 2 else ()
-        where = f", batch element {tuple(int(i) for i in at)}" if at else ""
-        raise LinAlgError(f"{name}: the input matrix is singular, so it has no inverse (A of shape "
-                          f"{tuple(a.shape)}{where}; at {user_frame()})") from None
+        raise singular_error(name, a.shape, at, user_frame()) from None
+
+
+def singular_error(name: str, shape: tuple, at: tuple, where: str) -> LinAlgError:
+    """The error for a singular A (of `shape`) at batch index `at` (() when not batched)."""
+    batch = f", batch element {tuple(int(i) for i in at)}" if len(at) else ""
+    return LinAlgError(f"{name}: the input matrix is singular, so it has no inverse (A of shape "
+                       f"{tuple(shape)}{batch}; at {where})")
+
+
+class SingularCheck:
+    """The jax side of `_lapack`: a jitted LU returns inf/nan for a singular matrix instead
+    of raising, so after the kernel a batch element whose result is not finite while its
+    inputs are is a singular A. `flags` traces (static jax programs compute it in the run);
+    `verify` raises on a concrete result (eager jax)."""
+
+    def __init__(self, matrix_dims):
+        self.matrix_dims = matrix_dims  # (a, b or None) -> trailing dims of one result
+        self._jitted = None
+
+    def flags(self, xp, out, a, b=None):
+        """True for each batch element of `out` that a singular A made non-finite."""
+        k = self.matrix_dims(a, b)
+        bad = ~xp.all(xp.isfinite(out), axis=tuple(range(-k, 0)))
+        bad = bad & xp.all(xp.isfinite(a), axis=(-2, -1))
+        if b is not None:
+            bad = bad & xp.all(xp.isfinite(b), axis=tuple(range(-k, 0)))
+        return bad
+
+    def verify(self, name: str, out, args, where) -> None:
+        if self._jitted is None:
+            import jax
+
+            self._jitted = jax.jit(lambda *v: self.flags(jax_numpy(), *v))
+        with x64():  # (float64 results stay float64: no overflow to inf in a cast)
+            bad = self._jitted(out, *args)
+        error = self.error(name, bad, getattr(args[0], "shape", ()), where())
+        if error is not None:
+            raise error
+
+    @staticmethod
+    def error(name: str, bad, shape: tuple, where: str) -> LinAlgError | None:
+        """The error for the first flagged batch element of `bad` (`flags`' result), if any."""
+        bad = np.asarray(bad)
+        if not bad.any():
+            return None
+        at = np.unravel_index(int(np.argmax(bad.reshape(-1))), bad.shape) if bad.ndim else ()
+        return singular_error(name, shape, at, where)
+
+
+def _solve_dims(a, b) -> int:
+    return 1 if is_vector_rhs(tuple(a.shape), tuple(b.shape)) else 2
 
 
 def _inv_kernel(xp, a):
@@ -230,20 +281,22 @@ def _solve_grad_a(g, out, a, b):
 
 
 inv = declare("inv", _inv_kernel, vjp=(_inv_grad,), sympy=_inv_form, shape=_square_shape,
-              saves_inputs=False, saves_out=True, grad_name="LinalgInvExBackward0",
+              check=SingularCheck(lambda a, b: 2), saves_inputs=False, saves_out=True,
+              grad_name="LinalgInvExBackward0",
               doc="inverse of each square matrix in the last two dims (torch.linalg.inv)")
 det = declare("det", _det_kernel, vjp=(_det_grad,), sympy=lambda a: _det_of(a, lambda d: d),
-              shape=_scalar_shape, saves_out=True, grad_name="LinalgDetBackward0",
+              shape=_scalar_shape, saves_out=True, grad_name="LinalgDetBackward0", vjp_checks=True,
               doc="determinant of each square matrix in the last two dims (torch.linalg.det)")
 logabsdet = declare("logabsdet", _logabsdet_kernel, vjp=(_logabsdet_grad,),
                     sympy=lambda a: _det_of(a, lambda d: sp.log(sp.Abs(d))), shape=_scalar_shape,
-                    grad_name="LinalgSlogdetBackward0",
+                    grad_name="LinalgSlogdetBackward0", vjp_checks=True,
                     doc="log |det A| of each square matrix (the second result of torch.linalg.slogdet)")
 det_sign = declare("det_sign", _det_sign_kernel, sympy=lambda a: _det_of(a, sp.sign), shape=_scalar_shape,
                    differentiable=False,
                    doc="the sign of det A (-1, 0 or 1), the first result of torch.linalg.slogdet")
 solve = declare("solve", _solve_kernel, vjp=(_solve_grad_a, _solve_grad_b), sympy=_solve_form,
-                shape=_solve_shape, nin=2, promotes=True, saves_out=True, grad_name="LinalgSolveExBackward0",
+                shape=_solve_shape, nin=2, promotes=True, saves_out=True, check=SingularCheck(_solve_dims),
+                grad_name="LinalgSolveExBackward0",
                 doc="X with A X = B for square A (B a vector or matrix per batch element; "
                     "torch.linalg.solve)")
 

@@ -19,7 +19,7 @@ from .. import backend as _backend
 from .. import dtypes
 from ..backend import namespace_of
 from ..errors import REFUSED, DTypeError, DualgradError, GraphError, ShapeError, refusal, user_frame
-from .jit import run_jitted
+from .jit import is_tracer, run_jitted
 
 
 class Spec(NamedTuple):
@@ -57,11 +57,12 @@ class Op:
     __slots__ = (
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
         "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
-        "saves_out", "doc",
+        "saves_out", "doc", "check", "vjp_checks",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
-                 grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out):
+                 grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out,
+                 check=None, vjp_checks=False):
         self.name = name
         self.kernel = kernel
         self.vjps = vjp if isinstance(vjp, tuple) else None
@@ -81,6 +82,11 @@ class Op:
         self.saves_inputs = saves_inputs
         self.saves_out = saves_out
         self.doc = doc
+        # a jitted jax kernel cannot raise: `check` flags bad results (a singular matrix) for
+        # the front ends to raise on; `vjp_checks`: the VJP rules call checked ops, so they
+        # run op by op on jax rather than as one fused program
+        self.check = check
+        self.vjp_checks = vjp_checks
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -144,9 +150,18 @@ class Op:
         xp = np if _backend._jnp is None else namespace_of(*args)  # no jax loaded: numpy
         if xp is not np:  # jax arrays: a kernel jitted once per (op, attrs)
             out = run_jitted(self, args, attrs)
-            if out is not NotImplemented:
-                return out
+            if out is NotImplemented:
+                out = self.run_kernel(xp, args, attrs)
+            if self.check is not None:
+                self.verify(out, args, user_frame)
+            return out
         return self.run_kernel(xp, args, attrs)
+
+    def verify(self, out, args: Sequence, where: Callable[[], str]) -> None:
+        """Raise the op's `check` error on a concrete jax result (numpy kernels raise
+        themselves; inside an outer trace there is nothing concrete to look at)."""
+        if not is_tracer(out):
+            self.check.verify(self.name, out, args, where)
 
     def run_kernel(self, xp, args: Sequence, attrs: dict):
         """The kernel itself (no jit), after PyTorch's dtype promotion; jax kernels run with
@@ -205,21 +220,25 @@ Op.__doc__ = _OpDoc(Op.__doc__)
 def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=None,
             differentiable: bool = True, nin: int | None = 1, grad_name: str | Callable | None = None,
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
-            saves_inputs: bool = True, saves_out: bool = False, doc: str = "") -> Op:
+            saves_inputs: bool = True, saves_out: bool = False, doc: str = "", check=None,
+            vjp_checks: bool = False) -> Op:
     """Add an op to the registry and return it (so modules can bind it to a name).
 
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
     then does an in-place change of them make a later backward raise. `grad_name` is the stem
     of the eager `grad_fn` class (`"Mul"` -> `MulBackward0`), a whole name (`"ClampBackward1"`),
     or a function of (arrays, attrs) giving the whole name where PyTorch's depends on the call
-    (`x[0]` is `SelectBackward0`, `x[1:]` `SliceBackward0`)."""
+    (`x[0]` is `SelectBackward0`, `x[1:]` `SliceBackward0`). `check` (an object with
+    `flags(xp, out, *inputs)` and `verify(name, out, inputs, where)`, as
+    linalg_solve.SingularCheck) finds errors a jitted jax kernel cannot raise; `vjp_checks`
+    says the VJP rules call such checked ops."""
     if name in REGISTRY:
         raise DualgradError(f"op {name!r} is declared twice")
     op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,
             differentiable=differentiable, nin=nin,
             grad_name=grad_name or name.title().replace("_", ""), promotes=promotes,
             floating=floating, elementwise=elementwise, doc=doc, saves_inputs=saves_inputs,
-            saves_out=saves_out)
+            saves_out=saves_out, check=check, vjp_checks=vjp_checks)
     REGISTRY[name] = op
     return op
 

@@ -150,7 +150,11 @@ class Plan:
             # variable reads (STATE) and random draws (DRAW) come in as arguments; FED is fed
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
         state_in, extra_writes = self.state_in, self.extra_writes
-        checked = [t for t, _ in self.checks]
+        # check_numerics: a finiteness flag; a registry op's `check` (a singular matrix): its
+        # flags, from the op's result and inputs
+        checked = [(t, None if isinstance(m, str) else
+                    tuple((isinstance(a, Tensor), _source(a, reads_after.get(t.op))) for a in t.op.inputs))
+                   for t, m in self.checks]
 
         def fn(*args):
             if on_trace is not None:
@@ -192,7 +196,10 @@ class Plan:
                     env[step[1]] = env[step[2]]
             results = [env[t] for t in fetch_tensors]
             results.extend(pending[v] for v in extra_writes)
-            results.extend(all_finite(env[t]) for t in checked)
+            for t, ins in checked:
+                value = env[t]
+                results.append(all_finite(value) if ins is None else t.op.registry_op.check.flags(
+                    namespace_of(value), value, *[env[a] if is_tensor else a for is_tensor, a in ins]))
             return tuple(results)
 
         return fn
@@ -339,6 +346,11 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     feeds = tuple(sorted(used_feeds, key=lambda t: (t.op._id, t.value_index)))
     computed = {op.outputs[0] for op in order if op.outputs}
     checks = tuple((t, m) for t, m in graph.numeric_checks.items() if t in computed)
+    # (the registry's `check` of an op, e.g. a singular matrix for inv/solve: jax cannot raise
+    # inside the program, so its flags come out like check_numerics')
+    checks += tuple((op.outputs[0], op.registry_op) for op in order if op.registry_op is not None
+                    and op.registry_op.check is not None and op.outputs[0] in computed
+                    and op.outputs[0] not in fed)
     reads_after = _ordered_reads(order, fed, set(writes))
     return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
                 tuple(randoms), checks, reads_after)

@@ -250,11 +250,18 @@ class Runner:
 
 
 def _verify_numerics(checks, outs) -> None:
-    """Raise before the run commits anything if a checked tensor is not finite."""
+    """Raise before the run commits anything if a checked tensor is not finite, or a
+    registry op's `check` flagged its result (a singular matrix: LinAlgError)."""
     flags = outs[len(outs) - len(checks):]
     for (t, message), ok in zip(checks, flags, strict=True):
-        if not bool(ok):
-            raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
+        if isinstance(message, str):
+            if not bool(ok):
+                raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
+            continue
+        error = message.check.error(f"{message.name} (op '{t.op.name}')", ok,
+                                    tuple(t.op.inputs[0].shape or ()), f"{t.op.where}")
+        if error is not None:
+            raise error
 
 
 def _store_unaliased(state: dict, writes, values, args) -> None:

@@ -109,3 +109,11 @@ def test_non_finite_input_is_not_called_singular():
     a[0, 0] = np.nan
     out = dg.linalg.inv(dg.tensor(a, device="jax")).numpy()
     assert np.isnan(np.asarray(out)).any()
+
+
+def test_compiled_function_raises_too():
+    f = dg.compile(lambda t: dg.linalg.inv(t))
+    with pytest.raises(LinAlgError, match=r"inv.*singular.*batch element \(1,\)"):
+        f(dg.tensor(BATCH))
+    good = BATCH[[0, 2]]
+    np.testing.assert_allclose(f(dg.tensor(good)).numpy(), np.linalg.inv(good), rtol=1e-12)

@@ -7,9 +7,10 @@ import numpy as np
 
 from . import elementwise as ew
 from . import indexing as ix
+from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
-from .selection import cumsum, cumulative_shape, logical_and
+from .selection import cumsum, logical_and
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def _cumprod_grad(g, out, x, axis):
 
 
 cumprod = declare("cumprod", _cumprod_kernel, vjp=(_cumprod_grad,), sympy=_cumprod_form,
-                  shape=cumulative_shape, domain=((-1.5, 1.5),), saves_out=True,
+                  shape=specs.cumulative, domain=((-1.5, 1.5),), saves_out=True,
                   doc="running product along axis; exact gradient at zeros (integers multiply in int64)")
 
 # -- scatter_reduce --------------------------------------------------------------------------------

@@ -53,21 +53,12 @@ def _cumsum_grad(g, out, x, axis):
     return ew.add(ew.subtract(rd.sum(g, axis=axis, keepdims=True), cumsum(g, axis=axis)), g)
 
 
-def cumulative_shape(op, x: Spec, axis):
-    """A running sum/product along axis: x's shape; bools and integers accumulate in int64."""
-    specs.normalize_axes(op, axis, len(x.shape), [x])
-    dtype = x.dtype
-    if dtype is not None and (dtype.is_bool or dtype.is_integer):
-        dtype = specs.dtypes.int64
-    return Spec(tuple(x.shape), dtype)
-
-
 def _cumsum_kernel(xp, x, axis):
     out = xp.cumsum(x, axis=axis)
     return out if x.dtype.kind == "f" else out.astype(np.int64)
 
 
-cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_form, shape=cumulative_shape,
+cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_form, shape=specs.cumulative,
                  saves_inputs=False, doc="running sum along axis (integers sum in int64, as in PyTorch)")
 
 

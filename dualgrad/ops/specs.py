@@ -143,3 +143,12 @@ def require_float(op: Op, specs: Sequence[Spec]) -> None:
     for s in specs:
         if s.dtype is not None and not s.dtype.is_floating_point:
             raise dtype_error(op, specs, "expected floating-point inputs")
+
+
+def cumulative(op: Op, x: Spec, axis) -> Spec:
+    """A running sum/product along axis: x's shape; bools and integers accumulate in int64."""
+    normalize_axes(op, axis, len(x.shape), [x])
+    dtype = x.dtype
+    if dtype is not None and (dtype.is_bool or dtype.is_integer):
+        dtype = dtypes.int64
+    return Spec(tuple(x.shape), dtype)

@@ -29,6 +29,7 @@ from ..errors import (
     where,
 )
 from ..ops import REGISTRY, Op, Spec, register_frontend
+from ..ops.attrs import Attrs
 from ..ops.jit import run_jitted
 from ..ops.registry import promote_args
 from . import grad_mode
@@ -91,8 +92,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             data.append(a)
     if on_jax:
         check_same_device(op, args)
-    if attrs and "key" in attrs:  # tensors inside an index become arrays (masks, positions)
-        attrs = {**attrs, "key": as_key(attrs["key"])}
+    if attrs:  # hashable once, here (jit keys, the compiled backward); an index's tensors
+        # become arrays (masks, positions)
+        attrs = Attrs(attrs, key=as_key(attrs["key"])) if "key" in attrs else Attrs(attrs)
     try:
         if tracing.hook is not None:  # dg.compile is tracing: a graph op (compiler/trace.py)
             out = tracing.hook(op, args, data, attrs)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from ..autodiff import GradNode, SinkNode, backpropagate
 from ..backend import in_x64, is_jax_array
-from ..ops.jit import freeze, is_array_arg
+from ..ops.attrs import Attrs
+from ..ops.jit import is_array_arg
 from . import grad_mode
 from .node import AccumulateGrad, Node
 from .tensor import Tensor
@@ -105,35 +106,24 @@ def _flatten(roots: list) -> tuple:
         if node.op.saves_out:
             arrays.append(node.out)
         edges = tuple((None, 0) if c is None else (index[c], k) for c, k in node.next_edges)
-        parts.append((type(node), node.op, tuple(node.attrs.items()) if node.attrs else (),
-                      tuple(statics), edges))
+        attrs = node.attrs
+        if attrs and not (type(attrs) is Attrs and attrs.cacheable):
+            raise _Ineligible  # an index array in the attrs (fancy indexing): not a structure
+        parts.append((type(node), node.op, attrs or (), tuple(statics), edges))
         nodes.append(node)
     key = (tuple(parts), tuple((index[n], k) for n, k in roots))
     try:
         hash(key)
-    except TypeError:  # slices or lists in attrs: freeze them; index arrays cannot be
-        key = (tuple(_frozen(part) for part in parts), key[1])
-        try:
-            hash(key)
-        except TypeError:
-            raise _Ineligible from None
+    except TypeError:  # an unhashable Python scalar among the inputs
+        raise _Ineligible from None
     if not nodes:
         raise _Ineligible
     return nodes, sinks, key, arrays
 
 
-def _frozen(part):
-    if part is None or not part[2]:
-        return part
-    attrs = freeze(part[2])
-    if attrs is None:  # an index array in the attrs (fancy indexing): not a structure
-        raise _Ineligible
-    return (*part[:2], attrs, *part[3:])
-
-
 def _compile(key: tuple, attrs_of_nodes: list):
     """The jitted backward of a structure; `attrs_of_nodes` are the attrs as recorded (the
-    key holds a frozen, hashable copy)."""
+    key holds them too, hashable since their bind)."""
     import jax
 
     parts, root_refs = key

@@ -13,25 +13,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..backend import jax_numpy, x64_state
+from .attrs import as_attrs
 
 _JITTED: dict = {}
 _JIT_CACHE_LIMIT = 4096
-
-
-def freeze(value):
-    """A hashable stand-in for attrs (`tuple(attrs.items())`) whose plain tuple does not hash:
-    lists become tuples, slices tagged tuples; None when a part cannot be one (an index array
-    in a key: such calls are not cached)."""
-    if isinstance(value, (tuple, list)):
-        parts = tuple(freeze(v) for v in value)
-        return None if any(p is None and v is not None for p, v in zip(parts, value, strict=True)) else parts
-    if isinstance(value, slice):
-        return ("slice", value.start, value.stop, value.step)
-    try:
-        hash(value)
-    except TypeError:
-        return None
-    return value
 
 
 _TRACER: type | None = None
@@ -77,16 +62,10 @@ def _split(args: Sequence) -> tuple | None:
 
 def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
     """The cached `jax.jit` of `make_body(*how)(all_args)` taking the arrays among `args`;
-    the other arguments are baked in (they are part of `key`, whose [1] holds the attrs).
-    None when an attr cannot be hashed (index arrays). The body is only made on a miss."""
-    try:
-        fn = _JITTED.get(key)
-    except TypeError:  # lists or slices inside attrs: freeze them; arrays cannot be
-        frozen = freeze(key[1])
-        if frozen is None:
-            return None
-        key = (key[0], frozen, *key[2:])
-        fn = _JITTED.get(key)
+    the other arguments are baked in (they are part of `key`, whose [1] holds the attrs,
+    hashable since their bind). None when the program should not be made. The body is only
+    made on a miss."""
+    fn = _JITTED.get(key)
     if fn is None:
         if not _may_bake(key):
             return None
@@ -161,11 +140,15 @@ def _run(op, attrs: dict, args: Sequence, extra_key: tuple, make_body: Callable,
     split = _split(args)
     if split is None:
         return NotImplemented
+    if attrs:
+        attrs = as_attrs(attrs)
+        if not attrs.cacheable:  # index arrays (or unhashable values): not one program each
+            return NotImplemented
     arrays, statics = split
     state = x64_state()
     prev = state.swap_local(True)
     try:
-        fn = _jitted((op, tuple(attrs.items()) if attrs else (), statics, *extra_key), args, make_body, *how)
+        fn = _jitted((op, attrs or (), statics, *extra_key), args, make_body, *how)
         return NotImplemented if fn is None else fn(*arrays)
     finally:
         state.set_local(prev)

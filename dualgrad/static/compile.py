@@ -22,6 +22,7 @@ import numpy as np
 from .. import dtypes
 from ..backend import namespace_of
 from ..errors import GraphError, ShapeError
+from ..ops.attrs import value_key
 from ..traversal import kahn, postorder
 from .control_flow_trace import KINDS as CONTROL_FLOW
 from .control_flow_trace import control_writes
@@ -81,7 +82,7 @@ class Plan:
 
         def ref(a):
             if not isinstance(a, Tensor):
-                return ("c", _freeze(a))
+                return ("c", value_key(a))
             if a in feed_pos:
                 return ("f", feed_pos[a])
             if isinstance(a, Variable):
@@ -90,7 +91,7 @@ class Plan:
 
         ops = []
         for op in self.order:
-            entry = (op.type, _freeze(op.attrs), tuple(ref(a) for a in op.inputs),
+            entry = (op.type, op.attrs, tuple(ref(a) for a in op.inputs),
                      tuple(index.get(c, c) for c in op.control_inputs))
             row = kind_of(op)
             if row is not None and row.step is STATE:
@@ -211,27 +212,6 @@ def _source(a, seen: dict | None):
     if seen and isinstance(a, Variable):
         return seen.get(a, a)
     return a
-
-
-def _freeze(x):
-    """A hashable stand-in for an attribute or constant (equal only when the values are)."""
-    if isinstance(x, np.ndarray):
-        return ("nd", x.dtype.str, x.shape, x.tobytes())
-    if isinstance(x, np.generic):
-        return ("g", x.dtype.str, x.tobytes())
-    if isinstance(x, (bool, int, str)) or x is None:
-        return (type(x).__name__, x)
-    if isinstance(x, float):
-        return ("float", repr(x))  # keeps -0.0 apart from 0.0
-    if isinstance(x, (list, tuple)):
-        return (type(x).__name__, tuple(_freeze(i) for i in x))
-    if isinstance(x, dict):
-        return ("dict", tuple((k, _freeze(v)) for k, v in sorted(x.items())))
-    if isinstance(x, slice):
-        return ("slice", _freeze(x.start), _freeze(x.stop), _freeze(x.step))
-    if isinstance(x, dtypes.DType):
-        return ("dtype", x.name)
-    return ("id", x)  # anything else: only itself
 
 
 _KERNEL, _COMPUTE, _CONTROL = "kernel", "compute", "control"  # steps of registry ops, control flow

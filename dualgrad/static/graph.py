@@ -38,6 +38,7 @@ from .. import ops
 from ..errors import DTypeError, GraphError, user_frame
 from ..ops import Op, Spec
 from ..ops import registry as _registry
+from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
 from .naming import Naming, check_name
 
@@ -198,7 +199,7 @@ class Graph(Naming):
         op.type = op_type
         op.registry_op = registry_op
         op.inputs = tuple(inputs)
-        op.attrs = attrs
+        op.attrs = as_attrs(attrs)  # hashable once, here: the plan signature keys on it
         active = [c for frame in self.thread_stack("control") for c in frame]
         op.control_inputs = tuple(dict.fromkeys([*control_inputs, *active]))
         op.where = user_frame()

@@ -11,11 +11,12 @@ def compile(fn=None, *, backend: str | None = None):  # noqa: A001 - PyTorch's n
     eager run's results. See docs/compile.md for what is traced, the guards and the fallbacks."""
     from .function import CompiledFunction
 
-    if fn is None:
-        return lambda f: compile(f, backend=backend)
-    if not callable(fn):
-        raise TypeError(f"dg.compile: expected a function, got {type(fn).__name__}")
-    return CompiledFunction(fn, backend)
+    def wrap(f):
+        if not callable(f):
+            raise TypeError(f"dg.compile: expected a function, got {type(f).__name__}")
+        return CompiledFunction(f, backend)
+
+    return wrap if fn is None else wrap(fn)
 
 
 __all__ = ["compile"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DTypeError, user_frame
+from .errors import DTypeError, user_frame, user_line
 
 
 class DType:
@@ -57,7 +57,7 @@ def from_numpy_dtype(np_dtype) -> DType:
         dt = np.dtype(np_dtype)
     except (TypeError, ValueError):
         raise DTypeError(f"{np_dtype!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32 "
-                         f"(at {user_frame()})") from None
+                         f"{user_line()}") from None
     d = _BY_NUMPY.get(dt)
     if d is None and dt.kind in "biuf":
         d = _BY_NUMPY.get(dt.newbyteorder("="))  # a byte-swapped array of a supported type
@@ -77,7 +77,7 @@ def as_dtype(spec) -> DType | None:
         name = spec.rsplit(".", 1)[-1]
         if name in _BY_NAME:
             return _BY_NAME[name]
-        raise DTypeError(f"unknown dtype {spec!r} (at {user_frame()})")
+        raise DTypeError(f"unknown dtype {spec!r} {user_line()}")
     if spec is float:
         return DEFAULT_FLOAT
     if spec is int:
@@ -86,7 +86,7 @@ def as_dtype(spec) -> DType | None:
         return bool_
     if isinstance(spec, (bool, int, float, complex)):  # np.dtype(5) would be a cryptic error
         raise DTypeError(f"{spec!r} is not a dtype: expected a dualgrad dtype such as dualgrad.float32 "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     return from_numpy_dtype(spec)
 
 

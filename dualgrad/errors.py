@@ -342,7 +342,7 @@ def user_frame() -> str:
     return f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"
 
 
-def where() -> str:
+def user_line() -> str:
     """'(at file.py:LINE)', the suffix every located error ends with: the user's line."""
     return f"(at {user_frame()})"
 

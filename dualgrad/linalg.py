@@ -7,7 +7,7 @@ from collections import namedtuple
 
 from . import ops
 from .eager.tensor import Tensor
-from .errors import DualgradNotImplementedError, LinAlgError, ShapeError, user_frame
+from .errors import DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
@@ -62,10 +62,10 @@ def _matrix_dims(x: Tensor, dim) -> tuple[int, int]:
         raise ShapeError(f"linalg.matrix_norm: the input must have at least 2 dimensions (got shape "
                          f"{tuple(x.shape)}; at {user_frame()})")
     if len(dim) != 2:
-        raise ShapeError(f"linalg.matrix_norm: dim must be a 2-tuple, got {dim!r} (at {user_frame()})")
+        raise ShapeError(f"linalg.matrix_norm: dim must be a 2-tuple, got {dim!r} {user_line()}")
     rows, cols = (d % x.ndim for d in dim)
     if rows == cols:
-        raise ShapeError(f"linalg.matrix_norm: dims must be different, got {dim!r} (at {user_frame()})")
+        raise ShapeError(f"linalg.matrix_norm: dims must be different, got {dim!r} {user_line()}")
     return rows, cols
 
 
@@ -84,7 +84,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
             raise DualgradNotImplementedError(
                 f"linalg.matrix_norm: ord={ord!r} needs singular values, and dualgrad has no SVD "
                 f"(input shape {tuple(A.shape)}; at {user_frame()})")
-        raise ShapeError(f"linalg.matrix_norm: Order {ord!r} not supported (at {user_frame()})")
+        raise ShapeError(f"linalg.matrix_norm: Order {ord!r} not supported {user_line()}")
     summed = ops.sum(ops.abs(A), axis=sums[ord], keepdims=True)
     other = cols if sums[ord] == rows else rows
     extreme = ops.amax if ord > 0 else ops.amin
@@ -103,13 +103,13 @@ def norm(x: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
     if dim is None:
         if x.ndim not in (1, 2):
             raise ShapeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
-                             f"Got {x.ndim}D (at {user_frame()})")
+                             f"Got {x.ndim}D {user_line()}")
         dim = tuple(range(x.ndim))
     if len(dim) == 2:
         return matrix_norm(x, ord, dim, keepdim, dtype=dtype)
     if isinstance(ord, str):
         raise ShapeError(f"linalg.norm: ord={ord!r} is a matrix norm; it needs a 2-tuple dim "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     return vector_norm(x, ord, dim, keepdim, dtype=dtype)
 
 

@@ -8,14 +8,14 @@ from collections.abc import Callable
 from ..eager.engine import grad
 from ..eager.functional import hessian, jacobian, jvp, vjp
 from ..eager.grad_mode import enable_grad
-from ..errors import GraphError, user_frame
+from ..errors import GraphError, user_line
 
 
 def _scalar_output(name: str, func: Callable, xs: tuple):
     out = func(*xs)
     if isinstance(out, (tuple, list)) or out.numel() != 1:
         raise GraphError(f"The function given to {name} should return a single element Tensor "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     return out
 
 
@@ -29,7 +29,7 @@ def _vectors(v, xs: tuple) -> tuple:
     vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)
     if len(vs) != len(xs) or any(tuple(a.shape) != tuple(b.shape) for a, b in zip(vs, xs, strict=True)):
         raise GraphError(f"v has the wrong shape(s): {[tuple(a.shape) for a in vs]} for inputs "
-                         f"{[tuple(x.shape) for x in xs]} (at {user_frame()})")
+                         f"{[tuple(x.shape) for x in xs]} {user_line()}")
     return vs
 
 

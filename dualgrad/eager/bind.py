@@ -26,7 +26,7 @@ from ..errors import (
     is_out_of_memory,
     out_of_memory,
     user_frame,
-    where,
+    user_line,
 )
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
@@ -226,7 +226,7 @@ def check_same_device(op: Op, args) -> None:
     if len(seen) > 1:
         first, second = sorted(seen, key=str)[:2]
         raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
-                         f"least two devices, {first} and {second}! {where()}")
+                         f"least two devices, {first} and {second}! {user_line()}")
 
 
 def spec_of(a) -> Spec:

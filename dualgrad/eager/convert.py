@@ -22,6 +22,7 @@ from ..errors import (
     ShapeError,
     ValueOverflowError,
     user_frame,
+    user_line,
 )
 from .tensor import Tensor
 
@@ -44,12 +45,12 @@ def require_floating(dtype: dtypes.DType, op: str, kernel: str) -> None:
 
 def overflow(op: str, value, dtype: dtypes.DType) -> ValueOverflowError:
     return ValueOverflowError(f"{op}: value {value!r} cannot be converted to type {dtype.name} without "
-                              f"overflow (at {user_frame()})")
+                              f"overflow {user_line()}")
 
 
 def _unpack_overflow(op: str, value) -> ValueOverflowError:
     return ValueOverflowError(f"{op}: Overflow when unpacking long long: {value!r} is outside int64 "
-                              f"(at {user_frame()})")
+                              f"{user_line()}")
 
 
 def _not_a_number(op: str, value) -> DTypeError:
@@ -57,7 +58,7 @@ def _not_a_number(op: str, value) -> DTypeError:
         return DTypeError(f"{op}: complex values are not supported by dualgrad (got {value!r}; at "
                           f"{user_frame()})")
     return DTypeError(f"{op}: Could not infer dtype of {type(value).__name__}: expected numbers "
-                      f"(at {user_frame()})")
+                      f"{user_line()}")
 
 
 # -- dtype inference ------------------------------------------------------------------------
@@ -70,7 +71,7 @@ def array_dtype(a, op: str) -> dtypes.DType:
     d = dtypes._BY_NUMPY.get(dt.newbyteorder("=")) if dt.kind in "biuf" else None
     if d is None:
         raise DTypeError(f"{op}: can't convert an array of dtype {dt}; supported: "
-                         f"{', '.join(x.name for x in dtypes.ALL)} (at {user_frame()})")
+                         f"{', '.join(x.name for x in dtypes.ALL)} {user_line()}")
     return d
 
 
@@ -306,13 +307,13 @@ def number(value, op: str, what: str):
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise DTypeError(f"{op}: {what} must be a number or a one-element tensor, got a tensor of "
-                             f"shape {tuple(value.shape)} (at {user_frame()})")
+                             f"shape {tuple(value.shape)} {user_line()}")
         return value.item()
     if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
         return value
     if isinstance(value, (complex, np.complexfloating)):
-        raise DTypeError(f"{op}: complex {what} {value!r} is not supported by dualgrad (at {user_frame()})")
-    raise DTypeError(f"{op}: {what} must be a number, not {type(value).__name__} (at {user_frame()})")
+        raise DTypeError(f"{op}: complex {what} {value!r} is not supported by dualgrad {user_line()}")
+    raise DTypeError(f"{op}: {what} must be a number, not {type(value).__name__} {user_line()}")
 
 
 def number_dtype(value) -> dtypes.DType:
@@ -328,7 +329,7 @@ def size_value(s, op: str, what: str = "size") -> int:
     """One size (an int, numpy int or one-element integer tensor): PyTorch's TypeError for a
     float, bool, string or None."""
     if isinstance(s, (bool, np.bool_)):
-        raise DTypeError(f"{op}(): argument '{what}' must be int, not bool (at {user_frame()})")
+        raise DTypeError(f"{op}(): argument '{what}' must be int, not bool {user_line()}")
     try:
         return operator.index(s)
     except (TypeError, RuntimeError):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import AllocationError, DTypeError, ShapeError, refusing, user_frame
+from ..errors import AllocationError, DTypeError, ShapeError, refusing, user_frame, user_line
 from . import convert
 from .bind import as_eager_error
 from .devices import Device, get_default_device, place
@@ -32,7 +32,7 @@ def dtype_arg(dtype, op: str) -> dtypes.DType | None:
     try:
         return dtypes.as_torch_dtype(dtype)
     except DTypeError as e:
-        raise DTypeError(f"{op}(): argument 'dtype': {e} (at {user_frame()})") from None
+        raise DTypeError(f"{op}(): argument 'dtype': {e} {user_line()}") from None
 
 
 def _leaf(data: np.ndarray, requires_grad=False, device=None, name=None) -> Tensor:
@@ -74,11 +74,11 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 def from_numpy(a: np.ndarray) -> Tensor:
     """A tensor that shares memory with the numpy array `a`."""
     if not isinstance(a, np.ndarray):
-        raise DTypeError(f"from_numpy: expected np.ndarray (got {type(a).__name__}) (at {user_frame()})")
+        raise DTypeError(f"from_numpy: expected np.ndarray (got {type(a).__name__}) {user_line()}")
     convert.array_dtype(a, "from_numpy")
     if not a.dtype.isnative:
         raise DTypeError(f"from_numpy: given numpy array has byte order different from the native byte "
-                         f"order ({a.dtype.str}); copy it with dg.tensor(a) (at {user_frame()})")
+                         f"order ({a.dtype.str}); copy it with dg.tensor(a) {user_line()}")
     t = wrap(a)
     t._where = user_frame()
     return t
@@ -92,7 +92,7 @@ def _sizes(size, op: str) -> tuple:
     shape = tuple(convert.size_value(s, op) for s in size)
     if any(s < 0 for s in shape):
         raise as_eager_error(ShapeError(f"{op}: Trying to create tensor with negative dimension: "
-                                        f"{list(shape)} (at {user_frame()})"))
+                                        f"{list(shape)} {user_line()}"))
     return shape
 
 
@@ -104,7 +104,7 @@ def _allocate(make, shape: tuple, dtype: dtypes.DType):
         if isinstance(e, ValueError) and not str(e).startswith(("Maximum allowed", "array is too big")):
             raise
         raise AllocationError(f"can't allocate memory: you tried to allocate a tensor of shape "
-                              f"{shape} and dtype {dtype.name} (at {user_frame()})") from None
+                              f"{shape} and dtype {dtype.name} {user_line()}") from None
 
 
 def _filled(op: str, fill, size, dtype, requires_grad, device, default=dtypes.DEFAULT_FLOAT) -> Tensor:
@@ -150,7 +150,7 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad=False, device=No
 
 
 def _range_error(message: str) -> Exception:
-    return as_eager_error(ShapeError(f"{message} (at {user_frame()})"))
+    return as_eager_error(ShapeError(f"{message} {user_line()}"))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None) -> Tensor:
@@ -187,7 +187,7 @@ def _length(start, end, step, d: dtypes.DType) -> int:
     q = (float(end) - float(start)) / float(step)
     if not math.isfinite(q):
         raise AllocationError(f"arange: a range from {start} to {end} by {step} has {q} elements; can't "
-                              f"allocate a tensor of dtype {d.name} (at {user_frame()})")
+                              f"allocate a tensor of dtype {d.name} {user_line()}")
     return math.ceil(q)
 
 
@@ -296,7 +296,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, device
     mean, std = (convert.array_from_data(v, dtypes.float64, "normal") for v in (mean, std))
     if not (std >= 0.0).all():
         raise as_eager_error(ShapeError(f"normal: normal expects std >= 0.0, but found std "
-                                        f"{std.min()} (at {user_frame()})"))
+                                        f"{std.min()} {user_line()}"))
     shape = None if size is None else _sizes((size,), "normal")  # None: the shape of mean and std
     return _random("normal", "normal_kernel_cpu", lambda s, d: _rng.normal(mean, std, shape), (), dtype,
                    requires_grad, device)

@@ -3,7 +3,7 @@ device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
 from __future__ import annotations
 
 from ..backend import is_jax_array, jax_numpy, to_numpy, x64
-from ..errors import DeviceError, user_frame
+from ..errors import DeviceError, user_frame, user_line
 
 
 class Device:
@@ -18,7 +18,7 @@ class Device:
         kind = {"gpu": "cuda"}.get(kind, kind)
         if kind not in ("cpu", "cuda", "jax"):
             raise DeviceError(f"Expected one of cpu, cuda, gpu, jax device type at start of device "
-                              f"string: {spec} (at {user_frame()})")
+                              f"string: {spec} {user_line()}")
         self.type = kind
         self.index = int(number) if number else index
 

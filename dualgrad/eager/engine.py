@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
-from ..errors import GraphError, user_frame
+from ..errors import GraphError, user_line
 from . import compiled, grad_mode
 from .bind import edge
 from .node import AccumulateGrad
@@ -64,7 +64,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     retain = create_graph if retain_graph is None else retain_graph
     wanted = _as_list(inputs)
     if inputs is not None and not wanted:
-        raise GraphError(f"`inputs` argument to `backward()` cannot be empty. (at {user_frame()})")
+        raise GraphError(f"`inputs` argument to `backward()` cannot be empty. {user_line()}")
     targets = {_target(t)[0]: t for t in wanted} if wanted else None
     roots = [edge(t) for t in outputs]
     captured = None
@@ -152,7 +152,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     if not ins:
-        raise GraphError(f"grad requires non-empty inputs. (at {user_frame()})")
+        raise GraphError(f"grad requires non-empty inputs. {user_line()}")
     seeds = _seed(outs, _as_list(grad_outputs), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     edges = [_target(t) for t in ins]

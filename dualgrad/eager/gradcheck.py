@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import GradcheckError, GradcheckInputError, user_frame
+from ..errors import GradcheckError, GradcheckInputError, user_line
 from .devices import place
 from .engine import grad
 from .grad_mode import enable_grad
@@ -94,7 +94,7 @@ def analytical_jacobian(func, inputs, check_grad_dtypes: bool = False) -> list:
 def _check_inputs(inputs: tuple) -> None:
     if not any(_wants_grad(x) for x in inputs):
         raise GradcheckInputError("gradcheck expects at least one input tensor to require gradient, "
-                                  f"but none of them have requires_grad=True. (at {user_frame()})")
+                                  f"but none of them have requires_grad=True. {user_line()}")
     for j, x in enumerate(inputs):
         if _wants_grad(x) and x._data.dtype != np.float64:
             warnings.warn(f"Input #{j} requires gradient and is not a double precision floating point: "
@@ -106,7 +106,7 @@ def _unsupported(**flags) -> None:
     for name, on in flags.items():
         if on:
             raise GradcheckInputError(f"gradcheck: {name}=True is not supported by dualgrad "
-                                      f"(at {user_frame()})")
+                                      f"{user_line()}")
 
 
 def _fail(msg: str, raise_exception: bool) -> bool:
@@ -178,7 +178,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     grad_outputs = _as_tuple(grad_outputs)
     if len(grad_outputs) != len(outs):
         raise GradcheckInputError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outs)} "
-                                  f"outputs that require grad (at {user_frame()})")
+                                  f"outputs that require grad {user_line()}")
     n = len(inputs)
 
     def first_order(*args):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..backend import is_jax_array, x64
-from ..errors import GraphError, where
+from ..errors import GraphError, user_line
 from ..ops import Op
 from . import grad_mode
 from .bind import _VIEW_OPS
@@ -27,10 +27,10 @@ def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
         return
     if t.grad_fn is None and t._requires_grad:
         raise GraphError("a leaf Variable that requires grad is being used in an in-place operation. "
-                         f"{where()}")
+                         f"{user_line()}")
     if views and views[-1][2].grad_fn is None:
         raise GraphError("a view of a leaf Variable that requires grad is being used in an in-place "
-                         f"operation. {where()}")
+                         f"operation. {user_line()}")
 
 
 
@@ -103,10 +103,10 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     value = result._data
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
-                         f"cast to the desired output type {t.dtype.name} {where()}")
+                         f"cast to the desired output type {t.dtype.name} {user_line()}")
     if value.shape != t._data.shape:
         raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
-                         f"broadcast shape {list(value.shape)} {where()}")
+                         f"broadcast shape {list(value.shape)} {user_line()}")
     if is_jax_array(t._data):
         with x64():
             t._data = value.astype(t._data.dtype)
@@ -118,7 +118,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory
             raise GraphError("unsupported operation: more than one element of the written-to tensor "
                              "refers to a single memory location. Please clone() the tensor before "
-                             f"performing the operation. {where()}")
+                             f"performing the operation. {user_line()}")
         t._data[...] = value
     if recording:
         adopt(t, result)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import DTypeError, user_frame
+from ..errors import DTypeError, user_frame, user_line
 from . import api
 from .tensor import Tensor, wrap
 
@@ -45,7 +45,7 @@ def from_dlpack(ext) -> Tensor:
         return ext
     if not hasattr(ext, "__dlpack__"):
         raise DTypeError(f"from_dlpack: {type(ext).__name__} does not support DLPack (no __dlpack__) "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     device_type, _ = ext.__dlpack_device__()
     if device_type == KDL_CPU:
         data = np.from_dlpack(ext)
@@ -66,7 +66,7 @@ def _refuse(name: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
             continue
         raise TypeError(f"np.{name}(tensor, {key}=...) is not supported on dualgrad tensors: call "
                         f"dg.{name}(tensor, dim=..., keepdim=...) or np.{name}(tensor.detach().numpy(), "
-                        f"...) (at {user_frame()})")
+                        f"...) {user_line()}")
 
 
 def _reduction(name: str, dg_name: str | None = None,
@@ -76,7 +76,7 @@ def _reduction(name: str, dg_name: str | None = None,
     def call(a, axis=None, *args, **kwargs):
         if args:
             raise TypeError(f"np.{name}(tensor, ...) on dualgrad tensors takes axis and keywords only "
-                            f"(at {user_frame()})")
+                            f"{user_line()}")
         _refuse(name, kwargs, allowed)
         dtype = kwargs.get("dtype")
         x = a if dtype is None else a.to(np.dtype(dtype))

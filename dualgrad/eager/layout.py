@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame, where
+from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame, user_line
 from ..ops import specs
 from .bind import as_eager_error, as_key, spec_of
 from .convert import write_value
@@ -129,7 +129,7 @@ def matrix_transpose(input) -> Tensor:
     """`t.mT`: the last two dims swapped (batched matrix transpose)."""
     if len(input.shape) < 2:
         raise as_eager_error(ShapeError(f"tensor.mT is only supported on matrices or batches of "
-                                        f"matrices. Got {len(input.shape)}-D tensor. {where()}"))
+                                        f"matrices. Got {len(input.shape)}-D tensor. {user_line()}"))
     return transpose(input, -2, -1)
 
 
@@ -149,7 +149,7 @@ def t(input) -> Tensor:
     """Transpose of a tensor of at most 2 dims (torch.t)."""
     if len(input.shape) > 2:
         raise as_eager_error(ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                                        f"{len(input.shape)}D {where()}"))
+                                        f"{len(input.shape)}D {user_line()}"))
     return input if len(input.shape) < 2 else spelled(ops.transpose(input), "TBackward0")
 
 
@@ -230,7 +230,7 @@ def clamp_(input, min=None, max=None) -> Tensor:
     """In-place clamp to [min, max] (Tensor.clamp_)."""
     if _clamps_to_float(input, min, max):
         raise DualgradRuntimeError(f"clamp_: result type {dtypes.DEFAULT_FLOAT.name} can't be cast to the "
-                                   f"desired output type {input.dtype.name} {where()}")
+                                   f"desired output type {input.dtype.name} {user_line()}")
     return inplace(input, ops.clip, min=min, max=max)
 
 
@@ -248,7 +248,7 @@ def copy_(input, src) -> Tensor:
     """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_)."""
     if type(src) is not Tensor:  # PyTorch: a list or array would be converted with guessed rules
         raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
-                         f"{type(src).__name__} {where()}")
+                         f"{type(src).__name__} {user_line()}")
     return inplace(input, ops.setitem, src, key=Ellipsis)
 
 

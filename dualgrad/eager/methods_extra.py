@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..errors import ShapeError, refusing, user_frame
+from ..errors import ShapeError, refusing, user_line
 from .inplace import inplace
 from .methods_more import _axis, _index_array
 from .tensor import Tensor
@@ -57,7 +57,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     dims = _dims(input, dims)
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)} "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     out = input
     for s, d in zip(shifts, dims, strict=True):
         n = input.shape[d]
@@ -79,14 +79,14 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     start = start + n if start < 0 else start
     if not (0 <= start <= n and 0 <= length and start + length <= n):
         raise ShapeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     return ops.getitem(input, key=(slice(None),) * d + (slice(start, start + length),))
 
 
 def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int) -> Tensor:
     d1, d2 = _axis("diagonal", input, dim1), _axis("diagonal", input, dim2)
     if d1 == d2:
-        raise ShapeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2} (at {user_frame()})")
+        raise ShapeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2} {user_line()}")
     rows_n, cols_n = input.shape[d1], input.shape[d2]
     rows = np.arange(max(0, -offset), max(0, min(rows_n, cols_n - offset)))
     moved = ops.transpose(input, axes=tuple(i for i in range(input.ndim) if i not in (d1, d2)) + (d1, d2))
@@ -104,7 +104,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         return _diagonal_of(input, diagonal, 0, 1)
     if input.ndim != 1:
         raise ShapeError(f"diag: expected a 1D or 2D tensor, got shape {tuple(input.shape)} "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     n = input.shape[0] + abs(diagonal)
     rows = np.arange(input.shape[0]) + max(0, -diagonal)
     return ops.scatter_like(input, np.zeros((n, n)), key=(rows, rows + diagonal))
@@ -113,7 +113,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-d tensor (torch.trace)."""
     if input.ndim != 2:
-        raise ShapeError(f"trace: expected a matrix, got shape {tuple(input.shape)} (at {user_frame()})")
+        raise ShapeError(f"trace: expected a matrix, got shape {tuple(input.shape)} {user_line()}")
     return ops.sum(diagonal(input))
 
 
@@ -121,7 +121,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """input[i] * vec2[j] (torch.outer)."""
     if input.ndim != 1 or vec2.ndim != 1:
         raise ShapeError(f"outer: expected 1-d tensors, got shapes {tuple(input.shape)} and "
-                         f"{tuple(vec2.shape)} (at {user_frame()})")
+                         f"{tuple(vec2.shape)} {user_line()}")
     return ops.multiply(ops.expand_dims(input, axis=1), ops.expand_dims(vec2, axis=0))
 
 
@@ -180,7 +180,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     """Coordinate grids of 1-d tensors, 'ij' (matrix) or 'xy' (Cartesian) indexing (torch.meshgrid)."""
     tensors = tuple(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
     if indexing not in ("ij", "xy"):
-        raise ShapeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r} (at {user_frame()})")
+        raise ShapeError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r} {user_line()}")
     sizes = [t.shape[0] for t in tensors]
     swap = indexing == "xy" and len(tensors) > 1
     if swap:

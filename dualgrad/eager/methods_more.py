@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import ops
-from ..errors import IndexShapeError, ShapeError, refusing, user_frame
+from ..errors import IndexShapeError, ShapeError, refusing, user_frame, user_line
 from ..ops import specs
 from . import api
 from .bind import spec_of
@@ -30,7 +30,7 @@ def _axis(op_name: str, x: Tensor, dim: int) -> int:
 def _index_array(index) -> np.ndarray:
     a = np.asarray(index._data if isinstance(index, Tensor) else index)
     if a.dtype.kind not in "iu":
-        raise IndexShapeError(f"index must be an integer tensor, got dtype {a.dtype} (at {user_frame()})")
+        raise IndexShapeError(f"index must be an integer tensor, got dtype {a.dtype} {user_line()}")
     return a.astype(np.int64)
 
 
@@ -71,7 +71,7 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
     only with `equal_nan` (PyTorch's definition)."""
     if rtol < 0 or atol < 0:
         raise ShapeError(f"isclose: rtol and atol must be non-negative, got {rtol} and {atol} "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     finite = ops.logical_and(ops.isfinite(input), ops.isfinite(other))
     tolerance = ops.add(atol, ops.multiply(rtol, ops.abs(other)))
     near = ops.less_equal(ops.abs(ops.subtract(input, other)), tolerance)
@@ -105,7 +105,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     if isinstance(split_size_or_sections, int):
         if split_size_or_sections <= 0:
             raise ShapeError(f"split: split_size must be positive, got {split_size_or_sections} "
-                             f"(at {user_frame()})")
+                             f"{user_line()}")
         sizes = [split_size_or_sections] * (n // split_size_or_sections)
         if n % split_size_or_sections or not sizes:
             sizes.append(n % split_size_or_sections)
@@ -113,14 +113,14 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
             raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                             f"size at dimension {dim}), but got split_sizes={sizes} (at {user_frame()})")
+                             f"size at dimension {dim}), but got split_sizes={sizes} {user_line()}")
     return _slices(tensor, axis, list(np.cumsum([0] + sizes)))
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """`chunks` near-equal pieces along `dim` (torch.chunk)."""
     if chunks <= 0:
-        raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks} (at {user_frame()})")
+        raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks} {user_line()}")
     n = input.shape[_axis("chunk", input, dim)]
     return split(input, max(-(-n // chunks), 1), dim)
 
@@ -143,11 +143,11 @@ def _gather_key(shape: tuple, axis: int, idx: np.ndarray, size: int) -> tuple:
                               f"({idx.ndim} vs {len(shape)}; at {user_frame()})")
     if builtins.any(idx.shape[d] > shape[d] for d in range(len(shape)) if d != axis):
         raise IndexShapeError(f"Size does not match at a dimension other than {axis}: index {idx.shape}, "
-                              f"input {shape} (at {user_frame()})")
+                              f"input {shape} {user_line()}")
     if idx.size and (idx.min() < 0 or idx.max() >= size):
         bad = int(idx.max() if idx.max() >= size else idx.min())
         raise IndexShapeError(f"index {bad} is out of bounds for dimension {axis} with size {size} "
-                              f"(at {user_frame()})")
+                              f"{user_line()}")
     grids = np.indices(idx.shape, sparse=True)
     return tuple(idx if d == axis else grids[d] for d in range(len(shape)))
 
@@ -179,7 +179,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     axis = _axis("topk", input, dim)
     if not 0 <= k <= input.shape[axis]:
         raise IndexShapeError(f"topk: selected index k ({k}) out of range for dimension {dim} of size "
-                              f"{input.shape[axis]} (at {user_frame()})")
+                              f"{input.shape[axis]} {user_line()}")
     order = ops.argsort(input, axis=axis, descending=largest)
     indices = ops.getitem(order, key=(slice(None),) * axis + (slice(0, k),))
     return topk_result(gather(input, axis, indices), indices)
@@ -197,7 +197,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
     if len(sizes) < input.ndim:
         raise ShapeError(f"Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
-                         f"number of dimensions of tensor ({input.ndim}) (at {user_frame()})")
+                         f"number of dimensions of tensor ({input.ndim}) {user_line()}")
     return ops.repeat(input, repeats=tuple(int(s) for s in sizes))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import linalg, ops
-from ..errors import DTypeError, ShapeError, refusing, user_frame
+from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from ..ops.accumulate import REDUCTIONS, SCATTER_OPS
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array
@@ -30,7 +30,7 @@ def _src(name: str, input: Tensor, src, idx: np.ndarray, exact_dtype: bool):
         return src
     if src.ndim != idx.ndim or any(s < i for s, i in zip(src.shape, idx.shape, strict=True)):
         raise ShapeError(f"{name}: src of shape {tuple(src.shape)} must be at least as large as index "
-                         f"{idx.shape} in every dim (at {user_frame()})")
+                         f"{idx.shape} in every dim {user_line()}")
     if exact_dtype and src.dtype != input.dtype:
         raise DTypeError(f"{name}(): Expected self.dtype to be equal to src.dtype ({input.dtype} and "
                          f"{src.dtype}; at {user_frame()})")
@@ -42,14 +42,14 @@ def _filled(name: str, input: Tensor, value, idx: np.ndarray) -> np.ndarray:
     filled = np.full(idx.shape, value, dtype=input.dtype.np)
     if filled.size and filled.reshape(-1)[0] != value:
         raise DTypeError(f"{name}: value {value!r} cannot be written into a {input.dtype} tensor "
-                         f"unchanged (at {user_frame()})")
+                         f"unchanged {user_line()}")
     return filled
 
 
 def _reduction(name: str, reduce: str, names) -> str:
     if reduce not in names:
         raise ShapeError(f"{name}: reduce argument must be one of {', '.join(map(repr, names))}, got "
-                         f"{reduce!r} (at {user_frame()})")
+                         f"{reduce!r} {user_line()}")
     return names[reduce] if isinstance(names, dict) else reduce
 
 
@@ -81,7 +81,7 @@ def scatter_(input: Tensor, dim: int, index, src=None, *, value=None, reduce=Non
 
 def _reduce_args(name: str, input: Tensor, dim, index, src, reduce: str, include_self: bool):
     if not isinstance(src, Tensor):
-        raise DTypeError(f"{name}: src must be a tensor, got {type(src).__name__} (at {user_frame()})")
+        raise DTypeError(f"{name}: src must be a tensor, got {type(src).__name__} {user_line()}")
     key, idx = _key(name, input, dim, index)
     op = SCATTER_OPS[_reduction(name, reduce, REDUCTIONS)]
     return op, _src(name, input, src, idx, True), {"key": key, "include_self": bool(include_self)}

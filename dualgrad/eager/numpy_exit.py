@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import to_numpy
-from ..errors import CopyRequiredError, GraphError, user_frame
+from ..errors import CopyRequiredError, GraphError, user_line
 from . import grad_mode
 
 NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
@@ -50,10 +50,10 @@ def array_protocol(data, dtype=None, copy: bool | None = None) -> np.ndarray:
     if copy is False:
         if not on_host:
             raise CopyRequiredError(f"Unable to avoid copy while creating an array as requested: the "
-                                    f"tensor is on a jax device, not in host memory (at {user_frame()})")
+                                    f"tensor is on a jax device, not in host memory {user_line()}")
         if want is not None and want != data.dtype:
             raise CopyRequiredError(f"Unable to avoid copy while creating an array as requested: the "
-                                    f"tensor is {data.dtype}, not {want} (at {user_frame()})")
+                                    f"tensor is {data.dtype}, not {want} {user_line()}")
         return data
     a = data if on_host else _snapshot(data)
     return a if want is None or want == a.dtype else a.astype(want)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import to_numpy
-from ..errors import DTypeError, GraphError, user_frame, where
+from ..errors import DTypeError, GraphError, user_frame, user_line
 from ..ops import transpose
 from .devices import device_of
 from .numpy_exit import array_protocol, check_no_grad, host_array
@@ -305,12 +305,12 @@ def call_hook(fn, g):
     name = getattr(fn, "__name__", type(fn).__name__)
     if type(result) is not Tensor:
         raise DTypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}' "
-                         f"{where()}")
+                         f"{user_line()}")
     old = g._data if not raw else g
     if tuple(result._data.shape) != tuple(np.shape(old)):
         raise GraphError(f"hook '{name}' has changed the size of value: the gradient has shape "
                          f"{tuple(np.shape(old))}, the hook returned {tuple(result._data.shape)} "
-                         f"{where()}")
+                         f"{user_line()}")
     if result._data.dtype != old.dtype:
         raise GraphError(f"hook '{name}' has changed the type of value (was {old.dtype}, got "
                          f"{result._data.dtype}; at {user_frame()})")

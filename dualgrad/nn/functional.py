@@ -13,7 +13,7 @@ from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor
-from ..errors import IndexShapeError, ReductionError, ShapeError, user_frame
+from ..errors import IndexShapeError, ReductionError, ShapeError, user_frame, user_line
 from ..ops.losses import REDUCTIONS
 
 
@@ -23,7 +23,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.shape and input.shape[-1] != weight.shape[-1]:
         raise ShapeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
                          f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))} and "
-                         f"{weight.shape[1]}x{weight.shape[0]}) (at {user_frame()})")
+                         f"{weight.shape[1]}x{weight.shape[0]}) {user_line()}")
     return ops.linear(input, weight) if bias is None else ops.linear(input, weight, bias)
 
 
@@ -73,14 +73,14 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     """Zero each element with probability p and scale the rest by 1/(1-p); the mask is drawn
     from dualgrad's generator (`dg.manual_seed`)."""
     if not 0.0 <= p <= 1.0:
-        raise ShapeError(f"dropout probability has to be between 0 and 1, but got {p} (at {user_frame()})")
+        raise ShapeError(f"dropout probability has to be between 0 and 1, but got {p} {user_line()}")
     if not training or p == 0.0:
         return input
     from ..eager import creation
 
     if inplace and input.requires_grad and is_grad_enabled():
         raise ShapeError("dropout(inplace=True) on a tensor that requires grad is not supported by "
-                         f"dualgrad; use inplace=False (at {user_frame()})")
+                         f"dualgrad; use inplace=False {user_line()}")
     keep = creation._rng.random(tuple(input.shape)) >= p
     out = ops.dropout_apply(input, keep, p=float(p))
     return api.copy_(input, out) if inplace else out
@@ -90,13 +90,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot codes along a new last dim."""
     if tensor.dtype is not dtypes.int64:
         raise ShapeError(f"one_hot is only applicable to index tensor of type LongTensor, got "
-                         f"{tensor.dtype.name} (at {user_frame()})")
+                         f"{tensor.dtype.name} {user_line()}")
     labels = np.asarray(tensor._data)
     if num_classes == -1:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise IndexShapeError(f"one_hot: Class values must be smaller than num_classes "
-                              f"({num_classes}) and non-negative (at {user_frame()})")
+                              f"({num_classes}) and non-negative {user_line()}")
     classes = _tensor(np.arange(num_classes), device=tensor.device)
     return api.to(ops.equal(ops.expand_dims(tensor, axis=-1), classes), dtypes.int64)
 
@@ -109,7 +109,7 @@ def _reduction(reduction: str, size_average=None, reduce=None) -> str:
         reduce = True if reduce is None else reduce
         reduction = "none" if not reduce else ("mean" if size_average else "sum")
     if reduction not in REDUCTIONS:
-        raise ReductionError(f"{reduction} is not a valid value for reduction (at {user_frame()})")
+        raise ReductionError(f"{reduction} is not a valid value for reduction {user_line()}")
     return reduction
 
 
@@ -140,10 +140,10 @@ def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     labels = np.asarray(target._data)
     if input.ndim >= 2 and labels.ndim and labels.shape[0] != input.shape[0]:
         raise ShapeError(f"{name}: Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({labels.shape[0]}). (at {user_frame()})")
+                         f"({labels.shape[0]}). {user_line()}")
     if labels.shape != expected:
         raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
-                         f"{tuple(input.shape)}, got {labels.shape} (at {user_frame()})")
+                         f"{tuple(input.shape)}, got {labels.shape} {user_line()}")
     classes = input.shape[axis]
     valid = labels != ignore_index
     bad = valid & ((labels < 0) | (labels >= classes))
@@ -158,7 +158,7 @@ def _check_weight(name: str, weight, input: Tensor) -> None:
     classes = input.shape[1 if input.ndim >= 2 else 0]
     if weight is not None and tuple(weight.shape) != (classes,):
         raise ShapeError(f"{name}: weight tensor should be defined either for all {classes} classes or no "
-                         f"classes but got weight tensor of shape: {list(weight.shape)} (at {user_frame()})")
+                         f"classes but got weight tensor of shape: {list(weight.shape)} {user_line()}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -177,12 +177,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     reduction = _reduction(reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ShapeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
-                         f"{label_smoothing} (at {user_frame()})")
+                         f"{label_smoothing} {user_line()}")
     _check_weight("cross_entropy", weight, input)
     if target.dtype.is_floating_point:
         if tuple(target.shape) != tuple(input.shape):
             raise ShapeError(f"cross_entropy: a probability target must have the input's shape "
-                             f"{tuple(input.shape)}, got {tuple(target.shape)} (at {user_frame()})")
+                             f"{tuple(input.shape)}, got {tuple(target.shape)} {user_line()}")
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
     mask = _class_mask("cross_entropy", input, target, ignore_index)
@@ -196,7 +196,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy: Using a target size ({target.shape}) that is different to "
                          f"the input size ({input.shape}) is deprecated. Please ensure they have the same "
-                         f"size. (at {user_frame()})")
+                         f"size. {user_line()}")
     return ops.binary_cross_entropy(input, target, weight, reduction=reduction)
 
 
@@ -206,5 +206,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must be the same "
-                         f"as input size ({input.shape}) (at {user_frame()})")
+                         f"as input size ({input.shape}) {user_line()}")
     return ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction=reduction)

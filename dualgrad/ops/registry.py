@@ -18,7 +18,16 @@ import numpy as np
 from .. import backend as _backend
 from .. import dtypes
 from ..backend import namespace_of
-from ..errors import REFUSED, DTypeError, DualgradError, GraphError, ShapeError, refusal, user_frame
+from ..errors import (
+    REFUSED,
+    DTypeError,
+    DualgradError,
+    GraphError,
+    ShapeError,
+    refusal,
+    user_frame,
+    user_line,
+)
 from .jit import is_tracer, run_jitted
 
 
@@ -305,7 +314,7 @@ def check_weak_ints(args: Sequence, op: str) -> None:
             from ..errors import ValueOverflowError
 
             raise ValueOverflowError(f"{op}: value {a!r} cannot be converted to type "
-                                     f"{np.dtype(arrays[0].dtype).name} without overflow (at {user_frame()})")
+                                     f"{np.dtype(arrays[0].dtype).name} without overflow {user_line()}")
 
 
 def _promotion_key(a):
@@ -376,21 +385,21 @@ def operand_error(op: Op, value) -> DTypeError:
     kind = getattr(value, "dtype", None)
     what = f"an array of dtype {kind}" if kind is not None else type(value).__name__
     return DTypeError(f"{op.name}: an operand is {what}; ops take real numbers, arrays and tensors "
-                      f"(at {user_frame()})")
+                      f"{user_line()}")
 
 
 def text_operand_error(op: Op, value) -> DTypeError:
     shown = repr(value)
     shown = shown if len(shown) <= 40 else shown[:37] + "..."
     return DTypeError(f"{op.name}: an operand is text ({type(value).__name__} {shown}); ops take "
-                      f"numbers, arrays and tensors, never strings (at {user_frame()})")
+                      f"numbers, arrays and tensors, never strings {user_line()}")
 
 
 def mixing_error(op: Op, args: Sequence) -> GraphError:
     kinds = sorted({type(a).__module__.split(".")[1] if "." in type(a).__module__ else
                     type(a).__name__ for a in args if type(a) in _FRONTENDS})
     return GraphError(
-        f"{op.name}: cannot mix {' and '.join(kinds)} tensors in one op (at {user_frame()}); "
+        f"{op.name}: cannot mix {' and '.join(kinds)} tensors in one op {user_line()}; "
         "convert an eager tensor with .numpy() (or .detach().numpy()) to use it in a static graph"
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, IndexShapeError, user_frame
+from ..errors import DTypeError, IndexShapeError, user_frame, user_line
 from .registry import Op, Spec, dtype_error, shape_error
 
 
@@ -85,7 +85,7 @@ def check_axis(op: Op, axis, ndim: int, specs: Sequence[Spec]) -> int:
     """One axis in [-ndim, ndim) as a non-negative int (`ndim` counts the result's dims for ops
     that insert one, such as stack and expand_dims)."""
     if isinstance(axis, (list, tuple)):
-        raise DTypeError(f"{op.name}: axis must be one int, got {axis!r} (at {user_frame()})")
+        raise DTypeError(f"{op.name}: axis must be one int, got {axis!r} {user_line()}")
     (a,) = axis_tuple(op, axis, specs)
     if not -max(ndim, 1) <= a < max(ndim, 1):
         raise shape_error(op, specs, f"dimension {axis!r} is out of range for a {ndim}-d "

@@ -17,7 +17,7 @@ from ..backend import is_jax_array
 from ..eager.grad_mode import enable_grad, no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
-from ..errors import OptimizerError, user_frame
+from ..errors import OptimizerError, user_line
 
 
 class _Required:
@@ -90,7 +90,7 @@ class Optimizer:
                 raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
                                 f"{type(p).__name__}")
             if not p.is_leaf:
-                raise OptimizerError(f"can't optimize a non-leaf Tensor (at {user_frame()})")
+                raise OptimizerError(f"can't optimize a non-leaf Tensor {user_line()}")
         group = dict(param_group, params=params)
         for name, default in self.defaults.items():
             if default is required and name not in group:

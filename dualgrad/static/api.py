@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
-from ..errors import DTypeError, ShapeError, refusing, user_frame
+from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from ..ops.registry import is_operand
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
@@ -104,7 +104,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     for b in bounds:
         if b is not None and not is_operand(b):
             raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "
-                             f"array (at {user_frame()})")
+                             f"array {user_line()}")
     return _n(ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max), name)
 
 
@@ -128,7 +128,7 @@ def where(condition, x=None, y=None, name=None):
         raise NotImplementedError("ds.where(condition) without x and y (indices) is not supported")
     condition = _tensor(condition)
     if not condition.dtype.is_bool:
-        raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} (at {user_frame()})")
+        raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} {user_line()}")
     return _n(ops.where(condition, x, y), name)
 
 
@@ -192,7 +192,7 @@ def _reduction(op):
         keep = resolve(f.__name__, "keepdims", keepdims, "keep_dims", keep_dims,
                        error=DuplicateStaticArgumentError)
         if keep is not None and not isinstance(keep, (bool, np.bool_)):
-            raise DTypeError(f"ds.{f.__name__}: keepdims must be a bool, got {keep!r} (at {user_frame()})")
+            raise DTypeError(f"ds.{f.__name__}: keepdims must be a bool, got {keep!r} {user_line()}")
         keep = bool(keep)
         axis = _axis(axis, reduction_indices, f.__name__)
         return _n(op(_tensor(input_tensor), axis=axis, keepdims=keep), name)
@@ -305,9 +305,9 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=Non
     if axis != -1:
         raise NotImplementedError("one_hot supports axis=-1 only")
     if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)):
-        raise DTypeError(f"ds.one_hot: depth must be an int, got {depth!r} (at {user_frame()})")
+        raise DTypeError(f"ds.one_hot: depth must be an int, got {depth!r} {user_line()}")
     if depth < 0:
-        raise ArgumentError(f"ds.one_hot: depth must be >= 0, got {depth} (at {user_frame()})")
+        raise ArgumentError(f"ds.one_hot: depth must be >= 0, got {depth} {user_line()}")
     indices = _tensor(indices)
     if not indices.dtype.is_integer:
         raise DTypeError(f"ds.one_hot: indices must be integers, got {indices.dtype.name} (at "
@@ -329,7 +329,7 @@ def check_numerics(tensor, message: str, name=None):
     """The same value; a run that computes it fails (committing nothing) when it holds a NaN
     or an infinity — TF1's `tf.debugging.check_numerics`. Gradients pass through."""
     if not isinstance(message, str):
-        raise DTypeError(f"ds.check_numerics: message must be a str, got {message!r} (at {user_frame()})")
+        raise DTypeError(f"ds.check_numerics: message must be a str, got {message!r} {user_line()}")
     y = identity(tensor, name=name or "CheckNumerics")
     y.graph.numeric_checks[y] = message
     return y
@@ -351,14 +351,14 @@ def _nonempty(fn: str, values, what: str) -> list:
         raise DTypeError(f"ds.{fn}: {what} must be a list of tensors, got {type(values).__name__} (at "
                          f"{user_frame()})")
     if not values:
-        raise ArgumentError(f"ds.{fn}: {what} must hold at least one tensor (at {user_frame()})")
+        raise ArgumentError(f"ds.{fn}: {what} must hold at least one tensor {user_line()}")
     return list(values)
 
 
 def _int_type(fn: str, key: str, dtype):
     d = as_dtype(dtype)
     if d not in (as_dtype("int32"), as_dtype("int64")):
-        raise DTypeError(f"ds.{fn}: {key} must be int32 or int64, got {d.name} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: {key} must be int32 or int64, got {d.name} {user_line()}")
     return d
 
 

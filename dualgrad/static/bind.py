@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import GraphError, user_frame
+from ..errors import GraphError, user_line
 from ..ops import Op, Spec, register_frontend
 from .convert import check_int_range
 from .graph import Tensor, describe
@@ -42,7 +42,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 graph = g
             elif g is not graph:
                 raise GraphError(f"{op.name}: {describe(a)} must be from the same graph as the other "
-                                 f"inputs (at {user_frame()})")
+                                 f"inputs {user_line()}")
             d = a.dtype
             tensor_dtype = d if tensor_dtype is None else dtypes.promote(tensor_dtype, d)
         else:
@@ -51,11 +51,11 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         for i, a in enumerate(conv):
             if isinstance(a, np.ndarray) and a.dtype != tensor_dtype.np and a.dtype.kind in "iuf":
                 if tensor_dtype.is_floating_point or a.dtype.kind != "f":
-                    check_int_range(a, tensor_dtype, f"{op.name}: an array operand (at {user_frame()})")
+                    check_int_range(a, tensor_dtype, f"{op.name}: an array operand {user_line()}")
                     conv[i] = a.astype(tensor_dtype.np)
             elif tensor_dtype.is_integer and type(a) is int:  # a weak Python int takes the dtype
                 check_int_range(np.asarray([a], dtype=object), tensor_dtype,
-                                f"{op.name}: a Python int operand (at {user_frame()})")
+                                f"{op.name}: a Python int operand {user_line()}")
     specs = [Spec(a.shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
     if any(s.shape is None for s in specs):
         out = _infer_unknown_rank(op, specs, attrs)

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from ..backend import jax_numpy
-from ..errors import CacheDirectoryError, user_frame
+from ..errors import CacheDirectoryError, user_line
 
 
 def default_cache_dir() -> Path:
@@ -33,11 +33,11 @@ def enable_compilation_cache(directory: str | os.PathLike | None = None) -> Path
     info = path.stat()
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise CacheDirectoryError(f"enable_compilation_cache: {path} belongs to another user "
-                                  f"(uid {info.st_uid}); use a directory you own (at {user_frame()})")
+                                  f"(uid {info.st_uid}); use a directory you own {user_line()}")
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise CacheDirectoryError(f"enable_compilation_cache: {path} is writable by group or others "
                                   f"(mode {stat.S_IMODE(info.st_mode):o}); `chmod go-w` it or use "
-                                  f"another directory (at {user_frame()})")
+                                  f"another directory {user_line()}")
     jax_numpy()
     import jax
 

@@ -20,6 +20,7 @@ from ..errors import (
     ShapeError,
     ValueOverflowError,
     user_frame,
+    user_line,
 )
 
 _INT32 = np.iinfo(np.int32)
@@ -36,12 +37,12 @@ def _leaves(data, out: list) -> None:
 
 def _not_a_number(op: str, leaf) -> DTypeError:
     return DTypeError(f"{op}: cannot convert {leaf!r} of type {type(leaf).__name__} to a tensor: "
-                      f"expected numbers or bools (at {user_frame()})")
+                      f"expected numbers or bools {user_line()}")
 
 
 def _expected(op: str, d: dtypes.DType, leaf) -> DTypeError:
     return DTypeError(f"{op}: Expected {d.name}, got {leaf!r} of type '{type(leaf).__name__}' "
-                      f"instead. (at {user_frame()})")
+                      f"instead. {user_line()}")
 
 
 def overflow(op: str, value, d: dtypes.DType) -> ValueOverflowError:

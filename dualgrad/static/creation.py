@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops import Spec
 from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
@@ -28,7 +28,7 @@ def as_dtype(dtype) -> dtypes.DType:
     """Accept a dualgrad DType, a numpy dtype, a Python type or a name ('float32')."""
     d = dtypes.as_dtype(dtype)
     if d is None:
-        raise DTypeError(f"a dtype is required (at {user_frame()})")
+        raise DTypeError(f"a dtype is required {user_line()}")
     return d
 
 
@@ -49,10 +49,10 @@ def _shape_arg(shape, op: str = "placeholder") -> tuple | None:
             continue
         if isinstance(d, (builtins.bool, np.bool_)) or not isinstance(d, (int, np.integer)):
             raise DTypeError(f"ds.{op}: shape {tuple(shape)} has a dimension {d!r} of type "
-                             f"{type(d).__name__}: dimensions are ints (at {user_frame()})")
+                             f"{type(d).__name__}: dimensions are ints {user_line()}")
         if d < -1:
             raise ShapeError(f"ds.{op}: shape {tuple(shape)} has a negative dimension {int(d)} "
-                             f"(at {user_frame()})")
+                             f"{user_line()}")
         dims.append(None if d == -1 else int(d))
     return tuple(dims)
 
@@ -77,7 +77,7 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
             arr = arr.reshape(shape)
         else:
             raise ShapeError(f"ds.constant: a value of shape {arr.shape} ({arr.size} elements) "
-                             f"cannot be shaped {shape} (at {user_frame()})")
+                             f"cannot be shaped {shape} {user_line()}")
         arr = np.array(arr)
     arr.setflags(write=False)
     g = get_default_graph()
@@ -88,7 +88,7 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
 def value_array(value, dtype, op: str) -> tuple[np.ndarray, dtypes.DType]:
     """(exact numpy value, DType) of a Python or numpy value (see `convert.py`)."""
     if isinstance(value, Tensor):
-        raise DTypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor (at {user_frame()})")
+        raise DTypeError(f"ds.{op} takes a Python or numpy value, not a graph tensor {user_line()}")
     d = as_dtype(dtype) if dtype is not None else None
     if isinstance(value, (np.ndarray, np.generic)) or _is_array(value):
         arr = np.asarray(value)
@@ -116,9 +116,9 @@ def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
             return rename(ops.cast(value, dtype=as_dtype(dtype)), name)
         return value
     if type(value).__module__.startswith("dualgrad.eager"):
-        from ..errors import GraphError, user_frame
+        from ..errors import GraphError
 
-        raise GraphError(f"an eager dualgrad tensor cannot be used in a static graph (at {user_frame()}); "
+        raise GraphError(f"an eager dualgrad tensor cannot be used in a static graph {user_line()}; "
                          "convert it explicitly with .numpy() (or .detach().numpy())")
     return constant(value, dtype=dtype, name=name)
 
@@ -127,7 +127,7 @@ def fill(dims, value, name: str | None = None) -> Tensor:
     """`dims` filled with the scalar `value` (its dtype by TF1's rules, as `constant`)."""
     arr, d = value_array(value, None, "fill")
     if arr.ndim:
-        raise ShapeError(f"ds.fill: value must be a scalar, got shape {arr.shape} (at {user_frame()})")
+        raise ShapeError(f"ds.fill: value must be a scalar, got shape {arr.shape} {user_line()}")
     return constant(np.full(_full_shape(dims, "fill"), arr, dtype=d.np), dtype=d, name=name or "Fill")
 
 
@@ -146,7 +146,7 @@ def ones(shape, dtype=float32, name: str | None = None) -> Tensor:
 def _full_shape(shape, op: str) -> tuple:
     """A shape with every dimension known (zeros, ones, fill, random ops)."""
     if shape is None:
-        raise ShapeError(f"ds.{op}: a fully known shape is required, got None (at {user_frame()})")
+        raise ShapeError(f"ds.{op}: a fully known shape is required, got None {user_line()}")
     dims = _shape_arg(shape, op)
     if None in dims or any(d == -1 for d in shape if d is not None):
         raise ShapeError(f"ds.{op}: a fully known shape is required, got {tuple(shape)} (at "
@@ -184,14 +184,14 @@ def _random(op_type: str, shape: Sequence, dtype, seed, name, **params) -> Tenso
     api = name_of_random[op_type]
     d = as_dtype(dtype)
     if not d.is_floating_point and op_type != "RandomUniform":
-        raise DTypeError(f"ds.{api}: needs a floating dtype, got {d.name} (at {user_frame()})")
+        raise DTypeError(f"ds.{api}: needs a floating dtype, got {d.name} {user_line()}")
     shape = _full_shape(shape, api)
     if seed is not None and (isinstance(seed, builtins.bool) or not isinstance(seed, (int, np.integer))):
-        raise DTypeError(f"ds.{api}: seed must be an int or None, got {seed!r} (at {user_frame()})")
+        raise DTypeError(f"ds.{api}: seed must be an int or None, got {seed!r} {user_line()}")
     for key, v in params.items():
         _number(api, key, v)
     if params.get("stddev", 0) < 0:
-        raise ArgumentError(f"ds.{api}: stddev must be >= 0, got {params['stddev']!r} (at {user_frame()})")
+        raise ArgumentError(f"ds.{api}: stddev must be >= 0, got {params['stddev']!r} {user_line()}")
     g = get_default_graph()
     attrs = {"shape": shape, "dtype": d, "seed": seed, **params}
     return g.create_op(op_type, (), attrs, (Spec(shape, d),), name=name).outputs[0]
@@ -202,7 +202,7 @@ def _number(api: str, key: str, v) -> None:
     number = isinstance(v, (int, float, np.integer, np.floating))
     if isinstance(v, (builtins.bool, np.bool_)) or not number or not np.isfinite(v):
         raise DTypeError(f"ds.{api}: {key} must be a finite Python or numpy number, got {v!r} "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=float32, seed: int | None = None,
@@ -218,10 +218,10 @@ def random_uniform(shape, minval=0, maxval=None, dtype=float32, seed: int | None
         _number("random_uniform", key, v)
         if not d.is_floating_point and not isinstance(v, (int, np.integer)):
             raise DTypeError(f"ds.random_uniform: {key} must be an int for dtype {d.name}, got {v!r} "
-                             f"(at {user_frame()})")
+                             f"{user_line()}")
     if (not minval < maxval) if not d.is_floating_point else minval > maxval:
         raise ArgumentError(f"ds.random_uniform: Need minval < maxval, got minval={minval!r}, "
-                            f"maxval={maxval!r} (at {user_frame()})")
+                            f"maxval={maxval!r} {user_line()}")
     if not d.is_floating_point:
         info = np.iinfo(d.np)
         for v in (minval, maxval - 1):
@@ -248,7 +248,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=float32, seed: int | Non
 def set_random_seed(seed: int | None) -> None:
     """The graph-level seed: random ops without their own seed become reproducible."""
     if seed is not None and (isinstance(seed, builtins.bool) or not isinstance(seed, (int, np.integer))):
-        raise DTypeError(f"ds.set_random_seed: seed must be an int or None, got {seed!r} (at {user_frame()})")
+        raise DTypeError(f"ds.set_random_seed: seed must be an int or None, got {seed!r} {user_line()}")
     get_default_graph().seed = seed
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, FeedError, GraphError, user_frame
+from ..errors import DTypeError, FeedError, GraphError, user_line
 from .graph import Graph, Tensor, describe
 
 
@@ -24,7 +24,7 @@ def feed_key(graph: Graph, k) -> Tensor:
     if isinstance(k, str):
         k = graph.get_tensor_by_name(k)
     if not isinstance(k, Tensor):
-        raise DTypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor (at {user_frame()})")
+        raise DTypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor {user_line()}")
     if k.graph is not graph:
         raise GraphError(f"Cannot interpret feed_dict key as Tensor: {describe(k)} is not an element "
                          "of this graph.")

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from .. import ops
 from ..autodiff import backpropagate
-from ..errors import DTypeError, GraphError, ShapeError, user_frame
+from ..errors import DTypeError, GraphError, ShapeError, user_frame, user_line
 from .control_flow_trace import GRADIENTS as CONTROL_FLOW_GRADIENTS
 from .control_flow_trace import KINDS as CONTROL_FLOW
 from .convert import ArgumentError
@@ -113,7 +113,7 @@ def _check_seed(y: Tensor, gy: Tensor) -> None:
         raise GraphError(f"ds.gradients: {describe(gy)} is from another graph")
     if not gy.dtype.is_floating_point and y.dtype.is_floating_point:
         raise DTypeError(f"ds.gradients: grad_ys for {y.name} must be floating point, got "
-                         f"{gy.dtype.name} (at {user_frame()})")
+                         f"{gy.dtype.name} {user_line()}")
     if gy.shape is not None and y.shape is not None and (len(gy.shape) != len(y.shape) or any(
             a is not None and b is not None and a != b for a, b in zip(gy.shape, y.shape, strict=True))):
         raise ShapeError(f"ds.gradients: Incompatible shapes between op input and calculated input "
@@ -138,9 +138,9 @@ def gradients(ys, xs, grad_ys=None, name: str = "gradients", colocate_gradients_
     elif not isinstance(grad_ys, (list, tuple)):
         grad_ys = [grad_ys]
     if not ys:
-        raise ArgumentError(f"ds.gradients: ys must hold at least one tensor (at {user_frame()})")
+        raise ArgumentError(f"ds.gradients: ys must hold at least one tensor {user_line()}")
     if len(grad_ys) != len(ys):
-        raise ArgumentError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys (at {user_frame()})")
+        raise ArgumentError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys {user_line()}")
     for t in ys + xs:
         if not isinstance(t, Tensor):
             raise DTypeError(f"ds.gradients takes graph tensors, got {type(t).__name__} (at "

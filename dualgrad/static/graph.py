@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, GraphError, user_frame
+from ..errors import DTypeError, GraphError, user_frame, user_line
 from ..ops import Op, Spec
 from ..ops import registry as _registry
 from ..ops.attrs import as_attrs
@@ -117,7 +117,7 @@ class Graph(Naming):
             return self._control_frame(None)
         if isinstance(control_inputs, (Tensor, Operation, str)) or not hasattr(control_inputs, "__iter__"):
             raise DTypeError(f"control_dependencies: control_inputs must be a list of operations or "
-                             f"tensors, got {type(control_inputs).__name__} (at {user_frame()})")
+                             f"tensors, got {type(control_inputs).__name__} {user_line()}")
         ops = []
         for c in control_inputs:
             element = self.as_graph_element(c)

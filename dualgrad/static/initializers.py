@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import user_frame
+from ..errors import user_line
 from .convert import ArgumentError
 from .creation import float32, random_normal, random_uniform, truncated_normal
 from .graph import Tensor
@@ -41,11 +41,11 @@ class variance_scaling_initializer:  # noqa: N801
                  dtype=None):
         if not scale > 0:
             raise ArgumentError(f"variance_scaling_initializer: scale must be positive, got {scale!r} "
-                                f"(at {user_frame()})")
+                                f"{user_line()}")
         if mode not in self._MODES or distribution not in self._DISTRIBUTIONS:
             raise ArgumentError(f"variance_scaling_initializer: mode must be one of {self._MODES} and "
                                 f"distribution one of {self._DISTRIBUTIONS}, got {mode!r}, {distribution!r} "
-                                f"(at {user_frame()})")
+                                f"{user_line()}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def __call__(self, shape, dtype=float32) -> Tensor:

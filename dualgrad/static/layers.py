@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import ShapeError, user_frame
+from ..errors import ShapeError, user_line
 from . import api
 from .convert import ArgumentError
 from .creation import convert_to_tensor
@@ -21,14 +21,14 @@ def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool
     the kernel starts Glorot-uniform and the bias at zero unless initializers are given."""
     if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
         raise ArgumentError(f"ds.layers.dense: units must be a positive int, got {units!r} "
-                            f"(at {user_frame()})")
+                            f"{user_line()}")
     if kernel_regularizer is not None or bias_regularizer is not None:
         raise ArgumentError(f"ds.layers.dense: regularizers are not supported; add the penalty to the loss "
-                            f"(at {user_frame()})")
+                            f"{user_line()}")
     x = convert_to_tensor(inputs)
     if x.shape is None or not x.shape or x.shape[-1] is None:
         raise ShapeError(f"ds.layers.dense: the last dimension of the inputs should be defined, got shape "
-                         f"{x.shape} (at {user_frame()})")
+                         f"{x.shape} {user_line()}")
     with variable_scope(name, default_name="dense", reuse=reuse):
         kernel = get_variable("kernel", [x.shape[-1], units], dtype=x.dtype,
                               initializer=kernel_initializer, trainable=trainable)

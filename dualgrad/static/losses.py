@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ..errors import ShapeError, user_frame
+from ..errors import ShapeError, user_line
 from . import api, nn
 from .compat import GraphKeys, get_collection
 from .convert import ArgumentError
@@ -45,7 +45,7 @@ def _check_weights(weights: Tensor, losses: Tensor) -> None:
     if len(w) > len(shape) or any(a not in (1, None) and b is not None and a != b
                                   for a, b in zip(reversed(w), reversed(shape), strict=False)):
         raise ShapeError(f"ds.losses: weights of shape {w} cannot be broadcast to the losses' shape "
-                         f"{shape} (at {user_frame()})")
+                         f"{shape} {user_line()}")
 
 
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSES,
@@ -53,7 +53,7 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSE
     """`losses * weights` reduced by `reduction` (TF1's tf.losses.compute_weighted_loss)."""
     if reduction not in _REDUCTIONS:
         raise ArgumentError(f"ds.losses: unknown reduction {reduction!r}; use one of ds.losses.Reduction "
-                            f"(at {user_frame()})")
+                            f"{user_line()}")
     losses = convert_to_tensor(losses)
     weights = api.cast(convert_to_tensor(weights), losses.dtype)
     _check_weights(weights, losses)
@@ -122,7 +122,7 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0.
         classes = logits.shape[-1] if logits.shape else None
         if classes is None:
             raise ArgumentError(f"ds.losses.softmax_cross_entropy: label_smoothing needs the number of "
-                                f"classes known, got logits of shape {logits.shape} (at {user_frame()})")
+                                f"classes known, got logits of shape {logits.shape} {user_line()}")
         labels = labels * (1.0 - label_smoothing) + label_smoothing / classes
     losses = nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
@@ -161,5 +161,5 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     losses = get_losses(scope) + (get_regularization_losses(scope) if add_regularization_losses else [])
     if not losses:
         raise ArgumentError(f"ds.losses.get_total_loss: no losses have been collected in "
-                            f"{get_default_graph()!r} (at {user_frame()})")
+                            f"{get_default_graph()!r} {user_line()}")
     return api.add_n(losses, name=name)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, user_frame, user_line
 from .api import _n, _tensor, cast
 from .convert import ArgumentError
 from .graph import Tensor
@@ -72,10 +72,10 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     logits, labels = _tensor(logits), _tensor(labels)
     if logits.shape is None or not logits.shape or logits.shape[-1] is None:
         raise ShapeError("sparse_softmax_cross_entropy_with_logits needs logits of known rank >= 1 and "
-                         f"a known number of classes, got shape {logits.shape} (at {user_frame()})")
+                         f"a known number of classes, got shape {logits.shape} {user_line()}")
     if not labels.dtype.is_integer:
         raise DTypeError("sparse_softmax_cross_entropy_with_logits: labels must be integer class "
-                         f"indices, got {labels.dtype.name} (at {user_frame()})")
+                         f"indices, got {labels.dtype.name} {user_line()}")
     if labels.shape is not None and not _compatible(labels.shape, logits.shape[:-1]):
         raise ShapeError("sparse_softmax_cross_entropy_with_logits: labels of shape "
                          f"{labels.shape} do not match logits of shape {logits.shape} (labels must "
@@ -91,7 +91,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     if noise_shape is not None:
         raise NotImplementedError("dropout(noise_shape=...) is not supported")
     if (keep_prob is None) == (rate is None):
-        raise ArgumentError(f"dropout needs exactly one of keep_prob and rate (at {user_frame()})")
+        raise ArgumentError(f"dropout needs exactly one of keep_prob and rate {user_line()}")
     for key, value, ok in (("keep_prob", keep_prob, lambda p: 0 < p <= 1),
                            ("rate", rate, lambda r: 0 <= r < 1)):
         if value is None or isinstance(value, Tensor):
@@ -135,7 +135,7 @@ def bias_add(value, bias, name=None):
             len(bias.shape) != 1 or not value.shape
             or not _compatible(bias.shape, value.shape[-1:])):
         raise ShapeError(f"bias_add: bias must be 1-D of the last dim of value, got bias shape "
-                         f"{bias.shape} and value shape {value.shape} (at {user_frame()})")
+                         f"{bias.shape} and value shape {value.shape} {user_line()}")
     return _n(ops.add(value, bias), name)
 
 
@@ -158,7 +158,7 @@ def _same_shapes(fn: str, labels, logits) -> None:
     """TF1: logits and labels must have the same shape (no broadcasting)."""
     if labels.shape is not None and logits.shape is not None and not _compatible(labels.shape, logits.shape):
         raise ShapeError(f"{fn}: logits and labels must have the same shape ({logits.shape} vs "
-                         f"{labels.shape}) (at {user_frame()})")
+                         f"{labels.shape}) {user_line()}")
 
 
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
@@ -176,7 +176,7 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
             raise DualgradNotImplementedError(f"ds.nn.embedding_lookup: {len(params)} sharded params are not "
-                                      f"supported, only one tensor (at {user_frame()})")
+                                      f"supported, only one tensor {user_line()}")
         params = params[0]
     if max_norm is not None:
         raise DualgradNotImplementedError(f"ds.nn.embedding_lookup: max_norm is not supported (at "

@@ -13,7 +13,7 @@ import contextlib
 import math
 from collections.abc import Iterator
 
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, user_line
 from .convert import ArgumentError
 from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, value_array, zeros
 from .graph import Graph, Tensor, get_default_graph
@@ -56,12 +56,12 @@ def variable_scope(name_or_scope, default_name: str | None = None, reuse=None,
     are checked here, so an error names the user's line."""
     for key, value in (("name_or_scope", name_or_scope), ("default_name", default_name)):
         if value is not None and not isinstance(value, (str, VariableScope)):
-            raise DTypeError(f"variable_scope: {key} must be a str, got {value!r} (at {user_frame()})")
+            raise DTypeError(f"variable_scope: {key} must be a str, got {value!r} {user_line()}")
     if reuse not in (None, True, False, AUTO_REUSE):
         raise ArgumentError(f"variable_scope: reuse must be True, False, None or ds.AUTO_REUSE, got "
-                            f"{reuse!r} (at {user_frame()})")
+                            f"{reuse!r} {user_line()}")
     if not (name_or_scope or default_name):
-        raise ArgumentError(f"variable_scope needs a name_or_scope or a default_name (at {user_frame()})")
+        raise ArgumentError(f"variable_scope needs a name_or_scope or a default_name {user_line()}")
     return _variable_scope(name_or_scope, default_name, reuse, initializer)
 
 
@@ -102,7 +102,7 @@ def get_variable(name: str, shape=None, dtype=None, initializer=None, trainable:
                              "reuse=True or reuse=ds.AUTO_REUSE in VarScope?")
         if shape is not None and tuple(shape) != tuple(found.shape):
             raise ShapeError(f"Trying to share variable {full}, but specified shape "
-                             f"{tuple(shape)} and found shape {tuple(found.shape)}. (at {user_frame()})")
+                             f"{tuple(shape)} and found shape {tuple(found.shape)}. {user_line()}")
         return found
     if scope.reuse is True:
         raise ArgumentError(f"Variable {full} does not exist, or was not created with "
@@ -134,7 +134,7 @@ def _initial_value(full: str, shape, dtype, initializer):
     value = initializer if isinstance(initializer, Tensor) else constant(initializer, dtype=d)
     if shape is not None and tuple(shape) != tuple(value.shape):
         raise ShapeError(f"If initializer is a constant, do not specify shape ({full}: shape "
-                         f"{tuple(shape)}, initializer shape {tuple(value.shape)}). (at {user_frame()})")
+                         f"{tuple(shape)}, initializer shape {tuple(value.shape)}). {user_line()}")
     return value
 
 
@@ -172,7 +172,7 @@ class constant_initializer:  # noqa: N801
             return zeros(shape, dtype=d) + value.item()  # a weak scalar: filled in at run time
         if value.shape != tuple(shape):
             raise ShapeError(f"constant_initializer: a value of shape {value.shape} cannot "
-                             f"initialize a variable of shape {tuple(shape)} (at {user_frame()})")
+                             f"initialize a variable of shape {tuple(shape)} {user_line()}")
         return constant(value)
 
 

@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from ..backend import namespace_named, x64, x64_state
-from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame
+from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame, user_line
 from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
 from .convert import ArgumentError, cast_array, python_data
@@ -50,18 +50,18 @@ class Session:
             graph, target = None, graph
         if graph is not None and not isinstance(graph, Graph):
             raise DTypeError(f"ds.Session: graph must be a ds.Graph or None, got {type(graph).__name__} "
-                             f"(at {user_frame()})")
+                             f"{user_line()}")
         if target is not None and not isinstance(target, str):
             raise DTypeError(f"ds.Session: target must be a str, got {type(target).__name__} (at "
                              f"{user_frame()})")
         self.graph: Graph = graph if graph is not None else get_default_graph()
         if backend not in ("jax", "numpy"):
             raise ArgumentError(f"ds.Session: unknown backend {backend!r}: expected 'jax' or 'numpy' "
-                                f"(at {user_frame()})")
+                                f"{user_line()}")
         self.backend = backend
         if not isinstance(compile_in_background, bool):
             raise DTypeError(f"ds.Session: compile_in_background must be a bool, got "
-                             f"{type(compile_in_background).__name__} (at {user_frame()})")
+                             f"{type(compile_in_background).__name__} {user_line()}")
         # first runs of each new signature interpreted while XLA compiles (background.py)
         self._background = compile_in_background and backend == "jax" and device is None \
             and mesh is None
@@ -151,7 +151,7 @@ class Session:
         else:
             if not isinstance(feed_dict, dict):
                 raise DTypeError(f"Session.run: feed_dict must be a dict of tensor: value, got "
-                                 f"{type(feed_dict).__name__} (at {user_frame()})")
+                                 f"{type(feed_dict).__name__} {user_line()}")
             parts = [key]
             vals = []
             for k, v in feed_dict.items():
@@ -178,7 +178,7 @@ class Session:
         feed_values)))` (TF1's `Session.make_callable`)."""
         if isinstance(feed_list, (str, Tensor)) or not isinstance(feed_list, (list, tuple)):
             raise DTypeError(f"Session.make_callable: feed_list must be a list of tensors, got "
-                             f"{type(feed_list).__name__} (at {user_frame()})")
+                             f"{type(feed_list).__name__} {user_line()}")
         feed_list = list(feed_list)
 
         def call(*values):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame
+from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
 from ..ops import Spec
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
@@ -30,7 +30,7 @@ def _concrete(fn: str, what: str, value) -> np.ndarray:
         if value.op.type == "Const":
             return np.asarray(value.op.attrs["value"])
         raise DTypeError(f"ds.{fn}: {what} must be known when the graph is built (a list, a numpy "
-                         f"array or a ds.constant), got the tensor {value.name} (at {user_frame()})")
+                         f"array or a ds.constant), got the tensor {value.name} {user_line()}")
     return np.asarray(value)
 
 
@@ -39,19 +39,19 @@ def _numbers(fn: str, what: str, value, kinds: str = "iu") -> np.ndarray:
     arr = _concrete(fn, what, value) if value is not None else None
     if arr is None or arr.dtype.kind not in kinds:
         kind = "integers" if kinds == "iu" else "real numbers"
-        raise DTypeError(f"ds.{fn}: {what} must be {kind}, got {value!r} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: {what} must be {kind}, got {value!r} {user_line()}")
     return arr
 
 
 def _known_dim(fn: str, x: Tensor, axis: int) -> int:
     if x.shape is None:
-        raise ShapeError(f"ds.{fn}: the input's rank must be known (at {user_frame()})")
+        raise ShapeError(f"ds.{fn}: the input's rank must be known {user_line()}")
     if not -len(x.shape) <= axis < builtins.max(len(x.shape), 1):
         raise ShapeError(f"ds.{fn}: axis {axis} is out of range for input shape {x.shape} (at "
                          f"{user_frame()})")
     d = x.shape[axis]
     if d is None:
-        raise ShapeError(f"ds.{fn}: dimension {axis} of shape {x.shape} must be known (at {user_frame()})")
+        raise ShapeError(f"ds.{fn}: dimension {axis} of shape {x.shape} must be known {user_line()}")
     return d
 
 
@@ -60,7 +60,7 @@ def _int_axis(fn: str, axis) -> int:
         axis = _concrete(fn, "axis", axis)
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) and not (
             isinstance(axis, np.ndarray) and axis.ndim == 0 and axis.dtype.kind in "iu"):
-        raise DTypeError(f"ds.{fn}: axis must be an int, got {axis!r} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: axis must be an int, got {axis!r} {user_line()}")
     return int(axis)
 
 
@@ -117,7 +117,7 @@ def reduce_all(input_tensor, axis=None, keepdims=False, name=None, reduction_ind
 def _bool_input(fn: str, x) -> Tensor:
     t = _t(x)
     if not t.dtype.is_bool:
-        raise DTypeError(f"ds.{fn}: input must be bool, got {t.dtype.name} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: input must be bool, got {t.dtype.name} {user_line()}")
     return t
 
 
@@ -130,7 +130,7 @@ def _indices(fn: str, indices) -> Tensor:
         indices = convert_to_tensor(values)
     t = indices
     if not t.dtype.is_integer:
-        raise DTypeError(f"ds.{fn}: indices must be int32 or int64, got {t.dtype.name} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: indices must be int32 or int64, got {t.dtype.name} {user_line()}")
     return t
 
 
@@ -155,14 +155,14 @@ def gather_nd(params, indices, name=None, batch_dims=0):
     p, i = _t(params), _indices("gather_nd", indices)
     if i.shape is None or not i.shape or i.shape[-1] is None:
         raise ShapeError(f"ds.gather_nd: the last dimension of indices must be known, got shape "
-                         f"{i.shape} (at {user_frame()})")
+                         f"{i.shape} {user_line()}")
     k = i.shape[-1]
     if p.shape is None or k > len(p.shape) or None in p.shape[:k]:
         raise ShapeError(f"ds.gather_nd: indices of shape {i.shape} index the first {k} dims of params, "
-                         f"which must exist and be known; params shape {p.shape} (at {user_frame()})")
+                         f"which must exist and be known; params shape {p.shape} {user_line()}")
     if sum(d is None for d in p.shape[k:]) > 1:
         raise ShapeError(f"ds.gather_nd: at most one unknown trailing dim of params, got shape "
-                         f"{p.shape} (at {user_frame()})")
+                         f"{p.shape} {user_line()}")
     return rename(ops.gather_nd(p, i), name)
 
 
@@ -177,7 +177,7 @@ def tile(input, multiples, name=None):  # noqa: A002
         raise ShapeError(f"ds.tile: multiples has {len(m)} entries for an input of shape {x.shape} (at "
                          f"{user_frame()})")
     if np.any(m < 0):
-        raise ArgumentError(f"ds.tile: multiples must be >= 0, got {m.tolist()} (at {user_frame()})")
+        raise ArgumentError(f"ds.tile: multiples must be >= 0, got {m.tolist()} {user_line()}")
     if x.shape is not None and None not in x.shape:
         return rename(ops.repeat(x, repeats=tuple(int(v) for v in m)), name)
     out = x  # unknown dims stay whole (multiple 1); known ones are repeated by joining copies
@@ -195,14 +195,14 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
     x = _t(tensor)
     m = _concrete("boolean_mask", "mask", mask)
     if m.dtype != np.bool_:
-        raise DTypeError(f"ds.boolean_mask: mask must be bool, got {m.dtype} (at {user_frame()})")
+        raise DTypeError(f"ds.boolean_mask: mask must be bool, got {m.dtype} {user_line()}")
     a = 0 if axis is None else _int_axis("boolean_mask", axis)
     if m.ndim == 0:
-        raise ShapeError(f"ds.boolean_mask: mask cannot be a scalar (at {user_frame()})")
+        raise ShapeError(f"ds.boolean_mask: mask cannot be a scalar {user_line()}")
     if x.shape is None or a + m.ndim > len(x.shape) or any(
             d is not None and d != e for d, e in zip(x.shape[a:a + m.ndim], m.shape, strict=True)):
         raise ShapeError(f"ds.boolean_mask: mask of shape {m.shape} does not match tensor of shape "
-                         f"{x.shape} at axis {a} (at {user_frame()})")
+                         f"{x.shape} at axis {a} {user_line()}")
     return rename(ops.getitem(x, key=(slice(None),) * a + (m,)), None if name == "boolean_mask" else name)
 
 
@@ -257,7 +257,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
             limit = n - 1 if kind == "REFLECT" else n
             if b > limit or e > limit:
                 raise ShapeError(f"ds.pad: {kind} paddings {[b, e]} must be at most {limit} for dimension "
-                                 f"{axis} of size {n} (at {user_frame()})")
+                                 f"{axis} of size {n} {user_line()}")
             order = np.pad(np.arange(n), (b, e), mode="reflect" if kind == "REFLECT" else "symmetric")
             out = ops.getitem(out, key=(slice(None),) * axis + (order,))
     return rename(out, name)
@@ -273,7 +273,7 @@ def global_norm(t_list: Sequence, name=None) -> Tensor:
     """sqrt(sum of the squares of every element of every tensor); None entries are skipped."""
     tensors = _tensor_list("global_norm", t_list)
     if not tensors:
-        raise ArgumentError(f"ds.global_norm: t_list holds no tensor (at {user_frame()})")
+        raise ArgumentError(f"ds.global_norm: t_list holds no tensor {user_line()}")
     total = ops.sum(ops.square(tensors[0]))
     for v in tensors[1:]:
         total = ops.add(total, ops.sum(ops.square(v)))
@@ -308,7 +308,7 @@ def placeholder_with_default(input, shape, name=None) -> Tensor:  # noqa: A002
     if want is not None and x.shape is not None and (len(want) != len(x.shape) or any(
             w is not None and w != d for w, d in zip(want, x.shape, strict=True))):
         raise ShapeError(f"ds.placeholder_with_default: the default's shape {x.shape} is not compatible "
-                         f"with shape {want} (at {user_frame()})")
+                         f"with shape {want} {user_line()}")
     return x.graph.create_op("PlaceholderWithDefault", (x, x), {}, (Spec(want, x.dtype),),
                              registry_op=ops.REGISTRY["reshape_like"],
                              name=name or "PlaceholderWithDefault").outputs[0]
@@ -321,7 +321,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (
         start, limit = 0, start
     bounds = [_numbers("range", "start, limit and delta", v, "iuf")[()] for v in (start, limit, delta)]
     if bounds[2] == 0:
-        raise ArgumentError(f"ds.range: delta must not be 0 (at {user_frame()})")
+        raise ArgumentError(f"ds.range: delta must not be 0 {user_line()}")
     ints = all(isinstance(v, (int, np.integer)) for v in bounds)
     d = as_dtype(dtype) if dtype is not None else as_dtype("int32" if ints else "float32")
     return constant(np.arange(*bounds).astype(d.np), name=name)
@@ -334,7 +334,7 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     a = _int_axis("cumsum", axis)
     rank = None if t.shape is None else len(t.shape)
     if rank is None or not -builtins.max(rank, 1) <= a < builtins.max(rank, 1):
-        raise ShapeError(f"ds.cumsum: axis {a} is out of range for input shape {t.shape} (at {user_frame()})")
+        raise ShapeError(f"ds.cumsum: axis {a} is out of range for input shape {t.shape} {user_line()}")
     a %= builtins.max(rank, 1)
     flip = (slice(None),) * a + (slice(None, None, -1),)
     v = ops.getitem(t, key=flip) if reverse else t
@@ -353,7 +353,7 @@ def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
     """The int32 order that sorts `values` along `axis` (stable)."""
     if direction not in ("ASCENDING", "DESCENDING"):
         raise ArgumentError(f"ds.argsort: direction must be ASCENDING or DESCENDING, got {direction!r} "
-                            f"(at {user_frame()})")
+                            f"{user_line()}")
     order = ops.argsort(_t(values), axis=_int_axis("argsort", axis), descending=direction == "DESCENDING")
     return rename(ops.cast(order, dtype=as_dtype("int32")), name)
 

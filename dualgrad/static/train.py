@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, user_frame, user_line
 from .convert import ArgumentError
 from .creation import constant, convert_to_tensor, zeros
 from .gradients import gradients
@@ -63,7 +63,7 @@ class Optimizer:
             raise DTypeError(f"{who}: learning_rate must be a float scalar, got {learning_rate} (at "
                              f"{user_frame()})")
         if not isinstance(name, str) or not name:
-            raise DTypeError(f"{who}: name must be a non-empty str, got {name!r} (at {user_frame()})")
+            raise DTypeError(f"{who}: name must be a non-empty str, got {name!r} {user_line()}")
         self._lr = learning_rate
         self._name = name
         self._slots: dict[str, dict[Variable, Variable]] = {}
@@ -78,7 +78,7 @@ class Optimizer:
         change values here and are accepted for TF1 code."""
         if not isinstance(loss, Tensor):
             raise DTypeError(f"{type(self).__name__}.compute_gradients: loss must be a graph tensor, "
-                             f"got {type(loss).__name__} (at {user_frame()})")
+                             f"got {type(loss).__name__} {user_line()}")
         if not loss.dtype.is_floating_point:
             raise ArgumentError(f"Invalid type {loss.dtype.name} for {loss.name}, expected: [float16, "
                                 f"float32, float64]. (loss created at {loss.op.where})")
@@ -86,7 +86,7 @@ class Optimizer:
             var_list = loss.graph.get_collection(TRAINABLE_VARIABLES)
         var_list = _variables(var_list, type(self).__name__)
         if not var_list:
-            raise ArgumentError(f"No variables to optimize. (at {user_frame()})")
+            raise ArgumentError(f"No variables to optimize. {user_line()}")
         grads = gradients(loss, var_list, grad_ys=grad_loss)
         return list(zip(grads, var_list, strict=True))
 
@@ -96,20 +96,20 @@ class Optimizer:
         grads_and_vars = list(grads_and_vars)
         if global_step is not None and not isinstance(global_step, Variable):
             raise DTypeError(f"{type(self).__name__}.apply_gradients: global_step must be a ds.Variable, "
-                             f"got {type(global_step).__name__} (at {user_frame()})")
+                             f"got {type(global_step).__name__} {user_line()}")
         for pair in grads_and_vars:
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[1], Variable)
                     and (pair[0] is None or isinstance(pair[0], Tensor))):
                 raise DTypeError(f"{type(self).__name__}.apply_gradients: expected (gradient tensor or "
-                                 f"None, ds.Variable) pairs, got {pair!r} (at {user_frame()})")
+                                 f"None, ds.Variable) pairs, got {pair!r} {user_line()}")
             g, v = pair
             if g is not None and g.shape is not None and not _same_shape(g.shape, v.shape):
                 raise ShapeError(f"{type(self).__name__}.apply_gradients: gradient of shape {g.shape} "
-                                 f"for variable {v.op.name} of shape {v.shape} (at {user_frame()})")
+                                 f"for variable {v.op.name} of shape {v.shape} {user_line()}")
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             raise ArgumentError("No gradients provided for any variable: "
-                                f"{[v.name for _, v in grads_and_vars]}. (at {user_frame()})")
+                                f"{[v.name for _, v in grads_and_vars]}. {user_line()}")
         graph = pairs[0][1].graph
         with graph.as_default():
             self._create_slots([v for _, v in pairs])
@@ -231,7 +231,7 @@ class AdamOptimizer(Optimizer):
                 raise ArgumentError(f"AdamOptimizer: {key} must be in [0, 1), got {value!r} (at "
                                     f"{user_frame()})")
         if epsilon < 0:
-            raise ArgumentError(f"AdamOptimizer: epsilon must be >= 0, got {epsilon!r} (at {user_frame()})")
+            raise ArgumentError(f"AdamOptimizer: epsilon must be >= 0, got {epsilon!r} {user_line()}")
         self._beta1, self._beta2, self._epsilon = beta1, beta2, epsilon
 
     def _create_slots(self, var_list):
@@ -265,17 +265,17 @@ def _hyper(who: str, key: str, value) -> None:
     number = isinstance(value, (int, float, np.integer, np.floating))
     if isinstance(value, (bool, np.bool_)) or not number or not np.isfinite(value):
         raise DTypeError(f"{who}: {key} must be a finite number (or, for learning_rate, a float "
-                         f"scalar tensor or a callable), got {value!r} (at {user_frame()})")
+                         f"scalar tensor or a callable), got {value!r} {user_line()}")
 
 
 def _variables(var_list, who: str) -> list[Variable]:
     if isinstance(var_list, (Tensor, str)) or not hasattr(var_list, "__iter__"):
         raise DTypeError(f"{who}: var_list must be a list of ds.Variable, got {type(var_list).__name__} "
-                         f"(at {user_frame()})")
+                         f"{user_line()}")
     var_list = list(var_list)
     for v in var_list:
         if not isinstance(v, Variable):
-            raise DTypeError(f"{who}: var_list holds {v!r}, which is not a ds.Variable (at {user_frame()})")
+            raise DTypeError(f"{who}: var_list holds {v!r}, which is not a ds.Variable {user_line()}")
     return var_list
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, ShapeError, user_frame
+from ..errors import DTypeError, ShapeError, user_line
 from ..ops import Spec, register_frontend
 from .bind import bind
 from .convert import ArgumentError
@@ -51,7 +51,7 @@ class Variable(Tensor):
         if collections is not None and (isinstance(collections, str) or not all(
                 isinstance(c, str) for c in collections)):
             raise DTypeError(f"ds.Variable: collections must be a list of names, got {collections!r} "
-                             f"(at {user_frame()})")
+                             f"{user_line()}")
         if callable(initial_value):
             initial_value = initial_value()
         graph = initial_value.graph if isinstance(initial_value, Tensor) else get_default_graph()
@@ -60,7 +60,7 @@ class Variable(Tensor):
             init = convert_to_tensor(initial_value, dtype=dtype)
             if init.shape is None or None in init.shape:
                 raise ShapeError(f"ds.Variable needs an initial value of fully known shape, got "
-                                 f"{init.shape} (at {user_frame()})")
+                                 f"{init.shape} {user_line()}")
             d = init.dtype
             op = graph.create_op("Variable", (), {"dtype": d, "shape": init.shape},
                                  (Spec(init.shape, d),), name=name or "Variable", tensor_class=cls)
@@ -127,9 +127,9 @@ register_frontend(Variable, bind)
 
 def _assign_target(ref, fn: str, validate_shape) -> None:
     if not isinstance(ref, Variable):
-        raise DTypeError(f"ds.{fn}: ref must be a ds.Variable, got {type(ref).__name__} (at {user_frame()})")
+        raise DTypeError(f"ds.{fn}: ref must be a ds.Variable, got {type(ref).__name__} {user_line()}")
     if validate_shape is False:
-        raise NotImplementedError(f"ds.{fn}: validate_shape=False is not supported (at {user_frame()})")
+        raise NotImplementedError(f"ds.{fn}: validate_shape=False is not supported {user_line()}")
 
 
 def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
@@ -141,10 +141,10 @@ def _assign_op(op_type: str, var: Variable, value, name: str) -> Tensor:
         raise ArgumentError(f"{op_type}: the value and {var.name} are from different graphs")
     if value.shape is not None and not _fits(value.shape, var.shape):
         raise ShapeError(f"{op_type}: cannot assign a value of shape {value.shape} to variable "
-                         f"{var.op.name} of shape {var.shape} (at {user_frame()})")
+                         f"{var.op.name} of shape {var.shape} {user_line()}")
     if value.dtype is not var.dtype and not _castable(value.dtype, var.dtype):
         raise DTypeError(f"{op_type}: cannot assign a {value.dtype.name} value to variable "
-                         f"{var.op.name} of dtype {var.dtype.name} (at {user_frame()})")
+                         f"{var.op.name} of dtype {var.dtype.name} {user_line()}")
     op = var.graph.create_op(op_type, (var, value), {}, (Spec(var.shape, var.dtype),), name=name)
     return op.outputs[0]
 
@@ -214,7 +214,7 @@ def group(*inputs, name: str | None = None) -> Operation:
             flat.append(i)
     for x in flat:
         if x is not None and not isinstance(x, (Tensor, Operation)):
-            raise DTypeError(f"ds.group: inputs must be tensors or operations, got {x!r} (at {user_frame()})")
+            raise DTypeError(f"ds.group: inputs must be tensors or operations, got {x!r} {user_line()}")
     ops = [x.op if isinstance(x, Tensor) else x for x in flat if x is not None]
     graph = ops[0].graph if ops else get_default_graph()
     for o in ops:
@@ -232,11 +232,11 @@ def variables_initializer(var_list: Iterable[Variable], name: str = "init") -> O
     """An op that runs the initialisers of `var_list`."""
     if isinstance(var_list, (Tensor, str)) or not isinstance(var_list, Iterable):
         raise DTypeError(f"ds.variables_initializer: var_list must be a list of ds.Variable, got "
-                         f"{var_list!r} (at {user_frame()})")
+                         f"{var_list!r} {user_line()}")
     var_list = list(var_list)
     for v in var_list:
         if not isinstance(v, Variable):
-            raise DTypeError(f"ds.variables_initializer: {v!r} is not a ds.Variable (at {user_frame()})")
+            raise DTypeError(f"ds.variables_initializer: {v!r} is not a ds.Variable {user_line()}")
     graph = var_list[0].graph if var_list else get_default_graph()
     return graph.create_op("NoOp", (), {}, (), name=name,
                            control_inputs=[v.initializer for v in var_list])

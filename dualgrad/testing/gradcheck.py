@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..eager.gradcheck import GradcheckInputError
-from ..errors import user_frame
+from ..errors import user_frame, user_line
 from .asserts import assert_close
 from .subjects import EagerSubject, Subject, eager_tensors, eager_vjp
 
@@ -142,7 +142,7 @@ def _check_checkable(subject: Subject, args: list) -> None:
     out = subject.forward(args, {})
     if out.dtype != np.float64:
         raise GradcheckInputError(f"gradcheck({subject.name}): the output is {out.dtype}, not float64, "
-                                  f"so finite differences cannot check it (at {user_frame()})")
+                                  f"so finite differences cannot check it {user_line()}")
 
 
 def _unpack(inputs: tuple) -> tuple:

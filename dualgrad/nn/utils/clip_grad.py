@@ -10,7 +10,7 @@ from ...eager import api
 from ...eager.creation import tensor
 from ...eager.grad_mode import no_grad
 from ...eager.tensor import Tensor
-from ...errors import GraphError, user_frame
+from ...errors import GraphError, user_line
 
 
 def _with_grads(parameters) -> list[Tensor]:
@@ -37,7 +37,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float, norm
     if error_if_nonfinite and not math.isfinite(total.item()):
         raise GraphError(f"The total norm of order {float(norm_type)} for gradients from `parameters` is "
                          "non-finite, so it cannot be clipped. To disable this error and scale the gradients "
-                         f"by the non-finite norm anyway, set `error_if_nonfinite=False` (at {user_frame()})")
+                         f"by the non-finite norm anyway, set `error_if_nonfinite=False` {user_line()}")
     coefficient = ops.clip(ops.divide(max_norm, ops.add(total, 1e-6)), max=1.0)
     for g in grads:
         g.mul_(api.to(coefficient, g.dtype))

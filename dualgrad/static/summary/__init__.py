@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ...errors import ShapeError, user_frame
+from ...errors import ShapeError, user_frame, user_line
 from ..graph import Graph, Tensor, get_default_graph
 from . import records
 
@@ -75,7 +75,7 @@ def scalar(name: str, tensor, collections: Sequence[str] | None = None,
     def check(value: Tensor) -> None:
         if value.shape is not None and any(d not in (None, 1) for d in value.shape):
             raise ShapeError(f"ds.summary.scalar {name!r}: the value must be a scalar, got shape "
-                             f"{tuple(value.shape)} (at {user_frame()})")
+                             f"{tuple(value.shape)} {user_line()}")
 
     return _summary("scalar", name if family is None else f"{family}/{name}", tensor, collections, check)
 
@@ -93,7 +93,7 @@ def merge(inputs: Sequence[SummaryOp], collections: Sequence[str] | None = None,
     for item in inputs:
         if not isinstance(item, SummaryOp):
             raise TypeError(f"ds.summary.merge takes summaries from ds.summary.scalar/histogram/merge, "
-                            f"got {type(item).__name__} (at {user_frame()})")
+                            f"got {type(item).__name__} {user_line()}")
     merged = SummaryOp([part for item in inputs for part in item.parts], name or "Merge/MergeSummary")
     for key in collections or ():
         get_default_graph().add_to_collection(key, merged)
@@ -143,14 +143,14 @@ class FileWriter:
 
     def _write(self, event: bytes) -> None:
         if self._file is None:
-            raise ValueError(f"FileWriter for {self._logdir!r} is closed (at {user_frame()})")
+            raise ValueError(f"FileWriter for {self._logdir!r} is closed {user_line()}")
         self._file.write(records.record(event))
 
     def add_summary(self, summary: bytes, global_step: int | None = None) -> None:
         """Write a summary `Session.run` returned (serialized `Summary` bytes) at `global_step`."""
         if not isinstance(summary, (bytes, bytearray)):
             raise TypeError(f"FileWriter.add_summary takes what Session.run returns for a summary "
-                            f"(bytes), got {type(summary).__name__} (at {user_frame()})")
+                            f"(bytes), got {type(summary).__name__} {user_line()}")
         step = 0 if global_step is None else int(global_step)
         self._write(records.event(time.time(), step, summary=bytes(summary)))
 

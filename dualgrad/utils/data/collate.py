@@ -10,7 +10,7 @@ import numpy as np
 from ...eager.api import stack
 from ...eager.creation import tensor
 from ...eager.tensor import Tensor
-from ...errors import ShapeError, user_frame
+from ...errors import ShapeError, user_line
 
 
 def default_collate(batch: list):
@@ -34,7 +34,7 @@ def default_collate(batch: list):
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch, strict=True)))
     if isinstance(elem, Sequence):
         if any(len(s) != len(elem) for s in batch):
-            raise ShapeError(f"each element in list of batch should be of equal size (at {user_frame()})")
+            raise ShapeError(f"each element in list of batch should be of equal size {user_line()}")
         return [default_collate(list(s)) for s in zip(*batch, strict=True)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")

@@ -31,7 +31,7 @@ from ..errors import (
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
 from ..ops.jit import run_jitted
-from ..ops.registry import promote_args
+from ..ops.promotion import promote_args
 from . import grad_mode
 from .devices import device_of
 from .node import accumulator, node_class, node_class_named

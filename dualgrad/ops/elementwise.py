@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from . import specs
 from .lazy import sympy as sp
-from .registry import check_weak_ints, declare, promote_args
+from .promotion import check_weak_ints, promote_args
+from .registry import declare
 
 POSITIVE = (0.2, 4.0)
 UNIT = (-0.9, 0.9)

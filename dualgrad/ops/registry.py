@@ -29,6 +29,7 @@ from ..errors import (
     user_line,
 )
 from .jit import is_tracer, run_jitted
+from .promotion import promote_args
 
 
 class Spec(NamedTuple):
@@ -257,81 +258,6 @@ def named_by_axis(whole: str, along: str) -> Callable[[Sequence, dict], str]:
     SumBackward0, `x.sum(0)` SumBackward1; `x.max()` MaxBackward1, `x.amax(0)` AmaxBackward0;
     `squeeze()` / `squeeze(0)`)."""
     return lambda arrays, attrs: whole if attrs.get("axis") is None else along
-
-
-_WEAK_SCALARS = frozenset((bool, int, float))
-_PROMOTED: dict = {}  # (floating, `_promotion_key` per arg) -> numpy target dtype or None
-
-
-def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
-    """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
-    float64); Python scalars stay weak and 0-d arrays rank below dimensioned ones. The target
-    depends only on the arguments' dtypes, 0-d-ness and scalar types, so it is computed once
-    per combination (this runs on every eager op)."""
-    common = None
-    for a in args:  # the common case first: numpy arrays of one float dtype, Python scalars
-        kind = type(a)
-        if kind is np.ndarray:
-            if common is None:
-                common = a.dtype
-            elif a.dtype is not common:
-                break
-        elif kind not in _WEAK_SCALARS:
-            break
-    else:
-        if common is not None and common.kind == "f":
-            return args
-    key = (floating, *[_promotion_key(a) for a in args])
-    try:
-        want = _PROMOTED[key]
-    except KeyError:
-        want = _PROMOTED[key] = _promotion_target(args, floating)
-    except TypeError:  # an unhashable dtype-like: no caching
-        want = _promotion_target(args, floating)
-    if want is None:
-        return args
-    out = None
-    for i, a in enumerate(args):
-        if type(a) not in _WEAK_SCALARS:
-            dt = getattr(a, "dtype", None)
-            if dt is not None and dt != want:
-                if out is None:
-                    out = list(args)
-                out[i] = a.astype(want)
-    return args if out is None else out
-
-
-def check_weak_ints(args: Sequence, op: str) -> None:
-    """PyTorch's checked conversion of a Python int into an integer result (`where(c, int32,
-    2**40)`): refused when it does not fit, where numpy would store it wrapped. Call after
-    `promote_args`, when the arrays share the result dtype."""
-    arrays = [a for a in args if type(a) not in _WEAK_SCALARS and hasattr(a, "dtype")]
-    if not arrays or np.dtype(arrays[0].dtype).kind not in "iu":
-        return
-    info = np.iinfo(arrays[0].dtype)
-    for a in args:
-        if type(a) is int and not info.min <= a <= info.max:
-            from ..errors import ValueOverflowError
-
-            raise ValueOverflowError(f"{op}: value {a!r} cannot be converted to type "
-                                     f"{np.dtype(arrays[0].dtype).name} without overflow {user_line()}")
-
-
-def _promotion_key(a):
-    """What promotion sees of an argument: a number's type (weak), an array's dtype and
-    whether it is 0-d (0-d tensors rank below dimensioned ones)."""
-    if type(a) in _WEAK_SCALARS or isinstance(a, np.generic):
-        return type(a)
-    return getattr(a, "dtype", type(a)), getattr(a, "ndim", 1) == 0
-
-
-def _promotion_target(args: Sequence, floating: bool):
-    target = dtypes.result_dtype(args)
-    if target is None:
-        return None
-    if floating and not target.is_floating_point:
-        target = dtypes.DEFAULT_FLOAT
-    return target.np
 
 
 _ndarray = np.ndarray

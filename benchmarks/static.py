@@ -238,6 +238,7 @@ _FIRST_RUNS = {
     "dualgrad Session (numpy)": ("import dualgrad.static as ds", "ds.Session(backend='numpy')"),
 }
 _FIRST_RUNS_DUALGRAD = """
+import sys
 import time
 t0 = time.perf_counter()
 {imp}
@@ -246,18 +247,13 @@ lr = 0.01
 np.random.seed(100)
 xs = np.linspace(-1, 1, 100).reshape(100, 1)
 ys = 3 * np.power(xs, 2) + 2 + 0.2 * np.random.rand(xs.size).reshape(100, 1)
-x1 = ds.placeholder(ds.float32, shape=(None, 1))
-y1 = ds.placeholder(ds.float32, shape=(None, 1))
-w = ds.Variable(ds.random_uniform([1], 0, 1.0))
-b = ds.Variable(ds.zeros([1]))
-loss = ds.reduce_mean(ds.square(ys - (np.power(xs, 2) * w + b)))
-grad_w, grad_b = ds.gradients(loss, [w, b])
-new_w, new_b = w.assign(w - lr * grad_w), b.assign(b - lr * grad_b)
-init = ds.global_variables_initializer()
+sys.path.insert(0, "benchmarks")
+from workloads import graph_regression
+(x1, y1), fetches, init = graph_regression(ds, xs, ys, lr)
 sess = {session}
 sess.run(init)
 for _ in range(10):
-    sess.run([loss, new_w, new_b], feed_dict={{x1: xs, y1: ys}})
+    sess.run(fetches, feed_dict={{x1: xs, y1: ys}})
 print(time.perf_counter() - t0)
 """
 _FIRST_RUNS_JAX = """

@@ -30,7 +30,6 @@ from ..errors import (
 )
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
-from ..ops.jit import run_jitted
 from ..ops.promotion import promote_args
 from . import grad_mode
 from .devices import device_of
@@ -102,12 +101,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             if (op.promotes or op.floating) and not (common and common.kind == "f"):
                 data = promote_args(np, data, op.floating)
             out = op.kernel(np, *data, **attrs)
-        elif on_jax:  # the jitted kernel first (Op.compute would look for jax arrays again)
-            out = run_jitted(op, data, attrs)
-            if out is NotImplemented:  # index arrays, a scalar that keeps changing
-                out = op.run_kernel(_backend._jnp, data, attrs)
-            if op.check is not None:  # (a singular matrix: LinAlgError, as on numpy)
-                op.verify(out, data, user_frame)
+        elif on_jax:  # (Op.compute would look for jax arrays again)
+            out = op.compute_jax(data, attrs)
         else:
             out = op.compute(data, attrs)
     except DualgradError:

@@ -158,14 +158,19 @@ class Op:
     def compute(self, args: Sequence, attrs: dict):
         """Run the kernel on arrays/scalars, with PyTorch's dtype promotion."""
         xp = np if _backend._jnp is None else namespace_of(*args)  # no jax loaded: numpy
-        if xp is not np:  # jax arrays: a kernel jitted once per (op, attrs)
-            out = run_jitted(self, args, attrs)
-            if out is NotImplemented:
-                out = self.run_kernel(xp, args, attrs)
-            if self.check is not None:
-                self.verify(out, args, user_frame)
-            return out
+        if xp is not np:
+            return self.compute_jax(args, attrs)
         return self.run_kernel(xp, args, attrs)
+
+    def compute_jax(self, args: Sequence, attrs: dict):
+        """`compute` on jax arrays: the kernel jitted once per (op, attrs), then the op's
+        `check` on the concrete result (a jitted kernel cannot raise itself)."""
+        out = run_jitted(self, args, attrs)
+        if out is NotImplemented:  # index arrays, a scalar that keeps changing
+            out = self.run_kernel(_backend._jnp, args, attrs)
+        if self.check is not None:
+            self.verify(out, args, user_frame)
+        return out
 
     def verify(self, out, args: Sequence, where: Callable[[], str]) -> None:
         """Raise the op's `check` error on a concrete jax result (numpy kernels raise

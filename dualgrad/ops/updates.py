@@ -81,26 +81,55 @@ add_square = declare(
         "mul_(decay).addcmul_(x, x, value=scale); not differentiable")
 
 
-def _rms_update_kernel(xp, param, step, sq, *, lr, eps, correction=1.0):
+def _step_scales(xp, count, dtype, lr: float, beta1: float, beta2: float, lr_decay: float):
+    """(step size, root's bias correction or None) of step number `count`, computed in float64
+    as PyTorch computes them (Python floats) and then rounded to the parameter's dtype: Adam's
+    lr / (1 - beta1**t) and sqrt(1 - beta2**t), Adagrad's lr / (1 + (t - 1) * lr_decay). The
+    count is an operand, so a compiled step reads it from its state instead of baking it in."""
+    scalar = xp.ndim(count) == 0
+    if scalar and not (beta1 or beta2 or lr_decay):
+        return lr, None
+    if scalar and xp is np:  # an optimizer's count on numpy: PyTorch's Python floats, bit for bit
+        t = float(count)
+        size = lr / (1 - beta1**t) if beta1 else lr
+        size = size / (1 + (t - 1) * lr_decay) if lr_decay else size
+        return size, (1 - beta2**t) ** 0.5 if beta2 else None
+    # jax (backend.x64 is on), or a count per element: the same formulas on float64 arrays
+    t = xp.asarray(count).astype(xp.float64)
+    size = lr / (1 - beta1**t) if beta1 else xp.full(t.shape, lr, xp.float64)
+    if lr_decay:
+        size = size / (1 + (t - 1) * lr_decay)
+    correction = ((1 - beta2**t) ** 0.5).astype(dtype) if beta2 else None
+    return size.astype(dtype), correction
+
+
+def _rms_update_kernel(xp, param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0):
+    size, correction = _step_scales(xp, count, param.dtype, lr, beta1, beta2, lr_decay)
     denom = xp.sqrt(sq)
-    if correction != 1.0:
+    if correction is not None:
         denom = _reuse(xp, "divide", denom, correction, denom)
     denom = _reuse(xp, "add", denom, eps, denom)
     scaled = _reuse(xp, "divide", step, denom, denom)
-    scaled = _reuse(xp, "multiply", scaled, -lr, scaled)
+    scaled = _reuse(xp, "multiply", scaled, -size, scaled)
     return _reuse(xp, "add", param, scaled, scaled)
 
 
-def _rms_update_form(param, step, sq, *, lr, eps, correction=1.0):
-    return param + step / (sp.sqrt(sq) / correction + eps) * -lr
+def _rms_update_form(param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0):
+    size = lr / (1 - beta1**count) if beta1 else lr
+    if lr_decay:
+        size = size / (1 + (count - 1) * lr_decay)
+    root = sp.sqrt(sq) / sp.sqrt(1 - beta2**count) if beta2 else sp.sqrt(sq)
+    return param + step / (root + eps) * -size
 
 
 rms_update = declare(
     "rms_update", _rms_update_kernel, sympy=_rms_update_form, shape=specs.broadcast,
-    domain=(_VALUES, _VALUES, _POSITIVE), nin=3, differentiable=False, floating=True,
-    promotes=True, elementwise=True,
-    doc="param - lr * step / (sqrt(sq) / correction + eps): the step of Adam, RMSprop and "
-        "Adagrad, PyTorch's addcdiv_; not differentiable")
+    domain=(_VALUES, _VALUES, _POSITIVE, (1.0, 40.0)), nin=4, differentiable=False,
+    floating=True, promotes=True, elementwise=True,
+    doc="param - size * step / (sqrt(sq) / correction + eps), the step of Adam, RMSprop and "
+        "Adagrad (PyTorch's addcdiv_), with Adam's bias corrections (beta1, beta2) and "
+        "Adagrad's lr decay computed from the step number `count`, an operand (counted from "
+        "1; unused when all three are 0); not differentiable")
 
 
 def _add_scaled_kernel(xp, x, y, *, alpha):
@@ -134,11 +163,11 @@ def sgd(param, grad, buf, *, lr: float, momentum: float = 0.0, dampening: float 
     return add_scaled(param, grad, alpha=-lr), buf
 
 
-def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step: int, *, lr: float, beta1: float,
+def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr: float, beta1: float,
          beta2: float, eps: float, weight_decay: float = 0.0, amsgrad: bool = False,
          maximize: bool = False, decoupled: bool = False):
     """Adam (AdamW with `decoupled`): (param, exp_avg, exp_avg_sq, max_exp_avg_sq) after
-    step number `step` (counted from 1)."""
+    step number `step` (counted from 1; an array, see `count`)."""
     if maximize:
         grad = ew.negative(grad)
     if weight_decay:
@@ -151,19 +180,19 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step: int, *, lr: flo
     second = exp_avg_sq
     if amsgrad:
         max_exp_avg_sq = second = ew.maximum(max_exp_avg_sq, exp_avg_sq)
-    param = rms_update(param, exp_avg, second, lr=lr / (1 - beta1**step), eps=eps,
-                       correction=(1 - beta2**step) ** 0.5)
+    param = rms_update(param, exp_avg, second, step, lr=lr, eps=eps, beta1=beta1, beta2=beta2)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
-def rmsprop(param, grad, square_avg, grad_avg, buf, *, lr: float, alpha: float, eps: float,
+def rmsprop(param, grad, square_avg, grad_avg, buf, step, *, lr: float, alpha: float, eps: float,
             weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
             maximize: bool = False):
-    """(param, square_avg, grad_avg or None, momentum buffer or None)."""
+    """(param, square_avg, grad_avg or None, momentum buffer or None); `step` (the step
+    number) does not enter PyTorch's formulas."""
     grad = _decayed(grad, param, weight_decay, maximize)
     square_avg = add_square(square_avg, grad, decay=alpha, scale=1 - alpha)
     if not centered and momentum <= 0:
-        return rms_update(param, grad, square_avg, lr=lr, eps=eps), square_avg, grad_avg, buf
+        return rms_update(param, grad, square_avg, step, lr=lr, eps=eps), square_avg, grad_avg, buf
     if centered:
         grad_avg = ema(grad_avg, grad, weight=1 - alpha)
         avg = ew.sqrt(ew.subtract(square_avg, ew.multiply(grad_avg, grad_avg)))
@@ -178,9 +207,15 @@ def rmsprop(param, grad, square_avg, grad_avg, buf, *, lr: float, alpha: float, 
     return param, square_avg, grad_avg, buf
 
 
-def adagrad(param, grad, state_sum, step: int, *, lr: float, lr_decay: float = 0.0,
+def adagrad(param, grad, state_sum, step, *, lr: float, lr_decay: float = 0.0,
             weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False):
-    """(param, state_sum) after step number `step` (counted from 1)."""
+    """(param, state_sum) after step number `step` (counted from 1; an array, see `count`)."""
     grad = _decayed(grad, param, weight_decay, maximize)
     state_sum = add_square(state_sum, grad)
-    return rms_update(param, grad, state_sum, lr=lr / (1 + (step - 1) * lr_decay), eps=eps), state_sum
+    return rms_update(param, grad, state_sum, step, lr=lr, eps=eps, lr_decay=lr_decay), state_sum
+
+
+def count(step):
+    """The step number after `step`: step + 1 as a registry op on the optimizer's 0-d count
+    (PyTorch's `state['step'] += 1`), so a compiled step counts in its graph."""
+    return ew.add(step, 1.0)

@@ -41,9 +41,9 @@ class Adagrad(Optimizer):
         """One Adagrad step for `params` of `group`, as torch.optim.Adagrad.step."""
         for p in params:
             state = self.state[p]
-            step = float(state["step"]._data) + 1
-            write(state["step"], np.asarray(step, np.float32))
-            new, total = updates.adagrad(p._data, p.grad._data, state["sum"]._data, step, lr=group["lr"],
+            write(state["step"], updates.count(state["step"]._data))
+            new, total = updates.adagrad(p._data, p.grad._data, state["sum"]._data, state["step"]._data,
+                                         lr=group["lr"],
                                          lr_decay=group["lr_decay"], weight_decay=group["weight_decay"],
                                          eps=group["eps"], maximize=group["maximize"])
             write(p, new)

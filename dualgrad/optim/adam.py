@@ -41,13 +41,12 @@ class Adam(Optimizer):
                 state["exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
-            step = float(state["step"]._data) + 1
-            write(state["step"], np.asarray(step, np.float32))
+            write(state["step"], updates.count(state["step"]._data))
             most = state.get("max_exp_avg_sq")
             new, exp_avg, exp_avg_sq, new_most = updates.adam(
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                None if most is None else most._data, step, lr=group["lr"], beta1=beta1, beta2=beta2,
-                eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
+                None if most is None else most._data, state["step"]._data, lr=group["lr"], beta1=beta1,
+                beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
                 maximize=group["maximize"], decoupled=self.decoupled)
             write(p, new)
             write(state["exp_avg"], exp_avg)

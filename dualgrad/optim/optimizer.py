@@ -30,13 +30,17 @@ required = _Required()
 
 def write(t: Tensor, value) -> None:
     """Store `value` (an array) into t in place and count a new version (jax arrays are
-    immutable: the tensor takes the new array)."""
+    immutable, and so are the graph values of a step dg.compile traces: the tensor takes the
+    new value)."""
     data = t._data
-    if isinstance(data, np.ndarray) and data.flags.writeable and not is_jax_array(value):
+    if isinstance(data, np.ndarray) and data.flags.writeable and isinstance(value, _NUMPY):
         data[...] = value
     else:
         t._data = value.astype(data.dtype) if value.dtype != data.dtype else value
     t._version[0] += 1
+
+
+_NUMPY = (np.ndarray, np.generic)
 
 
 def state_tensor(value) -> Tensor:

@@ -34,11 +34,12 @@ class RMSprop(Optimizer):
                     state["momentum_buffer"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 if group["centered"]:
                     state["grad_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
-            write(state["step"], np.asarray(float(state["step"]._data) + 1, np.float32))
+            write(state["step"], updates.count(state["step"]._data))
             grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
             new, square_avg, new_grad_avg, new_buf = updates.rmsprop(
                 p._data, p.grad._data, state["square_avg"]._data,
                 None if grad_avg is None else grad_avg._data, None if buf is None else buf._data,
+                state["step"]._data,
                 lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
                 momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
             write(p, new)

@@ -4,6 +4,7 @@ on XLA, for several calls (the first traces, later ones replay the program)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,73 @@ def test_random_programs_numpy_interpreter_bit_for_bit(program, ending, lr, seed
 @given(programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
 def test_random_programs_on_xla_to_float_tolerance(program, ending, seed, use_grad_fn):
     check(program, ending, 0.1, seed, use_grad_fn, "jax", calls=2)
+
+
+# -- optimizers with a step count: many compiled steps against the same steps eagerly --------
+
+OPTIMIZERS = {
+    "adam": st.fixed_dictionaries({"lr": st.sampled_from([1e-3, 0.05]), "amsgrad": st.booleans(),
+                                   "weight_decay": st.sampled_from([0.0, 0.1]),
+                                   "maximize": st.booleans(),
+                                   "betas": st.sampled_from([(0.9, 0.999), (0.0, 0.5)])}),
+    "adamw": st.fixed_dictionaries({"lr": st.sampled_from([1e-3, 0.05]), "amsgrad": st.booleans()}),
+    "rmsprop": st.fixed_dictionaries({"lr": st.sampled_from([1e-3, 0.05]), "centered": st.booleans(),
+                                      "momentum": st.sampled_from([0.0, 0.9]),
+                                      "weight_decay": st.sampled_from([0.0, 0.1])}),
+    "adagrad": st.fixed_dictionaries({"lr": st.sampled_from([1e-2, 0.1]),
+                                      "lr_decay": st.sampled_from([0.0, 0.05]),
+                                      "initial_accumulator_value": st.sampled_from([0.0, 0.1]),
+                                      "weight_decay": st.sampled_from([0.0, 0.1])}),
+}
+CLASSES = {"adam": dg.optim.Adam, "adamw": dg.optim.AdamW, "rmsprop": dg.optim.RMSprop,
+           "adagrad": dg.optim.Adagrad}
+
+
+def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed: int):
+    """(losses, model, optimizer, compiled function or None) of `steps` training steps."""
+    dg.manual_seed(seed)
+    model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 2))
+    opt = CLASSES[kind](model.parameters(), **hyper)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = step if backend is None else dg.compile(step, backend=backend)
+    rng = np.random.default_rng(seed)
+    losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32)),
+                      dg.tensor(rng.standard_normal((5, 2)).astype(np.float32))) for _ in range(steps)]
+    return losses, model, opt, None if backend is None else f
+
+
+def check_optimizer(kind: str, hyper: dict, backend: str, steps: int, seed: int = 0) -> None:
+    want, eager_model, eager_opt, _ = optimizer_run(kind, hyper, None, steps, seed)
+    got, model, opt, f = optimizer_run(kind, hyper, backend, steps, seed)
+    for g, w in zip(got, want, strict=True):
+        same(g, w, backend)
+    same_tensors(model.parameters(), eager_model.parameters(), backend)
+    for p, q in zip(model.parameters(), eager_model.parameters(), strict=True):
+        assert opt.state[p].keys() == eager_opt.state[q].keys()
+        for key in opt.state[p]:
+            same(opt.state[p][key], eager_opt.state[q][key], backend)
+    assert float(opt.state[p]["step"]) == steps  # counted in the compiled program
+    # the first call (no `.grad` yet, no state but Adagrad's) traces, the second runs with
+    # the grads and the state; every later step replays it
+    assert len(f.programs) == 2
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(sorted(OPTIMIZERS)).flatmap(lambda k: st.tuples(st.just(k), OPTIMIZERS[k])),
+       st.integers(0, 2**16))
+def test_optimizer_steps_numpy_interpreter_bit_for_bit(kind_hyper, seed):
+    check_optimizer(*kind_hyper, "numpy", steps=8, seed=seed)
+
+
+@pytest.mark.parametrize("kind", ["adam", "rmsprop", "adagrad"])
+def test_optimizer_steps_on_xla_to_float_tolerance(kind):
+    hyper = {"adam": {"lr": 0.05, "amsgrad": True}, "rmsprop": {"lr": 0.01, "centered": True,
+             "momentum": 0.9}, "adagrad": {"lr": 0.1, "lr_decay": 0.05}}[kind]
+    check_optimizer(kind, hyper, "jax", steps=25)

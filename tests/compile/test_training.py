@@ -9,7 +9,6 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn, optim
-from dualgrad.errors import CompileWarning
 
 from .steps import same, same_tensors
 
@@ -60,18 +59,6 @@ def test_sgd_training_loop_matches_eager(backend):
     for p, q in zip(model.parameters(), eager_model.parameters(), strict=True):
         same(opt.state[p]["momentum_buffer"], eager_opt.state[q]["momentum_buffer"], backend)
     assert len(f.programs) == 2  # the first step creates the momentum buffers
-
-
-def test_adam_runs_its_first_step_compiled_then_falls_back_with_the_same_numbers():
-    """Adam reads its step count as a Python float: compiled until the count exists."""
-    want, eager_model, _, _ = train(None, "adam", steps=3)
-    with pytest.warns(CompileWarning, match="needs the value of a tensor") as record:
-        got, model, _, f = train("numpy", "adam", steps=3)
-    (n,) = [i + 1 for i, t in enumerate(open(__file__).read().splitlines()) if t.endswith("# STEP")]
-    assert len(record) == 1 and f"(at test_training.py:{n})" in str(record[0].message)
-    for g, w in zip(got, want, strict=True):
-        same(g, w, "numpy")
-    same_tensors(model.parameters(), eager_model.parameters(), "numpy")
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])

@@ -102,9 +102,10 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
     ready = [n for n in dict.fromkeys(root_nodes) if n in useful and pending[n] == 0]
     result: dict = {}
     add, sum_to_like = ops.add, ops.sum_to_like
+    pop, get = buffers.pop, buffers.get
     while ready:  # the per-node work below runs once per recorded op: keep it flat
         node = ready.pop()
-        node_grads = buffers.pop(node, None) or [None] * node.num_outputs
+        node_grads = pop(node, None) or [None] * node.num_outputs
         if node.hooks:
             node_grads = node.run_hooks(node_grads)
         edges = node.next_edges
@@ -123,7 +124,9 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
                 if node.is_sink or not any(needed):
                     continue
         input_grads = node.apply(node_grads, needed)
-        for i, (child, index) in enumerate(edges):
+        i = -1
+        for child, index in edges:
+            i += 1
             if not needed[i]:
                 continue
             g = input_grads[i]
@@ -132,11 +135,16 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
                 shape = g.shape
                 if shape is None or shape != like.shape and not _same_shape(g, like):
                     g = sum_to_like(g, like)
-                slots = buffers.get(child)
+                slots = get(child)
                 if slots is None:
-                    slots = buffers[child] = [None] * child.num_outputs
-                old = slots[index]
-                slots[index] = g if old is None else add(old, g)
+                    if child.num_outputs == 1:
+                        buffers[child] = [g]
+                    else:
+                        slots = buffers[child] = [None] * child.num_outputs
+                        slots[index] = g
+                else:
+                    old = slots[index]
+                    slots[index] = g if old is None else add(old, g)
             left = pending[child] - 1
             pending[child] = left
             if left == 0:

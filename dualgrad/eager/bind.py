@@ -45,11 +45,27 @@ def edge(t: Tensor) -> tuple:
 
 
 class _Tracing(threading.local):
-    """Set by `dg.compile` while it traces a step on this thread (compiler/trace.py)."""
+    """Set by `dg.compile` while it traces a step on this thread (compiler/trace.py).
 
-    hook = None
+    `bind` reads the thread-local hook only while some thread has one set (`_tracers` counts
+    them): a thread-local read costs as much as a small numpy call's dispatch."""
+
+    _hook = None
+
+    @property
+    def hook(self):
+        return self._hook
+
+    @hook.setter
+    def hook(self, fn) -> None:
+        global _tracers
+        with _TRACERS_LOCK:
+            _tracers += (fn is not None) - (self._hook is not None)
+            self._hook = fn
 
 
+_tracers = 0
+_TRACERS_LOCK = threading.Lock()
 tracing = _Tracing()
 
 
@@ -57,18 +73,37 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     """The eager front end: run the kernel, record a node when gradients are wanted.
 
     This is the hot path of every eager op, so it is written flat: one pass over the
-    arguments, the kernel, then (only when recording) one node with its edges and the
-    versions of what it saved."""
+    arguments (which also collects the edges and saved versions a node would need, when
+    grad mode is on and the op is differentiable), the kernel, then (only when recording)
+    one node."""
     data = []
     record = False
     on_jax = False
     common = None  # the one dtype of all array arguments, False if they differ (or are not numpy)
+    state = _grad_state
+    if op.differentiable and state.enabled:
+        edges = []
+        versions = [] if op.saves_inputs else None
+        flags = _FLAGS.get(op) or _flags(op)
+    else:
+        edges = versions = None
+    i = 0
     for a in args:
         ta = type(a)
         if ta is Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
+                if edges is not None:
+                    if flags is True or i < len(flags) and flags[i]:
+                        fn = a.grad_fn
+                        edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
+                    else:
+                        edges.append(_NO_EDGE)
+            elif edges is not None:
+                edges.append(_NO_EDGE)
+            if versions is not None:
+                versions.append(a._version[0])
             if type(d) is _ndarray:
                 if common is None:
                     common = d.dtype
@@ -89,18 +124,23 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             if ta is not float and ta is not int:
                 common = False
             data.append(a)
+            if edges is not None:
+                edges.append(_NO_EDGE)
+                if versions is not None:
+                    versions.append(None)
+        i += 1
     if on_jax:
         check_same_device(op, args)
     if attrs:  # hashable once, here (jit keys, the compiled backward); an index's tensors
         # become arrays (masks, positions)
         attrs = Attrs(attrs, key=as_key(attrs["key"])) if "key" in attrs else Attrs(attrs)
     try:
-        if tracing.hook is not None:  # dg.compile is tracing: a graph op (compiler/trace.py)
-            out = tracing.hook(op, args, data, attrs)
+        if _tracers and tracing.hook is not None:  # dg.compile is tracing: a graph op
+            out = tracing.hook(op, args, data, attrs)  # (compiler/trace.py)
         elif _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
             if (op.promotes or op.floating) and not (common and common.kind == "f"):
                 data = promote_args(np, data, op.floating)
-            out = op.kernel(np, *data, **attrs)
+            out = op.kernel(np, *data, **attrs) if attrs else op.kernel(np, *data)
         elif on_jax:  # (Op.compute would look for jax arrays again)
             out = op.compute_jax(data, attrs)
         else:
@@ -124,37 +164,19 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         base = args[0]
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
             t._version = base._version
-    state = _grad_state
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
-    if not (record and op.differentiable and state.enabled and out.dtype.kind == "f"):
+    if not (record and edges is not None and out.dtype.kind == "f"):
         t.grad_fn = None
         t._requires_grad = False
         if state.enabled and not record and out.dtype.kind == "f":
             keep_origin(t, op, args, attrs)
         return t
-    info = _NODE_INFO.get(op) or _node_info(op)
-    node = info[0]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
-    flags = info[1]
+    node = _NODE_CLASS[op]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
     node.op = op
     node.attrs = attrs
     node.inputs = args
     node.hooks = None
     node.where = user_frame() if state.anomaly else None
-    edges = []
-    versions = [] if op.saves_inputs else None
-    for i, a in enumerate(args):
-        if type(a) is Tensor:
-            if a._requires_grad and (flags is True or i < len(flags) and flags[i]):
-                fn = a.grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
-            else:
-                edges.append(_NO_EDGE)
-            if versions is not None:
-                versions.append(a._version[0])
-        else:
-            edges.append(_NO_EDGE)
-            if versions is not None:
-                versions.append(None)
     node.next_edges = tuple(edges)
     node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
     if op.saves_out:
@@ -191,17 +213,20 @@ def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
 _ndarray = np.ndarray
 _grad_state = grad_mode.state
 _NO_EDGE = (None, 0)
-_NODE_INFO: dict = {}  # op -> (generated node class, which inputs can carry a gradient)
+_FLAGS: dict = {}  # op -> which inputs can carry a gradient (True: all); _NODE_CLASS[op] is set too
+_NODE_CLASS: dict = {}  # op -> its generated node class
 
 
-def _node_info(op: Op) -> tuple:
-    """The node class of `op` and its input flags: True for all (n-ary ops), else a tuple."""
+def _flags(op: Op):
+    """The input flags of a differentiable op, cached with its node class: True for all
+    (n-ary ops), else a tuple."""
     if op.vjp_each is not None:
-        flags = True  # only reached for differentiable ops
+        flags = True
     else:
         flags = tuple(op.input_differentiable(i) for i in range(len(op.vjps)))
-    info = _NODE_INFO[op] = (node_class(op), flags)
-    return info
+    _NODE_CLASS[op] = node_class(op)
+    _FLAGS[op] = flags
+    return flags
 
 
 register_frontend(Tensor, bind)

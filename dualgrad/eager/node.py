@@ -96,31 +96,36 @@ class Node(HookedNode):
             raise GraphError(FREED)
         if g is None:
             return [None] * len(needed)
-        op = self.op
         versions = self.versions
         if versions is not None:  # (inline: this runs once per node of every backward)
-            for t, v in zip(inputs, versions, strict=True):
+            i = 0
+            for t in inputs:
+                v = versions[i]
+                i += 1
                 if v is not None and t._version[0] != v:
                     raise self.saved_changed()
         if self.out_version is not None:
-            error = self.saved_changed()
-            if error is not None:
-                raise error
+            counter, expected = self.out_version
+            if counter[0] != expected:
+                raise self.saved_changed()
+        op = self.op
         Tensor = _T.Tensor
-        if type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
-            values = inputs
-            out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
-        else:  # plain backward: rules run kernels on the arrays
+        if type(g) is _ndarray:  # a plain numpy backward: the rules run kernels on the arrays
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
             for a in inputs:
                 values.append(a._data if type(a) is Tensor else a)
-            out = self.out
-        if type(g) is _ndarray or not is_jax_array(g):
-            result = op.vjp(needed, g, out, values, self.attrs)
-        else:  # one jitted program for all rules
-            result = run_vjps_jitted(op, tuple(needed), g, out, values, self.attrs)
-            if result is NotImplemented:
-                result = op.vjp(needed, g, out, values, self.attrs)
+            result = op.vjp(needed, g, self.out, values, self.attrs)
+        elif type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
+            out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
+            result = op.vjp(needed, g, out, inputs, self.attrs)
+        else:
+            values = [a._data if type(a) is Tensor else a for a in inputs]
+            if is_jax_array(g):  # one jitted program for all rules
+                result = run_vjps_jitted(op, tuple(needed), g, self.out, values, self.attrs)
+                if result is NotImplemented:
+                    result = op.vjp(needed, g, self.out, values, self.attrs)
+            else:
+                result = op.vjp(needed, g, self.out, values, self.attrs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result

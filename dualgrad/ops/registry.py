@@ -205,7 +205,12 @@ class Op:
                 result.append(self.vjp_each(i, g, out, *inputs, **attrs))
             else:
                 rule = vjps[i]
-                result.append(None if rule is None else rule(g, out, *inputs, **attrs))
+                if rule is None:
+                    result.append(None)
+                elif attrs:
+                    result.append(rule(g, out, *inputs, **attrs))
+                else:  # (no empty ** to unpack: most calls)
+                    result.append(rule(g, out, *inputs))
             i += 1
         return result
 

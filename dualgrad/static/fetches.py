@@ -57,6 +57,8 @@ def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
     if _flat(template):
         kind, positions = template
         if kind is list:
+            if positions == list(range(len(items))):  # no duplicates: the values list itself
+                return items, _same
             return items, lambda values: [values[i] for i in positions]
         if kind is tuple:
             return items, lambda values: tuple(values[i] for i in positions)
@@ -85,6 +87,10 @@ def flatten(graph: Graph, fetches) -> tuple[list, Callable[[list], object]]:
             return tuple(parts)
 
     return items, lambda values: build(template, values)
+
+
+def _same(values: list) -> list:
+    return values
 
 
 class _Adapter:

@@ -149,11 +149,13 @@ def promote_groups(dims, zero_dims, weaks) -> DType | None:
 
 def result_dtype(args) -> DType | None:
     """The PyTorch result dtype of `args` (arrays and Python or numpy numbers); None when
-    there is no array among them."""
-    dims, zero_dims, weaks = [], [], []
+    there is neither an array nor a numpy number among them."""
+    dims, zero_dims, weaks, scalars = [], [], [], []
     for a in args:
         if isinstance(a, (bool, int, float, np.generic)):
             weaks.append(weak_dtype(a))
+            if isinstance(a, np.generic):
+                scalars.append(from_numpy_dtype(a.dtype))
             continue
         dt = getattr(a, "dtype", None)
         if dt is None:
@@ -161,5 +163,7 @@ def result_dtype(args) -> DType | None:
         d = dt if isinstance(dt, DType) else from_numpy_dtype(dt)
         (zero_dims if getattr(a, "ndim", 1) == 0 else dims).append(d)
     if not dims and not zero_dims:
-        return None
+        # numpy scalars with no array (a kernel's 0-d results, as numpy returns them): they
+        # rank as the 0-d arrays they stand for, not as Python numbers
+        return promote_groups([], scalars, weaks) if scalars else None
     return promote_groups(dims, zero_dims, weaks)

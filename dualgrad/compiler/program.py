@@ -14,7 +14,7 @@ import numpy as np
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
-from .trace import fresh, put
+from .trace import LiveStream, fresh, put
 
 
 class _State:
@@ -70,6 +70,8 @@ class Program:
                 self.state.append(s)
                 initial[e.source] = e.saved[0]
         self.session.set_values(initial)
+        for op, owner in tracer.streams.items():  # random ops draw from the eager streams
+            self.session._rngs[op] = LiveStream(owner)
         fetches = []
         self.syncs = []  # (kind, target, fetch position)
         with graph.as_default():

@@ -65,6 +65,11 @@ class Traced:
 
     # -- what needs a concrete value: the step cannot be traced -------------------------
     def _concrete(self, what: str):
+        from ..static.kinds import RANDOM_TYPES
+
+        if self.t.op.type in RANDOM_TYPES:  # dg.randn, nn.init: eager makes arrays of draws
+            raise Untraceable(f"{what} of the random numbers the step draws (dg.rand*, init) is "
+                              "not traced; dropout's draws are")
         raise Untraceable(f"{what} needs the value of a tensor, which a trace does not have "
                           "(data-dependent Python)")
 
@@ -110,6 +115,8 @@ for _dunder, _name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
     setattr(Traced, f"__r{_dunder}__", _operator(_name, reflected=True))
     setattr(Traced, f"__i{_dunder}__", _operator(_name))
 Traced.__neg__ = lambda self: REGISTRY["negative"](self)
+for _dunder, _name in (("ge", "greater_equal"), ("gt", "greater"), ("le", "less_equal"), ("lt", "less")):
+    setattr(Traced, f"__{_dunder}__", _operator(_name))  # (== and != stay identity: hashing)
 
 
 def graph_operand(a):

@@ -15,11 +15,12 @@ import threading
 
 import numpy as np
 
+from ..dtypes import float64
 from ..eager import bind as eager_bind
 from ..eager import creation
 from ..eager.tensor import Tensor, wrap
 from ..errors import Untraceable
-from ..static.creation import placeholder
+from ..static.creation import placeholder, random_normal, random_uniform
 from ..static.graph import Graph
 from ..static.variables import Variable
 from .discover import Walk, changed_scalars
@@ -49,6 +50,7 @@ class Tracer:
     def __init__(self) -> None:
         self.graph = Graph()
         self.lifted: dict[int, Lifted] = {}
+        self.streams: dict = {}  # a random op -> the owner of the stream it draws from
 
     def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
         entry = self.lifted.get(id(t))
@@ -81,10 +83,10 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
     """Run `fn` once on traced values; (tracer, outputs, writes, slots) where `writes` are
     (lifted, new Traced value) and `slots` (owner, key, is_attr, value or Traced tensor)."""
     tracer = Tracer()
-    # random streams (the global one, dg.Generators the step reaches) refuse draws meanwhile
+    # random streams (the global one, dg.Generators the step reaches) draw graph ops meanwhile
     streams = [(creation, creation._rng), *((g, g._rng) for g in before.generators)]
     for owner, rng in streams:
-        owner._rng = _NoDraws(rng)
+        owner._rng = _TracedDraws(owner, rng, tracer)
     try:
         for t in feeds:
             tracer.lift(t, as_feed=True)
@@ -113,21 +115,58 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             put(owner, key, is_attr, value)
 
 
-class _NoDraws:
-    """A random stream while a step is traced: a draw on the tracing thread is refused
-    where it happens (a compiled call would repeat the traced numbers instead of
-    drawing new ones); other threads draw as usual."""
+class _TracedDraws:
+    """A random stream while a step is traced. A draw on the tracing thread becomes a random
+    op of the graph (`random(shape)` a uniform [0, 1), `standard_normal(shape)` a normal, both
+    float64 as numpy draws them) whose numbers the Session draws, at every call, from this
+    stream's real generator (`LiveStream`): a compiled step takes the numbers the eager step
+    would take, in the same order, and the stream moves on as eagerly. Other draws (another
+    dtype, `integers`, `permutation`) are refused where they happen, before the stream
+    changes. Other threads draw from the real generator as usual."""
 
-    WHY = "the step draws random numbers (dg.rand*, dropout, init): each call needs new ones"
+    WHY = ("the step draws random numbers other than dropout's (dg.rand*, randint, randperm, "
+           "init): not traced")
 
-    def __init__(self, real) -> None:
-        self.real = real
+    def __init__(self, owner, real, tracer: Tracer) -> None:
+        self.owner, self.real, self.tracer = owner, real, tracer
         self.thread = threading.get_ident()
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self._draw("random", size, dtype, out, lambda shape: random_uniform(
+            shape, 0.0, 1.0, dtype=float64))
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self._draw("standard_normal", size, dtype, out, lambda shape: random_normal(
+            shape, 0.0, 1.0, dtype=float64))
+
+    def _draw(self, name: str, size, dtype, out, make):
+        if threading.get_ident() != self.thread:
+            return getattr(self.real, name)(size, dtype=dtype, out=out)
+        if np.dtype(dtype) != np.float64 or out is not None:
+            raise Untraceable(self.WHY)
+        shape = () if size is None else (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+        with self.tracer.graph.as_default():
+            t = make(shape)
+        self.tracer.streams[t.op] = self.owner
+        return Traced(t)
 
     def __getattr__(self, name):
         if threading.get_ident() == self.thread:
             raise Untraceable(self.WHY)
         return getattr(self.real, name)
+
+
+class LiveStream:
+    """What a Session draws a traced random op's numbers from: the generator its owner (the
+    eager module, a dg.Generator) holds at that moment (`dg.manual_seed` replaces it)."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner) -> None:
+        self.owner = owner
+
+    def __getattr__(self, name):
+        return getattr(self.owner._rng, name)
 
 
 def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:

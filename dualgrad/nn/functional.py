@@ -8,12 +8,14 @@ import warnings
 import numpy as np
 
 from .. import dtypes, ops
+from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
-from ..eager.tensor import Tensor
+from ..eager.tensor import Tensor, wrap
 from ..errors import IndexShapeError, ReductionError, ShapeError, user_frame, user_line
+from ..ops import labels as labels_op
 from ..ops.losses import REDUCTIONS
 
 
@@ -81,7 +83,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     if inplace and input.requires_grad and is_grad_enabled():
         raise ShapeError("dropout(inplace=True) on a tensor that requires grad is not supported by "
                          f"dualgrad; use inplace=False {user_line()}")
-    keep = creation._rng.random(tuple(input.shape)) >= p
+    # a tensor (not an array): in a step dg.compile traces, the draw is a graph value
+    keep = wrap(creation._rng.random(tuple(input.shape)) >= p)
     out = ops.dropout_apply(input, keep, p=float(p))
     return api.copy_(input, out) if inplace else out
 
@@ -132,26 +135,28 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 
-def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray:
+def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     """The boolean mask of each example's class (a row of False where ignored), after
-    PyTorch's checks of the target's shape and values."""
+    PyTorch's checks of the target's shape and values. The values are checked here where
+    they are concrete (so the error names the loss); in a step dg.compile traces, the
+    registry op's check raises the same IndexError when the compiled step runs."""
     axis = 1 if input.ndim >= 2 else 0
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
-    labels = np.asarray(target._data)
-    if input.ndim >= 2 and labels.ndim and labels.shape[0] != input.shape[0]:
+    shape = tuple(target.shape)
+    if input.ndim >= 2 and shape and shape[0] != input.shape[0]:
         raise ShapeError(f"{name}: Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({labels.shape[0]}). {user_line()}")
-    if labels.shape != expected:
+                         f"({shape[0]}). {user_line()}")
+    if shape != expected:
         raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
-                         f"{tuple(input.shape)}, got {labels.shape} {user_line()}")
+                         f"{tuple(input.shape)}, got {shape} {user_line()}")
     classes = input.shape[axis]
-    valid = labels != ignore_index
-    bad = valid & ((labels < 0) | (labels >= classes))
-    if bad.any():
-        raise IndexShapeError(f"{name}: Target {int(labels[bad].flat[0])} is out of bounds "
-                              f"(classes 0..{classes - 1}; at {user_frame()})")
-    ids = np.arange(classes).reshape((-1,) + (1,) * (labels.ndim - 1 if labels.ndim else 0))
-    return (np.expand_dims(labels, axis) == ids) & np.expand_dims(valid, axis)
+    data = target._data
+    if isinstance(data, np.ndarray) or is_jax_array(data):
+        labels = np.asarray(data)
+        bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
+        if bad.any():
+            raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
+    return labels_op.class_mask(target, ignore_index, classes=classes)
 
 
 def _check_weight(name: str, weight, input: Tensor) -> None:

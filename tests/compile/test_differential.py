@@ -158,3 +158,66 @@ def test_optimizer_steps_on_xla_to_float_tolerance(kind):
     hyper = {"adam": {"lr": 0.05, "amsgrad": True}, "rmsprop": {"lr": 0.01, "centered": True,
              "momentum": 0.9}, "adagrad": {"lr": 0.1, "lr_decay": 0.05}}[kind]
     check_optimizer(kind, hyper, "jax", steps=25)
+
+
+# -- integer class labels and dropout: traced, not run eagerly -----------------------------------
+
+def classifier_run(backend: str | None, seed: int, steps: int, p: float, ignore_index: int):
+    """Adam + CrossEntropyLoss with integer labels + two Dropouts; (losses, model, f, bad
+    label's error or None, the next number of the global stream)."""
+    dg.manual_seed(seed)
+    model = dg.nn.Sequential(dg.nn.Linear(4, 8), dg.nn.ReLU(), dg.nn.Dropout(p), dg.nn.Linear(8, 8),
+                             dg.nn.Dropout(0.5), dg.nn.Linear(8, 3))
+    opt = dg.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = dg.nn.CrossEntropyLoss(ignore_index=ignore_index)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)  # LOSS
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = step if backend is None else dg.compile(step, backend=backend)
+    rng = np.random.default_rng(seed)
+    x = [dg.tensor(rng.standard_normal((5, 4)).astype(np.float32)) for _ in range(steps)]
+    y = [dg.tensor(rng.integers(0, 3, 5)) for _ in range(steps)]
+    losses = [quietly(f, x[i], y[i]) for i in range(steps)]
+    params = [q.detach().numpy().copy() for q in model.parameters()]
+    grads = [q.grad.numpy().copy() for q in model.parameters()]
+    with pytest.raises(IndexError, match="Target 7 is out of bounds") as error:
+        f(x[0], dg.tensor([0, 1, 7, 2, 0]))
+    for q, b in zip(model.parameters(), params, strict=True):  # the failed call changed nothing
+        np.testing.assert_array_equal(q.detach().numpy(), b)
+    if backend is not None:  # (eagerly, zero_grad() ran before the loss raised)
+        for q, g in zip(model.parameters(), grads, strict=True):
+            np.testing.assert_array_equal(q.grad.numpy(), g)
+    assert float(opt.state[model[0].weight]["step"]) == steps
+    return losses, params, grads, f, error.value, dg.rand(4)
+
+
+def check_classifier(backend: str, seed: int, steps: int, p: float, ignore_index: int) -> None:
+    want, *eager, _, eager_error, eager_next = classifier_run(None, seed, steps, p, ignore_index)
+    got, *compiled, f, error, next_draw = classifier_run(backend, seed, steps, p, ignore_index)
+    for g, w in zip(got, want, strict=True):
+        same(g, w, backend)
+    for arrays, eager_arrays in zip(compiled, eager, strict=True):  # parameters, their grads
+        for a, b in zip(arrays, eager_arrays, strict=True):
+            same(a, b, backend)
+    # the dropout masks were drawn from the eager stream: it moved on as eagerly
+    np.testing.assert_array_equal(next_draw.numpy(), eager_next.numpy())
+    assert type(error) is type(eager_error)
+    (line,) = [i + 1 for i, t in enumerate(open(__file__).read().splitlines()) if t.endswith("# LOSS")]
+    calls = [f"test_differential.py:{line}", "test_differential.py:"]  # the loss line (jax) or the call
+    assert any(c in str(error) for c in calls[:1 if backend == "jax" else 2]), str(error)
+    assert len(f.programs) == 2
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**16), st.sampled_from([0.2, 0.6]), st.sampled_from([-100, 1]))
+def test_labels_and_dropout_numpy_interpreter_bit_for_bit(seed, p, ignore_index):
+    check_classifier("numpy", seed, steps=5, p=p, ignore_index=ignore_index)
+
+
+def test_labels_and_dropout_on_xla_to_float_tolerance():
+    check_classifier("jax", 3, steps=8, p=0.3, ignore_index=1)

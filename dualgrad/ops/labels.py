@@ -1,0 +1,105 @@
+"""Integer class labels as the boolean mask the class losses take (`cross_entropy`, `nll_loss`).
+
+`class_mask(labels, ignore_index, classes=C)` is each label's one-hot row over C classes (a
+row of False where the label is `ignore_index`). A label outside 0..C-1 is PyTorch's
+"Target ... is out of bounds" IndexError: numpy's kernel raises it; a jitted jax kernel
+cannot, so the op's `LabelCheck` flags it for the front ends to raise once the result is
+concrete (eager jax) or before a static run commits anything (ds.Session, dg.compile) — so a
+compiled step with a bad label raises the eager error class and changes no state.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import jax_numpy, x64
+from ..errors import IndexShapeError, user_frame
+from .lazy import sympy as sp
+from .registry import Spec, declare, shape_error
+from .symarray import SymArray
+
+
+def out_of_bounds(xp, labels, ignore, classes: int):
+    """True where a label is neither `ignore` nor a class in 0..classes-1."""
+    return (labels != ignore) & ((labels < 0) | (labels >= classes))
+
+
+def bounds_error(name: str, label: int, classes: int, where: str) -> IndexShapeError:
+    return IndexShapeError(f"{name}: Target {label} is out of bounds (classes 0..{classes - 1}; "
+                           f"at {where})")
+
+
+def _axis(labels) -> int:
+    """Where the class axis goes: after the batch dim (labels (N, d...) -> mask (N, C, d...))."""
+    return min(1, len(labels.shape))
+
+
+def _kernel(xp, labels, ignore, *, classes: int):
+    if xp is np:
+        bad = out_of_bounds(np, labels, ignore, classes)
+        if bad.any():
+            raise bounds_error("class_mask", int(np.asarray(labels)[bad].flat[0]), classes, user_frame())
+    axis = _axis(labels)
+    ids = xp.arange(classes).reshape((-1,) + (1,) * max(labels.ndim - 1, 0))
+    return (xp.expand_dims(labels, axis) == ids) & xp.expand_dims(labels != ignore, axis)
+
+
+def _form(labels: SymArray, ignore: SymArray, *, classes: int) -> SymArray:
+    axis = _axis(labels)
+
+    def at(*index):
+        label = labels.at(*index[:axis], *index[axis + 1:])
+        return sp.And(sp.Eq(label, index[axis]), sp.Ne(label, ignore.at()))
+
+    return SymArray(labels.shape[:axis] + (classes,) + labels.shape[axis:], at)
+
+
+def _shape(op, labels: Spec, ignore: Spec, *, classes: int) -> Spec:
+    if labels.dtype is not None and labels.dtype.is_floating_point:
+        raise shape_error(op, [labels, ignore], "class labels must be integers")
+    axis = _axis(labels)
+    from .. import dtypes
+
+    return Spec(tuple(labels.shape[:axis]) + (classes,) + tuple(labels.shape[axis:]), dtypes.bool_)
+
+
+class LabelCheck:
+    """The jax side of the kernel's bounds check: `flags` (traced into a static program)
+    is one int array, [out of bounds? per label..., label per label..., classes]; `error`
+    raises for the first flagged label."""
+
+    def __init__(self) -> None:
+        self._jitted = None
+
+    def flags(self, xp, out, labels, ignore):
+        classes = out.shape[_axis(labels)]
+        bad = out_of_bounds(xp, labels, ignore, classes).astype(labels.dtype)
+        return xp.concatenate([bad.reshape(-1), labels.reshape(-1), xp.full((1,), classes, labels.dtype)])
+
+    def verify(self, name: str, out, args, where) -> None:
+        if self._jitted is None:
+            import jax
+
+            self._jitted = jax.jit(lambda *v: self.flags(jax_numpy(), *v))
+        with x64():
+            flags = self._jitted(out, *args)
+        error = self.error(name, flags, (), where())
+        if error is not None:
+            raise error
+
+    @staticmethod
+    def error(name: str, flags, shape: tuple, where: str) -> IndexShapeError | None:
+        """The error for the first out-of-bounds label in `flags` (`flags`' result), if any."""
+        flags = np.asarray(flags)
+        n = (flags.size - 1) // 2
+        bad = flags[:n] != 0
+        if not bad.any():
+            return None
+        return bounds_error(name, int(flags[n:2 * n][bad][0]), int(flags[-1]), where)
+
+
+class_mask = declare(
+    "class_mask", _kernel, sympy=_form, shape=_shape, nin=2, differentiable=False, check=LabelCheck(),
+    domain=((0, 3), (-1, 3)),
+    doc="labels (ints) -> their one-hot rows over `classes` (False where a label is "
+        "ignore_index); a label outside 0..classes-1 raises IndexError (PyTorch's 'Target ... "
+        "is out of bounds')")

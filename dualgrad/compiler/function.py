@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import os
 import sys
+import threading
 import traceback
 import warnings
 
@@ -31,18 +32,25 @@ _EAGER = object()  # a guard key whose step runs eagerly
 class CompiledFunction:
     """The callable `dg.compile` returns; `fn` is the eager function it stands for."""
 
-    __slots__ = ("fn", "backend", "programs", "warned", "__wrapped__", "__dict__")
+    __slots__ = ("fn", "backend", "programs", "warned", "lock", "__wrapped__", "__dict__")
 
     def __init__(self, fn, backend: str | None) -> None:
         self.fn = fn
         self.backend = backend or _default_backend()
         self.programs: dict = {}
         self.warned: set[str] = set()  # fallback messages already shown
+        # one call at a time: a call syncs the eager tensors and the Session's copies of them
+        # around its run, and a trace swaps the eager tensors' values for graph values
+        self.lock = threading.RLock()
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
         if eager_bind.tracing.hook is not None:  # called by a step being traced: inline it
             return self.fn(*args, **kwargs)
+        with self.lock:
+            return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         feeds: list[Tensor] = []
         try:
             arg_key = _arguments((args, kwargs), feeds)

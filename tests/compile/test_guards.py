@@ -145,3 +145,31 @@ def test_a_compiled_function_called_inside_a_traced_step_is_inlined():
     x = dg.tensor([0.0, 1.0])
     np.testing.assert_array_equal(quietly(outer, x).numpy(), (x.exp() * 2).numpy())
     assert len(outer.programs) == 1 and not inner.programs
+
+
+def test_a_call_from_another_thread_waits_for_the_trace():
+    """While one thread traces (the step's tensors hold graph values), a call from another
+    thread waits, then replays that trace: one program, and both updates land."""
+    import threading
+    import time
+
+    w = dg.tensor([0.0, 0.0, 0.0], requires_grad=True)
+
+    @dg.compile(backend="numpy")
+    def step(x):
+        time.sleep(0.3)  # runs only while tracing: the other thread calls meanwhile
+        loss = (x * w).sum()
+        loss.backward()
+        with dg.no_grad():
+            w.sub_(w.grad)
+        w.grad = None
+        return loss
+
+    xs = [dg.tensor([1.0, 2.0, 3.0]), dg.tensor([4.0, 5.0, 6.0])]
+    first = threading.Thread(target=step, args=(xs[0],))
+    first.start()
+    time.sleep(0.1)
+    step(xs[1])
+    first.join()
+    np.testing.assert_array_equal(w.detach().numpy(), [-5.0, -7.0, -9.0])
+    assert len(step.programs) == 1

@@ -221,3 +221,18 @@ def test_labels_and_dropout_numpy_interpreter_bit_for_bit(seed, p, ignore_index)
 
 def test_labels_and_dropout_on_xla_to_float_tolerance():
     check_classifier("jax", 3, steps=8, p=0.3, ignore_index=1)
+
+
+def test_zero_d_results_keep_pytorch_dtypes_on_the_numpy_interpreter():
+    """A float32 sum divided by an int64 count: numpy's kernels return both as numpy scalars,
+    which promote as the 0-d tensors they stand for (float32), not as numpy does (float64)."""
+    def mean_of_picked(a, mask):
+        return a.sum() / dg.where(mask, 1, 0).sum(), a.sum() * dg.where(mask, 2, 0).sum()
+
+    a = dg.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    mask = dg.tensor([[True, False, True], [False, False, True]])
+    want = mean_of_picked(a, mask)
+    got = quietly(dg.compile(mean_of_picked, backend="numpy"), a, mask)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype == dg.float32
+        same(g, w, "numpy")

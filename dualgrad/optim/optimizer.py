@@ -166,6 +166,8 @@ class Optimizer:
 
 
 def _copied(value, param: Tensor, key: str):
+    if key == "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return wrap(np.asarray(value, np.float32))  # a number, as PyTorch's __setstate__ takes it
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     data = np.array(value._data) if not is_jax_array(value._data) else value._data

@@ -278,3 +278,26 @@ def test_optimizer_argument_errors():
         optim.SGD([{"params": {w}}], lr=0.1)
     with pytest.raises(ValueError, match="different number of parameter groups"):
         optim.SGD([w], lr=0.1).load_state_dict({"state": {}, "param_groups": []})
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_a_step_count_loaded_as_a_number_becomes_a_tensor_and_counts_on_as_torch(name):
+    """A state dict written by hand (`'step': 3`, as in older checkpoints) loads as PyTorch
+    loads it (a float32 tensor) and the next step uses count 4, as torch's does."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    m, v = rng.random((3, 2)), rng.random((3, 2))
+    state = {"Adam": {"exp_avg": m, "exp_avg_sq": v}, "RMSprop": {"square_avg": v},
+             "Adagrad": {"sum": v}}[name]
+    results = []
+    for lib in (dg, torch):
+        w = lib.nn.Parameter(lib.tensor(W0))
+        opt = getattr(lib.optim, name)([w], lr=0.1)
+        sd = opt.state_dict()
+        sd["state"] = {0: {"step": 3, **{k: lib.tensor(a) for k, a in state.items()}}}
+        opt.load_state_dict(sd)
+        w.grad = lib.tensor(np.ones_like(W0))
+        opt.step()
+        results.append((w.detach().numpy().copy(), float(opt.state[w]["step"])))
+    assert results[0][1] == results[1][1] == 4.0
+    assert_close(results[0][0], results[1][0], rtol=1e-12, atol=1e-12)

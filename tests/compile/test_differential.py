@@ -236,3 +236,17 @@ def test_zero_d_results_keep_pytorch_dtypes_on_the_numpy_interpreter():
     for g, w in zip(got, want, strict=True):
         assert g.dtype == w.dtype == dg.float32
         same(g, w, "numpy")
+
+
+def test_nll_loss_on_integer_labels_is_traced():
+    def step(x, y, w):
+        loss = dg.nn.functional.nll_loss(dg.nn.functional.log_softmax(x * w, dim=1), y, ignore_index=0)
+        loss.backward()
+        return loss, w.grad
+
+    x = dg.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
+    y = dg.tensor([2, 0, 1, 2])
+    want = step(x, y, dg.tensor(1.5, requires_grad=True))
+    got = quietly(dg.compile(step, backend="numpy"), x, y, dg.tensor(1.5, requires_grad=True))
+    for g, w in zip(got, want, strict=True):
+        same(g, w, "numpy")

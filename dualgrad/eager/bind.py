@@ -154,12 +154,6 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t._output_nr = 0
     t._grad = None
     t._version = _new_counter()
-    t._name = None
-    t._acc = None
-    t._hooks = None
-    t._retains_grad = False
-    t._where = None
-    t._origin = None
     if op in _VIEW_OP_SET:  # a view shares its base's version counter, as in PyTorch
         base = args[0]
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
@@ -175,8 +169,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     node.op = op
     node.attrs = attrs
     node.inputs = args
-    node.hooks = None
-    node.where = user_frame() if state.anomaly else None
+    if state.anomaly:
+        node.where = user_frame()
     node.next_edges = tuple(edges)
     node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
     if op.saves_out:

@@ -12,6 +12,7 @@ from .. import dtypes, ops
 from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import Op
+from ..ops.ufuncs import ufunc_of
 from . import grad_mode
 from .bind import _VIEW_OPS
 from .convert import write_value
@@ -88,6 +89,33 @@ def adopt(t: Tensor, result: Tensor) -> None:
         node.out_version = (t._version, t._version[0])
 
 
+def write_into(t: Tensor, op: Op, others: tuple) -> bool:
+    """`t op= others` outside recording, written straight into t's memory when that is the
+    same computation: the op's kernel is one numpy ufunc, and every operand is a numpy array
+    of t's float dtype and shape (or 0-d) or a Python number, so there is no promotion and no
+    broadcast to check (PyTorch's `sub_` kernel; numpy handles operands overlapping t). Saves
+    the new array and the copy back (on a 784x256 weight, two of the step's three passes)."""
+    dest = t._data
+    if type(dest) is not _ndarray or dest.dtype.kind != "f" or not dest.flags.writeable:
+        return False
+    args = [dest]
+    for o in others:
+        if type(o) is Tensor:
+            d = o._data
+            if type(d) is not _ndarray or d.dtype is not dest.dtype or d.ndim and d.shape != dest.shape:
+                return False
+            args.append(d)
+        elif type(o) is float or type(o) is int:
+            args.append(o)
+        else:
+            return False
+    fn = ufunc_of(op)
+    if fn is None or fn.nin != len(args):
+        return False
+    fn(*args, out=dest)
+    return True
+
+
 def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
     if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
@@ -98,6 +126,9 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         views = view_chain(t)
         check_leaf_inplace(t, views)
         result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
+    elif not attrs and write_into(t, op, others):
+        t._version[0] += 1
+        return t
     else:
         result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)
     value = result._data

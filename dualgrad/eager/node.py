@@ -82,8 +82,12 @@ class HookedNode(GradNode):
 class Node(HookedNode):
     """Base of generated `<Op>Backward0` classes."""
 
-    __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges",
-                 "hooks", "where", "__weakref__")
+    # hooks and the anomaly-mode `where` are set on few nodes: they live in an instance dict
+    # made only when set, the class values (None) being the default, so `bind` writes two
+    # fields less per recorded op
+    __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges", "__dict__",
+                 "__weakref__")
+    where = None
 
     def register_hook(self, fn) -> RemovableHandle:
         """A hook on the gradient of this node's output, like `Tensor.register_hook`."""

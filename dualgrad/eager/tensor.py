@@ -35,8 +35,17 @@ class Tensor(TensorMethods):
     Construct with `dg.tensor(data)`; `dg.Tensor(*sizes_or_data)` is the legacy spelling.
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version", "_name",
-                 "_acc", "_hooks", "_retains_grad", "_where", "_origin", "__weakref__")
+    # What every tensor sets is a slot; what few tensors set (a name, a leaf's accumulator,
+    # hooks, ...) lives in an instance dict made only when first set, with the class value as
+    # the default: a new tensor (every eager op makes one) writes 6 fields instead of 12.
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version", "__dict__",
+                 "__weakref__")
+    _name = None
+    _acc = None
+    _hooks = None
+    _retains_grad = False
+    _where = None
+    _origin = None
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 
     # -- core attributes ------------------------------------------------------------------
@@ -263,12 +272,6 @@ def wrap(data, grad_fn=None, requires_grad: bool = False) -> Tensor:
     t._output_nr = 0
     t._grad = None
     t._version = _new_counter()
-    t._name = None
-    t._acc = None
-    t._hooks = None
-    t._retains_grad = False
-    t._where = None
-    t._origin = None
     return t
 
 

@@ -97,3 +97,15 @@ def test_kinks_follow_torch() -> None:
         fn(x).backward()
         fn(tx).backward()
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_sgd_update_under_no_grad_matches_torch_bit_for_bit() -> None:
+    """`p -= lr * g` (written into p's memory, inplace.write_into) equals torch's sub_."""
+    rng = np.random.default_rng(3)
+    w, g = rng.standard_normal((8, 6)).astype(np.float32), rng.standard_normal((8, 6)).astype(np.float32)
+    p, tp = dg.tensor(w.copy()), torch.tensor(w.copy())
+    with dg.no_grad(), torch.no_grad():
+        for lr in (0.1, 0.01, 1e-3):
+            p -= lr * dg.tensor(g)
+            tp -= lr * torch.tensor(g)
+    np.testing.assert_array_equal(p.numpy(), tp.numpy())

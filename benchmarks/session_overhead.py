@@ -9,6 +9,7 @@ a process spends is far steadier. Each contender runs once per round, interleave
 figure is the best round, and the ratio is against jax.jit by hand. `program only` calls
 the Session's own compiled function directly (same arguments, no feeds, locks, waits,
 commits or conversions): the difference to `sess.run` is the Session's per-call cost.
+The last table builds row (1) up from jax.jit by hand one Session step at a time.
 """
 from __future__ import annotations
 
@@ -100,16 +101,57 @@ def regression() -> dict:
             "jax.jit by hand (+ np.asarray)": by_hand}
 
 
+def latency_parts() -> dict:
+    """Row (1) built up one step at a time, from jax.jit by hand to `sess.run`: each row adds
+    one thing the Session does (its compiled program inside jax's 64-bit mode, the wait for
+    the result, the writable copy, the runner, the Session's call-shape lookup)."""
+    from dualgrad.static.runner import _copy
+
+    xs = np.random.rand(100, 1).astype(np.float32)
+    g = ds.Graph()
+    with g.as_default():
+        x = ds.placeholder(ds.float32, shape=(None, 1))
+        y = x * 2 + 1
+    sess = ds.Session(graph=g)
+    feed = {x: xs}
+    sess.run(y, feed)
+    runner = sess._runners[(y, x, xs.shape, xs.dtype)]
+    program, flag, f = runner.fn, x64_state(), jax.jit(lambda a: a * 2 + 1)
+
+    def in_x64(call):
+        def run():
+            prev = flag.swap_local(True)
+            try:
+                return call()
+            finally:
+                flag.set_local(prev)
+        return run
+
+    def waited():
+        out = program(xs)[0]
+        out.block_until_ready()
+        return out
+
+    return {"jax.jit by hand (+ np.asarray)": lambda: np.asarray(f(xs)),
+            "+ Session's program, 64-bit mode": in_x64(lambda: np.asarray(program(xs)[0])),
+            "+ wait (block_until_ready)": in_x64(lambda: np.asarray(waited())),
+            "+ writable copy": in_x64(lambda: _copy(waited())),
+            "+ Runner.run": in_x64(lambda: runner.run(sess, (xs,))),
+            "= sess.run": lambda: sess.run(y, feed)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     print(f"jax {jax.__version__} ({jax.default_backend()}), {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}; process CPU time per call, best of {args.rounds}")
-    for title, cases, calls in (("(1) sess.run(x*2+1, feed)", latency(), 2000),
-                                ("(2) one regression step, sess.run([loss, new_w, new_b])",
-                                 regression(), 500)):
-        best = race(cases, calls, args.rounds)
+    for title, cases, calls, rounds in (
+            ("(1) sess.run(x*2+1, feed)", latency(), 2000, args.rounds),
+            ("(2) one regression step, sess.run([loss, new_w, new_b])", regression(), 500, args.rounds),
+            ("(1) step by step (short rounds: best of many 40-call rounds)", latency_parts(), 40,
+             args.rounds * 40)):
+        best = race(cases, calls, rounds)
         ref = best["jax.jit by hand (+ np.asarray)"]
         print(title)
         for name, seconds in best.items():

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..backend import describe_arrays, x64
+from ..backend import describe_arrays, x64, x64_state
 from ..errors import (
     NumericsError,
     UninitializedError,
@@ -53,10 +53,11 @@ class Runner:
         self.randoms = plan.randoms
         self.nf = plan.n_fetch_values
         self.copy = copy
-        # x64: a jax program, traced and run with jax's 64-bit types on; `host` runs the rest
-        # (numpy backend; or interpreted while `program` compiles, switching once it is built)
+        # x64: jax's 64-bit flag (to switch on around the call) for a jax program, traced and
+        # run with jax's 64-bit types on; None: `host` runs the rest (numpy backend; or
+        # interpreted while `program` compiles, switching once it is built)
         self.program = program
-        self.x64 = not copy and program is None
+        self.x64 = x64_state() if not copy and program is None else None
         self.host = self.run if program is None else self._run_pending
         self.donates = donates
         # a donating program's memory need is checked against free memory before its first run
@@ -136,7 +137,7 @@ class Runner:
                         state[v] = sess._namespace().asarray(state[v])
             self.fn = compiled
             self.program = None
-            self.x64 = True
+            self.x64 = x64_state()
         with x64():
             return self.run(sess, vals)
 

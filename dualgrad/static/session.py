@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from ..backend import namespace_named, x64, x64_state
+from ..backend import namespace_named, x64
 from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame, user_line
 from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
@@ -143,7 +143,8 @@ class Session:
         if not feed_dict:
             vals = ()
         elif type(feed_dict) is dict and len(feed_dict) == 1:  # the common case, unrolled
-            ((k, v),) = feed_dict.items()
+            k, = feed_dict
+            v = feed_dict[k]
             if type(v) is not np.ndarray:
                 v = feed_array(v)
             vals = (v,)
@@ -164,8 +165,8 @@ class Session:
             runner = self._runners[key]
         except (KeyError, TypeError):
             runner = self._runner_for(fetches, feed_dict, vals, key)
-        if runner.x64:  # jax's float64 for this run only (the user's jax is untouched)
-            flag = x64_state()  # `with x64():` inlined (a third of its cost)
+        flag = runner.x64  # jax's float64 for this run only (the user's jax is untouched)
+        if flag is not None:  # `with x64():` inlined (a third of its cost)
             prev = flag.swap_local(True)
             try:
                 return runner.run(self, vals)

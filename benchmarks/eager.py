@@ -92,20 +92,26 @@ def small_torch() -> callable:
     return step
 
 
-def small_split(lib_name: str, repeats: int) -> tuple[float, float]:
-    """(forward, backward) µs per op of the same 100-op chain, best of `repeats`."""
-    lib = __import__(lib_name)
-    x = lib.tensor(np.linspace(0.1, 1.0, 10), dtype=lib.float32, requires_grad=True)
-    c = lib.tensor(np.full(10, 0.9, np.float32))
-    forward = backward = float("inf")
+def small_split(lib_names: list, repeats: int) -> dict:
+    """{library: (forward, backward) µs per op} of the same 100-op chain, best of `repeats`;
+    the libraries take turns within each repeat, as in `interleaved`."""
+    chains = {}
+    for name in lib_names:
+        lib = __import__(name)
+        x = lib.tensor(np.linspace(0.1, 1.0, 10), dtype=lib.float32, requires_grad=True)
+        chains[name] = (lib, x, lib.tensor(np.full(10, 0.9, np.float32)))
+    best = {name: [float("inf"), float("inf")] for name in lib_names}
     for _ in range(repeats):
-        t0 = CLOCK()
-        y = chain_ops(x, c, lib.sin).sum()
-        t1 = CLOCK()
-        y.backward()
-        t2 = CLOCK()
-        forward, backward = min(forward, t1 - t0), min(backward, t2 - t1)
-    return forward / N_OPS * 1e6, backward / N_OPS * 1e6
+        for name, (lib, x, c) in chains.items():
+            t0 = CLOCK()
+            y = chain_ops(x, c, lib.sin).sum()
+            t1 = CLOCK()
+            y.backward()
+            t2 = CLOCK()
+            x.grad = None
+            split = best[name]
+            split[0], split[1] = min(split[0], t1 - t0), min(split[1], t2 - t1)
+    return {name: (f / N_OPS * 1e6, b / N_OPS * 1e6) for name, (f, b) in best.items()}
 
 
 def small_hips() -> callable:
@@ -320,16 +326,16 @@ def main() -> None:
         makers = {"dualgrad": small_dualgrad, "torch": small_torch, "hips": small_hips, "numpy": small_numpy}
         # single runs, best of many: one step is ~0.7 ms, so this is robust to passing load
         values = {lib: t / N_OPS * 1e6 for lib, t in interleaved(
-            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, 10 * reps).items()}
+            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, 20 * reps).items()}
         row("100 ops x 10 elem, fwd+bwd", values, " us/op")
-        split = {lib: small_split(lib, 10 * reps) for lib in ("dualgrad", "torch") if peers.get(lib, True)}
+        split = small_split([lib for lib in ("dualgrad", "torch") if peers.get(lib, True)], 20 * reps)
         row("  forward only", {k: v[0] for k, v in split.items()}, " us/op")
         row("  backward only", {k: v[1] for k, v in split.items()}, " us/op")
 
     if args.only in (None, "mlp"):
         makers = {"dualgrad": mlp_dualgrad, "torch": mlp_torch, "hips": mlp_hips, "numpy": mlp_numpy}
         values = {lib: t * 1e3 for lib, t in interleaved(
-            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, reps, inner=5).items()}
+            {lib: make for lib, make in makers.items() if peers.get(lib, True)}, 3 * reps, inner=5).items()}
         row("MLP 784-256-256-10 SGD step", values, " ms")
 
     if args.only in (None, "nn"):

@@ -65,14 +65,18 @@ def program_only(sess, fetches, feeds: tuple):
     return call
 
 
-def latency() -> dict:
+def latency_graph() -> tuple:
+    """Row (1): (feed value, placeholder, x*2+1, a jax Session, the same function jitted)."""
     xs = np.random.rand(100, 1).astype(np.float32)
     g = ds.Graph()
     with g.as_default():
         x = ds.placeholder(ds.float32, shape=(None, 1))
         y = x * 2 + 1
-    sess = ds.Session(graph=g)
-    f = jax.jit(lambda a: a * 2 + 1)
+    return xs, x, y, ds.Session(graph=g), jax.jit(lambda a: a * 2 + 1)
+
+
+def latency() -> dict:
+    xs, x, y, sess, f = latency_graph()
     return {"dualgrad sess.run": lambda: sess.run(y, {x: xs}),
             "program only": program_only(sess, y, ((x, xs),)),
             "jax.jit by hand (+ np.asarray)": lambda: np.asarray(f(xs))}
@@ -107,16 +111,11 @@ def latency_parts() -> dict:
     the result, the writable copy, the runner, the Session's call-shape lookup)."""
     from dualgrad.static.runner import _copy
 
-    xs = np.random.rand(100, 1).astype(np.float32)
-    g = ds.Graph()
-    with g.as_default():
-        x = ds.placeholder(ds.float32, shape=(None, 1))
-        y = x * 2 + 1
-    sess = ds.Session(graph=g)
+    xs, x, y, sess, f = latency_graph()
     feed = {x: xs}
     sess.run(y, feed)
     runner = sess._runners[(y, x, xs.shape, xs.dtype)]
-    program, flag, f = runner.fn, x64_state(), jax.jit(lambda a: a * 2 + 1)
+    program, flag = runner.fn, x64_state()
 
     def in_x64(call):
         def run():

@@ -109,8 +109,6 @@ def latency_parts() -> dict:
     """Row (1) built up one step at a time, from jax.jit by hand to `sess.run`: each row adds
     one thing the Session does (its compiled program inside jax's 64-bit mode, the wait for
     the result, the writable copy, the runner, the Session's call-shape lookup)."""
-    from dualgrad.static.runner import _copy
-
     xs, x, y, sess, f = latency_graph()
     feed = {x: xs}
     sess.run(y, feed)
@@ -134,7 +132,7 @@ def latency_parts() -> dict:
     return {"jax.jit by hand (+ np.asarray)": lambda: np.asarray(f(xs)),
             "+ Session's program, 64-bit mode": in_x64(lambda: np.asarray(program(xs)[0])),
             "+ wait (block_until_ready)": in_x64(lambda: np.asarray(waited())),
-            "+ writable copy": in_x64(lambda: _copy(waited())),
+            "+ writable copy": in_x64(lambda: np.array(waited())),
             "+ Runner.run": in_x64(lambda: runner.run(sess, (xs,))),
             "= sess.run": lambda: sess.run(y, feed)}
 

@@ -291,14 +291,9 @@ def _scalar(o):
     return np.asarray(o)[()]
 
 
-def _copy(o):
-    # np.asarray reads a jax CPU buffer in place (no Python detour: 0.7 us less than np.array)
-    return np.asarray(o).copy()
-
-
 def _any_shape(o):
-    a = np.asarray(o)
-    return a[()] if a.ndim == 0 else a.copy()
+    a = np.array(o)
+    return a[()] if a.ndim == 0 else a
 
 
 def _converter(shape):
@@ -308,4 +303,4 @@ def _converter(shape):
         return _scalar
     if shape is None:
         return _any_shape
-    return _copy
+    return np.array

@@ -13,6 +13,7 @@ from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import Op
 from ..ops.ufuncs import ufunc_of
+from . import bind as _bind
 from . import grad_mode
 from .bind import _VIEW_OPS
 from .convert import write_value
@@ -97,6 +98,8 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
     the new array and the copy back (on a 784x256 weight, two of the step's three passes)."""
     dest = t._data
     if type(dest) is not _ndarray or dest.dtype.kind != "f" or not dest.flags.writeable:
+        return False
+    if _bind._tracers and _bind.tracing.hook is not None:  # dg.compile records the op instead
         return False
     args = [dest]
     for o in others:

@@ -91,3 +91,16 @@ def test_fallbacks_keep_their_results_and_errors() -> None:
         with dg.no_grad():
             small = dg.ones(4)
             small -= dg.ones(3, 4)
+
+
+def test_no_shortcut_while_dg_compile_traces() -> None:
+    """A traced step records the in-place op as a graph op (the hook), never a direct write."""
+    from dualgrad.eager import bind
+
+    p = dg.tensor(_array(2, 2))
+    bind.tracing.hook = lambda op, args, data, attrs: None
+    try:
+        assert not write_into(p, ops.subtract, (1.0,))
+    finally:
+        bind.tracing.hook = None
+    assert write_into(p, ops.subtract, (1.0,))

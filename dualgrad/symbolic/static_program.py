@@ -64,15 +64,17 @@ class StaticWalk:
         row = self._kind_of(op)
         if key in self.cut_keys or row is not None and row.symbol:
             kind = LEAF if dtype.kind in "fc" else CONST
-            name = op.name if key not in self.cut_keys or t.value_index == 0 else t.name
-            step = Step(kind, name=unique_name(clean_name(name), self.used_names),
+            # an op's name as written (an op named 'w:0' is not a tensor name); a tensor's
+            # name without its ':0'
+            name = op.name if key not in self.cut_keys or t.value_index == 0 else clean_name(t.name)
+            step = Step(kind, name=unique_name(name, self.used_names),
                         shape=_static_shape(t), dtype=dtype, source=t)
         elif row is not None and row.step is self._static_const:
             if key in self.constants:  # a constant inside a loop body: one step for all iterations
                 keys[key] = self.constants[key]
                 return
             value = np.asarray(op.attrs.get("value"))
-            step = Step(CONST, name=unique_name(clean_name(op.name), self.used_names), shape=value.shape,
+            step = Step(CONST, name=unique_name(op.name, self.used_names), shape=value.shape,
                         dtype=value.dtype, value=value, source=t)
             self.constants[key] = len(self.steps)
         elif row is not None and row.passes:

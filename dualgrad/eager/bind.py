@@ -73,20 +73,16 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     """The eager front end: run the kernel, record a node when gradients are wanted.
 
     This is the hot path of every eager op, so it is written flat: one pass over the
-    arguments (which also collects the edges and saved versions a node would need, when
-    grad mode is on and the op is differentiable), the kernel, then (only when recording)
-    one node."""
+    arguments (which also collects the edges and saved versions a node would need, from the
+    first argument that requires grad on, when grad mode is on and the op is differentiable),
+    the kernel, then (only when recording) one node."""
     data = []
     record = False
     on_jax = False
     common = None  # the one dtype of all array arguments, False if they differ (or are not numpy)
     state = _grad_state
-    if op.differentiable and state.enabled:
-        edges = []
-        versions = [] if op.saves_inputs else None
-        flags = _FLAGS.get(op) or _flags(op)
-    else:
-        edges = versions = None
+    collect = op.differentiable and state.enabled
+    edges = versions = None  # made at the first argument that requires grad, when collecting
     i = 0
     for a in args:
         ta = type(a)
@@ -94,7 +90,13 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             d = a._data
             if a._requires_grad:
                 record = True
-                if edges is not None:
+                if collect:
+                    if edges is None:  # the arguments before this one carry no gradient
+                        flags = _FLAGS.get(op) or _flags(op)
+                        edges = [_NO_EDGE] * i
+                        if op.saves_inputs:
+                            versions = [b._version[0] if type(b) is Tensor else None
+                                        for b in args[:i]] if i else []
                     if flags is True or i < len(flags) and flags[i]:
                         fn = a.grad_fn
                         edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))

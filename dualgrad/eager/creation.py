@@ -39,7 +39,6 @@ def _leaf(data: np.ndarray, requires_grad=False, device=None, name=None) -> Tens
     if device is not None or get_default_device().type != "cpu":
         data = place(data, device)
     t = wrap(data)
-    t._where = user_frame()
     t._name = name
     if requires_grad:
         t.requires_grad_(True)
@@ -80,7 +79,6 @@ def from_numpy(a: np.ndarray) -> Tensor:
         raise DTypeError(f"from_numpy: given numpy array has byte order different from the native byte "
                          f"order ({a.dtype.str}); copy it with dg.tensor(a) {user_line()}")
     t = wrap(a)
-    t._where = user_frame()
     return t
 
 

@@ -12,7 +12,6 @@ from .. import dtypes, ops
 from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import Op
-from ..ops.ufuncs import ufunc_of
 from . import bind as _bind
 from . import grad_mode
 from .bind import _VIEW_OPS
@@ -92,7 +91,7 @@ def adopt(t: Tensor, result: Tensor) -> None:
 
 def write_into(t: Tensor, op: Op, others: tuple) -> bool:
     """`t op= others` outside recording, written straight into t's memory when that is the
-    same computation: the op's kernel is one numpy ufunc, and every operand is a numpy array
+    same computation: the op's kernel is one numpy ufunc (`Op.ufunc`), and every operand is a numpy array
     of t's float dtype and shape (or 0-d) or a Python number, so there is no promotion and no
     broadcast to check (PyTorch's `sub_` kernel; numpy handles operands overlapping t). Saves
     the new array and the copy back (on a 784x256 weight, two of the step's three passes)."""
@@ -112,7 +111,7 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
             args.append(o)
         else:
             return False
-    fn = ufunc_of(op)
+    fn = op.ufunc
     if fn is None or fn.nin != len(args):
         return False
     fn(*args, out=dest)

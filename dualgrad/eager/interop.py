@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import DTypeError, user_frame, user_line
+from ..errors import DTypeError, user_line
 from . import api
 from .tensor import Tensor, wrap
 
@@ -54,7 +54,6 @@ def from_dlpack(ext) -> Tensor:
 
         data = jnp.from_dlpack(ext)
     t = wrap(data)
-    t._where = user_frame()
     return t
 
 

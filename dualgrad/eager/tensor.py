@@ -44,7 +44,6 @@ class Tensor(TensorMethods):
     _acc = None
     _hooks = None
     _retains_grad = False
-    _where = None
     _origin = None
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 

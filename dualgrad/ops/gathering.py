@@ -30,9 +30,9 @@ def _round_half_even(x):
 round = ew._unary("round", lambda xp, x: xp.round(x), None, _round_half_even, floating=False,  # noqa: A001
                   differentiable=False, doc="x rounded to the nearest integer, ties to even (TF1)")
 floor = ew._unary("floor", lambda xp, x: xp.floor(x), None, lambda x: sp.floor(x), floating=False,
-                  differentiable=False, doc="the largest integer <= x")
+                  differentiable=False, doc="the largest integer <= x", ufunc=np.floor)
 ceil = ew._unary("ceil", lambda xp, x: xp.ceil(x), None, lambda x: sp.ceiling(x), floating=False,
-                 differentiable=False, doc="the smallest integer >= x")
+                 differentiable=False, doc="the smallest integer >= x", ufunc=np.ceil)
 logical_xor = declare("logical_xor", lambda xp, x, y: xp.logical_xor(x, y), sympy=lambda x, y: sp.Xor(x, y),
                       shape=specs.predicate, nin=2, differentiable=False, elementwise=True,
                       domain=("bool", "bool"), doc="elementwise exclusive or of truth values")

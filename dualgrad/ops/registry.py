@@ -53,6 +53,7 @@ class Spec(NamedTuple):
 Rule = Callable[..., Any]
 
 REGISTRY: dict[str, Op] = {}
+_BY_UFUNC: dict[np.ufunc, Op] = {}  # numpy ufunc -> the op declared with it (`declare(..., ufunc=)`)
 _FRONTENDS: dict[type, Callable[[Op, tuple, dict], Any]] = {}
 
 
@@ -67,12 +68,12 @@ class Op:
     __slots__ = (
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
         "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
-        "saves_out", "doc", "check", "vjp_checks",
+        "saves_out", "doc", "check", "vjp_checks", "ufunc",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
                  grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out,
-                 check=None, vjp_checks=False):
+                 check=None, vjp_checks=False, ufunc=None):
         self.name = name
         self.kernel = kernel
         self.vjps = vjp if isinstance(vjp, tuple) else None
@@ -97,12 +98,15 @@ class Op:
         # run op by op on jax rather than as one fused program
         self.check = check
         self.vjp_checks = vjp_checks
+        # the numpy ufunc the kernel is, applied to its arguments as given (None: anything
+        # else); eager in-place updates write through it (`out=`) into a tensor's memory
+        self.ufunc = ufunc
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
 
     def __call__(self, *args, **attrs):
-        if _backend._jnp is None and not attrs:  # a VJP rule in a plain backward: the hot path
+        if _backend._jnp is None:  # a VJP rule in a plain backward: the hot path
             common = None  # numpy arrays of one float dtype and Python numbers need no checks
             for a in args:
                 kind = type(a)
@@ -114,9 +118,9 @@ class Op:
                 elif kind is not float and kind is not int:
                     break
             else:
-                if common is not None and common.kind == "f":
+                if common is not None and common.kind == "f" and (not attrs or _plain(attrs)):
                     try:
-                        return self.kernel(np, *args)
+                        return self.kernel(np, *args, **attrs) if attrs else self.kernel(np, *args)
                     except DualgradError:
                         raise
                     except (*REFUSED, MemoryError) as e:
@@ -138,8 +142,10 @@ class Op:
                 if frontend is not None:
                     raise mixing_error(self, args)
                 frontend = bind
-        if attrs and any(holds_text(v) for v in attrs.values()):
-            raise text_operand_error(self, next(v for v in attrs.values() if holds_text(v)))
+        if attrs:
+            for v in attrs.values():  # (most attrs are numbers, None or tuples of ints)
+                if type(v) not in _PLAIN_ATTRS and holds_text(v):
+                    raise text_operand_error(self, v)
         try:
             if frontend is not None:
                 return frontend(self, args, attrs)
@@ -241,7 +247,7 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
             differentiable: bool = True, nin: int | None = 1, grad_name: str | Callable | None = None,
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
             saves_inputs: bool = True, saves_out: bool = False, doc: str = "", check=None,
-            vjp_checks: bool = False) -> Op:
+            vjp_checks: bool = False, ufunc: np.ufunc | None = None) -> Op:
     """Add an op to the registry and return it (so modules can bind it to a name).
 
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
@@ -251,16 +257,33 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
     (`x[0]` is `SelectBackward0`, `x[1:]` `SliceBackward0`). `check` (an object with
     `flags(xp, out, *inputs)` and `verify(name, out, inputs, where)`, as
     linalg_solve.SingularCheck) finds errors a jitted jax kernel cannot raise; `vjp_checks`
-    says the VJP rules call such checked ops."""
+    says the VJP rules call such checked ops. `ufunc` is the numpy ufunc the kernel is, on its
+    arguments as given (`kernel = lambda xp, x, y: xp.subtract(x, y)`: `ufunc=np.subtract`);
+    only ufuncs whose float loops return their inputs' float dtype, so writing the result into
+    a float operand (`out=`, eager in-place updates) casts nothing. The registry test checks
+    the kernel against it bit for bit."""
     if name in REGISTRY:
         raise DualgradError(f"op {name!r} is declared twice")
+    if ufunc is not None and not keeps_float(ufunc):
+        raise DualgradError(f"op {name!r}: ufunc {ufunc.__name__} does not keep its operands' float dtype")
     op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,
             differentiable=differentiable, nin=nin,
             grad_name=grad_name or name.title().replace("_", ""), promotes=promotes,
             floating=floating, elementwise=elementwise, doc=doc, saves_inputs=saves_inputs,
-            saves_out=saves_out, check=check, vjp_checks=vjp_checks)
+            saves_out=saves_out, check=check, vjp_checks=vjp_checks, ufunc=ufunc)
     REGISTRY[name] = op
+    if ufunc is not None:
+        _BY_UFUNC[ufunc] = op
     return op
+
+
+def keeps_float(fn: np.ufunc) -> bool:
+    """A one-output ufunc whose float loops (e.g. "ff->f") all return their inputs' dtype: not a
+    comparison ("ff->?"), and no loop mixing types ("dm->m") among the float ones."""
+    if not isinstance(fn, np.ufunc) or fn.nout != 1:
+        return False
+    loops = [t.split("->") for t in fn.types]
+    return all(out == ins[0] for ins, out in loops if ins[0] in "efdg" and ins == ins[0] * len(ins))
 
 
 def named_by_axis(whole: str, along: str) -> Callable[[Sequence, dict], str]:
@@ -273,15 +296,35 @@ def named_by_axis(whole: str, along: str) -> Callable[[Sequence, dict], str]:
 _ndarray = np.ndarray
 _NUMBERS = frozenset((bool, int, float, complex, np.float32, np.float64, np.int64, np.bool_))
 _TEXT = (str, bytes, bytearray, np.str_, np.bytes_)
+_PLAIN_ATTRS = frozenset((int, float, bool, type(None)))  # never text
+
+
+def _plain(attrs: dict) -> bool:
+    """Attrs that are numbers, None or tuples of them (`axis=1`, `axes=(1, 0)`): no text."""
+    for v in attrs.values():
+        kind = type(v)
+        if kind not in _PLAIN_ATTRS:
+            if kind is not tuple:
+                return False
+            for e in v:
+                if type(e) not in _PLAIN_ATTRS:
+                    return False
+    return True
 
 
 def holds_text(value) -> bool:
     """Whether an operand or attr is, or contains, text. Text is never a number: a string
     operand would reach sympy later, whose `sympify` evaluates it as code (SPEC §4)."""
+    kind = type(value)
+    if kind in _PLAIN_ATTRS:  # (the common case: a getattr miss below raises inside, 1 µs)
+        return False
     if isinstance(value, _TEXT):
         return True
-    if isinstance(value, (list, tuple)):
-        return any(holds_text(v) for v in value)
+    if kind is tuple or isinstance(value, (list, tuple)):
+        for v in value:
+            if type(v) not in _PLAIN_ATTRS and holds_text(v):
+                return True
+        return False
     if isinstance(value, slice):
         return holds_text((value.start, value.stop, value.step))
     dtype = getattr(value, "dtype", None)
@@ -350,14 +393,12 @@ def dtype_error(op: Op, specs: Sequence[Spec], why: str) -> DTypeError:
     return DTypeError(f"{op.name}: {why} (input dtypes {names}; at {user_frame()})")
 
 
-_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs"}
-
-
 def array_ufunc(tensor, ufunc, method: str, *inputs, **kwargs):
     """`__array_ufunc__` for tensor types: numpy ufuncs on a tensor become registry ops, so
-    `np.power(x, 2) * w` and `np.exp(t)` build graph ops (HIPS autograd's numpy boxes)."""
-    name = _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__)
-    op = REGISTRY.get(name)
+    `np.power(x, 2) * w` and `np.exp(t)` build graph ops (HIPS autograd's numpy boxes). An op
+    declared with the ufunc answers first (`np.true_divide` is `divide`, `np.absolute` is
+    `abs`); other ufuncs (comparisons, logical ops, isnan) go to the op of the same name."""
+    op = _BY_UFUNC.get(ufunc) or REGISTRY.get(ufunc.__name__)
     if method != "__call__" or kwargs or op is None or not op.elementwise:
         return NotImplemented
     return op(*inputs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import pytest
 
 import dualgrad as dg
 from dualgrad.eager import bind
@@ -55,3 +56,24 @@ def test_rarely_set_fields_belong_to_the_object_they_are_set_on() -> None:
         z = b * 3
     assert z.grad_fn.where is not None and "test_hot_path" in z.grad_fn.where
     assert (b * 3).grad_fn.where is None
+
+
+def test_edges_and_saved_versions_start_at_the_first_argument_that_requires_grad() -> None:
+    """`bind` collects a node's edges from the first argument that requires grad on; the
+    arguments before it still get their empty edge and their saved version (PyTorch: an
+    in-place change of a saved constant makes the backward raise)."""
+    c = dg.tensor([1.0, 2.0])  # needs no grad, saved by multiply
+    x = dg.tensor([3.0, 4.0], requires_grad=True)
+    y = dg.where(c > 1.5, c * x, x)
+    node = (c * x).grad_fn
+    assert node.next_edges[0] == (None, 0) and node.next_edges[1][0] is not None
+    assert node.versions == (c._version_value, x._version_value)
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0]  # d/dx of where(c > 1.5, c * x, x)
+    z = (c * x).sum()
+    with dg.no_grad():
+        c.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    nothing = c * dg.tensor([1.0, 1.0])  # no argument requires grad: no node
+    assert nothing.grad_fn is None and not nothing.requires_grad

@@ -168,6 +168,7 @@ REFERENCE = {
     "size": _size,
     "softmax": lambda x, axis=-1: jax.nn.softmax(x, axis=axis),
     "log_softmax": lambda x, axis=-1: jax.nn.log_softmax(x, axis=axis),
+    "log_softmax_grad": lambda g, out, axis=-1: g - jnp.exp(out) * jnp.sum(g, axis=axis, keepdims=True),
     "matmul": jnp.matmul,
     "cumprod": lambda x, axis: jnp.cumprod(x, axis=axis),
     **{f"scatter_{r}": functools.partial(_scatter_reduce, reduce=r)

@@ -71,7 +71,7 @@ class Program:
                 initial[e.source] = e.saved[0]
         self.session.set_values(initial)
         for op, owner in tracer.streams.items():  # random ops draw from the eager streams
-            self.session._rngs[op] = LiveStream(owner)
+            self.session._draw_from(op, LiveStream(owner))
         fetches = []
         self.syncs = []  # (kind, target, fetch position)
         with graph.as_default():

@@ -165,23 +165,46 @@ class Session:
             runner = self._runners[key]
         except (KeyError, TypeError):
             runner = self._runner_for(fetches, feed_dict, vals, key)
-        flag = runner.x64  # jax's float64 for this run only (the user's jax is untouched)
-        if flag is not None:  # `with x64():` inlined (a third of its cost)
-            prev = flag.swap_local(True)
-            try:
-                return runner.run(self, vals)
-            finally:
-                flag.set_local(prev)
-        return runner.host(self, vals)
+        return runner.call(self, vals)
 
     def make_callable(self, fetches, feed_list=()):
         """A function `f(*feed_values)` equivalent to `run(fetches, dict(zip(feed_list,
-        feed_values)))` (TF1's `Session.make_callable`)."""
+        feed_values)))` (TF1's `Session.make_callable`). It finds its compiled call shape by
+        the values' shapes and dtypes alone (the fetch structure and feed keys are fixed):
+        cheaper per call than `run`, with the same checks when a shape is first seen."""
         if isinstance(feed_list, (str, Tensor)) or not isinstance(feed_list, (list, tuple)):
             raise DTypeError(f"Session.make_callable: feed_list must be a list of tensors, got "
                              f"{type(feed_list).__name__} {user_line()}")
         feed_list = list(feed_list)
+        n = len(feed_list)
+        flat = type(fetches) in (list, tuple) and all(type(f) in _LEAVES for f in fetches)
+        if not (flat or type(fetches) in _LEAVES) or len({id(k) for k in feed_list}) < n:
+            return self._generic_callable(fetches, feed_list)  # nested fetches, or a key fed twice
+        if flat:  # fixed now, as TF1's (a later edit of the user's list is not seen)
+            fetches = type(fetches)(fetches)
+        runners: dict = {}  # the values' (shape, dtype) pairs -> Runner
 
+        def call(*values):
+            if len(values) != n:
+                raise DTypeError(f"expected {n} feed values, got {len(values)}")
+            if n == 1:  # the common case, unrolled
+                v = values[0]
+                if type(v) is not np.ndarray:
+                    v = feed_array(v)
+                vals = (v,)
+                key = (v.shape, v.dtype)
+            else:
+                vals = [v if type(v) is np.ndarray else feed_array(v) for v in values]
+                key = tuple([(v.shape, v.dtype) for v in vals])
+            runner = runners.get(key)
+            if runner is None:
+                runner = self._runner_for(fetches, dict(zip(feed_list, vals, strict=True)), vals, None)
+                runners[key] = runner
+            return runner.call(self, vals)
+
+        return call
+
+    def _generic_callable(self, fetches, feed_list: list):
         def call(*values):
             if len(values) != len(feed_list):
                 raise DTypeError(f"expected {len(feed_list)} feed values, got {len(values)}")
@@ -201,7 +224,8 @@ class Session:
                 runner = self._make_runner(fetches, feed_dict or {}, vals)
                 self._runners[slow_key] = runner
             try:
-                self._runners[fast_key] = runner
+                if fast_key is not None:
+                    self._runners[fast_key] = runner
             except TypeError:
                 pass
         return runner
@@ -280,6 +304,12 @@ class Session:
         if rng is None:
             rng = self._rngs[op] = random_generator(op)
         return rng
+
+    def _draw_from(self, op, stream) -> None:
+        """Random op `op` draws from `stream` (a Generator-like object) in this session,
+        instead of its own seeded generator: dg.compile's traced dropout keeps drawing from
+        the eager generator."""
+        self._rngs[op] = stream
 
     # -- state access (Saver, Variable.load, tests) --------------------------------------------
     def _device(self, value, var: Variable):

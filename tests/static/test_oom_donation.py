@@ -18,6 +18,7 @@ import pytest
 import dualgrad.static as ds
 from dualgrad.errors import OutOfMemoryError
 from dualgrad.static import donation
+from dualgrad.static import runner as runner_module
 
 SCRIPT = textwrap.dedent('''
     import json
@@ -60,6 +61,15 @@ SCRIPT = textwrap.dedent('''
             got["small_after"] = s.run(v).tolist()
             s.run(reset)
             result[name] = got
+        # a run that touches no state takes the Session's one-closure path (runner.py)
+        try:
+            s.run(total, big)
+            stateless = None
+        except OutOfMemoryError as e:
+            stateless = str(e)
+        runner = next(r for r in s._runners.values() if r.plan.fetches == (total,))
+        plain = runner.call != runner._call_x64
+        result = {"runs": result, "stateless": [stateless, plain, float(s.run(total, small))]}
     print(json.dumps(result))
 ''')
 
@@ -68,7 +78,11 @@ def test_a_failed_donating_run_keeps_every_variable():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert proc.returncode == 0, f"child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    message, plain, small_total = out["stateless"]
+    assert plain and message.startswith("out of memory") and "<string>:" in message
+    assert small_total == 8.0  # ones(2, 2) @ ones(2, 2) @ ones(2, 1), summed
+    got = out["runs"]
     for name, run in got.items():
         # each failed in the run that caused it (a write-only one included), named the user's line
         assert run["type"] == "OutOfMemoryError", (name, run)
@@ -134,9 +148,11 @@ def test_a_write_only_run_raises_its_own_out_of_memory():
         runner = sess._runners[step.op]
         kept, undonated = runner.fn, runner.undonated()
         runner.fn = lambda *args: [_Pending() for _ in undonated(*args)]
+        assert runner.wait is not None  # write-only, and still waited for
+        real_wait, runner.wait = runner.wait, runner_module._block_each  # jaxlib's takes jax arrays only
         with pytest.raises(OutOfMemoryError, match="out of memory"):
             sess.run(step.op)
-        runner.fn = kept
+        runner.fn, runner.wait = kept, real_wait
         np.testing.assert_array_equal(sess.run(w), np.ones(4))  # the failed run committed nothing
         sess.run(step.op)
         np.testing.assert_array_equal(sess.run(w), np.full(4, 2.0))

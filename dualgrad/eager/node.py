@@ -114,6 +114,9 @@ class Node(HookedNode):
                 raise self.saved_changed()
         op = self.op
         Tensor = _T.Tensor
+        if type(g) is not _ndarray and isinstance(g, np.generic):  # numpy's answer for a 0-d
+            g = np.asarray(g)  # array (`divide(g, n)` after a whole sum): an array again, so the
+            # rules take the registry's numpy fast path rather than its general one
         if type(g) is _ndarray:  # a plain numpy backward: the rules run kernels on the arrays
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
             for a in inputs:

@@ -14,14 +14,14 @@ from .symarray import SymArray, summed
 
 
 def _softmax_kernel(xp, x, axis=-1):
-    z = x - xp.max(x, axis=axis, keepdims=True)
+    z = x - rd.max_kernel(xp, x, axis=axis, keepdims=True)
     e = xp.exp(z)
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    return e / rd.sum_kernel(xp, e, axis=axis, keepdims=True)
 
 
 def _log_softmax_kernel(xp, x, axis=-1):
-    z = x - xp.max(x, axis=axis, keepdims=True)
-    return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+    z = x - rd.max_kernel(xp, x, axis=axis, keepdims=True)
+    return z - xp.log(rd.sum_kernel(xp, xp.exp(z), axis=axis, keepdims=True))
 
 
 def _normaliser(x: SymArray, axis: int, idx: tuple):
@@ -45,7 +45,7 @@ softmax = declare(
     doc="exp(x) / sum(exp(x)) along axis, computed stably")
 
 def _log_softmax_grad_kernel(xp, g, out, axis=-1):
-    return g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True)
+    return g - xp.exp(out) * rd.sum_kernel(xp, g, axis=axis, keepdims=True)
 
 
 def _log_softmax_grad_form(g: SymArray, out: SymArray, axis=-1) -> SymArray:

@@ -10,8 +10,8 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import ops
-from dualgrad.ops.nn import log_softmax_grad
 from dualgrad.backend import x64  # float64 oracles, for these calls only
+from dualgrad.ops.nn import log_softmax_grad
 
 RNG = np.random.default_rng(11)
 

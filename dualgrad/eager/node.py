@@ -121,7 +121,17 @@ class Node(HookedNode):
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
             for a in inputs:
                 values.append(a._data if type(a) is Tensor else a)
-            result = op.vjp(needed, g, self.out, values, self.attrs)
+            vjps = op.vjps
+            if vjps is None or self.attrs:
+                result = op.vjp(needed, g, self.out, values, self.attrs)
+            else:  # Op.vjp inlined for rules without attrs (one call less per node)
+                out = self.out
+                result = []
+                i = 0
+                for need in needed:
+                    rule = vjps[i] if need else None
+                    result.append(None if rule is None else rule(g, out, *values))
+                    i += 1
         elif type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
             out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
             result = op.vjp(needed, g, out, inputs, self.attrs)

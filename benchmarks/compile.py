@@ -12,6 +12,14 @@ then by the CPU time of all the process's threads (less disturbed by other proce
 shared machine). The dg.compile step also copies the updated parameters back into the eager
 tensors every call (they stay visible to eager code), which the jax peer does not do.
 torch.compile needs a C compiler; where it fails its row says why.
+
+    python benchmarks/compile.py --only "dg.compile (jax),jax.jit by hand"   # those rows only
+    python benchmarks/compile.py --parts    # where dg.compile's time goes beside jax.jit's
+
+`--parts` races, in CPU time and short warm rounds (5 calls), the whole compiled call
+against the same call without its guard (`Program.run`: the Session call and the syncs of
+the eager tensors) and the Session call alone (no eager tensor is synced), each beside
+jax.jit by hand.
 """
 from __future__ import annotations
 
@@ -93,7 +101,12 @@ def first_call(race: Race, label: str, make) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--only", help="comma-separated contender labels to run")
+    parser.add_argument("--parts", action="store_true", help="dg.compile's call taken apart")
     args = parser.parse_args()
+    if args.parts:
+        parts(60 if args.quick else 200)
+        return
     rounds, calls = (5, 10) if args.quick else (15, 20)
     race = Race(rounds)
     contenders = {
@@ -104,6 +117,9 @@ def main() -> None:
         "torch eager": lambda: torch_step(False),
         "torch.compile": lambda: torch_step(True),
     }
+    if args.only:
+        wanted = args.only.split(",")
+        contenders = {label: make for label, make in contenders.items() if label in wanted}
     print(f"MLP {'-'.join(map(str, SIZES))} SGD step, batch {BATCH}, {os.cpu_count()} CPUs, "
           f"{THREADS} BLAS thread(s)")
     failures = {label: first_call(race, label, make) for label, make in contenders.items()}
@@ -112,6 +128,29 @@ def main() -> None:
     for clock, what in ((time.perf_counter, "wall"), (time.process_time, "CPU, all threads")):
         race.clock = clock
         report(race.run(), failures, what)
+
+
+def parts(rounds: int, calls: int = 5) -> None:
+    """dg.compile (jax)'s call taken apart, each part beside jax.jit by hand (CPU time). Each
+    round calls every contender once untimed first: the contender before it left other
+    memory in the caches (the whole-step race above pays that refill too, once per round)."""
+    compiled = dualgrad_step("jax")
+    compiled()
+    program = next(iter(compiled.programs.values()))
+    cases = {"dg.compile (jax)": compiled, "- guard (Program.run)": lambda: program.run([]),
+             "- eager syncs (Session call)": program.call, "jax.jit by hand": jax_step()}
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(rounds):
+        for label, fn in cases.items():
+            fn()
+            t = time.process_time()
+            for _ in range(calls):
+                fn()
+            best[label] = min(best[label], (time.process_time() - t) / calls)
+    hand = best["jax.jit by hand"]
+    print(f"-- ms per step (CPU, all threads; best of {rounds} warm rounds of {calls} calls)")
+    for label, t in best.items():
+        print(f"{label:<30} {t * 1e3:8.3f} ms   {t / hand:.2f}x jax.jit by hand")
 
 
 def report(times: dict, failures: dict, what: str) -> None:

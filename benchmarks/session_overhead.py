@@ -77,7 +77,9 @@ def latency_graph() -> tuple:
 
 def latency() -> dict:
     xs, x, y, sess, f = latency_graph()
+    call = sess.make_callable(y, [x])
     return {"dualgrad sess.run": lambda: sess.run(y, {x: xs}),
+            "dualgrad make_callable": lambda: call(xs),
             "program only": program_only(sess, y, ((x, xs),)),
             "jax.jit by hand (+ np.asarray)": lambda: np.asarray(f(xs))}
 
@@ -108,7 +110,8 @@ def regression() -> dict:
 def latency_parts() -> dict:
     """Row (1) built up one step at a time, from jax.jit by hand to `sess.run`: each row adds
     one thing the Session does (its compiled program inside jax's 64-bit mode, the wait for
-    the result, the writable copy, the runner, the Session's call-shape lookup)."""
+    the result, the writable copy, the runner's call with its 64-bit swap, the Session's
+    call-shape lookup)."""
     xs, x, y, sess, f = latency_graph()
     feed = {x: xs}
     sess.run(y, feed)
@@ -133,7 +136,7 @@ def latency_parts() -> dict:
             "+ Session's program, 64-bit mode": in_x64(lambda: np.asarray(program(xs)[0])),
             "+ wait (block_until_ready)": in_x64(lambda: np.asarray(waited())),
             "+ writable copy": in_x64(lambda: np.array(waited())),
-            "+ Runner.run": in_x64(lambda: runner.run(sess, (xs,))),
+            "+ runner (closed check, call, wait, copy)": lambda: runner.call(sess, (xs,)),
             "= sess.run": lambda: sess.run(y, feed)}
 
 
@@ -152,7 +155,7 @@ def main() -> None:
         ref = best["jax.jit by hand (+ np.asarray)"]
         print(title)
         for name, seconds in best.items():
-            print(f"  {name:<34} {seconds * 1e6:9.1f} us  {seconds / ref:5.2f}x")
+            print(f"  {name:<42} {seconds * 1e6:9.1f} us  {seconds / ref:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python benchmarks/eager.py [--quick] [--cpu] [--only small|mlp|nn|chain|import]
 
 Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + backward, in
-µs per op; (2) one SGD step of an MLP 784-256-256-10 at batch 64, in ms; (3) backward of a
+µs per op, and its forward and backward apart; (2) one SGD step of an MLP 784-256-256-10 at
+batch 64, in ms, and its phases apart (forward with the loss, backward, update); (3) backward of a
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
 (4) `import dualgrad` time; (5) one training epoch of the same MLP written with nn + optim.Adam
 + DataLoader (1024 samples, batch 64), in ms. Ratios are dualgrad / PyTorch. Timings are the
@@ -33,7 +34,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-from workloads import N_OPS, chain_ops, eager_sgd_step, numpy_sgd_step  # noqa: E402
+from workloads import N_OPS, chain_ops, eager_sgd_phases, eager_sgd_step, numpy_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -180,6 +181,33 @@ def mlp_torch() -> callable:
     x, onehot, arrays = mlp_data()
     params = [torch.tensor(p, requires_grad=True) for p in arrays]
     return eager_sgd_step(torch, torch.tensor(x), torch.tensor(onehot), params, LR, BATCH)
+
+
+def mlp_split(lib_names: list, repeats: int) -> dict:
+    """{library: (forward with the loss, backward, update) ms} of the MLP step, best of
+    `repeats` each, the libraries taking turns within each repeat (as `small_split`)."""
+    x, onehot, arrays = mlp_data()
+    phases = {}
+    for name in lib_names:
+        lib = __import__(name)
+        if name == "torch":
+            lib.set_num_threads(THREADS)
+        params = [lib.tensor(p, requires_grad=True) for p in arrays]
+        phases[name] = eager_sgd_phases(lib, lib.tensor(x), lib.tensor(onehot), params, LR, BATCH)
+    best = {name: [float("inf")] * 3 for name in lib_names}
+    for _ in range(repeats):
+        for name, (forward, backward, update) in phases.items():
+            t0 = CLOCK()
+            loss = forward()
+            t1 = CLOCK()
+            backward(loss)
+            t2 = CLOCK()
+            update()
+            t3 = CLOCK()
+            split = best[name]
+            for i, t in enumerate((t1 - t0, t2 - t1, t3 - t2)):
+                split[i] = min(split[i], t)
+    return {name: tuple(t * 1e3 for t in split) for name, split in best.items()}
 
 
 def mlp_hips() -> callable:
@@ -337,6 +365,9 @@ def main() -> None:
         values = {lib: t * 1e3 for lib, t in interleaved(
             {lib: make for lib, make in makers.items() if peers.get(lib, True)}, 3 * reps, inner=5).items()}
         row("MLP 784-256-256-10 SGD step", values, " ms")
+        split = mlp_split([lib for lib in ("dualgrad", "torch") if peers.get(lib, True)], 15 * reps)
+        for i, phase in enumerate(("forward + loss", "backward", "update")):
+            row(f"  {phase}", {k: v[i] for k, v in split.items()}, " ms", 3)
 
     if args.only in (None, "nn"):
         libs = {"dualgrad": "dualgrad", "torch": "torch"}

@@ -30,17 +30,30 @@ def dense_logits(matmul: Callable, relu: Callable, x, params: Sequence):
     return h
 
 
-def eager_sgd_step(lib, x, onehot, params: Sequence, lr: float, batch: int) -> Callable[[], None]:
-    """One SGD step of the MLP in a PyTorch-style library (`lib` is `dualgrad` or `torch`)."""
+def eager_sgd_phases(lib, x, onehot, params: Sequence, lr: float, batch: int) -> tuple[Callable, ...]:
+    """The MLP's SGD step in a PyTorch-style library (`lib` is `dualgrad` or `torch`) as its
+    three phases: `forward()` returns the loss, `backward(loss)`, `update()`."""
 
-    def step() -> None:
+    def forward():
         h = dense_logits(lambda a, b: a @ b, lambda a: a.relu(), x, params)
-        loss = -(h.log_softmax(dim=1) * onehot).sum() / batch
-        loss.backward()
+        return -(h.log_softmax(dim=1) * onehot).sum() / batch
+
+    def update() -> None:
         with lib.no_grad():
             for p in params:
                 p -= lr * p.grad
                 p.grad = None
+
+    return forward, lambda loss: loss.backward(), update
+
+
+def eager_sgd_step(lib, x, onehot, params: Sequence, lr: float, batch: int) -> Callable[[], None]:
+    """One SGD step of the MLP in a PyTorch-style library (`lib` is `dualgrad` or `torch`)."""
+    forward, backward, update = eager_sgd_phases(lib, x, onehot, params, lr, batch)
+
+    def step() -> None:
+        backward(forward())
+        update()
 
     return step
 

@@ -98,9 +98,7 @@ class Op:
         # run op by op on jax rather than as one fused program
         self.check = check
         self.vjp_checks = vjp_checks
-        # the numpy ufunc the kernel is, applied to its arguments as given (None: anything
-        # else); eager in-place updates write through it (`out=`) into a tensor's memory
-        self.ufunc = ufunc
+        self.ufunc = ufunc  # the numpy ufunc the kernel is, or None (see `declare`)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -320,11 +318,8 @@ def holds_text(value) -> bool:
         return False
     if isinstance(value, _TEXT):
         return True
-    if kind is tuple or isinstance(value, (list, tuple)):
-        for v in value:
-            if type(v) not in _PLAIN_ATTRS and holds_text(v):
-                return True
-        return False
+    if isinstance(value, (list, tuple)):
+        return any(type(v) not in _PLAIN_ATTRS and holds_text(v) for v in value)
     if isinstance(value, slice):
         return holds_text((value.start, value.stop, value.step))
     dtype = getattr(value, "dtype", None)

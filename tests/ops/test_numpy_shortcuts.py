@@ -4,12 +4,14 @@ wrappers give: `sum`/`max` reductions as np.sum/np.max (bit for bit, dtypes incl
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 from dualgrad import ops
+from dualgrad.errors import DTypeError
 from dualgrad.ops.reductions import max_kernel, sum_kernel
 
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_]
@@ -57,3 +59,14 @@ def test_backward_through_a_whole_sum_gives_arrays_to_the_rules() -> None:
     (-(x * dg.tensor(w)).sum() / 4).backward()
     assert x.grad.dtype == dg.float32
     np.testing.assert_array_equal(x.grad.numpy(), -w / np.float32(4))
+
+
+def test_attrs_of_numbers_take_the_fast_path_and_text_is_still_refused() -> None:
+    """A registry call on arrays with attrs of numbers/None/tuples runs the kernel directly
+    (the same value as numpy's own call); an attr holding text is refused as before."""
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    np.testing.assert_array_equal(ops.transpose(a, axes=(1, 0)), a.T)
+    np.testing.assert_array_equal(ops.sum(a, axis=1, keepdims=True), a.sum(axis=1, keepdims=True))
+    for bad in ("1", (0, "1"), [1, b"0"]):
+        with pytest.raises(DTypeError, match="sum: an operand is text"):
+            ops.sum(a, axis=bad)

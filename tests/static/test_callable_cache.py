@@ -99,3 +99,20 @@ def test_a_key_fed_twice_and_nested_fetches_keep_runs_rules(backend):
         assert nested(np.float32(3.0)) == {"y": [6.0], "x": 3.0}
         twice = sess.make_callable(y, [x, x])
         assert twice(np.float32(1.0), np.float32(4.0)) == sess.run(y, {x: np.float32(4.0)})
+
+
+def test_the_one_closure_path_keeps_float64_and_leaves_the_users_jax_alone():
+    """A stateless one-fetch run takes the closure path (runner.py); it runs in jax's 64-bit
+    mode for the call only: a float64 result is exact, and the user's jax stays 32-bit."""
+    jnp = pytest.importorskip("jax.numpy")
+    x = ds.placeholder(ds.float64, shape=(3,))
+    y = x * 3.0 + 1e-12
+    xs = np.array([1.0 + 2.0 ** -40, -2.0, 1e300], np.float64)
+    with ds.Session() as sess:
+        got = sess.run(y, {x: xs})
+        runner = next(iter(sess._runners.values()))
+        assert runner.call != runner._call_x64  # the closure, not the generic path
+        assert got.dtype == np.float64
+        np.testing.assert_array_equal(got, xs * 3.0 + 1e-12)  # numpy float64 is the oracle
+        assert jnp.zeros(2).dtype == np.float32
+

@@ -243,3 +243,19 @@ def test_compiled_programs_are_kept_in_the_cache_directory(tmp_path):
                          text=True, check=True).stdout.split()
     np.testing.assert_allclose(float(out[0]), 3.0 * np.sin(np.arange(3)).sum(), rtol=1e-6)
     assert out[1] == "0o700" and int(out[2]) >= 1
+
+
+def test_a_background_runner_takes_the_one_closure_path_once_built(gate):
+    """A stateless one-fetch runner interprets through the generic path, then switches to
+    its compiled program and, from then on, to the closure made for it (runner.py)."""
+    x = ds.placeholder(ds.float32, shape=(2,))
+    y = x * 2.0
+    xs = np.array([1.5, -3.0], np.float32)
+    with ds.Session(compile_in_background=True) as sess:
+        np.testing.assert_array_equal(sess.run(y, {x: xs}), xs * 2.0)  # interpreted
+        runner = next(iter(sess._runners.values()))
+        assert runner.call == runner._call_x64
+        gate.open()
+        for _ in range(2):  # the switch, then the closure
+            np.testing.assert_array_equal(sess.run(y, {x: xs}), xs * 2.0)
+        assert runner.call != runner._call_x64 and runner.program is None

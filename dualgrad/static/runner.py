@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 
 class Runner:
-    """One compiled call shape of `Session.run`; `run` is the hot path."""
+    """One compiled call shape of `Session.run`; `call` (the closure of the commonest shape,
+    else `_call_x64` and `run`) is the hot path."""
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",

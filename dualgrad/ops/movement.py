@@ -242,6 +242,12 @@ def _sum_to_like_kernel(xp, x, like):
     if x.shape == target:
         return x
     lead, kept = reduced_axes(x.shape, target)
+    if xp is np:  # np.sum's own ufunc reduction and ndarray.reshape, without their Python wrappers
+        if kept:
+            x = np.add.reduce(x, axis=kept, keepdims=True)
+        if lead:
+            x = np.add.reduce(x, axis=lead)
+        return x.reshape(target)
     if kept:
         x = xp.sum(x, axis=kept, keepdims=True)
     if lead:

@@ -244,15 +244,11 @@ def _is_masking(cond, x, y) -> bool:
 
 def _masked(cond, x):
     """np.where(cond, x, 0) for float x, without np.where's per-element branch (mispredicted
-    on a relu's random sign pattern: 3x slower on 64x256): each element's bits ANDed with all
-    ones where cond holds, else with 0, the bits of +0.0, so NaNs, infinities and -0.0 in x
-    pass unchanged where cond holds, as np.where passes them (PyTorch's threshold_backward
-    is branch-free too)."""
-    bits = _BITS[x.dtype]
-    mask = cond.view(np.uint8).astype(bits)  # 0 or 1
-    np.negative(mask, out=mask)  # 0 or all ones
-    np.bitwise_and(mask, x.view(bits), out=mask)
-    return mask.view(x.dtype)
+    on a relu's random sign pattern: 3x slower on 64x256): each element's bits, as integers,
+    times 1 where cond holds, else times 0, the bits of +0.0, so NaNs, infinities and -0.0
+    in x pass unchanged where cond holds, as np.where passes them (PyTorch's
+    threshold_backward is branch-free too). One integer ufunc pass; row-major as cond is."""
+    return np.multiply(x.view(_BITS[x.dtype]), cond, order="C").view(x.dtype)
 
 
 def _where_shape(op, cond, x, y):

@@ -85,3 +85,31 @@ def test_sum_to_like_kernel_is_the_np_sum_formulation(case) -> None:
         got = ops.sum_to_like.kernel(np, x, like)
         want = x if x.shape == target else _old_sum_to_like(x, target)
     _same(got, want)
+
+
+def _old_masked(cond, x):
+    """The bit mask `_masked` was before (AND with all ones or zeros): its layout and bits."""
+    bits = {2: np.int16, 4: np.int32, 8: np.int64}[x.dtype.itemsize]
+    mask = cond.view(np.uint8).astype(bits)
+    np.negative(mask, out=mask)
+    np.bitwise_and(mask, x.view(bits), out=mask)
+    return mask.view(x.dtype)
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=_relu_input(), layout=st.sampled_from(["same", "transposed", "p=0", "p=1"]),
+       seed=st.integers(0, 2**32 - 1))
+def test_masked_is_the_old_and_mask_and_np_where(x, layout, seed) -> None:
+    from dualgrad.ops.elementwise import _masked
+
+    if x.size < 4096:
+        x = np.resize(x, 4096)
+    if layout == "transposed" and x.ndim == 2 and x.flags.c_contiguous:
+        x = x.T
+    rng = np.random.default_rng(seed)
+    p = {"p=0": 0.0, "p=1": 1.0}.get(layout, 0.5)
+    cond = rng.random(x.shape) < p
+    got = _masked(cond, x)
+    _same(got, _old_masked(cond, x))
+    np.testing.assert_array_equal(got.view(_BITS[x.dtype.itemsize]),
+                                  np.where(cond, x, 0).view(_BITS[x.dtype.itemsize]))

@@ -49,6 +49,7 @@ from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's 
     view,
     zero_,
 )
+from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -121,17 +122,20 @@ def masked_select(input, mask) -> Tensor:
 
 
 # -- reductions ------------------------------------------------------------------------------
+@one_element_dims("dim", "axis")
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
     x = input if dtype is None else to(input, dtype)
     return ops.sum(x, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Mean of elements, over `dim` if given (torch.mean)."""
     return ops.mean(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Product of elements, over `dim` if given (torch.prod)."""
     return ops.prod(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
@@ -146,30 +150,35 @@ def _extreme(name, full, along, find, pairwise):
             return full(input, axis=None, keepdims=False)
         return values_indices(along(input, axis=dim, keepdims=keep), find(input, axis=dim, keepdims=keep))
 
+    reduce.__name__ = name
     reduce.__doc__ = (f"torch.{name}: the {name} of all elements; with `dim`, (values, indices) along "
                       f"it; with a tensor second, the elementwise {name}imum.")
-    return reduce
+    return one_element_dims("dim", "axis")(reduce)
 
 
 max = _extreme("max", ops.amax, ops.max_dim, ops.argmax, ops.maximum)
 min = _extreme("min", ops.amin, ops.min_dim, ops.argmin, ops.minimum)
 
 
+@one_element_dims("dim", "axis")
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Maximum over `dim` (all elements when None); ties share the gradient (torch.amax)."""
     return ops.amax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Minimum over `dim` (all elements when None); ties share the gradient (torch.amin)."""
     return ops.amin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the first maximum, over `dim` or of the flattened tensor (torch.argmax)."""
     return ops.argmax(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Index of the first minimum, over `dim` or of the flattened tensor (torch.argmin)."""
     return ops.argmin(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
@@ -184,6 +193,7 @@ def _correction(unbiased, correction, function: str):
     return 0 if unbiased is not None and not unbiased else 1
 
 
+@one_element_dims("dim", "axis")
 def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:
     """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var)."""
@@ -191,6 +201,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
     return ops.var(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
+@one_element_dims("dim", "axis")
 def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:
     """Standard deviation over `dim`, corrected like `var` (torch.std)."""
@@ -198,22 +209,26 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
     return ops.std(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
+@one_element_dims("dim", "axis")
 def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """The p-norm over `dim` (all elements when None) (torch.norm)."""
     p = 2 if p in (None, "fro") else p
     return ops.norm(input, p=p, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis")
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed stably (torch.logsumexp)."""
     return ops.logsumexp(input, axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims))
 
 
+@one_element_dims("dim", "axis", always=True)
 def softmax(input, dim=None, *, axis=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax)."""
     return ops.softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
 
+@one_element_dims("dim", "axis", always=True)
 def log_softmax(input, dim=None, *, axis=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably (torch.log_softmax)."""
     return ops.log_softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))

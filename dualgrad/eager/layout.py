@@ -21,14 +21,17 @@ from .convert import write_value
 from .devices import Device, device_of, place
 from .inplace import inplace
 from .node import node_class_named
+from .scalar_dims import one_element_dims
 from .tensor import Tensor, wrap
 
 
 def _dim(dim, axis, function: str | None = None):
-    """`dim`, or its alias `axis`; both given raises TypeError naming both."""
+    """`dim`, or its alias `axis`; both given raises TypeError naming both. A list of dims
+    becomes a tuple (the kernels take tuples, as numpy does; `x.sum([0, 1])` is PyTorch's)."""
     if dim is not None and axis is not None:
         resolve(function or sys._getframe(1).f_code.co_name, "dim", dim, "axis", axis)
-    return axis if dim is None else dim
+    dim = axis if dim is None else dim
+    return tuple(dim) if type(dim) is list else dim
 
 
 def _keep(keepdim, keepdims, function: str | None = None) -> bool:
@@ -71,7 +74,8 @@ def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
     shape = tuple(input.shape)
     where = [spec_of(input)]
     named = SimpleNamespace(name="flatten")  # the errors name the function the user called
-    (start,), (end,) = (specs.normalize_axes(named, d, len(shape), where) for d in (start_dim, end_dim))
+    ndim = max(len(shape), 1)  # PyTorch: a 0-d tensor flattens as if it had one dim
+    (start,), (end,) = (specs.normalize_axes(named, d, ndim, where) for d in (start_dim, end_dim))
     if start > end:
         raise as_eager_error(ShapeError(f"flatten() has invalid args: start_dim cannot come after "
                                         f"end_dim (start_dim={start_dim}, end_dim={end_dim}, shape "
@@ -86,6 +90,7 @@ def unsqueeze(input, dim=None, *, axis=None) -> Tensor:
     return ops.expand_dims(input, axis=_dim(dim, axis))
 
 
+@one_element_dims("dim", "axis")
 def squeeze(input, dim=None, *, axis=None) -> Tensor:
     """Drops size-1 dims, or only `dim` if it has size 1 (torch.squeeze)."""
     return ops.squeeze(input, axis=_dim(dim, axis))
@@ -115,6 +120,7 @@ def permute(input, *dims) -> Tensor:
     return ops.transpose(input, axes=_shape_args(dims))
 
 
+@one_element_dims("dim0", "dim1")
 def transpose(input, dim0, dim1) -> Tensor:
     """Dims `dim0` and `dim1` swapped (torch.transpose)."""
     n = len(input.shape)

@@ -10,12 +10,13 @@ from .. import ops
 from ..errors import ShapeError, refusing, user_line
 from .inplace import inplace
 from .methods_more import _axis, _index_array
+from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
 
-def _dims(x: Tensor, dims) -> tuple[int, ...]:
+def _dims(op_name: str, x: Tensor, dims) -> tuple[int, ...]:
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return tuple(_axis("dims", x, d) for d in dims)
+    return tuple(_axis(op_name, x, d) for d in dims)
 
 
 def floor(input: Tensor) -> Tensor:
@@ -41,10 +42,11 @@ def rsqrt(input: Tensor) -> Tensor:
     return ops.reciprocal(ops.sqrt(input))
 
 
+@one_element_dims("dims")
 def flip(input: Tensor, dims) -> Tensor:
     """The elements in reverse order along each of `dims` (torch.flip)."""
     key = [slice(None)] * input.ndim
-    for d in _dims(input, dims):
+    for d in _dims("flip", input, dims):
         key[d] = slice(None, None, -1)
     return ops.getitem(input, key=tuple(key))
 
@@ -54,7 +56,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         return ops.reshape(roll(ops.reshape(input, shape=(-1,)), shifts, 0), shape=tuple(input.shape))
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = _dims(input, dims)
+    dims = _dims("roll", input, dims)
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)} "
                          f"{user_line()}")

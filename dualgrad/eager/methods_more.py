@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 from collections import namedtuple
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from ..ops import specs
 from . import api
 from .bind import spec_of
 from .inplace import inplace
+from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
 sort_result = namedtuple("sort_result", ["values", "indices"])
@@ -23,7 +25,10 @@ topk_result = namedtuple("topk_result", ["values", "indices"])
 
 
 def _axis(op_name: str, x: Tensor, dim: int) -> int:
-    (axis,) = specs.normalize_axes(ops.REGISTRY["getitem"], dim, max(x.ndim, 1), [spec_of(x)])
+    """`dim` of `x` as a non-negative int; out of range (any dim of a 0-d tensor, which the
+    functions that PyTorch runs on 0-d tensors never pass: scalar_dims.py) raises, naming
+    `op_name`."""
+    (axis,) = specs.normalize_axes(SimpleNamespace(name=op_name), dim, x.ndim, [spec_of(x)])
     return axis
 
 
@@ -55,11 +60,13 @@ def isfinite(input: Tensor) -> Tensor:
     return ops.isfinite(input)
 
 
+@one_element_dims("dim")
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Whether any element (over `dim` if given) is true (torch.any)."""
-    return ops.greater(ops.sum(ops.not_equal(input, 0), axis=dim, keepdims=keepdim), 0)
+    return ops.greater(ops.sum(ops.not_equal(input, 0), axis=api._dim(dim, None), keepdims=keepdim), 0)
 
 
+@one_element_dims("dim")
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Whether every element (over `dim` if given) is true (torch.all)."""
     return ops.logical_not(any(ops.equal(input, 0), dim, keepdim))
@@ -161,11 +168,13 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
 
 
 # -- order ---------------------------------------------------------------------------------------------
+@one_element_dims("dim")
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable) (torch.argsort)."""
     return ops.argsort(input, axis=_axis("argsort", input, dim), descending=descending)
 
 
+@one_element_dims("dim")
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> sort_result:
     """(values, indices); ties keep their order (a stable sort). The values' gradient goes back
     to the positions they came from."""
@@ -174,6 +183,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return sort_result(gather(input, axis, indices), indices)
 
 
+@one_element_dims("dim")
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result:  # noqa: A002
     """The `k` largest (or smallest) values along `dim` and their indices (torch.topk)."""
     axis = _axis("topk", input, dim)
@@ -185,6 +195,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     return topk_result(gather(input, axis, indices), indices)
 
 
+@one_element_dims("dim")
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sum along `dim` (torch.cumsum)."""
     x = input if dtype is None else api.to(input, dtype)

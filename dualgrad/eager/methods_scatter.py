@@ -12,6 +12,7 @@ from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from ..ops.accumulate import REDUCTIONS, SCATTER_OPS
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array
+from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
 _SCATTER_REDUCE = {"add": "sum", "multiply": "prod"}  # scatter's reduce names -> scatter_reduce's
@@ -112,6 +113,7 @@ def scatter_add_(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
     return scatter_reduce_(input, dim, index, src, "sum")
 
 
+@one_element_dims("dim")
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running product along `dim`; the gradient is exact at zeros (torch.cumprod)."""
     x = input if dtype is None else input.to(dtype)

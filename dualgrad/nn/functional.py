@@ -62,13 +62,13 @@ def implicit_softmax_dim(ndim: int) -> int:
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """Softmax along `dim`, PyTorch's implicit dim when None (torch.nn.functional.softmax)."""
     x = input if dtype is None else api.to(input, dtype)
-    return ops.softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
+    return api.softmax(x, implicit_softmax_dim(x.ndim) if dim is None else dim)  # (api: a 0-d x too)
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     """Log-softmax along `dim`, PyTorch's implicit dim when None (torch.nn.functional.log_softmax)."""
     x = input if dtype is None else api.to(input, dtype)
-    return ops.log_softmax(x, axis=implicit_softmax_dim(x.ndim) if dim is None else dim)
+    return api.log_softmax(x, implicit_softmax_dim(x.ndim) if dim is None else dim)  # (api: a 0-d x too)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -54,16 +54,18 @@ def broadcast_shapes(op: Op, specs: Sequence[Spec]) -> tuple:
 
 
 def normalize_axes(op: Op, axis, ndim: int, specs: Sequence[Spec] = ()) -> tuple[int, ...]:
-    """Axis argument (None, int or sequence, negatives allowed) as sorted non-negative ints."""
+    """Axis argument (None, int or sequence, negatives allowed) as sorted non-negative ints.
+    A 0-d tensor has no axis, as in numpy, jax and TF1 (the eager front end applies PyTorch's
+    0-d rule before it reaches an op: eager/scalar_dims.py)."""
     if axis is None:
         return tuple(range(ndim))
     axes = axis_tuple(op, axis, specs)
     out = []
     for a in axes:
-        if not -max(ndim, 1) <= a < max(ndim, 1):
+        if not -ndim <= a < ndim:
             raise shape_error(op, specs, f"dimension {a} is out of range for a {ndim}-d tensor",
                               IndexShapeError)
-        out.append(a % ndim if ndim else 0)
+        out.append(a % ndim)
     if len(set(out)) != len(out):
         raise shape_error(op, specs, f"dim {max(out, key=out.count)} appears multiple times in the "
                           f"list of dims {tuple(axes)}")
@@ -87,11 +89,11 @@ def check_axis(op: Op, axis, ndim: int, specs: Sequence[Spec]) -> int:
     if isinstance(axis, (list, tuple)):
         raise DTypeError(f"{op.name}: axis must be one int, got {axis!r} {user_line()}")
     (a,) = axis_tuple(op, axis, specs)
-    if not -max(ndim, 1) <= a < max(ndim, 1):
+    if not -ndim <= a < ndim:
         raise shape_error(op, specs, f"dimension {axis!r} is out of range for a {ndim}-d "
                           f"{'result' if op.name in ('stack', 'expand_dims') else 'tensor'}",
                           IndexShapeError)
-    return a % ndim if ndim else 0
+    return a % ndim
 
 
 def same(op: Op, x: Spec, **attrs) -> Spec:

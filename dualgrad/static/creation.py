@@ -79,6 +79,8 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
             raise ShapeError(f"ds.constant: a value of shape {arr.shape} ({arr.size} elements) "
                              f"cannot be shaped {shape} {user_line()}")
         arr = np.array(arr)
+    elif isinstance(value, np.ndarray) and np.may_share_memory(arr, value):
+        arr = arr.copy()  # TF1 copies: the user's array stays theirs (writable, never handed to jax)
     arr.setflags(write=False)
     g = get_default_graph()
     return g.create_op("Const", (), {"value": arr, "dtype": d}, (Spec(arr.shape, d),),

@@ -13,7 +13,7 @@ import dualgrad as dg
 from dualgrad.autograd.functional import hessian, hvp, jacobian, vhp
 from dualgrad.testing import assert_close
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 
 def f(m, a, b):

@@ -10,7 +10,7 @@ import pytest
 import dualgrad as dg
 from dualgrad.autograd import functional as F
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 X = np.array([0.3, -1.1, 2.0])
 Y = np.array([[0.5, 1.5], [-0.7, 0.2], [1.0, -2.0]])

@@ -11,7 +11,7 @@ import dualgrad as dg
 from dualgrad.errors import ShapeError
 from dualgrad.testing import assert_close
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 A = np.array([[0.7, -1.3, 2.25, 0.1], [1.9, 0.45, -0.6, -2.2], [-0.35, 1.1, 0.8, 1.6]])  # 3x4
 B = np.array([[0.5, 1.5, -0.5, 2.0], [1.0, -1.0, 0.25, 0.75], [2.0, 0.5, 1.5, -1.5]])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import dualgrad as dg
 from dualgrad.testing import assert_close
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 RNG = np.random.default_rng(0)
 A = RNG.permutation(12).reshape(3, 4).astype(np.float64) - 5.5  # distinct values: no sort ties

@@ -15,7 +15,8 @@ import dualgrad.nn.functional as F
 from dualgrad import nn
 from dualgrad.testing import assert_close
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
+
 REDUCTIONS = ["none", "mean", "sum"]
 
 

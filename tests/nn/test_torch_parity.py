@@ -13,7 +13,8 @@ from dualgrad import nn, optim
 from dualgrad.testing import assert_close
 from dualgrad.utils.data import DataLoader, TensorDataset
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
+
 RNG = np.random.default_rng(3)
 X = RNG.standard_normal((6, 4))
 

@@ -2,6 +2,7 @@
 
 Written from the ops' documented meaning (numpy/PyTorch semantics), never from dualgrad's
 kernels, so `jax.vjp` of these is a second opinion on both the kernels and the VJP rules.
+They need jax's 64-bit mode: the modules that import them use the `jax_float64` fixture.
 """
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ import math
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
-
-jax.config.update("jax_enable_x64", True)
 
 
 def _squeeze(x, axis=None):

@@ -19,7 +19,7 @@ from dualgrad.testing import assert_close
 
 from .reference import solve_reference
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 SETTINGS = dict(max_examples=15, deadline=None)
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dualgrad import dtypes, ops
-from dualgrad.backend import jax_numpy
+from dualgrad.backend import jax_numpy, x64
 from dualgrad.ops import Spec
 
 I64 = np.array([1, 2, 3], dtype=np.int64)
@@ -92,7 +92,8 @@ def test_result_dtype_follows_pytorch(name, args, expected):
     op = ops.REGISTRY[name]
     assert np.dtype(op.compute(list(args), {}).dtype) == np.dtype(expected), "numpy kernel"
     jnp = jax_numpy()
-    jargs = [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+    with x64():  # the inputs in their own dtypes (jax's default mode makes int64 int32)
+        jargs = [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     assert np.dtype(op.compute(jargs, {}).dtype) == np.dtype(expected), "jax kernel"
     assert op.infer([_spec(a) for a in args], {}).dtype.np == np.dtype(expected), "shape rule"
 

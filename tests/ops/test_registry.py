@@ -32,6 +32,8 @@ from dualgrad.testing.symcheck import check_symbolic, check_symbolic_vjp
 
 from .reference import REFERENCE
 
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
+
 OP_NAMES = sorted(REGISTRY)
 SUBJECT_NAMES = OP_NAMES + sorted(COMPOSITES)
 DIFFERENTIABLE = [n for n in SUBJECT_NAMES if n not in REGISTRY or REGISTRY[n].differentiable]

@@ -13,7 +13,7 @@ import dualgrad as dg
 from dualgrad import nn, optim
 from dualgrad.testing import assert_close
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 
 RNG = np.random.default_rng(42)
 X, Y = RNG.standard_normal((8, 3)), RNG.standard_normal((8, 2))

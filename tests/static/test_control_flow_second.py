@@ -13,7 +13,8 @@ import pytest
 import dualgrad.static as ds
 from dualgrad.errors import GraphError
 
-jax.config.update("jax_enable_x64", True)
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
+
 W0 = np.array([1.3, 0.9, 1.1])
 X0 = np.array([0.1, 0.7, -0.4])
 

@@ -12,7 +12,6 @@ import dualgrad.static as ds
 from dualgrad.errors import ShapeError
 from dualgrad.static.convert import ArgumentError
 
-jax.config.update("jax_enable_x64", True)
 R = ds.losses.Reduction
 rng = np.random.default_rng(5)
 LABELS = rng.uniform(0.05, 0.95, (4, 3))
@@ -48,6 +47,8 @@ ELEMENTWISE = {  # name: (call, numpy per-element losses)
             np.array([0, 2, 1, 2], np.int32), LOGITS, w[:, 0] if np.ndim(w) == 2 else w, reduction=r),
         -log_softmax(LOGITS)[np.arange(4), [0, 2, 1, 2]]),
 }
+
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 WEIGHTS = [1.0, 0.0, np.array([[1.0], [0.0], [2.5], [0.5]]),
            rng.uniform(0, 2, (4, 3)) * (rng.random((4, 3)) > 0.3)]
 

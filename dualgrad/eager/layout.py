@@ -7,6 +7,7 @@ a registry op; none holds math.
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from types import SimpleNamespace
 
@@ -32,6 +33,13 @@ def _dim(dim, axis, function: str | None = None):
         resolve(function or sys._getframe(1).f_code.co_name, "dim", dim, "axis", axis)
     dim = axis if dim is None else dim
     return tuple(dim) if type(dim) is list else dim
+
+
+def _reduction_dims(dim, axis):
+    """`_dim` for sum, mean, amax, var, norm...: PyTorch reduces every dim for an empty list
+    of dims (`x.sum(())`, `dim=[]`), where numpy would reduce none."""
+    dim = _dim(dim, axis, sys._getframe(1).f_code.co_name)
+    return None if dim == () else dim
 
 
 def _keep(keepdim, keepdims, function: str | None = None) -> bool:
@@ -82,7 +90,8 @@ def flatten(input, start_dim=0, end_dim=-1) -> Tensor:
                                         f"{shape}; at {user_frame()})"))
     if not shape:
         return ops.reshape(input, shape=(1,))
-    return ops.reshape(input, shape=shape[:start] + (-1,) + shape[end + 1:])
+    merged = math.prod(shape[start:end + 1])  # (not -1: ambiguous when another dim is 0)
+    return ops.reshape(input, shape=shape[:start] + (merged,) + shape[end + 1:])
 
 
 def unsqueeze(input, dim=None, *, axis=None) -> Tensor:

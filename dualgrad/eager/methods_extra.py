@@ -53,7 +53,7 @@ def flip(input: Tensor, dims) -> Tensor:
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted cyclically by `shifts` along `dims` (the flattened tensor when None)."""
-    if dims is None:
+    if dims is None or dims == ():  # (PyTorch rolls the flattened tensor for an empty dims too)
         return ops.reshape(roll(ops.reshape(input, shape=(-1,)), shifts, 0), shape=tuple(input.shape))
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = _dims("roll", input, dims)

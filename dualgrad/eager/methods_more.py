@@ -168,13 +168,13 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
 
 
 # -- order ---------------------------------------------------------------------------------------------
-@one_element_dims("dim")
+@one_element_dims("dim", always=True)  # (dim -1 by default)
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable) (torch.argsort)."""
     return ops.argsort(input, axis=_axis("argsort", input, dim), descending=descending)
 
 
-@one_element_dims("dim")
+@one_element_dims("dim", always=True)  # (dim -1 by default)
 def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> sort_result:
     """(values, indices); ties keep their order (a stable sort). The values' gradient goes back
     to the positions they came from."""
@@ -183,7 +183,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     return sort_result(gather(input, axis, indices), indices)
 
 
-@one_element_dims("dim")
+@one_element_dims("dim", always=True)  # (dim -1 by default)
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> topk_result:  # noqa: A002
     """The `k` largest (or smallest) values along `dim` and their indices (torch.topk)."""
     axis = _axis("topk", input, dim)

@@ -14,12 +14,16 @@ from .symarray import SymArray, summed
 
 
 def _softmax_kernel(xp, x, axis=-1):
+    if not x.size:  # nothing to normalise (PyTorch returns the empty tensor; max would raise)
+        return xp.exp(x)
     z = x - rd.max_kernel(xp, x, axis=axis, keepdims=True)
     e = xp.exp(z)
     return e / rd.sum_kernel(xp, e, axis=axis, keepdims=True)
 
 
 def _log_softmax_kernel(xp, x, axis=-1):
+    if not x.size:  # (as softmax)
+        return xp.exp(x)
     z = x - rd.max_kernel(xp, x, axis=axis, keepdims=True)
     return z - xp.log(rd.sum_kernel(xp, xp.exp(z), axis=axis, keepdims=True))
 

@@ -51,6 +51,8 @@ OTHER_CASES = {
     "argsort": (lambda t, d: t.argsort(d), lambda x: 0),
     "sort indices": (lambda t, d: t.sort(d).indices, lambda x: 0),
     "topk indices": (lambda t, d: t.topk(1, d).indices, lambda x: 0),
+    "sort by its default dim": (lambda t, d: t.sort().indices, lambda x: 0),
+    "argsort by its default dim": (lambda t, d: dg.argsort(t), lambda x: 0),
     "max indices": (lambda t, d: t.max(d, keepdim=True).indices, lambda x: 0),
     "any": (lambda t, d: t.any(d), lambda x: x != 0),
     "all": (lambda t, d: t.all(d), lambda x: x != 0),

@@ -11,8 +11,9 @@ import pytest
 import dualgrad as dg
 
 # PyTorch is an optional oracle (the `bench` extra), not a CI requirement: where it is not
-# installed its comparison module is not collected at all, rather than reported as skipped.
-collect_ignore = [] if importlib.util.find_spec("torch") else ["test_torch_oracle.py", "test_torch_dims_oracle.py"]
+# installed its comparison modules are not collected at all, rather than reported as skipped.
+TORCH_ORACLES = ["test_torch_oracle.py", "test_torch_dims_oracle.py"]
+collect_ignore = [] if importlib.util.find_spec("torch") else TORCH_ORACLES
 
 
 def pytest_configure(config) -> None:

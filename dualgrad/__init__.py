@@ -27,8 +27,6 @@ from .eager.api import (
     concat,
     concatenate,
     cos,
-    div,
-    divide,
     dot,
     eq,
     exp,
@@ -141,6 +139,22 @@ from .eager.methods_extra import (
     rsqrt,
     trace,
     unbind,
+)
+from .eager.methods_integer import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    div,
+    divide,
+    fix,
+    floor_divide,
+    fmod,
+    logical_and,
+    logical_or,
+    logical_xor,
+    remainder,
+    trunc,
 )
 from .eager.methods_more import (
     all,

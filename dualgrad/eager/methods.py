@@ -12,7 +12,7 @@ from ..backend import is_jax_array, x64
 from ..errors import GraphError, refusing
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
-from . import api, creation, engine, grad_mode
+from . import api, creation, engine, grad_mode, methods_integer
 from .bind import as_key, bind
 from .convert import write_value
 from .inplace import inplace
@@ -58,7 +58,7 @@ def _caster(dtype):
 _METHODS = {
     # arithmetic and elementwise math
     "add": api.add, "sub": api.sub, "subtract": api.sub, "mul": api.mul, "multiply": api.mul,
-    "div": api.div, "divide": api.div, "true_divide": api.div, "pow": api.pow, "neg": api.neg,
+    "true_divide": api.div, "pow": api.pow, "neg": api.neg,
     "negative": api.neg, "exp": api.exp, "log": api.log, "log1p": api.log1p, "expm1": api.expm1,
     "sqrt": api.sqrt, "abs": api.abs, "sin": api.sin, "cos": api.cos, "tan": api.tan,
     "tanh": api.tanh, "sigmoid": api.sigmoid, "relu": api.relu, "reciprocal": api.reciprocal,
@@ -102,6 +102,8 @@ _METHODS = {
     "pow_": lambda self, exponent: inplace(self, ops.power, exponent),
     "__array_ufunc__": array_ufunc,
 }
+_METHODS.update(methods_integer.FUNCTIONS)  # % // & | ^ ~ as methods, div(rounding_mode=)
+_METHODS.update(methods_integer.INPLACE)
 _MAKERS = {BINARY: _binary, REFLECTED: _reflected, UNARY: lambda op: op}
 _METHODS.update({dunder: _MAKERS[how](ops.REGISTRY[name]) for dunder, (name, how) in OPERATORS.items()})
 

@@ -5,6 +5,7 @@ primitives. Front ends import from here and hold no math of their own.
 """
 from . import (
     accumulate,
+    bitwise,
     composite,
     elementwise,
     gathering,
@@ -13,12 +14,14 @@ from . import (
     linalg,
     linalg_solve,
     losses,
+    modulo,
     movement,
     nn,
     reductions,
     selection,
 )
 from .accumulate import cumprod, scatter_reduce
+from .bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
 from .composite import (
     logsumexp,
     masked_fill,
@@ -79,6 +82,7 @@ from .losses import (
     nll_loss,
     reduce_loss,
 )
+from .modulo import floor_divide, fmod, remainder, trunc
 from .movement import (
     broadcast_to,
     broadcast_to_like,
@@ -141,6 +145,8 @@ __all__ = [
     "sqrt", "square", "subtract", "tan", "tanh", "where",
     "getitem", "scatter_like", "setitem", "matmul",
     "accumulate", "cumprod", "scatter_reduce",
+    "bitwise", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",
+    "modulo", "floor_divide", "fmod", "remainder", "trunc",
     "linalg_solve", "det", "det_sign", "inv", "logabsdet", "solve",
     "broadcast_to", "broadcast_to_like", "concatenate", "expand_dims", "reshape", "reshape_like",
     "squeeze", "stack", "sum_to_like", "transpose", "log_softmax", "softmax",

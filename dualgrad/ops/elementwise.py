@@ -97,7 +97,31 @@ def _pow_exponent_grad(g, out, x, y):
     return multiply(g, where(zero, 0, multiply(out, log(where(zero, 1, x)))))
 
 
-power = _binary("power", lambda xp, x, y: xp.power(x, y), (_pow_base_grad, _pow_exponent_grad),
+def _power_kernel(xp, x, y):
+    """numpy's power, with PyTorch's rule for integers: a negative Python-int exponent is
+    refused (numpy's and PyTorch's error; jax returned garbage), and a negative element of an
+    integer exponent tensor gives 1 for base 1, +-1 for base -1 by the exponent's parity, 0
+    otherwise (numpy raised; jax returned garbage). Written with `where`, so it runs under jit."""
+    if _is_integer(x) and _is_integer(y):
+        if isinstance(y, (int, np.integer)):
+            if y < 0:
+                raise ValueError("Integers to negative integer powers are not allowed.")
+            return xp.power(x, y)
+        negative = y < 0
+        whole = xp.power(x, xp.where(negative, 0, y))
+        odd = xp.abs(y) % 2 == 1
+        fraction = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0))
+        return xp.where(negative, fraction, whole).astype(whole.dtype)
+    return xp.power(x, y)
+
+
+def _is_integer(v) -> bool:
+    """An integer operand: a Python/numpy int or an array of an integer dtype (not bool)."""
+    kind = getattr(getattr(v, "dtype", None), "kind", None)
+    return kind in ("i", "u") if kind is not None else type(v) is int
+
+
+power = _binary("power", _power_kernel, (_pow_base_grad, _pow_exponent_grad),
                 lambda x, y: x ** y, grad_name="Pow", domain=(POSITIVE, (-2.0, 2.0)),
                 doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", saves_out=True, ufunc=np.power)
 

@@ -138,6 +138,7 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
+from .tf_math import bitwise, floordiv, floormod, mod, truncatemod
 from .tf_ops import (
     argsort,
     boolean_mask,

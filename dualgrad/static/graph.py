@@ -330,6 +330,11 @@ class Tensor:
     __mul__, __rmul__ = _operator("__mul__"), _operator("__rmul__")
     __truediv__, __rtruediv__ = _operator("__truediv__"), _operator("__rtruediv__")
     __pow__, __rpow__ = _operator("__pow__"), _operator("__rpow__")
+    __mod__, __rmod__ = _operator("__mod__"), _operator("__rmod__")  # tf.floormod
+    __floordiv__, __rfloordiv__ = _operator("__floordiv__"), _operator("__rfloordiv__")  # tf.floordiv
+    __and__, __rand__ = _operator("__and__"), _operator("__rand__")  # logical on bools, as TF1
+    __or__, __ror__ = _operator("__or__"), _operator("__ror__")
+    __xor__, __rxor__ = _operator("__xor__"), _operator("__rxor__")
     __matmul__, __rmatmul__ = _operator("__matmul__"), _operator("__rmatmul__")
     __lt__, __le__ = _operator("__lt__"), _operator("__le__")
     __gt__, __ge__ = _operator("__gt__"), _operator("__ge__")

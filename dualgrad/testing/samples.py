@@ -106,6 +106,16 @@ OPS: dict[str, Samples] = {
     "logical_not": Samples((_s((2, 3), kinds=(BOOL,)), _s((), kinds=(BOOL,)))),
     "where": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
                       _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    # -- ops.modulo: the domains keep a/b off integers (where the ops jump) ------------------
+    "remainder": Samples(_BINARY, broadcast=True),
+    "fmod": Samples(_BINARY, broadcast=True),
+    "floor_divide": Samples(_BINARY, broadcast=True),
+    "trunc": Samples(_UNARY, broadcast=True, avoid=(-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)),
+    # -- ops.bitwise: int64 in [-8, 8) and bools ---------------------------------------------
+    **{name: Samples((_s((2, 3), (2, 3), kinds=(INDEX, INDEX)), _s((2, 1), (3,), kinds=(INDEX, INDEX)),
+                      _s((), (2,), kinds=(INDEX, INDEX)), _s((2, 3), (3,), kinds=(BOOL, BOOL))))
+       for name in ("bitwise_and", "bitwise_or", "bitwise_xor")},
+    "bitwise_not": Samples((_s((2, 3), kinds=(INDEX,)), _s((), kinds=(INDEX,)), _s((4,), kinds=(BOOL,)))),
     # -- optimizer updates (ops.updates) ----------------------------------------------------
     "ema": Samples((_s((2, 3), (2, 3), weight=0.1), _s((3,), (3,), weight=0.7),
                     _s((2, 3), (3,), weight=0.25)), broadcast=True),

@@ -205,6 +205,9 @@ REFERENCE = {
     "tril": lambda x, diagonal=0: jnp.tril(x, diagonal), "triu": lambda x, diagonal=0: jnp.triu(x, diagonal),
     "repeat": lambda x, repeats: jnp.tile(x, repeats),
     "round": jnp.round, "floor": jnp.floor, "ceil": jnp.ceil, "logical_xor": jnp.logical_xor,
+    "remainder": jnp.remainder, "fmod": jnp.fmod, "floor_divide": jnp.floor_divide, "trunc": jnp.trunc,
+    "bitwise_and": jnp.bitwise_and, "bitwise_or": jnp.bitwise_or, "bitwise_xor": jnp.bitwise_xor,
+    "bitwise_not": jnp.invert,
     "take": lambda p, i, axis=0: jnp.take(p, i, axis=axis),
     "take_add": lambda g, like, i, axis=0: jnp.zeros_like(like).at[
         (slice(None),) * (axis % like.ndim) + (i,)].add(g),

@@ -57,6 +57,8 @@ V = np.array([1.0, -2.0, 0.5])
 M = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.25]])
 P = np.abs(X) + 0.5
 MASK = np.array([[True, False, True], [False, False, True]])
+I = np.array([[7, -7, 5], [-5, 0, 9]])  # noqa: E741
+K = np.array([2, -3, 4])
 
 
 def _sm(a, axis):
@@ -144,9 +146,23 @@ CASES = {
     "concatenate": (lambda x, y: dg.concatenate([x, y], axis=0), {"concatenate"}, np.concatenate([X, Y])),
     "stack": (lambda x, y: dg.stack([x, y], dim=2), {"stack"}, np.stack([X, Y], axis=2)),
     "getitem": (lambda x: dg.getitem(x, (1, slice(0, 2))), {"getitem"}, X[1, :2]),
+    "remainder": (lambda i, k: dg.remainder(i, k), {"remainder"}, np.remainder(I, K)),
+    "fmod": (lambda x, y: dg.fmod(x, y), {"fmod"}, np.fmod(X, Y)),
+    "floor_divide": (lambda i, k: dg.floor_divide(i, k), {"floor_divide"}, np.floor_divide(I, K)),
+    "div_trunc": (lambda i, k: dg.divide(i, k, rounding_mode="trunc"), {"fmod", "floor_divide"},
+                  np.fix(I / K)),
+    "trunc": (lambda x: dg.trunc(x), {"trunc"}, np.trunc(X)),
+    "fix": (lambda x: dg.fix(x), {"trunc"}, np.trunc(X)),
+    "bitwise_and": (lambda i, k: dg.bitwise_and(i, k), {"bitwise_and"}, I & K),
+    "bitwise_or": (lambda i, k: dg.bitwise_or(i, k), {"bitwise_or"}, I | K),
+    "bitwise_xor": (lambda i, k: dg.bitwise_xor(i, k), {"bitwise_xor"}, I ^ K),
+    "bitwise_not": (lambda i: dg.bitwise_not(i), {"bitwise_not"}, ~I),
+    "logical_and": (lambda b, i: dg.logical_and(b, i), {"logical_and"}, MASK & (I != 0)),
+    "logical_or": (lambda b, i: dg.logical_or(b, i), {"logical_or"}, MASK | (I != 0)),
+    "logical_xor": (lambda b, i: dg.logical_xor(b, i), {"logical_xor"}, MASK ^ (I != 0)),
 }
 
-ARGS = {"x": X, "y": Y, "v": V, "w": V, "m": M, "p": P, "b": MASK}
+ARGS = {"x": X, "y": Y, "v": V, "w": V, "m": M, "p": P, "b": MASK, "i": I, "k": K}
 
 
 def _public_math() -> list[str]:
@@ -155,7 +171,8 @@ def _public_math() -> list[str]:
     for name in dg.__all__:
         value = getattr(dg, name)
         if isinstance(value, Op) or (inspect.isfunction(value) and value.__module__ in (
-                "dualgrad.eager.api", "dualgrad.eager.layout", "dualgrad.ops.composite")):
+                "dualgrad.eager.api", "dualgrad.eager.layout", "dualgrad.ops.composite",
+                "dualgrad.eager.methods_integer")):
             names.append(name)
     return sorted(names)
 

@@ -1,0 +1,70 @@
+"""Division that rounds: `remainder` (Python's and PyTorch's `%`, the divisor's sign),
+`fmod` (C's, the dividend's sign), `floor_divide` (`//`) and `trunc`.
+
+Integer operands give integers, a float operand floats (PyTorch's promotion). `remainder`
+and `fmod` are differentiable as in PyTorch (d/da = 1, d/db = -floor(a/b) or -trunc(a/b));
+`floor_divide` and `trunc` are not (TF1's `tf.gradients` through them is None; PyTorch's
+gradient is zero almost everywhere). The sympy forms write the rounding with `floor` and
+`ceiling` whose derivative is 0 (sympy leaves `d floor(x)/dx` unevaluated), which holds
+everywhere the forms are differentiated: away from the jumps.
+"""
+from __future__ import annotations
+
+import functools
+
+from . import elementwise as ew
+from .lazy import sympy as sp
+
+# a/b in (-1.79, -1.09): floor(a/b) = -2 and trunc(a/b) = -1 differ, so the remainder's and
+# fmod's signs differ too, and no quotient is near an integer (where the ops jump)
+QUOTIENT_DOMAIN = ((1.2, 1.7), (-1.1, -0.95))
+
+
+@functools.cache
+def _flat_rounding() -> tuple[type, type]:
+    """sympy's floor and ceiling with derivative 0 (printed as floor/ceiling: same names)."""
+
+    class floor(sp.floor):  # noqa: N801 (sympy's name, so printers and lambdify know it)
+        def fdiff(self, argindex=1):
+            return sp.S.Zero
+
+    class ceiling(sp.ceiling):  # noqa: N801
+        def fdiff(self, argindex=1):
+            return sp.S.Zero
+
+    return floor, ceiling
+
+
+def _floor_form(x):
+    return _flat_rounding()[0](x)
+
+
+def _trunc_form(x):
+    floor, ceiling = _flat_rounding()
+    return sp.Piecewise((floor(x), x >= 0), (ceiling(x), True))
+
+
+def _trunc_kernel(xp, x):
+    """Integers are whole already (np.trunc would make them float64)."""
+    if getattr(x, "dtype", None) is not None and x.dtype.kind in "iub":
+        return x
+    return xp.trunc(x)
+
+
+trunc = ew._unary("trunc", _trunc_kernel, None, _trunc_form, floating=False, differentiable=False,
+                  doc="x rounded toward zero; no gradient (torch.trunc, tf.truncatediv's rounding)")
+floor_divide = ew._binary(
+    "floor_divide", lambda xp, x, y: xp.floor_divide(x, y), None,
+    lambda x, y: _floor_form(x / y), domain=QUOTIENT_DOMAIN, differentiable=False,
+    doc="x // y: the quotient rounded down, as Python's // (torch.floor_divide, tf.floordiv); "
+        "no gradient")
+remainder = ew._binary(
+    "remainder", lambda xp, x, y: xp.remainder(x, y),
+    (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, floor_divide(x, y)))),
+    lambda x, y: x - y * _floor_form(x / y), domain=QUOTIENT_DOMAIN,
+    doc="x % y with the divisor's sign, as Python's % (torch.remainder, tf.floormod)")
+fmod = ew._binary(
+    "fmod", lambda xp, x, y: xp.fmod(x, y),
+    (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, trunc(ew.divide(x, y))))),
+    lambda x, y: x - y * _trunc_form(x / y), domain=QUOTIENT_DOMAIN,
+    doc="x % y with the dividend's sign, as C's fmod (torch.fmod, tf.truncatemod)")

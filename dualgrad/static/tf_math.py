@@ -1,0 +1,36 @@
+"""TF1's rounding division and bit ops over registry ops: `floormod` (`%`, also `mod`),
+`floordiv` (`//`), `truncatemod` and the `bitwise` namespace. None holds math."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from .. import ops
+from .graph import rename
+
+
+def _binary(op, tf_name: str, doc: str):
+    def f(x, y, name=None):
+        return rename(op(x, y), name)
+
+    f.__name__ = tf_name
+    f.__doc__ = f"{doc} (TF1's `tf.{tf_name}`)."
+    return f
+
+
+floormod = _binary(ops.remainder, "floormod", "x % y with the divisor's sign, as Python's %")
+mod = floormod
+floordiv = _binary(ops.floor_divide, "floordiv", "x // y rounded down, as Python's //; no gradient")
+truncatemod = _binary(ops.fmod, "truncatemod", "x % y with the dividend's sign, as C's fmod")
+
+
+def invert(x, name=None):
+    """~x: -x - 1 on integers (TF1's `tf.bitwise.invert`; logical not on bools)."""
+    return rename(ops.bitwise_not(x), name)
+
+
+bitwise = SimpleNamespace(
+    bitwise_and=_binary(ops.bitwise_and, "bitwise.bitwise_and", "x & y on integer tensors"),
+    bitwise_or=_binary(ops.bitwise_or, "bitwise.bitwise_or", "x | y on integer tensors"),
+    bitwise_xor=_binary(ops.bitwise_xor, "bitwise.bitwise_xor", "x ^ y on integer tensors"),
+    invert=invert,
+)

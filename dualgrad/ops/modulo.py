@@ -45,9 +45,10 @@ def _trunc_form(x):
 
 
 def _trunc_kernel(xp, x):
-    """Integers are whole already (np.trunc would make them float64)."""
+    """Integers are whole already: a copy (older numpy's trunc made them float64; the input
+    itself would make the result share the input's memory)."""
     if getattr(x, "dtype", None) is not None and x.dtype.kind in "iub":
-        return x
+        return xp.array(x, copy=True)
     return xp.trunc(x)
 
 

@@ -82,6 +82,14 @@ def test_integer_div_rounding_modes_are_pythons(a, b):
     np.testing.assert_array_equal(dg.trunc(x).numpy(), a)  # integers stay integers
 
 
+def test_trunc_of_integers_is_a_new_tensor():
+    x = dg.tensor([1, -2])
+    y = x.trunc()
+    y += 1
+    np.testing.assert_array_equal(x.numpy(), [1, -2])
+    np.testing.assert_array_equal(y.numpy(), [2, -1])
+
+
 def test_in_place_forms_write_into_the_tensor():
     x = dg.tensor([7, -7, 6])
     same = x

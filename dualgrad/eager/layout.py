@@ -17,6 +17,7 @@ from .. import dtypes, ops
 from ..aliases import resolve
 from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame, user_line
 from ..ops import specs
+from . import torch_keys
 from .bind import as_eager_error, as_key, spec_of
 from .convert import write_value
 from .devices import Device, device_of, place
@@ -182,8 +183,13 @@ def stack(tensors, dim=None, *, axis=None) -> Tensor:
 
 
 def getitem(input, key) -> Tensor:
-    """`input[key]` with PyTorch's indexing rules (Tensor.__getitem__)."""
-    return ops.getitem(input, key=as_key(key))
+    """`input[key]` with PyTorch's indexing rules (Tensor.__getitem__): integers select first
+    where numpy would order the result otherwise (`x[0, :, idx]`; torch_keys.py)."""
+    key = as_key(key)
+    parts = torch_keys.split(key, len(input.shape))
+    if parts is not None:
+        return ops.getitem(ops.getitem(input, key=parts[0]), key=parts[1])
+    return ops.getitem(input, key=key)
 
 
 # -- dtype and device -----------------------------------------------------------------------

@@ -9,11 +9,12 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..backend import is_jax_array, x64
-from ..errors import GraphError, refusing
+from ..errors import DualgradIndexError, GraphError, refusing, user_line
+from ..ops.indexing import check_bounds
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
-from . import api, creation, engine, grad_mode, methods_integer
-from .bind import as_key, bind
+from . import api, creation, engine, grad_mode, methods_integer, torch_keys
+from .bind import as_key, bind, explain
 from .convert import write_value
 from .inplace import inplace
 from .node import RemovableHandle
@@ -212,19 +213,28 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
 def __setitem__(self, key, value) -> None:
     """`self[key] = value` in place, recorded when gradients are wanted (PyTorch's CopySlices)."""
     key = as_key(key)
+    if np.size(getattr(value, "_data", value)) > 1 and torch_keys.split(key, len(self.shape)) is not None:
+        raise DualgradIndexError(  # PyTorch and numpy order this key's elements differently
+            f"setitem: a key with an integer apart from its index arrays, such as x[0, :, idx], orders "
+            f"the written elements differently in PyTorch and numpy; write x[0][:, idx] = value "
+            f"instead (a single value is fine) {user_line()}")
     value = write_value(value, self.dtype, "setitem")
     wanted = self._requires_grad or type(value) is Tensor and value._requires_grad
     if wanted and grad_mode.state.enabled:
         inplace(self, ops.setitem, value, key=key)  # recorded (CopySlices), even for a number
     else:
         new = value._data if type(value) is Tensor else value
-        if is_jax_array(self._data):
-            with x64():
-                self._data = self._data.at[key].set(new)
-        else:
-            if not isinstance(self._data, np.ndarray):
-                self._data = np.array(self._data)
-            self._data[key] = new
+        try:
+            if is_jax_array(self._data):
+                check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)
+                with x64():
+                    self._data = self._data.at[key].set(new)
+            else:
+                if not isinstance(self._data, np.ndarray):
+                    self._data = np.array(self._data)
+                self._data[key] = new
+        except (IndexError, ValueError) as e:  # the recorded path's error, in the op's terms
+            raise explain(ops.setitem, (self, value), {"key": key}, e) from None
         self._version[0] += 1
 
 

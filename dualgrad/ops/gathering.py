@@ -15,6 +15,7 @@ from . import elementwise as ew
 from . import movement as mv
 from . import reductions as rd
 from . import specs
+from .labels import BoundsCheck
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error, shape_error
 from .symarray import SymArray, SymbolicUnsupported, as_sympy, is_concrete
@@ -54,8 +55,29 @@ def _take_kernel(xp, params, indices, axis=0):
             raise IndexShapeError(f"take: index {int(indices[bad].flat[0])} is not in [0, {n}) "
                                   f"(params shape {params.shape}, axis {axis})")
         return np.take(params, indices, axis=axis)
-    # a compiled program cannot raise: an index out of [0, n) reads NaN (the fill value)
+    # a compiled program cannot raise: an index out of [0, n) reads the fill value (TakeCheck)
     return xp.take(params, xp.where(indices < 0, n, indices), axis=axis, mode="fill")
+
+
+class TakeCheck(BoundsCheck):
+    """take's check: an index out of [0, n) reads the fill value in a jax program, where numpy
+    raises; a static run raises from the flags before it commits anything, and eager jax
+    checks the concrete indices (`verify`)."""
+
+    @staticmethod
+    def message(name: str, index: int, n: int, where: str) -> IndexShapeError:
+        return IndexShapeError(f"{name}: index {index} is not in [0, {n}) (at {where})")
+
+    @staticmethod
+    def flags(xp, out, params, indices, axis=0):
+        n, flat = params.shape[axis], indices.reshape(-1)
+        bad = ((flat < 0) | (flat >= n)).astype(flat.dtype)
+        return xp.concatenate([bad, flat, xp.full((1,), n, flat.dtype)])
+
+    def verify(self, name: str, out, args, where, attrs: dict) -> None:
+        params, indices = args
+        shape_only = np.broadcast_to(np.empty((), np.int8), params.shape)  # (no copy of params)
+        self.raise_flagged(name, self.flags(np, None, shape_only, np.asarray(indices), **attrs), where())
 
 
 def _index_values(indices: SymArray, idx: tuple) -> int:
@@ -100,7 +122,7 @@ def _take_add_shape(op, g: Spec, like: Spec, indices: Spec, axis=0):
 take = declare(
     "take", _take_kernel,
     vjp=(lambda g, out, params, indices, axis=0: take_add(g, params, indices, axis=axis), None),
-    sympy=_take_form, shape=_take_shape, nin=2, grad_name="Gather", saves_inputs=True,
+    sympy=_take_form, shape=_take_shape, nin=2, grad_name="Gather", saves_inputs=True, check=TakeCheck(),
     doc="params indexed along axis by an integer tensor (TF1's gather); the gradient adds back")
 take_add = declare(
     "take_add", _take_add_kernel,

@@ -128,9 +128,15 @@ def _getitem_form(x: SymArray, key) -> SymArray:
     return SymArray(out_shape, lambda *idx: x.at(*source(*idx)))
 
 
+def check_bounds(shape: tuple, key) -> None:
+    """numpy's IndexError for a key that leaves `shape` (jax clamps such reads and drops such
+    writes, where numpy and PyTorch raise): the key applied to a zero-memory probe."""
+    np.broadcast_to(np.empty((), np.int8), shape)[key]
+
+
 def _getitem_kernel(xp, x, key):
     if xp is not np:  # jax clamps out-of-range indices; numpy's rules say IndexError
-        np.broadcast_to(np.empty((), np.int8), x.shape)[key]
+        check_bounds(x.shape, key)
         return x[key]
     out = x[key]
     if type(out) is not np.ndarray and is_basic(key):  # `x[1]` of a vector: numpy's copied
@@ -180,7 +186,14 @@ def _setitem_kernel(xp, x, value, key):
         out = x.copy()
         out[key] = value
         return out
+    check_bounds(x.shape, key)  # (jax would drop the writes out of range, silently)
     return x.at[key].set(value)
+
+
+def _setitem_shape(op, x: Spec, value: Spec, key) -> Spec:
+    """x's shape and dtype, once the key is checked against it (as getitem's rule does)."""
+    _getitem_shape(op, x, key)
+    return Spec(tuple(x.shape), x.dtype)
 
 
 def _setitem_form(x: SymArray, value: SymArray, key) -> SymArray:
@@ -204,7 +217,7 @@ setitem = declare(
     "setitem", _setitem_kernel,
     vjp=(lambda g, out, x, value, key: setitem(g, 0, key=key),
          lambda g, out, x, value, key: getitem(g, key=key)),
-    sympy=_setitem_form, shape=lambda op, x, value, key: Spec(tuple(x.shape), x.dtype), nin=2,
+    sympy=_setitem_form, shape=_setitem_shape, nin=2,
     grad_name="CopySlices", saves_inputs=False,
     doc="a copy of x with x[key] = value (the eager front end writes in place)")
 

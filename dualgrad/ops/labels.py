@@ -62,39 +62,51 @@ def _shape(op, labels: Spec, ignore: Spec, *, classes: int) -> Spec:
     return Spec(tuple(labels.shape[:axis]) + (classes,) + tuple(labels.shape[axis:]), dtypes.bool_)
 
 
-class LabelCheck:
-    """The jax side of the kernel's bounds check: `flags` (traced into a static program)
-    is one int array, [out of bounds? per label..., label per label..., classes]; `error`
-    raises for the first flagged label."""
+class BoundsCheck:
+    """A jax kernel's bounds check, for the front ends to raise: `flags` (traced into a static
+    program) is one int array, [out of range? per value..., value per value..., bound]; `error`
+    is the error for the first flagged value (`message`), if any."""
+
+    @staticmethod
+    def message(name: str, value: int, bound: int, where: str) -> IndexShapeError:
+        raise NotImplementedError
+
+    @classmethod
+    def error(cls, name: str, flags, shape: tuple, where: str) -> IndexShapeError | None:
+        flags = np.asarray(flags)
+        n = (flags.size - 1) // 2
+        bad = flags[:n] != 0
+        if not bad.any():
+            return None
+        return cls.message(name, int(flags[n:2 * n][bad][0]), int(flags[-1]), where)
+
+    def raise_flagged(self, name: str, flags, where: str) -> None:
+        error = self.error(name, flags, (), where)
+        if error is not None:
+            raise error
+
+
+class LabelCheck(BoundsCheck):
+    """class_mask's check: the labels out of 0..classes-1 (ignore_index aside)."""
+
+    message = staticmethod(bounds_error)
 
     def __init__(self) -> None:
         self._jitted = None
 
-    def flags(self, xp, out, labels, ignore):
+    def flags(self, xp, out, labels, ignore, **attrs):
         classes = out.shape[_axis(labels)]
         bad = out_of_bounds(xp, labels, ignore, classes).astype(labels.dtype)
         return xp.concatenate([bad.reshape(-1), labels.reshape(-1), xp.full((1,), classes, labels.dtype)])
 
-    def verify(self, name: str, out, args, where) -> None:
+    def verify(self, name: str, out, args, where, attrs: dict) -> None:
         if self._jitted is None:
             import jax
 
             self._jitted = jax.jit(lambda *v: self.flags(jax_numpy(), *v))
         with x64():
             flags = self._jitted(out, *args)
-        error = self.error(name, flags, (), where())
-        if error is not None:
-            raise error
-
-    @staticmethod
-    def error(name: str, flags, shape: tuple, where: str) -> IndexShapeError | None:
-        """The error for the first out-of-bounds label in `flags` (`flags`' result), if any."""
-        flags = np.asarray(flags)
-        n = (flags.size - 1) // 2
-        bad = flags[:n] != 0
-        if not bad.any():
-            return None
-        return bounds_error(name, int(flags[n:2 * n][bad][0]), int(flags[-1]), where)
+        self.raise_flagged(name, flags, where())
 
 
 class_mask = declare(

@@ -110,7 +110,7 @@ class SingularCheck:
         self.matrix_dims = matrix_dims  # (a, b or None) -> trailing dims of one result
         self._jitted = None
 
-    def flags(self, xp, out, a, b=None):
+    def flags(self, xp, out, a, b=None, **attrs):
         """True for each batch element of `out` that a singular A made non-finite."""
         k = self.matrix_dims(a, b)
         bad = ~xp.all(xp.isfinite(out), axis=tuple(range(-k, 0)))
@@ -119,7 +119,7 @@ class SingularCheck:
             bad = bad & xp.all(xp.isfinite(b), axis=tuple(range(-k, 0)))
         return bad
 
-    def verify(self, name: str, out, args, where) -> None:
+    def verify(self, name: str, out, args, where, attrs: dict) -> None:
         if self._jitted is None:
             import jax
 

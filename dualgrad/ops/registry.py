@@ -173,14 +173,14 @@ class Op:
         if out is NotImplemented:  # index arrays, a scalar that keeps changing
             out = self.run_kernel(_backend._jnp, args, attrs)
         if self.check is not None:
-            self.verify(out, args, user_frame)
+            self.verify(out, args, user_frame, attrs)
         return out
 
-    def verify(self, out, args: Sequence, where: Callable[[], str]) -> None:
+    def verify(self, out, args: Sequence, where: Callable[[], str], attrs: dict | None = None) -> None:
         """Raise the op's `check` error on a concrete jax result (numpy kernels raise
         themselves; inside an outer trace there is nothing concrete to look at)."""
         if not is_tracer(out):
-            self.check.verify(self.name, out, args, where)
+            self.check.verify(self.name, out, args, where, attrs or {})
 
     def run_kernel(self, xp, args: Sequence, attrs: dict):
         """The kernel itself (no jit), after PyTorch's dtype promotion; jax kernels run with

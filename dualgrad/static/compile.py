@@ -200,7 +200,8 @@ class Plan:
             for t, ins in checked:
                 value = env[t]
                 results.append(all_finite(value) if ins is None else t.op.registry_op.check.flags(
-                    namespace_of(value), value, *[env[a] if is_tensor else a for is_tensor, a in ins]))
+                    namespace_of(value), value, *[env[a] if is_tensor else a for is_tensor, a in ins],
+                    **t.op.attrs))
             return tuple(results)
 
         return fn

@@ -1,0 +1,56 @@
+"""PyTorch's order of an indexing result where it differs from numpy's.
+
+In numpy an integer in a key is an advanced index: in `x[0, :, idx]` it joins `idx`, the two
+are separated by a slice, so the indexed dim goes first (shape (len(idx), n)). PyTorch selects
+with the integer first and indexes what is left, `x[0][:, idx]`, so the dim stays in place
+(shape (n, len(idx))). A square `x` gives the same shape both ways, transposed. `split` finds
+such keys and gives the two keys of PyTorch's reading (other keys read the same both ways)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _is_int(k) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _is_advanced(k) -> bool:
+    return isinstance(k, (list, np.ndarray)) and not (isinstance(k, np.ndarray) and k.ndim == 0)
+
+
+def _width(k) -> int:
+    """How many dims of the indexed tensor an entry uses (None and Ellipsis: counted apart)."""
+    if k is None or k is Ellipsis:
+        return 0
+    if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+        return k.ndim
+    return 1
+
+
+def _adjacent(positions: list[int]) -> bool:
+    return positions == list(range(positions[0], positions[0] + len(positions)))
+
+
+def split(key, ndim: int) -> tuple | None:
+    """(integers only, the rest) when PyTorch's `x[first][rest]` orders the result
+    differently from numpy's `x[key]`, else None."""
+    if not isinstance(key, tuple) or not any(map(_is_int, key)) or not any(map(_is_advanced, key)):
+        return None
+    joined = [i for i, k in enumerate(key) if _is_int(k) or _is_advanced(k)]
+    if _adjacent(joined):  # numpy keeps the block in place, as PyTorch does
+        return None
+    rest = tuple(k for k in key if not _is_int(k))
+    advanced = [i for i, k in enumerate(rest) if _is_advanced(k)]
+    if not _adjacent(advanced):  # both put the block first
+        return None
+    left = ndim - sum(map(_width, key))  # the dims an Ellipsis stands for
+    before = sum(left if k is Ellipsis else 1 for k in rest[:advanced[0]])
+    if before == 0:  # PyTorch's block is first too
+        return None
+    first: list = []
+    for k in key:
+        if _is_int(k) or k is Ellipsis:
+            first.append(k)
+        elif k is not None:  # (a None is the rest's: it adds a dim)
+            first.extend([slice(None)] * _width(k))
+    return tuple(first), rest

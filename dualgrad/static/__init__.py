@@ -26,8 +26,6 @@ from .api import (
     clip_by_value,
     concat,
     cos,
-    div,
-    divide,
     equal,
     exp,
     expand_dims,
@@ -75,7 +73,6 @@ from .api import (
     tan,
     tanh,
     transpose,
-    truediv,
     where,
 )
 from .compat import (
@@ -138,7 +135,7 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
-from .tf_math import bitwise, floordiv, floormod, mod, truncatemod
+from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
 from .tf_ops import (
     argsort,
     boolean_mask,

@@ -39,12 +39,11 @@ def multiply(x, y, name=None):
     return _n(ops.multiply(x, y), name)
 
 
-def divide(x, y, name=None):
-    """x / y, true division, broadcasting (tf.divide / tf.div / tf.truediv)."""
+def realdiv(x, y, name=None):
+    """x / y of floats, broadcasting (tf.realdiv; `truediv`, `div` and `/` are in tf_math)."""
     return _n(ops.divide(x, y), name)
 
 
-truediv = realdiv = div = divide
 sub, mul = subtract, multiply
 
 

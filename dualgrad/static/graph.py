@@ -40,6 +40,7 @@ from ..ops import Op, Spec
 from ..ops import registry as _registry
 from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
+from .int_division import true_quotient
 from .naming import Naming, check_name
 
 # -- the default graph ---------------------------------------------------------------------
@@ -257,6 +258,16 @@ def _operator(dunder: str) -> Callable[[Any, Any], Tensor]:
     return method
 
 
+def _true_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
+    """`/`: TF1's truediv, which turns integer tensors into floats first (int_division.py)."""
+
+    def method(self, other):
+        return true_quotient(other, self) if reflected else true_quotient(self, other)
+
+    method.__name__ = "__rtruediv__" if reflected else "__truediv__"
+    return method
+
+
 def _unary(dunder: str) -> Callable[[Any], Tensor]:
     """The unary operator method `dunder` names in `ops.OPERATORS`."""
     name, _ = OPERATORS[dunder]
@@ -328,7 +339,7 @@ class Tensor:
     __add__, __radd__ = _operator("__add__"), _operator("__radd__")
     __sub__, __rsub__ = _operator("__sub__"), _operator("__rsub__")
     __mul__, __rmul__ = _operator("__mul__"), _operator("__rmul__")
-    __truediv__, __rtruediv__ = _operator("__truediv__"), _operator("__rtruediv__")
+    __truediv__, __rtruediv__ = _true_division(False), _true_division(True)  # TF1's truediv
     __pow__, __rpow__ = _operator("__pow__"), _operator("__rpow__")
     __mod__, __rmod__ = _operator("__mod__"), _operator("__rmod__")  # tf.floormod
     __floordiv__, __rfloordiv__ = _operator("__floordiv__"), _operator("__rfloordiv__")  # tf.floordiv

@@ -1,11 +1,13 @@
-"""TF1's rounding division and bit ops over registry ops: `floormod` (`%`, also `mod`),
-`floordiv` (`//`), `truncatemod` and the `bitwise` namespace. None holds math."""
+"""TF1's division and bit ops over registry ops: `truediv` (`/`, also `divide`), `div`,
+`floormod` (`%`, also `mod`), `floordiv` (`//`), `truncatemod` and the `bitwise` namespace.
+None holds math."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 from .. import ops
 from .graph import rename
+from .int_division import python2_quotient, true_quotient
 
 
 def _binary(op, tf_name: str, doc: str):
@@ -34,3 +36,17 @@ bitwise = SimpleNamespace(
     bitwise_xor=_binary(ops.bitwise_xor, "bitwise.bitwise_xor", "x ^ y on integer tensors"),
     invert=invert,
 )
+
+
+
+def truediv(x, y, name=None):
+    """x / y after TF1's integer-to-float conversion (`tf.truediv`, `tf.divide` and `/`)."""
+    return rename(true_quotient(x, y), name)
+
+
+def div(x, y, name=None):
+    """Python 2's division (TF1's `tf.div`): rounded down when both are integers, else x / y."""
+    return rename(python2_quotient(x, y), name)
+
+
+divide = truediv

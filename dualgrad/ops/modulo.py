@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
+from ..errors import DualgradRuntimeError, user_frame
 from . import elementwise as ew
+from .labels import BoundsCheck
 from .lazy import sympy as sp
 
 # a/b in (-1.79, -1.09): floor(a/b) = -2 and trunc(a/b) = -1 differ, so the remainder's and
@@ -44,6 +48,44 @@ def _trunc_form(x):
     return sp.Piecewise((floor(x), x >= 0), (ceiling(x), True))
 
 
+def _integers(x, y) -> bool:
+    kinds = [getattr(getattr(v, "dtype", None), "kind", "i" if type(v) is int else "f") for v in (x, y)]
+    return all(k in "iu" for k in kinds)
+
+
+def _zero_divisor_error(name: str, where: str) -> DualgradRuntimeError:
+    return DualgradRuntimeError(f"{name}: ZeroDivisionError: an integer divided by zero (at {where})")
+
+
+class ZeroDivisorCheck(BoundsCheck):
+    """PyTorch raises for an integer divided by zero; numpy gives 0 with a warning and XLA any
+    integer. The numpy kernels raise (`_checked`); `flags`, traced into a static jax program, is
+    whether any integer divisor is 0, for the run to raise before it commits anything, and
+    eager jax checks the concrete divisor (`verify`)."""
+
+    @staticmethod
+    def flags(xp, out, x, y, **attrs):
+        return xp.any(xp.asarray(y) == 0) if _integers(x, y) else xp.asarray(False)
+
+    def verify(self, name: str, out, args, where, attrs: dict) -> None:
+        self.raise_flagged(name, self.flags(np, None, *(np.asarray(a) for a in args)), where())
+
+    @staticmethod
+    def error(name: str, flags, shape: tuple, where: str) -> DualgradRuntimeError | None:
+        return _zero_divisor_error(name, where) if bool(np.asarray(flags)) else None
+
+
+def _checked(name: str, rounding):
+    """The kernel `rounding(xp, x, y)`, raising on numpy for an integer divided by zero."""
+
+    def kernel(xp, x, y):
+        if xp is np and _integers(x, y) and np.any(np.asarray(y) == 0):
+            raise _zero_divisor_error(name, user_frame())
+        return rounding(xp, x, y)
+
+    return kernel
+
+
 def _trunc_kernel(xp, x):
     """Integers are whole already: a copy (older numpy's trunc made them float64; the input
     itself would make the result share the input's memory)."""
@@ -55,17 +97,17 @@ def _trunc_kernel(xp, x):
 trunc = ew._unary("trunc", _trunc_kernel, None, _trunc_form, floating=False, differentiable=False,
                   doc="x rounded toward zero; no gradient (torch.trunc, tf.truncatediv's rounding)")
 floor_divide = ew._binary(
-    "floor_divide", lambda xp, x, y: xp.floor_divide(x, y), None,
-    lambda x, y: _floor_form(x / y), domain=QUOTIENT_DOMAIN, differentiable=False,
+    "floor_divide", _checked("floor_divide", lambda xp, x, y: xp.floor_divide(x, y)), None,
+    lambda x, y: _floor_form(x / y), domain=QUOTIENT_DOMAIN, differentiable=False, check=ZeroDivisorCheck(),
     doc="x // y: the quotient rounded down, as Python's // (torch.floor_divide, tf.floordiv); "
         "no gradient")
 remainder = ew._binary(
-    "remainder", lambda xp, x, y: xp.remainder(x, y),
+    "remainder", _checked("remainder", lambda xp, x, y: xp.remainder(x, y)),
     (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, floor_divide(x, y)))),
-    lambda x, y: x - y * _floor_form(x / y), domain=QUOTIENT_DOMAIN,
+    lambda x, y: x - y * _floor_form(x / y), domain=QUOTIENT_DOMAIN, check=ZeroDivisorCheck(),
     doc="x % y with the divisor's sign, as Python's % (torch.remainder, tf.floormod)")
 fmod = ew._binary(
-    "fmod", lambda xp, x, y: xp.fmod(x, y),
+    "fmod", _checked("fmod", lambda xp, x, y: xp.fmod(x, y)),
     (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, trunc(ew.divide(x, y))))),
-    lambda x, y: x - y * _trunc_form(x / y), domain=QUOTIENT_DOMAIN,
+    lambda x, y: x - y * _trunc_form(x / y), domain=QUOTIENT_DOMAIN, check=ZeroDivisorCheck(),
     doc="x % y with the dividend's sign, as C's fmod (torch.fmod, tf.truncatemod)")

@@ -81,6 +81,28 @@ def test_rounding_division_is_pythons_on_every_front_end(name, where, data):
 
 
 @pytest.mark.parametrize("where", WHERE)
+@pytest.mark.parametrize("name", DIVISIONS)
+def test_an_integer_divided_by_zero_raises_on_every_front_end(name, where):
+    """PyTorch raises (Python too); numpy gave 0 with a warning and XLA any integer."""
+    a, b = np.array([[5, -7, 3]]), np.array([[2], [0]])
+    with pytest.raises(RuntimeError, match=rf"^{name}.*ZeroDivisionError"):
+        _run(name, a, b, where)
+    np.testing.assert_array_equal(_run(name, a, b[:1], where), _python(name, a, b[:1]))
+
+
+def test_a_static_run_that_divides_by_zero_commits_nothing():
+    with ds.Graph().as_default():
+        v = ds.Variable(np.zeros(2))
+        x, y = ds.placeholder(ds.int64, shape=(None,)), ds.placeholder(ds.int64, shape=(None,))
+        step = v.assign_add(ds.ones([2], ds.float64) * ds.cast(ds.reduce_sum(x // y), ds.float64))
+        with ds.Session(backend="jax") as sess:
+            sess.run(v.initializer)
+            with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+                sess.run(step, {x: np.array([5, 6]), y: np.array([0, 1])})
+            np.testing.assert_array_equal(sess.run(v), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("where", WHERE)
 @pytest.mark.parametrize("name", ["bitwise_and", "bitwise_or", "bitwise_xor"])
 @SETTINGS
 @given(data=st.data())

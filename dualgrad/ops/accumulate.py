@@ -17,8 +17,9 @@ from .symarray import SymArray, SymbolicUnsupported, is_concrete
 
 
 def _cumprod_kernel(xp, x, axis):
-    out = xp.cumprod(x, axis=axis)
-    return out if x.dtype.kind == "f" else out.astype(np.int64)
+    """Integers and bools accumulate in int64, as PyTorch's (jax's own cumprod of int8 wraps
+    in int8)."""
+    return xp.cumprod(x, axis=axis, dtype=None if x.dtype.kind == "f" else np.int64)
 
 
 def _cumprod_form(x: SymArray, axis: int) -> SymArray:

@@ -92,9 +92,16 @@ def _extreme(pick):
 def sum_kernel(xp, x, axis=None, keepdims=False):
     """xp.sum; on numpy the ufunc reduction np.sum runs (the same result, bit for bit),
     without np.sum's Python wrapper, 2-3 µs a call (eager losses, softmax-like kernels)."""
+    dtype = _unsigned_total(x)
     if xp is np:
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
-    return xp.sum(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    return xp.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def _unsigned_total(x):
+    """int64 for the sum or product of unsigned ints (PyTorch's; numpy's uint64 is not a
+    dualgrad dtype), else None: the kernel's own."""
+    return np.int64 if x.dtype.kind == "u" else None
 
 
 def max_kernel(xp, x, axis=None, keepdims=False):
@@ -135,7 +142,8 @@ def _prod_grad(g, out, x, axis=None, keepdims=False):
 
 
 prod = declare(
-    "prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims),
+    "prod", lambda xp, x, axis=None, keepdims=False: xp.prod(x, axis=axis, keepdims=keepdims,
+                                                             dtype=_unsigned_total(x)),
     vjp=(_prod_grad,), sympy=_reduce_form(_product), shape=specs.reduce, domain=((-1.5, 1.5),),
     grad_name=named_by_axis("ProdBackward0", "ProdBackward1"),
     saves_out=True, doc="product over axis; at a zero the gradient is the product of the others")

@@ -54,8 +54,9 @@ def _cumsum_grad(g, out, x, axis):
 
 
 def _cumsum_kernel(xp, x, axis):
-    out = xp.cumsum(x, axis=axis)
-    return out if x.dtype.kind == "f" else out.astype(np.int64)
+    """Integers and bools accumulate in int64, as PyTorch's (jax's own cumsum of int8 wraps
+    in int8)."""
+    return xp.cumsum(x, axis=axis, dtype=None if x.dtype.kind == "f" else np.int64)
 
 
 cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_form, shape=specs.cumulative,

@@ -1,4 +1,5 @@
-"""The examples/ ports of the acceptance scripts run as a user would run them."""
+"""The examples/ ports of the acceptance scripts, and the scripts written as PyTorch users write
+them, run as a user would run them."""
 from __future__ import annotations
 
 import subprocess
@@ -12,7 +13,8 @@ pytestmark = pytest.mark.cpu_only  # runs the examples in subprocesses on their 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
-@pytest.mark.parametrize("name", ["eager_basics", "tensor_ops", "autograd_mechanics"])
+@pytest.mark.parametrize("name", ["eager_basics", "tensor_ops", "autograd_mechanics",
+                                  "masks_and_integer_ops"])
 def test_example_runs_and_prints_ok(name: str) -> None:
     proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py")], capture_output=True,
                           text=True, timeout=120, cwd=EXAMPLES)

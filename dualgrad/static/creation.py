@@ -149,9 +149,9 @@ def _full_shape(shape, op: str) -> tuple:
     """A shape with every dimension known (zeros, ones, fill, random ops)."""
     if shape is None:
         raise ShapeError(f"ds.{op}: a fully known shape is required, got None {user_line()}")
-    dims = _shape_arg(shape, op)
-    if None in dims or any(d == -1 for d in shape if d is not None):
-        raise ShapeError(f"ds.{op}: a fully known shape is required, got {tuple(shape)} (at "
+    dims = _shape_arg(shape, op)  # (an int is a 1-d shape, as TF1's; -1 is None there)
+    if None in dims:
+        raise ShapeError(f"ds.{op}: a fully known shape is required, got {shape!r} (at "
                          f"{user_frame()})")
     return dims
 

@@ -220,3 +220,21 @@ def test_pad_tile_split_match_numpy_on_drawn_shapes(shape, data):
     np.testing.assert_array_equal(got[1], np.tile(value, multiples))
     for g, w in zip(got[2], np.split(value, [1], axis=axis), strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("make", [lambda: ds.ones(3), lambda: ds.zeros(3, ds.int32), lambda: ds.fill(3, 7.0),
+                                  lambda: ds.random_uniform(3)])
+def test_an_int_shape_is_one_dimension_as_tf1(make):
+    """`tf.ones(3)` is shape (3,); dualgrad raised a raw TypeError ('int' object is not
+    iterable) for an int shape."""
+    with ds.Graph().as_default():
+        t = make()
+        assert tuple(t.shape) == (3,)
+        with ds.Session() as sess:
+            assert sess.run(t).shape == (3,)
+
+
+@pytest.mark.parametrize("shape", [-1, [2, -1], [2, None]])
+def test_a_shape_with_an_unknown_dimension_is_refused_naming_it(shape):
+    with ds.Graph().as_default(), pytest.raises(ValueError, match="ds.ones: a fully known shape"):
+        ds.ones(shape)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import DEFAULT_FLOAT
 from . import elementwise as ew
 from . import indexing as ix
 from . import movement as mv
@@ -47,6 +48,9 @@ def softplus(x):
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    dt = getattr(x, "dtype", None)
+    if dt is not None and (getattr(dt, "is_bool", False) or getattr(dt, "kind", None) == "b"):
+        x = ew.cast(x, dtype=DEFAULT_FLOAT)  # a mask's 0/1 values, as ints are taken
     shift = rd.amax(x, axis=axis, keepdims=True)
     total = rd.sum(ew.exp(ew.subtract(x, shift)), axis=axis, keepdims=True)
     out = ew.add(ew.log(total), shift)

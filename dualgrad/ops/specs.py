@@ -111,9 +111,17 @@ def predicate(op: Op, *specs: Spec, **attrs) -> Spec:
     return Spec(broadcast_shapes(op, specs), dtypes.bool_)
 
 
+_EXTREMES = {"amax": "maximum", "amin": "minimum", "argmax": "maximum", "argmin": "minimum",
+             "max_dim": "maximum", "min_dim": "minimum"}  # reductions with no value for nothing
+
+
 def reduce(op: Op, x: Spec, axis=None, keepdims: bool = False, **attrs) -> Spec:
     """A reduction over `axis` (all axes when None)."""
     axes = normalize_axes(op, axis, len(x.shape), [x])
+    empty = [a for a in axes if x.shape[a] == 0] if op.name in _EXTREMES else ()
+    if empty:  # (numpy's raw error otherwise, at run time)
+        raise shape_error(op, [x], f"Expected reduction dim {empty[0]} to have non-zero size (an "
+                          f"empty dim has no {_EXTREMES[op.name]})", IndexShapeError)
     if keepdims:
         shape = tuple(1 if i in axes else d for i, d in enumerate(x.shape))
     else:

@@ -18,7 +18,6 @@ from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's 
     _clamps_to_float,
     _dim,
     _keep,
-    _reduction_dims,
     add_,
     broadcast_to,
     cat,
@@ -127,19 +126,19 @@ def masked_select(input, mask) -> Tensor:
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
     x = input if dtype is None else to(input, dtype)
-    return ops.sum(x, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.sum(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
 def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Mean of elements, over `dim` if given (torch.mean)."""
-    return ops.mean(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.mean(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
 def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Product of elements, over `dim` if given (torch.prod)."""
-    return ops.prod(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.prod(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 def _extreme(name, full, along, find, pairwise):
@@ -164,13 +163,13 @@ min = _extreme("min", ops.amin, ops.min_dim, ops.argmin, ops.minimum)
 @one_element_dims("dim", "axis")
 def amax(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Maximum over `dim` (all elements when None); ties share the gradient (torch.amax)."""
-    return ops.amax(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.amax(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
 def amin(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """Minimum over `dim` (all elements when None); ties share the gradient (torch.amin)."""
-    return ops.amin(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.amin(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
@@ -199,7 +198,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
         correction=None) -> Tensor:
     """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var)."""
     corr = _correction(unbiased, correction, "var")
-    return ops.var(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
+    axes = _dim(dim, axis, empty_is_all=True)
+    return ops.var(input, axis=axes, keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
 @one_element_dims("dim", "axis")
@@ -207,20 +207,21 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
         correction=None) -> Tensor:
     """Standard deviation over `dim`, corrected like `var` (torch.std)."""
     corr = _correction(unbiased, correction, "std")
-    return ops.std(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims), correction=corr)
+    axes = _dim(dim, axis, empty_is_all=True)
+    return ops.std(input, axis=axes, keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
 @one_element_dims("dim", "axis")
 def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """The p-norm over `dim` (all elements when None) (torch.norm)."""
     p = 2 if p in (None, "fro") else p
-    return ops.norm(input, p=p, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.norm(input, p=p, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed stably (torch.logsumexp)."""
-    return ops.logsumexp(input, axis=_reduction_dims(dim, axis), keepdims=_keep(keepdim, keepdims))
+    return ops.logsumexp(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis", always=True)

@@ -27,20 +27,17 @@ from .scalar_dims import one_element_dims
 from .tensor import Tensor, wrap
 
 
-def _dim(dim, axis, function: str | None = None):
+def _dim(dim, axis, function: str | None = None, *, empty_is_all: bool = False):
     """`dim`, or its alias `axis`; both given raises TypeError naming both. A list of dims
-    becomes a tuple (the kernels take tuples, as numpy does; `x.sum([0, 1])` is PyTorch's)."""
+    becomes a tuple (the kernels take tuples, as numpy does; `x.sum([0, 1])` is PyTorch's).
+    With `empty_is_all` (sum, mean, amax, var, norm...) an empty list of dims is every dim, as
+    PyTorch reads `x.sum(())`, where numpy would reduce none."""
     if dim is not None and axis is not None:
         resolve(function or sys._getframe(1).f_code.co_name, "dim", dim, "axis", axis)
     dim = axis if dim is None else dim
-    return tuple(dim) if type(dim) is list else dim
-
-
-def _reduction_dims(dim, axis):
-    """`_dim` for sum, mean, amax, var, norm...: PyTorch reduces every dim for an empty list
-    of dims (`x.sum(())`, `dim=[]`), where numpy would reduce none."""
-    dim = _dim(dim, axis, sys._getframe(1).f_code.co_name)
-    return None if dim == () else dim
+    if type(dim) is list:
+        dim = tuple(dim)
+    return None if empty_is_all and dim == () else dim
 
 
 def _keep(keepdim, keepdims, function: str | None = None) -> bool:

@@ -102,7 +102,7 @@ def _power_kernel(xp, x, y):
     refused (numpy's and PyTorch's error; jax returned garbage), and a negative element of an
     integer exponent tensor gives 1 for base 1, +-1 for base -1 by the exponent's parity, 0
     otherwise (numpy raised; jax returned garbage). Written with `where`, so it runs under jit."""
-    if _is_integer(x) and _is_integer(y):
+    if is_integer_operand(x) and is_integer_operand(y):
         if isinstance(y, (int, np.integer)):
             if y < 0:
                 raise ValueError("Integers to negative integer powers are not allowed.")
@@ -115,9 +115,11 @@ def _power_kernel(xp, x, y):
     return xp.power(x, y)
 
 
-def _is_integer(v) -> bool:
-    """An integer operand: a Python/numpy int or an array of an integer dtype (not bool)."""
-    kind = getattr(getattr(v, "dtype", None), "kind", None)
+def is_integer_operand(v) -> bool:
+    """An integer operand: a Python/numpy int, or an array or tensor (static or eager: their
+    DType holds the numpy dtype) of an integer dtype; never a bool."""
+    dt = getattr(v, "dtype", None)
+    kind = getattr(getattr(dt, "np", dt), "kind", None)
     return kind in ("i", "u") if kind is not None else type(v) is int
 
 

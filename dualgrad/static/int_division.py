@@ -4,20 +4,10 @@ divides exactly), and `tf.div` is Python 2's `/` (rounded down when both are int
 Below the graph module, which takes `/` from here."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import dtypes, ops
+from ..ops.elementwise import is_integer_operand
 
 _FLOAT_FOR_INT_BYTES = {1: dtypes.float32, 2: dtypes.float32, 4: dtypes.float64, 8: dtypes.float64}
-
-
-def _is_integer(v) -> bool:
-    dt = getattr(v, "dtype", None)
-    if isinstance(dt, dtypes.DType):
-        return dt.is_integer
-    if dt is not None:  # a numpy array or number
-        return np.dtype(dt).kind in "iu"
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def _as_float(v):
@@ -35,6 +25,6 @@ def true_quotient(x, y):
 
 def python2_quotient(x, y):
     """x // y when both are integers, else `true_quotient`."""
-    if _is_integer(x) and _is_integer(y):
+    if is_integer_operand(x) and is_integer_operand(y):
         return ops.floor_divide(x, y)
     return true_quotient(x, y)

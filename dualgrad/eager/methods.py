@@ -213,7 +213,7 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
 def __setitem__(self, key, value) -> None:
     """`self[key] = value` in place, recorded when gradients are wanted (PyTorch's CopySlices)."""
     key = as_key(key)
-    if np.size(getattr(value, "_data", value)) > 1 and torch_keys.split(key, len(self.shape)) is not None:
+    if np.size(getattr(value, "_data", value)) > 1 and torch_keys.split(key, self.ndim) is not None:
         raise DualgradIndexError(  # PyTorch and numpy order this key's elements differently
             f"setitem: a key with an integer apart from its index arrays, such as x[0, :, idx], orders "
             f"the written elements differently in PyTorch and numpy; write x[0][:, idx] = value "

@@ -34,8 +34,8 @@ def _adjacent(positions: list[int]) -> bool:
 def split(key, ndim: int) -> tuple | None:
     """(integers only, the rest) when PyTorch's `x[first][rest]` orders the result
     differently from numpy's `x[key]`, else None."""
-    if not isinstance(key, tuple) or not any(map(_is_int, key)) or not any(map(_is_advanced, key)):
-        return None
+    if not isinstance(key, tuple) or not any(map(_is_advanced, key)) or not any(map(_is_int, key)):
+        return None  # (index arrays are the rarer: looked for first)
     joined = [i for i, k in enumerate(key) if _is_int(k) or _is_advanced(k)]
     if _adjacent(joined):  # numpy keeps the block in place, as PyTorch does
         return None

@@ -6,7 +6,7 @@ import numpy as np
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, user_frame, user_line
-from .api import _n, _tensor, cast
+from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
 
@@ -17,8 +17,11 @@ def relu(features, name=None):
 
 
 def relu6(features, name=None):
-    """min(max(features, 0), 6) elementwise (tf.nn.relu6)."""
-    return _n(ops.clip(_tensor(features), min=0, max=6), name)
+    """min(max(features, 0), 6) elementwise (tf.nn.relu6). Its gradient is 0 at 0 and at 6, as
+    TF1's Relu6Grad and PyTorch's relu6 (a clip's gradient would pass 1 at both ends)."""
+    x = _tensor(features)
+    top = stop_gradient(ops.clip(x, min=0, max=6))  # 6 beyond the top (and NaN kept)
+    return _n(ops.where(ops.less(x, 6), ops.relu(x), top), name)
 
 
 def sigmoid(x, name=None):
@@ -48,10 +51,10 @@ def log_softmax(logits, axis=None, name=None, dim=None):
     return _n(ops.log_softmax(_tensor(logits), axis=-1 if axis is None else axis), name)
 
 
-def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
-                                      axis=None):
-    """-sum(labels * log_softmax(logits)) along the class axis: one loss per example. Call with
-    keywords (`labels=`, `logits=`) as TF1 requires."""
+def softmax_cross_entropy_with_logits_v2(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
+                                         axis=None):
+    """-sum(labels * log_softmax(logits)) along the class axis: one loss per example; gradients
+    reach both logits and labels. Call with keywords (`labels=`, `logits=`) as TF1 requires."""
     if _sentinel is not None or labels is None or logits is None:
         raise ArgumentError("Only call `softmax_cross_entropy_with_logits` with named arguments "
                          "(labels=..., logits=...)")
@@ -62,7 +65,13 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
     return _n(ops.softmax_cross_entropy(labels, logits, axis=axis), name)
 
 
-softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
+def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, dim=-1, name=None,
+                                      axis=None):
+    """The `_v2` loss with no gradient to `labels`: TF1's v1 stops it there (only `_v2`
+    backpropagates into labels)."""
+    if isinstance(labels, Tensor):  # other values have no gradient to stop
+        labels = stop_gradient(labels)
+    return softmax_cross_entropy_with_logits_v2(_sentinel, labels, logits, dim, name, axis)
 
 
 def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
@@ -139,8 +148,11 @@ def bias_add(value, bias, name=None):
     return _n(ops.add(value, bias), name)
 
 
-def moments(x, axes, keepdims=False, name=None):
-    """(mean, variance) over `axes` (population variance, as TF1)."""
+def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
+    """(mean, variance) over `axes` (population variance), with TF1's signature: the third
+    argument is `shift`, which TF1 also ignores; `keep_dims` is the old name of `keepdims`."""
+    keepdims = bool(resolve("moments", "keepdims", keepdims, "keep_dims", keep_dims,
+                            error=DuplicateStaticArgumentError))
     x = _tensor(x)
     axes = tuple(axes)
     mean = ops.mean(x, axis=axes, keepdims=True)

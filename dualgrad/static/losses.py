@@ -124,7 +124,9 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0.
             raise ArgumentError(f"ds.losses.softmax_cross_entropy: label_smoothing needs the number of "
                                 f"classes known, got logits of shape {logits.shape} {user_line()}")
         labels = labels * (1.0 - label_smoothing) + label_smoothing / classes
-    losses = nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+    # TF1 stops the gradient to the labels here (only nn.softmax_cross_entropy_with_logits_v2,
+    # called directly, backpropagates into them)
+    losses = nn.softmax_cross_entropy_with_logits_v2(labels=api.stop_gradient(labels), logits=logits)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
 

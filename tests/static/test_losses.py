@@ -117,3 +117,11 @@ def test_refusals():
     x = ds.placeholder(ds.float32, [None, None])
     with pytest.raises(ArgumentError, match="label_smoothing needs the number of classes"):
         ds.losses.softmax_cross_entropy(x, x, label_smoothing=0.1)
+
+
+def test_softmax_cross_entropy_sends_no_gradient_to_labels():
+    labels, logits = ds.Variable(ONEHOT * 0.5 + 0.1), ds.Variable(LOGITS)
+    loss = ds.losses.softmax_cross_entropy(labels, logits, label_smoothing=0.1)
+    g_labels, g_logits = ds.gradients(loss, [labels, logits])
+    assert g_labels is None and g_logits is not None  # TF1 stops it; sigmoid_cross_entropy does not
+    assert ds.gradients(ds.losses.sigmoid_cross_entropy(labels, logits), [labels])[0] is not None

@@ -1,14 +1,18 @@
 """ds.nn where TF1 has a rule of its own that a plain composition misses (found by a differential
-run against tf.compat.v1 2.21): relu6's gradient is 0 at both ends. Oracles are numpy formulas
-written from TF1's kernels (Relu6Grad: g * (0 < x < 6))."""
+run against tf.compat.v1 2.21): relu6's gradient is 0 at both ends, the v1 softmax cross entropy
+sends no gradient to its labels. Oracles are numpy
+formulas written from TF1's kernels (Relu6Grad: g * (0 < x < 6)) and jax.grad."""
 from __future__ import annotations
 
+import jax
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad.static as ds
 
+pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 EDGES = st.sampled_from([0.0, 6.0, -0.0, 5.999999, 6.000001, -1e-300, 1e-300, np.inf, -np.inf, np.nan])
 VALUES = st.lists(st.one_of(EDGES, st.floats(-10, 10)), min_size=1, max_size=6)
 
@@ -31,3 +35,32 @@ def test_relu6_of_integers_keeps_the_dtype():
     y = ds.nn.relu6(ds.constant([-3, 0, 4, 6, 9]))
     assert y.dtype is ds.int32
     np.testing.assert_array_equal(ds.Session(backend="numpy").run(y), [0, 0, 4, 6, 6])
+
+
+def _ce_grads(fn, backend):
+    rng = np.random.default_rng(0)
+    lab0, logit0 = rng.dirichlet(np.ones(4), size=3), rng.normal(size=(3, 4))
+    labels, logits = ds.Variable(lab0), ds.Variable(logit0)
+    loss = ds.reduce_sum(fn(labels=labels, logits=logits) * np.array([1.0, 2.0, 3.0]))
+    g_labels, g_logits = ds.gradients(loss, [labels, logits])
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        got = sess.run(g_logits)
+        got_labels = None if g_labels is None else sess.run(g_labels)
+
+    def ref(lab, z):
+        return -(lab * jax.nn.log_softmax(z) * np.array([[1.0], [2.0], [3.0]])).sum()
+
+    np.testing.assert_allclose(got, jax.grad(ref, argnums=1)(lab0, logit0), rtol=1e-10)
+    return got_labels, jax.grad(ref)(lab0, logit0)
+
+
+def test_v1_softmax_cross_entropy_sends_no_gradient_to_labels(backend):
+    got, _ = _ce_grads(ds.nn.softmax_cross_entropy_with_logits, backend)
+    assert got is None  # TF1's v1 stops it; a model producing soft labels is not trained
+
+
+def test_v2_softmax_cross_entropy_differentiates_the_labels(backend):
+    got, want = _ce_grads(ds.nn.softmax_cross_entropy_with_logits_v2, backend)
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+

@@ -76,29 +76,37 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSE
     return loss
 
 
-def _pair(labels, predictions) -> tuple[Tensor, Tensor]:
+def _pair(fn: str, labels, predictions, what: str = "predictions") -> tuple[Tensor, Tensor]:
+    """TF1: labels and predictions of compatible shapes, never broadcast against each other
+    (labels (n,) with predictions (n, 1) would give an (n, n) loss)."""
     predictions = convert_to_tensor(predictions)
-    return api.cast(convert_to_tensor(labels), predictions.dtype), predictions
+    labels = api.cast(convert_to_tensor(labels), predictions.dtype)
+    a, b = labels.shape, predictions.shape
+    if a is not None and b is not None and not (
+            len(a) == len(b) and all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))):
+        raise ShapeError(f"ds.losses.{fn}: labels of shape {a} and {what} of shape {b} are incompatible "
+                         f"(TF1 does not broadcast them against each other) {user_line()}")
+    return labels, predictions
 
 
 def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
                         reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """|predictions - labels|, weighted and reduced (TF1's tf.losses.absolute_difference)."""
-    labels, predictions = _pair(labels, predictions)
+    labels, predictions = _pair("absolute_difference", labels, predictions)
     return compute_weighted_loss(api.abs(predictions - labels), weights, scope, loss_collection, reduction)
 
 
 def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
                        reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """(predictions - labels)^2, weighted and reduced (TF1's tf.losses.mean_squared_error)."""
-    labels, predictions = _pair(labels, predictions)
+    labels, predictions = _pair("mean_squared_error", labels, predictions)
     return compute_weighted_loss(api.square(predictions - labels), weights, scope, loss_collection, reduction)
 
 
 def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_collection=LOSSES,
                reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta), e = predictions - labels."""
-    labels, predictions = _pair(labels, predictions)
+    labels, predictions = _pair("huber_loss", labels, predictions)
     error = api.abs(predictions - labels)
     quadratic = api.minimum(error, delta)
     losses = 0.5 * quadratic * quadratic + delta * (error - quadratic)
@@ -108,7 +116,7 @@ def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_col
 def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None, loss_collection=LOSSES,
              reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """-labels log(predictions + epsilon) - (1 - labels) log(1 - predictions + epsilon)."""
-    labels, predictions = _pair(labels, predictions)
+    labels, predictions = _pair("log_loss", labels, predictions)
     losses = -labels * api.log(predictions + epsilon) - (1.0 - labels) * api.log(1.0 - predictions + epsilon)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -117,7 +125,7 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0.
                           loss_collection=LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """Cross entropy of one-hot labels (smoothed towards 1/classes by `label_smoothing`) and
     logits, one loss per example, weighted and reduced."""
-    labels, logits = _pair(onehot_labels, logits)
+    labels, logits = _pair("softmax_cross_entropy", onehot_labels, logits, "logits")
     if label_smoothing:
         classes = logits.shape[-1] if logits.shape else None
         if classes is None:
@@ -132,7 +140,18 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0.
 
 def sparse_softmax_cross_entropy(labels, logits, weights=1.0, scope=None, loss_collection=LOSSES,
                                  reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
-    """Cross entropy of integer class labels and logits, weighted and reduced."""
+    """Cross entropy of integer class labels and logits, weighted and reduced. As TF1's
+    `_remove_squeezable_dimensions`, labels of shape (batch, 1) and weights with one dim more
+    than the labels lose their last dim (a (batch, 1) column of weights is per example)."""
+    labels, logits = convert_to_tensor(labels), convert_to_tensor(logits)
+    if labels.shape is not None and logits.shape is not None and len(labels.shape) == len(logits.shape) \
+            and labels.shape:
+        labels = api.squeeze(labels, [-1])
+    if not isinstance(weights, (int, float)):
+        weights = convert_to_tensor(weights)
+        if labels.shape is not None and weights.shape is not None and \
+                len(weights.shape) == len(labels.shape) + 1:
+            weights = api.squeeze(weights, [-1])
     losses = nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -141,7 +160,7 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
                           loss_collection=LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """Elementwise logistic loss (labels smoothed towards 1/2 by `label_smoothing`), weighted
     and reduced."""
-    labels, logits = _pair(multi_class_labels, logits)
+    labels, logits = _pair("sigmoid_cross_entropy", multi_class_labels, logits, "logits")
     if label_smoothing:
         labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
     losses = nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)

@@ -119,6 +119,25 @@ def test_refusals():
         ds.losses.softmax_cross_entropy(x, x, label_smoothing=0.1)
 
 
+@pytest.mark.parametrize("name", ["mean_squared_error", "absolute_difference", "huber_loss", "log_loss",
+                                  "sigmoid_cross_entropy", "softmax_cross_entropy"])
+def test_labels_and_predictions_are_never_broadcast(name):
+    # TF1's assert_is_compatible_with: labels (4,) against predictions (4, 1) made a (4, 4) loss
+    message = rf"ds.losses.{name}: labels of shape \(4,\) and \w+ of shape \(4, 1\)"
+    with pytest.raises(ShapeError, match=message):
+        getattr(ds.losses, name)(np.ones(4), np.full((4, 1), 0.5))
+    x = ds.placeholder(ds.float64, [None, 1])
+    assert getattr(ds.losses, name)(x, ds.placeholder(ds.float64, [3, None])).shape == ()
+
+
+def test_sparse_softmax_cross_entropy_squeezes_a_column_of_labels_and_weights():
+    # TF1's _remove_squeezable_dimensions: labels (n, 1), weights (n, 1) are per example
+    labels, w = np.array([0, 2, 1, 2]), np.array([1.0, 0.0, 2.5, 0.5])
+    got = ds.losses.sparse_softmax_cross_entropy(labels[:, None], LOGITS, w[:, None])
+    want = -(log_softmax(LOGITS)[np.arange(4), labels] * w).sum() / 3
+    np.testing.assert_allclose(ds.Session(backend="numpy").run(got), want, rtol=1e-12)
+
+
 def test_softmax_cross_entropy_sends_no_gradient_to_labels():
     labels, logits = ds.Variable(ONEHOT * 0.5 + 0.1), ds.Variable(LOGITS)
     loss = ds.losses.softmax_cross_entropy(labels, logits, label_smoothing=0.1)

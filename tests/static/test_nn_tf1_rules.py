@@ -1,6 +1,6 @@
 """ds.nn where TF1 has a rule of its own that a plain composition misses (found by a differential
 run against tf.compat.v1 2.21): relu6's gradient is 0 at both ends, the v1 softmax cross entropy
-sends no gradient to its labels. Oracles are numpy
+sends no gradient to its labels, `moments` takes TF1's positional `shift`. Oracles are numpy
 formulas written from TF1's kernels (Relu6Grad: g * (0 < x < 6)) and jax.grad."""
 from __future__ import annotations
 
@@ -64,3 +64,16 @@ def test_v2_softmax_cross_entropy_differentiates_the_labels(backend):
     got, want = _ce_grads(ds.nn.softmax_cross_entropy_with_logits_v2, backend)
     np.testing.assert_allclose(got, want, rtol=1e-10)
 
+
+def test_moments_takes_tf1s_positional_shift_and_keep_dims():
+    xv = np.random.default_rng(1).normal(size=(2, 3, 4))
+    x = ds.constant(xv)
+    mean, var = ds.nn.moments(x, [0, 2], None, "m", True)  # shift, name, keep_dims
+    mean2, var2 = ds.nn.moments(x, [0, 2], keepdims=True)
+    assert mean.shape == var.shape == mean2.shape == (1, 3, 1)
+    got = ds.Session(backend="numpy").run([mean, var, mean2, var2])
+    for g, want in zip(got, [xv.mean((0, 2), keepdims=True), xv.var((0, 2), keepdims=True)] * 2,
+                       strict=True):
+        np.testing.assert_allclose(g, want, rtol=1e-12)
+    with pytest.raises(ValueError, match="both 'keepdims' and 'keep_dims'"):
+        ds.nn.moments(x, [0], keepdims=True, keep_dims=True)

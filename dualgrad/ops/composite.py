@@ -52,6 +52,9 @@ def logsumexp(x, axis=None, keepdims=False):
     if dt is not None and (getattr(dt, "is_bool", False) or getattr(dt, "kind", None) == "b"):
         x = ew.cast(x, dtype=DEFAULT_FLOAT)  # a mask's 0/1 values, as ints are taken
     shift = rd.amax(x, axis=axis, keepdims=True)
+    # an infinite max shifts by 0, as PyTorch's: all -inf gives log(0) = -inf, a +inf gives
+    # +inf (-inf - -inf and inf - inf are NaN); the shift cancels in the gradient either way
+    shift = ew.where(ew.equal(ew.abs(shift), np.inf), 0, shift)
     total = rd.sum(ew.exp(ew.subtract(x, shift)), axis=axis, keepdims=True)
     out = ew.add(ew.log(total), shift)
     return out if keepdims else mv.squeeze(out, axis=rd.reduce_axes(x, axis))

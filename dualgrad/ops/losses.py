@@ -81,7 +81,10 @@ def cross_entropy(logits, mask, weight=None, reduction="mean", label_smoothing=0
     if label_smoothing:
         spread = logp if weight is None else ew.multiply(logp, _along(weight, logp, axis))
         kept = rd.sum(ew.where(mask, 1, 0), axis=axis)  # 0 for an ignored example
-        smooth = ew.multiply(ew.negative(rd.sum(spread, axis=axis)), kept)
+        # an ignored example's 0 by `where`, not a product with 0: a 'mean' over examples that
+        # are all ignored divides by a total weight of 0, and inf * 0 would be a NaN gradient
+        # where PyTorch's masked_fill gives 0
+        smooth = ew.where(ew.greater(kept, 0), ew.multiply(ew.negative(rd.sum(spread, axis=axis)), kept), 0)
         classes = logits.shape[axis]
         loss = ew.add(ew.multiply(loss, 1.0 - label_smoothing),
                       ew.multiply(smooth, label_smoothing / classes))

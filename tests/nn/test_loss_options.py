@@ -1,0 +1,70 @@
+"""Options of nn.functional that were accepted and not applied, or gave a NaN gradient where
+PyTorch gives a number. Oracles are numpy float64 transcriptions of PyTorch's documented
+formulas (written from the documentation, not from dualgrad):
+
+- softplus(x, beta, threshold) = x where beta x > threshold, else log(1 + exp(beta x)) / beta;
+  its gradient is 1 above the threshold and sigmoid(beta x) below;
+- cross entropy with class indices, weights w, label smoothing e over C classes: example n of
+  class y has loss (1 - e) w_y (-log p_y) + e / C sum_c w_c (-log p_c); an ignored example
+  contributes nothing (loss and gradient 0); 'mean' divides the sum by the total weight
+  sum_n w_{y_n} of the examples kept. Its gradient with respect to the logits z_k is
+  (1 - e) w_y (p_k - [k = y]) + e / C (W p_k - w_k), with W = sum_c w_c.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad as dg
+import dualgrad.nn.functional as F
+from dualgrad.testing import assert_close
+
+SETTINGS = dict(max_examples=25, deadline=None)
+
+
+def ref_cross_entropy_grad(logits, target, weight, smoothing, ignore_index, cotangent):
+    """(mean loss, d(mean loss * cotangent)/d logits) with classes on axis 1 of (N, C)."""
+    n, classes = logits.shape
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    p = np.exp(logp)
+    kept = target != ignore_index
+    safe = np.where(kept, target, 0)
+    w_y = weight[safe] * kept
+    losses = (1 - smoothing) * w_y * -logp[np.arange(n), safe] \
+        + smoothing / classes * (-(logp * weight).sum(axis=1)) * kept
+    total = w_y.sum()
+    onehot = np.eye(classes)[safe]
+    per_example = (1 - smoothing) * w_y[:, None] * (p - onehot) \
+        + smoothing / classes * (weight.sum() * p - weight) * kept[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        loss = losses.sum() / total  # 0 / 0 = nan when every example is ignored, as PyTorch
+    grad = np.zeros_like(logits) if total == 0 else per_example * cotangent / total
+    return loss, grad
+
+
+@settings(**SETTINGS)
+@given(st.integers(1, 4), st.integers(2, 4), st.sampled_from([0.0, 0.1, 1.0]), st.booleans(),
+       st.booleans(), st.integers(0, 2**31))
+def test_cross_entropy_mean_gradient_with_ignored_examples(n, classes, smoothing, weighted, none_kept, seed):
+    """A batch whose examples are all ignored (a padding-only batch) has a NaN 'mean' loss and,
+    as in PyTorch, a zero gradient: with label smoothing it was NaN, which poisons every
+    parameter at the next optimizer step."""
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, classes)) * 2
+    target = rng.integers(0, classes, n)
+    target[rng.random(n) < 0.4] = -100
+    if none_kept:
+        target[:] = -100
+    weight = rng.uniform(0.2, 2.0, classes) if weighted else np.ones(classes)
+    t = dg.tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(t, dg.tensor(target), weight=dg.tensor(weight) if weighted else None,
+                           label_smoothing=smoothing)
+    (loss * 0.75).backward()
+    expected, expected_grad = ref_cross_entropy_grad(logits, target, weight, smoothing, -100, 0.75)
+    if np.isnan(expected):
+        assert np.isnan(loss.item())
+    else:
+        assert_close(loss.detach().numpy(), np.asarray(expected), rtol=1e-12, atol=1e-14, msg="loss")
+    assert_close(t.grad.numpy(), expected_grad, rtol=1e-10, atol=1e-14, msg="logit gradient")

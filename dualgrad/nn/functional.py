@@ -14,7 +14,7 @@ from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor, wrap
-from ..errors import IndexShapeError, ReductionError, ShapeError, user_frame, user_line
+from ..errors import EagerShapeError, IndexShapeError, ReductionError, ShapeError, user_frame, user_line
 from ..ops import labels as labels_op
 from ..ops.losses import REDUCTIONS
 
@@ -45,11 +45,12 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, computed stably everywhere: PyTorch switches to x above
-    `threshold`, which differs from this by less than exp(-threshold)."""
-    if beta == 1:
-        return ops.softplus(input)
-    return ops.divide(ops.softplus(ops.multiply(input, beta)), beta)
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold, as PyTorch: the
+    threshold is the user's choice of where the layer turns linear (gradient 1), and at a
+    small one the two differ by up to log(2) / beta."""
+    scaled = input if beta == 1 else ops.multiply(input, beta)
+    smooth = ops.softplus(scaled) if beta == 1 else ops.divide(ops.softplus(scaled), beta)
+    return ops.where(ops.greater(scaled, threshold), input, smooth)
 
 
 def implicit_softmax_dim(ndim: int) -> int:
@@ -185,6 +186,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                          f"{label_smoothing} {user_line()}")
     _check_weight("cross_entropy", weight, input)
     if target.dtype.is_floating_point:
+        if ignore_index != -100:  # PyTorch's refusal: probabilities have no class to ignore
+            raise EagerShapeError(f"cross_entropy: ignore_index is not supported for floating point target "
+                                  f"(got ignore_index={ignore_index}) {user_line()}")
         if tuple(target.shape) != tuple(input.shape):
             raise ShapeError(f"cross_entropy: a probability target must have the input's shape "
                              f"{tuple(input.shape)}, got {tuple(target.shape)} {user_line()}")

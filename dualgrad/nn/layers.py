@@ -126,7 +126,7 @@ class Sigmoid(Module):
 
 
 class Softplus(Module):
-    """log(1 + exp(beta x)) / beta, linear above `threshold` (torch.nn.Softplus)."""
+    """log(1 + exp(beta x)) / beta, x where beta x > `threshold` (torch.nn.Softplus)."""
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()

@@ -13,14 +13,48 @@ formulas (written from the documentation, not from dualgrad):
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
 import dualgrad.nn.functional as F
+from dualgrad import nn
 from dualgrad.testing import assert_close
 
 SETTINGS = dict(max_examples=25, deadline=None)
+
+
+def ref_softplus(x: np.ndarray, beta: float, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(value, derivative) of PyTorch's softplus."""
+    bx = beta * x
+    linear = bx > threshold
+    smooth = np.logaddexp(0.0, bx) / beta
+    return np.where(linear, x, smooth), np.where(linear, 1.0, 1.0 / (1.0 + np.exp(-bx)))
+
+
+@settings(**SETTINGS)
+@given(st.sampled_from([0.5, 1.0, 2.0, 3.0]), st.sampled_from([0.5, 1.0, 5.0, 20.0]),
+       st.integers(0, 2**31))
+def test_softplus_turns_linear_above_the_users_threshold(beta, threshold, seed):
+    x = np.random.default_rng(seed).uniform(-6.0, 6.0, 12)
+    x[:3] = [threshold / beta, np.nextafter(threshold / beta, np.inf), 0.0]  # at and just past it
+    for module in (False, True):
+        t = dg.tensor(x, requires_grad=True)
+        out = nn.Softplus(beta, threshold)(t) if module else F.softplus(t, beta=beta, threshold=threshold)
+        out.sum().backward()
+        value, slope = ref_softplus(x, beta, threshold)
+        assert_close(out.detach().numpy(), value, rtol=1e-13, atol=1e-15, msg="softplus value")
+        assert_close(t.grad.numpy(), slope, rtol=1e-13, atol=1e-15, msg="softplus gradient")
+
+
+def test_softplus_with_a_small_threshold_differs_from_the_smooth_curve():
+    """beta 0.5, threshold 1 at x = 2.8: PyTorch gives 2.8 (gradient 1), where log(1 + e^1.4) / 0.5
+    is 3.24 (gradient 0.80)."""
+    t = dg.tensor([2.8], dtype=dg.float64, requires_grad=True)
+    out = F.softplus(t, beta=0.5, threshold=1.0)
+    out.backward(dg.ones(1, dtype=dg.float64))
+    assert out.item() == 2.8 and t.grad.item() == 1.0
 
 
 def ref_cross_entropy_grad(logits, target, weight, smoothing, ignore_index, cotangent):
@@ -68,3 +102,14 @@ def test_cross_entropy_mean_gradient_with_ignored_examples(n, classes, smoothing
     else:
         assert_close(loss.detach().numpy(), np.asarray(expected), rtol=1e-12, atol=1e-14, msg="loss")
     assert_close(t.grad.numpy(), expected_grad, rtol=1e-10, atol=1e-14, msg="logit gradient")
+
+
+def test_cross_entropy_probabilities_refuse_an_ignore_index():
+    """PyTorch raises: a probability target has no class index to ignore (it was accepted
+    and not applied)."""
+    logits, probs = dg.randn(3, 4), dg.softmax(dg.randn(3, 4), 1)
+    with pytest.raises(RuntimeError, match="ignore_index is not supported for floating point target"):
+        F.cross_entropy(logits, probs, ignore_index=0)
+    with pytest.raises(RuntimeError, match="ignore_index"):
+        nn.CrossEntropyLoss(ignore_index=2)(logits, probs)
+    assert np.isfinite(F.cross_entropy(logits, probs, ignore_index=-100).item())  # the default

@@ -48,12 +48,6 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     ord 0 counts the non-zero elements."""
     if dtype is not None:
         x = x.to(dtype)
-    if ord in (_INF, "inf"):
-        return ops.norm(x, p="inf", axis=dim, keepdims=keepdim)
-    if ord == -_INF:
-        return ops.amin(ops.abs(x), axis=dim, keepdims=keepdim)
-    if ord == 0:
-        return ops.cast(ops.sum(ops.not_equal(x, 0), axis=dim, keepdims=keepdim), dtype=x.dtype)
     return ops.norm(x, p=ord, axis=dim, keepdims=keepdim)
 
 

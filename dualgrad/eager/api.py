@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import ShapeError, user_frame
+from ..errors import DualgradNotImplementedError, ShapeError, user_frame, user_line
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
@@ -215,6 +215,10 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
 def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
     """The p-norm over `dim` (all elements when None) (torch.norm)."""
     p = 2 if p in (None, "fro") else p
+    if isinstance(p, str) and p not in ("inf", "-inf"):
+        raise (DualgradNotImplementedError if p == "nuc" else ShapeError)(
+            f"norm: p={p!r} is not supported" + (" (it needs singular values, and dualgrad has no SVD)"
+                                                 if p == "nuc" else "") + f" {user_line()}")
     return ops.norm(input, p=p, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 

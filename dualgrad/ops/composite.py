@@ -2,6 +2,8 @@
 rule for free from the primitives they are built of."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..dtypes import DEFAULT_FLOAT
@@ -29,14 +31,36 @@ def std(x, axis=None, keepdims=False, correction=1):
 
 
 def norm(x, p=2, axis=None, keepdims=False):
-    """Vector p-norm over axis (all elements when None)."""
+    """Vector p-norm over axis (all elements when None): p inf and -inf are the largest and
+    smallest |x|, p 0 counts the non-zero elements. Its gradient is 0 where the norm is 0
+    (and, for p < 1, where an element is 0), as PyTorch's norm_backward masks it: plain
+    sqrt(sum(x**2)) would give inf * 0 = NaN there."""
     if p == 1:
         return rd.sum(ew.abs(x), axis=axis, keepdims=keepdims)
-    if p in (float("inf"), "inf"):
+    if p in (math.inf, "inf"):
         return rd.amax(ew.abs(x), axis=axis, keepdims=keepdims)
+    if p in (-math.inf, "-inf"):
+        return rd.amin(ew.abs(x), axis=axis, keepdims=keepdims)
+    if p == 0:  # the count of non-zero elements
+        return ew.cast(rd.sum(ew.not_equal(x, 0), axis=axis, keepdims=keepdims), dtype=x.dtype)
     if p == 2:
-        return ew.sqrt(rd.sum(ew.square(x), axis=axis, keepdims=keepdims))
-    return ew.power(rd.sum(ew.power(ew.abs(x), p), axis=axis, keepdims=keepdims), 1.0 / p)
+        return _where_positive(rd.sum(ew.square(x), axis=axis, keepdims=keepdims), ew.sqrt)
+    at_zero = math.inf if p < 0 else None  # 0 ** p, and the root 0 ** (1 / p) of an empty sum
+    magnitude = ew.abs(x)
+    powered = ew.power(magnitude, p) if p >= 1 else \
+        _where_positive(magnitude, lambda m: ew.power(m, p), at_zero)
+    total = rd.sum(powered, axis=axis, keepdims=keepdims)
+    return _where_positive(total, lambda t: ew.power(t, 1.0 / p), at_zero)
+
+
+def _where_positive(x, fn, at_zero=None):
+    """fn(x) where x > 0, for x that is never negative; where x is 0 the value `at_zero` (x
+    itself when None) with gradient 0, NaN passing through. fn only ever sees positive values,
+    so its derivative's infinity at 0 (sqrt, x ** p for p < 1) never meets the chain rule's 0
+    (inf * 0 is NaN)."""
+    positive = ew.greater(x, 0)
+    rest = x if at_zero is None else ew.where(ew.equal(x, 0), at_zero, x)
+    return ew.where(positive, fn(ew.where(positive, x, 1)), rest)
 
 
 def softplus(x):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import IndexShapeError
+from . import composite, specs
 from . import elementwise as ew
 from . import movement as mv
 from . import reductions as rd
-from . import specs
 from .labels import BoundsCheck
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error, shape_error
@@ -186,9 +186,7 @@ def gather_nd(params, indices):
 
 def clip_by_norm(t, clip_norm, axes=None):
     """TF1's clip_by_norm: t * clip_norm / max(||t||_2, clip_norm) over `axes` (all when None);
-    a zero t stays zero with a finite gradient (the norm's square root sees 1 there)."""
-    squares = rd.sum(ew.square(t), axis=axes, keepdims=True)
-    positive = ew.greater(squares, 0)
-    norm = ew.where(positive, ew.sqrt(ew.where(positive, squares, 1)), squares)
+    a zero t stays zero with a zero gradient (composite.norm's)."""
+    norm = composite.norm(t, 2, axis=axes, keepdims=True)
     return ew.divide(ew.multiply(t, clip_norm), ew.maximum(norm, clip_norm))
 

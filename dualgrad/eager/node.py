@@ -69,11 +69,12 @@ class HookedNode(GradNode):
 
     def run_hooks(self, grads: list) -> list:
         """Each registered hook on its output's gradient, in registration order (PyTorch's
-        `Node.register_hook`); a hook's non-None return replaces that gradient."""
-        from .tensor import call_hook
+        `Node.register_hook`), those of `retain_grad` last; a hook's non-None return replaces
+        that gradient."""
+        from .tensor import RetainGrad, call_hook
 
         grads = list(grads)
-        for index, fn in list(self.hooks):
+        for index, fn in sorted(self.hooks, key=lambda entry: type(entry[1]) is RetainGrad):
             if grads[index] is not None:
                 grads[index] = call_hook(fn, grads[index])
         return grads

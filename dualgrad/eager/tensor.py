@@ -240,15 +240,23 @@ class Tensor(TensorMethods):
         if self.grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-        ref = weakref.ref(self)
+        self.grad_fn.add_hook(self._output_nr, RetainGrad(self))
 
-        def retain(g):
-            t = ref()
-            if t is not None:
-                t._grad = g.detach() if t._grad is None else wrap(t._grad._data + g._data)
 
-        self.grad_fn.add_hook(self._output_nr, retain)
+class RetainGrad:
+    """The hook `retain_grad` adds: it keeps the gradient in `.grad`. A node runs it after every
+    other hook on that output, whenever they were registered (PyTorch 2's rule), so `.grad` is
+    the gradient the hooks made, which is what flows on."""
 
+    __slots__ = ("ref",)
+
+    def __init__(self, t: Tensor) -> None:
+        self.ref = weakref.ref(t)
+
+    def __call__(self, g) -> None:
+        t = self.ref()
+        if t is not None:
+            t._grad = g.detach() if t._grad is None else wrap(t._grad._data + g._data)
 
 
 class Size(tuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..eager.node import AccumulateGrad
-from ..eager.tensor import Tensor
+from ..eager.tensor import RetainGrad, Tensor
 from .dot import DotWriter
 
 OUTPUT_COLOR = "darkolivegreen1"
@@ -26,10 +26,6 @@ def _dtype(value) -> str:
     return str(getattr(value, "dtype", type(value).__name__)).replace("dualgrad.", "")
 
 
-def _retains(fn) -> bool:
-    return getattr(fn, "__qualname__", "").endswith("retain_grad.<locals>.retain")
-
-
 def _node_label(node) -> str:
     lines = [type(node).__name__]
     inputs = getattr(node, "inputs", None)
@@ -43,7 +39,7 @@ def _node_label(node) -> str:
         if saved:
             lines.append("saved: " + ", ".join(saved))
     hooks = getattr(node, "hooks", None) or []
-    retained = sum(1 for _, fn in hooks if _retains(fn))
+    retained = sum(1 for _, fn in hooks if type(fn) is RetainGrad)
     if retained:
         lines.append("retains grad")
     if len(hooks) - retained:

@@ -64,6 +64,25 @@ def test_retain_grad_keeps_non_leaf_grad() -> None:
     np.testing.assert_allclose(h.grad.numpy(), 2 * h.detach().numpy() + 1)
 
 
+@pytest.mark.parametrize("retain_first", [True, False])
+def test_retained_grad_is_the_hooked_gradient_whatever_the_order(retain_first) -> None:
+    """PyTorch 2: retain_grad's hook runs after every other hook of the tensor, so `.grad` is
+    what flows on (it held the gradient before the hooks when retain_grad came first)."""
+    x = np.array([0.5, -1.5, 2.0])
+    a = dg.tensor(x, requires_grad=True)
+    h = a * 2
+    if retain_first:
+        h.retain_grad()
+    h.register_hook(lambda g: g * 10)
+    h.register_hook(lambda g: g + 1)
+    if not retain_first:
+        h.retain_grad()
+    (h * h).sum().backward()
+    hooked = 2 * (2 * x) * 10 + 1  # d(sum h^2)/dh = 2h, then the hooks in their order
+    np.testing.assert_allclose(h.grad.numpy(), hooked)
+    np.testing.assert_allclose(a.grad.numpy(), 2 * hooked)
+
+
 def test_grad_fn_next_functions_walk_the_graph() -> None:
     a = dg.tensor([1.0], requires_grad=True)
     b = dg.tensor([2.0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..eager.engine import grad
-from ..eager.functional import hessian, jacobian, jvp, vjp
+from ..eager.functional import gradients, hessian, jacobian, jvp, vjp
 from ..eager.grad_mode import enable_grad
 from ..errors import GraphError, user_line
 
@@ -38,7 +38,7 @@ def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     xs, single = _inputs(inputs)
     with enable_grad():
         out = _scalar_output("vhp", func, xs)
-        gs = grad(out, xs, create_graph=True, allow_unused=True, materialize_grads=True)
+        gs = gradients(out, xs, strict=strict, create_graph=True)
         vs = _vectors(v, xs)
         live = [(g, w) for g, w in zip(gs, vs, strict=True) if g.requires_grad]
         if live:
@@ -59,7 +59,7 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
     vs = _vectors(v, xs)
     with enable_grad():
         out = _scalar_output("hvp", func, xs)
-        gs = grad(out, xs, create_graph=True, allow_unused=True, materialize_grads=True)
+        gs = gradients(out, xs, strict=strict, create_graph=True)
         live = [g for g in gs if g.requires_grad]
         if live:
             us = [(g.detach() * 0).requires_grad_(True) for g in live]

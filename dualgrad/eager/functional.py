@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..backend import full_on
+from ..errors import GraphError, user_line
 from .engine import grad
 from .grad_mode import enable_grad
 from .tensor import Tensor, wrap
@@ -15,14 +16,43 @@ def _prepare(inputs) -> tuple:
     return tuple(t.detach().requires_grad_(True) for t in _tuple(inputs))
 
 
+def zeros_like_input(x: Tensor) -> Tensor:
+    return wrap(full_on(x._data, tuple(x.shape), 0))
+
+
+def gradients(outputs, xs: tuple, grad_outputs=None, *, strict: bool, create_graph: bool,
+              output: int = 0) -> tuple:
+    """d outputs / d xs as the functional API takes it (PyTorch's `_autograd_grad` and its
+    strict checks): an output that does not require grad contributes nothing, and an input no
+    output depends on gets zeros, or, with strict, an error naming it."""
+    outputs = _tuple(outputs)
+    given = None if grad_outputs is None else _tuple(grad_outputs)
+    live = [i for i, o in enumerate(outputs) if o.requires_grad]
+    if strict and len(live) < len(outputs):
+        raise GraphError(f"Output {output} of the user-provided function does not require gradients. The "
+                         f"outputs must be computed in a differentiable manner from the input when running "
+                         f"in strict mode. {user_line()}")
+    grads = (None,) * len(xs)
+    if live:
+        grads = grad([outputs[i] for i in live], xs,
+                     grad_outputs=None if given is None else [given[i] for i in live],
+                     retain_graph=True, create_graph=create_graph, allow_unused=True)
+    if strict:
+        for i, g in enumerate(grads):
+            if g is None:
+                raise GraphError(f"Output {output} of the user-provided function is independent of input "
+                                 f"{i}. This is not allowed in strict mode. {user_line()}")
+    return tuple(zeros_like_input(x) if g is None else g for g, x in zip(grads, xs, strict=True))
+
+
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T J) — PyTorch's `autograd.functional.vjp`."""
     single = not isinstance(inputs, (tuple, list))
     xs = _prepare(inputs)
     with enable_grad():
         out = func(*xs)
-        grads = grad(out, xs, grad_outputs=None if v is None else _tuple(v),
-                     create_graph=create_graph, allow_unused=True, materialize_grads=True)
+        grads = gradients(out, xs, None if v is None else _tuple(v), strict=strict,
+                          create_graph=create_graph)
     out = out if create_graph else out.detach()
     grads = grads if create_graph else tuple(g.detach() for g in grads)
     return out, grads[0] if single else grads
@@ -35,7 +65,7 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     with enable_grad():
         out = func(*xs)
         u = wrap(full_on(out._data, out.shape, 0)).requires_grad_(True)
-        g = grad(out, xs, grad_outputs=u, create_graph=True, allow_unused=True, materialize_grads=True)
+        g = gradients(out, xs, u, strict=strict, create_graph=True)
         live = [(gi, vi) for gi, vi in zip(g, vs, strict=True) if gi.requires_grad]
         if not live:
             jv = wrap(full_on(out._data, out.shape, 0))
@@ -54,12 +84,11 @@ def jacobian(func, inputs, create_graph: bool = False, strict: bool = False, vec
         out = func(*xs)
         outs = _tuple(out)
         table = []
-        for o in outs:
+        for i, o in enumerate(outs):
             flat = o.reshape(-1)
             rows = [[] for _ in xs]
             for k in range(flat.shape[0]):
-                gs = grad(flat[k], xs, retain_graph=True, create_graph=create_graph,
-                          allow_unused=True, materialize_grads=True)
+                gs = gradients(flat[k], xs, strict=strict, create_graph=create_graph, output=i)
                 for r, gk in zip(rows, gs, strict=True):
                     r.append(gk)
             from .api import reshape, stack
@@ -80,10 +109,10 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False, vect
 
     def gradient(*xs):
         with enable_grad():
-            gs = grad(func(*xs), xs, create_graph=True, allow_unused=True, materialize_grads=True)
+            gs = gradients(func(*xs), xs, strict=strict, create_graph=True)
         return gs[0] if single else gs
 
-    return jacobian(gradient, inputs, create_graph=create_graph)
+    return jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
 
 
-__all__ = ["vjp", "jvp", "jacobian", "hessian", "Tensor"]
+__all__ = ["vjp", "jvp", "jacobian", "hessian", "gradients", "Tensor"]

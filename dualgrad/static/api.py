@@ -122,12 +122,23 @@ equal, not_equal, less, less_equal, greater, greater_equal = (
 
 
 def where(condition, x=None, y=None, name=None):
-    """`condition ? x : y` elementwise (with broadcasting); the condition is bool, as TF1."""
+    """`condition ? x : y` elementwise (with broadcasting); the condition is bool, as TF1. A 1-D
+    condition with x, y of higher rank picks whole rows, as TF1's `tf.where` (v1 Select): its
+    length is their first dim (broadcast, it would pick columns of a square x)."""
     if x is None or y is None:
         raise NotImplementedError("ds.where(condition) without x and y (indices) is not supported")
     condition = _tensor(condition)
     if not condition.dtype.is_bool:
         raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} {user_line()}")
+    shapes = [t.shape if isinstance(t, Tensor) else np.shape(t) for t in (x, y)]
+    rank = max(len(shape or ()) for shape in shapes)
+    if condition.shape is not None and len(condition.shape) == 1 and rank > 1:
+        firsts = {shape[0] for shape in shapes if shape is not None and len(shape) == rank} - {None}
+        if condition.shape[0] is not None and firsts - {condition.shape[0]}:
+            raise ShapeError(f"ds.where: a 1-D condition picks rows of x and y (TF1), so its length "
+                             f"{condition.shape[0]} must be their first dim, got {sorted(firsts)} "
+                             f"{user_line()}")
+        condition = ops.expand_dims(condition, axis=tuple(range(1, rank)))
     return _n(ops.where(condition, x, y), name)
 
 

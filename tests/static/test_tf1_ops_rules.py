@@ -1,0 +1,42 @@
+"""TF1 rules of ds.where found by a differential run against tf.compat.v1 2.21: a 1-D condition
+picks rows (broadcast, it picked columns of a square x). Oracles: numpy formulas from TF1's docs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import dualgrad.static as ds
+from dualgrad.errors import ShapeError
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(1, 4), rest=st.lists(st.integers(1, 4), min_size=1, max_size=2), data=st.data(),
+       backend=st.sampled_from(["numpy", "jax"]))
+def test_a_1d_condition_picks_rows(n, rest, data, backend):
+    ds.reset_default_graph()
+    shape = (n, *rest)
+    if data.draw(st.booleans()):
+        shape = (n,) * (len(rest) + 1)  # square: broadcasting would pick columns silently
+    cond = data.draw(hnp.arrays(np.bool_, n))
+    xv = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-5, 5)))
+    c = ds.placeholder(ds.bool, [None])
+    x = ds.Variable(xv)
+    out = ds.where(c, x, -x)
+    (g,) = ds.gradients(ds.reduce_sum(out), [x])
+    with ds.Session(backend=backend) as sess:
+        sess.run(x.initializer)
+        got, got_g = sess.run([out, g], {c: cond})
+    rows = cond.reshape((n,) + (1,) * len(rest))
+    np.testing.assert_array_equal(got, np.where(rows, xv, -xv))
+    np.testing.assert_array_equal(got_g, np.where(rows, 1.0, -1.0) * np.ones(shape))
+
+
+def test_a_1d_condition_of_another_length_than_the_rows_is_refused():
+    with pytest.raises(ShapeError, match=r"ds.where: a 1-D condition picks rows .* length 3 .* \[2\]"):
+        ds.where(ds.constant([True, False, True]), np.ones((2, 3)), np.zeros((2, 3)))
+    same = ds.where(ds.constant([True, False, True]), np.ones(3), 0.0)  # 1-D x: elementwise
+    np.testing.assert_array_equal(ds.Session(backend="numpy").run(same), [1.0, 0.0, 1.0])
+

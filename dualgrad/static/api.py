@@ -289,10 +289,10 @@ def stack(values: Sequence, axis: int = 0, name=None):
 
 
 def size(input, name=None, out_type=None):  # noqa: A002
-    """The number of elements (known at run time for unknown dims), int64 unless `out_type`
-    (int32 or int64) says otherwise."""
+    """The number of elements (known at run time for unknown dims), int32 unless `out_type`
+    (int32 or int64) says otherwise, as TF1's."""
     out = ops.size(_tensor(input))
-    return _n(out if out_type is None else cast(out, _int_type("size", "out_type", out_type)), name)
+    return _n(cast(out, _int_type("size", "out_type", out_type or "int32")), name)
 
 
 def shape(input, name=None, out_type=None):  # noqa: A002

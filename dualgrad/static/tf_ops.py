@@ -266,6 +266,8 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
 # -- norms ---------------------------------------------------------------------------------------------
 def clip_by_norm(t, clip_norm, axes=None, name=None):
     """t * clip_norm / max(||t||_2, clip_norm) (TF1's `tf.clip_by_norm`)."""
+    if isinstance(axes, (list, np.ndarray)):  # TF1's list of axes
+        axes = tuple(int(a) for a in np.ravel(axes))
     return rename(ops.clip_by_norm(_t(t), clip_norm, axes=axes), name)
 
 

@@ -1,5 +1,6 @@
-"""TF1 rules of ds.where found by a differential run against tf.compat.v1 2.21: a 1-D condition
-picks rows (broadcast, it picked columns of a square x). Oracles: numpy formulas from TF1's docs."""
+"""TF1 rules of ds.where, ds.size and ds.clip_by_norm found by a differential run against
+tf.compat.v1 2.21: a 1-D condition picks rows (broadcast, it picked columns of a square x),
+size is int32, clip_by_norm takes a list of axes. Oracles: numpy formulas from TF1's docs."""
 from __future__ import annotations
 
 import numpy as np
@@ -40,3 +41,17 @@ def test_a_1d_condition_of_another_length_than_the_rows_is_refused():
     same = ds.where(ds.constant([True, False, True]), np.ones(3), 0.0)  # 1-D x: elementwise
     np.testing.assert_array_equal(ds.Session(backend="numpy").run(same), [1.0, 0.0, 1.0])
 
+
+def test_size_is_int32_as_tf1(backend):
+    x = ds.placeholder(ds.float32, [None, 3])
+    assert ds.size(x).dtype is ds.int32 and ds.size(x, out_type=ds.int64).dtype is ds.int64
+    with ds.Session(backend=backend) as sess:
+        got = sess.run([ds.size(x), ds.size(x, out_type=ds.int64)], {x: np.ones((4, 3))})
+    assert got == [12, 12] and got[0].dtype == np.int32 and got[1].dtype == np.int64
+
+
+def test_clip_by_norm_over_a_list_of_axes(backend):
+    tv = np.array([[[3.0, 4.0]], [[0.3, 0.4]]])
+    got = ds.Session(backend=backend).run(ds.clip_by_norm(ds.constant(tv), 1.0, axes=[1, 2]))
+    norms = np.sqrt((tv ** 2).sum(axis=(1, 2), keepdims=True))
+    np.testing.assert_allclose(got, tv / np.maximum(norms, 1.0), rtol=1e-12)

@@ -13,6 +13,8 @@ import contextlib
 import math
 from collections.abc import Iterator
 
+import numpy as np
+
 from ..errors import DTypeError, ShapeError, user_line
 from .convert import ArgumentError
 from .creation import as_dtype, constant, float32, ones, random_normal, random_uniform, value_array, zeros
@@ -160,7 +162,9 @@ class ones_initializer:  # noqa: N801
 
 
 class constant_initializer:  # noqa: N801
-    """A number (filled in at run time) or an array of the variable's shape."""
+    """A number (filled in at run time) or values read in row-major order, as TF1's: a list
+    of the variable's size (any shape) fills it, a shorter one is continued with its last
+    value, a longer one is refused."""
 
     def __init__(self, value=0):
         self.value = value
@@ -170,16 +174,21 @@ class constant_initializer:  # noqa: N801
         value, _ = value_array(self.value, d, "constant_initializer")  # exact, or refused
         if value.shape == ():
             return zeros(shape, dtype=d) + value.item()  # a weak scalar: filled in at run time
-        if value.shape != tuple(shape):
-            raise ShapeError(f"constant_initializer: a value of shape {value.shape} cannot "
-                             f"initialize a variable of shape {tuple(shape)} {user_line()}")
-        return constant(value)
+        shape, flat = tuple(shape), value.ravel()
+        size = math.prod(shape)
+        if flat.size == 0 or flat.size > size:
+            raise ShapeError(f"constant_initializer: too many elements provided: a variable of shape "
+                             f"{shape} takes at most {size}, got {flat.size} {user_line()}"
+                             if flat.size else f"constant_initializer: no value given {user_line()}")
+        filled = np.concatenate([flat, np.repeat(flat[-1:], size - flat.size)])
+        return constant(filled.reshape(shape))
 
 
 class random_uniform_initializer:  # noqa: N801
     """Initialises a variable from U(minval, maxval) (tf.random_uniform_initializer)."""
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed: int | None = None):
+    def __init__(self, minval=0.0, maxval=None, seed: int | None = None):
+        # TF1's defaults: U(0, 1) (Keras' and TF2's are -0.05, 0.05)
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape, dtype=float32) -> Tensor:

@@ -164,7 +164,7 @@ CASES = [
     ("variables_initializer", lambda: ds.variables_initializer([c()]), TypeError),
     ("random_uniform", lambda: ds.get_variable("z", shape=[-3]), ValueError),
     ("initializer", lambda: ds.get_variable("q", shape=[2], initializer=np.ones(3)), ValueError),
-    ("constant_initializer", lambda: ds.constant_initializer([1, 2])([3]), ValueError),
+    ("constant_initializer", lambda: ds.constant_initializer([1, 2, 3])([2]), ValueError),
 ]
 
 

@@ -27,7 +27,9 @@ def var(x, axis=None, keepdims=False, correction=1):
 
 
 def std(x, axis=None, keepdims=False, correction=1):
-    return ew.sqrt(var(x, axis=axis, keepdims=keepdims, correction=correction))
+    """The square root of `var`, with gradient 0 where the variance is 0 (a constant slice), as
+    PyTorch's std_backward masks it; the plain sqrt's gives NaN there."""
+    return _where_positive(var(x, axis=axis, keepdims=keepdims, correction=correction), ew.sqrt)
 
 
 def norm(x, p=2, axis=None, keepdims=False):
@@ -75,6 +77,8 @@ def logsumexp(x, axis=None, keepdims=False):
     dt = getattr(x, "dtype", None)
     if dt is not None and (getattr(dt, "is_bool", False) or getattr(dt, "kind", None) == "b"):
         x = ew.cast(x, dtype=DEFAULT_FLOAT)  # a mask's 0/1 values, as ints are taken
+    if any(x.shape[a] == 0 for a in rd.reduce_axes(x, axis)):  # no max to shift by: -inf, as
+        return ew.add(rd.sum(x, axis=axis, keepdims=keepdims), -np.inf)  # PyTorch's and TF1's
     shift = rd.amax(x, axis=axis, keepdims=True)
     # an infinite max shifts by 0, as PyTorch's: all -inf gives log(0) = -inf, a +inf gives
     # +inf (-inf - -inf and inf - inf are NaN); the shift cancels in the gradient either way

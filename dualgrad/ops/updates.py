@@ -103,7 +103,10 @@ def _step_scales(xp, count, dtype, lr: float, beta1: float, beta2: float, lr_dec
     return size.astype(dtype), correction
 
 
-def _rms_update_kernel(xp, param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0):
+def _rms_update_kernel(xp, param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0,
+                       decay=1.0):
+    if decay != 1.0:  # AdamW's decoupled weight decay, PyTorch's param.mul_ before the step
+        param = xp.multiply(param, decay)
     size, correction = _step_scales(xp, count, param.dtype, lr, beta1, beta2, lr_decay)
     denom = xp.sqrt(sq)
     if correction is not None:
@@ -114,22 +117,23 @@ def _rms_update_kernel(xp, param, step, sq, count, *, lr, eps, beta1=0.0, beta2=
     return _reuse(xp, "add", param, scaled, scaled)
 
 
-def _rms_update_form(param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0):
+def _rms_update_form(param, step, sq, count, *, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0, decay=1.0):
     size = lr / (1 - beta1**count) if beta1 else lr
     if lr_decay:
         size = size / (1 + (count - 1) * lr_decay)
     root = sp.sqrt(sq) / sp.sqrt(1 - beta2**count) if beta2 else sp.sqrt(sq)
-    return param + step / (root + eps) * -size
+    return param * decay + step / (root + eps) * -size
 
 
 rms_update = declare(
     "rms_update", _rms_update_kernel, sympy=_rms_update_form, shape=specs.broadcast,
     domain=(_VALUES, _VALUES, _POSITIVE, (1.0, 40.0)), nin=4, differentiable=False,
     floating=True, promotes=True, elementwise=True,
-    doc="param - size * step / (sqrt(sq) / correction + eps), the step of Adam, RMSprop and "
-        "Adagrad (PyTorch's addcdiv_), with Adam's bias corrections (beta1, beta2) and "
-        "Adagrad's lr decay computed from the step number `count`, an operand (counted from "
-        "1; unused when all three are 0); not differentiable")
+    doc="param * decay - size * step / (sqrt(sq) / correction + eps), the step of Adam, "
+        "RMSprop and Adagrad (PyTorch's addcdiv_), with Adam's bias corrections (beta1, beta2) "
+        "and Adagrad's lr decay computed from the step number `count`, an operand (counted "
+        "from 1; unused when all three are 0), and AdamW's decoupled weight decay `decay`; not "
+        "differentiable")
 
 
 def _add_scaled_kernel(xp, x, y, *, alpha):
@@ -170,9 +174,12 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr: float, b
     step number `step` (counted from 1; an array, see `count`)."""
     if maximize:
         grad = ew.negative(grad)
+    decay = 1.0  # AdamW's factor, applied inside rms_update: as an op of its own it turned a
+    # 0-d numpy parameter into a numpy scalar, which promotion reads as a weak number, so the
+    # float32 step count made the update float32
     if weight_decay:
         if decoupled:
-            param = ew.multiply(param, 1 - lr * weight_decay)
+            decay = 1 - lr * weight_decay
         else:
             grad = add_scaled(grad, param, alpha=weight_decay)
     exp_avg = ema(exp_avg, grad, weight=1 - beta1)
@@ -180,7 +187,7 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr: float, b
     second = exp_avg_sq
     if amsgrad:
         max_exp_avg_sq = second = ew.maximum(max_exp_avg_sq, exp_avg_sq)
-    param = rms_update(param, exp_avg, second, step, lr=lr, eps=eps, beta1=beta1, beta2=beta2)
+    param = rms_update(param, exp_avg, second, step, lr=lr, eps=eps, beta1=beta1, beta2=beta2, decay=decay)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 

@@ -12,6 +12,8 @@ from .optimizer import Optimizer
 class LRScheduler:
     """Base: `step()` once per epoch after `optimizer.step()`; `get_last_lr()`."""
 
+    _is_initial = False  # True during the constructor's step (PyTorch's _initial_mode)
+
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -27,7 +29,13 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self.step()
+        # the constructor's step: a schedule resumed with last_epoch >= 0 keeps the optimizer's
+        # lr (already that epoch's) instead of moving it one epoch ahead, as PyTorch's
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current epoch (LRScheduler.get_lr); subclasses define it."""
@@ -90,7 +98,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """lr times gamma every epoch (torch.optim.lr_scheduler.ExponentialLR)."""
-        if self.last_epoch == 0:
+        if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
@@ -110,7 +118,7 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """lr on a cosine from the base lr to eta_min over T_max epochs (lr_scheduler.CosineAnnealingLR)."""
         t, T = self.last_epoch, self.T_max  # noqa: N806
-        if t == 0:
+        if self._is_initial:
             return self._lrs()
         if self._step_count == 1 and t > 0:
             return self._closed_form()

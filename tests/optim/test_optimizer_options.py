@@ -3,12 +3,16 @@ float64 transcriptions of the algorithms in PyTorch's documentation (torch.optim
 Adagrad, lr_scheduler.ExponentialLR/CosineAnnealingLR), written independently of dualgrad."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
 from dualgrad import optim
+from dualgrad.optim import lr_scheduler
 from dualgrad.testing import assert_close
 
 SETTINGS = dict(max_examples=20, deadline=None)
@@ -53,3 +57,58 @@ def test_adam_and_adamw_keep_float64_for_every_parameter_shape(shape, name, weig
     expected = ref_adam(p0, grads, decoupled=name == "AdamW", **hyper)
     assert p.dtype is dg.float64 and tuple(p.shape) == shape
     assert_close(p.detach().numpy(), expected, rtol=1e-12, atol=1e-14, msg=f"{name} parameter")
+
+
+def _resumed(scheduler, optimizer, steps: int) -> list[float]:
+    lrs = [optimizer.param_groups[0]["lr"]]
+    for _ in range(steps):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    return lrs
+
+
+def _optimizer_at(lr: float, initial_lr: float):
+    opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=lr)
+    opt.param_groups[0]["initial_lr"] = initial_lr  # what a loaded optimizer state carries
+    return opt
+
+
+@pytest.mark.parametrize("last_epoch", [0, 4, 9])
+def test_a_resumed_exponential_schedule_keeps_the_loaded_lr(last_epoch):
+    """Resuming with last_epoch = k: the constructor's step keeps the optimizer's lr (already
+    epoch k's), then each step multiplies by gamma; it used to multiply once more at once."""
+    loaded = 0.1 * 0.9**last_epoch
+    opt = _optimizer_at(loaded, 0.1)
+    lrs = _resumed(lr_scheduler.ExponentialLR(opt, gamma=0.9, last_epoch=last_epoch), opt, 5)
+    assert_close(np.array(lrs), loaded * 0.9 ** np.arange(6), rtol=1e-14)
+
+
+@pytest.mark.parametrize("last_epoch", [0, 3, 10, 13])
+def test_a_resumed_cosine_schedule_keeps_the_loaded_lr_and_follows_the_recursion(last_epoch):
+    """PyTorch's recursive CosineAnnealingLR from its documentation: eta_t = eta_min +
+    (eta_{t-1} - eta_min) (1 + cos(pi t / T)) / (1 + cos(pi (t - 1) / T)), and eta_{t-1} +
+    (base - eta_min) (1 - cos(pi / T)) / 2 when (t - 1 - T) is a multiple of 2T. The lr
+    passed in is kept by the constructor (it was replaced by the closed form)."""
+    base, eta_min, period = 0.1, 0.01, 10
+    loaded = 0.07
+    opt = _optimizer_at(loaded, base)
+    scheduler = lr_scheduler.CosineAnnealingLR(opt, T_max=period, eta_min=eta_min, last_epoch=last_epoch)
+    lrs = _resumed(scheduler, opt, 8)
+    expected = [loaded]
+    for t in range(last_epoch + 2, last_epoch + 10):
+        if (t - 1 - period) % (2 * period) == 0:
+            expected.append(expected[-1] + (base - eta_min) * (1 - math.cos(math.pi / period)) / 2)
+        else:
+            expected.append(eta_min + (expected[-1] - eta_min) * (1 + math.cos(math.pi * t / period))
+                            / (1 + math.cos(math.pi * (t - 1) / period)))
+    assert_close(np.array(lrs), np.array(expected), rtol=1e-13)
+
+
+def test_a_fresh_schedule_still_starts_at_the_base_lr():
+    opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1)
+    lrs = _resumed(lr_scheduler.CosineAnnealingLR(opt, T_max=4), opt, 4)
+    assert_close(np.array(lrs), 0.05 * (1 + np.cos(np.pi * np.arange(5) / 4)), rtol=1e-13)
+    opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1)
+    lrs = _resumed(lr_scheduler.ExponentialLR(opt, gamma=0.5), opt, 3)
+    assert lrs == [0.1, 0.05, 0.025, 0.0125]

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import DTypeError, GraphError, ShapeError, user_frame
 from ..ops import Spec
+from .api import stop_gradient
 from .control_flow_trace import (
     SubGraph,
     check_pred,
@@ -30,7 +31,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     """TF1's `tf.while_loop`: repeat `loop_vars = body(*loop_vars)` while `cond(*loop_vars)`
     (and fewer than `maximum_iterations` times). `cond` and `body` are traced once, now; the
     loop variables keep their dtypes and shapes (or `shape_invariants`, where `None` dims may
-    change between iterations on the numpy backend)."""
+    change between iterations on the numpy backend). `back_prop=False` stops gradients at the
+    loop's outputs, as TF1's."""
     where = user_frame()
     if not callable(cond) or not callable(body):
         raise DTypeError(f"ds.while_loop: cond and body must be callable (at {where})")
@@ -71,9 +73,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                               "writes": ()},
                              [Spec(s, t.dtype) for t, s in zip(inits, shapes, strict=True)],
                              name="Exit", control_inputs=control)
-    out = pack(structure, op.outputs)
-    if not return_same_structure and len(op.outputs) == 1:
-        return op.outputs[0]
+        outputs = op.outputs
+        if not back_prop:  # TF1: no gradient flows back through the loop (ds.gradients: None)
+            outputs = [stop_gradient(t) for t in outputs]
+    out = pack(structure, outputs)
+    if not return_same_structure and len(outputs) == 1:
+        return outputs[0]
     return out
 
 

@@ -179,3 +179,17 @@ def test_training_through_while_with_optimizer(backend):
         sess.run(train, {x: 1.0})
         # d/dw (w^3 - 1)^2 = 2 (w^3 - 1) 3 w^2 at 0.5
         assert sess.run(w) == pytest.approx(0.5 - 0.1 * 2 * (0.125 - 1) * 3 * 0.25, rel=1e-6)
+
+
+def test_back_prop_false_stops_gradients_at_the_loop_as_tf1(backend):
+    # TF1 (tf.compat.v1 2.21): gradients(y, x) is [None]; of y * x it is y = x**3 = 8, not 32
+    x = ds.Variable(2.0)
+    i, y = ds.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [0, ds.constant(1.0)],
+                         back_prop=False)
+    assert ds.gradients(y, [x]) == [None]
+    (g,) = ds.gradients(y * x, [x])
+    _, y_kept = ds.while_loop(lambda i, y: i < 3, lambda i, y: (i + 1, y * x), [0, ds.constant(1.0)])
+    (g_kept,) = ds.gradients(y_kept * x, [x])
+    with ds.Session(backend=backend) as sess:
+        sess.run(x.initializer)
+        assert sess.run([g, y, i, g_kept]) == [8.0, 8.0, 3, 32.0]

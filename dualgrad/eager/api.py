@@ -86,7 +86,19 @@ def clamp(input, min=None, max=None) -> Tensor:
     """Each element clamped to [min, max]; either bound may be None (torch.clamp)."""
     if _clamps_to_float(input, min, max):
         input = input.to(dtypes.DEFAULT_FLOAT)
+    if any(type(b) is Tensor and b.requires_grad for b in (min, max)):
+        return _clamp_between(input, min, max)
     return ops.clip(input, min=min, max=max)
+
+
+def _clamp_between(x, low, high) -> Tensor:
+    """clamp by bounds that require grad: `clip` takes its bounds as attrs, which carry no
+    gradient. PyTorch's clamp_backward: x's gradient where low <= x <= high, a bound's where it
+    binds (ties go to x); a NaN, in x or a bound, gives NaN."""
+    for bound, beyond in ((low, ops.less), (high, ops.greater)):
+        if bound is not None:
+            x = ops.where(ops.logical_or(beyond(x, bound), ops.not_equal(bound, bound)), bound, x)
+    return x
 
 
 neg, exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, reciprocal, sign = (

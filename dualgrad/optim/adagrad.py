@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
 
 
 class Adagrad(Optimizer):
@@ -21,6 +21,7 @@ class Adagrad(Optimizer):
                             ("epsilon value", eps)):
             if value < 0.0:
                 raise OptimizerError(f"Invalid {name}: {value}")
+        refuse_differentiable("Adagrad", differentiable)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, maximize=maximize))
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
 
 
 class Adam(Optimizer):
@@ -27,6 +27,7 @@ class Adam(Optimizer):
                 raise OptimizerError(f"Invalid beta parameter at index {i}: {beta}")
         if not 0.0 <= weight_decay:
             raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+        refuse_differentiable(type(self).__name__, differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
 

@@ -17,7 +17,7 @@ from ..backend import is_jax_array
 from ..eager.grad_mode import enable_grad, no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
-from ..errors import OptimizerError, user_line
+from ..errors import DualgradNotImplementedError, OptimizerError, user_line
 
 
 class _Required:
@@ -41,6 +41,15 @@ def write(t: Tensor, value) -> None:
 
 
 _NUMPY = (np.ndarray, np.generic)
+
+
+def refuse_differentiable(optimizer: str, differentiable: bool) -> None:
+    """PyTorch's `differentiable=True` records the update in the graph (for gradients through
+    a step); dualgrad's steps are fused registry ops that are not differentiable, so the flag
+    is refused rather than accepted and ignored."""
+    if differentiable:
+        raise DualgradNotImplementedError(f"{optimizer}(differentiable=True): dualgrad's optimizer steps are "
+                                          f"not differentiable (they run under no_grad) {user_line()}")
 
 
 def state_tensor(value) -> Tensor:

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
 
 
 class RMSprop(Optimizer):
@@ -20,6 +20,7 @@ class RMSprop(Optimizer):
                             ("weight_decay value", weight_decay), ("alpha value", alpha)):
             if value < 0.0:
                 raise OptimizerError(f"Invalid {name}: {value}")
+        refuse_differentiable("RMSprop", differentiable)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 

@@ -3,7 +3,7 @@ from `ops.updates.sgd`."""
 from __future__ import annotations
 
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, required, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, refuse_differentiable, required, state_tensor, write
 
 
 class SGD(Optimizer):
@@ -20,6 +20,7 @@ class SGD(Optimizer):
             raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise OptimizerError("Nesterov momentum requires a momentum and zero dampening")
+        refuse_differentiable("SGD", differentiable)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
@@ -27,12 +28,11 @@ class SGD(Optimizer):
         """One SGD step for `params` of `group`, as torch.optim.SGD.step."""
         hyper = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize")}
         for p in params:
-            state = self.state[p]
-            buf = state.get("momentum_buffer")
+            buf = self.state.get(p, {}).get("momentum_buffer")  # no entry without momentum, as PyTorch
             new, new_buf = updates.sgd(p._data, p.grad._data, None if buf is None else buf._data, **hyper)
             write(p, new)
             if new_buf is not None:
                 if buf is None:
-                    state["momentum_buffer"] = state_tensor(new_buf.copy())
+                    self.state[p]["momentum_buffer"] = state_tensor(new_buf.copy())
                 else:
                     write(buf, new_buf)

@@ -59,6 +59,53 @@ def test_adam_and_adamw_keep_float64_for_every_parameter_shape(shape, name, weig
     assert_close(p.detach().numpy(), expected, rtol=1e-12, atol=1e-14, msg=f"{name} parameter")
 
 
+def ref_adagrad(p, grads, lr, initial_accumulator_value, eps=1e-10):
+    total = np.full_like(p, initial_accumulator_value)
+    for g in grads:
+        total = total + g * g
+        p = p - lr * g / (np.sqrt(total) + eps)
+    return p
+
+
+def test_adagrad_honours_each_groups_initial_accumulator_value():
+    """A deliberate difference (docs/eager.md): PyTorch starts every group's sum at the
+    constructor's value and ignores the group's own; dualgrad uses the group's."""
+    rng = np.random.default_rng(0)
+    a0, b0 = rng.standard_normal(3), rng.standard_normal(2)
+    grads = [(rng.standard_normal(3), rng.standard_normal(2)) for _ in range(4)]
+    a, b = dg.tensor(a0, requires_grad=True), dg.tensor(b0, requires_grad=True)
+    opt = optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 2.0}], lr=0.1,
+                        initial_accumulator_value=0.5)
+    for ga, gb in grads:
+        a.grad, b.grad = dg.tensor(ga), dg.tensor(gb)
+        opt.step()
+    assert_close(a.detach().numpy(), ref_adagrad(a0, [g for g, _ in grads], 0.1, 0.5), rtol=1e-13)
+    assert_close(b.detach().numpy(), ref_adagrad(b0, [g for _, g in grads], 0.1, 2.0), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_differentiable_steps_are_refused_not_ignored(name):
+    """PyTorch's differentiable=True puts the update in the graph; dualgrad's steps run under
+    no_grad, so a gradient through them would silently be missing."""
+    p = dg.zeros(2, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=rf"{name}\(differentiable=True\)"):
+        getattr(optim, name)([p], lr=0.1, differentiable=True)
+    getattr(optim, name)([p], lr=0.1, differentiable=False)
+
+
+def test_sgd_without_momentum_keeps_no_state():
+    """PyTorch's layout: no per-parameter entry unless there is a momentum buffer."""
+    a = dg.zeros(2, dtype=dg.float64, requires_grad=True)
+    b = dg.zeros(3, dtype=dg.float64, requires_grad=True)
+    opt = optim.SGD([{"params": [a]}, {"params": [b], "momentum": 0.9}], lr=0.1)
+    for _ in range(2):
+        a.grad, b.grad = dg.ones(2, dtype=dg.float64), dg.ones(3, dtype=dg.float64)
+        opt.step()
+    state = opt.state_dict()["state"]
+    assert list(state) == [1] and list(state[1]) == ["momentum_buffer"]
+    assert_close(state[1]["momentum_buffer"].numpy(), np.full(3, 1.9), rtol=1e-15)  # 1, then 0.9 * 1 + 1
+
+
 def _resumed(scheduler, optimizer, steps: int) -> list[float]:
     lrs = [optimizer.param_groups[0]["lr"]]
     for _ in range(steps):

@@ -46,8 +46,9 @@ class StateDictMixin:
         return destination
 
     def _all_state_entries(self) -> OrderedDict:
+        """Every key `state_dict` writes: a module shared under two names has both."""
         out = OrderedDict()
-        for prefix, module in self.named_modules():
+        for prefix, module in self.named_modules(remove_duplicate=False):
             out.update(module._state_entries(prefix + "." if prefix else ""))
         return out
 

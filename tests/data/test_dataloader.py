@@ -57,6 +57,15 @@ def test_default_collate_of_dicts_tuples_and_numbers():
         default_collate([(1, 2), (3,)])
 
 
+@pytest.mark.parametrize("kind", [np.float32, np.float16, np.int32, np.uint8, np.int64, np.float64])
+def test_numpy_numbers_keep_their_dtype_when_collated(kind):
+    """PyTorch collates numpy numbers with `as_tensor`, keeping their dtype: np.float32 samples
+    became a float64 batch (np.int32 an int64 one) before."""
+    batch = default_collate([kind(1), kind(2), kind(3)])
+    assert batch.dtype == dg.tensor(np.zeros(1, kind)).dtype
+    assert batch.tolist() == [1, 2, 3]
+
+
 def test_tensor_dataset_checks_sizes_and_random_split():
     with pytest.raises(ValueError, match="Size mismatch between tensors"):
         TensorDataset(dg.ones(3), dg.ones(4))

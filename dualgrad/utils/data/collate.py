@@ -22,9 +22,11 @@ def default_collate(batch: list):
         return tensor(np.stack(batch))
     if isinstance(elem, (bool, np.bool_)):
         return tensor(batch)
-    if isinstance(elem, (float, np.floating)):
+    if isinstance(elem, np.generic):  # numpy numbers keep their dtype (PyTorch: as_tensor)
+        return tensor(np.asarray(batch))
+    if isinstance(elem, float):
         return tensor(np.asarray(batch, dtype=np.float64))
-    if isinstance(elem, (int, np.integer)):
+    if isinstance(elem, int):
         return tensor(np.asarray(batch, dtype=np.int64))
     if isinstance(elem, (str, bytes)):
         return list(batch)

@@ -20,6 +20,7 @@ from .creation import constant, convert_to_tensor, zeros
 from .gradients import gradients
 from .graph import Operation, Tensor
 from .saver import Saver, latest_checkpoint
+from .sparse_rows import touched_rows
 from .variables import TRAINABLE_VARIABLES, Variable, global_variables, group
 
 GLOBAL_STEP = "global_step"
@@ -190,7 +191,9 @@ class GradientDescentOptimizer(Optimizer):
 
 class MomentumOptimizer(Optimizer):
     """accum = momentum * accum + grad; var -= lr * accum (Nesterov: var -= lr * (grad +
-    momentum * accum)), with one `Momentum` slot per variable, as TF1."""
+    momentum * accum)), with one `Momentum` slot per variable, as TF1. A variable reached only
+    through gathers (`ds.gather`, `ds.nn.embedding_lookup`) updates only the gathered rows, as
+    TF1's sparse update of IndexedSlices: the other rows' accumulators do not decay."""
 
     def __init__(self, learning_rate, momentum, use_locking: bool = False, name: str = "Momentum",
                  use_nesterov: bool = False):
@@ -206,8 +209,14 @@ class MomentumOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         accum = self.get_slot(var, "momentum")
         lr, mu = self._lr_tensor(var), self._momentum
-        new_accum = accum.assign(ops.add(ops.multiply(accum, mu), grad))
-        step = ops.add(grad, ops.multiply(new_accum, mu)) if self._nesterov else new_accum
+        accum_t = ops.add(ops.multiply(accum, mu), grad)
+        rows = touched_rows(grad, var)
+        if rows is not None:  # TF1's sparse_apply_momentum: only the gathered rows change
+            accum_t = ops.where(rows, accum_t, accum)
+        accum_t = accum.assign(accum_t)
+        step = ops.add(grad, ops.multiply(accum_t, mu)) if self._nesterov else accum_t
+        if rows is not None:
+            step = ops.where(rows, step, 0)
         return var.assign_sub(ops.multiply(lr, step))
 
 

@@ -18,6 +18,7 @@ from . import (
     movement,
     nn,
     reductions,
+    running,
     selection,
 )
 from .accumulate import cumprod, scatter_reduce
@@ -111,6 +112,7 @@ from .reductions import (
     sum,
 )
 from .registry import REGISTRY, Op, Spec, declare, register_frontend
+from .running import cummax_index, cummin_index
 from .selection import (
     argsort,
     clone,
@@ -152,4 +154,5 @@ __all__ = [
     "squeeze", "stack", "sum_to_like", "transpose", "log_softmax", "softmax",
     "amax", "amin", "argmax", "argmin", "first_max_mask", "first_min_mask", "max_dim", "mean",
     "min_dim", "prod", "size", "sum",
+    "running", "cummax_index", "cummin_index",
 ]

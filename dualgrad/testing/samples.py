@@ -192,6 +192,9 @@ OPS: dict[str, Samples] = {
     "cumsum": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
     "argsort": Samples((_s((3,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0, descending=True)),
                        distinct=True),
+    # -- ops.running: ties are drawn too (the rule picks the last of them) -------------------
+    "cummax_index": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
+    "cummin_index": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
     # -- ops.gathering ---------------------------------------------------------------------
     "round": Samples(_UNARY, broadcast=True, avoid=(-2.5, -1.5, -0.5, 0.5, 1.5, 2.5)),
     "floor": Samples(_UNARY, broadcast=True, avoid=(-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0)),

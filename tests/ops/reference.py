@@ -30,6 +30,23 @@ def _first_extreme_mask(find):
     return lambda x, axis: jax.nn.one_hot(find(x, axis=axis), x.shape[axis], axis=axis, dtype=bool)
 
 
+def _running_index(x, axis, largest):
+    """PyTorch's cummax/cummin indices by a plain scan: an element at least as extreme as the
+    running one, or a NaN, takes over."""
+    rows = jnp.moveaxis(x, axis, 0)
+
+    def step(carry, item):
+        best, where = carry
+        j, a = item
+        takes = jnp.isnan(a) | (a >= best if largest else a <= best)
+        best, where = jnp.where(takes, a, best), jnp.where(takes, j, where)
+        return (best, where), where
+
+    start = (rows[0], jnp.zeros(rows.shape[1:], jnp.int64))
+    _, out = jax.lax.scan(step, start, (jnp.arange(rows.shape[0]), rows))
+    return jnp.moveaxis(out, 0, axis)
+
+
 def _size(x, axis=None):
     axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
     return jnp.asarray(math.prod(x.shape[a] for a in axes), dtype=jnp.int64)
@@ -202,6 +219,8 @@ REFERENCE = {
     "cumsum": lambda x, axis: jnp.cumsum(x, axis=axis),
     "argsort": lambda x, axis=-1, descending=False: jnp.argsort(x, axis=axis, stable=True,
                                                                 descending=descending),
+    "cummax_index": functools.partial(_running_index, largest=True),
+    "cummin_index": functools.partial(_running_index, largest=False),
     "tril": lambda x, diagonal=0: jnp.tril(x, diagonal), "triu": lambda x, diagonal=0: jnp.triu(x, diagonal),
     "repeat": lambda x, repeats: jnp.tile(x, repeats),
     "round": jnp.round, "floor": jnp.floor, "ceil": jnp.ceil, "logical_xor": jnp.logical_xor,

@@ -186,6 +186,18 @@ from .eager.methods_scatter import (
     scatter_reduce,
     slogdet,
 )
+from .eager.methods_stats import (
+    count_nonzero,
+    cummax,
+    cummin,
+    kthvalue,
+    median,
+    moveaxis,
+    movedim,
+    nanmean,
+    nansum,
+    select,
+)
 from .eager.random_ints import randint, randperm
 from .random import Generator
 from .serialization.objects import load, save

@@ -26,6 +26,7 @@ requires_grad_ reshape reshape_as roll round rsqrt scatter scatter_ scatter_add 
 scatter_reduce sigmoid sign sin size slogdet softmax sort split sqrt sqrt_ square squeeze std
 sub sub_ sum t tanh to tolist topk trace transpose tril triu type type_as unbind unique
 uniform_ unsqueeze var view view_as where zero_
+movedim moveaxis select nansum nanmean count_nonzero kthvalue cummax cummin
 """.split()
 
 TORCH_FUNCTIONS = """
@@ -38,13 +39,14 @@ randn randn_like randperm relu repeat_interleave reshape roll round rsqrt save s
 scatter_add scatter_reduce set_grad_enabled sigmoid slogdet softmax sort split sqrt squeeze
 stack std sum tanh tensor tensordot topk trace transpose tril triu unbind unique unsqueeze var
 where zeros zeros_like
+movedim moveaxis select nansum nanmean count_nonzero median kthvalue cummax cummin
 """.split()
 
 LINALG = ("norm vector_norm matrix_norm inv det slogdet solve "
           "svd eig eigh qr cholesky pinv matrix_rank lstsq").split()
 
 STILL_MISSING = {
-    "tensor": {"median", "nonzero", "unique"},
+    "tensor": {"nonzero", "unique"},
     "dg": {"atan2", "cdist", "cross", "einsum", "kron", "multinomial", "nonzero", "tensordot", "unique"},
     "linalg": {"svd", "eig", "eigh", "qr", "cholesky", "pinv", "matrix_rank", "lstsq"},
 }

@@ -310,10 +310,10 @@ def shape(input, name=None, out_type=None):  # noqa: A002
                              name=name or "Shape").outputs[0]
 
 
-def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=None, name=None):
-    """One-hot rows along a new last axis: `on_value` where the class equals the index."""
-    if axis != -1:
-        raise NotImplementedError("one_hot supports axis=-1 only")
+def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot vectors along a new axis (`axis`, the last when None or -1): `on_value` (1) where
+    the class equals the index, else `off_value` (0). As TF1, the dtype is `dtype`, else that
+    of `on_value` or `off_value` (`on_value=7` gives int32), else float32."""
     if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)):
         raise DTypeError(f"ds.one_hot: depth must be an int, got {depth!r} {user_line()}")
     if depth < 0:
@@ -322,11 +322,22 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, axis=-1, dtype=Non
     if not indices.dtype.is_integer:
         raise DTypeError(f"ds.one_hot: indices must be integers, got {indices.dtype.name} (at "
                          f"{user_frame()})")
-    d = as_dtype(dtype) if dtype is not None else as_dtype("float32")
-    hit = ops.equal(ops.expand_dims(indices, axis=-1), np.arange(int(depth)))
-    if (on_value, off_value) == (1.0, 0.0):
+    given = [v for v in (on_value, off_value) if v is not None]
+    d = as_dtype(dtype) if dtype is not None else _tensor(given[0]).dtype if given else as_dtype("float32")
+    axis = -1 if axis is None else axis
+    rank = len(indices.shape) if indices.shape is not None else None
+    if axis != -1 and (rank is None or isinstance(axis, bool) or not isinstance(axis, (int, np.integer))
+                       or not 0 <= axis <= rank):
+        raise ShapeError(f"ds.one_hot: axis must be -1 or in [0, {rank}] for indices of shape "
+                         f"{indices.shape}, got {axis!r} {user_line()}")
+    place = rank if axis == -1 else int(axis)
+    classes = np.arange(int(depth)).reshape((int(depth),) + (1,) * ((rank or 0) - place)) \
+        if rank is not None else np.arange(int(depth))
+    hit = ops.equal(ops.expand_dims(indices, axis=-1 if rank is None else place), classes)
+    if on_value is None and off_value is None:
         return _n(ops.cast(hit, dtype=d), name)
-    return _n(ops.cast(ops.where(hit, on_value, off_value), dtype=d), name)
+    on, off = (1 if on_value is None else on_value), (0 if off_value is None else off_value)
+    return _n(ops.cast(ops.where(hit, on, off), dtype=d), name)
 
 
 def identity(input, name=None):  # noqa: A002

@@ -55,3 +55,26 @@ def test_clip_by_norm_over_a_list_of_axes(backend):
     got = ds.Session(backend=backend).run(ds.clip_by_norm(ds.constant(tv), 1.0, axes=[1, 2]))
     norms = np.sqrt((tv ** 2).sum(axis=(1, 2), keepdims=True))
     np.testing.assert_allclose(got, tv / np.maximum(norms, 1.0), rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=st.lists(st.integers(0, 3), max_size=2), depth=st.integers(0, 4), data=st.data())
+def test_one_hot_along_any_axis(shape, depth, data):
+    ds.reset_default_graph()
+    idx = data.draw(hnp.arrays(np.int32, shape, elements=st.integers(-1, 5)))
+    axis = data.draw(st.sampled_from([None, -1, *range(len(shape) + 1)]))
+    got = ds.Session(backend="numpy").run(ds.one_hot(idx, depth, axis=axis, on_value=4.0, off_value=-2.0))
+    last = np.where(idx[..., None] == np.arange(depth), 4.0, -2.0)  # out of range: all off
+    want = last if axis in (None, -1) else np.moveaxis(last, -1, axis)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_one_hot_takes_the_dtype_of_its_values_as_tf1():
+    assert ds.one_hot([1], 3).dtype is ds.float32
+    assert ds.one_hot([1], 3, on_value=7).dtype is ds.int32
+    assert ds.one_hot([1], 3, off_value=ds.constant(0.5, ds.float64)).dtype is ds.float64
+    assert ds.one_hot([1], 3, on_value=7, dtype=ds.float32).dtype is ds.float32
+    got = ds.Session(backend="numpy").run(ds.one_hot([1], 3, on_value=7))
+    np.testing.assert_array_equal(got, [[0, 7, 0]])
+    with pytest.raises(ShapeError, match=r"axis must be -1 or in \[0, 1\]"):
+        ds.one_hot([1], 3, axis=2)

@@ -38,14 +38,16 @@ def _safe_div(total: Tensor, count: Tensor) -> Tensor:
 
 
 def _check_weights(weights: Tensor, losses: Tensor) -> None:
-    """TF1: the weights broadcast to the losses' shape, never beyond it."""
+    """TF1: the weights broadcast to the losses' shape, never beyond it, and are a scalar or of
+    the losses' rank (weights (n,) against losses (n, n) would weight columns, not examples)."""
     w, shape = weights.shape, losses.shape
     if w is None or shape is None:
         return
-    if len(w) > len(shape) or any(a not in (1, None) and b is not None and a != b
+    if len(w) not in (0, len(shape)) or any(a not in (1, None) and b is not None and a != b
                                   for a, b in zip(reversed(w), reversed(shape), strict=False)):
         raise ShapeError(f"ds.losses: weights of shape {w} cannot be broadcast to the losses' shape "
-                         f"{shape} {user_line()}")
+                         f"{shape} (TF1: a scalar, or of the losses' rank with dims 1 or theirs) "
+                         f"{user_line()}")
 
 
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSES,

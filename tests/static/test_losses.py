@@ -144,3 +144,14 @@ def test_softmax_cross_entropy_sends_no_gradient_to_labels():
     g_labels, g_logits = ds.gradients(loss, [labels, logits])
     assert g_labels is None and g_logits is not None  # TF1 stops it; sigmoid_cross_entropy does not
     assert ds.gradients(ds.losses.sigmoid_cross_entropy(labels, logits), [labels])[0] is not None
+
+
+def test_weights_are_a_scalar_or_of_the_losses_rank():
+    # TF1's assert_broadcastable: weights (5,) against losses (5, 5) would weight the columns of a
+    # per-example intent silently; TF1 refuses any rank other than 0 and the losses' own
+    square = np.ones((5, 5))
+    for w in (np.ones(5), np.ones(1)):
+        with pytest.raises(ShapeError, match=r"weights of shape \((5|1),\) cannot be broadcast .* \(5, 5\)"):
+            ds.losses.mean_squared_error(square, square * 2, w)
+    for w in (np.ones((1, 5)), np.ones((5, 1)), np.ones((1, 1)), 1.0):
+        assert ds.Session(backend="numpy").run(ds.losses.mean_squared_error(square, square * 2, w)) == 1.0

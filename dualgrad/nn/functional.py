@@ -86,6 +86,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
                          f"dualgrad; use inplace=False {user_line()}")
     # a tensor (not an array): in a step dg.compile traces, the draw is a graph value
     keep = wrap(creation._rng.random(tuple(input.shape)) >= p)
+    if is_jax_array(input._data):  # the draw is numpy's; the mask goes where the input is
+        keep = api.to(keep, input.device)
     out = ops.dropout_apply(input, keep, p=float(p))
     return api.copy_(input, out) if inplace else out
 

@@ -135,6 +135,7 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
+from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
 from .tf_ops import (
     argsort,

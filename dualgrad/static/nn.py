@@ -9,6 +9,7 @@ from ..errors import DTypeError, ShapeError, user_frame, user_line
 from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
+from .tf_extra import l2_normalize, top_k
 
 
 def relu(features, name=None):
@@ -197,3 +198,4 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 
 
 __all__ += ["embedding_lookup"]
+__all__ += ["l2_normalize", "top_k"]  # (static/tf_extra.py)

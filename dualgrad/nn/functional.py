@@ -14,7 +14,15 @@ from ..eager.creation import tensor as _tensor
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor, wrap
-from ..errors import EagerShapeError, IndexShapeError, ReductionError, ShapeError, user_frame, user_line
+from ..errors import (
+    DualgradRuntimeError,
+    EagerShapeError,
+    IndexShapeError,
+    ReductionError,
+    ShapeError,
+    user_frame,
+    user_line,
+)
 from ..ops import labels as labels_op
 from ..ops.losses import REDUCTIONS
 
@@ -200,6 +208,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 
 
+def _check_probabilities(name: str, what: str, t: Tensor) -> None:
+    """PyTorch's refusal of values outside [0, 1] (NaN included), checked where they are
+    concrete: dualgrad returned NaN for such an input and a number for such a target."""
+    data = t._data
+    if isinstance(data, np.ndarray) or is_jax_array(data):
+        values = np.asarray(data)
+        if values.size and not ((values >= 0) & (values <= 1)).all():
+            raise DualgradRuntimeError(f"{name}: all elements of {what} should be between 0 and 1 "
+                                       f"{user_line()}")
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross entropy of probabilities, logs clamped at -100 (F.binary_cross_entropy)."""
@@ -208,6 +227,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ShapeError(f"binary_cross_entropy: Using a target size ({target.shape}) that is different to "
                          f"the input size ({input.shape}) is deprecated. Please ensure they have the same "
                          f"size. {user_line()}")
+    _check_probabilities("binary_cross_entropy", "input", input)
+    _check_probabilities("binary_cross_entropy", "target", target)
     return ops.binary_cross_entropy(input, target, weight, reduction=reduction)
 
 

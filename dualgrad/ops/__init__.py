@@ -5,6 +5,7 @@ primitives. Front ends import from here and hold no math of their own.
 """
 from . import (
     accumulate,
+    activations,
     bitwise,
     composite,
     elementwise,
@@ -22,6 +23,24 @@ from . import (
     selection,
 )
 from .accumulate import cumprod, scatter_reduce
+from .activations import (
+    celu,
+    elu,
+    erf,
+    gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    silu,
+    softsign,
+    tanhshrink,
+)
 from .bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
 from .composite import (
     logsumexp,
@@ -128,7 +147,7 @@ from .selection import (
 )
 
 #: Modules of composites: their public functions are checked by the registry test.
-COMPOSITE_MODULES = (composite, gathering, layers, losses, selection)
+COMPOSITE_MODULES = (activations, composite, gathering, layers, losses, selection)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
@@ -155,4 +174,6 @@ __all__ = [
     "amax", "amin", "argmax", "argmin", "first_max_mask", "first_min_mask", "max_dim", "mean",
     "min_dim", "prod", "size", "sum",
     "running", "cummax_index", "cummin_index",
+    "activations", "celu", "elu", "erf", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh",
+    "leaky_relu", "logsigmoid", "mish", "relu6", "selu", "silu", "softsign", "tanhshrink",
 ]

@@ -232,6 +232,8 @@ OPS: dict[str, Samples] = {
        for r in ("sum", "prod", "mean", "amax", "amin")},
     "matmul": Samples((_s((2, 3), (3, 2)), _s((3,), (3,)), _s((3,), (3, 2)), _s((2, 3), (3,)),
                        _s((2, 1, 2, 3), (3, 3, 2)), _s((3,), (2, 3, 2)), _s((2, 2, 3), (3,)))),
+    # -- ops.activations ----------------------------------------------------------------------
+    "erf": Samples(_UNARY, broadcast=True),
 }
 
 #: Composites are functions of registry ops, called as `ops.<name>(*arrays, **attrs)`.
@@ -281,6 +283,24 @@ COMPOSITES: dict[str, Samples] = {
     "binary_cross_entropy_with_logits": Samples((
         _s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
         _s((2, 3), (2, 3), (2, 3), (3,), reduction="sum")), domain=((-3.0, 3.0), (0.0, 1.0), (0.2, 2.0))),
+    # -- ops.activations: kinks are avoided here; tests/ops/test_activations.py pins them --------
+    "gelu": Samples((_s((2, 3)), _s((4,), approximate="tanh"), _s((), approximate="none"))),
+    "silu": Samples(_UNARY),
+    "leaky_relu": Samples((_s((2, 3)), _s((4,), negative_slope=0.2), _s((), negative_slope=-0.5)),
+                          avoid=(0.0,)),
+    "elu": Samples((_s((2, 3)), _s((4,), alpha=0.5), _s((), alpha=2.0)), avoid=(0.0,)),
+    "celu": Samples((_s((2, 3)), _s((4,), alpha=0.5), _s((), alpha=2.0)), avoid=(0.0,)),
+    "selu": Samples(_UNARY, avoid=(0.0,)),
+    "hardtanh": Samples((_s((2, 3)), _s((4,), min_val=-2.0, max_val=0.5), _s((), min_val=0.0, max_val=2.0)),
+                        avoid=(-2.0, -1.0, 0.0, 0.5, 1.0, 2.0)),
+    "relu6": Samples(_UNARY, avoid=(0.0, 6.0), domain=((-2.0, 8.0),)),
+    "mish": Samples(_UNARY),
+    "logsigmoid": Samples(_UNARY),
+    "hardsigmoid": Samples(_UNARY, avoid=(-3.0, 3.0), domain=((-4.0, 4.0),)),
+    "hardswish": Samples(_UNARY, avoid=(-3.0, 3.0), domain=((-4.0, 4.0),)),
+    "softsign": Samples(_UNARY, avoid=(0.0,)),
+    "tanhshrink": Samples(_UNARY),
+    "glu": Samples((_s((2, 4)), _s((4, 3), axis=0), _s((2, 2, 2), axis=1), _s((6,)))),
 }
 
 

@@ -1,5 +1,5 @@
-"""Options of nn.functional that were accepted and not applied, or gave a NaN gradient where
-PyTorch gives a number. Oracles are numpy float64 transcriptions of PyTorch's documented
+"""Options of nn.functional that were accepted and not applied, a NaN gradient where PyTorch
+gives a number, and numbers where PyTorch refuses the input. Oracles are numpy float64 transcriptions of PyTorch's documented
 formulas (written from the documentation, not from dualgrad):
 
 - softplus(x, beta, threshold) = x where beta x > threshold, else log(1 + exp(beta x)) / beta;
@@ -113,3 +113,28 @@ def test_cross_entropy_probabilities_refuse_an_ignore_index():
     with pytest.raises(RuntimeError, match="ignore_index"):
         nn.CrossEntropyLoss(ignore_index=2)(logits, probs)
     assert np.isfinite(F.cross_entropy(logits, probs, ignore_index=-100).item())  # the default
+
+
+_probability_like = st.one_of(st.floats(0.0, 1.0), st.sampled_from([-0.1, 1.5, np.nan, -np.inf, 2.0]))
+
+
+@settings(**SETTINGS)
+@given(st.lists(_probability_like, min_size=1, max_size=6), st.integers(0, 2**31), st.booleans())
+def test_binary_cross_entropy_refuses_values_outside_0_1_as_pytorch(values, seed, as_target):
+    """PyTorch raises 'all elements of input (target) should be between 0 and 1'; dualgrad
+    returned NaN for such an input and a number for such a target. Inside [0, 1] the value is
+    -(y log x + (1 - y) log(1 - x)) with each log clamped at -100, averaged."""
+    drawn = np.array(values)
+    others = np.random.default_rng(seed).uniform(0.0, 1.0, drawn.shape)
+    x, y = (others, drawn) if as_target else (drawn, others)
+    outside = not ((drawn >= 0) & (drawn <= 1)).all()
+    for module in (False, True):
+        call = nn.BCELoss() if module else F.binary_cross_entropy
+        if outside:
+            with pytest.raises(RuntimeError, match=f"all elements of {'target' if as_target else 'input'} "
+                                                   "should be between 0 and 1"):
+                call(dg.tensor(x), dg.tensor(y))
+            continue
+        with np.errstate(divide="ignore"):
+            expected = np.mean(-(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100)))
+        assert_close(call(dg.tensor(x), dg.tensor(y)).numpy(), np.asarray(expected), rtol=1e-12, atol=1e-14)

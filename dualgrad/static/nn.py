@@ -6,6 +6,7 @@ import numpy as np
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, user_frame, user_line
+from ..ops.labels import class_mask
 from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
@@ -90,9 +91,19 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         raise ShapeError("sparse_softmax_cross_entropy_with_logits: labels of shape "
                          f"{labels.shape} do not match logits of shape {logits.shape} (labels must "
                          f"have the logits' shape without its last dim; at {user_frame()})")
-    classes = np.arange(logits.shape[-1])
-    onehot = cast(ops.equal(ops.expand_dims(labels, axis=-1), classes), logits.dtype)
-    return _n(ops.softmax_cross_entropy(onehot, logits, axis=-1), name)
+    # class_mask refuses a label outside [0, classes) (TF1's CPU kernel: "Received a label
+    # value of 5 which is outside the valid range"); a bare one-hot row of zeros gave loss 0.
+    # TF1 ignores no label: the ignore value is the labels' dtype's minimum, a label equal to
+    # it first moved to the (as invalid) minimum + 1 so that it is refused too
+    if labels.dtype.name.startswith("uint"):
+        labels = cast(labels, "int32")
+    lowest = int(np.iinfo(labels.dtype.name).min)
+    labels = ops.where(ops.equal(labels, lowest), lowest + 1, labels)
+    mask = class_mask(labels, lowest, classes=int(logits.shape[-1]))
+    rank = len(logits.shape) - 1  # the labels' (also when their shape is unknown)
+    if rank > 1:  # class_mask puts the class axis after the batch dim: move it to the end
+        mask = ops.transpose(mask, axes=(0, *range(2, rank + 1), 1))
+    return _n(ops.softmax_cross_entropy(cast(mask, logits.dtype), logits, axis=-1), name)
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):

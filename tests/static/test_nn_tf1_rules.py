@@ -14,7 +14,8 @@ import dualgrad.static as ds
 
 pytestmark = pytest.mark.usefixtures("jax_float64")  # float64 jax oracles
 EDGES = st.sampled_from([0.0, 6.0, -0.0, 5.999999, 6.000001, -1e-300, 1e-300, np.inf, -np.inf, np.nan])
-VALUES = st.lists(st.one_of(EDGES, st.floats(-10, 10)), min_size=1, max_size=6)
+NORMAL = st.floats(-10, 10, allow_subnormal=False)  # XLA flushes subnormals (docs/devices.md)
+VALUES = st.lists(st.one_of(EDGES, NORMAL), min_size=1, max_size=6)
 
 
 @settings(max_examples=20, deadline=None)
@@ -77,3 +78,24 @@ def test_moments_takes_tf1s_positional_shift_and_keep_dims():
         np.testing.assert_allclose(g, want, rtol=1e-12)
     with pytest.raises(ValueError, match="both 'keepdims' and 'keep_dims'"):
         ds.nn.moments(x, [0], keepdims=True, keep_dims=True)
+
+
+@settings(max_examples=20, deadline=None)
+@given(labels=st.lists(st.lists(st.integers(-2, 4), min_size=2, max_size=2), min_size=1, max_size=3),
+       dtype=st.sampled_from(["int32", "int64"]), backend=st.sampled_from(["numpy", "jax"]))
+def test_sparse_cross_entropy_refuses_labels_out_of_range(labels, dtype, backend):
+    # TF1's CPU kernel raises "Received a label value of 3 which is outside the valid range of
+    # [0, 3)"; a one-hot row of zeros gave loss 0 silently
+    ds.reset_default_graph()
+    lv = np.array(labels, dtype)
+    zv = np.random.default_rng(lv.size).normal(size=(*lv.shape, 3))
+    lab, z = ds.placeholder(getattr(ds, dtype)), ds.placeholder(ds.float64, [None, 2, 3])
+    loss = ds.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=z)
+    with ds.Session(backend=backend) as sess:
+        if ((lv < 0) | (lv > 2)).any():
+            with pytest.raises(IndexError, match=r"Target -?\d+ is out of bounds \(classes 0..2"):
+                sess.run(loss, {lab: lv, z: zv})
+            return
+        got = sess.run(loss, {lab: lv, z: zv})
+    logp = zv - np.log(np.exp(zv).sum(-1, keepdims=True))
+    np.testing.assert_allclose(got, -np.take_along_axis(logp, lv[..., None], -1)[..., 0], rtol=1e-12)

@@ -105,6 +105,9 @@ neg, exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, reci
     ops.negative, ops.exp, ops.log, ops.log1p, ops.expm1, ops.sqrt, ops.abs, ops.sin, ops.cos,
     ops.tan, ops.tanh, ops.sigmoid, ops.relu, ops.reciprocal, ops.sign)
 square, maximum, minimum, softplus = ops.square, ops.maximum, ops.minimum, ops.softplus
+asin, acos, atan, sinh, cosh, asinh, acosh, atanh, atan2 = (
+    ops.asin, ops.acos, ops.atan, ops.sinh, ops.cosh, ops.asinh, ops.acosh, ops.atanh, ops.atan2)
+arcsin, arccos, arctan, arcsinh, arccosh, arctanh, arctan2 = asin, acos, atan, asinh, acosh, atanh, atan2
 eq, ne, lt, le, gt, ge = ops.equal, ops.not_equal, ops.less, ops.less_equal, ops.greater, ops.greater_equal
 logical_not = ops.logical_not
 subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp

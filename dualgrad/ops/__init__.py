@@ -21,6 +21,7 @@ from . import (
     reductions,
     running,
     selection,
+    trig,
 )
 from .accumulate import cumprod, scatter_reduce
 from .activations import (
@@ -145,6 +146,7 @@ from .selection import (
     tril,
     triu,
 )
+from .trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
 
 #: Modules of composites: their public functions are checked by the registry test.
 COMPOSITE_MODULES = (activations, composite, gathering, layers, losses, selection)
@@ -164,6 +166,7 @@ __all__ = [
     "greater_equal", "less", "less_equal", "log", "log1p", "logical_not", "maximum", "minimum",
     "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "sqrt", "square", "subtract", "tan", "tanh", "where",
+    "trig", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "sinh",
     "getitem", "scatter_like", "setitem", "matmul",
     "accumulate", "cumprod", "scatter_reduce",
     "bitwise", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor",

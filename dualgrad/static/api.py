@@ -77,6 +77,13 @@ def _unary(op):
 sqrt, exp, log, log1p, expm1 = (_unary(o) for o in (ops.sqrt, ops.exp, ops.log, ops.log1p, ops.expm1))
 sin, cos, tan, tanh, sigmoid = (_unary(o) for o in (ops.sin, ops.cos, ops.tan, ops.tanh, ops.sigmoid))
 abs, sign, reciprocal = (_unary(o) for o in (ops.abs, ops.sign, ops.reciprocal))  # noqa: A001
+asin, acos, atan, sinh, cosh, asinh, acosh, atanh = (_unary(o) for o in (
+    ops.asin, ops.acos, ops.atan, ops.sinh, ops.cosh, ops.asinh, ops.acosh, ops.atanh))
+
+
+def atan2(y, x, name=None):
+    """The angle of the point (x, y) elementwise, in (-pi, pi], broadcasting (tf.atan2)."""
+    return _n(ops.atan2(_tensor(y), x), name)
 logical_not = _unary(ops.logical_not)
 
 

@@ -94,6 +94,9 @@ OPS: dict[str, Samples] = {
     **{name: Samples(_UNARY, broadcast=True) for name in (
         "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid")},
     "square": Samples(_UNARY, broadcast=True),
+    **{name: Samples(_UNARY, broadcast=True) for name in (
+        "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh")},
+    "atan2": Samples(_BINARY, broadcast=True),
     # -- piecewise ---------------------------------------------------------------------------
     "relu": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
     "abs": Samples(_UNARY, broadcast=True, avoid=(0.0,)),

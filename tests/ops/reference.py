@@ -150,6 +150,8 @@ REFERENCE = {
     "square": jnp.square,
     "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "tanh": jnp.tanh, "sigmoid": jax.nn.sigmoid,
     "relu": jax.nn.relu, "abs": jnp.abs, "sign": jnp.sign,
+    "asin": jnp.arcsin, "acos": jnp.arccos, "atan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh,
+    "asinh": jnp.arcsinh, "acosh": jnp.arccosh, "atanh": jnp.arctanh, "atan2": jnp.arctan2,
     "clip": lambda x, min=None, max=None: jnp.clip(x, min, max),
     "equal": jnp.equal, "not_equal": jnp.not_equal, "less": jnp.less, "less_equal": jnp.less_equal,
     "greater": jnp.greater, "greater_equal": jnp.greater_equal, "logical_not": jnp.logical_not,

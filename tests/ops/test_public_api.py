@@ -56,6 +56,8 @@ Y = np.array([[2.0, 0.5, -1.0], [0.75, 1.0, 3.0]])
 V = np.array([1.0, -2.0, 0.5])
 M = np.array([[1.0, 2.0], [0.5, -1.0], [3.0, 0.25]])
 P = np.abs(X) + 0.5
+U = X / 4  # inside (-1, 1)
+Q = np.abs(X) + 1.25  # above 1
 MASK = np.array([[True, False, True], [False, False, True]])
 I = np.array([[7, -7, 5], [-5, 0, 9]])  # noqa: E741
 K = np.array([2, -3, 4])
@@ -90,6 +92,22 @@ CASES = {
     "cos": (lambda x: dg.cos(x), {"cos"}, np.cos(X)),
     "tan": (lambda x: dg.tan(x), {"tan"}, np.tan(X)),
     "tanh": (lambda x: dg.tanh(x), {"tanh"}, np.tanh(X)),
+    "asin": (lambda u: dg.asin(u), {"asin"}, np.arcsin(U)),
+    "arcsin": (lambda u: dg.arcsin(u), {"asin"}, np.arcsin(U)),
+    "acos": (lambda u: dg.acos(u), {"acos"}, np.arccos(U)),
+    "arccos": (lambda u: dg.arccos(u), {"acos"}, np.arccos(U)),
+    "atan": (lambda x: dg.atan(x), {"atan"}, np.arctan(X)),
+    "arctan": (lambda x: dg.arctan(x), {"atan"}, np.arctan(X)),
+    "sinh": (lambda x: dg.sinh(x), {"sinh"}, np.sinh(X)),
+    "cosh": (lambda x: dg.cosh(x), {"cosh"}, np.cosh(X)),
+    "asinh": (lambda x: dg.asinh(x), {"asinh"}, np.arcsinh(X)),
+    "arcsinh": (lambda x: dg.arcsinh(x), {"asinh"}, np.arcsinh(X)),
+    "atanh": (lambda u: dg.atanh(u), {"atanh"}, np.arctanh(U)),
+    "arctanh": (lambda u: dg.arctanh(u), {"atanh"}, np.arctanh(U)),
+    "acosh": (lambda q: dg.acosh(q), {"acosh"}, np.arccosh(Q)),
+    "arccosh": (lambda q: dg.arccosh(q), {"acosh"}, np.arccosh(Q)),
+    "atan2": (lambda x, y: dg.atan2(x, y), {"atan2"}, np.arctan2(X, Y)),
+    "arctan2": (lambda x, y: dg.arctan2(x, y), {"atan2"}, np.arctan2(X, Y)),
     "sigmoid": (lambda x: dg.sigmoid(x), {"sigmoid"}, 1 / (1 + np.exp(-X))),
     "relu": (lambda x: dg.relu(x), {"relu"}, np.maximum(X, 0)),
     "sign": (lambda x: dg.sign(x), {"sign"}, np.sign(X)),
@@ -162,7 +180,7 @@ CASES = {
     "logical_xor": (lambda b, i: dg.logical_xor(b, i), {"logical_xor"}, MASK ^ (I != 0)),
 }
 
-ARGS = {"x": X, "y": Y, "v": V, "w": V, "m": M, "p": P, "b": MASK, "i": I, "k": K}
+ARGS = {"x": X, "y": Y, "u": U, "q": Q, "v": V, "w": V, "m": M, "p": P, "b": MASK, "i": I, "k": K}
 
 
 def _public_math() -> list[str]:

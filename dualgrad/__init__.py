@@ -202,6 +202,7 @@ from .eager.methods_scatter import (
     scatter_reduce,
     slogdet,
 )
+from .eager.methods_special import erf
 from .eager.methods_stats import (
     count_nonzero,
     cummax,

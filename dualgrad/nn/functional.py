@@ -25,6 +25,23 @@ from ..errors import (
 )
 from ..ops import labels as labels_op
 from ..ops.losses import REDUCTIONS
+from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional names)
+    celu,
+    elu,
+    gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    silu,
+    softsign,
+    tanhshrink,
+)
 
 
 # -- layers and activations -------------------------------------------------------------------

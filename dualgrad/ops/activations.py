@@ -59,8 +59,8 @@ def gelu(x, approximate="none"):
         inner = ew.multiply(ew.add(x, ew.multiply(cube, _GELU_KAPPA)), _GELU_BETA)
         return ew.multiply(ew.multiply(x, 0.5), ew.add(ew.tanh(inner), 1))
     if approximate != "none":
-        raise DualgradValueError(f"gelu: approximate argument must be either none or tanh, got {approximate!r} "
-                         f"{user_line()}")
+        raise DualgradValueError(f"gelu: approximate argument must be either none or tanh, got "
+                                 f"{approximate!r} {user_line()}")
     return ew.multiply(ew.multiply(x, 0.5), ew.add(erf(ew.multiply(x, _SQRT1_2)), 1))
 
 
@@ -94,7 +94,8 @@ def elu(x, alpha=1.0):
 def celu(x, alpha=1.0):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); celu'(0) = 1 (PyTorch's)."""
     if alpha == 0:
-        raise DualgradValueError(f"celu: alpha cannot be 0 for CELU (ZeroDivisionError in PyTorch) {user_line()}")
+        raise DualgradValueError(f"celu: alpha cannot be 0 for CELU (ZeroDivisionError in PyTorch) "
+                                 f"{user_line()}")
     return _elu(x, alpha, 1.0, 1.0 / alpha)
 
 
@@ -108,7 +109,7 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     NaN, which no comparison catches), as PyTorch's hardtanh_backward."""
     if min_val > max_val:
         raise DualgradValueError(f"hardtanh: min_val cannot be greater than max_val ({min_val} > {max_val}) "
-                         f"{user_line()}")
+                                 f"{user_line()}")
     return ew.where(ew.less_equal(x, min_val), min_val, ew.where(ew.greater_equal(x, max_val), max_val, x))
 
 

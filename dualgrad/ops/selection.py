@@ -64,8 +64,11 @@ cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_fo
 
 
 def _argsort_kernel(xp, x, axis=-1, descending=False):
-    order = xp.argsort(-x if descending else x, axis=axis, stable=True)
-    return order.astype(np.int64)
+    """Descending sorts the ascending order of a key that reverses x's: -x for floats (NaN
+    stays last), ~x for integers and bools (-x wraps: -0 is 0 in uint8, -(-128) is -128 in
+    int8, so those sorted first)."""
+    key = (xp.invert(x) if x.dtype.kind in "iub" else -x) if descending else x
+    return xp.argsort(key, axis=axis, stable=True).astype(np.int64)
 
 
 def _argsort_form(x: SymArray, axis=-1, descending=False) -> SymArray:

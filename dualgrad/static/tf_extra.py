@@ -152,8 +152,8 @@ def top_k(input, k=1, sorted=True, name=None) -> TopKV2:  # noqa: A002 (TF's nam
     order = ops.argsort(x, axis=-1, descending=True)  # stable: ties keep their order, NaN last
     indices = ops.getitem(order, key=(Ellipsis, builtins.slice(0, k)))
     picked = ops.equal(ops.expand_dims(indices, axis=-1), np.arange(n))  # [..., k, n]: one True per row
-    values = ops.sum(ops.where(picked, ops.expand_dims(x, axis=-2), 0), axis=-1)
-    return TopKV2(rename(values, name), cast(indices, "int32"))
+    values = ops.sum(ops.where(picked, ops.expand_dims(x, axis=-2), 0), axis=-1)  # one term per sum
+    return TopKV2(rename(cast(values, x.dtype), name), cast(indices, "int32"))  # (integers sum in int64)
 
 
 # a raw numpy/Python error from a bad argument becomes the dualgrad error of its type, naming the

@@ -279,6 +279,29 @@ def test_cummax_of_integers_bools_and_0d_tensors():
     assert dg.tensor(5.0).cummax(0).indices.item() == 0
 
 
+# -- descending sorts of integers (the argsort kernel negated them: -0 is 0 in uint8) ---------------
+INTEGERS = {np.uint8: [0, 1, 200, 255], np.int8: [-128, -1, 0, 5, 127], np.int64: [-(2**63), 0, 3, 2**63 - 1]}
+
+
+def check_descending(a):
+    order = np.argsort(-a.astype(object) if a.dtype != np.bool_ else ~a, kind="stable")  # exact, no wrap
+    for got in (dg.tensor(a).sort(descending=True).indices, dg.tensor(a).topk(a.size).indices,
+                dg.argsort(dg.tensor(a), descending=True)):
+        np.testing.assert_array_equal(got.numpy(), order)
+
+
+@drawn(data=st.data(), dtype=st.sampled_from(sorted(INTEGERS, key=str)))
+def test_descending_sorts_of_integers_order_as_numbers(data, dtype):
+    check_descending(np.array(data.draw(st.lists(st.sampled_from(INTEGERS[dtype]), min_size=1, max_size=6)),
+                              dtype))
+
+
+def test_descending_sorts_of_integers_on_both_devices():
+    for dtype, values in INTEGERS.items():
+        check_descending(np.array(values + values[::-1], dtype))
+    check_descending(np.array([False, True, False, True]))
+
+
 # -- logsumexp over an empty dim --------------------------------------------------------------------
 def test_logsumexp_over_an_empty_dim_is_minus_infinity():
     x = dg.zeros(0, 3, requires_grad=True)

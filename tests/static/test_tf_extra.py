@@ -183,6 +183,19 @@ def test_top_k_with_nan_ties_and_an_unknown_batch(backend):
     np.testing.assert_array_equal(grad, expected)
 
 
+def test_top_k_of_integers_keeps_the_dtype_and_their_order(backend):
+    a = np.array([[0, 200, 3, 255, 200], [7, 0, 0, 1, 2]], np.uint8)
+    values, indices = _run(backend, ds.nn.top_k(ds.constant(a), 3))
+    want_values, want_indices = _top_k(a.astype(np.float64), 3)
+    assert values.dtype == np.uint8
+    np.testing.assert_array_equal(values, want_values)
+    np.testing.assert_array_equal(indices, want_indices)
+    b = np.array([[-128, 127, 0, -1]], np.int8)
+    values, indices = _run(backend, ds.nn.top_k(ds.constant(b), 4))
+    np.testing.assert_array_equal(values, [[127, 0, -1, -128]])
+    assert values.dtype == np.int8
+
+
 # -- errors ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("call, message", [
     (lambda x: ds.reverse(x, [0, 0]), r"ds.reverse: axis 0 specified more than once"),

@@ -106,7 +106,12 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
     bounds = (clip_value_min, clip_value_max)
     if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
-        return _n(ops.minimum(ops.maximum(_tensor(t), clip_value_min), clip_value_max), name)
+        # TF1's minimum then maximum, whose gradients go to t at a tie (x <= y, x >= y) as the
+        # scalar-bound clip's do (ops.minimum/maximum would split them); NaN stays NaN
+        x = _tensor(t)
+        low = ops.where(ops.less_equal(x, clip_value_max), x, clip_value_max)
+        out = ops.where(ops.greater_equal(low, clip_value_min), low, clip_value_min)
+        return _n(ops.where(ops.equal(x, x), out, x), name)
     for b in bounds:
         if b is not None and not is_operand(b):
             raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "

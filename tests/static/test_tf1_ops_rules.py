@@ -78,3 +78,27 @@ def test_one_hot_takes_the_dtype_of_its_values_as_tf1():
     np.testing.assert_array_equal(got, [[0, 7, 0]])
     with pytest.raises(ShapeError, match=r"axis must be -1 or in \[0, 1\]"):
         ds.one_hot([1], 3, axis=2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), backend=st.sampled_from(["numpy", "jax"]))
+def test_clip_by_value_with_tensor_bounds_follows_tf1s_gradients(data, backend):
+    # TF1: minimum(t, hi) then maximum(., lo), a tie's gradient going to t (x <= y, x >= y), as
+    # the scalar-bound clip's; ops.minimum/maximum split it (0.5 each) at t == bound
+    ds.reset_default_graph()
+    def draw(low, high):
+        return data.draw(hnp.arrays(np.float64, 5, elements=st.integers(low, high).map(float)))
+
+    tv, lo_v = draw(-2, 2), draw(-2, 2)
+    hi_v = lo_v + draw(0, 2)
+    t, lo, hi = ds.Variable(tv), ds.Variable(lo_v), ds.Variable(hi_v)
+    y = ds.clip_by_value(t, lo, hi)
+    grads = ds.gradients(ds.reduce_sum(y), [t, lo, hi])
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        got = sess.run([y, *grads])
+    capped = np.minimum(tv, hi_v)
+    want = [np.maximum(capped, lo_v), ((tv <= hi_v) & (capped >= lo_v)) * 1.0, (capped < lo_v) * 1.0,
+            ((tv > hi_v) & (capped >= lo_v)) * 1.0]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)

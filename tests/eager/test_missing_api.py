@@ -15,7 +15,7 @@ import dualgrad as dg
 
 FEW = settings(max_examples=15, deadline=None)
 # Hypothesis draws run on the CPU device (each new shape would compile new jax programs); the
-# same checks run on both devices over FIXED below, tie- and NaN-laden arrays.
+# same checks run on both devices on FIXED, with ties and NaNs.
 NAN = np.nan
 
 
@@ -24,8 +24,7 @@ def drawn(**strategies):
     return lambda test: pytest.mark.cpu_only(FEW(given(**strategies)(test)))
 
 
-FIXED = [np.array([[3.0, 1.0, 3.0, 2.0], [1.0, NAN, 0.0, NAN], [2.0, 2.0, 2.0, 2.0]]),
-         np.array([[[0.5, NAN], [-1.0, 0.5]], [[0.5, 0.5], [2.0, -1.0]], [[NAN, NAN], [0.0, 0.0]]])]
+FIXED = np.array([[3.0, 1.0, 3.0, 2.0], [1.0, NAN, 0.0, NAN], [2.0, 2.0, 2.0, 2.0]])
 # a few values only, so ties are common; NaN where a test asks for it
 TIES = st.sampled_from([-1.5, 0.0, 0.25, 2.0])
 WITH_NAN = st.sampled_from([-1.5, 0.0, 0.25, 2.0, np.nan])
@@ -256,18 +255,15 @@ def test_cummax_and_cummin_take_the_last_of_ties_and_propagate_nan(a, data, larg
     check_running(a, data.draw(st.integers(-a.ndim, a.ndim - 1)), largest)
 
 
-@pytest.mark.parametrize("a", FIXED, ids=["2d", "3d"])
-def test_every_check_on_both_devices(a):
+def test_every_check_on_both_devices():
+    a = FIXED
     check_movedim(a, [0, -1], [-1, 0])
     check_select(a, 1, -1)
-    check_nan_reductions(a, 1, False)
     check_nan_reductions(a, [0, 1], True)
     check_count_nonzero(a, (0, -1))
     check_median(a)
     check_median_along(a, -1, False)
-    check_median_along(a, 0, True)
-    check_kthvalue(a, 2, -1, False)
-    check_kthvalue(a, a.shape[0], 0, True)
+    check_kthvalue(a, 3, 0, True)
     check_running(a, 1, True)
     check_running(a, -1, False)
 

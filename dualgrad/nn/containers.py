@@ -39,6 +39,12 @@ class Sequential(Module):
         keys = list(self._modules)
         for key in keys[idx] if isinstance(idx, slice) else [keys[_index(len(self), idx)]]:
             del self._modules[key]
+        # PyTorch renumbers the rest 0..n-1: with the old keys kept, a later append took the
+        # key of the last module ('2' after deleting one of three) and replaced it silently
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -50,6 +56,32 @@ class Sequential(Module):
         """Adds `module` at the end and returns self (nn.Sequential.append)."""
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Appends each of `modules` and returns self (nn.Sequential.extend)."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Puts `module` before position `index`, the later ones moving up a key; returns self
+        (nn.Sequential.insert)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"module should be of type: {Module.__name__}, got {type(module).__name__}")
+        n = len(self)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        index = index + n if index < 0 else index
+        for i in range(n, index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        return self
+
+    def pop(self, key: int | slice) -> Module:
+        """Removes the module at `key` and returns it (nn.Sequential.pop)."""
+        module = self[key]
+        del self[key]
+        return module
 
     def forward(self, input):
         """`input` passed through each module in order."""

@@ -143,9 +143,12 @@ def hardsigmoid(x):
 
 def hardswish(x):
     """x * relu6(x + 3) / 6; as PyTorch 2's hardswish_backward, the gradient is 0 for
-    x <= -3 and 1 for x >= 3 (and at a NaN), x / 3 + 1/2 between."""
-    middle = ew.divide(ew.multiply(x, ew.add(x, 3)), 6)
-    return ew.where(ew.less_equal(x, -3), ew.multiply(x, 0), ew.where(ew.less(x, 3), middle, x))
+    x <= -3 and 1 for x >= 3 (and at a NaN), x / 3 + 1/2 between. The quadratic only sees x
+    strictly inside: elsewhere its 0 * (x + 3) gradient would turn a NaN into NaN."""
+    below, inside = ew.less_equal(x, -3), ew.less(x, 3)  # (inside: when not below)
+    safe = ew.where(inside, ew.where(below, 0, x), 0)  # x strictly inside, else 0: no NaN, no overflow
+    middle = ew.divide(ew.multiply(safe, ew.add(safe, 3)), 6)
+    return ew.where(below, ew.multiply(x, 0), ew.where(inside, middle, x))
 
 
 def softsign(x):

@@ -88,6 +88,27 @@ def test_gradients_at_kinks_and_nan_are_pytorchs(name, fn, points, grads):
     assert np.isnan(value).tolist() == [math.isnan(p) for p in points]
 
 
+NAN, INF = math.nan, math.inf
+# at -inf and +inf: PyTorch's kernels evaluated there (x * Phi(x) is -inf * 0 at -inf, etc.)
+INFINITIES = [
+    ("gelu", [NAN, INF], [NAN, NAN]), ("silu", [NAN, INF], [NAN, NAN]), ("mish", [NAN, INF], [NAN, NAN]),
+    ("leaky_relu", [-INF, INF], [0.01, 1.0]), ("elu", [-1.0, INF], [0.0, 1.0]),
+    ("celu", [-1.0, INF], [0.0, 1.0]),
+    ("selu", [-SCALE * ALPHA, INF], [0.0, SCALE]), ("hardtanh", [-1.0, 1.0], [0.0, 0.0]),
+    ("relu6", [0.0, 6.0], [0.0, 0.0]), ("logsigmoid", [-INF, 0.0], [1.0, 0.0]),
+    ("hardsigmoid", [0.0, 1.0], [0.0, 0.0]), ("hardswish", [NAN, INF], [0.0, 1.0]),
+    ("softsign", [NAN, NAN], [NAN, NAN]), ("tanhshrink", [-INF, INF], [1.0, 1.0]),
+]
+
+
+@pytest.mark.parametrize(("name", "values", "grads"), INFINITIES, ids=[c[0] for c in INFINITIES])
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's inf * 0
+def test_values_and_gradients_at_infinities_are_pytorchs(name, values, grads):
+    value, grad = _value_and_grad(getattr(F, name), [-INF, INF])
+    np.testing.assert_array_equal(value, values)
+    np.testing.assert_array_equal(grad, grads)
+
+
 @pytest.mark.parametrize(("fn", "grads"), [
     (F.elu, [0.0, 1.0]), (F.selu, [0.0, SCALE]), (lambda x: F.celu(x, 0.5), [0.0, 1.0]),
     (F.mish, [0.0, 1.0]), (F.logsigmoid, [1.0, 0.0]), (F.silu, [0.0, 1.0]), (F.gelu, [0.0, 1.0]),

@@ -1,6 +1,7 @@
 """Options of nn.functional that were accepted and not applied, a NaN gradient where PyTorch
-gives a number, and numbers where PyTorch refuses the input. Oracles are numpy float64 transcriptions of PyTorch's documented
-formulas (written from the documentation, not from dualgrad):
+gives a number, and numbers where PyTorch refuses the input. Oracles are numpy float64
+transcriptions of PyTorch's documented formulas (written from the documentation, not from
+dualgrad):
 
 - softplus(x, beta, threshold) = x where beta x > threshold, else log(1 + exp(beta x)) / beta;
   its gradient is 1 above the threshold and sigmoid(beta x) below;

@@ -67,10 +67,10 @@ def _where_positive(x, fn, at_zero=None):
 
 def softplus(x):
     """log(1 + exp(x)) without overflow, as relu(x) + log1p(exp(-|x|)) with -|x| written
-    x - 2 relu(x): abs'(0) = relu'(0) = 0 would make the gradient at 0 read 0, this reads
-    sigmoid(0) = 0.5 (PyTorch's)."""
-    positive = ew.relu(x)
-    return ew.add(ew.log1p(ew.exp(ew.subtract(x, ew.multiply(positive, 2)))), positive)
+    where(x > 0, -x, x): abs'(0) = relu'(0) = 0 would make the gradient at 0 read 0, this reads
+    sigmoid(0) = 0.5 (PyTorch's). (x - 2 relu(x) gave the same, but NaN at x = inf.)"""
+    negative_magnitude = ew.where(ew.greater(x, 0), ew.negative(x), x)
+    return ew.add(ew.log1p(ew.exp(negative_magnitude)), ew.relu(x))
 
 
 def logsumexp(x, axis=None, keepdims=False):

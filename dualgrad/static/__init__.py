@@ -147,12 +147,29 @@ from .session import InteractiveSession, Session, get_default_session
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
 from .tf_ops import (
+from .tf_math_more import (
+    count_nonzero,
+    div_no_nan,
+    divide_no_nan,
+    is_finite,
+    is_inf,
+    is_nan,
+    log_sigmoid,
+    multiply_no_nan,
+    reduce_euclidean_norm,
+    reduce_std,
+    reduce_variance,
+    xdivy,
+    xlogy,
+)
+from .tf_math_more import math_namespace as _math_namespace
     argsort,
     boolean_mask,
     ceil,
     clip_by_global_norm,
     clip_by_norm,
     cumsum,
+    cumprod,
     floor,
     gather,
     gather_nd,
@@ -188,6 +205,7 @@ from .variables import (
 
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
 double = float64
+math = _math_namespace(globals(), nn)  # TF1's tf.math
 half = float16
 
 

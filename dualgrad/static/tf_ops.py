@@ -332,17 +332,28 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 (
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running sum along `axis`; `exclusive` leaves out the current element, `reverse` sums
     from the end. Integer inputs keep their dtype, as in TF1."""
+    return _running("cumsum", ops.cumsum, 0, x, axis, exclusive, reverse, name)
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running product along `axis` (tf.cumprod); `exclusive` starts from 1 and leaves out the
+    current element, `reverse` multiplies from the end. Integer inputs keep their dtype."""
+    return _running("cumprod", ops.cumprod, 1, x, axis, exclusive, reverse, name)
+
+
+def _running(fn: str, op, identity, x, axis, exclusive, reverse, name) -> Tensor:
     t = _t(x)
-    a = _int_axis("cumsum", axis)
+    a = _int_axis(fn, axis)
     rank = None if t.shape is None else len(t.shape)
     if rank is None or not -builtins.max(rank, 1) <= a < builtins.max(rank, 1):
-        raise ShapeError(f"ds.cumsum: axis {a} is out of range for input shape {t.shape} {user_line()}")
+        raise ShapeError(f"ds.{fn}: axis {a} is out of range for input shape {t.shape} {user_line()}")
     a %= builtins.max(rank, 1)
     flip = (slice(None),) * a + (slice(None, None, -1),)
     v = ops.getitem(t, key=flip) if reverse else t
-    out = ops.cumsum(v, axis=a)
+    out = op(v, axis=a)
     if exclusive:
-        padded = ops.pad(out, paddings=tuple((1, 0) if i == a else (0, 0) for i in builtins.range(rank)))
+        padded = ops.pad(out, paddings=tuple((1, 0) if i == a else (0, 0) for i in builtins.range(rank)),
+                         constant_values=identity)
         out = ops.getitem(padded, key=(slice(None),) * a + (slice(0, -1),))
     if reverse:
         out = ops.getitem(out, key=flip)

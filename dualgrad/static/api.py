@@ -92,26 +92,31 @@ def rsqrt(x, name=None):
     return _n(ops.reciprocal(ops.sqrt(_tensor(x))), name)
 
 
+def _tf1_extremum(op, x, y, keep_x):
+    """`op(x, y)` (ops.maximum/minimum, which also check the operands) with TF1's gradient: x
+    takes a tie's (ops' own rule, PyTorch's, splits it: tf.maximum(0.2 * x, x) at x = 0 would
+    have the gradient 0.6, TF1's is 0.2). NaN in either gives NaN, as both do."""
+    value = op(x, y)
+    return ops.where(ops.equal(value, value), ops.where(keep_x(x, y), x, y), value)
+
+
 def maximum(x, y, name=None):
-    """The larger of x and y elementwise, broadcasting (tf.maximum)."""
-    return _n(ops.maximum(x, y), name)
+    """The larger of x and y elementwise, broadcasting (tf.maximum); x takes a tie's gradient."""
+    return _n(_tf1_extremum(ops.maximum, x, y, ops.greater_equal), name)
 
 
 def minimum(x, y, name=None):
-    """The smaller of x and y elementwise, broadcasting (tf.minimum)."""
-    return _n(ops.minimum(x, y), name)
+    """The smaller of x and y elementwise, broadcasting (tf.minimum); x takes a tie's gradient."""
+    return _n(_tf1_extremum(ops.minimum, x, y, ops.less_equal), name)
 
 
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
     bounds = (clip_value_min, clip_value_max)
     if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
-        # TF1's minimum then maximum, whose gradients go to t at a tie (x <= y, x >= y) as the
-        # scalar-bound clip's do (ops.minimum/maximum would split them); NaN stays NaN
-        x = _tensor(t)
-        low = ops.where(ops.less_equal(x, clip_value_max), x, clip_value_max)
-        out = ops.where(ops.greater_equal(low, clip_value_min), low, clip_value_min)
-        return _n(ops.where(ops.equal(x, x), out, x), name)
+        # TF1's minimum then maximum, whose gradients go to t at a tie, as the scalar-bound
+        # clip's do (ops.minimum/maximum would split them)
+        return _n(maximum(minimum(_tensor(t), clip_value_max), clip_value_min), name)
     for b in bounds:
         if b is not None and not is_operand(b):
             raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "

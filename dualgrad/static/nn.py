@@ -10,6 +10,7 @@ from ..ops.labels import class_mask
 from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
+from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
 from .tf_extra import l2_normalize, top_k
 
 
@@ -210,3 +211,5 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 
 __all__ += ["embedding_lookup"]
 __all__ += ["l2_normalize", "top_k"]  # (static/tf_extra.py)
+
+__all__ += ["elu", "gelu", "leaky_relu", "selu", "silu", "swish"]  # (static/nn_activations.py)

@@ -4,6 +4,7 @@ that another one also changes behaves as in PyTorch."""
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 
 from .optimizer import Optimizer
@@ -149,6 +150,23 @@ class LambdaLR(LRScheduler):
     def get_lr(self) -> list[float]:
         """base lr times lr_lambda(epoch) per group (torch.optim.lr_scheduler.LambdaLR)."""
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+
+    def state_dict(self) -> dict:
+        """As the base, plus each lr_lambda's attributes when it is a callable object (a plain
+        function saves None), as PyTorch: a stateful schedule object resumes where it was."""
+        state = super().state_dict()
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restores the state and the callable objects' attributes (LambdaLR.load_state_dict)."""
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", None) or []
+        super().load_state_dict(state)
+        for fn, attributes in zip(self.lr_lambdas, saved, strict=False):
+            if attributes is not None:
+                fn.__dict__.update(attributes)
 
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]

@@ -159,3 +159,39 @@ def test_a_fresh_schedule_still_starts_at_the_base_lr():
     opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1)
     lrs = _resumed(lr_scheduler.ExponentialLR(opt, gamma=0.5), opt, 3)
     assert lrs == [0.1, 0.05, 0.025, 0.0125]
+
+
+class _Warmup:
+    """A stateful lr_lambda object, as a warmup with a changing scale."""
+
+    def __init__(self) -> None:
+        self.scale = 1.0
+
+    def __call__(self, epoch: int) -> float:
+        return self.scale * min(1.0, (epoch + 1) / 5)
+
+
+def test_lambda_lr_saves_the_state_of_a_callable_object():
+    """PyTorch's LambdaLR.state_dict keeps each lr_lambda's attributes when it is a callable
+    object (None for a function); dualgrad dropped them, so a resumed schedule used the fresh
+    object's scale silently (the lr here: 0.1 * 1.0 * 4/5 for PyTorch's 0.1 * 0.5 * 4/5)."""
+    opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1)
+    warmup = _Warmup()
+    scheduler = lr_scheduler.LambdaLR(opt, [warmup])
+    for _ in range(2):
+        opt.step()
+        scheduler.step()
+    warmup.scale = 0.5
+    state = scheduler.state_dict()
+    assert state["lr_lambdas"] == [{"scale": 0.5}]
+    resumed_opt = optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1)
+    resumed = lr_scheduler.LambdaLR(resumed_opt, [_Warmup()])
+    resumed.load_state_dict(state)
+    resumed_opt.step()
+    resumed.step()
+    assert resumed.get_last_lr() == [0.1 * (0.5 * (4 / 5))]  # base * lr_lambda(3)
+    assert state["lr_lambdas"] == [{"scale": 0.5}]  # the caller's dict is left as it was
+    plain = lr_scheduler.LambdaLR(optim.SGD([dg.zeros(1, requires_grad=True)], lr=0.1), lambda e: 0.9**e)
+    assert plain.state_dict()["lr_lambdas"] == [None]
+    plain.load_state_dict(plain.state_dict())
+    assert plain.lr_lambdas[0](2) == 0.9**2

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import ShapeError, refusing, user_frame, user_line
-from .api import _tensor, cast, shape, size
+from .api import _tensor, cast, maximum, shape, size
 from .convert import ArgumentError
 from .creation import as_dtype, constant
 from .graph import Tensor, rename
@@ -124,13 +124,14 @@ def slice(input_, begin, size, name=None) -> Tensor:  # noqa: A001 (TF's name)
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None) -> Tensor:
     """x / sqrt(max(sum(x ** 2, axis), epsilon)) (tf.nn.l2_normalize, computed as TF1 does:
     x * rsqrt(maximum(...))); `axis` None normalizes over every dim, `dim` is its old name.
-    A zero slice stays 0 with gradient 1 / sqrt(epsilon), as TF1's."""
+    A zero slice stays 0 with gradient 1 / sqrt(epsilon), and a sum equal to epsilon takes
+    the gradient (tf.maximum's tie rule), as TF1's."""
     from ..aliases import DuplicateStaticArgumentError, resolve
 
     axis = resolve("l2_normalize", "axis", axis, "dim", dim, error=DuplicateStaticArgumentError)
     t = _tensor(x)
     axes = tuple(axis) if isinstance(axis, (list, tuple)) else axis
-    total = ops.maximum(ops.sum(ops.square(t), axis=axes, keepdims=True), epsilon)
+    total = maximum(ops.sum(ops.square(t), axis=axes, keepdims=True), epsilon)  # (TF1's tie rule)
     return rename(ops.multiply(t, ops.reciprocal(ops.sqrt(total))), name)
 
 

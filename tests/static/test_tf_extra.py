@@ -145,6 +145,13 @@ def test_l2_normalize_of_a_zero_row_and_the_dim_alias(backend):
     np.testing.assert_allclose(grad[1], [1e6, 2e6], rtol=1e-6)  # rsqrt(epsilon), as TF1
 
 
+def test_l2_normalize_gives_a_tie_with_epsilon_to_the_sum(backend):
+    a = np.array([[3.0, 4.0]])
+    out, w, grad = _grad_of(lambda x: ds.nn.l2_normalize(x, 1, epsilon=25.0), a, backend)
+    np.testing.assert_allclose(out, a / 5, rtol=1e-12)
+    np.testing.assert_allclose(grad, w / 5 - a / 125 * np.sum(w * a), rtol=1e-12)  # tf.maximum: x >= y
+
+
 # -- top_k -------------------------------------------------------------------------------------------
 def _top_k(a, k):
     """TF1's order: larger first, equal values by lower index, NaN after every number."""

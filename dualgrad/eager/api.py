@@ -15,9 +15,11 @@ from ..errors import DualgradNotImplementedError, ShapeError, user_frame, user_l
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
+    _clamp_between,
     _clamps_to_float,
     _dim,
     _keep,
+    _plain_bound,
     add_,
     broadcast_to,
     cat,
@@ -83,22 +85,14 @@ def pow(input, exponent) -> Tensor:
 
 
 def clamp(input, min=None, max=None) -> Tensor:
-    """Each element clamped to [min, max]; either bound may be None (torch.clamp)."""
+    """Each element clamped to [min, max]; either bound may be None, a number or a tensor
+    (torch.clamp)."""
     if _clamps_to_float(input, min, max):
         input = input.to(dtypes.DEFAULT_FLOAT)
-    if any(type(b) is Tensor and b.requires_grad for b in (min, max)):
+    min, max = _plain_bound(min), _plain_bound(max)
+    if type(min) is Tensor or type(max) is Tensor:
         return _clamp_between(input, min, max)
     return ops.clip(input, min=min, max=max)
-
-
-def _clamp_between(x, low, high) -> Tensor:
-    """clamp by bounds that require grad: `clip` takes its bounds as attrs, which carry no
-    gradient. PyTorch's clamp_backward: x's gradient where low <= x <= high, a bound's where it
-    binds (ties go to x); a NaN, in x or a bound, gives NaN."""
-    for bound, beyond in ((low, ops.less), (high, ops.greater)):
-        if bound is not None:
-            x = ops.where(ops.logical_or(beyond(x, bound), ops.not_equal(bound, bound)), bound, x)
-    return x
 
 
 neg, exp, log, log1p, expm1, sqrt, abs, sin, cos, tan, tanh, sigmoid, relu, reciprocal, sign = (

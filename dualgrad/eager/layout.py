@@ -17,7 +17,7 @@ from .. import dtypes, ops
 from ..aliases import resolve
 from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame, user_line
 from ..ops import specs
-from . import torch_keys
+from . import grad_mode, torch_keys
 from .bind import as_eager_error, as_key, spec_of
 from .convert import write_value
 from .devices import Device, device_of, place
@@ -249,7 +249,28 @@ def clamp_(input, min=None, max=None) -> Tensor:
     if _clamps_to_float(input, min, max):
         raise DualgradRuntimeError(f"clamp_: result type {dtypes.DEFAULT_FLOAT.name} can't be cast to the "
                                    f"desired output type {input.dtype.name} {user_line()}")
+    min, max = _plain_bound(min), _plain_bound(max)
+    if type(min) is Tensor or type(max) is Tensor:  # bounds that carry a gradient
+        return input.copy_(_clamp_between(input.clone(), min, max))
     return inplace(input, ops.clip, min=min, max=max)
+
+
+def _plain_bound(bound):
+    """A bound tensor that carries no gradient is plain data (`clip` takes its bounds as attrs,
+    and its rule then compares arrays); one that requires grad stays a tensor."""
+    if type(bound) is Tensor and not (bound._requires_grad and grad_mode.state.enabled):
+        return bound._data
+    return bound
+
+
+def _clamp_between(x, low, high) -> Tensor:
+    """clamp by bounds that require grad, a where of registry ops (`clip`'s bounds are attrs,
+    which carry no gradient). PyTorch's clamp_backward: x's gradient where low <= x <= high, a
+    bound's where it binds (ties go to x); a NaN, in x or a bound, gives NaN."""
+    for bound, beyond in ((low, ops.less), (high, ops.greater)):
+        if bound is not None:
+            x = ops.where(ops.logical_or(beyond(x, bound), ops.not_equal(bound, bound)), bound, x)
+    return x
 
 
 def fill_(input, value) -> Tensor:

@@ -41,3 +41,25 @@ def test_one_bound_by_tensor_and_the_method_form():
     np.testing.assert_array_equal(out.detach().numpy(), [0.0, 1.0, 2.0])
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0])
     np.testing.assert_array_equal(high.grad.numpy(), [0.0, 0.0, 1.0])
+
+
+def test_bound_tensors_without_grad_then_backward():
+    """A bound tensor that requires no grad went into `clip` as an attr, and the backward
+    crashed ('Tensor' object has no attribute 'astype'): its rule compared x with a tensor."""
+    w = dg.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    low = dg.tensor([[1.0, 2.0], [0.5, 4.0]])
+    out = dg.clamp(w, min=low, max=low + 1)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), [[1.0, 2.0], [1.5, 4.0]])
+    np.testing.assert_array_equal(w.grad.numpy(), [[0.0, 0.0], [0.0, 1.0]])  # 4 == low: a tie, x's
+
+
+def test_in_place_clamp_by_a_bound_that_requires_grad():
+    w = dg.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    low = dg.tensor([[1.0, 2.0], [0.5, 4.0]], requires_grad=True)
+    z = w * 1
+    z.clamp_(min=low)
+    (z * dg.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    np.testing.assert_array_equal(z.detach().numpy(), [[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(low.grad.numpy(), [[1.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(w.grad.numpy(), [[0.0, 0.0], [3.0, 4.0]])

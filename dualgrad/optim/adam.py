@@ -1,5 +1,6 @@
 """`optim.Adam` and `optim.AdamW` (amsgrad, maximize): PyTorch's formulas, from
-`ops.updates.adam` (AdamW decays the weights directly, `decoupled=True`)."""
+`ops.updates.adam` (AdamW, or Adam with `decoupled_weight_decay=True`, decays the weights
+directly)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,14 +11,13 @@ from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_t
 
 
 class Adam(Optimizer):
-    """Adam with bias correction, optional amsgrad and L2 weight decay (torch.optim.Adam)."""
-
-    decoupled = False
+    """Adam with bias correction, optional amsgrad, and L2 weight decay or, with
+    `decoupled_weight_decay`, AdamW's (torch.optim.Adam)."""
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
-                 maximize: bool = False, foreach=None, capturable: bool = False,
-                 differentiable: bool = False, fused=None) -> None:
+                 foreach=None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused=None, decoupled_weight_decay: bool = False) -> None:
         if not 0.0 <= lr:
             raise OptimizerError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -28,8 +28,11 @@ class Adam(Optimizer):
         if not 0.0 <= weight_decay:
             raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
         refuse_differentiable(type(self).__name__, differentiable)
+        # a group key, as PyTorch's: a loaded checkpoint of Adam(decoupled_weight_decay=True)
+        # keeps decaying the weights directly
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def update(self, group: dict, params: list) -> None:
         """One Adam (or AdamW) step for `params` of `group`, as torch.optim.Adam.step."""
@@ -48,7 +51,7 @@ class Adam(Optimizer):
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                 None if most is None else most._data, state["step"]._data, lr=group["lr"], beta1=beta1,
                 beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
-                maximize=group["maximize"], decoupled=self.decoupled)
+                maximize=group["maximize"], decoupled=group["decoupled_weight_decay"])
             write(p, new)
             write(state["exp_avg"], exp_avg)
             write(state["exp_avg_sq"], exp_avg_sq)
@@ -59,8 +62,10 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay (default 1e-2, as in PyTorch)."""
 
-    decoupled = True
-
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, **kwargs) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kwargs)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach=None, capturable: bool = False,
+                 differentiable: bool = False, fused=None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

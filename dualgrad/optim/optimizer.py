@@ -172,6 +172,9 @@ class Optimizer:
         self.state = state
         self.param_groups = [dict(copy.deepcopy({k: v for k, v in s.items() if k != "params"}),
                                   params=g["params"]) for g, s in zip(groups, saved, strict=True)]
+        for group in self.param_groups:  # a checkpoint older than an option: its default
+            for name, default in self.defaults.items():
+                group.setdefault(name, default)
 
 
 def _copied(value, param: Tensor, key: str):

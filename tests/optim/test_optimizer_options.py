@@ -37,7 +37,7 @@ def ref_adam(p, grads, lr, betas, eps, weight_decay, amsgrad, maximize, decouple
 
 
 @settings(**SETTINGS)
-@given(st.sampled_from([(), (1,), (3,)]), st.sampled_from(["Adam", "AdamW"]),
+@given(st.sampled_from([(), (1,), (3,)]), st.sampled_from(["Adam", "AdamW", "Adam-decoupled"]),
        st.sampled_from([0.0, 0.05, 0.3]), st.booleans(), st.booleans(), st.integers(0, 2**31))
 def test_adam_and_adamw_keep_float64_for_every_parameter_shape(shape, name, weight_decay, amsgrad, maximize,
                                                                seed):
@@ -50,11 +50,15 @@ def test_adam_and_adamw_keep_float64_for_every_parameter_shape(shape, name, weig
     hyper = dict(lr=0.05, betas=(0.8, 0.95), eps=1e-6, weight_decay=weight_decay, amsgrad=amsgrad,
                  maximize=maximize)
     p = dg.tensor(p0, requires_grad=True)
-    opt = getattr(optim, name)([p], **hyper)
+    decoupled = name != "Adam"
+    if name == "AdamW":
+        opt = optim.AdamW([p], **hyper)
+    else:
+        opt = optim.Adam([p], decoupled_weight_decay=decoupled, **hyper)
     for g in grads:
         p.grad = dg.tensor(g)
         opt.step()
-    expected = ref_adam(p0, grads, decoupled=name == "AdamW", **hyper)
+    expected = ref_adam(p0, grads, decoupled=decoupled, **hyper)
     assert p.dtype is dg.float64 and tuple(p.shape) == shape
     assert_close(p.detach().numpy(), expected, rtol=1e-12, atol=1e-14, msg=f"{name} parameter")
 
@@ -195,3 +199,34 @@ def test_lambda_lr_saves_the_state_of_a_callable_object():
     assert plain.state_dict()["lr_lambdas"] == [None]
     plain.load_state_dict(plain.state_dict())
     assert plain.lr_lambdas[0](2) == 0.9**2
+
+
+def test_a_checkpoint_keeps_adams_decoupled_weight_decay():
+    """PyTorch 2.13's Adam(decoupled_weight_decay=True) is AdamW, and the flag is a group key
+    of its state_dict: loaded into an Adam it must keep decaying the weights directly (an
+    unknown group key would be ignored silently). A checkpoint without the key (older than
+    the option) gets the optimizer's default."""
+    rng = np.random.default_rng(1)
+    p0, grads = rng.standard_normal(3), [rng.standard_normal(3) for _ in range(4)]
+    hyper = dict(lr=0.05, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.2, amsgrad=False, maximize=False)
+    first = dg.tensor(p0, requires_grad=True)
+    opt = optim.Adam([first], decoupled_weight_decay=True, **hyper)
+    first.grad = dg.tensor(grads[0])
+    opt.step()
+    state = opt.state_dict()
+    assert state["param_groups"][0]["decoupled_weight_decay"] is True
+    resumed = dg.tensor(first.detach().numpy(), requires_grad=True)
+    opt = optim.Adam([resumed], lr=1.0)
+    opt.load_state_dict(state)
+    for g in grads[1:]:
+        resumed.grad = dg.tensor(g)
+        opt.step()
+    assert_close(resumed.detach().numpy(), ref_adam(p0, grads, decoupled=True, **hyper), rtol=1e-13)
+    older = {"state": {}, "param_groups": [{k: v for k, v in state["param_groups"][0].items()
+                                            if k != "decoupled_weight_decay"}]}
+    for cls, expected in ((optim.Adam, False), (optim.AdamW, True)):
+        opt = cls([dg.zeros(3, requires_grad=True)])
+        opt.load_state_dict(older)
+        assert opt.param_groups[0]["decoupled_weight_decay"] is expected
+    with pytest.raises(TypeError, match="decoupled_weight_decay"):
+        optim.AdamW([dg.zeros(1, requires_grad=True)], decoupled_weight_decay=False)  # as PyTorch's AdamW

@@ -30,6 +30,8 @@ def _cases():
     for name, amsgrad, wd, maximize, betas in product(["Adam", "AdamW"], flags, [0.0, 0.05], flags,
                                                       [(0.9, 0.999), (0.0, 0.8)]):
         yield name, dict(lr=0.01, amsgrad=amsgrad, weight_decay=wd, maximize=maximize, betas=betas, eps=1e-6)
+    for amsgrad, wd in product(flags, [0.0, 0.05]):
+        yield "Adam", dict(lr=0.01, amsgrad=amsgrad, weight_decay=wd, decoupled_weight_decay=True)
     for alpha, centered, momentum, wd, maximize in product([0.99, 0.5], flags, [0.0, 0.8], [0.0, 0.1], flags):
         yield "RMSprop", dict(lr=0.01, alpha=alpha, centered=centered, momentum=momentum, weight_decay=wd,
                               maximize=maximize)

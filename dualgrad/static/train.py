@@ -160,11 +160,14 @@ class Optimizer:
     def _finish(self) -> list:
         return []
 
-    def _zeros_slot(self, var: Variable, slot_name: str, op_name: str) -> Variable:
+    def _zeros_slot(self, var: Variable, slot_name: str, op_name: str, fill: float = 0.0) -> Variable:
+        """The slot `slot_name` of `var` (TF1's variable `var/op_name`), created filled with
+        `fill` (zeros, or Adagrad's and RMSProp's starting values)."""
         slots = self._slots.setdefault(slot_name, {})
         if var not in slots:
-            slots[var] = Variable(zeros(var.shape, var.dtype), name=f"{var.op.name}/{op_name}",
-                                  trainable=False)
+            start = zeros(var.shape, var.dtype)
+            start = start + fill if fill else start  # a weak scalar: the variable's dtype
+            slots[var] = Variable(start, name=f"{var.op.name}/{op_name}", trainable=False)
         return slots[var]
 
     def _non_slot(self, name: str, value, like: Variable) -> Variable:
@@ -299,3 +302,8 @@ def _as(t: Tensor, like: Variable):
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer", "Saver",
            "latest_checkpoint", "get_global_step", "create_global_step", "get_or_create_global_step",
            "global_variables", "convert_to_tensor"]
+
+# Adagrad and RMSProp live in their own module, which builds on Optimizer above
+from .train_more import AdagradOptimizer, RMSPropOptimizer  # noqa: E402
+
+__all__ += ["AdagradOptimizer", "RMSPropOptimizer"]

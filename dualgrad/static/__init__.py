@@ -130,6 +130,7 @@ from .initializers import (
     truncated_normal_initializer,
     variance_scaling_initializer,
 )
+from .nn_activations import erf
 from .scopes import (
     AUTO_REUSE,
     VariableScope,

@@ -42,6 +42,7 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
     softsign,
     tanhshrink,
 )
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 
 
 # -- layers and activations -------------------------------------------------------------------

@@ -77,13 +77,21 @@ def leaky_relu(x, negative_slope=0.01):
 def _elu(x, alpha, scale=1.0, input_scale=1.0):
     """ATen's elu kernel: scale * x where x > 0, else alpha * scale * expm1(input_scale * x);
     x <= 0 takes the exponential branch, so its derivative is the gradient at 0 and a NaN
-    gets the linear branch's (PyTorch's). expm1 reads 0 where x > 0: no overflow."""
+    gets the linear branch's (PyTorch's). The exponential reads 0 where x > 0: no overflow."""
     negative = ew.less_equal(x, 0)
     inside = ew.where(negative, x, 0)
     if input_scale != 1.0:
         inside = ew.multiply(inside, input_scale)
-    curve = ew.multiply(ew.expm1(inside), alpha * scale)
+    curve = ew.multiply(_expm1_exact_grad(inside), alpha * scale)
     return ew.where(negative, curve, x if scale == 1.0 else ew.multiply(x, scale))
+
+
+def _expm1_exact_grad(x):
+    """expm1(x) for x <= 0 whose gradient is exp(x) to the last bits, as PyTorch's
+    elu_backward computes it: expm1's own VJP, out + 1, cancels to 0 far left (exp(-500) is
+    7e-218; out + 1 is 0). Below -1, exp(x) - 1 is as exact as expm1 (|value| > 0.63)."""
+    far = ew.less(x, -1)
+    return ew.where(far, ew.subtract(ew.exp(ew.where(far, x, 0)), 1), ew.expm1(ew.where(far, 0, x)))
 
 
 def elu(x, alpha=1.0):

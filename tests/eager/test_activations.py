@@ -200,3 +200,13 @@ def test_erf_function_method_and_inplace():
     assert ints.dtype is dg.float32
     with pytest.raises(GraphError, match="can't be cast"):
         dg.tensor([1, 2]).erf_()  # PyTorch: result type Float can't be cast to Long
+
+
+def test_exponential_branch_gradient_is_exact_far_left():
+    """exp(x) itself (PyTorch's elu_backward), not expm1's out + 1, which cancels to 0."""
+    _, grad = _value_and_grad(F.elu, [-30.0, -6.0, -1.5, -0.5])
+    np.testing.assert_allclose(grad, [math.exp(v) for v in (-30.0, -6.0, -1.5, -0.5)], rtol=1e-15)
+    _, grad = _value_and_grad(lambda x: F.celu(x, 2.0), [-1000.0])
+    np.testing.assert_allclose(grad, [math.exp(-500.0)], rtol=1e-15)
+    _, grad = _value_and_grad(F.elu, [-6.0], dtype=dg.float32)
+    np.testing.assert_allclose(grad, [math.exp(-6.0)], rtol=2e-7)

@@ -16,6 +16,7 @@ class InputCheck:
     max_diff: float = 0.0
     detail: str = ""
     points: int = 0
+    closed_form_points: int = 0  # of `points`, those compared with the closed form's numbers
 
     @property
     def mark(self) -> str:

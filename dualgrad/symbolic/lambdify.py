@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import ops
 from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
@@ -121,10 +122,13 @@ def _modules(backend: str):
     own dicts. sympy runs `from numpy import *`, which first imports every lazy submodule numpy
     lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
     if _MODULES[backend] != "numpy":
-        return _MODULES[backend]
+        from jax.scipy.special import erf  # (sympy would fall back to math.erf: scalars only)
+
+        return [{"erf": erf}, _MODULES[backend]]
     if not _NUMPY_NAMESPACE:
         linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
-        _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside})
+        _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside,
+                                 "erf": lambda v: ops.erf(np.asarray(v))})  # (numpy has no erf)
     return [_NUMPY_NAMESPACE]
 
 

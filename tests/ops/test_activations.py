@@ -127,3 +127,19 @@ def test_refusals_name_the_function():
         ops.glu(np.array(1.0))
     with pytest.raises(IndexShapeError, match="Dimension out of range"):
         ops.glu(np.ones((2, 4)), axis=2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_closed_form_with_erf_evaluates_on_arrays(backend):
+    """sympy prints erf as `erf`, which it would take from `math` (scalars only): lambdify maps
+    it to the registry's erf (numpy) and jax's."""
+    import jax
+
+    import dualgrad as dg
+    from dualgrad import symbolic
+
+    values = np.array([-2.0, -0.5, 0.25, 3.0])
+    x = dg.tensor(values, dtype=dg.float64, requires_grad=True, name="x")
+    form = symbolic.lambdify(symbolic.expr(dg.nn.functional.gelu(x)), backend=backend)
+    np.testing.assert_allclose(np.asarray(form(x=values)), np.asarray(jax.nn.gelu(values, approximate=False)),
+                               rtol=1e-14)

@@ -164,7 +164,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if not (record and edges is not None and out.dtype.kind == "f"):
         t.grad_fn = None
         t._requires_grad = False
-        if state.enabled and not record and out.dtype.kind == "f":
+        if state.enabled and (out.dtype.kind == "f" and not record or out.dtype.kind == "b"):
             keep_origin(t, op, args, attrs)
         return t
     node = _NODE_CLASS[op]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
@@ -191,13 +191,15 @@ ORIGIN_DEPTH = 64
 
 def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
     """A float result computed from named data (nothing requires grad) remembers its op, so
-    `symbolic.expr` prints `x[i]**2`, not an anonymous input (SPEC §4). Saved with the versions
-    of it and its inputs (an in-place change makes symbolic treat it as plain data); chains stop
-    after ORIGIN_DEPTH ops, so a loop cannot grow one without bound."""
+    `symbolic.expr` prints `x[i]**2`, not an anonymous input (SPEC §4); so does a mask computed
+    from such data or from the graph (`x > 0` of an x that requires grad), so that a `where` on
+    it reads `Piecewise(..., x[i] > 0)`, not the recorded point's constant mask. Saved with the
+    versions of it and its inputs (an in-place change makes symbolic treat it as plain data);
+    chains stop after ORIGIN_DEPTH ops, so a loop cannot grow one without bound."""
     depth = -1
     for a in args:
         if type(a) is Tensor:
-            if a._name is not None:
+            if a._name is not None or a._requires_grad:
                 depth = max(depth, 0)
             origin = a._origin
             if origin is not None:

@@ -147,7 +147,6 @@ from .scopes import (
 from .session import InteractiveSession, Session, get_default_session
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
-from .tf_ops import (
 from .tf_math_more import (
     count_nonzero,
     div_no_nan,
@@ -164,13 +163,14 @@ from .tf_math_more import (
     xlogy,
 )
 from .tf_math_more import math_namespace as _math_namespace
+from .tf_ops import (
     argsort,
     boolean_mask,
     ceil,
     clip_by_global_norm,
     clip_by_norm,
-    cumsum,
     cumprod,
+    cumsum,
     floor,
     gather,
     gather_nd,
@@ -205,8 +205,8 @@ from .variables import (
 )
 
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
-double = float64
 math = _math_namespace(globals(), nn)  # TF1's tf.math
+double = float64
 half = float16
 
 

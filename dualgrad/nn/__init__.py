@@ -20,12 +20,15 @@ from .activation import (
     Softsign,
     Tanhshrink,
 )
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .containers import ModuleDict, ModuleList, Sequential
 from .distance import CosineSimilarity, PairwiseDistance
 from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, StateDictError
+from .normalization import LayerNorm
 from .parameter import Parameter
+from .sparse import Embedding
 
 __all__ = [
     "CosineSimilarity", "PairwiseDistance",
@@ -34,4 +37,5 @@ __all__ = [
     "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils",
     "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
     "ReLU6", "SELU", "SiLU", "Softsign", "Tanhshrink",
+    "BatchNorm1d", "BatchNorm2d", "Embedding", "LayerNorm",
 ]

@@ -42,7 +42,10 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
     softsign,
     tanhshrink,
 )
+from .batchnorm import batch_norm  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from .normalization import layer_norm  # noqa: F401
+from .sparse import embedding  # noqa: F401
 
 
 # -- layers and activations -------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""PyTorch's embedding lookup: `F.embedding` and `nn.Embedding` (with `from_pretrained`).
+
+A lookup is the registry's `take` of rows, whose VJP (`take_add`) adds the gradient of every
+occurrence of an index into its row, so repeated indices accumulate as in PyTorch. The
+`padding_idx` row reads normally but gets no gradient (PyTorch's embedding_backward skips it).
+`max_norm`, `scale_grad_by_freq` and `sparse=True` are refused, never accepted and ignored.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..backend import is_jax_array
+from ..eager.creation import empty
+from ..eager.grad_mode import no_grad
+from ..eager.tensor import Tensor
+from ..errors import (
+    DualgradNotImplementedError,
+    DualgradValueError,
+    EagerDTypeError,
+    IndexShapeError,
+    user_line,
+)
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+    """PyTorch's check of padding_idx; a negative one counts from the end."""
+    if padding_idx is None:
+        return None
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise DualgradValueError(f"Padding_idx must be within num_embeddings (got padding_idx={padding_idx} "
+                                 f"for {num_embeddings} embeddings) {user_line()}")
+    return padding_idx % num_embeddings
+
+
+def _refuse_unsupported(max_norm, scale_grad_by_freq: bool, sparse: bool) -> None:
+    for name, value, default in (("max_norm", max_norm, None), ("sparse", sparse, False),
+                                 ("scale_grad_by_freq", scale_grad_by_freq, False)):
+        if value != default:
+            raise DualgradNotImplementedError(f"embedding: {name}={value!r} is not supported by dualgrad "
+                                              f"(only {name}={default}) {user_line()}")
+
+
+def _check_indices(input: Tensor, weight: Tensor) -> None:
+    """PyTorch's dtype rule, and its IndexError where the indices are concrete (in a step
+    dg.compile traces, `take`'s own check raises when the compiled step runs)."""
+    if not isinstance(input, Tensor) or input.dtype.name not in ("int64", "int32"):
+        kind = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
+        raise EagerDTypeError(f"embedding: expected indices of dtype int64 or int32, got {kind} "
+                              f"{user_line()}")
+    if weight.ndim != 2:
+        raise DualgradValueError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)} "
+                                 f"{user_line()}")
+    data = input._data
+    if isinstance(data, np.ndarray) or is_jax_array(data):
+        indices, n = np.asarray(data), weight.shape[0]
+        bad = (indices < 0) | (indices >= n)
+        if bad.any():
+            raise IndexShapeError(f"embedding: index {int(indices[bad].flat[0])} out of range for {n} "
+                                  f"embeddings (weight shape {tuple(weight.shape)}) {user_line()}")
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of `weight` at the integer `input` (torch.nn.functional.embedding): shape
+    input.shape + (embedding_dim,); repeated indices add their gradients, the padding_idx row
+    gets none."""
+    _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
+    _check_indices(input, weight)
+    padding = _padding_index(padding_idx, weight.shape[0])
+    out = ops.take(weight, input, axis=0)
+    if padding is None:
+        return out
+    at_padding = ops.expand_dims(ops.equal(input, padding), axis=-1)
+    return ops.where(at_padding, out.detach(), out)  # same values; no gradient to the padding row
+
+
+class Embedding(Module):
+    """A lookup table of `num_embeddings` vectors of size `embedding_dim` (torch.nn.Embedding):
+    weight ~ N(0, 1) from dualgrad's generator, the padding_idx row zero."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype, device=device),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
+                raise DualgradValueError(f"Shape of weight does not match num_embeddings and embedding_dim: "
+                                         f"{tuple(_weight.shape)} vs ({num_embeddings}, {embedding_dim}) "
+                                         f"{user_line()}")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    def reset_parameters(self) -> None:
+        """Re-draws weight from N(0, 1) and zeroes the padding row (nn.Embedding.reset_parameters)."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            with no_grad():  # (a write into the row, not a view's fill_: jax arrays have no views)
+                self.weight[self.padding_idx] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        """`embedding(input, weight, padding_idx)`."""
+        return embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        """`num_embeddings, embedding_dim[, padding_idx=...]`, as PyTorch prints it."""
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        return s
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is `embeddings` itself (2-d), frozen unless `freeze=False`;
+        the padding row is kept as given, as PyTorch."""
+        if embeddings.ndim != 2:
+            raise DualgradValueError(f"Embeddings parameter is expected to be 2-dimensional, got shape "
+                                     f"{tuple(embeddings.shape)} {user_line()}")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)

@@ -284,10 +284,14 @@ def global_norm(t_list: Sequence, name=None) -> Tensor:
 
 def clip_by_global_norm(t_list: Sequence, clip_norm, use_norm=None, name=None) -> tuple[list, Tensor]:
     """(each tensor * clip_norm / max(global_norm, clip_norm), global_norm), None entries kept
-    (TF1's `tf.clip_by_global_norm`)."""
+    (TF1's `tf.clip_by_global_norm`). As TF1, an infinite or NaN global norm (an overflowing
+    gradient) sets every entry to NaN, to signal it: scaling by clip_norm / inf would give a
+    silent zero step."""
     tensors = _tensor_list("clip_by_global_norm", t_list)
     norm = global_norm(tensors) if use_norm is None else _t(use_norm)
     scale = ops.multiply(clip_norm, ops.minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
+    finite = ops.equal(ops.subtract(norm, norm), 0)  # inf - inf and NaN - NaN are NaN
+    scale = ops.where(finite, scale, np.nan)
     clipped = iter([ops.multiply(v, ops.cast(scale, dtype=v.dtype)) for v in tensors])
     return [None if v is None else next(clipped) for v in t_list], norm
 

@@ -130,3 +130,20 @@ def test_maximum_and_minimum_give_a_tie_to_x_as_tf1(data, backend):
         with ds.Session(backend=backend) as sess:
             sess.run(x.initializer)
             assert sess.run(g)[0] == (0.2 if xv[0] <= 0 else 1.0)
+
+
+def test_clip_by_global_norm_of_an_overflowing_gradient_is_nan_as_tf1(backend):
+    # TF1: "If global_norm is infinite or NaN, all entries are set to NaN to signal that an error
+    # occurred"; scaling by clip_norm / inf gave zeros: a silent zero step
+    finite = ds.constant([3.0, 4.0])
+    cases = [[ds.constant([1.0, np.inf]), finite], [ds.constant([1e30, 1e30])],  # inf; squares overflow
+             [ds.constant([np.nan, 1.0]), finite]]
+    clipped = [ds.clip_by_global_norm(ts, 5.0) for ts in cases]
+    kept, norm = ds.clip_by_global_norm([finite, None, ds.constant([[12.0]])], 6.5)
+    with ds.Session(backend=backend) as sess:
+        for ts, n in sess.run(clipped):
+            assert not np.isfinite(n) and all(np.isnan(t).all() for t in ts)
+        got_kept, got_norm = sess.run([[kept[0], kept[2]], norm])
+    assert kept[1] is None and got_norm == 13.0
+    np.testing.assert_allclose(got_kept[0], [1.5, 2.0], rtol=1e-6)
+    np.testing.assert_allclose(got_kept[1], [[6.0]], rtol=1e-6)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import ShapeError, user_line
 from . import api, nn
 from .compat import GraphKeys, get_collection
@@ -18,9 +19,10 @@ from .convert import ArgumentError
 from .creation import convert_to_tensor, ones_like, zeros_like
 from .graph import Tensor, get_default_graph
 
-__all__ = ["Reduction", "absolute_difference", "compute_weighted_loss", "get_losses",
-           "get_regularization_losses", "get_total_loss", "huber_loss", "log_loss", "mean_squared_error",
-           "sigmoid_cross_entropy", "softmax_cross_entropy", "sparse_softmax_cross_entropy"]
+__all__ = ["Reduction", "absolute_difference", "compute_weighted_loss", "cosine_distance", "get_losses",
+           "get_regularization_losses", "get_total_loss", "hinge_loss", "huber_loss", "log_loss",
+           "mean_squared_error", "sigmoid_cross_entropy", "softmax_cross_entropy",
+           "sparse_softmax_cross_entropy"]
 
 LOSSES = GraphKeys.LOSSES
 
@@ -166,6 +168,27 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
     if label_smoothing:
         labels = labels * (1.0 - label_smoothing) + 0.5 * label_smoothing
     losses = nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection=LOSSES,
+               reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
+    """max(0, 1 - y * logits) with the 0/1 labels mapped to y = -1/1, weighted and reduced
+    (TF1's tf.losses.hinge_loss)."""
+    labels, logits = _pair("hinge_loss", labels, logits, "logits")
+    losses = nn.relu(1.0 - (2.0 * labels - 1.0) * logits)
+    return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
+
+
+def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None, loss_collection=LOSSES,
+                    reduction=Reduction.SUM_BY_NONZERO_WEIGHTS, dim=None) -> Tensor:
+    """1 - sum(labels * predictions) along `axis` (kept as a size-1 dim), for unit-normalised
+    inputs, weighted and reduced (TF1's tf.losses.cosine_distance; `dim` is its old name)."""
+    axis = resolve("cosine_distance", "axis", axis, "dim", dim, error=DuplicateStaticArgumentError)
+    if axis is None:
+        raise ArgumentError(f"ds.losses.cosine_distance: You must specify 'axis'. {user_line()}")
+    labels, predictions = _pair("cosine_distance", labels, predictions)
+    losses = 1.0 - api.reduce_sum(predictions * labels, axis=[axis], keepdims=True)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
 

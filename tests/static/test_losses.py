@@ -155,3 +155,39 @@ def test_weights_are_a_scalar_or_of_the_losses_rank():
             ds.losses.mean_squared_error(square, square * 2, w)
     for w in (np.ones((1, 5)), np.ones((5, 1)), np.ones((1, 1)), 1.0):
         assert ds.Session(backend="numpy").run(ds.losses.mean_squared_error(square, square * 2, w)) == 1.0
+
+
+HINGE_COSINE = {  # TF1's formulas: hinge with 0/1 labels mapped to -1/1; cosine keeps the axis
+    "hinge_loss": (lambda w, r: ds.losses.hinge_loss(ONEHOT, LOGITS, w, reduction=r),
+                   np.maximum(0.0, 1.0 - (2 * ONEHOT - 1) * LOGITS)),
+    "cosine_distance": (lambda w, r: ds.losses.cosine_distance(LABELS, PRED, axis=1,
+                                                               weights=w if np.ndim(w) != 2 else w[:, :1],
+                                                               reduction=r),
+                        1.0 - (LABELS * PRED).sum(axis=1, keepdims=True)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HINGE_COSINE))
+def test_hinge_and_cosine_losses_match_tf1s_formulas(name):
+    call, per_element = HINGE_COSINE[name]
+    weights = [1.0, 0.0, np.array([[1.0], [0.0], [2.5], [0.5]])]
+    reductions = (R.NONE, R.SUM, R.MEAN, R.SUM_OVER_BATCH_SIZE, R.SUM_BY_NONZERO_WEIGHTS)
+    fetches = [call(w, r) for w in weights for r in reductions]
+    with ds.Session(backend="numpy") as sess:
+        got = sess.run(fetches)
+    want = [reduce(per_element, w, r) for w in weights for r in reductions]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def test_hinge_and_cosine_gradients_and_refusals(backend):
+    logits = ds.Variable(LOGITS)
+    (g,) = ds.gradients(ds.losses.hinge_loss(ONEHOT, logits, reduction=R.SUM), [logits])
+    with ds.Session(backend=backend) as sess:
+        sess.run(logits.initializer)
+        got = sess.run(g)
+    y = 2 * ONEHOT - 1
+    np.testing.assert_allclose(got, np.where(1 - y * LOGITS > 0, -y, 0.0), rtol=1e-12)
+    with pytest.raises(ArgumentError, match="You must specify 'axis'"):
+        ds.losses.cosine_distance(LABELS, PRED)
+    assert ds.losses.cosine_distance(LABELS, PRED, dim=0).shape == ()

@@ -1,0 +1,84 @@
+"""Embedding, LayerNorm, BatchNorm1d/2d against torch 2.13 itself (collected only where torch is
+installed: tests/nn/conftest.py): values, gradients, running stats over training steps and
+eval, state_dict keys and reprs, float64 and float32."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dualgrad as dg
+from dualgrad import nn
+
+DTYPES = {"float64": (dg.float64, torch.float64, 1e-12), "float32": (dg.float32, torch.float32, 2e-5)}
+
+
+def _both(dg_fn, torch_fn, arrays, upstream, dtype):
+    dg_dtype, torch_dtype, _ = DTYPES[dtype]
+    ours = [dg.tensor(a, dtype=dg_dtype, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, dtype=torch_dtype, requires_grad=True) for a in arrays]
+    a, b = dg_fn(*ours), torch_fn(*theirs)
+    (a * dg.tensor(upstream, dtype=dg_dtype)).sum().backward()
+    (b * torch.tensor(upstream, dtype=torch_dtype)).sum().backward()
+    return ([a.detach().numpy()] + [t.grad.numpy() for t in ours],
+            [b.detach().numpy()] + [t.grad.numpy() for t in theirs])
+
+
+def _close(ours, theirs, dtype):
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=DTYPES[dtype][2], atol=DTYPES[dtype][2])
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding(dtype, padding_idx):
+    rng = np.random.default_rng(0)
+    weight, idx = rng.normal(size=(6, 4)), np.array([[0, 2, 2, 5], [1, 0, 2, 2]])
+    upstream = rng.normal(size=(2, 4, 4))
+    ours, theirs = _both(lambda w: nn.functional.embedding(dg.tensor(idx), w, padding_idx),
+                         lambda w: torch.nn.functional.embedding(torch.tensor(idx), w, padding_idx),
+                         [weight], upstream, dtype)
+    _close(ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+def test_layer_norm(dtype):
+    rng = np.random.default_rng(1)
+    arrays = [rng.normal(size=(3, 4, 5)) * 3 + 1, rng.normal(size=(4, 5)), rng.normal(size=(4, 5))]
+    ours, theirs = _both(lambda x, w, b: nn.functional.layer_norm(x, (4, 5), w, b),
+                         lambda x, w, b: torch.nn.functional.layer_norm(x, (4, 5), w, b),
+                         arrays, rng.normal(size=(3, 4, 5)), dtype)
+    _close(ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize(("name", "shape"), [("BatchNorm1d", (5, 3)), ("BatchNorm1d", (4, 3, 6)),
+                                             ("BatchNorm2d", (2, 3, 4, 5))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batch_norm_steps(dtype, name, shape, momentum):
+    rng = np.random.default_rng(2)
+    dg_dtype, torch_dtype, tol = DTYPES[dtype]
+    ours = getattr(nn, name)(3, momentum=momentum, dtype=dg_dtype)
+    theirs = getattr(torch.nn, name)(3, momentum=momentum, dtype=torch_dtype)
+    for mode in ("train", "train", "train", "eval", "train"):
+        ours.train(mode == "train")
+        theirs.train(mode == "train")
+        x, upstream = rng.normal(size=shape) * 2 + 1, rng.normal(size=shape)
+        got, want = _both(ours, theirs, [x], upstream, dtype)
+        _close(got, want, dtype)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=tol, atol=tol)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize(("name", "args", "options"), [
+    ("BatchNorm1d", (4,), {}), ("BatchNorm1d", (4,), {"bias": False}),
+    ("BatchNorm2d", (4,), {"affine": False}), ("BatchNorm1d", (4,), {"track_running_stats": False}),
+    ("LayerNorm", (4,), {}),
+    ("LayerNorm", ([2, 3],), {"bias": False}), ("LayerNorm", (3,), {"elementwise_affine": False}),
+    ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0})])
+def test_module_reprs_and_keys(name, args, options):
+    a, b = getattr(nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
+    assert repr(a) == repr(b)
+    assert list(a.state_dict()) == list(b.state_dict())

@@ -187,3 +187,11 @@ def test_layers_on_the_jax_device_match_cpu():
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
     assert results[1][1][4].tolist() == [0.0] * 4  # the padding row (-1) is zero at init on jax too
+
+
+def test_second_order_gradients():
+    rng = np.random.default_rng(5)
+    x = dg.tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    w = dg.tensor(rng.normal(size=(3,)), requires_grad=True)
+    assert dg.autograd.gradgradcheck(lambda a, b: F.layer_norm(a, (3,), b), (x, w))
+    assert dg.autograd.gradgradcheck(lambda a, b: F.batch_norm(a, None, None, b, training=True), (x, w))

@@ -133,14 +133,19 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
 
 
 def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """Elementwise logistic loss, computed stably: max(x, 0) - x * z + log(1 + exp(-|x|))."""
+    """Elementwise logistic loss, computed stably: max(x, 0) - x * z + log(1 + exp(-|x|)), with
+    max(x, 0) and -|x| written as TF1 writes them (where(x >= 0, ...)): relu's and abs's
+    gradient 0 at 0 made the gradient at x = 0 read -z, not sigmoid(0) - z = 0.5 - z (a
+    zero-initialised logistic regression took a wrong first step)."""
     if _sentinel is not None or labels is None or logits is None:
         raise ArgumentError("Only call `sigmoid_cross_entropy_with_logits` with named arguments")
     x = _tensor(logits)
     z = _tensor(labels, like=x)
     _same_shapes("sigmoid_cross_entropy_with_logits", z, x)
-    loss = ops.add(ops.subtract(ops.relu(x), ops.multiply(x, z)),
-                   ops.log1p(ops.exp(ops.negative(ops.abs(x)))))
+    nonnegative = ops.greater_equal(x, 0)
+    relu_x = ops.where(nonnegative, x, 0)
+    minus_abs_x = ops.where(nonnegative, ops.negative(x), x)
+    loss = ops.add(ops.subtract(relu_x, ops.multiply(x, z)), ops.log1p(ops.exp(minus_abs_x)))
     return _n(loss, name)
 
 

@@ -99,3 +99,24 @@ def test_sparse_cross_entropy_refuses_labels_out_of_range(labels, dtype, backend
         got = sess.run(loss, {lab: lv, z: zv})
     logp = zv - np.log(np.exp(zv).sum(-1, keepdims=True))
     np.testing.assert_allclose(got, -np.take_along_axis(logp, lv[..., None], -1)[..., 0], rtol=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(xs=st.lists(st.one_of(st.just(0.0), NORMAL.map(lambda v: 5 * v)), min_size=1, max_size=5),
+       data=st.data(), backend=st.sampled_from(["numpy", "jax"]))
+def test_sigmoid_cross_entropy_gradient_at_zero_logits(xs, data, backend):
+    # relu'(0) = abs'(0) = 0 made the gradient at x = 0 read -z; TF1 (and the math): 0.5 - z
+    ds.reset_default_graph()
+    xv = np.array(xs)
+    zv = np.array(data.draw(st.lists(st.floats(0, 1), min_size=len(xs), max_size=len(xs))))
+    x = ds.Variable(xv)
+    loss = ds.nn.sigmoid_cross_entropy_with_logits(labels=zv, logits=x)
+    (g,) = ds.gradients(ds.reduce_sum(loss), [x])
+    with ds.Session(backend=backend) as sess:
+        sess.run(x.initializer)
+        got, got_g = sess.run([loss, g])
+    e = np.exp(-np.abs(xv))
+    sigmoid = np.where(xv >= 0, 1 / (1 + e), e / (1 + e))
+    np.testing.assert_allclose(got, np.maximum(xv, 0) - xv * zv + np.log1p(np.exp(-np.abs(xv))), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_allclose(got_g, sigmoid - zv, rtol=1e-12, atol=1e-15)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
 from ..ops import Spec
+from .api import maximum, minimum
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
@@ -265,10 +266,14 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
 
 # -- norms ---------------------------------------------------------------------------------------------
 def clip_by_norm(t, clip_norm, axes=None, name=None):
-    """t * clip_norm / max(||t||_2, clip_norm) (TF1's `tf.clip_by_norm`)."""
+    """t * clip_norm / max(||t||_2, clip_norm) (TF1's `tf.clip_by_norm`), the max being
+    `ds.maximum` (TF1's: at ||t|| == clip_norm the gradient goes through the norm; the
+    registry's clip_by_norm splits that tie). A zero t has a zero gradient (the registry norm's)."""
     if isinstance(axes, (list, np.ndarray)):  # TF1's list of axes
         axes = tuple(int(a) for a in np.ravel(axes))
-    return rename(ops.clip_by_norm(_t(t), clip_norm, axes=axes), name)
+    t = _t(t)
+    norm = ops.norm(t, 2, axis=axes, keepdims=True)
+    return rename(ops.divide(ops.multiply(t, clip_norm), maximum(norm, clip_norm)), name)
 
 
 def global_norm(t_list: Sequence, name=None) -> Tensor:
@@ -289,7 +294,8 @@ def clip_by_global_norm(t_list: Sequence, clip_norm, use_norm=None, name=None) -
     silent zero step."""
     tensors = _tensor_list("clip_by_global_norm", t_list)
     norm = global_norm(tensors) if use_norm is None else _t(use_norm)
-    scale = ops.multiply(clip_norm, ops.minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
+    # minimum: TF1's tie rule (at norm == clip_norm the gradient goes through the norm)
+    scale = ops.multiply(clip_norm, minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
     finite = ops.equal(ops.subtract(norm, norm), 0)  # inf - inf and NaN - NaN are NaN
     scale = ops.where(finite, scale, np.nan)
     clipped = iter([ops.multiply(v, ops.cast(scale, dtype=v.dtype)) for v in tensors])

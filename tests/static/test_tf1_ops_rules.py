@@ -147,3 +147,20 @@ def test_clip_by_global_norm_of_an_overflowing_gradient_is_nan_as_tf1(backend):
     assert kept[1] is None and got_norm == 13.0
     np.testing.assert_allclose(got_kept[0], [1.5, 2.0], rtol=1e-6)
     np.testing.assert_allclose(got_kept[1], [[6.0]], rtol=1e-6)
+
+
+def test_clip_by_norm_at_the_clip_norm_differentiates_the_clipped_branch(backend):
+    # TF1's maximum(norm, clip_norm) sends a tie's gradient through the norm: at ||t|| = c the
+    # gradient of w . clip(t) is (w - t (t . w) / ||t||^2) c / ||t||; the registry's tie split
+    # gave the average of the two branches' gradients
+    tv, w = np.array([3.0, 4.0]), np.array([1.0, 2.0])
+    t = ds.Variable(tv)
+    (g,) = ds.gradients(ds.reduce_sum(ds.clip_by_norm(t, 5.0) * w), [t])
+    (clipped,), _ = ds.clip_by_global_norm([t * 1.0], 5.0)
+    (gg,) = ds.gradients(ds.reduce_sum(clipped * w), [t])
+    with ds.Session(backend=backend) as sess:
+        sess.run(t.initializer)
+        got, got_global = sess.run([g, gg])
+    want = w - tv * (tv @ w) / 25.0
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got_global, want, rtol=1e-12)

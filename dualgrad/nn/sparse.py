@@ -3,7 +3,8 @@
 A lookup is the registry's `take` of rows, whose VJP (`take_add`) adds the gradient of every
 occurrence of an index into its row, so repeated indices accumulate as in PyTorch. The
 `padding_idx` row reads normally but gets no gradient (PyTorch's embedding_backward skips it).
-`max_norm`, `scale_grad_by_freq` and `sparse=True` are refused, never accepted and ignored.
+`max_norm` rescales the rows read in place first, as PyTorch's embedding_renorm_;
+`scale_grad_by_freq` and `sparse=True` are refused, never accepted and ignored.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from .. import ops
 from ..backend import is_jax_array
-from ..eager.creation import empty
+from ..eager import api
+from ..eager.creation import as_tensor, empty
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..errors import (
@@ -36,12 +38,11 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     return padding_idx % num_embeddings
 
 
-def _refuse_unsupported(max_norm, scale_grad_by_freq: bool, sparse: bool) -> None:
-    for name, value, default in (("max_norm", max_norm, None), ("sparse", sparse, False),
-                                 ("scale_grad_by_freq", scale_grad_by_freq, False)):
-        if value != default:
+def _refuse_unsupported(scale_grad_by_freq: bool, sparse: bool) -> None:
+    for name, value in (("sparse", sparse), ("scale_grad_by_freq", scale_grad_by_freq)):
+        if value:
             raise DualgradNotImplementedError(f"embedding: {name}={value!r} is not supported by dualgrad "
-                                              f"(only {name}={default}) {user_line()}")
+                                              f"(only {name}=False) {user_line()}")
 
 
 def _check_indices(input: Tensor, weight: Tensor) -> None:
@@ -63,14 +64,29 @@ def _check_indices(input: Tensor, weight: Tensor) -> None:
                                   f"embeddings (weight shape {tuple(weight.shape)}) {user_line()}")
 
 
+def _renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    """PyTorch's embedding_renorm_: each row `input` reads whose norm_type-norm exceeds
+    max_norm is scaled in place, under no_grad, by max_norm / (norm + 1e-7). The rows are the
+    input's distinct values (np.unique of the concrete indices: in a step dg.compile traces,
+    reading them makes the step run eagerly)."""
+    rows = as_tensor(np.unique(np.asarray(input)), device=weight.device)
+    with no_grad():
+        picked = ops.take(weight, rows, axis=0)
+        norms = api.norm(picked, p=norm_type, dim=1, keepdim=True)
+        scale = ops.where(ops.greater(norms, max_norm), ops.divide(max_norm, ops.add(norms, 1e-7)), 1.0)
+        weight[rows] = ops.multiply(picked, scale)
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the integer `input` (torch.nn.functional.embedding): shape
     input.shape + (embedding_dim,); repeated indices add their gradients, the padding_idx row
-    gets none."""
-    _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
+    gets none; with max_norm, the rows read are renormalised in place first (PyTorch's)."""
+    _refuse_unsupported(scale_grad_by_freq, sparse)
     _check_indices(input, weight)
     padding = _padding_index(padding_idx, weight.shape[0])
+    if max_norm is not None:
+        _renorm_(weight, input, max_norm, norm_type)
     out = ops.take(weight, input, axis=0)
     if padding is None:
         return out
@@ -87,7 +103,7 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        _refuse_unsupported(max_norm, scale_grad_by_freq, sparse)
+        _refuse_unsupported(scale_grad_by_freq, sparse)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings)
@@ -114,14 +130,16 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
-        """`embedding(input, weight, padding_idx)`."""
-        return embedding(input, self.weight, self.padding_idx)
+        """`embedding(input, weight, padding_idx, max_norm, norm_type)`."""
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         """`num_embeddings, embedding_dim[, padding_idx=...]`, as PyTorch prints it."""
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
         return s

@@ -1,8 +1,10 @@
 """F.embedding and nn.Embedding against numpy float64 transcriptions of PyTorch's documented
 rules: the output is weight[input]; the gradient of a row is the sum of the output gradients
 at every position holding its index (repeated indices accumulate), and the padding_idx row
-gets none. Init N(0, 1) from dualgrad's generator with the padding row zeroed; reprs are
-torch 2.13's text; out-of-range indices and the unsupported options are refused."""
+gets none; max_norm first rescales in place each row read whose norm exceeds it by
+max_norm / (norm + 1e-7) (PyTorch's embedding_renorm_). Init N(0, 1) from dualgrad's
+generator with the padding row zeroed; reprs are torch 2.13's text; out-of-range indices and
+the unsupported options are refused."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,6 +55,26 @@ def test_values_and_accumulated_gradients(case):
     np.testing.assert_allclose(w.grad.numpy(), grad, rtol=1e-13, atol=1e-15)
 
 
+@settings(max_examples=15, deadline=None)
+@given(lookups(), st.sampled_from([1.0, 2.0, 3.0]), st.floats(0.1, 3.0))
+def test_max_norm_renormalises_the_rows_read_in_place(case, norm_type, max_norm):
+    rows, dim, indices, padding, seed = case
+    rng = np.random.default_rng(seed)
+    weight, upstream = rng.normal(size=(rows, dim)) * 2, rng.normal(size=indices.shape + (dim,))
+    renormed = weight.copy()
+    for i in np.unique(indices):  # PyTorch's embedding_renorm_, written out
+        norm = (np.abs(weight[i]) ** norm_type).sum() ** (1 / norm_type)
+        if norm > max_norm:
+            renormed[i] = weight[i] * (max_norm / (norm + 1e-7))
+    w = dg.tensor(weight, requires_grad=True)
+    out = F.embedding(dg.tensor(indices), w, padding, max_norm, norm_type)
+    (out * dg.tensor(upstream)).sum().backward()
+    value, grad = _expected(renormed, indices, padding, upstream)
+    np.testing.assert_allclose(w.detach().numpy(), renormed, rtol=1e-13)  # the rows not read unchanged
+    np.testing.assert_allclose(out.detach().numpy(), value, rtol=1e-13)
+    np.testing.assert_allclose(w.grad.numpy(), grad, rtol=1e-13, atol=1e-15)
+
+
 def test_module_init_padding_row_and_gradient():
     dg.manual_seed(7)
     emb = nn.Embedding(10, 3, padding_idx=0)
@@ -83,7 +105,8 @@ def test_from_pretrained_keeps_the_tensor_and_freezes():
 @pytest.mark.parametrize(("module", "text"), [
     (nn.Embedding(10, 3), "Embedding(10, 3)"),
     (nn.Embedding(10, 3, padding_idx=-2), "Embedding(10, 3, padding_idx=8)"),
-    (nn.Embedding(4, 2, norm_type=1.0), "Embedding(4, 2, norm_type=1.0)")])
+    (nn.Embedding(4, 2, norm_type=1.0), "Embedding(4, 2, norm_type=1.0)"),
+    (nn.Embedding(4, 2, max_norm=1.0, norm_type=3), "Embedding(4, 2, max_norm=1.0, norm_type=3)")])
 def test_repr_is_pytorchs(module, text):
     assert repr(module) == text
 
@@ -96,7 +119,7 @@ def test_refusals_name_the_op_and_change_nothing():
     with pytest.raises(TypeError, match="embedding: expected indices of dtype int64 or int32, got float32"):
         emb(dg.tensor([0.0]))
     assert emb(dg.tensor([3], dtype=dg.int32)).shape == (1, 2)
-    for options in ({"max_norm": 1.0}, {"scale_grad_by_freq": True}, {"sparse": True}):
+    for options in ({"scale_grad_by_freq": True}, {"sparse": True}):
         with pytest.raises(DualgradNotImplementedError, match=f"embedding: {next(iter(options))}="):
             nn.Embedding(4, 2, **options)
         with pytest.raises(NotImplementedError):

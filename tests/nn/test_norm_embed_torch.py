@@ -31,14 +31,20 @@ def _close(ours, theirs, dtype):
 
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("padding_idx", [None, 2, -1])
-def test_embedding(dtype, padding_idx):
+@pytest.mark.parametrize(("max_norm", "norm_type"), [(None, 2.0), (1.5, 2.0), (1.0, 1.0), (2.0, 3.0)])
+def test_embedding(dtype, padding_idx, max_norm, norm_type):
     rng = np.random.default_rng(0)
-    weight, idx = rng.normal(size=(6, 4)), np.array([[0, 2, 2, 5], [1, 0, 2, 2]])
+    weight, idx = rng.normal(size=(6, 4)) * 2, np.array([[0, 2, 2, 5], [1, 0, 2, 2]])
     upstream = rng.normal(size=(2, 4, 4))
-    ours, theirs = _both(lambda w: nn.functional.embedding(dg.tensor(idx), w, padding_idx),
-                         lambda w: torch.nn.functional.embedding(torch.tensor(idx), w, padding_idx),
+    ours_w, theirs_w = dg.tensor(weight, dtype=DTYPES[dtype][0]), torch.tensor(weight, dtype=DTYPES[dtype][1])
+    options = {"padding_idx": padding_idx, "max_norm": max_norm, "norm_type": norm_type}
+    ours, theirs = _both(lambda w: nn.functional.embedding(dg.tensor(idx), w, **options),
+                         lambda w: torch.nn.functional.embedding(torch.tensor(idx), w, **options),
                          [weight], upstream, dtype)
     _close(ours, theirs, dtype)
+    nn.functional.embedding(dg.tensor(idx), ours_w, max_norm=max_norm, norm_type=norm_type)
+    torch.nn.functional.embedding(torch.tensor(idx), theirs_w, max_norm=max_norm, norm_type=norm_type)
+    _close([ours_w.numpy()], [theirs_w.numpy()], dtype)  # the table renormalised in place
 
 
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
@@ -77,7 +83,8 @@ def test_batch_norm_steps(dtype, name, shape, momentum):
     ("BatchNorm2d", (4,), {"affine": False}), ("BatchNorm1d", (4,), {"track_running_stats": False}),
     ("LayerNorm", (4,), {}),
     ("LayerNorm", ([2, 3],), {"bias": False}), ("LayerNorm", (3,), {"elementwise_affine": False}),
-    ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0})])
+    ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0}),
+    ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1})])
 def test_module_reprs_and_keys(name, args, options):
     a, b = getattr(nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
     assert repr(a) == repr(b)

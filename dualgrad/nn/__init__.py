@@ -22,12 +22,14 @@ from .activation import (
 )
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, StateDictError
 from .normalization import LayerNorm
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 
 __all__ = [
@@ -38,4 +40,5 @@ __all__ = [
     "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
     "ReLU6", "SELU", "SiLU", "Softsign", "Tanhshrink",
     "BatchNorm1d", "BatchNorm2d", "Embedding", "LayerNorm",
+    "AdaptiveAvgPool2d", "AvgPool2d", "Conv2d", "MaxPool2d",
 ]

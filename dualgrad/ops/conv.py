@@ -1,0 +1,113 @@
+"""2-D convolution and pooling as composites of registry ops, so their gradients, jax kernels,
+static graphs and closed forms are those of `pad`, `take`, `reshape`, `matmul` and the
+reductions.
+
+Each window is gathered by `take` along the flattened spatial axis with a constant index
+array built here from the (concrete) sizes: an im2col whose VJP is `take_add`, the scatter-add
+of the window gradients. Layout is PyTorch's (..., C, H, W); `pads` is ((top, bottom),
+(left, right)), so TF1's asymmetric SAME padding is the same call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import elementwise as ew
+from . import linalg as la
+from . import movement as mv
+from . import reductions as rd
+from .gathering import pad, take
+from .selection import isnan
+
+
+def out_size(size: int, k: int, stride: int, pads: tuple, dilation: int) -> int:
+    """The number of windows along one dim: floor((size + pads - d(k-1) - 1) / stride) + 1."""
+    return (size + pads[0] + pads[1] - dilation * (k - 1) - 1) // stride + 1
+
+
+def _starts(size: int, k: int, stride: int, pads: tuple, dilation: int) -> np.ndarray:
+    """Positions (in the unpadded input) of each window's elements along one dim: (out, k)."""
+    n = out_size(size, k, stride, pads, dilation)
+    return np.arange(n)[:, None] * stride - pads[0] + np.arange(k)[None, :] * dilation
+
+
+def window_plan(hw: tuple, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple):
+    """Flat indices into the unpadded (H*W) plane, shaped (OH*OW, KH*KW) in row-major window
+    order, the mask of those that fall inside the input, and (OH, OW)."""
+    rows = _starts(hw[0], kernel[0], stride[0], pads[0], dilation[0])  # (OH, KH)
+    cols = _starts(hw[1], kernel[1], stride[1], pads[1], dilation[1])  # (OW, KW)
+    flat = rows[:, None, :, None] * hw[1] + cols[None, :, None, :]
+    inside = ((rows >= 0) & (rows < hw[0]))[:, None, :, None] & ((cols >= 0) & (cols < hw[1]))[
+        None, :, None, :
+    ]
+    oh, ow = rows.shape[0], cols.shape[0]
+    return flat.reshape(oh * ow, -1), inside.reshape(oh * ow, -1), (oh, ow)
+
+
+def _windows(x, index: np.ndarray):
+    """x (..., H, W) -> (..., L, K): element k of window l is x.flat_plane[index[l, k]]."""
+    lead = tuple(-1 if d is None else int(d) for d in x.shape[:-2])
+    plane = mv.reshape(x, shape=lead + (int(x.shape[-2]) * int(x.shape[-1]),))
+    return take(plane, index, axis=len(lead))
+
+
+def _padded_windows(x, kernel, stride, pads, dilation):
+    """The windows of x padded with zeros (the gradient of the pad is dropped by `pad`'s VJP)."""
+    if any(pads[0]) or any(pads[1]):
+        x = pad(x, paddings=((0, 0),) * (len(x.shape) - 2) + tuple(pads), constant_values=0)
+        pads = ((0, 0), (0, 0))
+    hw = (int(x.shape[-2]), int(x.shape[-1]))
+    index, _, out = window_plan(hw, kernel, stride, pads, dilation)
+    return _windows(x, index), out
+
+
+def conv2d(x, weight, bias=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW), plus bias (O,),
+    as PyTorch's conv2d: im2col windows times the flattened filters, one matmul per group."""
+    n, c = int(x.shape[0]), int(x.shape[1])
+    o, cg, kh, kw = (int(d) for d in weight.shape)
+    cols, (oh, ow) = _padded_windows(x, (kh, kw), stride, pads, dilation)  # (N, C, L, K)
+    cols = mv.reshape(cols, shape=(n, groups, c // groups, oh * ow, kh * kw))
+    cols = mv.reshape(mv.transpose(cols, axes=(0, 1, 3, 2, 4)), shape=(n, groups, oh * ow, cg * kh * kw))
+    filters = mv.transpose(mv.reshape(weight, shape=(groups, o // groups, cg * kh * kw)), axes=(0, 2, 1))
+    out = la.matmul(cols, filters)  # (N, G, L, O/G)
+    out = mv.reshape(mv.transpose(out, axes=(0, 1, 3, 2)), shape=(n, o, oh, ow))
+    return out if bias is None else ew.add(out, mv.reshape(bias, shape=(o, 1, 1)))
+
+
+def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """The max of each window of x (..., H, W), padding never chosen, with PyTorch's gradient
+    rule: all of it to one element, the first maximum in row-major window order, or the last
+    NaN where the window has NaNs (PyTorch's CPU kernel takes every NaN it meets). A padded
+    slot repeats the window's first element inside the input, so it neither changes the max
+    nor takes the gradient from a real element."""
+    hw = (int(x.shape[-2]), int(x.shape[-1]))
+    index, inside, (oh, ow) = window_plan(hw, kernel, stride, pads, dilation)
+    first = np.take_along_axis(index, np.argmax(inside, axis=1)[:, None], axis=1)
+    cols = _windows(x, np.where(inside, index, first))  # (..., L, K)
+    nan = isnan(cols)
+    # the last NaN among the slots inside the input (a padded slot repeats the first one)
+    order = np.where(inside, np.arange(index.shape[1]), -1)
+    last_nan = rd.first_max_mask(ew.where(nan, order, -1), axis=-1)
+    pick = ew.where(rd.amax(nan, axis=-1, keepdims=True), last_nan, rd.first_max_mask(cols, axis=-1))
+    out = rd.sum(ew.where(pick, cols, 0), axis=-1)
+    return mv.reshape(out, shape=_lead(x) + (oh, ow))
+
+
+def avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
+    """The mean of each window of x (..., H, W) padded with zeros: divided by `divisor` when
+    given, else by the window size (`count_include_pad`) or by its elements inside the input
+    (PyTorch's count_include_pad=False, TF1's SAME)."""
+    hw = (int(x.shape[-2]), int(x.shape[-1]))
+    cols, (oh, ow) = _padded_windows(x, kernel, stride, pads, (1, 1))
+    total = rd.sum(cols, axis=-1)
+    if divisor is None and count_include_pad:
+        divisor = kernel[0] * kernel[1]
+    elif divisor is None:
+        divisor = window_plan(hw, kernel, stride, pads, (1, 1))[1].sum(axis=1).astype(np.int64)
+    out = ew.divide(total, divisor)
+    return mv.reshape(out, shape=_lead(x) + (oh, ow))
+
+
+def _lead(x) -> tuple:
+    return tuple(-1 if d is None else int(d) for d in x.shape[:-2])

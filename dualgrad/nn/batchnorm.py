@@ -16,9 +16,8 @@ from ..eager.creation import empty, ones, tensor, zeros
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, EagerShapeError, user_line
-from . import init
 from .module import Module
-from .normalization import standardize
+from .normalization import affine_ones_zeros, standardize
 from .parameter import Parameter
 
 
@@ -124,10 +123,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """The running stats reset, weight to ones and bias to zeros (_BatchNorm.reset_parameters)."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        affine_ones_zeros(self)
 
     def forward(self, input: Tensor) -> Tensor:
         """Batch statistics in training (and always without running stats), the running stats
@@ -170,3 +166,10 @@ class BatchNorm2d(_BatchNorm):
 
     _ranks = (4,)
     _expected = "4D"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input over N, D, H, W per channel (torch.nn.BatchNorm3d)."""
+
+    _ranks = (5,)
+    _expected = "5D"

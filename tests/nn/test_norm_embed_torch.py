@@ -1,6 +1,6 @@
-"""Embedding, LayerNorm, BatchNorm1d/2d against torch 2.13 itself (collected only where torch is
-installed: tests/nn/conftest.py): values, gradients, running stats over training steps and
-eval, state_dict keys and reprs, float64 and float32."""
+"""Embedding, LayerNorm, BatchNorm1d/2d/3d, GroupNorm, RMSNorm against torch 2.13 itself
+(collected only where torch is installed: tests/nn/conftest.py): values, gradients, running
+stats over training steps and eval, state_dict keys and reprs, float64 and float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +58,32 @@ def test_layer_norm(dtype):
 
 
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize(("shape", "groups"), [((3, 4), 2), ((2, 6, 5), 3), ((2, 4, 3, 3), 4),
+                                               ((2, 4, 3, 3), 1)])
+def test_group_norm(dtype, shape, groups):
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=shape) * 2 + 1, rng.normal(size=shape[1]), rng.normal(size=shape[1])]
+    ours, theirs = _both(lambda x, w, b: nn.functional.group_norm(x, groups, w, b),
+                         lambda x, w, b: torch.nn.functional.group_norm(x, groups, w, b),
+                         arrays, rng.normal(size=shape), dtype)
+    _close(ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize("eps", [None, 0.1])
+def test_rms_norm(dtype, eps):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 4, 5))
+    x[0, 1] = 0.0
+    ours, theirs = _both(lambda x, w: nn.functional.rms_norm(x, (4, 5), w, eps),
+                         lambda x, w: torch.nn.functional.rms_norm(x, (4, 5), w, eps),
+                         [x, rng.normal(size=(4, 5))], rng.normal(size=(3, 4, 5)), dtype)
+    _close(ours, theirs, dtype)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize(("name", "shape"), [("BatchNorm1d", (5, 3)), ("BatchNorm1d", (4, 3, 6)),
-                                             ("BatchNorm2d", (2, 3, 4, 5))])
+                                             ("BatchNorm2d", (2, 3, 4, 5)), ("BatchNorm3d", (2, 3, 2, 3, 2))])
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batch_norm_steps(dtype, name, shape, momentum):
     rng = np.random.default_rng(2)
@@ -84,7 +108,10 @@ def test_batch_norm_steps(dtype, name, shape, momentum):
     ("LayerNorm", (4,), {}),
     ("LayerNorm", ([2, 3],), {"bias": False}), ("LayerNorm", (3,), {"elementwise_affine": False}),
     ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0}),
-    ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1})])
+    ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1}), ("BatchNorm3d", (2,), {"momentum": None}),
+    ("GroupNorm", (2, 4), {}), ("GroupNorm", (2, 4), {"affine": False}),
+    ("GroupNorm", (1, 3), {"bias": False}),
+    ("RMSNorm", (4,), {}), ("RMSNorm", ([2, 3],), {"eps": 1e-3, "elementwise_affine": False})])
 def test_module_reprs_and_keys(name, args, options):
     a, b = getattr(nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
     assert repr(a) == repr(b)

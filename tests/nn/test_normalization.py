@@ -1,6 +1,7 @@
-"""F.layer_norm / nn.LayerNorm and F.batch_norm / nn.BatchNorm1d / nn.BatchNorm2d against numpy
-float64 transcriptions of PyTorch's documented formulas: y = (x - mean) / sqrt(var + eps) *
-weight + bias with the biased variance over the normalised dims, and its backward
+"""F.layer_norm / nn.LayerNorm, F.batch_norm / nn.BatchNorm1d/2d/3d, F.group_norm /
+nn.GroupNorm and F.rms_norm / nn.RMSNorm against numpy float64 transcriptions of PyTorch's
+documented formulas: y = (x - mean) / sqrt(var + eps) * weight + bias with the biased variance
+over the normalised dims (RMSNorm: x / sqrt(mean(x^2) + eps) * weight), and its backward
 dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)); BatchNorm's running stats
 running = (1 - momentum) * running + momentum * stat with the unbiased variance (momentum None:
 the cumulative average), checked over several steps, in eval mode, through train/eval
@@ -195,3 +196,67 @@ def test_second_order_gradients():
     w = dg.tensor(rng.normal(size=(3,)), requires_grad=True)
     assert dg.autograd.gradgradcheck(lambda a, b: F.layer_norm(a, (3,), b), (x, w))
     assert dg.autograd.gradgradcheck(lambda a, b: F.batch_norm(a, None, None, b, training=True), (x, w))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([((3, 4), 2), ((2, 6, 5), 3), ((2, 4, 3, 2), 4), ((2, 4, 3, 2), 1)]),
+       st.integers(0, 2**16))
+def test_group_norm_values_and_gradients(shape_groups, seed):
+    shape, groups = shape_groups
+    rng = np.random.default_rng(seed)
+    x, upstream = rng.normal(size=shape) * 2 + 1, rng.normal(size=shape)
+    weight, bias = rng.normal(size=shape[1]), rng.normal(size=shape[1])
+    out, (dx, dw, db) = _run(lambda a, w, b: F.group_norm(a, groups, w, b), [x, weight, bias], upstream)
+    grouped = x.reshape(shape[0], groups, -1)  # each sample's group of channels, with their spatial dims
+    w_grouped = np.broadcast_to(_channel(weight, len(shape)), shape).reshape(shape[0], groups, -1)
+    xhat, expected_dx = _normalise(grouped, (-1,), 1e-5, upstream.reshape(grouped.shape), w_grouped)
+    xhat = xhat.reshape(shape)
+    axes = _batch_axes(len(shape))
+    np.testing.assert_allclose(out, xhat * _channel(weight, len(shape)) + _channel(bias, len(shape)),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, expected_dx.reshape(shape), rtol=1e-10, atol=1e-11)
+    np.testing.assert_allclose(dw, (upstream * xhat).sum(axis=axes), rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(db, upstream.sum(axis=axes), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("eps", [None, 0.1])
+def test_rms_norm_values_and_gradients(eps):
+    rng = np.random.default_rng(6)
+    x, weight, upstream = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(3, 4))
+    x[1] = 0.0  # a zero row: finite, as PyTorch (eps keeps the root positive)
+    out, (dx, dw) = _run(lambda a, w: F.rms_norm(a, (4,), w, eps), [x, weight], upstream)
+    e = np.finfo(np.float64).eps if eps is None else eps
+    rstd = 1.0 / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + e)
+    gw = upstream * weight
+    np.testing.assert_allclose(out, x * rstd * weight, rtol=1e-13, atol=1e-13)
+    expected_dx = rstd * gw - x * rstd ** 3 * (gw * x).mean(axis=-1, keepdims=True)
+    np.testing.assert_allclose(dx, expected_dx, rtol=1e-10)
+    np.testing.assert_allclose(dw, (upstream * x * rstd).sum(axis=0), rtol=1e-12)
+    rms = nn.RMSNorm([4])
+    assert repr(rms) == "RMSNorm((4,), eps=None, elementwise_affine=True)"
+    assert rms.weight.tolist() == [1.0] * 4
+    single = nn.RMSNorm(4, eps=1e-6)(dg.tensor(x[:1], dtype=dg.float32))
+    expected = x[:1] / np.sqrt((x[:1] ** 2).mean() + 1e-6)
+    np.testing.assert_allclose(single.detach().numpy(), expected, rtol=1e-6)
+
+
+def test_group_norm_and_batch_norm_3d_modules():
+    gn = nn.GroupNorm(2, 4)
+    assert repr(gn) == "GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)"
+    assert list(gn.state_dict()) == ["weight", "bias"] and gn.weight.tolist() == [1.0] * 4
+    assert list(nn.GroupNorm(2, 4, affine=False).state_dict()) == []
+    with pytest.raises(ValueError, match=r"num_channels \(3\) must be divisible by num_groups \(2\)"):
+        nn.GroupNorm(2, 3)
+    with pytest.raises(RuntimeError, match="number of channels in input to be divisible by num_groups"):
+        F.group_norm(dg.ones(2, 3), 2)
+    with pytest.raises(ValueError, match=r"more than 1 value per channel when training, got input size \[1,"):
+        F.group_norm(dg.ones(1, 2), 2)
+    bn = nn.BatchNorm3d(2, dtype=dg.float64)
+    x = np.random.default_rng(8).normal(size=(2, 2, 2, 3, 2))
+    np.testing.assert_allclose(bn(dg.tensor(x)).detach().numpy(),
+                               (x - x.mean(axis=(0, 2, 3, 4), keepdims=True))
+                               / np.sqrt(x.var(axis=(0, 2, 3, 4), keepdims=True) + 1e-5), rtol=1e-12)
+    unbiased = x.var(axis=(0, 2, 3, 4), ddof=1)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * unbiased, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"expected 5D input \(got 4D input\)"):
+        bn(dg.ones(2, 2, 2, 2))

@@ -55,7 +55,11 @@ def _cumsum_grad(g, out, x, axis):
 
 def _cumsum_kernel(xp, x, axis):
     """Integers and bools accumulate in int64, as PyTorch's (jax's own cumsum of int8 wraps
-    in int8)."""
+    in int8); float16 in float32, as PyTorch's and XLA's (numpy's float16 running sum of 3000
+    values near 0.05 ended 4.5% low, at 143 for 149.7)."""
+    if x.dtype == np.float16:
+        with np.errstate(over="ignore"):  # beyond float16: inf, as float16 addition gives
+            return xp.cumsum(x, axis=axis, dtype=np.float32).astype(np.float16)
     return xp.cumsum(x, axis=axis, dtype=None if x.dtype.kind == "f" else np.int64)
 
 

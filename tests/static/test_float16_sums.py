@@ -35,3 +35,23 @@ def test_eager_cpu_float16_sum_and_overflow():
     values = (np.random.default_rng(0).normal(size=(300, 40)) * 3 + 100).astype(np.float16)
     _within_an_ulp(dg.tensor(values).sum(0).numpy(), values, 0)
     assert dg.tensor(values).sum().item() == np.inf  # beyond float16's range, as float16 gives
+
+
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 4000), seed=st.integers(0, 99), backend=st.sampled_from(["numpy", "jax"]))
+def test_static_float16_cumsum_accumulates_in_float32(n, seed, backend):
+    # numpy's float16 running sum of 3000 values near 0.05 ended at 143 for 149.7 (jax: 149.75)
+    ds.reset_default_graph()
+    values = (np.random.default_rng(seed).random(n) * 0.1).astype(np.float16)
+    x = ds.placeholder(ds.float16, [None])
+    got = ds.Session(backend=backend).run(ds.cumsum(x), {x: values})
+    exact = np.cumsum(values.astype(np.float64)).astype(np.float16)
+    ulp = np.spacing(np.abs(exact)).astype(np.float64)
+    np.testing.assert_array_less(np.abs(got.astype(np.float64) - exact), ulp * 1.01 + 1e-3)
+    assert got.dtype == np.float16
+
+
+def test_eager_cpu_float16_cumsum():
+    values = (np.random.default_rng(5).random(3000) * 0.1).astype(np.float16)
+    got = dg.tensor(values).cumsum(0).numpy()
+    assert got.dtype == np.float16 and abs(float(got[-1]) - values.astype(np.float64).sum()) < 0.2

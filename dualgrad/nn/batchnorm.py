@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 
 from .. import dtypes, ops
-from ..eager.creation import empty, ones, tensor, zeros
+from ..eager.creation import ones, tensor, zeros
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, EagerShapeError, user_line
 from .module import Module
-from .normalization import affine_ones_zeros, standardize
-from .parameter import Parameter
+from .normalization import affine_ones_zeros, register_affine, standardize
 
 
 def _check_channels(input: Tensor, **per_channel: Tensor | None) -> None:
@@ -100,9 +99,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        for name, wanted in (("weight", affine), ("bias", affine and bias)):
-            param = Parameter(empty(num_features, dtype=dtype, device=device)) if wanted else None
-            self.register_parameter(name, param)
+        register_affine(self, (num_features,), {"weight": affine, "bias": affine and bias}, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))

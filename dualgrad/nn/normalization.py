@@ -51,6 +51,12 @@ def _check_trailing(op: str, input: Tensor, shape: tuple[int, ...], **params: Te
                                   f"{list(shape)} {user_line()}")
 
 
+def register_affine(module: Module, shape: tuple[int, ...], wanted: dict[str, bool], dtype, device) -> None:
+    """A normalisation's affine Parameters (`weight`, `bias`) of `shape`, None where not wanted."""
+    for name, on in wanted.items():
+        module.register_parameter(name, Parameter(empty(*shape, dtype=dtype, device=device)) if on else None)
+
+
 def affine_ones_zeros(module: Module) -> None:
     """PyTorch's init of a normalisation's affine: weight ones, bias zeros (either may be None)."""
     if module.weight is not None:
@@ -81,15 +87,8 @@ class LayerNorm(Module):
         self.normalized_shape = normalized_dims(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine = {"weight": elementwise_affine, "bias": elementwise_affine and bias}
+        register_affine(self, self.normalized_shape, affine, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -132,9 +131,7 @@ class RMSNorm(Module):
         self.normalized_shape = normalized_dims(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        shape = self.normalized_shape
-        self.register_parameter("weight", Parameter(empty(*shape, dtype=dtype, device=device))
-                                if elementwise_affine else None)
+        register_affine(self, self.normalized_shape, {"weight": elementwise_affine}, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -193,9 +190,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        for name, wanted in (("weight", affine), ("bias", affine and bias)):
-            param = Parameter(empty(num_channels, dtype=dtype, device=device)) if wanted else None
-            self.register_parameter(name, param)
+        register_affine(self, (num_channels,), {"weight": affine, "bias": affine and bias}, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

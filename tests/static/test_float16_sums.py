@@ -20,7 +20,7 @@ def _within_an_ulp(got, values, axis):
     np.testing.assert_array_less(np.abs(got.astype(np.float64) - want), ulp * 1.01 + 1e-3)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(rows=st.integers(1, 400), offset=st.floats(0, 120), seed=st.integers(0, 99),
        backend=st.sampled_from(["numpy", "jax"]))
 def test_static_float16_sum_over_a_strided_axis(rows, offset, seed, backend):

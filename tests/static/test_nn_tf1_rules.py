@@ -18,7 +18,7 @@ NORMAL = st.floats(-10, 10, allow_subnormal=False)  # XLA flushes subnormals (do
 VALUES = st.lists(st.one_of(EDGES, NORMAL), min_size=1, max_size=6)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(xs=VALUES, backend=st.sampled_from(["numpy", "jax"]))
 def test_relu6_value_and_gradient_follow_tf1s_kernels(xs, backend):
     ds.reset_default_graph()
@@ -80,7 +80,7 @@ def test_moments_takes_tf1s_positional_shift_and_keep_dims():
         ds.nn.moments(x, [0], keepdims=True, keep_dims=True)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(labels=st.lists(st.lists(st.integers(-2, 4), min_size=2, max_size=2), min_size=1, max_size=3),
        dtype=st.sampled_from(["int32", "int64"]), backend=st.sampled_from(["numpy", "jax"]))
 def test_sparse_cross_entropy_refuses_labels_out_of_range(labels, dtype, backend):
@@ -101,7 +101,7 @@ def test_sparse_cross_entropy_refuses_labels_out_of_range(labels, dtype, backend
     np.testing.assert_allclose(got, -np.take_along_axis(logp, lv[..., None], -1)[..., 0], rtol=1e-12)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(xs=st.lists(st.one_of(st.just(0.0), NORMAL.map(lambda v: 5 * v)), min_size=1, max_size=5),
        data=st.data(), backend=st.sampled_from(["numpy", "jax"]))
 def test_sigmoid_cross_entropy_gradient_at_zero_logits(xs, data, backend):

@@ -13,7 +13,7 @@ import dualgrad.static as ds
 from dualgrad.errors import ShapeError
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(n=st.integers(1, 4), rest=st.lists(st.integers(1, 4), min_size=1, max_size=2), data=st.data(),
        backend=st.sampled_from(["numpy", "jax"]))
 def test_a_1d_condition_picks_rows(n, rest, data, backend):
@@ -80,7 +80,7 @@ def test_one_hot_takes_the_dtype_of_its_values_as_tf1():
         ds.one_hot([1], 3, axis=2)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(data=st.data(), backend=st.sampled_from(["numpy", "jax"]))
 def test_clip_by_value_with_tensor_bounds_follows_tf1s_gradients(data, backend):
     # TF1: minimum(t, hi) then maximum(., lo), a tie's gradient going to t (x <= y, x >= y), as
@@ -104,7 +104,7 @@ def test_clip_by_value_with_tensor_bounds_follows_tf1s_gradients(data, backend):
         np.testing.assert_array_equal(g, w)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(data=st.data(), backend=st.sampled_from(["numpy", "jax"]))
 def test_maximum_and_minimum_give_a_tie_to_x_as_tf1(data, backend):
     # TF1's MaximumGrad: x gets g where x >= y (MinimumGrad: x <= y), y the rest; the registry's

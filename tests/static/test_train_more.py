@@ -65,7 +65,7 @@ def rmsprop_reference(lr, decay, momentum, eps, centered, batches):
     return w
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(lr=st.sampled_from([0.05, 0.3]), initial=st.sampled_from([0.1, 2.0]), steps=st.integers(1, 4),
        backend=st.sampled_from(["numpy", "jax"]))
 def test_adagrad_follows_tf1(lr, initial, steps, backend):
@@ -73,7 +73,7 @@ def test_adagrad_follows_tf1(lr, initial, steps, backend):
     np.testing.assert_allclose(got, adagrad_reference(lr, initial, steps), rtol=1e-12)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(decay=st.sampled_from([0.9, 0.5]), momentum=st.sampled_from([0.0, 0.7]), centered=st.booleans(),
        sparse=st.booleans(), backend=st.sampled_from(["numpy", "jax"]))
 def test_rmsprop_follows_tf1_dense_and_sparse(decay, momentum, centered, sparse, backend):

@@ -9,6 +9,7 @@ from .module import Module
 
 
 def _inplace_only(self) -> str:
+    """`inplace=True` when set; nothing otherwise, as PyTorch prints it."""
     return "inplace=True" if self.inplace else ""
 
 

@@ -64,7 +64,7 @@ def _padded_windows(x, kernel, stride, pads, dilation):
 def conv2d(x, weight, bias=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
     """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW), plus bias (O,),
     as PyTorch's conv2d: im2col windows times the flattened filters, one matmul per group."""
-    n, c = int(x.shape[0]), int(x.shape[1])
+    n, c = -1 if x.shape[0] is None else int(x.shape[0]), int(x.shape[1])  # (a static batch may be unknown)
     o, cg, kh, kw = (int(d) for d in weight.shape)
     cols, (oh, ow) = _padded_windows(x, (kh, kw), stride, pads, dilation)  # (N, C, L, K)
     cols = mv.reshape(cols, shape=(n, groups, c // groups, oh * ow, kh * kw))

@@ -11,6 +11,7 @@ from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
 from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
+from .nn_conv import avg_pool, conv2d, max_pool
 from .tf_extra import l2_normalize, top_k
 
 
@@ -218,3 +219,4 @@ __all__ += ["embedding_lookup"]
 __all__ += ["l2_normalize", "top_k"]  # (static/tf_extra.py)
 
 __all__ += ["elu", "gelu", "leaky_relu", "selu", "silu", "swish"]  # (static/nn_activations.py)
+__all__ += ["avg_pool", "conv2d", "max_pool"]  # (static/nn_conv.py)

@@ -102,7 +102,10 @@ def place(array, device) -> object:
     """`array` on `device` (numpy for 'cpu', a jax array otherwise)."""
     device = Device(device) if device is not None else _default
     if device.type == "cpu":
-        return to_numpy(array)  # waits for a jax array: a failed one raises OutOfMemoryError
+        host = to_numpy(array)  # waits for a jax array: a failed one raises OutOfMemoryError
+        # numpy's view of a jax buffer is read-only; a tensor moved to the cpu is written in place
+        # (optimizer steps, BatchNorm's running stats) like any other
+        return host.copy() if is_jax_array(array) and not host.flags.writeable else host
     jnp = jax_numpy()
     import jax
 

@@ -260,3 +260,16 @@ def test_group_norm_and_batch_norm_3d_modules():
     np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * unbiased, rtol=1e-12)
     with pytest.raises(ValueError, match=r"expected 5D input \(got 4D input\)"):
         bn(dg.ones(2, 2, 2, 2))
+
+
+def test_batch_norm_keeps_training_after_a_round_trip_through_the_jax_device():
+    """Tensors moved back from jax were read-only numpy views of jax's buffers, so the running
+    stats' in-place update raised a misleading 'more than one element ... single memory location'."""
+    bn = nn.BatchNorm1d(2).to("jax").to("cpu")
+    x = np.array([[1.0, 2.0], [3.0, 6.0]], dtype=np.float32)
+    bn(dg.tensor(x))
+    assert bn.num_batches_tracked.item() == 1
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x.mean(0), rtol=1e-6)
+    moved = dg.tensor([1.0, 2.0]).to("jax").to("cpu")
+    moved.add_(1)
+    assert moved.tolist() == [2.0, 3.0]

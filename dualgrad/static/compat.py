@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 
 from .graph import get_default_graph
+from .optimizer import GLOBAL_STEP
 from .summary import SUMMARIES
-from .train import GLOBAL_STEP
 from .variables import GLOBAL_VARIABLES, TRAINABLE_VARIABLES
 
 __all__ = ["ConfigProto", "GPUOptions", "GraphKeys", "add_to_collection", "add_to_collections", "device",

@@ -1,5 +1,5 @@
 """`ds.train.AdagradOptimizer` and `ds.train.RMSPropOptimizer`: TF1's update rules, slots and
-slot names, as registry-op compositions on top of `train.Optimizer`.
+slot names, as registry-op compositions on top of `optimizer.Optimizer`.
 
     Adagrad:  accum += g^2;  var -= lr * g / sqrt(accum)         (accum starts at 0.1)
     RMSProp:  ms = decay * ms + (1 - decay) * g^2                 (ms starts at 1)
@@ -16,8 +16,8 @@ from __future__ import annotations
 from .. import ops
 from ..errors import user_line
 from .convert import ArgumentError
+from .optimizer import Optimizer, _hyper
 from .sparse_rows import touched_rows
-from .train import Optimizer, _hyper
 
 
 class AdagradOptimizer(Optimizer):

@@ -1,7 +1,6 @@
 """`ds.train`: TF1 optimizers (gradient descent, momentum, Adam; Adagrad and RMSProp from
 `train_more`), the Saver and the global step (their base class is `optimizer.Optimizer`).
 
-
 An optimizer builds graph ops only: `gradients` from the registry's VJP rules, then assign
 ops for the update. The gradient ops are not ordered after the updates, so (SPEC §3) they
 read the values from before the run: one `sess.run(train_op)` computes the whole step from

@@ -95,11 +95,24 @@ def _take_form(params: SymArray, indices: SymArray, axis=0) -> SymArray:
 
 def _take_add_kernel(xp, g, like, indices, axis=0):
     key = (slice(None),) * (axis % like.ndim) + (indices,)
+    if xp is np and g.dtype in (np.float32, np.float64):
+        return _bincount_add(g, like.shape, indices, axis % like.ndim)
     if xp is np:
         out = np.zeros(like.shape, dtype=g.dtype)
         np.add.at(out, key, g)
         return out
     return xp.zeros(like.shape, dtype=g.dtype).at[key].add(g)
+
+
+def _bincount_add(g, shape: tuple, indices, axis: int):
+    """take_add of float g by np.bincount on flat positions: several times faster than
+    np.add.at (the scatter behind conv2d's and embedding's gradients); sums in float64, then
+    rounds once to g's dtype."""
+    outer, n, inner = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
+    rows = (np.arange(outer)[:, None] * n + np.asarray(indices).reshape(1, -1)) * inner
+    flat = (rows[:, :, None] + np.arange(inner)).reshape(-1)
+    total = np.bincount(flat, weights=g.reshape(-1), minlength=outer * n * inner)
+    return total.astype(g.dtype, copy=False).reshape(shape)
 
 
 def _take_add_form(g: SymArray, like: SymArray, indices: SymArray, axis=0) -> SymArray:

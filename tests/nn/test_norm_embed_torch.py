@@ -1,5 +1,5 @@
-"""Embedding, LayerNorm, BatchNorm1d/2d/3d, GroupNorm, RMSNorm against torch 2.13 itself
-(collected only where torch is installed: tests/nn/conftest.py): values, gradients, running
+"""Embedding, LayerNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, GroupNorm, RMSNorm against torch 2.13
+itself (collected only where torch is installed: tests/nn/conftest.py): values, gradients, running
 stats over training steps and eval, state_dict keys and reprs, float64 and float32."""
 from __future__ import annotations
 
@@ -100,6 +100,27 @@ def test_batch_norm_steps(dtype, name, shape, momentum):
             np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=tol, atol=tol)
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize(("name", "shape"), [("InstanceNorm1d", (3, 4, 5)), ("InstanceNorm1d", (4, 5)),
+                                             ("InstanceNorm2d", (2, 4, 3, 3)),
+                                             ("InstanceNorm3d", (2, 4, 2, 3, 2))])
+@pytest.mark.parametrize("options", [{}, {"affine": True}, {"track_running_stats": True, "momentum": 0.3},
+                                     {"affine": True, "track_running_stats": True, "momentum": None}])
+def test_instance_norm_steps(dtype, name, shape, options):
+    rng = np.random.default_rng(5)
+    dg_dtype, torch_dtype, tol = DTYPES[dtype]
+    ours = getattr(nn, name)(4, dtype=dg_dtype, **options)
+    theirs = getattr(torch.nn, name)(4, dtype=torch_dtype, **options)
+    for mode in ("train", "train", "eval", "train"):
+        ours.train(mode == "train")
+        theirs.train(mode == "train")
+        got, want = _both(ours, theirs, [rng.normal(size=shape) * 2 + 1], rng.normal(size=shape), dtype)
+        _close(got, want, dtype)
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), rtol=tol, atol=tol)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) and repr(ours) == repr(theirs)
 
 
 @pytest.mark.parametrize(("name", "args", "options"), [

@@ -87,8 +87,9 @@ def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=
     nan = isnan(cols)
     # the last NaN among the slots inside the input (a padded slot repeats the first one)
     order = np.ascontiguousarray(np.where(inside, np.arange(index.shape[1]), -1).T)
-    last_nan = rd.first_max_mask(ew.where(nan, order, -1), axis=-2)
-    pick = ew.where(rd.amax(nan, axis=-2, keepdims=True), last_nan, rd.first_max_mask(cols, axis=-2))
+    score = ew.where(nan, order, -1)  # a window holds a NaN where its best score is >= 0
+    has_nan = ew.greater_equal(rd.amax(score, axis=-2, keepdims=True), 0)
+    pick = ew.where(has_nan, rd.first_max_mask(score, axis=-2), rd.first_max_mask(cols, axis=-2))
     out = rd.sum(ew.where(pick, cols, 0), axis=-2)
     return mv.reshape(out, shape=_lead(x) + (oh, ow))
 

@@ -355,3 +355,15 @@ ERRORS = [  # PyTorch 2.13's messages (and exception kinds) for the same calls
 def test_errors_are_pytorchs(call, kind, message):
     with pytest.raises(kind, match=message):
         call(dg.zeros(2, 3, 5, 5))
+
+
+@pytest.mark.cpu_only
+def test_closed_form_of_conv_and_avg_pool_matches_the_engine():
+    """The composites have closed forms: sympy.diff of the recorded conv2d + avg_pool2d equals
+    what the VJP rules build, exactly (symbolic.check)."""
+    from dualgrad import symbolic
+
+    rng = np.random.default_rng(5)
+    x, w = _leaf(rng.standard_normal((1, 1, 3, 3))), _leaf(rng.standard_normal((1, 1, 2, 2)))
+    report = symbolic.check(F.avg_pool2d(F.conv2d(x, w), 2, 1).sum(), [x, w])
+    assert report.ok and "exact" in str(report), str(report)

@@ -4,7 +4,8 @@ A lookup is the registry's `take` of rows, whose VJP (`take_add`) adds the gradi
 occurrence of an index into its row, so repeated indices accumulate as in PyTorch. The
 `padding_idx` row reads normally but gets no gradient (PyTorch's embedding_backward skips it).
 `max_norm` rescales the rows read in place first, as PyTorch's embedding_renorm_;
-`scale_grad_by_freq` and `sparse=True` are refused, never accepted and ignored.
+`scale_grad_by_freq` divides each position's gradient by its index's count in the input (a
+hook on the gathered rows); `sparse=True` is refused, never accepted and ignored.
 """
 from __future__ import annotations
 
@@ -38,11 +39,11 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     return padding_idx % num_embeddings
 
 
-def _refuse_unsupported(scale_grad_by_freq: bool, sparse: bool) -> None:
-    for name, value in (("sparse", sparse), ("scale_grad_by_freq", scale_grad_by_freq)):
-        if value:
-            raise DualgradNotImplementedError(f"embedding: {name}={value!r} is not supported by dualgrad "
-                                              f"(only {name}=False) {user_line()}")
+def _refuse_sparse(sparse: bool) -> None:
+    """sparse=True asks for a sparse gradient, which dualgrad does not have."""
+    if sparse:
+        raise DualgradNotImplementedError(f"embedding: sparse={sparse!r} is not supported by dualgrad "
+                                          f"(only sparse=False: it has no sparse gradients) {user_line()}")
 
 
 def _check_indices(input: Tensor, weight: Tensor) -> None:
@@ -77,17 +78,34 @@ def _renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -
         weight[rows] = ops.multiply(picked, scale)
 
 
+def _scaled_by_frequency(rows: Tensor, input: Tensor) -> Tensor:
+    """`rows` (the gathered rows) with the gradient of each position divided by the number of
+    times its index occurs in `input` (PyTorch's scale_grad_by_freq); the value is rows * 1,
+    exact. The counts come from the concrete indices (a traced step runs eagerly)."""
+    if not rows.requires_grad:
+        return rows
+    indices = np.asarray(input)
+    _, inverse, counts = np.unique(indices, return_inverse=True, return_counts=True)
+    scale = as_tensor((1.0 / counts)[inverse.reshape(indices.shape)][..., None], dtype=rows.dtype,
+                      device=rows.device)
+    rows.register_hook(lambda grad: ops.multiply(grad, scale))
+    return ops.multiply(rows, 1)
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
               norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of `weight` at the integer `input` (torch.nn.functional.embedding): shape
     input.shape + (embedding_dim,); repeated indices add their gradients, the padding_idx row
-    gets none; with max_norm, the rows read are renormalised in place first (PyTorch's)."""
-    _refuse_unsupported(scale_grad_by_freq, sparse)
+    gets none; with max_norm, the rows read are renormalised in place first, and with
+    scale_grad_by_freq each position's gradient is divided by its index's count (PyTorch's)."""
+    _refuse_sparse(sparse)
     _check_indices(input, weight)
     padding = _padding_index(padding_idx, weight.shape[0])
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
     out = ops.take(weight, input, axis=0)
+    if scale_grad_by_freq:
+        out = _scaled_by_frequency(out, input)
     if padding is None:
         return out
     at_padding = ops.expand_dims(ops.equal(input, padding), axis=-1)
@@ -103,7 +121,7 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        _refuse_unsupported(scale_grad_by_freq, sparse)
+        _refuse_sparse(sparse)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = _padding_index(padding_idx, num_embeddings)
@@ -130,8 +148,9 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
-        """`embedding(input, weight, padding_idx, max_norm, norm_type)`."""
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        """`embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)`."""
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                         self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         """`num_embeddings, embedding_dim[, padding_idx=...]`, as PyTorch prints it."""
@@ -142,6 +161,8 @@ class Embedding(Module):
             s += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
         return s
 
     @classmethod

@@ -32,12 +32,14 @@ def _close(ours, theirs, dtype):
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
 @pytest.mark.parametrize("padding_idx", [None, 2, -1])
 @pytest.mark.parametrize(("max_norm", "norm_type"), [(None, 2.0), (1.5, 2.0), (1.0, 1.0), (2.0, 3.0)])
-def test_embedding(dtype, padding_idx, max_norm, norm_type):
+@pytest.mark.parametrize("scale_grad_by_freq", [False, True])
+def test_embedding(dtype, padding_idx, max_norm, norm_type, scale_grad_by_freq):
     rng = np.random.default_rng(0)
     weight, idx = rng.normal(size=(6, 4)) * 2, np.array([[0, 2, 2, 5], [1, 0, 2, 2]])
     upstream = rng.normal(size=(2, 4, 4))
     ours_w, theirs_w = dg.tensor(weight, dtype=DTYPES[dtype][0]), torch.tensor(weight, dtype=DTYPES[dtype][1])
-    options = {"padding_idx": padding_idx, "max_norm": max_norm, "norm_type": norm_type}
+    options = {"padding_idx": padding_idx, "max_norm": max_norm, "norm_type": norm_type,
+               "scale_grad_by_freq": scale_grad_by_freq}
     ours, theirs = _both(lambda w: nn.functional.embedding(dg.tensor(idx), w, **options),
                          lambda w: torch.nn.functional.embedding(torch.tensor(idx), w, **options),
                          [weight], upstream, dtype)
@@ -129,7 +131,8 @@ def test_instance_norm_steps(dtype, name, shape, options):
     ("LayerNorm", (4,), {}),
     ("LayerNorm", ([2, 3],), {"bias": False}), ("LayerNorm", (3,), {"elementwise_affine": False}),
     ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0}),
-    ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1}), ("BatchNorm3d", (2,), {"momentum": None}),
+    ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1}),
+    ("Embedding", (3, 2), {"scale_grad_by_freq": True}), ("BatchNorm3d", (2,), {"momentum": None}),
     ("GroupNorm", (2, 4), {}), ("GroupNorm", (2, 4), {"affine": False}),
     ("GroupNorm", (1, 3), {"bias": False}),
     ("RMSNorm", (4,), {}), ("RMSNorm", ([2, 3],), {"eps": 1e-3, "elementwise_affine": False})])

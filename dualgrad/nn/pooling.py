@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..eager.tensor import Tensor
 from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
+from ..ops.windows import out_size
 from .module import Module
 
 
@@ -76,7 +77,7 @@ def _plan(op: str, input: Tensor, kernel_size, stride, padding, dilation) -> tup
         )
     pads = ((pads[0], pads[0]), (pads[1], pads[1]))
     out = [
-        conv_ops.out_size(input.shape[-2 + i], kernel[i], stride[i], pads[i], dilation[i]) for i in range(2)
+        out_size(input.shape[-2 + i], kernel[i], stride[i], pads[i], dilation[i]) for i in range(2)
     ]
     if min(out) < 1:
         size = "x".join(str(d) for d in input.shape[-3:])

@@ -8,6 +8,7 @@ from . import (
     activations,
     bitwise,
     composite,
+    conv,
     elementwise,
     gathering,
     indexing,
@@ -149,7 +150,7 @@ from .selection import (
 from .trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
 
 #: Modules of composites: their public functions are checked by the registry test.
-COMPOSITE_MODULES = (activations, composite, gathering, layers, losses, selection)
+COMPOSITE_MODULES = (activations, composite, conv, gathering, layers, losses, selection)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
@@ -157,7 +158,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "cross_entropy_probs", "l1_loss", "mse_loss",
     "nll_loss", "reduce_loss", "selection", "argsort", "clone", "cumsum", "isfinite", "isinf", "isnan",
     "logical_and", "logical_or", "repeat", "tril", "triu",
-    "gathering", "ceil", "clip_by_norm", "floor", "gather_nd", "logical_xor", "pad", "round", "take",
+    "conv", "gathering", "ceil", "clip_by_norm", "floor", "gather_nd", "logical_xor", "pad", "round", "take",
     "take_add",
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",

@@ -101,6 +101,37 @@ def _bce(x, y, weight=None, reduction="mean"):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+def _window_args(x, kernel, stride, pads):
+    lead = (1,) * (x.ndim - 2)
+    return dict(window_dimensions=lead + tuple(kernel), window_strides=lead + tuple(stride),
+                padding=((0, 0),) * (x.ndim - 2) + tuple(tuple(p) for p in pads))
+
+
+def _conv2d(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    out = jax.lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dilation, feature_group_count=groups,
+                                       dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    return out if b is None else out + b[:, None, None]
+
+
+def _max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """The max over strided slices of x padded with -inf, one per window element (jax has no
+    VJP of a dilated reduce_window max)."""
+    xp = jnp.pad(x, ((0, 0),) * (x.ndim - 2) + tuple(tuple(p) for p in pads), constant_values=-jnp.inf)
+    out = [(xp.shape[-2 + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in range(2)]
+    parts = [xp[..., i * dilation[0]:i * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
+                j * dilation[1]:j * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
+             for i in range(kernel[0]) for j in range(kernel[1])]
+    return jnp.max(jnp.stack(parts), axis=0)
+
+
+def _avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
+    window = _window_args(x, kernel, stride, pads)
+    total = jax.lax.reduce_window(x, 0.0, jax.lax.add, **window)
+    if divisor is None and not count_include_pad:
+        divisor = jax.lax.reduce_window(jnp.ones_like(x), 0.0, jax.lax.add, **window)
+    return total / (kernel[0] * kernel[1] if divisor is None else divisor)
+
+
 def _bce_logits(x, y, weight=None, pos_weight=None, reduction="mean"):
     """-(pos_weight * y * log sigmoid(x) + (1 - y) * log sigmoid(-x))."""
     pw = 1.0 if pos_weight is None else pos_weight
@@ -238,6 +269,9 @@ REFERENCE = {
         [g if j == index else jnp.zeros(x.shape, g.dtype) for j, x in enumerate(xs)], axis=axis),
     "pad": lambda x, paddings, constant_values=0: jnp.pad(x, paddings, constant_values=constant_values),
     "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
+    "conv2d": _conv2d,
+    "max_pool2d": _max_pool2d,
+    "avg_pool2d": _avg_pool2d,
     "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
         jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),

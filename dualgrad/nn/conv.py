@@ -7,8 +7,6 @@ registry ops (im2col by `take`, then `matmul`), so its gradient is theirs.
 
 from __future__ import annotations
 
-import math
-
 from ..eager import api
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
@@ -20,7 +18,7 @@ from ..errors import (
     user_line,
 )
 from ..ops import conv as conv_ops
-from . import init
+from .init import reset_affine
 from .module import Module
 from .parameter import Parameter
 
@@ -198,11 +196,8 @@ class Conv2d(Module):
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialisation (nn.Conv2d.reset_parameters)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = (self.in_channels // self.groups) * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        fan_in = (self.in_channels // self.groups) * self.kernel_size[0] * self.kernel_size[1]
+        reset_affine(self.weight, self.bias, fan_in)
 
     def forward(self, input: Tensor) -> Tensor:
         """`conv2d(input, weight, bias, ...)` with the layer's settings."""

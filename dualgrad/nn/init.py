@@ -117,5 +117,15 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlin
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
+def reset_affine(weight: Tensor, bias: Tensor | None, fan_in: int) -> None:
+    """PyTorch's default init of its Linear and Conv layers (their reset_parameters): weight
+    from kaiming_uniform(a=sqrt(5)), bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Not one of
+    torch.nn.init's names, so not in __all__."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
+
+
 __all__ = ["calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
            "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_"]

@@ -1,8 +1,6 @@
 """Layers and activations as Modules (PyTorch's constructors, reprs and defaults)."""
 from __future__ import annotations
 
-import math
-
 from ..eager import api
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
@@ -41,11 +39,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialisation (nn.Linear.reset_parameters)."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.reset_affine(self.weight, self.bias, self.in_features)
 
     def forward(self, input: Tensor) -> Tensor:
         """`input @ weight.T + bias` (torch.nn.functional.linear)."""

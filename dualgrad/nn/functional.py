@@ -45,6 +45,7 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
 from .batchnorm import batch_norm  # noqa: F401
 from .conv import conv2d  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+from .embedding_bag import embedding_bag  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
 from .normalization import group_norm, layer_norm, rms_norm  # noqa: F401
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401

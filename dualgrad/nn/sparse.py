@@ -29,7 +29,7 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
+def padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     """PyTorch's check of padding_idx; a negative one counts from the end."""
     if padding_idx is None:
         return None
@@ -39,14 +39,14 @@ def _padding_index(padding_idx: int | None, num_embeddings: int) -> int | None:
     return padding_idx % num_embeddings
 
 
-def _refuse_sparse(sparse: bool) -> None:
+def refuse_sparse(sparse: bool) -> None:
     """sparse=True asks for a sparse gradient, which dualgrad does not have."""
     if sparse:
         raise DualgradNotImplementedError(f"embedding: sparse={sparse!r} is not supported by dualgrad "
                                           f"(only sparse=False: it has no sparse gradients) {user_line()}")
 
 
-def _check_indices(input: Tensor, weight: Tensor) -> None:
+def check_indices(input: Tensor, weight: Tensor) -> None:
     """PyTorch's dtype rule, and its IndexError where the indices are concrete (in a step
     dg.compile traces, `take`'s own check raises when the compiled step runs)."""
     if not isinstance(input, Tensor) or input.dtype.name not in ("int64", "int32"):
@@ -65,7 +65,7 @@ def _check_indices(input: Tensor, weight: Tensor) -> None:
                                   f"embeddings (weight shape {tuple(weight.shape)}) {user_line()}")
 
 
-def _renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+def renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     """PyTorch's embedding_renorm_: each row `input` reads whose norm_type-norm exceeds
     max_norm is scaled in place, under no_grad, by max_norm / (norm + 1e-7). The rows are the
     input's distinct values (np.unique of the concrete indices: in a step dg.compile traces,
@@ -98,11 +98,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     input.shape + (embedding_dim,); repeated indices add their gradients, the padding_idx row
     gets none; with max_norm, the rows read are renormalised in place first, and with
     scale_grad_by_freq each position's gradient is divided by its index's count (PyTorch's)."""
-    _refuse_sparse(sparse)
-    _check_indices(input, weight)
-    padding = _padding_index(padding_idx, weight.shape[0])
+    refuse_sparse(sparse)
+    check_indices(input, weight)
+    padding = padding_index(padding_idx, weight.shape[0])
     if max_norm is not None:
-        _renorm_(weight, input, max_norm, norm_type)
+        renorm_(weight, input, max_norm, norm_type)
     out = ops.take(weight, input, axis=0)
     if scale_grad_by_freq:
         out = _scaled_by_frequency(out, input)
@@ -121,10 +121,10 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Tensor | None = None, _freeze: bool = False, device=None,
                  dtype=None) -> None:
         super().__init__()
-        _refuse_sparse(sparse)
+        refuse_sparse(sparse)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        self.padding_idx = _padding_index(padding_idx, num_embeddings)
+        self.padding_idx = padding_index(padding_idx, num_embeddings)
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq

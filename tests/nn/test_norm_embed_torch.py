@@ -1,6 +1,7 @@
-"""Embedding, LayerNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, GroupNorm, RMSNorm against torch 2.13
-itself (collected only where torch is installed: tests/nn/conftest.py): values, gradients, running
-stats over training steps and eval, state_dict keys and reprs, float64 and float32."""
+"""Embedding, EmbeddingBag, LayerNorm, BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, GroupNorm, RMSNorm
+against torch 2.13 itself (collected only where torch is installed: tests/nn/conftest.py):
+values, gradients, running stats over training steps and eval, state_dict keys and reprs, float64
+and float32."""
 from __future__ import annotations
 
 import numpy as np
@@ -47,6 +48,37 @@ def test_embedding(dtype, padding_idx, max_norm, norm_type, scale_grad_by_freq):
     nn.functional.embedding(dg.tensor(idx), ours_w, max_norm=max_norm, norm_type=norm_type)
     torch.nn.functional.embedding(torch.tensor(idx), theirs_w, max_norm=max_norm, norm_type=norm_type)
     _close([ours_w.numpy()], [theirs_w.numpy()], dtype)  # the table renormalised in place
+
+
+BAGS = [(np.array([[0, 2, 2, 5], [1, 0, 2, 2]]), None, False),
+        (np.array([1, 2, 4, 5, 4, 3, 2, 2]), np.array([0, 4]), False),
+        (np.array([1, 2, 4, 5, 4, 3, 2, 2]), np.array([0, 3, 3, 8]), True),  # an empty bag
+        (np.array([1, 2, 4, 5, 4, 3, 2, 2]), np.array([0, 2, 2]), False)]
+
+
+@pytest.mark.parametrize("dtype", sorted(DTYPES))
+@pytest.mark.parametrize("bags", range(len(BAGS)))
+@pytest.mark.parametrize(("mode", "weighted"), [("sum", False), ("sum", True), ("mean", False),
+                                               ("max", False)])
+@pytest.mark.parametrize(("padding_idx", "max_norm"), [(None, None), (2, None), (2, 1.0)])
+def test_embedding_bag(dtype, bags, mode, weighted, padding_idx, max_norm):
+    rng = np.random.default_rng(6)
+    idx, offsets, last = BAGS[bags]
+    arrays = [rng.normal(size=(7, 3))] + ([rng.normal(size=idx.shape)] if weighted else [])
+    options = {"mode": mode, "padding_idx": padding_idx, "max_norm": max_norm, "include_last_offset": last}
+
+    def call(module, tensor):
+        def bag(w, *p):
+            bounds = None if offsets is None else tensor(offsets)
+            scales = p[0] if p else None
+            return module.functional.embedding_bag(tensor(idx), w, bounds, per_sample_weights=scales,
+                                                   **options)
+        return bag
+
+    bag_count = len(idx) if offsets is None else len(offsets) - last
+    upstream = rng.normal(size=(bag_count, 3))
+    ours, theirs = _both(call(nn, dg.tensor), call(torch.nn, torch.tensor), arrays, upstream, dtype)
+    _close(ours, theirs, dtype)
 
 
 @pytest.mark.parametrize("dtype", sorted(DTYPES))
@@ -132,7 +164,9 @@ def test_instance_norm_steps(dtype, name, shape, options):
     ("LayerNorm", ([2, 3],), {"bias": False}), ("LayerNorm", (3,), {"elementwise_affine": False}),
     ("Embedding", (10, 3), {"padding_idx": -1}), ("Embedding", (10, 3), {"norm_type": 1.0}),
     ("Embedding", (10, 3), {"max_norm": 2.0, "padding_idx": 1}),
-    ("Embedding", (3, 2), {"scale_grad_by_freq": True}), ("BatchNorm3d", (2,), {"momentum": None}),
+    ("Embedding", (3, 2), {"scale_grad_by_freq": True}), ("EmbeddingBag", (10, 3), {}),
+    ("EmbeddingBag", (10, 3), {"mode": "sum", "padding_idx": 0, "max_norm": 1.0, "norm_type": 1.0}),
+    ("BatchNorm3d", (2,), {"momentum": None}),
     ("GroupNorm", (2, 4), {}), ("GroupNorm", (2, 4), {"affine": False}),
     ("GroupNorm", (1, 3), {"bias": False}),
     ("RMSNorm", (4,), {}), ("RMSNorm", ([2, 3],), {"eps": 1e-3, "elementwise_affine": False})])

@@ -6,6 +6,8 @@ input). Hypothesis draws the shapes and
 settings on the cpu device; fixed calls run on both devices."""
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -367,3 +369,26 @@ def test_closed_form_of_conv_and_avg_pool_matches_the_engine():
     x, w = _leaf(rng.standard_normal((1, 1, 3, 3))), _leaf(rng.standard_normal((1, 1, 2, 2)))
     report = symbolic.check(F.avg_pool2d(F.conv2d(x, w), 2, 1).sum(), [x, w])
     assert report.ok and "exact" in str(report), str(report)
+
+
+@pytest.mark.cpu_only
+def test_a_compiled_cnn_step_equals_the_eager_one():
+    """dg.compile traces conv2d and the pools (registry ops with constant index arrays) into one
+    program with no eager fallback, and gives the eager step's loss and gradients."""
+    rng = np.random.default_rng(6)
+    x = dg.tensor(rng.standard_normal((3, 2, 6, 6)))
+    w, b = _leaf(rng.standard_normal((4, 2, 3, 3))), _leaf(rng.standard_normal(4))
+
+    def step(x):
+        w.grad, b.grad = None, None
+        h = F.max_pool2d(F.relu(F.conv2d(x, w, b, padding=1)), 2, padding=1)
+        loss = F.avg_pool2d(h, 2, count_include_pad=False).square().sum()
+        loss.backward()
+        return loss, w.grad, b.grad
+
+    eager = [t.detach().numpy() for t in step(x)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fallback to eager warns
+        compiled = [t.detach().numpy() for t in dg.compile(step, backend="numpy")(x)]
+    for a, e in zip(compiled, eager, strict=True):
+        np.testing.assert_allclose(a, e, rtol=1e-12)

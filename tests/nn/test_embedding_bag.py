@@ -119,3 +119,16 @@ def test_max_gives_a_tie_to_the_first_in_the_bag(bag, expected):
     w = dg.tensor([[1.0, 2.0], [1.0, 3.0]], requires_grad=True)
     F.embedding_bag(dg.tensor([bag]), w, mode="max").sum().backward()
     assert w.grad.tolist() == expected
+
+
+def test_jax_device_matches_cpu():
+    results = []
+    for device in ("cpu", "jax"):
+        dg.manual_seed(0)
+        bag = nn.EmbeddingBag(6, 3, mode="max", padding_idx=2, device=device)
+        out = bag(dg.tensor([1, 2, 4, 5, 4, 3, 2, 2], device=device), dg.tensor([0, 3, 3], device=device))
+        (out * dg.arange(9.0, device=device).reshape(3, 3)).sum().backward()
+        results.append((out.detach().numpy(), bag.weight.grad.numpy()))
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert results[1][0][1].tolist() == [0.0, 0.0, 0.0]  # the empty bag

@@ -7,6 +7,8 @@ registry ops (im2col by `take`, then `matmul`), so its gradient is theirs.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 from ..eager import api
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
@@ -25,15 +27,15 @@ from .parameter import Parameter
 
 def pair(name: str, value, what: str = "conv2d") -> tuple[int, int]:
     """An int or a sequence of 2 ints as a pair, PyTorch's `_pair` and its length check."""
-    if isinstance(value, int):
-        return (value, value)
+    if isinstance(value, Integral):
+        return (int(value), int(value))
     value = tuple(value)
-    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+    if len(value) != 2 or not all(isinstance(v, Integral) for v in value):
         raise EagerShapeError(
             f"{what}: expected {name} to be a single integer value or a list of 2 values to "
             f"match the convolution dimensions, but got {name}={list(value)} {user_line()}"
         )
-    return value
+    return (int(value[0]), int(value[1]))
 
 
 def _same_pads(kernel: tuple, dilation: tuple) -> tuple:

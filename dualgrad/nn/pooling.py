@@ -3,12 +3,14 @@ modules, over the composites of `ops.conv` (window gathers by `take`, then a red
 
 max_pool2d's gradient follows PyTorch's kernel: all of a window's gradient goes to one
 element, the first maximum in row-major window order (the last NaN where there are NaNs), not
-shared among ties as `amax` shares it. Options dualgrad does not implement (ceil_mode=True,
-return_indices=True, integer avg pooling, adaptive sizes that do not divide the input) are
-refused with DualgradNotImplementedError, never accepted and ignored.
+shared among ties as `amax` shares it. `ceil_mode` adds PyTorch's partial last windows. Options
+dualgrad does not implement (return_indices=True, integer avg pooling, adaptive sizes that do
+not divide the input) are refused with DualgradNotImplementedError, never accepted and ignored.
 """
 
 from __future__ import annotations
+
+from numbers import Integral
 
 from ..eager.tensor import Tensor
 from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
@@ -18,16 +20,16 @@ from .module import Module
 
 
 def _pair(name: str, op: str, value) -> tuple[int, int]:
-    if isinstance(value, int):
-        return (value, value)
+    if isinstance(value, Integral):
+        return (int(value), int(value))
     value = tuple(value)
     if len(value) == 1:
-        return (value[0], value[0])
-    if len(value) != 2 or not all(isinstance(v, int) for v in value):
+        return (int(value[0]), int(value[0]))
+    if len(value) != 2 or not all(isinstance(v, Integral) for v in value):
         raise EagerShapeError(
             f"{op}: {name} must either be a single int, or a tuple of two ints {user_line()}"
         )
-    return value
+    return (int(value[0]), int(value[1]))
 
 
 def _refuse(op: str, **options) -> None:
@@ -38,7 +40,7 @@ def _refuse(op: str, **options) -> None:
             )
 
 
-def _plan(op: str, input: Tensor, kernel_size, stride, padding, dilation) -> tuple:
+def _plan(op: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool) -> tuple:
     """PyTorch's checks of a pooling call, in its order; (kernel, stride, pads, dilation)."""
     if input.ndim not in (3, 4) or any(d == 0 for d in input.shape[-3:]):
         raise EagerShapeError(
@@ -77,7 +79,8 @@ def _plan(op: str, input: Tensor, kernel_size, stride, padding, dilation) -> tup
         )
     pads = ((pads[0], pads[0]), (pads[1], pads[1]))
     out = [
-        out_size(input.shape[-2 + i], kernel[i], stride[i], pads[i], dilation[i]) for i in range(2)
+        out_size(input.shape[-2 + i], kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode))
+        for i in range(2)
     ]
     if min(out) < 1:
         size = "x".join(str(d) for d in input.shape[-3:])
@@ -99,9 +102,10 @@ def max_pool2d(
 ) -> Tensor:
     """The max of each window of (N, C, H, W) or (C, H, W) input, padding never chosen
     (torch.nn.functional.max_pool2d); the gradient goes to the first maximum of each window."""
-    _refuse("max_pool2d", ceil_mode=(ceil_mode, False), return_indices=(return_indices, False))
-    kernel, stride, pads, dilation = _plan("max_pool2d", input, kernel_size, stride, padding, dilation)
-    return conv_ops.max_pool2d(input, kernel, stride, pads, dilation)
+    _refuse("max_pool2d", return_indices=(return_indices, False))
+    kernel, stride, pads, dilation = _plan("max_pool2d", input, kernel_size, stride, padding, dilation,
+                                           ceil_mode)
+    return conv_ops.max_pool2d(input, kernel, stride, pads, dilation, bool(ceil_mode))
 
 
 def avg_pool2d(
@@ -116,7 +120,6 @@ def avg_pool2d(
     """The mean of each window of (N, C, H, W) or (C, H, W) input padded with zeros, divided by
     the window size, the count of elements inside the input (count_include_pad=False) or
     `divisor_override` (torch.nn.functional.avg_pool2d)."""
-    _refuse("avg_pool2d", ceil_mode=(ceil_mode, False))
     if not input.dtype.is_floating_point:
         raise DualgradNotImplementedError(
             f"avg_pool2d: integer input ({input.dtype.name}) is not supported by "
@@ -124,8 +127,9 @@ def avg_pool2d(
         )
     if divisor_override is not None and divisor_override == 0:
         raise EagerShapeError(f"avg_pool2d: divisor must be not zero {user_line()}")
-    kernel, stride, pads, _ = _plan("avg_pool2d", input, kernel_size, stride, padding, 1)
-    return conv_ops.avg_pool2d(input, kernel, stride, pads, bool(count_include_pad), divisor_override)
+    kernel, stride, pads, _ = _plan("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    return conv_ops.avg_pool2d(input, kernel, stride, pads, bool(count_include_pad), divisor_override,
+                               bool(ceil_mode))
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -168,14 +172,14 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        _refuse("MaxPool2d", ceil_mode=(ceil_mode, False), return_indices=(return_indices, False))
+        _refuse("MaxPool2d", return_indices=(return_indices, False))
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = stride if stride is not None else kernel_size
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
         """`max_pool2d(input, ...)`."""
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation)
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self) -> str:
         """`kernel_size=..., stride=..., padding=..., dilation=..., ceil_mode=...`, as PyTorch prints it."""
@@ -198,7 +202,6 @@ class AvgPool2d(Module):
         divisor_override: int | None = None,
     ) -> None:
         super().__init__()
-        _refuse("AvgPool2d", ceil_mode=(ceil_mode, False))
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = stride if stride is not None else kernel_size
         self.ceil_mode, self.count_include_pad, self.divisor_override = (
@@ -214,7 +217,7 @@ class AvgPool2d(Module):
             self.kernel_size,
             self.stride,
             self.padding,
-            False,
+            self.ceil_mode,
             self.count_include_pad,
             self.divisor_override,
         )

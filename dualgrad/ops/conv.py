@@ -18,7 +18,7 @@ from . import movement as mv
 from . import reductions as rd
 from .gathering import pad, take
 from .selection import isnan
-from .windows import window_plan
+from .windows import padded_extent, window_plan
 
 
 def _windows(x, index: np.ndarray):
@@ -51,14 +51,14 @@ def conv2d(x, weight, bias=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=
     return out if bias is None else ew.add(out, mv.reshape(bias, shape=(o, 1, 1)))
 
 
-def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False):
     """The max of each window of x (..., H, W), padding never chosen, with PyTorch's gradient
     rule: all of it to one element, the first maximum in row-major window order, or the last
     NaN where the window has NaNs (PyTorch's CPU kernel takes every NaN it meets). A padded
     slot repeats the window's first element inside the input, so it neither changes the max
-    nor takes the gradient from a real element."""
+    nor takes the gradient from a real element. `ceil_mode` adds PyTorch's partial windows."""
     hw = (int(x.shape[-2]), int(x.shape[-1]))
-    index, inside, (oh, ow) = window_plan(hw, kernel, stride, pads, dilation)
+    index, inside, (oh, ow) = window_plan(hw, kernel, stride, pads, dilation, ceil_mode)
     first = np.take_along_axis(index, np.argmax(inside, axis=1)[:, None], axis=1)
     cols = _windows(x, np.where(inside, index, first))  # (..., K, L)
     nan = isnan(cols)
@@ -71,19 +71,26 @@ def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=
     return mv.reshape(out, shape=_lead(x) + (oh, ow))
 
 
-def avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
+def avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None,
+               ceil_mode=False):
     """The mean of each window of x (..., H, W) padded with zeros: divided by `divisor` when
-    given, else by the window size (`count_include_pad`) or by its elements inside the input
-    (PyTorch's count_include_pad=False, TF1's SAME)."""
+    given, else by the window size (`count_include_pad`; a ceil_mode window that runs past the
+    padding counts up to its end, as PyTorch) or by its elements inside the input (PyTorch's
+    count_include_pad=False, TF1's SAME)."""
     hw = (int(x.shape[-2]), int(x.shape[-1]))
-    cols, (oh, ow) = _padded_windows(x, kernel, stride, pads, (1, 1))
+    _, inside, out = window_plan(hw, kernel, stride, pads, (1, 1), ceil_mode)
+    # zeros past the padding's end for ceil_mode's last windows, so each is gathered whole (the
+    # padded input then holds exactly `out` windows)
+    ends = [(p[0], max(p[1], (n - 1) * s + k - size - p[0])) for p, n, s, k, size in
+            zip(pads, out, stride, kernel, hw, strict=True)]
+    cols, _ = _padded_windows(x, kernel, stride, tuple(ends), (1, 1))
     total = rd.sum(cols, axis=-2)
     if divisor is None and count_include_pad:
-        divisor = kernel[0] * kernel[1]
+        divisor = padded_extent(hw, kernel, stride, pads, out)
     elif divisor is None:
-        divisor = window_plan(hw, kernel, stride, pads, (1, 1))[1].sum(axis=1).astype(np.int64)
-    out = ew.divide(total, divisor)
-    return mv.reshape(out, shape=_lead(x) + (oh, ow))
+        divisor = inside.sum(axis=1).astype(np.int64)
+    result = ew.divide(total, divisor)
+    return mv.reshape(result, shape=_lead(x) + out)
 
 
 def _lead(x) -> tuple:

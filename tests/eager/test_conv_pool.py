@@ -140,13 +140,19 @@ def test_conv2d_float32_on_each_device():
 
 
 # -- max_pool2d ------------------------------------------------------------------------------------
-def _torch_rule_max_pool(x, k, s, p, d):
+def _pool_len(size, k, s, p, d, ceil):
+    """PyTorch's pooling_output_shape: with ceil_mode rounded up, less a last window that would
+    start in the right padding."""
+    n = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)) // s + 1
+    return n - 1 if ceil and (n - 1) * s >= size + p else n
+
+
+def _torch_rule_max_pool(x, k, s, p, d, ceil=False):
     """PyTorch's CPU max_pool2d loop (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): start at the
     window's first element inside the input with max -inf, take any later element that is
     greater or NaN. Returns the values and, per output, the flat index it read."""
     *lead, h, w = x.shape
-    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
-    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    oh, ow = _pool_len(h, k[0], s[0], p[0], d[0], ceil), _pool_len(w, k[1], s[1], p[1], d[1], ceil)
     planes = x.reshape(-1, h, w)
     values, where = np.empty((len(planes), oh, ow)), np.empty((len(planes), oh, ow), dtype=np.int64)
     for n, i, j in np.ndindex(len(planes), oh, ow):
@@ -194,18 +200,27 @@ def pool_calls(draw, dilate: bool = True):
     hw = (draw(st.integers(2, 7)), draw(st.integers(2, 7)))
     assume(all(hw[i] + 2 * p[i] >= d[i] * (k[i] - 1) + 1 for i in range(2)))
     batch = draw(st.sampled_from([(2,), (1, 2)]))
-    return dict(shape=batch + hw, k=k, s=s, p=p, d=d)
+    return dict(shape=batch + hw, k=k, s=s, p=p, d=d, ceil=draw(st.booleans()))
 
 
 @pytest.mark.cpu_only
 @settings(**SETTINGS)
 @given(call=pool_calls(), seed=st.integers(0, 2**16), special=st.booleans())
 def test_max_pool2d_ties_follow_pytorch(call, seed, special):
-    """Values in {0, 1, 2} (ties in most windows), sometimes NaN and -inf among them."""
+    """Values in {0, 1, 2} (ties in most windows), sometimes NaN and -inf among them; ceil_mode
+    (partial last windows) against the loop alone."""
     rng = np.random.default_rng(seed)
     choices = [0.0, 1.0, 2.0, np.nan, -np.inf] if special else [0.0, 1.0, 2.0]
     x = rng.choice(choices, size=call["shape"])
-    _check_max_pool(rng, x, call["k"], call["s"], call["p"], call["d"])
+    if not call["ceil"]:
+        _check_max_pool(rng, x, call["k"], call["s"], call["p"], call["d"])
+        return
+    X = _leaf(x)
+    out = F.max_pool2d(X, call["k"], call["s"], call["p"], call["d"], ceil_mode=True)
+    values, where = _torch_rule_max_pool(x, call["k"], call["s"], call["p"], call["d"], ceil=True)
+    np.testing.assert_array_equal(out.detach().numpy(), values)
+    g = rng.standard_normal(values.shape)
+    np.testing.assert_allclose(_grads(out, g, X)[0], _torch_rule_grad(x, where, g), rtol=1e-12)
 
 
 def test_max_pool2d_relu_ties_nan_and_inf_on_each_device():
@@ -247,17 +262,21 @@ def _check_avg_pool(rng, x, k, s, p, count_include_pad=True, divisor=None, tol=1
     np.testing.assert_allclose(_grads(out, g, X)[0], np.asarray(vjp(jnp.asarray(g))[0]), rtol=tol, atol=tol)
 
 
-def _loop_avg_pool(x, g, k, s, p, count_include_pad, divisor):
+def _loop_avg_pool(x, g, k, s, p, count_include_pad, divisor, ceil=False):
     """A numpy float64 loop over the windows: each output's value, and its g spread evenly
-    back over the window's elements inside the input (the padding's zeros take none)."""
+    back over the window's elements inside the input (the padding's zeros take none). The
+    divisor is PyTorch's avg_pool2d kernel's: the window clipped at the padding's end with
+    count_include_pad (a ceil_mode window may run past it), else the elements inside."""
     *lead, h, w = x.shape
     planes, grad = x.reshape(-1, h, w), np.zeros((int(np.prod(lead)), h, w))
-    oh, ow = (h + 2 * p[0] - k[0]) // s[0] + 1, (w + 2 * p[1] - k[1]) // s[1] + 1
+    oh, ow = _pool_len(h, k[0], s[0], p[0], 1, ceil), _pool_len(w, k[1], s[1], p[1], 1, ceil)
     out, gs = np.empty((len(planes), oh, ow)), g.reshape(len(planes), oh, ow)
     for n, i, j in np.ndindex(len(planes), oh, ow):
-        rows = [r for r in range(i * s[0] - p[0], i * s[0] - p[0] + k[0]) if 0 <= r < h]
-        cols = [c for c in range(j * s[1] - p[1], j * s[1] - p[1] + k[1]) if 0 <= c < w]
-        by = divisor or (k[0] * k[1] if count_include_pad else len(rows) * len(cols))
+        r0, c0 = i * s[0] - p[0], j * s[1] - p[1]
+        rows = [r for r in range(r0, r0 + k[0]) if 0 <= r < h]
+        cols = [c for c in range(c0, c0 + k[1]) if 0 <= c < w]
+        padded = (min(r0 + k[0], h + p[0]) - r0) * (min(c0 + k[1], w + p[1]) - c0)
+        by = divisor or (padded if count_include_pad else len(rows) * len(cols))
         out[n, i, j] = sum(planes[n, r, c] for r in rows for c in cols) / by
         for r in rows:
             for c in cols:
@@ -273,10 +292,11 @@ def test_avg_pool2d_matches_a_loop(call, seed, count_include_pad, divisor):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(call["shape"])
     X = _leaf(x)
-    out = F.avg_pool2d(X, call["k"], call["s"], call["p"], count_include_pad=count_include_pad,
-                       divisor_override=divisor)
+    out = F.avg_pool2d(X, call["k"], call["s"], call["p"], ceil_mode=call["ceil"],
+                       count_include_pad=count_include_pad, divisor_override=divisor)
     g = rng.standard_normal(tuple(out.shape))
-    values, grad = _loop_avg_pool(x, g, call["k"], call["s"], call["p"], count_include_pad, divisor)
+    values, grad = _loop_avg_pool(x, g, call["k"], call["s"], call["p"], count_include_pad, divisor,
+                                  call["ceil"])
     np.testing.assert_allclose(out.detach().numpy(), values, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(_grads(out, g, X)[0], grad, rtol=1e-12, atol=1e-12)
 
@@ -303,12 +323,10 @@ def test_adaptive_avg_pool2d_is_the_mean_of_equal_blocks():
 
 # -- refusals and PyTorch's errors -------------------------------------------------------------------
 REFUSED = [
-    (lambda x: F.max_pool2d(x, 2, ceil_mode=True), "ceil_mode=True"),
     (lambda x: F.max_pool2d(x, 2, return_indices=True), "return_indices=True"),
-    (lambda x: F.avg_pool2d(x, 2, ceil_mode=True), "ceil_mode=True"),
     (lambda x: F.avg_pool2d(dg.tensor(np.zeros((1, 4, 4), dtype=np.int64)), 2), "integer input"),
     (lambda x: F.adaptive_avg_pool2d(x, (3, 2)), "output_size (3, 2)"),
-    (lambda x: dg.nn.MaxPool2d(2, ceil_mode=True), "ceil_mode=True"),
+    (lambda x: dg.nn.MaxPool2d(2, return_indices=True), "return_indices=True"),
     (lambda x: dg.nn.Conv2d(1, 2, 3, padding_mode="reflect"), "padding_mode='reflect'"),
 ]
 

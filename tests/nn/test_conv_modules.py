@@ -71,7 +71,6 @@ def test_a_cnn_trains_its_conv_parameters():
 
 
 @pytest.mark.parametrize("make", [lambda: nn.MaxPool2d(2, return_indices=True),
-                                  lambda: nn.AvgPool2d(2, ceil_mode=True),
                                   lambda: nn.Conv2d(1, 2, 3, padding_mode="circular")])
 def test_unsupported_options_are_refused_at_construction(make):
     with pytest.raises(DualgradNotImplementedError):

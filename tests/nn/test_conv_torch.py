@@ -53,6 +53,7 @@ def test_conv2d_matches_torch(data, seed, dtype):
 def pools(draw, dilate=True):
     k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     return dict(kernel_size=k, stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                ceil_mode=draw(st.booleans()),
                 padding=(draw(st.integers(0, k[0] // 2)), draw(st.integers(0, k[1] // 2))),
                 **(dict(dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2)))) if dilate else {}))
 

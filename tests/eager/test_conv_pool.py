@@ -102,7 +102,7 @@ def _loop_conv(x, w, b, g, stride, padding, dilation, groups):
 
 
 @pytest.mark.cpu_only
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(call=conv_calls(), seed=st.integers(0, 2**16))
 def test_conv2d_matches_a_loop(call, seed):
     rng = np.random.default_rng(seed)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import dualgrad as dg
 import dualgrad.nn.functional as F
 
-SETTINGS = dict(max_examples=20, deadline=None)
+SETTINGS = dict(max_examples=12, deadline=None)
 
 
 def _both(a: np.ndarray):

@@ -13,7 +13,7 @@ from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import Op
 from . import bind as _bind
-from . import grad_mode
+from . import grad_mode, jax_views
 from .bind import _VIEW_OPS
 from .convert import write_value
 from .tensor import Tensor, wrap
@@ -45,8 +45,9 @@ def view_chain(t: Tensor) -> list:
                 or not node.inputs:
             return chain
         base = node.inputs[0]
-        if not (type(base) is Tensor and base._requires_grad and type(t._data) is _ndarray
-                and type(base._data) is _ndarray and np.shares_memory(t._data, base._data)):
+        shares = (type(t._data) is _ndarray and type(base._data) is _ndarray
+                  and np.shares_memory(t._data, base._data)) or (t._view is not None and t._view[0] is base)
+        if not (type(base) is Tensor and base._requires_grad and shares):
             return chain
         chain.append((t, node, base))
         t = base
@@ -122,6 +123,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
     if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
         others = (write_value(others[0], t.dtype, op.name), *others[1:])
+    if t._view is not None:
+        jax_views.check_writable(t)
     recording = grad_mode.state.enabled and (
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:
@@ -143,6 +146,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if is_jax_array(t._data):
         with x64():
             t._data = value.astype(t._data.dtype)
+        jax_views.after_write(t)
     elif hasattr(t._data, "write_in_place"):  # dg.compile's traced storage (compiler/symbolic.py)
         t._data.write_in_place(value)
     elif not isinstance(t._data, np.ndarray):

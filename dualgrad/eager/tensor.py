@@ -45,6 +45,8 @@ class Tensor(TensorMethods):
     _hooks = None
     _retains_grad = False
     _origin = None
+    _view = None  # (base, op, attrs) of a jax-device view; _views: a root's live views (jax_views)
+    _views = None
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 
     # -- core attributes ------------------------------------------------------------------

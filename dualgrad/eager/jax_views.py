@@ -1,0 +1,91 @@
+"""PyTorch's view semantics for jax-device tensors.
+
+A numpy view shares its base's memory, so a write through either is seen by both. A jax
+array is immutable: `t[1:]`, `t.t()` or `t.view(6)` of a jax tensor holds a copy, and an
+in-place op on it (`t[1:].add_(1)`, `t[0].fill_(5)`) changed the copy only, silently. Here a
+view remembers its base and the op that made it; after an in-place write anywhere in a family
+(a root tensor and the views made from it), the write is carried up to the root (the view's
+op inverted), and every live view is recomputed from the root, in the order they were made,
+so reads through any path see the new values. Versions are shared in the family, as for numpy
+views (and PyTorch's).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from ..backend import x64
+from ..errors import GraphError, user_line
+
+_VIEWING = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
+
+
+def is_view(op, attrs) -> bool:
+    """Whether this call makes a view in PyTorch: a basic index (ints, slices, None, ...),
+    never index arrays or masks, which copy; or a reshape, transpose, squeeze or expand."""
+    if op.name not in _VIEWING:
+        return False
+    if op.name != "getitem":
+        return True
+    key = attrs["key"]
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))
+               and not isinstance(p, (bool, np.bool_)) for p in parts)
+
+
+def track(view, base, op, attrs) -> None:
+    """`view` (a jax tensor) was made from `base` by `op`: share the version counter and join
+    the family of base's root."""
+    view._version = base._version
+    view._view = (base, op, attrs)
+    root = base
+    while root._view is not None:
+        root = root._view[0]
+    if root._views is None:
+        root._views = []
+    root._views.append(weakref.ref(view))
+
+
+def check_writable(t) -> None:
+    """An in-place write into an expanded view is refused, as PyTorch and numpy refuse it
+    (before anything is written)."""
+    while t._view is not None:
+        base, op, _ = t._view
+        if op.name == "broadcast_to" and tuple(t._data.shape) != tuple(base._data.shape):
+            raise GraphError("unsupported operation: more than one element of the written-to tensor "
+                             "refers to a single memory location. Please clone() the tensor before "
+                             f"performing the operation. {user_line()}")
+        t = base
+
+
+def after_write(t) -> None:
+    """`t`'s data changed in place: carry it up to the root, then recompute every live view."""
+    if t._view is None and t._views is None:
+        return
+    with x64():
+        root = t
+        while root._view is not None:
+            base, op, attrs = root._view
+            base._data = _inverse(op, attrs, base._data, root._data)
+            root = base
+        alive = []
+        for ref in root._views or ():
+            view = ref()
+            if view is not None:
+                base, op, attrs = view._view
+                view._data = op.compute_jax([base._data], attrs)
+                alive.append(ref)
+        root._views = alive or None
+
+
+def _inverse(op, attrs, base, view):
+    """The base's new data after `view` = op(base) was written."""
+    name = op.name
+    if name == "getitem":
+        return base.at[attrs["key"]].set(view.astype(base.dtype))
+    if name == "transpose":
+        axes = attrs.get("axes")
+        axes = tuple(range(base.ndim))[::-1] if axes is None else tuple(a % base.ndim for a in axes)
+        return view.transpose(tuple(int(i) for i in np.argsort(axes)))
+    return view.reshape(base.shape)  # reshape, squeeze, expand_dims, a broadcast that added no data

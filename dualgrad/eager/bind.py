@@ -31,7 +31,7 @@ from ..errors import (
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
 from ..ops.promotion import promote_args
-from . import grad_mode, jax_views
+from . import grad_mode, views
 from .devices import device_of
 from .node import accumulator, node_class, node_class_named
 from .tensor import Tensor, _new, _new_counter
@@ -160,8 +160,10 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         base = args[0]
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
             t._version = base._version
-        elif on_jax and type(base) is Tensor and jax_views.is_view(op, attrs):
-            jax_views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
+            if base._requires_grad and state.enabled:  # its history is replayed after base writes
+                views.track(t, base, op, attrs)
+        elif on_jax and type(base) is Tensor and views.is_view(op, attrs):
+            views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
     if not (record and edges is not None and out.dtype.kind == "f"):
         t.grad_fn = None

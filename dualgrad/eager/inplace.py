@@ -13,7 +13,7 @@ from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import Op
 from . import bind as _bind
-from . import grad_mode, jax_views
+from . import grad_mode, views
 from .bind import _VIEW_OPS
 from .convert import write_value
 from .tensor import Tensor, wrap
@@ -124,12 +124,12 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
         others = (write_value(others[0], t.dtype, op.name), *others[1:])
     if t._view is not None:
-        jax_views.check_writable(t)
+        views.check_writable(t)
     recording = grad_mode.state.enabled and (
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:
-        views = view_chain(t)
-        check_leaf_inplace(t, views)
+        chain = view_chain(t)
+        check_leaf_inplace(t, chain)
         result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
     elif not attrs and write_into(t, op, others):
         t._version[0] += 1
@@ -146,7 +146,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if is_jax_array(t._data):
         with x64():
             t._data = value.astype(t._data.dtype)
-        jax_views.after_write(t)
+        views.after_write(t)
     elif hasattr(t._data, "write_in_place"):  # dg.compile's traced storage (compiler/symbolic.py)
         t._data.write_in_place(value)
     elif not isinstance(t._data, np.ndarray):
@@ -159,8 +159,9 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         t._data[...] = value
     if recording:
         adopt(t, result)
-        if views:
-            rebase_views(views)
+        if chain:
+            rebase_views(chain)
+        views.replay_history(t)
     else:
         t._version[0] += 1
     return t

@@ -13,7 +13,7 @@ from ..errors import DualgradIndexError, GraphError, refusing, user_line
 from ..ops.indexing import check_bounds
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
-from . import api, creation, engine, grad_mode, jax_views, methods_integer, torch_keys
+from . import api, creation, engine, grad_mode, methods_integer, torch_keys, views
 from .bind import as_key, bind, explain
 from .convert import write_value
 from .inplace import inplace
@@ -231,10 +231,10 @@ def __setitem__(self, key, value) -> None:
         try:
             if is_jax_array(self._data):
                 check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)
-                jax_views.check_writable(self)
+                views.check_writable(self)
                 with x64():
                     self._data = self._data.at[key].set(new)
-                jax_views.after_write(self)
+                views.after_write(self)
             else:
                 if not isinstance(self._data, np.ndarray):
                     self._data = np.array(self._data)

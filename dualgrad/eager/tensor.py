@@ -45,7 +45,7 @@ class Tensor(TensorMethods):
     _hooks = None
     _retains_grad = False
     _origin = None
-    _view = None  # (base, op, attrs) of a jax-device view; _views: a root's live views (jax_views)
+    _view = None  # (base, op, attrs) of a tracked view; _views: a root's live views (eager/views.py)
     _views = None
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 

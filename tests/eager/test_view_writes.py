@@ -66,3 +66,20 @@ def test_gradients_through_a_view_written_in_place():
     grad = 2 * value * np.array([[6.0], [2.0]])  # d(b)/d(a) elementwise: 6 on row 0, 2 on row 1
     grad[1, :2] += 2 * value[:, 1]  # a[1, :2] added into column 1
     np.testing.assert_allclose(a.grad.numpy(), grad)
+
+
+def test_a_view_made_before_its_base_changed_in_place_differentiates_the_new_base():
+    """A view kept the grad_fn it was made with, so after `b.mul_(2)` it still differentiated
+    the old b: half of PyTorch's gradient, silently (both devices). PyTorch regenerates a
+    view's history when its base's version moves; so does dualgrad now."""
+    a = dg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 1
+    c = b.view(-1)
+    d = b[1:]
+    b.mul_(2)
+    d.add_(a[:2])  # a write through a sibling view
+    (c * c).sum().backward()
+    jacobian = np.array([[2.0, 0.0, 0.0], [1.0, 2.0, 0.0], [0.0, 1.0, 2.0]])  # b = J a
+    b_value = jacobian @ np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(c.detach().numpy(), b_value)
+    np.testing.assert_allclose(a.grad.numpy(), jacobian.T @ (2 * b_value))

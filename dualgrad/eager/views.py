@@ -1,4 +1,4 @@
-"""PyTorch's view semantics for jax-device tensors.
+"""PyTorch's view semantics where dualgrad's arrays do not give them by themselves.
 
 A numpy view shares its base's memory, so a write through either is seen by both. A jax
 array is immutable: `t[1:]`, `t.t()` or `t.view(6)` of a jax tensor holds a copy, and an
@@ -8,16 +8,25 @@ view remembers its base and the op that made it; after an in-place write anywher
 op inverted), and every live view is recomputed from the root, in the order they were made,
 so reads through any path see the new values. Versions are shared in the family, as for numpy
 views (and PyTorch's).
+
+History, on both devices: a view of a tensor that requires grad keeps the `grad_fn` it was
+made with, so after an in-place op on its base it would still differentiate the base's old
+value (`c = b.view(-1); b.mul_(2); (c * c).sum()` gave half of PyTorch's gradient). After a
+recorded in-place write, every other live view of the family gets its history again from its
+(new) base, as PyTorch regenerates a view's grad_fn when its base's version moved.
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 
 import numpy as np
 
 from ..backend import x64
 from ..errors import GraphError, user_line
+from . import grad_mode
 
+_ORDER = itertools.count()
 _VIEWING = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
 
 
@@ -35,16 +44,16 @@ def is_view(op, attrs) -> bool:
 
 
 def track(view, base, op, attrs) -> None:
-    """`view` (a jax tensor) was made from `base` by `op`: share the version counter and join
-    the family of base's root."""
+    """`view` was made from `base` by `op` (a jax view, or a numpy view of a tensor that
+    requires grad): share the version counter and join the family of base's root."""
     view._version = base._version
     view._view = (base, op, attrs)
     root = base
     while root._view is not None:
         root = root._view[0]
-    if root._views is None:
-        root._views = []
-    root._views.append(weakref.ref(view))
+    if root._views is None:  # insertion-ordered, and a view that dies leaves it by itself
+        root._views = weakref.WeakValueDictionary()
+    root._views[next(_ORDER)] = view
 
 
 def check_writable(t) -> None:
@@ -60,7 +69,8 @@ def check_writable(t) -> None:
 
 
 def after_write(t) -> None:
-    """`t`'s data changed in place: carry it up to the root, then recompute every live view."""
+    """`t`'s (jax) data changed in place: carry it up to the root, then recompute every live
+    view."""
     if t._view is None and t._views is None:
         return
     with x64():
@@ -69,14 +79,33 @@ def after_write(t) -> None:
             base, op, attrs = root._view
             base._data = _inverse(op, attrs, base._data, root._data)
             root = base
-        alive = []
-        for ref in root._views or ():
-            view = ref()
-            if view is not None:
-                base, op, attrs = view._view
-                view._data = op.compute_jax([base._data], attrs)
-                alive.append(ref)
-        root._views = alive or None
+        for view in list((root._views or {}).values()):
+            base, op, attrs = view._view
+            view._data = op.compute_jax([base._data], attrs)
+
+
+def replay_history(t) -> None:
+    """A recorded in-place write into `t` (its history and its ancestors' are new): every other
+    live view of the family takes its history again from its base, in the order they were made."""
+    written = set()
+    root = t
+    while True:
+        written.add(id(root))
+        if root._view is None:
+            break
+        root = root._view[0]
+    if root._views is None:
+        return
+    with grad_mode.enable_grad():
+        for view in list(root._views.values()):  # (the replays join the family too, and die)
+            if id(view) in written:
+                continue
+            base, op, attrs = view._view
+            if base._requires_grad:
+                replayed = op(base, **attrs)
+                view.grad_fn = replayed.grad_fn
+                view._output_nr = 0
+                view._requires_grad = replayed._requires_grad
 
 
 def _inverse(op, attrs, base, view):

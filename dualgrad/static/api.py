@@ -65,33 +65,6 @@ def square(x, name=None):
     return _n(ops.square(_tensor(x)), name)
 
 
-def _unary(op):
-    def f(x, name=None):
-        return _n(op(_tensor(x)), name)
-
-    f.__name__ = op.name
-    f.__doc__ = f"tf.{op.name}: {op.doc}."
-    return f
-
-
-sqrt, exp, log, log1p, expm1 = (_unary(o) for o in (ops.sqrt, ops.exp, ops.log, ops.log1p, ops.expm1))
-sin, cos, tan, tanh, sigmoid = (_unary(o) for o in (ops.sin, ops.cos, ops.tan, ops.tanh, ops.sigmoid))
-abs, sign, reciprocal = (_unary(o) for o in (ops.abs, ops.sign, ops.reciprocal))  # noqa: A001
-asin, acos, atan, sinh, cosh, asinh, acosh, atanh = (_unary(o) for o in (
-    ops.asin, ops.acos, ops.atan, ops.sinh, ops.cosh, ops.asinh, ops.acosh, ops.atanh))
-
-
-def atan2(y, x, name=None):
-    """The angle of the point (x, y) elementwise, in (-pi, pi], broadcasting (tf.atan2)."""
-    return _n(ops.atan2(_tensor(y), x), name)
-logical_not = _unary(ops.logical_not)
-
-
-def rsqrt(x, name=None):
-    """1 / sqrt(x) elementwise (tf.rsqrt)."""
-    return _n(ops.reciprocal(ops.sqrt(_tensor(x))), name)
-
-
 def _tf1_extremum(op, x, y, keep_x):
     """`op(x, y)` (ops.maximum/minimum, which also check the operands) with TF1's gradient: x
     takes a tie's (ops' own rule, PyTorch's, splits it: tf.maximum(0.2 * x, x) at x = 0 would

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import ShapeError, user_line
 from . import api, nn
+from . import math_functions as mf
 from .compat import GraphKeys, get_collection
 from .convert import ArgumentError
 from .creation import convert_to_tensor, ones_like, zeros_like
@@ -97,7 +98,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None, loss_colle
                         reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """|predictions - labels|, weighted and reduced (TF1's tf.losses.absolute_difference)."""
     labels, predictions = _pair("absolute_difference", labels, predictions)
-    return compute_weighted_loss(api.abs(predictions - labels), weights, scope, loss_collection, reduction)
+    return compute_weighted_loss(mf.abs(predictions - labels), weights, scope, loss_collection, reduction)
 
 
 def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=LOSSES,
@@ -111,7 +112,7 @@ def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None, loss_col
                reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """0.5 e^2 where |e| <= delta, else delta (|e| - 0.5 delta), e = predictions - labels."""
     labels, predictions = _pair("huber_loss", labels, predictions)
-    error = api.abs(predictions - labels)
+    error = mf.abs(predictions - labels)
     quadratic = api.minimum(error, delta)
     losses = 0.5 * quadratic * quadratic + delta * (error - quadratic)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
@@ -121,7 +122,7 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None, loss_co
              reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """-labels log(predictions + epsilon) - (1 - labels) log(1 - predictions + epsilon)."""
     labels, predictions = _pair("log_loss", labels, predictions)
-    losses = -labels * api.log(predictions + epsilon) - (1.0 - labels) * api.log(1.0 - predictions + epsilon)
+    losses = -labels * mf.log(predictions + epsilon) - (1.0 - labels) * mf.log(1.0 - predictions + epsilon)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
 

@@ -1,19 +1,17 @@
 """More of TensorFlow 1's names over registry ops: rounding, truth values, gathering, tiling,
-splitting, padding, norm clipping, `placeholder_with_default`, `range`, `cumsum`,
+splitting, padding, `placeholder_with_default`, `range`, `cumsum`/`cumprod`,
 `reduce_any/all`, `argsort`. Each maps TF1's signature onto registry ops and checks what TF1
 checks when the graph is built; none holds math.
 """
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 
 import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
 from ..ops import Spec
-from .api import maximum, minimum
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
@@ -262,51 +260,6 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
             order = np.pad(np.arange(n), (b, e), mode="reflect" if kind == "REFLECT" else "symmetric")
             out = ops.getitem(out, key=(slice(None),) * axis + (order,))
     return rename(out, name)
-
-
-# -- norms ---------------------------------------------------------------------------------------------
-def clip_by_norm(t, clip_norm, axes=None, name=None):
-    """t * clip_norm / max(||t||_2, clip_norm) (TF1's `tf.clip_by_norm`), the max being
-    `ds.maximum` (TF1's: at ||t|| == clip_norm the gradient goes through the norm; the
-    registry's clip_by_norm splits that tie). A zero t has a zero gradient (the registry norm's)."""
-    if isinstance(axes, (list, np.ndarray)):  # TF1's list of axes
-        axes = tuple(int(a) for a in np.ravel(axes))
-    t = _t(t)
-    norm = ops.norm(t, 2, axis=axes, keepdims=True)
-    return rename(ops.divide(ops.multiply(t, clip_norm), maximum(norm, clip_norm)), name)
-
-
-def global_norm(t_list: Sequence, name=None) -> Tensor:
-    """sqrt(sum of the squares of every element of every tensor); None entries are skipped."""
-    tensors = _tensor_list("global_norm", t_list)
-    if not tensors:
-        raise ArgumentError(f"ds.global_norm: t_list holds no tensor {user_line()}")
-    total = ops.sum(ops.square(tensors[0]))
-    for v in tensors[1:]:
-        total = ops.add(total, ops.sum(ops.square(v)))
-    return rename(ops.sqrt(total), name)
-
-
-def clip_by_global_norm(t_list: Sequence, clip_norm, use_norm=None, name=None) -> tuple[list, Tensor]:
-    """(each tensor * clip_norm / max(global_norm, clip_norm), global_norm), None entries kept
-    (TF1's `tf.clip_by_global_norm`). As TF1, an infinite or NaN global norm (an overflowing
-    gradient) sets every entry to NaN, to signal it: scaling by clip_norm / inf would give a
-    silent zero step."""
-    tensors = _tensor_list("clip_by_global_norm", t_list)
-    norm = global_norm(tensors) if use_norm is None else _t(use_norm)
-    # minimum: TF1's tie rule (at norm == clip_norm the gradient goes through the norm)
-    scale = ops.multiply(clip_norm, minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
-    finite = ops.equal(ops.subtract(norm, norm), 0)  # inf - inf and NaN - NaN are NaN
-    scale = ops.where(finite, scale, np.nan)
-    clipped = iter([ops.multiply(v, ops.cast(scale, dtype=v.dtype)) for v in tensors])
-    return [None if v is None else next(clipped) for v in t_list], norm
-
-
-def _tensor_list(fn: str, t_list) -> list:
-    if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
-        raise DTypeError(f"ds.{fn}: t_list must be a list of tensors, got {type(t_list).__name__} (at "
-                         f"{user_frame()})")
-    return [_t(v) for v in t_list if v is not None]
 
 
 # -- creation and misc --------------------------------------------------------------------------------

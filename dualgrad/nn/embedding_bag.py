@@ -95,6 +95,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         return ops.where(as_tensor(count > 0, device=weight.device), largest, 0.0)  # an empty bag: zeros
     if per_sample_weights is not None:
         flat = ops.reshape(per_sample_weights, shape=(-1,))
+        if not flat.shape[0]:  # no entries: the (masked) slots read one appended 0
+            flat = ops.concatenate(flat, as_tensor(np.zeros(1), dtype=flat.dtype, device=weight.device))
         scale = ops.take(flat, as_tensor(positions, device=weight.device), axis=0)
         rows = ops.multiply(rows, ops.expand_dims(scale, axis=-1))
     total = ops.sum(ops.where(keep, rows, 0.0), axis=1)

@@ -132,3 +132,16 @@ def test_jax_device_matches_cpu():
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     assert results[1][0][1].tolist() == [0.0, 0.0, 0.0]  # the empty bag
+
+
+def test_an_empty_batch_with_per_sample_weights():
+    """No entries at all: the one (empty) bag is zeros, and the empty weights get an empty
+    gradient (it raised: the masked slot read index 0 of the empty weights)."""
+    w = dg.tensor(np.ones((2, 3)), requires_grad=True)
+    scales = dg.tensor(np.zeros(0), requires_grad=True)
+    out = F.embedding_bag(dg.tensor(np.zeros(0, dtype=np.int64)), w, dg.tensor([0]), mode="sum",
+                          per_sample_weights=scales)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), np.zeros((1, 3)))
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((2, 3)))
+    assert scales.grad.numpy().shape == (0,)

@@ -14,7 +14,7 @@ from .convert import ArgumentError
 from .creation import constant, zeros
 from .gradients import gradients
 from .graph import Operation, Tensor
-from .variables import TRAINABLE_VARIABLES, Variable, group
+from .variables import TRAINABLE_VARIABLES, Variable, group, variable_list
 
 GLOBAL_STEP = "global_step"
 
@@ -78,7 +78,7 @@ class Optimizer:
                                 f"float32, float64]. (loss created at {loss.op.where})")
         if var_list is None:
             var_list = loss.graph.get_collection(TRAINABLE_VARIABLES)
-        var_list = _variables(var_list, type(self).__name__)
+        var_list = variable_list(var_list, type(self).__name__)
         if not var_list:
             raise ArgumentError(f"No variables to optimize. {user_line()}")
         grads = gradients(loss, var_list, grad_ys=grad_loss)
@@ -181,17 +181,6 @@ def _hyper(who: str, key: str, value) -> None:
     if isinstance(value, (bool, np.bool_)) or not number or not np.isfinite(value):
         raise DTypeError(f"{who}: {key} must be a finite number (or, for learning_rate, a float "
                          f"scalar tensor or a callable), got {value!r} {user_line()}")
-
-
-def _variables(var_list, who: str) -> list[Variable]:
-    if isinstance(var_list, (Tensor, str)) or not hasattr(var_list, "__iter__"):
-        raise DTypeError(f"{who}: var_list must be a list of ds.Variable, got {type(var_list).__name__} "
-                         f"{user_line()}")
-    var_list = list(var_list)
-    for v in var_list:
-        if not isinstance(v, Variable):
-            raise DTypeError(f"{who}: var_list holds {v!r}, which is not a ds.Variable {user_line()}")
-    return var_list
 
 
 def _same_shape(a: tuple, b: tuple) -> bool:

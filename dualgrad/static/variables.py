@@ -228,15 +228,20 @@ def no_op(name: str | None = None) -> Operation:
     return group(name=name or "NoOp")
 
 
-def variables_initializer(var_list: Iterable[Variable], name: str = "init") -> Operation:
-    """An op that runs the initialisers of `var_list`."""
+def variable_list(var_list, who: str) -> list[Variable]:
+    """`var_list` as a list, refused (naming `who`) unless it is an iterable of ds.Variable."""
     if isinstance(var_list, (Tensor, str)) or not isinstance(var_list, Iterable):
-        raise DTypeError(f"ds.variables_initializer: var_list must be a list of ds.Variable, got "
-                         f"{var_list!r} {user_line()}")
+        raise DTypeError(f"{who}: var_list must be a list of ds.Variable, got {var_list!r} {user_line()}")
     var_list = list(var_list)
     for v in var_list:
         if not isinstance(v, Variable):
-            raise DTypeError(f"ds.variables_initializer: {v!r} is not a ds.Variable {user_line()}")
+            raise DTypeError(f"{who}: var_list holds {v!r}, which is not a ds.Variable {user_line()}")
+    return var_list
+
+
+def variables_initializer(var_list: Iterable[Variable], name: str = "init") -> Operation:
+    """An op that runs the initialisers of `var_list`."""
+    var_list = variable_list(var_list, "ds.variables_initializer")
     graph = var_list[0].graph if var_list else get_default_graph()
     return graph.create_op("NoOp", (), {}, (), name=name,
                            control_inputs=[v.initializer for v in var_list])

@@ -3,12 +3,6 @@ nn.functional, the options they keep; and examples/activations_mlp.py run as a u
 its losses against the same model trained by hand in jax (float64)."""
 from __future__ import annotations
 
-import importlib.util
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,9 +13,10 @@ import dualgrad.nn.functional as F
 from dualgrad import nn
 from dualgrad.errors import DualgradValueError
 
+from . import example_scripts
+
 pytestmark = pytest.mark.usefixtures("jax_float64")
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "activations_mlp.py"
 
 REPRS = [
     (nn.GELU(), "GELU(approximate='none')"), (nn.GELU("tanh"), "GELU(approximate='tanh')"),
@@ -76,13 +71,6 @@ def test_module_options_are_attributes_as_in_pytorch():
 
 
 # -- the example, against the same model trained by hand in jax ------------------------------
-def _load_example():
-    spec = importlib.util.spec_from_file_location("activations_mlp", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _jax_losses(params, x, y, steps: int, lr: float = 0.1) -> list:
     """nn.Sequential(Linear, GELU, Linear, LeakyReLU(0.1), Linear, SiLU, Linear), MSE, plain SGD."""
     activations = (lambda h: jax.nn.gelu(h, approximate=False), lambda h: jax.nn.leaky_relu(h, 0.1),
@@ -104,13 +92,9 @@ def _jax_losses(params, x, y, steps: int, lr: float = 0.1) -> list:
 
 
 def test_example_trains_as_the_same_model_in_jax():
-    proc = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120,
-                          cwd=EXAMPLE.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "activations_mlp: ok"
-    assert "(1): GELU(approximate='none')" in proc.stdout
-    printed = [float(v) for v in re.findall(r"step \d+: loss (\S+)", proc.stdout)]
-    example = _load_example()
+    stdout, printed = example_scripts.run("activations_mlp")
+    assert "(1): GELU(approximate='none')" in stdout
+    example = example_scripts.load("activations_mlp")
     x, y = (jnp.asarray(t.numpy(), jnp.float64) for t in example.make_data())
     linears = [m for m in example.build_model() if isinstance(m, nn.Linear)]
     params = [tuple(jnp.asarray(t.detach().numpy(), jnp.float64) for t in (m.weight, m.bias))

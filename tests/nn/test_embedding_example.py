@@ -4,27 +4,14 @@ biased variance, a linear head, cross entropy, plain SGD; PyTorch's padding rule
 jax's gradient (the padding row's is set to zero)."""
 from __future__ import annotations
 
-import importlib.util
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from . import example_scripts
+
 pytestmark = pytest.mark.usefixtures("jax_float64")
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "embedding_layernorm.py"
-
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location("embedding_layernorm", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _loss(params, tokens, labels):
@@ -48,13 +35,9 @@ def _jax_losses(params, tokens, labels, pad: int, steps: int, lr: float = 0.5):
 
 
 def test_example_trains_as_the_same_model_in_jax():
-    proc = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120,
-                          cwd=EXAMPLE.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "embedding_layernorm: ok"
-    assert "(embedding): Embedding(12, 8, padding_idx=0)" in proc.stdout
-    printed = [float(v) for v in re.findall(r"step \d+: loss (\S+)", proc.stdout)]
-    example = _load_example()
+    stdout, printed = example_scripts.run("embedding_layernorm")
+    assert "(embedding): Embedding(12, 8, padding_idx=0)" in stdout
+    example = example_scripts.load("embedding_layernorm")
     tokens, labels = (jnp.asarray(t.numpy()) for t in example.make_data())
     model = example.build_model()
     params = tuple(jnp.asarray(t.detach().numpy(), jnp.float64) for t in (

@@ -3,25 +3,13 @@ same network and SGD written by hand in jax (lax.conv_general_dilated, a max ove
 jax.grad) from the same initial parameters."""
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 import dualgrad as dg
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "mnist_cnn.py"
-
-
-def _load_example():
-    spec = importlib.util.spec_from_file_location("mnist_cnn_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from . import example_scripts
 
 
 def _jax_loss(params, images, labels):
@@ -42,7 +30,7 @@ def _jax_loss(params, images, labels):
 
 
 def test_example_losses_match_the_network_written_in_jax():
-    example = _load_example()
+    example = example_scripts.load("mnist_cnn")
     dg.manual_seed(0)
     model = example.Net()
     params = {k: jnp.asarray(v.detach().numpy()) for k, v in model.state_dict().items()}
@@ -61,7 +49,4 @@ def test_example_losses_match_the_network_written_in_jax():
 
 
 def test_example_runs_as_a_script():
-    proc = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=300,
-                          cwd=EXAMPLE.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "mnist_cnn: ok"
+    example_scripts.run("mnist_cnn", timeout=300)

@@ -160,8 +160,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         base = args[0]
         if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
             t._version = base._version
-            if base._requires_grad and state.enabled:  # its history is replayed after base writes
-                views.track(t, base, op, attrs)
+            if base.grad_fn is not None and state.enabled:  # history replayed after base writes
+                views.track(t, base, op, attrs)  # (a leaf's views need none: in-place on it raises)
         elif on_jax and type(base) is Tensor and views.is_view(op, attrs):
             views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)

@@ -17,7 +17,6 @@ recorded in-place write, every other live view of the family gets its history ag
 """
 from __future__ import annotations
 
-import itertools
 import weakref
 
 import numpy as np
@@ -26,7 +25,6 @@ from ..backend import x64
 from ..errors import GraphError, user_line
 from . import grad_mode
 
-_ORDER = itertools.count()
 _VIEWING = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
 
 
@@ -44,16 +42,22 @@ def is_view(op, attrs) -> bool:
 
 
 def track(view, base, op, attrs) -> None:
-    """`view` was made from `base` by `op` (a jax view, or a numpy view of a tensor that
-    requires grad): share the version counter and join the family of base's root."""
+    """`view` was made from `base` by `op` (a jax view, or a numpy view of a tensor in the
+    graph that is not a leaf: a recorded in-place op on a leaf or its views raises, so their
+    views never need their history replayed): share the version counter and join the family
+    of base's root."""
     view._version = base._version
     view._view = (base, op, attrs)
     root = base
     while root._view is not None:
         root = root._view[0]
-    if root._views is None:  # insertion-ordered, and a view that dies leaves it by itself
-        root._views = weakref.WeakValueDictionary()
-    root._views[next(_ORDER)] = view
+    family = root._views
+    if family is None:
+        family = root._views = []
+    family.append(weakref.ref(view))  # (in the order made; the dead are dropped as it doubles)
+    n = len(family)
+    if n >= 64 and not n & (n - 1):
+        family[:] = [ref for ref in family if ref() is not None]
 
 
 def check_writable(t) -> None:
@@ -79,7 +83,7 @@ def after_write(t) -> None:
             base, op, attrs = root._view
             base._data = _inverse(op, attrs, base._data, root._data)
             root = base
-        for view in list((root._views or {}).values()):
+        for view in _alive(root):
             base, op, attrs = view._view
             view._data = op.compute_jax([base._data], attrs)
 
@@ -97,7 +101,7 @@ def replay_history(t) -> None:
     if root._views is None:
         return
     with grad_mode.enable_grad():
-        for view in list(root._views.values()):  # (the replays join the family too, and die)
+        for view in _alive(root):  # (the replays join the family too, and die)
             if id(view) in written:
                 continue
             base, op, attrs = view._view
@@ -106,6 +110,12 @@ def replay_history(t) -> None:
                 view.grad_fn = replayed.grad_fn
                 view._output_nr = 0
                 view._requires_grad = replayed._requires_grad
+
+
+def _alive(root) -> list:
+    """The live views of `root`'s family, in the order they were made (a copy: replays made
+    while it is walked join the family)."""
+    return [view for view in (ref() for ref in root._views or ()) if view is not None]
 
 
 def _inverse(op, attrs, base, view):

@@ -16,9 +16,9 @@ import math
 import numpy as np
 
 from ..errors import DualgradValueError, IndexShapeError, ShapeError, user_line
+from . import composite, specs
 from . import elementwise as ew
 from . import indexing as ix
-from . import specs
 from .lazy import sympy as sp
 from .registry import declare
 
@@ -126,20 +126,16 @@ def relu6(x):
     return hardtanh(x, 0.0, 6.0)
 
 
-def _softplus(x):
-    """log(1 + exp(x)) as max(x, 0) + log1p(exp(-|x|)): no overflow, inf at inf."""
-    return ew.add(ew.maximum(x, 0), ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
-
-
 def mish(x):
     """x * tanh(softplus(x)); mish(1000) = 1000 (no overflow)."""
-    return ew.multiply(x, ew.tanh(_softplus(x)))
+    return ew.multiply(x, ew.tanh(composite.softplus(x)))
 
 
 def logsigmoid(x):
-    """log(sigmoid(x)) as PyTorch's kernel computes it: min(x, 0) - log1p(exp(-|x|)), finite
-    for every finite x (logsigmoid(-1000) = -1000); the gradient at 0 is 0.5."""
-    return ew.subtract(ew.minimum(x, 0), ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
+    """log(sigmoid(x)) = 0 - softplus(-x): PyTorch's min(x, 0) - log1p(exp(-|x|)) by the same
+    operations, finite for every finite x (logsigmoid(-1000) = -1000); its gradient at 0 is 0.5
+    and its second derivative -1/4 (written with min and |x|, both read 0 there)."""
+    return ew.subtract(0.0, composite.softplus(ew.negative(x)))  # 0 - 0 is +0.0, as PyTorch's
 
 
 def hardsigmoid(x):

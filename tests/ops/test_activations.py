@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import dualgrad as dg
 from dualgrad import ops
 from dualgrad.errors import DualgradValueError, IndexShapeError, ShapeError
 from dualgrad.ops.activations import SELU_ALPHA, SELU_SCALE
@@ -143,3 +144,18 @@ def test_closed_form_with_erf_evaluates_on_arrays(backend):
     form = symbolic.lambdify(symbolic.expr(dg.nn.functional.gelu(x)), backend=backend)
     np.testing.assert_allclose(np.asarray(form(x=values)), np.asarray(jax.nn.gelu(values, approximate=False)),
                                rtol=1e-14)
+
+
+@pytest.mark.parametrize("name, second", [
+    ("logsigmoid", -0.25),  # -sigmoid(0) (1 - sigmoid(0))
+    ("mish", 0.64),  # 2 sech(log 2)**2 sigmoid(0), tanh(log 2) = 3/5
+    ("softplus", 0.25),
+])
+def test_second_derivative_at_zero(name, second):
+    """Written with min/max and |x|, whose derivatives read 0 at 0, logsigmoid's and mish's
+    second derivative at 0 came out 0; both are built on ops.softplus now."""
+    x = dg.zeros(3, dtype=dg.float64, requires_grad=True)
+    f = dg.softplus if name == "softplus" else getattr(dg.nn.functional, name)
+    (g,) = dg.autograd.grad(f(x).sum(), x, create_graph=True)
+    (h,) = dg.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), np.full(3, second), rtol=1e-14)

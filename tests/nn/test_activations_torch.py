@@ -58,6 +58,10 @@ HARDSIGMOID_GRAD = (1e-7, 0.0)  # PyTorch multiplies by a float32-rounded 1/6 (3
 def test_values_and_gradients_match_torch(name, attrs, dtype):
     got_y, got_g = _ours(name, attrs, GRID, dtype)
     want_y, want_g = _torch(name, attrs, GRID, dtype)
+    if name == "gelu" and not attrs and dtype == np.float32:
+        # PyTorch's AVX-512 float32 kernel gives NaN at +inf (its float64 kernel and its AVX2
+        # kernel give the limit, inf): the limit is the oracle there
+        want_y[GRID.index(math.inf)] = math.inf
     _close(got_y, want_y, TOL[dtype])
     _close(got_g, want_g, HARDSIGMOID_GRAD if name == "hardsigmoid" and dtype == np.float64 else TOL[dtype])
 

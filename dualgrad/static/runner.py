@@ -39,11 +39,12 @@ class Runner:
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given", "x64", "program", "host", "unchecked", "undonated", "checks", "wait",
-                 "call")
+                 "feeds_as_given", "x64", "swap", "program", "host", "unchecked", "undonated", "checks",
+                 "wait", "call")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
-                 n_given: int, program: BackgroundProgram | None = None, undonated=None):
+                 n_given: int, program: BackgroundProgram | None = None, undonated=None,
+                 swap: bool = True):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -60,6 +61,9 @@ class Runner:
         # interpreted while `program` compiles, switching once it is built)
         self.program = program
         self.x64 = x64_state() if not copy and program is None else None
+        # False: a program jax traces alike in either mode (narrow.py) runs without the swap,
+        # in and out of `call` alike, so one jitted function is never traced twice
+        self.swap = swap
         self.host = self.run if program is None else self._run_pending
         self.donates = donates
         # a donating program's memory need is checked against free memory before its first run
@@ -92,6 +96,21 @@ class Runner:
         `run` and `_call` without their branches and attribute reads (fewer steps between the
         user's call and jax's on a ~20 us run)."""
         fn, wait, convert, flag = self.fn, self.wait, self.single, self.x64
+        if not self.swap:  # a program jax traces alike in either mode: the same, unswapped
+            def call(sess: Session, vals):
+                if sess._closed:
+                    raise closed_session()
+                outs = None
+                try:
+                    outs = fn(*vals)
+                    wait(outs)
+                except Exception as e:
+                    if not is_out_of_memory(e):
+                        raise
+                    raise self._out_of_memory(sess, e, outs) from None
+                return convert(outs[0])
+
+            return call
 
         def call(sess: Session, vals):
             if sess._closed:
@@ -116,6 +135,8 @@ class Runner:
         `host` (numpy backend; interpreted until a background build is done)."""
         flag = self.x64
         if flag is not None:  # `with x64():` inlined (a third of its cost)
+            if not self.swap:
+                return self.run(sess, vals)
             prev = flag.swap_local(True)
             try:
                 return self.run(sess, vals)
@@ -188,6 +209,8 @@ class Runner:
             self.program = None
             self.x64 = x64_state()
             self.call = self._choose_call()
+        if not self.swap:
+            return self.run(sess, vals)
         with x64():
             return self.run(sess, vals)
 

@@ -14,6 +14,7 @@ variables' buffers in donation.py.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -28,6 +29,7 @@ from .defaults import default_session, defaults, get_default_session  # noqa: F4
 from .feeds import check_feed, feed_array, feed_key
 from .fetches import flatten, structure_key
 from .graph import Graph, Operation, Tensor, describe, get_default_graph
+from .narrow import traced_alike
 from .placement import Placement
 from .runner import Runner
 from .variables import Variable
@@ -103,8 +105,6 @@ class Session:
 
     def as_default(self):
         """Make this the default session (for `t.eval()`) inside a `with` block."""
-        import contextlib
-
         @contextlib.contextmanager
         def ctx():
             defaults.stack.append(self)
@@ -255,7 +255,8 @@ class Session:
         if isinstance(fn, BackgroundProgram):
             fn, program = fn.compiled, (None if fn.compiled is not None else fn)
         return Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
-                       program, lambda: self._jit(plan, donate=False))
+                       program, lambda: self._jit(plan, donate=False),
+                       swap=self._placement is not None or not traced_alike(plan))
 
     def _namespace(self):
         if self._xp is None:
@@ -275,7 +276,7 @@ class Session:
         import jax
 
         jitted = self._jit(plan)
-        with x64():
+        with x64() if not traced_alike(plan) else contextlib.nullcontext():  # as runs call it
             jitted.lower(*[jax.ShapeDtypeStruct(s, d) for s, d in specs]).compile()
         return jitted
 

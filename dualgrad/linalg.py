@@ -9,6 +9,7 @@ from . import ops
 from .eager.tensor import Tensor
 from .errors import DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
+from .ops.linalg_solve import is_vector_rhs
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
 
@@ -37,9 +38,14 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     has A's shape less the last dim, else a batch of matrices; batch dims broadcast."""
     if left:
         return ops.solve(A, B)
-    if B.ndim < 2:
-        raise ShapeError(f"linalg.solve: with left=False, B must be a matrix (got shape {tuple(B.shape)}; "
-                         f"at {user_frame()})")
+    if B.ndim < 2 or is_vector_rhs(tuple(A.shape), tuple(B.shape)):
+        raise ShapeError(f"linalg.solve: with left=False, B must be a (batch of) matrices, not vectors "
+                         f"(A of shape {tuple(A.shape)}, B of shape {tuple(B.shape)}; at {user_frame()})")
+    if A.ndim >= 2 and B.shape[-1] != A.shape[-1]:
+        raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B "
+                         f"(A of shape {tuple(A.shape)}, B of shape {tuple(B.shape)}; at {user_frame()})")
+    if B.ndim == A.ndim - 1:  # B^T could read as a batch of vectors: a leading 1 keeps it matrices
+        B = ops.expand_dims(B, axis=0)
     return swap_last(ops.solve(swap_last(A), swap_last(B)))  # X A = B is A^T X^T = B^T
 
 
@@ -82,6 +88,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     summed = ops.sum(ops.abs(A), axis=sums[ord], keepdims=True)
     other = cols if sums[ord] == rows else rows
     extreme = ops.amax if ord > 0 else ops.amin
+    if ord > 0 and A.shape[other] == 0:  # the largest of no sums is 0, as PyTorch's (amax refuses)
+        extreme = ops.sum
     out = extreme(summed, axis=other, keepdims=True)
     return out if keepdim else ops.squeeze(out, axis=(rows, cols))
 

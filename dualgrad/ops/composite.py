@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..dtypes import DEFAULT_FLOAT
+from ..errors import IndexShapeError, user_frame
 from . import elementwise as ew
 from . import indexing as ix
 from . import movement as mv
@@ -37,11 +38,16 @@ def norm(x, p=2, axis=None, keepdims=False):
     smallest |x|, p 0 counts the non-zero elements. Its gradient is 0 where the norm is 0
     (and, for p < 1, where an element is 0), as PyTorch's norm_backward masks it: plain
     sqrt(sum(x**2)) would give inf * 0 = NaN there."""
+    p = {"inf": math.inf, "-inf": -math.inf}.get(p, p) if isinstance(p, str) else p
+    if (p < 0 or p == math.inf) and any(x.shape[a] == 0 for a in rd.reduce_axes(x, axis)):
+        raise IndexShapeError(f"norm: cannot compute the {p} norm over an empty dim: the order has no "
+                              f"identity (0 ** p summed is 0, and 0 ** (1 / p) inf), as in PyTorch "
+                              f"(input shape {tuple(x.shape)}, dim {axis}; at {user_frame()})")
     if p == 1:
         return rd.sum(ew.abs(x), axis=axis, keepdims=keepdims)
-    if p in (math.inf, "inf"):
+    if p == math.inf:
         return rd.amax(ew.abs(x), axis=axis, keepdims=keepdims)
-    if p in (-math.inf, "-inf"):
+    if p == -math.inf:
         return rd.amin(ew.abs(x), axis=axis, keepdims=keepdims)
     if p == 0:  # the count of non-zero elements
         return ew.cast(rd.sum(ew.not_equal(x, 0), axis=axis, keepdims=keepdims), dtype=x.dtype)

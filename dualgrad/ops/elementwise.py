@@ -91,10 +91,16 @@ def _pow_base_grad(g, out, x, y):
 
 
 def _pow_exponent_grad(g, out, x, y):
-    """out * log(x), taken as 0 where x == 0; log reads 1 there, so no -inf/nan is ever made
-    (a masked nan would still poison the double backward)."""
-    zero = equal(x, 0)
-    return multiply(g, where(zero, 0, multiply(out, log(where(zero, 1, x)))))
+    """out * log(x), PyTorch's pow_backward_exponent: 0 where x == 0 and y >= 0 (log reads 1
+    there, so no masked -inf/nan poisons the double backward); where x == 0 and y < 0 it is
+    out * log(0), -inf (+inf for -0.0 to an odd power), and NaN for a NaN y. log(x) is taken
+    in the result's dtype: an integer or Python-number base went through float32 before."""
+    flat = where(equal(x, 0), greater_equal(y, 0), False)
+    base = where(flat, 1, x)
+    dt = _dtype_of(out)
+    if dt is not None and dt.is_floating_point and _dtype_of(base) != dt:
+        base = cast(base, dtype=dt)
+    return multiply(g, where(flat, 0, multiply(out, log(base))))
 
 
 def _power_kernel(xp, x, y):
@@ -112,7 +118,12 @@ def _power_kernel(xp, x, y):
         odd = xp.abs(y) % 2 == 1
         fraction = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0))
         return xp.where(negative, fraction, whole).astype(whole.dtype)
-    return xp.power(x, y)
+    out = xp.power(x, y)
+    if xp is np and np.size(y) == 1 and out.dtype.kind == "f" and np.all(np.equal(y, 0.5)):
+        # numpy takes a one-element exponent 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5
+        # NaN there, where C's pow, PyTorch and jax give 0.0 and inf
+        out = np.where(np.isneginf(x), np.inf, out + 0.0).astype(out.dtype, copy=False)
+    return out
 
 
 def is_integer_operand(v) -> bool:

@@ -97,6 +97,44 @@ def test_solve_left_false_solves_x_a_equals_b():
     assert_close(x @ a, b, rtol=1e-12, atol=1e-12)
 
 
+def _solve_right_reference(a, b):
+    """torch.linalg.solve(A, B, left=False) in numpy float64: X A = B, B a (batch of) k x n
+    matrices, never vectors; None where PyTorch refuses."""
+    n = a.shape[-1]
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if vector or b.shape[-1] != n:
+        return None
+    try:
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        return None
+    at = np.broadcast_to(np.swapaxes(a, -1, -2), batch + (n, n))
+    bt = np.broadcast_to(np.swapaxes(b, -1, -2), batch + (n, b.shape[-2]))
+    return np.swapaxes(np.linalg.solve(at, bt), -1, -2)
+
+
+@settings(**SETTINGS)
+@given(matrices(max_n=3), hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3),
+       st.integers(0, 2**32 - 1))
+def test_solve_left_false_reads_b_as_matrices_as_pytorch(a, b_shape, seed):
+    """With left=False B is always a (batch of) matrices: a B of A's shape less a dim (which
+    left=True reads as vectors) is refused, and so is a B whose transpose has that shape (it
+    was solved as vectors, a silent wrong shape and numbers)."""
+    n = a.shape[-1]
+    rng = np.random.default_rng(seed)
+    # drawn, vectors, matrices, matrices, and B^T of A's shape less a dim (read as vectors before)
+    shapes = [b_shape, a.shape[:-1], a.shape[:-2] + (2, n), b_shape[:-1] + (n,),
+              a.shape[:-3] + (n, a.shape[-3]) if a.ndim > 2 else (n, 1)]
+    for shape in shapes:
+        b = rng.uniform(-2, 2, shape)
+        want = _solve_right_reference(a, b)
+        if want is None:
+            with pytest.raises(ShapeError, match="solve"):
+                dg.linalg.solve(dg.tensor(a), dg.tensor(b), left=False)
+            continue
+        _check(lambda x, y: dg.linalg.solve(x, y, left=False), _solve_right_reference, a, b)
+
+
 def test_second_order_of_inv_matches_jax():
     a = np.array([[2.0, 0.5], [-0.3, 1.5]])
     x = dg.tensor(a, requires_grad=True)
@@ -167,3 +205,62 @@ def test_refusals_name_the_op_and_shapes():
         dg.linalg.matrix_norm(dg.eye(2), "nuc")
     with pytest.raises(ShapeError, match="input must be 1D or 2D"):
         dg.linalg.norm(dg.zeros(2, 2, 2), 1)
+
+
+def _vector_norm_reference(a, ord, axes):
+    """torch.linalg.vector_norm in numpy float64, from its definition: None where PyTorch
+    refuses (ord < 0 or inf over an empty dim: min/max of nothing has no identity)."""
+    if (ord < 0 or ord == np.inf) and any(a.shape[d] == 0 for d in axes):
+        return None
+    m = np.abs(a)
+    if ord in (np.inf, -np.inf):
+        return (np.amax if ord > 0 else np.amin)(m, axis=axes)
+    if ord == 0:
+        return np.sum(m != 0, axis=axes).astype(a.dtype)
+    with np.errstate(divide="ignore"):  # 0 ** ord for ord < 0 is inf, and inf ** (1 / ord) 0
+        return np.sum(m ** ord, axis=axes) ** (1.0 / ord)
+
+
+NORM_ENTRIES = {"linalg.vector_norm": lambda t, o, d: dg.linalg.vector_norm(t, o, d),
+                "norm": lambda t, o, d: dg.norm(t, o, d), "Tensor.norm": lambda t, o, d: t.norm(o, d),
+                "linalg.norm": lambda t, o, d: dg.linalg.norm(t, o, d)}
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3),
+                  elements=st.floats(-3, 3)),
+       st.sampled_from([2, 1, 3, 0.5, 0, -0.5, -1, -2, np.inf, -np.inf]), st.data())
+def test_vector_norms_of_empty_and_full_dims_match_the_definition(a, ord, data):
+    """Every vector-norm entry point: a negative (or infinite) order over an empty dim is
+    refused as in PyTorch (it was inf, a silent number), a positive one is 0."""
+    dim = data.draw(st.integers(-a.ndim, a.ndim - 1))
+    axes = (dim % a.ndim,)
+    want = _vector_norm_reference(a, ord, axes)
+    for name, entry in NORM_ENTRIES.items():
+        if want is None:
+            with pytest.raises(IndexError, match="norm"):
+                entry(dg.tensor(a), ord, dim)
+        else:
+            assert_close(entry(dg.tensor(a), ord, dim).numpy(), want, rtol=1e-12, atol=1e-12, msg=name)
+    whole = _vector_norm_reference(a, ord, tuple(range(a.ndim)))
+    if whole is None:
+        with pytest.raises(IndexError, match="norm"):
+            dg.linalg.vector_norm(dg.tensor(a), ord)
+    else:
+        assert_close(dg.linalg.vector_norm(dg.tensor(a), ord).numpy(), whole, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("ord", MATRIX_ORDS)
+@pytest.mark.parametrize("shape", [(2, 0), (0, 3), (0, 0), (2, 0, 3)])
+def test_matrix_norms_of_empty_matrices_are_pytorchs(ord, shape):
+    """The largest column (row) sum of no columns (rows) is 0, as in PyTorch (amax refused
+    it); the smallest has no value and is refused; 'fro' is 0."""
+    a = np.zeros(shape)
+    rows, cols = a.ndim - 2, a.ndim - 1
+    other = {1: cols, -1: cols, np.inf: rows, -np.inf: rows}.get(ord)
+    if other is not None and ord < 0 and shape[other] == 0:
+        with pytest.raises(IndexError):
+            dg.linalg.matrix_norm(dg.tensor(a), ord)
+        return
+    got = dg.linalg.matrix_norm(dg.tensor(a), ord)
+    assert got.numpy().shape == shape[:-2] and not got.numpy().any()

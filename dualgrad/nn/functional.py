@@ -42,13 +42,28 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
     softsign,
     tanhshrink,
 )
+from .adaptive_pool import (  # noqa: F401
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
 from .batchnorm import batch_norm  # noqa: F401
-from .conv import conv2d  # noqa: F401
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
 from .normalization import group_norm, layer_norm, rms_norm  # noqa: F401
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .padding import pad  # noqa: F401
+from .pooling import (  # noqa: F401
+    avg_pool1d,
+    avg_pool2d,
+    avg_pool3d,
+    max_pool1d,
+    max_pool2d,
+    max_pool3d,
+)
 from .sparse import embedding  # noqa: F401
 
 

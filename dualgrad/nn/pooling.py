@@ -1,11 +1,12 @@
-"""PyTorch's 2-D pooling: `F.max_pool2d`, `F.avg_pool2d`, `F.adaptive_avg_pool2d` and their
-modules, over the composites of `ops.conv` (window gathers by `take`, then a reduction).
+"""PyTorch's pooling: `F.max_pool1d/2d/3d`, `F.avg_pool1d/2d/3d` and their modules (adaptive
+pooling is in `adaptive_pool`), over the N-d composites of `ops.conv`: window gathers by
+`take`, then a reduction.
 
 max_pool2d's gradient follows PyTorch's kernel: all of a window's gradient goes to one
 element, the first maximum in row-major window order (the last NaN where there are NaNs), not
 shared among ties as `amax` shares it. `ceil_mode` adds PyTorch's partial last windows. Options
-dualgrad does not implement (return_indices=True, integer avg pooling, adaptive sizes that do
-not divide the input) are refused with DualgradNotImplementedError, never accepted and ignored.
+dualgrad does not implement (return_indices=True, integer avg pooling, adaptive max sizes that
+do not divide the input) are refused with DualgradNotImplementedError, never accepted and ignored.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ from ..ops.windows import out_size
 from .module import Module
 
 
-def _pair(name: str, op: str, value) -> tuple[int, int]:
+def _tuple(name: str, op: str, value, n: int) -> tuple:
     if isinstance(value, Integral):
-        return (int(value), int(value))
+        return (int(value),) * n
     value = tuple(value)
     if len(value) == 1:
-        return (int(value[0]), int(value[0]))
-    if len(value) != 2 or not all(isinstance(v, Integral) for v in value):
-        raise EagerShapeError(
-            f"{op}: {name} must either be a single int, or a tuple of two ints {user_line()}"
-        )
-    return (int(value[0]), int(value[1]))
+        return (int(value[0]),) * n
+    if len(value) != n or not all(isinstance(v, Integral) for v in value):
+        words = {1: "a single int", 2: "a tuple of two ints", 3: "a tuple of three ints"}[n]
+        raise EagerShapeError(f"{op}: {name} must either be a single int, or {words} {user_line()}")
+    return tuple(int(v) for v in value)
 
 
 def _refuse(op: str, **options) -> None:
@@ -40,55 +40,108 @@ def _refuse(op: str, **options) -> None:
             )
 
 
-def _plan(op: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool) -> tuple:
+def _plan(op: str, n: int, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool) -> tuple:
     """PyTorch's checks of a pooling call, in its order; (kernel, stride, pads, dilation)."""
-    if input.ndim not in (3, 4) or any(d == 0 for d in input.shape[-3:]):
+    if input.ndim not in (n + 1, n + 2) or any(d == 0 for d in input.shape[-n - 1 :]):
         raise EagerShapeError(
-            f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, got shape "
+            f"{op}: non-empty {n + 1}D or {n + 2}D (batch mode) tensor expected for input, got shape "
             f"{list(input.shape)} {user_line()}"
         )
-    kernel = _pair("kernel_size", op, kernel_size)
+    kernel = _tuple("kernel_size", op, kernel_size, n)
     stride = (
         kernel
         if stride is None or (not isinstance(stride, int) and len(stride) == 0)
-        else _pair("stride", op, stride)
+        else _tuple("stride", op, stride, n)
     )
-    pads, dilation = _pair("padding", op, padding), _pair("dilation", op, dilation)
+    pads, dilation = _tuple("padding", op, padding, n), _tuple("dilation", op, dilation, n)
     if min(kernel) <= 0:
         raise EagerShapeError(
-            f"{op}: kernel_size must be greater than zero, but got kH: {kernel[0]} kW: "
-            f"{kernel[1]} {user_line()}"
+            f"{op}: kernel_size must be greater than zero, but got {list(kernel)} {user_line()}"
         )
     if min(stride) <= 0:
         raise EagerShapeError(f"{op}: stride should not be zero {user_line()}")
     if min(dilation) <= 0:
         raise EagerShapeError(
-            f"{op}: dilation should be greater than zero, but got dilationH: {dilation[0]} "
-            f"dilationW: {dilation[1]} {user_line()}"
+            f"{op}: dilation should be greater than zero, but got {list(dilation)} {user_line()}"
         )
-    for k, p, d in zip(kernel, pads, dilation, strict=False):
+    for k, p, d in zip(kernel, pads, dilation, strict=True):
         if p > ((k - 1) * d + 1) // 2:
             raise EagerShapeError(
                 f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
                 f"kernel_size={k} and dilation={d} {user_line()}"
             )
-    if pads[1] > kernel[1] // 2 or pads[0] > kernel[0] // 2:
+    if any(p > k // 2 for p, k in zip(pads, kernel, strict=True)):
         raise EagerShapeError(
-            f"{op}: pad should be smaller than or equal to half of kernel size, but got padW = "
-            f"{pads[1]}, padH = {pads[0]}, kW = {kernel[1]}, kH = {kernel[0]} {user_line()}"
+            f"{op}: pad should be smaller than or equal to half of kernel size, but got padding "
+            f"{list(pads)} for "
+            f"kernel_size {list(kernel)} {user_line()}"
         )
-    pads = ((pads[0], pads[0]), (pads[1], pads[1]))
+    pads = tuple((p, p) for p in pads)
     out = [
-        out_size(input.shape[-2 + i], kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode))
-        for i in range(2)
+        out_size(input.shape[-n + i], kernel[i], stride[i], pads[i], dilation[i], bool(ceil_mode))
+        for i in range(n)
     ]
     if min(out) < 1:
-        size = "x".join(str(d) for d in input.shape[-3:])
+        size = "x".join(str(d) for d in input.shape[-n - 1 :])
+        shown = "x".join(str(max(m, 0)) for m in out)
         raise EagerShapeError(
-            f"{op}: Given input size: ({size}). Calculated output size: ({input.shape[-3]}x"
-            f"{max(out[0], 0)}x{max(out[1], 0)}). Output size is too small {user_line()}"
+            f"{op}: Given input size: ({size}). Calculated output size: ({input.shape[-n - 1]}x{shown}). "
+            f"Output size is too small {user_line()}"
         )
     return kernel, stride, pads, dilation
+
+
+def _max_pool(
+    n: int,
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    op = f"max_pool{n}d"
+    _refuse(op, return_indices=(return_indices, False))
+    kernel, stride, pads, dilation = _plan(op, n, input, kernel_size, stride, padding, dilation, ceil_mode)
+    return conv_ops.max_pool(input, kernel, stride, pads, dilation, bool(ceil_mode))
+
+
+def _avg_pool(
+    n: int,
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    op = f"avg_pool{n}d"
+    if not input.dtype.is_floating_point:
+        raise DualgradNotImplementedError(
+            f"{op}: integer input ({input.dtype.name}) is not supported by dualgrad (floating inputs only) "
+            f"{user_line()}"
+        )
+    if divisor_override is not None and divisor_override == 0:
+        raise EagerShapeError(f"{op}: divisor must be not zero {user_line()}")
+    kernel, stride, pads, _ = _plan(op, n, input, kernel_size, stride, padding, 1, ceil_mode)
+    return conv_ops.avg_pool(
+        input, kernel, stride, pads, bool(count_include_pad), divisor_override, bool(ceil_mode)
+    )
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The max of each window of (N, C, L) or (C, L) input (torch.nn.functional.max_pool1d)."""
+    return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool2d(
@@ -102,10 +155,32 @@ def max_pool2d(
 ) -> Tensor:
     """The max of each window of (N, C, H, W) or (C, H, W) input, padding never chosen
     (torch.nn.functional.max_pool2d); the gradient goes to the first maximum of each window."""
-    _refuse("max_pool2d", return_indices=(return_indices, False))
-    kernel, stride, pads, dilation = _plan("max_pool2d", input, kernel_size, stride, padding, dilation,
-                                           ceil_mode)
-    return conv_ops.max_pool2d(input, kernel, stride, pads, dilation, bool(ceil_mode))
+    return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The max of each window of (N, C, D, H, W) or (C, D, H, W) input (torch.nn.functional.max_pool3d)."""
+    return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """The mean of each window of (N, C, L) or (C, L) input (torch.nn.functional.avg_pool1d)."""
+    return _avg_pool(1, input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
 def avg_pool2d(
@@ -120,47 +195,26 @@ def avg_pool2d(
     """The mean of each window of (N, C, H, W) or (C, H, W) input padded with zeros, divided by
     the window size, the count of elements inside the input (count_include_pad=False) or
     `divisor_override` (torch.nn.functional.avg_pool2d)."""
-    if not input.dtype.is_floating_point:
-        raise DualgradNotImplementedError(
-            f"avg_pool2d: integer input ({input.dtype.name}) is not supported by "
-            f"dualgrad (floating inputs only) {user_line()}"
-        )
-    if divisor_override is not None and divisor_override == 0:
-        raise EagerShapeError(f"avg_pool2d: divisor must be not zero {user_line()}")
-    kernel, stride, pads, _ = _plan("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
-    return conv_ops.avg_pool2d(input, kernel, stride, pads, bool(count_include_pad), divisor_override,
-                               bool(ceil_mode))
+    return _avg_pool(2, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """PyTorch's adaptive average pooling where each output size divides the input's (None keeps
-    a dim): then its windows are exactly avg_pool2d's with kernel = stride = input / output.
-    Other sizes (overlapping windows) are refused."""
-    sizes = (
-        (output_size, output_size)
-        if isinstance(output_size, int) or output_size is None
-        else tuple(output_size)
-    )
-    if len(sizes) != 2:
-        raise EagerShapeError(f"adaptive_avg_pool2d: output_size must be 2 {user_line()}")
-    if input.ndim not in (3, 4):
-        raise EagerShapeError(
-            f"adaptive_avg_pool2d: Expected 3D or 4D tensor, but got {list(input.shape)} {user_line()}"
-        )
-    hw = tuple(input.shape[-2:])
-    sizes = tuple(h if s is None else s for s, h in zip(sizes, hw, strict=False))
-    if any(s <= 0 or h % s for s, h in zip(sizes, hw, strict=False)):
-        raise DualgradNotImplementedError(
-            f"adaptive_avg_pool2d: output_size {sizes} for input size {hw} is not "
-            f"supported by dualgrad (only sizes that divide the input's) "
-            f"{user_line()}"
-        )
-    kernel = (hw[0] // sizes[0], hw[1] // sizes[1])
-    return avg_pool2d(input, kernel, kernel)
+def avg_pool3d(
+    input: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """The mean of each window of (N, C, D, H, W) or (C, D, H, W) input (torch.nn.functional.avg_pool3d)."""
+    return _avg_pool(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
 
 
 class MaxPool2d(Module):
     """`max_pool2d` with the module's settings (torch.nn.MaxPool2d)."""
+
+    _n = 2
 
     def __init__(
         self,
@@ -178,8 +232,10 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input: Tensor) -> Tensor:
-        """`max_pool2d(input, ...)`."""
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        """`max_pool{n}d(input, ...)`."""
+        return _max_pool(
+            self._n, input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
+        )
 
     def extra_repr(self) -> str:
         """`kernel_size=..., stride=..., padding=..., dilation=..., ceil_mode=...`, as PyTorch prints it."""
@@ -191,6 +247,8 @@ class MaxPool2d(Module):
 
 class AvgPool2d(Module):
     """`avg_pool2d` with the module's settings (torch.nn.AvgPool2d)."""
+
+    _n = 2
 
     def __init__(
         self,
@@ -211,8 +269,9 @@ class AvgPool2d(Module):
         )
 
     def forward(self, input: Tensor) -> Tensor:
-        """`avg_pool2d(input, ...)`."""
-        return avg_pool2d(
+        """`avg_pool{n}d(input, ...)`."""
+        return _avg_pool(
+            self._n,
             input,
             self.kernel_size,
             self.stride,
@@ -227,17 +286,30 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """`adaptive_avg_pool2d` to a fixed output size (torch.nn.AdaptiveAvgPool2d)."""
+class MaxPool1d(MaxPool2d):
+    """`max_pool1d` with the module's settings (torch.nn.MaxPool1d)."""
 
-    def __init__(self, output_size) -> None:
-        super().__init__()
-        self.output_size = output_size
+    _n = 1
 
-    def forward(self, input: Tensor) -> Tensor:
-        """`adaptive_avg_pool2d(input, output_size)`."""
-        return adaptive_avg_pool2d(input, self.output_size)
 
-    def extra_repr(self) -> str:
-        """`output_size=...`, as PyTorch prints it."""
-        return f"output_size={self.output_size}"
+class MaxPool3d(MaxPool2d):
+    """`max_pool3d` with the module's settings (torch.nn.MaxPool3d)."""
+
+    _n = 3
+
+
+class AvgPool1d(AvgPool2d):
+    """`avg_pool1d` with the module's settings (torch.nn.AvgPool1d)."""
+
+    _n = 1
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool3d(AvgPool2d):
+    """`avg_pool3d` with the module's settings (torch.nn.AvgPool3d)."""
+
+    _n = 3

@@ -1,97 +1,305 @@
-"""2-D convolution and pooling as composites of registry ops, so their gradients, jax kernels,
-static graphs and closed forms are those of `pad`, `take`, `reshape`, `matmul` and the
-reductions.
+"""N-d convolution and pooling.
 
-Each window is gathered by `take` along the flattened spatial axis with a constant index
-array built here from the (concrete) sizes: an im2col whose VJP is `take_add`, the scatter-add
-of the window gradients. Layout is PyTorch's (..., C, H, W); `pads` is ((top, bottom),
-(left, right)), so TF1's asymmetric SAME padding is the same call.
+`conv` is one registry op for every spatial rank (conv1d/2d/3d, TF1's conv1d/2d/3d and
+depthwise_conv2d all call it). Its two VJPs are ops too, and the three close under
+differentiation because convolution is bilinear: the input's gradient `conv_transpose` (which
+is also PyTorch's conv_transpose1d/2d/3d and TF1's conv2d_transpose) and the filters'
+gradient `conv_weight_grad`. Each is declared once, with its numpy and jax kernels
+(`conv_kernels`), its sympy form and its shape rule.
+
+Pooling stays a composite of registry ops, over any number of trailing spatial dims: each
+window is gathered by `take` along the flattened spatial axes with a constant index array built
+here from the (concrete) sizes (`windows.window_plan`), then reduced. Layout is PyTorch's
+(N, C, *spatial); `pads` holds a (before, after) pair per spatial dim, so TF1's asymmetric SAME
+padding is the same call.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from . import conv_kernels as ck
 from . import elementwise as ew
-from . import linalg as la
 from . import movement as mv
 from . import reductions as rd
+from . import specs
 from .gathering import pad, take
+from .lazy import sympy as sp
+from .registry import Spec, declare, shape_error
 from .selection import isnan
-from .windows import padded_extent, window_plan
+from .symarray import SymArray, SymbolicUnsupported, is_concrete
+from .windows import out_size, padded_extent, window_plan
+
+_2D = dict(stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1)
 
 
-def _windows(x, index: np.ndarray):
-    """x (..., H, W) -> (..., K, L): element k of window l is x.flat_plane[index[l, k]]. The
-    window slot leads, so reductions over it run along long contiguous rows (numpy is several
-    times slower reducing a trailing axis of 4 or 9)."""
-    plane = mv.reshape(x, shape=_lead(x) + (int(x.shape[-2]) * int(x.shape[-1]),))
-    return take(plane, np.ascontiguousarray(index.T), axis=len(x.shape) - 2)
+# -- shape rules ----------------------------------------------------------------------------------
+def _ranks(op, specs_: list, n: int, what: str) -> None:
+    if any(len(s.shape) != n + 2 for s in specs_):
+        raise shape_error(op, specs_, f"expected {what}, each with {n} spatial dims (stride has {n} entries)")
+
+
+def _windows(op, specs_: list, sizes: tuple, kernel: tuple, stride, pads, dilation) -> tuple:
+    """Window count per spatial dim (None where a size is unknown); an error when the filter
+    reaches past the padded input."""
+    out = []
+    for size, k, s, p, d in zip(sizes, kernel, stride, pads, dilation, strict=True):
+        if size is None or k is None:
+            out.append(None)
+            continue
+        m = out_size(size, k, s, p, d)
+        if m < 1:
+            raise shape_error(op, specs_, f"kernel size {d * (k - 1) + 1} (dilated) can't be greater "
+                                          f"than the padded input size {size + p[0] + p[1]}")
+        out.append(m)
+    return tuple(out)
+
+
+def _groups(op, specs_: list, channels, per_group, out_channels, groups: int) -> None:
+    if out_channels is not None and out_channels % groups:
+        raise shape_error(op, specs_, f"out channels {out_channels} are not divisible by groups={groups}")
+    if None not in (channels, per_group) and channels != per_group * groups:
+        raise shape_error(op, specs_, f"expected the input to have {per_group * groups} channels "
+                                      f"(weight's {per_group} x groups={groups}), got {channels}")
+
+
+def _conv_shape(op, x: Spec, w: Spec, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                groups=1) -> Spec:
+    _ranks(op, [x, w], len(stride), "input (N, C, *spatial) and weight (O, C/groups, *kernel)")
+    _groups(op, [x, w], x.shape[1], w.shape[1], w.shape[0], groups)
+    out = _windows(op, [x, w], x.shape[2:], w.shape[2:], stride, pads, dilation)
+    return Spec((x.shape[0], w.shape[0]) + out, specs.result_dtype(op, [x, w]))
+
+
+def _conv_transpose_shape(op, g: Spec, w: Spec, size=(), stride=(1, 1), pads=((0, 0), (0, 0)),
+                          dilation=(1, 1), groups=1) -> Spec:
+    _ranks(op, [g, w], len(stride), "gradient (N, O, *windows) and weight (O, C/groups, *kernel)")
+    if len(size) != len(stride):
+        raise shape_error(op, [g, w], f"size {tuple(size)} must have {len(stride)} entries")
+    if None not in (g.shape[1], w.shape[0]) and g.shape[1] != w.shape[0]:
+        raise shape_error(op, [g, w], f"expected {w.shape[0]} channels (the weight's first dim), "
+                                      f"got {g.shape[1]}")
+    _groups(op, [g, w], None, w.shape[1], w.shape[0], groups)
+    windows = _windows(op, [g, w], tuple(size), w.shape[2:], stride, pads, dilation)
+    if any(None not in (a, b) and a != b for a, b in zip(windows, g.shape[2:], strict=True)):
+        raise shape_error(op, [g, w], f"an input of size {tuple(size)} has {windows} windows, the gradient "
+                                      f"{tuple(g.shape[2:])}")
+    channels = None if w.shape[1] is None else w.shape[1] * groups
+    return Spec((g.shape[0], channels) + tuple(size), specs.result_dtype(op, [g, w]))
+
+
+def _conv_weight_shape(op, x: Spec, g: Spec, kernel=(), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                       groups=1) -> Spec:
+    _ranks(op, [x, g], len(stride), "input (N, C, *spatial) and gradient (N, O, *windows)")
+    if len(kernel) != len(stride):
+        raise shape_error(op, [x, g], f"kernel {tuple(kernel)} must have {len(stride)} entries")
+    _groups(op, [x, g], None, None, g.shape[1], groups)
+    if x.shape[1] is not None and x.shape[1] % groups:
+        raise shape_error(op, [x, g], f"input channels {x.shape[1]} are not divisible by groups={groups}")
+    windows = _windows(op, [x, g], x.shape[2:], tuple(kernel), stride, pads, dilation)
+    if any(None not in (a, b) and a != b for a, b in zip(windows, g.shape[2:], strict=True)):
+        raise shape_error(op, [x, g], f"the input has {windows} windows, the gradient {tuple(g.shape[2:])}")
+    per_group = None if x.shape[1] is None else x.shape[1] // groups
+    return Spec((g.shape[1], per_group) + tuple(kernel), specs.result_dtype(op, [x, g]))
+
+
+# -- sympy forms: the sums over each window, written out ---------------------------------------------
+def _concrete(idx: tuple) -> tuple:
+    if not is_concrete(idx):
+        raise SymbolicUnsupported("convolution with symbolic indices")
+    return tuple(int(i) for i in idx)
+
+
+def _position(window: tuple, k: tuple, sizes: tuple, stride, pads, dilation):
+    """The input index that kernel offset k of a window reads, or None in the padding."""
+    pos = tuple(w * s + i * d - p[0] for w, i, s, p, d in zip(window, k, stride, pads, dilation, strict=True))
+    return pos if all(0 <= q < n for q, n in zip(pos, sizes, strict=True)) else None
+
+
+def _conv_form(x: SymArray, w: SymArray, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    per, kernel, sizes = w.shape[1], w.shape[2:], x.shape[2:]
+    windows = tuple(out_size(*a) for a in zip(sizes, kernel, stride, pads, dilation, strict=True))
+
+    def at(*idx):
+        n, o, *window = _concrete(idx)
+        first = o // (w.shape[0] // groups) * per
+        return sp.Add(*(x.at(n, first + c, *pos) * w.at(o, c, *k)
+                        for c in range(per) for k in np.ndindex(*kernel)
+                        if (pos := _position(window, k, sizes, stride, pads, dilation)) is not None))
+
+    return SymArray((x.shape[0], w.shape[0]) + windows, at)
+
+
+def _conv_transpose_form(g: SymArray, w: SymArray, size=(), stride=(1, 1), pads=((0, 0), (0, 0)),
+                         dilation=(1, 1), groups=1):
+    per, kernel, out_per = w.shape[1], w.shape[2:], w.shape[0] // groups
+
+    def at(*idx):
+        n, c, *where = _concrete(idx)
+        group, c = divmod(c, per)
+        return sp.Add(*(g.at(n, o, *window) * w.at(o, c, *k)
+                        for o in range(group * out_per, (group + 1) * out_per)
+                        for k in np.ndindex(*kernel) for window in np.ndindex(*g.shape[2:])
+                        if _position(window, k, size, stride, pads, dilation) == tuple(where)))
+
+    return SymArray((g.shape[0], per * groups) + tuple(size), at)
+
+
+def _conv_weight_form(x: SymArray, g: SymArray, kernel=(), stride=(1, 1), pads=((0, 0), (0, 0)),
+                      dilation=(1, 1), groups=1):
+    per, sizes = x.shape[1] // groups, x.shape[2:]
+
+    def at(*idx):
+        o, c, *k = _concrete(idx)
+        first = o // (g.shape[1] // groups) * per
+        return sp.Add(*(g.at(n, o, *window) * x.at(n, first + c, *pos)
+                        for n in range(x.shape[0]) for window in np.ndindex(*g.shape[2:])
+                        if (pos := _position(window, tuple(k), sizes, stride, pads, dilation)) is not None))
+
+    return SymArray((g.shape[1], per) + tuple(kernel), at)
+
+
+# -- the ops ---------------------------------------------------------------------------------------------
+def _spatial(t) -> tuple:
+    return tuple(int(d) for d in t.shape[2:])
+
+
+def _pick(numpy_kernel, jax_kernel):
+    def kernel(xp, a, b, **attrs):
+        attrs = {**_2D, **attrs}
+        return numpy_kernel(a, b, **attrs) if xp is np else jax_kernel(xp, a, b, **attrs)
+
+    return kernel
+
+
+conv = declare(
+    "conv", _pick(ck.conv_numpy, ck.conv_jax),
+    vjp=(lambda g, out, x, w, **a: conv_transpose(g, w, size=_spatial(x), **a),
+         lambda g, out, x, w, **a: conv_weight_grad(x, g, kernel=_spatial(w), **a)),
+    sympy=_conv_form, shape=_conv_shape, nin=2, promotes=True, grad_name="ConvolutionBackward0",
+    doc="N-d cross-correlation of x (N, C, *spatial) with weight (O, C/groups, *kernel), zero "
+        "`pads` (before, after) per dim, stride, dilation and groups (torch.nn.functional.conv1d/2d/3d, "
+        "tf.nn.conv1d/2d/3d, tf.nn.depthwise_conv2d)")
+
+
+def _transpose_vjp_w(v, out, g, w, size=(), **a):
+    return conv_weight_grad(v, g, kernel=_spatial(w), **a)
+
+
+conv_transpose = declare(
+    "conv_transpose", _pick(ck.conv_transpose_numpy, ck.conv_transpose_jax),
+    vjp=(lambda v, out, g, w, size=(), **a: conv(v, w, **a), _transpose_vjp_w),
+    sympy=_conv_transpose_form, shape=_conv_transpose_shape, nin=2, promotes=True,
+    grad_name="ConvolutionBackward0",
+    doc="the VJP of conv wrt its input, of spatial `size`: each value spread over its window through "
+        "the filters (torch.nn.functional.conv_transpose1d/2d/3d, tf.nn.conv2d_transpose)")
+
+
+def _weight_vjp_x(v, out, x, g, kernel=(), **a):
+    return conv_transpose(g, v, size=_spatial(x), **a)
+
+
+conv_weight_grad = declare(
+    "conv_weight_grad", _pick(ck.conv_weight_numpy, ck.conv_weight_jax),
+    vjp=(_weight_vjp_x, lambda v, out, x, g, kernel=(), **a: conv(x, v, **a)),
+    sympy=_conv_weight_form, shape=_conv_weight_shape, nin=2, promotes=True,
+    grad_name="ConvolutionBackwardBackward0",
+    doc="the VJP of conv wrt its filters: each filter tap's products of the gradient and the input it "
+        "read, summed over batch and windows (tf.nn.conv2d_backprop_filter)")
+
+
+# -- pooling composites ---------------------------------------------------------------------------------
+def _lead(x, n: int) -> tuple:
+    return tuple(-1 if d is None else int(d) for d in x.shape[:-n])
+
+
+def _sizes(x, n: int) -> tuple:
+    return tuple(int(d) for d in x.shape[len(x.shape) - n:])
+
+
+def _gather(x, index: np.ndarray, n: int):
+    """x (..., *spatial) -> (..., K, L): element k of window l is x.flat_spatial[index[l, k]].
+    The window slot leads, so reductions over it run along long contiguous rows (numpy is
+    several times slower reducing a trailing axis of 4 or 9)."""
+    plane = mv.reshape(x, shape=_lead(x, n) + (math.prod(_sizes(x, n)),))
+    return take(plane, np.ascontiguousarray(index.T), axis=len(x.shape) - n)
 
 
 def _padded_windows(x, kernel, stride, pads, dilation):
     """The windows of x padded with zeros (the gradient of the pad is dropped by `pad`'s VJP)."""
-    if any(pads[0]) or any(pads[1]):
-        x = pad(x, paddings=((0, 0),) * (len(x.shape) - 2) + tuple(pads), constant_values=0)
-        pads = ((0, 0), (0, 0))
-    hw = (int(x.shape[-2]), int(x.shape[-1]))
-    index, _, out = window_plan(hw, kernel, stride, pads, dilation)
-    return _windows(x, index), out
+    n = len(kernel)
+    if any(p for pair in pads for p in pair):
+        x = pad(x, paddings=((0, 0),) * (len(x.shape) - n) + tuple(pads), constant_values=0)
+    index, _, out = window_plan(_sizes(x, n), kernel, stride, ((0, 0),) * n, dilation)
+    return _gather(x, index, n), out
 
 
-def conv2d(x, weight, bias=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
-    """Cross-correlation of x (N, C, H, W) with weight (O, C/groups, KH, KW), plus bias (O,),
-    as PyTorch's conv2d: im2col windows times the flattened filters, one matmul per group."""
-    n = -1 if x.shape[0] is None else int(x.shape[0])  # (a static batch may be unknown)
-    o, cg, kh, kw = (int(d) for d in weight.shape)
-    cols, (oh, ow) = _padded_windows(x, (kh, kw), stride, pads, dilation)  # (N, C, K, L)
-    cols = mv.reshape(cols, shape=(n, groups, cg * kh * kw, oh * ow))  # (channel, slot) rows per group
-    filters = mv.reshape(weight, shape=(groups, o // groups, cg * kh * kw))
-    out = mv.reshape(la.matmul(filters, cols), shape=(n, o, oh, ow))  # (N, G, O/G, L) -> (N, O, OH, OW)
-    return out if bias is None else ew.add(out, mv.reshape(bias, shape=(o, 1, 1)))
-
-
-def max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False):
-    """The max of each window of x (..., H, W), padding never chosen, with PyTorch's gradient
-    rule: all of it to one element, the first maximum in row-major window order, or the last
-    NaN where the window has NaNs (PyTorch's CPU kernel takes every NaN it meets). A padded
-    slot repeats the window's first element inside the input, so it neither changes the max
-    nor takes the gradient from a real element. `ceil_mode` adds PyTorch's partial windows."""
-    hw = (int(x.shape[-2]), int(x.shape[-1]))
-    index, inside, (oh, ow) = window_plan(hw, kernel, stride, pads, dilation, ceil_mode)
+def max_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1), ceil_mode=False):
+    """The max of each window of x (..., *spatial), over len(kernel) trailing dims, padding never
+    chosen, with PyTorch's gradient rule: all of it to one element, the first maximum in
+    row-major window order, or the last NaN where the window has NaNs (PyTorch's CPU kernel
+    takes every NaN it meets). A padded slot repeats the window's first element inside the
+    input, so it neither changes the max nor takes the gradient from a real element.
+    `ceil_mode` adds PyTorch's partial windows."""
+    n = len(kernel)
+    index, inside, out = window_plan(_sizes(x, n), kernel, stride, pads, dilation, ceil_mode)
     first = np.take_along_axis(index, np.argmax(inside, axis=1)[:, None], axis=1)
-    cols = _windows(x, np.where(inside, index, first))  # (..., K, L)
+    cols = _gather(x, np.where(inside, index, first), n)  # (..., K, L)
     nan = isnan(cols)
     # the last NaN among the slots inside the input (a padded slot repeats the first one)
     order = np.ascontiguousarray(np.where(inside, np.arange(index.shape[1]), -1).T)
     score = ew.where(nan, order, -1)  # a window holds a NaN where its best score is >= 0
     has_nan = ew.greater_equal(rd.amax(score, axis=-2, keepdims=True), 0)
     pick = ew.where(has_nan, rd.first_max_mask(score, axis=-2), rd.first_max_mask(cols, axis=-2))
-    out = rd.sum(ew.where(pick, cols, 0), axis=-2)
-    return mv.reshape(out, shape=_lead(x) + (oh, ow))
+    result = rd.sum(ew.where(pick, cols, 0), axis=-2)
+    return mv.reshape(result, shape=_lead(x, n) + out)
 
 
-def avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None,
-               ceil_mode=False):
-    """The mean of each window of x (..., H, W) padded with zeros: divided by `divisor` when
+def avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None,
+             ceil_mode=False):
+    """The mean of each window of x (..., *spatial) padded with zeros: divided by `divisor` when
     given, else by the window size (`count_include_pad`; a ceil_mode window that runs past the
     padding counts up to its end, as PyTorch) or by its elements inside the input (PyTorch's
     count_include_pad=False, TF1's SAME)."""
-    hw = (int(x.shape[-2]), int(x.shape[-1]))
-    _, inside, out = window_plan(hw, kernel, stride, pads, (1, 1), ceil_mode)
+    n = len(kernel)
+    sizes = _sizes(x, n)
+    _, inside, out = window_plan(sizes, kernel, stride, pads, (1,) * n, ceil_mode)
     # zeros past the padding's end for ceil_mode's last windows, so each is gathered whole (the
     # padded input then holds exactly `out` windows)
-    ends = [(p[0], max(p[1], (n - 1) * s + k - size - p[0])) for p, n, s, k, size in
-            zip(pads, out, stride, kernel, hw, strict=True)]
-    cols, _ = _padded_windows(x, kernel, stride, tuple(ends), (1, 1))
+    ends = [(p[0], max(p[1], (m - 1) * s + k - size - p[0])) for p, m, s, k, size in
+            zip(pads, out, stride, kernel, sizes, strict=True)]
+    cols, _ = _padded_windows(x, kernel, stride, tuple(ends), (1,) * n)
     total = rd.sum(cols, axis=-2)
     if divisor is None and count_include_pad:
-        divisor = padded_extent(hw, kernel, stride, pads, out)
+        divisor = padded_extent(sizes, kernel, stride, pads, out)
     elif divisor is None:
         divisor = inside.sum(axis=1).astype(np.int64)
     result = ew.divide(total, divisor)
-    return mv.reshape(result, shape=_lead(x) + out)
+    return mv.reshape(result, shape=_lead(x, n) + out)
 
 
-def _lead(x) -> tuple:
-    return tuple(-1 if d is None else int(d) for d in x.shape[:-2])
+def _members(size: int, out: int) -> tuple:
+    """(size, out) 0/1 matrix, column i marking PyTorch's adaptive window
+    [floor(i size / out), ceil((i + 1) size / out)), and each window's length."""
+    m = np.zeros((size, out), np.int64)
+    for i in range(out):
+        m[i * size // out:-(-(i + 1) * size // out), i] = 1
+    return m, m.sum(axis=0)
+
+
+def adaptive_avg_pool(x, output_size=(1, 1)):
+    """PyTorch's adaptive average pooling over len(output_size) trailing dims, any sizes: a
+    window is a product of one interval per dim, so its mean is one window-sum `matmul` and a
+    division per dim, the windows overlapping where the sizes do not divide."""
+    from .linalg import matmul
+
+    n, rank = len(output_size), len(x.shape)
+    for a, (size, out) in enumerate(zip(_sizes(x, n), output_size, strict=True)):
+        axes = list(range(rank))
+        axes[rank - n + a], axes[-1] = axes[-1], axes[rank - n + a]  # a swap: its own inverse
+        members, counts = _members(size, out)
+        sums = matmul(mv.transpose(x, axes=tuple(axes)), members)
+        x = mv.transpose(ew.divide(sums, counts), axes=tuple(axes))
+    return x

@@ -1,4 +1,4 @@
-"""Where the windows of a 2-D convolution or pooling fall: their count along a dim and the flat
+"""Where the windows of an N-d convolution or pooling fall: their count along a dim and the flat
 input index of each window element, from concrete sizes (numpy only; no registry op)."""
 from __future__ import annotations
 
@@ -20,23 +20,29 @@ def _starts(size: int, k: int, stride: int, pads: tuple, dilation: int, ceil: bo
     return np.arange(n)[:, None] * stride - pads[0] + np.arange(k)[None, :] * dilation
 
 
-def window_plan(hw: tuple, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple, ceil: bool = False):
-    """Flat indices into the unpadded (H*W) plane, shaped (OH*OW, KH*KW) in row-major window
-    order, the mask of those that fall inside the input, and (OH, OW)."""
-    rows = _starts(hw[0], kernel[0], stride[0], pads[0], dilation[0], ceil)  # (OH, KH)
-    cols = _starts(hw[1], kernel[1], stride[1], pads[1], dilation[1], ceil)  # (OW, KW)
-    flat = rows[:, None, :, None] * hw[1] + cols[None, :, None, :]
-    inside = ((rows >= 0) & (rows < hw[0]))[:, None, :, None] & ((cols >= 0) & (cols < hw[1]))[
-        None, :, None, :
-    ]
-    oh, ow = rows.shape[0], cols.shape[0]
-    return flat.reshape(oh * ow, -1), inside.reshape(oh * ow, -1), (oh, ow)
+def window_plan(sizes: tuple, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple, ceil: bool = False):
+    """Flat indices into the unpadded (prod(sizes),) input, shaped (windows, prod(kernel)) in
+    row-major window order, the mask of those that fall inside the input, and the window
+    count along each dim."""
+    flat, inside = np.zeros((1, 1), np.int64), np.ones((1, 1), bool)
+    out = []
+    for size, k, s, p, d in zip(sizes, kernel, stride, pads, dilation, strict=True):
+        pos = _starts(size, k, s, p, d, ceil)  # (windows along this dim, k)
+        out.append(pos.shape[0])
+        ok = (pos >= 0) & (pos < size)
+        flat = flat[:, None, :, None] * size + pos[None, :, None, :]
+        flat = flat.reshape(flat.shape[0] * flat.shape[1], -1)
+        inside = (inside[:, None, :, None] & ok[None, :, None, :]).reshape(flat.shape)
+    return flat, inside, tuple(out)
 
 
-def padded_extent(hw: tuple, kernel: tuple, stride: tuple, pads: tuple, out: tuple) -> tuple:
+def padded_extent(sizes: tuple, kernel: tuple, stride: tuple, pads: tuple, out: tuple) -> np.ndarray:
     """Per dim, how far each window reaches into the padded input, clipped at the padding's
-    end: PyTorch's avg_pool2d divisor with count_include_pad (the kernel size, except for a
-    ceil_mode window that runs past the padding). Shaped (OH*OW,)."""
-    ext = [np.minimum(np.arange(out[a]) * stride[a] - pads[a][0] + kernel[a], hw[a] + pads[a][1])
-           - (np.arange(out[a]) * stride[a] - pads[a][0]) for a in range(2)]
-    return (ext[0][:, None] * ext[1][None, :]).reshape(-1)
+    end: PyTorch's avg_pool divisor with count_include_pad (the kernel size, except for a
+    ceil_mode window that runs past the padding). Shaped (windows,)."""
+    total = np.ones(1, np.int64)
+    for a in range(len(sizes)):
+        start = np.arange(out[a]) * stride[a] - pads[a][0]
+        ext = np.minimum(start + kernel[a], sizes[a] + pads[a][1]) - start
+        total = (total[:, None] * ext[None, :]).reshape(-1)
+    return total

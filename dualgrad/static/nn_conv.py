@@ -97,7 +97,7 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
         raise ShapeError(f"ds.nn.conv2d: the filter ({kh}x{kw}, dilations {dilation}) is larger than the "
                          f"padded input {hw} {user_line()}")
     weight = ops.transpose(w, axes=(3, 2, 0, 1))
-    y = conv_ops.conv2d(x, weight, None, stride, pads, dilation, groups=int(channels) // cin)
+    y = conv_ops.conv(x, weight, stride=stride, pads=pads, dilation=dilation, groups=int(channels) // cin)
     return _n(_back(y, data_format), name)
 
 
@@ -117,7 +117,7 @@ def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
     """The max of each window (tf.nn.max_pool); SAME padding is never picked."""
     value = input if value is None else value
     x, kernel, stride, pads = _pool("max_pool", value, ksize, strides, padding, data_format)
-    return _n(_back(conv_ops.max_pool2d(x, kernel, stride, pads, (1, 1)), data_format), name)
+    return _n(_back(conv_ops.max_pool(x, kernel, stride, pads, (1, 1)), data_format), name)
 
 
 def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):
@@ -126,7 +126,7 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
     x, kernel, stride, pads = _pool("avg_pool", value, ksize, strides, padding, data_format)
     if not x.dtype.is_floating_point:
         raise ShapeError(f"ds.nn.avg_pool: value must be floating point, got {x.dtype.name} {user_line()}")
-    y = conv_ops.avg_pool2d(x, kernel, stride, pads, count_include_pad=False)
+    y = conv_ops.avg_pool(x, kernel, stride, pads, count_include_pad=False)
     return _n(_back(y, data_format), name)
 
 

@@ -275,17 +275,6 @@ COMPOSITES: dict[str, Samples] = {
     "binary_cross_entropy": Samples((_s((2, 3), (2, 3)), _s((3,), (3,), (3,), reduction="none"),
                                      _s((2, 2), (2, 2), (2,), reduction="sum")),
                                     domain=((0.05, 0.95), (0.0, 1.0), (0.2, 2.0))),
-    # -- ops.conv: tiny planes (sympy forms of whole windows), max pool's values never tie ------
-    "conv2d": Samples((_s((1, 2, 2, 3), (1, 2, 2, 2)),
-                       _s((2, 2, 3, 2), (2, 1, 2, 1), (2,), groups=2, stride=(2, 1)),
-                       _s((1, 1, 3, 3), (1, 1, 2, 2), pads=((1, 0), (0, 1)), dilation=(1, 2)))),
-    "max_pool2d": Samples((_s((1, 1, 2, 4)),
-                           _s((1, 2, 2), kernel=(2, 2), stride=(1, 1), pads=((1, 0), (0, 1))),
-                           _s((1, 1, 2, 3), kernel=(1, 2), stride=(1, 1), dilation=(1, 2))), distinct=True),
-    "avg_pool2d": Samples((_s((1, 2, 4, 4)),
-                           _s((2, 3, 3), kernel=(2, 2), stride=(1, 1), pads=((1, 0), (0, 1)),
-                              count_include_pad=False),
-                           _s((1, 1, 3, 4), kernel=(3, 2), stride=(1, 2), pads=((1, 1), (0, 0)), divisor=5))),
     "gather_nd": Samples((_s((3, 2), (4, 1), kinds=(FLOAT, INDEX)),
                           _s((2, 3, 2), (2, 2), kinds=(FLOAT, INDEX)),
                           _s((2, 2), (2,), kinds=(FLOAT, INDEX))), domain=((-3.0, 3.0), (0, 2))),
@@ -324,3 +313,10 @@ def entry(name: str) -> Samples:
     if found is None:
         raise KeyError(f"no samples for {name!r}: add an entry to dualgrad/testing/samples.py")
     return found
+
+
+from .samples_conv import tables as _conv_tables  # noqa: E402
+
+for _ops, _composites in [_conv_tables(Samples, _s)]:
+    OPS.update(_ops)
+    COMPOSITES.update(_composites)

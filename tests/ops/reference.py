@@ -7,6 +7,7 @@ They need jax's 64-bit mode: the modules that import them use the `jax_float64` 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import jax
@@ -102,34 +103,80 @@ def _bce(x, y, weight=None, reduction="mean"):
 
 
 def _window_args(x, kernel, stride, pads):
-    lead = (1,) * (x.ndim - 2)
+    lead = (1,) * (x.ndim - len(kernel))
     return dict(window_dimensions=lead + tuple(kernel), window_strides=lead + tuple(stride),
-                padding=((0, 0),) * (x.ndim - 2) + tuple(tuple(p) for p in pads))
+                padding=((0, 0),) * len(lead) + tuple(tuple(p) for p in pads))
 
 
-def _conv2d(x, w, b=None, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
-    out = jax.lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dilation, feature_group_count=groups,
-                                       dimension_numbers=("NCHW", "OIHW", "NCHW"))
-    return out if b is None else out + b[:, None, None]
+def _conv(x, w, stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    return jax.lax.conv_general_dilated(x, w, stride, pads, rhs_dilation=dilation, feature_group_count=groups)
 
 
-def _max_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+def _window_slice(k, stride, dilation, windows):
+    """The input positions kernel offset k reads across all windows: k d + l s, l < windows."""
+    return tuple(slice(i * d, i * d + s * (m - 1) + 1, s)
+                 for i, s, d, m in zip(k, stride, dilation, windows, strict=True))
+
+
+def _grouped_filters(w, groups):
+    return w.reshape((groups, w.shape[0] // groups) + w.shape[1:])  # (G, O/g, C/g, *kernel)
+
+
+def _conv_transpose(g, w, size=(), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """The transposed convolution by its definition: every gradient value g[n, o, l] adds
+    w[o, c, k] g[n, o, l] at input position l s + k d - pad (a scatter per kernel offset)."""
+    n, windows, kernel = g.shape[0], g.shape[2:], w.shape[2:]
+    wg = _grouped_filters(w, groups)
+    gg = g.reshape((n, groups, wg.shape[1]) + windows)
+    padded = tuple(s + p[0] + p[1] for s, p in zip(size, pads, strict=True))
+    out = jnp.zeros((n, groups, w.shape[1]) + padded, g.dtype)
+    for k in itertools.product(*(range(d) for d in kernel)):
+        part = jnp.einsum("ngo...,goc->ngc...", gg, wg[(...,) + k])
+        out = out.at[(slice(None),) * 3 + _window_slice(k, stride, dilation, windows)].add(part)
+    out = out[(slice(None),) * 3 + tuple(slice(p[0], p[0] + s) for s, p in zip(size, pads, strict=True))]
+    return out.reshape((n, groups * w.shape[1]) + tuple(size))
+
+
+def _conv_weight_grad(x, g, kernel=(), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """dw[o, c, k] = sum over n and windows l of g[n, o, l] x_padded[n, c, l s + k d]."""
+    n, windows = x.shape[0], g.shape[2:]
+    xp = jnp.pad(x, ((0, 0), (0, 0)) + tuple(tuple(p) for p in pads))
+    xg = xp.reshape((n, groups, x.shape[1] // groups) + xp.shape[2:])
+    gg = g.reshape((n, groups, g.shape[1] // groups) + windows)
+    taps = [jnp.einsum("ngo...,ngc...->goc", gg, xg[(slice(None),) * 3 + _window_slice(k, stride, dilation,
+                                                                                        windows)])
+            for k in itertools.product(*(range(d) for d in kernel))]
+    return jnp.stack(taps, axis=-1).reshape((g.shape[1], x.shape[1] // groups) + tuple(kernel))
+
+
+def _max_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
     """The max over strided slices of x padded with -inf, one per window element (jax has no
     VJP of a dilated reduce_window max)."""
-    xp = jnp.pad(x, ((0, 0),) * (x.ndim - 2) + tuple(tuple(p) for p in pads), constant_values=-jnp.inf)
-    out = [(xp.shape[-2 + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in range(2)]
-    parts = [xp[..., i * dilation[0]:i * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
-                j * dilation[1]:j * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
-             for i in range(kernel[0]) for j in range(kernel[1])]
+    n = len(kernel)
+    xp = jnp.pad(x, ((0, 0),) * (x.ndim - n) + tuple(tuple(p) for p in pads), constant_values=-jnp.inf)
+    out = [(xp.shape[x.ndim - n + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in range(n)]
+    parts = [xp[(...,) + _window_slice(k, stride, dilation, out)]
+             for k in itertools.product(*(range(d) for d in kernel))]
     return jnp.max(jnp.stack(parts), axis=0)
 
 
-def _avg_pool2d(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
+def _avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
     window = _window_args(x, kernel, stride, pads)
     total = jax.lax.reduce_window(x, 0.0, jax.lax.add, **window)
     if divisor is None and not count_include_pad:
         divisor = jax.lax.reduce_window(jnp.ones_like(x), 0.0, jax.lax.add, **window)
-    return total / (kernel[0] * kernel[1] if divisor is None else divisor)
+    return total / (math.prod(kernel) if divisor is None else divisor)
+
+
+def _adaptive_avg_pool(x, output_size=(1, 1)):
+    """PyTorch's adaptive windows [floor(i n / out), ceil((i + 1) n / out)), each averaged."""
+    n = len(output_size)
+    sizes = x.shape[x.ndim - n:]
+    bounds = [[(i * s // o, -(-(i + 1) * s // o)) for i in range(o)]
+              for s, o in zip(sizes, output_size, strict=True)]
+    cells = [jnp.mean(x[(...,) + tuple(slice(lo, hi) for lo, hi in cell)], axis=tuple(range(-n, 0)))
+             for cell in itertools.product(*bounds)]
+    return jnp.stack(cells, axis=-1).reshape(x.shape[:x.ndim - n] + tuple(output_size))
 
 
 def _bce_logits(x, y, weight=None, pos_weight=None, reduction="mean"):
@@ -269,9 +316,12 @@ REFERENCE = {
         [g if j == index else jnp.zeros(x.shape, g.dtype) for j, x in enumerate(xs)], axis=axis),
     "pad": lambda x, paddings, constant_values=0: jnp.pad(x, paddings, constant_values=constant_values),
     "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
-    "conv2d": _conv2d,
-    "max_pool2d": _max_pool2d,
-    "avg_pool2d": _avg_pool2d,
+    "conv": _conv,
+    "conv_transpose": _conv_transpose,
+    "conv_weight_grad": _conv_weight_grad,
+    "max_pool": _max_pool,
+    "avg_pool": _avg_pool,
+    "adaptive_avg_pool": _adaptive_avg_pool,
     "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
         jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),

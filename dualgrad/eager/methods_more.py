@@ -171,7 +171,7 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
 @one_element_dims("dim", always=True)  # (dim -1 by default)
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable) (torch.argsort)."""
-    return ops.argsort(input, axis=_axis("argsort", input, dim), descending=descending)
+    return ops.argsort(input, axis=_axis("argsort", input, dim), descending=descending, nan_largest=True)
 
 
 @one_element_dims("dim", always=True)  # (dim -1 by default)
@@ -179,7 +179,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
     """(values, indices); ties keep their order (a stable sort). The values' gradient goes back
     to the positions they came from."""
     axis = _axis("sort", input, dim)
-    indices = ops.argsort(input, axis=axis, descending=descending)
+    indices = ops.argsort(input, axis=axis, descending=descending, nan_largest=True)  # NaN first, as PyTorch
     return sort_result(gather(input, axis, indices), indices)
 
 
@@ -190,7 +190,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= input.shape[axis]:
         raise IndexShapeError(f"topk: selected index k ({k}) out of range for dimension {dim} of size "
                               f"{input.shape[axis]} {user_line()}")
-    order = ops.argsort(input, axis=axis, descending=largest)
+    order = ops.argsort(input, axis=axis, descending=largest, nan_largest=True)
     indices = ops.getitem(order, key=(slice(None),) * axis + (slice(0, k),))
     return topk_result(gather(input, axis, indices), indices)
 

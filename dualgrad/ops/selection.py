@@ -67,15 +67,20 @@ cumsum = declare("cumsum", _cumsum_kernel, vjp=(_cumsum_grad,), sympy=_cumsum_fo
                  saves_inputs=False, doc="running sum along axis (integers sum in int64, as in PyTorch)")
 
 
-def _argsort_kernel(xp, x, axis=-1, descending=False):
+def _argsort_kernel(xp, x, axis=-1, descending=False, nan_largest=False):
     """Descending sorts the ascending order of a key that reverses x's: -x for floats (NaN
-    stays last), ~x for integers and bools (-x wraps: -0 is 0 in uint8, -(-128) is -128 in
-    int8, so those sorted first)."""
+    stays last, TF1's top_k order), ~x for integers and bools (-x wraps: -0 is 0 in uint8,
+    -(-128) is -128 in int8, so those sorted first). `nan_largest` puts NaN first in a
+    descending order, as PyTorch does (its topk returns NaN first): a second stable pass."""
     key = (xp.invert(x) if x.dtype.kind in "iub" else -x) if descending else x
-    return xp.argsort(key, axis=axis, stable=True).astype(np.int64)
+    order = xp.argsort(key, axis=axis, stable=True)
+    if descending and nan_largest and x.dtype.kind in "fc":
+        number = ~xp.isnan(xp.take_along_axis(x, order, axis=axis))
+        order = xp.take_along_axis(order, xp.argsort(number, axis=axis, stable=True), axis=axis)
+    return order.astype(np.int64)
 
 
-def _argsort_form(x: SymArray, axis=-1, descending=False) -> SymArray:
+def _argsort_form(x: SymArray, axis=-1, descending=False, nan_largest=False) -> SymArray:
     """out[p] = sum_k k [rank(x_k) == p], rank(x_k) = #{j: x_j before x_k} (ties by position,
     a stable sort)."""
     axis = axis % x.ndim
@@ -99,7 +104,8 @@ def _argsort_form(x: SymArray, axis=-1, descending=False) -> SymArray:
 
 
 argsort = declare("argsort", _argsort_kernel, sympy=_argsort_form,
-                  shape=lambda op, x, axis=-1, descending=False: Spec(tuple(x.shape), specs.dtypes.int64),
+                  shape=lambda op, x, axis=-1, descending=False, nan_largest=False: Spec(tuple(x.shape),
+                                                                                specs.dtypes.int64),
                   differentiable=False, doc="the order that sorts x along axis (stable)")
 
 

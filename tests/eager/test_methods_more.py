@@ -63,6 +63,24 @@ def test_sort_argsort_topk_are_a_stable_permutation(rows, cols, seed, descending
     assert np.array_equal(t.topk(k, 1).values.numpy(), -np.sort(-values, axis=1)[:, :k])
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([(1, 1), (3, 6)]), st.integers(0, 2**31))  # few shapes: jax compiles per shape
+def test_nan_is_the_largest_value_in_descending_sorts_and_topk(shape, seed):
+    """PyTorch orders NaN above every number: first in a descending sort and in topk. The
+    descending key -x kept NaN last, so `topk` of a row holding NaN returned only numbers.
+    Oracle: numpy's stable lexsort by (not NaN, -x): NaN first, ties by position."""
+    rng = np.random.default_rng(seed)
+    values = rng.choice([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -2.0, 2.5], shape)
+    t = dg.tensor(values)  # (on each device: the eager conftest runs every test on cpu and jax)
+    nan = np.isnan(values)
+    expected = np.lexsort((np.where(nan, 0.0, -values), ~nan), axis=1)
+    assert np.array_equal(t.argsort(dim=1, descending=True).numpy(), expected)
+    assert np.array_equal(t.sort(1, descending=True).indices.numpy(), expected)
+    k = max(shape[1] // 2, 1)
+    np.testing.assert_array_equal(t.topk(k, 1).values.numpy(), np.take_along_axis(values, expected[:, :k], 1))
+    assert np.array_equal(t.argsort(dim=1).numpy(), np.argsort(values, axis=1, kind="stable"))  # NaN last
+
+
 def test_closeness_and_value_tests():
     a = dg.tensor([1.0, float("inf"), float("nan"), 1.0, -float("inf")])
     b = dg.tensor([1.0 + 1e-9, float("inf"), float("nan"), 1.1, float("inf")])

@@ -139,16 +139,21 @@ power = _binary("power", _power_kernel, (_pow_base_grad, _pow_exponent_grad),
                 doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", saves_out=True, ufunc=np.power)
 
 
-def _max_grad(mine, other):
-    """Ties split the gradient in half, as PyTorch's maximum/minimum do."""
+def _max_grad(mine, other, loses):
+    """Ties split the gradient in half, as PyTorch's maximum/minimum do; an operand gets none
+    only where it `loses` the comparison, so a NaN on either side passes the gradient to both,
+    as in PyTorch (reading out == x gave both sides 0 there: the NaN's gradient vanished)."""
     return lambda g, out, *xy: where(equal(xy[0], xy[1]), divide(g, 2),
-                                     where(equal(out, xy[mine]), g, 0))
+                                     where(loses(xy[mine], xy[other]), 0, g))
 
 
-maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y), (_max_grad(0, 1), _max_grad(1, 0)),
+_LESS, _GREATER = (lambda a, b: less(a, b)), (lambda a, b: greater(a, b))  # (declared below)
+maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y),
+                  (_max_grad(0, 1, _LESS), _max_grad(1, 0, _LESS)),
                   lambda x, y: sp.Max(x, y), doc="elementwise max; ties share the gradient", saves_out=True,
                   ufunc=np.maximum)
-minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y), (_max_grad(0, 1), _max_grad(1, 0)),
+minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
+                  (_max_grad(0, 1, _GREATER), _max_grad(1, 0, _GREATER)),
                   lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", saves_out=True,
                   ufunc=np.minimum)
 
@@ -203,8 +208,8 @@ def _relu_kernel(xp, x):
 
 
 relu = _unary("relu", _relu_kernel,
-              lambda g, out, x: where(greater(out, 0), g, 0),
-              lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
+              lambda g, out, x: where(less_equal(out, 0), 0, g),  # (PyTorch's threshold_backward:
+              lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,  # relu'(NaN) = 1)
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)

@@ -160,6 +160,28 @@ def test_power_one_half_is_c_pow_not_numpy_sqrt(x):
             assert not np.signbit(got[got == 0]).any()
 
 
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 5), elements=st.sampled_from(SPECIAL)),
+       hnp.arrays(np.float64, st.integers(1, 5), elements=st.sampled_from(SPECIAL)))
+def test_relu_maximum_minimum_gradients_are_pytorchs_formulas_at_nan_and_ties(a, b):
+    """PyTorch's rules written out: relu passes the gradient unless out <= 0 (NaN passes);
+    maximum gives x none only where x < y (minimum: x > y), halves ties, so a NaN on either
+    side passes it to both. Reading out == x gave both sides of a NaN 0 and relu'(NaN) 0.
+    Broadcasting (n, 1) against (m,)."""
+    x, y = a[:, None], b
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    with np.errstate(invalid="ignore"):
+        (g,) = _grads(ops.relu, a)
+        np.testing.assert_array_equal(g, np.where(np.maximum(a, 0) <= 0, 0.0, 1.0))
+        for op, loses in ((ops.maximum, np.less), (ops.minimum, np.greater)):
+            gx, gy = _grads(op, x, y)
+            tie = x == y
+            want_x = np.where(tie, 0.5, np.where(loses(x, y), 0.0, 1.0))
+            want_y = np.where(tie, 0.5, np.where(loses(y, x), 0.0, 1.0))
+            np.testing.assert_array_equal(gx, np.broadcast_to(want_x, shape).sum(axis=1, keepdims=True))
+            np.testing.assert_array_equal(gy, np.broadcast_to(want_y, shape).sum(axis=0))
+
+
 def test_prod_gradient_with_a_zero_is_the_product_of_the_others():
     """PyTorch computes prod's gradient without dividing by x, so a zero gives a finite value."""
     (g,) = _grads(lambda x: ops.prod(x), [2.0, 0.0, 3.0])

@@ -7,10 +7,11 @@ import numpy as np
 
 from . import elementwise as ew
 from . import indexing as ix
+from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
-from .selection import cumsum, logical_and
+from .selection import cumsum, logical_and, logical_or
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
@@ -42,23 +43,38 @@ def _reverse_cumsum(v, axis):
     return ix.getitem(cumsum(ix.getitem(v, key=flip), axis=axis), key=flip)
 
 
+def _zero_parts(x, axis, positions):
+    """(before the first zero of each slice, at it) masks; zeros are counted as position minus
+    the running count of sign(|x|), which keeps the sympy form free of Piecewise."""
+    zeros_so_far = ew.subtract(positions, cumsum(ew.sign(ew.abs(x)), axis=axis))
+    return ew.equal(zeros_so_far, 0), logical_and(ew.equal(x, 0), ew.equal(zeros_so_far, 1))
+
+
+def _first_order(g, out, x, axis, positions):
+    """The gradient's value, with 0 after the first zero; before, first: `_zero_parts`."""
+    before, first = _zero_parts(x, axis, positions)
+    upto_zero = ew.divide(_reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
+    at_zero = _reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
+    return before, first, ew.where(before, upto_zero, ew.where(first, at_zero, 0))
+
+
 def _cumprod_grad(g, out, x, axis):
-    """d out_j / d x_i = prod_{k <= j, k != i} x_k (j >= i). Before the first zero of the
-    slice that is out_j / x_i; at the first zero it is the running product with that zero
-    taken as 1; after it, 0 (PyTorch's cumprod_backward). Zeros are counted as position
-    minus the running count of sign(|x|), which keeps the sympy form free of Piecewise."""
+    """d out_j / d x_i = prod_{k <= j, k != i} x_k (j >= i). Before the first zero x_z of the
+    slice that is out_j / x_i; at it, the running product with that zero taken as 1; after
+    it, 0 (PyTorch's cumprod_backward), written as x_z * T_i with T_i the same gradient of the
+    slice with x_z taken as 1: the value 0, and the derivative in x_z that a second derivative
+    needs (a constant 0 made it 0 there; finite differences, jax and PyTorch give T_i)."""
     n = x.shape[axis]
     if n is None:
         raise SymbolicUnsupported("cumprod's gradient along a dim of unknown size")
     shape = [1] * len(x.shape)
     shape[axis] = n
     positions = np.arange(1.0, n + 1).reshape(shape)
-    zeros_so_far = ew.subtract(positions, cumsum(ew.sign(ew.abs(x)), axis=axis))
-    before = ew.equal(zeros_so_far, 0)
-    first = logical_and(ew.equal(x, 0), ew.equal(zeros_so_far, 1))
-    upto_zero = ew.divide(_reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
-    at_zero = _reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
-    return ew.where(before, upto_zero, ew.where(first, at_zero, 0))
+    before, first, value = _first_order(g, out, x, axis, positions)
+    lifted = ew.where(first, 1, x)
+    _, _, rest = _first_order(g, cumprod(lifted, axis=axis), lifted, axis, positions)
+    first_zero = rd.sum(ew.where(first, x, 0), axis=axis, keepdims=True)  # x_z (0), per slice
+    return ew.where(logical_or(before, first), value, ew.multiply(first_zero, rest))
 
 
 cumprod = declare("cumprod", _cumprod_kernel, vjp=(_cumprod_grad,), sympy=_cumprod_form,

@@ -25,6 +25,31 @@ def _cumprod_grad_by_definition(x: np.ndarray, g: np.ndarray) -> np.ndarray:
                      for i in range(n)])
 
 
+def _cumprod_second_by_definition(x: np.ndarray, g: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """sum_i w_i d/dx_m (the gradient above)_i = sum_i w_i sum_{j >= max(i, m)} g_j
+    prod_{k <= j, k != i, m} x_k for m != i (the i-th entry holds no x_i) (1-d)."""
+    n = len(x)
+    return np.array([sum(w[i] * g[j] * np.prod([x[k] for k in range(j + 1) if k not in (i, m)])
+                         for i in range(n) if i != m for j in range(max(i, m), n)) for m in range(n)])
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.float64, st.integers(1, 6), elements=st.sampled_from([0.0, 0.5, -1.5, 2.0, -0.25, 1.0])),
+       st.integers(0, 2**32 - 1))
+def test_cumprod_second_derivative_is_exact_at_zeros(x, seed):
+    """After the first zero x_z the gradient is 0, but its derivative in x_z is not: a
+    constant 0 there made the second derivative at x_z wrong (0 where it is the gradient of
+    the slice with x_z taken as 1)."""
+    rng = np.random.default_rng(seed)
+    g, w = rng.normal(size=x.shape), rng.normal(size=x.shape)
+    t = dg.tensor(x, requires_grad=True)
+    (first,) = dg.autograd.grad((t.cumprod(0) * dg.tensor(g)).sum(), [t], create_graph=True)
+    assert_close(first.detach().numpy(), _cumprod_grad_by_definition(x, g), rtol=1e-12, atol=1e-12)
+    (second,) = dg.autograd.grad((first * dg.tensor(w)).sum(), [t], allow_unused=True)
+    second = np.zeros_like(x) if second is None else second.numpy()
+    assert_close(second, _cumprod_second_by_definition(x, g, w), rtol=1e-12, atol=1e-12)
+
+
 @settings(**SETTINGS)
 @given(hnp.arrays(np.float64, st.integers(1, 6), elements=st.sampled_from([0.0, 0.5, -1.5, 2.0, -0.25, 1.0])),
        st.integers(0, 2**32 - 1))

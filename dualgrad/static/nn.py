@@ -11,7 +11,25 @@ from .api import _n, _tensor, cast, stop_gradient
 from .convert import ArgumentError
 from .graph import Tensor
 from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
-from .nn_conv import avg_pool, conv2d, max_pool
+from .nn_conv import (
+    avg_pool,
+    avg_pool1d,
+    avg_pool3d,
+    conv1d,
+    conv2d,
+    conv3d,
+    max_pool,
+    max_pool1d,
+    max_pool3d,
+)
+from .nn_conv_transpose import (
+    conv1d_transpose,
+    conv2d_transpose,
+    conv3d_transpose,
+    depthwise_conv2d,
+    separable_conv2d,
+)
+from .nn_weighted import weighted_cross_entropy_with_logits
 from .tf_extra import l2_normalize, top_k
 
 
@@ -220,3 +238,7 @@ __all__ += ["l2_normalize", "top_k"]  # (static/tf_extra.py)
 
 __all__ += ["elu", "gelu", "leaky_relu", "selu", "silu", "swish"]  # (static/nn_activations.py)
 __all__ += ["avg_pool", "conv2d", "max_pool"]  # (static/nn_conv.py)
+__all__ += ["avg_pool1d", "avg_pool3d", "conv1d", "conv3d", "max_pool1d", "max_pool3d"]  # (static/nn_conv.py)
+__all__ += ["conv1d_transpose", "conv2d_transpose", "conv3d_transpose", "depthwise_conv2d",
+            "separable_conv2d"]  # (static/nn_conv_transpose.py)
+__all__ += ["weighted_cross_entropy_with_logits"]  # (static/nn_weighted.py)

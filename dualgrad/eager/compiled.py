@@ -11,6 +11,8 @@ Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..autodiff import GradNode, SinkNode, backpropagate
 from ..backend import in_x64, is_jax_array
 from ..ops.attrs import Attrs
@@ -34,6 +36,8 @@ class _Ineligible(Exception):
 def try_backward(roots: list, seeds: list, retain_graph: bool) -> dict | None:
     """What `backpropagate(roots, seeds)` returns, computed by one compiled program; None
     where this backward is not one to compile (yet)."""
+    if seeds and type(seeds[0]) is np.ndarray:  # a numpy walk, the usual case, answered first
+        return None
     if grad_mode.state.anomaly or not all(is_jax_array(s) for s in seeds):
         return None
     try:

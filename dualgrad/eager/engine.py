@@ -40,7 +40,13 @@ def _seed(outputs: list, grad_outputs: list, create_graph: bool) -> list:
         if g is None:
             if out.numel() != 1:
                 raise GraphError("grad can be implicitly created only for scalar outputs")
-            g = wrap(full_on(out._data, out._data.shape, 1))
+            d = out._data
+            if not create_graph and (type(d) is np.ndarray or isinstance(d, np.generic)):
+                g = np.empty(d.shape, d.dtype)  # the usual `loss.backward()`: `full_on`'s array
+                g.fill(1)  # without its dispatch or a Tensor (shaped like `out` by construction)
+                seeds.append(g)
+                continue
+            g = wrap(full_on(d, d.shape, 1))
         elif not isinstance(g, Tensor):
             g = wrap(np.asarray(g, dtype=out._data.dtype))
         if tuple(g.shape) != tuple(out.shape):

@@ -62,7 +62,7 @@ def _bits(a) -> tuple:
     return a.dtype, a.shape, a.tobytes()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(programs())
 def test_narrow_programs_are_the_same_program_in_both_modes(program):
     steps, dtype, xs = program

@@ -162,7 +162,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             t._version = base._version
             if base.grad_fn is not None and state.enabled:  # history replayed after base writes
                 views.track(t, base, op, attrs)  # (a leaf's views need none: in-place on it raises)
-        elif on_jax and type(base) is Tensor and views.is_view(op, attrs):
+        elif on_jax and type(base) is Tensor and views.is_view(op, attrs, base):
             views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
     if not (record and edges is not None and out.dtype.kind == "f"):

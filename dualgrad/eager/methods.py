@@ -83,7 +83,9 @@ _METHODS = {
     "view": api.view, "reshape": api.reshape, "flatten": api.flatten, "unsqueeze": api.unsqueeze,
     "squeeze": api.squeeze, "expand": api.expand, "expand_as": api.expand_as,
     "broadcast_to": api.broadcast_to, "permute": api.permute, "transpose": api.transpose,
-    "swapaxes": api.transpose, "t": api.t, "contiguous": lambda self: self,
+    "swapaxes": api.transpose, "t": api.t,
+    "contiguous": lambda self, memory_format=None: self if views.is_contiguous(self) else ops.clone(self),
+    "is_contiguous": lambda self, memory_format=None: views.is_contiguous(self),
     "view_as": lambda self, other: api.reshape(self, tuple(other.shape)),
     "reshape_as": lambda self, other: api.reshape(self, tuple(other.shape)),
     # dtype and device
@@ -132,7 +134,10 @@ def _as_method(fn):
 # docstrings of the `_METHODS` entries written inline above (PyTorch's Tensor methods)
 _DOCS = {
     "where": "`torch.where(condition, self, other)`: self where condition holds, else other.",
-    "contiguous": "This tensor (dualgrad tensors are always contiguous; Tensor.contiguous).",
+    "contiguous": "This tensor when it is contiguous, else a row-major copy, so writes to it never reach "
+                  "the tensor it views (Tensor.contiguous).",
+    "is_contiguous": "Whether the elements are row-major with no gaps, as PyTorch lays a view out "
+                     "(Tensor.is_contiguous).",
     "view_as": "This tensor viewed in the shape of `other` (Tensor.view_as).",
     "reshape_as": "This tensor reshaped to the shape of `other` (Tensor.reshape_as).",
     "float": "A float32 copy (Tensor.float); this tensor when it is float32 already.",

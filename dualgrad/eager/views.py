@@ -28,11 +28,37 @@ from . import grad_mode
 _VIEWING = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
 
 
-def is_view(op, attrs) -> bool:
+def layout(t) -> np.ndarray:
+    """A uint8 stand-in for `t` with the strides PyTorch (and numpy) give it: a jax tensor's
+    family replayed on numpy from a contiguous root (jax arrays have no strides)."""
+    chain = []
+    while t._view is not None:
+        t, op, attrs = t._view[0], t._view[1], t._view[2]
+        chain.append((op, attrs))
+    proxy = np.empty(tuple(t.shape), np.uint8)  # (never read: only views of it are made)
+    for op, attrs in reversed(chain):
+        proxy = op.kernel(np, proxy, **attrs)
+    return proxy
+
+
+def is_contiguous(t) -> bool:
+    """PyTorch's `is_contiguous`: row-major with no gaps (a transpose, a column slice or an
+    expand is not)."""
+    data = t._data
+    if isinstance(data, np.ndarray):
+        return bool(data.flags.c_contiguous)
+    return t._view is None or bool(layout(t).flags.c_contiguous)
+
+
+def is_view(op, attrs, base=None) -> bool:
     """Whether this call makes a view in PyTorch: a basic index (ints, slices, None, ...),
-    never index arrays or masks, which copy; or a reshape, transpose, squeeze or expand."""
+    never index arrays or masks, which copy; or a transpose, squeeze or expand; a reshape
+    when `base`'s strides allow it (of a transposed or column-sliced base it copies)."""
     if op.name not in _VIEWING:
         return False
+    if op.name == "reshape" and base is not None and base._view is not None:
+        proxy = layout(base)
+        return bool(np.may_share_memory(np.reshape(proxy, attrs["shape"]), proxy))
     if op.name != "getitem":
         return True
     key = attrs["key"]

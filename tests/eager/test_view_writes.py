@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dualgrad as dg
 from dualgrad.errors import GraphError
@@ -83,3 +85,34 @@ def test_a_view_made_before_its_base_changed_in_place_differentiates_the_new_bas
     b_value = jacobian @ np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(c.detach().numpy(), b_value)
     np.testing.assert_allclose(a.grad.numpy(), jacobian.T @ (2 * b_value))
+
+
+VIEWS = {"t": lambda x: x.T, "cols": lambda x: x[:, 1:3], "rows": lambda x: x[1:],
+         "step": lambda x: x[::2], "colstep": lambda x: x[:, ::2], "tt": lambda x: x.T.T,
+         "row": lambda x: x[1, ...], "col": lambda x: x[:, 1]}  # (..., so numpy keeps a 0-d view)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(sorted(VIEWS)), min_size=1, max_size=2), st.booleans())
+def test_contiguous_and_reshape_copy_exactly_where_pytorch_does(chain, contiguous):
+    """`v.contiguous()` is v when it is contiguous, else a copy; `v.reshape(-1)` is a view
+    when v's strides allow it, else a copy. A write to the result reaches the base only in
+    the first case. `contiguous()` returned v itself (a transposed view's write reached its
+    base on both devices), and on jax every reshape of a view was carried back (a reshape of
+    a column slice wrote into the base). Oracle: numpy's `ascontiguousarray` / `reshape` of
+    the same view, which copy where PyTorch copies, and its shared memory."""
+    a = np.arange(20.0).reshape(4, 5)
+    t = dg.tensor(a.copy())
+    va, vt = a, t
+    for name in chain:
+        if va.ndim < 2 and name not in ("rows", "step", "row"):
+            continue
+        if va.ndim < 1:
+            break
+        va, vt = VIEWS[name](va), VIEWS[name](vt)
+    assert vt.is_contiguous() == va.flags.c_contiguous
+    out_a = np.ascontiguousarray(va) if contiguous else np.reshape(va, -1)
+    out_t = vt.contiguous() if contiguous else vt.reshape(-1)
+    out_a += 100  # (a copy when numpy copied: a stays)
+    out_t.add_(100)
+    np.testing.assert_array_equal(t.numpy(), a)

@@ -325,3 +325,41 @@ def test_conv_padding_modes_pad_first():
         repr(layer)
         == "Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=circular)"
     )
+
+
+# -- F.unfold / F.fold ---------------------------------------------------------------------------------
+def _np_unfold(x, kernel, dilation, padding, stride):
+    """PyTorch's unfold by a loop: rows channel-major then kernel offset, columns the windows."""
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
+    out = [(xp.shape[2 + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in range(2)]
+    rows = [xp[:, c, i * dilation[0]:i * dilation[0] + stride[0] * (out[0] - 1) + 1:stride[0],
+               j * dilation[1]:j * dilation[1] + stride[1] * (out[1] - 1) + 1:stride[1]]
+            for c in range(x.shape[1]) for i in range(kernel[0]) for j in range(kernel[1])]
+    rows = [r.reshape(x.shape[0], -1) for r in rows]
+    return np.stack(rows, axis=1)
+
+
+@settings(**SETTINGS)
+@given(seed=st.integers(0, 2**31 - 1), data=st.data())
+def test_unfold_and_fold_are_im2col_and_its_adjoint(seed, data):
+    pairs = st.tuples(st.integers(1, 2), st.integers(1, 2))
+    kernel, dilation, stride = data.draw(st.tuples(st.integers(1, 3), st.integers(1, 3))), data.draw(pairs), \
+        data.draw(pairs)
+    padding = data.draw(st.tuples(st.integers(0, 1), st.integers(0, 1)))
+    size = data.draw(st.tuples(st.integers(3, 6), st.integers(3, 6)))
+    assume(all(s + 2 * p >= d * (k - 1) + 1
+               for s, p, d, k in zip(size, padding, dilation, kernel, strict=True)))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3) + size)
+    _check_linear(lambda x: F.unfold(x, kernel, dilation, padding, stride),
+                  lambda x: _np_unfold(x, kernel, dilation, padding, stride), x, rng)
+    cols = rng.standard_normal(_np_unfold(x, kernel, dilation, padding, stride).shape)
+    (cs,) = _leaves(cols)
+    image = F.fold(cs, size, kernel, dilation, padding, stride)
+    u = rng.standard_normal(x.shape)  # fold is unfold's adjoint: <fold(c), u> = <c, unfold(u)>
+    np.testing.assert_allclose(np.vdot(image.detach().numpy(), u),
+                               np.vdot(cols, _np_unfold(u, kernel, dilation, padding, stride)), rtol=1e-9)
+    image.backward(dg.tensor(u))
+    np.testing.assert_allclose(cs.grad.numpy(), _np_unfold(u, kernel, dilation, padding, stride), rtol=1e-10,
+                               atol=1e-12)
+    assert repr(nn.Unfold(3, padding=1)) == "Unfold(kernel_size=3, dilation=1, padding=1, stride=1)"

@@ -65,7 +65,10 @@ def test_integers_promote_to_the_default_float_and_aliases_are_the_same_function
                         ("arctanh", "atanh")]:
         assert getattr(dg, alias) is getattr(dg, name)
         np.testing.assert_array_equal(getattr(t, alias)().numpy(), getattr(t, name)().numpy())
-    np.testing.assert_array_equal(t.arctan2(dg.tensor(2.0)).numpy(), np.arctan2(t.numpy(), np.float32(2.0)))
+    np.testing.assert_array_equal(t.arctan2(dg.tensor(2.0)).numpy(), t.atan2(dg.tensor(2.0)).numpy())
+    # XLA's float32 atan2 and numpy's may differ in the last bit (seen on AVX-512 machines)
+    np.testing.assert_allclose(t.arctan2(dg.tensor(2.0)).numpy(), np.arctan2(t.numpy(), np.float32(2.0)),
+                               rtol=2e-7)
 
 
 @pytest.mark.cpu_only

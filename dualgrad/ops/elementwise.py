@@ -74,7 +74,13 @@ multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
                    lambda x, y: x * y, grad_name="Mul", doc="x * y", ufunc=np.multiply)
 # a primitive, not multiply(x, x): its VJP is one product, and `sum(square(y))` stays one
 # fused reduction in XLA (PyTorch's square is pow(x, 2), hence PowBackward0)
-square = _unary("square", lambda xp, x: xp.square(x), lambda g, out, x: multiply(g, multiply(x, 2)),
+def _is_bool(x) -> bool:
+    return getattr(getattr(x, "dtype", None), "kind", None) == "b"
+
+
+# bools square as int64, PyTorch's (numpy's int8 wrapped a later product: mask.square() * 200)
+square = _unary("square", lambda xp, x: xp.square(x.astype(np.int64) if _is_bool(x) else x),
+                lambda g, out, x: multiply(g, multiply(x, 2)),
                 lambda x: x**2, grad_name="Pow", floating=False, doc="x * x", ufunc=np.square)
 divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
                  (lambda g, out, x, y: divide(g, y),
@@ -213,7 +219,8 @@ relu = _unary("relu", _relu_kernel,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
-sign = _unary("sign", lambda xp, x: xp.sign(x), None, lambda x: sp.sign(x), floating=False,
+sign = _unary("sign", lambda xp, x: x if _is_bool(x) else xp.sign(x), None, lambda x: sp.sign(x),
+              floating=False,
               differentiable=False, ufunc=np.sign)
 
 

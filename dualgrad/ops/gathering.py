@@ -28,7 +28,9 @@ def _round_half_even(x):
     return sp.Piecewise((r - 1, sp.And(sp.Eq(r, x + sp.Rational(1, 2)), sp.Eq(sp.Mod(r, 2), 1))), (r, True))
 
 
-round = ew._unary("round", lambda xp, x: xp.round(x), None, _round_half_even, floating=False,  # noqa: A001
+# (a bool rounds to itself, as floor/ceil do: numpy's round made float16 of it)
+round = ew._unary("round", lambda xp, x: x if ew._is_bool(x) else xp.round(x), None,  # noqa: A001
+                  _round_half_even, floating=False,
                   differentiable=False, doc="x rounded to the nearest integer, ties to even (TF1)")
 floor = ew._unary("floor", lambda xp, x: xp.floor(x), None, lambda x: sp.floor(x), floating=False,
                   differentiable=False, doc="the largest integer <= x", ufunc=np.floor)

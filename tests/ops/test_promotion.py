@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from dualgrad import dtypes, ops
 from dualgrad.backend import jax_numpy, x64
@@ -114,3 +117,19 @@ def test_a_scalar_of_unknown_kind_promotes_nothing():
     op = ops.REGISTRY["multiply"]
     assert op.infer([Spec((3,), dtypes.int64), Spec((), None)], {}).dtype is dtypes.int64
     assert op.infer([Spec((3,), dtypes.int64), Spec.scalar(2.5)], {}).dtype is dtypes.float32
+
+
+@settings(max_examples=20, deadline=None)
+@given(hnp.arrays(np.bool_, st.integers(0, 6)), st.sampled_from(["numpy", "jax"]))
+def test_bool_round_sign_and_square_keep_pytorchs_dtypes(mask, backend):
+    """PyTorch: sign of bools is bool, bool ** 2 (square) is int64; round of a bool stays a bool
+    here, as floor/ceil/trunc do (PyTorch refuses all four). numpy gave round float16 (a later
+    product rounded through float16), square int8 and sign an error. Written out by hand."""
+    xp = np if backend == "numpy" else jax_numpy()
+    with x64():
+        x = xp.asarray(mask)
+        for op, dtype, values in ((ops.round, np.bool_, mask), (ops.sign, np.bool_, mask),
+                                  (ops.square, np.int64, mask.astype(np.int64))):
+            out = np.asarray(op.kernel(xp, x))
+            assert out.dtype == dtype, op.name
+            np.testing.assert_array_equal(out, values)

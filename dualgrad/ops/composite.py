@@ -63,10 +63,10 @@ def norm(x, p=2, axis=None, keepdims=False):
 
 def _where_positive(x, fn, at_zero=None):
     """fn(x) where x > 0, for x that is never negative; where x is 0 the value `at_zero` (x
-    itself when None) with gradient 0, NaN passing through. fn only ever sees positive values,
-    so its derivative's infinity at 0 (sqrt, x ** p for p < 1) never meets the chain rule's 0
-    (inf * 0 is NaN)."""
-    positive = ew.greater(x, 0)
+    itself when None) with gradient 0. fn only ever sees positive values or NaN, so its
+    derivative's infinity at 0 (sqrt, x ** p for p < 1) never meets the chain rule's 0 (inf * 0
+    is NaN), and a NaN x has a NaN gradient, as PyTorch's (the other branch gave it 2x)."""
+    positive = ew.not_equal(x, 0)  # x > 0, or NaN
     rest = x if at_zero is None else ew.where(ew.equal(x, 0), at_zero, x)
     return ew.where(positive, fn(ew.where(positive, x, 1)), rest)
 

@@ -22,7 +22,6 @@ from .api import (
     argmin,
     cast,
     check_numerics,
-    clip_by_value,
     concat,
     equal,
     expand_dims,
@@ -60,7 +59,7 @@ from .api import (
     transpose,
     where,
 )
-from .clipping import clip_by_global_norm, clip_by_norm, global_norm
+from .clipping import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm
 from .compat import (
     ConfigProto,
     GPUOptions,

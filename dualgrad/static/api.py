@@ -13,10 +13,10 @@ import numpy as np
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
-from ..ops.registry import is_operand
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Tensor, rename
+from .sparse_rows import mark, slices_of
 
 
 def _n(t, name):
@@ -31,7 +31,7 @@ def add(x, y, name=None):
 
 def subtract(x, y, name=None):
     """x - y elementwise, broadcasting (tf.subtract / tf.sub)."""
-    return _n(ops.subtract(x, y), name)
+    return _n(ops.subtract(_no_bool("subtract", x), _no_bool("subtract", y)), name)
 
 
 def multiply(x, y, name=None):
@@ -49,7 +49,15 @@ sub, mul = subtract, multiply
 
 def negative(x, name=None):
     """-x elementwise (tf.negative / tf.neg)."""
-    return _n(ops.negative(x), name)
+    return _n(ops.negative(_no_bool("negative", x)), name)
+
+
+def _no_bool(fn: str, x):
+    """TF1 (and numpy, at run time) refuse bools here: refused when the graph is built."""
+    if isinstance(x, Tensor) and x.dtype.is_bool:
+        raise DTypeError(f"ds.{fn}: bool tensors are not supported (use ds.logical_not / "
+                         f"ds.logical_xor), got {x.name} {user_line()}")
+    return x
 
 
 neg = negative
@@ -81,20 +89,6 @@ def maximum(x, y, name=None):
 def minimum(x, y, name=None):
     """The smaller of x and y elementwise, broadcasting (tf.minimum); x takes a tie's gradient."""
     return _n(_tf1_extremum(ops.minimum, x, y, ops.less_equal), name)
-
-
-def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
-    bounds = (clip_value_min, clip_value_max)
-    if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
-        # TF1's minimum then maximum, whose gradients go to t at a tie, as the scalar-bound
-        # clip's do (ops.minimum/maximum would split them)
-        return _n(maximum(minimum(_tensor(t), clip_value_max), clip_value_min), name)
-    for b in bounds:
-        if b is not None and not is_operand(b):
-            raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "
-                             f"array {user_line()}")
-    return _n(ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max), name)
 
 
 def _compare(op):
@@ -333,7 +327,9 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None, dtype
 def identity(input, name=None):  # noqa: A002
     """The same value as a new tensor (gradients pass through: a `reshape_like` to itself)."""
     x = _tensor(input)
-    return _n(ops.reshape_like(x, x), name or "Identity")
+    y = _n(ops.reshape_like(x, x), name or "Identity")
+    parts = slices_of(x)
+    return y if parts is None else mark(y, parts)  # TF1's identity keeps IndexedSlices
 
 
 def check_numerics(tensor, message: str, name=None):
@@ -342,6 +338,7 @@ def check_numerics(tensor, message: str, name=None):
     if not isinstance(message, str):
         raise DTypeError(f"ds.check_numerics: message must be a str, got {message!r} {user_line()}")
     y = identity(tensor, name=name or "CheckNumerics")
+    y.graph.indexed_slices.pop(y, None)  # TF1 checks a dense tensor
     y.graph.numeric_checks[y] = message
     return y
 

@@ -1,4 +1,4 @@
-"""TF1's norm clipping: `ds.clip_by_norm`, `ds.global_norm`, `ds.clip_by_global_norm`, over
+"""TF1's clipping: `ds.clip_by_value`, `ds.clip_by_norm`, `ds.global_norm`, `ds.clip_by_global_norm`, over
 registry ops, with TF1's tie rule at the clip norm (through `ds.maximum` / `ds.minimum`) and
 its NaN signal for an infinite global norm."""
 from __future__ import annotations
@@ -9,10 +9,42 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, user_frame, user_line
-from .api import maximum, minimum
+from ..ops.registry import is_operand
+from .api import _tensor, maximum, minimum
 from .convert import ArgumentError
 from .graph import Tensor, rename
+from .sparse_rows import merged, rebuilt, slices_of
 from .tf_ops import _t
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
+    bounds = (clip_value_min, clip_value_max)
+    parts = slices_of(t)
+    if parts is not None and all(_bound_rank(b) < len(t.shape) for b in bounds):
+        # TF1 clips the slices' values (sparse_rows.py): each gather of a row on its own
+        values, indices, like = merged(parts)
+        return rename(rebuilt(_value_clipped(values, bounds), indices, like), name)
+    return rename(_value_clipped(t, bounds), name)
+
+
+def _value_clipped(t, bounds: tuple):
+    clip_value_min, clip_value_max = bounds
+    if any(isinstance(b, Tensor) for b in bounds):  # TF1 takes tensor bounds: they are operands
+        # TF1's minimum then maximum, whose gradients go to t at a tie, as the scalar-bound
+        # clip's do (ops.minimum/maximum would split them)
+        return maximum(minimum(_tensor(t), clip_value_max), clip_value_min)
+    for b in bounds:
+        if b is not None and not is_operand(b):
+            raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "
+                             f"array {user_line()}")
+    return ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max)
+
+
+def _bound_rank(b) -> float:
+    if isinstance(b, Tensor):
+        return float("inf") if b.shape is None else len(b.shape)
+    return np.ndim(b)
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
@@ -22,13 +54,21 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     if isinstance(axes, (list, np.ndarray)):  # TF1's list of axes
         axes = tuple(int(a) for a in np.ravel(axes))
     t = _t(t)
+    parts = slices_of(t)
+    if parts is not None:  # TF1 clips IndexedSlices by the norm of their values (sparse_rows.py)
+        values, indices, like = merged(parts)
+        return rename(rebuilt(_norm_clipped(values, clip_norm, axes), indices, like), name)
+    return rename(_norm_clipped(t, clip_norm, axes), name)
+
+
+def _norm_clipped(t: Tensor, clip_norm, axes) -> Tensor:
     norm = ops.norm(t, 2, axis=axes, keepdims=True)
-    return rename(ops.divide(ops.multiply(t, clip_norm), maximum(norm, clip_norm)), name)
+    return ops.divide(ops.multiply(t, clip_norm), maximum(norm, clip_norm))
 
 
 def global_norm(t_list: Sequence, name=None) -> Tensor:
     """sqrt(sum of the squares of every element of every tensor); None entries are skipped."""
-    tensors = _tensor_list("global_norm", t_list)
+    tensors = [_values(t) for t in _tensor_list("global_norm", t_list)]
     if not tensors:
         raise ArgumentError(f"ds.global_norm: t_list holds no tensor {user_line()}")
     total = ops.sum(ops.square(tensors[0]))
@@ -48,8 +88,22 @@ def clip_by_global_norm(t_list: Sequence, clip_norm, use_norm=None, name=None) -
     scale = ops.multiply(clip_norm, minimum(ops.divide(1.0, norm), ops.divide(1.0, _t(clip_norm, norm))))
     finite = ops.equal(ops.subtract(norm, norm), 0)  # inf - inf and NaN - NaN are NaN
     scale = ops.where(finite, scale, np.nan)
-    clipped = iter([ops.multiply(v, ops.cast(scale, dtype=v.dtype)) for v in tensors])
+    clipped = iter([_scaled(v, scale) for v in tensors])
     return [None if v is None else next(clipped) for v in t_list], norm
+
+
+def _values(t: Tensor) -> Tensor:
+    """What TF1 measures: the values of IndexedSlices (a row gathered twice counts twice)."""
+    parts = slices_of(t)
+    return t if parts is None else merged(parts)[0]
+
+
+def _scaled(t: Tensor, scale: Tensor) -> Tensor:
+    parts = slices_of(t)
+    if parts is None:
+        return ops.multiply(t, ops.cast(scale, dtype=t.dtype))
+    values, indices, like = merged(parts)  # TF1 scales IndexedSlices' values, keeps them slices
+    return rebuilt(ops.multiply(values, ops.cast(scale, dtype=values.dtype)), indices, like)
 
 
 def _tensor_list(fn: str, t_list) -> list:

@@ -18,6 +18,7 @@ from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
 from .op_node import OpNode
+from .sparse_rows import note_vjp, resolve
 
 
 class _GradNode(OpNode):
@@ -40,6 +41,7 @@ class _GradNode(OpNode):
                                  f"{op.where}) needs inputs of known rank; give the "
                                  "placeholder a shape (None dims are fine)") from None
             raise
+        note_vjp(op, g, grads)  # TF1's IndexedSlices (sparse_rows.py)
         if rop.elementwise:
             for i, gi in enumerate(grads):
                 if gi is not None and _maybe_broadcast(inputs[i]):
@@ -177,4 +179,5 @@ def branch_gradients(ys: Sequence[Tensor], xs: Sequence[Tensor], grad_ys: Sequen
     for x in xs:
         captured = result.get(nodes.get(x.op)) if _differentiable(x) else None
         out.append(None if captured is None else captured[x.value_index])
+        resolve(out[-1])  # a sum of slices is slices (TF1's aggregation)
     return out

@@ -94,6 +94,10 @@ class Graph(Naming):
         self._finalized = False
         # tensor -> message of `check_numerics`: a run that computes the tensor verifies it
         self.numeric_checks: dict = {}
+        # TF1's IndexedSlices gradients (static/sparse_rows.py): gathers along axis 0, and
+        # dense gradient tensor -> its slices
+        self.sparse_gathers: set = set()
+        self.indexed_slices: dict = {}
         self.seed: int | None = None
 
     def __repr__(self) -> str:

@@ -123,7 +123,10 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     rank = len(logits.shape) - 1  # the labels' (also when their shape is unknown)
     if rank > 1:  # class_mask puts the class axis after the batch dim: move it to the end
         mask = ops.transpose(mask, axes=(0, *range(2, rank + 1), 1))
-    return _n(ops.softmax_cross_entropy(cast(mask, logits.dtype), logits, axis=-1), name)
+    # the label's log-probability picked by `where`: a product with the one-hot row read
+    # 0 * -inf = NaN where another class's logit is -inf (TF1: finite)
+    picked = ops.where(mask, ops.log_softmax(logits, axis=-1), 0)
+    return _n(ops.negative(ops.sum(picked, axis=-1)), name)
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):

@@ -4,6 +4,7 @@ hyperparameters and variable lists the optimizers share. Its own module, so that
 in several modules build on it without importing `train` (the public namespace) back."""
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -108,7 +109,11 @@ class Optimizer:
         with graph.as_default():
             self._create_slots([v for _, v in pairs])
             with graph.name_scope(name or self._name):
-                updates = [self._apply_dense(g, v) for g, v in pairs]
+                updates, last = [], {}
+                for g, v in pairs:  # a variable listed twice: TF1 applies both, one after the other
+                    with graph.control_dependencies([last[v]]) if v in last else contextlib.nullcontext():
+                        last[v] = self._apply_dense(g, v)
+                    updates.append(last[v])
                 updates.extend(self._finish())
                 if global_step is not None:
                     updates.append(global_step.assign_add(1))

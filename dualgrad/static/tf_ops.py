@@ -15,6 +15,7 @@ from ..ops import Spec
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
+from .sparse_rows import mark_gather
 
 
 def _t(x, like: Tensor | None = None) -> Tensor:
@@ -142,7 +143,10 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
                                           f"{user_frame()})")
     p = _t(params)
     a = 0 if axis is None else _int_axis("gather", axis)
-    return rename(ops.take(p, _indices("gather", indices), axis=a), name)
+    out = ops.take(p, _indices("gather", indices), axis=a)
+    if a == 0:
+        mark_gather(out.op)  # its gradient is TF1's IndexedSlices (sparse_rows.py)
+    return rename(out, name)
 
 
 def gather_nd(params, indices, name=None, batch_dims=0):

@@ -75,8 +75,11 @@ def test_predicates_count_and_log_sigmoid(x, backend):
     np.testing.assert_allclose(log_sigmoid, -np.logaddexp(0.0, -x), rtol=1e-12)
 
 
+# no magnitudes whose squares are subnormal: XLA flushes those to 0 (docs/devices.md)
 @settings(max_examples=10, deadline=None)
-@given(x=hnp.arrays(np.float64, (2, 3), elements=st.floats(-3, 3)), backend=st.sampled_from(["numpy", "jax"]))
+@given(x=hnp.arrays(np.float64, (2, 3),
+                    elements=st.floats(-3, 3).filter(lambda v: v == 0 or abs(v) > 1e-150)),
+       backend=st.sampled_from(["numpy", "jax"]))
 def test_population_reductions(x, backend):
     with ds.Graph().as_default():
         p = ds.placeholder(ds.float64, [2, 3])

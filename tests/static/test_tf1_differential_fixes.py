@@ -1,0 +1,74 @@
+"""Static-front-end differences found by a differential run against tf.compat.v1 2.21 (TF is
+not needed here: each oracle is TF1's documented formula written out in numpy float64).
+
+- `ds.nn.sparse_softmax_cross_entropy_with_logits` picked the label's log-probability with a
+  product by the one-hot row, so a -inf logit of another class (a masked-out class) made the
+  loss NaN on the numpy backend (0 * -inf); TF1 and the jax backend gave the finite loss.
+- `ds.negative` / `ds.subtract` of bool tensors were built and failed with numpy's raw error
+  only when run; TF1 refuses them when the graph is built.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad.static as ds
+from dualgrad.errors import DTypeError
+
+
+def _reference(logits, labels):
+    """TF1's loss logsumexp(row) - row[label] and gradient softmax(row) - onehot(label)."""
+    shift = logits.max(axis=-1, keepdims=True)
+    exps = np.exp(logits - shift)
+    total = exps.sum(axis=-1, keepdims=True)
+    loss = (np.log(total) + shift)[:, 0] - logits[np.arange(len(labels)), labels]
+    grad = exps / total
+    grad[np.arange(len(labels)), labels] -= 1.0
+    return loss, grad
+
+
+@st.composite
+def _masked_rows(draw):
+    rows, classes = draw(st.integers(1, 4)), draw(st.integers(2, 5))
+    logits = np.array(draw(st.lists(st.floats(-5, 5), min_size=rows * classes,
+                                    max_size=rows * classes))).reshape(rows, classes)
+    labels = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=rows, max_size=rows)))
+    masked = np.array(draw(st.lists(st.booleans(), min_size=rows * classes,
+                                    max_size=rows * classes))).reshape(rows, classes)
+    masked[np.arange(rows), labels] = False  # the label's own logit stays finite
+    logits[masked] = -np.inf
+    return logits, labels
+
+
+def _check(logits, labels, backend):
+    ds.reset_default_graph()
+    x = ds.placeholder(ds.float64, [None, logits.shape[1]])
+    y = ds.placeholder(ds.int32, [None])
+    loss = ds.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x)
+    grad, = ds.gradients(loss, x)
+    with ds.Session(backend=backend) as sess:
+        got_loss, got_grad = sess.run([loss, grad], {x: logits, y: labels})
+    want_loss, want_grad = _reference(logits, labels)
+    np.testing.assert_allclose(got_loss, want_loss, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_grad, want_grad, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=_masked_rows())
+def test_sparse_cross_entropy_with_masked_classes(case):
+    _check(*case, "numpy")
+
+
+def test_sparse_cross_entropy_with_masked_classes_jax():
+    _check(np.array([[0.0, -np.inf, 1.0], [100.0, 0.0, -100.0], [-np.inf, 2.0, -np.inf]]),
+           np.array([0, 2, 1]), "jax")
+
+
+@pytest.mark.parametrize("build", [lambda b: ds.negative(b), lambda b: ds.neg(b),
+                                   lambda b: ds.subtract(b, b), lambda b: ds.subtract(1, b)])
+def test_bool_negation_and_subtraction_are_refused_when_built(build):
+    b = ds.constant([True, False])
+    with pytest.raises(DTypeError, match="bool"):
+        build(b)

@@ -20,6 +20,10 @@ from .graph import Operation, Tensor, describe
 from .op_node import OpNode
 from .sparse_rows import note_vjp, resolve
 
+# TF1's Sqrt/Rsqrt/Reciprocal gradient kernels give 0 where the incoming gradient is 0, so
+# `where(x > 0, sqrt(x), 0)` has gradient 0 at x <= 0 (the registry's rules, PyTorch's: NaN)
+_ZERO_IN_ZERO_OUT = frozenset({"sqrt", "reciprocal"})
+
 
 class _GradNode(OpNode):
     """The walker's view of one registry-op graph op: its VJP rules build graph ops."""
@@ -42,6 +46,8 @@ class _GradNode(OpNode):
                                  "placeholder a shape (None dims are fine)") from None
             raise
         note_vjp(op, g, grads)  # TF1's IndexedSlices (sparse_rows.py)
+        if op.type in _ZERO_IN_ZERO_OUT and grads[0] is not None:
+            grads[0] = ops.where(ops.equal(g, 0), 0, grads[0])
         if rop.elementwise:
             for i, gi in enumerate(grads):
                 if gi is not None and _maybe_broadcast(inputs[i]):

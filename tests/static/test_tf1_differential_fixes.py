@@ -6,6 +6,8 @@ not needed here: each oracle is TF1's documented formula written out in numpy fl
   loss NaN on the numpy backend (0 * -inf); TF1 and the jax backend gave the finite loss.
 - `ds.negative` / `ds.subtract` of bool tensors were built and failed with numpy's raw error
   only when run; TF1 refuses them when the graph is built.
+- `where(x > 0, sqrt(x), 0)` had gradient NaN at x <= 0 (0 * the NaN derivative): TF1's
+  Sqrt, Rsqrt and Reciprocal gradient kernels give 0 where the incoming gradient is 0.
 """
 from __future__ import annotations
 
@@ -72,3 +74,25 @@ def test_bool_negation_and_subtraction_are_refused_when_built(build):
     b = ds.constant([True, False])
     with pytest.raises(DTypeError, match="bool"):
         build(b)
+
+
+_DERIVATIVES = {"sqrt": (ds.sqrt, lambda x: 0.5 / np.sqrt(x)),
+                "rsqrt": (ds.math.rsqrt, lambda x: -0.5 * x ** -1.5),
+                "reciprocal": (ds.math.reciprocal, lambda x: -1.0 / x ** 2)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=st.lists(st.one_of(st.floats(-3, 3), st.just(0.0)), min_size=1, max_size=5),
+       fn=st.sampled_from(sorted(_DERIVATIVES)), backend=st.sampled_from(["numpy", "jax"]))
+def test_a_gradient_of_zero_stays_zero_through_sqrt_rsqrt_reciprocal(x, fn, backend):
+    """TF1's rule: the gradient of where(x > 0.5, f(x), 0) is f'(x) where x > 0.5, else 0."""
+    x = np.array(x)
+    f, derivative = _DERIVATIVES[fn]
+    ds.reset_default_graph()
+    p = ds.placeholder(ds.float64, [len(x)])
+    grad, = ds.gradients(ds.where(p > 0.5, f(p), ds.zeros_like(p)), p)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(grad, {p: x})
+    with np.errstate(all="ignore"):
+        want = np.where(x > 0.5, derivative(x), 0.0)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)

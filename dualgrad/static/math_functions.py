@@ -3,7 +3,6 @@ and `tf.rsqrt`: each the registry op of that name under TF1's signature (`name=`
 from __future__ import annotations
 
 from .. import ops
-from ..errors import DTypeError, user_line
 from .api import _n, _tensor
 
 
@@ -28,13 +27,7 @@ def atan2(y, x, name=None):
     return _n(ops.atan2(_tensor(y), x), name)
 
 
-def logical_not(x, name=None):
-    """Not x, of a bool tensor (tf.logical_not); other dtypes are refused, as in TF1 (they read
-    as x == 0 before)."""
-    t = _tensor(x)
-    if not t.dtype.is_bool:
-        raise DTypeError(f"ds.logical_not: input must be bool, got {t.dtype.name} ({t.name}) {user_line()}")
-    return _n(ops.logical_not(t), name)
+logical_not = _unary(ops.logical_not)
 
 
 def rsqrt(x, name=None):

@@ -3,6 +3,7 @@ and `tf.rsqrt`: each the registry op of that name under TF1's signature (`name=`
 from __future__ import annotations
 
 from .. import ops
+from ..errors import DTypeError, user_line
 from .api import _n, _tensor
 
 
@@ -27,7 +28,13 @@ def atan2(y, x, name=None):
     return _n(ops.atan2(_tensor(y), x), name)
 
 
-logical_not = _unary(ops.logical_not)
+def logical_not(x, name=None):
+    """Not x, of a bool tensor (tf.logical_not); other dtypes are refused, as in TF1 (they read
+    as x == 0 before)."""
+    t = _tensor(x)
+    if not t.dtype.is_bool:
+        raise DTypeError(f"ds.logical_not: input must be bool, got {t.dtype.name} ({t.name}) {user_line()}")
+    return _n(ops.logical_not(t), name)
 
 
 def rsqrt(x, name=None):

@@ -6,6 +6,7 @@ not needed here: each oracle is TF1's documented formula written out in numpy fl
   loss NaN on the numpy backend (0 * -inf); TF1 and the jax backend gave the finite loss.
 - `ds.negative` / `ds.subtract` of bool tensors were built and failed with numpy's raw error
   only when run; TF1 refuses them when the graph is built.
+- `ds.logical_not` of a float or int tensor returned x == 0 (TF1 refuses it).
 - `where(x > 0, sqrt(x), 0)` had gradient NaN at x <= 0 (0 * the NaN derivative): TF1's
   Sqrt, Rsqrt and Reciprocal gradient kernels give 0 where the incoming gradient is 0.
 """
@@ -74,6 +75,16 @@ def test_bool_negation_and_subtraction_are_refused_when_built(build):
     b = ds.constant([True, False])
     with pytest.raises(DTypeError, match="bool"):
         build(b)
+
+
+@pytest.mark.parametrize("value", [[1.0, 0.0], [1, 0]])
+def test_logical_not_takes_bools_only(value):
+    """TF1 refuses a float or int input; it read as x == 0 (a number TF1 never gives)."""
+    for fn in (ds.logical_not, ds.math.logical_not):
+        with pytest.raises(DTypeError, match="bool"):
+            fn(ds.constant(value))
+    with ds.Session() as sess:
+        assert sess.run(ds.logical_not(ds.constant([True, False]))).tolist() == [False, True]
 
 
 _DERIVATIVES = {"sqrt": (ds.sqrt, lambda x: 0.5 / np.sqrt(x)),

@@ -94,7 +94,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     if edges is None:  # the arguments before this one carry no gradient
                         flags = _FLAGS.get(op) or _flags(op)
                         edges = [_NO_EDGE] * i
-                        if op.saves_inputs:
+                        if op.checks_all:  # (ops that declare `reads`: below)
                             versions = [b._version[0] if type(b) is Tensor else None
                                         for b in args[:i]] if i else []
                     if flags is True or i < len(flags) and flags[i]:
@@ -178,8 +178,24 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if state.anomaly:
         node.where = user_frame()
     node.next_edges = tuple(edges)
+    plans = op.plans
+    if plans is None:
+        saves_out = op.saves_out
+    else:  # only what the needed gradients' rules read, as PyTorch saves per gradient, so
+        # `b = a * 1.0; b[:, 0] = b[:, 1] * 2` backpropagates. (Inline, as the rest: a call
+        # costs as much as these lines.) The bit mask of the arguments that get no gradient:
+        if len(edges) == 2:
+            positions, saves_out = plans[(edges[0] is _NO_EDGE) + 2 * (edges[1] is _NO_EDGE)]
+        else:
+            positions, saves_out = plans[sum(1 << k for k, e in enumerate(edges) if e is _NO_EDGE)]
+        for j in positions:
+            b = args[j]
+            if type(b) is Tensor:
+                if versions is None:
+                    versions = [None] * len(args)
+                versions[j] = b._version[0]
     node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
-    if op.saves_out:
+    if saves_out:
         node.out = out
         node.out_version = (t._version, 0)
     else:

@@ -86,7 +86,7 @@ def adopt(t: Tensor, result: Tensor) -> None:
     t._requires_grad = result._requires_grad
     t._output_nr = 0
     node = result.grad_fn
-    if node is not None and node.op.saves_out:
+    if node is not None and getattr(node, "out_version", None) is not None:  # it saved its output
         node.out_version = (t._version, t._version[0])
 
 

@@ -134,7 +134,7 @@ class Node(HookedNode):
                     result.append(None if rule is None else rule(g, out, *values))
                     i += 1
         elif type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
-            out = _T.wrap(self.out, grad_fn=self) if op.saves_out else None
+            out = _T.wrap(self.out, grad_fn=self) if self.out is not None else None
             result = op.vjp(needed, g, out, inputs, self.attrs)
         else:
             values = [a._data if type(a) is Tensor else a for a in inputs]

@@ -71,7 +71,8 @@ subtract = _binary("subtract", lambda xp, x, y: xp.subtract(x, y),
                    lambda x, y: x - y, grad_name="Sub", doc="x - y", saves_inputs=False, ufunc=np.subtract)
 multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
                    (lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x)),
-                   lambda x, y: x * y, grad_name="Mul", doc="x * y", ufunc=np.multiply)
+                   lambda x, y: x * y, grad_name="Mul", doc="x * y", ufunc=np.multiply,
+                   reads=((1,), (0,)))
 # a primitive, not multiply(x, x): its VJP is one product, and `sum(square(y))` stays one
 # fused reduction in XLA (PyTorch's square is pow(x, 2), hence PowBackward0)
 def _is_bool(x) -> bool:
@@ -86,7 +87,8 @@ divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
                  (lambda g, out, x, y: divide(g, y),
                   lambda g, out, x, y: negative(multiply(g, divide(divide(x, y), y)))),
                  lambda x, y: x / y, grad_name="Div", floating=True,
-                 domain=((-3.0, 3.0), POSITIVE), doc="x / y (true division)", ufunc=np.divide)
+                 domain=((-3.0, 3.0), POSITIVE), doc="x / y (true division)", ufunc=np.divide,
+                 reads=((1,), (0, 1)))
 
 
 def _pow_base_grad(g, out, x, y):
@@ -142,7 +144,8 @@ def is_integer_operand(v) -> bool:
 
 power = _binary("power", _power_kernel, (_pow_base_grad, _pow_exponent_grad),
                 lambda x, y: x ** y, grad_name="Pow", domain=(POSITIVE, (-2.0, 2.0)),
-                doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", saves_out=True, ufunc=np.power)
+                doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", ufunc=np.power,
+                reads=((0, 1), (0, 1, "out")))
 
 
 def _max_grad(mine, other, loses):
@@ -156,12 +159,10 @@ def _max_grad(mine, other, loses):
 _LESS, _GREATER = (lambda a, b: less(a, b)), (lambda a, b: greater(a, b))  # (declared below)
 maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y),
                   (_max_grad(0, 1, _LESS), _max_grad(1, 0, _LESS)),
-                  lambda x, y: sp.Max(x, y), doc="elementwise max; ties share the gradient", saves_out=True,
-                  ufunc=np.maximum)
+                  lambda x, y: sp.Max(x, y), doc="elementwise max; ties share the gradient", ufunc=np.maximum)
 minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
                   (_max_grad(0, 1, _GREATER), _max_grad(1, 0, _GREATER)),
-                  lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", saves_out=True,
-                  ufunc=np.minimum)
+                  lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", ufunc=np.minimum)
 
 negative = _unary("negative", lambda xp, x: xp.negative(x), lambda g, out, x: negative(g),
                   lambda x: -x, grad_name="Neg", floating=False, saves_inputs=False, ufunc=np.negative)
@@ -309,7 +310,7 @@ where = declare("where", _where_kernel,
                 vjp=(None, lambda g, out, c, x, y: where(c, g, 0), lambda g, out, c, x, y: where(c, 0, g)),
                 sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), shape=_where_shape, nin=3,
                 domain=("bool", (-3.0, 3.0), (-3.0, 3.0)), elementwise=True,
-                grad_name="Where", doc="cond ? x : y, broadcasting all three")
+                grad_name="Where", doc="cond ? x : y, broadcasting all three", reads=((), (0,), (0,)))
 
 
 def _cast_kernel(xp, x, dtype):

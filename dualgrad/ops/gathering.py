@@ -137,12 +137,12 @@ def _take_add_shape(op, g: Spec, like: Spec, indices: Spec, axis=0):
 take = declare(
     "take", _take_kernel,
     vjp=(lambda g, out, params, indices, axis=0: take_add(g, params, indices, axis=axis), None),
-    sympy=_take_form, shape=_take_shape, nin=2, grad_name="Gather", saves_inputs=True, check=TakeCheck(),
+    sympy=_take_form, shape=_take_shape, nin=2, grad_name="Gather", reads=((1,), ()), check=TakeCheck(),
     doc="params indexed along axis by an integer tensor (TF1's gather); the gradient adds back")
 take_add = declare(
     "take_add", _take_add_kernel,
     vjp=(lambda gg, out, g, like, indices, axis=0: take(gg, indices, axis=axis), None, None),
-    sympy=_take_add_form, shape=_take_add_shape, nin=3, saves_inputs=True,
+    sympy=_take_add_form, shape=_take_add_shape, nin=3, reads=((2,), (), ()),
     doc="zeros shaped like `like` with g added at indices along axis: the adjoint of take")
 
 

@@ -99,5 +99,5 @@ def _grad_b_laid_out(g, out, a, b):
 
 matmul = declare("matmul", _matmul_kernel, vjp=(_grad_a, _grad_b_laid_out),
                  sympy=_matmul_form, shape=_matmul_shape, nin=2, promotes=True,
-                 grad_name=_matmul_grad_name,
+                 grad_name=_matmul_grad_name, reads=((1,), (0,)),
                  doc="matrix product with numpy's rules; mm, dot and @ map here")

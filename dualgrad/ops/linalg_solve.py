@@ -295,8 +295,8 @@ det_sign = declare("det_sign", _det_sign_kernel, sympy=lambda a: _det_of(a, sp.s
                    differentiable=False,
                    doc="the sign of det A (-1, 0 or 1), the first result of torch.linalg.slogdet")
 solve = declare("solve", _solve_kernel, vjp=(_solve_grad_a, _solve_grad_b), sympy=_solve_form,
-                shape=_solve_shape, nin=2, promotes=True, saves_out=True, check=SingularCheck(_solve_dims),
-                grad_name="LinalgSolveExBackward0",
+                shape=_solve_shape, nin=2, promotes=True, check=SingularCheck(_solve_dims),
+                grad_name="LinalgSolveExBackward0", reads=((0, "out"), (0,)),
                 doc="X with A X = B for square A (B a vector or matrix per batch element; "
                     "torch.linalg.solve)")
 

@@ -125,7 +125,7 @@ binary_cross_entropy_terms = declare(
     "binary_cross_entropy_terms", _bce_kernel, vjp=(_bce_input_grad, _bce_target_grad),
     sympy=lambda x, y: -(y * sp.log(x) + (1 - y) * sp.log(1 - x)), shape=specs.broadcast, nin=2,
     domain=((0.05, 0.95), (0.0, 1.0)), promotes=True, floating=True, elementwise=True,
-    grad_name="BinaryCrossEntropy",
+    grad_name="BinaryCrossEntropy", reads=((0, 1), (0,)),
     doc="-(y log x + (1 - y) log(1 - x)), each log clamped at -100 (PyTorch's BCE); a primitive "
         "so its gradient is PyTorch's finite one at x = 0 and 1")
 

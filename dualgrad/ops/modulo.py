@@ -106,9 +106,9 @@ remainder = ew._binary(
     "remainder", _checked("remainder", lambda xp, x, y: xp.remainder(x, y)),
     (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, floor_divide(x, y)))),
     lambda x, y: x - y * _floor_form(x / y), domain=QUOTIENT_DOMAIN, check=ZeroDivisorCheck(),
-    doc="x % y with the divisor's sign, as Python's % (torch.remainder, tf.floormod)")
+    reads=((), (0, 1)), doc="x % y with the divisor's sign, as Python's % (torch.remainder, tf.floormod)")
 fmod = ew._binary(
     "fmod", _checked("fmod", lambda xp, x, y: xp.fmod(x, y)),
     (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, trunc(ew.divide(x, y))))),
     lambda x, y: x - y * _trunc_form(x / y), domain=QUOTIENT_DOMAIN, check=ZeroDivisorCheck(),
-    doc="x % y with the dividend's sign, as C's fmod (torch.fmod, tf.truncatemod)")
+    reads=((), (0, 1)), doc="x % y with the dividend's sign, as C's fmod (torch.fmod, tf.truncatemod)")

@@ -74,7 +74,7 @@ log_softmax_grad = declare(
          lambda v, r, g, out, axis=-1:
          ew.negative(ew.multiply(v, ew.multiply(ew.exp(out), rd.sum(g, axis=axis, keepdims=True))))),
     sympy=_log_softmax_grad_form, shape=_log_softmax_grad_shape, nin=2, promotes=True,
-    domain=((-3.0, 3.0), (-3.0, 1.0)), grad_name="LogSoftmaxBackwardDataBackward0",
+    domain=((-3.0, 3.0), (-3.0, 1.0)), grad_name="LogSoftmaxBackwardDataBackward0", reads=((1,), (0, 1)),
     doc="the VJP of log_softmax: g - exp(out) * sum(g) along axis, out being log_softmax's output")
 
 log_softmax = declare(

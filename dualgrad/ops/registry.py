@@ -18,6 +18,7 @@ import numpy as np
 from .. import backend as _backend
 from ..backend import namespace_of
 from ..errors import REFUSED, DualgradError, refusal, user_frame
+from . import reads as _reads
 from .jit import is_tracer, run_jitted
 from .operands import (  # noqa: F401 - re-exported: `from .registry import shape_error` etc.
     _FRONTENDS,
@@ -47,12 +48,13 @@ class Op:
     __slots__ = (
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
         "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
-        "saves_out", "doc", "check", "vjp_checks", "ufunc",
+        "saves_out", "doc", "check", "vjp_checks", "ufunc", "reads", "plans",
+        "checks_all",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
                  grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out,
-                 check=None, vjp_checks=False, ufunc=None):
+                 check=None, vjp_checks=False, ufunc=None, reads=None):
         self.name = name
         self.kernel = kernel
         self.vjps = vjp if isinstance(vjp, tuple) else None
@@ -71,6 +73,11 @@ class Op:
         self.floating = floating
         self.saves_inputs = saves_inputs
         self.saves_out = saves_out
+        self.reads = reads  # per input: (positions, reads out) its rule reads; None: all saved
+        # bit mask of the inputs whose gradient is not needed -> (inputs, output) to save;
+        # `checks_all`: no `reads`, so every tensor input's version is checked when any is read
+        self.plans = None if reads is None else _reads.table(reads)
+        self.checks_all = saves_inputs and reads is None
         self.doc = doc
         # a jitted jax kernel cannot raise: `check` flags bad results (a singular matrix) for
         # the front ends to raise on; `vjp_checks`: the VJP rules call checked ops, so they
@@ -197,6 +204,18 @@ class Op:
             i += 1
         return result
 
+    def saved_for(self, needed: int) -> tuple[tuple[int, ...], bool]:
+        """The inputs to save and version-check, and whether the output is, when the
+        gradients in the bit mask `needed` are wanted (ops that declare `reads`)."""
+        return _reads.plan(self.reads, needed)
+
+    def reads_of(self, index: int) -> tuple[frozenset | None, bool]:
+        """(the input positions, None for all, and whether the output) input `index`'s rule
+        may read the values of."""
+        if self.reads is not None:
+            return self.reads[index]
+        return (None if self.saves_inputs else frozenset()), self.saves_out
+
     def infer(self, specs: Sequence[Spec], attrs: dict) -> Spec:
         """Output shape and dtype; raises a ShapeError/DTypeError naming the op and shapes."""
         return self.shape_rule(self, *specs, **attrs)
@@ -224,11 +243,13 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
             differentiable: bool = True, nin: int | None = 1, grad_name: str | Callable | None = None,
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
             saves_inputs: bool = True, saves_out: bool = False, doc: str = "", check=None,
-            vjp_checks: bool = False, ufunc: np.ufunc | None = None) -> Op:
+            vjp_checks: bool = False, ufunc: np.ufunc | None = None, reads: Sequence | None = None) -> Op:
     """Add an op to the registry and return it (so modules can bind it to a name).
 
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
-    then does an in-place change of them make a later backward raise. `grad_name` is the stem
+    then does an in-place change of them make a later backward raise. `reads` says it per
+    input (`reads=((1,), (0,))`: x's rule reads y, y's reads x; "out" for the output; see
+    `ops.reads`), and then sets both flags. `grad_name` is the stem
     of the eager `grad_fn` class (`"Mul"` -> `MulBackward0`), a whole name (`"ClampBackward1"`),
     or a function of (arrays, attrs) giving the whole name where PyTorch's depends on the call
     (`x[0]` is `SelectBackward0`, `x[1:]` `SliceBackward0`). `check` (an object with
@@ -243,11 +264,15 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
         raise DualgradError(f"op {name!r} is declared twice")
     if ufunc is not None and not keeps_float(ufunc):
         raise DualgradError(f"op {name!r}: ufunc {ufunc.__name__} does not keep its operands' float dtype")
+    if reads is not None:
+        reads = _reads.normalize(name, reads, nin)
+        saves_inputs, saves_out = _reads.derived_flags(reads)
     op = Op(name, kernel, vjp=vjp, sympy=sympy, shape=shape, domain=domain,
             differentiable=differentiable, nin=nin,
             grad_name=grad_name or name.title().replace("_", ""), promotes=promotes,
             floating=floating, elementwise=elementwise, doc=doc, saves_inputs=saves_inputs,
-            saves_out=saves_out, check=check, vjp_checks=vjp_checks, ufunc=ufunc)
+            saves_out=saves_out, check=check, vjp_checks=vjp_checks, ufunc=ufunc,
+            reads=reads)
     REGISTRY[name] = op
     if ufunc is not None:
         _BY_UFUNC[ufunc] = op

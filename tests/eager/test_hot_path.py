@@ -67,7 +67,10 @@ def test_edges_and_saved_versions_start_at_the_first_argument_that_requires_grad
     y = dg.where(c > 1.5, c * x, x)
     node = (c * x).grad_fn
     assert node.next_edges[0] == (None, 0) and node.next_edges[1][0] is not None
-    assert node.versions == (c._version_value, x._version_value)
+    # x's gradient reads c only; x itself would be read only by c's gradient, not wanted
+    assert node.versions == (c._version_value, None)
+    both = dg.atan2(c, x).grad_fn  # an op without a `reads=` declaration: every input
+    assert both.next_edges[0] == (None, 0) and both.versions == (c._version_value, x._version_value)
     y.sum().backward()
     assert x.grad.tolist() == [1.0, 2.0]  # d/dx of where(c > 1.5, c * x, x)
     z = (c * x).sum()

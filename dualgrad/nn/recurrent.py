@@ -15,7 +15,13 @@ from .. import ops
 from ..eager import api
 from ..eager.creation import empty, zeros
 from ..eager.tensor import Tensor
-from ..errors import DualgradNotImplementedError, DualgradValueError, EagerShapeError, user_line
+from ..errors import (
+    DualgradNotImplementedError,
+    DualgradTypeError,
+    DualgradValueError,
+    EagerShapeError,
+    user_line,
+)
 from . import functional as F
 from .module import Module
 from .parameter import Parameter
@@ -172,6 +178,10 @@ class LSTM(RNNBase):
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
         """(output, (h_n, c_n)); hx is (h_0, c_0), zeros when None."""
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2
+                               or not all(isinstance(t, Tensor) for t in hx)):
+            raise DualgradTypeError(f"LSTM: Expected hx to be a tuple (h_0, c_0) of tensors, got "
+                                    f"{type(hx).__name__} {user_line()}")
         output, (h, c) = self._run(input, (None, None) if hx is None else tuple(hx))
         return output, (h, c)
 

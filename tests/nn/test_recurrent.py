@@ -16,7 +16,12 @@ from hypothesis import strategies as st
 
 import dualgrad as dg
 from dualgrad import nn
-from dualgrad.errors import DualgradNotImplementedError, DualgradValueError, EagerShapeError
+from dualgrad.errors import (
+    DualgradNotImplementedError,
+    DualgradTypeError,
+    DualgradValueError,
+    EagerShapeError,
+)
 
 pytestmark = pytest.mark.usefixtures("jax_float64")
 
@@ -246,6 +251,8 @@ def test_bad_arguments_are_refused_by_name():
         net(dg.randn(2, 1, 1, 3))
     with pytest.raises(EagerShapeError, match=r"Expected hidden size \(2, 1, 4\), got \[1, 1, 4\]"):
         net(dg.randn(2, 1, 3), (dg.zeros(1, 1, 4), dg.zeros(2, 1, 4)))
+    with pytest.raises(DualgradTypeError, match="LSTM: Expected hx to be a tuple"):
+        net(dg.randn(2, 1, 3), dg.zeros(2, 1, 4))
     with pytest.raises(EagerShapeError, match="GRUCell: input has inconsistent input_size: got 2 expected 3"):
         nn.GRUCell(3, 4)(dg.randn(5, 2))
     with pytest.raises(EagerShapeError, match=r"RNNCell: Expected hidden of shape \[5, 4\], got \[4\]"):

@@ -27,7 +27,7 @@ def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     return ops.linear(x, w) if b is None else ops.linear(x, w, b)
 
 
-def _pieces(t: Tensor, n: int) -> tuple:
+def pieces(t, n: int) -> tuple:
     """`t` cut into n equal pieces along its last dim (the gates stacked in a weight's rows)."""
     size = t.shape[-1] // n
     lead = (slice(None),) * (len(t.shape) - 1)
@@ -40,24 +40,33 @@ def rnn_step(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh")
     return ops.tanh(pre) if nonlinearity == "tanh" else ops.relu(pre)
 
 
+def lstm_update(i, f, g, o, c, activation=ops.tanh) -> tuple:
+    """(h', c') from the gates' pre-activations: c' = sigmoid(f) c + sigmoid(i) act(g),
+    h' = sigmoid(o) act(c'); the LSTM of PyTorch's cells and of TF1's (ds.nn.rnn_cell)."""
+    c2 = ops.add(ops.multiply(ops.sigmoid(f), c), ops.multiply(ops.sigmoid(i), activation(g)))
+    return ops.multiply(ops.sigmoid(o), activation(c2)), c2
+
+
+def gru_blend(z, n, h):
+    """h' = (1 - z) n + z h, the GRU's update shared by PyTorch's cells and TF1's."""
+    return ops.add(ops.multiply(ops.subtract(1.0, z), n), ops.multiply(z, h))
+
+
 def lstm_step(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple:
-    """(h', c'): i, f, o = sigmoid, g = tanh of the stacked gates (order i, f, g, o);
-    c' = f c + i g, h' = o tanh(c') (torch.nn.LSTMCell)."""
+    """(h', c') with the stacked gates in PyTorch's order i, f, g, o (torch.nn.LSTMCell)."""
     gates = ops.add(_affine(x, w_ih, b_ih), _affine(h, w_hh, b_hh))
-    i, f, g, o = _pieces(gates, 4)
-    c2 = ops.add(ops.multiply(ops.sigmoid(f), c), ops.multiply(ops.sigmoid(i), ops.tanh(g)))
-    return ops.multiply(ops.sigmoid(o), ops.tanh(c2)), c2
+    return lstm_update(*pieces(gates, 4), c)
 
 
 def gru_step(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' = (1 - z) n + z h with r, z = sigmoid(W_i x + b_i + W_h h + b_h) and
     n = tanh(W_in x + b_in + r (W_hn h + b_hn)) (torch.nn.GRUCell's order r, z, n)."""
-    xr, xz, xn = _pieces(_affine(x, w_ih, b_ih), 3)
-    hr, hz, hn = _pieces(_affine(h, w_hh, b_hh), 3)
+    xr, xz, xn = pieces(_affine(x, w_ih, b_ih), 3)
+    hr, hz, hn = pieces(_affine(h, w_hh, b_hh), 3)
     r = ops.sigmoid(ops.add(xr, hr))
     z = ops.sigmoid(ops.add(xz, hz))
     n = ops.tanh(ops.add(xn, ops.multiply(r, hn)))
-    return ops.add(ops.multiply(ops.subtract(1.0, z), n), ops.multiply(z, h))
+    return gru_blend(z, n, h)
 
 
 def check_nonlinearity(nonlinearity: str) -> str:

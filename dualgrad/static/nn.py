@@ -245,3 +245,8 @@ __all__ += ["avg_pool1d", "avg_pool3d", "conv1d", "conv3d", "max_pool1d", "max_p
 __all__ += ["conv1d_transpose", "conv2d_transpose", "conv3d_transpose", "depthwise_conv2d",
             "separable_conv2d"]  # (static/nn_conv_transpose.py)
 __all__ += ["weighted_cross_entropy_with_logits"]  # (static/nn_weighted.py)
+
+from . import rnn_cell  # noqa: E402 (TF1's tf.nn.rnn_cell)
+from .rnn import dynamic_rnn, static_rnn  # noqa: E402
+
+__all__ += ["dynamic_rnn", "rnn_cell", "static_rnn"]  # (static/rnn.py)

@@ -1,0 +1,6 @@
+"""`ds.nn.rnn_cell`: TF1's `tf.nn.rnn_cell` namespace (the cells live in static/rnn.py)."""
+from __future__ import annotations
+
+from .rnn import BasicLSTMCell, BasicRNNCell, GRUCell, LSTMCell, LSTMStateTuple, RNNCell
+
+__all__ = ["BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple", "RNNCell"]

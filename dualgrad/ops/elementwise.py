@@ -111,6 +111,14 @@ def _pow_exponent_grad(g, out, x, y):
     return multiply(g, where(flat, 0, multiply(out, log(base))))
 
 
+def _is_half(y) -> bool:
+    """Whether the exponent is one 0.5 (a Python number is checked first: this runs on every
+    numpy power, where np.equal of a scalar costs several microseconds)."""
+    if type(y) is float or type(y) is int:
+        return y == 0.5
+    return np.size(y) == 1 and bool(np.equal(y, 0.5).all())
+
+
 def _power_kernel(xp, x, y):
     """numpy's power, with PyTorch's rule for integers: a negative Python-int exponent is
     refused (numpy's and PyTorch's error; jax returned garbage), and a negative element of an
@@ -127,10 +135,11 @@ def _power_kernel(xp, x, y):
         fraction = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0))
         return xp.where(negative, fraction, whole).astype(whole.dtype)
     out = xp.power(x, y)
-    if xp is np and np.size(y) == 1 and out.dtype.kind == "f" and np.all(np.equal(y, 0.5)):
+    if xp is np and out.dtype.kind == "f" and _is_half(y):
         # numpy takes a one-element exponent 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5
-        # NaN there, where C's pow, PyTorch and jax give 0.0 and inf
-        out = np.where(np.isneginf(x), np.inf, out + 0.0).astype(out.dtype, copy=False)
+        # NaN there, where C's pow, PyTorch and jax give 0.0 and inf (and sqrt and pow may differ
+        # in the last bit): a full exponent array takes C's pow
+        out = np.power(x, np.full(out.shape, 0.5, dtype=out.dtype))
     return out
 
 

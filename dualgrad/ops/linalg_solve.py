@@ -144,9 +144,19 @@ def _solve_dims(a, b) -> int:
     return 1 if is_vector_rhs(tuple(a.shape), tuple(b.shape)) else 2
 
 
+def _nan_propagated(xp, out, a, trailing: int):
+    """`out`, NaN wherever its matrix of A holds a NaN. CPU LAPACK propagates such a NaN;
+    cuSolver's partial pivoting skips it (every comparison with NaN is false), so jax on a GPU
+    returned finite numbers for inv/solve/det of a NaN matrix. numpy needs no guard."""
+    if xp is np:
+        return out
+    poisoned = xp.any(xp.isnan(a), axis=(-2, -1))
+    return xp.where(poisoned.reshape(poisoned.shape + (1,) * trailing), xp.nan, out)
+
+
 def _inv_kernel(xp, a):
     _require("inv", a)
-    return _lapack("inv", xp.linalg.inv, a) if xp is np else xp.linalg.inv(a)
+    return _lapack("inv", xp.linalg.inv, a) if xp is np else _nan_propagated(xp, xp.linalg.inv(a), a, 2)
 
 
 def _solve_kernel(xp, a, b):
@@ -156,23 +166,26 @@ def _solve_kernel(xp, a, b):
     batch = np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
     a = xp.broadcast_to(a, batch + a.shape[-2:])
     rhs = xp.broadcast_to(rhs, batch + rhs.shape[-2:])
-    x = _lapack("solve", np.linalg.solve, a, rhs) if xp is np else xp.linalg.solve(a, rhs)
+    if xp is np:
+        x = _lapack("solve", np.linalg.solve, a, rhs)
+    else:
+        x = _nan_propagated(xp, xp.linalg.solve(a, rhs), a, 2)
     return x[..., 0] if vector else x
 
 
 def _det_kernel(xp, a):
     _require("det", a)
-    return xp.linalg.det(a)
+    return _nan_propagated(xp, xp.linalg.det(a), a, 0)
 
 
 def _logabsdet_kernel(xp, a):
     _require("logabsdet", a)
-    return xp.linalg.slogdet(a)[1]
+    return _nan_propagated(xp, xp.linalg.slogdet(a)[1], a, 0)
 
 
 def _det_sign_kernel(xp, a):
     _require("det_sign", a)
-    return xp.linalg.slogdet(a)[0].astype(a.dtype)
+    return _nan_propagated(xp, xp.linalg.slogdet(a)[0].astype(a.dtype), a, 0)
 
 
 # -- sympy forms: each matrix of the batch as a sympy Matrix ---------------------------------

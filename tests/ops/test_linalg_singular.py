@@ -111,6 +111,30 @@ def test_non_finite_input_is_not_called_singular():
     assert np.isnan(np.asarray(out)).any()
 
 
+NAN_MATRIX = np.array([[np.nan, 1.0], [2.0, 3.0]])
+LU_OPS = {
+    "inv": lambda t: dg.linalg.inv(t),
+    "solve": lambda t: dg.linalg.solve(t, dg.tensor([1.0, 2.0], device=t.device)),
+    "det": lambda t: dg.linalg.det(t),
+    "slogdet": lambda t: dg.linalg.slogdet(t)[1],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LU_OPS))
+def test_a_nan_matrix_gives_nan_even_when_the_lu_skips_it(name, monkeypatch):
+    # cuSolver's pivoting compares with the NaN (always false) and returns finite numbers for
+    # a NaN matrix; stand in for it with a jax LU that never sees the NaN
+    import jax.numpy as jnp
+
+    for fn in ("inv", "solve", "det", "slogdet"):
+        real = getattr(jnp.linalg, fn)
+        monkeypatch.setattr(jnp.linalg, fn, lambda a, *rest, real=real: real(jnp.nan_to_num(a), *rest))
+    out = LU_OPS[name](dg.tensor(NAN_MATRIX, device="jax")).numpy()
+    assert np.isnan(np.asarray(out)).any()
+    assert np.isnan(np.asarray(LU_OPS[name](dg.tensor(NAN_MATRIX)).numpy())).any()  # numpy's LAPACK
+    assert np.isfinite(np.asarray(LU_OPS[name](dg.tensor(REGULAR, device="jax")).numpy())).all()
+
+
 def test_compiled_function_raises_too():
     f = dg.compile(lambda t: dg.linalg.inv(t))
     with pytest.raises(LinAlgError, match=r"inv.*singular.*batch element \(1,\)"):

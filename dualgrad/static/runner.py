@@ -256,11 +256,13 @@ class Runner:
         """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
         RESOURCE_EXHAUSTED, which jax reports only when a result is waited for, and converting
         the failed buffer to numpy would abort the process) raises before anything is committed:
-        jax results are waited for before any is fetched or written to a variable."""
-        if self.unchecked:
-            self._check_fits(args)
+        jax results are waited for before any is fetched or written to a variable. (On a GPU
+        even the compile in `_check_fits` can fail for memory: XLA's autotuner runs each
+        candidate kernel on buffers of the program's sizes.)"""
         outs = None
         try:
+            if self.unchecked:
+                self._check_fits(args)
             outs = self.fn(*args)
             if self.wait is not None:
                 self.wait(outs)

@@ -156,3 +156,28 @@ def test_a_write_only_run_raises_its_own_out_of_memory():
         np.testing.assert_array_equal(sess.run(w), np.ones(4))  # the failed run committed nothing
         sess.run(step.op)
         np.testing.assert_array_equal(sess.run(w), np.full(4, 2.0))
+
+
+AUTOTUNE_OOM = ("NOT_FOUND: All configs failed during profiling or were excluded from selection.\n"
+                "Failures (9):\nEXECUTION FAILED: RESOURCE_EXHAUSTED: Out of memory while trying to "
+                "allocate 4.00TiB with allocator GPU_0_bfc on device 0.")
+
+
+def test_a_compile_that_runs_out_of_memory_raises_and_keeps_every_variable(monkeypatch):
+    """On a GPU, XLA's autotuner runs candidate kernels at the program's sizes while compiling,
+    so the compile before a donating program's first run fails for memory (seen on the H200,
+    the message above): that is the run's OutOfMemoryError, and no variable changes."""
+    w = ds.Variable(np.zeros(4), name="w")
+    step = w.assign_add(np.ones(4))
+
+    def autotune_fails(jitted, args, device):
+        raise RuntimeError(AUTOTUNE_OOM)
+
+    with ds.Session(backend="jax") as sess:
+        sess.run(w.initializer)
+        monkeypatch.setattr(runner_module, "fits", autotune_fails)
+        with pytest.raises(OutOfMemoryError, match=r"out of memory.*Session\.run of"):
+            sess.run(step)
+        np.testing.assert_array_equal(sess.run(w), np.zeros(4))
+        monkeypatch.undo()
+        np.testing.assert_array_equal(sess.run(step), np.ones(4))  # checked again, then run

@@ -28,8 +28,10 @@ if ! $py -c "import ruff" 2>/dev/null; then  # the GPU image has no ruff; CI run
   echo "ruff not installed here: tests/test_style.py left to CI" | tee -a "$out/devices.txt"
   workers="$workers --ignore=tests/test_style.py"
 fi
+# SIGINT at the time limit: pytest then still prints its summary, which names every failure so far
 # shellcheck disable=SC2086  # $TESTS and $workers are lists of words
-timeout "${TEST_SECONDS:-330}" $py -m pytest -p no:cacheprovider $workers ${TESTS:-} 2>&1 \
+timeout -s INT -k 20 "${TEST_SECONDS:-330}" $py -m pytest -p no:cacheprovider -p no:benchmark -rfE \
+  --tb=line $workers ${TESTS:-} 2>&1 \
   | tee "$out/tests.log" | tail -n 25
 tests_rc=$?
 

@@ -30,7 +30,8 @@ def test_the_prepared_gpu_check_runs_its_two_steps_and_keeps_their_logs(tmp_path
     """`benchmarks/gpu_check.sh` is what a session with a lent GPU runs; here on the CPU with
     one small test file and one small benchmark section, so a broken script shows in CI."""
     env = {**os.environ, "OUT": str(tmp_path), "PYTHON": sys.executable, "TESTS": "tests/test_imports.py",
-           "WORKERS": "1", "BENCH_ARGS": "--sizes small --rounds 1 --only eager"}
+           "WORKERS": "1", "BENCH_ARGS": "--sizes small --rounds 1 --only eager",
+           "TEST_SECONDS": "240", "BENCH_SECONDS": "240"}  # not the limits of a run that runs this test
     result = subprocess.run(["bash", str(ROOT / "benchmarks" / "gpu_check.sh")], capture_output=True,
                             text=True, cwd=ROOT, env=env, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

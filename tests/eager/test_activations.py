@@ -191,7 +191,10 @@ def test_float32_stays_float32():
 def test_erf_function_method_and_inplace():
     values = [-2.0, -0.0, 0.3, 4.0]
     got, grad = _value_and_grad(dg.erf, values)
-    np.testing.assert_array_equal(got, [math.erf(v) for v in values])
+    if dg.get_default_device().type == "cpu":
+        np.testing.assert_array_equal(got, [math.erf(v) for v in values])
+    else:  # XLA's erf on a GPU is 1 ulp from the C library's (seen on the H200)
+        np.testing.assert_allclose(got, [math.erf(v) for v in values], rtol=4.5e-16, atol=0)
     np.testing.assert_allclose(grad, [2 / math.sqrt(math.pi) * math.exp(-v * v) for v in values], rtol=1e-15)
     x = dg.tensor(values, dtype=dg.float64)
     assert x.erf().tolist() == [math.erf(v) for v in values]

@@ -38,14 +38,15 @@ def test_example_losses_match_the_network_written_in_jax():
     m = {k: jnp.zeros_like(v) for k, v in params.items()}
     v2 = {k: jnp.zeros_like(v) for k, v in params.items()}
     expected, grad = [], jax.jit(jax.value_and_grad(_jax_loss))
-    for t in range(1, 7):  # Adam (betas 0.9, 0.999, eps 1e-8), as torch.optim.Adam's defaults
-        loss, grads = grad(params, x, y)
-        expected.append(float(loss))
-        for k in params:
-            m[k] = 0.9 * m[k] + 0.1 * grads[k]
-            v2[k] = 0.999 * v2[k] + 0.001 * grads[k] ** 2
-            step = 0.01 / (1 - 0.9 ** t)
-            params[k] = params[k] - step * m[k] / (jnp.sqrt(v2[k]) / np.sqrt(1 - 0.999 ** t) + 1e-8)
+    with jax.default_matmul_precision("highest"):  # true float32 products (no TF32 on a GPU)
+        for t in range(1, 7):  # Adam (betas 0.9, 0.999, eps 1e-8), as torch.optim.Adam's defaults
+            loss, grads = grad(params, x, y)
+            expected.append(float(loss))
+            for k in params:
+                m[k] = 0.9 * m[k] + 0.1 * grads[k]
+                v2[k] = 0.999 * v2[k] + 0.001 * grads[k] ** 2
+                step = 0.01 / (1 - 0.9 ** t)
+                params[k] = params[k] - step * m[k] / (jnp.sqrt(v2[k]) / np.sqrt(1 - 0.999 ** t) + 1e-8)
     np.testing.assert_allclose(losses, expected, rtol=2e-5)
     assert losses[-1] < losses[0]
     for k, v in model.state_dict().items():

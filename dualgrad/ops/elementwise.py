@@ -285,6 +285,8 @@ logical_not = declare("logical_not", lambda xp, x: xp.logical_not(x), sympy=lamb
 def _where_kernel(xp, cond, x, y):
     if xp is np and type(y) in (int, float) and _is_masking(cond, x, y):
         return _masked(cond, x)
+    if xp is np and type(x) in (int, float) and _is_masking(cond, y, x):  # relu's where(out <= 0, 0, g)
+        return _masked(np.logical_not(cond), y)
     x, y = promote_args(xp, (x, y), False)
     check_weak_ints((x, y), "where")
     return xp.where(cond, x, y)

@@ -1,7 +1,7 @@
-"""`where(cond, x, 0)` on large float arrays (the relu and clip gradients) runs as a bit mask
-instead of np.where's per-element branch; it must give np.where's result bit for bit, NaN
-payloads, infinities, -0.0 and subnormals of x included, and +0.0 (never -0.0) where cond is
-false. Oracle: np.where itself on the same arrays."""
+"""`where(cond, x, 0)` and `where(cond, 0, x)` on large float arrays (the clip and relu
+gradients) run as a bit mask instead of np.where's per-element branch; they must give
+np.where's result bit for bit, NaN payloads, infinities, -0.0 and subnormals of x included,
+and +0.0 (never -0.0) where the zero is selected. Oracle: np.where itself on the same arrays."""
 from __future__ import annotations
 
 import numpy as np
@@ -41,10 +41,12 @@ def _case(draw):
 @given(case=_case(), zero=st.sampled_from([0, 0.0]))
 def test_masked_where_is_np_where_bit_for_bit(case, zero) -> None:
     x, cond = case
-    got, want = ops.where(cond, x, zero), np.where(cond, x, zero)
-    assert got.dtype == want.dtype and got.shape == want.shape
-    np.testing.assert_array_equal(_bits(got), _bits(want))
-    assert got.flags.writeable and not np.shares_memory(got, x)
+    # both sides: where(c, x, 0) is clip's gradient, where(c, 0, x) relu's (out <= 0 selects 0)
+    for got, want in ((ops.where(cond, x, zero), np.where(cond, x, zero)),
+                      (ops.where(cond, zero, x), np.where(cond, zero, x))):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(_bits(got), _bits(want))
+        assert got.flags.writeable and not np.shares_memory(got, x)
 
 
 @pytest.mark.parametrize("layout", ["transposed", "broadcast", "strided"])
@@ -64,3 +66,4 @@ def test_a_negative_zero_or_other_fill_is_not_masked() -> None:
     cond = np.arange(_MASKED_MIN_SIZE) % 2 == 0
     for fill in (-0.0, 1.5, -3):
         np.testing.assert_array_equal(_bits(ops.where(cond, x, fill)), _bits(np.where(cond, x, fill)))
+        np.testing.assert_array_equal(_bits(ops.where(cond, fill, x)), _bits(np.where(cond, fill, x)))

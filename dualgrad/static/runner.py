@@ -40,11 +40,11 @@ class Runner:
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
                  "feeds_as_given", "x64", "swap", "program", "host", "unchecked", "undonated", "checks",
-                 "wait", "call")
+                 "wait", "waits_for_writes", "call")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
                  n_given: int, program: BackgroundProgram | None = None, undonated=None,
-                 swap: bool = True):
+                 swap: bool = True, wait_for_writes: bool = True):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -77,12 +77,17 @@ class Runner:
         self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
             rebuild([0]) == 0 else None
         self.stateless = not (plan.state_in or plan.writes or plan.randoms)
-        # jax results are waited for before any is fetched or written (see `_call`); a
-        # background program finds jaxlib's wait once it is built (no jax import before)
-        self.wait = _waiter() if self.x64 is not None and (self.convert or self.writes) else None
+        # jax results are waited for before any is fetched or written (see `_call`), except
+        # the writes of a run that fetches nothing in a pipelined Session; a background
+        # program finds jaxlib's wait once it is built (no jax import before)
+        self.waits_for_writes = wait_for_writes
+        self.wait = _waiter() if self.x64 is not None and self._waits() else None
         self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
         # what Session.run calls: `_call_x64`, or the closure of the commonest call shape
         self.call = self._choose_call()
+
+    def _waits(self) -> bool:
+        return bool(self.convert or (self.writes and self.waits_for_writes))
 
     def _choose_call(self):
         if self.x64 is not None and self.stateless and self.feeds_as_given and not self.checks \
@@ -205,7 +210,7 @@ class Runner:
                     if type(state.get(v)) is np.ndarray:
                         state[v] = sess._namespace().asarray(state[v])
             self.fn = compiled
-            self.wait = _waiter() if self.convert or self.writes else None
+            self.wait = _waiter() if self._waits() else None
             self.program = None
             self.x64 = x64_state()
             self.call = self._choose_call()
@@ -288,6 +293,9 @@ class Runner:
             sess._values.pop(v, None)
         results = f" computing {describe_arrays(outs)}" if outs is not None else ""
         note = f"; variables {', '.join(v.op.name for v in lost)} lost their donated buffers" if lost else ""
+        if not self.waits_for_writes:
+            note += ("; in this pipelined Session the failure may be an earlier run's that fetched "
+                     "nothing and wrote what this run reads")
         return out_of_memory(f"Session.run of {fetched}{results}{note}", error)
 
     def _feeds(self, vals) -> list:

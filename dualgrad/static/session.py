@@ -47,7 +47,7 @@ class Session:
 
     def __init__(self, graph: Graph | None = None, backend: str = "jax", config=None,
                  target: str | None = None, device=None, mesh=None, batch_axis: str | None = None,
-                 compile_in_background: bool = False):
+                 compile_in_background: bool = False, pipelined: bool = False):
         if isinstance(graph, str):  # TF1's positional `target`
             graph, target = None, graph
         if graph is not None and not isinstance(graph, Graph):
@@ -61,9 +61,12 @@ class Session:
             raise ArgumentError(f"ds.Session: unknown backend {backend!r}: expected 'jax' or 'numpy' "
                                 f"{user_line()}")
         self.backend = backend
-        if not isinstance(compile_in_background, bool):
-            raise DTypeError(f"ds.Session: compile_in_background must be a bool, got "
-                             f"{type(compile_in_background).__name__} {user_line()}")
+        for name, flag in (("compile_in_background", compile_in_background), ("pipelined", pipelined)):
+            if not isinstance(flag, bool):
+                raise DTypeError(f"ds.Session: {name} must be a bool, got {type(flag).__name__} "
+                                 f"{user_line()}")
+        # a jax run that fetches nothing returns once dispatched, not once done (static.md)
+        self._pipelined = pipelined
         # first runs of each new signature interpreted while XLA compiles (background.py)
         self._background = compile_in_background and backend == "jax" and device is None \
             and mesh is None
@@ -256,7 +259,8 @@ class Session:
             fn, program = fn.compiled, (None if fn.compiled is not None else fn)
         return Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
                        program, lambda: self._jit(plan, donate=False),
-                       swap=self._placement is not None or not traced_alike(plan))
+                       swap=self._placement is not None or not traced_alike(plan),
+                       wait_for_writes=not self._pipelined)
 
     def _namespace(self):
         if self._xp is None:

@@ -36,6 +36,17 @@ from .fold import Fold, Unfold
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss_modules import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HuberLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    Softmin,
+    TripletMarginLoss,
+)
 from .module import Module, StateDictError
 from .normalization import GroupNorm, LayerNorm, RMSNorm
 from .parameter import Parameter
@@ -65,4 +76,6 @@ __all__ = [
     "AvgPool1d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "Fold", "Unfold",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
+    "SmoothL1Loss", "Softmin", "TripletMarginLoss",
 ]

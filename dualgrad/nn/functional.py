@@ -55,6 +55,17 @@ from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
+from .loss_functions import (  # noqa: F401
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    margin_ranking_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    softmin,
+    triplet_margin_loss,
+)
 from .normalization import group_norm, layer_norm, rms_norm  # noqa: F401
 from .padding import pad  # noqa: F401
 from .pooling import (  # noqa: F401

@@ -250,3 +250,7 @@ from . import rnn_cell  # noqa: E402 (TF1's tf.nn.rnn_cell)
 from .rnn import dynamic_rnn, static_rnn  # noqa: E402
 
 __all__ += ["dynamic_rnn", "rnn_cell", "static_rnn"]  # (static/rnn.py)
+
+from .nn_more import batch_normalization, in_top_k, softsign  # noqa: E402
+
+__all__ += ["batch_normalization", "in_top_k", "softsign"]  # (static/nn_more.py)

@@ -125,3 +125,22 @@ __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOp
 from .train_more import AdagradOptimizer, RMSPropOptimizer  # noqa: E402
 
 __all__ += ["AdagradOptimizer", "RMSPropOptimizer"]
+
+# TF1's learning-rate decays (static/lr_decay.py)
+from .lr_decay import (  # noqa: E402
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    piecewise_constant_decay,
+    polynomial_decay,
+)
+
+__all__ += ["cosine_decay", "exponential_decay", "inverse_time_decay", "natural_exp_decay",
+            "piecewise_constant", "piecewise_constant_decay", "polynomial_decay"]
+
+# Adadelta and FTRL (static/train_adadelta_ftrl.py)
+from .train_adadelta_ftrl import AdadeltaOptimizer, FtrlOptimizer  # noqa: E402
+
+__all__ += ["AdadeltaOptimizer", "FtrlOptimizer"]

@@ -1,12 +1,15 @@
 """`dualgrad.optim`: PyTorch's optimizers and learning-rate schedules. The update formulas
-are registry-op functions in `dualgrad.ops.updates`."""
+are registry-op functions in `dualgrad.ops.updates` (NAdam's and RAdam's in
+`dualgrad.ops.updates_more`)."""
 from __future__ import annotations
 
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .nadam import NAdam, RAdam
 from .optimizer import Optimizer, OptimizerError
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "OptimizerError", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "NAdam", "Optimizer", "OptimizerError", "RAdam", "RMSprop",
+           "lr_scheduler"]

@@ -1,11 +1,13 @@
-"""`optim.lr_scheduler`: PyTorch's learning-rate schedules (StepLR, ExponentialLR,
-CosineAnnealingLR, LambdaLR), with PyTorch's chainable (recursive) formulas, so a schedule
-that another one also changes behaves as in PyTorch."""
+"""`optim.lr_scheduler`: PyTorch's learning-rate schedules (StepLR, MultiStepLR,
+ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR), with PyTorch's chainable
+(recursive) formulas, so a schedule that another one also changes behaves as in PyTorch."""
 from __future__ import annotations
 
+import bisect
 import math
 import types
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 
 from .optimizer import Optimizer
 
@@ -90,6 +92,26 @@ class StepLR(LRScheduler):
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
 
 
+class MultiStepLR(LRScheduler):
+    """lr times gamma at each milestone epoch (gamma**n at a milestone listed n times)."""
+
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """lr times gamma at each milestone (torch.optim.lr_scheduler.MultiStepLR)."""
+        if self.last_epoch not in self.milestones:
+            return self._lrs()
+        return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def _closed_form(self) -> list[float]:
+        passed = bisect.bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
+
+
 class ExponentialLR(LRScheduler):
     """lr times gamma every epoch."""
 
@@ -169,4 +191,112 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(attributes)
 
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
+def _per_group(name: str, optimizer: Optimizer, value) -> list:
+    """One value per parameter group: a list as given (its length checked), else repeated."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
+        return list(value)
+    return [value] * groups
+
+
+class OneCycleLR(LRScheduler):
+    """Smith's 1cycle policy, stepped once per batch: lr rises from max_lr / div_factor to
+    max_lr over the first pct_start of total_steps, then falls to initial_lr /
+    final_div_factor (with `three_phase`, back to initial_lr first, symmetrically);
+    `cycle_momentum` moves momentum (or Adam's beta1) the opposite way between
+    base_momentum and max_momentum. `anneal_strategy` is 'cos' or 'linear'."""
+
+    def __init__(self, optimizer: Optimizer, max_lr: float | list[float], total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.85, max_momentum: float | list[float] = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+            self.total_steps = total_steps
+        elif epochs is not None and steps_per_epoch is not None:
+            if not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        self.anneal_strategy = anneal_strategy
+        rise = float(pct_start * self.total_steps) - 1
+        last = self.total_steps - 1
+        # (end step, lr from, lr to, momentum from, momentum to): group keys, as PyTorch's phases
+        if three_phase:
+            self._phases = [(rise, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
+                             "base_momentum", "max_momentum"),
+                            (last, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
+        else:
+            self._phases = [(rise, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (last, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for top, group in zip(max_lrs, optimizer.param_groups, strict=True):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option "
+                                 "enabled")
+            self.use_beta1 = "betas" in optimizer.defaults
+            highs = _per_group("max_momentum", optimizer, max_momentum)
+            lows = _per_group("base_momentum", optimizer, base_momentum)
+            if last_epoch == -1:
+                for high, low, group in zip(highs, lows, optimizer.param_groups, strict=True):
+                    self._set_momentum(group, high)
+                    group["max_momentum"] = high
+                    group["base_momentum"] = low
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group: dict, value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        """The lr of step `last_epoch` on its phase's curve; sets the momentum (or beta1) too
+        when `cycle_momentum` (torch.optim.lr_scheduler.OneCycleLR)."""
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(f"Tried to step {t} times. The specified number of total steps is "
+                             f"{self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr_from, lr_to, m_from, m_to) in enumerate(self._phases):
+                if t <= end or i == len(self._phases) - 1:
+                    pct = (t - start) / (end - start)
+                    lrs.append(self._anneal(group[lr_from], group[lr_to], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m_from], group[m_to], pct))
+                    break
+                start = end
+        return lrs
+
+
+__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "MultiStepLR", "OneCycleLR",
+           "StepLR"]

@@ -1,0 +1,88 @@
+"""NAdam's and RAdam's update rules (PyTorch's `torch.optim` single-tensor formulas), as
+compositions of the registry ops of `ops.updates` (`ema`, `add_square`, `add_scaled`) and
+elementwise ops, so eager, `dg.compile` and every device run the same step.
+
+The step number `step` is an operand (a 0-d float32 array, counted from 1), as in
+`ops.updates`: the coefficients that depend on it (bias corrections, NAdam's momentum
+schedule, RAdam's rectification) are computed from it with registry ops in float64, as
+PyTorch computes them in Python floats, then cast to the parameter's dtype. RAdam's choice
+between the rectified and the plain step is a `where` on the step number (PyTorch's
+capturable form), not a Python branch, so a compiled step keeps one program.
+"""
+from __future__ import annotations
+
+from .. import dtypes
+from . import elementwise as ew
+from .updates import _decayed, add_scaled, add_square, ema
+
+
+def _float64(step):
+    return ew.cast(step, dtype=dtypes.float64)
+
+
+def _like(value, param):
+    """A float64 coefficient in the parameter's dtype."""
+    return ew.cast(value, dtype=ew._dtype_of(param))
+
+
+def _weight_decay(param, grad, lr: float, weight_decay: float, decoupled: bool, maximize: bool):
+    """(param, grad) after PyTorch's weight decay: decoupled decays the parameter first
+    (param * (1 - lr wd)), otherwise wd * param joins the gradient."""
+    if decoupled and weight_decay:
+        return ew.multiply(param, 1 - lr * weight_decay), _decayed(grad, param, 0.0, maximize)
+    return param, _decayed(grad, param, weight_decay, maximize)
+
+
+def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr: float, beta1: float, beta2: float,
+          eps: float, weight_decay: float = 0.0, momentum_decay: float = 4e-3, decoupled: bool = False,
+          maximize: bool = False):
+    """NAdam: (param, exp_avg, exp_avg_sq, mu_product) after step number `step`.
+
+    mu_t = beta1 (1 - 0.96^(t psi) / 2); mu_product (float32, as PyTorch keeps it) times mu_t;
+    param -= lr (1 - mu_t) / (1 - mu_product) * g / d + lr mu_{t+1} / (1 - mu_product mu_{t+1})
+    * exp_avg / d, with d = sqrt(exp_avg_sq / (1 - beta2^t)) + eps.
+    """
+    param, grad = _weight_decay(param, grad, lr, weight_decay, decoupled, maximize)
+    t = _float64(step)
+    mu = ew.multiply(ew.subtract(1.0, ew.multiply(
+        ew.power(0.96, ew.multiply(t, momentum_decay)), 0.5)), beta1)
+    mu_next = ew.multiply(ew.subtract(1.0, ew.multiply(
+        ew.power(0.96, ew.multiply(ew.add(t, 1.0), momentum_decay)), 0.5)), beta1)
+    mu_product = ew.multiply(mu_product, ew.cast(mu, dtype=dtypes.float32))
+    product = _float64(mu_product)
+    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
+    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
+    correction2 = _like(ew.subtract(1.0, ew.power(beta2, t)), param)
+    denom = ew.add(ew.sqrt(ew.divide(exp_avg_sq, correction2)), eps)
+    grad_size = ew.divide(ew.multiply(ew.subtract(1.0, mu), -lr), ew.subtract(1.0, product))
+    avg_size = ew.divide(ew.multiply(mu_next, -lr), ew.subtract(1.0, ew.multiply(product, mu_next)))
+    param = ew.add(param, ew.multiply(ew.divide(grad, denom), _like(grad_size, param)))
+    param = ew.add(param, ew.multiply(ew.divide(exp_avg, denom), _like(avg_size, param)))
+    return param, exp_avg, exp_avg_sq, mu_product
+
+
+def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr: float, beta1: float, beta2: float, eps: float,
+          weight_decay: float = 0.0, decoupled: bool = False, maximize: bool = False):
+    """RAdam: (param, exp_avg, exp_avg_sq) after step number `step`.
+
+    rho_inf = 2 / (1 - beta2) - 1, rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t); where
+    rho_t > 5, param -= lr m_hat r_t sqrt(1 - beta2^t) / (sqrt(exp_avg_sq) + eps), with r_t
+    = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)); otherwise
+    param -= lr m_hat (m_hat = exp_avg / (1 - beta1^t)).
+    """
+    param, grad = _weight_decay(param, grad, lr, weight_decay, decoupled, maximize)
+    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
+    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
+    t = _float64(step)
+    power2 = ew.power(beta2, t)
+    correction1 = ew.subtract(1.0, ew.power(beta1, t))
+    correction2 = ew.subtract(1.0, power2)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = ew.subtract(rho_inf, ew.divide(ew.multiply(ew.multiply(t, 2.0), power2), correction2))
+    ratio = ew.divide(ew.multiply(ew.multiply(ew.subtract(rho_t, 4.0), ew.subtract(rho_t, 2.0)), rho_inf),
+                      ew.multiply(rho_t, (rho_inf - 4) * (rho_inf - 2)))
+    rect = ew.sqrt(ew.maximum(ratio, 0.0))  # (unused where rho_t <= 5, where it may be negative)
+    adaptive = ew.divide(_like(ew.sqrt(correction2), param), ew.add(ew.sqrt(exp_avg_sq), eps))
+    scale = ew.where(ew.greater(rho_t, 5.0), ew.multiply(adaptive, _like(rect, param)), 1.0)
+    corrected = ew.divide(exp_avg, _like(correction1, param))
+    return add_scaled(param, ew.multiply(corrected, scale), alpha=-lr), exp_avg, exp_avg_sq

@@ -16,6 +16,10 @@ step and `decay_steps` are cast to it; p = step / decay_steps, floor(p) when `st
     piecewise_constant   values[0] if x <= b[0], values[i] if b[i-1] < x <= b[i],
                          values[-1] if x > b[-1]
 
+Divisions that must land on whole numbers are written so they do under jax too (XLA computes
+x / c as x * (1 / c), so 97 / 97 is 0.99999994 there): the staircase's floor(p) and the
+cycle's ceil are floor divisions, and polynomial_decay's 1 - p is 0 from p = 1 on.
+
 Two choices differ from TF1, both raising where TF1 returns NaN, inf or fails at run time: a
 Python `decay_steps` must be positive (TF1 divides by it: NaN at step 0), and Python
 `boundaries` must be strictly increasing (TF1's exclusive `case` fails at run time for the
@@ -83,8 +87,10 @@ def _as(t: Tensor, dtype) -> Tensor:
 def _ratio(fn, learning_rate, global_step, decay_steps, staircase):
     lr = _learning_rate(fn, learning_rate)
     step = _as(_step(fn, global_step), lr.dtype)
-    p = ops.divide(step, _number(fn, "decay_steps", decay_steps, lr.dtype, positive=True))
-    return lr, (ops.floor(p) if staircase else p)
+    steps = _number(fn, "decay_steps", decay_steps, lr.dtype, positive=True)
+    # staircase: floor(step / steps) as a floor division, which stays exact under XLA (its
+    # step * (1 / steps) made jax's 97 / 97 0.99999994, a drop one step late)
+    return lr, (ops.floor_divide(step, steps) if staircase else ops.divide(step, steps))
 
 
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase: bool = False,
@@ -124,11 +130,15 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
     power = _number(fn, "power", power, lr.dtype)
     steps = _number(fn, "decay_steps", decay_steps, lr.dtype, positive=True)
     if cycle:  # ceil(0) is 0: step 0 keeps one period, as TF1
-        steps = ops.multiply(steps, ops.where(ops.equal(step, 0), 1, ops.ceil(ops.divide(step, steps))))
+        periods = ops.negative(ops.floor_divide(ops.negative(step), steps))  # ceil, exact under XLA
+        steps = ops.multiply(steps, ops.where(ops.equal(step, 0), 1, periods))
     else:
         step = ops.minimum(step, steps)
     p = ops.divide(step, steps)
-    return _n(ops.add(ops.multiply(ops.subtract(lr, end), ops.power(ops.subtract(1, p), power)), end), name)
+    # 1 - p, and 0 where p reaches 1: XLA turns step / steps into step * (1 / steps) and fuses
+    # the subtraction, so jax's 1 - 5 / 5 was -1.5e-8, and its power 1.5 NaN (TF1's is 0)
+    rest = ops.where(ops.less(p, 1), ops.subtract(1, p), 0)
+    return _n(ops.add(ops.multiply(ops.subtract(lr, end), ops.power(rest, power)), end), name)
 
 
 def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name: str | None = None) -> Tensor:

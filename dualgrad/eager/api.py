@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import DualgradNotImplementedError, ShapeError, user_frame, user_line
+from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
@@ -131,23 +131,40 @@ def masked_select(input, mask) -> Tensor:
 
 
 # -- reductions ------------------------------------------------------------------------------
+def in_dtype(result: Tensor, x: Tensor, dtype) -> Tensor:
+    """A reduction's result in the `dtype=` asked for: integers accumulate in int64 (PyTorch's
+    default), but `sum(dtype=int32)` is int32 in PyTorch, as the cast input was."""
+    return result if dtype is None or result.dtype == x.dtype else to(result, x.dtype)
+
+
 @one_element_dims("dim", "axis")
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
     x = input if dtype is None else to(input, dtype)
-    return ops.sum(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
+    out = ops.sum(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
+    return in_dtype(out, x, dtype)
 
 
 @one_element_dims("dim", "axis")
-def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
-    """Mean of elements, over `dim` if given (torch.mean)."""
-    return ops.mean(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
+def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+    """Mean of elements, over `dim` if given (torch.mean); `dtype` (a floating dtype, as
+    PyTorch requires) casts the input before the mean, so an integer tensor averages exactly."""
+    x = input
+    if dtype is not None:
+        d = dtypes.as_torch_dtype(dtype)
+        if not d.is_floating_point:
+            raise DTypeError(f"mean(): could not infer output dtype. Optional dtype must be either a "
+                             f"floating point or complex dtype. Got: {d.name} {user_line()}")
+        x = to(input, d)
+    return ops.mean(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
 @one_element_dims("dim", "axis")
-def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
-    """Product of elements, over `dim` if given (torch.prod)."""
-    return ops.prod(input, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
+def prod(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
+    """Product of elements, over `dim` if given (torch.prod); `dtype` casts the input first."""
+    x = input if dtype is None else to(input, dtype)
+    out = ops.prod(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
+    return in_dtype(out, x, dtype)
 
 
 def _extreme(name, full, along, find, pairwise):

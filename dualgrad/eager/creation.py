@@ -219,17 +219,22 @@ def linspace(start, end, steps: int, dtype=None, requires_grad=False, device=Non
     d = dtype_arg(dtype, "linspace") or dtypes.DEFAULT_FLOAT
     if d.is_bool:
         convert.require_floating(d, "linspace", "linspace_cpu")
-    i = _allocate(lambda: np.arange(n, dtype=np.float64), (n,), d)
-    if n <= 1:
-        values = np.full(n, start)
-    else:
-        step = (end - start) / (n - 1)
-        values = np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
-        values[0], values[-1] = start, end  # (-0.0 + 0.0 would lose the sign of a zero end)
+    values = linspace_values(start, end, n, d)
     if d.is_integer:
         return _leaf(convert.to_int(values, d, "linspace"), requires_grad, device)
     with np.errstate(over="ignore"):
         return _leaf(values.astype(d.np), requires_grad, device)
+
+
+def linspace_values(start: float, end: float, n: int, d: dtypes.DType) -> np.ndarray:
+    """linspace's float64 values (also logspace's exponents)."""
+    i = _allocate(lambda: np.arange(n, dtype=np.float64), (n,), d)
+    if n <= 1:
+        return np.full(n, start)
+    step = (end - start) / (n - 1)
+    values = np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
+    values[0], values[-1] = start, end  # (-0.0 + 0.0 would lose the sign of a zero end)
+    return values
 
 
 def _base(t, op: str) -> Tensor:

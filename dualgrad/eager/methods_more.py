@@ -199,7 +199,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running sum along `dim` (torch.cumsum)."""
     x = input if dtype is None else api.to(input, dtype)
-    return ops.cumsum(x, axis=_axis("cumsum", x, dim))
+    return api.in_dtype(ops.cumsum(x, axis=_axis("cumsum", x, dim)), x, dtype)
 
 
 # -- layout -----------------------------------------------------------------------------------------------

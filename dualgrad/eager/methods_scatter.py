@@ -10,6 +10,7 @@ import numpy as np
 from .. import linalg, ops
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from ..ops.accumulate import REDUCTIONS, SCATTER_OPS
+from .api import in_dtype
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array
 from .scalar_dims import one_element_dims
@@ -117,7 +118,7 @@ def scatter_add_(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Running product along `dim`; the gradient is exact at zeros (torch.cumprod)."""
     x = input if dtype is None else input.to(dtype)
-    return ops.cumprod(x, axis=_axis("cumprod", x, dim))
+    return in_dtype(ops.cumprod(x, axis=_axis("cumprod", x, dim)), x, dtype)
 
 
 def det(input: Tensor) -> Tensor:

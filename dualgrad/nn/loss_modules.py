@@ -30,9 +30,9 @@ class HuberLoss(_Loss):
         super().__init__(reduction=reduction)
         self.delta = delta
 
-    def forward(self, input: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
-        """`huber_loss(input, target, reduction, delta, weight)`."""
-        return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta, weight=weight)
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """`huber_loss(input, target, reduction, delta)`."""
+        return L.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class SmoothL1Loss(_Loss):

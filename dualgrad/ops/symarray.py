@@ -62,12 +62,36 @@ def as_symarray(value) -> SymArray:
     return SymArray((), lambda: scalar)
 
 
-def as_sympy(value, exact: bool = False):
+_exact_numbers = False
+
+
+class exact_numbers:
+    """Within this context `as_sympy` turns floats into exact Rationals (see there), so a proof
+    (`symbolic.check`'s simplification to zero) runs in exact arithmetic; outside it, a float
+    whose fraction is longer than its decimal is a Float that prints as that decimal
+    (`0.123*x`, not `123*x/1000`)."""
+
+    def __enter__(self):
+        global _exact_numbers
+        self.previous, _exact_numbers = _exact_numbers, True
+
+    def __exit__(self, *exc):
+        global _exact_numbers
+        _exact_numbers = self.previous
+
+
+def as_sympy(value, exact: bool | None = None):
     """A sympy value built from a number by construction (never `sympify`, which would run a
     string as code): sympy objects pass through, bools become true/false, integers Integer,
-    floats Float at their full binary precision (or, with `exact`, the Rational of their
-    shortest decimal repr: float32 0.2 -> 1/5), complex numbers re + I*im. Anything else is a
-    TypeError (SPEC §4: only numbers become sympy constants)."""
+    complex numbers re + I*im. A float is, in this order: the exact constant it rounds from
+    when it equals one of a few well-known ones in its own precision (`known_constant`:
+    1/sqrt(2) -> sqrt(2)/2, pi, 2/sqrt(pi), ...); an Integer when it is a whole number below
+    1e15; else the Rational of its shortest decimal repr (float32 0.2 -> 1/5) when that
+    fraction is no longer than the decimal plus one character (0.5 -> 1/2, 0.1 -> 1/10,
+    0.06 -> 3/50), or always with `exact` (default: inside `exact_numbers()`); otherwise a
+    Float equal to that decimal at double precision, so 0.123 and 1e-08 print as themselves,
+    not as 123/1000 or 1/100000000. Anything else is a TypeError (SPEC §4: only numbers
+    become sympy constants)."""
     import decimal
 
     import numpy as np
@@ -86,14 +110,51 @@ def as_sympy(value, exact: bool = False):
             return sympy.nan
         if np.isinf(value):
             return sympy.oo if value > 0 else -sympy.oo
-        if exact and abs(float(value)) < 1e15:
+        known = known_constant(value)
+        if known is not None:
+            return known
+        if abs(float(value)) < 1e15:
+            if float(value).is_integer():
+                return sympy.Integer(int(value))
             # the shortest decimal that round-trips in the value's own precision, as p/q
-            return sympy.Rational(*decimal.Decimal(str(value)).as_integer_ratio())
+            text = str(abs(value))
+            p, q = decimal.Decimal(text).as_integer_ratio()
+            ratio = sympy.Rational(p, q) * (1 if value > 0 else -1)
+            exact = _exact_numbers if exact is None else exact
+            if exact or len(f"{p}/{q}") <= len(text) + 1:
+                return ratio  # 0.5 -> 1/2, 0.1 -> 1/10: exact, and as short as the decimal
+            return sympy.Float(ratio, precision=53)  # 0.123, 1e-08: prints as the decimal
         return sympy.Float(float(value), precision=53)
     if isinstance(value, (complex, np.complexfloating)):
         return as_sympy(value.real, exact) + sympy.I * as_sympy(value.imag, exact)
     raise TypeError(f"symbolic: {type(value).__name__} is not a number; only numbers become "
                     "sympy constants")
+
+
+_KNOWN: dict = {}
+
+
+def known_constant(value):
+    """The well-known constant (pi, e, sqrt(2), sqrt(3), sqrt(pi), log(2), log(10), their
+    inverses, halves and doubles, sqrt(2/pi), sqrt(2*pi) and negatives) that `value` equals in
+    its own precision (float32 or float64) to within one unit in the last place (the rounding
+    of computing it in floats: `1/np.sqrt(2)` is one below sqrt(2)/2 rounded), or None.
+    gelu's 1/sqrt(2) reads `sqrt(2)/2`; any other weight stays a number."""
+    import numpy as np
+
+    if not _KNOWN:
+        import sympy as sp
+
+        bases = [sp.pi, sp.E, sp.sqrt(2), sp.sqrt(3), sp.sqrt(sp.pi), sp.log(2), sp.log(10),
+                 sp.sqrt(2 / sp.pi), sp.sqrt(2 * sp.pi)]
+        forms = [f for b in bases for f in (b, 1 / b, 2 * b, b / 2, 2 / b, 1 / (2 * b))]
+        for f in forms + [-f for f in forms]:
+            v = float(f.evalf(30))
+            for kind, near in ((8, np.float64(v)), (4, np.float32(v))):
+                for w in (near, np.nextafter(near, -np.inf), np.nextafter(near, np.inf)):
+                    _KNOWN.setdefault((kind, float(w)), f)
+    width = 4 if isinstance(value, np.float32) else 8 if isinstance(value, (float, np.float64)) else 0
+    return _KNOWN.get((width, float(value)))
 
 
 def _concrete_entry(arr, idx):

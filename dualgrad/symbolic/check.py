@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..ops.symarray import SymbolicUnsupported, reset_index_names
+from ..ops.symarray import SymbolicUnsupported, exact_numbers, reset_index_names
 from . import program as P
 from .budget import Budget, BudgetExceeded
 from .canonical import is_zero
@@ -74,8 +74,10 @@ def check(y, xs=None, *, budget: float | None = None, points: int = 3, seed: int
     if sizes_of(program):
         report.notes.append("unknown sizes, from the graph's shapes: " + ", ".join(
             f"{dim_symbol(a)}={n}" for a, n in sizes_of(program).items()))
-    # symbolic work gets at most half the budget, so the numbers are always compared
-    sym_state = _symbolic_stage(program, targets, Budget(b.left() * 0.5), report)
+    # symbolic work gets at most half the budget, so the numbers are always compared; the
+    # proof runs on exact numbers (a float constant is the Rational of its decimal)
+    with exact_numbers():
+        sym_state = _symbolic_stage(program, targets, Budget(b.left() * 0.5), report)
     _numeric_stage(program, targets, sym_state, b, report, points, seed, rtol, atol)
     for k in targets:
         c = report.inputs[program.steps[k].name]

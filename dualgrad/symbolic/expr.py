@@ -64,12 +64,15 @@ def _nth_free(names: Sequence[str], stem: str, n: int, taken) -> str:
 
 
 def number(v):
-    """A scalar constant as an exact sympy number (float32 0.2 -> 1/5), built by construction
-    from the number (see `as_sympy`): a value that is not a number is a TypeError."""
+    """A scalar constant as a sympy number, built by construction from the number (see
+    `as_sympy`): a well-known constant exactly (`sqrt(2)/2`), a whole number as an Integer,
+    else a Float that prints as its shortest decimal (float32 0.2 -> `0.2`), or inside
+    `exact_numbers()` (the proofs of `check`) that decimal as a Rational (1/5). A value that
+    is not a number is a TypeError."""
     arr = np.asarray(v)
     if arr.size != 1 or arr.dtype.kind not in "biufc":
         raise TypeError(f"symbolic: a constant of dtype {arr.dtype} is not a number")
-    return as_sympy(arr.reshape(())[()], exact=True)
+    return as_sympy(arr.reshape(())[()])
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
 from .expr import expr
-from .sympy_fixes import free_symbols, sym
+from .sympy_fixes import double_repr, free_symbols, sym
 
 _MODULES = {"numpy": "numpy", "np": "numpy", "jax": "jax"}
 SAFE_PREFIX = "_dg"
@@ -37,7 +37,9 @@ class Lambdified:
         self.expression = expression
         self.backend = backend
         self.is_array = isinstance(expression, sp.NDimArray)
-        items = [as_sympy(e) for e in expression] if self.is_array else [as_sympy(expression)]
+        # an array's entries in C order (iterating a rank-2 sympy Array yields its rows)
+        items = ([as_sympy(expression[i]) for i in np.ndindex(*expression.shape)] if self.is_array
+                 else [as_sympy(expression)])
         _refuse_undefined_functions(items)
         atoms = _atoms(items)
         self.bases = {_unique_name(atoms["bases"], lambda b: b.label.name, b): b for b in atoms["bases"]}
@@ -121,15 +123,41 @@ def _modules(backend: str):
     (numpy's, then numpy.linalg's, then `I` and sympy's one translation) taken from the modules'
     own dicts. sympy runs `from numpy import *`, which first imports every lazy submodule numpy
     lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
+    common = {"_dg_at": _at, "_dg_prod": _prod}
     if _MODULES[backend] != "numpy":
-        from jax.scipy.special import erf  # (sympy would fall back to math.erf: scalars only)
+        from jax.scipy.special import erf, polygamma  # (else math.erf: scalars only)
 
-        return [{"erf": erf}, _MODULES[backend]]
+        return [{"erf": erf, "polygamma": polygamma, **common}, _MODULES[backend]]
     if not _NUMPY_NAMESPACE:
         linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
         _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside,
-                                 "erf": lambda v: ops.erf(np.asarray(v))})  # (numpy has no erf)
+                                 "erf": lambda v: ops.erf(np.asarray(v)),  # (numpy has none)
+                                 "polygamma": lambda n, v: ops.polygamma(np.asarray(v), n=int(n)),
+                                 **common})
     return [_NUMPY_NAMESPACE]
+
+
+def _at(base, index: tuple):
+    """`base[index]` for an Indexed of a closed form. An index can be a whole float (numpy's
+    floor and mod of reshape's index arithmetic) and is read as the integer; an index outside
+    the array (a negative one too, which Python would wrap) gives NaN: numpy evaluates every
+    branch of a Piecewise, including ones whose condition rules that index out (concatenate's
+    `a2[i - 3]` where i < 3), and a NaN that were ever selected would show, not hide."""
+    shape = np.shape(base)
+    out = []
+    for i, n in zip(index, shape, strict=False):
+        i = int(i) if float(i).is_integer() else None
+        if i is None or not 0 <= i < n:
+            return np.nan
+        out.append(i)
+    return base[tuple(out)]
+
+
+def _prod(factors):
+    out = 1
+    for f in factors:
+        out = out * f
+    return out
 
 
 _NUMPY_NAMESPACE: dict = {}
@@ -139,11 +167,28 @@ def _printer(backend: str):
     """sympy's own printer for the backend, as lambdify would make it, but writing sums in the
     expression's order: sorting the terms asks sympy's assumptions about every term, which
     costs more than the rest of the printing (the order of a sum does not change its value
-    beyond rounding). (`docstring_limit=0` above skips printing the whole expression again,
-    sorted, into the generated function's docstring, which nothing reads.)"""
+    beyond rounding), and writing a double-precision Float with every digit it needs (sympy
+    writes 15, so 1/3 as a double became 0.333333333333333). (`docstring_limit=0` above
+    skips printing the whole expression again, sorted, into the generated function's
+    docstring, which nothing reads.)"""
     from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
-    printer = JaxPrinter if backend == "jax" else NumPyPrinter
+    base = JaxPrinter if backend == "jax" else NumPyPrinter
+
+    class printer(base):
+        def _print_Float(self, expr):  # all 17 digits of a double, not sympy's 15
+            text = double_repr(expr)
+            return super()._print_Float(expr) if text is None else text
+
+        def _print_Indexed(self, expr):  # through _dg_at: see there
+            index = ", ".join(self._print(i) for i in expr.indices)
+            return f"_dg_at({self._print(expr.base.label)}, ({index},))"
+
+        def _print_Product(self, expr):  # as sympy prints a Sum, multiplying
+            loops = " ".join(f"for {self._print(i)} in range({self._print(a)}, {self._print(b)}+1)"
+                             for i, a, b in expr.limits[::-1])
+            return f"(_dg_prod({self._print(expr.function)} {loops}))"
+
     return printer({"fully_qualified_modules": False, "inline": True,
                     "allow_unknown_functions": True, "order": "none"})
 

@@ -39,7 +39,7 @@ from .matrix_nodes import (
     Transpose,
     transpose,
 )
-from .sympy_fixes import sym
+from .sympy_fixes import sstr, sym
 
 
 @dataclass
@@ -349,7 +349,7 @@ class MatrixForm:
             return body
         if self.coeff == -1:
             return "-" + self.node.wrap(body, 51)
-        return f"{sym().sstr(self.coeff)} * {self.node.wrap(body, 50)}"
+        return f"{sstr(self.coeff)} * {self.node.wrap(body, 50)}"
 
     @property
     def latex(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sympy_fixes import sym
+from .sympy_fixes import sstr, sym
 
 FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sin": np.sin, "cos": np.cos,
              "sinh": np.sinh, "cosh": np.cosh, "Abs": np.abs, "sign": np.sign}
@@ -55,7 +55,7 @@ class Scalar(Node):
         return 100 if (e.is_Atom and not (e.is_Number and e < 0)) else 40
 
     def text(self) -> str:
-        return sym().sstr(self.expr)
+        return sstr(self.expr)
 
     def latex(self) -> str:
         return sym().latex(self.expr)
@@ -168,7 +168,7 @@ class Power(Node):
     prec = 60
 
     def text(self) -> str:
-        return f"{self.a.wrap(self.a.text(), 61)}**{sym().sstr(self.exponent)}"
+        return f"{self.a.wrap(self.a.text(), 61)}**{sstr(self.exponent)}"
 
     def latex(self) -> str:
         return f"{self.a.wrap_latex(self.a.latex(), 61)}^{{\\circ {sym().latex(self.exponent)}}}"

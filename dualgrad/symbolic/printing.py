@@ -12,7 +12,7 @@ from .expr import expr
 from .matrix import matrix_form
 from .program import build
 from .steps import clean_name
-from .sympy_fixes import sym
+from .sympy_fixes import sstr, sym
 
 
 class Formula(str):
@@ -88,8 +88,8 @@ def format_grad(y, x, *, notation: str = "matrix", cse: bool = True,
         out.latex_text = f"{lhs_latex} = {matrix.latex}"
     else:
         replacements, reduced = _cse(g) if cse else ([], g)
-        lines = [f"{lhs} = {sp.sstr(reduced)}"]
-        lines += [f"  where {sp.sstr(n)} = {sp.sstr(s)}" for n, s in replacements]
+        lines = [f"{lhs} = {sstr(reduced)}"]
+        lines += [f"  where {sstr(n)} = {sstr(s)}" for n, s in replacements]
         out = Formula("\n".join(lines))
         out.latex_text = f"{lhs_latex} = {sp.latex(g)}"
     out.expr = g

@@ -76,3 +76,30 @@ def free_symbols(e) -> set:
         else:
             stack.extend((a, bound) for a in getattr(node, "args", ()))
     return out
+
+
+def double_repr(f) -> str | None:
+    """Python's repr of a double-precision sympy Float (the shortest decimal that reads back
+    as the same double: `0.30000000000000004`, `1e-08`), or None for any other precision.
+    sympy prints a Float to 15 digits, which can name a different double (0.3)."""
+    if getattr(f, "_prec", None) != 53:
+        return None
+    return repr(float(f))
+
+
+_STR_PRINTER: list = []
+
+
+def sstr(e) -> str:
+    """sympy's `sstr`, except that a double-precision Float prints as its `double_repr`: a
+    closed form's numbers read as the user wrote them (`0.123*x`) and are never rounded."""
+    if not _STR_PRINTER:
+        from sympy.printing.str import StrPrinter
+
+        class _Printer(StrPrinter):
+            def _print_Float(self, expr):
+                text = double_repr(expr)
+                return super()._print_Float(expr) if text is None else text
+
+        _STR_PRINTER.append(_Printer())
+    return _STR_PRINTER[0].doprint(e)

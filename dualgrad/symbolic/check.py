@@ -28,7 +28,7 @@ from .lambdify import Lambdified
 from .numeric import Replay, finite_difference
 from .report import CheckReport, InputCheck
 from .sizes import sizes_of
-from .sympy_fixes import sym
+from .sympy_fixes import free_symbols, sym
 
 OK_VERDICTS = ("exact", "numeric", "fd_noise", "nondifferentiable")
 MAX_POSITIONS = 12
@@ -189,6 +189,7 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
         except Exception as e:  # noqa: BLE001 — a printer gap or the budget must not sink the check
             report.notes.append(f"{program.steps[k].name}: closed form not evaluable "
                                 f"({type(e).__name__}: {str(e)[:200]}); used finite differences")
+    value_fn = _value_form(program, state, b, report)
     done = 0
     for point in _points(program, sizes, points + 3, rng):
         # the first point is always compared (numpy work, no sympy), later ones within budget
@@ -204,6 +205,8 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
             report.notes.append(f"numeric replay failed at a point ({e})")
             continue
         done += 1
+        if value_fn is not None and not report.value_error:
+            _compare_value(state, value_fn, point, replay, report, rtol, atol)
         for k in targets:
             _compare_at(program, state, compiled.get(k), k, point, replay, engine[k], report,
                         rtol, atol, rng, b)
@@ -212,7 +215,11 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
     for k in targets:
         c = report.inputs[program.steps[k].name]
         exact = state.exact.get(k)
-        if c.verdict == "wrong_rule":
+        if c.verdict == "wrong_rule" and not (report.value_error and "closed form" in c.method):
+            continue
+        if report.value_error:  # a proof about (or a comparison with) a wrong form proves nothing
+            c.verdict, c.detail = "wrong_form", report.value_error
+            c.method = "the closed form's value vs the forward pass (the op kernels' numbers)"
             continue
         if exact is True:
             c.verdict = "exact"
@@ -226,6 +233,58 @@ def _numeric_stage(program, targets, state: _SymState, b: Budget, report: CheckR
             c.verdict = "numeric"
         elif c.verdict == "unchecked":
             c.method = "nothing could be compared (see the notes)"
+
+
+def _value_form(program, state: _SymState, b: Budget, report: CheckReport):
+    """The closed form of y itself, compiled, so its value can be held against the forward
+    pass: a wrong sympy form (an op's, or a custom Function's) can have the right derivative
+    (it is off by a constant) or make `grad` and `ad_grad` agree with each other, and only
+    the value shows it. None when y has no closed form or it cannot be evaluated."""
+    s = state.s
+    if s is None or s.root_expr is None or not hasattr(s.root_expr, "has"):
+        return None
+    if s.root_expr.has(sym().Derivative) or (s.mode != "elementwise" and free_indices_of_root(s)):
+        return None
+    try:
+        with b.limit(0.5):
+            return Lambdified(s.root_expr)
+    except Exception as e:  # noqa: BLE001 — a printer gap or the budget must not sink the check
+        report.notes.append(f"the closed form of {report.y} is not evaluable ({type(e).__name__}: "
+                            f"{str(e)[:200]}); its value was not compared")
+        return None
+
+
+def free_indices_of_root(s) -> bool:
+    """Whether y's closed form still has free indices (a y that is not a scalar)."""
+    return any(getattr(f, "is_integer", False) for f in free_symbols(s.root_expr)
+               if f.name not in s.constants)
+
+
+def _compare_value(state: _SymState, fn, point: dict, replay, report: CheckReport,
+                   rtol: float, atol: float) -> None:
+    """The closed form's value at `point` against the forward pass's (`Replay`: the registry
+    kernels on numpy float64), where both are finite; a difference beyond the tolerance is
+    recorded as `report.value_error`."""
+    takes = set(fn.args) | set(fn._dim_order)
+    env = {name: v for name, v in _env(state, point).items() if name in takes}
+    engine = np.asarray(replay.root, dtype=np.float64)
+    try:
+        with np.errstate(all="ignore"):
+            closed = np.broadcast_to(np.asarray(fn(**env), dtype=np.float64), engine.shape)
+    except Exception as e:  # noqa: BLE001 — evaluation gaps are notes, not verdicts
+        report.notes.append(f"the closed form of {report.y} did not evaluate ({type(e).__name__})")
+        return
+    both = np.isfinite(closed) & np.isfinite(engine)
+    if not both.any():
+        return
+    report.value_points += 1
+    diff = np.where(both, np.abs(closed - engine), 0.0)
+    bad = diff > atol + rtol * np.abs(np.where(both, engine, 0.0))
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        report.value_error = (f"the closed form of {report.y} is wrong: at point "
+                              f"{report.value_points}{list(at) if at else ''} it gives "
+                              f"{float(closed[at]):.6g}, the forward pass {float(engine[at]):.6g}")
 
 
 def _env(state: _SymState, point: dict) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+WRONG = ("wrong_rule", "wrong_form")  # the verdicts that carry a counterexample
+
 
 @dataclass
 class InputCheck:
@@ -11,7 +13,8 @@ class InputCheck:
 
     name: str
     ok: bool = True
-    verdict: str = "unchecked"   # exact | numeric | fd_noise | nondifferentiable | wrong_rule | unchecked
+    verdict: str = "unchecked"   # exact | numeric | fd_noise | nondifferentiable | wrong_rule
+    #                              | wrong_form (y's closed form disagrees with the forward pass) | unchecked
     method: str = ""
     max_diff: float = 0.0
     detail: str = ""
@@ -21,7 +24,7 @@ class InputCheck:
     @property
     def mark(self) -> str:
         """ok, WRONG (a counterexample was found), or UNCHECKED (nothing could be compared)."""
-        return "ok" if self.ok else "WRONG" if self.verdict == "wrong_rule" else "UNCHECKED"
+        return "ok" if self.ok else "WRONG" if self.verdict in WRONG else "UNCHECKED"
 
     def __str__(self) -> str:
         mark = self.mark
@@ -39,6 +42,8 @@ class CheckReport:
     notes: list = field(default_factory=list)
     mode: str = ""
     seconds: float = 0.0
+    value_points: int = 0   # points where y's closed form was held against the forward pass
+    value_error: str = ""   # set when they disagreed: every input is then `wrong_form`
 
     @property
     def ok(self) -> bool:
@@ -70,7 +75,7 @@ class CheckReport:
         return self.inputs[name]
 
     def __str__(self) -> str:
-        state = "ok" if self.ok else "NOT ok" if any(c.verdict == "wrong_rule" for c in
+        state = "ok" if self.ok else "NOT ok" if any(c.verdict in WRONG for c in
                                                       self.inputs.values()) else "not checked"
         head = (f"symbolic.check({self.y}): {state} — {self.method}, "
                 f"largest difference {self.max_diff:.3g}, {self.seconds:.2f} s")

@@ -244,3 +244,45 @@ def test_a_gradient_free_of_the_inputs_is_evaluated_as_a_closed_form():
         for c in report.inputs.values():
             assert c.points and c.closed_form_points == c.points, str(report)
             assert "engine numbers match it" in c.method
+
+
+def test_a_closed_form_off_by_a_constant_is_caught(monkeypatch):
+    """sin's sympy form planted as sin(x) + 1: its derivative, the VJP rule's graph and the
+    engine's gradient all agree, so only the value (against the forward kernels) shows it."""
+    import sympy as sp
+
+    sin = ops.REGISTRY["sin"]
+    monkeypatch.setattr(sin, "sympy", lambda x: sp.sin(x) + 1)
+    x = leaf([0.4, 1.2], "x")
+    report = symbolic.check((dg.sin(x) + x).sum(), [x])
+    assert not report.ok and report.failed == ["x"] and report["x"].mark == "WRONG"
+    assert report["x"].verdict == "wrong_form"
+    # times x, the gradient disagrees too; the verdict names the form, not the VJP rule
+    assert symbolic.check((dg.sin(x) * x).sum(), [x])["x"].verdict == "wrong_form"
+    assert "closed form" in report.value_error and "forward pass" in report.value_error
+    assert "NOT ok" in str(report)
+
+
+def test_a_custom_functions_wrong_sympy_value_is_caught():
+    class Shifted(GoodSquare):  # right backward, sympy form x*x + 1: the same derivative
+        @staticmethod
+        def sympy(x):
+            return ops.add(ops.multiply(x, x), 1.0)
+
+    x = leaf([0.5, 1.5], "x")
+    report = symbolic.check(Shifted.apply(x).sum(), [x])
+    assert report["x"].verdict == "wrong_form", report
+
+    class Declared(GoodSquare):
+        @staticmethod
+        def sympy(x):
+            return ops.multiply(x, x)
+
+    good = symbolic.check(Declared.apply(x).sum() + dg.sin(x).sum(), [x])
+    assert good.ok and good.value_points >= 1 and not good.value_error, good
+
+
+def test_the_value_is_compared_for_a_right_form():
+    x = leaf([0.4, 1.2], "x")
+    report = symbolic.check((dg.sin(x) * x * 0.123).sum(), [x])
+    assert report.ok and report.value_points == 3 and report["x"].verdict == "exact", report

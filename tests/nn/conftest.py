@@ -5,5 +5,5 @@ from __future__ import annotations
 import importlib.util
 
 TORCH_ORACLES = ["test_torch_nn_oracle.py", "test_activations_torch.py", "test_norm_embed_torch.py",
-                 "test_conv_torch.py", "test_more_losses_torch.py"]
+                 "test_conv_torch.py", "test_more_losses_torch.py", "test_attention_torch.py"]
 collect_ignore = [] if importlib.util.find_spec("torch") else TORCH_ORACLES

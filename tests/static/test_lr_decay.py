@@ -224,3 +224,24 @@ def test_period_boundaries_are_exact_on_both_backends(backend):
             got = sess.run(rates, {x: step})
             want = [0.5 ** (step // 97), 1 - step / (97 * -(-step // 97)), 0.001, 1 / (1 + step // 97)]
             np.testing.assert_allclose(got, want, rtol=2e-7, atol=1e-7, err_msg=f"step {step}")
+
+
+def test_tf1_docstring_usage_with_an_int32_variable_as_the_step():
+    """TF1's own example: global_step = tf.Variable(0, trainable=False) (int32), the decayed
+    rate given to an optimizer whose minimize bumps it."""
+    global_step = ds.Variable(0, trainable=False)
+    rate = ds.train.exponential_decay(0.1, global_step, 2, 0.96, staircase=True)
+    levels = ds.train.piecewise_constant(global_step, [1, 2], [1.0, 0.5, 0.1])
+    w = ds.Variable(1.0)
+    train = ds.train.GradientDescentOptimizer(rate).minimize(ds.square(w), global_step=global_step)
+    assert global_step.dtype is ds.int32
+    with ds.Session(backend="numpy") as sess:
+        sess.run(ds.global_variables_initializer())
+        seen = []
+        for _ in range(4):
+            sess.run(train)
+            seen.append(sess.run([rate, levels, global_step]))
+    assert [int(s) for _, _, s in seen] == [1, 2, 3, 4]
+    np.testing.assert_allclose([r for r, _, _ in seen], np.float32(0.1) * np.float32(0.96) ** np.array(
+        [0, 1, 1, 2], np.float32), rtol=1e-6)
+    assert [float(v) for _, v, _ in seen] == [1.0, np.float32(0.5), np.float32(0.1), np.float32(0.1)]

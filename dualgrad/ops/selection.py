@@ -115,14 +115,19 @@ def _band(shape: tuple, diagonal: int, lower: bool) -> np.ndarray:
     return keep if lower else ~np.tri(rows, cols, diagonal - 1, dtype=bool)
 
 
+def _zero(x):
+    """The zero of x's dtype: False for a bool x (0 would promote a causal mask to int64)."""
+    return False if getattr(getattr(x, "dtype", None), "is_bool", False) else 0
+
+
 def tril(x, diagonal=0):
     """The lower triangle of the last two dims (above `diagonal` zeroed)."""
-    return ew.where(_band(tuple(x.shape), diagonal, True), x, 0)
+    return ew.where(_band(tuple(x.shape), diagonal, True), x, _zero(x))
 
 
 def triu(x, diagonal=0):
     """The upper triangle of the last two dims (below `diagonal` zeroed)."""
-    return ew.where(_band(tuple(x.shape), diagonal, False), x, 0)
+    return ew.where(_band(tuple(x.shape), diagonal, False), x, _zero(x))
 
 
 def repeat(x, repeats=()):

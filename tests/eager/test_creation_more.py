@@ -177,3 +177,14 @@ def test_dtype_reductions_differentiate_back_to_the_input_dtype():
         y.backward()
         assert t.grad.dtype == dg.float32, name
         np.testing.assert_allclose(t.grad.numpy(), grad, rtol=1e-6, err_msg=name)
+
+
+def test_triangles_of_a_bool_mask_stay_bool():
+    """`torch.triu(torch.ones(L, L, dtype=torch.bool), diagonal=1)`, the usual causal mask, is bool
+    (tril/triu filled with the integer 0, which made it int64)."""
+    ones = dg.ones(4, 5, dtype=dg.bool)
+    for fn, ref in ((dg.triu, np.triu), (dg.tril, np.tril)):
+        for k in (-1, 0, 1):
+            got = fn(ones, k)
+            assert got.dtype == dg.bool and got.tolist() == ref(np.ones((4, 5), bool), k).tolist()
+    assert dg.ones(3, 3, dtype=dg.int32).tril().dtype == dg.int32

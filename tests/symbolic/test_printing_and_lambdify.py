@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pytest
@@ -81,3 +82,31 @@ def test_lambdify_of_a_tensor_evaluates_its_expression():
     f = symbolic.lambdify((x * x).sum())  # a sum over the recorded size, 2
     assert f(x=np.array([1.0, 2.0])) == 5.0
     assert f(np.array([3.0, 4.0])) == 25.0
+
+
+def test_lambdify_of_a_matrix_gradient_products_and_polygamma():
+    """Shapes the closed forms of pad, cumprod and digamma take (each failed to evaluate)."""
+    rng = np.random.default_rng(3)
+    a = dg.tensor(rng.uniform(0.5, 1.5, (2, 3)), dtype=dg.float64, requires_grad=True, name="a")
+    w = rng.standard_normal((3, 6))
+    loss = (dg.nn.functional.pad(a, (2, 1, 1, 0)) * dg.tensor(w, name="w")).sum()
+    g = symbolic.grad(loss, a)  # a concrete 2 x 3 sympy Array
+    assert np.allclose(symbolic.lambdify(g)(w=w), w[1:, 2:5])   # numpy oracle: the crop of w
+    vs = np.array([0.9, 1.1, 1.3])
+    v = dg.tensor(vs, dtype=dg.float64, requires_grad=True, name="v")
+    y = (dg.cumprod(v, 0) * dg.tensor([1.0, -2.0, 0.5], name="u")).sum()
+    assert np.isclose(float(symbolic.lambdify(symbolic.expr(y))(v=vs, u=[1.0, -2.0, 0.5])),
+                      0.9 - 2 * 0.9 * 1.1 + 0.5 * 0.9 * 1.1 * 1.3)
+    d = symbolic.expr(dg.digamma(v).sum())  # polygamma(0, v); oracle: lgamma's slope
+    h = 1e-5
+    slope = sum((math.lgamma(t + h) - math.lgamma(t - h)) / (2 * h) for t in vs)
+    assert np.isclose(float(symbolic.lambdify(d)(v=vs)), slope, rtol=1e-8)
+
+
+def test_lambdify_reads_an_entry_out_of_range_as_nan_not_a_wrapped_one():
+    x, i = sp.IndexedBase("x"), sp.Symbol("i", integer=True, nonnegative=True)
+    f = symbolic.lambdify(sp.Piecewise((x[i], i < 2), (10 * x[i - 2], True)))
+    xs = np.array([1.0, 2.0])
+    assert [float(f(x=xs, i=k)) for k in range(4)] == [1.0, 2.0, 10.0, 20.0]
+    wrapped = symbolic.lambdify(x[i - 1])  # no branch guards it: NaN, never x[-1]
+    assert np.isnan(wrapped(x=xs, i=0)) and float(wrapped(x=xs, i=1)) == 1.0

@@ -6,10 +6,7 @@ kills the child, not pytest; the program's temporary (an N x N product, N = 2**2
 far beyond any machine, so the allocation fails at once."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -19,6 +16,8 @@ import dualgrad.static as ds
 from dualgrad.errors import OutOfMemoryError
 from dualgrad.static import donation
 from dualgrad.static import runner as runner_module
+
+from .child import run_json
 
 SCRIPT = textwrap.dedent('''
     import json
@@ -75,10 +74,7 @@ SCRIPT = textwrap.dedent('''
 
 
 def test_a_failed_donating_run_keeps_every_variable():
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert proc.returncode == 0, f"child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_json(SCRIPT)
     message, plain, small_total = out["stateless"]
     assert plain and message.startswith("out of memory") and "<string>:" in message
     assert small_total == 8.0  # ones(2, 2) @ ones(2, 2) @ ones(2, 1), summed

@@ -6,10 +6,6 @@ out-of-memory error a later read must raise in a child process (a regression kil
 not pytest)."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -17,6 +13,8 @@ import pytest
 
 import dualgrad.static as ds
 from dualgrad.errors import DTypeError
+
+from .child import run_json
 
 
 def _mlp_steps(pipelined: bool, steps: int = 6) -> tuple[list, list]:
@@ -90,10 +88,7 @@ SCRIPT = textwrap.dedent('''
 
 
 def test_a_pipelined_run_that_fails_for_memory_raises_at_the_latest_when_read():
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
-    assert proc.returncode == 0, f"child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = run_json(SCRIPT)
     assert "read" not in out, out  # the variable the failed run wrote never reads as a number
     assert out["errors"] and all(e.startswith("out of memory") for e in out["errors"]), out
     assert "pipelined Session" in out["errors"][-1]

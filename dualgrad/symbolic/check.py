@@ -255,8 +255,9 @@ def _value_form(program, state: _SymState, b: Budget, report: CheckReport):
 
 
 def free_indices_of_root(s) -> bool:
-    """Whether y's closed form still has free indices (a y that is not a scalar)."""
-    return any(getattr(f, "is_integer", False) for f in free_symbols(s.root_expr)
+    """Whether y's closed form still has free indices (a y that is not a scalar): integer
+    symbols that are not sizes (sizes are positive, indices only nonnegative)."""
+    return any(f.is_integer and not f.is_positive for f in free_symbols(s.root_expr)
                if f.name not in s.constants)
 
 

@@ -286,3 +286,13 @@ def test_the_value_is_compared_for_a_right_form():
     x = leaf([0.4, 1.2], "x")
     report = symbolic.check((dg.sin(x) * x * 0.123).sum(), [x])
     assert report.ok and report.value_points == 3 and report["x"].verdict == "exact", report
+
+
+def test_the_value_is_compared_with_unknown_sizes():
+    """A static loss over a (None, 1) placeholder: its closed form holds the size N, which is
+    not a free index, so the value is compared at every point."""
+    ds.reset_default_graph()
+    xp = ds.placeholder(ds.float64, shape=(None, 1), name="x")
+    w = ds.Variable(np.zeros(1), name="w", dtype=ds.float64)
+    report = symbolic.check(ds.reduce_mean(ds.square(xp * w - 1.0)), [w])
+    assert report.ok and report.value_points == 3 and not report.value_error, report

@@ -7,6 +7,7 @@ sympy is imported only when a symbolic form is evaluated.
 """
 from __future__ import annotations
 
+import contextvars
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -62,7 +63,7 @@ def as_symarray(value) -> SymArray:
     return SymArray((), lambda: scalar)
 
 
-_exact_numbers = False
+_exact_numbers = contextvars.ContextVar("dualgrad_exact_numbers", default=False)
 
 
 class exact_numbers:
@@ -72,12 +73,10 @@ class exact_numbers:
     (`0.123*x`, not `123*x/1000`)."""
 
     def __enter__(self):
-        global _exact_numbers
-        self.previous, _exact_numbers = _exact_numbers, True
+        self.token = _exact_numbers.set(True)  # per thread: a check elsewhere changes nothing here
 
     def __exit__(self, *exc):
-        global _exact_numbers
-        _exact_numbers = self.previous
+        _exact_numbers.reset(self.token)
 
 
 def as_sympy(value, exact: bool | None = None):
@@ -120,7 +119,7 @@ def as_sympy(value, exact: bool | None = None):
             text = str(abs(value))
             p, q = decimal.Decimal(text).as_integer_ratio()
             ratio = sympy.Rational(p, q) * (1 if value > 0 else -1)
-            exact = _exact_numbers if exact is None else exact
+            exact = _exact_numbers.get() if exact is None else exact
             if exact or len(f"{p}/{q}") <= len(text) + 1:
                 return ratio  # 0.5 -> 1/2, 0.1 -> 1/10: exact, and as short as the decimal
             return sympy.Float(ratio, precision=53)  # 0.123, 1e-08: prints as the decimal

@@ -26,6 +26,7 @@ is not enough; `check_depth` refuses expressions too deep to print at the caller
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import signal
 import sys
 import threading
@@ -219,7 +220,9 @@ def _with_room(run: Callable[[], None]) -> None:
         with _room_lock:  # stack_size is process-wide: set it only around this start
             old_size = threading.stack_size(DEEP_STACK_BYTES)
             try:
-                worker = threading.Thread(target=run, name="dualgrad-deep-call", daemon=True)
+                # in the caller's context: check's exact-number mode holds in the worker too
+                worker = threading.Thread(target=contextvars.copy_context().run, args=(run,),
+                                          name="dualgrad-deep-call", daemon=True)
                 worker.start()
             finally:
                 threading.stack_size(old_size)

@@ -113,3 +113,35 @@ def test_printed_decimal_is_the_value(v):
     g = float(symbolic.grad(y, x).subs(X, 1.5)) if not symbolic.grad(y, x).has(sp.Indexed) else None
     if g is not None:
         assert math.isclose(g, float(x.grad.numpy()[0]), rel_tol=1e-12)
+
+
+def test_exact_mode_is_per_thread():
+    """check's exact mode in one thread leaves another thread's closed forms as they print."""
+    import threading
+
+    seen = []
+    inside, done = threading.Event(), threading.Event()
+
+    def prover():
+        with exact_numbers():
+            inside.set()
+            done.wait(5)
+
+    t = threading.Thread(target=prover)
+    t.start()
+    inside.wait(5)
+    seen.append(as_sympy(0.123))
+    done.set()
+    t.join()
+    assert seen == [sp.Float(0.123)]
+
+
+def test_exact_mode_reaches_the_deep_call_worker():
+    """A deep expression is retried in a worker thread with a large stack; the proof's exact
+    numbers must hold there too."""
+    from dualgrad.symbolic.budget import _with_room
+
+    out = {}
+    with exact_numbers():
+        _with_room(lambda: out.setdefault("v", as_sympy(0.123)))
+    assert out["v"] == sp.Rational(123, 1000)

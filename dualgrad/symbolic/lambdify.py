@@ -144,6 +144,8 @@ def _at(base, index: tuple):
     branch of a Piecewise, including ones whose condition rules that index out (concatenate's
     `a2[i - 3]` where i < 3), and a NaN that were ever selected would show, not hide."""
     shape = np.shape(base)
+    if len(index) > len(shape):
+        return base[index]  # numpy's own IndexError
     out = []
     for i, n in zip(index, shape, strict=False):
         i = int(i) if float(i).is_integer() else None

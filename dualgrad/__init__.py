@@ -157,6 +157,7 @@ from .eager.methods_extra import (
     trace,
     unbind,
 )
+from .eager.methods_index import index_add, index_copy, index_fill, index_put, take_along_dim
 from .eager.methods_integer import (
     bitwise_and,
     bitwise_not,
@@ -172,6 +173,20 @@ from .eager.methods_integer import (
     logical_xor,
     remainder,
     trunc,
+)
+from .eager.methods_math import (
+    cdist,
+    digamma,
+    einsum,
+    erfc,
+    fmax,
+    fmin,
+    hypot,
+    lgamma,
+    logit,
+    polygamma,
+    sinc,
+    xlogy,
 )
 from .eager.methods_more import (
     all,

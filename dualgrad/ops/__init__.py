@@ -8,6 +8,7 @@ from . import (
     activations,
     bitwise,
     composite,
+    contraction,
     conv,
     elementwise,
     gathering,
@@ -16,12 +17,15 @@ from . import (
     linalg,
     linalg_solve,
     losses,
+    math_extra,
     modulo,
     movement,
     nn,
     reductions,
     running,
+    segments,
     selection,
+    special,
     trig,
 )
 from .accumulate import cumprod, scatter_reduce
@@ -54,6 +58,7 @@ from .composite import (
     std,
     var,
 )
+from .contraction import einsum
 from .elementwise import (
     abs,
     add,
@@ -104,6 +109,7 @@ from .losses import (
     nll_loss,
     reduce_loss,
 )
+from .math_extra import cdist, fmax, fmin, logit, unsorted_segment_mean, xlog1py, xlogy
 from .modulo import floor_divide, fmod, remainder, trunc
 from .movement import (
     broadcast_to,
@@ -134,6 +140,12 @@ from .reductions import (
 )
 from .registry import REGISTRY, Op, Spec, declare, register_frontend
 from .running import cummax_index, cummin_index
+from .segments import (
+    unsorted_segment_max,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sum,
+)
 from .selection import (
     argsort,
     clone,
@@ -147,10 +159,12 @@ from .selection import (
     tril,
     triu,
 )
+from .special import digamma, erfc, hypot, lgamma, polygamma, sinc
 from .trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
 
 #: Modules of composites: their public functions are checked by the registry test.
-COMPOSITE_MODULES = (activations, composite, conv, gathering, layers, losses, selection)
+COMPOSITE_MODULES = (activations, composite, conv, gathering, layers, losses, selection, contraction,
+                     math_extra)
 
 __all__ = [
     "COMPOSITE_MODULES", "REGISTRY", "Op", "Spec", "declare", "register_frontend",
@@ -180,4 +194,8 @@ __all__ = [
     "running", "cummax_index", "cummin_index",
     "activations", "celu", "elu", "erf", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh",
     "leaky_relu", "logsigmoid", "mish", "relu6", "selu", "silu", "softsign", "tanhshrink",
+    "contraction", "einsum", "math_extra", "cdist", "fmax", "fmin", "logit", "unsorted_segment_mean",
+    "xlog1py", "xlogy", "segments", "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
+    "unsorted_segment_sum",
+    "special", "digamma", "erfc", "hypot", "lgamma", "polygamma", "sinc",
 ]

@@ -187,6 +187,25 @@ from .tf_ops import (
     split,
     tile,
 )
+from .tf_special import MATH_NAMES as _SPECIAL_NAMES
+from .tf_special import (
+    digamma,
+    einsum,
+    erfc,
+    lgamma,
+    polygamma,
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    segment_sum,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+    unsorted_segment_sum,
+    xlog1py,
+)
 from .variables import (
     Variable,
     all_variables,
@@ -205,6 +224,7 @@ from .variables import (
 
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
 math = _math_namespace(globals(), nn)  # TF1's tf.math
+vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 double = float64
 half = float16
 

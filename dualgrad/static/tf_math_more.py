@@ -87,10 +87,8 @@ def multiply_no_nan(x, y, name=None) -> Tensor:
 
 
 def xlogy(x, y, name=None) -> Tensor:
-    """x * log(y), and 0 where x is 0 whatever y is (tf.math.xlogy)."""
-    x = _tensor(x)
-    zero = ops.equal(x, 0)
-    return _n(ops.where(zero, 0, ops.multiply(x, ops.log(ops.where(zero, 1, y)))), name)
+    """x * log(y), and 0 where x is 0 whatever y is (tf.math.xlogy; ops.xlogy with TF1's rule)."""
+    return _n(ops.xlogy(_tensor(x), y, nan=False), name)
 
 
 def xdivy(x, y, name=None) -> Tensor:

@@ -12,7 +12,12 @@ from .asserts import assert_close
 from .check_op import CHECKS, check_call, check_declaration, check_function, check_op
 from .gradcheck import check_second_order, check_vjp_numeric, gradcheck
 from .samples import COMPOSITES, OPS, Sample, Samples
+from .samples_more import COMPOSITES as _MORE_COMPOSITES
+from .samples_more import OPS as _MORE_OPS
 from .symcheck import check_symbolic
+
+OPS.update(_MORE_OPS)  # (samples_more: the special functions, einsum, cdist, segment reductions)
+COMPOSITES.update(_MORE_COMPOSITES)
 
 __all__ = [
     "CHECKS", "COMPOSITES", "OPS", "Sample", "Samples", "assert_close", "check_call",

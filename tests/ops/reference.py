@@ -344,3 +344,42 @@ REFERENCE = {
     "tanhshrink": lambda x: x - jnp.tanh(x),
     "glu": lambda x, axis=-1: jax.nn.glu(x, axis),
 }
+
+
+def _segment(reduce):
+    """tf.math.unsorted_segment_<reduce>: jax.ops' segment reduction of the rows (a negative
+    id is dropped), TF1's fill for an empty segment (0, 1, the dtype's lowest/largest)."""
+    def ref(data, ids, num_segments):
+        flat_ids = ids.reshape(-1)
+        rows = data.reshape((-1,) + data.shape[ids.ndim:])
+        if reduce == "prod":  # (jax.ops.segment_prod has no gradient for repeated ids)
+            member = flat_ids[None, :] == jnp.arange(num_segments)[:, None]
+            member = member.reshape(member.shape + (1,) * (rows.ndim - 1))
+            return jnp.prod(jnp.where(member, rows[None], 1.0), axis=1)
+        fn = {"sum": jax.ops.segment_sum, "max": jax.ops.segment_max, "min": jax.ops.segment_min}[reduce]
+        out = fn(rows, jnp.where(flat_ids < 0, num_segments, flat_ids), num_segments=num_segments)
+        count = jax.ops.segment_sum(jnp.ones_like(flat_ids), jnp.where(flat_ids < 0, num_segments, flat_ids),
+                                    num_segments=num_segments).reshape((-1,) + (1,) * (out.ndim - 1))
+        fill = {"sum": 0.0, "prod": 1.0, "max": jnp.finfo(data.dtype).min, "min": jnp.finfo(data.dtype).max}
+        return jnp.where(count == 0, fill[reduce], out) if reduce in ("max", "min") else out
+    return ref
+
+
+def _segment_mean(data, ids, num_segments):
+    total = _segment("sum")(data, ids, num_segments)
+    count = _segment("sum")(jnp.ones(ids.shape, data.dtype), ids, num_segments)
+    return total / jnp.maximum(count, 1).reshape((-1,) + (1,) * (total.ndim - 1))
+
+
+REFERENCE.update({
+    "lgamma": jsp.gammaln, "digamma": jsp.digamma, "polygamma": lambda x, n=1: jsp.polygamma(n, x),
+    "erfc": jsp.erfc, "sinc": jnp.sinc, "hypot": jnp.hypot,
+    **{f"unsorted_segment_{r}": _segment(r) for r in ("sum", "prod", "max", "min")},
+    "unsorted_segment_mean": _segment_mean,
+    "einsum": lambda *xs, equation: jnp.einsum(equation, *xs),
+    "logit": lambda x, eps=None: jsp.logit(x if eps is None else jnp.clip(x, eps, 1 - eps)),
+    "xlogy": lambda x, y, nan=True: jsp.xlogy(x, y), "xlog1py": lambda x, y, nan=True: jsp.xlog1py(x, y),
+    "fmax": jnp.fmax, "fmin": jnp.fmin,
+    "cdist": lambda a, b, p=2.0: jnp.linalg.vector_norm(a[..., :, None, :] - b[..., None, :, :], ord=p,
+                                                        axis=-1),
+})

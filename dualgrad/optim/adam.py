@@ -7,7 +7,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
+from .optimizer import Optimizer, check_adam_args, refuse_differentiable, state_tensor, write
 
 
 class Adam(Optimizer):
@@ -18,15 +18,7 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused=None, decoupled_weight_decay: bool = False) -> None:
-        if not 0.0 <= lr:
-            raise OptimizerError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise OptimizerError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise OptimizerError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_args(lr, betas, eps, weight_decay)
         refuse_differentiable(type(self).__name__, differentiable)
         # a group key, as PyTorch's: a loaded checkpoint of Adam(decoupled_weight_decay=True)
         # keeps decaying the weights directly

@@ -6,19 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates, updates_more
-from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
-
-
-def _check(lr: float, betas, eps: float, weight_decay: float) -> None:
-    if not 0.0 <= lr:
-        raise OptimizerError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise OptimizerError(f"Invalid epsilon value: {eps}")
-    for i, beta in enumerate(betas):
-        if not 0.0 <= beta < 1.0:
-            raise OptimizerError(f"Invalid beta parameter at index {i}: {beta}")
-    if not 0.0 <= weight_decay:
-        raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+from .optimizer import Optimizer, OptimizerError, check_adam_args, refuse_differentiable, state_tensor, write
 
 
 def _moments(state: dict, p) -> None:
@@ -34,7 +22,7 @@ class NAdam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach=None, maximize: bool = False,
                  capturable: bool = False, differentiable: bool = False) -> None:
-        _check(lr, betas, eps, weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise OptimizerError(f"Invalid momentum_decay value: {momentum_decay}")
         refuse_differentiable("NAdam", differentiable)
@@ -70,7 +58,7 @@ class RAdam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
-        _check(lr, betas, eps, weight_decay)
+        check_adam_args(lr, betas, eps, weight_decay)
         refuse_differentiable("RAdam", differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay, maximize=maximize))

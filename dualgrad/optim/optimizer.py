@@ -52,6 +52,19 @@ def refuse_differentiable(optimizer: str, differentiable: bool) -> None:
                                           f"not differentiable (they run under no_grad) {user_line()}")
 
 
+def check_adam_args(lr: float, betas, eps: float, weight_decay: float) -> None:
+    """The argument checks the Adam family shares, with PyTorch's messages."""
+    if not 0.0 <= lr:
+        raise OptimizerError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise OptimizerError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise OptimizerError(f"Invalid beta parameter at index {i}: {beta}")
+    if not 0.0 <= weight_decay:
+        raise OptimizerError(f"Invalid weight_decay value: {weight_decay}")
+
+
 def state_tensor(value) -> Tensor:
     """An optimizer state entry as a Tensor (what `state_dict` shows)."""
     return wrap(value)

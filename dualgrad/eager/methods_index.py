@@ -180,6 +180,12 @@ def take_along_dim(input: Tensor, indices, dim: int | None = None) -> Tensor:
     the flattened input (torch.take_along_dim)."""
     idx = _index_array(indices)
     if dim is None:
+        n = int(np.prod(input.shape))
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            bad = int(idx.max() if idx.max() >= n else idx.min())
+            raise IndexShapeError(f"take_along_dim(): index {bad} is out of bounds for the flattened input "
+                                  f"of size {n} (input {tuple(input.shape)}, indices {idx.shape}) "
+                                  f"{user_line()}")
         return gather(ops.reshape(input, shape=(-1,)), 0, idx.reshape(-1))
     axis = _axis("take_along_dim", input, dim)
     if idx.ndim != input.ndim:

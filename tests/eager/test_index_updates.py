@@ -223,6 +223,7 @@ def test_unfold_returns_a_copy_not_a_view():
      ["take_along_dim", "(3, 2)", "(2,)"]),
     (lambda: dg.take_along_dim(dg.zeros(3, 2), dg.tensor([[0], [5]]), dim=0),
      ["take_along_dim", "5", "(3, 2)"]),
+    (lambda: dg.take_along_dim(dg.zeros(3, 2), dg.tensor([[0], [6]])), ["take_along_dim", "6", "(3, 2)"]),
     (lambda: dg.zeros(3, 2).unfold(0, 4, 1), ["unfold", "size is 4", "(3, 2)"]),
     (lambda: dg.zeros(3, 2).unfold(-1, 1, 0), ["unfold", "step", "(3, 2)"]),
     (lambda: dg.zeros(3, 2).unfold(2, 2, 1), ["unfold", "(3, 2)"]),

@@ -200,7 +200,7 @@ def _inplace_unary(op):
     def method(input: Tensor) -> Tensor:
         return inplace(input, op)
 
-    method.__name__ = f"{op.name}_"
+    method.__name__ = method.__qualname__ = f"{op.name}_"  # (Python's argument errors name it)
     method.__doc__ = f"`{op.name}`, written into this tensor (Tensor.{op.name}_)."
     return method
 

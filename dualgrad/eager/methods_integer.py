@@ -49,7 +49,7 @@ def _inplace_unary(name: str, op):
     def method(input: Tensor) -> Tensor:
         return inplace(input, op)
 
-    method.__name__ = name
+    method.__name__ = method.__qualname__ = name  # (Python's argument errors name it)
     method.__doc__ = f"`{op.name}` of this tensor, written into it (Tensor.{name})."
     return method
 

@@ -9,6 +9,7 @@ import math
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
 from .inplace import inplace
+from .methods_extra import _inplace_unary
 from .tensor import Tensor
 
 
@@ -111,13 +112,19 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     return ops.cdist(x1, x2, p=math.inf if p == float("inf") else p)
 
 
-def _copying(fn, name: str):
-    def method(input: Tensor, *args, **kwargs) -> Tensor:
-        return input.copy_(fn(input, *args, **kwargs))
+def logit_(input: Tensor, eps: float | None = None) -> Tensor:
+    """`logit`, written into this tensor (Tensor.logit_)."""
+    return input.copy_(logit(input, eps))
 
-    method.__name__ = name
-    method.__doc__ = f"`{name[:-1]}`, written into this tensor (Tensor.{name})."
-    return method
+
+def xlogy_(input: Tensor, other) -> Tensor:
+    """`xlogy`, written into this tensor (Tensor.xlogy_)."""
+    return input.copy_(xlogy(input, other))
+
+
+def hypot_(input: Tensor, other: Tensor) -> Tensor:
+    """`hypot`, written into this tensor (Tensor.hypot_)."""
+    return inplace(input, ops.hypot, other)
 
 
 def polygamma_(input: Tensor, n: int) -> Tensor:
@@ -134,14 +141,9 @@ globals().update(FUNCTIONS)
 _UNARY_OPS = {"lgamma": ops.lgamma, "digamma": ops.digamma, "erfc": ops.erfc, "sinc": ops.sinc}
 METHODS = {name: FUNCTIONS[name] for name in ("lgamma", "digamma", "erfc", "sinc", "hypot", "logit", "xlogy",
                                                "fmax", "fmin")}
-METHODS.update({f"{name}_": refusing(lambda input, _op=op: inplace(input, _op), f"{name}_")
-                for name, op in _UNARY_OPS.items()})
-METHODS["hypot_"] = refusing(lambda input, other: inplace(input, ops.hypot, other), "hypot_")
-METHODS["logit_"] = refusing(_copying(logit, "logit_"), "logit_")
-METHODS["xlogy_"] = refusing(_copying(xlogy, "xlogy_"), "xlogy_")
-METHODS["polygamma_"] = refusing(polygamma_, "polygamma_")
-for _name in ("lgamma_", "digamma_", "erfc_", "sinc_", "hypot_"):
-    METHODS[_name].__doc__ = f"`{_name[:-1]}`, written into this tensor (Tensor.{_name})."
+METHODS.update({f"{name}_": refusing(_inplace_unary(op), f"{name}_") for name, op in _UNARY_OPS.items()})
+METHODS.update({name: refusing(fn, name) for name, fn in (("hypot_", hypot_), ("logit_", logit_),
+                                                         ("xlogy_", xlogy_), ("polygamma_", polygamma_))})
 
 
 def _polygamma_method(input: Tensor, n: int) -> Tensor:

@@ -117,6 +117,23 @@ def test_no_assign_is_lost_or_repeated_across_the_switch(gate):
         assert isinstance(values[0], np.integer) and isinstance(values[-1], np.integer)
 
 
+def test_a_pipelined_session_skips_the_write_wait_once_compiled(gate):
+    """The switch to the built program keeps `pipelined`: a write-only run then returns
+    without waiting for its writes (static.md, "Pipelined runs"), and no update is lost."""
+    counter = ds.Variable(0, dtype=ds.int64, name="counter")
+    bump = counter.assign_add(1).op
+    with ds.Session(compile_in_background=True, pipelined=True) as sess:
+        sess.run(counter.initializer)
+        for _ in range(3):
+            sess.run(bump)
+        gate.open()
+        for _ in range(3):
+            sess.run(bump)
+        runner = next(r for r in sess._runners.values() if r.plan.fetches == (bump,))
+        assert runner.program is None and runner.wait is None
+        assert sess.run(counter) == 6
+
+
 def test_concurrent_runs_across_the_switch(gate):
     """Threads update a counter while the program is built and the Session switches to it;
     every update is counted exactly once."""

@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-from ..backend import namespace_named, x64
+from ..backend import namespace_named, to_numpy, x64
 from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame, user_line
 from .background import BackgroundProgram, import_jax_soon
 from .compile import Plan, build_plan
@@ -352,9 +352,11 @@ class Session:
             self._values.update(staged)
 
     def get_values(self, variables) -> dict:
-        """Current values (numpy copies) of initialised variables among `variables`."""
+        """Current values (numpy copies) of initialised variables among `variables`. Each jax
+        value is waited for first: a value a pipelined run failed to compute then raises
+        `OutOfMemoryError` (handing its buffer to numpy would abort the process)."""
         with self._lock:
-            return {v: np.array(self._values[v]) for v in variables if v in self._values}
+            return {v: np.array(to_numpy(self._values[v])) for v in variables if v in self._values}
 
     def is_initialized(self, var: Variable) -> bool:
         """Whether `var` has a value in this session (as tf.is_variable_initialized)."""

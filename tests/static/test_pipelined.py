@@ -55,6 +55,7 @@ def test_pipelined_must_be_a_bool():
 
 SCRIPT = textwrap.dedent('''
     import json
+    import sys
     import numpy as np
     import dualgrad.static as ds
     from dualgrad.errors import OutOfMemoryError
@@ -75,6 +76,11 @@ SCRIPT = textwrap.dedent('''
             s.run(write, big)  # may return before the failure is known
         except OutOfMemoryError as e:
             errors.append(str(e))
+        try:  # a checkpoint reads the values directly: it must raise, not abort the process
+            ds.train.Saver([v]).save(s, sys.argv[1])
+            out["saved"] = True
+        except OutOfMemoryError as e:
+            out["save_error"] = str(e)
         try:
             out["read"] = s.run(v).tolist()
         except OutOfMemoryError as e:
@@ -87,9 +93,10 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-def test_a_pipelined_run_that_fails_for_memory_raises_at_the_latest_when_read():
-    out = run_json(SCRIPT)
-    assert "read" not in out, out  # the variable the failed run wrote never reads as a number
+def test_a_pipelined_run_that_fails_for_memory_raises_at_the_latest_when_read(tmp_path):
+    out = run_json(SCRIPT, str(tmp_path / "model"))
+    assert "read" not in out and "saved" not in out, out  # never read or saved as a number
+    assert out["save_error"].startswith("out of memory"), out
     assert out["errors"] and all(e.startswith("out of memory") for e in out["errors"]), out
     assert "pipelined Session" in out["errors"][-1]
     assert out["after"] == [8.0, 9.0, 10.0]  # 0..2 + sum(ones(2,2) @ ones(2,2) @ ones(2,1)) = 8

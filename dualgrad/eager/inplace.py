@@ -165,3 +165,13 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     else:
         t._version[0] += 1
     return t
+
+
+def unary_method(name: str, op: Op):
+    """`Tensor.<name>`: `op` of the tensor, written into it (`abs_`, `trunc_`, `sinc_`...)."""
+    def method(input: Tensor) -> Tensor:
+        return inplace(input, op)
+
+    method.__name__ = method.__qualname__ = name  # (Python's argument errors name it)
+    method.__doc__ = f"`{op.name}` of this tensor, written into it (Tensor.{name})."
+    return method

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import ShapeError, refusing, user_line
-from .inplace import inplace
+from .inplace import unary_method
 from .methods_more import _axis, _index_array
 from .scalar_dims import one_element_dims
 from .tensor import Tensor
@@ -196,15 +196,6 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
     return tuple(out)
 
 
-def _inplace_unary(op):
-    def method(input: Tensor) -> Tensor:
-        return inplace(input, op)
-
-    method.__name__ = method.__qualname__ = f"{op.name}_"  # (Python's argument errors name it)
-    method.__doc__ = f"`{op.name}`, written into this tensor (Tensor.{op.name}_)."
-    return method
-
-
 def masked_fill_(input: Tensor, mask, value) -> Tensor:
     """Writes value where mask is true, in place (Tensor.masked_fill_)."""
     return input.copy_(input.masked_fill(mask, value))
@@ -214,7 +205,7 @@ FUNCTIONS = {"floor": floor, "ceil": ceil, "round": round, "rsqrt": rsqrt, "flip
              "unbind": unbind, "narrow": narrow, "diagonal": diagonal, "diag": diag, "trace": trace,
              "outer": outer, "lerp": lerp, "addcmul": addcmul, "addmm": addmm, "clamp_min": clamp_min,
              "clamp_max": clamp_max, "equal": equal, "diff": diff, "repeat_interleave": repeat_interleave}
-INPLACE = {f"{name}_": _inplace_unary(getattr(ops, op))
+INPLACE = {f"{name}_": unary_method(f"{name}_", getattr(ops, op))
            for name, op in (("abs", "abs"), ("exp", "exp"), ("log", "log"), ("sqrt", "sqrt"), ("sin", "sin"),
                             ("cos", "cos"), ("neg", "negative"), ("sign", "sign"), ("floor", "floor"),
                             ("ceil", "ceil"), ("round", "round"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
-from .inplace import inplace
+from .inplace import inplace, unary_method
 from .tensor import Tensor
 
 _ROUNDING_MODES = (None, "trunc", "floor")
@@ -45,15 +45,6 @@ def _inplace(name: str, op):
     return method
 
 
-def _inplace_unary(name: str, op):
-    def method(input: Tensor) -> Tensor:
-        return inplace(input, op)
-
-    method.__name__ = method.__qualname__ = name  # (Python's argument errors name it)
-    method.__doc__ = f"`{op.name}` of this tensor, written into it (Tensor.{name})."
-    return method
-
-
 #: `dg.<name>` and `Tensor.<name>` (ops become methods in methods.py)
 FUNCTIONS = {
     "div": refusing(div, "div"), "divide": refusing(div, "divide"), "remainder": ops.remainder,
@@ -72,7 +63,7 @@ _BINARY_INPLACE = {
 #: the in-place methods: `Tensor` only
 INPLACE = {
     **{name: refusing(_inplace(name, op), name) for name, op in _BINARY_INPLACE.items()},
-    **{name: refusing(_inplace_unary(name, op), name)
+    **{name: refusing(unary_method(name, op), name)
        for name, op in (("trunc_", ops.trunc), ("fix_", ops.trunc), ("bitwise_not_", ops.bitwise_not),
                         ("logical_not_", ops.logical_not))},
 }

@@ -8,8 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
-from .inplace import inplace
-from .methods_extra import _inplace_unary
+from .inplace import inplace, unary_method
 from .tensor import Tensor
 
 
@@ -141,7 +140,8 @@ globals().update(FUNCTIONS)
 _UNARY_OPS = {"lgamma": ops.lgamma, "digamma": ops.digamma, "erfc": ops.erfc, "sinc": ops.sinc}
 METHODS = {name: FUNCTIONS[name] for name in ("lgamma", "digamma", "erfc", "sinc", "hypot", "logit", "xlogy",
                                                "fmax", "fmin")}
-METHODS.update({f"{name}_": refusing(_inplace_unary(op), f"{name}_") for name, op in _UNARY_OPS.items()})
+METHODS.update({f"{name}_": refusing(unary_method(f"{name}_", op), f"{name}_")
+                for name, op in _UNARY_OPS.items()})
 METHODS.update({name: refusing(fn, name) for name, fn in (("hypot_", hypot_), ("logit_", logit_),
                                                          ("xlogy_", xlogy_), ("polygamma_", polygamma_))})
 

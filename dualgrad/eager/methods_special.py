@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..errors import refusing
-from .methods_extra import _inplace_unary
+from .inplace import unary_method
 from .tensor import Tensor
 
 
@@ -14,6 +14,6 @@ def erf(input: Tensor) -> Tensor:
 
 
 erf = refusing(erf, "erf")
-erf_ = refusing(_inplace_unary(ops.erf), "erf_")
+erf_ = refusing(unary_method("erf_", ops.erf), "erf_")
 Tensor.erf = erf
 Tensor.erf_ = erf_

@@ -211,17 +211,28 @@ def _integer_range(start, end, step, d: dtypes.DType) -> np.ndarray:
 def linspace(start, end, steps: int, dtype=None, requires_grad=False, device=None) -> Tensor:
     """`steps` values from `start` to `end` (PyTorch's symmetric formula in float64: the first
     half counts up from `start`, the second down from `end`, so both ends are exact)."""
-    start = float(convert.number(start, "linspace", "start"))
-    end = float(convert.number(end, "linspace", "end"))
-    n = convert.size_value(steps, "linspace", "steps")
+    start, end, n, d = spaced_args("linspace", start, end, steps, dtype)
+    return spaced_leaf("linspace", linspace_values(float(start), float(end), n, d), d, requires_grad, device)
+
+
+def spaced_args(op: str, start, end, steps, dtype) -> tuple:
+    """linspace's and logspace's checked (start, end, steps, dtype): Python numbers, a
+    non-negative count, a dtype that is not bool (default float32)."""
+    start = convert.number(start, op, "start")
+    end = convert.number(end, op, "end")
+    n = convert.size_value(steps, op, "steps")
     if n < 0:
-        raise _range_error("linspace: number of steps must be non-negative")
-    d = dtype_arg(dtype, "linspace") or dtypes.DEFAULT_FLOAT
+        raise _range_error(f"{op}: number of steps must be non-negative")
+    d = dtype_arg(dtype, op) or dtypes.DEFAULT_FLOAT
     if d.is_bool:
-        convert.require_floating(d, "linspace", "linspace_cpu")
-    values = linspace_values(start, end, n, d)
+        convert.require_floating(d, op, f"{op}_cpu")
+    return start, end, n, d
+
+
+def spaced_leaf(op: str, values: np.ndarray, d: dtypes.DType, requires_grad, device) -> Tensor:
+    """float64 `values` rounded once to `d` (an integer dtype truncates; out of range raises)."""
     if d.is_integer:
-        return _leaf(convert.to_int(values, d, "linspace"), requires_grad, device)
+        return _leaf(convert.to_int(values, d, op), requires_grad, device)
     with np.errstate(over="ignore"):
         return _leaf(values.astype(d.np), requires_grad, device)
 

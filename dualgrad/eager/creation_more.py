@@ -12,7 +12,7 @@ from .. import dtypes
 from ..errors import DTypeError, NotImplementedForDType, ShapeError, refusing, user_frame
 from . import convert
 from .bind import as_eager_error
-from .creation import _allocate, _leaf, _range_error, dtype_arg, linspace_values
+from .creation import _allocate, _leaf, dtype_arg, linspace_values, spaced_args, spaced_leaf
 from .devices import place
 from .tensor import Tensor, wrap
 
@@ -23,24 +23,14 @@ def logspace(start, end, steps: int, base: float = 10.0, dtype=None, requires_gr
     once to `dtype`. An integer dtype follows PyTorch: `start` and `end` are truncated to
     integers first, then each power truncates (`logspace(0, 2, 5, dtype=int64)` is
     `[1, 3, 10, 31, 100]`); a value that does not fit the dtype raises where PyTorch wraps."""
-    start = convert.number(start, "logspace", "start")
-    end = convert.number(end, "logspace", "end")
+    start, end, n, d = spaced_args("logspace", start, end, steps, dtype)
     base = float(convert.number(base, "logspace", "base"))
-    n = convert.size_value(steps, "logspace", "steps")
-    if n < 0:
-        raise _range_error("logspace: number of steps must be non-negative")
-    d = dtype_arg(dtype, "logspace") or dtypes.DEFAULT_FLOAT
-    if d.is_bool:
-        convert.require_floating(d, "logspace", "logspace_cpu")
     if d.is_integer:
         start, end = (convert.int_value(v, d, "logspace") for v in (start, end))
     exponents = linspace_values(float(start), float(end), n, d)
     with np.errstate(over="ignore", invalid="ignore"):
         values = np.power(base, exponents)
-    if d.is_integer:
-        return _leaf(convert.to_int(values, d, "logspace"), requires_grad, device)
-    with np.errstate(over="ignore"):
-        return _leaf(values.astype(d.np), requires_grad, device)
+    return spaced_leaf("logspace", values, d, requires_grad, device)
 
 
 def _triangle_indices(op: str, row, col, offset, dtype, device, pick) -> Tensor:

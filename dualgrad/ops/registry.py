@@ -204,11 +204,6 @@ class Op:
             i += 1
         return result
 
-    def saved_for(self, needed: int) -> tuple[tuple[int, ...], bool]:
-        """The inputs to save and version-check, and whether the output is, when the
-        gradients in the bit mask `needed` are wanted (ops that declare `reads`)."""
-        return _reads.plan(self.reads, needed)
-
     def reads_of(self, index: int) -> tuple[frozenset | None, bool]:
         """(the input positions, None for all, and whether the output) input `index`'s rule
         may read the values of."""

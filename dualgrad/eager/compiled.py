@@ -27,6 +27,7 @@ _CACHE_LIMIT = 256
 _programs: dict = {}  # structure key -> jitted backward (or _UNTRACEABLE)
 _UNTRACEABLE = object()
 _sightings: dict = {}  # structure key -> times seen without a program
+_PYTHON_SCALARS = (float, int, bool, complex)
 
 
 class _Ineligible(Exception):
@@ -86,6 +87,8 @@ def _flatten(roots: list) -> tuple:
             if child is not None and child not in index:
                 stack.append(child)
     nodes, sinks, parts, arrays = [], [], [], []
+    slot_of: dict = {}  # id(array) -> its index in `arrays`: an array that several nodes saved
+    # (a weight, a constant, a shared activation) is one argument of the program, not one each
     for node in order:
         if type(node) is AccumulateGrad:
             if node.variable._hooks:
@@ -100,20 +103,26 @@ def _flatten(roots: list) -> tuple:
         statics = []
         for a in node.inputs:  # (this loop runs per input per step: kept flat)
             if type(a) is Tensor:
-                arrays.append(a._data)
-                statics.append(None)
-            elif is_array_arg(a):
-                arrays.append(a)
-                statics.append(None)
-            else:
+                a = a._data
+            elif type(a) in _PYTHON_SCALARS or not is_array_arg(a):
                 statics.append((type(a), a))
+                continue
+            slot = slot_of.get(id(a))
+            if slot is None:
+                slot = slot_of[id(a)] = len(arrays)
+                arrays.append(a)
+            statics.append(slot)
+        out_slot = None
         if node.op.saves_out:
-            arrays.append(node.out)
+            out_slot = slot_of.get(id(node.out))
+            if out_slot is None:
+                out_slot = slot_of[id(node.out)] = len(arrays)
+                arrays.append(node.out)
         edges = tuple((None, 0) if c is None else (index[c], k) for c, k in node.next_edges)
         attrs = node.attrs
         if attrs and not (type(attrs) is Attrs and attrs.cacheable):
             raise _Ineligible  # an index array in the attrs (fancy indexing): not a structure
-        parts.append((type(node), node.op, attrs or (), tuple(statics), edges))
+        parts.append((type(node), node.op, attrs or (), tuple(statics), out_slot, edges))
         nodes.append(node)
     key = (tuple(parts), tuple((index[n], k) for n, k in roots))
     try:
@@ -133,16 +142,15 @@ def _compile(key: tuple, attrs_of_nodes: list):
     parts, root_refs = key
 
     def backward(seeds, arrays):
-        values = iter(arrays)
         attrs_in_order = iter(attrs_of_nodes)
         stand_ins: list = []
         for part in parts:
             if part is None:
                 stand_ins.append(_Sink())
                 continue
-            _, op, _, statics, edges = part
-            inputs = [next(values) if s is None else s[1] for s in statics]
-            out = next(values) if op.saves_out else None
+            _, op, _, statics, out_slot, edges = part
+            inputs = [arrays[s] if type(s) is int else s[1] for s in statics]
+            out = None if out_slot is None else arrays[out_slot]
             stand_ins.append(_Replay(op, next(attrs_in_order), inputs, out, edges))
         for s in stand_ins:
             s.link(stand_ins)

@@ -70,6 +70,27 @@ def test_new_shapes_reuse_the_structure_and_gradients_accumulate():
     assert_close(y.grad.numpy(), np.full(5, 4.0))
 
 
+def test_an_array_saved_by_several_nodes_is_one_argument_and_sharing_is_part_of_the_key():
+    """Each array goes to the program once, however many nodes saved it (on a GPU each
+    argument of a call costs host time); so `a * a` and `a * b` are different structures."""
+    rng = np.random.default_rng(1)
+    av, bv = rng.standard_normal(4), rng.standard_normal(4)
+    a = dg.tensor(av, device="jax", requires_grad=True)
+    b = dg.tensor(bv, device="jax", requires_grad=True)
+    for _ in range(2):  # compiled the second time
+        ((a * b) * b).sum().backward()
+    y = ((a * a) * a).sum()
+    _, _, _, arrays = compiled._flatten([(y.grad_fn, 0)])
+    assert len(arrays) == len({id(v) for v in arrays})  # a is saved three times, passed once
+    assert sum(v is a._data for v in arrays) == 1
+    for _ in range(2):
+        ((a * a) * a).sum().backward()
+    assert len(_programs()) == 2
+    # d/da: 2 sum(b^2) passes give 2 b^2; d/da a^3 = 3 a^2, twice
+    assert_close(a.grad.numpy(), 2 * bv**2 + 2 * 3 * av**2, rtol=1e-12)
+    assert_close(b.grad.numpy(), 2 * 2 * av * bv, rtol=1e-12)
+
+
 def test_a_freed_graph_still_raises_and_retain_graph_still_works():
     x = dg.tensor([1.0, 2.0], device="jax", requires_grad=True)
     for _ in range(2):

@@ -19,6 +19,11 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 TEMP_SUFFIX = ".dgtmp"
 
 
+class MissingFile(CheckpointError):
+    """A file that is not there, as opposed to one refused for what it is: a reader may have
+    raced a writer, and "no checkpoint" is the answer, not a refusal."""
+
+
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
                        (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -38,7 +43,7 @@ def open_regular(path: str, *, follow_symlinks: bool) -> tuple[int, int]:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file") from None
+        raise MissingFile(f"{path}: no such file") from None
     except OSError as e:
         reason = ("is a symbolic link (refused: checkpoint files are never links)"
                   if e.errno == errno.ELOOP else f"cannot be opened ({e.strerror})")

@@ -56,7 +56,8 @@ def _open_regular_for_writing(path: str, flags: int) -> int:
 @contextlib.contextmanager
 def locked(directory: str, *, exclusive: bool):
     """Hold the directory's lock: exclusive (a save, creating the lock file) or shared (a
-    restore; a directory without a lock file, or a read-only one, is read unlocked)."""
+    restore; a directory without a lock file, or a read-only one, is read unlocked). Yields
+    whether the lock is held."""
     path = os.path.join(directory, LOCK_NAME)
     if exclusive:
         fd = _open_regular_for_writing(path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK
@@ -66,14 +67,14 @@ def locked(directory: str, *, exclusive: bool):
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
                          | getattr(os, "O_CLOEXEC", 0))
         except OSError:
-            yield
+            yield False
             return
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise CheckpointError(f"{path}: is not a regular file; refused")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield
+        yield True
     finally:
         os.close(fd)  # releases the lock
 

@@ -32,7 +32,7 @@ from ..errors import CheckpointError, UnsupportedSaverOption
 from ..serialization import bounded_json, ownership
 from ..serialization import safetensors as st
 from ..serialization.digest import canonical, document_digest, is_hex_digest, tensor_digest
-from ..serialization.files import fsync_dir, open_regular, read_small_file, temp_name, write_new
+from ..serialization.files import MissingFile, fsync_dir, open_regular, read_small_file, temp_name, write_new
 from .variables import Variable, global_variables
 
 FORMAT = "dualgrad-checkpoint"
@@ -230,6 +230,33 @@ def _refuse(path: str, reason: str):
     raise CheckpointError(f"checkpoint index {path}: {reason}")
 
 
+def _read_files(directory: str, prefix: str) -> tuple:
+    """(index, data file path, arrays, the data's SHA-256 object), read while the caller
+    holds the directory's lock; a missing index or data file is MissingFile."""
+    index_path = prefix + ownership.INDEX_SUFFIX
+    try:
+        raw = read_small_file(index_path, ownership.MAX_INDEX, follow_symlinks=False)
+    except MissingFile:
+        raise MissingFile(f"no checkpoint at {prefix!r}: {index_path} is missing") from None
+    index = bounded_json.loads(raw, f"checkpoint index {index_path}", max_bytes=ownership.MAX_INDEX,
+                               max_depth=8)
+    _check_index(index_path, index)
+    data_path = os.path.join(directory, index["data_file"])
+    try:
+        fd, size = open_regular(data_path, follow_symlinks=False)
+    except MissingFile:
+        raise MissingFile(f"no checkpoint at {prefix!r}: its data file {data_path} is missing") from None
+    try:
+        if size != index["data_size"]:
+            raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered: "
+                                  f"{size} bytes, the index says {index['data_size']}")
+        data_hash = hashlib.sha256()
+        arrays, _ = st.read(fd, size, data_path, hasher=data_hash)
+    finally:
+        os.close(fd)
+    return index, data_path, arrays, data_hash
+
+
 def _check_index(path: str, index) -> None:
     """Schema and self-digest of an index; CheckpointError naming `path` and the reason."""
     if not isinstance(index, dict) or index.get("format") != FORMAT:
@@ -275,34 +302,20 @@ def read_checkpoint(save_path) -> dict[str, np.ndarray]:
     file's size is checked against the index before anything is allocated, and every array is
     checked against its name-bound digest.
     """
-    directory, base, prefix = _split(save_path)
-    index_path = prefix + ownership.INDEX_SUFFIX
-    with ownership.locked(directory, exclusive=False):
+    directory, _, prefix = _split(save_path)
+    with ownership.locked(directory, exclusive=False) as held:
         try:
-            raw = read_small_file(index_path, ownership.MAX_INDEX, follow_symlinks=False)
-        except CheckpointError as e:
-            if not os.path.lexists(index_path):
-                raise CheckpointError(f"no checkpoint at {prefix!r}: {index_path} is missing") from None
-            raise e from None
-        index = bounded_json.loads(raw, f"checkpoint index {index_path}", max_bytes=ownership.MAX_INDEX,
-                                   max_depth=8)
-        _check_index(index_path, index)
-        data_path = os.path.join(directory, index["data_file"])
-        try:
-            fd, size = open_regular(data_path, follow_symlinks=False)
-        except CheckpointError as e:
-            if not os.path.lexists(data_path):
-                raise CheckpointError(f"no checkpoint at {prefix!r}: its data file {data_path} "
-                                      "is missing") from None
-            raise e from None
-        try:
-            if size != index["data_size"]:
-                raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered: "
-                                      f"{size} bytes, the index says {index['data_size']}")
-            data_hash = hashlib.sha256()
-            arrays, _ = st.read(fd, size, data_path, hasher=data_hash)
-        finally:
-            os.close(fd)
+            found = _read_files(directory, prefix)
+        except MissingFile:
+            # read unlocked because no save had made the lock file yet: a save that began
+            # meanwhile may have replaced the files mid-read; read again under its lock
+            if held or not os.path.lexists(os.path.join(directory, ownership.LOCK_NAME)):
+                raise
+            found = None
+    if found is None:
+        with ownership.locked(directory, exclusive=False):
+            found = _read_files(directory, prefix)
+    index, data_path, arrays, data_hash = found
     if data_hash.hexdigest() != index["data_sha256"]:
         raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered (its "
                               "SHA-256 does not match the index)")

@@ -21,6 +21,8 @@ import pytest
 import dualgrad
 import dualgrad.static as ds
 from dualgrad.errors import CheckpointError
+from dualgrad.serialization.files import MissingFile
+from dualgrad.static import saver as saver_module
 from dualgrad.static.saver import read_checkpoint
 
 OURS = {".dualgrad-checkpoint.lock", ".dualgrad-checkpoint.owned", "checkpoint"}
@@ -354,6 +356,34 @@ def test_threads_saving_one_prefix_while_values_change(tmp_path):
         assert final in (1000 * round_ + 105, 1000 * round_ + 205)
         assert_clean(tmp_path, [prefix])
     assert restored
+
+
+def test_a_restore_racing_the_first_save_reads_again_under_its_lock(tmp_path, monkeypatch):
+    """Before any save a directory has no lock file, so a restore reads it unlocked; the first
+    save can land between that check and the read. The restore then reads again under the
+    save's lock and sees that whole save, not "no such file" (the flake this thread test had)."""
+    m = Model(size=16)
+    prefix = str(tmp_path / "model")
+    real_read = saver_module.read_small_file
+
+    def first_save_lands_now(path, *args, **kwargs):
+        monkeypatch.setattr(saver_module, "read_small_file", real_read)
+        with m.session() as sess:
+            m.set(sess, 7.0)
+            ds.train.Saver([m.w, m.b]).save(sess, prefix)
+        raise MissingFile(f"{path}: no such file")  # what the unlocked read had found
+
+    monkeypatch.setattr(saver_module, "read_small_file", first_save_lands_now)
+    assert consistent_value(prefix) == 7.0
+
+
+def test_a_missing_checkpoint_under_the_lock_is_no_checkpoint(tmp_path):
+    m = Model(size=16)
+    prefix = str(tmp_path / "model")
+    with m.session() as sess:
+        ds.train.Saver([m.w, m.b]).save(sess, prefix)
+    with pytest.raises(CheckpointError, match="no checkpoint at .*other.index.json is missing"):
+        read_checkpoint(str(tmp_path / "other"))
 
 
 CHILD = r"""

@@ -20,6 +20,9 @@ export XLA_PYTHON_CLIENT_PREALLOCATE=false  # test workers share one GPU: no 75%
   $py -c "import jax, numpy, sympy; print('jax', jax.__version__, jax.devices()); print('numpy', numpy.__version__, 'sympy', sympy.__version__)"
   $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())" 2>&1 | tail -1
   $py -m dualgrad info
+  # 1 = the kernel grants any allocation and kills the process that touches too much: numpy's
+  # MemoryError, and so the out-of-memory tests' refusals on the numpy backend, cannot happen
+  echo "vm.overcommit_memory: $(cat /proc/sys/vm/overcommit_memory 2>/dev/null || echo unknown)"
 } 2>&1 | tee "$out/devices.txt"
 
 # shellcheck disable=SC2086

@@ -140,9 +140,16 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         if _tracers and tracing.hook is not None:  # dg.compile is tracing: a graph op
             out = tracing.hook(op, args, data, attrs)  # (compiler/trace.py)
         elif _backend._jnp is None:  # numpy only: Op.compute, inlined (the hot path)
-            if (op.promotes or op.floating) and not (common and common.kind == "f"):
-                data = promote_args(np, data, op.floating)
-            out = op.kernel(np, *data, **attrs) if attrs else op.kernel(np, *data)
+            if common and common.kind == "f":  # one float dtype: nothing to promote
+                direct = op.direct  # (the ufunc the kernel is: no kernel frame)
+                if attrs:
+                    out = op.kernel(np, *data, **attrs)
+                else:
+                    out = direct(*data) if direct is not None else op.kernel(np, *data)
+            else:
+                if op.promotes or op.floating:
+                    data = promote_args(np, data, op.floating)
+                out = op.kernel(np, *data, **attrs) if attrs else op.kernel(np, *data)
         elif on_jax:  # (Op.compute would look for jax arrays again)
             out = op.compute_jax(data, attrs)
         else:

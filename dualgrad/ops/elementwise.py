@@ -154,7 +154,7 @@ def is_integer_operand(v) -> bool:
 power = _binary("power", _power_kernel, (_pow_base_grad, _pow_exponent_grad),
                 lambda x, y: x ** y, grad_name="Pow", domain=(POSITIVE, (-2.0, 2.0)),
                 doc="x ** y; d/dy is 0 where x == 0 (PyTorch's convention)", ufunc=np.power,
-                reads=((0, 1), (0, 1, "out")))
+                kernel_is_ufunc=False, reads=((0, 1), (0, 1, "out")))
 
 
 def _max_grad(mine, other, loses):

@@ -17,6 +17,7 @@ import types
 
 import numpy as np
 
+from ..backend import is_jax_array
 from ..eager.tensor import Tensor
 from ..errors import Untraceable
 from .symbolic import Traced
@@ -102,11 +103,11 @@ class Walk:
         if grad_of is not None:
             self.grad_of[key] = grad_of
         data = t._data
-        if not isinstance(data, (np.ndarray, Traced)):
-            raise Untraceable(f"the step reaches a tensor holding a {type(data).__name__} (a jax "
-                              "device tensor); dg.compile takes numpy-backed tensors")
+        on_jax = type(data) is not np.ndarray and type(data) is not Traced
+        if on_jax and not is_jax_array(data):
+            raise Untraceable(f"the step reaches a tensor holding a {type(data).__name__}")
         guard = "grad" if grad_of is not None else "argument" if key in self.arguments else key
-        self.key.append((guard, data.shape, data.dtype,
+        self.key.append((guard, data.shape, data.dtype, on_jax,
                          t._requires_grad, t.grad_fn is None))
         if t._requires_grad and t.grad_fn is not None:
             raise Untraceable("the step reaches a tensor made outside it with a grad_fn; backward "

@@ -17,11 +17,13 @@ import warnings
 
 import numpy as np
 
+from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
 from ..errors import CompileWarning, Untraceable, _skipped_dirs, user_frame
 from .discover import Walk
+from .on_device import on_device
 from .program import Program
 from .trace import trace
 
@@ -56,6 +58,9 @@ class CompiledFunction:
             arg_key = _arguments((args, kwargs), feeds)
             before = Walk(feeds)
             self._roots(before, args, kwargs)
+            if self.backend != "jax" and (on_device(feeds) or on_device(before.tensors.values())):
+                raise Untraceable("the step reaches tensors on the jax device, which "
+                                  f"dg.compile(backend={self.backend!r}) does not run (backend='jax' does)")
         except Untraceable as e:
             self._fallback(e)
             return self.fn(*args, **kwargs)
@@ -110,13 +115,14 @@ def _arguments(tree, feeds: list):
             if seen is tree:  # the same tensor twice: one placeholder, so part of the key
                 return ("same as argument", i)
         data = tree._data
-        if not isinstance(data, np.ndarray):
-            raise Untraceable(f"an argument holds a {type(data).__name__}, not a numpy array")
+        on_jax = type(data) is not np.ndarray
+        if on_jax and not is_jax_array(data):
+            raise Untraceable(f"an argument holds a {type(data).__name__}, not an array")
         if tree._requires_grad and tree.grad_fn is not None:
             raise Untraceable("an argument has a grad_fn (backward through a compiled call's "
                               "inputs into an outer graph is not compiled)")
         feeds.append(tree)
-        return ("T", data.shape, data.dtype, tree._requires_grad)
+        return ("T", data.shape, data.dtype, on_jax, tree._requires_grad)
     if kind in (tuple, list):
         return (kind, tuple(_arguments(v, feeds) for v in tree))
     if kind is dict:

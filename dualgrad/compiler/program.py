@@ -9,11 +9,11 @@ new version, as the eager in-place update would), and slots the step filled (`.g
 """
 from __future__ import annotations
 
-import numpy as np
-
+from ..eager.tensor import Tensor
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
+from . import on_device
 from .trace import LiveStream, fresh, put
 
 
@@ -58,7 +58,12 @@ class Program:
 
     def __init__(self, tracer, out, writes: list, slots: list, before, feeds: list, backend: str):
         graph = tracer.graph
-        self.session = Session(graph, backend=backend)
+        self.on_device = on_device.on_device(e.t for e in tracer.lifted.values())
+        # on the device: asynchronous, as eager jax ops are, and eager tensors share the
+        # Session's arrays, so nothing is donated (on_device.py)
+        self.session = Session(graph, backend=backend, pipelined=self.on_device)
+        if self.on_device:
+            self.session._donate = False
         self.state: list[_State] = []
         by_tensor: dict[int, _State] = {}
         initial = {}
@@ -69,7 +74,7 @@ class Program:
                 by_tensor[id(e.t)] = s = _State(_locator(e.t, owner, feed_pos), e.source, e.t)
                 self.state.append(s)
                 initial[e.source] = e.saved[0]
-        self.session.set_values(initial)
+        on_device.load(self.session, initial)
         for op, owner in tracer.streams.items():  # random ops draw from the eager streams
             self.session._draw_from(op, LiveStream(owner))
         fetches = []
@@ -98,6 +103,7 @@ class Program:
                 fetches.append(fetch)
         self.out_tree, out_fetches = _flatten(out, len(fetches))
         fetches += out_fetches
+        self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
         self.call = self.session.make_callable(fetches, [tracer.lifted[id(t)].source for t in feeds])
 
     def run(self, feeds: list):
@@ -108,22 +114,24 @@ class Program:
                 loads[s.var] = t._data
                 s.synced(t)
         if loads:
-            self.session.set_values(loads)
+            on_device.load(self.session, loads)
         values = self.call(*[t._data for t in feeds])
+        if self.reads is not None:
+            values = on_device.read(self.session, self.reads, values)
         written = self._written()
         for kind, target, i in self.syncs:
             if kind == "state":
                 t = target.locate(feeds)
-                write(t, written[target.var])
+                write(t, on_device.like_tensor(t, written[target.var]))
                 target.synced(t)
             else:
-                write(feeds[target], values[i])
+                write(feeds[target], on_device.like_tensor(feeds[target], values[i]))
         for where, key, is_attr, value, i, *kept in self.slots:
             owner = feeds[where.index] if type(where) is _Argument else where
             if i is None:
                 put(owner, key, is_attr, value)
                 continue
-            t = fresh(value, values[i])
+            t = fresh(value, on_device.like_tensor(owner, values[i]) if type(owner) is Tensor else values[i])
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)
@@ -132,12 +140,11 @@ class Program:
 
     def _written(self) -> dict:
         """The new values of the variables the step wrote, as the Session holds them: one
-        copy (into the eager tensor) instead of a fetch's copy and then that one. A jax
-        buffer is read before the next call can donate it."""
+        copy (into a numpy-backed eager tensor) instead of a fetch's copy and then that one;
+        the sync reads a jax buffer before the next call can donate it."""
         session = self.session
         with session._lock:
-            return {s.var: np.asarray(session._values[s.var]) for kind, s, _ in self.syncs
-                    if kind == "state"}
+            return {s.var: session._values[s.var] for kind, s, _ in self.syncs if kind == "state"}
 
 
 def _is_traced(value) -> bool:

@@ -1,0 +1,146 @@
+"""dg.compile of steps on jax-device tensors (device='jax' here; 'cuda' on a GPU): the same
+values as the eager step on that device, and everything stays there — parameters, `.grad`s,
+optimizer state and results are jax arrays, never copied to the host between calls."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad as dg
+from dualgrad.backend import is_jax_array
+
+from .steps import quietly, same, same_tensors
+from .test_differential import ENDINGS, make_step, programs
+
+DEVICE = "jax"
+
+
+def on_device(t) -> bool:
+    return is_jax_array(t._data) and t.device == dg.zeros(1, device=DEVICE).device
+
+
+def twins(seed: int):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    w = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    return [(dg.tensor(x, device=DEVICE), dg.tensor(w, requires_grad=True, device=DEVICE),
+             dg.tensor(b, requires_grad=True, device=DEVICE)) for _ in range(2)]
+
+
+@settings(max_examples=3, deadline=None)  # each example compiles an XLA program: kept few
+@given(programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
+def test_random_programs_on_the_device_equal_the_eager_step_there(program, ending, seed, use_grad_fn):
+    (x1, w1, b1), (x2, w2, b2) = twins(seed)
+    eager = make_step(program, ending, 0.1, w1, b1, use_grad_fn)
+    compiled = dg.compile(make_step(program, ending, 0.1, w2, b2, use_grad_fn))
+    for i in range(3):
+        got = quietly(compiled, x2 * (i + 1))
+        want = eager(x1 * (i + 1))
+        for g, e in zip(got, want, strict=True):
+            assert on_device(g)
+            same(g, e, "jax")
+        same_tensors([w2, b2], [w1, b1], "jax")
+        assert on_device(w2) and on_device(b2)
+    assert len(compiled.programs) == 1
+
+
+def adam_run(compiled: bool, steps: int):
+    dg.manual_seed(0)
+    model = dg.nn.Sequential(dg.nn.Linear(3, 8), dg.nn.Tanh(), dg.nn.Linear(8, 2)).to(DEVICE)
+    opt = dg.optim.Adam(model.parameters(), lr=0.05)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = dg.compile(step) if compiled else step
+    rng = np.random.default_rng(1)
+    losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32), device=DEVICE),
+                      dg.tensor(rng.standard_normal((5, 2)).astype(np.float32), device=DEVICE))
+              for _ in range(steps)]
+    return losses, model, opt, f
+
+
+def test_a_training_loop_on_the_device_keeps_parameters_grads_and_state_there():
+    want, eager_model, eager_opt, _ = adam_run(False, 12)
+    got, model, opt, f = adam_run(True, 12)
+    for g, w in zip(got, want, strict=True):
+        assert on_device(g)
+        same(g, w, "jax")
+    same_tensors(model.parameters(), eager_model.parameters(), "jax")
+    for p, q in zip(model.parameters(), eager_model.parameters(), strict=True):
+        assert on_device(p) and on_device(p.grad)
+        for key in ("exp_avg", "exp_avg_sq"):
+            assert on_device(opt.state[p][key])
+            same(opt.state[p][key], eager_opt.state[q][key], "jax")
+    assert float(opt.state[p]["step"]) == 12
+    program = list(f.programs.values())[-1]
+    held = {id(a) for a in program.session._values.values()}
+    assert all(id(p._data) in held for p in model.parameters())  # the Session's arrays: no copies
+
+
+def test_aliases_keep_their_values_and_eager_changes_between_calls_are_seen():
+    """No donation on the device: an alias made before a call (`.detach()`) still reads the old
+    values afterwards, as it does eagerly on jax (arrays are immutable); an eager in-place
+    update between calls is loaded before the next one."""
+    results = []
+    for compiled in (False, True):
+        w = dg.tensor([1.0, -2.0, 3.0], requires_grad=True, device=DEVICE)
+
+        def step(x, w=w):
+            loss = (w * x).pow(2).sum()
+            loss.backward()
+            with dg.no_grad():
+                w.sub_(0.1 * w.grad)
+            w.grad = None
+            return loss
+
+        f = dg.compile(step) if compiled else step
+        x = dg.tensor([0.5, 1.0, 2.0], device=DEVICE)
+        quietly(f, x)
+        alias = w.detach()
+        f(x)
+        with dg.no_grad():
+            w.mul_(0.5)
+        loss = quietly(f, x)
+        results.append((alias.numpy().copy(), w.detach().numpy().copy(), loss.item()))
+        if compiled:
+            assert [type(p).__name__ for p in f.programs.values()] == ["Program"]
+        assert on_device(w) and on_device(alias)
+    (a1, w1, l1), (a2, w2, l2) = results
+    np.testing.assert_allclose(a2, a1, rtol=1e-6)
+    np.testing.assert_allclose(w2, w1, rtol=1e-6)
+    assert l2 == pytest.approx(l1, rel=1e-6)
+
+
+def test_a_failing_check_raises_in_its_call_and_changes_nothing():
+    """Runs on the device return once dispatched (as eager jax ops do), but a step with a
+    check (class labels in range) still waits for it: the call raises and commits nothing."""
+    dg.manual_seed(3)
+    model = dg.nn.Linear(4, 3).to(DEVICE)
+    opt = dg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = dg.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    f = dg.compile(step)
+    x = dg.tensor(np.ones((2, 4), np.float32), device=DEVICE)
+    for _ in range(2):
+        quietly(f, x, dg.tensor([0, 2], device=DEVICE))
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    with pytest.raises(IndexError, match="Target 7 is out of bounds"):
+        f(x, dg.tensor([0, 7], device=DEVICE))
+    for p, b in zip(model.parameters(), before, strict=True):
+        np.testing.assert_array_equal(p.detach().numpy(), b)
+        assert on_device(p)
+    assert quietly(f, x, dg.tensor([1, 1], device=DEVICE)).item() > 0  # and it goes on

@@ -10,7 +10,10 @@ run with `sess.run(train, feed_dict)`) at batch 64 and 4096 vs a hand-written
 (2) fused elementwise forward+backward, loss = sum(tanh(x*w+b)**2) with its gradient w.r.t.
 x on 1e8 float32, as a static graph vs `jax.jit(value_and_grad)` by hand (target >= 0.9x);
 (3) eager per-op overhead: 100 elementwise ops forward+backward on dualgrad tensors with
-device='cuda' (device='jax' without a GPU), µs per op, vs PyTorch CUDA (target <= 1.5x).
+device='cuda' (device='jax' without a GPU), µs per op, vs PyTorch CUDA (target <= 1.5x);
+(4) the MLP step of (1) written eagerly (PyTorch style: forward, `backward()`, `p -= lr *
+p.grad` under `no_grad`) on device='cuda' tensors and run with `dg.compile`, vs the same
+eager step in PyTorch CUDA and dualgrad, and jax.jit by hand (no target; context).
 
 Both jax contenders run at the same matmul precision: `jax_default_matmul_precision` is set
 for the whole process (`--precision`, default 'highest', i.e. true float32, no TF32). Times are
@@ -32,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 from race import Race
-from workloads import N_OPS, chain_ops, dense_logits, jax_mlp_loss
+from workloads import N_OPS, chain_ops, dense_logits, eager_sgd_step, jax_mlp_loss
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -270,6 +273,64 @@ def jax_dispatch_floor(data: np.ndarray, inner: int) -> Callable[[], float]:
     return unit
 
 
+# -- (4) the eager MLP step, compiled ---------------------------------------------------------------
+def compiled_eager(sizes: tuple[int, ...], batch: int, steps: int, rounds: int) -> dict:
+    """Throughput of K eager SGD steps on the device: dg.compile, eager dualgrad, PyTorch CUDA
+    and jax.jit by hand; a unit ends by reading one parameter element on the host."""
+    import dualgrad as dg
+    from dualgrad.backend import jax_numpy
+
+    dev = "cuda" if dg.cuda.is_available() else "jax"
+    rng = np.random.default_rng(0)
+    xb = rng.standard_normal((batch, sizes[0])).astype(np.float32)
+    yb = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], batch)]
+    init = mlp_params(sizes, rng)
+    race = Race(rounds)
+
+    def eager_unit_of(lib, device, compiled: bool) -> Callable[[], float]:
+        params = [lib.tensor(p, device=device, requires_grad=True) for p in init]
+        x, y = lib.tensor(xb, device=device), lib.tensor(yb, device=device)
+        step = eager_sgd_step(lib, x, y, params, LR, batch)
+        if compiled:
+            step = dg.compile(step)
+
+        def unit() -> float:
+            for _ in range(steps):
+                step()
+            return params[-1][0].item()
+
+        return unit
+
+    race.add(f"dg.compile, device='{dev}'", eager_unit_of(dg, dev, True), units=steps)
+    race.add(f"dualgrad eager, device='{dev}'", eager_unit_of(dg, dev, False), units=steps)
+    if have("torch") and __import__("torch").cuda.is_available():
+        import torch
+
+        race.add("PyTorch CUDA eager", eager_unit_of(torch, "cuda", False), units=steps)
+    else:
+        race.skip("PyTorch CUDA eager")
+    jnp = jax_numpy()
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
+
+    def sgd(params, xv, yv):
+        grads = jax.grad(loss_fn)(params, xv, yv)
+        return [p - LR * gp for p, gp in zip(params, grads, strict=True)]
+
+    jstep = jax.jit(sgd, donate_argnums=(0,))
+    fx, fy = jax.device_put(xb), jax.device_put(yb)
+    state = {"p": [jnp.asarray(p) for p in init]}
+
+    def hand_unit() -> float:
+        p = state["p"]
+        for _ in range(steps):
+            p = jstep(p, fx, fy)
+        state["p"] = p
+        return float(p[-1][0])
+
+    race.add("jax.jit(grad) by hand", hand_unit, units=steps)
+    return race.run()
+
+
 # -- report ---------------------------------------------------------------------------------------
 def fmt(seconds: float | None, unit: str) -> str:
     if seconds is None:
@@ -303,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precision", default="highest", help="jax_default_matmul_precision for all")
     parser.add_argument("--feed", choices=["device", "host"], default="device",
                         help="MLP batches placed on the device once, or fed as numpy every step")
-    parser.add_argument("--only", choices=["mlp", "elementwise", "eager"], default=None)
+    parser.add_argument("--only", choices=["mlp", "elementwise", "eager", "compile"], default=None)
     args = parser.parse_args(argv)
     cfg = SIZES[args.sizes]
     rounds = args.rounds or cfg["rounds"]
@@ -380,8 +441,26 @@ def main(argv: list[str] | None = None) -> int:
 
         section(name, run_eager)
 
-    print("Summary (peer = jax.jit by hand for (1)-(2), PyTorch CUDA for (3); (1)-(2) ratio = "
-          "dualgrad throughput / peer's, (3) ratio = dualgrad time / peer's)")
+    if args.only in (None, "compile"):
+        sizes, batch = cfg["mlp"], cfg["batches"][0]
+        name = f"(4) eager MLP {'-'.join(map(str, sizes))} batch {batch} step, dg.compile"
+        steps = 20 if small else 50
+
+        def run_compiled() -> None:
+            res = compiled_eager(sizes, batch, steps, rounds)
+            label = next(iter(res))
+            print_section(f"{name} (K={steps} steps per unit; ratios: time / dg.compile)", res,
+                          label, "ms")
+            d = res.get(label)
+            for peer in ("PyTorch CUDA eager", "jax.jit(grad) by hand"):
+                t = res.get(peer)
+                ratio = f"{t / d:.2f}x" if d and t else "n/a"
+                table.append((f"{name} vs {peer}", fmt(d, "ms"), fmt(t, "ms"), ratio, "(context)"))
+
+        section(name, run_compiled)
+
+    print("Summary (peer = jax.jit by hand for (1)-(2), PyTorch CUDA for (3); (1)-(2) and (4) "
+          "ratio = dualgrad throughput / peer's, (3) ratio = dualgrad time / peer's)")
     header = ("benchmark", "dualgrad", "peer", "ratio", "target")
     widths = [max(len(r[i]) for r in [header, *table]) for i in range(5)]
     for r in [header, tuple("-" * w for w in widths), *table]:

@@ -21,6 +21,7 @@ def test_gpu_benchmark_small_sizes_runs_and_prints_the_table():
     assert any(r.startswith("| (1) MLP 32-64-64-16 batch 64 step") for r in rows), out
     assert any(r.startswith("| (2) sum(tanh(x*w+b)**2) fwd+bwd") for r in rows), out
     assert any(r.startswith("| (3) eager 100 ops") for r in rows), out
+    assert any(r.startswith("| (4) eager MLP 32-64-64-16 batch 8 step, dg.compile") for r in rows), out
     assert not any("error" in r for r in rows), out
     if "torch CUDA not available" not in out:  # a GPU machine with PyTorch CUDA: a real ratio
         assert "PyTorch CUDA" in out

@@ -126,7 +126,17 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if seen & {id(p) for p in params} or len({id(p) for p in params}) != len(params):
             raise OptimizerError("some parameters appear in more than one parameter group")
+        self._check_lr(group)
         self.param_groups.append(group)
+
+    def _check_lr(self, group: dict) -> None:
+        """PyTorch also takes a 1-element Tensor as lr (for torch.compile); dualgrad's update
+        ops take lr as a number, so a Tensor is refused by name rather than failing inside."""
+        if isinstance(group.get("lr"), Tensor):
+            raise DualgradNotImplementedError(
+                f"{type(self).__name__}: lr must be a Python number, got a Tensor (PyTorch accepts a "
+                "1-element Tensor lr; dualgrad does not: pass float(lr). Under dg.compile a new lr "
+                f"value traces the step again, docs/compile.md) {user_line()}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears the parameters' `.grad` (to None by default) (Optimizer.zero_grad)."""
@@ -143,6 +153,7 @@ class Optimizer:
             for group in self.param_groups:
                 live = [p for p in group["params"] if p.grad is not None]
                 if live:
+                    self._check_lr(group)  # (a scheduler or the user may have set it since)
                     self.update(group, live)
         return loss
 

@@ -78,6 +78,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     the kernel, then (only when recording) one node."""
     data = []
     record = False
+    floating = False  # known to be a float result without reading its dtype
     on_jax = False
     common = None  # the one dtype of all array arguments, False if they differ (or are not numpy)
     state = _grad_state
@@ -144,8 +145,11 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 direct = op.direct  # (the ufunc the kernel is: no kernel frame)
                 if attrs:
                     out = op.kernel(np, *data, **attrs)
+                elif direct is not None:
+                    out = direct(*data)
+                    floating = True  # (a declared ufunc keeps its operands' float dtype)
                 else:
-                    out = direct(*data) if direct is not None else op.kernel(np, *data)
+                    out = op.kernel(np, *data)
             else:
                 if op.promotes or op.floating:
                     data = promote_args(np, data, op.floating)
@@ -172,7 +176,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         elif on_jax and type(base) is Tensor and views.is_view(op, attrs, base):
             views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
-    if not (record and edges is not None and out.dtype.kind == "f"):
+    if not (record and edges is not None and (floating or out.dtype.kind == "f")):
         t.grad_fn = None
         t._requires_grad = False
         if state.enabled and (out.dtype.kind == "f" and not record or out.dtype.kind == "b"):

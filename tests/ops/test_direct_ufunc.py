@@ -42,7 +42,10 @@ def _through_both_paths(op, args: list) -> None:
         tensors = [dg.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
         _same(op(*tensors), want)  # bind's fast path
         leaves = [dg.tensor(a, requires_grad=True) if isinstance(a, np.ndarray) else a for a in args]
-        _same(op(*leaves), want)  # ... recording a node
+        recorded = op(*leaves)  # ... recording a node (its result read as float, not asked)
+        _same(recorded, want)
+        assert recorded.requires_grad == op.differentiable
+        assert (recorded.grad_fn is not None) == op.differentiable
 
 
 def test_direct_is_the_declared_ufunc_except_where_the_kernel_does_more() -> None:

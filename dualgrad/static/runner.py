@@ -27,6 +27,7 @@ from .compile import Plan
 from .convert import check_int_range
 from .creation import draw
 from .donation import fits
+from .fetches import _same
 from .graph import Tensor, describe
 
 if TYPE_CHECKING:
@@ -39,12 +40,13 @@ class Runner:
 
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
-                 "feeds_as_given", "x64", "swap", "program", "host", "unchecked", "undonated", "checks",
-                 "wait", "waits_for_writes", "call")
+                 "feeds_as_given", "stores", "x64", "swap", "program", "host", "unchecked", "undonated",
+                 "checks", "wait", "waits_for_writes", "placed", "slots", "unalias", "call")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
                  n_given: int, program: BackgroundProgram | None = None, undonated=None,
-                 swap: bool = True, wait_for_writes: bool = True):
+                 swap: bool = True, wait_for_writes: bool = True, placed: bool = False,
+                 unalias: bool = False):
         self.plan = plan
         self.fn = fn
         self.feed_pos = feed_pos
@@ -53,6 +55,7 @@ class Runner:
         self.state_in = plan.state_in
         self.writes = plan.writes
         self.write_src = plan.write_src
+        self.stores = tuple(zip(plan.writes, plan.write_src, strict=True))  # (variable, output)
         self.randoms = plan.randoms
         self.nf = plan.n_fetch_values
         self.copy = copy
@@ -66,12 +69,19 @@ class Runner:
         self.swap = swap
         self.host = self.run if program is None else self._run_pending
         self.donates = donates
+        # the session donates variables' buffers (this run's or a later run's): a new value
+        # must never be a buffer that another variable or a feed also holds
+        self.unalias = unalias or donates
         # a donating program's memory need is checked against free memory before its first run
         self.unchecked = donates
         self.undonated = undonated
         self.checks = plan.checks
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
+        # where each fetched tensor's value goes among the fetches (operations fetch None)
+        self.slots = tuple(j for j, f in enumerate(plan.fetches) if isinstance(f, Tensor))
+        # variables kept where a Session(device=, mesh=) puts them, after each write
+        self.placed = placed
         self.convert = tuple(_converter(t.shape) for t in tensors)
         # fast paths: one fetched tensor (`sess.run(t)`), and runs that touch no state
         self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
@@ -90,10 +100,14 @@ class Runner:
         return bool(self.convert or (self.writes and self.waits_for_writes))
 
     def _choose_call(self):
-        if self.x64 is not None and self.stateless and self.feeds_as_given and not self.checks \
-                and self.single is not None:
-            return self._plain_call()
-        return self._call_x64
+        if self.x64 is None or self.checks:
+            return self._call_x64
+        if self.stateless:
+            return self._plain_call() if self.feeds_as_given and self.single is not None \
+                else self._call_x64
+        if self.randoms or self.placed or self.unchecked:  # `_check_fits` chooses again
+            return self._call_x64
+        return self._state_call()
 
     def _plain_call(self):
         """The whole call of the commonest shape (a jax program that touches no state, feeds
@@ -134,6 +148,62 @@ class Runner:
             return convert(outs[0])
 
         return call
+
+    def _state_call(self):
+        """A jax run that reads or writes variables (no random draws, numerics checks or
+        placement; its memory check done) as one closure: `_call_x64`, `run` and `_call`
+        without their branches and attribute reads. Same order as `run`: feeds cast before
+        the lock; under it, the state read, the call, the wait, the writes, the conversions."""
+        fn, wait, flag, swap, unalias = self.fn, self.wait, self.x64, self.swap, self.unalias
+        state_in, stores = self.state_in, self.stores
+        given, feeds_of = self.feeds_as_given, self._feeds
+        no_feeds = not self.feed_pos and not given
+        results = self._results_function()
+
+        def call(sess: Session, vals):
+            feeds = vals if given else () if no_feeds else feeds_of(vals)
+            prev = flag.swap_local(True) if swap else None
+            try:
+                with sess._lock:
+                    if sess._closed:
+                        raise closed_session()
+                    state = sess._values
+                    try:
+                        args = [state[v] for v in state_in]
+                    except KeyError:
+                        raise self._uninitialized(state) from None
+                    args += feeds
+                    outs = None
+                    try:
+                        outs = fn(*args)
+                        if wait is not None:
+                            wait(outs)
+                    except Exception as e:
+                        if not is_out_of_memory(e):
+                            raise
+                        raise self._out_of_memory(sess, e, outs) from None
+                    if unalias:
+                        _store_unaliased(state, stores, outs, args)
+                    else:
+                        for v, i in stores:
+                            state[v] = outs[i]
+                    # still under the lock: a fetch may be a variable's own buffer
+                    return results(outs)
+            finally:
+                if swap:
+                    flag.set_local(prev)
+
+        return call
+
+    def _results_function(self):
+        """`_results`, specialised: one tensor, a flat list of distinct tensors, or generic."""
+        if self.single is not None:
+            single = self.single
+            return lambda outs: single(outs[0])
+        if self.all_tensors and self.rebuild is _same:
+            convert = self.convert
+            return lambda outs: [c(o) for c, o in zip(convert, outs, strict=False)]
+        return self._results
 
     def _call_x64(self, sess: Session, vals):
         """`run` inside jax's 64-bit mode for this thread (the user's jax is untouched), or
@@ -178,8 +248,8 @@ class Runner:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = np.array(outs[i])
-                elif self.donates:  # a buffer donated next run must belong to one variable only
-                    _store_unaliased(state, self.writes, self.write_src, outs, args)
+                elif self.unalias:  # a buffer donated later must belong to one variable only
+                    _store_unaliased(state, self.stores, outs, args)
                 else:
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = outs[i]
@@ -284,6 +354,7 @@ class Runner:
             self.fn = self.undonated()
             self.donates = False
         self.unchecked = False
+        self.call = self._choose_call()  # the closure takes the program now decided on
 
     def _out_of_memory(self, sess: Session, error: Exception, outs) -> Exception:
         fetched = ", ".join(describe(f) for f in self.plan.fetches) or "no fetches"
@@ -313,14 +384,9 @@ class Runner:
     def _results(self, outs):
         if self.all_tensors:
             return self.rebuild([c(o) for c, o in zip(self.convert, outs, strict=False)])
-        it = iter(zip(self.convert, outs, strict=False))
-        values = []
-        for f in self.plan.fetches:
-            if isinstance(f, Tensor):
-                c, o = next(it)
-                values.append(c(o))
-            else:
-                values.append(None)
+        values = [None] * len(self.plan.fetches)  # operations fetch None
+        for j, c, o in zip(self.slots, self.convert, outs, strict=False):
+            values[j] = c(o)
         return self.rebuild(values)
 
     def _uninitialized(self, state) -> UninitializedError:
@@ -345,18 +411,30 @@ def _verify_numerics(checks, outs) -> None:
             raise error
 
 
-def _store_unaliased(state: dict, writes, sources, outs, args) -> None:
-    """Store each write's new value `outs[source]`, copying any that is an input (jax may
-    forward an input unchanged: donating it later would free someone else's buffer, a feed's
-    or another variable's) or that two variables would share. A program returns only fresh
-    buffers and its inputs, so the inputs are all there is to check (not every variable of
-    the session, on each run)."""
-    seen = {id(a) for a in args}
-    for var, i in zip(writes, sources, strict=True):
+def _store_unaliased(state: dict, stores, outs, args) -> None:
+    """Store each write's new value `outs[source]` (`stores`: (variable, source) pairs),
+    copying any that is an input (jax may forward an input unchanged: donating it later
+    would free someone else's buffer, a feed's or another variable's) or that two variables
+    would share. A program returns only fresh buffers and its inputs, so the inputs are all
+    there is to check (not every variable of the session, on each run). Few inputs (the
+    common case) are compared one by one, which costs a fifth of building a set of ids."""
+    if len(args) > 8:
+        seen = set(map(id, args))
+        for var, i in stores:
+            value = outs[i]
+            if id(value) in seen:
+                value = value.copy()
+            seen.add(id(value))
+            state[var] = value
+        return
+    taken = list(args)
+    for var, i in stores:
         value = outs[i]
-        if id(value) in seen:
-            value = value.copy()
-        seen.add(id(value))
+        for a in taken:
+            if a is value:
+                value = value.copy()
+                break
+        taken.append(value)
         state[var] = value
 
 

@@ -152,6 +152,14 @@ class Session:
                 v = feed_array(v)
             vals = (v,)
             key = (key, k, v.shape, v.dtype)
+        elif type(feed_dict) is dict and len(feed_dict) == 2:  # inputs and labels: unrolled too
+            (k, v), (k2, v2) = feed_dict.items()
+            if type(v) is not np.ndarray:
+                v = feed_array(v)
+            if type(v2) is not np.ndarray:
+                v2 = feed_array(v2)
+            vals = (v, v2)
+            key = (key, k, v.shape, v.dtype, k2, v2.shape, v2.dtype)  # the loop's key, as below
         else:
             if not isinstance(feed_dict, dict):
                 raise DTypeError(f"Session.run: feed_dict must be a dict of tensor: value, got "
@@ -260,7 +268,8 @@ class Session:
         return Runner(plan, fn, feed_pos, casts, rebuild, self.backend == "numpy", donates, len(vals),
                        program, lambda: self._jit(plan, donate=False),
                        swap=self._placement is not None or not traced_alike(plan),
-                       wait_for_writes=not self._pipelined)
+                       wait_for_writes=not self._pipelined, placed=self._placement is not None,
+                       unalias=self._donate)
 
     def _namespace(self):
         if self._xp is None:

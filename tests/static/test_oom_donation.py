@@ -146,9 +146,11 @@ def test_a_write_only_run_raises_its_own_out_of_memory():
         runner.fn = lambda *args: [_Pending() for _ in undonated(*args)]
         assert runner.wait is not None  # write-only, and still waited for
         real_wait, runner.wait = runner.wait, runner_module._block_each  # jaxlib's takes jax arrays only
+        runner.call = runner._choose_call()  # its closure holds the program and wait it was made with
         with pytest.raises(OutOfMemoryError, match="out of memory"):
             sess.run(step.op)
         runner.fn, runner.wait = kept, real_wait
+        runner.call = runner._choose_call()
         np.testing.assert_array_equal(sess.run(w), np.ones(4))  # the failed run committed nothing
         sess.run(step.op)
         np.testing.assert_array_equal(sess.run(w), np.full(4, 2.0))

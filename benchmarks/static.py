@@ -339,7 +339,7 @@ def main() -> None:
                latency(args.quick), "us")
     if run["regression"]:
         report("(2) tutorial regression, 2000 steps of sess.run([loss, new_w, new_b]) (target <= 1.3x "
-               "jax.jit by hand)", regression(args.quick), "s")
+               "jax.jit by hand)", regression(args.quick), "ms")  # 2000 steps take 30-150 ms
     if run["mlp"]:
         steps, compiles = mlp(args.quick)
         report("(3) MLP 784-256-256-10, batch 64, one minimize step (target <= 1.05x jax.jit by hand)",

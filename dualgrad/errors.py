@@ -61,6 +61,11 @@ class CheckpointError(DualgradError, ValueError):
     that does not match the graph; the message names the file and the reason."""
 
 
+class MissingCheckpointError(CheckpointError):
+    """A checkpoint file that is not there, as opposed to one refused for what it is: "no
+    checkpoint at ..." (a reader that raced the first save into a directory reads again)."""
+
+
 class ValueOverflowError(DualgradError, OverflowError, ValueError, RuntimeError):
     """A value that does not fit the dtype it is stored in, eager or static (PyTorch raises
     RuntimeError or ValueError for these, TF1 ValueError, Python OverflowError; all catch it)."""

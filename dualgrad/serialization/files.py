@@ -12,16 +12,11 @@ import os
 import secrets
 import stat
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, MissingCheckpointError
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 TEMP_SUFFIX = ".dgtmp"
-
-
-class MissingFile(CheckpointError):
-    """A file that is not there, as opposed to one refused for what it is: a reader may have
-    raced a writer, and "no checkpoint" is the answer, not a refusal."""
 
 
 def _kind(mode: int) -> str:
@@ -43,7 +38,7 @@ def open_regular(path: str, *, follow_symlinks: bool) -> tuple[int, int]:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise MissingFile(f"{path}: no such file") from None
+        raise MissingCheckpointError(f"{path}: no such file") from None
     except OSError as e:
         reason = ("is a symbolic link (refused: checkpoint files are never links)"
                   if e.errno == errno.ELOOP else f"cannot be opened ({e.strerror})")

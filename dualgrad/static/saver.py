@@ -28,11 +28,11 @@ import threading
 import numpy as np
 
 from .. import dtypes
-from ..errors import CheckpointError, UnsupportedSaverOption
+from ..errors import CheckpointError, MissingCheckpointError, UnsupportedSaverOption
 from ..serialization import bounded_json, ownership
 from ..serialization import safetensors as st
 from ..serialization.digest import canonical, document_digest, is_hex_digest, tensor_digest
-from ..serialization.files import MissingFile, fsync_dir, open_regular, read_small_file, temp_name, write_new
+from ..serialization.files import fsync_dir, open_regular, read_small_file, temp_name, write_new
 from .variables import Variable, global_variables
 
 FORMAT = "dualgrad-checkpoint"
@@ -232,20 +232,21 @@ def _refuse(path: str, reason: str):
 
 def _read_files(directory: str, prefix: str) -> tuple:
     """(index, data file path, arrays, the data's SHA-256 object), read while the caller
-    holds the directory's lock; a missing index or data file is MissingFile."""
+    holds the directory's lock; a missing index or data file is MissingCheckpointError."""
     index_path = prefix + ownership.INDEX_SUFFIX
     try:
         raw = read_small_file(index_path, ownership.MAX_INDEX, follow_symlinks=False)
-    except MissingFile:
-        raise MissingFile(f"no checkpoint at {prefix!r}: {index_path} is missing") from None
+    except MissingCheckpointError:
+        raise MissingCheckpointError(f"no checkpoint at {prefix!r}: {index_path} is missing") from None
     index = bounded_json.loads(raw, f"checkpoint index {index_path}", max_bytes=ownership.MAX_INDEX,
                                max_depth=8)
     _check_index(index_path, index)
     data_path = os.path.join(directory, index["data_file"])
     try:
         fd, size = open_regular(data_path, follow_symlinks=False)
-    except MissingFile:
-        raise MissingFile(f"no checkpoint at {prefix!r}: its data file {data_path} is missing") from None
+    except MissingCheckpointError:
+        raise MissingCheckpointError(f"no checkpoint at {prefix!r}: its data file {data_path} "
+                                     "is missing") from None
     try:
         if size != index["data_size"]:
             raise CheckpointError(f"checkpoint data {data_path} is truncated or was altered: "
@@ -306,7 +307,7 @@ def read_checkpoint(save_path) -> dict[str, np.ndarray]:
     with ownership.locked(directory, exclusive=False) as held:
         try:
             found = _read_files(directory, prefix)
-        except MissingFile:
+        except MissingCheckpointError:
             # read unlocked because no save had made the lock file yet: a save that began
             # meanwhile may have replaced the files mid-read; read again under its lock
             if held or not os.path.lexists(os.path.join(directory, ownership.LOCK_NAME)):

@@ -20,8 +20,7 @@ import pytest
 
 import dualgrad
 import dualgrad.static as ds
-from dualgrad.errors import CheckpointError
-from dualgrad.serialization.files import MissingFile
+from dualgrad.errors import CheckpointError, MissingCheckpointError
 from dualgrad.static import saver as saver_module
 from dualgrad.static.saver import read_checkpoint
 
@@ -371,7 +370,7 @@ def test_a_restore_racing_the_first_save_reads_again_under_its_lock(tmp_path, mo
         with m.session() as sess:
             m.set(sess, 7.0)
             ds.train.Saver([m.w, m.b]).save(sess, prefix)
-        raise MissingFile(f"{path}: no such file")  # what the unlocked read had found
+        raise MissingCheckpointError(f"{path}: no such file")  # what the unlocked read had found
 
     monkeypatch.setattr(saver_module, "read_small_file", first_save_lands_now)
     assert consistent_value(prefix) == 7.0

@@ -182,6 +182,10 @@ def test_instance_norm_steps(dtype, name, shape, options):
     ("GroupNorm", (1, 3), {"bias": False}),
     ("RMSNorm", (4,), {}), ("RMSNorm", ([2, 3],), {"eps": 1e-3, "elementwise_affine": False})])
 def test_module_reprs_and_keys(name, args, options):
-    a, b = getattr(nn, name)(*args, **options), getattr(torch.nn, name)(*args, **options)
+    try:
+        b = getattr(torch.nn, name)(*args, **options)
+    except TypeError as e:  # an option newer than the installed torch (BatchNorm's bias: 2.13)
+        pytest.skip(f"torch {torch.__version__}'s {name} has no {sorted(options)}: {e}")
+    a = getattr(nn, name)(*args, **options)
     assert _same_repr(a, b)
     assert list(a.state_dict()) == list(b.state_dict())

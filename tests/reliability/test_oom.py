@@ -73,6 +73,21 @@ SCRIPT = textwrap.dedent('''
 refusals = {"count": 0}
 
 
+def _overcommitting() -> bool:
+    """vm.overcommit_memory = 1 (seen on a lent GPU machine): the kernel grants every
+    allocation and kills the process that touches too much, so numpy never raises the
+    MemoryError that dualgrad turns into OutOfMemoryError (docs/reliability.md). CI and
+    Linux's default (0, heuristic) refuse a 4 TiB request at once."""
+    try:
+        with open("/proc/sys/vm/overcommit_memory") as f:
+            return f.read().strip() == "1"
+    except OSError:
+        return False
+
+
+NUMPY_UNDER_OVERCOMMIT = "vm.overcommit_memory = 1: numpy's allocation cannot fail here, only be killed"
+
+
 def _child(kind: str, backend: str) -> dict:
     proc = subprocess.run([sys.executable, "-c", SCRIPT, kind, backend], capture_output=True,
                           text=True, timeout=300)
@@ -84,12 +99,15 @@ def _check_refusal(error: dict) -> None:
     assert error["type"] == "OutOfMemoryError" and error["runtime"], error
     message = error["message"]
     assert message.startswith("out of memory") and "<string>:" in message, message  # the user's line
-    assert any(size in message for size in ("(1048576, 1048576)", "4.00 TiB", "4398046511104 bytes")), message
+    sizes = ("(1048576, 1048576)", "4.00 TiB", "4.00TiB", "4398046511104 bytes")  # (XLA's GPU: 4.00TiB)
+    assert any(size in message for size in sizes), message
     refusals["count"] += 1
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_static_out_of_memory_keeps_session_and_variables(backend):
+    if backend == "numpy" and _overcommitting():
+        pytest.skip(NUMPY_UNDER_OVERCOMMIT)
     got = _child("static", backend)
     _check_refusal(got["error"])
     _check_refusal(got["error_with_variable"])
@@ -101,6 +119,8 @@ def test_static_out_of_memory_keeps_session_and_variables(backend):
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_eager_out_of_memory_keeps_process_and_tensors(backend):
+    if backend == "numpy" and _overcommitting():
+        pytest.skip(NUMPY_UNDER_OVERCOMMIT)
     got = _child("eager", backend)
     for error in got["errors"].values():
         _check_refusal(error)
@@ -111,4 +131,4 @@ def test_eager_out_of_memory_keeps_process_and_tensors(backend):
 def test_oom_figures():
     report("out of memory (4 TiB results; numpy and jax, eager and static)",
            f"{refusals['count']} refused with OutOfMemoryError; 0 processes lost; variables unchanged")
-    assert refusals["count"] == 2 * 2 + 2 * 7
+    assert refusals["count"] == (2 + 7 if _overcommitting() else 2 * 2 + 2 * 7)

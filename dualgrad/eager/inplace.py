@@ -92,7 +92,7 @@ def adopt(t: Tensor, result: Tensor) -> None:
 
 def write_into(t: Tensor, op: Op, others: tuple) -> bool:
     """`t op= others` outside recording, written straight into t's memory when that is the
-    same computation: the op's kernel is one numpy ufunc (`Op.ufunc`), and every operand is a numpy array
+    same computation: the op's kernel is one numpy ufunc (`Op.direct`), and every operand is a numpy array
     of t's float dtype and shape (or 0-d) or a Python number, so there is no promotion and no
     broadcast to check (PyTorch's `sub_` kernel; numpy handles operands overlapping t). Saves
     the new array and the copy back (on a 784x256 weight, two of the step's three passes)."""
@@ -112,7 +112,7 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
             args.append(o)
         else:
             return False
-    fn = op.ufunc
+    fn = op.direct  # (not `op.ufunc`: power's kernel differs from np.power at 0.5 exponents)
     if fn is None or fn.nin != len(args):
         return False
     fn(*args, out=dest)

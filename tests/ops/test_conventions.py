@@ -150,14 +150,24 @@ def test_power_exponent_gradient_of_a_number_or_integer_base_is_float64(base, e)
 @given(hnp.arrays(np.float64, st.integers(1, 6), elements=st.one_of(st.sampled_from(SPECIAL), st.floats())))
 def test_power_one_half_is_c_pow_not_numpy_sqrt(x):
     """numpy reads a one-element exponent 0.5 as sqrt ((-inf) ** 0.5 NaN, (-0.0) ** 0.5 -0.0);
-    C's pow, PyTorch and jax give inf and 0.0. The oracle is numpy with a full exponent array,
-    which takes C's pow."""
+    C's pow, jax and PyTorch with a tensor exponent give inf and 0.0 (PyTorch's Python-float
+    0.5 runs sqrt). The oracle is numpy with a full exponent array, which takes C's pow."""
     with np.errstate(all="ignore"):
         want = np.power(x, np.full(x.shape, 0.5))
         for exponent in (0.5, dg.tensor(0.5, dtype=dg.float64), dg.tensor([0.5], dtype=dg.float64)):
             got = (dg.tensor(x) ** exponent).numpy()
             np.testing.assert_array_equal(got, want)
             assert not np.signbit(got[got == 0]).any()
+        for dtype in (np.float64, np.float32):  # in place too (its numpy fast path called np.power)
+            xd = x.astype(dtype)
+            want_d = np.power(xd, np.full(x.shape, 0.5, dtype))
+            t, u = dg.tensor(xd), dg.tensor(xd)
+            with dg.no_grad():
+                t **= 0.5
+            u.pow_(0.5)
+            for got in (t.numpy(), u.numpy()):
+                np.testing.assert_array_equal(got, want_d)
+                assert not np.signbit(got[got == 0]).any()
 
 
 @settings(max_examples=30, deadline=None)

@@ -82,8 +82,9 @@ def _cot_derivative(c, n: int):
     poly = np.polynomial.Polynomial([0.0, 1.0])
     for _ in range(n):
         poly = -np.polynomial.Polynomial([1.0, 0.0, 1.0]) * poly.deriv()
-    out = 0.0 * c
-    for coef in reversed(poly.coef.tolist()):
+    leading, *rest = reversed(poly.coef.tolist())
+    out = leading  # (not 0.0 * c: at a cot of +-inf, x a tiny negative number, that is NaN)
+    for coef in rest:
         out = out * c + coef
     return out
 

@@ -49,6 +49,19 @@ def test_gamma_family_against_mpmath(xs):
         assert ok.all(), (x, got, want)
 
 
+@pytest.mark.parametrize("device", ["cpu", "jax"])
+def test_tiny_negative_arguments_overflow_to_mpmaths_sign_not_nan(device):
+    """Next to the pole at 0 from below, psi(x) ~ -1/x and psi^(n)(x) ~ (-1)**(n+1) n!/x**(n+1)
+    overflow: cot(pi x) is infinite there, and the reflection's polynomial in it began with
+    0 * cot, NaN (hypothesis found x = -5e-324). Compared with mpmath rounded to float64."""
+    xs = [-1e-300, -1e-200] + ([-5e-324, -1e-310] if device == "cpu" else [])  # (XLA flushes
+    t = dg.tensor(xs, dtype=dg.float64, device=device)  # subnormals to 0: devices.md)
+    for n in (0, 1, 2, 3):
+        got = dg.polygamma(n, t).tolist()
+        want = [float(mpmath.polygamma(n, mpmath.mpf(v))) for v in xs]
+        assert got == pytest.approx(want, rel=1e-12), (n, got, want)
+
+
 def test_poles_and_infinities_are_pytorchs():
     x = np.array([0.0, -0.0, -1.0, -7.0, np.inf, -np.inf, np.nan])
     inf, nan = np.inf, np.nan

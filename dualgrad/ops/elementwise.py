@@ -137,9 +137,11 @@ def _power_kernel(xp, x, y):
     out = xp.power(x, y)
     if xp is np and out.dtype.kind == "f" and _is_half(y):
         # numpy takes a one-element exponent 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5
-        # NaN there, where C's pow, PyTorch and jax give 0.0 and inf (and sqrt and pow may differ
-        # in the last bit): a full exponent array takes C's pow
-        out = np.power(x, np.full(out.shape, 0.5, dtype=out.dtype))
+        # NaN there, where C's pow, jax and PyTorch's tensor exponents give 0.0 and inf (and sqrt
+        # and pow may differ in the last bit): a full exponent array of at least one dimension
+        # takes C's pow (a 0-d one is read as the scalar again, so a 0-d base is made 1-d)
+        base = np.reshape(x, (1,)) if isinstance(x, np.ndarray) and x.ndim == 0 else x
+        out = np.power(base, np.full(out.shape or (1,), 0.5, dtype=out.dtype)).reshape(out.shape)
     return out
 
 

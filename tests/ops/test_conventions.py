@@ -158,6 +158,11 @@ def test_power_one_half_is_c_pow_not_numpy_sqrt(x):
             got = (dg.tensor(x) ** exponent).numpy()
             np.testing.assert_array_equal(got, want)
             assert not np.signbit(got[got == 0]).any()
+        for v in x.tolist():  # 0-d tensors too (a 0-d exponent array read as sqrt again)
+            for exponent in (0.5, dg.tensor(0.5, dtype=dg.float64)):
+                got0 = (dg.tensor(v, dtype=dg.float64) ** exponent).numpy()
+                want0 = np.power(np.array([v]), [0.5])[0]
+                assert got0.shape == () and got0.tobytes() == want0.tobytes(), (v, got0, want0)
         for dtype in (np.float64, np.float32):  # in place too (its numpy fast path called np.power)
             xd = x.astype(dtype)
             want_d = np.power(xd, np.full(x.shape, 0.5, dtype))

@@ -51,6 +51,11 @@ def test_the_kernel_is_its_ufunc_bit_for_bit(name, data) -> None:
         args[1] = data.draw(st.floats(-4, 4), label="y")
     with np.errstate(all="ignore"):
         got, want = op.kernel(np, *args), op.ufunc(*args)
+        if name == "power" and np.size(args[1]) == 1 and np.ravel(args[1])[0] == 0.5:
+            # numpy reads a one-element exponent 0.5 as sqrt; the kernel is C's pow there
+            # (test_conventions): an exponent array of the result's size, at least 1-d, is that
+            full = np.full(max(want.size, 1), 0.5, dtype)
+            want = np.power(np.broadcast_to(args[0], want.shape).reshape(-1), full).reshape(want.shape)
     assert got.dtype == want.dtype == dtype and got.shape == want.shape
     np.testing.assert_array_equal(_bits(got), _bits(want))
 

@@ -110,10 +110,11 @@ CLASSES = {"adam": dg.optim.Adam, "adamw": dg.optim.AdamW, "rmsprop": dg.optim.R
            "adagrad": dg.optim.Adagrad}
 
 
-def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed: int):
+def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed: int,
+                  device: str = "cpu"):
     """(losses, model, optimizer, compiled function or None) of `steps` training steps."""
     dg.manual_seed(seed)
-    model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 2))
+    model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 2)).to(device)
     opt = CLASSES[kind](model.parameters(), **hyper)
 
     def step(x, y):
@@ -125,8 +126,9 @@ def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed:
 
     f = step if backend is None else dg.compile(step, backend=backend)
     rng = np.random.default_rng(seed)
-    losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32)),
-                      dg.tensor(rng.standard_normal((5, 2)).astype(np.float32))) for _ in range(steps)]
+    losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32), device=device),
+                      dg.tensor(rng.standard_normal((5, 2)).astype(np.float32), device=device))
+              for _ in range(steps)]
     return losses, model, opt, None if backend is None else f
 
 

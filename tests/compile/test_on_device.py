@@ -12,7 +12,7 @@ import dualgrad as dg
 from dualgrad.backend import is_jax_array
 
 from .steps import quietly, same, same_tensors
-from .test_differential import ENDINGS, make_step, programs
+from .test_differential import ENDINGS, make_step, optimizer_run, programs
 
 DEVICE = "jax"
 
@@ -47,29 +47,9 @@ def test_random_programs_on_the_device_equal_the_eager_step_there(program, endin
     assert len(compiled.programs) == 1
 
 
-def adam_run(compiled: bool, steps: int):
-    dg.manual_seed(0)
-    model = dg.nn.Sequential(dg.nn.Linear(3, 8), dg.nn.Tanh(), dg.nn.Linear(8, 2)).to(DEVICE)
-    opt = dg.optim.Adam(model.parameters(), lr=0.05)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
-    f = dg.compile(step) if compiled else step
-    rng = np.random.default_rng(1)
-    losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32), device=DEVICE),
-                      dg.tensor(rng.standard_normal((5, 2)).astype(np.float32), device=DEVICE))
-              for _ in range(steps)]
-    return losses, model, opt, f
-
-
 def test_a_training_loop_on_the_device_keeps_parameters_grads_and_state_there():
-    want, eager_model, eager_opt, _ = adam_run(False, 12)
-    got, model, opt, f = adam_run(True, 12)
+    want, eager_model, eager_opt, _ = optimizer_run("adam", {"lr": 0.05}, None, 12, 1, DEVICE)
+    got, model, opt, f = optimizer_run("adam", {"lr": 0.05}, "jax", 12, 1, DEVICE)
     for g, w in zip(got, want, strict=True):
         assert on_device(g)
         same(g, w, "jax")

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 from dualgrad import ops
 from dualgrad.ops import REGISTRY
+
+from .operands import draw_operands
 
 DIRECT = sorted(name for name, op in REGISTRY.items() if op.direct is not None)
 FLOATS = (np.float16, np.float32, np.float64)
@@ -75,13 +76,7 @@ def test_special_values_give_the_kernels_bits(dtype) -> None:
 def test_drawn_values_give_the_kernels_bits(data) -> None:
     op = REGISTRY[data.draw(st.sampled_from(DIRECT), label="op")]
     dtype = data.draw(st.sampled_from(FLOATS), label="dtype")
-    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=op.nin, max_dims=3, max_side=4),
-                       label="shapes")
-    elements = st.floats(width=np.dtype(dtype).itemsize * 8, allow_nan=True, allow_infinity=True)
-    args = [data.draw(hnp.arrays(dtype, shape, elements=elements), label=f"x{i}")
-            for i, shape in enumerate(shapes.input_shapes)]
-    if op.nin == 2 and data.draw(st.booleans(), label="python number"):
-        args[1] = data.draw(st.one_of(st.floats(), st.integers(-3, 3)), label="y")
+    args = draw_operands(data, op.nin, dtype, st.one_of(st.floats(), st.integers(-3, 3)))
     _through_both_paths(op, args)
 
 

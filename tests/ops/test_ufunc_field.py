@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 from dualgrad import ops
 from dualgrad.errors import DualgradError
 from dualgrad.ops import REGISTRY
 from dualgrad.ops.registry import declare
+
+from .operands import draw_operands
 
 WITH_UFUNC = sorted(name for name, op in REGISTRY.items() if op.ufunc is not None)
 
@@ -42,13 +43,7 @@ def test_the_ops_that_are_one_ufunc_declare_it() -> None:
 def test_the_kernel_is_its_ufunc_bit_for_bit(name, data) -> None:
     op = REGISTRY[name]
     dtype = data.draw(st.sampled_from([np.float32, np.float64]), label="dtype")
-    shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=op.nin, max_dims=3, max_side=4),
-                       label="shapes")
-    elements = st.floats(width=np.dtype(dtype).itemsize * 8, allow_nan=True, allow_infinity=True)
-    args = [data.draw(hnp.arrays(dtype, shape, elements=elements), label=f"x{i}")
-            for i, shape in enumerate(shapes.input_shapes)]
-    if op.nin == 2 and data.draw(st.booleans(), label="python number"):
-        args[1] = data.draw(st.floats(-4, 4), label="y")
+    args = draw_operands(data, op.nin, dtype, st.floats(-4, 4))
     with np.errstate(all="ignore"):
         got, want = op.kernel(np, *args), op.ufunc(*args)
         if name == "power" and np.size(args[1]) == 1 and np.ravel(args[1])[0] == 0.5:

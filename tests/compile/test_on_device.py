@@ -36,8 +36,8 @@ def test_random_programs_on_the_device_equal_the_eager_step_there(program, endin
     (x1, w1, b1), (x2, w2, b2) = twins(seed)
     eager = make_step(program, ending, 0.1, w1, b1, use_grad_fn)
     compiled = dg.compile(make_step(program, ending, 0.1, w2, b2, use_grad_fn))
-    for i in range(3):
-        got = quietly(compiled, x2 * (i + 1))
+    for i in range(2):  # (as the XLA test: a third SGD step of a squared program reaches 1e9,
+        got = quietly(compiled, x2 * (i + 1))  # where float32's tolerance is a matter of order)
         want = eager(x1 * (i + 1))
         for g, e in zip(got, want, strict=True):
             assert on_device(g)

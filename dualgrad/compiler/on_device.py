@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import is_jax_array
+from ..backend import is_jax_array, to_numpy
 from ..errors import Untraceable
 from ..static.graph import Tensor as GraphTensor
 from ..static.variables import Variable
@@ -65,7 +65,11 @@ def read(session, reads: list, values: list) -> list:
         return [v if var is None else session._values[var] for var, v in zip(reads, values, strict=True)]
 
 
-def like_tensor(t, value):
-    """`value` for the eager tensor `t`: a numpy view for numpy-backed `t` (the sync then
-    copies it into `t`'s storage), the jax array itself for a jax-device `t`."""
-    return value if is_jax_array(t._data) else np.asarray(value)
+def like_tensor(t, value, waits: bool):
+    """`value` for the eager tensor `t`: the jax array itself for a jax-device `t`, else a
+    numpy view (the sync then copies it into `t`'s storage). `waits`: the run may not have
+    finished (an asynchronous Session), so the value is waited for first: converting a
+    buffer that failed for memory would abort the process, waiting raises."""
+    if is_jax_array(t._data):
+        return value
+    return to_numpy(value) if waits else np.asarray(value)

@@ -122,16 +122,17 @@ class Program:
         for kind, target, i in self.syncs:
             if kind == "state":
                 t = target.locate(feeds)
-                write(t, on_device.like_tensor(t, written[target.var]))
+                write(t, on_device.like_tensor(t, written[target.var], self.on_device))
                 target.synced(t)
             else:
-                write(feeds[target], on_device.like_tensor(feeds[target], values[i]))
+                write(feeds[target], on_device.like_tensor(feeds[target], values[i], self.on_device))
         for where, key, is_attr, value, i, *kept in self.slots:
             owner = feeds[where.index] if type(where) is _Argument else where
             if i is None:
                 put(owner, key, is_attr, value)
                 continue
-            t = fresh(value, on_device.like_tensor(owner, values[i]) if type(owner) is Tensor else values[i])
+            t = fresh(value, on_device.like_tensor(owner, values[i], self.on_device) if type(owner) is Tensor
+                      else values[i])
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)

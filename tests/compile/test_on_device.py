@@ -124,3 +124,33 @@ def test_a_failing_check_raises_in_its_call_and_changes_nothing():
         np.testing.assert_array_equal(p.detach().numpy(), b)
         assert on_device(p)
     assert quietly(f, x, dg.tensor([1, 1], device=DEVICE)).item() > 0  # and it goes on
+
+
+def test_a_host_tensor_the_step_updates_stays_on_the_host():
+    """A step on device tensors that also counts in a numpy-backed tensor: the counter is
+    written back into its host storage (waited for first: the call is asynchronous), the
+    parameter stays on the device, as eagerly."""
+    results = []
+    for compiled in (False, True):
+        w = dg.tensor([1.0, -2.0], requires_grad=True, device=DEVICE)
+        count = dg.zeros(())
+        storage = count._data
+
+        def step(x, w=w, count=count):
+            loss = (w * x).pow(2).sum()
+            loss.backward()
+            with dg.no_grad():
+                w.sub_(0.1 * w.grad)
+                count.add_(1.0)
+            w.grad = None
+            return loss
+
+        f = dg.compile(step) if compiled else step
+        x = dg.tensor([0.5, 1.5], device=DEVICE)
+        for _ in range(3):
+            quietly(f, x)
+        assert on_device(w) and type(count._data) is np.ndarray and count._data is storage
+        results.append((w.detach().numpy().copy(), count.item()))
+    (w1, c1), (w2, c2) = results
+    np.testing.assert_allclose(w2, w1, rtol=1e-6)
+    assert c1 == c2 == 3.0

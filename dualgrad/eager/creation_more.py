@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, ops
 from ..errors import DTypeError, NotImplementedForDType, ShapeError, refusing, user_frame
 from . import convert
 from .bind import as_eager_error
@@ -29,7 +29,7 @@ def logspace(start, end, steps: int, base: float = 10.0, dtype=None, requires_gr
         start, end = (convert.int_value(v, d, "logspace") for v in (start, end))
     exponents = linspace_values(float(start), float(end), n, d)
     with np.errstate(over="ignore", invalid="ignore"):
-        values = np.power(base, exponents)
+        values = ops.power(base, exponents)  # the registry's power (C's pow at a 0.5 exponent)
     return spaced_leaf("logspace", values, d, requires_grad, device)
 
 

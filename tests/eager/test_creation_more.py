@@ -188,3 +188,11 @@ def test_triangles_of_a_bool_mask_stay_bool():
             got = fn(ones, k)
             assert got.dtype == dg.bool and got.tolist() == ref(np.ones((4, 5), bool), k).tolist()
     assert dg.ones(3, 3, dtype=dg.int32).tril().dtype == dg.int32
+
+
+def test_logspace_of_one_half_power_is_c_pow_as_the_registry_and_pytorch():
+    """One step at exponent 0.5: numpy alone reads it as sqrt (-0.0 and NaN); the registry's
+    power, C's pow and PyTorch give 0.0 and inf."""
+    for base, want in ((-0.0, 0.0), (float("-inf"), float("inf")), (4.0, 2.0)):
+        got = dg.logspace(0.5, 0.5, 1, base=base, dtype=dg.float64).numpy()
+        assert got.tobytes() == np.array([want]).tobytes(), (base, got)

@@ -15,7 +15,6 @@ import numpy as np
 
 from ..backend import describe_arrays, x64, x64_state
 from ..errors import (
-    NumericsError,
     UninitializedError,
     closed_session,
     is_out_of_memory,
@@ -29,6 +28,7 @@ from .creation import draw
 from .donation import fits
 from .fetches import _same
 from .graph import Tensor, describe
+from .run_values import converter, device_of, store_unaliased, verify_numerics, waiter
 
 if TYPE_CHECKING:
     from .session import Session
@@ -82,7 +82,7 @@ class Runner:
         self.slots = tuple(j for j, f in enumerate(plan.fetches) if isinstance(f, Tensor))
         # variables kept where a Session(device=, mesh=) puts them, after each write
         self.placed = placed
-        self.convert = tuple(_converter(t.shape) for t in tensors)
+        self.convert = tuple(converter(t.shape) for t in tensors)
         # fast paths: one fetched tensor (`sess.run(t)`), and runs that touch no state
         self.single = self.convert[0] if len(plan.fetches) == 1 and self.all_tensors and \
             rebuild([0]) == 0 else None
@@ -91,7 +91,7 @@ class Runner:
         # the writes of a run that fetches nothing in a pipelined Session; a background
         # program finds jaxlib's wait once it is built (no jax import before)
         self.waits_for_writes = wait_for_writes
-        self.wait = _waiter() if self.x64 is not None and self._waits() else None
+        self.wait = waiter() if self.x64 is not None and self._waits() else None
         self.feeds_as_given = not casts and feed_pos == tuple(range(n_given))
         # what Session.run calls: `_call_x64`, or the closure of the commonest call shape
         self.call = self._choose_call()
@@ -183,7 +183,7 @@ class Runner:
                             raise
                         raise self._out_of_memory(sess, e, outs) from None
                     if unalias:
-                        _store_unaliased(state, stores, outs, args)
+                        store_unaliased(state, stores, outs, args)
                     else:
                         for v, i in stores:
                             state[v] = outs[i]
@@ -225,7 +225,7 @@ class Runner:
                 raise closed_session()
             outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
             if self.checks:
-                _verify_numerics(self.checks, outs)
+                verify_numerics(self.checks, outs)
             if self.single is not None:
                 return self.single(outs[0])
             return self._results(outs)
@@ -243,13 +243,13 @@ class Runner:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             outs = self._call(sess, args)
             if self.checks:
-                _verify_numerics(self.checks, outs)
+                verify_numerics(self.checks, outs)
             if self.writes:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = np.array(outs[i])
                 elif self.unalias:  # a buffer donated later must belong to one variable only
-                    _store_unaliased(state, self.stores, outs, args)
+                    store_unaliased(state, self.stores, outs, args)
                 else:
                     for v, i in zip(self.writes, self.write_src, strict=True):
                         state[v] = outs[i]
@@ -280,7 +280,7 @@ class Runner:
                     if type(state.get(v)) is np.ndarray:
                         state[v] = sess._namespace().asarray(state[v])
             self.fn = compiled
-            self.wait = _waiter() if self._waits() else None
+            self.wait = waiter() if self._waits() else None
             self.program = None
             self.x64 = x64_state()
             self.call = self._choose_call()
@@ -300,7 +300,7 @@ class Runner:
             program.start(feeds)
             outs = self._interpret_call(sess, program, feeds)
             if self.checks:
-                _verify_numerics(self.checks, outs)
+                verify_numerics(self.checks, outs)
             return self._results(outs)
         with sess._lock:
             if sess._closed:
@@ -316,7 +316,7 @@ class Runner:
             program.start(args)
             outs = self._interpret_call(sess, program, args)
             if self.checks:
-                _verify_numerics(self.checks, outs)
+                verify_numerics(self.checks, outs)
             for v, i in zip(self.writes, self.write_src, strict=True):
                 state[v] = np.array(outs[i])
             return self._results(outs)
@@ -350,7 +350,7 @@ class Runner:
     def _check_fits(self, args) -> None:
         """Before the first run of a donating program: keep donation only if the program fits
         in free memory (donation.py), so a run that fails for memory has donated nothing."""
-        if not fits(self.fn, args, _device_of(args[0])):
+        if not fits(self.fn, args, device_of(args[0])):
             self.fn = self.undonated()
             self.donates = False
         self.unchecked = False
@@ -394,90 +394,3 @@ class Runner:
         v = min(missing, key=lambda v: v.op._id)
         return UninitializedError(f"Attempting to use uninitialized value {v.op.name} (variable "
                                   f"created at {v.op.where})")
-
-
-def _verify_numerics(checks, outs) -> None:
-    """Raise before the run commits anything if a checked tensor is not finite, or a
-    registry op's `check` flagged its result (a singular matrix: LinAlgError)."""
-    flags = outs[len(outs) - len(checks):]
-    for (t, message), ok in zip(checks, flags, strict=True):
-        if isinstance(message, str):
-            if not bool(ok):
-                raise NumericsError(f"{message} : Tensor had NaN or Inf values ({describe(t)})")
-            continue
-        error = message.check.error(f"{message.name} (op '{t.op.name}')", ok,
-                                    tuple(t.op.inputs[0].shape or ()), f"{t.op.where}")
-        if error is not None:
-            raise error
-
-
-def _store_unaliased(state: dict, stores, outs, args) -> None:
-    """Store each write's new value `outs[source]` (`stores`: (variable, source) pairs),
-    copying any that is an input (jax may forward an input unchanged: donating it later
-    would free someone else's buffer, a feed's or another variable's) or that two variables
-    would share. A program returns only fresh buffers and its inputs, so the inputs are all
-    there is to check (not every variable of the session, on each run). Few inputs (the
-    common case) are compared one by one, which costs a fifth of building a set of ids."""
-    if len(args) > 8:
-        seen = set(map(id, args))
-        for var, i in stores:
-            value = outs[i]
-            if id(value) in seen:
-                value = value.copy()
-            seen.add(id(value))
-            state[var] = value
-        return
-    taken = list(args)
-    for var, i in stores:
-        value = outs[i]
-        for a in taken:
-            if a is value:
-                value = value.copy()
-                break
-        taken.append(value)
-        state[var] = value
-
-
-def _block_each(arrays) -> None:
-    for a in arrays:
-        a.block_until_ready()
-
-
-def _waiter():
-    """jaxlib's wait for a list of arrays (one C++ call; what `jax.block_until_ready` uses
-    for several arrays, without its pytree walk): about 1 us less than each array's own
-    `block_until_ready()` per call, and it raises a failed computation's error the same way.
-    Each array's own wait where jaxlib lacks it."""
-    try:
-        from jaxlib.xla_client import batched_block_until_ready
-    except ImportError:
-        return _block_each
-    return batched_block_until_ready
-
-
-def _device_of(array):
-    """The device holding a variable's value (jax's default device for a host array)."""
-    if hasattr(array, "devices"):
-        return next(iter(array.devices()))
-    import jax
-
-    return jax.devices()[0]
-
-
-def _scalar(o):
-    return np.asarray(o)[()]
-
-
-def _any_shape(o):
-    a = np.array(o)
-    return a[()] if a.ndim == 0 else a
-
-
-def _converter(shape):
-    """How a fetched value comes back: numpy scalars for 0-d (as TF1), writable arrays that
-    own their data else (never a view of a buffer the next run may donate)."""
-    if shape == ():
-        return _scalar
-    if shape is None:
-        return _any_shape
-    return np.array

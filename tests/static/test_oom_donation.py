@@ -14,7 +14,7 @@ import pytest
 
 import dualgrad.static as ds
 from dualgrad.errors import OutOfMemoryError
-from dualgrad.static import donation
+from dualgrad.static import donation, run_values
 from dualgrad.static import runner as runner_module
 
 from .child import run_json
@@ -145,7 +145,7 @@ def test_a_write_only_run_raises_its_own_out_of_memory():
         kept, undonated = runner.fn, runner.undonated()
         runner.fn = lambda *args: [_Pending() for _ in undonated(*args)]
         assert runner.wait is not None  # write-only, and still waited for
-        real_wait, runner.wait = runner.wait, runner_module._block_each  # jaxlib's takes jax arrays only
+        real_wait, runner.wait = runner.wait, run_values.block_each  # jaxlib's takes jax arrays only
         runner.call = runner._choose_call()  # its closure holds the program and wait it was made with
         with pytest.raises(OutOfMemoryError, match="out of memory"):
             sess.run(step.op)

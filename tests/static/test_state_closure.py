@@ -10,7 +10,7 @@ import pytest
 
 import dualgrad.static as ds
 from dualgrad.errors import UninitializedError
-from dualgrad.static import runner as runner_module
+from dualgrad.static import run_values
 from dualgrad.static.runner import Runner
 
 
@@ -113,7 +113,7 @@ def test_store_unaliased_copies_inputs_and_shared_outputs(n_args):
     fresh = _Buffer()
     outs = [args[1], fresh, fresh]  # an input forwarded unchanged, one value for two variables
     state: dict = {}
-    runner_module._store_unaliased(state, (("u", 0), ("v", 1), ("w", 2)), outs, args)
+    run_values.store_unaliased(state, (("u", 0), ("v", 1), ("w", 2)), outs, args)
     assert state["u"] is not args[1] and state["v"] is fresh and state["w"] is not fresh
     assert len({id(v) for v in state.values()}) == 3
 

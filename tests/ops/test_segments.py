@@ -84,9 +84,14 @@ def test_unsorted_segment_ops_against_loops(backend):
                 (grad,) = ds.gradients(ds.reduce_sum(out * g), [x])
                 fetches.append((out, grad))
                 wants.append((reduce, _loop(reduce, data, ids, n, g)))
-        with ds.Session(backend=backend) as sess:
-            sess.run(ds.global_variables_initializer())
-            got = sess.run(fetches)
+        _run_and_compare(backend, fetches, wants)
+
+
+def _run_and_compare(backend: str, fetches: list, wants: list) -> None:
+    """Run the (value, gradient) fetches and compare each with its loop's (reduce, want)."""
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        got = sess.run(fetches)
     for (reduce, (want, want_grad)), (value, grad) in zip(wants, got, strict=True):
         np.testing.assert_allclose(value, want, rtol=1e-14, err_msg=reduce)
         np.testing.assert_allclose(grad, want_grad, rtol=1e-14, atol=1e-15, err_msg=reduce)
@@ -128,12 +133,7 @@ def test_sorted_segment_ops_against_loops(backend):
         const_ids = ds.constant(ids)
         out = ds.segment_sum(x, const_ids)
         assert ds.gradients(ds.reduce_sum(out), [const_ids]) == [None]
-        with ds.Session(backend=backend) as sess:
-            sess.run(ds.global_variables_initializer())
-            got = sess.run(fetches)
-    for (reduce, (want, want_grad)), (value, grad) in zip(wants, got, strict=True):
-        np.testing.assert_allclose(value, want, rtol=1e-14, err_msg=reduce)
-        np.testing.assert_allclose(grad, want_grad, rtol=1e-14, atol=1e-15, err_msg=reduce)
+        _run_and_compare(backend, fetches, wants)
 
 
 def test_an_id_past_num_segments_raises_on_both_backends():

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import ShapeError, refusing, user_line
+from .attach import install
 from .inplace import unary_method
 from .methods_more import _axis, _index_array
 from .scalar_dims import one_element_dims
@@ -210,9 +211,6 @@ INPLACE = {f"{name}_": unary_method(f"{name}_", getattr(ops, op))
                             ("cos", "cos"), ("neg", "negative"), ("sign", "sign"), ("floor", "floor"),
                             ("ceil", "ceil"), ("round", "round"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))}
 METHODS = {**FUNCTIONS, **INPLACE, "masked_fill_": masked_fill_}
-METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+METHODS = install(globals(), METHODS)
 FUNCTIONS = {**{name: METHODS[name] for name in FUNCTIONS}, "meshgrid": refusing(meshgrid, "meshgrid")}
-globals().update(METHODS)
 meshgrid = FUNCTIONS["meshgrid"]
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)

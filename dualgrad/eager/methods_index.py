@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..errors import IndexShapeError, ShapeError, refusing, user_line
+from ..errors import IndexShapeError, ShapeError, user_line
 from ..ops.accumulate import SCATTER_OPS
+from .attach import install
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array, gather
 from .tensor import Tensor
@@ -215,8 +216,5 @@ FUNCTIONS = {"index_add": index_add, "index_copy": index_copy, "index_fill": ind
              "index_put": index_put, "take_along_dim": take_along_dim}
 METHODS = {**FUNCTIONS, "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_,
            "index_put_": index_put_, "unfold": unfold}
-METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+METHODS = install(globals(), METHODS)
 FUNCTIONS = {name: METHODS[name] for name in FUNCTIONS}
-globals().update(METHODS)
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)

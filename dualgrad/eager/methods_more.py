@@ -12,9 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from .. import ops
-from ..errors import IndexShapeError, ShapeError, refusing, user_frame, user_line
+from ..errors import IndexShapeError, ShapeError, user_frame, user_line
 from ..ops import specs
 from . import api
+from .attach import install
 from .bind import spec_of
 from .inplace import inplace
 from .scalar_dims import one_element_dims
@@ -272,10 +273,5 @@ FUNCTIONS = {
 }
 METHODS = {**FUNCTIONS, "type_as": type_as, "repeat": repeat, "normal_": normal_,
            "uniform_": uniform_, "fill_diagonal_": fill_diagonal_}
-# a raw numpy/Python error from a bad argument becomes the dualgrad error of its type, naming
-# the function, its arguments and the user's line (errors.refusing)
-METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+METHODS = install(globals(), METHODS)
 FUNCTIONS = {name: METHODS[name] for name in FUNCTIONS}
-globals().update(METHODS)
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)

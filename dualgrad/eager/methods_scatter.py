@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import linalg, ops
-from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
+from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops.accumulate import REDUCTIONS, SCATTER_OPS
 from .api import in_dtype
+from .attach import install
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array
 from .scalar_dims import one_element_dims
@@ -145,8 +146,5 @@ FUNCTIONS = {"scatter": scatter, "scatter_reduce": scatter_reduce, "scatter_add"
              "cumprod": cumprod, "det": det, "inverse": inverse, "logdet": logdet, "slogdet": slogdet}
 METHODS = {**FUNCTIONS, "scatter_": scatter_, "scatter_reduce_": scatter_reduce_,
            "scatter_add_": scatter_add_}
-METHODS = {name: refusing(fn, name) for name, fn in METHODS.items()}
+METHODS = install(globals(), METHODS)
 FUNCTIONS = {name: METHODS[name] for name in FUNCTIONS}
-globals().update(METHODS)
-for _name, _fn in METHODS.items():
-    setattr(Tensor, _name, _fn)

@@ -16,9 +16,10 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from .. import ops
-from ..errors import DTypeError, IndexShapeError, ShapeError, refusing, user_line
+from ..errors import DTypeError, IndexShapeError, ShapeError, user_line
 from ..ops.specs import normalize_axes
 from . import api
+from .attach import install
 from .bind import as_eager_error, spec_of
 from .layout import _dim, _keep, spelled
 from .methods_extra import _dims
@@ -187,7 +188,4 @@ cummin = _running("cummin", ops.cummin_index, cummin_result)
 FUNCTIONS = {"movedim": movedim, "moveaxis": moveaxis, "select": select, "nansum": nansum, "nanmean": nanmean,
              "count_nonzero": count_nonzero, "median": median, "kthvalue": kthvalue, "cummax": cummax,
              "cummin": cummin}
-FUNCTIONS = {name: refusing(fn, name) for name, fn in FUNCTIONS.items()}
-globals().update(FUNCTIONS)
-for _name, _fn in FUNCTIONS.items():
-    setattr(Tensor, _name, _fn)
+FUNCTIONS = install(globals(), FUNCTIONS)

@@ -51,13 +51,13 @@ def make_step(program: list, ending: str, lr: float, w, b, use_grad_fn: bool):
     return step
 
 
-def twins(seed: int):
+def twins(seed: int, device: str = "cpu"):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((3, 4)).astype(np.float32)
     w = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
-    return [(dg.tensor(x), dg.tensor(w, requires_grad=True), dg.tensor(b, requires_grad=True))
-            for _ in range(2)]
+    return [(dg.tensor(x, device=device), dg.tensor(w, requires_grad=True, device=device),
+             dg.tensor(b, requires_grad=True, device=device)) for _ in range(2)]
 
 
 def check(program, ending, lr, seed, use_grad_fn, backend, calls=3):

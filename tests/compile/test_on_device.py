@@ -12,7 +12,7 @@ import dualgrad as dg
 from dualgrad.backend import is_jax_array
 
 from .steps import quietly, same, same_tensors
-from .test_differential import ENDINGS, make_step, optimizer_run, programs
+from .test_differential import ENDINGS, make_step, optimizer_run, programs, twins
 
 DEVICE = "jax"
 
@@ -21,19 +21,10 @@ def on_device(t) -> bool:
     return is_jax_array(t._data) and t.device == dg.zeros(1, device=DEVICE).device
 
 
-def twins(seed: int):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((3, 4)).astype(np.float32)
-    w = (rng.standard_normal((4, 4)) * 0.5).astype(np.float32)
-    b = rng.standard_normal(4).astype(np.float32)
-    return [(dg.tensor(x, device=DEVICE), dg.tensor(w, requires_grad=True, device=DEVICE),
-             dg.tensor(b, requires_grad=True, device=DEVICE)) for _ in range(2)]
-
-
 @settings(max_examples=3, deadline=None)  # each example compiles an XLA program: kept few
 @given(programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
 def test_random_programs_on_the_device_equal_the_eager_step_there(program, ending, seed, use_grad_fn):
-    (x1, w1, b1), (x2, w2, b2) = twins(seed)
+    (x1, w1, b1), (x2, w2, b2) = twins(seed, DEVICE)
     eager = make_step(program, ending, 0.1, w1, b1, use_grad_fn)
     compiled = dg.compile(make_step(program, ending, 0.1, w2, b2, use_grad_fn))
     for i in range(2):  # (as the XLA test: a third SGD step of a squared program reaches 1e9,

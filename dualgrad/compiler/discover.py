@@ -22,20 +22,27 @@ from ..eager.tensor import Tensor
 from ..errors import Untraceable
 from .symbolic import Traced
 
-_SCALARS = (bool, int, float, str, bytes, complex, type(None))
+_SCALARS = frozenset((bool, int, float, str, bytes, complex, type(None)))
 _SKIPPED = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType)
 MAX_DEPTH = 8  # object nesting followed from a root
 MAX_ENTRIES = 20000  # more than this is not a training step's state; refused, runs eagerly
+_NDARRAY = np.ndarray
 
 
 class Walk:
-    """The tensors and scalars a step can reach, in a fixed order."""
+    """The tensors and scalars a step can reach, in a fixed order.
 
-    __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen")
+    `record=False` is the guard check of every call: the same traversal and the same `key`
+    (and `tensors`, the same refusals), without noting where tensors and scalars live
+    (`slots`, `scalars`, `grad_of`, `generators`), which only a trace reads."""
 
-    def __init__(self, arguments=()) -> None:
+    __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen",
+                 "record")
+
+    def __init__(self, arguments=(), record: bool = True) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
         self.arguments = {id(t) for t in arguments}
+        self.record = record
         self.tensors: dict[int, Tensor] = {}  # id -> tensor, in the order found
         # id(grad) -> the tensor whose `.grad` it is: guarded by where it lives, not by identity
         # (each backward after `zero_grad()` makes a new one, as in PyTorch)
@@ -51,48 +58,88 @@ class Walk:
         kind = type(obj)
         if kind in _SCALARS:
             self.key.append(obj)
-            return
-        if kind is Tensor:
+        elif kind is Tensor:
             self._tensor(obj)
-            return
-        how = _HOW.get(kind)
-        if how is None:
-            how = _how(kind)
-        if how == _SKIP or id(obj) in self._seen or depth > MAX_DEPTH:
-            return
-        self._seen.add(id(obj))
-        if len(self._seen) > MAX_ENTRIES:
+        else:
+            how = _HOW.get(kind)
+            if how is None:
+                how = _how(kind)
+            if how != _SKIP and depth <= MAX_DEPTH and self._first(obj):
+                self._contents(obj, how, depth)
+
+    def _first(self, obj) -> bool:
+        """Whether the walk meets `obj` for the first time (then it is counted as seen)."""
+        seen = self._seen
+        if id(obj) in seen:
+            return False
+        seen.add(id(obj))
+        if len(seen) > MAX_ENTRIES:
             raise Untraceable(f"the step reaches more than {MAX_ENTRIES} objects")
-        key = self.key
+        return True
+
+    def _contents(self, obj, how: int, depth: int) -> None:
+        """What `obj` (met for the first time, treated as `how` says) holds."""
         if how == _DICT:
-            key.append(len(obj))
-            for k, v in list(obj.items()):
-                key.append(k if type(k) in _SCALARS else id(k))
-                self._held(obj, k, False, v, depth)
+            self.key.append(len(obj))
+            if obj:
+                self._held(obj, list(obj.items()), _BY_KEY, depth + 1)
         elif how == _SEQUENCE:
-            key.append(len(obj))
-            for i, v in enumerate(obj):
-                self._held(obj, i, False, v, depth)
+            self.key.append(len(obj))
+            if obj:
+                self._held(obj, enumerate(obj), _UNNAMED, depth + 1)
         elif how == _FUNCTION:
             self._function(obj, depth)
         elif how == _METHOD:
             self.visit(obj.__self__, depth + 1)
             self.visit(obj.__func__, depth + 1)
         elif how == _GENERATOR:
-            self.generators.append(obj)
+            if self.record:
+                self.generators.append(obj)
         elif hasattr(obj, "__dict__"):
-            key.append(id(obj))
-            for k, v in list(vars(obj).items()):
-                key.append(k)
-                self._held(obj, k, True, v, depth)
+            self.key.append(id(obj))
+            self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
 
-    def _held(self, owner, key, is_attr: bool, value, depth: int) -> None:
-        kind = type(value)
-        if kind is Tensor:
-            self.slots.append((owner, key, is_attr, value))
-        elif kind in _SCALARS:
-            self.scalars[(id(owner), key)] = value
-        self.visit(value, depth + 1)
+    def _held(self, owner, pairs, named: int, depth: int) -> None:
+        """The (key, value) `pairs` `owner` holds, each value `depth` deep: the key
+        (`_BY_KEY`: a dict's, by value where it is a scalar, else by identity; `_ATTRIBUTE`:
+        an attribute's name; `_UNNAMED`: a sequence's index, not in the key), then what the
+        value holds. `visit` of each value, unrolled (this loop is most of a call's guard)."""
+        key = self.key
+        record = self.record
+        is_attr = named == _ATTRIBUTE
+        deep = depth <= MAX_DEPTH
+        seen = self._seen
+        how_of = _HOW.get
+        for k, v in pairs:
+            if named == _ATTRIBUTE:
+                key.append(k)
+            elif named == _BY_KEY:
+                key.append(k if type(k) in _SCALARS else id(k))
+            kind = type(v)
+            if kind in _SCALARS:
+                key.append(v)
+                if record:
+                    self.scalars[(id(owner), k)] = v
+            elif kind is Tensor:
+                if record:
+                    self.slots.append((owner, k, is_attr, v))
+                self._tensor(v)
+            else:
+                how = how_of(kind)
+                if how is None:
+                    how = _how(kind)
+                if how == _SKIP or not deep:
+                    continue
+                i = id(v)
+                if i in seen:
+                    continue
+                seen.add(i)
+                if len(seen) > MAX_ENTRIES:
+                    raise Untraceable(f"the step reaches more than {MAX_ENTRIES} objects")
+                if how == _DICT and not v:  # an empty dict (modules hold several)
+                    key.append(0)
+                else:
+                    self._contents(v, how, depth)
 
     def _tensor(self, t: Tensor, grad_of: Tensor | None = None) -> None:
         key = id(t)
@@ -100,37 +147,51 @@ class Walk:
             self.key.append(key)
             return
         self.tensors[key] = t
-        if grad_of is not None:
-            self.grad_of[key] = grad_of
         data = t._data
-        on_jax = type(data) is not np.ndarray and type(data) is not Traced
+        kind = type(data)
+        on_jax = kind is not _NDARRAY and kind is not Traced
         if on_jax and not is_jax_array(data):
-            raise Untraceable(f"the step reaches a tensor holding a {type(data).__name__}")
-        guard = "grad" if grad_of is not None else "argument" if key in self.arguments else key
+            raise Untraceable(f"the step reaches a tensor holding a {kind.__name__}")
+        if grad_of is not None:
+            guard = "grad"
+            if self.record:
+                self.grad_of[key] = grad_of
+        else:
+            guard = "argument" if key in self.arguments else key
         self.key.append((guard, data.shape, data.dtype, on_jax,
                          t._requires_grad, t.grad_fn is None))
         if t._requires_grad and t.grad_fn is not None:
             raise Untraceable("the step reaches a tensor made outside it with a grad_fn; backward "
                               "into a graph recorded before the call cannot be compiled")
-        self.slots.append((t, "_grad", True, t._grad))
-        if t._grad is not None:
-            self._tensor(t._grad, t)
+        grad = t._grad
+        if self.record:
+            self.slots.append((t, "_grad", True, grad))
+        if grad is not None:
+            self._tensor(grad, t)
 
     def _function(self, fn: types.FunctionType, depth: int) -> None:
-        self.key.append(fn.__code__)
+        key = self.key
+        key.append(fn.__code__)
+        depth += 1
+        visit = self.visit
         for cell in fn.__closure__ or ():
             try:
-                self.visit(cell.cell_contents, depth + 1)
+                visit(cell.cell_contents, depth)
             except ValueError:  # an empty cell (a name assigned later)
-                self.key.append("<empty>")
+                key.append("<empty>")
+        scope = fn.__globals__
         for name in global_names(fn.__code__):
-            if name in fn.__globals__:
-                self.key.append(name)
-                self.visit(fn.__globals__[name], depth + 1)
+            if name in scope:
+                key.append(name)
+                visit(scope[name], depth)
         for default in fn.__defaults__ or ():
-            self.visit(default, depth + 1)
-        for default in (fn.__kwdefaults__ or {}).values():
-            self.visit(default, depth + 1)
+            visit(default, depth)
+        if fn.__kwdefaults__:
+            for default in fn.__kwdefaults__.values():
+                visit(default, depth)
+
+
+_UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner holds
 
 
 _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)

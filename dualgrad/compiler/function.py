@@ -56,21 +56,31 @@ class CompiledFunction:
         feeds: list[Tensor] = []
         try:
             arg_key = _arguments((args, kwargs), feeds)
-            before = Walk(feeds)
-            self._roots(before, args, kwargs)
-            if self.backend != "jax" and (on_device(feeds) or on_device(before.tensors.values())):
-                raise Untraceable("the step reaches tensors on the jax device, which "
-                                  f"dg.compile(backend={self.backend!r}) does not run (backend='jax' does)")
+            # the guard: the walk's key alone; where things live is noted only for a trace
+            before = self._walk(feeds, args, kwargs, record=False)
+            key = (arg_key, tuple(before.key), grad_mode.state.enabled)
+            program = self.programs.get(key)
+            if program is None:  # the same walk again, noting what a trace needs
+                before = self._walk(feeds, args, kwargs, record=True)
+                key = (arg_key, tuple(before.key), key[2])
+                program = self.programs.get(key)
         except Untraceable as e:
             self._fallback(e)
             return self.fn(*args, **kwargs)
-        key = (arg_key, tuple(before.key), grad_mode.state.enabled)
-        program = self.programs.get(key)
         if program is None:
             program = self._trace(key, args, kwargs, feeds, before)
         if program is _EAGER:
             return self.fn(*args, **kwargs)
         return program.run(feeds)
+
+    def _walk(self, feeds: list, args, kwargs, record: bool) -> Walk:
+        """What the step reaches (`record`: and where, for a trace); refuses device tensors
+        the backend does not run."""
+        walk = self._roots(Walk(feeds, record), args, kwargs)
+        if self.backend != "jax" and (on_device(feeds) or on_device(walk.tensors.values())):
+            raise Untraceable("the step reaches tensors on the jax device, which "
+                              f"dg.compile(backend={self.backend!r}) does not run (backend='jax' does)")
+        return walk
 
     def _roots(self, walk: Walk, args, kwargs) -> Walk:
         walk.visit(self.fn)

@@ -20,6 +20,12 @@ torch.compile needs a C compiler; where it fails its row says why.
 against the same call without its guard (`Program.run`: the Session call and the syncs of
 the eager tensors) and the Session call alone (no eager tensor is synced), each beside
 jax.jit by hand.
+
+    python benchmarks/compile.py --host     # dg.compile's fixed host work per call
+
+`--host` takes the same three parts apart for a tiny `nn.Module` + `optim.SGD(momentum)` step
+(32-64-64-16, batch 8, integer labels), whose XLA program is a few microseconds: there the
+guard walk (of the model, the optimizer and its state) and the syncs are most of a call.
 """
 from __future__ import annotations
 
@@ -107,9 +113,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--only", help="comma-separated contender labels to run")
     parser.add_argument("--parts", action="store_true", help="dg.compile's call taken apart")
+    parser.add_argument("--host", action="store_true", help="the same for a tiny module step")
     args = parser.parse_args()
     if args.parts:
         parts(60 if args.quick else 200)
+        return
+    if args.host:
+        host(60 if args.quick else 200)
         return
     rounds, calls = (5, 10) if args.quick else (15, 20)
     race = Race(rounds)
@@ -141,8 +151,9 @@ def parts(rounds: int, calls: int = 5) -> None:
     compiled = dualgrad_step("jax")
     compiled()
     program = next(iter(compiled.programs.values()))
+    values = session_values(program, [])
     cases = {"dg.compile (jax)": compiled, "- guard (Program.run)": lambda: program.run([]),
-             "- eager syncs (Session call)": program.call, "jax.jit by hand": jax_step()}
+             "- eager syncs (Session call)": lambda: program.call(*values), "jax.jit by hand": jax_step()}
     best = dict.fromkeys(cases, float("inf"))
     for _ in range(rounds):
         for label, fn in cases.items():
@@ -155,6 +166,101 @@ def parts(rounds: int, calls: int = 5) -> None:
     print(f"-- ms per step (CPU, all threads; best of {rounds} warm rounds of {calls} calls)")
     for label, t in best.items():
         print(f"{label:<30} {t * 1e3:8.3f} ms   {t / hand:.2f}x jax.jit by hand")
+
+
+def session_values(program, feeds: list) -> tuple:
+    """What `program.run(feeds)` hands its Session call (the feeds' arrays and whatever else
+    the program feeds), caught from one run, to race the Session call alone."""
+    caught = []
+    call = program.call
+    program.call = lambda *values: caught.append(values) or call(*values)
+    try:
+        program.run(feeds)
+    finally:
+        program.call = call
+    return caught[0]
+
+
+def jax_momentum_step(arrays: list, x, labels):
+    """`host`'s step by hand: the same MLP (Linear weights (out, in)), cross entropy on integer
+    labels and PyTorch's SGD momentum (buf = 0.9 buf + grad; p -= lr buf), jitted, donated."""
+    from dualgrad.backend import jax_numpy
+
+    jnp = jax_numpy()
+    import jax
+
+    def loss_fn(params, xb, yb):
+        h = xb
+        for i in range(0, len(params), 2):
+            h = h @ params[i].T + params[i + 1]
+            h = jax.nn.relu(h) if i < len(params) - 2 else h
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(h), yb[:, None], axis=1))
+
+    def update(params, bufs, xb, yb):
+        loss, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
+        bufs = [0.9 * b + g for b, g in zip(bufs, grads, strict=True)]
+        return [p - 0.05 * b for p, b in zip(params, bufs, strict=True)], bufs, loss
+
+    update = jax.jit(update, donate_argnums=(0, 1))
+    state = {"p": [jnp.asarray(a) for a in arrays], "b": [jnp.zeros(a.shape, a.dtype) for a in arrays]}
+    xb, yb = jnp.asarray(x), jnp.asarray(labels)
+
+    def step():
+        state["p"], state["b"], loss = update(state["p"], state["b"], xb, yb)
+        jax.block_until_ready(loss)
+
+    return step
+
+
+def host(rounds: int, calls: int = 20) -> None:
+    """dg.compile (jax)'s call of a tiny module + optimizer step taken apart (CPU time): the
+    whole call, `Program.run` (no guard) and the Session call alone; the differences are the
+    guard and the syncs of the eager tensors, which do not grow with the batch."""
+    import dualgrad as dg
+    import dualgrad.nn.functional as F
+    from dualgrad import nn, optim
+    from dualgrad.errors import CompileWarning
+
+    dg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 16))
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    x, y = dg.randn(8, 32), dg.randint(0, 16, (8,))
+
+    @dg.compile(backend="jax")
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # a fallback would time eager code
+        for _ in range(3):  # two traces: before and after the momentum buffers exist
+            step(x, y)
+    program = list(step.programs.values())[-1]
+    feeds = [x, y]
+    values = session_values(program, feeds)
+    cases = {"dg.compile (jax), whole call": lambda: step(x, y),
+             "- guard (Program.run)": lambda: program.run(feeds),
+             "- eager syncs (Session call)": lambda: program.call(*values),
+             "jax.jit by hand": jax_momentum_step([p.detach().numpy() for p in model.parameters()],
+                                                  x.numpy(), y.numpy())}
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(rounds):
+        for label, fn in cases.items():
+            fn()
+            t = time.process_time()
+            for _ in range(calls):
+                fn()
+            best[label] = min(best[label], (time.process_time() - t) / calls)
+    session, hand = best["- eager syncs (Session call)"], best["jax.jit by hand"]
+    print(f"-- us per call (CPU, all threads; best of {rounds} warm rounds of {calls} calls), "
+          f"MLP 32-64-64-16 batch 8, SGD momentum")
+    for label, t in best.items():
+        print(f"{label:<32} {t * 1e6:8.1f} us   {(t - session) * 1e6:+7.1f} us over the Session call"
+              f"   {t / hand:.2f}x jax.jit by hand")
+    print(f"{len(step.programs)} traces")
 
 
 def report(times: dict, failures: dict, what: str) -> None:

@@ -60,7 +60,8 @@ class CompiledFunction:
             before = self._walk(feeds, args, kwargs, record=False)
             key = (arg_key, tuple(before.key), grad_mode.state.enabled)
             program = self.programs.get(key)
-            if program is None:  # the same walk again, noting what a trace needs
+            if program is None and len(self.programs) < CACHE_LIMIT:
+                # a trace: the same walk again, noting what the trace needs
                 before = self._walk(feeds, args, kwargs, record=True)
                 key = (arg_key, tuple(before.key), key[2])
                 program = self.programs.get(key)

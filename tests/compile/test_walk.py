@@ -12,7 +12,7 @@ import pytest
 import dualgrad as dg
 from dualgrad import nn, optim
 from dualgrad.compiler import discover, function
-from dualgrad.errors import Untraceable
+from dualgrad.errors import CompileWarning, Untraceable
 
 from .steps import quietly
 
@@ -125,6 +125,30 @@ def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatc
     assert quietly(f, x).item() == 9.0
     # the guard walk, then the recording walk before the trace and the trace's walk after it
     assert made == {False: 1, True: 2} and len(f.programs) == 2
+
+
+def test_past_the_cache_limit_a_new_key_is_walked_once_and_runs_eagerly(monkeypatch):
+    made = collections.Counter()
+
+    class Counted(discover.Walk):
+        __slots__ = ()
+
+        def __init__(self, arguments=(), record: bool = True) -> None:
+            made[record] += 1
+            super().__init__(arguments, record)
+
+    monkeypatch.setattr(function, "Walk", Counted)
+    settings = {"scale": 0.0}
+    f = dg.compile(lambda x: x * settings["scale"], backend="numpy")
+    for scale in range(function.CACHE_LIMIT):
+        settings["scale"] = float(scale)
+        quietly(f, dg.ones(2))
+    made.clear()
+    settings["scale"] = 100.0
+    with pytest.warns(CompileWarning, match=f"traced {function.CACHE_LIMIT} times"):
+        out = f(dg.ones(2))
+    np.testing.assert_array_equal(out.numpy(), [100.0, 100.0])  # eagerly, with the new value
+    assert made == {False: 1} and len(f.programs) == function.CACHE_LIMIT
 
 
 def test_an_empty_dict_filled_between_calls_and_a_value_deep_in_an_object_retrace():

@@ -10,7 +10,9 @@ the device between runs and only fetched values come back as numpy. With
 program is built on a worker thread (background.py), then switches.
 
 The per-call hot path lives in runner.py, feed checks in feeds.py, the choice to donate
-variables' buffers in donation.py.
+variables' buffers in donation.py. `run` finds a repeated call shape (no feeds, or one or two
+numpy feeds) by checking the feeds against the last new call shape of its fetches, without
+building the whole key (`_hot_entry`); anything else takes the keyed lookup.
 """
 from __future__ import annotations
 
@@ -76,6 +78,12 @@ class Session:
         self._values: dict[Variable, object] = {}
         self._lock = threading.RLock()
         self._runners: dict = {}
+        # fetch key -> runner (no feeds), or (runner, then each feed's key, shape, dtype) for
+        # one and two feeds: `run`'s check of a repeated call shape without building and
+        # looking up its whole key (`_hot_entry`)
+        self._hot0: dict = {}
+        self._hot1: dict = {}
+        self._hot2: dict = {}
         self._compiled: dict = {}
         self._rngs: dict = {}
         self._closed = False
@@ -124,6 +132,8 @@ class Session:
             self._closed = True
             self._values = {}
             self._runners.clear()
+            for hot in (self._hot0, self._hot1, self._hot2):
+                hot.clear()
             self._compiled.clear()
 
     @property
@@ -138,11 +148,48 @@ class Session:
         from before the run (SPEC §3)."""
         ft = type(fetches)
         if ft in _LEAVES:
-            key = fetches
+            fkey = fetches
         elif ft is list or ft is tuple:
-            key = (ft, *fetches)
+            fkey = (ft, *fetches)
         else:
-            key = structure_key(fetches)
+            fkey = structure_key(fetches)
+        # this fetch key's last new call shape (`_hot_entry`): its feeds checked against it
+        # (a TypeError is an unhashable structure, a list inside the list: the general path)
+        if type(feed_dict) is dict:
+            n = len(feed_dict)
+            if n == 1:
+                try:
+                    hot = self._hot1.get(fkey)
+                except TypeError:
+                    hot = None
+                if hot is not None:
+                    runner, k, shape, dtype = hot
+                    v = feed_dict.get(k)
+                    if type(v) is np.ndarray and v.dtype is dtype and v.shape == shape:
+                        return runner.call(self, (v,))
+            elif n == 2:
+                try:
+                    hot = self._hot2.get(fkey)
+                except TypeError:
+                    hot = None
+                if hot is not None:
+                    runner, k, shape, dtype, k2, shape2, dtype2 = hot
+                    v = feed_dict.get(k)
+                    v2 = feed_dict.get(k2)
+                    if type(v) is np.ndarray and type(v2) is np.ndarray and v.dtype is dtype \
+                            and v2.dtype is dtype2 and v.shape == shape and v2.shape == shape2:
+                        return runner.call(self, (v, v2))
+        if feed_dict is None or (type(feed_dict) is dict and not feed_dict):
+            try:
+                hot = self._hot0.get(fkey)
+            except TypeError:
+                hot = None
+            if hot is not None:
+                return hot.call(self, ())
+        return self._run(fetches, fkey, feed_dict)
+
+    def _run(self, fetches, key, feed_dict):
+        """`run` by the call-shape key (fetch key, then each feed's key, shape and dtype)."""
         if not feed_dict:
             vals = ()
         elif type(feed_dict) is dict and len(feed_dict) == 1:  # the common case, unrolled
@@ -237,9 +284,26 @@ class Session:
             try:
                 if fast_key is not None:
                     self._runners[fast_key] = runner
+                    self._hot_entry(fast_key, runner, feed_dict, vals)
             except TypeError:
                 pass
         return runner
+
+    def _hot_entry(self, key, runner, feed_dict, vals) -> None:
+        """Remember a new call shape of `run` under its fetch key (the key's first part): a
+        later run with the same fetches and feed keys, each fed a numpy array of this shape
+        and dtype, finds its runner by checking the feeds against it instead of building and
+        looking up the whole key. Runs of other shapes take the general path, unchanged."""
+        n = len(vals)
+        if n > 2 or any(type(v) is not np.ndarray for v in vals):
+            return
+        if n == 0:
+            self._hot0[key] = runner
+            return
+        entry: tuple = (runner,)
+        for k, v in zip(feed_dict, vals, strict=True):
+            entry += (k, v.shape, v.dtype)
+        (self._hot1 if n == 1 else self._hot2)[key[0]] = entry
 
     def _make_runner(self, fetches, feed_dict, vals) -> Runner:
         graph = self.graph

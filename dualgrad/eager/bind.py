@@ -152,7 +152,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     out = op.kernel(np, *data)
             else:
                 if op.promotes or op.floating:
-                    data = promote_args(np, data, op.floating)
+                    data = promote_args(np, data, op.floating, op.weak)
                 out = op.kernel(np, *data, **attrs) if attrs else op.kernel(np, *data)
         elif on_jax:  # (Op.compute would look for jax arrays again)
             out = op.compute_jax(data, attrs)

@@ -16,11 +16,16 @@ _WEAK_SCALARS = frozenset((bool, int, float))
 _PROMOTED: dict = {}  # (floating, `_promotion_key` per arg) -> numpy target dtype or None
 
 
-def promote_args(xp, args: Sequence, floating: bool) -> Sequence:
+def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequence:
     """Cast array arguments to the PyTorch result dtype (numpy would widen int*float32 to
     float64); Python scalars stay weak and 0-d arrays rank below dimensioned ones. The target
     depends only on the arguments' dtypes, 0-d-ness and scalar types, so it is computed once
-    per combination (this runs on every eager op)."""
+    per combination (this runs on every eager op). The arguments at positions `weak` (an
+    op's `declare(weak=)`, e.g. a learning rate) take no part and are passed as they are."""
+    if weak:
+        rest = promote_args(xp, [a for i, a in enumerate(args) if i not in weak], floating)
+        others = iter(rest)
+        return [a if i in weak else next(others) for i, a in enumerate(args)]
     common = None
     for a in args:  # the common case first: numpy arrays of one float dtype, Python scalars
         kind = type(a)

@@ -49,12 +49,12 @@ class Op:
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
         "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
         "saves_out", "doc", "check", "vjp_checks", "ufunc", "reads", "plans",
-        "checks_all", "direct",
+        "checks_all", "direct", "weak",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
                  grad_name, promotes, floating, elementwise, doc, saves_inputs, saves_out,
-                 check=None, vjp_checks=False, ufunc=None, reads=None, kernel_is_ufunc=True):
+                 check=None, vjp_checks=False, ufunc=None, reads=None, kernel_is_ufunc=True, weak=()):
         self.name = name
         self.kernel = kernel
         self.vjps = vjp if isinstance(vjp, tuple) else None
@@ -89,6 +89,7 @@ class Op:
         # and Python numbers: the ufunc itself, without the kernel's Python frame (~0.1 us of a
         # 0.3 us call on small arrays), where the kernel is nothing but it
         self.direct = ufunc if kernel_is_ufunc else None
+        self.weak = weak  # inputs promotion reads as Python numbers (see `declare`)
 
     def __repr__(self) -> str:
         return f"<op {self.name}>"
@@ -143,7 +144,7 @@ class Op:
             # plain arrays (e.g. a VJP rule inside a plain backward): `compute`, inlined
             if _backend._jnp is None:
                 if self.promotes or self.floating:
-                    args = promote_args(np, args, self.floating)
+                    args = promote_args(np, args, self.floating, self.weak)
                 return self.kernel(np, *args, **attrs)
             return self.compute(args, attrs)
         except DualgradError:
@@ -185,7 +186,7 @@ class Op:
 
     def _promoted_kernel(self, xp, args: Sequence, attrs: dict):
         if self.promotes or self.floating:
-            args = promote_args(xp, args, self.floating)
+            args = promote_args(xp, args, self.floating, self.weak)
         return self.kernel(xp, *args, **attrs)
 
     def vjp(self, needed: Sequence, g, out, inputs: Sequence, attrs: dict) -> list:
@@ -219,7 +220,10 @@ class Op:
         return (None if self.saves_inputs else frozenset()), self.saves_out
 
     def infer(self, specs: Sequence[Spec], attrs: dict) -> Spec:
-        """Output shape and dtype; raises a ShapeError/DTypeError naming the op and shapes."""
+        """Output shape and dtype; raises a ShapeError/DTypeError naming the op and shapes.
+        The `weak` inputs lend their shape only (promotion passes them by, see `declare`)."""
+        if self.weak:
+            specs = [Spec(s.shape, None, True) if i in self.weak else s for i, s in enumerate(specs)]
         return self.shape_rule(self, *specs, **attrs)
 
     def input_differentiable(self, index: int) -> bool:
@@ -246,7 +250,7 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
             promotes: bool = False, floating: bool = False, elementwise: bool = False,
             saves_inputs: bool = True, saves_out: bool = False, doc: str = "", check=None,
             vjp_checks: bool = False, ufunc: np.ufunc | None = None, reads: Sequence | None = None,
-            kernel_is_ufunc: bool = True) -> Op:
+            kernel_is_ufunc: bool = True, weak: tuple[int, ...] = ()) -> Op:
     """Add an op to the registry and return it (so modules can bind it to a name).
 
     `saves_inputs`/`saves_out` say whether the VJP reads the input values / the output: only
@@ -264,7 +268,11 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
     a float operand (`out=`, eager in-place updates) casts nothing. The registry test checks
     the kernel against it bit for bit. The numpy fast paths call the ufunc instead of the
     kernel on float arrays of one dtype and Python numbers; `kernel_is_ufunc=False` says the
-    kernel does more there (power: a one-element 0.5 exponent runs C's pow, not numpy's sqrt)."""
+    kernel does more there (power: a one-element 0.5 exponent runs C's pow, not numpy's sqrt).
+    `weak` lists the inputs that promotion reads as it reads Python numbers, whatever they
+    are (an array, a graph value): they never decide the result dtype and are never cast, so
+    the kernel sees them as given (an optimizer update's learning rate: the step is in the
+    parameter's dtype, and a float64 lr keeps its digits for the step size)."""
     if name in REGISTRY:
         raise DualgradError(f"op {name!r} is declared twice")
     if ufunc is not None and not keeps_float(ufunc):
@@ -277,7 +285,7 @@ def declare(name: str, kernel: Callable, *, vjp=(), sympy=None, shape, domain=No
             grad_name=grad_name or name.title().replace("_", ""), promotes=promotes,
             floating=floating, elementwise=elementwise, doc=doc, saves_inputs=saves_inputs,
             saves_out=saves_out, check=check, vjp_checks=vjp_checks, ufunc=ufunc,
-            reads=reads, kernel_is_ufunc=kernel_is_ufunc)
+            reads=reads, kernel_is_ufunc=kernel_is_ufunc, weak=tuple(weak))
     REGISTRY[name] = op
     if ufunc is not None:
         _BY_UFUNC[ufunc] = op

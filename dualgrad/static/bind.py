@@ -43,12 +43,16 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             elif g is not graph:
                 raise GraphError(f"{op.name}: {describe(a)} must be from the same graph as the other "
                                  f"inputs {user_line()}")
+            if i in op.weak:  # (a learning rate: never the result's dtype, never cast)
+                continue
             d = a.dtype
             tensor_dtype = d if tensor_dtype is None else dtypes.promote(tensor_dtype, d)
         else:
             conv[i] = _const_arg(a)
     if op.promotes and tensor_dtype is not None and not tensor_dtype.is_bool:
         for i, a in enumerate(conv):
+            if i in op.weak:
+                continue
             if isinstance(a, np.ndarray) and a.dtype != tensor_dtype.np and a.dtype.kind in "iuf":
                 if tensor_dtype.is_floating_point or a.dtype.kind != "f":
                     check_int_range(a, tensor_dtype, f"{op.name}: an array operand {user_line()}")

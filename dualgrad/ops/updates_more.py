@@ -8,12 +8,17 @@ schedule, RAdam's rectification) are computed from it with registry ops in float
 PyTorch computes them in Python floats, then cast to the parameter's dtype. RAdam's choice
 between the rectified and the plain step is a `where` on the step number (PyTorch's
 capturable form), not a Python branch, so a compiled step keeps one program.
+
+The learning rate is an operand too (a number or a 0-d value, as in `ops.updates`): the
+coefficients it enters are computed with registry ops in float64 (a float32 lr widened
+exactly, as a Python float would be) and cast to the parameter's dtype, so a float lr and
+an array holding it give the same bits on numpy.
 """
 from __future__ import annotations
 
 from .. import dtypes
 from . import elementwise as ew
-from .updates import _decayed, add_scaled, add_square, ema
+from .updates import _decayed, add_square, descend, ema
 
 
 def _float64(step):
@@ -25,15 +30,22 @@ def _like(value, param):
     return ew.cast(value, dtype=ew._dtype_of(param))
 
 
-def _weight_decay(param, grad, lr: float, weight_decay: float, decoupled: bool, maximize: bool):
+def _rate(lr):
+    """The learning rate for float64 coefficient arithmetic: a Python number as it is, any
+    other value (an array, a graph value) cast to float64."""
+    return lr if type(lr) in (float, int) else _float64(lr)
+
+
+def _weight_decay(param, grad, lr, weight_decay: float, decoupled: bool, maximize: bool):
     """(param, grad) after PyTorch's weight decay: decoupled decays the parameter first
     (param * (1 - lr wd)), otherwise wd * param joins the gradient."""
     if decoupled and weight_decay:
-        return ew.multiply(param, 1 - lr * weight_decay), _decayed(grad, param, 0.0, maximize)
+        factor = _like(ew.subtract(1.0, ew.multiply(lr, weight_decay)), param)
+        return ew.multiply(param, factor), _decayed(grad, param, 0.0, maximize)
     return param, _decayed(grad, param, weight_decay, maximize)
 
 
-def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr: float, beta1: float, beta2: float,
+def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1: float, beta2: float,
           eps: float, weight_decay: float = 0.0, momentum_decay: float = 4e-3, decoupled: bool = False,
           maximize: bool = False):
     """NAdam: (param, exp_avg, exp_avg_sq, mu_product) after step number `step`.
@@ -42,6 +54,7 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr: float, beta
     param -= lr (1 - mu_t) / (1 - mu_product) * g / d + lr mu_{t+1} / (1 - mu_product mu_{t+1})
     * exp_avg / d, with d = sqrt(exp_avg_sq / (1 - beta2^t)) + eps.
     """
+    lr = _rate(lr)
     param, grad = _weight_decay(param, grad, lr, weight_decay, decoupled, maximize)
     t = _float64(step)
     mu = ew.multiply(ew.subtract(1.0, ew.multiply(
@@ -54,14 +67,15 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr: float, beta
     exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
     correction2 = _like(ew.subtract(1.0, ew.power(beta2, t)), param)
     denom = ew.add(ew.sqrt(ew.divide(exp_avg_sq, correction2)), eps)
-    grad_size = ew.divide(ew.multiply(ew.subtract(1.0, mu), -lr), ew.subtract(1.0, product))
-    avg_size = ew.divide(ew.multiply(mu_next, -lr), ew.subtract(1.0, ew.multiply(product, mu_next)))
+    neg_lr = ew.negative(lr)
+    grad_size = ew.divide(ew.multiply(ew.subtract(1.0, mu), neg_lr), ew.subtract(1.0, product))
+    avg_size = ew.divide(ew.multiply(mu_next, neg_lr), ew.subtract(1.0, ew.multiply(product, mu_next)))
     param = ew.add(param, ew.multiply(ew.divide(grad, denom), _like(grad_size, param)))
     param = ew.add(param, ew.multiply(ew.divide(exp_avg, denom), _like(avg_size, param)))
     return param, exp_avg, exp_avg_sq, mu_product
 
 
-def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr: float, beta1: float, beta2: float, eps: float,
+def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1: float, beta2: float, eps: float,
           weight_decay: float = 0.0, decoupled: bool = False, maximize: bool = False):
     """RAdam: (param, exp_avg, exp_avg_sq) after step number `step`.
 
@@ -70,7 +84,7 @@ def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr: float, beta1: float, be
     = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t)); otherwise
     param -= lr m_hat (m_hat = exp_avg / (1 - beta1^t)).
     """
-    param, grad = _weight_decay(param, grad, lr, weight_decay, decoupled, maximize)
+    param, grad = _weight_decay(param, grad, _rate(lr), weight_decay, decoupled, maximize)
     exp_avg = ema(exp_avg, grad, weight=1 - beta1)
     exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
     t = _float64(step)
@@ -85,4 +99,4 @@ def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr: float, beta1: float, be
     adaptive = ew.divide(_like(ew.sqrt(correction2), param), ew.add(ew.sqrt(exp_avg_sq), eps))
     scale = ew.where(ew.greater(rho_t, 5.0), ew.multiply(adaptive, _like(rect, param)), 1.0)
     corrected = ew.divide(exp_avg, _like(correction1, param))
-    return add_scaled(param, ew.multiply(corrected, scale), alpha=-lr), exp_avg, exp_avg_sq
+    return descend(param, ew.multiply(corrected, scale), lr), exp_avg, exp_avg_sq

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, check_lr, lr_of, refuse_differentiable, state_tensor, write
 
 
 class Adagrad(Optimizer):
@@ -15,7 +15,8 @@ class Adagrad(Optimizer):
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach=None, *,
                  maximize: bool = False, differentiable: bool = False, fused=None) -> None:
-        for name, value in (("learning rate", lr), ("lr_decay value", lr_decay),
+        check_lr(lr)
+        for name, value in (("lr_decay value", lr_decay),
                             ("weight_decay value", weight_decay),
                             ("initial_accumulator_value value", initial_accumulator_value),
                             ("epsilon value", eps)):
@@ -44,7 +45,7 @@ class Adagrad(Optimizer):
             state = self.state[p]
             write(state["step"], updates.count(state["step"]._data))
             new, total = updates.adagrad(p._data, p.grad._data, state["sum"]._data, state["step"]._data,
-                                         lr=group["lr"],
+                                         lr=lr_of(group),
                                          lr_decay=group["lr_decay"], weight_decay=group["weight_decay"],
                                          eps=group["eps"], maximize=group["maximize"])
             write(p, new)

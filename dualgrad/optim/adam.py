@@ -6,8 +6,17 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import full_on
+from ..eager.tensor import Tensor
 from ..ops import updates
-from .optimizer import Optimizer, check_adam_args, refuse_differentiable, state_tensor, write
+from .optimizer import (
+    Optimizer,
+    OptimizerError,
+    check_adam_args,
+    lr_of,
+    refuse_differentiable,
+    state_tensor,
+    write,
+)
 
 
 class Adam(Optimizer):
@@ -18,6 +27,8 @@ class Adam(Optimizer):
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
                  foreach=None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused=None, decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:  # PyTorch's refusal
+            raise OptimizerError("lr as a Tensor is not supported for capturable=False and foreach=True")
         check_adam_args(lr, betas, eps, weight_decay)
         refuse_differentiable(type(self).__name__, differentiable)
         # a group key, as PyTorch's: a loaded checkpoint of Adam(decoupled_weight_decay=True)
@@ -41,7 +52,7 @@ class Adam(Optimizer):
             most = state.get("max_exp_avg_sq")
             new, exp_avg, exp_avg_sq, new_most = updates.adam(
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                None if most is None else most._data, state["step"]._data, lr=group["lr"], beta1=beta1,
+                None if most is None else most._data, state["step"]._data, lr=lr_of(group), beta1=beta1,
                 beta2=beta2, eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
                 maximize=group["maximize"], decoupled=group["decoupled_weight_decay"])
             write(p, new)

@@ -9,6 +9,8 @@ import types
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from ..eager.grad_mode import no_grad
+from ..eager.tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -23,13 +25,13 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
                                    "resuming an optimizer")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = _values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._step_count = 0
         # the constructor's step: a schedule resumed with last_epoch >= 0 keeps the optimizer's
@@ -58,8 +60,8 @@ class LRScheduler:
             self.last_epoch = epoch
             values = self._closed_form() if hasattr(self, "_closed_form") else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            _set(group, "lr", lr)
+        self._last_lr = _values(self.optimizer, "lr")
 
     def state_dict(self) -> dict:
         """The scheduler's state, without the optimizer (LRScheduler.state_dict)."""
@@ -69,8 +71,32 @@ class LRScheduler:
         """Restores state from `state_dict` (LRScheduler.load_state_dict)."""
         self.__dict__.update(state_dict)
 
-    def _lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+    def _lrs(self) -> list:
+        return _values(self.optimizer, "lr")
+
+
+def _copy(value):
+    """A Tensor hyperparameter's copy (PyTorch clones, so a schedule's base never aliases
+    the lr it writes), anything else as it is."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _values(optimizer: Optimizer, key: str) -> list:
+    """group[key] of each group, Tensors copied (PyTorch's `_param_groups_val_list`)."""
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _set(group: dict, key: str, value) -> None:
+    """Sets group[key]; a Tensor there is filled in place (PyTorch's
+    `_update_param_group_val`), so whatever holds it (a compiled step) sees the new value."""
+    held = group[key]
+    if isinstance(held, Tensor):
+        if isinstance(value, Tensor) and value.ndim:
+            value = value.squeeze()
+        with no_grad():
+            held.fill_(value)
+    else:
+        group[key] = value
 
 
 class StepLR(LRScheduler):

@@ -6,7 +6,15 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates, updates_more
-from .optimizer import Optimizer, OptimizerError, check_adam_args, refuse_differentiable, state_tensor, write
+from .optimizer import (
+    Optimizer,
+    OptimizerError,
+    check_adam_args,
+    lr_of,
+    refuse_differentiable,
+    state_tensor,
+    write,
+)
 
 
 def _moments(state: dict, p) -> None:
@@ -41,7 +49,7 @@ class NAdam(Optimizer):
             write(state["step"], updates.count(state["step"]._data))
             new, exp_avg, exp_avg_sq, mu_product = updates_more.nadam(
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                state["mu_product"]._data, state["step"]._data, lr=group["lr"], beta1=beta1, beta2=beta2,
+                state["mu_product"]._data, state["step"]._data, lr=lr_of(group), beta1=beta1, beta2=beta2,
                 eps=group["eps"], weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                 decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
             write(p, new)
@@ -73,7 +81,7 @@ class RAdam(Optimizer):
             write(state["step"], updates.count(state["step"]._data))
             new, exp_avg, exp_avg_sq = updates_more.radam(
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                state["step"]._data, lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                state["step"]._data, lr=lr_of(group), beta1=beta1, beta2=beta2, eps=group["eps"],
                 weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
                 maximize=group["maximize"])
             write(p, new)

@@ -43,6 +43,20 @@ def write(t: Tensor, value) -> None:
 _NUMPY = (np.ndarray, np.generic)
 
 
+def lr_of(group: dict):
+    """A group's learning rate as the update ops take it (an operand, `ops.updates`): a
+    number as it is; a Tensor lr's value, read now (a scheduler `fill_`s it in place), as a
+    Python float on numpy (exact, the arithmetic of a float lr), else its 0-d data (a jax
+    array, or the graph value a `dg.compile` trace gave it)."""
+    lr = group["lr"]
+    if not isinstance(lr, Tensor):
+        return lr
+    data = lr._data
+    if type(data) is np.ndarray:
+        return float(data.reshape(()))
+    return data if not data.shape else data.reshape(())
+
+
 def refuse_differentiable(optimizer: str, differentiable: bool) -> None:
     """PyTorch's `differentiable=True` records the update in the graph (for gradients through
     a step); dualgrad's steps are fused registry ops that are not differentiable, so the flag
@@ -52,10 +66,17 @@ def refuse_differentiable(optimizer: str, differentiable: bool) -> None:
                                           f"not differentiable (they run under no_grad) {user_line()}")
 
 
-def check_adam_args(lr: float, betas, eps: float, weight_decay: float) -> None:
-    """The argument checks the Adam family shares, with PyTorch's messages."""
+def check_lr(lr) -> None:
+    """PyTorch's checks of a learning rate (a number, or a Tensor of one element)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise OptimizerError("Tensor lr must be 1-element")
     if not 0.0 <= lr:
         raise OptimizerError(f"Invalid learning rate: {lr}")
+
+
+def check_adam_args(lr, betas, eps: float, weight_decay: float) -> None:
+    """The argument checks the Adam family shares, with PyTorch's messages."""
+    check_lr(lr)
     if not 0.0 <= eps:
         raise OptimizerError(f"Invalid epsilon value: {eps}")
     for i, beta in enumerate(betas):
@@ -130,13 +151,11 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_lr(self, group: dict) -> None:
-        """PyTorch also takes a 1-element Tensor as lr (for torch.compile); dualgrad's update
-        ops take lr as a number, so a Tensor is refused by name rather than failing inside."""
-        if isinstance(group.get("lr"), Tensor):
-            raise DualgradNotImplementedError(
-                f"{type(self).__name__}: lr must be a Python number, got a Tensor (PyTorch accepts a "
-                "1-element Tensor lr; dualgrad does not: pass float(lr). Under dg.compile a new lr "
-                f"value traces the step again, docs/compile.md) {user_line()}")
+        """A Tensor lr (PyTorch's, for torch.compile and capturable steps) must hold one
+        element, PyTorch's ValueError; its value is read at each step (`lr_of`)."""
+        lr = group.get("lr")
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise OptimizerError("Tensor lr must be 1-element")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears the parameters' `.grad` (to None by default) (Optimizer.zero_grad)."""
@@ -153,7 +172,7 @@ class Optimizer:
             for group in self.param_groups:
                 live = [p for p in group["params"] if p.grad is not None]
                 if live:
-                    self._check_lr(group)  # (a scheduler or the user may have set it since)
+                    self._check_lr(group)  # (the user may have set it since)
                     self.update(group, live)
         return loss
 
@@ -212,4 +231,4 @@ def _copied(value, param: Tensor, key: str):
     return wrap(data)
 
 
-__all__ = ["Optimizer", "OptimizerError", "required"]
+__all__ = ["Optimizer", "OptimizerError", "lr_of", "required"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, refuse_differentiable, state_tensor, write
+from .optimizer import Optimizer, OptimizerError, check_lr, lr_of, refuse_differentiable, state_tensor, write
 
 
 class RMSprop(Optimizer):
@@ -16,7 +16,8 @@ class RMSprop(Optimizer):
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  capturable: bool = False, foreach=None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+        check_lr(lr)
+        for name, value in (("epsilon value", eps), ("momentum value", momentum),
                             ("weight_decay value", weight_decay), ("alpha value", alpha)):
             if value < 0.0:
                 raise OptimizerError(f"Invalid {name}: {value}")
@@ -41,7 +42,7 @@ class RMSprop(Optimizer):
                 p._data, p.grad._data, state["square_avg"]._data,
                 None if grad_avg is None else grad_avg._data, None if buf is None else buf._data,
                 state["step"]._data,
-                lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                lr=lr_of(group), alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
                 momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
             write(p, new)
             write(state["square_avg"], square_avg)

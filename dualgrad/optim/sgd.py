@@ -3,7 +3,16 @@ from `ops.updates.sgd`."""
 from __future__ import annotations
 
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, refuse_differentiable, required, state_tensor, write
+from .optimizer import (
+    Optimizer,
+    OptimizerError,
+    check_lr,
+    lr_of,
+    refuse_differentiable,
+    required,
+    state_tensor,
+    write,
+)
 
 
 class SGD(Optimizer):
@@ -12,8 +21,8 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
                  foreach=None, differentiable: bool = False, fused=None) -> None:
-        if lr is not required and lr < 0.0:
-            raise OptimizerError(f"Invalid learning rate: {lr}")
+        if lr is not required:
+            check_lr(lr)
         if momentum < 0.0:
             raise OptimizerError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
@@ -26,7 +35,8 @@ class SGD(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One SGD step for `params` of `group`, as torch.optim.SGD.step."""
-        hyper = {k: group[k] for k in ("lr", "momentum", "dampening", "nesterov", "weight_decay", "maximize")}
+        hyper = {k: group[k] for k in ("momentum", "dampening", "nesterov", "weight_decay", "maximize")}
+        hyper["lr"] = lr_of(group)
         for p in params:
             buf = self.state.get(p, {}).get("momentum_buffer")  # no entry without momentum, as PyTorch
             new, new_buf = updates.sgd(p._data, p.grad._data, None if buf is None else buf._data, **hyper)

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 import importlib.util
 
-TORCH_ORACLES = ["test_torch_optim_oracle.py", "test_more_optim_torch.py"]
+TORCH_ORACLES = ["test_torch_optim_oracle.py", "test_more_optim_torch.py", "test_tensor_lr_torch.py"]
 collect_ignore = [] if importlib.util.find_spec("torch") else TORCH_ORACLES

@@ -37,7 +37,7 @@ class Walk:
     (`slots`, `scalars`, `grad_of`, `generators`), which only a trace reads."""
 
     __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen",
-                 "record")
+                 "record", "rates")
 
     def __init__(self, arguments=(), record: bool = True) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
@@ -51,6 +51,7 @@ class Walk:
         self.key: list = []
         self.scalars: dict = {}  # (id(owner), key) -> a Python value held there
         self.generators: list = []  # dg.Generators the step can draw from
+        self.rates: list = []  # (optimizer, group index) of each number lr, fed each call (`_groups`)
         self._seen: set[int] = set()
 
     def visit(self, obj, depth: int = 0) -> None:
@@ -95,6 +96,8 @@ class Walk:
         elif how == _GENERATOR:
             if self.record:
                 self.generators.append(obj)
+        elif how == _OPTIMIZER:
+            self._optimizer(obj, depth)
         elif hasattr(obj, "__dict__"):
             self.key.append(id(obj))
             self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
@@ -190,11 +193,41 @@ class Walk:
             for default in fn.__kwdefaults__.values():
                 visit(default, depth)
 
+    def _optimizer(self, opt, depth: int) -> None:
+        """An optimizer, walked as any object except its `param_groups` (`_groups`)."""
+        self.key.append(id(opt))
+        for name, value in list(vars(opt).items()):
+            if name == "param_groups" and type(value) is list:
+                self.key.append(name)
+                self._groups(opt, value, depth + 1)
+            else:
+                self._held(opt, [(name, value)], _ATTRIBUTE, depth + 1)
+
+    def _groups(self, opt, groups: list, depth: int) -> None:
+        """An optimizer's param_groups: a group's learning rate, where it is a number, is
+        guarded by its type only and noted in `rates` — a compiled step is fed its value each
+        call (a scheduler's new lr runs the same program); everything else as usual."""
+        if depth > MAX_DEPTH or not self._first(groups):
+            return
+        key = self.key
+        key.append(len(groups))
+        for i, group in enumerate(groups):
+            lr = group.get("lr") if type(group) is dict else None
+            if type(lr) not in (float, int) or depth + 1 > MAX_DEPTH or not self._first(group):
+                self._held(groups, [(i, group)], _UNNAMED, depth + 1)
+                continue
+            key.append(len(group))
+            key.append(("lr", type(lr)))
+            if self.record:
+                self.rates.append((opt, i))
+            self._held(group, [(k, v) for k, v in group.items() if k != "lr"], _BY_KEY, depth + 2)
+
 
 _UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner holds
 
 
 _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
+_OPTIMIZER = 7  # an optimizer: its groups' learning rates are fed, not guarded (`Walk._groups`)
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
@@ -215,7 +248,9 @@ def _how(kind: type) -> int:
         how = _GENERATOR
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):
         how = _SKIP  # modules, classes, builtins; arrays are read when traced (docs/compile.md)
-    elif kind.__module__.startswith("dualgrad.") and not issubclass(kind, (Module, Optimizer)):
+    elif issubclass(kind, Optimizer):
+        how = _OPTIMIZER
+    elif kind.__module__.startswith("dualgrad.") and not issubclass(kind, Module):
         how = _SKIP  # dualgrad's own objects (graphs, sessions, compiled functions)
     else:
         how = _OBJECT

@@ -5,9 +5,13 @@ them on the device and donates the buffers it overwrites). Before a call, a capt
 that eager code changed since the last sync (another array, or a new version) is loaded
 again; after it, every value the step wrote is copied into its eager tensor in place (with a
 new version, as the eager in-place update would), and slots the step filled (`.grad` after
-`zero_grad()` + `backward()`, new optimizer state) get fresh tensors.
+`zero_grad()` + `backward()`, new optimizer state) get fresh tensors. An optimizer's number
+lr is fed: each call reads it from its param_group (trace.py), so a scheduler's new value
+runs the same program.
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ..eager.tensor import Tensor
 from ..optim.optimizer import write
@@ -104,7 +108,9 @@ class Program:
         self.out_tree, out_fetches = _flatten(out, len(fetches))
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
-        self.call = self.session.make_callable(fetches, [tracer.lifted[id(t)].source for t in feeds])
+        self.rates = [(opt, i) for opt, i, _ in tracer.rates]  # fed after the arguments
+        self.call = self.session.make_callable(
+            fetches, [tracer.lifted[id(t)].source for t in feeds] + [source for _, _, source in tracer.rates])
 
     def run(self, feeds: list):
         loads = {}
@@ -115,7 +121,7 @@ class Program:
                 s.synced(t)
         if loads:
             on_device.load(self.session, loads)
-        values = self.call(*[t._data for t in feeds])
+        values = self.call(*[t._data for t in feeds], *_rates(self.rates))
         if self.reads is not None:
             values = on_device.read(self.session, self.reads, values)
         written = self._written()
@@ -146,6 +152,11 @@ class Program:
         session = self.session
         with session._lock:
             return {s.var: session._values[s.var] for kind, s, _ in self.syncs if kind == "state"}
+
+
+def _rates(rates: list) -> list:
+    """Each fed learning rate's value now: its param_group's lr, a 0-d float64 array."""
+    return [np.array(float(opt.param_groups[i]["lr"])) for opt, i in rates]
 
 
 def _is_traced(value) -> bool:

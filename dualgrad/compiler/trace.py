@@ -8,6 +8,11 @@ eager engine's VJP rules during `backward()`, optimizer updates under `no_grad`)
 value the step replaced gets an `assign`, and tensors the step stored where none were
 (`.grad` after backward, new optimizer state) are fetched. Then everything is put back as it
 was, and the `Program` runs the graph through a `ds.Session` for this call and the next ones.
+
+An optimizer's learning rate that is a Python number (a param_group's 'lr', which schedulers
+change between calls) is not a guard (discover.py notes where it lives, `Walk.rates`): for
+the trace the group holds a 0-d float64 tensor reading a placeholder, so the update ops take
+it as their lr operand, and the `Program` feeds the group's lr of each call to it.
 """
 from __future__ import annotations
 
@@ -51,6 +56,7 @@ class Tracer:
         self.graph = Graph()
         self.lifted: dict[int, Lifted] = {}
         self.streams: dict = {}  # a random op -> the owner of the stream it draws from
+        self.rates: list = []  # (optimizer, group index, placeholder) of each fed learning rate
 
     def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
         entry = self.lifted.get(id(t))
@@ -92,11 +98,14 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             tracer.lift(t, as_feed=True)
         for t in before.tensors.values():
             tracer.lift(t)
+        numbers = _feed_rates(tracer, before.rates)
         eager_bind.tracing.hook = tracer.hook
         try:
             out = fn(*args, **kwargs)
         finally:
             eager_bind.tracing.hook = None
+            for (opt, i, _), lr in zip(tracer.rates, numbers, strict=True):
+                opt.param_groups[i]["lr"] = lr
         after = roots()
         side = changed_scalars(before, after)
         if side:
@@ -113,6 +122,22 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             e.restore()
         for owner, key, is_attr, value in before.slots:
             put(owner, key, is_attr, value)
+
+
+def _feed_rates(tracer: Tracer, rates: list) -> list:
+    """Put a tensor reading a float64 placeholder in place of each number lr the walk noted
+    (an optimizer reads it at its step, `optim.optimizer.lr_of`); the numbers, to put back."""
+    numbers = []
+    for opt, i in rates:
+        group = opt.param_groups[i]
+        with tracer.graph.as_default():
+            source = placeholder(float64, ())
+        rate = wrap(np.zeros((), np.float64))
+        rate._data = Traced(source)
+        numbers.append(group["lr"])
+        tracer.rates.append((opt, i, source))
+        group["lr"] = rate
+    return numbers
 
 
 class _TracedDraws:

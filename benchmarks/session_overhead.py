@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jax  # noqa: E402
-from workloads import graph_regression, jax_regression_step  # noqa: E402
+from workloads import graph_regression, graph_sgd_step, jax_mlp_loss, jax_regression_step  # noqa: E402
 
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy, x64_state  # noqa: E402
@@ -107,6 +107,40 @@ def regression() -> dict:
             "jax.jit by hand (+ np.asarray)": by_hand}
 
 
+def mlp() -> dict:
+    """Row (3): the MLP 784-256-256-10's `minimize` step (batch 64), as benchmarks/static.py
+    runs it (a fresh fetch list and feed dict each call)."""
+    from static import BATCH, SIZES, mlp_params
+
+    lr = 0.05
+    rng = np.random.default_rng(0)
+    batch_x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    batch_y = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], BATCH)]
+    init_params = mlp_params(rng)
+    g = ds.Graph()
+    with g.as_default():
+        x, y, loss, train_op, init = graph_sgd_step(
+            ds, ds.nn.softmax_cross_entropy_with_logits, SIZES, init_params, lr)
+    sess = ds.Session(graph=g)
+    sess.run(init)
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
+
+    @jax.jit
+    def jstep(params, xb, yb):
+        value, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
+        return [p - lr * gp for p, gp in zip(params, grads, strict=True)], value
+
+    state = {"p": [jnp.asarray(p) for p in init_params]}
+
+    def by_hand():
+        state["p"], value = jstep(state["p"], batch_x, batch_y)
+        return np.asarray(value)
+
+    return {"dualgrad sess.run": lambda: sess.run([train_op, loss], {x: batch_x, y: batch_y}),
+            "program only": program_only(sess, [train_op, loss], ((x, batch_x), (y, batch_y))),
+            "jax.jit by hand (+ np.asarray)": by_hand}
+
+
 def latency_parts() -> dict:
     """Row (1) built up one step at a time, from jax.jit by hand to `sess.run`: each row adds
     one thing the Session does (its compiled program inside jax's 64-bit mode, the wait for
@@ -149,6 +183,7 @@ def main() -> None:
     for title, cases, calls, rounds in (
             ("(1) sess.run(x*2+1, feed)", latency(), 2000, args.rounds),
             ("(2) one regression step, sess.run([loss, new_w, new_b])", regression(), 500, args.rounds),
+            ("(3) one MLP 784-256-256-10 minimize step, batch 64", mlp(), 20, args.rounds),
             ("(1) step by step (short rounds: best of many 40-call rounds)", latency_parts(), 40,
              args.rounds * 40)):
         best = race(cases, calls, rounds)

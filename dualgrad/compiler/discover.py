@@ -213,7 +213,7 @@ class Walk:
         key.append(len(groups))
         for i, group in enumerate(groups):
             lr = group.get("lr") if type(group) is dict else None
-            if type(lr) not in (float, int) or depth + 1 > MAX_DEPTH or not self._first(group):
+            if not _is_rate(lr) or depth + 1 > MAX_DEPTH or not self._first(group):
                 self._held(groups, [(i, group)], _UNNAMED, depth + 1)
                 continue
             key.append(len(group))
@@ -221,6 +221,17 @@ class Walk:
             if self.record:
                 self.rates.append((opt, i))
             self._held(group, [(k, v) for k, v in group.items() if k != "lr"], _BY_KEY, depth + 2)
+
+
+def _is_rate(value) -> bool:
+    """A learning rate a compiled step is fed: a real number (Python's or numpy's, not a
+    bool) or a 0-d numpy array of one (otherwise baked in unguarded, as other arrays)."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return True
+    if kind is _NDARRAY:
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, (np.floating, np.integer))
 
 
 _UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner holds

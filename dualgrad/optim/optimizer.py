@@ -43,7 +43,7 @@ def write(t: Tensor, value) -> None:
 _NUMPY = (np.ndarray, np.generic)
 
 
-def lr_of(group: dict):
+def lr_of(group: dict) -> object:
     """A group's learning rate as the update ops take it (an operand, `ops.updates`): a
     number as it is; a Tensor lr's value, read now (a scheduler `fill_`s it in place), as a
     Python float on numpy (exact, the arithmetic of a float lr), else its 0-d data (a jax

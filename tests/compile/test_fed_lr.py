@@ -209,3 +209,31 @@ def test_on_the_jax_device_a_scheduled_lr_runs_one_program_and_stays_there(tenso
         for _ in XS:
             value *= 0.7  # ExponentialLR's recursion (float64 tensor products: the same)
         assert is_jax_array(lr._data) and float(lr) == value
+
+
+def test_a_numpy_number_or_0d_array_lr_is_fed_too():
+    """numpy's numbers and 0-d arrays are not walked (arrays are read when traced); as an
+    optimizer's lr they are fed like a float, never baked in."""
+    def run(compiled: bool):
+        dg.manual_seed(1)
+        lin = nn.Linear(3, 2)
+        opt = optim.SGD(lin.parameters(), lr=np.float32(0.1), momentum=0.5)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((lin(x) - y) ** 2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = dg.compile(step, backend="numpy") if compiled else step
+        lrs = [np.float32(0.1), np.float64(0.05), np.array(0.02), np.array(0.01, np.float32)]
+        for i, lr in enumerate(lrs):
+            opt.param_groups[0]["lr"] = lr
+            f(XS[i], YS[i])
+        return lin, f
+
+    want, _ = run(False)
+    got, f = run(True)
+    same_tensors(got.parameters(), want.parameters(), "numpy")
+    assert programs(f) == 3  # the lr's type is a guard (float32, float64, ndarray); 0.02 -> 0.01 is fed

@@ -221,9 +221,12 @@ _ASSIGN, _UNIFORM_LIKE, _SHAPE, _IDENTITY = ASSIGN, UNIFORM_LIKE, SHAPE, IDENTIT
 
 def _needs_promotion(rop, inputs) -> bool:
     """Would `rop.compute` cast any of these inputs? Decided once from the static dtypes (feeds
-    and variables always arrive in their tensor's dtype)."""
+    and variables always arrive in their tensor's dtype). The op's `weak` inputs (an update's
+    learning rate) take no part, as in `promote_args`: they are passed as given either way."""
     if not (rop.promotes or rop.floating):
         return False
+    if rop.weak:
+        inputs = [a for i, a in enumerate(inputs) if i not in rop.weak]
     found = []
     for a in inputs:
         if isinstance(a, Tensor):

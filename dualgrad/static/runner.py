@@ -29,7 +29,7 @@ from .creation import draw
 from .donation import fits
 from .fetches import _same
 from .graph import Tensor, describe
-from .run_values import converter, device_of, store_unaliased, verify_numerics, waiter
+from .run_values import converter, device_of, numerics_verifier, store_unaliased, unaliased_store, waiter
 
 if TYPE_CHECKING:
     from .session import Session
@@ -42,7 +42,7 @@ class Runner:
     __slots__ = ("plan", "fn", "feed_pos", "casts", "rebuild", "state_in", "writes", "write_src",
                  "randoms", "nf", "copy", "donates", "all_tensors", "convert", "single", "stateless",
                  "feeds_as_given", "stores", "x64", "swap", "program", "host", "unchecked", "undonated",
-                 "checks", "wait", "waits_for_writes", "placed", "slots", "unalias", "call")
+                 "checks", "verify", "wait", "waits_for_writes", "placed", "slots", "unalias", "call")
 
     def __init__(self, plan: Plan, fn, feed_pos, casts, rebuild, copy: bool, donates: bool,
                  n_given: int, program: BackgroundProgram | None = None, undonated=None,
@@ -77,6 +77,7 @@ class Runner:
         self.unchecked = donates
         self.undonated = undonated
         self.checks = plan.checks
+        self.verify = numerics_verifier(plan.checks) if plan.checks else None
         tensors = [f for f in plan.fetches if isinstance(f, Tensor)]
         self.all_tensors = len(tensors) == len(plan.fetches)
         # where each fetched tensor's value goes among the fetches (operations fetch None)
@@ -101,12 +102,12 @@ class Runner:
         return bool(self.convert or (self.writes and self.waits_for_writes))
 
     def _choose_call(self):
-        if self.x64 is None or self.checks:
+        if self.x64 is None:
             return self._call_x64
         if self.stateless:
             return self._plain_call() if self.feeds_as_given and self.single is not None \
-                else self._call_x64
-        if self.randoms or self.placed or self.unchecked:  # `_check_fits` chooses again
+                and not self.checks else self._call_x64
+        if self.placed or self.unchecked:  # `_check_fits` chooses again
             return self._call_x64
         return self._state_call()
 
@@ -151,12 +152,14 @@ class Runner:
         return call
 
     def _state_call(self):
-        """A jax run that reads or writes variables (no random draws, numerics checks or
-        placement; its memory check done) as one closure: `_call_x64`, `run` and `_call`
-        without their branches and attribute reads. Same order as `run`: feeds cast before
-        the lock; under it, the state read, the call, the wait, the writes, the conversions."""
+        """A jax run that reads or writes variables (no placement; its memory check done) as
+        one closure: `_call_x64`, `run` and `_call` without their branches and attribute
+        reads. Same order as `run`: feeds cast before the lock; under it, the state read, the
+        random draws, the call, the wait, the numerics checks (a run that fails them commits
+        nothing: such a program donates no buffer), the writes, the conversions."""
         fn, wait, flag, swap, unalias = self.fn, self.wait, self.x64, self.swap, self.unalias
-        state_in, stores = self.state_in, self.stores
+        state_in, stores, randoms, verify = self.state_in, self.stores, self.randoms, self.verify
+        store = unaliased_store(stores)
         given, feeds_of = self.feeds_as_given, self._feeds
         no_feeds = not self.feed_pos and not given
         results = self._results_function()
@@ -174,6 +177,8 @@ class Runner:
                     except KeyError:
                         raise self._uninitialized(state) from None
                     args += feeds
+                    if randoms:
+                        args += [draw(op, sess._rng(op)) for op in randoms]
                     outs = None
                     try:
                         outs = fn(*args)
@@ -183,8 +188,10 @@ class Runner:
                         if not is_out_of_memory(e):
                             raise
                         raise self._out_of_memory(sess, e, outs) from None
+                    if verify is not None:
+                        verify(outs)
                     if unalias:
-                        store_unaliased(state, stores, outs, args)
+                        store(state, outs, args)
                     else:
                         for v, i in stores:
                             state[v] = outs[i]
@@ -210,6 +217,12 @@ class Runner:
                 c0, c1, c2 = convert
                 return lambda outs: [c0(outs[0]), c1(outs[1]), c2(outs[2])]
             return lambda outs: list(map(apply, convert, outs))
+        n_ops = len(self.plan.fetches) - len(self.slots)
+        if self.rebuild is _same and self.slots == tuple(range(n_ops, len(self.plan.fetches))):
+            # operations first, then tensors (dg.compile's assigns, then its values): a None
+            # per operation, then the values in order
+            convert = self.convert
+            return lambda outs: [None] * n_ops + list(map(apply, convert, outs))
         return self._results
 
     def _call_x64(self, sess: Session, vals):
@@ -232,7 +245,7 @@ class Runner:
                 raise closed_session()
             outs = self._call(sess, vals if self.feeds_as_given else self._feeds(vals))
             if self.checks:
-                verify_numerics(self.checks, outs)
+                self.verify(outs)
             if self.single is not None:
                 return self.single(outs[0])
             return self._results(outs)
@@ -250,7 +263,7 @@ class Runner:
                 args += [draw(op, sess._rng(op)) for op in self.randoms]
             outs = self._call(sess, args)
             if self.checks:
-                verify_numerics(self.checks, outs)
+                self.verify(outs)
             if self.writes:
                 if self.copy:  # numpy backend: never share storage with feeds or results
                     for v, i in zip(self.writes, self.write_src, strict=True):
@@ -307,7 +320,7 @@ class Runner:
             program.start(feeds)
             outs = self._interpret_call(sess, program, feeds)
             if self.checks:
-                verify_numerics(self.checks, outs)
+                self.verify(outs)
             return self._results(outs)
         with sess._lock:
             if sess._closed:
@@ -323,7 +336,7 @@ class Runner:
             program.start(args)
             outs = self._interpret_call(sess, program, args)
             if self.checks:
-                verify_numerics(self.checks, outs)
+                self.verify(outs)
             for v, i in zip(self.writes, self.write_src, strict=True):
                 state[v] = np.array(outs[i])
             return self._results(outs)

@@ -23,17 +23,25 @@ from .trace import LiveStream, fresh, put
 
 class _State:
     """A captured tensor and its Variable; `locate(feeds)` finds the tensor now (a `.grad` is
-    found through its owner: each backward may make a new one)."""
+    found through its owner: each backward may make a new one), `tensor` is the tensor itself
+    where it is always the same one. `host`: the storage last synced is a writable numpy
+    array, which the next sync can copy a new value into (decided when the storage changes,
+    not on every call)."""
 
-    __slots__ = ("locate", "var", "data", "version")
+    __slots__ = ("locate", "var", "data", "version", "tensor", "host")
 
-    def __init__(self, locate, var: Variable, tensor) -> None:
+    def __init__(self, locate, var: Variable, tensor, fixed: bool) -> None:
         self.locate = locate
         self.var = var
+        self.tensor = tensor if fixed else None
+        self.data = None
         self.synced(tensor)
 
     def synced(self, t) -> None:
-        self.data = t._data
+        data = t._data
+        if data is not self.data:
+            self.data = data
+            self.host = type(data) is np.ndarray and data.flags.writeable
         self.version = t._version[0]
 
 
@@ -75,7 +83,8 @@ class Program:
         for e in tracer.lifted.values():
             if isinstance(e.source, Variable):
                 owner = before.grad_of.get(id(e.t))
-                by_tensor[id(e.t)] = s = _State(_locator(e.t, owner, feed_pos), e.source, e.t)
+                by_tensor[id(e.t)] = s = _State(_locator(e.t, owner, feed_pos), e.source, e.t,
+                                                owner is None)
                 self.state.append(s)
                 initial[e.source] = e.saved[0]
         on_device.load(self.session, initial)
@@ -113,10 +122,14 @@ class Program:
             fetches, [tracer.lifted[id(t)].source for t in feeds] + [source for _, _, source in tracer.rates])
 
     def run(self, feeds: list):
-        loads = {}
+        loads = None
         for s in self.state:
-            t = s.locate(feeds)
+            t = s.tensor
+            if t is None:
+                t = s.locate(feeds)
             if t._data is not s.data or t._version[0] != s.version:
+                if loads is None:
+                    loads = {}
                 loads[s.var] = t._data
                 s.synced(t)
         if loads:
@@ -124,11 +137,33 @@ class Program:
         values = self.call(*[t._data for t in feeds], *_rates(self.rates))
         if self.reads is not None:
             values = on_device.read(self.session, self.reads, values)
-        written = self._written()
+        written = iter(self._written())
+        host = not self.on_device
         for kind, target, i in self.syncs:
             if kind == "state":
-                t = target.locate(feeds)
-                write(t, on_device.like_tensor(t, written[target.var], self.on_device))
+                value = next(written)
+                t = target.tensor
+                if t is None:
+                    t = target.locate(feeds)
+                data = t._data
+                if host:
+                    if target.host and data is target.data:
+                        # the storage synced last (a writable numpy array): the new value
+                        # copied into it, with a new version, as `write` would
+                        try:
+                            data[...] = np.asarray(value)
+                        except ValueError:  # (made read-only since): `write` below
+                            pass
+                        else:
+                            version = t._version
+                            version[0] += 1
+                            target.version = version[0]
+                            continue
+                    if type(data) is np.ndarray:
+                        # storage numpy will not write into: the tensor takes an array of its
+                        # own, never a view of the Session's buffer (the next call may donate it)
+                        value = np.array(value)
+                write(t, on_device.like_tensor(t, value, self.on_device))
                 target.synced(t)
             else:
                 write(feeds[target], on_device.like_tensor(feeds[target], values[i], self.on_device))
@@ -145,13 +180,14 @@ class Program:
         return _build(self.out_tree, values)
 
 
-    def _written(self) -> dict:
-        """The new values of the variables the step wrote, as the Session holds them: one
-        copy (into a numpy-backed eager tensor) instead of a fetch's copy and then that one;
-        the sync reads a jax buffer before the next call can donate it."""
+    def _written(self) -> list:
+        """The new values of the variables the step wrote (in the order of `syncs`), as the
+        Session holds them: one copy (into a numpy-backed eager tensor) instead of a fetch's
+        copy and then that one; the sync reads a jax buffer before the next call can donate it."""
         session = self.session
         with session._lock:
-            return {s.var: session._values[s.var] for kind, s, _ in self.syncs if kind == "state"}
+            held = session._values
+            return [held[s.var] for kind, s, _ in self.syncs if kind == "state"]
 
 
 def _rates(rates: list) -> list:

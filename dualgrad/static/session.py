@@ -256,6 +256,14 @@ class Session:
                     return entry[0].call(self, values)
             return general(values)
 
+        def call1(*values):  # one value, unrolled (a loop costs more than the key it saves)
+            entry = hot[0]
+            if entry is not None and len(values) == 1:
+                v = values[0]
+                if type(v) is np.ndarray and v.dtype is entry[2][0] and v.shape == entry[1][0]:
+                    return entry[0].call(self, values)
+            return general(values)
+
         def general(values):
             if len(values) != n:
                 raise DTypeError(f"expected {n} feed values, got {len(values)}")
@@ -276,7 +284,7 @@ class Session:
                     hot[0] = (runner, tuple(v.shape for v in vals), tuple(v.dtype for v in vals))
             return runner.call(self, vals)
 
-        return call
+        return call1 if n == 1 else call
 
     def _generic_callable(self, fetches, feed_list: list):
         def call(*values):

@@ -22,6 +22,15 @@ float lr bit for bit (Adam's step size lr / (1 - beta1**t) in Python float64, as
 on jax (and for an lr per element) the same formulas run on float64 arrays, and the
 coefficient is cast to the parameter's dtype where a Python float would have been rounded
 to it (equal to the numpy trajectories to float tolerance).
+
+The hyperparameters a schedule moves every step are operands the same way (weak, read as
+numbers by `_rate`): `ema`'s weight (1 - beta1), `add_square`'s decay and scale (beta2,
+1 - beta2), `rms_update`'s beta1 and beta2, and `add_momentum`'s momentum (SGD's and
+RMSprop's), so OneCycleLR's `cycle_momentum` runs one compiled program too. A choice that
+shapes the step is still made in Python, on numbers only: whether a momentum takes part
+(`takes_part`; an operand that is not a number does, `dg.compile` guards the choice), and
+on numpy which of lerp's two formulas `ema` runs (a 0-d weight is the Python float it
+holds); an array weight (jax, a fed value) runs both under a `where`.
 """
 from __future__ import annotations
 
@@ -35,6 +44,7 @@ from .registry import declare
 _VALUES = (-3.0, 3.0)
 _POSITIVE = (0.2, 4.0)
 _RATES = (0.01, 2.0)  # learning rates
+_BETAS = (0.05, 0.999)  # Adam's betas, momenta
 
 
 def _reuse(xp, name: str, a, b, temp):
@@ -54,50 +64,53 @@ def _fits(value, shape: tuple) -> bool:
 _ndarray = np.ndarray
 
 
-def _ema_kernel(xp, avg, x, *, weight):
+def _ema_kernel(xp, avg, x, weight):
+    weight = _rate(xp, weight)
     diff = xp.subtract(x, avg)
-    if weight < 0.5:
-        return _reuse(xp, "add", avg, _reuse(xp, "multiply", diff, weight, diff), diff)
-    return _reuse(xp, "subtract", x, _reuse(xp, "multiply", diff, 1 - weight, diff), diff)
-
-
-def _ema_form(avg, x, *, weight):
-    return avg + (x - avg) * weight if weight < 0.5 else x - (x - avg) * (1 - weight)
+    if type(weight) is float:  # PyTorch's lerp_: from x's side when weight >= 0.5
+        if weight < 0.5:
+            return _reuse(xp, "add", avg, _reuse(xp, "multiply", diff, weight, diff), diff)
+        return _reuse(xp, "subtract", x, _reuse(xp, "multiply", diff, 1 - weight, diff), diff)
+    # an array weight (jax, a fed beta1): both formulas, chosen per element as lerp_ chooses
+    near = xp.add(avg, xp.multiply(diff, _coefficient(weight, diff.dtype)))
+    far = xp.subtract(x, xp.multiply(diff, _coefficient(1 - weight, diff.dtype)))
+    return xp.where(weight < 0.5, near, far)
 
 
 ema = declare(
-    "ema", _ema_kernel, sympy=_ema_form, shape=specs.broadcast, domain=(_VALUES, _VALUES), nin=2,
-    differentiable=False, floating=True, promotes=True, elementwise=True,
+    "ema", _ema_kernel, sympy=lambda avg, x, weight: avg + (x - avg) * weight, shape=specs.broadcast,
+    domain=(_VALUES, _VALUES, (0.05, 0.95)), nin=3, differentiable=False, floating=True,
+    promotes=True, elementwise=True, weak=(2,),
     doc="avg + weight * (x - avg): a moving average step, PyTorch's lerp_ (computed from x's "
-        "side when weight >= 0.5, as PyTorch does); not differentiable")
+        "side when weight >= 0.5, as PyTorch does), the weight an operand (weak: a fed beta1 "
+        "keeps the result in avg's dtype); not differentiable")
 
 
-def _add_square_kernel(xp, acc, x, *, decay=1.0, scale=1.0):
+def _add_square_kernel(xp, acc, x, decay, scale):
+    decay, scale = _rate(xp, decay), _rate(xp, scale)
     square = xp.multiply(x, x)
-    if scale != 1.0:
-        square = _reuse(xp, "multiply", square, scale, square)
-    if decay != 1.0:
-        acc = xp.multiply(acc, decay)
+    if type(scale) is not float or scale != 1.0:  # (an array: multiplied, x * 1.0 is exact)
+        square = _reuse(xp, "multiply", square, _coefficient(scale, square.dtype), square)
+    if type(decay) is not float or decay != 1.0:
+        acc = xp.multiply(acc, _coefficient(decay, square.dtype))
         return _reuse(xp, "add", acc, square, acc)
     return _reuse(xp, "add", acc, square, square)
 
 
-def _add_square_form(acc, x, *, decay=1.0, scale=1.0):
-    return acc * decay + x * x * scale
-
-
 add_square = declare(
-    "add_square", _add_square_kernel, sympy=_add_square_form, shape=specs.broadcast,
-    domain=(_VALUES, _VALUES), nin=2, differentiable=False, floating=True, promotes=True,
-    elementwise=True,
+    "add_square", _add_square_kernel, sympy=lambda acc, x, decay, scale: acc * decay + x * x * scale,
+    shape=specs.broadcast, domain=(_VALUES, _VALUES, (0.5, 1.0), (0.001, 0.5)), nin=4,
+    differentiable=False, floating=True, promotes=True, elementwise=True, weak=(2, 3),
     doc="acc * decay + x * x * scale: a running (decayed) sum of squares, PyTorch's "
-        "mul_(decay).addcmul_(x, x, value=scale); not differentiable")
+        "mul_(decay).addcmul_(x, x, value=scale), decay and scale operands (weak: a fed beta2); "
+        "not differentiable")
 
 
 def _rate(xp, lr):
-    """The learning rate operand as the kernels compute with it: a Python number as it is; on
-    numpy a 0-d array's value as a Python float (exact), so an array lr runs the arithmetic of
-    a float lr bit for bit; otherwise (jax, an lr per element) a float64 array."""
+    """A hyperparameter operand (a learning rate, a beta, a momentum) as the kernels compute
+    with it: a Python number as it is; on numpy a 0-d array's value as a Python float
+    (exact), so an array runs the arithmetic of a float bit for bit; otherwise (jax, a value
+    per element) a float64 array."""
     kind = type(lr)
     if kind is float or kind is int:
         return float(lr)
@@ -112,32 +125,39 @@ def _coefficient(value, dtype):
     return value if type(value) is float else value.astype(dtype)
 
 
-def _step_scales(xp, count, dtype, lr, beta1: float, beta2: float, lr_decay: float):
+def _step_scales(xp, count, dtype, lr, beta1, beta2, lr_decay: float):
     """(step size, root's bias correction or None) of step number `count`, computed in float64
     as PyTorch computes them (Python floats) and then rounded to the parameter's dtype: Adam's
     lr / (1 - beta1**t) and sqrt(1 - beta2**t), Adagrad's lr / (1 + (t - 1) * lr_decay). The
-    count and the lr (`_rate`) are operands, so a compiled step reads them from its state and
-    its feeds instead of baking them in."""
+    count, the lr and the betas (`_rate`) are operands, so a compiled step reads them from its
+    state and its feeds instead of baking them in."""
     scalar = xp.ndim(count) == 0
-    if scalar and not (beta1 or beta2 or lr_decay):
+    numbers = type(beta1) is float and type(beta2) is float
+    if scalar and numbers and not (beta1 or beta2 or lr_decay):
         return _coefficient(lr, dtype), None
-    if scalar and xp is np and type(lr) is float:  # numpy: PyTorch's Python floats, bit for bit
+    if scalar and xp is np and numbers and type(lr) is float:  # numpy: PyTorch's Python floats
         t = float(count)
         size = lr / (1 - beta1**t) if beta1 else lr
         size = size / (1 + (t - 1) * lr_decay) if lr_decay else size
         return size, (1 - beta2**t) ** 0.5 if beta2 else None
-    # jax (backend.x64 is on), or a count or lr per element: the same formulas on float64 arrays
+    # jax (backend.x64 is on), or a count, lr or beta per element: the same formulas on float64
+    # arrays (a beta of 0 as an array: 1 - 0**t is 1, the same numbers)
     t = xp.asarray(count).astype(xp.float64)
-    size = lr / (1 - beta1**t) if beta1 else xp.asarray(lr, dtype=xp.float64)
+    size = lr / (1 - beta1**t) if _nonzero(beta1) else xp.asarray(lr, dtype=xp.float64)
     if lr_decay:
         size = size / (1 + (t - 1) * lr_decay)
-    correction = ((1 - beta2**t) ** 0.5).astype(dtype) if beta2 else None
+    correction = ((1 - beta2**t) ** 0.5).astype(dtype) if _nonzero(beta2) else None
     return size.astype(dtype), correction
 
 
-def _rms_update_kernel(xp, param, step, sq, count, lr, *, eps, beta1=0.0, beta2=0.0, lr_decay=0.0,
+def _nonzero(value) -> bool:
+    """Whether a formula needs `value`: a number when it is not 0, an array always."""
+    return type(value) is not float or value != 0.0
+
+
+def _rms_update_kernel(xp, param, step, sq, count, lr, beta1, beta2, *, eps, lr_decay=0.0,
                        weight_decay=0.0):
-    lr = _rate(xp, lr)
+    lr, beta1, beta2 = _rate(xp, lr), _rate(xp, beta1), _rate(xp, beta2)
     if weight_decay:  # AdamW's decoupled weight decay, PyTorch's param.mul_(1 - lr * wd) first
         param = xp.multiply(param, _coefficient(1 - lr * weight_decay, param.dtype))
     size, correction = _step_scales(xp, count, param.dtype, lr, beta1, beta2, lr_decay)
@@ -150,25 +170,22 @@ def _rms_update_kernel(xp, param, step, sq, count, lr, *, eps, beta1=0.0, beta2=
     return _reuse(xp, "add", param, scaled, scaled)
 
 
-def _rms_update_form(param, step, sq, count, lr, *, eps, beta1=0.0, beta2=0.0, lr_decay=0.0,
-                     weight_decay=0.0):
-    size = lr / (1 - beta1**count) if beta1 else lr
-    if lr_decay:
-        size = size / (1 + (count - 1) * lr_decay)
-    root = sp.sqrt(sq) / sp.sqrt(1 - beta2**count) if beta2 else sp.sqrt(sq)
+def _rms_update_form(param, step, sq, count, lr, beta1, beta2, *, eps, lr_decay=0.0, weight_decay=0.0):
+    size = lr / (1 - beta1**count) / (1 + (count - 1) * lr_decay)
+    root = sp.sqrt(sq) / sp.sqrt(1 - beta2**count)
     return param * (1 - lr * weight_decay) + step / (root + eps) * -size
 
 
 rms_update = declare(
     "rms_update", _rms_update_kernel, sympy=_rms_update_form, shape=specs.broadcast,
-    domain=(_VALUES, _VALUES, _POSITIVE, (1.0, 40.0), _RATES), nin=5, differentiable=False,
-    floating=True, promotes=True, elementwise=True, weak=(4,),
+    domain=(_VALUES, _VALUES, _POSITIVE, (1.0, 40.0), _RATES, _BETAS, _BETAS), nin=7,
+    differentiable=False, floating=True, promotes=True, elementwise=True, weak=(4, 5, 6),
     doc="param * (1 - lr * weight_decay) - size * step / (sqrt(sq) / correction + eps), the "
         "step of Adam, RMSprop and Adagrad (PyTorch's addcdiv_), with Adam's bias corrections "
-        "(beta1, beta2) and Adagrad's lr decay computed from the step number `count`, an operand "
-        "(counted from 1; unused when all three are 0), AdamW's decoupled weight decay, and the "
-        "learning rate `lr` an operand too (weak: the result is in the parameter's dtype); not "
-        "differentiable")
+        "(beta1, beta2: operands, 0 for none) and Adagrad's lr decay computed from the step "
+        "number `count`, an operand (counted from 1; unused when all three are 0), AdamW's "
+        "decoupled weight decay, and the learning rate `lr` an operand too (lr and the betas "
+        "weak: the result is in the parameter's dtype); not differentiable")
 
 
 def _add_scaled_kernel(xp, x, y, *, alpha):
@@ -200,6 +217,42 @@ descend = declare(
         "differentiable")
 
 
+def _add_momentum_kernel(xp, buf, x, momentum, *, scale=1.0):
+    momentum = _rate(xp, momentum)
+    dtype = buf.dtype if hasattr(buf, "dtype") else x.dtype
+    kept = xp.multiply(buf, _coefficient(momentum, dtype))
+    if scale != 1.0:
+        x = xp.multiply(x, scale)
+    return _reuse(xp, "add", kept, x, kept)
+
+
+add_momentum = declare(
+    "add_momentum", _add_momentum_kernel,
+    sympy=lambda buf, x, momentum, *, scale=1.0: buf * momentum + x * scale, shape=specs.broadcast,
+    domain=(_VALUES, _VALUES, _BETAS), nin=3, differentiable=False, floating=True, promotes=True,
+    elementwise=True, weak=(2,),
+    doc="buf * momentum + x * scale, PyTorch's buf.mul_(momentum).add_(x, alpha=scale) (SGD's "
+        "and RMSprop's momentum buffer; SGD's Nesterov step), with `momentum` an operand (weak: "
+        "a fed momentum keeps the result in buf's dtype); not differentiable")
+
+
+def takes_part(momentum, positive: bool = False) -> bool:
+    """Whether a momentum takes part in a step (a choice of the step's shape): a number by
+    its value (SGD's: not 0; RMSprop's, `positive`: above 0); any other value (an array, the
+    graph value `dg.compile` feeds, which it guards by this choice) does."""
+    if isinstance(momentum, (int, float, np.generic, np.ndarray)):
+        return bool(momentum > 0) if positive else bool(momentum != 0)
+    return True
+
+
+def _one_minus(value):
+    """1 - value: Python's arithmetic on a number (as PyTorch's), a registry op on an array or
+    graph value (a fed beta)."""
+    if isinstance(value, (int, float, np.generic)):
+        return 1 - value
+    return ew.subtract(1.0, value)
+
+
 def _decayed(grad, param, weight_decay: float, maximize: bool):
     if maximize:
         grad = ew.negative(grad)
@@ -208,22 +261,23 @@ def _decayed(grad, param, weight_decay: float, maximize: bool):
     return grad
 
 
-def sgd(param, grad, buf, *, lr, momentum: float = 0.0, dampening: float = 0.0,
+def sgd(param, grad, buf, *, lr, momentum=0.0, dampening: float = 0.0,
         nesterov: bool = False, weight_decay: float = 0.0, maximize: bool = False):
     """(new param, new momentum buffer or None); `buf` is None before the first step. `lr`
-    is a number or a 0-d value (an operand, see the module's doc)."""
+    and `momentum` are numbers or 0-d values (operands, see the module's doc)."""
     grad = _decayed(grad, param, weight_decay, maximize)
-    if momentum:
-        buf = grad if buf is None else ew.add(ew.multiply(buf, momentum), ew.multiply(grad, 1 - dampening))
-        grad = add_scaled(grad, buf, alpha=momentum) if nesterov else buf
+    if takes_part(momentum):
+        buf = grad if buf is None else add_momentum(buf, grad, momentum, scale=1 - dampening)
+        grad = add_momentum(buf, grad, momentum) if nesterov else buf
     return descend(param, grad, lr), buf
 
 
-def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1: float,
-         beta2: float, eps: float, weight_decay: float = 0.0, amsgrad: bool = False,
-         maximize: bool = False, decoupled: bool = False):
+def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, eps: float,
+         weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False,
+         decoupled: bool = False):
     """Adam (AdamW with `decoupled`): (param, exp_avg, exp_avg_sq, max_exp_avg_sq) after
-    step number `step` (counted from 1; an array, see `count`)."""
+    step number `step` (counted from 1; an array, see `count`); `lr` and the betas are numbers
+    or 0-d values (operands)."""
     if maximize:
         grad = ew.negative(grad)
     # AdamW's decay is applied inside rms_update (from the lr operand): as an op of its own it
@@ -231,33 +285,34 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1: f
     # number, so the float32 step count made the update float32
     if weight_decay and not decoupled:
         grad = add_scaled(grad, param, alpha=weight_decay)
-    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
-    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
+    exp_avg = ema(exp_avg, grad, _one_minus(beta1))
+    exp_avg_sq = add_square(exp_avg_sq, grad, beta2, _one_minus(beta2))
     second = exp_avg_sq
     if amsgrad:
         max_exp_avg_sq = second = ew.maximum(max_exp_avg_sq, exp_avg_sq)
-    param = rms_update(param, exp_avg, second, step, lr, eps=eps, beta1=beta1, beta2=beta2,
+    param = rms_update(param, exp_avg, second, step, lr, beta1, beta2, eps=eps,
                        weight_decay=weight_decay if decoupled else 0.0)
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
 def rmsprop(param, grad, square_avg, grad_avg, buf, step, *, lr, alpha: float, eps: float,
-            weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+            weight_decay: float = 0.0, momentum=0.0, centered: bool = False,
             maximize: bool = False):
     """(param, square_avg, grad_avg or None, momentum buffer or None); `step` (the step
     number) does not enter PyTorch's formulas."""
     grad = _decayed(grad, param, weight_decay, maximize)
-    square_avg = add_square(square_avg, grad, decay=alpha, scale=1 - alpha)
-    if not centered and momentum <= 0:
-        return rms_update(param, grad, square_avg, step, lr, eps=eps), square_avg, grad_avg, buf
+    square_avg = add_square(square_avg, grad, alpha, 1 - alpha)
+    with_momentum = takes_part(momentum, positive=True)
+    if not centered and not with_momentum:
+        return rms_update(param, grad, square_avg, step, lr, 0.0, 0.0, eps=eps), square_avg, grad_avg, buf
     if centered:
-        grad_avg = ema(grad_avg, grad, weight=1 - alpha)
+        grad_avg = ema(grad_avg, grad, 1 - alpha)
         avg = ew.sqrt(ew.subtract(square_avg, ew.multiply(grad_avg, grad_avg)))
     else:
         avg = ew.sqrt(square_avg)
     avg = ew.add(avg, eps)
-    if momentum > 0:
-        buf = ew.add(ew.multiply(buf, momentum), ew.divide(grad, avg))
+    if with_momentum:
+        buf = add_momentum(buf, ew.divide(grad, avg), momentum)
         param = descend(param, buf, lr)
     else:
         param = descend(param, ew.divide(grad, avg), lr)
@@ -268,8 +323,8 @@ def adagrad(param, grad, state_sum, step, *, lr, lr_decay: float = 0.0,
             weight_decay: float = 0.0, eps: float = 1e-10, maximize: bool = False):
     """(param, state_sum) after step number `step` (counted from 1; an array, see `count`)."""
     grad = _decayed(grad, param, weight_decay, maximize)
-    state_sum = add_square(state_sum, grad)
-    return rms_update(param, grad, state_sum, step, lr, eps=eps, lr_decay=lr_decay), state_sum
+    state_sum = add_square(state_sum, grad, 1.0, 1.0)
+    return rms_update(param, grad, state_sum, step, lr, 0.0, 0.0, eps=eps, lr_decay=lr_decay), state_sum
 
 
 def count(step):

@@ -12,13 +12,17 @@ capturable form), not a Python branch, so a compiled step keeps one program.
 The learning rate is an operand too (a number or a 0-d value, as in `ops.updates`): the
 coefficients it enters are computed with registry ops in float64 (a float32 lr widened
 exactly, as a Python float would be) and cast to the parameter's dtype, so a float lr and
-an array holding it give the same bits on numpy.
+an array holding it give the same bits on numpy. So are the betas (`dg.compile` feeds them,
+OneCycleLR moves beta1): a number enters Python's arithmetic as before, any other value the
+same formulas as registry ops in float64 (the same bits on numpy).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes
 from . import elementwise as ew
-from .updates import _decayed, add_square, descend, ema
+from .updates import _decayed, _one_minus, add_square, descend, ema
 
 
 def _float64(step):
@@ -36,6 +40,15 @@ def _rate(lr):
     return lr if type(lr) in (float, int) else _float64(lr)
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.generic))
+
+
+def _beta(beta):
+    """A beta as a number or (any other value: fed, a 0-d array) a float64 value."""
+    return beta if _is_number(beta) else _float64(beta)
+
+
 def _weight_decay(param, grad, lr, weight_decay: float, decoupled: bool, maximize: bool):
     """(param, grad) after PyTorch's weight decay: decoupled decays the parameter first
     (param * (1 - lr wd)), otherwise wd * param joins the gradient."""
@@ -45,7 +58,7 @@ def _weight_decay(param, grad, lr, weight_decay: float, decoupled: bool, maximiz
     return param, _decayed(grad, param, weight_decay, maximize)
 
 
-def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1: float, beta2: float,
+def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1, beta2,
           eps: float, weight_decay: float = 0.0, momentum_decay: float = 4e-3, decoupled: bool = False,
           maximize: bool = False):
     """NAdam: (param, exp_avg, exp_avg_sq, mu_product) after step number `step`.
@@ -54,7 +67,7 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1: floa
     param -= lr (1 - mu_t) / (1 - mu_product) * g / d + lr mu_{t+1} / (1 - mu_product mu_{t+1})
     * exp_avg / d, with d = sqrt(exp_avg_sq / (1 - beta2^t)) + eps.
     """
-    lr = _rate(lr)
+    lr, beta1, beta2 = _rate(lr), _beta(beta1), _beta(beta2)
     param, grad = _weight_decay(param, grad, lr, weight_decay, decoupled, maximize)
     t = _float64(step)
     mu = ew.multiply(ew.subtract(1.0, ew.multiply(
@@ -63,8 +76,8 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1: floa
         ew.power(0.96, ew.multiply(ew.add(t, 1.0), momentum_decay)), 0.5)), beta1)
     mu_product = ew.multiply(mu_product, ew.cast(mu, dtype=dtypes.float32))
     product = _float64(mu_product)
-    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
-    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
+    exp_avg = ema(exp_avg, grad, _one_minus(beta1))
+    exp_avg_sq = add_square(exp_avg_sq, grad, beta2, _one_minus(beta2))
     correction2 = _like(ew.subtract(1.0, ew.power(beta2, t)), param)
     denom = ew.add(ew.sqrt(ew.divide(exp_avg_sq, correction2)), eps)
     neg_lr = ew.negative(lr)
@@ -75,7 +88,7 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1: floa
     return param, exp_avg, exp_avg_sq, mu_product
 
 
-def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1: float, beta2: float, eps: float,
+def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, beta2, eps: float,
           weight_decay: float = 0.0, decoupled: bool = False, maximize: bool = False):
     """RAdam: (param, exp_avg, exp_avg_sq) after step number `step`.
 
@@ -85,16 +98,22 @@ def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1: float, beta2: fl
     param -= lr m_hat (m_hat = exp_avg / (1 - beta1^t)).
     """
     param, grad = _weight_decay(param, grad, _rate(lr), weight_decay, decoupled, maximize)
-    exp_avg = ema(exp_avg, grad, weight=1 - beta1)
-    exp_avg_sq = add_square(exp_avg_sq, grad, decay=beta2, scale=1 - beta2)
+    beta1, beta2 = _beta(beta1), _beta(beta2)
+    exp_avg = ema(exp_avg, grad, _one_minus(beta1))
+    exp_avg_sq = add_square(exp_avg_sq, grad, beta2, _one_minus(beta2))
     t = _float64(step)
     power2 = ew.power(beta2, t)
     correction1 = ew.subtract(1.0, ew.power(beta1, t))
     correction2 = ew.subtract(1.0, power2)
-    rho_inf = 2 / (1 - beta2) - 1
+    if _is_number(beta2):  # Python's arithmetic, as PyTorch's
+        rho_inf = 2 / (1 - beta2) - 1
+        spread = (rho_inf - 4) * (rho_inf - 2)
+    else:  # a fed beta2: the same in float64 registry ops
+        rho_inf = ew.subtract(ew.divide(2.0, _one_minus(beta2)), 1.0)
+        spread = ew.multiply(ew.subtract(rho_inf, 4.0), ew.subtract(rho_inf, 2.0))
     rho_t = ew.subtract(rho_inf, ew.divide(ew.multiply(ew.multiply(t, 2.0), power2), correction2))
     ratio = ew.divide(ew.multiply(ew.multiply(ew.subtract(rho_t, 4.0), ew.subtract(rho_t, 2.0)), rho_inf),
-                      ew.multiply(rho_t, (rho_inf - 4) * (rho_inf - 2)))
+                      ew.multiply(rho_t, spread))
     rect = ew.sqrt(ew.maximum(ratio, 0.0))  # (unused where rho_t <= 5, where it may be negative)
     adaptive = ew.divide(_like(ew.sqrt(correction2), param), ew.add(ew.sqrt(exp_avg_sq), eps))
     scale = ew.where(ew.greater(rho_t, 5.0), ew.multiply(adaptive, _like(rect, param)), 1.0)

@@ -15,6 +15,7 @@ from .optimizer import (
     lr_of,
     refuse_differentiable,
     state_tensor,
+    value_of,
     write,
 )
 
@@ -39,7 +40,7 @@ class Adam(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One Adam (or AdamW) step for `params` of `group`, as torch.optim.Adam.step."""
-        beta1, beta2 = group["betas"]
+        beta1, beta2 = (value_of(b) for b in group["betas"])  # (operands: dg.compile feeds them)
         for p in params:
             state = self.state[p]
             if not state:

@@ -13,6 +13,7 @@ from .optimizer import (
     lr_of,
     refuse_differentiable,
     state_tensor,
+    value_of,
     write,
 )
 
@@ -40,7 +41,7 @@ class NAdam(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One NAdam step for `params` of `group`, as torch.optim.NAdam.step."""
-        beta1, beta2 = group["betas"]
+        beta1, beta2 = (value_of(b) for b in group["betas"])  # (operands: dg.compile feeds them)
         for p in params:
             state = self.state[p]
             if not state:
@@ -73,7 +74,7 @@ class RAdam(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One RAdam step for `params` of `group`, as torch.optim.RAdam.step."""
-        beta1, beta2 = group["betas"]
+        beta1, beta2 = (value_of(b) for b in group["betas"])  # (operands: dg.compile feeds them)
         for p in params:
             state = self.state[p]
             if not state:

@@ -44,14 +44,19 @@ _NUMPY = (np.ndarray, np.generic)
 
 
 def lr_of(group: dict) -> object:
-    """A group's learning rate as the update ops take it (an operand, `ops.updates`): a
-    number as it is; a Tensor lr's value, read now (a scheduler `fill_`s it in place), as a
-    Python float on numpy (exact, the arithmetic of a float lr), else its 0-d data (a jax
-    array, or the graph value a `dg.compile` trace gave it)."""
-    lr = group["lr"]
-    if not isinstance(lr, Tensor):
-        return lr
-    data = lr._data
+    """A group's learning rate as the update ops take it (an operand, `ops.updates`), see
+    `value_of`."""
+    return value_of(group["lr"])
+
+
+def value_of(value) -> object:
+    """A hyperparameter as the update ops take it (an operand, `ops.updates`: a learning
+    rate, a momentum, a beta): a number as it is; a Tensor's value, read now (a scheduler
+    `fill_`s a Tensor lr in place), as a Python float on numpy (exact, the arithmetic of a
+    float), else its 0-d data (a jax array, or the graph value a `dg.compile` trace gave it)."""
+    if not isinstance(value, Tensor):
+        return value
+    data = value._data
     if type(data) is np.ndarray:
         return float(data.reshape(()))
     return data if not data.shape else data.reshape(())
@@ -231,4 +236,4 @@ def _copied(value, param: Tensor, key: str):
     return wrap(data)
 
 
-__all__ = ["Optimizer", "OptimizerError", "lr_of", "required"]
+__all__ = ["Optimizer", "OptimizerError", "lr_of", "required", "value_of"]

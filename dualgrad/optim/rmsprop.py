@@ -6,7 +6,16 @@ import numpy as np
 
 from ..backend import full_on
 from ..ops import updates
-from .optimizer import Optimizer, OptimizerError, check_lr, lr_of, refuse_differentiable, state_tensor, write
+from .optimizer import (
+    Optimizer,
+    OptimizerError,
+    check_lr,
+    lr_of,
+    refuse_differentiable,
+    state_tensor,
+    value_of,
+    write,
+)
 
 
 class RMSprop(Optimizer):
@@ -27,12 +36,13 @@ class RMSprop(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One RMSprop step for `params` of `group`, as torch.optim.RMSprop.step."""
+        momentum = value_of(group["momentum"])  # (an operand: dg.compile feeds it)
         for p in params:
             state = self.state[p]
             if not state:
                 state["step"] = state_tensor(np.zeros((), np.float32))
                 state["square_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
-                if group["momentum"] > 0:
+                if updates.takes_part(momentum, positive=True):
                     state["momentum_buffer"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 if group["centered"]:
                     state["grad_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
@@ -43,7 +53,7 @@ class RMSprop(Optimizer):
                 None if grad_avg is None else grad_avg._data, None if buf is None else buf._data,
                 state["step"]._data,
                 lr=lr_of(group), alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
-                momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"])
+                momentum=momentum, centered=group["centered"], maximize=group["maximize"])
             write(p, new)
             write(state["square_avg"], square_avg)
             if grad_avg is not None:

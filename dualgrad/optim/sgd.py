@@ -11,6 +11,7 @@ from .optimizer import (
     refuse_differentiable,
     required,
     state_tensor,
+    value_of,
     write,
 )
 
@@ -35,8 +36,9 @@ class SGD(Optimizer):
 
     def update(self, group: dict, params: list) -> None:
         """One SGD step for `params` of `group`, as torch.optim.SGD.step."""
-        hyper = {k: group[k] for k in ("momentum", "dampening", "nesterov", "weight_decay", "maximize")}
+        hyper = {k: group[k] for k in ("dampening", "nesterov", "weight_decay", "maximize")}
         hyper["lr"] = lr_of(group)
+        hyper["momentum"] = value_of(group["momentum"])  # (an operand: dg.compile feeds it)
         for p in params:
             buf = self.state.get(p, {}).get("momentum_buffer")  # no entry without momentum, as PyTorch
             new, new_buf = updates.sgd(p._data, p.grad._data, None if buf is None else buf._data, **hyper)

@@ -235,8 +235,8 @@ REFERENCE = {
     "greater": jnp.greater, "greater_equal": jnp.greater_equal, "logical_not": jnp.logical_not,
     "where": jnp.where,
     "ema": lambda avg, x, weight: avg + weight * (x - avg),
-    "add_square": lambda acc, x, decay=1.0, scale=1.0: decay * acc + scale * jnp.square(x),
-    "rms_update": lambda p, step, sq, t, lr, eps, beta1=0.0, beta2=0.0, lr_decay=0.0, weight_decay=0.0: (
+    "add_square": lambda acc, x, decay, scale: decay * acc + scale * jnp.square(x),
+    "rms_update": lambda p, step, sq, t, lr, beta1, beta2, eps, lr_decay=0.0, weight_decay=0.0: (
         p * (1 - lr * weight_decay)
         - lr / (1 - beta1**t) / (1 + (t - 1) * lr_decay) * step / (jnp.sqrt(sq / (1 - beta2**t)) + eps)),
     "class_mask": lambda labels, ignore, classes: (
@@ -244,6 +244,7 @@ REFERENCE = {
         & jnp.expand_dims(labels != ignore, min(1, labels.ndim))),
     "add_scaled": lambda x, y, alpha: x + alpha * y,
     "descend": lambda p, step, lr: p - lr * step,
+    "add_momentum": lambda buf, x, momentum, scale=1.0: momentum * buf + scale * x,
     "cast": lambda x, dtype: x.astype(dtype.np),
     "getitem": lambda x, key: x[key],
     "setitem": lambda x, value, key: x.at[key].set(value),

@@ -51,7 +51,8 @@ class Walk:
         self.key: list = []
         self.scalars: dict = {}  # (id(owner), key) -> a Python value held there
         self.generators: list = []  # dg.Generators the step can draw from
-        self.rates: list = []  # (optimizer, group index) of each number lr, fed each call (`_groups`)
+        # (optimizer, group index, key, tuple index or None) of each hyperparameter fed each call
+        self.rates: list = []  # (`_groups`: a number lr, momentum, betas)
         self._seen: set[int] = set()
 
     def visit(self, obj, depth: int = 0) -> None:
@@ -204,28 +205,51 @@ class Walk:
                 self._held(opt, [(name, value)], _ATTRIBUTE, depth + 1)
 
     def _groups(self, opt, groups: list, depth: int) -> None:
-        """An optimizer's param_groups: a group's learning rate, where it is a number, is
-        guarded by its type only and noted in `rates` — a compiled step is fed its value each
-        call (a scheduler's new lr runs the same program); everything else as usual."""
+        """An optimizer's param_groups: the hyperparameters a schedule moves every step
+        (`_fed`: the lr, a positive momentum, the betas), where they are numbers, are guarded
+        by their type only and noted in `rates` — a compiled step is fed their values each
+        call (a scheduler's new lr or momentum runs the same program); everything else as
+        usual (so a momentum of 0 or below, which changes the step's shape, is a value)."""
         if depth > MAX_DEPTH or not self._first(groups):
             return
         key = self.key
         key.append(len(groups))
         for i, group in enumerate(groups):
-            lr = group.get("lr") if type(group) is dict else None
-            if not _is_rate(lr) or depth + 1 > MAX_DEPTH or not self._first(group):
+            fed = _fed(group) if type(group) is dict else None
+            if not fed or depth + 1 > MAX_DEPTH or not self._first(group):
                 self._held(groups, [(i, group)], _UNNAMED, depth + 1)
                 continue
             key.append(len(group))
-            key.append(("lr", type(lr)))
+            for name, j in fed:
+                value = group[name]
+                key.append((name, j, type(value if j is None else value[j])))
             if self.record:
-                self.rates.append((opt, i))
-            self._held(group, [(k, v) for k, v in group.items() if k != "lr"], _BY_KEY, depth + 2)
+                self.rates.extend((opt, i, name, j) for name, j in fed)
+            names = {name for name, _ in fed}
+            self._held(group, [(k, v) for k, v in group.items() if k not in names], _BY_KEY, depth + 2)
+
+
+def _fed(group: dict) -> list:
+    """(key, index in the key's tuple or None) of each hyperparameter of an optimizer's
+    param_group that a compiled step is fed: a number `lr` (`_is_rate`); a number `momentum`
+    above 0 (SGD's and RMSprop's: whether it is 0 decides the step's shape, so 0 and below
+    stay guarded values); each of the `betas`, where all are Python numbers (a numpy beta
+    enters `1 - beta` in its own precision eagerly; a float64 feed would not)."""
+    fed = []
+    if _is_rate(group.get("lr")):
+        fed.append(("lr", None))
+    momentum = group.get("momentum")
+    if _is_rate(momentum) and momentum > 0:
+        fed.append(("momentum", None))
+    betas = group.get("betas")
+    if type(betas) is tuple and betas and all(type(b) is float or type(b) is int for b in betas):
+        fed.extend(("betas", j) for j in range(len(betas)))
+    return fed
 
 
 def _is_rate(value) -> bool:
-    """A learning rate a compiled step is fed: a real number (Python's or numpy's, not a
-    bool) or a 0-d numpy array of one (otherwise baked in unguarded, as other arrays)."""
+    """A hyperparameter a compiled step can be fed: a real number (Python's or numpy's, not
+    a bool) or a 0-d numpy array of one (otherwise baked in unguarded, as other arrays)."""
     kind = type(value)
     if kind is float or kind is int:
         return True
@@ -238,7 +262,7 @@ _UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner 
 
 
 _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
-_OPTIMIZER = 7  # an optimizer: its groups' learning rates are fed, not guarded (`Walk._groups`)
+_OPTIMIZER = 7  # an optimizer: its groups' lr, momentum, betas are fed, not guarded (`Walk._groups`)
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 

@@ -117,9 +117,11 @@ class Program:
         self.out_tree, out_fetches = _flatten(out, len(fetches))
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
-        self.rates = [(opt, i) for opt, i, _ in tracer.rates]  # fed after the arguments
+        # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
+        # after the arguments
+        self.rates = [tuple(rate[:4]) for rate in tracer.rates]
         self.call = self.session.make_callable(
-            fetches, [tracer.lifted[id(t)].source for t in feeds] + [source for _, _, source in tracer.rates])
+            fetches, [tracer.lifted[id(t)].source for t in feeds] + [rate[4] for rate in tracer.rates])
 
     def run(self, feeds: list):
         loads = None
@@ -191,8 +193,13 @@ class Program:
 
 
 def _rates(rates: list) -> list:
-    """Each fed learning rate's value now: its param_group's lr, a 0-d float64 array."""
-    return [np.array(float(opt.param_groups[i]["lr"])) for opt, i in rates]
+    """Each fed hyperparameter's value now (its param_group's lr, momentum or beta), a 0-d
+    float64 array."""
+    values = []
+    for opt, i, key, j in rates:
+        value = opt.param_groups[i][key]
+        values.append(np.array(float(value if j is None else value[j])))
+    return values
 
 
 def _is_traced(value) -> bool:

@@ -9,10 +9,13 @@ value the step replaced gets an `assign`, and tensors the step stored where none
 (`.grad` after backward, new optimizer state) are fetched. Then everything is put back as it
 was, and the `Program` runs the graph through a `ds.Session` for this call and the next ones.
 
-An optimizer's learning rate that is a Python number (a param_group's 'lr', which schedulers
-change between calls) is not a guard (discover.py notes where it lives, `Walk.rates`): for
-the trace the group holds a 0-d float64 tensor reading a placeholder, so the update ops take
-it as their lr operand, and the `Program` feeds the group's lr of each call to it.
+The hyperparameters of an optimizer's param_group that schedulers change between calls, where
+they are numbers (its 'lr', a positive 'momentum', each of its 'betas'), are not guards
+(discover.py notes where they live, `Walk.rates`): for the trace the group holds a 0-d
+float64 tensor reading a placeholder in place of each (a new tuple for the betas), so the
+update ops take it as their operand, and the `Program` feeds the group's value of each call
+to it. A step that replaces one of them itself (a scheduler stepped inside it) is refused: a
+compiled call would not repeat that.
 """
 from __future__ import annotations
 
@@ -56,7 +59,8 @@ class Tracer:
         self.graph = Graph()
         self.lifted: dict[int, Lifted] = {}
         self.streams: dict = {}  # a random op -> the owner of the stream it draws from
-        self.rates: list = []  # (optimizer, group index, placeholder) of each fed learning rate
+        # (optimizer, group index, key, tuple index or None, placeholder) of each fed value
+        self.rates: list = []
 
     def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
         entry = self.lifted.get(id(t))
@@ -98,14 +102,18 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             tracer.lift(t, as_feed=True)
         for t in before.tensors.values():
             tracer.lift(t)
-        numbers = _feed_rates(tracer, before.rates)
+        placed = _feed_rates(tracer, before.rates)
         eager_bind.tracing.hook = tracer.hook
         try:
             out = fn(*args, **kwargs)
         finally:
             eager_bind.tracing.hook = None
-            for (opt, i, _), lr in zip(tracer.rates, numbers, strict=True):
-                opt.param_groups[i]["lr"] = lr
+            moved = _moved(placed)
+            for group, name, value, _, _ in placed:
+                group[name] = value
+        if moved:
+            raise Untraceable(f"the step sets an optimizer's {moved[0]!r} (a scheduler stepped inside "
+                              "it?); a compiled call would not repeat that")
         after = roots()
         side = changed_scalars(before, after)
         if side:
@@ -115,6 +123,9 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
                   if e.t._data is not e.start or e.start.t is not e.source]
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
+    except BaseException:
+        _empty_new_slots(before, roots)
+        raise
     finally:
         for owner, rng in streams:
             owner._rng = rng
@@ -125,19 +136,35 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
 
 
 def _feed_rates(tracer: Tracer, rates: list) -> list:
-    """Put a tensor reading a float64 placeholder in place of each number lr the walk noted
-    (an optimizer reads it at its step, `optim.optimizer.lr_of`); the numbers, to put back."""
-    numbers = []
-    for opt, i in rates:
+    """Put a tensor reading a float64 placeholder in place of each number the walk noted (an
+    optimizer reads it at its step, `optim.optimizer.value_of`; a beta inside a new tuple);
+    (group, key, value to put back, what the group holds meanwhile, [(stand-in, its data)])
+    of each key changed."""
+    placed: dict = {}  # (id(group), key) -> that list
+    for opt, i, name, j in rates:
         group = opt.param_groups[i]
         with tracer.graph.as_default():
             source = placeholder(float64, ())
         rate = wrap(np.zeros((), np.float64))
         rate._data = Traced(source)
-        numbers.append(group["lr"])
-        tracer.rates.append((opt, i, source))
-        group["lr"] = rate
-    return numbers
+        tracer.rates.append((opt, i, name, j, source))
+        entry = placed.setdefault((id(group), name), [group, name, group[name], None, []])
+        if j is None:
+            entry[3] = rate
+        else:
+            values = list(group[name])
+            values[j] = rate
+            entry[3] = tuple(values)
+        entry[4].append((rate, rate._data))
+        group[name] = entry[3]
+    return list(placed.values())
+
+
+def _moved(placed: list) -> list:
+    """The keys whose stand-in the step replaced or wrote in place (a scheduler's `fill_` of
+    a Tensor lr): a compiled call would not repeat that."""
+    return [name for group, name, _, held, rates in placed
+            if group.get(name) is not held or any(t._data is not data or t._version[0] for t, data in rates)]
 
 
 class _TracedDraws:
@@ -206,6 +233,25 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
     return out
 
 
+def _empty_new_slots(before: Walk, roots) -> None:
+    """After a refused trace: the tensor slots the step filled (new optimizer state, some of
+    it graph values) are emptied again, so the eager run that follows starts from the state
+    before the call."""
+    try:
+        after = roots()
+    except Untraceable:
+        return
+    known = {(id(o), k) for o, k, _, _ in before.slots}
+    for owner, key, is_attr, value in after.slots:
+        if (id(owner), key) in known or type(value) is not Tensor:
+            continue
+        if is_attr:
+            if key in getattr(owner, "__dict__", ()):
+                delattr(owner, key)
+        elif isinstance(owner, dict):
+            owner.pop(key, None)
+
+
 def put(owner, key, is_attr: bool, value) -> None:
     """Store `value` where a walk found a tensor (a tuple's items never change)."""
     if is_attr:
@@ -216,7 +262,10 @@ def put(owner, key, is_attr: bool, value) -> None:
 
 
 def fresh(t: Tensor, value) -> Tensor:
-    """A new eager tensor for a slot the step filled: `value`, a leaf like the traced one."""
+    """A new eager tensor for a slot the step filled: `value`, a leaf like the traced one (a
+    0-d array where the numpy Session gave a numpy scalar: a tensor holds an array)."""
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
     out = wrap(value)
     out._requires_grad = t._requires_grad and t.grad_fn is None
     return out

@@ -9,8 +9,10 @@ import types
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from ..eager import bind as eager_bind
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
+from ..errors import Untraceable
 from .optimizer import Optimizer
 
 
@@ -52,6 +54,10 @@ class LRScheduler:
 
     def step(self, epoch: int | None = None) -> None:
         """Advances one epoch (or to `epoch`) and sets each group's lr (LRScheduler.step)."""
+        if eager_bind.tracing.hook is not None:  # refused before anything changes (a rerun is exact)
+            raise Untraceable("an lr scheduler steps inside the step: a compiled call would not "
+                              "repeat its Python; step it outside (the lr, momentum and betas it "
+                              "sets are fed to the program each call)")
         self._step_count += 1
         if epoch is None:
             self.last_epoch += 1

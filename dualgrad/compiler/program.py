@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..eager import storage_writes
 from ..eager.tensor import Tensor
 from ..optim.optimizer import write
 from ..static.session import Session
@@ -26,9 +27,11 @@ class _State:
     found through its owner: each backward may make a new one), `tensor` is the tensor itself
     where it is always the same one. `host`: the storage last synced is a writable numpy
     array, which the next sync can copy a new value into (decided when the storage changes,
-    not on every call)."""
+    not on every call). `writes`: a numpy storage's write count (eager/storage_writes.py),
+    which sees eager writes through aliases with versions of their own (`p.data.clamp_()`);
+    `seen`: its value at the last sync."""
 
-    __slots__ = ("locate", "var", "data", "version", "tensor", "host")
+    __slots__ = ("locate", "var", "data", "version", "tensor", "host", "writes", "seen")
 
     def __init__(self, locate, var: Variable, tensor, fixed: bool) -> None:
         self.locate = locate
@@ -42,7 +45,10 @@ class _State:
         if data is not self.data:
             self.data = data
             self.host = type(data) is np.ndarray and data.flags.writeable
+            self.writes = storage_writes.watch(data) if type(data) is np.ndarray else None
         self.version = t._version[0]
+        if self.writes is not None:
+            self.seen = self.writes[0]
 
 
 def _locator(t, owner, feed_pos: dict):
@@ -129,7 +135,9 @@ class Program:
             t = s.tensor
             if t is None:
                 t = s.locate(feeds)
-            if t._data is not s.data or t._version[0] != s.version:
+            writes = s.writes
+            if t._data is not s.data or t._version[0] != s.version or (
+                    writes is not None and writes[0] != s.seen):
                 if loads is None:
                     loads = {}
                 loads[s.var] = t._data
@@ -169,18 +177,28 @@ class Program:
                 target.synced(t)
             else:
                 write(feeds[target], on_device.like_tensor(feeds[target], values[i], self.on_device))
+        made: dict = {}  # id(traced tensor) -> its eager tensor now (one tensor in two slots)
+        handed: set = set()  # ids of the numpy arrays slots' tensors took this call
         for where, key, is_attr, value, i, *kept in self.slots:
             owner = feeds[where.index] if type(where) is _Argument else where
             if i is None:
                 put(owner, key, is_attr, value)
                 continue
-            t = fresh(value, on_device.like_tensor(owner, values[i], self.on_device) if type(owner) is Tensor
-                      else values[i])
+            t = made.get(id(value))
+            if t is None:
+                array = values[i]
+                if type(array) is np.ndarray:
+                    # one fetched array for two tensors (SGD's first momentum buffer, the
+                    # traced `grad.copy()`): each takes storage of its own, as eagerly
+                    if id(array) in handed:
+                        array = array.copy()
+                    handed.add(id(array))
+                t = made[id(value)] = fresh(value, on_device.like_tensor(owner, array, self.on_device)
+                                            if type(owner) is Tensor else array)
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)
         return _build(self.out_tree, values)
-
 
     def _written(self) -> list:
         """The new values of the variables the step wrote (in the order of `syncs`), as the

@@ -15,7 +15,7 @@ import numpy as np
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
 from ..errors import GraphError, user_line
-from . import compiled, grad_mode
+from . import compiled, grad_mode, storage_writes
 from .bind import edge
 from .node import AccumulateGrad
 from .tensor import Tensor, wrap
@@ -138,6 +138,8 @@ def _accumulate(t: Tensor, g, create_graph: bool, unshared: bool = False) -> Non
     elif t._grad._data.shape == np.shape(g):  # accumulate into the same .grad tensor
         if isinstance(t._grad._data, np.ndarray):
             t._grad._data += g
+            if storage_writes.watched:
+                storage_writes.wrote(t._grad._data)
         else:  # jax arrays are immutable: the tensor keeps its identity, its array is replaced
             t._grad._data = t._grad._data + g
         t._grad._version[0] += 1

@@ -16,6 +16,7 @@ from . import bind as _bind
 from . import grad_mode, views
 from .bind import _VIEW_OPS
 from .convert import write_value
+from .storage_writes import watched, wrote
 from .tensor import Tensor, wrap
 
 _ndarray = np.ndarray
@@ -116,6 +117,8 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
     if fn is None or fn.nin != len(args):
         return False
     fn(*args, out=dest)
+    if watched:
+        wrote(dest)
     return True
 
 
@@ -157,6 +160,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
                              "refers to a single memory location. Please clone() the tensor before "
                              f"performing the operation. {user_line()}")
         t._data[...] = value
+        if watched:
+            wrote(t._data)
     if recording:
         adopt(t, result)
         if chain:

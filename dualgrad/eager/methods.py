@@ -13,7 +13,7 @@ from ..errors import DualgradIndexError, GraphError, refusing, user_line
 from ..ops.indexing import check_bounds
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
-from . import api, creation, engine, grad_mode, methods_integer, torch_keys, views
+from . import api, creation, engine, grad_mode, methods_integer, storage_writes, torch_keys, views
 from .bind import as_key, bind, explain
 from .convert import write_value
 from .inplace import inplace
@@ -244,6 +244,7 @@ def __setitem__(self, key, value) -> None:
                 if not isinstance(self._data, np.ndarray):
                     self._data = np.array(self._data)
                 self._data[key] = new
+                storage_writes.wrote(self._data)
         except (IndexError, ValueError) as e:  # the recorded path's error, in the op's terms
             raise explain(ops.setitem, (self, value), {"key": key}, e) from None
         self._version[0] += 1

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..backend import is_jax_array
+from ..eager import storage_writes
 from ..eager.grad_mode import enable_grad, no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
@@ -35,6 +36,8 @@ def write(t: Tensor, value) -> None:
     data = t._data
     if isinstance(data, np.ndarray) and data.flags.writeable and isinstance(value, _NUMPY):
         data[...] = value
+        if storage_writes.watched:
+            storage_writes.wrote(data)
     else:
         t._data = value.astype(data.dtype) if value.dtype != data.dtype else value
     t._version[0] += 1

@@ -1,0 +1,43 @@
+"""Write counts of numpy storages that someone watches, shared by every tensor on them.
+
+A tensor's version counts writes through that tensor and its views, but `.data` is an alias
+with a counter of its own (as PyTorch's), so `p.data.clamp_(-c, c)` leaves `p`'s version as
+it was. `dg.compile` keeps a captured tensor's value in its Session between calls and must
+see every eager write to the storage: it watches the storage's root array, and every eager
+in-place write into a numpy array (`inplace`, `setitem`, an optimizer's `write`, gradient
+accumulation) counts itself here. Only watched storages are counted; writes made by numpy
+itself (into an array from `.numpy()` or `from_numpy`) cannot be seen (docs/compile.md).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+watched: dict[int, list[int]] = {}  # id(root array) -> [writes]; empty unless dg.compile watches
+
+
+def root(array: np.ndarray) -> np.ndarray:
+    """The array owning `array`'s memory (numpy collapses chains of views to their owner)."""
+    base = array.base
+    return base if type(base) is np.ndarray else array
+
+
+def watch(array: np.ndarray) -> list[int]:
+    """The write counter of `array`'s storage (counted from now on, shared by its watchers);
+    forgotten when the storage is freed."""
+    owner = root(array)
+    key = id(owner)
+    counter = watched.get(key)
+    if counter is None:
+        counter = watched[key] = [0]
+        weakref.finalize(owner, watched.pop, key, None)
+    return counter
+
+
+def wrote(array) -> None:
+    """Count an eager write into `array` where its storage is watched."""
+    if type(array) is np.ndarray:
+        counter = watched.get(id(root(array)))
+        if counter is not None:
+            counter[0] += 1

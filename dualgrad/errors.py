@@ -175,6 +175,11 @@ class Untraceable(DualgradError, RuntimeError):
     changes Python state...): the compiled function runs it eagerly instead."""
 
 
+class ValueNeeded(Untraceable):
+    """The step needs a traced tensor's value as a Python value (`bool()`, `float()`, a
+    format, numpy): data-dependent Python, which a trace cannot follow."""
+
+
 class CompileWarning(UserWarning):
     """A `dg.compile`d function runs a step eagerly; the message says why and names the line."""
 

@@ -34,15 +34,18 @@ class Walk:
 
     `record=False` is the guard check of every call: the same traversal and the same `key`
     (and `tensors`, the same refusals), without noting where tensors and scalars live
-    (`slots`, `scalars`, `grad_of`, `generators`), which only a trace reads."""
+    (`slots`, `scalars`, `grad_of`, `generators`), which only a trace reads. `feed=False`
+    guards an optimizer's fed hyperparameters by value instead (`_groups`), for a step that
+    reads them as Python numbers."""
 
     __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen",
-                 "record", "rates")
+                 "record", "rates", "feed")
 
-    def __init__(self, arguments=(), record: bool = True) -> None:
+    def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
         self.arguments = {id(t) for t in arguments}
         self.record = record
+        self.feed = feed
         self.tensors: dict[int, Tensor] = {}  # id -> tensor, in the order found
         # id(grad) -> the tensor whose `.grad` it is: guarded by where it lives, not by identity
         # (each backward after `zero_grad()` makes a new one, as in PyTorch)
@@ -209,7 +212,8 @@ class Walk:
         (`_fed`: the lr, a positive momentum, the betas), where they are numbers, are guarded
         by their type only and noted in `rates` — a compiled step is fed their values each
         call (a scheduler's new lr or momentum runs the same program); everything else as
-        usual (so a momentum of 0 or below, which changes the step's shape, is a value)."""
+        usual (so a momentum of 0 or below, which changes the step's shape, is a value).
+        Without `feed` they are guarded by value (numpy numbers too) and not fed."""
         if depth > MAX_DEPTH or not self._first(groups):
             return
         key = self.key
@@ -222,8 +226,9 @@ class Walk:
             key.append(len(group))
             for name, j in fed:
                 value = group[name]
-                key.append((name, j, type(value if j is None else value[j])))
-            if self.record:
+                value = value if j is None else value[j]
+                key.append((name, j, type(value)) if self.feed else (name, j, type(value), _number(value)))
+            if self.record and self.feed:
                 self.rates.extend((opt, i, name, j) for name, j in fed)
             names = {name for name, _ in fed}
             self._held(group, [(k, v) for k, v in group.items() if k not in names], _BY_KEY, depth + 2)
@@ -245,6 +250,11 @@ def _fed(group: dict) -> list:
     if type(betas) is tuple and betas and all(type(b) is float or type(b) is int for b in betas):
         fed.extend(("betas", j) for j in range(len(betas)))
     return fed
+
+
+def _number(value):
+    """A hyperparameter's value as a key can hold it (a 0-d array is not hashable)."""
+    return value.item() if type(value) is _NDARRAY else value
 
 
 def _is_rate(value) -> bool:

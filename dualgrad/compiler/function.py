@@ -21,7 +21,7 @@ from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
-from ..errors import CompileWarning, Untraceable, _skipped_dirs, user_frame
+from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame
 from .discover import Walk
 from .on_device import on_device
 from .program import Program
@@ -41,6 +41,9 @@ class CompiledFunction:
         self.backend = backend or _default_backend()
         self.programs: dict = {}
         self.warned: set[str] = set()  # fallback messages already shown
+        # an optimizer's lr, momentum and betas are fed to the program each call, until a
+        # trace fails with them fed (the step reads one as a Python number): then guarded
+        self.feeds_hyperparameters = True
         # one call at a time: a call syncs the eager tensors and the Session's copies of them
         # around its run, and a trace swaps the eager tensors' values for graph values
         self.lock = threading.RLock()
@@ -77,7 +80,7 @@ class CompiledFunction:
     def _walk(self, feeds: list, args, kwargs, record: bool) -> Walk:
         """What the step reaches (`record`: and where, for a trace); refuses device tensors
         the backend does not run."""
-        walk = self._roots(Walk(feeds, record), args, kwargs)
+        walk = self._roots(Walk(feeds, record, self.feeds_hyperparameters), args, kwargs)
         if self.backend != "jax" and (on_device(feeds) or on_device(walk.tensors.values())):
             raise Untraceable("the step reaches tensors on the jax device, which "
                               f"dg.compile(backend={self.backend!r}) does not run (backend='jax' does)")
@@ -96,14 +99,26 @@ class CompiledFunction:
             return _EAGER
         try:
             parts = trace(self.fn, args, kwargs, feeds, before,
-                          lambda: self._roots(Walk(feeds), args, kwargs))
+                          lambda: self._roots(Walk(feeds, True, self.feeds_hyperparameters), args, kwargs))
             program = Program(*parts, before, feeds, self.backend)
         except Exception as e:  # noqa: BLE001 - any failure to trace means: run it eagerly
+            if before.rates and isinstance(e, ValueNeeded):  # (perhaps of a fed lr)
+                return self._trace_guarded(key, args, kwargs, feeds)
             self.programs[key] = _EAGER
             self._fallback(e)
             return _EAGER
         self.programs[key] = program
         return program
+
+    def _trace_guarded(self, key, args, kwargs, feeds):
+        """Trace again with the hyperparameters as guards, as for every later call: a step
+        that reads its lr as a Python number (`if lr > 0.01:`, a format) cannot take it fed
+        (a step needing another tensor's value fails again and runs eagerly).
+        The programs traced with them fed are dropped (their keys are not made any more)."""
+        self.feeds_hyperparameters = False
+        self.programs.clear()
+        before = self._walk(feeds, args, kwargs, record=True)
+        return self._trace((key[0], tuple(before.key), key[2]), args, kwargs, feeds, before)
 
     def _fallback(self, error: Exception) -> None:
         name = getattr(self.fn, "__qualname__", repr(self.fn))

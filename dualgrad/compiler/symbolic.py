@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import Untraceable
+from ..errors import Untraceable, ValueNeeded
 from ..ops import REGISTRY, Op, register_frontend
 from ..static.graph import Tensor as GraphTensor
 
@@ -70,7 +70,7 @@ class Traced:
         if self.t.op.type in RANDOM_TYPES:  # dg.randn, nn.init: eager makes arrays of draws
             raise Untraceable(f"{what} of the random numbers the step draws (dg.rand*, init) is "
                               "not traced; dropout's draws are")
-        raise Untraceable(f"{what} needs the value of a tensor, which a trace does not have "
+        raise ValueNeeded(f"{what} needs the value of a tensor, which a trace does not have "
                           "(data-dependent Python)")
 
     def __array__(self, dtype=None, copy=None):

@@ -106,9 +106,9 @@ def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatc
     class Counted(discover.Walk):
         __slots__ = ()
 
-        def __init__(self, arguments=(), record: bool = True) -> None:
+        def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
             made[record] += 1
-            super().__init__(arguments, record)
+            super().__init__(arguments, record, feed)
 
     monkeypatch.setattr(function, "Walk", Counted)
     w = dg.tensor([1.0, 2.0], requires_grad=True)
@@ -133,9 +133,9 @@ def test_past_the_cache_limit_a_new_key_is_walked_once_and_runs_eagerly(monkeypa
     class Counted(discover.Walk):
         __slots__ = ()
 
-        def __init__(self, arguments=(), record: bool = True) -> None:
+        def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
             made[record] += 1
-            super().__init__(arguments, record)
+            super().__init__(arguments, record, feed)
 
     monkeypatch.setattr(function, "Walk", Counted)
     settings = {"scale": 0.0}

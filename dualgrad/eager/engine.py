@@ -15,7 +15,7 @@ import numpy as np
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
 from ..errors import GraphError, user_line
-from . import compiled, grad_mode, storage_writes
+from . import compiled, grad_mode, storage_writes, views
 from .bind import edge
 from .node import AccumulateGrad
 from .tensor import Tensor, wrap
@@ -142,6 +142,7 @@ def _accumulate(t: Tensor, g, create_graph: bool, unshared: bool = False) -> Non
                 storage_writes.wrote(t._grad._data)
         else:  # jax arrays are immutable: the tensor keeps its identity, its array is replaced
             t._grad._data = t._grad._data + g
+            views.after_write(t._grad)  # (its `.data`/`.detach()` aliases, its views)
         t._grad._version[0] += 1
     else:
         t._grad = wrap(t._grad._data + g)

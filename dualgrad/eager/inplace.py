@@ -138,7 +138,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         t._version[0] += 1
         return t
     else:
-        result = op(t.detach(), *(o.detach() if type(o) is Tensor else o for o in others), **attrs)
+        # (plain leaves of the values: a jax `detach()` would join the family, views.track_alias)
+        result = op(wrap(t._data), *(wrap(o._data) if type(o) is Tensor else o for o in others), **attrs)
     value = result._data
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import dtypes
-from ..backend import to_numpy
+from ..backend import is_jax_array, to_numpy
 from ..errors import DTypeError, GraphError, user_frame, user_line
 from ..ops import transpose
+from . import views
 from .devices import device_of
 from .numpy_exit import array_protocol, check_no_grad, host_array
 from .printing import tensor_repr
@@ -47,19 +48,25 @@ class Tensor(TensorMethods):
     _origin = None
     _view = None  # (base, op, attrs) of a tracked view; _views: a root's live views (eager/views.py)
     _views = None
+    _alias = False  # a jax tensor's `.data`/`.detach()`, tracked as a view (views.track_alias)
     __array_priority__ = 1000  # numpy defers to us: `np_array * tensor` gives a Tensor
 
     # -- core attributes ------------------------------------------------------------------
     @property
     def data(self) -> Tensor:
         """The same storage, detached from the graph and its version counter."""
-        return wrap(self._data)
+        t = wrap(self._data)
+        if type(t._data) is not np.ndarray and is_jax_array(t._data):
+            views.track_alias(t, self)  # (a jax array is immutable: writes are carried)
+        return t
 
     @data.setter
     def data(self, value) -> None:
         if not isinstance(value, Tensor):
             raise DTypeError(f"Variable data has to be a tensor, but got {type(value).__name__} (wrap "
                              f"it with dualgrad.tensor; at {user_frame()})")
+        if self._views is not None:
+            views.cut_family(self)
         self._data = value._data
 
     @property
@@ -227,6 +234,8 @@ class Tensor(TensorMethods):
         """The same storage and version counter, cut from the graph."""
         t = wrap(self._data)
         t._version = self._version
+        if type(t._data) is not np.ndarray and is_jax_array(t._data):
+            views.track_alias(t, self)  # (a jax array is immutable: writes are carried)
         return t
 
     def detach_(self) -> Tensor:

@@ -86,6 +86,27 @@ def track(view, base, op, attrs) -> None:
         family[:] = [ref for ref in family if ref() is not None]
 
 
+def track_alias(alias, base) -> None:
+    """`alias` holds `base`'s jax array as its own (`.data`, `.detach()`): join the family as
+    a view of all of it, so an in-place write through either reaches the other, as the shared
+    memory of a numpy (or CUDA) alias carries it. It keeps its own version counter where it
+    had one (`.data`) and never takes the base's history (`replay_history` skips it)."""
+    from ..ops import REGISTRY
+
+    version = alias._version
+    track(alias, base, REGISTRY["reshape"], {"shape": tuple(base._data.shape)})
+    alias._version = version
+    alias._alias = True
+
+
+def cut_family(root) -> None:
+    """`root` took other storage (`t.data = ...`): its views keep the old values, as views of
+    the old storage do, and no longer follow writes either way."""
+    for view in _alive(root):
+        view._view = None
+    root._views = None
+
+
 def check_writable(t) -> None:
     """An in-place write into an expanded view is refused, as PyTorch and numpy refuse it
     (before anything is written)."""
@@ -131,7 +152,7 @@ def replay_history(t) -> None:
             if id(view) in written:
                 continue
             base, op, attrs = view._view
-            if base._requires_grad:
+            if base._requires_grad and not view._alias:
                 replayed = op(base, **attrs)
                 view.grad_fn = replayed.grad_fn
                 view._output_nr = 0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..backend import is_jax_array
-from ..eager import storage_writes
+from ..eager import storage_writes, views
 from ..eager.grad_mode import enable_grad, no_grad
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor, wrap
@@ -40,6 +40,7 @@ def write(t: Tensor, value) -> None:
             storage_writes.wrote(data)
     else:
         t._data = value.astype(data.dtype) if value.dtype != data.dtype else value
+        views.after_write(t)  # (a jax tensor's views and `.data` aliases see the new value)
     t._version[0] += 1
 
 

@@ -29,6 +29,20 @@ def same_tensors(xs, ys, backend: str) -> None:
             same(x.grad, y.grad, backend)
 
 
+def mse_step(model, opt):
+    """The PyTorch training step most of these tests compile: zero_grad, a mean squared
+    error, backward, the optimizer's step; the loss."""
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def quietly(fn, *args):
     """Call `fn`, failing the test on any dg.compile fallback warning."""
     with warnings.catch_warnings():

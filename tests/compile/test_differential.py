@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import dualgrad as dg
 
-from .steps import quietly, same, same_tensors
+from .steps import mse_step, quietly, same, same_tensors
 
 UNARY = ["tanh", "sin", "relu", "sigmoid", "square", "neg", "exp_small"]
 BINARY = ["add_w", "mul_b", "sub_scalar", "matmul_w", "mul_x", "div_scalar"]
@@ -117,13 +117,7 @@ def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed:
     model = dg.nn.Sequential(dg.nn.Linear(3, 4), dg.nn.Tanh(), dg.nn.Linear(4, 2)).to(device)
     opt = CLASSES[kind](model.parameters(), **hyper)
 
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
+    step = mse_step(model, opt)
     f = step if backend is None else dg.compile(step, backend=backend)
     rng = np.random.default_rng(seed)
     losses = [quietly(f, dg.tensor(rng.standard_normal((5, 3)).astype(np.float32), device=device),

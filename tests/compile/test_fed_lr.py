@@ -16,7 +16,7 @@ import dualgrad as dg
 from dualgrad import nn, optim
 from dualgrad.optim import lr_scheduler
 
-from .steps import same, same_tensors
+from .steps import mse_step, same, same_tensors
 
 RNG = np.random.default_rng(5)
 XS = [dg.tensor(RNG.standard_normal((4, 3)).astype(np.float32)) for _ in range(5)]
@@ -40,13 +40,7 @@ def train(name: str, kw: dict, schedule: str, compiled: str | None, tensor_lr: b
                                **kw)
     sched = SCHEDULES[schedule](opt)
 
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
+    step = mse_step(model, opt)
     f = dg.compile(step, backend=compiled) if compiled else step
     losses = []
     with warnings.catch_warnings():
@@ -184,13 +178,7 @@ def test_on_the_jax_device_a_scheduled_lr_runs_one_program_and_stays_there(tenso
         opt = optim.Adam(model.parameters(), lr=lr)
         sched = lr_scheduler.ExponentialLR(opt, 0.7)
 
-        def step(x, y):
-            opt.zero_grad()
-            loss = ((model(x) - y) ** 2).mean()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = mse_step(model, opt)
         f = dg.compile(step, backend="jax") if compiled else step
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)

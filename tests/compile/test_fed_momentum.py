@@ -19,7 +19,7 @@ from dualgrad.compiler.function import CACHE_LIMIT
 from dualgrad.errors import CompileWarning
 from dualgrad.optim import lr_scheduler
 
-from .steps import same, same_tensors
+from .steps import mse_step, same, same_tensors
 
 RNG = np.random.default_rng(8)
 XS = [dg.tensor(RNG.standard_normal((4, 3)).astype(np.float32)) for _ in range(5)]
@@ -44,13 +44,7 @@ def model_and_step(name: str, kw: dict, schedule=None):
     opt = getattr(optim, name)(model.parameters(), lr=0.05, **kw)
     sched = (schedule or (lambda o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=40)))(opt)
 
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
+    step = mse_step(model, opt)
     return model, opt, sched, step
 
 

@@ -52,7 +52,9 @@ class Walk:
         self.grad_of: dict[int, Tensor] = {}
         self.slots: list = []  # (owner, key, is_attr, object held): where tensors and grads live
         self.key: list = []
-        self.scalars: dict = {}  # (id(owner), key) -> a Python value held there
+        # (id(owner), key) -> (the value as compared, owner, is_attr, the value) of a Python
+        # or numpy number held there
+        self.scalars: dict = {}
         self.generators: list = []  # dg.Generators the step can draw from
         # (optimizer, group index, key, tuple index or None) of each hyperparameter fed each call
         self.rates: list = []  # (`_groups`: a number lr, momentum, betas)
@@ -102,6 +104,9 @@ class Walk:
                 self.generators.append(obj)
         elif how == _OPTIMIZER:
             self._optimizer(obj, depth)
+        elif how == _NUMBER:
+            if obj.ndim == 0:  # (a larger array is read when traced, docs/compile.md)
+                self.key.append(_numpy_number(obj))
         elif hasattr(obj, "__dict__"):
             self.key.append(id(obj))
             self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
@@ -126,7 +131,7 @@ class Walk:
             if kind in _SCALARS:
                 key.append(v)
                 if record:
-                    self.scalars[(id(owner), k)] = v
+                    self.scalars[(id(owner), k)] = (v, owner, is_attr, v)
             elif kind is Tensor:
                 if record:
                     self.slots.append((owner, k, is_attr, v))
@@ -135,6 +140,12 @@ class Walk:
                 how = how_of(kind)
                 if how is None:
                     how = _how(kind)
+                if how == _NUMBER and v.ndim == 0:  # as a Python number (a step changing it is seen)
+                    number = _numpy_number(v)
+                    key.append(number)
+                    if record:
+                        self.scalars[(id(owner), k)] = (number, owner, is_attr, v)
+                    continue
                 if how == _SKIP or not deep:
                     continue
                 i = id(v)
@@ -234,6 +245,13 @@ class Walk:
             self._held(group, [(k, v) for k, v in group.items() if k not in names], _BY_KEY, depth + 2)
 
 
+def _numpy_number(value) -> tuple:
+    """A numpy number's (or 0-d array's) place in the key: its dtype and value (a NaN as a
+    word, which equals itself)."""
+    number = value.item()
+    return (value.dtype.str, "nan" if number != number else number)
+
+
 def _fed(group: dict) -> list:
     """(key, index in the key's tuple or None) of each hyperparameter of an optimizer's
     param_group that a compiled step is fed: a number `lr` (`_is_rate`); a number `momentum`
@@ -273,6 +291,7 @@ _UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner 
 
 _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
 _OPTIMIZER = 7  # an optimizer: its groups' lr, momentum, betas are fed, not guarded (`Walk._groups`)
+_NUMBER = 8  # a numpy number, or a 0-d numpy array: guarded by value, as a Python number
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
@@ -291,6 +310,8 @@ def _how(kind: type) -> int:
         how = _METHOD
     elif issubclass(kind, Generator):
         how = _GENERATOR
+    elif issubclass(kind, np.generic) or kind is _NDARRAY:
+        how = _NUMBER  # (`np.cos(t) * lr`, a schedule computed with numpy, is a numpy number)
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):
         how = _SKIP  # modules, classes, builtins; arrays are read when traced (docs/compile.md)
     elif issubclass(kind, Optimizer):
@@ -305,9 +326,13 @@ def _how(kind: type) -> int:
 
 def changed_scalars(before: Walk, after: Walk) -> list:
     """The Python values the step changed where both walks saw them (side effects a
-    compiled call would not repeat)."""
-    return [k for k, v in before.scalars.items()
-            if k in after.scalars and (type(after.scalars[k]) is not type(v) or after.scalars[k] != v)]
+    compiled call would not repeat): (owner, key, is_attr, the value before) of each."""
+    changed = []
+    for k, (v, owner, is_attr, original) in before.scalars.items():
+        now = after.scalars.get(k)
+        if now is not None and (type(now[0]) is not type(v) or now[0] != v):
+            changed.append((owner, k[1], is_attr, original))
+    return changed
 
 
 @functools.lru_cache(maxsize=1024)

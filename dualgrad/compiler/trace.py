@@ -117,6 +117,8 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         after = roots()
         side = changed_scalars(before, after)
         if side:
+            for owner, key, is_attr, value in side:  # as before the trace: the eager run sets them
+                put(owner, key, is_attr, value)
             raise Untraceable(f"the step changes {len(side)} Python value(s) it can reach (e.g. "
                               f"{side[0][1]!r}); a compiled call would not repeat that")
         writes = [(e, e.t._data) for e in tracer.lifted.values()
@@ -235,12 +237,15 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
 
 def _empty_new_slots(before: Walk, roots) -> None:
     """After a refused trace: the tensor slots the step filled (new optimizer state, some of
-    it graph values) are emptied again, so the eager run that follows starts from the state
-    before the call."""
+    it graph values) are emptied again, and the numbers it changed before it stopped
+    (`self.count += 1` ahead of an `.item()`) are put back, so the eager run that follows
+    starts from the state before the call."""
     try:
         after = roots()
     except Untraceable:
         return
+    for owner, key, is_attr, value in changed_scalars(before, after):
+        put(owner, key, is_attr, value)
     known = {(id(o), k) for o, k, _, _ in before.slots}
     for owner, key, is_attr, value in after.slots:
         if (id(owner), key) in known or type(value) is not Tensor:

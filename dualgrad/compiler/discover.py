@@ -105,8 +105,7 @@ class Walk:
         elif how == _OPTIMIZER:
             self._optimizer(obj, depth)
         elif how == _NUMBER:
-            if obj.ndim == 0:  # (a larger array is read when traced, docs/compile.md)
-                self.key.append(_numpy_number(obj))
+            self.key.append(_numpy_number(obj) if obj.ndim == 0 else _ArrayGuard.of(obj))
         elif hasattr(obj, "__dict__"):
             self.key.append(id(obj))
             self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
@@ -250,6 +249,31 @@ def _numpy_number(value) -> tuple:
     word, which equals itself)."""
     number = value.item()
     return (value.dtype.str, "nan" if number != number else number)
+
+
+class _ArrayGuard:
+    """A numpy array's place in the key (its values are baked into the program): a small
+    one by its bytes, so a change in place is a new key; a larger one by identity (the array
+    is kept alive by the key: a new array is a new key, a write in place is not seen)."""
+
+    __slots__ = ("array", "ident")
+    SMALL = 4096  # bytes compared each call
+
+    def __init__(self, array, ident) -> None:
+        self.array = array
+        self.ident = ident
+
+    @classmethod
+    def of(cls, array) -> tuple | _ArrayGuard:
+        if array.nbytes <= cls.SMALL:
+            return (array.dtype.str, array.shape, array.tobytes())
+        return cls(array, id(array))
+
+    def __eq__(self, other) -> bool:
+        return type(other) is _ArrayGuard and other.array is self.array
+
+    def __hash__(self) -> int:
+        return self.ident
 
 
 def _fed(group: dict) -> list:

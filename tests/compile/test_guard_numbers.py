@@ -100,3 +100,36 @@ def test_a_refused_trace_puts_back_the_numbers_the_step_changed():
     assert (count, lr) == (eager_count, eager_lr) == (3, 0.1 * 0.5**3)
     for a, b in zip([*losses, w], [*eager_losses, eager_w], strict=True):
         same(a, b, "numpy")
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_a_numpy_array_the_step_reads_is_guarded_by_its_values_or_identity(backend):
+    """A small array (class weights, a mask) written in place between calls is a new key;
+    a large one replaced by another array is too (in place it is not: docs/compile.md)."""
+    def run(compiled):
+        arrays = {"mask": np.array([1.0, 0.0, 1.0], np.float32), "table": np.ones(2000, np.float32)}
+        w = dg.tensor([1.0, -2.0, 0.5], requires_grad=True)
+
+        def step(x):
+            loss = ((w * x * dg.tensor(arrays["mask"])).sum() * dg.tensor(arrays["table"][:1])).sum() ** 2
+            loss.backward()
+            with dg.no_grad():
+                w.sub_(0.1 * w.grad)
+            w.grad = None
+            return loss
+
+        f = dg.compile(step, backend=backend) if compiled else step
+        losses = []
+        for i in range(5):
+            if i == 2:
+                arrays["mask"][1] = 1.0
+            if i == 4:
+                arrays["table"] = np.full(2000, 0.5, np.float32)
+            losses.append(quietly(f, dg.tensor([0.5, 0.25, -1.0])))
+        return losses, w, f
+
+    losses, w, f = run(True)
+    eager_losses, eager_w, _ = run(False)
+    for a, b in zip([*losses, w], [*eager_losses, eager_w], strict=True):
+        same(a, b, backend)
+    assert len(f.programs) == 3

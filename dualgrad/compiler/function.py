@@ -117,7 +117,11 @@ class CompiledFunction:
         The programs traced with them fed are dropped (their keys are not made any more)."""
         self.feeds_hyperparameters = False
         self.programs.clear()
-        before = self._walk(feeds, args, kwargs, record=True)
+        try:
+            before = self._walk(feeds, args, kwargs, record=True)
+        except Untraceable as e:
+            self._fallback(e)
+            return _EAGER
         return self._trace((key[0], tuple(before.key), key[2]), args, kwargs, feeds, before)
 
     def _fallback(self, error: Exception) -> None:

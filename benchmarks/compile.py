@@ -170,6 +170,17 @@ def parts(rounds: int, calls: int = 5) -> None:
     values = session_values(program, [])
     cases = {"dg.compile (jax)": compiled, "- guard (Program.run)": lambda: program.run([]),
              "- eager syncs (Session call)": lambda: program.call(*values), "jax.jit by hand": jax_step()}
+    best = warm_cpu_race(cases, rounds, calls)
+    hand = best["jax.jit by hand"]
+    print(f"-- ms per step (CPU, all threads; best of {rounds} warm rounds of {calls} calls)")
+    for label, t in best.items():
+        print(f"{label:<30} {t * 1e3:8.3f} ms   {t / hand:.2f}x jax.jit by hand")
+
+
+def warm_cpu_race(cases: dict, rounds: int, calls: int) -> dict:
+    """Each case's best CPU time per call over `rounds` rounds of `calls` calls; every case is
+    called once untimed first in each round (the one before it left other memory in the
+    caches)."""
     best = dict.fromkeys(cases, float("inf"))
     for _ in range(rounds):
         for label, fn in cases.items():
@@ -178,10 +189,7 @@ def parts(rounds: int, calls: int = 5) -> None:
             for _ in range(calls):
                 fn()
             best[label] = min(best[label], (time.process_time() - t) / calls)
-    hand = best["jax.jit by hand"]
-    print(f"-- ms per step (CPU, all threads; best of {rounds} warm rounds of {calls} calls)")
-    for label, t in best.items():
-        print(f"{label:<30} {t * 1e3:8.3f} ms   {t / hand:.2f}x jax.jit by hand")
+    return best
 
 
 def session_values(program, feeds: list) -> tuple:
@@ -262,14 +270,7 @@ def host(rounds: int, calls: int = 20) -> None:
              "- eager syncs (Session call)": lambda: program.call(*values),
              "jax.jit by hand": jax_momentum_step([p.detach().numpy() for p in model.parameters()],
                                                   x.numpy(), y.numpy())}
-    best = dict.fromkeys(cases, float("inf"))
-    for _ in range(rounds):
-        for label, fn in cases.items():
-            fn()
-            t = time.process_time()
-            for _ in range(calls):
-                fn()
-            best[label] = min(best[label], (time.process_time() - t) / calls)
+    best = warm_cpu_race(cases, rounds, calls)
     session, hand = best["- eager syncs (Session call)"], best["jax.jit by hand"]
     print(f"-- us per call (CPU, all threads; best of {rounds} warm rounds of {calls} calls), "
           f"MLP 32-64-64-16 batch 8, SGD momentum")

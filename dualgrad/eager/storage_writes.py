@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-watched: dict[int, list[int]] = {}  # id(root array) -> [writes]; empty unless dg.compile watches
+watched: dict[int, list] = {}  # id(root array) -> [writes, weak ref]; empty unless dg.compile watches
 
 
 def root(array: np.ndarray) -> np.ndarray:
@@ -23,15 +23,15 @@ def root(array: np.ndarray) -> np.ndarray:
     return base if type(base) is np.ndarray else array
 
 
-def watch(array: np.ndarray) -> list[int]:
-    """The write counter of `array`'s storage (counted from now on, shared by its watchers);
-    forgotten when the storage is freed."""
+def watch(array: np.ndarray) -> list:
+    """The write counter of `array`'s storage (`counter[0]`, counted from now on, shared by
+    its watchers); forgotten when the storage is freed (a weak reference's callback, which
+    the counter holds: half the cost of `weakref.finalize`, paid per new storage a call)."""
     owner = root(array)
     key = id(owner)
     counter = watched.get(key)
     if counter is None:
-        counter = watched[key] = [0]
-        weakref.finalize(owner, watched.pop, key, None)
+        counter = watched[key] = [0, weakref.ref(owner, lambda _, key=key: watched.pop(key, None))]
     return counter
 
 

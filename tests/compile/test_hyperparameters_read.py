@@ -10,7 +10,7 @@ import pytest
 import dualgrad as dg
 from dualgrad import nn, optim
 
-from .steps import quietly, same
+from .steps import mse_step, quietly, same
 
 RNG = np.random.default_rng(9)
 X = RNG.standard_normal((5, 4)).astype(np.float32)
@@ -61,15 +61,7 @@ def test_a_step_not_reading_its_lr_keeps_it_fed():
     dg.manual_seed(4)
     model = nn.Linear(4, 2)
     opt = optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
-    f = dg.compile(step, backend="numpy")
+    f = dg.compile(mse_step(model, opt), backend="numpy")
     for lr in RATES:
         opt.param_groups[0]["lr"] = lr
         quietly(f, dg.tensor(X), dg.tensor(Y))

@@ -9,10 +9,11 @@ the device between runs and only fetched values come back as numpy. With
 `compile_in_background=True` a jax Session interprets a new call shape with numpy until its
 program is built on a worker thread (background.py), then switches.
 
-The per-call hot path lives in runner.py, feed checks in feeds.py, the choice to donate
-variables' buffers in donation.py. `run` finds a repeated call shape (no feeds, or one or two
-numpy feeds) by checking the feeds against the last new call shape of its fetches, without
-building the whole key (`_hot_entry`); anything else takes the keyed lookup.
+The per-call hot path lives in runner.py, feed checks in feeds.py, `make_callable`'s prepared
+calls in callables.py, the choice to donate variables' buffers in donation.py. `run` finds a
+repeated call shape (no feeds, or one or two numpy feeds) by checking the feeds against the
+last new call shape of its fetches, without building the whole key (`_hot_entry`); anything
+else takes the keyed lookup.
 """
 from __future__ import annotations
 
@@ -24,19 +25,18 @@ import numpy as np
 from ..backend import namespace_named, to_numpy, x64
 from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame, user_line
 from .background import BackgroundProgram, import_jax_soon
+from .callables import LEAVES, prepared_callable
 from .compile import Plan, build_plan
 from .convert import ArgumentError, cast_array, python_data
 from .creation import random_generator
 from .defaults import default_session, defaults, get_default_session  # noqa: F401  (re-exported)
 from .feeds import check_feed, feed_array, feed_key
 from .fetches import flatten, structure_key
-from .graph import Graph, Operation, Tensor, describe, get_default_graph
+from .graph import Graph, describe, get_default_graph
 from .narrow import traced_alike
 from .placement import Placement
 from .runner import Runner
 from .variables import Variable
-
-_LEAVES = frozenset({Tensor, Variable, Operation, str})  # exact types: the hot-path key test
 
 
 class Session:
@@ -147,7 +147,7 @@ class Session:
         the run succeeds. A read ordered after an assign sees its value, other reads the value
         from before the run (SPEC §3)."""
         ft = type(fetches)
-        if ft in _LEAVES:
+        if ft in LEAVES:
             fkey = fetches
         elif ft is list or ft is tuple:
             fkey = (ft, *fetches)
@@ -227,72 +227,8 @@ class Session:
 
     def make_callable(self, fetches, feed_list=()):
         """A function `f(*feed_values)` equivalent to `run(fetches, dict(zip(feed_list,
-        feed_values)))` (TF1's `Session.make_callable`). It finds its compiled call shape by
-        the values' shapes and dtypes alone (the fetch structure and feed keys are fixed),
-        first by checking numpy values against the last new call shape: cheaper per call
-        than `run`, with the same checks when a shape is first seen."""
-        if isinstance(feed_list, (str, Tensor)) or not isinstance(feed_list, (list, tuple)):
-            raise DTypeError(f"Session.make_callable: feed_list must be a list of tensors, got "
-                             f"{type(feed_list).__name__} {user_line()}")
-        feed_list = list(feed_list)
-        n = len(feed_list)
-        flat = type(fetches) in (list, tuple) and all(type(f) in _LEAVES for f in fetches)
-        if not (flat or type(fetches) in _LEAVES) or len({id(k) for k in feed_list}) < n:
-            return self._generic_callable(fetches, feed_list)  # nested fetches, or a key fed twice
-        if flat:  # fixed now, as TF1's (a later edit of the user's list is not seen)
-            fetches = type(fetches)(fetches)
-        runners: dict = {}  # the values' (shape, dtype) pairs -> Runner
-        # the last new call shape: (its runner, then each value's shape and dtype), checked
-        # against the values before any key is built (as `run`'s `_hot_entry`)
-        hot: list = [None]
-
-        def call(*values):
-            entry = hot[0]
-            if entry is not None and len(values) == n:
-                for v, shape, dtype in zip(values, entry[1], entry[2], strict=True):
-                    if type(v) is not np.ndarray or v.dtype is not dtype or v.shape != shape:
-                        break
-                else:
-                    return entry[0].call(self, values)
-            return general(values)
-
-        def call1(*values):  # one value, unrolled (a loop costs more than the key it saves)
-            entry = hot[0]
-            if entry is not None and len(values) == 1:
-                v = values[0]
-                if type(v) is np.ndarray and v.dtype is entry[2][0] and v.shape == entry[1][0]:
-                    return entry[0].call(self, values)
-            return general(values)
-
-        def general(values):
-            if len(values) != n:
-                raise DTypeError(f"expected {n} feed values, got {len(values)}")
-            if n == 1:  # the common case, unrolled
-                v = values[0]
-                if type(v) is not np.ndarray:
-                    v = feed_array(v)
-                vals = (v,)
-                key = (v.shape, v.dtype)
-            else:
-                vals = [v if type(v) is np.ndarray else feed_array(v) for v in values]
-                key = tuple([(v.shape, v.dtype) for v in vals])
-            runner = runners.get(key)
-            if runner is None:
-                runner = self._runner_for(fetches, dict(zip(feed_list, vals, strict=True)), vals, None)
-                runners[key] = runner
-                if all(type(v) is np.ndarray for v in values):
-                    hot[0] = (runner, tuple(v.shape for v in vals), tuple(v.dtype for v in vals))
-            return runner.call(self, vals)
-
-        return call1 if n == 1 else call
-
-    def _generic_callable(self, fetches, feed_list: list):
-        def call(*values):
-            if len(values) != len(feed_list):
-                raise DTypeError(f"expected {len(feed_list)} feed values, got {len(values)}")
-            return self.run(fetches, dict(zip(feed_list, values, strict=True)) if feed_list else None)
-
-        return call
+        feed_values)))` (TF1's `Session.make_callable`); see callables.py."""
+        return prepared_callable(self, fetches, feed_list)
 
     def _runner_for(self, fetches, feed_dict, vals, fast_key) -> Runner:
         if self._closed:

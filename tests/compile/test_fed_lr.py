@@ -136,13 +136,7 @@ def test_any_lr_values_set_between_calls_match_eager_on_numpy(lrs, name):
         lin = nn.Linear(3, 2)
         opt = getattr(optim, name)(lin.parameters(), lr=lrs[0])
 
-        def step(x, y):
-            opt.zero_grad()
-            loss = ((lin(x) - y) ** 2).sum()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = mse_step(lin, opt)
         f = dg.compile(step, backend="numpy") if compiled else step
         for i, lr in enumerate(lrs):
             opt.param_groups[0]["lr"] = lr
@@ -200,20 +194,14 @@ def test_on_the_jax_device_a_scheduled_lr_runs_one_program_and_stays_there(tenso
 
 
 def test_a_numpy_number_or_0d_array_lr_is_fed_too():
-    """numpy's numbers and 0-d arrays are not walked (arrays are read when traced); as an
-    optimizer's lr they are fed like a float, never baked in."""
+    """numpy's numbers and 0-d arrays as an optimizer's lr are fed like a float, never baked
+    in."""
     def run(compiled: bool):
         dg.manual_seed(1)
         lin = nn.Linear(3, 2)
         opt = optim.SGD(lin.parameters(), lr=np.float32(0.1), momentum=0.5)
 
-        def step(x, y):
-            opt.zero_grad()
-            loss = ((lin(x) - y) ** 2).sum()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = mse_step(lin, opt)
         f = dg.compile(step, backend="numpy") if compiled else step
         lrs = [np.float32(0.1), np.float64(0.05), np.array(0.02), np.array(0.01, np.float32)]
         for i, lr in enumerate(lrs):

@@ -100,7 +100,8 @@ def test_both_walks_refuse_the_same_things(record):
         discover.Walk(record=record).visit([[i] for i in range(discover.MAX_ENTRIES + 1)])
 
 
-def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatch):
+def walks_made(monkeypatch) -> collections.Counter:
+    """How many walks dg.compile makes from now on, by `record` (a counting Walk in its place)."""
     made = collections.Counter()
 
     class Counted(discover.Walk):
@@ -111,6 +112,11 @@ def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatc
             super().__init__(arguments, record, feed)
 
     monkeypatch.setattr(function, "Walk", Counted)
+    return made
+
+
+def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatch):
+    made = walks_made(monkeypatch)
     w = dg.tensor([1.0, 2.0], requires_grad=True)
     settings = {"scale": 2.0}
     f = dg.compile(lambda x: (x * w * settings["scale"]).sum(), backend="numpy")
@@ -128,16 +134,7 @@ def test_warm_calls_walk_without_recording_and_a_new_key_records_once(monkeypatc
 
 
 def test_past_the_cache_limit_a_new_key_is_walked_once_and_runs_eagerly(monkeypatch):
-    made = collections.Counter()
-
-    class Counted(discover.Walk):
-        __slots__ = ()
-
-        def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
-            made[record] += 1
-            super().__init__(arguments, record, feed)
-
-    monkeypatch.setattr(function, "Walk", Counted)
+    made = walks_made(monkeypatch)
     settings = {"scale": 0.0}
     f = dg.compile(lambda x: x * settings["scale"], backend="numpy")
     for scale in range(function.CACHE_LIMIT):

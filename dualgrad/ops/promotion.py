@@ -22,7 +22,7 @@ def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequen
     depends only on the arguments' dtypes, 0-d-ness and scalar types, so it is computed once
     per combination (this runs on every eager op). The arguments at positions `weak` (an
     op's `declare(weak=)`, e.g. a learning rate) take no part and are passed as they are."""
-    if weak:
+    if weak and any(type(args[i]) not in _WEAK_SCALARS for i in weak):  # (a float lr is weak as it is)
         rest = promote_args(xp, [a for i, a in enumerate(args) if i not in weak], floating)
         others = iter(rest)
         return [a if i in weak else next(others) for i, a in enumerate(args)]

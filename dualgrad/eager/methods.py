@@ -244,7 +244,8 @@ def __setitem__(self, key, value) -> None:
                 if not isinstance(self._data, np.ndarray):
                     self._data = np.array(self._data)
                 self._data[key] = new
-                storage_writes.wrote(self._data)
+                if storage_writes.watched:
+                    storage_writes.wrote(self._data)
         except (IndexError, ValueError) as e:  # the recorded path's error, in the op's terms
             raise explain(ops.setitem, (self, value), {"key": key}, e) from None
         self._version[0] += 1

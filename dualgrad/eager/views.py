@@ -23,6 +23,7 @@ import numpy as np
 
 from ..backend import x64
 from ..errors import GraphError, user_line
+from ..ops import REGISTRY
 from . import grad_mode
 
 _VIEWING = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"))
@@ -91,8 +92,6 @@ def track_alias(alias, base) -> None:
     a view of all of it, so an in-place write through either reaches the other, as the shared
     memory of a numpy (or CUDA) alias carries it. It keeps its own version counter where it
     had one (`.data`) and never takes the base's history (`replay_history` skips it)."""
-    from ..ops import REGISTRY
-
     version = alias._version
     track(alias, base, REGISTRY["reshape"], {"shape": tuple(base._data.shape)})
     alias._version = version

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jax  # noqa: E402
-from workloads import graph_regression, graph_sgd_step, jax_mlp_loss, jax_regression_step  # noqa: E402
+from workloads import graph_regression, graph_sgd_step, jax_regression_step, jax_sgd_step  # noqa: E402
 
 import dualgrad.static as ds  # noqa: E402
 from dualgrad.backend import jax_numpy, x64_state  # noqa: E402
@@ -123,18 +123,7 @@ def mlp() -> dict:
             ds, ds.nn.softmax_cross_entropy_with_logits, SIZES, init_params, lr)
     sess = ds.Session(graph=g)
     sess.run(init)
-    loss_fn = jax_mlp_loss(jnp, jax.nn)
-
-    @jax.jit
-    def jstep(params, xb, yb):
-        value, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
-        return [p - lr * gp for p, gp in zip(params, grads, strict=True)], value
-
-    state = {"p": [jnp.asarray(p) for p in init_params]}
-
-    def by_hand():
-        state["p"], value = jstep(state["p"], batch_x, batch_y)
-        return np.asarray(value)
+    by_hand = jax_sgd_step(jax, jnp, init_params, lr, batch_x, batch_y)
 
     return {"dualgrad sess.run": lambda: sess.run([train_op, loss], {x: batch_x, y: batch_y}),
             "program only": program_only(sess, [train_op, loss], ((x, batch_x), (y, batch_y))),

@@ -30,8 +30,8 @@ from race import Race  # noqa: E402
 from workloads import (  # noqa: E402
     graph_regression,
     graph_sgd_step,
-    jax_mlp_loss,
     jax_regression_step,
+    jax_sgd_step,
     numpy_sgd_step,
 )
 
@@ -190,18 +190,7 @@ def mlp(quick: bool) -> tuple[dict, dict]:
         compiles[label] = timed_first(step)
         race.add(label, step, n if backend == "jax" else max(2, n // 10))
 
-    loss_fn = jax_mlp_loss(jnp, jax.nn)
-
-    @jax.jit
-    def jstep(params, xb, yb):
-        value, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
-        return [p - lr * gp for p, gp in zip(params, grads, strict=True)], value
-
-    state = {"p": [jnp.asarray(p) for p in init_params]}
-
-    def hand_step():
-        state["p"], value = jstep(state["p"], batch_x, batch_y)
-        return np.asarray(value)
+    hand_step = jax_sgd_step(jax, jnp, init_params, lr, batch_x, batch_y)
 
     label = "jax.jit(value_and_grad) by hand"
     compiles[label] = timed_first(hand_step)

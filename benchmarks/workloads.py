@@ -81,6 +81,25 @@ def jax_mlp_loss(jnp, jax_nn):
     return loss
 
 
+def jax_sgd_step(jax, jnp, init_params: Sequence, lr: float, x, onehot) -> Callable[[], np.ndarray]:
+    """The same SGD step as a jax user writes it: `jax.value_and_grad` under `jax.jit`, the
+    parameters kept as jax arrays between calls; each call returns the loss as numpy."""
+    loss_fn = jax_mlp_loss(jnp, jax.nn)
+
+    @jax.jit
+    def step(params, xb, yb):
+        value, grads = jax.value_and_grad(loss_fn)(params, xb, yb)
+        return [p - lr * g for p, g in zip(params, grads, strict=True)], value
+
+    state = {"p": [jnp.asarray(p) for p in init_params]}
+
+    def call() -> np.ndarray:
+        state["p"], value = step(state["p"], x, onehot)
+        return np.asarray(value)
+
+    return call
+
+
 def numpy_sgd_step(params: Sequence, x, onehot, lr: float) -> tuple[list, float]:
     """The same SGD step written by hand in numpy (forward, softmax cross-entropy, backward),
     the floor every library's step is measured against. Returns (new params, loss)."""

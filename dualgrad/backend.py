@@ -114,6 +114,14 @@ def to_numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
+def host_snapshot(a):
+    """`a` as jax may be handed it: a private copy of a numpy array. jax reads numpy memory
+    after its call has returned (a 64-byte aligned array is aliased outright, the others are
+    copied in the background, behind the work already queued), so a write the caller makes
+    next (`batch[:] = ...`, `idx += 1`) would change a result already asked for."""
+    return a.copy() if isinstance(a, np.ndarray) else a
+
+
 def block(arrays) -> None:
     """Block until jax `arrays` (any pytree) are computed; raises jax's error if one failed."""
     import jax

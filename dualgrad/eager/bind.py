@@ -84,6 +84,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     state = _grad_state
     collect = op.differentiable and state.enabled
     edges = versions = None  # made at the first argument that requires grad, when collecting
+    snapshots = False  # a numpy array among the arguments, copied
     i = 0
     for a in args:
         ta = type(a)
@@ -126,12 +127,17 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         else:
             if ta is not float and ta is not int:
                 common = False
+                if ta is _ndarray:  # the caller's array: its later writes must not reach this op's
+                    a = a.copy()  # backward, its symbolic origin or a queued jax program
+                    snapshots = True
             data.append(a)
             if edges is not None:
                 edges.append(_NO_EDGE)
                 if versions is not None:
                     versions.append(None)
         i += 1
+    if snapshots:  # (kept as the op's inputs: what its VJP reads)
+        args = tuple(d if type(a) is _ndarray else a for a, d in zip(args, data, strict=True))
     if on_jax:
         check_same_device(op, args)
     if attrs:  # hashable once, here (jit keys, the compiled backward); an index's tensors
@@ -322,14 +328,25 @@ def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
 
 
 def as_key(key):
-    """Tensors inside an index become arrays (bool tensors become masks)."""
+    """An index as the op keeps it: tensors inside it become arrays (bool tensors masks), and
+    every array is the op's own copy, so `idx += 1` after `x[idx]` changes neither its
+    backward nor a jax program still queued (PyTorch saves the index tensor with its version;
+    a copy gives the same gradient, and costs no more than the indexing itself)."""
     if type(key) is Tensor:
-        return np.asarray(key._data)
+        return np.array(key._data)
     if isinstance(key, tuple):
-        return tuple(np.asarray(k._data) if type(k) is Tensor else k for k in key)
+        return tuple(_own_index(k) for k in key)
     if isinstance(key, list):
         return np.asarray(key)
-    return key
+    return key.copy() if isinstance(key, np.ndarray) else key
+
+
+def _own_index(k):
+    if type(k) is Tensor:
+        return np.array(k._data)
+    if isinstance(k, list):  # (numpy reads a list in an index tuple as this array)
+        return np.asarray(k)
+    return k.copy() if isinstance(k, np.ndarray) else k
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))

@@ -37,7 +37,7 @@ def dtype_arg(dtype, op: str) -> dtypes.DType | None:
 
 def _leaf(data: np.ndarray, requires_grad=False, device=None, name=None) -> Tensor:
     if device is not None or get_default_device().type != "cpu":
-        data = place(data, device)
+        data = place(data, device, owned=True)  # (every caller made `data` for this tensor)
     t = wrap(data)
     t._name = name
     if requires_grad:

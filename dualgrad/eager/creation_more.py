@@ -76,9 +76,9 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, 
     reads as 1-d. Never requires grad."""
     positions = _nonzero_positions(input, "nonzero")
     if as_tuple:
-        return tuple(wrap(place(p.astype(np.int64), input.device)) for p in positions)
+        return tuple(wrap(place(p.astype(np.int64), input.device, owned=True)) for p in positions)
     stacked = np.stack(positions, axis=1) if input.ndim else np.zeros((len(positions[0]), 0), np.int64)
-    return wrap(place(stacked.astype(np.int64), input.device))
+    return wrap(place(stacked.astype(np.int64), input.device, owned=True))
 
 
 def argwhere(input: Tensor) -> Tensor:

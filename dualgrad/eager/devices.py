@@ -2,7 +2,7 @@
 device, 'cuda' (alias 'gpu') holds jax arrays on the first GPU jax sees."""
 from __future__ import annotations
 
-from ..backend import is_jax_array, jax_numpy, to_numpy, x64
+from ..backend import host_snapshot, is_jax_array, jax_numpy, to_numpy, x64
 from ..errors import DeviceError, user_frame, user_line
 
 
@@ -98,8 +98,11 @@ def gpu_available() -> bool:
         return False
 
 
-def place(array, device) -> object:
-    """`array` on `device` (numpy for 'cpu', a jax array otherwise)."""
+def place(array, device, owned: bool = False) -> object:
+    """`array` on `device` (numpy for 'cpu', a jax array otherwise). A numpy array is copied
+    first unless `owned` (made for this tensor, referenced nowhere else): jax would read it
+    after this returns (`backend.host_snapshot`), and `cpu_t.to('cuda'); cpu_t.add_(1)` must
+    not change the moved tensor, as in PyTorch."""
     device = Device(device) if device is not None else _default
     if device.type == "cpu":
         host = to_numpy(array)  # waits for a jax array: a failed one raises OutOfMemoryError
@@ -109,5 +112,7 @@ def place(array, device) -> object:
     jnp = jax_numpy()
     import jax
 
+    if not owned:
+        array = host_snapshot(array)
     with x64():
         return jax.device_put(jnp.asarray(array), jax_device(device))

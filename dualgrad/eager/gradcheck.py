@@ -43,7 +43,7 @@ def _with_element(x: Tensor, original, k: int, value):
     device."""
     a = np.array(original, copy=True, order="C")  # (C order: reshape(-1) is then a view)
     a.reshape(-1)[k] = value
-    return a if isinstance(original, np.ndarray) or np.isscalar(original) else place(a, x.device)
+    return a if isinstance(original, np.ndarray) or np.isscalar(original) else place(a, x.device, owned=True)
 
 
 def numerical_jacobian(func, inputs, eps: float, checked=None) -> list:
@@ -173,8 +173,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     outs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:  # random, and inputs of the check themselves (as in PyTorch)
         rng = np.random.default_rng(0)
-        grad_outputs = tuple(wrap(place(rng.standard_normal(o.shape).astype(o._data.dtype), o.device),
-                                  requires_grad=True) for o in outs)
+        grad_outputs = tuple(wrap(place(rng.standard_normal(o.shape).astype(o._data.dtype), o.device,
+                                        owned=True), requires_grad=True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     if len(grad_outputs) != len(outs):
         raise GradcheckInputError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(outs)} "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes, ops
-from ..backend import is_jax_array, x64
+from ..backend import host_snapshot, is_jax_array, x64
 from ..errors import DualgradIndexError, GraphError, refusing, user_line
 from ..ops.indexing import check_bounds
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
@@ -237,8 +237,8 @@ def __setitem__(self, key, value) -> None:
             if is_jax_array(self._data):
                 check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)
                 views.check_writable(self)
-                with x64():
-                    self._data = self._data.at[key].set(new)
+                with x64():  # (a numpy value: jax reads it later, so its own copy)
+                    self._data = self._data.at[key].set(host_snapshot(new))
                 views.after_write(self)
             else:
                 if not isinstance(self._data, np.ndarray):

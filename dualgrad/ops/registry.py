@@ -165,7 +165,7 @@ class Op:
         `check` on the concrete result (a jitted kernel cannot raise itself)."""
         out = run_jitted(self, args, attrs)
         if out is NotImplemented:  # index arrays, a scalar that keeps changing
-            out = self.run_kernel(_backend._jnp, args, attrs)
+            out = self.run_kernel(_backend._jnp, [_backend.host_snapshot(a) for a in args], attrs)
         if self.check is not None:
             self.verify(out, args, user_frame, attrs)
         return out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..backend import describe_arrays, x64, x64_state
+from ..backend import describe_arrays, host_snapshot, x64, x64_state
 from ..errors import (
     UninitializedError,
     closed_session,
@@ -162,10 +162,13 @@ class Runner:
         store = unaliased_store(stores)
         given, feeds_of = self.feeds_as_given, self._feeds
         no_feeds = not self.feed_pos and not given
+        copies = wait is None and not no_feeds  # a pipelined run: `_own_feeds`
         results = self._results_function()
 
         def call(sess: Session, vals):
             feeds = vals if given else () if no_feeds else feeds_of(vals)
+            if copies:
+                feeds = self._own_feeds(feeds)
             prev = flag.swap_local(True) if swap else None
             try:
                 with sess._lock:
@@ -250,6 +253,8 @@ class Runner:
                 return self.single(outs[0])
             return self._results(outs)
         feeds = vals if self.feeds_as_given else self._feeds(vals)
+        if self.wait is None and self.x64 is not None:
+            feeds = self._own_feeds(feeds)
         with sess._lock:
             if sess._closed:
                 raise closed_session()
@@ -388,6 +393,14 @@ class Runner:
             note += ("; in this pipelined Session the failure may be an earlier run's that fetched "
                      "nothing and wrote what this run reads")
         return out_of_memory(f"Session.run of {fetched}{results}{note}", error)
+
+    @staticmethod
+    def _own_feeds(feeds) -> list:
+        """A run that returns before its program has run (a pipelined Session's run that
+        fetches nothing) takes copies of its numpy feeds: jax reads them when the program
+        starts, behind the runs still queued, and TF1's loop `buf[:] = batch; sess.run(op,
+        {x: buf})` refills the buffer before then."""
+        return list(map(host_snapshot, feeds))
 
     def _feeds(self, vals) -> list:
         feeds = [vals[i] for i in self.feed_pos]

@@ -104,3 +104,33 @@ def test_a_pipelined_run_that_fails_for_memory_raises_at_the_latest_when_read(tm
         assert out["save_error"].startswith("out of memory"), out
         assert "pipelined Session" in out["errors"][-1]
     assert out["after"] == [8.0, 9.0, 10.0]  # 0..2 + sum(ones(2,2) @ ones(2,2) @ ones(2,1)) = 8
+
+
+def _aligned(n: int) -> np.ndarray:
+    """A float32 buffer at a 64-byte boundary: jax aliases such numpy memory without a copy."""
+    raw = np.empty(4 * n + 64, np.uint8)
+    start = (-raw.ctypes.data) % 64
+    return raw[start:start + 4 * n].view(np.float32)
+
+
+@pytest.mark.parametrize("options", [{"pipelined": True}, {"pipelined": True, "device": "jax"}, {}],
+                         ids=["pipelined", "pipelined-placed", "default"])
+def test_a_refilled_feed_buffer_is_read_as_fed(options):
+    """TF1's loop refills one feed buffer each step; a pipelined run returns before its program
+    reads the feed (each step queues behind a slow product), so it must take a copy. Oracle:
+    the sum of what was fed, by Python."""
+    n, steps = 64, 8
+    with ds.Graph().as_default():
+        x = ds.placeholder(ds.float32, (n,))
+        big = ds.Variable(np.full((600, 600), 0.001, np.float32))
+        total = ds.Variable(np.zeros((), np.float32))
+        slow_zero = ds.reduce_sum(ds.matmul(ds.matmul(big, big), big)) * 0
+        step = ds.assign_add(total, slow_zero + ds.reduce_sum(x)).op
+        with ds.Session(backend="jax", **options) as sess:
+            sess.run(ds.global_variables_initializer())
+            buf = _aligned(n)
+            for i in range(steps):
+                buf[:] = i
+                sess.run(step, {x: buf})  # fetches nothing
+            buf[:] = 100.0
+            assert sess.run(total) == n * sum(range(steps))

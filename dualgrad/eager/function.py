@@ -141,6 +141,12 @@ class Function:
 _NODE_TYPES: dict[type, type] = {}
 
 
+def register_node_type(cls: type, name: str) -> None:
+    """Name the nodes of a library-internal Function as PyTorch names its node
+    (`ToCopyBackward0`), instead of the class name plus `Backward`."""
+    _NODE_TYPES[cls] = type(name, (FunctionCtx,), {"backward_fn": staticmethod(cls.backward)})
+
+
 def _node_type(cls: type) -> type:
     node = _NODE_TYPES.get(cls)
     if node is None:

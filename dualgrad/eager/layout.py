@@ -20,11 +20,12 @@ from ..ops import specs
 from . import grad_mode, torch_keys
 from .bind import as_eager_error, as_key, spec_of
 from .convert import write_value
-from .devices import Device, device_of, place
+from .devices import Device, device_of
 from .inplace import inplace
+from .moves import move
 from .node import node_class_named
 from .scalar_dims import one_element_dims
-from .tensor import Tensor, wrap
+from .tensor import Tensor
 
 
 def _dim(dim, axis, function: str | None = None, *, empty_is_all: bool = False):
@@ -207,9 +208,7 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, me
     if d is not None and d is not input.dtype or copy:
         out = ops.cast(out, dtype=d or input.dtype)  # astype: always a new array
     if device is not None and Device(device) != device_of(out._data):
-        moved = wrap(place(out._data, device), out.grad_fn, out.requires_grad)
-        moved._output_nr = out._output_nr
-        out = moved
+        out = move(out, device, owned=out is not input)
     return out
 
 
@@ -284,10 +283,13 @@ def zero_(input) -> Tensor:
 
 
 def copy_(input, src) -> Tensor:
-    """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_)."""
+    """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_); from
+    another device too, as PyTorch's `cuda_t.copy_(cpu_t)` (a recorded `.to` first)."""
     if type(src) is not Tensor:  # PyTorch: a list or array would be converted with guessed rules
         raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                          f"{type(src).__name__} {user_line()}")
+    if device_of(src._data) != device_of(input._data):
+        src = to(src, device_of(input._data))
     return inplace(input, ops.setitem, src, key=Ellipsis)
 
 

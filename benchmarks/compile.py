@@ -24,10 +24,17 @@ the eager tensors) and the Session call alone (no eager tensor is synced), each 
 jax.jit by hand.
 
     python benchmarks/compile.py --host     # dg.compile's fixed host work per call
+    python benchmarks/compile.py --floor    # the step's matrix products alone, beside it
 
 `--host` takes the same three parts apart for a tiny `nn.Module` + `optim.SGD(momentum)` step
 (32-64-64-16, batch 8, integer labels), whose XLA program is a few microseconds: there the
 guard walk (of the model, the optimizer and its state) and the syncs are most of a call.
+
+`--floor` races the step's eight matrix products alone (three forward, three weight
+gradients, two input gradients: the same shapes, by numpy and by PyTorch, on the benchmark's
+BLAS threads) against whole steps: no implementation of the step can beat the products it
+must compute, so where they take more than half of PyTorch eager's step, "2x faster than
+PyTorch eager" is out of reach on that machine.
 """
 from __future__ import annotations
 
@@ -129,7 +136,11 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated contender labels to run")
     parser.add_argument("--parts", action="store_true", help="dg.compile's call taken apart")
     parser.add_argument("--host", action="store_true", help="the same for a tiny module step")
+    parser.add_argument("--floor", action="store_true", help="the matrix products alone")
     args = parser.parse_args()
+    if args.floor:
+        floor(20 if args.quick else 60)
+        return
     if args.parts:
         parts(60 if args.quick else 200)
         return
@@ -175,6 +186,53 @@ def parts(rounds: int, calls: int = 5) -> None:
     print(f"-- ms per step (CPU, all threads; best of {rounds} warm rounds of {calls} calls)")
     for label, t in best.items():
         print(f"{label:<30} {t * 1e3:8.3f} ms   {t / hand:.2f}x jax.jit by hand")
+
+
+def matmul_products(x, arrays):
+    """The step's eight matrix products (forward, weight and input gradients) on `x` and the
+    weights among `arrays` (numpy arrays or torch tensors)."""
+    w1, w2, w3 = (a for a in arrays if a.ndim == 2)
+    h1, h2 = x @ w1, (x @ w1) @ w2
+    g3 = h2 @ w3
+
+    def products():
+        a1 = x @ w1
+        a2 = h1 @ w2
+        a3 = h2 @ w3
+        x.T @ h1, h1.T @ h2, h2.T @ g3  # the weight gradients' shapes
+        g3 @ w3.T, h2 @ w2.T  # the input gradients of the two upper layers
+        return a1, a2, a3
+
+    return products
+
+
+def floor(rounds: int, calls: int = 5) -> None:
+    """The matrix products alone against whole steps (CPU time), in GFLOP/s."""
+    x, _, arrays = mlp_data()
+    cases = {"matrix products only (numpy)": matmul_products(x, arrays)}
+    try:
+        import torch
+
+        torch.set_num_threads(THREADS)
+        cases["matrix products only (torch)"] = matmul_products(torch.tensor(x),
+                                                                [torch.tensor(a) for a in arrays])
+        cases["torch eager"] = torch_step(False)
+    except ImportError:
+        pass
+    cases["jax.jit by hand"] = jax_step()
+    cases["dg.compile (jax device)"] = dualgrad_step("jax", "jax")
+    flops = 2 * BATCH * (2 * sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))
+                         + sum(a * b for a, b in zip(SIZES[1:-1], SIZES[2:], strict=True)))
+    best = warm_cpu_race(cases, rounds, calls)
+    print(f"-- {flops / 1e6:.1f} MFLOP of matrix products per step; ms per step (CPU, all threads; "
+          f"best of {rounds} warm rounds of {calls} calls), {THREADS} BLAS thread(s)")
+    for label, t in best.items():
+        print(f"{label:<32} {t * 1e3:8.3f} ms   {flops / t / 1e9:6.1f} GFLOP/s")
+    if "torch eager" in best:
+        half = best["torch eager"] / 2
+        least = min(t for label, t in best.items() if label.startswith("matrix"))
+        print(f"2x PyTorch eager is {half * 1e3:.3f} ms a step; the products alone take "
+              f"{least * 1e3:.3f} ms ({least / best['torch eager']:.0%} of PyTorch's step)")
 
 
 def warm_cpu_race(cases: dict, rounds: int, calls: int) -> dict:

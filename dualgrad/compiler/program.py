@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_numpy
 from ..eager import storage_writes
 from ..eager.tensor import Tensor
 from ..optim.optimizer import write
@@ -29,9 +30,10 @@ class _State:
     array, which the next sync can copy a new value into (decided when the storage changes,
     not on every call). `writes`: a numpy storage's write count (eager/storage_writes.py),
     which sees eager writes through aliases with versions of their own (`p.data.clamp_()`);
-    `seen`: its value at the last sync."""
+    `seen`: its value at the last sync. `root`: the id of a numpy storage's root array, looked
+    up among the storages handed out to numpy code (`storage_writes.exposed`) at each call."""
 
-    __slots__ = ("locate", "var", "data", "version", "tensor", "host", "writes", "seen")
+    __slots__ = ("locate", "var", "data", "version", "tensor", "host", "writes", "seen", "root")
 
     def __init__(self, locate, var: Variable, tensor, fixed: bool) -> None:
         self.locate = locate
@@ -46,6 +48,7 @@ class _State:
             self.data = data
             self.host = type(data) is np.ndarray and data.flags.writeable
             self.writes = storage_writes.watch(data) if type(data) is np.ndarray else None
+            self.root = id(storage_writes.root(data)) if type(data) is np.ndarray else None
         self.version = t._version[0]
         if self.writes is not None:
             self.seen = self.writes[0]
@@ -131,13 +134,15 @@ class Program:
 
     def run(self, feeds: list):
         loads = None
+        exposed = storage_writes.exposed
         for s in self.state:
             t = s.tensor
             if t is None:
                 t = s.locate(feeds)
             writes = s.writes
             if t._data is not s.data or t._version[0] != s.version or (
-                    writes is not None and writes[0] != s.seen):
+                    writes is not None and writes[0] != s.seen) or (
+                    exposed and s.root in exposed and self._written_by_numpy(s)):
                 if loads is None:
                     loads = {}
                 loads[s.var] = t._data
@@ -199,6 +204,21 @@ class Program:
             if kept[0] is not None:
                 kept[0].synced(t)
         return _build(self.out_tree, values)
+
+    def _written_by_numpy(self, s: _State) -> bool:
+        """Whether a storage numpy code may write (`t.numpy()[0] = v`, the array given to
+        `from_numpy`) differs, bit for bit, from the value the Session holds for it: only numpy
+        writes without a count (an eager write changes the version or the write count)."""
+        with self.session._lock:
+            value = self.session._values.get(s.var)
+        if value is None:
+            return True
+        held = to_numpy(value)  # (on the CPU a view of the jax buffer)
+        data = s.data
+        if held.shape != data.shape or held.dtype != data.dtype:
+            return True
+        mine = np.ascontiguousarray(data).reshape(-1)
+        return memoryview(mine).cast("B") != memoryview(np.ascontiguousarray(held).reshape(-1)).cast("B")
 
     def _written(self) -> list:
         """The new values of the variables the step wrote (in the order of `syncs`), as the

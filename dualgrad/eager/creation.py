@@ -15,6 +15,7 @@ from ..errors import AllocationError, DTypeError, ShapeError, refusing, user_fra
 from . import convert
 from .bind import as_eager_error
 from .devices import Device, get_default_device, place
+from .storage_writes import expose
 from .tensor import Size, Tensor, wrap
 
 _rng = np.random.default_rng()
@@ -78,8 +79,8 @@ def from_numpy(a: np.ndarray) -> Tensor:
     if not a.dtype.isnative:
         raise DTypeError(f"from_numpy: given numpy array has byte order different from the native byte "
                          f"order ({a.dtype.str}); copy it with dg.tensor(a) {user_line()}")
-    t = wrap(a)
-    return t
+    expose(a)  # the caller's array: numpy may write into it
+    return wrap(a)
 
 
 def _sizes(size, op: str) -> tuple:

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DTypeError, user_line
 from . import api
+from .storage_writes import expose
 from .tensor import Tensor, wrap
 
 KDL_CPU = 1
@@ -29,6 +30,8 @@ def __dlpack__(self: Tensor, *, stream=None, max_version=None, dl_device=None, c
     if self._requires_grad:
         raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
     data = self._data if hasattr(self._data, "__dlpack__") else np.asarray(self._data)
+    if not copy:
+        expose(data)  # the consumer may write into the shared memory
     options = {"stream": stream, "max_version": max_version, "dl_device": dl_device, "copy": copy}
     return data.__dlpack__(**{key: value for key, value in options.items() if value is not None})
 
@@ -49,6 +52,7 @@ def from_dlpack(ext) -> Tensor:
     device_type, _ = ext.__dlpack_device__()
     if device_type == KDL_CPU:
         data = np.from_dlpack(ext)
+        expose(data)  # its producer may write into it
     else:
         import jax.numpy as jnp
 

@@ -14,6 +14,7 @@ import numpy as np
 from ..backend import to_numpy
 from ..errors import CopyRequiredError, GraphError, user_line
 from . import grad_mode
+from .storage_writes import expose
 
 NUMPY_REQUIRES_GRAD = ("Can't call numpy() on Tensor that requires grad. "
                        "Use tensor.detach().numpy() instead.")
@@ -35,6 +36,7 @@ def _snapshot(data) -> np.ndarray:
 def host_array(data) -> np.ndarray:
     """`t.numpy()`: the numpy array itself (shared memory), or a jax array's read-only snapshot."""
     if isinstance(data, np.ndarray):
+        expose(data)
         return data
     if isinstance(data, np.generic):
         return np.asarray(data)
@@ -54,6 +56,11 @@ def array_protocol(data, dtype=None, copy: bool | None = None) -> np.ndarray:
         if want is not None and want != data.dtype:
             raise CopyRequiredError(f"Unable to avoid copy while creating an array as requested: the "
                                     f"tensor is {data.dtype}, not {want} {user_line()}")
+        expose(data)
         return data
     a = data if on_host else _snapshot(data)
-    return a if want is None or want == a.dtype else a.astype(want)
+    if want is None or want == a.dtype:
+        if on_host:
+            expose(a)
+        return a
+    return a.astype(want)

@@ -5,8 +5,12 @@ with a counter of its own (as PyTorch's), so `p.data.clamp_(-c, c)` leaves `p`'s
 it was. `dg.compile` keeps a captured tensor's value in its Session between calls and must
 see every eager write to the storage: it watches the storage's root array, and every eager
 in-place write into a numpy array (`inplace`, `setitem`, an optimizer's `write`, gradient
-accumulation) counts itself here. Only watched storages are counted; writes made by numpy
-itself (into an array from `.numpy()` or `from_numpy`) cannot be seen (docs/compile.md).
+accumulation) counts itself here. Only watched storages are counted.
+
+Writes numpy makes itself (into the array `.numpy()` returned, or the one given to
+`from_numpy`) count nowhere. So every way a storage goes out to numpy code marks its root
+array `exposed`, and dg.compile compares an exposed storage's bytes with the value it last
+synced before each call (compiler/program.py): storages never handed out cost nothing.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import weakref
 import numpy as np
 
 watched: dict[int, list] = {}  # id(root array) -> [writes, weak ref]; empty unless dg.compile watches
+exposed: dict[int, weakref.ref] = {}  # id(root array) -> weak ref, for storages numpy code may write
 
 
 def root(array: np.ndarray) -> np.ndarray:
@@ -41,3 +46,13 @@ def wrote(array) -> None:
         counter = watched.get(id(root(array)))
         if counter is not None:
             counter[0] += 1
+
+
+def expose(array) -> None:
+    """Note that numpy code may write into `array`'s storage (it went out through `.numpy()`,
+    `np.asarray(t)`, DLPack, or came in through `from_numpy`)."""
+    if type(array) is np.ndarray:
+        owner = root(array)
+        key = id(owner)
+        if key not in exposed:
+            exposed[key] = weakref.ref(owner, lambda _, key=key: exposed.pop(key, None))

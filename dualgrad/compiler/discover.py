@@ -20,6 +20,7 @@ import numpy as np
 from ..backend import is_jax_array
 from ..eager.tensor import Tensor
 from ..errors import Untraceable
+from . import host_random
 from .symbolic import Traced
 
 _SCALARS = frozenset((bool, int, float, str, bytes, complex, type(None)))
@@ -39,7 +40,7 @@ class Walk:
     reads them as Python numbers."""
 
     __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen",
-                 "record", "rates", "feed")
+                 "record", "rates", "feed", "host_randoms")
 
     def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
@@ -56,6 +57,7 @@ class Walk:
         # or numpy number held there
         self.scalars: dict = {}
         self.generators: list = []  # dg.Generators the step can draw from
+        self.host_randoms: list = []  # numpy's and Python's generators it can draw from (host_random.py)
         # (optimizer, group index, key, tuple index or None) of each hyperparameter fed each call
         self.rates: list = []  # (`_groups`: a number lr, momentum, betas)
         self._seen: set[int] = set()
@@ -102,6 +104,9 @@ class Walk:
         elif how == _GENERATOR:
             if self.record:
                 self.generators.append(obj)
+        elif how == _HOST_RANDOM:
+            if self.record:
+                self.host_randoms.append(obj)
         elif how == _OPTIMIZER:
             self._optimizer(obj, depth)
         elif how == _NUMBER:
@@ -316,6 +321,7 @@ _UNNAMED, _ATTRIBUTE, _BY_KEY = range(3)  # how `Walk._held` keys what an owner 
 _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
 _OPTIMIZER = 7  # an optimizer: its groups' lr, momentum, betas are fed, not guarded (`Walk._groups`)
 _NUMBER = 8  # a numpy number, or a 0-d numpy array: guarded by value, as a Python number
+_HOST_RANDOM = 9  # numpy's or Python's random generators: their states are read around a trace
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
@@ -334,6 +340,8 @@ def _how(kind: type) -> int:
         how = _METHOD
     elif issubclass(kind, Generator):
         how = _GENERATOR
+    elif issubclass(kind, host_random.KINDS):
+        how = _HOST_RANDOM
     elif issubclass(kind, np.generic) or kind is _NDARRAY:
         how = _NUMBER  # (`np.cos(t) * lr`, a schedule computed with numpy, is a numpy number)
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):

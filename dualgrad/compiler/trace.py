@@ -31,6 +31,7 @@ from ..errors import Untraceable
 from ..static.creation import placeholder, random_normal, random_uniform
 from ..static.graph import Graph
 from ..static.variables import Variable
+from . import host_random
 from .discover import Walk, changed_scalars
 from .symbolic import VIEW_OPS, Traced, graph_operand
 
@@ -103,6 +104,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         for t in before.tensors.values():
             tracer.lift(t)
         placed = _feed_rates(tracer, before.rates)
+        randoms = host_random.states(before.host_randoms)
         eager_bind.tracing.hook = tracer.hook
         try:
             out = fn(*args, **kwargs)
@@ -114,6 +116,10 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         if moved:
             raise Untraceable(f"the step sets an optimizer's {moved[0]!r} (a scheduler stepped inside "
                               "it?); a compiled call would not repeat that")
+        drawn = host_random.drawn_from(randoms)  # (their states put back for the eager run)
+        if drawn:
+            raise Untraceable(f"the step draws from {host_random.describe(drawn[0])}, whose numbers a "
+                              "compiled call would repeat as traced")
         after = roots()
         side = changed_scalars(before, after)
         if side:

@@ -13,6 +13,7 @@ or bool met on the way. A different key means a different trace.
 from __future__ import annotations
 
 import functools
+import io
 import types
 
 import numpy as np
@@ -107,6 +108,10 @@ class Walk:
         elif how == _HOST_RANDOM:
             if self.record:
                 self.host_randoms.append(obj)
+        elif how == _ITERATOR:  # (a trace would bake in the items it took: the first batch, always)
+            raise Untraceable(f"the step can reach an iterator ({type(obj).__name__}); what `next()` "
+                              "gives inside a compiled step would be the traced item at every call: "
+                              "pass each item as an argument")
         elif how == _OPTIMIZER:
             self._optimizer(obj, depth)
         elif how == _NUMBER:
@@ -322,6 +327,7 @@ _SKIP, _DICT, _SEQUENCE, _FUNCTION, _METHOD, _GENERATOR, _OBJECT = range(7)
 _OPTIMIZER = 7  # an optimizer: its groups' lr, momentum, betas are fed, not guarded (`Walk._groups`)
 _NUMBER = 8  # a numpy number, or a 0-d numpy array: guarded by value, as a Python number
 _HOST_RANDOM = 9  # numpy's or Python's random generators: their states are read around a trace
+_ITERATOR = 10  # an iterator or generator (not a file): refused, `next()` would be traced once
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
@@ -342,6 +348,8 @@ def _how(kind: type) -> int:
         how = _GENERATOR
     elif issubclass(kind, host_random.KINDS):
         how = _HOST_RANDOM
+    elif callable(getattr(kind, "__next__", None)) and not issubclass(kind, io.IOBase):
+        how = _ITERATOR
     elif issubclass(kind, np.generic) or kind is _NDARRAY:
         how = _NUMBER  # (`np.cos(t) * lr`, a schedule computed with numpy, is a numpy number)
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):

@@ -116,9 +116,26 @@ class Walk:
             self._optimizer(obj, depth)
         elif how == _NUMBER:
             self.key.append(_numpy_number(obj) if obj.ndim == 0 else _ArrayGuard.of(obj))
+        elif how == _CLASS:  # (reached itself: already counted as seen)
+            self._class_numbers(obj, depth, reached=obj)
         elif hasattr(obj, "__dict__"):
             self.key.append(id(obj))
             self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
+            self._class_numbers(type(obj), depth)
+
+    def _class_numbers(self, kind: type, depth: int, reached: type | None = None) -> None:
+        """The numbers, strings and bools set on `kind` and the user classes it derives from
+        (`Config.scale = 0.5`, a Module subclass's `temperature = 1.0` read as
+        `self.temperature`): read by the step, they are baked into a trace like any number, so
+        they are guarded like one (TorchDynamo guards them too)."""
+        for cls in kind.__mro__:
+            if cls.__module__.startswith(_LIBRARY_MODULES) or cls is not reached and not self._first(cls):
+                continue
+            pairs = [(k, v) for k, v in vars(cls).items()
+                     if type(v) in _SCALARS and not k.startswith("__") or isinstance(v, np.generic)]
+            if pairs:
+                self.key.append(id(cls))
+                self._held(cls, pairs, _ATTRIBUTE, depth + 1)
 
     def _held(self, owner, pairs, named: int, depth: int) -> None:
         """The (key, value) `pairs` `owner` holds, each value `depth` deep: the key
@@ -328,6 +345,10 @@ _OPTIMIZER = 7  # an optimizer: its groups' lr, momentum, betas are fed, not gua
 _NUMBER = 8  # a numpy number, or a 0-d numpy array: guarded by value, as a Python number
 _HOST_RANDOM = 9  # numpy's or Python's random generators: their states are read around a trace
 _ITERATOR = 10  # an iterator or generator (not a file): refused, `next()` would be traced once
+_CLASS = 11  # a class: its numbers are guarded (`Walk._class_numbers`)
+# classes whose numbers are not the step's state (their own constants, e.g. `np.float32`'s)
+_LIBRARY_MODULES = ("builtins", "dualgrad", "numpy", "jax", "jaxlib", "abc", "typing", "collections",
+                    "enum", "functools", "types")
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
 
 
@@ -350,6 +371,8 @@ def _how(kind: type) -> int:
         how = _HOST_RANDOM
     elif callable(getattr(kind, "__next__", None)) and not issubclass(kind, io.IOBase):
         how = _ITERATOR
+    elif issubclass(kind, type):
+        how = _CLASS
     elif issubclass(kind, np.generic) or kind is _NDARRAY:
         how = _NUMBER  # (`np.cos(t) * lr`, a schedule computed with numpy, is a numpy number)
     elif issubclass(kind, _SKIPPED) or callable(getattr(kind, "__array__", None)):

@@ -33,6 +33,7 @@ def state_of(rng):
 
 
 def set_state(rng, state) -> None:
+    """Put back a state `state_of` read."""
     if isinstance(rng, np.random.Generator):
         rng.bit_generator.state = state
     elif isinstance(rng, np.random.BitGenerator):
@@ -44,6 +45,7 @@ def set_state(rng, state) -> None:
 
 
 def _same(a, b) -> bool:
+    """Equal states (dicts, tuples and arrays of numbers, compared by value)."""
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, np.ndarray):
@@ -74,6 +76,7 @@ def drawn_from(before: list) -> list:
 
 
 def describe(rng) -> str:
+    """The generator as the fallback warning names it."""
     if rng is np.random.mtrand._rand:
         return "numpy's global random generator (np.random.*)"
     if rng is random._inst:

@@ -41,7 +41,7 @@ class Walk:
     reads them as Python numbers."""
 
     __slots__ = ("tensors", "grad_of", "slots", "key", "scalars", "arguments", "generators", "_seen",
-                 "record", "rates", "feed", "host_randoms")
+                 "record", "rates", "feed", "host_randoms", "containers")
 
     def __init__(self, arguments=(), record: bool = True, feed: bool = True) -> None:
         # the call's tensor arguments: guarded by shape and dtype (the argument key), not identity
@@ -59,6 +59,7 @@ class Walk:
         self.scalars: dict = {}
         self.generators: list = []  # dg.Generators the step can draw from
         self.host_randoms: list = []  # numpy's and Python's generators it can draw from (host_random.py)
+        self.containers: list = []  # the lists, dicts and objects' attribute dicts met (a trace's undo)
         # (optimizer, group index, key, tuple index or None) of each hyperparameter fed each call
         self.rates: list = []  # (`_groups`: a number lr, momentum, betas)
         self._seen: set[int] = set()
@@ -90,10 +91,14 @@ class Walk:
     def _contents(self, obj, how: int, depth: int) -> None:
         """What `obj` (met for the first time, treated as `how` says) holds."""
         if how == _DICT:
+            if self.record:
+                self.containers.append(obj)
             self.key.append(len(obj))
             if obj:
                 self._held(obj, list(obj.items()), _BY_KEY, depth + 1)
         elif how == _SEQUENCE:
+            if self.record and isinstance(obj, list):
+                self.containers.append(obj)
             self.key.append(len(obj))
             if obj:
                 self._held(obj, enumerate(obj), _UNNAMED, depth + 1)
@@ -120,6 +125,8 @@ class Walk:
             self._class_numbers(obj, depth, reached=obj)
         elif hasattr(obj, "__dict__"):
             self.key.append(id(obj))
+            if self.record:
+                self.containers.append(vars(obj))
             self._held(obj, list(vars(obj).items()), _ATTRIBUTE, depth + 1)
             self._class_numbers(type(obj), depth)
 

@@ -94,6 +94,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
     """Run `fn` once on traced values; (tracer, outputs, writes, slots) where `writes` are
     (lifted, new Traced value) and `slots` (owner, key, is_attr, value or Traced tensor)."""
     tracer = Tracer()
+    contents = [(c, c.copy()) for c in before.containers]  # put back if the trace is refused
     # random streams (the global one, dg.Generators the step reaches) draw graph ops meanwhile
     streams = [(creation, creation._rng), *((g, g._rng) for g in before.generators)]
     for owner, rng in streams:
@@ -132,6 +133,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
     except BaseException:
+        _restore_contents(contents)
         _empty_new_slots(before, roots)
         raise
     finally:
@@ -239,6 +241,20 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
         elif (id(owner), key) in known and known[(id(owner), key)] is not value:
             out.append((owner, key, is_attr, value))
     return out
+
+
+def _restore_contents(contents: list) -> None:
+    """After a refused trace: every list, dict and attribute dict the walk met holds what it
+    held before (`history.append(loss)`, `log['n'] = 1` or `self.last = y` ahead of an
+    `.item()` would otherwise stay, a graph value among them, and the eager run that follows
+    would add its own)."""
+    for container, held in contents:
+        if isinstance(container, list):
+            if len(container) != len(held) or any(a is not b for a, b in zip(container, held, strict=True)):
+                container[:] = held
+        elif container.keys() != held.keys() or any(container[k] is not v for k, v in held.items()):
+            container.clear()
+            container.update(held)
 
 
 def _empty_new_slots(before: Walk, roots) -> None:

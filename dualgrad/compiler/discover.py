@@ -19,6 +19,7 @@ import types
 import numpy as np
 
 from ..backend import is_jax_array
+from ..eager.storage_writes import root as _root
 from ..eager.tensor import Tensor
 from ..errors import Untraceable
 from . import host_random
@@ -288,14 +289,18 @@ def _numpy_number(value) -> tuple:
 class _ArrayGuard:
     """A numpy array's place in the key (its values are baked into the program): a small
     one by its bytes, so a change in place is a new key; a larger one by identity (the array
-    is kept alive by the key: a new array is a new key, a write in place is not seen)."""
+    is kept alive by the key: a new array is a new key) and, where the trace read it
+    (`snapshot`, set after the trace: eager/trace_reads.py), by its bytes then too, compared
+    with the copy taken after the trace; an array the step reaches but never reads costs
+    no comparison."""
 
-    __slots__ = ("array", "ident")
+    __slots__ = ("array", "ident", "snapshot")
     SMALL = 4096  # bytes compared each call
 
     def __init__(self, array, ident) -> None:
         self.array = array
         self.ident = ident
+        self.snapshot = None
 
     @classmethod
     def of(cls, array) -> tuple | _ArrayGuard:
@@ -304,7 +309,10 @@ class _ArrayGuard:
         return cls(array, id(array))
 
     def __eq__(self, other) -> bool:
-        return type(other) is _ArrayGuard and other.array is self.array
+        if type(other) is not _ArrayGuard or other.array is not self.array:
+            return False
+        snapshot = self.snapshot if self.snapshot is not None else other.snapshot
+        return snapshot is None or _same_bytes(self.array, snapshot)
 
     def __hash__(self) -> int:
         return self.ident
@@ -413,3 +421,19 @@ def global_names(code: types.CodeType) -> tuple[str, ...]:
         if isinstance(const, types.CodeType):
             names.extend(global_names(const))
     return tuple(dict.fromkeys(names))
+
+
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit for bit (a NaN equals itself): one memcmp."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+    return memoryview(a).cast("B") == memoryview(b).cast("B")
+
+
+def guard_reads(key: list, roots: set) -> None:
+    """After a trace: each large array in `key` whose memory the trace read (`roots`, ids of
+    root arrays) is guarded by a copy of its bytes from now on."""
+    for g in key:
+        if type(g) is _ArrayGuard and id(_root(g.array)) in roots:
+            g.snapshot = g.array.copy()

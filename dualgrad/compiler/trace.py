@@ -25,14 +25,14 @@ import numpy as np
 
 from ..dtypes import float64
 from ..eager import bind as eager_bind
-from ..eager import creation
+from ..eager import creation, trace_reads
 from ..eager.tensor import Tensor, wrap
 from ..errors import Untraceable
 from ..static.creation import placeholder, random_normal, random_uniform
 from ..static.graph import Graph
 from ..static.variables import Variable
 from . import host_random
-from .discover import Walk, changed_scalars
+from .discover import Walk, changed_scalars, guard_reads
 from .symbolic import VIEW_OPS, Traced, graph_operand
 
 
@@ -106,11 +106,13 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             tracer.lift(t)
         placed = _feed_rates(tracer, before.rates)
         randoms = host_random.states(before.host_randoms)
+        reads = trace_reads.start()
         eager_bind.tracing.hook = tracer.hook
         try:
             out = fn(*args, **kwargs)
         finally:
             eager_bind.tracing.hook = None
+            trace_reads.stop()
             moved = _moved(placed)
             for group, name, value, _, _ in placed:
                 group[name] = value
@@ -128,6 +130,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
                 put(owner, key, is_attr, value)
             raise Untraceable(f"the step changes {len(side)} Python value(s) it can reach (e.g. "
                               f"{side[0][1]!r}); a compiled call would not repeat that")
+        guard_reads(before.key, reads)  # (arrays the step read: guarded by their bytes too)
         writes = [(e, e.t._data) for e in tracer.lifted.values()
                   if e.t._data is not e.start or e.start.t is not e.source]
         slots = _new_slots(before, after, tracer)

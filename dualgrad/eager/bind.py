@@ -31,7 +31,7 @@ from ..errors import (
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
 from ..ops.promotion import promote_args
-from . import grad_mode, views
+from . import grad_mode, trace_reads, views
 from .devices import device_of
 from .node import accumulator, node_class, node_class_named
 from .tensor import Tensor, _new, _new_counter
@@ -128,7 +128,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             if ta is not float and ta is not int:
                 common = False
                 if ta is _ndarray:  # the caller's array: its later writes must not reach this op's
-                    a = a.copy()  # backward, its symbolic origin or a queued jax program
+                    trace_reads.note(a)  # backward, its symbolic origin, a queued jax program
+                    a = a.copy()  # or a compiled one (trace_reads.py)
                     snapshots = True
             data.append(a)
             if edges is not None:
@@ -338,7 +339,7 @@ def as_key(key):
         return tuple(_own_index(k) for k in key)
     if isinstance(key, list):
         return np.asarray(key)
-    return key.copy() if isinstance(key, np.ndarray) else key
+    return _own_index(key)
 
 
 def _own_index(k):
@@ -346,7 +347,10 @@ def _own_index(k):
         return np.array(k._data)
     if isinstance(k, list):  # (numpy reads a list in an index tuple as this array)
         return np.asarray(k)
-    return k.copy() if isinstance(k, np.ndarray) else k
+    if isinstance(k, np.ndarray):
+        trace_reads.note(k)
+        return k.copy()
+    return k
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))

@@ -24,6 +24,7 @@ from ..errors import (
     user_frame,
     user_line,
 )
+from . import trace_reads
 from .tensor import Tensor
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -259,6 +260,9 @@ def array_from_data(data, dtype: dtypes.DType | None = None, op: str = "tensor")
     exactly and refused when they overflow `dtype`."""
     inferred, holds_arrays = infer(data, op)
     target = dtype or inferred or dtypes.DEFAULT_FLOAT
+    if holds_arrays:  # (a compiled step's trace bakes them in: trace_reads.py)
+        for a in data if isinstance(data, (list, tuple)) else (data,):
+            trace_reads.note(a)
     if holds_arrays and not isinstance(data, (list, tuple)) and not _other_sequence(data):
         return np.array(plain(data), dtype=target.np)  # one array or tensor: a cast
     if holds_arrays or _other_sequence(data):

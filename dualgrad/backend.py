@@ -119,7 +119,7 @@ def host_snapshot(a):
     after its call has returned (a 64-byte aligned array is aliased outright, the others are
     copied in the background, behind the work already queued), so a write the caller makes
     next (`batch[:] = ...`, `idx += 1`) would change a result already asked for."""
-    return a.copy() if isinstance(a, np.ndarray) else a
+    return np.array(a) if isinstance(a, np.ndarray) else a  # (a memmap's copy is in memory)
 
 
 def block(arrays) -> None:

@@ -127,9 +127,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         else:
             if ta is not float and ta is not int:
                 common = False
-                if ta is _ndarray:  # the caller's array: its later writes must not reach this op's
-                    trace_reads.note(a)  # backward, its symbolic origin, a queued jax program
-                    a = a.copy()  # or a compiled one (trace_reads.py)
+                if isinstance(a, _ndarray):  # the caller's array (a memmap too): its later writes
+                    trace_reads.note(a)  # must not reach this op's backward, its symbolic origin,
+                    a = np.array(a)  # a queued jax program or a compiled one (trace_reads.py)
                     snapshots = True
             data.append(a)
             if edges is not None:
@@ -138,7 +138,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     versions.append(None)
         i += 1
     if snapshots:  # (kept as the op's inputs: what its VJP reads)
-        args = tuple(d if type(a) is _ndarray else a for a, d in zip(args, data, strict=True))
+        args = tuple(d if isinstance(a, _ndarray) else a for a, d in zip(args, data, strict=True))
     if on_jax:
         check_same_device(op, args)
     if attrs:  # hashable once, here (jit keys, the compiled backward); an index's tensors

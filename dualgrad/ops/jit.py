@@ -53,7 +53,7 @@ def _split(args: Sequence) -> tuple | None:
         if is_array_arg(a):
             if isinstance(a, tracer):
                 return None
-            arrays.append(a.copy() if type(a) is np.ndarray else a)  # (`backend.host_snapshot`)
+            arrays.append(np.array(a) if isinstance(a, np.ndarray) else a)  # (`backend.host_snapshot`)
             statics.append(None)
         else:
             statics.append((type(a), a))

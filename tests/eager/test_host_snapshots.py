@@ -197,3 +197,15 @@ def test_a_changed_numpy_operand_does_not_change_the_gradient(values, later):
     w[:] = later
     loss.backward()
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_a_memmap_operand_changed_before_backward(tmp_path):
+    """A numpy subclass (a dataset's `np.memmap`) is copied as a plain array is."""
+    m = np.memmap(tmp_path / "w.dat", dtype=np.float32, mode="w+", shape=(3,))
+    m[:] = [1.0, 10.0, 0.0]
+    x = dg.zeros(3, requires_grad=True)
+    loss = (x * m).sum()
+    m[:] = 7.0
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 10.0, 0.0])
+    del m

@@ -51,6 +51,7 @@ def build(y, cuts: Sequence = ()) -> Program:
 
 def _build_eager(y, cuts: Sequence) -> Program:
     from ..eager.function import _NODE_TYPES, FunctionCtx
+    from ..eager.moves import ToCopy
     from ..eager.tensor import Tensor
 
     cut_ids = {id(c) for c in cuts}
@@ -58,6 +59,8 @@ def _build_eager(y, cuts: Sequence) -> Program:
     functions = {node_type: cls for cls, node_type in _NODE_TYPES.items()}
     steps: list[Step] = []
     keys: dict = {}
+    moved: dict = {}  # the key of a tensor moved to another device -> its source's reference
+    move_node = _NODE_TYPES[ToCopy]
     used_names: set = set()
 
     def ref_key(t) -> tuple:
@@ -87,8 +90,10 @@ def _build_eager(y, cuts: Sequence) -> Program:
 
     def ref(a):
         if isinstance(a, Tensor):
-            k = keys[ref_key(a)]
-            return (k, a._output_nr if ref_key(a)[0] == "n" else 0)
+            key = ref_key(a)
+            if key in moved:
+                return moved[key]
+            return (keys[key], a._output_nr if key[0] == "n" else 0)
         return Raw(a)
 
     pending_names = []
@@ -111,6 +116,9 @@ def _build_eager(y, cuts: Sequence) -> Program:
                         dtype=np.asarray(t._data).dtype, inputs=[ref(a) for a in args], source=t)
         else:
             node = t.grad_fn
+            if type(node) is move_node:  # a device move: the same value (no step of its own)
+                moved[key] = ref(node.inputs[0])
+                continue
             if isinstance(node, FunctionCtx):
                 cls = functions.get(type(node))
                 shapes = tuple(tuple(s) for s in node.output_shapes)
@@ -133,8 +141,7 @@ def _build_eager(y, cuts: Sequence) -> Program:
         step.name = f"t{counter}"
         used_names.add(step.name)
         step.source.name = step.name
-    root = (keys[ref_key(y)], y._output_nr if ref_key(y)[0] == "n" else 0)
-    return Program(steps, root, "eager", keys)
+    return Program(steps, ref(y), "eager", keys)
 
 
 def _origin(t):

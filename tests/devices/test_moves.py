@@ -74,3 +74,17 @@ def test_a_move_without_grad_records_nothing():
     assert y.grad_fn is None and not y.requires_grad
     z = dg.tensor([1.0, 2.0]).to("jax")
     assert z.grad_fn is None and not z.requires_grad
+
+
+@pytest.mark.parametrize("home,away", PAIRS)
+def test_symbolic_reads_a_move_as_the_value_itself(home, away):
+    """A recorded move is no op of the closed form: the expression is the one without it,
+    and its gradient checks against the engine's."""
+    from dualgrad import symbolic
+
+    x = dg.tensor([0.5, -1.0], dtype=dg.float64, device=home, requires_grad=True)
+    moved_inside = ((x * 3).to(away).sin() * 2).sum()
+    moved_leaf = (x.to(away) ** 2).sum()
+    assert str(symbolic.expr(moved_inside)) == str(symbolic.expr(((x * 3).sin() * 2).sum()))
+    assert str(symbolic.expr(moved_leaf)) == str(symbolic.expr((x ** 2).sum()))
+    assert symbolic.check(moved_leaf, x)

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
@@ -29,7 +29,7 @@ def as_tensor_data(x, arrays):
 
 
 def index_array(x, arrays):
-    return (x[arrays["idx"]] * dg.arange(N, dtype=dg.float32)).sum()
+    return (x[arrays["idx"]] * dg.arange(N, dtype=dg.float64)).sum()
 
 
 def mask(x, arrays):
@@ -53,7 +53,8 @@ def write(arrays: dict, seed: int) -> None:
 
 def run(read, compiled: bool, seeds: list) -> list:
     arrays = fresh_arrays()
-    x = dg.tensor(np.linspace(-1, 1, M if read is mask else N, dtype=np.float32))
+    # float64: sums of thousands of terms agree across summation orders (numpy's, XLA's)
+    x = dg.tensor(np.linspace(-1, 1, M if read is mask else N))
 
     def step():
         return read(x, arrays)
@@ -68,12 +69,13 @@ def run(read, compiled: bool, seeds: list) -> list:
 
 @settings(max_examples=5, deadline=None)
 @given(st.lists(st.integers(0, 2**16), min_size=1, max_size=3))
+@example(seeds=[38344, 214])  # float32 sums once differed by 1.2e-4 here (summation order)
 @pytest.mark.parametrize("read", READS, ids=lambda f: f.__name__)
 def test_a_large_array_written_in_place_between_calls_is_read_anew(read, seeds):
     with warnings.catch_warnings():
         warnings.simplefilter("error", CompileWarning)
         compiled = run(read, True, seeds)
-    np.testing.assert_allclose(compiled, run(read, False, seeds), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(compiled, run(read, False, seeds), rtol=1e-10, atol=1e-10)
 
 
 def test_a_large_array_reached_but_not_read_traces_once():

@@ -156,10 +156,14 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     elif not isinstance(t._data, np.ndarray):
         t._data = value.astype(t._data.dtype)
     else:
-        if not t._data.flags.writeable:  # an expand()ed tensor: many elements share memory
-            raise GraphError("unsupported operation: more than one element of the written-to tensor "
-                             "refers to a single memory location. Please clone() the tensor before "
-                             f"performing the operation. {user_line()}")
+        if not t._data.flags.writeable:
+            if 0 in t._data.strides and t._data.size > 1:  # an expand()ed tensor
+                raise GraphError("unsupported operation: more than one element of the written-to "
+                                 "tensor refers to a single memory location. Please clone() the "
+                                 f"tensor before performing the operation. {user_line()}")
+            raise GraphError(f"{op.name}_: the tensor's memory is read-only (a numpy array that is not "
+                             f"writeable, given to dg.from_numpy: a read-only np.memmap, a view of a "
+                             f"jax array); clone() it first {user_line()}")
         t._data[...] = value
         if watched:
             wrote(t._data)

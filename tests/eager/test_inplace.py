@@ -168,6 +168,17 @@ def test_inplace_into_an_expanded_tensor_raises() -> None:
 
 
 @pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
+def test_inplace_into_read_only_memory_says_so() -> None:
+    a = np.ones(3)
+    a.flags.writeable = False
+    t = dg.from_numpy(a)  # (a read-only np.memmap is the same)
+    with pytest.raises(RuntimeError, match="read-only") as info:
+        t.add_(1.0)
+    assert "single memory location" not in str(info.value)
+    assert a.tolist() == [1.0, 1.0, 1.0] and t._version[0] == 0
+
+
+@pytest.mark.cpu_only  # numpy storage sharing: jax arrays are immutable
 def test_views_share_the_version_counter_of_their_base() -> None:
     w = dg.ones(4, requires_grad=True)
     c = dg.ones(4)

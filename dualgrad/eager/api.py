@@ -123,7 +123,7 @@ def masked_fill(input, mask, value) -> Tensor:
 
 def masked_select(input, mask) -> Tensor:
     """The elements where `mask` (broadcast with `input`, as in PyTorch) is true, as 1-D."""
-    mask = np.asarray(as_key(mask), dtype=bool)
+    mask = np.asarray(as_key(mask, own=False), dtype=bool)  # (bind copies it where it is kept)
     shape = np.broadcast_shapes(mask.shape, tuple(input.shape))
     if shape != tuple(input.shape):
         input = expand(input, *shape)

@@ -84,7 +84,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     state = _grad_state
     collect = op.differentiable and state.enabled
     edges = versions = None  # made at the first argument that requires grad, when collecting
-    snapshots = False  # a numpy array among the arguments, copied
+    borrowed = False  # the caller's numpy arrays among the arguments or in an index (`_owned`)
     i = 0
     for a in args:
         ta = type(a)
@@ -127,23 +127,28 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         else:
             if ta is not float and ta is not int:
                 common = False
-                if isinstance(a, _ndarray):  # the caller's array (a memmap too): its later writes
-                    trace_reads.note(a)  # must not reach this op's backward, its symbolic origin,
-                    a = np.array(a)  # a queued jax program or a compiled one (trace_reads.py)
-                    snapshots = True
+                if isinstance(a, _ndarray):  # the caller's array (a memmap too)
+                    borrowed = True
             data.append(a)
             if edges is not None:
                 edges.append(_NO_EDGE)
                 if versions is not None:
                     versions.append(None)
         i += 1
-    if snapshots:  # (kept as the op's inputs: what its VJP reads)
-        args = tuple(d if isinstance(a, _ndarray) else a for a, d in zip(args, data, strict=True))
     if on_jax:
         check_same_device(op, args)
     if attrs:  # hashable once, here (jit keys, the compiled backward); an index's tensors
         # become arrays (masks, positions)
-        attrs = Attrs(attrs, key=as_key(attrs["key"])) if "key" in attrs else Attrs(attrs)
+        if "key" in attrs:
+            key = as_key(attrs["key"], own=False)
+            borrowed = borrowed or _holds_arrays(key)
+            attrs = Attrs(attrs, key=key)
+        else:
+            attrs = Attrs(attrs)
+    if borrowed and (on_jax or _tracers and tracing.hook is not None):  # read after this returns
+        args, attrs = _owned(args, attrs)  # (by a queued jax program, or a compiled one)
+        data = [d if type(a) is Tensor else a for a, d in zip(args, data, strict=True)]
+        borrowed = False
     try:
         if _tracers and tracing.hook is not None:  # dg.compile is tracing: a graph op
             out = tracing.hook(op, args, data, attrs)  # (compiler/trace.py)
@@ -187,10 +192,12 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         t.grad_fn = None
         t._requires_grad = False
         if state.enabled and (out.dtype.kind == "f" and not record or out.dtype.kind == "b"):
-            keep_origin(t, op, args, attrs)
+            keep_origin(t, op, args, attrs, borrowed)
         return t
     node = _NODE_CLASS[op]() if op.grad_names is None else node_class_named(op.grad_names(data, attrs))()
     node.op = op
+    if borrowed:  # the node keeps them: later writes by the caller must not reach the backward
+        args, attrs = _owned(args, attrs)
     node.attrs = attrs
     node.inputs = args
     if state.anomaly:
@@ -227,13 +234,14 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
 ORIGIN_DEPTH = 64
 
 
-def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
+def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict, borrowed: bool = False) -> None:
     """A float result computed from named data (nothing requires grad) remembers its op, so
     `symbolic.expr` prints `x[i]**2`, not an anonymous input (SPEC §4); so does a mask computed
     from such data or from the graph (`x > 0` of an x that requires grad), so that a `where` on
     it reads `Piecewise(..., x[i] > 0)`, not the recorded point's constant mask. Saved with the
     versions of it and its inputs (an in-place change makes symbolic treat it as plain data);
-    chains stop after ORIGIN_DEPTH ops, so a loop cannot grow one without bound."""
+    chains stop after ORIGIN_DEPTH ops, so a loop cannot grow one without bound. `borrowed`:
+    the caller's numpy arrays are among `args` or in the index, copied if kept (`_owned`)."""
     depth = -1
     for a in args:
         if type(a) is Tensor:
@@ -243,8 +251,32 @@ def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict) -> None:
             if origin is not None:
                 depth = max(depth, origin[3] + 1)
     if 0 <= depth < ORIGIN_DEPTH:
+        if borrowed:
+            args, attrs = _owned(args, attrs)
         versions = tuple(a._version[0] if type(a) is Tensor else None for a in args)
         t._origin = (op, attrs, args, depth, t._version, t._version[0], versions)
+
+
+def _owned(args: tuple, attrs):
+    """`args` and `attrs` with the caller's numpy arrays (operands, a memmap, index arrays)
+    replaced by copies: what a node, an origin, a queued jax program or a compiled one keeps
+    must not change when the caller writes into them next (`idx += 2` before `backward()`).
+    A kernel that runs at once on the CPU reads the caller's arrays themselves."""
+    args = tuple(_own_array(a) if isinstance(a, _ndarray) else a for a in args)
+    if attrs and "key" in attrs:
+        attrs = Attrs(attrs, key=as_key(attrs["key"]))
+    return args, attrs
+
+
+def _own_array(a: np.ndarray) -> np.ndarray:
+    trace_reads.note(a)  # (a compiled step's trace guards what it read: trace_reads.py)
+    return np.array(a)
+
+
+def _holds_arrays(key) -> bool:
+    if isinstance(key, _ndarray):
+        return True
+    return type(key) is tuple and any(isinstance(k, _ndarray) for k in key)
 
 _ndarray = np.ndarray
 _grad_state = grad_mode.state
@@ -328,28 +360,28 @@ def as_eager_error(error: Exception, also: type = RuntimeError) -> Exception:
     return new
 
 
-def as_key(key):
-    """An index as the op keeps it: tensors inside it become arrays (bool tensors masks), and
-    every array is the op's own copy, so `idx += 1` after `x[idx]` changes neither its
-    backward nor a jax program still queued (PyTorch saves the index tensor with its version;
-    a copy gives the same gradient, and costs no more than the indexing itself)."""
+def as_key(key, own: bool = True):
+    """An index as an op reads it: tensors inside it become arrays (bool tensors masks). With
+    `own`, every array is a copy of its own, so `idx += 1` after `x[idx]` changes neither the
+    op's backward nor a jax program still queued (PyTorch saves the index tensor with its
+    version; a copy gives the same gradient); without, a kernel about to run on the CPU
+    reads the caller's arrays, and `bind` copies them only where the op keeps them."""
     if type(key) is Tensor:
-        return np.array(key._data)
+        return np.array(key._data) if own else np.asarray(key._data)
     if isinstance(key, tuple):
-        return tuple(_own_index(k) for k in key)
+        return tuple(_index_array(k, own) for k in key)
     if isinstance(key, list):
         return np.asarray(key)
-    return _own_index(key)
+    return _index_array(key, own)
 
 
-def _own_index(k):
+def _index_array(k, own: bool):
     if type(k) is Tensor:
-        return np.array(k._data)
+        return np.array(k._data) if own else np.asarray(k._data)
     if isinstance(k, list):  # (numpy reads a list in an index tuple as this array)
         return np.asarray(k)
-    if isinstance(k, np.ndarray):
-        trace_reads.note(k)
-        return k.copy()
+    if own and isinstance(k, np.ndarray):
+        return _own_array(k)
     return k
 
 

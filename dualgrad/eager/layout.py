@@ -183,7 +183,7 @@ def stack(tensors, dim=None, *, axis=None) -> Tensor:
 def getitem(input, key) -> Tensor:
     """`input[key]` with PyTorch's indexing rules (Tensor.__getitem__): integers select first
     where numpy would order the result otherwise (`x[0, :, idx]`; torch_keys.py)."""
-    key = as_key(key)
+    key = as_key(key, own=False)  # (the op takes its own copies where it keeps them)
     parts = torch_keys.split(key, input.ndim) if type(key) is tuple else None  # (x[0], x[:2]: as is)
     if parts is not None:
         return ops.getitem(ops.getitem(input, key=parts[0]), key=parts[1])

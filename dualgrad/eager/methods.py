@@ -221,7 +221,7 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
 
 def __setitem__(self, key, value) -> None:
     """`self[key] = value` in place, recorded when gradients are wanted (PyTorch's CopySlices)."""
-    key = as_key(key)
+    key = as_key(key, own=False)  # (copied below where something reads it later)
     if np.size(getattr(value, "_data", value)) > 1 and torch_keys.split(key, self.ndim) is not None:
         raise DualgradIndexError(  # PyTorch and numpy order this key's elements differently
             f"setitem: a key with an integer apart from its index arrays, such as x[0, :, idx], orders "
@@ -237,8 +237,8 @@ def __setitem__(self, key, value) -> None:
             if is_jax_array(self._data):
                 check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)
                 views.check_writable(self)
-                with x64():  # (a numpy value: jax reads it later, so its own copy)
-                    self._data = self._data.at[key].set(host_snapshot(new))
+                with x64():  # (a numpy value or index: jax reads them later, so its own copies)
+                    self._data = self._data.at[as_key(key)].set(host_snapshot(new))
                 views.after_write(self)
             else:
                 if not isinstance(self._data, np.ndarray):

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..backend import is_jax_array
 from ..eager.storage_writes import root as _root
+from ..eager.storage_writes import same_bytes
 from ..eager.tensor import Tensor
 from ..errors import Untraceable
 from . import host_random
@@ -312,7 +313,7 @@ class _ArrayGuard:
         if type(other) is not _ArrayGuard or other.array is not self.array:
             return False
         snapshot = self.snapshot if self.snapshot is not None else other.snapshot
-        return snapshot is None or _same_bytes(self.array, snapshot)
+        return snapshot is None or same_bytes(self.array, snapshot)
 
     def __hash__(self) -> int:
         return self.ident
@@ -421,14 +422,6 @@ def global_names(code: types.CodeType) -> tuple[str, ...]:
         if isinstance(const, types.CodeType):
             names.extend(global_names(const))
     return tuple(dict.fromkeys(names))
-
-
-def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
-    """Bit for bit (a NaN equals itself): one memcmp."""
-    if a.shape != b.shape or a.dtype != b.dtype:
-        return False
-    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
-    return memoryview(a).cast("B") == memoryview(b).cast("B")
 
 
 def guard_reads(key: list, roots: set) -> None:

@@ -213,12 +213,7 @@ class Program:
             value = self.session._values.get(s.var)
         if value is None:
             return True
-        held = to_numpy(value)  # (on the CPU a view of the jax buffer)
-        data = s.data
-        if held.shape != data.shape or held.dtype != data.dtype:
-            return True
-        mine = np.ascontiguousarray(data).reshape(-1)
-        return memoryview(mine).cast("B") != memoryview(np.ascontiguousarray(held).reshape(-1)).cast("B")
+        return not storage_writes.same_bytes(s.data, to_numpy(value))  # (the CPU: a view of the jax buffer)
 
     def _written(self) -> list:
         """The new values of the variables the step wrote (in the order of `syncs`), as the

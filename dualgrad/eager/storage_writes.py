@@ -56,3 +56,11 @@ def expose(array) -> None:
         key = id(owner)
         if key not in exposed:
             exposed[key] = weakref.ref(owner, lambda _, key=key: exposed.pop(key, None))
+
+
+def same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays hold the same bits (a NaN equals itself): one memcmp."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    a, b = np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1)
+    return memoryview(a).cast("B") == memoryview(b).cast("B")

@@ -146,3 +146,34 @@ def test_a_host_tensor_the_step_updates_stays_on_the_host():
     (w1, c1), (w2, c2) = results
     np.testing.assert_allclose(w2, w1, rtol=1e-6)
     assert c1 == c2 == 3.0
+
+
+def test_a_step_that_moves_its_batch_to_the_device_compiles():
+    """`x = x.to(device)` inside the step, PyTorch's idiom: in the trace a move is a view of
+    the value (one program, one device); before, the move needed the value and the step ran
+    eagerly. Oracle: the eager loop."""
+    from dualgrad import nn, optim
+
+    def run(compiled: bool):
+        dg.manual_seed(0)
+        model = nn.Linear(3, 1).to("jax")
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            x, y = x.to("jax"), y.to("jax")
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = dg.compile(step) if compiled else step
+        losses = [quietly(f, dg.ones(4, 3) * (i + 1), dg.ones(4, 1)) for i in range(3)]
+        return losses, list(model.parameters())
+
+    losses, params = run(True)
+    eager_losses, eager_params = run(False)
+    for a, b in zip(losses, eager_losses, strict=True):
+        assert is_jax_array(a._data)
+        same(a, b, "jax")
+    same_tensors(params, eager_params, "jax")

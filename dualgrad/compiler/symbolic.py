@@ -10,11 +10,30 @@ through the static front end, so one registry rule serves eager, static and trac
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..errors import Untraceable, ValueNeeded
 from ..ops import REGISTRY, Op, register_frontend
 from ..static.graph import Tensor as GraphTensor
+
+
+class _Moves(threading.local):
+    targets: list | None = None  # the devices `.to()` asked for, while a trace runs here
+
+
+_moves = _Moves()
+
+
+def noting_moves() -> list:
+    """Begin noting this thread's traced moves (`Traced.moved`); the list they go into."""
+    _moves.targets = []
+    return _moves.targets
+
+
+def stop_noting_moves() -> None:
+    _moves.targets = None
 
 
 class Traced:
@@ -39,6 +58,14 @@ class Traced:
 
     def __repr__(self) -> str:
         return f"<traced {self.t.name} shape={self.shape} dtype={self.dtype}>"
+
+    def moved(self, tensor, device):
+        """`tensor.to(device)` during a trace: a view of the value (the program runs on one
+        device); the device asked for is noted (`moves`), and a trace whose moves go to
+        another device than its program's runs eagerly (compiler/program.py)."""
+        if _moves.targets is not None:
+            _moves.targets.append(device)
+        return REGISTRY["reshape"](tensor, shape=self.shape)
 
     def astype(self, dtype, copy: bool = True) -> Traced:
         from ..dtypes import from_numpy_dtype

@@ -23,9 +23,11 @@ import threading
 
 import numpy as np
 
+from ..backend import is_jax_array
 from ..dtypes import float64
 from ..eager import bind as eager_bind
 from ..eager import creation, trace_reads
+from ..eager.devices import Device
 from ..eager.tensor import Tensor, wrap
 from ..errors import Untraceable
 from ..static.creation import placeholder, random_normal, random_uniform
@@ -33,7 +35,7 @@ from ..static.graph import Graph
 from ..static.variables import Variable
 from . import host_random
 from .discover import Walk, changed_scalars, guard_reads
-from .symbolic import VIEW_OPS, Traced, graph_operand
+from .symbolic import VIEW_OPS, Traced, graph_operand, noting_moves, stop_noting_moves
 
 
 class Lifted:
@@ -62,6 +64,7 @@ class Tracer:
         self.streams: dict = {}  # a random op -> the owner of the stream it draws from
         # (optimizer, group index, key, tuple index or None, placeholder) of each fed value
         self.rates: list = []
+        self.moves: list = []  # the devices the step's `.to()` calls asked for
 
     def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
         entry = self.lifted.get(id(t))
@@ -107,18 +110,21 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         placed = _feed_rates(tracer, before.rates)
         randoms = host_random.states(before.host_randoms)
         reads = trace_reads.start()
+        tracer.moves = noting_moves()
         eager_bind.tracing.hook = tracer.hook
         try:
             out = fn(*args, **kwargs)
         finally:
             eager_bind.tracing.hook = None
             trace_reads.stop()
+            stop_noting_moves()
             moved = _moved(placed)
             for group, name, value, _, _ in placed:
                 group[name] = value
         if moved:
             raise Untraceable(f"the step sets an optimizer's {moved[0]!r} (a scheduler stepped inside "
                               "it?); a compiled call would not repeat that")
+        _check_moves(tracer)
         drawn = host_random.drawn_from(randoms)  # (their states put back for the eager run)
         if drawn:
             raise Untraceable(f"the step draws from {host_random.describe(drawn[0])}, whose numbers a "
@@ -244,6 +250,17 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
         elif (id(owner), key) in known and known[(id(owner), key)] is not value:
             out.append((owner, key, is_attr, value))
     return out
+
+
+def _check_moves(tracer: Tracer) -> None:
+    """A move in the trace is a view of the value (`Traced.moved`): right where it goes to the
+    device the program runs on (`x = x.to(device)` of a batch), wrong where it leaves it (a
+    jax step's `loss.to('cpu')` would come back on the device): that step runs eagerly."""
+    program_on_device = any(is_jax_array(e.saved[0]) for e in tracer.lifted.values())
+    for device in tracer.moves:
+        if (Device(device).type != "cpu") != program_on_device:
+            raise Untraceable(f"the step moves a value to {device!r}, not the device its program runs "
+                              f"on ({'the jax device' if program_on_device else 'the CPU'})")
 
 
 def _restore_contents(contents: list) -> None:

@@ -207,8 +207,8 @@ def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False, me
     out = input
     if d is not None and d is not input.dtype or copy:
         out = ops.cast(out, dtype=d or input.dtype)  # astype: always a new array
-    if device is not None and Device(device) != device_of(out._data):
-        out = move(out, device, owned=out is not input)
+    if device is not None and (Device(device) != device_of(out._data) or hasattr(out._data, "moved")):
+        out = move(out, device, owned=out is not input)  # (in a trace, every move is noted)
     return out
 
 

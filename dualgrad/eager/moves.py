@@ -3,7 +3,6 @@ goes back to the device the tensor came from (`x.to('cuda')` of a leaf on the CP
 leaf a CPU `.grad`)."""
 from __future__ import annotations
 
-from .. import ops
 from . import grad_mode
 from .devices import device_of, place
 from .function import Function, FunctionCtx, register_node_type
@@ -30,8 +29,8 @@ def move(t: Tensor, device, owned: bool) -> Tensor:
     """`t` on `device`; recorded when it requires grad (`owned`: see `devices.place`). Inside
     a dg.compile trace (`t` holds a graph value) a move is a view of the value: the compiled
     program runs on one device (`x = x.to(device)` in a training step)."""
-    if hasattr(t._data, "write_in_place"):  # (compiler/symbolic.py's Traced)
-        return ops.reshape(t, shape=tuple(t.shape))
+    if hasattr(t._data, "moved"):  # (compiler/symbolic.py's Traced)
+        return t._data.moved(t, device)
     if t.requires_grad and grad_mode.state.enabled:
         return ToCopy.apply(t, device, owned)
     return wrap(place(t._data, device, owned=owned))

@@ -177,3 +177,35 @@ def test_a_step_that_moves_its_batch_to_the_device_compiles():
         assert is_jax_array(a._data)
         same(a, b, "jax")
     same_tensors(params, eager_params, "jax")
+
+
+def test_a_step_that_moves_a_value_off_the_device_runs_eagerly():
+    """A jax step returning `loss.to('cpu')`: in the trace a move is a view, so the value would
+    come back on the device; such a step runs eagerly (with the warning), and its results are
+    the eager ones, on the CPU."""
+    from dualgrad import nn, optim
+    from dualgrad.errors import CompileWarning
+
+    def run(compiled: bool):
+        dg.manual_seed(0)
+        model = nn.Linear(3, 1).to("jax")
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        x, y = dg.ones(4, 3, device="jax"), dg.ones(4, 1, device="jax")
+
+        def step():
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss.to("cpu")
+
+        f = dg.compile(step) if compiled else step
+        return [f() for _ in range(3)], list(model.parameters())
+
+    with pytest.warns(CompileWarning, match="moves a value to 'cpu'"):
+        losses, params = run(True)
+    eager_losses, eager_params = run(False)
+    for a, b in zip(losses, eager_losses, strict=True):
+        assert a.device == "cpu"
+        same(a, b, "jax")
+    same_tensors(params, eager_params, "jax")

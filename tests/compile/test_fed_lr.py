@@ -131,22 +131,27 @@ def test_an_lr_turned_from_a_number_into_a_tensor_is_a_new_trace():
 @given(lrs=st.lists(st.floats(1e-4, 0.5), min_size=3, max_size=3),
        name=st.sampled_from(["SGD", "Adam", "RMSprop", "Adagrad"]))
 def test_any_lr_values_set_between_calls_match_eager_on_numpy(lrs, name):
-    def run(compiled: bool):
-        dg.manual_seed(2)
-        lin = nn.Linear(3, 2)
-        opt = getattr(optim, name)(lin.parameters(), lr=lrs[0])
+    def make(params):
+        return getattr(optim, name)(params, lr=lrs[0])
 
-        step = mse_step(lin, opt)
-        f = dg.compile(step, backend="numpy") if compiled else step
-        for i, lr in enumerate(lrs):
-            opt.param_groups[0]["lr"] = lr
-            f(XS[i], YS[i])
-        return lin, f
-
-    want, _ = run(False)
-    got, f = run(True)
+    want, _ = lrs_set_between_calls(2, make, lrs, compiled=False)
+    got, f = lrs_set_between_calls(2, make, lrs, compiled=True)
     same_tensors(got.parameters(), want.parameters(), "numpy")
     assert len(f.programs) <= 2
+
+
+def lrs_set_between_calls(seed: int, make_optimizer, lrs: list, compiled: bool):
+    """(the model, the step) after one step per lr in `lrs`, each set in the param_group
+    between calls, with `backend='numpy'` when `compiled` (bit for bit against eager)."""
+    dg.manual_seed(seed)
+    lin = nn.Linear(3, 2)
+    opt = make_optimizer(lin.parameters())
+    step = mse_step(lin, opt)
+    f = dg.compile(step, backend="numpy") if compiled else step
+    for i, lr in enumerate(lrs):
+        opt.param_groups[0]["lr"] = lr
+        f(XS[i], YS[i])
+    return lin, f
 
 
 @pytest.mark.parametrize(("name", "kw"), [OPTIMIZERS[5]], ids=["NAdam"])  # (Adam: on the device, below)
@@ -196,20 +201,11 @@ def test_on_the_jax_device_a_scheduled_lr_runs_one_program_and_stays_there(tenso
 def test_a_numpy_number_or_0d_array_lr_is_fed_too():
     """numpy's numbers and 0-d arrays as an optimizer's lr are fed like a float, never baked
     in."""
-    def run(compiled: bool):
-        dg.manual_seed(1)
-        lin = nn.Linear(3, 2)
-        opt = optim.SGD(lin.parameters(), lr=np.float32(0.1), momentum=0.5)
+    def make(params):
+        return optim.SGD(params, lr=np.float32(0.1), momentum=0.5)
 
-        step = mse_step(lin, opt)
-        f = dg.compile(step, backend="numpy") if compiled else step
-        lrs = [np.float32(0.1), np.float64(0.05), np.array(0.02), np.array(0.01, np.float32)]
-        for i, lr in enumerate(lrs):
-            opt.param_groups[0]["lr"] = lr
-            f(XS[i], YS[i])
-        return lin, f
-
-    want, _ = run(False)
-    got, f = run(True)
+    lrs = [np.float32(0.1), np.float64(0.05), np.array(0.02), np.array(0.01, np.float32)]
+    want, _ = lrs_set_between_calls(1, make, lrs, compiled=False)
+    got, f = lrs_set_between_calls(1, make, lrs, compiled=True)
     same_tensors(got.parameters(), want.parameters(), "numpy")
     assert programs(f) == 3  # the lr's type is a guard (float32, float64, ndarray); 0.02 -> 0.01 is fed

@@ -141,15 +141,13 @@ class Function:
 _NODE_TYPES: dict[type, type] = {}
 
 
-def register_node_type(cls: type, name: str) -> None:
-    """Name the nodes of a library-internal Function as PyTorch names its node
-    (`ToCopyBackward0`), instead of the class name plus `Backward`."""
-    _NODE_TYPES[cls] = type(name, (FunctionCtx,), {"backward_fn": staticmethod(cls.backward)})
+def register_node_type(cls: type, name: str) -> type:
+    """The node type of `cls`'s calls, named `name`: a library-internal Function takes
+    PyTorch's name for its node (`ToCopyBackward0`), a user's the class name plus `Backward`."""
+    node = _NODE_TYPES[cls] = type(name, (FunctionCtx,), {"backward_fn": staticmethod(cls.backward)})
+    return node
 
 
 def _node_type(cls: type) -> type:
     node = _NODE_TYPES.get(cls)
-    if node is None:
-        node = _NODE_TYPES[cls] = type(f"{cls.__name__}Backward", (FunctionCtx,),
-                                       {"backward_fn": staticmethod(cls.backward)})
-    return node
+    return node if node is not None else register_node_type(cls, f"{cls.__name__}Backward")

@@ -145,10 +145,14 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             attrs = Attrs(attrs, key=key)
         else:
             attrs = Attrs(attrs)
-    if borrowed and (on_jax or _tracers and tracing.hook is not None):  # read after this returns
-        args, attrs = _owned(args, attrs)  # (by a queued jax program, or a compiled one)
-        data = [d if type(a) is Tensor else a for a, d in zip(args, data, strict=True)]
-        borrowed = False
+    if borrowed:
+        if _tracers and tracing.hook is not None:  # a compiled program bakes them in: copies,
+            args, attrs = _owned(args, attrs)  # noted as read (trace_reads.py)
+            data = [d if type(a) is Tensor else a for a, d in zip(args, data, strict=True)]
+            borrowed = False
+        elif on_jax and attrs and "key" in attrs:  # index arrays a queued jax kernel reads later (its
+            attrs = Attrs(attrs, key=as_key(attrs["key"]))  # numpy operands: copied by ops/jit.py)
+            borrowed = any(isinstance(a, _ndarray) for a in args)
     try:
         if _tracers and tracing.hook is not None:  # dg.compile is tracing: a graph op
             out = tracing.hook(op, args, data, attrs)  # (compiler/trace.py)

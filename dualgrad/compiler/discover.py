@@ -137,8 +137,11 @@ class Walk:
         (`Config.scale = 0.5`, a Module subclass's `temperature = 1.0` read as
         `self.temperature`): read by the step, they are baked into a trace like any number, so
         they are guarded like one (TorchDynamo guards them too)."""
-        for cls in kind.__mro__:
-            if cls.__module__.startswith(_LIBRARY_MODULES) or cls is not reached and not self._first(cls):
+        classes = _USER_CLASSES.get(kind)
+        if classes is None:
+            classes = _USER_CLASSES[kind] = _user_classes(kind)
+        for cls in classes:
+            if cls is not reached and not self._first(cls):
                 continue
             pairs = [(k, v) for k, v in vars(cls).items()
                      if type(v) in _SCALARS and not k.startswith("__") or isinstance(v, np.generic)]
@@ -366,6 +369,12 @@ _CLASS = 11  # a class: its numbers are guarded (`Walk._class_numbers`)
 _LIBRARY_MODULES = ("builtins", "dualgrad", "numpy", "jax", "jaxlib", "abc", "typing", "collections",
                     "enum", "functools", "types")
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
+_USER_CLASSES: dict[type, tuple] = {}  # a type -> the classes of its MRO outside the libraries
+
+
+def _user_classes(kind: type) -> tuple:
+    """The classes `kind` derives from (itself first) whose numbers are the step's state."""
+    return tuple(c for c in kind.__mro__ if not c.__module__.startswith(_LIBRARY_MODULES))
 
 
 def _how(kind: type) -> int:

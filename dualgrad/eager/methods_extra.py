@@ -45,11 +45,12 @@ def rsqrt(input: Tensor) -> Tensor:
 
 @one_element_dims("dims")
 def flip(input: Tensor, dims) -> Tensor:
-    """The elements in reverse order along each of `dims` (torch.flip)."""
+    """The elements in reverse order along each of `dims`, a copy (torch.flip; a reversed
+    slice alone would be a view, so a write into the result would reach `input`)."""
     key = [slice(None)] * input.ndim
     for d in _dims("flip", input, dims):
         key[d] = slice(None, None, -1)
-    return ops.getitem(input, key=tuple(key))
+    return ops.clone(ops.getitem(input, key=tuple(key)))
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

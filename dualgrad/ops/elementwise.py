@@ -231,12 +231,14 @@ relu = _unary("relu", _relu_kernel,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
-sign = _unary("sign", lambda xp, x: x if _is_bool(x) else xp.sign(x), None, lambda x: sp.sign(x),
-              floating=False,
-              differentiable=False, ufunc=np.sign)
+# (a bool's sign is a copy of it: x itself would make the result share x's memory)
+sign = _unary("sign", lambda xp, x: xp.array(x, copy=True) if _is_bool(x) else xp.sign(x), None,
+              lambda x: sp.sign(x), floating=False, differentiable=False, ufunc=np.sign)
 
 
 def _clip_kernel(xp, x, min=None, max=None):
+    if min is None and max is None:  # (x itself would make the result share x's memory)
+        return xp.array(x, copy=True)
     if min is not None:
         x = xp.maximum(x, xp.asarray(min, dtype=x.dtype))
     if max is not None:

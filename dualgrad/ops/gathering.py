@@ -29,7 +29,7 @@ def _round_half_even(x):
 
 
 # (a bool rounds to itself, as floor/ceil do: numpy's round made float16 of it)
-round = ew._unary("round", lambda xp, x: x if ew._is_bool(x) else xp.round(x), None,  # noqa: A001
+round = ew._unary("round", lambda xp, x: xp.array(x, copy=True) if ew._is_bool(x) else xp.round(x), None,  # noqa: A001
                   _round_half_even, floating=False,
                   differentiable=False, doc="x rounded to the nearest integer, ties to even (TF1)")
 floor = ew._unary("floor", lambda xp, x: xp.floor(x), None, lambda x: sp.floor(x), floating=False,

@@ -132,11 +132,15 @@ def triu(x, diagonal=0):
 
 def repeat(x, repeats=()):
     """PyTorch's `repeat` (numpy's `tile`): x tiled `repeats[i]` times along each dim; extra
-    leading repeats add dims. Built as a broadcast between interleaved size-1 dims."""
+    leading repeats add dims. Built as a broadcast between interleaved size-1 dims. Always a
+    copy, as PyTorch's: where no dim is both repeated and longer than 1 (every repeat 1, or a
+    column repeated sideways) the broadcast and reshapes alone are a view of x (read-only on
+    numpy, on jax a view whose writes reach x), so that case clones."""
     shape = (1,) * (len(repeats) - len(x.shape)) + tuple(x.shape)
     spread = []
     for n in shape:
         spread += [1, n]
     tiled = mv.broadcast_to(mv.reshape(x, shape=tuple(spread)),
                             shape=tuple(v for r, n in zip(repeats, shape, strict=True) for v in (r, n)))
-    return mv.reshape(tiled, shape=tuple(r * n for r, n in zip(repeats, shape, strict=True)))
+    out = mv.reshape(tiled, shape=tuple(r * n for r, n in zip(repeats, shape, strict=True)))
+    return clone(out) if all(r == 1 or n == 1 for r, n in zip(repeats, shape, strict=True)) else out

@@ -1,0 +1,104 @@
+"""Silent wrong numbers found by a differential probe of the eager API against PyTorch 2.13.
+
+Each test's main assertion uses an oracle that is always installed (numpy float64 by hand);
+torch comparisons are extras, skipped where torch is missing. Every test runs on both devices
+(conftest: 'cpu' and 'jax').
+
+* Results that shared their input's memory: `flip` was a reversed slice (a view, where
+  PyTorch's flip copies), `repeat` with every repeat 1 a reshape of the input (a view on the
+  jax device, read-only on the CPU), and on the CPU the sign and the round of a bool tensor and
+  `clamp()` without bounds were the input array itself. A write into the result changed the
+  input, silently.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import dualgrad as dg
+
+SETTINGS = dict(max_examples=15, deadline=None)
+
+# -- results that must not share their input's memory ---------------------------------------------
+
+matrices = hnp.arrays(np.float64, st.sampled_from([(2, 3), (3, 1), (1, 4)]),
+                      elements=st.floats(-4, 4, allow_nan=False))
+
+
+def _copies(make, source: np.ndarray, dtype=None):
+    """`make(t)` of a tensor holding `source`; a write into the result leaves `t` as `source`,
+    and a write into `t` leaves the result as it was."""
+    t = dg.tensor(source, dtype=dtype)
+    out = make(t)
+    before = out.numpy().copy()
+    out.zero_()
+    np.testing.assert_array_equal(t.numpy(), source)
+    out2 = make(t)
+    t.zero_()
+    np.testing.assert_array_equal(out2.numpy(), before)
+    return before
+
+
+@settings(**SETTINGS)
+@given(matrices, st.sampled_from([0, 1, -1, (0, 1), (1, 0)]))
+def test_flip_is_a_copy_of_the_reversed_tensor(x, dims):
+    got = _copies(lambda t: t.flip(dims), x)
+    np.testing.assert_array_equal(got, np.flip(x, dims))
+    np.testing.assert_array_equal(_copies(lambda t: dg.flip(t, dims), x), np.flip(x, dims))
+
+
+def test_a_write_into_a_flip_leaves_the_base_and_its_gradient_alone():
+    """The probe's example: `c = b.flip(0); c.mul_(2)` doubled b (PyTorch: b unchanged), and
+    so the gradient of (b * b).sum() was 4a for PyTorch's 2a."""
+    a = dg.tensor([1.0, -2.0, 3.0], dtype=dg.float64, requires_grad=True)
+    b = a * 1.0
+    c = b.flip(0)
+    c.mul_(2)
+    (b * b).sum().backward()
+    np.testing.assert_array_equal(b.detach().numpy(), [1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(c.detach().numpy(), [6.0, -4.0, 2.0])
+    np.testing.assert_array_equal(a.grad.numpy(), [2.0, -4.0, 6.0])
+    a.grad = None
+    ((a * 1.0).flip(0) * dg.tensor([1.0, 10.0, 100.0], dtype=dg.float64)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [100.0, 10.0, 1.0])
+
+
+@settings(**SETTINGS)
+@given(matrices, st.sampled_from([(1, 1), (1, 1, 1), (2, 1), (1, 3), (2, 1, 2)]))
+def test_repeat_is_always_a_copy(x, reps):
+    got = _copies(lambda t: t.repeat(*reps), x)
+    np.testing.assert_array_equal(got, np.tile(x, reps))
+
+
+def test_repeat_by_ones_keeps_its_gradient():
+    a = dg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=dg.float64, requires_grad=True)
+    r = (a * 1.0).repeat(1, 1, 1)
+    assert tuple(r.shape) == (1, 2, 2)
+    r.mul_(3)  # (on the CPU this raised 'read-only'; on jax it tripled a * 1.0)
+    (r * a).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), 6 * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+@pytest.mark.parametrize("name", ["sign", "round"])
+def test_sign_and_round_of_bools_are_copies(name):
+    x = np.array([[True, False, True], [False, True, True]])
+    got = _copies(lambda t: getattr(t, name)(), x, dtype=dg.bool)
+    np.testing.assert_array_equal(got, x)
+
+
+def test_clamp_without_bounds_is_a_copy():
+    x = np.array([1.5, -2.0, 3.0])
+    np.testing.assert_array_equal(_copies(lambda t: t.clamp(), x, dtype=dg.float64), x)
+    np.testing.assert_array_equal(_copies(lambda t: t.clamp(None, None), x, dtype=dg.float64), x)
+
+
+def test_flip_and_repeat_copy_as_torch_does():
+    torch = pytest.importorskip("torch")
+    for make in (lambda t: t.flip(0), lambda t: t.repeat(1, 1), lambda t: t.flip((0, 1))):
+        tt, dt = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), dg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        make(tt).add_(10)
+        make(dt).add_(10)
+        np.testing.assert_array_equal(dt.numpy(), tt.numpy())

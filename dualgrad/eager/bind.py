@@ -7,7 +7,10 @@ and an input requires grad. The helpers that phrase a failed kernel in the op's 
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
+import warnings
 
 import numpy as np
 
@@ -371,7 +374,7 @@ def as_key(key, own: bool = True):
     version; a copy gives the same gradient); without, a kernel about to run on the CPU
     reads the caller's arrays, and `bind` copies them only where the op keeps them."""
     if type(key) is Tensor:
-        return np.array(key._data) if own else np.asarray(key._data)
+        return uint8_as_mask(np.array(key._data) if own else np.asarray(key._data))
     if isinstance(key, tuple):
         return tuple(_index_array(k, own) for k in key)
     if isinstance(key, list):
@@ -381,12 +384,34 @@ def as_key(key, own: bool = True):
 
 def _index_array(k, own: bool):
     if type(k) is Tensor:
-        return np.array(k._data) if own else np.asarray(k._data)
+        return uint8_as_mask(np.array(k._data) if own else np.asarray(k._data))
     if isinstance(k, list):  # (numpy reads a list in an index tuple as this array)
         return np.asarray(k)
+    if isinstance(k, np.ndarray) and k.dtype == np.uint8:
+        return uint8_as_mask(k)
     if own and isinstance(k, np.ndarray):
         return _own_array(k)
     return k
+
+
+def uint8_as_mask(a: np.ndarray) -> np.ndarray:
+    """PyTorch reads a uint8 index tensor (or numpy array) as a mask, as a bool one, with a
+    deprecation warning; numpy would read its values as integer positions, a different result
+    with no error (`x[tensor([1, 0, 1], dtype=uint8)]` is rows 0 and 2, not 1, 0, 1)."""
+    if a.dtype != np.uint8:
+        return a
+    warnings.warn("indexing with dtype dualgrad.uint8 is now deprecated, please use a dtype "
+                  "dualgrad.bool instead.", UserWarning, stacklevel=_user_stacklevel())
+    return a != 0
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` of the first frame outside dualgrad (the user's indexing line)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))

@@ -13,6 +13,7 @@ from .. import ops
 from ..errors import IndexShapeError, ShapeError, user_line
 from ..ops.accumulate import SCATTER_OPS
 from .attach import install
+from .bind import uint8_as_mask
 from .inplace import inplace
 from .methods_more import _axis, _gather_key, _index_array, gather
 from .tensor import Tensor
@@ -104,7 +105,7 @@ def _put_key(name: str, input: Tensor, indices) -> tuple[tuple, tuple]:
         raise IndexShapeError(f"{name}(): indices must be a tuple of tensors {user_line()}")
     arrays = []
     for i in indices:
-        a = np.asarray(i._data if isinstance(i, Tensor) else i)
+        a = uint8_as_mask(np.asarray(i._data if isinstance(i, Tensor) else i))
         arrays.extend(np.nonzero(a) if a.dtype == np.bool_ else [a])
     shape = tuple(input.shape)
     if len(arrays) > len(shape):

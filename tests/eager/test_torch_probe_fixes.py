@@ -9,8 +9,13 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
   jax device, read-only on the CPU), and on the CPU the sign and the round of a bool tensor and
   `clamp()` without bounds were the input array itself. A write into the result changed the
   input, silently.
+* A uint8 index tensor is a mask in PyTorch (deprecated, with a warning); dualgrad read its
+  values as integer positions, so `x[tensor([1, 0, 1], dtype=uint8)]` gave rows 1, 0, 1 where
+  PyTorch gives rows 0 and 2.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -102,3 +107,42 @@ def test_flip_and_repeat_copy_as_torch_does():
         make(tt).add_(10)
         make(dt).add_(10)
         np.testing.assert_array_equal(dt.numpy(), tt.numpy())
+
+
+# -- uint8 index tensors are masks ----------------------------------------------------------------
+
+flags = hnp.arrays(np.uint8, 4, elements=st.sampled_from([0, 1, 2]))
+
+
+@settings(**SETTINGS)
+@given(flags)
+def test_a_uint8_index_tensor_is_a_mask_as_in_pytorch(u):
+    x = np.arange(12.0).reshape(4, 3)
+    mask = u != 0
+    t = dg.tensor(x, dtype=dg.float64, requires_grad=True)
+    with pytest.warns(UserWarning, match="uint8 is now deprecated"):
+        got = t[dg.tensor(u, dtype=dg.uint8)]
+    np.testing.assert_array_equal(got.detach().numpy(), x[mask])
+    (got * 2).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.where(mask[:, None], 2.0, 0.0) * np.ones((4, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_array_equal(t[dg.tensor(u, dtype=dg.uint8), 1].detach().numpy(), x[mask, 1])
+        np.testing.assert_array_equal(t[u].detach().numpy(), x[mask])  # a numpy uint8 array too
+        put = t.detach().index_put((dg.tensor(u, dtype=dg.uint8),), dg.tensor(7.0, dtype=dg.float64),
+                                   accumulate=True)
+        np.testing.assert_array_equal(put.numpy(), x + 7.0 * mask[:, None])
+        w = t.detach().clone()
+        w[dg.tensor(u, dtype=dg.uint8)] = -1.0
+        np.testing.assert_array_equal(w.numpy(), np.where(mask[:, None], -1.0, x))
+
+
+def test_uint8_masks_match_torch():
+    torch = pytest.importorskip("torch")
+    u = np.array([1, 0, 2, 0], np.uint8)
+    x = np.arange(12.0).reshape(4, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = torch.tensor(x)[torch.tensor(u)].numpy()
+        got = dg.tensor(x)[dg.tensor(u, dtype=dg.uint8)].numpy()
+    np.testing.assert_array_equal(got, want)

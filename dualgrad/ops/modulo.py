@@ -73,7 +73,17 @@ class ZeroDivisorCheck(BoundsCheck):
 
 
 def _integers(x, y) -> bool:
-    return ew.is_integer_operand(x) and ew.is_integer_operand(y)
+    """Both operands integers or bools: the result is an integer (a bool divisor False is a
+    zero; PyTorch promotes `int_tensor // bool_tensor` to int64 and raises there too)."""
+    return _whole(x) and _whole(y)
+
+
+def _whole(v) -> bool:
+    """An integer or bool operand: a Python/numpy int or bool, or an array or tensor (its
+    DType holds the numpy dtype) of an integer or bool dtype."""
+    dt = getattr(v, "dtype", None)
+    kind = getattr(getattr(dt, "np", dt), "kind", None)
+    return kind in ("i", "u", "b") if kind is not None else type(v) in (int, bool)
 
 
 def _checked(name: str, rounding):

@@ -12,6 +12,9 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
 * A uint8 index tensor is a mask in PyTorch (deprecated, with a warning); dualgrad read its
   values as integer positions, so `x[tensor([1, 0, 1], dtype=uint8)]` gave rows 1, 0, 1 where
   PyTorch gives rows 0 and 2.
+* An integer divided by a bool tensor holding False (`i // b`, `i % b`, `fmod`, `div` with a
+  rounding mode, `b // b`) is a division by zero: PyTorch raises; on the jax device dualgrad
+  returned any integer (`[1, -1]`), and on the CPU `b // b` gave 0.
 """
 from __future__ import annotations
 
@@ -146,3 +149,45 @@ def test_uint8_masks_match_torch():
         want = torch.tensor(x)[torch.tensor(u)].numpy()
         got = dg.tensor(x)[dg.tensor(u, dtype=dg.uint8)].numpy()
     np.testing.assert_array_equal(got, want)
+
+
+# -- integer division by a bool zero -------------------------------------------------------------
+
+DIVISIONS = {
+    "floor_divide": (lambda a, b: a // b, lambda p, q: p // q),
+    "remainder": (lambda a, b: a % b, lambda p, q: p % q),
+    "fmod": (lambda a, b: dg.fmod(a, b), lambda p, q: int(np.fmod(p, q))),
+    "div_trunc": (lambda a, b: dg.div(a, b, rounding_mode="trunc"), lambda p, q: int(p / q)),
+}
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.int64, 3, elements=st.integers(-50, 50)), hnp.arrays(np.bool_, 3),
+       st.sampled_from(sorted(DIVISIONS)), st.booleans())
+def test_an_integer_divided_by_a_false_bool_raises(x, flags, name, bool_dividend):
+    run, python = DIVISIONS[name]
+    a = dg.tensor(x != 0 if bool_dividend else x)
+    b = dg.tensor(flags)
+    if not flags.all():
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            run(a, b)
+        return
+    got = run(a, b).numpy()
+    want = [python(int(p), 1) for p in (x != 0 if bool_dividend else x)]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_a_python_bool_dividend_and_a_false_divisor_raise():
+    for divisor in (dg.tensor([True, False]), dg.tensor([1, 0]).bool()):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            True // divisor
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            dg.tensor([3, 4]).floor_divide(divisor)
+
+
+def test_integer_by_bool_division_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        torch.tensor([1, 2]) // torch.tensor([True, False])
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        dg.tensor([1, 2]) // dg.tensor([True, False])

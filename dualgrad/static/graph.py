@@ -40,7 +40,7 @@ from ..ops import Op, Spec
 from ..ops import registry as _registry
 from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
-from .int_division import true_quotient
+from .int_division import floor_quotient, true_quotient
 from .naming import Naming, check_name
 
 # -- the default graph ---------------------------------------------------------------------
@@ -272,6 +272,16 @@ def _true_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
     return method
 
 
+def _floor_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
+    """`//`: TF1's floordiv, floor(x / y) for floats (int_division.py)."""
+
+    def method(self, other):
+        return floor_quotient(other, self) if reflected else floor_quotient(self, other)
+
+    method.__name__ = "__rfloordiv__" if reflected else "__floordiv__"
+    return method
+
+
 def _unary(dunder: str) -> Callable[[Any], Tensor]:
     """The unary operator method `dunder` names in `ops.OPERATORS`."""
     name, _ = OPERATORS[dunder]
@@ -346,7 +356,7 @@ class Tensor:
     __truediv__, __rtruediv__ = _true_division(False), _true_division(True)  # TF1's truediv
     __pow__, __rpow__ = _operator("__pow__"), _operator("__rpow__")
     __mod__, __rmod__ = _operator("__mod__"), _operator("__rmod__")  # tf.floormod
-    __floordiv__, __rfloordiv__ = _operator("__floordiv__"), _operator("__rfloordiv__")  # tf.floordiv
+    __floordiv__, __rfloordiv__ = _floor_division(False), _floor_division(True)  # tf.floordiv
     __and__, __rand__ = _operator("__and__"), _operator("__rand__")  # logical on bools, as TF1
     __or__, __ror__ = _operator("__or__"), _operator("__ror__")
     __xor__, __rxor__ = _operator("__xor__"), _operator("__rxor__")

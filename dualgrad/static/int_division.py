@@ -1,7 +1,8 @@
 """TF1's division of integer tensors: `/` (`tf.truediv`) turns them into floats first, 8- and
 16-bit ints into float32 and 32- and 64-bit ints into float64 (so an int32 above 2**24
 divides exactly), and `tf.div` is Python 2's `/` (rounded down when both are integers).
-Below the graph module, which takes `/` from here."""
+`tf.floordiv` of floats is floor(x / y) of the rounded quotient (`floor_quotient`).
+Below the graph module, which takes `/` and `//` from here."""
 from __future__ import annotations
 
 from .. import dtypes, ops
@@ -18,6 +19,13 @@ def _as_float(v):
     return v
 
 
+def _is_float(v) -> bool:
+    """A float operand: a Python float, or a number, array or tensor of a float dtype."""
+    dt = getattr(v, "dtype", None)
+    kind = getattr(getattr(dt, "np", dt), "kind", None)
+    return kind == "f" if kind is not None else isinstance(v, float)
+
+
 def true_quotient(x, y):
     """x / y after TF1's integer-to-float conversion."""
     return ops.divide(_as_float(x), _as_float(y))
@@ -28,3 +36,19 @@ def python2_quotient(x, y):
     if is_integer_operand(x) and is_integer_operand(y):
         return ops.floor_divide(x, y)
     return true_quotient(x, y)
+
+
+def floor_quotient(x, y):
+    """TF1's `tf.floordiv` (`//`): Python's x // y for integers; for floats floor(x / y) of the
+    rounded quotient, as TF1's kernel (and its docs) has it, so 1.0 // 0.1 is 10 there, where
+    Python's // (the registry's `floor_divide`, from the exact remainder) gives 9, and inf // 2
+    is inf, not NaN. The two differ by at most one, where x / y rounds up onto an integer:
+    the larger of them is TF1's. Taking the larger, rather than floor(x / y) alone, keeps an
+    exact quotient exact under XLA, which divides by a constant as a product with its
+    reciprocal (97 / 97 is 0.99999994 there: floor gives 0, the floor division 1)."""
+    floored = ops.floor_divide(x, y)
+    if not (_is_float(x) or _is_float(y)):  # integers (and bools) keep Python's //
+        return floored
+    rounded = ops.floor(ops.divide(x, y))
+    # NaN from the floor division (x infinite, or 0 / 0) is TF1's floor(x / y) too
+    return ops.where(ops.logical_or(ops.isnan(floored), ops.greater(rounded, floored)), rounded, floored)

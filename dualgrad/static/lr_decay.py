@@ -18,7 +18,9 @@ step and `decay_steps` are cast to it; p = step / decay_steps, floor(p) when `st
 
 Divisions that must land on whole numbers are written so they do under jax too (XLA computes
 x / c as x * (1 / c), so 97 / 97 is 0.99999994 there): the staircase's floor(p) and the
-cycle's ceil are floor divisions, and polynomial_decay's 1 - p is 0 from p = 1 on.
+cycle's ceil are TF1's floor divisions (`int_division.floor_quotient`: floor of the rounded
+quotient, as TF1's floor(step / decay_steps), and exact where the quotient is), and
+polynomial_decay's 1 - p is 0 from p = 1 on.
 
 Two choices differ from TF1, both raising where TF1 returns NaN, inf or fails at run time: a
 Python `decay_steps` must be positive (TF1 divides by it: NaN at step 0), and Python
@@ -37,6 +39,7 @@ from .api import _n
 from .convert import ArgumentError
 from .creation import convert_to_tensor
 from .graph import Tensor
+from .int_division import floor_quotient
 
 
 def _learning_rate(fn: str, learning_rate) -> Tensor:
@@ -88,9 +91,10 @@ def _ratio(fn, learning_rate, global_step, decay_steps, staircase):
     lr = _learning_rate(fn, learning_rate)
     step = _as(_step(fn, global_step), lr.dtype)
     steps = _number(fn, "decay_steps", decay_steps, lr.dtype, positive=True)
-    # staircase: floor(step / steps) as a floor division, which stays exact under XLA (its
-    # step * (1 / steps) made jax's 97 / 97 0.99999994, a drop one step late)
-    return lr, (ops.floor_divide(step, steps) if staircase else ops.divide(step, steps))
+    # staircase: floor(step / steps) as TF1's floor division, which stays exact under XLA (its
+    # step * (1 / steps) made jax's 97 / 97 0.99999994, a drop one step late) and rounds the
+    # quotient first as TF1 does (Python's 3 // 0.3 is 9, TF1's floor(3 / 0.3) 10)
+    return lr, (floor_quotient(step, steps) if staircase else ops.divide(step, steps))
 
 
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase: bool = False,
@@ -130,7 +134,7 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
     power = _number(fn, "power", power, lr.dtype)
     steps = _number(fn, "decay_steps", decay_steps, lr.dtype, positive=True)
     if cycle:  # ceil(0) is 0: step 0 keeps one period, as TF1
-        periods = ops.negative(ops.floor_divide(ops.negative(step), steps))  # ceil, exact under XLA
+        periods = ops.negative(floor_quotient(ops.negative(step), steps))  # ceil, exact under XLA
         steps = ops.multiply(steps, ops.where(ops.equal(step, 0), 1, periods))
     else:
         step = ops.minimum(step, steps)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from .. import ops
 from .graph import rename
-from .int_division import python2_quotient, true_quotient
+from .int_division import floor_quotient, python2_quotient, true_quotient
 
 
 def _binary(op, tf_name: str, doc: str):
@@ -21,7 +21,8 @@ def _binary(op, tf_name: str, doc: str):
 
 floormod = _binary(ops.remainder, "floormod", "x % y with the divisor's sign, as Python's %")
 mod = floormod
-floordiv = _binary(ops.floor_divide, "floordiv", "x // y rounded down, as Python's //; no gradient")
+floordiv = _binary(floor_quotient, "floordiv",
+                   "x // y: Python's // for integers, floor(x / y) for floats (int_division.py); no gradient")
 truncatemod = _binary(ops.fmod, "truncatemod", "x % y with the dividend's sign, as C's fmod")
 
 

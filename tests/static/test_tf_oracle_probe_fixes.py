@@ -1,0 +1,111 @@
+"""Static-front-end differences found by a differential probe against tf.compat.v1 2.21. TF is
+not needed: each oracle is TF1's documented rule written out in numpy (one extra check runs
+against TF where it is installed).
+
+- `ds.floordiv` and `//` of floats were Python's // (from the exact remainder), where TF1's
+  kernel (and its docs) take floor(x / y) of the rounded quotient: 1.0 // 0.1 was 9 (TF1: 10),
+  inf // 2 NaN (TF1: inf); the staircase learning-rate decays and polynomial_decay's cycle
+  floored the same way, so `exponential_decay(lr, 3, 0.3, r, staircase=True)` was lr * r ** 9
+  (TF1: lr * r ** 10).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad.static as ds
+
+SPELLINGS = {"//": lambda x, y: x // y, "floordiv": ds.floordiv, "math.floordiv": ds.math.floordiv}
+FINITE32 = st.floats(-1e6, 1e6, width=32, allow_subnormal=False)
+
+
+def _floordiv(x, y, dtype, backend, spelling="//"):
+    ds.reset_default_graph()
+    a = ds.placeholder(dtype, [None])
+    b = ds.placeholder(dtype, [None])
+    q = SPELLINGS[spelling](a, b)
+    assert ds.gradients(ds.reduce_sum(q), [a, b]) == [None, None]  # no gradient, as TF1
+    with ds.Session(backend=backend) as sess:
+        return q, sess.run(q, {a: x, b: y})
+
+
+@pytest.mark.parametrize("spelling", sorted(SPELLINGS))
+def test_float_floordiv_is_floor_of_the_rounded_quotient(backend, spelling):
+    x = np.array([1.0, 1.0, 2.3, 0.7, 5.1, -1.0, 7.0, np.inf, -np.inf, np.nan, 1.0, -1.0], np.float32)
+    y = np.array([0.1, -0.1, 0.1, 0.1, 0.3, 0.1, 2.0, 2.0, 2.0, 2.0, np.inf, np.inf], np.float32)
+    _, got = _floordiv(x, y, ds.float32, backend, spelling)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, np.floor(x / y))  # numpy's float32 quotient is correctly rounded
+    assert got[0] == 10 and got[7] == np.inf  # Python's 1.0 // 0.1 is 9, inf // 2 NaN
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.lists(st.integers(-1000, 1000).map(float) | FINITE32, min_size=1, max_size=6),
+       y=st.sampled_from([0.1, -0.1, 0.3, 0.7, 1.1, 3.0]) | FINITE32.filter(lambda v: v != 0),
+       dtype=st.sampled_from(["float32", "float64"]), backend=st.sampled_from(["numpy", "jax"]))
+def test_float_floordiv_matches_numpy_floor_of_division(x, y, dtype, backend):
+    xs = np.array(x, dtype)
+    ys = np.full(len(x), y, dtype)
+    _, got = _floordiv(xs, ys, getattr(ds, dtype), backend)
+    np.testing.assert_array_equal(got, np.floor(xs / ys))
+
+
+def test_integer_floordiv_is_still_pythons(backend):
+    x = np.array([-7, -7, 7, 7, -1, 0, 5, -5], np.int32)
+    y = np.array([2, -2, 2, -2, 3, 3, -3, -3], np.int32)
+    _, got = _floordiv(x, y, ds.int32, backend)
+    assert got.dtype == np.int32
+    assert got.tolist() == [a // b for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+
+
+def test_floordiv_by_a_constant_stays_exact_under_xla(backend):
+    """XLA divides by a constant as a product with its reciprocal (97 * (1 / 97) is 0.99999994);
+    the floor division keeps a whole quotient whole."""
+    x = ds.placeholder(ds.float32, [None])
+    steps = np.arange(0, 2000, 97, dtype=np.float32)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(x // 97.0, {x: steps})
+    np.testing.assert_array_equal(got, np.arange(len(steps), dtype=np.float32))
+
+
+@pytest.mark.parametrize("decay", ["exponential_decay", "inverse_time_decay", "natural_exp_decay"])
+def test_staircase_decays_floor_the_rounded_quotient(backend, decay):
+    """floor(3 / 0.3) in float32 is floor(10.0) = 10, the exponent TF1 uses; Python's 3 // 0.3
+    is 9."""
+    step = ds.Variable(3, dtype=ds.int64, trainable=False)
+    lr = getattr(ds.train, decay)(1.0, step, 0.3, 0.5, staircase=True)
+    p = np.floor(np.float32(3) / np.float32(0.3))
+    assert p == 10
+    want = {"exponential_decay": 0.5 ** p, "inverse_time_decay": 1 / (1 + 0.5 * p),
+            "natural_exp_decay": np.exp(-0.5) ** p}[decay]
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(lr), want, rtol=1e-6)
+
+
+def test_polynomial_cycle_takes_the_ceiling_of_the_rounded_quotient(backend):
+    """At step 7 with decay_steps 0.7 the float32 quotient is 10.0: TF1's ceil gives 10 periods,
+    so the rate is at its end value; -(-7 // 0.7) gave 11 and a rate above it."""
+    step = ds.Variable(7, dtype=ds.int64, trainable=False)
+    lr = ds.train.polynomial_decay(0.5, step, 0.7, 0.01, power=1.0, cycle=True)
+    assert np.ceil(np.float32(7) / np.float32(0.7)) == 10
+    with ds.Session(backend=backend) as sess:
+        sess.run(ds.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(lr), 0.01, rtol=1e-6)
+
+
+def test_floordiv_against_tensorflow():
+    tf = pytest.importorskip("tensorflow.compat.v1")
+    tf.disable_v2_behavior()
+    x = np.array([1.0, 2.3, 0.7, 5.1, -1.0, np.inf, 1e30], np.float32)
+    y = np.array([0.1, 0.1, 0.1, 0.3, 0.1, 2.0, 3.0], np.float32)
+    graph = tf.Graph()
+    with graph.as_default():
+        a, b = tf.placeholder(tf.float32, [None]), tf.placeholder(tf.float32, [None])
+        q = tf.floordiv(a, b)
+        with tf.Session(graph=graph) as sess:
+            want = sess.run(q, {a: x, b: y})
+    for backend in ("numpy", "jax"):
+        np.testing.assert_array_equal(_floordiv(x, y, ds.float32, backend)[1], want)

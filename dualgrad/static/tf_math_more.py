@@ -14,6 +14,7 @@ from ..errors import DTypeError, user_line
 from .api import _axis, _n, _tensor
 from .creation import as_dtype
 from .graph import Tensor
+from .int_division import true_quotient
 
 
 def _float(fn: str, x) -> Tensor:
@@ -72,9 +73,10 @@ reduce_euclidean_norm.__doc__ = "sqrt(sum(x ** 2)) over `axis` (tf.math.reduce_e
 
 
 def divide_no_nan(x, y, name=None) -> Tensor:
-    """x / y, and 0 where y is 0 whatever x is (tf.math.divide_no_nan, tf.div_no_nan)."""
+    """x / y, and 0 where y is 0 whatever x is (tf.math.divide_no_nan, tf.div_no_nan); integer
+    tensors become floats first as in `/` (int32 and int64 into float64, int_division.py)."""
     x, zero = _tensor(x), ops.equal(y, 0)
-    return _n(ops.where(zero, 0, ops.divide(x, ops.where(zero, 1, y))), name)
+    return _n(ops.where(zero, 0, true_quotient(x, ops.where(zero, 1, y))), name)
 
 
 def multiply_no_nan(x, y, name=None) -> Tensor:

@@ -7,6 +7,8 @@ against TF where it is installed).
   inf // 2 NaN (TF1: inf); the staircase learning-rate decays and polynomial_decay's cycle
   floored the same way, so `exponential_decay(lr, 3, 0.3, r, staircase=True)` was lr * r ** 9
   (TF1: lr * r ** 10).
+- `ds.math.divide_no_nan` (`ds.div_no_nan`) of int32 or int64 tensors divided in float32
+  (16777217 / 1 was 16777216.0); TF1 turns them into float64 first, as its `/` does.
 """
 from __future__ import annotations
 
@@ -109,3 +111,22 @@ def test_floordiv_against_tensorflow():
             want = sess.run(q, {a: x, b: y})
     for backend in ("numpy", "jax"):
         np.testing.assert_array_equal(_floordiv(x, y, ds.float32, backend)[1], want)
+
+
+@pytest.mark.parametrize("dtype, result", [
+    ("int8", "float32"), ("int16", "float32"), ("uint8", "float32"), ("int32", "float64"),
+    ("int64", "float64"), ("float16", "float16"), ("float32", "float32"), ("float64", "float64")])
+def test_divide_no_nan_converts_integers_as_truediv(backend, dtype, result):
+    a = ds.placeholder(getattr(ds, dtype), [None])
+    b = ds.placeholder(getattr(ds, dtype), [None])
+    q = ds.math.divide_no_nan(a, b)
+    assert q.dtype == getattr(ds, result) and ds.div_no_nan(a, b).dtype == q.dtype
+    big = {"int32": 2**31 - 1, "int64": 2**53 - 1, "uint8": 255, "int8": 127, "int16": 32767}.get(dtype, 3)
+    x = np.array([7, 0, 5, big, 16777217 if dtype in ("int32", "int64") else 1], dtype)
+    y = np.array([2, 0, 0, 1, 1], dtype)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(q, {a: x, b: y})
+    assert got.dtype == np.dtype(result)
+    # the oracle: Python's int / int (correctly rounded), 0 where the divisor is 0
+    want = np.array([0.0 if v == 0 else u / v for u, v in zip(x.tolist(), y.tolist(), strict=True)], result)
+    np.testing.assert_array_equal(got, want)

@@ -24,7 +24,8 @@ def numerics_verifier(checks):
             prepared.append((t, message, None, None, None))
         else:
             prepared.append((t, message.check, f"{message.name} (op '{t.op.name}')",
-                             tuple(t.op.inputs[0].shape or ()), f"{t.op.where}"))
+                             # (a Python number as the first operand, `1.0 % x`, has no shape)
+                             tuple(getattr(t.op.inputs[0], "shape", None) or ()), f"{t.op.where}"))
     prepared = tuple(prepared)
     n = len(prepared)
 

@@ -9,6 +9,8 @@ against TF where it is installed).
   (TF1: lr * r ** 10).
 - `ds.math.divide_no_nan` (`ds.div_no_nan`) of int32 or int64 tensors divided in float32
   (16777217 / 1 was 16777216.0); TF1 turns them into float64 first, as its `/` does.
+- `1.0 % x`, `7 // k` (a Python number first, an op with a run-time check) failed every run
+  with a raw `AttributeError: 'float' object has no attribute 'shape'`.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad.static as ds
+from dualgrad.errors import DualgradRuntimeError
 
 SPELLINGS = {"//": lambda x, y: x // y, "floordiv": ds.floordiv, "math.floordiv": ds.math.floordiv}
 FINITE32 = st.floats(-1e6, 1e6, width=32, allow_subnormal=False)
@@ -130,3 +133,17 @@ def test_divide_no_nan_converts_integers_as_truediv(backend, dtype, result):
     # the oracle: Python's int / int (correctly rounded), 0 where the divisor is 0
     want = np.array([0.0 if v == 0 else u / v for u, v in zip(x.tolist(), y.tolist(), strict=True)], result)
     np.testing.assert_array_equal(got, want)
+
+
+def test_a_python_number_first_operand_of_a_checked_op_runs(backend):
+    x = ds.placeholder(ds.float32, [None])
+    k = ds.placeholder(ds.int32, [None])
+    xs, ks = np.array([3.0, -0.75, 0.4], np.float32), np.array([3, -2, 5], np.int32)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run([1.0 % x, ds.truncatemod(1.0, x), 7 // k, 7 % k], {x: xs, k: ks})
+        np.testing.assert_allclose(got[0], np.remainder(np.float32(1.0), xs), rtol=1e-6)
+        np.testing.assert_allclose(got[1], np.fmod(np.float32(1.0), xs), rtol=1e-6)
+        assert got[2].tolist() == [7 // v for v in ks.tolist()]
+        assert got[3].tolist() == [7 % v for v in ks.tolist()]
+        with pytest.raises(DualgradRuntimeError, match="divided by zero"):
+            sess.run(7 // k, {k: np.array([1, 0], np.int32)})

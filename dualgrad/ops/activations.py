@@ -75,15 +75,19 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def _elu(x, alpha, scale=1.0, input_scale=1.0):
-    """ATen's elu kernel: scale * x where x > 0, else alpha * scale * expm1(input_scale * x);
-    x <= 0 takes the exponential branch, so its derivative is the gradient at 0 and a NaN
-    gets the linear branch's (PyTorch's). The exponential reads 0 where x > 0: no overflow."""
-    negative = ew.less_equal(x, 0)
+    """ATen's elu kernel: scale * x where x > 0, else alpha * scale * expm1(input_scale * x).
+    At 0 PyTorch's gradient is the exponential branch's (alpha * scale * input_scale) but its
+    second derivative the linear branch's, 0 (elu_double_backward reads x < 0), so 0 itself
+    takes a line of the exponential's slope (the same +-0 value); a NaN gets the linear
+    branch's gradient (PyTorch's). The exponential reads 0 where x >= 0: no overflow."""
+    negative = ew.less(x, 0)
     inside = ew.where(negative, x, 0)
     if input_scale != 1.0:
         inside = ew.multiply(inside, input_scale)
     curve = ew.multiply(_expm1_exact_grad(inside), alpha * scale)
-    return ew.where(negative, curve, x if scale == 1.0 else ew.multiply(x, scale))
+    linear = x if scale == 1.0 else ew.multiply(x, scale)
+    at_zero = ew.multiply(x, alpha * scale * input_scale)
+    return ew.where(negative, curve, ew.where(ew.equal(x, 0), at_zero, linear))
 
 
 def _expm1_exact_grad(x):

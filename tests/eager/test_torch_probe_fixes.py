@@ -15,6 +15,8 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
 * An integer divided by a bool tensor holding False (`i // b`, `i % b`, `fmod`, `div` with a
   rounding mode, `b // b`) is a division by zero: PyTorch raises; on the jax device dualgrad
   returned any integer (`[1, -1]`), and on the CPU `b // b` gave 0.
+* The second derivative of `elu`, `celu` and `selu` at exactly 0 was the exponential branch's
+  (alpha * scale * input_scale**2); PyTorch's elu_double_backward reads x < 0, so it is 0 there.
 """
 from __future__ import annotations
 
@@ -191,3 +193,52 @@ def test_integer_by_bool_division_raises_as_torch():
         torch.tensor([1, 2]) // torch.tensor([True, False])
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         dg.tensor([1, 2]) // dg.tensor([True, False])
+
+
+# -- second derivative of the elu family at 0 --------------------------------------------------
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+points = hnp.arrays(np.float64, 6, elements=st.one_of(st.sampled_from([0.0, -0.0]), st.floats(-3, 3)))
+
+
+def _elu_derivatives(x, alpha, scale, input_scale):
+    """PyTorch's elu_backward and elu_double_backward (Activation.h, derivatives.yaml), in
+    numpy float64: the first derivative takes the exponential branch at x <= 0, the second
+    at x < 0 only."""
+    e = np.exp(np.minimum(x, 0) * input_scale)
+    first = np.where(x <= 0, alpha * scale * input_scale * e, scale)
+    second = np.where(x < 0, alpha * scale * input_scale ** 2 * e, 0.0)
+    return first, second
+
+
+@settings(**SETTINGS)
+@given(points, st.sampled_from(["elu", "celu", "selu"]), st.floats(0.2, 3.0))
+def test_second_derivative_of_the_elu_family_at_zero_is_pytorchs(x, name, alpha):
+    F = dg.nn.functional
+    if name == "elu":
+        run, (a, s, i) = (lambda t: F.elu(t, alpha)), (alpha, 1.0, 1.0)
+    elif name == "celu":
+        run, (a, s, i) = (lambda t: F.celu(t, alpha)), (alpha, 1.0, 1.0 / alpha)
+    else:
+        run, (a, s, i) = F.selu, (SELU_ALPHA, SELU_SCALE, 1.0)
+    t = dg.tensor(x, dtype=dg.float64, requires_grad=True)
+    y = run(t)
+    want_y = np.where(x > 0, s * x, a * s * np.expm1(np.minimum(x, 0) * i))
+    np.testing.assert_allclose(y.detach().numpy(), want_y, rtol=1e-12, atol=0)
+    (g,) = dg.autograd.grad(y.sum(), t, create_graph=True)
+    (h,) = dg.autograd.grad(g.sum(), t)
+    first, second = _elu_derivatives(x, a, s, i)
+    np.testing.assert_allclose(g.detach().numpy(), first, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(h.numpy(), second, rtol=1e-12, atol=0)
+
+
+def test_elu_second_derivative_at_zero_matches_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("elu", "celu", "selu"):
+        got = []
+        for lib in (torch, dg):
+            t = lib.tensor([0.0, -0.0, -0.5, 0.5], dtype=lib.float64, requires_grad=True)
+            (g,) = lib.autograd.grad(getattr(lib.nn.functional, name)(t).sum(), t, create_graph=True)
+            (h,) = lib.autograd.grad(g.sum(), t)
+            got.append(h.detach().numpy())
+        np.testing.assert_allclose(got[1], got[0], rtol=1e-12)

@@ -17,6 +17,9 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
   returned any integer (`[1, -1]`), and on the CPU `b // b` gave 0.
 * The second derivative of `elu`, `celu` and `selu` at exactly 0 was the exponential branch's
   (alpha * scale * input_scale**2); PyTorch's elu_double_backward reads x < 0, so it is 0 there.
+* float16 norms and variances squared in float16, which overflows past 255.9: the norm of
+  [0, 300, -300, 10] was inf (PyTorch, computing in float32: 424.5), the variance and std inf,
+  and `normalize` and `layer_norm` of such rows all zeros.
 """
 from __future__ import annotations
 
@@ -242,3 +245,49 @@ def test_elu_second_derivative_at_zero_matches_torch():
             (h,) = lib.autograd.grad(g.sum(), t)
             got.append(h.detach().numpy())
         np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
+
+
+# -- float16 norms and variances are computed in float32 -------------------------------------
+
+# (no subnormal magnitudes: a norm rounded to float16 there is too coarse to divide by, in
+# PyTorch too)
+halves = hnp.arrays(np.float16, st.sampled_from([(4,), (2, 3)]),
+                    elements=st.floats(-3000, 3000, width=16).filter(lambda v: v == 0 or abs(v) > 0.01))
+HALF_CASES = {
+    "norm": (lambda t: t.norm(), lambda x: np.sqrt((x * x).sum())),
+    "norm p=3 dim": (lambda t: dg.linalg.vector_norm(t, 3, dim=-1),
+                     lambda x: (np.abs(x) ** 3).sum(-1) ** (1 / 3)),
+    "var": (lambda t: t.var(), lambda x: x.var(ddof=1)),
+    "std dim": (lambda t: t.std(-1, correction=0), lambda x: x.std(-1)),
+    # (eps 1e-12 is 0 in float16: a zero row is 0 / 0, NaN, in PyTorch too)
+    "normalize": (lambda t: dg.nn.functional.normalize(t, dim=-1),
+                  lambda x: x / np.sqrt((x * x).sum(-1, keepdims=True))),
+}
+
+
+@settings(**SETTINGS)
+@given(halves, st.sampled_from(sorted(HALF_CASES)))
+def test_float16_norms_and_variances_do_not_overflow_in_their_squares(x, name):
+    run, formula = HALF_CASES[name]
+    with np.errstate(invalid="ignore"):
+        want = formula(x.astype(np.float64))
+    got = run(dg.tensor(x))
+    assert got.dtype == dg.float16
+    fits = ~(np.abs(want) >= 60000)  # (a result float16 cannot hold is inf in both)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(got.numpy().astype(np.float64)[fits], want[fits], rtol=4e-3, atol=2e-3)
+
+
+def test_float16_norm_gradient_is_finite():
+    t = dg.tensor([0.0, 300.0, -300.0, 10.0], dtype=dg.float16, requires_grad=True)
+    t.norm().backward()
+    x = np.array([0.0, 300.0, -300.0, 10.0])
+    np.testing.assert_allclose(t.grad.numpy().astype(np.float64), x / np.linalg.norm(x), rtol=2e-3)
+
+
+def test_float16_norms_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.0, 300.0, -300.0, 10.0], np.float16)
+    for name in ("norm", "var", "std"):
+        want = getattr(torch.tensor(x), name)().numpy()
+        np.testing.assert_array_equal(getattr(dg.tensor(x), name)().numpy(), want)

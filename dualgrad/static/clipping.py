@@ -38,6 +38,11 @@ def _value_clipped(t, bounds: tuple):
         if b is not None and not is_operand(b):
             raise DTypeError(f"clip_by_value: a bound is {type(b).__name__}, not a real number or "
                              f"array {user_line()}")
+    if clip_value_min is not None and clip_value_max is not None \
+            and np.any(np.asarray(clip_value_min) > np.asarray(clip_value_max)):
+        # inverted bounds: TF1's minimum-then-maximum gives clip_value_min, as the tensor-bound
+        # branch above does; ops.clip (PyTorch's clamp) would give clip_value_max
+        return maximum(minimum(_tensor(t), clip_value_max), clip_value_min)
     return ops.clip(_tensor(t), min=clip_value_min, max=clip_value_max)
 
 

@@ -9,6 +9,9 @@ against TF where it is installed).
   (TF1: lr * r ** 10).
 - `ds.math.divide_no_nan` (`ds.div_no_nan`) of int32 or int64 tensors divided in float32
   (16777217 / 1 was 16777216.0); TF1 turns them into float64 first, as its `/` does.
+- `ds.clip_by_value` with number or array bounds where clip_value_min > clip_value_max gave
+  clip_value_max (ops.clip, PyTorch's clamp); TF1's minimum-then-maximum gives clip_value_min,
+  and so did ds's own tensor-bound branch.
 - `1.0 % x`, `7 // k` (a Python number first, an op with a run-time check) failed every run
   with a raw `AttributeError: 'float' object has no attribute 'shape'`.
 """
@@ -147,3 +150,33 @@ def test_a_python_number_first_operand_of_a_checked_op_runs(backend):
         assert got[3].tolist() == [7 % v for v in ks.tolist()]
         with pytest.raises(DualgradRuntimeError, match="divided by zero"):
             sess.run(7 // k, {k: np.array([1, 0], np.int32)})
+
+
+@settings(max_examples=30, deadline=None)
+@given(x=st.lists(st.floats(-4, 4, width=32, allow_subnormal=False), min_size=4, max_size=4),
+       lo=st.lists(st.floats(-2, 2, width=32, allow_subnormal=False), min_size=4, max_size=4),
+       hi=st.lists(st.floats(-2, 2, width=32, allow_subnormal=False), min_size=4, max_size=4),
+       as_scalars=st.booleans(), backend=st.sampled_from(["numpy", "jax"]))
+def test_clip_by_value_with_inverted_bounds_is_tf1s_minimum_then_maximum(x, lo, hi, as_scalars, backend):
+    ds.reset_default_graph()
+    xs = np.array(x, np.float32)
+    lo, hi = (np.float32(lo[0]), np.float32(hi[0])) if as_scalars else (np.array(lo, np.float32),
+                                                                        np.array(hi, np.float32))
+    t = ds.placeholder(ds.float32, [4])
+    clipped = ds.clip_by_value(t, lo, hi)
+    grad, = ds.gradients(ds.reduce_sum(clipped), t)
+    with ds.Session(backend=backend) as sess:
+        got, got_grad = sess.run([clipped, grad], {t: xs})
+    np.testing.assert_array_equal(got, np.maximum(np.minimum(xs, hi), lo))
+    # TF1's MinimumGrad then MaximumGrad: x keeps the gradient where x <= max and x >= min
+    np.testing.assert_array_equal(got_grad, ((xs <= hi) & (xs >= lo)).astype(np.float32))
+
+
+def test_clip_by_value_inverted_bounds_agree_with_tensor_bounds(backend):
+    x = ds.placeholder(ds.float32, [3])
+    xs = np.array([-3.0, 0.0, 5.0], np.float32)
+    numbers = ds.clip_by_value(x, 1.0, -1.0)
+    tensors = ds.clip_by_value(x, ds.constant(1.0), ds.constant(-1.0))
+    with ds.Session(backend=backend) as sess:
+        a, b = sess.run([numbers, tensors], {x: xs})
+    assert a.tolist() == b.tolist() == [1.0, 1.0, 1.0]

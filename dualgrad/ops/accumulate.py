@@ -12,7 +12,7 @@ from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
 from .selection import cumsum, logical_and, logical_or
-from .symarray import SymArray, SymbolicUnsupported, is_concrete
+from .symarray import SymArray, SymbolicUnsupported, fresh_index, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ def _cumprod_form(x: SymArray, axis: int) -> SymArray:
         pick = lambda k: x.at(*idx[:axis], k, *idx[axis + 1:])  # noqa: E731
         if is_concrete(idx[axis:axis + 1]):
             return sp.Mul(*(pick(k) for k in range(int(idx[axis]) + 1)))
-        k = sp.Symbol(f"p{len(idx)}", integer=True, nonnegative=True)
+        k = fresh_index("p")  # fresh: a cumprod of a cumprod binds its own
         return sp.Product(pick(k), (k, 0, idx[axis]))
 
     return SymArray(x.shape, at)

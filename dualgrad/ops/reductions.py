@@ -12,7 +12,7 @@ from . import movement as mv
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, named_by_axis
-from .symarray import SymArray, SymbolicUnsupported, is_concrete, summed
+from .symarray import SymArray, SymbolicUnsupported, fresh_index, is_concrete, summed
 
 
 def reduce_axes(x, axis) -> tuple[int, ...]:
@@ -76,7 +76,7 @@ def _mean_combine(term, dims):
 def _product(term, dims):
     if not dims:
         return term()
-    indices = [sp.Symbol(f"p{k}", integer=True, nonnegative=True) for k in range(len(dims))]
+    indices = [fresh_index("p") for _ in dims]  # fresh: a nested product binds its own
     return sp.Product(term(*indices), *[(i, 0, d - 1) for i, d in zip(indices, dims, strict=True)])
 
 

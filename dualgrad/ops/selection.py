@@ -12,7 +12,7 @@ from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare
-from .symarray import SymArray, SymbolicUnsupported, is_concrete
+from .symarray import SymArray, SymbolicUnsupported, fresh_index, is_concrete
 
 clone = declare("clone", lambda xp, x: xp.array(x, copy=True), vjp=(lambda g, out, x: g,),
                 sympy=lambda x: x, shape=specs.like_first, domain=((-3.0, 3.0),), elementwise=True,
@@ -42,7 +42,7 @@ def _cumsum_form(x: SymArray, axis: int) -> SymArray:
     axis = axis % x.ndim
 
     def at(*idx):
-        k = sp.Symbol(f"c{len(idx)}", integer=True, nonnegative=True)
+        k = fresh_index("c")  # fresh: a cumsum of a cumsum binds its own
         return sp.Sum(x.at(*idx[:axis], k, *idx[axis + 1:]), (k, 0, idx[axis]))
 
     return SymArray(x.shape, at)

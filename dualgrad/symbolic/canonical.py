@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import itertools
+
 from .budget import Budget, BudgetExceeded
 from .sympy_fixes import free_symbols, sym
 
@@ -154,25 +156,47 @@ def tidy(e, bounds: dict | None = None):
     return _tidy(e, bounds, sp)
 
 
+def _one_value_sums_dropped(body, limits: list):
+    """A sum over one value (`(c, r, r)`, from a size-1 axis) is its term at that value: the
+    index is replaced in the body and in the bounds of the other sums (a cumulative sum's
+    `(c, 0, r)` under `(r, 0, 0)`), one at a time, inner first, so a replaced bound that
+    becomes one value is dropped in turn."""
+    while True:
+        one = next((lim for lim in limits if lim[1] == lim[2]), None)
+        if one is None:
+            return body, limits
+        rep = {one[0]: one[1]}
+        body = body.xreplace(rep)
+        limits = [(var, lo.xreplace(rep), hi.xreplace(rep)) for var, lo, hi in limits
+                  if var != one[0]]
+
+
+def _sums_equal_terms(limit, body, limits: list) -> bool:
+    """Whether the sum over `limit` adds equal terms (a count times the body): its index is
+    in neither the body nor another sum's bounds, and its own bounds hold no other index of
+    the same Sum (the count then moves outside it)."""
+    var, lo, hi = limit
+    others = [lim for lim in limits if lim is not limit]
+    if body.has(var) or any(lo_.has(var) or hi_.has(var) for _, lo_, hi_ in others):
+        return False
+    return not ((free_symbols(lo) | free_symbols(hi)) & {v for v, _, _ in others})
+
+
 def _tidy(e, bounds, sp):
     if not e.args:
         return e
     if isinstance(e, sp.Sum):
-        body, limits = e.function, []
+        body, limits = _one_value_sums_dropped(e.function, list(e.limits))
         inner = dict(bounds)
-        for var, lo, hi in e.limits:
-            if lo == hi:
-                body = body.xreplace({var: lo})
-            else:
-                limits.append((var, lo, hi))
-                if lo == 0:
-                    inner[var] = hi + 1
+        for var, lo, hi in limits:
+            if lo == 0:
+                inner[var] = hi + 1
         body = _tidy(body, inner, sp)
-        constant = [lim for lim in limits if not body.has(lim[0])]  # a sum of equal terms
+        constant = [lim for lim in limits if _sums_equal_terms(lim, body, limits)]
         if body is e.function and not constant and len(limits) == len(e.limits):
             return e  # unchanged: rebuilding would re-run sympy's evaluation of every node
         count = sp.Mul(*(hi - lo + 1 for _, lo, hi in constant))
-        limits = [lim for lim in limits if body.has(lim[0])]
+        limits = [lim for lim in limits if lim not in constant]
         return count * (sp.Sum(body, *limits) if limits else body)
     args = [_tidy(a, bounds, sp) for a in e.args]
     e = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
@@ -196,11 +220,17 @@ def rename_sum_indices(e, name_for):
 
     def walk(e, depth, reps):
         if isinstance(e, sp.Sum):
-            inner, limits = dict(reps), []
-            for n, (var, lo, hi) in enumerate(e.limits):
-                new = sp.Symbol(name_for(depth, n), integer=True, nonnegative=True)
-                limits.append((new, walk(lo, depth, inner), walk(hi, depth, inner)))
-                inner[var] = new  # later limits and the body see the new name
+            names = [sp.Symbol(name_for(depth, n), integer=True, nonnegative=True)
+                     for n in range(len(e.limits))]
+            limits = []
+            for n, (_, lo, hi) in enumerate(e.limits):
+                # a limit's bounds see the indices of the limits after it (sympy lists the
+                # innermost first: `(c, 0, r), (r, 0, 1)` sums c up to each r)
+                outer = dict(reps)
+                outer.update((v, names[m]) for m, (v, *_) in enumerate(e.limits) if m > n)
+                limits.append((names[n], walk(lo, depth, outer), walk(hi, depth, outer)))
+            inner = dict(reps)
+            inner.update((v, names[m]) for m, (v, *_) in enumerate(e.limits))
             body = walk(e.function, depth + len(e.limits), inner)
             if body is e.function and all(a == b for a, b in zip(limits, e.limits, strict=True)):
                 return e
@@ -369,6 +399,15 @@ def tidy_indices(e):
     sp = sym()
     if isinstance(e, sp.NDimArray):
         return e.applyfunc(tidy_indices)
-    taken = {s.name for s in e.free_symbols}
-    pool = [n for n in DUMMY_NAMES if n not in taken] + [f"i{k}" for k in range(10)]
-    return rename_sum_indices(e, lambda depth, n: pool[min(depth + n, len(pool) - 1)])
+    taken = {s.name for s in free_symbols(e)} | {
+        var.name for p in e.atoms(sp.Product) for var, *_ in p.limits}  # a Product's: not renamed
+    names = (n for n in itertools.chain(DUMMY_NAMES, (f"i{k}" for k in itertools.count()))
+             if n not in taken)
+    pool: list = []
+
+    def name_for(depth: int, n: int) -> str:
+        while len(pool) <= depth + n:  # one name per nesting level, never two levels alike
+            pool.append(next(names))
+        return pool[depth + n]
+
+    return rename_sum_indices(e, name_for)

@@ -31,6 +31,9 @@ from .sizes import sizes_of
 from .sympy_fixes import free_symbols, sym
 
 OK_VERDICTS = ("exact", "numeric", "fd_noise", "nondifferentiable")
+# what sympy itself raises on a form it mishandles (`primitive()` dividing by a zero gcd, an
+# unevaluable relational): the proof is then unavailable, and the numbers are still compared
+SYMPY_FAILURES = (TypeError, ValueError, ArithmeticError, NotImplementedError)
 MAX_POSITIONS = 12
 
 
@@ -115,6 +118,14 @@ def _symbolic_stage(program, targets, b: Budget, report: CheckReport) -> _SymSta
     return state
 
 
+def _why(error: Exception) -> str:
+    """A note's reason: our own errors by their text, sympy's by type too (its texts, such as
+    "integer division or modulo by zero", do not say where they came from)."""
+    if isinstance(error, (SymbolicUnsupported, BudgetExceeded)):
+        return str(error)
+    return f"sympy raised {type(error).__name__}: {error}"
+
+
 def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) -> None:
     for k in targets:
         leaf = s.leaves.get(k)
@@ -123,13 +134,13 @@ def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) 
         try:
             with b.limit(0.5):
                 state.closed[k] = closed_form(s, leaf, b)
-        except (SymbolicUnsupported, BudgetExceeded) as e:
-            report.notes.append(f"{leaf.name}: sympy.diff unavailable ({e})")
+        except (SymbolicUnsupported, BudgetExceeded, *SYMPY_FAILURES) as e:
+            report.notes.append(f"{leaf.name}: sympy.diff unavailable ({_why(e)})")
     try:
         with b.limit(0.5):
             adj = adjoint(s, [k for k in targets if k in state.closed])
-    except (SymbolicUnsupported, BudgetExceeded) as e:
-        report.notes.append(f"ad_grad unavailable ({e}); checked the engine's numbers instead")
+    except (SymbolicUnsupported, BudgetExceeded, *SYMPY_FAILURES) as e:
+        report.notes.append(f"ad_grad unavailable ({_why(e)}); checked the engine's numbers instead")
         return
     for k in state.closed:
         leaf = s.leaves[k]
@@ -137,8 +148,8 @@ def _closed_forms(s, targets, b: Budget, report: CheckReport, state: _SymState) 
             with b.limit(0.5):
                 ad = adjoint_form(s, leaf, adj.get(k))
             state.exact[k] = is_zero(state.closed[k] - ad, b, fraction=0.5 / max(len(targets), 1))
-        except (SymbolicUnsupported, BudgetExceeded, TypeError, ValueError) as e:
-            report.notes.append(f"{leaf.name}: exact comparison failed ({e})")
+        except (SymbolicUnsupported, BudgetExceeded, *SYMPY_FAILURES) as e:
+            report.notes.append(f"{leaf.name}: exact comparison failed ({_why(e)})")
             state.exact[k] = None
         if state.exact[k] is None and not b.expired():
             report.notes.append(f"{leaf.name}: simplification did not reach 0; compared numerically")

@@ -1,17 +1,17 @@
 """How `dualgrad.symbolic` reaches sympy: `sym()` (sympy, imported on first use, with the fix
 below applied) and `free_symbols` (a cheaper walk than sympy's for sums), and one fix.
 
-The fix: when a `Sum` is built, sympy "folds" every `Piecewise` in its body that mentions the
-summation variable out to the top of the body — including a Piecewise that sits inside an inner
-`Sum` and uses *that* Sum's variable, which moves it out of its binder. For example
-`Sum(Sum(Piecewise((x[i], Eq(k, 0)), (x[i]**2, True)), (k, 0, 1))**2, (i, 0, 1))` becomes
-`Sum(Piecewise((Sum(x[i], (k, 0, 1))**2, Eq(k, 0)), ...), (i, 0, 1))`, with `k` free. Stacked
-arrays, `where` and `relu` inside nested reductions produce exactly these shapes.
-
-`apply()` wraps sympy's `_common_new` so inner Sums/Products holding a Piecewise are masked
-while the outer body is folded: folding is only an optimisation, skipping it is always sound.
-It stays on for the process, not only during dualgrad's calls: sympy rebuilds the sums of a
-returned closed form whenever the user differentiates or substitutes into it.
+The fix: sympy's `piecewise_fold` pulls every `Piecewise` up to the top of an expression,
+through the `Sum`s and `Product`s in it — also a Piecewise whose condition tests that Sum's or
+Product's own index, which moves the condition out of its binder. sympy folds when a Sum is
+built, when a Piecewise is built with such a condition (`where(stack(...).prod(1) > 1, ...)`),
+and in `simplify`. For example `Sum(Product(Piecewise((x[j], Eq(p, 0)), (y[j], True)), (p, 0,
+1)), (j, 0, 1))` (a stacked array's product) became `Sum(Piecewise((Product(x[j], (p, 0, 1)),
+Eq(p, 0)), ...), (j, 0, 1))`, with `p` free: a wrong value and a wrong gradient. `apply()`
+masks each such Sum or Product while sympy folds around it: folding is only a rewrite, so
+skipping it is always sound. It stays on for the process, not only during dualgrad's calls:
+sympy rebuilds the sums of a returned closed form whenever the user differentiates or
+substitutes into it.
 """
 from __future__ import annotations
 
@@ -31,25 +31,43 @@ def apply() -> None:
     global _APPLIED
     if _APPLIED:
         return
-    from sympy import Basic, Dummy, Piecewise
-    from sympy.concrete import expr_with_limits as ewl
+    from importlib import import_module
 
-    original = ewl._common_new
+    from sympy import ITE, Basic, Dummy, Piecewise
+    from sympy.concrete.expr_with_limits import ExprWithLimits
+    from sympy.logic.boolalg import Boolean
 
-    def common_new(cls, function, *symbols, **kwargs):
-        reps = {}  # only sympy bodies are inspected; anything else goes to sympy unchanged
-        if isinstance(function, Basic) and function.has(Piecewise):
-            inner = [e for e in function.atoms(ewl.ExprWithLimits) if e.has(Piecewise)]
-            outermost = [e for e in inner if not any(o is not e and o.has(e) for o in inner)]
-            reps = {e: Dummy() for e in outermost}
-            if function in reps:  # the body is itself a Sum: let sympy merge the limits
-                reps = {}
-        if not reps:
-            return original(cls, function, *symbols, **kwargs)
-        out, limits, orientation = original(cls, function.xreplace(reps), *symbols, **kwargs)
-        return out.xreplace({d: e for e, d in reps.items()}), limits, orientation
+    # every module that took sympy's function by name (the rest call it through its module;
+    # `sympy.simplify` the attribute is the function, so the modules are imported by name)
+    modules = [import_module(f"sympy.{name}") for name in (
+        "functions.elementary.piecewise", "concrete.expr_with_limits", "concrete.delta",
+        "simplify.simplify")]
+    original = modules[0].piecewise_fold
 
-    ewl._common_new = common_new
+    def binds_a_condition(e) -> bool:
+        """Whether a Piecewise inside the Sum/Product `e` tests one of `e`'s own indices."""
+        bound = {var for var, *_ in e.limits}
+        return any(c.has(*bound) for p in e.atoms(Piecewise) for _, c in p.args)
+
+    def piecewise_fold(expr, evaluate=True):
+        if not isinstance(expr, Basic) or not expr.has(Piecewise):
+            return original(expr, evaluate)
+        unsafe = [e for e in expr.atoms(ExprWithLimits) if binds_a_condition(e)]
+        if isinstance(expr, ExprWithLimits) and binds_a_condition(expr):
+            unsafe.append(expr)
+        outermost = [e for e in unsafe if not any(o is not e and o.has(e) for o in unsafe)]
+        if not outermost:
+            return original(expr, evaluate)
+        reps = {e: Dummy() for e in outermost}
+        folded = original(expr.xreplace(reps), evaluate)
+        if isinstance(folded, Piecewise) and all(isinstance(v, Boolean) for v, _ in folded.args):
+            # a folded condition: sympy rewrites it as an ITE, through every node, masked
+            # ones included (whose Piecewise of numbers is no ITE): rewritten while masked
+            folded = folded.rewrite(ITE)
+        return folded.xreplace({d: e for e, d in reps.items()})
+
+    for module in modules:
+        module.piecewise_fold = piecewise_fold
     _APPLIED = True
 
 

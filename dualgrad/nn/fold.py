@@ -1,32 +1,23 @@
 """PyTorch's `F.unfold` / `F.fold` and `nn.Unfold` / `nn.Fold`: im2col and its adjoint.
 
-unfold is a grouped convolution of each channel with one-hot filters, one per kernel offset
-(`ops.conv`, so its gradient is `conv_transpose`); fold is that convolution's input gradient,
-`ops.conv_transpose`, with the same filters: overlapping values are summed, as PyTorch's.
-Rows come out in PyTorch's order, channel-major then kernel offset in row-major order.
+unfold gathers each channel's windows (`ops.conv.unfold`, a `take` of the zero-padded input);
+fold adds the columns back (`ops.conv.fold`, each element gathering the entries that read it),
+overlapping values summed, as PyTorch's. Neither multiplies by 0/1 weights, so an inf or NaN
+reaches only the columns (or elements) that hold it. Rows come out in PyTorch's order,
+channel-major then kernel offset in row-major order.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..eager import api
-from ..eager.creation import tensor as _tensor
 from ..eager.tensor import Tensor
 from ..errors import EagerShapeError, user_line
 from ..ops import conv as conv_ops
 from ..ops.windows import out_size
 from .conv import ntuple
 from .module import Module
-
-
-def _one_hot_filters(channels: int, kernel: tuple, like: Tensor) -> Tensor:
-    """(C * K, 1, *kernel): filter c * K + k picks kernel offset k of channel c."""
-    k = math.prod(kernel)
-    eye = np.tile(np.eye(k).reshape((k, 1) + kernel), (channels, 1) + (1,) * len(kernel))
-    return _tensor(eye, dtype=like.dtype, device=like.device)
 
 
 def _settings(what: str, kernel_size, dilation, padding, stride) -> tuple:
@@ -60,9 +51,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
             f"{sizes} {user_line()}"
         )
     channels = int(x.shape[1])
-    cols = conv_ops.conv(
-        x, _one_hot_filters(channels, kernel, x), stride=stride, pads=pads, dilation=dilation, groups=channels
-    )
+    cols = conv_ops.unfold(x, kernel=kernel, stride=stride, pads=pads, dilation=dilation)  # (N, C, K, L)
     out = api.reshape(cols, (int(x.shape[0]), channels * math.prod(kernel), -1))
     return out if input.ndim == 4 else api.squeeze(out, 0)
 
@@ -91,16 +80,8 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
             f"{math.prod(windows)}, but got input of size {list(input.shape)} {user_line()}"
         )
     channels = int(cols.shape[1]) // k
-    g = api.reshape(cols, (int(cols.shape[0]), channels * k) + windows)
-    out = conv_ops.conv_transpose(
-        g,
-        _one_hot_filters(channels, kernel, g),
-        size=size,
-        stride=stride,
-        pads=pads,
-        dilation=dilation,
-        groups=channels,
-    )
+    g = api.reshape(cols, (int(cols.shape[0]), channels, k, math.prod(windows)))
+    out = conv_ops.fold(g, size=size, kernel=kernel, stride=stride, pads=pads, dilation=dilation)
     return out if input.ndim == 3 else api.squeeze(out, 0)
 
 

@@ -280,26 +280,66 @@ def avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_inclu
     return mv.reshape(result, shape=_lead(x, n) + out)
 
 
-def _members(size: int, out: int) -> tuple:
-    """(size, out) 0/1 matrix, column i marking PyTorch's adaptive window
-    [floor(i size / out), ceil((i + 1) size / out)), and each window's length."""
-    m = np.zeros((size, out), np.int64)
-    for i in range(out):
-        m[i * size // out:-(-(i + 1) * size // out), i] = 1
-    return m, m.sum(axis=0)
+def _adaptive_windows(size: int, out: int) -> tuple:
+    """PyTorch's adaptive windows [floor(i size / out), ceil((i + 1) size / out)) along one dim:
+    the (K, out) indices of their elements (K the longest window; a shorter window's spare
+    slots repeat its first element), the mask of the real ones, and each window's length."""
+    lo = np.arange(out) * size // out
+    length = -(-(np.arange(out) + 1) * size // out) - lo
+    slots = np.arange(max(int(length.max(initial=1)), 1))[:, None]
+    inside = slots < length[None, :]
+    return np.where(inside, lo[None, :] + slots, lo[None, :]), inside, length
 
 
 def adaptive_avg_pool(x, output_size=(1, 1)):
     """PyTorch's adaptive average pooling over len(output_size) trailing dims, any sizes: a
-    window is a product of one interval per dim, so its mean is one window-sum `matmul` and a
-    division per dim, the windows overlapping where the sizes do not divide."""
-    from .linalg import matmul
-
+    window is a product of one interval per dim, so its mean is, per dim, the windows' elements
+    gathered (`take`), summed and divided by their count, the windows overlapping where the
+    sizes do not divide. Only a window's own elements are added (no products with 0/1
+    weights), so an inf or NaN stays in the windows that hold it, as in PyTorch."""
     n, rank = len(output_size), len(x.shape)
     for a, (size, out) in enumerate(zip(_sizes(x, n), output_size, strict=True)):
-        axes = list(range(rank))
-        axes[rank - n + a], axes[-1] = axes[-1], axes[rank - n + a]  # a swap: its own inverse
-        members, counts = _members(size, out)
-        sums = matmul(mv.transpose(x, axes=tuple(axes)), members)
-        x = mv.transpose(ew.divide(sums, counts), axes=tuple(axes))
+        axis = rank - n + a
+        index, inside, length = _adaptive_windows(size, out)
+        trail = (1,) * (rank - 1 - axis)
+        cols = take(x, index, axis=axis)  # (..., K, out, ...)
+        if not inside.all():
+            cols = ew.where(inside.reshape(inside.shape + trail), cols, 0)
+        x = ew.divide(rd.sum(cols, axis=axis), length.reshape(length.shape + trail))
     return x
+
+
+def unfold(x, kernel=(2, 2), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """im2col: the windows of x (..., *spatial) padded with zeros, as (..., K, L), element k of
+    window l in row-major kernel order (PyTorch's F.unfold rows, per channel). A gather, so a
+    non-finite element reaches only the columns that read it."""
+    return _padded_windows(x, kernel, stride, pads, dilation)[0]
+
+
+def _fold_plan(sizes: tuple, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple) -> tuple:
+    """For each element of the (prod(sizes),) plane, the positions in unfold's flattened
+    (K * L) columns that read it: (M, prod(sizes)) with M the most any element is read, and the
+    mask of the real ones (spare slots point at position 0)."""
+    index, inside, _ = window_plan(sizes, kernel, stride, pads, dilation)
+    target, ok = index.T.reshape(-1), inside.T.reshape(-1)  # (K * L,), unfold's column order
+    source = np.nonzero(ok)[0]
+    target = target[source]
+    order = np.argsort(target, kind="stable")
+    source, target = source[order], target[order]
+    counts = np.bincount(target, minlength=math.prod(sizes))
+    rank = np.arange(target.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    inv = np.zeros((max(int(counts.max(initial=0)), 1), math.prod(sizes)), np.int64)
+    mask = np.zeros(inv.shape, bool)
+    inv[rank, target], mask[rank, target] = source, True
+    return inv, mask
+
+
+def fold(x, size=(2, 2), kernel=(2, 2), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """col2im, unfold's adjoint: columns x (..., K, L) added back into a (..., *size) plane,
+    overlaps summed and the padding dropped (PyTorch's F.fold, per channel). Each element
+    gathers the column entries that read it and sums them, so a non-finite entry reaches only
+    its own element."""
+    inv, mask = _fold_plan(tuple(size), kernel, stride, pads, dilation)
+    flat = mv.reshape(x, shape=_lead(x, 2) + (-1,))
+    cols = ew.where(mask, take(flat, inv, axis=len(x.shape) - 2), 0)  # (..., M, prod(size))
+    return mv.reshape(rd.sum(cols, axis=-2), shape=_lead(x, 2) + tuple(size))

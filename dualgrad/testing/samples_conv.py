@@ -103,6 +103,22 @@ def tables(Samples, _s) -> tuple[dict, dict]:  # noqa: N803 - samples.py's class
                 _s((1, 2, 4, 4), output_size=(2, 2)),
                 _s((2, 5), output_size=(3,)),
                 _s((1, 3, 5), output_size=(2, 4)),
+                _s((1, 5, 3), output_size=(2, 1)),
+            )
+        ),
+        "unfold": Samples(
+            (
+                _s((1, 2, 3, 3)),
+                _s((2, 3, 4), kernel=(2, 2), stride=(2, 1), pads=((1, 0), (0, 1)), dilation=(1, 2)),
+                _s((1, 2, 5), kernel=(2,), stride=(2,), pads=((1, 1),), dilation=(2,)),
+            )
+        ),
+        "fold": Samples(
+            (
+                _s((1, 2, 4, 4), size=(3, 3)),
+                _s((2, 4, 6), size=(3, 4), kernel=(2, 2), stride=(2, 1), pads=((1, 0), (0, 1)),
+                   dilation=(1, 2)),
+                _s((1, 2, 3), size=(5,), kernel=(2,), stride=(2,), pads=((1, 1),), dilation=(2,)),
             )
         ),
     }

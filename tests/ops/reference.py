@@ -179,6 +179,23 @@ def _adaptive_avg_pool(x, output_size=(1, 1)):
     return jnp.stack(cells, axis=-1).reshape(x.shape[:x.ndim - n] + tuple(output_size))
 
 
+def _unfold(x, kernel=(2, 2), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """im2col by strided slices of the zero-padded x, one per kernel offset: (..., K, L)."""
+    n = len(kernel)
+    xp = jnp.pad(x, ((0, 0),) * (x.ndim - n) + tuple(tuple(p) for p in pads))
+    windows = [(xp.shape[x.ndim - n + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1
+               for a in range(n)]
+    parts = [xp[(...,) + _window_slice(k, stride, dilation, windows)].reshape(x.shape[:x.ndim - n] + (-1,))
+             for k in itertools.product(*(range(d) for d in kernel))]
+    return jnp.stack(parts, axis=-2)
+
+
+def _fold(x, size=(2, 2), kernel=(2, 2), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """col2im as the adjoint (jax.vjp) of the im2col above."""
+    plane = jnp.zeros(x.shape[:-2] + tuple(size), x.dtype)
+    return jax.vjp(lambda p: _unfold(p, kernel, stride, pads, dilation), plane)[1](x)[0]
+
+
 def _bce_logits(x, y, weight=None, pos_weight=None, reduction="mean"):
     """-(pos_weight * y * log sigmoid(x) + (1 - y) * log sigmoid(-x))."""
     pw = 1.0 if pos_weight is None else pos_weight
@@ -325,6 +342,8 @@ REFERENCE = {
     "max_pool": _max_pool,
     "avg_pool": _avg_pool,
     "adaptive_avg_pool": _adaptive_avg_pool,
+    "unfold": _unfold,
+    "fold": _fold,
     "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
         jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),

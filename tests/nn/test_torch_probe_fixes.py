@@ -1,0 +1,105 @@
+"""Wrong numbers found by running dg.nn programs beside PyTorch 2.13 (differential probes), each
+checked here against numpy float64 written out by hand, on the cpu and jax devices (torch, where
+installed, only as an extra check).
+
+Non-finite values in window composites: adaptive_avg_pool was a 0/1 window-sum matmul and
+F.unfold / F.fold convolutions with one-hot filters, so an inf (or NaN) in one place became
+inf * 0 = NaN in every output of its rows or planes, where PyTorch keeps it in the windows
+(columns, elements) that hold it."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+import dualgrad.nn.functional as F
+
+DEVICES = ["cpu", "jax"]
+
+
+def _np_adaptive_avg(x, out):
+    """PyTorch's adaptive windows [floor(i n / o), ceil((i + 1) n / o)) per dim, each averaged."""
+    n = len(out)
+    bounds = [[(i * s // o, -(-(i + 1) * s // o)) for i in range(o)]
+              for s, o in zip(x.shape[-n:], out, strict=True)]
+    result = np.empty(x.shape[:-n] + tuple(out))
+    for cell in itertools.product(*(range(o) for o in out)):
+        window = x[(...,) + tuple(slice(*bounds[a][i]) for a, i in enumerate(cell))]
+        result[(...,) + cell] = window.mean(axis=tuple(range(-n, 0)))
+    return result
+
+
+def _np_unfold(x, kernel, padding, stride):
+    """(N, C, H, W) -> (N, C * kH * kW, L) by a loop over windows and offsets."""
+    xp = np.pad(x, ((0, 0), (0, 0)) + tuple((p, p) for p in padding))
+    out = [(xp.shape[2 + a] - kernel[a]) // stride[a] + 1 for a in range(2)]
+    cols = np.empty((x.shape[0], x.shape[1], kernel[0], kernel[1], out[0], out[1]))
+    for i, j, u, v in itertools.product(range(kernel[0]), range(kernel[1]), range(out[0]), range(out[1])):
+        cols[:, :, i, j, u, v] = xp[:, :, u * stride[0] + i, v * stride[1] + j]
+    return cols.reshape(x.shape[0], -1, out[0] * out[1])
+
+
+def _np_fold(cols, size, kernel, padding, stride):
+    """Columns added back into the padded plane one entry at a time, the padding then dropped."""
+    n, c = cols.shape[0], cols.shape[1] // (kernel[0] * kernel[1])
+    plane = np.zeros((n, c, size[0] + 2 * padding[0], size[1] + 2 * padding[1]))
+    out = [(plane.shape[2 + a] - kernel[a]) // stride[a] + 1 for a in range(2)]
+    blocks = cols.reshape(n, c, kernel[0], kernel[1], out[0], out[1])
+    for i, j, u, v in itertools.product(range(kernel[0]), range(kernel[1]), range(out[0]), range(out[1])):
+        plane[:, :, u * stride[0] + i, v * stride[1] + j] += blocks[:, :, i, j, u, v]
+    return plane[:, :, padding[0]:padding[0] + size[0], padding[1]:padding[1] + size[1]]
+
+
+def _with_non_finite(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    x.flat[1] = np.inf
+    x.flat[x.size // 2] = -np.inf
+    x.flat[-2] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("n, shape, out", [
+    (1, (2, 3, 7), (3,)),
+    (2, (2, 2, 5, 6), (3, 4)),
+    (2, (1, 2, 6, 6), (1, 1)),
+    (3, (1, 2, 4, 5, 3), (2, 3, 2)),
+])
+def test_adaptive_avg_pool_keeps_non_finite_values_in_their_windows(device, n, shape, out):
+    x = _with_non_finite(shape, 0)
+    pool = getattr(F, f"adaptive_avg_pool{n}d")
+    t = dg.tensor(x, requires_grad=True, device=device)
+    got = pool(t, out)
+    np.testing.assert_allclose(got.detach().cpu().numpy(), _np_adaptive_avg(x, out), rtol=1e-12)
+    # the gradient of the sum: 1 / (window length) for each window an element is in, finite
+    got.backward(dg.ones_like(got))
+    eye = np.eye(x.size).reshape((x.size,) + x.shape)
+    expected = np.array([_np_adaptive_avg(e, out).sum() for e in eye]).reshape(x.shape)
+    np.testing.assert_allclose(t.grad.cpu().numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("kernel, padding, stride", [((2, 2), (0, 0), (1, 1)), ((3, 2), (1, 0), (2, 1))])
+def test_unfold_and_fold_keep_non_finite_values_in_place(device, kernel, padding, stride):
+    x = _with_non_finite((2, 2, 5, 4), 1)
+    cols = _np_unfold(x, kernel, padding, stride)
+    got = F.unfold(dg.tensor(x, device=device), kernel, padding=padding, stride=stride)
+    np.testing.assert_array_equal(got.cpu().numpy(), cols)
+    folded = F.fold(dg.tensor(cols, device=device), (5, 4), kernel, padding=padding, stride=stride)
+    expected = _np_fold(cols, (5, 4), kernel, padding, stride)
+    np.testing.assert_allclose(folded.cpu().numpy(), expected, rtol=1e-12)
+
+
+def test_the_same_against_torch():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = _with_non_finite((2, 2, 5, 6), 2)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(dg.tensor(x), (3, 4)).numpy(),
+                               tf.adaptive_avg_pool2d(torch.tensor(x), (3, 4)).numpy(), rtol=1e-12)
+    kw = dict(padding=1, stride=(2, 1))
+    cols = tf.unfold(torch.tensor(x), (3, 2), **kw)
+    np.testing.assert_array_equal(F.unfold(dg.tensor(x), (3, 2), **kw).numpy(), cols.numpy())
+    np.testing.assert_allclose(F.fold(dg.tensor(cols.numpy()), (5, 6), (3, 2), **kw).numpy(),
+                               tf.fold(cols, (5, 6), (3, 2), **kw).numpy(), rtol=1e-12)

@@ -1,8 +1,9 @@
 """PyTorch's adaptive pooling: `F.adaptive_avg_pool1d/2d/3d`, `F.adaptive_max_pool1d/2d` and
 their modules. Average pooling takes any output size (PyTorch's windows
-[floor(i n / out), ceil((i + 1) n / out)), overlapping where out does not divide n), as one
-window-sum matmul per dim (`ops.conv.adaptive_avg_pool`); max pooling only sizes that divide
-the input's, where its windows are max_pool's with kernel = stride (others are refused)."""
+[floor(i n / out), ceil((i + 1) n / out)), overlapping where out does not divide n), each
+window's elements gathered, summed and divided per dim (`ops.conv.adaptive_avg_pool`); max
+pooling only sizes that divide the input's, where its windows are max_pool's with
+kernel = stride (others are refused)."""
 
 from __future__ import annotations
 

@@ -172,8 +172,19 @@ def _axis(axis, reduction_indices, function: str = "reduce"):
     """`axis`, or TF1's older name `reduction_indices`; both given raises ValueError as TF1 does."""
     axis = resolve(function, "axis", axis, "reduction_indices", reduction_indices,
                    error=DuplicateStaticArgumentError)
-    if isinstance(axis, list):
-        axis = tuple(axis)
+    return _python_axes(axis)
+
+
+def _python_axes(axis):
+    """Axes as the registry takes them: a Python int or a tuple of ints. A numpy integer (from
+    `np.argmax`, a numpy shape) or an integer array is TF1's too; kept as numpy, it passed the
+    shape rule and then broke the gradient (`'numpy.int64' object is not iterable`)."""
+    if isinstance(axis, np.integer):
+        return int(axis)
+    if isinstance(axis, np.ndarray) and axis.dtype.kind in "iu" and axis.ndim <= 1:
+        return int(axis) if axis.ndim == 0 else tuple(int(a) for a in axis)
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) if isinstance(a, np.integer) else a for a in axis)
     return axis
 
 
@@ -241,14 +252,13 @@ def transpose(a, perm=None, name=None):
 
 def expand_dims(input, axis, name=None):  # noqa: A002
     """A size-1 dim inserted at `axis` (tf.expand_dims)."""
-    return _n(ops.expand_dims(_tensor(input), axis=axis), name)
+    return _n(ops.expand_dims(_tensor(input), axis=_python_axes(axis)), name)
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
     """Size-1 dims removed (only `axis` if given; a non-1 dim there raises, as TF1) (tf.squeeze)."""
-    axis = resolve("squeeze", "axis", axis, "squeeze_dims", squeeze_dims, error=DuplicateStaticArgumentError)
-    if isinstance(axis, list):
-        axis = tuple(axis)
+    axis = _python_axes(resolve("squeeze", "axis", axis, "squeeze_dims", squeeze_dims,
+                                error=DuplicateStaticArgumentError))
     x = _tensor(input)
     out = ops.squeeze(x, axis=axis)  # checks the axes are dims of x
     if axis is not None and x.shape is not None:

@@ -12,6 +12,8 @@ against TF where it is installed).
 - `ds.clip_by_value` with number or array bounds where clip_value_min > clip_value_max gave
   clip_value_max (ops.clip, PyTorch's clamp); TF1's minimum-then-maximum gives clip_value_min,
   and so did ds's own tensor-bound branch.
+- numpy integer axes (`reduce_mean(x, axis=np.int64(1))`) passed the shape rule and broke the
+  gradient with a raw TypeError; integer arrays as axes were refused (TF1 takes both).
 - `1.0 % x`, `7 // k` (a Python number first, an op with a run-time check) failed every run
   with a raw `AttributeError: 'float' object has no attribute 'shape'`.
 """
@@ -180,3 +182,27 @@ def test_clip_by_value_inverted_bounds_agree_with_tensor_bounds(backend):
     with ds.Session(backend=backend) as sess:
         a, b = sess.run([numbers, tensors], {x: xs})
     assert a.tolist() == b.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("axis", [np.int64(1), np.int32(-1), np.array([0, 2]), [np.int64(0), 2], np.array(1)])
+@pytest.mark.parametrize("reduce", ["reduce_sum", "reduce_mean", "reduce_max", "reduce_prod",
+                                    "reduce_logsumexp"])
+def test_numpy_integer_axes_reduce_and_differentiate(backend, reduce, axis):
+    """TF1 takes numpy integers as axes; they passed the shape rule here and then broke the
+    gradient of mean, prod and logsumexp with a raw TypeError ('numpy.int64' object is not
+    iterable), and integer arrays were refused."""
+    xs = np.random.default_rng(0).standard_normal((2, 3, 4))
+    x = ds.placeholder(ds.float64, xs.shape)
+    y = getattr(ds, reduce)(x, axis=axis, keepdims=True)
+    z = ds.reduce_sum(ds.squeeze(ds.expand_dims(y, np.int64(0)), axis=np.int64(0)))
+    grad, = ds.gradients(z, x)
+    py_axis = tuple(int(a) for a in np.reshape(axis, (-1,)))
+    with ds.Session(backend=backend) as sess:
+        got, got_grad = sess.run([y, grad], {x: xs})
+    def logsumexp(a, axis, keepdims):
+        return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+
+    want = {"reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max, "reduce_prod": np.prod,
+            "reduce_logsumexp": logsumexp}[reduce](xs, axis=py_axis, keepdims=True)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got_grad.shape == xs.shape and np.all(np.isfinite(got_grad))

@@ -69,7 +69,9 @@ def rebase_views(chain: list) -> None:
                 new = ops.transpose(view, axes=tuple(int(i) for i in np.argsort(axes)))
             else:
                 new = ops.reshape(view, shape=tuple(base._data.shape))
-        adopt(base, new)
+        # one write, one version: a base that shares the view's counter was bumped with it (a
+        # second bump made the view's own saved output, `v.exp_()`'s, read as modified)
+        adopt(base, new, bump=base._version is not view._version)
 
 
 def shadow(t: Tensor, copy: bool = False) -> Tensor:
@@ -80,9 +82,11 @@ def shadow(t: Tensor, copy: bool = False) -> Tensor:
     return s
 
 
-def adopt(t: Tensor, result: Tensor) -> None:
-    """After an in-place op: `t` takes the result's place in the graph, one version later."""
-    t._version[0] += 1
+def adopt(t: Tensor, result: Tensor, bump: bool = True) -> None:
+    """After an in-place op: `t` takes the result's place in the graph, one version later
+    (`bump` False: its counter, shared with a view written in place, has moved already)."""
+    if bump:
+        t._version[0] += 1
     t.grad_fn = result.grad_fn
     t._requires_grad = result._requires_grad
     t._output_nr = 0

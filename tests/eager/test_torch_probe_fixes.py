@@ -20,6 +20,11 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
 * float16 norms and variances squared in float16, which overflows past 255.9: the norm of
   [0, 300, -300, 10] was inf (PyTorch, computing in float32: 424.5), the variance and std inf,
   and `normalize` and `layer_norm` of such rows all zeros.
+* An in-place op that saves its output (`exp_`, `tanh_`, `sigmoid_`) on a view of a non-leaf
+  raised 'modified by an inplace operation' at backward where PyTorch runs: the write moved the
+  counter the view shares with its base twice (the op, then the base's rebase), so the view's
+  own saved output read as modified. (An error, not a wrong number, but the version check is
+  where PyTorch's fires, as the probe asked.)
 """
 from __future__ import annotations
 
@@ -291,3 +296,70 @@ def test_float16_norms_match_torch():
     for name in ("norm", "var", "std"):
         want = getattr(torch.tensor(x), name)().numpy()
         np.testing.assert_array_equal(getattr(dg.tensor(x), name)().numpy(), want)
+
+
+# -- one in-place write on a view moves the shared version counter once ------------------------
+
+VIEW_KEYS = {
+    "rows": lambda b: b[1:],
+    "column": lambda b: b[:, 1],
+    "transposed rows": lambda b: b.t()[1:],
+    "view of a view": lambda b: b[1:][:, :2],
+    "whole": lambda b: b.view(-1),
+}
+OUTPUT_SAVERS = {  # name: (function, its derivative from its output)
+    "exp_": (np.exp, lambda f: f),
+    "tanh_": (np.tanh, lambda f: 1 - f * f),
+    "sigmoid_": (lambda x: 1 / (1 + np.exp(-x)), lambda f: f * (1 - f)),
+}
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.float64, (3, 3), elements=st.floats(-2, 2)), st.sampled_from(sorted(VIEW_KEYS)),
+       st.sampled_from(sorted(OUTPUT_SAVERS)))
+def test_an_output_saving_in_place_op_on_a_view_backpropagates(x, key, name):
+    fn, derivative = OUTPUT_SAVERS[name]
+    w = np.arange(9.0).reshape(3, 3) / 4
+    a = dg.tensor(x, requires_grad=True)
+    b = a * 1.0
+    v = VIEW_KEYS[key](b)
+    getattr(v, name)()
+    ((v * v).sum() + (b * dg.tensor(w)).sum()).backward()
+    # numpy float64: the positions the view covers, their new values f, and the loss's gradient
+    where = VIEW_KEYS[key](dg.tensor(np.arange(9).reshape(3, 3))).numpy().ravel()
+    covered = np.zeros(9, bool)
+    covered[where] = True
+    covered = covered.reshape(3, 3)
+    f = fn(x)
+    want = np.where(covered, (2 * f + w) * derivative(f), w)
+    np.testing.assert_allclose(a.grad.numpy(), want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.detach().numpy(), np.where(covered, f, x), rtol=1e-15)
+
+
+def test_writes_after_a_save_still_raise():
+    a = dg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    b = a * 1.0
+    v = b[1:]
+    saved = v.sin()  # saves v
+    v.exp_()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
+    b = a * 1.0
+    v = b[0]
+    v.exp_()
+    v.tanh_()  # overwrites exp_'s saved output
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (v * b).sum().backward()
+
+
+def test_output_saving_in_place_on_a_view_matches_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (torch, dg):
+        a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        b = a * 1.0
+        v = b[1:]
+        v.exp_()
+        ((v * v).sum() + b.sum()).backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)

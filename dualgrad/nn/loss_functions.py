@@ -102,6 +102,13 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+def _inside(small: Tensor, d: Tensor) -> Tensor:
+    """d where the quadratic branch is taken, 0 elsewhere: the branch `where` drops still gets
+    its gradient multiplied by 0, and 2 d * 0 is NaN at an infinite d (PyTorch's kernels take
+    only the branch they pick: delta sign(d) there)."""
+    return ops.where(small, d, 0.0)
+
+
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - delta / 2), d = input - target; an
@@ -116,7 +123,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
                          f"{tuple(weight.shape)} and input {tuple(input.shape)} {user_line()}")
     d = ops.subtract(input, target)
     size = ops.abs(d)
-    loss = ops.where(ops.less(size, delta), ops.multiply(ops.square(d), 0.5),
+    small = ops.less(size, delta)
+    loss = ops.where(small, ops.multiply(ops.square(_inside(small, d)), 0.5),
                      ops.multiply(ops.subtract(size, 0.5 * delta), delta))
     if weight is not None:
         loss = ops.multiply(loss, weight)
@@ -136,7 +144,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     size = ops.abs(d)
     if beta == 0:
         return _reduce(size, reduction)
-    loss = ops.where(ops.less(size, beta), ops.multiply(ops.square(d), 0.5 / beta),
+    small = ops.less(size, beta)
+    loss = ops.where(small, ops.multiply(ops.square(_inside(small, d)), 0.5 / beta),
                      ops.subtract(size, 0.5 * beta))
     return _reduce(loss, reduction)
 

@@ -103,3 +103,46 @@ def test_the_same_against_torch():
     np.testing.assert_array_equal(F.unfold(dg.tensor(x), (3, 2), **kw).numpy(), cols.numpy())
     np.testing.assert_allclose(F.fold(dg.tensor(cols.numpy()), (5, 6), (3, 2), **kw).numpy(),
                                tf.fold(cols, (5, 6), (3, 2), **kw).numpy(), rtol=1e-12)
+
+
+# -- huber_loss / smooth_l1_loss: the gradient at an infinite difference ------------------------------
+def _np_huber_grad(d, delta):
+    """PyTorch's huber_backward: d where |d| < delta, else delta sign(d)."""
+    return np.where(np.abs(d) < delta, d, delta * np.sign(d))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("loss, scale", [("huber", 0.7), ("smooth_l1", 0.7)])
+def test_huber_and_smooth_l1_gradients_at_an_infinite_difference(device, loss, scale):
+    """The quadratic branch was squared for every element and masked after, so at d = +-inf its
+    dropped gradient 2 d * 0 made the input's and the target's gradients NaN."""
+    x = np.array([np.inf, -np.inf, 0.3, -2.0, 0.0, 5.0])
+    y = np.array([0.0, 1.0, 0.1, 0.5, np.inf, -np.inf])
+    xt = dg.tensor(x, requires_grad=True, device=device)
+    yt = dg.tensor(y, requires_grad=True, device=device)
+    if loss == "huber":
+        out = F.huber_loss(xt, yt, reduction="sum", delta=scale)
+        expected = _np_huber_grad(x - y, scale)
+    else:  # smooth_l1 is huber / beta
+        out = F.smooth_l1_loss(xt, yt, reduction="sum", beta=scale)
+        expected = _np_huber_grad(x - y, scale) / scale
+    assert out.item() == np.inf
+    out.backward()
+    np.testing.assert_allclose(xt.grad.cpu().numpy(), expected, rtol=1e-15)
+    np.testing.assert_allclose(yt.grad.cpu().numpy(), -expected, rtol=1e-15)
+
+
+def test_huber_gradient_at_infinity_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([np.inf, -np.inf, 0.3, -2.0])
+    for delta in (0.5, 1.0):
+        t = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.huber_loss(t, torch.zeros(4, dtype=torch.float64), delta=delta).backward()
+        d = dg.tensor(x, requires_grad=True)
+        F.huber_loss(d, dg.zeros(4, dtype=dg.float64), delta=delta).backward()
+        np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-15)
+        t = torch.tensor(x, requires_grad=True)
+        torch.nn.functional.smooth_l1_loss(t, torch.zeros(4, dtype=torch.float64), beta=delta).backward()
+        d = dg.tensor(x, requires_grad=True)
+        F.smooth_l1_loss(d, dg.zeros(4, dtype=dg.float64), beta=delta).backward()
+        np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-15)

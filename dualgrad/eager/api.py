@@ -16,7 +16,7 @@ from .bind import as_eager_error, as_key
 from .convert import scalar_value
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
     _clamp_between,
-    _clamps_to_float,
+    _clamp_dtype,
     _dim,
     _keep,
     _plain_bound,
@@ -87,8 +87,9 @@ def pow(input, exponent) -> Tensor:
 def clamp(input, min=None, max=None) -> Tensor:
     """Each element clamped to [min, max]; either bound may be None, a number or a tensor
     (torch.clamp)."""
-    if _clamps_to_float(input, min, max):
-        input = input.to(dtypes.DEFAULT_FLOAT)
+    target = _clamp_dtype(input, min, max)
+    if target is not None:
+        input = input.to(target)
     min, max = _plain_bound(min), _plain_bound(max)
     if type(min) is Tensor or type(max) is Tensor:
         return _clamp_between(input, min, max)

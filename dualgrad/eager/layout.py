@@ -54,16 +54,20 @@ def _shape_args(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def _clamps_to_float(input, min, max) -> bool:
-    """PyTorch promotes an integer or bool tensor clamped by a float bound to the default float
-    (`int32.clamp(max=2.5)` is [1., 2., 2.5]); the kernel clamps in the input's dtype, which
-    would truncate the bound. A list bound is refused, as PyTorch refuses it."""
+def _clamp_dtype(input, min, max):
+    """The dtype PyTorch clamps in, when it is not input's: the promotion of input and its
+    bounds, numbers and tensors alike (`int32.clamp(max=2.5)` is [1., 2., 2.5], an int tensor
+    clamped by a float64 tensor is float64, a float16 one by a float64 vector float64); the
+    kernel clamps in the input's dtype, which would truncate or round the bound. A list bound
+    is refused, as PyTorch refuses it."""
     for b in (min, max):
         if isinstance(b, (list, tuple)):
             raise DTypeError(f"clamp: a bound must be a number or a Tensor, not {type(b).__name__} (at "
                              f"{user_frame()})")
-    return (type(input) is Tensor and not input.dtype.is_floating_point
-            and any(isinstance(b, (float, np.floating)) for b in (min, max)))
+    if type(input) is not Tensor:
+        return None
+    target = dtypes.result_dtype([input, *(b for b in (min, max) if b is not None)])
+    return None if target is None or target is input.dtype else target
 
 
 # -- movement ------------------------------------------------------------------------------
@@ -245,8 +249,9 @@ def div_(input, other) -> Tensor:
 
 def clamp_(input, min=None, max=None) -> Tensor:
     """In-place clamp to [min, max] (Tensor.clamp_)."""
-    if _clamps_to_float(input, min, max):
-        raise DualgradRuntimeError(f"clamp_: result type {dtypes.DEFAULT_FLOAT.name} can't be cast to the "
+    target = _clamp_dtype(input, min, max)
+    if target is not None and not np.can_cast(target.np, input.dtype.np, "same_kind"):
+        raise DualgradRuntimeError(f"clamp_: result type {target.name} can't be cast to the "
                                    f"desired output type {input.dtype.name} {user_line()}")
     min, max = _plain_bound(min), _plain_bound(max)
     if type(min) is Tensor or type(max) is Tensor:  # bounds that carry a gradient

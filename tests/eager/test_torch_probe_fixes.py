@@ -25,6 +25,10 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
   counter the view shares with its base twice (the op, then the base's rebase), so the view's
   own saved output read as modified. (An error, not a wrong number, but the version check is
   where PyTorch's fires, as the probe asked.)
+* `clamp` of an integer (or bool) tensor by a float tensor bound truncated the bound into the
+  input's dtype (`int64.clamp(tensor(2.5))` was [2, 5, 9]; PyTorch promotes: [2.5, 5., 9.]),
+  and a float16 tensor clamped by a float64 vector stayed float16; only Python-number bounds
+  were promoted.
 """
 from __future__ import annotations
 
@@ -363,3 +367,48 @@ def test_output_saving_in_place_on_a_view_matches_torch():
         ((v * v).sum() + b.sum()).backward()
         grads.append(a.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+# -- clamp by tensor bounds promotes as PyTorch ---------------------------------------------------
+
+BOUND_DTYPES = [dg.float32, dg.float64, dg.float16, dg.int64, dg.int8]
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.int64, 4, elements=st.integers(-9, 9)), st.sampled_from(BOUND_DTYPES),
+       st.sampled_from(BOUND_DTYPES), st.booleans(), st.floats(-5, 0, width=16), st.floats(0, 5, width=16))
+def test_clamp_by_tensor_bounds_keeps_them_exact(x, low_dtype, high_dtype, zero_dim, low, high):
+    shape = () if zero_dim else (4,)
+    lo = dg.tensor(np.full(shape, low), dtype=low_dtype)
+    hi = dg.tensor(np.full(shape, high), dtype=high_dtype)
+    got = dg.tensor(x).clamp(lo, hi)
+    # numpy float64 on the bounds as stored; the result dtype: the float bound's dtype (the
+    # widest one of dimensioned bounds; a 0-d bound lifts an int input to its float dtype)
+    want = np.minimum(np.maximum(x, lo.numpy().astype(np.float64)), hi.numpy().astype(np.float64))
+    np.testing.assert_array_equal(got.numpy().astype(np.float64), want)
+    floats = [d for d in (low_dtype, high_dtype) if d.is_floating_point]
+    if floats:
+        assert got.dtype.is_floating_point
+        assert got.dtype == max(floats, key=lambda d: d.np.itemsize)
+    else:
+        assert got.dtype == dg.int64
+
+
+def test_clamp_in_place_of_an_int_tensor_by_a_float_tensor_is_refused():
+    t = dg.tensor([1, 5, 9])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        t.clamp_(dg.tensor(2.5))
+    np.testing.assert_array_equal(t.numpy(), [1, 5, 9])
+    h = dg.tensor([1.0, 5.0, 9.0], dtype=dg.float16)
+    np.testing.assert_array_equal(h.clamp(dg.tensor([2.5, 2.5, 2.5], dtype=dg.float64)).numpy(), [2.5, 5.0, 9.0])
+    assert h.clamp(dg.tensor([2.5, 2.5, 2.5], dtype=dg.float64)).dtype == dg.float64
+
+
+def test_clamp_by_tensor_bounds_matches_torch():
+    torch = pytest.importorskip("torch")
+    for bound in ([2.5], 2.5):
+        for dt in ("float32", "float64", "float16"):
+            want = torch.tensor([1, 5, 9]).clamp(torch.tensor(bound, dtype=getattr(torch, dt)))
+            got = dg.tensor([1, 5, 9]).clamp(dg.tensor(bound, dtype=getattr(dg, dt)))
+            assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+            np.testing.assert_array_equal(got.numpy(), want.numpy())

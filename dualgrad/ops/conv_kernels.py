@@ -6,7 +6,8 @@ strided view (`sliding_window_view`, no copy), copies them into im2col order
 (N, C, *kernel, *windows), and multiplies by the flattened filters, one batched matmul per
 group: the layout that gives (N, O, *windows) with no transpose of the output. The input's
 gradient scatters the column gradient back with one strided add per kernel offset (col2im).
-jax calls XLA's convolution and takes the two VJPs from `jax.vjp` of it.
+jax calls XLA's convolution (a grouped float64 one is a contraction per kernel offset, see
+`_grouped_by_offsets`) and takes the two VJPs from `jax.vjp` of it.
 """
 from __future__ import annotations
 
@@ -81,9 +82,34 @@ def conv_weight_numpy(x, g, kernel, stride, pads, dilation, groups):
 def _xla_conv(x, w, stride, pads, dilation, groups):
     from jax import lax
 
+    if groups > 1 and x.dtype == np.float64:
+        return _grouped_by_offsets(x, w, stride, pads, dilation, groups)
     return lax.conv_general_dilated(x, w, tuple(stride), tuple(tuple(p) for p in pads),
                                     rhs_dilation=tuple(dilation), feature_group_count=groups,
                                     precision=matmul_precision())
+
+
+def _grouped_by_offsets(x, w, stride, pads, dilation, groups):
+    """A grouped float64 convolution as one within-group contraction per kernel offset. XLA's
+    CPU float64 kernel computes a grouped (depthwise) convolution as if dense, with zero filters
+    across groups, so an inf or NaN in one group's channels made inf * 0 = NaN in the outputs
+    of the others (its VJPs too); here a group only ever reads its own channels."""
+    import jax.numpy as jnp
+
+    n, c, o, kernel = x.shape[0], x.shape[1], w.shape[0], tuple(w.shape[2:])
+    xp = jnp.pad(x, ((0, 0), (0, 0)) + tuple(tuple(p) for p in pads))
+    windows = [(xp.shape[2 + a] - d * (k - 1) - 1) // s + 1
+               for a, (k, s, d) in enumerate(zip(kernel, stride, dilation, strict=True))]
+    xg = xp.reshape((n, groups, c // groups) + xp.shape[2:])
+    wg = w.reshape((groups, o // groups, c // groups) + kernel)
+    out = None
+    for k in np.ndindex(*kernel):
+        reach = tuple(slice(i * d, i * d + s * (m - 1) + 1, s)
+                      for i, s, d, m in zip(k, stride, dilation, windows, strict=True))
+        part = jnp.einsum("ngc...,goc->ngo...", xg[(slice(None),) * 3 + reach], wg[(...,) + k],
+                          precision=matmul_precision())
+        out = part if out is None else out + part
+    return out.reshape((n, o) + tuple(windows))
 
 
 def conv_jax(xp, x, w, stride, pads, dilation, groups):

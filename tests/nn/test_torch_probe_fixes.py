@@ -146,3 +146,60 @@ def test_huber_gradient_at_infinity_matches_torch():
         d = dg.tensor(x, requires_grad=True)
         F.smooth_l1_loss(d, dg.zeros(4, dtype=dg.float64), beta=delta).backward()
         np.testing.assert_allclose(d.grad.numpy(), t.grad.numpy(), rtol=1e-15)
+
+
+# -- grouped float64 convolutions on the jax device ---------------------------------------------------
+def _np_grouped_conv(x, w, stride, padding, groups):
+    """(N, C, L) * (O, C/g, K) -> (N, O, L'): each output channel reads only its group's channels,
+    written as a sum of products over that group (no other channel enters the sum)."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    n, c, o, k = x.shape[0], x.shape[1], w.shape[0], w.shape[2]
+    out_len = (xp.shape[2] - k) // stride + 1
+    out = np.zeros((n, o, out_len))
+    for j, i, b in itertools.product(range(o), range(out_len), range(n)):
+        g = j // (o // groups)
+        window = xp[b, g * (c // groups):(g + 1) * (c // groups), i * stride:i * stride + k]
+        out[b, j, i] = np.sum(window * w[j])
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("channels, out_channels, groups, stride, padding", [
+    (2, 2, 2, 1, 0), (4, 8, 4, 1, 1), (4, 4, 4, 2, 1), (6, 6, 3, 1, 0)])
+def test_grouped_float64_conv_keeps_non_finite_values_in_their_group(device, channels, out_channels, groups,
+                                                                     stride, padding):
+    """XLA's CPU float64 kernel computes a depthwise convolution as a dense one with zero filters
+    across groups, so one inf made NaN in the other groups' outputs (and the gradients)."""
+    rng = np.random.default_rng(channels + groups)
+    x = rng.standard_normal((2, channels, 7))
+    x[0, 0, 3], x[1, -1, 5] = np.inf, -np.inf
+    w = rng.standard_normal((out_channels, channels // groups, 3))
+    xt = dg.tensor(x, requires_grad=True, device=device)
+    wt = dg.tensor(w, requires_grad=True, device=device)
+    out = F.conv1d(xt, wt, stride=stride, padding=padding, groups=groups)
+    np.testing.assert_allclose(out.detach().cpu().numpy(), _np_grouped_conv(x, w, stride, padding, groups),
+                               rtol=1e-12)
+    out.backward(dg.ones_like(out))
+    # the input gradient reads only finite filters: it is finite everywhere
+    assert np.isfinite(xt.grad.cpu().numpy()).all()
+    # each filter's gradient is the sum of the inputs of its own group it read (NaN only where an
+    # inf and a -inf of that group meet)
+    cg, length = channels // groups, out.shape[2]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    expected = np.zeros_like(w)
+    for j, kk in itertools.product(range(out_channels), range(3)):
+        g = j // (out_channels // groups)
+        reads = xp[:, g * cg:(g + 1) * cg, kk:kk + stride * (length - 1) + 1:stride]  # (N, C/g, L')
+        expected[j, :, kk] = reads.sum(axis=(0, 2))
+    np.testing.assert_allclose(wt.grad.cpu().numpy(), expected, rtol=1e-12)
+
+
+def test_grouped_float64_conv_matches_torch_with_non_finite_values():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4, 6, 5))
+    x[0, 0, 2, 3], x[1, 3, 0, 0] = np.inf, -np.inf
+    w = rng.standard_normal((8, 1, 3, 3))
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1, groups=4)
+    got = F.conv2d(dg.tensor(x, device="jax"), dg.tensor(w, device="jax"), stride=2, padding=1, groups=4)
+    np.testing.assert_allclose(got.cpu().numpy(), expected.numpy(), rtol=1e-12)

@@ -116,9 +116,12 @@ def where(condition, input, other) -> Tensor:
 def masked_fill(input, mask, value) -> Tensor:
     """A copy of `input` with `value` where `mask` is true (torch.masked_fill). A number is
     converted to input's dtype first, checked, as PyTorch does (`int32.masked_fill(m, 2.5)` is
-    int32 2; nan into an int tensor raises)."""
+    int32 2; nan into an int tensor raises), and a tensor value too: the result keeps input's
+    dtype (`int64.masked_fill(m, dg.tensor(2.7))` is int64 2, not a float tensor)."""
     if type(input) is Tensor and isinstance(value, (bool, int, float, np.number, np.bool_)):
         value = scalar_value(value, input.dtype, "masked_fill")
+    elif type(input) is Tensor and type(value) is Tensor and value.dtype is not input.dtype:
+        value = value.to(input.dtype)
     return ops.masked_fill(input, mask, value)
 
 

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from . import specs
 from .lazy import sympy as sp
 from .promotion import check_weak_ints, promote_args
@@ -291,9 +292,16 @@ def _where_kernel(xp, cond, x, y):
         return _masked(cond, x)
     if xp is np and type(x) in (int, float) and _is_masking(cond, y, x):  # relu's where(out <= 0, 0, g)
         return _masked(np.logical_not(cond), y)
+    if type(x) in _WEAK and type(y) in _WEAK:  # two numbers: PyTorch's types for them (1.5
+        # and 2 make the default float; numpy's where would make float64)
+        want = dtypes.promote_groups([], [], [dtypes.weak_dtype(x), dtypes.weak_dtype(y)]).np
+        return xp.where(cond, xp.asarray(x, dtype=want), xp.asarray(y, dtype=want))
     x, y = promote_args(xp, (x, y), False)
     check_weak_ints((x, y), "where")
     return xp.where(cond, x, y)
+
+
+_WEAK = (bool, int, float)
 
 
 _BITS = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}

@@ -29,6 +29,10 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
   input's dtype (`int64.clamp(tensor(2.5))` was [2, 5, 9]; PyTorch promotes: [2.5, 5., 9.]),
   and a float16 tensor clamped by a float64 vector stayed float16; only Python-number bounds
   were promoted.
+* `dg.where(c, 1.5, 2)` (two Python numbers) was float64 (numpy's where); PyTorch makes the
+  default float, float32 (a static `ds.where(c, 1.5, 2)` declared float32 and ran float64).
+  `int_tensor.masked_fill(m, dg.tensor(2.7))` was a float tensor holding 2.7; PyTorch keeps the
+  input's dtype (2).
 """
 from __future__ import annotations
 
@@ -400,8 +404,9 @@ def test_clamp_in_place_of_an_int_tensor_by_a_float_tensor_is_refused():
         t.clamp_(dg.tensor(2.5))
     np.testing.assert_array_equal(t.numpy(), [1, 5, 9])
     h = dg.tensor([1.0, 5.0, 9.0], dtype=dg.float16)
-    np.testing.assert_array_equal(h.clamp(dg.tensor([2.5, 2.5, 2.5], dtype=dg.float64)).numpy(), [2.5, 5.0, 9.0])
-    assert h.clamp(dg.tensor([2.5, 2.5, 2.5], dtype=dg.float64)).dtype == dg.float64
+    clamped = h.clamp(dg.tensor([2.5, 2.5, 2.5], dtype=dg.float64))
+    np.testing.assert_array_equal(clamped.numpy(), [2.5, 5.0, 9.0])
+    assert clamped.dtype == dg.float64
 
 
 def test_clamp_by_tensor_bounds_matches_torch():
@@ -412,3 +417,63 @@ def test_clamp_by_tensor_bounds_matches_torch():
             got = dg.tensor([1, 5, 9]).clamp(dg.tensor(bound, dtype=getattr(dg, dt)))
             assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
             np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# -- where of two numbers, masked_fill by a tensor value ------------------------------------------
+
+NUMBERS = st.one_of(st.booleans(), st.integers(-2**40, 2**40), st.floats(-1e6, 1e6))
+
+
+def _weak_dtype(v):
+    return dg.bool if isinstance(v, bool) else dg.int64 if isinstance(v, int) else dg.float32
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.bool_, 3), NUMBERS, NUMBERS)
+def test_where_of_two_numbers_has_pytorchs_dtype(cond, x, y):
+    got = dg.where(dg.tensor(cond), x, y)
+    kinds = {_weak_dtype(x), _weak_dtype(y)}
+    want_dtype = dg.float32 if dg.float32 in kinds else dg.int64 if dg.int64 in kinds else dg.bool
+    assert got.dtype == want_dtype
+    want = np.where(cond, np.asarray(x, want_dtype.np), np.asarray(y, want_dtype.np))
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_static_where_of_two_numbers_runs_in_its_declared_dtype():
+    import dualgrad.static as ds
+
+    for backend in ("numpy", "jax"):
+        with ds.Graph().as_default():
+            c = ds.placeholder(ds.bool, (2,))
+            y = ds.where(c, 1.5, 2)
+            assert y.dtype == ds.float32
+            assert ds.Session(backend=backend).run(y, {c: np.array([True, False])}).dtype == np.float32
+
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.int64, 4, elements=st.integers(-9, 9)), hnp.arrays(np.bool_, 4),
+       st.floats(-50, 50), st.sampled_from([dg.float32, dg.float64, dg.int32]))
+def test_masked_fill_by_a_tensor_keeps_the_inputs_dtype(x, mask, value, value_dtype):
+    got = dg.tensor(x).masked_fill(dg.tensor(mask), dg.tensor(value, dtype=value_dtype))
+    assert got.dtype == dg.int64
+    stored = np.asarray(value, value_dtype.np)  # the value as the tensor holds it
+    np.testing.assert_array_equal(got.numpy(), np.where(mask, np.trunc(stored).astype(np.int64), x))
+
+
+def test_masked_fill_by_a_tensor_value_keeps_its_gradient():
+    v = dg.tensor(2.5, dtype=dg.float64, requires_grad=True)
+    y = dg.tensor([1.0, 2.0, 3.0], dtype=dg.float32).masked_fill(dg.tensor([True, False, True]), v)
+    assert y.dtype == dg.float32
+    y.sum().backward()
+    assert v.grad.dtype == dg.float64 and v.grad.item() == 2.0
+
+
+def test_where_and_masked_fill_dtypes_match_torch():
+    torch = pytest.importorskip("torch")
+    for a, b in [(1.5, 2), (1, 2), (True, False), (1.5, True)]:
+        want = torch.where(torch.tensor([True, False]), a, b)
+        got = dg.where(dg.tensor([True, False]), a, b)
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    want = torch.tensor([1, 5]).masked_fill(torch.tensor([True, False]), torch.tensor(2.7))
+    got = dg.tensor([1, 5]).masked_fill(dg.tensor([True, False]), dg.tensor(2.7))
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

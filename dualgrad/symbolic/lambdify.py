@@ -186,6 +186,10 @@ def _printer(backend: str):
             index = ", ".join(self._print(i) for i in expr.indices)
             return f"_dg_at({self._print(expr.base.label)}, ({index},))"
 
+        def _print_Lambda(self, expr):  # a deep part of a sum's body (`_split_deep`)
+            params = ", ".join(self._print(v) for v in expr.variables)
+            return f"(lambda {params}: ({self._print(expr.expr)}))"
+
         def _print_Product(self, expr):  # as sympy prints a Sum, multiplying
             loops = " ".join(f"for {self._print(i)} in range({self._print(a)}, {self._print(b)}+1)"
                              for i, a, b in expr.limits[::-1])
@@ -283,8 +287,9 @@ SPLIT_LEVELS = 40  # deeper trees are written as several assignments of at most 
 def _split_deep(body):
     """A `cse` for sympy's lambdify that cuts a deep tree into assignments `_dgc<n> = ...` of
     at most SPLIT_LEVELS levels each: Python's parser refuses more than 200 nested parentheses
-    and the printer recurses once per level. Nodes that mention an index bound by an enclosing
-    Sum stay inside it. Iterative, so any depth is fine."""
+    and the printer recurses once per level. A part that mentions indices bound by an
+    enclosing Sum or Product becomes a function of them (`_dgc<n> = lambda i: ...`, called as
+    `_dgc<n>(i)` inside the sum). Iterative, so any depth is fine."""
     sp = sym()
     exprs = body if isinstance(body, list) else [body]
     bound = set()
@@ -292,7 +297,7 @@ def _split_deep(body):
         for s in e.atoms(sp.Sum, sp.Product):
             bound |= {lim[0] for lim in s.limits}
     assignments: list = []
-    rebuilt: dict = {}   # node -> (replacement, height, mentions a bound index)
+    rebuilt: dict = {}   # node -> (replacement, height, the bound indices free in it)
     for e in exprs:
         stack = [(e, False)]
         while stack:
@@ -305,18 +310,25 @@ def _split_deep(body):
                 continue
             args = [rebuilt[a] for a in node.args]
             height = 1 + max((h for _, h, _ in args), default=0)
-            binds = node in bound or any(b for _, _, b in args)
+            free = frozenset({node}) if node in bound else frozenset().union(*(f for *_, f in args))
+            if isinstance(node, (sp.Sum, sp.Product)):
+                free = free - {lim[0] for lim in node.limits}
             if any(r is not a for (r, _, _), a in zip(args, node.args, strict=True)):
                 with sp.evaluate(False):  # the same node over names: nothing to re-evaluate
                     new = node.func(*(r for r, _, _ in args))
             else:
                 new = node
-            if height >= SPLIT_LEVELS and not binds and isinstance(node, sp.Expr) \
-                    and not isinstance(node, sp.Indexed):
-                name = sp.Symbol(f"{SAFE_PREFIX}c{len(assignments)}")
-                assignments.append((name, new))
-                new, height = name, 1
-            rebuilt[node] = (new, height, binds)
+            if height >= SPLIT_LEVELS and isinstance(node, sp.Expr) and not isinstance(node, sp.Indexed):
+                name = f"{SAFE_PREFIX}c{len(assignments)}"
+                if free:
+                    params = sorted(free, key=str)
+                    assignments.append((sp.Symbol(name), sp.Lambda(tuple(params), new)))
+                    new = sp.Function(name)(*params)
+                else:
+                    assignments.append((sp.Symbol(name), new))
+                    new = sp.Symbol(name)
+                height = 1
+            rebuilt[node] = (new, height, free)
     out = [rebuilt[e][0] for e in exprs]
     return assignments, out if isinstance(body, list) else out[0]
 

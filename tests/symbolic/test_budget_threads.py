@@ -167,3 +167,27 @@ def test_lambdify_of_a_deep_hand_built_expression_gets_room_or_a_clear_error():
     for _ in range(300):
         want = np.sin(want)
     assert np.isclose(f(z=0.3), want)
+
+
+def test_lambdify_of_a_deep_sum_body_is_split_inside_the_sum():
+    """A deep part that mentions a summation index becomes a function of that index: before,
+    nothing that held a Sum was split, so Python's parser refused the generated code (`too
+    many nested parentheses`), e.g. for the closed form of two log_softmax of a stacked
+    product with a row norm."""
+    i, j = sp.symbols("i j", integer=True, nonnegative=True)
+    xb, yb = sp.IndexedBase("x", real=True), sp.IndexedBase("y", real=True)
+    body = xb[i] * yb[j]
+    for _ in range(120):
+        body = sp.sin(body, evaluate=False)
+    f = symbolic.lambdify(sp.Sum(sp.Sum(body, (i, 0, 2)) ** 2, (j, 0, 1)))
+    xs, ys = np.array([0.3, -0.2, 0.9]), np.array([1.1, 0.4])
+    inner = np.outer(ys, xs)
+    for _ in range(120):
+        inner = np.sin(inner)
+    assert np.isclose(f(x=xs, y=ys), (inner.sum(1) ** 2).sum(), rtol=1e-12)
+
+    a = np.random.default_rng(1).uniform(-1, 1, (2, 3))
+    x = dg.tensor(a, requires_grad=True, name="x")
+    v = dg.log_softmax(dg.log_softmax(dg.stack([x, x * 0.5 + 1], 1).prod(1), 0), 0)
+    out = (v.norm(dim=1, keepdim=True) + v).sum()
+    assert np.isclose(symbolic.lambdify(symbolic.expr(out))(x=a), out.item(), rtol=1e-12)

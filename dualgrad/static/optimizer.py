@@ -194,3 +194,16 @@ def _same_shape(a: tuple, b: tuple) -> bool:
 
 def _as(t: Tensor, like: Variable):
     return t if t.dtype is like.dtype else ops.cast(t, dtype=like.dtype)
+
+
+def one_minus(rate: float, like: Variable) -> float:
+    """1 - rate as TF1's kernels compute it for a float16 or float32 variable: the rate cast
+    to the variable's dtype first (TF1 keeps it as a float32 tensor), then subtracted there.
+    For Adam's beta2 = 0.999 that is 1 - 0.999f = 0.00099998713, not 0.001: a 1.3e-5 relative
+    bias in v (6e-6 in every step) that made float32 runs drift from TF1's. (The subtraction
+    is exact: rate and 1 are within a factor of 2.) float64 variables keep the double
+    1 - rate, the documented float64-throughout choice."""
+    dtype = like.dtype.np
+    if dtype.kind != "f" or dtype.itemsize > 4:
+        return 1 - rate
+    return float(dtype.type(1) - dtype.type(rate))

@@ -21,6 +21,7 @@ from .optimizer import (
     create_global_step,
     get_global_step,
     get_or_create_global_step,
+    one_minus,
 )
 from .saver import Saver, latest_checkpoint
 from .sparse_rows import touched_rows
@@ -106,8 +107,8 @@ class AdamOptimizer(Optimizer):
         lr_t = ops.divide(ops.multiply(self._lr_tensor(var), ops.sqrt(ops.subtract(1, b2p))),
                           ops.subtract(1, b1p))
         m, v = self.get_slot(var, "m"), self.get_slot(var, "v")
-        m_t = m.assign(ops.add(ops.multiply(m, b1), ops.multiply(grad, 1 - b1)))
-        v_t = v.assign(ops.add(ops.multiply(v, b2), ops.multiply(ops.square(grad), 1 - b2)))
+        m_t = m.assign(ops.add(ops.multiply(m, b1), ops.multiply(grad, one_minus(b1, var))))
+        v_t = v.assign(ops.add(ops.multiply(v, b2), ops.multiply(ops.square(grad), one_minus(b2, var))))
         step = ops.divide(ops.multiply(lr_t, m_t), ops.add(ops.sqrt(v_t), self._epsilon))
         return var.assign_sub(step)
 

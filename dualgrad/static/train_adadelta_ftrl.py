@@ -23,7 +23,7 @@ from __future__ import annotations
 from .. import ops
 from ..errors import user_line
 from .convert import ArgumentError
-from .optimizer import Optimizer, _hyper
+from .optimizer import Optimizer, _hyper, one_minus
 from .sparse_rows import touched_rows
 
 
@@ -53,14 +53,15 @@ class AdadeltaOptimizer(Optimizer):
         rho, eps, rows = self._rho, self._epsilon, touched_rows(grad, var)
         update = _updater(rows)
         accum, accum_update = self.get_slot(var, "accum"), self.get_slot(var, "accum_update")
-        accum_t = update(accum, ops.add(ops.multiply(accum, rho), ops.multiply(ops.square(grad), 1 - rho)))
+        accum_t = update(accum, ops.add(ops.multiply(accum, rho),
+                                        ops.multiply(ops.square(grad), one_minus(rho, var))))
         step = ops.multiply(ops.divide(ops.sqrt(ops.add(accum_update, eps)), ops.sqrt(ops.add(accum_t, eps))),
                             grad)
         # accum_update is read before it is written: TF1's kernel updates it after var
         new_var = update(var, ops.subtract(var, ops.multiply(step, self._lr_tensor(var))))
         with var.graph.control_dependencies([new_var]):
             done = update(accum_update, ops.add(ops.multiply(accum_update, rho),
-                                                ops.multiply(ops.square(step), 1 - rho)))
+                                                ops.multiply(ops.square(step), one_minus(rho, var))))
         return done
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from .. import ops
 from ..errors import user_line
 from .convert import ArgumentError
-from .optimizer import Optimizer, _hyper
+from .optimizer import Optimizer, _hyper, one_minus
 from .sparse_rows import touched_rows
 
 
@@ -69,11 +69,11 @@ class RMSPropOptimizer(Optimizer):
             return slot.assign(new if rows is None else ops.where(rows, new, slot))
 
         ms = self.get_slot(var, "rms")
-        ms_t = update(ms, ops.add(ops.multiply(ms, rho), ops.multiply(ops.square(grad), 1 - rho)))
+        ms_t = update(ms, ops.add(ops.multiply(ms, rho), ops.multiply(ops.square(grad), one_minus(rho, var))))
         denominator = ms_t
         if self._centered:
             mg = self.get_slot(var, "mg")
-            mg_t = update(mg, ops.add(ops.multiply(mg, rho), ops.multiply(grad, 1 - rho)))
+            mg_t = update(mg, ops.add(ops.multiply(mg, rho), ops.multiply(grad, one_minus(rho, var))))
             denominator = ops.subtract(ms_t, ops.square(mg_t))
         mom = self.get_slot(var, "momentum")
         step = ops.divide(ops.multiply(self._lr_tensor(var), grad),

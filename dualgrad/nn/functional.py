@@ -272,6 +272,16 @@ def _check_probabilities(name: str, what: str, t: Tensor) -> None:
                                        f"{user_line()}")
 
 
+def _as_loss_dtype(weight, input: Tensor, target: Tensor):
+    """A floating `weight` / `pos_weight` in the dtype of the loss terms (input and target
+    promoted): PyTorch's BCE kernels cast the weights and never widen the loss, so a float64
+    weight leaves a float32 loss float32."""
+    if not isinstance(weight, Tensor) or not weight.dtype.is_floating_point:
+        return weight
+    dtype = dtypes.promote(input.dtype, target.dtype)
+    return weight if weight.dtype == dtype or not dtype.is_floating_point else weight.to(dtype)
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """Binary cross entropy of probabilities, logs clamped at -100 (F.binary_cross_entropy)."""
@@ -282,7 +292,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size. {user_line()}")
     _check_probabilities("binary_cross_entropy", "input", input)
     _check_probabilities("binary_cross_entropy", "target", target)
-    return ops.binary_cross_entropy(input, target, weight, reduction=reduction)
+    return ops.binary_cross_entropy(input, target, _as_loss_dtype(weight, input, target), reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -292,4 +302,5 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must be the same "
                          f"as input size ({input.shape}) {user_line()}")
+    weight, pos_weight = (_as_loss_dtype(w, input, target) for w in (weight, pos_weight))
     return ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction=reduction)

@@ -203,3 +203,53 @@ def test_grouped_float64_conv_matches_torch_with_non_finite_values():
     expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=1, groups=4)
     got = F.conv2d(dg.tensor(x, device="jax"), dg.tensor(w, device="jax"), stride=2, padding=1, groups=4)
     np.testing.assert_allclose(got.cpu().numpy(), expected.numpy(), rtol=1e-12)
+
+
+# -- binary cross entropy: the weights' dtype ---------------------------------------------------------
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("which", ["bce weight", "logits weight", "logits pos_weight"])
+def test_a_float64_bce_weight_leaves_a_float32_loss_float32(device, which):
+    """PyTorch casts BCE's weight and pos_weight to the loss's dtype; dualgrad promoted the whole
+    loss (and its reduction) to float64."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    y = rng.uniform(size=(4, 3)).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, size=3)  # float64
+    p = 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+    log_p, log_q = np.log(p), np.log1p(-p)
+    xt, yt = dg.tensor(x, device=device), dg.tensor(y, device=device)
+    wt = dg.tensor(w, device=device)
+    if which == "bce weight":
+        got = F.binary_cross_entropy(dg.tensor(p.astype(np.float32), device=device), yt, weight=wt,
+                                     reduction="none")
+        expected = -w * (y * log_p + (1 - y) * log_q)
+    elif which == "logits weight":
+        got = F.binary_cross_entropy_with_logits(xt, yt, weight=wt, reduction="none")
+        expected = -w * (y * log_p + (1 - y) * log_q)
+    else:
+        got = F.binary_cross_entropy_with_logits(xt, yt, pos_weight=wt, reduction="none")
+        expected = -(w * y * log_p + (1 - y) * log_q)
+    assert got.dtype == dg.float32
+    np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=2e-6, atol=1e-6)
+    assert F.binary_cross_entropy_with_logits(xt, yt, pos_weight=wt).dtype == dg.float32
+
+
+def test_bce_weight_dtype_matches_torch():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = torch.randn(4, 3)
+    w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    pairs = [
+        (tf.binary_cross_entropy(x.sigmoid(), x.sigmoid(), weight=w),
+         F.binary_cross_entropy(dg.tensor(x.sigmoid().numpy()), dg.tensor(x.sigmoid().numpy()),
+                                weight=dg.tensor(w.numpy()))),
+        (tf.binary_cross_entropy_with_logits(x, x.sigmoid(), pos_weight=w, weight=w),
+         F.binary_cross_entropy_with_logits(dg.tensor(x.numpy()), dg.tensor(x.sigmoid().numpy()),
+                                            pos_weight=dg.tensor(w.numpy()), weight=dg.tensor(w.numpy()))),
+        (tf.binary_cross_entropy_with_logits(x, x.sigmoid().double(), pos_weight=w.float()),
+         F.binary_cross_entropy_with_logits(dg.tensor(x.numpy()), dg.tensor(x.sigmoid().double().numpy()),
+                                            pos_weight=dg.tensor(w.float().numpy()))),
+    ]
+    for expected, got in pairs:
+        assert str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)

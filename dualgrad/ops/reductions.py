@@ -131,18 +131,25 @@ mean = declare(
     saves_inputs=False, doc="mean over axis (a primitive, so grad_fn prints MeanBackward0)")
 
 def _prod_grad(g, out, x, axis=None, keepdims=False):
-    """out / x where x != 0; at a zero, the product of the others if it is the only zero in
-    its slice, else 0 (PyTorch's finite gradient; dividing by x would give nan there). The
-    zeros are replaced by 1 before dividing, so no branch ever divides by zero."""
+    """out / x where x != 0; at a zero, the product of the others (PyTorch's finite gradient;
+    dividing by x would give nan there): the product of the nonzeros if it is the only zero
+    in its slice; with exactly two zeros that product times the other zero, whose value 0
+    keeps the gradient 0 but whose derivative is the second derivative's (a constant 0 lost
+    it: the Hessian of prod([0, 2, 0]) read 0 where it is 2 between the zeros); with more
+    zeros, 0. The zeros are replaced by 1 before dividing, so no branch divides by zero."""
     zero = ew.equal(x, 0)
     safe = ew.where(zero, 1, x)
     # "the only zero" as "all the others are nonzero", counted with sign(|x|): a count built
     # from where(...) would put a Piecewise inside the condition, which sympy mangles
     nonzero = expand_back(sum(ew.sign(ew.abs(x)), axis=axis, keepdims=keepdims), x, axis, keepdims)
-    alone = ew.equal(nonzero, ew.subtract(reduced_count(x, axis), 1))
+    count = reduced_count(x, axis)
+    alone = ew.equal(nonzero, ew.subtract(count, 1))
+    pair = ew.equal(nonzero, ew.subtract(count, 2))
     others = expand_back(prod(safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
-    local = ew.where(zero, ew.where(alone, others, 0),
-                     ew.divide(expand_back(out, x, axis, keepdims), safe))
+    zeros_total = expand_back(sum(ew.where(zero, x, 0), axis=axis, keepdims=keepdims), x, axis, keepdims)
+    other_zero = ew.subtract(zeros_total, x)  # (at a zero of a pair: the other zero, 0 in value)
+    at_zero = ew.where(alone, others, ew.where(pair, ew.multiply(others, other_zero), 0))
+    local = ew.where(zero, at_zero, ew.divide(expand_back(out, x, axis, keepdims), safe))
     return ew.multiply(expand_back(g, x, axis, keepdims), local)
 
 

@@ -109,8 +109,18 @@ subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, ne
 
 
 def where(condition, input, other) -> Tensor:
-    """Elements of `input` where `condition` holds, else of `other` (torch.where)."""
+    """Elements of `input` where `condition` holds, else of `other` (torch.where). Two numbers
+    take PyTorch's types (1.5 and 2: the default float; numpy's where would make float64).
+    (Here, not in the registry's kernel: VJP rules call `where` of two numbers and keep
+    numpy's float64 for them, as a float64 gradient needs.)"""
+    if isinstance(input, _NUMBERS) and isinstance(other, _NUMBERS) and type(condition) is Tensor:
+        want = dtypes.promote_groups([], [], [dtypes.weak_dtype(input), dtypes.weak_dtype(other)])
+        input = scalar_value(input, want, "where")
+        other = scalar_value(other, want, "where")
     return ops.where(condition, input, other)
+
+
+_NUMBERS = (bool, int, float)
 
 
 def masked_fill(input, mask, value) -> Tensor:

@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 
-from .. import dtypes
 from . import specs
 from .lazy import sympy as sp
 from .promotion import check_weak_ints, promote_args
@@ -124,7 +123,11 @@ def _power_kernel(xp, x, y):
     """numpy's power, with PyTorch's rule for integers: a negative Python-int exponent is
     refused (numpy's and PyTorch's error; jax returned garbage), and a negative element of an
     integer exponent tensor gives 1 for base 1, +-1 for base -1 by the exponent's parity, 0
-    otherwise (numpy raised; jax returned garbage). Written with `where`, so it runs under jit."""
+    otherwise (numpy raised; jax returned garbage). Written with `where`, so it runs under jit.
+    Bools to bool powers stay bools, as PyTorch's `mask ** True` (numpy made int8, jax int32,
+    where the shape rule and the static graph said bool): x or not y."""
+    if _is_boolean(x) and _is_boolean(y):
+        return xp.logical_or(x, xp.logical_not(y))
     if is_integer_operand(x) and is_integer_operand(y):
         if isinstance(y, (int, np.integer)):
             if y < 0:
@@ -144,6 +147,13 @@ def _power_kernel(xp, x, y):
         base = np.reshape(x, (1,)) if isinstance(x, np.ndarray) and x.ndim == 0 else x
         out = np.power(base, np.full(out.shape or (1,), 0.5, dtype=out.dtype)).reshape(out.shape)
     return out
+
+
+def _is_boolean(v) -> bool:
+    """A bool operand: a Python/numpy bool, or an array or tensor of bool dtype."""
+    dt = getattr(v, "dtype", None)
+    kind = getattr(getattr(dt, "np", dt), "kind", None)
+    return kind == "b" if kind is not None else type(v) is bool
 
 
 def is_integer_operand(v) -> bool:
@@ -292,16 +302,9 @@ def _where_kernel(xp, cond, x, y):
         return _masked(cond, x)
     if xp is np and type(x) in (int, float) and _is_masking(cond, y, x):  # relu's where(out <= 0, 0, g)
         return _masked(np.logical_not(cond), y)
-    if type(x) in _WEAK and type(y) in _WEAK:  # two numbers: PyTorch's types for them (1.5
-        # and 2 make the default float; numpy's where would make float64)
-        want = dtypes.promote_groups([], [], [dtypes.weak_dtype(x), dtypes.weak_dtype(y)]).np
-        return xp.where(cond, xp.asarray(x, dtype=want), xp.asarray(y, dtype=want))
     x, y = promote_args(xp, (x, y), False)
     check_weak_ints((x, y), "where")
     return xp.where(cond, x, y)
-
-
-_WEAK = (bool, int, float)
 
 
 _BITS = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}

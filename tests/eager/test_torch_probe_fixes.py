@@ -30,9 +30,11 @@ torch comparisons are extras, skipped where torch is missing. Every test runs on
   and a float16 tensor clamped by a float64 vector stayed float16; only Python-number bounds
   were promoted.
 * `dg.where(c, 1.5, 2)` (two Python numbers) was float64 (numpy's where); PyTorch makes the
-  default float, float32 (a static `ds.where(c, 1.5, 2)` declared float32 and ran float64).
+  default float, float32.
   `int_tensor.masked_fill(m, dg.tensor(2.7))` was a float tensor holding 2.7; PyTorch keeps the
   input's dtype (2).
+* A mask to a bool power (`mask ** True`) was int8 on the CPU and int32 on the jax device
+  (numpy's and jax's power of bools); PyTorch, and dualgrad's own shape rule, say bool.
 * The second derivative of `prod` over a slice with exactly two zeros was 0: the gradient at
   each zero was the constant 0 (right in value, the product of the others), so its derivative
   in the other zero, the product of the nonzeros, was lost (`prod([0, 2, 0])`: 2 between the
@@ -446,17 +448,6 @@ def test_where_of_two_numbers_has_pytorchs_dtype(cond, x, y):
     np.testing.assert_array_equal(got.numpy(), want)
 
 
-def test_static_where_of_two_numbers_runs_in_its_declared_dtype():
-    import dualgrad.static as ds
-
-    for backend in ("numpy", "jax"):
-        with ds.Graph().as_default():
-            c = ds.placeholder(ds.bool, (2,))
-            y = ds.where(c, 1.5, 2)
-            assert y.dtype == ds.float32
-            assert ds.Session(backend=backend).run(y, {c: np.array([True, False])}).dtype == np.float32
-
-
 @settings(**SETTINGS)
 @given(hnp.arrays(np.int64, 4, elements=st.integers(-9, 9)), hnp.arrays(np.bool_, 4),
        st.floats(-50, 50, allow_subnormal=False), st.sampled_from([dg.float32, dg.float64, dg.int32]))
@@ -522,3 +513,37 @@ def test_prod_second_derivative_with_zeros_matches_torch():
         (h,) = lib.autograd.grad(g.sum(), t)
         got.append(h.numpy())
     np.testing.assert_allclose(got[1], got[0], rtol=1e-12)
+
+
+# -- bools to bool powers -------------------------------------------------------------------------
+
+@settings(**SETTINGS)
+@given(hnp.arrays(np.bool_, 4), st.one_of(st.booleans(), hnp.arrays(np.bool_, 4)))
+def test_a_bool_to_a_bool_power_is_a_bool(x, y):
+    exponent = y if isinstance(y, bool) else dg.tensor(y)
+    got = dg.tensor(x) ** exponent
+    assert got.dtype == dg.bool
+    # 1 ** anything is 1, 0 ** 0 is 1, 0 ** 1 is 0 (Python's integer powers)
+    want = np.array([bool(int(a) ** int(b)) for a, b in zip(x, np.broadcast_to(y, x.shape), strict=True)])
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_static_bool_power_runs_in_its_declared_dtype():
+    import dualgrad.static as ds
+
+    for backend in ("numpy", "jax"):
+        with ds.Graph().as_default():
+            m = ds.placeholder(ds.bool, (2,))
+            y = ds.pow(m, True)
+            assert y.dtype == ds.bool
+            got = ds.Session(backend=backend).run(y, {m: np.array([True, False])})
+            assert got.dtype == np.bool_ and got.tolist() == [True, False]
+
+
+def test_a_bool_power_matches_torch():
+    torch = pytest.importorskip("torch")
+    for exponent in (True, False, 2):
+        want = torch.tensor([True, False]) ** exponent
+        got = dg.tensor([True, False]) ** exponent
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        np.testing.assert_array_equal(got.numpy(), want.numpy())

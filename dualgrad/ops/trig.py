@@ -60,9 +60,17 @@ def _atan2_grad(numerator_of):
     return rule
 
 
+def _atan2_form(y, x):
+    """sympy's atan2, except at the point (0, 0) given as numbers (a zeroed entry: `tril`,
+    `where`), where sympy's is NaN and C's, numpy's, XLA's and PyTorch's 0."""
+    if getattr(y, "is_zero", y == 0) and getattr(x, "is_zero", x == 0):
+        return sp.Integer(0)
+    return sp.atan2(y, x)
+
+
 atan2 = _binary("atan2", lambda xp, y, x: xp.arctan2(y, x),
                 (_atan2_grad(lambda y, x: x), _atan2_grad(lambda y, x: ew.negative(y))),
-                lambda y, x: sp.atan2(y, x), domain=((-3.0, 3.0), POSITIVE), floating=True,
+                _atan2_form, domain=((-3.0, 3.0), POSITIVE), floating=True,
                 ufunc=np.arctan2, doc="the angle of the point (x, y), in (-pi, pi] (torch.atan2, tf.atan2)")
 
 __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "sinh"]

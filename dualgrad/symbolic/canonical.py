@@ -14,6 +14,10 @@ import itertools
 from .budget import Budget, BudgetExceeded
 from .sympy_fixes import free_symbols, sym
 
+# what sympy itself raises on a form it mishandles (`primitive()` dividing by a zero gcd,
+# `sum_simplify` finding no Sum in a product it took for one, an unevaluable relational): the
+# proof is then unavailable, and `check` still compares the numbers
+SYMPY_FAILURES = (TypeError, ValueError, ArithmeticError, NotImplementedError, StopIteration)
 MAX_SIMPLIFY_OPS = 300
 MERGE_SECONDS = 1.0      # at most this long expanding merged sums
 SIMPLIFY_SECONDS = 3.0   # and this long in sympy.simplify, per input
@@ -386,7 +390,7 @@ def is_zero(e, budget: Budget, fraction: float = 0.5) -> bool | None:
                 return True if e == 0 else None
     except BudgetExceeded:
         return None
-    except (TypeError, ValueError, RecursionError, NotImplementedError, AttributeError):
+    except (*SYMPY_FAILURES, RecursionError, AttributeError):
         return None
     return None
 

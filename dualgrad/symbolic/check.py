@@ -21,7 +21,7 @@ import numpy as np
 from ..ops.symarray import SymbolicUnsupported, exact_numbers, reset_index_names
 from . import program as P
 from .budget import Budget, BudgetExceeded
-from .canonical import is_zero
+from .canonical import SYMPY_FAILURES, is_zero
 from .derivative import adjoint, adjoint_form, closed_form, free_indices
 from .expr import CONCRETE_SIZE, Leaf, Symbolized, dim_symbol, symbolized
 from .lambdify import Lambdified
@@ -31,9 +31,6 @@ from .sizes import sizes_of
 from .sympy_fixes import free_symbols, sym
 
 OK_VERDICTS = ("exact", "numeric", "fd_noise", "nondifferentiable")
-# what sympy itself raises on a form it mishandles (`primitive()` dividing by a zero gcd, an
-# unevaluable relational): the proof is then unavailable, and the numbers are still compared
-SYMPY_FAILURES = (TypeError, ValueError, ArithmeticError, NotImplementedError)
 MAX_POSITIONS = 12
 
 

@@ -123,6 +123,10 @@ def _input_index_fn(shape: tuple, key):
 
 
 def _getitem_form(x: SymArray, key) -> SymArray:
+    if not all(isinstance(d, (int, np.integer)) or getattr(d, "is_Integer", False) for d in x.shape):
+        # a slice's start and length on an axis of unknown size (`::-1`, `1:`) are expressions
+        # of that size: the small concrete shape is used instead (symbolic/expr.py)
+        raise SymbolicUnsupported(f"indexing an array of unknown size {tuple(x.shape)}")
     out_shape = np.broadcast_to(np.empty((), np.int8), x.shape)[key].shape
     source = _input_index_fn(x.shape, key)
     return SymArray(out_shape, lambda *idx: x.at(*source(*idx)))

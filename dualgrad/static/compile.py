@@ -12,6 +12,12 @@ the value the last of those assigns wrote; a read ordered after none sees the va
 before the run. An assign's output is the new value; assigns to the same variable chain in
 graph order (so two `assign_add` ops in one run both count); all new values are committed
 after the run, and only if it succeeds.
+
+`v.initialized_value()` (an `InitializedValue` op, TF1's `cond(is_variable_initialized(v),
+v.read_value, lambda: v.initial_value)`) is decided when the plan is built: the value v's
+initializer writes when that initializer runs in the same run or v is not initialized yet,
+else a read of v. A plan with such ops lists the variables whose state decided it
+(`Plan.guards`); the Session keeps one plan per combination (session.py's `GuardedRunner`).
 """
 from __future__ import annotations
 
@@ -28,7 +34,18 @@ from .control_flow_trace import KINDS as CONTROL_FLOW
 from .control_flow_trace import control_writes
 from .creation import uniform_like_kernel
 from .graph import Operation, Tensor, describe
-from .kinds import ASSIGN, ASSIGN_TYPES, CONST, FED, IDENTITY, SHAPE, STATE, UNIFORM_LIKE, kind_of
+from .kinds import (
+    ASSIGN,
+    ASSIGN_TYPES,
+    CONST,
+    FED,
+    IDENTITY,
+    INITIALIZED_VALUE,
+    SHAPE,
+    STATE,
+    UNIFORM_LIKE,
+    kind_of,
+)
 from .variables import Variable, as_var_dtype
 
 
@@ -36,11 +53,15 @@ class Plan:
     """What one kind of run needs: inputs (state, feeds, random draws) and outputs."""
 
     __slots__ = ("order", "fetches", "feeds", "state_in", "writes", "randoms",
-                 "write_src", "extra_writes", "checks", "reads_after")
+                 "write_src", "extra_writes", "checks", "reads_after", "choices", "guards")
 
     def __init__(self, order, fetches, feeds, state_in, writes, randoms, checks=(),
-                 reads_after=None):
+                 reads_after=None, choices=None, guards=()):
         self.order: list[Operation] = order
+        # InitializedValue op -> True (it reads its variable) / False (its initial value)
+        self.choices: dict = choices or {}
+        # the variables whose being initialised decided `choices` (empty: no such ops)
+        self.guards: tuple = guards
         # op -> {variable: the assign whose value the op's read of that variable sees}
         self.reads_after: dict = reads_after or {}
         self.fetches: tuple = fetches          # Tensors (values) or Operations (None)
@@ -96,6 +117,8 @@ class Plan:
             row = kind_of(op)
             if row is not None and row.step is STATE:
                 entry += (op.outputs[0],)
+            elif op.type == INITIALIZED_VALUE:
+                entry += (self.choices[op],)
             ops.append(entry)
         fetches = tuple(ref(f) if isinstance(f, Tensor) else ("op", index.get(f, f)) for f in self.fetches)
         checks = tuple(ref(t) for t, _ in self.checks)
@@ -132,6 +155,10 @@ class Plan:
                         steps.append((_KERNEL, out, rop.kernel, ins, op.attrs))
                     else:
                         steps.append((_COMPUTE, out, rop.compute, ins, op.attrs))
+            elif kind == INITIALIZED_VALUE:  # its variable's value, or its initial value
+                if out not in fed:
+                    steps.append((_IDENTITY, out, _source(op.inputs[0], seen) if self.choices[op]
+                                  else op.inputs[1]))
             elif step is ASSIGN:
                 steps.append((_ASSIGN, None if out in fed else out, op, row.combine,
                               _source(op.inputs[1], seen)))
@@ -262,7 +289,7 @@ def _broadcast_check(op: Operation, value, var: Variable):
     return value
 
 
-def _op_inputs(op: Operation) -> list[Tensor]:
+def _op_inputs(op: Operation, choices: dict | None = None) -> list[Tensor]:
     if op.registry_op is not None:
         return [a for a in op.inputs if isinstance(a, Tensor)]
     row = kind_of(op)
@@ -270,11 +297,15 @@ def _op_inputs(op: Operation) -> list[Tensor]:
         return [op.inputs[i] for i in row.reads]
     if op.type in CONTROL_FLOW:  # what its branches read; their own ops are not deps of the run
         return [a for a in op.inputs if isinstance(a, Tensor)]
+    if op.type == INITIALIZED_VALUE:  # the branch chosen (both when none is: `guards`)
+        read = None if choices is None else choices[op]
+        return [op.inputs[0]] if read else [op.inputs[1]] if read is False else list(op.inputs)
     return []
 
 
-def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
-    """Prune and order the graph for `fetches` given the `fed` tensors."""
+def build_plan(graph, fetches: Sequence, fed: set, initialized=None) -> Plan:
+    """Prune and order the graph for `fetches` given the `fed` tensors. `initialized(v)`:
+    whether variable v has a value (decides each `initialized_value()`; None: all have)."""
     for f in fetches:
         if f.graph is not graph:
             raise GraphError(f"Fetch argument {describe(f)} cannot be interpreted as a Tensor: it is "
@@ -288,15 +319,18 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
             roots.append(f)
     # an op after everything it needs; among independent ops, creation order (assigns chain
     # predictably)
-    order = postorder(roots, lambda op: _deps(op, fed))
-    order = kahn(order, lambda op: _deps(op, fed), priority=lambda op: op._id)
+    choices: dict = {}
+    order = _order(roots, fed, choices, initialized)
+    guards: tuple = ()
+    if choices:
+        order, guards = _decide(roots, fed, choices, initialized, order)
     used_feeds: set = set()
     state_in: list = []
     writes: list = []
     randoms: list = []
     for op in order:
         row = kind_of(op)
-        for t in _op_inputs(op):
+        for t in _op_inputs(op, choices):
             if t in fed:
                 used_feeds.add(t)
         if row is None:
@@ -335,12 +369,49 @@ def build_plan(graph, fetches: Sequence, fed: set) -> Plan:
     checks += tuple((op.outputs[0], op.registry_op) for op in order if op.registry_op is not None
                     and op.registry_op.check is not None and op.outputs[0] in computed
                     and op.outputs[0] not in fed)
-    reads_after = _ordered_reads(order, fed, set(writes))
+    reads_after = _ordered_reads(order, fed, set(writes), choices)
     return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
-                tuple(randoms), checks, reads_after)
+                tuple(randoms), checks, reads_after, choices, guards)
 
 
-def _ordered_reads(order: list[Operation], fed: set, written: set) -> dict:
+def _order(roots, fed: set, choices: dict, initialized) -> list[Operation]:
+    """The ops the roots need, ordered; an `initialized_value()` op met for the first time
+    reads its variable when that is fed or initialised, else takes its initial value."""
+    def deps(op):
+        if op.type == INITIALIZED_VALUE and op not in choices:
+            var = op.inputs[0]
+            choices[op] = var in fed or initialized is None or bool(initialized(var))
+        return _deps(op, fed, choices)
+
+    order = postorder(roots, deps)
+    return kahn(order, deps, priority=lambda op: op._id)
+
+
+def _decide(roots, fed: set, choices: dict, initialized, order) -> tuple:
+    """TF1's `initialized_value()` in one run that also runs the variable's initializer
+    (`global_variables_initializer()`) is the value that initializer writes: such ops take the
+    initial value, and the plan is ordered again until no choice changes. Also the variables
+    of every such op the fetches can reach whichever way each is decided: the plan depends on
+    whether these are initialised, and on nothing else."""
+    while True:
+        ops = set(order)
+        flip = [op for op in order if op.type == INITIALIZED_VALUE and choices[op]
+                and op.inputs[0] not in fed and op.inputs[0].initializer in ops]
+        if not flip:
+            break
+        for op in flip:
+            choices[op] = False
+        order = _order(roots, fed, choices, initialized)
+    for op in list(choices):
+        if op not in ops:
+            del choices[op]
+    every = postorder(roots, lambda op: _deps(op, fed))
+    guards = tuple(dict.fromkeys(op.inputs[0] for op in every if op.type == INITIALIZED_VALUE
+                                 and op.inputs[0] not in fed))
+    return order, guards
+
+
+def _ordered_reads(order: list[Operation], fed: set, written: set, choices: dict | None = None) -> dict:
     """For each op that reads a variable the run assigns, the assign it is ordered after (the
     latest in the chain of that variable's assigns among the op's ancestors, through data
     edges and control inputs); reads ordered after no assign are left out (they see the
@@ -353,7 +424,7 @@ def _ordered_reads(order: list[Operation], fed: set, written: set) -> dict:
     empty: dict = {}
     for op in order:
         merged = empty
-        for d in _deps(op, fed):
+        for d in _deps(op, fed, choices):
             m = before.get(d, empty)
             if not m or m is merged:
                 continue
@@ -388,7 +459,7 @@ def all_finite(value):
     return xp.all(xp.isfinite(value))
 
 
-def _deps(op: Operation, fed: set) -> list[Operation]:
-    deps = [t.op for t in _op_inputs(op) if t not in fed]
+def _deps(op: Operation, fed: set, choices: dict | None = None) -> list[Operation]:
+    deps = [t.op for t in _op_inputs(op, choices) if t not in fed]
     deps.extend(op.control_inputs)
     return deps

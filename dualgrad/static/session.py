@@ -265,7 +265,9 @@ class Session:
             entry += (k, v.shape, v.dtype)
         (self._hot1 if n == 1 else self._hot2)[key[0]] = entry
 
-    def _make_runner(self, fetches, feed_dict, vals) -> Runner:
+    def _make_runner(self, fetches, feed_dict, vals, status: dict | None = None):
+        """The Runner of this call shape; a `GuardedRunner` over one Runner per state of the
+        variables whose `initialized_value()` the fetches reach (`status`: that state)."""
         graph = self.graph
         items, rebuild = flatten(graph, fetches)
         fed: dict = {}
@@ -273,7 +275,17 @@ class Session:
             t = feed_key(graph, k)
             cast = check_feed(t, v)
             fed[t] = (pos, cast)
-        plan = build_plan(graph, items, set(fed))
+        plan = build_plan(graph, items, set(fed), self._values.__contains__ if status is None
+                          else status.__getitem__)
+        runner = self._runner_of(plan, items, fed, rebuild, vals)
+        if plan.guards and status is None:
+            guards = plan.guards
+            runner = GuardedRunner(guards, runner, tuple(v in self._values for v in guards),
+                                   lambda key: self._make_runner(fetches, feed_dict, vals,
+                                                                 dict(zip(guards, key, strict=True))))
+        return runner
+
+    def _runner_of(self, plan: Plan, items, fed: dict, rebuild, vals) -> Runner:
         ckey = plan.signature()
         try:
             hash(ckey)
@@ -394,6 +406,31 @@ class Session:
     def is_initialized(self, var: Variable) -> bool:
         """Whether `var` has a value in this session (as tf.is_variable_initialized)."""
         return var in self._values
+
+
+class GuardedRunner:
+    """The runners of one call shape whose plan depends on which of `guards` are initialised
+    (its fetches reach `initialized_value()` ops, compile.py): `call` looks up the runner of
+    the present state, building it the first time. Only such runs (initializers) pay for it;
+    every other call shape gets its Runner directly."""
+
+    __slots__ = ("guards", "runners", "make")
+
+    def __init__(self, guards: tuple, runner: Runner, key: tuple, make):
+        self.guards = guards
+        self.runners = {key: runner}
+        self.make = make
+
+    def call(self, sess: Session, vals):
+        values = sess._values
+        key = tuple(v in values for v in self.guards)
+        runner = self.runners.get(key)
+        if runner is None:
+            with sess._lock:
+                runner = self.runners.get(key)
+                if runner is None:
+                    runner = self.runners[key] = self.make(key)
+        return runner.call(sess, vals)
 
 
 class InteractiveSession(Session):

@@ -15,10 +15,12 @@ import numpy as np
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, user_line
 from ..ops import Spec, register_frontend
+from ..traversal import postorder
 from .bind import bind
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Operation, Tensor, get_default_graph
+from .kinds import IDENTITY, INITIALIZED_VALUE, kind_of
 
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
@@ -32,7 +34,7 @@ class Variable(Tensor):
     runs.
     """
 
-    __slots__ = ("initial_value", "initializer", "trainable")
+    __slots__ = ("initial_value", "initializer", "trainable", "_initialized_value")
 
     def __new__(cls, initial_value=None, *args, name: str | None = None, trainable: bool = True,
                 dtype=None, validate_shape: bool = True, collections=None):
@@ -67,8 +69,11 @@ class Variable(Tensor):
             var = op.outputs[0]
             var.initial_value = init
             var.trainable = bool(trainable)
+            var._initialized_value = None
             with graph.exact_scope(op.name):
-                var.initializer = _assign_op("Assign", var, init, "Assign").op
+                # TF1: other variables the initial value reads are read through their
+                # `initialized_value()`, so one run of every initializer works
+                var.initializer = _assign_op("Assign", var, _guarded(init), "Assign").op
         # TF1: the variable joins `collections` (default: the global variables) and, when
         # trainable, the trainable ones
         for c in dict.fromkeys([*(collections if collections is not None else [GLOBAL_VARIABLES]),
@@ -97,8 +102,18 @@ class Variable(Tensor):
         return self
 
     def initialized_value(self) -> Tensor:
-        """The initial value (so another variable can be initialised from this one)."""
-        return self.initial_value
+        """This variable's value once it is initialised, else its initial value (TF1's
+        `cond(is_variable_initialized(v), v.read_value, lambda: v.initial_value)`), so another
+        variable can be initialised from this one: in a run that also runs this variable's
+        initializer, the value that initializer writes. Decided when a run is planned
+        (compile.py); a run of it leaves this variable uninitialised."""
+        if self._initialized_value is None:
+            graph = self.graph
+            with graph.as_default(), graph.control_dependencies(None), graph.exact_scope(self.op.name):
+                op = graph.create_op("InitializedValue", (self, self.initializer.inputs[1]), {},
+                                     (Spec(self.shape, self.dtype),), name="initialized_value")
+            self._initialized_value = op.outputs[0]
+        return self._initialized_value
 
     def assign(self, value, use_locking: bool = False, name: str | None = None,
                read_value: bool = True) -> Tensor:
@@ -123,6 +138,38 @@ class Variable(Tensor):
 
 
 register_frontend(Variable, bind)
+
+
+def _guarded(init: Tensor) -> Tensor:
+    """`init` with each variable it reads replaced by that variable's `initialized_value()`:
+    the ops between are copied (TF1's `_try_guard_against_uninitialized_dependencies`);
+    `init` itself when it reads no variable. Only registry ops and identities are looked
+    through (not assigns, random draws or control flow, as TF1 stops at `cond`)."""
+    def through(op):
+        if op.registry_op is not None:
+            return [a for a in op.inputs if isinstance(a, Tensor)]
+        row = kind_of(op)
+        if row is not None and row.step is IDENTITY:
+            return [op.inputs[i] for i in row.reads]
+        return []
+
+    order = postorder([init.op], lambda op: [a.op for a in through(op)])
+    if not any(isinstance(op.outputs[0], Variable) for op in order if op.outputs):
+        return init
+    new: dict = {}  # tensor -> its guarded copy
+    for op in order:
+        if op.outputs and isinstance(op.outputs[0], Variable):
+            new[op.outputs[0]] = op.outputs[0].initialized_value()
+            continue
+        if op.type == INITIALIZED_VALUE or not any(a in new for a in through(op)):
+            continue
+        inputs = tuple(new.get(a, a) if isinstance(a, Tensor) else a for a in op.inputs)
+        copy = op.graph.create_op(op.type, inputs, op.attrs,
+                                  tuple(Spec(t.shape, t.dtype) for t in op.outputs),
+                                  registry_op=op.registry_op, name=op.name.rsplit("/", 1)[-1],
+                                  control_inputs=op.control_inputs)
+        new.update(zip(op.outputs, copy.outputs, strict=True))
+    return new.get(init, init)
 
 
 def _assign_target(ref, fn: str, validate_shape) -> None:

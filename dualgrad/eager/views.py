@@ -146,6 +146,8 @@ def replay_history(t) -> None:
         root = root._view[0]
     if root._views is None:
         return
+    from .tensor import move_retain_grad  # (tensor.py imports this module)
+
     with grad_mode.enable_grad():
         for view in _alive(root):  # (the replays join the family too, and die)
             if id(view) in written:
@@ -153,9 +155,11 @@ def replay_history(t) -> None:
             base, op, attrs = view._view
             if base._requires_grad and not view._alias:
                 replayed = op(base, **attrs)
+                old_node, old_index = view.grad_fn, view._output_nr
                 view.grad_fn = replayed.grad_fn
                 view._output_nr = 0
                 view._requires_grad = replayed._requires_grad
+                move_retain_grad(view, old_node, old_index)
 
 
 def _alive(root) -> list:

@@ -36,8 +36,10 @@ def _dim(dim, axis, function: str | None = None, *, empty_is_all: bool = False):
     if dim is not None and axis is not None:
         resolve(function or sys._getframe(1).f_code.co_name, "dim", dim, "axis", axis)
     dim = axis if dim is None else dim
-    if type(dim) is list:
-        dim = tuple(dim)
+    if isinstance(dim, np.integer):  # a numpy int (an index computed with numpy), as PyTorch
+        dim = int(dim)
+    elif type(dim) in (list, tuple):
+        dim = tuple(int(d) if isinstance(d, np.integer) else d for d in dim)
     return None if empty_is_all and dim == () else dim
 
 

@@ -16,7 +16,7 @@ from .tensor import Tensor
 
 
 def _dims(op_name: str, x: Tensor, dims) -> tuple[int, ...]:
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     return tuple(_axis(op_name, x, d) for d in dims)
 
 
@@ -55,9 +55,10 @@ def flip(input: Tensor, dims) -> Tensor:
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Elements shifted cyclically by `shifts` along `dims` (the flattened tensor when None)."""
-    if dims is None or dims == ():  # (PyTorch rolls the flattened tensor for an empty dims too)
+    if dims is None or (type(dims) in (tuple, list) and not dims):  # (PyTorch rolls the
+        # flattened tensor for an empty dims too)
         return ops.reshape(roll(ops.reshape(input, shape=(-1,)), shifts, 0), shape=tuple(input.shape))
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
     dims = _dims("roll", input, dims)
     if len(shifts) != len(dims):
         raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims: {len(dims)} "

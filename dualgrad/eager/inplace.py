@@ -17,7 +17,7 @@ from . import grad_mode, views
 from .bind import _VIEW_OPS
 from .convert import write_value
 from .storage_writes import watched, wrote
-from .tensor import Tensor, move_retain_grad, wrap
+from .tensor import Tensor, wrap
 
 _ndarray = np.ndarray
 
@@ -91,7 +91,7 @@ def adopt(t: Tensor, result: Tensor, bump: bool = True) -> None:
     t.grad_fn = result.grad_fn
     t._requires_grad = result._requires_grad
     t._output_nr = 0
-    move_retain_grad(t, old_node, old_index)
+    t._move_retain_grad(old_node, old_index)
     node = result.grad_fn
     if node is not None and getattr(node, "out_version", None) is not None:  # it saved its output
         node.out_version = (t._version, t._version[0])

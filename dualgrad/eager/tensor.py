@@ -253,18 +253,18 @@ class Tensor(TensorMethods):
         self._retains_grad = True
         self.grad_fn.add_hook(self._output_nr, RetainGrad(self))
 
-
-def move_retain_grad(t: Tensor, old_node, old_index: int) -> None:
-    """After `t` took a new grad_fn (an in-place write into it, a view's history replayed after
-    its base's): its `retain_grad` hook moves along, as PyTorch's `.grad` of a retained tensor
-    is the gradient of its current version (the old node's would be of the value before)."""
-    if not t._retains_grad or t.grad_fn is old_node:
-        return
-    if old_node is not None and old_node.hooks:
-        old_node.hooks[:] = [e for e in old_node.hooks if not (
-            e[0] == old_index and type(e[1]) is RetainGrad and e[1].ref() is t)]
-    if t.grad_fn is not None:
-        t.grad_fn.add_hook(t._output_nr, RetainGrad(t))
+    def _move_retain_grad(self, old_node, old_index: int) -> None:
+        """After this tensor took a new grad_fn (an in-place write into it, a view's history
+        replayed after its base's): its `retain_grad` hook moves along, as PyTorch's `.grad` of
+        a retained tensor is the gradient of its current version (the old node's would be of
+        the value before). A method, so that views.py reaches it without importing this module."""
+        if not self._retains_grad or self.grad_fn is old_node:
+            return
+        if old_node is not None and old_node.hooks:
+            old_node.hooks[:] = [e for e in old_node.hooks if not (
+                e[0] == old_index and type(e[1]) is RetainGrad and e[1].ref() is self)]
+        if self.grad_fn is not None:
+            self.grad_fn.add_hook(self._output_nr, RetainGrad(self))
 
 
 class RetainGrad:

@@ -146,8 +146,6 @@ def replay_history(t) -> None:
         root = root._view[0]
     if root._views is None:
         return
-    from .tensor import move_retain_grad  # (tensor.py imports this module)
-
     with grad_mode.enable_grad():
         for view in _alive(root):  # (the replays join the family too, and die)
             if id(view) in written:
@@ -159,7 +157,7 @@ def replay_history(t) -> None:
                 view.grad_fn = replayed.grad_fn
                 view._output_nr = 0
                 view._requires_grad = replayed._requires_grad
-                move_retain_grad(view, old_node, old_index)
+                view._move_retain_grad(old_node, old_index)
 
 
 def _alive(root) -> list:

@@ -14,10 +14,10 @@ import math
 import numpy as np
 
 from .. import ops
-from ..dtypes import float16, float32
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, EagerDTypeError, EagerShapeError, user_line
+from ..ops.composite import float32_for_half
 from . import init
 from .module import Module
 from .parameter import Parameter
@@ -30,20 +30,7 @@ def normalized_dims(normalized_shape) -> tuple[int, ...]:
     return tuple(int(d) for d in normalized_shape)
 
 
-def in_float32_for_half(fn):
-    """fn computed in float32 for a float16 input, its result rounded to float16 once, as
-    PyTorch normalises float16 (in its accumulate type): a row whose variance or mean square
-    passes 65504 (float16's largest) gave 1/sqrt(inf), zeros, where PyTorch's are finite."""
-
-    def in_float32(input: Tensor, *args, **kwargs) -> Tensor:
-        if input.dtype is not float16:
-            return fn(input, *args, **kwargs)
-        return ops.cast(fn(ops.cast(input, dtype=float32), *args, **kwargs), dtype=float16)
-
-    return in_float32
-
-
-@in_float32_for_half
+@float32_for_half
 def standardize(input: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
     """(x - mean) * 1/sqrt(var + eps) over `axes`, the variance biased (PyTorch's normalising
     rule in layer_norm and batch_norm's training mode)."""
@@ -135,7 +122,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return out if weight is None else ops.multiply(out, weight)
 
 
-@in_float32_for_half
+@float32_for_half
 def _root_mean_square_scaled(input: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
     """x / sqrt(mean(x^2) + eps) over `axes`."""
     mean_square = ops.mean(ops.square(input), axis=axes, keepdims=True)

@@ -16,11 +16,11 @@ from . import nn
 from . import reductions as rd
 
 
-def _float32_for_half(fn):
+def float32_for_half(fn):
     """fn computed in float32 for a float16 x, its result rounded to float16 once, as PyTorch
-    computes float16 variances and norms (in its accumulate type): a float16 square overflows
-    past 255.9, so the norm of [300, 0] was inf (PyTorch: 300) and the variance, std, and what
-    is built on them (normalize, layer_norm, batch_norm) inf or 0."""
+    computes float16 variances, norms and normalisations (in its accumulate type): a float16
+    square overflows past 255.9, so the norm of [300, 0] was inf (PyTorch: 300) and the
+    variance, std, and what is built on them (normalize, layer_norm, batch_norm) inf or 0."""
 
     @functools.wraps(fn)
     def in_float32(x, *args, **kwargs):
@@ -31,7 +31,7 @@ def _float32_for_half(fn):
     return in_float32
 
 
-@_float32_for_half
+@float32_for_half
 def var(x, axis=None, keepdims=False, correction=1):
     """Variance with Bessel's correction by default (PyTorch's `unbiased=True`)."""
     centred = ew.subtract(x, rd.mean(x, axis=axis, keepdims=True))
@@ -44,14 +44,14 @@ def var(x, axis=None, keepdims=False, correction=1):
     return ew.divide(total, dof)
 
 
-@_float32_for_half
+@float32_for_half
 def std(x, axis=None, keepdims=False, correction=1):
     """The square root of `var`, with gradient 0 where the variance is 0 (a constant slice), as
     PyTorch's std_backward masks it; the plain sqrt's gives NaN there."""
     return _where_positive(var(x, axis=axis, keepdims=keepdims, correction=correction), ew.sqrt)
 
 
-@_float32_for_half
+@float32_for_half
 def norm(x, p=2, axis=None, keepdims=False):
     """Vector p-norm over axis (all elements when None): p inf and -inf are the largest and
     smallest |x|, p 0 counts the non-zero elements. Its gradient is 0 where the norm is 0

@@ -123,6 +123,11 @@ def where(condition, x=None, y=None, name=None):
                              f"{condition.shape[0]} must be their first dim, got {sorted(firsts)} "
                              f"{user_line()}")
         condition = ops.expand_dims(condition, axis=tuple(range(1, rank)))
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        # two numbers or arrays: constants of the dtype the graph declares (float32 for 1.5
+        # and 2), so the run gives what the graph says (numpy's where of them is float64)
+        declared = ops.where(condition, x, y).dtype
+        x, y = convert_to_tensor(x, dtype=declared), convert_to_tensor(y, dtype=declared)
     return _n(ops.where(condition, x, y), name)
 
 

@@ -17,7 +17,7 @@ from .. import ops
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, EagerDTypeError, EagerShapeError, user_line
-from ..ops.composite import float32_for_half
+from ..ops.half_precision import float32_for_half
 from . import init
 from .module import Module
 from .parameter import Parameter

@@ -2,33 +2,18 @@
 rule for free from the primitives they are built of."""
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
-from ..dtypes import DEFAULT_FLOAT, float16, float32
+from ..dtypes import DEFAULT_FLOAT
 from ..errors import IndexShapeError, user_frame
 from . import elementwise as ew
 from . import indexing as ix
 from . import movement as mv
 from . import nn
 from . import reductions as rd
-
-
-def float32_for_half(fn):
-    """fn computed in float32 for a float16 x, its result rounded to float16 once, as PyTorch
-    computes float16 variances, norms and normalisations (in its accumulate type): a float16
-    square overflows past 255.9, so the norm of [300, 0] was inf (PyTorch: 300) and the
-    variance, std, and what is built on them (normalize, layer_norm, batch_norm) inf or 0."""
-
-    @functools.wraps(fn)
-    def in_float32(x, *args, **kwargs):
-        if ew._dtype_of(x) is not float16:
-            return fn(x, *args, **kwargs)
-        return ew.cast(fn(ew.cast(x, dtype=float32), *args, **kwargs), dtype=float16)
-
-    return in_float32
+from .half_precision import float32_for_half
 
 
 @float32_for_half

@@ -66,7 +66,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 )}
 
 # `Variable.initialized_value()`: its variable's value or its initial value, as the run's plan
-# decides (compile.py), so no row here
+# decides (planning.py), so no row here
 INITIALIZED_VALUE = "InitializedValue"
 
 ASSIGN_TYPES = frozenset(k.name for k in KINDS.values() if k.writes_state)

@@ -26,7 +26,7 @@ from ..backend import namespace_named, to_numpy, x64
 from ..errors import DTypeError, FeedError, GraphError, closed_session, user_frame, user_line
 from .background import BackgroundProgram, import_jax_soon
 from .callables import LEAVES, prepared_callable
-from .compile import Plan, build_plan
+from .compile import Plan
 from .convert import ArgumentError, cast_array, python_data
 from .creation import random_generator
 from .defaults import default_session, defaults, get_default_session  # noqa: F401  (re-exported)
@@ -35,6 +35,7 @@ from .fetches import flatten, structure_key
 from .graph import Graph, describe, get_default_graph
 from .narrow import traced_alike
 from .placement import Placement
+from .planning import build_plan
 from .runner import Runner
 from .variables import Variable
 
@@ -410,7 +411,7 @@ class Session:
 
 class GuardedRunner:
     """The runners of one call shape whose plan depends on which of `guards` are initialised
-    (its fetches reach `initialized_value()` ops, compile.py): `call` looks up the runner of
+    (its fetches reach `initialized_value()` ops, planning.py): `call` looks up the runner of
     the present state, building it the first time. Only such runs (initializers) pay for it;
     every other call shape gets its Runner directly."""
 

@@ -1,11 +1,12 @@
 """Running a traced function (a `SubGraph` of `ds.cond` / `ds.while_loop`) like a run: its
-ops pruned, ordered and compiled by `compile.py`, with parameters and captures as feeds."""
+ops pruned and ordered by `planning.py` and compiled by `compile.py`, with parameters and
+captures as feeds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .compile import build_plan
 from .control_flow_trace import SubGraph
+from .planning import build_plan
 from .variables import Variable
 
 

@@ -106,7 +106,7 @@ class Variable(Tensor):
         `cond(is_variable_initialized(v), v.read_value, lambda: v.initial_value)`), so another
         variable can be initialised from this one: in a run that also runs this variable's
         initializer, the value that initializer writes. Decided when a run is planned
-        (compile.py); a run of it leaves this variable uninitialised."""
+        (planning.py); a run of it leaves this variable uninitialised."""
         if self._initialized_value is None:
             graph = self.graph
             with graph.as_default(), graph.control_dependencies(None), graph.exact_scope(self.op.name):

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import dualgrad.static as ds
 from dualgrad.backend import jax_numpy
 from dualgrad.static import background
-from dualgrad.static.compile import build_plan
 from dualgrad.static.narrow import traced_alike
+from dualgrad.static.planning import build_plan
 
 UNARY = (ds.sin, ds.exp, ds.tanh, ds.negative, ds.square, ds.abs, ds.sqrt, ds.log1p, ds.cos)
 BINARY = (lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b, lambda a, b: a / b,

@@ -33,7 +33,8 @@ import dualgrad.static as ds
 from dualgrad.errors import DualgradRuntimeError
 
 SPELLINGS = {"//": lambda x, y: x // y, "floordiv": ds.floordiv, "math.floordiv": ds.math.floordiv}
-FINITE32 = st.floats(-1e6, 1e6, width=32, allow_subnormal=False)
+# no subnormal values, nor quotients that would be one: XLA flushes them to zero (docs/devices.md)
+FINITE32 = st.floats(-1e6, 1e6, width=32, allow_subnormal=False).filter(lambda v: v == 0 or abs(v) >= 1e-6)
 
 
 def _floordiv(x, y, dtype, backend, spelling="//"):

@@ -126,9 +126,10 @@ def _power_kernel(xp, x, y):
     otherwise (numpy raised; jax returned garbage). Written with `where`, so it runs under jit.
     Bools to bool powers stay bools, as PyTorch's `mask ** True` (numpy made int8, jax int32,
     where the shape rule and the static graph said bool): x or not y."""
-    if _is_boolean(x) and _is_boolean(y):
+    kx, ky = operand_kind(x), operand_kind(y)
+    if kx == "b" and ky == "b":
         return xp.logical_or(x, xp.logical_not(y))
-    if is_integer_operand(x) and is_integer_operand(y):
+    if kx in _INTEGER_KINDS and ky in _INTEGER_KINDS:
         if isinstance(y, (int, np.integer)):
             if y < 0:
                 raise ValueError("Integers to negative integer powers are not allowed.")
@@ -149,19 +150,23 @@ def _power_kernel(xp, x, y):
     return out
 
 
-def _is_boolean(v) -> bool:
-    """A bool operand: a Python/numpy bool, or an array or tensor of bool dtype."""
+_INTEGER_KINDS = ("i", "u")
+_PYTHON_KINDS = {bool: "b", int: "i", float: "f", complex: "c"}
+
+
+def operand_kind(v) -> str | None:
+    """numpy's dtype kind of an operand: of a numpy number, array or tensor (static or eager:
+    their DType holds the numpy dtype), or "b", "i", "f", "c" for a Python bool, int, float or
+    complex; None for anything else."""
     dt = getattr(v, "dtype", None)
     kind = getattr(getattr(dt, "np", dt), "kind", None)
-    return kind == "b" if kind is not None else type(v) is bool
+    return kind if kind is not None else _PYTHON_KINDS.get(type(v))
 
 
 def is_integer_operand(v) -> bool:
-    """An integer operand: a Python/numpy int, or an array or tensor (static or eager: their
-    DType holds the numpy dtype) of an integer dtype; never a bool."""
-    dt = getattr(v, "dtype", None)
-    kind = getattr(getattr(dt, "np", dt), "kind", None)
-    return kind in ("i", "u") if kind is not None else type(v) is int
+    """An integer operand (a Python/numpy int, an array or tensor of an integer dtype); never a
+    bool."""
+    return operand_kind(v) in _INTEGER_KINDS
 
 
 power = _binary("power", _power_kernel, (_pow_base_grad, _pow_exponent_grad),

@@ -75,15 +75,10 @@ class ZeroDivisorCheck(BoundsCheck):
 def _integers(x, y) -> bool:
     """Both operands integers or bools: the result is an integer (a bool divisor False is a
     zero; PyTorch promotes `int_tensor // bool_tensor` to int64 and raises there too)."""
-    return _whole(x) and _whole(y)
+    return ew.operand_kind(x) in _WHOLE_KINDS and ew.operand_kind(y) in _WHOLE_KINDS
 
 
-def _whole(v) -> bool:
-    """An integer or bool operand: a Python/numpy int or bool, or an array or tensor (its
-    DType holds the numpy dtype) of an integer or bool dtype."""
-    dt = getattr(v, "dtype", None)
-    kind = getattr(getattr(dt, "np", dt), "kind", None)
-    return kind in ("i", "u", "b") if kind is not None else type(v) in (int, bool)
+_WHOLE_KINDS = ("i", "u", "b")
 
 
 def _checked(name: str, rounding):

@@ -352,6 +352,16 @@ def user_frame() -> str:
     return f"{os.path.basename(f.f_code.co_filename)}:{f.f_lineno}"
 
 
+def user_stacklevel() -> int:
+    """The `stacklevel` for `warnings.warn` called here that names the user's line: the
+    first frame outside dualgrad and the array libraries, counted from the caller."""
+    skipped = _skipped_dirs()
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(skipped):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def user_line() -> str:
     """'(at file.py:LINE)', the suffix every located error ends with: the user's line."""
     return f"(at {user_frame()})"

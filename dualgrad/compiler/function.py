@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-import sys
 import threading
 import traceback
 import warnings
@@ -21,7 +20,7 @@ from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
-from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame
+from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame, user_stacklevel
 from .discover import Walk
 from .on_device import on_device
 from .program import Program
@@ -129,7 +128,7 @@ class CompiledFunction:
         message = f"dg.compile: {name} runs eagerly: {_reason(error)} (at {_user_line(error)})"
         if message not in self.warned:
             self.warned.add(message)
-            warnings.warn(message, CompileWarning, stacklevel=_stacklevel())
+            warnings.warn(message, CompileWarning, stacklevel=user_stacklevel())
 
 
 def _default_backend() -> str:
@@ -170,15 +169,6 @@ def _reason(error: Exception) -> str:
     cut = text.rfind(" (at ")
     text = text[:cut] if cut > 0 else text
     return text if isinstance(error, Untraceable) else f"{type(error).__name__}: {text}"
-
-
-def _stacklevel() -> int:
-    """The `stacklevel` of the first frame outside dualgrad (the user's call)."""
-    skipped = _skipped_dirs()
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(skipped):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 def _user_line(error: Exception) -> str:

@@ -7,8 +7,6 @@ and an input requires grad. The helpers that phrase a failed kernel in the op's 
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import warnings
 
@@ -30,6 +28,7 @@ from ..errors import (
     out_of_memory,
     user_frame,
     user_line,
+    user_stacklevel,
 )
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
@@ -401,17 +400,8 @@ def uint8_as_mask(a: np.ndarray) -> np.ndarray:
     if a.dtype != np.uint8:
         return a
     warnings.warn("indexing with dtype dualgrad.uint8 is now deprecated, please use a dtype "
-                  "dualgrad.bool instead.", UserWarning, stacklevel=_user_stacklevel())
+                  "dualgrad.bool instead.", UserWarning, stacklevel=user_stacklevel())
     return a != 0
-
-
-def _user_stacklevel() -> int:
-    """The `stacklevel` of the first frame outside dualgrad (the user's indexing line)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 _VIEW_OPS = frozenset(("getitem", "reshape", "transpose", "expand_dims", "squeeze"))

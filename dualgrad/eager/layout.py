@@ -56,6 +56,9 @@ def _shape_args(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+_PLAIN_BOUNDS = (type(None), bool, int, float)
+
+
 def _clamp_dtype(input, min, max):
     """The dtype PyTorch clamps in, when it is not input's: the promotion of input and its
     bounds, numbers and tensors alike (`int32.clamp(max=2.5)` is [1., 2., 2.5], an int tensor
@@ -68,6 +71,8 @@ def _clamp_dtype(input, min, max):
                              f"{user_frame()})")
     if type(input) is not Tensor:
         return None
+    if type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS and input.dtype.is_floating_point:
+        return None  # (the common call, cheaply: numbers never change a float tensor's dtype)
     target = dtypes.result_dtype([input, *(b for b in (min, max) if b is not None)])
     return None if target is None or target is input.dtype else target
 

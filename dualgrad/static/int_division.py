@@ -6,7 +6,7 @@ Below the graph module, which takes `/` and `//` from here."""
 from __future__ import annotations
 
 from .. import dtypes, ops
-from ..ops.elementwise import is_integer_operand
+from ..ops.elementwise import is_integer_operand, operand_kind
 
 _FLOAT_FOR_INT_BYTES = {1: dtypes.float32, 2: dtypes.float32, 4: dtypes.float64, 8: dtypes.float64}
 
@@ -17,13 +17,6 @@ def _as_float(v):
     if isinstance(dt, dtypes.DType) and dt.is_integer:
         return ops.cast(v, dtype=_FLOAT_FOR_INT_BYTES[dt.np.itemsize])
     return v
-
-
-def _is_float(v) -> bool:
-    """A float operand: a Python float, or a number, array or tensor of a float dtype."""
-    dt = getattr(v, "dtype", None)
-    kind = getattr(getattr(dt, "np", dt), "kind", None)
-    return kind == "f" if kind is not None else isinstance(v, float)
 
 
 def true_quotient(x, y):
@@ -47,7 +40,7 @@ def floor_quotient(x, y):
     exact quotient exact under XLA, which divides by a constant as a product with its
     reciprocal (97 / 97 is 0.99999994 there: floor gives 0, the floor division 1)."""
     floored = ops.floor_divide(x, y)
-    if not (_is_float(x) or _is_float(y)):  # integers (and bools) keep Python's //
+    if operand_kind(x) != "f" and operand_kind(y) != "f":  # integers (and bools) keep Python's //
         return floored
     rounded = ops.floor(ops.divide(x, y))
     # NaN from the floor division (x infinite, or 0 / 0) is TF1's floor(x / y) too

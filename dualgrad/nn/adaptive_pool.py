@@ -83,6 +83,12 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     return _adaptive_max(2, input, output_size, return_indices)
 
 
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+    """PyTorch's adaptive max pooling of (N, C, D, H, W) or (C, D, H, W) input, for output
+    sizes that divide the input's (other sizes are refused)."""
+    return _adaptive_max(3, input, output_size, return_indices)
+
+
 class AdaptiveAvgPool2d(Module):
     """`adaptive_avg_pool2d` to a fixed output size (torch.nn.AdaptiveAvgPool2d)."""
 
@@ -136,3 +142,9 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """`adaptive_max_pool1d` to a fixed output size (torch.nn.AdaptiveMaxPool1d)."""
 
     _n = 1
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """`adaptive_max_pool3d` to a fixed output size (torch.nn.AdaptiveMaxPool3d)."""
+
+    _n = 3

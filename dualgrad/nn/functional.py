@@ -48,6 +48,7 @@ from .adaptive_pool import (  # noqa: F401
     adaptive_avg_pool3d,
     adaptive_max_pool1d,
     adaptive_max_pool2d,
+    adaptive_max_pool3d,  # noqa: F401
 )
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
@@ -77,7 +78,10 @@ from .pooling import (  # noqa: F401
     max_pool2d,
     max_pool3d,
 )
+from .reshaping import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .sparse import embedding  # noqa: F401
+from .threshold_prelu import prelu  # noqa: F401
+from .threshold_prelu import threshold as _threshold
 
 
 # -- layers and activations -------------------------------------------------------------------
@@ -136,21 +140,80 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p); the mask is drawn
     from dualgrad's generator (`dg.manual_seed`)."""
-    if not 0.0 <= p <= 1.0:
-        raise ShapeError(f"dropout probability has to be between 0 and 1, but got {p} {user_line()}")
+    return _dropout("dropout", input, p, training, inplace, tuple(input.shape))
+
+
+def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
+    """Inverted dropout with one keep/drop draw per element of `mask_shape`, broadcast over
+    `input` (the whole shape for dropout, (N, C, 1, ...) for channel dropout)."""
+    _check_p(name, p)
     if not training or p == 0.0:
         return input
     from ..eager import creation
 
     if inplace and input.requires_grad and is_grad_enabled():
-        raise ShapeError("dropout(inplace=True) on a tensor that requires grad is not supported by "
+        raise ShapeError(f"{name}(inplace=True) on a tensor that requires grad is not supported by "
                          f"dualgrad; use inplace=False {user_line()}")
     # a tensor (not an array): in a step dg.compile traces, the draw is a graph value
-    keep = wrap(creation._rng.random(tuple(input.shape)) >= p)
+    keep = wrap(creation._rng.random(mask_shape) >= p)
     if is_jax_array(input._data):  # the draw is numpy's; the mask goes where the input is
         keep = api.to(keep, input.device)
     out = ops.dropout_apply(input, keep, p=float(p))
     return api.copy_(input, out) if inplace else out
+
+
+def _check_p(name: str, p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ShapeError(f"{name} probability has to be between 0 and 1, but got {p} {user_line()}")
+
+
+def _channel_dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
+                     unbatched: bool) -> Tensor:
+    """PyTorch's feature dropout: each (sample, channel) kept or zeroed whole, one draw per
+    entry of the first two dims (of dim 0 alone for an `unbatched` sample (C, ...))."""
+    shape = tuple(int(d) for d in input.shape)
+    if len(shape) + unbatched < 2:
+        raise ShapeError(f"{name}: feature dropout requires at least 2 dimensions in the input, got "
+                         f"shape {list(shape)} {user_line()}")
+    lead = 1 if unbatched else 2
+    return _dropout(name, input, p, training, inplace, shape[:lead] + (1,) * (len(shape) - lead))
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p, the rest scaled
+    by 1/(1-p): neighbours along L are correlated, so element dropout would not regularise."""
+    _check_p("dropout1d", p)
+    if input.ndim not in (2, 3):
+        raise DualgradRuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                                   f"input {user_line()}")
+    return _channel_dropout("dropout1d", input, p, training, inplace, unbatched=input.ndim == 2)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of (N, C, H, W) input with probability p (the rest scaled by
+    1/(1-p)). As PyTorch 2.13, a 3-D input is read as (N, C, L), with its warning."""
+    _check_p("dropout2d", p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead.", stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                      "is the channel dim. To maintain the 1D channel-wise dropout behavior, please "
+                      "switch to using dropout1d instead.", stacklevel=2)
+    return _channel_dropout("dropout2d", input, p, training, inplace, unbatched=False)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p (the
+    rest scaled by 1/(1-p)); as PyTorch, any input but 5-D is one unbatched sample."""
+    _check_p("dropout3d", p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior and "
+                      "silence this warning, please use dropout instead.", stacklevel=2)
+    return _channel_dropout("dropout3d", input, p, training, inplace, unbatched=input.ndim != 5)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -304,3 +367,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                          f"as input size ({input.shape}) {user_line()}")
     weight, pos_weight = (_as_loss_dtype(w, input, target) for w in (weight, pos_weight))
     return ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction=reduction)
+
+
+threshold = _threshold  # (bound here: softplus's `threshold` argument would shadow the import)

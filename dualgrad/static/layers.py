@@ -1,6 +1,7 @@
 """`ds.layers`: TF1's `tf.layers.dense`, built from `variable_scope` + `get_variable` and registry
 ops, so its variables are named, shared and saved exactly as TF1's (`dense/kernel:0`,
-`dense/bias:0`, then `dense_1/...`)."""
+`dense/bias:0`, then `dense_1/...`); the convolution, pooling and flatten layers are in
+`layers_conv`, dropout and batch_normalization in `layers_norm`."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,6 +13,25 @@ from .creation import convert_to_tensor
 from .scopes import get_variable, variable_scope, zeros_initializer
 
 __all__ = ["dense"]
+
+from .layers_conv import (  # noqa: E402
+    average_pooling1d,
+    average_pooling2d,
+    average_pooling3d,
+    conv1d,
+    conv2d,
+    conv2d_transpose,
+    conv3d,
+    flatten,
+    max_pooling1d,
+    max_pooling2d,
+    max_pooling3d,
+)
+from .layers_norm import batch_normalization, dropout  # noqa: E402
+
+__all__ += ["average_pooling1d", "average_pooling2d", "average_pooling3d", "batch_normalization", "conv1d",
+            "conv2d", "conv2d_transpose", "conv3d", "dropout", "flatten", "max_pooling1d", "max_pooling2d",
+            "max_pooling3d"]
 
 
 def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool = True,

@@ -1,4 +1,5 @@
-"""NAdam's and RAdam's update rules (PyTorch's `torch.optim` single-tensor formulas), as
+"""NAdam's, RAdam's, Adamax's and Adadelta's update rules (PyTorch's `torch.optim`
+single-tensor formulas), as
 compositions of the registry ops of `ops.updates` (`ema`, `add_square`, `add_scaled`) and
 elementwise ops, so eager, `dg.compile` and every device run the same step.
 
@@ -119,3 +120,35 @@ def radam(param, grad, exp_avg, exp_avg_sq, step, *, lr, beta1, beta2, eps: floa
     scale = ew.where(ew.greater(rho_t, 5.0), ew.multiply(adaptive, _like(rect, param)), 1.0)
     corrected = ew.divide(exp_avg, _like(correction1, param))
     return descend(param, ew.multiply(corrected, scale), lr), exp_avg, exp_avg_sq
+
+
+def adamax(param, grad, exp_avg, exp_inf, step, *, lr, beta1, beta2, eps: float,
+           weight_decay: float = 0.0, maximize: bool = False):
+    """Adamax: (param, exp_avg, exp_inf) after step number `step`.
+
+    exp_avg = lerp(exp_avg, g, 1 - beta1); exp_inf = max(beta2 exp_inf, |g| + eps);
+    param -= lr / (1 - beta1^t) * exp_avg / exp_inf (PyTorch's addcdiv_ with value -clr).
+    """
+    lr, beta1, beta2 = _rate(lr), _beta(beta1), _beta(beta2)
+    grad = _decayed(grad, param, weight_decay, maximize)
+    exp_avg = ema(exp_avg, grad, _one_minus(beta1))
+    decay = beta2 if _is_number(beta2) else _like(beta2, param)
+    exp_inf = ew.maximum(ew.multiply(exp_inf, decay), ew.add(ew.abs(grad), eps))
+    neg_clr = ew.negative(ew.divide(lr, ew.subtract(1.0, ew.power(beta1, _float64(step)))))
+    param = ew.add(param, ew.divide(ew.multiply(exp_avg, _like(neg_clr, param)), exp_inf))
+    return param, exp_avg, exp_inf
+
+
+def adadelta(param, grad, square_avg, acc_delta, *, lr, rho: float, eps: float,
+             weight_decay: float = 0.0, maximize: bool = False):
+    """Adadelta: (param, square_avg, acc_delta).
+
+    square_avg = rho square_avg + (1 - rho) g^2; delta = sqrt(acc_delta + eps) /
+    sqrt(square_avg + eps) * g; acc_delta = rho acc_delta + (1 - rho) delta^2; param -= lr delta.
+    """
+    grad = _decayed(grad, param, weight_decay, maximize)
+    square_avg = add_square(square_avg, grad, rho, 1 - rho)
+    std = ew.sqrt(ew.add(square_avg, eps))
+    delta = ew.multiply(ew.divide(ew.sqrt(ew.add(acc_delta, eps)), std), grad)
+    acc_delta = add_square(acc_delta, delta, rho, 1 - rho)
+    return descend(param, delta, lr), square_avg, acc_delta

@@ -1,15 +1,16 @@
 """`dualgrad.optim`: PyTorch's optimizers and learning-rate schedules. The update formulas
 are registry-op functions in `dualgrad.ops.updates` (NAdam's and RAdam's in
-`dualgrad.ops.updates_more`)."""
+`dualgrad.ops.updates_more`, with Adamax's and Adadelta's)."""
 from __future__ import annotations
 
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax_adadelta import Adadelta, Adamax
 from .nadam import NAdam, RAdam
 from .optimizer import Optimizer, OptimizerError
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "NAdam", "Optimizer", "OptimizerError", "RAdam", "RMSprop",
-           "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "OptimizerError",
+           "RAdam", "RMSprop", "lr_scheduler"]

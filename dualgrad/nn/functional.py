@@ -16,6 +16,7 @@ from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor, wrap
 from ..errors import (
     DualgradRuntimeError,
+    EagerDTypeError,
     EagerShapeError,
     IndexShapeError,
     ReductionError,
@@ -286,11 +287,20 @@ def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     return labels_op.class_mask(target, ignore_index, classes=classes)
 
 
-def _check_weight(name: str, weight, input: Tensor) -> None:
+def _check_weight(name: str, weight, input: Tensor, same_dtype: bool = True) -> None:
+    """The class weights' shape, and (class-index targets, `same_dtype`) their dtype: PyTorch's
+    nll kernels refuse a weight of another dtype than the input's, where a promotion would
+    silently compute a float32 model's loss in float64."""
     classes = input.shape[1 if input.ndim >= 2 else 0]
     if weight is not None and tuple(weight.shape) != (classes,):
         raise ShapeError(f"{name}: weight tensor should be defined either for all {classes} classes or no "
                          f"classes but got weight tensor of shape: {list(weight.shape)} {user_line()}")
+    if same_dtype and isinstance(weight, Tensor) and weight.dtype != input.dtype:
+        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+        raise EagerDTypeError(f"{name}: expected scalar type {names.get(input.dtype.name, input.dtype.name)} "
+                              f"but found {names.get(weight.dtype.name, weight.dtype.name)} (weight is "
+                              f"{weight.dtype.name}, input {input.dtype.name}: cast the weight with "
+                              f"weight.to(input.dtype)) {user_line()}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -310,7 +320,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if not 0.0 <= label_smoothing <= 1.0:
         raise ShapeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing} {user_line()}")
-    _check_weight("cross_entropy", weight, input)
+    # (probabilities promote with the weight, as PyTorch's; class indices need one dtype)
+    _check_weight("cross_entropy", weight, input, same_dtype=not target.dtype.is_floating_point)
     if target.dtype.is_floating_point:
         if ignore_index != -100:  # PyTorch's refusal: probabilities have no class to ignore
             raise EagerShapeError(f"cross_entropy: ignore_index is not supported for floating point target "

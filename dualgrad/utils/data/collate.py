@@ -1,9 +1,11 @@
 """`default_collate`: a list of samples to one batch, as PyTorch's does — tensors and numpy
 arrays stacked, numbers to a tensor (floats float64, ints int64), tuples and lists transposed
-(to a list), dicts key by key, strings left as a list."""
+(to a list), dicts key by key, strings left as a list. `default_convert`: one sample as a
+`DataLoader(batch_size=None)` yields it — numpy arrays and numbers to tensors, no batch dim."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 
 import numpy as np
 
@@ -40,3 +42,34 @@ def default_collate(batch: list):
         return [default_collate(list(s)) for s in zip(*batch, strict=True)]
     raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                     f"found {type(elem).__name__}")
+
+
+def default_convert(data):
+    """One sample with its numpy arrays and numpy numbers as tensors (their dtype kept; string
+    and object arrays left), recursing into dicts, tuples (to lists) and lists; Python numbers
+    and tensors as they are: what `DataLoader(batch_size=None)` yields (default_convert)."""
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "OSUV" else tensor(data)
+    if isinstance(data, np.generic) and not isinstance(data, (np.str_, np.bytes_)):
+        return tensor(np.asarray(data))
+    if isinstance(data, Mapping):
+        converted = {key: default_convert(data[key]) for key in data}
+        if isinstance(data, MutableMapping):
+            clone = copy.copy(data)
+            clone.update(converted)
+            return clone
+        return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
+        if isinstance(data, MutableSequence):
+            clone = copy.copy(data)
+            for i, d in enumerate(data):
+                clone[i] = default_convert(d)
+            return clone
+        return [default_convert(d) for d in data]
+    return data

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ...random import Generator
-from .collate import default_collate
+from .collate import default_collate, default_convert
 from .dataset import Dataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
 class DataLoader:
-    """Batches of a dataset, shuffled or not, collated into tensors (torch.utils.data.DataLoader)."""
+    """Batches of a dataset, shuffled or not, collated into tensors (torch.utils.data.DataLoader);
+    with `batch_size=None`, single samples without a batch dim (`default_convert`ed)."""
 
     def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
                  sampler=None, batch_sampler=None, num_workers: int = 0, collate_fn: Callable | None = None,
@@ -28,6 +29,9 @@ class DataLoader:
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
             raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
                              "and drop_last")
+        if batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
+                             "drop_last")
         self.dataset = dataset
         self.batch_size = None if batch_sampler is not None else batch_size
         self.drop_last = drop_last
@@ -39,7 +43,7 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_sampler = batch_sampler
         self.collate_fn = collate_fn if collate_fn is not None else (
-            default_collate if batch_sampler is not None else (lambda sample: sample))
+            default_collate if batch_sampler is not None else default_convert)
         self.num_workers = num_workers
 
     def __iter__(self) -> Iterator:

@@ -147,8 +147,28 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
+from .tf_array_more import (  # TF1's top-level array, scatter and control-flow names
+    case,
+    diag,
+    eye,
+    map_fn,
+    matrix_band_part,
+    meshgrid,
+    norm,
+    reverse_sequence,
+    rint,
+    scatter_nd,
+    sequence_mask,
+    strided_slice,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_update,
+    tensordot,
+    trace,
+    unstack,
+)
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
+from .tf_math import cumulative_logsumexp as _cumulative_logsumexp
 from .tf_math_more import (
     count_nonzero,
     div_no_nan,
@@ -238,5 +258,7 @@ def control_dependencies(control_inputs):
     """Ops created inside also run `control_inputs` (TF1's `tf.control_dependencies`)."""
     return get_default_graph().control_dependencies(control_inputs)
 
+
+vars(math).update(rint=rint)  # (tf_array_more's tf.math name)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

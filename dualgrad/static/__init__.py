@@ -168,7 +168,6 @@ from .tf_array_more import (  # TF1's top-level array, scatter and control-flow 
 )
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
-from .tf_math import cumulative_logsumexp as _cumulative_logsumexp
 from .tf_math_more import (
     count_nonzero,
     div_no_nan,

@@ -208,6 +208,27 @@ from .eager.methods_more import (
     tril,
     triu,
 )
+from .eager.methods_numeric import (
+    aminmax,
+    bitwise_left_shift,
+    bitwise_right_shift,
+    block_diag,
+    cartesian_prod,
+    corrcoef,
+    cov,
+    diag_embed,
+    frac,
+    kron,
+    logaddexp,
+    logaddexp2,
+    logcumsumexp,
+    nan_to_num,
+    rot90,
+    sgn,
+    trapezoid,
+    trapz,
+    vander,
+)
 from .eager.methods_scatter import (
     cumprod,
     det,

@@ -16,6 +16,7 @@ from . import (
     layers,
     linalg,
     linalg_solve,
+    logexp,
     losses,
     math_extra,
     modulo,
@@ -47,7 +48,14 @@ from .activations import (
     softsign,
     tanhshrink,
 )
-from .bitwise import bitwise_and, bitwise_not, bitwise_or, bitwise_xor
+from .bitwise import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+)
 from .composite import (
     logsumexp,
     masked_fill,
@@ -99,6 +107,7 @@ from .indexing import getitem, scatter_like, setitem
 from .layers import dropout_apply, linear
 from .linalg import matmul
 from .linalg_solve import det, det_sign, inv, logabsdet, solve
+from .logexp import logaddexp, logaddexp2, logcumsumexp
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -198,4 +207,5 @@ __all__ = [
     "xlog1py", "xlogy", "segments", "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
     "unsorted_segment_sum",
     "special", "digamma", "erfc", "hypot", "lgamma", "polygamma", "sinc",
+    "logexp", "logaddexp", "logaddexp2", "logcumsumexp", "bitwise_left_shift", "bitwise_right_shift",
 ]

@@ -1,9 +1,13 @@
-"""Bitwise ops on integer and bool tensors: `&`, `|`, `^` and `~` (PyTorch's `bitwise_*`).
+"""Bitwise ops on integer and bool tensors: `&`, `|`, `^`, `~`, `<<` and `>>` (PyTorch's
+`bitwise_*`).
 
 On bool tensors they are the logical ops (so `mask1 & mask2` and `~mask` read as PyTorch's
 and TF1's); on integers they act on the two's-complement bits, so `~x` is `-x - 1` (PyTorch
 and numpy; `logical_not` would give False for every nonzero element). A float operand is
 refused, naming the op, as PyTorch refuses it. Not differentiable.
+
+Shifts follow PyTorch past the width of the (promoted) dtype and for negative counts:
+`x << s` is 0 there, `x >> s` is 0 for x >= 0 and -1 for x < 0 (C leaves both undefined).
 """
 from __future__ import annotations
 
@@ -75,3 +79,47 @@ bitwise_and = _declare("bitwise_and", "bitwise_and", lambda x, y: x & y, lambda 
 bitwise_or = _declare("bitwise_or", "bitwise_or", lambda x, y: x | y, lambda x, y: sp.Or(x, y))
 bitwise_xor = _declare("bitwise_xor", "bitwise_xor", lambda x, y: x ^ y, lambda x, y: sp.Xor(x, y))
 bitwise_not = _declare("bitwise_not", "invert", lambda x: ~x, lambda x: sp.Not(x), nin=1)
+
+
+def _shift(left: bool):
+    """The kernel of `<<` / `>>`, with PyTorch's results where the count is negative or not
+    smaller than the bit width (`where` picks them, so the jax kernel needs no branch)."""
+    name = "bitwise_left_shift" if left else "bitwise_right_shift"
+    checked = _checked(name, "left_shift" if left else "right_shift")
+
+    def kernel(xp, x, s):
+        # a Python int takes the tensor's dtype (PyTorch's and NEP 50's weak scalars)
+        dtype = np.result_type(*(a if type(a) in (int, float) else np.dtype(a.dtype) for a in (x, s)))
+        x, s = xp.asarray(x), xp.asarray(s)
+        if x.dtype.kind not in "iu" or s.dtype.kind not in "iu":  # floats refused, bools as numpy
+            return checked(xp, x, s)
+        outside = (s < 0) | (s >= np.dtype(dtype).itemsize * 8)
+        spill = 0 if left else xp.where(x < 0, -1, 0).astype(dtype)
+        safe = xp.where(outside, 0, s).astype(dtype)
+        return xp.where(outside, spill, checked(xp, x.astype(dtype), safe)).astype(dtype)
+
+    return kernel
+
+
+def _shift_form(fn):
+    def form(x, s):
+        if getattr(x, "is_Integer", False) and getattr(s, "is_Integer", False):
+            return sp.Integer(fn(int(x), int(s)))
+        raise SymbolicUnsupported("bitwise shifts of symbolic values")
+
+    return form
+
+
+DOCS["bitwise_left_shift"] = ("x << s elementwise on integers: 0 for s < 0 or s >= the bit width, as "
+                              "PyTorch (torch.bitwise_left_shift, tf.bitwise.left_shift)")
+DOCS["bitwise_right_shift"] = ("x >> s elementwise on integers, arithmetic: 0 or -1 (by x's sign) for "
+                               "s < 0 or s >= the bit width, as PyTorch (torch.bitwise_right_shift, "
+                               "tf.bitwise.right_shift)")
+bitwise_left_shift = declare(
+    "bitwise_left_shift", _shift(True), sympy=_shift_form(lambda x, s: x << s if s >= 0 else 0),
+    shape=_shape, nin=2, differentiable=False, elementwise=True, promotes=True, domain=((-8, 8), (0, 8)),
+    doc=DOCS["bitwise_left_shift"])
+bitwise_right_shift = declare(
+    "bitwise_right_shift", _shift(False), sympy=_shift_form(lambda x, s: x >> s if s >= 0 else -(x < 0)),
+    shape=_shape, nin=2, differentiable=False, elementwise=True, promotes=True, domain=((-8, 8), (0, 8)),
+    doc=DOCS["bitwise_right_shift"])

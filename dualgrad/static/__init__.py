@@ -168,6 +168,7 @@ from .tf_array_more import (  # TF1's top-level array, scatter and control-flow 
 )
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
+from .tf_math import cumulative_logsumexp as _cumulative_logsumexp
 from .tf_math_more import (
     count_nonzero,
     div_no_nan,
@@ -244,6 +245,7 @@ from .variables import (
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
 math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
+vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)
 double = float64
 half = float16
 

@@ -1,5 +1,6 @@
 """TF1's division and bit ops over registry ops: `truediv` (`/`, also `divide`), `div`,
-`floormod` (`%`, also `mod`), `floordiv` (`//`), `truncatemod` and the `bitwise` namespace.
+`floormod` (`%`, also `mod`), `floordiv` (`//`), `truncatemod`, the `bitwise` namespace
+(shifts included) and `math.cumulative_logsumexp`.
 None holds math."""
 from __future__ import annotations
 
@@ -36,7 +37,20 @@ bitwise = SimpleNamespace(
     bitwise_or=_binary(ops.bitwise_or, "bitwise.bitwise_or", "x | y on integer tensors"),
     bitwise_xor=_binary(ops.bitwise_xor, "bitwise.bitwise_xor", "x ^ y on integer tensors"),
     invert=invert,
+    left_shift=_binary(ops.bitwise_left_shift, "bitwise.left_shift",
+                       "x << y on integer tensors (0 past the bit width)"),
+    right_shift=_binary(ops.bitwise_right_shift, "bitwise.right_shift",
+                        "x >> y on integer tensors, arithmetic (0 or -1 past the bit width)"),
 )
+
+
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """log(cumsum(exp(x))) along `axis` without overflow (TF1's `tf.math.cumulative_logsumexp`);
+    `exclusive` starts from -inf and leaves out the current element, `reverse` runs from the end."""
+    from .tf_ops import _running
+
+    return _running("cumulative_logsumexp", ops.logcumsumexp, -float("inf"), x, axis, exclusive, reverse,
+                    name)
 
 
 

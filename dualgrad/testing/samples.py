@@ -97,6 +97,8 @@ OPS: dict[str, Samples] = {
     **{name: Samples(_UNARY, broadcast=True) for name in (
         "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh")},
     "atan2": Samples(_BINARY, broadcast=True),
+    "logaddexp": Samples(_BINARY, broadcast=True),
+    "logaddexp2": Samples(_BINARY, broadcast=True),
     # -- piecewise ---------------------------------------------------------------------------
     "relu": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
     "abs": Samples(_UNARY, broadcast=True, avoid=(0.0,)),
@@ -119,6 +121,9 @@ OPS: dict[str, Samples] = {
                       _s((), (2,), kinds=(INDEX, INDEX)), _s((2, 3), (3,), kinds=(BOOL, BOOL))))
        for name in ("bitwise_and", "bitwise_or", "bitwise_xor")},
     "bitwise_not": Samples((_s((2, 3), kinds=(INDEX,)), _s((), kinds=(INDEX,)), _s((4,), kinds=(BOOL,)))),
+    **{name: Samples((_s((2, 3), (2, 3), kinds=(INDEX, INDEX)), _s((2, 1), (3,), kinds=(INDEX, INDEX)),
+                      _s((), (2,), kinds=(INDEX, INDEX))))
+       for name in ("bitwise_left_shift", "bitwise_right_shift")},
     # -- optimizer updates (ops.updates) ----------------------------------------------------
     "ema": Samples((_s((2, 3), (2, 3), ()), _s((3,), (3,), ()), _s((2, 3), (3,), ())), broadcast=True),
     "add_square": Samples((_s((2, 3), (2, 3), (), ()), _s((4,), (4,), (), ()), _s((2, 3), (3,), (), ())),
@@ -195,6 +200,7 @@ OPS: dict[str, Samples] = {
     "logical_and": Samples((_s((2, 3), (2, 3), kinds=(BOOL, BOOL)), _s((2, 1), (3,), kinds=(BOOL, BOOL)))),
     "logical_or": Samples((_s((2, 3), (2, 3), kinds=(BOOL, BOOL)), _s((2, 1), (3,), kinds=(BOOL, BOOL)))),
     "cumsum": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
+    "logcumsumexp": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0), _s((2, 3), axis=-1))),
     "argsort": Samples((_s((3,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0, descending=True)),
                        distinct=True),
     # -- ops.running: ties are drawn too (the rule picks the last of them) -------------------

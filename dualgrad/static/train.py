@@ -145,3 +145,8 @@ __all__ += ["cosine_decay", "exponential_decay", "inverse_time_decay", "natural_
 from .train_adadelta_ftrl import AdadeltaOptimizer, FtrlOptimizer  # noqa: E402
 
 __all__ += ["AdadeltaOptimizer", "FtrlOptimizer"]
+
+# TF1's moving averages of variables (static/train_ema.py)
+from .train_ema import ExponentialMovingAverage  # noqa: E402
+
+__all__ += ["ExponentialMovingAverage"]

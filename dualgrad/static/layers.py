@@ -22,16 +22,19 @@ from .layers_conv import (  # noqa: E402
     conv2d,
     conv2d_transpose,
     conv3d,
+    conv3d_transpose,
     flatten,
     max_pooling1d,
     max_pooling2d,
     max_pooling3d,
+    separable_conv2d,
 )
 from .layers_norm import batch_normalization, dropout  # noqa: E402
 
 __all__ += ["average_pooling1d", "average_pooling2d", "average_pooling3d", "batch_normalization", "conv1d",
             "conv2d", "conv2d_transpose", "conv3d", "dropout", "flatten", "max_pooling1d", "max_pooling2d",
             "max_pooling3d"]
+__all__ += ["conv3d_transpose", "separable_conv2d"]
 
 
 def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool = True,

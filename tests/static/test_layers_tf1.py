@@ -161,6 +161,50 @@ def test_conv2d_transpose_is_the_adjoint_of_conv2d(strides, padding, size):
     np.testing.assert_allclose(np.vdot(got + 1.0, z), np.vdot(x, conv), rtol=1e-10)
 
 
+def test_conv3d_transpose_is_the_adjoint_of_conv3d():
+    x = RNG.normal(size=(1, 3, 2, 3, 2))
+    y = ds.layers.conv3d_transpose(
+        ds.constant(x), 3, (2, 3, 2), strides=(2, 1, 2), padding="same", use_bias=False
+    )
+    assert y.shape == (1, 6, 2, 6, 3)
+    k = ds.global_variables()[0]
+    assert k.name == "conv3d_transpose/kernel:0" and tuple(k.shape) == (2, 3, 2, 3, 2)
+    got, kv = _run([y, k])
+    z = RNG.normal(size=got.shape)
+    np.testing.assert_allclose(np.vdot(got, z), np.vdot(x, np_conv(z, kv, (2, 1, 2), "same")), rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout, dilation", [("channels_last", 1), ("channels_first", 2)])
+def test_separable_conv2d_is_depthwise_then_pointwise(layout, dilation):
+    x = RNG.normal(size=(2, 7, 6, 3))
+    inputs = x if layout == "channels_last" else x.transpose(0, 3, 1, 2)
+    y = ds.layers.separable_conv2d(
+        inputs,
+        4,
+        3,
+        padding="same",
+        depth_multiplier=2,
+        data_format=layout,
+        dilation_rate=dilation,
+        bias_initializer=ds.constant_initializer(0.5),
+    )
+    names = [v.name for v in ds.trainable_variables()]
+    assert names == [
+        "separable_conv2d/depthwise_kernel:0",
+        "separable_conv2d/pointwise_kernel:0",
+        "separable_conv2d/bias:0",
+    ]
+    got, dw, pw = _run([y, *ds.trainable_variables()[:2]])
+    assert dw.shape == (3, 3, 3, 2) and pw.shape == (1, 1, 6, 4)
+    full = np.zeros((3, 3, 3, 6))  # depthwise as a dense kernel: channel c feeds outputs c * 2 + m
+    for c, m in np.ndindex(3, 2):
+        full[:, :, c, c * 2 + m] = dw[:, :, c, m]
+    expected = np_conv(x, full, (1, 1), "same", (dilation, dilation)) @ pw[0, 0] + 0.5
+    if layout == "channels_first":
+        expected = expected.transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-12)
+
+
 @pytest.mark.parametrize(
     "n, kind, pool, strides, padding",
     [
@@ -369,7 +413,7 @@ def test_cnn_layers_gradients_match_jax_on_the_jax_backend():
         return jnp.mean(jnp.square(z.reshape(3, -1) @ w + c))
 
     with jax.enable_x64(True):
-        ref_loss, expected = jax.value_and_grad(reference)([jnp.asarray(v) for v in values])
+        ref_loss, expected = jax.jit(jax.value_and_grad(reference))([jnp.asarray(v) for v in values])
     np.testing.assert_allclose(got_loss, float(ref_loss), rtol=1e-12)
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_allclose(g, np.asarray(e), rtol=1e-10, atol=1e-14)

@@ -50,7 +50,7 @@ def test_adam_steps_equal_the_network_written_in_jax():
     assert [v.name for v in params] == [
         "conv2d/kernel:0", "conv2d/bias:0", "conv2d_1/kernel:0", "conv2d_1/bias:0",
         "dense/kernel:0", "dense/bias:0", "dense_1/kernel:0", "dense_1/bias:0"]
-    x, y = train_x[:32], train_y[:32]
+    x, y = train_x[:16], train_y[:16]
     with ds.Session(backend="numpy") as sess:
         sess.run(ds.global_variables_initializer())
         start = sess.run(params)

@@ -134,6 +134,15 @@ from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
+from .eager.methods_data import (
+    bincount,
+    bucketize,
+    histc,
+    isin,
+    searchsorted,
+    unique,
+    unique_consecutive,
+)
 from .eager.methods_extra import (
     addcmul,
     addmm,

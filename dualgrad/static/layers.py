@@ -10,7 +10,7 @@ from ..errors import ShapeError, user_line
 from . import api
 from .convert import ArgumentError
 from .creation import convert_to_tensor
-from .scopes import get_variable, variable_scope, zeros_initializer
+from .scopes import get_variable, zeros_initializer
 
 __all__ = ["dense"]
 
@@ -29,6 +29,7 @@ from .layers_conv import (  # noqa: E402
     max_pooling3d,
     separable_conv2d,
 )
+from .layers_conv import layer_scope as _layer_scope  # noqa: E402
 from .layers_norm import batch_normalization, dropout  # noqa: E402
 
 __all__ += ["average_pooling1d", "average_pooling2d", "average_pooling3d", "batch_normalization", "conv1d",
@@ -52,7 +53,7 @@ def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool
     if x.shape is None or not x.shape or x.shape[-1] is None:
         raise ShapeError(f"ds.layers.dense: the last dimension of the inputs should be defined, got shape "
                          f"{x.shape} {user_line()}")
-    with variable_scope(name, default_name="dense", reuse=reuse):
+    with _layer_scope(name, "dense", reuse):
         kernel = get_variable("kernel", [x.shape[-1], units], dtype=x.dtype,
                               initializer=kernel_initializer, trainable=trainable)
         out = api.matmul(x, kernel)  # batched over leading axes, as numpy's matmul

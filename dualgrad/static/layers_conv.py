@@ -40,6 +40,15 @@ __all__ = [
 ]
 
 
+def layer_scope(name, layer: str, reuse):
+    """The layer's variable scope, as TF1's `Layer._set_scope`: `name`, else a unique
+    `<layer>`, `<layer>_1`, ...; with `reuse=True` and no name, `<layer>` itself (the first
+    unnamed layer's variables)."""
+    if name is None and reuse is True:
+        return variable_scope(layer, reuse=True)
+    return variable_scope(name, default_name=layer, reuse=reuse)
+
+
 def _ints(layer: str, key: str, value, n: int) -> tuple:
     """Keras' `normalize_tuple`: an int, or n positive ints."""
     values = (value,) * n if isinstance(value, int) and not isinstance(value, bool) else value
@@ -154,7 +163,7 @@ def _conv(
     layout = _layout(layer, data_format, n)
     _no_regularizers(layer, *regularizers)
     x, channels = _input(layer, inputs, n, layout)
-    with variable_scope(name, default_name=layer, reuse=reuse):
+    with layer_scope(name, layer, reuse):
         w = get_variable(
             "kernel",
             list(kernel) + [channels, filters],
@@ -340,7 +349,7 @@ def _conv_transpose(
     ]
     batch = 1 if x.shape[0] is None else int(x.shape[0])  # (the batch entry of output_shape is not read)
     full = [batch, filters, *out] if layout == FIRST[n] else [batch, *out, filters]
-    with variable_scope(name, default_name=layer, reuse=reuse):
+    with layer_scope(name, layer, reuse):
         w = get_variable(
             "kernel",
             list(kernel) + [filters, channels],
@@ -488,7 +497,7 @@ def separable_conv2d(
         bias_constraint,
     )
     x, channels = _input(layer, inputs, n, layout)
-    with variable_scope(name, default_name=layer, reuse=reuse):
+    with layer_scope(name, layer, reuse):
         depthwise = get_variable(
             "depthwise_kernel",
             [*kernel, channels, mult],

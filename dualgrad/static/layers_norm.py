@@ -31,6 +31,7 @@ from .compat import GraphKeys, add_to_collection
 from .convert import ArgumentError
 from .creation import convert_to_tensor, float16, float32
 from .graph import Tensor
+from .layers_conv import layer_scope
 from .scopes import get_variable, ones_initializer, variable_scope, zeros_initializer
 
 __all__ = ["batch_normalization", "dropout"]
@@ -153,7 +154,7 @@ def batch_normalization(
     param = float32 if x.dtype == float16 else x.dtype  # TF1: float16 layers keep float32 parameters
     fused = fused is not False and rank == 4 and ax in (1, 3) and x.dtype.name != "float64"
     reduce_axes = [i for i in range(rank) if i != ax]
-    with variable_scope(name, default_name=layer, reuse=reuse):
+    with layer_scope(name, layer, reuse):
         gamma = (
             get_variable("gamma", [channels], dtype=param, initializer=gamma_initializer, trainable=trainable)
             if scale

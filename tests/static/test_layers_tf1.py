@@ -474,3 +474,37 @@ def test_layers_refuse_bad_arguments_at_the_users_line():
         ds.layers.flatten(ds.placeholder(ds.float32, [None, None, 2]))
     with pytest.raises(DualgradError, match=rf"ds\.layers\.conv2d_transpose: the spatial dims.*{line}"):
         ds.layers.conv2d_transpose(ds.placeholder(ds.float32, [None, None, 4, 2]), 2, 3)
+
+
+def test_unnamed_layers_share_as_in_tf1():
+    """`reuse=True` without a name reuses `<layer>` itself (TF1's Layer._set_scope), and a model of
+    unnamed layers built twice in `variable_scope('model')`, the second time with reuse, shares
+    every variable."""
+    x = ds.placeholder(ds.float32, [None, 6, 6, 1])
+    a = ds.layers.conv2d(x, 2, 3)
+    b = ds.layers.conv2d(x, 2, 3, reuse=True)
+    ds.layers.dense(ds.layers.flatten(a), 2)
+    ds.layers.dense(ds.layers.flatten(b), 2, reuse=True)
+    assert [v.name for v in ds.global_variables()] == [
+        "conv2d/kernel:0",
+        "conv2d/bias:0",
+        "dense/kernel:0",
+        "dense/bias:0",
+    ]
+
+    def model(images):
+        h = ds.layers.conv2d(images, 2, 3)
+        h = ds.layers.batch_normalization(h, training=True)
+        return ds.layers.dense(ds.layers.flatten(ds.layers.conv2d(h, 2, 3)), 3)
+
+    with ds.variable_scope("model"):
+        model(x)
+    count = len(ds.global_variables())
+    with ds.variable_scope("model", reuse=True):
+        model(x)
+    assert len(ds.global_variables()) == count == 4 + 10
+    assert [v.name for v in ds.global_variables()[4:7]] == [
+        "model/conv2d/kernel:0",
+        "model/conv2d/bias:0",
+        "model/batch_normalization/gamma:0",
+    ]

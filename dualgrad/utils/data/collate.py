@@ -44,7 +44,7 @@ def default_collate(batch: list):
                     f"found {type(elem).__name__}")
 
 
-def default_convert(data):
+def default_convert(data: object) -> object:
     """One sample with its numpy arrays and numpy numbers as tensors (their dtype kept; string
     and object arrays left), recursing into dicts, tuples (to lists) and lists; Python numbers
     and tensors as they are: what `DataLoader(batch_size=None)` yields (default_convert)."""

@@ -173,6 +173,9 @@ def _channel_dropout(name: str, input: Tensor, p: float, training: bool, inplace
     """PyTorch's feature dropout: each (sample, channel) kept or zeroed whole, one draw per
     entry of the first two dims (of dim 0 alone for an `unbatched` sample (C, ...))."""
     shape = tuple(int(d) for d in input.shape)
+    _check_p(name, p)
+    if not training or p == 0.0 or 0 in shape:  # (before the shape check, as PyTorch's kernel)
+        return input
     if len(shape) + unbatched < 2:
         raise ShapeError(f"{name}: feature dropout requires at least 2 dimensions in the input, got "
                          f"shape {list(shape)} {user_line()}")

@@ -65,6 +65,8 @@ def test_channel_dropout_eval_mode_p_and_errors():
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match="dropout3d: feature dropout requires at least 2 dimensions"):
             F.dropout3d(dg.ones(()))
+        scalar = dg.ones(())
+        assert F.dropout3d(scalar, training=False) is scalar  # eval mode checks nothing, as PyTorch
 
 
 def test_channel_dropout_inplace():

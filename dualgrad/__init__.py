@@ -238,6 +238,7 @@ from .eager.methods_numeric import (
     trapz,
     vander,
 )
+from .eager.methods_quantile import mode, nanmedian, nanquantile, quantile
 from .eager.methods_scatter import (
     cumprod,
     det,

@@ -1,17 +1,24 @@
 """`dg.linalg`: PyTorch's `torch.linalg` names over registry ops. `inv`, `det`, `slogdet` and
-`solve` are registry ops (ops.linalg_solve); the norms are composites of registry ops. Matrix
-norms that need singular values (ord 2, -2, 'nuc') are refused: dualgrad has no SVD."""
+`solve` are registry ops (ops.linalg_solve); `cholesky`, `eigh`, `qr` and `svd` too
+(ops.linalg_decomp: one op per decomposition, its factors packed side by side and sliced out
+here); the norms and `pinv`, `matrix_power`, `matrix_rank` are composites of registry ops."""
 from __future__ import annotations
 
 from collections import namedtuple
 
 from . import ops
+from .eager.creation import eye, zeros
+from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
-from .errors import DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
+from .errors import ArgumentError, DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
+from .ops.linalg_decomp import unpack_eigh, unpack_qr, unpack_svd
 from .ops.linalg_solve import is_vector_rhs
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
+eigh_result = namedtuple("eigh_result", ["eigenvalues", "eigenvectors"])
+qr_result = namedtuple("qr_result", ["Q", "R"])
+svd_result = namedtuple("svd_result", ["U", "S", "Vh"])
 
 _INF = float("inf")
 
@@ -49,6 +56,103 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     return swap_last(ops.solve(swap_last(A), swap_last(B)))  # X A = B is A^T X^T = B^T
 
 
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """L with A = L L^T, lower triangular (L^T with `upper`), for each symmetric positive
+    definite matrix; one that is not (or holds NaN/inf) raises LinAlgError naming its batch
+    element and leading minor, on every device. A is read as (A + A^T) / 2 (PyTorch reads its
+    lower triangle: the same for symmetric A); the gradient is PyTorch's symmetric one."""
+    return ops.cholesky(A, upper=bool(upper))
+
+
+def _uplo(name: str, UPLO: str) -> None:  # noqa: N803 (PyTorch's spelling)
+    if UPLO not in ("L", "U"):
+        raise ArgumentError(f"linalg.{name}: UPLO must be 'L' or 'U', got {UPLO!r} {user_line()}")
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> eigh_result:  # noqa: N803 (PyTorch's spelling)
+    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix, A read as
+    (A + A^T) / 2 (so UPLO changes nothing for a symmetric A). Each eigenvector's
+    largest-magnitude entry is positive (PyTorch keeps LAPACK's signs). As in PyTorch, the
+    gradient through the eigenvectors is finite only for distinct eigenvalues (equal ones make
+    it inf/NaN); the eigenvalues' gradient is always defined."""
+    _uplo("eigh", UPLO)
+    return eigh_result(*unpack_eigh(ops.eigh(A)))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803 (PyTorch's spelling)
+    """The eigenvalues (ascending) of each symmetric matrix: `eigh(A).eigenvalues`."""
+    _uplo("eigvalsh", UPLO)
+    return unpack_eigh(ops.eigh(A))[0]
+
+
+def _rows_cols(name: str, A: Tensor) -> tuple[int, int]:
+    if A.ndim < 2:
+        raise ShapeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions (got shape "
+                         f"{tuple(A.shape)}; at {user_frame()})")
+    return int(A.shape[-2]), int(A.shape[-1])
+
+
+def _complement(Q: Tensor, m: int) -> Tensor:
+    """m - k orthonormal columns completing the k orthonormal columns of Q to a basis: the last
+    columns of the QR of [Q | I]. Not differentiable (any basis of that space is as good; PyTorch
+    ignores their gradient too)."""
+    with no_grad():
+        Q = Q.detach()
+        identity = eye(m, dtype=Q.dtype, device=Q.device)
+        identity = ops.broadcast_to(identity, shape=tuple(Q.shape[:-2]) + (m, m))
+        full, _ = unpack_qr(ops.qr(ops.concatenate(Q, identity, axis=-1)), m)
+        return full[..., :, Q.shape[-1]:]
+
+
+def qr(A: Tensor, mode: str = "reduced") -> qr_result:
+    """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular with a non-negative
+    diagonal (PyTorch keeps LAPACK's signs). mode 'reduced' (k = min(m, n) columns of Q),
+    'complete' (Q m x m) or 'r' (Q empty). The gradient is PyTorch's, for m >= n; 'complete'
+    with m > n is not differentiable (as in PyTorch)."""
+    if mode not in ("reduced", "complete", "r"):
+        raise ArgumentError(f"linalg.qr: qr received unrecognized mode {mode!r} but expected one of "
+                            f"'reduced' (default), 'r', or 'complete' {user_line()}")
+    m, n = _rows_cols("qr", A)
+    if mode == "complete" and m > n and is_grad_enabled() and A.requires_grad:
+        raise DualgradNotImplementedError(
+            f"linalg.qr: The QR decomposition is not differentiable when mode='complete' and nrows > ncols "
+            f"(A of shape {tuple(A.shape)}; at {user_frame()})")
+    Q, R = unpack_qr(ops.qr(A), m)
+    if mode == "r":
+        return qr_result(ops.reshape(A[..., :0, :0], shape=(0,)), R)
+    if mode == "complete" and m > n:
+        Q = ops.concatenate(Q, _complement(Q, m), axis=-1)
+        R = ops.concatenate(R, zeros(tuple(A.shape[:-2]) + (m - n, n), dtype=A.dtype, device=A.device),
+                            axis=-2)
+    return qr_result(Q, R)
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> svd_result:
+    """(U, S, Vh) with A = U diag(S) Vh, S descending. Each pair of singular vectors is signed
+    so that U's column has its largest-magnitude entry positive (PyTorch keeps LAPACK's signs).
+    With full_matrices, U's columns / Vh's rows past min(m, n) complete the bases; as in
+    PyTorch, their gradient is ignored (any completion is as good). The gradient through U and
+    Vh is finite only for distinct singular values (and non-zero ones when m != n)."""
+    if driver is not None:
+        raise ArgumentError(f"linalg.svd: driver= is a CUDA option; dualgrad takes driver=None {user_line()}")
+    m, n = _rows_cols("svd", A)
+    U, S, Vh = unpack_svd(ops.svd(A), m)
+    if full_matrices and m > n:
+        U = ops.concatenate(U, _complement(U, m), axis=-1)
+    elif full_matrices and n > m:
+        Vh = ops.concatenate(Vh, swap_last(_complement(swap_last(Vh), n)), axis=-2)
+    return svd_result(U, S, Vh)
+
+
+def svdvals(A: Tensor, *, driver=None) -> Tensor:
+    """The singular values of each matrix, descending; differentiable everywhere they are
+    distinct, as PyTorch's."""
+    if driver is not None:
+        raise ArgumentError(f"linalg.svdvals: driver= is a CUDA option; dualgrad takes driver=None "
+                            f"{user_line()}")
+    return unpack_svd(ops.svd(A), _rows_cols("svdvals", A)[0])[1]
+
+
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector p-norm over `dim` (all elements when None); ord inf/-inf are max/min |x|,
     ord 0 counts the non-zero elements."""
@@ -70,20 +174,18 @@ def _matrix_dims(x: Tensor, dim) -> tuple[int, int]:
 
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
-    """The matrix norm over the two dims `dim`: 'fro', or the largest (ord 1 / inf) or smallest
-    (-1 / -inf) absolute column / row sum, as PyTorch defines them. ord 2, -2 and 'nuc' need
-    singular values and are refused (NotImplementedError)."""
+    """The matrix norm over the two dims `dim`: 'fro', the largest (ord 1 / inf) or smallest
+    (-1 / -inf) absolute column / row sum, or the largest (2) / smallest (-2) / sum ('nuc') of
+    the singular values, as PyTorch defines them."""
     if dtype is not None:
         A = A.to(dtype)
     rows, cols = _matrix_dims(A, tuple(dim))
     if ord == "fro":
         return ops.norm(A, p=2, axis=(rows, cols), keepdims=keepdim)
     sums = {1: rows, -1: rows, _INF: cols, -_INF: cols}
+    if ord in (2, -2, "nuc"):
+        return _spectral_norm(A, ord, rows, cols, keepdim)
     if ord not in sums:
-        if ord in (2, -2, "nuc"):
-            raise DualgradNotImplementedError(
-                f"linalg.matrix_norm: ord={ord!r} needs singular values, and dualgrad has no SVD "
-                f"(input shape {tuple(A.shape)}; at {user_frame()})")
         raise ShapeError(f"linalg.matrix_norm: Order {ord!r} not supported {user_line()}")
     summed = ops.sum(ops.abs(A), axis=sums[ord], keepdims=True)
     other = cols if sums[ord] == rows else rows
@@ -92,6 +194,17 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
         extreme = ops.sum
     out = extreme(summed, axis=other, keepdims=True)
     return out if keepdim else ops.squeeze(out, axis=(rows, cols))
+
+
+def _spectral_norm(A: Tensor, ord, rows: int, cols: int, keepdim: bool) -> Tensor:
+    """ord 2 / -2 / 'nuc': the largest / smallest / sum of the singular values over (rows, cols)."""
+    rest = [d for d in range(A.ndim) if d not in (rows, cols)]
+    s = svdvals(ops.transpose(A, axes=tuple(rest) + (rows, cols)))
+    out = ops.sum(s, axis=-1) if ord == "nuc" else (ops.amax if ord == 2 else ops.amin)(s, axis=-1)
+    if keepdim:
+        for d in sorted((rows, cols)):
+            out = ops.expand_dims(out, axis=d)
+    return out
 
 
 def norm(x: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -22,6 +22,10 @@ from .. import dtypes
 #: (square float matrices in the last two dims, far from singular: the domain's values plus
 #: +-n on the diagonal, for inv/det/solve).
 FLOAT, BOOL, SHAPE, INDEX, MATRIX = "float", "bool", "shape", "index", "matrix"
+#: More matrix kinds, for the decompositions: "spd" (symmetric positive definite with well
+#: separated eigenvalues: cholesky, eigh) and "spread" (any m x n with well separated singular
+#: values: svd, qr).
+SPD, SPREAD = "spd", "spread"
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,13 @@ OPS: dict[str, Samples] = {
     "solve": Samples((_s((2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (2, 3), kinds=(MATRIX,)),
                       _s((2, 2, 2), (2,), kinds=(MATRIX,)), _s((2, 2), (3, 2, 1), kinds=(MATRIX,)),
                       _s((2, 2, 2), (2, 2), kinds=(MATRIX,))), domain=((-0.5, 0.5), (-3.0, 3.0))),
+    # decompositions: SPD / SPREAD matrices (well separated spectra, far from singular), tiny:
+    # sympy.diff of their closed forms swells fast (tests/ops/test_linalg_decomp.py checks bigger ones)
+    "cholesky": Samples((_s((2, 2), kinds=(SPD,)), _s((2, 1, 1), kinds=(SPD,), upper=True)),
+                        domain=((-0.5, 0.5),)),
+    "eigh": Samples((_s((2, 2), kinds=(SPD,)), _s((2, 1, 1), kinds=(SPD,))), domain=((-0.5, 0.5),)),
+    "qr": Samples((_s((2, 2), kinds=(SPREAD,)), _s((2, 2, 1), kinds=(SPREAD,))), domain=((-0.5, 0.5),)),
+    "svd": Samples((_s((1, 3), kinds=(SPREAD,)), _s((1, 2, 1), kinds=(SPREAD,))), domain=((-0.5, 0.5),)),
     # -- ops.accumulate ---------------------------------------------------------------------
     "cumprod": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0)), avoid=(0.0,)),
     # each reduction with and without x's values; src values never tie with x's (interleave)

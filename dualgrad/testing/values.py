@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..ops import REGISTRY
-from .samples import BOOL, FLOAT, INDEX, MATRIX, SHAPE, Sample, Samples, entry
+from .samples import BOOL, FLOAT, INDEX, MATRIX, SHAPE, SPD, SPREAD, Sample, Samples, entry
 
 DEFAULT_DOMAIN = (-3.0, 3.0)
 KINK_GAP = 0.1  # distance kept from a kink: far beyond the finite-difference step
@@ -67,6 +67,17 @@ def well_conditioned(x: np.ndarray, u: np.ndarray) -> np.ndarray:
     return x + np.eye(n) * diagonal[..., None, :]
 
 
+def separated_spectrum(x: np.ndarray, symmetric: bool) -> np.ndarray:
+    """m x n matrices (last two dims, entries |x| <= 0.5) whose singular values (eigenvalues,
+    when `symmetric`) are far apart and far from 0: x (symmetrised) plus p * (1, 3, 5, ...) on
+    the diagonal, p = max(m, n), which moves each of them by at most |x|_2 <= p / 2."""
+    m, n = x.shape[-2:]
+    if symmetric:
+        x = (x + np.swapaxes(x, -1, -2)) / 2
+    p = max(m, n)
+    return x + np.eye(m, n) * (p * (1.0 + 2.0 * np.arange(n)))
+
+
 def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The inputs of one call of op `name`, from one array of [0, 1] draws per input."""
     spec: Samples = entry(name)
@@ -84,6 +95,9 @@ def make_inputs(name: str, sample: Sample, units: Sequence[np.ndarray]) -> list[
             continue
         if kind == MATRIX:
             out.append(well_conditioned(x, u))
+            continue
+        if kind in (SPD, SPREAD):
+            out.append(separated_spectrum(x, kind == SPD))
             continue
         if kind == FLOAT:
             if spec.distinct:

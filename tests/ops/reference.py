@@ -218,6 +218,41 @@ def solve_reference(a, b, xp=jnp):
     return x[..., 0] if vector else x
 
 
+def _largest_positive(v):
+    """Per column of v: the sign of its largest-magnitude entry (the first among ties), as a
+    one-hot pick, so the column can be flipped to make that entry positive."""
+    pick = jax.nn.one_hot(jnp.argmax(jnp.abs(v), axis=-2), v.shape[-2], axis=-2, dtype=v.dtype)
+    sign = jnp.sign(jnp.sum(v * pick, axis=-2, keepdims=True))
+    return jnp.where(sign == 0, 1.0, sign)
+
+
+def _cholesky_reference(a, upper=False):
+    low = jnp.linalg.cholesky((a + jnp.swapaxes(a, -1, -2)) / 2)
+    return jnp.swapaxes(low, -1, -2) if upper else low
+
+
+def _eigh_reference(a):
+    """[w | V^T] of (A + A^T) / 2, each eigenvector's largest entry positive."""
+    w, v = jnp.linalg.eigh((a + jnp.swapaxes(a, -1, -2)) / 2)
+    v = v * _largest_positive(v)
+    return jnp.concatenate([w[..., :, None], jnp.swapaxes(v, -1, -2)], axis=-1)
+
+
+def _qr_reference(a):
+    """[Q^T | R] with diag(R) >= 0."""
+    q, r = jnp.linalg.qr(a)
+    d = jnp.where(jnp.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0)
+    return jnp.concatenate([jnp.swapaxes(q * d[..., None, :], -1, -2), r * d[..., :, None]], axis=-1)
+
+
+def _svd_reference(a):
+    """[U^T | S | Vh] (reduced), each U column's largest entry positive (its V row flips too)."""
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    sign = _largest_positive(u)
+    return jnp.concatenate([jnp.swapaxes(u * sign, -1, -2), s[..., :, None], vh * jnp.swapaxes(sign, -1, -2)],
+                           axis=-1)
+
+
 def _scatter_reduce(x, src, key, reduce="sum", include_self=True):
     """torch.scatter_reduce written with jax's .at updates; 'mean' divides by the number of
     values reduced into each position (the input's own value counted when included)."""
@@ -291,6 +326,7 @@ REFERENCE = {
        for r in ("sum", "prod", "mean", "amax", "amin")},
     "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": solve_reference,
     "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
+    "cholesky": _cholesky_reference, "eigh": _eigh_reference, "qr": _qr_reference, "svd": _svd_reference,
     # composites
     "var": lambda x, axis=None, keepdims=False, correction=1: jnp.var(x, axis=axis, ddof=correction,
                                                                       keepdims=keepdims),

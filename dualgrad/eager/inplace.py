@@ -72,6 +72,18 @@ def rebase_views(chain: list) -> None:
         # one write, one version: a base that shares the view's counter was bumped with it (a
         # second bump made the view's own saved output, `v.exp_()`'s, read as modified)
         adopt(base, new, bump=base._version is not view._version)
+    # ...then each view is a view of its base's new value again, outermost first (PyTorch
+    # regenerates the written view's grad_fn from the CopySlices): its later uses flow through
+    # the base, so the base's hooks and retained `.grad` see them, and a second write into the
+    # same view finds the chain again (without, `v.mul_(2); v.mul_(3)` left the base at 2x)
+    with grad_mode.enable_grad():
+        for view, node, base in reversed(chain):
+            replayed = node.op(base, **node.attrs)
+            old_node, old_index = view.grad_fn, view._output_nr
+            view.grad_fn = replayed.grad_fn
+            view._output_nr = 0
+            view._requires_grad = replayed._requires_grad
+            view._move_retain_grad(old_node, old_index)
 
 
 def shadow(t: Tensor, copy: bool = False) -> Tensor:

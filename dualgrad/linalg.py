@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from . import ops
+from . import dtypes, ops
 from .eager.creation import eye, zeros
 from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
 from .errors import ArgumentError, DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
-from .ops.linalg_decomp import unpack_eigh, unpack_qr, unpack_svd
+from .ops.linalg_decomp import pinv_rtol, unpack_eigh, unpack_qr, unpack_svd
 from .ops.linalg_solve import is_vector_rhs
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
 eigh_result = namedtuple("eigh_result", ["eigenvalues", "eigenvectors"])
 qr_result = namedtuple("qr_result", ["Q", "R"])
 svd_result = namedtuple("svd_result", ["U", "S", "Vh"])
+lstsq_result = namedtuple("lstsq_result", ["solution", "residuals", "rank", "singular_values"])
 
 _INF = float("inf")
 
@@ -151,6 +152,91 @@ def svdvals(A: Tensor, *, driver=None) -> Tensor:
         raise ArgumentError(f"linalg.svdvals: driver= is a CUDA option; dualgrad takes driver=None "
                             f"{user_line()}")
     return unpack_svd(ops.svd(A), _rows_cols("svdvals", A)[0])[1]
+
+
+def _tolerance(x) -> float | None:
+    if x is None or isinstance(x, (int, float)):
+        return x
+    return float(x.item()) if getattr(x, "ndim", 1) == 0 else _refuse_tensor_tolerance(x)
+
+
+def _refuse_tensor_tolerance(x):
+    raise ArgumentError(f"linalg: atol/rtol must be numbers (or 0-d tensors), got shape {tuple(x.shape)} "
+                        f"{user_line()}")
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse of each matrix; singular values at or below
+    max(atol, rtol * s_max) count as 0 (PyTorch's defaults). The gradient is PyTorch's
+    pinv_backward, right where the rank does not change. `hermitian` only picks LAPACK's
+    routine in PyTorch; the result is the same."""
+    _rows_cols("pinv", A)
+    return ops.pinv(A, atol=_tolerance(atol), rtol=_tolerance(rtol))
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A^n for square A by repeated squaring (matmul); n < 0 is inv(A)^-n, n = 0 the identity."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise ArgumentError(f"linalg.matrix_power: n must be an int, got {n!r} {user_line()}")
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ShapeError(f"linalg.matrix_power: A must be batches of square matrices, got shape "
+                         f"{tuple(A.shape)} (at {user_frame()})")
+    if n == 0:
+        identity = eye(int(A.shape[-1]), dtype=A.dtype, device=A.device)
+        return ops.add(ops.multiply(A, 0), identity) if A.requires_grad else ops.broadcast_to(
+            identity, shape=tuple(A.shape))
+    base = inv(A) if n < 0 else A
+    result, n = None, abs(n)
+    while n:
+        if n & 1:
+            result = base if result is None else ops.matmul(result, base)
+        n >>= 1
+        if n:
+            base = ops.matmul(base, base)
+    return result
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max) of each matrix (int64; not
+    differentiable), with PyTorch's default tolerances."""
+    m, n = _rows_cols("matrix_rank", A)
+    atol, rtol = _tolerance(atol), _tolerance(rtol)
+    with no_grad():
+        s = svdvals(A.detach())
+        if min(m, n) == 0:
+            return ops.sum(ops.cast(s, dtype=dtypes.int64), axis=-1)
+        cutoff = ops.maximum(ops.multiply(s[..., :1], pinv_rtol(A.dtype.np, m, n, atol, rtol)),
+                             0.0 if atol is None else float(atol))
+        return ops.sum(ops.cast(ops.greater(s, cutoff), dtype=dtypes.int64), axis=-1)
+
+
+_LSTSQ_DRIVERS = (None, "gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
+    """The least-squares solution X of A X = B (minimum norm where A is rank deficient) as
+    pinv(A, rtol=rcond) B, with PyTorch's CPU results per driver: 'gelsy' (the default) gives the
+    rank and empty residuals and singular values; 'gelsd'/'gelss' also the singular values and,
+    when m > n and every A has full rank, the squared residuals; 'gels' the residuals only.
+    B is a (batch of) m x k matrices, or vectors when it has one dim less than A."""
+    if driver not in _LSTSQ_DRIVERS:
+        raise ArgumentError(f"linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), "
+                            f"got {driver!r} {user_line()}")
+    m, n = _rows_cols("lstsq", A)
+    vector = B.ndim == A.ndim - 1
+    rhs = ops.expand_dims(B, axis=-1) if vector else B
+    if rhs.ndim < 2 or rhs.shape[-2] != m:
+        raise ShapeError(f"linalg.lstsq: A and B must have the same number of rows (A of shape "
+                         f"{tuple(A.shape)}, B of shape {tuple(B.shape)}; at {user_frame()})")
+    driver = driver or "gelsy"
+    x = ops.matmul(pinv(A, rtol=rcond), rhs)
+    empty = zeros(0, dtype=A.dtype, device=A.device)
+    rank = matrix_rank(A, rtol=rcond) if driver != "gels" else zeros(0, dtype=dtypes.int64, device=A.device)
+    residuals = empty
+    if driver != "gelsy" and m > n and bool((matrix_rank(A, rtol=rcond) == n).all()):
+        residuals = ops.sum(ops.square(ops.subtract(ops.matmul(A, x), rhs)), axis=-2)  # (k,): PyTorch's
+    singular_values = svdvals(A.detach()) if driver in ("gelsd", "gelss") else empty
+    return lstsq_result(ops.squeeze(x, axis=-1) if vector else x, residuals, rank, singular_values)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

@@ -494,4 +494,67 @@ svd = declare("svd", _svd_kernel, vjp=(_svd_grad,), sympy=_svd_form, shape=_svd_
                   "(torch.linalg.svd; dg.linalg unpacks them)")
 
 
-__all__ = ["cholesky", "eigh", "qr", "svd", "unpack_eigh", "unpack_qr", "unpack_svd"]
+# -- pinv --------------------------------------------------------------------------------------
+
+
+def _pinv_shape(op, a: Spec, atol=None, rtol=None) -> Spec:
+    _at_least_2d(op, a)
+    return Spec(tuple(a.shape[:-2]) + (a.shape[-1], a.shape[-2]), a.dtype)
+
+
+def pinv_rtol(dtype, m: int, n: int, atol, rtol) -> float:
+    """PyTorch's default: eps * max(m, n) when neither tolerance is given, 0 when only a
+    positive atol is."""
+    if rtol is not None:
+        return float(rtol)
+    return 0.0 if atol is not None and atol > 0 else float(np.finfo(dtype).eps) * max(m, n)
+
+
+def _pinv_kernel(xp, a, atol=None, rtol=None):
+    """V diag(1/s) U^T over the singular values above max(atol, rtol * s_max) (zero below)."""
+    _require_float("pinv", a)
+    a, bad = _finite_matrices(xp, a)
+    m, n = a.shape[-2:]
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    cutoff = xp.maximum(0.0 if atol is None else float(atol),
+                        pinv_rtol(a.dtype, m, n, atol, rtol) * s[..., :1])
+    kept = s > cutoff
+    s_inv = xp.where(kept, 1 / xp.where(kept, s, 1), 0).astype(a.dtype)
+    out = xp.swapaxes(vh, -1, -2) @ (s_inv[..., :, None] * xp.swapaxes(u, -1, -2))
+    return _poisoned(xp, out, bad)
+
+
+def _pinv_grad(g, out, a, atol=None, rtol=None):
+    """PyTorch's pinv_backward (A's rank held constant), written for the smaller side."""
+    m, n = a.shape[-2:]
+    p, pt, gt = out, swap_last(out), swap_last(g)
+    if m is not None and n is not None and m <= n:
+        k = matmul(gt, p)
+        k_pt = matmul(k, pt)
+        return ew.add(ew.subtract(ew.subtract(k_pt, swap_last(matmul(p, k))), matmul(matmul(a, p), k_pt)),
+                      matmul(matmul(pt, p), ew.subtract(gt, matmul(k, a))))
+    k = matmul(p, gt)
+    pt_k = matmul(pt, k)
+    return ew.subtract(ew.add(ew.subtract(matmul(matmul(ew.subtract(gt, matmul(a, k)), p), pt),
+                                          swap_last(matmul(k, p))), pt_k), matmul(matmul(pt_k, p), a))
+
+
+def _pinv_form(a: SymArray, atol=None, rtol=None) -> SymArray:
+    """(A^T A)^-1 A^T for a tall A, A^T (A A^T)^-1 for a wide one: the pseudo-inverse of a
+    full-rank A, which generic entries are (a rank-deficient point evaluates to nan/zoo there)."""
+    m, n = a.shape[-2:]
+
+    def of(mat):
+        return (mat.T * mat).inv() * mat.T if m >= n else mat.T * (mat * mat.T).inv()
+
+    inverse = _per_matrix(a, of)
+    shape = a.shape[:-2] + (n, m)
+    return SymArray(shape, lambda *idx: _selected(shape, idx, lambda c: inverse(c[:-2])[c[-2], c[-1]]))
+
+
+pinv = declare("pinv", _pinv_kernel, vjp=(_pinv_grad,), sympy=_pinv_form, shape=_pinv_shape,
+               reads=((0, "out"),), grad_name="LinalgPinvBackward0",
+               doc="Moore-Penrose pseudo-inverse of each matrix (torch.linalg.pinv; singular values "
+                   "at or below max(atol, rtol * s_max) count as 0)")
+
+__all__ = ["cholesky", "eigh", "pinv", "pinv_rtol", "qr", "svd", "unpack_eigh", "unpack_qr", "unpack_svd"]

@@ -243,6 +243,8 @@ OPS: dict[str, Samples] = {
     "eigh": Samples((_s((2, 2), kinds=(SPD,)), _s((2, 1, 1), kinds=(SPD,))), domain=((-0.5, 0.5),)),
     "qr": Samples((_s((2, 2), kinds=(SPREAD,)), _s((2, 2, 1), kinds=(SPREAD,))), domain=((-0.5, 0.5),)),
     "svd": Samples((_s((1, 3), kinds=(SPREAD,)), _s((1, 2, 1), kinds=(SPREAD,))), domain=((-0.5, 0.5),)),
+    "pinv": Samples((_s((2, 1), kinds=(SPREAD,), atol=0.1), _s((2, 1, 1), kinds=(SPREAD,), rtol=1e-12)),
+                    domain=((-0.5, 0.5),)),
     # -- ops.accumulate ---------------------------------------------------------------------
     "cumprod": Samples((_s((4,), axis=0), _s((2, 3), axis=1), _s((3, 2), axis=0)), avoid=(0.0,)),
     # each reduction with and without x's values; src values never tie with x's (interleave)

@@ -327,6 +327,8 @@ REFERENCE = {
     "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": solve_reference,
     "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
     "cholesky": _cholesky_reference, "eigh": _eigh_reference, "qr": _qr_reference, "svd": _svd_reference,
+    "pinv": lambda a, atol=None, rtol=None: jnp.linalg.pinv(a, rtol=rtol if rtol is not None else (
+        0.0 if atol else jnp.finfo(a.dtype).eps * max(a.shape[-2:]))),
     # composites
     "var": lambda x, axis=None, keepdims=False, correction=1: jnp.var(x, axis=axis, ddof=correction,
                                                                       keepdims=keepdims),

@@ -417,3 +417,77 @@ def test_symbolic_forms_where_closed_forms_exist():
     big = dg.tensor(np.eye(3) * 2.0, requires_grad=True, name="B")
     with pytest.raises(SymbolicUnsupported):
         symbolic.expr(dg.linalg.eigvalsh(big)[0])
+
+
+# -- pinv, matrix_power, matrix_rank, lstsq -------------------------------------------------------
+
+
+def _pinv_losses(shape: tuple):
+    c = _weights(shape[:-2] + (shape[-1], shape[-2]))
+    return ((lambda t: (dg.sin(dg.linalg.pinv(t)) * dg.tensor(c)).sum()),
+            (lambda x: np.sum(np.sin(np.linalg.pinv(x)) * c)),
+            (lambda x: jnp.sum(jnp.sin(jnp.linalg.pinv(x)) * c)))
+
+
+@settings(**SETTINGS)
+@given(rectangular())
+def test_pinv_values_and_gradients(a):
+    assert_close(dg.linalg.pinv(dg.tensor(a)).numpy(), np.linalg.pinv(a), rtol=1e-10, atol=1e-12)
+    ours, ref, _ = _pinv_losses(a.shape)
+    assert_close(*_grads(ours, ref, a, "fd"), rtol=1e-5, atol=1e-7)
+
+
+def test_pinv_gradient_matches_jax_and_rank_deficient_values():
+    a = _weights((2, 3, 2), 3) + np.eye(3, 2) * 2.0
+    ours, _, ref = _pinv_losses(a.shape)
+    assert_close(*_grads(ours, ref, a, "jax"), rtol=1e-8, atol=1e-10)
+    low_rank = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])  # rank 1: the cut singular value is 0
+    assert_close(dg.linalg.pinv(dg.tensor(low_rank)).numpy(), np.linalg.pinv(low_rank), rtol=1e-10,
+                 atol=1e-12)
+    cut = dg.linalg.pinv(dg.tensor(np.diag([4.0, 0.01])), atol=0.1).numpy()  # atol as PyTorch's
+    assert_close(cut, np.diag([0.25, 0.0]), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 6, -1, -3])
+def test_matrix_power_matches_numpy_and_finite_differences(n):
+    a = np.array([[[1.0, 0.3], [-0.2, 0.8]], [[0.5, 0.1], [0.4, 1.2]]])
+    assert_close(dg.linalg.matrix_power(dg.tensor(a), n).numpy(), np.linalg.matrix_power(a, n), rtol=1e-12)
+    if n:
+        _gradcheck(lambda t: dg.linalg.matrix_power(t, n), a)
+
+
+def test_matrix_power_refusals():
+    with pytest.raises(ShapeError, match="square"):
+        dg.linalg.matrix_power(dg.ones(2, 3), 2)
+    with pytest.raises(ArgumentError, match="int"):
+        dg.linalg.matrix_power(dg.eye(2), 1.5)
+
+
+def test_matrix_rank_matches_numpy_and_pytorchs_tolerances():
+    a = np.stack([np.diag([3.0, 1e-3, 0.0]), np.outer([1.0, 2.0, 0.5], [1.0, 0.0, -1.0]), np.eye(3)])
+    got = dg.linalg.matrix_rank(dg.tensor(a))
+    assert got.dtype == dg.int64 and got.tolist() == np.linalg.matrix_rank(a).tolist() == [2, 1, 3]
+    assert dg.linalg.matrix_rank(dg.tensor(a), atol=0.01).tolist() == [1, 1, 3]
+    assert dg.linalg.matrix_rank(dg.tensor(a), rtol=0.5).tolist() == [1, 1, 3]
+    assert dg.linalg.matrix_rank(dg.tensor(a[0]), atol=0.01, rtol=1e-5).tolist() == 1
+
+
+def test_lstsq_solution_residuals_rank_per_driver():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    x, res, _, _ = np.linalg.lstsq(a, b, rcond=None)
+    for driver, has_res, has_rank, has_sv in (("gelsy", False, True, False), ("gelsd", True, True, True),
+                                              ("gelss", True, True, True), ("gels", True, False, False)):
+        out = dg.linalg.lstsq(dg.tensor(a), dg.tensor(b), driver=driver)
+        assert_close(out.solution.numpy(), x, rtol=1e-10, atol=1e-12)
+        assert_close(out.residuals.numpy(), res if has_res else np.zeros(0), rtol=1e-10)
+        assert out.rank.tolist() == (3 if has_rank else [])
+        assert out.singular_values.shape == ((3,) if has_sv else (0,))
+    vector = dg.linalg.lstsq(dg.tensor(a), dg.tensor(b[:, 0]))  # B of one dim less: vectors
+    assert_close(vector.solution.numpy(), x[:, 0], rtol=1e-10, atol=1e-12)
+    t = dg.tensor(a, requires_grad=True)
+    dg.linalg.lstsq(t, dg.tensor(b)).solution.sum().backward()
+    expected = jax.jit(jax.grad(lambda m: jnp.sum(jnp.linalg.lstsq(m, jnp.asarray(b))[0])))(jnp.asarray(a))
+    assert_close(t.grad.numpy(), np.asarray(expected), rtol=1e-8, atol=1e-10)
+    with pytest.raises(ShapeError, match="rows"):
+        dg.linalg.lstsq(dg.tensor(a), dg.tensor(b[:4]))

@@ -14,10 +14,12 @@ import functools
 
 import numpy as np
 
-from ..errors import DualgradRuntimeError, user_frame
+from ..errors import DualgradRuntimeError, NotImplementedForDType, user_frame
 from . import elementwise as ew
+from . import specs
 from .labels import BoundsCheck
 from .lazy import sympy as sp
+from .registry import dtype_error
 
 # a/b in (-1.79, -1.09): floor(a/b) = -2 and trunc(a/b) = -1 differ, so the remainder's and
 # fmod's signs differ too, and no quotient is near an integer (where the ops jump)
@@ -81,10 +83,32 @@ def _integers(x, y) -> bool:
 _WHOLE_KINDS = ("i", "u", "b")
 
 
+def _both_bool(x, y) -> bool:
+    """Two bool operands: PyTorch has no bool kernel for these divisions (`"div_floor_cpu" not
+    implemented for 'Bool'`), nor TF1 (its floordiv/floormod/truncatemod take no bools); numpy
+    gave int8 on the CPU, XLA int32 on the jax device, and a static graph declared bool."""
+    return ew.operand_kind(x) == "b" and ew.operand_kind(y) == "b"
+
+
+def _bool_refusal(name: str) -> str:
+    return (f"not implemented for 'Bool': {name} of two bool operands (PyTorch and TF1 refuse it; "
+            "cast one to an integer dtype first)")
+
+
+def _shape(op, x, y, **attrs):
+    """The broadcast shape and promoted dtype; two bools refused (`_both_bool`)."""
+    if _both_bool(x, y):
+        raise dtype_error(op, (x, y), _bool_refusal(op.name))
+    return specs.broadcast(op, x, y)
+
+
 def _checked(name: str, rounding):
-    """The kernel `rounding(xp, x, y)`, raising on numpy for an integer divided by zero."""
+    """The kernel `rounding(xp, x, y)`, raising on numpy for an integer divided by zero, and
+    for two bools on every backend (the dtypes are known when a jax kernel is traced)."""
 
     def kernel(xp, x, y):
+        if _both_bool(x, y):
+            raise NotImplementedForDType(f"{name}: {_bool_refusal(name)} (at {user_frame()})")
         if xp is np and _integers(x, y) and np.any(np.asarray(y) == 0):
             raise _zero_divisor_error(name, user_frame())
         return rounding(xp, x, y)
@@ -117,3 +141,5 @@ fmod = ew._binary(
     (lambda g, out, x, y: g, lambda g, out, x, y: ew.negative(ew.multiply(g, trunc(ew.divide(x, y))))),
     lambda x, y: x - y * _trunc_form(x / y), domain=QUOTIENT_DOMAIN, check=ZeroDivisorCheck(),
     reads=((), (0, 1)), doc="x % y with the dividend's sign, as C's fmod (torch.fmod, tf.truncatemod)")
+for _op in (floor_divide, remainder, fmod):  # (`_binary` declares the plain broadcast rule)
+    _op.shape_rule = _shape

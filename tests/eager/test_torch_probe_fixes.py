@@ -195,6 +195,10 @@ def test_an_integer_divided_by_a_false_bool_raises(x, flags, name, bool_dividend
     run, python = DIVISIONS[name]
     a = dg.tensor(x != 0 if bool_dividend else x)
     b = dg.tensor(flags)
+    if bool_dividend:  # two bools: no such kernel in PyTorch or TF1 (test_trust_bool_division.py)
+        with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+            run(a, b)
+        return
     if not flags.all():
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
             run(a, b)
@@ -204,10 +208,10 @@ def test_an_integer_divided_by_a_false_bool_raises(x, flags, name, bool_dividend
     np.testing.assert_array_equal(got, want)
 
 
-def test_a_python_bool_dividend_and_a_false_divisor_raise():
+def test_a_python_int_dividend_and_a_false_divisor_raise():
     for divisor in (dg.tensor([True, False]), dg.tensor([1, 0]).bool()):
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-            True // divisor
+            1 // divisor
         with pytest.raises(RuntimeError, match="ZeroDivisionError"):
             dg.tensor([3, 4]).floor_divide(divisor)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import specs
 from .lazy import sympy as sp
-from .promotion import check_weak_ints, promote_args
+from .promotion import check_weak_ints, converted, promote_args
 from .registry import declare
 
 POSITIVE = (0.2, 4.0)
@@ -345,7 +345,7 @@ where = declare("where", _where_kernel,
 
 
 def _cast_kernel(xp, x, dtype):
-    return x.astype(dtype.np)
+    return converted(xp, x, dtype.np)
 
 
 def _cast_formula(x, dtype):

@@ -14,7 +14,8 @@ def linear(x, weight, bias=None):
 
 
 def dropout_apply(x, keep, p=0.5):
-    """x * (1 / (1 - p)) where `keep` is True, else 0 (inverted dropout). The scale is 0 when
-    p is 1, as PyTorch's: dividing by 1 - p = 0 gave NaN gradients (0 / 0) though nothing
+    """x * (1 / (1 - p)) * keep (inverted dropout): a product with the mask, as PyTorch's kernel,
+    so a dropped NaN or inf still reads NaN (NaN * 0) instead of a 0 that hid it. The scale is 0
+    when p is 1, as PyTorch's: dividing by 1 - p = 0 gave NaN gradients (0 / 0) though nothing
     is kept, and multiplying by the scale rounds as PyTorch's kernel does."""
-    return ew.where(keep, ew.multiply(x, 0.0 if p == 1 else 1.0 / (1.0 - p)), 0)
+    return ew.multiply(ew.multiply(x, 0.0 if p == 1 else 1.0 / (1.0 - p)), keep)

@@ -55,8 +55,18 @@ def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequen
             if dt is not None and dt != want:
                 if out is None:
                     out = list(args)
-                out[i] = a.astype(want)
+                out[i] = converted(xp, a, want)
     return args if out is None else out
+
+
+def converted(xp, a, dtype):
+    """`a.astype(dtype)`, except a bool array made float on jax: as `where(a, 1, 0)`. XLA's
+    algebraic simplifier rewrites `x * convert(mask)` into `select(mask, x, 0)`, so a NaN or
+    inf times False read 0 in any jax program (PyTorch, TF1 and numpy: NaN); a select of
+    constants it leaves as it is."""
+    if xp is np or a.dtype != np.bool_ or np.dtype(dtype).kind not in "fc":
+        return a.astype(dtype)
+    return xp.where(a, xp.ones((), dtype), xp.zeros((), dtype))
 
 
 def check_weak_ints(args: Sequence, op: str) -> None:

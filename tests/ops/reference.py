@@ -342,7 +342,7 @@ REFERENCE = {
     "masked_fill": lambda x, mask, value: jnp.where(mask, value, x),
     "masked_select": lambda x, mask: x[mask],
     "linear": _linear,
-    "dropout_apply": lambda x, keep, p=0.5: jnp.where(keep, x / (1 - p), 0.0),
+    "dropout_apply": lambda x, keep, p=0.5: x * (0.0 if p == 1 else 1 / (1 - p)) * keep,
     "reduce_loss": _reduce,
     "mse_loss": lambda x, y, reduction="mean": _reduce((x - y) ** 2, reduction),
     "l1_loss": lambda x, y, reduction="mean": _reduce(jnp.abs(x - y), reduction),

@@ -17,6 +17,7 @@ from ..errors import DTypeError, ShapeError, user_line
 from ..ops.segments import SEGMENT_OPS, segment_reduce, sorted_segments
 from .api import _n, _tensor
 from .graph import Tensor
+from .int_division import _as_float
 
 
 def lgamma(x, name=None) -> Tensor:
@@ -97,7 +98,10 @@ def _sorted(reduce: str):
             raise ShapeError(f"ds.{fn}: segment_ids of shape {concrete.shape} must name every row of data of "
                              f"shape {tuple(data.shape)} {user_line()}")
         if reduce == "mean":
-            return _n(ops.unsorted_segment_mean(data, ids, sorted_segments(fn, concrete)), name)
+            n = sorted_segments(fn, concrete)
+            if _is_integer(data):
+                return _n(_truncated_segment_mean(data, ids, n), name)
+            return _n(ops.unsorted_segment_mean(data, ids, n), name)
         return _n(segment_reduce(reduce, data, ids, concrete), name)
 
     segment.__name__ = fn
@@ -106,14 +110,30 @@ def _sorted(reduce: str):
     return segment
 
 
+def _is_integer(t) -> bool:
+    return t.dtype is not None and t.dtype.is_integer and not t.dtype.is_bool
+
+
+def _truncated_segment_mean(data: Tensor, ids: Tensor, n: int) -> Tensor:
+    """TF1's sorted segment_mean kernel on integers: the integer sum divided by the count,
+    rounded toward zero, in data's dtype (an empty segment 0). unsorted_segment_mean is a
+    Python composite in TF1 whose `/` gives float64 for int32 data instead."""
+    total = SEGMENT_OPS["sum"](data, ids, num_segments=n)
+    ones = ops.cast(ops.where(ops.greater_equal(ids, 0), 1, 0), dtype=data.dtype)
+    count = ops.maximum(SEGMENT_OPS["sum"](ones, ids, num_segments=n), 1)
+    extra = len(total.shape) - 1
+    count = ops.expand_dims(count, axis=tuple(range(1, 1 + extra))) if extra else count
+    return ops.floor_divide(ops.subtract(total, ops.fmod(total, count)), count)
+
+
 def _unsorted(reduce: str):
     fn = f"unsorted_segment_{reduce}"
 
     def segment(data, segment_ids, num_segments, name=None) -> Tensor:
         n = _known_int(fn, num_segments, "num_segments")
         ids = _ids(fn, segment_ids)
-        if reduce == "mean":
-            return _n(ops.unsorted_segment_mean(_tensor(data), ids, n), name)
+        if reduce == "mean":  # (TF1 divides an integer sum by its truediv: float64 for int32)
+            return _n(ops.unsorted_segment_mean(_as_float(_tensor(data)), ids, n), name)
         return _n(SEGMENT_OPS[reduce](_tensor(data), ids, num_segments=n), name)
 
     fill = {"sum": "0", "mean": "0", "prod": "1", "max": "the dtype's lowest value",

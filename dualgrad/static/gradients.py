@@ -17,6 +17,7 @@ from .control_flow_trace import KINDS as CONTROL_FLOW
 from .convert import ArgumentError
 from .creation import constant, ones_like
 from .graph import Operation, Tensor, describe
+from .kinds import INITIALIZED_VALUE
 from .op_node import OpNode
 from .sparse_rows import note_vjp, resolve
 
@@ -71,6 +72,18 @@ class ControlFlowNode(OpNode):
         return CONTROL_FLOW_GRADIENTS[self.op.type](self.op, grads, needed)
 
 
+class _InitializedValueNode(OpNode):
+    """`v.initialized_value()`, TF1's `cond(is_variable_initialized(v), v.read_value, ...)`:
+    tf.gradients flows through the branch that reads the variable, so the gradient reaches
+    `v` (it was None here: `sum(v.initialized_value() * 3)` added nothing to d/dv). The
+    initial value's branch, taken only in a run that finds `v` uninitialised, gets none."""
+
+    __slots__ = ()
+
+    def apply(self, grads: list, needed: list) -> list:
+        return [grads[0], None]
+
+
 def _maybe_broadcast(x) -> bool:
     return isinstance(x, Tensor) and (x.shape is None or None in x.shape)
 
@@ -95,14 +108,20 @@ def _build_nodes(roots: Sequence[Operation], stop: frozenset = frozenset()) -> d
             continue
         if op.type in CONTROL_FLOW:  # ds.cond / ds.while_loop: through what the op reads
             stack.extend(a.op for a in op.inputs if _differentiable(a))
+        elif op.type == INITIALIZED_VALUE:
+            if _differentiable(op.inputs[0]):
+                stack.append(op.inputs[0].op)
         elif op.registry_op is not None and op.registry_op.differentiable:
             for i, a in enumerate(op.inputs):
                 if _differentiable(a) and op.registry_op.input_differentiable(i):
                     stack.append(a.op)
     for op in pending:
-        nodes[op] = ControlFlowNode(op) if op.type in CONTROL_FLOW else _GradNode(op, ())
+        nodes[op] = ControlFlowNode(op) if op.type in CONTROL_FLOW else \
+            _InitializedValueNode(op) if op.type == INITIALIZED_VALUE else _GradNode(op, ())
     for op in pending:
         rop = op.registry_op
+        if op.type == INITIALIZED_VALUE and op not in stop and _differentiable(op.inputs[0]):
+            nodes[op].next_edges = ((nodes[op.inputs[0].op], op.inputs[0].value_index), (None, 0))
         if op.type in CONTROL_FLOW and op not in stop:
             nodes[op].next_edges = tuple((nodes[a.op], a.value_index) if _differentiable(a) else (None, 0)
                                          for a in op.inputs)

@@ -329,6 +329,17 @@ FUNCTIONS = {
 _NOT_METHODS = {"block_diag": block_diag, "cartesian_prod": cartesian_prod, "trapezoid": trapezoid,
                 "trapz": trapz, "vander": vander}
 FUNCTIONS = install(globals(), FUNCTIONS)
+def nan_to_num_(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+                neginf: float | None = None) -> Tensor:
+    """`nan_to_num` written into this tensor (Tensor.nan_to_num_), as a `copy_` of the result."""
+    return input.copy_(nan_to_num(input, nan, posinf, neginf))
+
+
+def frac_(input: Tensor) -> Tensor:
+    """`frac` written into this tensor (Tensor.frac_), as a `copy_` of the result."""
+    return input.copy_(frac(input))
+
+
 _NOT_METHODS = {name: refusing(fn, name) for name, fn in _NOT_METHODS.items()}
 globals().update(_NOT_METHODS)
 FUNCTIONS.update(_NOT_METHODS)
@@ -338,6 +349,8 @@ INPLACE = {
         ("bitwise_left_shift_", ops.bitwise_left_shift), ("bitwise_right_shift_", ops.bitwise_right_shift),
         ("__ilshift__", ops.bitwise_left_shift), ("__irshift__", ops.bitwise_right_shift))},
     "sgn_": refusing(unary_method("sgn_", ops.sign), "sgn_"),
+    "nan_to_num_": refusing(nan_to_num_, "nan_to_num_"),
+    "frac_": refusing(frac_, "frac_"),
 }
 for _name, _method in INPLACE.items():
     setattr(Tensor, _name, _method)

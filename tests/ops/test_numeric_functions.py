@@ -150,6 +150,13 @@ def test_nan_to_num_frac_sgn_aminmax():
     out.sum().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
     assert dg.nan_to_num(dg.tensor([1, 2])).dtype == dg.int64
+    a = dg.tensor([1.5, NAN, -INF], requires_grad=True)
+    b = a * 2
+    b.nan_to_num_(nan=0.5, neginf=-1.0)
+    b.sum().backward()
+    assert b.tolist() == [3.0, 0.5, -1.0] and a.grad.tolist() == [2.0, 0.0, 0.0]
+    c = dg.tensor([2.75, -1.25])
+    assert c.frac_() is c and c.tolist() == [0.75, -0.25]
     x = _t([-2.5, 2.5, -0.0, 3.0], requires_grad=True)
     out = x.frac()
     assert out.tolist() == [-0.5, 0.5, 0.0, 0.0]

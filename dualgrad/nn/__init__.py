@@ -83,6 +83,7 @@ from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .reshaping import PixelShuffle, PixelUnshuffle, Unflatten
 from .sparse import Embedding
 from .threshold_prelu import PReLU, Threshold
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "MultiheadAttention",
@@ -105,4 +106,5 @@ __all__ = [
     "PixelShuffle", "PixelUnshuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
     "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]

@@ -83,6 +83,7 @@ from .reshaping import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .sparse import embedding  # noqa: F401
 from .threshold_prelu import prelu  # noqa: F401
 from .threshold_prelu import threshold as _threshold
+from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 
 
 # -- layers and activations -------------------------------------------------------------------

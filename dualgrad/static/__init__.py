@@ -101,6 +101,7 @@ from .creation import (
 )
 from .gradients import gradients
 from .graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from .image import ResizeMethod as _ResizeMethod  # noqa: F401  (binds ds.image: TF1's tf.image)
 from .initializers import (
     glorot_normal_initializer,
     truncated_normal_initializer,

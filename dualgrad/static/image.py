@@ -1,0 +1,173 @@
+"""`ds.image`: TF1's tf.image resize, flip, crop-or-pad and standardization names over registry
+ops, on NHWC images (4-D) or one HWC image (3-D). Resizes are `ops.resize` compositions (gathers
+with constant indices and products with constant weights) with TF1's own index math, which
+differs from PyTorch's: the legacy rule reads dst * in/out (no half-pixel offset, no clamp),
+`align_corners` uses (in-1)/(out-1), `half_pixel_centers` the (dst + 0.5) * scale - 0.5
+coordinate for bilinear but floor((dst + 0.5) * scale) for nearest; TF's interpolation
+a + (b - a) * lerp, all in float32. The output size must be known when the graph is built."""
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+from .. import ops
+from ..errors import DualgradNotImplementedError, DualgradValueError, ShapeError, user_line
+from ..ops import resize as _resize
+from .api import _n, _tensor, cast
+from .graph import Tensor
+from .tf_extra import reverse
+from .tf_ops import pad
+
+
+class ResizeMethod(enum.IntEnum):
+    """TF1's tf.image.ResizeMethod (BICUBIC and AREA are refused by resize_images)."""
+
+    BILINEAR = 0
+    NEAREST_NEIGHBOR = 1
+    BICUBIC = 2
+    AREA = 3
+
+
+def _size(fn: str, size) -> tuple:
+    if isinstance(size, Tensor):
+        raise DualgradNotImplementedError(
+            f"ds.image.{fn}: size must be known when the graph is built (a list of 2 ints), got the "
+            f"tensor {size.name} {user_line()}")
+    s = np.asarray(size)
+    if s.shape != (2,) or s.dtype.kind not in "iu":
+        raise DualgradValueError(f"ds.image.{fn}: 'size' must be a 1-D int32 Tensor of 2 elements: "
+                                 f"new_height, new_width, got {size!r} {user_line()}")
+    if (s <= 0).any():
+        raise DualgradValueError(
+            f"ds.image.{fn}: output dimensions must be positive, got {s.tolist()} {user_line()}")
+    return int(s[0]), int(s[1])
+
+
+def _images(fn: str, images, ranks=(4,)) -> Tensor:
+    x = _tensor(images)
+    if len(x.shape) not in ranks:
+        want = " or ".join(f"{r}-dimensional" for r in ranks)
+        raise ShapeError(f"ds.image.{fn}: input must be {want}, got shape {x.shape} {user_line()}")
+    if any(d is None or int(d) <= 0 for d in x.shape[-3:-1]):
+        raise ShapeError(f"ds.image.{fn}: the image height and width must be known and positive, got shape "
+                         f"{x.shape} {user_line()}")
+    return x
+
+
+def _flags(fn: str, align_corners: bool, half_pixel_centers: bool) -> None:
+    if align_corners and half_pixel_centers:
+        raise DualgradValueError(
+            f"ds.image.{fn}: If half_pixel_centers is True, align_corners must be False. {user_line()}")
+
+
+def _bilinear(x: Tensor, size: tuple, align_corners: bool, half_pixel_centers: bool) -> Tensor:
+    """Along W, then H (as TF's kernel forms top and bottom rows first), in float32."""
+    if x.dtype.name != "float32":
+        x = cast(x, "float32")
+    for axis in (-2, -3):
+        n = int(x.shape[axis])
+        plan = _resize.tf_bilinear_plan(n, size[axis + 3], align_corners, half_pixel_centers)
+        x = _resize.tf_lerp(x, axis, *plan)
+    return x
+
+
+def _nearest(x: Tensor, size: tuple, align_corners: bool, half_pixel_centers: bool) -> Tensor:
+    for axis in (-2, -3):
+        n = int(x.shape[axis])
+        plan = _resize.tf_nearest_plan(n, size[axis + 3], align_corners, half_pixel_centers)
+        x = _resize.resample(x, axis, plan)
+    return x
+
+
+def resize_bilinear(images, size, align_corners=False, name=None, half_pixel_centers=False) -> Tensor:
+    """TF1's tf.image.resize_bilinear of NHWC images to `size` (height, width): the float32
+    interpolation of the two nearest rows and columns by TF's coordinate rule."""
+    _flags("resize_bilinear", align_corners, half_pixel_centers)
+    x = _images("resize_bilinear", images)
+    return _n(_bilinear(x, _size("resize_bilinear", size), align_corners, half_pixel_centers), name)
+
+
+def resize_nearest_neighbor(images, size, align_corners=False, name=None, half_pixel_centers=False) -> Tensor:
+    """TF1's tf.image.resize_nearest_neighbor of NHWC images: each output pixel copies the input
+    pixel TF's rule picks (floor, or round with align_corners); the dtype is kept."""
+    _flags("resize_nearest_neighbor", align_corners, half_pixel_centers)
+    x = _images("resize_nearest_neighbor", images)
+    return _n(_nearest(x, _size("resize_nearest_neighbor", size), align_corners, half_pixel_centers), name)
+
+
+def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=False,
+                  preserve_aspect_ratio=False, name=None) -> Tensor:
+    """TF1's tf.image.resize_images of NHWC images or one HWC image (legacy pixel rule): the
+    images themselves when their size already is `size`, else bilinear (float32) or nearest
+    (dtype kept). BICUBIC, AREA and preserve_aspect_ratio are refused."""
+    x = _images("resize_images", images, (3, 4))
+    if preserve_aspect_ratio:
+        raise DualgradNotImplementedError(
+            f"ds.image.resize_images: preserve_aspect_ratio=True is not supported by dualgrad {user_line()}")
+    try:
+        method = ResizeMethod(int(method))
+    except ValueError:
+        raise DualgradValueError(f"ds.image.resize_images: Resize method is not implemented: {method!r} "
+                                 f"{user_line()}") from None
+    if method not in (ResizeMethod.BILINEAR, ResizeMethod.NEAREST_NEIGHBOR):
+        raise DualgradNotImplementedError(
+            f"ds.image.resize_images: method {method.name} is not supported by dualgrad (BILINEAR and "
+            f"NEAREST_NEIGHBOR are) {user_line()}")
+    size = _size("resize_images", size)
+    if tuple(int(d) for d in x.shape[-3:-1]) == size:
+        return _n(x, name) if name else x
+    squeeze = len(x.shape) == 3
+    if squeeze:
+        x = ops.expand_dims(x, axis=0)
+    out = (_bilinear if method == ResizeMethod.BILINEAR else _nearest)(x, size, align_corners, False)
+    return _n(ops.squeeze(out, axis=(0,)) if squeeze else out, name)
+
+
+def flip_left_right(image) -> Tensor:
+    """TF1's tf.image.flip_left_right: the width axis reversed, of one HWC image or NHWC images."""
+    return reverse(_images("flip_left_right", image, (3, 4)), [-2])
+
+
+def flip_up_down(image) -> Tensor:
+    """TF1's tf.image.flip_up_down: the height axis reversed, of one HWC image or NHWC images."""
+    return reverse(_images("flip_up_down", image, (3, 4)), [-3])
+
+
+def resize_image_with_crop_or_pad(image, target_height, target_width) -> Tensor:
+    """TF1's tf.image.resize_image_with_crop_or_pad: centrally cropped where the image is
+    larger, padded with zeros around it where smaller (the odd pixel at the end), per dim."""
+    x = _images("resize_image_with_crop_or_pad", image, (3, 4))
+    target = (int(target_height), int(target_width))
+    if min(target) <= 0:
+        raise DualgradValueError(f"ds.image.resize_image_with_crop_or_pad: target_height and target_width "
+                                 f"must be > 0, got {target} {user_line()}")
+    rank = len(x.shape)
+    key, paddings = [slice(None)] * rank, [[0, 0]] * rank
+    for k, t in enumerate(target):
+        axis = rank - 3 + k
+        n = int(x.shape[axis])
+        crop = max((n - t) // 2, 0)
+        key[axis] = slice(crop, crop + min(t, n))
+        before = max((t - n) // 2, 0)
+        paddings[axis] = [before, max(t - n, 0) - before]
+    cropped = x[tuple(key)]
+    return pad(cropped, paddings) if any(p[0] or p[1] for p in paddings) else cropped
+
+
+def per_image_standardization(image) -> Tensor:
+    """TF1's tf.image.per_image_standardization: (x - mean) / max(stddev, 1/sqrt(N)) over each
+    image's H, W and C (N of them), in float32 whatever the input's dtype, as TF."""
+    x = _images("per_image_standardization", image, (3, 4))
+    if x.dtype.name != "float32":
+        x = cast(x, "float32")
+    axes = (-3, -2, -1)
+    count = int(np.prod([int(d) for d in x.shape[-3:]]))
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    std = ops.sqrt(ops.mean(ops.square(ops.subtract(x, mean)), axis=axes, keepdims=True))
+    floor = np.asarray(1.0 / np.sqrt(count), dtype=x.dtype.np)
+    return ops.divide(ops.subtract(x, mean), ops.maximum(std, floor))
+
+
+__all__ = ["ResizeMethod", "flip_left_right", "flip_up_down", "per_image_standardization", "resize_bilinear",
+           "resize_image_with_crop_or_pad", "resize_images", "resize_nearest_neighbor"]

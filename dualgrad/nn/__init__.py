@@ -20,6 +20,15 @@ from .activation import (
     Softsign,
     Tanhshrink,
 )
+from .activation_more import (
+    Bilinear,
+    ChannelShuffle,
+    Hardshrink,
+    LocalResponseNorm,
+    RReLU,
+    Softmax2d,
+    Softshrink,
+)
 from .adaptive_pool import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -27,6 +36,13 @@ from .adaptive_pool import (
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     AdaptiveMaxPool3d,
+)
+from .attention_layers import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
 )
 from .attention_module import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
@@ -49,6 +65,13 @@ from .loss_modules import (
     SmoothL1Loss,
     Softmin,
     TripletMarginLoss,
+)
+from .loss_more import (
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
 )
 from .module import Module, StateDictError
 from .normalization import GroupNorm, LayerNorm, RMSNorm
@@ -87,6 +110,11 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "MultiheadAttention",
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "Bilinear", "ChannelShuffle", "Hardshrink", "LocalResponseNorm", "RReLU", "Softmax2d", "Softshrink",
+    "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
+    "SoftMarginLoss",
     "CosineSimilarity", "PairwiseDistance",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",

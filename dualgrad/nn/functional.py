@@ -43,6 +43,15 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
     softsign,
     tanhshrink,
 )
+from .activation_more import (  # noqa: F401
+    bilinear,
+    channel_shuffle,
+    gumbel_softmax,
+    hardshrink,
+    local_response_norm,
+    rrelu,
+    softshrink,
+)
 from .adaptive_pool import (  # noqa: F401
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -68,6 +77,13 @@ from .loss_functions import (  # noqa: F401
     smooth_l1_loss,
     softmin,
     triplet_margin_loss,
+)
+from .loss_more import (  # noqa: F401
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
 )
 from .normalization import group_norm, layer_norm, rms_norm  # noqa: F401
 from .padding import pad  # noqa: F401

@@ -76,6 +76,11 @@ class LinAlgError(DualgradError, RuntimeError):
     `torch.linalg.LinAlgError`, also a RuntimeError)."""
 
 
+class OutOfRangeError(DualgradError):
+    """A `ds.data` iterator has no element left (TF1's `tf.errors.OutOfRangeError`, "End of
+    sequence"): the run that needed one applied nothing. The end of a TF1 input loop."""
+
+
 class DualgradTypeError(DualgradError, TypeError):
     """An argument of a type the function cannot take."""
 

@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace as _Namespace
 
-from . import control_flow_grad, control_flow_second, layers, losses, nn, summary, train  # noqa: F401
+from .. import errors as _errors
+from . import (  # noqa: F401  (data: TF1's tf.data datasets and iterators)
+    control_flow_grad,
+    control_flow_second,
+    data,
+    layers,
+    losses,
+    nn,
+    summary,
+    train,
+)
 from .api import (
     add,
     add_n,
@@ -244,6 +254,7 @@ from .variables import (
 )
 
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
+errors = _Namespace(OutOfRangeError=_errors.OutOfRangeError)  # TF1's tf.errors (what ds.data raises)
 math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)

@@ -29,6 +29,7 @@ from .callables import LEAVES, prepared_callable
 from .compile import Plan
 from .convert import ArgumentError, cast_array, python_data
 from .creation import random_generator
+from .data_runs import pipeline_runner, pipelines_of, unfed_pulls
 from .defaults import default_session, defaults, get_default_session  # noqa: F401  (re-exported)
 from .feeds import check_feed, feed_array, feed_key
 from .fetches import flatten, structure_key
@@ -266,9 +267,12 @@ class Session:
             entry += (k, v.shape, v.dtype)
         (self._hot1 if n == 1 else self._hot2)[key[0]] = entry
 
-    def _make_runner(self, fetches, feed_dict, vals, status: dict | None = None):
+    def _make_runner(self, fetches, feed_dict, vals, status: dict | None = None,
+                     initializing: bool = False):
         """The Runner of this call shape; a `GuardedRunner` over one Runner per state of the
-        variables whose `initialized_value()` the fetches reach (`status`: that state)."""
+        variables whose `initialized_value()` the fetches reach (`status`: that state). In a
+        graph with `ds.data` iterators, a run that reads `get_next()` or runs an iterator's
+        initializer gets data_runs.py's wrapper (`initializing`: the initializer's own run)."""
         graph = self.graph
         items, rebuild = flatten(graph, fetches)
         fed: dict = {}
@@ -276,14 +280,20 @@ class Session:
             t = feed_key(graph, k)
             cast = check_feed(t, v)
             fed[t] = (pos, cast)
-        plan = build_plan(graph, items, set(fed), self._values.__contains__ if status is None
+        pipes = pipelines_of(graph)
+        fed_set = set(fed) if pipes is None else set(fed).union(unfed_pulls(pipes, fed))
+        plan = build_plan(graph, items, fed_set, self._values.__contains__ if status is None
                           else status.__getitem__)
-        runner = self._runner_of(plan, items, fed, rebuild, vals)
+        runner = None if pipes is None else pipeline_runner(
+            self, pipes, plan, items, fed, rebuild, vals, fetches, feed_dict, status, initializing)
+        if runner is None:
+            runner = self._runner_of(plan, items, fed, rebuild, vals)
         if plan.guards and status is None:
             guards = plan.guards
             runner = GuardedRunner(guards, runner, tuple(v in self._values for v in guards),
                                    lambda key: self._make_runner(fetches, feed_dict, vals,
-                                                                 dict(zip(guards, key, strict=True))))
+                                                                 dict(zip(guards, key, strict=True)),
+                                                                 initializing))
         return runner
 
     def _runner_of(self, plan: Plan, items, fed: dict, rebuild, vals) -> Runner:

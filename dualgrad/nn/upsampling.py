@@ -3,9 +3,10 @@ each spatial dim is resampled in turn (the last first, as PyTorch's kernels nest
 `ops.resize.resample`: gathers with constant index arrays and products with constant weights,
 whose gradient, jax kernel and compiled form come from the registry. The indices and weights
 are PyTorch's own (UpSample.h): the legacy floor(dst * scale) rule of 'nearest' with its
-same-size and double-size shortcuts, 'nearest-exact', the clamped linear coordinates and
-Keys' bicubic with A = -0.75, computed in float32 (float64 for float64 input) as its CPU
-kernels do, with 1/scale_factor as the scale when one is given and not recomputed."""
+same-size and double-size shortcuts (which torch's 2-d kernel takes even with a scale_factor),
+'nearest-exact', the clamped linear coordinates and Keys' bicubic with A = -0.75, computed in
+float32 (float64 for float64 input) as its CPU kernels do, with 1/scale_factor as the scale
+when one is given and not recomputed."""
 
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def _output_sizes(input: Tensor, size, scale_factor, recompute_scale_factor) -> 
     return sizes, [None] * dim if recompute_scale_factor else scales
 
 
-def _plan(mode: str, n: int, out: int, align_corners: bool, scale, ft) -> list:
+def _plan(mode: str, n: int, out: int, align_corners: bool, scale, ft, dims: int) -> list:
     if mode in ("nearest", "nearest-exact"):
-        return resize.torch_nearest_plan(n, out, scale, mode == "nearest-exact")
+        return resize.torch_nearest_plan(n, out, scale, mode == "nearest-exact", dims)
     if mode == "bicubic":
         return resize.torch_cubic_plan(n, out, align_corners, scale, ft)
     return resize.torch_linear_plan(n, out, align_corners, scale, ft)
@@ -113,7 +114,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     out = input
     for k in reversed(range(len(sizes))):
         n = int(input.shape[2 + k])
-        out = resize.resample(out, 2 + k, _plan(mode, n, sizes[k], bool(align_corners), scales[k], ft))
+        plan = _plan(mode, n, sizes[k], bool(align_corners), scales[k], ft, len(sizes))
+        out = resize.resample(out, 2 + k, plan)
     return out
 
 

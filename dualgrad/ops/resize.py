@@ -33,13 +33,15 @@ def _half_pixel(s, dst: np.ndarray, ft) -> np.ndarray:
     return (np.float64(s) * (dst + 0.5) - 0.5).astype(np.float32)
 
 
-def torch_nearest_plan(in_size: int, out_size: int, scale: float | None, exact: bool) -> list:
-    """upsample_nearest's source index: without a scale_factor, dst when out == in and dst >> 1
-    when out == 2 in; else min(floorf(dst * s), in - 1) in float32 (the legacy rule), or
-    min(floorf((dst + 0.5) * s), in - 1) for 'nearest-exact' (the product in double, rounded
-    to float32 before floorf, as the C++ does); s = in/out or 1/scale_factor."""
+def torch_nearest_plan(in_size: int, out_size: int, scale: float | None, exact: bool, dims: int = 1) -> list:
+    """upsample_nearest's source index: dst when out == in and dst >> 1 when out == 2 in
+    (nearest_idx's shortcuts, taken by the 1-d and 3-d kernels only without a scale_factor,
+    by the 2-d kernel always, as torch 2.13's CPU build does); else min(floorf(dst * s), in - 1)
+    in float32 (the legacy rule), or min(floorf((dst + 0.5) * s), in - 1) for 'nearest-exact'
+    (the product in double, rounded to float32 before floorf, as the C++ does); s = in/out or
+    1/scale_factor."""
     dst = np.arange(out_size)
-    if not exact and scale is None and out_size in (in_size, 2 * in_size):  # nearest_idx's shortcuts
+    if not exact and (scale is None or dims == 2) and out_size in (in_size, 2 * in_size):
         return [(dst if out_size == in_size else dst >> 1, None)]
     s = _torch_scale(np.float32, in_size, out_size, False, scale)
     if exact:

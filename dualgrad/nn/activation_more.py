@@ -44,7 +44,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
                                    f"for input dtype {input.dtype.name}, but found {lambd} {user_line()}")
     inside = ops.logical_and(ops.greater_equal(input, -lambd), ops.less_equal(input, lambd))
     outside = ops.where(ops.greater(input, lambd), ops.subtract(input, lambd), ops.add(input, lambd))
-    return ops.where(inside, ops.multiply(input, 0.0), outside)
+    zero = ops.multiply(ops.where(inside, input, 0.0), 0.0)  # 0 with x's sign, as PyTorch's x * 0
+    return ops.where(inside, zero, outside)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:

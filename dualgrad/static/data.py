@@ -99,13 +99,17 @@ class _Run:
     dataset's graph tensors, and each shuffle's generator."""
 
     def __init__(self, sess, values: dict):
-        self.sess = sess
+        self._sess = weakref.ref(sess)  # (a strong one would keep its weak-keyed state alive)
         self.values = values
         self.rngs: dict = {}
         self.seeds: dict = {}
 
-
-_SHUFFLES = itertools.count(1)
+    def run(self, fetches, feed_dict: dict):
+        """`Session.run` in the session this iterator was started in (map, filter)."""
+        sess = self._sess()
+        if sess is None:
+            raise UninitializedError("ds.data: the session of this iterator is gone")
+        return sess.run(fetches, feed_dict=feed_dict)
 
 
 class Dataset:
@@ -163,6 +167,13 @@ class Dataset:
         return _Range(args, output_type)
 
     @staticmethod
+    def from_generator(generator: Callable, output_types, output_shapes=None, args=None) -> Dataset:
+        """The elements `generator(*args)` yields (called anew at each start of an iterator),
+        as arrays of `output_types` (a nested structure of dtypes) checked against
+        `output_shapes` (None: any shape)."""
+        return _Generator(generator, output_types, output_shapes, args)
+
+    @staticmethod
     def zip(datasets) -> Dataset:  # noqa: A003
         """Elements of several datasets side by side (a tuple or dict of datasets), as long
         as the shortest."""
@@ -194,6 +205,11 @@ class Dataset:
     def skip(self, count: int) -> Dataset:
         """All but the first `count` elements (-1: none)."""
         return _Skip(self, None if count == -1 else _count(count, "skip", "count", 0))
+
+    def filter(self, predicate: Callable) -> Dataset:  # noqa: A003 (TF's name)
+        """The elements for which `predicate` (traced once as `map`'s function, giving a bool
+        scalar) is True."""
+        return _Filter(self, predicate)
 
     def prefetch(self, buffer_size=None) -> Dataset:
         """The same dataset: elements are produced on demand in the run that needs them."""
@@ -346,11 +362,12 @@ class _Shuffle(Dataset):
                              f"{user_line()}")
         self._child, self._size, self._reshuffle = child, size, reshuffle
         self._tree, self._specs = child._tree, child._specs
-        graph_seed = get_default_graph().seed
+        graph = get_default_graph()
+        graph_seed = graph.seed
         # TF1's rules: no seed at all draws from OS entropy; else from (graph seed, op seed)
         self._seed = None if seed is None and graph_seed is None else [
             graph_seed if graph_seed is not None else 87654321,
-            int(seed) if seed is not None else next(_SHUFFLES)]
+            int(seed) if seed is not None else len(graph._ops)]
 
     def _children(self) -> tuple:
         return (self._child,)
@@ -465,27 +482,109 @@ class _Concatenate(Dataset):
         yield from self._second._iter(run)
 
 
-class _Map(Dataset):
-    def __init__(self, child: Dataset, fn: Callable):
+class _Generator(Dataset):
+    def __init__(self, generator: Callable, types, shapes, args):
+        if not callable(generator):
+            raise DTypeError(f"ds.data.Dataset.from_generator: generator must be callable, got "
+                             f"{generator!r} {user_line()}")
+        leaves, self._tree = _flatten(types)
+        dts = [as_dtype(d) for d in leaves]
+        shapes_flat: list = []
+        if shapes is None:
+            shapes_flat = [None] * len(dts)
+        else:
+            _shapes_like(self._tree, shapes, shapes_flat)
+        self._specs = list(zip(dts, shapes_flat, strict=True))
+        self._generator, self._args = generator, tuple(args or ())
+
+    def _iter(self, run: _Run):
+        for value in self._generator(*self._args):
+            if type(value) is list and self._tree is not None and self._tree[0] == "tuple":
+                value = tuple(value)  # (a generator may yield a list for a tuple structure)
+            leaves, tree = _flatten(value)
+            if tree != self._tree:
+                raise DTypeError(f"ds.data.Dataset.from_generator: the generator yielded {value!r}, "
+                                 f"not of output_types' structure {self.output_types}")
+            out = []
+            for x, (d, shape) in zip(leaves, self._specs, strict=True):
+                arr, _ = value_array(x, d, "data.Dataset.from_generator")
+                if shape is not None and (arr.ndim != len(shape) or builtins.any(
+                        w is not None and w != n for w, n in zip(shape, arr.shape, strict=True))):
+                    raise ShapeError(f"ds.data.Dataset.from_generator: the generator yielded a value "
+                                     f"of shape {arr.shape}, expected {shape}")
+                out.append(np.array(arr, dtype=d.np))
+            yield out
+
+
+def _shapes_like(tree, shapes, out: list, who: str = "Dataset.from_generator") -> None:
+    """Append the shapes of `output_shapes`, which has the structure `tree` of output_types."""
+    if tree is None:
+        if shapes is not None and (isinstance(shapes, (str, dict)) or not isinstance(shapes, (tuple, list))):
+            raise DTypeError(f"ds.data.{who}: {shapes!r} is not a shape {user_line()}")
+        out.append(None if shapes is None else tuple(None if d is None or d == -1 else int(d)
+                                                     for d in shapes))
+        return
+    kind, how, subs = tree
+    if kind == "dict" and isinstance(shapes, dict) and sorted(shapes) == how:
+        for k, sub in zip(how, subs, strict=True):
+            _shapes_like(sub, shapes[k], out, who)
+    elif kind == "tuple" and isinstance(shapes, (tuple, list)) and len(shapes) == len(subs):
+        for sub, shape in zip(subs, shapes, strict=True):
+            _shapes_like(sub, shape, out, who)
+    else:
+        raise DTypeError(f"ds.data.{who}: output_shapes {shapes!r} does not have "
+                         f"output_types' structure {user_line()}")
+
+
+class _Traced:
+    """A function traced once on placeholders of a dataset's element spec (map, filter)."""
+
+    def __init__(self, child: Dataset, fn: Callable, what: str):
         if not callable(fn):
-            raise DTypeError(f"ds.data.Dataset.map: map_func must be callable, got {fn!r} {user_line()}")
-        self._child = child
-        graph = get_default_graph()
-        with graph.name_scope("map"):
-            self._inputs = [placeholder(d, s, name="element") for d, s in child._specs]
-            element = _rebuild(child._tree, self._inputs)
+            raise DTypeError(f"ds.data.Dataset.{what}: expected a callable, got {fn!r} {user_line()}")
+        with get_default_graph().name_scope(what):
+            self.inputs = [placeholder(d, s, name="element") for d, s in child._specs]
+            element = _rebuild(child._tree, self.inputs)
             out = fn(*element) if isinstance(element, tuple) and not hasattr(element, "_fields") \
                 else fn(element)
-            leaves, self._tree = _flatten(out)
-            self._outputs = [convert_to_tensor(x) for x in leaves]
-        self._specs = [(t.dtype, t.shape) for t in self._outputs]
+            leaves, self.tree = _flatten(out)
+            self.outputs = [convert_to_tensor(x) for x in leaves]
+
+    def __call__(self, run: _Run, element: list) -> list:
+        return run.run(self.outputs, dict(zip(self.inputs, element, strict=True)))
+
+
+class _Filter(Dataset):
+    def __init__(self, child: Dataset, predicate: Callable):
+        self._child, self._tree, self._specs = child, child._tree, child._specs
+        self._fn = _Traced(child, predicate, "filter")
+        out = self._fn.outputs
+        if self._fn.tree is not None or not out[0].dtype.is_bool or out[0].shape not in ((), None):
+            raise DTypeError(f"ds.data.Dataset.filter: the predicate must give a bool scalar, got "
+                             f"{self._fn.outputs} {user_line()}")
 
     def _children(self) -> tuple:
         return (self._child,)
 
     def _iter(self, run: _Run):
         for e in self._child._iter(run):
-            values = run.sess.run(self._outputs, feed_dict=dict(zip(self._inputs, e, strict=True)))
+            if bool(self._fn(run, e)[0]):
+                yield e
+
+
+class _Map(Dataset):
+    def __init__(self, child: Dataset, fn: Callable):
+        self._child = child
+        self._fn = _Traced(child, fn, "map")
+        self._tree = self._fn.tree
+        self._specs = [(t.dtype, t.shape) for t in self._fn.outputs]
+
+    def _children(self) -> tuple:
+        return (self._child,)
+
+    def _iter(self, run: _Run):
+        for e in self._child._iter(run):
+            values = self._fn(run, e)
             yield [np.asarray(v, dtype=d.np) for v, (d, _) in zip(values, self._specs, strict=True)]
 
 
@@ -503,34 +602,61 @@ class _GetNext:
 
 
 class Iterator:
-    """TF1's `tf.data.Iterator` over a dataset: one state per session (a host generator)."""
+    """TF1's `tf.data.Iterator`: one position per session (a host generator). Made by
+    `make_one_shot_iterator`, `make_initializable_iterator` or `Iterator.from_structure`
+    (reinitializable: `make_initializer(dataset)` for each dataset of that structure)."""
 
-    def __init__(self, dataset: Dataset, one_shot: bool):
-        if not isinstance(dataset, Dataset):
+    def __init__(self, dataset: Dataset | None, one_shot: bool, tree=None, specs=None):
+        if dataset is not None and not isinstance(dataset, Dataset):
             raise DTypeError(f"ds.data: expected a ds.data.Dataset, got {type(dataset).__name__} "
                              f"{user_line()}")
         self._dataset = dataset
+        self._tree = dataset._tree if dataset is not None else tree
+        self._specs = dataset._specs if dataset is not None else specs
         self._one_shot = one_shot
         self._states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.RLock()
         self._graph: Graph = get_default_graph()
-        pipes = pipelines_of(self._graph, create=True)
         self.initializer: Operation | None = None
-        if not one_shot:
-            self.initializer = group(name="MakeIterator")
-            pipes.inits[self.initializer] = self
+        if dataset is not None and not one_shot:
+            self.initializer = self.make_initializer(dataset)
 
     output_types = Dataset.output_types
     output_shapes = Dataset.output_shapes
     output_classes = Dataset.output_classes
 
-    @property
-    def _tree(self):
-        return self._dataset._tree
+    @staticmethod
+    def from_structure(output_types, output_shapes=None, shared_name=None, output_classes=None) -> Iterator:
+        """An iterator of this element structure, not bound to a dataset: run
+        `make_initializer(dataset)` to start it on any dataset of that structure (TF1's
+        reinitializable iterator, e.g. training and validation data)."""
+        leaves, tree = _flatten(output_types)
+        specs = [as_dtype(d) for d in leaves]
+        shapes: list = []
+        if output_shapes is None:
+            shapes = [None] * len(specs)
+        else:
+            _shapes_like(tree, output_shapes, shapes, "Iterator.from_structure")
+        return Iterator(None, one_shot=False, tree=tree, specs=list(zip(specs, shapes, strict=True)))
 
-    @property
-    def _specs(self):
-        return self._dataset._specs
+    def make_initializer(self, dataset: Dataset, name: str | None = None) -> Operation:
+        """An op that starts this iterator over `dataset` (same structure and dtypes, shapes
+        that fit the iterator's) when run."""
+        if not isinstance(dataset, Dataset):
+            raise DTypeError(f"ds.data.Iterator.make_initializer: expected a ds.data.Dataset, got "
+                             f"{type(dataset).__name__} {user_line()}")
+        fits = dataset._tree == self._tree and len(dataset._specs) == len(self._specs) and builtins.all(
+            d == e and _fits(s, t) for (d, s), (e, t) in zip(dataset._specs, self._specs, strict=True))
+        if not fits:
+            raise DTypeError(f"ds.data.Iterator.make_initializer: a dataset of types {dataset.output_types} "
+                             f"and shapes {dataset.output_shapes} does not fit an iterator of types "
+                             f"{self.output_types} and shapes {self.output_shapes} {user_line()}")
+        graph = get_default_graph()
+        if graph is not self._graph:
+            raise ArgumentError(f"ds.data: an initializer of an iterator of another graph {user_line()}")
+        op = group(name=name or "MakeIterator")
+        pipelines_of(graph, create=True).inits[op] = (self, dataset)
+        return op
 
     def get_next(self, name: str | None = None):
         """Graph tensors of the next element (its structure); each run that needs them pulls
@@ -539,18 +665,18 @@ class Iterator:
         if graph is not self._graph:
             raise ArgumentError(f"ds.data: get_next() of an iterator of another graph {user_line()}")
         with graph.name_scope(name or "IteratorGetNext"):
-            tensors = [placeholder(d, s, name="component") for d, s in self._dataset._specs]
+            tensors = [placeholder(d, s, name="component") for d, s in self._specs]
         record = _GetNext(self, tensors)
         pipes = pipelines_of(graph, create=True)
         for i, t in enumerate(tensors):
             pipes.pulls[t] = (record, i)
-        return _rebuild(self._dataset._tree, tensors)
+        return _rebuild(self._tree, tensors)
 
-    def _restart(self, sess, values: list) -> None:
-        """Start over in `sess` with the values of the dataset's graph tensors."""
-        run = _Run(sess, dict(zip(self._dataset._sources(), values, strict=True)))
+    def _restart(self, sess, dataset: Dataset, values: list) -> None:
+        """Start over in `sess` on `dataset`, with the values of its graph tensors."""
+        run = _Run(sess, dict(zip(dataset._sources(), values, strict=True)))
         with self._lock:
-            self._states[sess] = self._dataset._iter(run)
+            self._states[sess] = dataset._iter(run)
 
     def _next(self, sess) -> list:
         with self._lock:
@@ -562,12 +688,21 @@ class Iterator:
                         "you have run the initializer operation for this iterator before getting the "
                         "next element.")
                 sources = self._dataset._sources()
-                self._restart(sess, list(sess.run(sources)) if sources else [])
+                self._restart(sess, self._dataset, list(sess.run(sources)) if sources else [])
                 state = self._states[sess]
             try:
                 return next(state)
             except StopIteration:
                 raise OutOfRangeError("End of sequence") from None
+
+
+def _fits(shape, want) -> bool:
+    """Whether a dataset's static shape fits an iterator's (None: unknown)."""
+    if want is None:
+        return True
+    if shape is None or len(shape) != len(want):
+        return False
+    return builtins.all(w is None or w == d for d, w in zip(shape, want, strict=True))
 
 
 def make_one_shot_iterator(dataset: Dataset) -> Iterator:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 class Pipelines:
     """A graph's iterator tensors: `pulls` (get_next output -> (its GetNext, component)) and
-    `inits` (initializer op -> its iterator)."""
+    `inits` (initializer op -> (its iterator, the dataset it starts))."""
 
     __slots__ = ("pulls", "inits", "__weakref__")
 
@@ -54,10 +54,10 @@ def pipeline_runner(sess, pipes: Pipelines, plan, items, fed: dict, rebuild, val
     `fed` gains the pulled tensors' positions (after the user's feeds)."""
     inits = [] if initializing else [op for op in plan.order if op in pipes.inits]
     if inits:
-        iterators = [pipes.inits[op] for op in inits]
-        sources = [s for it in iterators for s in it._dataset._sources()]
+        starts = [pipes.inits[op] for op in inits]  # (iterator, dataset)
+        sources = [s for _, dataset in starts for s in dataset._sources()]
         inner = sess._make_runner((fetches, sources), feed_dict, vals, status, initializing=True)
-        return InitRunner(inner, iterators)
+        return InitRunner(inner, starts)
     pulled = [t for t in plan.feeds if t in pipes.pulls and t not in fed]
     if not pulled:
         return None
@@ -92,20 +92,20 @@ class PullRunner:
 
 
 class InitRunner:
-    """A run that also fetches the datasets' graph tensors, then restarts each iterator in
-    this session from them."""
+    """A run that also fetches the datasets' graph tensors, then restarts each iterator on its
+    dataset in this session from them."""
 
-    __slots__ = ("inner", "iterators")
+    __slots__ = ("inner", "starts")
 
-    def __init__(self, inner, iterators: list):
+    def __init__(self, inner, starts: list):
         self.inner = inner
-        self.iterators = iterators
+        self.starts = starts
 
     def call(self, sess, vals):
         result, sources = self.inner.call(sess, vals)
         k = 0
-        for it in self.iterators:
-            n = len(it._dataset._sources())
-            it._restart(sess, sources[k:k + n])
+        for it, dataset in self.starts:
+            n = len(dataset._sources())
+            it._restart(sess, dataset, sources[k:k + n])
             k += n
         return result

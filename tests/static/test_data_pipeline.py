@@ -209,7 +209,8 @@ def test_same_elements_as_tensorflow():
     def build(lib):
         D = lib.data.Dataset
         a = D.from_tensor_slices((np.arange(7.0), np.arange(7) * 3)).skip(1).batch(3).repeat(2).take(5)
-        return D.zip((a, D.range(100))).concatenate(D.zip((a.take(1), D.range(1))))
+        b = D.from_tensor_slices((np.arange(9.0), np.arange(9))).filter(lambda x, y: lib.equal(y % 2, 0))
+        return D.zip((a, D.range(100))).concatenate(D.zip((b.batch(3), D.range(1))))
 
     with tf.Graph().as_default():
         nxt = tf.data.make_one_shot_iterator(build(tf)).get_next()
@@ -224,3 +225,75 @@ def test_same_elements_as_tensorflow():
     assert len(got) == len(want) == 5
     for ((gx, gy), gi), ((wx, wy), wi) in zip(got, want, strict=True):
         assert gx.tolist() == wx.tolist() and gy.tolist() == wy.tolist() and int(gi) == int(wi)
+
+
+def test_filter_and_from_generator():
+    got = elements(lambda: ds.data.Dataset.range(10).filter(lambda v: ds.greater(v % 3, 0)))
+    assert ints(got) == [1, 2, 4, 5, 7, 8]
+
+    def rows():
+        for i in range(3):
+            yield [i] * (i + 1), float(i)  # ragged rows: shapes (None,)
+
+    made = lambda: ds.data.Dataset.from_generator(  # noqa: E731
+        rows, (ds.int64, ds.float32), output_shapes=([None], []))
+    with ds.Graph().as_default():
+        assert made().output_shapes == ((None,), ()) and made().output_types == (ds.int64, ds.float32)
+    got = elements(made)
+    assert [(a.tolist(), float(b)) for a, b in got] == [([0], 0.0), ([1, 1], 1.0), ([2, 2, 2], 2.0)]
+    assert got[0][0].dtype == np.int64 and got[0][1].dtype == np.float32
+    bad = lambda: ds.data.Dataset.from_generator(rows, (ds.int64, ds.float32), ([2], []))  # noqa: E731
+    with pytest.raises(errors.ShapeError, match=r"shape \(1,\), expected \(2,\)"):
+        elements(bad)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_reinitializable_iterator_switches_between_datasets(backend):
+    """TF1's training/validation switch: `Iterator.from_structure` and one initializer per
+    dataset; a training step reads whichever dataset was started last."""
+    with ds.Graph().as_default():
+        train = ds.data.Dataset.from_tensor_slices(np.arange(6.0)).batch(4)
+        valid = ds.data.Dataset.from_tensor_slices(np.array([100.0, 200.0])).batch(4)
+        types, shapes = ds.data.get_output_types(train), ds.data.get_output_shapes(train)
+        it = ds.data.Iterator.from_structure(types, shapes)
+        batch = it.get_next()
+        to_train, to_valid = it.make_initializer(train), it.make_initializer(valid)
+        with pytest.raises(errors.DTypeError, match="does not fit"):
+            it.make_initializer(ds.data.Dataset.range(3))
+        total = ds.reduce_sum(batch)
+        with ds.Session(backend=backend) as sess:
+            sess.run(to_train)
+            assert sess.run(total) == 6.0
+            sess.run(to_valid)
+            assert sess.run(total) == 300.0
+            with pytest.raises(errors.OutOfRangeError):
+                sess.run(total)
+            sess.run(to_train)
+            assert [sess.run(total), sess.run(total)] == [6.0, 9.0]
+
+
+def test_an_iterator_does_not_keep_its_session_alive():
+    import gc
+    import weakref
+
+    with ds.Graph().as_default():
+        nxt = ds.data.Dataset.range(5).map(lambda v: v * 2).make_one_shot_iterator().get_next()
+        sess = ds.Session(backend="numpy")
+        assert int(sess.run(nxt)) == 0
+        gone = weakref.ref(sess)
+        sess.close()
+        del sess
+        gc.collect()
+        assert gone() is None
+
+
+def test_a_graph_seed_alone_orders_the_same_in_every_graph():
+    def order():
+        with ds.Graph().as_default():
+            ds.set_random_seed(11)
+            nxt = ds.data.Dataset.range(12).shuffle(12).make_one_shot_iterator().get_next()
+            with ds.Session(backend="numpy") as sess:
+                return ints(sess.run(nxt) for _ in range(12))
+
+    first = order()
+    assert order() == first and sorted(first) == list(range(12)) and first != list(range(12))

@@ -178,6 +178,25 @@ from .tf_array_more import (  # TF1's top-level array, scatter and control-flow 
     unstack,
 )
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
+from .tf_linalg import (  # TF1's top-level matrix algebra (ds.linalg is tf.linalg)
+    cholesky,
+    cholesky_solve,
+    diag_part,
+    linalg,
+    matrix_determinant,
+    matrix_diag,
+    matrix_diag_part,
+    matrix_inverse,
+    matrix_set_diag,
+    matrix_solve,
+    matrix_solve_ls,
+    matrix_transpose,
+    matrix_triangular_solve,
+    qr,
+    self_adjoint_eig,
+    self_adjoint_eigvals,
+    svd,
+)
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
 from .tf_math import cumulative_logsumexp as _cumulative_logsumexp
 from .tf_math_more import (

@@ -1,0 +1,489 @@
+"""TF1's matrix algebra (dualgrad/static/tf_linalg.py): the top-level matrix_inverse, cholesky,
+svd, ... and ds.linalg. Values against numpy float64 on both Session backends (eigen-,
+singular- and QR vectors through sign-invariant quantities: TF1 keeps LAPACK's signs, dualgrad
+normalises them), gradients against central finite differences of the same graph and against
+jax.grad of the jnp equivalent (TF1's conventions: the lower triangle only for
+self_adjoint_eig, whose gradient is lower triangular, and for the triangular solves; the
+symmetric gradient of cholesky), run-time LinAlgErrors on both backends and build-time errors
+at the user's line. tf.compat.v1 itself, where installed, is an extra oracle."""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad.static as ds
+from dualgrad.errors import DualgradError, LinAlgError
+
+RNG = np.random.default_rng(11)
+LINE = r"test_tf_linalg\.py:\d+"
+A3 = RNG.normal(size=(2, 3, 3))
+SPD = A3 @ np.swapaxes(A3, -1, -2) + 3 * np.eye(3)  # (2, 3, 3), distinct eigenvalues
+RHS = RNG.normal(size=(2, 3, 2))
+TALL = RNG.normal(size=(2, 4, 3))
+WIDE = RNG.normal(size=(3, 5))
+
+
+def _run(fetches, feed=None, backend="numpy"):
+    with ds.Session(backend=backend) as sess:
+        return sess.run(fetches, feed)
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def test_values_match_numpy_float64():
+    a = ds.placeholder(ds.float64, (None, 3, 3))  # (an unknown batch dim)
+    b = ds.constant(RHS)
+    tall, wide = ds.constant(TALL), ds.constant(WIDE)
+    low = ds.cholesky(a)
+    la = ds.linalg
+    got = _run(
+        dict(
+            inv=ds.matrix_inverse(a),
+            inv_adj=la.inv(a, adjoint=True),
+            det=ds.matrix_determinant(a),
+            slogdet=la.slogdet(a - 4 * np.eye(3)),
+            logdet=la.logdet(a),
+            solve=ds.matrix_solve(a, b),
+            solve_adj=la.solve(a, b, adjoint=True),
+            tri=ds.matrix_triangular_solve(a, b),
+            tri_up=la.triangular_solve(a, RHS[0], lower=False, adjoint=True),
+            chol=low,
+            chol_solve=ds.cholesky_solve(low, b),
+            eig=ds.self_adjoint_eig(a),
+            eigvals=la.eigvalsh(a),
+            svd=ds.svd(tall),
+            svd_wide=la.svd(wide),
+            svd_s=ds.svd(tall, compute_uv=False),
+            svd_full=ds.svd(tall, full_matrices=True),
+            svd_full_wide=ds.svd(wide, full_matrices=True),
+            qr=ds.qr(tall),
+            qr_full=la.qr(tall, full_matrices=True),
+            qr_wide=ds.qr(wide),
+            pinv=la.pinv(tall),
+            pinv_wide=la.pinv(wide),
+            lstsq=la.lstsq(tall, TALL[..., :2]),
+            lstsq_l2=ds.matrix_solve_ls(tall, TALL[..., :2], l2_regularizer=0.5),
+            lstsq_wide=la.lstsq(wide, WIDE[:, :1]),
+            lstsq_exact=la.lstsq(tall, TALL[..., :2], fast=False),
+            rank=la.matrix_rank(np.array([[1.0, 2.0], [2.0, 4.0]])),
+            rank_full=la.matrix_rank(tall),
+            transpose=ds.matrix_transpose(tall),
+            adjoint=la.adjoint(tall),
+            mdiag=ds.matrix_diag(RHS),
+            mdiag_part=ds.matrix_diag_part(tall),
+            set_diag=ds.matrix_set_diag(wide, [7.0, 8.0, 9.0]),
+            set_diag_tall=la.set_diag(tall, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+            diag_part=ds.diag_part(np.arange(36.0).reshape(2, 3, 2, 3)),
+            matvec=la.matvec(a, [1.0, 2.0, 3.0]),
+            matmul=la.matmul(tall, tall, adjoint_a=True),
+            tensor_diag=la.tensor_diag([1.0, 2.0]),
+        ),
+        {a: SPD},
+    )
+    inv = np.linalg.inv(SPD)
+    np.testing.assert_allclose(got["inv"], inv, rtol=1e-12)
+    np.testing.assert_allclose(got["inv_adj"], _t(inv), rtol=1e-12)
+    np.testing.assert_allclose(got["det"], np.linalg.det(SPD), rtol=1e-12)
+    sign, logabs = np.linalg.slogdet(SPD - 4 * np.eye(3))
+    np.testing.assert_array_equal(got["slogdet"].sign, sign)
+    np.testing.assert_allclose(got["slogdet"].log_abs_determinant, logabs, rtol=1e-12)
+    np.testing.assert_allclose(got["logdet"], np.linalg.slogdet(SPD)[1], rtol=1e-12)
+    np.testing.assert_allclose(got["solve"], np.linalg.solve(SPD, RHS), rtol=1e-12)
+    np.testing.assert_allclose(got["solve_adj"], np.linalg.solve(_t(SPD), RHS), rtol=1e-12)
+    np.testing.assert_allclose(got["tri"], np.linalg.solve(np.tril(SPD), RHS), rtol=1e-12)
+    np.testing.assert_allclose(got["tri_up"], np.linalg.solve(_t(np.triu(SPD)), RHS[0]), rtol=1e-12)
+    np.testing.assert_allclose(got["chol"], np.linalg.cholesky(SPD), rtol=1e-12)
+    np.testing.assert_allclose(got["chol_solve"], np.linalg.solve(SPD, RHS), rtol=1e-12)
+    e, v = got["eig"]
+    e_np, v_np = np.linalg.eigh(SPD)
+    np.testing.assert_allclose(e, e_np, rtol=1e-12)
+    np.testing.assert_allclose(got["eigvals"], e_np, rtol=1e-12)
+    np.testing.assert_allclose(np.abs(_t(v) @ v_np), np.broadcast_to(np.eye(3), v.shape), atol=1e-12)
+    picked = np.take_along_axis(v, np.argmax(np.abs(v), axis=-2)[..., None, :], axis=-2)
+    assert (picked > 0).all()  # (dualgrad's sign convention)
+    for key, x in (("svd", TALL), ("svd_wide", WIDE)):
+        s, u, v = got[key]
+        k = min(x.shape[-2:])
+        assert u.shape == x.shape[:-1] + (k,) and v.shape == x.shape[:-2] + (x.shape[-1], k)
+        np.testing.assert_allclose(s, np.linalg.svd(x, compute_uv=False), rtol=1e-12)
+        np.testing.assert_allclose((u * s[..., None, :]) @ _t(v), x, atol=1e-12)  # v not transposed
+    np.testing.assert_allclose(got["svd_s"], np.linalg.svd(TALL, compute_uv=False), rtol=1e-12)
+    for key, x in (("svd_full", TALL), ("svd_full_wide", WIDE)):
+        s, u, v = got[key]
+        m, n = x.shape[-2:]
+        assert u.shape[-2:] == (m, m) and v.shape[-2:] == (n, n)
+        np.testing.assert_allclose(_t(u) @ u, np.broadcast_to(np.eye(m), u.shape), atol=1e-12)
+        np.testing.assert_allclose(_t(v) @ v, np.broadcast_to(np.eye(n), v.shape), atol=1e-12)
+        k = min(m, n)
+        np.testing.assert_allclose((u[..., :k] * s[..., None, :]) @ _t(v[..., :k]), x, atol=1e-12)
+    for key, x in (("qr", TALL), ("qr_full", TALL), ("qr_wide", WIDE)):
+        q, r = got[key]
+        np.testing.assert_allclose(q @ r, x, atol=1e-12)
+        np.testing.assert_allclose(
+            _t(q) @ q, np.broadcast_to(np.eye(q.shape[-1]), q.shape[:-2] + (q.shape[-1],) * 2), atol=1e-12
+        )
+        np.testing.assert_array_equal(r, np.triu(r))
+        r_np = np.linalg.qr(x, mode="reduced")[1]
+        k = r_np.shape[-2]
+        signed = np.sign(np.diagonal(r_np, axis1=-2, axis2=-1))[..., :, None] * r_np
+        np.testing.assert_allclose(r[..., :k, :], signed, atol=1e-12)
+    assert got["qr_full"][0].shape == (2, 4, 4) and got["qr_full"][1].shape == (2, 4, 3)
+    np.testing.assert_allclose(got["pinv"], np.linalg.pinv(TALL), rtol=1e-10)
+    np.testing.assert_allclose(got["pinv_wide"], np.linalg.pinv(WIDE), rtol=1e-10)
+    expected = np.linalg.solve(_t(TALL) @ TALL, _t(TALL) @ TALL[..., :2])
+    np.testing.assert_allclose(got["lstsq"], expected, atol=1e-12)
+    np.testing.assert_allclose(got["lstsq_exact"], expected, atol=1e-12)
+    ridge = np.linalg.solve(_t(TALL) @ TALL + 0.5 * np.eye(3), _t(TALL) @ TALL[..., :2])
+    np.testing.assert_allclose(got["lstsq_l2"], ridge, rtol=1e-12)
+    np.testing.assert_allclose(
+        got["lstsq_wide"], np.linalg.lstsq(WIDE, WIDE[:, :1], rcond=None)[0], atol=1e-12
+    )
+    assert got["rank"] == 1 and got["rank"].dtype == np.int32
+    np.testing.assert_array_equal(got["rank_full"], [3, 3])
+    np.testing.assert_array_equal(got["transpose"], _t(TALL))
+    np.testing.assert_array_equal(got["adjoint"], _t(TALL))
+    np.testing.assert_array_equal(got["mdiag"], RHS[..., :, None] * np.eye(2))
+    np.testing.assert_array_equal(got["mdiag_part"], np.diagonal(TALL, axis1=-2, axis2=-1))
+    expected = WIDE.copy()
+    expected[[0, 1, 2], [0, 1, 2]] = [7.0, 8.0, 9.0]
+    np.testing.assert_array_equal(got["set_diag"], expected)
+    expected = TALL.copy()
+    expected[:, [0, 1, 2], [0, 1, 2]] = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    np.testing.assert_array_equal(got["set_diag_tall"], expected)
+    np.testing.assert_array_equal(
+        got["diag_part"], np.arange(36.0).reshape(6, 6)[range(6), range(6)].reshape(2, 3)
+    )
+    np.testing.assert_allclose(got["matvec"], SPD @ [1.0, 2.0, 3.0], rtol=1e-14)
+    np.testing.assert_allclose(got["matmul"], _t(TALL) @ TALL, rtol=1e-14)
+    np.testing.assert_array_equal(got["tensor_diag"], np.diag([1.0, 2.0]))
+
+
+def test_decompositions_on_the_jax_backend():
+    """The registry kernels' jax side inside one compiled program (the solves and inverses are
+    compiled in the run-time error test below)."""
+    a = ds.placeholder(ds.float64, (2, 3, 3))
+    low = ds.cholesky(a)
+    s, u, v = ds.svd(TALL)
+    q, r = ds.qr(TALL)
+    got = _run(
+        dict(
+            chol=low,
+            solve=ds.cholesky_solve(low, RHS),
+            eig=ds.self_adjoint_eig(a),
+            usv=(u * s[..., None, :]) @ ds.matrix_transpose(v),
+            s=s,
+            qr=q @ r,
+            r=r,
+            det=ds.matrix_determinant(a),
+        ),
+        {a: SPD},
+        backend="jax",
+    )
+    np.testing.assert_allclose(got["chol"], np.linalg.cholesky(SPD), rtol=1e-12)
+    np.testing.assert_allclose(got["solve"], np.linalg.solve(SPD, RHS), rtol=1e-12)
+    np.testing.assert_allclose(got["eig"][0], np.linalg.eigvalsh(SPD), rtol=1e-12)
+    np.testing.assert_allclose(
+        got["eig"][1] @ (got["eig"][0][..., None] * _t(got["eig"][1])), SPD, rtol=1e-12
+    )
+    np.testing.assert_allclose(got["s"], np.linalg.svd(TALL, compute_uv=False), rtol=1e-12)
+    np.testing.assert_allclose(got["usv"], TALL, atol=1e-12)
+    np.testing.assert_allclose(got["qr"], TALL, atol=1e-12)
+    assert (np.diagonal(got["r"], axis1=-2, axis2=-1) >= 0).all()
+    np.testing.assert_allclose(got["det"], np.linalg.det(SPD), rtol=1e-12)
+
+
+# -- gradients --------------------------------------------------------------------------------------
+W3 = RNG.normal(size=(3, 3))
+W43 = RNG.normal(size=(4, 3))
+LOWER = np.tril(np.ones((3, 3), dtype=bool))
+
+
+def _sum(x):
+    return ds.reduce_sum(x) if isinstance(x, ds.Tensor) else jnp.sum(x)
+
+
+def _eig_loss(e, v):
+    return _sum(e * np.array([1.0, -2.0, 0.5])) + _sum(v * v * W3)  # (v * v: sign-invariant)
+
+
+def _inv(x):
+    return np.linalg.inv(x)
+
+
+# name: (input, dualgrad loss of a graph tensor, jnp loss of an array): jax.grad is the oracle
+# where TF1's conventions (the triangle read, cholesky's symmetric gradient) decide the gradient
+JAX_CASES = {
+    "triangular_solve": (
+        SPD[0],
+        lambda x: ds.matrix_triangular_solve(x, RHS[0]) * RHS[1],
+        lambda x: jsl.solve_triangular(x, RHS[0], lower=True) * RHS[1],
+    ),
+    "triangular_solve_upper_adjoint": (
+        SPD[0],
+        lambda x: ds.matrix_triangular_solve(x, RHS[0], lower=False, adjoint=True) * RHS[1],
+        lambda x: jsl.solve_triangular(x, RHS[0], lower=False, trans=1) * RHS[1],
+    ),
+    "cholesky": (SPD[0], lambda x: ds.cholesky(x) * W3, lambda x: jnp.linalg.cholesky(x) * W3),
+    "cholesky_solve": (
+        np.linalg.cholesky(SPD[0]),
+        lambda x: ds.cholesky_solve(x, RHS[0]) * RHS[1],
+        lambda x: jsl.cho_solve((x, True), RHS[0]) * RHS[1],
+    ),
+    "self_adjoint_eig": (
+        SPD[0],
+        lambda x: _eig_loss(*ds.self_adjoint_eig(x)),
+        lambda x: _eig_loss(*jnp.linalg.eigh(jnp.where(LOWER, x, x.T))),
+    ),
+    "lstsq": (
+        TALL[0],
+        lambda x: ds.linalg.lstsq(x, TALL[1][:, :2], l2_regularizer=0.1) * W3[:, :2],
+        lambda x: jnp.linalg.solve(x.T @ x + 0.1 * jnp.eye(3), x.T @ TALL[1][:, :2]) * W3[:, :2],
+    ),
+}
+# name: (input, dualgrad loss, numpy float64 gradient written out, or None): the registry ops'
+# own gradients, which tests/ops check against jax; here against finite differences and formulas
+FORMULA_CASES = {
+    "matrix_inverse": (
+        A3[0] + 3 * np.eye(3),
+        lambda x: ds.matrix_inverse(x) * W3,
+        lambda x: -_inv(x).T @ W3 @ _inv(x).T,
+    ),
+    "matrix_inverse_adjoint": (
+        A3[0] + 3 * np.eye(3),
+        lambda x: ds.matrix_inverse(x, adjoint=True) * W3,
+        lambda x: (-_inv(x) @ W3 @ _inv(x)).T,
+    ),
+    "matrix_determinant": (A3[0], ds.matrix_determinant, lambda x: np.linalg.det(x) * _inv(x).T),
+    "slogdet": (A3[0], lambda x: ds.linalg.slogdet(x)[1], lambda x: _inv(x).T),
+    "logdet": (SPD[0], ds.linalg.logdet, lambda x: _inv(x)),
+    "matrix_solve": (
+        A3[0] + 3 * np.eye(3),
+        lambda x: ds.matrix_solve(x, RHS[0]) * RHS[1],
+        lambda x: -np.linalg.solve(x.T, RHS[1]) @ np.linalg.solve(x, RHS[0]).T,
+    ),
+    "matrix_solve_rhs": (
+        RHS[0],
+        lambda x: ds.matrix_solve(SPD[0], x, adjoint=True) * RHS[1],
+        lambda x: np.linalg.solve(SPD[0], RHS[1]),
+    ),
+    "self_adjoint_eigvals": (  # d e_k / dA = v_k v_k^T, folded onto the lower triangle (TF1's)
+        SPD[0],
+        lambda x: ds.self_adjoint_eigvals(x) * [1.0, -2.0, 0.5],
+        lambda x: _fold_lower((np.linalg.eigh(x)[1] * [1.0, -2.0, 0.5]) @ np.linalg.eigh(x)[1].T),
+    ),
+    "svd": (TALL[0], lambda x: _svd_loss(ds.svd(x)), None),
+    "qr": (TALL[0], lambda x: _qr_loss(ds.qr(x)), None),
+    "pinv": (TALL[0], lambda x: ds.linalg.pinv(x) * W43.T, None),
+    "lstsq_wide": (WIDE, lambda x: ds.linalg.lstsq(x, WIDE[:, :2]) * W43[:, :2].repeat(2, 0)[:5], None),
+    "diag_ops": (
+        TALL[0],
+        lambda x: ds.matrix_set_diag(x, ds.matrix_diag_part(x) ** 2) * W43,
+        lambda x: np.where(np.eye(4, 3, dtype=bool), 2 * x * W43, W43),
+    ),
+}
+CASES = {**JAX_CASES, **FORMULA_CASES}
+
+
+def _fold_lower(g):
+    """The gradient of a function of A's lower triangle from the symmetric one: 2 g below the
+    diagonal, g on it, 0 above."""
+    return np.tril(2 * g, -1) + np.diag(np.diag(g))
+
+
+def _svd_loss(usv):
+    s, u, v = usv
+    return _sum(s * np.array([1.0, 0.5, -1.0])) + _sum(u * u * W43) + _sum(v * v * W3)
+
+
+def _qr_loss(qr):
+    q, r = qr
+    return _sum(q * W43) + _sum(r * W3)
+
+
+@functools.cache
+def _jax_gradients() -> dict:
+    """jax.grad of every JAX_CASES loss, in one jitted program (one compile)."""
+
+    def grads(values):
+        return {k: jax.grad(lambda v, k=k: jnp.sum(JAX_CASES[k][2](v)))(values[k]) for k in JAX_CASES}
+
+    with jax.enable_x64(True):
+        out = jax.jit(grads)({k: jnp.asarray(c[0]) for k, c in JAX_CASES.items()})
+        return {k: np.asarray(v) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradients_match_finite_differences_and_jax(name):
+    value, dg_loss, oracle = CASES[name]
+    x = ds.placeholder(ds.float64, value.shape)
+    loss = ds.reduce_sum(dg_loss(x))
+    (grad,) = ds.gradients(loss, [x])
+    with ds.Session(backend="numpy") as sess:
+        got = sess.run(grad, {x: value})
+        h = 1e-6
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            step = np.zeros_like(value)
+            step[i] = h
+            numeric[i] = (sess.run(loss, {x: value + step}) - sess.run(loss, {x: value - step})) / (2 * h)
+    if name in JAX_CASES:
+        np.testing.assert_allclose(got, _jax_gradients()[name], rtol=1e-7, atol=1e-9)
+    elif oracle is not None:
+        np.testing.assert_allclose(got, oracle(value), rtol=1e-9, atol=1e-12)
+    if name.startswith(("triangular_solve", "self_adjoint_eig", "cholesky_solve")):  # lower triangle only
+        read = np.triu(np.ones((3, 3))) if "upper" in name else LOWER
+        assert (got[~read.astype(bool)] == 0).all()
+    if name == "cholesky":  # TF1's gradient is symmetric: the derivative along symmetric perturbations
+        np.testing.assert_allclose(got, got.T, rtol=1e-12)
+        numeric = np.where(np.eye(3, dtype=bool), numeric, (numeric + numeric.T) / 2)
+    np.testing.assert_allclose(got, numeric, rtol=1e-5, atol=1e-7)
+
+
+# -- TF1's conventions -----------------------------------------------------------------------------
+def test_only_the_named_triangle_is_read():
+    junk = SPD[0] + np.triu(np.full((3, 3), np.nan), 1)  # (NaN above the diagonal)
+    junk_low = SPD[0] + np.tril(np.full((3, 3), np.inf), -1)
+    low = np.linalg.cholesky(SPD[0])
+    got = _run(
+        dict(
+            eig=ds.self_adjoint_eig(junk),
+            eigvals=ds.self_adjoint_eigvals(junk),
+            tri=ds.matrix_triangular_solve(junk, RHS[0]),
+            tri_up=ds.matrix_triangular_solve(junk_low, RHS[0], lower=False),
+            chol_solve=ds.cholesky_solve(low + np.triu(np.full((3, 3), 5.0), 1), RHS[0]),
+        )
+    )
+    np.testing.assert_allclose(got["eig"][0], np.linalg.eigvalsh(SPD[0]), rtol=1e-12)
+    np.testing.assert_allclose(got["eigvals"], np.linalg.eigvalsh(SPD[0]), rtol=1e-12)
+    np.testing.assert_allclose(got["tri"], np.linalg.solve(np.tril(SPD[0]), RHS[0]), rtol=1e-12)
+    np.testing.assert_allclose(got["tri_up"], np.linalg.solve(np.triu(SPD[0]), RHS[0]), rtol=1e-12)
+    np.testing.assert_allclose(got["chol_solve"], np.linalg.solve(SPD[0], RHS[0]), rtol=1e-12)
+
+
+def test_cholesky_reads_the_lower_triangle():
+    junk = SPD[0] + np.triu(np.full((3, 3), 7.0), 1)  # TF1 reads only the lower triangle
+    np.testing.assert_allclose(_run(ds.cholesky(junk)), np.linalg.cholesky(SPD[0]), rtol=1e-12)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.sampled_from(
+        [((3, 3), (2, 3, 1)), ((2, 1, 3, 3), (4, 3, 2)), ((2, 3, 3), (3, 2)), ((1, 3, 3), (2, 1, 3, 2))]
+    ),
+    st.booleans(),
+    st.booleans(),
+)
+def test_triangular_solve_broadcasts_batch_dims(shapes, lower, adjoint):
+    ds.reset_default_graph()
+    rng = np.random.default_rng(len(shapes[0]) + 2 * lower + adjoint)
+    a = rng.normal(size=shapes[0]) + 4 * np.eye(3)
+    b = rng.normal(size=shapes[1])
+    got = _run(ds.matrix_triangular_solve(a, b, lower=lower, adjoint=adjoint))
+    t = np.tril(a) if lower else np.triu(a)
+    expected = np.linalg.solve(_t(t) if adjoint else t, b)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+# -- errors ------------------------------------------------------------------------------------------
+SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_singular_and_not_positive_definite_raise_at_run_time(backend):
+    p = ds.placeholder(ds.float64, (2, 2))
+    cases = [
+        (ds.matrix_inverse(p), "inv", SINGULAR),
+        (ds.matrix_solve(p, np.ones((2, 1))), "solve", SINGULAR),
+        (ds.matrix_triangular_solve(p, np.ones((2, 1))), "solve", np.array([[0.0, 0.0], [2.0, 4.0]])),
+        (ds.cholesky(p), "cholesky", np.array([[1.0, 2.0], [2.0, 1.0]])),
+    ]
+    with ds.Session(backend=backend) as sess:
+        for out, op, value in cases:
+            with pytest.raises(LinAlgError, match=rf"{op}.*{LINE}"):
+                sess.run(out, {p: value})
+        assert sess.run(ds.matrix_determinant(p), {p: SINGULAR}) == 0.0  # (no error, as TF1)
+
+
+def test_bad_arguments_are_refused_when_the_graph_is_built():
+    square = ds.constant(SPD)
+    with pytest.raises(DualgradError, match=rf"matrix_solve.*equal rank.*{LINE}"):
+        ds.matrix_solve(square, RHS[0])
+    with pytest.raises(DualgradError, match=rf"matrix_solve.*batch dims.*{LINE}"):
+        ds.matrix_solve(square, RHS[:1])
+    with pytest.raises(DualgradError, match=rf"matrix_triangular_solve.*rank >= 2.*{LINE}"):
+        ds.matrix_triangular_solve(square, [1.0, 2.0, 3.0])
+    with pytest.raises(DualgradError, match=rf"matrix_solve.*3 rows.*{LINE}"):
+        ds.matrix_solve(square, TALL[..., :2])
+    with pytest.raises(DualgradError, match=rf"matrix_inverse.*square.*{LINE}"):
+        ds.matrix_inverse(TALL)
+    with pytest.raises(DualgradError, match=rf"cholesky.*floating point.*{LINE}"):
+        ds.cholesky(np.eye(2, dtype=np.int32))
+    with pytest.raises(DualgradError, match=rf"l2_regularizer must be 0 when fast=False.*{LINE}"):
+        ds.linalg.lstsq(TALL, TALL, l2_regularizer=0.1, fast=False)
+    with pytest.raises(DualgradError, match=rf"main diagonal.*{LINE}"):
+        ds.matrix_diag_part(TALL, k=1)
+    with pytest.raises(DualgradError, match=rf"set_diag.*shape \(2, 3\).*{LINE}"):
+        ds.matrix_set_diag(TALL, [1.0, 2.0, 3.0])
+
+
+def test_full_qr_of_a_tall_matrix_has_no_gradient_as_in_tf1():
+    x = ds.placeholder(ds.float64, (4, 3))
+    q, r = ds.qr(x, full_matrices=True)
+    with pytest.raises(DualgradError, match="not implemented"):
+        ds.gradients(ds.reduce_sum(q), [x])
+    (g,) = ds.gradients(ds.reduce_sum(ds.qr(x)[1]), [x])  # (the reduced QR has one)
+    assert g is not None
+
+
+# -- tf.compat.v1 itself, where installed ------------------------------------------------------------
+def test_against_tf_compat_v1_where_installed():
+    tf = pytest.importorskip("tensorflow.compat.v1")
+    tf.disable_v2_behavior()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float64, (3, 3))
+        outs = [
+            tf.self_adjoint_eig(x)[0],
+            tf.cholesky(x),
+            tf.matrix_triangular_solve(x, RHS[0]),
+            tf.svd(TALL[0])[0],
+            tf.linalg.logdet(x),
+            tf.linalg.pinv(TALL[0]),
+        ]
+        losses = [
+            tf.reduce_sum(tf.self_adjoint_eigvals(x) * [1.0, -2.0, 0.5]),
+            tf.reduce_sum(tf.cholesky(x) * W3),
+            tf.reduce_sum(tf.matrix_triangular_solve(x, RHS[0]) * RHS[1]),
+        ]
+        grads = [tf.gradients(v, x)[0] for v in losses]
+        with tf.Session(graph=graph) as sess:
+            want = sess.run(outs + grads, {x: SPD[0]})
+    p = ds.placeholder(ds.float64, (3, 3))
+    mine = [
+        ds.self_adjoint_eig(p)[0],
+        ds.cholesky(p),
+        ds.matrix_triangular_solve(p, RHS[0]),
+        ds.svd(TALL[0])[0],
+        ds.linalg.logdet(p),
+        ds.linalg.pinv(TALL[0]),
+    ]
+    mine_losses = [
+        ds.reduce_sum(ds.self_adjoint_eigvals(p) * [1.0, -2.0, 0.5]),
+        ds.reduce_sum(ds.cholesky(p) * W3),
+        ds.reduce_sum(ds.matrix_triangular_solve(p, RHS[0]) * RHS[1]),
+    ]
+    mine += [ds.gradients(v, [p])[0] for v in mine_losses]
+    got = _run(mine, {p: SPD[0]})
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)

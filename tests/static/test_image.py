@@ -11,8 +11,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dualgrad.static as ds
+from dualgrad import symbolic
 
 RNG = np.random.default_rng(0)
 IMG = RNG.standard_normal((2, 5, 7, 3)).astype(np.float32)
@@ -111,6 +114,30 @@ def test_resize_images_flips_crop_or_pad_and_standardization():
     mean = x.mean(axis=(1, 2, 3), keepdims=True)
     std = np.maximum(x.std(axis=(1, 2, 3), keepdims=True), 1 / np.sqrt(5 * 7 * 3))
     np.testing.assert_allclose(got["std"], (x - mean) / std, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=12, deadline=None)
+@given(h=st.integers(1, 6), w=st.integers(1, 6), oh=st.integers(1, 9), ow=st.integers(1, 9),
+       flags=st.sampled_from(FLAGS))
+def test_hypothesis_sizes(h, w, oh, ow, flags):
+    x = RNG.standard_normal((1, h, w, 2)).astype(np.float32)
+    align, half = flags
+    p = ds.placeholder(ds.float32, (1, h, w, 2))
+    kw = {"align_corners": align, "half_pixel_centers": half}
+    outs = [ds.image.resize_bilinear(p, (oh, ow), **kw), ds.image.resize_nearest_neighbor(p, (oh, ow), **kw)]
+    with ds.Session(backend="numpy") as sess:
+        got_b, got_n = sess.run(outs, {p: x})
+    for kind, got in (("bilinear", got_b), ("nearest", got_n)):
+        mh, mw = tf_matrix(kind, h, oh, align, half), tf_matrix(kind, w, ow, align, half)
+        want = apply_hw(x.astype(np.float64), mh, mw)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_symbolic_gradient_of_a_resize_is_exact():
+    """The resize is registry ops (take, products), so dualgrad.symbolic proves its gradient."""
+    x = ds.Variable(np.arange(6, dtype=np.float32).reshape(1, 2, 3, 1))
+    loss = ds.reduce_sum(ds.square(ds.image.resize_bilinear(x, (3, 2), half_pixel_centers=True)))
+    assert symbolic.check(loss, [x]).ok
 
 
 def test_errors_name_the_function_and_the_line():

@@ -1,6 +1,7 @@
 """nn.TransformerEncoderLayer / TransformerEncoder / TransformerDecoderLayer / TransformerDecoder /
 Transformer against PyTorch 2.13's documented layers written out again here in numpy float64
-(the same code run on jax.numpy gives the gradient oracle): post- and pre-LayerNorm, relu,
+(the same code on jax.numpy is the gradient oracle of test_transformer_classifier_example.py;
+here gradients are checked by central differences): post- and pre-LayerNorm, relu,
 gelu and a callable activation, bool and float masks, batch_first, unbatched input; PyTorch's
 parameter names, deep-copied layers, mask helpers, errors naming the module, a few training
 steps whose loss falls, and a dg.compile'd step equal to the eager one."""
@@ -245,23 +246,21 @@ def test_activation_callable_module_and_errors():
 
 
 # -- gradients ------------------------------------------------------------------------------------
-def test_gradients_finite_differences_and_jax():
+def test_gradients_finite_differences():
+    """Input gradients of an encoder and a decoder layer by central differences (the parameters'
+    gradients are checked against jax float64 through Adam's trajectory in
+    test_transformer_classifier_example.py)."""
     dg.manual_seed(4)
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, batch_first=True, norm_first=True,
                                        dtype=dg.float64)
     x = RNG.standard_normal((2, 3, 4))
     mask = dg.tensor(_causal(3))
     assert dg.autograd.gradcheck(lambda t: layer(t, src_mask=mask), (dg.tensor(x, requires_grad=True),))
-    xt = dg.tensor(x, requires_grad=True)
-    (layer(xt, src_mask=mask) ** 2).sum().backward()
-    p = _params(layer)
-    with jax.enable_x64(True):
-        def loss(p, x):
-            return jnp.sum(ref_encoder_layer(jnp, p, x, 2, "relu", True, _causal(3)) ** 2)
-        gp, gx = jax.jit(jax.grad(loss, argnums=(0, 1)))(p, x)  # one compile
-    np.testing.assert_allclose(_np(xt.grad), gx, rtol=1e-9, atol=1e-10)
-    for name, param in layer.named_parameters():
-        np.testing.assert_allclose(_np(param.grad), gp[name], rtol=1e-9, atol=1e-10, err_msg=name)
+    dec = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0, dtype=dg.float64)
+    mem = RNG.standard_normal((2, 2, 4))
+    assert dg.autograd.gradcheck(lambda t, m: dec(t, m, tgt_mask=mask, tgt_is_causal=True),
+                                 (dg.tensor(x.transpose(1, 0, 2), requires_grad=True),
+                                  dg.tensor(mem, requires_grad=True)))
 
 
 # -- training ---------------------------------------------------------------------------------------

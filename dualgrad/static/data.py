@@ -715,17 +715,17 @@ def make_initializable_iterator(dataset: Dataset, shared_name=None) -> Iterator:
     return Iterator(dataset, one_shot=False)
 
 
-def get_output_types(dataset_or_iterator):
+def get_output_types(dataset_or_iterator: Dataset | Iterator) -> object:
     """The element's dtypes, in its structure."""
     return dataset_or_iterator.output_types
 
 
-def get_output_shapes(dataset_or_iterator):
+def get_output_shapes(dataset_or_iterator: Dataset | Iterator) -> object:
     """The element's static shapes, in its structure."""
     return dataset_or_iterator.output_shapes
 
 
-def get_output_classes(dataset_or_iterator):
+def get_output_classes(dataset_or_iterator: Dataset | Iterator) -> object:
     """`ds.Tensor` for each component, in the element's structure."""
     return dataset_or_iterator.output_classes
 

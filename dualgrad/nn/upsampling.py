@@ -41,12 +41,15 @@ def _output_sizes(input: Tensor, size, scale_factor, recompute_scale_factor) -> 
     dim = input.ndim - 2
     if size is not None and scale_factor is not None:
         raise DualgradValueError(
-            f"interpolate: only one of size or scale_factor should be defined {user_line()}")
+            f"interpolate: only one of size or scale_factor should be defined (input shape "
+            f"{list(input.shape)}) {user_line()}")
     if size is None and scale_factor is None:
-        raise DualgradValueError(f"interpolate: either size or scale_factor should be defined {user_line()}")
+        raise DualgradValueError(f"interpolate: either size or scale_factor should be defined (input shape "
+                                 f"{list(input.shape)}) {user_line()}")
     if recompute_scale_factor and size is not None:
         raise DualgradValueError(
-            f"interpolate: recompute_scale_factor is not meaningful with an explicit size. {user_line()}")
+            f"interpolate: recompute_scale_factor is not meaningful with an explicit size. (input shape "
+            f"{list(input.shape)}) {user_line()}")
     spatial = [int(d) for d in input.shape[2:]]
     if size is not None:
         sizes = _per_dim(size, dim, "size", input)
@@ -84,7 +87,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if align_corners is not None:
             raise DualgradValueError(
                 "interpolate: align_corners option can only be set with the interpolating modes: "
-                f"linear | bilinear | bicubic | trilinear (mode={mode!r}) {user_line()}")
+                f"linear | bilinear | bicubic | trilinear (mode={mode!r}, input shape {list(input.shape)}) "
+                f"{user_line()}")
     elif align_corners is None:
         align_corners = False
     if input.ndim not in (3, 4, 5) or (mode in _RANK and input.ndim != _RANK[mode]):
@@ -100,14 +104,16 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     sizes, scales = _output_sizes(input, size, scale_factor, recompute)
     if antialias:
         raise DualgradNotImplementedError(
-            f"interpolate: antialias=True is not supported by dualgrad (mode={mode!r}) {user_line()}")
+            f"interpolate: antialias=True is not supported by dualgrad (mode={mode!r}, input shape "
+            f"{list(input.shape)}) {user_line()}")
     if min(sizes) <= 0 or min(input.shape[2:], default=1) <= 0:
         raise DualgradValueError(
             f"interpolate: Input and output sizes should be greater than 0, but got input (spatial "
             f"{list(input.shape[2:])}) and output {sizes} {user_line()}")
     if not input.dtype.is_floating_point and mode not in ("nearest", "nearest-exact"):
         raise DualgradNotImplementedError(
-            f"interpolate: mode {mode!r} is not implemented for {input.dtype.name} input {user_line()}")
+            f"interpolate: mode {mode!r} is not implemented for {input.dtype.name} input (shape "
+            f"{list(input.shape)}) {user_line()}")
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.ndim - 3](input, sizes)
     ft = np.float64 if input.dtype.name == "float64" else np.float32

@@ -146,13 +146,14 @@ def matrix_inverse(input, adjoint: bool = False, name=None) -> Tensor:  # noqa: 
     a = _matrix("matrix_inverse", input, square=True, known=False)
     if _flag("matrix_inverse", "adjoint", adjoint):
         a = swap_last(a)
-    return _n(ops.inv(a), name)
+    return _n(ops.inv(a), name or "MatrixInverse")
 
 
 def matrix_determinant(input, name=None) -> Tensor:  # noqa: A002
     """The determinant of each square matrix of the last two dims (tf.matrix_determinant /
     tf.linalg.det); its gradient det(A) A^-T raises LinAlgError at a singular A."""
-    return _n(ops.det(_matrix("matrix_determinant", input, square=True, known=False)), name)
+    a = _matrix("matrix_determinant", input, square=True, known=False)
+    return _n(ops.det(a), name or "MatrixDeterminant")
 
 
 def log_matrix_determinant(input, name=None) -> LogMatrixDeterminant:  # noqa: A002
@@ -172,7 +173,7 @@ def matrix_solve(matrix, rhs, adjoint: bool = False, name=None) -> Tensor:
     b = _rhs(fn, a, rhs, same_batch=True)
     if _flag(fn, "adjoint", adjoint):
         a = swap_last(a)
-    return _n(ops.solve(a, b), name)
+    return _n(ops.solve(a, b), name or "MatrixSolve")
 
 
 def matrix_triangular_solve(matrix, rhs, lower: bool = True, adjoint: bool = False, name=None) -> Tensor:
@@ -186,14 +187,14 @@ def matrix_triangular_solve(matrix, rhs, lower: bool = True, adjoint: bool = Fal
     t = _triangle(a, _flag(fn, "lower", lower))
     if _flag(fn, "adjoint", adjoint):
         t = swap_last(t)
-    return _n(ops.solve(t, b), name)
+    return _n(ops.solve(t, b), name or "MatrixTriangularSolve")
 
 
 def cholesky(input, name=None) -> Tensor:  # noqa: A002
     """The lower-triangular L with A = L L^T of each symmetric positive definite matrix
     (tf.cholesky / tf.linalg.cholesky), with TF1's (symmetric) gradient. One that is not
     positive definite raises LinAlgError at run time (TF1 2.21 fills L with NaN)."""
-    return _n(ops.cholesky(_matrix("cholesky", input, square=True, known=False)), name)
+    return _n(ops.cholesky(_matrix("cholesky", input, square=True, known=False)), name or "Cholesky")
 
 
 def cholesky_solve(chol, rhs, name=None) -> Tensor:

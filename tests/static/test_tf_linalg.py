@@ -10,6 +10,7 @@ at the user's line. tf.compat.v1 itself, where installed, is an extra oracle."""
 from __future__ import annotations
 
 import functools
+import inspect
 
 import jax
 import jax.numpy as jnp
@@ -401,17 +402,33 @@ SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
 
 @pytest.mark.parametrize("backend", ["numpy", "jax"])
 def test_singular_and_not_positive_definite_raise_at_run_time(backend):
+    """LinAlgError naming the registry op; on jax (the ops' `check` flags, raised after the
+    program) also the graph op's TF1 name and the line that built it. The numpy kernels raise
+    from inside the run, at the line of `sess.run`."""
     p = ds.placeholder(ds.float64, (2, 2))
     cases = [
-        (ds.matrix_inverse(p), "inv", SINGULAR),
-        (ds.matrix_solve(p, np.ones((2, 1))), "solve", SINGULAR),
-        (ds.matrix_triangular_solve(p, np.ones((2, 1))), "solve", np.array([[0.0, 0.0], [2.0, 4.0]])),
-        (ds.cholesky(p), "cholesky", np.array([[1.0, 2.0], [2.0, 1.0]])),
+        (ds.matrix_inverse(p), "inv", "MatrixInverse", SINGULAR),
+        (ds.matrix_solve(p, np.ones((2, 1))), "solve", "MatrixSolve", SINGULAR),
+        (ds.matrix_triangular_solve(p, np.ones((2, 1))), "solve", "MatrixTriangularSolve", np.eye(2)[::-1]),
+        (ds.cholesky(p), "cholesky", "Cholesky", np.array([[1.0, 2.0], [2.0, 1.0]])),
+        (
+            ds.cholesky_solve(p, np.ones((2, 1))),
+            "solve",
+            "cholesky_solve/solve",
+            np.array([[1.0, 0.0], [2.0, 0.0]]),
+        ),
     ]
     with ds.Session(backend=backend) as sess:
-        for out, op, value in cases:
-            with pytest.raises(LinAlgError, match=rf"{op}.*{LINE}"):
+        for out, op, node, value in (
+            cases if backend == "numpy" else cases[0:1] + cases[2:4]
+        ):  # (fewer compiles)
+            run_line = inspect.currentframe().f_lineno + 2
+            with pytest.raises(LinAlgError, match=rf"{op}.*{LINE}") as caught:
                 sess.run(out, {p: value})
+            if backend == "jax":
+                assert f"{op} (op '{node}')" in str(caught.value)
+                built = int(str(out.op.where).rsplit(":", 1)[1].rstrip(")"))
+                assert f"test_tf_linalg.py:{built})" in str(caught.value) and built != run_line
         assert sess.run(ds.matrix_determinant(p), {p: SINGULAR}) == 0.0  # (no error, as TF1)
 
 

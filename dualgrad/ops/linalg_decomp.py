@@ -31,6 +31,7 @@ from ..backend import jax_numpy, x64
 from ..errors import DualgradNotImplementedError, LinAlgError, user_frame
 from . import elementwise as ew
 from . import movement as mv
+from . import reductions as rd
 from .indexing import getitem
 from .lazy import sympy as sp
 from .linalg import matmul, swap_last
@@ -231,11 +232,14 @@ def unpack_eigh(packed):
     return _column(packed, 0), swap_last(_columns(packed, 1))
 
 
-def _quotient(num, den):
-    """num / den, 0 where num is 0: a factor the loss does not read (eigvalsh, svdvals) has a
-    zero cotangent, which must stay 0 at equal eigen-/singular values (PyTorch skips that
-    term), while a non-zero one there is inf, as PyTorch's."""
-    return ew.divide(num, ew.where(ew.equal(num, 0), 1, den))
+def _read_quotient(g, num, den):
+    """num / den where the cotangent block g (a batch of matrices) is not all zero, else 0: a
+    factor the loss does not read (eigvalsh, svdvals, only S of an svd) has a zero cotangent,
+    and its term, which divides by eigenvalue / singular value gaps, must not turn 0/0 into NaN
+    at equal values (PyTorch skips the term of an undefined gradient); a read one stays inf/NaN
+    there, as PyTorch's."""
+    read = ew.greater(rd.sum(ew.multiply(g, g), axis=(-2, -1), keepdims=True), 0)
+    return ew.where(read, ew.divide(num, ew.where(read, den, 1)), 0)
 
 
 def _eigh_grad(g, out, a):
@@ -247,7 +251,7 @@ def _eigh_grad(g, out, a):
     skew = ew.multiply(ew.subtract(x, swap_last(x)), 0.5)
     gaps = ew.where(_eye_mask(w.shape[-1]), 1,
                     ew.subtract(mv.expand_dims(w, axis=-2), mv.expand_dims(w, axis=-1)))
-    inner = ew.add(_quotient(skew, gaps), _diag_embed(gw))
+    inner = ew.add(_read_quotient(gv, skew, gaps), _diag_embed(gw))
     return matmul(matmul(v, inner), swap_last(v))
 
 
@@ -421,7 +425,8 @@ def unpack_svd(packed, m: int):
 def _svd_grad(g, out, a):
     """PyTorch's svd_backward (full_matrices=False): U [(skew(U^T gU) S + S skew(V^T gV)) / E
     + diag(gS)] V^T, E_ij = s_j^2 - s_i^2, plus (I - U U^T) gU S^-1 V^T when m > k and
-    U S^-1 gVh (I - V V^T) when n > k. Infinite where two singular values are equal."""
+    U S^-1 gVh (I - V V^T) when n > k. Not finite where two singular values are equal (or one
+    is 0 when m != n) and the loss reads U or Vh."""
     m, n = a.shape[-2:]
     u, s, vh = unpack_svd(out, m)
     gu, gs, gvh = unpack_svd(g, m)
@@ -431,19 +436,17 @@ def _svd_grad(g, out, a):
     sq = ew.multiply(s, s)
     gaps = ew.where(_eye_mask(s.shape[-1]), 1,
                     ew.subtract(mv.expand_dims(sq, axis=-2), mv.expand_dims(sq, axis=-1)))
-    inner = _quotient(ew.add(ew.multiply(ew.subtract(ut_gu, swap_last(ut_gu)), s_row),
-                             ew.multiply(s_col, ew.subtract(vt_gv, swap_last(vt_gv)))), gaps)
+    inner = ew.add(_read_quotient(gu, ew.multiply(ew.subtract(ut_gu, swap_last(ut_gu)), s_row), gaps),
+                   _read_quotient(gvh, ew.multiply(s_col, ew.subtract(vt_gv, swap_last(vt_gv))), gaps))
     inner = ew.add(inner, _diag_embed(gs))
     k = s.shape[-1]
-    if m is None or m > k:
-        gu_sinv = _quotient(gu, s_row)
-        left = ew.add(matmul(u, inner), ew.subtract(gu_sinv, matmul(u, matmul(swap_last(u), gu_sinv))))
+    if m is None or m > k:  # (I - U U^T) gU S^-1
+        left = ew.add(matmul(u, inner), _read_quotient(gu, ew.subtract(gu, matmul(u, ut_gu)), s_row))
         inner_v = None
     else:
         left, inner_v = u, inner
-    if n is None or n > k:
-        sinv_gvh = _quotient(gvh, s_col)
-        right = ew.subtract(sinv_gvh, matmul(matmul(sinv_gvh, swap_last(vh)), vh))
+    if n is None or n > k:  # S^-1 gVh (I - V V^T)
+        right = _read_quotient(gvh, ew.subtract(gvh, matmul(matmul(gvh, swap_last(vh)), vh)), s_col)
         if inner_v is None:  # both extra terms: U is already inside `left`
             return ew.add(matmul(left, vh), matmul(u, right))
         return matmul(u, ew.add(matmul(inner_v, vh), right))

@@ -212,6 +212,20 @@ def test_eigh_of_equal_eigenvalues_has_no_finite_vector_gradient_as_pytorch():
     assert_close(b.grad.numpy(), np.eye(2), rtol=1e-12)
 
 
+def test_values_only_gradients_stay_finite_at_repeated_values_as_pytorch():
+    """Only S of an svd (or svdvals, a nuclear norm) of a matrix with repeated or zero singular
+    values: PyTorch skips the singular vectors' terms, so the gradient is U V^T's, finite."""
+    a = np.array([[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]])  # s = (2, 2): repeated
+    for fn in (lambda t: dg.linalg.svd(t, full_matrices=False).S.sum(), lambda t: dg.linalg.svdvals(t).sum(),
+               lambda t: dg.linalg.matrix_norm(t, "nuc")):
+        t = dg.tensor(a, requires_grad=True)
+        fn(t).backward()
+        assert_close(t.grad.numpy(), np.eye(3, 2), rtol=1e-12, atol=1e-12)
+    low_rank = dg.tensor(np.outer([1.0, 2.0, 2.0], [1.0, 0.0]), requires_grad=True)  # s = (3, 0)
+    dg.linalg.svdvals(low_rank).sum().backward()
+    assert np.isfinite(low_rank.grad.numpy()).all()
+
+
 def test_eigh_refuses_a_bad_uplo():
     with pytest.raises(ArgumentError, match="UPLO"):
         dg.linalg.eigh(dg.eye(2), UPLO="X")

@@ -379,7 +379,13 @@ def test_cholesky_reads_the_lower_triangle():
 @settings(max_examples=10, deadline=None)
 @given(
     st.sampled_from(
-        [((3, 3), (2, 3, 1)), ((2, 1, 3, 3), (4, 3, 2)), ((2, 3, 3), (3, 2)), ((1, 3, 3), (2, 1, 3, 2))]
+        [
+            ((3, 3), (2, 3, 1)),
+            ((2, 1, 3, 3), (4, 3, 2)),
+            ((2, 3, 3), (3, 2)),
+            ((1, 3, 3), (2, 1, 3, 2)),
+            ((3, 3, 3), (3, 3)),
+        ]  # (the last: a rank-2 rhs that a batch of vectors would also fit)
     ),
     st.booleans(),
     st.booleans(),
@@ -394,6 +400,23 @@ def test_triangular_solve_broadcasts_batch_dims(shapes, lower, adjoint):
     expected = np.linalg.solve(_t(t) if adjoint else t, b)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.sampled_from([((2, 3), (3,)), ((2, 1, 4, 3), (5, 3)), ((4, 3), (2, 3)), ((1, 2, 3), (4, 1, 3))]),
+    st.booleans(),
+)
+def test_matvec_broadcasts_batch_dims(shapes, transpose_a):
+    ds.reset_default_graph()
+    rng = np.random.default_rng(len(shapes[0]) + transpose_a)
+    a, b = rng.normal(size=shapes[0]), rng.normal(size=shapes[1])
+    if transpose_a:
+        a = _t(a)
+    got = _run(ds.linalg.matvec(a, b, transpose_a=transpose_a))
+    expected = ((_t(a) if transpose_a else a) @ b[..., None])[..., 0]
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 # -- errors ------------------------------------------------------------------------------------------

@@ -487,43 +487,79 @@ def test_full_qr_of_a_tall_matrix_has_no_gradient_as_in_tf1():
 
 
 # -- tf.compat.v1 itself, where installed ------------------------------------------------------------
+def _tf1_program(m):
+    """The same TF1 program for `m` = tf.compat.v1 or dualgrad.static: (values, gradients, feed),
+    every output and loss sign-invariant."""
+    rng = np.random.default_rng(5)
+    a_, t_, w_ = (
+        rng.normal(size=(2, 3, 3)) + 2 * np.eye(3),
+        rng.normal(size=(2, 4, 3)),
+        rng.normal(size=(2, 3, 5)),
+    )
+    s_ = a_ @ _t(a_) + np.eye(3)
+    a, s = m.placeholder(m.float64, (2, 3, 3)), m.placeholder(m.float64, (2, 3, 3))
+    t, w = m.placeholder(m.float64, (2, 4, 3)), m.placeholder(m.float64, (2, 3, 5))
+    la = m.linalg
+    values = dict(
+        inv=m.matrix_inverse(a, adjoint=True),
+        det=m.matrix_determinant(a),
+        slogdet=la.slogdet(-a),
+        solve=m.matrix_solve(a, RHS, adjoint=True),
+        tri=m.matrix_triangular_solve(a, RHS, lower=False, adjoint=True),
+        cs=m.cholesky_solve(m.cholesky(s), RHS),
+        logdet=la.logdet(s),
+        pinv=la.pinv(t),
+        pinv_wide=la.pinv(w),
+        ls=la.lstsq(t, t[..., :2]),
+        ls_wide=la.lstsq(w, w[..., :2], l2_regularizer=0.3),
+        ls_exact=m.matrix_solve_ls(t, t[..., :1], fast=False),
+        rank=la.matrix_rank(t),
+        diag_part=m.matrix_diag_part(t),
+        set_diag=m.matrix_set_diag(w, t[..., 0, :]),
+        diag=m.matrix_diag(t[..., 0]),
+        tensor_diag_part=m.diag_part(np.arange(16.0).reshape(2, 2, 2, 2)),
+        transpose=m.matrix_transpose(t),
+        matvec=la.matvec(t, t[..., 0, :]),
+        eigvals=m.self_adjoint_eigvals(a),
+        s=m.svd(w, compute_uv=False),
+    )
+    losses = dict(
+        inv=(a, m.reduce_sum(m.matrix_inverse(a, adjoint=True) * RHS[..., :1])),
+        tri=(a, m.reduce_sum(m.matrix_triangular_solve(a, RHS, lower=False, adjoint=True) * RHS)),
+        cs=(a, m.reduce_sum(m.cholesky_solve(a, RHS) * RHS)),
+        logdet=(s, la.logdet(s)[0]),
+        chol=(s, m.reduce_sum(m.cholesky(s) * a_)),
+        eig=(
+            a,
+            m.reduce_sum(m.self_adjoint_eig(a)[0] * [1.0, 2.0, 3.0])
+            + m.reduce_sum(m.square(m.self_adjoint_eig(a)[1]) * a_[0]),
+        ),
+        svd=(
+            w,
+            m.reduce_sum(m.svd(w)[0] * [1.0, 2.0, 3.0])
+            + m.reduce_sum(m.square(m.svd(w)[1]) * a_[0])
+            + m.reduce_sum(m.square(m.svd(w)[2]) * _t(w_[0])[..., :3]),
+        ),
+        qr=(t, m.reduce_sum(m.abs(m.qr(t)[1]))),
+        lstsq=(t, m.reduce_sum(la.lstsq(t, t_[..., :2], l2_regularizer=0.1) * RHS)),
+        pinv=(t, m.reduce_sum(la.pinv(t) * w_[..., :4])),
+        set_diag=(t, m.reduce_sum(m.matrix_set_diag(t, m.square(m.matrix_diag_part(t))) * t_)),
+    )
+    grads = {k: m.gradients(v, [x])[0] for k, (x, v) in losses.items()}
+    return values, grads, {a: a_, s: s_, t: t_, w: w_}
+
+
 def test_against_tf_compat_v1_where_installed():
     tf = pytest.importorskip("tensorflow.compat.v1")
     tf.disable_v2_behavior()
     graph = tf.Graph()
     with graph.as_default():
-        x = tf.placeholder(tf.float64, (3, 3))
-        outs = [
-            tf.self_adjoint_eig(x)[0],
-            tf.cholesky(x),
-            tf.matrix_triangular_solve(x, RHS[0]),
-            tf.svd(TALL[0])[0],
-            tf.linalg.logdet(x),
-            tf.linalg.pinv(TALL[0]),
-        ]
-        losses = [
-            tf.reduce_sum(tf.self_adjoint_eigvals(x) * [1.0, -2.0, 0.5]),
-            tf.reduce_sum(tf.cholesky(x) * W3),
-            tf.reduce_sum(tf.matrix_triangular_solve(x, RHS[0]) * RHS[1]),
-        ]
-        grads = [tf.gradients(v, x)[0] for v in losses]
+        values, grads, feed = _tf1_program(tf)
         with tf.Session(graph=graph) as sess:
-            want = sess.run(outs + grads, {x: SPD[0]})
-    p = ds.placeholder(ds.float64, (3, 3))
-    mine = [
-        ds.self_adjoint_eig(p)[0],
-        ds.cholesky(p),
-        ds.matrix_triangular_solve(p, RHS[0]),
-        ds.svd(TALL[0])[0],
-        ds.linalg.logdet(p),
-        ds.linalg.pinv(TALL[0]),
-    ]
-    mine_losses = [
-        ds.reduce_sum(ds.self_adjoint_eigvals(p) * [1.0, -2.0, 0.5]),
-        ds.reduce_sum(ds.cholesky(p) * W3),
-        ds.reduce_sum(ds.matrix_triangular_solve(p, RHS[0]) * RHS[1]),
-    ]
-    mine += [ds.gradients(v, [p])[0] for v in mine_losses]
-    got = _run(mine, {p: SPD[0]})
-    for g, w in zip(got, want, strict=True):
-        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+            want = sess.run((values, grads), feed)
+    values, grads, feed = _tf1_program(ds)
+    got = _run((values, grads), feed)
+    for part in (0, 1):
+        for key, value in got[part].items():
+            np.testing.assert_allclose(value, want[part][key], rtol=1e-7, atol=1e-9, err_msg=key)
+            assert np.shape(value) == np.shape(want[part][key]), key

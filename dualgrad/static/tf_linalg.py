@@ -118,8 +118,9 @@ def _default_k(fn: str, **given) -> None:
     """TF2-era keywords of the diag functions (off-diagonals, padding, alignment) beyond k=0."""
     defaults = {"k": 0, "num_rows": -1, "num_cols": -1, "padding_value": 0, "align": "RIGHT_LEFT"}
     for key, value in given.items():
+        plain = not isinstance(value, (str, Tensor)) and np.ndim(value) == 0
         if not (value is None or (isinstance(value, str) and value == defaults[key]) or
-                (not isinstance(value, str) and np.ndim(value) == 0 and value == defaults[key])):
+                (plain and value == defaults[key])):
             raise DualgradNotImplementedError(
                 f"ds.{fn}: only the main diagonal is supported ({key}={value!r}) {user_line()}"
             )
@@ -291,12 +292,12 @@ def matrix_transpose(a, name="matrix_transpose", conjugate: bool = False) -> Ten
     if t.shape is None or len(t.shape) < 2:
         raise ShapeError(f"ds.matrix_transpose: a must have rank >= 2, got shape {t.shape} {user_line()}")
     _flag("matrix_transpose", "conjugate", conjugate)
-    return _n(swap_last(t), None if name == "matrix_transpose" else name)
+    return _n(swap_last(t), name)
 
 
 def adjoint(matrix, name=None) -> Tensor:
     """The conjugate transpose of the last two dims: the transpose for real dtypes (tf.linalg.adjoint)."""
-    return matrix_transpose(matrix, name=name or "matrix_transpose", conjugate=True)
+    return matrix_transpose(matrix, name=name or "adjoint", conjugate=True)
 
 
 def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
@@ -311,7 +312,7 @@ def matrix_diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_va
                          f"shape {d.shape} {user_line()}")
     n = int(d.shape[-1])
     out = ops.where(np.eye(n, dtype=bool), ops.expand_dims(d, axis=-1), False if d.dtype.is_bool else 0)
-    return _n(out, None if name == "diag" else name)
+    return _n(out, name)
 
 
 def matrix_diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT") -> Tensor:  # noqa: A002
@@ -320,7 +321,7 @@ def matrix_diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT
     _default_k("matrix_diag_part", k=k, padding_value=padding_value, align=align)
     t = _matrix("matrix_diag_part", input, floating=False)
     i = np.arange(min(int(t.shape[-2]), int(t.shape[-1])))
-    return _n(t[..., i, i], None if name == "diag_part" else name)
+    return _n(t[..., i, i], name)
 
 
 def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -> Tensor:  # noqa: A002
@@ -337,7 +338,7 @@ def matrix_set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT") -
         raise ShapeError(f"ds.{fn}: diagonal must have shape {want} for input of shape {t.shape}, got "
                          f"{d.shape} {user_line()}")
     spread = ops.expand_dims(d, axis=-1 if rows <= cols else -2)
-    return _n(ops.where(np.eye(rows, cols, dtype=bool), spread, t), None if name == "set_diag" else name)
+    return _n(ops.where(np.eye(rows, cols, dtype=bool), spread, t), name)
 
 
 def diag_part(input, name=None) -> Tensor:  # noqa: A002
@@ -449,7 +450,7 @@ def _linalg_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, 
 
 def _linalg_transpose(a, name="transpose", conjugate: bool = False) -> Tensor:
     """tf.linalg.transpose: the last two dims swapped (`matrix_transpose`)."""
-    return matrix_transpose(a, name="matrix_transpose" if name == "transpose" else name, conjugate=conjugate)
+    return matrix_transpose(a, name=name, conjugate=conjugate)
 
 
 matrix_solve_ls = lstsq

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .. import dtypes, ops
 from ..eager.tensor import Tensor
 from ..errors import DualgradNotImplementedError, DualgradTypeError, DualgradValueError, user_line
 from ..ops import resize
@@ -117,12 +118,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.ndim - 3](input, sizes)
     ft = np.float64 if input.dtype.name == "float64" else np.float32
-    out = input
+    half = input.dtype.name not in ("float32", "float64") and "nearest" not in mode  # float16 (ints refused)
+    out = ops.cast(input, dtype=dtypes.float32) if half else input  # PyTorch's float32 opmath for halves
     for k in reversed(range(len(sizes))):
         n = int(input.shape[2 + k])
         plan = _plan(mode, n, sizes[k], bool(align_corners), scales[k], ft, len(sizes))
         out = resize.resample(out, 2 + k, plan)
-    return out
+    return ops.cast(out, dtype=input.dtype) if half else out
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",

@@ -129,6 +129,16 @@ def test_values_match_pytorchs_index_math(mode, align, kw):
     np.testing.assert_allclose(got32.numpy(), want, rtol=1e-5, atol=1e-5)
 
 
+def test_half_precision_computes_in_float32_as_pytorch():
+    """float16 input is resampled in float32 and rounded once, as PyTorch's opmath: the float64
+    result rounded to float16 (within one float16 step for a double rounding)."""
+    x = X4.astype(np.float16)
+    got = F.interpolate(dg.tensor(x), size=(9, 4), mode="bilinear")
+    assert got.dtype == dg.float16
+    want = expected(x, "bilinear", size=(9, 4)).astype(np.float16)
+    np.testing.assert_allclose(got.numpy().astype(np.float64), want.astype(np.float64), rtol=1e-3, atol=1e-3)
+
+
 def test_linear_and_trilinear_and_area():
     x3 = RNG.standard_normal((2, 2, 7))
     for align in (False, True):

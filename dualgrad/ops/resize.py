@@ -130,20 +130,15 @@ def _along(w: np.ndarray, axis: int, rank: int, dtype) -> np.ndarray:
     return np.asarray(w).astype(dtype).reshape((-1,) + (1,) * (rank - 1 - axis))
 
 
-def _is_identity(index: np.ndarray, size) -> bool:
-    return size is not None and index.shape == (int(size),) and bool((index == np.arange(int(size))).all())
-
-
 def resample(x, axis: int, taps: list):
     """sum_k take(x, index_k, axis) * weight_k: the output's element j along `axis` is the
     weighted sum of the input's elements index_k[j]; a tap without weight is a plain gather
-    (nearest), and the identity gather is skipped. Each product is formed even where its
+    (nearest). Each product is formed even where its
     weight is 0, so a non-finite element spreads as in PyTorch's kernels."""
     rank = len(x.shape)
     axis = axis % rank
-    if len(taps) == 1 and taps[0][1] is None:
-        index = taps[0][0]
-        return x if _is_identity(index, x.shape[axis]) else take(x, index, axis=axis)
+    if len(taps) == 1 and taps[0][1] is None:  # always a new array, also for the identity
+        return take(x, taps[0][0], axis=axis)  # (an eager result must not alias its input)
     out = None
     for index, weight in taps:
         term = ew.multiply(take(x, index, axis=axis), _along(weight, axis, rank, x.dtype.np))

@@ -129,6 +129,14 @@ def test_values_match_pytorchs_index_math(mode, align, kw):
     np.testing.assert_allclose(got32.numpy(), want, rtol=1e-5, atol=1e-5)
 
 
+def test_a_same_size_result_is_a_new_tensor():
+    x = dg.tensor(X4)
+    y = F.interpolate(x, size=(5, 6))
+    y.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), X4)
+    np.testing.assert_array_equal(y.numpy(), X4 + 1.0)
+
+
 def test_half_precision_computes_in_float32_as_pytorch():
     """float16 input is resampled in float32 and rounded once, as PyTorch's opmath: the float64
     result rounded to float16 (within one float16 step for a double rounding)."""

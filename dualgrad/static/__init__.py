@@ -181,6 +181,7 @@ from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_differe
 from .tf_linalg import (  # TF1's top-level matrix algebra (ds.linalg is tf.linalg)
     cholesky,
     cholesky_solve,
+    cross,
     diag_part,
     linalg,
     matrix_determinant,

@@ -43,6 +43,7 @@ from .tf_special import einsum
 __all__ = [
     "cholesky",
     "cholesky_solve",
+    "cross",
     "diag_part",
     "matrix_determinant",
     "matrix_diag",
@@ -453,6 +454,29 @@ def _linalg_transpose(a, name="transpose", conjugate: bool = False) -> Tensor:
     return matrix_transpose(a, name=name, conjugate=conjugate)
 
 
+def cross(a, b, name=None) -> Tensor:
+    """The cross product of the 3-vectors along the last dim of a and b, same shapes (tf.cross
+    / tf.linalg.cross): a[1] b[2] - a[2] b[1], ... as products of index-permuted copies."""
+    x = _tensor(a)
+    y = _tensor(b, like=x)
+    same = (x.shape is not None and y.shape is not None and len(x.shape) == len(y.shape) and all(
+        d is None or e is None or d == e for d, e in zip(x.shape, y.shape, strict=True)))
+    if not same or not x.shape or x.shape[-1] != 3:
+        raise ShapeError(f"ds.cross: a and b must have the same shape [..., 3], got {x.shape} and {y.shape} "
+                         f"{user_line()}")
+    nxt, last = np.array([1, 2, 0]), np.array([2, 0, 1])
+    out = ops.subtract(ops.multiply(x[..., nxt], y[..., last]), ops.multiply(x[..., last], y[..., nxt]))
+    return _n(out, name)
+
+
+def normalize(tensor, ord="euclidean", axis=None, name=None) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """(tensor / norm, norm) with `ds.norm(tensor, ord, axis, keepdims=True)` (tf.linalg.normalize)."""
+    with get_default_graph().name_scope(name or "normalize"):
+        t = _tensor(tensor)
+        size = norm(t, ord=ord, axis=axis, keepdims=True)
+        return ops.divide(t, size), size
+
+
 matrix_solve_ls = lstsq
 
 linalg = types.ModuleType("dualgrad.static.linalg", "TF1's tf.linalg names (dualgrad/static/tf_linalg.py).")
@@ -461,6 +485,7 @@ vars(linalg).update(
     band_part=matrix_band_part,
     cholesky=cholesky,
     cholesky_solve=cholesky_solve,
+    cross=cross,
     det=matrix_determinant,
     diag=matrix_diag,
     diag_part=matrix_diag_part,
@@ -478,6 +503,7 @@ vars(linalg).update(
     matrix_transpose=matrix_transpose,
     matvec=matvec,
     norm=norm,
+    normalize=normalize,
     pinv=pinv,
     qr=qr,
     set_diag=matrix_set_diag,

@@ -88,6 +88,8 @@ def test_values_match_numpy_float64():
             matvec=la.matvec(a, [1.0, 2.0, 3.0]),
             matmul=la.matmul(tall, tall, adjoint_a=True),
             tensor_diag=la.tensor_diag([1.0, 2.0]),
+            cross=ds.cross(TALL[..., :3, :], TALL[..., 1:, :]),
+            normalize=la.normalize(TALL, axis=-1),
         ),
         {a: SPD},
     )
@@ -167,6 +169,10 @@ def test_values_match_numpy_float64():
     np.testing.assert_allclose(got["matvec"], SPD @ [1.0, 2.0, 3.0], rtol=1e-14)
     np.testing.assert_allclose(got["matmul"], _t(TALL) @ TALL, rtol=1e-14)
     np.testing.assert_array_equal(got["tensor_diag"], np.diag([1.0, 2.0]))
+    np.testing.assert_allclose(got["cross"], np.cross(TALL[..., :3, :], TALL[..., 1:, :]), rtol=1e-14)
+    lengths = np.linalg.norm(TALL, axis=-1, keepdims=True)
+    np.testing.assert_allclose(got["normalize"][0], TALL / lengths, rtol=1e-14)
+    np.testing.assert_allclose(got["normalize"][1], lengths, rtol=1e-14)
 
 
 def test_decompositions_on_the_jax_backend():
@@ -286,6 +292,15 @@ FORMULA_CASES = {
     "qr": (TALL[0], lambda x: _qr_loss(ds.qr(x)), None),
     "pinv": (TALL[0], lambda x: ds.linalg.pinv(x) * W43.T, None),
     "lstsq_wide": (WIDE, lambda x: ds.linalg.lstsq(x, WIDE[:, :2]) * W43[:, :2].repeat(2, 0)[:5], None),
+    "cross": (TALL[0], lambda x: ds.cross(x, TALL[1]) * W43, lambda x: np.cross(TALL[1], W43)),
+    "normalize": (  # d/dx sum(w x / |x|) = (w - u (u . w)) / |x|, u = x / |x|, per row
+        TALL[0],
+        lambda x: ds.linalg.normalize(x, axis=-1)[0] * W43,
+        lambda x: (
+            (W43 - _unit(x) * (_unit(x) * W43).sum(-1, keepdims=True))
+            / np.linalg.norm(x, axis=-1, keepdims=True)
+        ),
+    ),
     "diag_ops": (
         TALL[0],
         lambda x: ds.matrix_set_diag(x, ds.matrix_diag_part(x) ** 2) * W43,
@@ -293,6 +308,10 @@ FORMULA_CASES = {
     ),
 }
 CASES = {**JAX_CASES, **FORMULA_CASES}
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
 def _fold_lower(g):
@@ -471,6 +490,8 @@ def test_bad_arguments_are_refused_when_the_graph_is_built():
         ds.cholesky(np.eye(2, dtype=np.int32))
     with pytest.raises(DualgradError, match=rf"l2_regularizer must be 0 when fast=False.*{LINE}"):
         ds.linalg.lstsq(TALL, TALL, l2_regularizer=0.1, fast=False)
+    with pytest.raises(DualgradError, match=rf"cross.*same shape \[\.\.\., 3\].*{LINE}"):
+        ds.cross(TALL, TALL[:1])
     with pytest.raises(DualgradError, match=rf"main diagonal.*{LINE}"):
         ds.matrix_diag_part(TALL, k=1)
     with pytest.raises(DualgradError, match=rf"set_diag.*shape \(2, 3\).*{LINE}"):
@@ -520,6 +541,8 @@ def _tf1_program(m):
         tensor_diag_part=m.diag_part(np.arange(16.0).reshape(2, 2, 2, 2)),
         transpose=m.matrix_transpose(t),
         matvec=la.matvec(t, t[..., 0, :]),
+        cross=m.cross(t[..., :3, :], t[..., 1:, :]),
+        normalize=la.normalize(w, axis=-2),
         eigvals=m.self_adjoint_eigvals(a),
         s=m.svd(w, compute_uv=False),
     )
@@ -561,5 +584,11 @@ def test_against_tf_compat_v1_where_installed():
     got = _run((values, grads), feed)
     for part in (0, 1):
         for key, value in got[part].items():
-            np.testing.assert_allclose(value, want[part][key], rtol=1e-7, atol=1e-9, err_msg=key)
-            assert np.shape(value) == np.shape(want[part][key]), key
+            pairs = (
+                zip(value, want[part][key], strict=True)
+                if isinstance(value, tuple)
+                else [(value, want[part][key])]
+            )
+            for mine, theirs in pairs:
+                np.testing.assert_allclose(mine, theirs, rtol=1e-7, atol=1e-9, err_msg=key)
+                assert np.shape(mine) == np.shape(theirs), key

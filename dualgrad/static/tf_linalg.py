@@ -270,16 +270,16 @@ def svd(tensor, full_matrices: bool = False, compute_uv: bool = True, name=None)
 
 def qr(input, full_matrices: bool = False, name=None) -> tuple[Tensor, Tensor]:  # noqa: A002
     """(q, r) with A = q r, q orthonormal columns and r upper triangular with a non-negative
-    diagonal (TF1 keeps LAPACK's signs) (tf.qr / tf.linalg.qr). full_matrices: q is M x M and r
-    M x N; as in TF1, that has no gradient when M > N (ds.gradients raises), and neither has
-    any QR with M < N here."""
+    diagonal (TF1 keeps LAPACK's signs) (tf.qr / tf.linalg.qr). full_matrices: q is M x M, its
+    last M - N columns completing the basis from the registry's QR of [q | I], and r M x N; the
+    gradient is the registry qr's, through that completion too (TF1 refuses one when M > N)."""
     fn = "qr"
     a = _matrix(fn, input)
     m, n = int(a.shape[-2]), int(a.shape[-1])
     with get_default_graph().name_scope(name or "Qr"):
         q, r = unpack_qr(ops.qr(a), m)
         if _flag(fn, "full_matrices", full_matrices) and m > n:
-            q = _completed(fn, q, m)  # (its wide QR's gradient raises, as TF1's QrGrad here)
+            q = _completed(fn, q, m)
             zeros = np.zeros((m - n, n), dtype=a.dtype.name)
             r = ops.concatenate(r, ops.broadcast_to(zeros, shape=tuple(a.shape[:-2]) + (m - n, n)), axis=-2)
         return q, r

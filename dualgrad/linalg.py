@@ -108,7 +108,7 @@ def _complement(Q: Tensor, m: int) -> Tensor:
 def qr(A: Tensor, mode: str = "reduced") -> qr_result:
     """(Q, R) with A = Q R, Q orthonormal columns, R upper triangular with a non-negative
     diagonal (PyTorch keeps LAPACK's signs). mode 'reduced' (k = min(m, n) columns of Q),
-    'complete' (Q m x m) or 'r' (Q empty). The gradient is PyTorch's, for m >= n; 'complete'
+    'complete' (Q m x m) or 'r' (Q empty). The gradient is PyTorch's (tall and wide A); 'complete'
     with m > n is not differentiable (as in PyTorch)."""
     if mode not in ("reduced", "complete", "r"):
         raise ArgumentError(f"linalg.qr: qr received unrecognized mode {mode!r} but expected one of "

@@ -18,8 +18,8 @@ Conventions, each one a difference from PyTorch's raw LAPACK output that docs/ea
 - A matrix that is not positive definite, or holds NaN/inf, is a LinAlgError in cholesky on
   every device (jax's kernel returns NaN; the op's `check` raises for it, as for inv).
 
-VJPs are PyTorch's (cholesky_backward, linalg_eig_backward with is_hermitian, linalg_qr_backward
-for m >= n, svd_backward) in registry ops. sympy forms exist where a closed form does: cholesky
+VJPs are PyTorch's (cholesky_backward, linalg_eig_backward with is_hermitian, linalg_qr_backward,
+svd_backward, pinv_backward) in registry ops. sympy forms exist where a closed form does: cholesky
 of any size; eigh, svd of matrices whose (smaller) side is at most 2; QR by Gram-Schmidt.
 Elsewhere the form raises SymbolicUnsupported.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import jax_numpy, x64
-from ..errors import DualgradNotImplementedError, LinAlgError, user_frame
+from ..errors import LinAlgError, user_frame
 from . import elementwise as ew
 from . import movement as mv
 from . import reductions as rd
@@ -347,20 +347,27 @@ def unpack_qr(packed, m: int):
     return swap_last(_columns(packed, 0, m)), _columns(packed, m)
 
 
-def _qr_grad(g, out, a):
+def _qr_square_grad(gq, gr, q, r):
     """PyTorch's linalg_qr_backward for m >= n: (gQ + Q copyltu(M)) R^-T with
     M = R gR^T - gQ^T Q and copyltu(M) = tril(M) + tril(M, -1)^T."""
-    m, n = a.shape[-2:]
-    if None not in (m, n) and m < n:
-        raise DualgradNotImplementedError(
-            f"linalg.qr: the gradient of a QR of a wide matrix (m < n: A of shape {tuple(a.shape)}) is "
-            f"not implemented; PyTorch's m >= n formula is (at {user_frame()})")
-    q, r = unpack_qr(out, m)
-    gq, gr = unpack_qr(g, m)
     mm = ew.subtract(matmul(r, swap_last(gr)), matmul(swap_last(gq), q))
     copied = ew.add(tril(mm), swap_last(tril(mm, -1)))
     b = ew.add(gq, matmul(q, copied))
     return swap_last(solve(r, swap_last(b)))
+
+
+def _qr_grad(g, out, a):
+    """PyTorch's linalg_qr_backward: the m >= n formula; for a wide A = [X | Y] (m < n), R =
+    [U | V], it is that formula for X = Q U with gQ + Y gV^T, and Q gV for Y."""
+    m, n = a.shape[-2:]
+    q, r = unpack_qr(out, m)
+    gq, gr = unpack_qr(g, m)
+    if None in (m, n) or m >= n:
+        return _qr_square_grad(gq, gr, q, r)
+    gv = _columns(gr, m)
+    gx = _qr_square_grad(ew.add(gq, matmul(_columns(a, m), swap_last(gv))), _columns(gr, 0, m), q,
+                         _columns(r, 0, m))
+    return mv.concatenate(gx, matmul(q, gv), axis=-1)
 
 
 def _qr_matrices(m):

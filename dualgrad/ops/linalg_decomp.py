@@ -175,8 +175,9 @@ def _cholesky_kernel(xp, a, upper=False):
         if failed:
             at, order = _first_failure(sym)
             raise _not_pd_error("cholesky", a.shape, at, order, user_frame())
-    else:
-        low = xp.linalg.cholesky(sym)
+    else:  # a NaN/inf matrix made NaN whatever the device's LAPACK does with it (its check raises)
+        sym, bad = _finite_matrices(xp, sym)
+        low = _poisoned(xp, xp.linalg.cholesky(sym), bad)
     return xp.swapaxes(low, -1, -2) if upper else low
 
 

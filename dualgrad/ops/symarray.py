@@ -226,11 +226,21 @@ def summed(term: Callable, dims: Sequence):
     return sympy.Sum(_countable(term(*indices)), *limits)
 
 
+def _is_truth(value) -> bool:
+    """A truth value: sympy's true/false, a logical function or a comparison (not a Symbol,
+    which sympy also counts as a Boolean: a size-1 input is a plain symbol), or a Python bool."""
+    import sympy
+    from sympy.logic import boolalg
+
+    return isinstance(value, (bool, boolalg.BooleanAtom, boolalg.BooleanFunction,
+                              sympy.core.relational.Relational))
+
+
 def _countable(value):
     """Summing booleans counts them (numpy's rule): a condition becomes 1 or 0."""
     import sympy
 
-    if isinstance(value, (sympy.logic.boolalg.Boolean, sympy.core.relational.Relational)):
+    if _is_truth(value):
         return sympy.Piecewise((1, value), (0, True))
     return value
 
@@ -244,9 +254,21 @@ def apply_form(op, args: Sequence, attrs: dict) -> SymArray:
     others take and return SymArrays. This is the symbolic front end of the registry."""
     if op.sympy is None:
         raise SymbolicUnsupported(f"{op.name} has no sympy form")
+    if op.elementwise and op.promotes:
+        return lift(lambda *xs: op.sympy(*_promoted_truths(xs), **attrs), *args)
     if op.elementwise:
         return lift(lambda *xs: op.sympy(*xs, **attrs), *args)
     return op.sympy(*(as_symarray(a) for a in args), **attrs)
+
+
+def _promoted_truths(values: tuple) -> tuple:
+    """The kernels' promotion on sympy entries: beside a number, a truth value (a bool
+    tensor's entry, a comparison) is 1 or 0, as the kernel casts it (`x * mask`); sympy
+    refuses arithmetic on its Booleans. Among truth values only, they stay truths."""
+    truths = [_is_truth(v) for v in values]
+    if not any(truths) or all(truths):
+        return values
+    return tuple(_countable(v) if t else v for v, t in zip(values, truths, strict=True))
 
 
 def _register() -> None:

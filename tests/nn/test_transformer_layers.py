@@ -315,3 +315,13 @@ def test_compiled_training_step_equals_eager():
     assert programs
     np.testing.assert_allclose(losses, want, rtol=1e-5)
     np.testing.assert_allclose(weight, want_weight, rtol=1e-5, atol=1e-6)
+
+
+def test_module_list_repr_collapses_repeats_as_pytorch():
+    """PyTorch's ModuleList repr prints a run of identical entries once (its text, copied)."""
+    modules = nn.ModuleList([nn.Linear(2, 3), nn.Linear(2, 3), nn.ReLU(), nn.Linear(2, 3)])
+    assert repr(modules) == ("ModuleList(\n  (0-1): 2 x Linear(in_features=2, out_features=3, bias=True)\n"
+                             "  (2): ReLU()\n  (3): Linear(in_features=2, out_features=3, bias=True)\n)")
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    assert "(layers): ModuleList(\n    (0-2): 3 x TransformerEncoderLayer(\n" in repr(
+        nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, FF), 3))

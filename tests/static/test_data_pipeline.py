@@ -226,6 +226,28 @@ def test_same_elements_as_tensorflow():
     for ((gx, gy), gi), ((wx, wy), wi) in zip(got, want, strict=True):
         assert gx.tolist() == wx.tolist() and gy.tolist() == wy.tolist() and int(gi) == int(wi)
 
+    def ragged(lib):
+        D = lib.data.Dataset
+        rows = D.from_generator(lambda: (([n] * n, n / 2) for n in range(1, 6)), (lib.int64, lib.float32),
+                                output_shapes=([None], []))
+        pads = (np.int64(-1), np.float32(0.5))  # (TF wants the components' own dtypes)
+        padded = rows.padded_batch(2, padded_shapes=([None], []), padding_values=pads)
+        return padded.concatenate(rows.padded_batch(3, ([6], [])).unbatch().take(2)).cache().repeat(2)
+
+    with tf.Graph().as_default():
+        nxt = tf.data.make_one_shot_iterator(ragged(tf)).get_next()
+        want = []
+        with tf.Session() as sess:
+            while True:
+                try:
+                    want.append(sess.run(nxt))
+                except tf.errors.OutOfRangeError:
+                    break
+    got = elements(lambda: ragged(ds))
+    assert len(got) == len(want) == 10
+    for (ga, gb), (wa, wb) in zip(got, want, strict=True):
+        assert ga.tolist() == wa.tolist() and gb.tolist() == wb.tolist()
+
 
 def test_filter_and_from_generator():
     got = elements(lambda: ds.data.Dataset.range(10).filter(lambda v: ds.greater(v % 3, 0)))
@@ -297,3 +319,27 @@ def test_a_graph_seed_alone_orders_the_same_in_every_graph():
 
     first = order()
     assert order() == first and sorted(first) == list(range(12)) and first != list(range(12))
+
+
+def test_padded_batch_unbatch_and_cache():
+    D = ds.data.Dataset
+    rows = lambda: D.from_generator(lambda: ([n] * n for n in range(1, 5)), ds.int64, [None])  # noqa: E731
+    got = elements(lambda: rows().padded_batch(3))
+    assert [g.tolist() for g in got] == [[[1, 0, 0], [2, 2, 0], [3, 3, 3]], [[4, 4, 4, 4]]]
+    got = elements(lambda: rows().padded_batch(2, padded_shapes=[5], padding_values=np.int64(-1),
+                                               drop_remainder=True).unbatch())
+    assert [g.tolist() for g in got] == [[1, -1, -1, -1, -1], [2, 2, -1, -1, -1],
+                                         [3, 3, 3, -1, -1], [4, 4, 4, 4, -1]]
+    with ds.Graph().as_default():
+        assert rows().padded_batch(2).output_shapes == (None, None)
+        assert rows().padded_batch(2, [5], drop_remainder=True).output_shapes == (2, 5)
+        with pytest.raises(errors.ShapeError, match="cannot be padded"):
+            D.from_tensors(np.ones(3)).padded_batch(2, [2])
+        with pytest.raises(errors.ArgumentError, match="in memory"):
+            D.range(2).cache("file")
+    too_long = lambda: rows().padded_batch(2, padded_shapes=[3])  # noqa: E731
+    with pytest.raises(errors.ShapeError, match="does not fit the padded shape"):
+        elements(too_long)
+    # a cached shuffle replays its first order; without cache each epoch is reshuffled
+    cached = ints(elements(lambda: D.range(8).shuffle(8, seed=1).cache().repeat(2)))
+    assert cached[:8] == cached[8:] and sorted(cached[:8]) == list(range(8))

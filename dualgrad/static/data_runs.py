@@ -45,7 +45,7 @@ def pipelines_of(graph: Graph, create: bool = False) -> Pipelines | None:
 
 def unfed_pulls(pipes: Pipelines, fed: dict) -> list:
     """The get_next tensors the Session feeds itself in a run (those the user does not feed)."""
-    return [t for t in pipes.pulls if t not in fed]
+    return [t for t in list(pipes.pulls) if t not in fed]  # (a copy: get_next may add to it)
 
 
 def pipeline_runner(sess, pipes: Pipelines, plan, items, fed: dict, rebuild, vals, fetches, feed_dict,

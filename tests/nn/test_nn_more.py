@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 
+import hypothesis.extra.numpy as hnp
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import dualgrad as dg
 import dualgrad.nn.functional as F
@@ -463,3 +465,30 @@ def test_new_names_are_pytorchs():
     ):
         assert callable(getattr(F, name)) and getattr(F, name).__doc__
     assert math.isclose(F.rrelu.__defaults__[0], 1 / 8) and math.isclose(F.rrelu.__defaults__[1], 1 / 3)
+
+
+@settings(max_examples=15, deadline=None)
+@given(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+def test_elementwise_losses_broadcast_as_numpy(shapes):
+    """hinge_embedding_loss and soft_margin_loss broadcast input and target as numpy, value and
+    gradient (the gradient of a broadcast input sums over the broadcast dims)."""
+    (xs, ys), _ = shapes
+    rng = np.random.default_rng(len(xs) * 10 + len(ys))
+    x, y = rng.standard_normal(xs), rng.choice([-1.0, 1.0], ys)
+    for fn, ref, dref in (
+        (
+            F.hinge_embedding_loss,
+            lambda a: ref_hinge_embedding(a, y, 1.0),
+            lambda a: np.where(y != 1, -1.0 * (1.0 - a >= 0), 0) + np.where(y != -1, 1.0, 0),
+        ),
+        (F.soft_margin_loss, lambda a: np.log1p(np.exp(-a * y)), lambda a: -y / (1 + np.exp(a * y))),
+    ):
+        xt = _t(x, True)
+        loss = fn(xt, _t(y), reduction="sum")
+        np.testing.assert_allclose(_np(loss), ref(x).sum(), rtol=1e-12)
+        loss.backward()
+        full = np.broadcast_to(dref(x), np.broadcast_shapes(xs, ys))
+        lead = full.ndim - len(xs)
+        want = full.sum(axis=tuple(range(lead)))
+        want = want.sum(axis=tuple(i for i, n in enumerate(xs) if n == 1), keepdims=True)
+        np.testing.assert_allclose(_np(xt.grad), want, rtol=1e-12)

@@ -41,17 +41,17 @@ def _activation(activation) -> Callable:
     return activation
 
 
-def _canonical_mask(mask: Tensor | None, name: str, other: Tensor | None, other_name: str,
+def _canonical_mask(owner: str, mask: Tensor | None, name: str, other: Tensor | None, other_name: str,
                     dtype) -> Tensor | None:
     """PyTorch's `F._canonical_mask`: a bool mask (True = ignore) as -inf/0 of the input's
     dtype, with its warning when the other mask's dtype differs."""
     if mask is None:
         return None
     if not isinstance(mask, Tensor):
-        raise DTypeError(f"{name} must be a Tensor, not {type(mask).__name__} {user_line()}")
+        raise DTypeError(f"{owner}: {name} must be a Tensor, not {type(mask).__name__} {user_line()}")
     if not (mask.dtype.is_bool or mask.dtype.is_floating_point):
-        raise DTypeError(f"only bool and floating types of {name} are supported, got {mask.dtype.name} "
-                         f"{user_line()}")
+        raise DTypeError(f"{owner}: only bool and floating types of {name} are supported, got "
+                         f"{mask.dtype.name} {user_line()}")
     if other is not None and isinstance(other, Tensor) and other.dtype != mask.dtype:
         warnings.warn(f"Support for mismatched {name} and {other_name} is deprecated. Use same type for "
                       "both instead.", stacklevel=4)
@@ -114,9 +114,9 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
         """The layer on `src`; `is_causal` hints that `src_mask` is the causal mask."""
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", src_mask,
-                                               "src_mask", src.dtype)
-        src_mask = _canonical_mask(src_mask, "src_mask", None, "", src.dtype)
+        src_key_padding_mask = _canonical_mask("TransformerEncoderLayer", src_key_padding_mask,
+                                               "src_key_padding_mask", src_mask, "src_mask", src.dtype)
+        src_mask = _canonical_mask("TransformerEncoderLayer", src_mask, "src_mask", None, "", src.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -205,9 +205,9 @@ class TransformerEncoder(Module):
     def forward(self, src: Tensor, mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool | None = None) -> Tensor:
         """Each layer in turn on `src`; `is_causal=None` reads whether `mask` is the causal mask."""
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", mask, "mask",
-                                               src.dtype)
-        mask = _canonical_mask(mask, "mask", None, "", src.dtype)
+        src_key_padding_mask = _canonical_mask("TransformerEncoder", src_key_padding_mask,
+                                               "src_key_padding_mask", mask, "mask", src.dtype)
+        mask = _canonical_mask("TransformerEncoder", mask, "mask", None, "", src.dtype)
         batch_first = getattr(getattr(self.layers[0], "self_attn", None), "batch_first", False) \
             if len(self.layers) else False
         is_causal = _detect_is_causal(mask, is_causal, _seq_len(src, batch_first))

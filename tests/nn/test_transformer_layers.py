@@ -241,7 +241,7 @@ def test_activation_callable_module_and_errors():
         model(dg.randn(3, 2, E), dg.randn(3, 2, E + 1))
     with pytest.raises(ValueError, match="Need attn_mask if specifying the is_causal hint"):
         model.encoder(dg.randn(3, 2, E), is_causal=True)
-    with pytest.raises(TypeError, match="TransformerEncoderLayer: only bool and floating types of src_key_pad"):
+    with pytest.raises(TypeError, match="TransformerEncoderLayer: only bool and floating types of src_key"):
         layer(dg.tensor(x), src_key_padding_mask=dg.zeros(1, 3, dtype=dg.int64))
 
 

@@ -343,3 +343,25 @@ def test_padded_batch_unbatch_and_cache():
     # a cached shuffle replays its first order; without cache each epoch is reshuffled
     cached = ints(elements(lambda: D.range(8).shuffle(8, seed=1).cache().repeat(2)))
     assert cached[:8] == cached[8:] and sorted(cached[:8]) == list(range(8))
+
+
+def test_runs_on_several_threads_pull_distinct_elements():
+    import threading
+
+    with ds.Graph().as_default():
+        nxt = ds.data.Dataset.range(200).make_one_shot_iterator().get_next()
+        got: list = []
+        with ds.Session(backend="numpy") as sess:
+            def work():
+                while True:
+                    try:
+                        got.append(int(sess.run(nxt)))
+                    except ds.errors.OutOfRangeError:
+                        return
+
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    assert sorted(got) == list(range(200))

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+import numpy as np
+
 from . import dtypes, ops
 from .eager.creation import eye, zeros
 from .eager.grad_mode import is_grad_enabled, no_grad
@@ -60,9 +62,25 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """L with A = L L^T, lower triangular (L^T with `upper`), for each symmetric positive
     definite matrix; one that is not (or holds NaN/inf) raises LinAlgError naming its batch
-    element and leading minor, on every device. A is read as (A + A^T) / 2 (PyTorch reads its
-    lower triangle: the same for symmetric A); the gradient is PyTorch's symmetric one."""
-    return ops.cholesky(A, upper=bool(upper))
+    element and leading minor, on every device. Only A's lower triangle is read (the upper one
+    with `upper`), as PyTorch's; the gradient is PyTorch's symmetric one."""
+    return ops.cholesky(_one_triangle(A, lower=not upper), upper=bool(upper))
+
+
+def _one_triangle(A: Tensor, lower: bool) -> Tensor:
+    """The symmetric matrix PyTorch's kernels read: A's lower (or upper) triangle, diagonal
+    included, mirrored, so the other triangle is never read. Its gradient is that of
+    (A + A^T) / 2, PyTorch's symmetric one: the rest is added detached, and is 0 (the value
+    exact) for a symmetric A."""
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        return A  # (the op names the shape)
+    n = int(A.shape[-1])
+    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
+    mirrored = ops.where(keep, A, swap_last(A))
+    if not (A.requires_grad and is_grad_enabled()):
+        return mirrored
+    symmetric = ops.multiply(ops.add(A, swap_last(A)), 0.5)
+    return ops.add(symmetric, ops.subtract(mirrored, symmetric).detach())
 
 
 def _uplo(name: str, UPLO: str) -> None:  # noqa: N803 (PyTorch's spelling)
@@ -71,19 +89,19 @@ def _uplo(name: str, UPLO: str) -> None:  # noqa: N803 (PyTorch's spelling)
 
 
 def eigh(A: Tensor, UPLO: str = "L") -> eigh_result:  # noqa: N803 (PyTorch's spelling)
-    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix, A read as
-    (A + A^T) / 2 (so UPLO changes nothing for a symmetric A). Each eigenvector's
+    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix, only its
+    lower (UPLO 'L') or upper ('U') triangle read, as PyTorch's. Each eigenvector's
     largest-magnitude entry is positive (PyTorch keeps LAPACK's signs). As in PyTorch, the
     gradient through the eigenvectors is finite only for distinct eigenvalues (equal ones make
     it inf/NaN); the eigenvalues' gradient is always defined."""
     _uplo("eigh", UPLO)
-    return eigh_result(*unpack_eigh(ops.eigh(A)))
+    return eigh_result(*unpack_eigh(ops.eigh(_one_triangle(A, lower=UPLO == "L"))))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803 (PyTorch's spelling)
     """The eigenvalues (ascending) of each symmetric matrix: `eigh(A).eigenvalues`."""
     _uplo("eigvalsh", UPLO)
-    return unpack_eigh(ops.eigh(A))[0]
+    return unpack_eigh(ops.eigh(_one_triangle(A, lower=UPLO == "L")))[0]
 
 
 def _rows_cols(name: str, A: Tensor) -> tuple[int, int]:

@@ -66,7 +66,7 @@ from .loss_modules import (
     Softmin,
     TripletMarginLoss,
 )
-from .loss_more import (
+from .loss_more_modules import (
     HingeEmbeddingLoss,
     MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,

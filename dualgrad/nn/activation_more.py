@@ -24,7 +24,9 @@ from ..errors import DualgradRuntimeError, DualgradValueError, EagerShapeError, 
 from . import init
 from .activation_functions import _floating, _run
 from .module import Module
+from .padding import pad
 from .parameter import Parameter
+from .pooling import avg_pool2d, avg_pool3d
 
 
 def _uniform(like: Tensor, low: float, high: float) -> Tensor:
@@ -94,7 +96,6 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     """x / (k + alpha * mean of x^2 over `size` neighbouring channels)^beta, the window over
     dim 1 zero-padded by size // 2 before and (size - 1) // 2 after
     (torch.nn.functional.local_response_norm; PyTorch's own composition of pad and avg_pool)."""
-    from .functional import avg_pool2d, avg_pool3d, pad
 
     dim = input.ndim
     if dim < 3:

@@ -135,6 +135,16 @@ def _triangle(x: Tensor, lower: bool) -> Tensor:
     return ops.where(mask, x, 0)
 
 
+def _lower_read(x: Tensor) -> Tensor:
+    """`_lower_symmetric(x)` with the gradient of (x + x^T) / 2, TF1's symmetric Cholesky
+    gradient: the difference is added through stop_gradient (0, so the value is exact, for a
+    symmetric x). The registry's cholesky reads (x + x^T) / 2 itself."""
+    if x.shape is None or len(x.shape) < 2 or x.shape[-1] is None:
+        return x  # (a symmetric input is all TF1 documents; the op names a bad shape)
+    symmetric = ops.multiply(ops.add(x, swap_last(x)), 0.5)
+    return ops.add(symmetric, stop_gradient(ops.subtract(_lower_symmetric(x), symmetric)))
+
+
 def _lower_symmetric(x: Tensor) -> Tensor:
     """The symmetric matrix of x's lower triangle: the input TF1's self_adjoint_eig reads."""
     n = int(x.shape[-1])
@@ -196,7 +206,10 @@ def cholesky(input, name=None) -> Tensor:  # noqa: A002
     """The lower-triangular L with A = L L^T of each symmetric positive definite matrix
     (tf.cholesky / tf.linalg.cholesky), with TF1's (symmetric) gradient. One that is not
     positive definite raises LinAlgError at run time (TF1 2.21 fills L with NaN)."""
-    return _n(ops.cholesky(_matrix("cholesky", input, square=True, known=False)), name or "Cholesky")
+    a = _matrix("cholesky", input, square=True, known=False)
+    with get_default_graph().name_scope("cholesky_input"):
+        read = _lower_read(a)
+    return _n(ops.cholesky(read), name or "Cholesky")
 
 
 def cholesky_solve(chol, rhs, name=None) -> Tensor:

@@ -19,7 +19,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     passes, as in PyTorch's kernel; an integer input takes int(threshold) and int(value)."""
     if not input.dtype.is_floating_point:
         threshold, value = int(threshold), int(value)
-    return _run(lambda x: ops.where(ops.less_equal(x, threshold), value, x), input, inplace)
+    return _run(lambda x: ops.where_linked(ops.less_equal(x, threshold), value, x), input, inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -45,7 +45,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     if input.ndim > 1:
         shape[1] = n
     slope = api.reshape(weight, *shape)
-    return ops.where(ops.greater(input, 0), input, ops.multiply(slope, input))
+    return ops.where_linked(ops.greater(input, 0), input, ops.multiply(slope, input))
 
 
 class Threshold(Module):

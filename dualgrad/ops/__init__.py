@@ -101,6 +101,8 @@ from .elementwise import (
     tan,
     tanh,
     where,
+    where_grad,
+    where_linked,
 )
 from .gathering import ceil, clip_by_norm, floor, gather_nd, logical_xor, pad, round, take, take_add
 from .indexing import getitem, scatter_like, setitem
@@ -191,6 +193,7 @@ __all__ = [
     "greater_equal", "less", "less_equal", "log", "log1p", "logical_not", "maximum", "minimum",
     "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "sqrt", "square", "subtract", "tan", "tanh", "where",
+    "where_grad", "where_linked",
     "trig", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "sinh",
     "getitem", "scatter_like", "setitem", "matmul",
     "accumulate", "cumprod", "scatter_reduce",

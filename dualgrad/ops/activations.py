@@ -4,7 +4,9 @@ Each composite is written so that `where` picks, at a kink, the branch whose der
 PyTorch's (its `*_backward` kernels in ATen, checked against torch 2.13 at the kink points):
 leaky_relu'(0) = negative_slope, elu'(0) = alpha, celu'(0) = 1, selu'(0) = scale * alpha;
 hardtanh, relu6 and hardsigmoid pass the gradient strictly inside their bounds only (0 at
-the bounds, unlike clamp); hardswish'(-3) = 0 and hardswish'(3) = 1. A NaN input takes the
+the bounds, unlike clamp); hardswish'(-3) = 0 and hardswish'(3) = 1. The piecewise-linear ones
+select with `where_linked`, so their gradient stays connected to x and a second derivative is
+0 (PyTorch's), not an unused input. A NaN input takes the
 branch PyTorch's comparisons give it (elu's `x <= 0` is false: gradient 1). Exponentials
 only ever see values that cannot overflow (the branch not taken reads 0), so the gradient
 through `where` never meets 0 * inf.
@@ -71,7 +73,7 @@ def silu(x):
 
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x; the gradient at 0 is negative_slope (PyTorch's)."""
-    return ew.where(ew.greater(x, 0), x, ew.multiply(x, negative_slope))
+    return ew.where_linked(ew.greater(x, 0), x, ew.multiply(x, negative_slope))
 
 
 def _elu(x, alpha, scale=1.0, input_scale=1.0):
@@ -122,7 +124,8 @@ def hardtanh(x, min_val=-1.0, max_val=1.0):
     if min_val > max_val:
         raise DualgradValueError(f"hardtanh: min_val cannot be greater than max_val ({min_val} > {max_val}) "
                                  f"{user_line()}")
-    return ew.where(ew.less_equal(x, min_val), min_val, ew.where(ew.greater_equal(x, max_val), max_val, x))
+    return ew.where_linked(ew.less_equal(x, min_val), min_val,
+                           ew.where_linked(ew.greater_equal(x, max_val), max_val, x))
 
 
 def relu6(x):
@@ -145,8 +148,9 @@ def logsigmoid(x):
 def hardsigmoid(x):
     """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3) only, 0 at the bounds and
     at a NaN (PyTorch's). The NaN branch is x * 0: a NaN without gradient, in x's dtype."""
-    top = ew.where(ew.greater_equal(x, 3), 1, ew.multiply(x, 0))
-    return ew.where(ew.less_equal(x, -3), 0, ew.where(ew.less(x, 3), ew.add(ew.divide(x, 6), 0.5), top))
+    top = ew.where_linked(ew.greater_equal(x, 3), 1, ew.multiply(x, 0))
+    return ew.where_linked(ew.less_equal(x, -3), 0,
+                           ew.where_linked(ew.less(x, 3), ew.add(ew.divide(x, 6), 0.5), top))
 
 
 def hardswish(x):

@@ -242,8 +242,9 @@ def _relu_kernel(xp, x):
 
 
 relu = _unary("relu", _relu_kernel,
-              lambda g, out, x: where(less_equal(out, 0), 0, g),  # (PyTorch's threshold_backward:
-              lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,  # relu'(NaN) = 1)
+              # (PyTorch's threshold_backward: relu'(NaN) = 1; `out` links a second derivative, 0)
+              lambda g, out, x: where_grad(less_equal(out, 0), g, out),
+              lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
@@ -342,6 +343,51 @@ where = declare("where", _where_kernel,
                 sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), shape=_where_shape, nin=3,
                 domain=("bool", (-3.0, 3.0), (-3.0, 3.0)), elementwise=True,
                 grad_name="Where", doc="cond ? x : y, broadcasting all three", reads=((), (0,), (0,)))
+
+
+# -- gradients of piecewise-linear functions that stay in the graph -------------------------------
+# The gradient of relu (or of a `where_linked` branch) is g masked by a comparison of x: it
+# does not depend on x differentiably, so a second `grad` through it found x unused and raised
+# where PyTorch's threshold_backward (and TF1's ReluGradGrad) give zeros. `where_grad` is that
+# masked g with x as an extra operand (`anchor`) whose derivative is zero: the graph reaches x.
+
+
+def _where_grad_kernel(xp, cond, g, anchor, passes=False):
+    """g where cond is False, else 0 (relu's mask, cond = out <= 0: no attrs on that path);
+    `passes`: g where cond holds. anchor is only the graph's link."""
+    return _where_kernel(xp, cond, g, 0) if passes else _where_kernel(xp, cond, 0, g)
+
+
+def _where_grad_shape(op, cond, g, anchor, passes=False):
+    shape = specs.broadcast_shapes(op, (cond, g))
+    return specs.Spec(shape, specs.result_dtype(op, (g,)))
+
+
+def _where_grad_form(cond, g, anchor, passes=False):
+    return sp.Piecewise((g, cond), (0, True)) if passes else sp.Piecewise((0, cond), (g, True))
+
+
+def _zeros_of(g, out, cond, x, anchor, passes=False):
+    """anchor's zero derivative, as a graph op of anchor (so a third order reaches it too)."""
+    return where(False, anchor, 0)
+
+
+where_grad = declare(
+    "where_grad", _where_grad_kernel,
+    vjp=(None, lambda g, out, c, x, anchor, passes=False: where_grad(c, g, anchor, passes=passes)
+         if passes else where_grad(c, g, anchor), _zeros_of),
+    sympy=_where_grad_form, shape=_where_grad_shape, nin=3, domain=("bool", (-3.0, 3.0), (-3.0, 3.0)),
+    elementwise=True, grad_name="WhereGrad", reads=((), (0,), ()),
+    doc="g where cond is False, else 0 (passes=True: where it holds), with a zero derivative in "
+        "anchor: the gradient of a piecewise-linear function, which stays connected to its input")
+where_linked = declare(
+    "where_linked", _where_kernel,
+    vjp=(None, lambda g, out, c, x, y: where_grad(c, g, x, passes=True),
+         lambda g, out, c, x, y: where_grad(c, g, y)),
+    sympy=lambda c, x, y: sp.Piecewise((x, c), (y, True)), shape=_where_shape, nin=3,
+    domain=("bool", (-3.0, 3.0), (-3.0, 3.0)), elementwise=True, grad_name="Where", reads=((), (0,), (0,)),
+    doc="where(cond, x, y) whose gradients stay connected to x and y (`where_grad`): the "
+        "piecewise-linear activations, whose second derivative is then 0, as PyTorch's")
 
 
 def _cast_kernel(xp, x, dtype):

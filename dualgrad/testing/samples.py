@@ -115,6 +115,11 @@ OPS: dict[str, Samples] = {
     "logical_not": Samples((_s((2, 3), kinds=(BOOL,)), _s((), kinds=(BOOL,)))),
     "where": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
                       _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    "where_linked": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)),
+                             _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
+                             _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    "where_grad": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((3,), (2, 3), (2, 3), kinds=(BOOL,)),
+                           _s((2, 3), (2, 3), (2, 3), kinds=(BOOL,), passes=True))),
     # -- ops.modulo: the domains keep a/b off integers (where the ops jump) ------------------
     "remainder": Samples(_BINARY, broadcast=True),
     "fmod": Samples(_BINARY, broadcast=True),

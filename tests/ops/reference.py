@@ -286,6 +286,8 @@ REFERENCE = {
     "equal": jnp.equal, "not_equal": jnp.not_equal, "less": jnp.less, "less_equal": jnp.less_equal,
     "greater": jnp.greater, "greater_equal": jnp.greater_equal, "logical_not": jnp.logical_not,
     "where": jnp.where,
+    "where_linked": jnp.where,
+    "where_grad": lambda c, g, anchor, passes=False: jnp.where(c, g, 0) if passes else jnp.where(c, 0, g),
     "ema": lambda avg, x, weight: avg + weight * (x - avg),
     "add_square": lambda acc, x, decay, scale: decay * acc + scale * jnp.square(x),
     "rms_update": lambda p, step, sq, t, lr, beta1, beta2, eps, lr_decay=0.0, weight_decay=0.0: (

@@ -136,13 +136,15 @@ def _triangle(x: Tensor, lower: bool) -> Tensor:
 
 
 def _lower_read(x: Tensor) -> Tensor:
-    """`_lower_symmetric(x)` with the gradient of (x + x^T) / 2, TF1's symmetric Cholesky
-    gradient: the difference is added through stop_gradient (0, so the value is exact, for a
-    symmetric x). The registry's cholesky reads (x + x^T) / 2 itself."""
+    """`_lower_symmetric(x)`, exactly, with the gradient of (x + x^T) / 2, TF1's symmetric
+    Cholesky gradient: the value through stop_gradient, plus that average of x's finite
+    entries minus itself through stop_gradient (0 exactly), so an inf or NaN in the unread
+    triangle changes nothing, as in TF1."""
     if x.shape is None or len(x.shape) < 2 or x.shape[-1] is None:
         return x  # (a symmetric input is all TF1 documents; the op names a bad shape)
-    symmetric = ops.multiply(ops.add(x, swap_last(x)), 0.5)
-    return ops.add(symmetric, stop_gradient(ops.subtract(_lower_symmetric(x), symmetric)))
+    finite = ops.where(ops.isfinite(x), x, 0)
+    symmetric = ops.multiply(ops.add(finite, swap_last(finite)), 0.5)
+    return ops.add(stop_gradient(_lower_symmetric(x)), ops.subtract(symmetric, stop_gradient(symmetric)))
 
 
 def _lower_symmetric(x: Tensor) -> Tensor:

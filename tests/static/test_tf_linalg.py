@@ -392,8 +392,13 @@ def test_only_the_named_triangle_is_read():
 
 
 def test_cholesky_reads_the_lower_triangle():
-    junk = SPD[0] + np.triu(np.full((3, 3), 7.0), 1)  # TF1 reads only the lower triangle
-    np.testing.assert_allclose(_run(ds.cholesky(junk)), np.linalg.cholesky(SPD[0]), rtol=1e-12)
+    """TF1 reads only the lower triangle: junk above the diagonal, even inf or NaN, changes
+    nothing (values exact); the gradient stays TF1's symmetric one (test_gradients_...)."""
+    junk = [SPD[0] + np.triu(np.full((3, 3), v), 1) for v in (7.0, np.nan, -np.inf)]
+    got = _run([ds.cholesky(j) for j in junk] + [ds.linalg.logdet(junk[1])])
+    for factor in got[:3]:
+        np.testing.assert_array_equal(factor, np.linalg.cholesky(SPD[0]))
+    np.testing.assert_allclose(got[3], np.linalg.slogdet(SPD[0])[1], rtol=1e-12)
 
 
 @settings(max_examples=10, deadline=None)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..backend import is_jax_array
 from ..errors import ShapeError, refusing, user_line
+from ..ops import REGISTRY
+from . import views
 from .attach import install
 from .inplace import unary_method
 from .methods_more import _axis, _index_array
@@ -88,14 +91,40 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     return ops.getitem(input, key=(slice(None),) * d + (slice(start, start + length),))
 
 
-def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int) -> Tensor:
+def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int, view: bool = True) -> Tensor:
     d1, d2 = _axis("diagonal", input, dim1), _axis("diagonal", input, dim2)
     if d1 == d2:
         raise ShapeError(f"diagonal: dimensions cannot be identical {dim1}, {dim2} {user_line()}")
     rows_n, cols_n = input.shape[d1], input.shape[d2]
     rows = np.arange(max(0, -offset), max(0, min(rows_n, cols_n - offset)))
     moved = ops.transpose(input, axes=tuple(i for i in range(input.ndim) if i not in (d1, d2)) + (d1, d2))
-    return ops.getitem(moved, key=(Ellipsis, rows, rows + offset))
+    out = ops.getitem(moved, key=(Ellipsis, rows, rows + offset))
+    if view:
+        _as_view(out, moved, offset)
+    return out
+
+
+def _as_view(out: Tensor, moved: Tensor, offset: int) -> None:
+    """PyTorch's diagonal is a view: a write into it reaches the input, and the input's writes
+    show in it (a copy changed neither, silently). On the CPU the result takes a writable
+    strided view of moved's memory (the same values: its gather, `getitem`, stays its graph
+    node, and a write into it rebases the input as any view's does); on the jax device it
+    joins the view family (eager/views.py), which carries writes either way."""
+    data = moved._data
+    node = out.grad_fn
+    n = out._data.shape[-1]
+    attrs = node.attrs if node is not None else {
+        "key": (Ellipsis, np.arange(n) + max(0, -offset), np.arange(n) + max(0, offset))}
+    if type(data) is np.ndarray:
+        start = data[(Ellipsis, slice(max(0, -offset), None), slice(max(0, offset), None))]
+        out._data = np.lib.stride_tricks.as_strided(
+            start, shape=data.shape[:-2] + (n,), strides=data.strides[:-2] + (sum(data.strides[-2:]),),
+            writeable=bool(data.flags.writeable))
+        out._version = moved._version
+        if moved.grad_fn is not None and node is not None:  # (history replayed after writes)
+            views.track(out, moved, REGISTRY["getitem"], attrs)
+    elif is_jax_array(data) and is_jax_array(out._data):
+        views.track(out, moved, REGISTRY["getitem"], attrs)
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -105,8 +134,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-d input as the `diagonal` of a square matrix; a 2-d input's diagonal (torch.diag)."""
-    if input.ndim == 2:
-        return _diagonal_of(input, diagonal, 0, 1)
+    if input.ndim == 2:  # (a copy, as PyTorch's diag)
+        return _diagonal_of(input, diagonal, 0, 1, view=False)
     if input.ndim != 1:
         raise ShapeError(f"diag: expected a 1D or 2D tensor, got shape {tuple(input.shape)} "
                          f"{user_line()}")
@@ -119,7 +148,7 @@ def trace(input: Tensor) -> Tensor:
     """The sum of the main diagonal of a 2-d tensor (torch.trace)."""
     if input.ndim != 2:
         raise ShapeError(f"trace: expected a matrix, got shape {tuple(input.shape)} {user_line()}")
-    return ops.sum(diagonal(input))
+    return ops.sum(_diagonal_of(input, 0, 0, 1, view=False))
 
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:

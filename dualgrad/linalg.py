@@ -69,9 +69,9 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
 
 def _one_triangle(A: Tensor, lower: bool) -> Tensor:
     """The symmetric matrix PyTorch's kernels read: A's lower (or upper) triangle, diagonal
-    included, mirrored, so the other triangle is never read. Its gradient is that of
-    (A + A^T) / 2, PyTorch's symmetric one: the rest is added detached, and is 0 (the value
-    exact) for a symmetric A."""
+    included, mirrored, so the other triangle is never read (an inf or NaN there changes
+    nothing). Its gradient is that of (A + A^T) / 2, PyTorch's symmetric one: the value
+    detached, plus that average of A's finite entries minus itself detached (0 exactly)."""
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         return A  # (the op names the shape)
     n = int(A.shape[-1])
@@ -79,8 +79,9 @@ def _one_triangle(A: Tensor, lower: bool) -> Tensor:
     mirrored = ops.where(keep, A, swap_last(A))
     if not (A.requires_grad and is_grad_enabled()):
         return mirrored
-    symmetric = ops.multiply(ops.add(A, swap_last(A)), 0.5)
-    return ops.add(symmetric, ops.subtract(mirrored, symmetric).detach())
+    finite = ops.where(ops.isfinite(A), A, 0)
+    symmetric = ops.multiply(ops.add(finite, swap_last(finite)), 0.5)
+    return ops.add(mirrored.detach(), ops.subtract(symmetric, symmetric.detach()))
 
 
 def _uplo(name: str, UPLO: str) -> None:  # noqa: N803 (PyTorch's spelling)

@@ -136,3 +136,22 @@ def test_matches_torch_where_installed():
     (out * dg.tensor(w)).sum().backward()
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("junk", [7.0, np.nan, -np.inf])
+def test_the_unread_triangle_may_hold_anything(junk):
+    """An inf or NaN in the triangle that is not read changes nothing, with or without a
+    gradient (the symmetric gradient's average must not read it either)."""
+    b = np.random.default_rng(2).standard_normal((3, 3))
+    spd = b @ b.T + 3 * np.eye(3)
+    a = spd.copy()
+    a[0, 2] = junk
+    for grad in (False, True):
+        x = dg.tensor(a, requires_grad=grad)
+        out = dg.linalg.cholesky(x)
+        np.testing.assert_allclose(out.detach().numpy(), np.linalg.cholesky(spd), rtol=1e-12)
+        values = dg.linalg.eigvalsh(x)
+        np.testing.assert_allclose(values.detach().numpy(), np.linalg.eigvalsh(spd), rtol=1e-12)
+        if grad:
+            (out.sum() + values.sum()).backward()
+            assert np.isfinite(x.grad.numpy()).all()

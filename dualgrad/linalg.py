@@ -76,9 +76,13 @@ def _one_triangle(A: Tensor, lower: bool) -> Tensor:
         return A  # (the op names the shape)
     n = int(A.shape[-1])
     keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
-    mirrored = ops.where(keep, A, swap_last(A))
     if not (A.requires_grad and is_grad_enabled()):
-        return mirrored
+        return ops.where(keep, A, swap_last(A))
+    data = A._data
+    if type(data) is np.ndarray and np.array_equal(data, np.swapaxes(data, -1, -2)):
+        return A  # symmetric (the common case): the op's own (A + A^T) / 2 is A, and its
+        # closed form stays one of A alone
+    mirrored = ops.where(keep, A, swap_last(A))
     finite = ops.where(ops.isfinite(A), A, 0)
     symmetric = ops.multiply(ops.add(finite, swap_last(finite)), 0.5)
     return ops.add(mirrored.detach(), ops.subtract(symmetric, symmetric.detach()))

@@ -147,7 +147,9 @@ def _runtime_params(name: str, fn) -> list[str]:
 
 
 def test_declared_pyi_names_every_attached_method_with_its_parameters():
-    skip = {"__module__", "__dict__", "__doc__", "__slots__", "__weakref__"} | _tensor_body_names()
+    # (`__slotnames__`: copyreg's cache, set on the class by the first copy.deepcopy of a tensor)
+    skip = {"__module__", "__dict__", "__doc__", "__slots__", "__slotnames__", "__weakref__"}
+    skip |= _tensor_body_names()
     attached = {k: v for k, v in vars(Tensor).items()
                 if k not in skip and type(v).__name__ != "member_descriptor"}
     declared = _declared()

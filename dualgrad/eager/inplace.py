@@ -38,8 +38,12 @@ def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
 
 def view_chain(t: Tensor) -> list:
     """[(view, node, base), ...] from `t` outwards while `t` is a recorded view that shares
-    memory with a base in the graph (what an in-place op on `t` silently writes through)."""
+    memory with a base in the graph (what an in-place op on `t` silently writes through).
+    It ends at a tensor already in it: after a write through a reshape, the base's history is
+    a reshape of the view and the view's a reshape of the base (`rebase_views`), and walking
+    on looped forever."""
     chain = []
+    seen = {id(t)}
     while True:
         node = t.grad_fn
         if node is None or getattr(node, "op", None) is None or node.op.name not in _VIEW_OPS \
@@ -48,9 +52,10 @@ def view_chain(t: Tensor) -> list:
         base = node.inputs[0]
         shares = (type(t._data) is _ndarray and type(base._data) is _ndarray
                   and np.shares_memory(t._data, base._data)) or (t._view is not None and t._view[0] is base)
-        if not (type(base) is Tensor and base._requires_grad and shares):
+        if not (type(base) is Tensor and base._requires_grad and shares) or id(base) in seen:
             return chain
         chain.append((t, node, base))
+        seen.add(id(base))
         t = base
 
 

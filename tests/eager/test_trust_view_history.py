@@ -192,3 +192,27 @@ def test_random_view_and_write_programs(steps, seed):
     for j, t in enumerate(family):
         if t.grad_fn is not None and getattr(t, "_retains_grad", False):
             np.testing.assert_allclose(t.grad.numpy(), flows(j), rtol=1e-12, atol=1e-12)
+
+
+def test_a_write_after_a_write_through_a_reshape_ends():
+    """After `f = root.reshape(-1); f += y`, root's history is a reshape of f and f's a reshape
+    of root: the walk from a view of f outwards looped forever (found by the random programs
+    above: one CI worker hung, another grew to 20 GB). Oracle: the program written out."""
+    w = np.random.default_rng(4).normal(size=(3, 4))
+    x = dg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    y = dg.tensor(0.5, dtype=dg.float64, requires_grad=True)
+    root = x * 1
+    f = root.reshape(-1)
+    f += y
+    s = f.select(0, 9)
+    s.fill_(3.0)
+    root.retain_grad()
+    (root * dg.tensor(w)).sum().backward()
+    want_root = np.arange(12.0) + 0.5
+    want_root[9] = 3.0
+    np.testing.assert_array_equal(root.detach().numpy().reshape(-1), want_root)
+    kept = np.ones(12)
+    kept[9] = 0.0
+    np.testing.assert_array_equal(x.grad.numpy(), (w.reshape(-1) * kept).reshape(3, 4))
+    np.testing.assert_allclose(float(y.grad.numpy()), float((w.reshape(-1) * kept).sum()), rtol=1e-15)
+    np.testing.assert_array_equal(root.grad.numpy(), w)

@@ -35,7 +35,7 @@ from . import reductions as rd
 from .indexing import getitem
 from .lazy import sympy as sp
 from .linalg import matmul, swap_last
-from .linalg_solve import _check_square, _per_matrix, _selected, inv, solve
+from .linalg_solve import _check_square, _per_matrix, _selected, first_flagged, inv, solve
 from .registry import Spec, declare, dtype_error, shape_error
 from .selection import tril
 from .symarray import SymArray, SymbolicUnsupported
@@ -156,11 +156,8 @@ class PositiveDefiniteCheck:
 
     @staticmethod
     def error(name: str, bad, shape: tuple, where: str) -> LinAlgError | None:
-        bad = np.asarray(bad)
-        if not bad.any():
-            return None
-        at = np.unravel_index(int(np.argmax(bad.reshape(-1))), bad.shape) if bad.ndim else ()
-        return _not_pd_error(name, shape, at, None, where)
+        at = first_flagged(bad)
+        return None if at is None else _not_pd_error(name, shape, at, None, where)
 
 
 def _cholesky_kernel(xp, a, upper=False):

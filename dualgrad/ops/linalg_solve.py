@@ -93,6 +93,14 @@ def _lapack(name: str, fn, a, *rest):
         raise singular_error(name, a.shape, at, user_frame()) from None
 
 
+def first_flagged(bad) -> tuple | None:
+    """The batch index of the first True in a check's flags (() for one matrix), None if none."""
+    bad = np.asarray(bad)
+    if not bad.any():
+        return None
+    return np.unravel_index(int(np.argmax(bad.reshape(-1))), bad.shape) if bad.ndim else ()
+
+
 def singular_error(name: str, shape: tuple, at: tuple, where: str) -> LinAlgError:
     """The error for a singular A (of `shape`) at batch index `at` (() when not batched)."""
     batch = f", batch element {tuple(int(i) for i in at)}" if len(at) else ""
@@ -133,11 +141,8 @@ class SingularCheck:
     @staticmethod
     def error(name: str, bad, shape: tuple, where: str) -> LinAlgError | None:
         """The error for the first flagged batch element of `bad` (`flags`' result), if any."""
-        bad = np.asarray(bad)
-        if not bad.any():
-            return None
-        at = np.unravel_index(int(np.argmax(bad.reshape(-1))), bad.shape) if bad.ndim else ()
-        return singular_error(name, shape, at, where)
+        at = first_flagged(bad)
+        return None if at is None else singular_error(name, shape, at, where)
 
 
 def _solve_dims(a, b) -> int:
@@ -313,4 +318,4 @@ solve = declare("solve", _solve_kernel, vjp=(_solve_grad_a, _solve_grad_b), symp
                 doc="X with A X = B for square A (B a vector or matrix per batch element; "
                     "torch.linalg.solve)")
 
-__all__ = ["det", "det_sign", "inv", "is_vector_rhs", "logabsdet", "solve"]
+__all__ = ["det", "det_sign", "first_flagged", "inv", "is_vector_rhs", "logabsdet", "solve"]

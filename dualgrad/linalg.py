@@ -14,7 +14,7 @@ from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
 from .errors import ArgumentError, DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
-from .ops.linalg_decomp import pinv_rtol, unpack_eigh, unpack_qr, unpack_svd
+from .ops.linalg_decomp import one_triangle, pinv_rtol, unpack_eigh, unpack_qr, unpack_svd
 from .ops.linalg_solve import is_vector_rhs
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
@@ -68,25 +68,17 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
 
 
 def _one_triangle(A: Tensor, lower: bool) -> Tensor:
-    """The symmetric matrix PyTorch's kernels read: A's lower (or upper) triangle, diagonal
-    included, mirrored, so the other triangle is never read (an inf or NaN there changes
-    nothing). Its gradient is that of (A + A^T) / 2, PyTorch's symmetric one: the value
-    detached, plus that average of A's finite entries minus itself detached (0 exactly)."""
+    """The triangle PyTorch's kernels read, mirrored, with PyTorch's symmetric gradient
+    (`ops.linalg_decomp.one_triangle`). A symmetric numpy-backed A that requires grad is
+    passed as it is: the op's own (A + A^T) / 2 is A, and its closed form stays one of A."""
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         return A  # (the op names the shape)
-    n = int(A.shape[-1])
-    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
     if not (A.requires_grad and is_grad_enabled()):
-        return ops.where(keep, A, swap_last(A))
+        return one_triangle(A, lower)
     data = A._data
     if type(data) is np.ndarray and np.array_equal(data, np.swapaxes(data, -1, -2)):
-        return A  # symmetric (the common case): the op's own (A + A^T) / 2 is A, and its
-        # closed form stays one of A alone
-    mirrored = ops.where(keep, A, swap_last(A))
-    finite = ops.where(ops.isfinite(A), A, 0)
-    symmetric = ops.multiply(ops.add(finite, swap_last(finite)), 0.5)
-    return ops.add(mirrored.detach(), ops.subtract(symmetric, symmetric.detach()))
-
+        return A
+    return one_triangle(A, lower, stop=Tensor.detach)
 
 def _uplo(name: str, UPLO: str) -> None:  # noqa: N803 (PyTorch's spelling)
     if UPLO not in ("L", "U"):

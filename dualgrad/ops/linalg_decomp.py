@@ -37,7 +37,7 @@ from .lazy import sympy as sp
 from .linalg import matmul, swap_last
 from .linalg_solve import _check_square, _per_matrix, _selected, first_flagged, inv, solve
 from .registry import Spec, declare, dtype_error, shape_error
-from .selection import tril
+from .selection import isfinite, tril
 from .symarray import SymArray, SymbolicUnsupported
 
 # -- shared pieces --------------------------------------------------------------------------------
@@ -158,6 +158,24 @@ class PositiveDefiniteCheck:
     def error(name: str, bad, shape: tuple, where: str) -> LinAlgError | None:
         at = first_flagged(bad)
         return None if at is None else _not_pd_error(name, shape, at, None, where)
+
+
+def one_triangle(a, lower: bool, stop=None):
+    """The symmetric matrix PyTorch's and TF1's cholesky/eigh read: a's lower (or upper)
+    triangle, diagonal included, mirrored; the other triangle is never read. With `stop` (the
+    front end's stop-gradient: eager `Tensor.detach`, static `stop_gradient`), the value is
+    that, exactly, and the gradient is the one of (a + a^T) / 2, their symmetric one: the value
+    stopped, plus that average of a's finite entries minus itself stopped (0 exactly, so an inf
+    or NaN in the unread triangle changes nothing). Composed of registry ops, so the
+    decompositions' own (A + A^T) / 2 reading, its VJPs and closed forms stay as they are."""
+    n = int(a.shape[-1])
+    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
+    mirrored = ew.where(keep, a, swap_last(a))
+    if stop is None:
+        return mirrored
+    finite = ew.where(isfinite(a), a, 0)
+    symmetric = ew.multiply(ew.add(finite, swap_last(finite)), 0.5)
+    return ew.add(stop(mirrored), ew.subtract(symmetric, stop(symmetric)))
 
 
 def _cholesky_kernel(xp, a, upper=False):
@@ -565,4 +583,5 @@ pinv = declare("pinv", _pinv_kernel, vjp=(_pinv_grad,), sympy=_pinv_form, shape=
                doc="Moore-Penrose pseudo-inverse of each matrix (torch.linalg.pinv; singular values "
                    "at or below max(atol, rtol * s_max) count as 0)")
 
-__all__ = ["cholesky", "eigh", "pinv", "pinv_rtol", "qr", "svd", "unpack_eigh", "unpack_qr", "unpack_svd"]
+__all__ = ["cholesky", "eigh", "one_triangle", "pinv", "pinv_rtol", "qr", "svd", "unpack_eigh", "unpack_qr",
+           "unpack_svd"]

@@ -32,7 +32,7 @@ import numpy as np
 from .. import ops
 from ..errors import ArgumentError, DTypeError, DualgradNotImplementedError, ShapeError, user_line
 from ..ops.linalg import swap_last
-from ..ops.linalg_decomp import unpack_eigh, unpack_qr, unpack_svd
+from ..ops.linalg_decomp import one_triangle, unpack_eigh, unpack_qr, unpack_svd
 from .api import _n, _tensor, cast, matmul, reduce_sum, stop_gradient
 from .clipping import global_norm
 from .graph import Tensor, get_default_graph
@@ -136,21 +136,17 @@ def _triangle(x: Tensor, lower: bool) -> Tensor:
 
 
 def _lower_read(x: Tensor) -> Tensor:
-    """`_lower_symmetric(x)`, exactly, with the gradient of (x + x^T) / 2, TF1's symmetric
-    Cholesky gradient: the value through stop_gradient, plus that average of x's finite
-    entries minus itself through stop_gradient (0 exactly), so an inf or NaN in the unread
-    triangle changes nothing, as in TF1."""
+    """x's lower triangle mirrored, exactly, with TF1's symmetric Cholesky gradient
+    (`ops.linalg_decomp.one_triangle`)."""
     if x.shape is None or len(x.shape) < 2 or x.shape[-1] is None:
         return x  # (a symmetric input is all TF1 documents; the op names a bad shape)
-    finite = ops.where(ops.isfinite(x), x, 0)
-    symmetric = ops.multiply(ops.add(finite, swap_last(finite)), 0.5)
-    return ops.add(stop_gradient(_lower_symmetric(x)), ops.subtract(symmetric, stop_gradient(symmetric)))
+    return one_triangle(x, lower=True, stop=stop_gradient)
 
 
 def _lower_symmetric(x: Tensor) -> Tensor:
-    """The symmetric matrix of x's lower triangle: the input TF1's self_adjoint_eig reads."""
-    n = int(x.shape[-1])
-    return ops.where(np.tril(np.ones((n, n), dtype=bool)), x, swap_last(x))
+    """The symmetric matrix of x's lower triangle: the input TF1's self_adjoint_eig reads (its
+    gradient TF1's, on the lower triangle)."""
+    return one_triangle(x, lower=True)
 
 
 # -- inverse, determinant, solves -------------------------------------------------------------------

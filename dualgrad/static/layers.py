@@ -1,7 +1,8 @@
 """`ds.layers`: TF1's `tf.layers.dense`, built from `variable_scope` + `get_variable` and registry
 ops, so its variables are named, shared and saved exactly as TF1's (`dense/kernel:0`,
-`dense/bias:0`, then `dense_1/...`); the convolution, pooling and flatten layers are in
-`layers_conv`, dropout and batch_normalization in `layers_norm`."""
+`dense/bias:0`, then `dense_1/...`); the convolution layers are in `layers_conv` and
+`layers_conv_transpose`, pooling and flatten in `layers_pool`, dropout and batch_normalization
+in `layers_norm` (what they share in `layers_base`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,23 +15,19 @@ from .scopes import get_variable, zeros_initializer
 
 __all__ = ["dense"]
 
-from .layers_conv import (  # noqa: E402
+from .layers_base import layer_scope as _layer_scope  # noqa: E402
+from .layers_conv import conv1d, conv2d, conv3d  # noqa: E402
+from .layers_conv_transpose import conv2d_transpose, conv3d_transpose, separable_conv2d  # noqa: E402
+from .layers_norm import batch_normalization, dropout  # noqa: E402
+from .layers_pool import (  # noqa: E402
     average_pooling1d,
     average_pooling2d,
     average_pooling3d,
-    conv1d,
-    conv2d,
-    conv2d_transpose,
-    conv3d,
-    conv3d_transpose,
     flatten,
     max_pooling1d,
     max_pooling2d,
     max_pooling3d,
-    separable_conv2d,
 )
-from .layers_conv import layer_scope as _layer_scope  # noqa: E402
-from .layers_norm import batch_normalization, dropout  # noqa: E402
 
 __all__ += ["average_pooling1d", "average_pooling2d", "average_pooling3d", "batch_normalization", "conv1d",
             "conv2d", "conv2d_transpose", "conv3d", "dropout", "flatten", "max_pooling1d", "max_pooling2d",

@@ -31,7 +31,7 @@ from .compat import GraphKeys, add_to_collection
 from .convert import ArgumentError
 from .creation import convert_to_tensor, float16, float32
 from .graph import Tensor
-from .layers_conv import layer_scope
+from .layers_base import layer_scope
 from .scopes import get_variable, ones_initializer, variable_scope, zeros_initializer
 
 __all__ = ["batch_normalization", "dropout"]

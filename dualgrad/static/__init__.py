@@ -238,6 +238,8 @@ from .tf_ops import (
     split,
     tile,
 )
+from .tf_search import MATH_NAMES as _SEARCH_NAMES
+from .tf_search import bincount, searchsorted, unique, unique_with_counts
 from .tf_special import MATH_NAMES as _SPECIAL_NAMES
 from .tf_special import (
     digamma,
@@ -278,6 +280,8 @@ errors = _Namespace(OutOfRangeError=_errors.OutOfRangeError)  # TF1's tf.errors 
 math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)
+vars(math).update({_name: globals()[_name] for _name in _SEARCH_NAMES})  # (tf_search's tf.math names)
+vars(linalg).update(matmul=matmul)  # tf.linalg.matmul is tf.matmul (adjoint_a/b, output_type)
 double = float64
 half = float16
 

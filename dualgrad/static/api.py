@@ -162,13 +162,31 @@ def _swap_last(x, flag: str):
     return ops.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
 
 
-def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, name=None):
-    """Matrix product, batched over leading dims, optionally transposing a or b (tf.matmul)."""
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a: bool = False,
+           adjoint_b: bool = False, a_is_sparse: bool = False, b_is_sparse: bool = False,
+           output_type=None, grad_a: bool = False, grad_b: bool = False, name=None):
+    """Matrix product, batched over leading dims, optionally transposing a or b (tf.matmul).
+    `adjoint_x` is the conjugate transpose: dtypes here are real, so it is the transpose; the
+    sparsity and gradient hints (`a_is_sparse`, `grad_a`, ...) only steer TF's kernel choice,
+    so they are accepted and change nothing. `output_type` int32 takes int8/uint8 inputs (their
+    products summed in int32, as TF); otherwise it must be the inputs' own dtype."""
     a, b = _tensor(a), _tensor(b, like=a)
-    if transpose_a:
-        a = _swap_last(a, "transpose_a")
-    if transpose_b:
-        b = _swap_last(b, "transpose_b")
+    for x, t, adj in (("a", transpose_a, adjoint_a), ("b", transpose_b, adjoint_b)):
+        if t and adj:  # TF's words
+            raise ArgumentError(f"ds.matmul: Only one of `transpose_{x}` and `adjoint_{x}` can be True. "
+                                f"Received `transpose_{x}`={t}, `adjoint_{x}`={adj} {user_line()}")
+    if output_type is not None:
+        out, small = as_dtype(output_type), a.dtype.name in ("int8", "uint8") and a.dtype is b.dtype
+        if small and out.name == "int32":
+            a, b = ops.cast(a, dtype=out), ops.cast(b, dtype=out)
+        elif out is not a.dtype or out is not b.dtype:
+            raise DTypeError(f"ds.matmul: output_type {out.name} needs int8 or uint8 inputs and int32 "
+                             f"output, or the inputs' own dtype; got {a.dtype.name} and {b.dtype.name} "
+                             f"{user_line()}")
+    if transpose_a or adjoint_a:
+        a = _swap_last(a, "adjoint_a" if adjoint_a else "transpose_a")
+    if transpose_b or adjoint_b:
+        b = _swap_last(b, "adjoint_b" if adjoint_b else "transpose_b")
     return _n(ops.matmul(a, b), name)
 
 

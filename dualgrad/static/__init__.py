@@ -109,6 +109,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .functional_ops import foldl, foldr, scan, switch_case  # TF1's tf.scan/foldl/foldr, tf.switch_case
 from .gradients import gradients
 from .graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
 from .image import ResizeMethod as _ResizeMethod  # noqa: F401  (binds ds.image: TF1's tf.image)
@@ -294,6 +295,13 @@ def name_scope(name: str):
 def control_dependencies(control_inputs):
     """Ops created inside also run `control_inputs` (TF1's `tf.control_dependencies`)."""
     return get_default_graph().control_dependencies(control_inputs)
+
+
+# TF1's tf.random (1.14+), tf.multinomial and tf.random_shuffle (static/tf_random.py)
+from .tf_random import multinomial, random_shuffle  # noqa: E402
+from .tf_random import random_namespace as _random_namespace  # noqa: E402
+
+random = _random_namespace()
 
 
 vars(math).update(rint=rint)  # (tf_array_more's tf.math name)

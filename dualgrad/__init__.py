@@ -118,13 +118,8 @@ from .eager.creation import (
     full_like,
     linspace,
     manual_seed,
-    normal,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randn,
-    randn_like,
     tensor,
     zeros,
     zeros_like,
@@ -263,8 +258,23 @@ from .eager.methods_stats import (
     select,
 )
 from .eager.random_ints import randint, randperm
+from .eager.random_more import (
+    bernoulli,
+    get_rng_state,
+    multinomial,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint_like,
+    randn,
+    randn_like,
+    set_rng_state,
+)
 from .random import Generator
 from .serialization.objects import load, save
+
+from . import distributions  # isort: skip (it composes the dg functions above)
 
 float = float32  # noqa: A001
 double = float64

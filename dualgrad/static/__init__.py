@@ -159,26 +159,8 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
-from .tf_array_more import (  # TF1's top-level array, scatter and control-flow names
-    case,
-    diag,
-    eye,
-    map_fn,
-    matrix_band_part,
-    meshgrid,
-    norm,
-    reverse_sequence,
-    rint,
-    scatter_nd,
-    sequence_mask,
-    strided_slice,
-    tensor_scatter_nd_add,
-    tensor_scatter_nd_update,
-    tensordot,
-    trace,
-    unstack,
-)
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
+from .tf_grids import meshgrid, sequence_mask
 from .tf_linalg import (  # TF1's top-level matrix algebra (ds.linalg is tf.linalg)
     cholesky,
     cholesky_solve,
@@ -199,6 +181,7 @@ from .tf_linalg import (  # TF1's top-level matrix algebra (ds.linalg is tf.lina
     self_adjoint_eigvals,
     svd,
 )
+from .tf_map_case import case, map_fn
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod
 from .tf_math import cumulative_logsumexp as _cumulative_logsumexp
 from .tf_math_more import (
@@ -213,10 +196,12 @@ from .tf_math_more import (
     reduce_euclidean_norm,
     reduce_std,
     reduce_variance,
+    rint,
     xdivy,
     xlogy,
 )
 from .tf_math_more import math_namespace as _math_namespace
+from .tf_matrix import diag, eye, matrix_band_part, norm, tensordot, trace
 from .tf_ops import (
     argsort,
     boolean_mask,
@@ -239,8 +224,10 @@ from .tf_ops import (
     split,
     tile,
 )
+from .tf_scatter import reverse_sequence, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_update
 from .tf_search import MATH_NAMES as _SEARCH_NAMES
 from .tf_search import bincount, searchsorted, unique, unique_with_counts
+from .tf_slicing import strided_slice, unstack
 from .tf_special import MATH_NAMES as _SPECIAL_NAMES
 from .tf_special import (
     digamma,
@@ -303,7 +290,21 @@ from .tf_random import random_namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace()
 
+# TF1's deprecated casts, tf.tuple, broadcast_to, roll, top_k, TensorShape (static/tf_aliases.py)
+from .tensor_shape import Dimension, TensorShape  # noqa: E402
+from .tf_aliases import (  # noqa: E402
+    broadcast_to,
+    enable_eager_execution,
+    executing_eagerly,
+    roll,
+    to_double,
+    to_float,
+    to_int32,
+    to_int64,
+    top_k,
+    tuple,
+)
 
-vars(math).update(rint=rint)  # (tf_array_more's tf.math name)
+vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

@@ -36,8 +36,8 @@ from ..ops.linalg_decomp import one_triangle, unpack_eigh, unpack_qr, unpack_svd
 from .api import _n, _tensor, cast, matmul, reduce_sum, stop_gradient
 from .clipping import global_norm
 from .graph import Tensor, get_default_graph
-from .tf_array_more import diag, eye, matrix_band_part, norm, tensordot, trace
 from .tf_extra import l2_normalize
+from .tf_matrix import diag, eye, matrix_band_part, norm, tensordot, trace
 from .tf_special import einsum
 
 __all__ = [

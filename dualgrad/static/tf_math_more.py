@@ -88,6 +88,14 @@ def multiply_no_nan(x, y, name=None) -> Tensor:
     return _n(ops.multiply(ops.where(kept, x, 0), y), name)
 
 
+def rint(x, name=None) -> Tensor:
+    """The nearest integer, ties to even, for floats (tf.rint); no gradient, as TF1's Rint."""
+    t = _tensor(x)
+    if not t.dtype.is_floating_point:
+        raise DTypeError(f"ds.rint: x must be floating point, got {t.dtype.name} {user_line()}")
+    return _n(ops.round(t), name)
+
+
 def xlogy(x, y, name=None) -> Tensor:
     """x * log(y), and 0 where x is 0 whatever y is (tf.math.xlogy; ops.xlogy with TF1's rule)."""
     return _n(ops.xlogy(_tensor(x), y, nan=False), name)

@@ -1,0 +1,154 @@
+"""TF1's `map_fn` and `case`, built on the graph's existing pieces:
+
+    map_fn                        unrolled over the (known) leading dim, results stacked
+    case                          nested `ds.cond`s; TF1's run-time asserts (no predicate
+                                  true without `default`; `exclusive`) as `check_numerics`
+                                  guards the outputs wait on
+
+TF1's other functional ops (`scan`, `foldl`, `foldr`, `switch_case`) are in functional_ops.py.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from .. import ops
+from ..errors import DTypeError, ShapeError, user_line
+from .api import _tensor, cast, check_numerics, identity, reduce_sum
+from .api import stack as _stack
+from .api import stop_gradient as _stop_gradient
+from .control_flow import cond
+from .convert import ArgumentError
+from .creation import convert_to_tensor
+from .graph import Tensor, get_default_graph
+
+__all__ = [
+    "case",
+    "map_fn",
+]
+
+
+def _flatten(value) -> tuple[list, Callable]:
+    """The leaves of a nest of lists/tuples/dicts and the function that rebuilds it."""
+    if isinstance(value, (list, tuple)):
+        parts = [_flatten(v) for v in value]
+        leaves = [leaf for p in parts for leaf in p[0]]
+
+        kind = type(value)
+
+        def rebuild(items):
+            out, at = [], 0
+            for leaves_i, rebuild_i in parts:
+                out.append(rebuild_i(items[at : at + len(leaves_i)]))
+                at += len(leaves_i)
+            return kind(out) if kind in (list, tuple) else kind(*out)
+
+        return leaves, rebuild
+    if isinstance(value, dict):
+        keys = list(value)
+        leaves, rebuild_values = _flatten([value[k] for k in keys])
+        return leaves, lambda items: dict(zip(keys, rebuild_values(items), strict=True))
+    return [value], lambda items: items[0]
+
+
+def map_fn(
+    fn: Callable,
+    elems,
+    dtype=None,
+    parallel_iterations=None,
+    back_prop: bool = True,
+    swap_memory: bool = False,
+    infer_shape: bool = True,
+    name=None,
+    fn_output_signature=None,
+):
+    """`fn` applied to each slice of `elems` along its leading dim, the results stacked
+    (tf.map_fn). Unrolled: `fn` is traced once per slice, so the leading dim must be known when
+    the graph is built (TF1 builds a while_loop; the values and gradients are the same).
+    `elems` may be a nest of tensors sharing that dim; `fn` may return a nest."""
+    f = "map_fn"
+    if not callable(fn):
+        raise DTypeError(f"ds.{f}: fn must be callable, got {fn!r} {user_line()}")
+    leaves, rebuild = _flatten(elems)
+    if not leaves:
+        raise ArgumentError(f"ds.{f}: elems must hold at least one tensor {user_line()}")
+    tensors = [_tensor(e) for e in leaves]
+    sizes = {None if t.shape is None or not t.shape else t.shape[0] for t in tensors}
+    if None in sizes or len(sizes) != 1:
+        shapes = [t.shape for t in tensors]
+        raise ShapeError(
+            f"ds.{f}: every element of elems needs the same leading dim, known when the graph is "
+            f"built (map_fn is unrolled over it), got shapes {shapes} {user_line()}"
+        )
+    (n,) = sizes
+    if n == 0:
+        raise ShapeError(f"ds.{f}: the leading dim of elems is 0: nothing to map {user_line()}")
+    results = []
+    with get_default_graph().name_scope(name or "map"):
+        for i in range(int(n)):
+            results.append(fn(rebuild([t[i] for t in tensors])))
+        flat = [_flatten(r) for r in results]
+        rebuild_out = flat[0][1]
+        columns = zip(*[leaves_i for leaves_i, _ in flat], strict=True)
+        stacked = [_stack([convert_to_tensor(v) for v in column]) for column in columns]
+        if not back_prop:
+            stacked = [_stop_gradient(v) for v in stacked]
+    return rebuild_out(stacked)
+
+
+def _guard(fn: str, ok, message: str) -> Tensor:
+    """A scalar that is NaN (failing the run through check_numerics) where `ok` is False."""
+    return check_numerics(ops.where(ok, 0.0, math.nan), f"ds.{fn}: {message} {user_line()}")
+
+
+def case(pred_fn_pairs, default=None, exclusive: bool = False, strict: bool = False, name: str = "case"):
+    """The result of the first (pred, fn) pair whose predicate is true, else `default()`
+    (tf.case), as nested `ds.cond`s: only the taken branch runs. Without `default` the last
+    pair's fn is the default, and a run where no predicate is true fails, as TF1's assert; with
+    `exclusive`, a run where more than one is true fails."""
+    fn = "case"
+    pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else pred_fn_pairs
+    if not isinstance(pairs, (list, tuple)) or not pairs:
+        raise DTypeError(
+            f"ds.{fn}: pred_fn_pairs must be a non-empty list of (predicate, callable) pairs {user_line()}"
+        )
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not callable(pair[1]):
+            raise DTypeError(
+                f"ds.{fn}: each entry of pred_fn_pairs must be a (predicate, callable) pair, got "
+                f"{pair!r} {user_line()}"
+            )
+    if default is not None and not callable(default):
+        raise DTypeError(f"ds.{fn}: default must be callable, got {default!r} {user_line()}")
+    preds = [_tensor(p) for p, _ in pairs]
+    for p in preds:
+        if not p.dtype.is_bool or (p.shape is not None and len(p.shape) != 0):
+            raise DTypeError(
+                f"ds.{fn}: predicates must be scalar bool tensors, got {p.dtype.name} of shape "
+                f"{p.shape} {user_line()}"
+            )
+    fns = [f for _, f in pairs]
+    guards = []
+    with get_default_graph().name_scope(name):
+        count = reduce_sum(cast(_stack(preds), "int32"))
+        if default is None:
+            default, preds, fns = fns[-1], preds[:-1], fns[:-1]
+            guards.append(_guard(fn, ops.greater(count, 0), "none of the conditions evaluated as True"))
+        if exclusive:
+            guards.append(
+                _guard(
+                    fn, ops.less_equal(count, 1), "more than one condition evaluated as True (exclusive=True)"
+                )
+            )
+        branch = default
+        for pred, action in reversed(list(zip(preds, fns, strict=True))):
+            branch = lambda pred=pred, action=action, otherwise=branch: cond(
+                pred, action, otherwise, strict=strict
+            )
+        out = branch()
+        if not guards:
+            return out
+        leaves, rebuild = _flatten(out)
+        with get_default_graph().control_dependencies(guards):
+            return rebuild([identity(v) if isinstance(v, Tensor) else v for v in leaves])

@@ -290,6 +290,20 @@ from .tf_random import random_namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace()
 
+# TF1's deprecated casts, tf.tuple, broadcast_to, roll, top_k, TensorShape (static/tf_aliases.py)
+from .tensor_shape import Dimension, TensorShape  # noqa: E402
+from .tf_aliases import (  # noqa: E402
+    broadcast_to,
+    enable_eager_execution,
+    executing_eagerly,
+    roll,
+    to_double,
+    to_float,
+    to_int32,
+    to_int64,
+    top_k,
+    tuple,
+)
 
 vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 

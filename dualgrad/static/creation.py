@@ -17,6 +17,7 @@ from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops import Spec
 from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
+from .tensor_shape import Dimension
 
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 int8, int16, int32, int64, uint8 = dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8
@@ -35,7 +36,7 @@ def as_dtype(dtype) -> dtypes.DType:
 def _shape_arg(shape, op: str = "placeholder") -> tuple | None:
     """A static shape: None (unknown rank) or a tuple of ints >= 0 with None (or -1) for
     unknown dims; anything else is refused with the op's name."""
-    if shape is None:
+    if shape is None or getattr(shape, "ndims", 0) is None:  # (ds.TensorShape(None): unknown rank)
         return None
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, (builtins.bool, np.bool_)):
         shape = (shape,)
@@ -44,6 +45,7 @@ def _shape_arg(shape, op: str = "placeholder") -> tuple | None:
                          f"{user_frame()})")
     dims = []
     for d in shape:
+        d = d.value if isinstance(d, Dimension) else d  # (TF1's tf.Dimension)
         if d is None:
             dims.append(None)
             continue
@@ -147,8 +149,8 @@ def ones(shape, dtype=float32, name: str | None = None) -> Tensor:
 
 def _full_shape(shape, op: str) -> tuple:
     """A shape with every dimension known (zeros, ones, fill, random ops)."""
-    if shape is None:
-        raise ShapeError(f"ds.{op}: a fully known shape is required, got None {user_line()}")
+    if shape is None or getattr(shape, "ndims", 0) is None:
+        raise ShapeError(f"ds.{op}: a fully known shape is required, got {shape!r} {user_line()}")
     dims = _shape_arg(shape, op)  # (an int is a 1-d shape, as TF1's; -1 is None there)
     if None in dims:
         raise ShapeError(f"ds.{op}: a fully known shape is required, got {shape!r} (at "

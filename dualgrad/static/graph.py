@@ -322,8 +322,11 @@ class Tensor:
         return len(self.shape)
 
     def get_shape(self) -> tuple:
-        """The static shape, with None for unknown dims (tf.Tensor.get_shape)."""
-        return self.shape
+        """The static shape, with None for unknown dims, as a `ds.TensorShape` (a tuple with
+        TF1's `as_list()`, `ndims`, ...; tf.Tensor.get_shape)."""
+        from .tensor_shape import TensorShape
+
+        return TensorShape(self.shape)
 
     def __repr__(self) -> str:
         shape = "<unknown>" if self.shape is None else self.shape

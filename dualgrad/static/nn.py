@@ -254,3 +254,7 @@ __all__ += ["dynamic_rnn", "rnn_cell", "static_rnn"]  # (static/rnn.py)
 from .nn_more import batch_normalization, in_top_k, softsign  # noqa: E402
 
 __all__ += ["batch_normalization", "in_top_k", "softsign"]  # (static/nn_more.py)
+
+from .tf_aliases import xw_plus_b, zero_fraction  # noqa: E402
+
+__all__ += ["xw_plus_b", "zero_fraction"]  # (static/tf_aliases.py)

@@ -161,6 +161,8 @@ def _initial(cell, first, initial_state, dtype, fn: str):
     if dtype is None:
         raise DualgradValueError(f"ds.nn.{fn}: If there is no initial_state, you must give a dtype. "
                                  f"{user_line()}")
+    if hasattr(cell, "initial_state_like"):  # (a MultiRNNCell: one zero state per cell)
+        return cell.initial_state_like(first, dtype, fn)
     z = ops.add(zeros_like(ops.getitem(first, key=(slice(None), slice(0, 1)))),
                 zeros([cell.output_size], dtype=dtype))
     return LSTMStateTuple(z, z) if isinstance(cell.state_size, tuple) else z

@@ -11,7 +11,6 @@ import numbers
 
 import numpy as np
 
-from .. import dtypes
 from ..eager.creation import tensor
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Size, Tensor
@@ -173,7 +172,7 @@ def broadcast_all(*values) -> tuple[Tensor, ...]:
         raise DualgradValueError(f"Input arguments must all be instances of numbers.Number or Tensor "
                                  f"(got {[type(v).__name__ for v in values]}) {user_line()}")
     like = tensors[0] if tensors else None
-    dtype = like.dtype if like is not None and like.dtype.is_floating_point else dtypes.DEFAULT_FLOAT
+    dtype = like.dtype if like is not None and like.dtype.is_floating_point else None  # (dg.tensor's default)
     device = like.device if like is not None else None
     as_tensors = [v if isinstance(v, Tensor) else tensor(float(v), dtype=dtype, device=device)
                   for v in values]

@@ -14,6 +14,7 @@ from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
 from .exponential import Exponential
+from .independent import Independent, sum_rightmost
 from .normal import Normal
 from .uniform import Uniform
 
@@ -81,3 +82,11 @@ def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
 def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
     result = ((q.high - q.low) / (p.high - p.low)).log()
     return api.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise DualgradNotImplementedError(f"kl_divergence: Independent distributions of different "
+                                          f"reinterpreted_batch_ndims {user_line()}")
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import dualgrad as dg
-from dualgrad.distributions import Bernoulli, Categorical, Exponential, Normal, Uniform, kl_divergence
+from dualgrad.distributions import (
+    Bernoulli,
+    Categorical,
+    Exponential,
+    Independent,
+    Normal,
+    Uniform,
+    kl_divergence,
+)
 
 D = dg.distributions
 F64 = dg.float64
@@ -307,6 +315,42 @@ def test_kl_divergences_against_written_out_formulas(jax_float64):
     assert D.kl.kl_divergence is kl_divergence
     with pytest.raises(NotImplementedError, match="No KL"):
         kl_divergence(Normal(0.0, 1.0), Bernoulli(0.5))
+
+
+@cpu_only
+@settings(max_examples=12, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_bernoulli_and_exponential_broadcast_parameters_and_value_as_numpy(shapes, seed):
+    rng = np.random.default_rng(seed)
+    (sp, sx), out = shapes.input_shapes, shapes.result_shape
+    z, bits, rate, y = rng.normal(size=sp), rng.integers(0, 2, size=sx), rng.uniform(0.5, 2, size=sp), \
+        rng.uniform(0, 3, size=sx)
+    lp = Bernoulli(logits=t64(z)).log_prob(t64(bits))
+    assert tuple(lp.shape) == out
+    np.testing.assert_allclose(lp.numpy(), np_bernoulli_logpmf(bits, np_sigmoid(z)), rtol=1e-10, atol=1e-12)
+    lp = Exponential(t64(rate)).log_prob(t64(y))
+    assert tuple(lp.shape) == out
+    np.testing.assert_allclose(lp.numpy(), np.log(rate) - rate * y, rtol=1e-12, atol=1e-12)
+
+
+@cpu_only
+def test_independent_sums_the_reinterpreted_dims_and_second_derivatives_flow():
+    m, x = np.array([[0.0, 1.0, -1.0], [0.5, 0.5, 2.0]]), np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.0]])
+    loc = t64(m, True)
+    d = Independent(Normal(loc, 1.0), 1)
+    assert d.batch_shape == (2,) and d.event_shape == (3,) and d.rsample((4,)).shape == (4, 2, 3)
+    lp = d.log_prob(t64(x))
+    np.testing.assert_allclose(lp.detach().numpy(), np_normal_logpdf(x, m, 1.0).sum(-1), rtol=1e-13)
+    np.testing.assert_allclose(d.entropy().numpy(), np.full(2, 3 * 0.5 * np.log(2 * np.pi * np.e)))
+    kl = kl_divergence(d, Independent(Normal(t64(np.zeros((2, 3))), 2.0), 1))
+    np.testing.assert_allclose(kl.detach().numpy(), (np.log(2.0) + (1 + m**2) / 8 - 0.5).sum(-1), rtol=1e-12)
+    (g,) = dg.autograd.grad(lp.sum(), loc, create_graph=True)  # (x - loc), whose derivative is -1
+    np.testing.assert_allclose(g.detach().numpy(), x - m, rtol=1e-12)
+    (h,) = dg.autograd.grad(g.sum(), loc)
+    np.testing.assert_allclose(h.numpy(), -np.ones((2, 3)))
+    with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= len"):
+        Independent(Normal(dg.zeros(3), 1.0), 2)
 
 
 # -- shapes, repr, validation ------------------------------------------------------------------------------

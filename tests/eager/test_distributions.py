@@ -439,3 +439,35 @@ def test_the_jax_device_gives_the_same_numbers(eager_device):
     assert c.sample((5,)).device == c.logits.device and d.rsample().device == d.loc.device
     assert Exponential(dg.tensor([2.0])).sample((3,)).device == d.loc.device
     assert Uniform(dg.tensor([0.0]), dg.tensor([1.0])).sample().device == d.loc.device
+
+
+@cpu_only
+def test_dg_compile_traces_the_distribution_math():
+    """With validate_args=False (validation reads values), log_prob, entropy and KL are registry
+    ops a trace records: the compiled step gives the eager loss and gradients, with no eager
+    fallback (a CompileWarning would say so)."""
+    import warnings
+
+    from dualgrad.errors import CompileWarning
+
+    def step(loc, scale, logits, x, a):
+        d = Normal(loc, scale, validate_args=False)
+        c = Categorical(logits=logits, validate_args=False)
+        loss = (-d.log_prob(x).sum() + kl_divergence(d, Normal(0.0, 1.0, validate_args=False)).sum()
+                - c.log_prob(a).sum() - 0.1 * c.entropy().sum())
+        loss.backward()
+        return loss
+
+    def run(fn):
+        params = [dg.tensor([0.5, -1.0], requires_grad=True), dg.tensor([2.0, 0.5], requires_grad=True),
+                  dg.tensor([[0.1, 0.2, 0.3], [1.0, 0.0, -1.0]], requires_grad=True)]
+        loss = fn(*params, dg.tensor([1.0, 0.0]), dg.tensor([2, 0]))
+        return loss.item(), [p.grad.numpy() for p in params]
+
+    eager_loss, eager_grads = run(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        compiled_loss, compiled_grads = run(dg.compile(step))
+    np.testing.assert_allclose(compiled_loss, eager_loss, rtol=1e-6)
+    for got, want in zip(compiled_grads, eager_grads, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)

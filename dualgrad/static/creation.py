@@ -300,6 +300,10 @@ def draw(op, rng: np.random.Generator) -> np.ndarray:
             out = rng.integers(a["minval"], a["maxval"], size=shape)
     elif op.type == "RandomStandardNormal":
         out = rng.normal(a["mean"], a["stddev"], size=shape)
+    elif op.type == "RandomGamma":  # (tf.random.gamma: alpha and the rate beta broadcast)
+        out = rng.gamma(np.broadcast_to(a["alpha"], shape), size=shape) / a["beta"]
+    elif op.type == "RandomPoisson":  # (tf.random.poisson)
+        out = rng.poisson(np.broadcast_to(a["lam"], shape), size=shape)
     else:
         z = rng.standard_normal(size=shape)
         bad = np.abs(z) > 2

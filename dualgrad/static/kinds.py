@@ -59,6 +59,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("RandomUniform", DRAW, random=True),
     Kind("RandomStandardNormal", DRAW, random=True),
     Kind("TruncatedNormal", DRAW, random=True),
+    Kind("RandomGamma", DRAW, random=True),  # (tf.random.gamma: static/tf_random.py)
+    Kind("RandomPoisson", DRAW, random=True),  # (tf.random.poisson: static/tf_random.py)
     Kind("RandomUniformLike", UNIFORM_LIKE, reads=(0,), random=True),
     Kind("StopGradient", IDENTITY, reads=(0,), passes=True),
     Kind("Shape", SHAPE, reads=(0,)),

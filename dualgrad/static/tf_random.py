@@ -25,8 +25,12 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, ShapeError, user_line
+from ..ops import Spec
 from .api import _int_type, _tensor, argmax, cast
+from .convert import ArgumentError
 from .creation import (
+    _full_shape,
+    as_dtype,
     float64,
     random_normal,
     random_uniform,
@@ -105,6 +109,50 @@ def random_shuffle(value, seed=None, name=None) -> Tensor:
         return gather(x, argsort(keys))
 
 
+def _host_parameter(api: str, key: str, value, low: float, strict: bool) -> np.ndarray:
+    """A gamma/poisson parameter: numbers known when the graph is built (drawn on the host)."""
+    if isinstance(value, Tensor):
+        raise DTypeError(f"ds.random.{api}: {key} must be known when the graph is built (a number or "
+                         f"an array), got a tensor {value!r} {user_line()}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or not np.all(np.isfinite(arr)):
+        raise DTypeError(f"ds.random.{api}: {key} must be finite numbers, got {value!r} {user_line()}")
+    bad = arr <= low if strict else arr < low
+    if np.any(bad):
+        raise ArgumentError(f"ds.random.{api}: {key} must be {'>' if strict else '>='} {low:g}, got "
+                            f"{value!r} {user_line()}")
+    return arr.astype(np.float64)
+
+
+def _host_draw(api: str, op_type: str, shape, params: dict, dtype, seed, name, floats_only: bool) -> Tensor:
+    _seed(api, seed)
+    d = as_dtype(dtype)
+    if floats_only and not d.is_floating_point or d.name not in ("float16", "float32", "float64",
+                                                                  "int32", "int64"):
+        raise DTypeError(f"ds.random.{api}: dtype must be a float{'' if floats_only else ', int32 or int64'} "
+                         f"dtype, got {d.name} {user_line()}")
+    batch = np.broadcast_shapes(*(v.shape for v in params.values()))
+    dims = tuple(_full_shape(shape, f"random.{api}")) + tuple(int(n) for n in batch)
+    attrs = {"shape": dims, "dtype": d, "seed": seed, **params}
+    return get_default_graph().create_op(op_type, (), attrs, (Spec(dims, d),), name=name or api).outputs[0]
+
+
+def gamma(shape, alpha, beta=None, dtype="float32", seed=None, name=None) -> Tensor:
+    """Gamma(alpha, rate beta) draws of shape `shape + broadcast(alpha, beta).shape`, fresh each
+    run (tf.random.gamma). alpha and beta are numbers known when the graph is built (drawn on the
+    host, as the other random ops; no gradient with respect to them)."""
+    a = _host_parameter("gamma", "alpha", alpha, 0.0, strict=True)
+    b = _host_parameter("gamma", "beta", 1.0 if beta is None else beta, 0.0, strict=True)
+    return _host_draw("gamma", "RandomGamma", shape, {"alpha": a, "beta": b}, dtype, seed, name, True)
+
+
+def poisson(lam, shape, dtype="float32", seed=None, name=None) -> Tensor:
+    """Poisson(lam) draws of shape `shape + lam.shape`, fresh each run (TF1's
+    tf.random.poisson(lam, shape, ...)); lam known when the graph is built."""
+    lam = _host_parameter("poisson", "lam", lam, 0.0, strict=False)
+    return _host_draw("poisson", "RandomPoisson", shape, {"lam": lam}, dtype, seed, name, False)
+
+
 def random_namespace() -> SimpleNamespace:
     """TF1's `tf.random` (1.14+): the names above under their short spellings."""
     return SimpleNamespace(
@@ -115,5 +163,7 @@ def random_namespace() -> SimpleNamespace:
         multinomial=multinomial,
         shuffle=random_shuffle,
         set_random_seed=set_random_seed,
+        gamma=gamma,
+        poisson=poisson,
     )
 

@@ -109,6 +109,24 @@ def test_normal_uniform_and_truncated_normal_moments():
     assert np.abs(d).max() <= 4.0 and abs(d.var() - var) < 5 * var * np.sqrt(2.0 / n)
 
 
+def test_gamma_and_poisson_moments():
+    n = 20000
+    gamma = ds.random.gamma([n], [2.0, 0.5], beta=[[3.0], [1.0]], dtype=ds.float64, seed=1)
+    poisson = ds.random.poisson([1.0, 5.0], [n], dtype=ds.int64, seed=2)
+    assert gamma.shape == (n, 2, 2) and poisson.shape == (n, 2)
+    with ds.Session(backend="numpy") as sess:
+        g, p, again = sess.run([gamma, poisson, poisson])
+    alpha, rate = np.array([[2.0, 0.5], [2.0, 0.5]]), np.array([[3.0], [1.0]])
+    mean, var = alpha / rate, alpha / rate**2  # Gamma(alpha, rate): the central moments
+    fourth = 3 * alpha * (alpha + 2) / rate**4  # E(x - mean)^4, for the variance's standard error
+    assert np.all(np.abs(g.mean(axis=0) - mean) < 5 * np.sqrt(var / n))
+    assert np.all(np.abs(g.var(axis=0) - var) < 5 * np.sqrt((fourth - var**2) / n))
+    lam = np.array([1.0, 5.0])
+    assert p.dtype == np.int64 and np.all(np.abs(p.mean(axis=0) - lam) < 5 * np.sqrt(lam / n))
+    assert np.all(np.abs(p.var(axis=0) - lam) < 5 * np.sqrt((lam + 2 * lam**2) / n))
+    np.testing.assert_array_equal(p, again)  # one draw per run, shared by its fetches
+
+
 def test_bad_arguments_raise_at_the_users_line():
     cases = [
         (lambda: ds.random.categorical([0.0, 1.0], 3),
@@ -121,6 +139,11 @@ def test_bad_arguments_raise_at_the_users_line():
         (lambda: ds.random.categorical([[0, 1]], 2), r"ds\.categorical: logits must be a 2-D float tensor"),
         (lambda: ds.random_shuffle(ds.constant(1.0)), r"ds\.random_shuffle: value must be at least 1-D"),
         (lambda: ds.random.shuffle([1.0, 2.0], seed=1.5), r"ds\.random_shuffle: seed must be an int or None"),
+        (lambda: ds.random.gamma([2], 0.0), r"ds\.random\.gamma: alpha must be > 0, got 0\.0"),
+        (lambda: ds.random.gamma([2], 1.0, ds.constant(1.0)), r"ds\.random\.gamma: beta must be known when"),
+        (lambda: ds.random.gamma([2], 1.0, dtype=ds.int32), r"ds\.random\.gamma: dtype must be a float"),
+        (lambda: ds.random.poisson([-1.0], [2]), r"ds\.random\.poisson: lam must be >= 0"),
+        (lambda: ds.random.poisson([1.0], [None]), r"ds\.random\.poisson: a fully known shape is required"),
     ]
     for build, message in cases:
         with pytest.raises(DualgradError, match=rf"{message}.*{LINE}"):

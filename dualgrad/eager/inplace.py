@@ -180,7 +180,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         t._data = value.astype(t._data.dtype)
     else:
         if not t._data.flags.writeable:
-            if 0 in t._data.strides and t._data.size > 1:  # an expand()ed tensor
+            if views.overlaps(t._data):  # an expand()ed tensor, overlapping unfold() windows
                 raise GraphError("unsupported operation: more than one element of the written-to "
                                  "tensor refers to a single memory location. Please clone() the "
                                  f"tensor before performing the operation. {user_line()}")

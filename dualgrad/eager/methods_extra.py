@@ -7,9 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..backend import is_jax_array
 from ..errors import ShapeError, refusing, user_line
-from ..ops import REGISTRY
 from . import views
 from .attach import install
 from .inplace import unary_method
@@ -105,26 +103,16 @@ def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int, view: bool = 
 
 
 def _as_view(out: Tensor, moved: Tensor, offset: int) -> None:
-    """PyTorch's diagonal is a view: a write into it reaches the input, and the input's writes
-    show in it (a copy changed neither, silently). On the CPU the result takes a writable
-    strided view of moved's memory (the same values: its gather, `getitem`, stays its graph
-    node, and a write into it rebases the input as any view's does); on the jax device it
-    joins the view family (eager/views.py), which carries writes either way."""
-    data = moved._data
-    node = out.grad_fn
+    """PyTorch's diagonal is a view (views.strided): the diagonal of moved's last two dims."""
     n = out._data.shape[-1]
-    attrs = node.attrs if node is not None else {
-        "key": (Ellipsis, np.arange(n) + max(0, -offset), np.arange(n) + max(0, offset))}
-    if type(data) is np.ndarray:
+    key = (Ellipsis, np.arange(n) + max(0, -offset), np.arange(n) + max(0, offset))
+
+    def view_of(data: np.ndarray) -> np.ndarray:
         start = data[(Ellipsis, slice(max(0, -offset), None), slice(max(0, offset), None))]
-        out._data = np.lib.stride_tricks.as_strided(
-            start, shape=data.shape[:-2] + (n,), strides=data.strides[:-2] + (sum(data.strides[-2:]),),
-            writeable=bool(data.flags.writeable))
-        out._version = moved._version
-        if moved.grad_fn is not None and node is not None:  # (history replayed after writes)
-            views.track(out, moved, REGISTRY["getitem"], attrs)
-    elif is_jax_array(data) and is_jax_array(out._data):
-        views.track(out, moved, REGISTRY["getitem"], attrs)
+        return np.lib.stride_tricks.as_strided(
+            start, shape=data.shape[:-2] + (n,), strides=data.strides[:-2] + (sum(data.strides[-2:]),))
+
+    views.strided(out, moved, key, view_of)
 
 
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

@@ -3,8 +3,9 @@
 
 Index arguments become advanced-indexing keys with one integer array per dim (methods_more's
 gather addressing); the math is the registry's `scatter_sum` (adding: exact with repeated
-indices), `setitem` and `getitem`. `unfold` returns a copy, not PyTorch's strided view: a
-write into the windows does not reach the input. Attached to `Tensor` at import."""
+indices), `setitem` and `getitem`. `unfold` is PyTorch's strided view of the input (views.strided):
+a write into the windows reaches the input, and the input's writes show in them. Attached to
+`Tensor` at import."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from .. import ops
 from ..errors import IndexShapeError, ShapeError, user_line
 from ..ops.accumulate import SCATTER_OPS
+from . import views
 from .attach import install
 from .bind import uint8_as_mask
 from .inplace import inplace
@@ -160,8 +162,8 @@ def index_put_(input: Tensor, indices, values, accumulate: bool = False) -> Tens
 
 
 def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
-    """Every window of `size` along `dimension`, `step` apart, as a new last dim
-    (Tensor.unfold; a copy here, PyTorch's is a view)."""
+    """Every window of `size` along `dimension`, `step` apart, as a new last dim: a view of the
+    input, as PyTorch's (views.strided; overlapping windows, step < size, are read-only)."""
     axis = _axis("unfold", input, dimension)
     n = input.shape[axis]
     if step <= 0:
@@ -171,10 +173,27 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise ShapeError(f"unfold(): maximum size for tensor at dimension {axis} is {n} but size is {size} "
                          f"(self {tuple(input.shape)}) {user_line()}")
     count = (n - size) // step + 1
-    positions = np.arange(count)[:, None] * step + np.arange(size)[None, :]
-    windows = ops.getitem(input, key=(slice(None),) * axis + (positions,))
-    order = tuple(d for d in range(input.ndim + 1) if d != axis + 1) + (axis + 1,)
-    return ops.transpose(windows, axes=order)
+    shape = tuple(input.shape)
+    out_shape = shape[:axis] + (count,) + shape[axis + 1:] + (size,)
+    key = []  # (one index array per dim of input, broadcasting to out_shape)
+    for d, m in enumerate(shape):
+        at = [1] * len(out_shape)
+        at[d] = count if d == axis else m
+        idx = np.arange(at[d]).reshape(at) * (step if d == axis else 1)
+        if d == axis:
+            at[d], at[-1] = 1, size
+            idx = idx + np.arange(size).reshape(at)
+        key.append(idx)
+    key = tuple(key)
+    out = ops.getitem(input, key=key)
+
+    def view_of(data: np.ndarray) -> np.ndarray:
+        s = data.strides
+        return np.lib.stride_tricks.as_strided(
+            data, shape=out_shape, strides=s[:axis] + (s[axis] * step,) + s[axis + 1:] + (s[axis],))
+
+    views.strided(out, input, key, view_of, overlap=step < size and count > 1)
+    return out
 
 
 def take_along_dim(input: Tensor, indices, dim: int | None = None) -> Tensor:

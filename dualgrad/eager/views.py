@@ -21,7 +21,7 @@ import weakref
 
 import numpy as np
 
-from ..backend import x64
+from ..backend import is_jax_array, x64
 from ..errors import GraphError, user_line
 from ..ops import REGISTRY
 from . import grad_mode
@@ -106,12 +106,51 @@ def cut_family(root) -> None:
     root._views = None
 
 
+def strided(out, base, key: tuple, view_of, overlap: bool = False) -> None:
+    """`out` = getitem(`base`, key=`key`) with index arrays (a copy) is one of PyTorch's strided
+    views (`diagonal`, `unfold`): a write into it reaches `base`, and base's writes show in it
+    (a copy changed neither, silently). On the CPU it takes `view_of(base's array)`, a numpy
+    view of base's memory with the same values (its gather stays its graph node, and a write
+    into it rebases the base as any view's does); on the jax device it joins the view family,
+    which carries writes either way. `overlap`: windows that share elements (`unfold` with
+    step < size) are read-only, as numpy's sliding windows: PyTorch writes an element seen
+    twice twice, in its kernel's order (`x.unfold(0, 3, 1).mul_(10)` multiplies the middle of
+    x by 100 or 1000)."""
+    data = base._data
+    if type(data) is np.ndarray:
+        view = view_of(data)
+        if overlap or not data.flags.writeable:
+            view.flags.writeable = False
+        out._data = view
+        out._version = base._version
+        if base.grad_fn is not None and out.grad_fn is not None:  # (history replayed after writes)
+            track(out, base, REGISTRY["getitem"], {"key": key})
+    elif is_jax_array(data) and is_jax_array(out._data):
+        track(out, base, REGISTRY["getitem"], {"key": key})
+        if overlap:
+            out._overlap = True  # (check_writable refuses writes into it and its views)
+
+
+def overlaps(data: np.ndarray) -> bool:
+    """Whether two elements of the strided array `data` may share memory (sliding windows)."""
+    if data.size == 0:
+        return False
+    extent = data.itemsize
+    for stride, n in sorted((abs(s), n) for s, n in zip(data.strides, data.shape, strict=True) if n > 1):
+        if stride < extent:
+            return True
+        extent += stride * (n - 1)
+    return False
+
+
 def check_writable(t) -> None:
-    """An in-place write into an expanded view is refused, as PyTorch and numpy refuse it
-    (before anything is written)."""
+    """An in-place write into an expanded view, or into overlapping windows (`unfold` with
+    step < size), is refused, as PyTorch refuses the first and numpy both (before anything
+    is written)."""
     while t._view is not None:
         base, op, _ = t._view
-        if op.name == "broadcast_to" and tuple(t._data.shape) != tuple(base._data.shape):
+        if getattr(t, "_overlap", False) or (op.name == "broadcast_to"
+                                             and tuple(t._data.shape) != tuple(base._data.shape)):
             raise GraphError("unsupported operation: more than one element of the written-to tensor "
                              "refers to a single memory location. Please clone() the tensor before "
                              f"performing the operation. {user_line()}")

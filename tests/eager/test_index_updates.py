@@ -194,12 +194,17 @@ def test_unfold_windows_and_overlapping_gradients(shape, dim, size, step):
     np.testing.assert_allclose(a.grad.numpy(), want_ga, rtol=1e-14)
 
 
-def test_unfold_returns_a_copy_not_a_view():
-    """Documented in docs/eager.md: PyTorch's unfold is a view, dualgrad's a copy."""
+def test_unfold_is_a_view_and_its_overlapping_windows_are_read_only():
+    """PyTorch's unfold is a view (it was a copy here: a write into it changed nothing);
+    windows that share elements refuse writes, as numpy's sliding windows (PyTorch writes a
+    shared element once per window, in its kernel's order)."""
     t = dg.arange(6.0)
-    windows = t.unfold(0, 2, 1)
+    windows = t.unfold(0, 2, 2)
     windows[0, 1] = 100.0
-    np.testing.assert_array_equal(t.numpy(), np.arange(6.0))
+    np.testing.assert_array_equal(t.numpy(), [0.0, 100.0, 2.0, 3.0, 4.0, 5.0])
+    with pytest.raises(DualgradError, match="more than one element of the written-to tensor"):
+        t.unfold(0, 2, 1).mul_(10)
+    np.testing.assert_array_equal(t.numpy(), [0.0, 100.0, 2.0, 3.0, 4.0, 5.0])
 
 
 @pytest.mark.parametrize("call, words", [

@@ -162,6 +162,17 @@ class NumericsError(DualgradError, ValueError):
     """A tensor under `check_numerics` held a NaN or an infinity (TF1's InvalidArgumentError)."""
 
 
+class InvalidArgumentError(DualgradError, ValueError):
+    """Inputs an op of a static graph refused when the graph ran (TF1's
+    `tf.errors.InvalidArgumentError`): shapes that meet only at run time, through `None` dims
+    of placeholders, that do not fit, or a failed run-time assertion. The message names the
+    op, its inputs and where the user built it; the run commits nothing."""
+
+
+class InvalidArgumentIndexError(InvalidArgumentError, IndexShapeError):
+    """An `InvalidArgumentError` of an index out of range (numpy and jax raise IndexError)."""
+
+
 class ArgumentError(DualgradError, ValueError):
     """An argument value a static function cannot take (an empty random range, a negative
     standard deviation, a learning rate that is not a number...)."""

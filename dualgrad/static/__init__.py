@@ -265,6 +265,7 @@ from .variables import (
 
 debugging = _Namespace(check_numerics=check_numerics)  # TF1's tf.debugging
 errors = _Namespace(OutOfRangeError=_errors.OutOfRangeError)  # TF1's tf.errors (what ds.data raises)
+errors.InvalidArgumentError = _errors.InvalidArgumentError  # an op's inputs refused at run time
 math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)

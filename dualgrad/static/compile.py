@@ -37,6 +37,7 @@ from .kinds import (
     UNIFORM_LIKE,
     kind_of,
 )
+from .run_errors import op_failed
 from .variables import Variable, as_var_dtype
 
 
@@ -168,7 +169,7 @@ class Plan:
                 steps.append((_IDENTITY, out, _source(op.inputs[0], seen)))
             # variable reads (STATE) and random draws (DRAW) come in as arguments; FED is fed
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
-        state_in, extra_writes = self.state_in, self.extra_writes
+        state_in, extra_writes, order = self.state_in, self.extra_writes, self.order
         # check_numerics: a finiteness flag; a registry op's `check` (a singular matrix): its
         # flags, from the op's result and inputs
         checked = [(t, None if isinstance(m, str) else
@@ -181,38 +182,45 @@ class Plan:
             env = dict(consts)
             env.update(zip(inputs, args, strict=True))
             pending = dict(zip(state_in, args, strict=False))
-            for step in steps:
-                code = step[0]
-                if code is _KERNEL:
-                    _, out, kernel, ins, attrs = step
-                    env[out] = kernel(xp, *[env[a] if is_tensor else a for is_tensor, a in ins], **attrs)
-                elif code is _COMPUTE:
-                    _, out, compute, ins, attrs = step
-                    env[out] = compute([env[a] if is_tensor else a for is_tensor, a in ins], attrs)
-                elif code is _ASSIGN:
-                    _, out, op, combine, src = step
-                    var = op.inputs[0]
-                    value = env[src]
-                    if combine is not None:
-                        value = combine(pending[var], value)
-                    value = pending[var] = env[op] = as_var_dtype(_broadcast_check(op, value, var), var)
-                    if out is not None:
-                        env[out] = value
-                elif code is _UNIFORM_LIKE:
-                    _, out, like, dtype = step
-                    seed, like = env[out], env[like]
-                    env[out] = uniform_like_kernel(namespace_of(like, seed), seed, like, dtype)
-                elif code is _CONTROL:  # ds.cond / ds.while_loop (control_flow.py)
-                    _, op, run, ins = step
-                    outs, new = run([env[a] if is_tensor else a for is_tensor, a in ins])
-                    env.update(zip(op.outputs, outs, strict=True))
-                    for var, value in zip(op.attrs["writes"], new, strict=True):
-                        pending[var] = env[(op, var)] = value
-                elif code is _SHAPE:
-                    _, out, x, dtype = step
-                    env[out] = np.asarray(getattr(env[x], "shape", ()), dtype=dtype)
-                else:
-                    env[step[1]] = env[step[2]]
+            try:  # (free until it raises: the failing step is found afterwards)
+                for step in steps:
+                    code = step[0]
+                    if code is _KERNEL:
+                        _, out, kernel, ins, attrs = step
+                        env[out] = kernel(xp, *[env[a] if is_tensor else a for is_tensor, a in ins], **attrs)
+                    elif code is _COMPUTE:
+                        _, out, compute, ins, attrs = step
+                        env[out] = compute([env[a] if is_tensor else a for is_tensor, a in ins], attrs)
+                    elif code is _ASSIGN:
+                        _, out, op, combine, src = step
+                        var = op.inputs[0]
+                        value = env[src]
+                        if combine is not None:
+                            value = combine(pending[var], value)
+                        value = pending[var] = env[op] = as_var_dtype(_broadcast_check(op, value, var), var)
+                        if out is not None:
+                            env[out] = value
+                    elif code is _UNIFORM_LIKE:
+                        _, out, like, dtype = step
+                        seed, like = env[out], env[like]
+                        env[out] = uniform_like_kernel(namespace_of(like, seed), seed, like, dtype)
+                    elif code is _CONTROL:  # ds.cond / ds.while_loop (control_flow.py)
+                        _, op, run, ins = step
+                        outs, new = run([env[a] if is_tensor else a for is_tensor, a in ins])
+                        env.update(zip(op.outputs, outs, strict=True))
+                        for var, value in zip(op.attrs["writes"], new, strict=True):
+                            pending[var] = env[(op, var)] = value
+                    elif code is _SHAPE:
+                        _, out, x, dtype = step
+                        env[out] = np.asarray(getattr(env[x], "shape", ()), dtype=dtype)
+                    else:
+                        env[step[1]] = env[step[2]]
+            except Exception as e:
+                op = _step_op(step)
+                error = op_failed(order.index(op), op, _step_inputs(step, env, pending), e)
+                if error is None:
+                    raise
+                raise error from error.__cause__  # (numpy's or jax's own error)
             results = [env[t] for t in fetch_tensors]
             results.extend(pending[v] for v in extra_writes)
             for t, ins in checked:
@@ -223,6 +231,22 @@ class Plan:
             return tuple(results)
 
         return fn
+
+
+def _step_op(step) -> Operation:
+    """The graph op a step of `Plan.function` runs."""
+    code = step[0]
+    return step[2] if code is _ASSIGN else step[1] if code is _CONTROL else step[1].op
+
+
+def _step_inputs(step, env: dict, pending: dict) -> list:
+    """The input values a step had when it failed (None where one was never computed)."""
+    code = step[0]
+    if code is _KERNEL or code is _COMPUTE or code is _CONTROL:
+        return [env.get(a) if is_tensor else a for is_tensor, a in step[3]]
+    if code is _ASSIGN:
+        return [pending.get(step[2].inputs[0]), env.get(step[4])]
+    return [env.get(step[2])]
 
 
 def _source(a, seen: dict | None):

@@ -29,6 +29,7 @@ from .creation import draw
 from .donation import fits
 from .fetches import _same
 from .graph import Tensor, describe
+from .run_errors import reraise
 from .run_values import converter, device_of, numerics_verifier, store_unaliased, unaliased_store, waiter
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class Runner:
         `run` and `_call` without their branches and attribute reads (fewer steps between the
         user's call and jax's on a ~20 us run)."""
         fn, wait, convert, flag = self.fn, self.wait, self.single, self.x64
+        order = self.plan.order
         if not self.swap:  # a program jax traces alike in either mode: the same, unswapped
             def call(sess: Session, vals):
                 if sess._closed:
@@ -127,7 +129,7 @@ class Runner:
                     wait(outs)
                 except Exception as e:
                     if not is_out_of_memory(e):
-                        raise
+                        reraise(e, order)
                     raise self._out_of_memory(sess, e, outs) from None
                 return convert(outs[0])
 
@@ -143,7 +145,7 @@ class Runner:
                 wait(outs)
             except Exception as e:
                 if not is_out_of_memory(e):
-                    raise
+                    reraise(e, order)
                 raise self._out_of_memory(sess, e, outs) from None
             finally:
                 flag.set_local(prev)
@@ -158,6 +160,7 @@ class Runner:
         random draws, the call, the wait, the numerics checks (a run that fails them commits
         nothing: such a program donates no buffer), the writes, the conversions."""
         fn, wait, flag, swap, unalias = self.fn, self.wait, self.x64, self.swap, self.unalias
+        order = self.plan.order
         state_in, stores, randoms, verify = self.state_in, self.stores, self.randoms, self.verify
         store = unaliased_store(stores)
         given, feeds_of = self.feeds_as_given, self._feeds
@@ -189,7 +192,7 @@ class Runner:
                             wait(outs)
                     except Exception as e:
                         if not is_out_of_memory(e):
-                            raise
+                            reraise(e, order)
                         raise self._out_of_memory(sess, e, outs) from None
                     if verify is not None:
                         verify(outs)
@@ -351,6 +354,8 @@ class Runner:
             return program.interpret(*args)
         except MemoryError as e:
             raise self._out_of_memory(sess, e, None) from None
+        except Exception as e:
+            reraise(e, self.plan.order)  # (naming this plan's op: see run_errors.py)
 
     def _call(self, sess: Session, args) -> list:
         """The program's outputs, computed. Out of memory (numpy's MemoryError; XLA's
@@ -368,7 +373,7 @@ class Runner:
                 self.wait(outs)
         except Exception as e:
             if not is_out_of_memory(e):
-                raise
+                reraise(e, self.plan.order)
             raise self._out_of_memory(sess, e, outs) from None
         return outs
 

@@ -88,7 +88,8 @@ def test_tf1_compatibility_calls(caplog):
     with caplog.at_level(logging.INFO, logger="tensorflow"):
         ds.logging.info("step %d", 3)
     assert "step 3" in caplog.text
-    assert not hasattr(ds, "enable_eager_execution")  # would mean something: not accepted silently
+    with pytest.raises(DualgradError, match=r"graphs only .*import dualgrad as dg"):
+        ds.enable_eager_execution()  # would mean something: refused, not accepted silently
 
 
 def test_scope_reuse_variables_shares_from_then_on():

@@ -127,7 +127,9 @@ class Plan:
         The ops are turned once into a flat list of steps (constants and inputs pre-placed),
         so a run — or a jax trace — is one tight loop over registry kernels. With `xp` given
         (the backend's namespace), an op whose inputs already have the dtype the registry's
-        promotion would give calls its kernel directly, skipping the per-call dispatch."""
+        promotion would give calls its kernel directly, skipping the per-call dispatch.
+        `on_trace()` is called at each call (each jax trace), `on_trace(-1)` when it fails. An
+        op that fails raises run_errors.py's error naming it."""
         fed = set(self.feeds)
         inputs = list(self.state_in) + list(self.feeds) + [op.outputs[0] for op in self.randoms]
         consts: dict = {}
@@ -216,6 +218,8 @@ class Plan:
                     else:
                         env[step[1]] = env[step[2]]
             except Exception as e:
+                if on_trace is not None:  # a failed trace compiles nothing
+                    on_trace(-1)
                 op = _step_op(step)
                 error = op_failed(order.index(op), op, _step_inputs(step, env, pending), e)
                 if error is None:

@@ -341,8 +341,8 @@ class Session:
         return jitted
 
     def _jit(self, plan: Plan, donate: bool = True):
-        def traced():
-            self.compile_count += 1
+        def traced(count: int = 1):  # (-1: the trace failed, nothing was compiled)
+            self.compile_count += count
 
         import jax
 

@@ -55,7 +55,9 @@ def test_run_time_shapes_name_the_op_the_shapes_and_the_users_lines(backend):
         raw = caught.value.__cause__  # numpy's ValueError, jax's TypeError
         assert isinstance(raw, ValueError if backend == "numpy" else TypeError)
         assert not isinstance(raw, DualgradError)
+        assert sess.compile_count == 0  # a failed trace compiles nothing
         np.testing.assert_array_equal(sess.run(z, {x: ROWS2, y: ROWS2}), ROWS2 + ROWS2)
+        assert sess.compile_count == (1 if backend == "jax" else 0)
 
 
 def test_a_failed_run_assigns_nothing_and_the_session_keeps_working(backend):

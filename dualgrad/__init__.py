@@ -125,6 +125,14 @@ from .eager.creation import (
     zeros_like,
 )
 from .eager.creation_more import argwhere, logspace, nonzero, tril_indices, triu_indices
+from .eager.defaults import (
+    get_default_dtype,
+    is_floating_point,
+    is_tensor,
+    numel,
+    set_default_dtype,
+    set_printoptions,
+)
 from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

@@ -46,8 +46,35 @@ _BY_NAME = {d.name: d for d in ALL} | {
     "float": float32, "double": float64, "half": float16, "int": int32, "long": int64,
     "short": int16, "bool_": bool_,
 }
+# The eager front end's default float (PyTorch's `torch.get_default_dtype()`): read it at call
+# time as `dtypes.DEFAULT_FLOAT` (never `from .dtypes import DEFAULT_FLOAT`, which would keep
+# float32 forever) and change it only through `set_default_float`.
 DEFAULT_FLOAT = float32
 DEFAULT_INT = int64
+# dicts of decisions that read DEFAULT_FLOAT (the promotion cache), emptied when it changes
+DEFAULT_FLOAT_CACHES: list[dict] = []
+
+
+def default_float_dtype() -> DType:
+    """The default floating dtype of eager creation and promotion (float32 until changed)."""
+    return DEFAULT_FLOAT
+
+
+def set_default_float(d: DType) -> None:
+    """Make `d` (float16, float32 or float64) the default float and forget every cached
+    decision that read the old one; callers check `d` (dg.set_default_dtype does)."""
+    global DEFAULT_FLOAT
+    if d is DEFAULT_FLOAT:
+        return
+    DEFAULT_FLOAT = d
+    for cache in DEFAULT_FLOAT_CACHES:
+        cache.clear()
+
+
+def default_scalar_float() -> DType:
+    """The dtype of an optimizer's 0-d step counters: float64 when the default is float64,
+    else float32 (PyTorch's `torch.optim.optimizer._get_scalar_dtype`)."""
+    return float64 if DEFAULT_FLOAT is float64 else float32
 
 
 def from_numpy_dtype(np_dtype) -> DType:
@@ -70,7 +97,8 @@ def from_numpy_dtype(np_dtype) -> DType:
 
 def as_dtype(spec) -> DType | None:
     """Accept a DType, a numpy dtype, a Python type, or a name ('float32', 'float'). A Python
-    `float` is the default float (TF1's reading; eager code uses `as_torch_dtype`)."""
+    `float` is float32 (TF1's reading, whatever the eager default; eager code uses
+    `as_torch_dtype`)."""
     if spec is None or isinstance(spec, DType):
         return spec
     if isinstance(spec, str):
@@ -79,7 +107,7 @@ def as_dtype(spec) -> DType | None:
             return _BY_NAME[name]
         raise DTypeError(f"unknown dtype {spec!r} {user_line()}")
     if spec is float:
-        return DEFAULT_FLOAT
+        return float32
     if spec is int:
         return DEFAULT_INT
     if spec is bool:

@@ -50,6 +50,11 @@ def _clean_eager_state(request):
     yield
     grad_mode.state.enabled = True
     grad_mode.state.anomaly = False
+    if dg.get_default_dtype() is not dg.float32:  # process-wide, as torch's: never leak it
+        left = dg.get_default_dtype()
+        dg.set_default_dtype(dg.float32)
+        pytest.fail(f"{request.node.nodeid} left the default dtype {left} (restore it in a finally)",
+                    pytrace=False)
     if _took_back_global_x64():
         pytest.fail(_global_x64_message(request.node.nodeid), pytrace=False)
 

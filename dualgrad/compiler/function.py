@@ -1,7 +1,8 @@
 """`dg.compile(fn)`: trace an eager step once per guard key, then run it as one program.
 
 The guard key (docs/compile.md) is made of the arguments (tensors by shape, dtype and
-requires_grad; Python values by value; other objects by identity), the grad mode, and the
+requires_grad; Python values by value; other objects by identity), the grad mode, the default
+dtype (dg.set_default_dtype), and the
 walk of what the function can reach (discover.py). A step that cannot be traced runs eagerly
 from then on for that key, with one warning per function naming the user's line.
 """
@@ -16,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
@@ -60,7 +62,9 @@ class CompiledFunction:
             arg_key = _arguments((args, kwargs), feeds)
             # the guard: the walk's key alone; where things live is noted only for a trace
             before = self._walk(feeds, args, kwargs, record=False)
-            key = (arg_key, tuple(before.key), grad_mode.state.enabled)
+            # the default dtype too: a trace bakes in what Python floats and int-to-float
+            # results became (dg.set_default_dtype between calls traces again)
+            key = (arg_key, tuple(before.key), (grad_mode.state.enabled, dtypes.DEFAULT_FLOAT))
             program = self.programs.get(key)
             if program is None and len(self.programs) < CACHE_LIMIT:
                 # a trace: the same walk again, noting what the trace needs

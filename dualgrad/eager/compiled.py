@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..autodiff import GradNode, SinkNode, backpropagate
 from ..backend import in_x64, is_jax_array
 from ..ops.attrs import Attrs
@@ -27,6 +28,7 @@ _CACHE_LIMIT = 256
 _programs: dict = {}  # structure key -> jitted backward (or _UNTRACEABLE)
 _UNTRACEABLE = object()
 _sightings: dict = {}  # structure key -> times seen without a program
+dtypes.DEFAULT_FLOAT_CACHES.extend((_programs, _sightings))  # (their rules promote by the default)
 _PYTHON_SCALARS = (float, int, bool, complex)
 
 

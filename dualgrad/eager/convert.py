@@ -96,7 +96,7 @@ def _scalar_dtype(x, op: str) -> dtypes.DType:
     raise _not_a_number(op, x)
 
 
-_PLAIN = {float: dtypes.DEFAULT_FLOAT, int: dtypes.int64, bool: dtypes.bool_}
+_PLAIN = frozenset((float, int, bool))  # (float's dtype read at each call: dg.set_default_dtype)
 
 
 def infer(data, op: str) -> tuple[dtypes.DType | None, bool]:
@@ -112,11 +112,12 @@ def infer(data, op: str) -> tuple[dtypes.DType | None, bool]:
         return _scalar_dtype(data, op), False
     found, nested = None, False
     kinds = set(map(type, data))
-    if kinds <= _PLAIN.keys():  # the common case: a flat list of Python numbers
-        for k in (float, int, bool):
-            if k in kinds:
-                return _PLAIN[k], False
-        return None, False
+    if kinds <= _PLAIN:  # the common case: a flat list of Python numbers
+        if float in kinds:
+            return dtypes.DEFAULT_FLOAT, False
+        if int in kinds:
+            return dtypes.int64, False
+        return (dtypes.bool_ if kinds else None), False
     for item in data:
         d, inner = infer(item, op)
         nested = nested or inner

@@ -106,8 +106,8 @@ def _allocate(make, shape: tuple, dtype: dtypes.DType):
                               f"{shape} and dtype {dtype.name} {user_line()}") from None
 
 
-def _filled(op: str, fill, size, dtype, requires_grad, device, default=dtypes.DEFAULT_FLOAT) -> Tensor:
-    d = dtype_arg(dtype, op) or default
+def _filled(op: str, fill, size, dtype, requires_grad, device, default=None) -> Tensor:
+    d = dtype_arg(dtype, op) or default or dtypes.DEFAULT_FLOAT  # (read now: dg.set_default_dtype)
     shape = _sizes(size, op)
     value = convert.scalar_value(fill, d, op)
     data = _allocate(lambda: np.full(shape, value, dtype=d.np), shape, d)
@@ -331,9 +331,10 @@ def randn_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tenso
                    dtype or t.dtype, requires_grad, t.device if device is None else device)
 
 
-def legacy_tensor(*args, dtype=dtypes.DEFAULT_FLOAT, device=None) -> Tensor:
+def legacy_tensor(*args, dtype=None, device=None) -> Tensor:
     """`Tensor(2, 3)` (zeros of that size), `Tensor()` (empty) or `Tensor([1, 2])` (data, as
-    float32 unless it is a sibling such as DoubleTensor): PyTorch's legacy constructor."""
+    the default float unless it is a sibling such as DoubleTensor): PyTorch's legacy constructor."""
+    dtype = dtype or dtypes.DEFAULT_FLOAT  # (read now: dg.set_default_dtype)
     op = dtype.legacy_type
     if not args:
         return zeros(0, dtype=dtype, device=device)

@@ -13,6 +13,7 @@ PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE = None  # dg.set_printoptions(sci_mode=...): True/False forces it, None chooses per tensor
 
 
 class _Formatter:
@@ -37,6 +38,8 @@ class _Formatter:
         self.int_mode = bool(np.all(np.ceil(shown) == shown))
         with np.errstate(over="ignore"):
             self.sci_mode = bool(hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4)
+        if SCI_MODE is not None:
+            self.sci_mode = bool(SCI_MODE)
         # widths come from the non-zero finite values only (as in PyTorch); nan/inf/0 pad to it
         extra = 1 if self.int_mode and not self.sci_mode else 0
         self.max_width = max(len(self._raw_unmarked(float(v))) + extra for v in shown)
@@ -109,7 +112,7 @@ def tensor_repr(t) -> str:
     if device.type != "cpu":
         suffixes.append(f"device='{device}'")
     d = dtypes.from_numpy_dtype(a.dtype)
-    # an empty tensor shows every non-float32 dtype: there are no elements to infer it from
+    # an empty tensor shows every dtype but the default float: no elements to infer it from
     implied = (dtypes.DEFAULT_FLOAT,) if a.size == 0 else (dtypes.DEFAULT_FLOAT, dtypes.int64, dtypes.bool_)
     if d not in implied:
         suffixes.append(f"dtype={d!r}")

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..dtypes import DEFAULT_FLOAT
+from .. import dtypes
 from ..errors import IndexShapeError, user_frame
 from . import elementwise as ew
 from . import indexing as ix
@@ -86,7 +86,7 @@ def softplus(x):
 def logsumexp(x, axis=None, keepdims=False):
     dt = getattr(x, "dtype", None)
     if dt is not None and (getattr(dt, "is_bool", False) or getattr(dt, "kind", None) == "b"):
-        x = ew.cast(x, dtype=DEFAULT_FLOAT)  # a mask's 0/1 values, as ints are taken
+        x = ew.cast(x, dtype=dtypes.DEFAULT_FLOAT)  # a mask's 0/1 values, as ints are taken
     if any(x.shape[a] == 0 for a in rd.reduce_axes(x, axis)):  # no max to shift by: -inf, as
         return ew.add(rd.sum(x, axis=axis, keepdims=keepdims), -np.inf)  # PyTorch's and TF1's
     shift = rd.amax(x, axis=axis, keepdims=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import jax_numpy, x64_state
 from .attrs import as_attrs
 
@@ -92,6 +93,8 @@ def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
 
 _BAKED_VALUES_LIMIT = 4  # programs per (op, attrs, scalar types) before scalars stop being baked
 _BAKED: dict = {}  # (op, attrs, scalar types, ...) -> programs compiled with baked-in scalars
+# a program bakes in its promotion (int * 2.5 -> the default float): dg.set_default_dtype empties both
+dtypes.DEFAULT_FLOAT_CACHES.extend((_JITTED, _BAKED))
 
 
 def _may_bake(key: tuple) -> bool:

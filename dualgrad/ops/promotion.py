@@ -14,6 +14,7 @@ from ..errors import ValueOverflowError, user_line
 
 _WEAK_SCALARS = frozenset((bool, int, float))
 _PROMOTED: dict = {}  # (floating, `_promotion_key` per arg) -> numpy target dtype or None
+dtypes.DEFAULT_FLOAT_CACHES.append(_PROMOTED)  # its targets read the default float
 
 
 def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequence:

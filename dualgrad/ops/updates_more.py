@@ -64,7 +64,8 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1, beta
           maximize: bool = False):
     """NAdam: (param, exp_avg, exp_avg_sq, mu_product) after step number `step`.
 
-    mu_t = beta1 (1 - 0.96^(t psi) / 2); mu_product (float32, as PyTorch keeps it) times mu_t;
+    mu_t = beta1 (1 - 0.96^(t psi) / 2); mu_product (in its own dtype: PyTorch's float32, or float64
+    under a float64 default) times mu_t;
     param -= lr (1 - mu_t) / (1 - mu_product) * g / d + lr mu_{t+1} / (1 - mu_product mu_{t+1})
     * exp_avg / d, with d = sqrt(exp_avg_sq / (1 - beta2^t)) + eps.
     """
@@ -75,7 +76,7 @@ def nadam(param, grad, exp_avg, exp_avg_sq, mu_product, step, *, lr, beta1, beta
         ew.power(0.96, ew.multiply(t, momentum_decay)), 0.5)), beta1)
     mu_next = ew.multiply(ew.subtract(1.0, ew.multiply(
         ew.power(0.96, ew.multiply(ew.add(t, 1.0), momentum_decay)), 0.5)), beta1)
-    mu_product = ew.multiply(mu_product, ew.cast(mu, dtype=dtypes.float32))
+    mu_product = ew.multiply(mu_product, ew.cast(mu, dtype=dtypes.as_dtype(mu_product.dtype)))
     product = _float64(mu_product)
     exp_avg = ema(exp_avg, grad, _one_minus(beta1))
     exp_avg_sq = add_square(exp_avg_sq, grad, beta2, _one_minus(beta2))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import full_on
 from ..ops import updates
 from .optimizer import Optimizer, OptimizerError, check_lr, lr_of, refuse_differentiable, state_tensor, write
@@ -29,7 +30,7 @@ class Adagrad(Optimizer):
     def _init_state(self, group: dict, p) -> None:
         state = self.state[p]
         if not state:
-            state["step"] = state_tensor(np.zeros((), np.float32))
+            state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
             state["sum"] = state_tensor(full_on(p._data, p._data.shape, group["initial_accumulator_value"]))
 
     def add_param_group(self, param_group: dict) -> None:

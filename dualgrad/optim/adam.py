@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import full_on
 from ..eager.tensor import Tensor
 from ..ops import updates
@@ -44,7 +45,7 @@ class Adam(Optimizer):
         for p in params:
             state = self.state[p]
             if not state:
-                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
                 state["exp_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 state["exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 if group["amsgrad"]:

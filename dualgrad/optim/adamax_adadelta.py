@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import full_on
 from ..ops import updates, updates_more
 from .optimizer import (
@@ -42,7 +43,7 @@ class Adamax(Optimizer):
         for p in params:
             state = self.state[p]
             if not state:
-                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
                 state["exp_avg"] = _zeros(p)
                 state["exp_inf"] = _zeros(p)
             write(state["step"], updates.count(state["step"]._data))
@@ -78,7 +79,7 @@ class Adadelta(Optimizer):
         for p in params:
             state = self.state[p]
             if not state:
-                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
                 state["square_avg"] = _zeros(p)
                 state["acc_delta"] = _zeros(p)
             write(state["step"], updates.count(state["step"]._data))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import full_on
 from ..ops import updates, updates_more
 from .optimizer import (
@@ -19,7 +20,7 @@ from .optimizer import (
 
 
 def _moments(state: dict, p) -> None:
-    state["step"] = state_tensor(np.zeros((), np.float32))
+    state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
     state["exp_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
     state["exp_avg_sq"] = state_tensor(full_on(p._data, p._data.shape, 0))
 
@@ -46,7 +47,7 @@ class NAdam(Optimizer):
             state = self.state[p]
             if not state:
                 _moments(state, p)
-                state["mu_product"] = state_tensor(np.ones((), np.float32))
+                state["mu_product"] = state_tensor(np.ones((), dtypes.default_scalar_float().np))
             write(state["step"], updates.count(state["step"]._data))
             new, exp_avg, exp_avg_sq, mu_product = updates_more.nadam(
                 p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import storage_writes, views
 from ..eager.grad_mode import enable_grad, no_grad
@@ -231,7 +232,7 @@ class Optimizer:
 
 def _copied(value, param: Tensor, key: str):
     if key == "step" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return wrap(np.asarray(value, np.float32))  # a number, as PyTorch's __setstate__ takes it
+        return wrap(np.asarray(value, dtypes.default_scalar_float().np))  # a number, as PyTorch takes it
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     data = np.array(value._data) if not is_jax_array(value._data) else value._data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..backend import full_on
 from ..ops import updates
 from .optimizer import (
@@ -40,7 +41,7 @@ class RMSprop(Optimizer):
         for p in params:
             state = self.state[p]
             if not state:
-                state["step"] = state_tensor(np.zeros((), np.float32))
+                state["step"] = state_tensor(np.zeros((), dtypes.default_scalar_float().np))
                 state["square_avg"] = state_tensor(full_on(p._data, p._data.shape, 0))
                 if updates.takes_part(momentum, positive=True):
                     state["momentum_buffer"] = state_tensor(full_on(p._data, p._data.shape, 0))

@@ -13,6 +13,7 @@ import dualgrad as dg
 # PyTorch is an optional oracle (the `bench` extra), not a CI requirement: where it is not
 # installed its comparison modules are not collected at all, rather than reported as skipped.
 TORCH_ORACLES = ["test_torch_oracle.py", "test_torch_dims_oracle.py", "test_missing_api_torch.py"]
+TORCH_ORACLES.append("test_default_dtype_torch.py")
 collect_ignore = [] if importlib.util.find_spec("torch") else TORCH_ORACLES
 
 

@@ -1,7 +1,8 @@
 """`dg.linalg`: PyTorch's `torch.linalg` names over registry ops. `inv`, `det`, `slogdet` and
 `solve` are registry ops (ops.linalg_solve); `cholesky`, `eigh`, `qr` and `svd` too
-(ops.linalg_decomp: one op per decomposition, its factors packed side by side and sliced out
-here); the norms and `pinv`, `matrix_power`, `matrix_rank` are composites of registry ops."""
+(ops.linalg_cholesky, ops.linalg_eigh, ops.linalg_qr_svd: one op per decomposition, its factors
+packed side by side and sliced out here); the norms and `pinv`, `matrix_power`, `matrix_rank`
+are composites of registry ops."""
 from __future__ import annotations
 
 from collections import namedtuple
@@ -14,7 +15,9 @@ from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
 from .errors import ArgumentError, DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line
 from .ops.linalg import swap_last
-from .ops.linalg_decomp import one_triangle, pinv_rtol, unpack_eigh, unpack_qr, unpack_svd
+from .ops.linalg_cholesky import one_triangle
+from .ops.linalg_eigh import unpack_eigh
+from .ops.linalg_qr_svd import pinv_rtol, unpack_qr, unpack_svd
 from .ops.linalg_solve import is_vector_rhs
 
 slogdet_result = namedtuple("slogdet_result", ["sign", "logabsdet"])
@@ -69,7 +72,7 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
 
 def _one_triangle(A: Tensor, lower: bool) -> Tensor:
     """The triangle PyTorch's kernels read, mirrored, with PyTorch's symmetric gradient
-    (`ops.linalg_decomp.one_triangle`). A symmetric numpy-backed A that requires grad is
+    (`ops.linalg_cholesky.one_triangle`). A symmetric numpy-backed A that requires grad is
     passed as it is: the op's own (A + A^T) / 2 is A, and its closed form stays one of A."""
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         return A  # (the op names the shape)
@@ -330,3 +333,7 @@ def norm(x: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
 
 
 __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "norm", "slogdet", "solve", "vector_norm"]
+
+# torch.linalg names composed in eager.methods_compose (torchnames)
+from .eager.methods_compose import linalg_cross as cross  # noqa: E402, F401
+from .eager.methods_compose import multi_dot  # noqa: E402, F401

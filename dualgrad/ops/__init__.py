@@ -108,7 +108,9 @@ from .gathering import ceil, clip_by_norm, floor, gather_nd, logical_xor, pad, r
 from .indexing import getitem, scatter_like, setitem
 from .layers import dropout_apply, linear
 from .linalg import matmul
-from .linalg_decomp import cholesky, eigh, pinv, qr, svd
+from .linalg_cholesky import cholesky
+from .linalg_eigh import eigh
+from .linalg_qr_svd import pinv, qr, svd
 from .linalg_solve import det, det_sign, inv, logabsdet, solve
 from .logexp import logaddexp, logaddexp2, logcumsumexp
 from .losses import (

@@ -1,5 +1,5 @@
 """TF1's matrix algebra: the top-level `tf.matrix_inverse`, `tf.cholesky`, `tf.svd`, ... and the
-`tf.linalg` namespace (`ds.linalg`), each a registry op (ops.linalg_solve / ops.linalg_decomp)
+`tf.linalg` namespace (`ds.linalg`), each a registry op (ops.linalg_solve, ops.linalg_cholesky, ...)
 or a composition of registry ops under TF1's signature and conventions:
 
     matrix_inverse, matrix_determinant   inv, det (adjoint=True: of the transpose)
@@ -32,7 +32,9 @@ import numpy as np
 from .. import ops
 from ..errors import ArgumentError, DTypeError, DualgradNotImplementedError, ShapeError, user_line
 from ..ops.linalg import swap_last
-from ..ops.linalg_decomp import one_triangle, unpack_eigh, unpack_qr, unpack_svd
+from ..ops.linalg_cholesky import one_triangle
+from ..ops.linalg_eigh import unpack_eigh
+from ..ops.linalg_qr_svd import unpack_qr, unpack_svd
 from .api import _n, _tensor, cast, matmul, reduce_sum, stop_gradient
 from .clipping import global_norm
 from .graph import Tensor, get_default_graph
@@ -137,7 +139,7 @@ def _triangle(x: Tensor, lower: bool) -> Tensor:
 
 def _lower_read(x: Tensor) -> Tensor:
     """x's lower triangle mirrored, exactly, with TF1's symmetric Cholesky gradient
-    (`ops.linalg_decomp.one_triangle`)."""
+    (`ops.linalg_cholesky.one_triangle`)."""
     if x.shape is None or len(x.shape) < 2 or x.shape[-1] is None:
         return x  # (a symmetric input is all TF1 documents; the op names a bad shape)
     return one_triangle(x, lower=True, stop=stop_gradient)

@@ -294,3 +294,13 @@ short = int16
 __version__ = "0.1.0"
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+
+def __getattr__(name: str):
+    """`dg.testing` (torch.testing's place) imported on first use: loading it with dualgrad
+    would add ~150 ms to every `import dualgrad`."""
+    if name == "testing":
+        import importlib
+
+        return importlib.import_module(".testing", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,8 +7,10 @@ parameters, optimizer step counters, printing), so changing it costs the hot pat
 """
 from __future__ import annotations
 
+import numbers
+
 from .. import dtypes
-from ..errors import DTypeError, user_frame
+from ..errors import DTypeError, DualgradValueError, user_frame
 from . import printing
 from .tensor import Tensor
 
@@ -65,13 +67,22 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
                      sci_mode: bool | None = None) -> None:
     """PyTorch's printing options (torch.set_printoptions): `profile` ('default', 'short',
     'full') first, then each option given; `sci_mode=None` chooses per tensor as PyTorch."""
+    if profile is not None and (not isinstance(profile, str) or profile not in _PROFILES):
+        raise DualgradValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got "
+                                 f"{profile!r} (at {user_frame()})")
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems, "linewidth": linewidth}
+    for name, value in given.items():  # checked first: a bad value would break every later print
+        kind = numbers.Real if name == "threshold" else numbers.Integral
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind) or not value >= 0):
+            raise DTypeError(f"set_printoptions: {name} must be a non-negative "
+                             f"{'number' if name == 'threshold' else 'int'}, got {value!r} "
+                             f"(at {user_frame()})")
+    if sci_mode is not None and not isinstance(sci_mode, bool):
+        raise DTypeError(f"set_printoptions: sci_mode must be True, False or None, got {sci_mode!r} "
+                         f"(at {user_frame()})")
     if profile is not None:
-        if profile not in _PROFILES:
-            raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, got "
-                             f"{profile!r} (at {user_frame()})")
         printing.PRECISION, printing.THRESHOLD, printing.EDGEITEMS, printing.LINEWIDTH = _PROFILES[profile]
-    for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
-                        ("linewidth", linewidth)):
+    for name, value in given.items():
         if value is not None:
-            setattr(printing, name.upper(), value)
+            setattr(printing, name.upper(), value if name == "threshold" else int(value))
     printing.SCI_MODE = sci_mode

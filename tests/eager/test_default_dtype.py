@@ -413,3 +413,8 @@ def test_set_printoptions_as_torch(printoptions) -> None:
     assert repr(dg.tensor([1e-8, 1e9])) == "tensor([         0.0000, 1000000000.0000])"
     with pytest.raises(ValueError, match="profile"):
         dg.set_printoptions(profile="long")
+    for bad in ({"precision": 2.5}, {"precision": -1}, {"linewidth": None, "edgeitems": True},
+                {"threshold": float("nan")}, {"sci_mode": 1}):
+        with pytest.raises(TypeError, match="set_printoptions: "):
+            dg.set_printoptions(**bad)
+    assert repr(dg.tensor([1e-8, 1e9])) == "tensor([         0.0000, 1000000000.0000])"  # unchanged

@@ -38,6 +38,7 @@ OP_PREFIX = re.compile(r"^[\w.]+(\(\))?: ")  # "divide: ..." for `ds.div` (the o
 EAGER_SKIP = {"manual_seed", "set_default_device", "save", "load", "from_dlpack", "no_grad",
               "enable_grad", "set_grad_enabled", "is_grad_enabled", "get_default_device",
               "Generator", "device", "Size", "Tensor", "DType", "from_numpy"}
+EAGER_SKIP |= {"set_default_dtype", "set_printoptions"}  # process-wide settings (eager/defaults.py)
 METHOD_SKIP = {"register_hook", "backward", "retain_grad", "requires_grad_", "numpy", "tolist",
                "item", "apply_", "map_", "share_memory_", "register_post_accumulate_grad_hook"}
 

@@ -161,25 +161,17 @@ from .scopes import (
 from .session import InteractiveSession, Session, get_default_session
 from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
 from .tf_grids import meshgrid, sequence_mask
-from .tf_linalg import (  # TF1's top-level matrix algebra (ds.linalg is tf.linalg)
+from .tf_linalg import cross, linalg  # TF1's tf.linalg namespace (ds.linalg is tf.linalg)
+from .tf_linalg_decomp import qr, self_adjoint_eig, self_adjoint_eigvals, svd
+from .tf_linalg_diag import diag_part, matrix_diag, matrix_diag_part, matrix_set_diag, matrix_transpose
+from .tf_linalg_solve import (
     cholesky,
     cholesky_solve,
-    cross,
-    diag_part,
-    linalg,
     matrix_determinant,
-    matrix_diag,
-    matrix_diag_part,
     matrix_inverse,
-    matrix_set_diag,
     matrix_solve,
     matrix_solve_ls,
-    matrix_transpose,
     matrix_triangular_solve,
-    qr,
-    self_adjoint_eig,
-    self_adjoint_eigvals,
-    svd,
 )
 from .tf_map_case import case, map_fn
 from .tf_math import bitwise, div, divide, floordiv, floormod, mod, truediv, truncatemod

@@ -1,4 +1,4 @@
-"""TF1's matrix algebra (dualgrad/static/tf_linalg.py): the top-level matrix_inverse, cholesky,
+"""TF1's matrix algebra (dualgrad/static/tf_linalg*.py): the top-level matrix_inverse, cholesky,
 svd, ... and ds.linalg. Values against numpy float64 on both Session backends (eigen-,
 singular- and QR vectors through sign-invariant quantities: TF1 keeps LAPACK's signs, dualgrad
 normalises them), gradients against central finite differences of the same graph and against

@@ -137,6 +137,18 @@ from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
+from .eager.methods_compose import (
+    addcdiv,
+    addmv,
+    addr,
+    baddbmm,
+    chain_matmul,
+    copysign,
+    cross,
+    erfinv,
+    heaviside,
+    inner,
+)
 from .eager.methods_data import (
     bincount,
     bucketize,
@@ -283,6 +295,7 @@ from .random import Generator
 from .serialization.objects import load, save
 
 from . import distributions  # isort: skip (it composes the dg functions above)
+from . import special  # isort: skip (torch.special's names for the dg functions above)
 
 float = float32  # noqa: A001
 double = float64

@@ -333,3 +333,7 @@ def norm(x: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) ->
 
 
 __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "norm", "slogdet", "solve", "vector_norm"]
+
+# torch.linalg names composed in eager.methods_compose (torchnames)
+from .eager.methods_compose import linalg_cross as cross  # noqa: E402, F401
+from .eager.methods_compose import multi_dot  # noqa: E402, F401

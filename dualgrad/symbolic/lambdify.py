@@ -125,14 +125,15 @@ def _modules(backend: str):
     lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
     common = {"_dg_at": _at, "_dg_prod": _prod}
     if _MODULES[backend] != "numpy":
-        from jax.scipy.special import erf, polygamma  # (else math.erf: scalars only)
+        from jax.scipy.special import erf, erfinv, polygamma  # (else math.erf: scalars only)
 
-        return [{"erf": erf, "polygamma": polygamma, **common}, _MODULES[backend]]
+        return [{"erf": erf, "erfinv": erfinv, "polygamma": polygamma, **common}, _MODULES[backend]]
     if not _NUMPY_NAMESPACE:
         linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
         _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside,
                                  "erf": lambda v: ops.erf(np.asarray(v)),  # (numpy has none)
                                  "polygamma": lambda n, v: ops.polygamma(np.asarray(v), n=int(n)),
+                                 "erfinv": lambda v: ops.erfinv(np.asarray(v)),  # (numpy has none)
                                  **common})
     return [_NUMPY_NAMESPACE]
 

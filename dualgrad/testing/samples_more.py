@@ -19,6 +19,9 @@ OPS: dict[str, Samples] = {
     "erfc": Samples(_UNARY, broadcast=True),
     "sinc": Samples(_UNARY, broadcast=True),
     "hypot": Samples(_BINARY, broadcast=True),
+    "erfinv": Samples(_UNARY, broadcast=True),
+    # copysign jumps where y crosses 0 (no gradient in y): drawn values keep away from it
+    "copysign": Samples(_BINARY, broadcast=True, avoid=(0.0,)),
     # ids in [-1, 3): a -1 row is dropped, some segments are empty
     "unsorted_segment_sum": Samples(_SEGMENTS),
     "unsorted_segment_prod": Samples(_SEGMENTS, avoid=(0.0,)),

@@ -1,0 +1,333 @@
+"""PyTorch's fused tensor math under its names, as compositions of registry ops: `addcdiv`,
+`baddbmm`, `addmv`, `addr`, `inner`, `chain_matmul`, `heaviside`, `cross`, and `copysign` /
+`erfinv` (registry ops in ops.special_more), with the Tensor methods and in-place forms
+PyTorch has (`addcdiv_`, `addcmul_`, ...). Shapes are checked here, before any op runs, so
+an error names the function and both shapes as PyTorch's does. `beta=0` drops the input
+(NaN and inf in it included), as PyTorch's BLAS-style functions do."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import ops
+from ..errors import DTypeError, DualgradRuntimeError, DualgradValueError, ShapeError, refusing, user_line
+from .attach import install
+from .inplace import inplace, unary_method
+from .tensor import Tensor
+
+
+def _tensor(x) -> Tensor:
+    from .creation import as_tensor
+
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _is_integral(t) -> bool:
+    return isinstance(t, Tensor) and t.dtype.np.kind in "iub"
+
+
+def _check_scalars(name: str, input: Tensor, others, **scalars) -> None:
+    """PyTorch's rule: integer tensors take only integer beta/alpha (a float one would be
+    truncated; refused here rather than rounded silently)."""
+    if all(_is_integral(t) for t in (input, *others)):
+        for key, value in scalars.items():
+            if isinstance(value, float) or (isinstance(value, Tensor) and not _is_integral(value)):
+                raise DTypeError(f"{name}: For integral input tensors, argument {key} must not be a "
+                                 f"floating point number (got {value!r}) {user_line()}")
+
+
+def _blas(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
+    """beta * input + alpha * product, input broadcast to the product's shape; beta == 0
+    reads no input (PyTorch's)."""
+    scaled = product if _is_one(alpha) else ops.multiply(alpha, product)
+    if _is_zero(beta):
+        return scaled
+    return ops.add(input if _is_one(beta) else ops.multiply(beta, input), scaled)
+
+
+def _is_one(x) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, bool) and x == 1
+
+
+def _is_zero(x) -> bool:
+    return isinstance(x, numbers.Number) and x == 0
+
+
+def _check_broadcast(name: str, input: Tensor, shape: tuple) -> None:
+    """input must expand to the result's shape (PyTorch expands it; it never grows the result)."""
+    have = tuple(input.shape)
+    try:
+        ok = np.broadcast_shapes(have, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"{name}: The expanded size of the tensor must match: input of shape {have} "
+                         f"cannot be broadcast to the result's shape {shape} {user_line()}")
+
+
+def _shape_name(t: Tensor) -> str:
+    return "x".join(str(n) for n in t.shape)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 / tensor2, broadcasting (torch.addcdiv; Adam's update writes it).
+    Two integer tensors are refused, as PyTorch refuses them (its old integer division)."""
+    if _is_integral(tensor1) and _is_integral(tensor2):
+        raise DTypeError("addcdiv: Integer division with addcdiv is no longer supported; write "
+                         f"input + value * tensor1 / tensor2 for true division {user_line()}")
+    return ops.add(input, ops.multiply(value, ops.divide(tensor1, tensor2)))
+
+
+def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """`addcmul`, written into this tensor (Tensor.addcmul_)."""
+    return _write("addcmul_", input, ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2))))
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for batches of matrices (b, n, m) @ (b, m, p);
+    input broadcasts to (b, n, p) (torch.baddbmm)."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise ShapeError(f"baddbmm: batch1 must be a 3D tensor and batch2 must be a 3D tensor, got shapes "
+                         f"{tuple(batch1.shape)} and {tuple(batch2.shape)} {user_line()}")
+    b, n, m = batch1.shape
+    if tuple(batch2.shape[:2]) != (b, m):
+        raise ShapeError(f"baddbmm: Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{b}, {m}] but got: [{batch2.shape[0]}, {batch2.shape[1]}] (batch1 of shape "
+                         f"{tuple(batch1.shape)}) {user_line()}")
+    _check_broadcast("baddbmm", input, (b, n, batch2.shape[2]))
+    _check_scalars("baddbmm", input, (batch1, batch2), beta=beta, alpha=alpha)
+    return _blas(input, ops.matmul(batch1, batch2), beta, alpha)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat @ vec), mat (n, m), vec (m,), input broadcast to (n,)
+    (torch.addmv)."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise ShapeError(f"addmv: vector + matrix @ vector expected, got input {tuple(input.shape)}, mat "
+                         f"{tuple(mat.shape)}, vec {tuple(vec.shape)} {user_line()}")
+    fits = input.ndim <= 1 and tuple(input.shape) in ((), (1,), (mat.shape[0],))
+    if mat.shape[1] != vec.shape[0] or not fits:
+        raise ShapeError(f"addmv: size mismatch, got input ({_shape_name(input)}), mat ({_shape_name(mat)}), "
+                         f"vec ({_shape_name(vec)}) {user_line()}")
+    _check_scalars("addmv", input, (mat, vec), beta=beta, alpha=alpha)
+    return _blas(input, ops.matmul(mat, vec), beta, alpha)
+
+
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * outer(vec1, vec2), input broadcast to (n, m) (torch.addr)."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise ShapeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D (shape "
+                             f"{tuple(v.shape)}) {user_line()}")
+    _check_broadcast("addr", input, (vec1.shape[0], vec2.shape[0]))
+    _check_scalars("addr", input, (vec1, vec2), beta=beta, alpha=alpha)
+    outer = ops.multiply(ops.expand_dims(vec1, axis=1), ops.expand_dims(vec2, axis=0))
+    return _blas(input, outer, beta, alpha)
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """The sum over the last dims of input and other of their products: shape
+    input.shape[:-1] + other.shape[:-1]; a 0-d operand multiplies (torch.inner)."""
+    input, other = _tensor(input), _tensor(other)
+    if input.ndim == 0 or other.ndim == 0:
+        return ops.multiply(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise ShapeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                         f"{list(input.shape)} and {list(other.shape)} {user_line()}")
+    k = input.shape[-1]
+    a = ops.reshape(input, shape=(-1, k))
+    b = ops.reshape(other, shape=(-1, k))
+    out = ops.matmul(a, ops.transpose(b, axes=(1, 0)))
+    return ops.reshape(out, shape=tuple(input.shape[:-1]) + tuple(other.shape[:-1]))
+
+
+def _chain_order(dims: list[int]) -> list[list[int]]:
+    """The cheapest parenthesisation of a matrix chain (dims[i] x dims[i+1] each): split[i][j]."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """The product of two or more matrices in the cheapest order; the first may be a row and the
+    last a column vector (1-d), as in torch.linalg.multi_dot."""
+    if out is not None:
+        raise DualgradValueError(f"linalg.multi_dot: out= is not supported {user_line()}")
+    tensors = [_tensor(t) for t in tensors]
+    if len(tensors) < 2:
+        raise DualgradValueError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)} "
+                                 f"{user_line()}")
+    first, last = tensors[0], tensors[-1]
+    for t, what in ((first, "first"), (last, "last")):
+        if t.ndim not in (1, 2):
+            raise ShapeError(f"multi_dot(): the {what} tensor must be 1D or 2D but got {t.ndim}D "
+                             f"{user_line()}")
+    for i, t in enumerate(tensors[1:-1], start=1):
+        if t.ndim != 2:
+            raise ShapeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D {user_line()}")
+    mats = list(tensors)
+    if first.ndim == 1:
+        mats[0] = ops.expand_dims(first, axis=0)
+    if last.ndim == 1:
+        mats[-1] = ops.expand_dims(last, axis=1)
+    for i in range(len(mats) - 1):
+        if mats[i].shape[1] != mats[i + 1].shape[0]:
+            raise ShapeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(tensors[i].shape)} and "
+                             f"{list(tensors[i + 1].shape)} cannot be multiplied {user_line()}")
+    split = _chain_order([m.shape[0] for m in mats] + [mats[-1].shape[1]])
+
+    def product(i: int, j: int) -> Tensor:
+        if i == j:
+            return mats[i]
+        k = split[i][j]
+        return ops.matmul(product(i, k), product(k + 1, j))
+
+    out = product(0, len(mats) - 1)
+    if first.ndim == 1 and last.ndim == 1:
+        return ops.reshape(out, shape=())
+    if first.ndim == 1:
+        return ops.squeeze(out, axis=0)
+    return ops.squeeze(out, axis=1) if last.ndim == 1 else out
+
+
+def chain_matmul(*matrices) -> Tensor:
+    """The product of 2-d matrices in the cheapest order (torch.chain_matmul, deprecated there
+    for linalg.multi_dot); one matrix is returned as it is."""
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    for i, m in enumerate(matrices):
+        if _tensor(m).ndim != 2:
+            raise ShapeError(f"chain_matmul(): Expected all tensors to be 2D, but tensor {i} is "
+                             f"{_tensor(m).ndim}D {user_line()}")
+    if len(matrices) == 1:
+        return _tensor(matrices[0])
+    if not matrices:
+        raise DualgradValueError(f"chain_matmul(): Expected one or more matrices {user_line()}")
+    return multi_dot(matrices)
+
+
+def _cross(name: str, input: Tensor, other: Tensor, dim) -> Tensor:
+    input, other = _tensor(input), _tensor(other)
+    if input.ndim != other.ndim:
+        raise ShapeError(f"{name}: inputs must have the same number of dimensions (shapes "
+                         f"{tuple(input.shape)} and {tuple(other.shape)}) {user_line()}")
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    if dim is None:  # torch.cross's deprecated default: the first dim of size 3
+        dim = next((d for d, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ShapeError(f"{name}: no dimension of size 3 in input (shapes {tuple(input.shape)} and "
+                             f"{tuple(other.shape)}) {user_line()}")
+    if not -len(shape) <= dim < len(shape):
+        raise ShapeError(f"{name}: Dimension out of range (expected to be in range of [{-len(shape)}, "
+                         f"{len(shape) - 1}], but got {dim}) {user_line()}")
+    d = dim % len(shape)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise ShapeError(f"{name}: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                         f"{other.shape[d]} {user_line()}")
+    lead = (slice(None),) * d
+
+    def part(t: Tensor, i: int) -> Tensor:
+        return ops.getitem(t, key=lead + (i,))
+
+    a = [part(input, i) for i in range(3)]
+    b = [part(other, i) for i in range(3)]
+    parts = [ops.subtract(ops.multiply(a[(i + 1) % 3], b[(i + 2) % 3]),
+                          ops.multiply(a[(i + 2) % 3], b[(i + 1) % 3])) for i in range(3)]
+    return ops.stack(*parts, axis=d)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The 3-d cross product along `dim` (torch.cross; its deprecated default dim is the first
+    dim of size 3: prefer linalg.cross, whose default is -1). Batch dims broadcast."""
+    return _cross("cross", input, other, dim)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """The 3-d cross product along `dim` (default the last), batch dims broadcasting
+    (torch.linalg.cross)."""
+    return _cross("linalg.cross", input, other, dim)
+
+
+def heaviside(input: Tensor, values) -> Tensor:
+    """0 where input < 0, `values` where input == 0, 1 where input > 0 (torch.heaviside; a NaN
+    input gives 0 as PyTorch's, where numpy's gives NaN). The gradient reaches `values`
+    where input is 0; input gets none (PyTorch has no derivative for heaviside)."""
+    values = _tensor(values)
+    if isinstance(input, Tensor) and input.dtype != values.dtype:
+        raise DTypeError(f"heaviside is not yet implemented for tensors with different dtypes (input "
+                         f"{input.dtype.name}, values {values.dtype.name}) {user_line()}")
+    step = ops.cast(ops.greater(input, 0), dtype=values.dtype)
+    return ops.where(ops.equal(input, 0), values, step)
+
+
+def copysign(input: Tensor, other) -> Tensor:
+    """|input| with the sign of other, -0.0 and NaN signs read as numpy does; integers give
+    floats (torch.copysign). No gradient reaches other (PyTorch's: zero)."""
+    return ops.copysign(input, other)
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function on (-1, 1): +-inf at +-1, NaN beyond (torch.erfinv)."""
+    return ops.erfinv(input)
+
+
+def _write(name: str, input: Tensor, result: Tensor) -> Tensor:
+    """`result` copied into input, refused where its dtype would be cut (PyTorch's rule)."""
+    if not np.can_cast(result.dtype.np, input.dtype.np, "same_kind"):
+        raise DualgradRuntimeError(f"{name}: result type {result.dtype.name} can't be cast to the desired "
+                                   f"output type {input.dtype.name} {user_line()}")
+    if tuple(result.shape) != tuple(input.shape):
+        raise ShapeError(f"{name}: the result's shape {tuple(result.shape)} does not match the shape "
+                         f"{tuple(input.shape)} of the tensor written into {user_line()}")
+    return input.copy_(result)
+
+
+def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """`addcdiv`, written into this tensor (Tensor.addcdiv_)."""
+    return _write("addcdiv_", input, addcdiv(input, tensor1, tensor2, value=value))
+
+
+def baddbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """`baddbmm`, written into this tensor (Tensor.baddbmm_)."""
+    return _write("baddbmm_", input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha))
+
+
+def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """`addmv`, written into this tensor (Tensor.addmv_)."""
+    return _write("addmv_", input, addmv(input, mat, vec, beta=beta, alpha=alpha))
+
+
+def addr_(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """`addr`, written into this tensor (Tensor.addr_)."""
+    return _write("addr_", input, addr(input, vec1, vec2, beta=beta, alpha=alpha))
+
+
+def heaviside_(input: Tensor, values) -> Tensor:
+    """`heaviside`, written into this tensor (Tensor.heaviside_)."""
+    return _write("heaviside_", input, heaviside(input, values))
+
+
+def copysign_(input: Tensor, other) -> Tensor:
+    """`copysign`, written into this tensor (Tensor.copysign_)."""
+    return inplace(input, ops.copysign, other)
+
+
+FUNCTIONS = {"addcdiv": addcdiv, "baddbmm": baddbmm, "addmv": addmv, "addr": addr, "inner": inner,
+             "heaviside": heaviside, "copysign": copysign, "erfinv": erfinv, "cross": cross}
+INPLACE = {"addcdiv_": addcdiv_, "addcmul_": addcmul_, "baddbmm_": baddbmm_, "addmv_": addmv_, "addr_": addr_,
+           "heaviside_": heaviside_, "copysign_": copysign_, "erfinv_": unary_method("erfinv_", ops.erfinv)}
+METHODS = install(globals(), {**FUNCTIONS, **INPLACE})
+# functions only (no Tensor methods in PyTorch)
+chain_matmul = refusing(chain_matmul, "chain_matmul")
+multi_dot = refusing(multi_dot, "linalg.multi_dot")
+linalg_cross = refusing(linalg_cross, "linalg.cross")

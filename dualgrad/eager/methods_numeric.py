@@ -179,7 +179,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
         mats.append(ops.reshape(t, shape=(1, 1) if t.ndim == 0 else (1, t.shape[0]) if t.ndim == 1
                                 else tuple(t.shape)))
     if not mats:
-        return creation.tensor(np.zeros((1, 0), np.float32))
+        return creation.zeros(1, 0)  # the default float, as torch.block_diag()
     width = sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:

@@ -91,6 +91,7 @@ TABLE = [
     ("linspace(0, 4, 5) (int ends)", lambda m: m.linspace(0, 4, 5), D),
     ("logspace(0, 2, 3)", lambda m: m.logspace(0, 2, 3), D),
     ("eye(2)", lambda m: m.eye(2), D),
+    ("block_diag()", lambda m: m.block_diag(), D),
     # random draws
     ("rand(2)", lambda m: m.rand(2), D),
     ("randn(2, 2)", lambda m: m.randn(2, 2), D),
@@ -185,6 +186,8 @@ DUALGRAD_ONLY = [
     ("int.mean()", lambda m: _i(m).mean(), D),
     ("int.std()", lambda m: _i(m).std(), D),
     ("softmax(int, 0)", lambda m: m.softmax(_i(m), 0), D),
+    ("logsumexp(bool, 0)", lambda m: m.logsumexp(m.tensor([True, False]), 0), D),
+    ("int.norm()", lambda m: _i(m).norm(), D),
 ]
 JAX_ROWS = [r for r in TABLE + DUALGRAD_ONLY if r[0] in (
     "tensor([1.5])", "zeros(2)", "rand(2)", "Linear.weight", "int64 * 2.5", "bool * 1.5", "int / int",

@@ -296,6 +296,7 @@ from .serialization.objects import load, save
 
 from . import distributions  # isort: skip (it composes the dg functions above)
 from . import special  # isort: skip (torch.special's names for the dg functions above)
+from .linalg_more import matrix_exp  # isort: skip (torch.matrix_exp)
 
 float = float32  # noqa: A001
 double = float64

@@ -337,3 +337,4 @@ __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "norm", "slogdet", "solve
 # torch.linalg names composed in eager.methods_compose (torchnames)
 from .eager.methods_compose import linalg_cross as cross  # noqa: E402, F401
 from .eager.methods_compose import multi_dot  # noqa: E402, F401
+from .linalg_more import matrix_exp, solve_triangular  # noqa: E402, F401

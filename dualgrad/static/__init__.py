@@ -298,6 +298,21 @@ from .tf_aliases import (  # noqa: E402
     tuple,
 )
 
+# TF1's run-time assertions (static/tf_asserts.py), also under ds.debugging
+from .tf_asserts import (  # noqa: E402
+    Assert,
+    assert_equal,
+    assert_greater,
+    assert_less,
+    assert_non_negative,
+    assert_positive,
+    assert_rank,
+)
+
+vars(debugging).update(Assert=Assert, assert_equal=assert_equal, assert_greater=assert_greater,
+                       assert_less=assert_less, assert_non_negative=assert_non_negative,
+                       assert_positive=assert_positive, assert_rank=assert_rank)
+
 vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

@@ -33,7 +33,9 @@ def numerics_verifier(checks):
         for (t, check, name, shape, where), ok in zip(prepared, outs[len(outs) - n:], strict=True):
             if name is None:
                 if not bool(ok):
-                    raise NumericsError(f"{check} : Tensor had NaN or Inf values ({describe(t)})")
+                    failure = getattr(check, "failure", None)  # (ds.Assert's guard: static/tf_asserts.py)
+                    raise failure() if failure is not None else NumericsError(
+                        f"{check} : Tensor had NaN or Inf values ({describe(t)})")
                 continue
             error = check.error(name, ok, shape, where)
             if error is not None:

@@ -45,16 +45,18 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
         raise DualgradRuntimeError(f"softshrink: lambda must be in range [0, {top:g}] "
                                    f"for input dtype {input.dtype.name}, but found {lambd} {user_line()}")
     inside = ops.logical_and(ops.greater_equal(input, -lambd), ops.less_equal(input, lambd))
-    outside = ops.where(ops.greater(input, lambd), ops.subtract(input, lambd), ops.add(input, lambd))
+    # (`where_linked`: the gradient stays connected to x, so the second derivative is 0, as
+    # PyTorch's; with `where` it raised 'appears to not have been used')
+    outside = ops.where_linked(ops.greater(input, lambd), ops.subtract(input, lambd), ops.add(input, lambd))
     zero = ops.multiply(ops.where(inside, input, 0.0), 0.0)  # 0 with x's sign, as PyTorch's x * 0
-    return ops.where(inside, zero, outside)
+    return ops.where_linked(inside, zero, outside)
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0 (torch.nn.functional.hardshrink); NaN passes with gradient 1."""
     _floating("hardshrink", input)
     inside = ops.logical_and(ops.greater_equal(input, -lambd), ops.less_equal(input, lambd))
-    return ops.where(inside, 0.0, input)
+    return ops.where_linked(inside, 0.0, input)  # (its gradient stays connected: see softshrink)
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

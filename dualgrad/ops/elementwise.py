@@ -248,9 +248,14 @@ relu = _unary("relu", _relu_kernel,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
-# (a bool's sign is a copy of it: x itself would make the result share x's memory)
-sign = _unary("sign", lambda xp, x: xp.array(x, copy=True) if _is_bool(x) else xp.sign(x), None,
-              lambda x: sp.sign(x), floating=False, differentiable=False, ufunc=np.sign)
+# (a bool's sign is a copy of it: x itself would make the result share x's memory). Its
+# gradient is 0 connected to x, as PyTorch's SignBackward0 and TF1's _SignGrad: so abs'
+# gradient g * sign(x) stays connected to x, and abs' second derivative is 0 (it raised
+# 'appears to not have been used'); the first derivative never records it (plain arrays)
+sign = _unary("sign", lambda xp, x: xp.array(x, copy=True) if _is_bool(x) else xp.sign(x),
+              lambda g, out, x: where(False, x, 0), lambda x: sp.sign(x), floating=False,
+              doc="-1, 0 or 1 by the sign of x (NaN stays NaN); gradient 0, connected to x",
+              ufunc=np.sign)
 
 
 def _clip_kernel(xp, x, min=None, max=None):

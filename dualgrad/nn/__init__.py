@@ -92,6 +92,7 @@ from .padding_layers import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from .param_containers import ParameterDict, ParameterList
 from .parameter import Parameter
 from .pooling import (
     AvgPool1d,
@@ -109,6 +110,7 @@ from .threshold_prelu import PReLU, Threshold
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
+    "ParameterDict", "ParameterList",
     "MultiheadAttention",
     "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
     "TransformerEncoderLayer",

@@ -129,3 +129,7 @@ def reset_affine(weight: Tensor, bias: Tensor | None, fan_in: int) -> None:
 
 __all__ = ["calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
            "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_"]
+
+from .init_more import orthogonal_, trunc_normal_  # noqa: E402 (torch.nn.init's names; init_more.py)
+
+__all__ += ["orthogonal_", "trunc_normal_"]

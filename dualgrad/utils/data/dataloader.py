@@ -9,6 +9,7 @@ import numpy as np
 from ...random import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, TensorDataset
+from .more import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -33,6 +34,17 @@ class DataLoader:
             raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
                              "drop_last")
         self.dataset = dataset
+        if isinstance(dataset, IterableDataset):  # a stream: batched in the order it yields
+            options = (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler))
+            for option, value in options:
+                if value is not None and value is not False:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {option} "
+                                     f"option, but got {option}={value!r}")
+            self.batch_size, self.drop_last, self.generator = batch_size, drop_last, generator
+            self.sampler = self.batch_sampler = None
+            self.collate_fn = collate_fn or (default_collate if batch_size is not None else default_convert)
+            self.num_workers = num_workers
+            return
         self.batch_size = None if batch_sampler is not None else batch_size
         self.drop_last = drop_last
         self.generator = generator
@@ -47,6 +59,9 @@ class DataLoader:
         self.num_workers = num_workers
 
     def __iter__(self) -> Iterator:
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._stream()
+            return
         if self.batch_sampler is None:
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
@@ -59,5 +74,26 @@ class DataLoader:
             else:
                 yield self.collate_fn([self.dataset[i] for i in indices])
 
+    def _stream(self) -> Iterator:
+        """Batches of an IterableDataset: `batch_size` samples at a time, the last short one
+        kept unless `drop_last`."""
+        if self.batch_size is None:
+            for sample in self.dataset:
+                yield self.collate_fn(sample)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
+
     def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):  # PyTorch's: from the dataset's own len()
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler) if self.batch_sampler is not None else len(self.sampler)

@@ -16,12 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import DTypeError, ShapeError, user_line
-from .api import _tensor, equal
+from .api import _tensor, equal, greater_equal, less
+from .api import shape as _shape
 from .api import stack as _stack
 from .api import stop_gradient as _stop_gradient
-from .control_flow import cond
+from .control_flow import cond, while_loop
 from .convert import ArgumentError
 from .graph import Tensor, get_default_graph
+from .tf_ops import gather, pad
 
 __all__ = ["foldl", "foldr", "scan", "switch_case"]
 
@@ -75,8 +77,9 @@ def _same(a, b) -> bool:
 # -- scan and the folds --------------------------------------------------------------------------
 
 
-def _elements(api: str, fn, elems) -> tuple[list[Tensor], object, int]:
-    """The flat tensors of `elems`, its structure and the shared leading dim (checked)."""
+def _elements(api: str, fn, elems, unknown_ok: bool = False) -> tuple[list[Tensor], object, int | None]:
+    """The flat tensors of `elems`, its structure and the shared leading dim (checked); None
+    when it is known only at run time and `unknown_ok` (the folds' while_loop)."""
     if not callable(fn):
         raise DTypeError(f"ds.{api}: fn must be callable, got {fn!r} {user_line()}")
     leaves, structure = _flatten(elems)
@@ -84,6 +87,9 @@ def _elements(api: str, fn, elems) -> tuple[list[Tensor], object, int]:
         raise ArgumentError(f"ds.{api}: elems must hold at least one tensor {user_line()}")
     tensors = [_tensor(e) for e in leaves]
     sizes = {None if t.shape is None or not t.shape else t.shape[0] for t in tensors}
+    ranked = all(t.shape is not None and len(t.shape) >= 1 for t in tensors)
+    if unknown_ok and ranked and None in sizes and len(sizes - {None}) <= 1:
+        return tensors, structure, None
     if None in sizes or len(sizes) != 1:
         shapes = [t.shape for t in tensors]
         raise ShapeError(
@@ -135,7 +141,9 @@ def _initial(api: str, initializer, tensors: list, structure, first: int):
 
 def _fold(api: str, fn, elems, initializer, back_prop: bool, name, reverse: bool, keep: bool):
     """The accumulators of `fn` over `elems` (every one when `keep`, in elems' order), flat."""
-    tensors, structure, n = _elements(api, fn, elems)
+    tensors, structure, n = _elements(api, fn, elems, unknown_ok=not keep)
+    if n is None:
+        return _fold_loop(api, fn, tensors, structure, initializer, back_prop, name, reverse)
     if n == 0 and (initializer is None or keep):
         raise ShapeError(f"ds.{api}: the leading dim of elems is 0: nothing to "
                          f"{'scan' if keep else 'fold'} {user_line()}")
@@ -156,6 +164,38 @@ def _fold(api: str, fn, elems, initializer, back_prop: bool, name, reverse: bool
         if not back_prop:
             out = [_stop_gradient(v) for v in out]
     return _pack(acc_structure, out)
+
+
+def _fold_loop(api: str, fn, tensors: list, structure, initializer, back_prop: bool, name, reverse: bool):
+    """A fold over a leading dim known only at run time: a `ds.while_loop` whose body reads
+    element i with `gather` (so the loop's gradient rules apply). Without `initializer`, an
+    empty `elems` fails the run at the first read, as TF1's."""
+    with get_default_graph().name_scope(name or api):
+        n = _shape(tensors[0])[0]
+        last = n - 1
+        if initializer is None:
+            first = last if reverse else 0
+            acc, acc_structure = [gather(t, first) for t in tensors], structure
+            start = last - 1 if reverse else _tensor(1)
+        else:
+            acc, acc_structure = _initial(api, initializer, tensors, structure, 0)
+            start = last if reverse else _tensor(0)
+            # (one zero row past the end: jax refuses to trace a read from an empty axis, even
+            # in a loop that runs 0 times; the row is never read)
+            tensors = [pad(t, [[0, 1]] + [[0, 0]] * (len(t.shape) - 1)) for t in tensors]
+
+        def more(i, *acc):
+            return greater_equal(i, 0) if reverse else less(i, n)
+
+        def body(i, *acc):
+            x = _pack(structure, [gather(t, i) for t in tensors])
+            new = _step(api, fn, list(acc), acc_structure, x, "i")
+            return [i - 1 if reverse else i + 1, *new]
+
+        out = while_loop(more, body, [start, *acc], back_prop=back_prop)[1:]
+        if not back_prop:
+            out = [_stop_gradient(v) for v in out]
+    return _pack(acc_structure, list(out))
 
 
 def scan(fn: Callable, elems, initializer=None, parallel_iterations: int = 10, back_prop: bool = True,

@@ -147,6 +147,40 @@ def test_gradients_match_jax_lax_scan():
         np.testing.assert_allclose(g, np.asarray(e), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_folds_over_a_fed_length_run_as_a_while_loop(backend):
+    xs, w = RNG.normal(size=(5, 3)), RNG.normal(size=3)
+    x, p_w = ds.placeholder(ds.float64, [None, 3]), ds.placeholder(ds.float64, [3])
+    left = ds.foldl(lambda a, e: a * ds.sin(e) + p_w, x)
+    right = ds.foldr(lambda a, e: (a[0] * e + p_w, a[1] + ds.reduce_sum(e)), {"e": x}["e"],
+                     initializer=(p_w, ds.constant(0.0, ds.float64)))
+    loss = ds.reduce_sum(left * right[0]) + right[1] ** 2
+    assert "while" in left.op.name.lower() or left.op.type == "While"
+    with ds.Session(backend=backend) as sess:
+        got = sess.run([left, right, loss, ds.gradients(loss, [x, p_w])], {x: xs, p_w: w})
+        empty = sess.run(right, {x: np.zeros((0, 3)), p_w: w})  # 0 elements: the initializer
+        with pytest.raises(DualgradError, match=r"take"):  # no initializer: nothing to start from
+            sess.run(left, {x: np.zeros((0, 3)), p_w: w})
+
+    def reference(xs, w):
+        left = jax.lax.scan(lambda a, e: (a * jnp.sin(e) + w, None), xs[0], xs[1:])[0]
+        (r0, r1), _ = jax.lax.scan(lambda a, e: ((a[0] * e + w, a[1] + jnp.sum(e)), None), (w, 0.0), xs,
+                                   reverse=True)
+        return jnp.sum(left * r0) + r1**2, (left, r0, r1)
+
+    with jax.enable_x64(True):
+        step = jax.jit(jax.value_and_grad(reference, argnums=(0, 1), has_aux=True))
+        (value, (l_want, r0, r1)), grads = step(xs, w)
+    np.testing.assert_allclose(got[0], l_want, rtol=1e-12)
+    np.testing.assert_allclose(got[1][0], r0, rtol=1e-12)
+    np.testing.assert_allclose(got[1][1], float(r1), rtol=1e-12)
+    np.testing.assert_allclose(got[2], float(value), rtol=1e-12)
+    for g, e in zip(got[3], grads, strict=True):
+        np.testing.assert_allclose(g, np.asarray(e), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(empty[0], w)
+    assert empty[1] == 0.0
+
+
 def _fd_check(build, shapes, seed=0):
     """<grad of sum(weights * build(*xs)), d> against the central difference along random d."""
     rng = np.random.default_rng(seed)
@@ -222,6 +256,8 @@ def test_bad_arguments_raise_at_the_users_line():
         (lambda: ds.foldl(lambda a, e: a, (y, ds.zeros([2]))), r"ds\.foldl: every element of elems .*"
                                                                r"\[\(4, 3\), \(2,\)\]"),
         (lambda: ds.scan(lambda a, e: a, ds.zeros([0, 2])), r"ds\.scan: the leading dim of elems is 0"),
+        (lambda: ds.foldl(lambda a, e: a, ds.placeholder(ds.float32, None)), r"ds\.foldl: every element of "
+                                                                              r"elems .*got shapes \[None\]"),
         (lambda: ds.scan(lambda a, e: (a, a), y), r"ds\.scan: fn must return the structure of its "
                                                   r"accumulator"),
         (lambda: ds.foldl(lambda a, e: ds.cast(a, ds.int32), y), r"ds\.foldl: fn changed an accumulator's "

@@ -262,7 +262,6 @@ math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)
 vars(math).update({_name: globals()[_name] for _name in _SEARCH_NAMES})  # (tf_search's tf.math names)
-vars(linalg).update(matmul=matmul)  # tf.linalg.matmul is tf.matmul (adjoint_a/b, output_type)
 double = float64
 half = float16
 

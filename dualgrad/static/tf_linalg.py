@@ -54,14 +54,6 @@ def matvec(a, b, transpose_a: bool = False, adjoint_a: bool = False, a_is_sparse
     return _n(ops.squeeze(product, axis=-1), name)
 
 
-def _linalg_matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-                   a_is_sparse=False, b_is_sparse=False, name=None) -> Tensor:
-    """tf.linalg.matmul: `ds.matmul` with `adjoint_a`/`adjoint_b` (transposes, for real dtypes)."""
-    both = (_flag("matmul", "transpose_a", transpose_a) or _flag("matmul", "adjoint_a", adjoint_a),
-            _flag("matmul", "transpose_b", transpose_b) or _flag("matmul", "adjoint_b", adjoint_b))
-    return matmul(a, b, transpose_a=both[0], transpose_b=both[1], name=name)
-
-
 def _linalg_transpose(a, name="transpose", conjugate: bool = False) -> Tensor:
     """tf.linalg.transpose: the last two dims swapped (`matrix_transpose`)."""
     return matrix_transpose(a, name=name, conjugate=conjugate)
@@ -109,7 +101,7 @@ vars(linalg).update(
     l2_normalize=l2_normalize,
     logdet=logdet,
     lstsq=lstsq,
-    matmul=_linalg_matmul,
+    matmul=matmul,  # tf.linalg.matmul is tf.matmul (adjoint_a/b, output_type)
     matrix_rank=matrix_rank,
     matrix_transpose=matrix_transpose,
     matvec=matvec,

@@ -308,6 +308,10 @@ from .tf_asserts import (  # noqa: E402
     assert_rank,
 )
 
+# TF1's tf.Print and tf.print: values printed when the graph runs (static/tf_print.py)
+from .tf_print import Print  # noqa: E402
+from .tf_print import print_ as print  # noqa: E402
+
 vars(debugging).update(Assert=Assert, assert_equal=assert_equal, assert_greater=assert_greater,
                        assert_less=assert_less, assert_non_negative=assert_non_negative,
                        assert_positive=assert_positive, assert_rank=assert_rank)

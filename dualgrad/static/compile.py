@@ -173,8 +173,9 @@ class Plan:
         fetch_tensors = tuple(f for f in self.fetches if isinstance(f, Tensor))
         state_in, extra_writes, order = self.state_in, self.extra_writes, self.order
         # check_numerics: a finiteness flag; a registry op's `check` (a singular matrix): its
-        # flags, from the op's result and inputs
-        checked = [(t, None if isinstance(m, str) else
+        # flags, from the op's result and inputs; ds.Print's data (a message that `report`s):
+        # the value itself
+        checked = [(t, _VALUE if hasattr(m, "report") else None if isinstance(m, str) else
                     tuple((isinstance(a, Tensor), _source(a, reads_after.get(t.op))) for a in t.op.inputs))
                    for t, m in self.checks]
 
@@ -229,6 +230,9 @@ class Plan:
             results.extend(pending[v] for v in extra_writes)
             for t, ins in checked:
                 value = env[t]
+                if ins is _VALUE:
+                    results.append(value)
+                    continue
                 results.append(all_finite(value) if ins is None else t.op.registry_op.check.flags(
                     namespace_of(value), value, *[env[a] if is_tensor else a for is_tensor, a in ins],
                     **t.op.attrs))
@@ -306,6 +310,9 @@ def _broadcast_check(op: Operation, value, var: Variable):
         raise ShapeError(f"{op.type}: cannot assign a value of shape {shape} to variable "
                          f"{var.op.name} of shape {var.shape} (op '{op.name}' created at {op.where})")
     return value
+
+
+_VALUE = "value"  # (a check whose output is its tensor's value: ds.Print, static/tf_print.py)
 
 
 def all_finite(value):

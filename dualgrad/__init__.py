@@ -147,6 +147,7 @@ from .eager.methods_compose import (
     cross,
     erfinv,
     heaviside,
+    i0,
     inner,
 )
 from .eager.methods_data import (

@@ -7,7 +7,7 @@ import math
 
 from . import ops
 from .eager.api import log_softmax, logsumexp, softmax
-from .eager.methods_compose import erfinv
+from .eager.methods_compose import erfinv, i0
 from .eager.methods_extra import round  # noqa: A004 (PyTorch's name)
 from .eager.methods_math import digamma, erfc, lgamma, logit, polygamma, sinc, xlogy
 from .eager.methods_special import erf
@@ -48,7 +48,14 @@ def ndtr(input: Tensor) -> Tensor:
     return ops.multiply(ops.add(ops.erf(ops.multiply(input, 1 / math.sqrt(2.0))), 1.0), 0.5)
 
 
-expit, exp2, expm1, log1p, xlog1py, ndtr = (refusing(f) for f in (expit, exp2, expm1, log1p, xlog1py, ndtr))
+def i1(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind of order 1 (torch.special.i1)."""
+    return ops.i1(input)
 
-__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "log1p", "log_softmax",
+
+expit, exp2, expm1, log1p, xlog1py, ndtr, i1 = (refusing(f) for f in
+                                                (expit, exp2, expm1, log1p, xlog1py, ndtr, i1))
+
+__all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p",
+           "log_softmax",
            "logit", "logsumexp", "ndtr", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]

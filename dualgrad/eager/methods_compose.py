@@ -1,6 +1,6 @@
 """PyTorch's fused tensor math under its names, as compositions of registry ops: `addcdiv`,
 `baddbmm`, `addmv`, `addr`, `inner`, `chain_matmul`, `heaviside`, `cross`, and `copysign` /
-`erfinv` (registry ops in ops.special_more), with the Tensor methods and in-place forms
+`erfinv` / `i0` (registry ops in ops.special_more), with the Tensor methods and in-place forms
 PyTorch has (`addcdiv_`, `addcmul_`, ...). Shapes are checked here, before any op runs, so
 an error names the function and both shapes as PyTorch's does. `beta=0` drops the input
 (NaN and inf in it included), as PyTorch's BLAS-style functions do."""
@@ -281,6 +281,12 @@ def erfinv(input: Tensor) -> Tensor:
     return ops.erfinv(input)
 
 
+def i0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind of order 0 (torch.i0); its gradient is
+    i1 (a registry op too, `dg.special.i1`)."""
+    return ops.i0(input)
+
+
 def _write(name: str, input: Tensor, result: Tensor) -> Tensor:
     """`result` copied into input, refused where its dtype would be cut (PyTorch's rule)."""
     if not np.can_cast(result.dtype.np, input.dtype.np, "same_kind"):
@@ -323,9 +329,10 @@ def copysign_(input: Tensor, other) -> Tensor:
 
 
 FUNCTIONS = {"addcdiv": addcdiv, "baddbmm": baddbmm, "addmv": addmv, "addr": addr, "inner": inner,
-             "heaviside": heaviside, "copysign": copysign, "erfinv": erfinv, "cross": cross}
+             "heaviside": heaviside, "copysign": copysign, "erfinv": erfinv, "cross": cross, "i0": i0}
 INPLACE = {"addcdiv_": addcdiv_, "addcmul_": addcmul_, "baddbmm_": baddbmm_, "addmv_": addmv_, "addr_": addr_,
-           "heaviside_": heaviside_, "copysign_": copysign_, "erfinv_": unary_method("erfinv_", ops.erfinv)}
+           "heaviside_": heaviside_, "copysign_": copysign_, "erfinv_": unary_method("erfinv_", ops.erfinv),
+           "i0_": unary_method("i0_", ops.i0)}
 METHODS = install(globals(), {**FUNCTIONS, **INPLACE})
 # functions only (no Tensor methods in PyTorch)
 chain_matmul = refusing(chain_matmul, "chain_matmul")

@@ -174,7 +174,7 @@ from .selection import (
     triu,
 )
 from .special import digamma, erfc, hypot, lgamma, polygamma, sinc
-from .special_more import copysign, erfinv
+from .special_more import copysign, erfinv, i0, i1
 from .trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
 
 #: Modules of composites: their public functions are checked by the registry test.
@@ -215,5 +215,5 @@ __all__ = [
     "unsorted_segment_sum",
     "special", "digamma", "erfc", "hypot", "lgamma", "polygamma", "sinc",
     "logexp", "logaddexp", "logaddexp2", "logcumsumexp", "bitwise_left_shift", "bitwise_right_shift",
-    "special_more", "copysign", "erfinv",
+    "special_more", "copysign", "erfinv", "i0", "i1",
 ]

@@ -1,5 +1,6 @@
-"""`erfinv` and `copysign` as registry primitives (numpy and jax kernels, VJPs in registry ops,
-sympy forms), for PyTorch's `torch.erfinv` / `torch.special.erfinv` and `torch.copysign`.
+"""`erfinv`, `copysign`, `i0` and `i1` as registry primitives (numpy and jax kernels, VJPs in registry ops,
+sympy forms), for PyTorch's `torch.erfinv` / `torch.special.erfinv`, `torch.copysign` and
+`torch.i0` / `torch.special.i0` / `i1` (numpy's own `i0`; `i1` by its series, see there).
 
 numpy has neither erf nor erfinv: the numpy kernel of `erfinv` starts from Giles' single
 precision approximation ("Approximating the erfinv function", GPU Computing Gems, 2010) and
@@ -108,4 +109,73 @@ copysign = _binary(
     domain=((0.2, 3.0), (-3.0, 3.0)),
     doc="|x| with the sign (bit) of y, -0.0 and NaN signs included; no gradient in y (torch.copysign)")
 
-__all__ = ["copysign", "erfinv"]
+# -- i0 and i1 (modified Bessel functions of the first kind) ------------------------------------
+_SERIES_UP_TO = 25.0  # the power series below (positive terms: no cancellation), asymptotic above
+
+
+def _i1_numpy(x):
+    """I1 by its power series sum (x/2)^(2k+1) / (k! (k+1)!) for |x| <= 25, and by Hankel's
+    asymptotic series e^x / sqrt(2 pi x) * sum_k (-1)^k prod_j (4 - (2j-1)^2) / (k! (8x)^k)
+    beyond (its smallest term there is below 1e-17); odd in x."""
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.float32
+    flat = x.astype(np.float64).ravel()
+    a = np.abs(flat)
+    out = np.full(flat.shape, np.nan)
+    near = a <= _SERIES_UP_TO
+    h = a[near] / 2
+    term = h.copy()
+    total = h.copy()
+    for k in range(1, 80):
+        term = term * h * h / (k * (k + 1))
+        total = total + term
+    out[near] = total
+    far = ~near & ~np.isnan(a)
+    z = a[far]
+    series = np.ones_like(z)
+    term = np.ones_like(z)
+    for k in range(1, 30):
+        term = -term * (4.0 - (2 * k - 1) ** 2) / (k * 8.0 * z)
+        series = series + term
+    with np.errstate(over="ignore", invalid="ignore"):
+        half = np.exp(z / 2)
+        out[far] = np.where(np.isinf(z), np.inf, half * (half / np.sqrt(2 * np.pi * z) * series))
+    with np.errstate(over="ignore"):  # (float32 overflows to inf, as numpy's i0)
+        return (np.sign(flat) * out).reshape(x.shape).astype(dtype, copy=False)
+
+
+def _i0_kernel(xp, x):
+    if xp is np:
+        x = np.asarray(x)
+        return np.i0(x).astype(x.dtype if x.dtype.kind == "f" else np.float32, copy=False)
+    from jax.scipy.special import i0
+
+    return i0(x)
+
+
+def _i1_kernel(xp, x):
+    if xp is np:
+        return _i1_numpy(x)
+    from jax.scipy.special import i1
+
+    return i1(x)
+
+
+def _i1_grad(g, out, x):
+    """I1' = I0 - I1 / x, 1/2 at 0."""
+    zero = ew.equal(x, 0)
+    slope = ew.subtract(i0(x), ew.divide(out, ew.where(zero, 1, x)))
+    return ew.multiply(g, ew.where(zero, 0.5, slope))
+
+
+i0 = declare(
+    "i0", _i0_kernel, vjp=(lambda g, out, x: ew.multiply(g, i1(x)),),
+    sympy=lambda x: sp.besseli(0, x), shape=specs.same, domain=((-3.0, 3.0),), floating=True,
+    elementwise=True,
+    doc="the modified Bessel function of the first kind of order 0 (torch.i0, torch.special.i0)")
+i1 = declare(
+    "i1", _i1_kernel, vjp=(_i1_grad,), sympy=lambda x: sp.besseli(1, x), shape=specs.same,
+    domain=((-3.0, 3.0),), floating=True, elementwise=True, saves_out=True,
+    doc="the modified Bessel function of the first kind of order 1 (torch.special.i1)")
+
+__all__ = ["copysign", "erfinv", "i0", "i1"]

@@ -125,17 +125,31 @@ def _modules(backend: str):
     lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
     common = {"_dg_at": _at, "_dg_prod": _prod}
     if _MODULES[backend] != "numpy":
-        from jax.scipy.special import erf, erfinv, polygamma  # (else math.erf: scalars only)
+        from jax.scipy.special import erf, erfinv, i0, i1, polygamma  # (else math.erf: scalars only)
 
-        return [{"erf": erf, "erfinv": erfinv, "polygamma": polygamma, **common}, _MODULES[backend]]
+        bessel = {"besseli": lambda n, v: _besseli(n, v, i0, i1)}
+        return [{"erf": erf, "erfinv": erfinv, "polygamma": polygamma, **bessel, **common}, _MODULES[backend]]
     if not _NUMPY_NAMESPACE:
         linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
         _NUMPY_NAMESPACE.update({**vars(np), **linalg, "I": 1j, "Heaviside": np.heaviside,
                                  "erf": lambda v: ops.erf(np.asarray(v)),  # (numpy has none)
                                  "polygamma": lambda n, v: ops.polygamma(np.asarray(v), n=int(n)),
                                  "erfinv": lambda v: ops.erfinv(np.asarray(v)),  # (numpy has none)
+                                 "besseli": lambda n, v: _besseli(n, np.asarray(v), ops.i0, ops.i1),
                                  **common})
     return [_NUMPY_NAMESPACE]
+
+
+def _besseli(n, v, i0, i1):
+    """The modified Bessel function I_n for a whole n >= 0 (sympy writes the derivatives of
+    besseli(0) and besseli(1) with I_2, I_3...): upward recurrence I_{k+1} = I_{k-1} - 2k/v I_k."""
+    n = int(n)
+    low, high = i0(v), i1(v)
+    if n == 0:
+        return low
+    for k in range(1, n):
+        low, high = high, low - 2 * k / v * high
+    return high
 
 
 def _at(base, index: tuple):

@@ -20,6 +20,8 @@ OPS: dict[str, Samples] = {
     "sinc": Samples(_UNARY, broadcast=True),
     "hypot": Samples(_BINARY, broadcast=True),
     "erfinv": Samples(_UNARY, broadcast=True),
+    "i0": Samples(_UNARY, broadcast=True),
+    "i1": Samples(_UNARY, broadcast=True),
     # copysign jumps where y crosses 0 (no gradient in y): drawn values keep away from it
     "copysign": Samples(_BINARY, broadcast=True, avoid=(0.0,)),
     # ids in [-1, 3): a -1 row is dropped, some segments are empty

@@ -320,6 +320,36 @@ def test_the_same_against_torch():
                                torch.linalg.cross(t(a3), t(b3)).numpy(), rtol=1e-12)
     p = np.linspace(-0.99, 0.99, 9)
     np.testing.assert_allclose(dg.erfinv(dg.tensor(p)).numpy(), torch.erfinv(t(p)).numpy(), rtol=1e-12)
+    q = np.linspace(-40, 40, 17)
+    np.testing.assert_allclose(dg.i0(dg.tensor(q)).numpy(), torch.i0(t(q)).numpy(), rtol=1e-13)
+    np.testing.assert_allclose(dg.special.i1(dg.tensor(q)).numpy(), torch.special.i1(t(q)).numpy(),
+                               rtol=1e-13)
     y = np.array([-0.0, 0.0, -np.float64(np.nan), 2.0])
     np.testing.assert_array_equal(dg.copysign(dg.ones(4, dtype=dg.float64), dg.tensor(y)).numpy(),
                                   torch.copysign(torch.ones(4, dtype=torch.float64), t(y)).numpy())
+
+
+def test_i0_and_i1_against_jax_float64_and_the_series():
+    x = np.concatenate([np.linspace(-30, 30, 61), [0.0, 1e-3, 24.99, 25.01, 100.0, 700.0]])
+    i0 = dg.i0(dg.tensor(x, dtype=dg.float64)).numpy()
+    i1 = dg.special.i1(dg.tensor(x, dtype=dg.float64)).numpy()
+    np.testing.assert_allclose(i0, np.asarray(jsp.i0(jnp.asarray(x))), rtol=1e-13)
+    np.testing.assert_allclose(i1, np.asarray(jsp.i1(jnp.asarray(x))), rtol=1e-13)
+    small = x[np.abs(x) <= 3]  # the power series, written out (exact in float64 for |x| <= 3)
+    series = sum((small / 2) ** (2 * k + 1) / (math.factorial(k) * math.factorial(k + 1)) for k in range(40))
+    np.testing.assert_allclose(i1[np.abs(x) <= 3], series, rtol=1e-14, atol=1e-300)
+    assert dg.special.i0(dg.tensor([0, 1])).dtype == dg.float32 and dg.tensor([0.5]).i0().item() > 1
+
+
+def test_i0_and_i1_gradients_against_finite_differences_and_jax():
+    a = np.array([-2.5, -0.4, 0.0, 0.7, 3.0])
+    for fn, ref in ((dg.i0, jsp.i0), (dg.special.i1, jsp.i1)):
+        value, (grad,), g = _grads(fn, [a])
+        jx = _jax_grads(ref, [a], g)[0].copy()
+        if fn is dg.i0:  # jax's i0 (i0e(x) e^|x|) takes |x|'s slope at 0 as 1: I0'(0) = I1(0) = 0
+            jx[a == 0] = 0.0
+        np.testing.assert_allclose(grad, jx, rtol=1e-12, atol=1e-14)
+        fd = _finite_differences(lambda v, fn=fn: fn(dg.tensor(v, dtype=dg.float64)).numpy(), [a], g)[0]
+        np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+    t = dg.tensor([1.0])
+    assert t.i0_() is t and abs(t.item() - 1.2660658777520082) < 1e-6

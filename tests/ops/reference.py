@@ -440,6 +440,7 @@ REFERENCE.update({
     "lgamma": jsp.gammaln, "digamma": jsp.digamma, "polygamma": lambda x, n=1: jsp.polygamma(n, x),
     "erfc": jsp.erfc, "sinc": jnp.sinc, "hypot": jnp.hypot,
     "erfinv": jsp.erfinv, "copysign": jnp.copysign,
+    "i0": jsp.i0, "i1": jsp.i1,
     **{f"unsorted_segment_{r}": _segment(r) for r in ("sum", "prod", "max", "min")},
     "unsorted_segment_mean": _segment_mean,
     "einsum": lambda *xs, equation: jnp.einsum(equation, *xs),

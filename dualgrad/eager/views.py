@@ -34,11 +34,13 @@ def layout(t) -> np.ndarray:
     family replayed on numpy from a contiguous root (jax arrays have no strides)."""
     chain = []
     while t._view is not None:
-        t, op, attrs = t._view[0], t._view[1], t._view[2]
-        chain.append((op, attrs))
+        chain.append(t)
+        t = t._view[0]
     proxy = np.empty(tuple(t.shape), np.uint8)  # (never read: only views of it are made)
-    for op, attrs in reversed(chain):
-        proxy = op.kernel(np, proxy, **attrs)
+    for view in reversed(chain):
+        _, op, attrs = view._view
+        strided = getattr(view, "_strided", None)  # (a gather that is a strided view: `strided`)
+        proxy = strided(proxy) if strided is not None else op.kernel(np, proxy, **attrs)
     return proxy
 
 
@@ -127,6 +129,7 @@ def strided(out, base, key: tuple, view_of, overlap: bool = False) -> None:
             track(out, base, REGISTRY["getitem"], {"key": key})
     elif is_jax_array(data) and is_jax_array(out._data):
         track(out, base, REGISTRY["getitem"], {"key": key})
+        out._strided = view_of  # (its layout: `contiguous()` and `reshape` copy where PyTorch's do)
         if overlap:
             out._overlap = True  # (check_writable refuses writes into it and its views)
 

@@ -101,6 +101,16 @@ VIEWS = {
     "unfold_of_t": (lambda draw, s: (draw(st.integers(1, s[-1])), draw(st.integers(1, 2))),
                     lambda t, p: t.transpose(0, -1).unfold(0, *p),
                     lambda a, p: _unfold_np(np.swapaxes(a, 0, -1), 0, *p)),
+    "unfold_contiguous": (lambda draw, s: (d := _dims(draw, s)[0], draw(st.integers(0, s[d])),
+                                           draw(st.integers(1, 3))),
+                          lambda t, p: t.unfold(*p).contiguous(),  # (a copy unless row-major)
+                          lambda a, p: np.ascontiguousarray(_unfold_np(a, *p))),
+    "unfold_reshape": (lambda draw, s: (d := _dims(draw, s)[0], draw(st.integers(0, s[d])),
+                                        draw(st.integers(1, 3))),
+                       lambda t, p: t.unfold(*p).reshape(-1), lambda a, p: _unfold_np(a, *p).reshape(-1)),
+    "diagonal_contiguous": (lambda draw, s: (draw(st.integers(-2, 2)), *_dims(draw, s, 2)),
+                            lambda t, p: t.diagonal(*p).contiguous(),
+                            lambda a, p: np.ascontiguousarray(_diag_np(a, *p))),
     "unsqueeze": (lambda draw, s: draw(st.integers(-len(s) - 1, len(s))), lambda t, d: t.unsqueeze(d),
                   lambda a, d: np.expand_dims(a, d)),
     "view": (lambda draw, s: draw(st.sampled_from([(-1,), tuple(reversed(s)), (s[0], -1)])),
@@ -133,7 +143,8 @@ VIEWS = {
               lambda a, p: _pieces(a, p[0], _chunk_sizes(a.shape[p[0]], p[1]))[p[2]]),
 }
 SHAPES = [(3,), (2, 3), (3, 4), (4, 2), (2, 1, 3), (2, 3, 4)]
-NEEDS_2D = {"diagonal", "transpose", "swapaxes", "movedim", "moveaxis", "mT", "t", "T", "flatten"}
+NEEDS_2D = {"diagonal", "diagonal_contiguous", "transpose", "swapaxes", "movedim", "moveaxis", "mT", "t", "T",
+            "flatten"}
 
 
 def _check(name, shape, params, mode):
@@ -145,7 +156,9 @@ def _check(name, shape, params, mode):
     want_v = np_view(want, params)
     index = np.arange(a.size, dtype=np.float64).reshape(shape)
     reads = np_view(index, params).astype(np.intp)  # which base element each view element reads
-    wrote = np.unique(reads).size == reads.size  # (writes into a broadcast or overlapping windows refused)
+    aliased = np.shares_memory(np_view(index, params), index)
+    # (writes into a broadcast or into overlapping windows are refused; into a copy of them not)
+    wrote = not aliased or np.unique(reads).size == reads.size
     x = dg.tensor(a, dtype=dg.float64, requires_grad=mode != "plain")
     with dg.no_grad() if mode == "leaf" else dg.enable_grad():
         base = x * 1.0 if mode == "graph" else x
@@ -166,7 +179,6 @@ def _check(name, shape, params, mode):
         return
     w1, w2 = rng.normal(size=want_v.shape), rng.normal(size=shape)
     ((view * dg.tensor(w1)).sum() + (base * dg.tensor(w2)).sum()).backward()
-    aliased = np.shares_memory(np_view(index, params), index)
     through_view = np.zeros(a.size)
     np.add.at(through_view, reads.ravel(), np.broadcast_to(w1, reads.shape).ravel())
     scaled = np.ones(a.size)
@@ -195,13 +207,15 @@ def test_writes_reach_both_ways_and_gradients_follow(name, data):
 _FIRST = {"index": (1, slice(0, 2, 1)), "diagonal": (1, 0, 1), "expand": 2, "expand_as": 2, "movedim": (0, 1),
           "moveaxis": (1, 0), "narrow": (1, 1, 2), "permute": (1, 0), "select": (1, -1), "squeeze": 1,
           "transpose": (0, 1), "swapaxes": (1, 0), "unfold": (1, 2, 1), "unfold_of_t": (2, 2),
+          "unfold_contiguous": (1, 2, 1), "unfold_reshape": (1, 1, 2), "diagonal_contiguous": (1, 0, 1),
           "unsqueeze": -1, "view": (-1,), "reshape": (4, 3), "flatten": [0, 1], "unbind": (1, 2),
           "split": (0, 2, 1), "split_sizes": (1, (1, 3), 1), "chunk": (1, 3, 1)}
 
 
 # on the jax device (a few compiles each): the strided views, and one of each other way a view
 # is kept there (eager/views.py: an index, a reshape that copies, a broadcast, an alias, a piece)
-JAX_NAMES = ("unfold", "unfold_of_t", "diagonal", "index", "reshape_of_t", "expand", "detach", "split")
+JAX_NAMES = ("unfold", "unfold_of_t", "unfold_contiguous", "unfold_reshape", "diagonal", "index",
+             "reshape_of_t", "expand", "detach", "split")
 
 
 def test_every_view_on_both_devices(eager_device):

@@ -84,7 +84,7 @@ def test_gradients_match_finite_differences_and_jax():
     with ds.Session(backend="numpy") as sess:
         value, got = sess.run([loss, grads], feed)
         with jax.enable_x64(True):
-            want = jax.grad(reference, argnums=(0, 1, 2))(a, w, b)
+            want = jax.jit(jax.grad(reference, argnums=(0, 1, 2)))(a, w, b)
         for k, (g, e) in enumerate(zip(got, want, strict=True)):
             np.testing.assert_allclose(g, np.asarray(e), rtol=1e-10, atol=1e-12)
             d, eps = RNG.normal(size=g.shape), 1e-6

@@ -12,6 +12,8 @@ import contextlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dualgrad as dg
 
@@ -421,3 +423,61 @@ def test_set_printoptions_as_torch(printoptions) -> None:
         with pytest.raises(TypeError, match="set_printoptions: "):
             dg.set_printoptions(**bad)
     assert repr(dg.tensor([1e-8, 1e9])) == "tensor([         0.0000, 1000000000.0000])"  # unchanged
+
+
+# -- promotion of any two operands: PyTorch's rule written out (c10's ResultTypeState) --------
+_DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+_KIND = {"bool": 0, "uint8": 1, "int8": 1, "int16": 1, "int32": 1, "int64": 1, "float16": 2, "float32": 2,
+         "float64": 2}
+
+
+def _promote(a: str, b: str) -> str:
+    """Two dtypes of one priority group: the higher category wins, else numpy's promotion."""
+    if _KIND[a] != _KIND[b]:
+        return a if _KIND[a] > _KIND[b] else b
+    return np.promote_types(a, b).name
+
+
+def _combine(higher: str | None, lower: str | None) -> str | None:
+    """c10's combine_categories: a lower group counts only by lifting the category."""
+    if higher is None:
+        return lower
+    if lower is None or _KIND[higher] == 2:
+        return higher
+    if _KIND[higher] == 0 or _KIND[lower] == 2:
+        return _promote(higher, lower)
+    return higher
+
+
+def _rule(operands, default: str, floating: bool) -> str:
+    """Dimensioned tensors, then 0-d tensors, then Python numbers (bool, int64, the default)."""
+    groups = {"dims": None, "zero": None, "number": None}
+    for kind, value in operands:
+        d = value if kind != "number" else {bool: "bool", int: "int64", float: default}[type(value)]
+        groups[kind] = d if groups[kind] is None else _promote(groups[kind], d)
+    out = _combine(groups["dims"], _combine(groups["zero"], groups["number"]))
+    return default if floating and _KIND[out] < 2 else out
+
+
+_operand = st.one_of(st.tuples(st.just("dims"), st.sampled_from(_DTYPES)),
+                     st.tuples(st.just("zero"), st.sampled_from(_DTYPES)),
+                     st.tuples(st.just("number"), st.sampled_from([True, 3, 2.5])))
+
+
+def _make(kind: str, value):
+    if kind == "number":
+        return value
+    return dg.ones(2, dtype=getattr(dg, value)) if kind == "dims" else dg.ones((), dtype=getattr(dg, value))
+
+
+@pytest.mark.cpu_only  # (each change of default re-jits jax kernels: the jax test above covers them)
+@settings(max_examples=25, deadline=None)
+@given(a=_operand, b=_operand, default=st.sampled_from(["float32", "float64"]))
+def test_binary_promotion_follows_pytorchs_rule_under_each_default(a, b, default) -> None:
+    if a[0] == "number" and b[0] == "number":
+        return  # (two Python numbers are not a tensor op)
+    with default_dtype(default):
+        x, y = _make(*a), _make(*b)
+        assert dg.add(x, y).dtype.name == _rule([a, b], default, floating=False)
+        assert dg.mul(x, y).dtype.name == _rule([a, b], default, floating=False)
+        assert dg.div(x, y).dtype.name == _rule([a, b], default, floating=True)

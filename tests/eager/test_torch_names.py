@@ -165,6 +165,36 @@ def test_linalg_cross_broadcasts_batch_dims(shapes, data):
     np.testing.assert_allclose(out, np.cross(a, b), atol=1e-12)
 
 
+@pytest.mark.cpu_only
+@FEW
+@given(n=st.integers(1, 3), m=st.integers(1, 3), p=st.integers(1, 3), b=st.integers(1, 2), data=st.data(),
+       beta=st.sampled_from([0, 1, 0.5]), alpha=st.sampled_from([1, -2.0]))
+def test_blas_functions_broadcast_the_input_as_pytorch(n, m, p, b, data, beta, alpha):
+    """The input of baddbmm / addmv / addr expands to the product's shape (any shape that
+    broadcasts there, never growing it); inner's result is input.shape[:-1] + other.shape[:-1]."""
+    def draw(shape):
+        return data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-2, 2)))
+
+    def input_for(shape):  # a trailing part of the shape, some dims 1: it expands to the shape
+        keep = data.draw(st.integers(0, len(shape)))
+        ones = data.draw(st.lists(st.booleans(), min_size=keep, max_size=keep))
+        return draw(tuple(1 if one else d for d, one in zip(shape[len(shape) - keep:], ones, strict=True)))
+
+    x, a1, a2 = input_for((b, n, p)), draw((b, n, m)), draw((b, m, p))
+    out = dg.baddbmm(dg.tensor(x), dg.tensor(a1), dg.tensor(a2), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(out, beta * x + alpha * (a1 @ a2), rtol=1e-12, atol=1e-12)
+    x, mat, vec = input_for((n,)), draw((n, m)), draw((m,))
+    out = dg.addmv(dg.tensor(x), dg.tensor(mat), dg.tensor(vec), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(out, beta * x + alpha * (mat @ vec), rtol=1e-12, atol=1e-12)
+    x, v1, v2 = input_for((n, m)), draw((n,)), draw((m,))
+    out = dg.addr(dg.tensor(x), dg.tensor(v1), dg.tensor(v2), beta=beta, alpha=alpha).numpy()
+    np.testing.assert_allclose(out, beta * x + alpha * np.outer(v1, v2), rtol=1e-12, atol=1e-12)
+    left = draw(data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3)))
+    right = draw(data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)) + left.shape[-1:])
+    np.testing.assert_allclose(dg.inner(dg.tensor(left), dg.tensor(right)).numpy(), np.inner(left, right),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_copysign_reads_the_sign_bit_of_zero_and_nan():
     nan_with_sign = -np.float64(np.nan)
     x = dg.tensor([1.0, 2.0, 3.0, 4.0], dtype=dg.float64)

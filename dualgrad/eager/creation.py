@@ -1,4 +1,4 @@
-"""Creation functions with PyTorch's signatures and dtype defaults (float32 for Python floats,
+"""Creation functions with PyTorch's signatures and dtype defaults (the default float for Python floats,
 int64 for Python ints, bool for bools, a numpy array's own dtype).
 
 Values are converted exactly (`convert`): a Python float asked for as float64 stays that
@@ -47,7 +47,7 @@ def _leaf(data: np.ndarray, requires_grad=False, device=None, name=None) -> Tens
 
 
 def as_array(data) -> np.ndarray:
-    """Python data as a new array with PyTorch's defaults: floats float32, ints int64."""
+    """Python data as a new array with PyTorch's defaults: floats the default float, ints int64."""
     return convert.array_from_data(data)
 
 
@@ -218,7 +218,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad=False, device=Non
 
 def spaced_args(op: str, start, end, steps, dtype) -> tuple:
     """linspace's and logspace's checked (start, end, steps, dtype): Python numbers, a
-    non-negative count, a dtype that is not bool (default float32)."""
+    non-negative count, a dtype that is not bool (default: dg.get_default_dtype())."""
     start = convert.number(start, op, "start")
     end = convert.number(end, op, "end")
     n = convert.size_value(steps, op, "steps")

@@ -14,7 +14,7 @@ from .registry import Op, Spec, dtype_error, shape_error
 def result_dtype(op: Op, specs: Sequence[Spec]) -> dtypes.DType:
     """PyTorch promotion over specs (`dtypes.promote_groups`: dimensioned tensors, then 0-d
     tensors, then weak Python numbers); a rule for an op that needs floats lifts ints to
-    float32."""
+    the default float (dtypes.DEFAULT_FLOAT: float32 unless dg.set_default_dtype changed it)."""
     dims, zero_dims, weaks = [], [], []
     for s in specs:
         if s.dtype is None:
@@ -97,7 +97,7 @@ def check_axis(op: Op, axis, ndim: int, specs: Sequence[Spec]) -> int:
 
 
 def same(op: Op, x: Spec, **attrs) -> Spec:
-    """Elementwise unary: shape unchanged; float ops lift ints to float32."""
+    """Elementwise unary: shape unchanged; float ops lift ints to the default float."""
     return Spec(tuple(x.shape), result_dtype(op, [x]))
 
 

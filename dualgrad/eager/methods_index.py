@@ -174,26 +174,20 @@ def unfold(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
                          f"(self {tuple(input.shape)}) {user_line()}")
     count = (n - size) // step + 1
     shape = tuple(input.shape)
-    out_shape = shape[:axis] + (count,) + shape[axis + 1:] + (size,)
-    key = []  # (one index array per dim of input, broadcasting to out_shape)
-    for d, m in enumerate(shape):
-        at = [1] * len(out_shape)
-        at[d] = count if d == axis else m
-        idx = np.arange(at[d]).reshape(at) * (step if d == axis else 1)
-        if d == axis:
-            at[d], at[-1] = 1, size
-            idx = idx + np.arange(size).reshape(at)
-        key.append(idx)
-    key = tuple(key)
-    out = ops.getitem(input, key=key)
+    # the windows as dims (count, size) at `axis` (one index array: numpy's and the gradient's
+    # fast gather), a strided view of the input, then the size dim moved last (a view of that)
+    key = (slice(None),) * axis + (np.arange(count)[:, None] * step + np.arange(size)[None, :],)
+    windows = ops.getitem(input, key=key)
 
     def view_of(data: np.ndarray) -> np.ndarray:
         s = data.strides
         return np.lib.stride_tricks.as_strided(
-            data, shape=out_shape, strides=s[:axis] + (s[axis] * step,) + s[axis + 1:] + (s[axis],))
+            data, shape=shape[:axis] + (count, size) + shape[axis + 1:],
+            strides=s[:axis] + (s[axis] * step, s[axis]) + s[axis + 1:])
 
-    views.strided(out, input, key, view_of, overlap=step < size and count > 1)
-    return out
+    views.strided(windows, input, key, view_of, overlap=step < size and count > 1)
+    order = tuple(d for d in range(input.ndim + 1) if d != axis + 1) + (axis + 1,)
+    return ops.transpose(windows, axes=order)
 
 
 def take_along_dim(input: Tensor, indices, dim: int | None = None) -> Tensor:

@@ -7,9 +7,10 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops.labels import class_mask
-from .api import _n, _tensor, cast, stop_gradient
+from .api import _n, _tensor, cast, equal, matmul, reduce_mean, stop_gradient
 from .convert import ArgumentError
-from .graph import Tensor
+from .creation import float32
+from .graph import Tensor, rename
 from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
 from .nn_conv import (
     avg_pool,
@@ -188,6 +189,20 @@ def bias_add(value, bias, name=None):
     return _n(ops.add(value, bias), name)
 
 
+def xw_plus_b(x, weights, biases, name=None):
+    """matmul(x, weights) + biases (tf.nn.xw_plus_b): a 2-D x, a 1-D bias along the last dim."""
+    x = _tensor(x)
+    if x.shape is not None and len(x.shape) != 2:
+        raise ShapeError(f"ds.nn.xw_plus_b: x must be 2-D, got shape {x.shape} {user_line()}")
+    return rename(bias_add(matmul(x, weights), biases), name)
+
+
+def zero_fraction(value, name=None):
+    """The fraction of entries of `value` that are zero, as float32 (tf.nn.zero_fraction)."""
+    x = _tensor(value)
+    return rename(reduce_mean(cast(equal(x, 0), float32)), name)
+
+
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     """(mean, variance) over `axes` (population variance), with TF1's signature: the third
     argument is `shift`, which TF1 also ignores; `keep_dims` is the old name of `keepdims`."""
@@ -216,7 +231,7 @@ def _same_shapes(fn: str, labels, logits) -> None:
 __all__ = ["relu", "relu6", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
            "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
            "sparse_softmax_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits",
-           "dropout", "l2_loss", "bias_add", "moments"]
+           "dropout", "l2_loss", "bias_add", "xw_plus_b", "zero_fraction", "moments"]
 
 
 def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_indices=True,
@@ -254,7 +269,3 @@ __all__ += ["dynamic_rnn", "rnn_cell", "static_rnn"]  # (static/rnn.py)
 from .nn_more import batch_normalization, in_top_k, softsign  # noqa: E402
 
 __all__ += ["batch_normalization", "in_top_k", "softsign"]  # (static/nn_more.py)
-
-from .tf_aliases import xw_plus_b, zero_fraction  # noqa: E402
-
-__all__ += ["xw_plus_b", "zero_fraction"]  # (static/tf_aliases.py)

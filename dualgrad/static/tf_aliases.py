@@ -6,8 +6,6 @@
     broadcast_to           the registry's broadcast_to (a shape known when built)
     roll                   `take` at the rotated positions of each rolled axis (known sizes)
     top_k                  `ds.nn.top_k`
-    xw_plus_b              `ds.nn.bias_add(ds.matmul(x, weights), biases)`
-    zero_fraction          the mean of `x == 0` as float32
     executing_eagerly      False: a `ds` graph is never eager
     enable_eager_execution refused: eager code is `import dualgrad as dg`
 """
@@ -20,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_line
-from .api import _tensor, cast, equal, identity, matmul, reduce_mean
+from .api import _tensor, cast, identity
 from .creation import float32, float64, int32, int64
 from .graph import Operation, Tensor, get_default_graph, rename
 from .tf_extra import top_k
@@ -37,8 +35,6 @@ __all__ = [
     "to_int64",
     "top_k",
     "tuple",
-    "xw_plus_b",
-    "zero_fraction",
 ]
 
 
@@ -134,22 +130,6 @@ def roll(input, shift, axis, name=None) -> Tensor:  # noqa: A002 (TF's name)
             if n and s % n:
                 out = gather(out, (np.arange(n) - s) % n, axis=a)
     return out if out is not x else identity(x)
-
-
-def xw_plus_b(x, weights, biases, name=None) -> Tensor:
-    """matmul(x, weights) + biases (tf.nn.xw_plus_b): a 2-D x, a 1-D bias along the last dim."""
-    from .nn import bias_add
-
-    x = _tensor(x)
-    if x.shape is not None and len(x.shape) != 2:
-        raise ShapeError(f"ds.nn.xw_plus_b: x must be 2-D, got shape {x.shape} {user_line()}")
-    return rename(bias_add(matmul(x, weights), biases), name)
-
-
-def zero_fraction(value, name=None) -> Tensor:
-    """The fraction of entries of `value` that are zero, as float32 (tf.nn.zero_fraction)."""
-    x = _tensor(value)
-    return rename(reduce_mean(cast(equal(x, 0), float32)), name)
 
 
 def executing_eagerly() -> bool:

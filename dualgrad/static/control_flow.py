@@ -23,12 +23,11 @@ from .control_flow_trace import (
     declare,
     is_control_flow,
     is_numpy,
-    pack,
-    same_nesting,
     trace,
 )
 from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor, get_default_graph
+from .nest import pack, same_nesting
 from .subprogram import SubProgram
 
 __all__ = ["KINDS", "cond", "control_writes", "is_control_flow", "symbolic_form", "while_loop"]

@@ -14,14 +14,12 @@ from .control_flow_trace import (
     SubGraph,
     check_pred,
     declare,
-    flatten,
     is_numpy,
-    pack,
-    same_nesting,
     trace,
 )
 from .creation import convert_to_tensor
 from .graph import Operation, Tensor, get_default_graph
+from .nest import flatten, flatten_up_to, pack, same_nesting
 from .subprogram import SubProgram
 
 
@@ -83,9 +81,13 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 
 
 def _as_structure(result, structure):
-    """TF1 accepts a bare tensor from the body of a one-variable loop."""
-    if structure[1] == ((1, None),) and not isinstance(result, (list, tuple)):
-        return structure[0]([result])
+    """The body of a one-variable loop may return that variable bare (TF1 takes a bare tensor;
+    a lone namedtuple or dict is taken the same way, rather than as a mismatch)."""
+    if len(structure[1]) == 1:
+        (_, only), = structure[1]
+        if not isinstance(result, (list, tuple, dict)) or (
+                only is not None and same_nesting(flatten(result)[1], only)):
+            return structure[0]([result])
     return result
 
 
@@ -110,13 +112,11 @@ def _invariants(inits: list, shape_invariants, structure, where: str) -> list:
 def _shapes_like(structure, nest, where: str) -> list:
     """The shape invariants, one per loop variable: `nest` follows loop_vars' nesting with a
     shape (a list or tuple of dims, or None) where each loop variable is."""
-    if structure is None:
-        return [nest]
-    if not isinstance(nest, (list, tuple)) or len(nest) != len(structure[1]):
+    shapes = flatten_up_to(structure, nest)
+    if shapes is None:
         raise ShapeError(f"ds.while_loop: shape_invariants must follow the nesting of loop_vars "
                          f"(at {where})")
-    return [s for (_, sub), item in zip(structure[1], nest, strict=True)
-            for s in _shapes_like(sub, item, where)]
+    return shapes
 
 
 def _check_body(body_sg: SubGraph, structure, params: list, where: str) -> None:

@@ -21,6 +21,7 @@ from .api import identity
 from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor
 from .kinds import ASSIGN_TYPES, STATE, kind_of
+from .nest import flatten
 
 
 @dataclass(frozen=True)
@@ -69,38 +70,6 @@ class SubGraph:
     captures: tuple = ()
     control: tuple = ()
     writes: tuple = ()
-
-
-def flatten(nest) -> tuple[list, object]:
-    """(flat leaves, structure) of a nest of lists and tuples."""
-    if isinstance(nest, (list, tuple)):
-        leaves, parts = [], []
-        for item in nest:
-            sub, st = flatten(item)
-            leaves.extend(sub)
-            parts.append((len(sub), st))
-        return leaves, (type(nest), tuple(parts))
-    return [nest], None
-
-
-def same_nesting(a, b) -> bool:
-    """Structures equal up to list-versus-tuple (TF1 accepts a tuple body for list loop_vars)."""
-    if a is None or b is None:
-        return a is b
-    return len(a[1]) == len(b[1]) and all(
-        n == m and same_nesting(x, y) for (n, x), (m, y) in zip(a[1], b[1], strict=True))
-
-
-def pack(structure, leaves: Sequence):
-    """Rebuild a nest from `flatten`'s structure."""
-    if structure is None:
-        return leaves[0]
-    kind, parts = structure
-    out, i = [], 0
-    for n, st in parts:
-        out.append(pack(st, leaves[i:i + n]))
-        i += n
-    return kind(out)
 
 
 def trace(graph: Graph, fn: Callable, params: Sequence, what: str, where: str,

@@ -23,66 +23,22 @@ from .api import stop_gradient as _stop_gradient
 from .control_flow import cond, while_loop
 from .convert import ArgumentError
 from .graph import Tensor, get_default_graph
+from .nest import flatten, pack, same_nesting
 from .tf_ops import gather, pad
 
 __all__ = ["foldl", "foldr", "scan", "switch_case"]
 
 
-# -- nests (TF1's tf.nest for lists, tuples, namedtuples and dicts) ----------------------------
-
-
-def _flatten(value) -> tuple[list, object]:
-    """(leaves, structure) of a nest of lists, tuples, namedtuples and dicts (dicts in sorted
-    key order, as tf.nest)."""
-    if isinstance(value, dict):
-        keys = sorted(value)
-        parts = [_flatten(value[k]) for k in keys]
-        return [leaf for p in parts for leaf in p[0]], ("dict", type(value), tuple(keys),
-                                                         tuple(p[1] for p in parts))
-    if isinstance(value, (list, tuple)):
-        parts = [_flatten(v) for v in value]
-        return [leaf for p in parts for leaf in p[0]], ("seq", type(value), len(value),
-                                                        tuple(p[1] for p in parts))
-    return [value], None
-
-
-def _count(structure) -> int:
-    return 1 if structure is None else sum(_count(s) for s in structure[3])
-
-
-def _pack(structure, leaves: list):
-    """Rebuild a nest from `_flatten`'s structure."""
-    if structure is None:
-        return leaves[0]
-    kind, cls, keys, parts = structure
-    out, at = [], 0
-    for st in parts:
-        n = _count(st)
-        out.append(_pack(st, leaves[at:at + n]))
-        at += n
-    if kind == "dict":
-        return cls(zip(keys, out, strict=True))
-    return cls(*out) if hasattr(cls, "_fields") else cls(out)
-
-
-def _same(a, b) -> bool:
-    """Structures equal up to list-versus-tuple (as `while_loop`'s loop_vars)."""
-    if a is None or b is None:
-        return a is b
-    if a[0] != b[0] or a[2] != b[2]:
-        return False
-    return all(_same(x, y) for x, y in zip(a[3], b[3], strict=True))
-
-
 # -- scan and the folds --------------------------------------------------------------------------
 
 
-def _elements(api: str, fn, elems, unknown_ok: bool = False) -> tuple[list[Tensor], object, int | None]:
+def leading_elements(api: str, fn, elems,
+                     unknown_ok: bool = False) -> tuple[list[Tensor], object, int | None]:
     """The flat tensors of `elems`, its structure and the shared leading dim (checked); None
     when it is known only at run time and `unknown_ok` (the folds' while_loop)."""
     if not callable(fn):
         raise DTypeError(f"ds.{api}: fn must be callable, got {fn!r} {user_line()}")
-    leaves, structure = _flatten(elems)
+    leaves, structure = flatten(elems)
     if not leaves:
         raise ArgumentError(f"ds.{api}: elems must hold at least one tensor {user_line()}")
     tensors = [_tensor(e) for e in leaves]
@@ -103,12 +59,12 @@ def _elements(api: str, fn, elems, unknown_ok: bool = False) -> tuple[list[Tenso
 def _step(api: str, fn: Callable, acc: list, acc_structure, x, index: int) -> list[Tensor]:
     """One call `fn(acc, x)`, its result checked against the accumulator's nest, dtypes and
     shapes (TF1's while_loop refuses a loop variable that changes them)."""
-    out = fn(_pack(acc_structure, acc), x)
-    leaves, structure = _flatten(out)
-    if not _same(structure, acc_structure):
+    out = fn(pack(acc_structure, acc), x)
+    leaves, structure = flatten(out)
+    if not same_nesting(structure, acc_structure):
         raise ArgumentError(
             f"ds.{api}: fn must return the structure of its accumulator "
-            f"({_pack(acc_structure, [t.shape for t in acc])!r}), got {out!r} at element {index} "
+            f"({pack(acc_structure, [t.shape for t in acc])!r}), got {out!r} at element {index} "
             f"{user_line()}"
         )
     new = [_tensor(v, like=a) for v, a in zip(leaves, acc, strict=True)]
@@ -133,7 +89,7 @@ def _initial(api: str, initializer, tensors: list, structure, first: int):
     """(flat accumulator, its structure): `initializer`, else element `first` of `elems`."""
     if initializer is None:
         return [t[first] for t in tensors], structure
-    leaves, acc_structure = _flatten(initializer)
+    leaves, acc_structure = flatten(initializer)
     if not leaves:
         raise ArgumentError(f"ds.{api}: initializer must hold at least one tensor {user_line()}")
     return [_tensor(v) for v in leaves], acc_structure
@@ -141,7 +97,7 @@ def _initial(api: str, initializer, tensors: list, structure, first: int):
 
 def _fold(api: str, fn, elems, initializer, back_prop: bool, name, reverse: bool, keep: bool):
     """The accumulators of `fn` over `elems` (every one when `keep`, in elems' order), flat."""
-    tensors, structure, n = _elements(api, fn, elems, unknown_ok=not keep)
+    tensors, structure, n = leading_elements(api, fn, elems, unknown_ok=not keep)
     if n is None:
         return _fold_loop(api, fn, tensors, structure, initializer, back_prop, name, reverse)
     if n == 0 and (initializer is None or keep):
@@ -155,7 +111,7 @@ def _fold(api: str, fn, elems, initializer, back_prop: bool, name, reverse: bool
             kept[order[0]] = acc
             order = order[1:]
         for i in order:
-            acc = _step(api, fn, acc, acc_structure, _pack(structure, [t[i] for t in tensors]), i)
+            acc = _step(api, fn, acc, acc_structure, pack(structure, [t[i] for t in tensors]), i)
             kept[i] = acc
         if keep:
             out = [_stack([kept[i][j] for i in range(n)]) for j in range(len(acc))]
@@ -163,7 +119,7 @@ def _fold(api: str, fn, elems, initializer, back_prop: bool, name, reverse: bool
             out = list(acc)
         if not back_prop:
             out = [_stop_gradient(v) for v in out]
-    return _pack(acc_structure, out)
+    return pack(acc_structure, out)
 
 
 def _fold_loop(api: str, fn, tensors: list, structure, initializer, back_prop: bool, name, reverse: bool):
@@ -188,14 +144,14 @@ def _fold_loop(api: str, fn, tensors: list, structure, initializer, back_prop: b
             return greater_equal(i, 0) if reverse else less(i, n)
 
         def body(i, *acc):
-            x = _pack(structure, [gather(t, i) for t in tensors])
+            x = pack(structure, [gather(t, i) for t in tensors])
             new = _step(api, fn, list(acc), acc_structure, x, "i")
             return [i - 1 if reverse else i + 1, *new]
 
         out = while_loop(more, body, [start, *acc], back_prop=back_prop)[1:]
         if not back_prop:
             out = [_stop_gradient(v) for v in out]
-    return _pack(acc_structure, list(out))
+    return pack(acc_structure, list(out))
 
 
 def scan(fn: Callable, elems, initializer=None, parallel_iterations: int = 10, back_prop: bool = True,

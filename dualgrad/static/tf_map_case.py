@@ -19,37 +19,15 @@ from .api import _tensor, cast, check_numerics, identity, reduce_sum
 from .api import stack as _stack
 from .api import stop_gradient as _stop_gradient
 from .control_flow import cond
-from .convert import ArgumentError
 from .creation import convert_to_tensor
+from .functional_ops import leading_elements
 from .graph import Tensor, get_default_graph
+from .nest import flatten, pack, same_nesting
 
 __all__ = [
     "case",
     "map_fn",
 ]
-
-
-def _flatten(value) -> tuple[list, Callable]:
-    """The leaves of a nest of lists/tuples/dicts and the function that rebuilds it."""
-    if isinstance(value, (list, tuple)):
-        parts = [_flatten(v) for v in value]
-        leaves = [leaf for p in parts for leaf in p[0]]
-
-        kind = type(value)
-
-        def rebuild(items):
-            out, at = [], 0
-            for leaves_i, rebuild_i in parts:
-                out.append(rebuild_i(items[at : at + len(leaves_i)]))
-                at += len(leaves_i)
-            return kind(out) if kind in (list, tuple) else kind(*out)
-
-        return leaves, rebuild
-    if isinstance(value, dict):
-        keys = list(value)
-        leaves, rebuild_values = _flatten([value[k] for k in keys])
-        return leaves, lambda items: dict(zip(keys, rebuild_values(items), strict=True))
-    return [value], lambda items: items[0]
 
 
 def map_fn(
@@ -68,33 +46,24 @@ def map_fn(
     the graph is built (TF1 builds a while_loop; the values and gradients are the same).
     `elems` may be a nest of tensors sharing that dim; `fn` may return a nest."""
     f = "map_fn"
-    if not callable(fn):
-        raise DTypeError(f"ds.{f}: fn must be callable, got {fn!r} {user_line()}")
-    leaves, rebuild = _flatten(elems)
-    if not leaves:
-        raise ArgumentError(f"ds.{f}: elems must hold at least one tensor {user_line()}")
-    tensors = [_tensor(e) for e in leaves]
-    sizes = {None if t.shape is None or not t.shape else t.shape[0] for t in tensors}
-    if None in sizes or len(sizes) != 1:
-        shapes = [t.shape for t in tensors]
-        raise ShapeError(
-            f"ds.{f}: every element of elems needs the same leading dim, known when the graph is "
-            f"built (map_fn is unrolled over it), got shapes {shapes} {user_line()}"
-        )
-    (n,) = sizes
+    tensors, structure, n = leading_elements(f, fn, elems)
     if n == 0:
         raise ShapeError(f"ds.{f}: the leading dim of elems is 0: nothing to map {user_line()}")
     results = []
     with get_default_graph().name_scope(name or "map"):
-        for i in range(int(n)):
-            results.append(fn(rebuild([t[i] for t in tensors])))
-        flat = [_flatten(r) for r in results]
-        rebuild_out = flat[0][1]
+        for i in range(n):
+            results.append(fn(pack(structure, [t[i] for t in tensors])))
+        flat = [flatten(r) for r in results]
+        out_structure = flat[0][1]
+        for i, (_, structure_i) in enumerate(flat):
+            if not same_nesting(structure_i, out_structure):
+                raise ShapeError(f"ds.{f}: fn returned another structure for element {i} than for "
+                                 f"element 0 {user_line()}")
         columns = zip(*[leaves_i for leaves_i, _ in flat], strict=True)
         stacked = [_stack([convert_to_tensor(v) for v in column]) for column in columns]
         if not back_prop:
             stacked = [_stop_gradient(v) for v in stacked]
-    return rebuild_out(stacked)
+    return pack(out_structure, stacked)
 
 
 def _guard(fn: str, ok, message: str) -> Tensor:
@@ -149,6 +118,6 @@ def case(pred_fn_pairs, default=None, exclusive: bool = False, strict: bool = Fa
         out = branch()
         if not guards:
             return out
-        leaves, rebuild = _flatten(out)
+        leaves, out_structure = flatten(out)
         with get_default_graph().control_dependencies(guards):
-            return rebuild([identity(v) if isinstance(v, Tensor) else v for v in leaves])
+            return pack(out_structure, [identity(v) if isinstance(v, Tensor) else v for v in leaves])

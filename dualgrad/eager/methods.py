@@ -247,6 +247,11 @@ def __setitem__(self, key, value) -> None:
                 if storage_writes.watched:
                     storage_writes.wrote(self._data)
         except (IndexError, ValueError) as e:  # the recorded path's error, in the op's terms
+            if type(self._data) is np.ndarray and not self._data.flags.writeable \
+                    and views.overlaps(self._data):  # (an expand, overlapping unfold windows)
+                raise GraphError("unsupported operation: more than one element of the written-to tensor "
+                                 "refers to a single memory location. Please clone() the tensor before "
+                                 f"performing the operation. {user_line()}") from None
             raise explain(ops.setitem, (self, value), {"key": key}, e) from None
         self._version[0] += 1
 

@@ -228,8 +228,11 @@ def test_unfold_writes_reach_the_input():
     y = dg.arange(6.0)
     y.unfold(0, 2, 2).mul_(10)  # (it printed y unchanged)
     np.testing.assert_array_equal(y.numpy(), [0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    windows = y.unfold(0, 3, 1)
     with pytest.raises(DualgradError, match="more than one element"):
-        y.unfold(0, 3, 1).mul_(10)
+        windows.mul_(10)
+    with pytest.raises(DualgradError, match="more than one element"):
+        windows[0, 1] = 5.0  # (on the CPU it was numpy's 'assignment destination is read-only')
     np.testing.assert_array_equal(y.numpy(), [0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..backend import is_jax_array, x64
-from ..errors import GraphError, user_line
+from ..errors import DualgradRuntimeError, GraphError, ShapeError, user_line
 from ..ops import Op
 from . import bind as _bind
 from . import grad_mode, views
@@ -198,6 +198,19 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     else:
         t._version[0] += 1
     return t
+
+
+def write_result(name: str, input: Tensor, result: Tensor) -> Tensor:
+    """`result` (an out-of-place computation's) copied into input, refused where its dtype would
+    be cut, as PyTorch's in-place rule (`copy_` alone casts: a float logit written into an int
+    tensor became garbage)."""
+    if not np.can_cast(result.dtype.np, input.dtype.np, "same_kind"):
+        raise DualgradRuntimeError(f"{name}: result type {result.dtype.name} can't be cast to the desired "
+                                   f"output type {input.dtype.name} {user_line()}")
+    if tuple(result.shape) != tuple(input.shape):
+        raise ShapeError(f"{name}: the result's shape {tuple(result.shape)} does not match the shape "
+                         f"{tuple(input.shape)} of the tensor written into {user_line()}")
+    return input.copy_(result)
 
 
 def unary_method(name: str, op: Op):

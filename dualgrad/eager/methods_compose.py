@@ -11,9 +11,9 @@ import numbers
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, DualgradRuntimeError, DualgradValueError, ShapeError, refusing, user_line
+from ..errors import DTypeError, DualgradValueError, ShapeError, refusing, user_line
 from .attach import install
-from .inplace import inplace, unary_method
+from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
 
 
@@ -81,7 +81,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
 
 def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """`addcmul`, written into this tensor (Tensor.addcmul_)."""
-    return _write("addcmul_", input, ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2))))
+    result = ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
+    return write_result("addcmul_", input, result)
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -287,40 +288,29 @@ def i0(input: Tensor) -> Tensor:
     return ops.i0(input)
 
 
-def _write(name: str, input: Tensor, result: Tensor) -> Tensor:
-    """`result` copied into input, refused where its dtype would be cut (PyTorch's rule)."""
-    if not np.can_cast(result.dtype.np, input.dtype.np, "same_kind"):
-        raise DualgradRuntimeError(f"{name}: result type {result.dtype.name} can't be cast to the desired "
-                                   f"output type {input.dtype.name} {user_line()}")
-    if tuple(result.shape) != tuple(input.shape):
-        raise ShapeError(f"{name}: the result's shape {tuple(result.shape)} does not match the shape "
-                         f"{tuple(input.shape)} of the tensor written into {user_line()}")
-    return input.copy_(result)
-
-
 def addcdiv_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """`addcdiv`, written into this tensor (Tensor.addcdiv_)."""
-    return _write("addcdiv_", input, addcdiv(input, tensor1, tensor2, value=value))
+    return write_result("addcdiv_", input, addcdiv(input, tensor1, tensor2, value=value))
 
 
 def baddbmm_(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """`baddbmm`, written into this tensor (Tensor.baddbmm_)."""
-    return _write("baddbmm_", input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha))
+    return write_result("baddbmm_", input, baddbmm(input, batch1, batch2, beta=beta, alpha=alpha))
 
 
 def addmv_(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """`addmv`, written into this tensor (Tensor.addmv_)."""
-    return _write("addmv_", input, addmv(input, mat, vec, beta=beta, alpha=alpha))
+    return write_result("addmv_", input, addmv(input, mat, vec, beta=beta, alpha=alpha))
 
 
 def addr_(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """`addr`, written into this tensor (Tensor.addr_)."""
-    return _write("addr_", input, addr(input, vec1, vec2, beta=beta, alpha=alpha))
+    return write_result("addr_", input, addr(input, vec1, vec2, beta=beta, alpha=alpha))
 
 
 def heaviside_(input: Tensor, values) -> Tensor:
     """`heaviside`, written into this tensor (Tensor.heaviside_)."""
-    return _write("heaviside_", input, heaviside(input, values))
+    return write_result("heaviside_", input, heaviside(input, values))
 
 
 def copysign_(input: Tensor, other) -> Tensor:

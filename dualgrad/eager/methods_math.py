@@ -8,7 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
-from .inplace import inplace, unary_method
+from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
 
 
@@ -113,12 +113,12 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
 
 def logit_(input: Tensor, eps: float | None = None) -> Tensor:
     """`logit`, written into this tensor (Tensor.logit_)."""
-    return input.copy_(logit(input, eps))
+    return write_result("logit_", input, logit(input, eps))
 
 
 def xlogy_(input: Tensor, other) -> Tensor:
     """`xlogy`, written into this tensor (Tensor.xlogy_)."""
-    return input.copy_(xlogy(input, other))
+    return write_result("xlogy_", input, xlogy(input, other))
 
 
 def hypot_(input: Tensor, other: Tensor) -> Tensor:
@@ -128,7 +128,7 @@ def hypot_(input: Tensor, other: Tensor) -> Tensor:
 
 def polygamma_(input: Tensor, n: int) -> Tensor:
     """`polygamma(n, self)`, written into this tensor (Tensor.polygamma_)."""
-    return input.copy_(polygamma(n, input))
+    return write_result("polygamma_", input, polygamma(n, input))
 
 
 FUNCTIONS = {"lgamma": lgamma, "digamma": digamma, "polygamma": polygamma, "erfc": erfc, "sinc": sinc,

@@ -14,7 +14,7 @@ import numpy as np
 from .. import ops
 from ..errors import IndexShapeError, ShapeError, user_frame, user_line
 from ..ops import specs
-from . import api
+from . import api, convert
 from .attach import install
 from .bind import spec_of
 from .inplace import inplace
@@ -237,6 +237,7 @@ def normal_(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=Non
     from ..random import numpy_rng
     from .creation import tensor
 
+    convert.require_floating(input.dtype, "normal_", "normal_kernel_cpu")
     draw = numpy_rng(generator).normal(mean, std, tuple(input.shape))
     return api.copy_(input, tensor(draw, dtype=input.dtype, device=input.device))
 
@@ -246,6 +247,7 @@ def uniform_(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -
     from ..random import numpy_rng
     from .creation import tensor
 
+    convert.require_floating(input.dtype, "uniform_", "check_uniform_bounds")
     draw = numpy_rng(generator).uniform(a, b, tuple(input.shape))
     return api.copy_(input, tensor(draw, dtype=input.dtype, device=input.device))
 

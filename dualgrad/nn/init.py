@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..eager.convert import require_floating
 from ..eager.creation import tensor as as_tensor
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
@@ -50,21 +51,26 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill_from(tensor: Tensor, draw) -> Tensor:
-    """Write `draw(shape)` (a numpy array) into tensor in place, keeping its dtype."""
+def fill_drawn(tensor: Tensor, values, kernel: str, op: str) -> Tensor:
+    """Write drawn `values` (a numpy array of tensor's size) into tensor in place, keeping its
+    dtype; a random fill of an integer or bool tensor is refused, as PyTorch's `kernel` refuses
+    it (a cast would write truncated draws: zeros for N(0, 0.01))."""
+    require_floating(tensor.dtype, op, kernel)
     with no_grad():
-        tensor.copy_(as_tensor(draw(tuple(tensor.shape)), dtype=tensor.dtype, device=tensor.device))
+        tensor.copy_(as_tensor(values.reshape(tuple(tensor.shape)), dtype=tensor.dtype, device=tensor.device))
     return tensor
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fills `tensor` in place from U(a, b) (torch.nn.init.uniform_)."""
-    return _fill_from(tensor, lambda shape: numpy_rng(generator).uniform(a, b, shape))
+    draw = numpy_rng(generator).uniform(a, b, tuple(tensor.shape))
+    return fill_drawn(tensor, draw, "check_uniform_bounds", "uniform_")
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fills `tensor` in place from N(mean, std^2) (torch.nn.init.normal_)."""
-    return _fill_from(tensor, lambda shape: numpy_rng(generator).normal(mean, std, shape))
+    draw = numpy_rng(generator).normal(mean, std, tuple(tensor.shape))
+    return fill_drawn(tensor, draw, "normal_kernel_cpu", "normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

@@ -9,17 +9,10 @@ import math
 import numpy as np
 
 from .. import ops
-from ..eager.creation import tensor as as_tensor
-from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_line
 from ..random import numpy_rng
-
-
-def _write(tensor: Tensor, values: np.ndarray) -> Tensor:
-    with no_grad():
-        tensor.copy_(as_tensor(values.reshape(tuple(tensor.shape)), dtype=tensor.dtype, device=tensor.device))
-    return tensor
+from .init import fill_drawn
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
@@ -40,7 +33,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     q = q * np.sign(np.diag(r))  # the unique Q with R's diagonal positive (Haar-distributed)
     if rows < cols:
         q = q.T
-    return _write(tensor, gain * q)
+    return fill_drawn(tensor, gain * q, "normal_kernel_cpu", "orthogonal_")
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -54,7 +47,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     low, high = cdf((a - mean) / std), cdf((b - mean) / std)
     u = numpy_rng(generator).uniform(2 * low - 1, 2 * high - 1, tuple(tensor.shape))
     values = np.asarray(ops.erfinv(u)) * (std * math.sqrt(2.0)) + mean
-    return _write(tensor, np.clip(values, a, b))
+    return fill_drawn(tensor, np.clip(values, a, b), "check_uniform_bounds", "trunc_normal_")
 
 
 __all__ = ["orthogonal_", "trunc_normal_"]

@@ -163,7 +163,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 direct = op.direct  # (the ufunc the kernel is: no kernel frame)
                 if attrs:
                     out = op.kernel(np, *data, **attrs)
-                elif direct is not None:
+                elif direct is not None and i == op.direct_arity:  # (one more array is a ufunc's out)
                     out = direct(*data)
                     floating = True  # (a declared ufunc keeps its operands' float dtype)
                 else:
@@ -338,6 +338,9 @@ def spec_of(a) -> Spec:
 
 def explain(op: Op, args, attrs, error: Exception) -> Exception:
     """A kernel failed: let the op's shape rule name the problem, else wrap the raw error."""
+    if op.nin is not None and len(args) != op.nin and isinstance(error, TypeError):
+        return DualgradTypeError(f"{op.name}() takes {op.nin} positional argument{'s' * (op.nin != 1)} but "
+                                 f"{len(args)} were given (at {user_frame()})")
     specs = [spec_of(a) for a in args]
     if is_out_of_memory(error):
         return out_of_memory(f"{op.name} of input shapes {', '.join(str(s.shape) for s in specs)}", error)

@@ -49,7 +49,7 @@ class Op:
         "name", "kernel", "vjps", "vjp_each", "sympy", "elementwise", "shape_rule", "domain",
         "differentiable", "nin", "grad_name", "grad_names", "promotes", "floating", "saves_inputs",
         "saves_out", "doc", "check", "vjp_checks", "ufunc", "reads", "plans",
-        "checks_all", "direct", "weak",
+        "checks_all", "direct", "direct_arity", "weak",
     )
 
     def __init__(self, name, kernel, *, vjp, sympy, shape, domain, differentiable, nin,
@@ -89,6 +89,9 @@ class Op:
         # and Python numbers: the ufunc itself, without the kernel's Python frame (~0.1 us of a
         # 0.3 us call on small arrays), where the kernel is nothing but it
         self.direct = ufunc if kernel_is_ufunc else None
+        # its operand count: a ufunc takes one more positional array as its `out`, so a call
+        # with another count goes to the kernel, which refuses it (`dg.exp(x, t)` wrote into t)
+        self.direct_arity = ufunc.nin if self.direct is not None else -1
         self.weak = weak  # inputs promotion reads as Python numbers (see `declare`)
 
     def __repr__(self) -> str:
@@ -112,7 +115,9 @@ class Op:
                         if attrs:
                             return self.kernel(np, *args, **attrs)
                         direct = self.direct
-                        return direct(*args) if direct is not None else self.kernel(np, *args)
+                        if direct is not None and len(args) == self.direct_arity:
+                            return direct(*args)
+                        return self.kernel(np, *args)
                     except DualgradError:
                         raise
                     except (*REFUSED, MemoryError) as e:

@@ -22,7 +22,7 @@ _rng = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> None:
-    """Seed dualgrad's random generator (rand, randn, normal, rand_like, randn_like)."""
+    """Seed dualgrad's random generator (rand, randn, normal, ... in eager/random_more.py)."""
     global _rng
     _rng = np.random.default_rng(seed)
 
@@ -280,55 +280,12 @@ def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False, device=Non
     return _like("full_like", t, fill_value, dtype, requires_grad, device)
 
 
-def _uniform(shape: tuple, d: dtypes.DType) -> np.ndarray:
-    """Uniform on [0, 1) in `d` itself: rounding a float64 draw to float32 could give 1.0."""
-    if d is dtypes.float16:
-        return (_rng.integers(0, 2**11, shape) * 2.0**-11).astype(np.float16)
-    return _rng.random(shape, dtype=d.np)
-
-
 def _random(op: str, kernel: str, draw, size, dtype, requires_grad, device) -> Tensor:
     d = dtype_arg(dtype, op) or dtypes.DEFAULT_FLOAT
     convert.require_floating(d, op, kernel)
     shape = _sizes(size, op)
     data = _allocate(lambda: np.asarray(draw(shape, d)).astype(d.np, copy=False), shape, d)
     return _leaf(data, requires_grad, device)
-
-
-def rand(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Uniform on [0, 1)."""
-    return _random("rand", "check_uniform_bounds", _uniform, size, dtype, requires_grad, device)
-
-
-def randn(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Standard normal."""
-    return _random("randn", "normal_kernel_cpu", lambda s, d: _rng.standard_normal(s), size, dtype,
-                   requires_grad, device)
-
-
-def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Normal with `mean` and `std` (numbers, or tensors that broadcast to the result's shape)."""
-    mean, std = (convert.array_from_data(v, dtypes.float64, "normal") for v in (mean, std))
-    if not (std >= 0.0).all():
-        raise as_eager_error(ShapeError(f"normal: normal expects std >= 0.0, but found std "
-                                        f"{std.min()} {user_line()}"))
-    shape = None if size is None else _sizes((size,), "normal")  # None: the shape of mean and std
-    return _random("normal", "normal_kernel_cpu", lambda s, d: _rng.normal(mean, std, shape), (), dtype,
-                   requires_grad, device)
-
-
-def rand_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Uniform samples in [0, 1) in `input`'s shape (torch.rand_like)."""
-    t = _base(t, "rand_like")
-    return _random("rand_like", "check_uniform_bounds", _uniform, (tuple(t.shape),), dtype or t.dtype,
-                   requires_grad, t.device if device is None else device)
-
-
-def randn_like(t: Tensor, dtype=None, requires_grad=False, device=None) -> Tensor:
-    """Standard normal samples in `input`'s shape (torch.randn_like)."""
-    t = _base(t, "randn_like")
-    return _random("randn_like", "normal_kernel_cpu", lambda s, d: _rng.standard_normal(s), (tuple(t.shape),),
-                   dtype or t.dtype, requires_grad, t.device if device is None else device)
 
 
 def legacy_tensor(*args, dtype=None, device=None) -> Tensor:

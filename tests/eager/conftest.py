@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
 import pytest
 
 import dualgrad as dg
@@ -32,3 +33,23 @@ def eager_device(request):
     dg.set_default_device(request.param)
     yield request.param
     dg.set_default_device("cpu")
+
+
+def _central_differences(fn, arrays, g, h=1e-6):
+    """d sum(fn(*arrays) * g) / d each array by central differences, fn in float64 numpy."""
+    out = []
+    for i, a in enumerate(arrays):
+        grad = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            up, down = [x.copy() for x in arrays], [x.copy() for x in arrays]
+            up[i][idx] += h
+            down[i][idx] -= h
+            grad[idx] = np.sum((fn(*up) - fn(*down)) * g) / (2 * h)
+        out.append(grad)
+    return out
+
+
+@pytest.fixture(scope="session")
+def central_differences():
+    """The finite-difference oracle of gradient tests (an independent check of a VJP)."""
+    return _central_differences

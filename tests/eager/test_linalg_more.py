@@ -39,23 +39,10 @@ def _numpy_solve(A, B, upper, left, unit):
     return np.swapaxes(np.linalg.solve(np.swapaxes(T, -1, -2), np.swapaxes(B, -1, -2)), -1, -2)
 
 
-def _finite_differences(fn, arrays, g, h=1e-6):
-    out = []
-    for i, a in enumerate(arrays):
-        grad = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            up, down = [x.copy() for x in arrays], [x.copy() for x in arrays]
-            up[i][idx] += h
-            down[i][idx] -= h
-            grad[idx] = np.sum((fn(*up) - fn(*down)) * g) / (2 * h)
-        out.append(grad)
-    return out
-
-
 @pytest.mark.cpu_only  # (the jax device: test_both_devices)
 @pytest.mark.parametrize("upper, left, unit", [(True, True, False), (False, True, True), (True, False, True),
                                                (False, False, False)])
-def test_solve_triangular_values_and_gradients(upper, left, unit):
+def test_solve_triangular_values_and_gradients(upper, left, unit, central_differences):
     A = _well_conditioned((2, 3, 3))
     B = RNG.normal(size=(3, 2) if left else (2, 3))
     a, b = dg.tensor(A, requires_grad=True), dg.tensor(B, requires_grad=True)
@@ -74,7 +61,7 @@ def test_solve_triangular_values_and_gradients(upper, left, unit):
     ga, gb = pullback(jnp.asarray(g))
     np.testing.assert_allclose(a.grad.numpy(), np.asarray(ga), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(b.grad.numpy(), np.asarray(gb), rtol=1e-10, atol=1e-12)
-    fa, fb = _finite_differences(lambda A, B: _numpy_solve(A, B, upper, left, unit), [A, B], g)
+    fa, fb = central_differences(lambda A, B: _numpy_solve(A, B, upper, left, unit), [A, B], g)
     np.testing.assert_allclose(a.grad.numpy(), fa, rtol=1e-6, atol=1e-7)  # the other triangle: 0
     np.testing.assert_allclose(b.grad.numpy(), fb, rtol=1e-6, atol=1e-7)
 
@@ -137,7 +124,7 @@ def test_matrix_exp_values_against_eigh_taylor_and_jax():
 
 
 @pytest.mark.cpu_only  # (the jax device: test_both_devices)
-def test_matrix_exp_gradient_against_jax_and_finite_differences():
+def test_matrix_exp_gradient_against_jax_andcentral_differences(central_differences):
     M = RNG.normal(size=(2, 3, 3)) * np.array([0.3, 4.0])[:, None, None]
     x = dg.tensor(M, requires_grad=True)
     E = dg.linalg.matrix_exp(x)
@@ -145,18 +132,18 @@ def test_matrix_exp_gradient_against_jax_and_finite_differences():
     E.backward(dg.tensor(g))
     _, pullback = jax.vjp(_jax_taylor_exp, jnp.asarray(M))  # (jsl.expm's VJP compiles for seconds)
     np.testing.assert_allclose(x.grad.numpy(), np.asarray(pullback(jnp.asarray(g))[0]), rtol=1e-9, atol=1e-9)
-    fd = _finite_differences(lambda A: _taylor_exp(A, 80), [M], g)[0]
+    fd = central_differences(lambda A: _taylor_exp(A, 80), [M], g)[0]
     np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-5, atol=1e-5)
 
 
-def test_both_devices():
+def test_both_devices(central_differences):
     """The compositions on the jax device too (a few jax compiles): values and a gradient."""
     A, B, M = _well_conditioned((3, 3)), RNG.normal(size=(3, 2)), RNG.normal(size=(3, 3)) * 3
     x = dg.tensor(M, requires_grad=True)
     E = dg.linalg.matrix_exp(x)
     np.testing.assert_allclose(E.detach().numpy(), _taylor_exp(M, 80), rtol=1e-12)
     E.sum().backward()
-    fd = _finite_differences(lambda A: _taylor_exp(A, 80), [M], np.ones((3, 3)))[0]
+    fd = central_differences(lambda A: _taylor_exp(A, 80), [M], np.ones((3, 3)))[0]
     np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-5, atol=1e-5)
     X = dg.linalg.solve_triangular(dg.tensor(A), dg.tensor(B), upper=False, unitriangular=True)
     np.testing.assert_allclose(X.numpy(), _numpy_solve(A, B, False, True, True), rtol=1e-12)

@@ -37,20 +37,6 @@ def _grads(fn, arrays):
     return out.detach().numpy(), grads, g
 
 
-def _finite_differences(fn, arrays, g, h=1e-6):
-    """d sum(fn * g) / d each input by central differences, fn evaluated in float64 numpy."""
-    out = []
-    for i, a in enumerate(arrays):
-        grad = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            up, down = [x.copy() for x in arrays], [x.copy() for x in arrays]
-            up[i][idx] += h
-            down[i][idx] -= h
-            grad[idx] = np.sum((fn(*up) - fn(*down)) * g) / (2 * h)
-        out.append(grad)
-    return out
-
-
 def _jax_grads(fn, arrays, g):
     _, pullback = jax.vjp(fn, *[jnp.asarray(a) for a in arrays])
     return [np.asarray(x) for x in pullback(jnp.asarray(g))]
@@ -101,12 +87,12 @@ def _inputs(name: str) -> list:
 
 @pytest.mark.cpu_only  # (the jax device: the next test, all cases in one)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_values_and_gradients_against_numpy_finite_differences_and_jax(name):
+def test_values_and_gradients_against_numpy_finite_differences_and_jax(name, central_differences):
     fn, formula, _, shapes = CASES[name]
     arrays = _inputs(name)
     value, grads, g = _grads(fn, arrays)
     np.testing.assert_allclose(value, formula(*arrays), rtol=1e-12, atol=1e-12)
-    for mine, fd, jx in zip(grads, _finite_differences(formula, arrays, g), _jax_grads(JAX[name], arrays, g),
+    for mine, fd, jx in zip(grads, central_differences(formula, arrays, g), _jax_grads(JAX[name], arrays, g),
                             strict=True):
         np.testing.assert_allclose(mine, fd, rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(mine, jx, rtol=1e-12, atol=1e-12)
@@ -243,13 +229,13 @@ def test_erfinv_against_jax_float64_and_erf_of_it():
     assert dg.special.erfinv(dg.tensor([0, 1])).dtype == dg.float32  # integers: floats
 
 
-def test_erfinv_gradient_against_finite_differences_and_jax():
+def test_erfinv_gradient_against_finite_differences_and_jax(central_differences):
     a = np.array([-0.9, -0.3, 0.0, 0.4, 0.95])
     value, (grad,), g = _grads(dg.erfinv, [a])
     assert dg.tensor(a).erfinv().shape == (5,)
     np.testing.assert_allclose(grad, math.sqrt(math.pi) / 2 * np.exp(value**2) * g, rtol=1e-12)
     np.testing.assert_allclose(grad, _jax_grads(jsp.erfinv, [a], g)[0], rtol=1e-10)
-    fd = _finite_differences(lambda v: dg.erfinv(dg.tensor(v, dtype=dg.float64)).numpy(), [a], g)[0]
+    fd = central_differences(lambda v: dg.erfinv(dg.tensor(v, dtype=dg.float64)).numpy(), [a], g)[0]
     np.testing.assert_allclose(grad, fd, rtol=1e-6)
     t = dg.tensor([0.5])
     assert t.erfinv_() is t and abs(t.item() - 0.4769362762044699) < 1e-6
@@ -371,7 +357,7 @@ def test_i0_and_i1_against_jax_float64_and_the_series():
     assert dg.special.i0(dg.tensor([0, 1])).dtype == dg.float32 and dg.tensor([0.5]).i0().item() > 1
 
 
-def test_i0_and_i1_gradients_against_finite_differences_and_jax():
+def test_i0_and_i1_gradients_against_finite_differences_and_jax(central_differences):
     a = np.array([-2.5, -0.4, 0.0, 0.7, 3.0])
     for fn, ref in ((dg.i0, jsp.i0), (dg.special.i1, jsp.i1)):
         value, (grad,), g = _grads(fn, [a])
@@ -379,7 +365,7 @@ def test_i0_and_i1_gradients_against_finite_differences_and_jax():
         if fn is dg.i0:  # jax's i0 (i0e(x) e^|x|) takes |x|'s slope at 0 as 1: I0'(0) = I1(0) = 0
             jx[a == 0] = 0.0
         np.testing.assert_allclose(grad, jx, rtol=1e-12, atol=1e-14)
-        fd = _finite_differences(lambda v, fn=fn: fn(dg.tensor(v, dtype=dg.float64)).numpy(), [a], g)[0]
+        fd = central_differences(lambda v, fn=fn: fn(dg.tensor(v, dtype=dg.float64)).numpy(), [a], g)[0]
         np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
     t = dg.tensor([1.0])
     assert t.i0_() is t and abs(t.item() - 1.2660658777520082) < 1e-6

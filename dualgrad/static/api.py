@@ -17,6 +17,7 @@ from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor
 from .graph import Tensor, rename
 from .sparse_rows import mark, slices_of
+from .tensor_shape import known
 
 
 def _n(t, name):
@@ -202,6 +203,7 @@ def _python_axes(axis):
     """Axes as the registry takes them: a Python int or a tuple of ints. A numpy integer (from
     `np.argmax`, a numpy shape) or an integer array is TF1's too; kept as numpy, it passed the
     shape rule and then broke the gradient (`'numpy.int64' object is not iterable`)."""
+    axis = known(axis, "axis")  # (TF1's Dimension: its int, never an unknown one as None)
     if isinstance(axis, np.integer):
         return int(axis)
     if isinstance(axis, np.ndarray) and axis.dtype.kind in "iu" and axis.ndim <= 1:
@@ -259,18 +261,20 @@ def argmin(input, axis=None, name=None, dimension=None, output_type=None):  # no
 def reshape(tensor, shape, name=None):
     """A new shape (one -1 infers a dim). `shape` is a Python sequence: a shape tensor (as
     TF1 allows) is not supported, since the registry's reshape takes its shape as an attr."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
-        shape = (shape,)
-    if not isinstance(shape, (list, tuple)) or not all(
-            isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in shape):
+    dims = known(shape, "ds.reshape: shape")  # (TF1's TensorShape and known Dimensions: their ints)
+    if isinstance(dims, (int, np.integer)) and not isinstance(dims, (bool, np.bool_)):
+        dims = (dims,)
+    if not isinstance(dims, (list, tuple)) or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)) for d in dims):
         raise DTypeError(f"ds.reshape takes a Python shape (ints, one -1), got {shape!r} (at "
                          f"{user_frame()})")
-    return _n(ops.reshape(_tensor(tensor), shape=tuple(int(d) for d in shape)), name)
+    return _n(ops.reshape(_tensor(tensor), shape=tuple(int(d) for d in dims)), name)
 
 
 def transpose(a, perm=None, name=None):
     """Dims permuted by `perm` (reversed when None) (tf.transpose)."""
-    return _n(ops.transpose(_tensor(a), axes=None if perm is None else tuple(perm)), name)
+    perm = None if perm is None else tuple(known(perm, "ds.transpose: perm"))
+    return _n(ops.transpose(_tensor(a), axes=perm), name)
 
 
 def expand_dims(input, axis, name=None):  # noqa: A002
@@ -331,6 +335,7 @@ def one_hot(indices, depth: int, on_value=None, off_value=None, axis=None, dtype
     """One-hot vectors along a new axis (`axis`, the last when None or -1): `on_value` (1) where
     the class equals the index, else `off_value` (0). As TF1, the dtype is `dtype`, else that
     of `on_value` or `off_value` (`on_value=7` gives int32), else float32."""
+    depth = known(depth, "ds.one_hot: depth")  # (a known TF1 Dimension)
     if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, (int, np.integer)):
         raise DTypeError(f"ds.one_hot: depth must be an int, got {depth!r} {user_line()}")
     if depth < 0:

@@ -22,12 +22,15 @@ from ..errors import (
     user_frame,
     user_line,
 )
+from .tensor_shape import Dimension, TensorShape, plain
 
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 
 
 def _leaves(data, out: list) -> None:
+    if isinstance(data, TensorShape) and data.ndims is None:
+        raise ShapeError(f"cannot convert a TensorShape of unknown rank to a tensor {user_line()}")
     if isinstance(data, (list, tuple)):
         for d in data:
             _leaves(d, out)
@@ -89,6 +92,13 @@ def python_data(value, dtype: dtypes.DType | None, op: str) -> tuple[np.ndarray,
     defaults when `dtype` is None."""
     leaves: list = []
     _leaves(value, leaves)
+    if any(isinstance(leaf, Dimension) for leaf in leaves):  # (TF1's shapes: their ints)
+        if any(leaf.value is None for leaf in leaves if isinstance(leaf, Dimension)):
+            raise ShapeError(f"{op}: cannot convert an unknown Dimension to a tensor (got "
+                             f"{value!r}; only known dims are values) {user_line()}")
+        value = plain(value)
+        leaves = []
+        _leaves(value, leaves)
     kinds = {_kind(leaf, op) for leaf in leaves}
     if dtype is None:
         if not leaves or "f" in kinds:

@@ -17,7 +17,7 @@ from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops import Spec
 from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
-from .tensor_shape import Dimension
+from .tensor_shape import Dimension, plain
 
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 int8, int16, int32, int64, uint8 = dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8
@@ -36,6 +36,7 @@ def as_dtype(dtype) -> dtypes.DType:
 def _shape_arg(shape, op: str = "placeholder") -> tuple | None:
     """A static shape: None (unknown rank) or a tuple of ints >= 0 with None (or -1) for
     unknown dims; anything else is refused with the op's name."""
+    shape = plain(shape)  # (TF1's TensorShape and Dimension: ints and None)
     if shape is None or getattr(shape, "ndims", 0) is None:  # (ds.TensorShape(None): unknown rank)
         return None
     if isinstance(shape, (int, np.integer)) and not isinstance(shape, (builtins.bool, np.bool_)):

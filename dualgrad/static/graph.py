@@ -35,13 +35,14 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, GraphError, user_frame, user_line
+from ..errors import DTypeError, GraphError, ShapeError, user_frame, user_line
 from ..ops import Op, Spec
 from ..ops import registry as _registry
 from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
 from .int_division import floor_quotient, true_quotient
 from .naming import Naming, check_name
+from .tensor_shape import Dimension
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -247,16 +248,28 @@ class Operation:
         (session or default_session()).run(self, feed_dict)
 
 
+def _dim_operand(other):
+    """A TF1 `Dimension` operand (`x * x.get_shape()[1]`) as its int, as TF1 converts it; an
+    unknown one is refused (it has no value to compute with)."""
+    if type(other) is Dimension:
+        if other.value is None:
+            raise ShapeError(f"cannot convert an unknown Dimension to a tensor (Dimension(None) has "
+                             f"no value; use ds.shape(x)[i] for a size known only at run time) "
+                             f"{user_line()}")
+        return other.value
+    return other
+
+
 def _operator(dunder: str) -> Callable[[Any, Any], Tensor]:
     """The binary (or reflected) operator method `dunder` names in `ops.OPERATORS`."""
     name, how = OPERATORS[dunder]
     op = ops.REGISTRY[name]
     if how == REFLECTED:
         def method(self, other):
-            return op(other, self)
+            return op(_dim_operand(other), self)
     else:
         def method(self, other):
-            return op(self, other)
+            return op(self, _dim_operand(other))
     method.__name__ = dunder
     method.__doc__ = f"`{dunder}`: the registry op {name}, in the graph"
     return method
@@ -266,6 +279,7 @@ def _true_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
     """`/`: TF1's truediv, which turns integer tensors into floats first (int_division.py)."""
 
     def method(self, other):
+        other = _dim_operand(other)
         return true_quotient(other, self) if reflected else true_quotient(self, other)
 
     method.__name__ = "__rtruediv__" if reflected else "__truediv__"
@@ -276,6 +290,7 @@ def _floor_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
     """`//`: TF1's floordiv, floor(x / y) for floats (int_division.py)."""
 
     def method(self, other):
+        other = _dim_operand(other)
         return floor_quotient(other, self) if reflected else floor_quotient(self, other)
 
     method.__name__ = "__rfloordiv__" if reflected else "__floordiv__"

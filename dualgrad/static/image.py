@@ -16,6 +16,7 @@ from ..errors import DualgradNotImplementedError, DualgradValueError, ShapeError
 from ..ops import resize as _resize
 from .api import _n, _tensor, cast
 from .graph import Tensor
+from .tensor_shape import known
 from .tf_extra import reverse
 from .tf_ops import pad
 
@@ -34,7 +35,7 @@ def _size(fn: str, size) -> tuple:
         raise DualgradNotImplementedError(
             f"ds.image.{fn}: size must be known when the graph is built (a list of 2 ints), got the "
             f"tensor {size.name} {user_line()}")
-    s = np.asarray(size)
+    s = np.asarray(known(size, f"ds.image.{fn}: size"))  # (TF1's Dimension and TensorShape: their ints)
     if s.shape != (2,) or s.dtype.kind not in "iu":
         raise DualgradValueError(f"ds.image.{fn}: 'size' must be a 1-D int32 Tensor of 2 elements: "
                                  f"new_height, new_width, got {size!r} {user_line()}")

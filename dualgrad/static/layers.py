@@ -12,6 +12,7 @@ from . import api
 from .convert import ArgumentError
 from .creation import convert_to_tensor
 from .scopes import get_variable, zeros_initializer
+from .tensor_shape import known
 
 __all__ = ["dense"]
 
@@ -40,8 +41,9 @@ def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool
           bias_regularizer=None, trainable: bool = True, name: str | None = None, reuse=None):
     """`activation(inputs @ kernel + bias)` over the last axis of `inputs` (TF1's tf.layers.dense);
     the kernel starts Glorot-uniform and the bias at zero unless initializers are given."""
+    given, units = units, known(units, "ds.layers.dense: units")  # (x.get_shape()[-1] too)
     if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-        raise ArgumentError(f"ds.layers.dense: units must be a positive int, got {units!r} "
+        raise ArgumentError(f"ds.layers.dense: units must be a positive int, got {given!r} "
                             f"{user_line()}")
     if kernel_regularizer is not None or bias_regularizer is not None:
         raise ArgumentError(f"ds.layers.dense: regularizers are not supported; add the penalty to the loss "

@@ -18,6 +18,7 @@ from .convert import ArgumentError
 from .creation import convert_to_tensor
 from .nn_conv import FIRST, LAST
 from .scopes import get_variable, variable_scope
+from .tensor_shape import known
 
 
 def layer_scope(name, layer: str, reuse):
@@ -31,7 +32,8 @@ def layer_scope(name, layer: str, reuse):
 
 def _ints(layer: str, key: str, value, n: int) -> tuple:
     """Keras' `normalize_tuple`: an int, or n positive ints."""
-    values = (value,) * n if isinstance(value, int) and not isinstance(value, bool) else value
+    values = known(value, f"ds.layers.{layer}: {key}")  # (known TF1 Dimensions)
+    values = (values,) * n if isinstance(values, int) and not isinstance(values, bool) else values
     try:
         values = tuple(values)
     except TypeError:
@@ -79,8 +81,9 @@ def _input(layer: str, inputs, n: int, layout: str):
 
 
 def _positive(layer: str, key: str, value) -> int:
+    given, value = value, known(value, f"ds.layers.{layer}: {key}")  # (a known TF1 Dimension)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ArgumentError(f"ds.layers.{layer}: {key} must be a positive int, got {value!r} {user_line()}")
+        raise ArgumentError(f"ds.layers.{layer}: {key} must be a positive int, got {given!r} {user_line()}")
     return value
 
 

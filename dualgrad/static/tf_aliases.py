@@ -21,6 +21,7 @@ from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_l
 from .api import _tensor, cast, identity
 from .creation import float32, float64, int32, int64
 from .graph import Operation, Tensor, get_default_graph, rename
+from .tensor_shape import known
 from .tf_extra import top_k
 from .tf_ops import gather
 
@@ -96,7 +97,7 @@ def _ints(fn: str, what: str, value) -> list[int]:
     if isinstance(value, Tensor):
         raise DTypeError(f"ds.{fn}: {what} must be known when the graph is built (ints), got a "
                          f"tensor {value!r} {user_line()}")
-    arr = np.asarray(value)
+    arr = np.asarray(known(value, f"ds.{fn}: {what}"))  # (TF1's Dimension and TensorShape: their ints)
     if arr.dtype.kind not in "iu" or arr.ndim > 1:
         raise DTypeError(f"ds.{fn}: {what} must be an int or a list of ints, got {value!r} {user_line()}")
     return [int(v) for v in arr.reshape(-1)]

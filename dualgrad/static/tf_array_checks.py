@@ -8,9 +8,11 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError, user_line
 from .graph import Tensor
+from .tensor_shape import known
 
 
 def _int(fn: str, key: str, value) -> int:
+    value = known(value, f"ds.{fn}: {key}")  # (a known TF1 Dimension)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise DTypeError(
             f"ds.{fn}: {key} must be an int known when the graph is built, got {value!r} {user_line()}"

@@ -16,6 +16,7 @@ from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
 from .sparse_rows import mark_gather
+from .tensor_shape import known
 
 
 def _t(x, like: Tensor | None = None) -> Tensor:
@@ -31,7 +32,7 @@ def _concrete(fn: str, what: str, value) -> np.ndarray:
             return np.asarray(value.op.attrs["value"])
         raise DTypeError(f"ds.{fn}: {what} must be known when the graph is built (a list, a numpy "
                          f"array or a ds.constant), got the tensor {value.name} {user_line()}")
-    return np.asarray(value)
+    return np.asarray(known(value, f"ds.{fn}: {what}"))  # (TF1's Dimension and TensorShape: their ints)
 
 
 def _numbers(fn: str, what: str, value, kinds: str = "iu") -> np.ndarray:
@@ -56,6 +57,7 @@ def _known_dim(fn: str, x: Tensor, axis: int) -> int:
 
 
 def _int_axis(fn: str, axis) -> int:
+    axis = known(axis, f"ds.{fn}: axis")  # (a known TF1 Dimension)
     if isinstance(axis, Tensor):
         axis = _concrete(fn, "axis", axis)
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)) and not (

@@ -51,7 +51,8 @@ def test_in_place_method_follows_its_out_of_place_twin(name):
                     out = getattr(x, name[:-1])(*args)
                 except Exception:
                     continue  # arguments the twin does not take
-            if not isinstance(out, dg.Tensor) or tuple(out.shape) != tuple(x.shape) or not _same(args, make()):
+            if (not isinstance(out, dg.Tensor) or tuple(out.shape) != tuple(x.shape)
+                    or not _same(args, make())):
                 continue  # another shape, or the twin wrote into an argument (its `out`)
             y, fits = x.clone(), np.can_cast(out.numpy().dtype, x.numpy().dtype, "same_kind")
             with warnings.catch_warnings():

@@ -153,7 +153,12 @@ def top_k(input, k=1, sorted=True, name=None) -> TopKV2:  # noqa: A002 (TF's nam
     order = ops.argsort(x, axis=-1, descending=True)  # stable: ties keep their order, NaN last
     indices = ops.getitem(order, key=(Ellipsis, builtins.slice(0, k)))
     picked = ops.equal(ops.expand_dims(indices, axis=-1), np.arange(n))  # [..., k, n]: one True per row
-    values = ops.sum(ops.where(picked, ops.expand_dims(x, axis=-2), 0), axis=-1)  # one term per sum
+    wide = ops.expand_dims(x, axis=-2)
+    values = ops.sum(ops.where(picked, wide, 0), axis=-1)  # one term per sum
+    if x.dtype.is_floating_point:  # a picked -0.0 summed with zeros is +0.0: take -(sum of -x) there
+        negative_zero = ops.logical_and(ops.equal(wide, 0), ops.less(ops.copysign(1.0, wide), 0))
+        flipped = ops.negative(ops.sum(ops.where(picked, ops.negative(wide), 0), axis=-1))
+        values = ops.where(ops.amax(ops.logical_and(picked, negative_zero), axis=-1), flipped, values)
     return TopKV2(rename(cast(values, x.dtype), name), cast(indices, "int32"))  # (integers sum in int64)
 
 

@@ -1,0 +1,53 @@
+"""Silent wrong numbers found by the differential hunt of the static APIs added on 2026-12-05
+against tf.compat.v1 2.21 (see docs/reliability.md). Oracles: numpy float64 and the written-out
+definition; TF1 only where installed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad.static as ds
+
+# rows holding -0.0 among other values (no NaN: TF1's order of NaN in top_k is its heap's)
+_ROWS = np.array([[-0.0, -2.0, -np.inf, -0.0, -1.0, -3.0],
+                  [0.0, -0.0, 1.5, -np.inf, np.inf, -0.0],
+                  [-0.0, -0.0, -0.0, -0.0, -0.0, -0.0]])
+
+
+def _oracle(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k largest along the last dim, ties by position (a stable sort of -x), as TF1."""
+    order = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, order, axis=-1), order
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_top_k_keeps_the_sign_of_a_negative_zero(backend: str, dtype: str) -> None:
+    """ds.nn.top_k summed the picked entry with zeros, so a -0.0 came back +0.0 (1 / value: +inf
+    where TF1 gives -inf); leading dims fed at run time; gradients still reach the picked entries."""
+    x = _ROWS.astype(dtype)
+    p = ds.placeholder(dtype, [None, 6])
+    k = 4
+    values, indices = ds.nn.top_k(p, k=k)
+    weights = np.arange(1, k + 1, dtype=dtype)
+    (grad,) = ds.gradients(ds.reduce_sum(values * weights), [p])
+    with ds.Session(backend=backend) as sess:
+        v, i, g = sess.run([values, indices, grad], {p: x})
+    want_v, want_i = _oracle(x.astype(np.float64), k)
+    want_g = np.zeros_like(x, dtype=np.float64)
+    np.put_along_axis(want_g, want_i, np.broadcast_to(weights.astype(np.float64), want_i.shape), axis=-1)
+    assert v.dtype == np.dtype(dtype) and i.dtype == np.int32
+    np.testing.assert_array_equal(i, want_i)
+    np.testing.assert_array_equal(v, want_v.astype(dtype))
+    np.testing.assert_array_equal(np.signbit(v), np.signbit(want_v))
+    np.testing.assert_array_equal(g, want_g.astype(dtype))
+
+
+def test_top_k_negative_zero_matches_tf1() -> None:
+    tf = pytest.importorskip("tensorflow")
+    tf1 = tf.compat.v1
+    with tf.Graph().as_default():
+        want = tf1.Session().run(tf1.nn.top_k(tf1.constant(_ROWS), k=4).values)
+    p = ds.constant(_ROWS)
+    with ds.Session(backend="numpy") as sess:
+        got = sess.run(ds.nn.top_k(p, k=4).values)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -272,10 +272,12 @@ class TensorShape(tuple):
 
     __rmul__ = __mul__
 
-    def count(self, value):  # noqa: D102 (tuple's, absent from TF1's TensorShape)
+    def count(self, value):
+        """Refused: tuple's method, absent from TF1's TensorShape (its dims compare as None)."""
         raise AttributeError("'TensorShape' object has no attribute 'count'")
 
-    def index(self, value, *args):  # noqa: D102
+    def index(self, value, *args):
+        """Refused: tuple's method, absent from TF1's TensorShape (its dims compare as None)."""
         raise AttributeError("'TensorShape' object has no attribute 'index'")
 
     @property

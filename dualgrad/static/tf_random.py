@@ -72,6 +72,10 @@ def _draw(api: str, logits, num_samples, seed, dtype, name) -> Tensor:
     out_type = _int_type(api, "dtype" if api == "categorical" else "output_dtype", dtype or "int64")
     with get_default_graph().name_scope(name or api):
         wide = ops.expand_dims(cast(x, float64), axis=1)  # (batch, 1, classes)
+        # logits relative to their row's largest finite one, as TF1's kernel: past ~1e16 a
+        # Gumbel draw vanishes beside a logit (1e30 + g == 1e30) and ties never break
+        top = ops.amax(wide, axis=2, keepdims=True)
+        wide = ops.subtract(wide, ops.where(ops.isfinite(top), top, 0.0))
         like = ops.add(wide, zeros([1, int(num_samples), 1], float64))  # (batch, samples, classes)
         u = _uniform(api, like, seed)
         gumbel = ops.negative(ops.log(ops.negative(ops.log(u))))

@@ -51,3 +51,36 @@ def test_top_k_negative_zero_matches_tf1() -> None:
     with ds.Session(backend="numpy") as sess:
         got = sess.run(ds.nn.top_k(p, k=4).values)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+# rows whose Gumbel draws vanish beside their logits unless they are taken relative to the
+# row's largest (1e30 + g == 1e30 in float64): the exact probabilities are softmax's
+_LOGITS = np.array([[1e30, 1e30, -1e30],
+                    [-1e300, -1e300, -np.inf],
+                    [3e38, 3e38, 3e38],
+                    [0.0, 1.0, 2.0]])
+
+
+def _softmax(rows: np.ndarray) -> np.ndarray:
+    """exp(l - max l) / sum, in float64 (the definition; -inf logits have probability 0)."""
+    e = np.exp(rows - rows.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("fed", [False, True])
+@pytest.mark.parametrize("api", ["categorical", "multinomial"])
+def test_categorical_draws_follow_softmax_for_huge_logits(backend: str, api: str, fed: bool) -> None:
+    """ds.random.categorical/ds.multinomial added Gumbel noise to the raw logits, so rows of
+    equal huge logits always drew their first class (TF1 draws each half the time)."""
+    n = 4000
+    # float32 constants (3e38 is finite there; -1e300 is not), float64 fed at run time
+    logits = _LOGITS[[0, 2, 3]].astype(np.float32) if not fed else _LOGITS
+    source = ds.placeholder(str(logits.dtype), [None, 3]) if fed else ds.constant(logits)
+    draw = getattr(ds.random, api)(source, n, seed=7)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(draw, {source: logits} if fed else None)
+    assert got.shape == (len(logits), n) and got.dtype == np.int64
+    probs = _softmax(logits.astype(np.float64))
+    counts = np.stack([np.bincount(row, minlength=3) for row in got])
+    bound = 5 * np.sqrt(n * probs * (1 - probs)) + 1  # five standard deviations
+    assert np.all(np.abs(counts - n * probs) <= bound), (counts, n * probs)

@@ -25,6 +25,15 @@ def register_frontend(tensor_type: type, bind: Callable[[Op, tuple, dict], Any])
     _FRONTENDS[tensor_type] = bind
 
 
+_OPERAND_ADAPTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def register_operand(operand_type: type, convert: Callable[[Any], Any]) -> None:
+    """Let ops take `operand_type` (a front end's number-like object, such as TF1's Dimension)
+    as `convert(value)`, which returns a number or raises; looked up only for unknown types."""
+    _OPERAND_ADAPTERS[operand_type] = convert
+
+
 _ndarray = np.ndarray
 _NUMBERS = frozenset((bool, int, float, complex, np.float32, np.float64, np.int64, np.bool_))
 _TEXT = (str, bytes, bytearray, np.str_, np.bytes_)

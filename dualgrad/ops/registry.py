@@ -23,6 +23,7 @@ from .jit import is_tracer, run_jitted
 from .operands import (  # noqa: F401 - re-exported: `from .registry import shape_error` etc.
     _FRONTENDS,
     _NUMBERS,
+    _OPERAND_ADAPTERS,
     _PLAIN_ATTRS,
     _ndarray,
     _plain,
@@ -132,7 +133,10 @@ class Op:
                     if holds_text(a):
                         raise text_operand_error(self, a)
                     if not is_operand(a):
-                        raise operand_error(self, a)
+                        adapt = _OPERAND_ADAPTERS.get(type(a))
+                        if adapt is None:
+                            raise operand_error(self, a)
+                        return self(*(adapt(v) if type(v) is type(a) else v for v in args), **attrs)
                 elif type(a) is complex:
                     raise operand_error(self, a)
             elif bind is not frontend:

@@ -300,13 +300,13 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
 def concat(values: Sequence, axis: int, name=None):
     """Tensors joined along an existing `axis` (tf.concat)."""
     values = _tensors(_nonempty("concat", values, "values"))
-    return _n(ops.concatenate(*values, axis=axis), name)
+    return _n(ops.concatenate(*values, axis=known(axis, "ds.concat: axis")), name)
 
 
 def stack(values: Sequence, axis: int = 0, name=None):
     """Tensors joined along a new `axis` (tf.stack)."""
     values = _tensors(_nonempty("stack", values, "values"))
-    return _n(ops.stack(*values, axis=axis), name)
+    return _n(ops.stack(*values, axis=known(axis, "ds.stack: axis")), name)
 
 
 def size(input, name=None, out_type=None):  # noqa: A002

@@ -17,7 +17,7 @@ from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops import Spec
 from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
-from .tensor_shape import Dimension, plain
+from .tensor_shape import Dimension, known, plain
 
 float16, float32, float64 = dtypes.float16, dtypes.float32, dtypes.float64
 int8, int16, int32, int64, uint8 = dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8
@@ -193,6 +193,7 @@ def _random(op_type: str, shape: Sequence, dtype, seed, name, **params) -> Tenso
     shape = _full_shape(shape, api)
     if seed is not None and (isinstance(seed, builtins.bool) or not isinstance(seed, (int, np.integer))):
         raise DTypeError(f"ds.{api}: seed must be an int or None, got {seed!r} {user_line()}")
+    params = {k: known(v, f"ds.{api}: {k}") for k, v in params.items()}  # (TF1's Dimension)
     for key, v in params.items():
         _number(api, key, v)
     if params.get("stddev", 0) < 0:
@@ -214,6 +215,7 @@ def random_uniform(shape, minval=0, maxval=None, dtype=float32, seed: int | None
                    name: str | None = None) -> Tensor:
     """Uniform in [minval, maxval) (maxval defaults to 1 for floats), drawn anew each run."""
     d = as_dtype(dtype)
+    minval, maxval = known(minval, "ds.random_uniform: minval"), known(maxval, "ds.random_uniform: maxval")
     if maxval is None:
         if not d.is_floating_point:
             raise ArgumentError("ds.random_uniform: Must specify maxval for integer dtype (at "

@@ -37,6 +37,7 @@ import numpy as np
 from .. import ops
 from ..errors import DTypeError, GraphError, ShapeError, user_frame, user_line
 from ..ops import Op, Spec
+from ..ops import operands as _operands
 from ..ops import registry as _registry
 from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
@@ -258,6 +259,9 @@ def _dim_operand(other):
                              f"{user_line()}")
         return other.value
     return other
+
+
+_operands.register_operand(Dimension, _dim_operand)  # (ds.multiply(x, x.get_shape()[1]))
 
 
 def _operator(dunder: str) -> Callable[[Any, Any], Tensor]:

@@ -180,7 +180,10 @@ def test_shapes_flow_into_ds_functions_as_their_ints(backend):
                 ds.one_hot([0, 2], depth=rows), ds.range(rows), ds.reduce_sum(x, axis=rows - 2),
                 ds.transpose(x, [0, width - 2, 1]), ds.slice(ds.reshape(flat, [2, 12]), [0, 0], [1, rows]),
                 ds.expand_dims(ds.ones([3]), rows - 3), ds.gather(x, [1], axis=rows - 2),
-                ds.pad(ds.ones([1, 1]), [[0, rows - 2], [0, 0]]), ds.linspace(0.0, 1.0, rows)]
+                ds.pad(ds.ones([1, 1]), [[0, rows - 2], [0, 0]]), ds.linspace(0.0, 1.0, rows),
+                ds.multiply(x, rows), ds.add(width, x), ds.maximum(x, width),
+                ds.concat([x, x], axis=rows - 1), ds.stack([x, x], axis=rows - 1),
+                ds.random_uniform([2], maxval=rows, dtype=ds.int32, seed=1)]
 
     with_dims = build(rows, width, s[1:])
     with_ints = build(3, 4, (3, 4))
@@ -225,6 +228,9 @@ def test_unknown_dims_are_refused_where_a_number_is_needed():
     for build, message in [(lambda: ds.reshape(x, [batch, 3]), r"ds\.reshape: shape: got "),
                            (lambda: ds.zeros([batch, 3]), r"ds\.zeros: a fully known shape is required"),
                            (lambda: x * batch, r"cannot convert an unknown Dimension to a tensor"),
+                           (lambda: ds.add(x, batch), r"cannot convert an unknown Dimension to a tensor"),
+                           (lambda: ds.random_uniform([2], maxval=batch, dtype=ds.int32),
+                            r"ds\.random_uniform: maxval: got "),
                            (lambda: ds.constant([batch, 3]), r"cannot convert an unknown Dimension"),
                            (lambda: ds.layers.dense(x, units=batch), r"ds\.layers\.dense: units: got "),
                            (lambda: ds.reduce_sum(x, axis=batch), r"axis: got Dimension\(None\)"),

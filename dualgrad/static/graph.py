@@ -43,7 +43,7 @@ from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
 from .int_division import floor_quotient, true_quotient
 from .naming import Naming, check_name
-from .tensor_shape import Dimension
+from .tensor_shape import Dimension, known
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -390,6 +390,8 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __getitem__(self, key):
+        if type(key) is Dimension or isinstance(key, tuple) and any(type(k) is Dimension for k in key):
+            key = known(key, "ds.Tensor[...]")  # (TF1's x[:, dim]: its int)
         if isinstance(key, list):
             key = np.asarray(key)
         elif isinstance(key, tuple):

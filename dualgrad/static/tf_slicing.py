@@ -9,6 +9,7 @@ from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_l
 from .api import _n, _tensor
 from .convert import ArgumentError
 from .graph import Tensor, get_default_graph
+from .tensor_shape import known
 from .tf_array_checks import _axis, _int
 
 __all__ = [
@@ -66,7 +67,7 @@ def strided_slice(
                 f"ds.{fn}: {key} must be known when the graph is built (a list of "
                 f"ints), not a tensor {user_line()}"
             )
-        array = np.asarray(value)
+        array = np.asarray(known(value, f"ds.{fn}: {key}"))  # (TF1's Dimension: its int)
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
             raise DTypeError(f"ds.{fn}: {key} must be a 1-D list of ints, got {value!r} {user_line()}")
         lists.append([int(v) for v in array])

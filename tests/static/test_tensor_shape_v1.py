@@ -183,7 +183,8 @@ def test_shapes_flow_into_ds_functions_as_their_ints(backend):
                 ds.pad(ds.ones([1, 1]), [[0, rows - 2], [0, 0]]), ds.linspace(0.0, 1.0, rows),
                 ds.multiply(x, rows), ds.add(width, x), ds.maximum(x, width),
                 ds.concat([x, x], axis=rows - 1), ds.stack([x, x], axis=rows - 1),
-                ds.random_uniform([2], maxval=rows, dtype=ds.int32, seed=1)]
+                ds.random_uniform([2], maxval=rows, dtype=ds.int32, seed=1), x[:, rows - 1],
+                x[:, :rows - 1, width - 2], ds.strided_slice(x, [0, 0, 0], [2, rows, width], [1, 2, 1])]
 
     with_dims = build(rows, width, s[1:])
     with_ints = build(3, 4, (3, 4))
@@ -213,11 +214,13 @@ def test_layers_and_variables_take_dims(backend):
     conv = ds.layers.conv2d(ds.ones([1, 4, 4, 2]), filters=units, kernel_size=units - 1,
                             kernel_initializer=ds.ones_initializer())
     assert w.shape == (3, 6) and h.shape == (None, 3) and conv.shape == (1, 3, 3, 3)
+    rows = ds.data.Dataset.from_tensor_slices(np.arange(6.0)).batch(units).make_one_shot_iterator().get_next()
     value = np.array([[1.0, 2.0, 3.0]], np.float32)
     with ds.Session(backend=backend) as sess:
         sess.run(ds.global_variables_initializer())
         np.testing.assert_array_equal(sess.run(h, {x: value}), [[6.0, 6.0, 6.0]])
         np.testing.assert_array_equal(sess.run(conv), np.full((1, 3, 3, 3), 8.0))
+        np.testing.assert_array_equal(sess.run(rows), [0.0, 1.0, 2.0])
 
 
 def test_unknown_dims_are_refused_where_a_number_is_needed():
@@ -235,6 +238,7 @@ def test_unknown_dims_are_refused_where_a_number_is_needed():
                            (lambda: ds.layers.dense(x, units=batch), r"ds\.layers\.dense: units: got "),
                            (lambda: ds.reduce_sum(x, axis=batch), r"axis: got Dimension\(None\)"),
                            (lambda: ds.one_hot([0], depth=batch), r"ds\.one_hot: depth: got "),
-                           (lambda: ds.tile(x, [batch, 1]), r"ds\.tile: multiples: got ")]:
+                           (lambda: ds.tile(x, [batch, 1]), r"ds\.tile: multiples: got "),
+                           (lambda: x[:, batch], r"ds\.Tensor\[\.\.\.\]: got ")]:
         with pytest.raises(DualgradError, match=message):
             build()

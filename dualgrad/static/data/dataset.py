@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import dtypes
 from ...errors import ArgumentError, DTypeError, user_line
+from ..tensor_shape import known
 from .batching import _Batch, _PaddedBatch, _Unbatch
 from .iterators import Iterator
 from .mapping import _Filter, _Map
@@ -148,6 +149,7 @@ class Dataset(Pipeline):
 
 
 def _count(n, op: str, arg: str, least: int) -> int:
+    n = known(n, f"ds.data.Dataset.{op}: {arg}")  # (TF1's Dimension: its int)
     if isinstance(n, (builtins.bool, np.bool_)) or not isinstance(n, (int, np.integer)):
         raise DTypeError(f"ds.data.Dataset.{op}: {arg} must be an int, got {n!r} {user_line()}")
     if n < least:

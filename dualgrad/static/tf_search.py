@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, ShapeError, user_line
-from .api import _int_type
+from .api import _int_type, identity, shape
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, get_default_graph, rename
@@ -67,6 +67,14 @@ def searchsorted(sorted_sequence, values, side: str = "left", out_type=None, nam
         raise ShapeError(f"ds.searchsorted: sorted_sequence {seq.shape} and values {v.shape} must have rank "
                          f">= 1 and the same leading dims (each row of values is searched in the same row of "
                          f"sorted_sequence) {user_line()}")
+    lead = [d for d, (a, b) in enumerate(zip(seq.shape[:-1], v.shape[:-1], strict=True)) if None in (a, b)]
+    if lead:  # batch dims known only at run time must match there too (no broadcasting, as TF)
+        from .tf_asserts import assert_equal
+
+        checks = [assert_equal(shape(seq)[d], shape(v)[d], message=f"ds.searchsorted: dim {d} of "
+                               f"sorted_sequence and of values must be equal (leading dims)") for d in lead]
+        with get_default_graph().control_dependencies(checks):
+            seq, v = identity(seq), identity(v)
     rows, cols = ops.expand_dims(seq, axis=-2), ops.expand_dims(v, axis=-1)  # (..., 1, N), (..., M, 1)
     hit = ops.less(rows, cols) if side == "left" else ops.logical_not(ops.less(cols, rows))
     return rename(ops.cast(ops.sum(hit, axis=-1), dtype=out), name)

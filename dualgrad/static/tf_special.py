@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, ShapeError, user_line
+from ..ops.contraction import _parse as parse_einsum
 from ..ops.segments import SEGMENT_OPS, segment_reduce, sorted_segments
 from .api import _n, _tensor
 from .graph import Tensor
@@ -55,7 +56,47 @@ def einsum(equation: str | None = None, *inputs, name=None, optimize=None) -> Te
         raise TypeError("einsum() missing 1 required positional argument: 'equation'")
     if optimize not in (None, "greedy", "optimal", "auto"):
         raise DTypeError(f"ds.einsum: unknown optimize={optimize!r} {user_line()}")
-    return _n(ops.einsum(*(_tensor(x) for x in inputs), equation=equation), name)
+    xs = [_tensor(x) for x in inputs]
+    unknown = _same_label_sizes(equation, xs)
+    out = ops.einsum(*xs, equation=equation)
+    if unknown:
+        from .api import identity, shape
+        from .graph import get_default_graph
+        from .tf_asserts import assert_equal
+
+        checks = [assert_equal(shape(xs[k0])[i0], shape(xs[k])[i],
+                               message=f"ds.einsum: subscript {y!r} of {equation!r}: the sizes of operand "
+                                       f"{k0} axis {i0} and operand {k} axis {i} must be equal")
+                  for y, (k0, i0), (k, i) in unknown]
+        with get_default_graph().control_dependencies(checks):
+            out = identity(out)
+    return _n(out, name)
+
+
+def _same_label_sizes(equation: str, xs: list) -> list:
+    """TF1's rule: every occurrence of a subscript letter has one size (numpy's and PyTorch's
+    einsum broadcast a size-1 one, so 'ij,jk->ik' of (2, 1) and (3, 4) would contract 1 with 3);
+    only `...` dims broadcast. A known mismatch raises now; the occurrences whose sizes are
+    known only at run time come back as (letter, first (operand, axis), other) to check then."""
+    if any(x.shape is None for x in xs):
+        return []
+    shapes = [tuple(x.shape) for x in xs]
+    labels, _ = parse_einsum(equation, shapes)
+    where: dict = {}
+    for k, ls in enumerate(labels):
+        for i, y in enumerate(ls):
+            if isinstance(y, str):
+                where.setdefault(y, []).append((k, i))
+    unknown = []
+    for y, places in where.items():
+        sizes = {shapes[k][i] for k, i in places} - {None}
+        if len(sizes) > 1:
+            raise ShapeError(f"ds.einsum: Dimensions must be equal: subscript {y!r} has sizes "
+                             f"{sorted(sizes)} in {equation!r} (operand shapes {shapes}; TF1 broadcasts "
+                             f"only '...' dims) {user_line()}")
+        if any(shapes[k][i] is None for k, i in places):
+            unknown += [(y, places[0], p) for p in places[1:]]
+    return unknown
 
 
 def _known_int(fn: str, value, what: str) -> int:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import dualgrad.static as ds
+from dualgrad.errors import ShapeError
 
 # rows holding -0.0 among other values (no NaN: TF1's order of NaN in top_k is its heap's)
 _ROWS = np.array([[-0.0, -2.0, -np.inf, -0.0, -1.0, -3.0],
@@ -84,3 +85,65 @@ def test_categorical_draws_follow_softmax_for_huge_logits(backend: str, api: str
     counts = np.stack([np.bincount(row, minlength=3) for row in got])
     bound = 5 * np.sqrt(n * probs * (1 - probs)) + 1  # five standard deviations
     assert np.all(np.abs(counts - n * probs) <= bound), (counts, n * probs)
+
+
+# (equation, shapes): a subscript letter of one size in one operand and 1 in another, which
+# numpy's and PyTorch's einsum broadcast (contracting 1 with n) and TF1 refuses
+_EINSUM_MISMATCHES = [
+    ("ij,jk->ik", (2, 1), (3, 4)),
+    ("ij,jk->ik", (2, 3), (1, 4)),
+    ("ij,ij->i", (2, 3), (1, 3)),
+    ("ij,ij->", (2, 3), (2, 1)),
+    ("bij,bjk->bik", (2, 2, 3), (1, 3, 4)),
+]
+
+
+@pytest.mark.parametrize(("equation", "sa", "sb"), _EINSUM_MISMATCHES)
+def test_einsum_refuses_a_size_one_subscript_when_the_graph_is_built(equation: str, sa: tuple,
+                                                                     sb: tuple) -> None:
+    with pytest.raises(ShapeError, match="Dimensions must be equal"):
+        ds.einsum(equation, ds.constant(np.ones(sa)), ds.constant(np.ones(sb)))
+
+
+def _fed(shape: tuple) -> ds.Tensor:
+    return ds.placeholder("float64", [None] * len(shape))
+
+
+@pytest.mark.parametrize(("equation", "sa", "sb"), _EINSUM_MISMATCHES[:3])
+def test_einsum_and_tensordot_check_run_time_sizes(backend: str, equation: str, sa: tuple, sb: tuple) -> None:
+    """Dims fed at run time: a mismatch raises InvalidArgumentError (it contracted 1 with n and
+    returned numbers); matching sizes give numpy's einsum, and '...' dims still broadcast."""
+    a, b = _fed(sa), _fed(sb)
+    out = ds.einsum(equation, a, b)
+    dot = ds.tensordot(a, b, [[1], [0]])  # a's j against b's first axis
+    rng = np.random.default_rng(0)
+    with ds.Session(backend=backend) as sess:
+        with pytest.raises(ds.errors.InvalidArgumentError, match="einsum"):
+            sess.run(out, {a: np.ones(sa), b: np.ones(sb)})
+        if sa[1] != sb[0]:
+            with pytest.raises(ds.errors.InvalidArgumentError, match="einsum"):
+                sess.run(dot, {a: np.ones(sa), b: np.ones(sb)})
+        fit = [max(p, q) for p, q in zip(sa, sb, strict=True)]
+        va, vb = rng.normal(size=fit), rng.normal(size=fit if equation != "ij,jk->ik" else (fit[1], sb[1]))
+        np.testing.assert_allclose(sess.run(out, {a: va, b: vb}), np.einsum(equation, va, vb), rtol=1e-12)
+    ds.reset_default_graph()
+    x, y = ds.placeholder("float64", [None, None, 3]), ds.placeholder("float64", [None, 3, 4])
+    z = ds.einsum("...ij,...jk->...ik", x, y)
+    vx, vy = rng.normal(size=(2, 2, 3)), rng.normal(size=(1, 3, 4))
+    with ds.Session(backend=backend) as sess:
+        np.testing.assert_allclose(sess.run(z, {x: vx, y: vy}), vx @ vy, rtol=1e-12)
+
+
+def test_searchsorted_checks_run_time_batch_dims(backend: str) -> None:
+    """A batch of 1 against a batch of 3 (fed) searched every row of values in the one row of
+    sorted_sequence; TF1 refuses. Equal batches give numpy's searchsorted row by row."""
+    seq, val = ds.placeholder("float32", [None, 4]), ds.placeholder("float32", [None, 2])
+    out = ds.searchsorted(seq, val, side="right")
+    s = np.sort(np.random.default_rng(1).normal(size=(3, 4)), axis=1).astype(np.float32)
+    v = np.random.default_rng(2).normal(size=(3, 2)).astype(np.float32)
+    with ds.Session(backend=backend) as sess:
+        with pytest.raises(ds.errors.InvalidArgumentError, match="searchsorted"):
+            sess.run(out, {seq: s[:1], val: v})
+        got = sess.run(out, {seq: s, val: v})
+    want = [np.searchsorted(r, q, side="right") for r, q in zip(s, v, strict=True)]
+    np.testing.assert_array_equal(got, want)

@@ -6,11 +6,12 @@ an error names the function and both shapes as PyTorch's does. `beta=0` drops th
 (NaN and inf in it included), as PyTorch's BLAS-style functions do."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-from .. import ops
+from .. import dtypes, ops
 from ..errors import DTypeError, DualgradValueError, ShapeError, refusing, user_line
 from .attach import install
 from .inplace import inplace, unary_method, write_result
@@ -37,13 +38,25 @@ def _check_scalars(name: str, input: Tensor, others, **scalars) -> None:
                                  f"floating point number (got {value!r}) {user_line()}")
 
 
-def _blas(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
-    """beta * input + alpha * product, input broadcast to the product's shape; beta == 0
-    reads no input (PyTorch's)."""
+def _in_dtype(dtype, *tensors) -> list:
+    """The tensors cast to `dtype`, the result dtype of the whole expression, before any part
+    of it is computed: PyTorch computes in the promoted dtype, so a float32 product or quotient
+    added to a float64 input keeps float64's digits (a float32 one lost them)."""
+    return [ops.cast(t, dtype=dtype) if isinstance(t, Tensor) and t.dtype != dtype else t for t in tensors]
+
+
+def _blas_dtype(input: Tensor, *operands: Tensor) -> dtypes.DType:
+    """PyTorch's result dtype of beta * input + alpha * f(operands): input counts as the
+    result's shape (PyTorch expands it first, so a 0-d input ranks as dimensioned)."""
+    return dtypes.result_dtype([np.empty((1,), input.dtype.np), *operands])
+
+
+def _blas(input: Tensor, product: Tensor, beta, alpha, dtype: dtypes.DType) -> Tensor:
+    """beta * input + alpha * product, input broadcast to the product's shape, in `dtype`;
+    beta == 0 reads no input (PyTorch's) but the result keeps its dtype."""
     scaled = product if _is_one(alpha) else ops.multiply(alpha, product)
-    if _is_zero(beta):
-        return scaled
-    return ops.add(input if _is_one(beta) else ops.multiply(beta, input), scaled)
+    out = scaled if _is_zero(beta) else ops.add(input if _is_one(beta) else ops.multiply(beta, input), scaled)
+    return out if out.dtype == dtype else ops.cast(out, dtype=dtype)
 
 
 def _is_one(x) -> bool:
@@ -76,11 +89,13 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
     if _is_integral(tensor1) and _is_integral(tensor2):
         raise DTypeError("addcdiv: Integer division with addcdiv is no longer supported; write "
                          f"input + value * tensor1 / tensor2 for true division {user_line()}")
+    tensor1, tensor2 = _in_dtype(dtypes.result_dtype([input, tensor1, tensor2]), tensor1, tensor2)
     return ops.add(input, ops.multiply(value, ops.divide(tensor1, tensor2)))
 
 
 def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """`addcmul`, written into this tensor (Tensor.addcmul_)."""
+    tensor1, tensor2 = _in_dtype(dtypes.result_dtype([input, tensor1, tensor2]), tensor1, tensor2)
     result = ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
     return write_result("addcmul_", input, result)
 
@@ -98,7 +113,8 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
                          f"{tuple(batch1.shape)}) {user_line()}")
     _check_broadcast("baddbmm", input, (b, n, batch2.shape[2]))
     _check_scalars("baddbmm", input, (batch1, batch2), beta=beta, alpha=alpha)
-    return _blas(input, ops.matmul(batch1, batch2), beta, alpha)
+    dtype = _blas_dtype(input, batch1, batch2)
+    return _blas(input, ops.matmul(*_in_dtype(dtype, batch1, batch2)), beta, alpha, dtype)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -112,7 +128,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
         raise ShapeError(f"addmv: size mismatch, got input ({_shape_name(input)}), mat ({_shape_name(mat)}), "
                          f"vec ({_shape_name(vec)}) {user_line()}")
     _check_scalars("addmv", input, (mat, vec), beta=beta, alpha=alpha)
-    return _blas(input, ops.matmul(mat, vec), beta, alpha)
+    dtype = _blas_dtype(input, mat, vec)
+    return _blas(input, ops.matmul(*_in_dtype(dtype, mat, vec)), beta, alpha, dtype)
 
 
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -123,8 +140,10 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
                              f"{tuple(v.shape)}) {user_line()}")
     _check_broadcast("addr", input, (vec1.shape[0], vec2.shape[0]))
     _check_scalars("addr", input, (vec1, vec2), beta=beta, alpha=alpha)
+    dtype = _blas_dtype(input, vec1, vec2)
+    vec1, vec2 = _in_dtype(dtype, vec1, vec2)
     outer = ops.multiply(ops.expand_dims(vec1, axis=1), ops.expand_dims(vec2, axis=0))
-    return _blas(input, outer, beta, alpha)
+    return _blas(input, outer, beta, alpha, dtype)
 
 
 def inner(input: Tensor, other: Tensor) -> Tensor:
@@ -137,8 +156,8 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
         raise ShapeError(f"inner() the last dimension must match on both input tensors but got shapes "
                          f"{list(input.shape)} and {list(other.shape)} {user_line()}")
     k = input.shape[-1]
-    a = ops.reshape(input, shape=(-1, k))
-    b = ops.reshape(other, shape=(-1, k))
+    a = ops.reshape(input, shape=(math.prod(input.shape[:-1]), k))  # (not -1: k may be 0)
+    b = ops.reshape(other, shape=(math.prod(other.shape[:-1]), k))
     out = ops.matmul(a, ops.transpose(b, axes=(1, 0)))
     return ops.reshape(out, shape=tuple(input.shape[:-1]) + tuple(other.shape[:-1]))
 

@@ -9,6 +9,7 @@ whole gradient goes to the picked side (PyTorch's rule: x on ties, and the non-N
 from __future__ import annotations
 
 import math
+import numbers
 
 from ..errors import DualgradValueError, ShapeError, user_line
 from . import composite
@@ -31,7 +32,12 @@ def _x_times(fn, x, y, nan: bool):
     zero = ew.equal(x, 0)
     if nan:
         zero = logical_and(zero, ew.logical_not(isnan(y)))
-    return ew.where(zero, 0, ew.multiply(x, fn(ew.where(zero, 1, y))))
+    # y in the result dtype of x and y before fn (PyTorch promotes first): where(zero, 1, y)
+    # alone kept a float32 y's dtype (or made a Python number a strong float64 or int64), so
+    # xlogy(float64, float32 or 3) took a float32 log. x + 1 has x's dtype and shape and is
+    # 1 where it is picked, so the where's dtype is the pair's
+    one = 1 if isinstance(x, numbers.Number) else ew.add(x, 1)
+    return ew.where(zero, 0, ew.multiply(x, fn(ew.where(zero, one, y))))
 
 
 def xlogy(x, y, nan=True):

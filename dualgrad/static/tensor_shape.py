@@ -15,6 +15,7 @@ and use as an index or a tensor value; arithmetic and comparisons with it give u
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 
 from ..errors import DualgradTypeError, DualgradValueError, ShapeError, user_line
@@ -200,9 +201,8 @@ class TensorShape(tuple):
             out = super().__new__(cls, ())
             out._known = False
             return out
-        if isinstance(dims, Dimension) or (hasattr(type(dims), "__index__")
-                                           and not isinstance(dims, bool)):
-            dims = (dims,)
+        if isinstance(dims, (Dimension, numbers.Integral)) and not isinstance(dims, bool):
+            dims = (dims,)  # (an int is a 1-d shape, as TF1's)
         if isinstance(dims, TensorShape):
             entries = tuple.__iter__(dims)
         else:

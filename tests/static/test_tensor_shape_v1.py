@@ -92,7 +92,8 @@ def test_tensor_shape_methods_are_tf1s():
     s = S([2, None])
     assert s == S([2, None]) and s == [2, None] and s == (2, None) and not s != [2, None]
     assert s != [2, 3] and S(None) == S(None) and S(None) != S([]) and S([2, 3]) != S([2, 3, 4])
-    assert hash(S([2, 3])) == hash(S((2, 3)))
+    assert hash(S([2, 3])) == hash(S((2, 3))) and S(np.array([2, 3])) == S([np.int64(2), D(3)]) == [2, 3]
+    assert S(np.int64(3)) == S(D(3)) == [3]
     assert s.num_elements() is None and S([2, 3]).num_elements() == 6 and S([]).num_elements() == 1
     assert not s.is_fully_defined() and S([2, 3]).is_fully_defined() and not S(None).is_fully_defined()
     assert s.merge_with([None, 3]).as_list() == [2, 3] and S(None).merge_with(s) == s

@@ -305,6 +305,9 @@ def draw(op, rng: np.random.Generator) -> np.ndarray:
         out = rng.normal(a["mean"], a["stddev"], size=shape)
     elif op.type == "RandomGamma":  # (tf.random.gamma: alpha and the rate beta broadcast)
         out = rng.gamma(np.broadcast_to(a["alpha"], shape), size=shape) / a["beta"]
+        # TF1 maps a draw that underflows (0 or subnormal in the dtype: a third of Gamma(0.01)'s
+        # in float32) to the dtype's smallest normal, so log() and x / sum(x) stay finite
+        return np.maximum(np.asarray(out, dtype=d.np), np.finfo(d.np).tiny)
     elif op.type == "RandomPoisson":  # (tf.random.poisson)
         out = rng.poisson(np.broadcast_to(a["lam"], shape), size=shape)
     else:

@@ -3,6 +3,8 @@ against tf.compat.v1 2.21 (see docs/reliability.md). Oracles: numpy float64 and 
 definition; TF1 only where installed."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -147,3 +149,24 @@ def test_searchsorted_checks_run_time_batch_dims(backend: str) -> None:
         got = sess.run(out, {seq: s, val: v})
     want = [np.searchsorted(r, q, side="right") for r, q in zip(s, v, strict=True)]
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(("alpha", "beta", "dtype"), [(0.01, 1.0, "float32"), (0.3, 5.0, "float16"),
+                                                      (1e-3, 1.0, "float64"), (1.0, 1e307, "float64")])
+def test_gamma_draws_never_underflow_to_zero(backend: str, alpha: float, beta: float, dtype: str) -> None:
+    """ds.random.gamma returned exact zeros (and subnormals) for the draws below the dtype's
+    smallest normal, 35% of Gamma(0.01)'s in float32, so log(draw) was -inf and a Dirichlet
+    draw x / sum(x) NaN; TF1 maps them to finfo(dtype).tiny. The fraction mapped there is the
+    CDF at tiny: 1 - exp(-x) for a = 1 (a huge rate pushes the draws there), else x^a / Gamma(a + 1)
+    to first order (x is tiny: the series' next term is ~a x / (a + 1) of it)."""
+    n = 4000
+    draw = ds.random.gamma([n], alpha, beta=beta, dtype=dtype, seed=3)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(draw)
+    tiny = np.finfo(dtype).tiny
+    assert got.dtype == np.dtype(dtype) and got.min() >= tiny
+    x = float(tiny) * beta
+    p = -math.expm1(-x) if alpha == 1.0 else x**alpha / math.gamma(alpha + 1)
+    mapped = np.count_nonzero(got == tiny)
+    assert abs(mapped - n * p) <= 5 * math.sqrt(n * p * (1 - p)) + 1, (mapped, n * p)
+    assert np.all(np.isfinite(np.log(got.astype(np.float64))))

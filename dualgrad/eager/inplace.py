@@ -6,6 +6,8 @@ in-place op on a view rebases its base, as PyTorch's CopySlices does).
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import dtypes, ops
@@ -34,6 +36,29 @@ def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
         raise GraphError("a view of a leaf Variable that requires grad is being used in an in-place "
                          f"operation. {user_line()}")
 
+
+
+def refuse_outside_view(t: Tensor, op: Op) -> None:
+    """A value that requires grad written into `t`, a tensor outside the graph that shares its
+    memory with another live tensor (a view of a tensor that does not require grad, or made
+    under no_grad): the write would reach the base's values but not its history, so gradients
+    through the base silently missed it (`b.narrow(0, 2, 2).copy_(w * 3)`: w's gradient
+    through b was 0). Refused; `b[2:4] = w * 3` records it on b. On the CPU the version
+    counter, which a view shares with its base, tells whether another holder is alive; on the
+    jax device the tracked base's own references do."""
+    data = t._data
+    if t._view is not None:  # (a jax view: only `_view`s hold temporary bases, `zeros(4).view(2, 2)`)
+        aliased, node = False, t
+        while node._view is not None and not aliased:
+            aliased = sys.getrefcount(node._view[0]) > 2  # (the `_view` tuple and the argument)
+            node = node._view[0]
+    else:
+        aliased = type(data) is _ndarray and data.base is not None and sys.getrefcount(t._version) > 2
+    if aliased:
+        raise GraphError(f"{op.name}_: a value that requires grad is written in place into a view of a "
+                         f"tensor outside the graph (one that does not require grad, or a view made "
+                         f"under no_grad): the base would not get the gradient. Write through the base "
+                         f"instead (b[2:4] = value) {user_line()}")
 
 
 def view_chain(t: Tensor) -> list:
@@ -154,6 +179,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     recording = grad_mode.state.enabled and (
         t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
     if recording:
+        if not t._requires_grad:
+            refuse_outside_view(t, op)
         chain = view_chain(t)
         check_leaf_inplace(t, chain)
         result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)

@@ -280,11 +280,19 @@ def random_uniform_like(x: Tensor, seed: int | None = None, name: str | None = N
                              (Spec(x.shape, d),), name=name or "random_uniform_like").outputs[0]
 
 
+def rounded_down(values: np.ndarray, dtype) -> np.ndarray:
+    """float64 `values` in `dtype`, rounded toward -inf: rounding to nearest takes a uniform
+    draw just below maxval to maxval itself (float16: 1 draw in 4096 of [0, 1) was 1.0), outside
+    TF1's [minval, maxval), where floor(u * n) is n and log(1 - u) -inf."""
+    out = np.asarray(values).astype(dtype)
+    return np.where(out.astype(np.float64) > values, np.nextafter(out, dtype.type(-np.inf)), out)
+
+
 def uniform_like_kernel(xp, seed, like, dtype) -> object:
     """The values of a RandomUniformLike op from its per-run seed."""
     shape = tuple(getattr(like, "shape", ()))
     if xp is np:
-        return np.random.default_rng(int(seed)).random(shape).astype(dtype.np)
+        return rounded_down(np.random.default_rng(int(seed)).random(shape), dtype.np)
     import jax
 
     return jax.random.uniform(jax.random.key(seed), shape, dtype=dtype.np)
@@ -298,7 +306,11 @@ def draw(op, rng: np.random.Generator) -> np.ndarray:
     shape, d = a["shape"], a["dtype"]
     if op.type == "RandomUniform":
         if d.is_floating_point:
-            out = rng.uniform(a["minval"], a["maxval"], size=shape)
+            # [minval, maxval) as the dtype holds them, as TF1's (numpy's own low + (high - low) u
+            # can round to high in float64 too)
+            low, high = np.asarray(a["minval"], dtype=d.np), np.asarray(a["maxval"], dtype=d.np)
+            out = rounded_down(rng.uniform(a["minval"], a["maxval"], size=shape), d.np)
+            return np.maximum(np.where(out >= high, np.nextafter(high, d.np.type(-np.inf)), out), low)
         else:
             out = rng.integers(a["minval"], a["maxval"], size=shape)
     elif op.type == "RandomStandardNormal":

@@ -170,3 +170,43 @@ def test_gamma_draws_never_underflow_to_zero(backend: str, alpha: float, beta: f
     mapped = np.count_nonzero(got == tiny)
     assert abs(mapped - n * p) <= 5 * math.sqrt(n * p * (1 - p)) + 1, (mapped, n * p)
     assert np.all(np.isfinite(np.log(got.astype(np.float64))))
+
+
+# (dtype, minval, maxval): ranges whose top draws round to maxval in the dtype, often: float16
+# near 1 (1 in 4096), and ranges of a few grid steps (1e8 + [0, 64) is 8 float32 steps)
+_UNIFORM_RANGES = [("float16", 0.0, 1.0), ("float16", 1000.0, 1008.0), ("float32", 1e8, 1e8 + 64),
+                   ("float64", 2.0**53, 2.0**53 + 16)]
+
+
+@pytest.mark.parametrize(("dtype", "low", "high"), _UNIFORM_RANGES)
+def test_uniform_draws_stay_below_maxval(backend: str, dtype: str, low: float, high: float) -> None:
+    """ds.random_uniform (ds.random.uniform) rounded float64 draws to the nearest value of the
+    dtype, so draws just below maxval became maxval (float16 [0, 1): 1.0 once in 4096; float32
+    [1e8, 1e8 + 64): 1 in 16), outside TF1's [minval, maxval). Each grid value of the dtype in the
+    range now holds the draws of the float64 interval above it (rounding down), so the counts
+    follow the interval lengths, written out here."""
+    n = 20000
+    draw = ds.random_uniform([n], minval=low, maxval=high, dtype=dtype, seed=5)
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(draw)
+    assert got.dtype == np.dtype(dtype) and got.min() >= low and got.max() < high
+    if low > 0 and dtype != "float64":  # a few grid values, evenly spaced: each holds 1 / len(grid)
+        # (float64 draws are low + (high - low) u rounded in float64 itself: only the bound holds)
+        step = float(np.spacing(np.asarray(low, dtype)))
+        grid = low + step * np.arange(round((high - low) / step))
+        widths = np.full(grid.size, 1 / grid.size)
+        counts = np.array([np.count_nonzero(got == g) for g in grid])
+        assert counts.sum() == n
+        assert np.all(np.abs(counts - n * widths) <= 5 * np.sqrt(n * widths * (1 - widths)) + 1)
+
+
+def test_uniform_drawn_inside_the_run_stays_below_one() -> None:
+    """The in-run uniforms (`random_uniform_like`, for shapes fed at run time) had the same
+    rounding on the numpy backend (float16: 1.0 once in 4096)."""
+    from dualgrad.static.creation import random_uniform_like
+
+    p = ds.placeholder("float16", [None])
+    u = random_uniform_like(p, seed=1)
+    with ds.Session(backend="numpy") as sess:
+        got = sess.run(u, {p: np.zeros(50000, np.float16)})
+    assert got.dtype == np.float16 and got.min() >= 0 and got.max() < 1

@@ -10,7 +10,7 @@ from ..ops.labels import class_mask
 from .api import _n, _tensor, cast, equal, matmul, reduce_mean, stop_gradient
 from .convert import ArgumentError
 from .creation import float32
-from .graph import Tensor, rename
+from .graph import Tensor, get_default_graph, rename
 from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
 from .nn_conv import (
     avg_pool,
@@ -186,6 +186,15 @@ def bias_add(value, bias, name=None):
             or not _compatible(bias.shape, value.shape[-1:])):
         raise ShapeError(f"bias_add: bias must be 1-D of the last dim of value, got bias shape "
                          f"{bias.shape} and value shape {value.shape} {user_line()}")
+    if bias.shape is not None and value.shape and None in (bias.shape[0], value.shape[-1]):
+        # sizes fed at run time must match then too (a bias of 1 would broadcast; TF1 refuses)
+        from .api import identity, shape
+        from .tf_asserts import assert_equal
+
+        check = assert_equal(shape(value)[-1], shape(bias)[0], message="bias_add: bias must have the "
+                             "size of the last dim of value")
+        with get_default_graph().control_dependencies([check]):
+            bias = identity(bias)
     return _n(ops.add(value, bias), name)
 
 

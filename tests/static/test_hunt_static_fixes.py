@@ -210,3 +210,26 @@ def test_uniform_drawn_inside_the_run_stays_below_one() -> None:
     with ds.Session(backend="numpy") as sess:
         got = sess.run(u, {p: np.zeros(50000, np.float16)})
     assert got.dtype == np.float16 and got.min() >= 0 and got.max() < 1
+
+
+@pytest.mark.parametrize("api", ["bias_add", "xw_plus_b"])
+def test_bias_add_checks_a_bias_fed_at_run_time(backend: str, api: str) -> None:
+    """A bias whose size is known only at run time was added with numpy's broadcasting, so a
+    bias of 1 element shifted every column (TF1: 'Must provide as many biases as the last
+    dimension'); now InvalidArgumentError. A fitting bias: x + b, gradients written out."""
+    x = ds.placeholder("float64", [None, None])
+    b = ds.placeholder("float64", [None])
+    w = np.arange(6.0).reshape(3, 2) / 4
+    y = ds.nn.bias_add(x, b) if api == "bias_add" else ds.nn.xw_plus_b(x, ds.constant(w), b)
+    gx, gb = ds.gradients(ds.reduce_sum(y * y), [x, b])
+    vx = np.random.default_rng(3).normal(size=(4, 3))
+    xw = vx if api == "bias_add" else vx @ w
+    with ds.Session(backend=backend) as sess:
+        with pytest.raises(ds.errors.InvalidArgumentError, match="bias"):
+            sess.run(y, {x: vx, b: np.ones(1)})
+        vb = np.linspace(-1, 1, xw.shape[1])
+        got, dx, db = sess.run([y, gx, gb], {x: vx, b: vb})
+    want = xw + vb
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(db, 2 * want.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(dx, 2 * want if api == "bias_add" else 2 * want @ w.T, rtol=1e-12)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import math
 
-from ..eager.convert import require_floating
-from ..eager.creation import tensor as as_tensor
 from ..eager.grad_mode import no_grad
 from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_frame
 from ..random import numpy_rng
+from .init_fill import fill_drawn
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -49,16 +48,6 @@ def _fan(tensor: Tensor, mode: str) -> int:
         raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
-
-
-def fill_drawn(tensor: Tensor, values, kernel: str, op: str) -> Tensor:
-    """Write drawn `values` (a numpy array of tensor's size) into tensor in place, keeping its
-    dtype; a random fill of an integer or bool tensor is refused, as PyTorch's `kernel` refuses
-    it (a cast would write truncated draws: zeros for N(0, 0.01))."""
-    require_floating(tensor.dtype, op, kernel)
-    with no_grad():
-        tensor.copy_(as_tensor(values.reshape(tuple(tensor.shape)), dtype=tensor.dtype, device=tensor.device))
-    return tensor
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_line
 from ..random import numpy_rng
-from .init import fill_drawn
+from .init_fill import fill_drawn
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:

@@ -42,8 +42,9 @@ def _x_times(fn, x, y, nan: bool):
 
 def xlogy(x, y, nan=True):
     """x * log(y), 0 where x == 0; where y is NaN too with nan=True (torch.xlogy), 0 with
-    nan=False (tf.math.xlogy). The gradient in x at x == 0 is 0 (both peers'); in y at
-    x == 0 it is 0 (TF1's; PyTorch's reads 0/0 = NaN at y == 0)."""
+    nan=False (tf.math.xlogy). The gradient in x at x == 0 is 0 (TF1's; torch 2.13 gives
+    log(y), docs/eager.md); in y at x == 0 it is 0 (TF1's; PyTorch's reads 0/0 = NaN at
+    y == 0)."""
     return _x_times(ew.log, x, y, nan)
 
 

@@ -338,9 +338,9 @@ def spec_of(a) -> Spec:
 
 def explain(op: Op, args, attrs, error: Exception) -> Exception:
     """A kernel failed: let the op's shape rule name the problem, else wrap the raw error."""
-    if op.nin is not None and len(args) != op.nin and isinstance(error, TypeError):
-        return DualgradTypeError(f"{op.name}() takes {op.nin} positional argument{'s' * (op.nin != 1)} but "
-                                 f"{len(args)} were given (at {user_frame()})")
+    if op.nin is not None and len(args) > op.nin and isinstance(error, TypeError):
+        return DualgradTypeError(f"{op.name}: {op.name}() takes {op.nin} positional argument"
+                                 f"{'s' * (op.nin != 1)} but {len(args)} were given (at {user_frame()})")
     specs = [spec_of(a) for a in args]
     if is_out_of_memory(error):
         return out_of_memory(f"{op.name} of input shapes {', '.join(str(s.shape) for s in specs)}", error)

@@ -53,3 +53,17 @@ def _central_differences(fn, arrays, g, h=1e-6):
 def central_differences():
     """The finite-difference oracle of gradient tests (an independent check of a VJP)."""
     return _central_differences
+
+
+def _second_derivative(fn, x: np.ndarray) -> np.ndarray:
+    """d²/dx² of sum(fn(x)), elementwise, by two `autograd.grad`s (the first with create_graph)."""
+    t = dg.tensor(x, requires_grad=True)
+    (g,) = dg.autograd.grad(fn(t).sum(), t, create_graph=True)
+    (h,) = dg.autograd.grad(g.sum(), t)
+    return h.numpy()
+
+
+@pytest.fixture(scope="session")
+def second_derivative():
+    """Second derivatives through dualgrad's double backward, for tests against oracles."""
+    return _second_derivative

@@ -35,29 +35,22 @@ KINKS = (-3.0, -1.0, 0.0, 0.5, 1.0, 3.0, 6.0)
 _SECOND: dict = {}
 
 
-def _second(fn, x: np.ndarray) -> np.ndarray:
-    t = dg.tensor(x, requires_grad=True)
-    (g,) = dg.autograd.grad(fn(t).sum(), t, create_graph=True)
-    (h,) = dg.autograd.grad(g.sum(), t)
-    return h.numpy()
-
-
 @settings(max_examples=10, deadline=None)
 @given(hnp.arrays(np.float64, 6, elements=st.floats(-8, 8, allow_subnormal=False)))
-def test_second_derivatives_against_jax(jax_float64, x):
+def test_second_derivatives_against_jax(jax_float64, second_derivative, x):
     x = np.where(np.min(np.abs(x[:, None] - np.array(KINKS)), axis=1) < 1e-3, 2.2, x)
     for name, (fn, ref) in CASES.items():
         if name not in _SECOND:  # (one compile per function for the module)
             _SECOND[name] = jax.jit(jax.vmap(jax.grad(jax.grad(ref))))
         want = np.asarray(_SECOND[name](jnp.asarray(x)))
-        np.testing.assert_allclose(_second(fn, x), want, rtol=1e-12, atol=0, err_msg=name)
+        np.testing.assert_allclose(second_derivative(fn, x), want, rtol=1e-12, atol=0, err_msg=name)
 
 
-def test_at_the_kinks_they_are_pytorchs():
+def test_at_the_kinks_they_are_pytorchs(second_derivative):
     x = np.array(KINKS)
     for name, (fn, _) in CASES.items():
         want = np.where((x > -3) & (x < 3), 1 / 3, 0.0) if name == "hardswish" else np.zeros_like(x)
-        np.testing.assert_allclose(_second(fn, x), want, rtol=1e-15, atol=0, err_msg=name)
+        np.testing.assert_allclose(second_derivative(fn, x), want, rtol=1e-15, atol=0, err_msg=name)
 
 
 @pytest.mark.cpu_only
@@ -77,7 +70,7 @@ def test_static_relu_second_derivative_is_tf1s_zeros():
         np.testing.assert_array_equal(sess.run(h), [0.0, 0.0, 0.0])
 
 
-def test_pytorch_agrees():
+def test_pytorch_agrees(second_derivative):
     torch = pytest.importorskip("torch")
     x = np.array([-4.0, -3.0, -1.5, 0.0, 0.3, 2.9, 3.0, 7.0])
     tf = torch.nn.functional
@@ -86,4 +79,4 @@ def test_pytorch_agrees():
         t = torch.tensor(x, requires_grad=True)
         (g,) = torch.autograd.grad(fn(t).sum(), t, create_graph=True)
         (h,) = torch.autograd.grad(g.sum(), t)
-        np.testing.assert_allclose(_second(CASES[name][0], x), h.numpy(), rtol=1e-15, err_msg=name)
+        np.testing.assert_allclose(second_derivative(CASES[name][0], x), h.numpy(), rtol=1e-15, err_msg=name)

@@ -35,29 +35,22 @@ KINKS = (-0.5, 0.0, 0.5)
 _SECOND: dict = {}
 
 
-def _second(fn, x: np.ndarray) -> np.ndarray:
-    t = dg.tensor(x, requires_grad=True)
-    (g,) = dg.autograd.grad(fn(t).sum(), t, create_graph=True)
-    (h,) = dg.autograd.grad(g.sum(), t)
-    return h.numpy()
-
-
 @settings(max_examples=10, deadline=None)
 @given(hnp.arrays(np.float64, 5, elements=st.floats(-4, 4, allow_subnormal=False), unique=True))
-def test_second_derivatives_against_jax(jax_float64, x):
+def test_second_derivatives_against_jax(jax_float64, second_derivative, x):
     x = np.where(np.min(np.abs(x[:, None] - np.array(KINKS)), axis=1) < 1e-3, 1.7, x)
     x[0] = 3.5 + abs(x[0])  # (one largest |x|: the max norm's gradient goes to it alone)
     for name, (fn, ref) in CASES.items():
         if name not in _SECOND:  # (one compile per function for the module)
             _SECOND[name] = jax.jit(jax.hessian(lambda v, ref=ref: jnp.sum(ref(v))))
         want = np.asarray(_SECOND[name](jnp.asarray(x))).sum(axis=0)  # (the gradient of sum(g))
-        np.testing.assert_allclose(_second(fn, x), want, rtol=1e-12, atol=1e-300, err_msg=name)
+        np.testing.assert_allclose(second_derivative(fn, x), want, rtol=1e-12, atol=1e-300, err_msg=name)
 
 
-def test_at_the_kinks_they_are_zero():
+def test_at_the_kinks_they_are_zero(second_derivative):
     x = np.array([-0.5, -0.0, 0.0, 0.5, 2.0])
     for name in ("abs", "sign_times_x", "norm_1", "l1_loss", "hardshrink"):
-        np.testing.assert_array_equal(_second(CASES[name][0], x), np.zeros(5), err_msg=name)
+        np.testing.assert_array_equal(second_derivative(CASES[name][0], x), np.zeros(5), err_msg=name)
 
 
 @pytest.mark.cpu_only
@@ -84,7 +77,7 @@ def test_static_abs_second_derivative_and_sign_gradient_are_tf1s_zeros():
 
 
 @pytest.mark.cpu_only
-def test_pytorch_agrees():
+def test_pytorch_agrees(second_derivative):
     torch = pytest.importorskip("torch")
     x = np.array([-2.0, -0.5, 0.0, 0.3, 0.5, 3.0])
     for name, fn in (("abs", torch.abs), ("sign_times_x", lambda t: torch.sign(t) * t),
@@ -92,4 +85,5 @@ def test_pytorch_agrees():
         t = torch.tensor(x, requires_grad=True)
         (g,) = torch.autograd.grad(fn(t).sum(), t, create_graph=True)
         (h,) = torch.autograd.grad(g.sum(), t, materialize_grads=True)
-        np.testing.assert_array_equal(_second(CASES[name][0], x), h.detach().numpy(force=True), err_msg=name)
+        np.testing.assert_array_equal(second_derivative(CASES[name][0], x), h.detach().numpy(force=True),
+                                      err_msg=name)

@@ -55,11 +55,6 @@ DEFAULT_INT = int64
 DEFAULT_FLOAT_CACHES: list[dict] = []
 
 
-def default_float_dtype() -> DType:
-    """The default floating dtype of eager creation and promotion (float32 until changed)."""
-    return DEFAULT_FLOAT
-
-
 def set_default_float(d: DType) -> None:
     """Make `d` (float16, float32 or float64) the default float and forget every cached
     decision that read the old one; callers check `d` (dg.set_default_dtype does)."""

@@ -16,6 +16,7 @@ from . import (
     layers,
     linalg,
     linalg_solve,
+    log_bases,
     logexp,
     losses,
     math_extra,
@@ -112,6 +113,7 @@ from .linalg_cholesky import cholesky
 from .linalg_eigh import eigh
 from .linalg_qr_svd import pinv, qr, svd
 from .linalg_solve import det, det_sign, inv, logabsdet, solve
+from .log_bases import exp2, gcd, lcm, log2, log10
 from .logexp import logaddexp, logaddexp2, logcumsumexp
 from .losses import (
     binary_cross_entropy,
@@ -216,4 +218,5 @@ __all__ = [
     "special", "digamma", "erfc", "hypot", "lgamma", "polygamma", "sinc",
     "logexp", "logaddexp", "logaddexp2", "logcumsumexp", "bitwise_left_shift", "bitwise_right_shift",
     "special_more", "copysign", "erfinv", "i0", "i1",
+    "log_bases", "exp2", "gcd", "lcm", "log2", "log10",
 ]

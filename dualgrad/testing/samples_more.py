@@ -25,6 +25,12 @@ OPS: dict[str, Samples] = {
     "i1": Samples(_UNARY, broadcast=True),
     # copysign jumps where y crosses 0 (no gradient in y): drawn values keep away from it
     "copysign": Samples(_BINARY, broadcast=True, avoid=(0.0,)),
+    # ops.log_bases: the bases of exp and log, and the integer gcd / lcm (int64 in [-8, 8))
+    "exp2": Samples(_UNARY, broadcast=True),
+    "log2": Samples(_UNARY, broadcast=True),
+    "log10": Samples(_UNARY, broadcast=True),
+    **{name: Samples((_s((2, 3), (2, 3), kinds=(INDEX, INDEX)), _s((2, 1), (3,), kinds=(INDEX, INDEX)),
+                      _s((), (2,), kinds=(INDEX, INDEX)))) for name in ("gcd", "lcm")},
     # ids in [-1, 3): a -1 row is dropped, some segments are empty
     "unsorted_segment_sum": Samples(_SEGMENTS),
     "unsorted_segment_prod": Samples(_SEGMENTS, avoid=(0.0,)),

@@ -440,6 +440,7 @@ REFERENCE.update({
     "lgamma": jsp.gammaln, "digamma": jsp.digamma, "polygamma": lambda x, n=1: jsp.polygamma(n, x),
     "erfc": jsp.erfc, "sinc": jnp.sinc, "hypot": jnp.hypot,
     "erfinv": jsp.erfinv, "copysign": jnp.copysign,
+    "exp2": jnp.exp2, "log2": jnp.log2, "log10": jnp.log10, "gcd": jnp.gcd, "lcm": jnp.lcm,
     "i0": jsp.i0, "i1": jsp.i1,
     **{f"unsorted_segment_{r}": _segment(r) for r in ("sum", "prod", "max", "min")},
     "unsorted_segment_mean": _segment_mean,

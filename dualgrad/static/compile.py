@@ -23,7 +23,7 @@ from ..backend import namespace_of
 from ..errors import ShapeError
 from ..ops.attrs import value_key
 from .control_flow_trace import KINDS as CONTROL_FLOW
-from .control_flow_trace import control_writes
+from .control_flow_trace import control_writes, inner_checks
 from .creation import uniform_like_kernel
 from .graph import Operation, Tensor
 from .kinds import (
@@ -158,7 +158,8 @@ class Plan:
                               _source(op.inputs[1], seen)))
             elif kind in CONTROL_FLOW:
                 ins = tuple((isinstance(a, Tensor), _source(a, seen)) for a in op.inputs)
-                steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins))
+                steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins,
+                              tuple(t for t, _ in inner_checks(op))))
             elif out is None or out in fed:
                 continue
             elif step is CONST:
@@ -174,8 +175,11 @@ class Plan:
         state_in, extra_writes, order = self.state_in, self.extra_writes, self.order
         # check_numerics: a finiteness flag; a registry op's `check` (a singular matrix): its
         # flags, from the op's result and inputs; ds.Print's data (a message that `report`s):
-        # the value itself
-        checked = [(t, _VALUE if hasattr(m, "report") else None if isinstance(m, str) else
+        # the value itself; a check inside a control-flow op (its op is not in the order): the
+        # flag that op returned
+        ordered = set(order)
+        checked = [(t, _FLAG if t.op not in ordered else _VALUE if hasattr(m, "report") else
+                    None if isinstance(m, str) else
                     tuple((isinstance(a, Tensor), _source(a, reads_after.get(t.op))) for a in t.op.inputs))
                    for t, m in self.checks]
 
@@ -185,6 +189,7 @@ class Plan:
             env = dict(consts)
             env.update(zip(inputs, args, strict=True))
             pending = dict(zip(state_in, args, strict=False))
+            flags: dict = {}  # checked tensor inside a control-flow op -> the flag it returned
             try:  # (free until it raises: the failing step is found afterwards)
                 for step in steps:
                     code = step[0]
@@ -208,9 +213,10 @@ class Plan:
                         seed, like = env[out], env[like]
                         env[out] = uniform_like_kernel(namespace_of(like, seed), seed, like, dtype)
                     elif code is _CONTROL:  # ds.cond / ds.while_loop (control_flow.py)
-                        _, op, run, ins = step
-                        outs, new = run([env[a] if is_tensor else a for is_tensor, a in ins])
+                        _, op, run, ins, inner = step
+                        outs, new, ok = run([env[a] if is_tensor else a for is_tensor, a in ins])
                         env.update(zip(op.outputs, outs, strict=True))
+                        flags.update(zip(inner, ok, strict=True))
                         for var, value in zip(op.attrs["writes"], new, strict=True):
                             pending[var] = env[(op, var)] = value
                     elif code is _SHAPE:
@@ -229,6 +235,9 @@ class Plan:
             results = [env[t] for t in fetch_tensors]
             results.extend(pending[v] for v in extra_writes)
             for t, ins in checked:
+                if ins is _FLAG:
+                    results.append(flags[t])
+                    continue
                 value = env[t]
                 if ins is _VALUE:
                     results.append(value)
@@ -313,6 +322,7 @@ def _broadcast_check(op: Operation, value, var: Variable):
 
 
 _VALUE = "value"  # (a check whose output is its tensor's value: ds.Print, static/tf_print.py)
+_FLAG = "flag"  # (a check inside a ds.cond/while_loop: the flag the control-flow op returned)
 
 
 def all_finite(value):

@@ -68,11 +68,13 @@ def cond(pred, true_fn=None, false_fn=None, strict: bool = False, name: str | No
         return _cond_op(graph, pred, true_sg, false_sg, specs, strict)
 
 
-def _cond_op(graph: Graph, pred: Tensor, true_sg: SubGraph, false_sg: SubGraph, specs, strict):
-    """Add the Cond op for two traced branches (also used by the gradient of a Cond)."""
+def _cond_op(graph: Graph, pred: Tensor, true_sg: SubGraph, false_sg: SubGraph, specs, strict,
+             after: tuple = ()):
+    """Add the Cond op for two traced branches (also used by the gradient of a Cond, which
+    runs `after` the forward Cond whose checks must fire)."""
     captures = tuple(dict.fromkeys(true_sg.captures + false_sg.captures))
     writes = tuple(dict.fromkeys(true_sg.writes + false_sg.writes))
-    control = tuple(dict.fromkeys(true_sg.control + false_sg.control))
+    control = tuple(dict.fromkeys(true_sg.control + false_sg.control + after))
     op = graph.create_op("Cond", (pred, *captures), {"branches": (true_sg, false_sg), "writes": writes},
                          specs, name="Merge", control_inputs=control)
     out = pack(true_sg.structure, op.outputs)
@@ -105,25 +107,29 @@ def merge_shapes(x, y, what: str, where: str):
     return tuple(p if p == q else None for p, q in zip(x, y, strict=True))
 
 
-@declare("Cond")
+@declare("Cond", checked=lambda op: op.attrs["branches"])
 def _run_cond(op: Operation, xp):
     captures = op.inputs[1:]
     writes = op.attrs["writes"]
     slot = {t: i for i, t in enumerate(captures)}
     var_slots = [slot[v] for v in writes]
+    true_sg, false_sg = op.attrs["branches"]
 
-    def branch(sub: SubGraph):
+    def branch(sub: SubGraph, before: int, after: int):
         program = SubProgram(sub, xp, sub.captures)
         mine = [slot[c] for c in sub.captures]
         dtypes_ = [t.dtype.np for t in op.outputs]
 
-        def run(caps):
-            outs, new = program.call((), [caps[i] for i in mine])
+        def run(caps):  # (the other branch's checks pass: it did not run)
+            outs, new, ok = program.call((), [caps[i] for i in mine])
             outs = tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True))
-            return outs, tuple(new.get(v, caps[s]) for v, s in zip(writes, var_slots, strict=True))
+            ok = (xp.asarray(True),) * before + tuple(xp.asarray(f, dtype=bool) for f in ok) + (
+                xp.asarray(True),) * after
+            return outs, tuple(new.get(v, caps[s]) for v, s in zip(writes, var_slots, strict=True)), ok
         return run
 
-    run_true, run_false = (branch(s) for s in op.attrs["branches"])
+    run_true = branch(true_sg, 0, len(false_sg.checks))
+    run_false = branch(false_sg, len(true_sg.checks), 0)
 
     def check_pred(pred):  # a pred of unknown rank is checked when its value's shape is known
         if np.ndim(pred) != 0:

@@ -24,7 +24,7 @@ from ..errors import GraphError
 from ..ops import Spec
 from .control_flow import _cond_op, _merge_branches
 from .control_flow_loop import loop_programs
-from .control_flow_trace import GRADIENTS, declare, is_numpy, trace
+from .control_flow_trace import GRADIENTS, KINDS, declare, inner_checks, is_numpy, trace
 from .creation import zeros_like
 from .gradients import branch_gradients
 from .graph import Operation
@@ -61,12 +61,19 @@ def _cond_grad(op: Operation, grads: list, needed: list) -> list:
                              f"variable {clash[0].op.name}, which the cond assigns; gradients through a "
                              "cond that assigns what its gradient reads are not supported")
         specs = _merge_branches(subs[0], subs[1], op.where)
-        outs = _cond_op(graph, pred, subs[0], subs[1], specs, strict=True)
+        outs = _cond_op(graph, pred, subs[0], subs[1], specs, strict=True, after=_checking(op))
     it = iter(outs)
     for i, want in enumerate(needed):
         if i and want:
             result[i] = next(it)
     return result
+
+
+def _checking(op: Operation) -> tuple:
+    """The forward op, when it holds checks: the gradient runs after it, so that fetching only
+    a gradient still checks (and prints) once, as TF1's forward pass does; the gradient's own
+    re-run of the forward ops checks nothing."""
+    return (op,) if inner_checks(op) or any(sub.prints for sub in KINDS[op.type].checked(op)) else ()
 
 
 def _while_grad(op: Operation, grads: list, needed: list) -> list:
@@ -98,7 +105,7 @@ def _while_grad(op: Operation, grads: list, needed: list) -> list:
         grad_op = graph.create_op("WhileGrad", (*inits, *seeds, *caps),
                                   {"forward": op, "vjp": sub, "n_float": len(float_vars), "writes": (),
                                    "wanted": tuple(captures[j] for j in wanted)},
-                                  specs, name="WhileGrad")
+                                  specs, name="WhileGrad", control_inputs=_checking(op))
     for k, i in enumerate(float_vars):
         result[i] = grad_op.outputs[k] if needed[i] else None
     for k, j in enumerate(wanted):
@@ -117,12 +124,18 @@ def _run_while_grad(op: Operation, xp):
     caps = op.inputs[n + nf:]
     slot = {t: i for i, t in enumerate(caps)}
     fwd_slots = [slot[c] for c in fwd.inputs[n:]]
-    step, keep_going = loop_programs(fwd, xp)
-    vjp = SubProgram(op.attrs["vjp"], xp, caps)
+    step_checked, going_checked = loop_programs(fwd, xp, checked=False)  # (the forward op checks)
+    vjp = SubProgram(op.attrs["vjp"], xp, caps, checked=False)
     out_dtypes = [t.dtype.np for t in op.outputs]
 
+    def step(vals, fcaps):
+        return step_checked(vals, fcaps)[0]
+
+    def keep_going(vals, fcaps):
+        return going_checked(vals, fcaps)[0]
+
     def vjp_step(vals, g, cap_vals):
-        outs, _ = vjp.call(list(vals) + list(g), cap_vals)
+        outs, _, _ = vjp.call(list(vals) + list(g), cap_vals)
         outs = [xp.asarray(o, dtype=d) for o, d in zip(outs, out_dtypes, strict=True)]
         return outs[:nf], outs[nf:]
 
@@ -147,7 +160,7 @@ def _run_while_grad(op: Operation, xp):
             for vals in reversed(history):
                 g, gk = vjp_step(vals, g, cap_vals)
                 gc = [a + b for a, b in zip(gc, gk, strict=True)]
-            return list(g) + gc, []
+            return list(g) + gc, [], []
         return run
 
     import jax
@@ -175,7 +188,7 @@ def _run_while_grad(op: Operation, xp):
             return lax.cond(go, lambda c: accumulate(v, c, cap_vals), lambda c: c, carry), None
 
         (g, gc), _ = lax.scan(backward, (g, zero_caps(cap_vals)), (hist, gos), reverse=True)
-        return list(g) + list(gc), []
+        return list(g) + list(gc), [], []
 
     def run_unbounded(values):
         vals, g, cap_vals, fcaps = split(values)
@@ -190,7 +203,7 @@ def _run_while_grad(op: Operation, xp):
             return k - 1, accumulate(values_at(k - 1), carry, cap_vals)
 
         _, (g, gc) = lax.while_loop(lambda c: c[0] > 0, backward, (trips, (g, zero_caps(cap_vals))))
-        return list(g) + list(gc), []
+        return list(g) + list(gc), [], []
 
     return run_bounded if limit is not None else run_unbounded
 

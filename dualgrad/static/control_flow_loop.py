@@ -138,41 +138,54 @@ def _check_body(body_sg: SubGraph, structure, params: list, where: str) -> None:
                              f"{got} after one iteration; pass shape_invariants to allow it (at {where})")
 
 
-def loop_programs(op: Operation, xp):
-    """(step, keep_going) functions of a While op's body and cond over (vars, captures)."""
+def loop_programs(op: Operation, xp, checked: bool = True):
+    """(step, keep_going) functions of a While op's body and cond over (vars, captures), each
+    also returning the flags of its checks (none unless `checked`: a gradient's re-run)."""
     n = op.attrs["n_vars"]
     captures = op.inputs[n:]
     cond_sg, body_sg = op.attrs["cond"], op.attrs["body"]
-    cond_p = SubProgram(cond_sg, xp, captures)
-    body_p = SubProgram(body_sg, xp, captures)
+    cond_p = SubProgram(cond_sg, xp, captures, checked)
+    body_p = SubProgram(body_sg, xp, captures, checked)
     dtypes_ = [t.dtype.np for t in op.outputs]
 
     def keep_going(vals, caps):
-        return cond_p.call(vals, caps)[0][0]
+        outs, _, ok = cond_p.call(vals, caps)
+        return outs[0], tuple(ok)
 
     def step(vals, caps):
-        outs = body_p.call(vals, caps)[0]
-        return tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True))
+        outs, _, ok = body_p.call(vals, caps)
+        return tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True)), tuple(ok)
     return step, keep_going
 
 
-@declare("While")
+@declare("While", checked=lambda op: (op.attrs["cond"], op.attrs["body"]))
 def _run_while(op: Operation, xp):
     n = op.attrs["n_vars"]
     limit = op.attrs["maximum_iterations"]
     step, keep_going = loop_programs(op, xp)
+    n_cond = len(op.attrs["cond"].checks)
+    n_body = len(op.attrs["body"].checks)
 
     if is_numpy(xp):
-        def run(values):
+        def run(values):  # (a failed check ends the loop: the run fails after it)
             vals, caps = tuple(values[:n]), values[n:]
+            ok = [True] * (n_cond + n_body)
             i = 0
-            while (limit is None or i < limit) and bool(keep_going(vals, caps)):
-                vals = step(vals, caps)
+            while limit is None or i < limit:
+                go, ok[:n_cond] = _and(ok[:n_cond], keep_going(vals, caps))
+                if not (bool(go) and all(map(bool, ok))):
+                    break
+                vals, ok[n_cond:] = _and(ok[n_cond:], step(vals, caps))
+                if not all(map(bool, ok)):
+                    break
                 i += 1
-            return list(vals), []
+            return list(vals), [], ok
         return run
 
     import jax
+
+    if n_cond + n_body or op.attrs["cond"].prints:  # (a print in cond: not past the limit)
+        return _checked_loop_jax(op, xp, step, keep_going, n_cond, n_body)
 
     def run_jax(values):
         caps = values[n:]
@@ -181,14 +194,72 @@ def _run_while(op: Operation, xp):
 
         def go(carry):
             i, vals = carry
-            ok = keep_going(vals, caps)
+            ok = keep_going(vals, caps)[0]
             return ok if limit is None else xp.logical_and(i < limit, ok)
 
         try:
-            _, vals = jax.lax.while_loop(go, lambda c: (c[0] + 1, step(c[1], caps)), init)
+            _, vals = jax.lax.while_loop(go, lambda c: (c[0] + 1, step(c[1], caps)[0]), init)
         except TypeError as e:
-            raise ShapeError(f"ds.while_loop {op.name} (created at {op.where}): a loop variable changes "
-                             f"shape between iterations, which the jax backend cannot compile; run it "
-                             f"with backend='numpy' ({e})") from None
-        return list(vals), []
+            raise _changing_shape(op, e) from None
+        return list(vals), [], []
     return run_jax
+
+
+def _and(ok: list, result: tuple) -> tuple:
+    """(value, flags) of a cond or body run (numpy), its flags ANDed into `ok`."""
+    value, flags = result
+    return value, [bool(a) and bool(b) for a, b in zip(ok, flags, strict=True)]
+
+
+def _changing_shape(op: Operation, e: Exception) -> ShapeError:
+    return ShapeError(f"ds.while_loop {op.name} (created at {op.where}): a loop variable changes shape "
+                      f"between iterations, which the jax backend cannot compile; run it with "
+                      f"backend='numpy' ({e})")
+
+
+def _checked_loop_jax(op: Operation, xp, step, keep_going, n_cond: int, n_body: int):
+    """A loop with checks inside, on jax: the flags ANDed over the iterations ride in the carry,
+    and the loop stops after the iteration where one fails (the run then fails). `cond` is
+    evaluated at the end of each iteration, so each of its runs (and flags) is carried; past
+    `maximum_iterations` it is not run, as on numpy."""
+    import jax
+
+    lax = jax.lax
+    n = op.attrs["n_vars"]
+    limit = op.attrs["maximum_iterations"]
+    passed = (xp.asarray(True),) * n_cond
+
+    def test(i, vals, caps):  # (go on?, cond's flags)
+        if limit is None:
+            return keep_going(vals, caps)
+        return lax.cond(i < limit, lambda v: _bool(xp, keep_going(v, caps)),
+                        lambda v: (xp.asarray(False), passed), vals)
+
+    def run_jax(values):
+        caps = values[n:]
+        vals = tuple(xp.asarray(v, dtype=t.dtype.np) for v, t in zip(values[:n], op.outputs, strict=True))
+        go, ok_cond = _bool(xp, test(0, vals, caps))
+        init = (xp.asarray(0), vals, go, ok_cond + (xp.asarray(True),) * n_body)
+
+        def more(carry):
+            _, _, go, ok = carry
+            return xp.logical_and(go, xp.all(xp.stack(ok)))
+
+        def body(carry):
+            i, vals, _, ok = carry
+            vals, ok_body = step(vals, caps)
+            go, ok_cond = _bool(xp, test(i + 1, vals, caps))
+            ok = tuple(xp.logical_and(a, b) for a, b in zip(ok, ok_cond + tuple(ok_body), strict=True))
+            return i + 1, vals, go, ok
+
+        try:
+            _, vals, _, ok = lax.while_loop(more, body, init)
+        except TypeError as e:
+            raise _changing_shape(op, e) from None
+        return list(vals), [], list(ok)
+    return run_jax
+
+
+def _bool(xp, result: tuple) -> tuple:
+    go, flags = result
+    return xp.asarray(go, dtype=bool), tuple(xp.asarray(f, dtype=bool) for f in flags)

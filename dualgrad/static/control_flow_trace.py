@@ -7,7 +7,15 @@ the branch reads from outside (its *captures*: tensors, placeholders, variables)
 pruning never reaches the owned ops: they run only when the control-flow op runs them.
 
 Each kind is declared once in `KINDS`: how a backend runs it (`runner(op, xp)` returns
-`run(input values) -> (output values, new values of the variables it assigns)`).
+`run(input values) -> (output values, new values of the variables it assigns, check flags)`).
+
+Run-time checks inside a traced function (`ds.Assert` and the `ds.debugging.assert_*`,
+`check_numerics`, `case`'s guards) come out of the control-flow op as one bool flag each, in
+the order of `inner_checks(op)`: True where the branch was not taken, the AND over the
+iterations of a loop. The run checks them with its own checks, before it commits anything.
+`ds.Print`s inside print when their function runs (numpy: at once; jax: a
+`jax.debug.callback`). A gradient's re-run of a forward function checks and prints nothing:
+the forward op does.
 """
 from __future__ import annotations
 
@@ -30,7 +38,8 @@ class ControlFlowKind:
     `GRADIENTS`)."""
 
     name: str
-    runner: Callable  # (op, xp) -> run(values) -> (outputs, new values of op.attrs['writes'])
+    runner: Callable  # (op, xp) -> run(values) -> (outputs, new values of op.attrs['writes'], flags)
+    checked: Callable  # op -> the SubGraphs whose checks the op's flags report, in order
 
 
 KINDS: dict[str, ControlFlowKind] = {}
@@ -39,11 +48,18 @@ KINDS: dict[str, ControlFlowKind] = {}
 GRADIENTS: dict[str, Callable] = {}
 
 
-def declare(name: str) -> Callable:
+def declare(name: str, checked: Callable = lambda op: ()) -> Callable:
     def register(runner: Callable) -> Callable:
-        KINDS[name] = ControlFlowKind(name, runner)
+        KINDS[name] = ControlFlowKind(name, runner, checked)
         return runner
     return register
+
+
+def inner_checks(op: Operation) -> tuple:
+    """(tensor, message) of the checks inside a control-flow op, one per flag its run returns
+    (empty for every other op)."""
+    kind = KINDS.get(op.type)
+    return () if kind is None else tuple(c for sub in kind.checked(op) for c in sub.checks)
 
 
 def control_writes(op: Operation) -> tuple:
@@ -70,6 +86,8 @@ class SubGraph:
     captures: tuple = ()
     control: tuple = ()
     writes: tuple = ()
+    checks: tuple = ()
+    prints: tuple = ()
 
 
 def trace(graph: Graph, fn: Callable, params: Sequence, what: str, where: str,
@@ -105,6 +123,8 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
     captures: dict = {}
     control: dict = {}
     writes: dict = {}
+    checks: dict = {}
+    prints: dict = {}
     for op in sorted(created, key=lambda o: o._id):
         row = kind_of(op)
         if row is not None and row.step is STATE:
@@ -121,6 +141,11 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
             if op.type in ASSIGN_TYPES:
                 writes[op.inputs[0]] = None
             writes.update(dict.fromkeys(control_writes(op)))
+            for t in op.outputs:
+                message = op.graph.numeric_checks.get(t)
+                if message is not None:  # (a message that `report`s: ds.Print's, tf_print.py)
+                    (prints if hasattr(message, "report") else checks)[t] = message
+            checks.update(inner_checks(op))
         kept = tuple(c for c in op.control_inputs if c in owned)
         if len(kept) != len(op.control_inputs):
             control.update(dict.fromkeys(c for c in op.control_inputs if c not in owned))
@@ -131,7 +156,7 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
     for v in writes:
         captures[v] = None
     return SubGraph(tuple(params), tuple(outputs), structure, owned, tuple(captures),
-                    tuple(control), tuple(writes))
+                    tuple(control), tuple(writes), tuple(checks.items()), tuple(prints.items()))
 
 
 def _needed(outputs, owned: frozenset) -> set:

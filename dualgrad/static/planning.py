@@ -17,7 +17,7 @@ from ..errors import GraphError
 from ..traversal import kahn, postorder
 from .compile import Plan
 from .control_flow_trace import KINDS as CONTROL_FLOW
-from .control_flow_trace import control_writes
+from .control_flow_trace import control_writes, inner_checks
 from .graph import Operation, Tensor, describe
 from .kinds import ASSIGN_TYPES, FED, INITIALIZED_VALUE, STATE, kind_of
 from .variables import Variable
@@ -103,6 +103,8 @@ def build_plan(graph, fetches: Sequence, fed: set, initialized=None) -> Plan:
     checks += tuple((op.outputs[0], op.registry_op) for op in order if op.registry_op is not None
                     and op.registry_op.check is not None and op.outputs[0] in computed
                     and op.outputs[0] not in fed)
+    # (the checks inside a ds.cond/while_loop: a flag each, which the control-flow op returns)
+    checks += tuple(c for op in order for c in inner_checks(op) if c[0] not in computed)
     reads_after = _ordered_reads(order, fed, set(writes), choices)
     return Plan(order, tuple(fetches), feeds, tuple(state_in), tuple(writes),
                 tuple(randoms), checks, reads_after, choices, guards)

@@ -5,7 +5,8 @@ Each printed tensor is an identity registered with the graph's run-time checks (
 Session prints the line after the program, before it commits anything. `Print` returns its
 input (an identity that waits on the printed tensors, so computing it prints); `print` returns
 an Operation to fetch or put under `ds.control_dependencies`. Both backends print the same
-text; a print inside a `cond`/`while_loop` branch does not (branches are not checked).
+text; a print inside a `cond`/`while_loop` branch prints when the branch or iteration runs
+(static/subprogram.py).
 """
 
 from __future__ import annotations

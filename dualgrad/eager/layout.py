@@ -64,7 +64,11 @@ def _clamp_dtype(input, min, max):
     bounds, numbers and tensors alike (`int32.clamp(max=2.5)` is [1., 2., 2.5], an int tensor
     clamped by a float64 tensor is float64, a float16 one by a float64 vector float64); the
     kernel clamps in the input's dtype, which would truncate or round the bound. A list bound
-    is refused, as PyTorch refuses it."""
+    is refused, as PyTorch refuses it, and so is a clamp with neither bound (PyTorch raises;
+    a silent copy would hide a forgotten argument)."""
+    if min is None and max is None:
+        raise DualgradRuntimeError(f"clamp: At least one of 'min' or 'max' must not be None "
+                                   f"{user_line()}")
     for b in (min, max):
         if isinstance(b, (list, tuple)):
             raise DTypeError(f"clamp: a bound must be a number or a Tensor, not {type(b).__name__} (at "

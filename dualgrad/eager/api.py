@@ -5,13 +5,22 @@ as aliases) onto a registry op; none holds math.
 """
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
+from ..errors import (
+    DTypeError,
+    DualgradNotImplementedError,
+    EagerDTypeError,
+    ShapeError,
+    user_frame,
+    user_line,
+    user_stacklevel,
+)
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
@@ -113,6 +122,9 @@ def where(condition, input, other) -> Tensor:
     take PyTorch's types (1.5 and 2: the default float; numpy's where would make float64).
     (Here, not in the registry's kernel: VJP rules call `where` of two numbers and keep
     numpy's float64 for them, as a float64 gradient needs.)"""
+    _bool_mask(condition, "where", "expected condition to be a boolean tensor, but got a tensor with "
+               "dtype {dtype}", uint8="where received a uint8 condition tensor. This behavior is "
+               "deprecated: use a boolean condition instead.")
     if isinstance(input, _NUMBERS) and isinstance(other, _NUMBERS) and type(condition) is Tensor:
         want = dtypes.promote_groups([], [], [dtypes.weak_dtype(input), dtypes.weak_dtype(other)])
         input = scalar_value(input, want, "where")
@@ -123,11 +135,27 @@ def where(condition, input, other) -> Tensor:
 _NUMBERS = (bool, int, float)
 
 
+def _bool_mask(mask, op: str, message: str, uint8: str | None = None) -> None:
+    """PyTorch's refusal of a mask or condition that is not bool (an int or float one, read as
+    "nonzero", would select silently what the user did not mean); `uint8` names the warning of
+    a uint8 one, which PyTorch still reads as a mask where it only deprecates it."""
+    dtype = mask.dtype.np if type(mask) is Tensor else getattr(mask, "dtype", None)
+    if dtype is None or np.dtype(dtype) == np.bool_:
+        return
+    if uint8 is not None and np.dtype(dtype) == np.uint8:
+        warnings.warn(uint8, UserWarning, stacklevel=user_stacklevel())
+        return
+    name = mask.dtype.name if type(mask) is Tensor else np.dtype(dtype).name
+    raise EagerDTypeError(f"{op}: {message.format(dtype=name)} {user_line()}")
+
+
 def masked_fill(input, mask, value) -> Tensor:
     """A copy of `input` with `value` where `mask` is true (torch.masked_fill). A number is
     converted to input's dtype first, checked, as PyTorch does (`int32.masked_fill(m, 2.5)` is
     int32 2; nan into an int tensor raises), and a tensor value too: the result keeps input's
-    dtype (`int64.masked_fill(m, dg.tensor(2.7))` is int64 2, not a float tensor)."""
+    dtype (`int64.masked_fill(m, dg.tensor(2.7))` is int64 2, not a float tensor). The mask must
+    be bool, as PyTorch requires."""
+    _bool_mask(mask, "masked_fill", "only supports boolean masks, but got mask with dtype {dtype}")
     if type(input) is Tensor and isinstance(value, (bool, int, float, np.number, np.bool_)):
         value = scalar_value(value, input.dtype, "masked_fill")
     elif type(input) is Tensor and type(value) is Tensor and value.dtype is not input.dtype:
@@ -136,7 +164,9 @@ def masked_fill(input, mask, value) -> Tensor:
 
 
 def masked_select(input, mask) -> Tensor:
-    """The elements where `mask` (broadcast with `input`, as in PyTorch) is true, as 1-D."""
+    """The elements where `mask` (broadcast with `input`, as in PyTorch) is true, as 1-D; the
+    mask must be bool, as PyTorch requires."""
+    _bool_mask(mask, "masked_select", "expected BoolTensor for mask, got {dtype}")
     mask = np.asarray(as_key(mask, own=False), dtype=bool)  # (bind copies it where it is kept)
     shape = np.broadcast_shapes(mask.shape, tuple(input.shape))
     if shape != tuple(input.shape):

@@ -3,11 +3,17 @@ what the user meant (torch is an optional extra oracle; each test checks its own
 
 * `clamp()` / `clamp_()` / `clip()` with neither `min` nor `max`: a silent copy, where PyTorch
   raises "torch.clamp: At least one of 'min' or 'max' must not be None" (a forgotten bound).
+* A mask or condition that is not bool: `masked_fill`, `masked_fill_`, `masked_select` and
+  `where` read an int or float mask as "nonzero"; PyTorch requires bool (a uint8 `where`
+  condition is still read as a mask, with a deprecation warning, as PyTorch reads it).
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 
@@ -39,3 +45,65 @@ def test_clamp_with_one_bound_still_clamps():
     np.testing.assert_array_equal(t.clamp(min=0).numpy(), np.clip(np.float32(X), 0, None))
     np.testing.assert_array_equal(t.clip(max=1.0).numpy(), np.clip(np.float32(X), None, 1.0))
     np.testing.assert_array_equal(t.clamp_(None, 2.0).numpy(), np.clip(np.float32(X), None, 2.0))
+
+
+# -- masks and conditions that are not bool -------------------------------------------------------
+
+MASKED = {
+    "masked_fill": lambda x, m: x.masked_fill(m, 0.0),
+    "masked_fill_": lambda x, m: x.masked_fill_(m, 0.0),
+    "dg.masked_fill": lambda x, m: dg.masked_fill(x, m, 0.0),
+    "masked_select": lambda x, m: x.masked_select(m),
+    "dg.masked_select": lambda x, m: dg.masked_select(x, m),
+    "where": lambda x, m: dg.where(m, x, 0.0),
+    "Tensor.where": lambda x, m: x.where(m, dg.zeros_like(x)),
+}
+ORACLE = {"masked_fill": lambda x, m: np.where(m, 0, x), "masked_select": lambda x, m: x[m],
+          "where": lambda x, m: np.where(m, x, 0)}
+MASK_DTYPES = [dg.int64, dg.int32, dg.float32, dg.float64, dg.int8]
+
+
+def _oracle(name: str):
+    return ORACLE[name.split(".")[-1].rstrip("_")]
+
+
+@settings(max_examples=10, deadline=None)
+@given(hnp.arrays(np.int8, (2, 3), elements=st.integers(0, 2)), st.sampled_from(sorted(MASKED)),
+       st.sampled_from(MASK_DTYPES + [dg.bool]))
+def test_a_mask_must_be_bool(values, name, dtype):
+    x = dg.tensor(X)
+    mask = dg.tensor(values).to(dtype)
+    if dtype is not dg.bool:
+        with pytest.raises(RuntimeError, match=r"boolean|BoolTensor") as info:
+            MASKED[name](x, mask)
+        assert isinstance(info.value, TypeError)  # (a dtype error, also RuntimeError as PyTorch's)
+        np.testing.assert_array_equal(x.numpy(), np.float32(X))
+        return
+    got = MASKED[name](x, mask).numpy()
+    np.testing.assert_array_equal(got, _oracle(name)(np.float32(X), values != 0))
+
+
+def test_a_numpy_mask_must_be_bool_too():
+    with pytest.raises(TypeError, match=r"masked_fill: only supports boolean masks, but got mask with "
+                                        r"dtype int64"):
+        dg.tensor(X).masked_fill(np.array([[1, 0, 1], [0, 0, 1]], dtype=np.int64), 0.0)
+    got = dg.where(np.array([[True, False, True], [False, False, True]]), dg.tensor(X), 0.0)
+    np.testing.assert_array_equal(got.numpy(), [[1.5, 0, 3.0], [0, 0, -1.0]])
+
+
+def test_a_uint8_condition_is_a_mask_with_a_warning():
+    cond = dg.tensor([[2, 0, 1], [0, 0, 7]], dtype=dg.uint8)
+    with pytest.warns(UserWarning, match="uint8 condition"):
+        got = dg.where(cond, dg.tensor(X), 0.0)
+    np.testing.assert_array_equal(got.numpy(), [[1.5, 0, 3.0], [0, 0, -1.0]])
+    with pytest.raises(TypeError, match="masked_fill"):  # (PyTorch refuses uint8 there)
+        dg.tensor(X).masked_fill(cond, 0.0)
+
+
+def test_torch_refuses_what_dualgrad_refuses():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(X)
+    for call in (lambda: x.clamp(), lambda: x.clone().clamp_(), lambda: x.masked_fill((x > 0).long(), 0.0),
+                 lambda: x.masked_select((x > 0).float()), lambda: torch.where((x > 0).int(), x, 0.0)):
+        with pytest.raises(RuntimeError):
+            call()

@@ -29,6 +29,7 @@ from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's 
     _dim,
     _keep,
     _plain_bound,
+    _zero_dim_value,
     add_,
     broadcast_to,
     cat,
@@ -154,8 +155,10 @@ def masked_fill(input, mask, value) -> Tensor:
     converted to input's dtype first, checked, as PyTorch does (`int32.masked_fill(m, 2.5)` is
     int32 2; nan into an int tensor raises), and a tensor value too: the result keeps input's
     dtype (`int64.masked_fill(m, dg.tensor(2.7))` is int64 2, not a float tensor). The mask must
-    be bool, as PyTorch requires."""
+    be bool and a tensor value 0-dimensional, as PyTorch requires."""
     _bool_mask(mask, "masked_fill", "only supports boolean masks, but got mask with dtype {dtype}")
+    _zero_dim_value(value, "masked_fill", "only supports a 0-dimensional value tensor, but got a tensor with "
+                    "{ndim} dimension(s)")
     if type(input) is Tensor and isinstance(value, (bool, int, float, np.number, np.bool_)):
         value = scalar_value(value, input.dtype, "masked_fill")
     elif type(input) is Tensor and type(value) is Tensor and value.dtype is not input.dtype:

@@ -15,7 +15,15 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..aliases import resolve
-from ..errors import DTypeError, DualgradRuntimeError, ShapeError, refusing, user_frame, user_line
+from ..errors import (
+    DTypeError,
+    DualgradRuntimeError,
+    EagerShapeError,
+    ShapeError,
+    refusing,
+    user_frame,
+    user_line,
+)
 from ..ops import specs
 from . import grad_mode, torch_keys
 from .bind import as_eager_error, as_key, spec_of
@@ -288,8 +296,19 @@ def _clamp_between(x, low, high) -> Tensor:
     return x
 
 
+def _zero_dim_value(value, op: str, message: str) -> None:
+    """PyTorch's refusal of a fill value with dimensions (`fill_(tensor([1., 2.]))`): it takes
+    a number or a 0-dimensional tensor, and writing a broadcast array instead would be another
+    op."""
+    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0):
+        raise EagerShapeError(f"{op}: {message.format(ndim=len(np.shape(value)))} {user_line()}")
+
+
 def fill_(input, value) -> Tensor:
-    """Fills this tensor with `value` in place (Tensor.fill_)."""
+    """Fills this tensor with `value` in place (Tensor.fill_): a number or a 0-dimensional
+    tensor, as PyTorch requires."""
+    _zero_dim_value(value, "fill_", "only supports 0-dimension value tensor but got tensor with {ndim} "
+                    "dimensions")
     return inplace(input, ops.setitem, write_value(value, input.dtype, "fill_"), key=Ellipsis)
 
 

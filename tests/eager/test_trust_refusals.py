@@ -6,6 +6,8 @@ what the user meant (torch is an optional extra oracle; each test checks its own
 * A mask or condition that is not bool: `masked_fill`, `masked_fill_`, `masked_select` and
   `where` read an int or float mask as "nonzero"; PyTorch requires bool (a uint8 `where`
   condition is still read as a mask, with a deprecation warning, as PyTorch reads it).
+* A fill value with dimensions: `fill_(tensor([1., 2.]))` and `masked_fill(m, tensor([5.]))`
+  wrote a broadcast array; PyTorch takes a number or a 0-dimensional tensor only.
 """
 from __future__ import annotations
 
@@ -100,10 +102,39 @@ def test_a_uint8_condition_is_a_mask_with_a_warning():
         dg.tensor(X).masked_fill(cond, 0.0)
 
 
+# -- fill values with dimensions ------------------------------------------------------------------
+
+FILLS = {
+    "fill_ 1-D": lambda t: t.fill_(dg.tensor([1.0, 2.0, 3.0])),
+    "fill_ one element 1-D": lambda t: t.fill_(dg.tensor([1.0])),
+    "fill_ list": lambda t: t.fill_([1.0, 2.0, 3.0]),
+    "fill_ numpy 1-D": lambda t: t.fill_(np.ones(3)),
+    "masked_fill 1-D": lambda t: t.masked_fill(dg.tensor([True, False, True]), dg.tensor([5.0])),
+    "masked_fill_ 2-D": lambda t: t.masked_fill_(dg.tensor([True, False, True]), dg.ones(1, 1)),
+}
+
+
+@pytest.mark.parametrize("spell", sorted(FILLS))
+def test_a_fill_value_must_have_no_dimensions(spell):
+    t = dg.tensor(X)
+    with pytest.raises(RuntimeError, match=r"only supports (a )?0-dim"):
+        FILLS[spell](t)
+    np.testing.assert_array_equal(t.numpy(), np.float32(X))
+
+
+def test_numbers_and_0_dimensional_values_still_fill():
+    for value in (2, 2.0, np.float32(2.0), dg.tensor(2.0), dg.tensor(2), np.array(2.0)):
+        np.testing.assert_array_equal(dg.tensor(X).fill_(value).numpy(), np.full((2, 3), 2.0))
+    got = dg.tensor(X).masked_fill(dg.tensor([True, False, True]), dg.tensor(5.0))
+    np.testing.assert_array_equal(got.numpy(), [[5.0, -2.0, 5.0], [5.0, 4.0, 5.0]])
+
+
 def test_torch_refuses_what_dualgrad_refuses():
     torch = pytest.importorskip("torch")
     x = torch.tensor(X)
-    for call in (lambda: x.clamp(), lambda: x.clone().clamp_(), lambda: x.masked_fill((x > 0).long(), 0.0),
-                 lambda: x.masked_select((x > 0).float()), lambda: torch.where((x > 0).int(), x, 0.0)):
+    for call in (lambda: x.clamp(), lambda: x.clone().clamp_(), lambda: x.masked_fill(x > 0 * 1, x[0]),
+                 lambda: x.masked_fill((x > 0).long(), 0.0), lambda: x.masked_select((x > 0).float()),
+                 lambda: torch.where((x > 0).int(), x, 0.0), lambda: x.clone().fill_(torch.tensor([1.0])),
+                 lambda: torch.nn.functional.nll_loss(x[:, :2], torch.tensor([0.5, 1.0]))):
         with pytest.raises(RuntimeError):
             call()

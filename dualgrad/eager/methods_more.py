@@ -119,9 +119,10 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             sizes.append(n % split_size_or_sections)
     else:
         sizes = [int(s) for s in split_size_or_sections]
-        if sum(sizes) != n:
-            raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                             f"size at dimension {dim}), but got split_sizes={sizes} {user_line()}")
+        if sum(sizes) != n or builtins.any(s < 0 for s in sizes):  # ([5, -1] of 4: a 4 and an empty)
+            raise ShapeError(f"split_with_sizes expects split_sizes to be non-negative and sum exactly to "
+                             f"{n} (input tensor's size at dimension {dim}), but got split_sizes={sizes} "
+                             f"{user_line()}")
     return _slices(tensor, axis, list(np.cumsum([0] + sizes)))
 
 

@@ -287,7 +287,11 @@ def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     """The boolean mask of each example's class (a row of False where ignored), after
     PyTorch's checks of the target's shape and values. The values are checked here where
     they are concrete (so the error names the loss); in a step dg.compile traces, the
-    registry op's check raises the same IndexError when the compiled step runs."""
+    registry op's check raises the same IndexError when the compiled step runs. A float or bool
+    target is refused, as PyTorch refuses it (`[0.5, 1.]` read as classes gave a number)."""
+    if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
+        raise EagerDTypeError(f"{name}: expected target dtype to be Long or Byte, but got "
+                              f"{target.dtype.name} {user_line()}")
     axis = 1 if input.ndim >= 2 else 0
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
     shape = tuple(target.shape)

@@ -8,6 +8,8 @@ what the user meant (torch is an optional extra oracle; each test checks its own
   condition is still read as a mask, with a deprecation warning, as PyTorch reads it).
 * A fill value with dimensions: `fill_(tensor([1., 2.]))` and `masked_fill(m, tensor([5.]))`
   wrote a broadcast array; PyTorch takes a number or a 0-dimensional tensor only.
+* A float or bool class target of `nll_loss` / `cross_entropy`: `nll_loss(x, [0.5, 1.])` read
+  the floats as classes and returned -4.0; PyTorch: "expected target dtype to be Long or Byte".
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 
+F = dg.nn.functional
 X = [[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]]
 
 # -- clamp with neither bound ---------------------------------------------------------------------
@@ -127,6 +130,26 @@ def test_numbers_and_0_dimensional_values_still_fill():
         np.testing.assert_array_equal(dg.tensor(X).fill_(value).numpy(), np.full((2, 3), 2.0))
     got = dg.tensor(X).masked_fill(dg.tensor([True, False, True]), dg.tensor(5.0))
     np.testing.assert_array_equal(got.numpy(), [[5.0, -2.0, 5.0], [5.0, 4.0, 5.0]])
+
+
+# -- class targets that are not integers ---------------------------------------------------------
+
+@pytest.mark.parametrize("loss", [F.nll_loss, F.cross_entropy, lambda x, t: dg.nn.NLLLoss()(x, t)])
+@pytest.mark.parametrize("target", [dg.tensor([0.5, 1.0]), dg.tensor([0.0, 1.0], dtype=dg.float64),
+                                    dg.tensor([True, False])])
+def test_a_class_target_must_be_an_integer(loss, target):
+    x = dg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    if target.dtype.is_floating_point and loss is F.cross_entropy:
+        pytest.skip("a float target of cross_entropy is class probabilities (shaped like the input)")
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte"):
+        loss(x, target)
+
+
+@pytest.mark.parametrize("dtype", [dg.int64, dg.uint8, dg.int32])
+def test_integer_class_targets_still_give_the_loss(dtype):
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    got = F.nll_loss(dg.tensor(x, dtype=dg.float64), dg.tensor([0, 1], dtype=dtype))
+    assert float(got) == -(x[0, 0] + x[1, 1]) / 2
 
 
 def test_torch_refuses_what_dualgrad_refuses():

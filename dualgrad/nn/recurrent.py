@@ -4,8 +4,9 @@ ops and gradients are theirs.
 
 Parameters are named and ordered as PyTorch's (weight_ih_l0, weight_hh_l0, bias_ih_l0,
 bias_hh_l0, then the `_reverse` ones, layer by layer), so state_dict keys match. Dropout acts
-on the outputs of every layer but the last, in training only. Not supported (a clear error):
-LSTM's proj_size and PackedSequence inputs.
+on the outputs of every layer but the last, in training only. A PackedSequence input (nn/packed.py)
+runs each sequence only over its valid steps: h_n holds its last valid step, and the reverse
+direction starts at that step. Not supported (a clear error): LSTM's proj_size.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from ..errors import (
 )
 from . import functional as F
 from .module import Module
+from .packed import PackedSequence, unroll_packed
 from .parameter import Parameter
 from .recurrent_cells import _GATES, check_nonlinearity, gru_step, lstm_step, reset_uniform, rnn_step
 
@@ -101,11 +103,13 @@ class RNNBase(Module):
                                       f"{user_line()}")
         return batch, shape
 
-    def _run(self, input: Tensor, hx: tuple) -> tuple:
+    def _run(self, input: Tensor | PackedSequence, hx: tuple) -> tuple:
         """(output, [h_n, c_n]) for the states in hx (each None or (layers*directions, ...))."""
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         if not isinstance(input, Tensor):
-            raise DualgradNotImplementedError(f"{self._name}: only Tensor inputs are supported "
-                                              f"(PackedSequence is not) {user_line()}")
+            raise DualgradTypeError(f"{self._name}: expected a Tensor or a PackedSequence input, got "
+                                    f"{type(input).__name__} {user_line()}")
         batch, shape = self._check(input, hx)
         single = batch is None
         x = api.unsqueeze(input, 1) if single else input
@@ -138,6 +142,45 @@ class RNNBase(Module):
             output, finals = api.squeeze(output, 1), [api.squeeze(f, 1) for f in finals]
         return output, finals
 
+    def _run_packed(self, packed: PackedSequence, hx: tuple) -> tuple:
+        """(PackedSequence output, [h_n, c_n]): each sequence runs over its own steps only; the
+        states are in the batch's original order (hx is permuted to sorted order and back)."""
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        if data.ndim != 2:
+            raise DualgradValueError(f"{self._name}: packed input data must have 2 dimensions, got "
+                                     f"{data.ndim} (shape {list(data.shape)}) {user_line()}")
+        sizes = [int(n) for n in batch_sizes.tolist()]
+        self._check(data, ())  # the features; the batch is batch_sizes[0]
+        shape = (self.num_layers * (2 if self.bidirectional else 1), sizes[0], self.hidden_size)
+        for h in hx:
+            if h is not None and tuple(h.shape) != shape:
+                raise EagerShapeError(f"{self._name}: Expected hidden size {shape}, got {list(h.shape)} "
+                                      f"{user_line()}")
+        order = None if sorted_indices is None else sorted_indices.detach().cpu().numpy()
+        states = [zeros(*shape, dtype=data.dtype, device=data.device) if h is None
+                  else h if order is None else ops.getitem(h, key=(slice(None), order)) for h in hx]
+        finals = [[] for _ in states]
+        directions = ("", "_reverse") if self.bidirectional else ("",)
+        for layer in range(self.num_layers):
+            outs = []
+            for d, suffix in enumerate(directions):
+                k = layer * len(directions) + d
+                weights = self._cell(layer, suffix)
+                initial = tuple(ops.getitem(s, key=(k,)) for s in states)
+                out, state = unroll_packed(lambda x, s, w=weights: self._step(x, s, w), data, sizes, initial,
+                                           reverse=bool(suffix))
+                outs.append(out)
+                for f, s in zip(finals, state, strict=True):
+                    f.append(s)
+            data = ops.concatenate(*outs, axis=-1) if len(outs) > 1 else outs[0]
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                data = F.dropout(data, self.dropout, True)
+        finals = [ops.stack(*f, axis=0) for f in finals]
+        if unsorted_indices is not None:
+            back = unsorted_indices.detach().cpu().numpy()
+            finals = [ops.getitem(f, key=(slice(None), back)) for f in finals]
+        return PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices), finals
+
     def extra_repr(self) -> str:
         """`input, hidden` and the options that differ from the defaults, as PyTorch prints them."""
         s = f"{self.input_size}, {self.hidden_size}"
@@ -160,7 +203,7 @@ class RNN(RNNBase):
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
                          num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+    def forward(self, input: Tensor | PackedSequence, hx: Tensor | None = None) -> tuple:
         """(output, h_n): output (L, N, D*hidden) (batch first: (N, L, ...)), h_n (D*layers, N, hidden)."""
         output, (h,) = self._run(input, (hx,))
         return output, h
@@ -176,7 +219,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, proj_size, device, dtype)
 
-    def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
+    def forward(self, input: Tensor | PackedSequence, hx: tuple | None = None) -> tuple:
         """(output, (h_n, c_n)); hx is (h_0, c_0), zeros when None."""
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2
                                or not all(isinstance(t, Tensor) for t in hx)):
@@ -195,7 +238,7 @@ class GRU(RNNBase):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, device, dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple:
+    def forward(self, input: Tensor | PackedSequence, hx: Tensor | None = None) -> tuple:
         """(output, h_n), as nn.RNN's."""
         output, (h,) = self._run(input, (hx,))
         return output, h

@@ -1,7 +1,7 @@
-"""`nn.utils.rnn.pad_sequence`: variable-length sequences padded to the longest and stacked,
-as a composition of `cat` and `stack` (so the gradient reaches each sequence). Packed
-sequences (`pack_padded_sequence`) are not here: dualgrad's recurrent layers take padded
-batches only."""
+"""`nn.utils.rnn`, PyTorch's namespace for variable-length batches: `pad_sequence` (padded to
+the longest and stacked, as a composition of `cat` and `stack`, so the gradient reaches each
+sequence) and the packed sequences of `nn/packed.py` (`PackedSequence`, `pack_padded_sequence`,
+`pad_packed_sequence`, `pack_sequence`, ...), which `nn.RNN`/`LSTM`/`GRU` take."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,6 +10,15 @@ from ...eager.api import cat, stack
 from ...eager.creation import full
 from ...eager.tensor import Tensor
 from ...errors import DualgradValueError, ShapeError, user_line
+from ..packed import (
+    PackedSequence,
+    invert_permutation,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 
 def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False, padding_value: float = 0.0,
@@ -38,4 +47,5 @@ def pad_sequence(sequences: Sequence[Tensor], batch_first: bool = False, padding
     return stack(padded, 1 if not batch_first else 0)
 
 
-__all__ = ["pad_sequence"]
+__all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pack_sequence",
+           "pad_packed_sequence", "pad_sequence", "unpack_sequence", "unpad_sequence"]

@@ -105,6 +105,40 @@ from .eager.api import (
     view,
     where,
 )
+from .eager.api_more import (
+    absolute,
+    addbmm,
+    can_cast,
+    deg2rad,
+    dist,
+    exp2,
+    finfo,
+    float_power,
+    gcd,
+    ger,
+    iinfo,
+    inference_mode,
+    is_complex,
+    is_inference_mode_enabled,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    ldexp,
+    log2,
+    log10,
+    msort,
+    positive,
+    promote_types,
+    rad2deg,
+    renorm,
+    result_type,
+    signbit,
+    std_mean,
+    tensordot,
+    var_mean,
+    vdot,
+)
 from .eager.creation import (
     DoubleTensor,
     FloatTensor,
@@ -294,6 +328,29 @@ from .eager.random_more import (
 )
 from .random import Generator
 from .serialization.objects import load, save
+from .top_level import (
+    batch_norm,
+    bilinear,
+    celu,
+    cholesky,
+    conv1d,
+    conv2d,
+    cosine_similarity,
+    dropout,
+    embedding,
+    group_norm,
+    instance_norm,
+    layer_norm,
+    matrix_power,
+    pairwise_distance,
+    pdist,
+    pinverse,
+    pixel_shuffle,
+    qr,
+    selu,
+    svd,
+    threshold,
+)
 
 from . import distributions  # isort: skip (it composes the dg functions above)
 from . import special  # isort: skip (torch.special's names for the dg functions above)

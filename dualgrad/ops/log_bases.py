@@ -20,13 +20,38 @@ from .symarray import SymbolicUnsupported
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
+
+def _exp2_kernel(xp, x):
+    """numpy's exp2; on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x gives exact powers
+    (XLA's exp2 is exp(x * ln 2): float32 exp2(13) was 8192.004)."""
+    if xp is np:
+        return np.exp2(x)
+    whole = xp.floor(x)
+    finite = xp.isfinite(x)
+    n = xp.clip(xp.where(finite, whole, 0), -2200, 2200).astype(np.int32)
+    part = xp.exp(xp.where(finite, x - whole, 0) * _LN2)
+    return xp.where(finite, xp.ldexp(part, n), xp.exp2(x)).astype(x.dtype)
+
+
+def _log2_kernel(xp, x):
+    """numpy's log2; on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
+    powers of 2 give exact integers (XLA's log2 is log(x) / ln 2: float32 log2(2**13) was
+    12.999999)."""
+    if xp is np:
+        return np.log2(x)
+    mantissa, exponent = xp.frexp(x)  # x = mantissa * 2**exponent, mantissa in [0.5, 1)
+    exact = ((exponent - 1).astype(x.dtype) + xp.log(mantissa * 2) * (1 / _LN2)).astype(x.dtype)
+    # (XLA's frexp misreads subnormals: there, and below, jax's own log2)
+    return xp.where(x >= np.finfo(x.dtype).tiny, exact, xp.log2(x))
+
+
 exp2 = declare(
-    "exp2", lambda xp, x: xp.exp2(x), vjp=(lambda g, out, x: multiply(g, multiply(out, _LN2)),),
+    "exp2", _exp2_kernel, vjp=(lambda g, out, x: multiply(g, multiply(out, _LN2)),),
     sympy=lambda x: 2**x, shape=specs.same, domain=((-3.0, 3.0),), floating=True, elementwise=True,
     saves_inputs=False, saves_out=True, ufunc=np.exp2,
     doc="2 ** x elementwise (torch.exp2, tf.math.pow(2, x))")
 log2 = declare(
-    "log2", lambda xp, x: xp.log2(x), vjp=(lambda g, out, x: divide(g, multiply(x, _LN2)),),
+    "log2", _log2_kernel, vjp=(lambda g, out, x: divide(g, multiply(x, _LN2)),),
     sympy=lambda x: sp.log(x) / sp.log(2), shape=specs.same, domain=(POSITIVE,), floating=True,
     elementwise=True, ufunc=np.log2, doc="base-2 logarithm elementwise, exact at powers of 2 (torch.log2)")
 log10 = declare(

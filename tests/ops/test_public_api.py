@@ -178,6 +178,12 @@ CASES = {
     "logical_and": (lambda b, i: dg.logical_and(b, i), {"logical_and"}, MASK & (I != 0)),
     "logical_or": (lambda b, i: dg.logical_or(b, i), {"logical_or"}, MASK | (I != 0)),
     "logical_xor": (lambda b, i: dg.logical_xor(b, i), {"logical_xor"}, MASK ^ (I != 0)),
+    "absolute": (lambda x: dg.absolute(x), {"abs"}, np.abs(X)),
+    "exp2": (lambda x: dg.exp2(x), {"exp2"}, np.exp2(X)),
+    "log2": (lambda p: dg.log2(p), {"log2"}, np.log2(P)),
+    "log10": (lambda p: dg.log10(p), {"log10"}, np.log10(P)),
+    "gcd": (lambda i, k: dg.gcd(i, k), {"gcd"}, np.gcd(I, K)),
+    "lcm": (lambda i, k: dg.lcm(i, k), {"lcm"}, np.lcm(I, K)),
 }
 
 ARGS = {"x": X, "y": Y, "u": U, "q": Q, "v": V, "w": V, "m": M, "p": P, "b": MASK, "i": I, "k": K}

@@ -24,7 +24,6 @@ from . import api, creation, grad_mode
 from .attach import install
 from .bind import as_eager_error
 from .inplace import unary_method
-from .methods import _as_method
 from .methods_compose import _blas, _blas_dtype, _check_broadcast, _check_scalars
 from .methods_extra import outer
 from .methods_more import _axis, sort
@@ -416,9 +415,41 @@ _NOT_METHODS = {name: refusing(fn, name) for name, fn in {
     "tensordot": tensordot, "std_mean": std_mean, "var_mean": var_mean}.items()}
 globals().update(_NOT_METHODS)
 FUNCTIONS.update(_NOT_METHODS)
-for _name, _op in (("exp2", exp2), ("log2", log2), ("log10", log10), ("gcd", gcd), ("lcm", lcm),
-                   ("absolute", absolute)):
-    setattr(Tensor, _name, _as_method(_op))
+
+
+def _exp2(self: Tensor) -> Tensor:
+    """2 ** self elementwise (Tensor.exp2)."""
+    return ops.exp2(self)
+
+
+def _log2(self: Tensor) -> Tensor:
+    """Base-2 logarithm elementwise, exact at powers of 2 (Tensor.log2)."""
+    return ops.log2(self)
+
+
+def _log10(self: Tensor) -> Tensor:
+    """Base-10 logarithm elementwise (Tensor.log10)."""
+    return ops.log10(self)
+
+
+def _gcd(self: Tensor, other) -> Tensor:
+    """Greatest common divisor with `other`, elementwise on integers (Tensor.gcd)."""
+    return ops.gcd(self, other)
+
+
+def _lcm(self: Tensor, other) -> Tensor:
+    """Least common multiple with `other`, elementwise on integers (Tensor.lcm)."""
+    return ops.lcm(self, other)
+
+
+def _absolute(self: Tensor) -> Tensor:
+    """|self| elementwise, `abs` (Tensor.absolute)."""
+    return ops.abs(self)
+
+
+for _fn in (_exp2, _log2, _log10, _gcd, _lcm, _absolute):
+    _fn.__name__ = _fn.__qualname__ = _fn.__name__[1:]
+    setattr(Tensor, _fn.__name__, refusing(_fn, _fn.__name__))
 #: the in-place methods and the dtype questions: `Tensor` only
 METHODS = {
     **{name: refusing(unary_method(name, op), name) for name, op in (

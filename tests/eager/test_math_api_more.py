@@ -144,6 +144,7 @@ def test_log_bases_are_exact_at_powers_and_promote_integers():
     assert dg.float_power(dg.tensor([2, 3]), 2).dtype is dg.float64
     assert dg.float_power(dg.tensor([2.0], dtype=dg.float32), dg.tensor([0.5])).dtype is dg.float64
     assert dg.log2(dg.tensor([8.0], requires_grad=True)).grad_fn.name() == "Log2Backward0"
+    assert dg.special.exp2(dg.tensor([3.0], requires_grad=True)).grad_fn.name() == "Exp2Backward0"
     # ldexp: PyTorch's result dtypes (pinned from torch 2.13)
     ones = {d: dg.ones(2, dtype=d) for d in (dg.float16, dg.float32, dg.float64, dg.int32, dg.int64)}
     assert dg.ldexp(ones[dg.float16], ones[dg.int64]).dtype is dg.float16

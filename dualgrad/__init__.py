@@ -312,6 +312,33 @@ from .eager.methods_stats import (
     nansum,
     select,
 )
+from .eager.methods_views import (
+    adjoint,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_shapes,
+    broadcast_tensors,
+    column_stack,
+    diagflat,
+    dsplit,
+    dstack,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    narrow_copy,
+    ravel,
+    row_stack,
+    split_with_sizes,
+    swapdims,
+    take,
+    tensor_split,
+    tile,
+    unflatten,
+    vsplit,
+    vstack,
+)
 from .eager.random_ints import randint, randperm
 from .eager.random_more import (
     bernoulli,

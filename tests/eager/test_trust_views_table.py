@@ -11,6 +11,8 @@ multi-output views (`split`, `chunk`, `unbind`) accept writes in the graph where
 raises; their gradients are those of the same `narrow`/`select` (docs/eager.md)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -53,6 +55,16 @@ def _pieces(a, d, sizes):
 def _chunk_sizes(n, chunks):
     size = max(-(-n // chunks), 1)
     return [size] * (n // size) + ([n % size] if n % size else [])
+
+
+def _divisors(n):
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+def _factors(draw, n):
+    """`n` as sizes for unflatten: two factors, one of them maybe -1, or n between ones."""
+    k = draw(st.sampled_from(_divisors(n)))
+    return draw(st.sampled_from([(k, n // k), (k, -1), (-1, n // k), (1, n, 1), (n,)]))
 
 
 def _diag_np(a, offset, d1, d2):
@@ -141,10 +153,57 @@ VIEWS = {
                                draw(st.integers(0, len(_chunk_sizes(s[d], c)) - 1))),
               lambda t, p: t.chunk(p[1], p[0])[p[2]],
               lambda a, p: _pieces(a, p[0], _chunk_sizes(a.shape[p[0]], p[1]))[p[2]]),
+    # the views of eager/methods_views.py (PyTorch's other spellings; ravel_of_t and narrow_copy copy)
+    "swapdims": (lambda draw, s: tuple(_dims(draw, s, 2)), lambda t, p: t.swapdims(*p),
+                 lambda a, p: np.swapaxes(a, *p)),
+    "adjoint": (lambda draw, s: None, lambda t, p: t.adjoint(), lambda a, p: np.swapaxes(a, -1, -2)),
+    "mH": (lambda draw, s: None, lambda t, p: t.mH, lambda a, p: np.swapaxes(a, -1, -2)),
+    "H": (lambda draw, s: None, lambda t, p: t.flatten(1).H, lambda a, p: a.reshape(a.shape[0], -1).T),
+    "unflatten": (lambda draw, s: (d := _dims(draw, s)[0], _factors(draw, s[d])),
+                  lambda t, p: t.unflatten(*p),
+                  lambda a, p: a.reshape(a.shape[:p[0]] + p[1] + a.shape[p[0] + 1:])),
+    "ravel": (lambda draw, s: None, lambda t, p: t.ravel(), lambda a, p: np.ravel(a)),
+    "ravel_of_t": (lambda draw, s: None, lambda t, p: t.transpose(0, -1).ravel(),  # (a copy unless 1-d)
+                   lambda a, p: np.ravel(np.swapaxes(a, 0, -1))),
+    "narrow_copy": (lambda draw, s: (d := _dims(draw, s)[0], st_ := draw(st.integers(0, s[d])),
+                                     draw(st.integers(0, s[d] - st_))),
+                    lambda t, p: t.narrow_copy(*p),
+                    lambda a, p: a[(slice(None),) * p[0] + (slice(p[1], p[1] + p[2]),)].copy()),
+    "tensor_split": (lambda draw, s: (_dims(draw, s)[0], n := draw(st.integers(1, 4)),
+                                      draw(st.integers(0, n - 1))),
+                     lambda t, p: t.tensor_split(p[1], p[0])[p[2]],
+                     lambda a, p: np.array_split(a, p[1], axis=p[0])[p[2]]),
+    "tensor_split_indices": (lambda draw, s: (d := _dims(draw, s)[0],
+                                              i := draw(st.lists(st.integers(-s[d] - 1, s[d] + 1),
+                                                                 max_size=3)),
+                                              draw(st.integers(0, len(i)))),
+                             lambda t, p: dg.tensor_split(t, p[1], dim=p[0])[p[2]],
+                             lambda a, p: np.array_split(a, p[1], axis=p[0])[p[2]]),
+    "hsplit": (lambda draw, s: (k := draw(st.sampled_from(_divisors(s[len(s) > 1]))),
+                                draw(st.integers(0, k - 1))),
+               lambda t, p: t.hsplit(p[0])[p[1]], lambda a, p: np.hsplit(a, p[0])[p[1]]),
+    "vsplit": (lambda draw, s: (k := draw(st.sampled_from(_divisors(s[0]))), draw(st.integers(0, k - 1))),
+               lambda t, p: dg.vsplit(t, p[0])[p[1]], lambda a, p: np.vsplit(a, p[0])[p[1]]),
+    "dsplit": (lambda draw, s: ([draw(st.integers(0, math.prod(s[1:])))], draw(st.integers(0, 1))),
+               lambda t, p: t.reshape(t.shape[0], 1, -1).dsplit(p[0])[p[1]],
+               lambda a, p: np.dsplit(a.reshape(a.shape[0], 1, -1), p[0])[p[1]]),
+    "split_with_sizes": (lambda draw, s: (d := _dims(draw, s)[0], (a := draw(st.integers(0, s[d])), s[d] - a),
+                                          draw(st.integers(0, 1))),
+                         lambda t, p: t.split_with_sizes(list(p[1]), p[0])[p[2]],
+                         lambda a, p: _pieces(a, p[0], p[1])[p[2]]),
+    "atleast_1d": (lambda draw, s: None, lambda t, p: dg.atleast_1d(t[0]),
+                   lambda a, p: np.atleast_1d(a[0, ...])),
+    "atleast_2d": (lambda draw, s: None, lambda t, p: dg.atleast_2d([t[0]])[0],
+                   lambda a, p: np.atleast_2d(a[0, ...])),
+    "atleast_3d": (lambda draw, s: None, lambda t, p: dg.atleast_3d(t[0]),
+                   lambda a, p: np.atleast_3d(a[0, ...])),
+    "broadcast_tensors": (lambda draw, s: draw(st.integers(2, 3)),
+                          lambda t, k: dg.broadcast_tensors(t, dg.zeros(k, *t.shape))[0],
+                          lambda a, k: np.broadcast_to(a, (k, *a.shape))),
 }
 SHAPES = [(3,), (2, 3), (3, 4), (4, 2), (2, 1, 3), (2, 3, 4)]
 NEEDS_2D = {"diagonal", "diagonal_contiguous", "transpose", "swapaxes", "movedim", "moveaxis", "mT", "t", "T",
-            "flatten"}
+            "flatten", "swapdims", "adjoint", "mH", "H", "vsplit"}
 
 
 def _check(name, shape, params, mode):
@@ -209,12 +268,16 @@ _FIRST = {"index": (1, slice(0, 2, 1)), "diagonal": (1, 0, 1), "expand": 2, "exp
           "transpose": (0, 1), "swapaxes": (1, 0), "unfold": (1, 2, 1), "unfold_of_t": (2, 2),
           "unfold_contiguous": (1, 2, 1), "unfold_reshape": (1, 1, 2), "diagonal_contiguous": (1, 0, 1),
           "unsqueeze": -1, "view": (-1,), "reshape": (4, 3), "flatten": [0, 1], "unbind": (1, 2),
-          "split": (0, 2, 1), "split_sizes": (1, (1, 3), 1), "chunk": (1, 3, 1)}
+          "split": (0, 2, 1), "split_sizes": (1, (1, 3), 1), "chunk": (1, 3, 1), "swapdims": (1, 0),
+          "unflatten": (1, (2, -1)), "narrow_copy": (1, 1, 2), "tensor_split": (1, 3, 2),
+          "tensor_split_indices": (1, [1, 3], 1), "hsplit": (2, 1), "vsplit": (3, 1), "dsplit": ([1], 1),
+          "split_with_sizes": (1, (1, 3), 1), "broadcast_tensors": 2}
 
 
 # on the jax device (a few compiles each): the strided views, their copies, a broadcast and a
 # piece (indexing, reshapes and aliases there: test_view_writes.py, test_jax_aliases.py)
-JAX_NAMES = ("unfold", "unfold_of_t", "unfold_contiguous", "unfold_reshape", "diagonal", "expand", "split")
+JAX_NAMES = ("unfold", "unfold_of_t", "unfold_contiguous", "unfold_reshape", "diagonal", "expand", "split",
+             "tensor_split_indices", "ravel_of_t")
 
 
 def test_every_view_on_both_devices(eager_device):

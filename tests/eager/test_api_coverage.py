@@ -27,6 +27,8 @@ scatter_reduce sigmoid sign sin size slogdet softmax sort split sqrt sqrt_ squar
 sub sub_ sum t tanh to tolist topk trace transpose tril triu type type_as unbind unique
 uniform_ unsqueeze var view view_as where zero_
 movedim moveaxis select nansum nanmean count_nonzero kthvalue cummax cummin
+swapdims swapaxes adjoint unflatten tensor_split hsplit vsplit dsplit split_with_sizes ravel
+narrow_copy fliplr flipud take tile diagflat sum_to_size
 """.split()
 
 TORCH_FUNCTIONS = """
@@ -40,6 +42,9 @@ scatter_add scatter_reduce set_grad_enabled sigmoid slogdet softmax sort split s
 stack std sum tanh tensor tensordot topk trace transpose tril triu unbind unique unsqueeze var
 where zeros zeros_like
 movedim moveaxis select nansum nanmean count_nonzero median kthvalue cummax cummin
+swapdims swapaxes adjoint unflatten tensor_split hsplit vsplit dsplit split_with_sizes ravel
+narrow_copy fliplr flipud take tile diagflat vstack hstack dstack column_stack row_stack
+atleast_1d atleast_2d atleast_3d broadcast_tensors broadcast_shapes
 """.split()
 
 LINALG = ("norm vector_norm matrix_norm inv det slogdet solve "

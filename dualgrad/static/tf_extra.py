@@ -97,8 +97,8 @@ lin_space = linspace
 
 def slice(input_, begin, size, name=None) -> Tensor:  # noqa: A001 (TF's name)
     """`size[i]` elements of dim i from `begin[i]`; a size of -1 takes the rest of the dim
-    (tf.slice). Out of range raises when the graph is built; a dim unknown then may only be
-    taken whole from 0 (begin 0, size -1), since TF1's run-time check cannot be made here."""
+    (tf.slice). Out of range raises when the graph is built, or, for a dim unknown then, when
+    the graph runs (InvalidArgumentError, as TF1); the result's dim i is `size[i]` either way."""
     x = _tensor(input_)
     n = _rank_of("slice", x)
     starts = np.reshape(_numbers("slice", "begin", begin), (-1,))
@@ -106,11 +106,15 @@ def slice(input_, begin, size, name=None) -> Tensor:  # noqa: A001 (TF's name)
     if len(starts) != n or len(sizes) != n:
         raise ShapeError(f"ds.slice: begin {starts.tolist()} and size {sizes.tolist()} must each have one "
                          f"entry per dim of the input's shape {x.shape} {user_line()}")
-    key = []
+    key, checks = [], []
     for i, (b, s, d) in enumerate(zip(starts.tolist(), sizes.tolist(), x.shape, strict=True)):
-        if d is None and (b, s) != (0, -1):
-            raise ShapeError(f"ds.slice: dim {i} of shape {x.shape} is unknown: it can only be taken whole "
-                             f"(begin 0, size -1), got begin {b}, size {s} {user_line()}")
+        if d is None and (b < 0 or s < -1):
+            raise ShapeError(f"ds.slice: Expected begin[{i}] >= 0 and size[{i}] >= -1, but got begin {b}, "
+                             f"size {s} (input shape {x.shape}; at {user_frame()})")
+        if d is None and (b, s) != (0, -1):  # (TF1's check, when the dim is known: in the run)
+            checks.append((i, b + builtins.max(s, 0), f"ds.slice: Expected begin[{i}] + size[{i}] <= dim {i} "
+                           f"of the input (unknown when the graph was built), but got begin {b}, size {s} "
+                           f"(input shape {x.shape})"))
         if d is not None and not 0 <= b <= d:
             raise ShapeError(f"ds.slice: Expected begin[{i}] in [0, {d}], but got {b} (input shape "
                              f"{x.shape}; at {user_frame()})")
@@ -118,7 +122,18 @@ def slice(input_, begin, size, name=None) -> Tensor:  # noqa: A001 (TF's name)
             raise ShapeError(f"ds.slice: Expected size[{i}] in [0, {d - b}], but got {s} (input shape "
                              f"{x.shape}; at {user_frame()})")
         key.append(builtins.slice(b, None if s == -1 else b + s))
-    return rename(ops.getitem(x, key=tuple(key)), name)
+    if checks:
+        from .tf_asserts import Assert
+        from .variables import group
+
+        dims = shape(x)
+        guard = group(*[Assert(ops.less_equal(need, dims[i]), [text]) for i, need, text in checks])
+        with x.graph.control_dependencies([guard]):
+            x = ops.reshape_like(x, x)
+    out = ops.getitem(x, key=tuple(key))
+    if checks and out.shape is not None:  # (the run checks that each size fits: TF1's static dims)
+        out.shape = tuple(d if s == -1 else s for d, s in zip(out.shape, sizes.tolist(), strict=True))
+    return rename(out, name)
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None) -> Tensor:

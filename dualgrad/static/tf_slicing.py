@@ -98,6 +98,9 @@ def strided_slice(
         elif masks["new_axis_mask"] >> i & 1:
             key.append(None)
         elif masks["shrink_axis_mask"] >> i & 1:
+            if s[i] < 0:  # (TF1's words; it refuses when the graph is built, or runs, as here)
+                raise ArgumentError(f"ds.{fn}: only stride 1 allowed on non-range indexing: entry {i} "
+                                    f"has shrink_axis_mask set and stride {s[i]} {user_line()}")
             key.append(b[i])
         else:
             key.append(

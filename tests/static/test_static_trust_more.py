@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dualgrad.static as ds
 
@@ -203,3 +205,145 @@ def test_gradients_through_a_checked_loop(backend):
         assert sess.run([out, grad], {x: 2.0}) == [8.0, 12.0]  # x ** 3, 3 x ** 2
         with pytest.raises(ds.errors.InvalidArgumentError, match="acc grew"):
             sess.run(grad, {x: 10.0})  # acc: 1, 10, 100 (fails before the third product)
+
+
+# -- 2. static shapes of slices ------------------------------------------------------------------
+
+# (input shape, begin, end, strides, masks, TF1's static shape): tf.compat.v1 2.21's shape
+# inference, written out. A dim unknown when the graph is built stays unknown (it may be 0).
+STRIDED = [
+    ((None, 4), [0, 0], [1, 4], [1, 1], {}, (None, 4)),
+    ((None, 4), [2, 0], [5, 4], [1, 1], {}, (None, 4)),
+    ((None, 4), [-3, 0], [-1, 4], [1, 1], {}, (None, 4)),
+    ((None, 4), [0, 1], [1, 3], [1, 1], {"new_axis_mask": 1}, (1, None, 4)),
+    ((None, 4), [0], [1], [1], {"shrink_axis_mask": 1}, (4,)),
+    ((None, 4), [0, 0], [0, 0], [1, 1], {"begin_mask": 1, "end_mask": 1}, (None, 0)),
+    ((5, 4), [1, 0], [-1, 4], [2, 1], {}, (2, 4)),
+    ((5, None), [4, 0], [0, 0], [-2, 1], {"end_mask": 3}, (3, None)),
+    ((None, 3, 4), [0, 1], [0, 3], [1, 1], {"ellipsis_mask": 1}, (None, 3, 2)),
+    ((None, 3, 4), [0, 2], [0, 0], [1, -1], {"ellipsis_mask": 1, "end_mask": 2}, (None, 3, 3)),
+    ((None, None), [1, 0], [0, 0], [1, 1], {"ellipsis_mask": 2, "shrink_axis_mask": 1}, (None,)),
+    ((3, None), [0, 0], [2, 7], [1, 3], {}, (2, None)),
+    ((6,), [-1], [0], [-2], {"end_mask": 1}, (3,)),
+    ((6,), [7], [9], [1], {}, (0,)),
+    ((None,), [0], [0], [1], {"new_axis_mask": 1}, (1, None)),
+]
+SLICES = [  # (input shape, begin, size, TF1's static shape)
+    ((None, 4), [1, 0], [2, -1], (2, 4)),
+    ((None, 4), [3, 1], [-1, 2], (None, 2)),
+    ((None, None), [0, 2], [0, 1], (0, 1)),
+    ((5, None), [2, 0], [-1, 3], (3, 3)),
+]
+
+
+def _fed(shape, fill):
+    return np.arange(int(np.prod([fill if d is None else d for d in shape])), dtype=np.float32).reshape(
+        [fill if d is None else d for d in shape])
+
+
+def test_strided_slice_and_slice_static_shapes_are_tf1s_and_fit_the_run(backend):
+    outs = []
+    for shape, b, e, s, masks, want in STRIDED:
+        x = ds.placeholder(ds.float32, shape)
+        y = ds.strided_slice(x, b, e, s, **masks)
+        assert y.shape == want, (shape, b, e, s, masks)
+        outs.append((x, y))
+    for shape, b, size, want in SLICES:
+        x = ds.placeholder(ds.float32, shape)
+        y = ds.slice(x, b, size)
+        assert y.shape == want, (shape, b, size)
+        outs.append((x, y))
+    with ds.Session(backend=backend) as sess:  # (one run: one program)
+        values = sess.run([y for _, y in outs], {x: _fed(x.shape, 5) for x, _ in outs})
+    for (_, y), got in zip(outs, values, strict=True):
+        assert len(got.shape) == len(y.shape)
+        assert all(d is None or d == g for d, g in zip(y.shape, got.shape, strict=True))
+
+
+def test_slice_of_an_unknown_dim_is_checked_when_the_graph_runs(backend):
+    x = ds.placeholder(ds.float32, [None, 4])
+    y = ds.slice(x, [1, 0], [2, -1])
+    (grad,) = ds.gradients(ds.reduce_sum(y * 3.0), [x])
+    with ds.Session(backend=backend) as sess:
+        fed = _fed((4, 4), 0)
+        np.testing.assert_array_equal(sess.run(y, {x: fed}), fed[1:3])
+        rows = np.arange(4)[:, None] * np.ones((1, 4))
+        np.testing.assert_array_equal(sess.run(grad, {x: fed}), np.where((rows >= 1) & (rows < 3), 3.0, 0.0))
+        for rows in (0, 1, 2):  # begin 1 + size 2 passes the fed dim
+            with pytest.raises(ds.errors.InvalidArgumentError, match=r"begin\[0\] \+ size\[0\].*" + HERE):
+                sess.run(y, {x: _fed((rows, 4), 0)})
+    with pytest.raises(ValueError, match="begin"):
+        ds.slice(x, [-1, 0], [1, 4])
+
+
+def test_strided_slice_refuses_a_shrunk_entry_with_a_negative_stride():
+    x = ds.placeholder(ds.float32, [None])
+    with pytest.raises(ValueError, match="only stride 1 allowed on non-range indexing.*" + HERE):
+        ds.strided_slice(x, [1], [2], [-1], shrink_axis_mask=1)
+
+
+def _as_strided(key: list) -> tuple:
+    """TF1's encoding of a numpy key (ints, slices, None, one Ellipsis) as strided_slice's
+    begin, end, strides and masks: the documented meaning of each bit, written from the key."""
+    begin, end, strides = [], [], []
+    masks = dict.fromkeys(("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"), 0)
+    for i, k in enumerate(key):
+        bit = 1 << i
+        if k is Ellipsis:
+            masks["ellipsis_mask"] |= bit
+            begin.append(0), end.append(0), strides.append(1)
+        elif k is None:
+            masks["new_axis_mask"] |= bit
+            begin.append(0), end.append(0), strides.append(1)
+        elif isinstance(k, int):
+            masks["shrink_axis_mask"] |= bit
+            begin.append(k), end.append(k + 1), strides.append(1)
+        else:
+            masks["begin_mask"] |= bit if k.start is None else 0
+            masks["end_mask"] |= bit if k.stop is None else 0
+            begin.append(k.start or 0), end.append(k.stop or 0), strides.append(k.step)
+    return begin, end, strides, masks
+
+
+@st.composite
+def _slicing(draw):
+    """(fed shape, static shape with some dims unknown, a numpy key valid for the fed shape)."""
+    rank = draw(st.integers(1, 3))
+    full = draw(st.lists(st.integers(0, 4), min_size=rank, max_size=rank))
+    static = [None if draw(st.booleans()) else d for d in full]
+    n_index = draw(st.integers(0, rank))
+    front = draw(st.booleans())  # (the key indexes the first n_index dims, else the last)
+    dims = full[:n_index] if front else full[rank - n_index:]
+    key = []
+    for d in dims:
+        if d > 0 and draw(st.integers(0, 3)) == 0:
+            key.append(draw(st.integers(-d, d - 1)))
+        else:
+            bound = st.one_of(st.none(), st.integers(-6, 6))
+            key.append(slice(draw(bound), draw(bound), draw(st.sampled_from([1, 2, 3, -1, -2]))))
+    for _ in range(draw(st.integers(0, 2))):
+        key.insert(draw(st.integers(0, len(key))), None)
+    if n_index < rank and (not front or draw(st.booleans())):  # (the dims left: numpy's implicit `...`)
+        key.insert(len(key) if front else 0, Ellipsis)
+    elif n_index == rank and draw(st.booleans()):
+        key.insert(draw(st.integers(0, len(key))), Ellipsis)
+    return full, static, key
+
+
+@settings(max_examples=60, deadline=None)
+@given(_slicing())
+def test_slicing_shapes_fit_the_run_and_values_are_numpys(case):
+    """Random keys as strided_slice and as getitem on placeholders with unknown dims: the
+    static shape's known dims are the run's, and the values numpy's slicing of the fed array."""
+    full, static, key = case
+    fed = np.arange(int(np.prod(full)), dtype=np.float32).reshape(full)
+    want = fed[tuple(key)]
+    with ds.Graph().as_default():
+        x = ds.placeholder(ds.float32, static)
+        begin, end, strides, masks = _as_strided(key)
+        outs = [ds.strided_slice(x, begin, end, strides, **masks), x[tuple(key)]]
+        with ds.Session(backend="numpy") as sess:
+            for y, got in zip(outs, sess.run(outs, {x: fed}), strict=True):
+                np.testing.assert_array_equal(got, want)
+                assert got.shape == want.shape and len(y.shape) == want.ndim
+                assert all(d in (None, g) for d, g in zip(y.shape, want.shape, strict=True)), (y.shape, key)

@@ -23,7 +23,7 @@ from ..errors import DTypeError, DualgradRuntimeError, DualgradValueError, Shape
 from . import api, creation, grad_mode
 from .attach import install
 from .bind import as_eager_error
-from .inplace import unary_method
+from .inplace import inplace, unary_method, write_result
 from .methods_compose import _blas, _blas_dtype, _check_broadcast, _check_scalars
 from .methods_extra import outer
 from .methods_more import _axis, sort
@@ -450,8 +450,53 @@ def _absolute(self: Tensor) -> Tensor:
 for _fn in (_exp2, _log2, _log10, _gcd, _lcm, _absolute):
     _fn.__name__ = _fn.__qualname__ = _fn.__name__[1:]
     setattr(Tensor, _fn.__name__, refusing(_fn, _fn.__name__))
+
+
+def gcd_(input: Tensor, other) -> Tensor:
+    """`gcd` with `other`, written into this tensor (Tensor.gcd_)."""
+    return inplace(input, ops.gcd, other)
+
+
+def lcm_(input: Tensor, other) -> Tensor:
+    """`lcm` with `other`, written into this tensor (Tensor.lcm_)."""
+    return inplace(input, ops.lcm, other)
+
+
+def deg2rad_(input: Tensor) -> Tensor:
+    """`deg2rad`, written into this tensor (Tensor.deg2rad_); an integer tensor is refused, as
+    PyTorch refuses the float result."""
+    return write_result("deg2rad_", input, deg2rad(input))
+
+
+def rad2deg_(input: Tensor) -> Tensor:
+    """`rad2deg`, written into this tensor (Tensor.rad2deg_)."""
+    return write_result("rad2deg_", input, rad2deg(input))
+
+
+def ldexp_(input: Tensor, other) -> Tensor:
+    """`ldexp`, written into this tensor (Tensor.ldexp_)."""
+    return write_result("ldexp_", input, ldexp(input, other))
+
+
+def renorm_(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """`renorm`, written into this tensor (Tensor.renorm_)."""
+    return write_result("renorm_", input, renorm(input, p, dim, maxnorm))
+
+
+def float_power_(input: Tensor, exponent) -> Tensor:
+    """`float_power`, written into this tensor, which must be float64 (Tensor.float_power_; PyTorch
+    refuses any other dtype rather than round the float64 result)."""
+    if input.dtype is not dtypes.float64:
+        raise DualgradRuntimeError(f"float_power_: the base given to float_power_ has dtype "
+                                   f"{input.dtype.name} but the operation's result requires dtype float64 "
+                                   f"{user_line()}")
+    return write_result("float_power_", input, float_power(input, exponent))
+
+
 #: the in-place methods and the dtype questions: `Tensor` only
 METHODS = {
+    **{fn.__name__: refusing(fn, fn.__name__) for fn in (
+        gcd_, lcm_, deg2rad_, rad2deg_, ldexp_, renorm_, float_power_)},
     **{name: refusing(unary_method(name, op), name) for name, op in (
         ("exp2_", ops.exp2), ("log2_", ops.log2), ("log10_", ops.log10), ("absolute_", ops.abs))},
     "is_floating_point": _tensor_is_floating_point, "is_complex": is_complex, "is_signed": _is_signed,

@@ -187,6 +187,17 @@ def test_in_place_forms():
     assert x.clone().exp2_().tolist() == [2.0, 256.0, float(np.float32(2.0**0.5))]
     assert dg.tensor([100.0]).log10_().tolist() == [2.0]
     assert dg.tensor([-2.0]).absolute_().tolist() == [2.0]
+    assert dg.tensor([4, 9], dtype=dg.int32).gcd_(dg.tensor([6, 6])).tolist() == [2, 3]
+    assert dg.tensor([4, 9]).lcm_(6).tolist() == [12, 18]
+    assert dg.tensor([180.0]).deg2rad_().tolist() == [float(np.float32(math.pi))]
+    assert dg.tensor([math.pi], dtype=dg.float64).rad2deg_().tolist() == [180.0]
+    assert dg.tensor([3.0]).ldexp_(dg.tensor([2])).tolist() == [12.0]
+    assert dg.ones(2, 3).renorm_(2, 0, 1.0).numpy() == pytest.approx(np.full((2, 3), 3**-0.5), rel=1e-6)
+    assert dg.tensor([2.0, 3.0], dtype=dg.float64).float_power_(2).tolist() == [4.0, 9.0]
+    with pytest.raises(RuntimeError, match="float_power_.*float32.*float64"):
+        dg.ones(2).float_power_(2)
+    with pytest.raises(RuntimeError, match="deg2rad_.*can't be cast"):
+        dg.tensor([1, 2]).deg2rad_()
 
 
 @pytest.mark.cpu_only  # (no device question in it; the ops' kernels run in the device tests)

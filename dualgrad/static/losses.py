@@ -53,6 +53,38 @@ def _check_weights(weights: Tensor, losses: Tensor) -> None:
                          f"{user_line()}")
 
 
+def _weights_need_run_check(w, shape) -> bool:
+    """Whether the weights' fit can be told only at run time: a rank or a dim not known when
+    the graph is built (a weights dim of 1 fits whatever the loss's dim)."""
+    if w is None or shape is None:
+        return True
+    return bool(w) and any(a != 1 and (a is None or b is None) for a, b in zip(w, shape, strict=True))
+
+
+def _checked_weights(weights: Tensor, losses: Tensor) -> Tensor:
+    """The weights, checked as TF1's `assert_broadcastable`: when the graph is built where the
+    shapes are known there, else by an assertion in the run (weights fed as (3, 5) against
+    losses (3, 1) broadcast the losses up to (3, 5): a sum 5 times too large, where TF1 fails)."""
+    _check_weights(weights, losses)
+    if not _weights_need_run_check(weights.shape, losses.shape):
+        return weights
+    from .tf_asserts import Assert
+    from .tf_ops import logical_and, logical_or, reduce_all
+
+    w_dims, l_dims = api.shape(weights), api.shape(losses)
+    # padded to one length, so that dims compare elementwise whatever the two ranks are
+    w_pad = api.concat([w_dims, ones_like(l_dims)], 0)
+    l_pad = api.concat([l_dims, ones_like(w_dims)], 0)
+    dims_fit = reduce_all(logical_or(api.equal(w_pad, 1), api.equal(w_pad, l_pad)))
+    w_rank, l_rank = api.size(w_dims), api.size(l_dims)
+    fits = logical_or(api.equal(w_rank, 0), logical_and(api.equal(w_rank, l_rank), dims_fit))
+    check = Assert(fits, ["ds.losses: weights can not be broadcast to the losses (TF1: a scalar, or of "
+                          "the losses' rank with dims 1 or theirs). weights.shape=", w_dims,
+                          "losses.shape=", l_dims])
+    with get_default_graph().control_dependencies([check]):
+        return api.identity(weights)
+
+
 def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSES,
                           reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """`losses * weights` reduced by `reduction` (TF1's tf.losses.compute_weighted_loss)."""
@@ -61,7 +93,7 @@ def compute_weighted_loss(losses, weights=1.0, scope=None, loss_collection=LOSSE
                             f"{user_line()}")
     losses = convert_to_tensor(losses)
     weights = api.cast(convert_to_tensor(weights), losses.dtype)
-    _check_weights(weights, losses)
+    weights = _checked_weights(weights, losses)
     weighted = losses * weights
     if reduction == Reduction.NONE:
         loss = weighted

@@ -1,0 +1,87 @@
+"""Silent wrong numbers found by the differential hunt of the static losses, nn, training and
+reduction APIs against tf.compat.v1 2.21 (2026-12-05, see docs/reliability.md). Oracles: numpy
+float64 written from TF1's documented rules; TF itself is not needed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad.static as ds
+
+_REDUCTIONS = ["NONE", "SUM", "MEAN", "SUM_OVER_BATCH_SIZE", "SUM_BY_NONZERO_WEIGHTS"]
+
+
+def _fits(w_shape: tuple, loss_shape: tuple) -> bool:
+    """TF1's assert_broadcastable: a scalar, or the losses' rank with each dim 1 or theirs."""
+    return w_shape == () or (len(w_shape) == len(loss_shape)
+                             and all(a in (1, b) for a, b in zip(w_shape, loss_shape, strict=True)))
+
+
+def _reduce(losses: np.ndarray, w: np.ndarray, reduction: str) -> np.ndarray:
+    """TF1's compute_weighted_loss in float64, with the divisor the gradient is scaled by."""
+    every = np.broadcast_to(w, losses.shape)
+    total = (losses * every).sum()
+    divisor = {"NONE": 1.0, "SUM": 1.0, "MEAN": every.sum(), "SUM_OVER_BATCH_SIZE": float(losses.size),
+               "SUM_BY_NONZERO_WEIGHTS": float(np.count_nonzero(every))}[reduction]
+    if reduction == "NONE":
+        return losses * every, every
+    return (total / divisor if divisor > 0 else 0.0), (every / divisor if divisor > 0 else 0 * every)
+
+
+# losses (3, 5) and (3, 1); the jax backend (one compile per shape) takes the first two
+_W_SHAPES = {"absolute_difference": [(1, 5), (5,), (), (3, 1), (3, 5, 1)],
+             "cosine_distance": [(3, 5), (3, 1), (1, 5), ()]}
+
+
+@pytest.mark.parametrize("loss", ["absolute_difference", "cosine_distance"])
+def test_loss_weights_fed_at_run_time_must_fit_the_losses(backend: str, loss: str) -> None:
+    """Weights of a shape known only at run time were multiplied in with numpy's broadcasting:
+    cosine_distance's (3, 1) losses with weights fed as (3, 5) became a (3, 5) loss and a sum 5
+    times too large, weights (5,) against (3, 5) losses were taken per column (TF1 fails the run:
+    'weights can not be broadcast to values'). Now InvalidArgumentError for every shape TF1
+    refuses; the ones it takes give TF1's reduction of each kind and its gradient (numpy)."""
+    rng = np.random.default_rng(7)
+    labels = rng.normal(size=(3, 5))
+    preds = rng.normal(size=(3, 5))
+    w = ds.placeholder("float64", None)  # rank unknown until the run
+    p = ds.placeholder("float64", [None, None])
+    fetches = []
+    for red in _REDUCTIONS:
+        reduction = getattr(ds.losses.Reduction, red)
+        if loss == "absolute_difference":
+            out = ds.losses.absolute_difference(labels, p, weights=w, reduction=reduction)
+        else:
+            out = ds.losses.cosine_distance(labels, p, axis=1, weights=w, reduction=reduction)
+        fetches.append((out, ds.gradients(ds.reduce_sum(out), p)[0]))
+    per_element = np.abs(preds - labels) if loss == "absolute_difference" else \
+        1.0 - (labels * preds).sum(axis=1, keepdims=True)
+    d_per_element = np.sign(preds - labels) if loss == "absolute_difference" else -labels
+    with ds.Session(backend=backend) as sess:
+        for shape in _W_SHAPES[loss][:None if backend == "numpy" else 2]:
+            wv = rng.uniform(0.5, 2.0, shape)
+            if wv.ndim:
+                wv.reshape(-1)[0] = 0.0  # a zero weight, for the non-zero count
+            if not _fits(shape, per_element.shape):
+                with pytest.raises(ds.errors.InvalidArgumentError, match="broadcast"):
+                    sess.run(fetches, {w: wv, p: preds})
+                continue
+            for red, (got, dgot) in zip(_REDUCTIONS, sess.run(fetches, {w: wv, p: preds}), strict=True):
+                want, scale = _reduce(per_element, wv, red)
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15, err_msg=f"{shape} {red}")
+                np.testing.assert_allclose(dgot, d_per_element * scale, rtol=1e-12, atol=1e-15,
+                                           err_msg=f"{shape} {red}")
+
+
+def test_loss_weights_check_partly_known_shapes(backend: str) -> None:
+    """A weights placeholder of shape [None, 1] or [3, None] is checked at run time for its
+    unknown dim only; a dim of 1 known when built fits (3, 1) against (3, 5) losses."""
+    labels, preds = np.zeros((3, 5)), np.arange(15.0).reshape(3, 5)
+    for spec, good, bad in [([None, 1], (3, 1), (2, 1)), ([3, None], (3, 5), (3, 2)),
+                            ([None, 5], (1, 5), (4, 5))]:
+        ds.reset_default_graph()
+        w = ds.placeholder("float64", spec)
+        out = ds.losses.mean_squared_error(labels, preds, weights=w, reduction=ds.losses.Reduction.SUM)
+        with ds.Session(backend=backend) as sess:
+            np.testing.assert_allclose(sess.run(out, {w: np.ones(good)}), (preds ** 2).sum(), rtol=1e-12)
+            with pytest.raises(ds.errors.InvalidArgumentError, match="broadcast"):
+                sess.run(out, {w: np.ones(bad)})

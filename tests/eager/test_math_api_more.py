@@ -133,12 +133,17 @@ def test_broadcasting_elementwise_functions_against_numpy(shapes, data):
     np.testing.assert_array_equal(dg.log10(ta.abs()).numpy(), np.log10(np.abs(a)))
 
 
-def test_log_bases_are_exact_at_powers_and_promote_integers():
+def test_log_bases_are_exact_at_powers():
     """log(x) / log(2) would give float32 3.0000002 at 8 and 2.9999998 at 1000 in base 10."""
     powers = dg.tensor([2.0**k for k in range(-10, 30)])
     assert dg.log2(powers).tolist() == list(range(-10, 30))
     assert dg.log10(dg.tensor([10.0**k for k in range(-3, 9)])).tolist() == list(range(-3, 9))
     assert dg.exp2(dg.tensor(list(range(-5, 20)))).tolist() == [2.0**k for k in range(-5, 20)]
+
+
+@pytest.mark.cpu_only  # (dtypes: the same promotion on both devices)
+def test_results_take_pytorch_dtypes():
+    """Integers give the default float, float_power float64, ldexp PyTorch's promotion."""
     for f in (dg.exp2, dg.log2, dg.log10, dg.deg2rad, dg.rad2deg):
         assert f(dg.tensor([1, 2])).dtype is dg.float32  # integers: the default float, as PyTorch
     assert dg.float_power(dg.tensor([2, 3]), 2).dtype is dg.float64
@@ -153,6 +158,7 @@ def test_log_bases_are_exact_at_powers_and_promote_integers():
     assert dg.ldexp(ones[dg.float32], dg.tensor(3.0, dtype=dg.float64)).dtype is dg.float32
 
 
+@pytest.mark.cpu_only  # (the ops' jax kernels run in the device tests)
 def test_ldexp_gradient_at_negative_integer_exponents_is_the_derivative():
     """PyTorch 2.13 takes pow(2, other) in integers in the backward, so x.grad is 0 where an
     integer other is negative; dualgrad gives 2 ** other."""
@@ -181,6 +187,7 @@ def test_signs_infinities_and_realness():
             f(dg.tensor([1.0]), dg.tensor([2]))
 
 
+@pytest.mark.cpu_only  # (the ops' jax kernels run in the device tests)
 def test_in_place_forms():
     x = dg.tensor([1.0, 8.0, 0.5])
     assert x.clone().log2_().tolist() == [0.0, 3.0, -1.0]

@@ -191,6 +191,16 @@ def segment_reduce(reduce: str, data, ids, concrete_ids):
     max/min segment. (segment_mean is ops.unsorted_segment_mean with that num_segments.)"""
     n = sorted_segments(f"segment_{reduce}", concrete_ids)
     out = SEGMENT_OPS[reduce](data, ids, num_segments=n)
+    floating = getattr(data.dtype, "is_floating_point", None)
+    if floating is None:  # a numpy array's dtype
+        floating = np.dtype(data.dtype).kind == "f"
+    if reduce in ("max", "min") and floating:
+        # the unsorted op starts from the dtype's lowest (largest) finite value, so a segment of
+        # only -inf (+inf) came out finite; TF1's sorted kernel reduces the segment's own
+        # elements and gives the infinity (its gradient stays 0 there: TF1 shares it out)
+        inf = -np.inf if reduce == "max" else np.inf
+        other = SEGMENT_OPS["max"](ew.where(ew.equal(data, inf), 0.0, 1.0), ids, num_segments=n)
+        out = ew.where(ew.equal(other, 0.0), inf, out)
     if reduce in ("max", "min"):
         empty = np.bincount(np.asarray(concrete_ids, dtype=np.int64), minlength=n) == 0
         if empty.any():

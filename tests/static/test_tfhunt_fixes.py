@@ -85,3 +85,38 @@ def test_loss_weights_check_partly_known_shapes(backend: str) -> None:
             np.testing.assert_allclose(sess.run(out, {w: np.ones(good)}), (preds ** 2).sum(), rtol=1e-12)
             with pytest.raises(ds.errors.InvalidArgumentError, match="broadcast"):
                 sess.run(out, {w: np.ones(bad)})
+
+
+def _segment_oracle(x: np.ndarray, ids: np.ndarray, n: int, reduce: str, empty) -> np.ndarray:
+    """Each segment's max/min over its own rows (numpy float64), `empty` for a segment with none."""
+    f = np.max if reduce == "max" else np.min
+    return np.stack([f(x[ids == s], axis=0) if (ids == s).any() else np.full(x.shape[1:], empty)
+                     for s in range(n)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_segment_max_min_of_only_infinities(backend: str, dtype: str) -> None:
+    """ds.math.segment_max of a segment whose elements are all -inf gave the dtype's lowest finite
+    value (-3.4e38 in float32; segment_min of +infs its largest), the unsorted op's starting fill,
+    where TF1's sorted kernel gives -inf (+inf). Checked against each segment's own max/min, with
+    infinities of both signs, whole -inf/+inf segments and empty ones (0, TF1's); the unsorted
+    ops keep TF1's finite fill (an all -inf segment is lowest there, as TF1's)."""
+    rng = np.random.default_rng(11)
+    ids = np.array([0, 0, 1, 1, 1, 3, 4, 4, 6])
+    n = 7
+    x = rng.normal(size=(ids.size, 3))
+    x[rng.random(x.shape) < 0.3] = -np.inf
+    x[rng.random(x.shape) < 0.2] = np.inf
+    x[2:5, 0] = -np.inf  # segment 1, column 0: only -inf
+    x[5, 1], x[6:8, 1] = np.inf, np.inf  # segments 3 and 4, column 1: only +inf
+    x = x.astype(dtype)
+    t = ds.constant(x)
+    outs = [ds.math.segment_max(t, ids), ds.math.segment_min(t, ids),
+            ds.math.unsorted_segment_max(t, ids, n), ds.math.unsorted_segment_min(t, ids, n)]
+    with ds.Session(backend=backend) as sess:
+        smax, smin, umax, umin = sess.run(outs)
+    x64, info = x.astype(np.float64), np.finfo(dtype)
+    np.testing.assert_array_equal(smax, _segment_oracle(x64, ids, n, "max", 0.0))
+    np.testing.assert_array_equal(smin, _segment_oracle(x64, ids, n, "min", 0.0))
+    np.testing.assert_array_equal(umax, np.maximum(_segment_oracle(x64, ids, n, "max", -np.inf), info.min))
+    np.testing.assert_array_equal(umin, np.minimum(_segment_oracle(x64, ids, n, "min", np.inf), info.max))

@@ -104,16 +104,24 @@ logical_xor = _logical("logical_xor", ops.logical_xor)
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None, reduction_indices=None):
     """True where any element along `axis` is true (bool input, as in TF1)."""
     x = _bool_input("reduce_any", input_tensor)
-    axis = reduction_indices if axis is None else axis
+    axis = _reduce_axis(axis, reduction_indices, "reduce_any")
     return rename(ops.greater(ops.sum(x, axis=axis, keepdims=bool(keepdims)), 0), name)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None, reduction_indices=None):
     """True where every element along `axis` is true (bool input, as in TF1)."""
     x = _bool_input("reduce_all", input_tensor)
-    axis = reduction_indices if axis is None else axis
+    axis = _reduce_axis(axis, reduction_indices, "reduce_all")
     return rename(ops.logical_not(ops.greater(ops.sum(ops.logical_not(x), axis=axis,
                                                       keepdims=bool(keepdims)), 0)), name)
+
+
+def _reduce_axis(axis, reduction_indices, fn: str):
+    """The axes as ds.reduce_sum takes them (a list became the numpy kernel's `axis` as it was,
+    which numpy refuses: reduce_any(x, axis=[0, 2]) failed on the numpy backend only)."""
+    from .api import _axis
+
+    return _axis(axis, reduction_indices, fn)
 
 
 def _bool_input(fn: str, x) -> Tensor:

@@ -120,3 +120,21 @@ def test_segment_max_min_of_only_infinities(backend: str, dtype: str) -> None:
     np.testing.assert_array_equal(smin, _segment_oracle(x64, ids, n, "min", 0.0))
     np.testing.assert_array_equal(umax, np.maximum(_segment_oracle(x64, ids, n, "max", -np.inf), info.min))
     np.testing.assert_array_equal(umin, np.minimum(_segment_oracle(x64, ids, n, "min", np.inf), info.max))
+
+
+@pytest.mark.parametrize("axis", [[0, 2], [-1, 0], (1,), np.array([0, 1]), np.int64(-2), None, []])
+def test_reduce_any_all_take_axis_lists(backend: str, axis) -> None:
+    """ds.reduce_any / ds.reduce_all handed an axis list to the kernel as it was: numpy refused
+    it, so reduce_any(x, axis=[0, 2]) failed on the numpy backend (the jax one ran). Axes as
+    ds.reduce_sum takes them, with keepdims, against numpy's any/all."""
+    x = np.random.default_rng(5).random((2, 3, 4)) > 0.4
+    t = ds.constant(x)
+    outs = [ds.reduce_any(t, axis=axis), ds.reduce_all(t, axis=axis, keepdims=True),
+            ds.reduce_any(t, reduction_indices=axis, keepdims=True)]
+    with ds.Session(backend=backend) as sess:
+        got = sess.run(outs)
+    ax = None if axis is None else tuple(np.atleast_1d(axis).tolist())
+    for g, want in zip(got, [x.any(axis=ax), x.all(axis=ax, keepdims=True), x.any(axis=ax, keepdims=True)],
+                       strict=True):
+        assert g.shape == want.shape and g.dtype == np.bool_
+        np.testing.assert_array_equal(g, want)

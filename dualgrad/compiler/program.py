@@ -123,7 +123,7 @@ class Program:
                 fetch = value._data.t if kept is None else kept.var.assign(value._data.t)
                 self.slots.append((where, key, is_attr, value, len(fetches), kept))
                 fetches.append(fetch)
-        self.out_tree, out_fetches = _flatten(out, len(fetches))
+        self.out_tree, out_fetches = _flatten(out, len(fetches), feed_pos, before.tensors, before.grad_of)
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
         # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
@@ -203,7 +203,7 @@ class Program:
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)
-        return _build(self.out_tree, values)
+        return _build(self.out_tree, values, feeds, made)
 
     def _written_by_numpy(self, s: _State) -> bool:
         """Whether a storage numpy code may write (`t.numpy()[0] = v`, the array given to
@@ -249,14 +249,29 @@ def _slot_tensor(walk, owner, key):
     return None
 
 
-def _flatten(tree, start: int) -> tuple:
-    """(a template of `tree` with fetch positions for traced tensors, the fetches)."""
+def _flatten(tree, start: int, feed_pos: dict, captured: dict, grad_of: dict) -> tuple:
+    """(a template of `tree` with fetch positions for traced tensors, the fetches). A result
+    that is no graph value is what the eager step would return: an argument returned is this
+    call's argument itself (`return x`), a captured tensor the tensor found now (a parameter,
+    `.grad`), and a tensor the step made without the arguments or state (`dg.zeros(3)`) a
+    new tensor with its value at each call (before, each of them was the object of the call
+    that traced: the first call's argument at every call, one constant tensor shared by all
+    calls, so a write into one result changed the later ones)."""
     fetches: list = []
 
     def go(x):
         if _is_traced(x):
             fetches.append(x._data.t)
-            return ("fetch", start + len(fetches) - 1)
+            return ("fetch", (start + len(fetches) - 1, id(x)))
+        if type(x) is Tensor:
+            if id(x) in feed_pos:
+                return ("feed", feed_pos[id(x)])
+            owner = grad_of.get(id(x))
+            if owner is not None:  # a `.grad`: the one its owner holds now
+                return ("grad", _Argument(feed_pos[id(owner)]) if id(owner) in feed_pos else owner)
+            if id(x) in captured:
+                return ("value", x)
+            return ("copy", x)
         if isinstance(x, (tuple, list)):
             return (type(x), [go(v) for v in x])
         if isinstance(x, dict):
@@ -266,15 +281,25 @@ def _flatten(tree, start: int) -> tuple:
     return go(tree), fetches
 
 
-def _build(template, values):
+def _build(template, values, feeds: list, made: dict):
+    """The call's results from `template`; `made`: the tensors the slots took this call (a
+    result that is a new `.grad` or state entry is that tensor, as eagerly)."""
     kind, body = template
     if kind == "fetch":
         from ..eager.tensor import wrap
 
-        return wrap(values[body])
+        slot = made.get(body[1])
+        return slot if slot is not None else wrap(values[body[0]])
     if kind == "value":
         return body
+    if kind == "feed":
+        return feeds[body]
+    if kind == "grad":
+        return (feeds[body.index] if type(body) is _Argument else body)._grad
+    if kind == "copy":
+        data = body._data
+        return fresh(body, np.array(data) if type(data) is np.ndarray else data)
     if kind is dict:
-        return {k: _build(v, values) for k, v in body.items()}
-    items = [_build(v, values) for v in body]
+        return {k: _build(v, values, feeds, made) for k, v in body.items()}
+    items = [_build(v, values, feeds, made) for v in body]
     return kind(items) if kind in (list, tuple) else kind(*items)

@@ -100,8 +100,9 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
     contents = [(c, c.copy()) for c in before.containers]  # put back if the trace is refused
     # random streams (the global one, dg.Generators the step reaches) draw graph ops meanwhile
     streams = [(creation, creation._rng), *((g, g._rng) for g in before.generators)]
-    for owner, rng in streams:
-        owner._rng = _TracedDraws(owner, rng, tracer)
+    drawers = [_TracedDraws(owner, rng, tracer) for owner, rng in streams]
+    for (owner, _), drawer in zip(streams, drawers, strict=True):
+        owner._rng = drawer
     try:
         for t in feeds:
             tracer.lift(t, as_feed=True)
@@ -121,6 +122,10 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
             moved = _moved(placed)
             for group, name, value, _, _ in placed:
                 group[name] = value
+        if any(owner._rng is not drawer for (owner, _), drawer in zip(streams, drawers, strict=True)):
+            # (put back below: the eager run reseeds it, from the state before the call)
+            raise Untraceable("the step reseeds a random stream (dg.manual_seed, dg.set_rng_state, "
+                              "Generator.manual_seed); a compiled call would not repeat that")
         if moved:
             raise Untraceable(f"the step sets an optimizer's {moved[0]!r} (a scheduler stepped inside "
                               "it?); a compiled call would not repeat that")

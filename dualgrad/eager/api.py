@@ -5,6 +5,7 @@ as aliases) onto a registry op; none holds math.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from collections import namedtuple
 
@@ -266,6 +267,20 @@ def _correction(unbiased, correction, function: str):
     return 0 if unbiased is not None and not unbiased else 1
 
 
+def _unbiased_overload(fn):
+    """PyTorch's `var(input, unbiased)` / `std(input, unbiased)` overload: a bool in `dim`'s
+    place is `unbiased` over all elements (`x.std(False)` is the biased std, not dim 0)."""
+
+    @functools.wraps(fn)
+    def call(input, dim=None, unbiased=None, *args, **kwargs):
+        if isinstance(dim, bool) and unbiased is None:
+            dim, unbiased = None, dim
+        return fn(input, dim, unbiased, *args, **kwargs)
+
+    return call
+
+
+@_unbiased_overload
 @one_element_dims("dim", "axis")
 def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:
@@ -275,6 +290,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
     return ops.var(input, axis=axes, keepdims=_keep(keepdim, keepdims), correction=corr)
 
 
+@_unbiased_overload
 @one_element_dims("dim", "axis")
 def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:

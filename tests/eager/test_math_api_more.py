@@ -212,6 +212,8 @@ def test_statistics_overloads_and_zero_distance_gradient():
     x = RNG.normal(size=(3, 4))
     s, m = dg.std_mean(dg.tensor(x), False)  # PyTorch's std_mean(input, unbiased)
     np.testing.assert_allclose([s.item(), m.item()], [x.std(), x.mean()], rtol=1e-6)
+    t = dg.tensor(x, dtype=dg.float64)  # and std/var's (input, unbiased) overloads
+    assert (dg.std(t, False).item(), t.var(True).item()) == pytest.approx((x.std(), x.var(ddof=1)), rel=1e-12)
     v, m = dg.var_mean(dg.tensor(x), dim=0, unbiased=True, keepdim=True)
     np.testing.assert_allclose(v.numpy(), x.var(0, ddof=1, keepdims=True).astype(np.float32), rtol=1e-5)
     assert tuple(m.shape) == (1, 4)

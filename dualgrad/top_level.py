@@ -6,21 +6,18 @@ Each calls the `dg.linalg` / `dg.nn.functional` function; where PyTorch's top-le
 differs from the functional one (`torch.batch_norm(input, weight, bias, running_mean,
 running_var, training, momentum, eps, cudnn_enabled)`, `torch.embedding(weight, indices, ...)`,
 `torch.dropout(input, p, train)`, `torch.svd`'s V), the argument order is PyTorch's top-level
-one. No math here beyond `pdist`, a composition of registry ops.
+one. No math here.
 """
 from __future__ import annotations
 
 from collections import namedtuple
 
-import numpy as np
-
-from . import linalg, ops
+from . import linalg
 from .eager import api
 from .eager.attach import install
-from .eager.bind import as_eager_error
 from .eager.creation import zeros
 from .eager.tensor import Tensor
-from .errors import ShapeError, refusing, user_line
+from .errors import refusing
 from .nn import functional as F
 
 svd_result = namedtuple("svd", ["U", "S", "V"])
@@ -65,7 +62,7 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> svd_result
 # -- dg.nn.functional under PyTorch's top-level names --------------------------------------------
 selu, celu, threshold, bilinear = F.selu, F.celu, F.threshold, F.bilinear
 conv1d, conv2d, pixel_shuffle = F.conv1d, F.conv2d, F.pixel_shuffle
-cosine_similarity, pairwise_distance = F.cosine_similarity, F.pairwise_distance
+cosine_similarity, pairwise_distance, pdist = F.cosine_similarity, F.pairwise_distance, F.pdist
 
 
 def dropout(input: Tensor, p: float, train: bool) -> Tensor:
@@ -105,24 +102,9 @@ def instance_norm(input: Tensor, weight, bias, running_mean, running_var, use_in
     return F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
 
 
-def pdist(input: Tensor, p: float = 2.0) -> Tensor:
-    """The p-norm distances between the rows of a 2-D input, for each pair i < j in row-major
-    order (torch.pdist, torch.nn.functional.pdist): a gather of the pairs and `norm` over the
-    columns, so the gradient at a zero distance is 0, as PyTorch's."""
-    if input.ndim != 2:
-        raise as_eager_error(ShapeError(f"pdist: pdist only supports 2D tensors, got: {input.ndim}D "
-                                        f"(shape {tuple(input.shape)}) {user_line()}"))
-    if not p >= 0:
-        raise as_eager_error(ShapeError(f"pdist: pdist only supports non-negative p values, got {p} "
-                                        f"{user_line()}"))
-    i, j = np.triu_indices(input.shape[0], k=1)
-    rows = ops.subtract(ops.getitem(input, key=i), ops.getitem(input, key=j))
-    return api.norm(rows, p, 1)
-
-
 FUNCTIONS = install(globals(), {
     "pinverse": pinverse, "matrix_power": matrix_power, "cholesky": cholesky, "qr": qr, "svd": svd})
 _NOT_METHODS = {name: refusing(fn, name) for name, fn in {
     "dropout": dropout, "embedding": embedding, "layer_norm": layer_norm, "group_norm": group_norm,
-    "batch_norm": batch_norm, "instance_norm": instance_norm, "pdist": pdist}.items()}
+    "batch_norm": batch_norm, "instance_norm": instance_norm}.items()}
 globals().update(_NOT_METHODS)

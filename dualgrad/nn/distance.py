@@ -1,5 +1,5 @@
 """PyTorch's vector similarities: `F.normalize`, `F.cosine_similarity`,
-`F.pairwise_distance` and the modules `nn.CosineSimilarity`, `nn.PairwiseDistance`.
+`F.pairwise_distance`, `F.pdist` and the modules `nn.CosineSimilarity`, `nn.PairwiseDistance`.
 
 Compositions of registry ops (norms, clamps, sums), so their gradients are those ops'; where
 PyTorch's kernels differentiate something other than the value they return, the composition
@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import ops
 from ..eager import api
+from ..eager.bind import as_eager_error
 from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_line
 from .module import Module
@@ -47,6 +48,20 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p along the last dim (F.pairwise_distance)."""
     return api.norm(ops.add(api.sub(x1, x2), eps), p=p, dim=-1, keepdim=keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """The p-norm distances between the rows of a 2-D input, for each pair i < j in row-major
+    order (F.pdist, torch.pdist): a gather of the pairs and `norm` over the columns, so the
+    gradient at a zero distance is 0, as PyTorch's."""
+    if input.ndim != 2:
+        raise as_eager_error(ShapeError(f"pdist: pdist only supports 2D tensors, got: {input.ndim}D "
+                                        f"(shape {tuple(input.shape)}) {user_line()}"))
+    if not p >= 0:
+        raise as_eager_error(ShapeError(f"pdist: pdist only supports non-negative p values, got {p} "
+                                        f"{user_line()}"))
+    i, j = np.triu_indices(input.shape[0], k=1)
+    return api.norm(ops.subtract(ops.getitem(input, key=i), ops.getitem(input, key=j)), p, 1)
 
 
 class CosineSimilarity(Module):

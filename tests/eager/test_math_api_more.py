@@ -378,5 +378,5 @@ def test_functional_aliases_take_torch_top_level_argument_orders():
     kept = dg.dropout(dg.ones(400), 0.5, True).numpy()
     assert set(np.unique(kept)) <= {0.0, 2.0} and 0 < kept.sum() < 800
     for name in ("selu", "celu", "threshold", "conv1d", "conv2d", "pixel_shuffle", "cosine_similarity",
-                 "pairwise_distance", "bilinear"):
+                 "pairwise_distance", "pdist", "bilinear"):
         assert getattr(dg, name) is getattr(dg.nn.functional, name)

@@ -216,7 +216,13 @@ from .tf_ops import (
     split,
     tile,
 )
-from .tf_scatter import reverse_sequence, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_update
+from .tf_scatter import (
+    reverse_sequence,
+    scatter_nd,
+    sparse_to_dense,
+    tensor_scatter_nd_add,
+    tensor_scatter_nd_update,
+)
 from .tf_search import MATH_NAMES as _SEARCH_NAMES
 from .tf_search import bincount, searchsorted, unique, unique_with_counts
 from .tf_slicing import strided_slice, unstack
@@ -281,6 +287,9 @@ from .tf_random import multinomial, random_shuffle  # noqa: E402
 from .tf_random import random_namespace as _random_namespace  # noqa: E402
 
 random = _random_namespace()
+
+# TF1's shape promises, checked when the graph runs too (static/shape_checks.py; Tensor.set_shape)
+from .shape_checks import ensure_shape  # noqa: E402
 
 # TF1's deprecated casts, tf.tuple, broadcast_to, roll, top_k, TensorShape (static/tf_aliases.py)
 from .tensor_shape import Dimension, TensorShape  # noqa: E402

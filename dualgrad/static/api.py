@@ -163,6 +163,9 @@ def _swap_last(x, flag: str):
     return ops.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
 
 
+_NARROW_MATMUL = {"bool", "int8", "uint8", "int16", "uint16"}
+
+
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a: bool = False,
            adjoint_b: bool = False, a_is_sparse: bool = False, b_is_sparse: bool = False,
            output_type=None, grad_a: bool = False, grad_b: bool = False, name=None):
@@ -170,7 +173,8 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a
     `adjoint_x` is the conjugate transpose: dtypes here are real, so it is the transpose; the
     sparsity and gradient hints (`a_is_sparse`, `grad_a`, ...) only steer TF's kernel choice,
     so they are accepted and change nothing. `output_type` int32 takes int8/uint8 inputs (their
-    products summed in int32, as TF); otherwise it must be the inputs' own dtype."""
+    products summed in int32, as TF, which refuses them without it); otherwise it must be the
+    inputs' own dtype."""
     a, b = _tensor(a), _tensor(b, like=a)
     for x, t, adj in (("a", transpose_a, adjoint_a), ("b", transpose_b, adjoint_b)):
         if t and adj:  # TF's words
@@ -184,6 +188,10 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a
             raise DTypeError(f"ds.matmul: output_type {out.name} needs int8 or uint8 inputs and int32 "
                              f"output, or the inputs' own dtype; got {a.dtype.name} and {b.dtype.name} "
                              f"{user_line()}")
+    elif {a.dtype.name, b.dtype.name} & _NARROW_MATMUL:  # (their sums would wrap: 100*2 + 100*1 -> 44)
+        raise DTypeError(f"ds.matmul: {a.dtype.name} and {b.dtype.name} inputs need output_type=ds.int32 "
+                         f"(int8/uint8: the products summed in int32); TF1 has no matmul of bool, int8, "
+                         f"uint8, int16 or uint16 without it {user_line()}")
     if transpose_a or adjoint_a:
         a = _swap_last(a, "adjoint_a" if adjoint_a else "transpose_a")
     if transpose_b or adjoint_b:

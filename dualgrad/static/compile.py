@@ -113,7 +113,8 @@ class Plan:
                 entry += (self.choices[op],)
             ops.append(entry)
         fetches = tuple(ref(f) if isinstance(f, Tensor) else ("op", index.get(f, f)) for f in self.fetches)
-        checks = tuple(ref(t) for t, _ in self.checks)
+        # (a shape promise's flag is computed in the program from its shape: part of the key)
+        checks = tuple((ref(t), m.shape) if hasattr(m, "flag") else ref(t) for t, m in self.checks)
         return (tuple(ops), fetches, len(self.feeds), self.state_in, self.writes, checks)
 
     @property
@@ -175,11 +176,12 @@ class Plan:
         state_in, extra_writes, order = self.state_in, self.extra_writes, self.order
         # check_numerics: a finiteness flag; a registry op's `check` (a singular matrix): its
         # flags, from the op's result and inputs; ds.Print's data (a message that `report`s):
-        # the value itself; a check inside a control-flow op (its op is not in the order): the
-        # flag that op returned
+        # the value itself; a shape promise (a message with a `flag`, static/shape_checks.py):
+        # its flag of the value; a check inside a control-flow op (its op is not in the
+        # order): the flag that op returned
         ordered = set(order)
         checked = [(t, _FLAG if t.op not in ordered else _VALUE if hasattr(m, "report") else
-                    None if isinstance(m, str) else
+                    m.flag if hasattr(m, "flag") else None if isinstance(m, str) else
                     tuple((isinstance(a, Tensor), _source(a, reads_after.get(t.op))) for a in t.op.inputs))
                    for t, m in self.checks]
 
@@ -241,6 +243,9 @@ class Plan:
                 value = env[t]
                 if ins is _VALUE:
                     results.append(value)
+                    continue
+                if callable(ins):
+                    results.append(ins(value))
                     continue
                 results.append(all_finite(value) if ins is None else t.op.registry_op.check.flags(
                     namespace_of(value), value, *[env[a] if is_tensor else a for is_tensor, a in ins],

@@ -7,6 +7,9 @@ come from the ops' VJP rules):
     tensor_scatter_nd_update      the last update of each position wins (TF1 leaves the
                                   order of duplicates unspecified), chosen by argmax over a
                                   (updates, positions) match table; others keep `tensor`
+    sparse_to_dense               tensor_scatter_nd_update of a `default_value` fill (TF1's
+                                  v1 API; `validate_indices`: an assertion that the rows
+                                  are sorted and distinct)
     reverse_sequence              take along the flattened (batch, seq) axis at reversed
                                   positions
 
@@ -28,11 +31,12 @@ from .convert import ArgumentError
 from .creation import zeros
 from .graph import Tensor
 from .tf_array_checks import _axis, _int, _known_shape
-from .tf_ops import _indices, cumsum, reduce_any
+from .tf_ops import _indices, cumsum, reduce_all, reduce_any
 
 __all__ = [
     "reverse_sequence",
     "scatter_nd",
+    "sparse_to_dense",
     "tensor_scatter_nd_add",
     "tensor_scatter_nd_update",
 ]
@@ -111,6 +115,52 @@ def tensor_scatter_nd_update(tensor, indices, updates, name=None) -> Tensor:
     chosen = _reshape(ops.take(rows, last, axis=0), list(dims))
     written = _reshape(reduce_any(hits, axis=0), list(dims[: len(dims) - len(rest)]) + [1] * len(rest))
     return _n(ops.where(written, chosen, t), name)
+
+
+def sparse_to_dense(sparse_indices, output_shape, sparse_values, default_value=0,
+                    validate_indices: bool = True, name=None) -> Tensor:
+    """A tensor of `output_shape` holding `sparse_values` at `sparse_indices` (rows of an
+    [N, R] matrix, a vector of N indices when R is 1, or one scalar index) and `default_value`
+    elsewhere; a scalar value is used at every index (tf.sparse_to_dense). With
+    `validate_indices` a run whose indices are not sorted row-major or repeat one fails, as
+    TF1's; an index out of range always fails the run. Gradients reach values and default."""
+    fn = "sparse_to_dense"
+    if isinstance(output_shape, Tensor):
+        raise DualgradNotImplementedError(f"ds.{fn}: output_shape must be known when the graph is built "
+                                          f"(a list of ints), not a tensor {user_line()}")
+    dims = tuple(_int(fn, "output_shape", d) for d in np.asarray(output_shape).reshape(-1))
+    i = _indices(fn, sparse_indices)
+    if i.shape is None or len(i.shape) > 2:
+        raise ShapeError(f"ds.{fn}: sparse_indices must be a scalar, a vector or a matrix, got shape "
+                         f"{i.shape} {user_line()}")
+    rows = _reshape(i, [-1, 1]) if len(i.shape) < 2 else i
+    k = rows.shape[-1]
+    if k is None or k != len(dims):
+        raise ShapeError(f"ds.{fn}: each index must have one entry per dim of output_shape {list(dims)}, "
+                         f"got sparse_indices of shape {i.shape} {user_line()}")
+    values = _tensor(sparse_values)
+    if values.shape is None or len(values.shape) > 1:
+        raise ShapeError(f"ds.{fn}: sparse_values must be a scalar or a vector, got shape {values.shape} "
+                         f"{user_line()}")
+    default = _tensor(default_value, like=values)
+    if default.dtype is not values.dtype or default.shape not in ((), None):
+        raise ShapeError(f"ds.{fn}: default_value must be a scalar of sparse_values' dtype "
+                         f"{values.dtype.name}, got {default.dtype.name} of shape {default.shape} "
+                         f"{user_line()}")
+    if len(values.shape) == 0:
+        values = ops.broadcast_to_like(values, rows[:, 0])
+    if validate_indices:  # (row-major positions strictly increasing: sorted, none repeated)
+        from .tf_asserts import Assert
+
+        strides = np.array([math.prod(dims[j + 1:]) for j in range(k)], dtype=rows.dtype.np)
+        flat = ops.sum(ops.multiply(rows, strides), axis=1)
+        ok = reduce_all(ops.less(flat[:-1], flat[1:]))
+        check = Assert(ok, [f"ds.{fn}: sparse_indices must be sorted in row-major order with no index "
+                            "repeated (validate_indices=True)", rows])
+        with values.graph.control_dependencies([check]):
+            values = ops.reshape_like(values, values)
+    filled = ops.broadcast_to(default, shape=dims)
+    return _n(tensor_scatter_nd_update(filled, rows, values), name)
 
 
 def reverse_sequence(

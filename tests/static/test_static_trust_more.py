@@ -347,3 +347,124 @@ def test_slicing_shapes_fit_the_run_and_values_are_numpys(case):
                 np.testing.assert_array_equal(got, want)
                 assert got.shape == want.shape and len(y.shape) == want.ndim
                 assert all(d in (None, g) for d, g in zip(y.shape, want.shape, strict=True)), (y.shape, key)
+
+
+# -- 3. TF1's corner rules ---------------------------------------------------------------------
+
+
+def test_switch_case_takes_an_int64_index(backend):
+    """TF1 refuses an int64 branch_index (TypeError); dualgrad takes it, compared as int64: an
+    index past int32's range is out of range (the default), never wrapped onto a branch."""
+    k = ds.placeholder(ds.int64, [])
+    out = ds.switch_case(k, [lambda: ds.constant(10.0), lambda: ds.constant(11.0)],
+                         default=lambda: ds.constant(-1.0))
+    with ds.Session(backend=backend) as sess:
+        got = [sess.run(out, {k: v}) for v in (0, 1, 2, -1, 2 ** 32, 2 ** 32 + 1)]
+    assert got == [10.0, 11.0, -1.0, -1.0, -1.0, -1.0]
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.bool_])
+def test_matmul_of_narrow_ints_needs_output_type(backend, dtype):
+    """int8 [[100, 100]] @ [[2], [1]] summed in int8 wraps to 44; TF1 refuses such inputs
+    without output_type=int32, with it the sum is 300."""
+    a = ds.constant(np.array([[100, 100]]).astype(dtype))
+    b = ds.constant(np.array([[2], [1]]).astype(dtype))
+    for product in (lambda: ds.matmul(a, b), lambda: a @ b):
+        with pytest.raises(TypeError, match="ds.matmul: .*output_type.*" + HERE):
+            product()
+    if dtype in (np.int8, np.uint8):
+        with ds.Session(backend=backend) as sess:
+            assert sess.run(ds.matmul(a, b, output_type=ds.int32)).tolist() == [[300]]
+
+
+def test_ensure_shape_merges_and_checks_the_run(backend):
+    x = ds.placeholder(ds.float32, [None, 4])
+    y = ds.ensure_shape(x, [3, None])
+    assert y.shape == (3, 4)  # (TF1: merged)
+    words = "Dimension 1 in both shapes must be equal, but are 4 and 5"
+    with pytest.raises(ValueError, match=words + ".*" + HERE):
+        ds.ensure_shape(x, [None, 5])
+    with pytest.raises(ValueError, match="Shapes must be equal rank, but are 2 and 1"):
+        ds.ensure_shape(x, [None])
+    (grad,) = ds.gradients(ds.reduce_sum(y * 2.0), [x])
+    unknown = ds.placeholder(ds.float32, None)
+    z = ds.ensure_shape(unknown, [2, None])
+    assert z.shape == (2, None)
+    inside = ds.cond(ds.reduce_sum(x) > 0.0, lambda: ds.ensure_shape(x, [2, 4]), lambda: x)
+    with ds.Session(backend=backend) as sess:
+        np.testing.assert_array_equal(sess.run(grad, {x: np.ones((3, 4))}), np.full((3, 4), 2.0))
+        assert sess.run(z, {unknown: np.ones((2, 7))}).shape == (2, 7)
+        assert sess.run(inside, {x: -np.ones((3, 4))}).shape == (3, 4)  # (the branch not taken)
+        for fetch, feed in ((y, {x: np.ones((2, 4))}), (z, {unknown: np.ones((2, 4, 1))}),
+                            (inside, {x: np.ones((3, 4))})):
+            with pytest.raises(ds.errors.InvalidArgumentError, match="not compatible with expected shape"):
+                sess.run(fetch, feed)  # (each compiled apart: the shapes are part of a program's key)
+
+
+def test_set_shape_merges_refuses_and_the_run_keeps_it(backend):
+    x = ds.placeholder(ds.float32, [None, 4])
+    y = x * 2.0
+    y.set_shape([2, None])
+    assert y.shape == (2, 4)
+    y.set_shape(None)  # (nothing to merge)
+    for bad, words in (([3, 4], "Dimension 0 in both shapes must be equal, but are 2 and 3"),
+                       ([2], "Shapes must be equal rank, but are 2 and 1")):
+        with pytest.raises(ValueError, match=words + ".*" + HERE):
+            y.set_shape(bad)
+    assert y.shape == (2, 4)
+    total = ds.reduce_sum(y)
+    fed = ds.placeholder(ds.float32, [None, 4])
+    fed.set_shape([3, 4])
+    with ds.Session(backend=backend) as sess:
+        assert sess.run(total, {x: np.ones((2, 4))}) == 16.0
+        with pytest.raises(ds.errors.InvalidArgumentError, match="expected shape \\[2,4\\].*" + HERE):
+            sess.run(total, {x: np.ones((3, 4))})  # (TF1 computes on, its static shape wrong)
+        with pytest.raises(ValueError, match="Cannot feed value of shape"):  # (TF1's feed check)
+            sess.run(fed, {fed: np.ones((2, 4))})
+
+
+def _sparse_to_dense_oracle(indices, shape, values, default):
+    """numpy: a `default` array with values written at each index row, in order."""
+    out = np.full(shape, default, dtype=np.asarray(values).dtype)
+    rows = np.asarray(indices).reshape(-1, len(shape))
+    for r, v in zip(rows, np.broadcast_to(values, (len(rows),)), strict=True):
+        out[tuple(r)] = v
+    return out
+
+
+@pytest.mark.parametrize(("indices", "shape", "values", "default"), [
+    ([[0, 1], [2, 3]], [3, 4], [5.0, 6.0], 0.0),
+    ([[0, 1], [2, 3]], [3, 4], 7.0, -1.0),
+    ([1, 3], [5], [1, 2], 0),
+    (2, [5], 9, 0),
+    (np.array([[0, 0, 1], [1, 1, 0]], np.int64), [2, 2, 2], [3.5, -2.0], 0.25),
+])
+def test_sparse_to_dense_is_tf1s(backend, indices, shape, values, default):
+    out = ds.sparse_to_dense(indices, shape, values, default_value=default)
+    assert out.shape == tuple(shape)
+    with ds.Session(backend=backend) as sess:
+        np.testing.assert_array_equal(sess.run(out), _sparse_to_dense_oracle(indices, shape, values, default))
+
+
+def test_sparse_to_dense_validates_and_differentiates(backend):
+    v = ds.placeholder(ds.float32, [2])
+    d = ds.placeholder(ds.float32, [])
+    weights = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    dense = ds.sparse_to_dense([[0, 1], [2, 3]], [3, 4], v, default_value=d)
+    grads = ds.gradients(ds.reduce_sum(dense * weights), [v, d])
+    unsorted = ds.sparse_to_dense([[2, 3], [0, 1]], [3, 4], v)
+    repeated = ds.sparse_to_dense([[0, 1], [0, 1]], [3, 4], v)
+    loose = ds.sparse_to_dense([[2, 3], [0, 1]], [3, 4], v, validate_indices=False)
+    outside = ds.sparse_to_dense([[0, 1], [3, 1]], [3, 4], v, validate_indices=False)
+    feed = {v: [5.0, 6.0], d: 0.5}
+    with ds.Session(backend=backend) as sess:
+        got_v, got_d, got_loose = sess.run([*grads, loose], feed)
+        np.testing.assert_array_equal(got_v, [1.0, 11.0])  # (TF1's: the weights at the indices)
+        assert got_d == weights.sum() - 12.0
+        np.testing.assert_array_equal(got_loose, _sparse_to_dense_oracle(
+            [[2, 3], [0, 1]], [3, 4], np.array([5.0, 6.0], np.float32), 0.0))
+        for bad in (unsorted, repeated):
+            with pytest.raises(ds.errors.InvalidArgumentError, match="sorted in row-major order.*" + HERE):
+                sess.run(bad, feed)
+        with pytest.raises(IndexError, match="index 3 is not in"):
+            sess.run(outside, feed)

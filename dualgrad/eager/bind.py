@@ -80,6 +80,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     the kernel, then (only when recording) one node."""
     data = []
     record = False
+    wired = False  # an edge to a differentiable argument that requires grad: a node is due
     floating = False  # known to be a float result without reading its dtype
     on_jax = False
     common = None  # the one dtype of all array arguments, False if they differ (or are not numpy)
@@ -104,6 +105,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     if flags is True or i < len(flags) and flags[i]:
                         fn = a.grad_fn
                         edges.append((fn, a._output_nr) if fn is not None else (accumulator(a), 0))
+                        wired = True
                     else:
                         edges.append(_NO_EDGE)
             elif edges is not None:
@@ -193,8 +195,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 views.track(t, base, op, attrs)  # (a leaf's views need none: in-place on it raises)
         elif on_jax and type(base) is Tensor and views.is_view(op, attrs, base):
             views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
-    # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph)
-    if not (record and edges is not None and (floating or out.dtype.kind == "f")):
+    # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph;
+    # nor does one whose only arguments that require grad are read for their shape or place)
+    if not (wired and (floating or out.dtype.kind == "f")):
         t.grad_fn = None
         t._requires_grad = False
         if state.enabled and (out.dtype.kind == "f" and not record or out.dtype.kind == "b"):

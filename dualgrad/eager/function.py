@@ -5,6 +5,9 @@ and `ctx.needs_input_grad` live where `backward` can read them.
 """
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 
 from ..backend import full_on
@@ -80,7 +83,8 @@ class FunctionCtx(HookedNode):
         with grad_mode.set_grad_enabled(not raw):
             result = type(self).backward_fn(self, *shown)
         result = result if isinstance(result, tuple) else (result,)
-        if len(result) < len(needed):
+        if len(result) != len(needed) and (len(result) < len(needed) or any(
+                g is not None for g in result[len(needed):])):  # PyTorch lets extra Nones pass
             raise GraphError(f"function {type(self).__name__} returned an incorrect number of "
                              f"gradients (expected {len(needed)}, got {len(result)})")
         out = []
@@ -151,3 +155,50 @@ def register_node_type(cls: type, name: str) -> type:
 def _node_type(cls: type) -> type:
     node = _NODE_TYPES.get(cls)
     return node if node is not None else register_node_type(cls, f"{cls.__name__}Backward")
+
+
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """Marks a Function's backward as not differentiable itself
+    (torch.autograd.function.once_differentiable): it runs without recording, and where its
+    incoming gradients have history (a double backward), its results carry a node that raises
+    when reached, so a second derivative never silently leaves the function's part out."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with grad_mode.no_grad():
+            result = backward(ctx, *grads)
+        if not grad_mode.state.enabled or not any(
+                isinstance(g, Tensor) and g.requires_grad for g in grads):
+            return result
+        many = isinstance(result, tuple)
+        marked = [_mark_twice(g) for g in (result if many else (result,))]
+        return tuple(marked) if many else marked[0]
+
+    return wrapper
+
+
+def _mark_twice(g):
+    """`g` with a node that refuses to be differentiated (PyTorch's DelayedError)."""
+    if not isinstance(g, Tensor):
+        return g
+    return _DelayedError.apply(g.detach().requires_grad_(True))
+
+
+class _DelayedError(Function):
+    """The node under once_differentiable's results: reaching it raises."""
+
+    @staticmethod
+    def forward(ctx, g):
+        """The gradient, unchanged."""
+        return g
+
+    @staticmethod
+    def backward(ctx, g):
+        """Refuses: the function it stands for has no derivative of its backward."""
+        raise GraphError(_TWICE)
+
+
+register_node_type(_DelayedError, "Error")  # PyTorch's name for the node

@@ -104,10 +104,10 @@ def _copysign_grad(g, out, x, y):
 
 copysign = _binary(
     "copysign", lambda xp, x, y: xp.copysign(x, y),
-    (_copysign_grad, None),
+    (_copysign_grad, lambda g, out, x, y: ew.where(False, y, 0)),  # zeros, connected to y (PyTorch's)
     lambda x, y: sp.Abs(x) * sp.sign(y), floating=True, saves_out=True, ufunc=np.copysign,
     domain=((0.2, 3.0), (-3.0, 3.0)),
-    doc="|x| with the sign (bit) of y, -0.0 and NaN signs included; no gradient in y (torch.copysign)")
+    doc="|x| with the sign (bit) of y, -0.0 and NaN signs included; gradient 0 in y (torch.copysign)")
 
 # -- i0 and i1 (modified Bessel functions of the first kind) ------------------------------------
 _SERIES_UP_TO = 25.0  # the power series below (positive terms: no cancellation), asymptotic above

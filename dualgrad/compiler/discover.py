@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import sys
 import types
 
 import numpy as np
@@ -106,6 +107,10 @@ class Walk:
                 self._held(obj, enumerate(obj), _UNNAMED, depth + 1)
         elif how == _FUNCTION:
             self._function(obj, depth)
+        elif how == _PARTIAL:  # its function, arguments and keywords (`partial(f, k=0.5)`)
+            self.visit(obj.func, depth + 1)
+            self.visit(obj.args, depth + 1)
+            self.visit(obj.keywords, depth + 1)
         elif how == _METHOD:
             self.visit(obj.__self__, depth + 1)
             self.visit(obj.__func__, depth + 1)
@@ -140,14 +145,15 @@ class Walk:
         classes = _USER_CLASSES.get(kind)
         if classes is None:
             classes = _USER_CLASSES[kind] = _user_classes(kind)
-        for cls in classes:
+        for cls, functions in classes:
             if cls is not reached and not self._first(cls):
                 continue
-            pairs = [(k, v) for k, v in vars(cls).items()
-                     if type(v) in _SCALARS and not k.startswith("__") or isinstance(v, np.generic)]
+            pairs = [(k, v) for k, v in vars(cls).items() if _class_state(k, v)]
             if pairs:
                 self.key.append(id(cls))
                 self._held(cls, pairs, _ATTRIBUTE, depth + 1)
+            for fn in functions:  # its methods: the globals they read (a forward's SCALE)
+                self.visit(fn, depth + 1)
 
     def _held(self, owner, pairs, named: int, depth: int) -> None:
         """The (key, value) `pairs` `owner` holds, each value `depth` deep: the key
@@ -236,10 +242,19 @@ class Walk:
             except ValueError:  # an empty cell (a name assigned later)
                 key.append("<empty>")
         scope = fn.__globals__
-        for name in global_names(fn.__code__):
+        names = global_names(fn.__code__)
+        for name in names:
             if name in scope:
                 key.append(name)
-                visit(scope[name], depth)
+                value = scope[name]
+                visit(value, depth)
+                if type(value) is types.ModuleType and _user_module(value):
+                    # `helpers.SCALE`, `helpers.f(x)`: the attributes the code may name
+                    attributes = vars(value)
+                    for attr in names:
+                        if attr in attributes:
+                            key.append(attr)
+                            visit(attributes[attr], depth)
         for default in fn.__defaults__ or ():
             visit(default, depth)
         if fn.__kwdefaults__:
@@ -365,6 +380,7 @@ _NUMBER = 8  # a numpy number, or a 0-d numpy array: guarded by value, as a Pyth
 _HOST_RANDOM = 9  # numpy's or Python's random generators: their states are read around a trace
 _ITERATOR = 10  # an iterator or generator (not a file): refused, `next()` would be traced once
 _CLASS = 11  # a class: its numbers are guarded (`Walk._class_numbers`)
+_PARTIAL = 12  # a functools.partial: its function, arguments and keywords
 # classes whose numbers are not the step's state (their own constants, e.g. `np.float32`'s)
 _LIBRARY_MODULES = ("builtins", "dualgrad", "numpy", "jax", "jaxlib", "abc", "typing", "collections",
                     "enum", "functools", "types")
@@ -373,8 +389,36 @@ _USER_CLASSES: dict[type, tuple] = {}  # a type -> the classes of its MRO outsid
 
 
 def _user_classes(kind: type) -> tuple:
-    """The classes `kind` derives from (itself first) whose numbers are the step's state."""
-    return tuple(c for c in kind.__mro__ if not c.__module__.startswith(_LIBRARY_MODULES))
+    """(class, its methods) of each class `kind` derives from (itself first) whose numbers,
+    tensors and containers are the step's state, and whose methods' globals are (a Module
+    subclass's `forward` reading a global `SCALE` or a tensor in another module: before, baked
+    into the trace unguarded)."""
+    return tuple((c, _methods(c)) for c in kind.__mro__ if not c.__module__.startswith(_LIBRARY_MODULES))
+
+
+def _methods(cls: type) -> tuple:
+    """The Python functions `cls` defines (plain, static and class methods, properties), but
+    its dunders other than `__call__` (construction and printing are not the step)."""
+    out = []
+    for name, v in vars(cls).items():
+        if name.startswith("__") and name != "__call__":
+            continue
+        if isinstance(v, (staticmethod, classmethod)):
+            v = v.__func__
+        if isinstance(v, property):
+            out.extend(f for f in (v.fget, v.fset) if isinstance(f, types.FunctionType))
+        elif isinstance(v, types.FunctionType):
+            out.append(v)
+    return tuple(out)
+
+
+def _class_state(name: str, value) -> bool:
+    """Whether a class attribute is state a step may read: a number, string or bool, a
+    tensor, or a dict, list or tuple (`Config.scale`, `Config.table = dg.tensor(...)`)."""
+    kind = type(value)
+    if kind in _SCALARS or kind is Tensor or kind is dict or kind is list or kind is tuple:
+        return not name.startswith("__")
+    return isinstance(value, np.generic)
 
 
 def _how(kind: type) -> int:
@@ -388,6 +432,8 @@ def _how(kind: type) -> int:
         how = _SEQUENCE
     elif issubclass(kind, types.FunctionType):
         how = _FUNCTION
+    elif issubclass(kind, functools.partial):
+        how = _PARTIAL
     elif issubclass(kind, types.MethodType):
         how = _METHOD
     elif issubclass(kind, Generator):
@@ -421,6 +467,22 @@ def changed_scalars(before: Walk, after: Walk) -> list:
         if now is not None and (type(now[0]) is not type(v) or now[0] != v):
             changed.append((owner, k[1], is_attr, original))
     return changed
+
+
+def _user_module(module: types.ModuleType) -> bool:
+    """Whether `module` is the user's own (not the standard library, an installed package or
+    dualgrad): the attributes its functions and the step read are the step's state."""
+    user = _USER_MODULES.get(module.__name__)
+    if user is None:
+        name = module.__name__
+        path = getattr(module, "__file__", None) or ""
+        user = _USER_MODULES[name] = bool(path) and not (
+            name.startswith(_LIBRARY_MODULES) or name.split(".")[0] in sys.stdlib_module_names
+            or "site-packages" in path or "dist-packages" in path)
+    return user
+
+
+_USER_MODULES: dict[str, bool] = {}
 
 
 @functools.lru_cache(maxsize=1024)

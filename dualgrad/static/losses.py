@@ -154,7 +154,12 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None, loss_co
              reduction=Reduction.SUM_BY_NONZERO_WEIGHTS) -> Tensor:
     """-labels log(predictions + epsilon) - (1 - labels) log(1 - predictions + epsilon)."""
     labels, predictions = _pair("log_loss", labels, predictions)
-    losses = -labels * mf.log(predictions + epsilon) - (1.0 - labels) * mf.log(1.0 - predictions + epsilon)
+    # epsilon - (predictions - 1), not 1 - predictions + epsilon: XLA's simplifier rewrote that
+    # as (1 + epsilon) - predictions on the jax backend, and 1 + 1e-7 rounds to 1 + 2^-23 in
+    # float32, so a prediction of exactly 1 gave log(1.19e-7) and a gradient 16% short of TF1's
+    # (the subtraction is exact either way, so the numbers are TF1's bit for bit)
+    one_minus = epsilon - (predictions - 1.0)
+    losses = -labels * mf.log(predictions + epsilon) - (1.0 - labels) * mf.log(one_minus)
     return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
 

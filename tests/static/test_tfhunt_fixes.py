@@ -138,3 +138,24 @@ def test_reduce_any_all_take_axis_lists(backend: str, axis) -> None:
                        strict=True):
         assert g.shape == want.shape and g.dtype == np.bool_
         np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("epsilon", [1e-7, 1e-4])
+def test_log_loss_of_a_prediction_of_one(backend: str, epsilon: float) -> None:
+    """ds.losses.log_loss wrote log(1 - predictions + epsilon); on the jax backend XLA's simplifier
+    folded it to log((1 + epsilon) - predictions), and 1 + 1e-7 is 1 + 2^-23 in float32, so a
+    prediction of exactly 1 (a saturated sigmoid) gave -log(1.19e-7) = 15.94 for its (1 - y) term
+    where TF1 gives -log(1e-7) = 16.12, and a gradient 16% short. Values and gradients against
+    the formula in numpy float64, at 1, 0, next to 1 and inside."""
+    pv = np.array([1.0, 0.0, 1 - 2.0 ** -24, 1 - 2.0 ** -23, 0.5, 0.3, 2.0 ** -30, 0.9999], np.float32)
+    y = np.linspace(0.0, 1.0, pv.size).astype(np.float32)
+    p = ds.placeholder("float32", [None])
+    loss = ds.losses.log_loss(y, p, epsilon=epsilon, reduction=ds.losses.Reduction.NONE)
+    (grad,) = ds.gradients(ds.reduce_sum(loss), [p])
+    with ds.Session(backend=backend) as sess:
+        got, dgot = sess.run([loss, grad], {p: pv})
+    p64, y64, eps = pv.astype(np.float64), y.astype(np.float64), float(np.float32(epsilon))
+    want = -y64 * np.log(p64 + eps) - (1 - y64) * np.log(1 - p64 + eps)
+    dwant = -y64 / (p64 + eps) + (1 - y64) / (1 - p64 + eps)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(dgot, dwant, rtol=1e-5)

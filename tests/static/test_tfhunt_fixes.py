@@ -159,3 +159,20 @@ def test_log_loss_of_a_prediction_of_one(backend: str, epsilon: float) -> None:
     dwant = -y64 / (p64 + eps) + (1 - y64) / (1 - p64 + eps)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(dgot, dwant, rtol=1e-5)
+
+
+def test_weighted_cross_entropy_gradient_at_zero_logits_is_the_derivative(backend: str) -> None:
+    """Documented difference (docs/static.md): at logits exactly 0 TF1's relu/abs form gives 1 - z;
+    the loss is smooth there and dualgrad gives its derivative, 1 - z - (1 + (q - 1) z) sigmoid(-x),
+    checked at 0 and around it against the formula in numpy float64."""
+    z = np.array([0.0, 0.3, 1.0, 0.5, 0.2, 0.9])
+    xv = np.array([0.0, 0.0, 0.0, -1.5, 2.0, 1e-3])
+    x = ds.placeholder("float64", [None])
+    q = 2.0
+    loss = ds.nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=q)
+    (grad,) = ds.gradients(ds.reduce_sum(loss), [x])
+    with ds.Session(backend=backend) as sess:
+        got, dgot = sess.run([loss, grad], {x: xv})
+    weight = 1 + (q - 1) * z
+    np.testing.assert_allclose(got, (1 - z) * xv + weight * np.log1p(np.exp(-xv)), rtol=1e-12)
+    np.testing.assert_allclose(dgot, 1 - z - weight / (1 + np.exp(xv)), rtol=1e-12, atol=1e-15)

@@ -106,7 +106,7 @@ def check(step: str, changes: list, backend: str) -> None:
         same(quietly(f, net, x), STEPS[step](net, x), backend)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.sampled_from(sorted(STEPS)),
        st.lists(st.tuples(st.sampled_from(CHANGES), st.sampled_from([0.5, 2.0, 3.0])), min_size=1,
                 max_size=3))
@@ -124,8 +124,7 @@ def restore_all() -> None:
     helpers.SCALE, helpers.SHIFT = 1.0, dg.tensor(0.0)
 
 
-@pytest.mark.parametrize("step, what", [("forward", "global number"), ("forward", "global tensor"),
-                                        ("module function", "module tensor"), ("partial", "partial")])
+@pytest.mark.parametrize("step, what", [("forward", "global tensor"), ("module function", "module tensor")])
 def test_on_xla_too(restore, step, what):
     check(step, [(what, 2.0), (what, 3.0)], "jax")
 

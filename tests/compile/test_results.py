@@ -90,7 +90,7 @@ def check(kinds: list, backend: str, calls: int = 3) -> None:
     same(w.grad, w_eager.grad, backend)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.lists(st.sampled_from(KINDS), min_size=1, max_size=5))
 def test_results_of_every_kind_match_eager_on_every_call(kinds):
     check(kinds, "numpy")

@@ -300,8 +300,11 @@ def _zero_dim_value(value, op: str, message: str) -> None:
     """PyTorch's refusal of a fill value with dimensions (`fill_(tensor([1., 2.]))`): it takes
     a number or a 0-dimensional tensor, and writing a broadcast array instead would be another
     op."""
-    if isinstance(value, (list, tuple)) or getattr(value, "ndim", 0):
-        raise EagerShapeError(f"{op}: {message.format(ndim=len(np.shape(value)))} {user_line()}")
+    if isinstance(value, (list, tuple)):
+        raise DTypeError(f"{op}: the value must be a number or a 0-dimensional tensor, not "
+                         f"{type(value).__name__} {user_line()}")
+    if getattr(value, "ndim", 0):
+        raise EagerShapeError(f"{op}: {message.format(ndim=value.ndim)} {user_line()}")
 
 
 def fill_(input, value) -> Tensor:

@@ -110,7 +110,6 @@ def test_a_uint8_condition_is_a_mask_with_a_warning():
 FILLS = {
     "fill_ 1-D": lambda t: t.fill_(dg.tensor([1.0, 2.0, 3.0])),
     "fill_ one element 1-D": lambda t: t.fill_(dg.tensor([1.0])),
-    "fill_ list": lambda t: t.fill_([1.0, 2.0, 3.0]),
     "fill_ numpy 1-D": lambda t: t.fill_(np.ones(3)),
     "masked_fill 1-D": lambda t: t.masked_fill(dg.tensor([True, False, True]), dg.tensor([5.0])),
     "masked_fill_ 2-D": lambda t: t.masked_fill_(dg.tensor([True, False, True]), dg.ones(1, 1)),
@@ -122,6 +121,14 @@ def test_a_fill_value_must_have_no_dimensions(spell):
     t = dg.tensor(X)
     with pytest.raises(RuntimeError, match=r"only supports (a )?0-dim"):
         FILLS[spell](t)
+    np.testing.assert_array_equal(t.numpy(), np.float32(X))
+
+
+def test_a_list_fill_value_is_a_type_error():
+    t = dg.tensor(X)
+    for fill in (lambda: t.fill_([1.0, 2.0, 3.0]), lambda: t.masked_fill_(t > 0, [5.0])):
+        with pytest.raises(TypeError, match=r"a number or a 0-dimensional tensor, not list"):
+            fill()
     np.testing.assert_array_equal(t.numpy(), np.float32(X))
 
 

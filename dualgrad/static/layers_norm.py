@@ -13,7 +13,8 @@ variance), and two update ops join `GraphKeys.UPDATE_OPS`:
 
 where batch_variance' is the batch variance times n / (n - 1) (n: elements per channel) when
 TF1 takes its fused kernel, which returns that unbiased variance (4-D inputs of a float type
-other than float64 normalised over axis 1 or 3, `fused` not False), and the population
+other than float64 normalised over axis 1 or 3, or 5-D ones over axis 1 or 4, as tf.compat.v1
+2.21's Keras layer; `fused` not False), and the population
 variance otherwise. Without `training` the output uses the moving statistics and no update op
 is made. A bool tensor `training` makes the update ops always, with a delta of zero when it is
 False (TF1's fused path does the same with `momentum = cond(training, momentum, 1)`).
@@ -152,7 +153,9 @@ def batch_normalization(
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise ArgumentError(f"ds.layers.{layer}: {key} must be a number, got {value!r} {user_line()}")
     param = float32 if x.dtype == float16 else x.dtype  # TF1: float16 layers keep float32 parameters
-    fused = fused is not False and rank == 4 and ax in (1, 3) and x.dtype.name != "float64"
+    # TF1's fused kernel (tf.compat.v1 2.21: 4-D over axis 1 or 3, and 5-D over axis 1 or 4)
+    fused = (fused is not False and (rank, ax) in ((4, 1), (4, 3), (5, 1), (5, 4))
+             and x.dtype.name != "float64")
     reduce_axes = [i for i in range(rank) if i != ax]
     with layer_scope(name, layer, reuse):
         gamma = (

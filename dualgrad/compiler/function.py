@@ -21,11 +21,12 @@ from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
+from ..eager.storage_writes import root as storage_root
 from ..eager.tensor import Tensor
 from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame, user_stacklevel
 from .discover import Walk
 from .on_device import on_device
-from .program import Program
+from .program import Program, SharedMemory
 from .trace import trace
 
 CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)
@@ -78,7 +79,11 @@ class CompiledFunction:
             program = self._trace(key, args, kwargs, feeds, before)
         if program is _EAGER:
             return self.fn(*args, **kwargs)
-        return program.run(feeds)
+        try:
+            return program.run(feeds)
+        except SharedMemory as e:  # (raised before the program ran)
+            self._fallback(e)
+            return self.fn(*args, **kwargs)
 
     def _walk(self, feeds: list, args, kwargs, record: bool) -> Walk:
         """What the step reaches (`record`: and where, for a trace); refuses device tensors
@@ -154,8 +159,16 @@ def _arguments(tree, feeds: list):
         if tree._requires_grad and tree.grad_fn is not None:
             raise Untraceable("an argument has a grad_fn (backward through a compiled call's "
                               "inputs into an outer graph is not compiled)")
+        # an argument sharing memory with an earlier one (`f(x, x[0])`): part of the key
+        shared = None
+        if not on_jax:
+            base = storage_root(data)
+            for i, seen in enumerate(feeds):
+                if type(seen._data) is np.ndarray and storage_root(seen._data) is base:
+                    shared = i
+                    break
         feeds.append(tree)
-        return ("T", data.shape, data.dtype, on_jax, tree._requires_grad)
+        return ("T", data.shape, data.dtype, on_jax, tree._requires_grad, shared)
     if kind in (tuple, list):
         return (kind, tuple(_arguments(v, feeds) for v in tree))
     if kind is dict:

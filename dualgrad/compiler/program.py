@@ -19,6 +19,7 @@ from ..eager.tensor import Tensor
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
+from ..errors import Untraceable
 from . import on_device
 from .trace import LiveStream, fresh, put
 
@@ -67,6 +68,10 @@ def _locator(t, owner, feed_pos: dict):
 
 class _Argument:
     """A slot's owner that is the call's argument at `index` (a new tensor each call)."""
+
+class SharedMemory(Untraceable):
+    """A call's argument shares memory with a tensor the program writes: run it eagerly."""
+
 
     __slots__ = ("index",)
 
@@ -129,6 +134,9 @@ class Program:
         # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
         # after the arguments
         self.rates = [tuple(rate[:4]) for rate in tracer.rates]
+        # the numpy-backed states the step writes: an argument sharing their memory is refused
+        written = [target for kind, target, _ in self.syncs if kind == "state" and target.root is not None]
+        self.written_roots = written or None
         self.call = self.session.make_callable(
             fetches, [tracer.lifted[id(t)].source for t in feeds] + [rate[4] for rate in tracer.rates])
 
@@ -136,6 +144,8 @@ class Program:
         loads = None
         exposed = storage_writes.exposed
         for s in self.state:
+        if self.written_roots is not None:
+            self._check_shared(feeds)
             t = s.tensor
             if t is None:
                 t = s.locate(feeds)
@@ -208,6 +218,17 @@ class Program:
     def _written_by_numpy(self, s: _State) -> bool:
         """Whether a storage numpy code may write (`t.numpy()[0] = v`, the array given to
         `from_numpy`) differs, bit for bit, from the value the Session holds for it: only numpy
+    def _check_shared(self, feeds: list) -> None:
+        """An argument sharing memory with a tensor the step writes in place (`w.detach()`
+        passed to a step that updates w) would not see the write in the program, as it does
+        eagerly: that call runs eagerly (the trace refused such a step outright)."""
+        roots = {s.root for s in self.written_roots}
+        for t in feeds:
+            data = t._data
+            if type(data) is np.ndarray and id(storage_writes.root(data)) in roots:
+                raise SharedMemory("an argument shares memory with a tensor the step writes in place "
+                                   "(a view or `.detach()` of it); the program holds them as two values")
+
         writes without a count (an eager write changes the version or the write count)."""
         with self.session._lock:
             value = self.session._values.get(s.var)

@@ -28,6 +28,7 @@ from ..dtypes import float64
 from ..eager import bind as eager_bind
 from ..eager import creation, trace_reads
 from ..eager.devices import Device
+from ..eager.storage_writes import root as storage_root
 from ..eager.tensor import Tensor, wrap
 from ..errors import Untraceable
 from ..static.creation import placeholder, random_normal, random_uniform
@@ -144,6 +145,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         guard_reads(before.key, reads)  # (arrays the step read: guarded by their bytes too)
         writes = [(e, e.t._data) for e in tracer.lifted.values()
                   if e.t._data is not e.start or e.start.t is not e.source]
+        _check_shared_memory(tracer, writes)
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
     except BaseException:
@@ -255,6 +257,26 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
         elif (id(owner), key) in known and known[(id(owner), key)] is not value:
             out.append((owner, key, is_attr, value))
     return out
+
+
+def _check_shared_memory(tracer: Tracer, writes: list) -> None:
+    """Two tensors of the trace that share memory (an argument that is a view of another,
+    `w.detach()` or `w[0:2]` passed in, a captured view of a parameter) are two graph values:
+    a write into one would not reach the other, as it does eagerly. A step writing in place a
+    tensor that shares its memory with another it reaches runs eagerly."""
+    if not writes:
+        return
+    written = {id(e.t) for e, _ in writes}
+    owners: dict = {}  # id(root array) -> a lifted tensor on it
+    for e in tracer.lifted.values():
+        data = e.saved[0]
+        if type(data) is not np.ndarray:
+            continue
+        other = owners.setdefault(id(storage_root(data)), e.t)
+        if other is not e.t and (id(other) in written or id(e.t) in written):
+            raise Untraceable("the step writes in place a tensor that shares memory with another "
+                              "tensor it reaches (a view or `.detach()` of it passed as an argument "
+                              "or kept); the trace holds them as two values")
 
 
 def _check_moves(tracer: Tracer) -> None:

@@ -16,10 +16,10 @@ import numpy as np
 from ..backend import to_numpy
 from ..eager import storage_writes
 from ..eager.tensor import Tensor
+from ..errors import Untraceable
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
-from ..errors import Untraceable
 from . import on_device
 from .trace import LiveStream, fresh, put
 
@@ -66,12 +66,12 @@ def _locator(t, owner, feed_pos: dict):
     return lambda feeds: owner._grad
 
 
-class _Argument:
-    """A slot's owner that is the call's argument at `index` (a new tensor each call)."""
-
 class SharedMemory(Untraceable):
     """A call's argument shares memory with a tensor the program writes: run it eagerly."""
 
+
+class _Argument:
+    """A slot's owner that is the call's argument at `index` (a new tensor each call)."""
 
     __slots__ = ("index",)
 
@@ -131,21 +131,21 @@ class Program:
         self.out_tree, out_fetches = _flatten(out, len(fetches), feed_pos, before.tensors, before.grad_of)
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
-        # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
-        # after the arguments
-        self.rates = [tuple(rate[:4]) for rate in tracer.rates]
         # the numpy-backed states the step writes: an argument sharing their memory is refused
         written = [target for kind, target, _ in self.syncs if kind == "state" and target.root is not None]
         self.written_roots = written or None
+        # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
+        # after the arguments
+        self.rates = [tuple(rate[:4]) for rate in tracer.rates]
         self.call = self.session.make_callable(
             fetches, [tracer.lifted[id(t)].source for t in feeds] + [rate[4] for rate in tracer.rates])
 
     def run(self, feeds: list):
+        if self.written_roots is not None:
+            self._check_shared(feeds)
         loads = None
         exposed = storage_writes.exposed
         for s in self.state:
-        if self.written_roots is not None:
-            self._check_shared(feeds)
             t = s.tensor
             if t is None:
                 t = s.locate(feeds)
@@ -215,9 +215,6 @@ class Program:
                 kept[0].synced(t)
         return _build(self.out_tree, values, feeds, made)
 
-    def _written_by_numpy(self, s: _State) -> bool:
-        """Whether a storage numpy code may write (`t.numpy()[0] = v`, the array given to
-        `from_numpy`) differs, bit for bit, from the value the Session holds for it: only numpy
     def _check_shared(self, feeds: list) -> None:
         """An argument sharing memory with a tensor the step writes in place (`w.detach()`
         passed to a step that updates w) would not see the write in the program, as it does
@@ -229,6 +226,9 @@ class Program:
                 raise SharedMemory("an argument shares memory with a tensor the step writes in place "
                                    "(a view or `.detach()` of it); the program holds them as two values")
 
+    def _written_by_numpy(self, s: _State) -> bool:
+        """Whether a storage numpy code may write (`t.numpy()[0] = v`, the array given to
+        `from_numpy`) differs, bit for bit, from the value the Session holds for it: only numpy
         writes without a count (an eager write changes the version or the write count)."""
         with self.session._lock:
             value = self.session._values.get(s.var)

@@ -11,6 +11,9 @@ runs the same program.
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 
 from ..backend import to_numpy
@@ -297,6 +300,14 @@ def _flatten(tree, start: int, feed_pos: dict, captured: dict, grad_of: dict) ->
             return (type(x), [go(v) for v in x])
         if isinstance(x, dict):
             return (dict, {k: go(v) for k, v in x.items()})
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):  # (a model's output record)
+            fields = {f.name: go(getattr(x, f.name)) for f in dataclasses.fields(x)}
+            if any(part[0] != "value" for part in fields.values()):
+                return ("dataclass", (x, fields))
+        elif hasattr(x, "__dict__") and any(_is_traced(v) for v in vars(x).values()):
+            # (before: returned holding the trace's graph values, which no later use could read)
+            raise Untraceable(f"the step returns a {type(x).__name__} holding tensors it computed; "
+                              "return them in a tuple, list, dict or dataclass")
         return ("value", x)
 
     return go(tree), fetches
@@ -322,5 +333,12 @@ def _build(template, values, feeds: list, made: dict):
         return fresh(body, np.array(data) if type(data) is np.ndarray else data)
     if kind is dict:
         return {k: _build(v, values, feeds, made) for k, v in body.items()}
+    if kind == "dataclass":
+        record, fields = body
+        out = copy.copy(record)  # a new record each call, as the eager step makes
+        for name, part in fields.items():
+            if part[0] != "value":
+                object.__setattr__(out, name, _build(part, values, feeds, made))  # (frozen too)
+        return out
     items = [_build(v, values, feeds, made) for v in body]
     return kind(items) if kind in (list, tuple) else kind(*items)

@@ -5,6 +5,8 @@ write into one result never reaches a later call's), a new `.grad` the tensor it
 Eager-vs-compiled is the oracle: the same step, run both ways from twin states."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -108,3 +110,34 @@ def test_returning_the_argument_returns_this_calls_argument(backend):
         a, b = quietly(f, x)
         assert a is x  # before: the first call's argument, tensor([0.]), at every call
         np.testing.assert_array_equal(b.numpy(), [float(i)])
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    loss: object
+    hidden: object
+    tag: str = "out"
+
+
+class Record:
+    def __init__(self, loss) -> None:
+        self.loss = loss
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+def test_a_dataclass_result_is_a_new_record_with_this_calls_values(backend):
+    f = dg.compile(lambda x: Output((x * x).sum(), x * 2.0), backend=backend)
+    records = [quietly(f, dg.tensor([1.0, 2.0]) * (i + 1)) for i in range(3)]
+    for i, out in enumerate(records):  # before: graph values no use could read
+        same(out.loss, dg.tensor(5.0 * (i + 1) ** 2), backend)
+        same(out.hidden, dg.tensor([2.0, 4.0]) * (i + 1), backend)
+        assert out.tag == "out"
+    assert len({id(r) for r in records}) == 3
+
+
+def test_another_object_holding_computed_tensors_runs_eagerly():
+    f = dg.compile(lambda x: Record(x.sum() * 2.0), backend="numpy")
+    with pytest.warns(dg.errors.CompileWarning, match="returns a Record holding tensors"):
+        out = f(dg.tensor([1.0, 2.0]))
+    assert out.loss.item() == 6.0
+    assert f(dg.tensor([2.0, 2.0])).loss.item() == 8.0

@@ -64,3 +64,7 @@ class Normal(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 * (1 + ((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)).erf())
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """loc + scale sqrt(2) erfinv(2 value - 1), PyTorch's form (-inf at 0, inf at 1)."""
+        return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)

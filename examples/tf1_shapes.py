@@ -1,9 +1,10 @@
 """TF1's static-shape idioms, written as a TF1 user writes them (`ds` in place of `tf`, from
 `import tensorflow.compat.v1 as tf`): every layer size is read off the graph with
-`x.get_shape()[i].value`, `get_shape()[1:].num_elements()` and `as_list()`, never written twice.
+`x.shape[i].value` (TF1's `x.shape` is `x.get_shape()`, a TensorShape), `int(x.shape[-1])`,
+`get_shape()[1:].num_elements()` and `as_list()`, never written twice.
 
 A batch of 3x4 "images" is flattened with `tf.reshape(x, [-1, dim])`, where dim comes from the
-shape; the weights are `tf.get_variable`s shaped from `get_shape()[-1].value`; the network
+shape; the weights are `tf.get_variable`s shaped from `x.shape[-1].value`; the network
 learns, by plain gradient descent, to tell which half of the image is brighter.
 
 Run: python examples/tf1_shapes.py [--backend numpy]
@@ -27,7 +28,7 @@ HIDDEN, CLASSES = 8, 2
 def dense(inputs, units, scope, seed):
     """A TF1-style hand-written layer: its kernel's rows are the input's last dim."""
     with ds.variable_scope(scope):
-        in_dim = inputs.get_shape()[-1].value
+        in_dim = inputs.shape[-1].value
         init = np.random.RandomState(seed).normal(0.0, 0.3, size=(in_dim, units))
         w = ds.get_variable("w", [in_dim, units], ds.float64, initializer=ds.constant_initializer(init))
         b = ds.get_variable("b", [units], ds.float64, initializer=ds.zeros_initializer())
@@ -39,11 +40,13 @@ x = ds.placeholder(ds.float64, [None, 3, 4], name="x")
 y = ds.placeholder(ds.int64, [None], name="y")
 shape = x.get_shape()
 assert shape[0].value is None and shape.as_list() == [None, 3, 4]
+assert x.shape == shape and x.shape[1].value == 3 and int(x.shape[-1]) == 4 and x.shape.ndims == 3
 dim = shape[1:].num_elements()  # 12, as TF1's `np.prod(x.get_shape().as_list()[1:])`
 flat = ds.reshape(x, [-1, dim])
 hidden = ds.tanh(dense(flat, HIDDEN, "hidden", seed=1))
 logits = dense(hidden, CLASSES, "logits", seed=2)
-assert hidden.get_shape()[-1].value == HIDDEN and logits.get_shape().as_list() == [None, CLASSES]
+assert hidden.shape[-1].value == HIDDEN and logits.shape.as_list() == [None, CLASSES]
+assert [d.value for d in flat.shape] == [None, dim] and not logits.shape.is_fully_defined()
 
 loss = ds.reduce_mean(ds.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
 train_op = ds.train.GradientDescentOptimizer(0.5).minimize(loss)

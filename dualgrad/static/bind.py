@@ -60,7 +60,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             elif tensor_dtype.is_integer and type(a) is int:  # a weak Python int takes the dtype
                 check_int_range(np.asarray([a], dtype=object), tensor_dtype,
                                 f"{op.name}: a Python int operand {user_line()}")
-    specs = [Spec(a.shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
+    specs = [Spec(a._shape, a.dtype) if isinstance(a, Tensor) else spec_of_constant(a) for a in conv]
     if any(s.shape is None for s in specs):
         out = _infer_unknown_rank(op, specs, attrs)
     else:

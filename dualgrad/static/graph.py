@@ -3,9 +3,10 @@ front end of the op registry, which adds operations to a graph, is `bind.py`).
 
 Contract that other parts of dualgrad (symbolic printing, reliability tests) rely on:
 
-- A graph tensor `t` has `t.op` (its `Operation`), `t.name` (``'w:0'``), `t.shape` (a tuple,
-  ``None`` for unknown dims; ``None`` itself for a placeholder of unknown rank and what is
-  computed from it), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
+- A graph tensor `t` has `t.op` (its `Operation`), `t.name` (``'w:0'``), `t.shape` (read by
+  dualgrad's own code: a tuple, ``None`` for unknown dims; ``None`` itself for a placeholder of
+  unknown rank and what is computed from it; read by anyone else: TF1's `TensorShape`, see
+  `Tensor.shape`), `t.dtype` (a dualgrad `DType`), `t.graph` and `t.value_index`.
 - An `Operation` has `op.type`, `op.registry_op`, `op.inputs`, `op.attrs`, `op.name`,
   `op.outputs`, `op.graph`, `op.control_inputs` and `op.where` (the user's ``file:line``).
 - `op.type` is the registry op's name for everything computed (``'multiply'``); the other
@@ -28,6 +29,8 @@ A tensor compares and hashes by identity (as in TF1): use `ds.equal` for element
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -35,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, GraphError, ShapeError, user_frame, user_line
+from ..errors import DTypeError, GraphError, ShapeError, _skipped_dirs, user_frame, user_line
 from ..ops import Op, Spec
 from ..ops import operands as _operands
 from ..ops import registry as _registry
@@ -43,7 +46,7 @@ from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
 from .int_division import floor_quotient, true_quotient
 from .naming import Naming, check_name
-from .tensor_shape import Dimension, known
+from .tensor_shape import Dimension, TensorShape, known, plain
 
 # -- the default graph ---------------------------------------------------------------------
 
@@ -216,7 +219,8 @@ class Graph(Naming):
             t = object.__new__(cls)
             t.op = op
             t.value_index = i
-            t.shape = None if s.shape is None else tuple(s.shape)
+            t._shape = None if s.shape is None else tuple(s.shape)
+            t._tensor_shape = None
             t.dtype = s.dtype
             outs.append(t)
         op.outputs = tuple(outs)
@@ -328,12 +332,50 @@ def _unary(dunder: str) -> Callable[[Any], Tensor]:
     return method
 
 
+def _asked_by_dualgrad() -> bool:
+    """Whether the code reading a tensor's `.shape` is dualgrad's own: the innermost caller
+    outside the array libraries and the standard library's wrappers (so `np.shape(x)` asks for
+    whoever called it, as in `errors.user_frame`) lies in the package."""
+    f = sys._getframe(2)
+    while f is not None:
+        file = f.f_code.co_filename
+        if file.startswith(_PACKAGE):
+            return True
+        if not file.startswith(_skipped_dirs()):
+            return False
+        f = f.f_back
+    return False
+
+
+# dualgrad's directory as its compiled code names it (not `__file__`: a relocated install
+# whose .pyc files name another path must still read its own shapes as tuples)
+_PACKAGE = os.path.dirname(os.path.dirname(_asked_by_dualgrad.__code__.co_filename)) + os.sep
+
+
 class Tensor:
     """A symbolic value: the output `value_index` of an operation, with its static shape."""
 
-    __slots__ = ("op", "value_index", "shape", "dtype", "__weakref__")
+    __slots__ = ("op", "value_index", "_shape", "_tensor_shape", "dtype", "__weakref__")
     __array_priority__ = 1000  # numpy defers: `np_array * tensor` builds a graph op
     __array_ufunc__ = _registry.array_ufunc
+
+    @property
+    def shape(self) -> TensorShape | tuple | None:
+        """The static shape. A user's code gets TF1's `TensorShape`, the one `get_shape()`
+        returns (`x.shape[1].value`, `x.shape.as_list()`; `TensorShape(None)` for an unknown
+        rank), as tf.Tensor.shape; dualgrad's own code (the caller's file is in the package)
+        gets the plain tuple of ints and None it computes with, None for an unknown rank."""
+        return self._shape if _asked_by_dualgrad() else self.get_shape()
+
+    @shape.setter
+    def shape(self, shape) -> None:
+        # dualgrad's own refinements (set_shape, ensure_shape); a user's code is refused, as TF1's
+        if not _asked_by_dualgrad():
+            raise AttributeError(f"can't set the shape of ds.Tensor '{self.name}': use its "
+                                 f".set_shape(shape) (tf.Tensor.set_shape) {user_line()}")
+        shape = plain(shape)
+        self._shape = None if shape is None else tuple(shape)
+        self._tensor_shape = None
 
     def __new__(cls, *args, **kwargs):
         raise TypeError("graph tensors are made by ops (ds.constant, ds.placeholder, ...), "
@@ -352,7 +394,7 @@ class Tensor:
     @property
     def ndim(self) -> int:
         """The number of dims of the static shape (tf.Tensor.ndim)."""
-        return len(self.shape)
+        return len(self._shape)
 
     def set_shape(self, shape) -> None:
         """Merge `shape` into the static shape (tf.Tensor.set_shape): ValueError where they
@@ -361,12 +403,12 @@ class Tensor:
 
         set_shape(self, shape)
 
-    def get_shape(self) -> tuple:
+    def get_shape(self) -> TensorShape:
         """The static shape, with None for unknown dims, as a `ds.TensorShape` (a tuple with
-        TF1's `as_list()`, `ndims`, ...; tf.Tensor.get_shape)."""
-        from .tensor_shape import TensorShape
-
-        return TensorShape(self.shape)
+        TF1's `as_list()`, `ndims`, ...; tf.Tensor.get_shape), to every caller."""
+        if self._tensor_shape is None:
+            self._tensor_shape = TensorShape(self._shape)
+        return self._tensor_shape
 
     def __repr__(self) -> str:
         shape = "<unknown>" if self.shape is None else self.shape

@@ -1,11 +1,12 @@
 """TF1's `tf.TensorShape` and `tf.Dimension` (`ds.TensorShape`, `ds.Dimension`).
 
-A graph tensor's `.shape` is a plain tuple (None for an unknown dim; internal code relies on
-it); `get_shape()` returns the same entries as a `TensorShape`, a tuple subclass whose indexing
-and iteration give TF1's `Dimension` objects, so `x.get_shape()[1].value`,
-`[d.value for d in x.get_shape()]`, `.as_list()`, `.ndims` and `.merge_with()` work as in TF1
-(the v1 TensorShape, `tf.compat.v1.disable_v2_tensorshape()`). Every shape argument of `ds`
-reads a TensorShape, and a known Dimension wherever an int is (`plain` converts them).
+A graph tensor's `get_shape()`, and its `.shape` read by a user's code, is a `TensorShape`, a
+tuple subclass whose indexing and iteration give TF1's `Dimension` objects, so
+`x.shape[1].value`, `[d.value for d in x.get_shape()]`, `.as_list()`, `.ndims` and
+`.merge_with()` work as in TF1 (the v1 TensorShape, `tf.compat.v1.disable_v2_tensorshape()`);
+dualgrad's own code reads `.shape` as the plain tuple of ints and None (graph.py,
+`Tensor.shape`). Every shape argument of `ds` reads a TensorShape, and a known Dimension
+wherever an int is (`plain` converts them).
 
 A Dimension never silently becomes another number: an unknown one refuses `int()`, `bool()`
 and use as an index or a tensor value; arithmetic and comparisons with it give unknown results

@@ -189,7 +189,7 @@ def test_name_scope_and_gradients_scope():
 def test_unknown_rank_placeholder():
     x = ds.placeholder(ds.float32)
     y = x * 2 + 1
-    assert x.shape is None and y.shape is None and y.dtype == ds.float32
+    assert x.shape.ndims is None and y.shape.ndims is None and y.dtype == ds.float32
     assert ds.reduce_sum(y).shape == ()
     with ds.Session() as sess:
         assert sess.run(y, {x: 3.0}) == 7.0

@@ -101,7 +101,7 @@ def test_conv_layers_match_numpy(n, layer, kernel, strides, padding, dilation):
     expected = np.tanh(np_conv(x, kv, as_tuple(strides), padding.lower(), as_tuple(dilation)) + 0.25)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    fan_in, fan_out = np.prod(k.shape[:-1]), np.prod(k.shape[:-2]) * 4  # Glorot uniform bounds
+    fan_in, fan_out = k.shape[:-1].num_elements(), k.shape[:-2].num_elements() * 4  # Glorot uniform bounds
     assert np.abs(kv).max() <= np.sqrt(6 / (fan_in + fan_out)) and kv.std() > 0
 
 

@@ -23,7 +23,7 @@ def _run(build, x, backend, *extra):
     out = build(X, *consts)
     g = ds.placeholder(ds.float64)
     grads = ds.gradients(ds.reduce_sum(out * g), [X, *consts])
-    assert out.shape[0] is None  # the batch stays unknown through the graph
+    assert out.shape[0].value is None  # the batch stays unknown through the graph
     cotangent = np.random.default_rng(9).standard_normal(x.shape[:1] + tuple(out.shape[1:]))
     with ds.Session(backend=backend) as sess:
         return cotangent, sess.run([out, *grads], {X: x, g: cotangent})

@@ -254,10 +254,10 @@ def test_strided_slice_and_slice_static_shapes_are_tf1s_and_fit_the_run(backend)
         assert y.shape == want, (shape, b, size)
         outs.append((x, y))
     with ds.Session(backend=backend) as sess:  # (one run: one program)
-        values = sess.run([y for _, y in outs], {x: _fed(x.shape, 5) for x, _ in outs})
+        values = sess.run([y for _, y in outs], {x: _fed(x.shape.as_list(), 5) for x, _ in outs})
     for (_, y), got in zip(outs, values, strict=True):
         assert len(got.shape) == len(y.shape)
-        assert all(d is None or d == g for d, g in zip(y.shape, got.shape, strict=True))
+        assert all(d is None or d == g for d, g in zip(y.shape.as_list(), got.shape, strict=True))
 
 
 def test_slice_of_an_unknown_dim_is_checked_when_the_graph_runs(backend):
@@ -346,7 +346,8 @@ def test_slicing_shapes_fit_the_run_and_values_are_numpys(case):
             for y, got in zip(outs, sess.run(outs, {x: fed}), strict=True):
                 np.testing.assert_array_equal(got, want)
                 assert got.shape == want.shape and len(y.shape) == want.ndim
-                assert all(d in (None, g) for d, g in zip(y.shape, want.shape, strict=True)), (y.shape, key)
+                dims = zip(y.shape.as_list(), want.shape, strict=True)
+                assert all(d in (None, g) for d, g in dims), (y.shape, key)
 
 
 # -- 3. TF1's corner rules ---------------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_get_shape_indexing_gives_dimensions():
     assert list(s) != [None, 3, 4]  # (TF1: Dimension(None) == None is None, so the lists differ)
     assert isinstance(s[1:], S) and s[1:].as_list() == [3, 4] and s[::-1].as_list() == [4, 3, None]
     assert s.dims[2].value == 4 and s[D(1)].value == 3 and s.ndims == s.rank == 3 and len(s) == 3
-    assert x.shape == (None, 3, 4) and type(x.shape) is tuple  # x.shape stays plain
+    assert x.shape == (None, 3, 4) and x.shape is s  # (x.shape is get_shape(), as TF1's)
     assert str(s) == "(?, 3, 4)" and repr(s) == "TensorShape([Dimension(None), Dimension(3), Dimension(4)])"
     with pytest.raises(IndexError):
         s[3]

@@ -126,7 +126,7 @@ def test_tensor_shape_and_dimension():
         len(unknown)
     x = ds.placeholder(ds.float32, s)
     assert isinstance(x.get_shape(), ds.TensorShape) and x.get_shape().as_list() == [None, 3]
-    assert ds.placeholder(ds.float32, unknown).shape is None  # unknown rank, not a scalar
+    assert ds.placeholder(ds.float32, unknown).shape.ndims is None  # unknown rank, not a scalar
     assert ds.placeholder(ds.float32, [ds.Dimension(2), ds.Dimension(None)]).shape == (2, None)
     assert ds.Dimension(3).value == 3 and int(ds.Dimension(3)) == 3 and ds.Dimension(None).value is None
     assert ds.Dimension(3) == 3 and ds.Dimension(None).__eq__(3) is None

@@ -58,7 +58,7 @@ def test_searchsorted_batched_matches_numpy(case, side, backend, dtype):
         v = ds.placeholder(ds.as_dtype(dtype), values.shape)
         out = ds.searchsorted(s, v, side=side)
         assert out.dtype is ds.int32 and len(out.shape) == values.ndim
-        assert all(d in (None, e) for d, e in zip(out.shape, values.shape, strict=True))
+        assert all(d in (None, e) for d, e in zip(out.shape.as_list(), values.shape, strict=True))
         got = _run(backend, out, {s: seq, v: values})
     assert got.dtype == np.int32
     np.testing.assert_array_equal(got, _numpy_searchsorted(seq, values, side))

@@ -28,6 +28,20 @@ class Generator:
         """The seed last set (torch.Generator.initial_seed)."""
         return self._seed
 
+    def get_state(self):
+        """This generator's state as a uint8 tensor (torch.Generator.get_state), to restore
+        its draws with `set_state`."""
+        from .eager.random_more import state_of
+
+        return state_of(self._rng, "Generator.get_state")
+
+    def set_state(self, new_state) -> Generator:
+        """Restores a state from `get_state` (torch.Generator.set_state); returns the generator."""
+        from .eager.random_more import rng_from
+
+        self._rng = rng_from(new_state, "Generator.set_state")
+        return self
+
 
 def numpy_rng(generator: Generator | None) -> np.random.Generator:
     """The numpy generator to draw from: the given one's, else dualgrad's global stream."""

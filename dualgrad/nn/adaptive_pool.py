@@ -3,15 +3,19 @@ their modules. Average pooling takes any output size (PyTorch's windows
 [floor(i n / out), ceil((i + 1) n / out)), overlapping where out does not divide n), each
 window's elements gathered, summed and divided per dim (`ops.conv.adaptive_avg_pool`); max
 pooling only sizes that divide the input's, where its windows are max_pool's with
-kernel = stride (others are refused)."""
+kernel = stride (others are refused). float16 average pooling sums in float32 and rounds once,
+as PyTorch's (avg_pool's)."""
 
 from __future__ import annotations
 
 from ..eager.tensor import Tensor
 from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
+from ..ops.half_precision import float32_for_half
 from .module import Module
 from .pooling import _max_pool, _refuse
+
+_adaptive_avg_op = float32_for_half(conv_ops.adaptive_avg_pool)  # float16 summed in float32
 
 
 def _adaptive_sizes(op: str, n: int, input: Tensor, output_size) -> tuple:
@@ -36,7 +40,7 @@ def _adaptive_avg(n: int, input: Tensor, output_size) -> Tensor:
         raise DualgradNotImplementedError(
             f"{op}: integer input ({input.dtype.name}) is not supported {user_line()}"
         )
-    return conv_ops.adaptive_avg_pool(input, _adaptive_sizes(op, n, input, output_size))
+    return _adaptive_avg_op(input, _adaptive_sizes(op, n, input, output_size))
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:

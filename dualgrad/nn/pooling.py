@@ -7,6 +7,9 @@ element, the first maximum in row-major window order (the last NaN where there a
 shared among ties as `amax` shares it. `ceil_mode` adds PyTorch's partial last windows. Options
 dualgrad does not implement (return_indices=True, integer avg pooling, adaptive max sizes that
 do not divide the input) are refused with DualgradNotImplementedError, never accepted and ignored.
+float16 average pooling sums in float32 and rounds once, as PyTorch's (its accumulate type; a
+float16 window sum past 65504 was inf where the mean is finite); TF1's `ds.nn.avg_pool` keeps
+TF's float16 sum.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from numbers import Integral
 from ..eager.tensor import Tensor
 from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
+from ..ops.half_precision import float32_for_half
 from ..ops.windows import out_size
 from .module import Module
+
+_avg_pool_op = float32_for_half(conv_ops.avg_pool)  # float16 summed in float32, as PyTorch
 
 
 def _tuple(name: str, op: str, value, n: int) -> tuple:
@@ -126,7 +132,7 @@ def _avg_pool(
     if divisor_override is not None and divisor_override == 0:
         raise EagerShapeError(f"{op}: divisor must be not zero {user_line()}")
     kernel, stride, pads, _ = _plan(op, n, input, kernel_size, stride, padding, 1, ceil_mode)
-    return conv_ops.avg_pool(
+    return _avg_pool_op(
         input, kernel, stride, pads, bool(count_include_pad), divisor_override, bool(ceil_mode)
     )
 

@@ -90,7 +90,9 @@ class Tracer:
             for a, d in zip(args, data, strict=True):
                 if type(a) is Tensor and type(d) is not Traced:
                     d = self.lift(a).start
-                conv.append(graph_operand(d))
+                elif isinstance(d, np.generic):  # a numpy number is weak eagerly, as Python's
+                    d = d.item()  # (a constant of its dtype would be strong: `xi * np.float64(2)`
+                conv.append(graph_operand(d))  # of an int tensor was float64, eagerly float32)
             return Traced(op(*conv, **attrs), op.name in VIEW_OPS)
 
 

@@ -71,7 +71,7 @@ class Walk:
         """Add what `obj` holds to the walk."""
         kind = type(obj)
         if kind in _SCALARS:
-            self.key.append(obj)
+            self.key.append(obj if kind is str or kind is int else scalar_token(obj))
         elif kind is Tensor:
             self._tensor(obj)
         else:
@@ -173,7 +173,7 @@ class Walk:
                 key.append(k if type(k) in _SCALARS else id(k))
             kind = type(v)
             if kind in _SCALARS:
-                key.append(v)
+                key.append(v if kind is str or kind is int else scalar_token(v))
                 if record:
                     self.scalars[(id(owner), k)] = (v, owner, is_attr, v)
             elif kind is Tensor:
@@ -303,10 +303,23 @@ class Walk:
 
 
 def _numpy_number(value) -> tuple:
-    """A numpy number's (or 0-d array's) place in the key: its dtype and value (a NaN as a
-    word, which equals itself)."""
+    """A numpy number's (or 0-d array's) place in the key: its dtype and value (a NaN or a
+    zero as its repr: a NaN equals itself, -0.0 differs from 0.0)."""
     number = value.item()
-    return (value.dtype.str, "nan" if number != number else number)
+    return (value.dtype.str, repr(number) if number != number or number == 0 else number)
+
+
+def scalar_token(value):
+    """A Python scalar's place in a guard key, by type and value: `1`, `1.0` and `True` are
+    equal in Python but give other dtypes (`x * 1.0` of an int tensor is float), and `-0.0`
+    equals `0.0` but gives other signs (`1 / (x * -0.0)` is -inf); a NaN equals itself here.
+    (Before, they shared a key, and the first trace's dtype or sign was kept.)"""
+    kind = type(value)
+    if kind is float:
+        return (float, repr(value)) if value != value or value == 0.0 else (float, value)
+    if kind is int or kind is str:
+        return value
+    return (kind, value)
 
 
 class _ArrayGuard:

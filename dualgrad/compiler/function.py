@@ -24,7 +24,7 @@ from ..eager import grad_mode
 from ..eager.storage_writes import root as storage_root
 from ..eager.tensor import Tensor
 from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame, user_stacklevel
-from .discover import Walk
+from .discover import Walk, scalar_token
 from .on_device import on_device
 from .program import Program, SharedMemory
 from .trace import trace
@@ -174,7 +174,7 @@ def _arguments(tree, feeds: list):
     if kind is dict:
         return (dict, tuple((k, _arguments(v, feeds)) for k, v in tree.items()))
     if kind in (bool, int, float, str, type(None)):
-        return (kind, tree)
+        return (kind, scalar_token(tree))  # (-0.0 and 0.0 apart, a NaN equal to itself)
     if isinstance(tree, np.ndarray):
         raise Untraceable("an argument is a numpy array; pass a tensor (dg.from_numpy)")
     return ("id", id(tree))

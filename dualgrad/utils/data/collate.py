@@ -1,5 +1,6 @@
 """`default_collate`: a list of samples to one batch, as PyTorch's does — tensors and numpy
-arrays stacked, numbers to a tensor (floats float64, ints int64), tuples and lists transposed
+arrays stacked, numbers to a tensor (floats float64, ints int64; ints with a float among them
+the default float dtype, as `torch.tensor(batch)`), tuples and lists transposed
 (to a list), dicts key by key, strings left as a list. `default_convert`: one sample as a
 `DataLoader(batch_size=None)` yields it — numpy arrays and numbers to tensors, no batch dim."""
 from __future__ import annotations
@@ -28,8 +29,10 @@ def default_collate(batch: list):
         return tensor(np.asarray(batch))
     if isinstance(elem, float):
         return tensor(np.asarray(batch, dtype=np.float64))
-    if isinstance(elem, int):
-        return tensor(np.asarray(batch, dtype=np.int64))
+    if isinstance(elem, int):  # PyTorch's torch.tensor(batch): a float among the ints makes it float
+        if all(isinstance(b, int) for b in batch):
+            return tensor(np.asarray(batch, dtype=np.int64))
+        return tensor(list(batch))
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, Mapping):

@@ -1,0 +1,48 @@
+"""Silent wrong results in `dualgrad.utils.data` found by the differential hunt against
+torch.utils.data 2.13 (expectations re-derived here with numpy; torch is not needed)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dualgrad as dg
+from dualgrad.utils.data import default_collate
+
+_numbers = st.one_of(st.integers(-2**31, 2**31), st.floats(-1e6, 1e6, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(first=st.integers(-2**31, 2**31), rest=st.lists(_numbers, min_size=1, max_size=6))
+def test_collated_ints_with_a_float_among_them_keep_the_fraction(first, rest):
+    """PyTorch collates a batch whose first number is an int with `torch.tensor(batch)`: all ints
+    give int64, a float anywhere gives the default float dtype. Before, the whole batch was cast
+    to int64, so `[1, 2.5]` collated to `[1, 2]`."""
+    batch = [first, *rest]
+    out = default_collate(batch)
+    if all(isinstance(b, int) for b in batch):
+        assert out.dtype == dg.int64 and out.tolist() == batch
+    else:
+        assert out.dtype == dg.get_default_dtype()
+        np.testing.assert_array_equal(out.numpy(), np.asarray(batch, dtype=np.float64).astype(np.float32))
+
+
+def test_collated_ints_with_a_float_follow_the_default_dtype():
+    """Under `set_default_dtype(float64)` the mixed batch is float64, as torch's."""
+    assert default_collate([1, 2.5]).tolist() == [1.0, 2.5]
+    assert default_collate([(0, 1), (1, 0.25)])[1].tolist() == [1.0, 0.25]  # a field of tuples
+    before = dg.get_default_dtype()
+    dg.set_default_dtype(dg.float64)
+    try:
+        out = default_collate([3, 2**40 + 0.5])
+        assert out.dtype == dg.float64 and out.tolist() == [3.0, 2**40 + 0.5]
+    finally:
+        dg.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("batch", [[True, 2], [1, True], [2**40, 1]])
+def test_collated_int_batches_stay_int64(batch):
+    """Ints (bools among them) keep int64, as before and as torch."""
+    out = default_collate(batch)
+    assert out.dtype == dg.int64 and out.tolist() == [int(b) for b in batch]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, user_frame, user_line
+from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops.registry import is_operand
 from .api import _tensor, maximum, minimum
 from .convert import ArgumentError
@@ -20,12 +20,49 @@ from .tf_ops import _t
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
     bounds = (clip_value_min, clip_value_max)
+    _check_integer_bounds(t, bounds)
     parts = slices_of(t)
     if parts is not None and all(_bound_rank(b) < len(t.shape) for b in bounds):
         # TF1 clips the slices' values (sparse_rows.py): each gather of a row on its own
         values, indices, like = merged(parts)
         return rename(rebuilt(_value_clipped(values, bounds), indices, like), name)
-    return rename(_value_clipped(t, bounds), name)
+    out = _value_clipped(t, bounds)
+    _check_not_broadcast(t, bounds, out)
+    return rename(out, name)
+
+
+def _check_integer_bounds(t, bounds: tuple) -> None:
+    """An integer t with a bound that is not a whole number: TF1 refuses the float bound; cast
+    into t's dtype it moved (clip_by_value(int [1, 2], 0.5, 1.5) gave [1, 1])."""
+    dtype = getattr(t, "dtype", None)
+    if dtype is None or not dtype.is_integer or dtype.is_bool:
+        return
+    for b in bounds:
+        if b is None or isinstance(b, Tensor) or not is_operand(b):
+            continue
+        v = np.asarray(b)
+        if v.dtype.kind == "f" and np.any(v != np.floor(v)):
+            raise DTypeError(f"clip_by_value: a bound {b!r} is not a whole number, for a tensor of "
+                             f"{dtype.name} (TF1 refuses a float bound there) {user_line()}")
+
+
+def _check_not_broadcast(t, bounds: tuple, out) -> None:
+    """TF1 checks that the bounds do not broadcast t up ('to prevent unintentional
+    broadcasting'). An array bound of shape (3, 2) against t (2,) made a (3, 2) value while the
+    graph said (2,) (the registry clip's bounds are attributes), so reduce_sum was 3 times TF1's
+    (which refuses the shapes)."""
+    a = getattr(t, "shape", None)
+    if a is None:
+        return
+    shapes = [tuple(b.shape) if isinstance(b, Tensor) and b.shape is not None else np.shape(b)
+              for b in bounds if b is not None and not (isinstance(b, Tensor) and b.shape is None)]
+    if isinstance(out, Tensor) and out.shape is not None:
+        shapes.append(tuple(out.shape))
+    for shape in shapes:
+        if len(shape) > len(a) or any(y is not None and y != 1 and x is not None and x != y
+                                      for x, y in zip(reversed(a), reversed(shape), strict=False)):
+            raise ShapeError(f"clip_by_value: the bounds broadcast t of shape {tuple(a)} up (a bound or the "
+                             f"result of shape {tuple(shape)}; TF1: 'Shapes are incompatible') {user_line()}")
 
 
 def _value_clipped(t, bounds: tuple):
@@ -58,7 +95,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     registry's clip_by_norm splits that tie). A zero t has a zero gradient (the registry norm's)."""
     if isinstance(axes, (list, np.ndarray)):  # TF1's list of axes
         axes = tuple(int(a) for a in np.ravel(axes))
-    t = _t(t)
+    t = _float_input("clip_by_norm", _t(t))
     parts = slices_of(t)
     if parts is not None:  # TF1 clips IndexedSlices by the norm of their values (sparse_rows.py)
         values, indices, like = merged(parts)
@@ -115,4 +152,12 @@ def _tensor_list(fn: str, t_list) -> list:
     if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
         raise DTypeError(f"ds.{fn}: t_list must be a list of tensors, got {type(t_list).__name__} (at "
                          f"{user_frame()})")
-    return [_t(v) for v in t_list if v is not None]
+    return [_float_input(fn, _t(v)) for v in t_list if v is not None]
+
+
+def _float_input(fn: str, t: Tensor) -> Tensor:
+    """TF1's norms take float tensors only; an integer one was scaled and cast back, so
+    clip_by_global_norm([int32 [1, 2]], 1.0) gave [0, 0]."""
+    if t.dtype is not None and not t.dtype.is_floating_point:
+        raise DTypeError(f"ds.{fn}: the tensors must be floats, got {t.dtype.name} (at {user_frame()})")
+    return t

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import dualgrad.static as ds
+from dualgrad.errors import DTypeError, ShapeError
 
 _REDUCTIONS = ["NONE", "SUM", "MEAN", "SUM_OVER_BATCH_SIZE", "SUM_BY_NONZERO_WEIGHTS"]
 
@@ -212,3 +213,51 @@ def test_batch_norm_moving_variance_follows_the_fused_rule(backend: str, shape: 
     n = x.size / shape[ax]
     batch = var * n / (n - 1) if _fused(len(shape), axis, dtype) else var
     np.testing.assert_allclose(got, 0.75 * 1.0 + 0.25 * batch, rtol=1e-5 if dtype == "float32" else 1e-12)
+
+
+def _bound_value(b):
+    """A bound's value: a constant's read back from its graph op."""
+    return b.op.attrs["value"] if isinstance(b, ds.Tensor) else b
+
+
+def test_clip_by_value_refuses_bounds_that_broadcast_t_up(backend: str) -> None:
+    """An array bound of shape (3, 2) against t of shape (2,) made a (3, 2) value while the graph
+    said (2,), so reduce_sum of it was 3 times the clipped t's (TF1 refuses: 'Shapes (2,) and
+    (3, 2) are incompatible'). Refused now, for array and tensor bounds; bounds that broadcast
+    to t's own shape still clip, against numpy (minimum, then maximum, as TF1)."""
+    x = np.array([[3.0, -4.0], [0.5, 9.0], [-1.0, 2.0]])
+    t = ds.constant(x)
+    for lo, hi in [(np.zeros((3, 2, 1)), 3.5), (0.0, np.full((2, 3, 2), 2.0)), (np.zeros((4, 2)), 1.0),
+                   (ds.constant(np.zeros((2, 3, 2))), 1.0)]:
+        with pytest.raises(ShapeError, match="broadcast"):
+            ds.clip_by_value(t, lo, hi)
+    with pytest.raises(ShapeError, match="broadcast"):
+        ds.clip_by_value(ds.constant(np.array([3.0, 4.0])), np.zeros((3, 2)), 3.5)
+    fits = [(np.array([0.0, -1.0]), 2.5), (-1.0, np.array([[1.0], [2.0], [3.0]])), (np.zeros((1, 2)), 4.0),
+            (ds.constant(np.array([0.0, 1.0])), ds.constant(3.0))]
+    outs = [ds.clip_by_value(t, lo, hi) for lo, hi in fits]
+    with ds.Session(backend=backend) as sess:
+        got = sess.run([ds.reduce_sum(o) for o in outs] + outs)
+    for (lo, hi), total, value in zip(fits, got[:len(fits)], got[len(fits):], strict=True):
+        lo, hi = _bound_value(lo), _bound_value(hi)
+        want = np.maximum(np.minimum(x, hi), lo)
+        np.testing.assert_array_equal(value, want)
+        assert total == want.sum()
+
+
+def test_clip_of_integer_tensors(backend: str) -> None:
+    """clip_by_global_norm([int32 [1, 2]], 1.0) scaled the ints by 0.447 and cast back: [0, 0]
+    (TF1 takes floats only); clip_by_value(int32, 0.5, 1.5) cast the bounds to 0 and 1. Now
+    DTypeError; whole-number bounds still clip ints, as TF1."""
+    ints = ds.constant(np.array([1, 2, 5], np.int32))
+    for make in [lambda: ds.clip_by_global_norm([ints], 1.0), lambda: ds.clip_by_norm(ints, 1.0),
+                 lambda: ds.global_norm([ints]), lambda: ds.clip_by_value(ints, 0.5, 1.5),
+                 lambda: ds.clip_by_value(ints, 0, np.array([1.0, 2.5, 3.0]))]:
+        with pytest.raises(DTypeError):
+            make()
+    out = [ds.clip_by_value(ints, 0, 3), ds.clip_by_value(ints, 2.0, np.array([4, 4, 4], np.int32))]
+    with ds.Session(backend=backend) as sess:
+        a, b = sess.run(out)
+    assert a.dtype == np.int32 and b.dtype == np.int32
+    np.testing.assert_array_equal(a, [1, 2, 3])
+    np.testing.assert_array_equal(b, [2, 2, 4])

@@ -7,13 +7,15 @@ and `is_sink`. Every front end's node class derives from it.
 
 Order is Kahn's algorithm over dependency counts, never recursion, so a chain of a million
 ops is fine. Gradients are accumulated with the registry `add`, and each input's gradient is
-summed to its shape in one place with the registry `sum_to_like`.
+summed to its shape in one place with the registry `sum_to_like` and cast to its floating
+dtype there (PyTorch's engine does the same).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from . import ops
+from .dtypes import as_dtype
 from .traversal import postorder
 
 
@@ -135,6 +137,9 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
                 shape = g.shape
                 if shape is None or shape != like.shape and not _same_shape(g, like):
                     g = sum_to_like(g, like)
+                dtype = getattr(g, "dtype", None)
+                if dtype is not None and dtype is not getattr(like, "dtype", dtype):
+                    g = _in_dtype_of(g, like)
                 slots = get(child)
                 if slots is None:
                     if child.num_outputs == 1:
@@ -152,6 +157,16 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
         if not retain_graph:
             node.release()
     return result
+
+
+def _in_dtype_of(g, like):
+    """A floating gradient in its input's floating dtype, as PyTorch's engine casts each
+    gradient to the dtype its input had in the forward (`x32 * w64`: x's gradient is float32,
+    at hooks, `retain_grad` and `autograd.grad` alike, not the promoted float64)."""
+    want, have = as_dtype(like.dtype), as_dtype(g.dtype)
+    if want is have or not (want.is_floating_point and have.is_floating_point):
+        return g
+    return ops.cast(g, dtype=want)
 
 
 def _dependencies(root_nodes: Sequence) -> dict:

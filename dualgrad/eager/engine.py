@@ -49,6 +49,8 @@ def _seed(outputs: list, grad_outputs: list, create_graph: bool) -> list:
             g = wrap(full_on(d, d.shape, 1))
         elif not isinstance(g, Tensor):
             g = wrap(np.asarray(g, dtype=out._data.dtype))
+        elif g.dtype is not out.dtype and g.dtype.is_floating_point and out.dtype.is_floating_point:
+            g = g.to(out.dtype)  # (PyTorch's engine casts a root's gradient to the root's dtype too)
         if tuple(g.shape) != tuple(out.shape):
             raise GraphError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                              f"output[{i}] has a shape of {out.shape}.")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
-from dualgrad.utils.data import default_collate
+from dualgrad.utils.data import default_collate, random_split
 
 _numbers = st.one_of(st.integers(-2**31, 2**31), st.floats(-1e6, 1e6, allow_nan=False))
 
@@ -46,3 +46,34 @@ def test_collated_int_batches_stay_int64(batch):
     """Ints (bools among them) keep int64, as before and as torch."""
     out = default_collate(batch)
     assert out.dtype == dg.int64 and out.tolist() == [int(b) for b in batch]
+
+
+def _split_sizes(n: int, fractions: list[float]) -> list[int]:
+    """PyTorch's documented rule: floor each share, then one more item to splits 0, 1, ... in turn."""
+    sizes = [int(np.floor(n * f)) for f in fractions]
+    for i in range(n - sum(sizes)):
+        sizes[i % len(sizes)] += 1
+    return sizes
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 40), weights=st.lists(st.integers(0, 9), min_size=1, max_size=5).filter(any),
+       seed=st.integers(0, 2**16))
+def test_random_split_by_fractions_sizes_and_disjointness(n, weights, seed):
+    """Fractions in [0, 1] summing to 1 give the floor-and-round-robin sizes; the splits are a
+    partition of the dataset, and the same generator seed gives the same splits."""
+    fractions = [w / sum(weights) for w in weights]
+    parts = random_split(range(n), fractions, generator=dg.Generator().manual_seed(seed))
+    assert [len(p) for p in parts] == _split_sizes(n, fractions)
+    assert sorted(i for p in parts for i in p) == list(range(n))
+    again = random_split(range(n), fractions, generator=dg.Generator().manual_seed(seed))
+    assert [list(p) for p in again] == [list(p) for p in parts]
+
+
+@pytest.mark.parametrize("lengths", [[1.5, -0.5], [-0.25, 0.5, 0.75], [12, -2], [11, -1, 0]])
+def test_random_split_refuses_out_of_range_fractions_and_negative_lengths(lengths):
+    """[1.5, -0.5] sums to 1 and [12, -2] to 10, and both split 10 items as [10, 0] before
+    (torch 2.13 refuses the fractions, "Fraction at index 0 is not between 0 and 1", and splits
+    [12, -2] as [10, 0] too); now a ValueError naming the lengths."""
+    with pytest.raises(ValueError, match="random_split"):
+        random_split(range(10), lengths)

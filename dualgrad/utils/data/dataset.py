@@ -5,7 +5,7 @@ import math
 from collections.abc import Sequence
 
 from ...eager.tensor import Tensor
-from ...errors import ShapeError, user_frame
+from ...errors import DualgradValueError, ShapeError, user_frame, user_line
 from ...random import Generator, numpy_rng
 
 
@@ -47,14 +47,22 @@ class Subset(Dataset):
 
 
 def random_split(dataset: Dataset, lengths: Sequence, generator: Generator | None = None) -> list[Subset]:
-    """Disjoint random subsets of the given lengths (or fractions summing to 1)."""
+    """Disjoint random subsets of the given lengths (or fractions summing to 1, each in [0, 1]:
+    the remainder of flooring goes one item each to the first splits, as PyTorch's)."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, f in enumerate(lengths):
+            if not 0 <= f <= 1:  # [1.5, -0.5] sums to 1 but would split n as [n, 0]
+                raise DualgradValueError(f"random_split: fraction at index {i} is not between 0 and 1 "
+                                         f"({f!r} in {list(lengths)}) {user_line()}")
         sizes = [int(math.floor(n * f)) for f in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
     else:
         sizes = [int(k) for k in lengths]
+        if any(k < 0 for k in sizes):  # [12, -2] of 10 sums right but would give [10, 0]
+            raise DualgradValueError(f"random_split: lengths must not be negative, got {list(lengths)} "
+                                     f"{user_line()}")
     if sum(sizes) != n:
         raise ShapeError("Sum of input lengths does not equal the length of the input dataset!")
     order = numpy_rng(generator).permutation(n).tolist()

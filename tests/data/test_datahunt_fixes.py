@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
-from dualgrad.utils.data import default_collate, random_split
+from dualgrad.utils.data import RandomSampler, default_collate, random_split
 
 _numbers = st.one_of(st.integers(-2**31, 2**31), st.floats(-1e6, 1e6, allow_nan=False))
 
@@ -77,3 +77,29 @@ def test_random_split_refuses_out_of_range_fractions_and_negative_lengths(length
     [12, -2] as [10, 0] too); now a ValueError naming the lengths."""
     with pytest.raises(ValueError, match="random_split"):
         random_split(range(10), lengths)
+
+
+@pytest.mark.parametrize("replacement", [False, True])
+def test_random_sampler_over_an_empty_dataset_raises(replacement):
+    """`RandomSampler(empty, num_samples=3)` looped forever refilling an empty permutation
+    (torch 2.13 raises ZeroDivisionError / RuntimeError); now a ValueError when iterated."""
+    sampler = RandomSampler(range(0), replacement=replacement, num_samples=3)
+    with pytest.raises(ValueError, match="empty"):
+        list(sampler)
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 12), num_samples=st.one_of(st.none(), st.integers(1, 40)), seed=st.integers(0, 99))
+def test_random_sampler_without_replacement_visits_whole_permutations(n, num_samples, seed):
+    """Without replacement: whole permutations of range(n) one after another, cut at
+    num_samples (each index exactly once per n draws), the same for the same seed."""
+    draws = list(RandomSampler(range(n), num_samples=num_samples, generator=dg.Generator().manual_seed(seed)))
+    k = n if num_samples is None else num_samples
+    assert len(draws) == k
+    for start in range(0, k, n):
+        chunk = draws[start:start + n]
+        assert len(set(chunk)) == len(chunk) and all(0 <= i < n for i in chunk)
+        if len(chunk) == n:
+            assert sorted(chunk) == list(range(n))
+    again = RandomSampler(range(n), num_samples=num_samples, generator=dg.Generator().manual_seed(seed))
+    assert list(again) == draws

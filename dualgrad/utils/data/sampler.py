@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sized
 
+from ...errors import DualgradValueError, user_line
 from ...random import Generator, numpy_rng
 
 
@@ -47,6 +48,9 @@ class RandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         rng, n = numpy_rng(self.generator), len(self.data_source)
+        if n == 0:  # num_samples > 0 indices of nothing: refused (the refill loop below never ends)
+            raise DualgradValueError(f"RandomSampler: cannot draw num_samples={self.num_samples} indices "
+                                     f"from an empty data source {user_line()}")
         if self.replacement:
             return iter(rng.integers(0, n, self.num_samples).tolist())
         order: list[int] = []

@@ -27,7 +27,7 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
         values, indices, like = merged(parts)
         return rename(rebuilt(_value_clipped(values, bounds), indices, like), name)
     out = _value_clipped(t, bounds)
-    _check_not_broadcast(t, bounds, out)
+    _check_not_broadcast("clip_by_value", t, bounds, out)
     return rename(out, name)
 
 
@@ -46,7 +46,7 @@ def _check_integer_bounds(t, bounds: tuple) -> None:
                              f"{dtype.name} (TF1 refuses a float bound there) {user_line()}")
 
 
-def _check_not_broadcast(t, bounds: tuple, out) -> None:
+def _check_not_broadcast(fn: str, t, bounds: tuple, out) -> None:
     """TF1 checks that the bounds do not broadcast t up ('to prevent unintentional
     broadcasting'). An array bound of shape (3, 2) against t (2,) made a (3, 2) value while the
     graph said (2,) (the registry clip's bounds are attributes), so reduce_sum was 3 times TF1's
@@ -61,8 +61,8 @@ def _check_not_broadcast(t, bounds: tuple, out) -> None:
     for shape in shapes:
         if len(shape) > len(a) or any(y is not None and y != 1 and x is not None and x != y
                                       for x, y in zip(reversed(a), reversed(shape), strict=False)):
-            raise ShapeError(f"clip_by_value: the bounds broadcast t of shape {tuple(a)} up (a bound or the "
-                             f"result of shape {tuple(shape)}; TF1: 'Shapes are incompatible') {user_line()}")
+            raise ShapeError(f"{fn}: the bounds broadcast t of shape {tuple(a)} up (a bound or the result "
+                             f"of shape {tuple(shape)}; TF1: 'Shapes are incompatible') {user_line()}")
 
 
 def _value_clipped(t, bounds: tuple):
@@ -100,7 +100,9 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
     if parts is not None:  # TF1 clips IndexedSlices by the norm of their values (sparse_rows.py)
         values, indices, like = merged(parts)
         return rename(rebuilt(_norm_clipped(values, clip_norm, axes), indices, like), name)
-    return rename(_norm_clipped(t, clip_norm, axes), name)
+    out = _norm_clipped(t, clip_norm, axes)
+    _check_not_broadcast("clip_by_norm", t, (clip_norm,), out)  # (a clip_norm of t's shape is TF1's too)
+    return rename(out, name)
 
 
 def _norm_clipped(t: Tensor, clip_norm, axes) -> Tensor:

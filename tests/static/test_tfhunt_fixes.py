@@ -261,3 +261,16 @@ def test_clip_of_integer_tensors(backend: str) -> None:
     assert a.dtype == np.int32 and b.dtype == np.int32
     np.testing.assert_array_equal(a, [1, 2, 3])
     np.testing.assert_array_equal(b, [2, 2, 4])
+
+
+def test_clip_by_norm_refuses_a_clip_norm_that_broadcasts_t_up(backend: str) -> None:
+    """clip_by_norm(t (2,), clip_norm of shape (3, 2)) broadcast t up to (3, 2) (TF1: 'Shapes (2,)
+    and (3, 2) are incompatible'); a clip_norm that broadcasts to t's shape is TF1's formula
+    t * c / max(||t||, c) elementwise, against numpy."""
+    x = np.array([3.0, 4.0])
+    with pytest.raises(ShapeError, match="broadcast"):
+        ds.clip_by_norm(ds.constant(x), np.ones((3, 2)))
+    c = np.array([1.0, 20.0])
+    out = ds.clip_by_norm(ds.constant(x), c)
+    with ds.Session(backend=backend) as sess:
+        np.testing.assert_allclose(sess.run(out), x * c / np.maximum(np.linalg.norm(x), c), rtol=1e-12)

@@ -138,7 +138,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), a and b the halves of input along dim (torch.nn.functional.glu)."""
     _floating("glu", input)
-    return _as_runtime(lambda x: ops.glu(x, axis=dim), input)
+    return _as_runtime(_in_float32(lambda x: ops.glu(x, axis=dim)), input)
 
 
 __all__ = ["celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "logsigmoid",

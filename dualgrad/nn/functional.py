@@ -25,6 +25,7 @@ from ..errors import (
     user_line,
 )
 from ..ops import labels as labels_op
+from ..ops.half_precision import float32_for_half
 from ..ops.losses import REDUCTIONS
 from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional names)
     celu,
@@ -127,10 +128,11 @@ def sigmoid(input: Tensor) -> Tensor:
     return ops.sigmoid(input)
 
 
+@float32_for_half
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold, as PyTorch: the
     threshold is the user's choice of where the layer turns linear (gradient 1), and at a
-    small one the two differ by up to log(2) / beta."""
+    small one the two differ by up to log(2) / beta. float16 in float32, rounded once."""
     scaled = input if beta == 1 else ops.multiply(input, beta)
     smooth = ops.softplus(scaled) if beta == 1 else ops.divide(ops.softplus(scaled), beta)
     return ops.where(ops.greater(scaled, threshold), input, smooth)

@@ -1,8 +1,9 @@
 """float16 activations are computed in float32 and rounded once, as PyTorch's (its opmath
 type). Step by step in float16, gelu's 1 + erf(x / sqrt 2) cancelled (gelu(-4) gave -0.0,
 PyTorch -1.267e-4; gelu(-3.8) was 2000 float16 steps off) and silu's and mish's gradients were
-hundreds of steps off. Oracle: each formula in numpy float64 (erf by math.erf), its derivative
-written out by hand, compared in float16 steps (spacing) of the exact value."""
+hundreds of steps off (softplus with beta != 1 and glu up to 6 steps). Oracle: each formula
+in numpy float64 (erf by math.erf), its derivative written out by hand, compared in float16
+steps (spacing) of the exact value."""
 from __future__ import annotations
 
 import math
@@ -47,6 +48,9 @@ FORMULAS = {  # name: (dualgrad call, float64 value, float64 derivative or None)
     "hardswish": (F.hardswish, lambda x: x * np.clip(x + 3, 0, 6) / 6, None),
     "softsign": (F.softsign, lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2),
     "tanhshrink": (F.tanhshrink, lambda x: x - np.tanh(x), lambda x: np.tanh(x) ** 2),
+    "softplus_beta_3": (lambda t: F.softplus(t, beta=3.0), lambda x: softplus(3 * x) / 3,
+                        lambda x: sigmoid(3 * x)),
+    "glu": (lambda t: F.glu(dg.stack([t, t.flip(0)]), 0)[0], lambda x: x * sigmoid(x[::-1]), None),
 }
 
 

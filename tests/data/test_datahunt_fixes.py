@@ -103,3 +103,17 @@ def test_random_sampler_without_replacement_visits_whole_permutations(n, num_sam
             assert sorted(chunk) == list(range(n))
     again = RandomSampler(range(n), num_samples=num_samples, generator=dg.Generator().manual_seed(seed))
     assert list(again) == draws
+
+
+def test_collated_mappings_keep_their_type():
+    """An OrderedDict or defaultdict sample collates to the same type (torch 2.13 keeps it by
+    copying the first sample and updating it); before, a plain dict."""
+    from collections import OrderedDict, defaultdict
+
+    ordered = default_collate([OrderedDict(b=1.0, a=2), OrderedDict(b=3.0, a=4)])
+    assert type(ordered) is OrderedDict and list(ordered) == ["b", "a"]
+    assert ordered["b"].tolist() == [1.0, 3.0] and ordered["a"].dtype == dg.int64
+    counts = defaultdict(int, x=1)
+    out = default_collate([counts, defaultdict(int, x=2)])
+    assert type(out) is defaultdict and out["x"].tolist() == [1, 2] and out["missing"] == 0
+    assert dict(counts) == {"x": 1}  # the sample itself is not changed

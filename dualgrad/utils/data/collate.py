@@ -35,8 +35,13 @@ def default_collate(batch: list):
         return tensor(list(batch))
     if isinstance(elem, (str, bytes)):
         return list(batch)
-    if isinstance(elem, Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+    if isinstance(elem, Mapping):  # the sample's mapping type kept (OrderedDict, defaultdict), as PyTorch's
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        if isinstance(elem, MutableMapping):
+            clone = copy.copy(elem)
+            clone.update(collated)
+            return clone
+        return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(list(s)) for s in zip(*batch, strict=True)))
     if isinstance(elem, Sequence):

@@ -10,6 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes, ops
+from .eager.api import _floating_only
 from .eager.creation import eye, zeros
 from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
@@ -259,7 +260,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector p-norm over `dim` (all elements when None); ord inf/-inf are max/min |x|,
-    ord 0 counts the non-zero elements."""
+    ord 0 counts the non-zero elements. Floating-point input only, as PyTorch."""
+    _floating_only(x, "linalg.vector_norm", "Expected a floating point or complex tensor as input")
     if dtype is not None:
         x = x.to(dtype)
     return ops.norm(x, p=ord, axis=dim, keepdims=keepdim)
@@ -280,7 +282,8 @@ def _matrix_dims(x: Tensor, dim) -> tuple[int, int]:
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """The matrix norm over the two dims `dim`: 'fro', the largest (ord 1 / inf) or smallest
     (-1 / -inf) absolute column / row sum, or the largest (2) / smallest (-2) / sum ('nuc') of
-    the singular values, as PyTorch defines them."""
+    the singular values, as PyTorch defines them. Floating-point input only, as PyTorch."""
+    _floating_only(A, "linalg.matrix_norm", "Expected a floating point or complex tensor as input")
     if dtype is not None:
         A = A.to(dtype)
     rows, cols = _matrix_dims(A, tuple(dim))

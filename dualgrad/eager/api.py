@@ -17,6 +17,7 @@ from ..errors import (
     DTypeError,
     DualgradNotImplementedError,
     EagerDTypeError,
+    NotImplementedForDType,
     ShapeError,
     user_frame,
     user_line,
@@ -204,6 +205,10 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
             raise DTypeError(f"mean(): could not infer output dtype. Optional dtype must be either a "
                              f"floating point or complex dtype. Got: {d.name} {user_line()}")
         x = to(input, d)
+    elif type(x) is Tensor and not x.dtype.is_floating_point:
+        raise EagerDTypeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                              f"point or complex dtype. Got: {x.dtype.name} (pass dtype=dg.float32, or "
+                              f"convert with .float()) {user_line()}")
     return ops.mean(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 
@@ -284,7 +289,9 @@ def _unbiased_overload(fn):
 @one_element_dims("dim", "axis")
 def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:
-    """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var)."""
+    """Variance over `dim`, with Bessel's correction unless `correction=0` (torch.var);
+    floating-point input only, as PyTorch."""
+    _floating_only(input, "var", "std and var only support floating point and complex dtypes")
     corr = _correction(unbiased, correction, "var")
     axes = _dim(dim, axis, empty_is_all=True)
     return ops.var(input, axis=axes, keepdims=_keep(keepdim, keepdims), correction=corr)
@@ -294,7 +301,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
 @one_element_dims("dim", "axis")
 def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=None,
         correction=None) -> Tensor:
-    """Standard deviation over `dim`, corrected like `var` (torch.std)."""
+    """Standard deviation over `dim`, corrected like `var` (torch.std); floating-point input
+    only, as PyTorch."""
+    _floating_only(input, "std", "std and var only support floating point and complex dtypes")
     corr = _correction(unbiased, correction, "std")
     axes = _dim(dim, axis, empty_is_all=True)
     return ops.std(input, axis=axes, keepdims=_keep(keepdim, keepdims), correction=corr)
@@ -302,7 +311,9 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
 
 @one_element_dims("dim", "axis")
 def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
-    """The p-norm over `dim` (all elements when None) (torch.norm)."""
+    """The p-norm over `dim` (all elements when None) (torch.norm); floating-point input only,
+    as PyTorch."""
+    _floating_only(input, "norm", "linalg.vector_norm: Expected a floating point or complex tensor as input")
     p = 2 if p in (None, "fro") else p
     if isinstance(p, str) and p not in ("inf", "-inf"):
         raise (DualgradNotImplementedError if p == "nuc" else ShapeError)(
@@ -318,15 +329,37 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Te
 
 
 @one_element_dims("dim", "axis", always=True)
-def softmax(input, dim=None, *, axis=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax)."""
-    return ops.softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
+def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax); `dtype` casts the
+    input first, which an integer tensor needs (PyTorch's kernel is floating-point only)."""
+    x = _softmax_input(input, dtype, "softmax")
+    return ops.softmax(x, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
 
 @one_element_dims("dim", "axis", always=True)
-def log_softmax(input, dim=None, *, axis=None) -> Tensor:
-    """log(softmax(x)) along `dim`, computed stably (torch.log_softmax)."""
-    return ops.log_softmax(input, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
+def log_softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
+    """log(softmax(x)) along `dim`, computed stably (torch.log_softmax); `dtype` as softmax's."""
+    x = _softmax_input(input, dtype, "log_softmax")
+    return ops.log_softmax(x, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
+
+
+def _softmax_input(input, dtype, name: str):
+    """The input in `dtype` when given; an integer or bool one without it is refused, as
+    PyTorch's kernels refuse it (dualgrad computed it in the default float)."""
+    x = input if dtype is None else to(input, dtypes.as_torch_dtype(dtype))
+    if type(x) is Tensor and not x.dtype.is_floating_point:
+        raise NotImplementedForDType(f"{name}: not implemented for {x.dtype.name} input (PyTorch's kernel is "
+                                     f"floating-point only: pass dtype=dg.float32, or convert with .float()) "
+                                     f"{user_line()}")
+    return x
+
+
+def _floating_only(input, name: str, message: str) -> None:
+    """PyTorch's refusal of an integer or bool input to a statistic that is only defined in
+    floating point (dualgrad computed it in the default float)."""
+    if type(input) is Tensor and not input.dtype.is_floating_point:
+        raise EagerDTypeError(f"{name}: {message}. Got {input.dtype.name} (convert with .float()) "
+                              f"{user_line()}")
 
 
 # -- linear algebra ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
+from .api import _floating_only
 from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
 
@@ -107,7 +108,9 @@ def _tensor(x) -> Tensor:
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode=None) -> Tensor:
     """The p-norm distance of each row of x1 (..., P, M) to each row of x2 (..., R, M),
     batch dims broadcasting (torch.cdist); computed from the differences, whatever
-    `compute_mode` asks (exact, no matmul shortcut)."""
+    `compute_mode` asks (exact, no matmul shortcut). Floating-point input only, as PyTorch."""
+    for x in (x1, x2):
+        _floating_only(x, "cdist", "cdist only supports floating-point dtypes")
     return ops.cdist(x1, x2, p=math.inf if p == float("inf") else p)
 
 

@@ -16,7 +16,7 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from .. import ops
-from ..errors import DTypeError, IndexShapeError, ShapeError, user_line
+from ..errors import EagerDTypeError, IndexShapeError, ShapeError, user_line
 from ..ops.specs import normalize_axes
 from . import api
 from .attach import install
@@ -100,11 +100,11 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdim
 def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None,
             dtype=None) -> Tensor:
     """The mean of the elements that are not NaN (NaN where all are; torch.nanmean); the
-    gradient is 0 at the NaNs. Floating point input only, as PyTorch."""
+    gradient is 0 at the NaNs. Floating point input only, as PyTorch, `dtype=` or not."""
+    if not input.dtype.is_floating_point:
+        raise EagerDTypeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                              f"{input.dtype.name} {user_line()}")
     x = input if dtype is None else api.to(input, dtype)
-    if not x.dtype.is_floating_point:
-        raise DTypeError(f"nanmean(): expected input to have floating point or complex dtype but got "
-                         f"{x.dtype} {user_line()}")
     axes = _reduced("nanmean", x, _dim(dim, axis, "nanmean", empty_is_all=True))
     keep = _keep(keepdim, keepdims, "nanmean")
     present = ops.logical_not(ops.isnan(x))

@@ -46,7 +46,17 @@ UNARY = {
     "sqrt": (dg.sqrt, np.sqrt), "tanh": (dg.tanh, np.tanh),
     "relu": (dg.relu, lambda a: np.maximum(a, 0)),
 }
-REDUCE = {"sum": (dg.sum, np.sum), "amax": (dg.amax, np.max), "mean": (dg.mean, np.mean)}
+
+
+def _float_mean(a, **kwargs):
+    """numpy's mean of a float array; an integer or bool one is refused, as PyTorch refuses it
+    without `dtype=` (numpy would average it in float64)."""
+    if a.dtype.kind != "f":
+        raise TypeError(f"mean(): could not infer output dtype from {a.dtype}")
+    return np.mean(a, **kwargs)
+
+
+REDUCE = {"sum": (dg.sum, np.sum), "amax": (dg.amax, np.max), "mean": (dg.mean, _float_mean)}
 
 cases = {"computed": 0, "raised": 0}
 

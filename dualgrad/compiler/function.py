@@ -21,13 +21,12 @@ from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
-from ..eager.storage_writes import root as storage_root
 from ..eager.tensor import Tensor
 from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame, user_stacklevel
 from .discover import Walk, scalar_token
 from .on_device import on_device
 from .program import Program, SharedMemory
-from .trace import trace
+from .trace import memory_of, trace
 
 CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)
 _EAGER = object()  # a guard key whose step runs eagerly
@@ -161,10 +160,10 @@ def _arguments(tree, feeds: list):
                               "inputs into an outer graph is not compiled)")
         # an argument sharing memory with an earlier one (`f(x, x[0])`): part of the key
         shared = None
-        if not on_jax:
-            base = storage_root(data)
+        if feeds:
+            memory = memory_of(tree, data)
             for i, seen in enumerate(feeds):
-                if type(seen._data) is np.ndarray and storage_root(seen._data) is base:
+                if memory_of(seen, seen._data) == memory:
                     shared = i
                     break
         feeds.append(tree)

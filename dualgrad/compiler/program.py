@@ -24,7 +24,7 @@ from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
 from . import on_device
-from .trace import LiveStream, fresh, put
+from .trace import LiveStream, fresh, memory_of, put
 
 
 class _State:
@@ -134,8 +134,8 @@ class Program:
         self.out_tree, out_fetches = _flatten(out, len(fetches), feed_pos, before.tensors, before.grad_of)
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
-        # the numpy-backed states the step writes: an argument sharing their memory is refused
-        written = [target for kind, target, _ in self.syncs if kind == "state" and target.root is not None]
+        # the states the step writes: an argument sharing their memory is refused
+        written = [target for kind, target, _ in self.syncs if kind == "state"]
         self.written_roots = written or None
         # (optimizer, group index, key, tuple index or None) of each fed hyperparameter: fed
         # after the arguments
@@ -222,10 +222,12 @@ class Program:
         """An argument sharing memory with a tensor the step writes in place (`w.detach()`
         passed to a step that updates w) would not see the write in the program, as it does
         eagerly: that call runs eagerly (the trace refused such a step outright)."""
-        roots = {s.root for s in self.written_roots}
+        roots = set()
+        for s in self.written_roots:
+            t = s.tensor if s.tensor is not None else s.locate(feeds)
+            roots.add(memory_of(t, t._data))
         for t in feeds:
-            data = t._data
-            if type(data) is np.ndarray and id(storage_writes.root(data)) in roots:
+            if memory_of(t, t._data) in roots:
                 raise SharedMemory("an argument shares memory with a tensor the step writes in place "
                                    "(a view or `.detach()` of it); the program holds them as two values")
 

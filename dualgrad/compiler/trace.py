@@ -269,16 +269,29 @@ def _check_shared_memory(tracer: Tracer, writes: list) -> None:
     if not writes:
         return
     written = {id(e.t) for e, _ in writes}
-    owners: dict = {}  # id(root array) -> a lifted tensor on it
+    owners: dict = {}  # memory_of -> a lifted tensor on it
     for e in tracer.lifted.values():
-        data = e.saved[0]
-        if type(data) is not np.ndarray:
+        memory = memory_of(e.t, e.saved[0])
+        if memory is None:
             continue
-        other = owners.setdefault(id(storage_root(data)), e.t)
+        other = owners.setdefault(memory, e.t)
         if other is not e.t and (id(other) in written or id(e.t) in written):
             raise Untraceable("the step writes in place a tensor that shares memory with another "
                               "tensor it reaches (a view or `.detach()` of it passed as an argument "
                               "or kept); the trace holds them as two values")
+
+
+def memory_of(t: Tensor, data) -> int | None:
+    """Which memory `t` holds: the id of its numpy storage's root array; on the jax device,
+    where arrays are immutable and eager views are tracked (eager/views.py), the id of the
+    root of its view family (a view, a `.detach()` and their base write through each other)."""
+    if type(data) is np.ndarray:
+        return id(storage_root(data))
+    if is_jax_array(data):
+        while t._view is not None:
+            t = t._view[0]
+        return id(t)
+    return None
 
 
 def _check_moves(tracer: Tracer) -> None:

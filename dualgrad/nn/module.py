@@ -11,6 +11,8 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 
+import numpy as np
+
 from .. import dtypes
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
@@ -315,24 +317,29 @@ class Module(StateDictMixin):
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """`module.to(device)`, `.to(dtype)` or both; only floating-point tensors change dtype."""
+        """`module.to(device)`, `.to(dtype)`, `.to(tensor)` (its dtype and device) or both; only
+        floating-point tensors change dtype, integer buffers keep theirs (nn.Module.to)."""
         from ..eager.api import to as tensor_to
 
         unknown = sorted(set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"})
         if unknown:  # checked here too: a module without parameters never reaches Tensor.to
             raise TypeError(f"to() got an unexpected keyword argument {unknown[0]!r}")
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, dtypes.DType):
+        dtype, device = kwargs.get("dtype"), kwargs.get("device")
+        for a in args:  # read as Tensor.to reads them, so a tensor's or `float`'s dtype is seen
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (dtypes.DType, np.dtype)) or a in (float, int, bool) \
+                    or isinstance(a, type) and issubclass(a, np.generic):
                 dtype = a
-        if dtype is not None and not dtypes.as_dtype(dtype).is_floating_point:
+            else:
+                device = a
+        dtype = dtypes.as_torch_dtype(dtype)
+        if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+        options = {k: v for k, v in kwargs.items() if k not in ("dtype", "device")}
 
         def convert(t: Tensor) -> Tensor:
-            if not t.dtype.is_floating_point:
-                rest = [a for a in args if not isinstance(a, dtypes.DType)]
-                return tensor_to(t, *rest, device=kwargs.get("device"))
-            return tensor_to(t, *args, **kwargs)
+            return tensor_to(t, dtype=dtype if t.dtype.is_floating_point else None, device=device, **options)
 
         return self._apply_to_tensors(convert)
 

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes, ops
 from ..backend import host_snapshot, is_jax_array, x64
 from ..errors import DualgradIndexError, GraphError, refusing, user_line
-from ..ops.indexing import check_bounds
+from ..ops.indexing import check_bounds, jax_set
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
 from . import api, creation, engine, grad_mode, methods_integer, storage_writes, torch_keys, views
@@ -238,7 +238,7 @@ def __setitem__(self, key, value) -> None:
                 check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)
                 views.check_writable(self)
                 with x64():  # (a numpy value or index: jax reads them later, so its own copies)
-                    self._data = self._data.at[as_key(key)].set(host_snapshot(new))
+                    self._data = jax_set(self._data, as_key(key), host_snapshot(new))
                 views.after_write(self)
             else:
                 if not isinstance(self._data, np.ndarray):

@@ -9,18 +9,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops.indexing import is_bool_scalar
+
 
 def _is_int(k) -> bool:
+    """An integer, or a 0-d integer tensor (array): PyTorch selects with one as with an int,
+    where numpy reads a 0-d array as an index array (`x[tensor(0), :, idx]`)."""
+    if isinstance(k, np.ndarray):
+        return k.ndim == 0 and k.dtype.kind in "iu"
     return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
 
 
 def _is_advanced(k) -> bool:
+    """An index array or list, or a 0-d bool (both libraries read it as a new dim indexed by
+    an array of one or no elements: in PyTorch too it is placed with the index arrays)."""
+    if is_bool_scalar(k):
+        return True
     return isinstance(k, (list, np.ndarray)) and not (isinstance(k, np.ndarray) and k.ndim == 0)
 
 
 def _width(k) -> int:
-    """How many dims of the indexed tensor an entry uses (None and Ellipsis: counted apart)."""
-    if k is None or k is Ellipsis:
+    """How many dims of the indexed tensor an entry uses (None, Ellipsis and 0-d bools, which
+    add a dim: counted apart)."""
+    if k is None or k is Ellipsis or is_bool_scalar(k):
         return 0
     if isinstance(k, np.ndarray) and k.dtype == np.bool_:
         return k.ndim
@@ -51,6 +62,6 @@ def split(key, ndim: int) -> tuple | None:
     for k in key:
         if _is_int(k) or k is Ellipsis:
             first.append(k)
-        elif k is not None:  # (a None is the rest's: it adds a dim)
+        elif k is not None and not is_bool_scalar(k):  # (a None, a 0-d bool: the rest's)
             first.extend([slice(None)] * _width(k))
     return tuple(first), rest

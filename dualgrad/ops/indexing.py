@@ -138,9 +138,44 @@ def check_bounds(shape: tuple, key) -> None:
     np.broadcast_to(np.empty((), np.int8), shape)[key]
 
 
+def is_bool_scalar(k) -> bool:
+    """A 0-d bool entry of a key (True, np.True_, a 0-d bool array)."""
+    return isinstance(k, (bool, np.bool_)) or isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype == bool
+
+
+def unit_dims_for_bools(shape: tuple, key) -> tuple[tuple, tuple]:
+    """(shape with a unit dim where each 0-d bool of `key` stands, the key with each such bool
+    an index array of one element (True) or none (False) into its dim): numpy's (and PyTorch's)
+    meaning of a 0-d bool, for jax, which places the dim wrongly after a None (jax 0.10:
+    `x[None, True]` of shape (2, 3) is (1, 1, 1, 3), numpy's (1, 1, 2, 3))."""
+    items = as_key_tuple(key)
+    width = lambda k: np.ndim(k) if _is_mask(k) else 1
+    consumed = sum(width(k) for k in items if k is not None and k is not Ellipsis and not is_bool_scalar(k))
+    new_shape, new_key, dim = list(shape), [], 0
+    for k in items:
+        if is_bool_scalar(k):
+            new_shape.insert(dim, 1)
+            new_key.append(np.arange(1 if k else 0))
+            dim += 1
+            continue
+        new_key.append(k)
+        if k is Ellipsis:
+            dim += len(shape) - consumed
+        elif k is not None:
+            dim += width(k)
+    return tuple(new_shape), tuple(new_key)
+
+
+def _has_bool_scalar(key) -> bool:
+    return any(map(is_bool_scalar, as_key_tuple(key)))
+
+
 def _getitem_kernel(xp, x, key):
     if xp is not np:  # jax clamps out-of-range indices; numpy's rules say IndexError
         check_bounds(x.shape, key)
+        if _has_bool_scalar(key):
+            shape, key = unit_dims_for_bools(x.shape, key)
+            x = x.reshape(shape)
         return x[key]
     out = x[key]
     if type(out) is not np.ndarray and is_basic(key):  # `x[1]` of a vector: numpy's copied
@@ -191,6 +226,14 @@ def _setitem_kernel(xp, x, value, key):
         out[key] = value
         return out
     check_bounds(x.shape, key)  # (jax would drop the writes out of range, silently)
+    return jax_set(x, key, value)
+
+
+def jax_set(x, key, value):
+    """`x.at[key].set(value)` of a jax array, a 0-d bool in `key` read as numpy reads it."""
+    if _has_bool_scalar(key):
+        shape, key = unit_dims_for_bools(x.shape, key)
+        return x.reshape(shape).at[key].set(value).reshape(x.shape)
     return x.at[key].set(value)
 
 
@@ -234,6 +277,9 @@ def _scatter_kernel(xp, x, like, key):
         else:
             np.add.at(out, key, x)
         return out
+    if _has_bool_scalar(key):
+        shape, key = unit_dims_for_bools(like.shape, key)
+        return xp.zeros(shape, dtype=x.dtype).at[key].add(x).reshape(like.shape)
     return xp.zeros(like.shape, dtype=x.dtype).at[key].add(x)
 
 

@@ -3,6 +3,7 @@ their index or key so that `parameters()`, `state_dict()` and optimizers see the
 tensor put in becomes a Parameter (PyTorch's rule); anything else is kept as an attribute."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..eager.tensor import Tensor
@@ -147,9 +148,12 @@ class ParameterDict(Module):
             del self[key]
 
     def update(self, parameters: Mapping | Iterable) -> None:
-        """Adds the pairs of a mapping (or of an iterable of (name, value) pairs), in order."""
-        if isinstance(parameters, (Mapping, ParameterDict)):
+        """Adds the pairs of an OrderedDict, ParameterDict or iterable of (name, value) pairs in
+        order, and those of another mapping (a plain dict) in sorted key order, as PyTorch's."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
             pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):  # PyTorch sorts these: parameters() order follows
+            pairs = sorted(parameters.items(), key=lambda kv: kv[0])
         else:
             pairs = []
             for j, pair in enumerate(parameters):

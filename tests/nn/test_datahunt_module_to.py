@@ -68,3 +68,24 @@ def test_module_to_a_device_keeps_dtypes():
     before = _dtypes(m)
     assert _dtypes(m.to("cpu")) == before and _dtypes(m.to(device="cpu")) == before
     assert _dtypes(m.to("cpu", dg.float64))["lin.weight"] == dg.float64
+
+
+def test_parameter_dict_from_a_plain_dict_is_in_sorted_key_order():
+    """torch 2.13's ParameterDict adds a plain dict's entries in sorted key order (an OrderedDict,
+    a ParameterDict or a list of pairs in their order), so `parameters()` (an optimizer's
+    parameter indices, `state_dict()`) follows; dualgrad kept the dict's insertion order."""
+    from collections import OrderedDict
+
+    def p(v: float) -> nn.Parameter:
+        return nn.Parameter(dg.tensor([v]))
+
+    plain = nn.ParameterDict({"b": p(1.0), "a": p(2.0), "c": p(3.0)})
+    assert list(plain.keys()) == ["a", "b", "c"] and [v.item() for v in plain.values()] == [2.0, 1.0, 3.0]
+    assert [n for n, _ in plain.named_parameters()] == ["a", "b", "c"]
+    assert list(plain.state_dict()) == ["a", "b", "c"]
+    plain.update({"e": p(4.0), "d": p(5.0)})
+    plain.update([("g", p(6.0)), ("f", p(7.0))])
+    assert list(plain.keys()) == ["a", "b", "c", "d", "e", "g", "f"]
+    ordered = nn.ParameterDict(OrderedDict([("b", p(1.0)), ("a", p(2.0))]))
+    assert list(ordered.keys()) == ["b", "a"] and list(ordered.copy().keys()) == ["b", "a"]
+    assert list((ordered | nn.ParameterDict([("z", p(0.0)), ("y", p(0.0))])).keys()) == ["b", "a", "z", "y"]

@@ -112,6 +112,8 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         raise ShapeError("sparse_softmax_cross_entropy_with_logits: labels of shape "
                          f"{labels.shape} do not match logits of shape {logits.shape} (labels must "
                          f"have the logits' shape without its last dim; at {user_frame()})")
+    if labels.shape is None or None in labels.shape or None in logits.shape[:-1]:
+        labels = _labels_checked_in_the_run(labels, logits)
     # class_mask refuses a label outside [0, classes) (TF1's CPU kernel: "Received a label
     # value of 5 which is outside the valid range"); a bare one-hot row of zeros gave loss 0.
     # TF1 ignores no label: the ignore value is the labels' dtype's minimum, a label equal to
@@ -224,6 +226,25 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     if not keepdims:
         mean = ops.squeeze(mean, axis=axes)
     return mean, variance
+
+
+def _labels_checked_in_the_run(labels: Tensor, logits: Tensor) -> Tensor:
+    """Labels whose shape is known only at run time must be the logits' shape without its last
+    dim then (TF1's kernel fails the run): a single label fed as (1,) was broadcast to every row."""
+    from .api import concat, identity, shape, size
+    from .creation import ones_like
+    from .tf_asserts import Assert
+    from .tf_ops import logical_and, reduce_all
+
+    batch = len(logits.shape) - 1
+    got, want = shape(labels), shape(logits)[:-1]
+    padded = concat([got, ones_like(want)], 0)[:batch]  # (a rank other than batch fails below)
+    fits = logical_and(equal(size(got), batch), reduce_all(equal(padded, want)))
+    check = Assert(fits, ["sparse_softmax_cross_entropy_with_logits: labels must have the logits' shape "
+                          "without its last dim (TF1: logits and labels must have the same first "
+                          "dimension)"])
+    with get_default_graph().control_dependencies([check]):
+        return identity(labels)
 
 
 def _compatible(a: tuple, b: tuple) -> bool:

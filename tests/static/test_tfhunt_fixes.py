@@ -274,3 +274,30 @@ def test_clip_by_norm_refuses_a_clip_norm_that_broadcasts_t_up(backend: str) -> 
     out = ds.clip_by_norm(ds.constant(x), c)
     with ds.Session(backend=backend) as sess:
         np.testing.assert_allclose(sess.run(out), x * c / np.maximum(np.linalg.norm(x), c), rtol=1e-12)
+
+
+def test_sparse_softmax_cross_entropy_checks_labels_fed_at_run_time(backend: str) -> None:
+    """Labels whose shape is known only at run time were broadcast against the logits' rows: one
+    label fed as (1,) against logits (3, 5) gave every row that label's loss, labels (1, 4)
+    against logits (2, 4, 5) the same (TF1: 'logits and labels must have the same first
+    dimension'). Refused now; fitting labels give -log_softmax at the label and the gradient
+    softmax - one_hot (numpy float64)."""
+    rng = np.random.default_rng(4)
+    for labels_shape, logits_shape, bad in [((3,), (3, 5), (1,)), ((2, 4), (2, 4, 5), (1, 4)),
+                                            ((2, 4), (2, 4, 5), (2, 1))]:
+        ds.reset_default_graph()
+        labels = ds.placeholder("int32", [None] * len(labels_shape))
+        logits = ds.placeholder("float64", [None] * len(labels_shape) + [5])
+        loss = ds.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        (grad,) = ds.gradients(ds.reduce_sum(loss), [logits])
+        x = rng.normal(size=logits_shape)
+        y = rng.integers(0, 5, labels_shape)
+        with ds.Session(backend=backend) as sess:
+            with pytest.raises(ds.errors.InvalidArgumentError, match="labels"):
+                sess.run(loss, {labels: np.zeros(bad, np.int32), logits: x})
+            got, dgot = sess.run([loss, grad], {labels: y, logits: x})
+        log_p = x - x.max(-1, keepdims=True)
+        log_p = log_p - np.log(np.exp(log_p).sum(-1, keepdims=True))
+        one_hot = np.eye(5)[y]
+        np.testing.assert_allclose(got, -(log_p * one_hot).sum(-1), rtol=1e-12)
+        np.testing.assert_allclose(dgot, np.exp(log_p) - one_hot, rtol=1e-12, atol=1e-15)

@@ -117,3 +117,22 @@ def test_collated_mappings_keep_their_type():
     out = default_collate([counts, defaultdict(int, x=2)])
     assert type(out) is defaultdict and out["x"].tolist() == [1, 2] and out["missing"] == 0
     assert dict(counts) == {"x": 1}  # the sample itself is not changed
+
+
+def test_a_sampler_subclass_may_pass_its_data_source_up():
+    """PyTorch's tutorials' `super().__init__(data_source)` in a custom Sampler raised TypeError."""
+    from dualgrad.utils.data import DataLoader, Sampler
+
+    class Reversed(Sampler):
+        def __init__(self, data_source) -> None:
+            super().__init__(data_source)
+            self.n = len(data_source)
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+        def __len__(self) -> int:
+            return self.n
+
+    data = [10, 11, 12]
+    assert [b.tolist() for b in DataLoader(data, batch_size=2, sampler=Reversed(data))] == [[12, 11], [10]]

@@ -10,6 +10,10 @@ from ...random import Generator, numpy_rng
 class Sampler:
     """Base class: an iterable of dataset indices (torch.utils.data.Sampler)."""
 
+    def __init__(self, data_source: Sized | None = None) -> None:
+        """Takes (and ignores) `data_source`, so a subclass's `super().__init__(data_source)`
+        runs, as PyTorch's does."""
+
     def __iter__(self) -> Iterator:
         raise NotImplementedError
 

@@ -136,7 +136,10 @@ def _accumulate(t: Tensor, g, create_graph: bool, unshared: bool = False) -> Non
         if unshared and (g.flags.c_contiguous or not t._data.flags.c_contiguous) and g.flags.writeable:
             t._grad = wrap(g)  # nothing else holds it: no copy
         else:
-            t._grad = wrap(_own_copy(g, t._data) if isinstance(g, np.ndarray) or np.isscalar(g) else g)
+            # (a dg.compile trace's graph value: a storage of its own too, so an in-place
+            # write into one leaf's .grad never reaches another leaf given the same gradient)
+            t._grad = wrap(_own_copy(g, t._data) if isinstance(g, np.ndarray) or np.isscalar(g)
+                           else g.copy() if hasattr(g, "write_in_place") else g)
     elif t._grad._data.shape == np.shape(g):  # accumulate into the same .grad tensor
         if isinstance(t._grad._data, np.ndarray):
             t._grad._data += g

@@ -54,6 +54,22 @@ def _like(t: Tensor, x: Tensor) -> Tensor:
     return t if t.dtype is x.dtype else ops.cast(t, dtype=x.dtype)
 
 
+def _targets_checked_in_the_run(predictions: Tensor, targets: Tensor) -> Tensor:
+    """Targets whose length is known only at run time must be the predictions' batch then (TF1's
+    kernel fails the run): one target fed as (1,) was compared with every row."""
+    from .api import identity, shape, size
+    from .graph import get_default_graph
+    from .tf_asserts import Assert
+    from .tf_ops import logical_and
+
+    fits = logical_and(ops.equal(size(shape(targets)), 1),
+                       ops.equal(size(targets), shape(predictions)[0]))
+    check = Assert(fits, ["in_top_k: targets must be 1-D with one target a row of predictions (TF1: "
+                          "First dimension of predictions must match length of targets)"])
+    with get_default_graph().control_dependencies([check]):
+        return identity(targets)
+
+
 def in_top_k(predictions, targets, k, name=None) -> Tensor:
     """Whether each row's target class is among its k largest predictions (tf.nn.in_top_k,
     TF1's argument order): bool of shape (batch,). Float64 predictions are taken too (TF1's
@@ -73,6 +89,8 @@ def in_top_k(predictions, targets, k, name=None) -> Tensor:
         raise ShapeError(f"in_top_k: First dimension of predictions {predictions.shape[0]} must match "
                          f"length of targets {targets.shape[0]} (predictions shape {predictions.shape}, "
                          f"targets shape {targets.shape}) {user_line()}")
+    if targets.shape is None or None in (targets.shape[0], (predictions.shape or (None,))[0]):
+        targets = _targets_checked_in_the_run(predictions, targets)
     if isinstance(k, Tensor):
         if not k.dtype.is_integer or k.shape not in ((), None):
             raise DTypeError(f"in_top_k: k must be an int scalar, got {k} {user_line()}")

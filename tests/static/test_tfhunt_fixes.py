@@ -301,3 +301,28 @@ def test_sparse_softmax_cross_entropy_checks_labels_fed_at_run_time(backend: str
         one_hot = np.eye(5)[y]
         np.testing.assert_allclose(got, -(log_p * one_hot).sum(-1), rtol=1e-12)
         np.testing.assert_allclose(dgot, np.exp(log_p) - one_hot, rtol=1e-12, atol=1e-15)
+
+
+def test_in_top_k_checks_targets_fed_at_run_time(backend: str) -> None:
+    """Targets whose length is known only at run time were compared with the predictions' rows
+    by broadcasting: one target fed as (1,) against predictions (3, 5) was checked in every row
+    (TF1: 'First dimension of predictions must match length of targets'). Refused now; fitting
+    targets against TF1's rule in numpy: fewer than k predictions above the target's (ties
+    count in), a finite target prediction."""
+    rng = np.random.default_rng(8)
+    predictions = ds.placeholder("float32", [None, 5])
+    targets = ds.placeholder("int32", None)
+    hits = [ds.nn.in_top_k(predictions, targets, k) for k in (1, 2, 3)]
+    x = rng.integers(0, 3, (6, 5)).astype(np.float32)
+    x[0, 2] = np.nan
+    y = rng.integers(0, 5, 6).astype(np.int32)
+    y[0] = 2
+    with ds.Session(backend=backend) as sess:
+        for bad in [np.array([1], np.int32), np.zeros((6, 1), np.int32), np.zeros(4, np.int32)]:
+            with pytest.raises(ds.errors.InvalidArgumentError, match="targets|broadcast"):
+                sess.run(hits[0], {predictions: x, targets: bad})
+        got = sess.run(hits, {predictions: x, targets: y})
+    mine = x[np.arange(6), y]
+    above = (x > mine[:, None]).sum(axis=1)
+    for k, g in zip((1, 2, 3), got, strict=True):
+        np.testing.assert_array_equal(g, (above < k) & np.isfinite(mine))

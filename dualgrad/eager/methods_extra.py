@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import ops
+from .. import dtypes, ops
 from ..errors import ShapeError, refusing, user_line
 from . import views
 from .attach import install
@@ -178,13 +178,15 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1) -> Tensor:
-    """The n-th forward difference along `dim` (torch.diff without prepend/append)."""
+    """The n-th forward difference along `dim` (torch.diff without prepend/append); of bools,
+    whether neighbours differ (PyTorch's logical xor)."""
     d = _axis("diff", input, dim)
     out = input
+    step = ops.not_equal if input.dtype is dtypes.bool_ else ops.subtract
     for _ in range(n):
         lead = (slice(None),) * d
         later = ops.getitem(out, key=lead + (slice(1, None),))
-        out = ops.subtract(later, ops.getitem(out, key=lead + (slice(None, -1),)))
+        out = step(later, ops.getitem(out, key=lead + (slice(None, -1),)))
     return out
 
 

@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from ..errors import DualgradValueError, ShapeError, user_line
+from .. import dtypes
+from ..errors import DualgradTypeError, DualgradValueError, ShapeError, user_line
 from . import elementwise as ew
 from . import indexing as ix
 from . import linalg
@@ -204,6 +205,10 @@ def einsum(*operands, equation: str):
     labels, output = _parse(equation, shapes)
     if not operands:
         raise _error(equation, shapes, "must provide at least one operand", DualgradValueError)
+    # bools refused, as PyTorch and TF1 refuse them (numpy's would be a logical product)
+    if any(dtypes.as_dtype(getattr(x, "dtype", None)) is dtypes.bool_ for x in operands):
+        raise _error(equation, shapes, "not implemented for 'Bool': cast to an integer or float "
+                     "dtype first", DualgradTypeError)
     _sizes(equation, shapes, labels)
     work = [list(_diagonals(x, ls)) for x, ls in zip(operands, labels, strict=True)]
     for k, (x, ls) in enumerate(work):  # labels of this operand only, not in the output: summed now

@@ -73,6 +73,9 @@ def _matmul_form(a: SymArray, b: SymArray) -> SymArray:
 
 
 def _matmul_kernel(xp, a, b):
+    if a.dtype == bool or b.dtype == bool:  # numpy's is a logical product: PyTorch and TF1 refuse
+        raise TypeError("\"matmul\" not implemented for 'Bool' (as in PyTorch and TF1; numpy's "
+                        "product of bools is a logical one): cast to an integer or float dtype first")
     if xp is np:
         return np.matmul(a, b)
     return xp.matmul(a, b, precision=matmul_precision())

@@ -107,11 +107,16 @@ def _eigen_2x2(m):
         norm = sp.sqrt(w[0] ** 2 + w[1] ** 2)
         s = _sign_of_largest(w)
         generic = [s * e / norm for e in w]
-        # b == 0: the unit vectors, the one of the smaller diagonal entry first (LAPACK's order)
+        # b == 0: the unit vectors, the one of the smaller diagonal entry first (LAPACK's order),
+        # plus their first-order change in b (u_j b / (d_k - d_j), d the diagonal entries), whose
+        # value there is 0: a constant branch would differentiate to 0 in b, where the vectors do
+        # turn (sympy.diff takes the derivative of the branch a point falls in)
         first = sp.Piecewise((1, a <= c), (0, True))
         unit = [first, 1 - first] if k == 0 else [1 - first, first]
-        vectors.append([sp.Piecewise((ge, sp.Ne(b, 0)), (u, True))
-                        for ge, u in zip(generic, unit, strict=True)])
+        other = [1 - unit[0], 1 - unit[1]]
+        gap = (unit[0] - other[0]) * (a - c)  # d_k - d_j
+        vectors.append([sp.Piecewise((ge, sp.Ne(b, 0)), (u + b * o / gap, True))
+                        for ge, u, o in zip(generic, unit, other, strict=True)])
     return values, vectors
 
 

@@ -509,3 +509,15 @@ def test_lstsq_solution_residuals_rank_per_driver():
     assert_close(t.grad.numpy(), np.asarray(expected), rtol=1e-8, atol=1e-10)
     with pytest.raises(ShapeError, match="rows"):
         dg.linalg.lstsq(dg.tensor(a), dg.tensor(b[:4]))
+
+
+@pytest.mark.parametrize("diagonal", [(2.2, 5.8), (5.8, 2.2)], ids=["ascending", "descending"])
+def test_eigh_sympy_form_differentiates_right_at_a_diagonal_matrix(diagonal):
+    """At b == 0 the 2 x 2 closed form takes its unit-vector branch; its derivative in b must be
+    the vectors' turn there (the engine's VJP), not the constant branch's 0 (hypothesis drew an
+    exactly diagonal matrix once and the registry test failed)."""
+    from dualgrad.testing.subjects import subject_for
+    from dualgrad.testing.symcheck import check_symbolic
+
+    a = np.diag(np.array(diagonal))
+    assert check_symbolic(subject_for("eigh"), [a], {}, np.random.default_rng(0), gradients=True)

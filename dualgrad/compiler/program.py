@@ -134,6 +134,9 @@ class Program:
         self.out_tree, out_fetches = _flatten(out, len(fetches), feed_pos, before.tensors, before.grad_of)
         fetches += out_fetches
         self.reads = on_device.kept_on_device(self.session, fetches) if self.on_device else None
+        # (argument position or tensor, flag) of each requires_grad the step set
+        self.flips = [(_Argument(feed_pos[id(e.t)]) if id(e.t) in feed_pos else e.t, flag)
+                      for e, flag in tracer.flips]
         # the states the step writes: an argument sharing their memory is refused
         written = [target for kind, target, _ in self.syncs if kind == "state"]
         self.written_roots = written or None
@@ -216,6 +219,8 @@ class Program:
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)
+        for where, flag in self.flips:
+            (feeds[where.index] if type(where) is _Argument else where)._requires_grad = flag
         return _build(self.out_tree, values, feeds, made)
 
     def _check_shared(self, feeds: list) -> None:

@@ -66,6 +66,7 @@ class Tracer:
         # (optimizer, group index, key, tuple index or None, placeholder) of each fed value
         self.rates: list = []
         self.moves: list = []  # the devices the step's `.to()` calls asked for
+        self.flips: list = []  # (lifted, requires_grad) of the leaves whose flag the step set
 
     def lift(self, t: Tensor, as_feed: bool = False) -> Lifted:
         entry = self.lifted.get(id(t))
@@ -148,6 +149,7 @@ def trace(fn, args: tuple, kwargs: dict, feeds: list, before: Walk, roots) -> tu
         writes = [(e, e.t._data) for e in tracer.lifted.values()
                   if e.t._data is not e.start or e.start.t is not e.source]
         _check_shared_memory(tracer, writes)
+        tracer.flips = _requires_grad_flips(tracer)
         slots = _new_slots(before, after, tracer)
         return tracer, out, writes, slots
     except BaseException:
@@ -279,6 +281,24 @@ def _check_shared_memory(tracer: Tracer, writes: list) -> None:
             raise Untraceable("the step writes in place a tensor that shares memory with another "
                               "tensor it reaches (a view or `.detach()` of it passed as an argument "
                               "or kept); the trace holds them as two values")
+
+
+def _requires_grad_flips(tracer: Tracer) -> list:
+    """The tensors whose `requires_grad` the step set (`p.requires_grad_(False)` to freeze a
+    layer, `x.requires_grad_()` for an input gradient): each compiled call sets them as the
+    eager step does (before, the flag was put back after the trace and never set: a frozen
+    layer kept training). A tensor the step made part of its graph (an in-place write of a
+    value that requires grad into a captured tensor) would keep the step's history eagerly,
+    which a compiled call cannot give: refused."""
+    flips = []
+    for e in tracer.lifted.values():
+        t = e.t
+        if t.grad_fn is not e.saved[2]:
+            raise Untraceable("the step writes a value that requires grad into a tensor it was "
+                              "given or reaches (its history would outlive the call)")
+        if t._requires_grad != e.saved[3]:
+            flips.append((e, t._requires_grad))
+    return flips
 
 
 def memory_of(t: Tensor, data) -> int | None:

@@ -166,3 +166,11 @@ def test_loader_epochs_cover_each_sample_once_in_len_batches(n, batch_size, drop
     again = DataLoader(data, batch_size=batch_size, drop_last=drop_last, shuffle=shuffle,
                        generator=dg.Generator().manual_seed(seed))
     assert epoch(again) == batches
+
+
+@pytest.mark.parametrize("replacement", ["False", 1, None])
+def test_random_sampler_replacement_must_be_a_bool(replacement):
+    """`replacement="False"` drew with replacement (a truthy string); torch 2.13 raises
+    'replacement should be a boolean value'."""
+    with pytest.raises(TypeError, match="replacement should be a boolean"):
+        RandomSampler(range(4), replacement=replacement)

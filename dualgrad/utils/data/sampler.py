@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sized
 
-from ...errors import DualgradValueError, user_line
+from ...errors import DualgradTypeError, DualgradValueError, user_line
 from ...random import Generator, numpy_rng
 
 
@@ -37,6 +37,9 @@ class RandomSampler(Sampler):
 
     def __init__(self, data_source: Sized, replacement: bool = False, num_samples: int | None = None,
                  generator: Generator | None = None) -> None:
+        if not isinstance(replacement, bool):  # replacement="False" would draw with replacement
+            raise DualgradTypeError(f"replacement should be a boolean value, but got "
+                                    f"replacement={replacement!r} {user_line()}")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples

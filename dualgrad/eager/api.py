@@ -277,10 +277,11 @@ def _unbiased_overload(fn):
     place is `unbiased` over all elements (`x.std(False)` is the biased std, not dim 0)."""
 
     @functools.wraps(fn)
-    def call(input, dim=None, unbiased=None, *args, **kwargs):
-        if isinstance(dim, bool) and unbiased is None:
-            dim, unbiased = None, dim
-        return fn(input, dim, unbiased, *args, **kwargs)
+    def call(*args, **kwargs):
+        if len(args) in (2, 3) and isinstance(args[1], bool) and (len(args) == 2 or args[2] is None) \
+                and "unbiased" not in kwargs:
+            args = (args[0], None, args[1])
+        return fn(*args, **kwargs)  # (any other call as it is: fn's errors name its keywords)
 
     return call
 

@@ -88,6 +88,8 @@ ema = declare(
 
 def _add_square_kernel(xp, acc, x, decay, scale):
     decay, scale = _rate(xp, decay), _rate(xp, scale)
+    if getattr(x, "dtype", None) == np.float16 == getattr(acc, "dtype", None):  # PyTorch's opmath
+        return _add_square_half(xp, acc, x, decay, scale)
     square = xp.multiply(x, x)
     if type(scale) is not float or scale != 1.0:  # (an array: multiplied, x * 1.0 is exact)
         square = _reuse(xp, "multiply", square, _coefficient(scale, square.dtype), square)
@@ -95,6 +97,20 @@ def _add_square_kernel(xp, acc, x, decay, scale):
         acc = xp.multiply(acc, _coefficient(decay, square.dtype))
         return _reuse(xp, "add", acc, square, acc)
     return _reuse(xp, "add", acc, square, square)
+
+
+def _add_square_half(xp, acc, x, decay, scale):
+    """float16: acc * decay rounded to float16 (PyTorch's mul_), then acc + scale * x * x in
+    float32 rounded once, as PyTorch's float16 addcmul_ computes (a float16 square overflows
+    past 255.9, so a gradient of 300 made Adam's and RMSprop's square averages inf and froze
+    that element; RMSprop's centred grad_avg**2 gave NaN)."""
+    if type(decay) is not float or decay != 1.0:
+        acc = xp.multiply(acc, _coefficient(decay, acc.dtype))
+    wide = x.astype(np.float32)
+    product = xp.multiply(xp.multiply(wide, _coefficient(scale, np.float32)), wide)
+    total = xp.add(acc.astype(np.float32), product)
+    with np.errstate(over="ignore"):  # beyond float16: inf, as PyTorch's float16 state
+        return total.astype(np.float16)
 
 
 add_square = declare(
@@ -307,7 +323,7 @@ def rmsprop(param, grad, square_avg, grad_avg, buf, step, *, lr, alpha: float, e
         return rms_update(param, grad, square_avg, step, lr, 0.0, 0.0, eps=eps), square_avg, grad_avg, buf
     if centered:
         grad_avg = ema(grad_avg, grad, 1 - alpha)
-        avg = ew.sqrt(ew.subtract(square_avg, ew.multiply(grad_avg, grad_avg)))
+        avg = ew.sqrt(add_square(square_avg, grad_avg, 1.0, -1.0))  # PyTorch's addcmul(value=-1)
     else:
         avg = ew.sqrt(square_avg)
     avg = ew.add(avg, eps)

@@ -326,3 +326,28 @@ def test_in_top_k_checks_targets_fed_at_run_time(backend: str) -> None:
     above = (x > mine[:, None]).sum(axis=1)
     for k, g in zip((1, 2, 3), got, strict=True):
         np.testing.assert_array_equal(g, (above < k) & np.isfinite(mine))
+
+
+def test_add_n_checks_shapes_fed_at_run_time(backend: str) -> None:
+    """ds.add_n compared only shapes known in full when the graph was built, so inputs fed as
+    (1, 5) and (3, 5) (or known as (None, 5) and (3, 1)) were broadcast to (3, 5) (TF1's AddN
+    refuses: 'Inputs to operation AddN must have the same size and shape'). A ShapeError when
+    built where the known dims clash, an InvalidArgumentError in the run otherwise; equal shapes
+    sum as numpy, with a gradient of 1 to each input."""
+    with pytest.raises(ShapeError, match="same shape"):
+        ds.add_n([ds.placeholder("float64", [None, 5]), ds.constant(np.ones((3, 1)))])
+    a = ds.placeholder("float64", [None, None])
+    b = ds.placeholder("float64", None)
+    c = ds.placeholder("float64", [None, 5])
+    total = ds.add_n([a, b, c])
+    grads = ds.gradients(ds.reduce_sum(total * total), [a, b, c])
+    rng = np.random.default_rng(2)
+    va, vb, vc = rng.normal(size=(3, 5)), rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    with ds.Session(backend=backend) as sess:
+        for bad in [{a: va[:1], b: vb, c: vc}, {a: va, b: vb[:, :1], c: vc}, {a: va, b: vb[0], c: vc}]:
+            with pytest.raises(ds.errors.InvalidArgumentError, match="add_n"):
+                sess.run(total, bad)
+        got, *dgot = sess.run([total, *grads], {a: va, b: vb, c: vc})
+    np.testing.assert_allclose(got, va + vb + vc, rtol=1e-12)
+    for d in dgot:
+        np.testing.assert_allclose(d, 2 * (va + vb + vc), rtol=1e-12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import dualgrad as dg
@@ -63,6 +63,7 @@ def test_random_split_by_fractions_sizes_and_disjointness(n, weights, seed):
     """Fractions in [0, 1] summing to 1 give the floor-and-round-robin sizes; the splits are a
     partition of the dataset, and the same generator seed gives the same splits."""
     fractions = [w / sum(weights) for w in weights]
+    assume(sum(fractions) <= 1)  # PyTorch's rule too: a float sum just above 1 reads as lengths (and raises)
     parts = random_split(range(n), fractions, generator=dg.Generator().manual_seed(seed))
     assert [len(p) for p in parts] == _split_sizes(n, fractions)
     assert sorted(i for p in parts for i in p) == list(range(n))
@@ -174,3 +175,15 @@ def test_random_sampler_replacement_must_be_a_bool(replacement):
     'replacement should be a boolean value'."""
     with pytest.raises(TypeError, match="replacement should be a boolean"):
         RandomSampler(range(4), replacement=replacement)
+
+
+@pytest.mark.parametrize("drop_last", ["False", 0, 1, None])
+def test_batch_sampler_drop_last_must_be_a_bool(drop_last):
+    """`DataLoader(..., drop_last="False")` dropped the short last batch (a truthy string) and
+    `drop_last=0` kept it; torch 2.13 raises 'drop_last should be a boolean value' for both."""
+    from dualgrad.utils.data import BatchSampler, DataLoader
+
+    with pytest.raises(ValueError, match="drop_last should be a boolean"):
+        BatchSampler(range(5), 2, drop_last)
+    with pytest.raises(ValueError, match="drop_last should be a boolean"):
+        DataLoader(list(range(5)), batch_size=2, drop_last=drop_last)

@@ -77,6 +77,9 @@ class BatchSampler(Sampler):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError("batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):  # drop_last="False" would drop the short batch
+            raise DualgradValueError(f"drop_last should be a boolean value, but got drop_last={drop_last!r} "
+                                     f"{user_line()}")
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last

@@ -187,3 +187,15 @@ def test_batch_sampler_drop_last_must_be_a_bool(drop_last):
         BatchSampler(range(5), 2, drop_last)
     with pytest.raises(ValueError, match="drop_last should be a boolean"):
         DataLoader(list(range(5)), batch_size=2, drop_last=drop_last)
+
+
+def test_a_tensor_dataset_of_numpy_arrays_loads_tensors():
+    """The one-index-per-batch path of a TensorDataset yielded numpy arrays when it held numpy
+    arrays, where default_collate of the same rows gives tensors (of the arrays' dtype)."""
+    from dualgrad.utils.data import DataLoader, TensorDataset
+
+    x, y = np.arange(6.0).reshape(3, 2), np.array([0, 1, 2], dtype=np.int32)
+    batches = list(DataLoader(TensorDataset(x, y), batch_size=2))
+    assert all(isinstance(t, dg.Tensor) for b in batches for t in b)
+    assert batches[0][0].dtype == dg.float64 and batches[0][1].dtype == dg.int32
+    assert batches[0][0].tolist() == x[:2].tolist() and batches[1][1].tolist() == [2]

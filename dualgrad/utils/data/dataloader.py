@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from ...eager.tensor import Tensor
 from ...random import Generator
 from .collate import default_collate, default_convert
 from .dataset import Dataset, TensorDataset
@@ -66,7 +67,8 @@ class DataLoader:
             for index in self.sampler:
                 yield self.collate_fn(self.dataset[index])
             return
-        whole = type(self.dataset) is TensorDataset and self.collate_fn is default_collate
+        whole = type(self.dataset) is TensorDataset and self.collate_fn is default_collate \
+            and all(isinstance(t, Tensor) for t in self.dataset.tensors)  # numpy rows: collated to tensors
         for indices in self.batch_sampler:
             if whole:  # the rows at once: the same batch as stacking each sample's rows
                 key = np.asarray(indices, dtype=np.int64)

@@ -316,13 +316,13 @@ class _DtypeOnly:
 
 
 def _broadcast_check(op: Operation, value, var: Variable):
-    shape = tuple(getattr(value, "shape", ()))
-    if shape != var.shape and len(shape) <= len(var.shape) and all(
-            a in (1, b) for a, b in zip(reversed(shape), reversed(var.shape), strict=False)):
-        return namespace_of(value).broadcast_to(value, var.shape)
-    if shape != var.shape:
+    shape, wanted = tuple(getattr(value, "shape", ())), var._shape  # (every run: not `.shape`,
+    if shape != wanted and len(shape) <= len(wanted) and all(  # which asks who is reading)
+            a in (1, b) for a, b in zip(reversed(shape), reversed(wanted), strict=False)):
+        return namespace_of(value).broadcast_to(value, wanted)
+    if shape != wanted:
         raise ShapeError(f"{op.type}: cannot assign a value of shape {shape} to variable "
-                         f"{var.op.name} of shape {var.shape} (op '{op.name}' created at {op.where})")
+                         f"{var.op.name} of shape {wanted} (op '{op.name}' created at {op.where})")
     return value
 
 

@@ -172,3 +172,28 @@ def test_hot_runs_share_the_general_paths_compiled_program():
         assert general == []  # the hot path answered (the tests above would not show it)
         sess.run(y, {x: xs[:3]})
         assert len(general) == 1
+
+
+def test_a_repeated_run_never_asks_who_reads_a_shape(backend, monkeypatch):
+    """`Tensor.shape` walks the caller's frames to choose TF1's TensorShape or dualgrad's tuple;
+    a run that has run before (feeds, variables assigned, a loop, a gradient) must not pay that
+    walk: every per-run read of a static shape goes through `_shape`."""
+    from dualgrad.static import graph
+
+    x = ds.placeholder(ds.float32, (None, 3))
+    w = ds.Variable(np.ones((3, 1), np.float32))
+    loss = ds.reduce_mean(ds.square(ds.matmul(x, w)))
+    train = ds.train.GradientDescentOptimizer(0.1).minimize(loss)
+    grow = ds.Variable(np.ones((2, 2), np.float32)).assign(ds.ones([2]))  # broadcast on assign
+    _, looped = ds.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 1.5), [ds.constant(0), x])
+    sess = ds.Session(backend=backend)
+    sess.run(ds.global_variables_initializer())
+    feed = {x: np.ones((4, 3), np.float32)}
+    fetches = [loss, train, grow, looped, ds.gradients(ds.reduce_sum(looped), x)]
+    sess.run(fetches, feed)
+    walks = []
+    real = graph._asked_by_dualgrad
+    monkeypatch.setattr(graph, "_asked_by_dualgrad", lambda: walks.append(1) or real())
+    for _ in range(3):
+        sess.run(fetches, feed)
+    assert not walks

@@ -125,7 +125,9 @@ def _scatter_kernel(reduce: str):
             return out
         counts = scattered(x.shape, key)
         divisor = np.maximum(counts + (1 if include_self else np.where(counts > 0, 0, 1)), 1)
-        return out / divisor.astype(x.dtype) if x.dtype.kind == "f" else out // divisor
+        if x.dtype.kind == "f":
+            return out / divisor.astype(x.dtype)
+        return (out // divisor).astype(x.dtype)  # (the int64 counts promoted int8/16/32)
 
     return kernel
 

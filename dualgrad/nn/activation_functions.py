@@ -24,6 +24,7 @@ from ..ops.half_precision import float32_for_half as _in_float32
 _silu, _elu, _celu, _selu, _mish, _logsigmoid, _hardsigmoid, _hardswish, _softsign, _tanhshrink = (
     _in_float32(f) for f in (ops.silu, ops.elu, ops.celu, ops.selu, ops.mish, ops.logsigmoid,
                              ops.hardsigmoid, ops.hardswish, ops.softsign, ops.tanhshrink))
+_gelu, _glu = _in_float32(ops.gelu), _in_float32(ops.glu)
 
 
 def _floating(name: str, input: Tensor) -> None:
@@ -53,7 +54,7 @@ def _as_runtime(fn, *args):
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) with the normal CDF Phi by erf, or PyTorch's tanh form (approximate='tanh')."""
     _floating("gelu", input)
-    return _as_runtime(_in_float32(lambda x: ops.gelu(x, approximate=approximate)), input)
+    return _as_runtime(lambda x: _gelu(x, approximate=approximate), input)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -138,7 +139,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), a and b the halves of input along dim (torch.nn.functional.glu)."""
     _floating("glu", input)
-    return _as_runtime(_in_float32(lambda x: ops.glu(x, axis=dim)), input)
+    return _as_runtime(lambda x: _glu(x, axis=dim), input)
 
 
 __all__ = ["celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "logsigmoid",

@@ -372,6 +372,16 @@ def _check_probabilities(name: str, what: str, t: Tensor) -> None:
                                        f"{user_line()}")
 
 
+def _floating_operands(name: str, input: Tensor, target: Tensor) -> None:
+    """PyTorch's refusal of an integer or bool input or target to a binary cross entropy (a
+    0/1 label tensor of int64 is the usual slip; dualgrad computed in the default float)."""
+    for what, t in (("input", input), ("target", target)):
+        if isinstance(t, Tensor) and not t.dtype.is_floating_point:
+            raise EagerDTypeError(f"{name}: expected a floating-point {what}, got {t.dtype.name} (PyTorch: "
+                                  f"'Found dtype Long but expected Float'; convert with .float()) "
+                                  f"{user_line()}")
+
+
 def _as_loss_dtype(weight, input: Tensor, target: Tensor):
     """A floating `weight` / `pos_weight` in the dtype of the loss terms (input and target
     promoted): PyTorch's BCE kernels cast the weights and never widen the loss, so a float64
@@ -390,6 +400,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ShapeError(f"binary_cross_entropy: Using a target size ({target.shape}) that is different to "
                          f"the input size ({input.shape}) is deprecated. Please ensure they have the same "
                          f"size. {user_line()}")
+    _floating_operands("binary_cross_entropy", input, target)
     _check_probabilities("binary_cross_entropy", "input", input)
     _check_probabilities("binary_cross_entropy", "target", target)
     return ops.binary_cross_entropy(input, target, _as_loss_dtype(weight, input, target), reduction=reduction)
@@ -402,6 +413,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ShapeError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must be the same "
                          f"as input size ({input.shape}) {user_line()}")
+    _floating_operands("binary_cross_entropy_with_logits", input, target)
     weight, pos_weight = (_as_loss_dtype(w, input, target) for w in (weight, pos_weight))
     return ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction=reduction)
 

@@ -19,7 +19,14 @@ from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import full_like
 from ..eager.tensor import Tensor
-from ..errors import DualgradValueError, EagerShapeError, ReductionError, ShapeError, user_line
+from ..errors import (
+    DualgradValueError,
+    EagerDTypeError,
+    EagerShapeError,
+    ReductionError,
+    ShapeError,
+    user_line,
+)
 from ..ops.losses import REDUCTIONS
 from .distance import pairwise_distance
 
@@ -81,6 +88,9 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     (PyTorch's xlogy), or exp(target) * (target - input) with `log_target`. 'batchmean'
     divides the sum by the batch size, the KL divergence's definition; 'mean' divides by
     every element, and warns as PyTorch does."""
+    for t in (input, target):
+        if isinstance(t, Tensor) and not t.dtype.is_floating_point:
+            raise EagerDTypeError(f"kl_div: Integral inputs not supported (got {t.dtype.name}) {user_line()}")
     legacy = size_average is not None or reduce is not None
     reduction = _reduction("kl_div", reduction, size_average, reduce, extra=("batchmean",))
     if reduction == "mean" and not legacy:

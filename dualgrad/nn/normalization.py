@@ -16,7 +16,7 @@ import numpy as np
 from .. import ops
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
-from ..errors import DualgradValueError, EagerDTypeError, EagerShapeError, user_line
+from ..errors import DualgradValueError, EagerDTypeError, EagerShapeError, NotImplementedForDType, user_line
 from ..ops.half_precision import float32_for_half
 from . import init
 from .module import Module
@@ -70,7 +70,10 @@ def affine_ones_zeros(module: Module) -> None:
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
     """Normalises over the last len(normalized_shape) dims, then `* weight + bias`
-    (torch.nn.functional.layer_norm)."""
+    (torch.nn.functional.layer_norm); floating-point input only, as PyTorch's kernel."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedForDType(f"layer_norm: not implemented for {input.dtype.name} input (PyTorch's "
+                                     f"kernel is floating-point only; convert with .float()) {user_line()}")
     shape = normalized_dims(normalized_shape)
     _check_trailing("layer_norm", input, shape, weight=weight, bias=bias)
     out = standardize(input, tuple(range(-len(shape), 0)), eps)

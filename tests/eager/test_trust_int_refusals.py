@@ -5,7 +5,10 @@ be either a floating point or complex dtype. Got: Long"), and so were `std`, `va
 `std_mean`, `var_mean`, the norms (`Tensor.norm`, `linalg.vector_norm` / `matrix_norm` /
 `norm`, `dist`, `F.normalize`), `cdist`, and `softmax` / `log_softmax` / `softmin` on every
 spelling. Where PyTorch takes a `dtype=` that casts first (`mean`, `softmax`, `log_softmax`,
-`F.softmin`), it still works, and is checked against float64 numpy."""
+`F.softmin`), it still works, and is checked against float64 numpy. An integer or bool
+target or input of `binary_cross_entropy` (and `_with_logits`, and their modules) and `kl_div`,
+and an integer input of `layer_norm` / `nn.LayerNorm`, are refused too, as PyTorch refuses
+them (`F.binary_cross_entropy(p, labels_int64)` computed the loss)."""
 from __future__ import annotations
 
 import numpy as np
@@ -85,6 +88,31 @@ def test_dtype_casts_an_integer_input_first(a, dtype):
     for got, want in checks:
         assert got.dtype == dtype
         np.testing.assert_allclose(got.numpy(), want, rtol=tol, atol=tol)
+
+
+PROBS = [[0.2, 0.8], [0.5, 0.5]]
+LOSSES = {  # (a 0/1 label tensor of int64 is the usual slip)
+    "F.binary_cross_entropy": lambda p, y: F.binary_cross_entropy(p, y),
+    "nn.BCELoss": lambda p, y: dg.nn.BCELoss()(p, y),
+    "F.binary_cross_entropy_with_logits": lambda p, y: F.binary_cross_entropy_with_logits(p, y),
+    "nn.BCEWithLogitsLoss": lambda p, y: dg.nn.BCEWithLogitsLoss()(p, y),
+    "BCE-with-logits of int logits": lambda p, y: F.binary_cross_entropy_with_logits(y, p),
+    "F.kl_div": lambda p, y: F.kl_div(p, y, reduction="batchmean"),
+    "F.kl_div of int input": lambda p, y: F.kl_div(y, p, reduction="batchmean"),
+    "F.layer_norm": lambda p, y: F.layer_norm(y, (2,)), "nn.LayerNorm": lambda p, y: dg.nn.LayerNorm(2)(y),
+}
+
+
+@pytest.mark.parametrize("dtype", [dg.int64, dg.bool])
+def test_losses_and_layer_norm_refuse_integer_operands(dtype):
+    p, y = dg.tensor(PROBS), dg.tensor([[1, 0], [0, 1]]).to(dtype)
+    for name, call in LOSSES.items():
+        error = NotImplementedError if "layer" in name.lower() else RuntimeError
+        with pytest.raises(error, match=dtype.name):
+            call(p, y)
+    y = y.float()
+    want = -np.mean(np.log([0.2, 0.2, 0.5, 0.5]))  # float labels still give the loss
+    np.testing.assert_allclose(float(F.binary_cross_entropy(p, y)), want, rtol=1e-6)
 
 
 def test_an_integer_dtype_is_refused_for_mean():

@@ -41,7 +41,7 @@ def freeze_loop(backend: str | None, freeze_at: int):
     return losses, model
 
 
-@pytest.mark.parametrize("backend, freeze_at", [("numpy", 0), ("numpy", 2), ("jax", 2)])
+@pytest.mark.parametrize("backend, freeze_at", [("numpy", 0), ("numpy", 2)])  # (set after any backend's run)
 def test_a_layer_frozen_inside_the_step_stays_frozen(backend, freeze_at):
     want, eager_model = freeze_loop(None, freeze_at)
     got, model = freeze_loop(backend, freeze_at)

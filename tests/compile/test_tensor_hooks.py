@@ -5,7 +5,6 @@ look at tensors' hooks: the steady-state program kept the hooks of the call that
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,8 +49,3 @@ def check(actions: list, backend: str) -> None:
 @given(st.lists(st.sampled_from(ACTIONS), min_size=2, max_size=5))
 def test_hooks_added_or_removed_between_calls_reach_the_next_call(actions):
     check(actions, "numpy")
-
-
-@pytest.mark.parametrize("actions", [["add", "nothing", "remove"]])
-def test_on_xla_too(actions):
-    check(actions, "jax")

@@ -164,7 +164,9 @@ def _in_dtype_of(g, like):
     gradient to the dtype its input had in the forward (`x32 * w64`: x's gradient is float32,
     at hooks, `retain_grad` and `autograd.grad` alike, not the promoted float64)."""
     want, have = as_dtype(like.dtype), as_dtype(g.dtype)
-    if want is have or not (want.is_floating_point and have.is_floating_point):
+    if want is None or have is None or want is have:  # (None: a symbolic value's unknown dtype)
+        return g
+    if not (want.is_floating_point and have.is_floating_point):
         return g
     return ops.cast(g, dtype=want)
 

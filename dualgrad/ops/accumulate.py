@@ -101,6 +101,8 @@ def _identity(dtype, reduce: str):
         return 1
     if np.dtype(dtype).kind == "f":
         return -np.inf if reduce == "amax" else np.inf
+    if np.dtype(dtype) == np.bool_:
+        return reduce == "amin"
     info = np.iinfo(dtype)
     return info.min if reduce == "amax" else info.max
 
@@ -120,7 +122,10 @@ def _scatter_kernel(reduce: str):
         else:
             x = xp.asarray(x)
             at = x.at[key].set(_identity(x.dtype, reduce)).at[key] if not include_self else x.at[key]
-            out = getattr(at, _JAX_UPDATES[reduce])(src)
+            update = _JAX_UPDATES[reduce]
+            if x.dtype == bool:  # (jax adds and multiplies no bools: or and and, as numpy's)
+                update = {"add": "max", "multiply": "min"}.get(update, update)
+            out = getattr(at, update)(src)
         if reduce != "mean":
             return out
         counts = scattered(x.shape, key)

@@ -57,3 +57,23 @@ def test_integer_mean_floors(dtype, include_self):
     if dtype == "uint8" and include_self:
         expected = [[4, 3]]  # floor(13 / 3)
     np.testing.assert_array_equal(out.numpy(), expected)  # torch 2.13's
+
+
+@pytest.mark.parametrize("reduce, combine", [("sum", np.logical_or), ("prod", np.logical_and),
+                                             ("amax", np.logical_or), ("amin", np.logical_and)])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_bool_scatter_reduce(reduce, combine, include_self):
+    """bool tensors reduce by or (sum, amax) and and (prod, amin), as PyTorch; the jax device
+    refused sum and prod and both devices amax/amin without the input's values (an error,
+    not a wrong number)."""
+    x = np.array([[False, True, False], [True, True, False]])
+    index, src = np.array([[0, 0, 1], [0, 1, 1]]), np.array([[True, False, True], [False, False, True]])
+    expected = x.copy()
+    for col in range(3):
+        for row in range(2):
+            values = [src[i, col] for i in range(2) if index[i, col] == row]
+            if values:
+                expected[row, col] = combine.reduce(([x[row, col]] if include_self else []) + values)
+    out = dg.tensor(x).scatter_reduce(0, dg.tensor(index), dg.tensor(src), reduce, include_self=include_self)
+    assert out.dtype == dg.bool
+    np.testing.assert_array_equal(out.numpy(), expected)

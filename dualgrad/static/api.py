@@ -14,7 +14,7 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from .convert import ArgumentError
-from .creation import as_dtype, convert_to_tensor
+from .creation import as_dtype, convert_to_tensor, graph_operands
 from .graph import Tensor, rename
 from .sparse_rows import mark, slices_of
 from .tensor_shape import known
@@ -27,22 +27,22 @@ def _n(t, name):
 # -- elementwise --------------------------------------------------------------------------------
 def add(x, y, name=None):
     """x + y elementwise, broadcasting (tf.add)."""
-    return _n(ops.add(x, y), name)
+    return _n(ops.add(*graph_operands(x, y)), name)
 
 
 def subtract(x, y, name=None):
     """x - y elementwise, broadcasting (tf.subtract / tf.sub)."""
-    return _n(ops.subtract(_no_bool("subtract", x), _no_bool("subtract", y)), name)
+    return _n(ops.subtract(*graph_operands(_no_bool("subtract", x), _no_bool("subtract", y))), name)
 
 
 def multiply(x, y, name=None):
     """x * y elementwise, broadcasting (tf.multiply / tf.mul)."""
-    return _n(ops.multiply(x, y), name)
+    return _n(ops.multiply(*graph_operands(x, y)), name)
 
 
 def realdiv(x, y, name=None):
     """x / y of floats, broadcasting (tf.realdiv; `truediv`, `div` and `/` are in tf_math)."""
-    return _n(ops.divide(x, y), name)
+    return _n(ops.divide(*graph_operands(x, y)), name)
 
 
 sub, mul = subtract, multiply
@@ -66,7 +66,7 @@ neg = negative
 
 def pow(x, y, name=None):  # noqa: A001 (TF's name)
     """x ** y elementwise, broadcasting (tf.pow)."""
-    return _n(ops.power(x, y), name)
+    return _n(ops.power(*graph_operands(x, y)), name)
 
 
 def square(x, name=None):
@@ -78,6 +78,7 @@ def _tf1_extremum(op, x, y, keep_x):
     """`op(x, y)` (ops.maximum/minimum, which also check the operands) with TF1's gradient: x
     takes a tie's (ops' own rule, PyTorch's, splits it: tf.maximum(0.2 * x, x) at x = 0 would
     have the gradient 0.6, TF1's is 0.2). NaN in either gives NaN, as both do."""
+    x, y = graph_operands(x, y)
     value = op(x, y)
     return ops.where(ops.equal(value, value), ops.where(keep_x(x, y), x, y), value)
 
@@ -94,7 +95,7 @@ def minimum(x, y, name=None):
 
 def _compare(op):
     def f(x, y, name=None):
-        return _n(op(x, y), name)
+        return _n(op(*graph_operands(x, y)), name)
 
     f.__name__ = op.name
     f.__doc__ = f"tf.{op.name}: {op.doc}."

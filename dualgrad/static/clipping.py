@@ -20,8 +20,10 @@ from .tf_ops import _t
 def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     """`t` clipped to [clip_value_min, clip_value_max]; bounds may be tensors (tf.clip_by_value)."""
     bounds = (clip_value_min, clip_value_max)
-    _check_integer_bounds(t, bounds)
     parts = slices_of(t)
+    if parts is None:  # a numpy array or a number: a constant, as TF1 converts it
+        t = _tensor(t)
+    _check_integer_bounds(t, bounds)
     if parts is not None and all(_bound_rank(b) < len(t.shape) for b in bounds):
         # TF1 clips the slices' values (sparse_rows.py): each gather of a row on its own
         values, indices, like = merged(parts)

@@ -128,6 +128,15 @@ def convert_to_tensor(value, dtype=None, name: str | None = None) -> Tensor:
     return constant(value, dtype=dtype, name=name)
 
 
+def graph_operands(x, y) -> tuple:
+    """The operands of a binary op as TF1 takes them: when neither is a graph tensor (two numpy
+    arrays or numbers), `x` becomes a constant, so the op builds a graph node, as `tf.add(3, 4)`
+    does (the registry would compute numpy's answer at once: no Session runs it)."""
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        return x, y
+    return convert_to_tensor(x), y
+
+
 def fill(dims, value, name: str | None = None) -> Tensor:
     """`dims` filled with the scalar `value` (its dtype by TF1's rules, as `constant`)."""
     arr, d = value_array(value, None, "fill")

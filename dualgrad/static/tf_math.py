@@ -7,13 +7,14 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from .. import ops
+from .creation import graph_operands
 from .graph import rename
 from .int_division import floor_quotient, python2_quotient, true_quotient
 
 
 def _binary(op, tf_name: str, doc: str):
     def f(x, y, name=None):
-        return rename(op(x, y), name)
+        return rename(op(*graph_operands(x, y)), name)
 
     f.__name__ = tf_name
     f.__doc__ = f"{doc} (TF1's `tf.{tf_name}`)."
@@ -56,12 +57,12 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
 
 def truediv(x, y, name=None):
     """x / y after TF1's integer-to-float conversion (`tf.truediv`, `tf.divide` and `/`)."""
-    return rename(true_quotient(x, y), name)
+    return rename(true_quotient(*graph_operands(x, y)), name)
 
 
 def div(x, y, name=None):
     """Python 2's division (TF1's `tf.div`): rounded down when both are integers, else x / y."""
-    return rename(python2_quotient(x, y), name)
+    return rename(python2_quotient(*graph_operands(x, y)), name)
 
 
 divide = truediv

@@ -98,7 +98,7 @@ def _entry(kind: str, size: int, draw):
     return dg.tensor(idx), np.array(idx), 1
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(data=st.data())
 def test_keys_with_zero_dim_bools_read_and_write_as_numpy(data):
     """Keys of None, slices, index arrays, an Ellipsis and 0-d bools (no int: numpy's order is

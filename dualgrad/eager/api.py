@@ -142,14 +142,13 @@ def _bool_mask(mask, op: str, message: str, uint8: str | None = None) -> None:
     """PyTorch's refusal of a mask or condition that is not bool (an int or float one, read as
     "nonzero", would select silently what the user did not mean); `uint8` names the warning of
     a uint8 one, which PyTorch still reads as a mask where it only deprecates it."""
-    dtype = mask.dtype.np if type(mask) is Tensor else getattr(mask, "dtype", None)
-    if dtype is None or np.dtype(dtype) == np.bool_:
+    dtype = dtypes.as_dtype(getattr(mask, "dtype", None))  # a tensor's, an array's, a graph's
+    if dtype is None or dtype is dtypes.bool_:
         return
-    if uint8 is not None and np.dtype(dtype) == np.uint8:
+    if uint8 is not None and dtype is dtypes.uint8:
         warnings.warn(uint8, UserWarning, stacklevel=user_stacklevel())
         return
-    name = mask.dtype.name if type(mask) is Tensor else np.dtype(dtype).name
-    raise EagerDTypeError(f"{op}: {message.format(dtype=name)} {user_line()}")
+    raise EagerDTypeError(f"{op}: {message.format(dtype=dtype.name)} {user_line()}")
 
 
 def masked_fill(input, mask, value) -> Tensor:

@@ -10,6 +10,7 @@ from .. import dtypes, ops
 from ..errors import ShapeError, refusing, user_line
 from . import views
 from .attach import install
+from .bind import as_eager_error
 from .inplace import unary_method
 from .methods_more import _axis, _index_array
 from .scalar_dims import one_element_dims
@@ -80,13 +81,20 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """`length` elements along `dim` from `start` (torch.narrow)."""
-    d = _axis("narrow", input, dim)
+    return ops.getitem(input, key=narrow_key("narrow", input, dim, start, length))
+
+
+def narrow_key(fn: str, input: Tensor, dim: int, start: int, length: int) -> tuple:
+    """The index of `narrow`'s and `narrow_copy`'s piece, checked with PyTorch's words (a
+    ShapeError that is also PyTorch's RuntimeError)."""
+    d = _axis(fn, input, dim)
     n = input.shape[d]
     start = start + n if start < 0 else start
     if not (0 <= start <= n and 0 <= length and start + length <= n):
-        raise ShapeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) "
-                         f"{user_line()}")
-    return ops.getitem(input, key=(slice(None),) * d + (slice(start, start + length),))
+        raise as_eager_error(ShapeError(f"{fn}: start ({start}) + length ({length}) exceeds dimension "
+                                        f"size ({n}) of shape {tuple(input.shape)} {user_line()}"),
+                             RuntimeError)
+    return (slice(None),) * d + (slice(start, start + length),)
 
 
 def _diagonal_of(input: Tensor, offset: int, dim1: int, dim2: int, view: bool = True) -> Tensor:

@@ -22,7 +22,7 @@ from ..ops.movement import reduced_axes
 from . import api, views
 from .attach import install
 from .bind import as_eager_error
-from .methods_extra import diag, flip
+from .methods_extra import diag, flip, narrow_key
 from .methods_more import _axis, _index_array, repeat, split
 from .scalar_dims import one_element_dims
 from .tensor import Size, Tensor
@@ -103,13 +103,7 @@ def ravel(input: Tensor) -> Tensor:
 # -- pieces ----------------------------------------------------------------------------------------
 def narrow_copy(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """`length` elements along `dim` from `start`, a copy (torch.narrow_copy)."""
-    d = _axis("narrow_copy", input, dim)
-    n = input.shape[d]
-    first = start + n if start < 0 else start
-    if not (0 <= first <= n and 0 <= length and first + length <= n):
-        raise _refuse(f"narrow_copy: start ({start}) + length ({length}) exceeds dimension size ({n}) "
-                      f"of shape {tuple(input.shape)}")
-    return ops.clone(ops.getitem(input, key=(slice(None),) * d + (slice(first, first + length),)))
+    return ops.clone(ops.getitem(input, key=narrow_key("narrow_copy", input, dim, start, length)))
 
 
 def _pieces(x: Tensor, axis: int, bounds: list) -> tuple:

@@ -16,7 +16,8 @@ _A = [[True, False], [True, True]]
 
 _PRODUCTS = {
     "matmul": lambda a: a @ a, "mm": lambda a: dg.mm(a, a), "bmm": lambda a: dg.bmm(a[None], a[None]),
-    "mv": lambda a: dg.mv(a, a[0]), "dot": lambda a: dg.dot(a[0], a[1]), "vdot": lambda a: dg.vdot(a[0], a[1]),
+    "mv": lambda a: dg.mv(a, a[0]), "dot": lambda a: dg.dot(a[0], a[1]),
+    "vdot": lambda a: dg.vdot(a[0], a[1]),
     "inner": lambda a: dg.inner(a, a), "tensordot": lambda a: dg.tensordot(a, a, dims=1),
     "addmm": lambda a: dg.addmm(a, a, a), "multi_dot": lambda a: dg.linalg.multi_dot([a, a, a]),
     "einsum": lambda a: dg.einsum("ij,jk->ik", a, a), "einsum_mul_sum": lambda a: dg.einsum("ij,ij->i", a, a),

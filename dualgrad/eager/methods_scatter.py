@@ -133,8 +133,11 @@ def inverse(input: Tensor) -> Tensor:
 
 
 def logdet(input: Tensor) -> Tensor:
-    """log(det A): nan where det A < 0, -inf where it is 0 (torch.logdet)."""
-    return ops.log(linalg.det(input))
+    """log(det A): nan where det A < 0, -inf where it is 0 (torch.logdet). It is PyTorch's
+    where(sign < 0, nan, log|det A|), so a negative determinant's gradient is 0 as PyTorch's,
+    not log's A^-T of a nan value."""
+    sign, logabsdet = linalg.slogdet(input)
+    return ops.where(ops.less(sign, 0), float("nan"), logabsdet)
 
 
 def slogdet(input: Tensor) -> linalg.slogdet_result:

@@ -236,8 +236,9 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
     """The least-squares solution X of A X = B (minimum norm where A is rank deficient) as
     pinv(A, rtol=rcond) B, with PyTorch's CPU results per driver: 'gelsy' (the default) gives the
     rank and empty residuals and singular values; 'gelsd'/'gelss' also the singular values and,
-    when m > n and every A has full rank, the squared residuals; 'gels' the residuals only.
-    B is a (batch of) m x k matrices, or vectors when it has one dim less than A."""
+    when m > n and every A has full rank, the squared residuals; 'gels' the residuals only (and
+    ignores rcond, as LAPACK's QR driver does). B is a (batch of) m x k matrices, or vectors
+    when it has one dim less than A."""
     if driver not in _LSTSQ_DRIVERS:
         raise ArgumentError(f"linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), "
                             f"got {driver!r} {user_line()}")
@@ -261,6 +262,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector p-norm over `dim` (all elements when None); ord inf/-inf are max/min |x|,
     ord 0 counts the non-zero elements. Floating-point input only, as PyTorch."""
+    if driver == "gels":  # a QR solve for full-rank A: PyTorch's gels ignores rcond
+        rcond = None
     _floating_only(x, "linalg.vector_norm", "Expected a floating point or complex tensor as input")
     if dtype is not None:
         x = x.to(dtype)

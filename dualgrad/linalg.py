@@ -187,10 +187,20 @@ def _refuse_tensor_tolerance(x):
 def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudo-inverse of each matrix; singular values at or below
     max(atol, rtol * s_max) count as 0 (PyTorch's defaults). The gradient is PyTorch's
-    pinv_backward, right where the rank does not change. `hermitian` only picks LAPACK's
-    routine in PyTorch; the result is the same."""
+    pinv_backward, right where the rank does not change. With `hermitian` only A's lower
+    triangle is read (mirrored), as PyTorch's eigh-based kernel does; the gradient is still
+    pinv_backward's, passed to A whole (PyTorch's)."""
     _rows_cols("pinv", A)
+    if hermitian:
+        A = _lower_triangle_value(A)
     return ops.pinv(A, atol=_tolerance(atol), rtol=_tolerance(rtol))
+
+
+def _lower_triangle_value(A: Tensor) -> Tensor:
+    """A whose value is its lower triangle mirrored and whose gradient goes to A as it is."""
+    with no_grad():
+        shift = ops.subtract(one_triangle(A.detach(), True), A.detach())
+    return ops.add(A, shift)
 
 
 def matrix_power(A: Tensor, n: int) -> Tensor:
@@ -217,8 +227,11 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
 
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The number of singular values above max(atol, rtol * s_max) of each matrix (int64; not
-    differentiable), with PyTorch's default tolerances."""
+    differentiable), with PyTorch's default tolerances; with `hermitian` only A's lower triangle
+    is read (mirrored), as PyTorch's eigvalsh-based count."""
     m, n = _rows_cols("matrix_rank", A)
+    if hermitian:
+        A = _one_triangle(A.detach(), lower=True)
     atol, rtol = _tolerance(atol), _tolerance(rtol)
     with no_grad():
         s = svdvals(A.detach())
@@ -249,6 +262,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
         raise ShapeError(f"linalg.lstsq: A and B must have the same number of rows (A of shape "
                          f"{tuple(A.shape)}, B of shape {tuple(B.shape)}; at {user_frame()})")
     driver = driver or "gelsy"
+    if driver == "gels":  # a QR solve for full-rank A: PyTorch's gels ignores rcond
+        rcond = None
     x = ops.matmul(pinv(A, rtol=rcond), rhs)
     empty = zeros(0, dtype=A.dtype, device=A.device)
     rank = matrix_rank(A, rtol=rcond) if driver != "gels" else zeros(0, dtype=dtypes.int64, device=A.device)
@@ -262,8 +277,6 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> lstsq_result:
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """The vector p-norm over `dim` (all elements when None); ord inf/-inf are max/min |x|,
     ord 0 counts the non-zero elements. Floating-point input only, as PyTorch."""
-    if driver == "gels":  # a QR solve for full-rank A: PyTorch's gels ignores rcond
-        rcond = None
     _floating_only(x, "linalg.vector_norm", "Expected a floating point or complex tensor as input")
     if dtype is not None:
         x = x.to(dtype)

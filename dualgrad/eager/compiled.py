@@ -7,7 +7,9 @@ VJP rules, walked by the same `autodiff.backpropagate`, over stand-in nodes whos
 are tracers) is compiled with `jax.jit` and run as one program; later steps only compute the
 structure's key and make that one call. This is PyTorch's "compiled autograd" idea, kept to
 the plain case: `.backward()` with no `inputs=`, no `create_graph`, no hooks, no custom
-Functions, no anomaly mode, and at most `MAX_NODES` ops. Anything else runs node by node.
+Functions, no anomaly mode, no op whose VJP calls checked ops (`vjp_checks`: det's, cholesky's
+gradients invert A; traced, their LinAlgError would be a silent nan), and at most `MAX_NODES`
+ops. Anything else runs node by node.
 """
 from __future__ import annotations
 
@@ -99,6 +101,8 @@ def _flatten(roots: list) -> tuple:
             parts.append(None)
             continue
         if not isinstance(node, Node) or node.hooks or node.inputs is None:
+            raise _Ineligible
+        if node.op.vjp_checks:  # its rules call checked ops (det's inv): traced, no check would run
             raise _Ineligible
         if (node.versions is not None or node.out_version is not None) and node.saved_changed():
             raise _Ineligible  # a saved value changed in place: the node-by-node walk raises

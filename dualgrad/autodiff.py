@@ -137,8 +137,11 @@ def backpropagate(roots: Sequence[tuple], grads: Sequence, targets: set | None =
                 shape = g.shape
                 if shape is None or shape != like.shape and not _same_shape(g, like):
                     g = sum_to_like(g, like)
-                dtype = getattr(g, "dtype", None)
-                if dtype is not None and dtype is not getattr(like, "dtype", dtype):
+                try:  # (once per edge of every backward: no getattr defaults)
+                    recast = g.dtype is not like.dtype
+                except AttributeError:  # a value with no dtype (a symbolic one's): as it is
+                    recast = False
+                if recast:
                     g = _in_dtype_of(g, like)
                 slots = get(child)
                 if slots is None:

@@ -15,7 +15,6 @@ from .. import dtypes, ops
 from ..aliases import resolve
 from ..errors import (
     DTypeError,
-    DualgradNotImplementedError,
     EagerDTypeError,
     NotImplementedForDType,
     ShapeError,
@@ -315,10 +314,15 @@ def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Te
     as PyTorch."""
     _floating_only(input, "norm", "linalg.vector_norm: Expected a floating point or complex tensor as input")
     p = 2 if p in (None, "fro") else p
+    if p == "nuc":  # the sum of the singular values over two dims (all of a 2-d input), as PyTorch
+        from .. import linalg
+
+        dims = _dim(dim, axis, empty_is_all=True)
+        dims = tuple(range(input.ndim)) if dims is None else dims
+        return linalg.matrix_norm(input, "nuc", dims if isinstance(dims, tuple) else (dims,),
+                                  _keep(keepdim, keepdims))
     if isinstance(p, str) and p not in ("inf", "-inf"):
-        raise (DualgradNotImplementedError if p == "nuc" else ShapeError)(
-            f"norm: p={p!r} is not supported" + (" (it needs singular values, and dualgrad has no SVD)"
-                                                 if p == "nuc" else "") + f" {user_line()}")
+        raise ShapeError(f"norm: p={p!r} is not supported {user_line()}")
     return ops.norm(input, p=p, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
 
 

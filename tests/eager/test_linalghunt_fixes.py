@@ -88,3 +88,17 @@ def test_a_singular_gradient_raises_every_time(fn):
         dg.linalg.det(x).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), np.linalg.det(A[1:])[:, None, None]
                                    * np.swapaxes(np.linalg.inv(A[1:]), -1, -2), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [None, (0, 1), (1, 0)])
+def test_norm_nuc_is_the_sum_of_singular_values(dim):
+    A = np.random.default_rng(7).standard_normal((4, 3))
+    for fn in (lambda t: dg.norm(t, p="nuc", dim=dim), lambda t: t.norm(p="nuc", dim=dim, keepdim=True)):
+        x = dg.tensor(A, requires_grad=True)
+        out = fn(x)
+        np.testing.assert_allclose(out.detach().numpy().ravel(), [np.linalg.svd(A)[1].sum()], rtol=1e-12)
+        out.sum().backward()
+        u, _, vh = np.linalg.svd(A, full_matrices=False)
+        np.testing.assert_allclose(x.grad.numpy(), u @ vh, rtol=1e-10, atol=1e-12)
+    with pytest.raises(dg.errors.ShapeError):
+        dg.norm(dg.tensor(np.ones((2, 2, 2))), p="nuc")

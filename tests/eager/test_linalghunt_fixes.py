@@ -19,8 +19,8 @@ def _mirrored_lower(A: np.ndarray) -> np.ndarray:
     return low + np.swapaxes(np.tril(A, -1), -1, -2)
 
 
-@settings(max_examples=8, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.sampled_from([None, 0.3]),
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 3]), st.sampled_from([None, 0.3]),
        st.sampled_from([None, 1.0]))
 def test_pinv_and_rank_hermitian_read_the_lower_triangle(seed, n, rtol, atol):
     rng = np.random.default_rng(seed)

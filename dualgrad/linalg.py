@@ -10,8 +10,8 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes, ops
-from .eager.api import _floating_only
 from .eager.creation import eye, zeros
+from .eager.floating import floating_only as _floating_only
 from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
 from .errors import ArgumentError, DualgradNotImplementedError, LinAlgError, ShapeError, user_frame, user_line

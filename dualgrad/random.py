@@ -31,13 +31,13 @@ class Generator:
     def get_state(self):
         """This generator's state as a uint8 tensor (torch.Generator.get_state), to restore
         its draws with `set_state`."""
-        from .eager.random_more import state_of
+        from .eager.rng_state import state_of
 
         return state_of(self._rng, "Generator.get_state")
 
     def set_state(self, new_state) -> Generator:
         """Restores a state from `get_state` (torch.Generator.set_state); returns the generator."""
-        from .eager.random_more import rng_from
+        from .eager.rng_state import rng_from
 
         self._rng = rng_from(new_state, "Generator.set_state")
         return self

@@ -24,6 +24,7 @@ from ..errors import (
 )
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
+from .floating import floating_only as _floating_only
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
     _clamp_between,
     _clamp_dtype,
@@ -356,14 +357,6 @@ def _softmax_input(input, dtype, name: str):
                                      f"floating-point only: pass dtype=dg.float32, or convert with .float()) "
                                      f"{user_line()}")
     return x
-
-
-def _floating_only(input, name: str, message: str) -> None:
-    """PyTorch's refusal of an integer or bool input to a statistic that is only defined in
-    floating point (dualgrad computed it in the default float)."""
-    if type(input) is Tensor and not input.dtype.is_floating_point:
-        raise EagerDTypeError(f"{name}: {message}. Got {input.dtype.name} (convert with .float()) "
-                              f"{user_line()}")
 
 
 # -- linear algebra ---------------------------------------------------------------------------

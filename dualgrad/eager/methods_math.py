@@ -8,7 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
-from .api import _floating_only
+from .floating import floating_only as _floating_only
 from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
 

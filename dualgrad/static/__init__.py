@@ -27,7 +27,6 @@ from . import (  # noqa: F401  (data: TF1's tf.data datasets and iterators)
 )
 from .api import (
     add,
-    add_n,
     argmax,
     argmin,
     cast,
@@ -159,7 +158,7 @@ from .scopes import (
     zeros_initializer,
 )
 from .session import InteractiveSession, Session, get_default_session
-from .tf_extra import lin_space, linspace, rank, reverse, slice, squared_difference
+from .tf_extra import lin_space, linspace, reverse, slice, squared_difference
 from .tf_grids import meshgrid, sequence_mask
 from .tf_linalg import cross, linalg  # TF1's tf.linalg namespace (ds.linalg is tf.linalg)
 from .tf_linalg_decomp import qr, self_adjoint_eig, self_adjoint_eigvals, svd
@@ -209,6 +208,7 @@ from .tf_ops import (
     pad,
     placeholder_with_default,
     range,
+    rank,
     reduce_all,
     reduce_any,
     round,
@@ -328,3 +328,5 @@ vars(debugging).update(Assert=Assert, assert_equal=assert_equal, assert_greater=
 vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
+
+from .add_n import add_n  # noqa: E402  (builds on api, tf_asserts and tf_ops)

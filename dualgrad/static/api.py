@@ -15,7 +15,7 @@ from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor, graph_operands
-from .graph import Tensor, rename
+from .graph import Tensor, _dim_operand, rename
 from .sparse_rows import mark, slices_of
 from .tensor_shape import known
 
@@ -142,43 +142,6 @@ def cast(x, dtype, name=None):
     return _n(ops.cast(x, dtype=d), name)
 
 
-def add_n(inputs: Sequence, name=None):
-    """The sum of a list of tensors."""
-    inputs = _nonempty("add_n", inputs, "inputs")
-    tensors = _tensors(inputs)
-    known = [tuple(t.shape) for t in tensors if t.shape is not None]
-    if any(len(a) != len(known[0]) or any(x is not None and y is not None and x != y
-                                          for x, y in zip(a, known[0], strict=True))
-           for a in known) or len({a for a in known if None not in a}) > 1:
-        # TF1 adds tensors of one shape, without broadcasting
-        raise ShapeError(f"ds.add_n: inputs must all have the same shape, got {known} (at {user_frame()})")
-    if len(tensors) > 1 and any(t.shape is None or None in t.shape for t in tensors):
-        inputs = [_same_shape_in_the_run(tensors), *inputs[1:]]
-    total = inputs[0]
-    for t in inputs[1:]:
-        total = ops.add(total, t)
-    return _n(_tensor(total), name)
-
-
-def _same_shape_in_the_run(tensors: list) -> Tensor:
-    """The first input, after a check that every input has its shape (shapes fed at run time: a
-    (1, 5) input and a (3, 5) one were broadcast to (3, 5); TF1's AddN fails the run)."""
-    from .graph import get_default_graph
-    from .tf_asserts import Assert
-    from .tf_ops import logical_and, reduce_all
-
-    first = shape(tensors[0])
-    checks = []
-    for t in tensors[1:]:
-        other = shape(t)  # same rank, then [a, b] == [b, a] holds only for a == b
-        fits = logical_and(equal(size(other), size(first)),
-                           reduce_all(equal(concat([other, first], 0), concat([first, other], 0))))
-        checks.append(Assert(fits, ["ds.add_n: inputs must all have the same shape (TF1: AddN's "
-                                    "'Inputs to operation AddN must have the same size and shape')"]))
-    with get_default_graph().control_dependencies(checks):
-        return identity(tensors[0])
-
-
 # -- linear algebra --------------------------------------------------------------------------
 def _swap_last(x, flag: str):
     n = len(x.shape)
@@ -222,6 +185,21 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False, adjoint_a
     if transpose_b or adjoint_b:
         b = _swap_last(b, "adjoint_b" if adjoint_b else "transpose_b")
     return _n(ops.matmul(a, b), name)
+
+
+def _matrix_product(reflected: bool):
+    """`@`: TF1's tf.matmul, which refuses int8/int16/bool inputs (their sums would wrap)."""
+
+    def method(self, other):
+        other = _dim_operand(other)
+        return matmul(other, self) if reflected else matmul(self, other)
+
+    method.__name__ = "__rmatmul__" if reflected else "__matmul__"
+    method.__doc__ = "`@`: ds.matmul, TF1's tf.matmul (bool and narrow int inputs need output_type)"
+    return method
+
+
+Tensor.__matmul__, Tensor.__rmatmul__ = _matrix_product(False), _matrix_product(True)
 
 
 # -- reductions --------------------------------------------------------------------------------

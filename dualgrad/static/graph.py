@@ -294,20 +294,6 @@ def _true_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
     return method
 
 
-def _matrix_product(reflected: bool) -> Callable[[Any, Any], Tensor]:
-    """`@`: TF1's tf.matmul, which refuses int8/int16/bool inputs (their sums would wrap)."""
-
-    def method(self, other):
-        from .api import matmul
-
-        other = _dim_operand(other)
-        return matmul(other, self) if reflected else matmul(self, other)
-
-    method.__name__ = "__rmatmul__" if reflected else "__matmul__"
-    method.__doc__ = "`@`: ds.matmul, TF1's tf.matmul (bool and narrow int inputs need output_type)"
-    return method
-
-
 def _floor_division(reflected: bool) -> Callable[[Any, Any], Tensor]:
     """`//`: TF1's floordiv, floor(x / y) for floats (int_division.py)."""
 
@@ -396,12 +382,7 @@ class Tensor:
         """The number of dims of the static shape (tf.Tensor.ndim)."""
         return len(self._shape)
 
-    def set_shape(self, shape) -> None:
-        """Merge `shape` into the static shape (tf.Tensor.set_shape): ValueError where they
-        disagree; a run computing another shape fails (static/shape_checks.py)."""
-        from .shape_checks import set_shape
-
-        set_shape(self, shape)
+    # (`set_shape`: installed by shape_checks.py, which builds on this module)
 
     def get_shape(self) -> TensorShape:
         """The static shape, with None for unknown dims, as a `ds.TensorShape` (a tuple with
@@ -445,7 +426,7 @@ class Tensor:
     __and__, __rand__ = _operator("__and__"), _operator("__rand__")  # logical on bools, as TF1
     __or__, __ror__ = _operator("__or__"), _operator("__ror__")
     __xor__, __rxor__ = _operator("__xor__"), _operator("__rxor__")
-    __matmul__, __rmatmul__ = _matrix_product(False), _matrix_product(True)  # tf.matmul's dtypes
+    # (`@` and its reflection: ds.matmul's, installed by api.py, which builds on this module)
     __lt__, __le__ = _operator("__lt__"), _operator("__le__")
     __gt__, __ge__ = _operator("__gt__"), _operator("__ge__")
     __neg__, __abs__, __invert__ = _unary("__neg__"), _unary("__abs__"), _unary("__invert__")

@@ -15,6 +15,7 @@ from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import ShapeError, user_line
 from . import api, nn
 from . import math_functions as mf
+from .add_n import add_n
 from .compat import GraphKeys, get_collection
 from .convert import ArgumentError
 from .creation import convert_to_tensor, ones_like, zeros_like
@@ -246,4 +247,4 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
     if not losses:
         raise ArgumentError(f"ds.losses.get_total_loss: no losses have been collected in "
                             f"{get_default_graph()!r} {user_line()}")
-    return api.add_n(losses, name=name)
+    return add_n(losses, name=name)

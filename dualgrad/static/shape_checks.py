@@ -86,3 +86,13 @@ def set_shape(t: Tensor, shape) -> None:
         return
     t.shape = new
     promise(t, new, "Tensor.set_shape", user_frame())
+
+
+def _set_shape_method(self, shape) -> None:
+    """Merge `shape` into the static shape (tf.Tensor.set_shape): ValueError where they
+    disagree; a run computing another shape fails (static/shape_checks.py)."""
+    set_shape(self, shape)
+
+
+_set_shape_method.__name__ = "set_shape"
+Tensor.set_shape = _set_shape_method

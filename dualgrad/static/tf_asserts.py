@@ -22,7 +22,7 @@ from .. import ops
 from ..errors import DTypeError, InvalidArgumentError, ShapeError, user_line
 from .api import _tensor, check_numerics, equal, greater, greater_equal, less
 from .graph import Operation, Tensor, get_default_graph
-from .tf_extra import rank as _rank
+from .tf_ops import rank as _rank
 from .tf_ops import reduce_all
 
 __all__ = [

@@ -13,10 +13,10 @@ import numpy as np
 
 from .. import ops
 from ..errors import ShapeError, refusing, user_frame, user_line
-from .api import _tensor, cast, maximum, shape, size
+from .api import _tensor, cast, maximum, shape
 from .convert import ArgumentError
-from .creation import as_dtype, constant
 from .graph import Tensor, rename
+from .tf_asserts import Assert
 from .tf_math import truediv
 from .tf_ops import _int_axis, _numbers
 
@@ -27,15 +27,6 @@ def _rank_of(fn: str, x: Tensor) -> int:
     if x.shape is None:
         raise ShapeError(f"ds.{fn}: the input's rank must be known {user_line()}")
     return len(x.shape)
-
-
-def rank(input, name=None) -> Tensor:  # noqa: A002 (TF's name)
-    """The number of dims as an int32 scalar (tf.rank): a constant when the rank is known,
-    else read at run time."""
-    x = _tensor(input)
-    if x.shape is not None:
-        return constant(len(x.shape), dtype=as_dtype("int32"), name=name or "Rank")
-    return rename(size(shape(x)), name)
 
 
 def reverse(tensor, axis, name=None) -> Tensor:
@@ -123,7 +114,6 @@ def slice(input_, begin, size, name=None) -> Tensor:  # noqa: A001 (TF's name)
                              f"{x.shape}; at {user_frame()})")
         key.append(builtins.slice(b, None if s == -1 else b + s))
     if checks:
-        from .tf_asserts import Assert
         from .variables import group
 
         dims = shape(x)
@@ -179,6 +169,6 @@ def top_k(input, k=1, sorted=True, name=None) -> TopKV2:  # noqa: A002 (TF's nam
 
 # a raw numpy/Python error from a bad argument becomes the dualgrad error of its type, naming the
 # function, its arguments and the user's line (as static/api.py does)
-rank, reverse, squared_difference, linspace, slice, l2_normalize, top_k = (  # noqa: A001
-    refusing(f) for f in (rank, reverse, squared_difference, linspace, slice, l2_normalize, top_k))
+reverse, squared_difference, linspace, slice, l2_normalize, top_k = (  # noqa: A001
+    refusing(f) for f in (reverse, squared_difference, linspace, slice, l2_normalize, top_k))
 lin_space = linspace

@@ -10,8 +10,9 @@ import builtins
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_frame, user_line
+from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, refusing, user_frame, user_line
 from ..ops import Spec
+from .api import _tensor, shape, size
 from .convert import ArgumentError
 from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
@@ -369,3 +370,15 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     if a != len(x.shape) - 1:
         out = ops.transpose(out, axes=tuple(int(i) for i in np.argsort(perm)))
     return rename(out, name)
+
+
+def rank(input, name=None) -> Tensor:  # noqa: A002 (TF's name)
+    """The number of dims as an int32 scalar (tf.rank): a constant when the rank is known,
+    else read at run time."""
+    x = _tensor(input)
+    if x.shape is not None:
+        return constant(len(x.shape), dtype=as_dtype("int32"), name=name or "Rank")
+    return rename(size(shape(x)), name)
+
+
+rank = refusing(rank)  # (a raw error from a bad argument: the dualgrad error naming it)

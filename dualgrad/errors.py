@@ -196,6 +196,11 @@ class ValueNeeded(Untraceable):
     format, numpy): data-dependent Python, which a trace cannot follow."""
 
 
+class SharedMemory(Untraceable):
+    """A `dg.compile`d call's argument shares memory with a tensor the program writes in
+    place: the step runs eagerly, where the write reaches both."""
+
+
 class CompileWarning(UserWarning):
     """A `dg.compile`d function runs a step eagerly; the message says why and names the line."""
 

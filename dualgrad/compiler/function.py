@@ -22,10 +22,18 @@ from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
 from ..eager.tensor import Tensor
-from ..errors import CompileWarning, Untraceable, ValueNeeded, _skipped_dirs, user_frame, user_stacklevel
+from ..errors import (
+    CompileWarning,
+    SharedMemory,
+    Untraceable,
+    ValueNeeded,
+    _skipped_dirs,
+    user_frame,
+    user_stacklevel,
+)
 from .discover import Walk, scalar_token
 from .on_device import on_device
-from .program import Program, SharedMemory
+from .program import Program
 from .trace import memory_of, trace
 
 CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)

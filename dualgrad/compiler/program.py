@@ -19,7 +19,7 @@ import numpy as np
 from ..backend import to_numpy
 from ..eager import storage_writes
 from ..eager.tensor import Tensor
-from ..errors import Untraceable
+from ..errors import SharedMemory, Untraceable
 from ..optim.optimizer import write
 from ..static.session import Session
 from ..static.variables import Variable
@@ -67,10 +67,6 @@ def _locator(t, owner, feed_pos: dict):
         index = feed_pos[id(owner)]
         return lambda feeds: feeds[index]._grad
     return lambda feeds: owner._grad
-
-
-class SharedMemory(Untraceable):
-    """A call's argument shares memory with a tensor the program writes: run it eagerly."""
 
 
 class _Argument:

@@ -13,7 +13,7 @@ from .. import ops
 from ..eager import api
 from ..eager.bind import as_eager_error
 from ..eager.tensor import Tensor
-from ..errors import ShapeError, user_line
+from ..errors import DualgradTypeError, ShapeError, user_line
 from .module import Module
 
 
@@ -54,6 +54,12 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """The p-norm distances between the rows of a 2-D input, for each pair i < j in row-major
     order (F.pdist, torch.pdist): a gather of the pairs and `norm` over the columns, so the
     gradient at a zero distance is 0, as PyTorch's."""
+    if not isinstance(input, Tensor):
+        raise DualgradTypeError(f"pdist(): argument 'input' must be Tensor, not {type(input).__name__} "
+                                f"{user_line()}")
+    if isinstance(p, Tensor) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise DualgradTypeError(f"pdist(): argument 'p' must be a number, not {type(p).__name__} "
+                                f"{user_line()}")
     if input.ndim != 2:
         raise as_eager_error(ShapeError(f"pdist: pdist only supports 2D tensors, got: {input.ndim}D "
                                         f"(shape {tuple(input.shape)}) {user_line()}"))

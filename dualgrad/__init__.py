@@ -108,18 +108,12 @@ from .eager.api import (
 from .eager.api_more import (
     absolute,
     addbmm,
-    can_cast,
     deg2rad,
     dist,
     exp2,
-    finfo,
     float_power,
     gcd,
     ger,
-    iinfo,
-    inference_mode,
-    is_complex,
-    is_inference_mode_enabled,
     isneginf,
     isposinf,
     isreal,
@@ -129,10 +123,8 @@ from .eager.api_more import (
     log10,
     msort,
     positive,
-    promote_types,
     rad2deg,
     renorm,
-    result_type,
     signbit,
     std_mean,
     tensordot,
@@ -169,6 +161,16 @@ from .eager.defaults import (
 )
 from .eager.devices import Device as device
 from .eager.devices import get_default_device, set_default_device
+from .eager.dtype_info import (
+    can_cast,
+    finfo,
+    iinfo,
+    inference_mode,
+    is_complex,
+    is_inference_mode_enabled,
+    promote_types,
+    result_type,
+)
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
 from .eager.methods_compose import (

@@ -29,8 +29,6 @@ A tensor compares and hashes by identity (as in TF1): use `ds.equal` for element
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -38,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..errors import DTypeError, GraphError, ShapeError, _skipped_dirs, user_frame, user_line
+from ..errors import DTypeError, GraphError, ShapeError, user_frame, user_line
 from ..ops import Op, Spec
 from ..ops import operands as _operands
 from ..ops import registry as _registry
@@ -46,6 +44,7 @@ from ..ops.attrs import as_attrs
 from ..ops.operators import OPERATORS, REFLECTED
 from .int_division import floor_quotient, true_quotient
 from .naming import Naming, check_name
+from .shape_reader import asked_by_dualgrad as _asked_by_dualgrad
 from .tensor_shape import Dimension, TensorShape, known, plain
 
 # -- the default graph ---------------------------------------------------------------------
@@ -316,26 +315,6 @@ def _unary(dunder: str) -> Callable[[Any], Tensor]:
     method.__name__ = dunder
     method.__doc__ = f"`{dunder}`: the registry op {name}, in the graph"
     return method
-
-
-def _asked_by_dualgrad() -> bool:
-    """Whether the code reading a tensor's `.shape` is dualgrad's own: the innermost caller
-    outside the array libraries and the standard library's wrappers (so `np.shape(x)` asks for
-    whoever called it, as in `errors.user_frame`) lies in the package."""
-    f = sys._getframe(2)
-    while f is not None:
-        file = f.f_code.co_filename
-        if file.startswith(_PACKAGE):
-            return True
-        if not file.startswith(_skipped_dirs()):
-            return False
-        f = f.f_back
-    return False
-
-
-# dualgrad's directory as its compiled code names it (not `__file__`: a relocated install
-# whose .pyc files name another path must still read its own shapes as tuples)
-_PACKAGE = os.path.dirname(os.path.dirname(_asked_by_dualgrad.__code__.co_filename)) + os.sep
 
 
 class Tensor:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import io
-import sys
 import types
 
 import numpy as np
@@ -26,8 +25,10 @@ from ..eager.tensor import Tensor
 from ..errors import Untraceable
 from . import host_random
 from .symbolic import Traced
+from .user_state import SCALARS as _SCALARS
+from .user_state import USER_CLASSES, class_state, global_names, scalar_token, user_classes, user_module
+from .user_state import numpy_number as _numpy_number
 
-_SCALARS = frozenset((bool, int, float, str, bytes, complex, type(None)))
 _SKIPPED = (types.ModuleType, type, types.BuiltinFunctionType, types.BuiltinMethodType)
 MAX_DEPTH = 8  # object nesting followed from a root
 MAX_ENTRIES = 20000  # more than this is not a training step's state; refused, runs eagerly
@@ -142,13 +143,13 @@ class Walk:
         (`Config.scale = 0.5`, a Module subclass's `temperature = 1.0` read as
         `self.temperature`): read by the step, they are baked into a trace like any number, so
         they are guarded like one (TorchDynamo guards them too)."""
-        classes = _USER_CLASSES.get(kind)
+        classes = USER_CLASSES.get(kind)
         if classes is None:
-            classes = _USER_CLASSES[kind] = _user_classes(kind)
+            classes = USER_CLASSES[kind] = user_classes(kind)
         for cls, functions in classes:
             if cls is not reached and not self._first(cls):
                 continue
-            pairs = [(k, v) for k, v in vars(cls).items() if _class_state(k, v)]
+            pairs = [(k, v) for k, v in vars(cls).items() if class_state(k, v)]
             if pairs:
                 self.key.append(id(cls))
                 self._held(cls, pairs, _ATTRIBUTE, depth + 1)
@@ -252,7 +253,7 @@ class Walk:
                 key.append(name)
                 value = scope[name]
                 visit(value, depth)
-                if type(value) is types.ModuleType and _user_module(value):
+                if type(value) is types.ModuleType and user_module(value):
                     # `helpers.SCALE`, `helpers.f(x)`: the attributes the code may name
                     attributes = vars(value)
                     for attr in names:
@@ -300,26 +301,6 @@ class Walk:
                 self.rates.extend((opt, i, name, j) for name, j in fed)
             names = {name for name, _ in fed}
             self._held(group, [(k, v) for k, v in group.items() if k not in names], _BY_KEY, depth + 2)
-
-
-def _numpy_number(value) -> tuple:
-    """A numpy number's (or 0-d array's) place in the key: its dtype and value (a NaN or a
-    zero as its repr: a NaN equals itself, -0.0 differs from 0.0)."""
-    number = value.item()
-    return (value.dtype.str, repr(number) if number != number or number == 0 else number)
-
-
-def scalar_token(value):
-    """A Python scalar's place in a guard key, by type and value: `1`, `1.0` and `True` are
-    equal in Python but give other dtypes (`x * 1.0` of an int tensor is float), and `-0.0`
-    equals `0.0` but gives other signs (`1 / (x * -0.0)` is -inf); a NaN equals itself here.
-    (Before, they shared a key, and the first trace's dtype or sign was kept.)"""
-    kind = type(value)
-    if kind is float:
-        return (float, repr(value)) if value != value or value == 0.0 else (float, value)
-    if kind is int or kind is str:
-        return value
-    return (kind, value)
 
 
 class _ArrayGuard:
@@ -398,46 +379,7 @@ _HOST_RANDOM = 9  # numpy's or Python's random generators: their states are read
 _ITERATOR = 10  # an iterator or generator (not a file): refused, `next()` would be traced once
 _CLASS = 11  # a class: its numbers are guarded (`Walk._class_numbers`)
 _PARTIAL = 12  # a functools.partial: its function, arguments and keywords
-# classes whose numbers are not the step's state (their own constants, e.g. `np.float32`'s)
-_LIBRARY_MODULES = ("builtins", "dualgrad", "numpy", "jax", "jaxlib", "abc", "typing", "collections",
-                    "enum", "functools", "types")
 _HOW: dict[type, int] = {}  # how the walk treats each type, decided once per type
-_USER_CLASSES: dict[type, tuple] = {}  # a type -> the classes of its MRO outside the libraries
-
-
-def _user_classes(kind: type) -> tuple:
-    """(class, its methods) of each class `kind` derives from (itself first) whose numbers,
-    tensors and containers are the step's state, and whose methods' globals are (a Module
-    subclass's `forward` reading a global `SCALE` or a tensor in another module: before, baked
-    into the trace unguarded)."""
-    return tuple((c, _methods(c)) for c in kind.__mro__ if not c.__module__.startswith(_LIBRARY_MODULES))
-
-
-def _methods(cls: type) -> tuple:
-    """The Python functions `cls` defines (plain, static and class methods, properties), but
-    its dunders other than `__call__` (construction and printing are not the step)."""
-    out = []
-    for name, v in vars(cls).items():
-        if name.startswith("__") and name != "__call__":
-            continue
-        if isinstance(v, (staticmethod, classmethod)):
-            v = v.__func__
-        if isinstance(v, property):
-            out.extend(f for f in (v.fget, v.fset) if isinstance(f, types.FunctionType))
-        elif isinstance(v, types.FunctionType):
-            out.append(v)
-    return tuple(out)
-
-
-def _class_state(name: str, value) -> bool:
-    """Whether a class attribute is state a step may read: a number, string or bool, a
-    tensor, or a dict, list or tuple (`Config.scale`, `Config.table = dg.tensor(...)`)."""
-    kind = type(value)
-    if kind in _SCALARS or kind is Tensor or kind is dict or kind is list or kind is tuple:
-        return not name.startswith("__")
-    return isinstance(value, np.generic)
-
-
 def _how(kind: type) -> int:
     from ..nn.module import Module
     from ..optim.optimizer import Optimizer
@@ -484,32 +426,6 @@ def changed_scalars(before: Walk, after: Walk) -> list:
         if now is not None and (type(now[0]) is not type(v) or now[0] != v):
             changed.append((owner, k[1], is_attr, original))
     return changed
-
-
-def _user_module(module: types.ModuleType) -> bool:
-    """Whether `module` is the user's own (not the standard library, an installed package or
-    dualgrad): the attributes its functions and the step read are the step's state."""
-    user = _USER_MODULES.get(module.__name__)
-    if user is None:
-        name = module.__name__
-        path = getattr(module, "__file__", None) or ""
-        user = _USER_MODULES[name] = bool(path) and not (
-            name.startswith(_LIBRARY_MODULES) or name.split(".")[0] in sys.stdlib_module_names
-            or "site-packages" in path or "dist-packages" in path)
-    return user
-
-
-_USER_MODULES: dict[str, bool] = {}
-
-
-@functools.lru_cache(maxsize=1024)
-def global_names(code: types.CodeType) -> tuple[str, ...]:
-    """The names `code` and the functions defined in it may read as globals."""
-    names = list(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names.extend(global_names(const))
-    return tuple(dict.fromkeys(names))
 
 
 def guard_reads(key: list, roots: set) -> None:

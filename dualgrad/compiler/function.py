@@ -31,10 +31,11 @@ from ..errors import (
     user_frame,
     user_stacklevel,
 )
-from .discover import Walk, scalar_token
+from .discover import Walk
 from .on_device import on_device
 from .program import Program
 from .trace import memory_of, trace
+from .user_state import scalar_token
 
 CACHE_LIMIT = 8  # traces kept per function (torch.compile's cache_size_limit)
 _EAGER = object()  # a guard key whose step runs eagerly

@@ -12,7 +12,7 @@ import dualgrad as dg
 from dualgrad.backend import is_jax_array
 
 from .steps import quietly, same, same_tensors
-from .test_differential import ENDINGS, make_step, optimizer_run, programs, twins
+from .test_differential import ENDINGS, make_step, optimizer_run, twins, xla_programs
 
 DEVICE = "jax"
 
@@ -22,7 +22,7 @@ def on_device(t) -> bool:
 
 
 @settings(max_examples=3, deadline=None)  # each example compiles an XLA program: kept few
-@given(programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
+@given(xla_programs, st.sampled_from(ENDINGS), st.integers(0, 2**16), st.booleans())
 def test_random_programs_on_the_device_equal_the_eager_step_there(program, ending, seed, use_grad_fn):
     (x1, w1, b1), (x2, w2, b2) = twins(seed, DEVICE)
     eager = make_step(program, ending, 0.1, w1, b1, use_grad_fn)

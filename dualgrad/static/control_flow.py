@@ -18,11 +18,14 @@ from .control_flow_loop import while_loop
 from .control_flow_trace import (
     KINDS,
     SubGraph,
+    as_flag,
     check_pred,
     control_writes,
     declare,
     is_control_flow,
     is_numpy,
+    passing,
+    registry_checked,
     trace,
 )
 from .creation import convert_to_tensor
@@ -113,23 +116,31 @@ def _run_cond(op: Operation, xp):
     writes = op.attrs["writes"]
     slot = {t: i for i, t in enumerate(captures)}
     var_slots = [slot[v] for v in writes]
-    true_sg, false_sg = op.attrs["branches"]
+    branches = op.attrs["branches"]
 
-    def branch(sub: SubGraph, before: int, after: int):
+    def branch(sub: SubGraph):
         program = SubProgram(sub, xp, sub.captures)
         mine = [slot[c] for c in sub.captures]
         dtypes_ = [t.dtype.np for t in op.outputs]
 
-        def run(caps):  # (the other branch's checks pass: it did not run)
+        def run(caps):  # (outputs, new values of the writes, this branch's flags)
             outs, new, ok = program.call((), [caps[i] for i in mine])
             outs = tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True))
-            ok = (xp.asarray(True),) * before + tuple(xp.asarray(f, dtype=bool) for f in ok) + (
-                xp.asarray(True),) * after
+            ok = tuple(as_flag(xp, m, f) for (_, m), f in zip(sub.checks, ok, strict=True))
             return outs, tuple(new.get(v, caps[s]) for v, s in zip(writes, var_slots, strict=True)), ok
         return run
 
-    run_true = branch(true_sg, 0, len(false_sg.checks))
-    run_false = branch(false_sg, len(true_sg.checks), 0)
+    def taking(runs: tuple, side: int, likes: tuple):
+        """Branch `side` with the other branch's flags as passing (it did not run)."""
+        def run(caps):
+            outs, new, ok = runs[side](caps)
+            other = branches[1 - side].checks
+            other = tuple(passing(xp, m, like) for (_, m), like in zip(other, likes[1 - side], strict=True))
+            return outs, new, ok + other if side == 0 else other + ok
+        return run
+
+    runs = tuple(branch(sub) for sub in branches)
+    none = tuple((None,) * len(sub.checks) for sub in branches)
 
     def check_pred(pred):  # a pred of unknown rank is checked when its value's shape is known
         if np.ndim(pred) != 0:
@@ -137,6 +148,8 @@ def _run_cond(op: Operation, xp):
                              f"got shape {np.shape(pred)}")
 
     if is_numpy(xp):
+        run_true, run_false = taking(runs, 0, none), taking(runs, 1, none)
+
         def run(values):
             check_pred(values[0])
             taken = run_true if bool(values[0]) else run_false
@@ -145,10 +158,16 @@ def _run_cond(op: Operation, xp):
 
     import jax
 
+    registry = any(registry_checked(m) for sub in branches for _, m in sub.checks)
+
     def run_jax(values):
         check_pred(values[0])
+        caps = tuple(values[1:])
+        # (a registry check's flags have its op's shapes: the branch not taken passes zeros
+        # of the same shape, which jax.eval_shape of the taken branch gives)
+        likes = tuple(jax.eval_shape(lambda c, r=r: r(c)[2], caps) for r in runs) if registry else none
         try:
-            return jax.lax.cond(values[0], run_true, run_false, tuple(values[1:]))
+            return jax.lax.cond(values[0], taking(runs, 0, likes), taking(runs, 1, likes), caps)
         except TypeError as e:
             raise ShapeError(f"ds.cond: the branches of {op.name} (created at {op.where}) computed "
                              f"values of different shapes or dtypes, which the jax backend cannot "

@@ -12,9 +12,14 @@ from ..ops import Spec
 from .api import stop_gradient
 from .control_flow_trace import (
     SubGraph,
+    as_flag,
     check_pred,
     declare,
+    failed,
+    first_failure,
     is_numpy,
+    passing,
+    registry_checked,
     trace,
 )
 from .creation import convert_to_tensor
@@ -148,13 +153,16 @@ def loop_programs(op: Operation, xp, checked: bool = True):
     body_p = SubProgram(body_sg, xp, captures, checked)
     dtypes_ = [t.dtype.np for t in op.outputs]
 
+    def flags(sub, ok) -> tuple:
+        return tuple(as_flag(xp, m, f) for (_, m), f in zip(sub.checks, ok, strict=True)) if checked else ()
+
     def keep_going(vals, caps):
         outs, _, ok = cond_p.call(vals, caps)
-        return outs[0], tuple(ok)
+        return xp.asarray(outs[0], dtype=bool), flags(cond_sg, ok)
 
     def step(vals, caps):
         outs, _, ok = body_p.call(vals, caps)
-        return tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True)), tuple(ok)
+        return tuple(xp.asarray(o, dtype=d) for o, d in zip(outs, dtypes_, strict=True)), flags(body_sg, ok)
     return step, keep_going
 
 
@@ -163,20 +171,23 @@ def _run_while(op: Operation, xp):
     n = op.attrs["n_vars"]
     limit = op.attrs["maximum_iterations"]
     step, keep_going = loop_programs(op, xp)
-    n_cond = len(op.attrs["cond"].checks)
-    n_body = len(op.attrs["body"].checks)
+    cond_checks = tuple(m for _, m in op.attrs["cond"].checks)
+    body_checks = tuple(m for _, m in op.attrs["body"].checks)
+    checks = cond_checks + body_checks
 
     if is_numpy(xp):
         def run(values):  # (a failed check ends the loop: the run fails after it)
             vals, caps = tuple(values[:n]), values[n:]
-            ok = [True] * (n_cond + n_body)
+            ok = [passing(xp, m) for m in checks]
             i = 0
             while limit is None or i < limit:
-                go, ok[:n_cond] = _and(ok[:n_cond], keep_going(vals, caps))
-                if not (bool(go) and all(map(bool, ok))):
+                go, flags = keep_going(vals, caps)
+                ok = _first_failures(xp, checks, ok, flags, 0)
+                if not (bool(go) and _passed(xp, checks, ok)):
                     break
-                vals, ok[n_cond:] = _and(ok[n_cond:], step(vals, caps))
-                if not all(map(bool, ok)):
+                vals, flags = step(vals, caps)
+                ok = _first_failures(xp, checks, ok, flags, len(cond_checks))
+                if not _passed(xp, checks, ok):
                     break
                 i += 1
             return list(vals), [], ok
@@ -184,8 +195,8 @@ def _run_while(op: Operation, xp):
 
     import jax
 
-    if n_cond + n_body or op.attrs["cond"].prints:  # (a print in cond: not past the limit)
-        return _checked_loop_jax(op, xp, step, keep_going, n_cond, n_body)
+    if checks or op.attrs["cond"].prints:  # (a print in cond: not past the limit)
+        return _checked_loop_jax(op, xp, step, keep_going, cond_checks, body_checks)
 
     def run_jax(values):
         caps = values[n:]
@@ -205,10 +216,20 @@ def _run_while(op: Operation, xp):
     return run_jax
 
 
-def _and(ok: list, result: tuple) -> tuple:
-    """(value, flags) of a cond or body run (numpy), its flags ANDed into `ok`."""
-    value, flags = result
-    return value, [bool(a) and bool(b) for a, b in zip(ok, flags, strict=True)]
+def _first_failures(xp, checks: tuple, ok, flags: tuple, at: int) -> list:
+    """The loop's flags so far `ok` (one per check of cond and body) with the flags of one run
+    of cond (`at` 0) or body (`at`: after cond's) kept where no earlier iteration failed."""
+    ok = list(ok)
+    for i, f in enumerate(flags, start=at):
+        ok[i] = first_failure(xp, checks[i], ok[i], f)
+    return ok
+
+
+def _passed(xp, checks: tuple, ok) -> object:
+    """Did every check pass so far? (a Python bool on numpy, a traced bool on jax)"""
+    if is_numpy(xp):
+        return not any(bool(failed(xp, m, f)) for m, f in zip(checks, ok, strict=True))
+    return xp.logical_not(xp.any(xp.stack([failed(xp, m, f) for m, f in zip(checks, ok, strict=True)])))
 
 
 def _changing_shape(op: Operation, e: Exception) -> ShapeError:
@@ -217,40 +238,47 @@ def _changing_shape(op: Operation, e: Exception) -> ShapeError:
                       f"backend='numpy' ({e})")
 
 
-def _checked_loop_jax(op: Operation, xp, step, keep_going, n_cond: int, n_body: int):
-    """A loop with checks inside, on jax: the flags ANDed over the iterations ride in the carry,
-    and the loop stops after the iteration where one fails (the run then fails). `cond` is
-    evaluated at the end of each iteration, so each of its runs (and flags) is carried; past
-    `maximum_iterations` it is not run, as on numpy."""
+def _checked_loop_jax(op: Operation, xp, step, keep_going, cond_checks: tuple, body_checks: tuple):
+    """A loop with checks inside, on jax: the flags ANDed over the iterations (a registry
+    check's: the failing iteration's) ride in the carry, and the loop stops after the
+    iteration where one fails (the run then fails). `cond` is evaluated at the end of each
+    iteration, so each of its runs (and flags) is carried; past `maximum_iterations` it is not
+    run, as on numpy."""
     import jax
 
     lax = jax.lax
     n = op.attrs["n_vars"]
     limit = op.attrs["maximum_iterations"]
-    passed = (xp.asarray(True),) * n_cond
-
-    def test(i, vals, caps):  # (go on?, cond's flags)
-        if limit is None:
-            return keep_going(vals, caps)
-        return lax.cond(i < limit, lambda v: _bool(xp, keep_going(v, caps)),
-                        lambda v: (xp.asarray(False), passed), vals)
+    checks = cond_checks + body_checks
 
     def run_jax(values):
         caps = values[n:]
         vals = tuple(xp.asarray(v, dtype=t.dtype.np) for v, t in zip(values[:n], op.outputs, strict=True))
-        go, ok_cond = _bool(xp, test(0, vals, caps))
-        init = (xp.asarray(0), vals, go, ok_cond + (xp.asarray(True),) * n_body)
+        # (a registry check's flags have its op's shapes: jax.eval_shape gives the passing
+        # value's shape, for the carry before the first iteration and past the limit)
+        registry = any(registry_checked(m) for m in checks)
+        likes = jax.eval_shape(lambda v: keep_going(v, caps)[1] + step(v, caps)[1], vals) if registry else (
+            (None,) * len(checks))
+        passed = tuple(passing(xp, m, like) for m, like in zip(checks, likes, strict=True))
+
+        def test(i, vals):  # (go on?, cond's flags)
+            if limit is None:
+                return keep_going(vals, caps)
+            return lax.cond(i < limit, lambda v: keep_going(v, caps),
+                            lambda v: (xp.asarray(False), passed[:len(cond_checks)]), vals)
+
+        go, ok_cond = test(0, vals)
+        init = (xp.asarray(0), vals, go, ok_cond + passed[len(cond_checks):])
 
         def more(carry):
             _, _, go, ok = carry
-            return xp.logical_and(go, xp.all(xp.stack(ok)))
+            return xp.logical_and(go, _passed(xp, checks, ok))
 
         def body(carry):
             i, vals, _, ok = carry
             vals, ok_body = step(vals, caps)
-            go, ok_cond = _bool(xp, test(i + 1, vals, caps))
-            ok = tuple(xp.logical_and(a, b) for a, b in zip(ok, ok_cond + tuple(ok_body), strict=True))
-            return i + 1, vals, go, ok
+            go, ok_cond = test(i + 1, vals)
+            return i + 1, vals, go, tuple(_first_failures(xp, checks, ok, ok_cond + ok_body, 0))
 
         try:
             _, vals, _, ok = lax.while_loop(more, body, init)
@@ -258,8 +286,3 @@ def _checked_loop_jax(op: Operation, xp, step, keep_going, n_cond: int, n_body: 
             raise _changing_shape(op, e) from None
         return list(vals), [], list(ok)
     return run_jax
-
-
-def _bool(xp, result: tuple) -> tuple:
-    go, flags = result
-    return xp.asarray(go, dtype=bool), tuple(xp.asarray(f, dtype=bool) for f in flags)

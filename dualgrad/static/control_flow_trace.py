@@ -12,7 +12,11 @@ Each kind is declared once in `KINDS`: how a backend runs it (`runner(op, xp)` r
 Run-time checks inside a traced function (`ds.Assert` and the `ds.debugging.assert_*`,
 `check_numerics`, `case`'s guards) come out of the control-flow op as one bool flag each, in
 the order of `inner_checks(op)`: True where the branch was not taken, the AND over the
-iterations of a loop. The run checks them with its own checks, before it commits anything.
+iterations of a loop. A registry op's own check (`Op.check`: gather's index bounds, inv's
+singular matrix) comes out as its flags array, in the format its `error` reads: zeros (which
+every format reads as passing) where the branch was not taken, the failing iteration's flags
+for a loop (`failed`, `first_failure`, `passing`). The run checks them with its own checks,
+before it commits anything.
 `ds.Print`s inside print when their function runs (numpy: at once; jax: a
 `jax.debug.callback`). A gradient's re-run of a forward function checks and prints nothing:
 the forward op does.
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DTypeError, GraphError, ShapeError
+from ..ops.registry import Op
 from .api import identity
 from .creation import convert_to_tensor
 from .graph import Graph, Operation, Tensor
@@ -60,6 +65,50 @@ def inner_checks(op: Operation) -> tuple:
     (empty for every other op)."""
     kind = KINDS.get(op.type)
     return () if kind is None else tuple(c for sub in kind.checked(op) for c in sub.checks)
+
+
+def registry_checked(message) -> bool:
+    """Is this check a registry op's own (its flag is `Op.check.flags`' array, not a bool)?"""
+    return isinstance(message, Op)
+
+
+def failed(xp, message, flag):
+    """Did the check fail, as a (traceable) bool? A bool flag is True when it passed; a registry
+    check's flags are True where a batch element failed (a bool array: inv's, cholesky's,
+    integer division's) or, for a bounds check, [out of range? per value..., values..., bound]
+    (`labels.BoundsCheck`)."""
+    if not registry_checked(message):
+        return xp.logical_not(flag)
+    flag = xp.asarray(flag)
+    if flag.dtype == bool:
+        return xp.any(flag)
+    return xp.any(flag[:(flag.size - 1) // 2] != 0)
+
+
+def first_failure(xp, message, kept, new):
+    """A check's flag over a loop's iterations: the AND of bool flags; a registry check's flags
+    of the first iteration that failed (the loop stops after it), else the newest."""
+    if not registry_checked(message):
+        return xp.logical_and(kept, new)
+    if is_numpy(xp):  # (the shapes may differ between iterations, under shape_invariants)
+        return kept if bool(failed(xp, message, kept)) else new
+    return xp.where(failed(xp, message, kept), kept, new)
+
+
+def passing(xp, message, like=None):
+    """The flag of a check whose branch did not run: True; for a registry check, zeros of the
+    shape and dtype of its flags (`like`, from `jax.eval_shape`: jax's branches must agree),
+    or one int 0 (numpy), which every flag format reads as passing."""
+    if not registry_checked(message):
+        return xp.asarray(True)
+    if like is None:
+        return np.zeros(1, dtype=np.int64)
+    return xp.zeros(like.shape, like.dtype)
+
+
+def as_flag(xp, message, flag):
+    """A check's flag as a control-flow op carries it: a bool, or a registry check's flags."""
+    return xp.asarray(flag) if registry_checked(message) else xp.asarray(flag, dtype=bool)
 
 
 def control_writes(op: Operation) -> tuple:
@@ -146,6 +195,9 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
                 if message is not None:  # (a message that `report`s: ds.Print's, tf_print.py)
                     (prints if hasattr(message, "report") else checks)[t] = message
             checks.update(inner_checks(op))
+            rop = op.registry_op
+            if rop is not None and rop.check is not None and op.outputs:
+                checks[op.outputs[0]] = rop  # (its own check: gather's bounds, inv's singular A)
         kept = tuple(c for c in op.control_inputs if c in owned)
         if len(kept) != len(op.control_inputs):
             control.update(dict.fromkeys(c for c in op.control_inputs if c not in owned))

@@ -93,7 +93,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdim
         x = ops.where(ops.isnan(x), 0, x)
     axes = _reduced("nansum", x, _dim(dim, axis, "nansum", empty_is_all=True))
     out = ops.sum(x, axis=axes, keepdims=_keep(keepdim, keepdims, "nansum"))
-    return spelled(out, "NansumBackward0")
+    return spelled(api.in_dtype(out, x, dtype), "NansumBackward0")  # dtype=int32 stays int32
 
 
 @one_element_dims("dim", "axis")

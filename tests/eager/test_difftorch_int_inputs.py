@@ -76,3 +76,25 @@ def test_static_reduce_logsumexp_of_int8_does_not_wrap() -> None:
     x = tf.placeholder(tf.int8, [2, 3])
     out = tf.Session().run(tf.reduce_logsumexp(x, 0), {x: a})
     np.testing.assert_allclose(out, _logsumexp(a.astype(np.float64), 0), rtol=1e-6)
+
+
+REDUCTIONS_WITH_DTYPE = {
+    "sum": (lambda t, d: dg.sum(t, 0, dtype=d), np.sum),
+    "nansum": (lambda t, d: dg.nansum(t, 0, dtype=d), np.sum),
+    "Tensor.nansum": (lambda t, d: t.nansum(dim=0, dtype=d), np.sum),
+    "prod": (lambda t, d: dg.prod(t, 0, dtype=d), np.prod),
+    "cumsum": (lambda t, d: dg.cumsum(t, 0, dtype=d), lambda a, axis: np.cumsum(a, axis)),
+    "cumprod": (lambda t, d: dg.cumprod(t, 0, dtype=d), lambda a, axis: np.cumprod(a, axis)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS_WITH_DTYPE))
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "float16", "float32", "float64"])
+def test_reduction_result_has_the_dtype_asked_for(name, dtype) -> None:
+    """`dtype=` casts the input and the result keeps that dtype, as PyTorch (nansum gave int64
+    for dtype=int32: its integer sum accumulated in int64 and was not cast back)."""
+    fn, oracle = REDUCTIONS_WITH_DTYPE[name]
+    a = np.array([[1, -2, 3], [4, 5, -6]], dtype=np.int8)
+    out = fn(dg.tensor(a), getattr(dg, dtype))
+    assert out.dtype == getattr(dg, dtype)
+    np.testing.assert_allclose(out.numpy().astype(np.float64), oracle(a.astype(np.float64), axis=0))

@@ -59,12 +59,12 @@ def test_float_functions_of_integer_extremes(name, dtype) -> None:
     np.testing.assert_allclose(out.numpy(), oracle(a.astype(np.float64)), rtol=1e-6, atol=1e-6)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(hnp.arrays(st.sampled_from([np.int8, np.uint8, np.int16]), (3, 4)))
 def test_logsumexp_of_integers_is_the_float_logsumexp(a: np.ndarray) -> None:
     for axis in (0, 1):
         np.testing.assert_allclose(dg.logsumexp(dg.tensor(a), axis).numpy(),
-                                   _logsumexp(a.astype(np.float64), axis), rtol=1e-6)
+                                   _logsumexp(a.astype(np.float64), axis), rtol=1e-6, atol=1e-6)
 
 
 def test_static_reduce_logsumexp_of_int8_does_not_wrap() -> None:

@@ -321,7 +321,12 @@ def array_ufunc(tensor, ufunc, method: str, *inputs, **kwargs):
     """`__array_ufunc__` for tensor types: numpy ufuncs on a tensor become registry ops, so
     `np.power(x, 2) * w` and `np.exp(t)` build graph ops (HIPS autograd's numpy boxes). An op
     declared with the ufunc answers first (`np.true_divide` is `divide`, `np.absolute` is
-    `abs`); other ufuncs (comparisons, logical ops, isnan) go to the op of the same name."""
+    `abs`); other ufuncs (comparisons, logical ops, isnan) go to the op of the same name.
+    `array @ tensor` (np.matmul) is the tensor's own `@`, as Python would call it had numpy
+    deferred (PyTorch's tensors, which numpy defers to, give a tensor there)."""
+    if ufunc is np.matmul and method == "__call__" and not kwargs and len(inputs) == 2:
+        a, b = inputs
+        return b.__rmatmul__(a) if b is tensor else a.__matmul__(b)
     op = _BY_UFUNC.get(ufunc) or REGISTRY.get(ufunc.__name__)
     if method != "__call__" or kwargs or op is None or not op.elementwise:
         return NotImplemented

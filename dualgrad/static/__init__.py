@@ -245,6 +245,7 @@ from .tf_special import (
     unsorted_segment_sum,
     xlog1py,
 )
+from .tf_value_ops import histogram_fixed_width, histogram_fixed_width_bins, saturate_cast
 from .variables import (
     Variable,
     all_variables,

@@ -14,7 +14,7 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from .convert import ArgumentError
-from .creation import as_dtype, convert_to_tensor, graph_operands
+from .creation import as_dtype, constant, convert_to_tensor, graph_operands
 from .graph import Tensor, _dim_operand, rename
 from .sparse_rows import mark, slices_of
 from .tensor_shape import known
@@ -110,9 +110,13 @@ equal, not_equal, less, less_equal, greater, greater_equal = (
 def where(condition, x=None, y=None, name=None):
     """`condition ? x : y` elementwise (with broadcasting); the condition is bool, as TF1. A 1-D
     condition with x, y of higher rank picks whole rows, as TF1's `tf.where` (v1 Select): its
-    length is their first dim (broadcast, it would pick columns of a square x)."""
+    length is their first dim (broadcast, it would pick columns of a square x). Without x and
+    y: the coordinates of condition's True entries, int64 [n, rank], condition known when the
+    graph is built (TF1's one-argument tf.where)."""
+    if x is None and y is None:
+        return _coordinates(condition, name)
     if x is None or y is None:
-        raise NotImplementedError("ds.where(condition) without x and y (indices) is not supported")
+        raise ArgumentError(f"ds.where: x and y must both be given or both be None {user_line()}")
     condition = _tensor(condition)
     if not condition.dtype.is_bool:
         raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} {user_line()}")
@@ -131,6 +135,24 @@ def where(condition, x=None, y=None, name=None):
         declared = ops.where(condition, x, y).dtype
         x, y = convert_to_tensor(x, dtype=declared), convert_to_tensor(y, dtype=declared)
     return _n(ops.where(condition, x, y), name)
+
+
+def _coordinates(condition, name) -> Tensor:
+    """One-argument where: the coordinates of the True (nonzero) entries, int64 [n, rank] in
+    row-major order. n depends on the values and a graph has static shapes, so the condition
+    must be known when the graph is built, as `boolean_mask`'s mask."""
+    if isinstance(condition, Tensor):
+        if condition.op.type != "Const":
+            raise DTypeError(f"ds.where(condition) without x and y: the number of True entries fixes the "
+                             f"result's shape, so condition must be known when the graph is built (a list, "
+                             f"a numpy array or a ds.constant), got the tensor {condition.name} "
+                             f"{user_line()}")
+        known = np.asarray(condition.op.attrs["value"])
+    else:
+        known = np.asarray(condition)
+    if known.dtype.kind not in "biuf":
+        raise DTypeError(f"ds.where: condition must be bool or numbers, got {known.dtype} {user_line()}")
+    return constant(np.argwhere(known != 0).astype(np.int64), name=name or "Where")
 
 
 def cast(x, dtype, name=None):

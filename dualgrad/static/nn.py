@@ -11,7 +11,7 @@ from .api import _n, _tensor, cast, equal, matmul, reduce_mean, stop_gradient
 from .convert import ArgumentError
 from .creation import float32
 from .graph import Tensor, get_default_graph, rename
-from .nn_activations import elu, gelu, leaky_relu, selu, silu, swish
+from .nn_activations import crelu, elu, gelu, leaky_relu, selu, silu, swish
 from .nn_conv import (
     avg_pool,
     avg_pool1d,
@@ -180,23 +180,37 @@ def l2_loss(t, name=None):
     return _n(ops.divide(ops.sum(ops.square(t)), 2), name)
 
 
-def bias_add(value, bias, name=None):
-    """value + bias along the last dim; bias is 1-D with the last dim's size (TF1)."""
+def bias_add(value, bias, data_format=None, name=None):
+    """value + bias along the channel dim: the last (`data_format` None or 'N...C': NHWC, NWC,
+    NDHWC) or dim 1 ('NC...': NCHW, NCW, NCDHW); bias is 1-D of that dim's size (TF1)."""
     value, bias = _tensor(value), _tensor(bias)
+    if data_format is not None and not isinstance(data_format, str):
+        raise ArgumentError(f"bias_add: data_format must be a string, got {data_format!r} {user_line()}")
+    first = data_format is not None and data_format.startswith("NC")
+    last = data_format is None or data_format.startswith("N") and data_format.endswith("C")
+    if not first and not last:
+        raise ArgumentError(f"bias_add: data_format must be of the form `N...C` or `NC...`, got "
+                            f"{data_format!r} {user_line()}")
+    if first and (value.shape is None or len(value.shape) < 2):
+        raise ShapeError(f"bias_add: data_format {data_format!r} needs a value of known rank >= 2, got shape "
+                         f"{value.shape} {user_line()}")
+    axis = 1 if first else -1
     if bias.shape is not None and value.shape is not None and (
             len(bias.shape) != 1 or not value.shape
-            or not _compatible(bias.shape, value.shape[-1:])):
-        raise ShapeError(f"bias_add: bias must be 1-D of the last dim of value, got bias shape "
-                         f"{bias.shape} and value shape {value.shape} {user_line()}")
-    if bias.shape is not None and value.shape and None in (bias.shape[0], value.shape[-1]):
+            or not _compatible(bias.shape, value.shape[axis:][:1])):
+        raise ShapeError(f"bias_add: bias must be 1-D of the {'channel (1)' if first else 'last'} dim of "
+                         f"value, got bias shape {bias.shape} and value shape {value.shape} {user_line()}")
+    if bias.shape is not None and value.shape and None in (bias.shape[0], value.shape[axis]):
         # sizes fed at run time must match then too (a bias of 1 would broadcast; TF1 refuses)
         from .api import identity, shape
         from .tf_asserts import assert_equal
 
-        check = assert_equal(shape(value)[-1], shape(bias)[0], message="bias_add: bias must have the "
-                             "size of the last dim of value")
+        check = assert_equal(shape(value)[axis], shape(bias)[0], message="bias_add: bias must have the "
+                             "size of the channel dim of value")
         with get_default_graph().control_dependencies([check]):
             bias = identity(bias)
+    if first and len(value.shape) > 2:  # (bias as [C, 1, ..., 1]: it broadcasts along dim 1)
+        bias = ops.expand_dims(bias, axis=tuple(range(1, len(value.shape) - 1)))
     return _n(ops.add(value, bias), name)
 
 
@@ -284,7 +298,7 @@ def embedding_lookup(params, ids, partition_strategy="mod", name=None, validate_
 __all__ += ["embedding_lookup"]
 __all__ += ["l2_normalize", "top_k"]  # (static/tf_extra.py)
 
-__all__ += ["elu", "gelu", "leaky_relu", "selu", "silu", "swish"]  # (static/nn_activations.py)
+__all__ += ["crelu", "elu", "gelu", "leaky_relu", "selu", "silu", "swish"]  # (static/nn_activations.py)
 __all__ += ["avg_pool", "conv2d", "max_pool"]  # (static/nn_conv.py)
 __all__ += ["avg_pool1d", "avg_pool3d", "conv1d", "conv3d", "max_pool1d", "max_pool3d"]  # (static/nn_conv.py)
 __all__ += ["conv1d_transpose", "conv2d_transpose", "conv3d_transpose", "depthwise_conv2d",

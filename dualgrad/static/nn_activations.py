@@ -1,4 +1,4 @@
-"""`ds.nn.gelu`, `leaky_relu`, `elu`, `selu`, `silu`/`swish` and `ds.erf` with TF1's
+"""`ds.nn.gelu`, `leaky_relu`, `elu`, `selu`, `silu`/`swish`, `crelu` and `ds.erf` with TF1's
 signatures, over the registry's activations (`ops.activations`). Where TF1's gradient at a
 kink differs from PyTorch's, TF1's is kept (selu'(0) is `scale`: TF1's SeluGrad tests the
 output for `< 0`; PyTorch's is `scale * alpha`)."""
@@ -42,9 +42,15 @@ def swish(features, beta: float = 1.0, name=None):
     return silu(features, beta, name)
 
 
+def crelu(features, name=None, axis: int = -1):
+    """relu(x) and relu(-x) joined along `axis` (tf.nn.crelu): twice the size there."""
+    x = _tensor(features)
+    return _n(ops.concatenate(ops.relu(x), ops.relu(ops.negative(x)), axis=axis), name)
+
+
 def erf(x, name=None):
     """The error function elementwise (tf.erf, tf.math.erf)."""
     return _n(ops.erf(_tensor(x)), name)
 
 
-__all__ = ["elu", "erf", "gelu", "leaky_relu", "selu", "silu", "swish"]
+__all__ = ["crelu", "elu", "erf", "gelu", "leaky_relu", "selu", "silu", "swish"]

@@ -18,6 +18,7 @@ from .creation import as_dtype, constant, convert_to_tensor
 from .graph import Tensor, rename
 from .sparse_rows import mark_gather
 from .tensor_shape import known
+from .tf_gather_batch import gather_batched
 
 
 def _t(x, like: Tensor | None = None) -> Tensor:
@@ -147,12 +148,14 @@ def _indices(fn: str, indices) -> Tensor:
 
 def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
     """Slices of params along `axis` (0 when None) at integer `indices` (a tensor, fed or
-    computed). Out-of-range indices: the numpy backend raises; a compiled jax program cannot,
-    and reads NaN there (docs/static.md)."""
-    if batch_dims:
-        raise DualgradNotImplementedError(f"ds.gather: batch_dims={batch_dims} is not supported (at "
-                                          f"{user_frame()})")
+    computed). An index out of range raises when the graph runs (both backends, docs/static.md).
+    `batch_dims=b`: the first b dims of params and indices are batch dims, each batch element
+    gathering from its own params (tf_gather_batch.py)."""
     p = _t(params)
+    if batch_dims:
+        b = _int_axis("gather", batch_dims)
+        return rename(gather_batched(p, _indices("gather", indices), None if axis is None else
+                                     _int_axis("gather", axis), b), name)
     a = 0 if axis is None else _int_axis("gather", axis)
     out = ops.take(p, _indices("gather", indices), axis=a)
     if a == 0:

@@ -95,14 +95,20 @@ def histogram_fixed_width_bins(values, value_range, nbins: int = 100, dtype="int
 
 def histogram_fixed_width(values, value_range, nbins: int = 100, dtype="int32", name=None) -> Tensor:
     """How many of the values fall in each of `nbins` equal bins over value_range, values
-    below it counted in the first bin and above it in the last (tf.histogram_fixed_width); no
-    gradient (a count)."""
+    below it counted in the first bin and above it in the last (tf.histogram_fixed_width); a
+    NaN value raises when the graph runs, as TF's kernel; no gradient (a count)."""
     d = as_dtype(dtype)
     if not d.is_integer or d.is_bool:
         raise DTypeError(f"ds.histogram_fixed_width: dtype must be int32 or int64, got {d.name} "
                          f"{user_line()}")
     with get_default_graph().name_scope("histogram_fixed_width"):
-        index = _bins("histogram_fixed_width", values, value_range, nbins)
+        v = _tensor(values)
+        if v.dtype.is_floating_point:  # (TF's kernel: InvalidArgumentError)
+            check = Assert(ops.equal(ops.sum(ops.isnan(v)), 0),
+                           ["ds.histogram_fixed_width: Histogram values must not contain NaN"])
+            with get_default_graph().control_dependencies([check]):
+                v = identity(v)
+        index = _bins("histogram_fixed_width", v, value_range, nbins)
         ones = ops.cast(ops.equal(index, index), dtype=d)
         counts = ops.unsorted_segment_sum(ones, index, num_segments=int(nbins))
     return _n(counts, name)

@@ -263,6 +263,8 @@ def test_histogram_fixed_width_counts_values_in_equal_bins(backend, dtype):
     # TF1's docstring example
     with ds.Session(backend=backend) as sess:
         example = sess.run(ds.histogram_fixed_width([-1.0, 0.0, 1.5, 2.0, 5.0, 15], [0.0, 5.0], nbins=5))
+        with pytest.raises(ds.errors.InvalidArgumentError, match="NaN"):  # (as TF's kernel)
+            sess.run(ds.histogram_fixed_width([1.0, np.nan], [0.0, 5.0], nbins=5))
     np.testing.assert_array_equal(example, [2, 1, 1, 0, 2])
     with pytest.raises(ArgumentError, match="value_range"):
         ds.histogram_fixed_width([1.0], [2.0, 1.0])

@@ -159,8 +159,7 @@ class Plan:
                               _source(op.inputs[1], seen)))
             elif kind in CONTROL_FLOW:
                 ins = tuple((isinstance(a, Tensor), _source(a, seen)) for a in op.inputs)
-                steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins,
-                              tuple(t for t, _ in inner_checks(op))))
+                steps.append((_CONTROL, op, CONTROL_FLOW[kind].runner(op, xp), ins, inner_checks(op)))
             elif out is None or out in fed:
                 continue
             elif step is CONST:
@@ -178,9 +177,10 @@ class Plan:
         # flags, from the op's result and inputs; ds.Print's data (a message that `report`s):
         # the value itself; a shape promise (a message with a `flag`, static/shape_checks.py):
         # its flag of the value; a check inside a control-flow op (its op is not in the
-        # order): the flag that op returned
+        # order): the flag that op returned, found by (tensor, check), since a tensor may hold
+        # two checks (a registry op's and a `set_shape` promise)
         ordered = set(order)
-        checked = [(t, _FLAG if t.op not in ordered else _VALUE if hasattr(m, "report") else
+        checked = [(t, _Inner((t, m)) if t.op not in ordered else _VALUE if hasattr(m, "report") else
                     m.flag if hasattr(m, "flag") else None if isinstance(m, str) else
                     tuple((isinstance(a, Tensor), _source(a, reads_after.get(t.op))) for a in t.op.inputs))
                    for t, m in self.checks]
@@ -191,7 +191,7 @@ class Plan:
             env = dict(consts)
             env.update(zip(inputs, args, strict=True))
             pending = dict(zip(state_in, args, strict=False))
-            flags: dict = {}  # checked tensor inside a control-flow op -> the flag it returned
+            flags: dict = {}  # (tensor, check) inside a control-flow op -> the flag it returned
             try:  # (free until it raises: the failing step is found afterwards)
                 for step in steps:
                     code = step[0]
@@ -237,8 +237,8 @@ class Plan:
             results = [env[t] for t in fetch_tensors]
             results.extend(pending[v] for v in extra_writes)
             for t, ins in checked:
-                if ins is _FLAG:
-                    results.append(flags[t])
+                if ins.__class__ is _Inner:
+                    results.append(flags[ins.key])
                     continue
                 value = env[t]
                 if ins is _VALUE:
@@ -327,7 +327,16 @@ def _broadcast_check(op: Operation, value, var: Variable):
 
 
 _VALUE = "value"  # (a check whose output is its tensor's value: ds.Print, static/tf_print.py)
-_FLAG = "flag"  # (a check inside a ds.cond/while_loop: the flag the control-flow op returned)
+
+
+class _Inner:
+    """A check inside a ds.cond/while_loop: its (tensor, check), the key of the flag the
+    control-flow op returned."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple):
+        self.key = key
 
 
 def all_finite(value):

@@ -193,11 +193,14 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
             for t in op.outputs:
                 message = op.graph.numeric_checks.get(t)
                 if message is not None:  # (a message that `report`s: ds.Print's, tf_print.py)
-                    (prints if hasattr(message, "report") else checks)[t] = message
-            checks.update(inner_checks(op))
+                    if hasattr(message, "report"):
+                        prints[t] = message
+                    else:
+                        checks[(t, message)] = None
+            checks.update(dict.fromkeys(inner_checks(op)))
             rop = op.registry_op
             if rop is not None and rop.check is not None and op.outputs:
-                checks[op.outputs[0]] = rop  # (its own check: gather's bounds, inv's singular A)
+                checks[(op.outputs[0], rop)] = None  # (its own check: gather's bounds, inv's singular A)
         kept = tuple(c for c in op.control_inputs if c in owned)
         if len(kept) != len(op.control_inputs):
             control.update(dict.fromkeys(c for c in op.control_inputs if c not in owned))
@@ -208,7 +211,7 @@ def _finish(params, outputs, structure, created, owned, what, where) -> SubGraph
     for v in writes:
         captures[v] = None
     return SubGraph(tuple(params), tuple(outputs), structure, owned, tuple(captures),
-                    tuple(control), tuple(writes), tuple(checks.items()), tuple(prints.items()))
+                    tuple(control), tuple(writes), tuple(checks), tuple(prints.items()))
 
 
 def _needed(outputs, owned: frozenset) -> set:

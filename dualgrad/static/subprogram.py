@@ -28,10 +28,11 @@ class SubProgram:
         self.writes = tuple(zip(plan.writes, plan.write_src, strict=True))
         self.fn = plan.function(xp)
         # where each check's value is among the plan's check outputs (the last of its outputs)
-        at = {t: i for i, (t, _) in enumerate(plan.checks)}
+        # (by (tensor, check): a tensor may hold two, a registry op's and a set_shape promise)
+        at = {c: i for i, c in enumerate(plan.checks)}
         self.n_checks = len(plan.checks)
-        self.flags = tuple(at[t] for t, _ in sub.checks) if checked else ()
-        self.prints = tuple((at[t], m) for t, m in sub.prints) if checked else ()
+        self.flags = tuple(at[c] for c in sub.checks) if checked else ()
+        self.prints = tuple((at[(t, m)], m) for t, m in sub.prints) if checked else ()
         self.numpy = is_numpy(xp)
 
     def call(self, params: Sequence, captures: Sequence) -> tuple[list, dict, list]:

@@ -174,3 +174,26 @@ def test_switch_case_case_and_foldl_over_an_unknown_length_check_too(backend):
         for w, p, i, e in [(1, False, 9, [0]), (0, True, 9, [0]), (0, False, 0, [1, 9])]:
             with pytest.raises(IndexShapeError, match=f"index 9 is not in .*{HERE}"):
                 run(w, p, i, e)
+
+
+def test_a_tensor_with_two_checks_in_a_branch_keeps_both(backend):
+    """A gather's bounds check and a `set_shape` promise on its result, inside a branch: each
+    flag leaves the cond under its own (tensor, check) (one flag per tensor crashed the run
+    on both backends before, and with the registry's check only the promise went unchecked)."""
+    x, i = ds.placeholder(ds.float32, [None]), ds.placeholder(ds.int32, [None])
+    p = ds.placeholder(ds.bool, [])
+
+    def branch():
+        got = ds.gather(x, i)
+        got.set_shape([3])
+        return ds.reduce_sum(got)
+
+    out = ds.cond(p, branch, lambda: ds.constant(0.0))
+    v = np.arange(4, dtype=np.float32)
+    with ds.Session(backend=backend) as sess:
+        assert sess.run(out, {x: v, i: [0, 1, 3], p: True}) == 4.0
+        assert sess.run(out, {x: v, i: [0, 9], p: False}) == 0.0
+        with pytest.raises(ds.errors.InvalidArgumentError, match=r"set_shape.*expected shape \[3\]"):
+            sess.run(out, {x: v, i: [0, 1], p: True})
+        with pytest.raises(IndexShapeError, match="index 9 is not in"):
+            sess.run(out, {x: v, i: [0, 9, 1], p: True})

@@ -1,5 +1,5 @@
 """PyTorch's fused tensor math under its names, as compositions of registry ops: `addcdiv`,
-`baddbmm`, `addmv`, `addr`, `inner`, `chain_matmul`, `heaviside`, `cross`, and `copysign` /
+`addmm`, `baddbmm`, `addmv`, `addr`, `inner`, `chain_matmul`, `heaviside`, `cross`, and `copysign` /
 `erfinv` / `i0` (registry ops in ops.special_more), with the Tensor methods and in-place forms
 PyTorch has (`addcdiv_`, `addcmul_`, ...). Shapes are checked here, before any op runs, so
 an error names the function and both shapes as PyTorch's does. `beta=0` drops the input
@@ -115,6 +115,22 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
     _check_scalars("baddbmm", input, (batch1, batch2), beta=beta, alpha=alpha)
     dtype = _blas_dtype(input, batch1, batch2)
     return _blas(input, ops.matmul(*_in_dtype(dtype, batch1, batch2)), beta, alpha, dtype)
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), mat1 (n, m), mat2 (m, p), input broadcast to
+    (n, p) (torch.addmm); beta == 0 reads no input, so NaN and inf in it do not propagate."""
+    for name, mat in (("mat1", mat1), ("mat2", mat2)):
+        if mat.ndim != 2:
+            raise ShapeError(f"addmm: {name} must be a matrix, got {mat.ndim}-D tensor (shape "
+                             f"{tuple(mat.shape)}) {user_line()}")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise ShapeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({_shape_name(mat1)} and "
+                         f"{_shape_name(mat2)}) {user_line()}")
+    _check_broadcast("addmm", input, (mat1.shape[0], mat2.shape[1]))
+    _check_scalars("addmm", input, (mat1, mat2), beta=beta, alpha=alpha)
+    dtype = _blas_dtype(input, mat1, mat2)
+    return _blas(input, ops.matmul(*_in_dtype(dtype, mat1, mat2)), beta, alpha, dtype)
 
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:

@@ -13,6 +13,7 @@ from .attach import install
 from .bind import as_eager_error
 from .inplace import unary_method
 from .methods_more import _axis, _index_array
+from .methods_compose import addmm
 from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
@@ -163,11 +164,6 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """input + value * tensor1 * tensor2 (torch.addcmul)."""
     return ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
-
-
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
-    """beta * input + alpha * (mat1 @ mat2) (torch.addmm)."""
-    return ops.add(ops.multiply(beta, input), ops.multiply(alpha, ops.matmul(mat1, mat2)))
 
 
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002 (PyTorch's name)

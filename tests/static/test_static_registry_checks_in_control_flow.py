@@ -36,10 +36,11 @@ def _log_softmax(v):
 
 
 _INDEX = np.arange(1, 5)  # params fed to the index cases
-_SPD = np.array([2.0, 1.0, 1.0, 1.0])  # [[2, 1], [1, 1]]: lowered by 1 singular, by 2 not PD
+_SPD = np.array([2.0, 1.0, 1.0, 1.0])  # [[2, 1], [1, 1]]: its last entry lowered by 0.5, singular
 
 #: name -> (fn(x, k), the params fed, numpy float64 oracle of the value, error, message, dtypes);
-#: one op per check class (floormod/truncatemod share floordiv's, solve inv's)
+#: one op per check class (floormod/truncatemod share floordiv's, solve inv's; cholesky's
+#: PositiveDefiniteCheck is read as inv's, a bool per batch element, and left out for time)
 CASES = {
     "gather": (lambda x, k: ds.gather(x, 1 + 6 * ds.cast(_bad(x, k), ds.int32)), _INDEX,
                lambda v: v[1], IndexShapeError, r"take .*index 7 is not in \[0, 4\)", ("int32", "float32")),
@@ -55,9 +56,6 @@ CASES = {
                  DualgradRuntimeError, r"floor_divide .*divided by zero", ("int64",)),
     "inv": (lambda x, k: ds.linalg.inv(_matrix(x, k, 0.5)), _SPD,
             lambda v: np.sum(np.linalg.inv(v.reshape(2, 2))), LinAlgError, r"inv .*singular", ("float32",)),
-    "cholesky": (lambda x, k: ds.linalg.cholesky(_matrix(x, k, 2.0)), _SPD,
-                 lambda v: np.sum(np.linalg.cholesky(v.reshape(2, 2))), LinAlgError, r"cholesky",
-                 ("float32",)),
 }
 TABLE = [(name, dtype) for name, case in CASES.items() for dtype in case[-1]]
 

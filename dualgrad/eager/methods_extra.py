@@ -12,9 +12,9 @@ from . import views
 from .attach import install
 from .bind import as_eager_error
 from .inplace import unary_method
-from .methods_more import _axis, _index_array
 from .methods_compose import addmm
 from .scalar_dims import one_element_dims
+from .methods_more import _axis, _index_array
 from .tensor import Tensor
 
 

@@ -13,8 +13,8 @@ from .attach import install
 from .bind import as_eager_error
 from .inplace import unary_method
 from .methods_compose import addmm
-from .scalar_dims import one_element_dims
 from .methods_more import _axis, _index_array
+from .scalar_dims import one_element_dims
 from .tensor import Tensor
 
 

@@ -11,7 +11,7 @@ from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
-from .selection import cumsum, logical_and, logical_or
+from .selection import cumsum, logical_and, logical_or, reverse_cumsum
 from .symarray import SymArray, SymbolicUnsupported, fresh_index, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
@@ -36,13 +36,6 @@ def _cumprod_form(x: SymArray, axis: int) -> SymArray:
     return SymArray(x.shape, at)
 
 
-def _reverse_cumsum(v, axis):
-    """sum_{j >= i} v_j along axis, as a cumsum of the reversed values: total - cumsum would
-    cancel away a tail that is small next to the head (cumprod's terms often are)."""
-    flip = (slice(None),) * (axis % len(v.shape)) + (slice(None, None, -1),)
-    return ix.getitem(cumsum(ix.getitem(v, key=flip), axis=axis), key=flip)
-
-
 def _zero_parts(x, axis, positions):
     """(before the first zero of each slice, at it) masks; zeros are counted as position minus
     the running count of sign(|x|), which keeps the sympy form free of Piecewise."""
@@ -53,8 +46,8 @@ def _zero_parts(x, axis, positions):
 def _first_order(g, out, x, axis, positions):
     """The gradient's value, with 0 after the first zero; before, first: `_zero_parts`."""
     before, first = _zero_parts(x, axis, positions)
-    upto_zero = ew.divide(_reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
-    at_zero = _reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
+    upto_zero = ew.divide(reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
+    at_zero = reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
     return before, first, ew.where(before, upto_zero, ew.where(first, at_zero, 0))
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import elementwise as ew
+from . import indexing as ix
 from . import movement as mv
-from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare
@@ -48,9 +48,19 @@ def _cumsum_form(x: SymArray, axis: int) -> SymArray:
     return SymArray(x.shape, at)
 
 
+def reverse_cumsum(v, axis):
+    """sum_{j >= i} v_j along axis, as a cumsum of the reversed values: total - cumsum + v
+    cancels away a tail that is small next to the head (cumsum's gradient in float16 over 4096
+    elements was 1.08 for 0.66 at the end; cumprod's terms often are small)."""
+    if len(v.shape) == 0:
+        return v
+    flip = (slice(None),) * (axis % len(v.shape)) + (slice(None, None, -1),)
+    return ix.getitem(cumsum(ix.getitem(v, key=flip), axis=axis), key=flip)
+
+
 def _cumsum_grad(g, out, x, axis):
-    """The reversed cumulative sum of g: sum(g) - cumsum(g) + g."""
-    return ew.add(ew.subtract(rd.sum(g, axis=axis, keepdims=True), cumsum(g, axis=axis)), g)
+    """The reversed cumulative sum of g."""
+    return reverse_cumsum(g, axis)
 
 
 def _cumsum_kernel(xp, x, axis):

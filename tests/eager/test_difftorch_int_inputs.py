@@ -59,6 +59,7 @@ def test_float_functions_of_integer_extremes(name, dtype) -> None:
     np.testing.assert_allclose(out.numpy(), oracle(a.astype(np.float64)), rtol=1e-6, atol=1e-6)
 
 
+@pytest.mark.cpu_only  # (the table above runs the same compositions on both devices)
 @settings(max_examples=15, deadline=None)
 @given(hnp.arrays(st.sampled_from([np.int8, np.uint8, np.int16]), (3, 4)))
 def test_logsumexp_of_integers_is_the_float_logsumexp(a: np.ndarray) -> None:

@@ -51,7 +51,10 @@ def _million_op_chain() -> None:
 
 
 def _traced_chain(n: int, retain_graph: bool) -> tuple[int, int, int]:
-    """(bytes held after forward, after backward, after dropping the output)."""
+    """(bytes held after forward, after backward, after dropping the output); the session's
+    earlier heap frozen meanwhile, as for the million-op chain."""
+    gc.collect()
+    gc.freeze()
     tracemalloc.start()
     try:
         x = dg.tensor(np.ones(1000), requires_grad=True)
@@ -70,6 +73,7 @@ def _traced_chain(n: int, retain_graph: bool) -> tuple[int, int, int]:
         dropped = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
+        gc.unfreeze()
     return forward, backward, dropped
 
 

@@ -15,6 +15,7 @@ from .. import dtypes, ops
 from ..aliases import resolve
 from ..errors import (
     DTypeError,
+    DualgradTypeError,
     EagerDTypeError,
     NotImplementedForDType,
     ShapeError,
@@ -24,6 +25,8 @@ from ..errors import (
 )
 from .bind import as_eager_error, as_key
 from .convert import scalar_value
+from .creation_more import nonzero as _nonzero
+from .dtype_refusals import matrix_product, norm_dtype
 from .floating import floating_only as _floating_only
 from .layout import (  # noqa: F401  (re-exported: `api` holds all of PyTorch's names)
     _clamp_between,
@@ -120,11 +123,20 @@ logical_not = ops.logical_not
 subtract, multiply, divide, true_divide, negative, clip = sub, mul, div, div, neg, clamp
 
 
-def where(condition, input, other) -> Tensor:
+_ONE_ARGUMENT = object()  # (where's input and other left out: None is a value there)
+
+
+def where(condition, input=_ONE_ARGUMENT, other=_ONE_ARGUMENT) -> Tensor:
     """Elements of `input` where `condition` holds, else of `other` (torch.where). Two numbers
     take PyTorch's types (1.5 and 2: the default float; numpy's where would make float64).
     (Here, not in the registry's kernel: VJP rules call `where` of two numbers and keep
-    numpy's float64 for them, as a float64 gradient needs.)"""
+    numpy's float64 for them, as a float64 gradient needs.) `where(condition)` alone is
+    `nonzero(condition, as_tuple=True)`, as PyTorch's."""
+    if input is _ONE_ARGUMENT and other is _ONE_ARGUMENT:
+        return _nonzero(condition, as_tuple=True)
+    if input is _ONE_ARGUMENT or other is _ONE_ARGUMENT:
+        raise DualgradTypeError(f"where(): expected a condition alone or a condition, input and other "
+                                f"{user_line()}")
     _bool_mask(condition, "where", "expected condition to be a boolean tensor, but got a tensor with "
                "dtype {dtype}", uint8="where received a uint8 condition tensor. This behavior is "
                "deprecated: use a boolean condition instead.")
@@ -310,10 +322,11 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, axis=None, keepdims=No
 
 
 @one_element_dims("dim", "axis")
-def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Tensor:
+def norm(input, p=2, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """The p-norm over `dim` (all elements when None) (torch.norm); floating-point input only,
-    as PyTorch."""
+    as PyTorch; `dtype` (no narrower than the input's) casts it first."""
     _floating_only(input, "norm", "linalg.vector_norm: Expected a floating point or complex tensor as input")
+    input = norm_dtype("norm", input, dtype)
     p = 2 if p in (None, "fro") else p
     if p == "nuc":  # the sum of the singular values over two dims (all of a 2-d input), as PyTorch
         from .. import linalg
@@ -370,6 +383,7 @@ def mm(input, mat2) -> Tensor:
     """Matrix product of two 2-D tensors (torch.mm)."""
     _require_ndim("mm", input, 2, "self must be a matrix")
     _require_ndim("mm", mat2, 2, "mat2 must be a matrix")
+    matrix_product("mm", input, mat2, what="m1 and m2")
     return ops.matmul(input, mat2)
 
 
@@ -377,16 +391,19 @@ def dot(input, other) -> Tensor:
     """Inner product of two 1-D tensors (torch.dot)."""
     _require_ndim("dot", input, 1, "1D tensors expected, but got the 1st argument")
     _require_ndim("dot", other, 1, "1D tensors expected, but got the 2nd argument")
+    matrix_product("dot", input, other, what="both vectors")
     return ops.matmul(input, other)
 
 
 def matmul(input, other) -> Tensor:
-    """Matrix product with broadcasting batch dims, as `@` (torch.matmul)."""
+    """Matrix product with broadcasting batch dims, as `@` (torch.matmul); both of one dtype."""
+    matrix_product("matmul", input, other, what="m1 and m2")
     return ops.matmul(input, other)
 
 
 def mv(input, vec) -> Tensor:
     """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv)."""
+    matrix_product("mv", input, vec, what="the matrix and the vector")
     return ops.matmul(input, vec)
 
 
@@ -394,6 +411,7 @@ def bmm(input, mat2) -> Tensor:
     """Batched matrix product of two 3-D tensors (torch.bmm)."""
     _require_ndim("bmm", input, 3, "batch1 must be a 3D tensor")
     _require_ndim("bmm", mat2, 3, "batch2 must be a 3D tensor")
+    matrix_product("bmm", input, mat2, what="batch1 and batch2")
     return spelled(ops.matmul(input, mat2), "BmmBackward0")
 
 

@@ -16,6 +16,7 @@ from ..ops.registry import Op, array_ufunc
 from . import api, creation, engine, grad_mode, methods_integer, storage_writes, torch_keys, views
 from .bind import as_key, bind, explain
 from .convert import write_value
+from .dtype_refusals import same_dtype_operator
 from .inplace import inplace
 from .node import RemovableHandle
 from .tensor import Tensor
@@ -113,6 +114,7 @@ _METHODS.update(methods_integer.FUNCTIONS)  # % // & | ^ ~ as methods, div(round
 _METHODS.update(methods_integer.INPLACE)
 _MAKERS = {BINARY: _binary, REFLECTED: _reflected, UNARY: lambda op: op}
 _METHODS.update({dunder: _MAKERS[how](ops.REGISTRY[name]) for dunder, (name, how) in OPERATORS.items()})
+_METHODS.update({dunder: same_dtype_operator(_METHODS[dunder]) for dunder in ("__matmul__", "__rmatmul__")})
 
 def _as_method(fn):
     """Ops are callables, not functions: give them a function so they bind `self` (and go

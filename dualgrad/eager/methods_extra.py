@@ -11,6 +11,7 @@ from ..errors import ShapeError, refusing, user_line
 from . import views
 from .attach import install
 from .bind import as_eager_error
+from .dtype_refusals import floating_kernel, lerp_operands, no_bool, without_bool
 from .inplace import unary_method
 from .methods_compose import addmm
 from .methods_more import _axis, _index_array
@@ -25,18 +26,22 @@ def _dims(op_name: str, x: Tensor, dims) -> tuple[int, ...]:
 
 def floor(input: Tensor) -> Tensor:
     """The largest integer <= x, elementwise (torch.floor); gradient 0."""
+    no_bool("floor", input)
     return ops.floor(input)
 
 
 def ceil(input: Tensor) -> Tensor:
     """The smallest integer >= x, elementwise (torch.ceil); gradient 0."""
+    no_bool("ceil", input)
     return ops.ceil(input)
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Round half to even, to `decimals` places (torch.round scales by 10**decimals too)."""
+    no_bool("round", input)
     if decimals == 0:
         return ops.round(input)
+    floating_kernel("round (with decimals)", input)
     scale = 10.0 ** decimals
     return ops.divide(ops.round(ops.multiply(input, scale)), scale)
 
@@ -158,6 +163,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
     """input + weight * (end - input) (torch.lerp)."""
+    lerp_operands(input, end, weight)
     return ops.add(input, ops.multiply(weight, ops.subtract(end, input)))
 
 
@@ -233,8 +239,10 @@ FUNCTIONS = {"floor": floor, "ceil": ceil, "round": round, "rsqrt": rsqrt, "flip
              "clamp_max": clamp_max, "equal": equal, "diff": diff, "repeat_interleave": repeat_interleave}
 INPLACE = {f"{name}_": unary_method(f"{name}_", getattr(ops, op))
            for name, op in (("abs", "abs"), ("exp", "exp"), ("log", "log"), ("sqrt", "sqrt"), ("sin", "sin"),
-                            ("cos", "cos"), ("neg", "negative"), ("sign", "sign"), ("floor", "floor"),
-                            ("ceil", "ceil"), ("round", "round"), ("sigmoid", "sigmoid"), ("tanh", "tanh"))}
+                            ("cos", "cos"), ("neg", "negative"), ("sign", "sign"), ("sigmoid", "sigmoid"),
+                            ("tanh", "tanh"))}
+INPLACE.update({f"{name}_": without_bool(f"{name}_", unary_method(f"{name}_", getattr(ops, name)))
+                for name in ("floor", "ceil", "round")})
 METHODS = {**FUNCTIONS, **INPLACE, "masked_fill_": masked_fill_}
 METHODS = install(globals(), METHODS)
 FUNCTIONS = {**{name: METHODS[name] for name in FUNCTIONS}, "meshgrid": refusing(meshgrid, "meshgrid")}

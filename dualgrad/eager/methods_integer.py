@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
+from .dtype_refusals import without_bool
 from .inplace import inplace, unary_method
 from .tensor import Tensor
 
@@ -48,7 +49,8 @@ def _inplace(name: str, op):
 #: `dg.<name>` and `Tensor.<name>` (ops become methods in methods.py)
 FUNCTIONS = {
     "div": refusing(div, "div"), "divide": refusing(div, "divide"), "remainder": ops.remainder,
-    "fmod": ops.fmod, "floor_divide": ops.floor_divide, "trunc": ops.trunc, "fix": ops.trunc,
+    "fmod": ops.fmod, "floor_divide": ops.floor_divide, "trunc": without_bool("trunc", ops.trunc),
+    "fix": without_bool("fix", ops.trunc),
     "bitwise_and": ops.bitwise_and, "bitwise_or": ops.bitwise_or, "bitwise_xor": ops.bitwise_xor,
     "bitwise_not": ops.bitwise_not, "logical_and": ops.logical_and, "logical_or": ops.logical_or,
     "logical_xor": ops.logical_xor,
@@ -63,12 +65,14 @@ _BINARY_INPLACE = {
 #: the in-place methods: `Tensor` only
 INPLACE = {
     **{name: refusing(_inplace(name, op), name) for name, op in _BINARY_INPLACE.items()},
+    **{name: refusing(without_bool(name, unary_method(name, ops.trunc)), name)
+       for name in ("trunc_", "fix_")},
     **{name: refusing(unary_method(name, op), name)
-       for name, op in (("trunc_", ops.trunc), ("fix_", ops.trunc), ("bitwise_not_", ops.bitwise_not),
-                        ("logical_not_", ops.logical_not))},
+       for name, op in (("bitwise_not_", ops.bitwise_not), ("logical_not_", ops.logical_not))},
 }
 div, divide = FUNCTIONS["div"], FUNCTIONS["divide"]
-remainder, fmod, floor_divide, trunc, fix = ops.remainder, ops.fmod, ops.floor_divide, ops.trunc, ops.trunc
+remainder, fmod, floor_divide, trunc, fix = (ops.remainder, ops.fmod, ops.floor_divide, FUNCTIONS["trunc"],
+                                             FUNCTIONS["fix"])
 bitwise_and, bitwise_or, bitwise_xor, bitwise_not = (ops.bitwise_and, ops.bitwise_or, ops.bitwise_xor,
                                                      ops.bitwise_not)
 logical_and, logical_or, logical_xor = ops.logical_and, ops.logical_or, ops.logical_xor

@@ -8,6 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
+from .dtype_refusals import floating_kernel
 from .floating import floating_only as _floating_only
 from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
@@ -42,6 +43,7 @@ def sinc(input: Tensor) -> Tensor:
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """sqrt(input**2 + other**2) without overflow, broadcasting (torch.hypot)."""
+    floating_kernel("hypot", input, other)
     return ops.hypot(input, other)
 
 
@@ -126,6 +128,7 @@ def xlogy_(input: Tensor, other) -> Tensor:
 
 def hypot_(input: Tensor, other: Tensor) -> Tensor:
     """`hypot`, written into this tensor (Tensor.hypot_)."""
+    floating_kernel("hypot_", input, other)
     return inplace(input, ops.hypot, other)
 
 

@@ -11,6 +11,7 @@ from .. import dtypes, ops
 from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import tensor as _tensor
+from ..eager.dtype_refusals import floating_kernel, integer_l1_loss, no_bool
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor, wrap
@@ -276,12 +277,17 @@ def _same_size(name: str, input: Tensor, target: Tensor) -> None:
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean squared error, reduced by `reduction` (torch.nn.functional.mse_loss)."""
     _same_size("mse_loss", input, target)
+    floating_kernel("mse_loss", input, target)
     return ops.mse_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean absolute error, reduced by `reduction` (torch.nn.functional.l1_loss)."""
     _same_size("l1_loss", input, target)
+    no_bool("l1_loss", input, target, why="subtraction with a bool tensor is not supported",
+            error=EagerDTypeError)
+    if not (input.dtype.is_floating_point or target.dtype.is_floating_point):
+        return integer_l1_loss(input, target, _reduction(reduction, size_average, reduce))
     return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 

@@ -18,6 +18,7 @@ from .. import ops
 from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import full_like
+from ..eager.dtype_refusals import floating_input, floating_kernel
 from ..eager.tensor import Tensor
 from ..errors import (
     DualgradValueError,
@@ -128,6 +129,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise DualgradValueError(f"huber_loss does not support non-positive values for delta, got {delta} "
                                  f"{user_line()}")
     _broadcast("huber_loss", ("input", input), ("target", target), warn=True)
+    floating_input("huber_loss", input, target)
     if weight is not None and tuple(weight.shape) != tuple(input.shape):
         raise ShapeError(f"huber_loss: Weights and input must have the same size, got weight "
                          f"{tuple(weight.shape)} and input {tuple(input.shape)} {user_line()}")
@@ -138,6 +140,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
                      ops.multiply(ops.subtract(size, 0.5 * delta), delta))
     if weight is not None:
         loss = ops.multiply(loss, weight)
+    if loss.dtype is not input.dtype:  # PyTorch writes it in input's dtype (float32 of a float64 target)
+        loss = ops.cast(loss, dtype=input.dtype)
     return _reduce(loss, reduction)
 
 
@@ -150,6 +154,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         raise DualgradValueError(f"smooth_l1_loss does not support negative values for beta, got {beta} "
                                  f"{user_line()}")
     _broadcast("smooth_l1_loss", ("input", input), ("target", target), warn=True)
+    floating_kernel("smooth_l1_loss", input, target)
     d = ops.subtract(input, target)
     size = ops.abs(d)
     if beta == 0:

@@ -117,7 +117,7 @@ def test_repeat_by_ones_keeps_its_gradient():
     np.testing.assert_array_equal(a.grad.numpy(), 6 * np.array([[1.0, 2.0], [3.0, 4.0]]))
 
 
-@pytest.mark.parametrize("name", ["sign", "round"])
+@pytest.mark.parametrize("name", ["sign"])  # (a bool round is refused, as PyTorch: test_trust_dtype_table.py)
 def test_sign_and_round_of_bools_are_copies(name):
     x = np.array([[True, False, True], [False, True, True]])
     got = _copies(lambda t: getattr(t, name)(), x, dtype=dg.bool)

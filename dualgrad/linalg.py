@@ -11,6 +11,7 @@ import numpy as np
 
 from . import dtypes, ops
 from .eager.creation import eye, zeros
+from .eager.dtype_refusals import norm_dtype
 from .eager.floating import floating_only as _floating_only
 from .eager.grad_mode import is_grad_enabled, no_grad
 from .eager.tensor import Tensor
@@ -278,8 +279,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     """The vector p-norm over `dim` (all elements when None); ord inf/-inf are max/min |x|,
     ord 0 counts the non-zero elements. Floating-point input only, as PyTorch."""
     _floating_only(x, "linalg.vector_norm", "Expected a floating point or complex tensor as input")
-    if dtype is not None:
-        x = x.to(dtype)
+    x = norm_dtype("linalg.vector_norm", x, dtype)
     return ops.norm(x, p=ord, axis=dim, keepdims=keepdim)
 
 
@@ -300,8 +300,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     (-1 / -inf) absolute column / row sum, or the largest (2) / smallest (-2) / sum ('nuc') of
     the singular values, as PyTorch defines them. Floating-point input only, as PyTorch."""
     _floating_only(A, "linalg.matrix_norm", "Expected a floating point or complex tensor as input")
-    if dtype is not None:
-        A = A.to(dtype)
+    A = norm_dtype("linalg.matrix_norm", A, dtype)
     rows, cols = _matrix_dims(A, tuple(dim))
     if ord == "fro":
         return ops.norm(A, p=2, axis=(rows, cols), keepdims=keepdim)
@@ -356,4 +355,14 @@ __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "norm", "slogdet", "solve
 # torch.linalg names composed in eager.methods_compose (torchnames)
 from .eager.methods_compose import linalg_cross as cross  # noqa: E402, F401
 from .eager.methods_compose import multi_dot  # noqa: E402, F401
+from .linalg_gaps import (  # noqa: E402, F401
+    cholesky_ex,
+    cond,
+    lu,
+    lu_factor,
+    lu_solve,
+    tensorinv,
+    tensorsolve,
+    vecdot,
+)
 from .linalg_more import matrix_exp, solve_triangular  # noqa: E402, F401

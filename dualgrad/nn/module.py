@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
-from ..errors import StateDictError
+from ..errors import DualgradRuntimeError, StateDictError, user_line
 from .parameter import is_parameter
 from .state_dict import StateDictMixin
 
@@ -362,6 +362,19 @@ class Module(StateDictMixin):
     def half(self) -> Module:
         """Casts floating parameters and buffers to float16 (nn.Module.half)."""
         return self.to(dtypes.float16)
+
+    def type(self, dst_type) -> Module:  # noqa: A003 (PyTorch's name)
+        """Casts every parameter and buffer to `dst_type` (a dtype or a name such as
+        'torch.DoubleTensor'), integer buffers too, unlike `to` (nn.Module.type); a parameter
+        that requires grad refuses an integer or bool dtype, as PyTorch's."""
+        from ..eager.api import type_ as tensor_type
+
+        for p in self.parameters():
+            cast = tensor_type(p.detach()[:0] if p.ndim else p.detach(), dst_type)
+            if p.requires_grad and not cast.dtype.is_floating_point:
+                raise DualgradRuntimeError(f"Module.type: data set to a tensor that requires gradients must "
+                                           f"be floating point, got {cast.dtype.name} {user_line()}")
+        return self._apply_to_tensors(lambda t: tensor_type(t, dst_type))
 
     # -- printing ---------------------------------------------------------------------------------
     def extra_repr(self) -> str:

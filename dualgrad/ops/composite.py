@@ -53,8 +53,9 @@ def norm(x, p=2, axis=None, keepdims=False):
         return rd.amax(ew.abs(x), axis=axis, keepdims=keepdims)
     if p == -math.inf:
         return rd.amin(ew.abs(x), axis=axis, keepdims=keepdims)
-    if p == 0:  # the count of non-zero elements
-        return ew.cast(rd.sum(ew.not_equal(x, 0), axis=axis, keepdims=keepdims), dtype=x.dtype)
+    if p == 0:  # the count of non-zero elements, with gradient 0 (PyTorch's: connected, no NaN from inf)
+        count = ew.cast(rd.sum(ew.not_equal(x, 0), axis=axis, keepdims=keepdims), dtype=x.dtype)
+        return ew.add(count, rd.sum(ew.where(ew.less(x, -math.inf), x, 0.0), axis=axis, keepdims=keepdims))
     if p == 2:
         return _where_positive(rd.sum(ew.square(x), axis=axis, keepdims=keepdims), ew.sqrt)
     at_zero = math.inf if p < 0 else None  # 0 ** p, and the root 0 ** (1 / p) of an empty sum

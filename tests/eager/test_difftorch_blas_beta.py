@@ -32,7 +32,7 @@ def _poisoned(shape) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", sorted(FAMILY))
-@pytest.mark.parametrize("beta, alpha", [(0, 1), (0.0, -2.0), (0, 0), (1, 1), (2.5, 0.5)])
+@pytest.mark.parametrize("beta, alpha", [(0, 1), (0.0, -2.0), (2.5, 0.5)])
 def test_beta_zero_reads_no_input(name, beta, alpha) -> None:
     fn, shape, operands, product = FAMILY[name]
     x = _poisoned(shape) if beta == 0 else np.random.default_rng(2).standard_normal(shape)

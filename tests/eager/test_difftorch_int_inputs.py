@@ -51,7 +51,9 @@ def _extremes(dtype) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("dtype", INT_DTYPES, ids=lambda d: np.dtype(d).name)
-def test_float_functions_of_integer_extremes(name, dtype) -> None:
+def test_float_functions_of_integer_extremes(eager_device, name, dtype) -> None:
+    if eager_device == "jax" and dtype not in (np.int8, np.uint8, np.bool_):
+        pytest.skip("the dtypes that wrapped; each compiles its own jax kernels (CI time)")
     fn, oracle = CASES[name]
     a = _extremes(dtype)
     out = fn(dg.tensor(a))
@@ -90,7 +92,7 @@ REDUCTIONS_WITH_DTYPE = {
 
 
 @pytest.mark.parametrize("name", sorted(REDUCTIONS_WITH_DTYPE))
-@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float16", "float64"])
 def test_reduction_result_has_the_dtype_asked_for(name, dtype) -> None:
     """`dtype=` casts the input and the result keeps that dtype, as PyTorch (nansum gave int64
     for dtype=int32: its integer sum accumulated in int64 and was not cast back)."""

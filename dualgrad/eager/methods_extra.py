@@ -4,6 +4,8 @@ and traces, outer products, `lerp`/`addcmul`/`addmm`, `meshgrid`, `repeat_interl
 `diff`, and in-place forms of the unary ops. Attached to `Tensor` at import."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import dtypes, ops
@@ -162,9 +164,17 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    """input + weight * (end - input) (torch.lerp)."""
+    """input + weight * (end - input) (torch.lerp), in PyTorch's two-sided form: where
+    |weight| >= 0.5, end - (end - input) * (1 - weight), so weight 1 gives `end` exactly
+    (input + 1 * (end - input) lost it: lerp(1e20, 1.0, 1.0) was 0)."""
     lerp_operands(input, end, weight)
-    return ops.add(input, ops.multiply(weight, ops.subtract(end, input)))
+    diff = ops.subtract(end, input)
+    if isinstance(weight, numbers.Number):  # the side is known here
+        if abs(weight) < 0.5:
+            return ops.add(input, ops.multiply(weight, diff))
+        return ops.subtract(end, ops.multiply(diff, 1 - weight))
+    return ops.where(ops.less(ops.abs(weight), 0.5), ops.add(input, ops.multiply(weight, diff)),
+                     ops.subtract(end, ops.multiply(diff, ops.subtract(1, weight))))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:

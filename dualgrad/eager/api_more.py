@@ -18,6 +18,7 @@ from ..errors import DTypeError, DualgradRuntimeError, DualgradValueError, Shape
 from . import api, creation
 from .attach import install
 from .bind import as_eager_error
+from .dtype_refusals import same_dtype
 from .inplace import inplace, unary_method, write_result
 from .methods_compose import _blas, _blas_dtype, _check_broadcast, _check_scalars
 from .methods_extra import outer
@@ -113,7 +114,8 @@ def _dims_list(dims) -> list[int]:
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """Sum of products over the last `dims` dims of `a` and the first of `b`, or over the dims
     in the pair `dims = (dims_a, dims_b)` (torch.tensordot): one matmul of the two reshaped
-    operands, so its gradient is matmul's."""
+    operands, so its gradient is matmul's; both of one dtype, as PyTorch's."""
+    same_dtype("tensordot", a, b, what="both inputs")
     if isinstance(dims, (int, np.integer)) and not isinstance(dims, bool):
         if dims < 0:
             raise as_eager_error(DualgradValueError(f"tensordot: tensordot expects dims >= 0, but got "

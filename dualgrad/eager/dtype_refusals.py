@@ -68,11 +68,12 @@ def same_dtype(name: str, first, second, *, what: str = "both operands") -> None
 
 def matrix_product(name: str, first, second, *, what: str) -> None:
     """PyTorch's matmul family: two tensors of one dtype (no promotion: "expected m1 and m2 to
-    have the same dtype"), not bool (no bool kernel); bmm checks the bool first."""
-    if name == "bmm":
-        no_bool(name, first)
+    have the same dtype"). Two bools are the registry op's refusal ("not implemented for
+    'Bool'"); bmm refuses a bool batch1 before the dtypes, as PyTorch's."""
+    if name == "bmm" and type(first) is Tensor and first.dtype.is_bool and type(second) is Tensor:
+        raise NotImplementedForDType(f"bmm: \"bmm\" not implemented for 'Bool' (batch1 is bool, batch2 "
+                                     f"{second.dtype.name}) {user_line()}")
     same_dtype(name, first, second, what=what)
-    no_bool(name, first)
 
 
 def lerp_operands(input, end, weight) -> None:

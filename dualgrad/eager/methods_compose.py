@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtypes, ops
 from ..errors import DTypeError, DualgradValueError, ShapeError, refusing, user_line
 from .attach import install
+from .dtype_refusals import same_dtype
 from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
 
@@ -168,6 +169,7 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
     input, other = _tensor(input), _tensor(other)
     if input.ndim == 0 or other.ndim == 0:
         return ops.multiply(input, other)
+    same_dtype("inner", input, other, what="both inputs")
     if input.shape[-1] != other.shape[-1]:
         raise ShapeError(f"inner() the last dimension must match on both input tensors but got shapes "
                          f"{list(input.shape)} and {list(other.shape)} {user_line()}")
@@ -204,6 +206,8 @@ def multi_dot(tensors, *, out=None) -> Tensor:
         raise DualgradValueError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)} "
                                  f"{user_line()}")
     first, last = tensors[0], tensors[-1]
+    for t in tensors[1:]:  # (PyTorch's multi_dot does not promote)
+        same_dtype("linalg.multi_dot", first, t, what="all tensors")
     for t, what in ((first, "first"), (last, "last")):
         if t.ndim not in (1, 2):
             raise ShapeError(f"multi_dot(): the {what} tensor must be 1D or 2D but got {t.ndim}D "

@@ -8,7 +8,7 @@ import math
 
 from .. import ops
 from ..errors import DualgradValueError, refusing, user_line
-from .dtype_refusals import floating_kernel
+from .dtype_refusals import floating_kernel, same_dtype
 from .floating import floating_only as _floating_only
 from .inplace import inplace, unary_method, write_result
 from .tensor import Tensor
@@ -98,6 +98,8 @@ def einsum(*args) -> Tensor:
     else:
         equation, operands = _sublists(args)
     operands = [x if isinstance(x, Tensor) else _tensor(x) for x in operands]
+    for x in operands[1:]:  # (PyTorch's einsum does not promote)
+        same_dtype("einsum", operands[0], x, what="all operands")
     return ops.einsum(*operands, equation=equation)
 
 

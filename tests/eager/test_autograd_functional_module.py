@@ -49,8 +49,7 @@ def test_single_input_forms_and_errors():
     assert dg.autograd.functional.hvp is hvp
 
 
-def test_hvp_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_hvp_matches_torch(torch):
     from torch.autograd.functional import hvp as torch_hvp
 
     a, b = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.2, -0.3])

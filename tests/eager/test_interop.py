@@ -89,8 +89,7 @@ def test_dlpack_shares_numpy_memory_and_refuses_tensors_that_require_grad():
         dg.from_dlpack([1, 2])
 
 
-def test_dlpack_with_torch_both_ways_zero_copy():
-    torch = pytest.importorskip("torch")
+def test_dlpack_with_torch_both_ways_zero_copy(torch):
     t = dg.tensor([[1.0, 2.0], [3.0, 4.0]])
     shared = torch.from_dlpack(t)
     shared[0, 0] = 9.0

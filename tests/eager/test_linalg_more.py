@@ -170,8 +170,7 @@ def test_errors_name_the_function_and_the_shapes(call, error, message):
 
 
 @pytest.mark.cpu_only
-def test_the_same_against_torch():
-    torch = pytest.importorskip("torch")
+def test_the_same_against_torch(torch):
     A, B, M = _well_conditioned((3, 3)), RNG.normal(size=(3, 2)), RNG.normal(size=(3, 3))
     np.testing.assert_allclose(
         dg.linalg.solve_triangular(dg.tensor(A), dg.tensor(B), upper=True, unitriangular=True).numpy(),

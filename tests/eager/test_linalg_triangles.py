@@ -125,8 +125,7 @@ def test_a_symmetric_matrix_reads_the_same_either_way(device):
 
 
 @pytest.mark.cpu_only
-def test_matches_torch_where_installed():
-    torch = pytest.importorskip("torch")
+def test_matches_torch_where_installed(torch):
     _, noisy_lower, w = _case(3, (2,), 3)
     t = torch.tensor(noisy_lower, requires_grad=True)
     ref = torch.linalg.cholesky(t, upper=True)

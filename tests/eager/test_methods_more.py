@@ -118,8 +118,7 @@ def test_in_place_fills_and_errors():
         dg.ones(3).tril()
 
 
-def test_scatter_in_place_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_scatter_in_place_matches_torch(torch):
     index = np.array([[0, 1, 2, 0, 0], [2, 0, 0, 1, 2]])
     ours = dg.zeros(3, 5)
     ours.scatter_(0, dg.tensor(index), dg.ones(2, 5) * 2)
@@ -139,8 +138,7 @@ TORCH_SPELLINGS = {
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_SPELLINGS))
-def test_value_and_gradient_match_torch(name):
-    torch = pytest.importorskip("torch")
+def test_value_and_gradient_match_torch(torch, name):
     ours = dict((c[0], c[1]) for c in CASES)[name]
     x, tx = dg.tensor(A, requires_grad=True), torch.tensor(A, requires_grad=True)
     out, tout = ours(x), TORCH_SPELLINGS[name](tx)

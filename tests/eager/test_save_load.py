@@ -222,8 +222,8 @@ def test_files_of_other_writers_load_as_a_state_dict(tmp_path):
 @pytest.mark.cpu_only
 @settings(max_examples=30, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=8), arrays, min_size=1, max_size=4))
-def test_safetensors_numpy_reads_ours_and_we_read_theirs(tmp_path_factory, state):
-    numpy_st = pytest.importorskip("safetensors.numpy")
+def test_safetensors_numpy_reads_ours_and_we_read_theirs(safetensors_numpy, tmp_path_factory, state):
+    numpy_st = safetensors_numpy
     directory = tmp_path_factory.mktemp("np")
     ours, theirs = str(directory / "ours.safetensors"), str(directory / "theirs.safetensors")
     dg.save({k: dg.tensor(a) for k, a in state.items()}, ours)
@@ -236,9 +236,8 @@ def test_safetensors_numpy_reads_ours_and_we_read_theirs(tmp_path_factory, state
 
 
 @pytest.mark.cpu_only
-def test_torch_reads_ours_and_we_read_torchs(tmp_path):
-    torch = pytest.importorskip("torch")
-    torch_st = pytest.importorskip("safetensors.torch")
+def test_torch_reads_ours_and_we_read_torchs(torch, safetensors_torch, tmp_path):
+    torch_st = safetensors_torch
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}

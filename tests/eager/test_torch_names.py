@@ -326,8 +326,7 @@ def test_errors_name_the_function_the_shapes_and_the_line(call, error, message):
 
 
 @pytest.mark.cpu_only
-def test_the_same_against_torch():
-    torch = pytest.importorskip("torch")
+def test_the_same_against_torch(torch):
     x, m, v, a3, b3 = _arrays((3,), (3, 4), (4,), (2, 3), (2, 3))
     t = torch.from_numpy
     np.testing.assert_allclose(dg.addmv(dg.tensor(x), dg.tensor(m), dg.tensor(v), beta=2, alpha=-1).numpy(),

@@ -434,8 +434,7 @@ def test_static_aliases_given_twice_raise_value_error_as_tf1(name):
     assert isinstance(e.value, DualgradError)
 
 
-def test_pytorch_agrees_on_the_edges():
-    torch = pytest.importorskip("torch")
+def test_pytorch_agrees_on_the_edges(torch):
     x = torch.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match=LEAF):
         x[0] = 5.0

@@ -449,8 +449,8 @@ def _torch_outcomes() -> dict[int, tuple]:
 
 @pytest.mark.cpu_only
 @pytest.mark.parametrize("case", range(len(TORCH_CASES)), ids=[f"{c[0]}{c[1]}{c[2]}" for c in TORCH_CASES])
+@pytest.mark.usefixtures("torch")
 def test_creation_matches_torch(case: int) -> None:
-    pytest.importorskip("torch")
     name, args, kwargs = TORCH_CASES[case]
     assert _outcome(lambda: _create(dg, name, args, kwargs)) == _torch_outcomes()[case]
 
@@ -458,8 +458,7 @@ def test_creation_matches_torch(case: int) -> None:
 @pytest.mark.cpu_only
 @SETTINGS
 @given(v=awkward, data=st.lists(st.one_of(awkward, st.integers(-(2**53), 2**53), st.booleans()), max_size=4))
-def test_tensor_values_and_dtypes_match_torch(v: float, data) -> None:
-    torch = pytest.importorskip("torch")
+def test_tensor_values_and_dtypes_match_torch(torch, v: float, data) -> None:
     assert dg.tensor(v, dtype=dg.float64).item() == torch.tensor(v, dtype=torch.float64).item()
     ours, theirs = dg.tensor(data), torch.tensor(data)
     assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")

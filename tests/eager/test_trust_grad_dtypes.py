@@ -95,8 +95,7 @@ def test_a_custom_function_returning_another_dtype():
     np.testing.assert_array_equal(g.numpy(), [2.0, 2.0])
 
 
-def test_torch_agrees():
-    torch = pytest.importorskip("torch")
+def test_torch_agrees(torch):
     for lib in (torch, dg):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         y = x * 3

@@ -167,8 +167,7 @@ def _outcome(fn, tensor):
 
 @pytest.mark.cpu_only
 @pytest.mark.parametrize("exit_", sorted(set(REFUSED) - {"np.array copy=False"}))
-def test_requires_grad_rule_matches_torch(exit_: str) -> None:
-    torch = pytest.importorskip("torch")
+def test_requires_grad_rule_matches_torch(torch, exit_: str) -> None:
     pairs = ((lambda: dg.ones(2, requires_grad=True), lambda: torch.ones(2, requires_grad=True)),
              (lambda: dg.ones(2), lambda: torch.ones(2)))
     for make_dg, make_torch in pairs:
@@ -178,8 +177,7 @@ def test_requires_grad_rule_matches_torch(exit_: str) -> None:
 @pytest.mark.cpu_only
 @pytest.mark.parametrize("exit_", ["np.array(t)", "np.asarray(t)", "np.asarray(t, dtype=same)",
                                    "np.asarray(t, dtype=other)", "t.numpy()", "t.data.numpy()"])
-def test_sharing_matches_torch(exit_: str) -> None:
-    torch = pytest.importorskip("torch")
+def test_sharing_matches_torch(torch, exit_: str) -> None:
     call = EXITS[exit_][0]
     ours, theirs = dg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
     assert np.shares_memory(call(ours), ours.numpy()) == np.shares_memory(call(theirs), theirs.numpy())

@@ -70,8 +70,7 @@ def test_static_relu_second_derivative_is_tf1s_zeros():
         np.testing.assert_array_equal(sess.run(h), [0.0, 0.0, 0.0])
 
 
-def test_pytorch_agrees(second_derivative):
-    torch = pytest.importorskip("torch")
+def test_pytorch_agrees(torch, second_derivative):
     x = np.array([-4.0, -3.0, -1.5, 0.0, 0.3, 2.9, 3.0, 7.0])
     tf = torch.nn.functional
     for name, fn in (("relu", torch.relu), ("leaky_relu", lambda t: tf.leaky_relu(t, 0.1)),

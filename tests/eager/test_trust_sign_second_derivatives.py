@@ -77,8 +77,7 @@ def test_static_abs_second_derivative_and_sign_gradient_are_tf1s_zeros():
 
 
 @pytest.mark.cpu_only
-def test_pytorch_agrees(second_derivative):
-    torch = pytest.importorskip("torch")
+def test_pytorch_agrees(torch, second_derivative):
     x = np.array([-2.0, -0.5, 0.0, 0.3, 0.5, 3.0])
     for name, fn in (("abs", torch.abs), ("sign_times_x", lambda t: torch.sign(t) * t),
                      ("hardshrink", lambda t: torch.nn.functional.hardshrink(t, 0.5))):

@@ -300,8 +300,7 @@ def test_unfold_writes_reach_the_input():
 
 
 @pytest.mark.cpu_only
-def test_split_in_the_graph_gives_narrows_gradients_where_torch_raises():
-    torch = pytest.importorskip("torch")
+def test_split_in_the_graph_gives_narrows_gradients_where_torch_raises(torch):
     grads = []
     for lib, spelled in ((torch, "narrow"), (dg, "split"), (dg, "narrow")):
         x = lib.tensor(np.arange(1.0, 9.0).reshape(4, 2), requires_grad=True)

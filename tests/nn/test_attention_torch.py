@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch  # (collected only where torch is installed: see conftest.py)
 
 import dualgrad as dg
 from dualgrad import nn
 
-torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 
 

@@ -45,8 +45,7 @@ def test_probability_targets_promote_as_pytorch():
     assert loss.dtype == dg.float64
 
 
-def test_against_torch():
-    torch = pytest.importorskip("torch")
+def test_against_torch(torch):
     with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
         torch.nn.functional.cross_entropy(torch.tensor(X), torch.tensor(Y), weight=torch.tensor(W))
     probs = torch.full((4, 3), 1 / 3)

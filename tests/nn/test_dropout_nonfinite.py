@@ -57,10 +57,9 @@ def test_dropout_of_everything_multiplies_by_zero():
     np.testing.assert_array_equal(out, [np.nan, np.nan, 0.0])
 
 
-def test_matches_torch_where_installed():
+def test_matches_torch_where_installed(torch):
     """PyTorch itself, an extra oracle where it is installed: the mask read from its own output
     of ones, then the same inputs."""
-    torch = pytest.importorskip("torch")
     x = np.resize(np.array([np.nan, np.inf, -3.0, 1.5]), (50,))
     torch.manual_seed(0)
     ref = torch.nn.functional.dropout(torch.tensor(x), 0.5).numpy()

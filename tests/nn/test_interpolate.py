@@ -280,8 +280,7 @@ def test_errors_name_the_function_the_shapes_and_the_line():
         assert "interpolate" in str(info.value) and "test_interpolate.py" in str(info.value)
 
 
-def test_against_torch():
-    torch = pytest.importorskip("torch")
+def test_against_torch(torch):
     x = RNG.standard_normal((2, 3, 5, 7)).astype(np.float32)
     for mode, align, kw in CASES:
         got = F.interpolate(dg.tensor(x), mode=mode, align_corners=align, **kw).numpy()

@@ -191,8 +191,7 @@ def test_loss_modules_and_one_hot():
 # -- torch as a second oracle --------------------------------------------------------------
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_losses_match_torch(reduction):
-    torch = pytest.importorskip("torch")
+def test_losses_match_torch(torch, reduction):
     tf = torch.nn.functional
     rng = np.random.default_rng(11)
     logits, target = rng.standard_normal((5, 4, 2)), rng.integers(0, 4, (5, 2))

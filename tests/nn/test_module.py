@@ -235,8 +235,7 @@ def test_clip_grad_norm_and_value():
         nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
 
 
-def test_module_state_dict_matches_torch_layout():
-    torch = pytest.importorskip("torch")
+def test_module_state_dict_matches_torch_layout(torch):
     tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     assert list(net.state_dict()) == list(tnet.state_dict())

@@ -8,12 +8,12 @@ import warnings
 
 import numpy as np
 import pytest
+import torch  # (collected only where torch is installed: see conftest.py)
 
 import dualgrad as dg
 import dualgrad.nn.functional as F
 from dualgrad import nn
 
-torch = pytest.importorskip("torch")
 T = torch.nn.functional
 RNG = np.random.default_rng(23)
 

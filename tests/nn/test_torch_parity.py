@@ -42,8 +42,7 @@ ACTIVATIONS = [("ReLU", {}), ("Tanh", {}), ("Sigmoid", {}), ("Softplus", {}), ("
 
 
 @pytest.mark.parametrize(("name", "kw"), ACTIVATIONS, ids=[a for a, _ in ACTIVATIONS])
-def test_layers_match_torch(name, kw):
-    torch = pytest.importorskip("torch")
+def test_layers_match_torch(torch, name, kw):
     ours = nn.Sequential(nn.Linear(4, 5), getattr(nn, name)(**kw)).double().eval()
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 5), getattr(torch.nn, name)(**kw)).double().eval()
     ours.load_state_dict({k: dg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
@@ -56,8 +55,7 @@ def test_layers_match_torch(name, kw):
         assert_close(grads[n], p.grad.numpy(), rtol=1e-10, atol=1e-14, msg=n)
 
 
-def test_training_epoch_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_training_epoch_matches_torch(torch):
     x = RNG.standard_normal((40, 4)).astype(np.float32)
     y = RNG.integers(0, 3, 40)
     theirs = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))

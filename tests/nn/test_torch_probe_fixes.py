@@ -92,8 +92,7 @@ def test_unfold_and_fold_keep_non_finite_values_in_place(device, kernel, padding
     np.testing.assert_allclose(folded.cpu().numpy(), expected, rtol=1e-12)
 
 
-def test_the_same_against_torch():
-    torch = pytest.importorskip("torch")
+def test_the_same_against_torch(torch):
     tf = torch.nn.functional
     x = _with_non_finite((2, 2, 5, 6), 2)
     np.testing.assert_allclose(F.adaptive_avg_pool2d(dg.tensor(x), (3, 4)).numpy(),
@@ -132,8 +131,7 @@ def test_huber_and_smooth_l1_gradients_at_an_infinite_difference(device, loss, s
     np.testing.assert_allclose(yt.grad.cpu().numpy(), -expected, rtol=1e-15)
 
 
-def test_huber_gradient_at_infinity_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_huber_gradient_at_infinity_matches_torch(torch):
     x = np.array([np.inf, -np.inf, 0.3, -2.0])
     for delta in (0.5, 1.0):
         t = torch.tensor(x, requires_grad=True)
@@ -194,8 +192,7 @@ def test_grouped_float64_conv_keeps_non_finite_values_in_their_group(device, cha
     np.testing.assert_allclose(wt.grad.cpu().numpy(), expected, rtol=1e-12)
 
 
-def test_grouped_float64_conv_matches_torch_with_non_finite_values():
-    torch = pytest.importorskip("torch")
+def test_grouped_float64_conv_matches_torch_with_non_finite_values(torch):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 4, 6, 5))
     x[0, 0, 2, 3], x[1, 3, 0, 0] = np.inf, -np.inf
@@ -234,8 +231,7 @@ def test_a_float64_bce_weight_leaves_a_float32_loss_float32(device, which):
     assert F.binary_cross_entropy_with_logits(xt, yt, pos_weight=wt).dtype == dg.float32
 
 
-def test_bce_weight_dtype_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_bce_weight_dtype_matches_torch(torch):
     tf = torch.nn.functional
     x = torch.randn(4, 3)
     w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)

@@ -49,8 +49,7 @@ def test_drop_last_is_refused_without_batching():
         DataLoader([1, 2], batch_size=None, drop_last=True)
 
 
-def test_against_torch():
-    torch = pytest.importorskip("torch")
+def test_against_torch(torch):
     from torch.utils.data import DataLoader as TorchLoader
 
     data = [(np.array([1.5, 2.0], np.float32), 3), {"k": np.int16(2)}, Point(np.zeros(1), 1.0)]

@@ -136,8 +136,7 @@ def test_bad_hyperparameters_are_refused():
 
 @pytest.mark.parametrize("name,kwargs", [("Adamax", {"lr": 0.05, "weight_decay": 0.1}),
                                          ("Adadelta", {"lr": 0.5, "maximize": True, "weight_decay": 0.1})])
-def test_against_torch(name, kwargs):
-    torch = pytest.importorskip("torch")
+def test_against_torch(torch, name, kwargs):
     x0 = W0.astype(np.float32)
     ours = dg.tensor(x0.copy(), requires_grad=True)
     theirs = torch.tensor(x0.copy(), requires_grad=True)

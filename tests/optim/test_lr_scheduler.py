@@ -45,8 +45,7 @@ def test_schedule_follows_its_closed_form(name):
 
 
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
-def test_schedule_matches_torch(name):
-    torch = pytest.importorskip("torch")
+def test_schedule_matches_torch(torch, name):
     make, _ = SCHEDULES[name]
     theirs = _lrs(make(torch.optim.lr_scheduler), groups=2, api=torch.optim, ones=torch.ones,
                   param=torch.nn.Parameter)

@@ -142,8 +142,7 @@ def test_trajectory_matches_jax_reference(name, ref, kw):
 
 
 @pytest.mark.parametrize(("name", "ref", "kw"), CASES, ids=IDS)
-def test_trajectory_matches_torch(name, ref, kw):
-    torch = pytest.importorskip("torch")
+def test_trajectory_matches_torch(torch, name, ref, kw):
     w = torch.tensor(W0, requires_grad=True)
     b = torch.tensor(B0, requires_grad=True)
     opt = getattr(torch.optim, name)([w, b], **kw)
@@ -156,8 +155,7 @@ def test_trajectory_matches_torch(name, ref, kw):
     assert_close(dualgrad_trajectory(name, kw), np.array(path), rtol=1e-9, atol=1e-11, msg=name)
 
 
-def test_float32_parameters_stay_float32_and_match_torch():
-    torch = pytest.importorskip("torch")
+def test_float32_parameters_stay_float32_and_match_torch(torch):
     x = RNG.standard_normal((4, 3)).astype(np.float32)
     lin, tlin = nn.Linear(3, 2), torch.nn.Linear(3, 2)
     lin.load_state_dict({k: dg.tensor(v.numpy()) for k, v in tlin.state_dict().items()})
@@ -245,8 +243,7 @@ def test_state_dict_round_trip_continues_identically():
         assert np.array_equal(p.detach().numpy(), q.detach().numpy())
 
 
-def test_state_dict_layout_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_state_dict_layout_matches_torch(torch):
     w, b = nn.Parameter(dg.tensor(W0)), nn.Parameter(dg.tensor(B0))
     tw, tb = torch.tensor(W0, requires_grad=True), torch.tensor(B0, requires_grad=True)
     opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.2}], lr=0.1, momentum=0.5)
@@ -281,10 +278,9 @@ def test_optimizer_argument_errors():
 
 
 @pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
-def test_a_step_count_loaded_as_a_number_becomes_a_tensor_and_counts_on_as_torch(name):
+def test_a_step_count_loaded_as_a_number_becomes_a_tensor_and_counts_on_as_torch(torch, name):
     """A state dict written by hand (`'step': 3`, as in older checkpoints) loads as PyTorch
     loads it (a float32 tensor) and the next step uses count 4, as torch's does."""
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(7)
     m, v = rng.random((3, 2)), rng.random((3, 2))
     state = {"Adam": {"exp_avg": m, "exp_avg_sq": v}, "RMSprop": {"square_avg": v},

@@ -321,8 +321,7 @@ _CASES = [
 
 
 @pytest.mark.parametrize("name,make,metrics", _CASES, ids=[c[0] for c in _CASES])
-def test_against_torch(name, make, metrics):
-    torch = pytest.importorskip("torch")
+def test_against_torch(torch, name, make, metrics):
     import warnings
 
     ours = _sgd()

@@ -223,8 +223,7 @@ def test_testing_gradcheck_refuses_what_it_cannot_check():
         testing.gradcheck(lambda v: v.float().sum(), np.ones(3))
 
 
-def test_pytorch_agrees():
-    torch = pytest.importorskip("torch")
+def test_pytorch_agrees(torch):
     b = torch.tensor([0.3, -1.2], dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda b: b.unsqueeze(-1), (b,))
     assert torch.autograd.gradcheck(lambda a: (a * 2, a.detach()), (b,))

@@ -105,7 +105,8 @@ def test_the_one_closure_path_keeps_float64_and_leaves_the_users_jax_alone():
     """A stateless one-fetch run takes the closure path (runner.py); it runs in jax's 64-bit
     mode for the call only: a float64 result is exact, and the user's 32-bit jax (set here
     for this thread, whatever other tests set for the process) is 32-bit after the call."""
-    jax = pytest.importorskip("jax")
+    import jax
+
     x = ds.placeholder(ds.float64, shape=(3,))
     y = x * 3.0 + 1e-12
     xs = np.array([1.0 + 2.0 ** -40, -2.0, 1e300], np.float64)

@@ -202,10 +202,7 @@ def test_bad_pipelines_are_refused_naming_the_call():
             sess.run(nxt)  # a one-shot iterator cannot read a placeholder (TF1 refuses it too)
 
 
-def test_same_elements_as_tensorflow():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
-
+def test_same_elements_as_tensorflow(tf):
     def build(lib):
         D = lib.data.Dataset
         a = D.from_tensor_slices((np.arange(7.0), np.arange(7) * 3)).skip(1).batch(3).repeat(2).take(5)

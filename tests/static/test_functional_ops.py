@@ -95,9 +95,7 @@ def test_values_match_numpy_loops(backend):
     assert isinstance(got["pair"], tuple) and isinstance(got["foldl_init"], tuple)
 
 
-def test_against_tf_compat_v1_where_installed():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_against_tf_compat_v1_where_installed(tf):
     graph = tf.Graph()
     with graph.as_default(), tf.Session(graph=graph) as sess:
         want = sess.run(_program(tf, tf.constant(X)))

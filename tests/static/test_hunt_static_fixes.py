@@ -45,8 +45,8 @@ def test_top_k_keeps_the_sign_of_a_negative_zero(backend: str, dtype: str) -> No
     np.testing.assert_array_equal(g, want_g.astype(dtype))
 
 
-def test_top_k_negative_zero_matches_tf1() -> None:
-    tf = pytest.importorskip("tensorflow")
+def test_top_k_negative_zero_matches_tf1(tensorflow) -> None:
+    tf = tensorflow
     tf1 = tf.compat.v1
     with tf.Graph().as_default():
         want = tf1.Session().run(tf1.nn.top_k(tf1.constant(_ROWS), k=4).values)

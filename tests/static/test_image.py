@@ -160,8 +160,7 @@ def test_errors_name_the_function_and_the_line():
         assert "test_image.py" in str(info.value)
 
 
-def test_against_tensorflow():
-    tf = pytest.importorskip("tensorflow.compat.v1")
+def test_against_tensorflow(tf):
     p = ds.placeholder(ds.float32, (None, 5, 7, 3))
     ours, theirs = [], []
     for align, half in FLAGS:

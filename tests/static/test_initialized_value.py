@@ -89,10 +89,7 @@ def test_initializing_only_the_dependent_leaves_the_source_uninitialized(backend
         np.testing.assert_array_equal(sess.run([w, x]), [[12.0, 13.0], [24.0, 26.0]])
 
 
-def test_same_numbers_as_tensorflow(backend):
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
-
+def test_same_numbers_as_tensorflow(tf, backend):
     def program(m, sess_of):
         c = m.Variable([2.0, 4.0, 6.0])
         w = m.Variable(c * 3.0)

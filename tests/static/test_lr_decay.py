@@ -187,9 +187,7 @@ def test_errors_name_the_function_and_the_argument():
         ds.train.exponential_decay(0.1, gs, 10, float("nan"))
 
 
-def test_against_tf_compat_v1():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_eager_execution()
+def test_against_tf_compat_v1(tf):
     steps = [0, 1, 4, 5, 9, 10, 11, 25]
 
     def build(lib):

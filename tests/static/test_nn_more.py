@@ -132,9 +132,7 @@ def test_softsign_value_and_gradient_follow_tf1(backend):
     assert got_g[4] == 2.0
 
 
-def test_against_tf_compat_v1():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_eager_execution()
+def test_against_tf_compat_v1(tf):
     xs = RNG.normal(size=(5, 3)).astype(np.float32)
     results = []
     for lib in (tf, ds):

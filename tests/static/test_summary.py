@@ -93,8 +93,8 @@ def summaries(path) -> list[tuple[int, str, object]]:
 def tensorboard_reader():
     """TensorBoard's `event_accumulator` (the `tensorboard` extra), loaded on its TensorFlow-free
     path: with TensorFlow installed its reader would otherwise import it (~20 s) for nothing
-    it needs here. `tensorboard.compat.notf` is the marker TensorBoard's own TF-free build uses."""
-    pytest.importorskip("tensorboard")
+    it needs here. `tensorboard.compat.notf` is the marker TensorBoard's own TF-free build uses.
+    (A test calling it takes the `tensorboard` fixture: deselected where it is not installed.)"""
     sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
     from tensorboard.backend.event_processing import event_accumulator
 
@@ -145,7 +145,7 @@ def test_scalars_and_histograms_round_trip_with_numpy_values(tmp_path, backend):
         expected_w -= 0.1 * float(np.mean(2 * residual * data[:, 0]))
 
 
-def test_tensorboards_reader_loads_the_file(tmp_path):
+def test_tensorboards_reader_loads_the_file(tensorboard, tmp_path):
     event_accumulator = tensorboard_reader()
     x, w, loss, train = build_regression()
     merged = ds.summary.merge_all()

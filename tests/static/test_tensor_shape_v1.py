@@ -156,8 +156,8 @@ def _outcome(expr: str, dim, shape):
     return ("value", repr(value))
 
 
-def test_table_matches_tensorflow_v1_tensorshape():
-    tf = pytest.importorskip("tensorflow")
+def test_table_matches_tensorflow_v1_tensorshape(tensorflow):
+    tf = tensorflow
     v1 = tf.compat.v1
     v1.disable_v2_tensorshape()
     try:

@@ -101,8 +101,8 @@ def test_shape_attribute_reads_as_tf1s(expr, tf1):
     assert _outcome(ds, expr) == tf1
 
 
-def test_table_matches_tensorflow_v1():
-    tf = pytest.importorskip("tensorflow")
+def test_table_matches_tensorflow_v1(tensorflow):
+    tf = tensorflow
     v1 = tf.compat.v1
     v1.disable_v2_tensorshape()
     try:

@@ -13,15 +13,6 @@ import dualgrad as dg
 import dualgrad.static as ds
 from dualgrad.errors import ArgumentError, DTypeError, IndexShapeError, ShapeError
 
-
-def _tf():
-    try:
-        import tensorflow as tf
-    except ImportError:
-        pytest.skip("tensorflow is an optional oracle")
-    return tf.compat.v1
-
-
 # -- gather(batch_dims=) ------------------------------------------------------------------------
 
 
@@ -83,8 +74,8 @@ def test_gather_batch_dims_refuses_what_tf1_refuses():
         ds.gather(p, ds.placeholder(ds.int32, [2, 2]), axis=0, batch_dims=1)  # axis before the batch
 
 
-def test_gather_batch_dims_matches_tf1_where_installed():
-    tf = _tf()
+def test_gather_batch_dims_matches_tf1_where_installed(tensorflow):
+    tf = tensorflow.compat.v1
     params = np.arange(2 * 3 * 5, dtype=np.float32).reshape(2, 3, 5)
     indices = np.array([[[4, 0], [1, 2]], [[0, 0], [3, 4]]], dtype=np.int32)
     with tf.Session(graph=tf.Graph()) as sess:
@@ -164,8 +155,8 @@ def test_bias_add_refuses_a_bad_data_format_or_bias():
         sess.run(out, {v: np.zeros((2, 3, 4)), b: np.zeros(1)})  # (it would broadcast; TF1 refuses)
 
 
-def test_bias_add_nchw_matches_tf1_where_installed():
-    tf = _tf()
+def test_bias_add_nchw_matches_tf1_where_installed(tensorflow):
+    tf = tensorflow.compat.v1
     value = np.arange(2 * 3 * 2 * 2, dtype=np.float32).reshape(2, 3, 2, 2)
     bias = np.array([1.0, -2.0, 0.5], dtype=np.float32)
     with tf.Session(graph=tf.Graph()) as sess:
@@ -214,8 +205,8 @@ def test_saturate_cast_clamps_to_the_target_range_before_casting(backend, src, d
     np.testing.assert_array_equal(got, np.clip(values, low, high).astype(d))
 
 
-def test_saturate_cast_matches_tf1_where_installed():
-    tf = _tf()
+def test_saturate_cast_matches_tf1_where_installed(tensorflow):
+    tf = tensorflow.compat.v1
     values = np.array([-1e10, -200.5, -1.0, 0.0, 0.7, 255.9, 3e9, np.inf, -np.inf], dtype=np.float32)
     # (not int64: TF 2.21 compares its bound 2**63 - 1 with float32's 2**63 in float64, finds them
     # equal and casts inf to -2**63; here it is 2**63 - 2**39, the largest float32 below)
@@ -272,8 +263,8 @@ def test_histogram_fixed_width_counts_values_in_equal_bins(backend, dtype):
         ds.histogram_fixed_width([1.0], [0.0, 1.0], nbins=0)
 
 
-def test_histogram_fixed_width_matches_tf1_where_installed():
-    tf = _tf()
+def test_histogram_fixed_width_matches_tf1_where_installed(tensorflow):
+    tf = tensorflow.compat.v1
     values = (np.random.default_rng(3).standard_normal(500) * 4).astype(np.float32)
     with tf.Session(graph=tf.Graph()) as sess:
         want = sess.run(tf.histogram_fixed_width(values, [-3.0, 7.0], nbins=9, dtype=tf.int64))

@@ -204,9 +204,7 @@ def _tf1_program(tf):
                 top_k=tf.nn.top_k(a, 3).indices, tuple=tf.tuple([a * 2.0, a + 1.0]))
 
 
-def test_against_tf_compat_v1_where_installed():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_against_tf_compat_v1_where_installed(tf):
     graph = tf.Graph()
     with graph.as_default(), tf.Session(graph=graph) as sess:
         want = sess.run(_tf1_program(tf))

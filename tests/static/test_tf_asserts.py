@@ -59,9 +59,7 @@ def test_assertions_fire_as_their_conditions_say(backend):
     assert set(want.values()) == {True, False}
 
 
-def test_same_outcomes_as_tf_compat_v1_where_installed():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_same_outcomes_as_tf_compat_v1_where_installed(tf):
     want = _outcomes(tf, tf.errors.InvalidArgumentError)
     assert _outcomes(ds, ds.errors.InvalidArgumentError) == want
 

@@ -593,9 +593,7 @@ def _tf1_program(m):
     return values, grads, {a: a_, s: s_, t: t_, w: w_}
 
 
-def test_against_tf_compat_v1_where_installed():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_against_tf_compat_v1_where_installed(tf):
     graph = tf.Graph()
     with graph.as_default():
         values, grads, feed = _tf1_program(tf)

@@ -112,9 +112,7 @@ def test_polynomial_cycle_takes_the_ceiling_of_the_rounded_quotient(backend):
         np.testing.assert_allclose(sess.run(lr), 0.01, rtol=1e-6)
 
 
-def test_floordiv_against_tensorflow():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_floordiv_against_tensorflow(tf):
     x = np.array([1.0, 2.3, 0.7, 5.1, -1.0, np.inf, 1e30], np.float32)
     y = np.array([0.1, 0.1, 0.1, 0.3, 0.1, 2.0, 3.0], np.float32)
     graph = tf.Graph()

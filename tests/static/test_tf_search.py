@@ -272,9 +272,7 @@ def _tf1_program(tf):
                 adjoint=tf.matmul(a, a, adjoint_a=True), adjoint_b=tf.linalg.matmul(a, a, adjoint_b=True))
 
 
-def test_against_tf_compat_v1_where_installed():
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_v2_behavior()
+def test_against_tf_compat_v1_where_installed(tf):
     graph = tf.Graph()
     with graph.as_default(), tf.Session(graph=graph) as sess:
         want = sess.run(_tf1_program(tf))

@@ -167,9 +167,7 @@ def test_ftrl_argument_errors_are_tf1s():
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_against_tf_compat_v1(sparse):
-    tf = pytest.importorskip("tensorflow.compat.v1")
-    tf.disable_eager_execution()
+def test_against_tf_compat_v1(tf, sparse):
     for make in (lambda lib: lib.train.AdadeltaOptimizer(0.5, rho=0.875, epsilon=2 ** -10),
                  lambda lib: lib.train.FtrlOptimizer(0.25, learning_rate_power=-0.375,
                                                      l1_regularization_strength=0.0625,

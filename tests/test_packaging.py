@@ -18,7 +18,8 @@ import dualgrad
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # These tests build the sdist from the git checkout; inside an unpacked sdist (no .git) there
 # is nothing of the kind to build from, and the sdist's own contents are what they checked.
-pytestmark = pytest.mark.skipif(not (ROOT / ".git").exists(), reason="builds from a git checkout")
+# (the `git_checkout` fixture, tests/conftest.py, deselects them there rather than skipping)
+pytestmark = pytest.mark.usefixtures("git_checkout")
 
 
 def _run(*args: str | pathlib.Path, cwd: pathlib.Path, env: dict | None = None) -> str:

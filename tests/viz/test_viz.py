@@ -4,7 +4,6 @@ Graphviz where its `dot` program is installed."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 
@@ -19,7 +18,6 @@ NODE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)" \[(.*)\];$')
 EDGE = re.compile(r'^\s*"((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"(?: \[(.*)\])?;$')
 ATTR = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 CLUSTER = re.compile(r'^\s*subgraph "cluster_[\d_]*" \{$')
-HAVE_DOT = shutil.which("dot") is not None
 
 
 def unquote(text: str) -> str:
@@ -199,7 +197,7 @@ def test_render_without_graphviz_says_how_to_get_it(tmp_path, monkeypatch):
     assert not (tmp_path / "loss.svg").exists() and not (tmp_path / "loss.bmp").exists()
 
 
-@pytest.mark.skipif(not HAVE_DOT, reason="rendering needs Graphviz's dot program")
+@pytest.mark.usefixtures("dot_program")  # (deselected where Graphviz's dot is not installed)
 def test_render_writes_svg_png_and_jupyter_svg(tmp_path):
     loss, *_ = seed_regression_eager()
     svg = viz.render(loss, tmp_path / "loss.svg")

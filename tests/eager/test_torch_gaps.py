@@ -93,6 +93,24 @@ def test_masked_scatter_against_jax_and_finite_differences():
 
 
 @pytest.mark.cpu_only
+@FEW
+@given(st.sampled_from([((2, 3), (3,)), ((2, 3), (2, 1)), ((2, 1, 3), (4, 1)), ((3,), (2, 3)), ((), (2,))]),
+       st.integers(0, 2**31))
+def test_masked_scatter_broadcasts_as_pytorch(shapes, seed):
+    """mask and input broadcast together (out of place); source's first elements fill the true
+    positions of the broadcast input in row-major order."""
+    rng = np.random.default_rng(seed)
+    x, mask = rng.normal(size=shapes[0]), rng.random(size=shapes[1]) < 0.5
+    full = np.broadcast_shapes(x.shape, mask.shape)
+    source = rng.normal(size=(int(np.prod(full)) + 1,))
+    want = np.array(np.broadcast_to(x, full))
+    want[np.broadcast_to(mask, full)] = source[:int(np.broadcast_to(mask, full).sum())]
+    x_t, source_t = dg.tensor(x, dtype=dg.float64), dg.tensor(source, dtype=dg.float64)
+    got = dg.masked_scatter(x_t, dg.tensor(mask), source_t)
+    np.testing.assert_array_equal(got.numpy(), want)
+
+
+@pytest.mark.cpu_only
 def test_masked_scatter_and_put_closed_forms():
     x = dg.tensor([1.0, 2.0, 3.0, 4.0], dtype=dg.float64, requires_grad=True, name="x")
     s = dg.tensor([5.0, 6.0, 7.0], dtype=dg.float64, requires_grad=True, name="s")
@@ -275,13 +293,15 @@ def test_tensorinv_and_tensorsolve_against_jax_and_finite_differences():
     A = RNG.normal(size=(2, 2, 4)) + np.eye(4).reshape(2, 2, 4)
     B = RNG.normal(size=(2, 2))
 
-    def fn(a, b):
+    def fn(a, b):  # (and vecdot's gradient, of b against a's rows)
         solved = dg.linalg.tensorsolve(a.reshape(2, 2, 2, 2), b)
-        return dg.cat([dg.linalg.tensorinv(a, ind=2).reshape(-1), solved.reshape(-1)])
+        dots = dg.linalg.vecdot(a.reshape(4, 4), b.reshape(4), dim=-1)
+        return dg.cat([dg.linalg.tensorinv(a, ind=2).reshape(-1), solved.reshape(-1), dots])
 
     def ref(a, b):
         return jnp.concatenate([jnp.linalg.tensorinv(a, ind=2).reshape(-1),
-                                jnp.linalg.tensorsolve(a.reshape(2, 2, 2, 2), b).reshape(-1)])
+                                jnp.linalg.tensorsolve(a.reshape(2, 2, 2, 2), b).reshape(-1),
+                                jnp.sum(a.reshape(4, 4) * b.reshape(4), axis=-1)])
 
     _check(fn, ref, [A, B])
     A = RNG.normal(size=(2, 3, 6)) + np.eye(6).reshape(2, 3, 6)
@@ -386,6 +406,9 @@ def test_norm_dtype_casts_first_and_refuses_narrowing():
     x = dg.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert dg.norm(x, dtype=dg.float64).dtype == dg.float64
     assert x.norm(p=1, dim=1, dtype=dg.float64).tolist() == [3.0, 7.0]
+    w = dg.tensor([3.0, 4.0], requires_grad=True)
+    dg.norm(w, dtype=dg.float64).backward()  # (the cast's gradient comes back in w's dtype)
+    assert w.grad.dtype == dg.float32 and w.grad.tolist() == pytest.approx([0.6, 0.8])
     with pytest.raises(RuntimeError, match="without narrowing"):
         dg.linalg.matrix_norm(x.double(), dtype=dg.float32)
     with pytest.raises(RuntimeError, match="floating point"):

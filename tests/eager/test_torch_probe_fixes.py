@@ -132,8 +132,7 @@ def test_clamp_without_bounds_is_a_copy():
     np.testing.assert_array_equal(_copies(lambda t: t.clamp(None, np.inf), x, dtype=dg.float64), x)
 
 
-def test_flip_and_repeat_copy_as_torch_does():
-    torch = pytest.importorskip("torch")
+def test_flip_and_repeat_copy_as_torch_does(torch):
     for make in (lambda t: t.flip(0), lambda t: t.repeat(1, 1), lambda t: t.flip((0, 1))):
         tt, dt = torch.tensor([[1.0, 2.0], [3.0, 4.0]]), dg.tensor([[1.0, 2.0], [3.0, 4.0]])
         make(tt).add_(10)
@@ -169,8 +168,7 @@ def test_a_uint8_index_tensor_is_a_mask_as_in_pytorch(u):
         np.testing.assert_array_equal(w.numpy(), np.where(mask[:, None], -1.0, x))
 
 
-def test_uint8_masks_match_torch():
-    torch = pytest.importorskip("torch")
+def test_uint8_masks_match_torch(torch):
     u = np.array([1, 0, 2, 0], np.uint8)
     x = np.arange(12.0).reshape(4, 3)
     with warnings.catch_warnings():
@@ -218,8 +216,7 @@ def test_a_python_int_dividend_and_a_false_divisor_raise():
             dg.tensor([3, 4]).floor_divide(divisor)
 
 
-def test_integer_by_bool_division_raises_as_torch():
-    torch = pytest.importorskip("torch")
+def test_integer_by_bool_division_raises_as_torch(torch):
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         torch.tensor([1, 2]) // torch.tensor([True, False])
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
@@ -268,8 +265,7 @@ def test_second_derivative_of_the_elu_family_at_zero_is_pytorchs(x, name, alpha)
     np.testing.assert_allclose(h.numpy(), second, rtol=1e-12, atol=0)
 
 
-def test_elu_second_derivative_at_zero_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_elu_second_derivative_at_zero_matches_torch(torch):
     for name in ("elu", "celu", "selu"):
         got = []
         for lib in (torch, dg):
@@ -318,8 +314,7 @@ def test_float16_norm_gradient_is_finite():
     np.testing.assert_allclose(t.grad.numpy().astype(np.float64), x / np.linalg.norm(x), rtol=2e-3)
 
 
-def test_float16_norms_match_torch():
-    torch = pytest.importorskip("torch")
+def test_float16_norms_match_torch(torch):
     x = np.array([0.0, 300.0, -300.0, 10.0], np.float16)
     for name in ("norm", "var", "std"):
         want = getattr(torch.tensor(x), name)().numpy()
@@ -380,8 +375,7 @@ def test_writes_after_a_save_still_raise():
         (v * b).sum().backward()
 
 
-def test_output_saving_in_place_on_a_view_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_output_saving_in_place_on_a_view_matches_torch(torch):
     grads = []
     for lib in (torch, dg):
         a = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
@@ -430,8 +424,7 @@ def test_clamp_in_place_of_an_int_tensor_by_a_float_tensor_is_refused():
     assert clamped.dtype == dg.float64
 
 
-def test_clamp_by_tensor_bounds_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_clamp_by_tensor_bounds_matches_torch(torch):
     for bound in ([2.5], 2.5):
         for dt in ("float32", "float64", "float16"):
             want = torch.tensor([1, 5, 9]).clamp(torch.tensor(bound, dtype=getattr(torch, dt)))
@@ -478,8 +471,7 @@ def test_masked_fill_by_a_tensor_value_keeps_its_gradient():
     assert v.grad.dtype == dg.float64 and v.grad.item() == 2.0
 
 
-def test_where_and_masked_fill_dtypes_match_torch():
-    torch = pytest.importorskip("torch")
+def test_where_and_masked_fill_dtypes_match_torch(torch):
     for a, b in [(1.5, 2), (1, 2), (True, False), (1.5, True)]:
         want = torch.where(torch.tensor([True, False]), a, b)
         got = dg.where(dg.tensor([True, False]), a, b)
@@ -519,8 +511,7 @@ def test_prod_second_derivative_with_zeros(x, as_rows):
     np.testing.assert_allclose(h.numpy().ravel(), hessian @ w, rtol=1e-12, atol=1e-13 * scale)
 
 
-def test_prod_second_derivative_with_zeros_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_prod_second_derivative_with_zeros_matches_torch(torch):
     got = []
     for lib in (torch, dg):
         t = lib.tensor([0.0, 2.0, 0.0, 3.0], dtype=lib.float64, requires_grad=True)
@@ -555,8 +546,7 @@ def test_static_bool_power_runs_in_its_declared_dtype():
             assert got.dtype == np.bool_ and got.tolist() == [True, False]
 
 
-def test_a_bool_power_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_a_bool_power_matches_torch(torch):
     for exponent in (True, False, 2):
         want = torch.tensor([True, False]) ** exponent
         got = dg.tensor([True, False]) ** exponent
@@ -590,8 +580,7 @@ def test_retained_grad_is_of_the_current_version(x, c, where):
     np.testing.assert_allclose(retained.grad.numpy(), want, rtol=1e-12, atol=1e-12)
 
 
-def test_retained_grad_after_in_place_matches_torch():
-    torch = pytest.importorskip("torch")
+def test_retained_grad_after_in_place_matches_torch(torch):
     got = []
     for lib in (torch, dg):
         a = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)

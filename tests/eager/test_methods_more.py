@@ -118,6 +118,19 @@ def test_in_place_fills_and_errors():
         dg.ones(3).tril()
 
 
+def test_scatter_in_place_writes_as_numpy_put_along_axis():
+    index = np.array([[0, 1, 2, 0, 0], [2, 0, 0, 1, 2]])
+    ours = dg.zeros(3, 5)
+    ours.scatter_(0, dg.tensor(index), dg.ones(2, 5) * 2)
+    want = np.zeros((3, 5))
+    np.put_along_axis(want, index, 2.0, axis=0)  # (no index repeats within a column)
+    assert np.array_equal(ours.numpy(), want)
+    want = np.zeros((3, 5))
+    for i, j in np.ndindex(2, 2):  # out[i, index[i, j]] = value, for the index's rows only
+        want[i, index[i, j]] = 4.0
+    assert np.array_equal(dg.zeros(3, 5).scatter(1, dg.tensor(index[:, :2]), value=4.0).numpy(), want)
+
+
 def test_scatter_in_place_matches_torch(torch):
     index = np.array([[0, 1, 2, 0, 0], [2, 0, 0, 1, 2]])
     ours = dg.zeros(3, 5)

@@ -405,6 +405,18 @@ TORCH_CASES = [
     ("linspace", (0, 1, -1), {}), ("eye", (-1,), {}), ("rand", (2,), {"dtype": "int64"}),
 ]
 
+# torch 2.13's outcome of each case above, recorded from it (test_creation_matches_torch checks
+# the live torch where installed): the oracle of the always-running test below
+TORCH_OUTCOMES = [
+    ("ok", 0.7), ("raises", None), ("raises", None), ("ok", [255]), ("ok", [1]), ("raises", None),
+    ("raises", None), ("ok", [1]), ("raises", None), ("raises", None), ("ok", [2.0**64]),
+    ("ok", [1.0, 2.5]), ("ok", [math.inf]), ("raises", None), ("raises", None), ("ok", [255, 255]),
+    ("raises", None), ("ok", [2, 2]), ("ok", [0.7, 0.7]), ("raises", None), ("raises", None),
+    ("raises", None), ("raises", None), ("raises", None), ("raises", None), ("ok", [0, 1, 2, 3, 4]),
+    ("ok", [i * 0.1 for i in range(10)]), ("raises", None), ("ok", [0, 3, 6, 10]), ("raises", None),
+    ("raises", None), ("raises", None),
+]
+
 
 def _create(lib, name: str, args, kwargs):
     kw = {k: getattr(lib, v) for k, v in kwargs.items()}
@@ -453,6 +465,33 @@ def _torch_outcomes() -> dict[int, tuple]:
 def test_creation_matches_torch(case: int) -> None:
     name, args, kwargs = TORCH_CASES[case]
     assert _outcome(lambda: _create(dg, name, args, kwargs)) == _torch_outcomes()[case]
+
+
+@pytest.mark.cpu_only
+@pytest.mark.parametrize("case", range(len(TORCH_CASES)), ids=[f"{c[0]}{c[1]}{c[2]}" for c in TORCH_CASES])
+def test_creation_matches_torchs_recorded_outcomes(case: int) -> None:
+    name, args, kwargs = TORCH_CASES[case]
+    assert _outcome(lambda: _create(dg, name, args, kwargs)) == TORCH_OUTCOMES[case]
+
+
+@pytest.mark.cpu_only
+@SETTINGS
+@given(v=awkward, data=st.lists(st.one_of(awkward, st.integers(-(2**53), 2**53), st.booleans()), max_size=4))
+def test_tensor_values_and_dtypes_follow_pytorchs_inference(v: float, data) -> None:
+    """The rule torch.tensor follows, written out: a float anywhere makes the default float32
+    (each value rounded once), else an int makes int64, else bools stay bool; an empty list is
+    float32."""
+    assert dg.tensor(v, dtype=dg.float64).item() == v
+    ours = dg.tensor(data)
+    if any(isinstance(x, float) for x in data) or not data:
+        with np.errstate(over="ignore"):
+            want, dtype = np.array(data, np.float64).astype(np.float32).tolist(), "float32"
+    elif any(not isinstance(x, bool) for x in data):
+        want, dtype = [int(x) for x in data], "int64"
+    else:
+        want, dtype = data, "bool"
+    assert ours.dtype.name == dtype
+    assert ours.tolist() == want
 
 
 @pytest.mark.cpu_only

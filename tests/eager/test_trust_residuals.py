@@ -235,6 +235,14 @@ def test_a_list_clamp_bound_is_refused():
     assert t.tolist() == [1, 2, 3]
 
 
+@pytest.mark.parametrize("v", [math.nan, math.inf, 1e20])
+def test_an_int_masked_fill_by_a_float_it_cannot_hold_is_refused(v):
+    t = dg.tensor([1, 2, 3], dtype=dg.int32)
+    with pytest.raises(RuntimeError, match="overflow"):
+        t.masked_fill(t > 1, v)
+    assert t.tolist() == [1, 2, 3]
+
+
 def test_an_int_masked_fill_matches_torch(torch):
     t = dg.tensor([1, 2, 3], dtype=dg.int32)
     tt = torch.tensor([1, 2, 3], dtype=torch.int32)

@@ -243,6 +243,22 @@ def test_state_dict_round_trip_continues_identically():
         assert np.array_equal(p.detach().numpy(), q.detach().numpy())
 
 
+def test_state_dict_layout_is_pytorchs() -> None:
+    """torch.optim.SGD's layout written out (test_state_dict_layout_matches_torch compares the
+    live torch where installed): groups list their params by index, one momentum_buffer per
+    parameter, the first step's buffer is the gradient."""
+    w, b = nn.Parameter(dg.tensor(W0)), nn.Parameter(dg.tensor(B0))
+    opt = optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.2}], lr=0.1, momentum=0.5)
+    for p in (w, b):
+        p.grad = dg.ones_like(p)
+    opt.step()
+    sd = opt.state_dict()
+    assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
+    assert {"lr", "momentum", "dampening", "weight_decay", "nesterov"} <= set(sd["param_groups"][0])
+    assert {k: set(v) for k, v in sd["state"].items()} == {0: {"momentum_buffer"}, 1: {"momentum_buffer"}}
+    assert_close(sd["state"][1]["momentum_buffer"].numpy(), np.ones_like(B0))
+
+
 def test_state_dict_layout_matches_torch(torch):
     w, b = nn.Parameter(dg.tensor(W0)), nn.Parameter(dg.tensor(B0))
     tw, tb = torch.tensor(W0, requires_grad=True), torch.tensor(B0, requires_grad=True)
@@ -275,6 +291,33 @@ def test_optimizer_argument_errors():
         optim.SGD([{"params": {w}}], lr=0.1)
     with pytest.raises(ValueError, match="different number of parameter groups"):
         optim.SGD([w], lr=0.1).load_state_dict({"state": {}, "param_groups": []})
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_a_step_count_loaded_as_a_number_counts_on_in_numpy(name):
+    """The same hand-written state dict (`'step': 3`): the next step is step 4 of PyTorch's
+    update, written in numpy float64 with the default hyperparameters."""
+    rng = np.random.default_rng(7)
+    m, v = rng.random((3, 2)), rng.random((3, 2))
+    state = {"Adam": {"exp_avg": m, "exp_avg_sq": v}, "RMSprop": {"square_avg": v},
+             "Adagrad": {"sum": v}}[name]
+    w = nn.Parameter(dg.tensor(W0))
+    opt = getattr(optim, name)([w], lr=0.1)
+    sd = opt.state_dict()
+    sd["state"] = {0: {"step": 3, **{k: dg.tensor(a) for k, a in state.items()}}}
+    opt.load_state_dict(sd)
+    w.grad = dg.tensor(np.ones_like(W0))
+    opt.step()
+    g = np.ones_like(W0)
+    if name == "Adam":
+        m1, v1 = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        want = W0 - 0.1 * (m1 / (1 - 0.9**4)) / (np.sqrt(v1 / (1 - 0.999**4)) + 1e-8)
+    elif name == "RMSprop":
+        want = W0 - 0.1 * g / (np.sqrt(0.99 * v + 0.01 * g * g) + 1e-8)
+    else:
+        want = W0 - 0.1 * g / (np.sqrt(v + g * g) + 1e-10)
+    assert float(opt.state[w]["step"]) == 4.0
+    assert_close(w.detach().numpy(), want, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])

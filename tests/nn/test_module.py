@@ -235,6 +235,20 @@ def test_clip_grad_norm_and_value():
         nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
 
 
+def test_sequential_state_dict_layout_repr_and_forward_are_pytorchs():
+    """torch.nn.Sequential's keys and repr, recorded from torch 2.13, and the forward pass in
+    numpy (test_module_state_dict_matches_torch_layout compares the live torch where installed)."""
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert repr(net) == ("Sequential(\n  (0): Linear(in_features=3, out_features=4, bias=True)\n"
+                         "  (1): ReLU()\n  (2): Linear(in_features=4, out_features=2, bias=True)\n)")
+    w = {k: v.numpy().astype(np.float64) for k, v in net.state_dict().items()}
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    hidden = np.maximum(x @ w["0.weight"].T + w["0.bias"], 0)
+    want = hidden @ w["2.weight"].T + w["2.bias"]
+    np.testing.assert_allclose(net(dg.tensor(x)).detach().numpy(), want, rtol=1e-5, atol=1e-6)
+
+
 def test_module_state_dict_matches_torch_layout(torch):
     tnet = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))

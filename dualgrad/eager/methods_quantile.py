@@ -63,6 +63,8 @@ def _quantile(name: str, input: Tensor, q, dim, keepdim: bool, interpolation: st
     ordered = gather(x, -1, ops.argsort(x, axis=-1))  # NaN last
     nans = ops.sum(ops.isnan(x), axis=-1, keepdims=True)
     qt = ops.cast(qs, dtype=x.dtype)  # (Q,): ranks in the input's dtype, as PyTorch's
+    if isinstance(q, Tensor) and q.requires_grad:  # q's gradient flows through the linear weight
+        qt = ops.cast(ops.reshape(q, shape=(-1,)), dtype=x.dtype)
     if skip_nan:
         ranks = ops.multiply(qt, ops.cast(ops.subtract(ops.subtract(n, nans), 1), dtype=x.dtype))
         ranks = ops.where(ops.less(ranks, 0), n - 1, ranks)  # all NaN: the last, a NaN

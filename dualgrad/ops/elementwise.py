@@ -266,11 +266,24 @@ relu = _unary("relu", _relu_kernel,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
+
+
+def _sign_kernel(xp, x):
+    """numpy's sign; a bool's sign is a copy of it. jax's sign(-0.0) is -0.0, where numpy's
+    and PyTorch's are +0.0 (1 / sign(x) was -inf on the jax device only): zeros read +0.0
+    (a `where`: XLA folds sign(x) + 0 back to sign(x))."""
+    if _is_bool(x):
+        return xp.array(x, copy=True)
+    if xp is np:
+        return np.sign(x)
+    return xp.where(x == 0, xp.zeros_like(x), xp.sign(x))
+
+
 # (a bool's sign is a copy of it: x itself would make the result share x's memory). Its
 # gradient is 0 connected to x, as PyTorch's SignBackward0 and TF1's _SignGrad: so abs'
 # gradient g * sign(x) stays connected to x, and abs' second derivative is 0 (it raised
 # 'appears to not have been used'); the first derivative never records it (plain arrays)
-sign = _unary("sign", lambda xp, x: xp.array(x, copy=True) if _is_bool(x) else xp.sign(x),
+sign = _unary("sign", _sign_kernel,
               lambda g, out, x: where(False, x, 0), lambda x: sp.sign(x), floating=False,
               doc="-1, 0 or 1 by the sign of x (NaN stays NaN); gradient 0, connected to x",
               ufunc=np.sign)

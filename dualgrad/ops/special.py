@@ -147,8 +147,18 @@ def _lgamma_kernel(xp, x):
     out[np.isnan(flat)] = np.nan
     regular = np.isfinite(flat) & ~((flat <= 0) & (flat == np.floor(flat)))
     picked = flat[regular]
-    out[regular] = np.fromiter(map(math.lgamma, picked.tolist()), np.float64, picked.size)
-    return out.reshape(x.shape).astype(dtype, copy=False)
+    out[regular] = np.fromiter(map(_lgamma_or_inf, picked.tolist()), np.float64, picked.size)
+    with np.errstate(over="ignore"):  # beyond float32's range: inf, as PyTorch's
+        return out.reshape(x.shape).astype(dtype, copy=False)
+
+
+def _lgamma_or_inf(v: float) -> float:
+    """math.lgamma, +inf past float64's range (x > ~2.56e305: PyTorch's inf; math raised
+    OverflowError, so `dg.lgamma(tensor([1e308]))` failed on the cpu device only)."""
+    try:
+        return math.lgamma(v)
+    except OverflowError:
+        return math.inf
 
 
 lgamma = declare(

@@ -126,8 +126,27 @@ def _trunc_kernel(xp, x):
 
 trunc = ew._unary("trunc", _trunc_kernel, None, _trunc_form, floating=False, differentiable=False,
                   doc="x rounded toward zero; no gradient (torch.trunc, tf.truncatediv's rounding)")
+def _floor_divide_kernel(xp, x, y):
+    """numpy's kernel; on jax, floats by numpy's own algorithm (`npy_divmod`, which PyTorch's
+    div_floor follows too): jax's rounds a quotient (x - fmod(x, y)) / y that lands on .5 to
+    the next integer (float32 -524288.9375 // -0.1 gave 5242890, not 5242889) and drops the
+    sign of a zero quotient (-0.5 // -1.0 gave -0.0, numpy's 0.0)."""
+    if xp is np or _integers(x, y):
+        return xp.floor_divide(x, y)
+    dtype = xp.result_type(x, y)  # (a Python number stays weak: x // 0.1 in x's dtype)
+    if dtype.itemsize < 4:  # numpy computes float16 in float32 and rounds the result once
+        x, y = (xp.asarray(v, dtype).astype(xp.float32) for v in (x, y))
+    mod = xp.fmod(x, y)
+    div = (x - mod) / y
+    div = xp.where((mod != 0) & ((y < 0) != (mod < 0)), div - 1, div)
+    whole = xp.floor(div)
+    whole = xp.where(div - whole > 0.5, whole + 1, whole)
+    whole = xp.where(div == 0, xp.copysign(xp.zeros_like(div), x / y), whole)
+    return xp.where(y == 0, x / y, whole).astype(dtype)
+
+
 floor_divide = ew._binary(
-    "floor_divide", _checked("floor_divide", lambda xp, x, y: xp.floor_divide(x, y)), None,
+    "floor_divide", _checked("floor_divide", _floor_divide_kernel), None,
     lambda x, y: _floor_form(x / y), domain=QUOTIENT_DOMAIN, differentiable=False, check=ZeroDivisorCheck(),
     doc="x // y: the quotient rounded down, as Python's // (torch.floor_divide, tf.floordiv); "
         "no gradient")

@@ -5,6 +5,8 @@ divides exactly), and `tf.div` is Python 2's `/` (rounded down when both are int
 Below the graph module, which takes `/` and `//` from here."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes, ops
 from ..ops.elementwise import is_integer_operand, operand_kind
 
@@ -38,10 +40,15 @@ def floor_quotient(x, y):
     is inf, not NaN. The two differ by at most one, where x / y rounds up onto an integer:
     the larger of them is TF1's. Taking the larger, rather than floor(x / y) alone, keeps an
     exact quotient exact under XLA, which divides by a constant as a product with its
-    reciprocal (97 / 97 is 0.99999994 there: floor gives 0, the floor division 1)."""
+    reciprocal (97 / 97 is 0.99999994 there: floor gives 0, the floor division 1). Past
+    2**mantissa bits every float is whole and the floor division is no longer exact (it rounds
+    (x - fmod(x, y)) / y): there floor(x / y) is the quotient itself, TF1's (float32
+    -336758.72 // 0.021964537 is -15331929 there; the larger gave -15331928)."""
     floored = ops.floor_divide(x, y)
     if operand_kind(x) != "f" and operand_kind(y) != "f":  # integers (and bools) keep Python's //
         return floored
     rounded = ops.floor(ops.divide(x, y))
+    whole = 2.0 ** np.finfo(rounded.dtype.np).nmant  # (every float of this size or more is whole)
     # NaN from the floor division (x infinite, or 0 / 0) is TF1's floor(x / y) too
-    return ops.where(ops.logical_or(ops.isnan(floored), ops.greater(rounded, floored)), rounded, floored)
+    take = ops.logical_or(ops.isnan(floored), ops.greater(rounded, floored))
+    return ops.where(ops.logical_or(take, ops.greater_equal(ops.abs(rounded), whole)), rounded, floored)

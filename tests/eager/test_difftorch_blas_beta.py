@@ -33,7 +33,9 @@ def _poisoned(shape) -> np.ndarray:
 
 @pytest.mark.parametrize("name", sorted(FAMILY))
 @pytest.mark.parametrize("beta, alpha", [(0, 1), (0.0, -2.0), (2.5, 0.5)])
-def test_beta_zero_reads_no_input(name, beta, alpha) -> None:
+def test_beta_zero_reads_no_input(eager_device, name, beta, alpha) -> None:
+    if eager_device == "jax" and name != "addmm":
+        pytest.skip("compositions of the same registry ops on both devices: cpu covers them (CI time)")
     fn, shape, operands, product = FAMILY[name]
     x = _poisoned(shape) if beta == 0 else np.random.default_rng(2).standard_normal(shape)
     ts = [dg.tensor(o, requires_grad=True) for o in operands]

@@ -11,7 +11,7 @@ from . import reductions as rd
 from . import specs
 from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
-from .selection import cumsum, logical_and, logical_or, reverse_cumsum
+from .selection import _reverse_cumsum, cumsum, logical_and, logical_or
 from .symarray import SymArray, SymbolicUnsupported, fresh_index, is_concrete
 
 # -- cumprod ---------------------------------------------------------------------------------------
@@ -46,8 +46,8 @@ def _zero_parts(x, axis, positions):
 def _first_order(g, out, x, axis, positions):
     """The gradient's value, with 0 after the first zero; before, first: `_zero_parts`."""
     before, first = _zero_parts(x, axis, positions)
-    upto_zero = ew.divide(reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
-    at_zero = reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
+    upto_zero = ew.divide(_reverse_cumsum(ew.multiply(g, out), axis), ew.where(before, x, 1))
+    at_zero = _reverse_cumsum(ew.multiply(g, cumprod(ew.where(first, 1, x), axis=axis)), axis)
     return before, first, ew.where(before, upto_zero, ew.where(first, at_zero, 0))
 
 

@@ -84,7 +84,7 @@ def softplus(x):
     return ew.add(ew.log1p(ew.exp(negative_magnitude)), ew.relu(x))
 
 
-def as_floating(x):
+def _as_floating(x):
     """x, or bool/integer x in the default float: what PyTorch computes a float function of an
     integer tensor in, before any arithmetic that would wrap in its dtype (-x of a uint8)."""
     dt = getattr(x, "dtype", None)
@@ -95,7 +95,7 @@ def as_floating(x):
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    x = as_floating(x)  # an int8 x - max(x) wrapped: [[-100, 100], [100, -100]] gave 156, not 100
+    x = _as_floating(x)  # an int8 x - max(x) wrapped: [[-100, 100], [100, -100]] gave 156, not 100
     if any(x.shape[a] == 0 for a in rd.reduce_axes(x, axis)):  # no max to shift by: -inf, as
         return ew.add(rd.sum(x, axis=axis, keepdims=keepdims), -np.inf)  # PyTorch's and TF1's
     shift = rd.amax(x, axis=axis, keepdims=True)

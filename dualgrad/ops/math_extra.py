@@ -23,7 +23,7 @@ def logit(x, eps=None):
     """log(x / (1 - x)); with `eps`, x is first clamped to [eps, 1 - eps] and the gradient is 0
     outside it (torch.logit). log(x) - log1p(-x): +-inf at 1 and 0, NaN outside [0, 1]. An
     integer x is taken in the default float first (-x of a uint8 2 wrapped to 254)."""
-    x = composite.as_floating(x)
+    x = composite._as_floating(x)
     if eps is not None:
         x = ew.clip(x, min=float(eps), max=1.0 - float(eps))
     return ew.subtract(ew.log(x), ew.log1p(ew.negative(x)))

@@ -20,7 +20,7 @@ from .attach import install
 from .bind import as_eager_error
 from .dtype_refusals import same_dtype
 from .inplace import inplace, unary_method, write_result
-from .methods_compose import _blas, _blas_dtype, _check_broadcast, _check_scalars
+from .methods_compose import _blas, _check_broadcast, _check_scalars, _one_blas_dtype
 from .methods_extra import outer
 from .methods_more import _axis, sort
 from .tensor import Tensor
@@ -238,7 +238,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     p = batch2.shape[2]
     _check_broadcast("addbmm", input, (n, p))
     _check_scalars("addbmm", input, (batch1, batch2), beta=beta, alpha=alpha)
-    dtype = _blas_dtype(input, batch1, batch2)
+    dtype = _one_blas_dtype("addbmm", input, batch1, batch2)
     left = ops.reshape(ops.transpose(batch1, axes=(1, 0, 2)), shape=(n, b * m))
     right = ops.reshape(batch2, shape=(b * m, p))
     left, right = (ops.cast(t, dtype=dtype) if t.dtype != dtype else t for t in (left, right))

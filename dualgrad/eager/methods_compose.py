@@ -52,6 +52,14 @@ def _blas_dtype(input: Tensor, *operands: Tensor) -> dtypes.DType:
     return dtypes.result_dtype([np.empty((1,), input.dtype.np), *operands])
 
 
+def _one_blas_dtype(name: str, input: Tensor, *operands: Tensor) -> dtypes.DType:
+    """The one dtype of input and the operands: PyTorch's addmm, addmv, baddbmm and addbmm
+    refuse two ("self and mat2 must have the same dtype"); addr alone promotes (`_blas_dtype`)."""
+    for operand in operands:
+        same_dtype(name, input, operand, what="input and its matrices")
+    return _blas_dtype(input, *operands)
+
+
 def _blas(input: Tensor, product: Tensor, beta, alpha, dtype: dtypes.DType) -> Tensor:
     """beta * input + alpha * product, input broadcast to the product's shape, in `dtype`;
     beta == 0 reads no input (PyTorch's) but the result keeps its dtype."""
@@ -114,7 +122,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -
                          f"{tuple(batch1.shape)}) {user_line()}")
     _check_broadcast("baddbmm", input, (b, n, batch2.shape[2]))
     _check_scalars("baddbmm", input, (batch1, batch2), beta=beta, alpha=alpha)
-    dtype = _blas_dtype(input, batch1, batch2)
+    dtype = _one_blas_dtype("baddbmm", input, batch1, batch2)
     return _blas(input, ops.matmul(*_in_dtype(dtype, batch1, batch2)), beta, alpha, dtype)
 
 
@@ -130,7 +138,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
                          f"{_shape_name(mat2)}) {user_line()}")
     _check_broadcast("addmm", input, (mat1.shape[0], mat2.shape[1]))
     _check_scalars("addmm", input, (mat1, mat2), beta=beta, alpha=alpha)
-    dtype = _blas_dtype(input, mat1, mat2)
+    dtype = _one_blas_dtype("addmm", input, mat1, mat2)
     return _blas(input, ops.matmul(*_in_dtype(dtype, mat1, mat2)), beta, alpha, dtype)
 
 
@@ -145,7 +153,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
         raise ShapeError(f"addmv: size mismatch, got input ({_shape_name(input)}), mat ({_shape_name(mat)}), "
                          f"vec ({_shape_name(vec)}) {user_line()}")
     _check_scalars("addmv", input, (mat, vec), beta=beta, alpha=alpha)
-    dtype = _blas_dtype(input, mat, vec)
+    dtype = _one_blas_dtype("addmv", input, mat, vec)
     return _blas(input, ops.matmul(*_in_dtype(dtype, mat, vec)), beta, alpha, dtype)
 
 

@@ -11,7 +11,7 @@ from .. import dtypes, ops
 from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import tensor as _tensor
-from ..eager.dtype_refusals import floating_kernel, integer_l1_loss, no_bool
+from ..eager.dtype_refusals import floating_kernel, integer_l1_loss, no_bool, same_dtype
 from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
 from ..eager.tensor import Tensor, wrap
@@ -111,6 +111,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ShapeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
                          f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))} and "
                          f"{weight.shape[1]}x{weight.shape[0]}) {user_line()}")
+    same_dtype("linear", input, weight, what="mat1 and mat2")  # (PyTorch's addmm does not promote)
     return ops.linear(input, weight) if bias is None else ops.linear(input, weight, bias)
 
 

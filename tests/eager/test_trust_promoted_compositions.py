@@ -1,13 +1,14 @@
 """Compositions compute in their result dtype, as PyTorch does. `addcdiv(float64, float32,
 float32)` divided the float32 operands in float32 and then added the float64 input, so the
 float64 result held float32 digits (1e-7 relative off), without an error; the same for
-`addcmul_`, `addcdiv_`, `addr`, `baddbmm`, `addmv` (whose `beta=0` also dropped the input's
-dtype: `addr(float64, float32, float32, beta=0)` was float32, `addr(bool, ..., alpha=0)`
-int64) and for `xlogy` / `xlog1py`, which took the log of y in y's own dtype
+`addcmul_`, `addcdiv_`, `addr` (whose `beta=0` also dropped the input's dtype:
+`addr(float64, float32, float32, beta=0)` was float32, `addr(bool, ..., alpha=0)` int64) and
+for `xlogy` / `xlog1py`, which took the log of y in y's own dtype
 (`xlogy(float64, 3)` a float32 log(3); `xlogy(float32, -2.0)` became float64).
 `matrix_exp` of float32 ran the float64 Padé degree in float32 (exp of [[20.24]] 9e-6
 relative off). Oracle: numpy float64 of the same (exactly representable) inputs, and the
-result dtype written out from PyTorch's promotion rule."""
+result dtype written out from PyTorch's promotion rule. `addmm`, `addmv`, `baddbmm` and
+`addbmm` of two dtypes raise instead, as PyTorch's ("self and mat2 must have the same dtype")."""
 from __future__ import annotations
 
 import math
@@ -22,8 +23,6 @@ IN = R.randn(2, 3)  # float64 operands; the narrow ones are these rounded
 A32 = R.randn(2, 3).astype(np.float32)
 B32 = (R.rand(2, 3) + 0.5).astype(np.float32)
 V3, V4 = R.randn(3).astype(np.float32), R.randn(4).astype(np.float32)
-M34 = R.randn(3, 4).astype(np.float32)
-BB1, BB2 = R.randn(2, 3, 4).astype(np.float32), R.randn(2, 4, 3).astype(np.float32)
 X = np.array([1.5597, 0.0, 2.0, 0.3])
 Y32 = np.array([3.0, np.nan, 0.7, 1e-3], np.float32)
 
@@ -58,14 +57,6 @@ CASES = {
                                (R.randn(3, 4).astype(np.float32), np.arange(3), np.arange(4) - 2), "float32"),
     "addr_bool_alpha0": (lambda i, a, b: dg.addr(i, a, b, alpha=0), lambda i, a, b: i,
                          (np.eye(3, 4) > 0, np.ones(3) > 0, np.ones(4) > 0), "bool"),
-    "addmv": (lambda i, m, v: dg.addmv(i, m, v, beta=2), lambda i, m, v: 2 * i + m @ v,
-              (R.randn(3), M34, V4), "float64"),
-    "addmv_beta0": (lambda i, m, v: dg.addmv(i, m, v, beta=0), lambda i, m, v: m @ v,
-                    (R.randn(3), M34, V4), "float64"),
-    "baddbmm": (lambda i, a, b: dg.baddbmm(i, a, b, alpha=3), lambda i, a, b: i + 3 * a @ b,
-                (R.randn(2, 3, 3), BB1, BB2), "float64"),
-    "baddbmm_": (lambda i, a, b: i.clone().baddbmm_(a, b, beta=0), lambda i, a, b: a @ b,
-                 (R.randn(2, 3, 3), BB1, BB2), "float64"),
     "xlogy_int_scalar": (lambda x: dg.xlogy(x, 3), lambda x: x * np.log(3.0), (X,), "float64"),
     "xlogy_float32_y": (lambda x, y: dg.xlogy(x, y), masked(np.log),
                         (X, Y32), "float64"),
@@ -94,6 +85,29 @@ def test_a_composition_computes_in_its_result_dtype(name, eager_device):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-300, equal_nan=True)
     else:
         np.testing.assert_allclose(got, want.astype(dtype).astype(np.float64), rtol=1e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["addmm", "addmv", "baddbmm", "addbmm"])
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_a_matrix_product_plus_input_of_two_dtypes_raises_as_pytorch(name, which, eager_device):
+    shapes = {"addmm": ((2, 2), (2, 3), (3, 2)), "addmv": ((2,), (2, 3), (3,)),
+              "baddbmm": ((1, 2, 2), (1, 2, 3), (1, 3, 2)), "addbmm": ((2, 2), (1, 2, 3), (1, 3, 2))}[name]
+    operands = [dg.ones(*shape, device=eager_device) for shape in shapes]
+    operands[which] = operands[which].double()
+    with pytest.raises(TypeError, match=f"{name}: expected input and its matrices to have the same dtype"):
+        getattr(dg, name)(*operands)
+    assert getattr(dg, name)(*[t.double() for t in operands]).dtype == dg.float64
+
+
+def test_linear_of_two_dtypes_raises_as_pytorch(eager_device):
+    """nn.Linear's float32 weights and a float64 batch: PyTorch raises, so does F.linear."""
+    layer = dg.nn.Linear(3, 2).to(eager_device)
+    x = dg.ones(4, 3, dtype=dg.float64, device=eager_device)
+    with pytest.raises(TypeError, match="linear: expected mat1 and mat2 to have the same dtype"):
+        layer(x)
+    with pytest.raises(TypeError, match="linear: expected mat1 and mat2"):
+        dg.nn.functional.linear(x, layer.weight)
+    assert layer(x.float()).dtype == dg.float32
 
 
 def test_gradients_of_a_mixed_composition_reach_each_operand_in_its_dtype(eager_device):

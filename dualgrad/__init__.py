@@ -385,6 +385,7 @@ from .top_level import (
 from . import distributions  # isort: skip (it composes the dg functions above)
 from . import special  # isort: skip (torch.special's names for the dg functions above)
 from .linalg_more import matrix_exp  # isort: skip (torch.matrix_exp)
+from . import linalg_gaps  # isort: skip (installs vecdot, cond, the LU family... into dg.linalg)
 
 float = float32  # noqa: A001
 double = float64

@@ -6,6 +6,7 @@ are composites of registry ops."""
 from __future__ import annotations
 
 from collections import namedtuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -355,14 +356,7 @@ __all__ = ["LinAlgError", "det", "inv", "matrix_norm", "norm", "slogdet", "solve
 # torch.linalg names composed in eager.methods_compose (torchnames)
 from .eager.methods_compose import linalg_cross as cross  # noqa: E402, F401
 from .eager.methods_compose import multi_dot  # noqa: E402, F401
-from .linalg_gaps import (  # noqa: E402, F401
-    cholesky_ex,
-    cond,
-    lu,
-    lu_factor,
-    lu_solve,
-    tensorinv,
-    tensorsolve,
-    vecdot,
-)
+
+if TYPE_CHECKING:  # installed here when dualgrad imports linalg_gaps.py, which builds on this module
+    from .linalg_gaps import cholesky_ex, cond, lu, lu_factor, lu_solve, tensorinv, tensorsolve, vecdot  # noqa: F401
 from .linalg_more import matrix_exp, solve_triangular  # noqa: E402, F401

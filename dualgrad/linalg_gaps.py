@@ -15,6 +15,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes, ops
+from . import linalg as _namespace
 from .eager.creation import eye, zeros
 from .eager.devices import place
 from .eager.grad_mode import no_grad
@@ -324,3 +325,5 @@ lu = refusing(lu, "linalg.lu")
 lu_solve = refusing(lu_solve, "linalg.lu_solve")
 
 __all__ = ["cholesky_ex", "cond", "lu", "lu_factor", "lu_solve", "tensorinv", "tensorsolve", "vecdot"]
+for _name in __all__:  # `dg.linalg.vecdot`...: installed in the namespace module this one builds on
+    setattr(_namespace, _name, globals()[_name])

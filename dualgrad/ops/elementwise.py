@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from . import specs
+from .integer_power import power_by_squaring
 from .lazy import sympy as sp
 from .promotion import check_weak_ints, converted, promote_args
 from .registry import declare
@@ -135,7 +136,7 @@ def _power_kernel(xp, x, y):
                 raise ValueError("Integers to negative integer powers are not allowed.")
             return xp.power(x, y)
         negative = y < 0
-        whole = (xp.power if xp is np else _power_by_squaring)(x, xp.where(negative, 0, y))
+        whole = (xp.power if xp is np else power_by_squaring)(x, xp.where(negative, 0, y))
         odd = xp.abs(y) % 2 == 1
         fraction = xp.where(x == 1, 1, xp.where(x == -1, xp.where(odd, -1, 1), 0))
         return xp.where(negative, fraction, whole).astype(whole.dtype)
@@ -148,24 +149,6 @@ def _power_kernel(xp, x, y):
         base = np.reshape(x, (1,)) if isinstance(x, np.ndarray) and x.ndim == 0 else x
         out = np.power(base, np.full(out.shape or (1,), 0.5, dtype=out.dtype)).reshape(out.shape)
     return out
-
-
-def _power_by_squaring(x, y):
-    """x ** y for integer arrays and a non-negative integer exponent array, wrapping in the
-    result dtype as numpy and PyTorch do: one squaring per bit of the exponent's dtype. jax's
-    power reads only an array exponent's low 6 bits (2 ** 64 in int64 was 1, 3 ** 200 3 ** 8)."""
-    import jax
-    import jax.numpy as jnp
-
-    dtype = jnp.result_type(x, y)
-    base, exponent = jnp.broadcast_arrays(jnp.asarray(x, dtype), jnp.asarray(y))
-
-    def step(_, state):
-        out, base, exponent = state
-        return jnp.where(exponent % 2 == 1, out * base, out), base * base, exponent // 2
-
-    state = (jnp.ones(base.shape, dtype), base, exponent)
-    return jax.lax.fori_loop(0, 8 * exponent.dtype.itemsize, step, state)[0]
 
 
 _INTEGER_KINDS = ("i", "u")

@@ -81,6 +81,18 @@ bitwise_xor = _declare("bitwise_xor", "bitwise_xor", lambda x, y: x ^ y, lambda 
 bitwise_not = _declare("bitwise_not", "invert", lambda x: ~x, lambda x: sp.Not(x), nin=1)
 
 
+def _both_bool(name: str) -> str:
+    return (f"{name}: not implemented for 'Bool': shifts of two bool tensors (PyTorch refuses them; "
+            "numpy gave int8 and XLA int32; cast one to an integer dtype first)")
+
+
+def _shift_shape(op, *args: Spec) -> Spec:
+    """`_shape`, refusing two bools (one bool beside an integer is that integer's dtype)."""
+    if all(s.dtype is not None and s.dtype.is_bool for s in args):
+        raise dtype_error(op, args, _both_bool(op.name))
+    return _shape(op, *args)
+
+
 def _shift(left: bool):
     """The kernel of `<<` / `>>`, with PyTorch's results where the count is negative or not
     smaller than the bit width (`where` picks them, so the jax kernel needs no branch)."""
@@ -91,7 +103,9 @@ def _shift(left: bool):
         # a Python int takes the tensor's dtype (PyTorch's and NEP 50's weak scalars)
         dtype = np.result_type(*(a if type(a) in (int, float) else np.dtype(a.dtype) for a in (x, s)))
         x, s = xp.asarray(x), xp.asarray(s)
-        if x.dtype.kind not in "iu" or s.dtype.kind not in "iu":  # floats refused, bools as numpy
+        if x.dtype.kind == "b" and s.dtype.kind == "b":
+            raise DTypeError(f"{_both_bool(name)} (at {user_frame()})")
+        if x.dtype.kind not in "iub" or s.dtype.kind not in "iub":  # floats: refused
             return checked(xp, x, s)
         outside = (s < 0) | (s >= np.dtype(dtype).itemsize * 8)
         spill = 0 if left else xp.where(x < 0, -1, 0).astype(dtype)
@@ -117,9 +131,11 @@ DOCS["bitwise_right_shift"] = ("x >> s elementwise on integers, arithmetic: 0 or
                                "tf.bitwise.right_shift)")
 bitwise_left_shift = declare(
     "bitwise_left_shift", _shift(True), sympy=_shift_form(lambda x, s: x << s if s >= 0 else 0),
-    shape=_shape, nin=2, differentiable=False, elementwise=True, promotes=True, domain=((-8, 8), (0, 8)),
+    shape=_shift_shape, nin=2, differentiable=False, elementwise=True, promotes=True,
+    domain=((-8, 8), (0, 8)),
     doc=DOCS["bitwise_left_shift"])
 bitwise_right_shift = declare(
     "bitwise_right_shift", _shift(False), sympy=_shift_form(lambda x, s: x >> s if s >= 0 else -(x < 0)),
-    shape=_shape, nin=2, differentiable=False, elementwise=True, promotes=True, domain=((-8, 8), (0, 8)),
+    shape=_shift_shape, nin=2, differentiable=False, elementwise=True, promotes=True,
+    domain=((-8, 8), (0, 8)),
     doc=DOCS["bitwise_right_shift"])

@@ -54,12 +54,14 @@ def test_a_quotient_that_lands_on_a_half_is_floored():
     _same((dg.tensor(x) // dg.tensor(y)).numpy(), np.float32([5242889.0]))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(dtype=st.sampled_from(FLOATS), data=st.data())
 def test_large_quotients_divide_as_numpy(dtype, data):
-    """Quotients past 2**22 (float32's last fractional bit) are where the .5 ties happen."""
-    n = data.draw(st.integers(1, 64))
+    """Quotients past 2**22 (float32's last fractional bit) are where the .5 ties happen (one
+    length: each new shape would compile the jax kernels again)."""
+    n = 32
     x = data.draw(arrays(np.float64, n, elements=st.floats(-1e7, 1e7))).astype(dtype)
+    x[np.abs(x) < np.finfo(dtype).tiny] = 0  # (XLA flushes subnormals to zero: docs/devices.md)
     y = data.draw(arrays(np.float64, n, elements=st.floats(1e-4, 2.0) | st.floats(-2.0, -1e-4))).astype(dtype)
     _same((dg.tensor(x) // dg.tensor(y)).numpy(), _numpy(x, y))
     _same((dg.tensor(x) // float(y[0])).numpy(), _numpy(x, y[:1]), reciprocal=True)  # a Python number

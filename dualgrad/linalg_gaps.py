@@ -237,15 +237,21 @@ def _order_of(pivots: np.ndarray) -> np.ndarray:
     return order
 
 
+def _pivoted_matrices(name: str, A: Tensor, pivot: bool) -> tuple[int, int]:
+    """(m, n) of A's float matrices; LU without pivoting refused, as PyTorch on the CPU."""
+    _floating(name, A)
+    m, n = _matrices(name, A, square=False)
+    if not pivot:
+        raise ArgumentError(f"linalg.{name}: LU without pivoting is not implemented on the CPU (as in "
+                            f"PyTorch) {user_line()}")
+    return m, n
+
+
 def lu_factor(A: Tensor, *, pivot: bool = True) -> lu_factor_result:
     """(LU, pivots): L (unit lower, below the diagonal) and U packed in one matrix, and
     LAPACK's 1-based int32 pivots, of each matrix (torch.linalg.lu_factor); m x n matrices,
     min(m, n) pivots. Differentiable where the pivots do not change."""
-    _floating("lu_factor", A)
-    m, n = _matrices("lu_factor", A, square=False)
-    if not pivot:
-        raise ArgumentError(f"linalg.lu_factor: LU without pivoting is not implemented on the CPU (as in "
-                            f"PyTorch) {user_line()}")
+    m, n = _pivoted_matrices("lu_factor", A, pivot)
     LU, order = _packed(A)
     diagonal = np.asarray(LU.detach().diagonal(0, -2, -1).numpy())
     if (diagonal == 0).any():
@@ -277,11 +283,7 @@ def lu(A: Tensor, *, pivot: bool = True) -> lu_result:
     """(P, L, U) with A = P L U: P a permutation, L m x k unit lower triangular, U k x n upper
     triangular, k = min(m, n) (torch.linalg.lu); differentiable in A where the pivots do not
     change, as PyTorch's."""
-    _floating("lu", A)
-    m, n = _matrices("lu", A, square=False)
-    if not pivot:
-        raise ArgumentError(f"linalg.lu: LU without pivoting is not implemented on the CPU (as in PyTorch) "
-                            f"{user_line()}")
+    m, n = _pivoted_matrices("lu", A, pivot)
     LU, order = _packed(A)
     L, U = _unpack(LU, min(m, n))
     return lu_result(_permutation(order, A.dtype, A.device), L, U)

@@ -421,3 +421,9 @@ def test_vector_norm_ord_0_has_a_zero_gradient():
     assert y.item() == 3.0 and y.requires_grad  # (PyTorch's: backward works, nothing flows)
     y.backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", ["lu", "lu_factor"])
+def test_lu_without_pivoting_is_refused_as_on_pytorchs_cpu(name):
+    with pytest.raises(dg.errors.ArgumentError, match=f"linalg.{name}: LU without pivoting"):
+        getattr(dg.linalg, name)(dg.eye(2), pivot=False)

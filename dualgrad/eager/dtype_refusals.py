@@ -113,7 +113,8 @@ def same_dtype_operator(method: Callable) -> Callable:
     """The `@` operator method `method` (self @ other or other @ self) refusing two dtypes, as
     PyTorch's matmul does."""
     def call(self, other):
-        matrix_product("matmul", self, other, what="m1 and m2")
+        if type(other) is Tensor and self._data.dtype != other._data.dtype:  # (the hot path reads
+            matrix_product("matmul", self, other, what="m1 and m2")  # the arrays' dtypes only)
         return method(self, other)
 
     call.__name__ = call.__qualname__ = method.__name__

@@ -60,7 +60,7 @@ def floating_input(name: str, input, other) -> None:
 def same_dtype(name: str, first, second, *, what: str = "both operands") -> None:
     """Refuse two tensors of different dtypes (PyTorch's matmul, mm, bmm, mv, dot and lerp do not
     promote: "expected m1 and m2 to have the same dtype")."""
-    if type(first) is Tensor and type(second) is Tensor and first.dtype is not second.dtype:
+    if type(first) is Tensor and type(second) is Tensor and first._data.dtype != second._data.dtype:
         raise EagerDTypeError(f"{name}: expected {what} to have the same dtype, but got {first.dtype.name} "
                               f"and {second.dtype.name} (PyTorch does not promote here; convert one with "
                               f".to()) {user_line()}")

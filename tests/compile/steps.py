@@ -19,6 +19,16 @@ def same(a, b, backend: str) -> None:
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
 
 
+def runs_agree(run, program, backend: str, parameters=lambda state: state) -> None:
+    """`run(program, None)` (eager) and `run(program, backend)` (compiled) return the same
+    losses and leave the same `parameters(state)`; `run` returns (losses, state)."""
+    want, eager_state = run(program, None)
+    got, state = run(program, backend)
+    for g, w in zip(got, want, strict=True):
+        same(g, w, backend)
+    same_tensors(parameters(state), parameters(eager_state), backend)
+
+
 def same_tensors(xs, ys, backend: str) -> None:
     xs, ys = list(xs), list(ys)
     assert len(xs) == len(ys)

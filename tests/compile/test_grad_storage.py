@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import dualgrad as dg
 from dualgrad import nn, optim
 
-from .steps import quietly, same, same_tensors
+from .steps import quietly, runs_agree, same, same_tensors
 
 WRITES = {
     "mul_": lambda g: g.mul_(0.5), "div_": lambda g: g.div_(4.0), "clamp_": lambda g: g.clamp_(-0.5, 0.5),
@@ -43,11 +43,7 @@ def run(writes: list, backend: str | None):
 
 
 def check(writes: list, backend: str) -> None:
-    want, eager_leaves = run(writes, None)
-    got, leaves = run(writes, backend)
-    for g, w in zip(got, want, strict=True):
-        same(g, w, backend)
-    same_tensors(leaves, eager_leaves, backend)
+    runs_agree(run, writes, backend)
 
 
 @settings(max_examples=20, deadline=None)

@@ -157,11 +157,18 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     if lo > hi:
         raise as_eager_error(ShapeError(f"histc(): max must be larger than min (min {lo}, max {hi}) "
                                         f"{user_line()}"))
-    flat = x.reshape(-1)
-    flat = flat[(flat >= lo) & (flat <= hi)]  # (NaN is neither)
     edges = np.linspace(lo, hi, bins + 1).astype(x.dtype)
-    position = np.minimum(np.searchsorted(edges, flat, side="right") - 1, bins - 1)
-    return _out(np.bincount(np.maximum(position, 0), minlength=bins).astype(x.dtype), input.device)
+    return _out(bin_counts(x.reshape(-1), edges).astype(x.dtype), input.device)
+
+
+def bin_counts(values: np.ndarray, edges: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The count (or the weight sum) of the values in each bin between consecutive edges, as
+    torch.histc and torch.histogram bin: the last bin holds its right edge; values outside the
+    edges, and NaN, are left out."""
+    inside = (values >= edges[0]) & (values <= edges[-1])  # (NaN is neither)
+    nbins = edges.size - 1
+    position = np.minimum(np.searchsorted(edges, values[inside], side="right") - 1, nbins - 1)
+    return np.bincount(position, weights=None if weights is None else weights[inside], minlength=nbins)
 
 
 # -- searching -------------------------------------------------------------------------------------

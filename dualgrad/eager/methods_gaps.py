@@ -21,6 +21,7 @@ from .attach import install
 from .bind import as_eager_error
 from .devices import place
 from .inplace import write_result
+from .methods_data import bin_counts
 from .methods_index import _along
 from .tensor import Tensor, wrap
 
@@ -189,10 +190,7 @@ def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = No
                              f"{user_line()}")
         _same_dtype("histogram", input, weight, "weight")
         w = np.asarray(weight._data).reshape(-1)
-    inside = (x >= edges[0]) & (x <= edges[-1])  # (NaN is neither)
-    nbins = edges.size - 1
-    position = np.minimum(np.searchsorted(edges, x[inside], side="right") - 1, nbins - 1)
-    hist = np.bincount(position, weights=None if w is None else w[inside], minlength=nbins).astype(x.dtype)
+    hist = bin_counts(x, edges, w).astype(x.dtype)
     if density:
         total = hist.sum()
         hist = (hist / (total * np.diff(edges)) if total else hist * np.nan).astype(x.dtype)

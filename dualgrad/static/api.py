@@ -14,10 +14,11 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, refusing, user_frame, user_line
 from .convert import ArgumentError
-from .creation import as_dtype, constant, convert_to_tensor, graph_operands
+from .creation import as_dtype, convert_to_tensor, graph_operands
 from .graph import Tensor, _dim_operand, rename
 from .sparse_rows import mark, slices_of
 from .tensor_shape import known
+from .true_coordinates import true_coordinates
 
 
 def _n(t, name):
@@ -114,7 +115,7 @@ def where(condition, x=None, y=None, name=None):
     y: the coordinates of condition's True entries, int64 [n, rank], condition known when the
     graph is built (TF1's one-argument tf.where)."""
     if x is None and y is None:
-        return _coordinates(condition, name)
+        return true_coordinates(condition, name)
     if x is None or y is None:
         raise ArgumentError(f"ds.where: x and y must both be given or both be None {user_line()}")
     condition = _tensor(condition)
@@ -135,24 +136,6 @@ def where(condition, x=None, y=None, name=None):
         declared = ops.where(condition, x, y).dtype
         x, y = convert_to_tensor(x, dtype=declared), convert_to_tensor(y, dtype=declared)
     return _n(ops.where(condition, x, y), name)
-
-
-def _coordinates(condition, name) -> Tensor:
-    """One-argument where: the coordinates of the True (nonzero) entries, int64 [n, rank] in
-    row-major order. n depends on the values and a graph has static shapes, so the condition
-    must be known when the graph is built, as `boolean_mask`'s mask."""
-    if isinstance(condition, Tensor):
-        if condition.op.type != "Const":
-            raise DTypeError(f"ds.where(condition) without x and y: the number of True entries fixes the "
-                             f"result's shape, so condition must be known when the graph is built (a list, "
-                             f"a numpy array or a ds.constant), got the tensor {condition.name} "
-                             f"{user_line()}")
-        known = np.asarray(condition.op.attrs["value"])
-    else:
-        known = np.asarray(condition)
-    if known.dtype.kind not in "biuf":
-        raise DTypeError(f"ds.where: condition must be bool or numbers, got {known.dtype} {user_line()}")
-    return constant(np.argwhere(known != 0).astype(np.int64), name=name or "Where")
 
 
 def cast(x, dtype, name=None):

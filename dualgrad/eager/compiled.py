@@ -19,7 +19,7 @@ from .. import dtypes
 from ..autodiff import GradNode, SinkNode, backpropagate
 from ..backend import in_x64, is_jax_array
 from ..ops.attrs import Attrs
-from ..ops.jit import is_array_arg
+from ..ops.jit import is_array_arg, static_key
 from . import grad_mode
 from .node import AccumulateGrad, Node
 from .tensor import Tensor
@@ -111,7 +111,7 @@ def _flatten(roots: list) -> tuple:
             if type(a) is Tensor:
                 a = a._data
             elif type(a) in _PYTHON_SCALARS or not is_array_arg(a):
-                statics.append((type(a), a))
+                statics.append(static_key(a))
                 continue
             slot = slot_of.get(id(a))
             if slot is None:

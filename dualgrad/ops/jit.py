@@ -8,6 +8,7 @@ picks array namespaces; this module is what makes jax calls cheap (jax's own
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,6 +44,21 @@ def is_array_arg(a) -> bool:
     return hasattr(a, "shape") and not isinstance(a, np.generic)
 
 
+_pack_double = struct.Struct("<d").pack
+_INEXACT = (float, complex, np.inexact)
+
+
+def static_key(a) -> tuple:
+    """A Python (or numpy) number baked into a program, as a part of its cache key: by type
+    and value, and an inexact one also by its bits, since -0.0 == 0.0 in Python but `x * -0.0`
+    and `x * 0.0` differ in sign (a program cached for one was run for the other). The value
+    stays at [1]: the compiled backward reads it back from there."""
+    if isinstance(a, _INEXACT):
+        c = complex(a)
+        return (type(a), a, _pack_double(c.real), _pack_double(c.imag))
+    return (type(a), a)
+
+
 def _split(args: Sequence) -> tuple | None:
     """(the arrays among `args`, a hashable picture of the rest: Python scalars by type and
     value, None where an array goes), or None when an argument is a tracer (an outer trace
@@ -57,7 +73,7 @@ def _split(args: Sequence) -> tuple | None:
             arrays.append(np.array(a) if isinstance(a, np.ndarray) else a)  # (`backend.host_snapshot`)
             statics.append(None)
         else:
-            statics.append((type(a), a))
+            statics.append(static_key(a))
     return arrays, tuple(statics)
 
 

@@ -211,7 +211,7 @@ class Program:
                         array = array.copy()
                     handed.add(id(array))
                 t = made[id(value)] = fresh(value, on_device.like_tensor(owner, array, self.on_device)
-                                            if type(owner) is Tensor else array)
+                                            if isinstance(owner, Tensor) else array)
             put(owner, key, is_attr, t)
             if kept[0] is not None:
                 kept[0].synced(t)
@@ -266,7 +266,7 @@ def _is_traced(value) -> bool:
     from ..eager.tensor import Tensor
     from .symbolic import Traced
 
-    return type(value) is Tensor and type(value._data) is Traced
+    return isinstance(value, Tensor) and type(value._data) is Traced
 
 
 def _slot_tensor(walk, owner, key):
@@ -290,7 +290,7 @@ def _flatten(tree, start: int, feed_pos: dict, captured: dict, grad_of: dict) ->
         if _is_traced(x):
             fetches.append(x._data.t)
             return ("fetch", (start + len(fetches) - 1, id(x)))
-        if type(x) is Tensor:
+        if isinstance(x, Tensor):
             if id(x) in feed_pos:
                 return ("feed", feed_pos[id(x)])
             owner = grad_of.get(id(x))

@@ -89,7 +89,7 @@ class Tracer:
         conv = []
         with self.graph.as_default():
             for a, d in zip(args, data, strict=True):
-                if type(a) is Tensor and type(d) is not Traced:
+                if isinstance(a, Tensor) and type(d) is not Traced:
                     d = self.lift(a).start
                 elif isinstance(d, np.generic):  # a numpy number is weak eagerly, as Python's
                     d = d.item()  # (a constant of its dtype would be strong: `xi * np.float64(2)`
@@ -256,7 +256,7 @@ def _new_slots(before: Walk, after: Walk, tracer: Tracer) -> list:
     known = {(id(o), k): v for o, k, _, v in before.slots}
     out = []
     for owner, key, is_attr, value in after.slots:
-        if type(value) is Tensor and type(value._data) is Traced and id(value) not in tracer.lifted:
+        if isinstance(value, Tensor) and type(value._data) is Traced and id(value) not in tracer.lifted:
             out.append((owner, key, is_attr, value))
         elif (id(owner), key) in known and known[(id(owner), key)] is not value:
             out.append((owner, key, is_attr, value))
@@ -352,7 +352,7 @@ def _empty_new_slots(before: Walk, roots) -> None:
         put(owner, key, is_attr, value)
     known = {(id(o), k) for o, k, _, _ in before.slots}
     for owner, key, is_attr, value in after.slots:
-        if (id(owner), key) in known or type(value) is not Tensor:
+        if (id(owner), key) in known or not isinstance(value, Tensor):
             continue
         if is_attr:
             if key in getattr(owner, "__dict__", ()):

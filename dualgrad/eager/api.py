@@ -106,7 +106,7 @@ def clamp(input, min=None, max=None) -> Tensor:
     if target is not None:
         input = input.to(target)
     min, max = _plain_bound(min), _plain_bound(max)
-    if type(min) is Tensor or type(max) is Tensor:
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_between(input, min, max)
     return ops.clip(input, min=min, max=max)
 
@@ -140,7 +140,7 @@ def where(condition, input=_ONE_ARGUMENT, other=_ONE_ARGUMENT) -> Tensor:
     _bool_mask(condition, "where", "expected condition to be a boolean tensor, but got a tensor with "
                "dtype {dtype}", uint8="where received a uint8 condition tensor. This behavior is "
                "deprecated: use a boolean condition instead.")
-    if isinstance(input, _NUMBERS) and isinstance(other, _NUMBERS) and type(condition) is Tensor:
+    if isinstance(input, _NUMBERS) and isinstance(other, _NUMBERS) and isinstance(condition, Tensor):
         want = dtypes.promote_groups([], [], [dtypes.weak_dtype(input), dtypes.weak_dtype(other)])
         input = scalar_value(input, want, "where")
         other = scalar_value(other, want, "where")
@@ -172,9 +172,9 @@ def masked_fill(input, mask, value) -> Tensor:
     _bool_mask(mask, "masked_fill", "only supports boolean masks, but got mask with dtype {dtype}")
     _zero_dim_value(value, "masked_fill", "only supports a 0-dimensional value tensor, but got a tensor with "
                     "{ndim} dimension(s)")
-    if type(input) is Tensor and isinstance(value, (bool, int, float, np.number, np.bool_)):
+    if isinstance(input, Tensor) and isinstance(value, (bool, int, float, np.number, np.bool_)):
         value = scalar_value(value, input.dtype, "masked_fill")
-    elif type(input) is Tensor and type(value) is Tensor and value.dtype is not input.dtype:
+    elif isinstance(input, Tensor) and isinstance(value, Tensor) and value.dtype is not input.dtype:
         value = value.to(input.dtype)
     return ops.masked_fill(input, mask, value)
 
@@ -216,7 +216,7 @@ def mean(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None
             raise DTypeError(f"mean(): could not infer output dtype. Optional dtype must be either a "
                              f"floating point or complex dtype. Got: {d.name} {user_line()}")
         x = to(input, d)
-    elif type(x) is Tensor and not x.dtype.is_floating_point:
+    elif isinstance(x, Tensor) and not x.dtype.is_floating_point:
         raise EagerDTypeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                               f"point or complex dtype. Got: {x.dtype.name} (pass dtype=dg.float32, or "
                               f"convert with .float()) {user_line()}")
@@ -365,7 +365,7 @@ def _softmax_input(input, dtype, name: str):
     """The input in `dtype` when given; an integer or bool one without it is refused, as
     PyTorch's kernels refuse it (dualgrad computed it in the default float)."""
     x = input if dtype is None else to(input, dtypes.as_torch_dtype(dtype))
-    if type(x) is Tensor and not x.dtype.is_floating_point:
+    if isinstance(x, Tensor) and not x.dtype.is_floating_point:
         raise NotImplementedForDType(f"{name}: not implemented for {x.dtype.name} input (PyTorch's kernel is "
                                      f"floating-point only: pass dtype=dg.float32, or convert with .float()) "
                                      f"{user_line()}")

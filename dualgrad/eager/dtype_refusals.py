@@ -9,16 +9,16 @@ from collections.abc import Callable
 
 from .. import dtypes, ops
 from ..errors import EagerDTypeError, NotImplementedForDType, user_line
-from .tensor import Tensor
+from .tensor import Tensor, stored
 
 
 def _dtype_name(x) -> str:
-    return x.dtype.name if type(x) is Tensor else type(x).__name__
+    return x.dtype.name if isinstance(x, Tensor) else type(x).__name__
 
 
 def _is_float(x) -> bool:
     """A floating tensor or a Python float: an operand that makes PyTorch compute in float."""
-    return x.dtype.is_floating_point if type(x) is Tensor else isinstance(x, float)
+    return x.dtype.is_floating_point if isinstance(x, Tensor) else isinstance(x, float)
 
 
 def floating_kernel(name: str, *operands) -> None:
@@ -34,14 +34,14 @@ def no_bool(name: str, *operands, why: str = "not implemented for bool input",
             error: type = NotImplementedForDType) -> None:
     """Refuse a bool tensor operand (PyTorch's "not implemented for 'Bool'")."""
     for x in operands:
-        if type(x) is Tensor and x.dtype.is_bool:
+        if isinstance(x, Tensor) and x.dtype.is_bool:
             raise error(f"{name}: {why} (PyTorch refuses it; convert with .float() or .long()) "
                         f"{user_line()}")
 
 
 def _kind(x) -> int:
     """0 bool, 1 integer, 2 floating: PyTorch's promotion categories."""
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         return 2 if isinstance(x, float) else (0 if isinstance(x, bool) else 1)
     return 2 if x.dtype.is_floating_point else (0 if x.dtype.is_bool else 1)
 
@@ -50,7 +50,7 @@ def floating_input(name: str, input, other) -> None:
     """Refuse an integer or bool `input` with a target of a higher kind: PyTorch writes the result
     in input's dtype (huber_loss: "result type Float can't be cast to the desired output type
     Long"); then refuse a result that is not floating, as `floating_kernel`."""
-    if type(input) is Tensor and _kind(other) > _kind(input) and not input.dtype.is_floating_point:
+    if isinstance(input, Tensor) and _kind(other) > _kind(input) and not input.dtype.is_floating_point:
         raise EagerDTypeError(f"{name}: input is {input.dtype.name} and target {_dtype_name(other)}: the "
                               f"float result can't be written in input's dtype (PyTorch refuses it; convert "
                               f"input with .float()) {user_line()}")
@@ -60,7 +60,8 @@ def floating_input(name: str, input, other) -> None:
 def same_dtype(name: str, first, second, *, what: str = "both operands") -> None:
     """Refuse two tensors of different dtypes (PyTorch's matmul, mm, bmm, mv, dot and lerp do not
     promote: "expected m1 and m2 to have the same dtype")."""
-    if type(first) is Tensor and type(second) is Tensor and first._data.dtype != second._data.dtype:
+    if (isinstance(first, Tensor) and isinstance(second, Tensor)
+            and stored(first).dtype != stored(second).dtype):
         raise EagerDTypeError(f"{name}: expected {what} to have the same dtype, but got {first.dtype.name} "
                               f"and {second.dtype.name} (PyTorch does not promote here; convert one with "
                               f".to()) {user_line()}")
@@ -70,7 +71,7 @@ def matrix_product(name: str, first, second, *, what: str) -> None:
     """PyTorch's matmul family: two tensors of one dtype (no promotion: "expected m1 and m2 to
     have the same dtype"). Two bools are the registry op's refusal ("not implemented for
     'Bool'"); bmm refuses a bool batch1 before the dtypes, as PyTorch's."""
-    if name == "bmm" and type(first) is Tensor and first.dtype.is_bool and type(second) is Tensor:
+    if name == "bmm" and isinstance(first, Tensor) and first.dtype.is_bool and isinstance(second, Tensor):
         raise NotImplementedForDType(f"bmm: \"bmm\" not implemented for 'Bool' (batch1 is bool, batch2 "
                                      f"{second.dtype.name}) {user_line()}")
     same_dtype(name, first, second, what=what)
@@ -80,7 +81,7 @@ def lerp_operands(input, end, weight) -> None:
     """torch.lerp's checks: floating input, `end` (and a weight tensor of one element or more
     dims) of input's dtype."""
     same_dtype("lerp", input, end, what="input and end")
-    if type(weight) is Tensor and weight.ndim:
+    if isinstance(weight, Tensor) and weight.ndim:
         same_dtype("lerp", input, weight, what="input and weight")
     floating_kernel("lerp", input)
 
@@ -113,7 +114,7 @@ def same_dtype_operator(method: Callable) -> Callable:
     """The `@` operator method `method` (self @ other or other @ self) refusing two dtypes, as
     PyTorch's matmul does."""
     def call(self, other):
-        if type(other) is Tensor and self._data.dtype != other._data.dtype:  # (the hot path reads
+        if isinstance(other, Tensor) and stored(self).dtype != stored(other).dtype:  # (the hot path reads
             matrix_product("matmul", self, other, what="m1 and m2")  # the arrays' dtypes only)
         return method(self, other)
 
@@ -126,7 +127,7 @@ def same_dtype_operator(method: Callable) -> Callable:
 def norm_dtype(name: str, x, dtype):
     """x cast to a norm's `dtype=`, which must be floating and no narrower than x's
     (PyTorch's "should be convertible without narrowing"); x itself when dtype is None."""
-    if dtype is None or type(x) is not Tensor:
+    if dtype is None or not isinstance(x, Tensor):
         return x
     want = dtypes.as_torch_dtype(dtype)
     if not want.is_floating_point:

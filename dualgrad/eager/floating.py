@@ -9,6 +9,6 @@ from .tensor import Tensor
 def floating_only(input, name: str, message: str) -> None:
     """Raise PyTorch's refusal of an integer or bool `input` to `name` (dualgrad computed such
     statistics in the default float)."""
-    if type(input) is Tensor and not input.dtype.is_floating_point:
+    if isinstance(input, Tensor) and not input.dtype.is_floating_point:
         raise EagerDTypeError(f"{name}: {message}. Got {input.dtype.name} (convert with .float()) "
                               f"{user_line()}")

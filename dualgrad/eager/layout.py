@@ -81,7 +81,7 @@ def _clamp_dtype(input, min, max):
         if isinstance(b, (list, tuple)):
             raise DTypeError(f"clamp: a bound must be a number or a Tensor, not {type(b).__name__} (at "
                              f"{user_frame()})")
-    if type(input) is not Tensor:
+    if not isinstance(input, Tensor):
         return None
     if type(min) in _PLAIN_BOUNDS and type(max) in _PLAIN_BOUNDS and input.dtype.is_floating_point:
         return None  # (the common call, cheaply: numbers never change a float tensor's dtype)
@@ -273,7 +273,7 @@ def clamp_(input, min=None, max=None) -> Tensor:
         raise DualgradRuntimeError(f"clamp_: result type {target.name} can't be cast to the "
                                    f"desired output type {input.dtype.name} {user_line()}")
     min, max = _plain_bound(min), _plain_bound(max)
-    if type(min) is Tensor or type(max) is Tensor:  # bounds that carry a gradient
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds that carry a gradient
         return input.copy_(_clamp_between(input.clone(), min, max))
     return inplace(input, ops.clip, min=min, max=max)
 
@@ -281,7 +281,7 @@ def clamp_(input, min=None, max=None) -> Tensor:
 def _plain_bound(bound):
     """A bound tensor that carries no gradient is plain data (`clip` takes its bounds as attrs,
     and its rule then compares arrays); one that requires grad stays a tensor."""
-    if type(bound) is Tensor and not (bound._requires_grad and grad_mode.state.enabled):
+    if isinstance(bound, Tensor) and not (bound._requires_grad and grad_mode.state.enabled):
         return bound._data
     return bound
 
@@ -323,7 +323,7 @@ def zero_(input) -> Tensor:
 def copy_(input, src) -> Tensor:
     """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_); from
     another device too, as PyTorch's `cuda_t.copy_(cpu_t)` (a recorded `.to` first)."""
-    if type(src) is not Tensor:  # PyTorch: a list or array would be converted with guessed rules
+    if not isinstance(src, Tensor):  # PyTorch: a list or array would be converted with guessed rules
         raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                          f"{type(src).__name__} {user_line()}")
     if device_of(src._data) != device_of(input._data):

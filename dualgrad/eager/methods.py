@@ -230,11 +230,11 @@ def __setitem__(self, key, value) -> None:
             f"the written elements differently in PyTorch and numpy; write x[0][:, idx] = value "
             f"instead (a single value is fine) {user_line()}")
     value = write_value(value, self.dtype, "setitem")
-    wanted = self._requires_grad or type(value) is Tensor and value._requires_grad
+    wanted = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
     if wanted and grad_mode.state.enabled:
         inplace(self, ops.setitem, value, key=key)  # recorded (CopySlices), even for a number
     else:
-        new = value._data if type(value) is Tensor else value
+        new = value._data if isinstance(value, Tensor) else value
         try:
             if is_jax_array(self._data):
                 check_bounds(self._data.shape, key)  # (jax drops writes out of range, silently)

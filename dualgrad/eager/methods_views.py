@@ -180,7 +180,7 @@ def dsplit(input: Tensor, indices_or_sections) -> tuple:
 # -- at least n dims, joining ------------------------------------------------------------------------
 def _at_least(n: int, x: Tensor) -> Tensor:
     """`x` with dims added as numpy and PyTorch add them: (k,) -> (1, k) -> (1, k, 1), (m, k) -> (m, k, 1)."""
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         raise DTypeError(f"atleast_{n}d: expected a Tensor, got {type(x).__name__} {user_line()}")
     if x.ndim >= n:
         return x

@@ -21,7 +21,7 @@ from ..errors import IndexShapeError
 from ..ops import Spec, specs
 from ..ops.registry import shape_error
 from .bind import as_eager_error
-from .tensor import Tensor
+from .tensor import Tensor, stored
 
 
 def one_element_dims(*names: str, always: bool = False) -> Callable:
@@ -40,7 +40,7 @@ def one_element_dims(*names: str, always: bool = False) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             input = args[0] if args else kwargs.get(first)
-            if type(input) is not Tensor or input._data.ndim:
+            if not isinstance(input, Tensor) or stored(input).ndim:
                 return fn(*args, **kwargs)
             dims = [args[i] if i < len(args) else kwargs.get(n) for i, n in where]
             given = [d for d in dims if d is not None and not isinstance(d, Tensor)]

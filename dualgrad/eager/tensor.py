@@ -103,7 +103,7 @@ class Tensor(TensorMethods):
     @grad.setter
     def grad(self, value) -> None:
         if value is not None:
-            if type(value) is not Tensor:
+            if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got "
                                 f"{type(value).__name__}")
             if tuple(value.shape) != tuple(self.shape):
@@ -314,6 +314,15 @@ _new_counter = array("q", (0,)).__copy__
 # -- version counters and hooks -------------------------------------------------------------
 
 
+_slot_get = Tensor.__dict__["_data"].__get__
+
+
+def stored(t: Tensor):
+    """`t`'s storage as held, never computed: its array, or a lazy tensor's pending value
+    (eager/lazy.py), whose shape, ndim and dtype are known without running anything."""
+    return _slot_get(t, Tensor)
+
+
 def version_error(data, current: int, expected: int, node) -> GraphError:
     shape = list(getattr(data, "shape", ()))
     kind = dtypes.from_numpy_dtype(data.dtype).legacy_type if hasattr(data, "dtype") else "Tensor"
@@ -324,7 +333,7 @@ def version_error(data, current: int, expected: int, node) -> GraphError:
 
 
 def check_version(t, expected: int, node) -> None:
-    if type(t) is Tensor and t._version[0] != expected:
+    if isinstance(t, Tensor) and t._version[0] != expected:
         raise version_error(t._data, t._version[0], expected, node)
 
 
@@ -332,12 +341,12 @@ def call_hook(fn, g):
     """Hooks see Tensors; in a plain (no create_graph) backward the engine carries arrays. A
     replacement must be a Tensor of the gradient's shape and dtype (PyTorch's rule: a hook
     cannot silently change `.grad`'s shape)."""
-    raw = type(g) is not Tensor
+    raw = not isinstance(g, Tensor)
     result = fn(wrap(g) if raw else g)
     if result is None:
         return g
     name = getattr(fn, "__name__", type(fn).__name__)
-    if type(result) is not Tensor:
+    if not isinstance(result, Tensor):
         raise DTypeError(f"expected Tensor, but hook '{name}' returned '{type(result).__name__}' "
                          f"{user_line()}")
     old = g._data if not raw else g

@@ -1,6 +1,6 @@
 """`nn.Parameter`: a leaf Tensor that requires grad and that a Module registers when assigned.
 
-The eager engine dispatches on `type(t) is Tensor` in its hot path, so a Parameter is a plain
+The eager engine dispatches on `isinstance(t, Tensor)` in its hot path, so a Parameter is a plain
 `Tensor` (not a subclass): `Parameter(data)` returns a Tensor sharing `data`'s storage and
 version counter, remembered by identity. `isinstance(p, Parameter)` and the printed form
 ("Parameter containing:") read that mark, as they do in PyTorch.

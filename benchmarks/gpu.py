@@ -204,6 +204,9 @@ def elementwise(n: int, steps: int, rounds: int) -> dict:
 
 
 # -- (3) eager per-op overhead ---------------------------------------------------------------------
+LAZY = "dualgrad, dg.set_lazy_enabled(True)"
+
+
 def eager(n: int, inner: int, rounds: int) -> tuple[dict, str, bool]:
     """µs per op of K = `inner` forward+backward passes of the 100-op chain, each unit ended by
     reading one gradient element on the host (`x.grad[0].item()`, the same for every library)."""
@@ -214,19 +217,21 @@ def eager(n: int, inner: int, rounds: int) -> tuple[dict, str, bool]:
     per = inner * N_OPS
     data = np.linspace(0.1, 1.0, n).astype(np.float32)
 
-    def dualgrad_maker(device: str) -> Callable[[], float]:
+    def dualgrad_maker(device: str, lazy: bool = False) -> Callable[[], float]:
         x = dg.tensor(data, requires_grad=True, device=device)
         c = dg.tensor(np.full(n, 0.9, np.float32), device=device)
 
         def unit() -> float:
-            for _ in range(inner):
-                x.grad = None
-                chain_ops(x, c, dg.sin).sum().backward()
-            return x.grad[0].item()
+            with dg.set_lazy_enabled(lazy):
+                for _ in range(inner):
+                    x.grad = None
+                    chain_ops(x, c, dg.sin).sum().backward()
+                return x.grad[0].item()
 
         return unit
 
     race.add(f"dualgrad device='{dev}'", dualgrad_maker(dev), units=per)
+    race.add(LAZY, dualgrad_maker(dev, lazy=True), units=per)
     torch_cuda = False
     if have("torch"):
         import torch
@@ -435,9 +440,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("torch CUDA not available")
             print_section(f"{name}, per op (ratios: time / dualgrad device='{dev}')", res,
                           f"dualgrad device='{dev}'", "us")
-            d, t = res.get(f"dualgrad device='{dev}'"), res.get("PyTorch CUDA")
-            ratio = f"{d / t:.2f}x" if d and t else "n/a (torch CUDA not available)"
-            table.append((f"{name} [{dev}]", fmt(d, "us"), fmt(t, "us"), ratio, "<= 1.5x"))
+            t = res.get("PyTorch CUDA")
+            rows = ((f"[{dev}]", res.get(f"dualgrad device='{dev}'")), (f"[{dev}, lazy]", res.get(LAZY)))
+            for label, d in rows:
+                ratio = f"{d / t:.2f}x" if d and t else "n/a (torch CUDA not available)"
+                table.append((f"{name} {label}", fmt(d, "us"), fmt(t, "us"), ratio, "<= 1.5x"))
 
         section(name, run_eager)
 

@@ -173,6 +173,7 @@ from .eager.dtype_info import (
 )
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
+from .eager.lazy import is_lazy_enabled, set_lazy_enabled
 from .eager.methods_compose import (
     addcdiv,
     addmv,

@@ -35,8 +35,13 @@ from ..ops.attrs import Attrs
 from ..ops.promotion import promote_args
 from . import grad_mode, trace_reads, views
 from .devices import device_of
+from .lazy import LazyValue as _LazyValue
+from .lazy import Pending as _Pending
+from .lazy import compute_pending, pending_operand
+from .lazy import record as _lazy_record
+from .lazy import state as _lazy_state
 from .node import accumulator, node_class, node_class_named
-from .tensor import Tensor, _new, _new_counter
+from .tensor import Tensor, _new, _new_counter, stored
 
 
 def edge(t: Tensor) -> tuple:
@@ -88,11 +93,12 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     collect = op.differentiable and state.enabled
     edges = versions = None  # made at the first argument that requires grad, when collecting
     borrowed = False  # the caller's numpy arrays among the arguments or in an index (`_owned`)
+    pending = False  # a lazy tensor's value among the arguments, not computed yet (eager/lazy.py)
     i = 0
     for a in args:
         ta = type(a)
-        if ta is Tensor:
-            d = a._data
+        if ta is Tensor or ta is _Pending:
+            d = a._data if ta is Tensor else pending_operand(a)
             if a._requires_grad:
                 record = True
                 if collect:
@@ -100,7 +106,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                         flags = _FLAGS.get(op) or _flags(op)
                         edges = [_NO_EDGE] * i
                         if op.checks_all:  # (ops that declare `reads`: below)
-                            versions = [b._version[0] if type(b) is Tensor else None
+                            versions = [b._version[0] if isinstance(b, Tensor) else None
                                         for b in args[:i]] if i else []
                     if flags is True or i < len(flags) and flags[i]:
                         fn = a.grad_fn
@@ -121,6 +127,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 common = False
                 if isinstance(d, np.generic):  # a 0-d tensor, not a weak Python-like number
                     d = np.asarray(d)
+                elif type(d) is _LazyValue:
+                    pending = on_jax = True
                 elif not on_jax and is_jax_array(d):
                     on_jax = True
             data.append(d)
@@ -152,7 +160,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     if borrowed:
         if _tracers and tracing.hook is not None:  # a compiled program bakes them in: copies,
             args, attrs = _owned(args, attrs)  # noted as read (trace_reads.py)
-            data = [d if type(a) is Tensor else a for a, d in zip(args, data, strict=True)]
+            data = [d if isinstance(a, Tensor) else a for a, d in zip(args, data, strict=True)]
             borrowed = False
         elif on_jax and attrs and "key" in attrs:  # index arrays a queued jax kernel reads later (its
             attrs = Attrs(attrs, key=as_key(attrs["key"]))  # numpy operands: copied by ops/jit.py)
@@ -175,7 +183,9 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     data = promote_args(np, data, op.floating, op.weak)
                 out = op.kernel(np, *data, **attrs) if attrs else op.kernel(np, *data)
         elif on_jax:  # (Op.compute would look for jax arrays again)
-            out = op.compute_jax(data, attrs)
+            out = _lazy_record(op, data, attrs) if _lazy_state.on else None
+            if out is None:  # (run at once: eager/lazy.py says when)
+                out = op.compute_jax(compute_pending(data) if pending else data, attrs)
         else:
             out = op.compute(data, attrs)
     except DualgradError:
@@ -189,14 +199,16 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t._version = _new_counter()
     if op in _VIEW_OP_SET:  # a view shares its base's version counter, as in PyTorch
         base = args[0]
-        if type(base) is Tensor and type(out) is _ndarray and np.may_share_memory(out, base._data):
+        if isinstance(base, Tensor) and type(out) is _ndarray and np.may_share_memory(out, base._data):
             t._version = base._version
             if base.grad_fn is not None and state.enabled:  # history replayed after base writes
                 views.track(t, base, op, attrs)  # (a leaf's views need none: in-place on it raises)
-        elif on_jax and type(base) is Tensor and views.is_view(op, attrs, base):
+        elif on_jax and isinstance(base, Tensor) and views.is_view(op, attrs, base):
             views.track(t, base, op, attrs)  # (a copy: writes are carried over by hand)
     # (an integer or bool result never requires grad, as in PyTorch: `x.long()` ends the graph;
     # nor does one whose only arguments that require grad are read for their shape or place)
+    if on_jax and type(out) is _LazyValue:
+        t.__class__ = _Pending
     if not (wired and (floating or out.dtype.kind == "f")):
         t.grad_fn = None
         t._requires_grad = False
@@ -224,7 +236,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
             positions, saves_out = plans[sum(1 << k for k, e in enumerate(edges) if e is _NO_EDGE)]
         for j in positions:
             b = args[j]
-            if type(b) is Tensor:
+            tb = type(b)
+            if tb is Tensor or tb is _Pending:
                 if versions is None:
                     versions = [None] * len(args)
                 versions[j] = b._version[0]
@@ -253,7 +266,7 @@ def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict, borrowed: bool = Fa
     the caller's numpy arrays are among `args` or in the index, copied if kept (`_owned`)."""
     depth = -1
     for a in args:
-        if type(a) is Tensor:
+        if isinstance(a, Tensor):
             if a._name is not None or a._requires_grad:
                 depth = max(depth, 0)
             origin = a._origin
@@ -262,7 +275,7 @@ def keep_origin(t: Tensor, op: Op, args: tuple, attrs: dict, borrowed: bool = Fa
     if 0 <= depth < ORIGIN_DEPTH:
         if borrowed:
             args, attrs = _owned(args, attrs)
-        versions = tuple(a._version[0] if type(a) is Tensor else None for a in args)
+        versions = tuple(a._version[0] if isinstance(a, Tensor) else None for a in args)
         t._origin = (op, attrs, args, depth, t._version, t._version[0], versions)
 
 
@@ -307,19 +320,21 @@ def _flags(op: Op):
 
 
 register_frontend(Tensor, bind)
+register_frontend(_Pending, bind)
 
 def check_same_device(op: Op, args) -> None:
     """PyTorch's rule: every tensor of one op on one device (0-d CPU tensors excepted)."""
     sharding = None  # fast path: jax arrays on one device have equal (often identical) shardings
     for a in args:
-        if type(a) is Tensor:
-            s = getattr(a._data, "sharding", None)
+        if isinstance(a, Tensor):
+            s = getattr(a._data if type(a) is Tensor else stored(a), "sharding", None)
             if s is None or (sharding is not None and s is not sharding and s != sharding):
                 break
             sharding = s
     else:
         return
-    seen = {device_of(a._data) for a in args if type(a) is Tensor and (a._data.ndim or is_jax_array(a._data))}
+    datas = [a._data if type(a) is Tensor else stored(a) for a in args if isinstance(a, Tensor)]
+    seen = {device_of(d) for d in datas if d.ndim or type(d) is _LazyValue or is_jax_array(d)}
     if len(seen) > 1:
         first, second = sorted(seen, key=str)[:2]
         raise GraphError(f"{op.name}: Expected all tensors to be on the same device, but found at "
@@ -327,8 +342,8 @@ def check_same_device(op: Op, args) -> None:
 
 
 def spec_of(a) -> Spec:
-    if type(a) is Tensor:
-        return Spec(tuple(a._data.shape), a.dtype)
+    if isinstance(a, Tensor):
+        return Spec(tuple(stored(a).shape), a.dtype)
     if isinstance(a, np.generic):  # numpy numbers are weak, as Python's are
         return Spec.scalar(a)
     if hasattr(a, "shape") and hasattr(a, "dtype"):
@@ -378,7 +393,7 @@ def as_key(key, own: bool = True):
     op's backward nor a jax program still queued (PyTorch saves the index tensor with its
     version; a copy gives the same gradient); without, a kernel about to run on the CPU
     reads the caller's arrays, and `bind` copies them only where the op keeps them."""
-    if type(key) is Tensor:
+    if isinstance(key, Tensor):
         return uint8_as_mask(np.array(key._data) if own else np.asarray(key._data))
     if isinstance(key, tuple):
         return tuple(_index_array(k, own) for k in key)
@@ -388,7 +403,7 @@ def as_key(key, own: bool = True):
 
 
 def _index_array(k, own: bool):
-    if type(k) is Tensor:
+    if isinstance(k, Tensor):
         return uint8_as_mask(np.array(k._data) if own else np.asarray(k._data))
     if isinstance(k, list):  # (numpy reads a list in an index tuple as this array)
         return np.asarray(k)

@@ -21,6 +21,7 @@ from ..backend import in_x64, is_jax_array
 from ..ops.attrs import Attrs
 from ..ops.jit import is_array_arg, static_key
 from . import grad_mode
+from .lazy_program import LazyValue, force
 from .node import AccumulateGrad, Node
 from .tensor import Tensor
 
@@ -108,7 +109,7 @@ def _flatten(roots: list) -> tuple:
             raise _Ineligible  # a saved value changed in place: the node-by-node walk raises
         statics = []
         for a in node.inputs:  # (this loop runs per input per step: kept flat)
-            if type(a) is Tensor:
+            if isinstance(a, Tensor):
                 a = a._data
             elif type(a) in _PYTHON_SCALARS or not is_array_arg(a):
                 statics.append(static_key(a))
@@ -120,6 +121,8 @@ def _flatten(roots: list) -> tuple:
             statics.append(slot)
         out_slot = None
         if node.op.saves_out:
+            if type(node.out) is LazyValue:
+                node.out = force(node.out)
             out_slot = slot_of.get(id(node.out))
             if out_slot is None:
                 out_slot = slot_of[id(node.out)] = len(arrays)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..backend import host_snapshot, is_jax_array, jax_numpy, to_numpy, x64
 from ..errors import DeviceError, user_frame, user_line
+from .lazy_program import LazyValue
 
 
 class Device:
@@ -57,7 +58,7 @@ def get_default_device() -> Device:
 def device_of(data) -> Device:
     """The device a tensor holding `data` reports: 'cuda:N' for a GPU (as PyTorch prints it),
     'jax' for a jax array elsewhere, 'cpu' for numpy."""
-    if not is_jax_array(data):
+    if not is_jax_array(data) and type(data) is not LazyValue:  # (eager/lazy.py)
         return Device("cpu")
     return _reported(next(iter(data.devices())))
 

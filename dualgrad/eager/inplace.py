@@ -18,8 +18,9 @@ from . import bind as _bind
 from . import grad_mode, views
 from .bind import _VIEW_OPS
 from .convert import write_value
+from .lazy import LazyValue, force_value, hold
 from .storage_writes import watched, wrote
-from .tensor import Tensor, wrap
+from .tensor import Tensor, stored, wrap
 
 _ndarray = np.ndarray
 
@@ -77,7 +78,7 @@ def view_chain(t: Tensor) -> list:
         base = node.inputs[0]
         shares = (type(t._data) is _ndarray and type(base._data) is _ndarray
                   and np.shares_memory(t._data, base._data)) or (t._view is not None and t._view[0] is base)
-        if not (type(base) is Tensor and base._requires_grad and shares) or id(base) in seen:
+        if not (isinstance(base, Tensor) and base._requires_grad and shares) or id(base) in seen:
             return chain
         chain.append((t, node, base))
         seen.add(id(base))
@@ -152,7 +153,7 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
         return False
     args = [dest]
     for o in others:
-        if type(o) is Tensor:
+        if isinstance(o, Tensor):
             d = o._data
             if type(d) is not _ndarray or d.dtype is not dest.dtype or d.ndim and d.shape != dest.shape:
                 return False
@@ -177,7 +178,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     if t._view is not None:
         views.check_writable(t)
     recording = grad_mode.state.enabled and (
-        t._requires_grad or any(type(o) is Tensor and o._requires_grad for o in others))
+        t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if recording:
         if not t._requires_grad:
             refuse_outside_view(t, op)
@@ -189,8 +190,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         return t
     else:
         # (plain leaves of the values: a jax `detach()` would join the family, views.track_alias)
-        result = op(wrap(t._data), *(wrap(o._data) if type(o) is Tensor else o for o in others), **attrs)
-    value = result._data
+        result = op(wrap(t._data), *(wrap(o._data) if isinstance(o, Tensor) else o for o in others), **attrs)
+    value = stored(result)  # (a LazyValue when the op was recorded: eager/lazy.py)
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
                          f"cast to the desired output type {t.dtype.name} {user_line()}")
@@ -198,8 +199,11 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         raise GraphError(f"{op.name}: output with shape {list(t._data.shape)} doesn't match the "
                          f"broadcast shape {list(value.shape)} {user_line()}")
     if is_jax_array(t._data):
-        with x64():
-            t._data = value.astype(t._data.dtype)
+        if type(value) is LazyValue and value.dtype == t._data.dtype:
+            hold(t, value)  # the write waits with the op (eager/lazy.py)
+        else:
+            with x64():
+                t._data = force_value(value).astype(t._data.dtype)
         views.after_write(t)
     elif hasattr(t._data, "write_in_place"):  # dg.compile's traced storage (compiler/symbolic.py)
         t._data.write_in_place(value)

@@ -18,6 +18,7 @@ from ..ops import Op
 from ..ops.jit import run_vjps_jitted
 from . import grad_mode
 from . import tensor as _T  # a cycle: its attributes are read only at call time
+from .lazy_program import LazyValue, force
 
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -120,7 +121,7 @@ class Node(HookedNode):
             # rules take the registry's numpy fast path rather than its general one
         if type(g) is _ndarray:  # a plain numpy backward: the rules run kernels on the arrays
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
-            for a in inputs:
+            for a in inputs:  # (a lazy tensor's backward is a jax one: below)
                 values.append(a._data if type(a) is Tensor else a)
             vjps = op.vjps
             if vjps is None or self.attrs:
@@ -133,11 +134,15 @@ class Node(HookedNode):
                     rule = vjps[i] if need else None
                     result.append(None if rule is None else rule(g, out, *values))
                     i += 1
-        elif type(g) is Tensor:  # create_graph: rules build a recorded graph of tensors
+        elif isinstance(g, Tensor):  # create_graph: rules build a recorded graph of tensors
+            if type(self.out) is LazyValue:  # a lazy jax forward's saved output (eager/lazy.py)
+                self.out = force(self.out)
             out = _T.wrap(self.out, grad_fn=self) if self.out is not None else None
             result = op.vjp(needed, g, out, inputs, self.attrs)
         else:
-            values = [a._data if type(a) is Tensor else a for a in inputs]
+            if type(self.out) is LazyValue:  # (as above; a numpy backward never has one)
+                self.out = force(self.out)
+            values = [a._data if isinstance(a, Tensor) else a for a in inputs]
             if is_jax_array(g):  # one jitted program for all rules
                 result = run_vjps_jitted(op, tuple(needed), g, self.out, values, self.attrs)
                 if result is NotImplemented:
@@ -163,7 +168,7 @@ class Node(HookedNode):
 
     def input_like(self, i: int):
         a = self.inputs[i]
-        return a._data if type(a) is _T.Tensor else a
+        return a._data if isinstance(a, _T.Tensor) else a
 
     def release(self) -> None:
         self.inputs = None

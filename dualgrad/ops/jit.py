@@ -84,7 +84,7 @@ def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
     made on a miss."""
     fn = _JITTED.get(key)
     if fn is None:
-        if not _may_bake(key):
+        if not may_bake(key):
             return None
         import jax
 
@@ -113,7 +113,7 @@ _BAKED: dict = {}  # (op, attrs, scalar types, ...) -> programs compiled with ba
 dtypes.DEFAULT_FLOAT_CACHES.extend((_JITTED, _BAKED))
 
 
-def _may_bake(key: tuple) -> bool:
+def may_bake(key: tuple) -> bool:
     """Baking Python scalars into a program is right for `x * 2`, but a scalar that changes
     every step (a decaying learning rate) would compile a program per value (tens of ms
     each). After a few values of one signature, its calls run un-jitted: jax's own

@@ -151,3 +151,11 @@ def graph_regression(lib, xs, ys, lr: float) -> tuple:
     grad_w, grad_b = lib.gradients(loss, [w, b])
     fetches = [loss, w.assign(w - lr * grad_w), b.assign(b - lr * grad_b)]
     return (x, y), fetches, lib.global_variables_initializer()
+
+
+def mlp_params(sizes: tuple[int, ...], rng: np.random.Generator) -> list[np.ndarray]:
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+        params.append((rng.standard_normal((a, b)) * np.sqrt(2.0 / a)).astype(np.float32))
+        params.append(np.zeros(b, np.float32))
+    return params

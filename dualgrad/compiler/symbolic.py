@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import Untraceable, ValueNeeded
 from ..ops import REGISTRY, Op, register_frontend
+from ..stand_in import ArrayStandIn
 from ..static.graph import Tensor as GraphTensor
 
 
@@ -36,7 +37,7 @@ def stop_noting_moves() -> None:
     _moves.targets = None
 
 
-class Traced:
+class Traced(ArrayStandIn):
     """A graph tensor dressed as an array (`shape`, numpy `dtype`, operators)."""
 
     __slots__ = ("t", "shape", "dtype", "is_view")
@@ -47,14 +48,6 @@ class Traced:
         self.shape = tuple(t.shape)
         self.dtype = t.dtype.np
         self.is_view = is_view  # made by a view op (x[i], x.reshape(...)) of a traced value
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def __repr__(self) -> str:
         return f"<traced {self.t.name} shape={self.shape} dtype={self.dtype}>"

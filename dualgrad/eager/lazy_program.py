@@ -18,6 +18,7 @@ import numpy as np
 from .. import dtypes
 from ..backend import jax_numpy, x64_state
 from ..ops.jit import static_key
+from ..stand_in import ArrayStandIn
 
 _CACHE_LIMIT = 512
 _programs: dict = {}  # structure key -> jitted program
@@ -31,19 +32,11 @@ class Counts:
     recorded = 0
 
 
-class LazyValue:
+class LazyValue(ArrayStandIn):
     """A jax array to be: what computes it, and what it will be (shape, dtype, weak type,
     sharding); `value` once computed, after which `inputs` is None."""
 
     __slots__ = ("op", "attrs", "inputs", "shape", "dtype", "weak_type", "sharding", "depth", "value")
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
 
     def devices(self) -> set:
         return self.sharding.device_set

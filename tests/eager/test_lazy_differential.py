@@ -44,6 +44,13 @@ def end(ending: str, h):
     return getattr(h, ending)()
 
 
+def grads(loss, w, b, use_grad_fn: bool) -> tuple:
+    if use_grad_fn:
+        return dg.autograd.grad(loss, [w, b])
+    loss.backward()
+    return w.grad, b.grad
+
+
 def run(program: list, ending: str, use_grad_fn: bool, scalars: list, device: str, lazy: bool, arrays):
     x, w, b = (dg.tensor(a, device=device, requires_grad=i > 0) for i, a in enumerate(arrays))
     seen = []
@@ -53,17 +60,11 @@ def run(program: list, ending: str, use_grad_fn: bool, scalars: list, device: st
             for name in program:
                 h = apply(name, h, x, w, b, s)
             loss = end(ending, h)
-            if use_grad_fn:
-                gw, gb = dg.autograd.grad(loss, [w, b])
-            else:
-                loss.backward()
-                gw, gb = w.grad, b.grad
+            gw, gb = grads(loss, w, b, use_grad_fn)
             with dg.no_grad():
                 w.sub_(0.05 * gw)
                 b -= 0.05 * gb
-            if not use_grad_fn:
-                w.grad = None
-                b.grad = None
+            w.grad = b.grad = None
             seen.append([loss.detach(), h.detach(), gw, gb])
         pending = any(type(t) is Pending for t in (w, b, *seen[-1]))
         seen.append([w.detach(), b.detach()])

@@ -4,6 +4,7 @@ Each test states the promise of docs/devices.md ("Lazy jax tensors") it checks; 
 the same program on the cpu device or in numpy float64."""
 from __future__ import annotations
 
+import copy
 import re
 import threading
 
@@ -207,3 +208,20 @@ def test_pending_values_outlive_the_switch():
 
 def test_cpu_tensors_are_never_lazy(on):
     assert type(dg.tensor([1.0]) * 2) is dg.Tensor
+
+
+def test_parameters_updated_lazily_stay_parameters_and_copy_their_values(on, tmp_path):
+    model = dg.nn.Linear(3, 2).to("jax")
+    model(jx(np.ones((4, 3)))).sum().backward()
+    with dg.no_grad():
+        for p in model.parameters():
+            p -= 0.1 * p.grad
+    assert all(type(p) is Pending for p in model.parameters())
+    assert isinstance(model.weight, dg.nn.Parameter) and model.weight.is_leaf and model.weight.requires_grad
+    twin = copy.deepcopy(model)
+    dg.save(model.state_dict(), tmp_path / "model.pt")
+    loaded = dg.nn.Linear(3, 2)
+    loaded.load_state_dict(dg.load(tmp_path / "model.pt"))
+    want = model.weight.detach().numpy()
+    for other in (twin, loaded):
+        np.testing.assert_array_equal(other.weight.detach().numpy(), want)

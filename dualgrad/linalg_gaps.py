@@ -19,6 +19,7 @@ from . import linalg as _namespace
 from .eager.creation import eye, zeros
 from .eager.devices import place
 from .eager.grad_mode import no_grad
+from .eager.lazy import computed, set_lazy_enabled
 from .eager.tensor import Tensor, wrap
 from .errors import ArgumentError, DualgradTypeError, LinAlgError, ShapeError, refusing, user_line
 from .linalg import cholesky, inv, matrix_norm, solve, svdvals
@@ -165,7 +166,7 @@ def _pivot_order(A: Tensor) -> np.ndarray:
     batch = tuple(A.shape[:-2])
     order = np.broadcast_to(np.arange(m), batch + (m,)).copy()
     with no_grad():
-        U = A.detach()
+        U = A.detach().cpu()  # (the search reads values every step: on the host, not a jax program each)
         for k in range(min(m, n)):
             column = ops.abs(U[..., k:, k])
             pick = np.asarray(ops.argmax(column, axis=-1).numpy()).reshape(batch) + k
@@ -196,12 +197,15 @@ def _eliminate_step(U: Tensor, k: int) -> Tensor:
 
 
 def _packed(A: Tensor) -> tuple[Tensor, np.ndarray]:
-    """(the packed LU of P^T A, the row order), differentiable in A."""
+    """(the packed LU of P^T A, the row order), differentiable in A. On the jax device the
+    steps are recorded lazily and run as one program (each step's slices have other shapes:
+    op by op, the first call compiled a program per op per step, seconds for a 6 x 6)."""
     order = _pivot_order(A)
     U = ops.getitem(A, key=_row_key(tuple(A.shape[:-2]), order))
-    for k in range(min(int(A.shape[-2]), int(A.shape[-1]))):
-        U = _eliminate_step(U, k)
-    return U, order
+    with set_lazy_enabled(True):
+        for k in range(min(int(A.shape[-2]), int(A.shape[-1]))):
+            U = _eliminate_step(U, k)
+    return computed(U), order
 
 
 def _zero_pivots(A: Tensor) -> Tensor:

@@ -225,6 +225,13 @@ def _spec_of(op, data: list, attrs) -> tuple | None:
     return tuple(out.shape), np.dtype(out.dtype), bool(out.weak_type)
 
 
+def computed(t: Tensor) -> Tensor:
+    """`t`, its value computed if it was pending (a plain Tensor from here on)."""
+    if type(t) is Pending:
+        t._data  # noqa: B018 (the read computes)
+    return t
+
+
 def pending_operand(t: Pending):
     """A pending tensor's operand for `bind`: its LazyValue, or the array when something else
     computed it meanwhile (the tensor then becomes a plain Tensor)."""

@@ -19,6 +19,7 @@ import types
 import numpy as np
 
 from ..backend import is_jax_array
+from ..eager.lazy import Pending, computed
 from ..eager.storage_writes import root as _root
 from ..eager.storage_writes import same_bytes
 from ..eager.tensor import Tensor
@@ -73,8 +74,8 @@ class Walk:
         kind = type(obj)
         if kind in _SCALARS:
             self.key.append(obj if kind is str or kind is int else scalar_token(obj))
-        elif kind is Tensor:
-            self._tensor(obj)
+        elif kind is Tensor or kind is Pending:  # (a lazy tensor is computed: the program reads it)
+            self._tensor(computed(obj))
         else:
             how = _HOW.get(kind)
             if how is None:
@@ -177,10 +178,10 @@ class Walk:
                 key.append(v if kind is str or kind is int else scalar_token(v))
                 if record:
                     self.scalars[(id(owner), k)] = (v, owner, is_attr, v)
-            elif kind is Tensor:
+            elif kind is Tensor or kind is Pending:
                 if record:
                     self.slots.append((owner, k, is_attr, v))
-                self._tensor(v)
+                self._tensor(computed(v))
             else:
                 how = how_of(kind)
                 if how is None:

@@ -21,6 +21,7 @@ from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import bind as eager_bind
 from ..eager import grad_mode
+from ..eager.lazy import Pending, computed
 from ..eager.tensor import Tensor
 from ..errors import (
     CompileWarning,
@@ -156,6 +157,8 @@ def _default_backend() -> str:
 def _arguments(tree, feeds: list):
     """The arguments' part of the guard key; their tensors are appended to `feeds`."""
     kind = type(tree)
+    if kind is Pending:  # a lazy tensor (eager/lazy.py): computed, then an argument as any other
+        kind = type(computed(tree))
     if kind is Tensor:
         for i, seen in enumerate(feeds):
             if seen is tree:  # the same tensor twice: one placeholder, so part of the key

@@ -10,6 +10,7 @@ import types
 
 import numpy as np
 
+from ..eager.lazy import Pending
 from ..eager.tensor import Tensor
 
 SCALARS = frozenset((bool, int, float, str, bytes, complex, type(None)))  # guarded by value
@@ -47,7 +48,7 @@ def class_state(name: str, value) -> bool:
     """Whether a class attribute is state a step may read: a number, string or bool, a
     tensor, or a dict, list or tuple (`Config.scale`, `Config.table = dg.tensor(...)`)."""
     kind = type(value)
-    if kind in SCALARS or kind is Tensor or kind is dict or kind is list or kind is tuple:
+    if kind in SCALARS or kind is Tensor or kind is Pending or kind is dict or kind is list or kind is tuple:
         return not name.startswith("__")
     return isinstance(value, np.generic)
 

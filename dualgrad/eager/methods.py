@@ -18,10 +18,11 @@ from .bind import as_key, bind, explain
 from .convert import write_value
 from .dtype_refusals import same_dtype_operator
 from .inplace import inplace
+from .lazy import Pending
 from .node import RemovableHandle
 from .tensor import Tensor
 
-_EAGER_ARGS = frozenset((Tensor, float, int, bool))  # arguments that bind() takes directly
+_EAGER_ARGS = frozenset((Tensor, Pending, float, int, bool))  # arguments that bind() takes directly
 
 
 def _binary(op: Op):

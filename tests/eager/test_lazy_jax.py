@@ -270,3 +270,20 @@ def test_a_compiled_step_reads_pending_arguments_and_state(on, pending_state):
         warnings.simplefilter("error")  # a fallback to eager fails the test
         lazy_losses = run(True)
     np.testing.assert_allclose(lazy_losses, run(False), rtol=1e-6)
+
+
+class _Config:
+    scale = None
+
+
+def test_a_compiled_step_follows_a_pending_class_attribute(on):
+    @dg.compile
+    def scaled(x):
+        return x * _Config.scale
+
+    x = jx([1.0, 2.0])
+    got = []
+    for value in (2.0, 3.0):
+        _Config.scale = jx([value]) * 1.0  # pending when the step reads it
+        got.append(scaled(x).numpy())
+    np.testing.assert_array_equal(got, [[2, 4], [3, 6]])

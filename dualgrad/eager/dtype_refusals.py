@@ -57,11 +57,20 @@ def floating_input(name: str, input, other) -> None:
     floating_kernel(name, input, other)
 
 
+def _dtypes_differ(first, second) -> bool:
+    """Whether two tensors have other dtypes, read from their arrays (the matmul family's hot
+    path: the dtype properties cost ~1 us) or a lazy tensor's pending value, uncomputed."""
+    if type(first) is Tensor and type(second) is Tensor:
+        return first._data.dtype != second._data.dtype
+    if not (isinstance(first, Tensor) and isinstance(second, Tensor)):
+        return False
+    return stored(first).dtype != stored(second).dtype
+
+
 def same_dtype(name: str, first, second, *, what: str = "both operands") -> None:
     """Refuse two tensors of different dtypes (PyTorch's matmul, mm, bmm, mv, dot and lerp do not
     promote: "expected m1 and m2 to have the same dtype")."""
-    if (isinstance(first, Tensor) and isinstance(second, Tensor)
-            and stored(first).dtype != stored(second).dtype):
+    if _dtypes_differ(first, second):
         raise EagerDTypeError(f"{name}: expected {what} to have the same dtype, but got {first.dtype.name} "
                               f"and {second.dtype.name} (PyTorch does not promote here; convert one with "
                               f".to()) {user_line()}")
@@ -114,8 +123,8 @@ def same_dtype_operator(method: Callable) -> Callable:
     """The `@` operator method `method` (self @ other or other @ self) refusing two dtypes, as
     PyTorch's matmul does."""
     def call(self, other):
-        if isinstance(other, Tensor) and stored(self).dtype != stored(other).dtype:  # (the hot path reads
-            matrix_product("matmul", self, other, what="m1 and m2")  # the arrays' dtypes only)
+        if _dtypes_differ(self, other):
+            matrix_product("matmul", self, other, what="m1 and m2")
         return method(self, other)
 
     call.__name__ = call.__qualname__ = method.__name__

@@ -343,7 +343,7 @@ def check_same_device(op: Op, args) -> None:
 
 def spec_of(a) -> Spec:
     if isinstance(a, Tensor):
-        return Spec(tuple(stored(a).shape), a.dtype)
+        return Spec(tuple((a._data if type(a) is Tensor else stored(a)).shape), a.dtype)
     if isinstance(a, np.generic):  # numpy numbers are weak, as Python's are
         return Spec.scalar(a)
     if hasattr(a, "shape") and hasattr(a, "dtype"):

@@ -191,7 +191,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     else:
         # (plain leaves of the values: a jax `detach()` would join the family, views.track_alias)
         result = op(wrap(t._data), *(wrap(o._data) if isinstance(o, Tensor) else o for o in others), **attrs)
-    value = stored(result)  # (a LazyValue when the op was recorded: eager/lazy.py)
+    value = result._data if type(result) is Tensor else stored(result)  # (a LazyValue: eager/lazy.py)
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
                          f"cast to the desired output type {t.dtype.name} {user_line()}")

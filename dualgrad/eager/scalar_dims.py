@@ -40,7 +40,10 @@ def one_element_dims(*names: str, always: bool = False) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             input = args[0] if args else kwargs.get(first)
-            if not isinstance(input, Tensor) or stored(input).ndim:
+            if type(input) is Tensor:  # (the hot path; a lazy tensor's ndim is known uncomputed)
+                if input._data.ndim:
+                    return fn(*args, **kwargs)
+            elif not isinstance(input, Tensor) or stored(input).ndim:
                 return fn(*args, **kwargs)
             dims = [args[i] if i < len(args) else kwargs.get(n) for i, n in where]
             given = [d for d in dims if d is not None and not isinstance(d, Tensor)]

@@ -29,7 +29,7 @@ from .. import dtypes
 from ..backend import jax_numpy, x64_state
 from ..errors import user_frame
 from ..ops.attrs import as_attrs
-from ..ops.jit import is_array_arg, is_tracer, may_bake, static_key
+from ..ops.jit import is_array_arg, is_tracer, may_bake, of_arrays, static_key
 from .devices import device_of
 from .lazy_program import Counts, LazyValue, force
 from .tensor import Size, Tensor, stored
@@ -70,7 +70,6 @@ class set_lazy_enabled:
         state.on = self._previous
 
 
-_raw_get = Tensor.__dict__["_data"].__get__
 _raw_set = Tensor.__dict__["_data"].__set__
 
 
@@ -82,7 +81,7 @@ class Pending(Tensor):
 
     @property
     def _data(self):
-        v = _raw_get(self, Tensor)
+        v = stored(self)
         if type(v) is LazyValue:
             v = force(v)
             _raw_set(self, v)
@@ -201,17 +200,10 @@ def _spec_of(op, data: list, attrs) -> tuple | None:
     import jax
 
     jnp = jax_numpy()
-    positions = [i for i, d in enumerate(data) if type(d) is LazyValue or is_array_arg(d)]
-    template = [None if i in positions else d for i, d in enumerate(data)]
-    specs = [jax.ShapeDtypeStruct(data[i].shape, data[i].dtype,
-                                  weak_type=getattr(data[i], "weak_type", False)) for i in positions]
-
-    def kernel(*arrays):
-        full = list(template)
-        for i, a in zip(positions, arrays, strict=True):
-            full[i] = a
-        return op.run_kernel(jnp, full, attrs or {})
-
+    kernel = of_arrays(data, lambda full: op.run_kernel(jnp, full, attrs or {}))
+    # (a LazyValue counts as an array argument: it has a shape)
+    specs = [jax.ShapeDtypeStruct(d.shape, d.dtype, weak_type=getattr(d, "weak_type", False))
+             for d in data if is_array_arg(d)]
     st = x64_state()
     prev = st.swap_local(True)
     try:
@@ -235,7 +227,7 @@ def computed(t: Tensor) -> Tensor:
 def pending_operand(t: Pending):
     """A pending tensor's operand for `bind`: its LazyValue, or the array when something else
     computed it meanwhile (the tensor then becomes a plain Tensor)."""
-    v = _raw_get(t, Tensor)
+    v = stored(t)
     if type(v) is LazyValue and v.value is not None:
         v = v.value
         hold(t, v)
@@ -249,4 +241,4 @@ def force_value(v):
 
 def compute_pending(data: list) -> list:
     """`data` with every LazyValue computed (for an op that runs at once)."""
-    return [force(d) if type(d) is LazyValue else d for d in data]
+    return [force_value(d) for d in data]

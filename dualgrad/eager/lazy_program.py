@@ -13,11 +13,9 @@ from __future__ import annotations
 import sys
 import threading
 
-import numpy as np
-
 from .. import dtypes
 from ..backend import jax_numpy, x64_state
-from ..ops.jit import static_key
+from ..ops.jit import is_array_arg, static_key
 from ..stand_in import ArrayStandIn
 
 _CACHE_LIMIT = 512
@@ -90,7 +88,7 @@ def _structure(order: list) -> tuple:
             if type(d) is LazyValue and d.value is None:
                 inside[id(d)] = inside.get(id(d), 0) + 1
                 refs.append(index[id(d)])
-            elif type(d) is LazyValue or (hasattr(d, "shape") and not isinstance(d, np.generic)):
+            elif is_array_arg(d):  # (a computed LazyValue, an array)
                 a = d.value if type(d) is LazyValue else d
                 slot = leaf_slot.get(id(a))
                 if slot is None:

@@ -88,23 +88,27 @@ def _jitted(key: tuple, args: Sequence, make_body: Callable, *how):
             return None
         import jax
 
-        positions = [i for i, a in enumerate(args) if is_array_arg(a)]
-        template = [None if is_array_arg(a) else a for a in args]  # holds no arrays
-
-        body = make_body(*how)
-
-        def kernel(*arrays):
-            full = list(template)
-            for i, a in zip(positions, arrays, strict=True):
-                full[i] = a
-            return body(full)
-
-        fn = jax.jit(kernel)
+        fn = jax.jit(of_arrays(args, make_body(*how)))
         if len(_JITTED) >= _JIT_CACHE_LIMIT:
             _JITTED.clear()
             _BAKED.clear()
         _JITTED[key] = fn
     return fn
+
+
+def of_arrays(args: Sequence, body: Callable) -> Callable:
+    """`body(all_args)` as a function of the arrays among `args` only, in their order; the
+    other arguments (Python numbers) are baked in. What `jax.jit` and `jax.eval_shape` take."""
+    positions = [i for i, a in enumerate(args) if is_array_arg(a)]
+    template = [None if is_array_arg(a) else a for a in args]  # holds no arrays
+
+    def kernel(*arrays):
+        full = list(template)
+        for i, a in zip(positions, arrays, strict=True):
+            full[i] = a
+        return body(full)
+
+    return kernel
 
 
 _BAKED_VALUES_LIMIT = 4  # programs per (op, attrs, scalar types) before scalars stop being baked

@@ -7,7 +7,7 @@ every placeholder it reaches is fed, and lists the variables the run reads and w
 v.read_value, lambda: v.initial_value)`) is decided when the plan is built: the value v's
 initializer writes when that initializer runs in the same run or v is not initialized yet,
 else a read of v. A plan with such ops lists the variables whose state decided it
-(`Plan.guards`); the Session keeps one plan per combination (session.py's `GuardedRunner`).
+(`Plan.guards`); the Session keeps one plan per combination (`static/guarded.py`'s `GuardedRunner`).
 """
 from __future__ import annotations
 

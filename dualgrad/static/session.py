@@ -34,6 +34,7 @@ from .defaults import default_session, defaults, get_default_session  # noqa: F4
 from .feeds import check_feed, feed_array, feed_key
 from .fetches import flatten, structure_key
 from .graph import Graph, describe, get_default_graph
+from .guarded import GuardedRunner
 from .narrow import traced_alike
 from .placement import Placement
 from .planning import build_plan
@@ -417,31 +418,6 @@ class Session:
     def is_initialized(self, var: Variable) -> bool:
         """Whether `var` has a value in this session (as tf.is_variable_initialized)."""
         return var in self._values
-
-
-class GuardedRunner:
-    """The runners of one call shape whose plan depends on which of `guards` are initialised
-    (its fetches reach `initialized_value()` ops, planning.py): `call` looks up the runner of
-    the present state, building it the first time. Only such runs (initializers) pay for it;
-    every other call shape gets its Runner directly."""
-
-    __slots__ = ("guards", "runners", "make")
-
-    def __init__(self, guards: tuple, runner: Runner, key: tuple, make):
-        self.guards = guards
-        self.runners = {key: runner}
-        self.make = make
-
-    def call(self, sess: Session, vals):
-        values = sess._values
-        key = tuple(v in values for v in self.guards)
-        runner = self.runners.get(key)
-        if runner is None:
-            with sess._lock:
-                runner = self.runners.get(key)
-                if runner is None:
-                    runner = self.runners[key] = self.make(key)
-        return runner.call(sess, vals)
 
 
 class InteractiveSession(Session):

@@ -171,7 +171,8 @@ def record(op, data: list, attrs) -> LazyValue | None:
                 sharding = getattr(d, "sharding", None)
         else:
             parts.append(static_key(d))
-    key = (op, attrs or (), tuple(parts))
+    parts = tuple(parts)
+    key = (op, attrs or (), parts)
     spec = _specs.get(key, False)
     if spec is False:
         statics = tuple(None if type(p[0]) is tuple else p for p in parts)
@@ -186,6 +187,7 @@ def record(op, data: list, attrs) -> LazyValue | None:
     v.op = op
     v.attrs = attrs
     v.inputs = [np.array(d) if type(d) is np.ndarray else d for d in data]  # numpy as it is now
+    v.keys = parts
     v.shape, v.dtype, v.weak_type = spec
     v.sharding = sharding
     v.depth = depth + 1

@@ -15,7 +15,7 @@ import threading
 
 from .. import dtypes
 from ..backend import jax_numpy, x64_state
-from ..ops.jit import is_array_arg, static_key
+from ..ops.jit import is_array_arg
 from ..stand_in import ArrayStandIn
 
 _CACHE_LIMIT = 512
@@ -31,10 +31,11 @@ class Counts:
 
 
 class LazyValue(ArrayStandIn):
-    """A jax array to be: what computes it, and what it will be (shape, dtype, weak type,
-    sharding); `value` once computed, after which `inputs` is None."""
+    """A jax array to be: what computes it (op, attrs, inputs, and each input's part of the
+    recorded key), and what it will be (shape, dtype, weak type, sharding); `value` once
+    computed, after which `inputs` is None."""
 
-    __slots__ = ("op", "attrs", "inputs", "shape", "dtype", "weak_type", "sharding", "depth", "value")
+    __slots__ = ("op", "attrs", "inputs", "keys", "shape", "dtype", "weak_type", "sharding", "depth", "value")
 
     def devices(self) -> set:
         return self.sharding.device_set
@@ -84,7 +85,7 @@ def _structure(order: list) -> tuple:
     parts = []
     for node in order:
         refs = []
-        for d in node.inputs:
+        for d, known in zip(node.inputs, node.keys, strict=True):
             if type(d) is LazyValue and d.value is None:
                 inside[id(d)] = inside.get(id(d), 0) + 1
                 refs.append(index[id(d)])
@@ -96,7 +97,7 @@ def _structure(order: list) -> tuple:
                     leaves.append(a)
                 refs.append(("leaf", slot))
             else:
-                refs.append(static_key(d))
+                refs.append(known)  # (a baked number's static_key, made when it was recorded)
         parts.append((node.op, node.attrs or (), tuple(refs)))
     return tuple(parts), leaves, inside
 

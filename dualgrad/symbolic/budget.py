@@ -95,9 +95,15 @@ def _alarm(seconds: float) -> Iterator[None]:
         yield
         return
 
+    done = [False]
+
     def _raise(signum, frame):
         # The exception can land where Python swallows it (a gc callback, a __del__): fire
         # again shortly, until it reaches the body and the `finally` below disarms the timer.
+        # Once the `finally` has begun, a late firing is ignored: raised there, it skipped the
+        # disarming, and the timer went on firing in the caller's code (a pytest worker died).
+        if done[0]:
+            return
         signal.setitimer(signal.ITIMER_REAL, _REFIRE_SECONDS)
         raise BudgetExceeded(f"symbolic step interrupted after {seconds:.2g} s")
 
@@ -107,6 +113,7 @@ def _alarm(seconds: float) -> Iterator[None]:
     try:
         yield
     finally:
+        done[0] = True
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         if previous_timer[0]:  # restore an outer timer, less the time we used

@@ -32,7 +32,7 @@ from ..errors import (
 )
 from ..ops import REGISTRY, Op, Spec, register_frontend
 from ..ops.attrs import Attrs
-from ..ops.promotion import promote_args
+from ..ops.promotion import mixes_dtypes, promote_args
 from . import grad_mode, trace_reads, views
 from .devices import device_of
 from .lazy import LazyValue as _LazyValue
@@ -165,6 +165,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         elif on_jax and attrs and "key" in attrs:  # index arrays a queued jax kernel reads later (its
             attrs = Attrs(attrs, key=as_key(attrs["key"]))  # numpy operands: copied by ops/jit.py)
             borrowed = any(isinstance(a, _ndarray) for a in args)
+    operands = data  # (the numpy path below may replace `data` with its promoted arrays)
     try:
         if _tracers and tracing.hook is not None:  # dg.compile is tracing: a graph op
             out = tracing.hook(op, args, data, attrs)  # (compiler/trace.py)
@@ -242,6 +243,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     versions = [None] * len(args)
                 versions[j] = b._version[0]
     node.versions = None if versions is None else tuple(versions)  # a tuple of ints: not GC-tracked
+    if common is False and (op.promotes or op.floating) and mixes_dtypes(operands, op.weak):
+        node.promotes_inputs = True  # the kernel read some inputs converted: the rules will too
     if saves_out:
         node.out = out
         node.out_version = (t._version, 0)

@@ -90,6 +90,9 @@ class Node(HookedNode):
     __slots__ = ("op", "attrs", "inputs", "out", "versions", "out_version", "next_edges", "__dict__",
                  "__weakref__")
     where = None
+    # set by `bind` on a node whose inputs the kernel promoted (int8 with float64): its rules
+    # read them promoted too (`Op.rule_inputs`), as the forward computed
+    promotes_inputs = False
 
     def register_hook(self, fn) -> RemovableHandle:
         """A hook on the gradient of this node's output, like `Tensor.register_hook`."""
@@ -123,6 +126,8 @@ class Node(HookedNode):
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
             for a in inputs:  # (a lazy tensor's backward is a jax one: below)
                 values.append(a._data if type(a) is Tensor else a)
+            if self.promotes_inputs:
+                values = op.rule_inputs(values)
             vjps = op.vjps
             if vjps is None or self.attrs:
                 result = op.vjp(needed, g, self.out, values, self.attrs)
@@ -138,11 +143,15 @@ class Node(HookedNode):
             if type(self.out) is LazyValue:  # a lazy jax forward's saved output (eager/lazy.py)
                 self.out = force(self.out)
             out = _T.wrap(self.out, grad_fn=self) if self.out is not None else None
+            if self.promotes_inputs:
+                inputs = op.rule_inputs(inputs)
             result = op.vjp(needed, g, out, inputs, self.attrs)
         else:
             if type(self.out) is LazyValue:  # (as above; a numpy backward never has one)
                 self.out = force(self.out)
             values = [a._data if isinstance(a, Tensor) else a for a in inputs]
+            if self.promotes_inputs:
+                values = op.rule_inputs(values)
             if is_jax_array(g):  # one jitted program for all rules
                 result = run_vjps_jitted(op, tuple(needed), g, self.out, values, self.attrs)
                 if result is NotImplemented:

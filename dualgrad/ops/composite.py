@@ -14,6 +14,7 @@ from . import movement as mv
 from . import nn
 from . import reductions as rd
 from .half_precision import float32_for_half
+from .registry import promoted
 
 
 @float32_for_half
@@ -109,6 +110,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 def softmax_cross_entropy(labels, logits, axis=-1):
     """-sum(labels * log_softmax(logits)) along axis, one value per example."""
+    labels, logits = promoted(labels, logits, floating=True)
     return ew.negative(rd.sum(ew.multiply(labels, nn.log_softmax(logits, axis=axis)), axis=axis))
 
 

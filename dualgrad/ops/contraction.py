@@ -22,6 +22,7 @@ from . import indexing as ix
 from . import linalg
 from . import movement as mv
 from . import reductions as rd
+from .registry import promoted
 
 _ELLIPSIS = "..."
 
@@ -210,6 +211,7 @@ def einsum(*operands, equation: str):
         raise _error(equation, shapes, "not implemented for 'Bool': cast to an integer or float "
                      "dtype first", DualgradTypeError)
     _sizes(equation, shapes, labels)
+    operands = promoted(*operands)  # (an int8 operand's own sums beside a float one: in float)
     work = [list(_diagonals(x, ls)) for x, ls in zip(operands, labels, strict=True)]
     for k, (x, ls) in enumerate(work):  # labels of this operand only, not in the output: summed now
         elsewhere = set(output).union(*(set(o[1]) for j, o in enumerate(work) if j != k))

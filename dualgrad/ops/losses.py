@@ -16,7 +16,7 @@ from . import movement as mv
 from . import nn, specs
 from . import reductions as rd
 from .lazy import sympy as sp
-from .registry import declare
+from .registry import declare, promoted
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -67,6 +67,7 @@ def _weighted_reduce(loss, counts, reduction):
 
 def nll_loss(logp, mask, weight=None, reduction="mean"):
     """-logp[target], weighted by weight[target]; 'mean' divides by the sum of those weights."""
+    logp, weight = promoted(logp, weight, floating=True)
     loss, counts = _picked(logp, mask, weight, _class_axis(logp))
     return _weighted_reduce(loss, counts, reduction)
 
@@ -75,6 +76,7 @@ def cross_entropy(logits, mask, weight=None, reduction="mean", label_smoothing=0
     """Cross entropy against class indices (as `mask`): (1 - eps) * nll + eps / C * the
     smoothing term, whose 'mean' divides by the same weight total as nll (PyTorch's
     `cross_entropy_loss_label_smoothing`)."""
+    logits, weight = promoted(logits, weight, floating=True)
     axis = _class_axis(logits)
     logp = nn.log_softmax(logits, axis=axis)
     loss, counts = _picked(logp, mask, weight, axis)
@@ -94,6 +96,7 @@ def cross_entropy(logits, mask, weight=None, reduction="mean", label_smoothing=0
 def cross_entropy_probs(logits, target, weight=None, reduction="mean", label_smoothing=0.0):
     """Cross entropy against class probabilities; 'mean' averages over examples (the weight
     does not divide, as in PyTorch)."""
+    logits, target, weight = promoted(logits, target, weight, floating=True)
     axis = _class_axis(logits)
     logp = nn.log_softmax(logits, axis=axis)
     if label_smoothing:
@@ -140,6 +143,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
     """(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x): stable for any logit."""
+    input, target, weight, pos_weight = promoted(input, target, weight, pos_weight, floating=True)
     softplus_neg = cp.softplus(ew.negative(input))
     if pos_weight is not None:
         softplus_neg = ew.multiply(softplus_neg, ew.add(ew.multiply(ew.subtract(pos_weight, 1), target), 1))

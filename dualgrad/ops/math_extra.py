@@ -15,6 +15,7 @@ from ..errors import DualgradValueError, ShapeError, user_line
 from . import composite
 from . import elementwise as ew
 from . import movement as mv
+from .registry import promoted
 from .segments import unsorted_segment_sum
 from .selection import isnan, logical_and, logical_or
 
@@ -31,6 +32,7 @@ def logit(x, eps=None):
 
 def _x_times(fn, x, y, nan: bool):
     """x * fn(y), and 0 where x == 0: also for a NaN y unless `nan` (PyTorch's NaN, TF1's 0)."""
+    x, y = promoted(x, y, floating=True)
     zero = ew.equal(x, 0)
     if nan:
         zero = logical_and(zero, ew.logical_not(isnan(y)))

@@ -5,11 +5,12 @@ scalars weak and ranks 0-d tensors below dimensioned ones. Every eager op runs t
 decision is cached per (dtypes, 0-d-ness, scalar types)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .. import dtypes
+from ..backend import is_jax_array, namespace_of, x64
 from ..errors import ValueOverflowError, user_line
 
 _WEAK_SCALARS = frozenset((bool, int, float))
@@ -40,13 +41,7 @@ def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequen
     else:
         if common is not None and common.kind == "f":
             return args
-    key = (floating, *[_promotion_key(a) for a in args])
-    try:
-        want = _PROMOTED[key]
-    except KeyError:
-        want = _PROMOTED[key] = _promotion_target(args, floating)
-    except TypeError:  # an unhashable dtype-like: no caching
-        want = _promotion_target(args, floating)
+    want = promotion_target(args, floating)
     if want is None:
         return args
     out = None
@@ -58,6 +53,67 @@ def promote_args(xp, args: Sequence, floating: bool, weak: tuple = ()) -> Sequen
                     out = list(args)
                 out[i] = converted(xp, a, want)
     return args if out is None else out
+
+
+def promotion_target(args: Sequence, floating: bool):
+    """The numpy dtype PyTorch's promotion casts `args` to (None: nothing to promote), decided
+    once per combination of dtypes, 0-d-ness and scalar types."""
+    key = (floating, *[_promotion_key(a) for a in args])
+    try:
+        return _PROMOTED[key]
+    except KeyError:
+        want = _PROMOTED[key] = _promotion_target(args, floating)
+        return want
+    except TypeError:  # an unhashable dtype-like: no caching
+        return _promotion_target(args, floating)
+
+
+def as_computed(args: Sequence, floating: bool, weak: tuple, cast: Callable) -> Sequence:
+    """`args` in the dtype the kernel computed with (`promote_args`'s), for an op's VJP rules
+    on any values: arrays are converted, anything else (a front end's tensor) goes through
+    `cast(value, numpy_dtype)`. A rule reading an input in its own narrower dtype is wrong
+    without an error: atan2's gradient squared an int8 `y` in int8 (it wrapped) and a float16
+    one overflowed to inf, where the forward had computed in the promoted dtype."""
+    operands = [a for i, a in enumerate(args) if i not in weak] if weak else args
+    if sum(getattr(a, "dtype", None) is not None for a in operands) < 2:
+        return args  # one array (a unary op, an array and numbers): its rules read its dtype
+    want = promotion_target(operands, floating)
+    if want is None:
+        return args
+    out = None
+    for i, a in enumerate(args):
+        if type(a) in _WEAK_SCALARS or i in weak:
+            continue
+        dt = getattr(a, "dtype", None)
+        if dt is None or getattr(dt, "np", dt) == want:
+            continue
+        if out is None:
+            out = list(args)
+        if isinstance(a, (np.ndarray, np.generic)):
+            out[i] = converted(np, a, want)
+        elif is_jax_array(a):
+            with x64():  # (float64 stays float64: dualgrad's jax work runs in 64-bit mode)
+                out[i] = converted(namespace_of(a), a, want)
+        else:
+            out[i] = cast(a, want)
+    return args if out is None else out
+
+
+def mixes_dtypes(args: Sequence, weak: tuple) -> bool:
+    """Whether the array arguments (not Python numbers, nor those at positions `weak`) have
+    more than one dtype: then a promoting op's kernel computed with some of them converted."""
+    first = None
+    for i, a in enumerate(args):
+        if type(a) in _WEAK_SCALARS or i in weak:
+            continue
+        dt = getattr(a, "dtype", None)
+        if dt is None:
+            continue
+        if first is None:
+            first = dt
+        elif dt != first:
+            return True
+    return False
 
 
 def converted(xp, a, dtype):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import backend as _backend
 from ..backend import namespace_of
+from ..dtypes import from_numpy_dtype
 from ..errors import REFUSED, DualgradError, refusal, user_frame
 from . import reads as _reads
 from .jit import is_tracer, run_jitted
@@ -36,7 +37,7 @@ from .operands import (  # noqa: F401 - re-exported: `from .registry import shap
     shape_error,
     text_operand_error,
 )
-from .promotion import promote_args
+from .promotion import as_computed, promote_args
 from .spec import Spec
 
 Rule = Callable[..., Any]
@@ -221,6 +222,14 @@ class Op:
             i += 1
         return result
 
+    def rule_inputs(self, inputs: Sequence) -> Sequence:
+        """`inputs` as the kernel computed with them, for the VJP rules: an op that promotes
+        its arguments (int8 and float64, float16 and float32) has rules read them promoted
+        too (`promotion.as_computed`); a front end's tensor is converted with a `cast` op."""
+        if not (self.promotes or self.floating):
+            return inputs
+        return as_computed(inputs, self.floating, self.weak, _cast_value)
+
     def reads_of(self, index: int) -> tuple[frozenset | None, bool]:
         """(the input positions, None for all, and whether the output) input `index`'s rule
         may read the values of."""
@@ -239,6 +248,21 @@ class Op:
         if not self.differentiable:
             return False
         return self.vjp_each is not None or (index < len(self.vjps) and self.vjps[index] is not None)
+
+
+def promoted(*operands, floating: bool = False) -> list:
+    """A composite's float operands in their PyTorch result dtype before its math, as one
+    kernel promotes its arguments: `xlogy(float64, int8)` took log of the int8 y in float32
+    (the default float) and `cross_entropy(int8 logits, float64 target)` a float32
+    log_softmax, both returning float64 numbers with float32's digits. None passes as is."""
+    present = [x for x in operands if x is not None]
+    cast = iter(as_computed(present, floating, (), _cast_value))
+    return [None if x is None else next(cast) for x in operands]
+
+
+def _cast_value(value, dtype: np.dtype):
+    """A front end's tensor (eager, graph, traced) converted by the registry's `cast` op."""
+    return REGISTRY["cast"](value, dtype=from_numpy_dtype(dtype))
 
 
 class _OpDoc:

@@ -357,9 +357,10 @@ class Tensor:
         return self.op.graph
 
     @property
-    def ndim(self) -> int:
-        """The number of dims of the static shape (tf.Tensor.ndim)."""
-        return len(self._shape)
+    def ndim(self) -> int | None:
+        """The number of dims of the static shape, None when the rank is unknown (tf.Tensor.ndim,
+        `shape.ndims`)."""
+        return None if self._shape is None else len(self._shape)
 
     # (`set_shape`: installed by shape_checks.py, which builds on this module)
 

@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes, ops
-from ..errors import ShapeError, refusing, user_line
+from ..errors import DualgradTypeError, EagerShapeError, ShapeError, refusing, user_line
 from . import views
 from .attach import install
 from .bind import as_eager_error
@@ -197,17 +197,41 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return tuple(input.shape) == tuple(other.shape) and bool(ops.sum(ops.not_equal(input, other)).item() == 0)
 
 
-def diff(input: Tensor, n: int = 1, dim: int = -1) -> Tensor:
-    """The n-th forward difference along `dim` (torch.diff without prepend/append); of bools,
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along `dim` (torch.diff), after joining `prepend` and
+    `append` on either side of it along `dim` (as `cat`, so their dtypes promote); of bools,
     whether neighbours differ (PyTorch's logical xor)."""
-    d = _axis("diff", input, dim)
-    out = input
-    step = ops.not_equal if input.dtype is dtypes.bool_ else ops.subtract
+    d = _axis("diff", input, dim)  # (a 0-d input: out of range, as scalar_dims.py phrases it)
+    parts = [_joined("prepend", prepend, input, d), input, _joined("append", append, input, d)]
+    parts = [p for p in parts if p is not None]
+    out = ops.concatenate(*parts, axis=d) if len(parts) > 1 else input
+    step = ops.not_equal if out.dtype is dtypes.bool_ else ops.subtract
     for _ in range(n):
         lead = (slice(None),) * d
         later = ops.getitem(out, key=lead + (slice(1, None),))
         out = step(later, ops.getitem(out, key=lead + (slice(None, -1),)))
     return out
+
+
+def _joined(name: str, part, input: Tensor, d: int) -> Tensor | None:
+    """`diff`'s `prepend` or `append`, checked as PyTorch checks it: a tensor of input's
+    number of dims and of its shape except along the differencing dim."""
+    if part is None:
+        return None
+    if not isinstance(part, Tensor):
+        raise DualgradTypeError(f"diff(): argument '{name}' must be Tensor, not {type(part).__name__} "
+                                f"{user_line()}")
+    if part.ndim != input.ndim:
+        raise EagerShapeError(f"diff expects prepend or append to be the same dimension as input (input "
+                              f"shape {tuple(input.shape)}, {name} shape {tuple(part.shape)}) {user_line()}")
+    for k, (a, b) in enumerate(zip(input.shape, part.shape, strict=True)):
+        if k != d and a != b:
+            raise EagerShapeError(
+                "diff expects the shape of tensor to prepend or append to match that of input except "
+                f"along the differencing dimension; input.size({k}) = {a}, but got tensor.size({k}) = "
+                f"{b} {user_line()}")
+    return part
 
 
 def repeat_interleave(input: Tensor, repeats, dim=None) -> Tensor:

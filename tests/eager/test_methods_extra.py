@@ -39,6 +39,12 @@ CASES = [
     ("addcmul", lambda t: t.addcmul(t, dg.tensor(B), value=0.5), lambda a: a + 0.5 * a * B),
     ("addmm", lambda t: dg.addmm(t[:, :3], t[:, :3], dg.tensor(S), beta=0.5, alpha=2.0),
      lambda a: 0.5 * a[:, :3] + 2.0 * a[:, :3] @ S),
+    ("diff prepend append", lambda t: t.diff(prepend=dg.tensor(B[:, :1]), append=dg.tensor(B[:, :2])),
+     lambda a: jnp.diff(a, prepend=B[:, :1], append=B[:, :2])),
+    ("diff twice along 0 prepend", lambda t: dg.diff(t, 2, 0, prepend=dg.tensor(B[:1])),
+     lambda a: jnp.diff(a, 2, 0, prepend=B[:1])),
+    ("diff prepending part of x", lambda t: t[:, 1:].diff(prepend=t[:, :1], append=t[:, :1] * 2),
+     lambda a: jnp.diff(a[:, 1:], prepend=a[:, :1], append=a[:, :1] * 2)),
     ("clamp_min", lambda t: t.clamp_min(0.2), lambda a: jnp.maximum(a, 0.2)),
     ("clamp_max", lambda t: dg.clamp_max(t, 0.5), lambda a: jnp.minimum(a, 0.5)),
     ("diff", lambda t: t.diff(), lambda a: jnp.diff(a)),
@@ -71,7 +77,7 @@ def _expected(name, ref):
 
 
 ON_BOTH_DEVICES = ("roll dims", "diagonal offset", "diag of a vector", "addmm", "repeat_interleave counts",
-                   "meshgrid xy")
+                   "meshgrid xy", "diff prepend append")
 
 
 def _check(name, ours, ref):
@@ -142,3 +148,23 @@ def test_refusals_name_the_function():
         dg.outer(dg.tensor(A), dg.tensor(A[0]))
     with pytest.raises(ShapeError, match="trace: expected a matrix"):
         dg.tensor(A[0]).trace()
+
+
+def test_diff_prepend_and_append_are_checked_as_pytorch_checks_them():
+    x = dg.tensor(A)
+    with pytest.raises(ShapeError, match="diff expects prepend or append to be the same dimension as input"):
+        x.diff(prepend=dg.zeros(4))
+    with pytest.raises(ShapeError, match=r"input.size\(0\) = 3, but got tensor.size\(0\) = 2"):
+        x.diff(append=dg.zeros(2, 1))
+    with pytest.raises(TypeError, match="argument 'append' must be Tensor, not float"):
+        x.diff(append=1.0)
+    with pytest.raises(IndexError, match="diff: dimension -1 is out of range for a 0-d tensor"):
+        dg.tensor(3.0).diff(prepend=dg.tensor(1.0))
+
+
+def test_diff_with_prepend_promotes_as_cat():
+    x = dg.tensor(A.astype(np.float32))
+    assert x.diff(prepend=dg.zeros(3, 1, dtype=dg.float64)).dtype is dg.float64
+    assert x.diff(prepend=dg.zeros(3, 1, dtype=dg.int64)).dtype is dg.float32
+    flags = dg.tensor([True, False, False])
+    assert flags.diff(prepend=dg.tensor([True])).tolist() == [False, True, False]

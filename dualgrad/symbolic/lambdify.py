@@ -53,6 +53,7 @@ class Lambdified:
             raise ValueError(f"lambdify: the input name(s) {sorted(clash) or self.args} are not "
                              "unique; sizes and inputs need distinct names")
         symbols = [self.bases.get(n) or scalars.get(n) or sp.Symbol(n) for n in self.args]
+        self._real = frozenset(n for n, s in zip(self.args, symbols, strict=True) if not _is_integer(s))
         dims = [self.dims[n] for n in sorted(self.dims)]
         self._dim_order = [_name(d) for d in dims]
         renames = _safe_names(items, symbols + dims)
@@ -92,6 +93,8 @@ class Lambdified:
         call = []
         for n in self.args:
             v = values[n]
+            if n in self._real:
+                v = _as_real(v, self.backend)
             base = self.bases.get(n)
             if base is not None:
                 v = self._as_array(v, base, n, sizes)
@@ -116,6 +119,23 @@ class Lambdified:
             if axis < a.ndim:
                 sizes.setdefault(_name(dim), a.shape[axis])
         return a
+
+
+def _is_integer(s) -> bool:
+    """Whether a symbol (or an IndexedBase's label) is declared integer: an index, whose
+    values stay integers."""
+    label = getattr(s, "label", s)
+    return bool(getattr(s, "is_integer", None) or getattr(label, "is_integer", None))
+
+
+def _as_real(v, backend: str):
+    """An integer or bool array (or numpy number) for a real input, in float64: numpy would
+    evaluate the closed form in its dtype, and `x**2` of a uint8 pixel 200 wrapped to 64
+    without a word. Python numbers stay (Python's own integers do not wrap)."""
+    dt = getattr(v, "dtype", None)
+    if dt is None or np.dtype(dt).kind not in "biu":
+        return v
+    return _namespace(backend).asarray(v, dtype=np.float64)
 
 
 def _modules(backend: str):

@@ -7,6 +7,9 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
 import dualgrad.static as ds
@@ -110,3 +113,20 @@ def test_lambdify_reads_an_entry_out_of_range_as_nan_not_a_wrapped_one():
     assert [float(f(x=xs, i=k)) for k in range(4)] == [1.0, 2.0, 10.0, 20.0]
     wrapped = symbolic.lambdify(x[i - 1])  # no branch guards it: NaN, never x[-1]
     assert np.isnan(wrapped(x=xs, i=0)) and float(wrapped(x=xs, i=1)) == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(dtype=st.sampled_from([np.int8, np.uint8, np.int16, np.int32, np.int64, np.bool_]),
+       backend=st.sampled_from(["numpy", "jax"]), data=st.data())
+def test_lambdify_reads_integer_arrays_for_real_inputs_as_float64(dtype, backend, data):
+    """A closed form's real inputs evaluate in float64 whatever dtype the arrays come in: numpy
+    evaluated `w * x**3` of a uint8 pixel 200 in uint8 (wrapped, no warning for arrays).
+    Oracle: the same formula in numpy float64."""
+    x = dg.tensor([0.5, 1.0, 2.0], dtype=dg.float64, requires_grad=True, name="x")
+    w = dg.tensor(0.25, dtype=dg.float64, requires_grad=True, name="w")
+    f = symbolic.lambdify(symbolic.expr((w * x ** 3 - x * x).sum()), backend=backend)
+    xs = data.draw(hnp.arrays(dtype, 3), label="x")
+    ws = data.draw(hnp.arrays(dtype, ()), label="w")
+    wide_x, wide_w = xs.astype(np.float64), ws.astype(np.float64)
+    expected = np.sum(wide_w * wide_x ** 3 - wide_x * wide_x)
+    np.testing.assert_allclose(float(f(x=xs, w=ws)), expected, rtol=1e-12)

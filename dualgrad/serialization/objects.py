@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, DualgradError
 from . import bounded_json
 from . import safetensors as st
 from .digest import canonical, document_digest, tensor_digest
@@ -44,8 +44,10 @@ class _Flattener:
         if depth > MAX_DEPTH:
             raise ValueError(f"dg.save: object nested deeper than {MAX_DEPTH} levels at {path!r} "
                              "(a container that contains itself?)")
+        device = None
         if isinstance(obj, Tensor):
             kind, array = "tensor", np.asarray(obj.detach())
+            device = str(obj.device)
         elif isinstance(obj, np.ndarray):
             kind, array = "ndarray", obj
         elif isinstance(obj, np.generic):
@@ -58,6 +60,8 @@ class _Flattener:
             raise TypeError(f"dg.save: {path or 'the object'}: {e}") from None
         name = self._name(path)
         self.arrays[name] = array
+        if device is not None and device != "cpu":  # loaded back there, as torch.load does
+            return {"tensor_on": [name, device]}
         return {kind: name}
 
     def _plain(self, obj, path: str, depth: int):
@@ -128,12 +132,13 @@ class _Builder:
         if not isinstance(node, dict) or len(node) != 1:
             self.refuse(f"invalid structure node {str(node)[:100]}")
         (kind, value), = node.items()
+        if kind == "tensor_on":  # a tensor saved from a device other than the cpu: [name, device]
+            if (not isinstance(value, list) or len(value) != 2
+                    or not all(isinstance(v, str) for v in value)):
+                self.refuse(f"invalid structure node {str(node)[:100]}")
+            return self.make_tensor(self._take(value[0]), self.arrays[value[0]], value[1])
         if kind in ("tensor", "ndarray", "npscalar"):
-            if not isinstance(value, str) or value not in self.arrays or value in self.used:
-                self.refuse(f"structure names tensor {str(value)[:100]!r}, which is missing or "
-                            "named twice")
-            self.used.add(value)
-            a = self.arrays[value]
+            a = self.arrays[self._take(value)]
             return self.make_tensor(value, a) if kind == "tensor" else (a if kind == "ndarray" else a[()])
         if kind == "none" and value is None:
             return None
@@ -163,18 +168,35 @@ class _Builder:
             return out
         self.refuse(f"invalid structure node {str(node)[:100]}")
 
+    def _take(self, name) -> str:
+        """`name`, a tensor of the file that no other node has used."""
+        if not isinstance(name, str) or name not in self.arrays or name in self.used:
+            self.refuse(f"structure names tensor {str(name)[:100]!r}, which is missing or named twice")
+        self.used.add(name)
+        return name
+
 
 def _tensor_maker(path: str, map_location):
     from .. import dtypes
     from ..eager.creation import from_numpy, tensor
 
-    def make(name: str, a: np.ndarray):
+    def make(name: str, a: np.ndarray, saved_on: str = "cpu"):
         try:
             dtypes.from_numpy_dtype(a.dtype)
         except TypeError:
             raise CheckpointError(f"{path}: tensor {name!r} has dtype {a.dtype}, which dualgrad "
                                   "tensors cannot hold") from None
-        return from_numpy(a) if map_location is None else tensor(a, device=map_location)
+        device = saved_on if map_location is None else map_location
+        if device == "cpu":
+            return from_numpy(a)
+        try:
+            return tensor(a, device=device)
+        except DualgradError as e:
+            if map_location is not None:
+                raise
+            raise CheckpointError(f"{path}: tensor {name!r} was saved on device {device[:40]!r}, which "
+                                  f"this process cannot place it on ({e}); load it elsewhere with "
+                                  "map_location='cpu'") from None
 
     return make
 
@@ -185,8 +207,9 @@ def load(f, map_location=None, *, weights_only: bool = True):
     Only a regular file is read (a link is followed to one; a FIFO, device or directory is
     refused without blocking); sizes are checked before allocating; the structure's digest
     is verified. Every refusal is a `CheckpointError` naming the file and the reason.
-    Tensors come back on the CPU, or on `map_location`. `weights_only` is accepted for
-    PyTorch's signature; loading never runs code whatever it says.
+    Tensors come back on the device they were saved from (as torch.load), or on
+    `map_location`. `weights_only` is accepted for PyTorch's signature; loading never runs
+    code whatever it says.
     """
     if not isinstance(f, (str, os.PathLike)):
         raise TypeError(f"dg.load takes a file path, got {type(f).__name__} (file objects are not "

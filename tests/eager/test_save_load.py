@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import dualgrad as dg
-from dualgrad.errors import CheckpointError
+from dualgrad.errors import CheckpointError, DeviceError
 
 DTYPES = [np.float16, np.float32, np.float64, np.int8, np.uint8, np.int16, np.int32, np.int64,
           np.bool_]
@@ -103,12 +103,39 @@ def test_optimizer_state_and_devices(tmp_path, eager_device):
     assert loaded["param_groups"] == state["param_groups"]
     assert loaded["state"][0]["step"] == 12 and list(loaded["state"]) == [0]
     np.testing.assert_array_equal(loaded["weights"][1].numpy(), (w * 2).detach().numpy())
-    assert not loaded["weights"][0].requires_grad and loaded["weights"][0].device == "cpu"
+    assert not loaded["weights"][0].requires_grad
+    assert loaded["weights"][0].device == w.device  # where it was saved from, as torch.load
+    assert loaded["state"][0]["exp_avg"].device == w.device
     assert isinstance(loaded["lookup"], np.ndarray) and loaded["lookup"].dtype == np.int32
     assert loaded["scale"] == 0.5 and isinstance(loaded["scale"], np.float64)
     on_jax = dg.load(str(tmp_path / "optim.safetensors"), map_location="jax")
     assert on_jax["weights"][0].device == dg.zeros(1, device="jax").device  # (cuda:0 on a GPU)
     np.testing.assert_array_equal(on_jax["weights"][0].cpu().numpy(), w.detach().numpy())
+    on_cpu = dg.load(str(tmp_path / "optim.safetensors"), map_location="cpu")
+    assert on_cpu["weights"][0].device == "cpu"
+    np.testing.assert_array_equal(on_cpu["weights"][0].numpy(), w.detach().numpy())
+
+
+@pytest.mark.cpu_only
+def test_a_device_this_process_cannot_place_is_a_checkpoint_error_naming_map_location(tmp_path, monkeypatch):
+    """A file saved on a GPU, loaded where there is none (simulated: placing on the jax device
+    fails): PyTorch's advice, map_location='cpu', in a CheckpointError naming the file."""
+    import dualgrad.eager.creation as creation
+
+    path = str(tmp_path / "gpu.safetensors")
+    dg.save({"w": dg.ones(2, device="jax")}, path)
+    place = creation.tensor
+
+    def no_jax(data, *args, device=None, **kwargs):
+        if device is not None and str(device).startswith("jax"):
+            raise DeviceError("no such device here")
+        return place(data, *args, device=device, **kwargs)
+
+    monkeypatch.setattr(creation, "tensor", no_jax)
+    with pytest.raises(CheckpointError, match=r"gpu.safetensors: tensor 'w' was saved on device 'jax'.*"
+                                              r"map_location='cpu'"):
+        dg.load(path)
+    np.testing.assert_array_equal(dg.load(path, map_location="cpu")["w"].numpy(), [1.0, 1.0])
 
 
 @pytest.mark.cpu_only

@@ -73,6 +73,7 @@ from .loss_more_modules import (
     MultiMarginLoss,
     SoftMarginLoss,
 )
+from .lp_pool import LPPool1d, LPPool2d, LPPool3d
 from .module import Module, StateDictError
 from .normalization import GroupNorm, LayerNorm, RMSNorm
 from .padding_layers import (
@@ -128,7 +129,7 @@ __all__ = [
     "AdaptiveAvgPool2d", "AvgPool2d", "Conv2d", "MaxPool2d",
     "Conv1d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool3d",
     "AvgPool1d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-    "AdaptiveMaxPool2d", "Fold", "Unfold",
+    "AdaptiveMaxPool2d", "Fold", "Unfold", "LPPool1d", "LPPool2d", "LPPool3d",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
     "SmoothL1Loss", "Softmin", "TripletMarginLoss",

@@ -87,6 +87,7 @@ from .loss_more import (  # noqa: F401
     multilabel_soft_margin_loss,
     soft_margin_loss,
 )
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: F401
 from .normalization import group_norm, layer_norm, rms_norm  # noqa: F401
 from .padding import pad  # noqa: F401
 from .pooling import (  # noqa: F401

@@ -108,6 +108,7 @@ from .recurrent_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .reshaping import PixelShuffle, PixelUnshuffle, Unflatten
 from .sparse import Embedding
 from .threshold_prelu import PReLU, Threshold
+from .unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -130,6 +131,7 @@ __all__ = [
     "Conv1d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool1d", "MaxPool3d",
     "AvgPool1d", "AvgPool3d", "AdaptiveAvgPool1d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "Fold", "Unfold", "LPPool1d", "LPPool2d", "LPPool3d",
+    "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
     "SmoothL1Loss", "Softmin", "TripletMarginLoss",

@@ -13,7 +13,7 @@ from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
 from ..ops.half_precision import float32_for_half
 from .module import Module
-from .pooling import _max_pool, _refuse
+from .pooling import _max_pool
 
 _adaptive_avg_op = float32_for_half(conv_ops.adaptive_avg_pool)  # float16 summed in float32
 
@@ -60,9 +60,8 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     return _adaptive_avg(3, input, output_size)
 
 
-def _adaptive_max(n: int, input: Tensor, output_size, return_indices: bool) -> Tensor:
+def _adaptive_max(n: int, input: Tensor, output_size, return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
     op = f"adaptive_max_pool{n}d"
-    _refuse(op, return_indices=(return_indices, False))
     sizes = _adaptive_sizes(op, n, input, output_size)
     spatial = tuple(int(d) for d in input.shape[-n:])
     if any(s <= 0 or d % s for s, d in zip(sizes, spatial, strict=True)):
@@ -72,22 +71,28 @@ def _adaptive_max(n: int, input: Tensor, output_size, return_indices: bool) -> T
             f"divide the input's) {user_line()}"
         )
     kernel = tuple(d // s for s, d in zip(sizes, spatial, strict=True))
-    return _max_pool(n, input, kernel, kernel)
+    return _max_pool(n, input, kernel, kernel, return_indices=return_indices)
 
 
-def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+def adaptive_max_pool1d(
+    input: Tensor, output_size, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
     """PyTorch's adaptive max pooling of (N, C, L) or (C, L) input, for an output size that
     divides L (then its windows are max_pool1d's with kernel = stride = L / out)."""
     return _adaptive_max(1, input, output_size, return_indices)
 
 
-def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+def adaptive_max_pool2d(
+    input: Tensor, output_size, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
     """PyTorch's adaptive max pooling of (N, C, H, W) or (C, H, W) input, for output sizes that
     divide the input's (other sizes are refused)."""
     return _adaptive_max(2, input, output_size, return_indices)
 
 
-def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False) -> Tensor:
+def adaptive_max_pool3d(
+    input: Tensor, output_size, return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
     """PyTorch's adaptive max pooling of (N, C, D, H, W) or (C, D, H, W) input, for output
     sizes that divide the input's (other sizes are refused)."""
     return _adaptive_max(3, input, output_size, return_indices)
@@ -130,12 +135,11 @@ class AdaptiveMaxPool2d(Module):
 
     def __init__(self, output_size, return_indices: bool = False) -> None:
         super().__init__()
-        _refuse(type(self).__name__, return_indices=(return_indices, False))
         self.output_size, self.return_indices = output_size, return_indices
 
     def forward(self, input: Tensor) -> Tensor:
-        """`adaptive_max_pool{n}d(input, output_size)`."""
-        return _adaptive_max(self._n, input, self.output_size, False)
+        """`adaptive_max_pool{n}d(input, output_size, return_indices)`."""
+        return _adaptive_max(self._n, input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         """`output_size=...`, as PyTorch prints it."""

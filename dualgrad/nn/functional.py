@@ -102,6 +102,7 @@ from .reshaping import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .sparse import embedding  # noqa: F401
 from .threshold_prelu import prelu  # noqa: F401
 from .threshold_prelu import threshold as _threshold
+from .unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: F401
 from .upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 
 

@@ -4,8 +4,9 @@ pooling is in `adaptive_pool`), over the N-d composites of `ops.conv`: window ga
 
 max_pool2d's gradient follows PyTorch's kernel: all of a window's gradient goes to one
 element, the first maximum in row-major window order (the last NaN where there are NaNs), not
-shared among ties as `amax` shares it. `ceil_mode` adds PyTorch's partial last windows. Options
-dualgrad does not implement (return_indices=True, integer avg pooling, adaptive max sizes that
+shared among ties as `amax` shares it. `ceil_mode` adds PyTorch's partial last windows;
+`return_indices=True` also gives that element's flat position in each plane (`max_unpool`
+reads them). Options dualgrad does not implement (integer avg pooling, adaptive max sizes that
 do not divide the input) are refused with DualgradNotImplementedError, never accepted and ignored.
 float16 average pooling sums in float32 and rounds once, as PyTorch's (its accumulate type; a
 float16 window sum past 65504 was inf where the mean is finite); TF1's `ds.nn.avg_pool` keeps
@@ -36,14 +37,6 @@ def _tuple(name: str, op: str, value, n: int) -> tuple:
         words = {1: "a single int", 2: "a tuple of two ints", 3: "a tuple of three ints"}[n]
         raise EagerShapeError(f"{op}: {name} must either be a single int, or {words} {user_line()}")
     return tuple(int(v) for v in value)
-
-
-def _refuse(op: str, **options) -> None:
-    for name, (value, default) in options.items():
-        if value != default:
-            raise DualgradNotImplementedError(
-                f"{op}: {name}={value!r} is not supported by dualgrad (only {name}={default!r}) {user_line()}"
-            )
 
 
 def _plan(op: str, n: int, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool) -> tuple:
@@ -106,11 +99,13 @@ def _max_pool(
     dilation=1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     op = f"max_pool{n}d"
-    _refuse(op, return_indices=(return_indices, False))
     kernel, stride, pads, dilation = _plan(op, n, input, kernel_size, stride, padding, dilation, ceil_mode)
-    return conv_ops.max_pool(input, kernel, stride, pads, dilation, bool(ceil_mode))
+    values = conv_ops.max_pool(input, kernel, stride, pads, dilation, bool(ceil_mode))
+    if not return_indices:
+        return values
+    return values, conv_ops.max_pool_indices(input.detach(), kernel, stride, pads, dilation, bool(ceil_mode))
 
 
 def _avg_pool(
@@ -145,7 +140,7 @@ def max_pool1d(
     dilation=1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """The max of each window of (N, C, L) or (C, L) input (torch.nn.functional.max_pool1d)."""
     return _max_pool(1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
@@ -158,7 +153,7 @@ def max_pool2d(
     dilation=1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """The max of each window of (N, C, H, W) or (C, H, W) input, padding never chosen
     (torch.nn.functional.max_pool2d); the gradient goes to the first maximum of each window."""
     return _max_pool(2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
@@ -172,7 +167,7 @@ def max_pool3d(
     dilation=1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """The max of each window of (N, C, D, H, W) or (C, D, H, W) input (torch.nn.functional.max_pool3d)."""
     return _max_pool(3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
@@ -232,7 +227,6 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        _refuse("MaxPool2d", return_indices=(return_indices, False))
         self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
         self.stride = stride if stride is not None else kernel_size
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
@@ -240,7 +234,8 @@ class MaxPool2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         """`max_pool{n}d(input, ...)`."""
         return _max_pool(
-            self._n, input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
+            self._n, input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+            self.return_indices,
         )
 
     def extra_repr(self) -> str:

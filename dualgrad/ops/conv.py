@@ -243,18 +243,37 @@ def max_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1
     takes every NaN it meets). A padded slot repeats the window's first element inside the
     input, so it neither changes the max nor takes the gradient from a real element.
     `ceil_mode` adds PyTorch's partial windows."""
+    cols, pick, _, out = _picked(x, kernel, stride, pads, dilation, ceil_mode)
+    result = rd.sum(ew.where(pick, cols, 0), axis=-2)
+    return mv.reshape(result, shape=_lead(x, len(kernel)) + out)
+
+
+def max_pool_indices(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                     ceil_mode=False):
+    """Where `max_pool` took each window's value from: its flat index in the input's trailing
+    len(kernel) dims (int64), as PyTorch's `return_indices=True` gives them (`max_unpool` reads
+    them back)."""
+    _, pick, positions, out = _picked(x, kernel, stride, pads, dilation, ceil_mode)
+    result = rd.sum(ew.where(pick, np.ascontiguousarray(positions.T), 0), axis=-2)
+    return mv.reshape(result, shape=_lead(x, len(kernel)) + out)
+
+
+def _picked(x, kernel, stride, pads, dilation, ceil_mode):
+    """max_pool's windows of x, (..., K, L); the mask of the one element each window gives
+    (PyTorch's: the first maximum in row-major window order, or the last NaN); the (L, K) flat
+    positions of the window slots in x's trailing dims; the output sizes."""
     n = len(kernel)
     index, inside, out = window_plan(_sizes(x, n), kernel, stride, pads, dilation, ceil_mode)
     first = np.take_along_axis(index, np.argmax(inside, axis=1)[:, None], axis=1)
-    cols = _gather(x, np.where(inside, index, first), n)  # (..., K, L)
+    positions = np.where(inside, index, first)
+    cols = _gather(x, positions, n)  # (..., K, L)
     nan = isnan(cols)
     # the last NaN among the slots inside the input (a padded slot repeats the first one)
     order = np.ascontiguousarray(np.where(inside, np.arange(index.shape[1]), -1).T)
     score = ew.where(nan, order, -1)  # a window holds a NaN where its best score is >= 0
     has_nan = ew.greater_equal(rd.amax(score, axis=-2, keepdims=True), 0)
     pick = ew.where(has_nan, rd.first_max_mask(score, axis=-2), rd.first_max_mask(cols, axis=-2))
-    result = rd.sum(ew.where(pick, cols, 0), axis=-2)
-    return mv.reshape(result, shape=_lead(x, n) + out)
+    return cols, pick, positions, out
 
 
 def avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None,

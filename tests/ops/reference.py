@@ -160,6 +160,22 @@ def _max_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(
     return jnp.max(jnp.stack(parts), axis=0)
 
 
+def _max_pool_indices(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """The flat position (in x's trailing dims) of the first maximum of each window, the window's
+    slots in row-major order, padding never chosen (it reads -inf)."""
+    n = len(kernel)
+    sizes = x.shape[x.ndim - n:]
+    spatial = ((0, 0),) * (x.ndim - n) + tuple(tuple(p) for p in pads)
+    xp = jnp.pad(x, spatial, constant_values=-jnp.inf)
+    where = jnp.pad(jnp.broadcast_to(jnp.arange(math.prod(sizes)).reshape(sizes), x.shape), spatial,
+                    constant_values=-1)
+    out = [(xp.shape[x.ndim - n + a] - dilation[a] * (kernel[a] - 1) - 1) // stride[a] + 1 for a in range(n)]
+    slots = list(itertools.product(*(range(d) for d in kernel)))
+    values = jnp.stack([xp[(...,) + _window_slice(k, stride, dilation, out)] for k in slots])
+    positions = jnp.stack([where[(...,) + _window_slice(k, stride, dilation, out)] for k in slots])
+    return jnp.take_along_axis(positions, jnp.argmax(values, axis=0)[None], axis=0)[0]
+
+
 def _avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_include_pad=True, divisor=None):
     window = _window_args(x, kernel, stride, pads)
     total = jax.lax.reduce_window(x, 0.0, jax.lax.add, **window)
@@ -383,6 +399,7 @@ REFERENCE = {
     "conv_transpose": _conv_transpose,
     "conv_weight_grad": _conv_weight_grad,
     "max_pool": _max_pool,
+    "max_pool_indices": _max_pool_indices,
     "avg_pool": _avg_pool,
     "adaptive_avg_pool": _adaptive_avg_pool,
     "unfold": _unfold,

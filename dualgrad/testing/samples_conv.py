@@ -78,27 +78,19 @@ def tables(Samples, _s) -> tuple[dict, dict]:  # noqa: N803 - samples.py's class
             )
         ),
     }
+    max_pool = Samples(
+        (
+            _s((1, 1, 2, 4)),
+            _s((1, 2, 2), kernel=(2, 2), stride=(1, 1), pads=((1, 0), (0, 1))),
+            _s((1, 1, 2, 3), kernel=(1, 2), stride=(1, 1), dilation=(1, 2)),
+            _s((2, 5), kernel=(2,), stride=(2,), pads=((1, 1),), dilation=(1,)),
+            _s((1, 2, 2, 3), kernel=(2, 1, 2), stride=(1, 1, 1), pads=((0, 0),) * 3, dilation=(1, 1, 1)),
+        ),
+        distinct=True,
+    )
     composites = {
-        "max_pool": Samples(
-            (
-                _s((1, 1, 2, 4)),
-                _s((1, 2, 2), kernel=(2, 2), stride=(1, 1), pads=((1, 0), (0, 1))),
-                _s((1, 1, 2, 3), kernel=(1, 2), stride=(1, 1), dilation=(1, 2)),
-                _s((2, 5), kernel=(2,), stride=(2,), pads=((1, 1),), dilation=(1,)),
-                _s((1, 2, 2, 3), kernel=(2, 1, 2), stride=(1, 1, 1), pads=((0, 0),) * 3, dilation=(1, 1, 1)),
-            ),
-            distinct=True,
-        ),
-        "max_pool_indices": Samples(
-            (
-                _s((1, 1, 2, 4)),
-                _s((1, 2, 2), kernel=(2, 2), stride=(1, 1), pads=((1, 0), (0, 1))),
-                _s((1, 1, 2, 3), kernel=(1, 2), stride=(1, 1), dilation=(1, 2)),
-                _s((2, 5), kernel=(2,), stride=(2,), pads=((1, 1),), dilation=(1,)),
-                _s((1, 2, 2, 3), kernel=(2, 1, 2), stride=(1, 1, 1), pads=((0, 0),) * 3, dilation=(1, 1, 1)),
-            ),
-            distinct=True,
-        ),
+        "max_pool": max_pool,
+        "max_pool_indices": max_pool,  # (the same calls: where each of those values came from)
         "avg_pool": Samples(
             (
                 _s((1, 2, 4, 4)),

@@ -88,13 +88,20 @@ class Lambdified:
         values.update(named)
         missing = [n for n in self.args if n not in values]
         if missing:
-            raise TypeError(f"missing inputs: {', '.join(missing)}")
+            indices = [n for n in missing if n not in self._real]
+            hint = (f" ({', '.join(indices)}: a free index of the closed form, as in a gradient's "
+                    f"index form d y / d x[j], whose value is the gradient's element j; pass one "
+                    f"integer, e.g. {indices[0]}=0)") if indices else ""
+            raise TypeError(f"missing inputs: {', '.join(missing)}{hint}")
         sizes: dict = {n: values[n] for n in self._dim_order if n in values}
         call = []
         for n in self.args:
             v = values[n]
             if n in self._real:
                 v = _as_real(v, self.backend)
+            elif np.ndim(v):
+                raise TypeError(f"{n} is an index of the closed form (an integer symbol): pass one "
+                                f"integer, not an array of shape {np.shape(v)} (evaluate once per index)")
             base = self.bases.get(n)
             if base is not None:
                 v = self._as_array(v, base, n, sizes)

@@ -130,3 +130,17 @@ def test_lambdify_reads_integer_arrays_for_real_inputs_as_float64(dtype, backend
     wide_x, wide_w = xs.astype(np.float64), ws.astype(np.float64)
     expected = np.sum(wide_w * wide_x ** 3 - wide_x * wide_x)
     np.testing.assert_allclose(float(f(x=xs, w=ws)), expected, rtol=1e-12)
+
+
+def test_a_gradients_free_index_is_asked_for_by_name_and_taken_one_at_a_time():
+    """`symbolic.grad` gives d y / d x[j] with a free index j: lambdify takes j as an integer
+    input; missing, or given as an array, it says so (an array raised numpy's "only
+    0-dimensional arrays can be converted to Python scalars" from inside the formula)."""
+    x = dg.tensor([1.0, 2.0, 3.0], dtype=dg.float64, requires_grad=True, name="x")
+    f = symbolic.lambdify(symbolic.grad((x ** 3).sum(), x))
+    xs = np.array([1.0, 2.0, 3.0])
+    assert [float(f(x=xs, j=k)) for k in range(3)] == list(3 * xs ** 2)
+    with pytest.raises(TypeError, match=r"missing inputs: j \(j: a free index of the closed form"):
+        f(x=xs)
+    with pytest.raises(TypeError, match=r"j is an index of the closed form .* not an array of shape \(3,\)"):
+        f(x=xs, j=np.arange(3))

@@ -196,7 +196,7 @@ class _Replay(GradNode):
         g = grads[0]
         if g is None:
             return [None] * len(needed)
-        return self.op.vjp(needed, g, self.out, self.op.rule_inputs(self.inputs), self.attrs)
+        return self.op.vjp(needed, g, self.out, self.inputs, self.attrs)
 
     def input_like(self, i: int):
         return self.inputs[i]

@@ -126,12 +126,12 @@ class Node(HookedNode):
             values = []  # (plain loops: cheaper than comprehensions for one or two inputs)
             for a in inputs:  # (a lazy tensor's backward is a jax one: below)
                 values.append(a._data if type(a) is Tensor else a)
-            if self.promotes_inputs:
-                values = op.rule_inputs(values)
             vjps = op.vjps
             if vjps is None or self.attrs:
-                result = op.vjp(needed, g, self.out, values, self.attrs)
+                result = op.vjp(needed, g, self.out, values, self.attrs, self.promotes_inputs)
             else:  # Op.vjp inlined for rules without attrs (one call less per node)
+                if self.promotes_inputs:
+                    values = op.rule_inputs(values)
                 out = self.out
                 result = []
                 i = 0
@@ -143,21 +143,17 @@ class Node(HookedNode):
             if type(self.out) is LazyValue:  # a lazy jax forward's saved output (eager/lazy.py)
                 self.out = force(self.out)
             out = _T.wrap(self.out, grad_fn=self) if self.out is not None else None
-            if self.promotes_inputs:
-                inputs = op.rule_inputs(inputs)
-            result = op.vjp(needed, g, out, inputs, self.attrs)
+            result = op.vjp(needed, g, out, inputs, self.attrs, self.promotes_inputs)
         else:
             if type(self.out) is LazyValue:  # (as above; a numpy backward never has one)
                 self.out = force(self.out)
             values = [a._data if isinstance(a, Tensor) else a for a in inputs]
-            if self.promotes_inputs:
-                values = op.rule_inputs(values)
-            if is_jax_array(g):  # one jitted program for all rules
+            if is_jax_array(g):  # one jitted program for all rules (which promote inside it)
                 result = run_vjps_jitted(op, tuple(needed), g, self.out, values, self.attrs)
                 if result is NotImplemented:
-                    result = op.vjp(needed, g, self.out, values, self.attrs)
+                    result = op.vjp(needed, g, self.out, values, self.attrs, self.promotes_inputs)
             else:
-                result = op.vjp(needed, g, self.out, values, self.attrs)
+                result = op.vjp(needed, g, self.out, values, self.attrs, self.promotes_inputs)
         if grad_mode.state.anomaly:
             check_nan(self, result)
         return result

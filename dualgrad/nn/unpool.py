@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from ..dtypes import int64
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, EagerDTypeError, EagerShapeError, user_line
 from .module import Module
@@ -42,7 +43,7 @@ def _max_unpool(n: int, input: Tensor, indices: Tensor, kernel_size, stride, pad
     kernel = _tuple("kernel_size", op, kernel_size, n)
     stride = kernel if stride is None else _tuple("stride", op, stride, n)
     padding = _tuple("padding", op, padding, n)
-    if indices.dtype.name != "int64":
+    if indices.dtype is not int64:
         raise EagerDTypeError(f"{op}: elements in indices should be type int64 but got: {indices.dtype.name} "
                               f"{user_line()}")
     if tuple(indices.shape) != tuple(input.shape):

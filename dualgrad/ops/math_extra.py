@@ -36,10 +36,10 @@ def _x_times(fn, x, y, nan: bool):
     zero = ew.equal(x, 0)
     if nan:
         zero = logical_and(zero, ew.logical_not(isnan(y)))
-    # y in the result dtype of x and y before fn (PyTorch promotes first): where(zero, 1, y)
-    # alone kept a float32 y's dtype (or made a Python number a strong float64 or int64), so
-    # xlogy(float64, float32 or 3) took a float32 log. x + 1 has x's dtype and shape and is
-    # 1 where it is picked, so the where's dtype is the pair's
+    # (arrays promoted above, as PyTorch promotes first.) A Python number y stays weak there,
+    # and where(zero, 1, y) would make it a strong int64 or float64 (xlogy(float64, 3) took
+    # log(3) in float32, the default float); x + 1 has x's dtype and shape and is 1 where it
+    # is picked, so the where's dtype is the pair's
     one = 1 if isinstance(x, numbers.Number) else ew.add(x, 1)
     return ew.where(zero, 0, ew.multiply(x, fn(ew.where(zero, one, y))))
 

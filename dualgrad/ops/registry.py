@@ -199,10 +199,14 @@ class Op:
             args = promote_args(xp, args, self.floating, self.weak)
         return self.kernel(xp, *args, **attrs)
 
-    def vjp(self, needed: Sequence, g, out, inputs: Sequence, attrs: dict) -> list:
+    def vjp(self, needed: Sequence, g, out, inputs: Sequence, attrs: dict, promote: bool = True) -> list:
         """The one way every walker runs an op's rules: the VJP of each input that `needed`
         asks for (None for the others), built with registry ops on whatever values it is
-        given (arrays, eager or graph tensors, SymArrays, jax tracers)."""
+        given (arrays, eager or graph tensors, SymArrays, jax tracers), read as the kernel
+        computed with them (`rule_inputs`). The eager node, which `bind` marked when its
+        kernel promoted, passes `promote` False for the others (the backward's hot path)."""
+        if promote and (self.promotes or self.floating):
+            inputs = as_computed(inputs, self.floating, self.weak, _cast_value)
         vjps = self.vjps
         result = []
         i = 0
@@ -225,7 +229,9 @@ class Op:
     def rule_inputs(self, inputs: Sequence) -> Sequence:
         """`inputs` as the kernel computed with them, for the VJP rules: an op that promotes
         its arguments (int8 and float64, float16 and float32) has rules read them promoted
-        too (`promotion.as_computed`); a front end's tensor is converted with a `cast` op."""
+        too, or atan2(int8 y, x)'s `y * y` wraps (`promotion.as_computed`); a front end's
+        tensor is converted with a `cast` op. `vjp` applies it; the eager node's inlined
+        rules call it themselves."""
         if not (self.promotes or self.floating):
             return inputs
         return as_computed(inputs, self.floating, self.weak, _cast_value)

@@ -39,7 +39,7 @@ class _GradNode(OpNode):
         rop = op.registry_op
         inputs, attrs, out = op.inputs, op.attrs, op.outputs[0]
         try:
-            grads = rop.vjp(needed, g, out, rop.rule_inputs(inputs), attrs)
+            grads = rop.vjp(needed, g, out, inputs, attrs)
         except TypeError:
             if any(isinstance(a, Tensor) and a.shape is None for a in inputs):
                 raise GraphError(f"the gradient of {rop.name} (op '{op.name}' created at "

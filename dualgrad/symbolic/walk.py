@@ -49,7 +49,7 @@ class _Apply(autodiff.GradNode):
         if g is None:
             return [None] * len(needed)
         op, attrs = step.op, step.attrs
-        grads = op.vjp(needed, g, self.out, op.rule_inputs(self.operands), attrs)
+        grads = op.vjp(needed, g, self.out, self.operands, attrs)
         if isinstance(g, SymArray):  # keep long chains shallow (see materialize.py)
 
             grads = [materialize(x) for x in grads]

@@ -144,7 +144,7 @@ def rule_vjp(op: Op, args: Sequence, attrs: dict, g: np.ndarray) -> list:
     out = op.compute(args, attrs)
     needed = [is_float_array(x) and op.input_differentiable(i) for i, x in enumerate(args)]
     grads = []
-    for x, gi in zip(args, op.vjp(needed, g, out, op.rule_inputs(args), attrs), strict=True):
+    for x, gi in zip(args, op.vjp(needed, g, out, args, attrs), strict=True):
         if gi is None:
             grads.append(None)
             continue

@@ -93,6 +93,9 @@ def _sign_of_largest(entries: list):
     return sp.Piecewise(*cases, (sign(entries[-1]), True))
 
 
+_FIRST_ORDER_EXACT = 1e-8  # |b| / |a - c| below which the first-order vectors are exact
+
+
 def _eigen_2x2(m):
     """(ascending eigenvalues, unit eigenvector columns) of a symmetric sympy Matrix of size
     1 or 2, the vectors sign-fixed as the kernel's."""
@@ -110,12 +113,16 @@ def _eigen_2x2(m):
         # b == 0: the unit vectors, the one of the smaller diagonal entry first (LAPACK's order),
         # plus their first-order change in b (u_j b / (d_k - d_j), d the diagonal entries), whose
         # value there is 0: a constant branch would differentiate to 0 in b, where the vectors do
-        # turn (sympy.diff takes the derivative of the branch a point falls in)
+        # turn (sympy.diff takes the derivative of the branch a point falls in). That branch also
+        # serves |b| <= 1e-8 |a - c|, where it is exact to (b / (a - c))^2 <= 1e-16: there the
+        # generic form's lam - a cancels to 0 in floating point and its derivative read -0.227
+        # for the true -0.147 (a matrix drawn with b = -5.6e-17)
         first = sp.Piecewise((1, a <= c), (0, True))
         unit = [first, 1 - first] if k == 0 else [1 - first, first]
         other = [1 - unit[0], 1 - unit[1]]
         gap = (unit[0] - other[0]) * (a - c)  # d_k - d_j
-        vectors.append([sp.Piecewise((ge, sp.Ne(b, 0)), (u + b * o / gap, True))
+        turned = sp.Abs(b) > _FIRST_ORDER_EXACT * sp.Abs(a - c)
+        vectors.append([sp.Piecewise((ge, turned), (u + b * o / gap, True))
                         for ge, u, o in zip(generic, unit, other, strict=True)])
     return values, vectors
 

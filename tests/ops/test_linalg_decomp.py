@@ -210,6 +210,19 @@ def test_eigh_gradient_matches_finite_differences():
                + dg.linalg.eigvalsh(_symmetric(t)).pow(2).sum(), a)
 
 
+@pytest.mark.parametrize("b", [-5.55e-17, 3e-12, 0.0])
+def test_eigh_closed_form_differentiates_as_the_vjp_next_to_a_diagonal_matrix(b):
+    """A 2 x 2 with an off-diagonal entry of 1e-16 (hypothesis drew one, a rounding of 0):
+    the generic closed form's lam - a cancelled to 0 in floating point, and its sympy.diff read
+    -0.227 where the VJP and central differences read -0.147. check_symbolic compares the
+    form, its derivative and the VJP (itself checked against finite differences below)."""
+    from dualgrad.testing import check_symbolic
+    from dualgrad.testing.subjects import subject_for
+
+    a = np.array([[1.5, b], [b, 5.5]])
+    assert check_symbolic(subject_for("eigh"), [a], {}, np.random.default_rng(0), gradients=True)
+
+
 def test_eigh_of_equal_eigenvalues_has_no_finite_vector_gradient_as_pytorch():
     """PyTorch's documented degenerate case: the eigenvectors' gradient is not finite."""
     a = dg.tensor(np.eye(2) * 2.0, requires_grad=True)

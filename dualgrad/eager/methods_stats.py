@@ -61,6 +61,11 @@ moveaxis = movedim
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at `index` along `dim`, that dim removed: `x.select(1, i)` is `x[:, i]`
     (torch.select)."""
+    return ops.getitem(input, key=select_key(input, dim, index))
+
+
+def select_key(input: Tensor, dim: int, index: int) -> tuple:
+    """The key of `input.select(dim, index)`, checked as PyTorch's select (select_scatter's too)."""
     if input.ndim == 0:
         raise IndexShapeError(f"select() cannot be applied to a 0-dim tensor. {user_line()}")
     d = _axis("select", input, dim)
@@ -68,7 +73,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if not -n <= index < n:
         raise IndexShapeError(f"select(): index {index} out of range for tensor of size "
                               f"{list(input.shape)} at dimension {dim} {user_line()}")
-    return ops.getitem(input, key=(slice(None),) * d + (index,))
+    return (slice(None),) * d + (index,)
 
 
 # -- sums that skip NaN, counts ---------------------------------------------------------------

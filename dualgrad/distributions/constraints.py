@@ -100,6 +100,56 @@ class _Simplex(Constraint):
         return (value >= 0).all(dim=-1) & ((value.sum(-1) - 1).abs() < 1e-6)
 
 
+class _OneHot(Constraint):
+    is_discrete = True
+    event_dim = 1
+
+    def check(self, value: Tensor) -> Tensor:
+        return ((value == 0) | (value == 1)).all(dim=-1) & (value.sum(-1) == 1)
+
+
+class _IntegerGreaterThan(Constraint):
+    is_discrete = True
+
+    def __init__(self, lower_bound) -> None:
+        self.lower_bound = lower_bound
+
+    def check(self, value: Tensor) -> Tensor:
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        lower = (value.tril() == value).all(dim=-1).all(dim=-1)
+        return lower & (value.diagonal(dim1=-2, dim2=-1) > 0).all(dim=-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric (to atol 1e-6, as PyTorch's isclose) matrices whose Cholesky factorisation succeeds."""
+
+    event_dim = 2
+
+    def check(self, value: Tensor) -> Tensor:
+        from .. import dtypes
+        from ..eager.creation import zeros
+        from ..eager.methods_more import isclose
+        from ..linalg import cholesky_ex
+
+        if value.shape[-1] != value.shape[-2]:
+            return zeros(*value.shape[:-2], dtype=dtypes.bool_, device=value.device)
+        symmetric = isclose(value, value.mT, atol=1e-6).all(dim=-1).all(dim=-1)
+        if not _where_all(symmetric):
+            return symmetric
+        return cholesky_ex(value).info == 0
+
+
 class _IndependentConstraint(Constraint):
     """`base` checked on events of `reinterpreted_batch_ndims` more dims (all must hold)."""
 
@@ -130,6 +180,10 @@ nonnegative = _GreaterThanEq(0.0)
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 real_vector = _IndependentConstraint(real, 1)
+one_hot = _OneHot()
+nonnegative_integer = _IntegerGreaterThan(0)
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
 integer_interval = _IntegerInterval
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq

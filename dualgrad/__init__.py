@@ -316,6 +316,7 @@ from .eager.methods_stats import (
     nansum,
     select,
 )
+from .eager.methods_cholesky import cholesky_inverse, cholesky_solve
 from .eager.methods_view_scatter import diagonal_scatter, select_scatter, slice_scatter
 from .eager.methods_views import (
     adjoint,

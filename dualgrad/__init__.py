@@ -151,6 +151,13 @@ from .eager.creation import (
     zeros_like,
 )
 from .eager.creation_more import argwhere, logspace, nonzero, tril_indices, triu_indices
+from .eager.creation_windows import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
 from .eager.defaults import (
     get_default_dtype,
     is_floating_point,
@@ -174,6 +181,7 @@ from .eager.dtype_info import (
 from .eager.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .eager.interop import from_dlpack
 from .eager.lazy import is_lazy_enabled, set_lazy_enabled
+from .eager.methods_cholesky import cholesky_inverse, cholesky_solve
 from .eager.methods_compose import (
     addcdiv,
     addmv,
@@ -316,7 +324,6 @@ from .eager.methods_stats import (
     nansum,
     select,
 )
-from .eager.methods_cholesky import cholesky_inverse, cholesky_solve
 from .eager.methods_view_scatter import diagonal_scatter, select_scatter, slice_scatter
 from .eager.methods_views import (
     adjoint,

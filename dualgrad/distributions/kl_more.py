@@ -1,5 +1,5 @@
 """KL(p || q) rules for the distributions beyond the first five (MultivariateNormal, Laplace,
-Poisson, Gamma, Beta, Dirichlet), registered with `register_kl` as PyTorch registers them and
+Poisson, Geometric, OneHotCategorical), registered with `register_kl` as PyTorch registers them and
 composed of registry ops."""
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import numpy as np
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, user_line
 from ..linalg import solve_triangular
-from .kl import register_kl
+from .discrete import Geometric, OneHotCategorical, Poisson
+from .kl import kl_divergence, register_kl
+from .location_scale import Laplace
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 
 
@@ -25,3 +27,29 @@ def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
     term2 = solved.pow(2).sum(dim=(-2, -1))
     term3 = batch_mahalanobis(q_tril, q.loc - p.loc)
     return half_log_det(q_tril) - half_log_det(p_tril) + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    """-log(b_p / b_q) + |mu_p - mu_q| / b_q + (b_p / b_q) exp(-|mu_p - mu_q| / b_p) - 1."""
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return -scale_ratio.log() + loc_abs_diff / q.scale + scale_ratio * (-loc_abs_diff / p.scale).exp() - 1
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    """rate_p (log rate_p - log rate_q) - (rate_p - rate_q)."""
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
+    """-H(p) - log1p(-q) / p - logit(q)."""
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    """The KL of the underlying categoricals."""
+    return kl_divergence(p._categorical, q._categorical)

@@ -7,7 +7,7 @@ with numpy and jax (XLA) kernels and sympy closed forms.
 """
 from __future__ import annotations
 
-from . import autograd, cuda, linalg, nn, ops, optim, utils
+from . import autograd, cuda, jit, linalg, nn, ops, optim, utils
 from .compiler import compile  # noqa: A004 (PyTorch's name)
 from .dtypes import DType, float16, float32, float64, int8, int16, int32, int64, uint8
 from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)

@@ -1,6 +1,6 @@
-"""`dualgrad.utils`: PyTorch's `torch.utils` names (`utils.data`)."""
+"""`dualgrad.utils`: PyTorch's `torch.utils` names (`utils.data`, `utils.checkpoint`)."""
 from __future__ import annotations
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

@@ -1,6 +1,6 @@
 """KL(p || q) rules for the distributions beyond the first five (MultivariateNormal, Laplace,
-Poisson, Geometric, OneHotCategorical), registered with `register_kl` as PyTorch registers them and
-composed of registry ops."""
+Poisson, Geometric, OneHotCategorical, Gamma, Beta, Dirichlet), registered with `register_kl` as
+PyTorch registers them and composed of registry ops."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +9,7 @@ from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, user_line
 from ..linalg import solve_triangular
 from .discrete import Geometric, OneHotCategorical, Poisson
+from .gamma import Beta, Dirichlet, Gamma
 from .kl import kl_divergence, register_kl
 from .location_scale import Laplace
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
@@ -53,3 +54,38 @@ def _kl_geometric_geometric(p: Geometric, q: Geometric) -> Tensor:
 def _kl_onehotcategorical_onehotcategorical(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
     """The KL of the underlying categoricals."""
     return kl_divergence(p._categorical, q._categorical)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    """c_q log(r_p / r_q) + lgamma(c_q) - lgamma(c_p) + (c_p - c_q) digamma(c_p) + (r_q - r_p) c_p / r_p."""
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = q.concentration.lgamma() - p.concentration.lgamma()
+    t3 = (p.concentration - q.concentration) * p.concentration.digamma()
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    """The two-category Dirichlet KL written out in the four concentrations."""
+    sum_p = p.concentration1 + p.concentration0
+    sum_q = q.concentration1 + q.concentration0
+    t1 = q.concentration1.lgamma() + q.concentration0.lgamma() + sum_p.lgamma()
+    t2 = p.concentration1.lgamma() + p.concentration0.lgamma() + sum_q.lgamma()
+    t3 = (p.concentration1 - q.concentration1) * p.concentration1.digamma()
+    t4 = (p.concentration0 - q.concentration0) * p.concentration0.digamma()
+    t5 = (sum_q - sum_p) * sum_p.digamma()
+    return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    """lgamma(sum a_p) - lgamma(sum a_q) - sum(lgamma a_p - lgamma a_q)
+    + sum (a_p - a_q)(digamma a_p - digamma sum a_p)."""
+    sum_p, sum_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t1 = sum_p.lgamma() - sum_q.lgamma()
+    t2 = (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
+    t3 = p.concentration - q.concentration
+    t4 = p.concentration.digamma() - sum_p.digamma().unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(-1)

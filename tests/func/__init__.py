@@ -1,0 +1,1 @@
+"""dualgrad.func tests (a package, so its modules share `shapes`)."""

@@ -13,7 +13,7 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn
-from dualgrad.func import functional_call, grad
+from dualgrad.func import functional_call, grad, stack_module_state, vmap
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "per_sample_grads.py"
 
@@ -86,3 +86,23 @@ def test_the_per_sample_grads_example_matches_jax():
     for name, g in grads.items():
         assert g.shape == (3, *params[name].shape) and not g.requires_grad
         np.testing.assert_allclose(g.numpy(), np.asarray(expected[name]), rtol=1e-4, atol=1e-5)
+
+
+def test_model_ensembling_with_stack_module_state():
+    """torch.func's ensembling tutorial: vmap over stacked parameters equals each model's call."""
+    models = [nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)) for _ in range(3)]
+    params, buffers = stack_module_state(models)
+    assert params["0.weight"].shape == (3, 4, 3) and params["0.weight"].is_leaf
+    assert params["0.weight"].requires_grad
+    x = dg.randn(5, 3)
+    out = vmap(lambda p, b, data: functional_call(models[0], (p, b), (data,)), in_dims=(0, 0, None))(
+        params, buffers, x)
+    for i, m in enumerate(models):
+        np.testing.assert_allclose(out[i].detach().numpy(), m(x).detach().numpy(), rtol=1e-6, atol=1e-6)
+    (g,) = dg.autograd.grad(out.sum(), [params["2.bias"]])  # the stacked leaves train
+    assert g.tolist() == [[5.0, 5.0]] * 3
+    models[1].eval()
+    with pytest.raises(RuntimeError, match="Expected all models to have the same training/eval mode"):
+        stack_module_state(models)
+    with pytest.raises(RuntimeError, match="Expected at least one model, got 0"):
+        stack_module_state([])

@@ -324,6 +324,7 @@ from .eager.methods_stats import (
     nansum,
     select,
 )
+from .eager.methods_strides import as_strided
 from .eager.methods_view_scatter import diagonal_scatter, select_scatter, slice_scatter
 from .eager.methods_views import (
     adjoint,

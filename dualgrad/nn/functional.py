@@ -68,6 +68,7 @@ from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, co
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401
+from .grid_sampling import affine_grid, grid_sample  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
 from .loss_functions import (  # noqa: F401
     cosine_embedding_loss,

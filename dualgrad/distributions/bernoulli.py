@@ -18,6 +18,15 @@ def one_parameter(probs, logits) -> str:
     return "probs" if probs is not None else "logits"
 
 
+def set_given_parameter(dist: Distribution, probs, logits) -> Tensor:
+    """Sets on `dist` the one of probs / logits that was given, as a tensor, and returns it."""
+    name = one_parameter(probs, logits)
+    dist._given = (name,)
+    (value,) = broadcast_all(probs if name == "probs" else logits)
+    setattr(dist, name, value)
+    return value
+
+
 class Bernoulli(Distribution):
     """0/1 with probability `probs` (or sigmoid(`logits`)); the other parameter is computed
     from the given one on each read (probs clamped away from 0 and 1 for the logits)."""
@@ -27,10 +36,7 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        name = one_parameter(probs, logits)
-        self._given = (name,)
-        (value,) = broadcast_all(probs if name == "probs" else logits)
-        setattr(self, name, value)
+        value = set_given_parameter(self, probs, logits)
         super().__init__(value.shape, validate_args=validate_args)
 
     def __getattr__(self, name: str):

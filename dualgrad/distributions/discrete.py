@@ -13,7 +13,7 @@ from ..eager.tensor import Size, Tensor
 from ..errors import DualgradValueError, user_line
 from ..nn import functional as F
 from . import constraints
-from .bernoulli import Bernoulli
+from .bernoulli import Bernoulli, set_given_parameter
 from .categorical import Categorical
 from .distribution import Distribution, broadcast_all
 
@@ -101,14 +101,19 @@ class OneHotCategorical(Distribution):
         return "OneHotCategorical()"
 
 
-class Geometric(Bernoulli):
-    """The number of failures before the first success of Bernoulli(probs) trials (0, 1, 2, ...)."""
+class Geometric(Distribution):
+    """The number of failures before the first success of Bernoulli(probs) trials (0, 1, 2, ...).
+    Not a Bernoulli subclass (so no Bernoulli KL rule applies to it), but it reads probs / logits
+    as Bernoulli does."""
 
+    arg_constraints = Bernoulli.arg_constraints
     support = constraints.nonnegative_integer
-    has_enumerate_support = False
+    __getattr__ = Bernoulli.__getattr__
+    param_shape = Bernoulli.param_shape
 
     def __init__(self, probs=None, logits=None, validate_args: bool | None = None) -> None:
-        super().__init__(probs, logits, validate_args=validate_args)
+        value = set_given_parameter(self, probs, logits)
+        super().__init__(value.shape, validate_args=validate_args)
         if self._validate_args and probs is not None and not constraints._where_all(self.probs > 0):
             value = self.probs
             invalid = value[~(value > 0)]
@@ -151,10 +156,6 @@ class Geometric(Bernoulli):
     def entropy(self) -> Tensor:
         """binary_cross_entropy_with_logits(logits, probs) / probs."""
         return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none") / self.probs
-
-    def enumerate_support(self, expand: bool = True) -> Tensor:
-        """Not finite."""
-        raise NotImplementedError
 
 
 class Poisson(Distribution):

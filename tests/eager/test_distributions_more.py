@@ -23,6 +23,7 @@ from dualgrad.distributions import (
     kl_divergence,
 )
 
+D = dg.distributions
 pytestmark = pytest.mark.cpu_only  # (registry ops; test_distributions.py covers the jax device)
 F64 = dg.float64
 EULER = 0.5772156649015329
@@ -181,6 +182,8 @@ def test_kl_divergences_against_numpy_sums_and_closed_forms():
     lp, lq = k * np.log1p(-p1) + np.log(p1), k * np.log1p(-p2) + np.log(p2)
     np.testing.assert_allclose(kl_divergence(Geometric(t64(p1)), Geometric(t64(p2))).numpy(),
                                (np.exp(lp) * (lp - lq)).sum(0), rtol=1e-10)
+    with pytest.raises(NotImplementedError):  # (Geometric is not a Bernoulli: no rule of Bernoulli's applies)
+        kl_divergence(Geometric(t64(p1)), D.Bernoulli(t64(p2)))
     q1, q2 = np.array([0.2, 0.3, 0.5]), np.array([0.6, 0.1, 0.3])
     np.testing.assert_allclose(kl_divergence(OneHotCategorical(t64(q1)), OneHotCategorical(t64(q2))).numpy(),
                                (q1 * np.log(q1 / q2)).sum(), rtol=1e-12)

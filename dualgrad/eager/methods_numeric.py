@@ -7,13 +7,15 @@ compiled and symbolic runs and every gradient come from the ops'. Attached to `T
 PyTorch has the method) at import."""
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections import namedtuple
 
 import numpy as np
 
 from .. import dtypes, ops
-from ..errors import DTypeError, ShapeError, refusing, user_line
+from ..errors import DTypeError, IndexShapeError, ShapeError, refusing, user_line
 from . import api, creation
 from .attach import install
 from .bind import as_eager_error
@@ -213,22 +215,21 @@ def _neighbours(op, v: Tensor, d: int) -> Tensor:
     return op(ops.getitem(v, key=lead + (slice(1, None),)), ops.getitem(v, key=lead + (slice(None, -1),)))
 
 
-@one_element_dims("dim", always=True)
-def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
-    """The trapezoidal rule along `dim`: sum of (y[i] + y[i+1]) / 2 times the spacing, from
-    the sample points `x` (1-d, or y's shape) or the constant `dx` (1 by default); fewer than
-    two points integrate to 0 (torch.trapezoid)."""
+def _trapezoids(name: str, y: Tensor, x: Tensor | None, dx: float | None, dim: int) -> tuple:
+    """(terms, scale, dim as an axis): each interval's trapezoid along dim is its term times
+    scale, (y[i] + y[i+1]) times the spacing / 2, from the sample points `x` (1-d, or y's
+    shape) or the constant `dx` (1 by default)."""
     if x is not None and dx is not None:
-        raise as_eager_error(ShapeError(f"trapezoid: x and dx cannot both be given {user_line()}"))
-    d = _axis("trapezoid", y, dim)
+        raise as_eager_error(ShapeError(f"{name}: x and dx cannot both be given {user_line()}"))
+    d = _axis(name, y, dim)
     y = _float(y)
     pairs = _neighbours(ops.add, y, d)
     if x is None:
-        return ops.multiply(ops.sum(pairs, axis=d), 0.5 * (1.0 if dx is None else dx))
+        return pairs, 0.5 * (1.0 if dx is None else dx), d
     x = _float(x)
     if x.ndim == 1:
         if x.shape[0] != y.shape[d]:
-            raise as_eager_error(ShapeError(f"trapezoid: There must be one `x` value for each sample point "
+            raise as_eager_error(ShapeError(f"{name}: There must be one `x` value for each sample point "
                                             f"(x has {x.shape[0]}, y has {y.shape[d]} along dim {dim}) "
                                             f"{user_line()}"))
         x = ops.reshape(x, shape=(-1,) + (1,) * (y.ndim - 1 - d))
@@ -236,7 +237,43 @@ def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, di
     else:
         lead_x = (slice(None),) * (x.ndim - y.ndim + d)
     steps = _neighbours(ops.subtract, x, len(lead_x))
-    return ops.multiply(ops.sum(ops.multiply(steps, pairs), axis=d), 0.5)
+    return ops.multiply(steps, pairs), 0.5, d
+
+
+@one_element_dims("dim", always=True)
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along `dim`: the sum of the intervals' trapezoids, from the sample
+    points `x` or the constant spacing `dx`; fewer than two points integrate to 0 (torch.trapezoid)."""
+    terms, scale, d = _trapezoids("trapezoid", y, x, dx, dim)
+    return ops.multiply(ops.sum(terms, axis=d), scale)
+
+
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoidal rule along `dim`, one value per interval (a point fewer than y:
+    torch.cumulative_trapezoid)."""
+    if y.ndim == 0:
+        raise as_eager_error(IndexShapeError(f"cumulative_trapezoid: slice() cannot be applied to a 0-dim "
+                                             f"tensor. {user_line()}"))
+    terms, scale, d = _trapezoids("cumulative_trapezoid", y, x, dx, dim)
+    return ops.multiply(ops.cumsum(terms, axis=d), scale)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """Every r-element combination of a 1-d input's elements, in itertools' order, as rows
+    (torch.combinations; `with_replacement` as itertools.combinations_with_replacement)."""
+    if input.ndim != 1:
+        raise as_eager_error(ShapeError(f"combinations: Expect a 1D vector, but got shape "
+                                        f"{list(input.shape)} {user_line()}"))
+    r = operator.index(r)
+    if r < 0:
+        raise as_eager_error(ShapeError(f"combinations: Expect a non-negative number, but got {r} "
+                                        f"{user_line()}"))
+    if r == 0:  # (PyTorch's empty 1-d result)
+        return ops.getitem(input, key=(np.zeros(0, np.int64),))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    return ops.getitem(input, key=(rows,))
 
 
 trapz = trapezoid
@@ -327,7 +364,8 @@ FUNCTIONS = {
     "diag_embed": diag_embed, "cov": cov, "corrcoef": corrcoef,
 }
 _NOT_METHODS = {"block_diag": block_diag, "cartesian_prod": cartesian_prod, "trapezoid": trapezoid,
-                "trapz": trapz, "vander": vander}
+                "trapz": trapz, "vander": vander, "cumulative_trapezoid": cumulative_trapezoid,
+                "combinations": combinations}
 FUNCTIONS = install(globals(), FUNCTIONS)
 def nan_to_num_(input: Tensor, nan: float = 0.0, posinf: float | None = None,
                 neginf: float | None = None) -> Tensor:

@@ -1,7 +1,7 @@
-"""NAdam's, RAdam's, Adamax's and Adadelta's update rules (PyTorch's `torch.optim`
-single-tensor formulas), as
-compositions of the registry ops of `ops.updates` (`ema`, `add_square`, `add_scaled`) and
-elementwise ops, so eager, `dg.compile` and every device run the same step.
+"""NAdam's, RAdam's, Adamax's, Adadelta's, Rprop's and ASGD's update rules (PyTorch's
+`torch.optim` single-tensor formulas), as compositions of the registry ops of `ops.updates`
+(`ema`, `add_square`, `add_scaled`) and elementwise ops, so eager, `dg.compile` and every
+device run the same step.
 
 The step number `step` is an operand (a 0-d float32 array, counted from 1), as in
 `ops.updates`: the coefficients that depend on it (bias corrections, NAdam's momentum
@@ -153,3 +153,42 @@ def adadelta(param, grad, square_avg, acc_delta, *, lr, rho: float, eps: float,
     delta = ew.multiply(ew.divide(ew.sqrt(ew.add(acc_delta, eps)), std), grad)
     acc_delta = add_square(acc_delta, delta, rho, 1 - rho)
     return descend(param, delta, lr), square_avg, acc_delta
+
+
+def rprop(param, grad, prev, step_size, *, etaminus: float, etaplus: float, step_size_min: float,
+          step_size_max: float, maximize: bool = False):
+    """Rprop: (param, prev, step_size).
+
+    s = sign(g prev); each element's step size is multiplied by etaplus where s > 0, by
+    etaminus where s < 0 (and that element's gradient is taken as 0, so it neither moves nor
+    shrinks its step next time), clamped to [step_size_min, step_size_max]; param -= sign(g)
+    step_size; prev = g. Branch-free (`where`), PyTorch's capturable form.
+    """
+    if maximize:
+        grad = ew.negative(grad)
+    sign = ew.sign(ew.multiply(grad, prev))
+    factor = ew.where(ew.greater(sign, 0.0), etaplus,  # (a NaN sign stays NaN, as PyTorch's)
+                      ew.where(ew.less(sign, 0.0), etaminus, ew.where(ew.equal(sign, 0.0), 1.0, sign)))
+    step_size = ew.clip(ew.multiply(step_size, factor), min=step_size_min, max=step_size_max)
+    grad = ew.where(ew.less(sign, 0.0), 0.0, grad)
+    return ew.subtract(param, ew.multiply(ew.sign(grad), step_size)), grad, step_size
+
+
+def asgd(param, grad, ax, eta, mu, step, *, lr, lambd: float, alpha: float, t0: float,
+         weight_decay: float = 0.0, maximize: bool = False):
+    """ASGD: (param, ax, eta, mu) after step number `step` (counted from 1).
+
+    param = param (1 - lambd eta) - eta g; ax = param where mu = 1, else ax + mu (param - ax);
+    then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0), computed in float64 (as
+    PyTorch's Python floats) and stored in their own dtype (PyTorch's float32 state).
+    """
+    grad = _decayed(grad, param, weight_decay, maximize)
+    param = ew.multiply(param, _like(ew.subtract(1.0, ew.multiply(lambd, _float64(eta))), param))
+    param = descend(param, grad, eta)
+    averaged = ew.add(ax, ew.multiply(ew.subtract(param, ax), _like(mu, param)))
+    ax = ew.where(ew.equal(mu, 1.0), param, averaged)  # (PyTorch copies the parameter at mu == 1)
+    t, lr = _float64(step), _rate(lr)
+    scale = ew.multiply(lambd * lr, t) if _is_number(lr) else ew.multiply(ew.multiply(lambd, lr), t)
+    new_eta = ew.divide(lr, ew.power(ew.add(1.0, scale), alpha))
+    new_mu = ew.divide(1.0, ew.maximum(ew.subtract(t, t0), 1.0))
+    return param, ax, _like(new_eta, eta), _like(new_mu, mu)

@@ -1,6 +1,6 @@
 """`dualgrad.optim`: PyTorch's optimizers and learning-rate schedules. The update formulas
 are registry-op functions in `dualgrad.ops.updates` (NAdam's and RAdam's in
-`dualgrad.ops.updates_more`, with Adamax's and Adadelta's)."""
+`dualgrad.ops.updates_more`, with Adamax's, Adadelta's, Rprop's and ASGD's)."""
 from __future__ import annotations
 
 from . import lr_scheduler
@@ -10,7 +10,8 @@ from .adamax_adadelta import Adadelta, Adamax
 from .nadam import NAdam, RAdam
 from .optimizer import Optimizer, OptimizerError
 from .rmsprop import RMSprop
+from .rprop_asgd import ASGD, Rprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "OptimizerError",
-           "RAdam", "RMSprop", "lr_scheduler"]
+__all__ = ["ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer",
+           "OptimizerError", "RAdam", "RMSprop", "Rprop", "lr_scheduler"]

@@ -28,3 +28,19 @@ def load(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def jax_adam_losses(value_and_grad, p, steps: int, lr: float, beta1: float = 0.9, beta2: float = 0.999,
+                    eps: float = 1e-8) -> tuple[list[float], object]:
+    """(the losses, the final parameters) of `steps` Adam steps written out in jax from the
+    array `p` (PyTorch's Adam equations; `value_and_grad(p)` gives (loss, gradient))."""
+    import jax.numpy as jnp
+
+    m, v, losses = jnp.zeros_like(p), jnp.zeros_like(p), []
+    for t in range(1, steps + 1):
+        value, g = value_and_grad(p)
+        losses.append(float(value))
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        p = p - lr * (m / (1 - beta1 ** t)) / (jnp.sqrt(v / (1 - beta2 ** t)) + eps)
+    return losses, p

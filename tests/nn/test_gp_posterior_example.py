@@ -27,23 +27,14 @@ def _nll(p, x, y):
     return fit + jnp.sum(jnp.log(jnp.diagonal(low))) + 0.5 * len(x) * math.log(2 * math.pi)
 
 
-def _jax_fit(x, y, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-    grad = jax.jit(jax.value_and_grad(_nll))
-    p, m, v, losses = jnp.array([0.0, 0.0, -1.0]), jnp.zeros(3), jnp.zeros(3), []
-    for t in range(1, steps + 1):
-        value, g = grad(p, x, y)
-        losses.append(float(value))
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        p = p - lr * (m / (1 - beta1 ** t)) / (jnp.sqrt(v / (1 - beta2 ** t)) + eps)
-    return losses, np.asarray(p)
-
-
 def test_gp_posterior_example_matches_jax_and_numpy():
     out, losses = example_scripts.run("gp_posterior")
     module = example_scripts.load("gp_posterior")
     x, y = (t.numpy() for t in module.make_data())
-    expected, p = _jax_fit(jnp.asarray(x), jnp.asarray(y), module.STEPS, module.LR)
+    grad = jax.jit(jax.value_and_grad(_nll))
+    expected, p = example_scripts.jax_adam_losses(lambda q: grad(q, jnp.asarray(x), jnp.asarray(y)),
+                                                  jnp.array([0.0, 0.0, -1.0]), module.STEPS, module.LR)
+    p = np.asarray(p)
     np.testing.assert_allclose(losses, expected, rtol=1e-9, atol=1e-9)
     assert losses[-1] < losses[0] - 10
     k = np.asarray(_kernel(x, x, *p[:2])) + np.exp(2 * p[2]) * np.eye(len(x))

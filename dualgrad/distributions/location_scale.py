@@ -16,8 +16,9 @@ from .distribution import Distribution, broadcast_all
 _EULER_GAMMA = 0.57721566490153286061
 
 
-class _LocScale(Distribution):
-    """A real-valued location-scale family with loc and scale > 0, batched over their broadcast."""
+class LocationScale(Distribution):
+    """A real-valued location-scale family with loc and scale > 0, batched over their broadcast
+    (Normal's too)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -42,7 +43,7 @@ class _LocScale(Distribution):
         return float(np.finfo(self.loc.dtype.np).eps)
 
 
-class Laplace(_LocScale):
+class Laplace(LocationScale):
     """Density exp(-|x - loc| / scale) / (2 scale)."""
 
     @property
@@ -88,7 +89,7 @@ class Laplace(_LocScale):
         return 1 + (2 * self.scale).log()
 
 
-class Gumbel(_LocScale):
+class Gumbel(LocationScale):
     """The type-I extreme value distribution: cdf exp(-exp(-(x - loc) / scale))."""
 
     @property
@@ -134,7 +135,7 @@ class Gumbel(_LocScale):
         return self.scale.log() + (1 + _EULER_GAMMA)
 
 
-class Cauchy(_LocScale):
+class Cauchy(LocationScale):
     """Density 1 / (pi scale (1 + ((x - loc) / scale)**2)); no mean (NaN) or variance (inf)."""
 
     def _filled(self, fill: float) -> Tensor:

@@ -5,31 +5,16 @@ import math
 
 from ..eager.random_more import randn
 from ..eager.tensor import Tensor
-from . import constraints
-from .distribution import Distribution, broadcast_all
+from .location_scale import LocationScale
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """The normal distribution N(loc, scale**2); `rsample` is `loc + eps * scale`, eps ~ N(0, 1)."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-    _given = ("loc", "scale")
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:
-        """loc."""
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
         """loc."""
         return self.loc
 

@@ -3,9 +3,9 @@ ATen's GridSampler.h in numpy float64 (values) and jax.numpy (jax.grad): every m
 padding_mode x align_corners for 2-d and 3-d input, on lattice grids that hit the borders, the
 pixel centres and the rounding ties exactly, and on hypothesis-drawn sizes and grids reaching
 past [-1, 1]; gradients w.r.t. input and grid against directional derivatives of the reference
-(every case), jax.grad of it (one case: jax compiles every primitive it meets) and dualgrad's
-finite differences (gradcheck); the static graph, the jax device and dg.compile; errors; torch
-as an extra oracle."""
+(every case), jax.grad of it (two cases: compiling is slow) and dualgrad's finite differences
+(gradcheck); the static graph on both backends and dg.compile; errors; torch as an extra
+oracle."""
 from __future__ import annotations
 
 import itertools
@@ -104,15 +104,19 @@ def test_gradients_against_the_references_directional_derivatives(mode, padding,
         assert not np.any(gg)
 
 
-def test_gradients_against_jax_grad_of_the_reference(jax_float64):
-    """Bilinear with reflection: the fold's sign and the clip's zeros in the grid's gradient."""
-    x, g, w = _draw(2)
+@pytest.mark.parametrize(("mode", "padding", "align", "k"), [
+    ("bilinear", "reflection", False, 2), ("bilinear", "border", True, 3)])
+def test_gradients_against_jax_grad_of_the_reference(jax_float64, mode, padding, align, k):
+    """The fold's sign and the clip's zeros in the grid's gradient, in 2-d and 3-d."""
+    x, g, w = _draw(k)
 
     def loss(a, b):
-        return jnp.sum(ref.grid_sample(jnp, a, b, "bilinear", "reflection", False) * w)
+        return jnp.sum(ref.grid_sample(jnp, a, b, mode, padding, align) * w)
 
-    want_x, want_g = jax.jit(jax.grad(loss, argnums=(0, 1)))(jnp.asarray(x), jnp.asarray(g))
-    gx, gg = _grads(x, g, w, "bilinear", "reflection", False)
+    a, b = jnp.asarray(x), jnp.asarray(g)
+    grad = jax.jit(jax.grad(loss, argnums=(0, 1))).lower(a, b)  # compiled fast: XLA's optimisations off
+    want_x, want_g = grad.compile(compiler_options={"xla_backend_optimization_level": 0})(a, b)
+    gx, gg = _grads(x, g, w, mode, padding, align)
     np.testing.assert_allclose(gx, np.asarray(want_x), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(gg, np.asarray(want_g), rtol=1e-10, atol=1e-12)
 

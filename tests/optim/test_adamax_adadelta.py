@@ -12,19 +12,10 @@ from dualgrad import optim
 from dualgrad.errors import OptimizerError
 from dualgrad.testing import assert_close
 
-RNG = np.random.default_rng(5)
-A, Y = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 3))
-W0 = RNG.standard_normal((4, 3)) * 0.5
-STEPS = 30
+from .trajectories import STEPS, Problem, compiled_and_eager, follow, resumed_float32
 
-
-def loss_dg(w):
-    r = dg.matmul(dg.tensor(A), w) - dg.tensor(Y)
-    return (r * r).sum() * 0.5 + (dg.sin(w * 3.0)).sum() * 0.1
-
-
-def grad_np(w):
-    return A.T @ (A @ w - Y) + 0.3 * np.cos(3 * w)
+PROBLEM = Problem(5)
+W0 = PROBLEM.W0
 
 
 def _decay(p, g, weight_decay, maximize):
@@ -62,16 +53,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, ref, kwargs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_trajectory_follows_the_equations(name, ref, kwargs):
-    w = dg.tensor(W0.copy(), requires_grad=True)
-    opt = getattr(optim, name)([w], **kwargs)
-    p, s = W0.copy(), {}
-    for t in range(1, STEPS + 1):
-        opt.zero_grad()
-        loss_dg(w).backward()
-        opt.step()
-        p = ref(p, grad_np(p), s, t, **kwargs)
-        assert_close(w.detach().numpy(), p, rtol=1e-11, atol=1e-12)
-    assert np.abs(p - W0).max() > 1e-3  # (it moved)
+    opt, w, s = follow(PROBLEM, name, ref, kwargs)
     state = opt.state[w]
     assert float(state["step"].item()) == STEPS and state["step"].dtype == dg.float32
     for key in s:
@@ -80,42 +62,13 @@ def test_trajectory_follows_the_equations(name, ref, kwargs):
 
 @pytest.mark.parametrize("name", ["Adamax", "Adadelta"])
 def test_float32_parameters_stay_float32_and_state_dict_resumes(name):
-    w = dg.tensor(W0.astype(np.float32), requires_grad=True)
-    opt = getattr(optim, name)([w], lr=0.05)
-    for _ in range(3):
-        opt.zero_grad()
-        loss_dg(w.double()).backward()
-        opt.step()
-    assert w.dtype == dg.float32 and all(v.dtype == dg.float32 for v in opt.state[w].values())
-    twin = dg.tensor(w.detach().numpy().copy(), requires_grad=True)
-    resumed = getattr(optim, name)([twin], lr=0.05)
-    resumed.load_state_dict(opt.state_dict())
-    for o, q in ((opt, w), (resumed, twin)):
-        o.zero_grad()
-        loss_dg(q.double()).backward()
-        o.step()
-    assert_close(twin.detach().numpy(), w.detach().numpy(), rtol=0, atol=0)
+    resumed_float32(PROBLEM, name, {"lr": 0.05})
 
 
 @pytest.mark.parametrize("name", ["Adamax", "Adadelta"])
 def test_compiled_step_equals_the_eager_one(name):
-    def run(compiled: bool):
-        w = dg.tensor(W0.copy(), requires_grad=True)
-        opt = getattr(optim, name)([w], lr=0.05)
-
-        def step():
-            opt.zero_grad()
-            loss = loss_dg(w)
-            loss.backward()
-            opt.step()
-            return loss
-
-        f = dg.compile(step, backend="numpy") if compiled else step
-        for _ in range(5):
-            f()
-        return w.detach().numpy()
-
-    assert_close(run(True), run(False), rtol=1e-13, atol=1e-14)
+    (compiled, _), (eager, _) = compiled_and_eager(PROBLEM, name, {"lr": 0.05})
+    assert_close(compiled, eager, rtol=1e-13, atol=1e-14)
 
 
 def test_bad_hyperparameters_are_refused():

@@ -11,19 +11,10 @@ from dualgrad import optim
 from dualgrad.errors import OptimizerError
 from dualgrad.testing import assert_close
 
-RNG = np.random.default_rng(11)
-A, Y = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 3))
-W0 = RNG.standard_normal((4, 3)) * 0.5
-STEPS = 30
+from .trajectories import STEPS, Problem, compiled_and_eager, follow, resumed_float32
 
-
-def loss_dg(w):
-    r = dg.matmul(dg.tensor(A), w) - dg.tensor(Y)
-    return (r * r).sum() * 0.5 + (dg.sin(w * 3.0)).sum() * 0.1
-
-
-def grad_np(w):
-    return A.T @ (A @ w - Y) + 0.3 * np.cos(3 * w)
+PROBLEM = Problem(11)
+W0 = PROBLEM.W0
 
 
 def _decay(p, g, lr, weight_decay, decoupled, maximize):
@@ -79,18 +70,14 @@ CASES = [
 
 @pytest.mark.parametrize("name, ref, kwargs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_trajectory_follows_the_equations(name, ref, kwargs):
-    w = dg.tensor(W0.copy(), requires_grad=True)
-    opt = getattr(optim, name)([w], **kwargs)
-    p, s = W0.copy(), {}
     rectified = []
-    for t in range(1, STEPS + 1):
-        opt.zero_grad()
-        loss_dg(w).backward()
-        assert_close(w.grad.numpy(), grad_np(p), rtol=1e-12, atol=1e-12)
-        opt.step()
-        p = ref(p, grad_np(p), s, t, **kwargs)
+
+    def each_step(w, p, s):  # the gradient first, then the state the reference left behind
+        assert_close(w.grad.numpy(), PROBLEM.grad_np(p), rtol=1e-12, atol=1e-12)
         rectified.append(s.get("rectified"))
-        assert_close(w.detach().numpy(), p, rtol=1e-11, atol=1e-12)
+
+    opt, w, s = follow(PROBLEM, name, ref, kwargs, each_step)
+    rectified = rectified[1:] + [s.get("rectified")]
     state = opt.state[w]
     assert float(state["step"].item()) == STEPS
     assert_close(state["exp_avg"].numpy(), s["m"], rtol=1e-11, atol=1e-13)
@@ -102,42 +89,14 @@ def test_trajectory_follows_the_equations(name, ref, kwargs):
 
 
 def test_float32_parameters_stay_float32_and_state_dict_resumes():
-    w = dg.tensor(W0.astype(np.float32), requires_grad=True)
-    opt = optim.NAdam([w], lr=0.05)
-    for _ in range(3):
-        opt.zero_grad()
-        loss_dg(w.double()).backward()
-        opt.step()
-    assert w.dtype == dg.float32 and opt.state[w]["exp_avg"].dtype == dg.float32
-    twin = dg.tensor(w.detach().numpy().copy(), requires_grad=True)
-    resumed = optim.NAdam([twin], lr=0.05)
-    resumed.load_state_dict(opt.state_dict())
-    for o, p in ((opt, w), (resumed, twin)):
-        o.zero_grad()
-        loss_dg(p.double()).backward()
-        o.step()
-    assert_close(twin.detach().numpy(), w.detach().numpy(), rtol=0, atol=0)
+    resumed_float32(PROBLEM, "NAdam", {"lr": 0.05})
 
 
 @pytest.mark.parametrize("name", ["NAdam", "RAdam"])
 def test_compiled_step_equals_the_eager_one(name):
-    def run(compiled: bool):
-        w = dg.tensor(W0.copy(), requires_grad=True)
-        opt = getattr(optim, name)([w], lr=0.05)
-
-        def step():
-            opt.zero_grad()
-            loss = loss_dg(w)
-            loss.backward()
-            opt.step()
-            return loss
-
-        f = dg.compile(step, backend="numpy") if compiled else step
-        for _ in range(8):  # RAdam crosses from plain to rectified steps inside one program
-            f()
-        return w.detach().numpy()
-
-    assert_close(run(True), run(False), rtol=1e-13, atol=1e-14)
+    # (8 steps: RAdam crosses from plain to rectified steps inside one program)
+    (compiled, _), (eager, _) = compiled_and_eager(PROBLEM, name, {"lr": 0.05}, steps=8)
+    assert_close(compiled, eager, rtol=1e-13, atol=1e-14)
 
 
 def test_bad_hyperparameters_are_refused():

@@ -12,19 +12,10 @@ from dualgrad import optim
 from dualgrad.errors import OptimizerError
 from dualgrad.testing import assert_close
 
-RNG = np.random.default_rng(7)
-A, Y = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 3))
-W0 = RNG.standard_normal((4, 3)) * 0.5
-STEPS = 30
+from .trajectories import STEPS, Problem, compiled_and_eager, follow, resumed_float32
 
-
-def loss_dg(w):
-    r = dg.matmul(dg.tensor(A, dtype=w.dtype), w) - dg.tensor(Y, dtype=w.dtype)
-    return (r * r).sum() * 0.5 + (dg.sin(w * 3.0)).sum() * 0.1
-
-
-def grad_np(w):
-    return A.T @ (A @ w - Y) + 0.3 * np.cos(3 * w)
+PROBLEM = Problem(7)
+W0 = PROBLEM.W0
 
 
 def ref_rprop(p, g, s, t, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), maximize=False):
@@ -62,16 +53,7 @@ CASES = [
 
 @pytest.mark.parametrize("name, ref, kwargs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_trajectory_follows_the_equations(name, ref, kwargs):
-    w = dg.tensor(W0.copy(), requires_grad=True)
-    opt = getattr(optim, name)([w], **kwargs)
-    p, s = W0.copy(), {}
-    for t in range(1, STEPS + 1):
-        opt.zero_grad()
-        loss_dg(w).backward()
-        opt.step()
-        p = ref(p, grad_np(p), s, t, **kwargs)
-        assert_close(w.detach().numpy(), p, rtol=1e-11, atol=1e-12)
-    assert np.abs(p - W0).max() > 1e-3  # (it moved)
+    opt, w, s = follow(PROBLEM, name, ref, kwargs)
     state = opt.state[w]
     assert float(state["step"].item()) == STEPS and state["step"].dtype == dg.float32
     for key in s:
@@ -81,44 +63,15 @@ def test_trajectory_follows_the_equations(name, ref, kwargs):
 
 @pytest.mark.parametrize("name", ["Rprop", "ASGD"])
 def test_float32_parameters_stay_float32_and_state_dict_resumes(name):
-    w = dg.tensor(W0.astype(np.float32), requires_grad=True)
-    opt = getattr(optim, name)([w], lr=0.05, **({"t0": 1} if name == "ASGD" else {}))
-    for _ in range(3):
-        opt.zero_grad()
-        loss_dg(w).backward()
-        opt.step()
-    assert w.dtype == dg.float32 and all(v.dtype == dg.float32 for v in opt.state[w].values())
-    twin = dg.tensor(w.detach().numpy().copy(), requires_grad=True)
-    resumed = getattr(optim, name)([twin], lr=0.05)
-    resumed.load_state_dict(opt.state_dict())
-    for o, q in ((opt, w), (resumed, twin)):
-        o.zero_grad()
-        loss_dg(q).backward()
-        o.step()
-    assert_close(twin.detach().numpy(), w.detach().numpy(), rtol=0, atol=0)
+    kwargs = {"lr": 0.05, **({"t0": 1} if name == "ASGD" else {})}
+    (w, opt), (twin, resumed) = resumed_float32(PROBLEM, name, kwargs)
     for key, v in opt.state[w].items():
         assert_close(resumed.state[twin][key].numpy(), v.numpy(), rtol=0, atol=0)
 
 
 @pytest.mark.parametrize("name, kwargs", [("Rprop", {"lr": 0.05}), ("ASGD", {"lr": 0.05, "t0": 2})])
 def test_compiled_step_equals_the_eager_one(name, kwargs):
-    def run(compiled: bool):
-        w = dg.tensor(W0.copy(), requires_grad=True)
-        opt = getattr(optim, name)([w], **kwargs)
-
-        def step():
-            opt.zero_grad()
-            loss = loss_dg(w)
-            loss.backward()
-            opt.step()
-            return loss
-
-        f = dg.compile(step, backend="numpy") if compiled else step
-        for _ in range(5):
-            f()
-        return w.detach().numpy(), {k: v.numpy() for k, v in opt.state[w].items()}
-
-    (w_c, s_c), (w_e, s_e) = run(True), run(False)
+    (w_c, s_c), (w_e, s_e) = compiled_and_eager(PROBLEM, name, kwargs)
     assert_close(w_c, w_e, rtol=1e-13, atol=1e-14)
     for key in s_e:
         assert_close(s_c[key], s_e[key], rtol=1e-13, atol=1e-14)

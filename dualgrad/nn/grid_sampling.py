@@ -8,6 +8,7 @@ import warnings
 
 from ..eager.tensor import Tensor
 from ..errors import (
+    DeviceError,
     DualgradNotImplementedError,
     DualgradValueError,
     EagerDTypeError,
@@ -65,6 +66,9 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
 def _check(input: Tensor, grid: Tensor, mode: str) -> None:
     """ATen's grid_sampler checks, in its order and words."""
     shapes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+    if input.device != grid.device:
+        raise DeviceError(f"grid_sampler(): expected input and grid to be on same device, but input is on "
+                          f"{input.device} and grid is on {grid.device} {user_line()}")
     if input.ndim < 3 or grid.ndim < 2 or int(input.shape[0]) != int(grid.shape[0]):
         raise EagerShapeError(f"grid_sampler(): expected grid and input to have same batch size, but got "
                               f"{shapes} {user_line()}")

@@ -235,6 +235,8 @@ ERRORS = [
      ValueError, "expected padding_mode to be 'zeros', 'border', or 'reflection', but got: 'wrap'"),
     (lambda: F.grid_sample(dg.zeros(1, 1, 2, 2), dg.zeros(1, 1, 1, 2, dtype=dg.float64), align_corners=False),
      RuntimeError, "expected input and grid to have same dtype"),
+    (lambda: F.grid_sample(dg.zeros(1, 1, 2, 2, device="jax"), dg.zeros(1, 1, 1, 2), align_corners=False),
+     RuntimeError, "expected input and grid to be on same device, but input is on jax and grid is on cpu"),
     (lambda: F.grid_sample(dg.zeros(1, 1, 2, 2, dtype=dg.int64), dg.zeros(1, 1, 1, 2, dtype=dg.int64),
                            align_corners=False), NotImplementedError, "floating point"),
     (lambda: F.affine_grid(dg.zeros(2, 2, 3), [2, 3, 4], align_corners=False), NotImplementedError,

@@ -1,7 +1,8 @@
 """The network of PyTorch's spatial transformer tutorial, written as a PyTorch user writes it: a
 localization conv net regresses a 2x3 affine matrix (fc_loc, initialised to the identity),
 F.affine_grid and F.grid_sample warp the input with it, and a small CNN classifies the warped
-image (Dropout2d, dropout, log_softmax, nll_loss, SGD). Trained for a few steps on synthetic
+image (Dropout2d, dropout, log_softmax, nll_loss, SGD); align_corners=False is spelled out, as
+PyTorch's default warning asks. Trained for a few steps on synthetic
 28x28 "digits" (a bar whose orientation is the class, shifted at random; no downloads).
 Run: python examples/spatial_transformer.py"""
 import dualgrad as torch

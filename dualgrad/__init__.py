@@ -399,6 +399,8 @@ from . import distributions  # isort: skip (it composes the dg functions above)
 from . import special  # isort: skip (torch.special's names for the dg functions above)
 from .linalg_more import matrix_exp  # isort: skip (torch.matrix_exp)
 from . import linalg_gaps  # isort: skip (installs vecdot, cond, the LU family... into dg.linalg)
+from . import func  # isort: skip (torch.func's transforms over the eager engine)
+from .func import vmap  # isort: skip (torch.vmap)
 
 float = float32  # noqa: A001
 double = float64

@@ -100,8 +100,11 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, ha
         diff = level.enter_tree(primals)
         out, aux = split_aux(func(*diff), has_aux, _JVP)
         flat_out, out_spec = tensor_outputs(out, _JVP)
+        if strict and not all(o.requires_grad for o in flat_out):
+            raise DualgradRuntimeError(f"{_JVP[:-1]}, strict=True): The output of f is independent of the "
+                                       f"inputs. This is not allowed with strict=True. {user_line()}")
         seeds = [level.zeros_for(o) if o.dtype.is_floating_point else zeros_like(o) for o in flat_out]
-        g = gradients(tuple(flat_out), tuple(tree_flatten(diff)[0]), tuple(seeds), strict=strict,
+        g = gradients(tuple(flat_out), tuple(tree_flatten(diff)[0]), tuple(seeds), strict=False,
                       create_graph=True)
         keep = level.reaches_outside(flat_out) or _needs_grad(level, flat_t)
         live = [(gi, ti) for gi, ti in zip(g, flat_t, strict=True) if gi.requires_grad]

@@ -121,6 +121,9 @@ def test_error_texts():
         jvp(lambda a: a, x, x)
     with pytest.raises(RuntimeError, match="Expected primals and tangents to have the same python structure"):
         jvp(lambda a: a, (x,), (x, x))
+    with pytest.raises(RuntimeError, match=r"strict=True\): The output of f is independent of the inputs"):
+        jvp(lambda a: dg.ones(2), (x,), (x,), strict=True)
+    assert jvp(lambda a: dg.ones(2), (x,), (x,))[1].tolist() == [0.0, 0.0]
     _, fn = vjp(lambda a: (a, a), x)
     with pytest.raises(RuntimeError, match="Expected pytree structure of cotangents to be the same"):
         fn(x)

@@ -135,7 +135,11 @@ def test_randomness():
         vmap(vmap(lambda a: a + dg.rand(()), randomness="different"))(dg.zeros(2, 2))
 
 
-def test_scalar_f_under_vmap_of_grad_is_plain():
-    xs = dg.tensor(np.arange(6.0).reshape(2, 3))
+@pytest.mark.parametrize("device", ["cpu", "jax"])
+def test_vmap_of_grad_on_both_devices_is_plain(device):
+    xs = dg.tensor(np.arange(6.0).reshape(2, 3) / 4, device=device)
     g = vmap(grad(lambda a: scalar_f(dg, a, a)))(xs)
-    assert not g.requires_grad and g.shape == (2, 3)
+    assert not g.requires_grad and g.shape == (2, 3) and g.device == xs.device
+    rows = [grad(lambda a: scalar_f(dg, a, a))(xs[i]) for i in range(2)]
+    np.testing.assert_allclose(g.numpy(), np.stack([r.numpy() for r in rows]), rtol=1e-12)
+    close(g, jax.vmap(jax.grad(lambda a: scalar_f(jnp, a, a)))(jnp.asarray(xs.numpy())))

@@ -10,6 +10,7 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn
+from dualgrad.errors import DualgradRuntimeError
 from dualgrad.nn.utils import remove_spectral_norm, remove_weight_norm, spectral_norm, weight_norm
 
 
@@ -108,10 +109,11 @@ def test_weight_norm_state_dict_round_trip(rng):
 
 def test_weight_norm_warns_and_refuses_as_pytorch():
     with pytest.warns(FutureWarning, match=r"`torch.nn.utils.weight_norm` is deprecated in favor of "
-                                           r"`torch.nn.utils.parametrizations.weight_norm`\."):
+                                           r"`torch.nn.utils.parametrizations.weight_norm`\.") as record:
         lin = weight_norm(nn.Linear(2, 3))
-    with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks on the same parameter "
-                                           "weight"):
+    assert record[0].filename == __file__  # the user's line
+    with pytest.raises(DualgradRuntimeError, match="Cannot register two weight_norm hooks on the same "
+                                                   r"parameter weight \(at test_weight_spectral_norm"):
         _wn(lin)
     with pytest.raises(ValueError, match=r"weight_norm of 'weight' not found in Linear\(in_features=2"):
         remove_weight_norm(nn.Linear(2, 3))

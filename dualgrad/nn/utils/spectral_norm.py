@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ...eager import api
 from ...eager.grad_mode import no_grad
 from ...eager.tensor import Tensor
+from ...errors import DualgradRuntimeError, DualgradValueError, user_line
 from ..conv_layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..distance import normalize
 from ..module import Module
@@ -41,8 +42,8 @@ class SpectralNorm:
         self.name = name
         self.dim = dim
         if n_power_iterations <= 0:
-            raise ValueError("Expected n_power_iterations to be positive, but "
-                             f"got n_power_iterations={n_power_iterations}")
+            raise DualgradValueError("Expected n_power_iterations to be positive, but "
+                                     f"got n_power_iterations={n_power_iterations} {user_line()}")
         self.n_power_iterations = n_power_iterations
         self.eps = eps
 
@@ -86,11 +87,13 @@ class SpectralNorm:
         """Moves parameter `name` to `name_orig`, draws u and v, and registers the hook."""
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
+                raise DualgradRuntimeError(f"Cannot register two spectral_norm hooks on the same parameter "
+                                           f"{name} {user_line()}")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters[name]
         if weight is None:
-            raise ValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None")
+            raise DualgradValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None "
+                                     f"{user_line()}")
         with no_grad():
             h, w = fn.reshape_weight_to_matrix(weight).shape
             u = normalize(weight.new_empty(h).normal_(0, 1), dim=0, eps=fn.eps)
@@ -132,4 +135,4 @@ def remove_spectral_norm(module: T_module, name: str = "weight") -> T_module:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    raise DualgradValueError(f"spectral_norm of '{name}' not found in {module} {user_line()}")

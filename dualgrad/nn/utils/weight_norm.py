@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from ...eager import api
 from ...eager.tensor import Tensor
-from ...errors import DualgradIndexError, user_line
+from ...errors import DualgradIndexError, DualgradRuntimeError, DualgradValueError, user_line, user_stacklevel
 from ..module import Module
 from ..parameter import Parameter
 
@@ -67,10 +67,11 @@ class WeightNorm:
     @staticmethod
     def apply(module: Module, name: str, dim: int | None) -> WeightNorm:
         """Replaces parameter `name` by `name_g` and `name_v` and registers the hook."""
-        warnings.warn(_DEPRECATED, FutureWarning, stacklevel=3)
+        warnings.warn(_DEPRECATED, FutureWarning, stacklevel=user_stacklevel())
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
-                raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
+                raise DualgradRuntimeError(f"Cannot register two weight_norm hooks on the same parameter "
+                                           f"{name} {user_line()}")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
         g = Parameter(norm_except_dim(weight, 2, fn.dim).detach())  # checks dim before any change
@@ -110,4 +111,4 @@ def remove_weight_norm(module: T_module, name: str = "weight") -> T_module:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise DualgradValueError(f"weight_norm of '{name}' not found in {module} {user_line()}")

@@ -313,3 +313,7 @@ __all__ += ["dynamic_rnn", "rnn_cell", "static_rnn"]  # (static/rnn.py)
 from .nn_more import batch_normalization, in_top_k, softsign  # noqa: E402
 
 __all__ += ["batch_normalization", "in_top_k", "softsign"]  # (static/nn_more.py)
+
+from .rnn_bidirectional import bidirectional_dynamic_rnn, static_bidirectional_rnn  # noqa: E402
+
+__all__ += ["bidirectional_dynamic_rnn", "static_bidirectional_rnn"]  # (static/rnn_bidirectional.py)

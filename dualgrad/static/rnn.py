@@ -168,34 +168,83 @@ def _initial(cell, first, initial_state, dtype, fn: str):
     return LSTMStateTuple(z, z) if isinstance(cell.state_size, tuple) else z
 
 
+def _lengths(sequence_length, fn: str):
+    """TF1's sequence_length: a vector of per-example lengths, as int32."""
+    from .api import _tensor, cast
+
+    if sequence_length is None:
+        return None
+    lengths = _tensor(sequence_length)
+    if lengths.shape is not None and len(lengths.shape) != 1:
+        raise DualgradValueError(f"ds.nn.{fn}: sequence_length must be a vector of length batch_size, "
+                                 f"but saw shape: {lengths.shape} {user_line()}")
+    return lengths if lengths.dtype.name == "int32" else cast(lengths, "int32")
+
+
+def _checked_batch(lengths, first, fn: str):
+    """The lengths, with their count checked against the batch of `first` (at run time if unknown)."""
+    n, batch = lengths.shape[0] if lengths.shape else None, (first.shape or (None,))[0]
+    if n is not None and batch is not None:
+        if n != batch:
+            raise DualgradValueError(f"ds.nn.{fn}: Expected shape for sequence_length is [{batch}] "
+                                     f"(the batch) but saw shape: {lengths.shape} {user_line()}")
+        return lengths
+    from .api import identity, shape
+    from .graph import get_default_graph
+    from .tf_asserts import assert_equal
+
+    check = assert_equal(shape(lengths)[0], shape(first)[0],
+                         message=f"ds.nn.{fn}: sequence_length must have one entry per batch row")
+    with get_default_graph().control_dependencies([check]):
+        return identity(lengths)
+
+
+def _masked(t: int, lengths, out, new_state, old_state) -> tuple:
+    """TF1's step past a row's length: output zeros, state copied through."""
+    from . import nest
+
+    keep = ops.expand_dims(ops.less(t, lengths), axis=-1)
+    new_leaves, structure = nest.flatten(new_state)
+    old_leaves, _ = nest.flatten(old_state)
+    kept = [ops.where(keep, a, b) for a, b in zip(new_leaves, old_leaves, strict=True)]
+    return ops.where(keep, out, zeros_like(out)), nest.pack(structure, kept)
+
+
 def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=None, scope=None) -> tuple:
     """(outputs, state) of `cell` over a Python list of [batch, input] tensors
-    (tf.nn.static_rnn); variables under the scope `rnn` unless `scope` is given."""
-    if sequence_length is not None:
-        raise DualgradNotImplementedError(f"ds.nn.static_rnn: sequence_length is not supported {user_line()}")
+    (tf.nn.static_rnn); variables under the scope `rnn` unless `scope` is given. Past a row's
+    `sequence_length` its outputs are zeros and its state is carried through, as TF1's."""
     if not inputs:
         raise DualgradValueError(f"ds.nn.static_rnn: inputs must not be empty {user_line()}")
+    return _unrolled(cell, inputs, initial_state, dtype, _lengths(sequence_length, "static_rnn"),
+                     scope, "static_rnn")
+
+
+def _unrolled(cell, inputs, initial_state, dtype, lengths, scope, fn: str) -> tuple:
     with variable_scope(scope or "rnn"):
-        state = _initial(cell, inputs[0], initial_state, dtype, "static_rnn")
+        state = _initial(cell, inputs[0], initial_state, dtype, fn)
+        if lengths is not None:
+            lengths = _checked_batch(lengths, inputs[0], fn)
         outputs = []
-        for x in inputs:
-            out, state = cell(x, state)
+        for t, x in enumerate(inputs):
+            out, new_state = cell(x, state)
+            if lengths is not None:
+                out, new_state = _masked(t, lengths, out, new_state, state)
             outputs.append(out)
+            state = new_state
     return outputs, state
 
 
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=None, parallel_iterations=None,
                 swap_memory: bool = False, time_major: bool = False, scope=None) -> tuple:
     """(outputs, state) over [batch, time, input] (time_major: [time, batch, input]), the time
-    length known when built (tf.nn.dynamic_rnn, unrolled)."""
-    if sequence_length is not None:
-        raise DualgradNotImplementedError(f"ds.nn.dynamic_rnn: sequence_length is not supported "
-                                          f"{user_line()}")
+    length known when built (tf.nn.dynamic_rnn, unrolled); `sequence_length` as static_rnn's."""
+    lengths = _lengths(sequence_length, "dynamic_rnn")
     axis = 0 if time_major else 1
     steps = inputs.shape[axis]
     if steps is None:
         raise DualgradNotImplementedError(f"ds.nn.dynamic_rnn: the time dimension must be known when the "
                                           f"graph is built, got shape {inputs.shape} {user_line()}")
     xs = [ops.getitem(inputs, key=(slice(None),) * axis + (t,)) for t in range(steps)]
-    outputs, state = static_rnn(cell, xs, initial_state, dtype, scope=scope)
+    outputs, state = _unrolled(cell, xs, initial_state, dtype, lengths, scope, "dynamic_rnn")
     return ops.stack(*outputs, axis=axis), state

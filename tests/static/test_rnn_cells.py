@@ -114,8 +114,8 @@ def test_unsupported_options_are_refused_by_name():
     xp = ds.placeholder(ds.float32, [None, 2, 4])
     with pytest.raises(DualgradNotImplementedError, match="use_peepholes"):
         ds.nn.rnn_cell.LSTMCell(3, use_peepholes=True)
-    with pytest.raises(DualgradNotImplementedError, match="sequence_length"):
-        ds.nn.dynamic_rnn(ds.nn.rnn_cell.GRUCell(3), xp, sequence_length=[1, 2], dtype=ds.float32)
+    with pytest.raises(DualgradValueError, match="sequence_length must be a vector"):
+        ds.nn.dynamic_rnn(ds.nn.rnn_cell.GRUCell(3), xp, sequence_length=[[1, 2]], dtype=ds.float32)
     with pytest.raises(DualgradValueError, match="must give a dtype"):
         ds.nn.dynamic_rnn(ds.nn.rnn_cell.GRUCell(3), xp)
     with pytest.raises(DualgradNotImplementedError, match="time dimension must be known"):

@@ -21,6 +21,7 @@ MODULES = [
     "dualgrad.static", "dualgrad.static.nn", "dualgrad.static.train", "dualgrad.static.summary",
     "dualgrad.static.layers", "dualgrad.symbolic", "dualgrad.testing", "dualgrad.viz",
     "dualgrad.nn", "dualgrad.nn.functional", "dualgrad.nn.init", "dualgrad.nn.utils",
+    "dualgrad.nn.utils.parametrize", "dualgrad.nn.utils.parametrizations",
     "dualgrad.optim", "dualgrad.optim.lr_scheduler", "dualgrad.utils.data", "dualgrad.func",
 ]
 

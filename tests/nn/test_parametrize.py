@@ -78,7 +78,11 @@ def test_assignment_goes_through_right_inverse_and_chains_apply_in_order(rng):
     np.testing.assert_allclose(lin.weight.detach().numpy(), _sym(2 * a), rtol=1e-15)
     with pytest.raises(RuntimeError, match="parametrization Symmetric does not implement right_inverse"):
         lin.weight = dg.tensor(a)
-    lin2 = P.register_parametrization(nn.Linear(3, 3).double(), "weight", Scale(4.0))
+    lin2 = nn.Linear(3, 3).double()
+    w0 = lin2.weight.detach().numpy().copy()
+    P.register_parametrization(lin2, "weight", Scale(4.0))  # the original becomes right_inverse(weight)
+    np.testing.assert_allclose(lin2.parametrizations.weight.original.detach().numpy(), w0 / 4, rtol=1e-15)
+    np.testing.assert_allclose(lin2.weight.detach().numpy(), w0, rtol=1e-15)
     lin2.weight = dg.tensor(a)
     np.testing.assert_allclose(lin2.parametrizations.weight.original.detach().numpy(), a / 4, rtol=1e-15)
     np.testing.assert_allclose(lin2.weight.detach().numpy(), a, rtol=1e-15)

@@ -328,6 +328,22 @@ vars(debugging).update(Assert=Assert, assert_equal=assert_equal, assert_greater=
 
 vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 
+# TF1's where_v2, hessians, scatters into variables and tf.math's polyval,
+# confusion_matrix, in_top_k, is_non_decreasing (static/tf_reach.py, variable_scatter.py)
+from .nn_stats import depth_to_space, space_to_depth  # noqa: E402
+from .tf_reach import confusion_matrix, hessians, is_non_decreasing, where_v2  # noqa: E402
+from .tf_reach import polyval as _polyval  # noqa: E402
+from .variable_scatter import scatter_add, scatter_sub, scatter_update  # noqa: E402
+
+vars(math).update(confusion_matrix=confusion_matrix, in_top_k=nn.in_top_k,
+                  is_non_decreasing=is_non_decreasing, polyval=_polyval)
+# TF1's tf.nn statistics, log_poisson_loss, space_to_depth / depth_to_space, max_pool2d (static/nn_stats.py)
+from . import nn_stats as _nn_stats  # noqa: E402
+
+vars(nn).update({_name: getattr(_nn_stats, _name) for _name in _nn_stats.__all__})
+nn.__all__ += _nn_stats.__all__
+from .initializers import orthogonal_initializer  # noqa: E402
+
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
 
 from .add_n import add_n  # noqa: E402  (builds on api, tf_asserts and tf_ops)

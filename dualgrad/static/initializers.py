@@ -66,3 +66,52 @@ class glorot_normal_initializer(variance_scaling_initializer):  # noqa: N801
 
     def __init__(self, seed: int | None = None, dtype=None):
         super().__init__(1.0, "fan_avg", "truncated_normal", seed)
+
+
+class glorot_uniform(variance_scaling_initializer):  # noqa: N801
+    """Uniform in +-sqrt(6 / (fan_in + fan_out)) (tf.initializers.glorot_uniform, TF1's
+    GlorotUniform: the numbers of ds.glorot_uniform_initializer)."""
+
+    def __init__(self, seed: int | None = None, dtype=None):
+        super().__init__(1.0, "fan_avg", "uniform", seed)
+
+
+def he_normal(seed: int | None = None) -> variance_scaling_initializer:
+    """Truncated normal of variance 2 / fan_in (tf.initializers.he_normal)."""
+    return variance_scaling_initializer(2.0, "fan_in", "truncated_normal", seed)
+
+
+class orthogonal_initializer:  # noqa: N801
+    """`gain` times a random orthogonal matrix (tf.orthogonal_initializer): the QR of a normal
+    draw of (rows, cols) = (prod(shape[:-1]), shape[-1]) taller than wide, transposed when the
+    variable is wider than tall, reshaped to `shape` (rows or columns orthonormal)."""
+
+    def __init__(self, gain=1.0, seed: int | None = None, dtype=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=float32) -> Tensor:
+        from .api import reshape, transpose
+        from .tf_linalg_decomp import qr
+
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ArgumentError(f"orthogonal_initializer: The tensor to initialize must be at least "
+                                f"two-dimensional, got shape {shape} {user_line()}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        q, _ = qr(random_normal((max(rows, cols), min(rows, cols)), dtype=dtype, seed=self.seed))
+        if rows < cols:
+            q = transpose(q)
+        return reshape(q, list(shape)) * self.gain
+
+
+# TF1's tf.initializers namespace (ds.initializers is this module): the classes under their short
+# names (random_normal etc. stay the draws this module calls)
+from .scopes import constant_initializer as constant  # noqa: E402
+from .scopes import ones_initializer as ones  # noqa: E402
+from .scopes import zeros_initializer as zeros  # noqa: E402
+
+glorot_normal = glorot_normal_initializer
+orthogonal = orthogonal_initializer
+variance_scaling = variance_scaling_initializer
+__all__ += ["constant", "glorot_normal", "glorot_uniform", "he_normal", "ones", "orthogonal",
+            "orthogonal_initializer", "variance_scaling", "zeros"]

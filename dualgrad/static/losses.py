@@ -248,3 +248,20 @@ def get_total_loss(add_regularization_losses: bool = True, name: str = "total_lo
         raise ArgumentError(f"ds.losses.get_total_loss: no losses have been collected in "
                             f"{get_default_graph()!r} {user_line()}")
     return add_n(losses, name=name)
+
+
+def add_loss(loss, loss_collection=LOSSES) -> None:
+    """Add `loss` to `loss_collection` of the default graph (tf.losses.add_loss; a falsy
+    collection adds nothing, as TF1), where get_losses and get_total_loss find it."""
+    if loss_collection:
+        get_default_graph().add_to_collection(loss_collection, loss)
+
+
+def get_regularization_loss(scope=None, name: str = "total_regularization_loss") -> Tensor:
+    """The sum of the REGULARIZATION_LOSSES collection, or a float32 0 when it is empty
+    (tf.losses.get_regularization_loss)."""
+    losses = get_regularization_losses(scope)
+    return add_n(losses, name=name) if losses else convert_to_tensor(0.0, name=name)
+
+
+__all__ += ["add_loss", "get_regularization_loss"]

@@ -172,3 +172,22 @@ def per_image_standardization(image) -> Tensor:
 
 __all__ = ["ResizeMethod", "flip_left_right", "flip_up_down", "per_image_standardization", "resize_bilinear",
            "resize_image_with_crop_or_pad", "resize_images", "resize_nearest_neighbor"]
+
+# TF1's crops, pads, random flips and crops, dtype conversion, brightness, grayscale and total
+# variation (static/image_augment.py); tf.image.resize is v1's resize_images
+from .image_augment import (  # noqa: E402
+    adjust_brightness,
+    central_crop,
+    convert_image_dtype,
+    crop_to_bounding_box,
+    pad_to_bounding_box,
+    random_crop,
+    random_flip_left_right,
+    rgb_to_grayscale,
+    total_variation,
+)
+
+resize = resize_images
+__all__ += ["adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
+            "pad_to_bounding_box", "random_crop", "random_flip_left_right", "resize", "rgb_to_grayscale",
+            "total_variation"]

@@ -8,7 +8,6 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn
-from dualgrad.errors import DualgradNotImplementedError
 from dualgrad.nn.utils import parametrizations as PS
 from dualgrad.nn.utils import parametrize as P
 
@@ -245,10 +244,6 @@ def test_parametrizations_refuse_as_pytorch():
         PS.spectral_norm(nn.Linear(2, 3), n_power_iterations=0)
     with pytest.raises(ValueError, match="has no parameter or buffer with name 'foo'"):
         PS.spectral_norm(nn.Linear(2, 3), name="foo")
-    lin = nn.Linear(2, 3)
-    with pytest.raises(DualgradNotImplementedError, match="parametrizations.orthogonal is not implemented"):
-        PS.orthogonal(lin)
-    assert type(lin) is nn.Linear
 
 
 def test_parametrizations_match_torch(torch, rng):

@@ -2,18 +2,18 @@
 parametrizations (`parametrize.register_parametrization`), with PyTorch's state_dict keys
 (`parametrizations.weight.original0` / `original1` for weight_norm's g and v;
 `parametrizations.weight.original` and the buffers `parametrizations.weight.0._u` / `_v` for
-spectral_norm). `orthogonal` is refused: it needs `geqrf` / `householder_product`, which
-dualgrad does not have."""
+spectral_norm), and `orthogonal` (in `orthogonal.py`)."""
 from __future__ import annotations
 
 from ...eager import api
 from ...eager.grad_mode import no_grad
 from ...eager.tensor import Tensor
-from ...errors import DualgradIndexError, DualgradNotImplementedError, DualgradValueError, user_line
+from ...errors import DualgradIndexError, DualgradValueError, user_line
 from ..conv_layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..distance import normalize
 from ..module import Module
 from . import parametrize
+from .orthogonal import orthogonal
 from .weight_norm import _weight_norm, norm_except_dim
 
 __all__ = ["orthogonal", "spectral_norm", "weight_norm"]
@@ -113,13 +113,3 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
-
-
-def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
-               use_trivialization: bool = True) -> Module:
-    """Refused: PyTorch's orthogonal parametrization needs geqrf / householder_product."""
-    _named_tensor(module, name)
-    raise DualgradNotImplementedError(
-        "parametrizations.orthogonal is not implemented in dualgrad: its maps need torch.geqrf and "
-        "torch.linalg.householder_product, which dualgrad does not have; nn.init.orthogonal_ gives an "
-        f"orthogonal initial weight {user_line()}")

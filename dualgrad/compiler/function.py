@@ -20,7 +20,7 @@ import numpy as np
 from .. import dtypes
 from ..backend import is_jax_array
 from ..eager import bind as eager_bind
-from ..eager import grad_mode
+from ..eager import dual, grad_mode
 from ..eager.lazy import Pending, computed
 from ..eager.tensor import Tensor
 from ..errors import (
@@ -62,6 +62,8 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         if eager_bind.tracing.hook is not None:  # called by a step being traced: inline it
+            return self.fn(*args, **kwargs)
+        if dual.current() is not None:  # forward-mode AD pushes tangents op by op: eagerly
             return self.fn(*args, **kwargs)
         with self.lock:
             return self._call(args, kwargs)

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ..backend import full_on
-from ..errors import GraphError, user_frame
-from . import grad_mode
+from ..errors import DualgradNotImplementedError, GraphError, user_frame, user_line
+from . import dual, grad_mode
 from .bind import edge
 from .node import FREED, HookedNode, check_nan
 from .tensor import Tensor, check_version, wrap
@@ -47,6 +47,10 @@ class FunctionCtx(HookedNode):
             if v is not None:
                 check_version(t, v, self)
         return self._saved
+
+    def save_for_forward(self, *tensors) -> None:
+        """Keeps tensors for `jvp` (ctx.save_for_forward); `jvp` reads them as `saved_tensors`."""
+        self.save_for_backward(*tensors)
 
     def mark_dirty(self, *tensors) -> None:
         """Accepted for compatibility: in-place writes are tracked by version counters."""
@@ -119,6 +123,8 @@ class Function:
         """Gradients of the inputs from those of the outputs; subclasses define it (Function.backward)."""
         raise NotImplementedError("a Function subclass must implement backward")
 
+    jvp = None  # (a subclass's `jvp(ctx, *tangents)` gives forward-mode AD its outputs' tangents)
+
     @classmethod
     def apply(cls, *args):
         """Runs forward and records a node whose backward is this class's (torch.autograd.Function.apply)."""
@@ -139,7 +145,25 @@ class Function:
                 result.append(o)
         ctx.num_outputs = len(outs)
         ctx.output_shapes = [tuple(o.shape) if isinstance(o, Tensor) else () for o in outs]
+        if dual.any_dual(args):  # forward-mode AD: the class's jvp gives the outputs' tangents
+            _push_tangents(cls, ctx, args, result)
         return tuple(result) if many else result[0]
+
+
+def _push_tangents(cls: type, ctx: FunctionCtx, args: tuple, outputs: list) -> None:
+    """Each floating output's tangent from `cls.jvp(ctx, *input tangents)` (zeros for a tensor
+    input without one, None for other arguments), as PyTorch's forward-mode Function."""
+    if cls.jvp is None:
+        raise DualgradNotImplementedError(f"{cls.__name__}: You must implement the jvp function for custom "
+                                          f"autograd.Function to use it with forward mode AD. {user_line()}")
+    tangents = [None if not isinstance(a, Tensor) else dual.tangent_of(a) if dual.tangent_of(a) is not None
+                else wrap(full_on(a._data, tuple(a.shape), 0)) for a in args]
+    with grad_mode.no_grad():
+        pushed = cls.jvp(ctx, *tangents)
+    pushed = pushed if isinstance(pushed, tuple) else (pushed,)
+    for out, tangent in zip(outputs, pushed, strict=False):
+        if isinstance(out, Tensor) and out.dtype.is_floating_point and isinstance(tangent, Tensor):
+            dual.set_tangent(out, tangent.detach())
 
 
 _NODE_TYPES: dict[type, type] = {}

@@ -15,7 +15,7 @@ from ..backend import is_jax_array, x64
 from ..errors import DualgradRuntimeError, GraphError, ShapeError, user_line
 from ..ops import Op
 from . import bind as _bind
-from . import grad_mode, views
+from . import dual, grad_mode, views
 from .bind import _VIEW_OPS
 from .convert import write_value
 from .lazy import LazyValue, force_value, hold
@@ -173,6 +173,8 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
 
 def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
+    if dual.current() is not None:  # (forward-mode AD: a dual tensor's tangent would go stale)
+        dual.refuse_inplace(f"in-place {op.name}", t, others)
     if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
         others = (write_value(others[0], t.dtype, op.name), *others[1:])
     if t._view is not None:

@@ -13,7 +13,7 @@ from ..errors import DualgradIndexError, GraphError, refusing, user_line
 from ..ops.indexing import check_bounds, jax_set
 from ..ops.operators import BINARY, OPERATORS, REFLECTED, UNARY
 from ..ops.registry import Op, array_ufunc
-from . import api, creation, engine, grad_mode, methods_integer, storage_writes, torch_keys, views
+from . import api, creation, dual, engine, grad_mode, methods_integer, storage_writes, torch_keys, views
 from .bind import as_key, bind, explain
 from .convert import write_value
 from .dtype_refusals import same_dtype_operator
@@ -222,6 +222,15 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
                     create_graph=create_graph, inputs=inputs)
 
 
+def _set_bind(fn) -> None:
+    """Forward-mode AD switches the operators' bind while a dual level is open (eager/dual.py)."""
+    global bind
+    bind = fn
+
+
+dual.on_install(_set_bind)
+
+
 def __setitem__(self, key, value) -> None:
     """`self[key] = value` in place, recorded when gradients are wanted (PyTorch's CopySlices)."""
     key = as_key(key, own=False)  # (copied below where something reads it later)
@@ -230,6 +239,8 @@ def __setitem__(self, key, value) -> None:
             f"setitem: a key with an integer apart from its index arrays, such as x[0, :, idx], orders "
             f"the written elements differently in PyTorch and numpy; write x[0][:, idx] = value "
             f"instead (a single value is fine) {user_line()}")
+    if dual.current() is not None:  # (forward-mode AD: a dual tensor's tangent would go stale)
+        dual.refuse_inplace("__setitem__", self, (value,))
     value = write_value(value, self.dtype, "setitem")
     wanted = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
     if wanted and grad_mode.state.enabled:

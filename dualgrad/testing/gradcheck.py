@@ -158,3 +158,28 @@ def _unpack(inputs: tuple) -> tuple:
 
 def _is_float(x) -> bool:
     return np.asarray(getattr(x, "_data", x)).dtype.kind == "f"
+
+
+def check_jvp_numeric(subject: Subject, args: Sequence, attrs: dict, rng: np.random.Generator, *,
+                      eps: float = FIRST_EPS, rtol: float = FIRST_RTOL, atol: float = FIRST_ATOL) -> None:
+    """Forward-mode AD (a dual tensor per differentiable input, `autograd.forward_ad`) against
+    central differences: the output's tangent along a random direction v is
+    (f(x + eps v) - f(x - eps v)) / 2 eps, element by element."""
+    from ..autograd import forward_ad
+    from ..eager.creation import tensor
+
+    if _float64(subject, args, attrs) is None:
+        return
+    for i in _wanted(subject, args):
+        v = rng.standard_normal(args[i].shape)
+        with forward_ad.dual_level():
+            inputs = [tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+            inputs[i] = forward_ad.make_dual(inputs[i], tensor(v))
+            tangent = forward_ad.unpack_dual(subject.eager(inputs, attrs)).tangent
+        plus, minus = list(args), list(args)
+        plus[i], minus[i] = np.asarray(args[i] + eps * v), np.asarray(args[i] - eps * v)
+        want = (subject.forward(plus, attrs) - subject.forward(minus, attrs)) / (2 * eps)
+        got = np.zeros_like(want) if tangent is None else tangent.numpy()
+        assert_close(got, want, rtol=rtol, atol=atol,
+                     msg=f"{subject.name}: forward-mode tangent of input {i} vs finite differences "
+                         f"({_describe(args, attrs)})")

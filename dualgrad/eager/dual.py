@@ -1,0 +1,191 @@
+"""Forward-mode AD (`dg.autograd.forward_ad`): a tangent carried beside a tensor, pushed
+through each op as it runs.
+
+While a dual level is open, the eager front end's `bind` is wrapped (`open_level`); after an
+op runs, if a tensor argument carries a tangent, the result's tangent is J t, computed from
+the op's registry VJP rules, so every registry op and composite has forward mode from the
+rules it already has:
+  * an elementwise op's Jacobian is diagonal, so J t is its rules applied to the tangents
+    themselves, everything broadcast to the output's shape (no reduction back);
+  * any other op: the rules are linear in the cotangent g, so J t is the gradient in g of
+    <vjp(g), t>, one reverse pass through the rules (PyTorch's "double backward" trick).
+Tangents are values, not graphs (forward over reverse is `dg.func.jvp`'s), and a level holds one
+tangent per tensor. Writes in place into a dual tensor (or from one) are refused: the tangent
+would go stale silently."""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .. import ops
+from ..errors import DualgradNotImplementedError, DualgradRuntimeError, user_line
+from ..ops.operands import _FRONTENDS
+from . import bind as _bind
+from .engine import grad
+from .grad_mode import enable_grad
+from .tensor import Tensor, wrap
+
+_KEY = "_fw"  # a tensor's __dict__ entry: (level, tangent)
+
+
+class Level:
+    """An open dual level: the tensors given tangents at it, cleared when it closes."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.tensors: list[weakref.ref] = []
+        self.plain_bind = _bind.bind
+
+
+_level: Level | None = None
+
+
+def current() -> Level | None:
+    """The open level, or None."""
+    return _level
+
+
+def open_level() -> Level:
+    """Open the one dual level PyTorch allows at a time; ops record tangents until it closes."""
+    global _level
+    if _level is not None:
+        raise DualgradNotImplementedError(f"enter_dual_level: Nested forward mode AD is not supported at the "
+                                          f"moment {user_line()}")
+    from .lazy import is_lazy_enabled  # (lazy tensors' values are computed later than ops run)
+
+    if is_lazy_enabled():
+        raise DualgradNotImplementedError(f"enter_dual_level: forward-mode AD needs each op's value when it "
+                                          f"runs: call dg.set_lazy_enabled(False) first {user_line()}")
+    _level = Level(0)
+    _install(_dual_bind)
+    return _level
+
+
+def close_level(level: Level) -> None:
+    """Close `level`: its tangents are dropped (unpack_dual gives None after)."""
+    global _level
+    if level is not _level:
+        raise DualgradRuntimeError(f"exit_dual_level: Trying to exit a forward AD level that was not the "
+                                   f"last one that was created. This is not supported. {user_line()}")
+    _install(level.plain_bind)
+    for ref in level.tensors:
+        t = ref()
+        if t is not None:
+            t.__dict__.pop(_KEY, None)
+    _level = None
+
+
+def _install(fn) -> None:
+    """`fn` as the eager front end's bind: the registry's dispatch and the operators' fast path."""
+    for kind, front in list(_FRONTENDS.items()):  # (Tensor, and lazy tensors' class)
+        if front is _bind.bind or front is _dual_bind:
+            _FRONTENDS[kind] = fn
+    for rebind in _REBINDERS:
+        rebind(fn)
+
+
+_REBINDERS: list = []
+
+
+def on_install(rebind) -> None:
+    """`rebind(fn)` at each switch of bind: for a module that calls bind directly (the
+    operators' fast path in methods.py, which imports this module)."""
+    _REBINDERS.append(rebind)
+
+
+def tangent_of(t: Tensor) -> Tensor | None:
+    """`t`'s tangent at the open level, or None."""
+    entry = t.__dict__.get(_KEY)
+    return entry[1] if entry is not None and entry[0] is _level else None
+
+
+def set_tangent(t: Tensor, tangent: Tensor) -> None:
+    t.__dict__[_KEY] = (_level, tangent)
+    _level.tensors.append(weakref.ref(t))
+
+
+def drop_tangent(t: Tensor) -> None:
+    t.__dict__.pop(_KEY, None)
+
+
+def any_dual(values) -> bool:
+    """Whether a tensor among `values` carries a tangent at the open level."""
+    return _level is not None and any(isinstance(v, Tensor) and tangent_of(v) is not None for v in values)
+
+
+def refuse_inplace(name: str, t: Tensor, others: tuple) -> None:
+    """A write in place that involves a dual tensor: refused (its tangent would go stale)."""
+    if any_dual((t, *others)):
+        raise DualgradNotImplementedError(
+            f"{name}: forward-mode AD does not support writing in place into a dual tensor or from one "
+            f"(the tangent would not follow the write); use the out-of-place op {user_line()}")
+
+
+def _dual_bind(op, args: tuple, attrs: dict) -> Tensor:
+    out = _level.plain_bind(op, args, attrs) if _level is not None else _bind.bind(op, args, attrs)
+    if _level is None or not op.differentiable:
+        return out
+    tangents = None
+    for k, a in enumerate(args):
+        if isinstance(a, Tensor):
+            t = tangent_of(a)
+            if t is not None:
+                if tangents is None:
+                    tangents = [None] * len(args)
+                tangents[k] = t
+    if tangents is not None and out.dtype.is_floating_point:
+        set_tangent(out, _pushed(op, args, attrs, out, tangents))
+    return out
+
+
+def _pushed(op, args: tuple, attrs: dict, out: Tensor, tangents: list) -> Tensor:
+    """J t of one call: the sum over its dual inputs of each input's Jacobian times its tangent."""
+    needed = [t is not None for t in tangents]
+    if op.elementwise:
+        shape = tuple(out.shape)
+        data = [_broadcast(a._data, shape) if isinstance(a, Tensor) else a for a in args]
+        total = None
+        for k, t in enumerate(tangents):
+            if t is not None:
+                only = [j == k for j in range(len(args))]
+                part = op.vjp(only, _broadcast(t._data, shape), out._data, data, attrs)[k]
+                total = part if total is None else total + part
+        return wrap(_as(total, out))
+    with enable_grad():  # (g of ones: the rules are linear in g, but some skip a block of g that
+        # is all zero, a factor the loss does not read: `_read_quotient` in ops/linalg_eigh.py)
+        g = wrap(_zeros_like(out._data) + 1).requires_grad_()
+        plain = [wrap(a._data) if isinstance(a, Tensor) else a for a in args]
+        rules = op.vjp(needed, g, wrap(out._data), plain, attrs)
+        terms = [ops.sum(ops.multiply(r, wrap(t._data))) for r, t in zip(rules, tangents, strict=True)
+                 if r is not None and t is not None and isinstance(r, Tensor) and r.requires_grad]
+        if not terms:
+            return wrap(_zeros_like(out._data))
+        total = terms[0]
+        for term in terms[1:]:
+            total = ops.add(total, term)
+        (jt,) = grad((total,), (g,), allow_unused=True)  # (the reverse pass through the rules)
+    return wrap(_as(jt._data if jt is not None else _zeros_like(out._data), out))
+
+
+def _broadcast(value, shape: tuple):
+    return value if value.shape == shape else np.broadcast_to(value, shape) if isinstance(value, np.ndarray) \
+        else _jax_broadcast(value, shape)
+
+
+def _jax_broadcast(value, shape: tuple):
+    import jax.numpy as jnp
+
+    return jnp.broadcast_to(value, shape)
+
+
+def _zeros_like(data):
+    return np.zeros(data.shape, data.dtype) if isinstance(data, np.ndarray) else data * 0
+
+
+def _as(value, out: Tensor):
+    """The tangent in the output's dtype and shape (a rule may promote; a 0-d sum gives a scalar)."""
+    data = out._data
+    if isinstance(data, np.ndarray):
+        return np.asarray(value, data.dtype).reshape(data.shape)
+    return value.astype(data.dtype).reshape(data.shape)

@@ -312,6 +312,10 @@ def draw(op, rng: np.random.Generator) -> np.ndarray:
     a = op.attrs
     if op.type == "RandomUniformLike":
         return np.uint32(rng.integers(2**32))
+    if op.type == "CandidateSampler":
+        from .candidate_sampling import draw_candidates
+
+        return draw_candidates(op, rng)
     shape, d = a["shape"], a["dtype"]
     if op.type == "RandomUniform":
         if d.is_floating_point:

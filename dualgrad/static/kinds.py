@@ -61,6 +61,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("TruncatedNormal", DRAW, random=True),
     Kind("RandomGamma", DRAW, random=True),  # (tf.random.gamma: static/tf_random.py)
     Kind("RandomPoisson", DRAW, random=True),  # (tf.random.poisson: static/tf_random.py)
+    Kind("CandidateSampler", DRAW, random=True),  # (tf.nn.*_candidate_sampler: static/candidate_sampling.py)
     Kind("RandomUniformLike", UNIFORM_LIKE, reads=(0,), random=True),
     Kind("StopGradient", IDENTITY, reads=(0,), passes=True),
     Kind("Shape", SHAPE, reads=(0,)),

@@ -317,3 +317,14 @@ __all__ += ["batch_normalization", "in_top_k", "softsign"]  # (static/nn_more.py
 from .rnn_bidirectional import bidirectional_dynamic_rnn, static_bidirectional_rnn  # noqa: E402
 
 __all__ += ["bidirectional_dynamic_rnn", "static_bidirectional_rnn"]  # (static/rnn_bidirectional.py)
+
+from .candidate_sampling import (  # noqa: E402
+    fixed_unigram_candidate_sampler,
+    log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
+)
+from .nn_sampled import nce_loss, sampled_softmax_loss  # noqa: E402
+
+__all__ += ["fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
+            "uniform_candidate_sampler"]  # (static/candidate_sampling.py)
+__all__ += ["nce_loss", "sampled_softmax_loss"]  # (static/nn_sampled.py)

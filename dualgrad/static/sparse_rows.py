@@ -45,7 +45,8 @@ def resolve(t) -> Parts | None:
     if found is None and t.op.type == "add":
         a, b = (resolve(x) for x in t.op.inputs)
         if a is not None and b is not None:
-            found = mark(t, a + b)
+            found = a + b
+            mark(t, found)
     return found
 
 

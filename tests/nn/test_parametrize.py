@@ -263,3 +263,22 @@ def test_transfer_parametrizations_and_params_shares_the_originals(rng):
     moved = P.transfer_parametrizations_and_params(wn, nn.Linear(3, 2), "weight")
     assert moved.parametrizations.weight.original1 is wn.parametrizations.weight.original1
     assert not P.is_parametrized(P.transfer_parametrizations_and_params(nn.Linear(2, 2), nn.Linear(2, 2)))
+
+
+def test_in_place_buffer_updates_on_the_jax_device_match_cpu():
+    """u and v are written in place (immutable jax arrays: the writes are carried)."""
+    def run(device: str) -> list:
+        dg.set_default_device(device)
+        try:
+            dg.manual_seed(0)
+            x = dg.randn(2, 4, dtype=dg.float64)
+            legacy = nn.utils.spectral_norm(nn.Linear(4, 3).double())
+            new = PS.spectral_norm(nn.Linear(4, 3).double())
+            for _ in range(2):
+                y = legacy(x) + new(x)
+            return [y.detach().numpy(), legacy.weight_u.numpy(), new.parametrizations.weight[0]._v.numpy()]
+        finally:
+            dg.set_default_device("cpu")
+
+    for got, want in zip(run("jax"), run("cpu"), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

@@ -125,10 +125,7 @@ _NO_GEQRF = ("orthogonal: the Householder map with use_trivialization=False need
 def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None = None, *,
                use_trivialization: bool = True) -> Module:
     """Parametrizes `name` as an orthogonal matrix (torch.nn.utils.parametrizations.orthogonal)."""
-    weight = getattr(module, name, None)
-    if not isinstance(weight, Tensor):
-        raise DualgradValueError(f"Module '{module}' has no parameter or buffer with name '{name}' "
-                                 f"{user_line()}")
+    weight = parametrize._named_tensor(module, name)
     if weight.ndim < 2:
         raise DualgradValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} "
                                  f"dimensions. {user_line()}")

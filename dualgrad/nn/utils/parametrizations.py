@@ -96,19 +96,11 @@ class _SpectralNorm(Module):
         return value
 
 
-def _named_tensor(module: Module, name: str) -> Tensor:
-    weight = getattr(module, name, None)
-    if not isinstance(weight, Tensor):
-        raise DualgradValueError(f"Module '{module}' has no parameter or buffer with name '{name}' "
-                                 f"{user_line()}")
-    return weight
-
-
 def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int = 1, eps: float = 1e-12,
                   dim: int | None = None) -> Module:
     """Parametrizes `name` as W / sigma(W), sigma by power iteration (15 steps at registration,
     `n_power_iterations` per read in training mode; torch.nn.utils.parametrizations.spectral_norm)."""
-    weight = _named_tensor(module, name)
+    weight = parametrize._named_tensor(module, name)
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))

@@ -38,6 +38,15 @@ def cached() -> Iterator[None]:
             _cache = {}
 
 
+def _named_tensor(module: Module, name: str) -> Tensor:
+    """module.<name>, refused with PyTorch's text unless it is a tensor (parametrizations' check)."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise DualgradValueError(f"Module '{module}' has no parameter or buffer with name '{name}' "
+                                 f"{user_line()}")
+    return weight
+
+
 def _register_parameter_or_buffer(module: Module, name: str, x: Tensor) -> None:
     if is_parameter(x):
         module.register_parameter(name, x)

@@ -150,6 +150,7 @@ from .eager.creation import (
     zeros,
     zeros_like,
 )
+from .eager.creation_buffers import asarray, frombuffer
 from .eager.creation_more import argwhere, logspace, nonzero, tril_indices, triu_indices
 from .eager.creation_windows import (
     bartlett_window,

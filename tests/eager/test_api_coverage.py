@@ -29,6 +29,8 @@ uniform_ unsqueeze var view view_as where zero_
 movedim moveaxis select nansum nanmean count_nonzero kthvalue cummax cummin
 swapdims swapaxes adjoint unflatten tensor_split hsplit vsplit dsplit split_with_sizes ravel
 narrow_copy fliplr flipud take tile diagflat sum_to_size
+stride storage_offset as_strided select_scatter slice_scatter diagonal_scatter cholesky_solve
+cholesky_inverse
 """.split()
 
 TORCH_FUNCTIONS = """
@@ -45,6 +47,9 @@ movedim moveaxis select nansum nanmean count_nonzero median kthvalue cummax cumm
 swapdims swapaxes adjoint unflatten tensor_split hsplit vsplit dsplit split_with_sizes ravel
 narrow_copy fliplr flipud take tile diagflat vstack hstack dstack column_stack row_stack
 atleast_1d atleast_2d atleast_3d broadcast_tensors broadcast_shapes
+asarray frombuffer as_strided combinations cumulative_trapezoid hann_window hamming_window
+blackman_window bartlett_window kaiser_window select_scatter slice_scatter diagonal_scatter
+cholesky_solve cholesky_inverse vmap
 """.split()
 
 LINALG = ("norm vector_norm matrix_norm inv det slogdet solve "

@@ -88,13 +88,14 @@ def polyval(coeffs, x, name=None) -> Tensor:
 
 
 def _labels_vector(key: str, v) -> Tensor:
+    """A 1-D int64 vector, as TF1: any numeric or bool dtype is cast (floats truncated) and an
+    (n, 1) column squeezed."""
     t = _tensor(v)
-    if not t.dtype.is_integer:
-        raise DTypeError(f"ds.math.confusion_matrix: {key} must be integers, got {t.dtype.name} "
-                         f"{user_line()}")
+    if t.shape is not None and len(t.shape) == 2 and t.shape[1] == 1:
+        t = ops.squeeze(t, axis=(1,))
     if t.shape is not None and len(t.shape) != 1:
         raise ShapeError(f"ds.math.confusion_matrix: {key} must be 1-D, got shape {t.shape} {user_line()}")
-    return ops.cast(t, dtype=as_dtype("int64"))
+    return t if t.dtype is as_dtype("int64") else ops.cast(t, dtype=as_dtype("int64"))
 
 
 def _classes(labels, predictions, num_classes) -> int:
@@ -116,7 +117,7 @@ def _classes(labels, predictions, num_classes) -> int:
 def confusion_matrix(labels, predictions, num_classes=None, dtype="int32", name=None, weights=None) -> Tensor:
     """m[i, j]: how many (or what weight of) examples have label i and prediction j
     (tf.math.confusion_matrix, TF1's argument order); a label or prediction out of
-    [0, num_classes) fails the run with InvalidArgumentError."""
+    [0, num_classes) fails the run with InvalidArgumentError; float labels are truncated."""
     from .tf_asserts import Assert
     from .tf_ops import reduce_all
     from .tf_scatter import scatter_nd

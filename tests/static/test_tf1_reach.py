@@ -81,11 +81,13 @@ def test_confusion_matrix_counts_weights_and_refuses_out_of_range(backend):
         want_w[i, j] += k
     cm = ds.math.confusion_matrix(labels, preds, num_classes=4)
     cmw = ds.confusion_matrix(labels, preds, 4, dtype=ds.float32, weights=w)
-    got, got_w, inferred = _run(backend, [cm, cmw, ds.math.confusion_matrix(labels, preds)])
+    as_tf1 = ds.math.confusion_matrix(labels[:, None] + 0.5, preds, 4)  # (TF1: truncated, squeezed)
+    got, got_w, inferred, cast = _run(backend, [cm, cmw, ds.math.confusion_matrix(labels, preds), as_tf1])
     assert got.dtype == np.int32 and inferred.shape == (3, 3)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got_w, want_w)
     np.testing.assert_array_equal(inferred, want[:3, :3])
+    np.testing.assert_array_equal(cast, want)
     with pytest.raises(InvalidArgumentError, match="confusion_matrix"):
         _run(backend, ds.math.confusion_matrix(labels, preds, num_classes=2))
     with pytest.raises(ShapeError, match="confusion_matrix.*same length"):

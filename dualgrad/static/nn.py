@@ -328,3 +328,7 @@ from .nn_sampled import nce_loss, sampled_softmax_loss  # noqa: E402
 __all__ += ["fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
             "uniform_candidate_sampler"]  # (static/candidate_sampling.py)
 __all__ += ["nce_loss", "sampled_softmax_loss"]  # (static/nn_sampled.py)
+
+from .nn_ctc import ctc_loss_v2  # noqa: E402
+
+__all__ += ["ctc_loss_v2"]  # (static/nn_ctc.py)

@@ -12,7 +12,7 @@ from dualgrad import optim
 from dualgrad.errors import OptimizerError
 from dualgrad.testing import assert_close
 
-from .trajectories import STEPS, Problem, compiled_and_eager, follow, resumed_float32
+from .trajectories import STEPS, Problem, against_torch, compiled_and_eager, follow, resumed_float32
 
 PROBLEM = Problem(5)
 W0 = PROBLEM.W0
@@ -90,13 +90,5 @@ def test_bad_hyperparameters_are_refused():
 @pytest.mark.parametrize("name,kwargs", [("Adamax", {"lr": 0.05, "weight_decay": 0.1}),
                                          ("Adadelta", {"lr": 0.5, "maximize": True, "weight_decay": 0.1})])
 def test_against_torch(torch, name, kwargs):
-    x0 = W0.astype(np.float32)
-    ours = dg.tensor(x0.copy(), requires_grad=True)
-    theirs = torch.tensor(x0.copy(), requires_grad=True)
-    opts = getattr(optim, name)([ours], **kwargs), getattr(torch.optim, name)([theirs], **kwargs)
-    for _ in range(20):
-        for o, q in zip(opts, (ours, theirs), strict=True):
-            o.zero_grad()
-            ((q * q).sum() * 0.5 + (q * q * q).sum() * 0.1).backward()
-            o.step()
+    _, (ours, theirs) = against_torch(torch, name, kwargs, W0.astype(np.float32))
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)

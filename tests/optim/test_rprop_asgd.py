@@ -12,7 +12,7 @@ from dualgrad import optim
 from dualgrad.errors import OptimizerError
 from dualgrad.testing import assert_close
 
-from .trajectories import STEPS, Problem, compiled_and_eager, follow, resumed_float32
+from .trajectories import STEPS, Problem, against_torch, compiled_and_eager, follow, resumed_float32
 
 PROBLEM = Problem(7)
 W0 = PROBLEM.W0
@@ -99,14 +99,7 @@ def test_bad_hyperparameters_are_refused():
 @pytest.mark.parametrize("name,kwargs", [("Rprop", {"lr": 0.05, "step_sizes": (1e-4, 0.2)}),
                                          ("ASGD", {"lr": 0.05, "t0": 5, "weight_decay": 0.1, "lambd": 0.01})])
 def test_against_torch(torch, name, kwargs):
-    ours = dg.tensor(W0.copy(), requires_grad=True)
-    theirs = torch.tensor(W0.copy(), requires_grad=True)
-    opts = getattr(optim, name)([ours], **kwargs), getattr(torch.optim, name)([theirs], **kwargs)
-    for _ in range(20):
-        for o, q in zip(opts, (ours, theirs), strict=True):
-            o.zero_grad()
-            ((q * q).sum() * 0.5 + (q * q * q).sum() * 0.1).backward()
-            o.step()
+    opts, (ours, theirs) = against_torch(torch, name, kwargs, W0)
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-13, atol=1e-14)
     for key, value in opts[1].state[theirs].items():
         np.testing.assert_allclose(opts[0].state[ours][key].numpy(), value.numpy(), rtol=1e-13, atol=1e-14)

@@ -90,3 +90,17 @@ def compiled_and_eager(problem: Problem, name: str, kwargs: dict, steps: int = 5
         return w.detach().numpy(), {k: v.numpy() for k, v in opt.state[w].items()}
 
     return run(True), run(False)
+
+
+def against_torch(torch, name: str, kwargs: dict, x0: np.ndarray, steps: int = 20) -> tuple:
+    """(dualgrad's, torch's) optimizers and parameters after `steps` steps of optim.`name` from
+    `x0` on 0.5 sum(q^2) + 0.1 sum(q^3), torch being the optional oracle."""
+    ours = dg.tensor(x0.copy(), requires_grad=True)
+    theirs = torch.tensor(x0.copy(), requires_grad=True)
+    opts = getattr(optim, name)([ours], **kwargs), getattr(torch.optim, name)([theirs], **kwargs)
+    for _ in range(steps):
+        for o, q in zip(opts, (ours, theirs), strict=True):
+            o.zero_grad()
+            ((q * q).sum() * 0.5 + (q * q * q).sum() * 0.1).backward()
+            o.step()
+    return opts, (ours, theirs)

@@ -23,7 +23,7 @@ from ..conv_layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..distance import normalize
 from ..module import Module
 from ..parameter import Parameter
-from .weight_norm import _wrap_dim
+from .weight_norm import _wrap_dim, remove_hook
 
 __all__ = ["SpectralNorm", "remove_spectral_norm", "spectral_norm"]
 
@@ -130,9 +130,4 @@ def spectral_norm(module: T_module, name: str = "weight", n_power_iterations: in
 
 def remove_spectral_norm(module: T_module, name: str = "weight") -> T_module:
     """Undoes `spectral_norm`: `name` is a plain parameter again, W / sigma from the stored u, v."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise DualgradValueError(f"spectral_norm of '{name}' not found in {module} {user_line()}")
+    return remove_hook(module, name, SpectralNorm, "spectral_norm")

@@ -106,9 +106,15 @@ def weight_norm(module: T_module, name: str = "weight", dim: int | None = 0) -> 
 
 def remove_weight_norm(module: T_module, name: str = "weight") -> T_module:
     """Undoes `weight_norm`: `name` is a plain parameter again, with the current weight's value."""
+    return remove_hook(module, name, WeightNorm, "weight_norm")
+
+
+def remove_hook(module: T_module, name: str, kind: type, label: str) -> T_module:
+    """Undo the reparametrization hook of type `kind` on parameter `name` (remove_weight_norm's
+    and remove_spectral_norm's walk); PyTorch's ValueError when there is none."""
     for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise DualgradValueError(f"weight_norm of '{name}' not found in {module} {user_line()}")
+    raise DualgradValueError(f"{label} of '{name}' not found in {module} {user_line()}")

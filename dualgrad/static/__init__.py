@@ -338,11 +338,11 @@ from .variable_scatter import scatter_add, scatter_sub, scatter_update  # noqa: 
 
 vars(math).update(confusion_matrix=confusion_matrix, in_top_k=nn.in_top_k,
                   is_non_decreasing=is_non_decreasing, polyval=_polyval)
-# TF1's tf.nn statistics, log_poisson_loss, space_to_depth / depth_to_space, max_pool2d (static/nn_stats.py)
-from . import nn_stats as _nn_stats  # noqa: E402
+# TF1's tf.nn sampled losses (static/nn_sampled.py: built on nn's cross entropies and lookup)
+from . import nn_sampled as _nn_sampled  # noqa: E402
 
-vars(nn).update({_name: getattr(_nn_stats, _name) for _name in _nn_stats.__all__})
-nn.__all__ += _nn_stats.__all__
+vars(nn).update(nce_loss=_nn_sampled.nce_loss, sampled_softmax_loss=_nn_sampled.sampled_softmax_loss)
+nn.__all__ += ["nce_loss", "sampled_softmax_loss"]
 from .initializers import orthogonal_initializer  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]

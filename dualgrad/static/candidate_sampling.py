@@ -22,35 +22,11 @@ from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, DualgradValueError, ShapeError, user_line
 from ..ops import Spec
 from .api import _tensor, cast
+from .candidate_draw import draw_candidates  # noqa: F401  (the run-time half of these ops)
 from .creation import int64
 from .graph import Tensor, get_default_graph
 
 __all__ = ["fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler", "uniform_candidate_sampler"]
-
-
-def draw_candidates(op, rng: np.random.Generator) -> np.ndarray:
-    """One run's draw of a CandidateSampler op: [candidates..., number of tries] as int64."""
-    a = op.attrs
-    n, r = a["num_sampled"], a["range_max"]
-
-    def batch(m: int) -> np.ndarray:
-        if a["sampler"] == "log_uniform":
-            return (np.exp(rng.random(m) * np.log(r + 1.0)).astype(np.int64) - 1) % r
-        if a["sampler"] == "uniform":
-            return rng.integers(0, r, size=m)
-        return rng.choice(r, size=m, p=a["probs"])
-
-    if not a["unique"]:
-        return np.append(batch(n), n).astype(np.int64)
-    seen: dict[int, None] = {}
-    tries = 0
-    while len(seen) < n:
-        for v in batch(max(2 * n, 16)).tolist():
-            tries += 1
-            seen.setdefault(v)
-            if len(seen) == n:
-                break
-    return np.array([*seen, tries], dtype=np.int64)
 
 
 def _count(fn: str, key: str, value, low: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops import Spec
+from .candidate_draw import draw_candidates
 from .convert import ArgumentError, cast_array, overflow, python_data
 from .graph import Tensor, get_default_graph, rename
 from .tensor_shape import Dimension, known, plain
@@ -313,8 +314,6 @@ def draw(op, rng: np.random.Generator) -> np.ndarray:
     if op.type == "RandomUniformLike":
         return np.uint32(rng.integers(2**32))
     if op.type == "CandidateSampler":
-        from .candidate_sampling import draw_candidates
-
         return draw_candidates(op, rng)
     shape, d = a["shape"], a["dtype"]
     if op.type == "RandomUniform":

@@ -323,12 +323,16 @@ from .candidate_sampling import (  # noqa: E402
     log_uniform_candidate_sampler,
     uniform_candidate_sampler,
 )
-from .nn_sampled import nce_loss, sampled_softmax_loss  # noqa: E402
 
 __all__ += ["fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler",
             "uniform_candidate_sampler"]  # (static/candidate_sampling.py)
-__all__ += ["nce_loss", "sampled_softmax_loss"]  # (static/nn_sampled.py)
 
 from .nn_ctc import ctc_loss_v2  # noqa: E402
 
 __all__ += ["ctc_loss_v2"]  # (static/nn_ctc.py)
+
+# TF1's tf.nn statistics, log_poisson_loss, space_to_depth / depth_to_space, max_pool2d
+from . import nn_stats as _nn_stats  # noqa: E402
+
+vars().update({_name: getattr(_nn_stats, _name) for _name in _nn_stats.__all__})
+__all__ += _nn_stats.__all__  # (static/nn_stats.py)

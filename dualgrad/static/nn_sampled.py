@@ -21,6 +21,7 @@ from .api import _tensor, cast, matmul, stop_gradient
 from .candidate_sampling import _count, accidental_hits, log_uniform_candidate_sampler, true_classes_of
 from .creation import ones_like, zeros_like
 from .graph import get_default_graph
+from .nn import embedding_lookup, sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2
 
 __all__ = ["nce_loss", "sampled_softmax_loss"]
 
@@ -30,8 +31,6 @@ FLT_MAX = float(np.finfo(np.float32).max)  # (TF1's accidental-hit weight is -FL
 def _sampled_logits(fn: str, weights, biases, labels, inputs, num_sampled, num_classes, num_true,
                     sampled_values, remove_accidental_hits, partition_strategy, seed) -> tuple:
     """(logits [batch, num_true + num_sampled], labels of the same shape), TF1's layout."""
-    from .nn import embedding_lookup
-
     num_true = _count(fn, "num_true", num_true, 1)
     num_sampled = _count(fn, "num_sampled", num_sampled, 1)
     if partition_strategy not in ("mod", "div"):
@@ -78,8 +77,6 @@ def nce_loss(weights, biases, labels, inputs, num_sampled, num_classes, num_true
              remove_accidental_hits=False, partition_strategy="mod", name="nce_loss"):
     """Noise-contrastive estimation loss per example [batch_size] (tf.nn.nce_loss): logistic
     losses of the true classes (label 1/num_true) and the sampled ones (label 0), summed."""
-    from .nn import sigmoid_cross_entropy_with_logits
-
     with get_default_graph().name_scope(name or "nce_loss"):
         logits, targets = _sampled_logits("nce_loss", weights, biases, labels, inputs, num_sampled,
                                           num_classes, num_true, sampled_values, remove_accidental_hits,
@@ -93,8 +90,6 @@ def sampled_softmax_loss(weights, biases, labels, inputs, num_sampled, num_class
                          name="sampled_softmax_loss", seed=None):
     """Softmax cross entropy over the true and the sampled classes per example [batch_size]
     (tf.nn.sampled_softmax_loss), accidental hits removed by default as TF1's."""
-    from .nn import softmax_cross_entropy_with_logits_v2
-
     with get_default_graph().name_scope(name or "sampled_softmax_loss"):
         logits, targets = _sampled_logits("sampled_softmax_loss", weights, biases, labels, inputs,
                                           num_sampled, num_classes, num_true, sampled_values,

@@ -49,6 +49,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .channel_dropout import Dropout1d, Dropout2d, Dropout3d
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv_layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .ctc_module import CTCLoss
 from .distance import CosineSimilarity, PairwiseDistance
 from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
@@ -118,7 +119,7 @@ __all__ = [
     "TransformerEncoderLayer",
     "Bilinear", "ChannelShuffle", "Hardshrink", "LocalResponseNorm", "RReLU", "Softmax2d", "Softshrink",
     "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
-    "SoftMarginLoss",
+    "SoftMarginLoss", "CTCLoss",
     "CosineSimilarity", "PairwiseDistance",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",

@@ -65,6 +65,7 @@ from .adaptive_pool import (  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401

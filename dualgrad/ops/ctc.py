@@ -61,6 +61,10 @@ def _shifted(alpha, by: int):
                constant_values=-np.inf)
 
 
+def _frame(t: int) -> np.ndarray:
+    return np.asarray(t, dtype=np.int64)
+
+
 def extended_labels(targets, target_lengths, blank: int):
     """(N, 2 S + 1): blank, l_1, blank, l_2, ..., blank, with the padding past each sample's
     target length read as blank (PyTorch never reads it, so it may hold anything)."""
@@ -91,14 +95,17 @@ def log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int
         differs = ew.not_equal(ix.getitem(ext, key=(_ALL, slice(2, None))),
                                ix.getitem(ext, key=(_ALL, slice(None, -2))))
         skip = pad(differs, paddings=((0, 0), (2, 0)), constant_values=False)
+    # frame t read by `take` with t an operand, not a key: one kernel for every frame on a jax device
+    frames = np.arange(steps).reshape(steps, 1)
+    active = mv.expand_dims(ew.less(frames, mv.expand_dims(input_lengths, axis=0)), axis=2)  # t < length
     first = np.arange(states).reshape(1, states) < 2  # t = 0: the first blank or the first label
-    alpha = ew.where(first, ix.getitem(lp, key=0), -np.inf)
+    alpha = ew.where(first, take(lp, _frame(0), axis=0), -np.inf)
     for t in range(1, steps):
         terms = [alpha, _shifted(alpha, 1)]
         if skip is not None:
             terms.append(ew.where(skip, _shifted(alpha, 2), -np.inf))
-        moved = ew.add(ix.getitem(lp, key=t), _log_sum(terms, stop))
-        alpha = ew.where(mv.expand_dims(ew.less(t, input_lengths), axis=1), moved, alpha)
+        moved = ew.add(take(lp, _frame(t), axis=0), _log_sum(terms, stop))
+        alpha = ew.where(take(active, _frame(t), axis=0), moved, alpha)
     last = ew.multiply(target_lengths, 2)
     end = mv.squeeze(_gather_states(alpha, mv.expand_dims(last, axis=1), states), axis=1)
     before = mv.squeeze(_gather_states(alpha, mv.expand_dims(ew.maximum(ew.subtract(last, 1), 0), axis=1),

@@ -170,7 +170,7 @@ def test_repeated_labels_need_a_blank_between_them():
     np.testing.assert_allclose(three.item(), -(lp[0, 0, 1] + lp[1, 0, 0] + lp[2, 0, 1]), rtol=1e-14)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**31), reduction=st.sampled_from(["none", "sum", "mean"]),
        zero_infinity=st.booleans(), concatenated=st.booleans(),
        shape=st.tuples(st.integers(1, 6), st.integers(1, 3), st.integers(2, 4), st.integers(0, 3)))

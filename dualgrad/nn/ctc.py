@@ -127,6 +127,10 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Lengths, target_
     """The connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C)
     against unaligned targets, summed over every alignment (F.ctc_loss); log_probs.grad is
     PyTorch's (see docs/eager.md)."""
+    for name, value in (("log_probs", log_probs), ("targets", targets)):
+        if not isinstance(value, Tensor):
+            raise DualgradTypeError(f"ctc_loss: argument '{name}' must be Tensor, not {type(value).__name__} "
+                                    f"{user_line()}")
     if reduction not in REDUCTIONS:
         raise ReductionError(f"ctc_loss: {reduction} is not a valid value for reduction {user_line()}")
     _check_kinds(input_lengths, target_lengths)

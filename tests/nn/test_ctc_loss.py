@@ -353,6 +353,7 @@ ERRORS = [  # (arguments changed, error class, PyTorch's text)
     (dict(input_lengths=_T([6.0, 5.0])), RuntimeError, "input_lengths must be integral"),
     (dict(target_lengths=_T([True, True])), RuntimeError, "target_lengths must be integral"),
     (dict(input_lengths=(6, 5)), TypeError, "both tuples of ints or both Tensors"),
+    (dict(targets=[[1, 2, 3], [1, 1, 0]]), TypeError, "argument 'targets' must be Tensor, not list"),
     (dict(log_probs=_T(LP[0, 0])), RuntimeError,
      "Expected 3-dimensional tensor, but got 2-dimensional tensor for argument #1 'log_probs'" + _AT),
     (dict(log_probs=_T(LP).long()), NotImplementedError, "\"ctc_loss_cpu\" not implemented for 'Long'"),
@@ -416,3 +417,19 @@ def test_a_label_equal_to_blank_gets_the_losss_own_gradient(rng):
     numeric = _central_differences(lambda v: alpha_nll(v[:3, 0], [0], 0), lp)
     frames = (np.arange(4) < 3)[:, None, None]
     np.testing.assert_allclose(x.grad.numpy(), numeric + np.exp(lp) * frames, atol=1e-7)
+
+
+def test_log_probs_of_minus_inf_get_a_gradient_of_zero(rng):
+    """A class of probability 0 (log_softmax of -inf): the loss is finite where an alignment
+    avoids it, and its gradient there 0 (PyTorch's is NaN: exp(-inf - -inf))."""
+    x = rng.normal(size=(6, 2, 4))
+    x[1, 0, 2] = x[3, 1, 0] = x[2, :, 3] = -np.inf
+    lp = x - np.logaddexp.reduce(x, axis=2, keepdims=True)
+    targets, il, tl = np.array([[1, 2, 3], [2, 3, 1]]), np.array([6, 6]), np.array([3, 2])
+    v = dg.tensor(lp, requires_grad=True)
+    loss = F.ctc_loss(v, dg.tensor(targets), dg.tensor(il), dg.tensor(tl), reduction="sum")
+    loss.backward()
+    assert loss.item() == pytest.approx(oracle(lp, targets, il, tl, reduction="sum"), rel=1e-12)
+    want = expected_grad(lp, targets, il, tl, 0, "sum", False)
+    np.testing.assert_allclose(v.grad.numpy(), want, atol=1e-12)
+    assert not v.grad.numpy()[np.isinf(lp)].any()

@@ -33,7 +33,7 @@ from . import indexing as ix
 from . import movement as mv
 from . import reductions as rd
 from .gathering import pad, take
-from .selection import isfinite, logical_and
+from .selection import cumsum, isfinite, logical_and
 
 _ALL = slice(None)
 
@@ -68,25 +68,28 @@ def _frame(t: int) -> np.ndarray:
 def extended_labels(targets, target_lengths, blank: int):
     """(N, 2 S + 1): blank, l_1, blank, l_2, ..., blank, with the padding past each sample's
     target length read as blank (PyTorch never reads it, so it may hold anything)."""
-    n, s = int(targets.shape[0]), int(targets.shape[1])
+    s = int(targets.shape[1])  # (the batch may be unknown until run time: a static graph's)
+    if s == 0:  # no labels: the one blank state
+        return ew.add(ew.multiply(mv.expand_dims(target_lengths, axis=1), 0), blank)
     inside = ew.less(np.arange(s).reshape(1, s), mv.expand_dims(target_lengths, axis=1))
     labels = ew.where(inside, targets, blank)
     pairs = pad(mv.expand_dims(labels, axis=2), paddings=((0, 0), (0, 0), (1, 0)), constant_values=blank)
-    return pad(mv.reshape(pairs, shape=(n, 2 * s)), paddings=((0, 0), (0, 1)), constant_values=blank)
+    return pad(mv.reshape(pairs, shape=(-1, 2 * s)), paddings=((0, 0), (0, 1)), constant_values=blank)
 
 
 def _gather_states(x, states, classes: int):
     """x (..., N, C) read at each sample's states (N, K): (..., N, K)."""
-    n = int(states.shape[0])
-    flat = ew.add(states, np.arange(n, dtype=np.int64).reshape(n, 1) * classes)
+    ones = ew.add(ew.multiply(ix.getitem(states, key=(_ALL, slice(0, 1))), 0), 1)  # (N, 1)
+    rows = ew.subtract(cumsum(ones, axis=0), 1)  # 0 .. N - 1, counted at run time
+    flat = ew.add(states, ew.multiply(rows, classes))
     lead = tuple(int(d) for d in x.shape[:-2])
-    return take(mv.reshape(x, shape=lead + (n * classes,)), flat, axis=len(lead))
+    return take(mv.reshape(x, shape=lead + (-1,)), flat, axis=len(lead))
 
 
 def log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int = 0, stop=None):
     """log p(targets | log_probs) per sample (N,), summed over all CTC alignments; -inf where
     none fits. log_probs (T, N, C), targets (N, S) padded, lengths (N,) integers."""
-    steps, n, classes = (int(d) for d in log_probs.shape)
+    steps, classes = int(log_probs.shape[0]), int(log_probs.shape[2])
     ext = extended_labels(targets, target_lengths, blank)
     states = 2 * int(targets.shape[1]) + 1
     lp = _gather_states(log_probs, ext, classes)  # (T, N, 2 S + 1)

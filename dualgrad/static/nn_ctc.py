@@ -1,22 +1,17 @@
 """TF1's `tf.nn.ctc_loss_v2` with dense labels: -log p(labels | logits) per example, the CTC
 forward algorithm in log space unrolled over a time length known when the graph is built.
 
-The labels are extended with blanks (b, l1, b, l2, ..., b: 2L + 1 states); at each frame a
-state's log-probability is the log-sum-exp of itself, the one before, and the one two before
-when that skips a blank between two different labels, plus the frame's log-softmax at the
-state's class. Frames past a row's `logit_length` leave it unchanged; the result is the
-log-sum-exp of the last blank and the last label of each row's `label_length`. Unreachable
-states hold a large finite negative number rather than -inf, so gradients stay finite; a row
-that no alignment fits gets +inf and a zero gradient. All of it is registry ops (log_softmax,
-a one-hot matmul, logsumexp, where), differentiable in the logits on every backend.
+The recursion is the eager `ctc_loss`'s registry composite (`ops/ctc.py`: the labels extended
+with blanks, a log-space sum per frame, frames past a row's `logit_length` leaving it as it
+was) on the log-softmax of the logits, so its gradient in the logits is the loss's own on
+every backend; a row that no alignment fits gets +inf and a zero gradient.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_line
-from .api import _tensor, cast, matmul
+from ..ops import ctc
+from .api import _tensor, cast
 from .graph import get_default_graph
 
 __all__ = ["ctc_loss_v2"]
@@ -55,41 +50,9 @@ def ctc_loss_v2(labels, logits, label_length, logit_length, logits_time_major=Tr
         raise ShapeError(f"ds.nn.{fn}: the frames and num_labels of logits must be known when the graph is "
                          f"built, got shape {x.shape} {user_line()}")
     blank = (0 if blank_index is None else int(blank_index)) % classes
-    width = int(y.shape[1])
-    states = 2 * width + 1
     with get_default_graph().name_scope(name or "ctc_loss"):
         label_len = _lengths(fn, "label_length", label_length, batch)
         logit_len = _lengths(fn, "logit_length", logit_length, batch)
-        y = cast(y, "int32")
-        blanks = ops.add(ops.multiply(y, 0), blank)
-        extended = ops.concatenate(ops.reshape(ops.stack(blanks, y, axis=2), shape=(-1, 2 * width)),
-                                   ops.getitem(blanks, key=(slice(None), slice(0, 1))), axis=1)  # (B, S)
-        one_hot = cast(ops.equal(ops.expand_dims(extended, axis=-1), np.arange(classes, dtype=np.int32)),
-                       x.dtype)  # (B, S, C)
-        log_probs = ops.log_softmax(ops.transpose(x, axes=(1, 0, 2)), axis=-1)  # (B, T, C)
-        emit = matmul(log_probs, one_hot, transpose_b=True)  # (B, T, S)
-        low = float(-0.1 * np.finfo(x.dtype.np).max)
-        two_back = ops.concatenate(ops.getitem(extended, key=(slice(None), slice(0, 2))),
-                                   ops.getitem(extended, key=(slice(None), slice(0, states - 2))), axis=1)
-        skip = ops.logical_and(ops.not_equal(extended, blank), ops.not_equal(extended, two_back))
-        position = np.arange(states)
-        alpha = ops.where(position < 2, ops.getitem(emit, key=(slice(None), 0)), low)
-        for t in range(1, frames):
-            one = _shifted(alpha, 1, low)
-            two = ops.where(skip, _shifted(alpha, 2, low), low)
-            step = ops.add(ops.logsumexp(ops.stack(alpha, one, two, axis=0), axis=0),
-                           ops.getitem(emit, key=(slice(None), t)))
-            alpha = ops.where(ops.expand_dims(ops.less(t, logit_len), axis=-1), step, alpha)
-        last = ops.expand_dims(ops.multiply(label_len, 2), axis=-1)
-        last_label = ops.logical_and(ops.equal(position, ops.subtract(last, 1)), ops.greater(last, 0))
-        end = ops.logical_or(ops.equal(position, last), last_label)
-        log_p = ops.logsumexp(ops.where(end, alpha, low), axis=1)
-        # no alignment fits in a row's frames: p = 0, the loss +inf with a zero gradient
-        return ops.where(ops.greater(log_p, 0.5 * low), ops.negative(log_p), np.inf)
-
-
-def _shifted(alpha, k: int, low: float):
-    """alpha moved k states to the right, `low` coming in at the left."""
-    states = alpha.shape[1]
-    pad = ops.add(ops.multiply(ops.getitem(alpha, key=(slice(None), slice(0, k))), 0.0), low)
-    return ops.concatenate(pad, ops.getitem(alpha, key=(slice(None), slice(0, states - k))), axis=1)
+        # the eager loss's composite (ops/ctc.py): a row no alignment fits gives +inf, gradient 0
+        log_p = ctc.log_likelihood(ops.log_softmax(x, axis=-1), cast(y, "int32"), logit_len, label_len, blank)
+        return ops.negative(log_p)

@@ -8,22 +8,13 @@ a converged optimum, not numbers read off a run. The KL to N(0, I) is checked ag
 trace formula too."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
-import pytest
 
-pytestmark = pytest.mark.cpu_only  # the example runs on the default (CPU) device
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "mvn_maximum_likelihood.py"
+from . import example_scripts
 
 
 def _example():
-    spec = importlib.util.spec_from_file_location("mvn_maximum_likelihood", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return example_scripts.load("mvn_maximum_likelihood")
 
 
 def test_the_fit_is_the_sample_mean_and_covariance():

@@ -51,7 +51,7 @@ sub, mul = subtract, multiply
 
 def negative(x, name=None):
     """-x elementwise (tf.negative / tf.neg)."""
-    return _n(ops.negative(_no_bool("negative", x)), name)
+    return _n(ops.negative(_no_bool("negative", _tensor(x))), name)
 
 
 def _no_bool(fn: str, x):

@@ -41,6 +41,24 @@ class _ConvNd(Module):
         output_padding=0,
     ) -> None:
         super().__init__()
+        self._configure(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                        padding_mode, output_padding)
+        shape = (
+            (in_channels, out_channels // groups)
+            if self._transposed
+            else (out_channels, in_channels // groups)
+        )
+        self.weight = Parameter(empty(*(shape + self.kernel_size), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _configure(self, in_channels: int, out_channels: int, kernel_size, stride, padding, dilation,
+                   groups: int, padding_mode: str, output_padding) -> None:
+        """The checks and the normalised hyperparameters (kernel_size as a tuple...), before any
+        parameter exists (a lazy layer's in_channels is 0 until its first input)."""
         n, name = self._n, type(self).__name__
         if groups <= 0:
             raise DualgradValueError("groups must be a positive integer")
@@ -72,17 +90,6 @@ class _ConvNd(Module):
         else:
             self.padding = ntuple("padding", padding, n, name)
         self.padding_mode = padding_mode
-        shape = (
-            (in_channels, out_channels // groups)
-            if self._transposed
-            else (out_channels, in_channels // groups)
-        )
-        self.weight = Parameter(empty(*(shape + self.kernel_size), dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Re-draws weight and bias with PyTorch's default initialisation (its reset_parameters)."""

@@ -10,8 +10,10 @@ rules it already has:
   * any other op: the rules are linear in the cotangent g, so J t is the gradient in g of
     <vjp(g), t>, one reverse pass through the rules (PyTorch's "double backward" trick).
 Tangents are values, not graphs (forward over reverse is `dg.func.jvp`'s), and a level holds one
-tangent per tensor. Writes in place into a dual tensor (or from one) are refused: the tangent
-would go stale silently."""
+tangent per tensor. A view's tangent is that view of its base's tangent (on the CPU, numpy memory
+shared), so a write in place into a dual tensor writes its new tangent into the same memory and
+every view follows; writing a dual value into a tensor without a tangent is refused (its views,
+made before, would keep none), as is a write into a dual tensor on the jax device."""
 from __future__ import annotations
 
 import weakref
@@ -114,12 +116,49 @@ def any_dual(values) -> bool:
     return _level is not None and any(isinstance(v, Tensor) and tangent_of(v) is not None for v in values)
 
 
-def refuse_inplace(name: str, t: Tensor, others: tuple) -> None:
-    """A write in place that involves a dual tensor: refused (its tangent would go stale)."""
-    if any_dual((t, *others)):
+def writable_tangent(t: Tensor) -> Tensor | None:
+    """`t`'s tangent when a write in place into `t` can carry it: a writable numpy array (the
+    CPU; its views' tangents are views of it, `_viewed_tangent`); None when `t` has none."""
+    tangent = tangent_of(t)
+    if tangent is None:
+        return None
+    if not (isinstance(tangent._data, np.ndarray) and tangent._data.flags.writeable):
         raise DualgradNotImplementedError(
-            f"{name}: forward-mode AD does not support writing in place into a dual tensor or from one "
-            f"(the tangent would not follow the write); use the out-of-place op {user_line()}")
+            f"forward-mode AD writes in place into a dual tensor on the CPU only (its tangent here is "
+            f"not a writable numpy array: a jax device, or a broadcast view); use the out-of-place op "
+            f"{user_line()}")
+    return tangent
+
+
+def refuse_inplace(name: str, t: Tensor, others: tuple) -> None:
+    """A dual value written in place into a tensor without a tangent: refused (that tensor's
+    views, made before, would keep no tangent while their values follow the write)."""
+    if tangent_of(t) is None and any_dual(others):
+        raise DualgradNotImplementedError(
+            f"{name}: forward-mode AD does not support writing a dual tensor in place into one without "
+            f"a tangent (its views would not follow); make the target dual first, or use the "
+            f"out-of-place op {user_line()}")
+
+
+def carry(shadow: Tensor, t: Tensor) -> Tensor:
+    """`shadow` (the value `t` had, as an op's input) with `t`'s tangent."""
+    tangent = tangent_of(t)
+    if tangent is not None:
+        set_tangent(shadow, tangent)
+    return shadow
+
+
+def write_tangent(t: Tensor, result: Tensor) -> None:
+    """After a write in place into the dual `t`: its tangent becomes the result's, written into
+    its tangent's memory (so its views' tangents follow)."""
+    tangent = tangent_of(t)
+    if tangent is None:
+        return
+    new = tangent_of(result)
+    if new is None:
+        tangent._data[...] = 0
+    else:
+        tangent._data[...] = np.asarray(new._data, tangent._data.dtype)
 
 
 def _dual_bind(op, args: tuple, attrs: dict) -> Tensor:
@@ -135,8 +174,25 @@ def _dual_bind(op, args: tuple, attrs: dict) -> Tensor:
                     tangents = [None] * len(args)
                 tangents[k] = t
     if tangents is not None and out.dtype.is_floating_point:
-        set_tangent(out, _pushed(op, args, attrs, out, tangents))
+        viewed = _viewed_tangent(op, args, attrs, out, tangents)
+        set_tangent(out, viewed if viewed is not None else _pushed(op, args, attrs, out, tangents))
     return out
+
+
+def _viewed_tangent(op, args: tuple, attrs: dict, out: Tensor, tangents: list) -> Tensor | None:
+    """A view's tangent as the same view of its base's tangent (numpy memory shared), so a write
+    in place into the base's tangent reaches it, as the write reaches the view's values; None
+    where `out` is not a view of its first argument on the CPU."""
+    base, tangent = args[0], tangents[0]
+    if op not in _bind._VIEW_OP_SET or tangent is None or any(t is not None for t in tangents[1:]):
+        return None
+    if not (isinstance(out._data, np.ndarray) and isinstance(tangent._data, np.ndarray)
+            and np.shares_memory(out._data, base._data)):
+        return None
+    view = op.kernel(np, tangent._data, **attrs) if attrs else op.kernel(np, tangent._data)
+    if view.shape != out._data.shape or not np.shares_memory(view, tangent._data):
+        return None
+    return wrap(view)
 
 
 def _pushed(op, args: tuple, attrs: dict, out: Tensor, tangents: list) -> Tensor:

@@ -173,8 +173,10 @@ def write_into(t: Tensor, op: Op, others: tuple) -> bool:
 
 def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
     """`t op= other`: compute functionally, write into t's storage, move t in the graph."""
-    if dual.current() is not None:  # (forward-mode AD: a dual tensor's tangent would go stale)
+    dual_target = None
+    if dual.current() is not None:  # forward-mode AD: the target's tangent follows the write
         dual.refuse_inplace(f"in-place {op.name}", t, others)
+        dual_target = dual.writable_tangent(t)
     if others and op.name == "setitem":  # fill_, copy_, scatter_...: a checked, exact value
         others = (write_value(others[0], t.dtype, op.name), *others[1:])
     if t._view is not None:
@@ -186,13 +188,16 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
             refuse_outside_view(t, op)
         chain = view_chain(t)
         check_leaf_inplace(t, chain)
-        result = op(shadow(t, copy=op.saves_inputs), *others, **attrs)
-    elif not attrs and write_into(t, op, others):
+        before = shadow(t, copy=op.saves_inputs)
+        result = op(before if dual_target is None else dual.carry(before, t), *others, **attrs)
+    elif not attrs and dual_target is None and write_into(t, op, others):
         t._version[0] += 1
         return t
     else:
         # (plain leaves of the values: a jax `detach()` would join the family, views.track_alias)
-        result = op(wrap(t._data), *(wrap(o._data) if isinstance(o, Tensor) else o for o in others), **attrs)
+        before = wrap(t._data) if dual_target is None else dual.carry(wrap(t._data), t)
+        result = op(before, *(o if dual_target is not None and isinstance(o, Tensor) else wrap(o._data)
+                              if isinstance(o, Tensor) else o for o in others), **attrs)
     value = result._data if type(result) is Tensor else stored(result)  # (a LazyValue: eager/lazy.py)
     if value.dtype != t._data.dtype and not np.can_cast(value.dtype, t._data.dtype, "same_kind"):
         raise GraphError(f"{op.name}: result type {dtypes.from_numpy_dtype(value.dtype).name} can't be "
@@ -223,6 +228,8 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         t._data[...] = value
         if watched:
             wrote(t._data)
+    if dual_target is not None:
+        dual.write_tangent(t, result)
     if recording:
         adopt(t, result)
         if chain:

@@ -239,11 +239,13 @@ def __setitem__(self, key, value) -> None:
             f"setitem: a key with an integer apart from its index arrays, such as x[0, :, idx], orders "
             f"the written elements differently in PyTorch and numpy; write x[0][:, idx] = value "
             f"instead (a single value is fine) {user_line()}")
-    if dual.current() is not None:  # (forward-mode AD: a dual tensor's tangent would go stale)
+    dual_target = False
+    if dual.current() is not None:  # forward-mode AD: a dual target's tangent follows the write
         dual.refuse_inplace("__setitem__", self, (value,))
+        dual_target = dual.tangent_of(self) is not None
     value = write_value(value, self.dtype, "setitem")
     wanted = self._requires_grad or isinstance(value, Tensor) and value._requires_grad
-    if wanted and grad_mode.state.enabled:
+    if wanted and grad_mode.state.enabled or dual_target:
         inplace(self, ops.setitem, value, key=key)  # recorded (CopySlices), even for a number
     else:
         new = value._data if isinstance(value, Tensor) else value

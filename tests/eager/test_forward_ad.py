@@ -108,9 +108,9 @@ def test_refusals_name_what_and_change_nothing():
             fwAD.make_dual(dg.ones(2, dtype=dg.int64), dg.ones(2))
         x = fwAD.make_dual(dg.ones(2), dg.tensor([1.0, 2.0]))
         y, buffer = x * 2, dg.zeros(2)
-        for write in (lambda: y.add_(1), lambda: buffer.copy_(x), lambda: buffer.__setitem__(0, x[1])):
-            with pytest.raises(DualgradError, match="does not support writing in place") as info:
-                write()
+        for write in (lambda: buffer.copy_(x), lambda: buffer.__setitem__(0, x[1])):
+            with pytest.raises(DualgradError, match="does not support writing a dual tensor") as info:
+                write()  # (into a tensor without a tangent: its views, made before, would have none)
             assert "test_forward_ad.py" in str(info.value)
         np.testing.assert_array_equal(y.detach().numpy(), [2.0, 2.0])
         np.testing.assert_array_equal(buffer.numpy(), [0.0, 0.0])
@@ -120,3 +120,41 @@ def test_refusals_name_what_and_change_nothing():
     fwAD.exit_dual_level(level=index)
     with pytest.raises(DualgradError, match="Trying to exit a forward AD level"):
         fwAD.exit_dual_level()
+
+
+@pytest.mark.cpu_only  # (the jax device refuses writes into a dual tensor: below)
+def test_writes_in_place_into_dual_tensors_carry_the_tangent_to_their_views():
+    """A residual block written with in-place ops (`h += x`, `clamp_`, `h[0] = ...`, `mul_`),
+    its tangent and a view's against jax.jvp of the same function written out of place."""
+    rng = np.random.default_rng(1)
+    w, x0, v = rng.standard_normal((3, 3)), rng.standard_normal(3), rng.standard_normal(3)
+
+    def block_jax(a):
+        h = jnp.maximum(a @ w + a, 0.0)
+        h = h.at[0].set(a[1] * 10.0) * 3.0
+        return h
+
+    want, want_tangent = jax.jvp(block_jax, (jnp.asarray(x0),), (jnp.asarray(v),))
+    primal, tangent = dg.tensor(x0), dg.tensor(v)
+    with fwAD.dual_level():
+        x = fwAD.make_dual(primal, tangent)
+        h = x @ dg.tensor(w)
+        tail = h[1:]  # a view made before the writes
+        h += x
+        h.clamp_(min=0.0)
+        h[0] = x[1] * 10.0
+        h.mul_(3.0)
+        got, got_tangent = fwAD.unpack_dual(h)
+        np.testing.assert_allclose(got.numpy(), np.asarray(want), rtol=1e-12)
+        np.testing.assert_allclose(got_tangent.numpy(), np.asarray(want_tangent), rtol=1e-12)
+        np.testing.assert_allclose(fwAD.unpack_dual(tail).tangent.numpy(), np.asarray(want_tangent)[1:],
+                                   rtol=1e-12)
+    np.testing.assert_array_equal(tangent.numpy(), v)  # (make_dual kept its own copy)
+
+
+@pytest.mark.cpu_only  # (the device is named)
+def test_the_jax_device_refuses_writes_into_a_dual_tensor():
+    with fwAD.dual_level():
+        y = fwAD.make_dual(dg.ones(2, device="jax"), dg.ones(2, device="jax")) * 2
+        with pytest.raises(DualgradError, match="on the CPU only"):
+            y.add_(1)

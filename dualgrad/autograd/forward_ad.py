@@ -70,7 +70,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
         raise DualgradRuntimeError(f"make_dual: the tangent is on {tangent.device}, the primal on "
                                    f"{tensor.device} {user_line()}")
     out = tensor.view_as(tensor)
-    dual.set_tangent(out, tangent.detach().clone())  # (its own memory: writes in place update it)
+    dual.set_tangent(out, dual.own_tangent(out, tangent))
     return out
 
 

@@ -107,6 +107,15 @@ def set_tangent(t: Tensor, tangent: Tensor) -> None:
     _level.tensors.append(weakref.ref(t))
 
 
+def own_tangent(primal: Tensor, tangent: Tensor) -> Tensor:
+    """make_dual's copy of the user's tangent: its own memory (writes in place update it), on
+    the CPU in the primal's dtype and layout (so views of the dual share their tangents)."""
+    data = primal._data
+    if isinstance(data, np.ndarray) and isinstance(tangent._data, np.ndarray):
+        return wrap(laid_out_as(data, tangent._data))
+    return tangent.detach().clone()
+
+
 def drop_tangent(t: Tensor) -> None:
     t.__dict__.pop(_KEY, None)
 
@@ -191,7 +200,10 @@ def _viewed_tangent(op, args: tuple, attrs: dict, out: Tensor, tangents: list) -
         return None
     view = op.kernel(np, tangent._data, **attrs) if attrs else op.kernel(np, tangent._data)
     if view.shape != out._data.shape or not np.shares_memory(view, tangent._data):
-        return None
+        # (tangents are laid out as their primals, so this is not reached; a view whose tangent
+        # could not follow its base's writes must not be made silently)
+        raise DualgradNotImplementedError(f"{op.name}: forward-mode AD could not make this view's "
+                                          f"tangent a view of its base's {user_line()}")
     return wrap(view)
 
 
@@ -243,5 +255,13 @@ def _as(value, out: Tensor):
     """The tangent in the output's dtype and shape (a rule may promote; a 0-d sum gives a scalar)."""
     data = out._data
     if isinstance(data, np.ndarray):
-        return np.asarray(value, data.dtype).reshape(data.shape)
+        return laid_out_as(data, value)
     return value.astype(data.dtype).reshape(data.shape)
+
+
+def laid_out_as(primal: np.ndarray, value) -> np.ndarray:
+    """`value` in an array with the primal's dtype and memory layout (numpy's empty_like), so a
+    reshape is a view of the tangent exactly where it is one of the primal (`_viewed_tangent`)."""
+    out = np.empty_like(primal)
+    out[...] = np.asarray(value).reshape(primal.shape)
+    return out

@@ -114,13 +114,9 @@ def where(condition, x=None, y=None, name=None):
     length is their first dim (broadcast, it would pick columns of a square x). Without x and
     y: the coordinates of condition's True entries, int64 [n, rank], condition known when the
     graph is built (TF1's one-argument tf.where)."""
-    if x is None and y is None:
+    condition = where_condition("where", condition, x, y)
+    if x is None:
         return true_coordinates(condition, name)
-    if x is None or y is None:
-        raise ArgumentError(f"ds.where: x and y must both be given or both be None {user_line()}")
-    condition = _tensor(condition)
-    if not condition.dtype.is_bool:
-        raise DTypeError(f"ds.where: condition must be bool, got {condition.dtype.name} {user_line()}")
     shapes = [t.shape if isinstance(t, Tensor) else np.shape(t) for t in (x, y)]
     rank = max(len(shape or ()) for shape in shapes)
     if condition.shape is not None and len(condition.shape) == 1 and rank > 1:
@@ -136,6 +132,19 @@ def where(condition, x=None, y=None, name=None):
         declared = ops.where(condition, x, y).dtype
         x, y = convert_to_tensor(x, dtype=declared), convert_to_tensor(y, dtype=declared)
     return _n(ops.where(condition, x, y), name)
+
+
+def where_condition(fn: str, condition, x, y):
+    """`where`'s and `where_v2`'s condition: as given when x and y are both None (the
+    coordinates form), else a bool graph tensor; x and y given together or not at all."""
+    if x is None and y is None:
+        return condition
+    if x is None or y is None:
+        raise ArgumentError(f"ds.{fn}: x and y must both be given or both be None {user_line()}")
+    condition = _tensor(condition)
+    if not condition.dtype.is_bool:
+        raise DTypeError(f"ds.{fn}: condition must be bool, got {condition.dtype.name} {user_line()}")
+    return condition
 
 
 def cast(x, dtype, name=None):

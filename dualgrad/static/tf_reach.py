@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, user_line
-from .api import _n, _tensor, identity, reshape
+from .api import _n, _tensor, identity, reshape, where_condition
 from .convert import ArgumentError
 from .creation import as_dtype, convert_to_tensor, ones_like, zeros_like
 from .gradients import gradients
@@ -31,13 +31,9 @@ __all__ = ["confusion_matrix", "hessians", "is_non_decreasing", "polyval", "wher
 def where_v2(condition, x=None, y=None, name=None) -> Tensor:
     """condition ? x : y with condition, x and y broadcast together (tf.where_v2); without x
     and y, the int64 coordinates of condition's True entries (as ds.where)."""
-    if x is None and y is None:
+    condition = where_condition("where_v2", condition, x, y)
+    if x is None:
         return true_coordinates(condition, name)
-    if x is None or y is None:
-        raise ArgumentError(f"ds.where_v2: x and y must both be given or both be None {user_line()}")
-    condition = _tensor(condition)
-    if not condition.dtype.is_bool:
-        raise DTypeError(f"ds.where_v2: condition must be bool, got {condition.dtype.name} {user_line()}")
     if isinstance(y, Tensor) and not isinstance(x, Tensor):
         x = _tensor(x, like=y)
     x = _tensor(x)

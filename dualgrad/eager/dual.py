@@ -21,6 +21,7 @@ import weakref
 import numpy as np
 
 from .. import ops
+from ..backend import full_on, namespace_of
 from ..errors import DualgradNotImplementedError, DualgradRuntimeError, user_line
 from ..ops.operands import _FRONTENDS
 from . import bind as _bind
@@ -222,33 +223,22 @@ def _pushed(op, args: tuple, attrs: dict, out: Tensor, tangents: list) -> Tensor
         return wrap(_as(total, out))
     with enable_grad():  # (g of ones: the rules are linear in g, but some skip a block of g that
         # is all zero, a factor the loss does not read: `_read_quotient` in ops/linalg_eigh.py)
-        g = wrap(_zeros_like(out._data) + 1).requires_grad_()
+        g = wrap(full_on(out._data, out._data.shape, 1)).requires_grad_()
         plain = [wrap(a._data) if isinstance(a, Tensor) else a for a in args]
         rules = op.vjp(needed, g, wrap(out._data), plain, attrs)
         terms = [ops.sum(ops.multiply(r, wrap(t._data))) for r, t in zip(rules, tangents, strict=True)
                  if r is not None and t is not None and isinstance(r, Tensor) and r.requires_grad]
         if not terms:
-            return wrap(_zeros_like(out._data))
+            return wrap(full_on(out._data, out._data.shape, 0))
         total = terms[0]
         for term in terms[1:]:
             total = ops.add(total, term)
         (jt,) = grad((total,), (g,), allow_unused=True)  # (the reverse pass through the rules)
-    return wrap(_as(jt._data if jt is not None else _zeros_like(out._data), out))
+    return wrap(_as(jt._data if jt is not None else full_on(out._data, out._data.shape, 0), out))
 
 
 def _broadcast(value, shape: tuple):
-    return value if value.shape == shape else np.broadcast_to(value, shape) if isinstance(value, np.ndarray) \
-        else _jax_broadcast(value, shape)
-
-
-def _jax_broadcast(value, shape: tuple):
-    import jax.numpy as jnp
-
-    return jnp.broadcast_to(value, shape)
-
-
-def _zeros_like(data):
-    return np.zeros(data.shape, data.dtype) if isinstance(data, np.ndarray) else data * 0
+    return value if value.shape == shape else namespace_of(value).broadcast_to(value, shape)
 
 
 def _as(value, out: Tensor):

@@ -42,12 +42,13 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54, beta: float = 0.46, *,
                    dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """alpha - beta cos(2 pi n / (N - 1)) (torch.hamming_window; numpy's np.hamming at the defaults)."""
+    """alpha - beta cos(2 pi n / (N - 1)) (torch.hamming_window): numpy's Hann window
+    0.5 - 0.5 cos(...) rescaled, (alpha - beta) + 2 beta hann."""
     alpha = convert.number(alpha, "hamming_window", "alpha")
     beta = convert.number(beta, "hamming_window", "beta")
 
     def symmetric(m: int) -> np.ndarray:
-        return alpha - beta * np.cos(2.0 * np.pi * np.arange(m) / (m - 1))
+        return (alpha - beta) + 2.0 * beta * np.hanning(m)
 
     return _window("hamming_window", window_length, periodic, symmetric, dtype, device, requires_grad)
 

@@ -247,6 +247,7 @@ OPS: dict[str, Samples] = {
     "cholesky": Samples((_s((1, 2, 2), kinds=(SPD,), upper=True),), domain=((-0.5, 0.5),)),
     "eigh": Samples((_s((2, 2), kinds=(SPD,)),), domain=((-0.5, 0.5),)),
     "qr": Samples((_s((1, 2, 1), kinds=(SPREAD,)),), domain=((-0.5, 0.5),)),
+    "geqrf": Samples((_s((1, 3, 2), kinds=(SPREAD,)), _s((2, 3), kinds=(SPREAD,))), domain=((-0.5, 0.5),)),
     "svd": Samples((_s((1, 1, 2), kinds=(SPREAD,)),), domain=((-0.5, 0.5),)),
     "pinv": Samples((_s((2, 1, 1), kinds=(SPREAD,), rtol=1e-12),), domain=((-0.5, 0.5),)),
     # -- ops.accumulate ---------------------------------------------------------------------

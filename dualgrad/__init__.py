@@ -401,6 +401,9 @@ from . import special  # isort: skip (torch.special's names for the dg functions
 from .linalg_more import matrix_exp  # isort: skip (torch.matrix_exp)
 from . import linalg_gaps  # isort: skip (installs vecdot, cond, the LU family... into dg.linalg)
 from . import func  # isort: skip (torch.func's transforms over the eager engine)
+from .linalg_householder import geqrf, lu_unpack, orgqr, ormqr  # isort: skip (and dg.linalg.householder_product...)
+from .linalg_lowrank import pca_lowrank, svd_lowrank  # isort: skip (torch.svd_lowrank, torch.pca_lowrank)
+from .eager.creation_strided import empty_strided  # isort: skip (torch.empty_strided)
 from .func import vmap  # isort: skip (torch.vmap)
 
 float = float32  # noqa: A001

@@ -111,8 +111,8 @@ from .layers import dropout_apply, linear
 from .linalg import matmul
 from .linalg_cholesky import cholesky
 from .linalg_eigh import eigh
-from .linalg_qr_svd import pinv, qr, svd
 from .linalg_householder import geqrf
+from .linalg_qr_svd import pinv, qr, svd
 from .linalg_solve import det, det_sign, inv, logabsdet, solve
 from .log_bases import exp2, gcd, lcm, log2, log10
 from .logexp import logaddexp, logaddexp2, logcumsumexp

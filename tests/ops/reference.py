@@ -152,7 +152,6 @@ def _qr_reference(a):
     return jnp.concatenate([jnp.swapaxes(q * d[..., None, :], -1, -2), r * d[..., :, None]], axis=-1)
 
 
-def _svd_reference(a):
 def _geqrf_reference(a):
     """[a | tau] of LAPACK's compact Householder QR, tau padded with zeros to a's rows."""
     from jax._src.lax.linalg import geqrf
@@ -162,6 +161,7 @@ def _geqrf_reference(a):
     return jnp.concatenate([factor, jnp.concatenate([tau, pad], axis=-1)[..., :, None]], axis=-1)
 
 
+def _svd_reference(a):
     """[U^T | S | Vh] (reduced), each U column's largest entry positive (its V row flips too)."""
     u, s, vh = jnp.linalg.svd(a, full_matrices=False)
     sign = _largest_positive(u)
@@ -245,8 +245,8 @@ REFERENCE = {
     "inv": jnp.linalg.inv, "det": jnp.linalg.det, "solve": solve_reference,
     "logabsdet": lambda a: jnp.linalg.slogdet(a)[1], "det_sign": lambda a: jnp.linalg.slogdet(a)[0],
     "cholesky": _cholesky_reference, "eigh": _eigh_reference, "qr": _qr_reference, "svd": _svd_reference,
-    "pinv": lambda a, atol=None, rtol=None: jnp.linalg.pinv(a, rtol=rtol if rtol is not None else (
     "geqrf": _geqrf_reference,
+    "pinv": lambda a, atol=None, rtol=None: jnp.linalg.pinv(a, rtol=rtol if rtol is not None else (
         0.0 if atol else jnp.finfo(a.dtype).eps * max(a.shape[-2:]))),
     # composites
     "var": lambda x, axis=None, keepdims=False, correction=1: jnp.var(x, axis=axis, ddof=correction,

@@ -345,6 +345,18 @@ vars(nn).update(nce_loss=_nn_sampled.nce_loss, sampled_softmax_loss=_nn_sampled.
 nn.__all__ += ["nce_loss", "sampled_softmax_loss"]
 from .initializers import orthogonal_initializer  # noqa: E402
 
+# TF1's SparseTensor, tf.sparse and the tf.nn functions taking one (static/sparse_tensor.py,
+# sparse_ops.py, sparse_nn.py)
+from .sparse_nn import ctc_loss as _ctc_loss  # noqa: E402
+from .sparse_nn import embedding_lookup_sparse as _embedding_lookup_sparse  # noqa: E402
+from .sparse_ops import V1_NAMES as _SPARSE_V1_NAMES  # noqa: E402
+from .sparse_ops import sparse_namespace as _sparse_namespace  # noqa: E402
+from .sparse_tensor import SparseTensor, SparseTensorValue, sparse_placeholder  # noqa: E402
+
+sparse = _sparse_namespace()
+globals().update(_SPARSE_V1_NAMES)
+vars(nn).update(ctc_loss=_ctc_loss, embedding_lookup_sparse=_embedding_lookup_sparse)
+nn.__all__ += ["ctc_loss", "embedding_lookup_sparse"]
 __all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
 
 from .add_n import add_n  # noqa: E402  (builds on api, tf_asserts and tf_ops)

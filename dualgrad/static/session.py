@@ -39,6 +39,7 @@ from .narrow import traced_alike
 from .placement import Placement
 from .planning import build_plan
 from .runner import Runner
+from .sparse_tensor import SparseTensor, expanded_feeds
 from .variables import Variable
 
 
@@ -199,14 +200,20 @@ class Session:
             k, = feed_dict
             v = feed_dict[k]
             if type(v) is not np.ndarray:
+                if isinstance(k, SparseTensor):  # (its parts are fed: sparse_tensor.py)
+                    return self._run(fetches, key, expanded_feeds(feed_dict))
                 v = feed_array(v)
             vals = (v,)
             key = (key, k, v.shape, v.dtype)
         elif type(feed_dict) is dict and len(feed_dict) == 2:  # inputs and labels: unrolled too
             (k, v), (k2, v2) = feed_dict.items()
             if type(v) is not np.ndarray:
+                if isinstance(k, SparseTensor):
+                    return self._run(fetches, key, expanded_feeds(feed_dict))
                 v = feed_array(v)
             if type(v2) is not np.ndarray:
+                if isinstance(k2, SparseTensor):
+                    return self._run(fetches, key, expanded_feeds(feed_dict))
                 v2 = feed_array(v2)
             vals = (v, v2)
             key = (key, k, v.shape, v.dtype, k2, v2.shape, v2.dtype)  # the loop's key, as below
@@ -218,6 +225,8 @@ class Session:
             vals = []
             for k, v in feed_dict.items():
                 if type(v) is not np.ndarray:
+                    if isinstance(k, SparseTensor):
+                        return self._run(fetches, key, expanded_feeds(feed_dict))
                     v = feed_array(v)
                 vals.append(v)
                 parts += (k, v.shape, v.dtype)

@@ -55,7 +55,22 @@ from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .lazy import LazyConv1d, LazyConv2d, LazyConv3d, LazyLinear, LazyModuleMixin
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConv3d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyConvTranspose3d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+    LazyModuleMixin,
+)
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .loss_modules import (
     CosineEmbeddingLoss,
@@ -69,6 +84,7 @@ from .loss_modules import (
     TripletMarginLoss,
 )
 from .loss_more_modules import (
+    TripletMarginWithDistanceLoss,
     HingeEmbeddingLoss,
     MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
@@ -124,6 +140,8 @@ __all__ = [
     "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyLinear", "LazyModuleMixin",
     "CosineSimilarity", "PairwiseDistance",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
+    "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils",
     "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
@@ -137,7 +155,7 @@ __all__ = [
     "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HuberLoss", "KLDivLoss", "MarginRankingLoss", "PoissonNLLLoss",
-    "SmoothL1Loss", "Softmin", "TripletMarginLoss",
+    "SmoothL1Loss", "Softmin", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
     "AdaptiveMaxPool3d", "Dropout1d", "Dropout2d", "Dropout3d", "PReLU", "Threshold", "Unflatten",
     "PixelShuffle", "PixelUnshuffle", "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d",
     "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",

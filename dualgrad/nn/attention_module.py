@@ -18,7 +18,7 @@ from .. import ops
 from ..eager import api
 from ..eager.creation import empty, zeros
 from ..eager.tensor import Tensor
-from ..errors import DTypeError, DualgradNotImplementedError, DualgradValueError, EagerShapeError, user_line
+from ..errors import DTypeError, DualgradValueError, EagerShapeError, user_line
 from . import functional as F
 from . import init
 from .attention import scaled_dot_product_attention
@@ -76,6 +76,12 @@ def _is_batched(query, key, value, key_padding_mask, attn_mask, num_heads: int) 
     return batched
 
 
+def _one_more_key(mask: Tensor | None) -> Tensor | None:
+    """A float mask with a last column of zeros: the key add_bias_kv or add_zero_attn appends
+    is attended to (PyTorch's pad(mask, (0, 1)))."""
+    return None if mask is None else F.pad(mask, (0, 1))
+
+
 class MultiheadAttention(Module):
     """Attention over `num_heads` heads of size embed_dim / num_heads (torch.nn.MultiheadAttention):
     in-projections (`in_proj_weight` (3E, E), or `q_proj_weight`/`k_proj_weight`/`v_proj_weight`
@@ -90,10 +96,6 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0:
             raise DualgradValueError(f"embed_dim and num_heads must be greater than 0, got "
                                      f"embed_dim={embed_dim} and num_heads={num_heads} instead")
-        for option, value in (("add_bias_kv", add_bias_kv), ("add_zero_attn", add_zero_attn)):
-            if value:
-                raise DualgradNotImplementedError(f"{_NAME}: {option}=True is not supported by dualgrad "
-                                                  f"{user_line()}")
         super().__init__()
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
@@ -122,7 +124,11 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **kw)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:
+            self.bias_k = Parameter(empty(1, 1, embed_dim, **kw))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, **kw))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -136,6 +142,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        for extra in (self.bias_k, self.bias_v):
+            if extra is not None:
+                init.xavier_normal_(extra)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
                 need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
@@ -208,8 +217,16 @@ class MultiheadAttention(Module):
             elif tuple(attn_mask.shape) != (N * H, L, S):
                 raise EagerShapeError(f"{_NAME}: The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, "
                                       f"but should be {(N * H, L, S)}. {user_line()}")
+        if self.bias_k is not None:  # one more key and value, the learnt biases, for every sample
+            k, v = (api.cat([t, api.expand(b, 1, N, E)]) for t, b in ((k, self.bias_k), (v, self.bias_v)))
+            attn_mask, key_padding_mask = (_one_more_key(m) for m in (attn_mask, key_padding_mask))
         # heads: (L, N, E) -> (N*H, L, hd)
         q, k, v = (api.transpose(api.reshape(t, (t.shape[0], N * H, hd)), 0, 1) for t in (q, k, v))
+        if self.add_zero_attn:  # and a key and value of zeros
+            zero = zeros(N * H, 1, hd, dtype=k.dtype, device=k.device)
+            k, v = api.cat([k, zero], 1), api.cat([v, zero], 1)
+            attn_mask, key_padding_mask = (_one_more_key(m) for m in (attn_mask, key_padding_mask))
+        S = k.shape[1]
         if key_padding_mask is not None:
             if tuple(key_padding_mask.shape) != (N, S):
                 raise EagerShapeError(f"{_NAME}: expecting key_padding_mask shape of {(N, S)}, but got "

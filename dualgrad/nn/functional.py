@@ -82,6 +82,7 @@ from .loss_functions import (  # noqa: F401
     softmin,
     triplet_margin_loss,
 )
+    triplet_margin_with_distance_loss,
 from .loss_more import (  # noqa: F401
     hinge_embedding_loss,
     multi_margin_loss,

@@ -1,6 +1,6 @@
 """More of PyTorch's losses for `nn.functional`: kl_div, huber_loss, smooth_l1_loss,
-margin_ranking_loss, triplet_margin_loss, cosine_embedding_loss, poisson_nll_loss,
-gaussian_nll_loss, and softmin.
+margin_ranking_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+cosine_embedding_loss, poisson_nll_loss, gaussian_nll_loss, and softmin.
 
 Each is a composition of registry ops (`ops.*`), so its gradient is theirs and every device
 and `dg.compile` get it. Where PyTorch's gradient at a kink is a convention, the composition
@@ -197,6 +197,27 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce(_hinge(ops.subtract(ops.add(d_pos, margin), d_neg)), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)) with d any function of two tensors (pairwise_distance
+    by default); with `swap`, d(a, n) is min(d(a, n), d(p, n)) (F.triplet_margin_with_distance_loss)."""
+    reduction = _reduction("triplet_margin_with_distance_loss", reduction)
+    if margin <= 0:
+        raise DualgradValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, got "
+                                 f"{margin} {user_line()}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise EagerShapeError(f"triplet_margin_with_distance_loss: The anchor, positive, and negative "
+                              f"tensors are expected to have the same number of dimensions, but got: anchor "
+                              f"{anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D "
+                              f"inputs {user_line()}")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
+    if swap:
+        d_neg = ops.minimum(d_neg, distance(positive, negative))
     return _reduce(_hinge(ops.subtract(ops.add(d_pos, margin), d_neg)), reduction)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..eager.tensor import Tensor
 from ..errors import DualgradValueError, user_line
 from . import loss_functions as L
+from .distance import PairwiseDistance
 from .loss import _Loss
 from .module import Module
 
@@ -74,6 +75,26 @@ class TripletMarginLoss(_Loss):
         """`triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap, reduction)`."""
         return L.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                      swap=self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, margin + d(a, p) - d(a, n)), d a given distance function, PairwiseDistance() by
+    default (torch.nn.TripletMarginWithDistanceLoss)."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        if margin <= 0:
+            raise DualgradValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
+                                     f"got {margin} instead {user_line()}")
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor:
+        """`triplet_margin_with_distance_loss(anchor, positive, negative, ...)` with the module's options."""
+        return L.triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function, margin=self.margin,
+            swap=self.swap, reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(_Loss):

@@ -14,7 +14,7 @@ import pytest
 
 import dualgrad as dg
 from dualgrad import nn
-from dualgrad.errors import DTypeError, DualgradNotImplementedError, DualgradValueError, ShapeError
+from dualgrad.errors import DTypeError, DualgradValueError, ShapeError
 from dualgrad.nn import functional as F
 
 NEG_INF = -np.inf
@@ -430,5 +430,3 @@ def test_mha_errors_name_the_module_and_shapes():
         nn.MultiheadAttention(8, 3)
     with pytest.raises(DualgradValueError, match="embed_dim and num_heads must be greater than 0"):
         nn.MultiheadAttention(0, 1)
-    with pytest.raises(DualgradNotImplementedError, match="add_bias_kv=True is not supported"):
-        nn.MultiheadAttention(8, 2, add_bias_kv=True)

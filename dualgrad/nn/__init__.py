@@ -37,6 +37,7 @@ from .adaptive_pool import (
     AdaptiveMaxPool2d,
     AdaptiveMaxPool3d,
 )
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .attention_layers import (
     Transformer,
     TransformerDecoder,
@@ -53,6 +54,7 @@ from .ctc_module import CTCLoss
 from .distance import CosineSimilarity, PairwiseDistance
 from .embedding_bag import EmbeddingBag
 from .fold import Fold, Unfold
+from .fractional_pool import FractionalMaxPool2d, FractionalMaxPool3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .layers import Dropout, Flatten, Identity, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .lazy import (
@@ -82,9 +84,9 @@ from .loss_modules import (
     SmoothL1Loss,
     Softmin,
     TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from .loss_more_modules import (
-    TripletMarginWithDistanceLoss,
     HingeEmbeddingLoss,
     MultiLabelMarginLoss,
     MultiLabelSoftMarginLoss,
@@ -138,10 +140,10 @@ __all__ = [
     "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss",
     "SoftMarginLoss", "CTCLoss",
     "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyLinear", "LazyModuleMixin",
-    "CosineSimilarity", "PairwiseDistance",
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "CosineSimilarity", "PairwiseDistance",
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils",
     "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
@@ -161,4 +163,5 @@ __all__ = [
     "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d",
 ]

@@ -69,6 +69,7 @@ from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401
+from .fractional_pool import fractional_max_pool2d, fractional_max_pool3d  # noqa: F401
 from .grid_sampling import affine_grid, grid_sample  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
 from .loss_functions import (  # noqa: F401
@@ -81,8 +82,8 @@ from .loss_functions import (  # noqa: F401
     smooth_l1_loss,
     softmin,
     triplet_margin_loss,
-)
     triplet_margin_with_distance_loss,
+)
 from .loss_more import (  # noqa: F401
     hinge_embedding_loss,
     multi_margin_loss,

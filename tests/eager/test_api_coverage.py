@@ -31,6 +31,7 @@ swapdims swapaxes adjoint unflatten tensor_split hsplit vsplit dsplit split_with
 narrow_copy fliplr flipud take tile diagflat sum_to_size
 stride storage_offset as_strided select_scatter slice_scatter diagonal_scatter cholesky_solve
 cholesky_inverse
+geqrf orgqr ormqr
 """.split()
 
 TORCH_FUNCTIONS = """
@@ -50,10 +51,12 @@ atleast_1d atleast_2d atleast_3d broadcast_tensors broadcast_shapes
 asarray frombuffer as_strided combinations cumulative_trapezoid hann_window hamming_window
 blackman_window bartlett_window kaiser_window select_scatter slice_scatter diagonal_scatter
 cholesky_solve cholesky_inverse vmap
+geqrf orgqr ormqr lu_unpack svd_lowrank pca_lowrank empty_strided
 """.split()
 
 LINALG = ("norm vector_norm matrix_norm inv det slogdet solve "
-          "svd eig eigh qr cholesky pinv matrix_rank lstsq").split()
+          "svd eig eigh qr cholesky pinv matrix_rank lstsq "
+          "lu_factor householder_product vander diagonal").split()
 
 STILL_MISSING = {
     "tensor": set(),

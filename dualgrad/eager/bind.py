@@ -41,6 +41,7 @@ from .lazy import compute_pending, pending_operand
 from .lazy import record as _lazy_record
 from .lazy import state as _lazy_state
 from .node import accumulator, node_class, node_class_named
+from .saved_hooks import pack_node
 from .tensor import Tensor, _new, _new_counter, stored
 
 
@@ -72,6 +73,7 @@ class _Tracing(threading.local):
 
 
 _tracers = 0
+_packing = 0  # saved_tensors_hooks contexts open over all threads (saved_hooks.py counts them)
 _TRACERS_LOCK = threading.Lock()
 tracing = _Tracing()
 
@@ -253,6 +255,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
         node.out_version = None
     t.grad_fn = node
     t._requires_grad = True
+    if _packing:  # some thread is inside saved_tensors_hooks (eager/saved_hooks.py)
+        pack_node(node, t)
     return t
 
 

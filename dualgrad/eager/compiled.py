@@ -101,7 +101,7 @@ def _flatten(roots: list) -> tuple:
             sinks.append(node)
             parts.append(None)
             continue
-        if not isinstance(node, Node) or node.hooks or node.inputs is None:
+        if not isinstance(node, Node) or node.hooks or node.extended or node.inputs is None:
             raise _Ineligible
         if node.op.vjp_checks:  # its rules call checked ops (det's inv): traced, no check would run
             raise _Ineligible

@@ -15,7 +15,7 @@ import numpy as np
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
 from ..errors import GraphError, user_line
-from . import compiled, grad_mode, storage_writes, views
+from . import compiled, grad_mode, multi_grad, storage_writes, views
 from .bind import edge
 from .node import AccumulateGrad
 from .tensor import Tensor, wrap
@@ -79,7 +79,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
     if targets is None and not create_graph:  # a training step's backward: one XLA program?
         captured = compiled.try_backward(roots, seeds, retain)
     if captured is None:
-        with grad_mode.set_grad_enabled(create_graph):
+        with grad_mode.set_grad_enabled(create_graph), multi_grad.walk():
             captured = backpropagate(roots, seeds, targets=set(targets) if targets else None,
                                      retain_graph=retain)
     with _COMMIT:  # read-add-write of shared .grad arrays, one backward at a time
@@ -170,7 +170,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     seeds = _seed(outs, _as_list(grad_outputs), create_graph)
     retain = create_graph if retain_graph is None else retain_graph
     edges = [_target(t) for t in ins]
-    with grad_mode.set_grad_enabled(create_graph):
+    with grad_mode.set_grad_enabled(create_graph), multi_grad.walk():
         captured = backpropagate([edge(t) for t in outs], seeds, targets={n for n, _ in edges},
                                  retain_graph=retain)
     result = []

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..backend import full_on
 from ..errors import DualgradNotImplementedError, GraphError, user_frame, user_line
-from . import dual, grad_mode
+from . import dual, grad_mode, saved_hooks
 from .bind import edge
-from .node import FREED, HookedNode, check_nan
+from .node import FREED, HookedNode, call_grads_hooks, check_nan
+from .saved_hooks import pack_function_saved, unpack_function_saved
 from .tensor import Tensor, check_version, wrap
 
 
@@ -33,6 +34,9 @@ class FunctionCtx(HookedNode):
         self.materialize_grads = True
         self.output_shapes: list = []
 
+    post_hooks = None  # (`register_hook`'s list, made at the first one)
+    _packed = None  # what saved_tensors_hooks' pack made of the saved tensors (eager/saved_hooks.py)
+
     def save_for_backward(self, *tensors) -> None:
         """Keeps tensors for backward, checked for in-place changes (ctx.save_for_backward)."""
         self._saved = tensors
@@ -43,6 +47,8 @@ class FunctionCtx(HookedNode):
         """The tensors given to save_for_backward; raises once freed or modified (ctx.saved_tensors)."""
         if self._saved is None:
             raise GraphError(FREED)
+        if self._packed is not None:
+            return unpack_function_saved(self._packed)
         for t, v in zip(self._saved, self._versions, strict=True):
             if v is not None:
                 check_version(t, v, self)
@@ -72,7 +78,7 @@ class FunctionCtx(HookedNode):
 
     def release(self) -> None:
         """Frees the saved tensors after backward unless retain_graph (the walker's protocol)."""
-        self._saved = None
+        self._saved = self._packed = None
 
     def apply(self, grads: list, needed: list) -> list:
         """Runs the user's `backward` on the output gradients (the walker's protocol)."""
@@ -99,6 +105,8 @@ class FunctionCtx(HookedNode):
             out.append(g._data if raw and g is not None else g)
         if grad_mode.state.anomaly:
             check_nan(self, out)
+        if self.post_hooks:
+            out = call_grads_hooks(self.post_hooks, out, grads, pre=False)
         return out
 
     def _reference(self):
@@ -143,6 +151,9 @@ class Function:
                 result.append(t)
             else:
                 result.append(o)
+        if record and ctx._saved and saved_hooks.state.stack:  # packed once forward returned, as
+            ctx._packed = pack_function_saved(ctx._saved)  # PyTorch does; the node keeps the packed
+            ctx._saved, ctx._versions = (), ()
         ctx.num_outputs = len(outs)
         ctx.output_shapes = [tuple(o.shape) if isinstance(o, Tensor) else () for o in outs]
         if dual.any_dual(args):  # forward-mode AD: the class's jvp gives the outputs' tangents

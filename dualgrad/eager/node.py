@@ -13,7 +13,7 @@ import numpy as np
 
 from ..autodiff import GradNode, SinkNode
 from ..backend import is_jax_array
-from ..errors import GraphError
+from ..errors import GraphError, user_line
 from ..ops import Op
 from ..ops.jit import run_vjps_jitted
 from . import grad_mode
@@ -60,6 +60,32 @@ class HookedNode(GradNode):
         """(node, output index) of each input, as torch's grad_fn.next_functions."""
         return tuple(self.next_edges)
 
+    @property
+    def metadata(self) -> dict:
+        """A dict of the user's own, kept with the node (torch's grad_fn.metadata)."""
+        data = self.__dict__.get("_metadata")
+        if data is None:
+            data = self.__dict__["_metadata"] = {}
+        return data
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """`fn(grad_outputs)` before the node runs, after its tensors' hooks; a non-None
+        result (one entry per output) replaces the gradients (torch's Node.register_prehook)."""
+        return self.add_hook(PRE, fn)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """`fn(grad_inputs, grad_outputs)` after the node ran; a non-None result (one entry per
+        input) replaces the gradients it passes on (torch's Node.register_hook)."""
+        hooks = self.__dict__.get("post_hooks")
+        if hooks is None:
+            hooks = self.post_hooks = []
+            self.extend()
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def extend(self) -> None:
+        """Makes the node run its post-hooks (a custom Function's node always does)."""
+
     def add_hook(self, index: int, fn) -> RemovableHandle:
         """Registers `fn` on the gradient of output `index`; `.remove()` on the handle undoes it."""
         if self.hooks is None:
@@ -69,16 +95,47 @@ class HookedNode(GradNode):
         return RemovableHandle(self.hooks, entry)
 
     def run_hooks(self, grads: list) -> list:
-        """Each registered hook on its output's gradient, in registration order (PyTorch's
-        `Node.register_hook`), those of `retain_grad` last; a hook's non-None return replaces
-        that gradient."""
+        """Each tensor hook on its output's gradient, in registration order, those of
+        `retain_grad` last, then the node's pre-hooks (PyTorch's order); a hook's non-None
+        return replaces the gradient."""
         from .tensor import RetainGrad, call_hook
 
         grads = list(grads)
+        pre = []
         for index, fn in sorted(self.hooks, key=lambda entry: type(entry[1]) is RetainGrad):
-            if grads[index] is not None:
+            if index is PRE:
+                pre.append(fn)
+            elif grads[index] is not None:
                 grads[index] = call_hook(fn, grads[index])
-        return grads
+        return call_grads_hooks(pre, grads) if pre else grads
+
+
+PRE = "pre"  # the index of `register_prehook`'s entries in a node's `hooks`
+
+
+def call_grads_hooks(hooks: list, grads: list, outputs: list | None = None, pre: bool = True) -> list:
+    """Node hooks in turn: a pre-hook sees `(grad_outputs)`, a post-hook `(grad_inputs,
+    grad_outputs)`, as tuples of Tensors (or None); a non-None result replaces `grads`."""
+    from .tensor import Tensor, wrap
+
+    def shown(gs):
+        return tuple(g if g is None or isinstance(g, Tensor) else wrap(g) for g in gs)
+
+    raw = not any(isinstance(g, Tensor) for g in (grads if pre else outputs))
+    for fn in list(hooks):
+        result = fn(shown(grads)) if pre else fn(shown(grads), shown(outputs))
+        if result is None:
+            continue
+        name = getattr(fn, "__name__", type(fn).__name__)
+        result = (result,) if isinstance(result, Tensor) else tuple(result)
+        if len(result) != len(grads):
+            raise GraphError(f"hook '{name}' has returned an incorrect number of values (got "
+                             f"{len(result)}, but expected {len(grads)}) {user_line()}")
+        if any(g is not None and not isinstance(g, Tensor) for g in result):
+            raise GraphError(f"hook '{name}' returned a {type(result[0]).__name__}, not a tuple of "
+                             f"Tensors (or None) {user_line()}")
+        grads = [g._data if raw and g is not None else g for g in result]
+    return grads
 
 
 class Node(HookedNode):
@@ -94,9 +151,12 @@ class Node(HookedNode):
     # read them promoted too (`Op.rule_inputs`), as the forward computed
     promotes_inputs = False
 
-    def register_hook(self, fn) -> RemovableHandle:
-        """A hook on the gradient of this node's output, like `Tensor.register_hook`."""
-        return self.add_hook(0, fn)
+    extended = False  # (True on saved_hooks.ExtendedNode: packed saved tensors or post-hooks)
+
+    def extend(self) -> None:
+        from .saved_hooks import extended_class
+
+        self.__class__ = extended_class(type(self))
 
     def apply(self, grads: list, needed: list) -> list:
         g = grads[0]

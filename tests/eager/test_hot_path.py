@@ -48,7 +48,7 @@ def test_rarely_set_fields_belong_to_the_object_they_are_set_on() -> None:
     assert a.name == "a" and b.name is None and (a * 2).name is None
     ya, yb = a * 2, b * 2
     calls = []
-    ya.grad_fn.register_hook(lambda g: calls.append("a"))
+    ya.grad_fn.register_prehook(lambda grads: calls.append("a"))
     assert yb.grad_fn.hooks is None and type(yb.grad_fn).hooks is None
     (ya + yb).sum().backward()
     assert calls == ["a"]

@@ -17,6 +17,7 @@ from .. import dtypes
 from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
 from ..errors import DualgradRuntimeError, StateDictError, user_line
+from . import backward_hooks
 from .parameter import is_parameter
 from .state_dict import StateDictMixin
 
@@ -70,19 +71,28 @@ class Module(StateDictMixin):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" '
                                   "function")
 
+    # the full backward hooks: empty class-level defaults, an instance's own dicts made at its
+    # first registration (nn/backward_hooks.py)
+    _backward_hooks: OrderedDict = OrderedDict()
+    _backward_pre_hooks: OrderedDict = OrderedDict()
+
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_pre_hooks
+                or self._backward_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        call = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            args, call = backward_hooks.hook_inputs(self, args)
         out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if call is None else backward_hooks.hook_outputs(call, out)
 
     # -- registration ------------------------------------------------------------------------
     def _check_name(self, name, kind: str) -> None:
@@ -300,6 +310,24 @@ class Module(StateDictMixin):
         """`hook(module, args, output)` after forward; a non-None result replaces the output."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` once the gradients of the module's positional
+        tensor inputs are computed; a non-None result replaces grad_input."""
+        return self._own_hooks("_backward_hooks", hook)
+
+    def register_full_backward_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, grad_output)` once the gradients of the module's outputs are computed;
+        a non-None result replaces grad_output."""
+        return self._own_hooks("_backward_pre_hooks", hook)
+
+    def _own_hooks(self, name: str, hook: Callable) -> RemovableHandle:
+        if name not in self.__dict__:
+            super().__setattr__(name, OrderedDict())
+        hooks = self.__dict__[name]
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
         return handle
 
     # -- devices and dtypes ---------------------------------------------------------------------

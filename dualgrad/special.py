@@ -1,6 +1,7 @@
 """`dg.special`: PyTorch's `torch.special` names for the special functions dualgrad has, each the
 same registry op (or composite) as the dg function it maps to: `gammaln` is `lgamma`, `psi`
-is `digamma`, `expit` is `sigmoid`, `ndtr` is the normal CDF written with erf."""
+is `digamma`, `expit` is `sigmoid`, `ndtr` is the normal CDF written with erf; the Bessel,
+scaled, gamma, zeta and polynomial functions come from `special_functions`."""
 from __future__ import annotations
 
 import math
@@ -13,6 +14,7 @@ from .eager.methods_math import digamma, erfc, lgamma, logit, polygamma, sinc, x
 from .eager.methods_special import erf
 from .eager.tensor import Tensor
 from .errors import refusing
+from .special_functions import FUNCTIONS as _MORE
 
 gammaln = lgamma
 psi = digamma
@@ -55,7 +57,9 @@ def i1(input: Tensor) -> Tensor:
 
 expit, exp2, expm1, log1p, xlog1py, ndtr, i1 = (refusing(f) for f in
                                                 (expit, exp2, expm1, log1p, xlog1py, ndtr, i1))
+globals().update(_MORE)  # (special_functions: the scaled, Bessel, gamma, zeta and polynomial ones)
 
 __all__ = ["digamma", "erf", "erfc", "erfinv", "exp2", "expit", "expm1", "gammaln", "i0", "i1", "log1p",
            "log_softmax",
-           "logit", "logsumexp", "ndtr", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy"]
+           "logit", "logsumexp", "ndtr", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py", "xlogy",
+           *sorted(_MORE)]

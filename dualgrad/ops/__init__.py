@@ -105,6 +105,7 @@ from .elementwise import (
     where_grad,
     where_linked,
 )
+from .float_bits import frexp_exponent, frexp_mantissa, nextafter
 from .gathering import ceil, clip_by_norm, floor, gather_nd, logical_xor, pad, round, take, take_add
 from .indexing import getitem, scatter_like, setitem
 from .layers import dropout_apply, linear
@@ -177,7 +178,35 @@ from .selection import (
     triu,
 )
 from .special import digamma, erfc, hypot, lgamma, polygamma, sinc
+from .special_bessel import (
+    airy_ai,
+    airy_ai_prime,
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+    spherical_bessel_j0,
+)
 from .special_more import copysign, erfinv, i0, i1
+from .special_polynomials import (
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
+from .special_scaled import entr, erfcx, gammainc, gammaincc, i0e, i1e, log_ndtr, ndtri, zeta
 from .trig import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
 
 #: Modules of composites: their public functions are checked by the registry test.
@@ -219,5 +248,14 @@ __all__ = [
     "special", "digamma", "erfc", "hypot", "lgamma", "polygamma", "sinc",
     "logexp", "logaddexp", "logaddexp2", "logcumsumexp", "bitwise_left_shift", "bitwise_right_shift",
     "special_more", "copysign", "erfinv", "i0", "i1",
+    "special_scaled", "entr", "erfcx", "gammainc", "gammaincc", "i0e", "i1e", "log_ndtr", "ndtri", "zeta",
+    "special_bessel", "airy_ai", "airy_ai_prime", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+    "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "spherical_bessel_j0",
+    "float_bits", "frexp_exponent", "frexp_mantissa", "nextafter",
+    "special_polynomials", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he", "laguerre_polynomial_l",
+    "legendre_polynomial_p", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w",
     "log_bases", "exp2", "gcd", "lcm", "log2", "log10",
 ]

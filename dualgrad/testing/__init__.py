@@ -14,10 +14,12 @@ from .gradcheck import check_second_order, check_vjp_numeric, gradcheck
 from .samples import COMPOSITES, OPS, Sample, Samples
 from .samples_more import COMPOSITES as _MORE_COMPOSITES
 from .samples_more import OPS as _MORE_OPS
+from .samples_special import OPS as _SPECIAL_OPS
 from .symcheck import check_symbolic
 
 OPS.update(_MORE_OPS)  # (samples_more: the special functions, einsum, cdist, segment reductions)
 COMPOSITES.update(_MORE_COMPOSITES)
+OPS.update(_SPECIAL_OPS)  # (samples_special: torch.special's scaled, Bessel, polynomial functions)
 
 __all__ = [
     "CHECKS", "COMPOSITES", "OPS", "Sample", "Samples", "assert_close", "check_call",

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
+from .reference_special import SPECIAL
 from .reference_windows import WINDOWS
 
 
@@ -297,6 +298,7 @@ REFERENCE = {
     "pad": lambda x, paddings, constant_values=0: jnp.pad(x, paddings, constant_values=constant_values),
     "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
     **WINDOWS,
+    **SPECIAL,
     "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
         jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),

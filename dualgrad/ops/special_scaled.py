@@ -1,0 +1,175 @@
+"""torch.special's scaled and normal-distribution functions and the incomplete gamma and Hurwitz
+zeta functions as registry primitives: `entr`, `erfcx`, `i0e`, `i1e`, `log_ndtr`, `ndtri`,
+`gammainc`, `gammaincc`, `zeta` (numpy kernels are scipy.special's, computed in float64 and
+returned in the input's float dtype; jax kernels are jax.scipy.special's, or scipy's on the
+host through `jax.pure_callback` where jax has none: see `scipy_kernel`).
+
+Gradients are PyTorch's formulas in registry ops. Where PyTorch has none (`gammainc`/`gammaincc`
+in `a`, `zeta` in `x`: "the derivative ... is not implemented") the input has no VJP rule, so
+no gradient reaches it (the eager output does not require grad through it).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import elementwise as ew
+from . import specs
+from .elementwise import _binary
+from .lazy import sympy as sp
+from .registry import declare
+from .special import lgamma
+
+
+def _float_dtype(*arrays):
+    kinds = [np.asarray(a).dtype for a in arrays]
+    floats = [d for d in kinds if d.kind == "f"]
+    return np.result_type(*floats) if floats else np.dtype(np.float32)
+
+
+def _on_host(fn, *arrays):
+    """scipy's `fn` in float64 on numpy arrays, in the operands' float dtype."""
+    dtype = _float_dtype(*arrays)
+    with np.errstate(all="ignore"):
+        out = fn(*(np.asarray(a, np.float64) for a in arrays))
+        return np.asarray(out).astype(dtype, copy=False)
+
+
+def scipy_kernel(name, jax_name: str | None = None):
+    """A kernel running `scipy.special.<name>` (or the function `name` of numpy arrays) on numpy
+    arrays and `jax.scipy.special.<jax_name>` on jax ones; without a jax function, scipy's through
+    `jax.pure_callback` (on the host, also under jit: no XLA op exists for it)."""
+    def kernel(xp, *args):
+        import scipy.special
+
+        fn = getattr(scipy.special, name) if isinstance(name, str) else name
+        if xp is np:
+            return _on_host(fn, *args)
+        if jax_name is not None:
+            import jax.scipy.special as jsp
+
+            return getattr(jsp, jax_name)(*args)
+        return host_callback(xp, fn, *args)
+
+    return kernel
+
+
+def host_callback(xp, fn, *args):
+    """scipy's `fn` on jax arrays (or tracers), through `jax.pure_callback`."""
+    import jax
+
+    args = [xp.asarray(a) for a in args]
+    dtype = xp.result_type(*args)
+    shape = np.broadcast_shapes(*(a.shape for a in args))
+    spec = jax.ShapeDtypeStruct(shape, dtype)
+    return jax.pure_callback(lambda *a: np.broadcast_to(_on_host(fn, *a), shape).astype(dtype), spec,
+                             *args, vmap_method="broadcast_all")
+
+
+def _gammainc_kernel(upper: bool):
+    """scipy's gammainc/gammaincc; jax's gives NaN for a = inf, x finite, where the integral's
+    limit (and scipy's, PyTorch's) is P = 0, Q = 1."""
+    host = scipy_kernel("gammaincc" if upper else "gammainc")
+
+    def kernel(xp, a, x):
+        if xp is np:
+            return host(xp, a, x)
+        import jax.scipy.special as jsp
+
+        value = (jsp.gammaincc if upper else jsp.gammainc)(a, x)
+        return xp.where((a == xp.inf) & xp.isfinite(x) & (x >= 0), float(upper), value).astype(value.dtype)
+    return kernel
+
+
+def unary(name: str, kernel, vjp, sympy, domain=(-3.0, 3.0), doc: str = "", **flags):
+    """An elementwise one-input special function (float results, ints promoted)."""
+    return declare(name, kernel, vjp=(vjp,), sympy=sympy, shape=specs.same, domain=(domain,),
+                   floating=True, elementwise=True, doc=doc, **flags)
+
+
+def positive_or_zero(x, value, at_zero):
+    """`value` where x != 0, `at_zero` where it is (a removable singularity of a rule)."""
+    return ew.where(ew.equal(x, 0), at_zero, value)
+
+
+def safe(x):
+    """x with its zeros replaced by 1, to divide by."""
+    return ew.where(ew.equal(x, 0), 1, x)
+
+
+_SQRT_2PI = math.sqrt(2 * math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+entr = unary(
+    "entr", scipy_kernel("entr", "entr"),
+    lambda g, out, x: ew.negative(ew.multiply(g, ew.add(ew.log(x), 1))),
+    lambda x: -x * sp.log(x), domain=(0.2, 3.0),
+    doc="-x log x for x > 0, 0 at 0, -inf below (torch.special.entr)")
+erfcx = unary(
+    "erfcx", scipy_kernel("erfcx", "erfcx"),
+    lambda g, out, x: ew.multiply(g, ew.subtract(ew.multiply(ew.multiply(x, out), 2), _TWO_OVER_SQRT_PI)),
+    lambda x: sp.exp(x**2) * sp.erfc(x), domain=(-2.0, 3.0), saves_out=True,
+    doc="exp(x**2) erfc(x), without overflow for large x (torch.special.erfcx)")
+
+
+def _i0e_grad(g, out, x):
+    """i1e(x) - sign(x) i0e(x) (PyTorch's; -1 and 1 meet at the kink at 0)."""
+    return ew.multiply(g, ew.subtract(i1e(x), ew.multiply(ew.sign(x), out)))
+
+
+def _i1e_grad(g, out, x):
+    """i0e(x) - i1e(x) (sign(x) + 1/x), 1/2 at 0 (PyTorch's)."""
+    slope = ew.subtract(i0e(x), ew.multiply(out, ew.add(ew.sign(x), ew.reciprocal(safe(x)))))
+    return ew.multiply(g, positive_or_zero(x, slope, 0.5))
+
+
+i0e = unary("i0e", scipy_kernel("i0e", "i0e"), _i0e_grad,
+            lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(0, x), saves_out=True,
+            doc="exp(-|x|) I0(x), the exponentially scaled modified Bessel function of order 0 "
+                "(torch.special.i0e)")
+i1e = unary("i1e", scipy_kernel("i1e", "i1e"), _i1e_grad,
+            lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(1, x), saves_out=True,
+            doc="exp(-|x|) I1(x), the exponentially scaled modified Bessel function of order 1 "
+                "(torch.special.i1e)")
+log_ndtr = unary(
+    "log_ndtr", scipy_kernel("log_ndtr", "log_ndtr"),
+    lambda g, out, x: ew.multiply(g, ew.divide(ew.exp(ew.subtract(ew.multiply(ew.square(x), -0.5), out)),
+                                               _SQRT_2PI)),
+    lambda x: sp.log(sp.erfc(-x / sp.sqrt(2)) / 2), domain=(-4.0, 3.0), saves_out=True,
+    doc="log of the standard normal CDF, accurate far into the left tail (torch.special.log_ndtr)")
+ndtri = unary(
+    "ndtri", scipy_kernel("ndtri", "ndtri"),
+    lambda g, out, x: ew.multiply(g, ew.multiply(ew.exp(ew.multiply(ew.square(out), 0.5)), _SQRT_2PI)),
+    lambda x: sp.sqrt(2) * sp.erfinv(2 * x - 1), domain=(0.05, 0.95), saves_out=True,
+    doc="the inverse of the standard normal CDF on (0, 1); -inf at 0, +inf at 1 "
+        "(torch.special.ndtri)")
+
+
+def _gammainc_x_grad(sign: float):
+    """d/dx P(a, x) = exp((a - 1) log x - x - lgamma(a)) (PyTorch's; none in a)."""
+    def rule(g, out, a, x):
+        density = ew.exp(ew.subtract(ew.subtract(ew.multiply(ew.subtract(a, 1), ew.log(x)), x), lgamma(a)))
+        return ew.multiply(g, ew.multiply(density, sign))
+    return rule
+
+
+_INCOMPLETE = ((0.5, 3.0), (0.2, 4.0))
+gammainc = _binary(
+    "gammainc", _gammainc_kernel(False), (None, _gammainc_x_grad(1.0)),
+    lambda a, x: sp.lowergamma(a, x) / sp.gamma(a), domain=_INCOMPLETE, floating=True,
+    doc="the regularized lower incomplete gamma function P(a, x); no gradient in a, as PyTorch's "
+        "(torch.special.gammainc, torch.igamma)")
+gammaincc = _binary(
+    "gammaincc", _gammainc_kernel(True), (None, _gammainc_x_grad(-1.0)),
+    lambda a, x: sp.uppergamma(a, x) / sp.gamma(a), domain=_INCOMPLETE, floating=True,
+    doc="the regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x); no gradient in a, "
+        "as PyTorch's (torch.special.gammaincc, torch.igammac)")
+zeta = _binary(
+    "zeta", scipy_kernel("zeta", "zeta"),
+    (None, lambda g, out, x, q: ew.multiply(g, ew.negative(ew.multiply(x, zeta(ew.add(x, 1), q))))),
+    lambda x, q: sp.zeta(x, q), domain=((1.5, 4.0), (0.5, 3.0)), floating=True,
+    doc="the Hurwitz zeta function sum_k (k + q)**-x; no gradient in x, as PyTorch's "
+        "(torch.special.zeta)")
+
+__all__ = ["entr", "erfcx", "gammainc", "gammaincc", "i0e", "i1e", "log_ndtr", "ndtri", "zeta"]

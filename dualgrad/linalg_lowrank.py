@@ -11,6 +11,7 @@ exactly determined where PyTorch's carry LAPACK's signs."""
 from __future__ import annotations
 
 from . import ops
+from .eager.creation import zeros
 from .eager.random_more import randn
 from .eager.tensor import Tensor
 from .errors import DualgradTypeError, DualgradValueError, ShapeError, refusing, user_line
@@ -54,6 +55,9 @@ def _approximate_basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tenso
 
 def _svd_lowrank(A: Tensor, q: int, niter: int, M: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
     m, n = int(A.shape[-2]), int(A.shape[-1])
+    if q == 0:  # (empty factors, as PyTorch's; no SVD of an empty matrix)
+        U = ops.matmul(A, zeros(n, 0, dtype=A.dtype, device=A.device))
+        return U, ops.sum(U, axis=-2), ops.matmul(swap_last(A), zeros(m, 0, dtype=A.dtype, device=A.device))
     if M is not None:
         M = ops.broadcast_to(M, shape=tuple(A.shape))
     if m < n:  # work on the tall one

@@ -204,6 +204,7 @@ def test_pca_lowrank_is_the_svd_of_the_centered_data():
     np.testing.assert_allclose(S.numpy(), np.linalg.svd(centered, compute_uv=False), rtol=1e-12)
     np.testing.assert_allclose(U.numpy() @ np.diag(S.numpy()) @ V.numpy().T, centered, atol=1e-12)
     assert dg.pca_lowrank(_t(X))[2].shape == (4, 4)  # q = min(6, m, n)
+    assert [tuple(f.shape) for f in dg.pca_lowrank(_t(X), q=0)] == [(20, 0), (0,), (4, 0)]  # (PyTorch's)
     _, S2, _ = dg.pca_lowrank(_t(centered), q=2, center=False, niter=10)
     np.testing.assert_allclose(S2.numpy(), S.numpy()[:2], rtol=1e-8)
 

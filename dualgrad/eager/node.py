@@ -262,13 +262,36 @@ def node_class_named(name: str) -> type:
 class AccumulateGrad(SinkNode):
     """The sink of a leaf that requires grad; the engine adds what reaches it to `.grad`."""
 
-    __slots__ = ("variable", "__weakref__")
+    __slots__ = ("variable", "_metadata", "__weakref__")
 
     def __init__(self, variable):
         self.variable = variable
+        self._metadata = None
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    def name(self) -> str:
+        """PyTorch's name of the node (grad_fn.name())."""
+        return "torch::autograd::AccumulateGrad"
+
+    @property
+    def metadata(self) -> dict:
+        """A dict of the user's own, kept with the node (torch's Node.metadata)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """`fn(grad_outputs)` before the gradient is accumulated, after the leaf's tensor
+        hooks; a non-None result replaces it (torch's Node.register_prehook). Kept with the
+        leaf's hooks, so it lasts as long as the leaf."""
+        variable = self.variable
+        if variable._hooks is None:
+            variable._hooks = []
+        entry = _PreHook(fn)
+        variable._hooks.append(entry)
+        return RemovableHandle(variable._hooks, entry)
 
     @property
     def next_functions(self) -> tuple:
@@ -282,10 +305,22 @@ class AccumulateGrad(SinkNode):
         from .tensor import call_hook
 
         g = grads[0]
+        pre = []
         for fn in list(self.variable._hooks):
-            if g is not None:
+            if type(fn) is _PreHook:
+                pre.append(fn.fn)
+            elif g is not None:
                 g = call_hook(fn, g)
-        return [g]
+        return call_grads_hooks(pre, [g]) if pre else [g]
+
+
+class _PreHook:
+    """A leaf's node pre-hook, kept among the leaf's tensor hooks and run after them."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
 
 
 def accumulator(tensor) -> AccumulateGrad:

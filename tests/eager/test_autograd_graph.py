@@ -215,6 +215,15 @@ def test_node_hooks_replace_gradients() -> None:
     y.grad_fn.metadata["k"] = 1
     assert y.grad_fn.metadata == {"k": 1} and isinstance(y.grad_fn, graph.Node)
     assert y.grad_fn.next_functions[0][0] is graph.get_gradient_edge(x).node
+    acc = y.grad_fn.next_functions[0][0]  # a leaf's node: pre-hooks after the leaf's tensor hooks
+    assert acc.name() == "torch::autograd::AccumulateGrad" and acc.metadata == {}
+    handle = acc.register_prehook(lambda go: seen.append(("acc", go[0].tolist())) or (go[0] + 1,))
+    x.register_hook(lambda g: seen.append(("leaf", g.tolist())))
+    x.grad = None
+    (x * 2).sum().backward()
+    assert seen[-2:] == [("leaf", [2.0, 2.0]), ("acc", [2.0, 2.0])] and x.grad.tolist() == [3.0, 3.0]
+    handle.remove()
+    x._hooks.clear()
     z = _Mul.apply(x, dg.full((2,), 3.0))
     handle = z.grad_fn.register_hook(lambda gi, go: (gi[0] + 1, gi[1]))
     x.grad = None

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import DTypeError, user_line
 from .feeds import feed_array
 from .graph import Operation, Tensor
+from .sparse_tensor import SparseTensor
 from .variables import Variable
 
 LEAVES = frozenset({Tensor, Variable, Operation, str})  # exact types: the hot-path key test
@@ -27,8 +28,9 @@ def prepared_callable(session, fetches, feed_list=()):
     feed_list = list(feed_list)
     n = len(feed_list)
     flat = type(fetches) in (list, tuple) and all(type(f) in LEAVES for f in fetches)
-    if not (flat or type(fetches) in LEAVES) or len({id(k) for k in feed_list}) < n:
-        return _generic_callable(session, fetches, feed_list)  # nested fetches, or a key fed twice
+    if not (flat or type(fetches) in LEAVES) or len({id(k) for k in feed_list}) < n \
+            or any(isinstance(k, SparseTensor) for k in feed_list):
+        return _generic_callable(session, fetches, feed_list)  # nested fetches, a key fed twice, sparse
     if flat:  # fixed now, as TF1's (a later edit of the user's list is not seen)
         fetches = type(fetches)(fetches)
     runners: dict = {}  # the values' (shape, dtype) pairs -> Runner

@@ -15,7 +15,7 @@ from .nn import embedding_lookup
 from .nn_ctc import ctc_loss_v2
 from .sparse_ops import carrier_of, checked, dense_zeros, rank_of, run_check, sparse_input
 from .tf_math_more import div_no_nan
-from .tf_ops import reduce_all
+from .tf_ops import cumsum, reduce_all
 
 __all__ = ["ctc_loss", "embedding_lookup_sparse"]
 
@@ -96,17 +96,31 @@ def ctc_loss(labels, inputs=None, sequence_length=None, preprocess_collapse_repe
     frames = int(x._shape[0])
     with get_default_graph().name_scope("CTCLoss"):
         _, safe, values = checked(fn, sp, "labels")
-        rows, cols = safe[:, 0], safe[:, 1]
-        # dense labels [batch, frames]: a row needs at least one frame per label, so a longer
-        # row cannot be aligned (marked below) and its labels past the frames are dropped
+        rows = safe[:, 0]
+        # dense labels [batch, frames]: row b's values in their order (TF1 reads no column),
+        # a row needing at least one frame per label, so a longer one cannot be aligned (its
+        # loss is set below) and its labels past the frames are dropped
         grid = ops.transpose(ops.sum(ops.cast(x[:, :, :0], dtype=as_dtype("float32")), axis=-1), axes=(1, 0))
-        fits = ops.less(cols, frames)
-        flat = ops.add(ops.multiply(rows, frames), ops.where(fits, cols, 0))
-        kept = ops.where(fits, ops.cast(values, dtype=as_dtype("int32")), 0)
+        classes, batch = x._shape[2], _shape(x, out_type="int64")[1]
+        valid = ops.logical_and(ops.greater_equal(values, 0), ops.less(rows, batch))
+        if classes is not None:
+            valid = ops.logical_and(valid, ops.less(values, classes - 1))
+        values = run_check(fn, reduce_all(valid), "All labels must be nonnegative integers below "
+                           "num_classes - 1 (the blank), in rows below the batch size", values)
+        values = run_check(fn, reduce_all(ops.less_equal(rows[:-1], rows[1:])), "labels' indices must be "
+                           "sorted by row (use ds.sparse.reorder)", values)
+        rows = ops.where(ops.less(rows, batch), rows, 0)
+        ones = ops.cast(ops.greater_equal(rows, 0), dtype=as_dtype("int64"))
+        count = ops.take_add(ones, grid[:, 0], rows, axis=0)  # labels per row
+        start = ops.subtract(cumsum(count), count)  # each row's first entry
+        place = ops.subtract(ops.subtract(cumsum(ones), 1), ops.take(start, rows, axis=0))
+        fits = ops.logical_and(ops.less(place, frames), ops.greater_equal(place, 0))
+        flat = ops.add(ops.multiply(rows, frames), ops.where(fits, place, 0))
+        kept = ops.where(ops.logical_and(fits, valid), ops.cast(values, dtype=as_dtype("int32")), 0)
         dense = ops.take_add(kept, ops.reshape(grid, shape=(-1,)), flat, axis=0)
-        dense = ops.reshape_like(ops.cast(dense, dtype=as_dtype("int32")), grid)
-        count = ops.take_add(ops.cast(ops.greater_equal(rows, 0), dtype=as_dtype("int32")), grid[:, 0], rows,
-                             axis=0)
+        dense = ops.reshape_like(dense, grid)
+        count = run_check(fn, reduce_all(ops.greater(count, 0)), "Labels length is zero in a batch row",
+                          ops.cast(count, dtype=as_dtype("int32")))
         loss = ctc_loss_v2(dense, x, ops.minimum(count, frames), sequence_length, blank_index=-1)
         too_long = ops.greater(count, frames)
         loss = ops.where(too_long, np.array(np.inf, x.dtype.np), loss)

@@ -92,7 +92,7 @@ def checked(fn: str, sp: SparseTensor, what: str = "sp_input") -> tuple:
                                     "dense_shape"])
     with get_default_graph().control_dependencies([check]):
         values = ops.reshape_like(sp.values, sp.values)
-    safe = ops.where(ops.expand_dims(ok, axis=-1), i, ops.multiply(i, 0))
+    safe = ops.where(ops.expand_dims(ok, axis=-1), i, 0)
     return ok, safe, values
 
 
@@ -188,10 +188,13 @@ def sparse_dense_matmul(sp_a, b, adjoint_a: bool = False, adjoint_b: bool = Fals
                          f"{inner} vs. {m._shape[0]} (sp_a {sp.get_shape()}, adjoint_a={adjoint_a}; b "
                          f"{tuple(m._shape)} after adjoint_b={adjoint_b}) {user_line()}")
     ok, safe, values = checked(fn, sp, "sp_a")
-    values = run_check(fn, ops.equal(sp.dense_shape[in_axis], _shape(m, out_type="int64")[0]),
-                       "Cannot multiply A and B because inner dimension does not match", values)
     rows, cols = safe[:, out_axis], safe[:, in_axis]
-    picked = ops.take(m, ops.where(ops.less(cols, _shape(m, out_type="int64")[0]), cols, 0), axis=0)
+    if None in (inner, m._shape[0]):  # (else equal: checked above)
+        k = _shape(m, out_type="int64")[0]
+        values = run_check(fn, ops.equal(sp.dense_shape[in_axis], k),
+                           "Cannot multiply A and B because inner dimension does not match", values)
+        cols = ops.where(ops.less(cols, k), cols, 0)
+    picked = ops.take(m, cols, axis=0)
     terms = ops.multiply(picked, ops.expand_dims(values, axis=-1))  # (N, P)
     width = ops.sum(ops.cast(m[:0], dtype=as_dtype("float32")), axis=0, keepdims=True)  # (1, P) zeros
     like = ops.add(ops.expand_dims(dense_zeros(carrier, 2, (out_axis,)), axis=-1), width)
@@ -251,6 +254,7 @@ def add(a, b, threshold=None, thresh=None) -> Tensor:
     same = ops.equal(_shape(dense, out_type="int64"), sp.dense_shape)
     values = run_check(fn, reduce_all(same), "the dense operand's shape must be the dense_shape", values)
     flat = positions(safe, sp.dense_shape)
+    flat = ops.where(ops.less(flat, ops.prod(_shape(dense, out_type="int64"))), flat, 0)  # (checked above)
     scattered = ops.take_add(values, ops.reshape(dense, shape=(-1,)), flat, axis=0)
     return ops.add(dense, ops.reshape_like(scattered, dense))
 

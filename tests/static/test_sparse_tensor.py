@@ -39,6 +39,7 @@ def test_fetch_and_feed_round_trip(backend):
     with ds.Session(backend=backend) as sess:
         got = sess.run({"c": const, "pair": (sp, sp.dense_shape)}, _feed(sp))
         again = sess.run(sp, {sp: (IDX.tolist(), VALS.tolist(), list(SHAPE))})  # a plain tuple feeds too
+        called = sess.make_callable(sp, [sp])(_feed(sp)[sp])
     c = got["c"]
     assert isinstance(c, ds.SparseTensorValue)
     assert c.indices.dtype == np.int64 and c.dense_shape.dtype == np.int64
@@ -46,7 +47,7 @@ def test_fetch_and_feed_round_trip(backend):
     np.testing.assert_array_equal(c.values, np.float32([1, 2]))
     np.testing.assert_array_equal(c.dense_shape, [3, 4])
     value, dense_shape = got["pair"]
-    for v in (value, again):
+    for v in (value, again, called):
         np.testing.assert_array_equal(v.indices, IDX)
         np.testing.assert_array_equal(v.values, VALS)
         np.testing.assert_array_equal(v.dense_shape, SHAPE)
@@ -197,11 +198,12 @@ def test_ctc_loss_v1_is_v2_on_the_dense_labels(backend):
     labels = ds.sparse_placeholder(ds.int32)
     logits = ds.constant(logits_value)
     loss = ds.nn.ctc_loss(labels, logits, seq)
-    with ds.Session(backend=backend) as sess:
-        got, g = sess.run([loss, ds.gradients(ds.reduce_sum(loss), logits)[0]],
-                          {labels: (idx, [1, 1, 2, 0, 2, 1, 2], [3, 3])})
+    fetches = [loss] if backend == "jax" else [loss, ds.gradients(ds.reduce_sum(loss), logits)[0]]
+    with ds.Session(backend=backend) as sess:  # (jax: the values only; each compile costs seconds)
+        got, *g = sess.run(fetches, {labels: (idx, [1, 1, 2, 0, 2, 1, 2], [3, 3])})
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    np.testing.assert_allclose(g, g_want, rtol=1e-12, atol=1e-14)
+    for found in g:
+        np.testing.assert_allclose(found, g_want, rtol=1e-12, atol=1e-14)
     if backend == "numpy":  # (each compile costs seconds on jax)
         forgiving = ds.nn.ctc_loss(labels, logits, seq, ignore_longer_outputs_than_inputs=True)
         too_long = {labels: (idx[:5] + [[2, 0], [2, 1], [2, 2]], [1, 1, 2, 0, 2, 1, 2, 1], [3, 3])}
@@ -209,6 +211,10 @@ def test_ctc_loss_v1_is_v2_on_the_dense_labels(backend):
             kept = sess.run(forgiving, too_long)
             with pytest.raises(InvalidArgumentError, match="Not enough time"):
                 sess.run(loss, too_long)
+            with pytest.raises(InvalidArgumentError, match="nonnegative integers below num_classes - 1"):
+                sess.run(loss, {labels: (idx, [1, 1, 2, 0, -1, 1, 3], [3, 3])})
+            with pytest.raises(InvalidArgumentError, match="Labels length is zero"):
+                sess.run(loss, {labels: (idx[:3] + idx[5:], [1, 1, 2, 1, 2], [3, 3])})
         assert kept[2] == 0 and np.allclose(kept[:2], got[:2])
 
 

@@ -230,6 +230,7 @@ from .eager.methods_extra import (
 )
 from .eager.methods_float_bits import frexp, nextafter
 from .eager.methods_gaps import histogram, index_reduce, masked_scatter, put
+from .eager.methods_igamma import igamma, igammac, mvlgamma
 from .eager.methods_index import index_add, index_copy, index_fill, index_put, take_along_dim
 from .eager.methods_integer import (
     bitwise_and,

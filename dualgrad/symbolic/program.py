@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import GraphError
+from ..errors import GraphError, user_line
 from ..traversal import postorder
 from .static_program import build_static
 from .steps import (
@@ -83,6 +83,10 @@ def _build_eager(y, cuts: Sequence) -> Program:
         inputs = node.inputs
         if inputs is None or (isinstance(node, FunctionCtx) and node._saved is None):
             raise GraphError(FREED)
+        if getattr(node, "packed", None) is not None:  # (eager/saved_hooks.py)
+            raise GraphError(f"symbolic: {type(node).__name__} was recorded under saved_tensors_hooks, "
+                             f"so the graph keeps only what pack_hook returned; record it without "
+                             f"the hooks to read it symbolically {user_line()}")
         return [a for a in inputs if isinstance(a, Tensor)]
 
     # iterative post-order over tensors

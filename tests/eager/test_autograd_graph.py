@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import dualgrad as dg
-from dualgrad import nn
+from dualgrad import nn, symbolic
 from dualgrad.autograd import graph
+from dualgrad.errors import GraphError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "saved_tensor_hooks.py"
 
@@ -99,6 +100,8 @@ def test_second_order_and_freed_graphs_under_hooks() -> None:
     assert g.tolist() == [3.0, 12.0] and x.grad.tolist() == [6.0, 12.0]
     with graph.saved_tensors_hooks(lambda t: t, lambda t: t):
         y = x.exp().sum()
+    with pytest.raises(GraphError, match="recorded under saved_tensors_hooks"):
+        symbolic.expr(y)
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.backward()

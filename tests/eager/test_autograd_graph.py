@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import threading
 import weakref
 from pathlib import Path
 
@@ -70,6 +71,11 @@ def test_pack_sees_the_tensors_themselves_without_recording_and_nesting_uses_the
         z = y.exp()
     z.sum().backward()
     assert log == ["p2", "p1", "u1", "u2"]
+    with graph.saved_tensors_hooks(lambda t: log.append("main") or t, lambda t: t):
+        worker = threading.Thread(target=lambda: x.exp())  # hooks are per thread, as PyTorch's
+        worker.start()
+        worker.join()
+    assert log[4:] == []
 
 
 @pytest.mark.cpu_only

@@ -5,8 +5,9 @@ its gradient). `modified_bessel_i0`/`i1` are the `i0`/`i1` ops (ops.special_more
 
 Kernels are scipy.special's (Cephes) in float64 on numpy arrays; jax has none of these, so its
 kernels run scipy's on the host (`special_scaled.host_callback`), also under jit. PyTorch 2.13
-computes them with its own approximations (bessel_j0 differs from Cephes by ~1e-13 relative,
-airy_ai by up to ~2e-6 at x = -2.5) and gives them no gradient; here each has its derivative
+computes them with its own, less accurate approximations (against mpmath: bessel_j0 off by up to
+~1e-8 absolute near x = 4-7, airy_ai by ~1e-6 for x in (-3, -2); Cephes' within ~1e-15 relative
+away from the zeros) and gives them no gradient; here each has its derivative
 (J0' = -J1, J1' = J0 - J1/x, Y likewise, K0' = -K1, K1' = -K0 - K1/x, Ai'' = x Ai) in registry ops.
 """
 from __future__ import annotations

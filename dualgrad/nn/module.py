@@ -72,13 +72,14 @@ class Module(StateDictMixin):
                                   "function")
 
     # the full backward hooks: empty class-level defaults, an instance's own dicts made at its
-    # first registration (nn/backward_hooks.py)
+    # first registration, which also sets `_backward_hooked` (one read per call while there is
+    # none; nn/backward_hooks.py)
     _backward_hooks: OrderedDict = OrderedDict()
     _backward_pre_hooks: OrderedDict = OrderedDict()
+    _backward_hooked = False
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_pre_hooks
-                or self._backward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooked):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
@@ -325,6 +326,7 @@ class Module(StateDictMixin):
     def _own_hooks(self, name: str, hook: Callable) -> RemovableHandle:
         if name not in self.__dict__:
             super().__setattr__(name, OrderedDict())
+            super().__setattr__("_backward_hooked", True)
         hooks = self.__dict__[name]
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook

@@ -148,7 +148,7 @@ def to_dense(sp_input, default_value=None, validate_indices: bool = True, name=N
     else:  # a repeated position keeps its last entry: zero every entry a later one repeats
         later = ops.logical_and(ops.equal(ops.expand_dims(flat, axis=-1), flat),
                                 ops.less(ops.expand_dims(_order(flat), axis=-1), _order(flat)))
-        values = ops.where(reduce_all(ops.logical_not(later), axis=1), values, ops.multiply(values, 0))
+        values = ops.where(reduce_all(ops.logical_not(later), axis=1), values, np.zeros((), sp.dtype.np))
     zeros = dense_zeros(carrier, rank, range(rank))
     like = ops.reshape(zeros, shape=(-1,))
     out = ops.take_add(values, like, flat, axis=0)
@@ -260,11 +260,8 @@ def add(a, b, threshold=None, thresh=None) -> Tensor:
 
 
 def _with(sp: SparseTensor, indices: Tensor, values: Tensor, carrier=None, dense_shape=None) -> SparseTensor:
-    out = SparseTensor.__new__(SparseTensor)
-    out.indices, out.values = indices, values
-    out.dense_shape = sp.dense_shape if dense_shape is None else dense_shape
-    out._carrier = sp._carrier if carrier is None else carrier
-    return out
+    return SparseTensor.of_parts(indices, values, sp.dense_shape if dense_shape is None else dense_shape,
+                                 sp._carrier if carrier is None else carrier)
 
 
 def reorder(sp_input, name=None) -> SparseTensor:

@@ -105,10 +105,18 @@ class SparseTensor:
 
     def with_values(self, new_values) -> SparseTensor:
         """The same indices and dense shape with other values (tf.SparseTensor.with_values)."""
-        out = SparseTensor.__new__(SparseTensor)
-        out.indices, out.dense_shape, out._carrier = self.indices, self.dense_shape, self._carrier
-        out.values = new_values if isinstance(new_values, Tensor) else convert_to_tensor(new_values)
+        values = new_values if isinstance(new_values, Tensor) else convert_to_tensor(new_values)
+        out = SparseTensor.of_parts(self.indices, values, self.dense_shape, self._carrier)
         _check_parts(out)
+        return out
+
+    @classmethod
+    def of_parts(cls, indices: Tensor, values: Tensor, dense_shape: Tensor,
+                 carrier: Tensor | None) -> SparseTensor:
+        """A SparseTensor of graph tensors already made, with the carrier of its dense shape
+        (the module docstring); the ops in sparse_ops.py make theirs so."""
+        out = cls.__new__(cls)
+        out.indices, out.values, out.dense_shape, out._carrier = indices, values, dense_shape, carrier
         return out
 
 
@@ -159,22 +167,20 @@ def sparse_placeholder(dtype, shape=None, name: str | None = None) -> SparseTens
                       for d in (shape.as_list() if isinstance(shape, TensorShape) else shape))
     rank = None if shape is None else len(shape)
     prefix = name or "Placeholder"
-    graph = get_default_graph()
-    out = SparseTensor.__new__(SparseTensor)
-    out.values = placeholder(dtype, shape=(None,), name=f"{prefix}/values")
-    out.indices = placeholder("int64", shape=(None, rank), name=f"{prefix}/indices")
+    values = placeholder(dtype, shape=(None,), name=f"{prefix}/values")
+    indices = placeholder("int64", shape=(None, rank), name=f"{prefix}/indices")
     # the dense shape travels as the shape of an empty float32 array (module docstring)
-    out._carrier = placeholder("float32", shape=None if shape is None else (*shape, 0),
-                               name=f"{prefix}/shape_carrier")
-    with graph.name_scope(prefix):
+    carrier = placeholder("float32", shape=None if shape is None else (*shape, 0),
+                          name=f"{prefix}/shape_carrier")
+    with get_default_graph().name_scope(prefix):
         if shape is not None and None not in shape:
-            out.dense_shape = constant(np.array(shape, np.int64), name="shape")
+            dense_shape = constant(np.array(shape, np.int64), name="shape")
         else:
             from .api import _n
             from .api import shape as _shape
 
-            out.dense_shape = _n(_shape(out._carrier, out_type="int64")[:-1], "shape")
-    return out
+            dense_shape = _n(_shape(carrier, out_type="int64")[:-1], "shape")
+    return SparseTensor.of_parts(indices, values, dense_shape, carrier)
 
 
 # -- feeding ------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ class SparseTensor:
     def __init__(self, indices, values, dense_shape):
         with get_default_graph().name_scope("SparseTensor"):
             self.indices = _int64("indices", indices)
-            self.values = values if isinstance(values, Tensor) else convert_to_tensor(values)
+            self.values = values if isinstance(values, Tensor) else convert_to_tensor(values, name="values")
             self.dense_shape = _int64("dense_shape", dense_shape)
         self._carrier = None
         known = _known_dims(self.dense_shape)

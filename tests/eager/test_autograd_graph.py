@@ -4,6 +4,7 @@ and nn.Module full backward hooks, with numpy float64 as the gradient oracle; an
 examples/saved_tensor_hooks.py example."""
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib.util
 import threading
@@ -17,6 +18,10 @@ import dualgrad as dg
 from dualgrad import nn, symbolic
 from dualgrad.autograd import graph
 from dualgrad.errors import GraphError
+from dualgrad.ops import REGISTRY
+from dualgrad.testing.samples import entry
+from dualgrad.testing.subjects import is_float_array
+from dualgrad.testing.values import make_inputs
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "saved_tensor_hooks.py"
 
@@ -322,3 +327,47 @@ def test_the_saved_tensor_hooks_example(capsys) -> None:
         np.testing.assert_array_equal(on_cpu.numpy(), exact.numpy())
         np.testing.assert_allclose(half.numpy(), g, rtol=0, atol=2e-3 * np.abs(g).max())
     assert out["loss"] == pytest.approx(float(loss), rel=1e-6) == out["half_loss"] == out["cpu_loss"]
+
+
+def _op_gradients(op, args: list, attrs: dict, hooks) -> tuple:
+    """First and second derivatives of a weighted sum of `op`'s float outputs in its float
+    inputs, the op recorded inside `hooks` (None: without)."""
+    ts = [dg.tensor(a, requires_grad=is_float_array(a) and op.input_differentiable(i))
+          if isinstance(a, np.ndarray) else a for i, a in enumerate(args)]
+    leaves = [t for t in ts if isinstance(t, dg.Tensor) and t.requires_grad]
+    with hooks if hooks is not None else contextlib.nullcontext():
+        out = op(*ts, **attrs)
+    outs = [o for o in (out if isinstance(out, tuple) else (out,))
+            if isinstance(o, dg.Tensor) and o.requires_grad]
+    if not leaves or not outs:
+        return None
+    loss = sum((o * dg.tensor(np.cos(np.arange(o.numel()) + k).reshape(tuple(o.shape)), dtype=o.dtype)).sum()
+               for k, o in enumerate(outs))
+    first = dg.autograd.grad(loss, leaves, allow_unused=True, create_graph=True)
+    again = [g for g in first if g is not None and g.requires_grad]
+    second = dg.autograd.grad(sum((g * g).sum() for g in again), leaves, allow_unused=True) if again else ()
+    return [None if g is None else g.detach().numpy() for g in (*first, *second)]
+
+
+@pytest.mark.cpu_only
+def test_every_registry_op_differentiates_the_same_under_hooks() -> None:
+    """Each differentiable registry op's first and second derivatives are the same when its
+    saved tensors were packed as detached copies (the double backward reattaches them)."""
+    rng = np.random.default_rng(0)
+    checked = 0
+    for name in sorted(n for n, op in REGISTRY.items() if op.differentiable):
+        op, case = REGISTRY[name], entry(name).cases[0]
+        args = make_inputs(name, case, [rng.uniform(0.0, 1.0, s) for s in case.shapes])
+        with np.errstate(all="ignore"):
+            expected = _op_gradients(op, args, dict(case.attrs), None)
+            got = _op_gradients(op, args, dict(case.attrs), graph.saved_tensors_hooks(
+                lambda t: t.detach().clone(), lambda t: t))
+        if expected is None:
+            continue
+        assert len(got) == len(expected), name
+        for g, e in zip(got, expected, strict=True):
+            assert (g is None) == (e is None), name
+            if e is not None:
+                np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-9, equal_nan=True, err_msg=name)
+        checked += 1
+    assert checked > 100

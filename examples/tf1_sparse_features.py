@@ -68,13 +68,13 @@ feed = {x: bag, y: labels, sp_ids: ids, sp_weights: weights}
 with ds.Session(backend=backend) as sess:
     sess.run(ds.global_variables_initializer())
     for step in range(61):
-        la, lb, _, _ = sess.run([loss_a, loss_b, train_a, train_b], feed)
+        la, lb, acc_a, acc_b, lengths, _ = sess.run(
+            [loss_a, loss_b, accuracy_a, accuracy_b, words_per_doc, [train_a, train_b]], feed)
+        if step == 0:
+            print("words per document", lengths.astype(int).tolist())
         if step % 20 == 0:
-            print(f"step {step} loss_a {la:.6f} loss_b {lb:.6f}")
-    acc_a, acc_b, weights_a, lengths = sess.run([accuracy_a, accuracy_b, w, words_per_doc], feed)
-    print("words per document", lengths.astype(int).tolist())
-    print(f"accuracy_a {acc_a:.3f} accuracy_b {acc_b:.3f}")
-    order = np.argsort(weights_a[:, 0])
+            print(f"step {step} loss_a {la:.6f} loss_b {lb:.6f} accuracy_a {acc_a:.3f} accuracy_b {acc_b:.3f}")
+    order = np.argsort(sess.run(w)[:, 0])
     print("most negative", [vocabulary[i] for i in order[:3]], "most positive",
           [vocabulary[i] for i in order[::-1][:3]])
 print("tf1_sparse_features: ok")

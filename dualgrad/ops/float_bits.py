@@ -94,7 +94,7 @@ nextafter = declare(
     vjp=(lambda g, out, x, y: g, lambda g, out, x, y: ew.where(False, y, 0)),  # (zeros, connected to y)
     sympy=lambda x, y: x,  # (within one ulp: symbols have no ulps)
     shape=_floats_only('"nextafter" not implemented for \'{dtype}\': it takes floating tensors'),
-    domain=((-3.0, 3.0), (-3.0, 3.0)), nin=2, promotes=True, elementwise=True, ufunc=np.nextafter,
+    domain=((-3.0, 3.0), (-3.0, 3.0)), nin=2, promotes=True, elementwise=True,
     doc="the next float after input toward other (torch.nextafter); the gradient passes to input")
 
 __all__ = ["frexp_exponent", "frexp_mantissa", "nextafter"]

@@ -21,6 +21,7 @@ from ..backend import x64
 from ..ops.symarray import SymbolicUnsupported, as_sympy
 from .budget import deep_call
 from .expr import expr
+from .special_names import special_names
 from .sympy_fixes import double_repr, free_symbols, sym
 
 _MODULES = {"numpy": "numpy", "np": "numpy", "jax": "jax"}
@@ -152,9 +153,10 @@ def _modules(backend: str):
     lists (f2py, testing, ...): 0.2 s of the first check in a fresh process."""
     common = {"_dg_at": _at, "_dg_prod": _prod}
     if _MODULES[backend] != "numpy":
+        import jax.numpy as jnp
         from jax.scipy.special import erf, erfinv, i0, i1, polygamma  # (else math.erf: scalars only)
 
-        bessel = {"besseli": lambda n, v: _besseli(n, v, i0, i1)}
+        bessel = {"besseli": lambda n, v: _besseli(n, v, i0, i1), **special_names(jnp)}
         return [{"erf": erf, "erfinv": erfinv, "polygamma": polygamma, **bessel, **common}, _MODULES[backend]]
     if not _NUMPY_NAMESPACE:
         linalg = {n: getattr(np.linalg, n) for n in np.linalg.__all__}
@@ -163,7 +165,7 @@ def _modules(backend: str):
                                  "polygamma": lambda n, v: ops.polygamma(np.asarray(v), n=int(n)),
                                  "erfinv": lambda v: ops.erfinv(np.asarray(v)),  # (numpy has none)
                                  "besseli": lambda n, v: _besseli(n, np.asarray(v), ops.i0, ops.i1),
-                                 **common})
+                                 **special_names(np), **common})
     return [_NUMPY_NAMESPACE]
 
 
@@ -223,6 +225,11 @@ def _printer(backend: str):
         def _print_Float(self, expr):  # all 17 digits of a double, not sympy's 15
             text = double_repr(expr)
             return super()._print_Float(expr) if text is None else text
+
+        def _print_lowergamma(self, expr):  # plain calls, as besselj's: special_names has them
+            return f"{type(expr).__name__}({', '.join(self._print(a) for a in expr.args)})"
+
+        _print_uppergamma = _print_lowergamma
 
         def _print_Indexed(self, expr):  # through _dg_at: see there
             index = ", ".join(self._print(i) for i in expr.indices)

@@ -78,10 +78,10 @@ def ctc_loss(labels, inputs=None, sequence_length=None, preprocess_collapse_repe
     x = _tensor(inputs if logits is None else logits)
     if inputs is not None and logits is not None:
         raise ArgumentError(f"ds.{fn}: give inputs or logits, not both {user_line()}")
-    if preprocess_collapse_repeated or not ctc_merge_repeated:
+    if not ctc_merge_repeated:
         raise DualgradNotImplementedError(
-            f"ds.{fn}: only preprocess_collapse_repeated=False and ctc_merge_repeated=True (TF1's defaults, "
-            f"the CTC loss proper) are supported {user_line()}")
+            f"ds.{fn}: only ctc_merge_repeated=True (TF1's default, the CTC loss proper) is supported "
+            f"{user_line()}")
     if sequence_length is None:
         raise ArgumentError(f"ds.{fn}: sequence_length is required {user_line()}")
     sp = sparse_input(fn, labels, "labels")
@@ -110,11 +110,16 @@ def ctc_loss(labels, inputs=None, sequence_length=None, preprocess_collapse_repe
         values = run_check(fn, reduce_all(ops.less_equal(rows[:-1], rows[1:])), "labels' indices must be "
                            "sorted by row (use ds.sparse.reorder)", values)
         rows = ops.where(ops.less(rows, batch), rows, 0)
-        ones = ops.cast(ops.greater_equal(rows, 0), dtype=as_dtype("int64"))
+        ones = ops.greater_equal(rows, 0)
+        if preprocess_collapse_repeated:  # a label repeating the one before it in its row is left out
+            repeat = ops.logical_and(ops.equal(rows[1:], rows[:-1]), ops.equal(values[1:], values[:-1]))
+            ones = ops.concatenate(ones[:1], ops.logical_not(repeat), axis=0)
+        kept_entry, ones = ones, ops.cast(ones, dtype=as_dtype("int64"))
         count = ops.take_add(ones, grid[:, 0], rows, axis=0)  # labels per row
         start = ops.subtract(cumsum(count), count)  # each row's first entry
         place = ops.subtract(ops.subtract(cumsum(ones), 1), ops.take(start, rows, axis=0))
-        fits = ops.logical_and(ops.less(place, frames), ops.greater_equal(place, 0))
+        inside = ops.logical_and(ops.less(place, frames), ops.greater_equal(place, 0))
+        fits = ops.logical_and(inside, kept_entry)
         flat = ops.add(ops.multiply(rows, frames), ops.where(fits, place, 0))
         kept = ops.where(ops.logical_and(fits, valid), ops.cast(values, dtype=as_dtype("int32")), 0)
         dense = ops.take_add(kept, ops.reshape(grid, shape=(-1,)), flat, axis=0)

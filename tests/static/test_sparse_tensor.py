@@ -196,7 +196,10 @@ def test_ctc_loss_v1_is_v2_on_the_dense_labels(backend):
     with ds.Graph().as_default(), ds.Session(backend="numpy") as sess:  # the reference: ctc_loss_v2
         logits = ds.constant(logits_value)
         want = ds.nn.ctc_loss_v2(np.array(dense, np.int32), logits, lengths, seq, blank_index=-1)
-        want, g_want = sess.run([want, ds.gradients(ds.reduce_sum(want), logits)[0]])
+        collapsed = ds.nn.ctc_loss_v2(np.array([[1, 2], [0, 2], [1, 2]], np.int32), logits, [2, 2, 2], seq,
+                                      blank_index=-1)  # (the numpy case's labels, repeats merged)
+        g_want = ds.gradients(ds.reduce_sum(want), logits)[0]
+        want, g_want, want_collapsed = sess.run([want, g_want, collapsed])
     labels = ds.sparse_placeholder(ds.int32)
     logits = ds.constant(logits_value)
     loss = ds.nn.ctc_loss(labels, logits, seq)
@@ -222,6 +225,9 @@ def test_ctc_loss_v1_is_v2_on_the_dense_labels(backend):
             gapped = [[0, 0], [0, 2], [0, 4], [1, 1], [1, 3], [2, 0], [2, 3]]  # TF1 reads no column
             by_order = sess.run(loss, {labels: (gapped, [1, 1, 2, 0, 2, 1, 2], [3, 5])})
             np.testing.assert_array_equal(by_order, got)
+            merged = ds.nn.ctc_loss(labels, logits, seq, preprocess_collapse_repeated=True)
+            np.testing.assert_allclose(sess.run(merged, {labels: (idx, [1, 1, 2, 0, 2, 1, 2], [3, 3])}),
+                                       want_collapsed, rtol=1e-12)
         assert kept[2] == 0 and np.allclose(kept[:2], got[:2])
 
 

@@ -19,12 +19,15 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 
+import numpy as np
+
 from .. import ops
 from ..autodiff import _in_dtype_of
 from ..errors import DualgradRuntimeError, GraphError, user_line
 from . import grad_mode
 from .node import FREED, AccumulateGrad, Node, call_grads_hooks
 from .tensor import Tensor, stored, wrap
+from .views import _VIEWING
 
 
 class _State(threading.local):
@@ -133,6 +136,14 @@ class _Like:
         self.dtype = d.dtype
 
 
+def _shape_only(t: Tensor) -> np.ndarray:
+    """An input the node's rules read only for its shape, dtype or place (the `h` of `h + 1`,
+    of `h.sum()`): zeros broadcast from one element, so the graph no longer holds `h` itself
+    (PyTorch saves nothing for those); jax rules get them as numpy operands."""
+    d = t._data if type(t) is Tensor else stored(t)
+    return np.broadcast_to(np.zeros((), d.dtype), d.shape)
+
+
 def pack_node(node: Node, out: Tensor) -> None:
     """Called by `bind` for a node just recorded while some thread has hooks set: pack what
     the node saves with this thread's innermost hooks and drop the node's own references."""
@@ -141,22 +152,28 @@ def pack_node(node: Node, out: Tensor) -> None:
         return
     pack, unpack = stack[-1]
     args = node.inputs
-    order, saves_out = _saved_positions(node.op, node.next_edges, args)
-    if not order and not saves_out:
-        return
+    op = node.op
+    order, saves_out = _saved_positions(op, node.next_edges, args)
+    if op.name in _VIEWING and not order and not saves_out:
+        return  # (a view's base stays: in-place writes through the view need it)
     with grad_mode.no_grad():  # (PyTorch runs pack hooks without recording)
         saved = tuple((j, pack(args[j])) for j in order)
         packed_out = pack(out) if saves_out else _NOTHING
-    if order:
-        kept = list(args)
-        for j in order:
-            kept[j] = _Like(args[j])
-        node.inputs = tuple(kept)
+    kept = list(args)
+    shape_only = []
+    for j, a in enumerate(args):
+        if isinstance(a, Tensor):
+            if j in order:
+                kept[j] = _Like(a)
+            else:
+                kept[j] = _shape_only(a)
+                shape_only.append(j)
+    node.inputs = tuple(kept)
     if saves_out:
         node.out = None
     node.versions = node.out_version = None  # (PyTorch checks no versions of packed tensors)
     node.__class__ = extended_class(type(node))
-    node.packed = (unpack, saved, packed_out)
+    node.packed = (unpack, saved, packed_out, tuple(shape_only))
 
 
 def unpacked(unpack: Callable, packed) -> Tensor:
@@ -207,7 +224,8 @@ class ExtendedNode(Node):
 
     __slots__ = ()
     extended = True
-    packed = None  # (unpack, ((input position, packed), ...), packed output or _NOTHING)
+    packed = None  # (unpack, ((input position, packed), ...), packed output or _NOTHING,
+    # positions of the shape-only inputs, kept as broadcast zeros)
     post_hooks = None
 
     def apply(self, grads: list, needed: list) -> list:
@@ -225,12 +243,14 @@ class ExtendedNode(Node):
         inputs, out = self.inputs, self.out
         if inputs is None:
             raise GraphError(FREED)
-        unpack, saved, packed_out = packed
+        unpack, saved, packed_out, shape_only = packed
         values = list(inputs)
-        graphed = any(isinstance(g, Tensor) for g in grads)  # create_graph: rules record
+        graphed = [g for g in grads if isinstance(g, Tensor)]  # create_graph: rules record
         for j, p in saved:
             t = unpacked(unpack, p)
             values[j] = reattached(t, self.next_edges[j]) if graphed else t
+        for j in shape_only if graphed else ():  # (the graph the rules record keeps its edges)
+            values[j] = reattached(wrap(values[j]).to(graphed[0].device), self.next_edges[j])
         try:
             self.inputs = tuple(values)
             if packed_out is not _NOTHING:

@@ -323,7 +323,9 @@ def _spectral_norm(A: Tensor, ord, rows: int, cols: int, keepdim: bool) -> Tenso
     """ord 2 / -2 / 'nuc': the largest / smallest / sum of the singular values over (rows, cols)."""
     rest = [d for d in range(A.ndim) if d not in (rows, cols)]
     s = svdvals(ops.transpose(A, axes=tuple(rest) + (rows, cols)))
-    out = ops.sum(s, axis=-1) if ord == "nuc" else (ops.amax if ord == 2 else ops.amin)(s, axis=-1)
+    # the largest of no singular values is 0, as PyTorch's (amax refuses); -2 raises amin's error
+    summed = ord == "nuc" or (ord == 2 and s.shape[-1] == 0)
+    out = ops.sum(s, axis=-1) if summed else (ops.amax if ord == 2 else ops.amin)(s, axis=-1)
     if keepdim:
         for d in sorted((rows, cols)):
             out = ops.expand_dims(out, axis=d)

@@ -64,6 +64,12 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     return ops.sum(ops.multiply(x, y), axis=dim)
 
 
+def _empty_cond(A: Tensor) -> Tensor:
+    """0 per matrix of an empty A, as PyTorch's `linalg.cond` (numpy leaves it undefined); the
+    sum over each (empty) matrix, so backward hands A a zero gradient of its own shape."""
+    return ops.sum(A, axis=(-2, -1))
+
+
 def cond(A: Tensor, p=None) -> Tensor:
     """The condition number of each matrix in norm `p`: for None / 2 / -2 the ratio of the
     largest and smallest singular values (any shape), for 'fro', 'nuc', 1, -1, inf, -inf
@@ -71,12 +77,16 @@ def cond(A: Tensor, p=None) -> Tensor:
     _floating("cond", A)
     if p in (None, 2, -2):
         _matrices("cond", A, square=False)
+        if A.numel() == 0:
+            return _empty_cond(A)
         s = svdvals(A)
         big, small = ops.amax(s, axis=-1), ops.amin(s, axis=-1)
         return ops.divide(big, small) if p != -2 else ops.divide(small, big)
     if p not in ("fro", "nuc", 1, -1, _INF, -_INF):
         raise ArgumentError(f"linalg.cond: got an invalid norm type: {p!r} {user_line()}")
-    n = _matrices("cond", A)[0]
+    n = _matrices("cond", A, square=p in ("fro", "nuc") or A.numel() > 0)[0]
+    if A.numel() == 0:
+        return _empty_cond(A)
     singular = _zero_pivots(A) if n else None  # (LAPACK's getrf test, as inv's and PyTorch's)
     if singular is None or not np.asarray(singular.numpy()).any():
         return ops.multiply(matrix_norm(A, p), matrix_norm(inv(A), p))

@@ -30,7 +30,10 @@ def _diag_embed(v):
 
 def _flip_to_positive(xp, v):
     """Per column of v (a batch of m x k): +1 or -1 such that the column's largest-magnitude
-    entry (the first among ties) becomes positive."""
+    entry (the first among ties) becomes positive; +1 for columns with no entries (m = 0: an
+    empty matrix's factors, where argmax has nothing to pick)."""
+    if v.shape[-2] == 0:
+        return xp.ones(v.shape[:-2] + (1, v.shape[-1]), dtype=v.dtype)
     at = xp.argmax(xp.abs(v), axis=-2)[..., None, :]
     sign = xp.sign(xp.take_along_axis(v, at, axis=-2))
     return xp.where(sign == 0, 1, sign).astype(v.dtype)

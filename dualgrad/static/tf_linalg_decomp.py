@@ -134,7 +134,10 @@ def matrix_rank(a, tol=None, validate_args: bool = False, name=None) -> Tensor:
     s = svd(t, compute_uv=False)
     if tol is None:
         eps = float(np.finfo(t.dtype.name).eps) * max(int(t.shape[-2]), int(t.shape[-1]))
-        cutoff = ops.multiply(ops.amax(s, axis=-1, keepdims=True), eps)
+        # an empty matrix has no singular values: its rank is 0, as TF1's (whose max of none is
+        # -inf); the sum of none (0) stands in for the max that amax refuses
+        largest = ops.sum if s.shape[-1] == 0 else ops.amax
+        cutoff = ops.multiply(largest(s, axis=-1, keepdims=True), eps)
     else:
         cutoff = ops.expand_dims(_tensor(tol, like=t), axis=-1)
     return _n(cast(reduce_sum(cast(ops.greater(s, cutoff), "int32"), axis=-1), "int32"), name)

@@ -23,7 +23,7 @@ from ..errors import (
     user_line,
     user_stacklevel,
 )
-from .bind import as_eager_error, as_key
+from .bind import as_eager_error, as_key, bind
 from .convert import scalar_value
 from .creation_more import nonzero as _nonzero
 from .dtype_refusals import matrix_product, norm_dtype
@@ -200,6 +200,9 @@ def in_dtype(result: Tensor, x: Tensor, dtype) -> Tensor:
 @one_element_dims("dim", "axis")
 def sum(input, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None) -> Tensor:
     """Sum of elements, over `dim` if given (torch.sum / Tensor.sum)."""
+    if dim is None and type(input) is Tensor and axis is None and keepdim is False and keepdims is None \
+            and dtype is None:  # `loss.sum()`: the op as the lines below call it, without their calls
+        return bind(ops.sum, (input,), {"axis": None, "keepdims": False})
     x = input if dtype is None else to(input, dtype)
     out = ops.sum(x, axis=_dim(dim, axis, empty_is_all=True), keepdims=_keep(keepdim, keepdims))
     return in_dtype(out, x, dtype)
@@ -350,6 +353,9 @@ def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None) -> Te
 def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed stably (torch.softmax); `dtype` casts the
     input first, which an integer tensor needs (PyTorch's kernel is floating-point only)."""
+    if type(dim) is int and type(input) is Tensor and dtype is None and axis is None \
+            and input._data.dtype.kind == "f":  # (the hot path, as log_softmax's)
+        return bind(ops.softmax, (input,), {"axis": dim})
     x = _softmax_input(input, dtype, "softmax")
     return ops.softmax(x, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 
@@ -357,6 +363,9 @@ def softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
 @one_element_dims("dim", "axis", always=True)
 def log_softmax(input, dim=None, dtype=None, *, axis=None) -> Tensor:
     """log(softmax(x)) along `dim`, computed stably (torch.log_softmax); `dtype` as softmax's."""
+    if type(dim) is int and type(input) is Tensor and dtype is None and axis is None \
+            and input._data.dtype.kind == "f":  # a float tensor and one dim (a classifier's loss):
+        return bind(ops.log_softmax, (input,), {"axis": dim})  # the op as below, without the checks
     x = _softmax_input(input, dtype, "log_softmax")
     return ops.log_softmax(x, axis=-1 if _dim(dim, axis) is None else _dim(dim, axis))
 

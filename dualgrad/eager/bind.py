@@ -120,6 +120,8 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                 edges.append(_NO_EDGE)
             if versions is not None:
                 versions.append(a._version[0])
+            if type(d) is not _ndarray and isinstance(d, np.generic):  # a 0-d tensor (a whole sum's
+                d = np.asarray(d)  # value), not a weak Python-like number: one array dtype as others
             if type(d) is _ndarray:
                 if common is None:
                     common = d.dtype
@@ -127,9 +129,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
                     common = False
             else:
                 common = False
-                if isinstance(d, np.generic):  # a 0-d tensor, not a weak Python-like number
-                    d = np.asarray(d)
-                elif type(d) is _LazyValue:
+                if type(d) is _LazyValue:
                     pending = on_jax = True
                 elif not on_jax and is_jax_array(d):
                     on_jax = True

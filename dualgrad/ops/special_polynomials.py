@@ -16,7 +16,7 @@ import numpy as np
 from . import specs
 from .lazy import sympy as sp
 from .registry import declare
-from .special_scaled import host_callback
+from .special_scaled import float_dtype, host_callback
 
 
 def _third_kind(sign: int):
@@ -57,8 +57,7 @@ def _kernel(fn):
 
     def kernel(xp, x, n):
         if xp is np:
-            dtype = np.result_type(x, n)
-            return np.asarray(run(x, n)).astype(dtype if dtype.kind == "f" else np.float32, copy=False)
+            return np.asarray(run(x, n)).astype(float_dtype(x, n), copy=False)
         return host_callback(xp, run, x, n)
     return kernel
 

@@ -22,15 +22,17 @@ from .registry import declare
 from .special import lgamma
 
 
-def _float_dtype(*arrays):
-    kinds = [np.asarray(a).dtype for a in arrays]
-    floats = [d for d in kinds if d.kind == "f"]
+def float_dtype(*arrays):
+    """The result's float dtype: the float arrays' promoted one (Python and numpy numbers are
+    weak: `zeta(2.0, float32 tensor)` is float32), else the default float32."""
+    floats = [np.dtype(a.dtype) for a in arrays
+              if hasattr(a, "shape") and not isinstance(a, np.generic) and np.dtype(a.dtype).kind == "f"]
     return np.result_type(*floats) if floats else np.dtype(np.float32)
 
 
 def _on_host(fn, *arrays):
     """scipy's `fn` in float64 on numpy arrays, in the operands' float dtype."""
-    dtype = _float_dtype(*arrays)
+    dtype = float_dtype(*arrays)
     with np.errstate(all="ignore"):
         out = fn(*(np.asarray(a, np.float64) for a in arrays))
         return np.asarray(out).astype(dtype, copy=False)

@@ -83,6 +83,13 @@ def test_polynomials_match_scipy_and_pytorch_conventions(name):
     assert_close(got, [POLYNOMIALS[name](2, 0.7)] * 2 + [1.0, 0.0], rtol=1e-13, atol=0.0)
 
 
+def test_python_numbers_are_weak():
+    """A Python number beside a float32 tensor leaves the result float32 (it was float64 when the
+    kernel promoted the number as a float64 array)."""
+    assert dg.special.zeta(2.0, dg.tensor([1.0, 3.0])).dtype == dg.float32
+    assert dg.special.chebyshev_polynomial_t(dg.tensor([0.5, 0.25]), 3).dtype == dg.float32
+
+
 @pytest.mark.cpu_only  # (the rules are registry ops: the registry test runs them on jax too)
 def test_gradients_where_pytorch_has_them_and_not_where_it_has_none():
     x = dg.tensor([0.3, 1.7, 2.9], dtype=dg.float64, requires_grad=True)

@@ -28,7 +28,7 @@ def _matmul_shape(op, a: Spec, b: Spec):
 def swap_last(x):
     """x with its last two dims swapped (a batch of matrix transposes)."""
     n = len(x.shape)
-    return mv.transpose(x, axes=tuple(range(n - 2)) + (n - 1, n - 2))
+    return mv.transpose(x, axes=(1, 0) if n == 2 else tuple(range(n - 2)) + (n - 1, n - 2))
 
 
 def _grad_a(g, out, a, b):
@@ -73,7 +73,7 @@ def _matmul_form(a: SymArray, b: SymArray) -> SymArray:
 
 
 def _matmul_kernel(xp, a, b):
-    if a.dtype == bool or b.dtype == bool:  # numpy's is a logical product: PyTorch and TF1 refuse
+    if a.dtype.kind == "b" or b.dtype.kind == "b":  # numpy's is a logical product: PyTorch and TF1 refuse
         raise TypeError("\"matmul\" not implemented for 'Bool' (as in PyTorch and TF1; numpy's "
                         "product of bools is a logical one): cast to an integer or float dtype first")
     if xp is np:

@@ -115,3 +115,19 @@ def test_a_whole_sum_and_the_scalar_ops_after_it() -> None:
     total = dg.tensor(np.ones(3, np.float32)).sum()  # 0-d with 0-d: PyTorch promotes, float64
     assert (total * dg.tensor(np.float64(2.0))).dtype == dg.float64
     assert (dg.tensor(np.ones(3, np.float32)) * (total * 2.0)).dtype == dg.float32
+
+
+def test_a_bias_gradient_is_an_array_of_its_own() -> None:
+    """`h @ w + b`: b's gradient (the batch sum, `sum_to_like`) is not a view of another
+    array, so `.grad` takes it without a copy; its values are the batch sum's."""
+    rng = np.random.default_rng(6)
+    h = dg.tensor(rng.standard_normal((64, 8)).astype(np.float32), requires_grad=True)
+    b = dg.tensor(np.zeros(8, np.float32), requires_grad=True)
+    g = rng.standard_normal((64, 8)).astype(np.float32)
+    for like in (b._data, np.zeros((1, 8), np.float32), np.zeros((1, 1, 8), np.float32)):
+        got = ops.sum_to_like.kernel(np, g[None], like)
+        assert got.base is None and got.shape == like.shape  # (the engine's copy is skipped)
+        np.testing.assert_array_equal(got.reshape(-1), np.add.reduce(g, axis=0))
+    (h + b).backward(dg.tensor(g))
+    assert b.grad._data.base is None and b.grad._data.flags.c_contiguous
+    np.testing.assert_array_equal(b.grad._data, np.add.reduce(g, axis=0))

@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (data: TF1's tf.data datasets and iterators)
     summary,
     train,
 )
+from . import tf_special_bessel as _tf_bessel
 from .api import (
     add,
     argmax,
@@ -269,6 +270,9 @@ math = _math_namespace(globals(), nn)  # TF1's tf.math
 vars(math).update({_name: globals()[_name] for _name in _SPECIAL_NAMES})  # (tf_special's tf.math names)
 vars(math).update(cumulative_logsumexp=_cumulative_logsumexp)  # (tf_math's tf.math name)
 vars(math).update({_name: globals()[_name] for _name in _SEARCH_NAMES})  # (tf_search's tf.math names)
+vars(math).update({_name: getattr(_tf_bessel, _name) for _name in _tf_bessel.MATH_NAMES},
+                  special=_tf_bessel.special)  # (tf_special_bessel's tf.math names and tf.math.special)
+igamma, igammac, zeta = _tf_bessel.igamma, _tf_bessel.igammac, _tf_bessel.zeta  # (also tf.compat.v1's)
 double = float64
 half = float16
 

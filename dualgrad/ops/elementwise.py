@@ -374,6 +374,8 @@ where = declare("where", _where_kernel,
 def _where_grad_kernel(xp, cond, g, anchor, passes=False):
     """g where cond is False, else 0 (relu's mask, cond = out <= 0: no attrs on that path);
     `passes`: g where cond holds. anchor is only the graph's link."""
+    if xp is np and _is_masking(cond, g, 0):  # (what `_where_kernel` below runs for these)
+        return _masked(cond if passes else np.logical_not(cond), g)
     return _where_kernel(xp, cond, g, 0) if passes else _where_kernel(xp, cond, 0, g)
 
 

@@ -44,6 +44,7 @@ Rule = Callable[..., Any]
 
 REGISTRY: dict[str, Op] = {}
 _BY_UFUNC: dict[np.ufunc, Op] = {}  # numpy ufunc -> the op declared with it (`declare(..., ufunc=)`)
+_BOOL = np.dtype(np.bool_)
 class Op:
     """One registry entry. Call it like a function: `ops.multiply(a, b)`."""
 
@@ -102,17 +103,22 @@ class Op:
     def __call__(self, *args, **attrs):
         if _backend._jnp is None:  # a VJP rule in a plain backward: the hot path
             common = None  # numpy arrays of one float dtype and Python numbers need no checks
-            for a in args:
+            masks = False  # bool arrays besides them: no checks either where nothing promotes
+            for a in args:  # (relu's gradient: `where_grad(out <= 0, g, out)`)
                 kind = type(a)
                 if kind is _ndarray:
-                    if common is None:
-                        common = a.dtype
-                    elif a.dtype is not common:
+                    dt = a.dtype
+                    if dt is _BOOL:
+                        masks = True
+                    elif common is None:
+                        common = dt
+                    elif dt is not common:
                         break
                 elif kind is not float and kind is not int:
                     break
             else:
-                if common is not None and common.kind == "f" and (not attrs or _plain(attrs)):
+                if common is not None and common.kind == "f" and (not attrs or _plain(attrs)) \
+                        and not (masks and (self.promotes or self.floating)):
                     try:
                         if attrs:
                             return self.kernel(np, *args, **attrs)

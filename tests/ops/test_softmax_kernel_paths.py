@@ -131,3 +131,18 @@ def test_a_bias_gradient_is_an_array_of_its_own() -> None:
     (h + b).backward(dg.tensor(g))
     assert b.grad._data.base is None and b.grad._data.flags.c_contiguous
     np.testing.assert_array_equal(b.grad._data, np.add.reduce(g, axis=0))
+
+
+def test_mask_operands_on_the_registry_fast_path() -> None:
+    """A VJP rule's bool mask beside float arrays (relu's `where_grad(out <= 0, g, out)`) runs
+    the kernel at once for ops that promote nothing, as the general path does; ops that
+    promote still go through promotion."""
+    rng = np.random.default_rng(7)
+    g = rng.standard_normal((64, 64)).astype(np.float32)
+    out = np.maximum(rng.standard_normal((64, 64)).astype(np.float32), 0)
+    cond = out <= 0
+    _same(ops.where_grad(cond, g, out), np.where(cond, np.float32(0), g))
+    _same(ops.where_grad(cond, g, out, passes=True), np.where(cond, g, np.float32(0)))
+    _same(ops.where(cond, g, out), np.where(cond, g, out))
+    assert ops.add(g[:2, :2], cond[:2, :2]).dtype == np.float32
+    assert ops.multiply(cond[:2, :2], np.ones((2, 2), np.float16)).dtype == np.float16

@@ -41,7 +41,6 @@ from .lazy import compute_pending, pending_operand
 from .lazy import record as _lazy_record
 from .lazy import state as _lazy_state
 from .node import accumulator, node_class, node_class_named
-from .saved_hooks import pack_node
 from .tensor import Tensor, _new, _new_counter, stored
 
 
@@ -74,6 +73,7 @@ class _Tracing(threading.local):
 
 _tracers = 0
 _packing = 0  # saved_tensors_hooks contexts open over all threads (saved_hooks.py counts them)
+_pack_node = None  # saved_hooks.pack_node, installed by saved_hooks.py when it is imported
 _TRACERS_LOCK = threading.Lock()
 tracing = _Tracing()
 
@@ -256,7 +256,7 @@ def bind(op: Op, args: tuple, attrs: dict) -> Tensor:
     t.grad_fn = node
     t._requires_grad = True
     if _packing:  # some thread is inside saved_tensors_hooks (eager/saved_hooks.py)
-        pack_node(node, t)
+        _pack_node(node, t)
     return t
 
 

@@ -20,6 +20,8 @@ from . import grad_mode
 from . import tensor as _T  # a cycle: its attributes are read only at call time
 from .lazy_program import LazyValue, force
 
+extended_class_of = None  # saved_hooks.extended_class, installed by saved_hooks.py when it is imported
+
 FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -154,9 +156,7 @@ class Node(HookedNode):
     extended = False  # (True on saved_hooks.ExtendedNode: packed saved tensors or post-hooks)
 
     def extend(self) -> None:
-        from .saved_hooks import extended_class
-
-        self.__class__ = extended_class(type(self))
+        self.__class__ = extended_class_of(type(self))
 
     def apply(self, grads: list, needed: list) -> list:
         g = grads[0]

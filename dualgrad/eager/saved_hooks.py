@@ -24,7 +24,8 @@ import numpy as np
 from .. import ops
 from ..autodiff import _in_dtype_of
 from ..errors import DualgradRuntimeError, GraphError, user_line
-from . import grad_mode
+from . import bind, grad_mode
+from . import node as _node
 from .node import FREED, AccumulateGrad, Node, call_grads_hooks
 from .tensor import Tensor, stored, wrap
 from .views import _VIEWING
@@ -41,8 +42,6 @@ _COUNT_LOCK = threading.Lock()
 
 def _count(delta: int) -> None:
     """bind's `_packing`: hook contexts open over all threads (read once per recorded op)."""
-    from . import bind
-
     with _COUNT_LOCK:
         bind._packing += delta
 
@@ -296,3 +295,8 @@ def extended_class(cls: type) -> type:
     if ext is None:
         ext = _EXTENDED[cls] = type(cls.__name__, (ExtendedNode, cls), {"__slots__": ()})
     return ext
+
+
+# bind and node call these through module slots (they cannot import this module: it imports them)
+bind._pack_node = pack_node
+_node.extended_class_of = extended_class

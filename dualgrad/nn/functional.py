@@ -320,8 +320,8 @@ def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     data = target._data
     if isinstance(data, np.ndarray) or is_jax_array(data):
         labels = np.asarray(data)
-        bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
-        if bad.any():
+        if labels_op.any_out_of_bounds(labels, ignore_index, classes):
+            bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
             raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
     return labels_op.class_mask(target, ignore_index, classes=classes)
 

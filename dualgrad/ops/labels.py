@@ -33,11 +33,25 @@ def _axis(labels) -> int:
     return min(1, len(labels.shape))
 
 
+def any_out_of_bounds(labels: np.ndarray, ignore, classes: int) -> bool:
+    """`out_of_bounds(...).any()` on numpy: one pass where no label is below 0 or past the
+    classes (a negative int read as unsigned is past any class count)."""
+    if labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and type(ignore) is int:
+        if not (labels.view(np.uint64) >= classes).any():
+            return False
+    return bool(out_of_bounds(np, labels, ignore, classes).any())
+
+
 def _kernel(xp, labels, ignore, *, classes: int):
     if xp is np:
-        bad = out_of_bounds(np, labels, ignore, classes)
-        if bad.any():
+        if any_out_of_bounds(labels, ignore, classes):
+            bad = out_of_bounds(np, labels, ignore, classes)
             raise bounds_error("class_mask", int(np.asarray(labels)[bad].flat[0]), classes, user_frame())
+        if type(ignore) is int and not 0 <= ignore < classes and type(labels) is np.ndarray:
+            # no label equals an ignore_index outside the classes: its rows are already all False
+            axis = _axis(labels)
+            ids = np.arange(classes).reshape((-1,) + (1,) * max(labels.ndim - 1, 0))
+            return labels.reshape(labels.shape[:axis] + (1,) + labels.shape[axis:]) == ids
     axis = _axis(labels)
     ids = xp.arange(classes).reshape((-1,) + (1,) * max(labels.ndim - 1, 0))
     return (xp.expand_dims(labels, axis) == ids) & xp.expand_dims(labels != ignore, axis)

@@ -71,7 +71,7 @@ def host_callback(xp, fn, *args):
 
 def _gammainc_kernel(upper: bool):
     """scipy's gammainc/gammaincc; jax's gives NaN for a = inf, x finite, where the integral's
-    limit (and scipy's, PyTorch's) is P = 0, Q = 1."""
+    limit (and scipy's, PyTorch's) is P = 0, Q = 1, and for a = 0, x > 0, where it is P = 1, Q = 0."""
     host = scipy_kernel("gammaincc" if upper else "gammainc")
 
     def kernel(xp, a, x):
@@ -80,6 +80,7 @@ def _gammainc_kernel(upper: bool):
         import jax.scipy.special as jsp
 
         value = (jsp.gammaincc if upper else jsp.gammainc)(a, x)
+        value = xp.where((a == 0) & (x > 0), float(not upper), value)
         return xp.where((a == xp.inf) & xp.isfinite(x) & (x >= 0), float(upper), value).astype(value.dtype)
     return kernel
 

@@ -63,8 +63,14 @@ def _reference_vjp(name, args, attrs, wanted, g):
             full[i] = d
         return ref(*full, **attrs)
 
-    out, pullback = jax.vjp(restricted, *(jax.numpy.asarray(args[i]) for i in wanted))
-    return np.asarray(out), [np.asarray(x) for x in pullback(jax.numpy.asarray(g))]
+    def value_and_pullback(diff, g):
+        out, pullback = jax.vjp(restricted, *diff)
+        return out, pullback(g)
+
+    # one program, not one compile per primitive (jax's gammainc alone is dozens of them)
+    diff = [jax.numpy.asarray(args[i]) for i in wanted]
+    out, grads = jax.jit(value_and_pullback)(diff, jax.numpy.asarray(g))
+    return np.asarray(out), [np.asarray(x) for x in grads]
 
 
 def _eager_vjp(name, args, wanted, attrs, g, device):

@@ -244,7 +244,7 @@ def _relu_kernel(xp, x):
 
 relu = _unary("relu", _relu_kernel,
               # (PyTorch's threshold_backward: relu'(NaN) = 1; `out` links a second derivative, 0)
-              lambda g, out, x: where_grad(less_equal(out, 0), g, out),
+              lambda g, out, x: relu_grad(g, out),
               lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
@@ -401,6 +401,24 @@ where_grad = declare(
     elementwise=True, grad_name="WhereGrad", reads=((), (0,), ()),
     doc="g where cond is False, else 0 (passes=True: where it holds), with a zero derivative in "
         "anchor: the gradient of a piecewise-linear function, which stays connected to its input")
+def _relu_grad_kernel(xp, g, out):
+    """`where_grad(out <= 0, g, out)` in one kernel: the same mask and the same selection."""
+    cond = xp.less_equal(out, 0)
+    if xp is np and _is_masking(cond, g, 0):
+        return _masked(np.logical_not(cond, out=cond), g)
+    return _where_kernel(xp, cond, 0, g)
+
+
+relu_grad = declare(
+    "relu_grad", _relu_grad_kernel,
+    vjp=(lambda v, r, g, out: relu_grad(v, out), lambda v, r, g, out: where(False, out, 0)),
+    sympy=lambda g, out: sp.Piecewise((0, out <= 0), (g, True)),
+    shape=lambda op, g, out: specs.Spec(specs.broadcast_shapes(op, (g, out)), specs.result_dtype(op, (g,))),
+    nin=2, domain=((-3.0, 3.0), (-3.0, 3.0)), elementwise=True, grad_name="ThresholdBackwardBackward0",
+    reads=((1,), ()),
+    doc="relu's VJP from its output: g where out <= 0 does not hold (NaN passes g), else 0 "
+        "(PyTorch's threshold_backward(g, out, 0)); its derivative in out is 0, as a graph op "
+        "of out, so a second derivative through relu reaches x")
 where_linked = declare(
     "where_linked", _where_kernel,
     vjp=(None, lambda g, out, c, x, y: where_grad(c, g, x, passes=True),

@@ -118,6 +118,7 @@ OPS: dict[str, Samples] = {
     "where_linked": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)),
                              _s((2, 1), (3,), (2, 3), kinds=(BOOL,)),
                              _s((3,), (2, 3), (), kinds=(BOOL,))), broadcast=True),
+    "relu_grad": Samples((_s((2, 3), (2, 3)), _s((4,), (4,)), _s((), ())), avoid=(0.0,)),
     "where_grad": Samples((_s((2, 3), (2, 3), (2, 3), kinds=(BOOL,)), _s((3,), (2, 3), (2, 3), kinds=(BOOL,)),
                            _s((2, 3), (2, 3), (2, 3), kinds=(BOOL,), passes=True))),
     # -- ops.modulo: the domains keep a/b off integers (where the ops jump) ------------------

@@ -204,6 +204,7 @@ REFERENCE = {
     "greater": jnp.greater, "greater_equal": jnp.greater_equal, "logical_not": jnp.logical_not,
     "where": jnp.where,
     "where_linked": jnp.where,
+    "relu_grad": lambda g, out: jnp.where(out <= 0, 0, g),
     "where_grad": lambda c, g, anchor, passes=False: jnp.where(c, g, 0) if passes else jnp.where(c, 0, g),
     "ema": lambda avg, x, weight: avg + weight * (x - avg),
     "add_square": lambda acc, x, decay, scale: decay * acc + scale * jnp.square(x),

@@ -184,20 +184,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise distance (||x - y + eps||_p); with
     `swap`, d(a, n) is min(d(a, n), d(p, n)) (F.triplet_margin_loss)."""
     reduction = _reduction("triplet_margin_loss", reduction, size_average, reduce)
-    if margin <= 0:
-        raise DualgradValueError(f"triplet_margin_loss: margin must be greater than 0, got {margin} "
-                                 f"{user_line()}")
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise EagerShapeError(f"triplet_margin_loss: The anchor, positive, and negative tensors are expected "
-                              f"to have the same number of dimensions, but got: anchor {anchor.ndim}D "
-                              f"{tuple(anchor.shape)}, positive {positive.ndim}D {tuple(positive.shape)}, "
-                              f"and negative {negative.ndim}D {tuple(negative.shape)} inputs {user_line()}")
-    _broadcast("triplet_margin_loss", ("anchor", anchor), ("positive", positive), ("negative", negative))
-    d_pos = pairwise_distance(anchor, positive, p, eps)
-    d_neg = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        d_neg = ops.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return _reduce(_hinge(ops.subtract(ops.add(d_pos, margin), d_neg)), reduction)
+    return _triplet("triplet_margin_loss", anchor, positive, negative,
+                    lambda x, y: pairwise_distance(x, y, p, eps), margin, swap, reduction, pairwise=True)
 
 
 def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
@@ -206,15 +194,25 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
     """max(0, margin + d(a, p) - d(a, n)) with d any function of two tensors (pairwise_distance
     by default); with `swap`, d(a, n) is min(d(a, n), d(p, n)) (F.triplet_margin_with_distance_loss)."""
     reduction = _reduction("triplet_margin_with_distance_loss", reduction)
-    if margin <= 0:
-        raise DualgradValueError(f"triplet_margin_with_distance_loss: margin must be greater than 0, got "
-                                 f"{margin} {user_line()}")
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise EagerShapeError(f"triplet_margin_with_distance_loss: The anchor, positive, and negative "
-                              f"tensors are expected to have the same number of dimensions, but got: anchor "
-                              f"{anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D "
-                              f"inputs {user_line()}")
     distance = pairwise_distance if distance_function is None else distance_function
+    return _triplet("triplet_margin_with_distance_loss", anchor, positive, negative, distance, margin, swap,
+                    reduction, pairwise=False)
+
+
+def _triplet(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, distance, margin: float,
+             swap: bool, reduction: str, pairwise: bool) -> Tensor:
+    """The two triplet losses after their arguments: PyTorch's checks (the pairwise-distance
+    one names the shapes and checks they broadcast), then the hinge."""
+    if margin <= 0:
+        raise DualgradValueError(f"{name}: margin must be greater than 0, got {margin} {user_line()}")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        a, p, n = (f"{t.ndim}D {tuple(t.shape)}" if pairwise else f"{t.ndim}D"
+                   for t in (anchor, positive, negative))
+        raise EagerShapeError(f"{name}: The anchor, positive, and negative tensors are expected to have the "
+                              f"same number of dimensions, but got: anchor {a}, positive {p}, and negative "
+                              f"{n} inputs {user_line()}")
+    if pairwise:
+        _broadcast(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
     d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
     if swap:
         d_neg = ops.minimum(d_neg, distance(positive, negative))

@@ -23,6 +23,7 @@ from ..errors import (
     user_line,
     user_stacklevel,
 )
+from . import dual
 from .bind import as_eager_error, as_key, bind
 from .convert import scalar_value
 from .creation_more import nonzero as _nonzero
@@ -195,6 +196,16 @@ def in_dtype(result: Tensor, x: Tensor, dtype) -> Tensor:
     """A reduction's result in the `dtype=` asked for: integers accumulate in int64 (PyTorch's
     default), but `sum(dtype=int32)` is int32 in PyTorch, as the cast input was."""
     return result if dtype is None or result.dtype == x.dtype else to(result, x.dtype)
+
+
+def _set_bind(fn) -> None:
+    """Forward-mode AD switches bind while a dual level is open (eager/dual.py): the shortcuts
+    below (sum, softmax, log_softmax) call it as the registry's dispatch would."""
+    global bind
+    bind = fn
+
+
+dual.on_install(_set_bind)
 
 
 @one_element_dims("dim", "axis")

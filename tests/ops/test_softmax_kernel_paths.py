@@ -146,3 +146,24 @@ def test_mask_operands_on_the_registry_fast_path() -> None:
     _same(ops.where(cond, g, out), np.where(cond, g, out))
     assert ops.add(g[:2, :2], cond[:2, :2]).dtype == np.float32
     assert ops.multiply(cond[:2, :2], np.ones((2, 2), np.float16)).dtype == np.float16
+
+
+@pytest.mark.parametrize("name", ["log_softmax", "softmax", "sum"])
+def test_the_shortcuts_carry_forward_mode_tangents(name) -> None:
+    """Forward-mode AD swaps bind while a dual level is open: the shortcuts use the swapped one
+    (the general path's tangent, and J t against finite differences in float64)."""
+    import dualgrad.autograd.forward_ad as fwAD
+
+    rng = np.random.default_rng(8)
+    x, t = (dg.tensor(rng.standard_normal((64, 10))) for _ in range(2))
+    fast = (lambda v: v.sum()) if name == "sum" else (lambda v: getattr(v, name)(dim=1))
+    general = (lambda v: dg.sum(v, axis=None)) if name == "sum" else (lambda v: getattr(dg, name)(v, axis=1))
+    with fwAD.dual_level():
+        got = fwAD.unpack_dual(fast(fwAD.make_dual(x, t))).tangent
+        want = fwAD.unpack_dual(general(fwAD.make_dual(x, t))).tangent
+    assert got is not None
+    np.testing.assert_array_equal(got._data, want._data)
+    eps = 1e-6
+    up, down = (fast(dg.tensor(x._data + s * eps * t._data))._data for s in (1, -1))
+    fd = (up - down) / (2 * eps)
+    np.testing.assert_allclose(got._data, fd, rtol=1e-5, atol=1e-7)

@@ -106,7 +106,7 @@ def test_nll_loss_matches_jax(problem, reduction):
     w_dg = None if weight is None else dg.tensor(weight)
     _check(lambda x: F.nll_loss(x, dg.tensor(target), weight=w_dg, reduction=reduction),
            lambda z: ref_nll(z, jnp.asarray(target), None if weight is None else jnp.asarray(weight),
-                             reduction), logp)
+                             reduction), logp, jit=True)
 
 
 @settings(max_examples=30, deadline=None)

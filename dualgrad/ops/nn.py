@@ -1,8 +1,9 @@
 """softmax and log_softmax: primitives (not composites) so their VJPs reuse the output.
 
-log_softmax's VJP is itself one op, `log_softmax_grad` (PyTorch's `_log_softmax_backward_data`):
-one kernel instead of four registry calls in every backward through a classifier's loss,
-computing the same numpy operations in the same order, with its own VJP for double backward."""
+Their VJPs are ops too, `softmax_grad` and `log_softmax_grad` (PyTorch's `_softmax_backward_data`
+and `_log_softmax_backward_data`): one kernel instead of four registry calls in every backward
+through a classifier's loss or an attention, computing the same numpy operations in the same
+order, each with its own VJP for double backward."""
 from __future__ import annotations
 
 import numpy as np
@@ -77,11 +78,42 @@ def _along_axis(op, x, axis=-1):
 
 softmax = declare(
     "softmax", _softmax_kernel,
-    vjp=(lambda g, out, x, axis=-1:
-         ew.multiply(out, ew.subtract(g, rd.sum(ew.multiply(g, out), axis=axis, keepdims=True))),),
+    vjp=(lambda g, out, x, axis=-1: softmax_grad(g, out, axis=axis),),
     sympy=lambda x, axis=-1: SymArray(x.shape, lambda *i: sp.exp(x.at(*i)) / _normaliser(x, axis, i)),
     shape=_along_axis, floating=True, saves_inputs=False, saves_out=True,
     doc="exp(x) / sum(exp(x)) along axis, computed stably")
+
+def _softmax_grad_kernel(xp, g, out, axis=-1):
+    if xp is np and _plain(g) and _plain(out) and out.dtype == g.dtype and g.shape == out.shape:
+        t = np.multiply(g, out)  # (as below, bit for bit, into one new array)
+        np.subtract(g, np.add.reduce(t, axis=axis, keepdims=True), out=t)
+        return np.multiply(out, t, out=t)
+    return out * (g - rd.sum_kernel(xp, g * out, axis=axis, keepdims=True))
+
+
+def _softmax_grad_form(g: SymArray, out: SymArray, axis=-1) -> SymArray:
+    def at(*i):
+        a = axis % g.ndim
+        total = summed(lambda k: g.at(*i[:a], k, *i[a + 1:]) * out.at(*i[:a], k, *i[a + 1:]), [g.shape[a]])
+        return out.at(*i) * (g.at(*i) - total)
+
+    return SymArray(g.shape, at)
+
+
+# r = out * (g - S), S = sum(g * out): dr_i/dg_k = out_i ([i == k] - out_k),
+# dr_i/dout_k = [i == k] (g_i - S) - out_i g_k
+softmax_grad = declare(
+    "softmax_grad", _softmax_grad_kernel,
+    vjp=(lambda v, r, g, out, axis=-1: softmax_grad(v, out, axis=axis),
+         lambda v, r, g, out, axis=-1: ew.subtract(
+             ew.multiply(v, ew.subtract(g, rd.sum(ew.multiply(g, out), axis=axis, keepdims=True))),
+             ew.multiply(g, rd.sum(ew.multiply(v, out), axis=axis, keepdims=True)))),
+    sympy=_softmax_grad_form, shape=lambda op, g, out, axis=-1: _log_softmax_grad_shape(op, g, out, axis),
+    nin=2, promotes=True, domain=((-3.0, 3.0), (0.05, 1.0)), grad_name="SoftmaxBackwardDataBackward0",
+    reads=((1,), (0, 1)),
+    doc="the VJP of softmax: out * (g - sum(g * out)) along axis, out being softmax's output "
+        "(PyTorch's _softmax_backward_data): one op instead of four in every backward through it")
+
 
 def _log_softmax_grad_kernel(xp, g, out, axis=-1):
     if xp is np and _plain(g) and _plain(out) and out.dtype == g.dtype and g.shape == out.shape:

@@ -202,6 +202,7 @@ OPS: dict[str, Samples] = {
     "softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     "log_softmax": Samples((_s((2, 3)), _s((2, 3), axis=0), _s((4,)))),
     "log_softmax_grad": Samples((_s((2, 3), (2, 3)), _s((2, 3), (2, 3), axis=0), _s((4,), (4,)))),
+    "softmax_grad": Samples((_s((2, 3), (2, 3)), _s((2, 3), (2, 3), axis=0), _s((4,), (4,)))),
     # -- linear algebra ------------------------------------------------------------------------
     "binary_cross_entropy_terms": Samples(_BINARY, broadcast=True),
     # -- ops.selection -----------------------------------------------------------------------

@@ -240,6 +240,7 @@ REFERENCE = {
     "softmax": lambda x, axis=-1: jax.nn.softmax(x, axis=axis),
     "log_softmax": lambda x, axis=-1: jax.nn.log_softmax(x, axis=axis),
     "log_softmax_grad": lambda g, out, axis=-1: g - jnp.exp(out) * jnp.sum(g, axis=axis, keepdims=True),
+    "softmax_grad": lambda g, out, axis=-1: out * (g - jnp.sum(g * out, axis=axis, keepdims=True)),
     "matmul": jnp.matmul,
     "cumprod": lambda x, axis: jnp.cumprod(x, axis=axis),
     **{f"scatter_{r}": functools.partial(_scatter_reduce, reduce=r)

@@ -38,8 +38,11 @@ def _grads(fn, arrays):
 
 
 def _jax_grads(fn, arrays, g):
-    _, pullback = jax.vjp(fn, *[jnp.asarray(a) for a in arrays])
-    return [np.asarray(x) for x in pullback(jnp.asarray(g))]
+    def pulled(arrays, g):
+        return jax.vjp(fn, *arrays)[1](g)
+
+    # one program, not one compile per primitive
+    return [np.asarray(x) for x in jax.jit(pulled)([jnp.asarray(a) for a in arrays], jnp.asarray(g))]
 
 
 # (dg call, numpy float64 formula, jax formula, input shapes)

@@ -27,7 +27,10 @@ from ..errors import (
 )
 from ..ops import labels as labels_op
 from ..ops.half_precision import float32_for_half
-from ..ops.losses import REDUCTIONS
+from ..ops.losses import (
+    REDUCTIONS,
+    _nll_at,  # (the eager fast path: concrete labels)
+)
 from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional names)
     celu,
     elu,
@@ -298,12 +301,12 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 
-def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """The boolean mask of each example's class (a row of False where ignored), after
-    PyTorch's checks of the target's shape and values. The values are checked here where
-    they are concrete (so the error names the loss); in a step dg.compile traces, the
-    registry op's check raises the same IndexError when the compiled step runs. A float or bool
-    target is refused, as PyTorch refuses it (`[0.5, 1.]` read as classes gave a number)."""
+def _checked_labels(name: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray | None:
+    """PyTorch's checks of the target's shape and values; the labels as a numpy array where
+    they are concrete (None in a step dg.compile traces). The values are checked here where they
+    are concrete (so the error names the loss); in a traced step, the registry op's check raises
+    the same IndexError when the compiled step runs. A float or bool target is refused, as
+    PyTorch refuses it (`[0.5, 1.]` read as classes gave a number)."""
     if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
         raise EagerDTypeError(f"{name}: expected target dtype to be Long or Byte, but got "
                               f"{target.dtype.name} {user_line()}")
@@ -316,14 +319,38 @@ def _class_mask(name: str, input: Tensor, target: Tensor, ignore_index: int) -> 
     if shape != expected:
         raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
                          f"{tuple(input.shape)}, got {shape} {user_line()}")
-    classes = input.shape[axis]
     data = target._data
-    if isinstance(data, np.ndarray) or is_jax_array(data):
-        labels = np.asarray(data)
-        if labels_op.any_out_of_bounds(labels, ignore_index, classes):
-            bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
-            raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
-    return labels_op.class_mask(target, ignore_index, classes=classes)
+    if not (isinstance(data, np.ndarray) or is_jax_array(data)):
+        return None
+    labels = np.asarray(data)
+    classes = input.shape[axis]
+    if labels_op.any_out_of_bounds(labels, ignore_index, classes):
+        bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
+        raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
+    return labels
+
+
+def _class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
+    """The boolean mask of each example's class (a row of False where ignored)."""
+    return labels_op.class_mask(target, ignore_index, classes=input.shape[1 if input.ndim >= 2 else 0])
+
+
+def _class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int) -> tuple | None:
+    """Each example's class position in `input`, as an index key, where the labels are
+    concrete, no weight is given and no label is `ignore_index`: then every example counts
+    once, and the loss is -logp at these positions (ops.losses._nll_at, the mask path's
+    numbers in fewer ops). None otherwise (the general mask path)."""
+    if (labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64)
+            or (labels == ignore_index).any()):
+        return None
+    if labels.ndim == 0:
+        return (int(labels),)
+    if labels.dtype.kind != "i":  # (a uint8 index array would be read as a mask)
+        labels = labels.astype(np.intp)
+    if labels.ndim == 1:
+        return (np.arange(labels.shape[0]), labels)
+    grids = np.indices(labels.shape, sparse=True)
+    return (grids[0], labels, *grids[1:])
 
 
 def _check_weight(name: str, weight, input: Tensor, same_dtype: bool = True) -> None:
@@ -347,8 +374,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     """Negative log-likelihood of log-probabilities at the target classes (F.nll_loss)."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
-    mask = _class_mask("nll_loss", input, target, ignore_index)
-    return ops.nll_loss(input, mask, weight, reduction=reduction)
+    labels = _checked_labels("nll_loss", input, target, ignore_index)
+    key = _class_positions(input, labels, weight, ignore_index)
+    if key is not None:
+        return _nll_at(input, key, reduction)
+    return ops.nll_loss(input, _class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -370,7 +400,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                              f"{tuple(input.shape)}, got {tuple(target.shape)} {user_line()}")
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
-    mask = _class_mask("cross_entropy", input, target, ignore_index)
+    labels = _checked_labels("cross_entropy", input, target, ignore_index)
+    key = None if label_smoothing else _class_positions(input, labels, weight, ignore_index)
+    if key is not None:  # log_softmax and 2-3 ops for the 8 of the mask path (same numbers)
+        return _nll_at(ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0), key, reduction)
+    mask = _class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 
 

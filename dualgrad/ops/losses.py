@@ -15,6 +15,7 @@ from . import elementwise as ew
 from . import movement as mv
 from . import nn, specs
 from . import reductions as rd
+from .indexing import getitem
 from .lazy import sympy as sp
 from .registry import declare, promoted
 
@@ -63,6 +64,21 @@ def _weighted_reduce(loss, counts, reduction):
     if reduction == "mean":
         return ew.divide(rd.sum(loss), rd.sum(counts))
     return reduce_loss(loss, reduction)
+
+
+def _nll_at(logp, key, reduction="mean"):
+    """The eager front end's nll for concrete labels with no weight and no example ignored:
+    -logp at `key` (each example's class position, as an index key), in 2-3 ops where the mask
+    path takes 7. The numbers are `nll_loss`'s bit for bit: a row of the mask path's
+    where-then-sum holds one value and zeros, so it is that value (a -0.0 log-probability given
+    to nll_loss aside: there it sums to +0.0); the per-example losses are these, in the same
+    layout, so the same reduction; and 'mean' divides by the count of examples, which the
+    mask path's count also is (-(s / n) == s / -n exactly: rounding to nearest is symmetric in
+    sign). The gradient scatters -1/n to the positions that `where`'s gradient fills."""
+    picked = getitem(logp, key=key)
+    if reduction == "mean":
+        return ew.divide(rd.sum(picked), -int(np.prod(picked.shape)))
+    return reduce_loss(ew.negative(picked), reduction)  # (an empty batch's 'sum' is +0, as there)
 
 
 def nll_loss(logp, mask, weight=None, reduction="mean"):

@@ -1,0 +1,153 @@
+"""F.cross_entropy / F.nll_loss with concrete labels, no weight and no label at ignore_index take
+a short path (-log_softmax at the labels' positions, ops.losses._nll_at): its value and input
+gradient must be the general mask path's bit for bit, on both eager devices, and a numpy
+float64 formula's to float rounding. The cases the short path leaves to the mask path (an
+ignored label, a weight, label smoothing) give the formula's numbers too."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dualgrad as dg
+import dualgrad.autograd.forward_ad as fwAD
+import dualgrad.nn.functional as F
+from dualgrad import ops
+
+pytestmark = pytest.mark.usefixtures("jax_float64")  # (float64 on the jax device too)
+OPTIONS = ["ignored", "weight", "smoothing", "ignore_in_range_unhit", "uint8"]
+
+
+def _graph_names(t) -> set:
+    """The grad_fn names of the graph behind `t`."""
+    names, stack = set(), [t.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is not None and type(fn).__name__ not in names:
+            names.add(type(fn).__name__)
+            stack.extend(f for f, _ in fn.next_functions)
+    return names
+
+
+def _np_loss(x, y, reduction, ignore_index=-100, weight=None, smoothing=0.0, log_probs=False):
+    """PyTorch's definition in numpy float64 (classes on axis 1, or 0 for one example)."""
+    x = np.asarray(x, np.float64)
+    axis = 1 if x.ndim >= 2 else 0
+    logp = x if log_probs else x - x.max(axis, keepdims=True)
+    if not log_probs:
+        logp = logp - np.log(np.exp(logp).sum(axis, keepdims=True))
+    logp = np.moveaxis(logp, axis, -1)
+    classes = logp.shape[-1]
+    w = np.ones(classes) if weight is None else np.asarray(weight, np.float64)
+    valid = y != ignore_index
+    safe = np.where(valid, y, 0).astype(np.int64)
+    wt = w[safe] * valid
+    loss = -np.take_along_axis(logp, safe[..., None], -1)[..., 0] * wt
+    loss = (1 - smoothing) * loss + smoothing / classes * (-(logp * w).sum(-1) * valid)
+    return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / wt.sum()}[reduction]
+
+
+def _general(fn, x, t, reduction, ignore_index=-100):
+    """The mask path the short path replaces (what F.<fn> ran before it)."""
+    mask = F._class_mask(x, t, ignore_index)
+    return getattr(ops, fn)(x, mask, None, reduction=reduction)
+
+
+def _value_and_grad(make, x0, device):
+    x = dg.tensor(x0, device=device, requires_grad=True)
+    out = make(x)
+    (out if out.ndim == 0 else (out * dg.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(out.shape).astype(
+        x0.dtype), device=device)).sum()).backward()
+    return out, np.asarray(x.grad.numpy())
+
+
+CASES = [((64, 10), np.float32), ((7, 5), np.float32), ((3, 4, 5), np.float64), ((2, 3, 2, 3), np.float32),
+         ((4,), np.float64), ((0, 3), np.float32)]
+
+
+# (the jax device compiles each op for each shape: one shape there keeps the file fast)
+GRID = [("cpu", shape, dtype) for shape, dtype in CASES] + [("jax", (7, 5), np.float64)]
+
+
+@pytest.mark.parametrize("device,shape,dtype", GRID)
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduction):
+    rng = np.random.default_rng(len(shape) * 10 + shape[0])
+    x0 = (rng.standard_normal(shape) * 3).astype(dtype)
+    if fn == "nll_loss":
+        wide = x0.astype(np.float64)
+        x0 = (wide - np.log(np.exp(wide).sum(min(1, x0.ndim - 1), keepdims=True))).astype(dtype)
+    axis = 1 if len(shape) >= 2 else 0
+    y0 = rng.integers(0, shape[axis], shape[:1] + shape[2:] if len(shape) >= 2 else ())
+    t = dg.tensor(y0, device=device)
+    fast, g_fast = _value_and_grad(lambda x: getattr(F, fn)(x, t, reduction=reduction), x0, device)
+    slow, g_slow = _value_and_grad(lambda x: _general(fn, x, t, reduction), x0, device)
+    assert _graph_names(fast) & {"IndexBackward0", "SelectBackward0"} or not shape[0]  # the short path ran
+    assert fast.dtype == slow.dtype and fast.shape == slow.shape and fast.device == slow.device
+    assert fast.detach().numpy().tobytes() == slow.detach().numpy().tobytes()
+    assert g_fast.tobytes() == g_slow.tobytes()
+    want = _np_loss(x0, y0, reduction, log_probs=fn == "nll_loss")
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(fast.detach().numpy(), want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("device,option", [("cpu", o) for o in OPTIONS])
+def test_options_beside_the_short_path(device, option):
+    """An ignored label, a weight or smoothing keep the mask path; an ignore_index inside the
+    classes that no label hits, and a uint8 target (a class index, never a mask), take the short one."""
+    rng = np.random.default_rng(3)
+    x0 = rng.standard_normal((6, 4)).astype(np.float64)
+    y0 = rng.integers(0, 4, 6)
+    kw, ref = {}, {}
+    if option == "ignored":
+        y0[[1, 4]] = -100
+    elif option == "weight":
+        kw["weight"] = ref["weight"] = np.array([0.5, 2.0, 1.0, 3.0])
+    elif option == "smoothing":
+        kw["label_smoothing"] = ref["smoothing"] = 0.2
+    elif option == "ignore_in_range_unhit":
+        y0[y0 == 2] = 1
+        kw["ignore_index"] = ref["ignore_index"] = 2
+    target = dg.tensor(y0.astype(np.uint8) if option == "uint8" else y0, device=device)
+    if "weight" in kw:
+        kw["weight"] = dg.tensor(kw["weight"], device=device)
+    for reduction in ("mean", "sum", "none"):
+        out, grad = _value_and_grad(lambda x, r=reduction: F.cross_entropy(x, target, reduction=r, **kw), x0,
+                                    device)
+        short = "IndexBackward0" in _graph_names(out)
+        assert short == (option in ("ignore_in_range_unhit", "uint8"))
+        np.testing.assert_allclose(out.detach().numpy(), _np_loss(x0, y0, reduction, **ref), rtol=1e-12)
+        # d mean / d x of the formula: (softmax - onehot) / n for the short path's cases
+        if short and reduction == "mean":
+            p = np.exp(x0 - x0.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            np.testing.assert_allclose(grad, (p - np.eye(4)[y0]) / 6, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("device", ["cpu"])
+def test_short_path_keeps_forward_mode_tangents(device):
+    """The short path's ops are registry ops, so a dual input's loss has a tangent: the
+    directional derivative sum((softmax - onehot) * v) / n."""
+    rng = np.random.default_rng(5)
+    x0, v0, y0 = rng.standard_normal((5, 3)), rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    with fwAD.dual_level():
+        x = fwAD.make_dual(dg.tensor(x0, device=device), dg.tensor(v0, device=device))
+        tangent = fwAD.unpack_dual(F.cross_entropy(x, dg.tensor(y0, device=device))).tangent
+        assert tangent is not None
+        p = np.exp(x0 - x0.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        np.testing.assert_allclose(tangent.numpy(), ((p - np.eye(3)[y0]) * v0).sum() / 5, rtol=1e-12)
+
+
+def test_labels_written_after_the_call_do_not_change_the_gradient():
+    """The short path's index key holds the target's array: bind copies it, so writing into
+    the target before backward() changes nothing (PyTorch's saved index)."""
+    x0 = np.arange(12.0).reshape(4, 3) / 7
+    t = dg.tensor(np.array([0, 2, 1, 0]))
+    x = dg.tensor(x0, requires_grad=True)
+    loss = F.cross_entropy(x, t)
+    t.fill_(1)
+    loss.backward()
+    p = np.exp(x0 - x0.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    np.testing.assert_allclose(x.grad.numpy(), (p - np.eye(3)[[0, 2, 1, 0]]) / 4, rtol=1e-12)

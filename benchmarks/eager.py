@@ -1,13 +1,15 @@
 """Eager benchmarks: dualgrad against PyTorch (CPU), HIPS autograd and numpy by hand.
 
-    python benchmarks/eager.py [--quick] [--cpu] [--only small|mlp|nn|chain|import]
+    python benchmarks/eager.py [--quick] [--cpu] [--only small|mlp|nn|chain|import|xent]
 
 Prints, side by side, (1) 100 elementwise ops on a 10-element tensor, forward + backward, in
 µs per op, and its forward and backward apart; (2) one SGD step of an MLP 784-256-256-10 at
 batch 64, in ms, and its phases apart (forward with the loss, backward, update); (3) backward of a
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
 (4) `import dualgrad` time; (5) one training epoch of the same MLP written with nn + optim.Adam
-+ DataLoader (1024 samples, batch 64), in ms. Ratios are dualgrad / PyTorch. Timings are the
++ DataLoader (1024 samples, batch 64), in ms; (6) F.cross_entropy of 64x10 float32 logits
+and int64 labels, forward + backward and forward alone, in µs (jax: a jitted value_and_grad
+written by hand). Ratios are dualgrad / PyTorch. Timings are the
 best of several repeats (the least disturbed run), the libraries taking turns within each
 repeat; `--cpu` times rows (1), (2) and (5) in CPU time instead of wall time (steadier on a
 shared machine). Peers that are not installed are left out.
@@ -311,6 +313,46 @@ def chain_child(lib: str, n: int) -> tuple[float, float, float]:
     return float(fwd), float(bwd), float(peak_mb)
 
 
+# -- (6) F.cross_entropy, 64x10 ---------------------------------------------------------------
+def xent_data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((BATCH, SIZES[-1])).astype(np.float32), rng.integers(0, SIZES[-1], BATCH)
+
+
+def xent_eager(name: str, backward: bool = True) -> callable:
+    """F.cross_entropy(logits, labels) with PyTorch's defaults; `lib` dualgrad or torch, the
+    same code for both."""
+    lib = __import__(name)
+    if name == "torch":
+        lib.set_num_threads(THREADS)
+    logits, labels = xent_data()
+    x, y = lib.tensor(logits, requires_grad=True), lib.tensor(labels)
+    cross_entropy = lib.nn.functional.cross_entropy
+
+    def step():
+        loss = cross_entropy(x, y)
+        if backward:
+            loss.backward()
+            x.grad = None
+
+    return step
+
+
+def xent_jax(backward: bool = True) -> callable:
+    import jax
+    import jax.numpy as jnp
+
+    logits, labels = xent_data()
+    x, y = jnp.asarray(logits), jnp.asarray(labels)
+
+    def loss(v):
+        logp = jax.nn.log_softmax(v, axis=1)
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    fn = jax.jit(jax.value_and_grad(loss) if backward else loss)
+    return lambda: jax.block_until_ready(fn(x))
+
+
 # -- (4) import time --------------------------------------------------------------------------------
 def import_seconds(repeats: int) -> float:
     code = "import time; t = time.perf_counter(); import dualgrad; print(time.perf_counter() - t)"
@@ -336,7 +378,7 @@ def row(name: str, values: dict, unit: str, digits: int = 2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, a 2e5-op chain")
-    parser.add_argument("--only", choices=["small", "mlp", "nn", "chain", "import"], default=None)
+    parser.add_argument("--only", choices=["small", "mlp", "nn", "chain", "import", "xent"], default=None)
     parser.add_argument("--cpu", action="store_true",
                         help="time rows (1), (2), (5) in this process's CPU time: on a shared machine "
                              "other jobs' load shows up as waiting, which CPU time leaves out")
@@ -345,7 +387,7 @@ def main() -> None:
     if args.cpu:
         CLOCK = time.process_time
     reps = 5 if args.quick else 20
-    peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True}
+    peers = {"torch": have("torch"), "hips": have("autograd"), "numpy": True, "jax": have("jax")}
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"{THREADS} BLAS thread(s), Python {platform.python_version()}, numpy {np.__version__}"
           + (f", torch {__import__('torch').__version__}" if peers["torch"] else ""))
@@ -382,6 +424,14 @@ def main() -> None:
         row(f"chain of {n:.0e} ops: forward", {k: v[0] for k, v in results.items()}, " s")
         row(f"chain of {n:.0e} ops: backward", {k: v[1] for k, v in results.items()}, " s")
         row(f"chain of {n:.0e} ops: peak", {k: v[2] for k, v in results.items()}, " MB", 0)
+
+    if args.only in (None, "xent"):
+        for backward, label in ((True, "F.cross_entropy 64x10 f+b"), (False, "  forward only")):
+            makers = {lib: (lambda lib=lib, b=backward: xent_eager(lib, b)) for lib in ("dualgrad", "torch")}
+            makers["jax"] = lambda b=backward: xent_jax(b)
+            makers = {lib: make for lib, make in makers.items() if peers.get(lib, True)}
+            values = {lib: t * 1e6 for lib, t in interleaved(makers, 100 * reps, inner=10).items()}
+            row(label, values, " us")
 
     if args.only in (None, "import"):
         print(f"{'import dualgrad':<28} {import_seconds(7):.3f} s (target <= 0.3 s)")

@@ -335,22 +335,30 @@ def _class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     return labels_op.class_mask(target, ignore_index, classes=input.shape[1 if input.ndim >= 2 else 0])
 
 
-def _class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int) -> tuple | None:
-    """Each example's class position in `input`, as an index key, where the labels are
-    concrete, no weight is given and no label is `ignore_index`: then every example counts
-    once, and the loss is -logp at these positions (ops.losses._nll_at, the mask path's
-    numbers in fewer ops). None otherwise (the general mask path)."""
-    if (labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64)
-            or (labels == ignore_index).any()):
+def _class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int):
+    """(each example's class position in `input` as an index key, the count of the examples
+    kept, their mask or None where all are) where the labels are concrete and no weight is
+    given: then each kept example counts once, and the loss is -logp at these positions
+    (ops.losses._nll_at, the mask path's numbers in fewer ops). None otherwise, and where every
+    example is ignored (the general mask path)."""
+    if labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
         return None
+    ignored = labels == ignore_index
+    count, kept = labels.size, None
+    if ignored.any():
+        count = labels.size - int(np.count_nonzero(ignored))
+        if not count:
+            return None
+        kept = ~ignored  # (a numpy operand: bind reads it on either device)
+        labels = np.where(ignored, 0, labels)  # (any class: `kept` zeroes these examples)
     if labels.ndim == 0:
-        return (int(labels),)
+        return (int(labels),), count, kept
     if labels.dtype.kind != "i":  # (a uint8 index array would be read as a mask)
         labels = labels.astype(np.intp)
     if labels.ndim == 1:
-        return (np.arange(labels.shape[0]), labels)
+        return (np.arange(labels.shape[0]), labels), count, kept
     grids = np.indices(labels.shape, sparse=True)
-    return (grids[0], labels, *grids[1:])
+    return (grids[0], labels, *grids[1:]), count, kept
 
 
 def _check_weight(name: str, weight, input: Tensor, same_dtype: bool = True) -> None:
@@ -375,9 +383,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
     labels = _checked_labels("nll_loss", input, target, ignore_index)
-    key = _class_positions(input, labels, weight, ignore_index)
-    if key is not None:
-        return _nll_at(input, key, reduction)
+    short = _class_positions(input, labels, weight, ignore_index)
+    if short is not None:
+        return _nll_at(input, *short, reduction=reduction)
     return ops.nll_loss(input, _class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
@@ -401,9 +409,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
     labels = _checked_labels("cross_entropy", input, target, ignore_index)
-    key = None if label_smoothing else _class_positions(input, labels, weight, ignore_index)
-    if key is not None:  # log_softmax and 2-3 ops for the 8 of the mask path (same numbers)
-        return _nll_at(ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0), key, reduction)
+    short = None if label_smoothing else _class_positions(input, labels, weight, ignore_index)
+    if short is not None:  # log_softmax and 2-4 ops for the 8 of the mask path (same numbers)
+        return _nll_at(ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0), *short, reduction=reduction)
     mask = _class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 

@@ -66,18 +66,22 @@ def _weighted_reduce(loss, counts, reduction):
     return reduce_loss(loss, reduction)
 
 
-def _nll_at(logp, key, reduction="mean"):
-    """The eager front end's nll for concrete labels with no weight and no example ignored:
-    -logp at `key` (each example's class position, as an index key), in 2-3 ops where the mask
-    path takes 7. The numbers are `nll_loss`'s bit for bit: a row of the mask path's
-    where-then-sum holds one value and zeros, so it is that value (a -0.0 log-probability given
-    to nll_loss aside: there it sums to +0.0); the per-example losses are these, in the same
-    layout, so the same reduction; and 'mean' divides by the count of examples, which the
-    mask path's count also is (-(s / n) == s / -n exactly: rounding to nearest is symmetric in
-    sign). The gradient scatters -1/n to the positions that `where`'s gradient fills."""
+def _nll_at(logp, key, count: int, kept=None, reduction="mean"):
+    """The eager front end's nll for concrete labels with no weight: -logp at `key` (each
+    example's class position, as an index key), zeroed where `kept` (a bool array shaped like
+    the examples; None: all kept) is False, 'mean' over the `count` examples kept, in 2-4 ops
+    where the mask path takes 7. The numbers are `nll_loss`'s bit for bit: a row of the mask
+    path's where-then-sum holds one value and zeros (all zeros for an ignored example), so it
+    is that value or 0 (a -0.0 log-probability given to nll_loss aside: there it sums to
+    +0.0); the per-example losses are these, in the same layout, so the same reduction; and
+    'mean' divides by the count of examples kept, which the mask path's count also is
+    (-(s / n) == s / -n exactly: rounding to nearest is symmetric in sign). The gradient
+    scatters -1/n to the positions that `where`'s gradient fills."""
     picked = getitem(logp, key=key)
+    if kept is not None:
+        picked = ew.where(kept, picked, 0)
     if reduction == "mean":
-        return ew.divide(rd.sum(picked), -int(np.prod(picked.shape)))
+        return ew.divide(rd.sum(picked), -count)
     return reduce_loss(ew.negative(picked), reduction)  # (an empty batch's 'sum' is +0, as there)
 
 

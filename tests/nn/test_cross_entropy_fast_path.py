@@ -1,8 +1,8 @@
-"""F.cross_entropy / F.nll_loss with concrete labels, no weight and no label at ignore_index take
-a short path (-log_softmax at the labels' positions, ops.losses._nll_at): its value and input
-gradient must be the general mask path's bit for bit, on both eager devices, and a numpy
-float64 formula's to float rounding. The cases the short path leaves to the mask path (an
-ignored label, a weight, label smoothing) give the formula's numbers too."""
+"""F.cross_entropy / F.nll_loss with concrete labels and no weight take a short path
+(-log_softmax at the labels' positions, ignored examples zeroed: ops.losses._nll_at): its value
+and input gradient must be the general mask path's bit for bit, on both eager devices, and a
+numpy float64 formula's to float rounding. The cases the short path leaves to the mask path (a
+weight, label smoothing, every label ignored) give the formula's numbers too."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +14,7 @@ import dualgrad.nn.functional as F
 from dualgrad import ops
 
 pytestmark = pytest.mark.usefixtures("jax_float64")  # (float64 on the jax device too)
-OPTIONS = ["ignored", "weight", "smoothing", "ignore_in_range_unhit", "uint8"]
+OPTIONS = ["ignored", "all_ignored", "weight", "smoothing", "ignore_in_range", "uint8"]
 
 
 def _graph_names(t) -> set:
@@ -71,7 +71,9 @@ GRID = [("cpu", shape, dtype) for shape, dtype in CASES] + [("jax", (7, 5), np.f
 @pytest.mark.parametrize("device,shape,dtype", GRID)
 @pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduction):
+@pytest.mark.parametrize("ignore", [False, True])
+def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduction, ignore):
+    """With and without labels at ignore_index (every third example, where there are two)."""
     rng = np.random.default_rng(len(shape) * 10 + shape[0])
     x0 = (rng.standard_normal(shape) * 3).astype(dtype)
     if fn == "nll_loss":
@@ -79,6 +81,8 @@ def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduc
         x0 = (wide - np.log(np.exp(wide).sum(min(1, x0.ndim - 1), keepdims=True))).astype(dtype)
     axis = 1 if len(shape) >= 2 else 0
     y0 = rng.integers(0, shape[axis], shape[:1] + shape[2:] if len(shape) >= 2 else ())
+    if ignore and y0.size > 1:
+        y0.reshape(-1)[::3] = -100
     t = dg.tensor(y0, device=device)
     fast, g_fast = _value_and_grad(lambda x: getattr(F, fn)(x, t, reduction=reduction), x0, device)
     slow, g_slow = _value_and_grad(lambda x: _general(fn, x, t, reduction), x0, device)
@@ -93,8 +97,9 @@ def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduc
 
 @pytest.mark.parametrize("device,option", [("cpu", o) for o in OPTIONS])
 def test_options_beside_the_short_path(device, option):
-    """An ignored label, a weight or smoothing keep the mask path; an ignore_index inside the
-    classes that no label hits, and a uint8 target (a class index, never a mask), take the short one."""
+    """A weight, smoothing or every label ignored keep the mask path; ignored labels (also with an
+    ignore_index inside the classes) and a uint8 target (class indices, never a mask) take the
+    short one."""
     rng = np.random.default_rng(3)
     x0 = rng.standard_normal((6, 4)).astype(np.float64)
     y0 = rng.integers(0, 4, 6)
@@ -105,9 +110,10 @@ def test_options_beside_the_short_path(device, option):
         kw["weight"] = ref["weight"] = np.array([0.5, 2.0, 1.0, 3.0])
     elif option == "smoothing":
         kw["label_smoothing"] = ref["smoothing"] = 0.2
-    elif option == "ignore_in_range_unhit":
-        y0[y0 == 2] = 1
-        kw["ignore_index"] = ref["ignore_index"] = 2
+    elif option == "all_ignored":
+        y0[:] = -100
+    elif option == "ignore_in_range":
+        kw["ignore_index"] = ref["ignore_index"] = int(y0[0])
     target = dg.tensor(y0.astype(np.uint8) if option == "uint8" else y0, device=device)
     if "weight" in kw:
         kw["weight"] = dg.tensor(kw["weight"], device=device)
@@ -115,13 +121,15 @@ def test_options_beside_the_short_path(device, option):
         out, grad = _value_and_grad(lambda x, r=reduction: F.cross_entropy(x, target, reduction=r, **kw), x0,
                                     device)
         short = "IndexBackward0" in _graph_names(out)
-        assert short == (option in ("ignore_in_range_unhit", "uint8"))
+        assert short == (option in ("ignored", "ignore_in_range", "uint8"))
         np.testing.assert_allclose(out.detach().numpy(), _np_loss(x0, y0, reduction, **ref), rtol=1e-12)
-        # d mean / d x of the formula: (softmax - onehot) / n for the short path's cases
+        # d mean / d x of the formula: (softmax - onehot) / n over the kept examples, 0 elsewhere
         if short and reduction == "mean":
             p = np.exp(x0 - x0.max(1, keepdims=True))
             p /= p.sum(1, keepdims=True)
-            np.testing.assert_allclose(grad, (p - np.eye(4)[y0]) / 6, rtol=1e-12, atol=1e-15)
+            kept = (y0 != kw.get("ignore_index", -100))[:, None]
+            want = np.where(kept, p - np.eye(4)[np.where(kept[:, 0], y0, 0)], 0) / kept.sum()
+            np.testing.assert_allclose(grad, want, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("device", ["cpu"])

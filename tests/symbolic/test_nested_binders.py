@@ -40,7 +40,7 @@ def closed_form_value(out, **inputs) -> np.ndarray:
     return np.asarray(symbolic.lambdify(symbolic.expr(out, budget=30))(**inputs), dtype=np.float64)
 
 
-@settings(max_examples=int(os.environ.get("NESTED_EXAMPLES", 12)), deadline=None,
+@settings(max_examples=int(os.environ.get("NESTED_EXAMPLES", 8)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(st.sampled_from(sorted(STEPS)), min_size=2, max_size=3),
        seed=st.integers(0, 2**16))

@@ -116,7 +116,10 @@ class Runner:
         """The whole call of the commonest shape (a jax program that touches no state, feeds
         used as given, no numerics checks, one fetched tensor) as one closure: `_call_x64`,
         `run` and `_call` without their branches and attribute reads (fewer steps between the
-        user's call and jax's on a ~20 us run)."""
+        user's call and jax's on a ~20 us run). The wait stays, though converting waits too
+        (~1 us): the conversion of a failed program's output aborts the process in jaxlib
+        ("Check failed: buffer_.IsConcrete()", tests/reliability/test_oom.py) where the wait
+        raises the error."""
         fn, wait, convert, flag = self.fn, self.wait, self.single, self.x64
         order = self.plan.order
         if not self.swap:  # a program jax traces alike in either mode: the same, unswapped

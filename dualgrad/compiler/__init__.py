@@ -13,7 +13,9 @@ def compile(fn=None, *, backend: str | None = None):  # noqa: A001 - PyTorch's n
 
     def wrap(f):
         if not callable(f):
-            raise TypeError(f"dg.compile: expected a function, got {type(f).__name__}")
+            from ..errors import DualgradTypeError, user_line
+
+            raise DualgradTypeError(f"dg.compile: expected a function, got {type(f).__name__} {user_line()}")
         return CompiledFunction(f, backend)
 
     return wrap if fn is None else wrap(fn)

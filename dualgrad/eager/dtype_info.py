@@ -63,7 +63,15 @@ def result_type(tensor1, tensor2) -> dtypes.DType:
 
 def promote_types(type1, type2) -> dtypes.DType:
     """The promoted dtype of two dtypes (torch.promote_types): a float beats any int."""
-    return dtypes.promote(dtypes.as_torch_dtype(type1), dtypes.as_torch_dtype(type2))
+    return dtypes.promote(_dtype_argument("type1", 1, type1), _dtype_argument("type2", 2, type2))
+
+
+def _dtype_argument(name: str, position: int, spec) -> dtypes.DType:
+    """`spec` read as PyTorch reads a dtype argument; the refusal names promote_types."""
+    try:
+        return dtypes.as_torch_dtype(spec)
+    except DTypeError as e:
+        raise DTypeError(f"promote_types(): argument '{name}' (position {position}): {e}") from None
 
 
 def can_cast(from_, to) -> bool:

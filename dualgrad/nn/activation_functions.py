@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..eager import api
+from ..eager.arguments import require_number, require_tensor
 from ..eager.bind import as_eager_error
 from ..eager.inplace import check_leaf_inplace, shadow, view_chain
 from ..eager.tensor import Tensor
@@ -28,7 +29,9 @@ _gelu, _glu = _in_float32(ops.gelu), _in_float32(ops.glu)
 
 
 def _floating(name: str, input: Tensor) -> None:
-    """PyTorch's kernels for these activations take floating-point tensors only."""
+    """PyTorch's kernels for these activations take floating-point tensors only (and tensors:
+    a list raised a raw AttributeError)."""
+    require_tensor(name, input)
     if not input.dtype.is_floating_point:
         raise NotImplementedForDType(f"{name}: not implemented for {input.dtype.name} input (PyTorch's "
                                      f"kernel is floating-point only; convert with .float()) {user_line()}")
@@ -78,6 +81,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); gradient 1 at 0 (PyTorch's)."""
     _floating("celu", input)
+    require_number("celu", alpha, "alpha", 2)
     return _as_runtime(_run, _celu, input, inplace, alpha)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from .. import ops
 from ..backend import is_jax_array
 from ..eager import api, creation
+from ..eager.arguments import require_tensor
 from ..eager.creation import empty
 from ..eager.tensor import Tensor, wrap
 from ..errors import DualgradRuntimeError, DualgradValueError, EagerShapeError, user_line
@@ -140,6 +141,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     """y_o = x1^T A_o x2 + b_o over (*, in1), (*, in2) and weight (out, in1, in2)
     (torch.nn.functional.bilinear): x1 @ A as one matmul, then the product with x2 summed."""
     name = "bilinear()"
+    for position, (what, t) in enumerate((("input1", input1), ("input2", input2), ("weight", weight)), 1):
+        require_tensor("bilinear", t, what, position)
     if weight.ndim != 3:
         raise EagerShapeError(f"{name}: weight must be 3-D (out, in1, in2), got {tuple(weight.shape)} "
                               f"{user_line()}")

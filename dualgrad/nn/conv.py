@@ -12,6 +12,7 @@ from numbers import Integral
 
 from .. import ops
 from ..eager import api
+from ..eager.arguments import require_tensor
 from ..eager.tensor import Tensor
 from ..errors import EagerDTypeError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
@@ -62,6 +63,8 @@ def _pads(what: str, padding, kernel: tuple, stride: tuple, dilation: tuple) -> 
 
 
 def _check(what: str, n: int, input: Tensor, weight: Tensor, bias, groups: int, transposed: bool) -> None:
+    require_tensor(what, input)
+    require_tensor(what, weight, "weight", 2)
     if input.ndim not in (n + 1, n + 2):
         raise EagerShapeError(
             f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {what}, but got input of size: "

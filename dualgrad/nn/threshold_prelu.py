@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..eager import api
+from ..eager.arguments import require_number, require_tensor
 from ..eager.creation import empty
 from ..eager.tensor import Tensor
 from ..errors import DualgradRuntimeError, user_line
@@ -17,6 +18,9 @@ from .parameter import Parameter
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """`value` where input <= threshold, else input (torch.nn.functional.threshold): a NaN
     passes, as in PyTorch's kernel; an integer input takes int(threshold) and int(value)."""
+    require_tensor("threshold", input)
+    require_number("threshold", threshold, "threshold", 2)
+    require_number("threshold", value, "value", 3)
     if not input.dtype.is_floating_point:
         threshold, value = int(threshold), int(value)
     return _run(lambda x: ops.where_linked(ops.less_equal(x, threshold), value, x), input, inplace)

@@ -96,7 +96,7 @@ def _static_vjp(name, args, wanted, attrs, g, backend):
 
 
 @pytest.mark.parametrize("name", CANDIDATES)
-@settings(max_examples=int(os.environ.get("NARROW_EXAMPLES", 3)), deadline=None,
+@settings(max_examples=int(os.environ.get("NARROW_EXAMPLES", 2)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_narrow_operand_is_read_promoted_by_the_gradient(name, data):

@@ -22,15 +22,10 @@ from ..errors import (
     IndexShapeError,
     ReductionError,
     ShapeError,
-    user_frame,
     user_line,
 )
-from ..ops import labels as labels_op
 from ..ops.half_precision import float32_for_half
-from ..ops.losses import (
-    REDUCTIONS,
-    _nll_at,  # (the eager fast path: concrete labels)
-)
+from ..ops.losses import REDUCTIONS, nll_at_positions
 from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional names)
     celu,
     elu,
@@ -67,6 +62,7 @@ from .adaptive_pool import (  # noqa: F401
 )
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
+from .class_labels import checked_labels, class_mask, class_positions
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
@@ -301,66 +297,6 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     return ops.l1_loss(input, target, reduction=_reduction(reduction, size_average, reduce))
 
 
-def _checked_labels(name: str, input: Tensor, target: Tensor, ignore_index: int) -> np.ndarray | None:
-    """PyTorch's checks of the target's shape and values; the labels as a numpy array where
-    they are concrete (None in a step dg.compile traces). The values are checked here where they
-    are concrete (so the error names the loss); in a traced step, the registry op's check raises
-    the same IndexError when the compiled step runs. A float or bool target is refused, as
-    PyTorch refuses it (`[0.5, 1.]` read as classes gave a number)."""
-    if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
-        raise EagerDTypeError(f"{name}: expected target dtype to be Long or Byte, but got "
-                              f"{target.dtype.name} {user_line()}")
-    axis = 1 if input.ndim >= 2 else 0
-    expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.ndim >= 2 else ()
-    shape = tuple(target.shape)
-    if input.ndim >= 2 and shape and shape[0] != input.shape[0]:
-        raise ShapeError(f"{name}: Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({shape[0]}). {user_line()}")
-    if shape != expected:
-        raise ShapeError(f"{name}: expected target of shape {expected} for input of shape "
-                         f"{tuple(input.shape)}, got {shape} {user_line()}")
-    data = target._data
-    if not (isinstance(data, np.ndarray) or is_jax_array(data)):
-        return None
-    labels = np.asarray(data)
-    classes = input.shape[axis]
-    if labels_op.any_out_of_bounds(labels, ignore_index, classes):
-        bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
-        raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
-    return labels
-
-
-def _class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
-    """The boolean mask of each example's class (a row of False where ignored)."""
-    return labels_op.class_mask(target, ignore_index, classes=input.shape[1 if input.ndim >= 2 else 0])
-
-
-def _class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int):
-    """(each example's class position in `input` as an index key, the count of the examples
-    kept, their mask or None where all are) where the labels are concrete and no weight is
-    given: then each kept example counts once, and the loss is -logp at these positions
-    (ops.losses._nll_at, the mask path's numbers in fewer ops). None otherwise, and where every
-    example is ignored (the general mask path)."""
-    if labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
-        return None
-    ignored = labels == ignore_index
-    count, kept = labels.size, None
-    if ignored.any():
-        count = labels.size - int(np.count_nonzero(ignored))
-        if not count:
-            return None
-        kept = ~ignored  # (a numpy operand: bind reads it on either device)
-        labels = np.where(ignored, 0, labels)  # (any class: `kept` zeroes these examples)
-    if labels.ndim == 0:
-        return (int(labels),), count, kept
-    if labels.dtype.kind != "i":  # (a uint8 index array would be read as a mask)
-        labels = labels.astype(np.intp)
-    if labels.ndim == 1:
-        return (np.arange(labels.shape[0]), labels), count, kept
-    grids = np.indices(labels.shape, sparse=True)
-    return (grids[0], labels, *grids[1:]), count, kept
-
-
 def _check_weight(name: str, weight, input: Tensor, same_dtype: bool = True) -> None:
     """The class weights' shape, and (class-index targets, `same_dtype`) their dtype: PyTorch's
     nll kernels refuse a weight of another dtype than the input's, where a promotion would
@@ -382,11 +318,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     """Negative log-likelihood of log-probabilities at the target classes (F.nll_loss)."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
-    labels = _checked_labels("nll_loss", input, target, ignore_index)
-    short = _class_positions(input, labels, weight, ignore_index)
+    labels = checked_labels("nll_loss", input, target, ignore_index)
+    short = class_positions(input, labels, weight, ignore_index)
     if short is not None:
-        return _nll_at(input, *short, reduction=reduction)
-    return ops.nll_loss(input, _class_mask(input, target, ignore_index), weight, reduction=reduction)
+        return nll_at_positions(input, *short, reduction=reduction)
+    return ops.nll_loss(input, class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -408,11 +344,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
                              f"{tuple(input.shape)}, got {tuple(target.shape)} {user_line()}")
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
-    labels = _checked_labels("cross_entropy", input, target, ignore_index)
-    short = None if label_smoothing else _class_positions(input, labels, weight, ignore_index)
+    labels = checked_labels("cross_entropy", input, target, ignore_index)
+    short = None if label_smoothing else class_positions(input, labels, weight, ignore_index)
     if short is not None:  # log_softmax and 2-4 ops for the 8 of the mask path (same numbers)
-        return _nll_at(ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0), *short, reduction=reduction)
-    mask = _class_mask(input, target, ignore_index)
+        logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)
+        return nll_at_positions(logp, *short, reduction=reduction)
+    mask = class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 
 

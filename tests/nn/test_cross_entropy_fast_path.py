@@ -1,5 +1,5 @@
 """F.cross_entropy / F.nll_loss with concrete labels and no weight take a short path
-(-log_softmax at the labels' positions, ignored examples zeroed: ops.losses._nll_at): its value
+(-log_softmax at the labels' positions, ignored examples zeroed: ops.losses.nll_at_positions): its value
 and input gradient must be the general mask path's bit for bit, on both eager devices, and a
 numpy float64 formula's to float rounding. The cases the short path leaves to the mask path (a
 weight, label smoothing, every label ignored) give the formula's numbers too."""
@@ -12,6 +12,7 @@ import dualgrad as dg
 import dualgrad.autograd.forward_ad as fwAD
 import dualgrad.nn.functional as F
 from dualgrad import ops
+from dualgrad.nn.class_labels import class_mask
 
 pytestmark = pytest.mark.usefixtures("jax_float64")  # (float64 on the jax device too)
 OPTIONS = ["ignored", "all_ignored", "weight", "smoothing", "ignore_in_range", "uint8"]
@@ -48,7 +49,7 @@ def _np_loss(x, y, reduction, ignore_index=-100, weight=None, smoothing=0.0, log
 
 def _general(fn, x, t, reduction, ignore_index=-100):
     """The mask path the short path replaces (what F.<fn> ran before it)."""
-    mask = F._class_mask(x, t, ignore_index)
+    mask = class_mask(x, t, ignore_index)
     return getattr(ops, fn)(x, mask, None, reduction=reduction)
 
 

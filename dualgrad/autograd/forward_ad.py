@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from ..eager import dual
+from ..eager.arguments import require_tensor
 from ..eager.tensor import Tensor
 from ..errors import DualgradRuntimeError, DualgradTypeError, DualgradValueError, EagerShapeError, user_line
 
@@ -76,9 +77,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
 
 def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTensor:
     """(a view of `tensor` without its tangent, the tangent or None) at the open level."""
-    if not isinstance(tensor, Tensor):
-        raise DualgradTypeError(f"unpack_dual(): argument 'dual' (position 1) must be Tensor, not "
-                                f"{type(tensor).__name__} {user_line()}")
+    require_tensor("unpack_dual", tensor, "dual")
     tangent = dual.tangent_of(tensor) if dual.current() is not None else None
     if tangent is None:
         return UnpackedDualTensor(tensor, None)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numbers
 
-from ..errors import DualgradTypeError, user_line
+from ..errors import DTypeError, DualgradTypeError, user_line
 from .tensor import Tensor
 
 
 def require_tensor(op: str, value, name: str = "input", position: int = 1) -> Tensor:
     """`value`, or PyTorch's TypeError ("argument 'input' (position 1) must be Tensor, not list")."""
     if not isinstance(value, Tensor):
-        raise DualgradTypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
+        raise DTypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
                                 f"{type(value).__name__} {user_line()}")
     return value
 

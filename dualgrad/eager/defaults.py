@@ -12,6 +12,7 @@ import numbers
 from .. import dtypes
 from ..errors import DTypeError, DualgradValueError, user_frame
 from . import printing
+from .arguments import require_tensor
 from .tensor import Tensor
 
 # the dtypes PyTorch accepts as the default (bfloat16 too; dualgrad has no bfloat16 dtype)
@@ -42,21 +43,14 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def _tensor_arg(op: str, input) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise DTypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
-                         f"{type(input).__name__} (at {user_frame()})")
-    return input
-
-
 def is_floating_point(input: Tensor) -> bool:
     """Whether `input`'s dtype is a float (torch.is_floating_point); a non-tensor is a TypeError."""
-    return _tensor_arg("is_floating_point", input).dtype.is_floating_point
+    return require_tensor("is_floating_point", input).dtype.is_floating_point
 
 
 def numel(input: Tensor) -> int:
     """The number of elements of `input` (torch.numel); a non-tensor is a TypeError."""
-    return _tensor_arg("numel", input).numel()
+    return require_tensor("numel", input).numel()
 
 
 _PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, float("inf"), 3, 80)}

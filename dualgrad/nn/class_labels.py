@@ -47,11 +47,11 @@ def class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
 
 
 def class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int):
-    """(each example's class position in `input` as an index key, the count of the examples
-    kept, their mask or None where all are) where the labels are concrete and no weight is
-    given: then each kept example counts once, and the loss is -logp at these positions
-    (ops.losses.nll_at_positions, the mask path's numbers in fewer ops). None otherwise, and where every
-    example is ignored (the general mask path)."""
+    """`ops.losses.nll_at_positions`'s keyword arguments (`key`: each example's class position
+    in `input` as an index key; `count`: the examples kept; `kept`: their mask, or None where
+    all are) where the labels are concrete and no weight is given: then each kept example
+    counts once, and the loss is -logp at these positions (the mask path's numbers in fewer
+    ops). None otherwise, and where every example is ignored (the general mask path)."""
     if labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
         return None
     ignored = labels == ignore_index
@@ -63,10 +63,10 @@ def class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_ind
         kept = ~ignored  # (a numpy operand: bind reads it on either device)
         labels = np.where(ignored, 0, labels)  # (any class: `kept` zeroes these examples)
     if labels.ndim == 0:
-        return (int(labels),), count, kept
+        return {"key": (int(labels),), "count": count, "kept": kept}
     if labels.dtype.kind != "i":  # (a uint8 index array would be read as a mask)
         labels = labels.astype(np.intp)
     if labels.ndim == 1:
-        return (np.arange(labels.shape[0]), labels), count, kept
+        return {"key": (np.arange(labels.shape[0]), labels), "count": count, "kept": kept}
     grids = np.indices(labels.shape, sparse=True)
-    return (grids[0], labels, *grids[1:]), count, kept
+    return {"key": (grids[0], labels, *grids[1:]), "count": count, "kept": kept}

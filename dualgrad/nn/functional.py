@@ -321,7 +321,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     labels = checked_labels("nll_loss", input, target, ignore_index)
     short = class_positions(input, labels, weight, ignore_index)
     if short is not None:
-        return nll_at_positions(input, *short, reduction=reduction)
+        return nll_at_positions(input, **short, reduction=reduction)
     return ops.nll_loss(input, class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
@@ -348,7 +348,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     short = None if label_smoothing else class_positions(input, labels, weight, ignore_index)
     if short is not None:  # log_softmax and 2-4 ops for the 8 of the mask path (same numbers)
         logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)
-        return nll_at_positions(logp, *short, reduction=reduction)
+        return nll_at_positions(logp, **short, reduction=reduction)
     mask = class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 

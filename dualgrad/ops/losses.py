@@ -66,7 +66,7 @@ def _weighted_reduce(loss, counts, reduction):
     return reduce_loss(loss, reduction)
 
 
-def nll_at_positions(logp, key, count: int, kept=None, reduction="mean"):
+def nll_at_positions(logp, kept=None, *, key, count: int, reduction="mean"):
     """The eager front end's nll for concrete labels with no weight: -logp at `key` (each
     example's class position, as an index key), zeroed where `kept` (a bool array shaped like
     the examples; None: all kept) is False, 'mean' over the `count` examples kept, in 2-4 ops

@@ -292,6 +292,12 @@ COMPOSITES: dict[str, Samples] = {
     "mse_loss": Samples(_LOSS_CASES),
     "l1_loss": Samples(_LOSS_CASES, interleave=True),
     "nll_loss": Samples(_CLASS_CASES, domain=_CLASS_DOMAIN),
+    "nll_at_positions": Samples((
+        _s((3, 4), key=(np.arange(3), np.array([1, 0, 3])), count=3),
+        _s((3, 4), (3,), kinds=_MASKED, key=(np.arange(3), np.array([2, 2, 0])), count=2),
+        _s((4,), key=(1,), count=1, reduction="none"),
+        _s((2, 3, 2), (2, 2), kinds=_MASKED, reduction="sum",
+           key=(np.arange(2)[:, None], np.array([[0, 2], [1, 1]]), np.arange(2)[None, :]), count=4))),
     "cross_entropy": Samples(_CLASS_CASES + (
         _s((3, 4), (3, 4), kinds=_MASKED, reduction="sum", label_smoothing=0.1),
         _s((3, 4), (3, 4), (4,), kinds=_MASKED + (FLOAT,), reduction="none", label_smoothing=0.2)),

@@ -78,6 +78,14 @@ def _reduce(loss, reduction="mean"):
     return {"none": loss, "sum": jnp.sum(loss), "mean": jnp.mean(loss)}[reduction]
 
 
+def _nll_at_positions(logp, kept=None, *, key, count, reduction="mean"):
+    """-logp at the key's positions, zero where not kept; 'mean' divides by `count`."""
+    loss = -logp[key]
+    if kept is not None:
+        loss = jnp.where(kept, loss, 0.0)
+    return loss.sum() / count if reduction == "mean" else _reduce(loss, reduction)
+
+
 def _class_loss(logp, mask, weight, reduction, label_smoothing):
     """PyTorch's nll / cross entropy written as a target distribution q: (1 - eps) on the
     target class plus eps / C on every class of a counted example; 'mean' divides by the
@@ -270,6 +278,7 @@ REFERENCE = {
     "l1_loss": lambda x, y, reduction="mean": _reduce(jnp.abs(x - y), reduction),
     "nll_loss": lambda logp, mask, weight=None, reduction="mean": _class_loss(logp, mask, weight,
                                                                                reduction, 0.0),
+    "nll_at_positions": _nll_at_positions,
     "cross_entropy": lambda x, mask, weight=None, reduction="mean", label_smoothing=0.0: _class_loss(
         jax.nn.log_softmax(x, axis=_class_axis(x)), mask, weight, reduction, label_smoothing),
     "cross_entropy_probs": _ce_probs,

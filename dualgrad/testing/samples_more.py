@@ -47,7 +47,9 @@ COMPOSITES: dict[str, Samples] = {
                        _s((3, 3, 2), equation="iij->j"), _s((2, 3, 4), (2, 4, 2), equation="bij,bjk->bik"),
                        _s((2, 1, 3), (3,), equation="...i,i->..."), _s((3,), (4,), equation="i,j"),
                        _s((2, 3), (4, 3), (3,), equation="ij,kj,j->ik"), _s((2, 3, 2), equation="ijk->kj"))),
-    "logit": Samples((_s((2, 3)), _s((4,), eps=0.3), _s(())), avoid=(0.3, 0.7), domain=((0.02, 0.98),)),
+    # (near 0 and 1 logit's fourth derivative, 6/x^4, outgrows the second-order check's central
+    # differences: at 0.02 their error was 6e-4 relative)
+    "logit": Samples((_s((2, 3)), _s((4,), eps=0.3), _s(())), avoid=(0.3, 0.7), domain=((0.1, 0.9),)),
     # x == 0 is a convention point (gradient 0 in x, PyTorch's and TF1's), kept away from
     "xlogy": Samples(_BINARY, broadcast=True, avoid=(0.0,), domain=((-3.0, 3.0), (0.2, 3.0))),
     "xlog1py": Samples(_BINARY, broadcast=True, avoid=(0.0,), domain=((-3.0, 3.0), (-0.5, 3.0))),

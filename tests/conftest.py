@@ -19,6 +19,7 @@ import pathlib
 import shutil
 import sys
 
+import hypothesis
 import numpy as np
 import pytest
 
@@ -68,6 +69,33 @@ def pytest_runtest_setup(item) -> None:
         gc.freeze()
 
 
+# A property test's run on the jax device (the eager `eager_device` or static `backend`
+# parameter) draws this many examples at most: every new shape or dtype is an XLA compile
+# (~40 ms), and the same test's numpy run still draws its full count. The jax kernels are
+# jax's, checked against numpy on every example drawn; the eager suite's jax half was 350 s
+# of CPU time, more than a fifth of CI's.
+JAX_RUN_EXAMPLES = 5
+
+
+def _runs_on_jax(item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return params.get("eager_device") == "jax" or params.get("backend") == "jax"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Caps a hypothesis test's examples on its jax run (JAX_RUN_EXAMPLES), for that run only."""
+    test = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    drawn = getattr(test, "_hypothesis_internal_use_settings", None)
+    if drawn is None or drawn.max_examples <= JAX_RUN_EXAMPLES or not _runs_on_jax(item):
+        return (yield)
+    test._hypothesis_internal_use_settings = hypothesis.settings(drawn, max_examples=JAX_RUN_EXAMPLES)
+    try:
+        return (yield)
+    finally:
+        test._hypothesis_internal_use_settings = drawn
+
+
 @pytest.fixture(autouse=True)
 def _clean_eager_state(request):
     grad_mode.state.enabled = True
@@ -108,17 +136,48 @@ OPTIONAL = {
 }
 
 
+# The files that take longest (CPU seconds in a full run on 2 cores, 2026-12-05), run first:
+# README's command hands whole files to its workers (`--dist loadfile`, in collection order
+# with pyproject's `--no-loadscope-reorder`), and a long file handed out last kept one core
+# busy while the other sat idle. After these, files with more tests go first (xdist's own
+# order), so the run ends on small files.
+LONGEST_FIRST = (
+    "ops/test_registry.py",  # 230 s
+    "devices/test_compiled_backward.py",  # 55
+    "ops/test_narrow_operand_gradients.py",  # 30
+    "eager/test_graph_memory.py",  # 25
+    "test_benchmarks_smoke.py",  # 24
+    "test_docs_site.py",  # 24
+    "symbolic/test_nested_binders.py",  # 23
+    "eager/test_gradcheck_anomaly.py",  # 16
+    "nn/test_recurrent.py",  # 15
+)
+
+
+def _longest_first(items: list) -> None:
+    """Orders the files as LONGEST_FIRST says, then by their number of tests; a file's own
+    tests keep their order."""
+    tests_in: dict = {}
+    for item in items:
+        tests_in[item.path] = tests_in.get(item.path, 0) + 1
+    rank = {ROOT / "tests" / name: i for i, name in enumerate(LONGEST_FIRST)}
+    if gone := [str(path) for path in rank if not path.exists()]:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names files that are gone: {gone}")
+    first_seen = {path: i for i, path in enumerate(tests_in)}
+    items.sort(key=lambda item: (rank.get(item.path, len(rank)), -tests_in[item.path], first_seen[item.path]))
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Deselect (not skip) every test that needs an optional oracle that is not here."""
+    """Deselect (not skip) every test that needs an optional oracle that is not here; then
+    the longest files first (LONGEST_FIRST)."""
     missing = {name for name, present in OPTIONAL.items() if not present()}
-    if not missing:
-        return
     keep, gone = [], []
     for item in items:
         (gone if missing & set(getattr(item, "fixturenames", ())) else keep).append(item)
     if gone:
         config.hook.pytest_deselected(items=gone)
         items[:] = keep
+    _longest_first(items)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from . import (
     accumulate,
     activations,
     bitwise,
+    casting,
     composite,
     contraction,
     conv,
@@ -57,6 +58,7 @@ from .bitwise import (
     bitwise_right_shift,
     bitwise_xor,
 )
+from .casting import cast
 from .composite import (
     logsumexp,
     masked_fill,
@@ -71,7 +73,6 @@ from .contraction import einsum
 from .elementwise import (
     abs,
     add,
-    cast,
     clip,
     cos,
     divide,
@@ -225,7 +226,7 @@ __all__ = [
     "composite", "elementwise", "indexing", "linalg", "movement", "nn", "reductions",
     "logsumexp", "masked_fill", "masked_select", "norm", "softmax_cross_entropy", "softplus",
     "std", "var",
-    "abs", "add", "cast", "clip", "cos", "divide", "equal", "exp", "expm1", "greater",
+    "casting", "abs", "add", "cast", "clip", "cos", "divide", "equal", "exp", "expm1", "greater",
     "greater_equal", "less", "less_equal", "log", "log1p", "logical_not", "maximum", "minimum",
     "multiply", "negative", "not_equal", "power", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "sqrt", "square", "subtract", "tan", "tanh", "where", "relu_grad",

@@ -11,9 +11,10 @@ import math
 import numpy as np
 
 from . import specs
+from .casting import cast, dtype_of
 from .integer_power import power_by_squaring
 from .lazy import sympy as sp
-from .promotion import check_weak_ints, converted, promote_args
+from .promotion import check_weak_ints, promote_args
 from .registry import declare
 
 POSITIVE = (0.2, 4.0)
@@ -106,8 +107,8 @@ def _pow_exponent_grad(g, out, x, y):
     in the result's dtype: an integer or Python-number base went through float32 before."""
     flat = where(equal(x, 0), greater_equal(y, 0), False)
     base = where(flat, 1, x)
-    dt = _dtype_of(out)
-    if dt is not None and dt.is_floating_point and _dtype_of(base) != dt:
+    dt = dtype_of(out)
+    if dt is not None and dt.is_floating_point and dtype_of(base) != dt:
         base = cast(base, dtype=dt)
     return multiply(g, where(flat, 0, multiply(out, log(base))))
 
@@ -427,42 +428,3 @@ where_linked = declare(
     domain=("bool", (-3.0, 3.0), (-3.0, 3.0)), elementwise=True, grad_name="Where", reads=((), (0,), (0,)),
     doc="where(cond, x, y) whose gradients stay connected to x and y (`where_grad`): the "
         "piecewise-linear activations, whose second derivative is then 0, as PyTorch's")
-
-
-def _cast_kernel(xp, x, dtype):
-    return converted(xp, x, dtype.np)
-
-
-def _cast_formula(x, dtype):
-    """Casting to an integer truncates toward zero, to bool tests for nonzero (dtype None, an
-    unknown dtype as symbolic values have, leaves x as it is)."""
-    if dtype is None:
-        return x
-    if dtype.is_bool:
-        return sp.Ne(x, 0)
-    if dtype.is_integer:
-        return sp.sign(x) * sp.floor(sp.Abs(x))
-    return x
-
-
-def _cast_grad(g, out, x, dtype):
-    """The gradient cast back to x's dtype; none at all when either side is not floating
-    (PyTorch ends the graph at an integer cast; TF1's Cast gradient is None)."""
-    source = _dtype_of(x)  # None: not known (a symbolic array), taken as floating
-    if any(d is not None and not d.is_floating_point for d in (dtype, source)):
-        return None
-    return g if source is None else cast(g, dtype=source)
-
-
-cast = declare("cast", _cast_kernel, vjp=(_cast_grad,),
-               sympy=_cast_formula, shape=lambda op, x, dtype: specs.Spec(tuple(x.shape), dtype),
-               grad_name="ToCopy", elementwise=True, saves_inputs=False,
-               doc="change dtype; the gradient is cast back to the input's dtype, and there is "
-                   "none through an integer or bool dtype")
-
-
-def _dtype_of(x):
-    from ..dtypes import as_dtype
-
-    dt = getattr(x, "dtype", None)
-    return None if dt is None else as_dtype(dt)

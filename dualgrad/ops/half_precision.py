@@ -25,7 +25,7 @@ def float32_for_half(fn):
             x = kwargs.pop(first)
         else:  # no x: fn's own error names what is missing or unknown
             return fn(*args, **kwargs)
-        if ew._dtype_of(x) is not float16:
+        if ew.dtype_of(x) is not float16:
             return fn(x, *args, **kwargs)
         return ew.cast(fn(ew.cast(x, dtype=float32), *args, **kwargs), dtype=float16)
 

@@ -32,7 +32,7 @@ def _float64(step):
 
 def _like(value, param):
     """A float64 coefficient in the parameter's dtype."""
-    return ew.cast(value, dtype=ew._dtype_of(param))
+    return ew.cast(value, dtype=ew.dtype_of(param))
 
 
 def _rate(lr):

@@ -40,7 +40,6 @@ from .api import (
     identity,
     less,
     less_equal,
-    matmul,
     maximum,
     minimum,
     mul,
@@ -193,6 +192,7 @@ from .tf_math_more import (
     xlogy,
 )
 from .tf_math_more import math_namespace as _math_namespace
+from .tf_matmul import matmul
 from .tf_matrix import diag, eye, matrix_band_part, norm, tensordot, trace
 from .tf_ops import (
     argsort,

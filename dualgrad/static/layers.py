@@ -13,6 +13,7 @@ from .convert import ArgumentError
 from .creation import convert_to_tensor
 from .scopes import get_variable, zeros_initializer
 from .tensor_shape import known
+from .tf_matmul import matmul
 
 __all__ = ["dense"]
 
@@ -55,7 +56,7 @@ def dense(inputs, units: int, activation: Callable | None = None, use_bias: bool
     with _layer_scope(name, "dense", reuse):
         kernel = get_variable("kernel", [x.shape[-1], units], dtype=x.dtype,
                               initializer=kernel_initializer, trainable=trainable)
-        out = api.matmul(x, kernel)  # batched over leading axes, as numpy's matmul
+        out = matmul(x, kernel)  # batched over leading axes, as numpy's matmul
         if use_bias:
             bias = get_variable("bias", [units], dtype=x.dtype, initializer=bias_initializer,
                                 trainable=trainable)

@@ -7,7 +7,7 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, user_frame, user_line
 from ..ops.labels import class_mask
-from .api import _n, _tensor, cast, equal, matmul, reduce_mean, stop_gradient
+from .api import _n, _tensor, cast, equal, reduce_mean, stop_gradient
 from .convert import ArgumentError
 from .creation import float32
 from .graph import Tensor, get_default_graph, rename
@@ -32,6 +32,7 @@ from .nn_conv_transpose import (
 )
 from .nn_weighted import weighted_cross_entropy_with_logits
 from .tf_extra import l2_normalize, top_k
+from .tf_matmul import matmul
 
 
 def relu(features, name=None):

@@ -17,11 +17,12 @@ import numpy as np
 
 from .. import ops
 from ..errors import DualgradValueError, ShapeError, user_line
-from .api import _tensor, cast, matmul, stop_gradient
+from .api import _tensor, cast, stop_gradient
 from .candidate_sampling import _count, accidental_hits, log_uniform_candidate_sampler, true_classes_of
 from .creation import ones_like, zeros_like
 from .graph import get_default_graph
 from .nn import embedding_lookup, sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits_v2
+from .tf_matmul import matmul
 
 __all__ = ["nce_loss", "sampled_softmax_loss"]
 

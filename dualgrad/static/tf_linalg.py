@@ -13,7 +13,7 @@ import numpy as np
 from .. import ops
 from ..errors import ShapeError, user_line
 from ..ops.linalg import swap_last
-from .api import _n, _tensor, matmul
+from .api import _n, _tensor
 from .clipping import global_norm
 from .graph import Tensor, get_default_graph
 from .tf_extra import l2_normalize
@@ -38,6 +38,7 @@ from .tf_linalg_solve import (
     matrix_solve,
     matrix_triangular_solve,
 )
+from .tf_matmul import matmul
 from .tf_matrix import diag, eye, matrix_band_part, norm, tensordot, trace
 from .tf_special import einsum
 

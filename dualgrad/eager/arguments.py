@@ -8,11 +8,13 @@ from ..errors import DTypeError, DualgradTypeError, user_line
 from .tensor import Tensor
 
 
-def require_tensor(op: str, value, name: str = "input", position: int = 1) -> Tensor:
-    """`value`, or PyTorch's TypeError ("argument 'input' (position 1) must be Tensor, not list")."""
+def require_tensor(op: str, value, name: str = "input", position: int | None = 1) -> Tensor:
+    """`value`, or PyTorch's TypeError ("argument 'input' (position 1) must be Tensor, not list";
+    `position` None for a keyword-only argument, whose text names no position)."""
     if not isinstance(value, Tensor):
-        raise DTypeError(f"{op}(): argument '{name}' (position {position}) must be Tensor, not "
-                                f"{type(value).__name__} {user_line()}")
+        where = "" if position is None else f" (position {position})"
+        raise DTypeError(f"{op}(): argument '{name}'{where} must be Tensor, not {type(value).__name__} "
+                         f"{user_line()}")
     return value
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from .. import ops
 from ..backend import is_jax_array
 from ..eager import api, creation
+from ..eager.arguments import require_tensor
 from ..eager.creation import tensor, zeros
 from ..eager.methods_extra import repeat_interleave
 from ..eager.tensor import Tensor, wrap
@@ -27,10 +28,8 @@ _NAME = "scaled_dot_product_attention"
 
 def _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa) -> tuple:
     """The broadcast batch shape; refuses what PyTorch refuses, naming the shapes."""
-    for name, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor):
-            raise DTypeError(f"{_NAME}(): argument '{name}' must be Tensor, not {type(t).__name__} "
-                             f"{user_line()}")
+    for position, (name, t) in enumerate((("query", query), ("key", key), ("value", value)), start=1):
+        require_tensor(_NAME, t, name, position)
     shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise EagerShapeError(f"{_NAME}: expected query, key and value to be at least 2-D, got {shapes} "
@@ -63,9 +62,7 @@ def _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa) -> tu
         if is_causal:
             raise DualgradValueError(f"{_NAME}: Explicit attn_mask should not be set when is_causal=True "
                                      f"{user_line()}")
-        if not isinstance(attn_mask, Tensor):
-            raise DTypeError(f"{_NAME}(): argument 'attn_mask' must be Tensor, not "
-                             f"{type(attn_mask).__name__} {user_line()}")
+        require_tensor(_NAME, attn_mask, "attn_mask", None)
         if not (attn_mask.dtype.is_bool or attn_mask.dtype == query.dtype):
             raise DTypeError(f"{_NAME}: Expected attn_mask dtype to be bool or to match query dtype, but "
                              f"got attn_mask.dtype: {attn_mask.dtype.name} and query.dtype: "

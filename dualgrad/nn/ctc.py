@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..backend import is_jax_array
+from ..eager.arguments import require_tensor
 from ..eager.convert import torch_type_name
 from ..eager.tensor import Tensor
 from ..errors import (
@@ -127,10 +128,8 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths: Lengths, target_
     """The connectionist temporal classification loss of log-probabilities (T, N, C) or (T, C)
     against unaligned targets, summed over every alignment (F.ctc_loss); log_probs.grad is
     PyTorch's (see docs/eager.md)."""
-    for name, value in (("log_probs", log_probs), ("targets", targets)):
-        if not isinstance(value, Tensor):
-            raise DualgradTypeError(f"ctc_loss: argument '{name}' must be Tensor, not {type(value).__name__} "
-                                    f"{user_line()}")
+    require_tensor("ctc_loss", log_probs, "log_probs", None)  # (PyTorch's overload text aside)
+    require_tensor("ctc_loss", targets, "targets", None)
     if reduction not in REDUCTIONS:
         raise ReductionError(f"ctc_loss: {reduction} is not a valid value for reduction {user_line()}")
     _check_kinds(input_lengths, target_lengths)

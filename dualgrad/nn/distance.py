@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import ops
 from ..eager import api
+from ..eager.arguments import require_tensor
 from ..eager.bind import as_eager_error
 from ..eager.tensor import Tensor
 from ..errors import DualgradTypeError, ShapeError, user_line
@@ -54,9 +55,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     """The p-norm distances between the rows of a 2-D input, for each pair i < j in row-major
     order (F.pdist, torch.pdist): a gather of the pairs and `norm` over the columns, so the
     gradient at a zero distance is 0, as PyTorch's."""
-    if not isinstance(input, Tensor):
-        raise DualgradTypeError(f"pdist(): argument 'input' must be Tensor, not {type(input).__name__} "
-                                f"{user_line()}")
+    require_tensor("pdist", input)
     if isinstance(p, Tensor) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise DualgradTypeError(f"pdist(): argument 'p' must be a number, not {type(p).__name__} "
                                 f"{user_line()}")

@@ -185,6 +185,16 @@ def test_sdpa_errors_name_the_function_and_shapes():
     with pytest.raises(DualgradValueError, match="dropout probability has to be between 0 and 1, but got "
                                                  "1.5"):
         F.scaled_dot_product_attention(q, k, v, dropout_p=1.5)
+    # PyTorch's texts (2.x): a position for the positional tensors, none for the keyword mask
+    with pytest.raises(TypeError, match=r"scaled_dot_product_attention\(\): argument 'value' \(position 3\) "
+                                        r"must be Tensor, not list"):
+        F.scaled_dot_product_attention(q, k, [1.0])
+    with pytest.raises(TypeError, match=r"scaled_dot_product_attention\(\): argument 'attn_mask' must be "
+                                        r"Tensor, not list"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=[1.0])
+    with pytest.raises(TypeError, match=r"pdist\(\): argument 'input' \(position 1\) must be Tensor, "
+                                        r"not list"):
+        F.pdist([[1.0, 2.0]])
 
 
 # -- MultiheadAttention ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import sys
 
 # XLA compiles the suite's programs with LLVM at -O0 (where XLA_FLAGS is not already set): the
 # tests check numbers, not speed, and most of their time is XLA compiling thousands of small
-# programs (-O0 takes a sixth off the eager jax tests' time). XLA's own graph passes (fusion,
+# programs (-O0 takes about 12% off the jax-heavy tests). XLA's own graph passes (fusion,
 # simplification) still run; LLVM keeps IEEE semantics at every level. Benchmarks and
 # programs outside the suite compile at XLA's default. Set before jax starts its backend.
 os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0")

@@ -227,10 +227,10 @@ class Walk:
         if t._requires_grad and t.grad_fn is not None:
             raise Untraceable("the step reaches a tensor made outside it with a grad_fn; backward "
                               "into a graph recorded before the call cannot be compiled")
-        hooks = t._hooks  # `register_hook`'s list: a hook added or removed between calls
-        if hooks is not None:  # changes what backward gives (before: the trace's hooks, kept)
-            self.key.append("hooks")
-            self.visit(hooks, 1)
+        for kind, hooks in (("hooks", t._hooks), ("post hooks", t._post_accumulate_hooks)):
+            if hooks is not None:  # a hook added or removed between calls changes what backward
+                self.key.append(kind)  # gives or does (before: the trace's hooks, kept)
+                self.visit(hooks, 1)
         grad = t._grad
         if self.record:
             self.slots.append((t, "_grad", True, grad))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autodiff import backpropagate
 from ..backend import full_on, is_jax_array, x64
-from ..errors import GraphError, user_line
+from ..errors import DualgradTypeError, GraphError, user_line
 from . import compiled, grad_mode, multi_grad, storage_writes, views
 from .bind import edge
 from .node import AccumulateGrad
@@ -82,15 +82,34 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         with grad_mode.set_grad_enabled(create_graph), multi_grad.walk():
             captured = backpropagate(roots, seeds, targets=set(targets) if targets else None,
                                      retain_graph=retain)
+    hooked = []  # leaves with post-accumulate hooks whose .grad this backward added into
     with _COMMIT:  # read-add-write of shared .grad arrays, one backward at a time
         for node, grads in captured.items():
             if targets is not None:
                 t = targets[node]
-                _accumulate_grad(t, grads[t._output_nr if t.grad_fn is not None else 0], create_graph)
+                g = grads[t._output_nr if t.grad_fn is not None else 0]
+                _accumulate_grad(t, g, create_graph)
             elif isinstance(node, AccumulateGrad):
                 g = grads[0]
                 unshared = type(g) is np.ndarray and g.base is None and _ref_count(g) <= _UNSHARED_REFS
-                _accumulate_grad(node.variable, g, create_graph, unshared)
+                t = node.variable
+                _accumulate_grad(t, g, create_graph, unshared)
+            else:
+                continue
+            if t._post_accumulate_hooks and g is not None and t.grad_fn is None:
+                hooked.append(t)
+    for t in hooked:  # (outside the lock: a hook may step an optimizer or run a backward)
+        for hook in list(t._post_accumulate_hooks):
+            _check_returned_none(hook(t))
+
+
+def _check_returned_none(result) -> None:
+    """A post-accumulate hook returns nothing; PyTorch's two texts where it does."""
+    if isinstance(result, Tensor):
+        raise GraphError(f"Tensor post accumulate grad hooks should return None. {user_line()}")
+    if result is not None:
+        raise DualgradTypeError(f"expected Variable, but hook returned '{type(result).__name__}' "
+                                f"{user_line()}")
 
 
 def _ref_count(g) -> int:

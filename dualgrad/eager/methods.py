@@ -215,6 +215,20 @@ def register_hook(self, hook) -> RemovableHandle:
     return RemovableHandle(self._hooks, hook)
 
 
+def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
+    """Call `hook(self)` after each backward has added into this leaf's `.grad` (PyTorch's
+    hook for an optimizer step inside backward); it returns nothing. Returns a handle with
+    `.remove()`."""
+    if not self._requires_grad:
+        raise GraphError("cannot register a hook on a tensor that doesn't require gradient")
+    if self.grad_fn is not None:
+        raise GraphError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    if self._post_accumulate_hooks is None:
+        self._post_accumulate_hooks = []
+    self._post_accumulate_hooks.append(hook)
+    return RemovableHandle(self._post_accumulate_hooks, hook)
+
+
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Accumulates d(self)/d(leaf) into each leaf's `.grad` (torch's Tensor.backward); a
     non-scalar tensor needs `gradient`."""
@@ -274,5 +288,6 @@ def __setitem__(self, key, value) -> None:
 
 Tensor.__new__ = staticmethod(_legacy_new)
 Tensor.mT = property(_mT)
-for _fn in (new_tensor, new_full, new_zeros, new_ones, new_empty, register_hook, backward, __setitem__):
+for _fn in (new_tensor, new_full, new_zeros, new_ones, new_empty, register_hook,
+            register_post_accumulate_grad_hook, backward, __setitem__):
     setattr(Tensor, _fn.__name__, _fn)

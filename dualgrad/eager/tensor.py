@@ -44,6 +44,7 @@ class Tensor(TensorMethods):
     _name = None
     _acc = None
     _hooks = None
+    _post_accumulate_hooks = None  # register_post_accumulate_grad_hook's list (a leaf's)
     _retains_grad = False
     _origin = None
     _view = None  # (base, op, attrs) of a tracked view; _views: a root's live views (eager/views.py)

@@ -145,8 +145,8 @@ OPTIONAL = {
 
 
 # The files that take longest (CPU seconds in a full run on 2 cores, 2026-12-05), run first:
-# README's command hands whole files to its workers (`--dist loadfile`, in collection order
-# with pyproject's `--no-loadscope-reorder`), and a long file handed out last kept one core
+# README's command hands whole files to its workers (`--dist loadfile`, in collection order:
+# `pytest_configure` below), and a long file handed out last kept one core
 # busy while the other sat idle. After these, files with more tests go first (xdist's own
 # order), so the run ends on small files.
 LONGEST_FIRST = (
@@ -160,6 +160,14 @@ LONGEST_FIRST = (
     "eager/test_gradcheck_anomaly.py",  # 16
     "nn/test_recurrent.py",  # 15
 )
+
+
+def pytest_configure(config) -> None:
+    """xdist hands out files in LONGEST_FIRST's order, not sorted by their test counts
+    (`--no-loadscope-reorder`, pytest-xdist >= 3.8; set here, not in pyproject's addopts, so
+    that `pytest -p no:xdist` still parses its options)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def _longest_first(items: list) -> None:

@@ -18,6 +18,7 @@ import importlib.util
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 
 # XLA compiles the suite's programs with LLVM at -O0 (where XLA_FLAGS is not already set): the
@@ -195,6 +196,33 @@ def pytest_collection_modifyitems(config, items) -> None:
         config.hook.pytest_deselected(items=gone)
         items[:] = keep
     _longest_first(items)
+
+
+class ExampleScripts:
+    """examples/NAME.py as tests read it: imported as a module (its functions called with
+    smaller sizes), or run in its own process as a user runs it."""
+
+    folder = ROOT / "examples"
+
+    def load(self, name: str):
+        spec = importlib.util.spec_from_file_location(f"{name}_example", self.folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def run(self, name: str, timeout: int = 120) -> str:
+        """The script's stdout; it must exit 0 and end with the line `NAME: ok`."""
+        proc = subprocess.run([sys.executable, str(self.folder / f"{name}.py")], capture_output=True,
+                              text=True, timeout=timeout, cwd=self.folder)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[-1] == f"{name}: ok", proc.stdout[-2000:]
+        return proc.stdout
+
+
+@pytest.fixture(scope="session")
+def example_scripts() -> ExampleScripts:
+    """Load or run a script of examples/ (`ExampleScripts`)."""
+    return ExampleScripts()
 
 
 @pytest.fixture(scope="session")

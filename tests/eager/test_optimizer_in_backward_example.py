@@ -3,29 +3,14 @@ fused training (Adam stepped by post-accumulate hooks) equals the usual loop ste
 (whose Adam tests/optim checks against jax), and the script runs as a user runs it."""
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.cpu_only  # (the example runs on the default device)
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-
-def load():
-    path = EXAMPLES / "optimizer_in_backward.py"
-    spec = importlib.util.spec_from_file_location("optimizer_in_backward", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_fused_training_equals_the_usual_loop_and_frees_every_grad():
-    example = load()
+def test_fused_training_equals_the_usual_loop_and_frees_every_grad(example_scripts):
+    example = example_scripts.load("optimizer_in_backward")
     fused, fused_losses = example.train_fused(steps=12)
     usual, usual_losses = example.train_usual(steps=12)
     np.testing.assert_allclose(fused_losses, usual_losses, rtol=1e-6)
@@ -35,8 +20,5 @@ def test_fused_training_equals_the_usual_loop_and_frees_every_grad():
     assert fused_losses[-1] < 0.5 * fused_losses[0]
 
 
-def test_the_script_runs_as_a_user_runs_it():
-    proc = subprocess.run([sys.executable, str(EXAMPLES / "optimizer_in_backward.py")], capture_output=True,
-                          text=True, timeout=120, cwd=EXAMPLES)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "optimizer_in_backward: ok"
+def test_the_script_runs_as_a_user_runs_it(example_scripts):
+    example_scripts.run("optimizer_in_backward")

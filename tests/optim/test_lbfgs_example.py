@@ -5,9 +5,6 @@ on the same model, with jax float64's value and gradient."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -18,7 +15,6 @@ from .lbfgs_reference import lbfgs_step
 
 pytestmark = pytest.mark.usefixtures("jax_float64")
 
-SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "lbfgs_curve_fit.py"
 
 
 def _reference(steps: int = 6):
@@ -42,14 +38,11 @@ def _reference(steps: int = 6):
     return out, x
 
 
-def test_lbfgs_curve_fit_example_follows_the_reference() -> None:
-    proc = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120,
-                          cwd=SCRIPT.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "lbfgs_curve_fit: ok"
+def test_lbfgs_curve_fit_example_follows_the_reference(example_scripts) -> None:
+    out = example_scripts.run("lbfgs_curve_fit")
     printed = [(float(loss), int(calls)) for loss, calls in
-               re.findall(r"step \d+: loss (\S+) closure calls (\d+)", proc.stdout)]
-    fitted_line = proc.stdout.split("fitted:")[1].splitlines()[0]
+               re.findall(r"step \d+: loss (\S+) closure calls (\d+)", out)]
+    fitted_line = out.split("fitted:")[1].splitlines()[0]
     fitted = [float(v) for v in re.findall(r"=(\S+?)(?:,|$)", fitted_line)]
     steps, x = _reference()
     assert [c for _, c in printed] == [c for _, c in steps]

@@ -4,23 +4,9 @@ lax.conv_general_dilated for tf.nn.conv2d and lax.conv_transpose(transpose_kerne
 documented equivalent of tf.nn.conv2d_transpose, with jax.grad."""
 from __future__ import annotations
 
-import importlib.util
-import pathlib
-import subprocess
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf1_conv_autoencoder.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("tf1_conv_autoencoder_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _jax_loss(params, x):
@@ -33,8 +19,8 @@ def _jax_loss(params, x):
     return jnp.mean((recon - x) ** 2)
 
 
-def test_example_losses_match_the_autoencoder_written_in_jax():
-    example = _load()
+def test_example_losses_match_the_autoencoder_written_in_jax(example_scripts):
+    example = example_scripts.load("tf1_conv_autoencoder")
     losses = example.main(steps=6)
     params = [jnp.asarray(w) for w in example.initial_filters()]
     x = jnp.asarray(example.make_data())
@@ -47,8 +33,5 @@ def test_example_losses_match_the_autoencoder_written_in_jax():
     assert losses[-1] < losses[0]
 
 
-def test_example_runs_as_a_script():
-    proc = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=300,
-                          cwd=EXAMPLE.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "tf1_conv_autoencoder: ok"
+def test_example_runs_as_a_script(example_scripts):
+    example_scripts.run("tf1_conv_autoencoder", timeout=300)

@@ -4,11 +4,7 @@ BasicLSTMCell (one kernel on concat([x, h]), gates i, j, f, o, forget_bias 1), t
 through a dense layer, mean sparse softmax cross entropy."""
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 import re
-import subprocess
-import sys
 
 import jax
 import jax.numpy as jnp
@@ -17,15 +13,7 @@ import pytest
 
 import dualgrad.static as ds
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf1_lstm_sequence.py"
 pytestmark = pytest.mark.usefixtures("jax_float64")
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("tf1_lstm_sequence_example", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _jax_loss(kernel, bias, w, b, x, y):
@@ -40,15 +28,12 @@ def _jax_loss(kernel, bias, w, b, x, y):
     return -jnp.mean(logp[jnp.arange(len(y)), y])
 
 
-def test_example_trains_and_its_first_loss_is_the_models():
-    proc = subprocess.run([sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120,
-                          cwd=EXAMPLE.parent)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "tf1_lstm_sequence: ok"
-    printed = [float(v) for v in re.findall(r"step \d+: loss (\S+)", proc.stdout)]
+def test_example_trains_and_its_first_loss_is_the_models(example_scripts):
+    out = example_scripts.run("tf1_lstm_sequence")
+    printed = [float(v) for v in re.findall(r"step \d+: loss (\S+)", out)]
     assert len(printed) == 15 and printed[-1] < printed[0] / 2
 
-    example = _load()
+    example = example_scripts.load("tf1_lstm_sequence")
     ds.reset_default_graph()
     example.build()
     names = [v.name for v in ds.trainable_variables()]

@@ -45,6 +45,8 @@ Rule = Callable[..., Any]
 REGISTRY: dict[str, Op] = {}
 _BY_UFUNC: dict[np.ufunc, Op] = {}  # numpy ufunc -> the op declared with it (`declare(..., ufunc=)`)
 _BOOL = np.dtype(np.bool_)
+
+
 class Op:
     """One registry entry. Call it like a function: `ops.multiply(a, b)`."""
 

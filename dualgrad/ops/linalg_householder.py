@@ -8,8 +8,10 @@ registry ops and differentiable.
 The kernels are LAPACK's dgeqrf on both devices: numpy's `linalg.qr(mode="raw")` (it returns
 the factor transposed) and jax's `geqrf` (in `jax._src.lax.linalg` since jax dropped it from
 `jax.lax.linalg`). The sympy form is LAPACK's dlarfg / dlarf written out: beta =
--sign(alpha) * ||(alpha, x)||, tau = (beta - alpha) / beta, v = x / (alpha - beta), and
-tau = 0 (H = I) where x is zero.
+-sign(alpha) * ||(alpha, x)|| (sign(0) = +1, Fortran's SIGN), tau = (beta - alpha) / beta,
+v = x / (alpha - beta), and tau = 0 (H = I) where x is zero, also where it is zero only at the
+point a symbolic form is evaluated (a step function: LAPACK's result jumps there; a column
+that is all zero there reads NaN in a symbolic form, where LAPACK gives tau = 0).
 """
 from __future__ import annotations
 
@@ -59,16 +61,21 @@ def _householder_matrices(a):
     taus = []
     for j in range(min(rows, cols)):
         alpha, x = r[j, j], r[j + 1:, j]
-        xnorm = sp.sqrt(sum((e**2 for e in x), sp.Integer(0)))
-        if xnorm.is_zero:
+        squares = sum((e**2 for e in x), sp.Integer(0))
+        if squares.is_zero:
             taus.append(sp.Integer(0))
             continue
-        beta = -sp.sign(alpha) * sp.sqrt(alpha**2 + xnorm**2) if not alpha.is_zero else -xnorm
-        tau = (beta - alpha) / beta
-        v = sp.Matrix([1] + [e / (alpha - beta) for e in x])
+        # dlarfg: -SIGN(norm, alpha), Fortran's SIGN being + at alpha = 0; and H = I (tau 0,
+        # alpha kept) where x is zero only at the point a symbolic form is evaluated: step
+        # functions, not Piecewise (sympy folds a Piecewise inside the next column's
+        # conditions, whose other branches then divide by zero at that point)
+        beta = (1 - 2 * sp.Heaviside(alpha, 1)) * sp.sqrt(alpha**2 + squares)
+        reflects = sp.Heaviside(squares, 0)  # 1 where x != 0
+        tau = reflects * (beta - alpha) / beta
+        v = sp.Matrix([1] + [e / (alpha - beta) for e in x])  # (0 where x is)
         rest = r[j:, j + 1:]
         r[j:, j + 1:] = rest - tau * v * (v.T * rest)
-        r[j, j] = beta
+        r[j, j] = reflects * beta + (1 - reflects) * alpha
         r[j + 1:, j] = v[1:, 0]
         taus.append(tau)
     return r, taus

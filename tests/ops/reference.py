@@ -86,6 +86,15 @@ def _nll_at_positions(logp, kept=None, *, key, count, reduction="mean"):
     return loss.sum() / count if reduction == "mean" else _reduce(loss, reduction)
 
 
+def _clip_by_norm(t, clip_norm, axes=None):
+    """TF1's own code: the norm through a double `where`, so a zero t has gradient g (sqrt's
+    at 0 would make it NaN)."""
+    squares = jnp.sum(t * t, axis=axes, keepdims=True)
+    positive = squares > 0
+    norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, squares, 1.0)), squares)
+    return t * clip_norm / jnp.maximum(norm, clip_norm)
+
+
 def _class_loss(logp, mask, weight, reduction, label_smoothing):
     """PyTorch's nll / cross entropy written as a target distribution q: (1 - eps) on the
     target class plus eps / C on every class of a counted example; 'mean' divides by the
@@ -310,8 +319,7 @@ REFERENCE = {
     "gather_nd": lambda p, i: p[tuple(jnp.moveaxis(i, -1, 0))],
     **WINDOWS,
     **SPECIAL,
-    "clip_by_norm": lambda t, clip_norm, axes=None: t * clip_norm / jnp.maximum(
-        jnp.sqrt(jnp.sum(t * t, axis=axes, keepdims=True)), clip_norm),
+    "clip_by_norm": _clip_by_norm,
     "binary_cross_entropy_terms": lambda x, y: -(y * jnp.log(x) + (1 - y) * jnp.log1p(-x)),
     "binary_cross_entropy_with_logits": _bce_logits,
     # ops.activations: jax.nn's own definitions where they are PyTorch's

@@ -1,6 +1,6 @@
 """The class-index targets of `F.cross_entropy` / `F.nll_loss`: PyTorch's checks of their
 shape and values, the boolean class mask of the general path, and, where the labels are
-concrete, each example's class position for the short path (`ops.losses.nll_at_positions`)."""
+concrete, whether the short path (`ops.losses.nll_loss_at_labels`) computes the loss."""
 from __future__ import annotations
 
 import numpy as np
@@ -46,27 +46,8 @@ def class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     return labels_op.class_mask(target, ignore_index, classes=input.shape[1 if input.ndim >= 2 else 0])
 
 
-def class_positions(input: Tensor, labels: np.ndarray | None, weight, ignore_index: int):
-    """`ops.losses.nll_at_positions`'s keyword arguments (`key`: each example's class position
-    in `input` as an index key; `count`: the examples kept; `kept`: their mask, or None where
-    all are) where the labels are concrete and no weight is given: then each kept example
-    counts once, and the loss is -logp at these positions (the mask path's numbers in fewer
-    ops). None otherwise, and where every example is ignored (the general mask path)."""
-    if labels is None or weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
-        return None
-    ignored = labels == ignore_index
-    count, kept = labels.size, None
-    if ignored.any():
-        count = labels.size - int(np.count_nonzero(ignored))
-        if not count:
-            return None
-        kept = ~ignored  # (a numpy operand: bind reads it on either device)
-        labels = np.where(ignored, 0, labels)  # (any class: `kept` zeroes these examples)
-    if labels.ndim == 0:
-        return {"key": (int(labels),), "count": count, "kept": kept}
-    if labels.dtype.kind != "i":  # (a uint8 index array would be read as a mask)
-        labels = labels.astype(np.intp)
-    if labels.ndim == 1:
-        return {"key": (np.arange(labels.shape[0]), labels), "count": count, "kept": kept}
-    grids = np.indices(labels.shape, sparse=True)
-    return {"key": (grids[0], labels, *grids[1:]), "count": count, "kept": kept}
+def short_path(input: Tensor, labels: np.ndarray | None, weight) -> bool:
+    """Whether `ops.losses.nll_loss_at_labels` computes the loss: the labels are concrete and
+    no weight is given (then each kept example counts once), in float32 or float64 (the mask
+    path's float16 sums are its own). Its numbers are the mask path's bit for bit."""
+    return labels is not None and weight is None and input.dtype in (dtypes.float32, dtypes.float64)

@@ -25,7 +25,7 @@ from ..errors import (
     user_line,
 )
 from ..ops.half_precision import float32_for_half
-from ..ops.losses import REDUCTIONS, nll_at_positions
+from ..ops.losses import REDUCTIONS, nll_loss_at_labels
 from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional names)
     celu,
     elu,
@@ -62,7 +62,7 @@ from .adaptive_pool import (  # noqa: F401
 )
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
-from .class_labels import checked_labels, class_mask, class_positions
+from .class_labels import checked_labels, class_mask, short_path
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
@@ -319,9 +319,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
     labels = checked_labels("nll_loss", input, target, ignore_index)
-    short = class_positions(input, labels, weight, ignore_index)
-    if short is not None:
-        return nll_at_positions(input, **short, reduction=reduction)
+    if short_path(input, labels, weight):
+        return nll_loss_at_labels(input, labels, ignore_index=ignore_index, reduction=reduction)
     return ops.nll_loss(input, class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
@@ -345,10 +344,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
     labels = checked_labels("cross_entropy", input, target, ignore_index)
-    short = None if label_smoothing else class_positions(input, labels, weight, ignore_index)
-    if short is not None:  # log_softmax and 2-4 ops for the 8 of the mask path (same numbers)
-        logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)
-        return nll_at_positions(logp, **short, reduction=reduction)
+    if not label_smoothing and short_path(input, labels, weight):  # 2 ops for the 9 of the mask path
+        logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)  # (the same numbers)
+        return nll_loss_at_labels(logp, labels, ignore_index=ignore_index, reduction=reduction)
     mask = class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 

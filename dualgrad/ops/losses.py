@@ -15,7 +15,7 @@ from . import elementwise as ew
 from . import movement as mv
 from . import nn, specs
 from . import reductions as rd
-from .indexing import getitem
+from .class_nll import nll_at_labels
 from .lazy import sympy as sp
 from .registry import declare, promoted
 
@@ -66,23 +66,14 @@ def _weighted_reduce(loss, counts, reduction):
     return reduce_loss(loss, reduction)
 
 
-def nll_at_positions(logp, kept=None, *, key, count: int, reduction="mean"):
-    """The eager front end's nll for concrete labels with no weight: -logp at `key` (each
-    example's class position, as an index key), zeroed where `kept` (a bool array shaped like
-    the examples; None: all kept) is False, 'mean' over the `count` examples kept, in 2-4 ops
-    where the mask path takes 7. The numbers are `nll_loss`'s bit for bit: a row of the mask
-    path's where-then-sum holds one value and zeros (all zeros for an ignored example), so it
-    is that value or 0 (a -0.0 log-probability given to nll_loss aside: there it sums to
-    +0.0); the per-example losses are these, in the same layout, so the same reduction; and
-    'mean' divides by the count of examples kept, which the mask path's count also is
-    (-(s / n) == s / -n exactly: rounding to nearest is symmetric in sign). The gradient
-    scatters -1/n to the positions that `where`'s gradient fills."""
-    picked = getitem(logp, key=key)
-    if kept is not None:
-        picked = ew.where(kept, picked, 0)
+def nll_loss_at_labels(logp, labels, *, ignore_index: int = -100, reduction="mean"):
+    """nll_loss for integer class labels (`labels`: one per example, `ignore_index` for an
+    example that does not count) in one op, `class_nll.nll_at_labels`, where the mask path
+    takes seven; 'sum' adds its per-example losses. The eager front end's short path: its
+    numbers are `nll_loss`'s on the labels' class mask, bit for bit."""
     if reduction == "mean":
-        return ew.divide(rd.sum(picked), -count)
-    return reduce_loss(ew.negative(picked), reduction)  # (an empty batch's 'sum' is +0, as there)
+        return nll_at_labels(logp, labels, ignore_index=ignore_index, mean=True)
+    return reduce_loss(nll_at_labels(logp, labels, ignore_index=ignore_index, mean=False), reduction)
 
 
 def nll_loss(logp, mask, weight=None, reduction="mean"):

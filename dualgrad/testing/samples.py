@@ -79,6 +79,12 @@ _CLASS_CASES = (_s((3, 4), (3, 4), kinds=_MASKED, reduction="sum"),
                 _s((4,), (4,), kinds=_MASKED, reduction="sum"),
                 _s((2, 3, 2), (2, 3, 2), (3,), kinds=_MASKED + (FLOAT,), reduction="sum"))
 _CLASS_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0), (0.2, 2.0))
+_LABELS = (FLOAT, INDEX)  # (log-probabilities, one class label per example: ops.class_nll)
+# (a 'mean' over drawn labels that are all ignore_index is NaN: those samples ignore none)
+_LABEL_CASES = (_s((3, 4), (3,), kinds=_LABELS), _s((3, 4), (3,), kinds=_LABELS, ignore_index=1, mean=False),
+                _s((4,), (), kinds=_LABELS, mean=False), _s((2, 3, 2), (2, 2), kinds=_LABELS),
+                _s((2, 3, 2), (2, 2), kinds=_LABELS, ignore_index=2, mean=False))
+_LABEL_DOMAIN = ((-3.0, 3.0), (0, 3))
 
 _SCATTER_2D = (np.array([[0, 1], [2, 0], [0, 0], [1, 2]]), np.array([[0, 1]]))  # src (4, 2) into (3, 2)
 _SCATTER_1D = (np.array([1, 1, 0]),)  # position 2 keeps its value
@@ -229,6 +235,10 @@ OPS: dict[str, Samples] = {
                          _s((2, 2, 2), (2, 3), (2, 2), kinds=(FLOAT, SHAPE, INDEX), axis=1),
                          _s((), (3,), (), kinds=(FLOAT, SHAPE, INDEX))),
                         domain=((-3.0, 3.0), (-3.0, 3.0), (0, 2))),
+    # -- ops.class_nll -------------------------------------------------------------------------
+    "nll_at_labels": Samples(_LABEL_CASES),
+    "nll_at_labels_grad": Samples(tuple(_s(() if c.attrs.get("mean", True) else c.shapes[1], *c.shapes,
+                                           kinds=(FLOAT, SHAPE, INDEX), **c.attrs) for c in _LABEL_CASES)),
     "concat_part": Samples((_s((5, 2), (2, 2), (3, 2), kinds=(FLOAT, SHAPE, SHAPE), index=1),
                             _s((2, 4), (2, 1), (2, 3), kinds=(FLOAT, SHAPE, SHAPE), index=0, axis=-1))),
     "concat_pad": Samples((_s((3, 2), (2, 2), (3, 2), kinds=(FLOAT, SHAPE, SHAPE), index=1),
@@ -292,12 +302,10 @@ COMPOSITES: dict[str, Samples] = {
     "mse_loss": Samples(_LOSS_CASES),
     "l1_loss": Samples(_LOSS_CASES, interleave=True),
     "nll_loss": Samples(_CLASS_CASES, domain=_CLASS_DOMAIN),
-    "nll_at_positions": Samples((
-        _s((3, 4), key=(np.arange(3), np.array([1, 0, 3])), count=3),
-        _s((3, 4), (3,), kinds=_MASKED, key=(np.arange(3), np.array([2, 2, 0])), count=2),
-        _s((4,), key=(1,), count=1, reduction="none"),
-        _s((2, 3, 2), (2, 2), kinds=_MASKED, reduction="sum",
-           key=(np.arange(2)[:, None], np.array([[0, 2], [1, 1]]), np.arange(2)[None, :]), count=4))),
+    "nll_loss_at_labels": Samples((
+        _s((3, 4), (3,), kinds=_LABELS), _s((3, 4), (3,), kinds=_LABELS, ignore_index=1, reduction="sum"),
+        _s((4,), (), kinds=_LABELS, reduction="none"), _s((2, 3, 2), (2, 2), kinds=_LABELS),
+        _s((2, 3, 2), (2, 2), kinds=_LABELS, ignore_index=0, reduction="none")), domain=_LABEL_DOMAIN),
     "cross_entropy": Samples(_CLASS_CASES + (
         _s((3, 4), (3, 4), kinds=_MASKED, reduction="sum", label_smoothing=0.1),
         _s((3, 4), (3, 4), (4,), kinds=_MASKED + (FLOAT,), reduction="none", label_smoothing=0.2)),

@@ -78,14 +78,6 @@ def _reduce(loss, reduction="mean"):
     return {"none": loss, "sum": jnp.sum(loss), "mean": jnp.mean(loss)}[reduction]
 
 
-def _nll_at_positions(logp, kept=None, *, key, count, reduction="mean"):
-    """-logp at the key's positions, zero where not kept; 'mean' divides by `count`."""
-    loss = -logp[key]
-    if kept is not None:
-        loss = jnp.where(kept, loss, 0.0)
-    return loss.sum() / count if reduction == "mean" else _reduce(loss, reduction)
-
-
 def _clip_by_norm(t, clip_norm, axes=None):
     """TF1's own code: the norm through a double `where`, so a zero t has gradient g (sqrt's
     at 0 would make it NaN)."""
@@ -93,6 +85,25 @@ def _clip_by_norm(t, clip_norm, axes=None):
     positive = squares > 0
     norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, squares, 1.0)), squares)
     return t * clip_norm / jnp.maximum(norm, clip_norm)
+
+
+def _nll_at_labels(logp, labels, ignore_index=-100, mean=True):
+    """-logp at each label's class, 0 where ignored; with `mean`, over the kept examples."""
+    axis = _class_axis(logp)
+    kept = labels != ignore_index
+    picked = jnp.take_along_axis(logp, jnp.expand_dims(jnp.where(kept, labels, 0), axis), axis=axis)
+    loss = jnp.where(kept, -jnp.squeeze(picked, axis), 0.0)
+    return loss.sum() / kept.sum() if mean else loss
+
+
+def _nll_at_labels_grad(g, like, labels, ignore_index=-100, mean=True):
+    """The VJP of `_nll_at_labels` by jax itself."""
+    return jax.vjp(lambda p: _nll_at_labels(p, labels, ignore_index, mean), like)[1](g)[0]
+
+
+def _nll_loss_at_labels(logp, labels, *, ignore_index=-100, reduction="mean"):
+    loss = _nll_at_labels(logp, labels, ignore_index, mean=reduction == "mean")
+    return loss if reduction == "mean" else _reduce(loss, reduction)
 
 
 def _class_loss(logp, mask, weight, reduction, label_smoothing):
@@ -287,7 +298,9 @@ REFERENCE = {
     "l1_loss": lambda x, y, reduction="mean": _reduce(jnp.abs(x - y), reduction),
     "nll_loss": lambda logp, mask, weight=None, reduction="mean": _class_loss(logp, mask, weight,
                                                                                reduction, 0.0),
-    "nll_at_positions": _nll_at_positions,
+    "nll_at_labels": _nll_at_labels,
+    "nll_at_labels_grad": _nll_at_labels_grad,
+    "nll_loss_at_labels": _nll_loss_at_labels,
     "cross_entropy": lambda x, mask, weight=None, reduction="mean", label_smoothing=0.0: _class_loss(
         jax.nn.log_softmax(x, axis=_class_axis(x)), mask, weight, reduction, label_smoothing),
     "cross_entropy_probs": _ce_probs,

@@ -32,9 +32,10 @@ def _kept(xp, labels, ignore_index: int, classes: int):
     kernel is traced, so it always masks). The numpy kernels raise on a bad label here."""
     if xp is not np:
         return labels != ignore_index
-    if labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and not 0 <= ignore_index < classes:
-        if not (labels.view(np.uint64) >= classes).any():  # one pass: all in 0..C-1 (a negative
-            return None  # int read as unsigned is past any class count)
+    wide = labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and labels.size
+    if wide and not 0 <= ignore_index < classes:  # one pass: all in 0..C-1 (a negative int read
+        if np.maximum.reduce(labels.view(np.uint64), axis=None) < classes:  # as unsigned is past
+            return None  # any class count)
     if any_out_of_bounds(labels, ignore_index, classes):
         bad = out_of_bounds(np, labels, ignore_index, classes)
         raise bounds_error("nll_at_labels", int(labels[bad].flat[0]), classes, user_frame())
@@ -53,11 +54,17 @@ def _positions(xp, labels, kept):
     return (grids[0], safe, *grids[1:])
 
 
-def _count(xp, labels, kept, dtype):
-    """The examples kept, as a number in the loss dtype (traced on jax)."""
-    if xp is np:
-        return labels.size if kept is None else int(np.count_nonzero(kept))
-    return xp.sum(kept).astype(dtype)
+def _mean_of(xp, total, labels, kept):
+    """total / -(the examples kept): NaN where none is, as PyTorch. On numpy a Python int
+    divides (as the mask path's weak number: the same rounding), a numpy scalar by the
+    operator (a ufunc call on a scalar costs ~1 us more)."""
+    if xp is not np:
+        return total / -xp.sum(kept).astype(total.dtype)
+    count = labels.size if kept is None else int(np.count_nonzero(kept))
+    if count and type(total) is not np.ndarray:
+        return total / -count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.divide(total, -count)
 
 
 def _nll_kernel(xp, logp, labels, ignore_index=-100, mean=True):
@@ -67,17 +74,12 @@ def _nll_kernel(xp, logp, labels, ignore_index=-100, mean=True):
         picked = xp.where(kept, picked, 0)
     if not mean:
         return xp.negative(picked)
-    with np.errstate(divide="ignore", invalid="ignore"):  # no example kept: NaN, as PyTorch
-        return xp.divide(rd.sum_kernel(xp, picked), -_count(xp, labels, kept, logp.dtype))
+    return _mean_of(xp, rd.sum_kernel(xp, picked), labels, kept)
 
 
 def _nll_grad_kernel(xp, g, like, labels, ignore_index=-100, mean=True):
     kept = _kept(xp, labels, ignore_index, like.shape[_class_axis(like)])
-    if mean:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = xp.divide(g, -_count(xp, labels, kept, g.dtype))
-    else:
-        scale = xp.negative(g)
+    scale = _mean_of(xp, g, labels, kept) if mean else xp.negative(g)
     if kept is not None:
         scale = xp.where(kept, scale, 0)
     key = _positions(xp, labels, kept)

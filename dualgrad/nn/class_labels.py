@@ -1,6 +1,6 @@
 """The class-index targets of `F.cross_entropy` / `F.nll_loss`: PyTorch's checks of their
-shape and values, the boolean class mask of the general path, and, where the labels are
-concrete, whether the short path (`ops.losses.nll_loss_at_labels`) computes the loss."""
+shape and values, the boolean class mask of the general path, and the labels of the short
+path (`ops.losses.nll_loss_at_labels`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -46,8 +46,15 @@ def class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
     return labels_op.class_mask(target, ignore_index, classes=input.shape[1 if input.ndim >= 2 else 0])
 
 
-def short_path(input: Tensor, labels: np.ndarray | None, weight) -> bool:
-    """Whether `ops.losses.nll_loss_at_labels` computes the loss: the labels are concrete and
-    no weight is given (then each kept example counts once), in float32 or float64 (the mask
-    path's float16 sums are its own). Its numbers are the mask path's bit for bit."""
-    return labels is not None and weight is None and input.dtype in (dtypes.float32, dtypes.float64)
+def short_labels(input: Tensor, target: Tensor, labels: np.ndarray | None, weight):
+    """The labels operand of `ops.losses.nll_loss_at_labels`, or None for the mask path. The
+    short path needs no weight (each kept example counts once) and float32 or float64 (the mask
+    path's float16 sums are its own); its labels are the checked array where concrete, else the
+    target itself (a step dg.compile traces: the op's check then raises a label out of range
+    when the step runs; unsigned ints keep the mask path there). Its numbers are the mask
+    path's bit for bit."""
+    if weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
+        return None
+    if labels is not None:
+        return labels
+    return target if target.dtype in (dtypes.int32, dtypes.int64) else None

@@ -62,7 +62,7 @@ from .adaptive_pool import (  # noqa: F401
 )
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
-from .class_labels import checked_labels, class_mask, short_path
+from .class_labels import checked_labels, class_mask, short_labels
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
@@ -318,8 +318,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     """Negative log-likelihood of log-probabilities at the target classes (F.nll_loss)."""
     reduction = _reduction(reduction, size_average, reduce)
     _check_weight("nll_loss", weight, input)
-    labels = checked_labels("nll_loss", input, target, ignore_index)
-    if short_path(input, labels, weight):
+    labels = short_labels(input, target, checked_labels("nll_loss", input, target, ignore_index), weight)
+    if labels is not None:
         return nll_loss_at_labels(input, labels, ignore_index=ignore_index, reduction=reduction)
     return ops.nll_loss(input, class_mask(input, target, ignore_index), weight, reduction=reduction)
 
@@ -344,7 +344,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         return ops.cross_entropy_probs(input, target, weight, reduction=reduction,
                                        label_smoothing=float(label_smoothing))
     labels = checked_labels("cross_entropy", input, target, ignore_index)
-    if not label_smoothing and short_path(input, labels, weight):  # 2 ops for the 9 of the mask path
+    labels = None if label_smoothing else short_labels(input, target, labels, weight)
+    if labels is not None:  # 2 ops for the 9 of the mask path
         logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)  # (the same numbers)
         return nll_loss_at_labels(logp, labels, ignore_index=ignore_index, reduction=reduction)
     mask = class_mask(input, target, ignore_index)

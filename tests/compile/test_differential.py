@@ -243,6 +243,27 @@ def test_zero_d_results_keep_pytorch_dtypes_on_the_numpy_interpreter():
         same(g, w, "numpy")
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+@pytest.mark.parametrize("ignore_index", [-100, 1])
+def test_cross_entropy_on_traced_labels_is_the_eager_step(backend, dtype, ignore_index):
+    """A traced target takes the eager short path's op (nll_at_labels; uint8 labels the mask
+    path), with every reduction: the compiled step's loss and gradient are eager's."""
+    def step(x, y, w):
+        logits = x * w
+        losses = [dg.nn.functional.cross_entropy(logits, y, ignore_index=ignore_index, reduction=r)
+                  for r in ("mean", "sum", "none")]
+        (losses[0] + losses[1] + losses[2].sum()).backward()
+        return (*losses, w.grad)
+
+    x = dg.tensor(np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3))
+    y = dg.tensor(np.array([2, 0, 1, 1, 2], dtype=dtype))
+    want = step(x, y, dg.tensor(1.5, requires_grad=True))
+    got = quietly(dg.compile(step, backend=backend), x, y, dg.tensor(1.5, requires_grad=True))
+    for g, w in zip(got, want, strict=True):
+        same(g, w, backend)
+
+
 def test_nll_loss_on_integer_labels_is_traced():
     def step(x, y, w):
         loss = dg.nn.functional.nll_loss(dg.nn.functional.log_softmax(x * w, dim=1), y, ignore_index=0)

@@ -158,6 +158,8 @@ def _examples(op, like: Spec, labels: Spec) -> tuple:
         raise shape_error(op, [like, labels], "logp needs a class axis")
     axis = _class_axis(like)
     expected = (*like.shape[:axis], *like.shape[axis + 1:])
+    if labels.shape is None:  # (a graph's labels of unknown rank: the kernel reads them)
+        return expected
     if len(labels.shape) != len(expected) or any(
             a is not None and b is not None and a != b for a, b in zip(labels.shape, expected, strict=True)):
         raise shape_error(op, [like, labels], f"labels must be shaped like logp without its class axis "

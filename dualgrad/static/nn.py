@@ -6,6 +6,7 @@ import numpy as np
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, ShapeError, user_frame, user_line
+from ..ops.class_nll import nll_at_labels
 from ..ops.labels import class_mask
 from .api import _n, _tensor, cast, equal, reduce_mean, stop_gradient
 from .convert import ArgumentError
@@ -115,14 +116,17 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                          f"have the logits' shape without its last dim; at {user_frame()})")
     if labels.shape is None or None in labels.shape or None in logits.shape[:-1]:
         labels = _labels_checked_in_the_run(labels, logits)
-    # class_mask refuses a label outside [0, classes) (TF1's CPU kernel: "Received a label
-    # value of 5 which is outside the valid range"); a bare one-hot row of zeros gave loss 0.
-    # TF1 ignores no label: the ignore value is the labels' dtype's minimum, a label equal to
-    # it first moved to the (as invalid) minimum + 1 so that it is refused too
+    # nll_at_labels / class_mask refuse a label outside [0, classes) (TF1's CPU kernel:
+    # "Received a label value of 5 which is outside the valid range"); a bare one-hot row of
+    # zeros gave loss 0. TF1 ignores no label: the ignore value is the labels' dtype's minimum,
+    # a label equal to it first moved to the (as invalid) minimum + 1 so that it is refused too
     if labels.dtype.name.startswith("uint"):
         labels = cast(labels, "int32")
     lowest = int(np.iinfo(labels.dtype.name).min)
     labels = ops.where(ops.equal(labels, lowest), lowest + 1, labels)
+    if len(logits.shape) <= 2:  # classes on axis 1 (or 0), as PyTorch's nll kernel reads them
+        losses = nll_at_labels(ops.log_softmax(logits, axis=-1), labels, ignore_index=lowest, mean=False)
+        return _n(losses, name)
     mask = class_mask(labels, lowest, classes=int(logits.shape[-1]))
     rank = len(logits.shape) - 1  # the labels' (also when their shape is unknown)
     if rank > 1:  # class_mask puts the class axis after the batch dim: move it to the end

@@ -48,12 +48,14 @@ def class_mask(input: Tensor, target: Tensor, ignore_index: int) -> Tensor:
 
 def short_labels(input: Tensor, target: Tensor, labels: np.ndarray | None, weight):
     """The labels operand of `ops.losses.nll_loss_at_labels`, or None for the mask path. The
-    short path needs no weight (each kept example counts once) and float32 or float64 (the mask
-    path's float16 sums are its own); its labels are the checked array where concrete, else the
-    target itself (a step dg.compile traces: the op's check then raises a label out of range
-    when the step runs; unsigned ints keep the mask path there). Its numbers are the mask
-    path's bit for bit."""
-    if weight is not None or input.dtype not in (dtypes.float32, dtypes.float64):
+    short path takes float32 or float64 (the mask path's float16 sums are its own) and a
+    class weight that needs no gradient (PyTorch's nll_loss gives it none; the mask path
+    does); its labels are the checked array where concrete, else the target itself (a step
+    dg.compile traces: the op's check then raises a label out of range when the step runs;
+    unsigned ints keep the mask path there). Its numbers are the mask path's bit for bit."""
+    if input.dtype not in (dtypes.float32, dtypes.float64):
+        return None
+    if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
         return None
     if labels is not None:
         return labels

@@ -320,7 +320,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     _check_weight("nll_loss", weight, input)
     labels = short_labels(input, target, checked_labels("nll_loss", input, target, ignore_index), weight)
     if labels is not None:
-        return nll_loss_at_labels(input, labels, ignore_index=ignore_index, reduction=reduction)
+        return nll_loss_at_labels(input, labels, weight, ignore_index=ignore_index, reduction=reduction)
     return ops.nll_loss(input, class_mask(input, target, ignore_index), weight, reduction=reduction)
 
 
@@ -347,7 +347,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     labels = None if label_smoothing else short_labels(input, target, labels, weight)
     if labels is not None:  # 2 ops for the 9 of the mask path
         logp = ops.log_softmax(input, axis=1 if input.ndim >= 2 else 0)  # (the same numbers)
-        return nll_loss_at_labels(logp, labels, ignore_index=ignore_index, reduction=reduction)
+        return nll_loss_at_labels(logp, labels, weight, ignore_index=ignore_index, reduction=reduction)
     mask = class_mask(input, target, ignore_index)
     return ops.cross_entropy(input, mask, weight, reduction=reduction, label_smoothing=float(label_smoothing))
 

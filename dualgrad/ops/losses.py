@@ -66,14 +66,16 @@ def _weighted_reduce(loss, counts, reduction):
     return reduce_loss(loss, reduction)
 
 
-def nll_loss_at_labels(logp, labels, *, ignore_index: int = -100, reduction="mean"):
+def nll_loss_at_labels(logp, labels, weight=None, *, ignore_index: int = -100, reduction="mean"):
     """nll_loss for integer class labels (`labels`: one per example, `ignore_index` for an
     example that does not count) in one op, `class_nll.nll_at_labels`, where the mask path
-    takes seven; 'sum' adds its per-example losses. The eager front end's short path: its
-    numbers are `nll_loss`'s on the labels' class mask, bit for bit."""
+    takes seven to eleven; 'sum' adds its per-example losses. `weight` (one per class) gets
+    no gradient, as PyTorch's. The eager front end's short path: its numbers are `nll_loss`'s
+    on the labels' class mask, bit for bit."""
+    weight = 1 if weight is None else weight
     if reduction == "mean":
-        return nll_at_labels(logp, labels, ignore_index=ignore_index, mean=True)
-    return reduce_loss(nll_at_labels(logp, labels, ignore_index=ignore_index, mean=False), reduction)
+        return nll_at_labels(logp, labels, weight, ignore_index=ignore_index, mean=True)
+    return reduce_loss(nll_at_labels(logp, labels, weight, ignore_index=ignore_index, mean=False), reduction)
 
 
 def nll_loss(logp, mask, weight=None, reduction="mean"):

@@ -125,7 +125,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
     lowest = int(np.iinfo(labels.dtype.name).min)
     labels = ops.where(ops.equal(labels, lowest), lowest + 1, labels)
     if len(logits.shape) <= 2:  # classes on axis 1 (or 0), as PyTorch's nll kernel reads them
-        losses = nll_at_labels(ops.log_softmax(logits, axis=-1), labels, ignore_index=lowest, mean=False)
+        losses = nll_at_labels(ops.log_softmax(logits, axis=-1), labels, 1, ignore_index=lowest, mean=False)
         return _n(losses, name)
     mask = class_mask(labels, lowest, classes=int(logits.shape[-1]))
     rank = len(logits.shape) - 1  # the labels' (also when their shape is unknown)

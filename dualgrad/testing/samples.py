@@ -79,12 +79,13 @@ _CLASS_CASES = (_s((3, 4), (3, 4), kinds=_MASKED, reduction="sum"),
                 _s((4,), (4,), kinds=_MASKED, reduction="sum"),
                 _s((2, 3, 2), (2, 3, 2), (3,), kinds=_MASKED + (FLOAT,), reduction="sum"))
 _CLASS_DOMAIN = ((-3.0, 3.0), (-3.0, 3.0), (0.2, 2.0))
-_LABELS = (FLOAT, INDEX)  # (log-probabilities, one class label per example: ops.class_nll)
+_LABELS = (FLOAT, INDEX, FLOAT)  # (log-probabilities, a class label per example, a weight per class)
 # (a 'mean' over drawn labels that are all ignore_index is NaN: those samples ignore none)
-_LABEL_CASES = (_s((3, 4), (3,), kinds=_LABELS), _s((3, 4), (3,), kinds=_LABELS, ignore_index=1, mean=False),
-                _s((4,), (), kinds=_LABELS, mean=False), _s((2, 3, 2), (2, 2), kinds=_LABELS),
-                _s((2, 3, 2), (2, 2), kinds=_LABELS, ignore_index=2, mean=False))
-_LABEL_DOMAIN = ((-3.0, 3.0), (0, 3))
+_LABEL_CASES = (_s((3, 4), (3,), (4,), kinds=_LABELS), _s((3, 4), (3,), (), kinds=_LABELS),
+                _s((3, 4), (3,), (4,), kinds=_LABELS, ignore_index=1, mean=False),
+                _s((4,), (), (4,), kinds=_LABELS, mean=False), _s((2, 3, 2), (2, 2), (3,), kinds=_LABELS),
+                _s((2, 3, 2), (2, 2), (3,), kinds=_LABELS, ignore_index=2, mean=False))
+_LABEL_DOMAIN = ((-3.0, 3.0), (0, 3), (0.2, 2.0))
 
 _SCATTER_2D = (np.array([[0, 1], [2, 0], [0, 0], [1, 2]]), np.array([[0, 1]]))  # src (4, 2) into (3, 2)
 _SCATTER_1D = (np.array([1, 1, 0]),)  # position 2 keeps its value
@@ -238,7 +239,8 @@ OPS: dict[str, Samples] = {
     # -- ops.class_nll -------------------------------------------------------------------------
     "nll_at_labels": Samples(_LABEL_CASES),
     "nll_at_labels_grad": Samples(tuple(_s(() if c.attrs.get("mean", True) else c.shapes[1], *c.shapes,
-                                           kinds=(FLOAT, SHAPE, INDEX), **c.attrs) for c in _LABEL_CASES)),
+                                           kinds=(FLOAT, SHAPE, INDEX, FLOAT), **c.attrs)
+                                        for c in _LABEL_CASES)),
     "concat_part": Samples((_s((5, 2), (2, 2), (3, 2), kinds=(FLOAT, SHAPE, SHAPE), index=1),
                             _s((2, 4), (2, 1), (2, 3), kinds=(FLOAT, SHAPE, SHAPE), index=0, axis=-1))),
     "concat_pad": Samples((_s((3, 2), (2, 2), (3, 2), kinds=(FLOAT, SHAPE, SHAPE), index=1),
@@ -302,6 +304,8 @@ COMPOSITES: dict[str, Samples] = {
     "mse_loss": Samples(_LOSS_CASES),
     "l1_loss": Samples(_LOSS_CASES, interleave=True),
     "nll_loss": Samples(_CLASS_CASES, domain=_CLASS_DOMAIN),
+    # (no weight here: a composite's float inputs are differentiated, and nll_at_labels gives
+    # the weight no gradient, as PyTorch's nll_loss; its own samples weigh)
     "nll_loss_at_labels": Samples((
         _s((3, 4), (3,), kinds=_LABELS), _s((3, 4), (3,), kinds=_LABELS, ignore_index=1, reduction="sum"),
         _s((4,), (), kinds=_LABELS, reduction="none"), _s((2, 3, 2), (2, 2), kinds=_LABELS),

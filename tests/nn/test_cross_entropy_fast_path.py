@@ -15,7 +15,7 @@ from dualgrad import ops
 from dualgrad.nn.class_labels import class_mask
 
 pytestmark = pytest.mark.usefixtures("jax_float64")  # (float64 on the jax device too)
-OPTIONS = ["ignored", "all_ignored", "weight", "smoothing", "ignore_in_range", "uint8"]
+OPTIONS = ["ignored", "all_ignored", "weight", "weight_grad", "smoothing", "ignore_in_range", "uint8"]
 
 
 def _graph_names(t) -> set:
@@ -47,10 +47,10 @@ def _np_loss(x, y, reduction, ignore_index=-100, weight=None, smoothing=0.0, log
     return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / wt.sum()}[reduction]
 
 
-def _general(fn, x, t, reduction, ignore_index=-100):
+def _general(fn, x, t, reduction, ignore_index=-100, weight=None):
     """The mask path the short path replaces (what F.<fn> ran before it)."""
     mask = class_mask(x, t, ignore_index)
-    return getattr(ops, fn)(x, mask, None, reduction=reduction)
+    return getattr(ops, fn)(x, mask, weight, reduction=reduction)
 
 
 def _value_and_grad(make, x0, device):
@@ -73,8 +73,10 @@ GRID = [("cpu", shape, dtype) for shape, dtype in CASES] + [("jax", (7, 5), np.f
 @pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("ignore", [False, True])
-def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduction, ignore):
-    """With and without labels at ignore_index (every third example, where there are two)."""
+@pytest.mark.parametrize("weighted", [False, True])
+def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduction, ignore, weighted):
+    """With and without labels at ignore_index (every third example, where there are two), and
+    with and without a class weight."""
     rng = np.random.default_rng(len(shape) * 10 + shape[0])
     x0 = (rng.standard_normal(shape) * 3).astype(dtype)
     if fn == "nll_loss":
@@ -85,21 +87,24 @@ def test_short_path_is_the_mask_path_bit_for_bit(device, fn, shape, dtype, reduc
     if ignore and y0.size > 1:
         y0.reshape(-1)[::3] = -100
     t = dg.tensor(y0, device=device)
-    fast, g_fast = _value_and_grad(lambda x: getattr(F, fn)(x, t, reduction=reduction), x0, device)
-    slow, g_slow = _value_and_grad(lambda x: _general(fn, x, t, reduction), x0, device)
+    w0 = rng.uniform(0.2, 2.0, shape[axis]).astype(dtype) if weighted else None
+    w = None if w0 is None else dg.tensor(w0, device=device)
+    fast, g_fast = _value_and_grad(lambda x: getattr(F, fn)(x, t, w, reduction=reduction), x0, device)
+    slow, g_slow = _value_and_grad(lambda x: _general(fn, x, t, reduction, weight=w), x0, device)
     assert "NllLossBackward0" in _graph_names(fast)  # the short path ran (PyTorch's grad_fn)
     assert fast.dtype == slow.dtype and fast.shape == slow.shape and fast.device == slow.device
     assert fast.detach().numpy().tobytes() == slow.detach().numpy().tobytes()
     assert g_fast.tobytes() == g_slow.tobytes()
-    want = _np_loss(x0, y0, reduction, log_probs=fn == "nll_loss")
+    want = _np_loss(x0, y0, reduction, weight=w0, log_probs=fn == "nll_loss")
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(fast.detach().numpy(), want, rtol=tol, atol=tol)
 
 
 @pytest.mark.parametrize("device,option", [("cpu", o) for o in OPTIONS])
 def test_options_beside_the_short_path(device, option):
-    """A weight or smoothing keep the mask path; ignored labels (also with an ignore_index
-    inside the classes, and every label ignored: a NaN 'mean' and a zero gradient, as PyTorch)
+    """Smoothing and a weight that requires grad keep the mask path (which gives the weight a
+    gradient, where PyTorch has none); ignored labels (also with an ignore_index inside the
+    classes, and every label ignored: a NaN 'mean' and a zero gradient, as PyTorch), a weight
     and a uint8 target (class indices, never a mask) take the short one."""
     rng = np.random.default_rng(3)
     x0 = rng.standard_normal((6, 4)).astype(np.float64)
@@ -107,7 +112,7 @@ def test_options_beside_the_short_path(device, option):
     kw, ref = {}, {}
     if option == "ignored":
         y0[[1, 4]] = -100
-    elif option == "weight":
+    elif option in ("weight", "weight_grad"):
         kw["weight"] = ref["weight"] = np.array([0.5, 2.0, 1.0, 3.0])
     elif option == "smoothing":
         kw["label_smoothing"] = ref["smoothing"] = 0.2
@@ -117,23 +122,28 @@ def test_options_beside_the_short_path(device, option):
         kw["ignore_index"] = ref["ignore_index"] = int(y0[0])
     target = dg.tensor(y0.astype(np.uint8) if option == "uint8" else y0, device=device)
     if "weight" in kw:
-        kw["weight"] = dg.tensor(kw["weight"], device=device)
+        kw["weight"] = dg.tensor(kw["weight"], device=device, requires_grad=option == "weight_grad")
     for reduction in ("mean", "sum", "none"):
         out, grad = _value_and_grad(lambda x, r=reduction: F.cross_entropy(x, target, reduction=r, **kw), x0,
                                     device)
         short = "NllLossBackward0" in _graph_names(out)
-        assert short == (option in ("ignored", "all_ignored", "ignore_in_range", "uint8"))
+        assert short == (option in ("ignored", "all_ignored", "weight", "ignore_in_range", "uint8"))
         np.testing.assert_allclose(out.detach().numpy(), _np_loss(x0, y0, reduction, **ref), rtol=1e-12)
         # d mean / d x of the formula: (softmax - onehot) / n over the kept examples, 0 elsewhere
         # (everywhere when no example is kept: PyTorch's gradient of its NaN 'mean')
         if option == "all_ignored" and reduction == "mean":
             assert np.isnan(out.item()) and not grad.any()
-        elif short and reduction == "mean":
+        elif short and reduction == "mean":  # (weighted: w[y] (softmax - onehot) / sum of w[y] kept)
             p = np.exp(x0 - x0.max(1, keepdims=True))
             p /= p.sum(1, keepdims=True)
-            kept = (y0 != kw.get("ignore_index", -100))[:, None]
-            want = np.where(kept, p - np.eye(4)[np.where(kept[:, 0], y0, 0)], 0) / kept.sum()
+            kept = y0 != kw.get("ignore_index", -100)
+            safe = np.where(kept, y0, 0)
+            wt = (np.ones(4) if "weight" not in ref else ref["weight"])[safe] * kept
+            want = wt[:, None] * (p - np.eye(4)[safe]) / wt.sum()
             np.testing.assert_allclose(grad, want, rtol=1e-12, atol=1e-15)
+        if option == "weight_grad":  # the mask path's gradient of the weight
+            assert kw["weight"].grad is not None and kw["weight"].grad.abs().sum().item() > 0
+            kw["weight"].grad = None
 
 
 @pytest.mark.parametrize("device", ["cpu"])

@@ -87,22 +87,25 @@ def _clip_by_norm(t, clip_norm, axes=None):
     return t * clip_norm / jnp.maximum(norm, clip_norm)
 
 
-def _nll_at_labels(logp, labels, ignore_index=-100, mean=True):
-    """-logp at each label's class, 0 where ignored; with `mean`, over the kept examples."""
+def _nll_at_labels(logp, labels, weight, ignore_index=-100, mean=True):
+    """-logp * weight at each label's class, 0 where ignored; with `mean`, over the kept
+    examples' total weight."""
     axis = _class_axis(logp)
     kept = labels != ignore_index
-    picked = jnp.take_along_axis(logp, jnp.expand_dims(jnp.where(kept, labels, 0), axis), axis=axis)
-    loss = jnp.where(kept, -jnp.squeeze(picked, axis), 0.0)
-    return loss.sum() / kept.sum() if mean else loss
+    safe = jnp.where(kept, labels, 0)
+    w = jnp.where(kept, jnp.asarray(weight)[safe] if jnp.ndim(weight) else weight, 0.0)
+    picked = jnp.squeeze(jnp.take_along_axis(logp, jnp.expand_dims(safe, axis), axis=axis), axis)
+    loss = -picked * w
+    return loss.sum() / w.sum() if mean else loss
 
 
-def _nll_at_labels_grad(g, like, labels, ignore_index=-100, mean=True):
+def _nll_at_labels_grad(g, like, labels, weight, ignore_index=-100, mean=True):
     """The VJP of `_nll_at_labels` by jax itself."""
-    return jax.vjp(lambda p: _nll_at_labels(p, labels, ignore_index, mean), like)[1](g)[0]
+    return jax.vjp(lambda p: _nll_at_labels(p, labels, weight, ignore_index, mean), like)[1](g)[0]
 
 
-def _nll_loss_at_labels(logp, labels, *, ignore_index=-100, reduction="mean"):
-    loss = _nll_at_labels(logp, labels, ignore_index, mean=reduction == "mean")
+def _nll_loss_at_labels(logp, labels, weight=None, *, ignore_index=-100, reduction="mean"):
+    loss = _nll_at_labels(logp, labels, 1.0 if weight is None else weight, ignore_index, reduction == "mean")
     return loss if reduction == "mean" else _reduce(loss, reduction)
 
 

@@ -8,8 +8,8 @@ batch 64, in ms, and its phases apart (forward with the loss, backward, update);
 chain of 1e6 ops: time and peak memory (each library in its own subprocess, so peaks don't mix);
 (4) `import dualgrad` time; (5) one training epoch of the same MLP written with nn + optim.Adam
 + DataLoader (1024 samples, batch 64), in ms; (6) F.cross_entropy of 64x10 float32 logits
-and int64 labels, forward + backward and forward alone, in µs (jax: a jitted value_and_grad
-written by hand). Ratios are dualgrad / PyTorch. Timings are the
+and int64 labels, forward + backward, forward alone, and forward + backward with a class
+weight, in µs (jax: a jitted value_and_grad written by hand). Ratios are dualgrad / PyTorch. Timings are the
 best of several repeats (the least disturbed run), the libraries taking turns within each
 repeat; `--cpu` times rows (1), (2) and (5) in CPU time instead of wall time (steadier on a
 shared machine). Peers that are not installed are left out.
@@ -319,18 +319,22 @@ def xent_data():
     return rng.standard_normal((BATCH, SIZES[-1])).astype(np.float32), rng.integers(0, SIZES[-1], BATCH)
 
 
-def xent_eager(name: str, backward: bool = True) -> callable:
-    """F.cross_entropy(logits, labels) with PyTorch's defaults; `lib` dualgrad or torch, the
-    same code for both."""
+XENT_WEIGHT = np.linspace(0.5, 2.0, SIZES[-1], dtype=np.float32)  # (a class weight: row (6)'s third line)
+
+
+def xent_eager(name: str, backward: bool = True, weighted: bool = False) -> callable:
+    """F.cross_entropy(logits, labels) with PyTorch's defaults (and a class weight where
+    `weighted`); `lib` dualgrad or torch, the same code for both."""
     lib = __import__(name)
     if name == "torch":
         lib.set_num_threads(THREADS)
     logits, labels = xent_data()
     x, y = lib.tensor(logits, requires_grad=True), lib.tensor(labels)
+    weight = lib.tensor(XENT_WEIGHT) if weighted else None
     cross_entropy = lib.nn.functional.cross_entropy
 
     def step():
-        loss = cross_entropy(x, y)
+        loss = cross_entropy(x, y, weight=weight)
         if backward:
             loss.backward()
             x.grad = None
@@ -338,16 +342,17 @@ def xent_eager(name: str, backward: bool = True) -> callable:
     return step
 
 
-def xent_jax(backward: bool = True) -> callable:
+def xent_jax(backward: bool = True, weighted: bool = False) -> callable:
     import jax
     import jax.numpy as jnp
 
     logits, labels = xent_data()
     x, y = jnp.asarray(logits), jnp.asarray(labels)
+    w = jnp.asarray(XENT_WEIGHT if weighted else np.ones(SIZES[-1], np.float32))[y]
 
     def loss(v):
         logp = jax.nn.log_softmax(v, axis=1)
-        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+        return -jnp.sum(jnp.take_along_axis(logp, y[:, None], axis=1)[:, 0] * w) / jnp.sum(w)
 
     fn = jax.jit(jax.value_and_grad(loss) if backward else loss)
     return lambda: jax.block_until_ready(fn(x))
@@ -426,9 +431,12 @@ def main() -> None:
         row(f"chain of {n:.0e} ops: peak", {k: v[2] for k, v in results.items()}, " MB", 0)
 
     if args.only in (None, "xent"):
-        for backward, label in ((True, "F.cross_entropy 64x10 f+b"), (False, "  forward only")):
-            makers = {lib: (lambda lib=lib, b=backward: xent_eager(lib, b)) for lib in ("dualgrad", "torch")}
-            makers["jax"] = lambda b=backward: xent_jax(b)
+        lines = ((True, False, "F.cross_entropy 64x10 f+b"), (False, False, "  forward only"),
+                 (True, True, "  class weight, f+b"))
+        for backward, weighted, label in lines:
+            makers = {lib: (lambda lib=lib, b=backward, w=weighted: xent_eager(lib, b, w))
+                      for lib in ("dualgrad", "torch")}
+            makers["jax"] = lambda b=backward, w=weighted: xent_jax(b, w)
             makers = {lib: make for lib, make in makers.items() if peers.get(lib, True)}
             values = {lib: t * 1e6 for lib, t in interleaved(makers, 100 * reps, inner=10).items()}
             row(label, values, " us")

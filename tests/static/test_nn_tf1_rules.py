@@ -101,6 +101,33 @@ def test_sparse_cross_entropy_refuses_labels_out_of_range(labels, dtype, backend
     np.testing.assert_allclose(got, -np.take_along_axis(logp, lv[..., None], -1)[..., 0], rtol=1e-12)
 
 
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("shape", [(3,), (5, 3), (2, 2, 3)])
+def test_sparse_cross_entropy_value_and_gradient_match_jax(backend, shape):
+    """Logits of rank 1 and 2 read the labels with the nll_at_labels op, rank 3 through the
+    class mask: each gives jax's loss and logits gradient (an independent oracle), and refuses
+    a label past the classes."""
+    ds.reset_default_graph()
+    rng = np.random.default_rng(len(shape))
+    zv, lv = rng.normal(size=shape), rng.integers(0, 3, shape[:-1])
+    cv = rng.uniform(0.5, 1.5, shape[:-1])  # (a cotangent per example)
+    z, lab = ds.placeholder(ds.float64, shape), ds.placeholder(ds.int64, shape[:-1])
+    loss = ds.nn.sparse_softmax_cross_entropy_with_logits(labels=lab, logits=z)
+    (grad,) = ds.gradients(ds.reduce_sum(loss * cv), [z])
+
+    def oracle(v):
+        logp = jax.nn.log_softmax(v, axis=-1)
+        return -jax.numpy.take_along_axis(logp, jax.numpy.asarray(lv)[..., None], -1)[..., 0]
+
+    with ds.Session(backend=backend) as sess:
+        got, got_grad = sess.run([loss, grad], {z: zv, lab: lv})
+        with pytest.raises(IndexError, match=r"Target 3 is out of bounds \(classes 0..2"):
+            sess.run(loss, {z: zv, lab: np.full(shape[:-1], 3)})
+    want, pullback = jax.vjp(oracle, zv)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(got_grad, pullback(jax.numpy.asarray(cv))[0], rtol=1e-12, atol=1e-15)
+
+
 @settings(max_examples=8, deadline=None)
 @given(xs=st.lists(st.one_of(st.just(0.0), NORMAL.map(lambda v: 5 * v)), min_size=1, max_size=5),
        data=st.data(), backend=st.sampled_from(["numpy", "jax"]))

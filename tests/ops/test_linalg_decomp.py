@@ -534,3 +534,18 @@ def test_eigh_sympy_form_differentiates_right_at_a_diagonal_matrix(diagonal):
 
     a = np.diag(np.array(diagonal))
     assert check_symbolic(subject_for("eigh"), [a], {}, np.random.default_rng(0), gradients=True)
+
+
+@pytest.mark.parametrize("a", [
+    [[3.0, 0.0], [0.0, 9.0], [0.0, 0.0]],  # every sub-column zero: no reflection at all
+    [[-2.0, 1.0], [0.0, 4.0], [0.0, 0.5]],  # the first one zero, the second not
+    [[0.0, 1.0], [2.0, 0.0], [0.0, 3.0]],  # alpha 0 beside a nonzero sub-column: SIGN(+)
+])
+def test_geqrf_closed_form_follows_lapack_where_a_sub_column_is_zero_at_the_point(a):
+    """LAPACK skips the reflection (tau 0, the diagonal kept) where the entries below it are
+    zero; the closed form over symbols, evaluated at such a point, must give the kernel's
+    numbers (it gave the reflection's R = -3, tau 2 for the first matrix)."""
+    from dualgrad.testing import check_symbolic
+    from dualgrad.testing.subjects import subject_for
+
+    assert check_symbolic(subject_for("geqrf"), [np.array(a)], {}, np.random.default_rng(0), gradients=False)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import user_frame
 from . import reductions as rd
-from .labels import BoundsCheck, any_out_of_bounds, bounds_error, out_of_bounds
+from .labels import BoundsCheck, all_classes, bounds_error, label_flags, out_of_bounds
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error, shape_error
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
@@ -33,13 +33,13 @@ def _kept(xp, labels, ignore_index: int, classes: int):
     kernel is traced, so it always masks). The numpy kernels raise on a bad label here."""
     if xp is not np:
         return labels != ignore_index
-    wide = labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and labels.size
-    if wide and not 0 <= ignore_index < classes:  # one pass: all in 0..C-1 (a negative int read
-        if np.maximum.reduce(labels.view(np.uint64), axis=None) < classes:  # as unsigned is past
-            return None  # any class count)
-    if any_out_of_bounds(labels, ignore_index, classes):
+    inside = all_classes(labels, classes)  # (one pass, the common case)
+    if inside and not 0 <= ignore_index < classes:
+        return None  # nothing ignored, nothing out of bounds
+    if not inside:
         bad = out_of_bounds(np, labels, ignore_index, classes)
-        raise bounds_error("nll_at_labels", int(labels[bad].flat[0]), classes, user_frame())
+        if bad.any():
+            raise bounds_error("nll_at_labels", int(labels[bad].flat[0]), classes, user_frame())
     kept = labels != ignore_index
     return None if kept.all() else kept
 
@@ -119,9 +119,7 @@ class LabelBounds(BoundsCheck):
     @staticmethod
     def flags(xp, out, *args, ignore_index=-100, mean=True):
         like, labels = args[-3:-1]  # (logp, labels, weight) or (g, like, labels, weight)
-        classes = like.shape[_class_axis(like)]
-        bad = out_of_bounds(xp, labels, ignore_index, classes).astype(labels.dtype)
-        return xp.concatenate([bad.reshape(-1), labels.reshape(-1), xp.full((1,), classes, labels.dtype)])
+        return label_flags(xp, labels, ignore_index, like.shape[_class_axis(like)])
 
     def verify(self, name: str, out, args, where, attrs: dict) -> None:
         like = np.broadcast_to(np.empty((), np.int8), args[-3].shape)  # (its shape only: no copy)

@@ -33,13 +33,26 @@ def _axis(labels) -> int:
     return min(1, len(labels.shape))
 
 
+def all_classes(labels: np.ndarray, classes: int) -> bool:
+    """Whether every numpy int64 label is a class in 0..classes-1, by one maximum reduction of
+    their unsigned view (a negative int read as unsigned is past any class count; ~1 us less
+    than a comparison and `any`); False for other dtypes, where it cannot tell."""
+    return labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and (
+        not labels.size or np.maximum.reduce(labels.view(np.uint64), axis=None) < classes)
+
+
 def any_out_of_bounds(labels: np.ndarray, ignore, classes: int) -> bool:
     """`out_of_bounds(...).any()` on numpy: one pass where no label is below 0 or past the
-    classes (a negative int read as unsigned is past any class count)."""
-    if labels.dtype.kind == "i" and labels.dtype.itemsize == 8 and type(ignore) is int:
-        if not labels.size or np.maximum.reduce(labels.view(np.uint64), axis=None) < classes:
-            return False  # (one ufunc reduction: ~1 us less than a comparison and `any`)
+    classes."""
+    if type(ignore) is int and all_classes(labels, classes):
+        return False
     return bool(out_of_bounds(np, labels, ignore, classes).any())
+
+
+def label_flags(xp, labels, ignore, classes: int):
+    """A label check's flags (`BoundsCheck`): the labels out of 0..classes-1 (`ignore` aside)."""
+    bad = out_of_bounds(xp, labels, ignore, classes).astype(labels.dtype)
+    return xp.concatenate([bad.reshape(-1), labels.reshape(-1), xp.full((1,), classes, labels.dtype)])
 
 
 def _kernel(xp, labels, ignore, *, classes: int):
@@ -109,9 +122,7 @@ class LabelCheck(BoundsCheck):
         self._jitted = None
 
     def flags(self, xp, out, labels, ignore, **attrs):
-        classes = out.shape[_axis(labels)]
-        bad = out_of_bounds(xp, labels, ignore, classes).astype(labels.dtype)
-        return xp.concatenate([bad.reshape(-1), labels.reshape(-1), xp.full((1,), classes, labels.dtype)])
+        return label_flags(xp, labels, ignore, out.shape[_axis(labels)])
 
     def verify(self, name: str, out, args, where, attrs: dict) -> None:
         if self._jitted is None:

@@ -11,8 +11,10 @@ import pytest
 import dualgrad as dg
 import dualgrad.autograd.forward_ad as fwAD
 import dualgrad.nn.functional as F
+import dualgrad.static as ds
 from dualgrad import ops
 from dualgrad.nn.class_labels import class_mask
+from dualgrad.ops.class_nll import nll_at_labels, nll_at_labels_grad
 
 pytestmark = pytest.mark.usefixtures("jax_float64")  # (float64 on the jax device too)
 OPTIONS = ["ignored", "all_ignored", "weight", "weight_grad", "smoothing", "ignore_in_range", "uint8"]
@@ -173,3 +175,22 @@ def test_labels_written_after_the_call_do_not_change_the_gradient():
     p = np.exp(x0 - x0.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
     np.testing.assert_allclose(x.grad.numpy(), (p - np.eye(3)[[0, 2, 1, 0]]) / 4, rtol=1e-12)
+
+
+@pytest.mark.parametrize("device", ["cpu", "jax"])
+def test_the_op_refuses_a_weight_or_gradient_of_another_dtype_on_every_front_end(device):
+    """A float16 weight beside float64 log-probabilities summed its total in float16 (a mean
+    of 3.0012 for 3), and an int8 or bool incoming gradient overflowed or raised numpy's
+    TypeError: each is refused as the graph's shape rule refuses it (PyTorch's nll_loss too)."""
+    logp = dg.tensor(np.full((3, 4), -3.0), device=device)
+    labels = np.zeros(3, np.int64)
+    with pytest.raises(dg.errors.DTypeError, match="nll_at_labels: weight must have logp's dtype float64"):
+        nll_at_labels(logp, labels, dg.tensor(np.full(4, 0.2, np.float16), device=device), mean=True)
+    refusal = "nll_at_labels_grad: the gradient must have logp's dtype"
+    for g in (np.array(-3, np.int8), np.array(True), np.array(1.0, np.float16)):
+        with pytest.raises(dg.errors.DTypeError, match=refusal):
+            nll_at_labels_grad(dg.tensor(g, device=device), logp, labels, 1, mean=True)
+    with pytest.raises(dg.errors.DTypeError, match="nll_at_labels: weight must have logp's dtype"):
+        nll_at_labels(ds.constant(np.full((3, 4), -3.0)), labels, ds.constant(np.full(4, 0.2, np.float16)))
+    with pytest.raises(dg.errors.DTypeError, match=refusal):
+        nll_at_labels_grad(ds.constant(np.array(-3, np.int8)), ds.constant(np.full((3, 4), -3.0)), labels, 1)

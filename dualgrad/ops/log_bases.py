@@ -21,11 +21,25 @@ from .symarray import SymbolicUnsupported
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
+_NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
+
+
+def _numpy_exact(fn: np.ufunc, x):
+    """`fn(x)` on numpy, float16 and float32 through float64: numpy's float32 loops are
+    approximations whose errors depend on the CPU (AVX-512: exp2(127) 1.7014120e38 for 2**127,
+    log10(100) 2.0000002), its float64 ones are exact at these powers, and rounding them
+    to float32 keeps that."""
+    dtype = getattr(x, "dtype", None)
+    if dtype in _NARROW_FLOATS:
+        return fn(x, dtype=np.float64).astype(dtype)
+    return fn(x)
+
+
 def _exp2_kernel(xp, x):
-    """numpy's exp2; on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x gives exact powers
-    (XLA's exp2 is exp(x * ln 2): float32 exp2(13) was 8192.004)."""
+    """exp2 (on numpy `_numpy_exact`); on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x
+    gives exact powers (XLA's exp2 is exp(x * ln 2): float32 exp2(13) was 8192.004)."""
     if xp is np:
-        return np.exp2(x)
+        return _numpy_exact(np.exp2, x)
     whole = xp.floor(x)
     finite = xp.isfinite(x)
     n = xp.clip(xp.where(finite, whole, 0), -2200, 2200).astype(np.int32)
@@ -34,30 +48,41 @@ def _exp2_kernel(xp, x):
 
 
 def _log2_kernel(xp, x):
-    """numpy's log2; on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
+    """log2 (on numpy `_numpy_exact`); on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
     powers of 2 give exact integers (XLA's log2 is log(x) / ln 2: float32 log2(2**13) was
     12.999999)."""
     if xp is np:
-        return np.log2(x)
+        return _numpy_exact(np.log2, x)
     mantissa, exponent = xp.frexp(x)  # x = mantissa * 2**exponent, mantissa in [0.5, 1)
     exact = ((exponent - 1).astype(x.dtype) + xp.log(mantissa * 2) * (1 / _LN2)).astype(x.dtype)
     # (XLA's frexp misreads subnormals: there, and below, jax's own log2)
     return xp.where(x >= np.finfo(x.dtype).tiny, exact, xp.log2(x))
 
 
+def _log10_kernel(xp, x):
+    """log10 (on numpy `_numpy_exact`); on jax, float16 and float32 through float64 too:
+    XLA's float32 log10 is log(x) / ln 10 (-36.000004 at 1e-36; dualgrad's jax work runs
+    with x64 on)."""
+    if xp is np:
+        return _numpy_exact(np.log10, x)
+    if x.dtype in _NARROW_FLOATS:
+        return xp.log10(x.astype(np.float64)).astype(x.dtype)
+    return xp.log10(x)
+
+
 exp2 = declare(
     "exp2", _exp2_kernel, vjp=(lambda g, out, x: multiply(g, multiply(out, _LN2)),),
     sympy=lambda x: 2**x, shape=specs.same, domain=((-3.0, 3.0),), floating=True, elementwise=True,
-    saves_inputs=False, saves_out=True, ufunc=np.exp2,
+    saves_inputs=False, saves_out=True,  # (no `ufunc`: numpy's float32 loops are not the kernels')
     doc="2 ** x elementwise (torch.exp2, tf.math.pow(2, x))")
 log2 = declare(
     "log2", _log2_kernel, vjp=(lambda g, out, x: divide(g, multiply(x, _LN2)),),
     sympy=lambda x: sp.log(x) / sp.log(2), shape=specs.same, domain=(POSITIVE,), floating=True,
-    elementwise=True, ufunc=np.log2, doc="base-2 logarithm elementwise, exact at powers of 2 (torch.log2)")
+    elementwise=True, doc="base-2 logarithm elementwise, exact at powers of 2 (torch.log2)")
 log10 = declare(
-    "log10", lambda xp, x: xp.log10(x), vjp=(lambda g, out, x: divide(g, multiply(x, _LN10)),),
+    "log10", _log10_kernel, vjp=(lambda g, out, x: divide(g, multiply(x, _LN10)),),
     sympy=lambda x: sp.log(x) / sp.log(10), shape=specs.same, domain=(POSITIVE,), floating=True,
-    elementwise=True, ufunc=np.log10, doc="base-10 logarithm elementwise (torch.log10)")
+    elementwise=True, doc="base-10 logarithm elementwise, exact at powers of 10 (torch.log10)")
 
 
 def _integer_shape(op, *args: Spec) -> Spec:

@@ -8,15 +8,15 @@ import numpy as np
 import dualgrad as dg
 
 
-def same(a, b, backend: str) -> None:
-    """Bit-for-bit on the numpy interpreter, to float32 tolerance on XLA."""
+def same(a, b, backend: str, rtol: float = 2e-5) -> None:
+    """Bit-for-bit on the numpy interpreter, to float32 tolerance (`rtol`) on XLA."""
     a = a.detach().numpy() if isinstance(a, dg.Tensor) else np.asarray(a)
     b = b.detach().numpy() if isinstance(b, dg.Tensor) else np.asarray(b)
     assert a.shape == b.shape and a.dtype == b.dtype
     if backend == "numpy":
         np.testing.assert_array_equal(a, b)
     else:
-        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol / 10)
 
 
 def runs_agree(run, program, backend: str, parameters=lambda state: state) -> None:

@@ -133,7 +133,8 @@ def optimizer_run(kind: str, hyper: dict, backend: str | None, steps: int, seed:
     return losses, model, opt, None if backend is None else f
 
 
-def check_optimizer(kind: str, hyper: dict, backend: str, steps: int, seed: int = 0) -> None:
+def check_optimizer(kind: str, hyper: dict, backend: str, steps: int, seed: int = 0,
+                    rtol: float = 2e-5) -> None:
     want, eager_model, eager_opt, _ = optimizer_run(kind, hyper, None, steps, seed)
     got, model, opt, f = optimizer_run(kind, hyper, backend, steps, seed)
     for g, w in zip(got, want, strict=True):
@@ -142,7 +143,7 @@ def check_optimizer(kind: str, hyper: dict, backend: str, steps: int, seed: int 
     for p, q in zip(model.parameters(), eager_model.parameters(), strict=True):
         assert opt.state[p].keys() == eager_opt.state[q].keys()
         for key in opt.state[p]:
-            same(opt.state[p][key], eager_opt.state[q][key], backend)
+            same(opt.state[p][key], eager_opt.state[q][key], backend, rtol)
     assert float(opt.state[p]["step"]) == steps  # counted in the compiled program
     # the first call (no `.grad` yet, no state but Adagrad's) traces, the second runs with
     # the grads and the state; every later step replays it
@@ -160,7 +161,10 @@ def test_optimizer_steps_numpy_interpreter_bit_for_bit(kind_hyper, seed):
 def test_optimizer_steps_on_xla_to_float_tolerance(kind):
     hyper = {"adam": {"lr": 0.05, "amsgrad": True}, "rmsprop": {"lr": 0.01, "centered": True,
              "momentum": 0.9}, "adagrad": {"lr": 0.1, "lr_decay": 0.05}}[kind]
-    check_optimizer(kind, hyper, "jax", steps=25)
+    # centered RMSprop divides by sqrt(square_avg - grad_avg**2), a difference that cancels, and
+    # its momentum buffer sums 25 such quotients: an ulp of XLA's fused float32 arithmetic
+    # grows to 5e-5 of an element there (on an AVX-512 machine), so its state is held to 1e-4
+    check_optimizer(kind, hyper, "jax", steps=25, rtol=1e-4 if kind == "rmsprop" else 2e-5)
 
 
 # -- integer class labels and dropout: traced, not run eagerly -----------------------------------

@@ -61,8 +61,10 @@ CASES = [
 ]
 
 # A fixed unit step on Rosenbrock amplifies rounding differences 1e4-fold within four steps
-# (torch's own iterates there are 5e-8 from the reference's); every other case agrees to 1e-10.
-TOLERANCE = {0: 1e-6}
+# (torch's own iterates there are 5e-8 from the reference's), the strong-Wolfe search on it
+# ~1e6-fold (3e-10 on an AVX-512 machine, whose BLAS and loops round differently); every other
+# case agrees to 1e-10.
+TOLERANCE = {0: 1e-6, 1: 1e-8}
 
 
 def _run(problem: str, kwargs: dict, steps: int = 4):

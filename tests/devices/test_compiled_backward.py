@@ -127,7 +127,7 @@ def test_hooks_and_custom_functions_walk_node_by_node():
 
 
 @pytest.mark.parametrize("name", sorted(n for n in OPS if REGISTRY[n].differentiable))
-@settings(max_examples=2, deadline=None, derandomize=True)
+@settings(max_examples=1, deadline=None, derandomize=True)  # (every VJP rule traced: 0.15 s an op)
 @given(data=st.data())
 def test_every_op_backward_traces_into_the_compiled_program(name, data):
     """Every registry VJP rule runs inside the one program, with numpy's gradients."""

@@ -71,7 +71,7 @@ def run(program: list, ending: str, use_grad_fn: bool, scalars: list, device: st
         return [[t.numpy().astype(np.float64) for t in row] for row in seen], pending
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)  # (each example compiles its lazy and eager programs)
 @given(program=st.lists(st.sampled_from(UNARY + BINARY), min_size=1, max_size=6),
        ending=st.sampled_from(ENDINGS), use_grad_fn=st.booleans(),
        scalars=st.lists(st.sampled_from([0.5, -0.25, 2.0]), min_size=2, max_size=4),

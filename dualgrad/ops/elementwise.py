@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from . import specs
 from .casting import cast, dtype_of
 from .integer_power import power_by_squaring
@@ -51,8 +52,8 @@ _DOCS = {
 
 
 def _unary(name, kernel, vjp, formula, *, domain=(-3.0, 3.0), grad_name=None, floating=True,
-           differentiable=True, doc="", **saves):
-    return declare(name, kernel, vjp=(vjp,), sympy=formula, shape=specs.same, domain=(domain,),
+           differentiable=True, doc="", shape=specs.same, **saves):
+    return declare(name, kernel, vjp=(vjp,), sympy=formula, shape=shape, domain=(domain,),
                    grad_name=grad_name, floating=floating, elementwise=True,
                    differentiable=differentiable, doc=doc or _DOCS[name], **saves)
 
@@ -81,10 +82,16 @@ def _is_bool(x) -> bool:
     return getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
+def _squared_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
+    """`specs.same`, with bools as int64: what the kernel computes (a graph declared bool)."""
+    return specs.Spec(tuple(x.shape), dtypes.int64) if x.dtype == dtypes.bool_ else specs.same(op, x)
+
+
 # bools square as int64, PyTorch's (numpy's int8 wrapped a later product: mask.square() * 200)
 square = _unary("square", lambda xp, x: xp.square(x.astype(np.int64) if _is_bool(x) else x),
                 lambda g, out, x: multiply(g, multiply(x, 2)),
-                lambda x: x**2, grad_name="Pow", floating=False, doc="x * x", ufunc=np.square)
+                lambda x: x**2, grad_name="Pow", floating=False, doc="x * x", ufunc=np.square,
+                shape=_squared_spec)
 divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
                  (lambda g, out, x, y: divide(g, y),
                   lambda g, out, x, y: negative(multiply(g, divide(divide(x, y), y)))),
@@ -232,7 +239,17 @@ sigmoid = _unary("sigmoid", _sigmoid_kernel,
                  lambda x: 1 / (1 + sp.exp(-x)), saves_inputs=False, saves_out=True)
 
 # -- piecewise ----------------------------------------------------------------------------
+_BOOL_RELU = "Boolean inputs not supported for relu (as PyTorch and TF1; cast to a number dtype first)"
+
+
+def _relu_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
+    specs.refuse_bool(op, x, _BOOL_RELU)
+    return specs.same(op, x)
+
+
 def _relu_kernel(xp, x):
+    if _is_bool(x):  # (numpy's maximum(bool, 0) is int64 0/1, where the graph declared bool)
+        raise TypeError(_BOOL_RELU)
     if xp is np and type(x) is np.ndarray and x.dtype in _ZEROS_FAST and x.size >= _MASKED_MIN_SIZE \
             and x.flags.c_contiguous:
         # np.maximum against a zero array runs numpy's SIMD loop; against the scalar 0 (a
@@ -247,7 +264,8 @@ relu = _unary("relu", _relu_kernel,
               # (PyTorch's threshold_backward: relu'(NaN) = 1; `out` links a second derivative, 0)
               lambda g, out, x: relu_grad(g, out),
               lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
-              doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True)
+              doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True,
+              shape=_relu_spec)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
 

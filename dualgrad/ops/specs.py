@@ -149,6 +149,12 @@ def like_second(op: Op, x: Spec, like: Spec, *rest: Spec, **attrs) -> Spec:
     return Spec(tuple(like.shape), x.dtype)
 
 
+def refuse_bool(op: Op, x: Spec, why: str) -> None:
+    """A bool input refused with `why` (the kernel's own words)."""
+    if x.dtype == dtypes.bool_:
+        raise dtype_error(op, [x], why)
+
+
 def require_float(op: Op, specs: Sequence[Spec]) -> None:
     for s in specs:
         if s.dtype is not None and not s.dtype.is_floating_point:

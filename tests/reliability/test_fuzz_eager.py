@@ -44,8 +44,18 @@ BINARY = {
 UNARY = {
     "exp": (dg.exp, np.exp), "abs": (dg.abs, np.abs), "neg": (dg.neg, np.negative),
     "sqrt": (dg.sqrt, np.sqrt), "tanh": (dg.tanh, np.tanh),
-    "relu": (dg.relu, lambda a: np.maximum(a, 0)),
+    "relu": (dg.relu, lambda a: _no_bool("relu", np.maximum)(a, 0)),
 }
+
+
+def _no_bool(name: str, fn):
+    """numpy's `fn`, refusing a bool array as PyTorch's `name` does ("Boolean inputs not
+    supported for relu"; numpy's maximum(bool, 0) is int64)."""
+    def refusing(a, *args):
+        if a.dtype == np.bool_:
+            raise TypeError(f"Boolean inputs not supported for {name}")
+        return fn(a, *args)
+    return refusing
 
 
 def _float_mean(a, **kwargs):

@@ -248,8 +248,6 @@ def _relu_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
 
 
 def _relu_kernel(xp, x):
-    if _is_bool(x):  # (numpy's maximum(bool, 0) is int64 0/1, where the graph declared bool)
-        raise TypeError(_BOOL_RELU)
     if xp is np and type(x) is np.ndarray and x.dtype in _ZEROS_FAST and x.size >= _MASKED_MIN_SIZE \
             and x.flags.c_contiguous:
         # np.maximum against a zero array runs numpy's SIMD loop; against the scalar 0 (a
@@ -257,6 +255,8 @@ def _relu_kernel(xp, x):
         # the same values: bit for bit np.maximum(x, 0), NaN payloads and -0.0 included
         zeros = np.zeros(x.shape, x.dtype)
         return np.maximum(x, zeros, out=zeros)
+    if _is_bool(x):  # (numpy's maximum(bool, 0) is int64 0/1, where the graph declared bool;
+        raise TypeError(_BOOL_RELU)  # checked after the float fast path, off its way)
     return xp.maximum(x, 0)
 
 

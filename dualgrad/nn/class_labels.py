@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..backend import is_jax_array
 from ..eager.tensor import Tensor
-from ..errors import EagerDTypeError, ShapeError, user_frame, user_line
+from ..errors import EagerDTypeError, ShapeError, user_line
 from ..ops import labels as labels_op
 
 
@@ -36,8 +36,7 @@ def checked_labels(name: str, input: Tensor, target: Tensor, ignore_index: int) 
     labels = np.asarray(data)
     classes = input.shape[axis]
     if labels_op.any_out_of_bounds(labels, ignore_index, classes):
-        bad = labels_op.out_of_bounds(np, labels, ignore_index, classes)
-        raise labels_op.bounds_error(name, int(labels[bad].flat[0]), classes, user_frame())
+        labels_op.raise_out_of_bounds(name, labels, ignore_index, classes)
     return labels
 
 

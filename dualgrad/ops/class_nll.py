@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import DTypeError, user_frame
 from . import reductions as rd
-from .labels import BoundsCheck, all_classes, bounds_error, label_flags, out_of_bounds
+from .labels import BoundsCheck, all_classes, bounds_error, label_flags, raise_out_of_bounds
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error, shape_error
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
@@ -37,9 +37,7 @@ def _kept(xp, labels, ignore_index: int, classes: int):
     if inside and not 0 <= ignore_index < classes:
         return None  # nothing ignored, nothing out of bounds
     if not inside:
-        bad = out_of_bounds(np, labels, ignore_index, classes)
-        if bad.any():
-            raise bounds_error("nll_at_labels", int(labels[bad].flat[0]), classes, user_frame())
+        raise_out_of_bounds("nll_at_labels", labels, ignore_index, classes)
     kept = labels != ignore_index
     return None if kept.all() else kept
 

@@ -49,6 +49,15 @@ def any_out_of_bounds(labels: np.ndarray, ignore, classes: int) -> bool:
     return bool(out_of_bounds(np, labels, ignore, classes).any())
 
 
+def raise_out_of_bounds(name: str, labels: np.ndarray, ignore, classes: int) -> None:
+    """PyTorch's "Target ... is out of bounds" IndexError, naming `name`, for the first numpy
+    label outside 0..classes-1 (`ignore` aside); the full check, for where `all_classes` or
+    `any_out_of_bounds` could not tell."""
+    bad = out_of_bounds(np, labels, ignore, classes)
+    if bad.any():
+        raise bounds_error(name, int(np.asarray(labels)[bad].flat[0]), classes, user_frame())
+
+
 def label_flags(xp, labels, ignore, classes: int):
     """A label check's flags (`BoundsCheck`): the labels out of 0..classes-1 (`ignore` aside)."""
     bad = out_of_bounds(xp, labels, ignore, classes).astype(labels.dtype)
@@ -58,8 +67,7 @@ def label_flags(xp, labels, ignore, classes: int):
 def _kernel(xp, labels, ignore, *, classes: int):
     if xp is np:
         if any_out_of_bounds(labels, ignore, classes):
-            bad = out_of_bounds(np, labels, ignore, classes)
-            raise bounds_error("class_mask", int(np.asarray(labels)[bad].flat[0]), classes, user_frame())
+            raise_out_of_bounds("class_mask", labels, ignore, classes)
         if type(ignore) is int and not 0 <= ignore < classes and type(labels) is np.ndarray:
             # no label equals an ignore_index outside the classes: its rows are already all False
             axis = _axis(labels)

@@ -24,22 +24,23 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 _NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
 
 
-def _numpy_exact(fn: np.ufunc, x):
-    """`fn(x)` on numpy, float16 and float32 through float64: numpy's float32 loops are
-    approximations whose errors depend on the CPU (AVX-512: exp2(127) 1.7014120e38 for 2**127,
-    log10(100) 2.0000002), its float64 ones are exact at these powers, and rounding them
-    to float32 keeps that."""
+def _via_float64(fn, x):
+    """`fn(x)`, float16 and float32 through float64 and rounded back: numpy's float32 loops
+    are approximations whose errors depend on the CPU (AVX-512: exp2(127) 1.7014120e38 for
+    2**127, log10(100) 2.0000002) and XLA's float32 log10 is log(x) / ln 10 (-36.000004 at
+    1e-36); their float64 results are exact at these powers, and so is rounding them.
+    (dualgrad's jax work runs with x64 on.)"""
     dtype = getattr(x, "dtype", None)
     if dtype in _NARROW_FLOATS:
-        return fn(x, dtype=np.float64).astype(dtype)
+        return fn(x.astype(np.float64)).astype(dtype)
     return fn(x)
 
 
 def _exp2_kernel(xp, x):
-    """exp2 (on numpy `_numpy_exact`); on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x
+    """exp2 (on numpy `_via_float64`); on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x
     gives exact powers (XLA's exp2 is exp(x * ln 2): float32 exp2(13) was 8192.004)."""
     if xp is np:
-        return _numpy_exact(np.exp2, x)
+        return _via_float64(np.exp2, x)
     whole = xp.floor(x)
     finite = xp.isfinite(x)
     n = xp.clip(xp.where(finite, whole, 0), -2200, 2200).astype(np.int32)
@@ -48,11 +49,11 @@ def _exp2_kernel(xp, x):
 
 
 def _log2_kernel(xp, x):
-    """log2 (on numpy `_numpy_exact`); on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
+    """log2 (on numpy `_via_float64`); on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
     powers of 2 give exact integers (XLA's log2 is log(x) / ln 2: float32 log2(2**13) was
     12.999999)."""
     if xp is np:
-        return _numpy_exact(np.log2, x)
+        return _via_float64(np.log2, x)
     mantissa, exponent = xp.frexp(x)  # x = mantissa * 2**exponent, mantissa in [0.5, 1)
     exact = ((exponent - 1).astype(x.dtype) + xp.log(mantissa * 2) * (1 / _LN2)).astype(x.dtype)
     # (XLA's frexp misreads subnormals: there, and below, jax's own log2)
@@ -60,14 +61,7 @@ def _log2_kernel(xp, x):
 
 
 def _log10_kernel(xp, x):
-    """log10 (on numpy `_numpy_exact`); on jax, float16 and float32 through float64 too:
-    XLA's float32 log10 is log(x) / ln 10 (-36.000004 at 1e-36; dualgrad's jax work runs
-    with x64 on)."""
-    if xp is np:
-        return _numpy_exact(np.log10, x)
-    if x.dtype in _NARROW_FLOATS:
-        return xp.log10(x.astype(np.float64)).astype(x.dtype)
-    return xp.log10(x)
+    return _via_float64(xp.log10, x)
 
 
 exp2 = declare(

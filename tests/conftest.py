@@ -35,9 +35,9 @@ _COMPILE_FAST = "--xla_backend_optimization_level=0"
 _LEGACY_EMITTERS = "--xla_cpu_use_fusion_emitters=false"
 
 
-def _compile_fast_flags() -> str:
+def _compile_fast_flags(emitters: str = _LEGACY_EMITTERS) -> str:
     """-O0 with the legacy emitters where this jaxlib has them, -O0 alone where it has not."""
-    flags = f"{_COMPILE_FAST} {_LEGACY_EMITTERS}"
+    flags = f"{_COMPILE_FAST} {emitters}"
     probe = subprocess.run([sys.executable, "-c", "import jax; jax.devices('cpu')"],
                            env=dict(os.environ, XLA_FLAGS=flags), capture_output=True, timeout=300)
     return flags if probe.returncode == 0 else _COMPILE_FAST

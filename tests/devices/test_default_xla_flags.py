@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 
+from conftest import _compile_fast_flags
+
 from dualgrad.ops import REGISTRY
 from dualgrad.testing import OPS
 
@@ -29,3 +31,8 @@ def test_elementwise_jax_kernels_hold_under_xlas_default_flags():
     summary = child.stdout.strip().splitlines()[-1]
     passed = re.match(r"(\d+) passed in", summary)
     assert passed and int(passed.group(1)) == len(elementwise) + 1, summary
+
+
+def test_a_jaxlib_that_does_not_know_the_emitter_flag_compiles_at_O0_alone():
+    """XLA aborts on a flag it does not know: the suite must not, when a jaxlib drops this one."""
+    assert _compile_fast_flags("--xla_cpu_no_such_emitter_flag=false") == "--xla_backend_optimization_level=0"

@@ -59,8 +59,8 @@ def _unary(name, kernel, vjp, formula, *, domain=(-3.0, 3.0), grad_name=None, fl
 
 
 def _binary(name, kernel, vjp, formula, *, domain=((-3.0, 3.0), (-3.0, 3.0)), grad_name=None,
-            floating=False, doc="", **saves):
-    return declare(name, kernel, vjp=vjp, sympy=formula, shape=specs.broadcast, domain=domain,
+            floating=False, doc="", shape=specs.broadcast, **saves):
+    return declare(name, kernel, vjp=vjp, sympy=formula, shape=shape, domain=domain,
                    nin=2, grad_name=grad_name, promotes=True, floating=floating,
                    elementwise=True, doc=doc, **saves)
 
@@ -69,9 +69,27 @@ def _binary(name, kernel, vjp, formula, *, domain=((-3.0, 3.0), (-3.0, 3.0)), gr
 add = _binary("add", lambda xp, x, y: xp.add(x, y),
               (lambda g, out, x, y: g, lambda g, out, x, y: g),
               lambda x, y: x + y, doc="x + y", saves_inputs=False, ufunc=np.add)
+# Negating a bool, or subtracting two, is refused as PyTorch and TF1 refuse it (TF1 has no bool
+# Neg or Sub kernel). numpy's and jax's kernels refuse it themselves, but a graph built `-mask`
+# to fail only when run: the shape rules refuse it when the graph is built, in PyTorch's words
+# (which eager's failed kernels also give: `bind.explain` asks the rule). One bool beside a
+# number subtracts as numpy's int64 or float, on every front end alike.
+_BOOLS_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                      "Use the `^` or `logical_xor()` operator instead.")
+_BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                  "to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _subtract_spec(op, x: specs.Spec, y: specs.Spec, **attrs) -> specs.Spec:
+    if x.dtype == dtypes.bool_ and y.dtype == dtypes.bool_:
+        raise specs.dtype_error(op, [x, y], _BOOLS_SUBTRACTION)
+    return specs.broadcast(op, x, y, **attrs)
+
+
 subtract = _binary("subtract", lambda xp, x, y: xp.subtract(x, y),
                    (lambda g, out, x, y: g, lambda g, out, x, y: negative(g)),
-                   lambda x, y: x - y, grad_name="Sub", doc="x - y", saves_inputs=False, ufunc=np.subtract)
+                   lambda x, y: x - y, grad_name="Sub", doc="x - y", saves_inputs=False, ufunc=np.subtract,
+                   shape=_subtract_spec)
 multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
                    (lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x)),
                    lambda x, y: x * y, grad_name="Mul", doc="x * y", ufunc=np.multiply,
@@ -200,8 +218,14 @@ minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
                   (_max_grad(0, 1, _GREATER), _max_grad(1, 0, _GREATER)),
                   lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", ufunc=np.minimum)
 
+def _negative_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
+    specs.refuse_bool(op, x, _BOOL_NEGATION)
+    return specs.same(op, x)
+
+
 negative = _unary("negative", lambda xp, x: xp.negative(x), lambda g, out, x: negative(g),
-                  lambda x: -x, grad_name="Neg", floating=False, saves_inputs=False, ufunc=np.negative)
+                  lambda x: -x, grad_name="Neg", floating=False, saves_inputs=False, ufunc=np.negative,
+                  shape=_negative_spec)
 reciprocal = _unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                     lambda g, out, x: negative(multiply(g, multiply(out, out))),
                     lambda x: 1 / x, domain=POSITIVE, saves_inputs=False, saves_out=True, ufunc=np.reciprocal)

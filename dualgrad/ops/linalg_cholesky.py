@@ -10,6 +10,7 @@ import numpy as np
 from ..backend import jax_numpy, x64
 from ..errors import LinAlgError, user_frame
 from . import elementwise as ew
+from . import specs
 from .linalg import matmul, swap_last
 from .linalg_decomp import _finite_matrices, _poisoned, _require_float, _symmetrized
 from .linalg_solve import _check_square, _per_matrix, _selected, first_flagged, inv
@@ -20,6 +21,7 @@ from .symarray import SymArray
 
 def _cholesky_shape(op, a: Spec, upper=False) -> Spec:
     _check_square(op, a, [])
+    specs.refuse_half(op, a)
     return Spec(tuple(a.shape), a.dtype)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from . import elementwise as ew
 from . import movement as mv
 from . import reductions as rd
+from . import specs
 from .lazy import sympy as sp
 from .linalg import matmul, swap_last
 from .linalg_decomp import _column, _columns, _finite_matrices, _plus, _poisoned, _require_float, _symmetrized
@@ -51,6 +52,7 @@ def _read_quotient(g, num, den):
 
 def _eigh_shape(op, a: Spec) -> Spec:
     _check_square(op, a, [])
+    specs.refuse_half(op, a)
     n = a.shape[-1]
     return Spec(tuple(a.shape[:-1]) + (_plus(1, n),), a.dtype)
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import elementwise as ew
 from . import movement as mv
+from . import specs
 from .lazy import sympy as sp
 from .linalg import matmul, swap_last
 from .linalg_decomp import _column, _columns, _finite_matrices, _plus, _poisoned, _require_float
@@ -33,10 +34,12 @@ def _smaller(m, n):
 
 
 def _at_least_2d(op, a: Spec) -> None:
+    """A stack of float matrices that LAPACK takes (qr, svd, pinv, geqrf)."""
     if len(a.shape) < 2:
         raise shape_error(op, [a], f"The input tensor A must have at least 2 dimensions, got {len(a.shape)}")
     if a.dtype is not None and not a.dtype.is_floating_point:
         raise dtype_error(op, [a], f"Expected a floating point tensor. Got {a.dtype.name}")
+    specs.refuse_half(op, a)
 
 
 def _qr_shape(op, a: Spec) -> Spec:

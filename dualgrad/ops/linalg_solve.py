@@ -37,11 +37,13 @@ def _check_square(op, a: Spec, others: list) -> None:
 
 def _square_shape(op, a: Spec) -> Spec:
     _check_square(op, a, [])
+    specs.refuse_half(op, a)
     return Spec(tuple(a.shape), a.dtype)
 
 
 def _scalar_shape(op, a: Spec) -> Spec:
     _check_square(op, a, [])
+    specs.refuse_half(op, a)
     return Spec(tuple(a.shape[:-2]), a.dtype)
 
 
@@ -66,7 +68,9 @@ def _solve_shape(op, a: Spec, b: Spec) -> Spec:
                                       f"({a.shape[-2]}x{a.shape[-1]} and {shown})")
     batch = specs.broadcast_shapes(op, [Spec(a.shape[:-2], None), Spec(rhs[:-2], None)])
     shape = tuple(batch) + ((a.shape[-1],) if vector else (a.shape[-1], rhs[-1]))
-    return Spec(shape, specs.result_dtype(op, [a, b]))
+    solved = Spec(shape, specs.result_dtype(op, [a, b]))
+    specs.refuse_half(op, solved)  # (A and B promoted to float16)
+    return solved
 
 
 # -- kernels -----------------------------------------------------------------------------------
@@ -80,6 +84,8 @@ def _require(name: str, *arrays) -> None:
         raise ValueError(f"{name}: A must be batches of square matrices, got shape {a.shape}")
     if any(np.dtype(x.dtype).kind != "f" for x in arrays):
         raise TypeError(f"{name}: expected floating point inputs")
+    if a.dtype == np.float16:  # (XLA's det of float16 computed where LAPACK and PyTorch refuse)
+        raise TypeError(f"{name}: Low precision dtypes not supported. Got Half")
 
 
 def _lapack(name: str, fn, a, *rest):

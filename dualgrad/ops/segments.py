@@ -38,6 +38,8 @@ def empty_value(dtype, reduce: str):
 
 def _kernel(reduce: str):
     def kernel(xp, data, ids, num_segments):
+        if data.dtype.kind == "b":
+            raise TypeError(f"unsorted_segment_{reduce}: {_BOOL_DATA}")
         k = ids.ndim
         rest = tuple(data.shape[k:])
         flat_ids = ids.reshape(-1)
@@ -76,9 +78,16 @@ class SegmentCheck(BoundsCheck):
         self.raise_flagged(name, flags, where())
 
 
+# TF1's segment reductions take numbers: bool data made numpy's max and min fail when run
+# (`Invalid integer data type 'b'`) and its sum an `or`; refused when the graph is built
+_BOOL_DATA = "bool data is not supported (TF1 takes numbers: cast it to an integer dtype first)"
+
+
 def _shape(op, data: Spec, ids: Spec, num_segments):
     if ids.dtype is not None and not (ids.dtype.is_integer and not ids.dtype.is_bool):
         raise dtype_error(op, [data, ids], "segment_ids must be integers")
+    if data.dtype is not None and data.dtype.is_bool:
+        raise dtype_error(op, [data, ids], _BOOL_DATA)
     if isinstance(num_segments, bool) or not isinstance(num_segments, (int, np.integer)) or num_segments < 0:
         raise shape_error(op, [data, ids], f"num_segments must be an int >= 0, got {num_segments!r}")
     k = len(ids.shape)

@@ -155,6 +155,13 @@ def refuse_bool(op: Op, x: Spec, why: str) -> None:
         raise dtype_error(op, [x], why)
 
 
+def refuse_half(op: Op, a: Spec) -> None:
+    """LAPACK has no float16: numpy and XLA refused a float16 matrix only when the graph ran
+    (`Unsupported dtype float16`); refused when it is built, in PyTorch's words."""
+    if a.dtype == dtypes.float16:
+        raise dtype_error(op, [a], "Low precision dtypes not supported. Got Half (cast to float32 first)")
+
+
 def require_float(op: Op, specs: Sequence[Spec]) -> None:
     for s in specs:
         if s.dtype is not None and not s.dtype.is_floating_point:

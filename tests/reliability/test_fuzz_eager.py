@@ -39,13 +39,22 @@ def arrays(draw):
 BINARY = {
     "add": (dg.add, np.add), "sub": (dg.sub, np.subtract), "mul": (dg.mul, np.multiply),
     "div": (dg.div, np.true_divide), "maximum": (dg.maximum, np.maximum),
-    "matmul": (dg.matmul, np.matmul), "lt": (dg.lt, np.less), "eq": (dg.eq, np.equal),
+    "matmul": (dg.matmul, lambda a, b: _matmul(a, b)),
+    "lt": (dg.lt, np.less), "eq": (dg.eq, np.equal),
 }
 UNARY = {
     "exp": (dg.exp, np.exp), "abs": (dg.abs, np.abs), "neg": (dg.neg, np.negative),
     "sqrt": (dg.sqrt, np.sqrt), "tanh": (dg.tanh, np.tanh),
     "relu": (dg.relu, lambda a: _no_bool("relu", np.maximum)(a, 0)),
 }
+
+
+def _matmul(a, b):
+    """numpy's matmul, refusing what PyTorch's refuses: two dtypes ("expected m1 and m2 to have
+    the same dtype"; numpy promotes) and bools (not implemented for 'Bool'; numpy's is logical)."""
+    if a.dtype != b.dtype or a.dtype == np.bool_:
+        raise TypeError(f"matmul of {a.dtype} and {b.dtype}")
+    return np.matmul(a, b)
 
 
 def _no_bool(name: str, fn):

@@ -48,6 +48,7 @@ MODULES = {
 
 def test_a_process_wide_switch_fails_its_module_by_name(tmp_path):
     shutil.copy(CONFTEST, tmp_path / "conftest.py")
+    shutil.copy(CONFTEST.with_name("xla_flags.py"), tmp_path / "xla_flags.py")  # (conftest imports it)
     for name, source in MODULES.items():
         (tmp_path / name).write_text(textwrap.dedent(source))
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfE",

@@ -1,4 +1,4 @@
-"""The suite compiles with XLA's fast-compile flags (tests/conftest.py: LLVM at -O0, XLA:CPU's
+"""The suite compiles with XLA's fast-compile flags (tests/xla_flags.py: LLVM at -O0, XLA:CPU's
 legacy elemental emitters), which round exp, tanh, log1p, rsqrt and sigmoid differently from
 XLA's defaults in the last bits. Users get the defaults, so the jax kernel of every elementwise
 op is checked against its numpy kernel again here, under XLA's defaults, in a child pytest: the
@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-from conftest import _compile_fast_flags
+from xla_flags import compile_fast_flags
 
 from dualgrad.ops import REGISTRY
 from dualgrad.testing import OPS
@@ -35,4 +35,4 @@ def test_elementwise_jax_kernels_hold_under_xlas_default_flags():
 
 def test_a_jaxlib_that_does_not_know_the_emitter_flag_compiles_at_O0_alone():
     """XLA aborts on a flag it does not know: the suite must not, when a jaxlib drops this one."""
-    assert _compile_fast_flags("--xla_cpu_no_such_emitter_flag=false") == "--xla_backend_optimization_level=0"
+    assert compile_fast_flags("--xla_cpu_no_such_emitter_flag=false") == "--xla_backend_optimization_level=0"

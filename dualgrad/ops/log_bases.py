@@ -14,6 +14,7 @@ import numpy as np
 
 from . import specs
 from .elementwise import POSITIVE, divide, multiply
+from .float64_route import via_float64
 from .lazy import sympy as sp
 from .registry import Spec, declare, dtype_error
 from .symarray import SymbolicUnsupported
@@ -21,26 +22,12 @@ from .symarray import SymbolicUnsupported
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
 
-_NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
-
-
-def _via_float64(fn, x):
-    """`fn(x)`, float16 and float32 through float64 and rounded back: numpy's float32 loops
-    are approximations whose errors depend on the CPU (AVX-512: exp2(127) 1.7014120e38 for
-    2**127, log10(100) 2.0000002) and XLA's float32 log10 is log(x) / ln 10 (-36.000004 at
-    1e-36); their float64 results are exact at these powers, and so is rounding them.
-    (dualgrad's jax work runs with x64 on.)"""
-    dtype = getattr(x, "dtype", None)
-    if dtype in _NARROW_FLOATS:
-        return fn(x.astype(np.float64)).astype(dtype)
-    return fn(x)
-
-
 def _exp2_kernel(xp, x):
-    """exp2 (on numpy `_via_float64`); on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x
+    """exp2 (on numpy `via_float64`: numpy's float32 loops differ by CPU, exp2(127) was
+    1.7014120e38 for 2**127 on AVX-512); on jax 2**floor(x) * 2**frac(x) by ldexp, so integer x
     gives exact powers (XLA's exp2 is exp(x * ln 2): float32 exp2(13) was 8192.004)."""
     if xp is np:
-        return _via_float64(np.exp2, x)
+        return via_float64(np.exp2, x)
     whole = xp.floor(x)
     finite = xp.isfinite(x)
     n = xp.clip(xp.where(finite, whole, 0), -2200, 2200).astype(np.int32)
@@ -49,11 +36,11 @@ def _exp2_kernel(xp, x):
 
 
 def _log2_kernel(xp, x):
-    """log2 (on numpy `_via_float64`); on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
+    """log2 (on numpy `via_float64`); on jax the exponent of frexp plus log2 of the mantissa in [1, 2), so
     powers of 2 give exact integers (XLA's log2 is log(x) / ln 2: float32 log2(2**13) was
     12.999999)."""
     if xp is np:
-        return _via_float64(np.log2, x)
+        return via_float64(np.log2, x)
     mantissa, exponent = xp.frexp(x)  # x = mantissa * 2**exponent, mantissa in [0.5, 1)
     exact = ((exponent - 1).astype(x.dtype) + xp.log(mantissa * 2) * (1 / _LN2)).astype(x.dtype)
     # (XLA's frexp misreads subnormals: there, and below, jax's own log2)
@@ -61,7 +48,9 @@ def _log2_kernel(xp, x):
 
 
 def _log10_kernel(xp, x):
-    return _via_float64(xp.log10, x)
+    """via float64 on both devices: numpy's float32 log10(100) was 2.0000002 on AVX-512, XLA's
+    float32 log10 is log(x) / ln 10 (-36.000004 at 1e-36)."""
+    return via_float64(xp.log10, x)
 
 
 exp2 = declare(

@@ -18,6 +18,7 @@ import numpy as np
 from . import elementwise as ew
 from . import specs
 from .elementwise import POSITIVE, _binary
+from .float64_route import via_float64
 from .lazy import sympy as sp
 from .registry import declare
 
@@ -116,9 +117,15 @@ def _polygamma_numpy(x, n: int):
 
 
 def _polygamma_jax(xp, x, n: int):
+    """Computed in float64 for narrow floats (`via_float64`: XLA's float32 digamma is
+    thousands of ulps off beside its root 1.4616)."""
+    x = xp.asarray(x)
+    return via_float64(lambda wide: _polygamma_jax_wide(xp, wide, n), x)
+
+
+def _polygamma_jax_wide(xp, x, n: int):
     from jax.scipy.special import digamma, polygamma
 
-    x = xp.asarray(x)
     pole = (x <= 0) & (x == xp.floor(x))
     if n == 0:
         value = digamma(x)
@@ -138,8 +145,8 @@ def _lgamma_kernel(xp, x):
     if xp is not np:
         from jax.scipy.special import gammaln
 
-        x = xp.asarray(x)
-        return xp.where(xp.isinf(x), xp.inf, gammaln(x)).astype(x.dtype)
+        x = xp.asarray(x)  # (XLA's float32 gammaln: 4.8e-7 at 1, 1.3% off at 1.9998)
+        return xp.where(xp.isinf(x), xp.inf, via_float64(gammaln, x)).astype(x.dtype)
     x = np.asarray(x)
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
     flat = x.astype(np.float64).ravel()

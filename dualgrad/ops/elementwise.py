@@ -218,6 +218,7 @@ minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
                   (_max_grad(0, 1, _GREATER), _max_grad(1, 0, _GREATER)),
                   lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", ufunc=np.minimum)
 
+
 def _negative_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
     specs.refuse_bool(op, x, _BOOL_NEGATION)
     return specs.same(op, x)

@@ -50,12 +50,13 @@ sub, mul = subtract, multiply
 
 
 def negative(x, name=None):
-    """-x elementwise (tf.negative / tf.neg)."""
-    return _n(ops.negative(_no_bool("negative", _tensor(x))), name)
+    """-x elementwise (tf.negative / tf.neg); a bool x is refused by the op's shape rule."""
+    return _n(ops.negative(_tensor(x)), name)
 
 
 def _no_bool(fn: str, x):
-    """TF1 (and numpy, at run time) refuse bools here: refused when the graph is built."""
+    """TF1 refuses a bool on either side of a subtraction (the registry's rule only two bools,
+    as PyTorch's): refused when the graph is built."""
     if isinstance(x, Tensor) and x.dtype.is_bool:
         raise DTypeError(f"ds.{fn}: bool tensors are not supported (use ds.logical_not / "
                          f"ds.logical_xor), got {x.name} {user_line()}")

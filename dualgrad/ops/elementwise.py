@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 
-from .. import dtypes
-from . import specs
+from . import bool_rules, specs
 from .casting import cast, dtype_of
 from .integer_power import power_by_squaring
 from .lazy import sympy as sp
@@ -69,47 +68,27 @@ def _binary(name, kernel, vjp, formula, *, domain=((-3.0, 3.0), (-3.0, 3.0)), gr
 add = _binary("add", lambda xp, x, y: xp.add(x, y),
               (lambda g, out, x, y: g, lambda g, out, x, y: g),
               lambda x, y: x + y, doc="x + y", saves_inputs=False, ufunc=np.add)
-# Negating a bool, or subtracting two, is refused as PyTorch and TF1 refuse it (TF1 has no bool
-# Neg or Sub kernel). numpy's and jax's kernels refuse it themselves, but a graph built `-mask`
-# to fail only when run: the shape rules refuse it when the graph is built, in PyTorch's words
-# (which eager's failed kernels also give: `bind.explain` asks the rule). One bool beside a
-# number subtracts as numpy's int64 or float, on every front end alike.
-_BOOLS_SUBTRACTION = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                      "Use the `^` or `logical_xor()` operator instead.")
-_BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
-                  "to invert a mask, use the `~` or `logical_not()` operator instead.")
-
-
-def _subtract_spec(op, x: specs.Spec, y: specs.Spec, **attrs) -> specs.Spec:
-    if x.dtype == dtypes.bool_ and y.dtype == dtypes.bool_:
-        raise specs.dtype_error(op, [x, y], _BOOLS_SUBTRACTION)
-    return specs.broadcast(op, x, y, **attrs)
-
-
 subtract = _binary("subtract", lambda xp, x, y: xp.subtract(x, y),
                    (lambda g, out, x, y: g, lambda g, out, x, y: negative(g)),
                    lambda x, y: x - y, grad_name="Sub", doc="x - y", saves_inputs=False, ufunc=np.subtract,
-                   shape=_subtract_spec)
+                   shape=bool_rules.subtract_spec)
 multiply = _binary("multiply", lambda xp, x, y: xp.multiply(x, y),
                    (lambda g, out, x, y: multiply(g, y), lambda g, out, x, y: multiply(g, x)),
                    lambda x, y: x * y, grad_name="Mul", doc="x * y", ufunc=np.multiply,
                    reads=((1,), (0,)))
-# a primitive, not multiply(x, x): its VJP is one product, and `sum(square(y))` stays one
-# fused reduction in XLA (PyTorch's square is pow(x, 2), hence PowBackward0)
+
+
 def _is_bool(x) -> bool:
     return getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
-def _squared_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
-    """`specs.same`, with bools as int64: what the kernel computes (a graph declared bool)."""
-    return specs.Spec(tuple(x.shape), dtypes.int64) if x.dtype == dtypes.bool_ else specs.same(op, x)
-
-
-# bools square as int64, PyTorch's (numpy's int8 wrapped a later product: mask.square() * 200)
+# a primitive, not multiply(x, x): its VJP is one product, and `sum(square(y))` stays one
+# fused reduction in XLA (PyTorch's square is pow(x, 2), hence PowBackward0); bools square as
+# int64, PyTorch's (numpy's int8 wrapped a later product: mask.square() * 200)
 square = _unary("square", lambda xp, x: xp.square(x.astype(np.int64) if _is_bool(x) else x),
                 lambda g, out, x: multiply(g, multiply(x, 2)),
                 lambda x: x**2, grad_name="Pow", floating=False, doc="x * x", ufunc=np.square,
-                shape=_squared_spec)
+                shape=bool_rules.squared_spec)
 divide = _binary("divide", lambda xp, x, y: xp.true_divide(x, y),
                  (lambda g, out, x, y: divide(g, y),
                   lambda g, out, x, y: negative(multiply(g, divide(divide(x, y), y)))),
@@ -217,16 +196,9 @@ maximum = _binary("maximum", lambda xp, x, y: xp.maximum(x, y),
 minimum = _binary("minimum", lambda xp, x, y: xp.minimum(x, y),
                   (_max_grad(0, 1, _GREATER), _max_grad(1, 0, _GREATER)),
                   lambda x, y: sp.Min(x, y), doc="elementwise min; ties share the gradient", ufunc=np.minimum)
-
-
-def _negative_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
-    specs.refuse_bool(op, x, _BOOL_NEGATION)
-    return specs.same(op, x)
-
-
 negative = _unary("negative", lambda xp, x: xp.negative(x), lambda g, out, x: negative(g),
                   lambda x: -x, grad_name="Neg", floating=False, saves_inputs=False, ufunc=np.negative,
-                  shape=_negative_spec)
+                  shape=bool_rules.negative_spec)
 reciprocal = _unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                     lambda g, out, x: negative(multiply(g, multiply(out, out))),
                     lambda x: 1 / x, domain=POSITIVE, saves_inputs=False, saves_out=True, ufunc=np.reciprocal)
@@ -264,14 +236,6 @@ sigmoid = _unary("sigmoid", _sigmoid_kernel,
                  lambda x: 1 / (1 + sp.exp(-x)), saves_inputs=False, saves_out=True)
 
 # -- piecewise ----------------------------------------------------------------------------
-_BOOL_RELU = "Boolean inputs not supported for relu (as PyTorch and TF1; cast to a number dtype first)"
-
-
-def _relu_spec(op, x: specs.Spec, **attrs) -> specs.Spec:
-    specs.refuse_bool(op, x, _BOOL_RELU)
-    return specs.same(op, x)
-
-
 def _relu_kernel(xp, x):
     if xp is np and type(x) is np.ndarray and x.dtype in _ZEROS_FAST and x.size >= _MASKED_MIN_SIZE \
             and x.flags.c_contiguous:
@@ -281,7 +245,7 @@ def _relu_kernel(xp, x):
         zeros = np.zeros(x.shape, x.dtype)
         return np.maximum(x, zeros, out=zeros)
     if _is_bool(x):  # (numpy's maximum(bool, 0) is int64 0/1, where the graph declared bool;
-        raise TypeError(_BOOL_RELU)  # checked after the float fast path, off its way)
+        raise TypeError(bool_rules.BOOL_RELU)  # checked after the float fast path, off its way)
     return xp.maximum(x, 0)
 
 
@@ -290,7 +254,7 @@ relu = _unary("relu", _relu_kernel,
               lambda g, out, x: relu_grad(g, out),
               lambda x: sp.Piecewise((x, x > 0), (0, True)), floating=False,
               doc="max(x, 0); relu'(0) = 0 as in PyTorch", saves_inputs=False, saves_out=True,
-              shape=_relu_spec)
+              shape=bool_rules.relu_spec)
 abs = _unary("abs", lambda xp, x: xp.abs(x), lambda g, out, x: multiply(g, sign(x)),
              lambda x: sp.Abs(x), floating=False, doc="|x|; abs'(0) = 0 as in PyTorch", ufunc=np.abs)
 

@@ -40,21 +40,25 @@ def _on_host(fn, *arrays):
         return np.asarray(out).astype(dtype, copy=False)
 
 
-def scipy_kernel(name, jax_name: str | None = None):
+def scipy_kernel(name, jax_form=None):
     """A kernel running `scipy.special.<name>` (or the function `name` of numpy arrays) on numpy
-    arrays and `jax.scipy.special.<jax_name>` on jax ones; without a jax function, scipy's through
-    `jax.pure_callback` (on the host, also under jit: no XLA op exists for it)."""
+    arrays; on jax ones `jax.scipy.special.<jax_form>`, or `jax_form(xp, *args)` where jax's own
+    needs mending, in float64 for narrow floats (XLA's float32 forms are far off:
+    `via_float64`); without a jax form, scipy's through `jax.pure_callback` (on the host, also
+    under jit: no XLA op exists for it)."""
     def kernel(xp, *args):
         import scipy.special
 
         fn = getattr(scipy.special, name) if isinstance(name, str) else name
         if xp is np:
             return _on_host(fn, *args)
-        if jax_name is not None:
+        if jax_form is None:
+            return host_callback(xp, fn, *args)
+        if isinstance(jax_form, str):
             import jax.scipy.special as jsp
 
-            return via_float64(getattr(jsp, jax_name), *args)  # (XLA's float32 forms are far off)
-        return host_callback(xp, fn, *args)
+            return via_float64(getattr(jsp, jax_form), *args)
+        return via_float64(lambda *wide: jax_form(xp, *wide), *(xp.asarray(a) for a in args))
 
     return kernel
 
@@ -113,30 +117,24 @@ entr = unary(
     lambda g, out, x: ew.negative(ew.multiply(g, ew.add(ew.log(x), 1))),
     lambda x: -x * sp.log(x), domain=(0.2, 3.0),
     doc="-x log x for x > 0, 0 at 0, -inf below (torch.special.entr)")
-_erfcx_scipy = scipy_kernel("erfcx")
 _ERFCX_SERIES_FROM = 26.0
 # (-1)^k (2k - 1)!! for k = 8 .. 0: the asymptotic series of erfcx in z = 1 / (2 x^2)
 _ERFCX_SERIES = (2027025.0, -135135.0, 10395.0, -945.0, 105.0, -15.0, 3.0, -1.0, 1.0)
 
 
-def _erfcx_kernel(xp, x):
-    """scipy's on numpy. On jax its own below 26 and the asymptotic series from there (nine
-    terms: below 1e-18 relative from 26 on): jax's float64 erfcx is 0 for x in [26.54, 26.64]."""
-    if xp is np:
-        return _erfcx_scipy(xp, x)
+def _erfcx_jax(xp, x):
+    """jax's erfcx below 26, the asymptotic series from there (nine terms: below 1e-18 relative
+    from 26 on): jax's float64 erfcx is 0 for x in [26.54, 26.64]."""
     import jax.scipy.special as jsp
 
-    def wide(x):
-        far = xp.maximum(x, _ERFCX_SERIES_FROM)
-        z = 1 / (2 * far * far)
-        series = functools.reduce(lambda acc, c: acc * z + c, _ERFCX_SERIES, 0.0)
-        return xp.where(x >= _ERFCX_SERIES_FROM, series / (far * _SQRT_PI), jsp.erfcx(x))
-
-    return via_float64(wide, xp.asarray(x))
+    far = xp.maximum(x, _ERFCX_SERIES_FROM)
+    z = 1 / (2 * far * far)
+    series = functools.reduce(lambda acc, c: acc * z + c, _ERFCX_SERIES, 0.0)
+    return xp.where(x >= _ERFCX_SERIES_FROM, series / (far * _SQRT_PI), jsp.erfcx(x))
 
 
 erfcx = unary(
-    "erfcx", _erfcx_kernel,
+    "erfcx", scipy_kernel("erfcx", _erfcx_jax),
     lambda g, out, x: ew.multiply(g, ew.subtract(ew.multiply(ew.multiply(x, out), 2), _TWO_OVER_SQRT_PI)),
     lambda x: sp.exp(x**2) * sp.erfc(x), domain=(-2.0, 3.0), saves_out=True,
     doc="exp(x**2) erfc(x), without overflow for large x (torch.special.erfcx)")
@@ -161,26 +159,18 @@ i1e = unary("i1e", scipy_kernel("i1e", "i1e"), _i1e_grad,
             lambda x: sp.exp(-sp.Abs(x)) * sp.besseli(1, x), saves_out=True,
             doc="exp(-|x|) I1(x), the exponentially scaled modified Bessel function of order 1 "
                 "(torch.special.i1e)")
-_log_ndtr_scipy = scipy_kernel("log_ndtr")
-
-
-def _log_ndtr_kernel(xp, x):
-    """scipy's on numpy. On jax, log1p(-ndtr(-x)) for x > 0, as PyTorch computes it: jax's
-    log(ndtr(x)) there lost the tail (float64 log_ndtr(7.98) -7.77e-16 for -7.22e-16, float32
-    log_ndtr(5) 4% off); jax's own for x <= 0, where ndtr(x) <= 1/2 keeps its digits."""
-    if xp is np:
-        return _log_ndtr_scipy(xp, x)
+def _log_ndtr_jax(xp, x):
+    """log1p(-ndtr(-x)) for x > 0, as PyTorch computes it: jax's log(ndtr(x)) there lost the
+    tail (float64 log_ndtr(7.98) -7.77e-16 for -7.22e-16, float32 log_ndtr(5) 4% off); jax's
+    own for x <= 0, where ndtr(x) <= 1/2 keeps its digits."""
     import jax.scipy.special as jsp
 
-    def wide(x):
-        right = xp.log1p(-0.5 * jsp.erfc(xp.maximum(x, 0) * _SQRT_HALF))
-        return xp.where(x > 0, right, jsp.log_ndtr(xp.minimum(x, 0)))
-
-    return via_float64(wide, xp.asarray(x))
+    right = xp.log1p(-0.5 * jsp.erfc(xp.maximum(x, 0) * _SQRT_HALF))
+    return xp.where(x > 0, right, jsp.log_ndtr(xp.minimum(x, 0)))
 
 
 log_ndtr = unary(
-    "log_ndtr", _log_ndtr_kernel,
+    "log_ndtr", scipy_kernel("log_ndtr", _log_ndtr_jax),
     lambda g, out, x: ew.multiply(g, ew.divide(ew.exp(ew.subtract(ew.multiply(ew.square(x), -0.5), out)),
                                                _SQRT_2PI)),
     lambda x: sp.log(sp.erfc(-x / sp.sqrt(2)) / 2), domain=(-4.0, 3.0), saves_out=True,

@@ -214,7 +214,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
                          f"{tuple(A.shape)} (at {user_frame()})")
     if n == 0:
         identity = eye(int(A.shape[-1]), dtype=A.dtype, device=A.device)
-        return ops.add(ops.multiply(A, 0), identity) if A.requires_grad else ops.broadcast_to(
+        # (selected over A: a zero gradient to A, and no inf or NaN of A in the identity)
+        return ops.where(True, identity, A) if A.requires_grad else ops.broadcast_to(
             identity, shape=tuple(A.shape))
     base = inv(A) if n < 0 else A
     result, n = None, abs(n)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..eager.engine import grad
-from ..eager.functional import gradients, hessian, jacobian, jvp, vjp
+from ..eager.functional import gradients, hessian, jacobian, jvp, vjp, zeros_like_input
 from ..eager.grad_mode import enable_grad
 from ..errors import GraphError, user_line
 
@@ -45,7 +45,7 @@ def vhp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
             result = grad([g for g, _ in live], xs, grad_outputs=[w for _, w in live],
                           create_graph=create_graph, allow_unused=True, materialize_grads=True)
         else:
-            result = tuple(x.detach() * 0 for x in xs)
+            result = tuple(zeros_like_input(x) for x in xs)
     if not create_graph:
         out, result = out.detach(), tuple(r.detach() for r in result)
     return out, result[0] if single else result
@@ -62,7 +62,7 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
         gs = gradients(out, xs, strict=strict, create_graph=True)
         live = [g for g in gs if g.requires_grad]
         if live:
-            us = [(g.detach() * 0).requires_grad_(True) for g in live]
+            us = [zeros_like_input(g).requires_grad_(True) for g in live]
             back = grad(live, xs, grad_outputs=us, create_graph=True, allow_unused=True,
                         materialize_grads=True)
             pairs = [(b, w) for b, w in zip(back, vs, strict=True) if b.requires_grad]
@@ -70,9 +70,9 @@ def hvp(func: Callable, inputs, v=None, create_graph: bool = False, strict: bool
                           create_graph=create_graph, allow_unused=True, materialize_grads=True)
             products, it = [], iter(result)
             for g, x in zip(gs, xs, strict=True):
-                products.append(next(it) if g.requires_grad else x.detach() * 0)
+                products.append(next(it) if g.requires_grad else zeros_like_input(x))
         else:
-            products = [x.detach() * 0 for x in xs]
+            products = [zeros_like_input(x) for x in xs]
     if not create_graph:
         out, products = out.detach(), [p.detach() for p in products]
     return out, products[0] if single else tuple(products)

@@ -156,6 +156,8 @@ def _bool_mask(mask, op: str, message: str, uint8: str | None = None) -> None:
     "nonzero", would select silently what the user did not mean); `uint8` names the warning of
     a uint8 one, which PyTorch still reads as a mask where it only deprecates it."""
     dtype = dtypes.as_dtype(getattr(mask, "dtype", None))  # a tensor's, an array's, a graph's
+    if dtype is None and isinstance(mask, (bool, int, float, list, tuple)):  # (numbers: numpy's reading)
+        dtype = dtypes.as_dtype(np.asarray(mask).dtype)
     if dtype is None or dtype is dtypes.bool_:
         return
     if uint8 is not None and dtype is dtypes.uint8:
@@ -422,7 +424,10 @@ def matmul(input, other) -> Tensor:
 
 
 def mv(input, vec) -> Tensor:
-    """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv)."""
+    """Matrix-vector product of a 2-D and a 1-D tensor (torch.mv); other ranks are refused
+    (matmul would broadcast them into another product)."""
+    _require_ndim("mv", input, 2, "input must be a matrix")
+    _require_ndim("mv", vec, 1, "vec must be a vector")
     matrix_product("mv", input, vec, what="the matrix and the vector")
     return ops.matmul(input, vec)
 

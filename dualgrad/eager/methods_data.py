@@ -157,8 +157,20 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     if lo > hi:
         raise as_eager_error(ShapeError(f"histc(): max must be larger than min (min {lo}, max {hi}) "
                                         f"{user_line()}"))
-    edges = np.linspace(lo, hi, bins + 1).astype(x.dtype)
+    edges = equal_width_edges("histc", lo, hi, bins, x.dtype)
     return _out(bin_counts(x.reshape(-1), edges).astype(x.dtype), input.device)
+
+
+def equal_width_edges(name: str, lo: float, hi: float, bins: int, dtype: np.dtype) -> np.ndarray:
+    """`bins` + 1 equal-width edges from lo to hi in `dtype`; refused, as numpy refuses, where
+    the range is too narrow for them to increase (two equal edges: each library puts the values
+    between them in another bin)."""
+    edges = np.linspace(lo, hi, bins + 1).astype(dtype)
+    if not (edges[1:] > edges[:-1]).all():
+        raise as_eager_error(ShapeError(
+            f"{name}(): too many bins for the range [{lo}, {hi}]: {bins} bins of equal width do not "
+            f"fit in {np.dtype(dtype).name} {user_line()}"))
+    return edges
 
 
 def bin_counts(values: np.ndarray, edges: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

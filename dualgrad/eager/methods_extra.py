@@ -13,6 +13,7 @@ from ..errors import DualgradTypeError, EagerShapeError, ShapeError, refusing, u
 from . import views
 from .attach import install
 from .bind import as_eager_error
+from .convert import size_value
 from .dtype_refusals import floating_kernel, lerp_operands, no_bool, without_bool
 from .inplace import unary_method
 from .methods_compose import addmm
@@ -201,7 +202,11 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
          append: Tensor | None = None) -> Tensor:
     """The n-th forward difference along `dim` (torch.diff), after joining `prepend` and
     `append` on either side of it along `dim` (as `cat`, so their dtypes promote); of bools,
-    whether neighbours differ (PyTorch's logical xor)."""
+    whether neighbours differ (PyTorch's logical xor). A negative n is refused, as PyTorch
+    (a range of it would return the input as its "difference")."""
+    n = size_value(n, "diff", "n")
+    if n < 0:
+        raise as_eager_error(ShapeError(f"diff: order must be non-negative but got {n} {user_line()}"))
     d = _axis("diff", input, dim)  # (a 0-d input: out of range, as scalar_dims.py phrases it)
     parts = [_joined("prepend", prepend, input, d), input, _joined("append", append, input, d)]
     parts = [p for p in parts if p is not None]

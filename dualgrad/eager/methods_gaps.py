@@ -21,7 +21,7 @@ from .attach import install
 from .bind import as_eager_error
 from .devices import place
 from .inplace import write_result
-from .methods_data import bin_counts
+from .methods_data import bin_counts, equal_width_edges
 from .methods_index import _along
 from .tensor import Tensor, wrap
 
@@ -156,9 +156,11 @@ def _edges(name: str, x: np.ndarray, bins, range) -> np.ndarray:  # noqa: A002 (
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
         raise ShapeError(f"{name}(): bins must be a positive int or a tensor of edges, got {bins!r} "
                          f"{user_line()}")
-    if range is None:
-        finite = x[np.isfinite(x)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    if range is None:  # the data's: a NaN or inf in it is refused, as PyTorch and numpy
+        lo, hi = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise ShapeError(f"{name}(): the data's range [{lo}, {hi}] is not finite; pass `range=` to "
+                             f"count its finite elements {user_line()}")
     else:
         lo, hi = (float(v) for v in range)
     if lo > hi or not (np.isfinite(lo) and np.isfinite(hi)):
@@ -166,7 +168,7 @@ def _edges(name: str, x: np.ndarray, bins, range) -> np.ndarray:  # noqa: A002 (
                          f"[{lo}, {hi}] {user_line()}")
     if lo == hi:  # (PyTorch's and numpy's widening of an empty range)
         lo, hi = lo - 0.5, hi + 0.5
-    return np.linspace(lo, hi, int(bins) + 1).astype(x.dtype)
+    return equal_width_edges(name, lo, hi, int(bins), x.dtype)
 
 
 def histogram(input: Tensor, bins=100, *, range=None, weight: Tensor | None = None,  # noqa: A002

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .. import ops
+from .. import dtypes, ops
 from ..errors import IndexShapeError, ShapeError, user_frame, user_line
 from ..ops import specs
 from . import api, convert
@@ -63,14 +63,20 @@ def isfinite(input: Tensor) -> Tensor:
 
 @one_element_dims("dim")
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
-    """Whether any element (over `dim` if given) is true (torch.any)."""
-    return ops.greater(ops.sum(ops.not_equal(input, 0), axis=api._dim(dim, None), keepdims=keepdim), 0)
+    """Whether any element (over `dim` if given) is true (torch.any; uint8 in, uint8 out)."""
+    found = ops.greater(ops.sum(ops.not_equal(input, 0), axis=api._dim(dim, None), keepdims=keepdim), 0)
+    return _uint8_as_input(found, input)
 
 
 @one_element_dims("dim")
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
-    """Whether every element (over `dim` if given) is true (torch.all)."""
-    return ops.logical_not(any(ops.equal(input, 0), dim, keepdim))
+    """Whether every element (over `dim` if given) is true (torch.all; uint8 in, uint8 out)."""
+    return _uint8_as_input(ops.logical_not(any(ops.equal(input, 0), dim, keepdim)), input)
+
+
+def _uint8_as_input(result: Tensor, input: Tensor) -> Tensor:
+    """PyTorch's any/all of a uint8 tensor are uint8 (0 or 1), kept from its byte masks."""
+    return api.to(result, dtypes.uint8) if input.dtype is dtypes.uint8 else result
 
 
 def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,

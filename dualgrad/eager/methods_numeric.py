@@ -338,7 +338,8 @@ def corrcoef(input: Tensor) -> Tensor:
 
 def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     """The Vandermonde matrix: column j is x ** (N - 1 - j), or x ** j with `increasing`
-    (torch.vander); built as a running product, so the gradient is exact at x = 0."""
+    (torch.vander); built as a running product, so the gradient is exact at x = 0, from a
+    column of ones that no inf or NaN in x reaches (x ** 0 is 1 for every x, as PyTorch's)."""
     if x.ndim != 1:
         raise as_eager_error(ShapeError(f"vander: x must be a one-dimensional tensor, got shape "
                                         f"{tuple(x.shape)} {user_line()}"))
@@ -351,7 +352,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         return ops.reshape(ops.getitem(x, key=slice(0, 0)), shape=(x.shape[0], 0)) if x.shape[0] == 0 else \
             ops.multiply(ops.expand_dims(x, axis=1), np.zeros((x.shape[0], 0), x.dtype.np))
     column = ops.expand_dims(x, axis=1)
-    ones = ops.add(ops.multiply(column, 0), 1)
+    ones = creation.ones_like(column)
     powers = ones if n == 1 else ops.cumprod(ops.concatenate(
         ones, ops.broadcast_to(column, shape=(x.shape[0], n - 1)), axis=1), axis=1)
     return powers if increasing else flip(powers, 1)

@@ -100,8 +100,8 @@ def _shift(left: bool):
     checked = _checked(name, "left_shift" if left else "right_shift")
 
     def kernel(xp, x, s):
-        # a Python int takes the tensor's dtype (PyTorch's and NEP 50's weak scalars)
-        dtype = np.result_type(*(a if type(a) in (int, float) else np.dtype(a.dtype) for a in (x, s)))
+        # a Python int or bool takes the tensor's dtype (PyTorch's and NEP 50's weak scalars)
+        dtype = np.result_type(*(a if type(a) in (int, float, bool) else np.dtype(a.dtype) for a in (x, s)))
         x, s = xp.asarray(x), xp.asarray(s)
         if x.dtype.kind == "b" and s.dtype.kind == "b":
             raise DTypeError(f"{_both_bool(name)} (at {user_frame()})")

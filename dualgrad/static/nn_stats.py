@@ -20,7 +20,7 @@ from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, DualgradNotImplementedError, DualgradValueError, ShapeError, user_line
 from .api import _n, _tensor, cast, reduce_prod, reshape, shape
-from .creation import constant
+from .creation import constant, zeros_like
 from .graph import Tensor
 from .nn_conv import max_pool
 from .tf_math_more import divide_no_nan
@@ -95,7 +95,8 @@ def weighted_moments(x, axes, frequency_weights, name=None, keep_dims=None, keep
     w = _tensor(frequency_weights, like=x)
     if w.dtype is not x.dtype:
         w = ops.cast(w, dtype=x.dtype)
-    total = ops.sum(ops.add(w, ops.multiply(x, 0)), axis=axes, keepdims=True)
+    # w broadcast to x's shape by zeros of x's (TF's; x * 0 would carry an inf or NaN of x into it)
+    total = ops.sum(ops.add(w, zeros_like(x)), axis=axes, keepdims=True)
     mean = divide_no_nan(ops.sum(ops.multiply(w, x), axis=axes, keepdims=True), total)
     distsq = ops.sum(ops.multiply(w, ops.square(ops.subtract(x, mean))), axis=axes, keepdims=True)
     variance = divide_no_nan(distsq, total)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dualgrad.static as ds
 from dualgrad.errors import DTypeError, InvalidArgumentError, ShapeError
@@ -129,6 +131,24 @@ def test_sufficient_statistics_normalize_moments_and_weighted_moments(backend):
     _grad_matches(backend, lambda x: ds.nn.weighted_moments(x, [1], w0[:, :1, :1] + 0.1)[1], x0,
                   lambda v: ((w0[:, :1, :1] + 0.1) * (v - ((w0[:, :1, :1] + 0.1) * v).sum(1, keepdims=True)
                              / (3 * (w0[:, :1, :1] + 0.1))) ** 2).sum(1) / (3 * (w0[:, :1, :1] + 0.1))[:, 0])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([0.0, -1.5, 2.0, 1e300, np.inf, -np.inf, np.nan]), min_size=6, max_size=6),
+       st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0]), min_size=2, max_size=2))
+def test_weighted_moments_count_weights_as_tf_at_non_finite_values(backend, values, weights):
+    """The weights' total is w + zeros_like(x) (TF's); it was w + x * 0, NaN wherever x held an
+    inf, so an inf's mean read NaN instead of inf."""
+    x0, w0 = np.array(values).reshape(2, 3), np.array(weights).reshape(2, 1)
+    with np.errstate(all="ignore"):
+        total = (w0 + np.zeros_like(x0)).sum(0)
+        mean = np.where(total == 0, 0.0, (w0 * x0).sum(0) / np.where(total == 0, 1.0, total))
+        dist = (w0 * (x0 - mean) ** 2).sum(0)
+        var = np.where(total == 0, 0.0, dist / np.where(total == 0, 1.0, total))
+    x = ds.placeholder(ds.float64, [None, 3])
+    got = _run(backend, list(ds.nn.weighted_moments(x, [0], w0)), {x: x0})
+    np.testing.assert_allclose(got[0], mean, rtol=1e-14)  # (inf where inf, NaN where NaN)
+    np.testing.assert_allclose(got[1], var, rtol=1e-14)
 
 
 def test_log_poisson_loss_with_and_without_stirling(backend):

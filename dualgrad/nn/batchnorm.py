@@ -49,7 +49,7 @@ def _update_running(input: Tensor, axes: tuple[int, ...], running_mean: Tensor |
     with no_grad():
         x = input.detach()
         for running, stat in ((running_mean, lambda: ops.mean(x, axis=axes)),
-                              (running_var, lambda: ops.var(x, axis=axes, correction=1))):
+                              (running_var, lambda: ops.var(x, axis=axes, correction=1, in_float64=False))):
             if running is not None:
                 running.copy_(ops.add(ops.multiply(stat(), momentum), ops.multiply(running, 1.0 - momentum)))
 

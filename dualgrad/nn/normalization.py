@@ -35,7 +35,7 @@ def standardize(input: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
     """(x - mean) * 1/sqrt(var + eps) over `axes`, the variance biased (PyTorch's normalising
     rule in layer_norm and batch_norm's training mode)."""
     mean = ops.mean(input, axis=axes, keepdims=True)
-    var = ops.var(input, axis=axes, keepdims=True, correction=0)
+    var = ops.var(input, axis=axes, keepdims=True, correction=0, in_float64=False)  # (eps dominates)
     return ops.multiply(ops.subtract(input, mean), ops.reciprocal(ops.sqrt(ops.add(var, eps))))
 
 

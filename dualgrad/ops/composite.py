@@ -17,9 +17,23 @@ from .half_precision import float32_for_half
 from .registry import promoted
 
 
+def var(x, axis=None, keepdims=False, correction=1, in_float64=True):
+    """Variance with Bessel's correction by default (PyTorch's `unbiased=True`). float16 and
+    float32 accumulate in float64 and round once, as PyTorch's CPU var (in double): their
+    squares overflow past 1.8e19 and underflow below 1e-19 where the variance does not (the
+    std of [3e-30, 1e-30, -2e-30] read 0). `in_float64=False` keeps float32 (float16 in
+    float32), as normalisation layers do, where eps dominates and a float64 pass costs 2x."""
+    return _accumulated(_variance, x, in_float64, axis, keepdims, correction)
+
+
+def std(x, axis=None, keepdims=False, correction=1, in_float64=True):
+    """The square root of `var` (accumulated as var's), with gradient 0 where the variance is
+    0 (a constant slice), as PyTorch's std_backward masks it; the plain sqrt's gives NaN there."""
+    return _accumulated(_deviation, x, in_float64, axis, keepdims, correction)
+
+
 @float32_for_half
-def var(x, axis=None, keepdims=False, correction=1):
-    """Variance with Bessel's correction by default (PyTorch's `unbiased=True`)."""
+def _variance(x, axis, keepdims, correction):
     centred = ew.subtract(x, rd.mean(x, axis=axis, keepdims=True))
     total = rd.sum(ew.square(centred), axis=axis, keepdims=keepdims)
     count = rd.reduced_count(x, axis)
@@ -31,10 +45,17 @@ def var(x, axis=None, keepdims=False, correction=1):
 
 
 @float32_for_half
-def std(x, axis=None, keepdims=False, correction=1):
-    """The square root of `var`, with gradient 0 where the variance is 0 (a constant slice), as
-    PyTorch's std_backward masks it; the plain sqrt's gives NaN there."""
-    return _where_positive(var(x, axis=axis, keepdims=keepdims, correction=correction), ew.sqrt)
+def _deviation(x, axis, keepdims, correction):
+    return _where_positive(_variance(x, axis, keepdims, correction), ew.sqrt)
+
+
+def _accumulated(fn, x, in_float64: bool, *args):
+    """fn(x, *args) with a float16 or float32 x widened to float64 when `in_float64`, the result
+    rounded to x's dtype once (else fn's own `float32_for_half`: float16 in float32)."""
+    dtype = ew.dtype_of(x)
+    if in_float64 and dtype in (dtypes.float16, dtypes.float32):
+        return ew.cast(fn(ew.cast(x, dtype=dtypes.float64), *args), dtype=dtype)
+    return fn(x, *args)
 
 
 @float32_for_half

@@ -99,7 +99,9 @@ def _polygamma_numpy(x, n: int):
     positive = z > 0
     negative = (z < 0) & ~pole & np.isfinite(z)
     finite_pos = positive & np.isfinite(z)
-    out[finite_pos] = _digamma_positive(z[finite_pos]) if n == 0 else _polygamma_positive(z[finite_pos], n)
+    with np.errstate(over="ignore"):  # (y ** k past 1e154: its reciprocal term is 0, as it should be)
+        v = z[finite_pos]
+        out[finite_pos] = _digamma_positive(v) if n == 0 else _polygamma_positive(v, n)
     out[z == np.inf] = np.inf if n == 0 else 0.0
     if np.any(negative):  # reflection: psi^(n)(x) = (-1)^n psi^(n)(1-x) - pi^(n+1) P_n(cot(pi x))
         v = z[negative]
@@ -136,7 +138,10 @@ def _polygamma_jax_wide(xp, x, n: int):
         r = x - xp.round(x)
         cot = xp.cos(np.pi * r) / xp.sin(xp.where(negative, np.pi * r, 1.0))
         reflected = (-1.0) ** n * value - np.pi ** (n + 1) * _cot_derivative(cot, n)
-        value = xp.where(negative, reflected, value)
+        # past 1e8 cephes' asymptotic zeta(n + 1, x) ~ (1/n + 1/(2x)) / x**n (jax's read 0 for x
+        # past 1e154, where x**2 overflows, and NaN at inf)
+        far = (-1.0) ** (n + 1) * math.factorial(n) * (1 / n + 1 / (2 * x)) * xp.power(x, -float(n))
+        value = xp.where(negative, reflected, xp.where(x > 1e8, far, value))
         at_pole = (-1.0) ** (n + 1) * xp.inf
     return xp.where(pole, at_pole, value).astype(x.dtype)
 

@@ -202,8 +202,56 @@ gammaincc = _binary(
     lambda a, x: sp.uppergamma(a, x) / sp.gamma(a), domain=_INCOMPLETE, floating=True,
     doc="the regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x); no gradient in a, "
         "as PyTorch's (torch.special.gammaincc, torch.igammac)")
+_ZETA_FAR = 1100.0  # x from which every (k + q)**-x with |k + q| >= 2 is 0 in float64
+
+
+def _zeta_jax(xp, x, q):
+    """jax's zeta is wrong for q < 0 (zeta(3, -10.774) read -8.0e8 for 85.35). There (x an
+    integer, else the domain's NaN) the terms with q + k < 0 are (-1)**x times those of
+    zeta(x, 1 - r) less those of zeta(x, 1 - q), r = q - floor(q), so zeta(x, q) = (-1)**x
+    (zeta(x, 1 - r) - zeta(x, 1 - q)) + zeta(x, r): jax's zeta at positive q only, where it is
+    right (cephes sums the terms one by one, as many as -q)."""
+    import jax.scipy.special as jsp
+
+    r = q - xp.floor(q)
+    sign = xp.where(xp.floor(x / 2) * 2 == x, 1.0, -1.0)
+    negative = q < 0
+    positive_q = xp.where(negative, r, q)
+    below = sign * (jsp.zeta(x, xp.where(negative, 1 - r, 1.0)) - jsp.zeta(x, xp.where(negative, 1 - q, 2.0)))
+    return xp.where(negative, below, 0.0) + jsp.zeta(x, positive_q)
+
+
+_zeta_series = scipy_kernel("zeta", _zeta_jax)
+
+
+def _zeta_kernel(xp, x, q):
+    """scipy's (cephes') zeta or jax's (mended for q < 0), with the edges where they differ or
+    are wrong given alike on both devices (jax gave NaN for x >= 1e17 and for q = inf, inf at
+    (0, 0); scipy NaN for (1e30, 1.5) where the sum is 0): for x >= 1100 the sum is its terms
+    with |k + q| < 2 (the rest are 0); q > 1e8 cephes' asymptotic form; then cephes' domain, in
+    its order: x = 1 inf, x < 1 NaN, a pole at q = 0, -1, ... inf, q < 0 beside a non-integer x
+    NaN; NaN in, NaN out (scipy and PyTorch gave inf for a NaN x at a pole)."""
+    x, q = xp.asarray(x), xp.asarray(q)
+    value = _zeta_series(xp, x, q)
+    dtype = value.dtype
+    with np.errstate(all="ignore"):
+        far = 0.0
+        r = q - xp.floor(q)
+        for shift in (-2.0, -1.0, 0.0, 1.0):  # the terms k + q in (-2, 2), k >= 0
+            t = r + shift
+            far = far + xp.where(t >= q, xp.power(xp.where(t >= q, t, 2.0), -x), 0.0)
+        huge_q = (1 / (x - 1) + 1 / (2 * q)) * xp.power(q, 1 - x)
+        value = xp.where(q > 1e8, huge_q, value)
+        value = xp.where(x >= _ZETA_FAR, far, value)
+        pole = (q <= 0) & (q == xp.floor(q))
+        value = xp.where(pole, xp.inf, xp.where((q < 0) & (x != xp.floor(x)), xp.nan, value))
+        value = xp.where(x < 1, xp.nan, xp.where(x == 1, xp.inf, value))
+        value = xp.where(xp.isnan(x) | xp.isnan(q), xp.nan, value)
+    return value.astype(dtype)
+
+
 zeta = _binary(
-    "zeta", scipy_kernel("zeta", "zeta"),
+    "zeta", _zeta_kernel,
     (None, lambda g, out, x, q: ew.multiply(g, ew.negative(ew.multiply(x, zeta(ew.add(x, 1), q))))),
     lambda x, q: sp.zeta(x, q), domain=((1.5, 4.0), (0.5, 3.0)), floating=True,
     doc="the Hurwitz zeta function sum_k (k + q)**-x; no gradient in x, as PyTorch's "

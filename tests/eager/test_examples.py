@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.mark.parametrize("name", ["eager_basics", "tensor_ops", "autograd_mechanics",
-                                  "masks_and_integer_ops"])
+                                  "masks_and_integer_ops", "ema_weights"])
 def test_example_runs_and_prints_ok(name: str) -> None:
     proc = subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py")], capture_output=True,
                           text=True, timeout=120, cwd=EXAMPLES)

@@ -29,7 +29,7 @@ from . import grad_mode, torch_keys
 from .bind import as_eager_error, as_key, spec_of
 from .convert import write_value
 from .devices import Device, device_of
-from .inplace import inplace
+from .inplace import inplace, write_result
 from .moves import move
 from .node import node_class_named
 from .scalar_dims import one_element_dims
@@ -261,9 +261,11 @@ def mul_(input, other) -> Tensor:
     return inplace(input, ops.multiply, other)
 
 
-def div_(input, other) -> Tensor:
-    """In-place `self /= other` (Tensor.div_)."""
-    return inplace(input, ops.divide, other)
+def div_(input, other, *, rounding_mode: str | None = None) -> Tensor:
+    """In-place `self /= other` (Tensor.div_), or rounded as `div`'s `rounding_mode` rounds."""
+    if rounding_mode is None:
+        return inplace(input, ops.divide, other)
+    return write_result("div_", input, input.div(other, rounding_mode=rounding_mode))
 
 
 def clamp_(input, min=None, max=None) -> Tensor:
@@ -323,6 +325,8 @@ def zero_(input) -> Tensor:
 def copy_(input, src) -> Tensor:
     """Copies `src`'s values into this tensor in place, broadcasting (Tensor.copy_); from
     another device too, as PyTorch's `cuda_t.copy_(cpu_t)` (a recorded `.to` first)."""
+    if isinstance(src, (bool, int, float, np.number, np.bool_)):  # a number: PyTorch 2's copy_ fills
+        return fill_(input, src)
     if not isinstance(src, Tensor):  # PyTorch: a list or array would be converted with guessed rules
         raise DTypeError(f"copy_(): argument 'src' (position 1) must be Tensor, not "
                          f"{type(src).__name__} {user_line()}")

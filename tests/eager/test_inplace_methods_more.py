@@ -100,3 +100,19 @@ def test_an_ema_of_weights_with_lerp_() -> None:
     y.lerp_(dg.tensor([3.0, 5.0]), 0.25)  # y = 0.75 x + 0.25 end
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.75, 0.75])
+
+
+@pytest.mark.parametrize("name", ["div_", "divide_", "true_divide_"])
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_div_in_place_takes_a_rounding_mode(name, mode, dtype) -> None:
+    x = np.array([5, -3, 7, -8], dtype=dtype)
+    rounded = np.floor_divide(x, 2) if mode == "floor" else np.trunc(x / 2).astype(dtype)
+    np.testing.assert_array_equal(_in_place(x, name, 2, rounding_mode=mode), rounded)
+
+
+@pytest.mark.parametrize("value", [3, 2.75, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+def test_copy_of_a_number_fills_as_pytorch_2(value, dtype) -> None:
+    filled = _in_place(np.zeros(3, dtype), "copy_", value)
+    np.testing.assert_array_equal(filled, np.full(3, value).astype(dtype))

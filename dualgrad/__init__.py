@@ -131,6 +131,24 @@ from .eager.api_more import (
     var_mean,
     vdot,
 )
+from .eager.api_names import (
+    are_deterministic_algorithms_enabled,
+    detach,
+    empty_like,
+    greater,
+    greater_equal,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_nonzero,
+    is_same_size,
+    is_signed,
+    less,
+    less_equal,
+    not_equal,
+    rsub,
+    scalar_tensor,
+    unravel_index,
+    use_deterministic_algorithms,
+)
 from .eager.creation import (
     DoubleTensor,
     FloatTensor,

@@ -43,6 +43,16 @@ from .activation_functions import (  # noqa: F401  (PyTorch's nn.functional name
     softsign,
     tanhshrink,
 )
+from .activation_inplace import (  # noqa: F401
+    celu_,
+    elu_,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    rrelu_,
+    selu_,
+    threshold_,
+)
 from .activation_more import (  # noqa: F401
     bilinear,
     channel_shuffle,

@@ -231,9 +231,9 @@ def _zeta_kernel(xp, x, q):
     with |k + q| < 2 (the rest are 0); q > 1e8 cephes' asymptotic form; then cephes' domain, in
     its order: x = 1 inf, x < 1 NaN, a pole at q = 0, -1, ... inf, q < 0 beside a non-integer x
     NaN; NaN in, NaN out (scipy and PyTorch gave inf for a NaN x at a pole)."""
-    x, q = xp.asarray(x), xp.asarray(q)
-    value = _zeta_series(xp, x, q)
+    value = _zeta_series(xp, x, q)  # (before the arrays: a Python number stays weak in its dtype)
     dtype = value.dtype
+    x, q = xp.asarray(x), xp.asarray(q)
     with np.errstate(all="ignore"):
         far = 0.0
         r = q - xp.floor(q)

@@ -203,6 +203,7 @@ from .eager.lazy import is_lazy_enabled, set_lazy_enabled
 from .eager.methods_cholesky import cholesky_inverse, cholesky_solve
 from .eager.methods_compose import (
     addcdiv,
+    addcmul,
     addmv,
     addr,
     baddbmm,
@@ -224,7 +225,6 @@ from .eager.methods_data import (
     unique_consecutive,
 )
 from .eager.methods_extra import (
-    addcmul,
     addmm,
     ceil,
     clamp_max,

@@ -102,11 +102,16 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
     return ops.add(input, ops.multiply(value, ops.divide(tensor1, tensor2)))
 
 
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
+    """input + value * tensor1 * tensor2 (torch.addcmul), in the dtype of all three: a float32
+    product added to a float64 input kept only float32's digits (1/3 * 3 read 1.0)."""
+    tensor1, tensor2 = _in_dtype(dtypes.result_dtype([input, tensor1, tensor2]), tensor1, tensor2)
+    return ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
+
+
 def addcmul_(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
     """`addcmul`, written into this tensor (Tensor.addcmul_)."""
-    tensor1, tensor2 = _in_dtype(dtypes.result_dtype([input, tensor1, tensor2]), tensor1, tensor2)
-    result = ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
-    return write_result("addcmul_", input, result)
+    return write_result("addcmul_", input, addcmul(input, tensor1, tensor2, value=value))
 
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -365,8 +370,9 @@ def copysign_(input: Tensor, other) -> Tensor:
     return inplace(input, ops.copysign, other)
 
 
-FUNCTIONS = {"addcdiv": addcdiv, "baddbmm": baddbmm, "addmv": addmv, "addr": addr, "inner": inner,
-             "heaviside": heaviside, "copysign": copysign, "erfinv": erfinv, "cross": cross, "i0": i0}
+FUNCTIONS = {"addcdiv": addcdiv, "addcmul": addcmul, "baddbmm": baddbmm, "addmv": addmv, "addr": addr,
+             "inner": inner, "heaviside": heaviside, "copysign": copysign, "erfinv": erfinv, "cross": cross,
+             "i0": i0}
 INPLACE = {"addcdiv_": addcdiv_, "addcmul_": addcmul_, "baddbmm_": baddbmm_, "addmv_": addmv_, "addr_": addr_,
            "heaviside_": heaviside_, "copysign_": copysign_, "erfinv_": unary_method("erfinv_", ops.erfinv),
            "i0_": unary_method("i0_", ops.i0)}

@@ -1,6 +1,6 @@
 """Commonly used PyTorch Tensor methods and `dg.*` functions that are short compositions of
 registry ops (so their gradients come from the ops'): rounding, flips and rolls, diagonals
-and traces, outer products, `lerp`/`addcmul`/`addmm`, `meshgrid`, `repeat_interleave`,
+and traces, outer products, `lerp`/`addmm`, `meshgrid`, `repeat_interleave`,
 `diff`, and in-place forms of the unary ops. Attached to `Tensor` at import."""
 from __future__ import annotations
 
@@ -178,11 +178,6 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
                      ops.subtract(end, ops.multiply(diff, ops.subtract(1, weight))))
 
 
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:
-    """input + value * tensor1 * tensor2 (torch.addcmul)."""
-    return ops.add(input, ops.multiply(value, ops.multiply(tensor1, tensor2)))
-
-
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002 (PyTorch's name)
     """max(x, min) (Tensor.clamp_min)."""
     return input.clamp(min=min)
@@ -274,7 +269,7 @@ def masked_fill_(input: Tensor, mask, value) -> Tensor:
 
 FUNCTIONS = {"floor": floor, "ceil": ceil, "round": round, "rsqrt": rsqrt, "flip": flip, "roll": roll,
              "unbind": unbind, "narrow": narrow, "diagonal": diagonal, "diag": diag, "trace": trace,
-             "outer": outer, "lerp": lerp, "addcmul": addcmul, "addmm": addmm, "clamp_min": clamp_min,
+             "outer": outer, "lerp": lerp, "addmm": addmm, "clamp_min": clamp_min,
              "clamp_max": clamp_max, "equal": equal, "diff": diff, "repeat_interleave": repeat_interleave}
 INPLACE = {f"{name}_": unary_method(f"{name}_", getattr(ops, op))
            for name, op in (("abs", "abs"), ("exp", "exp"), ("log", "log"), ("sqrt", "sqrt"), ("sin", "sin"),

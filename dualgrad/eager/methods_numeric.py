@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import dtypes, ops
 from ..errors import DTypeError, IndexShapeError, ShapeError, refusing, user_line
+from ..ops.registry import promoted
 from . import api, creation
 from .attach import install
 from .bind import as_eager_error
@@ -223,10 +224,11 @@ def _trapezoids(name: str, y: Tensor, x: Tensor | None, dx: float | None, dim: i
         raise as_eager_error(ShapeError(f"{name}: x and dx cannot both be given {user_line()}"))
     d = _axis(name, y, dim)
     y = _float(y)
-    pairs = _neighbours(ops.add, y, d)
     if x is None:
-        return pairs, 0.5 * (1.0 if dx is None else dx), d
-    x = _float(x)
+        return _neighbours(ops.add, y, d), 0.5 * (1.0 if dx is None else dx), d
+    # y and x in their result dtype first: float32 spacings beside float64 values kept float32's digits
+    y, x = promoted(y, _float(x), floating=True)
+    pairs = _neighbours(ops.add, y, d)
     if x.ndim == 1:
         if x.shape[0] != y.shape[d]:
             raise as_eager_error(ShapeError(f"{name}: There must be one `x` value for each sample point "

@@ -15,6 +15,7 @@ from ..eager.arguments import require_tensor
 from ..eager.bind import as_eager_error
 from ..eager.tensor import Tensor
 from ..errors import DualgradTypeError, ShapeError, user_line
+from ..ops.registry import promoted
 from .module import Module
 
 
@@ -35,7 +36,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     except ValueError:
         raise ShapeError(f"cosine_similarity: the shapes of x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)} "
                          f"do not broadcast {user_line()}") from None
-    x1, x2 = api.broadcast_to(x1, shape), api.broadcast_to(x2, shape)
+    # in their result dtype first: a float32 x2's norm beside a float64 x1 kept float32's digits
+    x1, x2 = promoted(api.broadcast_to(x1, shape), api.broadcast_to(x2, shape), floating=True)
     return api.sum(api.mul(_unit(x1, dim, eps), _unit(x2, dim, eps)), dim=dim)
 
 

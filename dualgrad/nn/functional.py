@@ -127,6 +127,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"({'x'.join(map(str, (int(np.prod(input.shape[:-1])), input.shape[-1])))} and "
                          f"{weight.shape[1]}x{weight.shape[0]}) {user_line()}")
     same_dtype("linear", input, weight, what="mat1 and mat2")  # (PyTorch's addmm does not promote)
+    if bias is not None:  # (nor its bias: a float64 one made float64 numbers with float32's digits)
+        same_dtype("linear", bias, input, what="self and mat2")
     return ops.linear(input, weight) if bias is None else ops.linear(input, weight, bias)
 
 

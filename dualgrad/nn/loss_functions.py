@@ -29,6 +29,7 @@ from ..errors import (
     user_line,
 )
 from ..ops.losses import REDUCTIONS
+from ..ops.registry import promoted
 from .distance import pairwise_distance
 
 
@@ -101,6 +102,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       "major release.",
                       stacklevel=2)
     _broadcast("kl_div", ("input", input), ("target", target))
+    input, target = promoted(input, target, floating=True)  # (one dtype first: each keeps its digits)
     if log_target:
         loss = ops.multiply(ops.exp(target), ops.subtract(target, input))
     else:  # xlogy(t, t): 0 at t == 0; its gradient there is NaN, as PyTorch's
@@ -213,6 +215,7 @@ def _triplet(name: str, anchor: Tensor, positive: Tensor, negative: Tensor, dist
                               f"{n} inputs {user_line()}")
     if pairwise:
         _broadcast(name, ("anchor", anchor), ("positive", positive), ("negative", negative))
+    anchor, positive, negative = promoted(anchor, positive, negative, floating=True)
     d_pos, d_neg = distance(anchor, positive), distance(anchor, negative)
     if swap:
         d_neg = ops.minimum(d_neg, distance(positive, negative))
@@ -254,6 +257,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     target > 1 (F.poisson_nll_loss)."""
     reduction = _reduction("poisson_nll_loss", reduction, size_average, reduce)
     _broadcast("poisson_nll_loss", ("input", input), ("target", target))
+    input, target = promoted(input, target, floating=True)  # (exp of a float32 input beside float64)
     if log_input:
         loss = ops.subtract(ops.exp(input), ops.multiply(target, input))
     else:
@@ -289,6 +293,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
                              f"{user_line()}")
     reduction = _reduction("gaussian_nll_loss", reduction)
     _broadcast("gaussian_nll_loss", ("input", input), ("target", target), ("var", var))
+    input, target, var = promoted(input, target, var, floating=True)
     var = ops.add(var, ops.subtract(ops.clip(var, min=eps), var).detach())  # value clamped, gradient 1
     loss = ops.multiply(ops.add(ops.log(var), ops.divide(ops.square(ops.subtract(input, target)), var)), 0.5)
     if full:

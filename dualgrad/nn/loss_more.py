@@ -16,6 +16,7 @@ from ..eager import api
 from ..eager.creation import tensor as _tensor
 from ..eager.tensor import Tensor
 from ..errors import DualgradRuntimeError, DualgradValueError, EagerShapeError, IndexShapeError, user_line
+from ..ops.registry import promoted
 from .loss_functions import _broadcast, _concrete, _hinge, _reduce, _reduction
 
 
@@ -45,6 +46,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     reduction = _reduction("multilabel_soft_margin_loss", reduction, size_average, reduce)
     named = [("input", input), ("target", target)] + ([("weight", weight)] if weight is not None else [])
     _broadcast("multilabel_soft_margin_loss", *named)
+    input, target, weight = promoted(input, target, weight, floating=True)
     loss = ops.negative(ops.add(ops.multiply(target, ops.logsigmoid(input)),
                                 ops.multiply(ops.subtract(1.0, target), ops.logsigmoid(ops.negative(input)))))
     if weight is not None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, ShapeError, user_frame, user_line
-from ..ops.registry import is_operand
+from ..ops.registry import is_operand, promoted
 from .api import _tensor, maximum, minimum
 from .convert import ArgumentError
 from .graph import Tensor, rename
@@ -108,6 +108,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 
 
 def _norm_clipped(t: Tensor, clip_norm, axes) -> Tensor:
+    t, clip_norm = promoted(t, clip_norm, floating=True)  # (a float32 t's norm beside a float64 bound)
     norm = ops.norm(t, 2, axis=axes, keepdims=True)
     return ops.divide(ops.multiply(t, clip_norm), maximum(norm, clip_norm))
 

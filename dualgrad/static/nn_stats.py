@@ -19,6 +19,7 @@ import math
 from .. import ops
 from ..aliases import DuplicateStaticArgumentError, resolve
 from ..errors import DTypeError, DualgradNotImplementedError, DualgradValueError, ShapeError, user_line
+from ..ops.registry import promoted
 from .api import _n, _tensor, cast, reduce_prod, reshape, shape
 from .creation import constant, zeros_like
 from .graph import Tensor
@@ -114,6 +115,7 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None) -> 
             a is None or b is None or a == b for a, b in zip(z.shape, c.shape, strict=True))):
         raise ShapeError(f"ds.nn.log_poisson_loss: `log_input` and `targets` must have the same shape, "
                          f"received ({c.shape} vs {z.shape}) {user_line()}")
+    c, z = promoted(c, z, floating=True)  # (one dtype first: exp of a float32 c beside float64 targets)
     result = ops.subtract(ops.exp(c), ops.multiply(c, z))
     if compute_full_loss:
         small = ops.logical_and(ops.greater_equal(z, 0), ops.less_equal(z, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import ops
 from ..errors import ShapeError, user_line
+from ..ops.registry import promoted
 from .api import _n, _tensor
 from .convert import ArgumentError
 
@@ -37,6 +38,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
             f"ds.nn.weighted_cross_entropy_with_logits: logits and labels must have the same shape "
             f"({tuple(x.shape)} vs {tuple(z.shape)}) {user_line()}"
         )
+    x, z, w = promoted(x, z, w, floating=True)  # (one dtype first: TF1 refuses two, dualgrad promotes)
     nonnegative = ops.greater_equal(x, 0)
     relu_minus_x = ops.where(nonnegative, 0, ops.negative(x))
     minus_abs_x = ops.where(nonnegative, ops.negative(x), x)

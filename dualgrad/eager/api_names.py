@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes, ops
+from .. import dtypes
 from ..errors import DTypeError, IndexShapeError, ShapeError, refusing, user_line
 from . import api, creation
 from .attach import install
@@ -15,34 +15,26 @@ from .tensor import Tensor
 _deterministic = {"mode": False, "warn_only": False}
 
 
-def greater(input, other) -> Tensor:
-    """input > other (torch.greater, `gt`)."""
-    return api.gt(input, other)
+def _spelling(name: str, short: str):
+    """PyTorch's other name `name` of the comparison `short` (torch.greater is torch.gt)."""
+    fn = getattr(api, short)
+
+    def compare(input, other) -> Tensor:
+        return fn(input, other)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"`{short}` under PyTorch's other name (torch.{name})."
+    return compare
 
 
-def greater_equal(input, other) -> Tensor:
-    """input >= other (torch.greater_equal, `ge`)."""
-    return api.ge(input, other)
-
-
-def less(input, other) -> Tensor:
-    """input < other (torch.less, `lt`)."""
-    return api.lt(input, other)
-
-
-def less_equal(input, other) -> Tensor:
-    """input <= other (torch.less_equal, `le`)."""
-    return api.le(input, other)
-
-
-def not_equal(input, other) -> Tensor:
-    """input != other (torch.not_equal, `ne`)."""
-    return api.ne(input, other)
+greater, greater_equal = _spelling("greater", "gt"), _spelling("greater_equal", "ge")
+less, less_equal = _spelling("less", "lt"), _spelling("less_equal", "le")
+not_equal = _spelling("not_equal", "ne")
 
 
 def rsub(input, other, *, alpha=1) -> Tensor:
     """other - alpha * input (torch.rsub: `sub` with its operands swapped)."""
-    return ops.subtract(other, input if alpha == 1 else ops.multiply(input, alpha))
+    return api.sub(other, input, alpha=alpha)
 
 
 def is_nonzero(input: Tensor) -> bool:

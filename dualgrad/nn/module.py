@@ -18,6 +18,7 @@ from ..eager.grads import clear_grads
 from ..eager.tensor import Tensor
 from ..errors import DualgradRuntimeError, StateDictError, user_line
 from . import backward_hooks
+from .buffer import buffer_persistence
 from .parameter import is_parameter
 from .state_dict import StateDictMixin
 
@@ -162,6 +163,9 @@ class Module(StateDictMixin):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(dualgrad.nn.Parameter or None expected)")
             params[name] = None
+        elif params is not None and buffer_persistence(value) is not None:  # an `nn.Buffer(...)`
+            self._forget(name, keep=self._buffers)
+            self.register_buffer(name, value, persistent=buffer_persistence(value))
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")

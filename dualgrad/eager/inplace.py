@@ -25,16 +25,17 @@ from .tensor import Tensor, stored, wrap
 _ndarray = np.ndarray
 
 
-def check_leaf_inplace(t: Tensor, views: list = ()) -> None:
+def check_leaf_inplace(t: Tensor, views: list = (), op: str = "") -> None:
     """PyTorch's rule: outside no_grad, no in-place write to a leaf that requires grad, directly
-    or through a view of it (`views`: the tensor's `view_chain`)."""
+    or through a view of it (`views`: the tensor's `view_chain`); `op` names the write."""
     if not grad_mode.state.enabled:
         return
+    named = f"{op}: " if op else ""
     if t.grad_fn is None and t._requires_grad:
-        raise GraphError("a leaf Variable that requires grad is being used in an in-place operation. "
+        raise GraphError(f"{named}a leaf Variable that requires grad is being used in an in-place operation. "
                          f"{user_line()}")
     if views and views[-1][2].grad_fn is None:
-        raise GraphError("a view of a leaf Variable that requires grad is being used in an in-place "
+        raise GraphError(f"{named}a view of a leaf Variable that requires grad is being used in an in-place "
                          f"operation. {user_line()}")
 
 
@@ -187,7 +188,7 @@ def inplace(t: Tensor, op: Op, *others, **attrs) -> Tensor:
         if not t._requires_grad:
             refuse_outside_view(t, op)
         chain = view_chain(t)
-        check_leaf_inplace(t, chain)
+        check_leaf_inplace(t, chain, op.name)
         before = shadow(t, copy=op.saves_inputs)
         result = op(before if dual_target is None else dual.carry(before, t), *others, **attrs)
     elif not attrs and dual_target is None and write_into(t, op, others):

@@ -37,12 +37,13 @@ def _floating(name: str, input: Tensor) -> None:
                                      f"kernel is floating-point only; convert with .float()) {user_line()}")
 
 
-def _run(fn, input: Tensor, inplace: bool, *args) -> Tensor:
+def _run(name: str, fn, input: Tensor, inplace: bool, *args) -> Tensor:
     """fn(input, *args), or written into input when `inplace`: computed from a copy of the old
-    values that keeps their history, so the gradient reaches what input was before."""
+    values that keeps their history, so the gradient reaches what input was before. `name`, the
+    activation's, names it in a refusal."""
     if not inplace:
         return fn(input, *args)
-    check_leaf_inplace(input, view_chain(input))  # before anything is computed
+    check_leaf_inplace(input, view_chain(input), name)  # before anything is computed
     return api.copy_(input, fn(shadow(input, copy=True), *args))
 
 
@@ -63,42 +64,42 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (torch.nn.functional.silu)."""
     _floating("silu", input)
-    return _run(_silu, input, inplace)
+    return _run("silu", _silu, input, inplace)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, else negative_slope * x; gradient negative_slope at 0 (PyTorch's)."""
     _floating("leaky_relu", input)
-    return _run(ops.leaky_relu, input, inplace, negative_slope)
+    return _run("leaky_relu", ops.leaky_relu, input, inplace, negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, else alpha * (exp(x) - 1); gradient alpha at 0 (PyTorch's)."""
     _floating("elu", input)
-    return _run(_elu, input, inplace, alpha)
+    return _run("elu", _elu, input, inplace, alpha)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); gradient 1 at 0 (PyTorch's)."""
     _floating("celu", input)
     require_number("celu", alpha, "alpha", 2)
-    return _as_runtime(_run, _celu, input, inplace, alpha)
+    return _as_runtime(_run, "celu", _celu, input, inplace, alpha)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants; gradient scale * alpha at 0."""
     _floating("selu", input)
-    return _run(_selu, input, inplace)
+    return _run("selu", _selu, input, inplace)
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clamped to [min_val, max_val], the gradient passing strictly inside only (PyTorch's).
     Integer input is clamped as PyTorch does (no gradient to pass)."""
     if input.dtype.is_floating_point:
-        return _run(ops.hardtanh, input, inplace, min_val, max_val)
+        return _run("hardtanh", ops.hardtanh, input, inplace, min_val, max_val)
     if min_val > max_val:
         raise DualgradValueError(f"hardtanh: min_val cannot be greater than max_val {user_line()}")
-    return _run(lambda x: ops.clip(x, min=min_val, max=max_val), input, inplace)
+    return _run("hardtanh", lambda x: ops.clip(x, min=min_val, max=max_val), input, inplace)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -109,7 +110,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)) (torch.nn.functional.mish)."""
     _floating("mish", input)
-    return _run(_mish, input, inplace)
+    return _run("mish", _mish, input, inplace)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -121,13 +122,13 @@ def logsigmoid(input: Tensor) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3) only (PyTorch's)."""
     _floating("hardsigmoid", input)
-    return _run(_hardsigmoid, input, inplace)
+    return _run("hardsigmoid", _hardsigmoid, input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6; gradient 0 at -3 and 1 at 3 (PyTorch 2's hardswish_backward)."""
     _floating("hardswish", input)
-    return _run(_hardswish, input, inplace)
+    return _run("hardswish", _hardswish, input, inplace)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -70,9 +70,10 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
         raise DualgradRuntimeError(f"rrelu: Lower bound should be less than or equal to the upper bound, got "
                                    f"lower={lower}, upper={upper} {user_line()}")
     if not training:
-        return _run(ops.leaky_relu, input, inplace, (lower + upper) / 2)
+        return _run("rrelu", ops.leaky_relu, input, inplace, (lower + upper) / 2)
     slopes = _uniform(input, lower, upper)
-    return _run(lambda x: ops.where(ops.less_equal(x, 0), ops.multiply(x, slopes), x), input, inplace)
+    return _run("rrelu", lambda x: ops.where(ops.less_equal(x, 0), ops.multiply(x, slopes), x), input,
+                inplace)
 
 
 def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,

@@ -23,7 +23,8 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     require_number("threshold", value, "value", 3)
     if not input.dtype.is_floating_point:
         threshold, value = int(threshold), int(value)
-    return _run(lambda x: ops.where_linked(ops.less_equal(x, threshold), value, x), input, inplace)
+    return _run("threshold", lambda x: ops.where_linked(ops.less_equal(x, threshold), value, x), input,
+                inplace)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

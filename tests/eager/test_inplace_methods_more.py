@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import dualgrad as dg
 
-# (no subnormals: the jax device flushes them to 0)
-UNIT = st.lists(st.floats(-0.95, 0.95, allow_subnormal=False), min_size=1, max_size=6).map(np.array)
+# (no value whose square is subnormal: the jax device flushes those to 0, docs/devices.md)
+UNIT = st.lists(st.floats(-0.95, 0.95).filter(lambda v: not 0 < abs(v) < 1e-100), min_size=1,
+                max_size=6).map(np.array)
 UNARY = {
     "acos_": np.arccos, "arccos_": np.arccos, "asin_": np.arcsin, "arcsin_": np.arcsin, "atan_": np.arctan,
     "arctan_": np.arctan, "atanh_": np.arctanh, "arctanh_": np.arctanh, "asinh_": np.arcsinh,

@@ -136,7 +136,8 @@ def test_conv2d_names_reuse_channels_first_and_no_bias():
         shared, shared_again, got = sess.run([ds.trainable_variables()[4], again, first], {x: data})
     expected = np_conv(data, np.ones((3, 3, 2, 3)), (1, 1), "valid").transpose(0, 3, 1, 2)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
-    np.testing.assert_allclose(shared_again, np_conv(data, shared, (1, 1), "valid"), rtol=1e-12)
+    # (atol: a sum of 18 products of order 1 that nearly cancels is exact to ~1e-16, not 1e-12 of itself)
+    np.testing.assert_allclose(shared_again, np_conv(data, shared, (1, 1), "valid"), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ from .adaptive_pool import (
     AdaptiveMaxPool3d,
 )
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
+from .alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from .attention_layers import (
     Transformer,
     TransformerDecoder,
@@ -145,7 +146,7 @@ __all__ = [
     "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "CosineSimilarity", "PairwiseDistance",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "L1Loss",
-    "Buffer",
+    "AlphaDropout", "Buffer", "FeatureAlphaDropout",
     "Linear", "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh", "functional", "init", "utils",
     "CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",

@@ -70,6 +70,7 @@ from .adaptive_pool import (  # noqa: F401
     adaptive_max_pool2d,
     adaptive_max_pool3d,  # noqa: F401
 )
+from .alpha_dropout import alpha_dropout, feature_alpha_dropout  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .batchnorm import batch_norm  # noqa: F401
 from .class_labels import checked_labels, class_mask, short_labels
@@ -188,6 +189,13 @@ def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool, 
     _check_p(name, p)
     if not training or p == 0.0:
         return input
+    out = ops.dropout_apply(input, _keep_mask(name, input, p, inplace, mask_shape), p=float(p))
+    return api.copy_(input, out) if inplace else out
+
+
+def _keep_mask(name: str, input: Tensor, p: float, inplace: bool, mask_shape: tuple) -> Tensor:
+    """A bool tensor of `mask_shape`, True with probability 1 - p, drawn from dualgrad's generator
+    where input is; `inplace` is refused on a tensor that requires grad."""
     from ..eager import creation
 
     if inplace and input.requires_grad and is_grad_enabled():
@@ -197,8 +205,7 @@ def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool, 
     keep = wrap(creation._rng.random(mask_shape) >= p)
     if is_jax_array(input._data):  # the draw is numpy's; the mask goes where the input is
         keep = api.to(keep, input.device)
-    out = ops.dropout_apply(input, keep, p=float(p))
-    return api.copy_(input, out) if inplace else out
+    return keep
 
 
 def _check_p(name: str, p: float) -> None:

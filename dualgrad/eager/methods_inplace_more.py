@@ -12,10 +12,8 @@ from .attach import install
 from .inplace import unary_method, write_result
 from .tensor import Tensor
 
-_UNARY = {"acos": "acos", "asin": "asin", "atan": "atan", "acosh": "acosh", "asinh": "asinh",
-          "atanh": "atanh", "cosh": "cosh", "sinh": "sinh", "tan": "tan", "expm1": "expm1",
-          "log1p": "log1p", "reciprocal": "reciprocal", "relu": "relu",
-          "square": "square", "negative": "negative"}
+_UNARY = ("acos", "asin", "atan", "acosh", "asinh", "atanh", "cosh", "sinh", "tan", "expm1", "log1p",
+          "reciprocal", "relu", "square", "negative")  # (each a registry op of that name)
 _ARC = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arccosh": "acosh", "arcsinh": "asinh",
         "arctanh": "atanh"}
 _COMPARISONS = {"eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge",
@@ -102,7 +100,7 @@ def clamp_max_(input: Tensor, max) -> Tensor:  # noqa: A002 (PyTorch's name)
     return input.clamp_(max=max)
 
 
-OWN = {f"{name}_": unary_method(f"{name}_", getattr(ops, op)) for name, op in _UNARY.items()}
+OWN = {f"{name}_": unary_method(f"{name}_", getattr(ops, name)) for name in _UNARY}
 OWN.update({f"{name}_": _comparison(f"{name}_", op) for name, op in _COMPARISONS.items()})
 OWN.update({"rsqrt_": rsqrt_, "atan2_": atan2_, "lerp_": lerp_, "cumsum_": cumsum_, "cumprod_": cumprod_,
             "tril_": tril_, "triu_": triu_, "addmm_": addmm_, "addbmm_": addbmm_, "clamp_min_": clamp_min_,

@@ -38,7 +38,6 @@ from .adaptive_pool import (
     AdaptiveMaxPool3d,
 )
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
-from .alpha_dropout import AlphaDropout, FeatureAlphaDropout
 from .attention_layers import (
     Transformer,
     TransformerDecoder,
@@ -49,7 +48,7 @@ from .attention_layers import (
 from .attention_module import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .buffer import Buffer
-from .channel_dropout import Dropout1d, Dropout2d, Dropout3d
+from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv_layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .ctc_module import CTCLoss

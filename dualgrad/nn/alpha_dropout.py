@@ -1,5 +1,5 @@
 """Alpha dropout, SELU networks' dropout (`F.alpha_dropout`, `F.feature_alpha_dropout`,
-`nn.AlphaDropout`, `nn.FeatureAlphaDropout`): a dropped unit takes SELU's negative saturation
+and the modules in `channel_dropout.py`): a dropped unit takes SELU's negative saturation
 -alpha' instead of 0, and an affine map a x + b restores the mean and variance a standard
 normal input had (Klambauer et al. 2017, as PyTorch computes it). A composition of registry ops
 with the keep mask drawn as `F.dropout` draws its own (from `dg.manual_seed`'s stream)."""
@@ -11,7 +11,7 @@ from .. import ops
 from ..eager import api
 from ..eager.tensor import Tensor
 from ..errors import ShapeError, user_line
-from .layers import Dropout
+from .dropout_masks import check_p, keep_mask
 
 _SATURATION = 1.7580993408473766  # SELU's scale * alpha: a dropped unit's value is its negative
 
@@ -36,35 +36,17 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
 def _alpha(name: str, input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
     """PyTorch's `_dropout_impl` for alpha dropout: input * keep * a + (keep - 1) * alpha' * a +
     alpha' * a * p, a = 1 / sqrt((alpha'^2 p + 1)(1 - p)); p = 1 gives zeros, as PyTorch's."""
-    from .functional import _check_p, _keep_mask
-
-    _check_p(name, p)
+    check_p(name, p)
     if not training or p == 0.0:
         return input
     if p == 1.0:
         out = ops.multiply(input, 0.0)
     else:
         a = 1.0 / math.sqrt((_SATURATION ** 2 * p + 1) * (1 - p))
-        keep = api.to(_keep_mask(name, input, p, inplace, mask_shape), input.dtype)
+        keep = api.to(keep_mask(name, input, p, inplace, mask_shape), input.dtype)
         shift = ops.add(ops.multiply(ops.subtract(keep, 1.0), _SATURATION * a), _SATURATION * a * p)
         out = ops.add(ops.multiply(input, ops.multiply(keep, a)), shift)
     return api.copy_(input, out) if inplace else out
 
 
-class AlphaDropout(Dropout):
-    """Alpha dropout in training, `input` unchanged in eval mode (torch.nn.AlphaDropout)."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        """`alpha_dropout` in training mode."""
-        return alpha_dropout(input, self.p, self.training, self.inplace)
-
-
-class FeatureAlphaDropout(Dropout):
-    """Alpha dropout of whole channels in training (torch.nn.FeatureAlphaDropout)."""
-
-    def forward(self, input: Tensor) -> Tensor:
-        """`feature_alpha_dropout` in training mode."""
-        return feature_alpha_dropout(input, self.p, self.training, self.inplace)
-
-
-__all__ = ["AlphaDropout", "FeatureAlphaDropout", "alpha_dropout", "feature_alpha_dropout"]
+__all__ = ["alpha_dropout", "feature_alpha_dropout"]

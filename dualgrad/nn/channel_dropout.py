@@ -1,4 +1,5 @@
-"""PyTorch's channel dropout modules `Dropout1d`, `Dropout2d`, `Dropout3d`: `F.dropout1d/2d/3d`
+"""PyTorch's channel and alpha dropout modules `Dropout1d`, `Dropout2d`, `Dropout3d`,
+`AlphaDropout`, `FeatureAlphaDropout`: `F.dropout1d/2d/3d`, `F.alpha_dropout`
 (one keep/drop draw per sample and channel from `dg.manual_seed`'s stream, as `F.dropout`'s,
 so a `dg.compile`d step draws the eager step's masks)."""
 from __future__ import annotations
@@ -35,4 +36,20 @@ class Dropout3d(Dropout):
         return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
-__all__ = ["Dropout1d", "Dropout2d", "Dropout3d"]
+class AlphaDropout(Dropout):
+    """Alpha dropout in training, `input` unchanged in eval mode (torch.nn.AlphaDropout)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """`alpha_dropout` in training mode."""
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels in training (torch.nn.FeatureAlphaDropout)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        """`feature_alpha_dropout` in training mode."""
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+__all__ = ["AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"]

@@ -12,9 +12,8 @@ from ..backend import is_jax_array
 from ..eager import api
 from ..eager.creation import tensor as _tensor
 from ..eager.dtype_refusals import floating_kernel, integer_l1_loss, no_bool, same_dtype
-from ..eager.grad_mode import is_grad_enabled
 from ..eager.inplace import inplace as _inplace
-from ..eager.tensor import Tensor, wrap
+from ..eager.tensor import Tensor
 from ..errors import (
     DualgradRuntimeError,
     EagerDTypeError,
@@ -77,6 +76,7 @@ from .class_labels import checked_labels, class_mask, short_labels
 from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d  # noqa: F401
 from .ctc import ctc_loss  # noqa: F401
 from .distance import cosine_similarity, normalize, pairwise_distance, pdist  # noqa: F401
+from .dropout_masks import check_p, keep_mask
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401
 from .fractional_pool import fractional_max_pool2d, fractional_max_pool3d  # noqa: F401
@@ -186,31 +186,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 def _dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
     """Inverted dropout with one keep/drop draw per element of `mask_shape`, broadcast over
     `input` (the whole shape for dropout, (N, C, 1, ...) for channel dropout)."""
-    _check_p(name, p)
+    check_p(name, p)
     if not training or p == 0.0:
         return input
-    out = ops.dropout_apply(input, _keep_mask(name, input, p, inplace, mask_shape), p=float(p))
+    out = ops.dropout_apply(input, keep_mask(name, input, p, inplace, mask_shape), p=float(p))
     return api.copy_(input, out) if inplace else out
-
-
-def _keep_mask(name: str, input: Tensor, p: float, inplace: bool, mask_shape: tuple) -> Tensor:
-    """A bool tensor of `mask_shape`, True with probability 1 - p, drawn from dualgrad's generator
-    where input is; `inplace` is refused on a tensor that requires grad."""
-    from ..eager import creation
-
-    if inplace and input.requires_grad and is_grad_enabled():
-        raise ShapeError(f"{name}(inplace=True) on a tensor that requires grad is not supported by "
-                         f"dualgrad; use inplace=False {user_line()}")
-    # a tensor (not an array): in a step dg.compile traces, the draw is a graph value
-    keep = wrap(creation._rng.random(mask_shape) >= p)
-    if is_jax_array(input._data):  # the draw is numpy's; the mask goes where the input is
-        keep = api.to(keep, input.device)
-    return keep
-
-
-def _check_p(name: str, p: float) -> None:
-    if not 0.0 <= p <= 1.0:
-        raise ShapeError(f"{name} probability has to be between 0 and 1, but got {p} {user_line()}")
 
 
 def _channel_dropout(name: str, input: Tensor, p: float, training: bool, inplace: bool,
@@ -218,7 +198,7 @@ def _channel_dropout(name: str, input: Tensor, p: float, training: bool, inplace
     """PyTorch's feature dropout: each (sample, channel) kept or zeroed whole, one draw per
     entry of the first two dims (of dim 0 alone for an `unbatched` sample (C, ...))."""
     shape = tuple(int(d) for d in input.shape)
-    _check_p(name, p)
+    check_p(name, p)
     if not training or p == 0.0 or 0 in shape:  # (before the shape check, as PyTorch's kernel)
         return input
     if len(shape) + unbatched < 2:
@@ -231,7 +211,7 @@ def _channel_dropout(name: str, input: Tensor, p: float, training: bool, inplace
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, L) or (C, L) input with probability p, the rest scaled
     by 1/(1-p): neighbours along L are correlated, so element dropout would not regularise."""
-    _check_p("dropout1d", p)
+    check_p("dropout1d", p)
     if input.ndim not in (2, 3):
         raise DualgradRuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
                                    f"input {user_line()}")
@@ -241,7 +221,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, H, W) input with probability p (the rest scaled by
     1/(1-p)). As PyTorch 2.13, a 3-D input is read as (N, C, L), with its warning."""
-    _check_p("dropout2d", p)
+    check_p("dropout2d", p)
     if input.ndim not in (3, 4):
         warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated "
                       "and will result in an error in a future release. To retain the behavior and "
@@ -257,7 +237,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p (the
     rest scaled by 1/(1-p)); as PyTorch, any input but 5-D is one unbatched sample."""
-    _check_p("dropout3d", p)
+    check_p("dropout3d", p)
     if input.ndim not in (4, 5):
         warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated "
                       "and will result in an error in a future release. To retain the behavior and "

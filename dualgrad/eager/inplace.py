@@ -30,13 +30,17 @@ def check_leaf_inplace(t: Tensor, views: list = (), op: str = "") -> None:
     or through a view of it (`views`: the tensor's `view_chain`); `op` names the write."""
     if not grad_mode.state.enabled:
         return
-    named = f"{op}: " if op else ""
     if t.grad_fn is None and t._requires_grad:
-        raise GraphError(f"{named}a leaf Variable that requires grad is being used in an in-place operation. "
-                         f"{user_line()}")
-    if views and views[-1][2].grad_fn is None:
-        raise GraphError(f"{named}a view of a leaf Variable that requires grad is being used in an in-place "
+        raise GraphError(f"{_named(op)}a leaf Variable that requires grad is being used in an in-place "
                          f"operation. {user_line()}")
+    if views and views[-1][2].grad_fn is None:
+        raise GraphError(f"{_named(op)}a view of a leaf Variable that requires grad is being used in an "
+                         f"in-place operation. {user_line()}")
+
+
+def _named(op: str) -> str:
+    """The refusal's `op: ` prefix (built only when refusing: check_leaf_inplace runs per write)."""
+    return f"{op}: " if op else ""
 
 
 

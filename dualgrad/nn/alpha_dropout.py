@@ -34,8 +34,9 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
 
 
 def _alpha(name: str, input: Tensor, p: float, training: bool, inplace: bool, mask_shape: tuple) -> Tensor:
-    """PyTorch's `_dropout_impl` for alpha dropout: input * keep * a + (keep - 1) * alpha' * a +
-    alpha' * a * p, a = 1 / sqrt((alpha'^2 p + 1)(1 - p)); p = 1 gives zeros, as PyTorch's."""
+    """PyTorch's `_dropout_impl` for alpha dropout, input * keep * a + (keep - 1) * alpha' * a +
+    alpha' * a * p with a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), written as (input + alpha') * keep
+    * a - alpha' * a * (1 - p); p = 1 gives zeros, as PyTorch's."""
     check_p(name, p)
     if not training or p == 0.0:
         return input
@@ -43,9 +44,8 @@ def _alpha(name: str, input: Tensor, p: float, training: bool, inplace: bool, ma
         out = ops.multiply(input, 0.0)
     else:
         a = 1.0 / math.sqrt((_SATURATION ** 2 * p + 1) * (1 - p))
-        keep = api.to(keep_mask(name, input, p, inplace, mask_shape), input.dtype)
-        shift = ops.add(ops.multiply(ops.subtract(keep, 1.0), _SATURATION * a), _SATURATION * a * p)
-        out = ops.add(ops.multiply(input, ops.multiply(keep, a)), shift)
+        scale = ops.multiply(api.to(keep_mask(name, input, p, inplace, mask_shape), input.dtype), a)
+        out = ops.subtract(ops.multiply(ops.add(input, _SATURATION), scale), _SATURATION * a * (1 - p))
     return api.copy_(input, out) if inplace else out
 
 

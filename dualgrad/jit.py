@@ -88,7 +88,7 @@ class Future:
         return self._value
 
 
-def fork(func: Callable, *args, **kwargs) -> Future:
+def fork(func: Callable, /, *args, **kwargs) -> Future:
     """`func(*args, **kwargs)`, run now, as a Future (torch.jit.fork)."""
     return Future(func(*args, **kwargs))
 

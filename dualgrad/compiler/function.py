@@ -60,7 +60,7 @@ class CompiledFunction:
         self.lock = threading.RLock()
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, /, *args, **kwargs):  # `/`: the step may take a keyword named self
         if eager_bind.tracing.hook is not None:  # called by a step being traced: inline it
             return self.fn(*args, **kwargs)
         if dual.current() is not None:  # forward-mode AD pushes tangents op by op: eagerly

@@ -72,7 +72,7 @@ class Lambdified:
     def __repr__(self) -> str:
         return f"<lambdified {self.backend} closed form of ({', '.join(self.args)})>"
 
-    def __call__(self, *positional, **named):
+    def __call__(self, /, *positional, **named):  # `/`: a symbol may be named self
         if self.backend == "jax":  # float64 inputs stay float64; the user's jax setting is untouched
             with x64():
                 return self._evaluate(positional, named)

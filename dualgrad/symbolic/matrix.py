@@ -326,7 +326,7 @@ class MatrixForm:
     node: Node
     columns: frozenset = frozenset()
 
-    def __call__(self, **values) -> np.ndarray:
+    def __call__(self, /, **values) -> np.ndarray:  # `/`: a symbol may be named self
         sp = sym()
         scalars = {s: as_sympy(values[s.name]) for s in self.coeff.free_symbols
                    if s.name in values}

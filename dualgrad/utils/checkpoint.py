@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import DualgradValueError, user_line
 
 
-def checkpoint(function: Callable, *args, use_reentrant: bool | None = None, context_fn=None,
+def checkpoint(function: Callable, /, *args, use_reentrant: bool | None = None, context_fn=None,
                determinism_check: str = "default", debug: bool = False, early_stop: bool = True,
                preserve_rng_state: bool = True, **kwargs) -> Any:
     """`function(*args, **kwargs)` (torch.utils.checkpoint.checkpoint); the reentrant form

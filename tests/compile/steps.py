@@ -53,8 +53,8 @@ def mse_step(model, opt):
     return step
 
 
-def quietly(fn, *args):
+def quietly(fn, /, *args, **kwargs):
     """Call `fn`, failing the test on any dg.compile fallback warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        return fn(*args)
+        return fn(*args, **kwargs)

@@ -39,6 +39,15 @@ def test_same_guards_reuse_one_trace_and_new_shapes_dtypes_values_retrace():
     assert out.dtype == dg.float32
 
 
+def test_a_step_may_take_keywords_named_like_the_compiled_function_s_parameters():
+    def step(x, self=1.0, args=2.0):
+        return x * self + args
+
+    f = dg.compile(step, backend="numpy")
+    out = quietly(f, x=dg.ones(2), self=3.0, args=4.0)
+    np.testing.assert_array_equal(out.numpy(), np.full(2, 7.0, np.float32))
+
+
 def test_a_global_python_value_the_step_reads_is_a_guard():
     global SCALE
     f = dg.compile(scaled, backend="numpy")

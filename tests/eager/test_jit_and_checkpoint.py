@@ -51,6 +51,7 @@ def test_script_and_trace_give_the_function_and_module_back():
     assert dg.jit.script(model) is model and dg.jit.freeze(model) is model
     assert not dg.jit.is_scripting() and not dg.jit.is_tracing()
     assert dg.jit.wait(dg.jit.fork(double_tanh, x)).shape == x.shape
+    assert dg.jit.wait(dg.jit.fork(lambda func: func * 2, func=x)).shape == x.shape
     assert dg.jit.ignore(double_tanh) is double_tanh and dg.jit.ignore(drop=True)(double_tanh) is double_tanh
     assert dg.jit.annotate(list, [1]) == [1]
 
@@ -75,6 +76,9 @@ def test_checkpoint_double_backward_and_keyword_arguments():
     x0 = x.detach().numpy()
     np.testing.assert_allclose(g.detach().numpy(), 2 * np.cos(2 * x0), rtol=1e-15)
     np.testing.assert_allclose(h.numpy(), -4 * np.sin(2 * x0), rtol=1e-15)
+    # a keyword named as checkpoint's own first parameter reaches the function
+    np.testing.assert_array_equal(checkpoint(lambda t, function: t * function, x, use_reentrant=False,
+                                             function=3.0).detach().numpy(), 3 * x0)
     with pytest.raises(DualgradError, match="Unexpected keyword arguments: k") as info:
         checkpoint(lambda t, *, k: t, x, use_reentrant=True, k=2.0)
     assert "test_jit_and_checkpoint.py" in str(info.value)

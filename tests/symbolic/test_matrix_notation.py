@@ -103,3 +103,16 @@ def test_forms_without_matrix_notation_fall_back_to_index_notation(case):
         loss, wrt = (dg.tanh(X @ W) @ V).sum(), W
     f = symbolic.format_grad(loss, wrt)
     assert f.matrix is None and f == symbolic.format_grad(loss, wrt, notation="index")
+
+
+def test_matrix_form_takes_leaves_named_like_its_own_parameters():
+    rng = np.random.default_rng(5)
+    xs, ws = rng.normal(size=(5, 3)), rng.normal(size=(3, 2))
+    X = dg.tensor(xs, dtype=dg.float64, name="self")
+    W = dg.tensor(ws, dtype=dg.float64, requires_grad=True, name="values")
+    loss = ((X @ W) ** 2).mean()
+    f = symbolic.format_grad(loss, W)
+    loss.backward()
+    assert f.matrix is not None, f
+    got = f.matrix(self=xs, values=ws, N=5, M=2)
+    np.testing.assert_allclose(got.reshape(W.shape), W.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -3,8 +3,8 @@
 
 All three stay finite where exp() would overflow and give PyTorch's values at the
 infinities: logaddexp(-inf, -inf) is -inf (not NaN), a running sum of -inf is -inf until a
-finite value arrives. Their VJPs are softmax-like weights exp(x - out), written in registry
-ops; logcumsumexp's gradient is itself a reversed logcumsumexp of the positive and the
+finite value arrives. logaddexp's VJPs are the logistic weights sigmoid(x - y), written in
+registry ops, which out rounded cannot spoil; logcumsumexp's gradient is itself a reversed logcumsumexp of the positive and the
 negative parts of g (PyTorch's stable form), so it never forms exp(-out), which overflows.
 """
 from __future__ import annotations
@@ -25,12 +25,15 @@ _LN2 = math.log(2.0)
 
 
 def _weight(base_e: bool):
-    """d out / d x = exp(x - out) (2**(x - out) for base 2): NaN at (-inf, -inf), as PyTorch."""
+    """d out / d x = sigmoid(x - y) (of (x - y) ln 2 for base 2), not exp(x - out): out rounds
+    away log(2) once |x| passes ~1e16, and exp(x - out) read 1 for each of two equal inputs
+    (PyTorch's 0.5 each), NaN at (inf, 0) (PyTorch's 1). NaN where x - y is (equal infinities),
+    as PyTorch."""
 
     def rule(mine):
         def vjp(g, out, x, y):
-            diff = ew.subtract((x, y)[mine], out)
-            return ew.multiply(g, ew.exp(diff if base_e else ew.multiply(diff, _LN2)))
+            diff = ew.subtract(x, y) if mine == 0 else ew.subtract(y, x)
+            return ew.multiply(g, ew.sigmoid(diff if base_e else ew.multiply(diff, _LN2)))
 
         return vjp
 
@@ -39,12 +42,12 @@ def _weight(base_e: bool):
 
 logaddexp = _binary(
     "logaddexp", lambda xp, x, y: xp.logaddexp(x, y), _weight(True),
-    lambda x, y: sp.log(sp.exp(x) + sp.exp(y)), floating=True, saves_out=True, ufunc=np.logaddexp,
+    lambda x, y: sp.log(sp.exp(x) + sp.exp(y)), floating=True, ufunc=np.logaddexp,
     doc="log(exp(x) + exp(y)) without overflow, broadcasting; -inf where both are -inf "
         "(torch.logaddexp, np.logaddexp)")
 logaddexp2 = _binary(
     "logaddexp2", lambda xp, x, y: xp.logaddexp2(x, y), _weight(False),
-    lambda x, y: sp.log(2**x + 2**y) / sp.log(2), floating=True, saves_out=True, ufunc=np.logaddexp2,
+    lambda x, y: sp.log(2**x + 2**y) / sp.log(2), floating=True, ufunc=np.logaddexp2,
     doc="log2(2**x + 2**y) without overflow, broadcasting (torch.logaddexp2, np.logaddexp2)")
 
 

@@ -3,9 +3,10 @@
 
 All three stay finite where exp() would overflow and give PyTorch's values at the
 infinities: logaddexp(-inf, -inf) is -inf (not NaN), a running sum of -inf is -inf until a
-finite value arrives. logaddexp's VJPs are the logistic weights sigmoid(x - y), written in
-registry ops, which out rounded cannot spoil; logcumsumexp's gradient is itself a reversed logcumsumexp of the positive and the
-negative parts of g (PyTorch's stable form), so it never forms exp(-out), which overflows.
+finite value arrives. logaddexp's VJPs are the logistic weights sigmoid(x - y), written
+in registry ops, which out rounded cannot spoil; logcumsumexp's gradient is itself a
+reversed logcumsumexp of the positive and the negative parts of g (PyTorch's stable form),
+so it never forms exp(-out), which overflows.
 """
 from __future__ import annotations
 

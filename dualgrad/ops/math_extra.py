@@ -2,9 +2,10 @@
 `unsorted_segment_mean` as compositions of registry ops (their VJPs, sympy forms and jax
 programs come from the primitives).
 
-`xlogy`/`xlog1py` are `where`s whose masked side never sees the excluded y (it reads 1), so
-no NaN or infinity reaches the gradient; `fmax`/`fmin` pick one side per element, so the
-whole gradient goes to the picked side (PyTorch's rule: x on ties, and the non-NaN side).
+`xlogy`/`xlog1py` are products x * fn(y) whose fn never sees a y outside its domain where
+x is 0 (it reads a point where fn is 0), so no NaN or infinity reaches the gradient;
+`fmax`/`fmin` pick one side per element, so the whole gradient goes to the picked side
+(PyTorch's rule: x on ties, and the non-NaN side).
 """
 from __future__ import annotations
 
@@ -30,31 +31,35 @@ def logit(x, eps=None):
     return ew.subtract(ew.log(x), ew.log1p(ew.negative(x)))
 
 
-def _x_times(fn, x, y, nan: bool):
-    """x * fn(y), and 0 where x == 0: also for a NaN y unless `nan` (PyTorch's NaN, TF1's 0)."""
+def _x_times(fn, x, y, nan: bool, lower: float):
+    """x * fn(y), 0 where x == 0 (also for a NaN y unless `nan`: PyTorch's NaN, TF1's 0), with
+    PyTorch's gradient in x: fn(y), the slope of a function linear in x, at x == 0 too (TF1
+    gives 0 there), and 0 where x == 0 and y <= `lower`, outside fn's domain."""
     x, y = promoted(x, y, floating=True)
     zero = ew.equal(x, 0)
-    if nan:
-        zero = logical_and(zero, ew.logical_not(isnan(y)))
-    # (arrays promoted above, as PyTorch promotes first.) A Python number y stays weak there,
-    # and where(zero, 1, y) would make it a strong int64 or float64 (xlogy(float64, 3) took
-    # log(3) in float32, the default float); x + 1 has x's dtype and shape and is 1 where it
-    # is picked, so the where's dtype is the pair's
-    one = 1 if isinstance(x, numbers.Number) else ew.add(x, 1)
-    return ew.where(zero, 0, ew.multiply(x, fn(ew.where(zero, one, y))))
+    outside = ew.less_equal(y, lower) if nan else ew.logical_not(ew.greater(y, lower))
+    # where x == 0 and y is outside, or inf (0 * inf is NaN), fn reads lower + 1, where it is
+    # 0: the value is 0 and its slope in x 0 (PyTorch: inf at y == inf). x + (lower + 1) is that
+    # in x's dtype (a Python number y stays weak; a plain number in the where would make it a
+    # strong int64 or float64)
+    outside = logical_and(zero, logical_or(outside, ew.equal(y, math.inf)))
+    neutral = lower + 1 if isinstance(x, numbers.Number) else ew.add(x, lower + 1)
+    product = ew.multiply(x, fn(ew.where(outside, neutral, y)))
+    # (+ 0 where x == 0: there 0 * fn(y) is -0.0 for fn(y) < 0, and PyTorch's value is 0)
+    return ew.where(zero, ew.add(product, 0.0), product)
 
 
 def xlogy(x, y, nan=True):
-    """x * log(y), 0 where x == 0; where y is NaN too with nan=True (torch.xlogy), 0 with
-    nan=False (tf.math.xlogy). The gradient in x at x == 0 is 0 (TF1's; torch 2.13 gives
-    log(y), docs/eager.md); in y at x == 0 it is 0 (TF1's; PyTorch's reads 0/0 = NaN at
-    y == 0)."""
-    return _x_times(ew.log, x, y, nan)
+    """x * log(y), 0 where x == 0; where y is NaN too with nan=False (tf.math.xlogy), NaN with
+    nan=True (torch.xlogy). The gradient in x is log(y) (PyTorch's), 0 where x == 0 and
+    y <= 0; in y at x == 0 it is 0 (PyTorch's reads 0/0 = NaN at y == 0)."""
+    return _x_times(ew.log, x, y, nan, 0)
 
 
 def xlog1py(x, y, nan=True):
-    """x * log1p(y), 0 where x == 0 (as xlogy) (torch.special.xlog1py, tf.math.xlog1py)."""
-    return _x_times(ew.log1p, x, y, nan)
+    """x * log1p(y), 0 where x == 0 (as xlogy, with y <= -1 outside) (torch.special.xlog1py,
+    tf.math.xlog1py)."""
+    return _x_times(ew.log1p, x, y, nan, -1)
 
 
 def fmax(x, y):

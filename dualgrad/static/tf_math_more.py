@@ -2,7 +2,9 @@
 
 The `*_no_nan` family and `xlogy`/`xdivy` are `where`s whose other side never sees the
 excluded values (a 0 divisor reads 1, a 0 log argument reads 1), so neither their values nor
-their gradients hold the NaN or infinity TF1 excludes; their gradients are TF1's.
+their gradients hold the NaN or infinity TF1 excludes. Their gradients are TF1's, but for
+`xlogy`'s and `xdivy`'s in x where x is 0: the slope of the function, linear in x (log(y),
+1 / y), where TF1 gives 0 (docs/static.md).
 """
 from __future__ import annotations
 
@@ -102,10 +104,14 @@ def xlogy(x, y, name=None) -> Tensor:
 
 
 def xdivy(x, y, name=None) -> Tensor:
-    """x / y, and 0 where x is 0 whatever y is (tf.math.xdivy)."""
+    """x / y, and 0 where x is 0 whatever y is (tf.math.xdivy); the gradient in x is 1 / y at
+    x == 0 too (TF1's is 0 there), 0 where y is 0 or NaN as well."""
     x = _tensor(x)
     zero = ops.equal(x, 0)
-    return _n(ops.where(zero, 0, ops.divide(x, ops.where(zero, 1, y))), name)
+    # there x divides inf: 0, with slope 0 in x and no gradient to y
+    excluded = ops.logical_and(zero, ops.logical_or(ops.equal(y, 0), ops.isnan(y)))
+    quotient = ops.divide(x, ops.where(excluded, float("inf"), y))
+    return _n(ops.where(zero, ops.add(quotient, 0.0), quotient), name)  # (+ 0: not -0.0 at x == 0)
 
 
 div_no_nan = divide_no_nan  # TF1's top-level name

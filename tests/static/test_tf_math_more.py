@@ -37,9 +37,13 @@ ORACLES = {
     # TF1's d/dy is x; where x is not finite and y is 0, dualgrad's is 0 (TF1's inf or NaN)
     "multiply_no_nan": lambda x, y: (np.where(y == 0, 0.0, x * y), np.where(y == 0, 0.0, y),
                                      np.where((y == 0) & ~np.isfinite(x), 0.0, x)),
-    "xlogy": lambda x, y: (np.where(x == 0, 0.0, x * np.log(y)), np.where(x == 0, 0.0, np.log(y)),
+    # in x the slope of a function linear in x, at x == 0 too (TF1: 0 there): 0 only where x is 0
+    # and y is outside the domain, NaN or inf (log of y <= 0, a divisor 0; 0 * log(inf) is NaN)
+    "xlogy": lambda x, y: (np.where(x == 0, 0.0, x * np.log(y)),
+                           np.where((x == 0) & ~((y > 0) & (y < np.inf)), 0.0, np.log(y)),
                            np.where(x == 0, 0.0, x / y)),
-    "xdivy": lambda x, y: (np.where(x == 0, 0.0, x / y), np.where(x == 0, 0.0, 1 / y),
+    "xdivy": lambda x, y: (np.where(x == 0, 0.0, x / y),
+                           np.where((x == 0) & ((y == 0) | np.isnan(y)), 0.0, 1 / y),
                            np.where(x == 0, 0.0, -x / y**2)),
 }
 

@@ -1,10 +1,9 @@
-"""PyTorch's adaptive pooling: `F.adaptive_avg_pool1d/2d/3d`, `F.adaptive_max_pool1d/2d` and
-their modules. Average pooling takes any output size (PyTorch's windows
-[floor(i n / out), ceil((i + 1) n / out)), overlapping where out does not divide n), each
-window's elements gathered, summed and divided per dim (`ops.conv.adaptive_avg_pool`); max
-pooling only sizes that divide the input's, where its windows are max_pool's with
-kernel = stride (others are refused). float16 average pooling sums in float32 and rounds once,
-as PyTorch's (avg_pool's)."""
+"""PyTorch's adaptive pooling: `F.adaptive_avg_pool1d/2d/3d`, `F.adaptive_max_pool1d/2d/3d`
+and their modules, for any output size (PyTorch's windows [floor(i n / out),
+ceil((i + 1) n / out)), overlapping where out does not divide n). Average pooling gathers each
+window's elements, sums and divides per dim (`ops.conv.adaptive_avg_pool`); max pooling takes
+max_pool's rule over the same windows (`ops.conv.adaptive_max_pool`). float16 average pooling
+sums in float32 and rounds once, as PyTorch's (avg_pool's)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from ..errors import DualgradNotImplementedError, EagerShapeError, user_line
 from ..ops import conv as conv_ops
 from ..ops.half_precision import float32_for_half
 from .module import Module
-from .pooling import _max_pool
 
 _adaptive_avg_op = float32_for_half(conv_ops.adaptive_avg_pool)  # float16 summed in float32
 
@@ -61,40 +59,36 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 
 
 def _adaptive_max(n: int, input: Tensor, output_size, return_indices: bool) -> Tensor | tuple[Tensor, Tensor]:
-    op = f"adaptive_max_pool{n}d"
-    sizes = _adaptive_sizes(op, n, input, output_size)
-    spatial = tuple(int(d) for d in input.shape[-n:])
-    if any(s <= 0 or d % s for s, d in zip(sizes, spatial, strict=True)):
-        raise DualgradNotImplementedError(
-            f"{op}: output_size {sizes} for input size {spatial} is not supported by dualgrad "
-            f"(only sizes that "
-            f"divide the input's) {user_line()}"
-        )
-    kernel = tuple(d // s for s, d in zip(sizes, spatial, strict=True))
-    return _max_pool(n, input, kernel, kernel, return_indices=return_indices)
+    sizes = _adaptive_sizes(f"adaptive_max_pool{n}d", n, input, output_size)
+    values = conv_ops.adaptive_max_pool(input, sizes)
+    if not return_indices:
+        return values
+    return values, conv_ops.adaptive_max_pool_indices(input.detach(), sizes)
 
 
 def adaptive_max_pool1d(
     input: Tensor, output_size, return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
-    """PyTorch's adaptive max pooling of (N, C, L) or (C, L) input, for an output size that
-    divides L (then its windows are max_pool1d's with kernel = stride = L / out)."""
+    """PyTorch's adaptive max pooling of (N, C, L) or (C, L) input to `output_size` windows
+    [floor(i L / out), ceil((i + 1) L / out)); the gradient (and the index) of each is its first
+    maximum, or its last NaN, as PyTorch's."""
     return _adaptive_max(1, input, output_size, return_indices)
 
 
 def adaptive_max_pool2d(
     input: Tensor, output_size, return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
-    """PyTorch's adaptive max pooling of (N, C, H, W) or (C, H, W) input, for output sizes that
-    divide the input's (other sizes are refused)."""
+    """PyTorch's adaptive max pooling of (N, C, H, W) or (C, H, W) input, any output size (None
+    keeps a dim), windows as adaptive_max_pool1d's along each dim, the first maximum in
+    row-major order."""
     return _adaptive_max(2, input, output_size, return_indices)
 
 
 def adaptive_max_pool3d(
     input: Tensor, output_size, return_indices: bool = False
 ) -> Tensor | tuple[Tensor, Tensor]:
-    """PyTorch's adaptive max pooling of (N, C, D, H, W) or (C, D, H, W) input, for output
-    sizes that divide the input's (other sizes are refused)."""
+    """PyTorch's adaptive max pooling of (N, C, D, H, W) or (C, D, H, W) input, any output
+    size."""
     return _adaptive_max(3, input, output_size, return_indices)
 
 

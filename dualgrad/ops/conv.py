@@ -30,7 +30,7 @@ from .lazy import sympy as sp
 from .registry import Spec, declare, shape_error
 from .selection import isnan
 from .symarray import SymArray, SymbolicUnsupported, is_concrete
-from .windows import out_size, padded_extent, window_plan
+from .windows import adaptive_plan, adaptive_windows, out_size, padded_extent, window_plan
 
 _2D = dict(stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1)
 
@@ -243,9 +243,8 @@ def max_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1
     takes every NaN it meets). A padded slot repeats the window's first element inside the
     input, so it neither changes the max nor takes the gradient from a real element.
     `ceil_mode` adds PyTorch's partial windows."""
-    cols, pick, _, out = _picked(x, kernel, stride, pads, dilation, ceil_mode)
-    result = rd.sum(ew.where(pick, cols, 0), axis=-2)
-    return mv.reshape(result, shape=_lead(x, len(kernel)) + out)
+    n = len(kernel)
+    return _windows_max(x, n, window_plan(_sizes(x, n), kernel, stride, pads, dilation, ceil_mode))
 
 
 def max_pool_indices(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1),
@@ -253,17 +252,39 @@ def max_pool_indices(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dil
     """Where `max_pool` took each window's value from: its flat index in the input's trailing
     len(kernel) dims (int64), as PyTorch's `return_indices=True` gives them (`max_unpool` reads
     them back)."""
-    _, pick, positions, out = _picked(x, kernel, stride, pads, dilation, ceil_mode)
-    result = rd.sum(ew.where(pick, np.ascontiguousarray(positions.T), 0), axis=-2)
-    return mv.reshape(result, shape=_lead(x, len(kernel)) + out)
-
-
-def _picked(x, kernel, stride, pads, dilation, ceil_mode):
-    """max_pool's windows of x, (..., K, L); the mask of the one element each window gives
-    (PyTorch's: the first maximum in row-major window order, or the last NaN); the (L, K) flat
-    positions of the window slots in x's trailing dims; the output sizes."""
     n = len(kernel)
-    index, inside, out = window_plan(_sizes(x, n), kernel, stride, pads, dilation, ceil_mode)
+    return _windows_argmax(x, n, window_plan(_sizes(x, n), kernel, stride, pads, dilation, ceil_mode))
+
+
+def adaptive_max_pool(x, output_size=(1, 1)):
+    """PyTorch's adaptive max pooling over len(output_size) trailing dims, any sizes: max_pool's
+    rule (the gradient to the first maximum in row-major order, or the last NaN) over the
+    adaptive windows, which overlap where the sizes do not divide."""
+    return _windows_max(x, len(output_size), adaptive_plan(_sizes(x, len(output_size)), output_size))
+
+
+def adaptive_max_pool_indices(x, output_size=(1, 1)):
+    """Where `adaptive_max_pool` took each window's value from (flat, as max_pool_indices)."""
+    return _windows_argmax(x, len(output_size), adaptive_plan(_sizes(x, len(output_size)), output_size))
+
+
+def _windows_max(x, n: int, plan: tuple):
+    cols, pick, _, out = _picked(x, n, plan)
+    return mv.reshape(rd.sum(ew.where(pick, cols, 0), axis=-2), shape=_lead(x, n) + out)
+
+
+def _windows_argmax(x, n: int, plan: tuple):
+    _, pick, positions, out = _picked(x, n, plan)
+    result = rd.sum(ew.where(pick, np.ascontiguousarray(positions.T), 0), axis=-2)
+    return mv.reshape(result, shape=_lead(x, n) + out)
+
+
+def _picked(x, n: int, plan: tuple):
+    """The windows of x, (..., K, L), of a `window_plan` or `adaptive_plan`; the mask of the one
+    element each window gives (PyTorch's: the first maximum in row-major window order, or the
+    last NaN); the (L, K) flat positions of the window slots in x's trailing dims; the output
+    sizes."""
+    index, inside, out = plan
     first = np.take_along_axis(index, np.argmax(inside, axis=1)[:, None], axis=1)
     positions = np.where(inside, index, first)
     cols = _gather(x, positions, n)  # (..., K, L)
@@ -299,17 +320,6 @@ def avg_pool(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), count_inclu
     return mv.reshape(result, shape=_lead(x, n) + out)
 
 
-def _adaptive_windows(size: int, out: int) -> tuple:
-    """PyTorch's adaptive windows [floor(i size / out), ceil((i + 1) size / out)) along one dim:
-    the (K, out) indices of their elements (K the longest window; a shorter window's spare
-    slots repeat its first element), the mask of the real ones, and each window's length."""
-    lo = np.arange(out) * size // out
-    length = -(-(np.arange(out) + 1) * size // out) - lo
-    slots = np.arange(max(int(length.max(initial=1)), 1))[:, None]
-    inside = slots < length[None, :]
-    return np.where(inside, lo[None, :] + slots, lo[None, :]), inside, length
-
-
 def adaptive_avg_pool(x, output_size=(1, 1)):
     """PyTorch's adaptive average pooling over len(output_size) trailing dims, any sizes: a
     window is a product of one interval per dim, so its mean is, per dim, the windows' elements
@@ -319,7 +329,7 @@ def adaptive_avg_pool(x, output_size=(1, 1)):
     n, rank = len(output_size), len(x.shape)
     for a, (size, out) in enumerate(zip(_sizes(x, n), output_size, strict=True)):
         axis = rank - n + a
-        index, inside, length = _adaptive_windows(size, out)
+        index, inside, length = adaptive_windows(size, out)
         trail = (1,) * (rank - 1 - axis)
         cols = take(x, index, axis=axis)  # (..., K, out, ...)
         if not inside.all():

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 import dualgrad as dg
 import dualgrad.nn as nn
 import dualgrad.nn.functional as F
-from dualgrad.errors import DualgradNotImplementedError, EagerShapeError
+from dualgrad.errors import EagerShapeError
 
 from .conv_oracles import np_conv as _np_conv
 from .conv_oracles import np_conv_transpose as _np_conv_transpose
@@ -280,12 +280,49 @@ def test_adaptive_avg_pool_matches_pytorchs_windows(n, seed, data):
     _check_linear(lambda x: getattr(F, f"adaptive_avg_pool{n}d")(x, out), oracle, x, rng)
 
 
-def test_adaptive_max_pool_takes_sizes_that_divide():
-    x = np.random.default_rng(2).standard_normal((2, 3, 4, 6))
-    got = F.adaptive_max_pool2d(dg.tensor(x), (2, 3)).numpy()
-    np.testing.assert_array_equal(got, x.reshape(2, 3, 2, 2, 3, 2).max(axis=(3, 5)))
-    with pytest.raises(DualgradNotImplementedError, match="adaptive_max_pool2d"):
-        F.adaptive_max_pool2d(dg.tensor(x), (3, 3))
+def _adaptive_max_oracle(x, out):
+    """Each of PyTorch's adaptive windows, written out: its max and the flat index of its first
+    maximum in row-major order, or of its last NaN (PyTorch's CPU kernel takes every NaN)."""
+    size = x.shape[2:]
+    cells = [[(i * s // o, -(-(i + 1) * s // o)) for i in range(o)] for s, o in zip(size, out, strict=True)]
+    flat = np.arange(int(np.prod(size))).reshape(size)
+    values = np.empty(x.shape[:2] + (int(np.prod(out)),))
+    indices = np.empty(values.shape, np.int64)
+    for c, cell in enumerate(itertools.product(*cells)):
+        box = tuple(slice(a, b) for a, b in cell)
+        block, where = x[(...,) + box].reshape(x.shape[:2] + (-1,)), flat[box].ravel()
+        for i, j in np.ndindex(*x.shape[:2]):
+            row = block[i, j]
+            nan = np.flatnonzero(np.isnan(row))
+            k = nan[-1] if nan.size else int(np.argmax(row))
+            values[i, j, c], indices[i, j, c] = row[k], where[k]
+    return values.reshape(x.shape[:2] + tuple(out)), indices.reshape(x.shape[:2] + tuple(out))
+
+
+@settings(**SETTINGS)
+@given(n=st.integers(1, 3), seed=st.integers(0, 2**31 - 1), ties=st.booleans(), nans=st.booleans(),
+       data=st.data())
+def test_adaptive_max_pool_takes_any_size(n, seed, ties, nans, data):
+    """Any output size (there were only sizes that divide the input's), overlapping windows
+    where they do not, each to its first maximum: values, indices and the gradient."""
+    size = tuple(data.draw(st.lists(st.integers(1, 6), min_size=n, max_size=n)))
+    out = tuple(data.draw(st.lists(st.integers(0, 7), min_size=n, max_size=n)))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3) + size)
+    if ties:
+        x = np.round(x)  # many equal maxima: the first in row-major order takes the gradient
+    if nans:
+        x.flat[rng.integers(0, x.size, 2)] = np.nan
+    want, where = _adaptive_max_oracle(x, out)
+    t = dg.tensor(x, requires_grad=True)
+    got, index = getattr(F, f"adaptive_max_pool{n}d")(t, out, return_indices=True)
+    np.testing.assert_array_equal(got.detach().numpy(), want)
+    np.testing.assert_array_equal(index.numpy(), where)
+    g = rng.standard_normal(want.shape)
+    got.backward(dg.tensor(g))
+    flat = where.reshape(6, -1) + np.arange(6)[:, None] * int(np.prod(size))
+    expected = np.bincount(flat.ravel(), weights=g.ravel(), minlength=x.size).reshape(x.shape)
+    np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 # -- F.pad ---------------------------------------------------------------------------------------------

@@ -272,8 +272,6 @@ def test_adaptive_max_pool3d():
     y.sum().backward()
     assert t.grad.numpy().sum() == 2 * 3 * 6
     assert repr(nn.AdaptiveMaxPool3d(2)) == "AdaptiveMaxPool3d(output_size=2)"
-    with pytest.raises(NotImplementedError, match="adaptive_max_pool3d: output_size"):
-        F.adaptive_max_pool3d(t, (1, 3, 3))
 
 
 # -- torch as an extra oracle -----------------------------------------------------------------

@@ -6,7 +6,9 @@ Parameters are named and ordered as PyTorch's (weight_ih_l0, weight_hh_l0, bias_
 bias_hh_l0, then the `_reverse` ones, layer by layer), so state_dict keys match. Dropout acts
 on the outputs of every layer but the last, in training only. A PackedSequence input (nn/packed.py)
 runs each sequence only over its valid steps: h_n holds its last valid step, and the reverse
-direction starts at that step. Not supported (a clear error): LSTM's proj_size.
+direction starts at that step. An LSTM with `proj_size` P projects each step's h to P
+(h = weight_hr h, PyTorch's LSTM with projections): h_0 and h_n, the outputs and the next
+layer's input are P wide, c stays hidden_size wide.
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from ..eager import api
 from ..eager.creation import empty, zeros
 from ..eager.tensor import Tensor
 from ..errors import (
-    DualgradNotImplementedError,
     DualgradTypeError,
     DualgradValueError,
     EagerShapeError,
@@ -38,9 +39,7 @@ class RNNBase(Module):
                  proj_size: int = 0, device=None, dtype=None) -> None:
         super().__init__()
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
-        if proj_size:
-            raise DualgradNotImplementedError(f"{name}: proj_size={proj_size} is not supported by dualgrad "
-                                              f"(LSTM with projections); use proj_size=0 {user_line()}")
+        _check_proj_size(mode, proj_size, hidden_size)
         if not 0 <= dropout <= 1 or isinstance(dropout, bool):
             raise DualgradValueError("dropout should be a number in range [0, 1] representing the "
                                      f"probability of an element being zeroed {user_line()}")
@@ -57,12 +56,15 @@ class RNNBase(Module):
         self.bidirectional, self.proj_size = bidirectional, proj_size
         rows = _GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
+        out = proj_size or hidden_size  # the width of h
         for layer in range(num_layers):
-            width = input_size if layer == 0 else hidden_size * directions
+            width = input_size if layer == 0 else out * directions
             for suffix in ("", "_reverse")[:directions]:
-                shapes = {"weight_ih": (rows, width), "weight_hh": (rows, hidden_size)}
+                shapes = {"weight_ih": (rows, width), "weight_hh": (rows, out)}
                 if bias:
                     shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     param = Parameter(empty(*shape, dtype=dtype, device=device))
                     self.register_parameter(f"{kind}_l{layer}{suffix}", param)
@@ -76,32 +78,42 @@ class RNNBase(Module):
         """Does nothing: PyTorch compacts cuDNN's weight buffer here; dualgrad has none."""
 
     def _cell(self, layer: int, suffix: str) -> tuple:
-        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
         return tuple(getattr(self, f"{n}_l{layer}{suffix}", None) for n in names)
 
     def _step(self, x: Tensor, state: tuple, weights: tuple) -> tuple:
+        *weights, projection = weights
         if self.mode == "LSTM":
-            return lstm_step(x, *state, *weights)
+            h, c = lstm_step(x, *state, *weights)
+            return (h if projection is None else F.linear(h, projection), c)
         if self.mode == "GRU":
             return (gru_step(x, state[0], *weights),)
         return (rnn_step(x, state[0], *weights, nonlinearity="relu" if self.mode == "RNN_RELU" else "tanh"),)
 
-    def _check(self, input: Tensor, hx: tuple) -> tuple[int, tuple[int, ...]]:
-        """The batch size and the expected hidden-state shape, after PyTorch's input checks."""
+    def _state_shapes(self, batch: int | None) -> tuple:
+        """The shapes of h (proj_size wide where set) and c: (layers*directions, [batch,] width)."""
+        lead = (self.num_layers * (2 if self.bidirectional else 1), *(() if batch is None else (batch,)))
+        return (*lead, self.proj_size or self.hidden_size), (*lead, self.hidden_size)
+
+    def _check_states(self, hx: tuple, shapes: tuple) -> None:
+        for k, (h, shape) in enumerate(zip(hx, shapes[:len(hx)], strict=True)):
+            if h is not None and tuple(h.shape) != shape:
+                which = f"hidden[{k}]" if len(hx) > 1 else "hidden"
+                raise EagerShapeError(f"{self._name}: Expected {which} size {shape}, got {list(h.shape)} "
+                                      f"{user_line()}")
+
+    def _check(self, input: Tensor, hx: tuple) -> tuple[int, tuple]:
+        """The batch size and the expected hidden-state shapes, after PyTorch's input checks."""
         if input.ndim not in (2, 3):
             raise DualgradValueError(f"{self._name}: Expected input to be 2D or 3D, got {input.ndim}D input "
                                      f"instead {user_line()}")
         if input.shape[-1] != self.input_size:
             raise EagerShapeError(f"{self._name}: input.size(-1) must be equal to input_size. Expected "
                                   f"{self.input_size}, got {input.shape[-1]} {user_line()}")
-        directions = 2 if self.bidirectional else 1
         batch = input.shape[0 if self.batch_first else 1] if input.ndim == 3 else None
-        shape = (self.num_layers * directions, *(() if batch is None else (batch,)), self.hidden_size)
-        for h in hx:
-            if h is not None and tuple(h.shape) != shape:
-                raise EagerShapeError(f"{self._name}: Expected hidden size {shape}, got {list(h.shape)} "
-                                      f"{user_line()}")
-        return batch, shape
+        shapes = self._state_shapes(batch)
+        self._check_states(hx, shapes)
+        return batch, shapes
 
     def _run(self, input: Tensor | PackedSequence, hx: tuple) -> tuple:
         """(output, [h_n, c_n]) for the states in hx (each None or (layers*directions, ...))."""
@@ -110,11 +122,12 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             raise DualgradTypeError(f"{self._name}: expected a Tensor or a PackedSequence input, got "
                                     f"{type(input).__name__} {user_line()}")
-        batch, shape = self._check(input, hx)
+        batch, shapes = self._check(input, hx)
         single = batch is None
         x = api.unsqueeze(input, 1) if single else input
         axis = 0 if single or not self.batch_first else 1
-        states = [zeros(*shape, dtype=input.dtype, device=input.device) if h is None else h for h in hx]
+        states = [zeros(*shape, dtype=input.dtype, device=input.device) if h is None else h
+                  for h, shape in zip(hx, shapes[:len(hx)], strict=True)]
         if single:
             states = [api.unsqueeze(h, 1) for h in states]
         steps = [ops.getitem(x, key=(slice(None),) * axis + (t,)) for t in range(x.shape[axis])]
@@ -151,14 +164,12 @@ class RNNBase(Module):
                                      f"{data.ndim} (shape {list(data.shape)}) {user_line()}")
         sizes = [int(n) for n in batch_sizes.tolist()]
         self._check(data, ())  # the features; the batch is batch_sizes[0]
-        shape = (self.num_layers * (2 if self.bidirectional else 1), sizes[0], self.hidden_size)
-        for h in hx:
-            if h is not None and tuple(h.shape) != shape:
-                raise EagerShapeError(f"{self._name}: Expected hidden size {shape}, got {list(h.shape)} "
-                                      f"{user_line()}")
+        shapes = self._state_shapes(sizes[0])
+        self._check_states(hx, shapes)
         order = None if sorted_indices is None else sorted_indices.detach().cpu().numpy()
         states = [zeros(*shape, dtype=data.dtype, device=data.device) if h is None
-                  else h if order is None else ops.getitem(h, key=(slice(None), order)) for h in hx]
+                  else h if order is None else ops.getitem(h, key=(slice(None), order))
+                  for h, shape in zip(hx, shapes[:len(hx)], strict=True)]
         finals = [[] for _ in states]
         directions = ("", "_reverse") if self.bidirectional else ("",)
         for layer in range(self.num_layers):
@@ -184,6 +195,8 @@ class RNNBase(Module):
     def extra_repr(self) -> str:
         """`input, hidden` and the options that differ from the defaults, as PyTorch prints them."""
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         defaults = (("bias", True), ("batch_first", False), ("dropout", 0.0), ("bidirectional", False))
@@ -210,8 +223,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """A multi-layer LSTM (torch.nn.LSTM); forward returns (output, (h_n, c_n)). proj_size is
-    not supported."""
+    """A multi-layer LSTM (torch.nn.LSTM); forward returns (output, (h_n, c_n)); with
+    `proj_size`, h is projected to that width at every step."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -242,3 +255,15 @@ class GRU(RNNBase):
         """(output, h_n), as nn.RNN's."""
         output, (h,) = self._run(input, (hx,))
         return output, h
+
+
+def _check_proj_size(mode: str, proj_size: int, hidden_size: int) -> None:
+    """PyTorch's checks of proj_size, with its messages."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+        raise DualgradValueError("proj_size should be a positive integer or zero to disable projections "
+                                 f"{user_line()}")
+    if proj_size and mode != "LSTM":
+        raise DualgradValueError(f"proj_size argument is only supported for LSTM, not RNN or GRU "
+                                 f"{user_line()}")
+    if proj_size >= hidden_size and proj_size:
+        raise DualgradValueError(f"proj_size has to be smaller than hidden_size {user_line()}")

@@ -258,7 +258,7 @@ def test_errors_name_the_function_and_the_lengths():
     with pytest.raises(DualgradTypeError, match="pad_packed_sequence: expected a PackedSequence"):
         rnn.pad_packed_sequence(x)
     lstm = nn.LSTM(2, 5)
-    with pytest.raises(EagerShapeError, match=r"Expected hidden size \(1, 3, 5\), got \[1, 2, 5\]"):
+    with pytest.raises(EagerShapeError, match=r"Expected hidden\[0\] size \(1, 3, 5\), got \[1, 2, 5\]"):
         lstm(packed, (dg.zeros(1, 2, 5), dg.zeros(1, 2, 5)))
     with pytest.raises(EagerShapeError, match="input.size\\(-1\\) must be equal to input_size"):
         nn.GRU(3, 5)(packed)

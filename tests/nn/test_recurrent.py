@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 import dualgrad as dg
 from dualgrad import nn
 from dualgrad.errors import (
-    DualgradNotImplementedError,
     DualgradTypeError,
     DualgradValueError,
     EagerShapeError,
 )
+from dualgrad.nn.recurrent import RNNBase
 
 pytestmark = pytest.mark.usefixtures("jax_float64")
 
@@ -37,7 +37,7 @@ def _jax_step(mode, x, state, w_ih, w_hh, b_ih, b_hh):
     h = state[0]
     gi = x @ w_ih.T + (0.0 if b_ih is None else b_ih)
     gh = h @ w_hh.T + (0.0 if b_hh is None else b_hh)
-    hid = h.shape[-1]
+    hid = state[-1].shape[-1]  # (c's width: an LSTM's h may be projected narrower)
     if mode == "RNN_TANH":
         return (jnp.tanh(gi + gh),)
     if mode == "RNN_RELU":
@@ -54,11 +54,13 @@ def _jax_step(mode, x, state, w_ih, w_hh, b_ih, b_hh):
     return ((1.0 - z) * n + z * h,)
 
 
-def _jax_net(mode, layers, directions, bias, batch_first, x, states, params, zero_between=False):
-    """The stacked network: layer l's input is layer l-1's outputs, directions concatenated."""
+def _jax_net(mode, layers, directions, bias, batch_first, x, states, params, zero_between=False,
+             proj=False):
+    """The stacked network: layer l's input is layer l-1's outputs, directions concatenated;
+    with `proj`, each LSTM step's h projected by the direction's last weight (weight_hr)."""
     seq = jnp.moveaxis(x, 1, 0) if batch_first else x
     finals = [[] for _ in states]
-    per = 4 if bias else 2
+    per = (4 if bias else 2) + proj
     for layer in range(layers):
         outs = []
         for d in range(directions):
@@ -69,6 +71,8 @@ def _jax_net(mode, layers, directions, bias, batch_first, x, states, params, zer
             ys = []
             for t in (range(seq.shape[0] - 1, -1, -1) if d else range(seq.shape[0])):
                 state = _jax_step(mode, seq[t], state, *weights)
+                if proj:
+                    state = (state[0] @ w[-1].T, state[1])
                 ys.append(state[0])
             outs.append(jnp.stack(ys[::-1] if d else ys))
             for f, s in zip(finals, state, strict=True):
@@ -142,6 +146,47 @@ def test_networks_match_the_documented_equations(mode, layers, bidirectional, ba
     if give_state:
         for s, g in zip(sd, gs, strict=True):
             np.testing.assert_allclose(s.grad.numpy(), np.asarray(g), rtol=1e-9, atol=1e-12)
+    for (name, p), g in zip(net.named_parameters(), gp, strict=True):
+        np.testing.assert_allclose(p.grad.numpy(), np.asarray(g), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=6, deadline=None)
+@given(layers=st.integers(1, 2), bidirectional=st.booleans(), batch_first=st.booleans(), bias=st.booleans(),
+       proj=st.integers(1, 2), give_state=st.booleans(), packed=st.booleans(), seed=st.integers(0, 2**16))
+def test_lstm_with_projections_matches_the_documented_equations(layers, bidirectional, batch_first, bias,
+                                                                 proj, give_state, packed, seed):
+    """proj_size: h (and the outputs, and the next layer's input) is weight_hr (o * tanh(c)),
+    proj_size wide, c hidden_size wide; parameters named and ordered as PyTorch's."""
+    inp, hid, length, batch = 2, 3, 3, 2
+    rng = np.random.default_rng(seed)
+    net = nn.LSTM(inp, hid, layers, bias=bias, batch_first=batch_first, bidirectional=bidirectional,
+                  proj_size=proj, dtype=dg.float64)
+    directions = 2 if bidirectional else 1
+    names = ["weight_ih", "weight_hh"] + ["bias_ih", "bias_hh"] * bias + ["weight_hr"]
+    assert [n for n, _ in net.named_parameters()] == [
+        f"{n}_l{layer}{s}" for layer in range(layers) for s in ("", "_reverse")[:directions] for n in names]
+    assert tuple(net.weight_hh_l0.shape) == (4 * hid, proj) and tuple(net.weight_hr_l0.shape) == (proj, hid)
+    x = rng.standard_normal((batch, length, inp) if batch_first else (length, batch, inp))
+    shapes = [(layers * directions, batch, proj), (layers * directions, batch, hid)]
+    states = [rng.standard_normal(s) if give_state else np.zeros(s) for s in shapes]
+    params = [p.detach().numpy() for p in net.parameters()]
+    xd = dg.tensor(x, requires_grad=True)
+    hx = tuple(dg.tensor(s) for s in states) if give_state else None
+    if packed and not batch_first:  # every sequence full length: the packed run equals the plain one
+        out, (h, c) = net(nn.utils.rnn.pack_padded_sequence(xd, [length] * batch), hx)
+        out = nn.utils.rnn.pad_packed_sequence(out)[0]
+    else:
+        out, (h, c) = net(xd, hx)
+    want, vjp = jax.vjp(lambda x, p: _jax_net("LSTM", layers, directions, bias, batch_first, x,
+                                              [jnp.asarray(s) for s in states], p, proj=True),
+                        jnp.asarray(x), [jnp.asarray(p) for p in params])
+    for g, w in zip((out, h, c), want, strict=True):
+        assert tuple(g.shape) == w.shape
+        np.testing.assert_allclose(g.detach().numpy(), np.asarray(w), rtol=1e-10, atol=1e-12)
+    cotangents = [rng.standard_normal(w.shape) for w in want]
+    sum((g * dg.tensor(ct)).sum() for g, ct in zip((out, h, c), cotangents, strict=True)).backward()
+    gx, gp = vjp(tuple(jnp.asarray(ct) for ct in cotangents))
+    np.testing.assert_allclose(xd.grad.numpy(), np.asarray(gx), rtol=1e-9, atol=1e-12)
     for (name, p), g in zip(net.named_parameters(), gp, strict=True):
         np.testing.assert_allclose(p.grad.numpy(), np.asarray(g), rtol=1e-9, atol=1e-12, err_msg=name)
 
@@ -237,11 +282,18 @@ def test_reprs_are_pytorchs():
     assert repr(nn.GRU(3, 4, bias=False, bidirectional=True)) == "GRU(3, 4, bias=False, bidirectional=True)"
     assert repr(nn.RNNCell(3, 4, nonlinearity="relu")) == "RNNCell(3, 4, nonlinearity=relu)"
     assert repr(nn.LSTMCell(3, 4)) == "LSTMCell(3, 4)"
+    assert repr(nn.LSTM(3, 4, proj_size=2, num_layers=2)) == "LSTM(3, 4, proj_size=2, num_layers=2)"
 
 
 def test_bad_arguments_are_refused_by_name():
-    with pytest.raises(DualgradNotImplementedError, match="proj_size=2"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(DualgradValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(DualgradValueError, match="proj_size should be a positive integer or zero"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(DualgradValueError, match="only supported for LSTM, not RNN or GRU"):
+        RNNBase("GRU", 3, 4, proj_size=2)
+    with pytest.raises(EagerShapeError, match=r"Expected hidden\[0\] size \(1, 1, 2\), got \[1, 1, 4\]"):
+        nn.LSTM(3, 4, proj_size=2)(dg.randn(2, 1, 3), (dg.zeros(1, 1, 4), dg.zeros(1, 1, 4)))
     with pytest.raises(DualgradValueError, match="nonlinearity 'gelu'"):
         nn.RNN(3, 4, nonlinearity="gelu")
     net = nn.LSTM(3, 4, num_layers=2)
@@ -249,7 +301,7 @@ def test_bad_arguments_are_refused_by_name():
         net(dg.randn(2, 1, 5))
     with pytest.raises(DualgradValueError, match="Expected input to be 2D or 3D, got 4D"):
         net(dg.randn(2, 1, 1, 3))
-    with pytest.raises(EagerShapeError, match=r"Expected hidden size \(2, 1, 4\), got \[1, 1, 4\]"):
+    with pytest.raises(EagerShapeError, match=r"Expected hidden\[0\] size \(2, 1, 4\), got \[1, 1, 4\]"):
         net(dg.randn(2, 1, 3), (dg.zeros(1, 1, 4), dg.zeros(2, 1, 4)))
     with pytest.raises(DualgradTypeError, match="LSTM: Expected hx to be a tuple"):
         net(dg.randn(2, 1, 3), dg.zeros(2, 1, 4))

@@ -40,10 +40,18 @@ def rnn_step(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh")
     return ops.tanh(pre) if nonlinearity == "tanh" else ops.relu(pre)
 
 
-def lstm_update(i, f, g, o, c, activation=ops.tanh) -> tuple:
+def lstm_update(i, f, g, o, c, activation=ops.tanh, peepholes=None, cell_clip=None) -> tuple:
     """(h', c') from the gates' pre-activations: c' = sigmoid(f) c + sigmoid(i) act(g),
-    h' = sigmoid(o) act(c'); the LSTM of PyTorch's cells and of TF1's (ds.nn.rnn_cell)."""
+    h' = sigmoid(o) act(c'); the LSTM of PyTorch's cells and of TF1's (ds.nn.rnn_cell). TF1's
+    LSTMCell options: `peepholes` (w_i, w_f, w_o) add w_i c and w_f c to i and f and w_o c'
+    to o; `cell_clip` clips c' to [-cell_clip, cell_clip] before h' reads it."""
+    if peepholes is not None:
+        i, f = ops.add(i, ops.multiply(peepholes[0], c)), ops.add(f, ops.multiply(peepholes[1], c))
     c2 = ops.add(ops.multiply(ops.sigmoid(f), c), ops.multiply(ops.sigmoid(i), activation(g)))
+    if cell_clip is not None:
+        c2 = ops.clip(c2, min=-cell_clip, max=cell_clip)
+    if peepholes is not None:
+        o = ops.add(o, ops.multiply(peepholes[2], c2))
     return ops.multiply(ops.sigmoid(o), activation(c2)), c2
 
 

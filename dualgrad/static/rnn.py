@@ -50,9 +50,11 @@ class RNNCell:
         return self._num_units
 
     def zero_state(self, batch_size, dtype):
-        """A zero state for `batch_size` rows (TF1's cell.zero_state)."""
-        z = zeros([batch_size, self._num_units], dtype=dtype)
-        return LSTMStateTuple(z, z) if isinstance(self.state_size, tuple) else z
+        """A zero state for `batch_size` rows (TF1's cell.zero_state), one per state width."""
+        size = self.state_size
+        if isinstance(size, tuple):
+            return LSTMStateTuple(*(zeros([batch_size, width], dtype=dtype) for width in size))
+        return zeros([batch_size, size], dtype=dtype)
 
     def _variables(self, width: int, dtype) -> dict:
         if self._built is None:
@@ -112,7 +114,11 @@ class BasicLSTMCell(RNNCell):
 
 
 class LSTMCell(BasicLSTMCell):
-    """tf.nn.rnn_cell.LSTMCell without peepholes, clipping or projection (those are refused)."""
+    """tf.nn.rnn_cell.LSTMCell: BasicLSTMCell's gates, with TF1's options: peepholes
+    (`w_f_diag`, `w_i_diag`, `w_o_diag`), `cell_clip`, a projection of the output to `num_proj`
+    (`projection/kernel`; the state's h and the next step's input are num_proj wide),
+    `proj_clip`, and `initializer` for the kernels and peepholes. Sharded variables
+    (`num_unit_shards`, `num_proj_shards`) are refused."""
 
     _default_name = "lstm_cell"
 
@@ -120,13 +126,48 @@ class LSTMCell(BasicLSTMCell):
                  num_proj=None, proj_clip=None, num_unit_shards=None, num_proj_shards=None,
                  forget_bias: float = 1.0, state_is_tuple: bool = True, activation=None, reuse=None,
                  name: str | None = None, dtype=None) -> None:
-        refused = (("use_peepholes", use_peepholes), ("cell_clip", cell_clip), ("num_proj", num_proj),
-                   ("proj_clip", proj_clip), ("initializer", initializer))
-        for option, value in refused:
-            if value:
-                raise DualgradNotImplementedError(f"LSTMCell: {option}={value!r} is not supported "
-                                                  f"{user_line()}")
+        for option, value in (("num_unit_shards", num_unit_shards), ("num_proj_shards", num_proj_shards)):
+            if value is not None:
+                raise DualgradNotImplementedError(f"LSTMCell: {option}={value!r} (sharded variables) is not "
+                                                  f"supported {user_line()}")
         super().__init__(num_units, forget_bias, state_is_tuple, activation, reuse, name, dtype)
+        self._use_peepholes, self._initializer = bool(use_peepholes), initializer
+        self._cell_clip, self._num_proj, self._proj_clip = cell_clip, num_proj, proj_clip
+
+    @property
+    def state_size(self):
+        """LSTMStateTuple(num_units, num_proj or num_units)."""
+        return LSTMStateTuple(self._num_units, self._num_proj or self._num_units)
+
+    @property
+    def output_size(self) -> int:
+        """num_proj where set, else num_units."""
+        return self._num_proj or self._num_units
+
+    def _make(self, width: int, dtype) -> dict:
+        units, init = self._num_units, self._initializer
+        made = {"kernel": get_variable("kernel", [width, 4 * units], dtype=dtype, initializer=init),
+                "bias": get_variable("bias", [4 * units], dtype=dtype, initializer=zeros_initializer())}
+        if self._use_peepholes:
+            made["peepholes"] = tuple(get_variable(f"w_{gate}_diag", [units], dtype=dtype, initializer=init)
+                                      for gate in ("f", "i", "o"))
+        if self._num_proj:
+            with variable_scope("projection"):
+                made["projection"] = get_variable("kernel", [units, self._num_proj], dtype=dtype,
+                                                  initializer=init)
+        return made
+
+    def _step(self, x, state, v) -> tuple:
+        i, j, f, o = pieces(ops.add(ops.matmul(x, v["kernel"]), v["bias"]), 4)
+        peep = v.get("peepholes")
+        h, c = lstm_update(i, ops.add(f, self._forget_bias), j, o, state.c, self._activation,
+                           peepholes=None if peep is None else (peep[1], peep[0], peep[2]),
+                           cell_clip=self._cell_clip)
+        if self._num_proj:
+            h = ops.matmul(h, v["projection"])
+            if self._proj_clip is not None:
+                h = ops.clip(h, min=-self._proj_clip, max=self._proj_clip)
+        return h, LSTMStateTuple(c, h)
 
 
 class GRUCell(RNNCell):
@@ -163,9 +204,11 @@ def _initial(cell, first, initial_state, dtype, fn: str):
                                  f"{user_line()}")
     if hasattr(cell, "initial_state_like"):  # (a MultiRNNCell: one zero state per cell)
         return cell.initial_state_like(first, dtype, fn)
-    z = ops.add(zeros_like(ops.getitem(first, key=(slice(None), slice(0, 1)))),
-                zeros([cell.output_size], dtype=dtype))
-    return LSTMStateTuple(z, z) if isinstance(cell.state_size, tuple) else z
+    column = zeros_like(ops.getitem(first, key=(slice(None), slice(0, 1))))  # the batch, maybe unknown
+    size = cell.state_size
+    if isinstance(size, tuple):
+        return LSTMStateTuple(*(ops.add(column, zeros([width], dtype=dtype)) for width in size))
+    return ops.add(column, zeros([size], dtype=dtype))
 
 
 def _lengths(sequence_length, fn: str):

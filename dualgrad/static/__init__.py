@@ -335,6 +335,7 @@ vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 # TF1's where_v2, hessians, scatters into variables and tf.math's polyval,
 # confusion_matrix, in_top_k, is_non_decreasing (static/tf_reach.py, variable_scatter.py)
 from .image_augment import random_crop  # noqa: E402  (TF1's tf.random_crop, also ds.image.random_crop)
+from .image_patches import extract_image_patches  # noqa: E402  (TF1's tf.extract_image_patches)
 from .nn_stats import depth_to_space, space_to_depth  # noqa: E402
 from .tf_reach import confusion_matrix, hessians, is_non_decreasing, where_v2  # noqa: E402
 from .tf_reach import polyval as _polyval  # noqa: E402

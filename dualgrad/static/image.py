@@ -186,8 +186,10 @@ from .image_augment import (  # noqa: E402
     rgb_to_grayscale,
     total_variation,
 )
+from .image_patches import extract_image_patches, extract_patches  # noqa: E402  (TF1's patch extraction)
 
 resize = resize_images
-__all__ += ["adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
+__all__ += ["extract_image_patches", "extract_patches",
+            "adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
             "pad_to_bounding_box", "random_crop", "random_flip_left_right", "resize", "rgb_to_grayscale",
             "total_variation"]

@@ -88,6 +88,14 @@ def tables(Samples, _s) -> tuple[dict, dict]:  # noqa: N803 - samples.py's class
         ),
         distinct=True,
     )
+    adaptive_max = Samples(
+        (
+            _s((1, 2, 4, 4), output_size=(2, 2)),
+            _s((2, 5), output_size=(3,)),  # overlapping windows
+            _s((1, 3, 5), output_size=(2, 4)),
+        ),
+        distinct=True,
+    )
     composites = {
         "max_pool": max_pool,
         "max_pool_indices": max_pool,  # (the same calls: where each of those values came from)
@@ -100,6 +108,8 @@ def tables(Samples, _s) -> tuple[dict, dict]:  # noqa: N803 - samples.py's class
                 _s((1, 2, 2, 3), kernel=(2, 1, 2), stride=(1, 1, 1), pads=((0, 0), (0, 1), (1, 0))),
             ),
         ),
+        "adaptive_max_pool": adaptive_max,
+        "adaptive_max_pool_indices": adaptive_max,  # (the same calls, as max_pool_indices)
         "adaptive_avg_pool": Samples(
             (
                 _s((1, 2, 4, 4), output_size=(2, 2)),

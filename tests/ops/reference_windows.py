@@ -103,6 +103,30 @@ def _adaptive_avg_pool(x, output_size=(1, 1)):
     return jnp.stack(cells, axis=-1).reshape(x.shape[:x.ndim - n] + tuple(output_size))
 
 
+def _adaptive_cells(x, output_size):
+    """Each of PyTorch's adaptive windows as a (..., cell size) slice, and its flat positions."""
+    n = len(output_size)
+    sizes = x.shape[x.ndim - n:]
+    bounds = [[(i * s // o, -(-(i + 1) * s // o)) for i in range(o)]
+              for s, o in zip(sizes, output_size, strict=True)]
+    where = jnp.arange(math.prod(sizes)).reshape(sizes)
+    for cell in itertools.product(*bounds):
+        box = tuple(slice(lo, hi) for lo, hi in cell)
+        yield x[(...,) + box].reshape(x.shape[:x.ndim - n] + (-1,)), where[box].reshape(-1)
+
+
+def _adaptive_max_pool(x, output_size=(1, 1)):
+    """Each adaptive window's max (the samples have no ties)."""
+    cells = [jnp.max(values, axis=-1) for values, _ in _adaptive_cells(x, output_size)]
+    return jnp.stack(cells, axis=-1).reshape(x.shape[:x.ndim - len(output_size)] + tuple(output_size))
+
+
+def _adaptive_max_pool_indices(x, output_size=(1, 1)):
+    """The flat position of each adaptive window's first maximum."""
+    cells = [where[jnp.argmax(values, axis=-1)] for values, where in _adaptive_cells(x, output_size)]
+    return jnp.stack(cells, axis=-1).reshape(x.shape[:x.ndim - len(output_size)] + tuple(output_size))
+
+
 def _unfold(x, kernel=(2, 2), stride=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
     """im2col by strided slices of the zero-padded x, one per kernel offset: (..., K, L)."""
     n = len(kernel)
@@ -128,6 +152,8 @@ WINDOWS = {
     "max_pool_indices": _max_pool_indices,
     "avg_pool": _avg_pool,
     "adaptive_avg_pool": _adaptive_avg_pool,
+    "adaptive_max_pool": _adaptive_max_pool,
+    "adaptive_max_pool_indices": _adaptive_max_pool_indices,
     "unfold": _unfold,
     "fold": _fold,
 }

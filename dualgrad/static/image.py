@@ -186,10 +186,56 @@ from .image_augment import (  # noqa: E402
     rgb_to_grayscale,
     total_variation,
 )
+
+# TF1's rotations, contrast, gamma, random adjustments, gradients, PSNR/SSIM (static/image_more.py)
+# and colour spaces (static/image_colour.py)
+from .image_colour import (  # noqa: E402
+    adjust_hue,
+    adjust_saturation,
+    hsv_to_rgb,
+    random_hue,
+    random_saturation,
+    rgb_to_hsv,
+    rgb_to_yiq,
+    rgb_to_yuv,
+    yiq_to_rgb,
+    yuv_to_rgb,
+)
+from .image_more import (  # noqa: E402
+    adjust_contrast,
+    adjust_gamma,
+    grayscale_to_rgb,
+    image_gradients,
+    psnr,
+    random_brightness,
+    random_contrast,
+    random_flip_up_down,
+    rot90,
+    sobel_edges,
+    ssim,
+    transpose,
+    transpose_image,
+)
+from .image_more import fit_and_pad as _fit_and_pad  # noqa: E402  (resize_image_with_pad's pad)
 from .image_patches import extract_image_patches, extract_patches  # noqa: E402  (TF1's patch extraction)
 
+
+def resize_image_with_pad(image, target_height, target_width, method=ResizeMethod.BILINEAR,
+                          align_corners=False) -> Tensor:
+    """Each image resized by resize_images to fit (target_height, target_width), its aspect ratio
+    kept, and centred on a zero canvas (tf.image.resize_image_with_pad)."""
+    return _fit_and_pad("resize_image_with_pad", image, target_height, target_width,
+                        lambda im, size: resize_images(im, size, method, align_corners=align_corners))
+
+
+resize_with_crop_or_pad = resize_image_with_crop_or_pad
 resize = resize_images
 __all__ += ["extract_image_patches", "extract_patches",
+            "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation", "grayscale_to_rgb",
+            "hsv_to_rgb", "image_gradients", "psnr", "random_brightness", "random_contrast",
+            "random_flip_up_down", "random_hue", "random_saturation", "resize_image_with_pad",
+            "resize_with_crop_or_pad", "rgb_to_hsv", "rgb_to_yiq", "rgb_to_yuv", "rot90", "sobel_edges",
+            "ssim", "transpose", "transpose_image", "yiq_to_rgb", "yuv_to_rgb",
             "adjust_brightness", "central_crop", "convert_image_dtype", "crop_to_bounding_box",
             "pad_to_bounding_box", "random_crop", "random_flip_left_right", "resize", "rgb_to_grayscale",
             "total_variation"]

@@ -105,10 +105,15 @@ def central_crop(image, central_fraction) -> Tensor:
 def random_flip_left_right(image, seed=None) -> Tensor:
     """Each image flipped left-right with probability 1/2, drawn anew each run
     (tf.image.random_flip_left_right; a batch: one draw per image)."""
-    x = _image("random_flip_left_right", image)
+    return random_flip("random_flip_left_right", image, seed, -2)
+
+
+def random_flip(fn: str, image, seed, axis: int) -> Tensor:
+    """Each image reversed along `axis` with probability 1/2, one uniform draw per image per run."""
+    x = _image(fn, image)
     corner = x[(Ellipsis, slice(0, 1), slice(0, 1), slice(0, 1))]  # (N, 1, 1, 1) or (1, 1, 1)
     u = random_uniform_like(corner if corner.dtype.is_floating_point else cast(corner, "float32"), seed=seed)
-    return ops.where(ops.less(u, 0.5), reverse(x, [-2]), x)
+    return ops.where(ops.less(u, 0.5), reverse(x, [axis]), x)
 
 
 def random_crop(value, size, seed=None, name=None) -> Tensor:

@@ -332,6 +332,46 @@ vars(debugging).update(Assert=Assert, assert_equal=assert_equal, assert_greater=
 
 vars(math).update(rint=rint)  # (tf_math_more's tf.math name)
 
+# TF1's other spellings (arg_max, reverse_v2, floor_div, tensor_scatter_add, ...) and more top-level and
+# tf.math names (static/tf_more_names.py, tf_more_names2.py)
+from . import tf_more_names2 as _more_names2  # noqa: E402
+from .tf_more_names import (  # noqa: E402
+    accumulate_n,
+    arg_max,
+    arg_min,
+    batch_gather,
+    broadcast_dynamic_shape,
+    broadcast_static_shape,
+    clip_by_average_norm,
+    floor_div,
+    identity_n,
+    invert_permutation,
+    parallel_stack,
+    repeat,
+    reverse_v2,
+    scalar_mul,
+    shape_n,
+    tensor_scatter_add,
+    tensor_scatter_nd_max,
+    tensor_scatter_nd_min,
+    tensor_scatter_nd_sub,
+    tensor_scatter_sub,
+    tensor_scatter_update,
+    truncatediv,
+    unravel_index,
+)
+from .tf_more_names2 import (  # noqa: E402
+    dynamic_partition,
+    dynamic_stitch,
+    is_strictly_increasing,
+    lbeta,
+    setdiff1d,
+    unsorted_segment_sqrt_n,
+)
+
+vars(math).update({_name: globals().get(_name) or getattr(_more_names2, _name)
+                   for _name in _more_names2.MATH_NAMES})  # (their tf.math names)
+
 # TF1's where_v2, hessians, scatters into variables and tf.math's polyval,
 # confusion_matrix, in_top_k, is_non_decreasing (static/tf_reach.py, variable_scatter.py)
 from .image_augment import random_crop  # noqa: E402  (TF1's tf.random_crop, also ds.image.random_crop)
@@ -348,6 +388,14 @@ from . import nn_sampled as _nn_sampled  # noqa: E402
 
 vars(nn).update(nce_loss=_nn_sampled.nce_loss, sampled_softmax_loss=_nn_sampled.sampled_softmax_loss)
 nn.__all__ += ["nce_loss", "sampled_softmax_loss"]
+# More TF1 tf.nn names: lrn, convolution, pool, conv2d backprops, fused_batch_norm, max_pool_with_argmax,
+# and the top-level space_to_batch(_nd) / batch_to_space(_nd) (static/nn_more_names.py)
+from . import nn_more_names as _nn_more_names  # noqa: E402
+
+vars(nn).update({_name: getattr(_nn_more_names, _name) for _name in _nn_more_names.__all__},
+                space_to_batch=_nn_more_names.space_to_batch)
+nn.__all__ += [*_nn_more_names.__all__, "space_to_batch"]
+globals().update({_name: getattr(_nn_more_names, _name) for _name in _nn_more_names.TOP_LEVEL})
 from .initializers import orthogonal_initializer  # noqa: E402
 
 # TF1's SparseTensor, tf.sparse and the tf.nn functions taking one (static/sparse_tensor.py,

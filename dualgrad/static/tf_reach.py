@@ -141,13 +141,18 @@ def confusion_matrix(labels, predictions, num_classes=None, dtype="int32", name=
 
 def is_non_decreasing(x, name=None) -> Tensor:
     """Whether x, read in row-major order, never decreases (tf.math.is_non_decreasing)."""
+    return monotone("is_non_decreasing", x, ops.less_equal, name)
+
+
+def monotone(fn: str, x, step, name=None) -> Tensor:
+    """Whether `step(x[i], x[i + 1])` holds along x read in row-major order (True for fewer than
+    two elements): TF1's is_non_decreasing and is_strictly_increasing."""
     t = _tensor(x)
     if t.dtype.is_bool:
-        raise DTypeError(f"ds.math.is_non_decreasing: input must be numeric, got {t.dtype.name} "
-                         f"{user_line()}")
+        raise DTypeError(f"ds.math.{fn}: input must be numeric, got {t.dtype.name} {user_line()}")
     from .tf_ops import reduce_all
 
     flat = reshape(t, [-1])
-    if flat.shape[0] is not None and flat.shape[0] < 2:
+    if flat.shape is not None and flat.shape[0] is not None and flat.shape[0] < 2:
         return _n(convert_to_tensor(True), name)
-    return _n(reduce_all(ops.less_equal(flat[:-1], flat[1:])), name)
+    return _n(reduce_all(step(flat[:-1], flat[1:])), name)

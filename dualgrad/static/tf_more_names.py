@@ -19,10 +19,13 @@ data-dependent ones (setdiff1d, dynamic_partition, dynamic_stitch) are in tf_mor
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import ops
 from ..errors import DTypeError, DualgradNotImplementedError, ShapeError, refusing, user_line
+from ..ops.registry import promoted
 from .api import _n, _tensor, _tensors, argmax, argmin, identity, reshape, shape, stack
 from .convert import ArgumentError
 from .creation import as_dtype, constant
@@ -237,8 +240,12 @@ def clip_by_average_norm(t, clip_norm, name=None) -> Tensor:
     if not x.dtype.is_floating_point:
         raise DTypeError(f"ds.clip_by_average_norm: t must be a float tensor, got {x.dtype.name} "
                          f"{user_line()}")
-    count = ops.cast(ops.size(x), dtype=x.dtype)
-    return clip_by_norm(x, ops.multiply(_tensor(clip_norm, like=x), count), name=name)
+    # (one dtype first: a float64 clip_norm beside a float32 t clips in float64, as clip_by_norm;
+    # the count, a 0-d tensor, would not widen a float32 bound, as PyTorch's rule)
+    wide, bound = promoted(x, clip_norm if isinstance(clip_norm, numbers.Number) else _tensor(clip_norm),
+                           floating=True)
+    count = ops.cast(ops.size(x), dtype=wide.dtype)
+    return clip_by_norm(x, ops.multiply(bound, count), name=name)
 
 
 def batch_gather(params, indices, name=None) -> Tensor:

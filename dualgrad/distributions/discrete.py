@@ -18,7 +18,27 @@ from .categorical import Categorical
 from .distribution import Distribution, broadcast_all
 
 
-class OneHotCategorical(Distribution):
+class CategoricalParameters:
+    """probs, logits and param_shape read from the Categorical a distribution wraps
+    (`self._categorical`): OneHotCategorical's and Multinomial's."""
+
+    @property
+    def probs(self) -> Tensor:
+        """The categorical's probabilities."""
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        """The categorical's normalised logits."""
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        """The shape of the given parameter."""
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParameters, Distribution):
     """A `Categorical` whose samples are one-hot vectors over its last dim (the event)."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
@@ -38,21 +58,6 @@ class OneHotCategorical(Distribution):
         new._wrap(self._categorical.expand(batch_shape), validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    @property
-    def probs(self) -> Tensor:
-        """The categorical's probabilities."""
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        """The categorical's normalised logits."""
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the given parameter."""
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

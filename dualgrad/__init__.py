@@ -419,7 +419,7 @@ from .top_level import (
 from . import distributions  # isort: skip (it composes the dg functions above)
 from . import special  # isort: skip (torch.special's names for the dg functions above)
 from .linalg_more import matrix_exp  # isort: skip (torch.matrix_exp)
-from . import linalg_gaps  # isort: skip (installs vecdot, cond, the LU family... into dg.linalg)
+from . import linalg_ex, linalg_gaps  # isort: skip (install vecdot, cond, LU, inv_ex... into dg.linalg)
 from . import func  # isort: skip (torch.func's transforms over the eager engine)
 from .linalg_householder import geqrf, lu_unpack, orgqr, ormqr  # isort: skip (and dg.linalg.householder_product...)
 from .linalg_lowrank import pca_lowrank, svd_lowrank  # isort: skip (torch.svd_lowrank, torch.pca_lowrank)

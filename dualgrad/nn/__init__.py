@@ -51,6 +51,7 @@ from .buffer import Buffer
 from .channel_dropout import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .containers import ModuleDict, ModuleList, Sequential
 from .conv_layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .cross_map_lrn import CrossMapLRN2d, NLLLoss2d
 from .ctc_module import CTCLoss
 from .distance import CosineSimilarity, PairwiseDistance
 from .embedding_bag import EmbeddingBag
@@ -165,5 +166,5 @@ __all__ = [
     "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
     "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
     "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
-    "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d",
+    "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d", "FractionalMaxPool3d", "CrossMapLRN2d", "NLLLoss2d",
 ]

@@ -80,6 +80,17 @@ from .dropout_masks import check_p, keep_mask
 from .embedding_bag import embedding_bag  # noqa: F401
 from .fold import fold, unfold  # noqa: F401
 from .fractional_pool import fractional_max_pool2d, fractional_max_pool3d  # noqa: F401
+from .functional_indices import (  # noqa: F401  (PyTorch's (values, indices) names)
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d_with_indices,
+    native_channel_shuffle,
+)
 from .grid_sampling import affine_grid, grid_sample  # noqa: F401
 from .instancenorm import instance_norm  # noqa: F401
 from .loss_functions import (  # noqa: F401

@@ -128,3 +128,13 @@ __all__ = ["calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_",
 from .init_more import orthogonal_, trunc_normal_  # noqa: E402 (torch.nn.init's names; init_more.py)
 
 __all__ += ["orthogonal_", "trunc_normal_"]
+
+from .init_names import deprecated, dirac_, eye_, sparse_  # noqa: E402 (init_names.py)
+
+# PyTorch's deprecated names without the underscore, each warning before it runs the new one
+uniform, normal, constant, eye, dirac = (deprecated(f) for f in (uniform_, normal_, constant_, eye_, dirac_))
+xavier_uniform, xavier_normal = deprecated(xavier_uniform_), deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = deprecated(kaiming_uniform_), deprecated(kaiming_normal_)
+orthogonal, sparse = deprecated(orthogonal_), deprecated(sparse_)
+
+__all__ += ["dirac_", "eye_", "sparse_"]

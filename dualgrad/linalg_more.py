@@ -20,6 +20,7 @@ from .eager.tensor import Tensor
 from .errors import DualgradTypeError, ShapeError, refusing, user_line
 from .ops.linalg import swap_last
 from .ops.linalg_solve import is_vector_rhs
+from .ops.matrix_pade import THETA13, pade13
 
 
 def _square_batches(name: str, A: Tensor) -> int:
@@ -66,20 +67,13 @@ def _solve_matrices(A: Tensor, B: Tensor) -> Tensor:
     return ops.solve(A, B)
 
 
-# Higham (2005), Table 10.4: the [13/13] Pade coefficients and the 1-norm bound theta_13
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
-
-
 def _squarings(A: Tensor) -> int:
     """How many times A is halved so that its 1-norm is at most theta_13 (host read)."""
     a = np.abs(np.asarray(A.detach().numpy(), dtype=np.float64))
     norm = float(np.max(np.sum(a, axis=-2))) if a.size else 0.0
     if not math.isfinite(norm):
         return 0  # NaN/inf propagate through the approximant
-    return max(0, math.ceil(math.log2(norm / _THETA13))) if norm > _THETA13 else 0
+    return max(0, math.ceil(math.log2(norm / THETA13))) if norm > THETA13 else 0
 
 
 def matrix_exp(A: Tensor) -> Tensor:
@@ -98,19 +92,7 @@ def _pade13(A: Tensor, n: int) -> Tensor:
     s = _squarings(A)
     if s:
         A = ops.multiply(A, 2.0**-s)
-    b = _PADE13
-    ident = eye(n, dtype=A.dtype, device=A.device)
-    A2 = ops.matmul(A, A)
-    A4 = ops.matmul(A2, A2)
-    A6 = ops.matmul(A4, A2)
-
-    def combo(c6, c4, c2, c0=None):
-        out = ops.add(ops.add(ops.multiply(A6, c6), ops.multiply(A4, c4)), ops.multiply(A2, c2))
-        return out if c0 is None else ops.add(out, ops.multiply(ident, c0))
-
-    U = ops.matmul(A, ops.add(ops.matmul(A6, combo(b[13], b[11], b[9])), combo(b[7], b[5], b[3], b[1])))
-    V = ops.add(ops.matmul(A6, combo(b[12], b[10], b[8])), combo(b[6], b[4], b[2], b[0]))
-    X = _solve_matrices(ops.subtract(V, U), ops.add(V, U))
+    X = pade13(A, eye(n, dtype=A.dtype, device=A.device))
     for _ in range(s):
         X = ops.matmul(X, X)
     return X

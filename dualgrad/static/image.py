@@ -12,54 +12,22 @@ import enum
 import numpy as np
 
 from .. import ops
-from ..errors import DualgradNotImplementedError, DualgradValueError, ShapeError, user_line
+from ..errors import DualgradNotImplementedError, DualgradValueError, user_line
 from ..ops import resize as _resize
-from .api import _n, _tensor, cast
+from .api import _n, cast
 from .graph import Tensor
-from .tensor_shape import known
+from .image_checks import _flags, _images, _size
 from .tf_extra import reverse
 from .tf_ops import pad
 
 
 class ResizeMethod(enum.IntEnum):
-    """TF1's tf.image.ResizeMethod (BICUBIC and AREA are refused by resize_images)."""
+    """TF1's tf.image.ResizeMethod (BICUBIC and AREA: image_resize_more.py)."""
 
     BILINEAR = 0
     NEAREST_NEIGHBOR = 1
     BICUBIC = 2
     AREA = 3
-
-
-def _size(fn: str, size) -> tuple:
-    if isinstance(size, Tensor):
-        raise DualgradNotImplementedError(
-            f"ds.image.{fn}: size must be known when the graph is built (a list of 2 ints), got the "
-            f"tensor {size.name} {user_line()}")
-    s = np.asarray(known(size, f"ds.image.{fn}: size"))  # (TF1's Dimension and TensorShape: their ints)
-    if s.shape != (2,) or s.dtype.kind not in "iu":
-        raise DualgradValueError(f"ds.image.{fn}: 'size' must be a 1-D int32 Tensor of 2 elements: "
-                                 f"new_height, new_width, got {size!r} {user_line()}")
-    if (s <= 0).any():
-        raise DualgradValueError(
-            f"ds.image.{fn}: output dimensions must be positive, got {s.tolist()} {user_line()}")
-    return int(s[0]), int(s[1])
-
-
-def _images(fn: str, images, ranks=(4,)) -> Tensor:
-    x = _tensor(images)
-    if len(x.shape) not in ranks:
-        want = " or ".join(f"{r}-dimensional" for r in ranks)
-        raise ShapeError(f"ds.image.{fn}: input must be {want}, got shape {x.shape} {user_line()}")
-    if any(d is None or int(d) <= 0 for d in x.shape[-3:-1]):
-        raise ShapeError(f"ds.image.{fn}: the image height and width must be known and positive, got shape "
-                         f"{x.shape} {user_line()}")
-    return x
-
-
-def _flags(fn: str, align_corners: bool, half_pixel_centers: bool) -> None:
-    if align_corners and half_pixel_centers:
-        raise DualgradValueError(
-            f"ds.image.{fn}: If half_pixel_centers is True, align_corners must be False. {user_line()}")
 
 
 def _bilinear(x: Tensor, size: tuple, align_corners: bool, half_pixel_centers: bool) -> Tensor:
@@ -100,8 +68,8 @@ def resize_nearest_neighbor(images, size, align_corners=False, name=None, half_p
 def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=False,
                   preserve_aspect_ratio=False, name=None) -> Tensor:
     """TF1's tf.image.resize_images of NHWC images or one HWC image (legacy pixel rule): the
-    images themselves when their size already is `size`, else bilinear (float32) or nearest
-    (dtype kept). BICUBIC, AREA and preserve_aspect_ratio are refused."""
+    images themselves when their size already is `size`, else bilinear, bicubic or area (float32)
+    or nearest (dtype kept). preserve_aspect_ratio is refused."""
     x = _images("resize_images", images, (3, 4))
     if preserve_aspect_ratio:
         raise DualgradNotImplementedError(
@@ -111,17 +79,18 @@ def resize_images(images, size, method=ResizeMethod.BILINEAR, align_corners=Fals
     except ValueError:
         raise DualgradValueError(f"ds.image.resize_images: Resize method is not implemented: {method!r} "
                                  f"{user_line()}") from None
-    if method not in (ResizeMethod.BILINEAR, ResizeMethod.NEAREST_NEIGHBOR):
-        raise DualgradNotImplementedError(
-            f"ds.image.resize_images: method {method.name} is not supported by dualgrad (BILINEAR and "
-            f"NEAREST_NEIGHBOR are) {user_line()}")
     size = _size("resize_images", size)
     if tuple(int(d) for d in x.shape[-3:-1]) == size:
         return _n(x, name) if name else x
     squeeze = len(x.shape) == 3
     if squeeze:
         x = ops.expand_dims(x, axis=0)
-    out = (_bilinear if method == ResizeMethod.BILINEAR else _nearest)(x, size, align_corners, False)
+    if method == ResizeMethod.AREA:
+        out = _area(x, size, align_corners)
+    else:
+        resizer = {ResizeMethod.BILINEAR: _bilinear, ResizeMethod.NEAREST_NEIGHBOR: _nearest,
+                   ResizeMethod.BICUBIC: _bicubic}[method]
+        out = resizer(x, size, align_corners, False)
     return _n(ops.squeeze(out, axis=(0,)) if squeeze else out, name)
 
 
@@ -219,6 +188,9 @@ from .image_more import (  # noqa: E402
 from .image_more import fit_and_pad as _fit_and_pad  # noqa: E402  (resize_image_with_pad's pad)
 from .image_patches import extract_image_patches, extract_patches  # noqa: E402  (TF1's patch extraction)
 
+# TF1's bicubic and area resizes (static/image_resize_more.py)
+from .image_resize_more import _area, _bicubic, resize_area, resize_bicubic  # noqa: E402
+
 
 def resize_image_with_pad(image, target_height, target_width, method=ResizeMethod.BILINEAR,
                           align_corners=False) -> Tensor:
@@ -230,7 +202,7 @@ def resize_image_with_pad(image, target_height, target_width, method=ResizeMetho
 
 resize_with_crop_or_pad = resize_image_with_crop_or_pad
 resize = resize_images
-__all__ += ["extract_image_patches", "extract_patches",
+__all__ += ["extract_image_patches", "extract_patches", "resize_area", "resize_bicubic",
             "adjust_contrast", "adjust_gamma", "adjust_hue", "adjust_saturation", "grayscale_to_rgb",
             "hsv_to_rgb", "image_gradients", "psnr", "random_brightness", "random_contrast",
             "random_flip_up_down", "random_hue", "random_saturation", "resize_image_with_pad",

@@ -1,7 +1,7 @@
 """TF1's `tf.linalg` namespace (`ds.linalg`, also `import dualgrad.static.linalg`): the matrix
 functions of tf_linalg_solve.py, tf_linalg_decomp.py and tf_linalg_diag.py and of tf_matrix.py
 under their tf.linalg names, with the products tf.linalg adds: `matvec`, `cross` (also the
-top-level `tf.cross`) and `normalize`.
+top-level `tf.cross`) and `normalize`, and tf_linalg_more.py's `expm`, LU and tridiagonal functions.
 """
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ from .tf_linalg_diag import (
     matrix_diag_part,
     matrix_set_diag,
     matrix_transpose,
+)
+from .tf_linalg_more import (
+    expm,
+    lu,
+    lu_matrix_inverse,
+    lu_reconstruct,
+    lu_solve,
+    tridiagonal_matmul,
+    tridiagonal_solve,
 )
 from .tf_linalg_solve import (
     cholesky,
@@ -96,12 +105,17 @@ vars(linalg).update(
     eigh=self_adjoint_eig,
     eigvalsh=self_adjoint_eigvals,
     einsum=einsum,
+    expm=expm,
     eye=eye,
     global_norm=global_norm,
     inv=matrix_inverse,
     l2_normalize=l2_normalize,
     logdet=logdet,
     lstsq=lstsq,
+    lu=lu,
+    lu_matrix_inverse=lu_matrix_inverse,
+    lu_reconstruct=lu_reconstruct,
+    lu_solve=lu_solve,
     matmul=matmul,  # tf.linalg.matmul is tf.matmul (adjoint_a/b, output_type)
     matrix_rank=matrix_rank,
     matrix_transpose=matrix_transpose,
@@ -120,5 +134,7 @@ vars(linalg).update(
     trace=trace,
     transpose=_linalg_transpose,
     triangular_solve=matrix_triangular_solve,
+    tridiagonal_matmul=tridiagonal_matmul,
+    tridiagonal_solve=tridiagonal_solve,
 )
 sys.modules.setdefault(linalg.__name__, linalg)  # (`import dualgrad.static.linalg` finds it too)

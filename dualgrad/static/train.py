@@ -150,3 +150,17 @@ __all__ += ["AdadeltaOptimizer", "FtrlOptimizer"]
 from .train_ema import ExponentialMovingAverage  # noqa: E402
 
 __all__ += ["ExponentialMovingAverage"]
+
+# TF1's proximal optimizers and Adagrad dual averaging (static/train_proximal.py)
+from .train_proximal import (  # noqa: E402
+    AdagradDAOptimizer,
+    ProximalAdagradOptimizer,
+    ProximalGradientDescentOptimizer,
+)
+
+__all__ += ["AdagradDAOptimizer", "ProximalAdagradOptimizer", "ProximalGradientDescentOptimizer"]
+
+# TF1's cosine decay with restarts and the linear-cosine decays (static/lr_decay_more.py)
+from .lr_decay_more import cosine_decay_restarts, linear_cosine_decay, noisy_linear_cosine_decay  # noqa: E402
+
+__all__ += ["cosine_decay_restarts", "linear_cosine_decay", "noisy_linear_cosine_decay"]

@@ -90,9 +90,9 @@ def tables(Samples, _s) -> tuple[dict, dict]:  # noqa: N803 - samples.py's class
     )
     adaptive_max = Samples(
         (
-            _s((1, 2, 4, 4), output_size=(2, 2)),
+            _s((1, 1, 3, 4), output_size=(2, 2)),  # overlapping rows
             _s((2, 5), output_size=(3,)),  # overlapping windows
-            _s((1, 3, 5), output_size=(2, 4)),
+            _s((1, 2, 3), output_size=(2,)),
         ),
         distinct=True,
     )

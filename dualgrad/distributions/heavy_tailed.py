@@ -20,6 +20,7 @@ from .distribution import Distribution, broadcast_all
 from .exponential import Exponential
 from .gamma import Gamma
 from .location_scale import Cauchy
+from .log_normal import FoldedAtZero
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransform
 
@@ -121,7 +122,7 @@ class StudentT(Distribution):
                 + 0.5 * df.log() + lbeta)
 
 
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(FoldedAtZero, TransformedDistribution):
     """|X|, X ~ Cauchy(0, scale); `rsample` is abs of the Cauchy's."""
 
     arg_constraints = {"scale": constraints.positive}
@@ -157,26 +158,6 @@ class HalfCauchy(TransformedDistribution):
     def variance(self) -> Tensor:
         """inf (the Cauchy's)."""
         return self.base_dist.variance
-
-    def log_prob(self, value: Tensor) -> Tensor:
-        """The Cauchy's log density plus log 2 at value >= 0, -inf below."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return api.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)
-
-    def cdf(self, value: Tensor) -> Tensor:
-        """2 F(value) - 1, F the Cauchy's cdf."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, value: Tensor) -> Tensor:
-        """The Cauchy's icdf at (value + 1) / 2."""
-        return self.base_dist.icdf((value + 1) / 2)
-
-    def entropy(self) -> Tensor:
-        """The Cauchy's entropy minus log 2."""
-        return self.base_dist.entropy() - math.log(2)
 
     def __repr__(self) -> str:
         return "HalfCauchy()"

@@ -91,7 +91,33 @@ class LogNormal(_NormalBased):
         return self.base_dist.icdf(value).exp()
 
 
-class HalfNormal(_NormalBased):
+class FoldedAtZero:
+    """|X| of a distribution symmetric about 0 (`self.base_dist`): its density doubled on
+    [0, inf), its cdf 2 F - 1, its icdf F^-1((p + 1) / 2), its entropy less log 2
+    (HalfNormal's and HalfCauchy's)."""
+
+    def log_prob(self, value: Tensor) -> Tensor:
+        """The base's log density plus log 2 at value >= 0, -inf below."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return api.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)
+
+    def entropy(self) -> Tensor:
+        """The base's entropy minus log 2."""
+        return self.base_dist.entropy() - math.log(2)
+
+    def cdf(self, value: Tensor) -> Tensor:
+        """2 F(value) - 1, F the base's cdf."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, value: Tensor) -> Tensor:
+        """The base's icdf at (value + 1) / 2."""
+        return self.base_dist.icdf((value + 1) / 2)
+
+
+class HalfNormal(FoldedAtZero, _NormalBased):
     """|X|, X ~ Normal(0, scale); `rsample` is abs of the normal's."""
 
     arg_constraints = {"scale": constraints.positive}
@@ -119,22 +145,3 @@ class HalfNormal(_NormalBased):
         """abs of the normal's reparameterised sample."""
         return self.base_dist.rsample(sample_shape).abs()
 
-    def log_prob(self, value: Tensor) -> Tensor:
-        """The normal's log density plus log 2 at value >= 0, -inf below."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return api.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)
-
-    def entropy(self) -> Tensor:
-        """The normal's entropy minus log 2."""
-        return self.base_dist.entropy() - math.log(2)
-
-    def cdf(self, value: Tensor) -> Tensor:
-        """2 Phi(value / scale) - 1."""
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, value: Tensor) -> Tensor:
-        """The normal's icdf at (value + 1) / 2."""
-        return self.base_dist.icdf((value + 1) / 2)

@@ -97,7 +97,8 @@ def test_tanh_sigmoid_softplus_jacobians_are_stable_far_out(xs):
     # an oracle there: 1 - tanh**2 cancels, 1e-6 off at x = 13.9)
     mid = x[np.abs(x) < 15]
     np.testing.assert_allclose(TanhTransform().log_abs_det_jacobian(t64(mid), t64(np.tanh(mid))).numpy(),
-                               -2 * np.log(np.cosh(mid)), rtol=1e-12, atol=1e-14)
+                               -2 * np.log(np.cosh(mid)), rtol=1e-10, atol=1e-14)  # (softplus's
+    # threshold 20 drops log1p(e**-2|x|), 3e-11 relative at |x| = 11, as PyTorch's formula)
 
 
 @cpu_only

@@ -66,7 +66,7 @@ FORWARDED = {
         np.ones(2), **{BOGUS: 1}),  # keywords name the inputs
     "dualgrad.symbolic.printing.latex": lambda: __import__("dualgrad.symbolic").symbolic.latex(
         (dg.tensor([1.0], requires_grad=True) * 2).sum(), **{BOGUS: 1}),
-    "dualgrad.nn.utils.clip_norms.skip_init": lambda: __import__("dualgrad.nn").nn.utils.skip_init(
+    "dualgrad.nn.utils.init_skip.skip_init": lambda: __import__("dualgrad.nn").nn.utils.skip_init(
         __import__("dualgrad.nn").nn.Linear, 2, 3, **{BOGUS: 1}),  # -> the module's __init__
     # not called:
     "dualgrad.nn.module.Module.forward": None,  # abstract (PyTorch's); each layer's is strict

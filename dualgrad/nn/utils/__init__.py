@@ -4,10 +4,16 @@ reparametrizations `weight_norm` and `spectral_norm` (legacy hooks; `parametrize
 `parametrizations` hold the parametrization API)."""
 from __future__ import annotations
 
-from .clip_grad import clip_grad_norm_, clip_grad_value_
-from .clip_norms import clip_grad_norm, clip_grads_with_norm_, get_total_norm, skip_init
+from .clip_grad import (
+           clip_grad_norm,
+           clip_grad_norm_,
+           clip_grad_value_,
+           clip_grads_with_norm_,
+           get_total_norm,
+)
 from .convert import parameters_to_vector, vector_to_parameters
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights
+from .init_skip import skip_init
 from .spectral_norm import remove_spectral_norm, spectral_norm
 from .weight_norm import remove_weight_norm, weight_norm
 
